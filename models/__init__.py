@@ -1,0 +1,34 @@
+"""Peewee models for the whole programme; MODELS lists them in dependency order."""
+
+from .activity import Activity, Enrollment
+from .base import BaseModel, JSONField, db
+from .messaging import AuditLog, ChatState, InboundMessage, Notification, SubscriptionGrant
+from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck
+from .record import Photo, ServiceRecord
+from .roster import Account, BindCode, Branch, Community, Household, Member, Pairing, Team
+
+MODELS = [
+    Branch,
+    Community,
+    Team,
+    Member,
+    BindCode,
+    Household,
+    Pairing,
+    Account,
+    Activity,
+    Enrollment,
+    ServiceRecord,
+    Photo,
+    Feedback,
+    QuarterlyReport,
+    SpotCheck,
+    Assessment,
+    Notification,
+    SubscriptionGrant,
+    InboundMessage,
+    ChatState,
+    AuditLog,
+]
+
+__all__ = [m.__name__ for m in MODELS] + ["BaseModel", "JSONField", "MODELS", "db"]

@@ -1,0 +1,23 @@
+"""The database proxy every model binds to, and the shared base model."""
+
+import json
+
+import peewee
+
+db = peewee.DatabaseProxy()
+
+
+class JSONField(peewee.TextField):
+    """JSON kept as text, so the same schema works on SQLite and PostgreSQL."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False

@@ -1,0 +1,77 @@
+"""Opening the database named by a URL, per-request connections, and schema versioning."""
+
+import logging
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect
+from playhouse.migrations import Runner
+
+from .base import db
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def make_database(url: str, busy_timeout_ms: int = 5000) -> peewee.Database:
+    """Open (lazily) the database a URL names: sqlite:///path or postgresql://..."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms}
+        return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=busy_timeout_ms / 1000)
+    return connect(url)
+
+
+def bind(database: peewee.Database) -> None:
+    """Point every model at this database."""
+    db.initialize(database)
+
+
+def is_reachable() -> bool:
+    """Open a connection and run one query; False instead of an exception."""
+    try:
+        with db.connection_context():
+            db.execute_sql("SELECT 1")
+        return True
+    except peewee.DatabaseError:
+        return False
+
+
+def runner() -> Runner:
+    return Runner(db.obj, directory=str(MIGRATIONS_DIR))
+
+
+def pending_migrations() -> list[str]:
+    """Names of schema steps not yet applied to the bound database."""
+    return [m.name for m in runner().status() if not m.applied and m.path]
+
+
+def upgrade() -> list[str]:
+    """Apply every pending schema step in order, each in its own transaction."""
+    applied = runner().up()
+    for name in applied:
+        log.info("schema step applied: %s", name)
+    return applied
+
+
+def schema_version() -> int:
+    """The number of the newest applied schema step (0 for an empty database)."""
+    applied = [m.idx for m in runner().status() if m.applied]
+    return max(applied, default=0)
+
+
+def init_app(app) -> None:
+    """Open a connection for each request and close it afterwards; add the `db` commands."""
+    from .cli import db_cli
+
+    app.cli.add_command(db_cli)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()

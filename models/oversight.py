@@ -1,0 +1,68 @@
+"""What the office watches: residents' feedback, quarterly reports, spot checks, assessment."""
+
+import peewee as pw
+
+from .activity import Activity
+from .base import BaseModel, JSONField
+from .record import ServiceRecord
+from .roster import Account, Member, Team
+
+REPORT_STATUSES = ("draft", "submitted", "late", "returned", "accepted")
+
+
+class Feedback(BaseModel):
+    """A resident's rating (1-5) and comment on an activity, a member or a team."""
+
+    target_kind = pw.CharField(max_length=10)
+    activity = pw.ForeignKeyField(Activity, null=True, backref="feedback", on_delete="CASCADE")
+    member = pw.ForeignKeyField(Member, null=True, backref="feedback", on_delete="CASCADE")
+    team = pw.ForeignKeyField(Team, null=True, backref="feedback", on_delete="CASCADE")
+    rating = pw.SmallIntegerField(constraints=[pw.Check("rating BETWEEN 1 AND 5")])
+    comment = pw.TextField(default="")
+    moderation = pw.CharField(max_length=10, default="pending")
+    created_at = pw.DateTimeField(index=True)
+
+
+class QuarterlyReport(BaseModel):
+    """A team's quarterly report (每季度上报) with the statistics frozen when it was drafted."""
+
+    team = pw.ForeignKeyField(Team, backref="reports", on_delete="RESTRICT")
+    year = pw.SmallIntegerField()
+    quarter = pw.SmallIntegerField(constraints=[pw.Check("quarter BETWEEN 1 AND 4")])
+    stats = JSONField(default=dict)
+    summary = pw.TextField(default="")
+    status = pw.CharField(max_length=10, default="draft")
+    deadline = pw.DateField()
+    submitted_at = pw.DateTimeField(null=True)
+    submitted_by = pw.ForeignKeyField(Member, null=True, on_delete="SET NULL")
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("team", "year", "quarter"), True),)
+
+
+class SpotCheck(BaseModel):
+    """A register entry picked for the office's daily spot check (日常抽查)."""
+
+    record = pw.ForeignKeyField(ServiceRecord, unique=True, on_delete="CASCADE")
+    sampled_on = pw.DateField(index=True)
+    result = pw.CharField(max_length=10, default="pending")
+    note = pw.TextField(default="")
+    checked_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    checked_at = pw.DateTimeField(null=True)
+
+
+class Assessment(BaseModel):
+    """The annual assessment (年度考核) of a member or a team, and any commendation."""
+
+    year = pw.SmallIntegerField()
+    member = pw.ForeignKeyField(Member, null=True, on_delete="CASCADE")
+    team = pw.ForeignKeyField(Team, null=True, on_delete="CASCADE")
+    score = pw.DoubleField(null=True)
+    rank = pw.IntegerField(null=True)
+    commendation = pw.CharField(max_length=50, default="")
+    note = pw.TextField(default="")
+
+    class Meta:
+        indexes = ((("year", "member"), True), (("year", "team"), True))
+        constraints = [pw.SQL("CHECK ((member_id IS NULL) <> (team_id IS NULL))")]

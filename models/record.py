@@ -1,0 +1,70 @@
+"""The service register (登记): one entry per service, and the photos that prove it."""
+
+import peewee as pw
+
+from .activity import Activity
+from .base import BaseModel, JSONField
+from .roster import Household, Member
+
+RECORD_KINDS = ("activity", "visit", "individual")
+RECORD_STATUSES = ("pending", "verified", "flagged", "rejected")
+RECORD_SOURCES = ("mp", "chat", "web", "leader")
+
+
+class ServiceRecord(BaseModel):
+    """A register entry: who served, where and when, what was done, for whom, with what result."""
+
+    member = pw.ForeignKeyField(Member, backref="records", on_delete="RESTRICT")
+    kind = pw.CharField(max_length=12)
+    activity = pw.ForeignKeyField(Activity, null=True, backref="records", on_delete="RESTRICT")
+    household = pw.ForeignKeyField(Household, null=True, backref="records", on_delete="RESTRICT")
+    checkin_at = pw.DateTimeField()
+    checkin_lat = pw.DoubleField(null=True)
+    checkin_lng = pw.DoubleField(null=True)
+    checkin_coord_type = pw.CharField(max_length=8, default="gcj02")
+    checkin_accuracy_m = pw.DoubleField(null=True)
+    checkout_at = pw.DateTimeField(null=True)
+    checkout_lat = pw.DoubleField(null=True)
+    checkout_lng = pw.DoubleField(null=True)
+    duration_minutes = pw.IntegerField(null=True)
+    content = pw.TextField(default="")
+    target = pw.CharField(max_length=200, default="")
+    outcome = pw.TextField(default="")
+    status = pw.CharField(max_length=10, default="pending")
+    flags = JSONField(default=list)
+    source = pw.CharField(max_length=8)
+    registered_by = pw.ForeignKeyField(
+        Member, null=True, backref="registered_records", on_delete="SET NULL"
+    )
+    registration_reason = pw.CharField(max_length=200, default="")
+    request_id = pw.CharField(max_length=64, null=True)
+    created_at = pw.DateTimeField()
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = (
+            (("member", "request_id"), True),
+            (("member", "checkin_at"), False),
+            (("activity", "member"), False),
+            (("household", "checkin_at"), False),
+            (("status", "checkin_at"), False),
+            (("checkin_at",), False),
+        )
+
+
+class Photo(BaseModel):
+    """A check-in photo: the original and a thumbnail in storage, with hashes to spot reuse."""
+
+    record = pw.ForeignKeyField(ServiceRecord, backref="photos", on_delete="CASCADE")
+    storage_key = pw.CharField(max_length=200, unique=True)
+    thumb_key = pw.CharField(max_length=200)
+    sha256 = pw.CharField(max_length=64, index=True)
+    phash = pw.CharField(max_length=16, index=True)
+    content_type = pw.CharField(max_length=20)
+    width = pw.IntegerField()
+    height = pw.IntegerField()
+    size_bytes = pw.IntegerField()
+    exif_taken_at = pw.DateTimeField(null=True)
+    exif_lat = pw.DoubleField(null=True)
+    exif_lng = pw.DoubleField(null=True)
+    created_at = pw.DateTimeField()

@@ -1,0 +1,130 @@
+"""The programme's people and places: communities, teams, members, households, pairings."""
+
+import peewee as pw
+
+from .base import BaseModel
+
+COORD_TYPES = ("gcj02", "wgs84")
+MEMBER_ROLES = ("member", "leader")
+
+
+class Branch(BaseModel):
+    """A party branch (支部) a member belongs to."""
+
+    name = pw.CharField(max_length=100, unique=True)
+
+
+class Community(BaseModel):
+    """A community (社区) paired with one team; its point and radius anchor check-ins."""
+
+    name = pw.CharField(max_length=100, unique=True)
+    address = pw.CharField(max_length=200, default="")
+    lat = pw.DoubleField()
+    lng = pw.DoubleField()
+    coord_type = pw.CharField(max_length=8, default="gcj02")
+    radius_m = pw.IntegerField(default=300)
+
+
+class Team(BaseModel):
+    """A volunteer team (服务队); its leader is the member whose role is leader."""
+
+    name = pw.CharField(max_length=100, unique=True)
+    community = pw.ForeignKeyField(Community, backref="teams", on_delete="RESTRICT")
+
+
+class Member(BaseModel):
+    """A party member on the roster, with the WeChat identities bound to them."""
+
+    name = pw.CharField(max_length=50)
+    phone = pw.CharField(max_length=20, unique=True)
+    branch = pw.ForeignKeyField(Branch, null=True, backref="members", on_delete="SET NULL")
+    team = pw.ForeignKeyField(Team, null=True, backref="members", on_delete="RESTRICT")
+    role = pw.CharField(max_length=10, default="member")
+    active = pw.BooleanField(default=True)
+    mp_openid = pw.CharField(max_length=64, null=True, unique=True)
+    oa_openid = pw.CharField(max_length=64, null=True, unique=True)
+    unionid = pw.CharField(max_length=64, null=True, unique=True)
+    oa_reachable = pw.BooleanField(default=True)
+    last_interaction_at = pw.DateTimeField(null=True)
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("team", "role"), False),)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == "leader"
+
+
+# One leader per team, enforced by the database as well as by the import.
+Member.add_index(
+    Member.index(
+        Member.team, unique=True, where=pw.SQL("role = 'leader'"), name="member_one_leader"
+    )
+)
+
+
+class BindCode(BaseModel):
+    """A one-time code the office hands a member to bind their WeChat to the roster."""
+
+    member = pw.ForeignKeyField(Member, backref="bind_codes", on_delete="CASCADE")
+    code = pw.CharField(max_length=12)
+    expires_at = pw.DateTimeField()
+    used_at = pw.DateTimeField(null=True)
+    failed_attempts = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField()
+
+
+class Household(BaseModel):
+    """A resident household (结对家庭); personal data is masked for everyone but the office."""
+
+    community = pw.ForeignKeyField(Community, backref="households", on_delete="RESTRICT")
+    head_name = pw.CharField(max_length=50)
+    phone = pw.CharField(max_length=20, default="")
+    address = pw.CharField(max_length=200)
+    size = pw.IntegerField(null=True)
+    situation = pw.TextField(default="")
+    lat = pw.DoubleField(null=True)
+    lng = pw.DoubleField(null=True)
+    coord_type = pw.CharField(max_length=8, default="gcj02")
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("community", "address"), True),)
+
+
+class Pairing(BaseModel):
+    """A long-term one-to-one pairing of a member with a household; active while ended_on is
+    empty."""
+
+    member = pw.ForeignKeyField(Member, backref="pairings", on_delete="RESTRICT")
+    household = pw.ForeignKeyField(Household, backref="pairings", on_delete="RESTRICT")
+    started_on = pw.DateField()
+    ended_on = pw.DateField(null=True)
+
+
+Pairing.add_index(
+    Pairing.index(
+        Pairing.member, unique=True, where=Pairing.ended_on.is_null(), name="pairing_active_member"
+    )
+)
+Pairing.add_index(
+    Pairing.index(
+        Pairing.household,
+        unique=True,
+        where=Pairing.ended_on.is_null(),
+        name="pairing_active_household",
+    )
+)
+
+
+class Account(BaseModel):
+    """A login for the office web dashboard."""
+
+    username = pw.CharField(max_length=50, unique=True)
+    display_name = pw.CharField(max_length=50)
+    password_hash = pw.CharField(max_length=255)
+    role = pw.CharField(max_length=10, default="office")
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField()
+    last_login_at = pw.DateTimeField(null=True)

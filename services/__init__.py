@@ -1,0 +1,1 @@
+"""The programme's rules, independent of any transport: plain functions over models."""

@@ -1,0 +1,353 @@
+"""One config loader: defaults < TOML file < XIANFENG_* environment < test mapping.
+
+The result is a frozen, typed Settings object validated once at start-up, so a bad key
+stops the service with one sentence naming it instead of failing later mid-request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+ENV_PREFIX = "XIANFENG_"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    secret_key: str = ""
+    data_dir: str = "instance"
+    public_url: str = ""
+    log_level: str = "INFO"
+    max_content_mb: int = 12
+    demo: str = "auto"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 5000
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///instance/xianfeng.db"
+    busy_timeout_ms: int = 5000
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class OfficialAccountSettings:
+    app_id: str = ""
+    app_secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    previous_encoding_aes_key: str = ""
+    message_mode: str = "plain"
+
+
+@dataclass(frozen=True)
+class MiniProgramSettings:
+    app_id: str = ""
+    app_secret: str = ""
+
+
+@dataclass(frozen=True)
+class WechatSettings:
+    api_base_url: str = ""
+    timeout_seconds: float = 5.0
+    token_storage: str = "auto"
+    official_account: OfficialAccountSettings = field(default_factory=OfficialAccountSettings)
+    mini_program: MiniProgramSettings = field(default_factory=MiniProgramSettings)
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    backend: str = "local"
+    photo_dir: str = "instance/photos"
+    max_photo_mb: int = 10
+    signed_url_ttl_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    embedded: bool = True
+    misfire_grace_seconds: int = 3600
+
+
+@dataclass(frozen=True)
+class RulesSettings:
+    visit_interval_days: int = 30
+    visit_reminder_repeat_days: int = 7
+    checkin_radius_m: int = 300
+    accuracy_cap_m: int = 200
+    checkin_open_before_min: int = 30
+    checkin_close_after_min: int = 30
+    report_deadline_days: int = 10
+    quiet_hours: str = "21:00-08:00"
+    team_size_min: int = 10
+    team_size_max: int = 15
+    bind_code_ttl_days: int = 14
+    token_ttl_hours: int = 72
+
+
+@dataclass(frozen=True)
+class Settings:
+    app: AppSettings = field(default_factory=AppSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    wechat: WechatSettings = field(default_factory=WechatSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    rules: RulesSettings = field(default_factory=RulesSettings)
+
+    @property
+    def has_wechat_credentials(self) -> bool:
+        """True when a real WeChat account is configured (then no emulator is used)."""
+        oa, mp = self.wechat.official_account, self.wechat.mini_program
+        return bool(oa.app_id or mp.app_id)
+
+    @property
+    def is_demo(self) -> bool:
+        """Demo mode: the built-in emulator stands in for WeChat and demo data is loaded."""
+        if self.app.demo == "auto":
+            return not self.has_wechat_credentials
+        return self.app.demo == "true"
+
+
+def load_settings(
+    path: str | os.PathLike | None = None,
+    env: dict[str, str] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Settings:
+    """Build Settings from the TOML file, the environment and an optional test mapping."""
+    env = os.environ if env is None else env
+    data = _read_toml(_config_path(path, env))
+    for dotted, value in _env_overrides(env).items():
+        _set_dotted(data, dotted, value)
+    for dotted, value in _flatten(overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    settings = _build(Settings, data, "")
+    _validate(settings)
+    return settings
+
+
+def _config_path(path, env) -> Path | None:
+    if path is not None:
+        return Path(path)
+    named = env.get(ENV_PREFIX + "CONFIG")
+    if named:
+        return Path(named)
+    default = Path("config.toml")
+    return default if default.exists() else None
+
+
+def _read_toml(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def known_keys(cls=Settings, prefix: str = "") -> dict[str, type]:
+    """Every dotted key with its type, e.g. {'wechat.official_account.token': str}."""
+    keys = {}
+    for name, kind in get_type_hints(cls).items():
+        dotted = prefix + name
+        if dataclasses.is_dataclass(kind):
+            keys.update(known_keys(kind, dotted + "."))
+        else:
+            keys[dotted] = kind
+    return keys
+
+
+def env_name(dotted: str) -> str:
+    """The environment variable that overrides a dotted key."""
+    return ENV_PREFIX + dotted.replace(".", "_").upper()
+
+
+def _env_overrides(env) -> dict[str, str]:
+    return {dotted: env[env_name(dotted)] for dotted in known_keys() if env_name(dotted) in env}
+
+
+def _flatten(mapping: dict, prefix: str = "") -> dict[str, Any]:
+    flat = {}
+    for key, value in mapping.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[prefix + key] = value
+    return flat
+
+
+def _set_dotted(data: dict, dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        data = data.setdefault(part, {})
+    data[leaf] = value
+
+
+def _build(cls, data: Any, prefix: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"config key [{prefix.rstrip('.')}] must be a table")
+    hints = get_type_hints(cls)
+    unknown = set(data) - set(hints)
+    if unknown:
+        raise ConfigError(f"unknown config key {prefix}{sorted(unknown)[0]}")
+    values = {}
+    for name, kind in hints.items():
+        if name not in data:
+            continue
+        dotted = prefix + name
+        if dataclasses.is_dataclass(kind):
+            values[name] = _build(kind, data[name], dotted + ".")
+        else:
+            values[name] = _coerce(dotted, kind, data[name])
+    return cls(**values)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(dotted: str, kind: type, value: Any):
+    """Turn TOML or environment values into the declared type; strings stay strings."""
+    try:
+        if kind is bool:
+            return _to_bool(value)
+        if kind is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return value
+        if isinstance(value, bool):
+            raise ValueError
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config key {dotted} must be {kind.__name__}, got {value!r}") from None
+
+
+def _to_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise ValueError
+
+
+_CHOICES = {
+    "app.demo": {"auto", "true", "false"},
+    "wechat.official_account.message_mode": {"plain", "compatible", "safe"},
+    "wechat.token_storage": {"auto", "memory", "redis"},
+    "storage.backend": {"local"},
+    "app.log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
+}
+_AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+_HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _get(settings: Settings, dotted: str):
+    value = settings
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _validate(settings: Settings) -> None:
+    for dotted, allowed in _CHOICES.items():
+        if _get(settings, dotted) not in allowed:
+            raise ConfigError(f"config key {dotted} must be one of {', '.join(sorted(allowed))}")
+    for key in ("encoding_aes_key", "previous_encoding_aes_key"):
+        _check_aes_key(settings, "wechat.official_account." + key)
+    oa = settings.wechat.official_account
+    if oa.message_mode != "plain" and not oa.encoding_aes_key:
+        raise ConfigError(
+            "config key wechat.official_account.encoding_aes_key is required "
+            f"when message_mode is {oa.message_mode}"
+        )
+    _check_pairs(settings)
+    _check_numbers(settings)
+    if not _HHMM_RANGE.match(settings.rules.quiet_hours):
+        raise ConfigError("config key rules.quiet_hours must look like 21:00-08:00")
+    url = settings.database.url
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise ConfigError("config key database.url must start with sqlite:/// or postgresql://")
+    if settings.redis.url and not settings.redis.url.startswith(("redis://", "rediss://")):
+        raise ConfigError("config key redis.url must start with redis:// or rediss://")
+    if settings.wechat.token_storage == "redis" and not settings.redis.url:
+        raise ConfigError("config key redis.url is required when wechat.token_storage is redis")
+
+
+def _check_aes_key(settings: Settings, dotted: str) -> None:
+    value = _get(settings, dotted)
+    if value and not _AES_KEY.match(value):
+        raise ConfigError(
+            f"config key {dotted} must be 43 letters and digits (got {len(value)} characters)"
+        )
+
+
+def _check_pairs(settings: Settings) -> None:
+    """An app id without its secret (or the reverse) is a half-configured account."""
+    for section in ("wechat.official_account", "wechat.mini_program"):
+        app_id, secret = (
+            _get(settings, section + ".app_id"),
+            _get(settings, section + ".app_secret"),
+        )
+        if bool(app_id) != bool(secret):
+            missing = "app_secret" if app_id else "app_id"
+            raise ConfigError(f"config key {section}.{missing} is required with the other")
+    oa = settings.wechat.official_account
+    if oa.app_id and not oa.token:
+        raise ConfigError("config key wechat.official_account.token is required with app_id")
+
+
+def _check_numbers(settings: Settings) -> None:
+    positive = [
+        dotted
+        for dotted, kind in known_keys().items()
+        if kind in (int, float) and dotted != "server.port"
+    ]
+    for dotted in positive:
+        if _get(settings, dotted) <= 0:
+            raise ConfigError(f"config key {dotted} must be greater than 0")
+    if not 0 < settings.server.port < 65536:
+        raise ConfigError("config key server.port must be between 1 and 65535")
+
+
+DEMO_OFFICIAL_ACCOUNT = {"app_id": "wx_demo_oa", "app_secret": "demo-oa-secret", "token": "demo"}
+DEMO_MINI_PROGRAM = {"app_id": "wx_demo_mp", "app_secret": "demo-mp-secret"}
+
+
+def with_demo_wechat(settings: Settings, base_url: str) -> Settings:
+    """Point the WeChat clients at the built-in emulator with the demo accounts."""
+    oa = dataclasses.replace(settings.wechat.official_account, **DEMO_OFFICIAL_ACCOUNT)
+    mp = dataclasses.replace(settings.wechat.mini_program, **DEMO_MINI_PROGRAM)
+    wechat = dataclasses.replace(
+        settings.wechat, api_base_url=base_url, official_account=oa, mini_program=mp
+    )
+    app = dataclasses.replace(settings.app, demo="true")
+    return dataclasses.replace(settings, wechat=wechat, app=app)
+
+
+def with_secret_key(settings: Settings, secret_key: str) -> Settings:
+    return dataclasses.replace(
+        settings, app=dataclasses.replace(settings.app, secret_key=secret_key)
+    )

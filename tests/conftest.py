@@ -1,0 +1,168 @@
+"""Shared fixtures: an app on a fresh database per test, the WeChat emulator on a local port.
+
+The suite runs on SQLite by default. With XIANFENG_TEST_POSTGRES_URL and XIANFENG_TEST_REDIS_URL
+set it runs on PostgreSQL with access tokens in Redis instead, and refuses to start if either
+cannot be reached (so CI never silently skips that half).
+"""
+
+import os
+import shutil
+
+import peewee
+import pytest
+
+from app import create_app
+from models import MODELS, db
+from models.database import bind, make_database, upgrade
+from settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("XIANFENG_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("XIANFENG_TEST_REDIS_URL", "")
+
+OA = {"app_id": "wx_test_oa", "app_secret": "oa-test-secret", "token": "test-token"}
+MP = {"app_id": "wx_test_mp", "app_secret": "mp-test-secret"}
+
+
+def pytest_report_header(config):
+    database = "postgresql" if POSTGRES_URL else "sqlite"
+    tokens = "redis" if REDIS_URL else "memory"
+    return f"xianfeng: database={database} token storage={tokens}"
+
+
+def pytest_sessionstart(session):
+    problems = []
+    if POSTGRES_URL:
+        try:
+            make_database(POSTGRES_URL).connect()
+        except peewee.DatabaseError as exc:
+            problems.append(f"PostgreSQL at XIANFENG_TEST_POSTGRES_URL is unreachable: {exc}")
+    if REDIS_URL:
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_URL).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at XIANFENG_TEST_REDIS_URL is unreachable: {exc}")
+    if problems:
+        pytest.exit("\n".join(problems), returncode=3)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A schema of its own for this test run, so parallel runs on one server don't collide."""
+    schema = f"xianfeng_test_{os.getpid()}"
+    admin = make_database(POSTGRES_URL)
+    admin.execute_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    admin.execute_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(request, tmp_path_factory):
+    """A SQLite file with the schema applied once, copied for each test (or a PostgreSQL schema,
+    emptied for each test)."""
+    if POSTGRES_URL:
+        url = request.getfixturevalue("postgres_url")
+        bind(make_database(url))
+        upgrade()
+        db.close()
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = make_database(f"sqlite:///{path}")
+    bind(database)
+    upgrade()
+    database.close()
+    return path
+
+
+@pytest.fixture
+def database_url(migrated_template, tmp_path):
+    """A database URL with an empty, fully migrated schema for this test alone."""
+    if POSTGRES_URL:
+        database = make_database(migrated_template)
+        tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS)
+        database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        database.close()
+        return migrated_template
+    path = tmp_path / "xianfeng.db"
+    shutil.copy(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database(database_url):
+    """The models bound to this test's fresh database, with a connection open (no app)."""
+    bind(make_database(database_url))
+    with db.connection_context():
+        yield db
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis, emptied, or '' when the suite runs without Redis."""
+    if REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    """The WeChat API emulator, a real HTTP server on a free local port, for the whole run."""
+    from wechat.emulator import serve_emulator
+
+    server = serve_emulator(apps={OA["app_id"]: OA["app_secret"], MP["app_id"]: MP["app_secret"]})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    """The emulator's state (calls received, error injections), reset for this test."""
+    emulator_server.state.reset()
+    return emulator_server.state
+
+
+@pytest.fixture
+def settings_overrides(database_url, redis_url, tmp_path, emulator_server, emulator):
+    """Config for a test app; tests may change keys before asking for `app`."""
+    return {
+        "app": {"secret_key": "test-secret-key", "data_dir": str(tmp_path), "demo": "false"},
+        "database": {"url": database_url},
+        "redis": {"url": redis_url},
+        "storage": {"photo_dir": str(tmp_path / "photos")},
+        "scheduler": {"embedded": False},
+        "wechat": {
+            "api_base_url": emulator_server.url,
+            "token_storage": "redis" if redis_url else "memory",
+            "official_account": dict(OA),
+            "mini_program": dict(MP),
+        },
+    }
+
+
+@pytest.fixture
+def settings(settings_overrides) -> Settings:
+    return load_settings(os.devnull, env={}, overrides=settings_overrides)
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    with db.connection_context():
+        yield app
+    db.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,89 @@
+"""Factories for the roster and the register: small functions with sensible defaults."""
+
+import itertools
+from datetime import date, datetime, timedelta
+
+from models import (
+    Activity,
+    Community,
+    Household,
+    Member,
+    Pairing,
+    ServiceRecord,
+    Team,
+)
+
+NOW = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
+_seq = itertools.count(1)
+
+
+def make_community(name=None, lat=34.7466, lng=113.6253, **kw) -> Community:
+    return Community.create(name=name or f"测试社区{next(_seq)}", lat=lat, lng=lng, **kw)
+
+
+def make_team(name=None, community=None, members=0, **kw) -> Team:
+    """A team with a leader and `members` further members."""
+    team = Team.create(
+        name=name or f"第{next(_seq)}服务队", community=community or make_community()
+    )
+    make_member(team=team, role="leader")
+    for _ in range(members):
+        make_member(team=team)
+    return team
+
+
+def make_member(name=None, phone=None, team=None, role="member", **kw) -> Member:
+    n = next(_seq)
+    return Member.create(
+        name=name or f"党员{n}",
+        phone=phone or f"139{n:08d}",
+        team=team,
+        role=role,
+        created_at=kw.pop("created_at", NOW),
+        **kw,
+    )
+
+
+def make_household(community=None, **kw) -> Household:
+    n = next(_seq)
+    return Household.create(
+        community=community or make_community(),
+        head_name=kw.pop("head_name", f"居民{n}"),
+        phone=kw.pop("phone", f"137{n:08d}"),
+        address=kw.pop("address", f"幸福路{n}号"),
+        created_at=kw.pop("created_at", NOW),
+        **kw,
+    )
+
+
+def pair(member, household=None, started_on=date(2026, 1, 1)) -> Pairing:
+    household = household or make_household(community=member.team.community)
+    return Pairing.create(member=member, household=household, started_on=started_on)
+
+
+def make_activity(team, starts_at=NOW, hours=2, **kw) -> Activity:
+    community = team.community
+    return Activity.create(
+        team=team,
+        community=community,
+        title=kw.pop("title", "环境卫生整治"),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=hours),
+        lat=kw.pop("lat", community.lat),
+        lng=kw.pop("lng", community.lng),
+        created_at=kw.pop("created_at", NOW),
+        **kw,
+    )
+
+
+def make_record(member, activity=None, checkin_at=NOW, **kw) -> ServiceRecord:
+    return ServiceRecord.create(
+        member=member,
+        kind=kw.pop("kind", "activity" if activity else "individual"),
+        activity=activity,
+        checkin_at=checkin_at,
+        source=kw.pop("source", "mp"),
+        created_at=checkin_at,
+        updated_at=checkin_at,
+        **kw,
+    )

@@ -1,0 +1,119 @@
+"""The config loader: file, environment, validation with one clear message naming the key."""
+
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from app import main
+from settings import ConfigError, env_name, known_keys, load_settings
+
+
+def _load(tmp_path, text="", env=None):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(path, env=env or {})
+
+
+def test_defaults_run_in_demo_mode_on_sqlite():
+    settings = load_settings(os.devnull, env={})
+    assert settings.database.url.startswith("sqlite:///")
+    assert settings.is_demo
+    assert settings.server.port == 5000
+    assert settings.rules.checkin_radius_m == 300
+
+
+def test_example_file_documents_every_key_with_a_comment():
+    text = Path("config.example.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    flat = {}
+
+    def walk(node, prefix):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, prefix + key + ".")
+            else:
+                flat[prefix + key] = value
+
+    walk(data, "")
+    assert set(flat) == set(known_keys())
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if "=" in line and not line.startswith(("#", "[")):
+            assert lines[index - 1].startswith("#") or lines[index - 2].startswith("#"), line
+    assert load_settings("config.example.toml", env={}) == load_settings(os.devnull, env={})
+
+
+def test_file_then_environment_then_overrides(tmp_path):
+    text = '[server]\nport = 6000\n[wechat.official_account]\ntoken = "fromfile"\n'
+    env = {"XIANFENG_SERVER_PORT": "7000"}
+    settings = _load(tmp_path, text, env)
+    assert settings.server.port == 7000
+    assert settings.wechat.official_account.token == "fromfile"
+    settings = load_settings(tmp_path / "config.toml", env=env, overrides={"server": {"port": 1}})
+    assert settings.server.port == 1
+
+
+def test_environment_names_and_digit_only_values_stay_strings():
+    env = {"XIANFENG_WECHAT_OFFICIAL_ACCOUNT_TOKEN": "12345"}
+    settings = load_settings(os.devnull, env=env)
+    assert settings.wechat.official_account.token == "12345"
+    assert env_name("wechat.mini_program.app_id") == "XIANFENG_WECHAT_MINI_PROGRAM_APP_ID"
+
+
+def test_config_file_named_by_environment(tmp_path):
+    path = tmp_path / "other.toml"
+    path.write_text("[server]\nport = 5555\n")
+    assert load_settings(env={"XIANFENG_CONFIG": str(path)}).server.port == 5555
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "key"),
+    [
+        ('[wechat.official_account]\nencoding_aes_key = "short"\n', {}, "encoding_aes_key"),
+        ('[wechat.official_account]\nmessage_mode = "safe"\n', {}, "encoding_aes_key"),
+        ('[wechat.official_account]\nmessage_mode = "secret"\n', {}, "message_mode"),
+        ("[server]\nport = 70000\n", {}, "server.port"),
+        ('[server]\nport = "x"\n', {}, "server.port"),
+        ("", {"XIANFENG_SERVER_PORT": "abc"}, "server.port"),
+        ("", {"XIANFENG_SCHEDULER_EMBEDDED": "maybe"}, "scheduler.embedded"),
+        ('[database]\nurl = "mysql://x"\n', {}, "database.url"),
+        ("[rules]\ncheckin_radius_m = 0\n", {}, "rules.checkin_radius_m"),
+        ('[rules]\nquiet_hours = "9pm"\n', {}, "rules.quiet_hours"),
+        ("[server]\nprot = 1\n", {}, "server.prot"),
+        ('[wechat.mini_program]\napp_id = "wx1"\n', {}, "mini_program.app_secret"),
+        ('[wechat]\ntoken_storage = "redis"\n', {}, "redis.url"),
+        ("[server\n", {}, "not valid TOML"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path, text, env, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        _load(tmp_path, text, env)
+
+
+def test_a_valid_aes_key_and_credentials_leave_demo_mode(tmp_path):
+    text = (
+        '[wechat.official_account]\napp_id = "wx1"\napp_secret = "s"\ntoken = "t"\n'
+        'message_mode = "safe"\nencoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"\n'
+    )
+    settings = _load(tmp_path, text)
+    assert not settings.is_demo
+
+
+def test_bad_config_stops_start_up_with_one_line(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "config.toml"
+    path.write_text('[wechat.official_account]\nencoding_aes_key = "tooshort"\n')
+    monkeypatch.setenv("XIANFENG_CONFIG", str(path))
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "wechat.official_account.encoding_aes_key" in err
+    assert "Traceback" not in err
+
+
+def test_unreachable_database_stops_start_up(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XIANFENG_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("XIANFENG_APP_DATA_DIR", str(tmp_path))
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "database.url" in err and "cannot connect" in err
