@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
 
 import api
 import commands
@@ -97,7 +98,7 @@ def serve(host, port):
 
         start_embedded(app)
     click.echo(commands.banner(settings, host, port, demo))
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True)
 
 
 def main(argv=None) -> int:

@@ -1,40 +1,108 @@
-"""Operator commands: roster import, demo programme, bind codes, accounts, the emulator."""
+"""Operator commands: demo programme, bind codes, office accounts, the emulator, and the
+start-up banner. Each is a thin shell over a service."""
 
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 from models import Account, Member, db
 from services import clock
+from services.errors import DomainError
 from settings import Settings
 
 
 def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
-    for command in (demo_command,):
+    for command in (demo_command, bind_code_command, create_account_command, emulator_command):
         app.cli.add_command(command)
 
 
-def load_demo_if_empty(settings: Settings):
-    """Load the demo programme into an empty database, or refresh it where it is the demo."""
-    from services.demo import load_demo
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
 
+
+def load_demo(settings: Settings):
+    from services.demo import load_demo as load
+
+    return load(
+        Path(settings.storage.photo_dir),
+        clock.now_utc(),
+        bind_code_ttl_days=settings.rules.bind_code_ttl_days,
+    )
+
+
+def load_demo_if_empty(settings: Settings):
+    """Load the demo programme into an empty database (or refresh the demo's own database);
+    a database holding a real roster is left alone."""
     is_demo_db = Account.select().where(Account.username == "office").exists()
     if Member.select().exists() and not is_demo_db:
         return None
-    return load_demo(Path(settings.storage.photo_dir), clock.now_utc())
+    return load_demo(settings)
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load the demo programme (safe to run twice)."""
-    from flask import current_app
-    from services.demo import load_demo
-
-    settings = current_app.config["SETTINGS"]
     with db.connection_context():
-        summary = load_demo(Path(settings.storage.photo_dir), clock.now_utc())
-    click.echo(summary)
+        summary = load_demo(_settings())
+    click.echo("\n".join(summary.lines()))
+
+
+@click.command("bind-code")
+@click.argument("phone")
+@with_appcontext
+def bind_code_command(phone):
+    """Issue a one-time bind code for the member with this phone number."""
+    from services.binding import issue_bind_code
+
+    now = clock.now_utc()
+    with db.connection_context():
+        member = Member.get_or_none(Member.phone == phone.strip())
+        if member is None:
+            raise click.ClickException(f"no member with phone {phone}")
+        code = issue_bind_code(member, now, ttl_days=_settings().rules.bind_code_ttl_days)
+    click.echo(f"{member.name} {member.phone}: {code}")
+
+
+@click.command("create-account")
+@click.argument("username")
+@click.option("--name", "display_name", default="办公室", help="Name shown on the dashboard.")
+@click.password_option()
+@with_appcontext
+def create_account_command(username, display_name, password):
+    """Create an office login for the web dashboard."""
+    from services.accounts import create_office_account
+
+    try:
+        with db.connection_context():
+            create_office_account(username, display_name, password, clock.now_utc())
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"account {username} created")
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5001, type=int)
+@with_appcontext
+def emulator_command(host, port):
+    """Run the WeChat API emulator on its own port (point wechat.api_base_url at it)."""
+    from wechat.emulator import DEMO_APPS, serve_emulator
+
+    settings = _settings().wechat
+    apps = dict(DEMO_APPS)
+    for account in (settings.official_account, settings.mini_program):
+        if account.app_id:
+            apps[account.app_id] = account.app_secret
+    server = serve_emulator(apps=apps, host=host, port=port)
+    click.echo(f"WeChat API emulator at {server.url} (Ctrl-C to stop)")
+    try:
+        server._thread.join()
+    except KeyboardInterrupt:
+        server.stop()
 
 
 def banner(settings: Settings, host: str, port: int, demo) -> str:
@@ -51,14 +119,9 @@ def banner(settings: Settings, host: str, port: int, demo) -> str:
     ]
     if settings.is_demo:
         lines.append(f"  WeChat       emulator at {settings.wechat.api_base_url}")
+        lines.append(
+            "  demo members 01-36, phones 138000000NN; 01-33 bound to mp-demo-NN / oa-demo-NN"
+        )
     if demo is not None:
-        lines += _demo_lines(demo)
+        lines += ["", *("  " + line for line in demo.lines())]
     return "\n".join(lines) + "\n"
-
-
-def _demo_lines(demo) -> list[str]:
-    return [
-        "",
-        "Demo programme (演示数据)",
-        f"  {demo}",
-    ]

@@ -2,6 +2,8 @@
 
 import logging
 
+import peewee
+
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +39,13 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
         return error_response(exc.status, exc.code, exc.message)
+
+    @app.errorhandler(peewee.OperationalError)
+    def _database_down(exc):
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exc)
+        if not _wants_json():
+            return "系统繁忙，请稍后再试。", 503
+        return error_response(503, "unavailable", "系统繁忙，请稍后再试。")
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -2,13 +2,11 @@
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from .schedule import JOBS
 
-
-@click.group("jobs")
-def jobs_cli():
-    """Scheduled jobs."""
+jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
 
 @jobs_cli.command("list")

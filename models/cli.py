@@ -1,14 +1,12 @@
 """`db` commands: move a deployed database forward without loss and show where it stands."""
 
 import click
+from flask.cli import AppGroup
 
 from .base import db
 from .database import pending_migrations, runner, schema_version, upgrade
 
-
-@click.group("db")
-def db_cli():
-    """Database schema."""
+db_cli = AppGroup("db", help="Database schema.")
 
 
 @db_cli.command("upgrade")

@@ -153,9 +153,11 @@ def settings(settings_overrides) -> Settings:
 def app(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
-    with db.connection_context():
-        yield app
-    db.close()
+    # Requests open and close their own connection; test code reconnects on demand.
+    db.connect(reuse_if_open=True)
+    yield app
+    if not db.is_closed():
+        db.close()
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """The office dashboard, the resident pages and the health check."""
 
 from .health import bp as health_bp
+from .home import bp as home_bp
 
 
 def init_app(app) -> None:
     """Register the web blueprints."""
     app.register_blueprint(health_bp)
+    app.register_blueprint(home_bp)

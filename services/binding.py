@@ -1,0 +1,49 @@
+"""One-time bind codes: the office hands a member a code to link their WeChat to the roster.
+
+Codes are six digits so they can be read out over the phone; they are short-lived, only
+the newest one a member was given works, and no two live codes are the same, so a code
+always names exactly one member.
+"""
+
+import secrets
+from datetime import datetime, timedelta
+
+from models import BindCode, Member, db
+
+CODE_DIGITS = 6
+MAX_DRAWS = 20
+
+
+def issue_bind_code(member: Member, now: datetime, ttl_days: int = 14) -> str:
+    """Give the member a fresh code and void their older unused ones."""
+    with db.atomic():
+        BindCode.update(expires_at=now).where((BindCode.member == member) & _live(now)).execute()
+        code = _unused_code(now)
+        BindCode.create(
+            member=member, code=code, expires_at=now + timedelta(days=ttl_days), created_at=now
+        )
+    return code
+
+
+def live_bind_code(member: Member, now: datetime) -> BindCode | None:
+    """The member's code that can still be redeemed, if any."""
+    return (
+        BindCode.select()
+        .where((BindCode.member == member) & _live(now))
+        .order_by(BindCode.created_at.desc(), BindCode.id.desc())
+        .first()
+    )
+
+
+def _unused_code(now: datetime) -> str:
+    """A random code no other live code has (a million codes, a few hundred members)."""
+    for _ in range(MAX_DRAWS):
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        if not BindCode.select().where((BindCode.code == code) & _live(now)).exists():
+            return code
+    raise RuntimeError("no free bind code after many draws")  # practically unreachable
+
+
+def _live(now: datetime):
+    """The condition for a code that can still be redeemed: unused and not expired."""
+    return BindCode.used_at.is_null() & (BindCode.expires_at > now)

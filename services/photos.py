@@ -1,0 +1,200 @@
+"""Check-in photos in a local folder: the original as uploaded, a JPEG thumbnail, and the
+hashes and EXIF facts the office needs to judge whether a photo proves a service.
+
+Files are content-addressed (`YYYY/MM/<sha256>.<ext>`), so storing the same bytes twice writes
+nothing new and a key can never be made to point outside the photo folder.
+"""
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from services.clock import to_local, to_utc
+from services.errors import Invalid, NotFound
+
+# Pillow format name -> (content type, file extension).
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 MP; more is a decompression bomb
+THUMB_SIZE = 480
+THUMB_QUALITY = 80
+KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(_thumb)?\.(jpg|png|webp)$")
+
+NOT_A_PHOTO = "请上传照片（JPG、PNG 或 WebP）。"
+EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """What was stored, in the shape of models.Photo's columns."""
+
+    storage_key: str
+    thumb_key: str
+    sha256: str
+    phash: str
+    content_type: str
+    width: int
+    height: int
+    size_bytes: int
+    exif_taken_at: datetime | None = None
+    exif_lat: float | None = None  # EXIF GPS is WGS-84
+    exif_lng: float | None = None
+
+
+def store_photo(
+    data: bytes, root: str | os.PathLike, now: datetime, max_bytes: int = DEFAULT_MAX_BYTES
+) -> StoredPhoto:
+    """Check an uploaded photo, save it with a thumbnail under root, and describe it."""
+    if len(data) > max_bytes:
+        raise Invalid(f"照片不能超过 {max_bytes / (1024 * 1024):g}MB。", code="photo_too_large")
+    image = _decode(data)
+    upright = ImageOps.exif_transpose(image)
+    thumb = _thumbnail(upright)
+    digest = hashlib.sha256(data).hexdigest()
+    content_type, ext = FORMATS[image.format]
+    folder = to_local(now).strftime("%Y/%m")
+    key, thumb_key = f"{folder}/{digest}.{ext}", f"{folder}/{digest}_thumb.jpg"
+    _write(Path(root) / key, data)
+    _write(Path(root) / thumb_key, _jpeg_bytes(thumb))
+    exif = image.getexif()
+    lat, lng = exif_position(exif)
+    return StoredPhoto(
+        storage_key=key,
+        thumb_key=thumb_key,
+        sha256=digest,
+        phash=dhash(thumb),
+        content_type=content_type,
+        width=upright.width,
+        height=upright.height,
+        size_bytes=len(data),
+        exif_taken_at=exif_taken_at(exif),
+        exif_lat=lat,
+        exif_lng=lng,
+    )
+
+
+def open_photo(root: str | os.PathLike, key: str) -> Path:
+    """The file a stored key names; refuses any key store_photo could not have made."""
+    if not KEY_PATTERN.match(key):
+        raise Invalid("照片地址无效。", code="bad_photo_key")
+    path = Path(root) / key
+    if not path.is_file():
+        raise NotFound("照片不存在。")
+    return path
+
+
+def dhash(image: Image.Image) -> str:
+    """A 64-bit difference hash as 16 hex digits: near-identical pictures differ in few bits."""
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = small.tobytes()
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            left = pixels[row * 9 + col]
+            bits = (bits << 1) | (left > pixels[row * 9 + col + 1])
+    return f"{bits:016x}"
+
+
+def hamming(a: str, b: str) -> int:
+    """How many bits two hex hashes differ in (0 = same picture as far as dHash can tell)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def exif_taken_at(exif: Image.Exif) -> datetime | None:
+    """EXIF DateTimeOriginal as naive UTC; a camera without an offset tag is taken to be on
+    Shanghai time, as every phone in the programme is."""
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    text = details.get(ExifTags.Base.DateTimeOriginal)
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.strptime(text.strip("\x00 "), EXIF_TIME_FORMAT)
+    except ValueError:
+        return None
+    offset = _parse_offset(details.get(ExifTags.Base.OffsetTimeOriginal))
+    return to_utc(moment.replace(tzinfo=offset) if offset else moment)
+
+
+def exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:
+    """EXIF GPS latitude and longitude in decimal degrees (WGS-84), or (None, None)."""
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    try:
+        lat = _degrees(gps[ExifTags.GPS.GPSLatitude], gps.get(ExifTags.GPS.GPSLatitudeRef), "S")
+        lng = _degrees(gps[ExifTags.GPS.GPSLongitude], gps.get(ExifTags.GPS.GPSLongitudeRef), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat == 0 and lng == 0):
+        return None, None  # NaN fails the range test; 0,0 is a camera with no fix
+    return lat, lng
+
+
+def _decode(data: bytes) -> Image.Image:
+    """Open and fully decode the upload, so a truncated or fake file fails here, not later."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            if image.width * image.height > MAX_PIXELS:
+                raise Invalid("照片尺寸过大。", code="photo_too_large")
+            image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise Invalid(NOT_A_PHOTO, code="not_a_photo") from exc
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise Invalid("照片尺寸过大。", code="photo_too_large") from exc
+    return image
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    """An RGB copy at most THUMB_SIZE on its long side; transparency becomes white."""
+    if image.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        flat = image.convert("RGB")
+    flat.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    return flat
+
+
+def _jpeg_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=THUMB_QUALITY, optimize=True)
+    return buffer.getvalue()
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write through a temporary file and rename, so readers never see half a photo."""
+    if path.exists():
+        return  # content-addressed: the same key always holds the same bytes
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _degrees(value, ref, negative: str) -> float:
+    degrees, minutes, seconds = (float(part) for part in value)
+    sign = -1 if isinstance(ref, str) and ref.strip("\x00 ").upper() == negative else 1
+    return sign * (degrees + minutes / 60 + seconds / 3600)
+
+
+def _parse_offset(text) -> timezone | None:
+    """An EXIF offset tag like '+08:00', or None when it is missing or malformed."""
+    match = re.fullmatch(r"([+-])(\d{2}):(\d{2})", str(text or "").strip("\x00 "))
+    if not match:
+        return None
+    sign, hours, minutes = match.groups()
+    delta = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-delta if sign == "-" else delta)

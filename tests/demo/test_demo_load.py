@@ -1,0 +1,189 @@
+"""The demo programme loads completely, as the operators and the mini-program expect it,
+and loading it again changes nothing."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+
+from models import (
+    Account,
+    Activity,
+    BindCode,
+    Branch,
+    Community,
+    Enrollment,
+    Household,
+    Member,
+    Pairing,
+    Photo,
+    ServiceRecord,
+    Team,
+)
+from models.activity import CATEGORIES
+from services.accounts import check_password
+from services.binding import live_bind_code
+from services.demo import load_demo
+from tests.factories import NOW
+
+DEMO_MODELS = (
+    Branch, Community, Team, Member, Household, Pairing, Activity, Enrollment, ServiceRecord,
+    Photo, BindCode, Account,
+)  # fmt: skip
+
+
+@pytest.fixture
+def loaded(database, photo_root):
+    return load_demo(photo_root, NOW)
+
+
+def member(number):
+    return Member.get(Member.phone == f"138000000{number:02d}")
+
+
+def snapshot():
+    """Every demo row's id, per table."""
+    return {m.__name__: sorted(r.id for r in m.select(m.id)) for m in DEMO_MODELS}
+
+
+def test_three_communities_in_zhengzhou_each_with_one_team(loaded):
+    assert Community.select().count() == 3
+    for community in Community.select():
+        assert 34.7 <= community.lat <= 34.8 and 113.6 <= community.lng <= 113.7
+        assert (community.coord_type, community.radius_m) == ("gcj02", 300)
+        assert [t.name for t in community.teams] and community.address.startswith("郑州市")
+    names = [t.name for t in Team.select().order_by(Team.id)]
+    assert names == ["第一党员志愿者服务队", "第二党员志愿者服务队", "第三党员志愿者服务队"]
+
+
+def test_36_members_numbered_in_team_order_with_leaders_01_13_25(loaded):
+    teams = list(Team.select().order_by(Team.id))
+    assert Member.select().count() == 36
+    for number in range(1, 37):
+        m = member(number)
+        assert m.team_id == teams[(number - 1) // 12].id
+        assert m.role == ("leader" if number in (1, 13, 25) else "member")
+        assert m.branch is not None and m.active
+    assert len({m.name for m in Member.select()}) == 36
+    assert Branch.select().count() >= 2
+
+
+def test_members_01_to_33_are_bound_and_34_to_36_have_bind_codes(loaded):
+    for number in range(1, 34):
+        m = member(number)
+        assert (m.mp_openid, m.oa_openid) == (f"mp-demo-{number:02d}", f"oa-demo-{number:02d}")
+    unbound = {u.number: u for u in loaded.unbound}
+    assert sorted(unbound) == [34, 35, 36]
+    for number, entry in unbound.items():
+        m = member(number)
+        assert (m.mp_openid, m.oa_openid, m.unionid) == (None, None, None)
+        assert (entry.name, entry.phone) == (m.name, m.phone)
+        live = live_bind_code(m, NOW)
+        assert (live.code, live.expires_at) == (entry.bind_code, NOW + timedelta(days=14))
+        assert any(entry.bind_code in line for line in loaded.lines())
+
+
+def test_every_member_is_paired_with_a_household_in_their_community(loaded):
+    pairings = list(Pairing.select().where(Pairing.ended_on.is_null()))
+    assert len(pairings) == 36 and Household.select().count() == 36
+    assert len({p.household_id for p in pairings}) == 36
+    for p in pairings:
+        household = p.household
+        assert household.community_id == p.member.team.community_id
+        assert household.head_name and household.phone and household.situation
+        assert household.size >= 1 and "号楼" in household.address
+        assert abs(household.lat - household.community.lat) < 0.003
+        assert p.started_on <= NOW.date() - timedelta(days=60)
+
+
+def test_each_team_has_past_and_upcoming_activities(loaded):
+    for team in Team.select():
+        activities = list(team.activities)
+        past = [a for a in activities if a.ends_at < NOW]
+        upcoming = [a for a in activities if a.starts_at > NOW]
+        assert past and upcoming
+        for a in activities:
+            assert a.category in CATEGORIES and 10 <= a.capacity <= 15
+            assert a.community_id == team.community_id and a.place
+            assert abs(a.lat - team.community.lat) < 0.005 and a.starts_at < a.ends_at
+        for a in upcoming:
+            assert 0 < a.enrollments.count() <= a.capacity
+            assert all(e.member.team_id == team.id for e in a.enrollments)
+
+
+def test_records_are_complete_with_photos_on_disk(loaded, photo_root):
+    records = list(ServiceRecord.select())
+    assert 10 <= len(records) <= 20 and Photo.select().count() == len(records)
+    assert {r.kind for r in records} == {"activity", "visit"}
+    flagged = [r for r in records if r.status == "flagged"]
+    assert flagged and all(r.flags == ["out_of_range"] for r in flagged)
+    assert {r.status for r in records} == {"verified", "flagged"}
+    for r in records:
+        assert r.member.mp_openid and r.content and r.target and r.outcome
+        assert r.checkout_at > r.checkin_at and r.duration_minutes > 0
+        assert (r.activity is None) != (r.household is None)
+        if r.activity:
+            assert r.checkin_at < NOW and Enrollment.get_or_none(
+                activity=r.activity, member=r.member
+            )
+    photos = list(Photo.select())
+    assert len({p.sha256 for p in photos}) == len({p.phash for p in photos}) == len(photos)
+    for p in photos:
+        data = (photo_root / p.storage_key).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == p.sha256 and p.size_bytes == len(data)
+        assert (photo_root / p.thumb_key).is_file()
+        assert p.exif_taken_at == p.record.checkin_at
+
+
+def test_the_office_can_log_in(loaded):
+    account = Account.get(Account.username == "office")
+    assert account.display_name == "办公室" and check_password(account, "demo1234")
+    assert (loaded.office_username, loaded.office_password) == ("office", "demo1234")
+
+
+def test_the_summary_counts_what_was_created(loaded):
+    assert loaded.is_new and loaded.existing == {}
+    assert loaded.counts == {m._meta.table_name: m.select().count() for m in DEMO_MODELS}
+
+
+def test_loading_twice_changes_nothing(loaded, photo_root):
+    before = snapshot()
+    again = load_demo(photo_root, NOW + timedelta(days=1))
+    assert snapshot() == before
+    assert again.created == {} and not again.is_new
+    assert again.counts == loaded.counts
+    assert [u.bind_code for u in again.unbound] == [u.bind_code for u in loaded.unbound]
+
+
+def test_expired_bind_codes_are_replaced_on_a_later_load(loaded, photo_root):
+    later = NOW + timedelta(days=15)
+    again = load_demo(photo_root, later)
+    assert again.created == {"bind_code": 3}
+    for entry in again.unbound:
+        assert live_bind_code(member(entry.number), later).code == entry.bind_code
+        assert entry.expires_at == later + timedelta(days=14)
+
+
+def test_a_photo_file_lost_from_disk_is_stored_again(loaded, photo_root):
+    photo = Photo.select().first()
+    (photo_root / photo.storage_key).unlink()
+    again = load_demo(photo_root, NOW)
+    assert again.created == {}
+    assert (photo_root / photo.storage_key).is_file()
+
+
+def test_a_member_who_bound_since_gets_no_new_code(loaded, photo_root):
+    bound = member(34)
+    BindCode.update(used_at=NOW).where(BindCode.member == bound).execute()
+    Member.update(mp_openid="o-real-openid").where(Member.id == bound.id).execute()
+    again = load_demo(photo_root, NOW + timedelta(days=1))
+    assert [u.number for u in again.unbound] == [35, 36]
+    assert live_bind_code(bound, NOW + timedelta(days=1)) is None
+    assert again.created == {}
+
+
+def test_roster_rows_predate_the_pairings_and_the_records(loaded):
+    first_record = ServiceRecord.select().order_by(ServiceRecord.checkin_at).first()
+    for m in Member.select():
+        assert m.created_at < first_record.checkin_at
+        assert m.created_at.date() <= m.pairings.get().started_on

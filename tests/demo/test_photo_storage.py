@@ -1,0 +1,209 @@
+"""Check-in photos: what is accepted, what is kept, and what is read from them."""
+
+import hashlib
+import io
+import random
+from datetime import datetime
+
+import pytest
+from PIL import ExifTags, Image, ImageDraw
+
+from services import photos
+from services.errors import Invalid, NotFound
+from services.photos import hamming, open_photo, store_photo
+
+NOW = datetime(2026, 11, 29, 2, 0, 0)
+
+
+def picture(seed=1, size=(640, 480), mode="RGB") -> Image.Image:
+    """A picture with some structure (a flat colour would hash to all zeros)."""
+    rng = random.Random(seed)
+    image = Image.new(mode, size, "white")
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        box = (x, y, x + rng.randint(20, 200), y + rng.randint(20, 200))
+        draw.rectangle(box, fill=tuple(rng.randrange(256) for _ in mode))
+    return image
+
+
+def encode(image, fmt="JPEG", exif=None, **options) -> bytes:
+    buffer = io.BytesIO()
+    if exif is not None:
+        options["exif"] = exif
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+def exif_with(taken=None, offset=None, gps=None, orientation=None) -> Image.Exif:
+    exif = Image.Exif()
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    if taken:
+        details[ExifTags.Base.DateTimeOriginal] = taken
+    if offset:
+        details[ExifTags.Base.OffsetTimeOriginal] = offset
+    if gps:
+        (lat_ref, lat), (lng_ref, lng) = gps
+        info = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        info[ExifTags.GPS.GPSLatitudeRef], info[ExifTags.GPS.GPSLatitude] = lat_ref, lat
+        info[ExifTags.GPS.GPSLongitudeRef], info[ExifTags.GPS.GPSLongitude] = lng_ref, lng
+    return exif
+
+
+@pytest.mark.parametrize(
+    ("fmt", "content_type", "ext"),
+    [("JPEG", "image/jpeg", "jpg"), ("PNG", "image/png", "png"), ("WEBP", "image/webp", "webp")],
+)
+def test_accepted_formats_are_kept_as_uploaded_with_a_jpeg_thumbnail(
+    photo_root, fmt, content_type, ext
+):
+    data = encode(picture(size=(1600, 1200)), fmt)
+    stored = store_photo(data, photo_root, NOW)
+    digest = hashlib.sha256(data).hexdigest()
+    assert stored.sha256 == digest
+    assert stored.storage_key == f"2026/11/{digest}.{ext}"
+    assert stored.thumb_key == f"2026/11/{digest}_thumb.jpg"
+    assert stored.content_type == content_type
+    assert (stored.width, stored.height, stored.size_bytes) == (1600, 1200, len(data))
+    assert open_photo(photo_root, stored.storage_key).read_bytes() == data
+    with Image.open(open_photo(photo_root, stored.thumb_key)) as thumb:
+        assert (thumb.format, thumb.size) == ("JPEG", (480, 360))
+
+
+def test_the_folder_is_the_shanghai_month(photo_root):
+    stored = store_photo(encode(picture()), photo_root, datetime(2026, 11, 30, 17, 0))
+    assert stored.storage_key.startswith("2026/12/")  # 01:00 on 1 December in Shanghai
+
+
+def test_transparent_png_gets_a_white_thumbnail(photo_root):
+    image = Image.new("RGBA", (100, 80), (255, 0, 0, 0))
+    stored = store_photo(encode(image, "PNG"), photo_root, NOW)
+    with Image.open(open_photo(photo_root, stored.thumb_key)) as thumb:
+        assert thumb.convert("RGB").getpixel((50, 40)) == (255, 255, 255)
+
+
+def test_storing_the_same_photo_twice_gives_the_same_keys(photo_root):
+    data = encode(picture())
+    assert store_photo(data, photo_root, NOW) == store_photo(data, photo_root, NOW)
+    assert len(list(photo_root.rglob("*"))) == 4  # two folders, photo, thumbnail
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param("这不是照片".encode(), id="text"),
+        pytest.param(b"", id="empty"),
+        pytest.param(encode(picture(), "GIF"), id="gif"),
+        pytest.param(encode(picture(), "JPEG")[:2000], id="truncated-jpeg"),
+        pytest.param(encode(picture(), "PNG")[:600], id="truncated-png"),
+    ],
+)
+def test_anything_but_a_whole_photo_is_refused(photo_root, data):
+    with pytest.raises(Invalid) as caught:
+        store_photo(data, photo_root, NOW)
+    assert caught.value.message == "请上传照片（JPG、PNG 或 WebP）。"
+    assert not photo_root.exists()
+
+
+def test_a_photo_over_the_limit_is_refused_before_decoding(photo_root):
+    with pytest.raises(Invalid) as caught:
+        store_photo(b"\xff" * (10 * 1024 * 1024 + 1), photo_root, NOW)
+    assert caught.value.message == "照片不能超过 10MB。"
+    with pytest.raises(Invalid):
+        store_photo(encode(picture()), photo_root, NOW, max_bytes=1000)
+
+
+def test_too_many_pixels_is_refused(photo_root, monkeypatch):
+    monkeypatch.setattr(photos, "MAX_PIXELS", 1000)
+    with pytest.raises(Invalid) as caught:
+        store_photo(encode(picture()), photo_root, NOW)
+    assert caught.value.code == "photo_too_large"
+
+
+def test_exif_orientation_is_applied(photo_root):
+    image = picture(size=(400, 200))
+    stored = store_photo(encode(image, exif=exif_with(orientation=6)), photo_root, NOW)
+    assert (stored.width, stored.height) == (200, 400)
+    with Image.open(open_photo(photo_root, stored.thumb_key)) as thumb:
+        assert thumb.size == (200, 400)
+    upright = store_photo(encode(image.rotate(-90, expand=True)), photo_root, NOW)
+    assert hamming(stored.phash, upright.phash) <= 6
+
+
+def test_dhash_is_near_for_a_reencoded_photo_and_far_for_another(photo_root):
+    original = picture(seed=1, size=(1200, 900))
+    stored = store_photo(encode(original, quality=95), photo_root, NOW)
+    smaller = original.resize((600, 450))
+    again = store_photo(encode(smaller, "WEBP", quality=40), photo_root, NOW)
+    other = store_photo(encode(picture(seed=2, size=(1200, 900))), photo_root, NOW)
+    assert len(stored.phash) == 16 and int(stored.phash, 16) >= 0
+    assert stored.sha256 != again.sha256
+    assert hamming(stored.phash, again.phash) <= 6
+    assert hamming(stored.phash, other.phash) >= 16
+
+
+def test_hamming_counts_differing_bits():
+    assert hamming("0" * 16, "0" * 16) == 0
+    assert hamming("0" * 16, "f" * 16) == 64
+    assert hamming("8000000000000001", "0000000000000000") == 2
+
+
+@pytest.mark.parametrize(
+    ("taken", "offset", "expected"),
+    [
+        ("2026:11:28 09:30:00", None, datetime(2026, 11, 28, 1, 30)),  # Shanghai assumed
+        ("2026:11:28 09:30:00", "+08:00", datetime(2026, 11, 28, 1, 30)),
+        ("2026:11:28 09:30:00", "+00:00", datetime(2026, 11, 28, 9, 30)),
+        ("2026:11:28 09:30:00", "-05:00", datetime(2026, 11, 28, 14, 30)),
+        ("0000:00:00 00:00:00", None, None),
+        ("yesterday", None, None),
+    ],
+)
+def test_exif_time_is_read_as_utc(photo_root, taken, offset, expected):
+    data = encode(picture(), exif=exif_with(taken=taken, offset=offset))
+    assert store_photo(data, photo_root, NOW).exif_taken_at == expected
+
+
+@pytest.mark.parametrize(
+    ("gps", "expected"),
+    [
+        ((("N", (34, 45, 30)), ("E", (113, 40, 12))), (34.758333, 113.67)),
+        ((("S", (33, 52, 4.5)), ("W", (70, 39, 0))), (-33.867917, -70.65)),
+        ((("N", (0, 0, 0)), ("E", (0, 0, 0))), (None, None)),  # a camera with no fix
+        ((("N", (134, 0, 0)), ("E", (113, 0, 0))), (None, None)),
+    ],
+)
+def test_exif_gps_is_read_in_degrees(photo_root, gps, expected):
+    stored = store_photo(encode(picture(), exif=exif_with(gps=gps)), photo_root, NOW)
+    position = (stored.exif_lat, stored.exif_lng)
+    assert position == pytest.approx(expected) if expected[0] else position == expected
+
+
+def test_a_photo_without_exif_has_no_time_or_position(photo_root):
+    stored = store_photo(encode(picture(), "PNG"), photo_root, NOW)
+    assert (stored.exif_taken_at, stored.exif_lat, stored.exif_lng) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../secret.jpg",
+        "/etc/passwd",
+        "2026/11/../../../etc/passwd",
+        "2026/11/" + "a" * 64 + ".jpg/../../x",
+        "2026\\11\\" + "a" * 64 + ".jpg",
+        "2026/11/" + "A" * 64 + ".jpg",
+        "2026/11/" + "a" * 64 + ".exe",
+        "",
+    ],
+)
+def test_open_photo_refuses_keys_it_could_not_have_made(photo_root, key):
+    with pytest.raises(Invalid):
+        open_photo(photo_root, key)
+
+
+def test_open_photo_reports_a_missing_file(photo_root):
+    with pytest.raises(NotFound):
+        open_photo(photo_root, "2026/11/" + "a" * 64 + ".jpg")

@@ -1,0 +1,116 @@
+"""The application factory, the health check, the JSON error shape and the command line."""
+
+from datetime import datetime
+
+import peewee
+import pytest
+
+import app as app_module
+from models import InboundMessage, db
+
+LONG_AGO = datetime(2026, 1, 1)
+
+
+def test_healthz_reports_database_scheduler_and_version(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["database"] == {"reachable": True, "schema_version": 1}
+    assert body["scheduler"] == "external"
+    assert body["version"] != ""
+
+
+def test_healthz_says_503_when_the_database_is_gone(settings_overrides):
+    settings_overrides["database"]["url"] = "postgresql://nobody@127.0.0.1:1/none"
+    app = app_module.create_app(settings_overrides)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"]["reachable"] is False
+
+
+def test_factory_makes_independent_apps(settings_overrides, tmp_path):
+    first = app_module.create_app(settings_overrides)
+    settings_overrides["server"] = {"port": 5999}
+    second = app_module.create_app(settings_overrides)
+    assert first is not second
+    assert second.config["SETTINGS"].server.port == 5999
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("get", "/api/v1/nothing-here", 404, "not_found"),
+        ("delete", "/healthz", 405, "method_not_allowed"),
+    ],
+)
+def test_api_errors_have_one_json_shape(client, method, path, status, code):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["code"] == code
+    assert error["message"]  # a Chinese sentence for the user
+    assert all("\u4e00" <= ch <= "\u9fff" or not ch.isalpha() for ch in error["message"])
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_traceback(app, client):
+    app.config["PROPAGATE_TEST_ERRORS"] = False
+
+    @app.get("/api/v1/_boom")
+    def boom():
+        raise RuntimeError("secret detail")
+
+    response = client.get("/api/v1/_boom")
+    assert response.status_code == 500
+    assert response.get_json()["error"]["code"] == "internal_error"
+    assert "secret detail" not in response.get_data(as_text=True)
+
+
+def test_each_request_opens_and_closes_its_connection(app):
+    db.close()
+    seen = []
+
+    @app.get("/_probe")
+    def probe():
+        seen.append(db.is_closed())
+        return "ok"
+
+    app.test_client().get("/_probe")
+    assert seen == [False]
+    assert db.is_closed()
+    db.connect()
+
+
+def test_db_commands_upgrade_and_status(runner):
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+    result = runner.invoke(args=["db", "status"])
+    assert result.exit_code == 0
+    assert "[x] 0001_initial" in result.output
+
+
+def test_db_upgrade_moves_an_empty_database_forward(settings_overrides, tmp_path):
+    settings_overrides["database"]["url"] = f"sqlite:///{tmp_path / 'new.db'}"
+    runner = app_module.create_app(settings_overrides).test_cli_runner()
+    assert runner.invoke(args=["db", "status"]).exit_code == 1
+    result = runner.invoke(args=["db", "upgrade"])
+    assert "applied: 0001_initial" in result.output
+    assert runner.invoke(args=["db", "status"]).exit_code == 0
+
+
+def test_jobs_list_and_run_once(runner):
+    InboundMessage.create(dedupe_key="old", openid="o", msg_type="text", received_at=LONG_AGO)
+    assert "purge_expired" in runner.invoke(args=["jobs", "list"]).output
+    result = runner.invoke(args=["jobs", "run-once", "purge_expired"])
+    assert result.exit_code == 0, result.output
+    with pytest.raises(peewee.DoesNotExist):
+        InboundMessage.get(InboundMessage.dedupe_key == "old")
+
+
+def test_api_answers_503_when_the_database_is_down(settings_overrides):
+    settings_overrides["database"]["url"] = "postgresql://nobody@127.0.0.1:1/none"
+    app = app_module.create_app(settings_overrides)
+    response = app.test_client().get("/api/v1/anything")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "unavailable"
