@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import Account, Member, db
+from models import Account, AuditLog, Member, db
 from services import clock
 from services.errors import DomainError
 from settings import Settings
@@ -15,7 +15,15 @@ from settings import Settings
 
 def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
-    for command in (demo_command, bind_code_command, create_account_command, emulator_command):
+    commands = (
+        import_command,
+        template_command,
+        demo_command,
+        bind_code_command,
+        create_account_command,
+        emulator_command,
+    )
+    for command in commands:
         app.cli.add_command(command)
 
 
@@ -40,6 +48,44 @@ def load_demo_if_empty(settings: Settings):
     if Member.select().exists() and not is_demo_db:
         return None
     return load_demo(settings)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
+@with_appcontext
+def import_command(files, dry_run):
+    """Import the roster: one .xlsx workbook, or CSV files (one per sheet) or their folder."""
+    from services.roster_import import format_report, import_roster
+
+    rules = _settings().rules
+    source = files[0] if len(files) == 1 else list(files)
+    try:
+        with db.connection_context():
+            result = import_roster(
+                source, dry_run=dry_run, team_size=(rules.team_size_min, rules.team_size_max)
+            )
+            if result.applied:
+                _audit("roster_import", {"files": list(files), "changes": len(result.changes)})
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(format_report(result))
+    if result.errors:
+        raise SystemExit(1)
+
+
+@click.command("import-template")
+@click.argument("path", type=click.Path(dir_okay=False))
+def template_command(path):
+    """Write a blank roster workbook with Chinese headers and an example row per sheet."""
+    from services.roster_import import write_template
+
+    write_template(path)
+    click.echo(f"模板已生成：{path}")
+
+
+def _audit(action: str, detail: dict) -> None:
+    AuditLog.create(at=clock.now_utc(), actor="cli", action=action, detail=detail)
 
 
 @click.command("demo")

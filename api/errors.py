@@ -3,7 +3,6 @@
 import logging
 
 import peewee
-
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 

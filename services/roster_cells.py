@@ -1,0 +1,133 @@
+"""Reading single cells of a roster file: text, phones, numbers, choices, dates.
+
+Each reader takes a raw cell (text, number or date, as Excel or CSV gives it) and returns the
+value to store, or raises CellError with a Chinese message for the clerk.
+"""
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+MOBILE = re.compile(r"1[3-9]\d{9}")
+LANDLINE = re.compile(r"(0\d{2,3}-?)?\d{7,8}")
+COUNTRY_CODE = re.compile(r"^\+?86(?=1\d{10}$)")
+EXCEL_EPOCH = date(1899, 12, 30)
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+ROLES = {
+    "队员": "member",
+    "成员": "member",
+    "member": "member",
+    "队长": "leader",
+    "leader": "leader",
+}
+ROLE_LABELS = {"member": "队员", "leader": "队长"}
+COORD_TYPES = {
+    "gcj02": "gcj02",
+    "gcj-02": "gcj02",
+    "火星坐标": "gcj02",
+    "国测局坐标": "gcj02",
+    "wgs84": "wgs84",
+    "wgs-84": "wgs84",
+    "gps": "wgs84",
+}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is Chinese, for the clerk."""
+
+
+def cell_text(raw: Any) -> str:
+    """A cell as trimmed text, full-width letters and digits folded, 3.0 written as 3."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return " ".join(unicodedata.normalize("NFKC", str(raw)).split())
+
+
+def is_blank(raw: Any) -> bool:
+    return cell_text(raw) == ""
+
+
+def text(max_len: int) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        value = cell_text(raw)
+        if len(value) > max_len:
+            raise CellError(f"内容过长：最多 {max_len} 个字，现有 {len(value)} 个字")
+        return value
+
+    return parse
+
+
+def mobile(raw: Any) -> str:
+    value = COUNTRY_CODE.sub("", re.sub(r"[\s\-()]", "", cell_text(raw)))
+    if not MOBILE.fullmatch(value):
+        raise CellError(f"手机号格式不正确：「{cell_text(raw)}」，应为 11 位手机号，如 13800000000")
+    return value
+
+
+def contact_phone(raw: Any) -> str:
+    value = re.sub(r"\s", "", cell_text(raw))
+    try:
+        return mobile(value)
+    except CellError:
+        if LANDLINE.fullmatch(value):
+            return value
+    raise CellError(
+        f"联系电话格式不正确：「{cell_text(raw)}」，应为手机号或固定电话（如 0371-12345678）"
+    )
+
+
+def number(raw: Any) -> float:
+    if isinstance(raw, bool):
+        raise CellError(f"不是数字：「{raw}」")
+    try:
+        value = float(raw) if isinstance(raw, int | float) else float(cell_text(raw).rstrip("°"))
+    except ValueError:
+        raise CellError(f"不是数字：「{cell_text(raw)}」") from None
+    if not math.isfinite(value):
+        raise CellError(f"不是数字：「{cell_text(raw)}」")
+    return value
+
+
+def integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(raw: Any) -> int:
+        try:
+            value = number(raw)
+        except CellError:
+            value = math.nan
+        if not (value.is_integer() and low <= value <= high):
+            raise CellError(f"应为 {low} 到 {high} 之间的整数：「{cell_text(raw)}」")
+        return int(value)
+
+    return parse
+
+
+def choice(options: dict[str, str], what: str, allowed: str) -> Callable[[Any], str]:
+    def parse(raw: Any) -> str:
+        value = options.get(cell_text(raw).lower())
+        if value is None:
+            raise CellError(f"{what}只能填 {allowed}：「{cell_text(raw)}」")
+        return value
+
+    return parse
+
+
+def day(raw: Any) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, int | float) and 20000 < raw < 80000:  # an Excel serial day number
+        return EXCEL_EPOCH + timedelta(days=int(raw))
+    value = cell_text(raw).split(" ")[0]
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(f"日期格式不正确：「{cell_text(raw)}」，请写成 2026-01-01")

@@ -1,0 +1,235 @@
+"""Planning an import: what each row changes, as steps in an order the unique indexes accept.
+
+Order matters twice. A team has one leader (a partial unique index): every leader who stops
+leading, or leaves the team, is demoted before anyone is moved or promoted. A member and a
+household each have one active pairing: every pairing that stops is ended before any new
+one is created.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from .clock import local_today
+from .errors import Invalid
+from .roster_check import check
+from .roster_io import RosterData
+from .roster_parse import Entry, Parsed, parse
+from .roster_schema import ROLE_LABELS, SHEET_BY_NAME, SHEETS, show
+from .roster_state import FinalMember, Snapshot, resolve_members, resolve_pairings
+
+MODELS = {"社区": "community", "服务队": "team", "党员": "member", "结对家庭": "household"}
+STORED = {  # the fields a row writes (role and pairings are planned on their own)
+    "社区": ("name", "address", "lat", "lng", "coord_type", "radius_m"),
+    "服务队": ("name", "community"),
+    "党员": ("name", "phone", "branch", "team"),
+    "结对家庭": ("community", "address", "head_name", "phone", "size", "situation", "lat", "lng")
+    + ("coord_type",),
+}
+DEFAULTS = {
+    "社区": {"address": "", "coord_type": "gcj02", "radius_m": 300},
+    "服务队": {},
+    "党员": {"role": "member"},
+    "结对家庭": {"phone": "", "situation": "", "coord_type": "gcj02"},
+}
+LABELS = {
+    "社区": lambda v: f"社区 {v['name']}",
+    "服务队": lambda v: f"服务队 {v['name']}",
+    "党员": lambda v: f"党员 {v['phone']} {v['name']}",
+    "结对家庭": lambda v: f"结对家庭 {v['head_name']}（{v['community']} {v['address']}）",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row's change, for people: 党员 13800000001 张三: 服务队 第一服务队 → 第二服务队."""
+
+    sheet: str
+    action: str  # "created" or "updated"
+    label: str
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One write: create a row, or update the row with this natural key (a pairing: its id)."""
+
+    model: str  # branch, community, team, member, household or pairing
+    op: str  # "create" or "update"
+    key: tuple
+    values: Mapping[str, Any]  # references to other rows by natural key, not by id
+
+
+@dataclass(frozen=True)
+class SheetCount:
+    sheet: str
+    created: int
+    updated: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    counts: tuple[SheetCount, ...]
+    steps: tuple[Step, ...]
+
+
+def plan(data: RosterData, today: date | None = None) -> Plan:
+    """The changes importing this file would make, without writing; Invalid if it has errors."""
+    today = today or local_today()
+    if any(problem.is_error for problem in check(data, today=today)):
+        raise Invalid("名单有错误，无法列出变更；请先按检查结果改正")
+    return plan_checked(data, today)
+
+
+def plan_checked(data: RosterData, today: date) -> Plan:
+    """The plan for a file the caller has just checked and found free of errors."""
+    parsed, _ = parse(data, today)
+    return _Planner(parsed, Snapshot.load(), today).run()
+
+
+class _Planner:
+    def __init__(self, parsed: Parsed, snap: Snapshot, today: date):
+        self.parsed, self.snap, self.today = parsed, snap, today
+        self.members = resolve_members(parsed, snap)
+        self.steps: list[Step] = []
+        self.changes: list[Change] = []
+        self.counts = {spec.name: Counter() for spec in SHEETS}
+
+    def run(self) -> Plan:
+        self._branches()
+        self._rows("社区")
+        self._rows("服务队")
+        self._members()
+        pairing_steps, pairing_details = self._pairings()
+        self._rows("结对家庭", pairing_details)
+        self._unlisted_households(pairing_details)
+        self.steps += pairing_steps
+        counts = tuple(
+            SheetCount(s.name, c["created"], c["updated"], c["unchanged"])
+            for s, c in zip(SHEETS, self.counts.values(), strict=True)
+        )
+        return Plan(tuple(self.changes), counts, tuple(self.steps))
+
+    def _record(self, sheet: str, action: str, label: str, details: list[str]) -> None:
+        self.counts[sheet][action] += 1
+        if action != "unchanged":
+            self.changes.append(Change(sheet, action, label, tuple(details)))
+
+    def _branches(self) -> None:
+        named = dict.fromkeys(
+            e.values["branch"] for e in self.parsed["党员"] if "branch" in e.values
+        )
+        for name in named:
+            if name not in self.snap.branches:
+                self.steps.append(Step("branch", "create", (), {"name": name}))
+                self.changes.append(Change("党员", "created", f"支部 {name}"))
+
+    def _rows(self, sheet: str, extra: dict[tuple, list[str]] | None = None) -> None:
+        """Create or update each row of a sheet by its natural key."""
+        extra = extra if extra is not None else {}
+        for entry in self.parsed[sheet]:
+            values = {f: v for f, v in entry.values.items() if f in STORED[sheet]}
+            details = extra.pop(entry.key, [])
+            current = self.snap.get(sheet, entry.key)
+            if current is None:
+                self.steps.append(Step(MODELS[sheet], "create", (), DEFAULTS[sheet] | values))
+                self._record(sheet, "created", LABELS[sheet](entry.values), details)
+                continue
+            diff = {f: v for f, v in values.items() if current.values[f] != v}
+            if diff:
+                self.steps.append(Step(MODELS[sheet], "update", entry.key, diff))
+            details = [_detail(sheet, f, current.values[f], v) for f, v in diff.items()] + details
+            self._record(
+                sheet, "updated" if details else "unchanged", LABELS[sheet](entry.values), details
+            )
+
+    def _members(self) -> None:
+        demote, promote = self._role_steps()
+        self.steps += demote
+        for entry in self.parsed["党员"]:
+            self._member(entry, self.members[entry.values["phone"]])
+        for phone, member in self.members.items():
+            current = self.snap.member(phone)
+            if member.entry is None and current["role"] != member.role:
+                detail = _detail("党员", "role", current["role"], member.role)
+                self._record(
+                    "党员", "updated", LABELS["党员"](current), [f"{detail}（本队换了队长）"]
+                )
+        self.steps += promote
+
+    def _role_steps(self) -> tuple[list[Step], list[Step]]:
+        demote, promote = [], []
+        for phone, member in self.members.items():
+            current = self.snap.member(phone)
+            leads_now = current is not None and current["role"] == "leader"
+            same_team = current is not None and current["team"] == member.team
+            if leads_now and not (member.role == "leader" and same_team):
+                demote.append(Step("member", "update", (phone,), {"role": "member"}))
+            if member.role == "leader" and not (leads_now and same_team):
+                promote.append(Step("member", "update", (phone,), {"role": "leader"}))
+        return demote, promote
+
+    def _member(self, entry: Entry, member: FinalMember) -> None:
+        current = self.snap.member(member.phone)
+        values = {f: v for f, v in entry.values.items() if f in STORED["党员"]}
+        label = LABELS["党员"](entry.values)
+        if current is None:
+            self.steps.append(Step("member", "create", (), DEFAULTS["党员"] | values))
+            summary = f"服务队 {member.team}，{ROLE_LABELS[member.role]}"
+            self._record("党员", "created", label, [summary])
+            return
+        diff = {f: v for f, v in values.items() if current[f] != v}
+        if diff:
+            self.steps.append(Step("member", "update", (member.phone,), diff))
+        details = [_detail("党员", f, current[f], v) for f, v in diff.items()]
+        if current["role"] != member.role:
+            details.append(_detail("党员", "role", current["role"], member.role))
+        self._record("党员", "updated" if details else "unchanged", label, details)
+
+    def _pairings(self) -> tuple[list[Step], dict[tuple, list[str]]]:
+        """End every pairing that stops, then create the new ones; details per household."""
+        final = resolve_pairings(self.parsed, self.snap)
+        current = {p.household: p for p in self.snap.pairings}
+        entries = self.parsed["结对家庭"]
+        dates = {
+            e.key: e.values["started_on"] for e in entries if e.key and "started_on" in e.values
+        }
+        steps = [
+            Step("pairing", "update", (p.id,), {"ended_on": self.today})
+            for p in self.snap.pairings
+            if final.get(p.household) != p.phone
+        ]
+        details: dict[tuple, list[str]] = defaultdict(list)
+        for household in sorted(set(current) | set(final)):
+            old, new = current.get(household), final.get(household)
+            if (old.phone if old else None) != new:
+                who = f"{self._who(old.phone if old else None)} → {self._who(new)}"
+                details[household].append(f"结对党员 {who}")
+            if new and (old is None or old.phone != new):
+                started_on = dates.get(household, self.today)
+                values = {"member": new, "household": household, "started_on": started_on}
+                steps.append(Step("pairing", "create", (), values))
+            elif new and dates.get(household, old.started_on) != old.started_on:
+                steps.append(Step("pairing", "update", (old.id,), {"started_on": dates[household]}))
+                details[household].append(
+                    _detail("结对家庭", "started_on", old.started_on, dates[household])
+                )
+        return steps, details
+
+    def _who(self, phone: str | None) -> str:
+        return f"{self.members[phone].name}（{phone}）" if phone else "（无）"
+
+    def _unlisted_households(self, details: dict[tuple, list[str]]) -> None:
+        """Households the file does not list whose pairing ends because a member moved."""
+        for household, lines in details.items():
+            current = self.snap.get("结对家庭", household)
+            self._record("结对家庭", "updated", LABELS["结对家庭"](current.values), lines)
+
+
+def _detail(sheet: str, field: str, old: Any, new: Any) -> str:
+    header = SHEET_BY_NAME[sheet].column(field).header
+    return f"{header} {show(field, old)} → {show(field, new)}"

@@ -1,0 +1,273 @@
+"""Importing the roster: all or nothing, idempotent, by natural keys; dry runs write nothing."""
+
+from datetime import date, datetime
+
+import pytest
+
+from models import Branch, Community, Household, Member, Pairing, Team
+from services.errors import Conflict, Invalid
+from services.roster_import import format_report, import_roster, plan, read_workbook
+from services.roster_plan import Step, plan_checked
+from tests.services.roster_files import TEAM_SIZE, base_roster, edit, write_csvs, write_xlsx
+
+TODAY = date(2026, 11, 29)
+MODELS = (Branch, Community, Team, Member, Household, Pairing)
+
+
+def run(tmp_path, roster, name="名单.xlsx", **kw):
+    kw = {"team_size": TEAM_SIZE, "today": TODAY} | kw
+    return import_roster(write_xlsx(tmp_path / name, roster), **kw)
+
+
+def rows():
+    """Every roster row in the database, with its id: proof that nothing was recreated."""
+    return {m.__name__: sorted(m.select().tuples()) for m in MODELS}
+
+
+def member(phone):
+    return Member.get(Member.phone == phone)
+
+
+def partner(phone):
+    """The address of the household a member is actively paired with."""
+    active = Pairing.select().where(Pairing.ended_on.is_null())
+    return active.join(Member).where(Member.phone == phone).get().household.address
+
+
+def test_import_creates_the_whole_roster(database, tmp_path):
+    result = run(tmp_path, base_roster())
+
+    assert result.applied and result.problems == ()
+    counts = {c.sheet: (c.created, c.updated, c.unchanged) for c in result.counts}
+    assert counts == {
+        "社区": (2, 0, 0),
+        "服务队": (2, 0, 0),
+        "党员": (6, 0, 0),
+        "结对家庭": (6, 0, 0),
+    }
+    assert [Branch.select().count(), Pairing.select().count()] == [2, 6]
+    team = Team.get(Team.name == "第一服务队")
+    assert team.community.name == "幸福社区"
+    assert [m.name for m in team.members.where(Member.role == "leader")] == ["张一"]
+    assert member("13800000003").role == "member"  # 角色 left blank
+    assert member("13800000002").branch.name == "第一支部"
+    assert member("13800000005").branch is None
+    peace = Community.get(Community.name == "和平社区")
+    assert (peace.coord_type, peace.radius_m) == ("gcj02", 300)  # defaults for blank cells
+    assert partner("13800000004") == "和平路4号"
+    assert Pairing.get().started_on == date(2026, 1, 1)
+    assert all(m.created_at for m in Member.select())
+
+
+def test_reimporting_the_same_file_changes_nothing(database, tmp_path):
+    run(tmp_path, base_roster())
+    before = rows()
+
+    result = run(tmp_path, base_roster())
+
+    assert result.applied and result.changes == ()
+    assert {c.sheet: c.unchanged for c in result.counts} == {
+        "社区": 2,
+        "服务队": 2,
+        "党员": 6,
+        "结对家庭": 6,
+    }
+    assert rows() == before
+    assert "没有需要变更" in format_report(result)
+
+
+def test_an_edited_file_updates_rows_by_their_natural_keys(database, tmp_path):
+    run(tmp_path, base_roster())
+    ids = {m.phone: m.id for m in Member.select()}
+    roster = base_roster()
+    edit(roster, "社区", 3, "纬度", 34.77)  # community found by name
+    edit(roster, "党员", 4, "服务队", "第二服务队")  # 张三 moves team
+    edit(roster, "党员", 7, "所在支部", "第三支部")
+    edit(roster, "服务队", 2, "队长手机号", "13800000002")  # 张二 takes over from 张一
+    edit(roster, "党员", 2, "角色", "队员")
+    edit(roster, "党员", 3, "角色", "")
+    edit(roster, "结对家庭", 2, "结对党员手机号", "13800000002")  # 张一 and 张二 swap households
+    edit(roster, "结对家庭", 3, "结对党员手机号", "13800000001")
+    edit(roster, "结对家庭", 4, "家庭情况", "独居老人")
+
+    result = run(tmp_path, roster, "改.xlsx")
+
+    assert result.applied and result.errors == ()
+    assert {m.phone: m.id for m in Member.select()} == ids
+    assert [Community.select().count(), Team.select().count(), Household.select().count()] == [
+        2,
+        2,
+        6,
+    ]
+    assert Community.get(Community.name == "和平社区").lat == 34.77
+    assert member("13800000003").team.name == "第二服务队"
+    assert member("13800000006").branch.name == "第三支部"
+    assert [member(p).role for p in ("13800000001", "13800000002")] == ["member", "leader"]
+    assert [partner("13800000001"), partner("13800000002")] == ["幸福路2号", "幸福路1号"]
+    ended = Pairing.select().where(Pairing.ended_on.is_null(False))
+    assert sorted((p.member.phone, p.ended_on) for p in ended) == [
+        ("13800000001", TODAY),
+        ("13800000002", TODAY),
+    ]
+    assert Pairing.select().where(Pairing.ended_on.is_null()).count() == 6
+    assert Household.get(Household.address == "幸福路3号").situation == "独居老人"
+    lines = format_report(result).splitlines()
+    assert "  [修改] 党员 13800000003 张三：服务队 第一服务队 → 第二服务队" in lines
+    assert "  [修改] 党员 13800000001 张一：角色 队长 → 队员" in lines
+    swap = "结对党员 张一（13800000001） → 张二（13800000002）"
+    assert f"  [修改] 结对家庭 户主1（幸福社区 幸福路1号）：{swap}" in lines
+    assert "  [修改] 社区 和平社区：纬度 34.76 → 34.77" in lines
+    assert run(tmp_path, roster, "改.xlsx").changes == ()
+
+
+def test_leaders_can_swap_teams(database, tmp_path):
+    """Each leader moves to lead the other team: demotions go first, so the index never trips."""
+    run(tmp_path, base_roster())
+    roster = base_roster()
+    edit(roster, "服务队", 2, "队长手机号", "13800000004")
+    edit(roster, "服务队", 3, "队长手机号", "13800000001")
+    edit(roster, "党员", 2, "服务队", "第二服务队")
+    edit(roster, "党员", 5, "服务队", "第一服务队")
+    edit(roster, "结对家庭", 2, "结对党员手机号", "13800000004")
+    edit(roster, "结对家庭", 5, "结对党员手机号", "13800000001")
+
+    result = run(tmp_path, roster, "换.xlsx")
+
+    assert result.applied, result.problems
+    leaders = Member.select().where(Member.role == "leader")
+    assert sorted((m.team.name, m.name) for m in leaders) == [
+        ("第一服务队", "李一"),
+        ("第二服务队", "张一"),
+    ]
+
+
+def test_a_leader_the_file_leaves_out_is_demoted(database, tmp_path):
+    """A partial file works with what the database holds: rows it leaves out stay as they are."""
+    run(tmp_path, base_roster())
+    roster = {sheet: rows[:1] for sheet, rows in base_roster().items()}
+    roster["党员"].append(["赵四", "13800000007", "", "第一服务队", "队长"])
+    roster["结对家庭"].append(
+        ["户主7", "", "幸福路7号", "幸福社区", "", "", "", "", "13800000001", ""]
+    )
+
+    result = run(tmp_path, roster, "补.xlsx")
+
+    assert result.applied and result.errors == ()
+    assert member("13800000001").role == "member" and member("13800000007").role == "leader"
+    assert partner("13800000001") == "幸福路7号"
+    assert Member.select().count() == 7
+    assert [(c.sheet, c.label, c.details) for c in result.changes if c.action == "updated"] == [
+        ("党员", "党员 13800000001 张一", ("角色 队长 → 队员（本队换了队长）",)),
+        (
+            "结对家庭",
+            "结对家庭 户主1（幸福社区 幸福路1号）",
+            ("结对党员 张一（13800000001） → （无）",),
+        ),
+    ]
+    new = Pairing.get(Pairing.household == Household.get(Household.address == "幸福路7号"))
+    assert new.started_on == TODAY  # 结对日期 left blank
+
+
+def test_a_dry_run_writes_nothing_but_reports_the_plan(database, tmp_path):
+    run(tmp_path, base_roster())
+    before = rows()
+    roster = base_roster()
+    edit(roster, "党员", 4, "服务队", "第二服务队")
+    roster["党员"].append(["王五", "13800000009", "第一支部", "第一服务队", ""])
+
+    result = run(tmp_path, roster, "试.xlsx", dry_run=True)
+
+    assert rows() == before
+    assert result.dry_run and not result.applied
+    assert [(c.action, c.label, c.details) for c in result.changes if c.sheet == "党员"] == [
+        ("updated", "党员 13800000003 张三", ("服务队 第一服务队 → 第二服务队",)),
+        ("created", "党员 13800000009 王五", ("服务队 第一服务队，队员",)),
+    ]
+    report = format_report(result)
+    assert "试运行" in report and "党员：新增 1，修改 1，未变 5" in report
+    assert run(tmp_path, roster, "试.xlsx").changes == result.changes
+
+
+def test_a_dry_run_on_an_empty_database_plans_every_row(database, tmp_path):
+    result = run(tmp_path, base_roster(), dry_run=True)
+
+    assert len([c for c in result.changes if c.action == "created"]) == 2 + 2 + 2 + 6 + 6
+    assert all(m.select().count() == 0 for m in MODELS)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_files_import_like_the_workbook(database, tmp_path, encoding):
+    paths = write_csvs(tmp_path / "csv", base_roster(), encoding)
+
+    result = import_roster(paths, team_size=TEAM_SIZE, today=TODAY)
+
+    assert result.applied and result.problems == ()
+    assert sorted(m.name for m in Member.select()) == [
+        "张一",
+        "张三",
+        "张二",
+        "李一",
+        "李三",
+        "李二",
+    ]
+    assert Pairing.select().count() == 6
+    assert import_roster(tmp_path / "csv", team_size=TEAM_SIZE).changes == ()  # a folder works too
+
+
+def test_phones_excel_turned_into_numbers_are_read_as_phones(database, tmp_path):
+    roster = base_roster()
+    edit(roster, "党员", 2, "手机号", 13800000001)
+    edit(roster, "党员", 3, "手机号", 13800000002.0)
+    edit(roster, "结对家庭", 2, "联系电话", 13700000001.0)
+    edit(roster, "结对家庭", 3, "结对党员手机号", 13800000002)
+    edit(roster, "服务队", 2, "队长手机号", 13800000001.0)
+
+    result = run(tmp_path, roster)
+
+    assert result.applied and result.problems == ()
+    assert member("13800000002").name == "张二"
+    assert Household.get(Household.address == "幸福路1号").phone == "13700000001"
+    assert partner("13800000002") == "幸福路2号"
+
+
+def test_format_report_lists_each_error_with_its_place(database, tmp_path):
+    roster = base_roster()
+    edit(roster, "党员", 4, "手机号", "1380000003")
+
+    report = format_report(run(tmp_path, roster))
+
+    assert report.splitlines()[0].startswith("检查结果：")
+    assert "「党员」第 4 行 B 列「手机号」：手机号格式不正确：「1380000003」" in report
+    assert report.splitlines()[-1] == "有错误，没有导入任何数据。请改正后重新导入。"
+
+
+def test_plan_refuses_a_file_with_errors_and_writes_nothing(database, tmp_path):
+    roster = base_roster()
+    good = read_workbook(write_xlsx(tmp_path / "好.xlsx", roster))
+    edit(roster, "党员", 3, "服务队", "第九服务队")
+    bad = read_workbook(write_xlsx(tmp_path / "坏.xlsx", roster))
+
+    with pytest.raises(Invalid, match="有错误"):
+        plan(bad, TODAY)
+    the_plan = plan(good, TODAY)
+
+    assert [c.sheet for c in the_plan.counts] == ["社区", "服务队", "党员", "结对家庭"]
+    assert the_plan.steps[0] == Step("branch", "create", (), {"name": "第一支部"})
+    assert all(m.select().count() == 0 for m in MODELS)
+
+
+def test_a_clash_while_writing_becomes_a_conflict_and_rolls_back(database, tmp_path, monkeypatch):
+    """Someone adds the same phone between the plan and the writes: nothing of the file stays."""
+    import services.roster_import as roster_import
+
+    def plan_then_clash(data, today):
+        the_plan = plan_checked(data, today)
+        Member.create(name="别人", phone="13800000006", created_at=datetime(2026, 11, 29))
+        return the_plan
+
+    monkeypatch.setattr(roster_import, "plan_checked", plan_then_clash)
+
+    with pytest.raises(Conflict):
+        run(tmp_path, base_roster())
+
+    assert all(m.select().count() == 0 for m in MODELS)
