@@ -288,8 +288,11 @@ def _validate(settings: Settings) -> None:
     if not _HHMM_RANGE.match(settings.rules.quiet_hours):
         raise ConfigError("config key rules.quiet_hours must look like 21:00-08:00")
     url = settings.database.url
-    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise ConfigError("config key database.url must start with sqlite:/// or postgresql://")
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+pool://")):
+        raise ConfigError(
+            "config key database.url must start with sqlite:///, postgresql:// "
+            "or postgresql+pool://"
+        )
     if settings.redis.url and not settings.redis.url.startswith(("redis://", "rediss://")):
         raise ConfigError("config key redis.url must start with redis:// or rediss://")
     if settings.wechat.token_storage == "redis" and not settings.redis.url:

@@ -5,7 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Blueprint, current_app, jsonify
 
 import jobs
-from models.database import is_reachable, schema_version
+from models.database import probe
 
 bp = Blueprint("health", __name__)
 
@@ -20,14 +20,12 @@ def app_version() -> str:
 @bp.get("/healthz")
 def healthz():
     """200 when the database answers, 503 otherwise, with the details either way."""
-    database_ok = is_reachable()
+    version = probe()
+    database_ok = version is not None
     body = {
         "status": "ok" if database_ok else "error",
         "version": app_version(),
-        "database": {
-            "reachable": database_ok,
-            "schema_version": schema_version() if database_ok else None,
-        },
+        "database": {"reachable": database_ok, "schema_version": version},
         "scheduler": jobs.scheduler_state(),
         "demo": current_app.config["SETTINGS"].is_demo,
     }
