@@ -16,7 +16,7 @@ import jobs
 import models.database
 import web
 import wechat
-from settings import ConfigError, Settings, load_settings, with_demo_wechat, with_secret_key
+from settings import ConfigError, Settings, load_settings, with_secret_key, with_server
 
 
 def create_app(config: Settings | dict | None = None) -> Flask:
@@ -47,14 +47,14 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _prepare(settings: Settings, host: str, port: int) -> Settings:
-    """Fill in what serve needs: a secret key, and in demo mode the built-in emulator."""
+    """Fill in what serve needs: the address (demo clients call the emulator there) and a
+    secret key."""
+    settings = with_server(settings, host, port)
     data_dir = Path(settings.app.data_dir)
     if not settings.app.secret_key:
         if not settings.is_demo:
             raise ConfigError("config key app.secret_key is required outside demo mode")
         settings = with_secret_key(settings, _demo_secret(data_dir))
-    if settings.is_demo and not settings.wechat.api_base_url:
-        settings = with_demo_wechat(settings, f"http://{host}:{port}/_emulator/")
     return settings
 
 

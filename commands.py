@@ -11,6 +11,7 @@ from models import Account, AuditLog, Member, db
 from services import clock
 from services.errors import DomainError
 from settings import Settings
+from wechat.client import api_base_url
 
 
 def init_app(app) -> None:
@@ -136,19 +137,14 @@ def create_account_command(username, display_name, password):
 @with_appcontext
 def emulator_command(host, port):
     """Run the WeChat API emulator on its own port (point wechat.api_base_url at it)."""
-    from wechat.emulator import DEMO_APPS, serve_emulator
+    from werkzeug.serving import run_simple
 
-    settings = _settings().wechat
-    apps = dict(DEMO_APPS)
-    for account in (settings.official_account, settings.mini_program):
-        if account.app_id:
-            apps[account.app_id] = account.app_secret
-    server = serve_emulator(apps=apps, host=host, port=port)
-    click.echo(f"WeChat API emulator at {server.url} (Ctrl-C to stop)")
-    try:
-        server._thread.join()
-    except KeyboardInterrupt:
-        server.stop()
+    from wechat import emulator_apps
+    from wechat.emulator import create_emulator
+
+    emulator = create_emulator(apps=emulator_apps(_settings()))
+    click.echo(f"WeChat API emulator at http://{host}:{port}/ (Ctrl-C to stop)")
+    run_simple(host, port, emulator, threaded=True)
 
 
 def banner(settings: Settings, host: str, port: int, demo) -> str:
@@ -164,7 +160,7 @@ def banner(settings: Settings, host: str, port: int, demo) -> str:
         f"  scheduler    {'in this process' if settings.scheduler.embedded else 'external'}",
     ]
     if settings.is_demo:
-        lines.append(f"  WeChat       emulator at {settings.wechat.api_base_url}")
+        lines.append(f"  WeChat       emulator at {api_base_url(settings)}")
         lines.append(
             "  demo members 01-36, phones 138000000NN; 01-33 bound to mp-demo-NN / oa-demo-NN"
         )

@@ -335,19 +335,9 @@ def _check_numbers(settings: Settings) -> None:
         raise ConfigError("config key server.port must be between 1 and 65535")
 
 
-DEMO_OFFICIAL_ACCOUNT = {"app_id": "wx_demo_oa", "app_secret": "demo-oa-secret", "token": "demo"}
-DEMO_MINI_PROGRAM = {"app_id": "wx_demo_mp", "app_secret": "demo-mp-secret"}
-
-
-def with_demo_wechat(settings: Settings, base_url: str) -> Settings:
-    """Point the WeChat clients at the built-in emulator with the demo accounts."""
-    oa = dataclasses.replace(settings.wechat.official_account, **DEMO_OFFICIAL_ACCOUNT)
-    mp = dataclasses.replace(settings.wechat.mini_program, **DEMO_MINI_PROGRAM)
-    wechat = dataclasses.replace(
-        settings.wechat, api_base_url=base_url, official_account=oa, mini_program=mp
-    )
-    app = dataclasses.replace(settings.app, demo="true")
-    return dataclasses.replace(settings, wechat=wechat, app=app)
+def with_server(settings: Settings, host: str, port: int) -> Settings:
+    """The settings with the address the service actually listens on."""
+    return dataclasses.replace(settings, server=ServerSettings(host=host, port=port))
 
 
 def with_secret_key(settings: Settings, secret_key: str) -> Settings:

@@ -1,5 +1,49 @@
 """The WeChat edge: clients for the WeChat server API and its local emulator."""
 
+from __future__ import annotations
 
-def init_app(app) -> None:
-    """Create the WeChat API clients for this app."""
+from flask import Flask, current_app
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+from .client import WechatClients, make_clients
+
+EMULATOR_PREFIX = "/_emulator"
+
+
+def init_app(app: Flask) -> None:
+    """Create the WeChat API clients for this app; in demo mode mount the emulator too.
+
+    Mounting the emulator at /_emulator in the same WSGI app lets a demo run on one port.
+    The server must then answer requests concurrently (werkzeug's is threaded), since a
+    request that calls WeChat waits for the emulator's answer from the same server.
+    """
+    settings = app.config["SETTINGS"]
+    if settings.is_demo:
+        mount_emulator(app)
+    app.extensions["wechat"] = make_clients(settings)
+
+
+def mount_emulator(app: Flask):
+    """Serve the emulator under /_emulator, knowing the demo and configured accounts."""
+    from .emulator import create_emulator
+
+    emulator = create_emulator(apps=emulator_apps(app.config["SETTINGS"]))
+    app.extensions["wechat_emulator"] = emulator.extensions["wechat_emulator"]
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {EMULATOR_PREFIX: emulator})
+    return emulator
+
+
+def emulator_apps(settings) -> dict[str, str]:
+    """The accounts an emulator should know: the demo ones and any configured ones."""
+    from .emulator import DEMO_APPS
+
+    apps = dict(DEMO_APPS)
+    for account in (settings.wechat.official_account, settings.wechat.mini_program):
+        if account.app_id:
+            apps[account.app_id] = account.app_secret
+    return apps
+
+
+def get_clients(app: Flask | None = None) -> WechatClients:
+    """The app's WeChat clients (`.official_account`, `.mini_program`, None if unconfigured)."""
+    return (app or current_app).extensions["wechat"]
