@@ -2,12 +2,18 @@
 
 from flask import Blueprint
 
-from .errors import register_error_handlers
-
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# View modules register their routes on bp when imported; each declares OPENAPI beside them.
+from . import login, me, openapi  # noqa: E402
+
+MODULES = [login, me]
+openapi.register(bp, MODULES)
 
 
 def init_app(app) -> None:
-    """Register the API blueprint and its JSON error shape."""
+    """Register the API blueprint and the JSON error shape."""
+    from .errors import register_error_handlers
+
     register_error_handlers(app)
     app.register_blueprint(bp)

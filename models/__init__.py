@@ -1,10 +1,11 @@
 """Peewee models for the whole programme; MODELS lists them in dependency order."""
 
 from .activity import Activity, Enrollment
+from .auth import ApiToken
 from .base import BaseModel, JSONField, db
 from .messaging import AuditLog, ChatState, InboundMessage, Notification, SubscriptionGrant
 from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck
-from .record import Photo, ServiceRecord
+from .record import Photo, RecordHistory, ServiceRecord
 from .roster import Account, BindCode, Branch, Community, Household, Member, Pairing, Team
 
 MODELS = [
@@ -20,6 +21,7 @@ MODELS = [
     Enrollment,
     ServiceRecord,
     Photo,
+    RecordHistory,
     Feedback,
     QuarterlyReport,
     SpotCheck,
@@ -29,6 +31,7 @@ MODELS = [
     InboundMessage,
     ChatState,
     AuditLog,
+    ApiToken,
 ]
 
 __all__ = [m.__name__ for m in MODELS] + ["BaseModel", "JSONField", "MODELS", "db"]

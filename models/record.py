@@ -37,6 +37,8 @@ class ServiceRecord(BaseModel):
         Member, null=True, backref="registered_records", on_delete="SET NULL"
     )
     registration_reason = pw.CharField(max_length=200, default="")
+    distance_m = pw.DoubleField(null=True)
+    review_comment = pw.TextField(default="")
     request_id = pw.CharField(max_length=64, null=True)
     created_at = pw.DateTimeField()
     updated_at = pw.DateTimeField()
@@ -68,3 +70,23 @@ class Photo(BaseModel):
     exif_lat = pw.DoubleField(null=True)
     exif_lng = pw.DoubleField(null=True)
     created_at = pw.DateTimeField()
+
+
+class RecordHistory(BaseModel):
+    """One change to a register entry: who, when, what, why. Append-only; each entry's hash
+    covers the previous entry's hash and the entry's state after the change, so an edit made
+    behind the service's back breaks the chain and is found by `register verify`."""
+
+    record = pw.ForeignKeyField(ServiceRecord, backref="history", on_delete="CASCADE")
+    seq = pw.IntegerField()
+    at = pw.DateTimeField()
+    actor = pw.CharField(max_length=60)
+    action = pw.CharField(max_length=20)
+    changes = JSONField(default=dict)
+    reason = pw.TextField(default="")
+    state = JSONField(default=dict)
+    prev_hash = pw.CharField(max_length=64)
+    hash = pw.CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("record", "seq"), True),)

@@ -7,6 +7,7 @@ import pytest
 
 import app as app_module
 from models import InboundMessage, db
+from models.database import schema_version
 
 LONG_AGO = datetime(2026, 1, 1)
 
@@ -16,7 +17,7 @@ def test_healthz_reports_database_scheduler_and_version(client):
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok"
-    assert body["database"] == {"reachable": True, "schema_version": 1}
+    assert body["database"] == {"reachable": True, "schema_version": schema_version()}
     assert body["scheduler"] == "external"
     assert body["version"] != ""
 
@@ -95,7 +96,7 @@ def test_db_upgrade_moves_an_empty_database_forward(settings_overrides, tmp_path
     runner = app_module.create_app(settings_overrides).test_cli_runner()
     assert runner.invoke(args=["db", "status"]).exit_code == 1
     result = runner.invoke(args=["db", "upgrade"])
-    assert "applied: 0001_initial" in result.output
+    assert "applied: 0001_initial, 0002_tokens_and_register_history" in result.output
     assert runner.invoke(args=["db", "status"]).exit_code == 0
 
 

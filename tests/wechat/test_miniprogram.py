@@ -65,10 +65,16 @@ def test_wechatpys_own_code_to_session_is_accepted_too(mp, emulator):
     assert "access_token" in emulator.calls_to("jscode2session")[0].query
 
 
-def test_a_login_code_works_once(mp, emulator):
-    code_to_session(mp, "code:mp-demo-05")
+def test_a_login_code_with_a_nonce_works_once(mp, emulator):
+    code_to_session(mp, "code:mp-demo-05#1")
 
-    assert errcode_of(code_to_session, mp, "code:mp-demo-05") == 40163
+    assert errcode_of(code_to_session, mp, "code:mp-demo-05#1") == 40163
+    assert code_to_session(mp, "code:mp-demo-05#2").openid == "mp-demo-05"
+
+
+def test_a_bare_demo_login_code_can_be_used_again(mp, emulator):
+    assert code_to_session(mp, "code:mp-demo-05").openid == "mp-demo-05"
+    assert code_to_session(mp, "code:mp-demo-05").openid == "mp-demo-05"
 
 
 @pytest.mark.parametrize("code", ["0x1a2b3c", "code:", "code:bad openid", "phone:13800138000"])
@@ -96,10 +102,11 @@ def test_other_phone_codes_are_invalid(mp, emulator, code):
     assert errcode_of(get_phone_number, mp, code) == 40029
 
 
-def test_a_phone_code_works_once(mp, emulator):
-    get_phone_number(mp, "phone:13900139000")
+def test_a_phone_code_with_a_nonce_works_once(mp, emulator):
+    get_phone_number(mp, "phone:13900139000#a")
 
-    assert errcode_of(get_phone_number, mp, "phone:13900139000") == 40029
+    assert errcode_of(get_phone_number, mp, "phone:13900139000#a") == 40029
+    assert get_phone_number(mp, "phone:13900139000").pure_phone_number == "13900139000"
 
 
 def test_phone_number_retries_once_on_a_refused_token(mp, emulator):

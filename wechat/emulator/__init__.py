@@ -5,9 +5,10 @@ every call for assertions, and fails on demand (`EmulatorState.inject`). `serve_
 runs it on a free local port; `create_emulator` gives the bare WSGI app to mount elsewhere.
 
 Deterministic inputs: a js_code 'code:<openid>' logs in <openid>; a phone code
-'phone:<digits>' yields that number; msg_sec_check finds text risky when it holds a word of
-`rules.RISKY_WORDS` and sends it to review when it holds '[review]'. Token errors follow
-WeChat: no token 41001, unknown or replaced (after the 5-minute overlap) 40001, run out 42001.
+'phone:<digits>' yields that number (either, with a '#<nonce>' suffix, works only once);
+msg_sec_check finds text risky when it holds a word of `rules.RISKY_WORDS` and sends it
+to review when it holds '[review]'. Token errors follow WeChat: no token 41001, unknown or
+replaced (after the 5-minute overlap) 40001, run out 42001.
 """
 
 from __future__ import annotations

@@ -125,9 +125,11 @@ def get_stable_access_token(req: ApiRequest) -> dict:
 
 @api("jscode2session", method="GET", token=False)
 def code_to_session(req: ApiRequest) -> dict:
-    """A js_code 'code:<openid>' (or 'code:<openid>:<unionid>') logs that user in, once.
+    """A js_code 'code:<openid>' (or 'code:<openid>:<unionid>') logs that user in.
 
-    No access_token is needed; one sent anyway (as wechatpy does) is ignored.
+    A code with a '#<nonce>' suffix works once, as a real wx.login code does; the bare form
+    can be used again and again, so a demo user can log in as often as they like. No
+    access_token is needed; one sent anyway (as wechatpy does) is ignored.
     """
     appid, code = req.query.get("appid"), req.query.get("js_code")
     state().check_credentials(appid, req.query.get("secret"))
@@ -135,11 +137,12 @@ def code_to_session(req: ApiRequest) -> dict:
         raise WeChatError(40002)
     if not code:
         raise WeChatError(41008)
-    prefix, _, rest = code.partition(":")
+    body, once, _ = code.partition("#")
+    prefix, _, rest = body.partition(":")
     openid, _, unionid = rest.partition(":")
     if prefix != "code" or not rules.OPENID.match(openid):
         raise WeChatError(40029)
-    if not state().use_code(f"js_code:{appid}:{code}"):
+    if once and not state().use_code(f"js_code:{appid}:{code}"):
         raise WeChatError(40163)
     session_key = base64.b64encode(secrets.token_bytes(16)).decode()
     answer = {"session_key": session_key, "openid": openid}
@@ -148,14 +151,16 @@ def code_to_session(req: ApiRequest) -> dict:
 
 @api("getuserphonenumber")
 def get_phone_number(req: ApiRequest) -> dict:
-    """A code 'phone:<digits>' yields that number, once; reuse answers 40029 like WeChat."""
+    """A code 'phone:<digits>' yields that number; with a '#<nonce>' suffix it works once
+    (reuse answers 40029 like WeChat), without one it can be used again (for the demo)."""
     code = req.body.get("code")
     if not code:
         raise WeChatError(41008)
-    prefix, _, number = str(code).partition(":")
+    body, once, _ = str(code).partition("#")
+    prefix, _, number = body.partition(":")
     if prefix != "phone" or not (number.isdigit() and 5 <= len(number) <= 20):
         raise WeChatError(40029)
-    if not state().use_code(f"phone:{req.appid}:{code}"):
+    if once and not state().use_code(f"phone:{req.appid}:{code}"):
         raise WeChatError(40029)
     watermark = {"timestamp": int(state().now()), "appid": req.appid}
     info = {"phoneNumber": number, "purePhoneNumber": number, "countryCode": "86"}

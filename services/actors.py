@@ -1,0 +1,53 @@
+"""Who is acting: a member (perhaps a team leader) or the programme office. Services decide
+what an actor may do; transports only say who the actor is."""
+
+from dataclasses import dataclass
+
+from models import Account, Member
+
+from .errors import Forbidden
+
+
+@dataclass(frozen=True)
+class Actor:
+    member: Member | None = None
+    account: Account | None = None
+
+    @property
+    def is_office(self) -> bool:
+        return self.account is not None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.member is not None and self.member.role == "leader"
+
+    @property
+    def team_id(self) -> int | None:
+        return self.member.team_id if self.member is not None else None
+
+    @property
+    def label(self) -> str:
+        """How the actor appears in history and audit entries, e.g. 'member:12'."""
+        if self.account is not None:
+            return f"office:{self.account.id}"
+        return f"member:{self.member.id}" if self.member is not None else "system"
+
+    def leads(self, team_id: int | None) -> bool:
+        """True for the leader of that team."""
+        return self.is_leader and team_id is not None and self.team_id == team_id
+
+
+SYSTEM = Actor()
+
+
+def require_member(actor: Actor) -> Member:
+    """The acting member, or Forbidden for the office and the system."""
+    if actor.member is None:
+        raise Forbidden("此操作仅限党员本人。", "member_only")
+    return actor.member
+
+
+def require_leader_of(actor: Actor, team_id: int | None) -> None:
+    """Pass for the office and the leader of the team; Forbidden for everyone else."""
+    if not (actor.is_office or actor.leads(team_id)):
+        raise Forbidden("只有本队队长或办公室可以进行此操作。", "leader_only")

@@ -1,0 +1,151 @@
+"""API login: bearer tokens kept server-side (only their hash is stored), login by WeChat
+openid, binding an openid to the roster, office logins.
+
+The transport exchanges WeChat codes (wx.login, getPhoneNumber) and hands the results here;
+session_key is stored with the token and never returned.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import peewee
+
+from models import Account, ApiToken, BindCode, Member, db
+
+from .accounts import check_password
+from .actors import Actor
+from .errors import Conflict, Forbidden, Invalid, Unauthorized
+
+MAX_FAILED_BINDS = 5  # per login (token) and per bind code
+
+
+@dataclass(frozen=True)
+class Login:
+    """A token handed to the client, and who it stands for (member None: must bind first)."""
+
+    token: str
+    expires_at: datetime
+    scope: str
+    member: Member | None = None
+    account: Account | None = None
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(now: datetime, ttl: timedelta, scope: str, **owner) -> Login:
+    """A new random token; owner is member=, account= and/or openid= and session_key=."""
+    raw = secrets.token_urlsafe(32)
+    row = ApiToken.create(
+        token_hash=_hash(raw), scope=scope, created_at=now, expires_at=now + ttl, **owner
+    )
+    return Login(raw, row.expires_at, scope, row.member, row.account)
+
+
+def authenticate(raw: str, now: datetime) -> ApiToken:
+    """The live token for a bearer string, or Unauthorized (unknown, expired or revoked)."""
+    row = ApiToken.get_or_none(ApiToken.token_hash == _hash(raw)) if raw else None
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("登录已失效，请重新登录。", "invalid_token")
+    if row.expires_at <= now:
+        raise Unauthorized("登录已过期，请重新登录。", "token_expired")
+    if row.member is not None and not row.member.active:
+        raise Unauthorized("您的党员信息已停用，请联系办公室。", "member_inactive")
+    return row
+
+
+def actor_for(token: ApiToken) -> Actor:
+    return Actor(member=token.member, account=token.account)
+
+
+def revoke(token: ApiToken, now: datetime) -> None:
+    ApiToken.update(revoked_at=now).where(ApiToken.id == token.id).execute()
+
+
+def login_with_openid(openid: str, session_key: str, now: datetime, ttl: timedelta) -> Login:
+    """A member token when the openid is bound, else a token that can only bind."""
+    member = Member.get_or_none(Member.mp_openid == openid)
+    if member is not None and not member.active:
+        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+    scope = "member" if member is not None else "bind"
+    return issue_token(now, ttl, scope, member=member, openid=openid, session_key=session_key)
+
+
+def login_office(username: str, password: str, now: datetime, ttl: timedelta) -> Login:
+    account = Account.get_or_none(Account.username == username.strip())
+    if account is None or not account.active or not check_password(account, password):
+        raise Unauthorized("用户名或密码不正确。", "bad_credentials")
+    Account.update(last_login_at=now).where(Account.id == account.id).execute()
+    return issue_token(now, ttl, "office", account=account)
+
+
+def bind_verified_phone(token: ApiToken, phone: str, now: datetime, ttl: timedelta) -> Login:
+    """Bind with a phone number WeChat vouched for (getPhoneNumber)."""
+    member = Member.get_or_none(Member.phone == phone)
+    if member is None:
+        _fail(token, now, "该手机号不在党员名册中，请联系办公室核对。", "phone_not_on_roster")
+    return _bind(token, member, now, ttl)
+
+
+def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: timedelta) -> Login:
+    """Bind with the phone number on the roster and the one-time code the office issued."""
+    member = Member.get_or_none(Member.phone == phone.strip())
+    bind_code = member and _live_code(member, now)
+    if bind_code is None:
+        _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
+    if not secrets.compare_digest(bind_code.code, code.strip()):
+        BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
+            BindCode.id == bind_code.id
+        ).execute()
+        _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
+    BindCode.update(used_at=now).where(BindCode.id == bind_code.id).execute()
+    return _bind(token, member, now, ttl)
+
+
+def _live_code(member: Member, now: datetime) -> BindCode | None:
+    return (
+        BindCode.select()
+        .where(
+            (BindCode.member == member)
+            & BindCode.used_at.is_null()
+            & (BindCode.expires_at > now)
+            & (BindCode.failed_attempts < MAX_FAILED_BINDS)
+        )
+        .order_by(BindCode.id.desc())
+        .first()
+    )
+
+
+def _fail(token: ApiToken, now: datetime, message: str, code: str) -> None:
+    """Count a failed bind on this login; after too many the login is revoked."""
+    ApiToken.update(failed_binds=ApiToken.failed_binds + 1).where(ApiToken.id == token.id).execute()
+    if token.failed_binds + 1 >= MAX_FAILED_BINDS:
+        revoke(token, now)
+        raise Forbidden("尝试次数过多，请稍后重新打开小程序再试。", "too_many_attempts")
+    raise Invalid(message, code)
+
+
+def _bind(token: ApiToken, member: Member, now: datetime, ttl: timedelta) -> Login:
+    if token.scope != "bind" or token.openid is None:
+        raise Invalid("当前登录无需绑定。", "already_bound")
+    if member.mp_openid not in (None, token.openid):
+        raise Forbidden("该党员已绑定其他微信，请联系办公室解绑。", "bound_elsewhere")
+    if not member.active:
+        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+    try:
+        with db.atomic():
+            Member.update(mp_openid=token.openid).where(Member.id == member.id).execute()
+            revoke(token, now)
+            return issue_token(
+                now,
+                ttl,
+                "member",
+                member=member,
+                openid=token.openid,
+                session_key=token.session_key,
+            )
+    except peewee.IntegrityError:
+        raise Conflict("该微信已绑定其他党员，请联系办公室。", "openid_taken") from None

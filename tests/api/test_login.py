@@ -1,0 +1,138 @@
+"""Login, binding and tokens through the API, with wechatpy calling the emulator."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import ApiToken, Member
+from services import clock
+from services.binding import issue_bind_code
+from tests.factories import make_member, make_team
+
+
+@pytest.fixture
+def member(app):
+    return make_member(team=make_team(), phone="13911112222", mp_openid="mp-alice")
+
+
+def test_bound_member_logs_in_and_sees_themselves(api, member, emulator):
+    me = api(member).get("/me")
+    assert me.status_code == 200
+    assert me.get_json()["name"] == member.name
+    assert len(emulator.calls_to("jscode2session")) == 1
+
+
+def test_session_key_never_leaves_the_server(client, member):
+    body = client.post("/api/v1/auth/login", json={"code": "code:mp-alice"}).get_data(as_text=True)
+    assert "session_key" not in body
+    assert ApiToken.get().session_key  # kept server-side
+
+
+def test_unbound_login_must_bind_first(client):
+    response = client.post("/api/v1/auth/login", json={"code": "code:mp-new"})
+    body = response.get_json()
+    assert body["bind_required"] is True and body["member"] is None
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 403
+
+
+def _bind(client, body, openid="mp-new"):
+    login = client.post("/api/v1/auth/login", json={"code": f"code:{openid}"}).get_json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    return client.post("/api/v1/auth/bind", json=body, headers=headers), headers
+
+
+def test_bind_with_phone_number_from_wechat(client, member):
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    response, old = _bind(client, {"phone_code": "phone:13911112222"})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["member"]["id"] == member.id
+    assert Member.get_by_id(member.id).mp_openid == "mp-new"
+    assert client.get("/api/v1/me", headers=old).status_code == 401  # the bind token is spent
+
+
+def test_bind_with_phone_not_on_roster(client, member):
+    response, _ = _bind(client, {"phone_code": "phone:13000000000"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "phone_not_on_roster"
+
+
+def test_bind_with_office_code(client, member):
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc())
+    response, _ = _bind(client, {"phone": "13911112222", "bind_code": code})
+    assert response.status_code == 200
+    again, _ = _bind(client, {"phone": "13911112222", "bind_code": code}, openid="mp-other")
+    assert again.status_code == 400  # one-time
+    assert Member.get_by_id(member.id).mp_openid == "mp-new"
+
+
+def test_wrong_bind_codes_are_limited(client, member):
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc())
+    login = client.post("/api/v1/auth/login", json={"code": "code:mp-new"}).get_json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    statuses = [
+        client.post(
+            "/api/v1/auth/bind",
+            json={"phone": "13911112222", "bind_code": "000000"},
+            headers=headers,
+        ).status_code
+        for _ in range(5)
+    ]
+    assert statuses == [400, 400, 400, 400, 403]
+    right = {"phone": "13911112222", "bind_code": code}
+    assert client.post("/api/v1/auth/bind", json=right, headers=headers).status_code == 401
+
+
+def test_member_bound_to_another_wechat_cannot_be_taken(client, member):
+    response, _ = _bind(client, {"phone_code": "phone:13911112222"})
+    assert response.status_code == 403
+    assert Member.get_by_id(member.id).mp_openid == "mp-alice"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"code": "garbage"}, 400, "wechat_code_rejected"),
+        ({}, 400, "missing_field"),
+        ({"code": 5}, 400, "bad_field"),
+    ],
+)
+def test_bad_login_requests(client, body, status, code):
+    response = client.post("/api/v1/auth/login", json=body)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_malformed_json_is_refused(client):
+    response = client.post("/api/v1/auth/login", data="{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_json"
+
+
+def test_wechat_down_is_503(client, emulator):
+    emulator.inject("jscode2session", -1)
+    response = client.post("/api/v1/auth/login", json={"code": "code:mp-alice"})
+    assert response.status_code == 503
+
+
+@pytest.mark.parametrize("header", ["", "Bearer", "Bearer forged-token", "Basic abc", "bearer  "])
+def test_missing_or_forged_tokens(client, member, header):
+    response = client.get("/api/v1/me", headers={"Authorization": header} if header else {})
+    assert response.status_code == 401
+
+
+def test_tokens_expire_and_can_be_revoked(api, member):
+    session = api(member)
+    ApiToken.update(expires_at=clock.now_utc() - timedelta(seconds=1)).execute()
+    assert session.get("/me").get_json()["error"]["code"] == "token_expired"
+    session = api(member)
+    assert session.post("/auth/logout").status_code == 200
+    assert session.get("/me").status_code == 401
+
+
+def test_office_login(office, client):
+    assert office.get("/me").status_code == 403  # the office is not a member
+    bad = client.post("/api/v1/auth/office", json={"username": "office1", "password": "nope"})
+    assert bad.status_code == 401

@@ -1,0 +1,43 @@
+"""Schema steps: they build exactly the models' schema, and move a populated database forward
+without losing anything."""
+
+from playhouse.migrations import _resolve_diff
+
+from models import ServiceRecord, db
+from models.database import bind, make_database, pending_migrations, runner, schema_version
+
+
+def test_schema_steps_build_exactly_the_models(database):
+    assert not _resolve_diff(db.obj, "models:MODELS")
+    assert schema_version() == len(runner().migrations())
+
+
+def test_upgrade_keeps_data_written_at_version_1(tmp_path):
+    bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
+    with db.connection_context():
+        runner().up(target="0001_initial")
+        assert schema_version() == 1
+        db.execute_sql(
+            "INSERT INTO community (name, address, lat, lng, coord_type, radius_m) "
+            "VALUES ('老社区', '', 34.7, 113.6, 'gcj02', 300)"
+        )
+        db.execute_sql("INSERT INTO team (name, community_id) VALUES ('老队', 1)")
+        db.execute_sql(
+            "INSERT INTO member (name, phone, team_id, role, active, oa_reachable, created_at) "
+            "VALUES ('老党员', '13800000000', 1, 'leader', 1, 1, '2026-01-01 00:00:00')"
+        )
+        db.execute_sql(
+            "INSERT INTO service_record (member_id, kind, checkin_at, checkin_coord_type, "
+            "content, target, outcome, status, flags, source, registration_reason, "
+            "created_at, updated_at) VALUES (1, 'individual', '2026-01-02 01:00:00', 'gcj02', "
+            "'清扫', '居民', '干净', 'verified', '[]', 'mp', '', '2026-01-02 01:00:00', "
+            "'2026-01-02 01:00:00')"
+        )
+        assert pending_migrations()
+        runner().up()
+        assert pending_migrations() == []
+        record = ServiceRecord.get()
+        assert record.member.name == "老党员"
+        assert record.content == "清扫"
+        assert record.review_comment == ""
+        assert record.distance_m is None
