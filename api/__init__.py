@@ -5,9 +5,9 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # View modules register their routes on bp when imported; each declares OPENAPI beside them.
-from . import login, me, openapi  # noqa: E402
+from . import activities, checkins, login, me, openapi, photos, records  # noqa: E402
 
-MODULES = [login, me]
+MODULES = [login, me, activities, checkins, records, photos]
 openapi.register(bp, MODULES)
 
 

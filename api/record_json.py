@@ -1,0 +1,76 @@
+"""The JSON of a register entry, shared by the check-in and record endpoints."""
+
+from models import Photo, ServiceRecord
+
+from .photos import photo_url
+from .serialize import iso
+
+KIND_NAMES = {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
+STATUS_NAMES = {
+    "pending": "待完善",
+    "verified": "已核验",
+    "flagged": "待审核",
+    "rejected": "未通过",
+}
+
+
+def photo(p: Photo) -> dict:
+    return {
+        "id": p.id,
+        "url": photo_url(p.storage_key),
+        "thumb_url": photo_url(p.thumb_key),
+        "width": p.width,
+        "height": p.height,
+        "taken_at": iso(p.exif_taken_at),
+    }
+
+
+def record(r: ServiceRecord) -> dict:
+    """Everything the member (or their leader, or the office) may see of an entry."""
+    return {
+        "id": r.id,
+        "member": {"id": r.member_id, "name": r.member.name},
+        "kind": r.kind,
+        "kind_name": KIND_NAMES.get(r.kind, r.kind),
+        "activity": {"id": r.activity_id, "title": r.activity.title} if r.activity_id else None,
+        "household_id": r.household_id,
+        "checkin_at": iso(r.checkin_at),
+        "checkout_at": iso(r.checkout_at),
+        "duration_minutes": r.duration_minutes,
+        "location": {
+            "lat": r.checkin_lat,
+            "lng": r.checkin_lng,
+            "coord": r.checkin_coord_type,
+            "accuracy_m": r.checkin_accuracy_m,
+            "distance_m": r.distance_m,
+        },
+        "content": r.content,
+        "target": r.target,
+        "outcome": r.outcome,
+        "status": r.status,
+        "status_name": STATUS_NAMES.get(r.status, r.status),
+        "flags": r.flags,
+        "source": r.source,
+        "registered_by": r.registered_by_id,
+        "registration_reason": r.registration_reason,
+        "review_comment": r.review_comment,
+        "counts_toward_hours": bool(r.checkout_at and r.content and r.target and r.outcome)
+        and r.status != "rejected",
+        "photos": [photo(p) for p in r.photos],
+    }
+
+
+RECORD_SCHEMA = {
+    "type": "object",
+    "required": ["id", "kind", "status", "flags", "checkin_at", "photos"],
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string", "enum": list(KIND_NAMES)},
+        "status": {"type": "string", "enum": list(STATUS_NAMES)},
+        "flags": {"type": "array", "items": {"type": "string"}},
+        "checkin_at": {"type": "string", "format": "date-time"},
+        "checkout_at": {"type": "string", "format": "date-time", "nullable": True},
+        "duration_minutes": {"type": "integer", "nullable": True},
+        "photos": {"type": "array", "items": {"type": "object"}},
+    },
+}

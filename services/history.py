@@ -1,0 +1,122 @@
+"""The register's append-only history: every change to an entry, chained by hashes.
+
+Each entry stores the record's tracked state after the change, and its hash covers that
+state, the change and the previous entry's hash. Verifying recomputes the chain and compares
+the last state with the row as it is now, so an edit made behind the service's back (say,
+hours added straight in the database) shows up as a mismatch.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from models import RecordHistory, ServiceRecord
+
+# The fields that make an entry evidence; a change to any of them must go through here.
+TRACKED = (
+    "member_id",
+    "kind",
+    "activity_id",
+    "household_id",
+    "checkin_at",
+    "checkin_lat",
+    "checkin_lng",
+    "checkout_at",
+    "duration_minutes",
+    "content",
+    "target",
+    "outcome",
+    "status",
+    "flags",
+    "source",
+    "registered_by_id",
+    "review_comment",
+)
+GENESIS = "0" * 64
+
+
+def state_of(record: ServiceRecord) -> dict:
+    """The tracked fields as JSON-safe values."""
+    return {name: _plain(getattr(record, name)) for name in TRACKED}
+
+
+def _plain(value):
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
+def _digest(prev_hash: str, entry: dict) -> str:
+    body = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def _entry(record_id, seq, at, actor, action, changes, reason, state) -> dict:
+    return {
+        "record": record_id,
+        "seq": seq,
+        "at": _plain(at),
+        "actor": actor,
+        "action": action,
+        "changes": changes,
+        "reason": reason,
+        "state": state,
+    }
+
+
+def append(
+    record: ServiceRecord, actor: str, action: str, now: datetime, before: dict, reason: str = ""
+) -> RecordHistory:
+    """Add the change from `before` (a state_of taken earlier; {} on creation) to the chain.
+
+    Call inside the transaction that saved the record, after saving it.
+    """
+    last = record.history.order_by(RecordHistory.seq.desc()).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    state = state_of(record)
+    changes = {k: [before.get(k), v] for k, v in state.items() if before.get(k) != v}
+    entry = _entry(record.id, seq, now, actor, action, changes, reason, state)
+    return RecordHistory.create(
+        record=record,
+        seq=seq,
+        at=now,
+        actor=actor,
+        action=action,
+        changes=changes,
+        reason=reason,
+        state=state,
+        prev_hash=prev,
+        hash=_digest(prev, entry),
+    )
+
+
+@dataclass(frozen=True)
+class Tampering:
+    record_id: int
+    problem: str  # Chinese, for the office
+
+
+def verify_record(record: ServiceRecord) -> str | None:
+    """What is wrong with one entry's chain, or None when it holds."""
+    prev = GENESIS
+    entries = list(record.history.order_by(RecordHistory.seq))
+    if not entries:
+        return "没有登记历史"
+    for expected_seq, h in enumerate(entries, start=1):
+        entry = _entry(record.id, h.seq, h.at, h.actor, h.action, h.changes, h.reason, h.state)
+        if h.seq != expected_seq or h.prev_hash != prev or h.hash != _digest(prev, entry):
+            return f"第 {h.seq} 条历史被改动或删除"
+        prev = h.hash
+    if entries[-1].state != state_of(record):
+        changed = sorted(k for k, v in state_of(record).items() if entries[-1].state.get(k) != v)
+        return f"记录被绕过系统修改：{'、'.join(changed)}"
+    return None
+
+
+def verify_all() -> list[Tampering]:
+    """Every register entry whose history does not hold."""
+    found = []
+    for record in ServiceRecord.select().order_by(ServiceRecord.id).iterator():
+        problem = verify_record(record)
+        if problem:
+            found.append(Tampering(record.id, problem))
+    return found
