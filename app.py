@@ -2,10 +2,12 @@
 
 import logging
 import secrets
+import socket
 import sys
 from pathlib import Path
 
 import click
+import peewee
 from flask import Flask
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
@@ -16,12 +18,21 @@ import jobs
 import models.database
 import web
 import wechat
-from settings import ConfigError, Settings, load_settings, with_secret_key, with_server
+from settings import (
+    ConfigError,
+    Settings,
+    load_settings,
+    redact_url,
+    with_secret_key,
+    with_server,
+)
 
 
 def create_app(config: Settings | dict | None = None) -> Flask:
     """Build the app from Settings, a mapping of overrides, or the config file + environment."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    if not settings.app.secret_key:  # only possible in demo mode (settings checks)
+        settings = with_secret_key(settings, _demo_secret(Path(settings.app.data_dir)))
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
@@ -46,18 +57,6 @@ def _configure_logging(settings: Settings) -> None:
     )
 
 
-def _prepare(settings: Settings, host: str, port: int) -> Settings:
-    """Fill in what serve needs: the address (demo clients call the emulator there) and a
-    secret key."""
-    settings = with_server(settings, host, port)
-    data_dir = Path(settings.app.data_dir)
-    if not settings.app.secret_key:
-        if not settings.is_demo:
-            raise ConfigError("config key app.secret_key is required outside demo mode")
-        settings = with_secret_key(settings, _demo_secret(data_dir))
-    return settings
-
-
 def _demo_secret(data_dir: Path) -> str:
     """A random secret kept in the data folder, so demo logins survive a restart."""
     path = data_dir / "secret_key"
@@ -67,14 +66,12 @@ def _demo_secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def _check_database(settings: Settings) -> None:
-    if not models.database.is_reachable():
-        raise ConfigError(f"config key database.url: cannot connect to {settings.database.url}")
-
-
 cli = FlaskGroup(
     create_app=create_app,
     add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
     help="Xianfeng service. With no command: prepare the database and serve (demo if no WeChat).",
     invoke_without_command=True,
 )
@@ -87,9 +84,9 @@ def serve(host, port):
     """Prepare the database (demo programme in demo mode) and serve with the scheduler."""
     settings = load_settings()
     host, port = host or settings.server.host, port or settings.server.port
-    settings = _prepare(settings, host, port)
+    settings = with_server(settings, host, port)  # demo clients call the emulator there
+    _check_port_free(host, port)
     app = create_app(settings)
-    _check_database(settings)
     with models.db.connection_context():
         models.database.upgrade()
         demo = commands.load_demo_if_empty(settings) if settings.is_demo else None
@@ -101,6 +98,19 @@ def serve(host, port):
     run_simple(host, port, app, threaded=True)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before anything starts (and before the banner says it is running)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"config key server.port: cannot listen on {host}:{port} ({exc.strerror}); "
+                "choose another with --port or XIANFENG_SERVER_PORT"
+            ) from None
+
+
 def main(argv=None) -> int:
     """Entry point of `python app.py`: run a command, or `serve` when none is given."""
     argv = sys.argv[1:] if argv is None else argv
@@ -110,6 +120,14 @@ def main(argv=None) -> int:
         cli.main(args=argv, prog_name="python app.py", standalone_mode=False)
     except ConfigError as exc:
         click.echo(f"配置错误 / configuration error: {exc}", err=True)
+        return 2
+    except peewee.OperationalError as exc:
+        url = redact_url(load_settings().database.url)
+        reason = str(exc).strip().splitlines()[0]
+        click.echo(
+            f"数据库无法连接 / config key database.url: cannot connect to {url}: {reason}",
+            err=True,
+        )
         return 2
     except click.ClickException as exc:
         exc.show()

@@ -7,10 +7,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from models import Account, AuditLog, Member, db
+from models import AuditLog, Member, db
 from services import clock
 from services.errors import DomainError
-from settings import Settings
+from settings import Settings, config_source, redact_url
 from wechat.client import api_base_url
 
 
@@ -45,8 +45,9 @@ def load_demo(settings: Settings):
 def load_demo_if_empty(settings: Settings):
     """Load the demo programme into an empty database (or refresh the demo's own database);
     a database holding a real roster is left alone."""
-    is_demo_db = Account.select().where(Account.username == "office").exists()
-    if Member.select().exists() and not is_demo_db:
+    from services.demo import is_demo_database
+
+    if Member.select().exists() and not is_demo_database():
         return None
     return load_demo(settings)
 
@@ -100,24 +101,29 @@ def demo_command():
 
 @click.command("bind-code")
 @click.argument("phone")
+@click.option("--force", is_flag=True, help="Issue a code even if the member is bound already.")
 @with_appcontext
-def bind_code_command(phone):
-    """Issue a one-time bind code for the member with this phone number."""
-    from services.binding import issue_bind_code
+def bind_code_command(phone, force):
+    """Issue a one-time bind code for the member with this phone number (voids older codes)."""
+    from services.binding import issue_bind_code, live_bind_code
 
-    now = clock.now_utc()
+    now, ttl = clock.now_utc(), _settings().rules.bind_code_ttl_days
     with db.connection_context():
         member = Member.get_or_none(Member.phone == phone.strip())
         if member is None:
-            raise click.ClickException(f"no member with phone {phone}")
-        code = issue_bind_code(member, now, ttl_days=_settings().rules.bind_code_ttl_days)
-    click.echo(f"{member.name} {member.phone}: {code}")
+            raise click.ClickException(f"名册中没有手机号为 {phone} 的党员。")
+        if member.mp_openid and not force:
+            raise click.ClickException(f"{member.name} 已绑定微信；如需重新绑定请加 --force。")
+        issue_bind_code(member, now, ttl_days=ttl)
+        code = live_bind_code(member, now)
+    expires = clock.to_local(code.expires_at).strftime("%Y-%m-%d %H:%M")
+    click.echo(f"{member.name} {member.phone} 绑定码 {code.code}（{expires} 前有效，旧码已作废）")
 
 
 @click.command("create-account")
 @click.argument("username")
 @click.option("--name", "display_name", default="办公室", help="Name shown on the dashboard.")
-@click.password_option()
+@click.password_option(help="Asked for when not given (keeps it out of shell history).")
 @with_appcontext
 def create_account_command(username, display_name, password):
     """Create an office login for the web dashboard."""
@@ -128,7 +134,7 @@ def create_account_command(username, display_name, password):
             create_office_account(username, display_name, password, clock.now_utc())
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"account {username} created")
+    click.echo(f"办公室账号 {username} 已创建。")
 
 
 @click.command("emulator")
@@ -155,7 +161,8 @@ def banner(settings: Settings, host: str, port: int, demo) -> str:
         "先锋 Xianfeng is running",
         f"  service      {url}/",
         f"  health       {url}/healthz",
-        f"  database     {settings.database.url}",
+        f"  config       {config_source()}",
+        f"  database     {redact_url(settings.database.url)}",
         f"  photos       {Path(settings.storage.photo_dir).resolve()}",
         f"  scheduler    {'in this process' if settings.scheduler.embedded else 'external'}",
     ]

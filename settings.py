@@ -7,6 +7,7 @@ stops the service with one sentence naming it instead of failing later mid-reque
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import tomllib
@@ -46,6 +47,7 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class RedisSettings:
     url: str = ""
+    key_prefix: str = "xianfeng"
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,10 @@ def _read_toml(path: Path | None) -> dict:
     if path is None:
         return {}
     try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))  # Notepad adds a BOM
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
 
 
@@ -184,8 +185,18 @@ def env_name(dotted: str) -> str:
     return ENV_PREFIX + dotted.replace(".", "_").upper()
 
 
+# XIANFENG_* variables that are not config keys: the config file's name, and the test suite's.
+_OTHER_ENV = ("XIANFENG_CONFIG", "XIANFENG_TEST_")
+
+
 def _env_overrides(env) -> dict[str, str]:
-    return {dotted: env[env_name(dotted)] for dotted in known_keys() if env_name(dotted) in env}
+    """The config keys set in the environment; a misspelt XIANFENG_ name is an error, not
+    a setting silently ignored."""
+    names = {env_name(dotted): dotted for dotted in known_keys()}
+    for name in env:
+        if name.startswith(ENV_PREFIX) and name not in names and not name.startswith(_OTHER_ENV):
+            raise ConfigError(f"unknown environment variable {name} (not a config key)")
+    return {dotted: env[name] for name, dotted in names.items() if name in env}
 
 
 def _flatten(mapping: dict, prefix: str = "") -> dict[str, Any]:
@@ -228,20 +239,30 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+_KIND_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}
+
+
 def _coerce(dotted: str, kind: type, value: Any):
     """Turn TOML or environment values into the declared type; strings stay strings."""
     try:
         if kind is bool:
             return _to_bool(value)
         if kind is str:
+            if isinstance(value, bool) and {"true", "false"} <= _CHOICES.get(dotted, set()):
+                return str(value).lower()  # demo = false, written as a TOML boolean
             if not isinstance(value, str):
                 raise ValueError
             return value
-        if isinstance(value, bool):
+        if isinstance(value, bool) or (kind is int and isinstance(value, float)):
             raise ValueError
-        return kind(value)
+        number = kind(value)
+        if not math.isfinite(number):
+            raise ValueError
+        return number
     except (TypeError, ValueError):
-        raise ConfigError(f"config key {dotted} must be {kind.__name__}, got {value!r}") from None
+        raise ConfigError(
+            f"config key {dotted} must be {_KIND_WORDS[kind]}, got {value!r}"
+        ) from None
 
 
 def _to_bool(value) -> bool:
@@ -260,6 +281,7 @@ _CHOICES = {
     "storage.backend": {"local"},
     "app.log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
 }
+MIN_SECRET_KEY = 16
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 _HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 
@@ -284,6 +306,13 @@ def _validate(settings: Settings) -> None:
             f"when message_mode is {oa.message_mode}"
         )
     _check_pairs(settings)
+    if not settings.is_demo and len(settings.app.secret_key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"config key app.secret_key is required outside demo mode "
+            f"(at least {MIN_SECRET_KEY} random characters)"
+        )
+    if settings.rules.team_size_min > settings.rules.team_size_max:
+        raise ConfigError("config key rules.team_size_min must not exceed rules.team_size_max")
     _check_numbers(settings)
     if not _HHMM_RANGE.match(settings.rules.quiet_hours):
         raise ConfigError("config key rules.quiet_hours must look like 21:00-08:00")
@@ -303,7 +332,8 @@ def _check_aes_key(settings: Settings, dotted: str) -> None:
     value = _get(settings, dotted)
     if value and not _AES_KEY.match(value):
         raise ConfigError(
-            f"config key {dotted} must be 43 letters and digits (got {len(value)} characters)"
+            f"config key {dotted} must be exactly 43 characters, letters A-Z a-z and digits only "
+            f"(got {len(value)} characters)"
         )
 
 
@@ -315,8 +345,8 @@ def _check_pairs(settings: Settings) -> None:
             _get(settings, section + ".app_secret"),
         )
         if bool(app_id) != bool(secret):
-            missing = "app_secret" if app_id else "app_id"
-            raise ConfigError(f"config key {section}.{missing} is required with the other")
+            given, missing = ("app_id", "app_secret") if app_id else ("app_secret", "app_id")
+            raise ConfigError(f"config key {section}.{missing} is required when {given} is set")
     oa = settings.wechat.official_account
     if oa.app_id and not oa.token:
         raise ConfigError("config key wechat.official_account.token is required with app_id")
@@ -344,3 +374,14 @@ def with_secret_key(settings: Settings, secret_key: str) -> Settings:
     return dataclasses.replace(
         settings, app=dataclasses.replace(settings.app, secret_key=secret_key)
     )
+
+
+def redact_url(url: str) -> str:
+    """A URL fit for logs and banners: any password replaced by ***."""
+    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def config_source(env=None) -> str:
+    """Which config file is in use, for the banner (the working directory matters)."""
+    path = _config_path(None, os.environ if env is None else env)
+    return str(path.resolve()) if path else "none (defaults and environment)"

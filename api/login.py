@@ -16,6 +16,7 @@ from .request import field, json_body
 # WeChat's answers to a bad code, in words for the user.
 WECHAT_CODE_ERRORS = {
     40029: "登录凭证无效，请重新打开小程序。",
+    41008: "缺少登录凭证，请重新打开小程序。",
     40163: "登录凭证已使用，请重新打开小程序。",
     40226: "该微信账号存在风险，暂时无法登录。",
     45011: "操作太频繁，请稍后再试。",
@@ -28,8 +29,11 @@ class WechatUnavailable(DomainError):
 
 def _ask_wechat(call, *args):
     """Call WeChat; its refusals become Invalid, its silence WechatUnavailable."""
+    client = get_clients().mini_program
+    if client is None:
+        raise WechatUnavailable("小程序尚未配置，请联系办公室。", "mini_program_not_configured")
     try:
-        return call(get_clients().mini_program, *args)
+        return call(client, *args)
     except WeChatClientException as exc:
         message = WECHAT_CODE_ERRORS.get(exc.errcode)
         if message is None:

@@ -1,6 +1,16 @@
-"""The calling member: profile."""
+"""The calling member: profile, own figures, own paired household.
 
-from flask import jsonify
+There is no id in these paths: a member can only ever reach their own summary and household.
+"""
+
+from dataclasses import asdict
+from datetime import date
+
+from flask import current_app, jsonify
+
+from services import clock
+from services.households import HouseholdView, my_household
+from services.summary import KINDS, PeriodStats, Summary, member_summary
 
 from . import bp, openapi, serialize
 from .auth import actor, requires
@@ -12,11 +22,182 @@ def me():
     return jsonify(serialize.member(actor().member))
 
 
+@bp.get("/me/summary")
+@requires("member")
+def summary():
+    interval = current_app.config["SETTINGS"].rules.visit_interval_days
+    return jsonify(summary_json(member_summary(actor().member, clock.now_utc(), interval)))
+
+
+@bp.get("/me/household")
+@requires("member")
+def household():
+    return jsonify(household_json(my_household(actor().member)))
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def period_json(p: PeriodStats) -> dict:
+    return {
+        "year": p.year,
+        "quarter": p.quarter,
+        "starts_on": _day(p.starts_on),
+        "ends_on": _day(p.ends_on),
+        "services": p.services,
+        "hours": p.hours,
+        "by_kind": {kind: asdict(stats) for kind, stats in p.by_kind.items()},
+        "pending_review": asdict(p.pending_review),
+        "visits": p.visits,
+    }
+
+
+def summary_json(s: Summary) -> dict:
+    v = s.visits
+    return {
+        "as_of": _day(s.as_of),
+        "quarter": period_json(s.quarter),
+        "year": period_json(s.year),
+        "visits": {
+            "paired": v.paired,
+            "household_id": v.household_id,
+            "paired_since": _day(v.paired_since),
+            "last_visit_on": _day(v.last_visit_on),
+            "next_visit_due": _day(v.next_visit_due),
+            "overdue": v.overdue,
+            "interval_days": v.interval_days,
+        },
+        "flagged_awaiting_review": s.flagged_awaiting_review,
+        "open_checkins": [
+            {
+                "id": o.record_id,
+                "kind": o.kind,
+                "activity": {"id": o.activity_id, "title": o.activity_title}
+                if o.activity_id
+                else None,
+                "checkin_at": serialize.iso(o.checkin_at),
+            }
+            for o in s.open_checkins
+        ],
+    }
+
+
+def household_json(h: HouseholdView) -> dict:
+    """The member's view: personal data arrives masked from the service; no coordinates."""
+    return {
+        "id": h.id,
+        "community": h.community,
+        "head_name": h.head_name,
+        "phone": h.phone,
+        "address": h.address,
+        "size": h.size,
+        "situation": h.situation,
+        "paired_since": _day(h.paired_since),
+        "last_visit_on": _day(h.last_visit_on),
+        "masked": h.masked,
+    }
+
+
+def _nullable(kind: str, **extra) -> dict:
+    return {"type": kind, "nullable": True, **extra}
+
+
+def _object(properties: dict) -> dict:
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+DATE = {"type": "string", "format": "date"}
+MEMBER_SCHEMA = _object(
+    {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "phone": {"type": "string"},
+        "role": {"type": "string", "enum": ["member", "leader"]},
+        "role_name": {"type": "string"},
+        "team": _object({"id": {"type": "integer"}, "name": {"type": "string"}})
+        | {"nullable": True},
+        "branch": _nullable("string"),
+    }
+)
+STATS_SCHEMA = _object({"services": {"type": "integer"}, "hours": {"type": "number"}})
+PERIOD_SCHEMA = _object(
+    {
+        "year": {"type": "integer"},
+        "quarter": _nullable("integer", minimum=1, maximum=4),
+        "starts_on": DATE,
+        "ends_on": DATE,
+        "services": {"type": "integer", "description": "计入时长的服务次数"},
+        "hours": {"type": "number", "description": "服务时长（小时，一位小数）"},
+        "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS}),
+        "pending_review": STATS_SCHEMA | {"description": "其中待队长审核的部分"},
+        "visits": {"type": "integer", "description": "结对走访次数"},
+    }
+)
+SUMMARY_SCHEMA = _object(
+    {
+        "as_of": DATE,
+        "quarter": PERIOD_SCHEMA,
+        "year": PERIOD_SCHEMA,
+        "visits": _object(
+            {
+                "paired": {"type": "boolean"},
+                "household_id": _nullable("integer"),
+                "paired_since": _nullable("string", format="date"),
+                "last_visit_on": _nullable("string", format="date"),
+                "next_visit_due": _nullable("string", format="date"),
+                "overdue": {"type": "boolean"},
+                "interval_days": {"type": "integer"},
+            }
+        ),
+        "flagged_awaiting_review": {"type": "integer"},
+        "open_checkins": {
+            "type": "array",
+            "items": _object(
+                {
+                    "id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": list(KINDS)},
+                    "activity": _object({"id": {"type": "integer"}, "title": {"type": "string"}})
+                    | {"nullable": True},
+                    "checkin_at": {"type": "string", "format": "date-time"},
+                }
+            ),
+        },
+    }
+)
+HOUSEHOLD_SCHEMA = _object(
+    {
+        "id": {"type": "integer"},
+        "community": {"type": "string"},
+        "head_name": {"type": "string", "description": "户主姓名（部分隐藏）"},
+        "phone": {"type": "string", "description": "联系电话（部分隐藏）"},
+        "address": {"type": "string", "description": "住址（隐藏门牌号）"},
+        "size": _nullable("integer"),
+        "situation": {"type": "string"},
+        "paired_since": _nullable("string", format="date"),
+        "last_visit_on": _nullable("string", format="date"),
+        "masked": {"type": "boolean"},
+    }
+)
+
 OPENAPI = {
     "/me": {
         "get": {
             "summary": "当前党员的基本信息",
-            "responses": openapi.ok("党员信息", {"type": "object"}),
+            "responses": openapi.ok("党员信息", MEMBER_SCHEMA),
+        }
+    },
+    "/me/summary": {
+        "get": {
+            "summary": "本人本季度、本年度的服务次数与时长，结对走访情况",
+            "responses": openapi.ok("服务统计", SUMMARY_SCHEMA),
+        }
+    },
+    "/me/household": {
+        "get": {
+            "summary": "本人的结对家庭（个人信息部分隐藏）",
+            "description": "未结对时返回 404，错误代码 not_paired。",
+            "responses": openapi.ok("结对家庭", HOUSEHOLD_SCHEMA),
         }
     },
 }

@@ -11,7 +11,7 @@ jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
 @jobs_cli.command("list")
 def list_jobs():
-    """List the scheduled jobs and their triggers."""
+    """List the scheduled jobs and their triggers (Shanghai time)."""
     for job in JOBS:
         trigger = " ".join(f"{k}={v}" for k, v in job.args.items())
         click.echo(f"{job.id:20} {job.trigger} {trigger}")

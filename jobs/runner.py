@@ -33,7 +33,9 @@ def build_scheduler(app, blocking: bool = False):
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     for job in JOBS:
-        scheduler.add_job(run_job, job.trigger, args=[app, job.id], id=job.id, **job.args)
+        scheduler.add_job(
+            run_job, job.trigger, args=[app, job.id], id=job.id, name=job.id, **job.args
+        )
     return scheduler
 
 

@@ -4,9 +4,10 @@ import logging
 from pathlib import Path
 
 import peewee
-from flask import request
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
+
+from settings import ConfigError
 
 from .base import db
 
@@ -19,7 +20,12 @@ def make_database(url: str, busy_timeout_ms: int = 5000) -> peewee.Database:
     """Open (lazily) the database a URL names: sqlite:///path or postgresql://..."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"config key database.url: cannot create {path.parent}: {exc}"
+            ) from None
         pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms}
         return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=busy_timeout_ms / 1000)
     return connect(url)
@@ -72,16 +78,11 @@ def schema_version() -> int:
 
 
 def init_app(app) -> None:
-    """Open a connection for each request and close it afterwards; add the `db` commands."""
+    """Close each request's connection afterwards (it opens on the first query, so the health
+    check can report a database that is down); add the `db` commands."""
     from .cli import db_cli
 
     app.cli.add_command(db_cli)
-
-    @app.before_request
-    def _connect():
-        # The health check opens its own connection so that it can report a failure itself.
-        if request.endpoint != "health.healthz":
-            db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):

@@ -58,7 +58,9 @@ class Photo(BaseModel):
     """A check-in photo: the original and a thumbnail in storage, with hashes to spot reuse."""
 
     record = pw.ForeignKeyField(ServiceRecord, backref="photos", on_delete="CASCADE")
-    storage_key = pw.CharField(max_length=200, unique=True)
+    # Not unique: content-addressed, so a photo reused on two records shares one file (and
+    # the check-in flags the reuse).
+    storage_key = pw.CharField(max_length=200, index=True)
     thumb_key = pw.CharField(max_length=200)
     sha256 = pw.CharField(max_length=64, index=True)
     phash = pw.CharField(max_length=16, index=True)

@@ -128,3 +128,5 @@ class Account(BaseModel):
     active = pw.BooleanField(default=True)
     created_at = pw.DateTimeField()
     last_login_at = pw.DateTimeField(null=True)
+    failed_logins = pw.IntegerField(default=0)
+    locked_until = pw.DateTimeField(null=True)

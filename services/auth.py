@@ -16,9 +16,12 @@ from models import Account, ApiToken, BindCode, Member, db
 
 from .accounts import check_password
 from .actors import Actor
+from .binding import live_bind_code
 from .errors import Conflict, Forbidden, Invalid, Unauthorized
 
-MAX_FAILED_BINDS = 5  # per login (token) and per bind code
+MAX_FAILED_BINDS = 5  # wrong codes per login (token)
+MAX_FAILED_LOGINS = 5  # wrong office passwords before the account waits
+LOCKOUT = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ def authenticate(raw: str, now: datetime) -> ApiToken:
         raise Unauthorized("登录已过期，请重新登录。", "token_expired")
     if row.member is not None and not row.member.active:
         raise Unauthorized("您的党员信息已停用，请联系办公室。", "member_inactive")
+    if row.member is not None and row.member.mp_openid != row.openid:
+        raise Unauthorized("微信绑定已变更，请重新登录。", "binding_changed")
+    if row.account is not None and not row.account.active:
+        raise Unauthorized("账号已停用。", "account_inactive")
     return row
 
 
@@ -75,11 +82,25 @@ def login_with_openid(openid: str, session_key: str, now: datetime, ttl: timedel
 
 
 def login_office(username: str, password: str, now: datetime, ttl: timedelta) -> Login:
+    """An office token; after MAX_FAILED_LOGINS wrong passwords the account waits LOCKOUT."""
     account = Account.get_or_none(Account.username == username.strip())
+    if account is not None and account.locked_until and account.locked_until > now:
+        raise Forbidden("密码错误次数过多，请 15 分钟后再试。", "account_locked")
     if account is None or not account.active or not check_password(account, password):
+        if account is not None:
+            _count_failed_login(account, now)
         raise Unauthorized("用户名或密码不正确。", "bad_credentials")
-    Account.update(last_login_at=now).where(Account.id == account.id).execute()
+    Account.update(last_login_at=now, failed_logins=0, locked_until=None).where(
+        Account.id == account.id
+    ).execute()
     return issue_token(now, ttl, "office", account=account)
+
+
+def _count_failed_login(account: Account, now: datetime) -> None:
+    failed = account.failed_logins + 1
+    locked = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
+    values = {"failed_logins": 0 if locked else failed, "locked_until": locked}
+    Account.update(**values).where(Account.id == account.id).execute()
 
 
 def bind_verified_phone(token: ApiToken, phone: str, now: datetime, ttl: timedelta) -> Login:
@@ -93,7 +114,7 @@ def bind_verified_phone(token: ApiToken, phone: str, now: datetime, ttl: timedel
 def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: timedelta) -> Login:
     """Bind with the phone number on the roster and the one-time code the office issued."""
     member = Member.get_or_none(Member.phone == phone.strip())
-    bind_code = member and _live_code(member, now)
+    bind_code = member and live_bind_code(member, now)
     if bind_code is None:
         _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
     if not secrets.compare_digest(bind_code.code, code.strip()):
@@ -101,22 +122,7 @@ def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: t
             BindCode.id == bind_code.id
         ).execute()
         _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
-    BindCode.update(used_at=now).where(BindCode.id == bind_code.id).execute()
-    return _bind(token, member, now, ttl)
-
-
-def _live_code(member: Member, now: datetime) -> BindCode | None:
-    return (
-        BindCode.select()
-        .where(
-            (BindCode.member == member)
-            & BindCode.used_at.is_null()
-            & (BindCode.expires_at > now)
-            & (BindCode.failed_attempts < MAX_FAILED_BINDS)
-        )
-        .order_by(BindCode.id.desc())
-        .first()
-    )
+    return _bind(token, member, now, ttl, bind_code)
 
 
 def _fail(token: ApiToken, now: datetime, message: str, code: str) -> None:
@@ -128,24 +134,32 @@ def _fail(token: ApiToken, now: datetime, message: str, code: str) -> None:
     raise Invalid(message, code)
 
 
-def _bind(token: ApiToken, member: Member, now: datetime, ttl: timedelta) -> Login:
+def _bind(
+    token: ApiToken, member: Member, now: datetime, ttl: timedelta, code: BindCode | None = None
+) -> Login:
+    """Link the token's openid to the member and spend the code, all or nothing.
+
+    The updates are conditional, so two binds racing for one member or one code cannot both
+    win: the loser sees a row count of 0 and nothing of its attempt is kept."""
     if token.scope != "bind" or token.openid is None:
         raise Invalid("当前登录无需绑定。", "already_bound")
-    if member.mp_openid not in (None, token.openid):
-        raise Forbidden("该党员已绑定其他微信，请联系办公室解绑。", "bound_elsewhere")
     if not member.active:
         raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
     try:
         with db.atomic():
-            Member.update(mp_openid=token.openid).where(Member.id == member.id).execute()
+            _claim(member, token.openid, code, now)
             revoke(token, now)
-            return issue_token(
-                now,
-                ttl,
-                "member",
-                member=member,
-                openid=token.openid,
-                session_key=token.session_key,
-            )
+            owner = {"member": member, "openid": token.openid, "session_key": token.session_key}
+            return issue_token(now, ttl, "member", **owner)
     except peewee.IntegrityError:
         raise Conflict("该微信已绑定其他党员，请联系办公室。", "openid_taken") from None
+
+
+def _claim(member: Member, openid: str, code: BindCode | None, now: datetime) -> None:
+    free = Member.mp_openid.is_null() | (Member.mp_openid == openid)
+    if not Member.update(mp_openid=openid).where((Member.id == member.id) & free).execute():
+        raise Forbidden("该党员已绑定其他微信，请联系办公室解绑。", "bound_elsewhere")
+    if code is not None:
+        unused = (BindCode.id == code.id) & BindCode.used_at.is_null()
+        if not BindCode.update(used_at=now).where(unused).execute():
+            raise Invalid("手机号或绑定码不正确。", "bad_bind_code")

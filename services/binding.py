@@ -12,6 +12,7 @@ from models import BindCode, Member, db
 
 CODE_DIGITS = 6
 MAX_DRAWS = 20
+MAX_FAILED_ATTEMPTS = 5  # wrong codes tried against one code before it is locked
 
 
 def issue_bind_code(member: Member, now: datetime, ttl_days: int = 14) -> str:
@@ -45,5 +46,10 @@ def _unused_code(now: datetime) -> str:
 
 
 def _live(now: datetime):
-    """The condition for a code that can still be redeemed: unused and not expired."""
-    return BindCode.used_at.is_null() & (BindCode.expires_at > now)
+    """The condition for a code that can still be redeemed: unused, not expired, not locked
+    by too many wrong tries."""
+    return (
+        BindCode.used_at.is_null()
+        & (BindCode.expires_at > now)
+        & (BindCode.failed_attempts < MAX_FAILED_ATTEMPTS)
+    )

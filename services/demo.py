@@ -14,6 +14,7 @@ from typing import NamedTuple
 from models import (
     Account,
     Activity,
+    AuditLog,
     Branch,
     Community,
     Enrollment,
@@ -31,6 +32,7 @@ from services.binding import issue_bind_code, live_bind_code
 from services.clock import local_today, to_local, to_utc
 from services.photos import store_photo
 
+DEMO_MARK = "demo_loaded"  # the AuditLog action that says this database holds the demo
 OUT_OF_RANGE_DEGREES = 0.006  # ~650 m north: a check-in beyond the 300 m radius
 
 
@@ -102,6 +104,7 @@ def load_demo(photo_root: str | Path, now: datetime, bind_code_ttl_days: int = 1
             _load_records(t, seats, activities, photo_root, tally, now)
             unbound += [_bind_code(s, now, bind_code_ttl_days, tally) for s in seats if _unbound(s)]
         _load_office(tally, now)
+        tally.ensure(AuditLog, {"action": DEMO_MARK}, at=now, actor="system")
     return DemoSummary(
         created=dict(tally.created),
         existing=dict(tally.existing),
@@ -327,3 +330,8 @@ def _load_office(tally, now) -> None:
 def _local(now: datetime, days: int, hour: int) -> datetime:
     """Naive UTC for `hour` o'clock Shanghai time, `days` from today in Shanghai."""
     return to_utc(datetime.combine(local_today(now) + timedelta(days=days), time(hour)))
+
+
+def is_demo_database() -> bool:
+    """True when the demo programme was loaded here (never guessed from names)."""
+    return AuditLog.select().where(AuditLog.action == DEMO_MARK).exists()

@@ -123,8 +123,13 @@ def _paired_twice(parsed: Parsed) -> list[Problem]:
 
 
 def _teams_in_play(parsed: Parsed, snap: Snapshot) -> dict[str, Entry]:
-    """Known teams the file lists or assigns members to, each with the row to point at."""
+    """Known teams the file lists, assigns members to or moves members away from, each with
+    the row to point at (a leader moved away must not leave a team silently leaderless)."""
     teams = {e.values["team"]: e for e in reversed(parsed["党员"]) if "team" in e.values}
+    for entry in parsed["党员"]:
+        current = snap.member(entry.values.get("phone"))
+        if current and current.get("team"):
+            teams.setdefault(current["team"], entry)
     teams = {name: e for name, e in teams.items() if (name,) in snap.rows["服务队"]}
     teams.update({e.values["name"]: e for e in parsed["服务队"] if "name" in e.values})
     return teams  # an unknown team is reported once, by _references

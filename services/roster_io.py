@@ -6,7 +6,6 @@ file holds them (text, numbers, dates) and every row keeps the number Excel show
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -15,7 +14,6 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from .errors import Invalid
 from .roster_cells import cell_text, is_blank
@@ -77,9 +75,15 @@ def read_workbook(path: str | PathLike) -> RosterData:
     """Read every sheet of an .xlsx workbook."""
     path = Path(path)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError) as exc:
-        raise Invalid(f"无法读取 Excel 文件 {path.name}：请确认文件存在且是 .xlsx 格式") from exc
+        return _collect(_sheets(path))
+    except Invalid:
+        raise
+    except Exception as exc:  # a damaged file fails in many ways inside openpyxl and expat
+        raise Invalid(f"无法读取 Excel 文件 {path.name}：请确认文件完好且是 .xlsx 格式") from exc
+
+
+def _sheets(path: Path) -> list[tuple]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         tables = []
         for sheet in book.worksheets:
@@ -87,7 +91,7 @@ def read_workbook(path: str | PathLike) -> RosterData:
             tables.append((sheet.title, f"工作表「{sheet.title}」", list(sheet.values)))
     finally:
         book.close()
-    return _collect(tables)
+    return tables
 
 
 def read_csv_files(paths: Iterable[str | PathLike]) -> RosterData:

@@ -99,13 +99,21 @@ def database(database_url):
         yield db
 
 
+REDIS_PREFIX = f"xianfeng-test-{os.getpid()}"
+
+
 @pytest.fixture
 def redis_url():
-    """The test Redis, emptied, or '' when the suite runs without Redis."""
+    """The test Redis with this run's keys removed, or '' when the suite runs without Redis.
+
+    Each run has its own key prefix, so runs sharing one Redis never see each other's keys."""
     if REDIS_URL:
         import redis
 
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        connection = redis.Redis.from_url(REDIS_URL)
+        keys = list(connection.scan_iter(f"{REDIS_PREFIX}:*"))
+        if keys:
+            connection.delete(*keys)
     return REDIS_URL
 
 
@@ -130,9 +138,13 @@ def emulator(emulator_server):
 def settings_overrides(database_url, redis_url, tmp_path, emulator_server, emulator):
     """Config for a test app; tests may change keys before asking for `app`."""
     return {
-        "app": {"secret_key": "test-secret-key", "data_dir": str(tmp_path), "demo": "false"},
+        "app": {
+            "secret_key": "test-secret-key-0123456789",
+            "data_dir": str(tmp_path),
+            "demo": "false",
+        },
         "database": {"url": database_url},
-        "redis": {"url": redis_url},
+        "redis": {"url": redis_url, "key_prefix": REDIS_PREFIX},
         "storage": {"photo_dir": str(tmp_path / "photos")},
         "scheduler": {"embedded": False},
         "wechat": {

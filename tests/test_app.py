@@ -73,13 +73,13 @@ def test_each_request_opens_and_closes_its_connection(app):
 
     @app.get("/_probe")
     def probe():
+        InboundMessage.select().count()
         seen.append(db.is_closed())
         return "ok"
 
     app.test_client().get("/_probe")
     assert seen == [False]
     assert db.is_closed()
-    db.connect()
 
 
 def test_db_commands_upgrade_and_status(runner):
@@ -112,6 +112,14 @@ def test_jobs_list_and_run_once(runner):
 def test_api_answers_503_when_the_database_is_down(settings_overrides):
     settings_overrides["database"]["url"] = "postgresql://nobody@127.0.0.1:1/none"
     app = app_module.create_app(settings_overrides)
-    response = app.test_client().get("/api/v1/anything")
+    response = app.test_client().post(
+        "/api/v1/auth/office", json={"username": "office", "password": "whatever"}
+    )
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "unavailable"
+
+
+def test_the_landing_page_renders_in_chinese(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "党员志愿服务" in response.get_data(as_text=True)

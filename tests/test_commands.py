@@ -1,5 +1,7 @@
 """The operator commands, run through the app's command line as an operator would."""
 
+import pytest
+
 from models import AuditLog, BindCode, Community, Member
 from tests.factories import make_member, make_team
 from tests.services.roster_files import base_roster, write_xlsx
@@ -29,9 +31,16 @@ def test_bind_code_for_a_member(runner):
     member = make_member(team=make_team(), phone="13912345678")
     result = runner.invoke(args=["bind-code", "13912345678"])
     assert result.exit_code == 0, result.output
-    code = result.output.strip().rsplit(" ", 1)[-1]
-    assert BindCode.get(BindCode.member == member).code == code
+    assert BindCode.get(BindCode.member == member).code in result.output
+    assert "有效" in result.output
     assert runner.invoke(args=["bind-code", "13000000000"]).exit_code == 1
+
+
+def test_bind_code_for_a_bound_member_needs_force(runner):
+    make_member(team=make_team(), phone="13912345679", mp_openid="mp-bound")
+    refused = runner.invoke(args=["bind-code", "13912345679"])
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert runner.invoke(args=["bind-code", "13912345679", "--force"]).exit_code == 0
 
 
 def test_create_account_refuses_a_duplicate(runner):
@@ -62,3 +71,56 @@ def test_import_applies_once_and_audits(runner, tmp_path):
     assert again.exit_code == 0
     assert "变更：无" in again.output
     assert Member.select().count() == members
+
+
+def test_a_corrupt_workbook_is_refused_in_chinese(runner, tmp_path):
+    path = tmp_path / "坏文件.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert "无法读取 Excel 文件" in result.output
+
+
+def test_moving_a_leader_away_cannot_leave_a_team_leaderless(runner, tmp_path):
+    from tests.services.roster_files import edit
+
+    roster = base_roster()
+    assert (
+        runner.invoke(args=["import", str(write_xlsx(tmp_path / "a.xlsx", roster))]).exit_code == 0
+    )
+    leader_row = next(
+        i for i, row in enumerate(roster["党员"][1:], start=1) if "队长" in [str(c) for c in row]
+    )
+    other_team = next(r[3] for r in roster["党员"][1:] if r[3] != roster["党员"][leader_row][3])
+    moved = edit(roster, "党员", leader_row, "服务队", other_team)
+    moved["党员"][leader_row][4] = "队员"
+    partial = {"党员": [moved["党员"][0], moved["党员"][leader_row]]}
+    result = runner.invoke(args=["import", str(write_xlsx(tmp_path / "b.xlsx", partial))])
+    assert result.exit_code == 1, result.output
+    assert "队长" in result.output
+
+
+def test_demo_is_never_loaded_into_a_real_roster(app):
+    from commands import load_demo_if_empty
+
+    make_member(team=make_team())
+    assert load_demo_if_empty(app.config["SETTINGS"]) is None
+    assert Member.select().count() == 2
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://nobody@127.0.0.1:1/none", "cannot connect"),
+        ("sqlite:////proc/nope/x.db", "cannot create"),
+    ],
+)
+def test_commands_stop_with_one_line_when_the_database_is_wrong(monkeypatch, capsys, url, expected):
+    from app import main
+
+    monkeypatch.setenv("XIANFENG_DATABASE_URL", url)
+    monkeypatch.setenv("XIANFENG_CONFIG", "/dev/null")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "database.url" in err and expected in err
+    assert "Traceback" not in err

@@ -1,6 +1,7 @@
 """The config loader: file, environment, validation with one clear message naming the key."""
 
 import os
+import socket
 import tomllib
 from pathlib import Path
 
@@ -85,6 +86,9 @@ def test_config_file_named_by_environment(tmp_path):
         ('[wechat.mini_program]\napp_id = "wx1"\n', {}, "mini_program.app_secret"),
         ('[wechat]\ntoken_storage = "redis"\n', {}, "redis.url"),
         ("[server\n", {}, "not valid TOML"),
+        ('[app]\ndemo = "false"\n', {}, "app.secret_key"),
+        ("[server]\nport = 5000.5\n", {}, "server.port"),
+        ("", {"XIANFENG_WECHAT_TIMEOUT_SECONDS": "nan"}, "wechat.timeout_seconds"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, text, env, key):
@@ -94,6 +98,7 @@ def test_bad_config_names_the_key(tmp_path, text, env, key):
 
 def test_a_valid_aes_key_and_credentials_leave_demo_mode(tmp_path):
     text = (
+        '[app]\nsecret_key = "0123456789abcdef"\n'
         '[wechat.official_account]\napp_id = "wx1"\napp_secret = "s"\ntoken = "t"\n'
         'message_mode = "safe"\nencoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"\n'
     )
@@ -112,8 +117,44 @@ def test_bad_config_stops_start_up_with_one_line(tmp_path, monkeypatch, capsys):
 
 
 def test_unreachable_database_stops_start_up(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("XIANFENG_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("XIANFENG_DATABASE_URL", "postgresql://nobody:pw@127.0.0.1:1/none")
     monkeypatch.setenv("XIANFENG_APP_DATA_DIR", str(tmp_path))
-    assert main(["serve"]) == 2
+    assert main(["serve", "--port", str(free_port())]) == 2
     err = capsys.readouterr().err
     assert "database.url" in err and "cannot connect" in err
+    assert "pw@" not in err  # the password is not printed
+
+
+def test_a_busy_port_stops_start_up_before_anything_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XIANFENG_APP_DATA_DIR", str(tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["serve", "--port", str(taken.getsockname()[1])]) == 2
+    err = capsys.readouterr().err
+    assert "server.port" in err and "--port" in err
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_operator_friendly_forms_are_accepted(tmp_path):
+    text = '\ufeff[app]\ndemo = false\nsecret_key = "0123456789abcdef"\n'
+    settings = _load(tmp_path, text)
+    assert settings.app.demo == "false" and not settings.is_demo
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"XIANFENG_SERVER_PROT": "1"}, "XIANFENG_SERVER_PROT"),
+        ({"XIANFENG_RULES_TEAM_SIZE_MIN": "20"}, "team_size_min"),
+        ({"XIANFENG_APP_DEMO": "false", "XIANFENG_APP_SECRET_KEY": "short"}, "app.secret_key"),
+    ],
+)
+def test_mistakes_in_the_environment_are_named(env, key):
+    with pytest.raises(ConfigError, match=key):
+        load_settings(os.devnull, env=env)

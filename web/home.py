@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, render_template
 
-bp = Blueprint("home", __name__)
+bp = Blueprint("home", __name__, template_folder="templates")
 
 
 @bp.get("/")

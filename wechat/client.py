@@ -33,7 +33,6 @@ WECHAT_API_BASE = "https://api.weixin.qq.com/"
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 #: Fetch a new token when less than this is left, as wechatpy does.
 REFRESH_MARGIN_SECONDS = 60
-REDIS_PREFIX = "xianfeng:wechat"
 
 
 class WechatApiClient(WeChatClient):
@@ -191,12 +190,17 @@ def api_base_url(settings: Settings) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def redis_prefix(settings: Settings) -> str:
+    """Where this deployment's WeChat tokens live in Redis."""
+    return f"{settings.redis.key_prefix}:wechat"
+
+
 def make_token_storage(settings: Settings) -> SessionStorage:
     """Redis (shared by every worker) when configured, else memory (this process only)."""
     mode, url = settings.wechat.token_storage, settings.redis.url
     if mode == "redis" or (mode == "auto" and url):
         connection = _redis_client(url, settings.wechat.timeout_seconds)
-        return RedisStorage(connection, prefix=REDIS_PREFIX)
+        return RedisStorage(connection, prefix=redis_prefix(settings))
     return MemoryStorage()
 
 

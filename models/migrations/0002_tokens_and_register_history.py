@@ -1,5 +1,6 @@
-"""Version 2: API login tokens, the register's hash-chained history, and two columns on the
-register entry (the measured check-in distance and the leader's review comment)."""
+"""Version 2: API login tokens, the register's hash-chained history, two columns on the
+register entry (the measured check-in distance and the leader's review comment), the office
+login lockout, and photo storage keys no longer unique (a reused photo shares its file)."""
 from peewee import *
 
 
@@ -56,11 +57,19 @@ def up(migrator, db):
     migrator.migrate(
         migrator.add_column('service_record', 'distance_m', DoubleField(null=True)),
         migrator.add_column('service_record', 'review_comment', TextField(default='')),
+        migrator.add_column('account', 'failed_logins', IntegerField(default=0)),
+        migrator.add_column('account', 'locked_until', DateTimeField(null=True)),
+        migrator.drop_index('photo', 'photo_storage_key'),
+        migrator.add_index('photo', ('storage_key',), False),
     )
 
 
 def down(migrator, db):
     migrator.migrate(
+        migrator.drop_index('photo', 'photo_storage_key'),
+        migrator.add_index('photo', ('storage_key',), True),
+        migrator.drop_column('account', 'locked_until'),
+        migrator.drop_column('account', 'failed_logins'),
         migrator.drop_column('service_record', 'review_comment'),
         migrator.drop_column('service_record', 'distance_m'),
     )

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import ApiToken, Member
+from models import Account, ApiToken, BindCode, Member
 from services import clock
 from services.binding import issue_bind_code
 from tests.factories import make_member, make_team
@@ -136,3 +136,46 @@ def test_office_login(office, client):
     assert office.get("/me").status_code == 403  # the office is not a member
     bad = client.post("/api/v1/auth/office", json={"username": "office1", "password": "nope"})
     assert bad.status_code == 401
+
+
+def test_login_without_a_mini_program_is_503_not_500(settings_overrides):
+    from app import create_app
+
+    settings_overrides["wechat"]["mini_program"] = {"app_id": "", "app_secret": ""}
+    client = create_app(settings_overrides).test_client()
+    response = client.post("/api/v1/auth/login", json={"code": "code:mp-x"})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "mini_program_not_configured"
+
+
+def test_an_empty_code_is_a_bad_request(client):
+    response = client.post("/api/v1/auth/login", json={"code": ""})
+    assert response.status_code == 400
+
+
+def test_a_refused_bind_keeps_the_code(client, member):
+    code = issue_bind_code(member, clock.now_utc())  # member is bound to mp-alice already
+    response, _ = _bind(client, {"phone": "13911112222", "bind_code": code})
+    assert response.status_code == 403
+    assert BindCode.get(BindCode.code == code).used_at is None
+
+
+def test_rebinding_a_member_ends_the_old_wechats_tokens(api, member):
+    session = api(member)
+    Member.update(mp_openid="mp-someone-else").where(Member.id == member.id).execute()
+    assert session.get("/me").get_json()["error"]["code"] == "binding_changed"
+
+
+def test_a_deactivated_office_account_loses_its_tokens(office):
+    Account.update(active=False).execute()
+    assert office.post("/auth/logout").status_code == 401
+
+
+def test_office_passwords_are_limited(client, office):
+    wrong = {"username": "office1", "password": "wrong-password"}
+    statuses = [client.post("/api/v1/auth/office", json=wrong).status_code for _ in range(6)]
+    assert statuses == [401, 401, 401, 401, 401, 403]
+    right = {"username": "office1", "password": "office-pass-1"}
+    assert client.post("/api/v1/auth/office", json=right).status_code == 403
+    Account.update(locked_until=clock.now_utc() - timedelta(seconds=1)).execute()
+    assert client.post("/api/v1/auth/office", json=right).status_code == 200

@@ -9,6 +9,7 @@ import pytest
 from models import (
     Account,
     Activity,
+    AuditLog,
     BindCode,
     Branch,
     Community,
@@ -23,12 +24,12 @@ from models import (
 from models.activity import CATEGORIES
 from services.accounts import check_password
 from services.binding import live_bind_code
-from services.demo import load_demo
+from services.demo import is_demo_database, load_demo
 from tests.factories import NOW
 
 DEMO_MODELS = (
     Branch, Community, Team, Member, Household, Pairing, Activity, Enrollment, ServiceRecord,
-    Photo, BindCode, Account,
+    Photo, BindCode, Account, AuditLog,
 )  # fmt: skip
 
 
@@ -187,3 +188,7 @@ def test_roster_rows_predate_the_pairings_and_the_records(loaded):
     for m in Member.select():
         assert m.created_at < first_record.checkin_at
         assert m.created_at.date() <= m.pairings.get().started_on
+
+
+def test_the_demo_marks_its_database(loaded):
+    assert is_demo_database()

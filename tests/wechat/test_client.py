@@ -14,12 +14,12 @@ from wechatpy.session.redisstorage import RedisStorage
 from settings import load_settings
 from tests.conftest import MP, OA
 from wechat.client import (
-    REDIS_PREFIX,
     WechatApiClient,
     api_base_url,
     download_media,
     make_clients,
     make_token_storage,
+    redis_prefix,
 )
 
 
@@ -264,16 +264,17 @@ def test_token_storage_follows_config(settings_overrides, token_storage, with_re
 def test_redis_storage_holds_the_token_with_its_ttl(settings_overrides, emulator, redis_url):
     if not redis_url:
         pytest.skip("needs XIANFENG_TEST_REDIS_URL")
-    oa = make_clients(settings_with(settings_overrides, token_storage="redis")).official_account
+    settings = settings_with(settings_overrides, token_storage="redis")
+    oa = make_clients(settings).official_account
 
     send(oa)
 
     connection = redis.Redis.from_url(redis_url)
-    key = f"{REDIS_PREFIX}:{OA['app_id']}_access_token"
+    key = f"{redis_prefix(settings)}:{OA['app_id']}_access_token"
     token = emulator.calls_to("custom_send")[0].query["access_token"]
     assert connection.get(key).decode() == f'"{token}"'
     assert 7100 < connection.ttl(key) <= 7200
-    assert 7100 < connection.ttl(f"{REDIS_PREFIX}:{OA['app_id']}_access_token_expires_at") <= 7200
+    assert 7100 < connection.ttl(key + "_expires_at") <= 7200
 
 
 def test_media_download_returns_the_bytes(oa, emulator):

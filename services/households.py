@@ -1,0 +1,165 @@
+"""Paired households as people may see them: masked for members, whole for the office.
+
+A household's head name, phone and address are a resident's personal data. The member paired
+with the household knows the family already, but what the app shows can be read over a
+shoulder, kept in screenshots or forwarded, so it shows only enough to recognise the family:
+the surname, the phone's first and last digits, and the road or estate without the door number.
+
+Address rule: keep the text before the first door number and replace the rest with a fixed
+'****' (fixed, so the mask does not tell how long the number was). A door number starts at
+the first Arabic digit (half- or full-width), at a Chinese numeral directly followed by a
+unit (三号楼, 十二号, 五单元) or at a Latin letter followed by one (A座, B栋). Chinese numerals
+in place names (二七区, 三里屯) are kept. An address with no door number keeps its first half.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from peewee import fn
+
+from models import Household, Member, Pairing, ServiceRecord
+
+from . import clock
+from .errors import NotFound
+
+MASK = "****"
+NOT_PAIRED = "您还没有结对家庭，请联系队长或办公室。"
+
+# Phone shapes, tried in order on the digits alone: pattern → what stays visible.
+_PHONE_RULES = (
+    # Mobile, with or without +86: 138****5678.
+    (re.compile(r"^(?:86)?(1\d{2})\d{4}(\d{4})$"), lambda m: f"{m[1]}{MASK}{m[2]}"),
+    # Landline with area code (010, 02x, or four digits): 0371-****2100.
+    (re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))\d{3,4}(\d{4})$"), lambda m: f"{m[1]}-{MASK}{m[2]}"),
+    # Local number without area code: ****2100.
+    (re.compile(r"^\d{3,4}(\d{4})$"), lambda m: f"{MASK}{m[1]}"),
+)
+_CN_NUMERAL = "零〇一二三四五六七八九十百千两"
+_UNIT = "号|栋|幢|楼|单元|室|层|户|排|组|门|座|弄"
+_DOOR_NUMBER = re.compile(
+    rf"[0-9０-９]|[{_CN_NUMERAL}]+(?:{_UNIT})|[A-Za-zＡ-Ｚａ-ｚ]+(?:{_UNIT}|区)"
+)
+_TRAILING = " \t,，、;；:：-—_()（）"
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 for mobiles, 0371-****2100 for landlines; anything else fully hidden."""
+    digits = re.sub(r"\D", "", phone or "")
+    if not digits:
+        return ""
+    for pattern, visible in _PHONE_RULES:
+        match = pattern.match(digits)
+        if match:
+            return visible(match)
+    return MASK
+
+
+def mask_name(name: str) -> str:
+    """The surname and one * per further character: 张** or 张*; a single character is hidden."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" * len(name)
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_address(address: str) -> str:
+    """The road or estate without the door number (see the module docstring for the rule)."""
+    address = (address or "").strip()
+    if not address:
+        return ""
+    match = _DOOR_NUMBER.search(address)
+    kept = address[: match.start()] if match else address[: len(address) // 2]
+    return kept.rstrip(_TRAILING) + MASK
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    """A household as one viewer may see it; `masked` tells which view this is. Coordinates
+    are given to the office only, since they would give away the address."""
+
+    id: int
+    community: str
+    head_name: str
+    phone: str
+    address: str
+    size: int | None
+    situation: str
+    paired_member_id: int | None
+    paired_member_name: str | None
+    paired_since: date | None
+    last_visit_on: date | None
+    masked: bool
+    lat: float | None = None
+    lng: float | None = None
+    coord_type: str | None = None
+
+
+def active_pairing(member_id: int) -> Pairing | None:
+    """The member's current pairing, with its household and community, or None."""
+    query = Pairing.select(Pairing, Household).join(Household)
+    return query.where((Pairing.member == member_id) & Pairing.ended_on.is_null()).first()
+
+
+def last_visit_at(household_id: int, member_id: int | None = None) -> datetime | None:
+    """When the household was last visited (by this member, when given): the latest visit
+    check-in that was not rejected. A visit happened once checked in, filled in or not."""
+    r = ServiceRecord
+    condition = (r.household == household_id) & (r.kind == "visit") & (r.status != "rejected")
+    if member_id is not None:
+        condition &= r.member == member_id
+    return r.select(fn.MAX(r.checkin_at)).where(condition).scalar()
+
+
+def my_household(member: Member) -> HouseholdView:
+    """The member's paired household, masked; NotFound while the member has none."""
+    pairing = active_pairing(member.id)
+    if pairing is None:
+        raise NotFound(NOT_PAIRED, "not_paired")
+    h = pairing.household
+    return HouseholdView(
+        id=h.id,
+        community=h.community.name,
+        head_name=mask_name(h.head_name),
+        phone=mask_phone(h.phone),
+        address=mask_address(h.address),
+        size=h.size,
+        situation=h.situation,
+        paired_member_id=member.id,
+        paired_member_name=member.name,
+        paired_since=pairing.started_on,
+        last_visit_on=_local_date(last_visit_at(h.id, member.id)),
+        masked=True,
+    )
+
+
+def household_for_office(household: Household) -> HouseholdView:
+    """The whole household for the office, with its current pairing and its last visit by
+    anyone."""
+    pairing = (
+        Pairing.select(Pairing, Member)
+        .join(Member)
+        .where((Pairing.household == household.id) & Pairing.ended_on.is_null())
+        .first()
+    )
+    return HouseholdView(
+        id=household.id,
+        community=household.community.name,
+        head_name=household.head_name,
+        phone=household.phone,
+        address=household.address,
+        size=household.size,
+        situation=household.situation,
+        paired_member_id=pairing.member_id if pairing else None,
+        paired_member_name=pairing.member.name if pairing else None,
+        paired_since=pairing.started_on if pairing else None,
+        last_visit_on=_local_date(last_visit_at(household.id)),
+        masked=False,
+        lat=household.lat,
+        lng=household.lng,
+        coord_type=household.coord_type,
+    )
+
+
+def _local_date(moment: datetime | None) -> date | None:
+    return clock.to_local(moment).date() if moment is not None else None

@@ -1,0 +1,204 @@
+"""A member's own figures: services and hours this quarter and this year, household visits,
+and what is still open or awaiting a leader.
+
+Periods are Shanghai's calendar (a record checked in at 01:00 on 1 April in Shanghai belongs
+to Q2 even though it is still 31 March in UTC), decided by the check-in time. Everything is
+aggregated in the database: one grouped query for both periods, and four small ones for the
+pairing, the last visit, flagged and open entries.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import peewee as pw
+from peewee import fn
+
+from models import Activity, Member, ServiceRecord
+
+from . import clock
+from .households import active_pairing, last_visit_at
+
+R = ServiceRecord
+KINDS = ("activity", "visit", "individual")
+
+
+def counts_toward_hours() -> pw.Expression:
+    """The register's rule as SQL: checked out, filled in (content, target, outcome), and not
+    rejected. Flagged entries count until a leader rejects them. The same rule for one loaded
+    entry is services.records.counts_toward_hours."""
+    filled = (fn.TRIM(R.content) != "") & (fn.TRIM(R.target) != "") & (fn.TRIM(R.outcome) != "")
+    return R.checkout_at.is_null(False) & filled & (R.status != "rejected")
+
+
+def hours(minutes: int) -> float:
+    """Minutes as hours to one decimal, halves rounded up (45 min → 0.8, 15 min → 0.3)."""
+    exact = Decimal(minutes or 0) / Decimal(60)
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class KindStats:
+    services: int = 0
+    hours: float = 0.0
+
+
+@dataclass(frozen=True)
+class PeriodStats:
+    """One period's figures. services/hours/by_kind cover entries that count toward hours;
+    pending_review is the flagged part of them; visits are every household visit checked in
+    and not rejected (a visit happened even before its form is filled in)."""
+
+    year: int
+    quarter: int | None
+    starts_on: date
+    ends_on: date  # inclusive
+    services: int
+    hours: float
+    by_kind: dict[str, KindStats]
+    pending_review: KindStats
+    visits: int
+
+
+@dataclass(frozen=True)
+class OpenCheckin:
+    record_id: int
+    kind: str
+    activity_id: int | None
+    activity_title: str | None
+    checkin_at: datetime
+
+
+@dataclass(frozen=True)
+class VisitStatus:
+    """Where the member stands with their paired household; all empty when unpaired."""
+
+    paired: bool
+    household_id: int | None
+    paired_since: date | None
+    last_visit_on: date | None
+    next_visit_due: date | None
+    overdue: bool
+    interval_days: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    member_id: int
+    as_of: date
+    quarter: PeriodStats
+    year: PeriodStats
+    visits: VisitStatus
+    flagged_awaiting_review: int
+    open_checkins: tuple[OpenCheckin, ...]
+
+
+def member_summary(member: Member, now: datetime, visit_interval_days: int) -> Summary:
+    """The member's own figures as of `now` (naive UTC)."""
+    today = clock.local_today(now)
+    year, quarter = clock.quarter_of(today)
+    q_start, q_end = _quarter_bounds(year, quarter)
+    y_start, y_end = date(year, 1, 1), date(year + 1, 1, 1)
+    rows = _period_rows(member.id, (_utc(y_start), _utc(y_end)), (_utc(q_start), _utc(q_end)))
+    return Summary(
+        member_id=member.id,
+        as_of=today,
+        quarter=_period(rows, "q", year, quarter, q_start, q_end),
+        year=_period(rows, "y", year, None, y_start, y_end),
+        visits=visit_status(member, today, visit_interval_days),
+        flagged_awaiting_review=_flagged_count(member.id),
+        open_checkins=_open_checkins(member.id),
+    )
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return start, end
+
+
+def _utc(day: date) -> datetime:
+    """Midnight of a Shanghai date as the naive UTC the database stores."""
+    return clock.to_utc(datetime.combine(day, time()))
+
+
+# The per-period columns of the grouped query: name → (extra condition, value summed).
+_COLUMNS = {
+    "services": (counts_toward_hours(), 1),
+    "minutes": (counts_toward_hours(), fn.COALESCE(R.duration_minutes, 0)),
+    "flagged": (counts_toward_hours() & (R.status == "flagged"), 1),
+    "flagged_minutes": (
+        counts_toward_hours() & (R.status == "flagged"),
+        fn.COALESCE(R.duration_minutes, 0),
+    ),
+    "visits": ((R.kind == "visit") & (R.status != "rejected"), 1),
+}
+
+
+def _period_rows(member_id: int, year: tuple, quarter: tuple) -> dict[str, dict]:
+    """One query for the year and its current quarter (each a UTC [start, end) pair), grouped
+    by kind: {kind: {'y_services': n, 'q_minutes': m, ...}}."""
+    in_quarter = (R.checkin_at >= quarter[0]) & (R.checkin_at < quarter[1])
+    columns = [R.kind]
+    for name, (condition, value) in _COLUMNS.items():
+        columns.append(fn.SUM(pw.Case(None, [(condition, value)], 0)).alias(f"y_{name}"))
+        quarter_condition = condition & in_quarter
+        columns.append(fn.SUM(pw.Case(None, [(quarter_condition, value)], 0)).alias(f"q_{name}"))
+    query = (
+        R.select(*columns)
+        .where((R.member == member_id) & (R.checkin_at >= year[0]) & (R.checkin_at < year[1]))
+        .group_by(R.kind)
+        .dicts()
+    )
+    return {row.pop("kind"): {k: int(v or 0) for k, v in row.items()} for row in query}
+
+
+def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
+    def total(name: str, kinds=KINDS) -> int:
+        return sum(rows.get(kind, {}).get(f"{prefix}_{name}", 0) for kind in kinds)
+
+    by_kind = {k: KindStats(total("services", [k]), hours(total("minutes", [k]))) for k in KINDS}
+    return PeriodStats(
+        year=year,
+        quarter=quarter,
+        starts_on=starts_on,
+        ends_on=ends_before - timedelta(days=1),
+        services=total("services"),
+        hours=hours(total("minutes")),
+        by_kind=by_kind,
+        pending_review=KindStats(total("flagged"), hours(total("flagged_minutes"))),
+        visits=total("visits"),
+    )
+
+
+def visit_status(member: Member, today: date, interval_days: int) -> VisitStatus:
+    """Last visit to the paired household and when the next one is due: the last visit plus
+    the interval, or the pairing's start plus the interval while never visited."""
+    pairing = active_pairing(member.id)
+    if pairing is None:
+        return VisitStatus(False, None, None, None, None, False, interval_days)
+    last = last_visit_at(pairing.household_id, member.id)
+    last_on = clock.to_local(last).date() if last else None
+    due = (last_on or pairing.started_on) + timedelta(days=interval_days)
+    return VisitStatus(
+        True, pairing.household_id, pairing.started_on, last_on, due, today > due, interval_days
+    )
+
+
+def _flagged_count(member_id: int) -> int:
+    return R.select().where((R.member == member_id) & (R.status == "flagged")).count()
+
+
+def _open_checkins(member_id: int) -> tuple[OpenCheckin, ...]:
+    """Check-ins still waiting for a check-out (rejected ones are closed for good)."""
+    query = (
+        R.select(R.id, R.kind, R.activity, R.checkin_at, Activity.title)
+        .join(Activity, pw.JOIN.LEFT_OUTER)
+        .where((R.member == member_id) & R.checkout_at.is_null() & (R.status != "rejected"))
+        .order_by(R.checkin_at)
+        .dicts()
+    )
+    return tuple(
+        OpenCheckin(row["id"], row["kind"], row["activity"], row["title"], row["checkin_at"])
+        for row in query
+    )

@@ -1,0 +1,159 @@
+"""Paired households: masking for members, the whole record for the office."""
+
+import re
+from datetime import date, datetime
+
+import pytest
+
+from models import Pairing
+from services import demo_data
+from services.errors import NotFound
+from services.households import (
+    household_for_office,
+    mask_address,
+    mask_name,
+    mask_phone,
+    my_household,
+)
+from tests.factories import make_household, make_member, make_record, make_team, pair
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138 1234 5678", "138****5678"),
+        ("138-1234-5678", "138****5678"),
+        ("0371-65432100", "0371-****2100"),
+        ("037165432100", "0371-****2100"),
+        ("010-12345678", "010-****5678"),
+        ("(020)1234567", "020-****4567"),
+        ("65432100", "****2100"),
+        ("6543210", "****3210"),
+        ("12345", "****"),
+        ("0371-65432100-8001", "****"),  # an extension: not a shape we know, hide it all
+        ("", ""),
+        ("无", ""),
+    ],
+)
+def test_mask_phone(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("张三", "张*"),
+        ("张桂兰", "张**"),
+        ("欧阳娜娜", "欧***"),
+        (" 李四 ", "李*"),
+        ("张", "*"),
+        ("", ""),
+    ],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("金水区文化路23号院1号楼1单元101", "金水区文化路****"),
+        ("郑州市金水区文化路街道文化路85号", "郑州市金水区文化路街道文化路****"),
+        ("二七区大学路26号院2号楼2单元202", "二七区大学路****"),  # 二七 is a place name
+        ("朝阳区三里屯路5号", "朝阳区三里屯路****"),
+        ("幸福路十二号", "幸福路****"),
+        ("幸福小区三号楼二单元", "幸福小区****"),
+        ("阳光花园A座1201", "阳光花园****"),
+        ("建设西路１２号", "建设西路****"),  # full-width digits
+        ("文化路，23号", "文化路****"),
+        ("12号楼302", "****"),
+        ("阳光花园北区", "阳光花****"),  # no door number: keep the first half
+        ("", ""),
+    ],
+)
+def test_mask_address(address, masked):
+    assert mask_address(address) == masked
+
+
+def test_no_demo_address_keeps_its_door_number():
+    addresses = [
+        demo_data.household_address(spec, k) for spec in demo_data.COMMUNITIES for k in range(12)
+    ]
+    masked = {mask_address(a) for a in addresses}
+    assert not any(re.search(r"\d", m) for m in masked)
+    assert len(masked) == 9  # three streets in each of three communities
+
+
+@pytest.fixture
+def member(database):
+    return make_member(team=make_team())
+
+
+@pytest.fixture
+def household(member):
+    return make_household(
+        community=member.team.community,
+        head_name="张桂兰",
+        phone="13812345678",
+        address="金水区文化路23号院1号楼1单元101",
+        size=2,
+        situation="空巢老人",
+        lat=34.78,
+        lng=113.66,
+    )
+
+
+def test_my_household_is_masked(member, household):
+    pair(member, household, started_on=date(2026, 3, 1))
+    view = my_household(member)
+    assert (view.id, view.community, view.masked) == (household.id, household.community.name, True)
+    assert (view.head_name, view.phone, view.address) == ("张**", "138****5678", "金水区文化路****")
+    assert (view.size, view.situation, view.paired_since) == (2, "空巢老人", date(2026, 3, 1))
+    assert (view.lat, view.lng, view.coord_type) == (None, None, None)
+    assert (view.paired_member_id, view.last_visit_on) == (member.id, None)
+
+
+def test_my_household_last_visit_is_mine_and_not_rejected(member, household):
+    pair(member, household)
+    visit = {"kind": "visit", "household": household}
+    make_record(member, checkin_at=datetime(2026, 4, 9, 16, 30), **visit)  # 10 April, Shanghai
+    make_record(member, checkin_at=datetime(2026, 4, 12), status="rejected", **visit)
+    make_record(make_member(team=member.team), checkin_at=datetime(2026, 4, 13), **visit)
+    assert my_household(member).last_visit_on == date(2026, 4, 10)
+
+
+def test_unpaired_member_gets_not_found(member, household):
+    with pytest.raises(NotFound) as raised:
+        my_household(member)
+    assert raised.value.message == "您还没有结对家庭，请联系队长或办公室。"
+    assert raised.value.code == "not_paired"
+
+
+def test_ended_pairing_is_not_my_household(member, household):
+    pairing = pair(member, household)
+    Pairing.update(ended_on=date(2026, 4, 1)).where(Pairing.id == pairing.id).execute()
+    with pytest.raises(NotFound):
+        my_household(member)
+
+
+def test_office_sees_the_whole_household(member, household):
+    pair(member, household, started_on=date(2026, 3, 1))
+    other = make_member(team=member.team)
+    make_record(other, checkin_at=datetime(2026, 4, 13), kind="visit", household=household)
+    view = household_for_office(household)
+    assert (view.head_name, view.phone, view.address, view.masked) == (
+        "张桂兰",
+        "13812345678",
+        "金水区文化路23号院1号楼1单元101",
+        False,
+    )
+    assert (view.paired_member_id, view.paired_member_name) == (member.id, member.name)
+    assert (view.paired_since, view.last_visit_on) == (date(2026, 3, 1), date(2026, 4, 13))
+    assert (view.lat, view.lng, view.coord_type) == (34.78, 113.66, "gcj02")
+
+
+def test_office_view_of_an_unpaired_household(household):
+    view = household_for_office(household)
+    assert (view.paired_member_id, view.paired_member_name, view.paired_since) == (None,) * 3
+    assert view.last_visit_on is None

@@ -1,0 +1,236 @@
+"""A member's own figures: Shanghai quarters, the hours rule, visits and what is open."""
+
+import logging
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from models import Pairing
+from services.summary import KindStats, hours, member_summary
+from tests.factories import (
+    make_activity,
+    make_household,
+    make_member,
+    make_record,
+    make_team,
+    pair,
+)
+
+NOW = datetime(2026, 4, 15, 2, 0)  # 10:00 on 15 April in Shanghai: Q2 2026
+INTERVAL = 30
+FILLED = {"content": "清理楼道杂物", "target": "3号楼住户", "outcome": "楼道整洁"}
+
+
+@pytest.fixture
+def member(database):
+    return make_member(team=make_team())
+
+
+def served(member, checkin_at, minutes=60, status="verified", kind="individual", **kw):
+    """A checked-out, filled-in entry (the kind that counts) unless kw says otherwise."""
+    fields = FILLED | {"checkout_at": checkin_at + timedelta(minutes=minutes)} | kw
+    return make_record(
+        member,
+        checkin_at=checkin_at,
+        kind=kind,
+        duration_minutes=minutes,
+        status=status,
+        **fields,
+    )
+
+
+def summary(member, now=NOW):
+    return member_summary(member, now, INTERVAL)
+
+
+@pytest.mark.parametrize(
+    ("checkin_at", "in_quarter", "in_year"),
+    [
+        (datetime(2026, 3, 31, 17, 0), True, True),  # 1 April 01:00 in Shanghai: Q2
+        (datetime(2026, 3, 31, 15, 59), False, True),  # 31 March 23:59 in Shanghai: Q1
+        (datetime(2026, 6, 30, 15, 59), True, True),  # 30 June 23:59: still Q2
+        (datetime(2026, 6, 30, 16, 0), False, True),  # 1 July 00:00: Q3
+        (datetime(2025, 12, 31, 16, 0), False, True),  # 1 January 2026 00:00 in Shanghai
+        (datetime(2025, 12, 31, 15, 59), False, False),  # still 2025 in Shanghai
+        (datetime(2026, 12, 31, 16, 0), False, False),  # 2027 in Shanghai
+    ],
+)
+def test_periods_follow_shanghai_calendar(member, checkin_at, in_quarter, in_year):
+    served(member, checkin_at, minutes=90)
+    s = summary(member)
+    assert (s.quarter.services, s.quarter.hours) == ((1, 1.5) if in_quarter else (0, 0.0))
+    assert (s.year.services, s.year.hours) == ((1, 1.5) if in_year else (0, 0.0))
+
+
+def test_period_bounds_are_shanghai_dates(member):
+    s = summary(member, now=datetime(2026, 3, 31, 16, 30))  # 1 April 00:30 in Shanghai
+    assert (s.as_of, s.quarter.year, s.quarter.quarter) == (date(2026, 4, 1), 2026, 2)
+    assert (s.quarter.starts_on, s.quarter.ends_on) == (date(2026, 4, 1), date(2026, 6, 30))
+    assert (s.year.quarter, s.year.starts_on, s.year.ends_on) == (
+        None,
+        date(2026, 1, 1),
+        date(2026, 12, 31),
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "counts"),
+    [
+        ({}, True),
+        ({"status": "pending"}, True),
+        ({"status": "flagged"}, True),
+        ({"status": "rejected"}, False),
+        ({"checkout_at": None}, False),
+        ({"content": ""}, False),
+        ({"target": ""}, False),
+        ({"outcome": ""}, False),
+        ({"content": "   "}, False),
+    ],
+)
+def test_only_entries_that_count_toward_hours_are_counted(member, overrides, counts):
+    served(member, NOW - timedelta(days=1), minutes=120, **overrides)
+    s = summary(member)
+    expected = (1, 2.0) if counts else (0, 0.0)
+    assert (s.quarter.services, s.quarter.hours) == expected
+    assert (s.year.services, s.year.hours) == expected
+
+
+def test_flagged_entries_count_and_are_reported_as_pending_review(member):
+    served(member, NOW - timedelta(days=1), minutes=60)
+    served(member, NOW - timedelta(days=2), minutes=30, status="flagged")
+    served(member, NOW - timedelta(days=3), minutes=30, status="flagged", outcome="")
+    s = summary(member)
+    assert (s.quarter.services, s.quarter.hours) == (2, 1.5)
+    assert s.quarter.pending_review == KindStats(1, 0.5)  # the unfilled one does not count
+    assert s.flagged_awaiting_review == 2  # but it still awaits the leader
+
+
+def test_breakdown_by_kind(member):
+    day = NOW - timedelta(days=1)
+    served(member, day, minutes=120, kind="activity")
+    served(member, day - timedelta(days=1), minutes=60, kind="activity")
+    served(member, day - timedelta(days=2), minutes=45, kind="visit")
+    served(member, datetime(2026, 2, 1), minutes=30, kind="individual")  # Q1
+    s = summary(member)
+    assert s.quarter.by_kind == {
+        "activity": KindStats(2, 3.0),
+        "visit": KindStats(1, 0.8),
+        "individual": KindStats(0, 0.0),
+    }
+    assert s.year.by_kind["individual"] == KindStats(1, 0.5)
+    assert (s.year.services, s.year.hours) == (4, 4.3)  # 255 minutes
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [(0, 0.0), (None, 0.0), (3, 0.1), (15, 0.3), (45, 0.8), (60, 1.0), (100, 1.7)],
+)
+def test_hours_round_half_up_to_one_decimal(minutes, expected):
+    assert hours(minutes) == expected
+
+
+def test_hours_total_is_rounded_once_not_summed_from_rounded_parts(member):
+    for days in (1, 2, 3):
+        served(member, NOW - timedelta(days=days), minutes=20)
+    assert summary(member).quarter.hours == 1.0  # not 3 × 0.3
+
+
+def test_other_members_entries_are_not_mine(member):
+    other = make_member(team=member.team)
+    served(other, NOW - timedelta(days=1))
+    make_record(other, checkin_at=NOW - timedelta(hours=1))
+    s = summary(member)
+    assert (s.year.services, s.flagged_awaiting_review, s.open_checkins) == (0, 0, ())
+
+
+def test_visits_count_every_visit_not_rejected_filled_or_not(member):
+    household = pair(member).household
+    visit = {"kind": "visit", "household": household}
+    served(member, NOW - timedelta(days=1), **visit)
+    served(member, NOW - timedelta(days=2), content="", **visit)  # not filled: no hours
+    served(member, NOW - timedelta(days=3), status="rejected", **visit)
+    served(member, datetime(2026, 2, 1), **visit)  # Q1
+    s = summary(member)
+    assert (s.quarter.visits, s.year.visits) == (2, 3)
+    assert s.quarter.by_kind["visit"].services == 1
+
+
+def test_never_visited_is_due_from_the_pairing_start(member):
+    pair(member, started_on=date(2026, 3, 1))
+    v = summary(member).visits
+    assert (v.paired, v.paired_since, v.last_visit_on) == (True, date(2026, 3, 1), None)
+    assert (v.next_visit_due, v.overdue, v.interval_days) == (date(2026, 3, 31), True, INTERVAL)
+
+
+@pytest.mark.parametrize(
+    ("visited_at", "last_on", "due", "overdue"),
+    [
+        (datetime(2026, 4, 1, 2, 0), date(2026, 4, 1), date(2026, 5, 1), False),
+        # 16 March 01:00 in Shanghai: due 15 April, which is today, so not overdue yet
+        (datetime(2026, 3, 15, 17, 0), date(2026, 3, 16), date(2026, 4, 15), False),
+        (datetime(2026, 3, 15, 15, 0), date(2026, 3, 15), date(2026, 4, 14), True),
+    ],
+)
+def test_next_visit_is_due_an_interval_after_the_last(member, visited_at, last_on, due, overdue):
+    household = pair(member, started_on=date(2026, 1, 1)).household
+    make_record(
+        member, checkin_at=visited_at - timedelta(days=20), kind="visit", household=household
+    )
+    make_record(member, checkin_at=visited_at, kind="visit", household=household)
+    v = summary(member).visits
+    assert (v.last_visit_on, v.next_visit_due, v.overdue) == (last_on, due, overdue)
+
+
+def test_last_visit_is_to_the_current_household_and_not_rejected(member):
+    old = pair(member, started_on=date(2025, 6, 1))
+    make_record(member, checkin_at=datetime(2026, 4, 10), kind="visit", household=old.household)
+    Pairing.update(ended_on=date(2026, 4, 11)).where(Pairing.id == old.id).execute()
+    current = pair(member, started_on=date(2026, 4, 12)).household
+    make_record(
+        member, checkin_at=datetime(2026, 4, 13), kind="visit", household=current, status="rejected"
+    )
+    other = make_member(team=member.team)
+    make_record(other, checkin_at=datetime(2026, 4, 14), kind="visit", household=current)
+    v = summary(member).visits
+    assert (v.household_id, v.last_visit_on) == (current.id, None)
+    assert v.next_visit_due == date(2026, 5, 12)
+
+
+def test_unpaired_member_has_no_visit_due(member):
+    make_household(community=member.team.community)  # a household, but not paired
+    v = summary(member).visits
+    assert (v.paired, v.household_id, v.next_visit_due, v.overdue) == (False, None, None, False)
+
+
+def test_open_checkins_are_listed_oldest_first(member):
+    activity = make_activity(member.team, starts_at=NOW - timedelta(hours=1), title="义诊")
+    first = make_record(member, checkin_at=NOW - timedelta(days=2))
+    second = make_record(member, activity=activity, checkin_at=NOW - timedelta(minutes=50))
+    make_record(member, checkin_at=NOW - timedelta(days=3), status="rejected")
+    served(member, NOW - timedelta(days=1))  # checked out
+    opened = summary(member).open_checkins
+    assert [o.record_id for o in opened] == [first.id, second.id]
+    assert (opened[0].kind, opened[0].activity_id, opened[0].activity_title) == (
+        "individual",
+        None,
+        None,
+    )
+    assert (opened[1].activity_id, opened[1].activity_title) == (activity.id, "义诊")
+    assert opened[1].checkin_at == NOW - timedelta(minutes=50)
+
+
+def _queries(caplog, member) -> int:
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        summary(member)
+    return sum(1 for r in caplog.records if r.name == "peewee")
+
+
+def test_aggregated_in_a_few_queries_whatever_the_number_of_entries(member, caplog):
+    household = pair(member).household
+    served(member, NOW - timedelta(days=1), kind="visit", household=household)
+    few = _queries(caplog, member)
+    for days in range(2, 42):
+        served(member, NOW - timedelta(days=days), kind="visit", household=household)
+        make_record(member, checkin_at=NOW - timedelta(days=days, hours=3), status="flagged")
+    assert _queries(caplog, member) == few <= 6
