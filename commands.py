@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from models import AuditLog, Member, db
 from services import clock
@@ -17,6 +17,7 @@ from wechat.client import api_base_url
 def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
     commands = (
+        register_cli,
         import_command,
         template_command,
         demo_command,
@@ -50,6 +51,22 @@ def load_demo_if_empty(settings: Settings):
     if Member.select().exists() and not is_demo_database():
         return None
     return load_demo(settings)
+
+
+register_cli = AppGroup("register", help="The service register (登记).")
+
+
+@register_cli.command("verify")
+def register_verify():
+    """Check every register entry against its hash-chained history; exit 1 on tampering."""
+    from services import register_check
+
+    now = clock.now_utc()
+    with db.connection_context():
+        found = register_check.verify(now)
+    click.echo("\n".join(register_check.report_lines(found, now)))
+    if found:
+        raise SystemExit(1)
 
 
 @click.command("import")

@@ -1,6 +1,7 @@
 """The JSON of a register entry, shared by the check-in and record endpoints."""
 
 from models import Photo, ServiceRecord
+from services import records
 
 from .photos import photo_url
 from .serialize import iso
@@ -54,8 +55,9 @@ def record(r: ServiceRecord) -> dict:
         "registered_by": r.registered_by_id,
         "registration_reason": r.registration_reason,
         "review_comment": r.review_comment,
-        "counts_toward_hours": bool(r.checkout_at and r.content and r.target and r.outcome)
-        and r.status != "rejected",
+        "registered_by_leader": records.is_registered_by_leader(r),
+        "photo_verified": records.is_photo_verified(r),
+        "counts_toward_hours": records.counts_toward_hours(r),
         "photos": [photo(p) for p in r.photos],
     }
 
@@ -71,6 +73,22 @@ RECORD_SCHEMA = {
         "checkin_at": {"type": "string", "format": "date-time"},
         "checkout_at": {"type": "string", "format": "date-time", "nullable": True},
         "duration_minutes": {"type": "integer", "nullable": True},
+        "member": {"type": "object"},
+        "kind_name": {"type": "string"},
+        "activity": {"type": "object", "nullable": True},
+        "household_id": {"type": "integer", "nullable": True},
+        "location": {"type": "object"},
+        "content": {"type": "string"},
+        "target": {"type": "string"},
+        "outcome": {"type": "string"},
+        "status_name": {"type": "string"},
+        "source": {"type": "string"},
+        "registered_by": {"type": "integer", "nullable": True},
+        "registration_reason": {"type": "string"},
+        "review_comment": {"type": "string"},
+        "registered_by_leader": {"type": "boolean"},
+        "photo_verified": {"type": "boolean"},
+        "counts_toward_hours": {"type": "boolean"},
         "photos": {"type": "array", "items": {"type": "object"}},
     },
 }

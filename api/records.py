@@ -1,5 +1,306 @@
-"""Placeholder: routes for records are being written."""
+"""The register: list and read entries, fill them in, review them, and a leader's registration
+for a member without a phone. Thin views: the rules are in services.records, services.review
+and services.leader_registration.
 
-from . import bp  # noqa: F401
+An entry the caller may not see answers 404 (members and leaders alike), so that an id never
+reveals whether an entry exists; an entry they may see but not change answers 403.
+"""
 
-OPENAPI: dict = {}
+from datetime import date, datetime
+
+from flask import jsonify, request
+
+from services import clock
+from services import records as register
+from services import review as edits
+from services.errors import Invalid
+from services.leader_registration import Attendance, register_attendance
+
+from . import bp, openapi
+from .auth import actor, requires
+from .record_json import KIND_NAMES, RECORD_SCHEMA, STATUS_NAMES, record
+from .request import field, json_body, query_value
+from .serialize import iso
+
+ACTION_NAMES = {
+    "create": "登记",
+    "checkin": "签到",
+    "checkout": "签退",
+    "fill": "填写",
+    "review": "审核",
+    "correct": "更正",
+    "register": "代为登记",
+}
+TEXT_FIELDS = ("content", "target", "outcome")
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+@bp.get("/records")
+@requires("member", "office")
+def list_records():
+    filters = register.RecordFilters(
+        member_id=query_value("member_id", int),
+        status=query_value("status", str),
+        kind=query_value("kind", str),
+        activity_id=query_value("activity_id", int),
+        date_from=_query_date("from"),
+        date_to=_query_date("to"),
+        mine=_query_bool("mine"),
+        limit=query_value("limit", int, register.PAGE_DEFAULT),
+        offset=query_value("offset", int, 0),
+    )
+    items, total = register.list_records(actor(), filters)
+    body = {"items": [record(r) for r in items], "total": total}
+    return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
+
+
+def _query_date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"参数 {name} 应为日期，如 2026-11-29。", "bad_field") from None
+
+
+def _query_bool(name: str) -> bool:
+    raw = request.args.get(name, "false").lower()
+    if raw not in BOOLEANS:
+        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
+    return BOOLEANS[raw]
+
+
+@bp.get("/records/<int:record_id>")
+@requires("member", "office")
+def get_record(record_id):
+    return jsonify(_detail(record_id))
+
+
+def _detail(record_id: int) -> dict:
+    r = register.get_record(actor(), record_id)
+    return record(r) | {"history": [_history_entry(h) for h in register.record_history(r)]}
+
+
+def _history_entry(h: register.HistoryEntry) -> dict:
+    return {
+        "seq": h.seq,
+        "at": iso(h.at),
+        "actor": h.actor_name,
+        "actor_role": h.actor.partition(":")[0],
+        "action": h.action,
+        "action_name": ACTION_NAMES.get(h.action, h.action),
+        "changes": {name: [_value(name, v) for v in pair] for name, pair in h.changes.items()},
+        "reason": h.reason,
+    }
+
+
+def _value(name: str, value):
+    """History keeps times as naive UTC text; show them like every other time (+08:00)."""
+    if name.endswith("_at") and isinstance(value, str):
+        try:
+            return iso(datetime.fromisoformat(value))
+        except ValueError:  # history is shown as it is, even when it was tampered with
+            return value
+    return value
+
+
+@bp.patch("/records/<int:record_id>")
+@requires("member", "office")
+def patch_record(record_id):
+    data = json_body()
+    fields = {name: field(data, name, str, required=False) for name in TEXT_FIELDS}
+    fields["duration_minutes"] = field(data, "duration_minutes", int, required=False)
+    fields["status"] = field(data, "status", str, required=False)
+    reason = field(data, "reason", str, required=False)
+    given = {name: value for name, value in fields.items() if value is not None}
+    edits.edit(actor(), record_id, clock.now_utc(), given, reason)
+    return jsonify(_detail(record_id))
+
+
+@bp.post("/records/<int:record_id>/review")
+@requires("member", "office")
+def review_record(record_id):
+    data = json_body()
+    decision = field(data, "decision", str)
+    comment = field(data, "comment", str, required=False, default="")
+    edits.review(actor(), record_id, decision, comment, clock.now_utc())
+    return jsonify(_detail(record_id))
+
+
+@bp.post("/records")
+@requires("member", "office")
+def post_record():
+    data = json_body()
+    attendance = Attendance(
+        member_id=field(data, "member_id", int),
+        reason=field(data, "reason", str),
+        kind=field(data, "kind", str, required=False),
+        activity_id=field(data, "activity_id", int, required=False),
+        checkin_at=_moment(data, "checkin_at"),
+        checkout_at=_moment(data, "checkout_at"),
+        request_id=field(data, "request_id", str, required=False),
+        **{name: field(data, name, str, required=False, default="") for name in TEXT_FIELDS},
+    )
+    created = register_attendance(actor(), attendance, clock.now_utc())
+    return jsonify(_detail(created.id)), 201
+
+
+def _moment(data: dict, name: str) -> datetime | None:
+    """An ISO 8601 time from the client (Shanghai time when it has no offset) as naive UTC."""
+    raw = field(data, name, str, required=False)
+    if raw is None:
+        return None
+    try:
+        return clock.to_utc(datetime.fromisoformat(raw))
+    except (ValueError, OverflowError):
+        message = f"参数 {name} 应为时间，如 2026-11-29T10:00:00+08:00。"
+        raise Invalid(message, "bad_field") from None
+
+
+# --- OpenAPI -------------------------------------------------------------------------------
+
+HISTORY_SCHEMA = {
+    "type": "object",
+    "required": ["seq", "at", "actor", "action", "changes", "reason"],
+    "properties": {
+        "seq": {"type": "integer"},
+        "at": {"type": "string", "format": "date-time"},
+        "actor": {"type": "string", "description": "姓名，或“办公室”“系统”"},
+        "actor_role": {"type": "string", "enum": ["member", "office", "system"]},
+        "action": {"type": "string", "enum": list(ACTION_NAMES)},
+        "action_name": {"type": "string"},
+        "changes": {
+            "type": "object",
+            "description": "字段 → [修改前, 修改后]",
+            "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+        },
+        "reason": {"type": "string"},
+    },
+}
+DETAIL_SCHEMA = {
+    **RECORD_SCHEMA,
+    "required": [*RECORD_SCHEMA["required"], "history"],
+    "properties": {
+        **RECORD_SCHEMA["properties"],
+        "history": {"type": "array", "items": HISTORY_SCHEMA},
+    },
+}
+LIST_SCHEMA = {
+    "type": "object",
+    "required": ["items", "total", "limit", "offset"],
+    "properties": {
+        "items": {"type": "array", "items": RECORD_SCHEMA},
+        "total": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+    },
+}
+TEXTS = {
+    "content": {"type": "string", "maxLength": 500, "description": "服务内容"},
+    "target": {"type": "string", "maxLength": 200, "description": "服务对象"},
+    "outcome": {"type": "string", "maxLength": 500, "description": "取得成效"},
+}
+PATCH_SCHEMA = {
+    "type": "object",
+    "description": "党员本人只可改 content/target/outcome；办公室更正须填 reason，"
+    "还可改 duration_minutes、status。",
+    "properties": {
+        **TEXTS,
+        "reason": {"type": "string", "maxLength": 500, "description": "更正原因（办公室必填）"},
+        "duration_minutes": {"type": "integer", "minimum": 0, "maximum": 1440},
+        "status": {"type": "string", "enum": list(STATUS_NAMES)},
+    },
+}
+REVIEW_SCHEMA = {
+    "type": "object",
+    "required": ["decision"],
+    "properties": {
+        "decision": {"type": "string", "enum": list(edits.DECISIONS)},
+        "comment": {"type": "string", "maxLength": 500, "description": "不通过时必填"},
+    },
+}
+REGISTER_SCHEMA = {
+    "type": "object",
+    "required": ["member_id", "reason"],
+    "description": "队长为不能使用手机的本队队员代为登记；来源记为 leader，永不算作照片核验。",
+    "properties": {
+        "member_id": {"type": "integer", "minimum": 1},
+        "reason": {"type": "string", "maxLength": 200, "description": "代为登记的原因"},
+        "kind": {
+            "type": "string",
+            "enum": list(KIND_NAMES),
+            "description": "有活动时默认 activity",
+        },
+        "activity_id": {"type": "integer", "minimum": 1},
+        "checkin_at": {"type": "string", "format": "date-time", "description": "默认活动开始"},
+        "checkout_at": {"type": "string", "format": "date-time", "description": "默认活动结束"},
+        "request_id": {
+            "type": "string",
+            "pattern": "^[!-~]{1,57}$",
+            "description": "重试时返回同一条记录",
+        },
+        **TEXTS,
+    },
+}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+CONFLICT = {"409": openapi.error("与当前状态冲突")}
+LIST_PARAMETERS = [
+    _query("member_id", {"type": "integer", "minimum": 1}, "某位党员（本人或本队）"),
+    _query("status", {"type": "string", "enum": list(STATUS_NAMES)}, "状态"),
+    _query("kind", {"type": "string", "enum": list(KIND_NAMES)}, "类型"),
+    _query("activity_id", {"type": "integer", "minimum": 1}, "活动"),
+    _query("from", {"type": "string", "format": "date"}, "签到日期起（北京时间，含）"),
+    _query("to", {"type": "string", "format": "date"}, "签到日期止（北京时间，含）"),
+    _query("mine", {"type": "boolean"}, "只看本人的登记"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}, "每页条数"),
+    _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "起始位置"),
+]
+
+OPENAPI = {
+    "/records": {
+        "get": {
+            "summary": "登记记录：党员看本人的，队长另看本队的，办公室看全部",
+            "parameters": LIST_PARAMETERS,
+            "responses": openapi.ok("一页登记记录", LIST_SCHEMA),
+        },
+        "post": {
+            "summary": "队长代为登记（不能使用手机的本队队员）",
+            "requestBody": openapi.json_body(REGISTER_SCHEMA),
+            "responses": openapi.ok("新登记的记录及其历史", DETAIL_SCHEMA, "201") | CONFLICT,
+        },
+    },
+    "/records/{record_id}": {
+        "get": {
+            "summary": "一条登记记录及其修改历史（看不到的记录一律 404）",
+            "parameters": [RECORD_ID],
+            "responses": openapi.ok("登记记录及其历史", DETAIL_SCHEMA),
+        },
+        "patch": {
+            "summary": "填写服务内容、对象、成效；办公室更正（须填原因）",
+            "parameters": [RECORD_ID],
+            "requestBody": openapi.json_body(PATCH_SCHEMA),
+            "responses": openapi.ok("修改后的记录及其历史", DETAIL_SCHEMA) | CONFLICT,
+        },
+    },
+    "/records/{record_id}/review": {
+        "post": {
+            "summary": "审核：本队队长或办公室核验通过或不通过（不通过须填理由）",
+            "parameters": [RECORD_ID],
+            "requestBody": openapi.json_body(REVIEW_SCHEMA),
+            "responses": openapi.ok("审核后的记录及其历史", DETAIL_SCHEMA),
+        },
+    },
+}

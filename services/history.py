@@ -8,8 +8,11 @@ hours added straight in the database) shows up as a mismatch.
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from operator import attrgetter
 
 from models import RecordHistory, ServiceRecord
 
@@ -31,9 +34,11 @@ TRACKED = (
     "flags",
     "source",
     "registered_by_id",
+    "registration_reason",
     "review_comment",
 )
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 
 
 def state_of(record: ServiceRecord) -> dict:
@@ -72,6 +77,8 @@ def append(
     """
     last = record.history.order_by(RecordHistory.seq.desc()).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+    if last is not None and before != last.state:
+        log.warning("entry %s was changed behind the service before history %s", record.id, seq)
     state = state_of(record)
     changes = {k: [before.get(k), v] for k, v in state.items() if before.get(k) != v}
     entry = _entry(record.id, seq, now, actor, action, changes, reason, state)
@@ -97,26 +104,57 @@ class Tampering:
 
 def verify_record(record: ServiceRecord) -> str | None:
     """What is wrong with one entry's chain, or None when it holds."""
-    prev = GENESIS
-    entries = list(record.history.order_by(RecordHistory.seq))
+    return _problem(record, list(record.history.order_by(RecordHistory.seq)))
+
+
+def _problem(record: ServiceRecord, entries: list[RecordHistory]) -> str | None:
+    """Check the hashes, that each entry's state follows from the one before by exactly the
+    changes it lists, and that the last state is the row as it is now.
+
+    The middle check matters: a change made behind the service's back and followed by a
+    legitimate change would otherwise be absorbed into the new entry's state and vanish."""
     if not entries:
         return "没有登记历史"
+    prev_hash, prev_state = GENESIS, {}
     for expected_seq, h in enumerate(entries, start=1):
         entry = _entry(record.id, h.seq, h.at, h.actor, h.action, h.changes, h.reason, h.state)
-        if h.seq != expected_seq or h.prev_hash != prev or h.hash != _digest(prev, entry):
+        if h.seq != expected_seq or h.prev_hash != prev_hash or h.hash != _digest(prev_hash, entry):
             return f"第 {h.seq} 条历史被改动或删除"
-        prev = h.hash
-    if entries[-1].state != state_of(record):
-        changed = sorted(k for k, v in state_of(record).items() if entries[-1].state.get(k) != v)
+        moved = _unexplained(prev_state, h)
+        if moved:
+            return f"第 {h.seq} 条历史之前记录被绕过系统修改：{'、'.join(moved)}"
+        prev_hash, prev_state = h.hash, h.state
+    current = state_of(record)
+    if prev_state != current:
+        changed = sorted(k for k, v in current.items() if prev_state.get(k) != v)
         return f"记录被绕过系统修改：{'、'.join(changed)}"
     return None
 
 
+def _unexplained(prev_state: dict, h: RecordHistory) -> list[str]:
+    """Fields whose value before this change is not the value the previous entry left, or
+    that moved without this entry listing them."""
+    moved = set()
+    for name in set(prev_state) | set(h.state):
+        before, after = prev_state.get(name), h.state.get(name)
+        listed = h.changes.get(name)
+        if (listed is not None and listed[0] != before) or (listed is None and before != after):
+            moved.add(name)
+    return sorted(moved)
+
+
 def verify_all() -> list[Tampering]:
-    """Every register entry whose history does not hold."""
+    """Every register entry whose history does not hold, read in two queries (the entries and
+    all history in the same order) however long the register is."""
+    history = RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq)
+    chains = groupby(history.iterator(), key=attrgetter("record_id"))
+    chain = next(chains, None)
     found = []
     for record in ServiceRecord.select().order_by(ServiceRecord.id).iterator():
-        problem = verify_record(record)
+        while chain is not None and chain[0] < record.id:
+            chain = next(chains, None)
+        entries = list(chain[1]) if chain is not None and chain[0] == record.id else []
+        problem = _problem(record, entries)
         if problem:
             found.append(Tampering(record.id, problem))
     return found

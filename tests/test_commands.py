@@ -2,7 +2,7 @@
 
 import pytest
 
-from models import AuditLog, BindCode, Community, Member
+from models import AuditLog, BindCode, Community, Member, ServiceRecord
 from tests.factories import make_member, make_team
 from tests.services.roster_files import base_roster, write_xlsx
 
@@ -124,3 +124,17 @@ def test_commands_stop_with_one_line_when_the_database_is_wrong(monkeypatch, cap
     err = capsys.readouterr().err
     assert "database.url" in err and expected in err
     assert "Traceback" not in err
+
+
+def test_register_verify_finds_an_edit_behind_the_services_back(runner):
+    from services import history
+    from tests.factories import NOW, make_record
+
+    record = make_record(make_member(team=make_team()), duration_minutes=60)
+    history.append(record, "member:1", "checkin", NOW, {})
+    clean = runner.invoke(args=["register", "verify"])
+    assert clean.exit_code == 0, clean.output
+    ServiceRecord.update(duration_minutes=600).execute()
+    tampered = runner.invoke(args=["register", "verify"])
+    assert tampered.exit_code == 1
+    assert str(record.id) in tampered.output

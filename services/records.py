@@ -1,0 +1,268 @@
+"""Reading the register: who may see which entries, the paged list, one entry with its history,
+and the rules other modules reuse (when an entry counts toward hours, what is photo-verified).
+
+Visibility is one rule for every reader: the office sees every entry; a leader sees their own
+and their team's members' entries; a member sees only their own. An entry the actor may not
+see is NotFound (404) for everyone, so that asking by id never reveals that it exists; an
+entry the actor may see but not change is Forbidden (403).
+"""
+
+import operator
+from collections import defaultdict
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import reduce
+
+import peewee as pw
+
+from models import Activity, Member, Photo, RecordHistory, ServiceRecord, db
+from models.record import RECORD_KINDS, RECORD_STATUSES
+
+from . import clock
+from .actors import Actor, require_member
+from .errors import Forbidden, Invalid, NotFound
+
+R = ServiceRecord
+PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 20, 100, 1_000_000
+DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))  # dates outside cannot match an entry
+MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; refuse them before the database
+LEADER_SOURCE = "leader"
+PHOTO_SOURCES = ("mp", "chat")  # sources whose entries carry a check-in photo
+
+
+def counts_toward_hours(record: ServiceRecord) -> bool:
+    """Checked out, filled in (content, target, outcome) and not rejected.
+
+    The SQL form of the same rule is services.summary.counts_toward_hours()."""
+    filled = all((value or "").strip() for value in (record.content, record.target, record.outcome))
+    return record.checkout_at is not None and filled and record.status != "rejected"
+
+
+def is_registered_by_leader(record: ServiceRecord) -> bool:
+    return record.source == LEADER_SOURCE
+
+
+def is_photo_verified(record: ServiceRecord) -> bool:
+    """Verified on the evidence of a check-in photo and location. A leader's registration is
+    never photo-verified, even after the office confirms it (its status may then be
+    'verified', but the evidence is the leader's word, not a photo)."""
+    return record.status == "verified" and record.source in PHOTO_SOURCES
+
+
+def can_see(actor: Actor, record: ServiceRecord) -> bool:
+    """The visibility rule above, for one loaded entry."""
+    if actor.is_office:
+        return True
+    if actor.member is None:
+        return False
+    return record.member_id == actor.member.id or actor.leads(record.member.team_id)
+
+
+def valid_id(value: int | None) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+@dataclass(frozen=True)
+class RecordFilters:
+    """What the list is narrowed to; dates are Shanghai calendar days, both inclusive, and
+    match the check-in time."""
+
+    member_id: int | None = None
+    status: str | None = None
+    kind: str | None = None
+    activity_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    mine: bool = False
+    limit: int = PAGE_DEFAULT
+    offset: int = 0
+
+
+def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceRecord], int]:
+    """One page of the entries the actor may see, newest check-in first, and how many match.
+
+    Three queries whatever the page size: the page (with member and activity joined), the
+    photos of the page, the count. A member_id the actor may not see is Forbidden rather than
+    an empty page, so that a leader's screen never silently shows nothing."""
+    _check_filters(filters)
+    where = _scope(actor, filters) & _narrowing(filters)
+    base = R.select().join(Member, on=(R.member == Member.id)).where(where)
+    total = base.count()
+    page = (
+        R.select(R, Member, Activity)
+        .join(Member, on=(R.member == Member.id))
+        .switch(R)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        .where(where)
+        .order_by(R.checkin_at.desc(), R.id.desc())
+        .limit(filters.limit)
+        .offset(filters.offset)
+    )
+    records = list(page)
+    attach_photos(records)
+    return records, total
+
+
+def _check_filters(f: RecordFilters) -> None:
+    checks = (
+        (f.status is None or f.status in RECORD_STATUSES, "status", "状态"),
+        (f.kind is None or f.kind in RECORD_KINDS, "kind", "类型"),
+        (f.member_id is None or valid_id(f.member_id), "member_id", "党员"),
+        (f.activity_id is None or valid_id(f.activity_id), "activity_id", "活动"),
+        (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
+        (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
+        (f.date_from is None or DATE_RANGE[0] <= f.date_from <= DATE_RANGE[1], "from", "日期"),
+        (f.date_to is None or DATE_RANGE[0] <= f.date_to <= DATE_RANGE[1], "to", "日期"),
+    )
+    for ok, name, label in checks:
+        if not ok:
+            raise Invalid(f"参数 {name} 无效：{label}不正确。", "bad_filter")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise Invalid("开始日期不能晚于结束日期。", "bad_filter")
+
+
+def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
+    """What the actor may see, narrowed to their own entries when they ask for `mine`."""
+    if actor.is_office and not f.mine:
+        scope = R.id.is_null(False)
+    else:
+        me = require_member(actor)
+        own = R.member == me.id
+        team = me.team_id if actor.leads(me.team_id) and not f.mine else None
+        scope = own | (Member.team == team) if team is not None else own
+    if f.member_id is not None and not _may_see_member(actor, f.member_id):
+        raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
+    return scope
+
+
+def _may_see_member(actor: Actor, member_id: int) -> bool:
+    if actor.is_office or (actor.member is not None and actor.member.id == member_id):
+        return True
+    team_id = Member.select(Member.team).where(Member.id == member_id).scalar()
+    return actor.leads(team_id)
+
+
+def _narrowing(f: RecordFilters) -> pw.Expression:
+    conditions = [R.id.is_null(False)]
+    for value, column in (
+        (f.member_id, R.member),
+        (f.status, R.status),
+        (f.kind, R.kind),
+        (f.activity_id, R.activity),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if f.date_from:
+        conditions.append(R.checkin_at >= local_midnight(f.date_from))
+    if f.date_to:
+        conditions.append(R.checkin_at < local_midnight(f.date_to + timedelta(days=1)))
+    return reduce(operator.and_, conditions)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a Shanghai day as the naive UTC the database stores."""
+    return clock.to_utc(datetime.combine(day, time()))
+
+
+def attach_photos(records: list[ServiceRecord]) -> None:
+    """Load the photos of many entries in one query (record.photos becomes a list)."""
+    by_record = defaultdict(list)
+    if records:
+        ids = [r.id for r in records]
+        for p in Photo.select().where(Photo.record.in_(ids)).order_by(Photo.id):
+            by_record[p.record_id].append(p)
+    for r in records:
+        r.photos = by_record[r.id]
+
+
+def get_record(actor: Actor, record_id: int) -> ServiceRecord:
+    """One entry the actor may see (member, activity and photos loaded), else NotFound."""
+    record = None
+    if valid_id(record_id):
+        query = (
+            R.select(R, Member, Activity)
+            .join(Member, on=(R.member == Member.id))
+            .switch(R)
+            .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+            .where(R.id == record_id)
+        )
+        record = query.first()
+    if record is None or not can_see(actor, record):
+        raise not_found()
+    attach_photos([record])
+    return record
+
+
+def not_found() -> NotFound:
+    return NotFound("登记记录不存在。", "record_not_found")
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change as people read it: who (by name), when, what changed, why."""
+
+    seq: int
+    at: datetime
+    actor: str
+    actor_name: str
+    action: str
+    changes: dict
+    reason: str
+
+
+def record_history(record: ServiceRecord) -> list[HistoryEntry]:
+    """The entry's history, oldest first, with actors named (office staff appear as 办公室)."""
+    rows = list(record.history.order_by(RecordHistory.seq))
+    names = _actor_names({h.actor for h in rows})
+    return [
+        HistoryEntry(
+            seq=h.seq,
+            at=h.at,
+            actor=h.actor,
+            actor_name=names.get(h.actor, h.actor),
+            action=h.action,
+            changes=h.changes,
+            reason=h.reason,
+        )
+        for h in rows
+    ]
+
+
+def _actor_names(labels: set[str]) -> dict[str, str]:
+    member_ids = [int(label[7:]) for label in labels if label.startswith("member:")]
+    names = {label: "办公室" for label in labels if label.startswith("office:")}
+    names["system"] = "系统"
+    if member_ids:
+        for m in Member.select(Member.id, Member.name).where(Member.id.in_(member_ids)):
+            names[f"member:{m.id}"] = m.name
+    return names
+
+
+def write_transaction() -> AbstractContextManager:
+    """A transaction for changing an entry: on SQLite it takes the write lock at BEGIN
+    (IMMEDIATE), so two changes to one entry queue instead of the second failing or
+    overwriting the first; on PostgreSQL load_for_change locks the row."""
+    if isinstance(db.obj, pw.SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
+
+
+def load_for_change(actor: Actor, record_id: int) -> ServiceRecord:
+    """The entry, locked for this transaction, if the actor may see it; else NotFound."""
+    record = None
+    if valid_id(record_id):
+        query = R.select().where(R.id == record_id)
+        if not isinstance(db.obj, pw.SqliteDatabase):
+            query = query.for_update()
+        record = query.first()
+    if record is None or not can_see(actor, record):
+        raise not_found()
+    return record
+
+
+def lock_member(member_id: int) -> None:
+    """Serialise writes about one member inside write_transaction (a row lock on PostgreSQL;
+    SQLite's IMMEDIATE transaction already holds the database's write lock)."""
+    if not isinstance(db.obj, pw.SqliteDatabase):
+        Member.select(Member.id).where(Member.id == member_id).for_update().execute()

@@ -1,0 +1,176 @@
+"""Changing a register entry after it was made: the member's fill-in, the leader's review, the
+office's correction. Each change is saved with its history entry in one transaction; a change
+that changes nothing is not recorded.
+
+Who may do what, for an entry the actor can see (see services.records for visibility):
+- fill in content, target, outcome: the entry's own member, or the leader who registered it
+  for the member (that text is the leader's own); never another member's text;
+- review (verify / reject): the leader of the member's team, except for their own entries
+  and entries they registered themselves (those go to the office), or the office;
+- correct anything listed in CORRECTABLE, with a reason: the office only.
+
+A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
+disagrees, the leader can review it again or the office can correct it.
+"""
+
+from datetime import datetime
+
+from models import ServiceRecord
+from models.record import RECORD_STATUSES
+
+from . import history
+from .actors import Actor
+from .errors import Conflict, Forbidden, Invalid
+from .records import load_for_change, write_transaction
+
+TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
+REASON_LIMIT = 500
+MAX_DURATION_MIN = 24 * 60
+CORRECTABLE = (*TEXT_LIMITS, "duration_minutes", "status")
+DECISIONS = {"verify": "verified", "reject": "rejected"}
+FIELD_NAMES = {"content": "服务内容", "target": "服务对象", "outcome": "取得成效"}
+
+
+def clean_text(name: str, value: str, limit: int, label: str | None = None) -> str:
+    """Trimmed text within its limit, free of characters the database cannot keep."""
+    label = label or FIELD_NAMES.get(name, name)
+    if not isinstance(value, str):
+        raise Invalid(f"{label}应为文字。", "bad_field")
+    value = value.strip()
+    if "\x00" in value or not _encodable(value):
+        raise Invalid(f"{label}包含无法识别的字符。", "bad_text")
+    if len(value) > limit:
+        raise Invalid(f"{label}不能超过 {limit} 个字。", "text_too_long")
+    return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from JSON such as "\\ud800"
+        return False
+    return True
+
+
+def _texts(content, target, outcome) -> dict:
+    given = {"content": content, "target": target, "outcome": outcome}
+    return {k: clean_text(k, v, TEXT_LIMITS[k]) for k, v in given.items() if v is not None}
+
+
+def fill_in(
+    actor: Actor,
+    record_id: int,
+    now: datetime,
+    *,
+    content: str | None = None,
+    target: str | None = None,
+    outcome: str | None = None,
+) -> ServiceRecord:
+    """Set what was done, for whom, with what result; fields left as None stay as they are."""
+    texts = _texts(content, target, outcome)
+    with write_transaction():
+        record = load_for_change(actor, record_id)
+        _require_author(actor, record)
+        if record.status == "rejected":
+            raise Conflict("该记录未通过审核，不能再修改；如有异议请联系队长。", "record_rejected")
+        return _save(record, texts, actor.label, "fill", now)
+
+
+def _require_author(actor: Actor, record: ServiceRecord) -> None:
+    me = actor.member
+    if me is not None and me.id in (record.member_id, record.registered_by_id):
+        return
+    if actor.is_office:
+        raise Forbidden("办公室修改登记请填写更正原因。", "correction_reason_required")
+    raise Forbidden("队长不能修改队员填写的内容。", "not_author")
+
+
+def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **fields) -> ServiceRecord:
+    """The office corrects an entry (texts, duration_minutes, status); the reason is kept in
+    the history and is required."""
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以更正登记。", "office_only")
+    reason = clean_text("reason", reason or "", REASON_LIMIT, "更正原因")
+    if not reason:
+        raise Invalid("请填写更正原因。", "reason_required")
+    changes = _correction(fields)
+    with write_transaction():
+        record = load_for_change(actor, record_id)
+        return _save(record, changes, actor.label, "correct", now, reason)
+
+
+def _correction(fields: dict) -> dict:
+    unknown = set(fields) - set(CORRECTABLE)
+    if unknown:
+        raise Invalid(f"不能更正字段：{'、'.join(sorted(unknown))}。", "bad_field")
+    given = {k: v for k, v in fields.items() if v is not None}
+    changes = _texts(given.get("content"), given.get("target"), given.get("outcome"))
+    if "duration_minutes" in given:
+        minutes = given["duration_minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            raise Invalid("服务时长应为整数分钟。", "bad_field")
+        if not 0 <= minutes <= MAX_DURATION_MIN:
+            raise Invalid(f"服务时长应在 0 到 {MAX_DURATION_MIN} 分钟之间。", "bad_duration")
+        changes["duration_minutes"] = minutes
+    if "status" in given:
+        if given["status"] not in RECORD_STATUSES:
+            raise Invalid("状态不正确。", "bad_status")
+        changes["status"] = given["status"]
+    return changes
+
+
+def edit(
+    actor: Actor, record_id: int, now: datetime, fields: dict, reason: str | None = None
+) -> ServiceRecord:
+    """One entry point for PATCH-like edits from any transport: the office corrects (reason
+    required), anyone else fills in; fields only the office may change are refused."""
+    if actor.is_office:
+        return correct(actor, record_id, now, reason=reason or "", **fields)
+    office_only = sorted(set(fields) - set(TEXT_LIMITS))
+    if office_only:
+        raise Forbidden("只有办公室可以修改服务时长或状态。", "office_only_field")
+    return fill_in(actor, record_id, now, **fields)
+
+
+def review(
+    actor: Actor, record_id: int, decision: str, comment: str, now: datetime
+) -> ServiceRecord:
+    """Verify or reject an entry; a rejection must say why (the member reads the comment)."""
+    status = DECISIONS.get(decision)
+    if status is None:
+        raise Invalid("审核结论应为 verify（通过）或 reject（不通过）。", "bad_decision")
+    comment = clean_text("comment", comment or "", REASON_LIMIT, "审核意见")
+    if status == "rejected" and not comment:
+        raise Invalid("不通过时请填写理由。", "comment_required")
+    with write_transaction():
+        record = load_for_change(actor, record_id)
+        _require_reviewer(actor, record)
+        changes = {"status": status, "review_comment": comment}
+        return _save(record, changes, actor.label, "review", now, comment)
+
+
+def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
+    if actor.is_office:
+        return
+    me = actor.member
+    if me is None or not actor.leads(record.member.team_id):
+        raise Forbidden("只有本队队长或办公室可以审核登记。", "leader_only")
+    if record.member_id == me.id:
+        raise Forbidden("不能审核自己的登记，请由办公室审核。", "own_record")
+    if record.registered_by_id == me.id:
+        raise Forbidden("不能审核自己代为登记的记录，请由办公室审核。", "own_registration")
+
+
+def _save(
+    record: ServiceRecord, changes: dict, actor: str, action: str, now: datetime, reason=""
+) -> ServiceRecord:
+    """Apply the changes; save and append history only when a tracked value moved."""
+    before = history.state_of(record)
+    for name, value in changes.items():
+        setattr(record, name, value)
+    if history.state_of(record) == before:
+        return record
+    record.updated_at = now
+    record.save()
+    history.append(record, actor, action, now, before, reason)
+    return record

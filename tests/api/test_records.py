@@ -1,0 +1,325 @@
+"""The register over the API: the access table (role × endpoint → status), listing with
+filters and paging, fill-in, review, correction, a leader's registration, and the JSON
+errors for bad input. Every change made here must leave the register verifiable."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import ServiceRecord
+from services import clock, register_check
+from tests.register_world import FILLED, build_world, checked_in
+
+ROLES = ("alice", "leader_a", "leader_b", "bob", "office")
+
+
+@pytest.fixture
+def world(app):
+    return build_world(with_openids=True)
+
+
+@pytest.fixture
+def as_role(api, world, request):
+    """A logged-in client for a role: a member of the world by name, or the office."""
+
+    def login(role):
+        return request.getfixturevalue("office") if role == "office" else api(getattr(world, role))
+
+    return login
+
+
+@pytest.fixture
+def entry(world):
+    """Alice's flagged entry from yesterday, checked out, not filled in."""
+    at = clock.now_utc() - timedelta(days=1)
+    return checked_in(world.alice, at=at, status="flagged", flags=["out_of_range"])
+
+
+def _register_body(world, **kw):
+    end = clock.now_utc() - timedelta(hours=2)
+    return {
+        "member_id": world.alice.id,
+        "reason": "老人不会用智能手机",
+        "kind": "individual",
+        "checkin_at": (end - timedelta(hours=2)).isoformat() + "Z",
+        "checkout_at": end.isoformat() + "Z",
+        **FILLED,
+    } | kw
+
+
+# Who may do what to Alice's entry (Alice and Bob are in team A led by leader_a; leader_b leads
+# team B). 404: may not see it; 403: may see it but not do this.
+ACCESS = {
+    ("get", "/records/{id}", None): {
+        "alice": 200,
+        "leader_a": 200,
+        "leader_b": 404,
+        "bob": 404,
+        "office": 200,
+    },
+    ("patch", "/records/{id}", "fill"): {
+        "alice": 200,
+        "leader_a": 403,
+        "leader_b": 404,
+        "bob": 404,
+        "office": 200,
+    },
+    ("post", "/records/{id}/review", "verify"): {
+        "alice": 403,
+        "leader_a": 200,
+        "leader_b": 404,
+        "bob": 404,
+        "office": 200,
+    },
+    ("get", "/records?member_id={member}", None): {
+        "alice": 200,
+        "leader_a": 200,
+        "leader_b": 403,
+        "bob": 403,
+        "office": 200,
+    },
+    ("post", "/records", "registration"): {
+        "alice": 403,
+        "leader_a": 201,
+        "leader_b": 403,
+        "bob": 403,
+        "office": 403,
+    },
+}
+# The office may change the text only as a correction with a reason; a member's reason is ignored.
+BODIES = {
+    "fill": {"content": "清理楼道", "reason": "按签到表更正"},
+    "verify": {"decision": "verify"},
+}
+CASES = [(*key, role, status) for key, row in ACCESS.items() for role, status in row.items()]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "role", "status"), CASES)
+def test_access_table(as_role, world, entry, method, path, body, role, status):
+    path = path.format(id=entry.id, member=world.alice.id)
+    body = _register_body(world) if body == "registration" else BODIES.get(body)
+    response = getattr(as_role(role), method)(path, **({"json": body} if body else {}))
+    assert response.status_code == status, response.get_json()
+    if status >= 400:
+        assert set(response.get_json()["error"]) == {"code", "message"}
+    assert register_check.verify(clock.now_utc()) == []
+
+
+def test_list_shape_filters_and_paging(api, world, entry):
+    for days in range(2, 6):
+        checked_in(world.alice, at=clock.now_utc() - timedelta(days=days))
+    checked_in(world.bob)
+    alice = api(world.alice)
+    page = alice.get("/records?limit=2&offset=1").get_json()
+    assert (page["total"], page["limit"], page["offset"], len(page["items"])) == (5, 2, 1, 2)
+    assert {item["member"]["id"] for item in page["items"]} == {world.alice.id}
+    flagged = alice.get("/records?status=flagged").get_json()
+    assert [item["id"] for item in flagged["items"]] == [entry.id]
+    assert flagged["items"][0]["checkin_at"].endswith("+08:00")
+    team = api(world.leader_a).get("/records").get_json()
+    assert team["total"] == 6  # Alice's five and Bob's one
+    assert api(world.leader_a).get("/records?mine=true").get_json()["total"] == 0
+
+
+def test_list_by_shanghai_dates(api, world):
+    record = checked_in(
+        world.alice,
+        at=clock.to_utc(
+            clock.to_local(clock.now_utc()).replace(
+                hour=0, minute=30, second=0, microsecond=0, tzinfo=None
+            )
+        ),
+    )
+    today = clock.to_local(record.checkin_at).date().isoformat()
+    alice = api(world.alice)
+    assert alice.get(f"/records?from={today}&to={today}").get_json()["total"] == 1
+    assert alice.get(f"/records?to={today}").get_json()["total"] == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("limit=0", "bad_filter"),
+        ("limit=101", "bad_filter"),
+        ("limit=abc", "bad_field"),
+        ("offset=-3", "bad_filter"),
+        ("offset=99999999999999999999999", "bad_filter"),
+        ("status=approved", "bad_filter"),
+        ("from=2026-13-01", "bad_field"),
+        ("from=2026-12-01&to=2026-11-01", "bad_filter"),
+        ("mine=maybe", "bad_field"),
+        ("member_id=0", "bad_filter"),
+    ],
+)
+def test_bad_list_queries_are_json_errors(api, world, query, code):
+    response = api(world.alice).get(f"/records?{query}")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_detail_has_the_history_in_shanghai_time(api, world, entry):
+    alice = api(world.alice)
+    alice.patch(f"/records/{entry.id}", json=FILLED)
+    body = alice.get(f"/records/{entry.id}").get_json()
+    assert [h["action"] for h in body["history"]] == ["checkin", "checkout", "fill"]
+    first = body["history"][0]
+    assert first["at"].endswith("+08:00") and first["actor"] == world.alice.name
+    assert first["actor_role"] == "member"
+    assert first["changes"]["checkin_at"][1] == body["checkin_at"]
+    assert body["history"][2]["changes"]["content"] == ["", FILLED["content"]]
+
+
+def test_fill_in_then_review_then_correct(api, office, world, entry):
+    filled = api(world.alice).patch(f"/records/{entry.id}", json=FILLED).get_json()
+    assert filled["counts_toward_hours"] is True and filled["content"] == FILLED["content"]
+    reviewed = api(world.leader_a).post(
+        f"/records/{entry.id}/review", json={"decision": "reject", "comment": "照片不是现场"}
+    )
+    assert reviewed.get_json()["status"] == "rejected"
+    assert reviewed.get_json()["counts_toward_hours"] is False
+    closed = api(world.alice).patch(f"/records/{entry.id}", json={"content": "改"})
+    assert closed.status_code == 409
+    corrected = office.patch(
+        f"/records/{entry.id}",
+        json={"reason": "复核后确认在现场", "status": "verified", "duration_minutes": 75},
+    ).get_json()
+    assert (corrected["status"], corrected["duration_minutes"]) == ("verified", 75)
+    assert corrected["history"][-1]["action"] == "correct"
+    assert corrected["history"][-1]["actor"] == "办公室"
+    assert register_check.verify(clock.now_utc()) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"content": 5}, 400, "bad_field"),
+        ({"content": "字" * 501}, 400, "text_too_long"),
+        ({"target": "a\u0000b"}, 400, "bad_text"),
+        ({"duration_minutes": 600}, 403, "office_only_field"),
+        ({"status": "verified"}, 403, "office_only_field"),
+    ],
+)
+def test_bad_fill_ins(api, world, entry, body, status, code):
+    response = api(world.alice).patch(f"/records/{entry.id}", json=body)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert ServiceRecord.get_by_id(entry.id).content == ""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kw", "status", "code"),
+    [
+        (
+            "patch",
+            "/records/{id}",
+            {"data": "{no", "content_type": "application/json"},
+            400,
+            "bad_json",
+        ),
+        ("patch", "/records/{id}", {"json": ["content"]}, 400, "bad_json"),
+        ("post", "/records/{id}/review", {"json": {}}, 400, "missing_field"),
+        ("post", "/records/{id}/review", {"json": {"decision": "ok"}}, 400, "bad_decision"),
+        ("post", "/records/{id}/review", {"json": {"decision": "reject"}}, 400, "comment_required"),
+        ("get", "/records/abc", {}, 404, "not_found"),
+        ("get", "/records/99999999999999999999", {}, 404, "record_not_found"),
+        ("get", "/records/0", {}, 404, "record_not_found"),
+    ],
+)
+def test_bad_requests_are_json_errors(api, world, entry, method, path, kw, status, code):
+    client = api(world.leader_a)
+    response = getattr(client, method)(path.format(id=entry.id), **kw)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_office_correction_needs_a_reason(office, entry):
+    response = office.patch(f"/records/{entry.id}", json={"duration_minutes": 600})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "reason_required"
+
+
+def test_leader_registration(api, world):
+    leader = api(world.leader_a)
+    response = leader.post("/records", json=_register_body(world, request_id="reg-1"))
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["source"], body["registered_by"], body["status"]) == (
+        "leader",
+        world.leader_a.id,
+        "pending",
+    )
+    assert body["registration_reason"] == "老人不会用智能手机"
+    assert body["photos"] == [] and body["counts_toward_hours"] is True
+    assert body["duration_minutes"] == 120
+    assert [(h["action"], h["reason"]) for h in body["history"]] == [
+        ("register", "老人不会用智能手机")
+    ]
+    again = leader.post("/records", json=_register_body(world, request_id="reg-1"))
+    assert again.get_json()["id"] == body["id"]
+    assert ServiceRecord.select().count() == 1
+    own_review = leader.post(f"/records/{body['id']}/review", json={"decision": "verify"})
+    assert own_review.get_json()["error"]["code"] == "own_registration"
+
+
+def test_registration_times_without_offset_are_shanghai_time(api, world):
+    local_end = clock.to_local(clock.now_utc() - timedelta(hours=1)).replace(tzinfo=None)
+    body = _register_body(
+        world,
+        checkin_at=(local_end - timedelta(minutes=45)).isoformat(),
+        checkout_at=local_end.isoformat(),
+    )
+    created = api(world.leader_a).post("/records", json=body).get_json()
+    assert created["checkout_at"] == clock.to_local(clock.to_utc(local_end)).isoformat()
+    assert created["duration_minutes"] == 45
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"member_id": "12"}, "bad_field"),
+        ({"reason": None}, "missing_field"),
+        ({"checkin_at": "yesterday"}, "bad_field"),
+        ({"checkin_at": "0001-01-01T00:00:00+08:00"}, "bad_field"),
+        ({"checkout_at": "9999-12-31T23:59:59-12:00"}, "bad_field"),
+        ({"kind": "party"}, "bad_kind"),
+        ({"member_id": 2**70}, "member_not_found"),
+    ],
+)
+def test_bad_registrations_are_json_errors(api, world, changes, code):
+    response = api(world.leader_a).post("/records", json=_register_body(world, **changes))
+    assert 400 <= response.status_code < 500
+    assert response.get_json()["error"]["code"] == code
+    assert ServiceRecord.select().count() == 0
+
+
+def test_the_document_describes_every_records_route(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()["paths"]
+    routes = {
+        (rule.rule.replace("/api/v1", "").replace("<int:record_id>", "{record_id}"), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/records")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    documented = {(path, m.upper()) for path, ops in document.items() for m in ops}
+    assert routes == {r for r in documented if r[0].startswith("/records")}
+    assert len(routes) == 5
+
+
+def test_responses_have_the_documented_required_fields(client, api, world, entry):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+
+    def required(path, method, status="200"):
+        schema = paths[path][method]["responses"][status]["content"]["application/json"]
+        return set(schema["schema"]["required"])
+
+    alice = api(world.alice)
+    listing = alice.get("/records").get_json()
+    assert required("/records", "get") <= set(listing)
+    detail = alice.get(f"/records/{entry.id}").get_json()
+    assert required("/records/{record_id}", "get") <= set(detail)
+    history_required = set(
+        paths["/records/{record_id}"]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]["properties"]["history"]["items"]["required"]
+    )
+    assert all(history_required <= set(h) for h in detail["history"])

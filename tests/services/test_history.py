@@ -1,0 +1,136 @@
+"""The register's hash-chained history: legitimate changes verify, edits made behind the
+service's back (to an entry or to its history) are found by register_check.verify."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import RecordHistory, ServiceRecord, db
+from services import history, register_check, review
+from services.leader_registration import Attendance, register_attendance
+from tests.factories import NOW, make_record
+from tests.register_world import build_world, checked_in, counted_queries
+
+LATER = NOW + timedelta(hours=3)
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+@pytest.fixture
+def entry(world):
+    """Alice's entry: checked in, checked out, filled in (three history lines)."""
+    return checked_in(world.alice, filled=True, status="flagged", flags=["out_of_range"])
+
+
+def _sql(statement: str, entry) -> None:
+    """Run a statement straight on the database, for this entry (or its history) only."""
+    column = "record_id" if "record_history" in statement else "id"
+    joiner = "AND" if "WHERE" in statement else "WHERE"
+    db.execute_sql(f"{statement} {joiner} {column} = {int(entry.id)}")
+
+
+def test_legitimate_changes_through_the_services_verify(world, entry):
+    review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
+    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
+    review.correct(
+        world.actor("office"), entry.id, LATER, reason="按签到表更正", duration_minutes=80
+    )
+    attendance = Attendance(world.bob.id, "手机损坏", kind="individual", **_times())
+    register_attendance(world.actor("leader_a"), attendance, LATER)
+    actions = [h.action for h in entry.history.order_by(RecordHistory.seq)]
+    assert actions == ["checkin", "checkout", "fill", "fill", "review", "correct"]
+    assert register_check.verify(LATER) == []
+
+
+def _times():
+    return {"checkin_at": NOW - timedelta(hours=4), "checkout_at": NOW - timedelta(hours=2)}
+
+
+def test_each_entry_hash_covers_the_previous_one(entry):
+    rows = list(entry.history.order_by(RecordHistory.seq))
+    assert rows[0].prev_hash == history.GENESIS
+    assert [r.prev_hash for r in rows[1:]] == [r.hash for r in rows[:-1]]
+    assert len({r.hash for r in rows}) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        ("UPDATE service_record SET duration_minutes = 600", "duration_minutes"),
+        ("UPDATE service_record SET status = 'verified', flags = '[]'", "flags、status"),
+        ("UPDATE service_record SET outcome = '帮扶十户'", "outcome"),
+        ("UPDATE service_record SET registration_reason = '补登'", "registration_reason"),
+        ("UPDATE record_history SET reason = '改过' WHERE seq = 2", "第 2 条历史被改动或删除"),
+        ("UPDATE record_history SET state = '{}' WHERE seq = 3", "第 3 条历史被改动或删除"),
+        ("DELETE FROM record_history WHERE seq = 2", "第 3 条历史被改动或删除"),
+        (
+            "DELETE FROM record_history WHERE seq = 3",
+            "记录被绕过系统修改：content、outcome、target",
+        ),
+        ("DELETE FROM record_history", "没有登记历史"),
+    ],
+)
+def test_changes_behind_the_service_are_found(world, entry, statement, problem):
+    checked_in(world.bob, filled=True, status="flagged", flags=["out_of_range"])
+    untouched = checked_in(world.carol, filled=True)
+    _sql(statement, entry)
+    found = register_check.verify(LATER)
+    assert [t.record_id for t in found] == [entry.id]
+    assert problem in found[0].problem
+    assert history.verify_record(ServiceRecord.get_by_id(untouched.id)) is None
+
+
+def test_tampering_is_not_laundered_by_a_later_legitimate_change(world, entry):
+    """Hours added in the database, then a fill-in through the service: the new history line
+    would carry the 600 minutes as if they had always been there, but the chain says not."""
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
+    problem = history.verify_record(ServiceRecord.get_by_id(entry.id))
+    assert problem == "第 4 条历史之前记录被绕过系统修改：duration_minutes"
+
+
+def test_tampering_then_correction_still_shows(world, entry):
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    review.correct(world.actor("office"), entry.id, LATER, reason="核对", duration_minutes=90)
+    found = register_check.verify(LATER)
+    assert [t.problem for t in found] == ["第 4 条历史之前记录被绕过系统修改：duration_minutes"]
+
+
+def test_an_entry_without_history_is_reported(world):
+    bare = make_record(world.alice)
+    assert [(t.record_id, t.problem) for t in register_check.verify(NOW)] == [
+        (bare.id, "没有登记历史")
+    ]
+
+
+def test_verify_all_reads_the_register_in_two_queries(world, monkeypatch):
+    for _ in range(3):
+        checked_in(world.alice, filled=True)
+    with counted_queries(monkeypatch) as few:
+        assert history.verify_all() == []
+    for _ in range(9):
+        checked_in(world.bob, filled=True)
+    with counted_queries(monkeypatch) as many:
+        assert history.verify_all() == []
+    assert len(few) == len(many) == 2
+
+
+def test_report_lines_for_the_command(world, entry):
+    assert register_check.report_lines([], NOW) == [
+        "2026-11-29 10:00 登记簿核验通过：所有记录与历史一致。"
+    ]
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    lines = register_check.report_lines(register_check.verify(NOW), NOW)
+    assert lines == [
+        "2026-11-29 10:00 登记簿核验发现 1 条记录有问题：",
+        f"  记录 #{entry.id}：记录被绕过系统修改：duration_minutes",
+    ]
+
+
+def test_a_no_op_change_adds_no_history(world, entry):
+    count = entry.history.count()
+    review.fill_in(world.actor("alice"), entry.id, LATER, **{"content": "  清理楼道杂物 "})
+    assert entry.history.count() == count

@@ -1,0 +1,219 @@
+"""A leader registers attendance for a team member without a phone: marked as such, never
+photo-verified, reviewed by the office, and counted toward hours like any entry."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+
+import pytest
+
+from models import Enrollment, RecordHistory, ServiceRecord, db
+from services import history, records, review
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.leader_registration import Attendance, register_attendance
+from tests.factories import NOW, make_activity, make_household, pair
+from tests.register_world import FILLED, build_world, checked_in
+
+START, END = NOW - timedelta(hours=5), NOW - timedelta(hours=3)
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+def _register(world, who="leader_a", member="alice", reason="老人不会用智能手机", **kw):
+    values = {"kind": "individual", "checkin_at": START, "checkout_at": END, **FILLED} | kw
+    attendance = Attendance(getattr(world, member).id, reason, **values)
+    return register_attendance(world.actor(who), attendance, NOW)
+
+
+def test_registration_is_marked_and_never_photo_verified(world):
+    record = _register(world)
+    stored = ServiceRecord.get_by_id(record.id)
+    assert (stored.source, stored.registered_by_id, stored.status) == (
+        "leader",
+        world.leader_a.id,
+        "pending",
+    )
+    assert stored.registration_reason == "老人不会用智能手机"
+    assert (stored.checkin_lat, stored.checkin_lng, list(stored.photos)) == (None, None, [])
+    assert stored.duration_minutes == 120
+    assert records.is_registered_by_leader(stored)
+    assert not records.is_photo_verified(stored)
+    assert records.counts_toward_hours(stored)
+
+
+def test_registration_starts_the_history(world):
+    record = _register(world)
+    (line,) = record.history
+    assert (line.action, line.actor, line.reason) == (
+        "register",
+        f"member:{world.leader_a.id}",
+        "老人不会用智能手机",
+    )
+    assert line.changes["source"] == [None, "leader"]
+    assert history.verify_record(record) is None
+
+
+def test_only_the_office_can_verify_it_and_it_stays_not_photo_verified(world):
+    record = _register(world)
+    with pytest.raises(Forbidden) as refused:
+        review.review(world.actor("leader_a"), record.id, "verify", "", NOW)
+    assert refused.value.code == "own_registration"
+    review.review(world.actor("office"), record.id, "verify", "已与本人核实", NOW)
+    stored = ServiceRecord.get_by_id(record.id)
+    assert stored.status == "verified" and not records.is_photo_verified(stored)
+
+
+def test_the_registering_leader_may_complete_the_text_the_member_may_too(world):
+    record = _register(world, content="", target="", outcome="")
+    assert not records.counts_toward_hours(record)
+    review.fill_in(world.actor("leader_a"), record.id, NOW, content="陪同就医", target="张大爷")
+    review.fill_in(world.actor("alice"), record.id, NOW, outcome="顺利取药")
+    assert records.counts_toward_hours(ServiceRecord.get_by_id(record.id))
+    assert [h.action for h in record.history.order_by(RecordHistory.seq)] == [
+        "register",
+        "fill",
+        "fill",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "member", "error", "code"),
+    [
+        ("alice", "bob", Forbidden, "leader_only"),
+        ("office", "alice", Forbidden, "leader_only"),
+        ("leader_b", "alice", Forbidden, "not_team_member"),
+        ("leader_a", "carol", Forbidden, "not_team_member"),
+        ("leader_a", "leader_a", Forbidden, "own_registration"),
+    ],
+)
+def test_who_may_register_for_whom(world, who, member, error, code):
+    with pytest.raises(error) as refused:
+        _register(world, who=who, member=member)
+    assert refused.value.code == code
+    assert ServiceRecord.select().count() == 0
+
+
+def test_unknown_member(world):
+    attendance = Attendance(
+        987_654, "不会用手机", kind="individual", checkin_at=START, checkout_at=END
+    )
+    with pytest.raises(NotFound):
+        register_attendance(world.actor("leader_a"), attendance, NOW)
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"reason": "  "}, "reason_required"),
+        ({"reason": "因" * 201}, "text_too_long"),
+        ({"kind": "party"}, "bad_kind"),
+        ({"kind": None}, "bad_kind"),
+        ({"kind": "activity"}, "bad_kind"),
+        ({"checkin_at": None}, "times_required"),
+        ({"checkout_at": START}, "bad_times"),
+        ({"checkout_at": START + timedelta(hours=25)}, "bad_times"),
+        (
+            {"checkin_at": NOW + timedelta(hours=1), "checkout_at": NOW + timedelta(hours=2)},
+            "times_in_future",
+        ),
+        (
+            {
+                "checkin_at": NOW - timedelta(days=100),
+                "checkout_at": NOW - timedelta(days=99, hours=23),
+            },
+            "too_old",
+        ),
+        ({"content": "字" * 501}, "text_too_long"),
+        ({"request_id": "r" * 58}, "bad_request_id"),
+        ({"request_id": "a b"}, "bad_request_id"),
+        ({"request_id": "abc\n"}, "bad_request_id"),
+        ({"request_id": "x\x00"}, "bad_request_id"),
+        ({"kind": "visit"}, "no_pairing"),
+    ],
+)
+def test_registration_validation(world, changes, code):
+    with pytest.raises(Invalid) as refused:
+        _register(world, **changes)
+    assert refused.value.code == code
+    assert ServiceRecord.select().count() == 0
+
+
+def test_activity_registration_takes_the_activity_times(world):
+    activity = make_activity(world.team_a, starts_at=NOW - timedelta(days=2), hours=3)
+    record = _register(world, kind=None, activity_id=activity.id, checkin_at=None, checkout_at=None)
+    assert (record.kind, record.activity_id) == ("activity", activity.id)
+    assert (record.checkin_at, record.checkout_at, record.duration_minutes) == (
+        activity.starts_at,
+        activity.ends_at,
+        180,
+    )
+
+
+def test_activity_of_another_team_only_when_enrolled(world):
+    other = make_activity(world.team_b, starts_at=NOW - timedelta(days=2))
+    with pytest.raises(Forbidden):
+        _register(world, kind="activity", activity_id=other.id, checkin_at=None, checkout_at=None)
+    Enrollment.create(activity=other, member=world.alice, assigned=True, created_at=NOW)
+    record = _register(
+        world, activity_id=other.id, kind="activity", checkin_at=None, checkout_at=None
+    )
+    assert record.activity_id == other.id
+
+
+def test_cancelled_activity_and_unknown_activity(world):
+    cancelled = make_activity(world.team_a, starts_at=NOW - timedelta(days=1), status="cancelled")
+    with pytest.raises(Conflict):
+        _register(world, kind="activity", activity_id=cancelled.id)
+    with pytest.raises(NotFound):
+        _register(world, kind="activity", activity_id=55_555)
+
+
+def test_one_entry_per_member_and_activity(world):
+    activity = make_activity(world.team_a, starts_at=NOW - timedelta(days=1))
+    checked_in(world.alice, activity, at=activity.starts_at)
+    with pytest.raises(Conflict) as refused:
+        _register(
+            world, kind="activity", activity_id=activity.id, checkin_at=None, checkout_at=None
+        )
+    assert refused.value.code == "already_registered"
+
+
+def test_no_two_entries_at_the_same_time(world):
+    checked_in(world.alice, at=START + timedelta(minutes=30), minutes=30)
+    with pytest.raises(Conflict) as refused:
+        _register(world)
+    assert refused.value.code == "overlapping_record"
+    record = _register(world, checkin_at=END, checkout_at=END + timedelta(hours=1))
+    assert record.id
+
+
+def test_visit_goes_to_the_paired_household(world):
+    household = make_household(community=world.team_a.community)
+    pair(world.alice, household, started_on=date(2026, 1, 1))
+    record = _register(world, kind="visit")
+    assert (record.kind, record.household_id) == ("visit", household.id)
+
+
+def test_a_retried_request_stores_one_entry(world):
+    first = _register(world, request_id="r-1")
+    again = _register(world, request_id="r-1")
+    assert again.id == first.id
+    assert ServiceRecord.select().count() == 1
+    assert first.history.count() == 1
+
+
+def test_the_same_request_at_once_stores_one_entry(world):
+    barrier = threading.Barrier(6)
+
+    def submit():
+        with db.connection_context():
+            barrier.wait()
+            return _register(world, request_id="double-tap").id
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = {f.result() for f in [pool.submit(submit) for _ in range(6)]}
+    assert len(ids) == 1 and ServiceRecord.select().count() == 1
+    assert RecordHistory.select().count() == 1

@@ -1,0 +1,255 @@
+"""Changing an entry: the member's fill-in, the leader's review, the office's correction; each
+with its permission, its validation and its history line."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from models import RecordHistory, ServiceRecord, db
+from services import history, review
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.factories import NOW
+from tests.register_world import build_world, checked_in
+
+LATER = NOW + timedelta(hours=3)
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+@pytest.fixture
+def entry(world):
+    """Alice's entry, checked out, not yet filled in, flagged for the leader."""
+    return checked_in(world.alice, status="flagged", flags=["out_of_range"])
+
+
+def _last(record) -> RecordHistory:
+    return record.history.order_by(RecordHistory.seq.desc()).first()
+
+
+def _fresh(record) -> ServiceRecord:
+    return ServiceRecord.get_by_id(record.id)
+
+
+def test_member_fills_in_their_own_entry(world, entry):
+    review.fill_in(
+        world.actor("alice"),
+        entry.id,
+        LATER,
+        content="  清理楼道  ",
+        target="3号楼",
+        outcome="整洁",
+    )
+    stored = _fresh(entry)
+    assert (stored.content, stored.target, stored.outcome) == ("清理楼道", "3号楼", "整洁")
+    line = _last(entry)
+    assert (line.action, line.actor, line.at) == ("fill", f"member:{world.alice.id}", LATER)
+    assert line.changes == {
+        "content": ["", "清理楼道"],
+        "target": ["", "3号楼"],
+        "outcome": ["", "整洁"],
+    }
+    assert history.verify_record(stored) is None
+
+
+def test_fill_in_changes_only_the_fields_given(world, entry):
+    review.fill_in(world.actor("alice"), entry.id, NOW, content="清理楼道", target="3号楼")
+    review.fill_in(world.actor("alice"), entry.id, LATER, outcome="整洁")
+    stored = _fresh(entry)
+    assert (stored.content, stored.target, stored.outcome) == ("清理楼道", "3号楼", "整洁")
+    assert _last(entry).changes == {"outcome": ["", "整洁"]}
+    assert stored.updated_at == LATER
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"content": "字" * 501}, "text_too_long"),
+        ({"target": "字" * 201}, "text_too_long"),
+        ({"outcome": "字" * 501}, "text_too_long"),
+        ({"content": "a\x00b"}, "bad_text"),
+        ({"content": "\ud800"}, "bad_text"),
+        ({"content": 5}, "bad_field"),
+    ],
+)
+def test_fill_in_validation(world, entry, fields, code):
+    with pytest.raises(Invalid) as refused:
+        review.fill_in(world.actor("alice"), entry.id, LATER, **fields)
+    assert refused.value.code == code
+    assert entry.history.count() == 2
+
+
+def test_limits_count_characters_after_trimming(world, entry):
+    review.fill_in(world.actor("alice"), entry.id, LATER, target=" " + "字" * 200 + " ")
+    assert _fresh(entry).target == "字" * 200
+
+
+@pytest.mark.parametrize(
+    ("who", "error", "code"),
+    [
+        ("leader_a", Forbidden, "not_author"),
+        ("office", Forbidden, "correction_reason_required"),
+        ("bob", NotFound, "record_not_found"),
+        ("leader_b", NotFound, "record_not_found"),
+    ],
+)
+def test_only_the_member_fills_in(world, entry, who, error, code):
+    with pytest.raises(error) as refused:
+        review.fill_in(world.actor(who), entry.id, LATER, content="改写")
+    assert refused.value.code == code
+    assert _fresh(entry).content == ""
+
+
+def test_a_rejected_entry_is_closed_to_fill_in(world, entry):
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片不是本次活动", NOW)
+    with pytest.raises(Conflict):
+        review.fill_in(world.actor("alice"), entry.id, LATER, content="补写")
+
+
+def test_leader_reviews_their_team_members_entry(world, entry):
+    review.review(world.actor("leader_a"), entry.id, "verify", " 已电话核实 ", LATER)
+    stored = _fresh(entry)
+    assert (stored.status, stored.review_comment) == ("verified", "已电话核实")
+    line = _last(entry)
+    assert (line.action, line.reason, line.actor) == (
+        "review",
+        "已电话核实",
+        f"member:{world.leader_a.id}",
+    )
+    assert line.changes == {"status": ["flagged", "verified"], "review_comment": ["", "已电话核实"]}
+
+
+def test_rejecting_needs_a_reason(world, entry):
+    with pytest.raises(Invalid) as refused:
+        review.review(world.actor("leader_a"), entry.id, "reject", "   ", LATER)
+    assert refused.value.code == "comment_required"
+    review.review(world.actor("leader_a"), entry.id, "reject", "不在活动现场", LATER)
+    assert _fresh(entry).status == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("who", "owner", "error", "code"),
+    [
+        ("alice", "alice", Forbidden, "leader_only"),
+        ("bob", "alice", NotFound, "record_not_found"),
+        ("leader_b", "alice", NotFound, "record_not_found"),
+        ("leader_a", "leader_a", Forbidden, "own_record"),
+    ],
+)
+def test_who_may_not_review(world, who, owner, error, code):
+    record = checked_in(getattr(world, owner), status="flagged")
+    with pytest.raises(error) as refused:
+        review.review(world.actor(who), record.id, "verify", "", LATER)
+    assert refused.value.code == code
+    assert _fresh(record).status == "flagged"
+
+
+def test_office_reviews_a_leaders_own_entry(world):
+    record = checked_in(world.leader_a, status="flagged")
+    review.review(world.actor("office"), record.id, "verify", "", LATER)
+    assert _fresh(record).status == "verified"
+
+
+@pytest.mark.parametrize("decision", ["approve", "", "VERIFY"])
+def test_bad_decisions(world, entry, decision):
+    with pytest.raises(Invalid):
+        review.review(world.actor("leader_a"), entry.id, decision, "x", LATER)
+
+
+def test_the_same_review_twice_is_recorded_once(world, entry):
+    for _ in range(2):
+        review.review(world.actor("leader_a"), entry.id, "verify", "核实", LATER)
+    assert [h.action for h in entry.history] == ["checkin", "checkout", "review"]
+
+
+def test_office_corrects_with_a_reason(world, entry):
+    review.correct(
+        world.actor("office"),
+        entry.id,
+        LATER,
+        reason="签到表显示只服务了一小时",
+        duration_minutes=60,
+        status="verified",
+        content="清理楼道",
+    )
+    stored = _fresh(entry)
+    assert (stored.duration_minutes, stored.status, stored.content) == (60, "verified", "清理楼道")
+    line = _last(entry)
+    assert (line.action, line.reason, line.actor) == (
+        "correct",
+        "签到表显示只服务了一小时",
+        f"office:{world.office.id}",
+    )
+    assert set(line.changes) == {"duration_minutes", "status", "content"}
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"reason": "  "}, "reason_required"),
+        ({"reason": "x", "duration_minutes": -1}, "bad_duration"),
+        ({"reason": "x", "duration_minutes": 1441}, "bad_duration"),
+        ({"reason": "x", "duration_minutes": True}, "bad_field"),
+        ({"reason": "x", "status": "approved"}, "bad_status"),
+        ({"reason": "x", "checkin_at": NOW}, "bad_field"),
+    ],
+)
+def test_correction_validation(world, entry, fields, code):
+    with pytest.raises(Invalid) as refused:
+        review.correct(world.actor("office"), entry.id, LATER, **fields)
+    assert refused.value.code == code
+
+
+@pytest.mark.parametrize("who", ["alice", "leader_a"])
+def test_only_the_office_corrects(world, entry, who):
+    with pytest.raises(Forbidden):
+        review.correct(world.actor(who), entry.id, LATER, reason="x", duration_minutes=600)
+    assert _fresh(entry).duration_minutes == 90
+
+
+def test_edit_routes_by_who_is_acting(world, entry):
+    review.edit(world.actor("alice"), entry.id, NOW, {"content": "清理楼道"})
+    with pytest.raises(Forbidden) as refused:
+        review.edit(world.actor("alice"), entry.id, NOW, {"duration_minutes": 600})
+    assert refused.value.code == "office_only_field"
+    with pytest.raises(Invalid):
+        review.edit(world.actor("office"), entry.id, NOW, {"content": "改"})  # no reason
+    review.edit(world.actor("office"), entry.id, LATER, {"duration_minutes": 80}, "核对")
+    assert [h.action for h in entry.history] == ["checkin", "checkout", "fill", "correct"]
+    assert _fresh(entry).duration_minutes == 80
+
+
+def test_concurrent_changes_to_one_entry_queue_and_all_stay(world, entry):
+    """Three fields filled in and a review, all at once from four connections: each change
+    waits for the one before (no lost update, no 'database is locked'), and the history chain
+    lists every change in the order it landed."""
+    barrier = threading.Barrier(4)
+    alice, leader = world.actor("alice"), world.actor("leader_a")
+    jobs = [
+        lambda: review.fill_in(alice, entry.id, LATER, content="清理楼道"),
+        lambda: review.fill_in(alice, entry.id, LATER, target="3号楼"),
+        lambda: review.fill_in(alice, entry.id, LATER, outcome="整洁"),
+        lambda: review.review(leader, entry.id, "verify", "核实", LATER),
+    ]
+
+    def run(job):
+        with db.connection_context():
+            barrier.wait()
+            job()
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        for future in [pool.submit(run, job) for job in jobs]:
+            future.result()
+    stored = _fresh(entry)
+    assert (stored.content, stored.target, stored.outcome, stored.status) == (
+        "清理楼道",
+        "3号楼",
+        "整洁",
+        "verified",
+    )
+    assert entry.history.count() == 6
+    assert history.verify_record(stored) is None
