@@ -1,5 +1,295 @@
-"""Placeholder: routes for activities are being written."""
+"""Activities: the list and detail a member sees, scheduling by leaders and the office,
+and enrolment. Times come in as ISO 8601 (an offset, or none meaning Shanghai time)."""
 
-from . import bp  # noqa: F401
+from datetime import date, datetime
 
-OPENAPI: dict = {}
+from flask import jsonify, request
+
+from models import Activity
+from services import activities, clock
+from services.errors import Invalid
+
+from . import bp, openapi
+from .auth import actor, requires
+from .request import field, json_body
+from .serialize import iso
+
+FIELD_TYPES = {
+    "title": str,
+    "category": str,
+    "kind": str,
+    "description": str,
+    "place": str,
+    "starts_at": str,
+    "ends_at": str,
+    "lat": float,
+    "lng": float,
+    "coord": str,
+    "radius_m": int,
+    "capacity": int,
+    "team_id": int,
+    "community_id": int,
+    "member_ids": list,
+}
+NULLABLE = {"radius_m", "capacity"}  # null: no limit of our own (capacity), the default radius
+
+
+def activity_json(a: Activity, now: datetime) -> dict:
+    status = activities.phase(a, now)
+    return {
+        "id": a.id,
+        "title": a.title,
+        "category": a.category,
+        "category_name": activities.CATEGORY_NAMES.get(a.category, a.category),
+        "kind": a.kind,
+        "kind_name": activities.KIND_NAMES.get(a.kind, a.kind),
+        "description": a.description,
+        "starts_at": iso(a.starts_at),
+        "ends_at": iso(a.ends_at),
+        "place": a.place,
+        "lat": a.lat,
+        "lng": a.lng,
+        "coord": a.coord_type,
+        "radius_m": a.radius_m,
+        "capacity": a.capacity,
+        "enrolled_count": a.enrolled_count,
+        "enrolled": bool(a.is_enrolled),
+        "status": status,
+        "status_name": activities.STATUS_NAMES[status],
+        "team": {"id": a.team.id, "name": a.team.name} if a.team_id else None,
+        "created_by": {"id": a.created_by.id, "name": a.created_by.name}
+        if a.created_by_id
+        else None,
+    }
+
+
+def _day(name: str) -> date | None:
+    raw = request.args.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise Invalid(f"参数 {name} 应为日期，如 2026-12-01。", "bad_date") from None
+
+
+def _moment(name: str, raw: str) -> datetime:
+    try:
+        return clock.to_utc(datetime.fromisoformat(raw))
+    except (ValueError, OverflowError):
+        message = f"参数 {name} 应为 ISO 8601 时间，如 2026-12-01T09:00:00+08:00。"
+        raise Invalid(message, "bad_time") from None
+
+
+def _fields(data: dict) -> dict:
+    """The body's fields, typed; which of them an operation accepts is the service's call."""
+    unknown = sorted(set(data) - FIELD_TYPES.keys())
+    if unknown:
+        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
+    fields = {}
+    for name in data:
+        nulled = data[name] is None and name in NULLABLE
+        fields[name] = None if nulled else field(data, name, FIELD_TYPES[name])
+    for name in ("starts_at", "ends_at"):
+        if name in fields:
+            fields[name] = _moment(name, fields[name])
+    ids = fields.get("member_ids", [])
+    if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
+        raise Invalid("参数 member_ids 应为整数列表。", "bad_field")
+    return fields
+
+
+@bp.get("/activities")
+@requires("member", "office")
+def list_activities():
+    now, start, end = clock.now_utc(), _day("from"), _day("to")
+    first, last = activities.resolve_window(start, end, now)
+    found = activities.list_activities(actor(), first, last, now)
+    items = [activity_json(a, now) for a in found]
+    return jsonify({"from": first.isoformat(), "to": last.isoformat(), "activities": items})
+
+
+@bp.get("/activities/<int:id>")
+@requires("member", "office")
+def get_activity(id):
+    return jsonify(activity_json(activities.get_activity(actor(), id), clock.now_utc()))
+
+
+@bp.post("/activities")
+@requires("member", "office")
+def create_activity():
+    now = clock.now_utc()
+    created = activities.create_activity(actor(), _fields(json_body()), now)
+    return jsonify(activity_json(created, now)), 201
+
+
+@bp.patch("/activities/<int:id>")
+@requires("member", "office")
+def update_activity(id):
+    now = clock.now_utc()
+    updated = activities.update_activity(actor(), id, _fields(json_body()), now)
+    return jsonify(activity_json(updated, now))
+
+
+@bp.post("/activities/<int:id>/cancel")
+@requires("member", "office")
+def cancel_activity(id):
+    reason = field(json_body(), "reason", str, False, "") if request.get_data() else ""
+    now = clock.now_utc()
+    return jsonify(activity_json(activities.cancel_activity(actor(), id, reason, now), now))
+
+
+@bp.post("/activities/<int:id>/enrollment")
+@requires("member")
+def enroll(id):
+    now = clock.now_utc()
+    result = activities.enroll(actor(), id, now)
+    return jsonify(activity_json(result.activity, now)), 201 if result.created else 200
+
+
+@bp.delete("/activities/<int:id>/enrollment")
+@requires("member")
+def unenroll(id):
+    now = clock.now_utc()
+    return jsonify(activity_json(activities.unenroll(actor(), id, now), now))
+
+
+def _ref(description: str) -> dict:
+    return {
+        "type": "object",
+        "nullable": True,
+        "description": description,
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    }
+
+
+_INT, _NUM, _STR = {"type": "integer"}, {"type": "number"}, {"type": "string"}
+_TIME = {"type": "string", "format": "date-time"}
+ACTIVITY_SCHEMA = {
+    "type": "object",
+    "required": ["id", "title", "category", "kind", "starts_at", "ends_at", "status"],
+    "properties": {
+        "id": _INT,
+        "title": _STR,
+        "category": {"type": "string", "enum": list(activities.CATEGORY_NAMES)},
+        "category_name": _STR,
+        "kind": {"type": "string", "enum": list(activities.KIND_NAMES)},
+        "kind_name": _STR,
+        "description": _STR,
+        "starts_at": _TIME,
+        "ends_at": _TIME,
+        "place": _STR,
+        "lat": {"type": "number", "nullable": True},
+        "lng": {"type": "number", "nullable": True},
+        "coord": {"type": "string", "enum": ["gcj02"]},
+        "radius_m": {"type": "integer", "nullable": True, "description": "null：按默认签到范围"},
+        "capacity": {"type": "integer", "nullable": True, "description": "null：不限人数"},
+        "enrolled_count": _INT,
+        "enrolled": {"type": "boolean", "description": "调用者是否已报名（或被指派）"},
+        "status": {"type": "string", "enum": list(activities.STATUS_NAMES)},
+        "status_name": _STR,
+        "team": _ref("所属服务队；null 为办公室发布的活动或任务"),
+        "created_by": _ref("发布的队长；null 为办公室"),
+    },
+}
+_WRITE_PROPERTIES = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 100},
+    "category": {"type": "string", "enum": list(activities.CATEGORY_NAMES)},
+    "kind": {"type": "string", "enum": list(activities.KIND_NAMES)},
+    "description": {"type": "string", "maxLength": 2000},
+    "place": {"type": "string", "maxLength": 200},
+    "starts_at": {"type": "string", "description": "ISO 8601；不带时区按北京时间"},
+    "ends_at": {"type": "string", "description": "ISO 8601；不带时区按北京时间，晚于开始"},
+    "lat": _NUM,
+    "lng": _NUM,
+    "coord": {"type": "string", "enum": ["gcj02", "wgs84"], "default": "gcj02"},
+    "radius_m": {"type": "integer", "minimum": 20, "maximum": 5000, "nullable": True},
+    "capacity": {"type": "integer", "minimum": 1, "maximum": 200, "nullable": True},
+}
+_CREATE_ONLY = {
+    "team_id": {"type": "integer", "description": "办公室指定服务队；队长只能是本队"},
+    "community_id": {"type": "integer", "description": "默认为服务队的结对社区"},
+    "member_ids": {"type": "array", "items": _INT, "description": "指派的党员（临时突击任务）"},
+}
+CREATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "starts_at", "ends_at"],
+    "properties": _WRITE_PROPERTIES | _CREATE_ONLY,
+}
+UPDATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": _WRITE_PROPERTIES,
+}
+_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_CONFLICT = {"409": openapi.error("与活动当前状态冲突")}
+_ACTIVITY = openapi.ok("活动", ACTIVITY_SCHEMA)
+OPENAPI = {
+    "/activities": {
+        "get": {
+            "summary": "我能看到的活动（本队、公开的、指派给我的），按开始时间排序",
+            "parameters": [
+                {"name": n, "in": "query", "schema": {"type": "string", "format": "date"}}
+                for n in ("from", "to")
+            ],
+            "responses": openapi.ok(
+                "活动列表",
+                {
+                    "type": "object",
+                    "required": ["from", "to", "activities"],
+                    "properties": {
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                        "activities": {"type": "array", "items": ACTIVITY_SCHEMA},
+                    },
+                },
+            ),
+        },
+        "post": {
+            "summary": "发布活动（队长：本队；办公室：任意服务队，或指派党员的临时突击任务）",
+            "requestBody": openapi.json_body(CREATE_SCHEMA),
+            "responses": openapi.ok("已发布", ACTIVITY_SCHEMA, "201"),
+        },
+    },
+    "/activities/{id}": {
+        "get": {"summary": "活动详情", "parameters": _ID, "responses": _ACTIVITY},
+        "patch": {
+            "summary": "修改活动（只传要改的字段；已结束或已取消的活动不能改时间、地点和人数）",
+            "parameters": _ID,
+            "requestBody": openapi.json_body(UPDATE_SCHEMA),
+            "responses": _ACTIVITY | _CONFLICT,
+        },
+    },
+    "/activities/{id}/cancel": {
+        "post": {
+            "summary": "取消活动（重复取消无副作用）",
+            "parameters": _ID,
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"reason": {"type": "string", "maxLength": 200}},
+                        }
+                    }
+                },
+            },
+            "responses": _ACTIVITY | _CONFLICT,
+        }
+    },
+    "/activities/{id}/enrollment": {
+        "post": {
+            "summary": "报名（首次 201，重复 200）",
+            "parameters": _ID,
+            "responses": openapi.ok("已报名", ACTIVITY_SCHEMA, "201")
+            | {"200": {"description": "此前已报名", "content": _ACTIVITY["200"]["content"]}}
+            | _CONFLICT,
+        },
+        "delete": {
+            "summary": "取消报名（未报名时无副作用；已签到或被指派的不能取消）",
+            "parameters": _ID,
+            "responses": _ACTIVITY | _CONFLICT,
+        },
+    },
+}

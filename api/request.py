@@ -23,7 +23,10 @@ def field(data: dict, name: str, kind: type, required: bool = True, default=None
         return default
     value = data[name]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            raise Invalid(f"参数 {name} 超出范围。", "bad_field") from None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field")
     return value
@@ -38,7 +41,7 @@ def form_value(name: str, kind: type, required: bool = True, default=None):
         return default
     try:
         return kind(raw.strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None
 
 
@@ -48,5 +51,5 @@ def query_value(name: str, kind: type, default=None):
         return default
     try:
         return kind(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None

@@ -27,7 +27,11 @@ def make_database(url: str, busy_timeout_ms: int = 5000) -> peewee.Database:
                 f"config key database.url: cannot create {path.parent}: {exc}"
             ) from None
         pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms}
-        return peewee.SqliteDatabase(str(path), pragmas=pragmas, timeout=busy_timeout_ms / 1000)
+        # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
+        # wait their turn (busy timeout) instead of failing when a read turns into a write.
+        return peewee.SqliteDatabase(
+            str(path), pragmas=pragmas, timeout=busy_timeout_ms / 1000, lock_type="IMMEDIATE"
+        )
     return connect(url)
 
 

@@ -1,0 +1,410 @@
+"""Activities: what a member may see, what a leader or the office may schedule, and enrolment
+whose capacity holds under concurrent requests.
+
+Visibility is one rule, written once in SQL: a member sees their team's activities, open
+activities (no team, not an ad-hoc task) and anything they are enrolled in or assigned to;
+the office sees everything. So an office ad-hoc task without a team (临时突击任务) is seen
+only by the members it was assigned to.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import peewee as pw
+
+from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
+from models.activity import CATEGORIES, KINDS
+from models.roster import COORD_TYPES
+
+from . import clock, geo
+from .actors import Actor, require_leader_of, require_member
+from .errors import Conflict, Forbidden, Invalid, NotFound
+
+CATEGORY_NAMES = {
+    "policy_legal": "政策法律法规咨询",
+    "rights": "权益维护",
+    "assistance": "社会救助",
+    "health": "巡诊义诊",
+    "environment": "环境卫生整治",
+    "other": "其他",
+}
+KIND_NAMES = {"centralised": "集中活动", "individual": "分散活动", "adhoc": "临时突击任务"}
+STATUS_NAMES = {
+    "scheduled": "未开始",
+    "ongoing": "进行中",
+    "ended": "已结束",
+    "cancelled": "已取消",
+}
+
+WINDOW_BEFORE, WINDOW_AFTER = timedelta(days=7), timedelta(days=60)
+WINDOW_MAX_DAYS, WINDOW_YEARS = 366, (2000, 2100)
+MAX_DURATION, MAX_LEAD = timedelta(hours=24), timedelta(days=366)
+MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones cannot exist
+RANGES = {"capacity": (1, 200, "人数上限"), "radius_m": (20, 5000, "签到范围（米）")}
+TEXTS = {"title": (1, 100, "标题"), "place": (0, 200, "地点"), "description": (0, 2000, "说明")}
+CHOICES = {"category": (CATEGORIES, "活动类别"), "kind": (KINDS, "活动形式")}
+UPDATE_FIELDS = frozenset(
+    {*TEXTS, *RANGES, *CHOICES, "starts_at", "ends_at", "lat", "lng", "coord"}
+)
+CREATE_FIELDS = UPDATE_FIELDS | {"team_id", "community_id", "member_ids"}
+# Once an activity is over or cancelled, when, where and how big it was is evidence.
+FROZEN_WHEN_CLOSED = frozenset(UPDATE_FIELDS - set(TEXTS) - {"category"})
+CREATOR = Member.alias()
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    """The activity after enrolling, and whether this call enrolled (201) or found it done."""
+
+    activity: Activity
+    created: bool  # False when the member was already enrolled
+
+
+def phase(activity: Activity, now: datetime) -> str:
+    """scheduled, ongoing, ended or cancelled: the stored status read against the clock."""
+    if activity.status == "cancelled":
+        return "cancelled"
+    if now < activity.starts_at:
+        return "scheduled"
+    return "ongoing" if now < activity.ends_at else "ended"
+
+
+def resolve_window(start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
+    """The Shanghai dates a list covers: by default a week back and two months ahead."""
+    today, span = clock.local_today(now), WINDOW_BEFORE + WINDOW_AFTER
+    if start is None and end is None:
+        start, end = today - WINDOW_BEFORE, today + WINDOW_AFTER
+    elif start is None:
+        start = end - span
+    elif end is None:
+        end = start + span
+    if not (WINDOW_YEARS[0] <= start.year and end.year <= WINDOW_YEARS[1]):
+        raise Invalid("日期超出范围。", "bad_window")
+    if end < start:
+        raise Invalid("结束日期不能早于开始日期。", "bad_window")
+    if (end - start).days > WINDOW_MAX_DAYS:
+        raise Invalid("一次最多查询一年内的活动。", "bad_window")
+    return start, end
+
+
+def list_activities(
+    actor: Actor, start: date | None, end: date | None, now: datetime
+) -> list[Activity]:
+    """The activities the actor may see that overlap the window, by start time."""
+    first, last = resolve_window(start, end, now)
+    low = clock.to_utc(datetime.combine(first, time.min))
+    high = clock.to_utc(datetime.combine(last + timedelta(days=1), time.min))
+    query = _annotated(actor).where((Activity.starts_at < high) & (Activity.ends_at > low))
+    return list(query.order_by(Activity.starts_at, Activity.id))
+
+
+def get_activity(actor: Actor, activity_id: int) -> Activity:
+    """One activity with its enrolment count, if the actor may see it."""
+    found = _annotated(actor).where(Activity.id == _checked_id(activity_id)).first()
+    if found is not None:
+        return found
+    if Activity.get_or_none(Activity.id == activity_id) is None:
+        raise _not_found()
+    raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+
+
+def create_activity(actor: Actor, fields: dict, now: datetime) -> Activity:
+    """Schedule an activity: a leader for their own team, the office for any team or for
+    any members (an ad-hoc task: member_ids become assigned enrolments)."""
+    _only(fields, CREATE_FIELDS)
+    for name in ("title", "starts_at", "ends_at"):
+        if fields.get(name) is None:
+            raise Invalid(f"缺少参数 {name}。", "missing_field")
+    team = _team_for(actor, fields.get("team_id"))
+    community = _community_for(team, fields.get("community_id"))
+    values = _defaults(community) | _converted(fields)
+    _check(values, now, times_changed=True)
+    if values["lat"] is None:
+        raise Invalid("请提供活动地点的坐标。", "missing_location")
+    members = _assignees(actor, team, fields.get("member_ids") or [], values)
+    with db.atomic():
+        activity = Activity.create(
+            team=team, community=community, created_by=actor.member, created_at=now, **values
+        )
+        if members:
+            seat = {"activity": activity, "assigned": True, "created_at": now}
+            Enrollment.insert_many([seat | {"member": m} for m in members]).execute()
+        _audit(actor, "activity_create", activity, now, {"assigned": [m.id for m in members]})
+    return get_activity(actor, activity.id)
+
+
+def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime) -> Activity:
+    """Change some fields (PATCH); times, place and capacity stay fixed once it is over."""
+    _only(fields, UPDATE_FIELDS)
+    with db.atomic():
+        activity = _lock(activity_id)
+        require_leader_of(actor, activity.team_id)
+        if phase(activity, now) in ("ended", "cancelled") and FROZEN_WHEN_CLOSED & fields.keys():
+            raise Conflict("活动已结束或已取消，不能再修改时间、地点或人数。", "activity_closed")
+        before = {name: getattr(activity, name) for name in _columns()}
+        values = before | _converted(fields)
+        times_changed = any(values[k] != before[k] for k in ("starts_at", "ends_at"))
+        _check(values, now, times_changed)
+        changes = {k: v for k, v in values.items() if v != before[k]}
+        if "capacity" in changes:
+            _require_room_for(activity, values["capacity"])
+        if changes:
+            Activity.update(**changes).where(Activity.id == activity.id).execute()
+            detail = {k: [_plain(before[k]), _plain(v)] for k, v in changes.items()}
+            _audit(actor, "activity_update", activity, now, detail)
+    return get_activity(actor, activity.id)
+
+
+def cancel_activity(actor: Actor, activity_id: int, reason: str, now: datetime) -> Activity:
+    """Cancel an activity that has not ended; cancelling again changes nothing."""
+    reason = _text("reason", reason or "", 0, 200, "取消原因")
+    with db.atomic():
+        activity = _lock(activity_id)
+        require_leader_of(actor, activity.team_id)
+        if activity.status != "cancelled":
+            if phase(activity, now) == "ended":
+                raise Conflict("活动已结束，不能取消。", "activity_ended")
+            Activity.update(status="cancelled").where(Activity.id == activity.id).execute()
+            _audit(actor, "activity_cancel", activity, now, {"reason": reason})
+    return get_activity(actor, activity.id)
+
+
+def enroll(actor: Actor, activity_id: int, now: datetime) -> EnrollmentResult:
+    """Enrol the acting member; a repeat is harmless, and capacity holds under races."""
+    member = require_member(actor)
+    with db.atomic():
+        activity = _lock(activity_id)
+        _require_visible(actor, activity)
+        _require_open(activity, now)
+        created = _enrolment(activity, member) is None
+        if created:
+            _require_room_for(activity, activity.capacity, extra=1)
+            Enrollment.create(activity=activity, member=member, created_at=now)
+    return EnrollmentResult(get_activity(actor, activity.id), created)
+
+
+def unenroll(actor: Actor, activity_id: int, now: datetime) -> Activity:
+    """Withdraw the acting member's enrolment; nothing to withdraw is not an error."""
+    member = require_member(actor)
+    with db.atomic():
+        activity = _lock(activity_id)
+        _require_visible(actor, activity)
+        enrolment = _enrolment(activity, member)
+        if enrolment is not None:
+            _require_may_leave(activity, enrolment, now)
+            enrolment.delete_instance()
+    return get_activity(actor, activity.id)
+
+
+def _annotated(actor: Actor):
+    """Activities the actor may see, each with enrolled_count and is_enrolled."""
+    count = Enrollment.select(pw.fn.COUNT(Enrollment.id)).where(Enrollment.activity == Activity.id)
+    mine = pw.fn.EXISTS(_enrolled(actor.member.id)) if actor.member else pw.Value(0)
+    query = (
+        Activity.select(Activity, Team.id, Team.name, CREATOR.id, CREATOR.name)
+        .select_extend(count.alias("enrolled_count"), mine.alias("is_enrolled"))
+        .join(Team, pw.JOIN.LEFT_OUTER)
+        .switch(Activity)
+        .join(CREATOR, pw.JOIN.LEFT_OUTER, on=(Activity.created_by == CREATOR.id))
+    )
+    return query if actor.is_office else query.where(_visible_to(require_member(actor)))
+
+
+def _enrolled(member_id: int):
+    return Enrollment.select(Enrollment.id).where(
+        (Enrollment.activity == Activity.id) & (Enrollment.member == member_id)
+    )
+
+
+def _visible_to(member: Member):
+    """The one visibility rule as a WHERE clause (see the module docstring)."""
+    visible = (Activity.team.is_null() & (Activity.kind != "adhoc")) | pw.fn.EXISTS(
+        _enrolled(member.id)
+    )
+    return (visible | (Activity.team == member.team_id)) if member.team_id else visible
+
+
+def _require_visible(actor: Actor, activity: Activity) -> None:
+    query = Activity.select().where((Activity.id == activity.id) & _visible_to(actor.member))
+    if not query.exists():
+        raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+
+
+def _lock(activity_id: int) -> Activity:
+    """The activity, write-locked until the transaction ends. An UPDATE that changes nothing
+    locks the row on PostgreSQL and takes SQLite's single writer lock before anything is read
+    (SQLite has no SELECT ... FOR UPDATE), so a count made next cannot be raced. It must be
+    the transaction's first statement: a SQLite reader that later wants to write is refused."""
+    query = Activity.update(status=Activity.status).where(Activity.id == _checked_id(activity_id))
+    if not query.execute():
+        raise _not_found()
+    return Activity.get_by_id(activity_id)
+
+
+def _enrolment(activity: Activity, member: Member) -> Enrollment | None:
+    return Enrollment.get_or_none(
+        (Enrollment.activity == activity.id) & (Enrollment.member == member.id)
+    )
+
+
+def _require_open(activity: Activity, now: datetime) -> None:
+    state = phase(activity, now)
+    if state == "cancelled":
+        raise Conflict("活动已取消。", "activity_cancelled")
+    if state == "ended":
+        raise Conflict("活动已结束。", "activity_ended")
+
+
+def _require_room_for(activity: Activity, capacity: int | None, extra: int = 0) -> None:
+    if capacity is None:
+        return
+    taken = Enrollment.select().where(Enrollment.activity == activity.id).count()
+    if taken + extra > capacity:
+        if extra:
+            raise Conflict("名额已满。", "activity_full")
+        raise Conflict(f"人数上限不能少于已报名的 {taken} 人。", "capacity_below_enrolled")
+
+
+def _require_may_leave(activity: Activity, enrolment: Enrollment, now: datetime) -> None:
+    records = ServiceRecord.select().where(ServiceRecord.activity == activity.id)
+    if records.where(ServiceRecord.member == enrolment.member_id).exists():
+        raise Conflict("您已签到，不能取消报名。", "already_checked_in")
+    if enrolment.assigned:
+        raise Conflict("这是指派给您的任务，如需调整请联系队长或办公室。", "assigned")
+    if phase(activity, now) == "ended":
+        raise Conflict("活动已结束。", "activity_ended")
+
+
+def _only(fields: dict, allowed: frozenset) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
+
+
+def _team_for(actor: Actor, team_id: int | None) -> Team | None:
+    if actor.is_office:
+        return None if team_id is None else _row(Team, team_id, "服务队", "unknown_team")
+    if not actor.is_leader or actor.team_id is None:
+        raise Forbidden("只有队长或办公室可以发布活动。", "leader_only")
+    if team_id is not None and team_id != actor.team_id:
+        raise Forbidden("队长只能为本队发布活动。", "other_team")
+    return actor.member.team
+
+
+def _community_for(team: Team | None, community_id: int | None) -> Community | None:
+    if community_id is not None:
+        return _row(Community, community_id, "社区", "unknown_community")
+    return team.community if team is not None else None
+
+
+def _defaults(community: Community | None) -> dict:
+    values = {"category": "other", "kind": "centralised", "description": "", "place": ""}
+    values |= {"lat": None, "lng": None, "coord_type": "gcj02", "capacity": None, "radius_m": None}
+    if community is not None:
+        lat, lng = geo.to_gcj02(community.lat, community.lng, community.coord_type)
+        place = community.address or community.name
+        values |= {"lat": lat, "lng": lng, "radius_m": community.radius_m, "place": place}
+    return values
+
+
+def _converted(fields: dict) -> dict:
+    """Request fields as column values: texts trimmed, the point in GCJ-02."""
+    values = {k: fields[k] for k in fields.keys() & ({"starts_at", "ends_at"} | set(RANGES))}
+    values |= {k: fields[k] for k in fields.keys() & set(CHOICES)}
+    values |= {k: _text(k, fields[k], *TEXTS[k]) for k in fields.keys() & set(TEXTS)}
+    if fields.keys() & {"lat", "lng", "coord"}:
+        lat, lng = _point(fields.get("lat"), fields.get("lng"), fields.get("coord") or "gcj02")
+        values |= {"lat": lat, "lng": lng, "coord_type": "gcj02"}
+    return values
+
+
+def _point(lat: float | None, lng: float | None, coord: str) -> tuple[float, float]:
+    if lat is None or lng is None:
+        raise Invalid("请同时提供纬度 lat 和经度 lng。", "bad_coordinates")
+    if coord not in COORD_TYPES:
+        raise Invalid("坐标系 coord 须为 gcj02 或 wgs84。", "bad_coord_type")
+    if not geo.is_on_earth(lat, lng):
+        raise Invalid("坐标不正确：纬度须在 ±90、经度须在 ±180 之内。", "bad_coordinates")
+    if not geo.is_in_china(lat, lng):
+        raise Invalid("活动地点须在中国境内。", "outside_china")
+    return geo.to_gcj02(lat, lng, coord)
+
+
+def _check(values: dict, now: datetime, times_changed: bool) -> None:
+    for name, (choices, label) in CHOICES.items():
+        if values[name] not in choices:
+            raise Invalid(f"{label}不正确，可选：{'、'.join(choices)}。", f"bad_{name}")
+    for name, (low, high, label) in RANGES.items():
+        if values[name] is not None and not low <= values[name] <= high:
+            raise Invalid(f"{label}须在 {low} 到 {high} 之间。", f"bad_{name}")
+    starts, ends = values["starts_at"], values["ends_at"]
+    if not starts < ends:
+        raise Invalid("结束时间须晚于开始时间。", "bad_times")
+    if ends - starts > MAX_DURATION:
+        raise Invalid("一次活动不能超过 24 小时。", "too_long")
+    if times_changed and ends <= now:
+        raise Invalid("活动的结束时间已经过去。", "in_the_past")
+    if times_changed and starts > now + MAX_LEAD:
+        raise Invalid("只能安排一年以内的活动。", "too_far_ahead")
+
+
+def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) -> list[Member]:
+    """The members an ad-hoc task is assigned to: existing, active, and for a leader their own."""
+    ids = list(dict.fromkeys(ids))
+    if team is None and values["kind"] == "adhoc" and not ids:
+        raise Invalid("临时突击任务须指派至少一名党员。", "no_assignees")
+    if values["capacity"] is not None and len(ids) > values["capacity"]:
+        raise Invalid("指派人数超过了人数上限。", "over_capacity")
+    valid = [i for i in ids if 0 < i <= MAX_ID]
+    members = list(Member.select().where(Member.id.in_(valid) & Member.active)) if valid else []
+    if len(members) != len(ids):
+        raise Invalid("指派的党员不存在或已停用。", "unknown_member")
+    if not actor.is_office and any(m.team_id != actor.team_id for m in members):
+        raise Forbidden("队长只能指派本队党员。", "other_team_member")
+    return members
+
+
+def _text(name: str, value: str, low: int, high: int, label: str) -> str:
+    value = value.strip()
+    if not low <= len(value) <= high:
+        raise Invalid(f"{label}须为 {low} 到 {high} 个字。", f"bad_{name}")
+    # NUL and lone surrogates cannot be stored (PostgreSQL refuses them, UTF-8 cannot say them).
+    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
+        raise Invalid(f"{label}含有无效字符。", f"bad_{name}")
+    return value
+
+
+def _columns() -> tuple[str, ...]:
+    return tuple(_defaults(None)) + ("title", "starts_at", "ends_at")
+
+
+def _checked_id(value: int) -> int:
+    if not 0 < value <= MAX_ID:
+        raise _not_found()
+    return value
+
+
+def _row(model, row_id: int, label: str, code: str):
+    found = model.get_or_none(model.id == row_id) if 0 < row_id <= MAX_ID else None
+    if found is None:
+        raise Invalid(f"指定的{label}不存在。", code)
+    return found
+
+
+def _not_found() -> NotFound:
+    return NotFound("活动不存在。", "activity_not_found")
+
+
+def _plain(value):
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value
+
+
+def _audit(actor: Actor, action: str, activity: Activity, now: datetime, detail: dict) -> None:
+    AuditLog.create(
+        at=now,
+        actor=actor.label,
+        action=action,
+        object_type="activity",
+        object_id=str(activity.id),
+        detail=detail,
+    )

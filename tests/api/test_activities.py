@@ -1,0 +1,327 @@
+"""The activities endpoints: JSON shapes, who may do what, and bad input as the JSON error."""
+
+import re
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from models import AuditLog, Enrollment, Member
+from services import clock
+from tests.factories import make_activity, make_record, make_team
+
+ERROR_KEYS = {"code", "message"}
+
+
+def _bound(member, openid):
+    Member.update(mp_openid=openid).where(Member.id == member.id).execute()
+    return Member.get_by_id(member.id)
+
+
+def _team(label):
+    team = make_team(members=2)
+    leader = team.members.where(Member.role == "leader").get()
+    first, second = team.members.where(Member.role == "member").order_by(Member.id)
+    return (
+        team,
+        _bound(leader, f"mp-leader-{label}"),
+        [
+            _bound(first, f"mp-{label}1"),
+            _bound(second, f"mp-{label}2"),
+        ],
+    )
+
+
+class Clients(dict):
+    """API clients by role, logged in on first use (each login is a call to the emulator)."""
+
+    def __init__(self, request, login, people):
+        super().__init__()
+        self.request, self.login, self.people = request, login, people
+
+    def __missing__(self, who):
+        if who == "office":
+            client = self.request.getfixturevalue("office")
+        else:
+            client = self.login(None if who == "anonymous" else self.people[who])
+        self[who] = client
+        return client
+
+
+@pytest.fixture
+def w(app, api, request):
+    team_a, leader_a, (member_a, member_a2) = _team("a")
+    team_b, leader_b, (member_b, _) = _team("b")
+    soon = clock.now_utc().replace(microsecond=0) + timedelta(days=2)
+    people = {
+        "member_a": member_a,
+        "member_a2": member_a2,
+        "leader_a": leader_a,
+        "member_b": member_b,
+        "leader_b": leader_b,
+    }
+    return SimpleNamespace(
+        team_a=team_a,
+        team_b=team_b,
+        people=people,
+        soon=soon,
+        activity=make_activity(team_a, starts_at=soon, capacity=10),
+        as_=Clients(request, api, people),
+    )
+
+
+def local(moment):
+    """A naive Shanghai wall-clock string for a naive UTC time."""
+    return clock.to_local(moment).replace(tzinfo=None).isoformat()
+
+
+def body(w, **kw):
+    start = local(w.soon)
+    return {"title": "义诊", "starts_at": start, "ends_at": local(w.soon + timedelta(hours=2))} | kw
+
+
+def assert_error(response, status, code=None):
+    assert response.status_code == status, response.get_json()
+    error = response.get_json()["error"]
+    assert set(error) == ERROR_KEYS and error["message"]
+    if code:
+        assert error["code"] == code
+
+
+def test_list_shape(w):
+    response = w.as_["member_a"].get("/activities")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert set(data) == {"from", "to", "activities"}
+    (item,) = data["activities"]
+    assert item["id"] == w.activity.id and item["team"] == {
+        "id": w.team_a.id,
+        "name": w.team_a.name,
+    }
+    assert item["category_name"] == "其他" and item["kind_name"] == "集中活动"
+    assert item["status"] == "scheduled" and item["status_name"] == "未开始"
+    assert item["starts_at"].endswith("+08:00") and item["starts_at"][:16] == local(w.soon)[:16]
+    assert (item["enrolled_count"], item["enrolled"], item["capacity"]) == (0, False, 10)
+    assert item["coord"] == "gcj02" and item["created_by"] is None
+
+
+def test_list_window_from_query(w):
+    day = clock.to_local(w.soon).date().isoformat()
+    data = w.as_["member_a"].get(f"/activities?from={day}&to={day}").get_json()
+    assert (data["from"], data["to"], len(data["activities"])) == (day, day, 1)
+    empty = w.as_["member_a"].get("/activities?from=2020-01-01&to=2020-01-31").get_json()
+    assert empty["activities"] == []
+
+
+@pytest.mark.parametrize(
+    "query, code",
+    [("from=tomorrow", "bad_date"), ("from=2026-12-31&to=2026-12-01", "bad_window")],
+)
+def test_list_bad_dates(w, query, code):
+    assert_error(w.as_["member_a"].get(f"/activities?{query}"), 400, code)
+
+
+def test_other_team_does_not_see_the_activity_in_the_list(w):
+    assert w.as_["member_b"].get("/activities").get_json()["activities"] == []
+    assert len(w.as_["office"].get("/activities").get_json()["activities"]) == 1
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("member_a", 200),
+        ("leader_a", 200),
+        ("office", 200),
+        ("member_b", 403),
+        ("leader_b", 403),
+        ("anonymous", 401),
+    ],
+)
+def test_reading_one(w, who, status):
+    response = w.as_[who].get(f"/activities/{w.activity.id}")
+    if status == 200:
+        assert response.status_code == 200 and response.get_json()["id"] == w.activity.id
+    else:
+        assert_error(response, status)
+
+
+@pytest.mark.parametrize("path", ["/activities/99999", "/activities/abc", "/activities/9" * 8])
+def test_unknown_activity(w, path):
+    assert_error(w.as_["member_a"].get(path), 404)
+
+
+def test_leader_creates_with_shanghai_times(w):
+    response = w.as_["leader_a"].post("/activities", json=body(w, category="health"))
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["starts_at"] == local(w.soon) + "+08:00"
+    assert created["category_name"] == "巡诊义诊"
+    assert created["created_by"]["id"] == w.people["leader_a"].id
+    assert (created["lat"], created["lng"]) == (w.team_a.community.lat, w.team_a.community.lng)
+
+
+def test_times_with_an_offset(w):
+    utc = w.soon.isoformat() + "Z"
+    ends = (w.soon + timedelta(hours=1)).isoformat() + "+00:00"
+    response = w.as_["leader_a"].post("/activities", json=body(w, starts_at=utc, ends_at=ends))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["starts_at"] == local(w.soon) + "+08:00"
+
+
+@pytest.mark.parametrize(
+    "who, extra, status",
+    [
+        ("member_a", {}, 403),
+        ("leader_a", {"team_id": "b"}, 403),
+        ("leader_b", {"team_id": "a"}, 403),
+        ("anonymous", {}, 401),
+    ],
+)
+def test_who_may_create(w, who, extra, status):
+    teams = {"a": w.team_a.id, "b": w.team_b.id}
+    extra = {k: teams[v] for k, v in extra.items()}
+    assert_error(w.as_[who].post("/activities", json=body(w, **extra)), status)
+
+
+def test_office_assigns_an_adhoc_task(w):
+    member_b = w.people["member_b"]
+    task = body(w, kind="adhoc", lat=34.75, lng=113.62, coord="wgs84", member_ids=[member_b.id])
+    response = w.as_["office"].post("/activities", json=task)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["team"] is None and created["kind_name"] == "临时突击任务"
+    assert (created["lat"], created["coord"]) != (34.75, "wgs84")
+    listed = w.as_["member_b"].get("/activities").get_json()["activities"]
+    assert [(a["id"], a["enrolled"]) for a in listed] == [(created["id"], True)]
+    assert w.as_["member_a"].get(f"/activities/{created['id']}").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "extra, code",
+    [
+        ({"title": 5}, "bad_field"),
+        ({"title": None}, "missing_field"),
+        ({"title": ""}, "bad_title"),
+        ({"lat": "34.7", "lng": 113.6}, "bad_field"),
+        ({"capacity": "3"}, "bad_field"),
+        ({"capacity": True}, "bad_field"),
+        ({"capacity": 0}, "bad_capacity"),
+        ({"member_ids": ["1"]}, "bad_field"),
+        ({"member_ids": "1,2"}, "bad_field"),
+        ({"category": "party"}, "bad_category"),
+        ({"kind": "daily"}, "bad_kind"),
+        ({"starts_at": "tomorrow"}, "bad_time"),
+        ({"starts_at": "0001-01-01T00:00:00+08:00"}, "bad_time"),
+        ({"starts_at": 1700000000}, "bad_field"),
+        ("swap", "bad_times"),
+        ({"lat": 200.0, "lng": 113.6}, "bad_coordinates"),
+        ({"lat": 48.85, "lng": 2.35}, "outside_china"),
+        ({"lat": 34.7}, "bad_coordinates"),
+        ({"coord": "bd09", "lat": 34.7, "lng": 113.6}, "bad_coord_type"),
+        ({"radius_m": 1}, "bad_radius_m"),
+        ({"status": "cancelled"}, "unknown_field"),
+    ],
+)
+def test_create_refuses_bad_input(w, extra, code):
+    data = body(w) if extra == "swap" else body(w, **extra)
+    if extra == "swap":
+        data["starts_at"], data["ends_at"] = data["ends_at"], data["starts_at"]
+    assert_error(w.as_["leader_a"].post("/activities", json=data), 400, code)
+
+
+@pytest.mark.parametrize("raw", ["{", "[1, 2]", '"title"', "", '{"title": NaN, "starts_at": 1}'])
+def test_create_refuses_malformed_json(w, raw):
+    response = w.as_["leader_a"].post(
+        "/activities", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert_error(response, 400)
+
+
+def test_create_requires_the_times(w):
+    assert_error(
+        w.as_["leader_a"].post("/activities", json={"title": "义诊"}), 400, "missing_field"
+    )
+
+
+@pytest.mark.parametrize(
+    "who, status", [("leader_a", 200), ("office", 200), ("member_a", 403), ("leader_b", 403)]
+)
+def test_who_may_patch(w, who, status):
+    response = w.as_[who].patch(f"/activities/{w.activity.id}", json={"title": "改名"})
+    assert response.status_code == status, response.get_json()
+    if status == 200:
+        assert response.get_json()["title"] == "改名"
+    else:
+        assert_error(response, status)
+
+
+def test_patch_is_partial_and_null_clears_capacity(w):
+    path = f"/activities/{w.activity.id}"
+    data = w.as_["leader_a"].patch(path, json={"capacity": None}).get_json()
+    assert data["capacity"] is None and data["title"] == w.activity.title
+    assert_error(w.as_["leader_a"].patch(path, json={"capacity": "many"}), 400, "bad_field")
+    assert_error(w.as_["leader_a"].patch(path, json={"team_id": w.team_b.id}), 400, "unknown_field")
+    later = {"ends_at": local(w.soon - timedelta(hours=1))}
+    assert_error(w.as_["leader_a"].patch(path, json=later), 400, "bad_times")
+
+
+def test_cancel(w):
+    path = f"/activities/{w.activity.id}/cancel"
+    assert_error(w.as_["member_a"].post(path), 403)
+    first = w.as_["leader_a"].post(path, json={"reason": "暴雨预警"})
+    assert first.status_code == 200 and first.get_json()["status_name"] == "已取消"
+    again = w.as_["leader_a"].post(path)
+    assert again.status_code == 200 and again.get_json()["status"] == "cancelled"
+    assert AuditLog.select().where(AuditLog.action == "activity_cancel").count() == 1
+    assert_error(w.as_["leader_a"].post(path, json={"reason": 3}), 400, "bad_field")
+    enrol = w.as_["member_a"].post(f"/activities/{w.activity.id}/enrollment")
+    assert_error(enrol, 409, "activity_cancelled")
+    patch = w.as_["leader_a"].patch(f"/activities/{w.activity.id}", json={"capacity": 3})
+    assert_error(patch, 409, "activity_closed")
+
+
+def test_enrol_and_withdraw(w):
+    path = f"/activities/{w.activity.id}/enrollment"
+    first, again = (w.as_["member_a"].post(path) for _ in range(2))
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["enrolled"] is True and again.get_json()["enrolled_count"] == 1
+    withdrawn = w.as_["member_a"].delete(path)
+    assert withdrawn.status_code == 200 and withdrawn.get_json()["enrolled"] is False
+    assert w.as_["member_a"].delete(path).status_code == 200
+    assert Enrollment.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    "who, status, code",
+    [
+        ("office", 403, "scope_not_allowed"),
+        ("member_b", 403, "other_team_activity"),
+        ("anonymous", 401, None),
+    ],
+)
+def test_who_may_enrol(w, who, status, code):
+    assert_error(w.as_[who].post(f"/activities/{w.activity.id}/enrollment"), status, code)
+
+
+def test_enrol_when_full_and_withdraw_after_check_in(w):
+    small = make_activity(w.team_a, starts_at=clock.now_utc() - timedelta(minutes=5), capacity=1)
+    path = f"/activities/{small.id}/enrollment"
+    assert w.as_["member_a"].post(path).status_code == 201
+    assert_error(w.as_["member_a2"].post(path), 409, "activity_full")
+    make_record(w.people["member_a"], small, checkin_at=clock.now_utc())
+    assert_error(w.as_["member_a"].delete(path), 409, "already_checked_in")
+    assert_error(w.as_["member_a"].post("/activities/99999/enrollment"), 404)
+
+
+def test_openapi_documents_every_activity_route(app, client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/activities"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+            routes.setdefault(path, set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    assert len(routes) == 4
+    for path, methods in routes.items():
+        assert {m.lower() for m in methods} == set(paths[path]), path
+        for operation in paths[path].values():
+            assert operation["summary"] and operation["responses"]

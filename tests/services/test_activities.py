@@ -1,0 +1,485 @@
+"""Activities: who sees what, who may schedule, the checks on what they schedule, and
+enrolment whose capacity holds when many members press the button at once."""
+
+import threading
+from datetime import date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from models import Account, Activity, AuditLog, Enrollment, Member, db
+from services import geo
+from services.activities import (
+    cancel_activity,
+    create_activity,
+    enroll,
+    get_activity,
+    list_activities,
+    resolve_window,
+    unenroll,
+    update_activity,
+)
+from services.actors import Actor
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.factories import NOW, make_activity, make_community, make_record, make_team
+
+TOMORROW = NOW + timedelta(days=1)
+
+
+def _people(team):
+    leader = team.members.where(Member.role == "leader").get()
+    members = list(team.members.where(Member.role == "member").order_by(Member.id))
+    return Actor(member=leader), [Actor(member=m) for m in members]
+
+
+@pytest.fixture
+def w(database):
+    """Two teams (A with two members, B with one) and the office."""
+    team_a, team_b = make_team(members=2), make_team(members=1)
+    leader_a, (member_a, member_a2) = _people(team_a)
+    leader_b, (member_b,) = _people(team_b)
+    account = Account.create(
+        username="office", display_name="办公室", password_hash="x", created_at=NOW
+    )
+    return SimpleNamespace(
+        team_a=team_a,
+        team_b=team_b,
+        leader_a=leader_a,
+        member_a=member_a,
+        member_a2=member_a2,
+        leader_b=leader_b,
+        member_b=member_b,
+        office=Actor(account=account),
+    )
+
+
+def fields(**kw):
+    return {"title": "义诊", "starts_at": TOMORROW, "ends_at": TOMORROW + timedelta(hours=2)} | kw
+
+
+def ids(activities):
+    return [a.id for a in activities]
+
+
+# Seeing activities
+
+
+def test_member_sees_own_team_open_and_assigned_activities_by_start(w):
+    own = make_activity(w.team_a, starts_at=TOMORROW)
+    earlier = make_activity(w.team_a, starts_at=NOW - timedelta(days=1))
+    other = make_activity(w.team_b, starts_at=TOMORROW)
+    open_ = create_activity(w.office, fields(lat=34.75, lng=113.62), NOW)
+    assigned = create_activity(
+        w.office,
+        fields(kind="adhoc", lat=34.75, lng=113.62, member_ids=[w.member_a.member.id]),
+        NOW,
+    )
+    expected = [earlier.id, own.id, open_.id, assigned.id]
+    assert ids(list_activities(w.member_a, None, None, NOW)) == expected
+    assert assigned.id not in ids(list_activities(w.member_a2, None, None, NOW))
+    assert ids(list_activities(w.leader_a, None, None, NOW)) == [earlier.id, own.id, open_.id]
+    assert other.id in ids(list_activities(w.member_b, None, None, NOW))
+    assert len(list_activities(w.office, None, None, NOW)) == 5
+
+
+def test_default_window_is_a_week_back_and_sixty_days_ahead_in_shanghai_dates(w):
+    # NOW is 10:00 on 29 November in Shanghai: the window is 22 November to 28 January.
+    last_evening = datetime(2027, 1, 28, 15, 30)  # 23:30 on 28 January in Shanghai
+    next_morning = datetime(2027, 1, 28, 16, 30)  # 00:30 on 29 January in Shanghai
+    inside = [
+        make_activity(w.team_a, starts_at=datetime(2026, 11, 21, 16, 30)),  # 22 Nov 00:30
+        make_activity(w.team_a, starts_at=last_evening, hours=1),
+    ]
+    outside = [
+        make_activity(w.team_a, starts_at=datetime(2026, 11, 21, 13, 0)),  # ended 21 Nov
+        make_activity(w.team_a, starts_at=next_morning),
+    ]
+    found = ids(list_activities(w.member_a, None, None, NOW))
+    assert found == ids(inside)
+    assert not set(ids(outside)) & set(found)
+    assert resolve_window(None, None, NOW) == (date(2026, 11, 22), date(2027, 1, 28))
+
+
+def test_explicit_window(w):
+    december = make_activity(w.team_a, starts_at=datetime(2026, 12, 10, 1))
+    make_activity(w.team_a, starts_at=datetime(2027, 3, 10, 1))
+    found = list_activities(w.member_a, date(2026, 12, 1), date(2026, 12, 31), NOW)
+    assert ids(found) == [december.id]
+
+
+@pytest.mark.parametrize(
+    "start, end",
+    [
+        (date(2026, 12, 31), date(2026, 12, 1)),  # backwards
+        (date(2026, 1, 1), date(2027, 6, 1)),  # more than a year
+        (date(1, 1, 1), None),  # absurd dates
+        (None, date(9999, 12, 31)),
+    ],
+)
+def test_bad_windows_are_refused(w, start, end):
+    with pytest.raises(Invalid):
+        list_activities(w.member_a, start, end, NOW)
+
+
+def test_list_carries_enrolment_count_and_whether_the_caller_is_enrolled(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    enroll(w.member_a, activity.id, NOW)
+    mine, theirs = (list_activities(a, None, None, NOW)[0] for a in (w.member_a, w.member_a2))
+    assert (mine.enrolled_count, bool(mine.is_enrolled)) == (1, True)
+    assert (theirs.enrolled_count, bool(theirs.is_enrolled)) == (1, False)
+
+
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("member_a", True),
+        ("leader_a", True),
+        ("member_b", False),
+        ("leader_b", False),
+        ("office", True),
+    ],
+)
+def test_reading_one_activity(w, who, allowed):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    if allowed:
+        assert get_activity(getattr(w, who), activity.id).id == activity.id
+    else:
+        with pytest.raises(Forbidden):
+            get_activity(getattr(w, who), activity.id)
+
+
+@pytest.mark.parametrize("missing", [999, 0, -1, 2**40])
+def test_unknown_activity_is_not_found(w, missing):
+    with pytest.raises(NotFound):
+        get_activity(w.member_a, missing)
+
+
+def test_system_actor_sees_nothing(w):
+    with pytest.raises(Forbidden):
+        list_activities(Actor(), None, None, NOW)
+
+
+# Scheduling
+
+
+def test_leader_schedules_for_own_team_at_the_community_point(w):
+    created = create_activity(w.leader_a, fields(category="health", capacity=12), NOW)
+    community = w.team_a.community
+    assert created.team_id == w.team_a.id and created.community_id == community.id
+    assert (created.lat, created.lng, created.radius_m) == (community.lat, community.lng, 300)
+    assert created.created_by_id == w.leader_a.member.id and created.status == "scheduled"
+    assert AuditLog.get().action == "activity_create"
+
+
+def test_community_point_in_wgs84_is_stored_as_gcj02(w):
+    community = make_community(lat=34.7466, lng=113.6253, coord_type="wgs84")
+    created = create_activity(w.office, fields(community_id=community.id), NOW)
+    assert (created.lat, created.lng) == pytest.approx(geo.wgs84_to_gcj02(34.7466, 113.6253))
+
+
+def test_wgs84_coordinates_are_converted_before_storing(w):
+    created = create_activity(
+        w.leader_a, fields(lat=34.7466, lng=113.6253, coord="wgs84", radius_m=500), NOW
+    )
+    assert (created.lat, created.lng) == pytest.approx(geo.wgs84_to_gcj02(34.7466, 113.6253))
+    assert created.coord_type == "gcj02" and created.radius_m == 500
+    assert (created.lat, created.lng) != (34.7466, 113.6253)
+
+
+@pytest.mark.parametrize(
+    "who, extra, error",
+    [
+        ("member_a", lambda w: {}, Forbidden),
+        ("leader_a", lambda w: {"team_id": w.team_b.id}, Forbidden),
+        ("leader_a", lambda w: {"member_ids": [w.member_b.member.id]}, Forbidden),
+        ("office", lambda w: {"team_id": 99999}, Invalid),
+    ],
+)
+def test_who_may_schedule(w, who, extra, error):
+    with pytest.raises(error):
+        create_activity(getattr(w, who), fields(**extra(w)), NOW)
+    assert Activity.select().count() == 0
+
+
+def test_office_schedules_for_any_team(w):
+    created = create_activity(w.office, fields(team_id=w.team_b.id), NOW)
+    assert created.team_id == w.team_b.id and created.created_by_id is None
+
+
+def test_office_assigns_an_adhoc_task_across_teams(w):
+    chosen = [w.member_a.member.id, w.member_b.member.id, w.member_b.member.id]
+    task = create_activity(
+        w.office, fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=chosen), NOW
+    )
+    rows = Enrollment.select().where(Enrollment.activity == task.id)
+    assert sorted((e.member_id, e.assigned) for e in rows) == sorted((i, True) for i in set(chosen))
+    assert get_activity(w.member_b, task.id).is_enrolled
+    with pytest.raises(Forbidden):
+        get_activity(w.member_a2, task.id)
+
+
+@pytest.mark.parametrize(
+    "extra, code",
+    [
+        ({"title": "  "}, "bad_title"),
+        ({"title": "长" * 101}, "bad_title"),
+        ({"title": "a\x00b"}, "bad_title"),
+        ({"title": "\ud800"}, "bad_title"),
+        ({"place": "地" * 201}, "bad_place"),
+        ({"category": "party"}, "bad_category"),
+        ({"kind": "daily"}, "bad_kind"),
+        ({"ends_at": TOMORROW}, "bad_times"),
+        ({"ends_at": TOMORROW - timedelta(hours=1)}, "bad_times"),
+        ({"ends_at": TOMORROW + timedelta(hours=25)}, "too_long"),
+        (
+            {"starts_at": NOW - timedelta(hours=3), "ends_at": NOW - timedelta(hours=1)},
+            "in_the_past",
+        ),
+        (
+            {"starts_at": NOW + timedelta(days=400), "ends_at": NOW + timedelta(days=400, hours=1)},
+            "too_far_ahead",
+        ),
+        ({"capacity": 0}, "bad_capacity"),
+        ({"capacity": 201}, "bad_capacity"),
+        ({"radius_m": 19}, "bad_radius_m"),
+        ({"radius_m": 5001}, "bad_radius_m"),
+        ({"lat": 91.0, "lng": 113.6}, "bad_coordinates"),
+        ({"lat": float("nan"), "lng": 113.6}, "bad_coordinates"),
+        ({"lat": 48.85, "lng": 2.35}, "outside_china"),
+        ({"lat": 34.7}, "bad_coordinates"),
+        ({"coord": "wgs84"}, "bad_coordinates"),
+        ({"lat": 34.7, "lng": 113.6, "coord": "bd09"}, "bad_coord_type"),
+        ({"community_id": 99999}, "unknown_community"),
+        ({"member_ids": [99999]}, "unknown_member"),
+        ({"capacity": 1, "member_ids": "both"}, "over_capacity"),
+        ({"status": "cancelled"}, "unknown_field"),
+        ({"title": None}, "missing_field"),
+    ],
+)
+def test_invalid_activities_are_refused(w, extra, code):
+    if extra.get("member_ids") == "both":
+        extra["member_ids"] = [w.member_a.member.id, w.member_a2.member.id]
+    with pytest.raises(Invalid) as refused:
+        create_activity(w.leader_a, fields(**extra), NOW)
+    assert refused.value.code == code
+    assert Activity.select().count() == 0
+
+
+def test_office_activity_without_team_needs_a_point_and_an_adhoc_task_needs_people(w):
+    with pytest.raises(Invalid, match="坐标"):
+        create_activity(w.office, fields(), NOW)
+    with pytest.raises(Invalid) as refused:
+        create_activity(w.office, fields(kind="adhoc", lat=34.7, lng=113.6), NOW)
+    assert refused.value.code == "no_assignees"
+
+
+# Changing and cancelling
+
+
+@pytest.mark.parametrize(
+    "who, allowed",
+    [
+        ("leader_a", True),
+        ("office", True),
+        ("member_a", False),
+        ("leader_b", False),
+        ("member_b", False),
+    ],
+)
+def test_who_may_change_and_cancel(w, who, allowed):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    actor = getattr(w, who)
+    if allowed:
+        assert update_activity(actor, activity.id, {"title": "新标题"}, NOW).title == "新标题"
+        assert cancel_activity(actor, activity.id, "下雨", NOW).status == "cancelled"
+    else:
+        with pytest.raises(Forbidden):
+            update_activity(actor, activity.id, {"title": "新标题"}, NOW)
+        with pytest.raises(Forbidden):
+            cancel_activity(actor, activity.id, "", NOW)
+        assert Activity.get_by_id(activity.id).title == activity.title
+
+
+def test_only_the_office_changes_an_activity_without_team(w):
+    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW)
+    with pytest.raises(Forbidden):
+        update_activity(w.leader_a, open_.id, {"title": "x"}, NOW)
+    assert update_activity(w.office, open_.id, {"title": "x"}, NOW).title == "x"
+
+
+def test_update_changes_only_what_is_given_and_is_audited(w):
+    activity = create_activity(w.leader_a, fields(description="带血压计", capacity=10), NOW)
+    later = TOMORROW + timedelta(hours=1)
+    updated = update_activity(
+        w.leader_a, activity.id, {"starts_at": later, "ends_at": later + timedelta(hours=3)}, NOW
+    )
+    assert (updated.starts_at, updated.description, updated.capacity) == (later, "带血压计", 10)
+    entry = AuditLog.select().where(AuditLog.action == "activity_update").get()
+    assert set(entry.detail) == {"starts_at", "ends_at"}
+    assert update_activity(w.leader_a, activity.id, {"capacity": None}, NOW).capacity is None
+
+
+def test_update_is_checked_as_a_whole(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    with pytest.raises(Invalid):
+        update_activity(w.leader_a, activity.id, {"ends_at": TOMORROW - timedelta(hours=1)}, NOW)
+    with pytest.raises(Invalid):
+        update_activity(w.leader_a, activity.id, {"team_id": w.team_b.id}, NOW)
+    with pytest.raises(NotFound):
+        update_activity(w.leader_a, 99999, {"title": "x"}, NOW)
+
+
+@pytest.mark.parametrize("closing", ["ended", "cancelled"])
+def test_closed_activity_keeps_its_times_place_and_size(w, closing):
+    starts = NOW - timedelta(hours=5) if closing == "ended" else TOMORROW
+    activity = make_activity(w.team_a, starts_at=starts)
+    if closing == "cancelled":
+        cancel_activity(w.leader_a, activity.id, "", NOW)
+    for change in ({"starts_at": TOMORROW}, {"lat": 34.7, "lng": 113.6}, {"capacity": 3}):
+        with pytest.raises(Conflict):
+            update_activity(w.leader_a, activity.id, change, NOW)
+    assert update_activity(w.leader_a, activity.id, {"description": "补充说明"}, NOW).description
+
+
+def test_capacity_cannot_drop_below_those_enrolled(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW, capacity=5)
+    enroll(w.member_a, activity.id, NOW)
+    enroll(w.member_a2, activity.id, NOW)
+    with pytest.raises(Conflict) as refused:
+        update_activity(w.leader_a, activity.id, {"capacity": 1}, NOW)
+    assert refused.value.code == "capacity_below_enrolled"
+    assert update_activity(w.leader_a, activity.id, {"capacity": 2}, NOW).capacity == 2
+
+
+def test_cancel_is_idempotent_and_audited_once(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    for _ in range(2):
+        assert cancel_activity(w.leader_a, activity.id, " 暴雨预警 ", NOW).status == "cancelled"
+    entry = AuditLog.get(AuditLog.action == "activity_cancel")
+    assert (entry.actor, entry.object_id, entry.detail) == (
+        w.leader_a.label,
+        str(activity.id),
+        {"reason": "暴雨预警"},
+    )
+    assert AuditLog.select().where(AuditLog.action == "activity_cancel").count() == 1
+
+
+def test_an_ended_activity_cannot_be_cancelled(w):
+    activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=5))
+    with pytest.raises(Conflict):
+        cancel_activity(w.leader_a, activity.id, "", NOW)
+
+
+# Enrolment
+
+
+def test_enrol_is_idempotent(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    first, again = (enroll(w.member_a, activity.id, NOW) for _ in range(2))
+    assert (first.created, again.created) == (True, False)
+    assert again.activity.enrolled_count == 1 and again.activity.is_enrolled
+
+
+def test_enrol_in_an_open_activity_from_any_team(w):
+    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW)
+    assert enroll(w.member_b, open_.id, NOW).created
+
+
+@pytest.mark.parametrize(
+    "who, error",
+    [("member_b", Forbidden), ("leader_b", Forbidden), ("office", Forbidden)],
+)
+def test_enrol_only_in_activities_one_may_see(w, who, error):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    with pytest.raises(error):
+        enroll(getattr(w, who), activity.id, NOW)
+    assert Enrollment.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    "state, code",
+    [("cancelled", "activity_cancelled"), ("ended", "activity_ended"), ("full", "activity_full")],
+)
+def test_enrol_refused(w, state, code):
+    starts = NOW - timedelta(hours=3) if state == "ended" else TOMORROW
+    activity = make_activity(w.team_a, starts_at=starts, capacity=1)
+    if state == "cancelled":
+        cancel_activity(w.leader_a, activity.id, "", NOW)
+    if state == "full":
+        enroll(w.member_a2, activity.id, NOW)
+    with pytest.raises(Conflict) as refused:
+        enroll(w.member_a, activity.id, NOW)
+    assert refused.value.code == code
+
+
+def test_enrol_into_an_ongoing_activity(w):
+    activity = make_activity(w.team_a, starts_at=NOW - timedelta(minutes=30))
+    assert enroll(w.member_a, activity.id, NOW).created
+
+
+def test_unenrol_is_idempotent(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    enroll(w.member_a, activity.id, NOW)
+    for _ in range(2):
+        assert not unenroll(w.member_a, activity.id, NOW).is_enrolled
+    assert Enrollment.select().count() == 0
+
+
+@pytest.mark.parametrize("reason", ["checked_in", "assigned", "ended"])
+def test_unenrol_refused(w, reason):
+    starts = NOW - timedelta(hours=3) if reason == "ended" else NOW - timedelta(minutes=10)
+    member = w.member_a.member
+    if reason == "assigned":
+        activity = create_activity(w.leader_a, fields(member_ids=[member.id]), NOW)
+    else:
+        activity = make_activity(w.team_a, starts_at=starts)
+        Enrollment.create(activity=activity, member=member, created_at=NOW - timedelta(days=1))
+    if reason == "checked_in":
+        make_record(member, activity)
+    with pytest.raises(Conflict):
+        unenroll(w.member_a, activity.id, NOW)
+    assert Enrollment.select().count() == 1
+
+
+def test_capacity_holds_under_concurrent_enrolment(database):
+    team = make_team(members=20)
+    _, members = _people(team)
+    activity = make_activity(team, starts_at=TOMORROW, capacity=5)
+    outcomes = _at_once([lambda m=m: enroll(m, activity.id, NOW).created for m in members])
+    assert sorted(map(str, outcomes)) == ["True"] * 5 + ["activity_full"] * 15
+    assert Enrollment.select().where(Enrollment.activity == activity.id).count() == 5
+
+
+def test_concurrent_double_taps_enrol_once(database):
+    team = make_team(members=1)
+    _, (member,) = _people(team)
+    activity = make_activity(team, starts_at=TOMORROW, capacity=3)
+    outcomes = _at_once([lambda: enroll(member, activity.id, NOW).created] * 10)
+    assert sorted(map(str, outcomes)) == ["False"] * 9 + ["True"]
+    assert Enrollment.select().count() == 1
+
+
+def _at_once(calls) -> list:
+    """Run the calls in threads, each on its own connection, released together; their results
+    (or the code of a Conflict; anything else fails the test)."""
+    barrier, outcomes, lock = threading.Barrier(len(calls)), [], threading.Lock()
+
+    def run(call):
+        with db.connection_context():
+            barrier.wait()
+            try:
+                outcome = call()
+            except Conflict as exc:
+                outcome = exc.code
+            except Exception as exc:  # reported below as a failure
+                outcome = f"unexpected {exc!r}"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(outcomes) == len(calls)
+    return outcomes
