@@ -13,10 +13,9 @@ from datetime import date, datetime, time, timedelta
 import peewee as pw
 
 from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
-from models.activity import CATEGORIES, KINDS
-from models.roster import COORD_TYPES
 
-from . import clock, geo
+from . import activity_fields as spec
+from . import clock
 from .actors import Actor, require_leader_of, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -38,17 +37,7 @@ STATUS_NAMES = {
 
 WINDOW_BEFORE, WINDOW_AFTER = timedelta(days=7), timedelta(days=60)
 WINDOW_MAX_DAYS, WINDOW_YEARS = 366, (2000, 2100)
-MAX_DURATION, MAX_LEAD = timedelta(hours=24), timedelta(days=366)
 MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones cannot exist
-RANGES = {"capacity": (1, 200, "人数上限"), "radius_m": (20, 5000, "签到范围（米）")}
-TEXTS = {"title": (1, 100, "标题"), "place": (0, 200, "地点"), "description": (0, 2000, "说明")}
-CHOICES = {"category": (CATEGORIES, "活动类别"), "kind": (KINDS, "活动形式")}
-UPDATE_FIELDS = frozenset(
-    {*TEXTS, *RANGES, *CHOICES, "starts_at", "ends_at", "lat", "lng", "coord"}
-)
-CREATE_FIELDS = UPDATE_FIELDS | {"team_id", "community_id", "member_ids"}
-# Once an activity is over or cancelled, when, where and how big it was is evidence.
-FROZEN_WHEN_CLOSED = frozenset(UPDATE_FIELDS - set(TEXTS) - {"category"})
 CREATOR = Member.alias()
 
 
@@ -111,14 +100,14 @@ def get_activity(actor: Actor, activity_id: int) -> Activity:
 def create_activity(actor: Actor, fields: dict, now: datetime) -> Activity:
     """Schedule an activity: a leader for their own team, the office for any team or for
     any members (an ad-hoc task: member_ids become assigned enrolments)."""
-    _only(fields, CREATE_FIELDS)
+    spec.only(fields, spec.CREATE_FIELDS)
     for name in ("title", "starts_at", "ends_at"):
         if fields.get(name) is None:
             raise Invalid(f"缺少参数 {name}。", "missing_field")
     team = _team_for(actor, fields.get("team_id"))
     community = _community_for(team, fields.get("community_id"))
-    values = _defaults(community) | _converted(fields)
-    _check(values, now, times_changed=True)
+    values = spec.defaults(community) | spec.converted(fields)
+    spec.check(values, now, times_changed=True)
     if values["lat"] is None:
         raise Invalid("请提供活动地点的坐标。", "missing_location")
     members = _assignees(actor, team, fields.get("member_ids") or [], values)
@@ -135,16 +124,19 @@ def create_activity(actor: Actor, fields: dict, now: datetime) -> Activity:
 
 def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime) -> Activity:
     """Change some fields (PATCH); times, place and capacity stay fixed once it is over."""
-    _only(fields, UPDATE_FIELDS)
+    spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
         require_leader_of(actor, activity.team_id)
-        if phase(activity, now) in ("ended", "cancelled") and FROZEN_WHEN_CLOSED & fields.keys():
+        if (
+            phase(activity, now) in ("ended", "cancelled")
+            and spec.FROZEN_WHEN_CLOSED & fields.keys()
+        ):
             raise Conflict("活动已结束或已取消，不能再修改时间、地点或人数。", "activity_closed")
-        before = {name: getattr(activity, name) for name in _columns()}
-        values = before | _converted(fields)
+        before = {name: getattr(activity, name) for name in spec.columns()}
+        values = before | spec.converted(fields)
         times_changed = any(values[k] != before[k] for k in ("starts_at", "ends_at"))
-        _check(values, now, times_changed)
+        spec.check(values, now, times_changed)
         changes = {k: v for k, v in values.items() if v != before[k]}
         if "capacity" in changes:
             _require_room_for(activity, values["capacity"])
@@ -157,7 +149,7 @@ def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime)
 
 def cancel_activity(actor: Actor, activity_id: int, reason: str, now: datetime) -> Activity:
     """Cancel an activity that has not ended; cancelling again changes nothing."""
-    reason = _text("reason", reason or "", 0, 200, "取消原因")
+    reason = spec.text("reason", reason or "", 0, 200, "取消原因")
     with db.atomic():
         activity = _lock(activity_id)
         require_leader_of(actor, activity.team_id)
@@ -275,12 +267,6 @@ def _require_may_leave(activity: Activity, enrolment: Enrollment, now: datetime)
         raise Conflict("活动已结束。", "activity_ended")
 
 
-def _only(fields: dict, allowed: frozenset) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
-
-
 def _team_for(actor: Actor, team_id: int | None) -> Team | None:
     if actor.is_office:
         return None if team_id is None else _row(Team, team_id, "服务队", "unknown_team")
@@ -297,57 +283,6 @@ def _community_for(team: Team | None, community_id: int | None) -> Community | N
     return team.community if team is not None else None
 
 
-def _defaults(community: Community | None) -> dict:
-    values = {"category": "other", "kind": "centralised", "description": "", "place": ""}
-    values |= {"lat": None, "lng": None, "coord_type": "gcj02", "capacity": None, "radius_m": None}
-    if community is not None:
-        lat, lng = geo.to_gcj02(community.lat, community.lng, community.coord_type)
-        place = community.address or community.name
-        values |= {"lat": lat, "lng": lng, "radius_m": community.radius_m, "place": place}
-    return values
-
-
-def _converted(fields: dict) -> dict:
-    """Request fields as column values: texts trimmed, the point in GCJ-02."""
-    values = {k: fields[k] for k in fields.keys() & ({"starts_at", "ends_at"} | set(RANGES))}
-    values |= {k: fields[k] for k in fields.keys() & set(CHOICES)}
-    values |= {k: _text(k, fields[k], *TEXTS[k]) for k in fields.keys() & set(TEXTS)}
-    if fields.keys() & {"lat", "lng", "coord"}:
-        lat, lng = _point(fields.get("lat"), fields.get("lng"), fields.get("coord") or "gcj02")
-        values |= {"lat": lat, "lng": lng, "coord_type": "gcj02"}
-    return values
-
-
-def _point(lat: float | None, lng: float | None, coord: str) -> tuple[float, float]:
-    if lat is None or lng is None:
-        raise Invalid("请同时提供纬度 lat 和经度 lng。", "bad_coordinates")
-    if coord not in COORD_TYPES:
-        raise Invalid("坐标系 coord 须为 gcj02 或 wgs84。", "bad_coord_type")
-    if not geo.is_on_earth(lat, lng):
-        raise Invalid("坐标不正确：纬度须在 ±90、经度须在 ±180 之内。", "bad_coordinates")
-    if not geo.is_in_china(lat, lng):
-        raise Invalid("活动地点须在中国境内。", "outside_china")
-    return geo.to_gcj02(lat, lng, coord)
-
-
-def _check(values: dict, now: datetime, times_changed: bool) -> None:
-    for name, (choices, label) in CHOICES.items():
-        if values[name] not in choices:
-            raise Invalid(f"{label}不正确，可选：{'、'.join(choices)}。", f"bad_{name}")
-    for name, (low, high, label) in RANGES.items():
-        if values[name] is not None and not low <= values[name] <= high:
-            raise Invalid(f"{label}须在 {low} 到 {high} 之间。", f"bad_{name}")
-    starts, ends = values["starts_at"], values["ends_at"]
-    if not starts < ends:
-        raise Invalid("结束时间须晚于开始时间。", "bad_times")
-    if ends - starts > MAX_DURATION:
-        raise Invalid("一次活动不能超过 24 小时。", "too_long")
-    if times_changed and ends <= now:
-        raise Invalid("活动的结束时间已经过去。", "in_the_past")
-    if times_changed and starts > now + MAX_LEAD:
-        raise Invalid("只能安排一年以内的活动。", "too_far_ahead")
-
-
 def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) -> list[Member]:
     """The members an ad-hoc task is assigned to: existing, active, and for a leader their own."""
     ids = list(dict.fromkeys(ids))
@@ -362,20 +297,6 @@ def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) ->
     if not actor.is_office and any(m.team_id != actor.team_id for m in members):
         raise Forbidden("队长只能指派本队党员。", "other_team_member")
     return members
-
-
-def _text(name: str, value: str, low: int, high: int, label: str) -> str:
-    value = value.strip()
-    if not low <= len(value) <= high:
-        raise Invalid(f"{label}须为 {low} 到 {high} 个字。", f"bad_{name}")
-    # NUL and lone surrogates cannot be stored (PostgreSQL refuses them, UTF-8 cannot say them).
-    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
-        raise Invalid(f"{label}含有无效字符。", f"bad_{name}")
-    return value
-
-
-def _columns() -> tuple[str, ...]:
-    return tuple(_defaults(None)) + ("title", "starts_at", "ends_at")
 
 
 def _checked_id(value: int) -> int:
