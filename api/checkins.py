@@ -1,5 +1,173 @@
-"""Placeholder: routes for checkins are being written."""
+"""Check-in and check-out from the mini-program: parse the form, call the service, answer
+with the register entry."""
 
-from . import bp  # noqa: F401
+from pathlib import Path
 
-OPENAPI: dict = {}
+from flask import current_app, jsonify, request
+
+from services import checkin, clock
+from services.checkin_rules import COORD_TYPES, CheckinRules, Point
+from services.checkin_targets import TARGET_KINDS
+from services.errors import Invalid
+
+from . import bp, openapi, record_json
+from .auth import actor, requires
+from .request import field, form_value, json_body
+
+
+def _rules() -> CheckinRules:
+    return CheckinRules.from_settings(current_app.config["SETTINGS"])
+
+
+def _target():
+    """An activity id, or 'visit' / 'individual' from the kind field."""
+    kind = form_value("kind", str, required=False, default="activity")
+    activity_id = form_value("activity_id", int, required=False)
+    if kind == "activity":
+        if activity_id is None:
+            raise Invalid("请选择要签到的活动。", "missing_field")
+        return activity_id
+    if kind not in TARGET_KINDS or activity_id is not None:
+        raise Invalid(
+            "kind 应为 activity、visit 或 individual（走访和分散活动不带活动）。", "bad_field"
+        )
+    return kind
+
+
+def _form_point() -> Point:
+    return Point(
+        lat=form_value("lat", float),
+        lng=form_value("lng", float),
+        coord=form_value("coord", str),
+        accuracy_m=form_value("accuracy", float, required=False),
+    )
+
+
+def _photo(rules: CheckinRules) -> bytes:
+    upload = request.files.get("photo")
+    if upload is None:
+        raise Invalid("请拍摄或选择一张照片。", "missing_photo")
+    return upload.read(rules.max_photo_bytes + 1)  # one byte over is enough to refuse
+
+
+def _details() -> dict:
+    return {name: request.form.get(name) for name in checkin.DETAIL_LIMITS}
+
+
+@bp.post("/checkins")
+@requires("member")
+def create_checkin():
+    rules = _rules()
+    result = checkin.check_in(
+        actor(),
+        _target(),
+        _form_point(),
+        _photo(rules),
+        form_value("request_id", str),
+        clock.now_utc(),
+        rules,
+        Path(current_app.config["SETTINGS"].storage.photo_dir),
+        source="mp",
+        details=_details(),
+    )
+    return jsonify(record_json.record(result.record)), 201 if result.created else 200
+
+
+def _json_point() -> Point | None:
+    """The check-out position from an optional JSON body; no body or no lat/lng: none."""
+    if not request.get_data():
+        return None
+    data = json_body()
+    if data.get("lat") is None and data.get("lng") is None:
+        return None
+    return Point(
+        lat=field(data, "lat", float),
+        lng=field(data, "lng", float),
+        coord=field(data, "coord", str),
+        accuracy_m=field(data, "accuracy", float, required=False),
+    )
+
+
+@bp.post("/checkins/<int:record_id>/checkout")
+@requires("member")
+def checkout(record_id: int):
+    point = _json_point()
+    record = checkin.check_out(actor(), record_id, point, clock.now_utc(), _rules())
+    return jsonify(record_json.record(record))
+
+
+_TEXT = {"type": "string"}
+CHECKIN_FORM = {
+    "type": "object",
+    "required": ["lat", "lng", "coord", "photo", "request_id"],
+    "properties": {
+        "activity_id": {"type": "integer", "minimum": 1, "description": "集中活动或临时任务"},
+        "kind": {
+            "type": "string",
+            "enum": ["activity", *TARGET_KINDS],
+            "default": "activity",
+            "description": "visit：结对走访；individual：分散活动（均不带 activity_id）",
+        },
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lng": {"type": "number", "minimum": -180, "maximum": 180},
+        "coord": {"type": "string", "enum": list(COORD_TYPES)},
+        "accuracy": {"type": "number", "minimum": 0, "description": "定位精度（米）"},
+        "photo": {"type": "string", "format": "binary", "description": "JPG/PNG/WebP"},
+        "request_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[\\x21-\\x7e]+$",
+            "description": "客户端生成；重试时不变，服务端据此去重",
+        },
+        "content": _TEXT | {"maxLength": checkin.DETAIL_LIMITS["content"]},
+        "target": _TEXT | {"maxLength": checkin.DETAIL_LIMITS["target"]},
+        "outcome": _TEXT | {"maxLength": checkin.DETAIL_LIMITS["outcome"]},
+    },
+}
+CHECKOUT_BODY = {
+    "type": "object",
+    "properties": {
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lng": {"type": "number", "minimum": -180, "maximum": 180},
+        "coord": {"type": "string", "enum": list(COORD_TYPES)},
+        "accuracy": {"type": "number", "minimum": 0},
+    },
+}
+_RECORD_RESPONSE = {"content": {"application/json": {"schema": record_json.RECORD_SCHEMA}}}
+
+OPENAPI = {
+    "/checkins": {
+        "post": {
+            "summary": "签到：拍照 + 定位；同一 request_id 重试返回同一条记录",
+            "requestBody": {
+                "required": True,
+                "content": {"multipart/form-data": {"schema": CHECKIN_FORM}},
+            },
+            "responses": openapi.ok("已签到", record_json.RECORD_SCHEMA, "201")
+            | {
+                "200": {"description": "重复请求，返回原记录"} | _RECORD_RESPONSE,
+                "409": openapi.error("已签到未签退、活动已取消或不在签到时间"),
+                "413": openapi.error("上传内容太大"),
+            },
+        }
+    },
+    "/checkins/{record_id}/checkout": {
+        "post": {
+            "summary": "签退：计算服务时长；重复签退返回原记录",
+            "parameters": [
+                {
+                    "name": "record_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": CHECKOUT_BODY}},
+            },
+            "responses": openapi.ok("已签退", record_json.RECORD_SCHEMA),
+        }
+    },
+}

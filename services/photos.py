@@ -28,6 +28,11 @@ FORMATS = {
 }
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 MP; more is a decompression bomb
+# A camera photo, even of a blank wall, takes well over a byte per 100 pixels; a file that
+# claims far more pixels than its size can hold is a decompression bomb (a few KB of PNG that
+# decodes to hundreds of MB). Small images are let through whatever they compress to.
+MAX_PIXELS_PER_BYTE = 1000
+BOMB_CHECK_FROM_PIXELS = 4_000_000
 THUMB_SIZE = 480
 THUMB_QUALITY = 80
 KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(_thumb)?\.(jpg|png|webp)$")
@@ -146,7 +151,7 @@ def _decode(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
-            if image.width * image.height > MAX_PIXELS:
+            if _is_bomb(image.width * image.height, len(data)):
                 raise Invalid("照片尺寸过大。", code="photo_too_large")
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -154,6 +159,13 @@ def _decode(data: bytes) -> Image.Image:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise Invalid("照片尺寸过大。", code="photo_too_large") from exc
     return image
+
+
+def _is_bomb(pixels: int, size: int) -> bool:
+    """Too many pixels, or many more than a file of this size can honestly hold."""
+    if pixels > MAX_PIXELS:
+        return True
+    return pixels > BOMB_CHECK_FROM_PIXELS and pixels > size * MAX_PIXELS_PER_BYTE
 
 
 def _thumbnail(image: Image.Image) -> Image.Image:

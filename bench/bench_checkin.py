@@ -1,0 +1,243 @@
+"""Check-in throughput and latency under gunicorn, beside a bare Flask upload endpoint.
+
+Both apps run under gunicorn with the same number of workers and receive the same realistic
+phone photo (1920x1440 JPEG, 300-500 KB) from the same number of concurrent clients, in the
+same run. Goal (issue 3): check-in p95 <= 150 ms and >= 40% of the bare endpoint's throughput.
+
+Run: .venv/bin/python -m bench.bench_checkin [--clients 8] [--workers 2] [--per-client 60]
+     [--database-url postgresql+pool://postgres@127.0.0.1:5432/test]
+"""
+
+import argparse
+import io
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+MEMBERS_PER_CLIENT = 4  # 8 clients x 4 = 32 of the demo's 33 bound members
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def phone_photo() -> bytes:
+    """A 1920x1440 JPEG of 300-500 KB: smooth gradients with noise, like a real scene."""
+    rng = random.Random(7)
+    small = Image.new("RGB", (96, 72))
+    small.putdata(
+        [(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(96 * 72)]
+    )
+    image = small.resize((1920, 1440), Image.Resampling.BICUBIC)
+    noise = Image.effect_noise((1920, 1440), 24).convert("RGB")
+    image = Image.blend(image, noise, 0.12)
+    for quality in (85, 80, 75, 70, 65, 60):
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=quality)
+        if buffer.tell() <= 500_000:
+            return buffer.getvalue()
+    return buffer.getvalue()
+
+
+def variant(photo: bytes, n: int) -> bytes:
+    """The same photo with a few different bytes near the end, so every upload is new."""
+    return photo[:-64] + n.to_bytes(8, "big") + photo[-56:]
+
+
+def wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def start_gunicorn(app_spec: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    command = [
+        GUNICORN,
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "--log-level",
+        "warning",
+        app_spec,
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def prepare(env: dict, activities: int, members: int) -> list[int]:
+    """The demo programme plus enough tasks happening now for every check-in (in a child
+    process with the servers' environment); returns the task ids."""
+    command = [sys.executable, "-m", "bench.checkin_setup", str(activities), str(members)]
+    done = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_clients(send, clients: int, per_client: int) -> tuple[list[float], float, int]:
+    """Latencies (s), wall time (s) and error count of clients x per_client requests."""
+    latencies, errors, lock = [], [0], threading.Lock()
+
+    def worker(c: int):
+        session = requests.Session()
+        for i in range(per_client):
+            start = time.perf_counter()
+            ok = send(session, c, i)
+            elapsed = time.perf_counter() - start
+            with lock:
+                latencies.append(elapsed)
+                errors[0] += 0 if ok else 1
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, time.perf_counter() - start, errors[0]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def line(name, latencies, wall, errors) -> tuple[str, float]:
+    rate = len(latencies) / wall
+    text = (
+        f"{name:10} {len(latencies):5} requests  {rate:7.1f} req/s  "
+        f"p50 {statistics.median(latencies) * 1000:6.1f} ms  "
+        f"p95 {percentile(latencies, 0.95) * 1000:6.1f} ms  errors {errors}"
+    )
+    return text, rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--per-client", type=int, default=40)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+    photo = phone_photo()
+    with tempfile.TemporaryDirectory() as tmp:
+        port, bare_port = free_port(), free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("XIANFENG_")} | {
+            "XIANFENG_DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
+            "XIANFENG_STORAGE_PHOTO_DIR": f"{tmp}/photos",
+            "XIANFENG_APP_SECRET_KEY": "bench-secret-0123456789",
+            "XIANFENG_APP_DATA_DIR": tmp,
+            "XIANFENG_APP_LOG_LEVEL": "WARNING",
+            "XIANFENG_SCHEDULER_EMBEDDED": "false",
+            "XIANFENG_SERVER_PORT": str(port),
+        }
+        members = args.clients * MEMBERS_PER_CLIENT
+        activity_ids = prepare(env, args.per_client // MEMBERS_PER_CLIENT + 1, members)
+        servers = [
+            start_gunicorn("app:create_app()", port, args.workers, env),
+            start_gunicorn("bench.bare_upload:app", bare_port, args.workers, env),
+        ]
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base + "/healthz")
+            wait_ready(f"http://127.0.0.1:{bare_port}/")
+            tokens = [login(base, n) for n in range(1, members + 1)]
+            print(
+                f"photo {len(photo) // 1024} KB, {args.clients} clients, "
+                f"{args.workers} gunicorn workers, database {env['XIANFENG_DATABASE_URL'][:10]}"
+            )
+            results = {}
+            for name, send in (
+                ("bare", bare_sender(bare_port, photo)),
+                ("check-in", checkin_sender(base, tokens, activity_ids, photo, args.clients)),
+            ):
+                results[name] = run_clients(send, args.clients, args.per_client)
+            bare_text, bare_rate = line("bare", *results["bare"])
+            ours_text, ours_rate = line("check-in", *results["check-in"])
+            print(bare_text)
+            print(ours_text)
+            p95 = percentile(results["check-in"][0], 0.95) * 1000
+            print(
+                f"check-in throughput = {ours_rate / bare_rate:.0%} of bare "
+                f"(goal >= 40%); p95 {p95:.0f} ms (goal <= 150 ms)"
+            )
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=10)
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login(base: str, n: int) -> str:
+    response = requests.post(
+        base + "/api/v1/auth/login", json={"code": f"code:mp-demo-{n:02d}"}, timeout=10
+    )
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def bare_sender(port: int, photo: bytes):
+    url = f"http://127.0.0.1:{port}/upload"
+
+    def send(session, c, i):
+        files = {"photo": ("photo.jpg", variant(photo, c * 100_000 + i), "image/jpeg")}
+        data = {"request_id": f"bare-{c}-{i}", "lat": "34.75", "lng": "113.62"}
+        return session.post(url, data=data, files=files, timeout=30).status_code == 201
+
+    return send
+
+
+def checkin_sender(base: str, tokens: list[str], activity_ids: list[int], photo: bytes, clients):
+    """Client c checks in as members c, c+clients, ... in turn, each to the next task, so no
+    member ever has two open check-ins for one task."""
+    from bench.checkin_setup import ACTIVITY_POINT
+
+    url = base + "/api/v1/checkins"
+
+    def send(session, c, i):
+        member = c + clients * (i % MEMBERS_PER_CLIENT)
+        activity = activity_ids[i // MEMBERS_PER_CLIENT]
+        files = {"photo": ("photo.jpg", variant(photo, c * 100_000 + i), "image/jpeg")}
+        data = {
+            "activity_id": str(activity),
+            "lat": str(ACTIVITY_POINT[0] + 0.0003),  # ~33 m from the task's point
+            "lng": str(ACTIVITY_POINT[1]),
+            "coord": "gcj02",
+            "accuracy": "15",
+            "request_id": f"bench-{c}-{i}",
+        }
+        response = session.post(
+            url, data=data, files=files, headers=auth(tokens[member]), timeout=30
+        )
+        return response.status_code == 201
+
+    return send
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Checking in and out: a member proves a service with one photo and one location.
+
+Hard errors (who, which activity, hours outside its time, not an image) refuse and store
+nothing. Every other doubt is recorded as a flag on the entry for a leader to review, never
+dropped. The same request_id (a double tap, a retry on a bad network) gives back the same
+entry and stores one photo, even when the retries arrive at the same moment.
+"""
+
+import re
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import peewee
+
+from models import Member, Photo, ServiceRecord, db
+
+from . import history
+from .actors import Actor, require_member
+from .checkin_flags import assess
+from .checkin_rules import CheckinRules, Point, check_point, is_late_checkout, window_flags
+from .checkin_targets import Goal, is_id, matches, resolve
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .photos import StoredPhoto, store_photo
+
+SOURCES = ("mp", "chat", "web")
+REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII: a UUID, a chat MsgId, ...
+# The register fields a member may fill in when checking in, and their longest length.
+DETAIL_LIMITS = {"content": 1000, "target": 200, "outcome": 1000}
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    record: ServiceRecord
+    created: bool  # False: an earlier check-in with the same request_id, given back
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A check-in that passed every hard rule, waiting to be written."""
+
+    member: Member
+    target: int | str
+    goal: Goal
+    point: Point
+    request_id: str
+    source: str
+    details: dict
+    flags: list
+
+
+def check_in(
+    actor: Actor,
+    target: int | str,
+    point: Point,
+    photo_bytes: bytes,
+    request_id: str,
+    now: datetime,
+    rules: CheckinRules,
+    photo_root: str | Path,
+    source: str = "mp",
+    details: dict | None = None,
+) -> CheckinResult:
+    """Check the acting member in to an activity id, their household 'visit', or an
+    'individual' service, with a photo and a position; details may carry content, target
+    and outcome already."""
+    member = _acting_member(actor)
+    details = clean_details(details)
+    _check_request(request_id, source)
+    check_point(point)
+    earlier = _by_request(member, request_id)
+    if earlier is not None:
+        return _repeat(earlier, target)
+    goal = resolve(member, target, rules)
+    flags = _window(goal, now, rules)
+    earlier = _refuse_open(member, goal, request_id)
+    if earlier is not None:
+        return _repeat(earlier, target)
+    draft = _Draft(member, target, goal, point, request_id, source, details, flags)
+    stored = store_photo(photo_bytes, photo_root, now, rules.max_photo_bytes)
+    try:
+        return _write(actor, draft, stored, now, rules)
+    except peewee.IntegrityError:
+        earlier = _by_request(member, request_id)
+        if earlier is None:
+            raise
+        return _repeat(earlier, target)
+
+
+def check_out(
+    actor: Actor,
+    record_id: int,
+    point: Point | None,
+    now: datetime,
+    rules: CheckinRules = CheckinRules(),  # noqa: B008 (frozen, so sharing it is safe)
+) -> ServiceRecord:
+    """Check the acting member out of their entry and compute the duration; checking out
+    twice gives the entry back unchanged."""
+    member = _acting_member(actor)
+    if point is not None:
+        check_point(point)
+    record = _own_record(member, record_id)
+    if record.checkout_at is not None:
+        return record
+    with _locked(ServiceRecord, record.id):
+        record = ServiceRecord.get_by_id(record.id)
+        if record.checkout_at is None:
+            before = history.state_of(record)
+            _apply_checkout(record, point, now, rules)
+            record.save()
+            history.append(record, actor.label, "checkout", now, before)
+    return record
+
+
+def clean_details(details: dict | None) -> dict:
+    """Content, target and outcome as trimmed text within their lengths."""
+    cleaned = {}
+    for name, value in (details or {}).items():
+        limit = DETAIL_LIMITS.get(name)
+        if limit is None:
+            raise Invalid(f"不支持的字段 {name}。", "bad_field")
+        if value is None:
+            continue
+        if not isinstance(value, str) or "\x00" in value:
+            raise Invalid(f"参数 {name} 应为文字。", "bad_field")
+        if len(value.strip()) > limit:
+            raise Invalid(f"参数 {name} 不能超过 {limit} 个字。", "field_too_long")
+        cleaned[name] = value.strip()
+    return cleaned
+
+
+def _acting_member(actor: Actor) -> Member:
+    member = require_member(actor)
+    if not member.active:
+        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+    return member
+
+
+def _check_request(request_id, source: str) -> None:
+    if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
+        raise Invalid("请求编号 request_id 应为 1 到 64 个字母、数字或符号。", "bad_request_id")
+    if source not in SOURCES:
+        raise Invalid("签到来源无效。", "bad_source")
+
+
+def _by_request(member: Member, request_id: str) -> ServiceRecord | None:
+    return ServiceRecord.get_or_none(
+        (ServiceRecord.member == member) & (ServiceRecord.request_id == request_id)
+    )
+
+
+def _repeat(record: ServiceRecord, target) -> CheckinResult:
+    """The entry an earlier request made; a request_id reused for another target is refused
+    rather than answered with an entry for something else."""
+    if not matches(record, target):
+        raise Conflict("该请求编号已用于另一次签到。", "request_id_reused")
+    return CheckinResult(record, created=False)
+
+
+def _refuse_open(member: Member, goal: Goal, request_id: str) -> ServiceRecord | None:
+    """One open check-in per member and activity: check out before checking in again. The
+    open check-in is given back when it is this very request (a retry that raced ahead)."""
+    if goal.activity is None:
+        return None
+    still_open = ServiceRecord.get_or_none(
+        (ServiceRecord.member == member)
+        & (ServiceRecord.activity == goal.activity)
+        & ServiceRecord.checkout_at.is_null()
+    )
+    if still_open is not None and still_open.request_id != request_id:
+        raise Conflict("您已签到该活动，请先签退。", "already_checked_in")
+    return still_open
+
+
+def _window(goal: Goal, now: datetime, rules: CheckinRules) -> list[str]:
+    """An activity's time window; visits and a member's own services have none."""
+    if goal.activity is None:
+        return []
+    return window_flags(goal.activity.starts_at, goal.activity.ends_at, now, rules)
+
+
+def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> CheckinResult:
+    """Save the entry, its photo and its first history line in one transaction, one check-in
+    per member at a time so the open and duplicate checks above cannot be raced past."""
+    with _locked(Member, draft.member.id):
+        earlier = _by_request(draft.member, draft.request_id) or _refuse_open(
+            draft.member, draft.goal, draft.request_id
+        )
+        if earlier is not None:
+            return _repeat(earlier, draft.target)
+        flags, distance = assess(draft.member, draft.goal, draft.point, stored, now, rules)
+        flags = list(dict.fromkeys([*draft.flags, *flags]))
+        record = _create(draft, flags, distance, now)
+        Photo.create(record=record, created_at=now, **asdict(stored))
+        history.append(record, actor.label, "checkin", now, {})
+    return CheckinResult(record, created=True)
+
+
+def _create(draft: _Draft, flags: list[str], distance: float | None, now) -> ServiceRecord:
+    goal, point = draft.goal, draft.point
+    return ServiceRecord.create(
+        member=draft.member,
+        kind=goal.kind,
+        activity=goal.activity,
+        household=goal.household,
+        checkin_at=now,
+        checkin_lat=point.lat,
+        checkin_lng=point.lng,
+        checkin_coord_type=point.coord,
+        checkin_accuracy_m=point.accuracy_m,
+        distance_m=distance,
+        status="flagged" if flags else "verified",
+        flags=flags,
+        source=draft.source,
+        request_id=draft.request_id,
+        created_at=now,
+        updated_at=now,
+        **draft.details,
+    )
+
+
+def _own_record(member: Member, record_id) -> ServiceRecord:
+    record = ServiceRecord.get_or_none(ServiceRecord.id == record_id) if is_id(record_id) else None
+    if record is None:
+        raise NotFound("签到记录不存在。", "record_not_found")
+    if record.member_id != member.id:
+        raise Forbidden("只能签退自己的签到。", "not_your_record")
+    return record
+
+
+def _apply_checkout(record: ServiceRecord, point: Point | None, now, rules) -> None:
+    """Fill in the check-out (the point in GCJ-02: the entry has no column for its datum)."""
+    record.checkout_at, record.updated_at = now, now
+    if point is not None:
+        record.checkout_lat, record.checkout_lng = point.gcj02()
+    record.duration_minutes = max(0, int((now - record.checkin_at).total_seconds() // 60))
+    closes = None
+    if record.activity_id is not None:
+        closes = record.activity.ends_at + timedelta(minutes=rules.close_after_min)
+    if is_late_checkout(record.checkin_at, now, closes, rules) and (
+        "late_checkout" not in record.flags
+    ):
+        record.flags = [*record.flags, "late_checkout"]
+        record.status = "flagged" if record.status == "verified" else record.status
+
+
+@contextmanager
+def _locked(model, row_id: int):
+    """A transaction that holds the write lock for one row, so two requests for the same
+    member or entry run one after the other and the second sees what the first wrote:
+    BEGIN IMMEDIATE on SQLite (one writer anyway), SELECT ... FOR UPDATE on PostgreSQL."""
+    if isinstance(db.obj, peewee.SqliteDatabase):
+        with db.atomic(lock_type="IMMEDIATE"):
+            yield
+        return
+    with db.atomic():
+        model.select(model.id).where(model.id == row_id).for_update().execute()
+        yield

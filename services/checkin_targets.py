@@ -1,0 +1,108 @@
+"""What a check-in is for: an activity the member may attend, their paired household's
+visit, or a service of their own (分散活动); and where that service happens."""
+
+from dataclasses import dataclass
+
+from models import Activity, Community, Enrollment, Household, Member, Pairing
+
+from . import geo
+from .checkin_rules import CheckinRules, Place
+from .errors import Conflict, Forbidden, Invalid, NotFound
+
+TARGET_KINDS = ("visit", "individual")
+MAX_ID = 2**31 - 1  # larger ids cannot exist, and would overflow the database's integer
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A resolved target: the entry's kind and links, where the service happens (if known),
+    and whether it is in China (so a point abroad is a doubt)."""
+
+    kind: str
+    activity: Activity | None = None
+    household: Household | None = None
+    place: Place | None = None
+    in_china: bool = False
+
+
+def is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def resolve(member: Member, target: int | str, rules: CheckinRules) -> Goal:
+    """The goal of a check-in to an activity id, 'visit' or 'individual'; refusals for an
+    activity the member may not attend or a visit without a paired household."""
+    if target == "visit":
+        return _visit(member, rules)
+    if target == "individual":
+        community = member.team.community if member.team_id else None
+        return Goal("individual", in_china=_in_china(_community_place(community)))
+    if is_id(target):
+        return _activity(member, target, rules)
+    if isinstance(target, int) and not isinstance(target, bool):
+        raise NotFound("活动不存在。", "activity_not_found")
+    raise Invalid("请选择签到的活动，或选择走访、分散活动。", "bad_target")
+
+
+def matches(record, target: int | str) -> bool:
+    """True when an existing entry is a check-in to this target."""
+    if target in TARGET_KINDS:
+        return record.kind == target
+    return record.activity_id is not None and record.activity_id == target
+
+
+def _activity(member: Member, activity_id: int, rules: CheckinRules) -> Goal:
+    activity = Activity.get_or_none(Activity.id == activity_id)
+    if activity is None:
+        raise NotFound("活动不存在。", "activity_not_found")
+    enrollment = Enrollment.get_or_none(
+        (Enrollment.activity == activity) & (Enrollment.member == member)
+    )
+    assigned = enrollment is not None and enrollment.assigned
+    if activity.team_id not in (None, member.team_id) and not assigned:
+        raise Forbidden("这不是本队的活动。", "other_team")
+    if enrollment is None:
+        raise Forbidden("您没有报名该活动，请先报名。", "not_enrolled")
+    if activity.status == "cancelled":
+        raise Conflict("活动已取消，无法签到。", "activity_cancelled")
+    place = _activity_place(activity, rules)
+    return Goal("activity", activity=activity, place=place, in_china=_in_china(place))
+
+
+def _activity_place(activity: Activity, rules: CheckinRules) -> Place | None:
+    """The activity's own point, else its community's; the activity's radius, else the
+    community's, else the programme's."""
+    community = activity.community if activity.community_id else None
+    if activity.lat is None or activity.lng is None:
+        return _community_place(community, activity.radius_m)
+    radius = activity.radius_m or (community.radius_m if community else rules.radius_m)
+    return _place(activity.lat, activity.lng, activity.coord_type, radius)
+
+
+def _visit(member: Member, rules: CheckinRules) -> Goal:
+    pairing = Pairing.get_or_none((Pairing.member == member) & Pairing.ended_on.is_null())
+    if pairing is None:
+        raise Conflict("您还没有结对家庭，请联系队长。", "no_pairing")
+    home = pairing.household
+    place = None
+    if home.lat is not None and home.lng is not None:
+        place = _place(home.lat, home.lng, home.coord_type, rules.radius_m)
+    china = _in_china(place or _community_place(home.community))
+    return Goal("visit", household=home, place=place, in_china=china)
+
+
+def _community_place(community: Community | None, radius_m: int | None = None) -> Place | None:
+    if community is None:
+        return None
+    return _place(
+        community.lat, community.lng, community.coord_type, radius_m or community.radius_m
+    )
+
+
+def _place(lat: float, lng: float, coord_type: str, radius_m: float) -> Place:
+    gcj_lat, gcj_lng = geo.to_gcj02(lat, lng, coord_type)
+    return Place(gcj_lat, gcj_lng, radius_m, stored=(lat, lng))
+
+
+def _in_china(place: Place | None) -> bool:
+    return place is not None and geo.is_in_china(place.lat, place.lng)

@@ -1,0 +1,86 @@
+"""200 check-ins from 50 members at once, each sent twice (a double-tap), over real HTTP to a
+threaded server: no 5xx, no lost record, no duplicate, one photo per record."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from models import Enrollment, Photo, ServiceRecord
+from services import clock
+from tests.factories import make_activity, make_member, make_team
+from tests.images import jpeg
+
+MEMBERS, ACTIVITIES = 50, 4
+
+
+@pytest.fixture
+def server(app):
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    http.server_close()
+
+
+def test_two_hundred_checkins_at_once(app, server):
+    now = clock.now_utc()
+    team = make_team()
+    members = [make_member(team=team, mp_openid=f"mp-load-{n}") for n in range(MEMBERS)]
+    activities = [
+        make_activity(team, starts_at=now - timedelta(minutes=10), title=f"活动{n}")
+        for n in range(ACTIVITIES)
+    ]
+    for activity in activities:
+        for member in members:
+            Enrollment.create(activity=activity, member=member, created_at=now)
+    tokens = {}
+    for member in members:
+        login = requests.post(
+            f"{server}/api/v1/auth/login", json={"code": f"code:{member.mp_openid}"}, timeout=10
+        )
+        tokens[member.id] = login.json()["token"]
+    jobs = [
+        (
+            member,
+            activity,
+            f"req-{member.id}-{activity.id}",
+            jpeg(member.id * 10 + activity.id, size=(320, 240)),
+        )
+        for member in members
+        for activity in activities
+    ]
+
+    def check_in(job):
+        member, activity, request_id, photo = job
+        response = requests.post(
+            f"{server}/api/v1/checkins",
+            headers={"Authorization": f"Bearer {tokens[member.id]}"},
+            data={
+                "activity_id": activity.id,
+                "lat": activity.lat + 0.0002,
+                "lng": activity.lng,
+                "coord": "gcj02",
+                "accuracy": 20,
+                "request_id": request_id,
+            },
+            files={"photo": ("photo.jpg", photo, "image/jpeg")},
+            timeout=60,
+        )
+        return request_id, response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        results = list(pool.map(check_in, jobs + jobs))  # every check-in sent twice
+
+    statuses = sorted({status for _, status, _ in results})
+    assert statuses in ([200, 201], [201]), [r for r in results if r[1] >= 300][:3]
+    ids_by_request = {}
+    for request_id, _, body in results:
+        ids_by_request.setdefault(request_id, set()).add(body["id"])
+    assert all(len(ids) == 1 for ids in ids_by_request.values())
+    assert ServiceRecord.select().count() == MEMBERS * ACTIVITIES
+    assert Photo.select().count() == MEMBERS * ACTIVITIES

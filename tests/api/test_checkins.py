@@ -1,0 +1,335 @@
+"""Check-in and check-out over the API: multipart uploads, retries, bad input, access."""
+
+import io
+import itertools
+import threading
+from datetime import timedelta
+
+import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from models import Enrollment, Photo, RecordHistory, ServiceRecord
+from services import clock
+from tests import images
+from tests.api.conftest import ApiClient
+from tests.factories import make_activity, make_household, make_member, make_team, pair
+
+SEEDS = itertools.count(1)
+
+
+@pytest.fixture
+def member(app):
+    return make_member(team=make_team(), mp_openid="mp-checkin")
+
+
+@pytest.fixture
+def activity(member):
+    """An activity that started ten minutes ago, the member enrolled."""
+    now = clock.now_utc()
+    activity = make_activity(member.team, starts_at=now - timedelta(minutes=10), hours=2)
+    Enrollment.create(activity=activity, member=member, created_at=now)
+    return activity
+
+
+@pytest.fixture
+def me(api, member):
+    return api(member)
+
+
+def checkin_form(activity=None, photo=None, filename="photo.jpg", **fields) -> dict:
+    """A check-in form 30 m from the activity; fields=None drops a field."""
+    lat, lng = (activity.lat, activity.lng) if activity else (34.7466, 113.6253)
+    data = {
+        "activity_id": str(activity.id) if activity else None,
+        "lat": str(lat + 0.00027),
+        "lng": str(lng),
+        "coord": "gcj02",
+        "accuracy": "12",
+        "request_id": f"req-{next(SEEDS)}",
+    } | fields
+    photo = images.jpeg(seed=next(SEEDS)) if photo is None else photo
+    data["photo"] = (io.BytesIO(photo), filename, "image/jpeg")
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def post_checkin(client: ApiClient, form: dict):
+    """Post the form as multipart, encoded in memory (the test client's own encoder spools
+    large uploads to a temporary file it never closes)."""
+    fields = {
+        k: FileStorage(*v[:2], content_type=v[2]) if isinstance(v, tuple) else v
+        for k, v in form.items()
+    }
+    boundary, body = encode_multipart(fields)
+    return client.post(
+        "/checkins", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_check_in_answers_201_with_the_record_and_200_on_a_retry(me, activity):
+    photo = images.jpeg(seed=1)
+    first = post_checkin(me, checkin_form(activity, photo, request_id="tap-1"))
+    assert first.status_code == 201, first.get_json()
+    body = first.get_json()
+    assert (body["kind"], body["status"], body["flags"]) == ("activity", "verified", [])
+    assert body["activity"]["id"] == activity.id
+    assert body["location"]["distance_m"] == pytest.approx(30, abs=1)
+    assert body["checkin_at"].endswith("+08:00")
+    assert body["photos"][0]["url"].startswith("/api/v1/photos/")
+    assert body["counts_toward_hours"] is False
+    again = post_checkin(me, checkin_form(activity, photo, request_id="tap-1"))
+    assert again.status_code == 200
+    assert again.get_json()["id"] == body["id"]
+    assert ServiceRecord.select().count() == Photo.select().count() == 1
+
+
+def test_a_realistic_phone_photo_with_exif_is_accepted(me, activity):
+    now = clock.now_utc()
+    photo = images.phone_jpeg(seed=2, taken=now - timedelta(minutes=3), gps=(34.745, 113.62))
+    assert 250_000 < len(photo) < 600_000
+    response = post_checkin(me, checkin_form(activity, photo))
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "verified"
+    assert (body["photos"][0]["width"], body["photos"][0]["height"]) == (1920, 1440)
+    assert body["photos"][0]["taken_at"] is not None
+
+
+def test_doubts_are_returned_as_flags(me, activity):
+    photo = images.jpeg(seed=3, taken=clock.now_utc() - timedelta(days=2))
+    form = checkin_form(activity, photo, lat=str(activity.lat + 0.01))
+    body = post_checkin(me, form).get_json()
+    assert body["status"] == "flagged"
+    assert body["flags"] == ["out_of_range", "exif_time_off"]
+
+
+def test_a_visit_and_an_individual_service(me, member):
+    pair(member, make_household(community=member.team.community, lat=34.75, lng=113.63))
+    visit = post_checkin(me, checkin_form(kind="visit", lat="34.7501", lng="113.63"))
+    assert visit.status_code == 201, visit.get_json()
+    assert (visit.get_json()["kind"], visit.get_json()["flags"]) == ("visit", [])
+    details = {"content": "代购药品", "target": "独居老人王大爷", "outcome": "药已送到"}
+    own = post_checkin(me, checkin_form(kind="individual", **details))
+    assert own.status_code == 201
+    body = own.get_json()
+    assert (body["kind"], body["content"], body["target"]) == (
+        "individual",
+        "代购药品",
+        details["target"],
+    )
+    out = me.post(f"/checkins/{body['id']}/checkout")
+    assert out.status_code == 200
+    assert out.get_json()["counts_toward_hours"] is True  # checked out and filled in
+
+
+BAD_INPUT = {
+    "no photo": ({"photo": None}, 400, "missing_photo"),
+    "text named .jpg": ({"photo": "这是一段文字".encode()}, 400, "not_a_photo"),
+    "truncated jpeg": ({"photo": images.truncated_jpeg()}, 400, "not_a_photo"),
+    "decompression bomb": ({"photo": images.png_bomb(20000, 20000)}, 400, "photo_too_large"),
+    "quiet bomb": ({"photo": images.png_bomb(7000, 7000)}, 400, "photo_too_large"),
+    "over 10 MB": ({"photo": b"\xff\xd8" + b"\x00" * (10 * 2**20)}, 400, "photo_too_large"),
+    "lat 91": ({"lat": "91"}, 400, "bad_location"),
+    "lng 181": ({"lng": "181"}, 400, "bad_location"),
+    "lat nan": ({"lat": "nan"}, 400, "bad_location"),
+    "lat inf": ({"lat": "1e999"}, 400, "bad_location"),
+    "lat text": ({"lat": "北纬34度"}, 400, "bad_field"),
+    "no lat": ({"lat": None}, 400, "missing_field"),
+    "bd09": ({"coord": "bd09"}, 400, "bad_coord_type"),
+    "no coord": ({"coord": None}, 400, "missing_field"),
+    "accuracy < 0": ({"accuracy": "-3"}, 400, "bad_location"),
+    "accuracy text": ({"accuracy": "good"}, 400, "bad_field"),
+    "no request id": ({"request_id": None}, 400, "missing_field"),
+    "long request id": ({"request_id": "x" * 65}, 400, "bad_request_id"),
+    "request id nul": ({"request_id": "a\x00b"}, 400, "bad_request_id"),
+    "activity id text": ({"activity_id": "one"}, 400, "bad_field"),
+    "activity id 1.5": ({"activity_id": "1.5"}, 400, "bad_field"),
+    "activity id huge": ({"activity_id": "9" * 30}, 404, "activity_not_found"),
+    "activity id -1": ({"activity_id": "-1"}, 404, "activity_not_found"),
+    "no target": ({"activity_id": None}, 400, "missing_field"),
+    "unknown kind": ({"kind": "party"}, 400, "bad_field"),
+    "visit with activity": ({"kind": "visit"}, 400, "bad_field"),
+    "target too long": ({"target": "人" * 201}, 400, "field_too_long"),
+    "content nul": ({"content": "a\x00"}, 400, "bad_field"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUT)
+def test_bad_input_is_a_json_error_and_stores_nothing(me, activity, case):
+    fields, status, code = BAD_INPUT[case]
+    form = checkin_form(activity, **{k: v for k, v in fields.items() if k != "photo"})
+    if "photo" in fields:
+        photo = fields["photo"]
+        form = {k: v for k, v in form.items() if k != "photo"}
+        if photo is not None:
+            form["photo"] = (io.BytesIO(photo), "photo.jpg", "image/jpeg")
+    response = post_checkin(me, form)
+    assert response.status_code == status, response.get_json()
+    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"]["message"]
+    assert ServiceRecord.select().count() == Photo.select().count() == 0
+
+
+def test_a_50_mb_upload_is_413_json(me, activity):
+    form = checkin_form(activity, photo=b"\xff\xd8" + b"\x00" * (50 * 2**20))
+    response = post_checkin(me, form)
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"] == "上传的内容太大。"
+    assert ServiceRecord.select().count() == 0
+
+
+def test_a_json_body_is_not_a_check_in(me, activity):
+    response = me.post("/checkins", json={"activity_id": activity.id, "lat": 34.7})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "missing_field"
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ("cancelled", 409, "activity_cancelled"),
+        ("other_team", 403, "other_team"),
+        ("not_enrolled", 403, "not_enrolled"),
+        ("too_late", 409, "checkin_closed"),
+    ],
+)
+def test_refusals_for_the_activity(me, activity, change, status, code):
+    if change == "cancelled":
+        activity.status = "cancelled"
+    elif change == "other_team":
+        activity.team = make_team()
+    elif change == "too_late":
+        activity.starts_at -= timedelta(hours=5)
+        activity.ends_at -= timedelta(hours=5)
+    else:
+        Enrollment.delete().execute()
+    activity.save()
+    response = post_checkin(me, checkin_form(activity))
+    assert (response.status_code, response.get_json()["error"]["code"]) == (status, code)
+    assert ServiceRecord.select().count() == 0
+
+
+def test_one_open_check_in_per_activity_is_409(me, activity):
+    assert post_checkin(me, checkin_form(activity)).status_code == 201
+    second = post_checkin(me, checkin_form(activity))
+    assert (second.status_code, second.get_json()["error"]["code"]) == (409, "already_checked_in")
+
+
+def test_a_visit_without_a_paired_household_is_refused(me):
+    response = post_checkin(me, checkin_form(kind="visit"))
+    assert (response.status_code, response.get_json()["error"]["code"]) == (409, "no_pairing")
+
+
+@pytest.mark.parametrize("who", ["nobody", "office", "bind", "forged"])
+def test_only_members_check_in(api, office, activity, who):
+    clients = {
+        "nobody": api(),
+        "office": office,
+        "bind": api("mp-not-bound"),
+        "forged": ApiClient(api().client, "forged-token"),
+    }
+    response = post_checkin(clients[who], checkin_form(activity))
+    assert response.status_code == (403 if who in ("office", "bind") else 401)
+    assert "error" in response.get_json()
+    assert ServiceRecord.select().count() == 0
+
+
+def test_concurrent_retries_over_http_make_one_record(app, me, activity):
+    photo, form_fields = images.jpeg(seed=50), {"request_id": "retry-storm"}
+    barrier, responses = threading.Barrier(6), [None] * 6
+
+    def tap(i):
+        client = ApiClient(app.test_client(), me.token)
+        barrier.wait()
+        responses[i] = post_checkin(client, checkin_form(activity, photo, **form_fields))
+
+    threads = [threading.Thread(target=tap, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status_code for r in responses) == [200] * 5 + [201]
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    assert ServiceRecord.select().count() == Photo.select().count() == 1
+
+
+# --- check-out ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def checked_in(me, activity) -> dict:
+    response = post_checkin(me, checkin_form(activity))
+    assert response.status_code == 201
+    return response.get_json()
+
+
+def test_check_out_answers_the_record_with_its_duration(me, checked_in):
+    point = {"lat": 34.7468, "lng": 113.6253, "coord": "gcj02", "accuracy": 9}
+    out = me.post(f"/checkins/{checked_in['id']}/checkout", json=point)
+    assert out.status_code == 200, out.get_json()
+    body = out.get_json()
+    assert body["checkout_at"].endswith("+08:00") and body["duration_minutes"] == 0
+    stored = ServiceRecord.get_by_id(checked_in["id"])
+    assert (stored.checkout_lat, stored.checkout_lng) == (34.7468, 113.6253)
+    again = me.post(f"/checkins/{checked_in['id']}/checkout")
+    assert again.status_code == 200 and again.get_json()["checkout_at"] == body["checkout_at"]
+    assert RecordHistory.select().count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("[1, 2]", "bad_json"),
+        ("{not json", "bad_json"),
+        ('{"lat": 34.7}', "missing_field"),
+        ('{"lat": "34.7", "lng": 113.6, "coord": "gcj02"}', "bad_field"),
+        ('{"lat": 95, "lng": 113.6, "coord": "gcj02"}', "bad_location"),
+        ('{"lat": 34.7, "lng": 113.6, "coord": "baidu"}', "bad_coord_type"),
+        ('{"lat": 34.7, "lng": 113.6}', "missing_field"),
+    ],
+)
+def test_a_bad_check_out_body_is_400(me, checked_in, body, code):
+    response = me.post(
+        f"/checkins/{checked_in['id']}/checkout", data=body, content_type="application/json"
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, code)
+    assert ServiceRecord.get_by_id(checked_in["id"]).checkout_at is None
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/checkins/999999/checkout", 404), ("/checkins/" + "9" * 30 + "/checkout", 404)],
+)
+def test_check_out_of_an_unknown_record_is_404(me, path, status):
+    response = me.post(path)
+    assert response.status_code == status and "error" in response.get_json()
+
+
+def test_another_members_record_cannot_be_checked_out(api, member, checked_in):
+    other = make_member(team=member.team, mp_openid="mp-other")
+    response = api(other).post(f"/checkins/{checked_in['id']}/checkout")
+    assert response.status_code == 403
+    assert ServiceRecord.get_by_id(checked_in["id"]).checkout_at is None
+
+
+def test_the_office_cannot_check_out_for_a_member(office, checked_in):
+    assert office.post(f"/checkins/{checked_in['id']}/checkout").status_code == 403
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+def test_both_routes_are_in_the_openapi_document(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    form = paths["/checkins"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["properties"]["photo"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "JPG/PNG/WebP",
+    }
+    assert set(form["required"]) == {"lat", "lng", "coord", "photo", "request_id"}
+    responses = paths["/checkins"]["post"]["responses"]
+    assert {"200", "201", "400", "401", "403", "404", "409", "413"} <= set(responses)
+    checkout = paths["/checkins/{record_id}/checkout"]["post"]
+    assert checkout["parameters"][0]["name"] == "record_id"
+    assert checkout["requestBody"]["required"] is False

@@ -1,0 +1,115 @@
+"""Test pictures made with Pillow: photos with structure (so perceptual hashes differ), EXIF
+time and GPS like a phone writes them, and hostile files (truncated, fake, decompression bombs).
+"""
+
+import io
+import random
+import struct
+import zlib
+from datetime import datetime
+
+from PIL import ExifTags, Image, ImageDraw, ImageFilter
+
+from services.clock import to_local
+
+
+def picture(seed: int = 1, size=(640, 480), mode: str = "RGB") -> Image.Image:
+    """A scene of coloured blocks on a gradient; each seed gives a different picture."""
+    rng = random.Random(seed)
+    width, height = size
+    image = Image.linear_gradient("L").resize(size).convert(mode)
+    draw = ImageDraw.Draw(image)
+    for _ in range(14):
+        x, y = rng.randrange(width), rng.randrange(height)
+        box = (
+            x,
+            y,
+            x + rng.randint(width // 30, width // 3),
+            y + rng.randint(height // 30, height // 3),
+        )
+        draw.rectangle(box, fill=tuple(rng.randrange(256) for _ in mode))
+    return image
+
+
+def phone_photo(seed: int = 1, size=(1920, 1440)) -> Image.Image:
+    """A picture with a phone photo's texture (sensor noise, soft edges), so that a JPEG of it
+    is as large as a real one: about 370 KB at 1920x1440, quality 85."""
+    base = picture(seed, size).filter(ImageFilter.GaussianBlur(2))
+    noise = Image.effect_noise(size, 40).convert("RGB")
+    return Image.blend(base, noise, 0.1)
+
+
+def exif(
+    taken: datetime | None = None,
+    gps: tuple[float, float] | None = None,
+    orientation: int | None = None,
+) -> Image.Exif:
+    """EXIF as a phone writes it: DateTimeOriginal in local (Shanghai) wall-clock time with its
+    offset, and GPS in degrees/minutes/seconds (WGS-84). `taken` is naive UTC."""
+    data = Image.Exif()
+    if orientation:
+        data[ExifTags.Base.Orientation] = orientation
+    if taken is not None:
+        details = data.get_ifd(ExifTags.IFD.Exif)
+        details[ExifTags.Base.DateTimeOriginal] = to_local(taken).strftime("%Y:%m:%d %H:%M:%S")
+        details[ExifTags.Base.OffsetTimeOriginal] = "+08:00"
+    if gps is not None:
+        info = data.get_ifd(ExifTags.IFD.GPSInfo)
+        lat, lng = gps
+        info[ExifTags.GPS.GPSLatitudeRef] = "N" if lat >= 0 else "S"
+        info[ExifTags.GPS.GPSLatitude] = _dms(abs(lat))
+        info[ExifTags.GPS.GPSLongitudeRef] = "E" if lng >= 0 else "W"
+        info[ExifTags.GPS.GPSLongitude] = _dms(abs(lng))
+    return data
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    return float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 4)
+
+
+def encode(
+    image: Image.Image, fmt: str = "JPEG", exif_data: Image.Exif | None = None, **kw
+) -> bytes:
+    buffer = io.BytesIO()
+    if exif_data is not None:
+        kw["exif"] = exif_data
+    image.save(buffer, fmt, **kw)
+    return buffer.getvalue()
+
+
+def jpeg(seed: int = 1, size=(640, 480), taken=None, gps=None, quality: int = 85) -> bytes:
+    """A JPEG photo, with EXIF time and position when given."""
+    data = exif(taken, gps) if taken is not None or gps is not None else None
+    return encode(picture(seed, size), "JPEG", data, quality=quality)
+
+
+def phone_jpeg(seed: int = 1, taken=None, gps=None) -> bytes:
+    """A realistic phone JPEG: 1920x1440, quality 85, a few hundred KB."""
+    data = exif(taken, gps) if taken is not None or gps is not None else None
+    return encode(phone_photo(seed), "JPEG", data, quality=85)
+
+
+def truncated_jpeg(seed: int = 1) -> bytes:
+    data = jpeg(seed)
+    return data[: len(data) // 2]
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A real PNG of a blank 1-bit image: a few KB on disk, width*height pixels when decoded."""
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits
+    packer = zlib.compressobj(9)
+    body = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", body)
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
