@@ -6,6 +6,7 @@ from pathlib import Path
 import peewee
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
+from playhouse.pool import PooledSqliteDatabase
 
 from settings import ConfigError
 
@@ -29,8 +30,16 @@ def make_database(url: str, busy_timeout_ms: int = 5000) -> peewee.Database:
         pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": busy_timeout_ms}
         # IMMEDIATE: a transaction takes the write lock when it begins, so concurrent writers
         # wait their turn (busy timeout) instead of failing when a read turns into a write.
-        return peewee.SqliteDatabase(
-            str(path), pragmas=pragmas, timeout=busy_timeout_ms / 1000, lock_type="IMMEDIATE"
+        # Pooled: a request reuses an open connection instead of opening the file and setting
+        # the pragmas again (closing returns it to the pool).
+        return PooledSqliteDatabase(
+            str(path),
+            pragmas=pragmas,
+            timeout=busy_timeout_ms / 1000,
+            lock_type="IMMEDIATE",
+            max_connections=32,
+            stale_timeout=300,
+            check_same_thread=False,  # a pooled connection serves one thread at a time
         )
     return connect(url)
 
@@ -38,6 +47,18 @@ def make_database(url: str, busy_timeout_ms: int = 5000) -> peewee.Database:
 def bind(database: peewee.Database) -> None:
     """Point every model at this database."""
     db.initialize(database)
+
+
+def release() -> None:
+    """Close this thread's connection and every idle pooled one (tests, shutdown, copies of the
+    database file: a pooled SQLite connection left open keeps recent writes in the WAL)."""
+    if db.obj is None:
+        return
+    if not db.is_closed():
+        db.close()
+    close_all = getattr(db.obj, "close_all", None)
+    if close_all is not None:
+        close_all()
 
 
 def is_reachable() -> bool:

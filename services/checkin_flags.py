@@ -35,8 +35,9 @@ def assess(
 
 def travel_flags(member: Member, point: Point, now: datetime, rules: CheckinRules) -> list[str]:
     """['impossible_travel'] when the member's previous check-in was too far to reach since."""
+    R = ServiceRecord
     previous = (
-        ServiceRecord.select()
+        R.select(R.checkin_at, R.checkin_lat, R.checkin_lng, R.checkin_coord_type)
         .where(
             (ServiceRecord.member == member)
             & ServiceRecord.checkin_lat.is_null(False)

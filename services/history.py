@@ -75,7 +75,7 @@ def append(
 
     Call inside the transaction that saved the record, after saving it.
     """
-    last = record.history.order_by(RecordHistory.seq.desc()).first()
+    last = record.history.order_by(RecordHistory.seq.desc()).first() if before else None
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     if last is not None and before != last.state:
         log.warning("entry %s was changed behind the service before history %s", record.id, seq)

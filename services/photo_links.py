@@ -19,8 +19,8 @@ def sign(key: str, now: datetime, ttl: timedelta, secret: str) -> tuple[int, str
 
 def is_valid(key: str, expires: int, signature: str, now: datetime, secret: str) -> bool:
     """True for an unexpired link whose signature matches."""
-    if expires < _epoch(now):
-        return False
+    if expires < _epoch(now) or not signature.isascii():
+        return False  # compare_digest refuses non-ASCII text, and no signature is non-ASCII
     return hmac.compare_digest(_signature(key, expires, secret), signature)
 
 

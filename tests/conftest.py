@@ -13,7 +13,7 @@ import pytest
 
 from app import create_app
 from models import MODELS, db
-from models.database import bind, make_database, upgrade
+from models.database import bind, make_database, release, upgrade
 from settings import Settings, load_settings
 
 POSTGRES_URL = os.environ.get("XIANFENG_TEST_POSTGRES_URL", "")
@@ -67,13 +67,12 @@ def migrated_template(request, tmp_path_factory):
         url = request.getfixturevalue("postgres_url")
         bind(make_database(url))
         upgrade()
-        db.close()
+        release()
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
-    database = make_database(f"sqlite:///{path}")
-    bind(database)
+    bind(make_database(f"sqlite:///{path}"))
     upgrade()
-    database.close()
+    release()
     return path
 
 
@@ -81,10 +80,10 @@ def migrated_template(request, tmp_path_factory):
 def database_url(migrated_template, tmp_path):
     """A database URL with an empty, fully migrated schema for this test alone."""
     if POSTGRES_URL:
-        database = make_database(migrated_template)
+        bind(make_database(migrated_template))
         tables = ", ".join(f'"{m._meta.table_name}"' for m in MODELS)
-        database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        database.close()
+        db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        release()
         return migrated_template
     path = tmp_path / "xianfeng.db"
     shutil.copy(migrated_template, path)
@@ -95,8 +94,9 @@ def database_url(migrated_template, tmp_path):
 def database(database_url):
     """The models bound to this test's fresh database, with a connection open (no app)."""
     bind(make_database(database_url))
-    with db.connection_context():
-        yield db
+    db.connect(reuse_if_open=True)
+    yield db
+    release()
 
 
 REDIS_PREFIX = f"xianfeng-test-{os.getpid()}"
@@ -168,8 +168,7 @@ def app(settings):
     # Requests open and close their own connection; test code reconnects on demand.
     db.connect(reuse_if_open=True)
     yield app
-    if not db.is_closed():
-        db.close()
+    release()
 
 
 @pytest.fixture

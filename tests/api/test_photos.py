@@ -120,3 +120,8 @@ def test_a_signed_link_to_a_missing_photo_is_404(client, uploaded, secret):
     key = "2026/01/" + "b" * 64 + ".jpg"
     expires, signature = photo_links.sign(key, clock.now_utc(), timedelta(minutes=5), secret)
     assert_json_error(client.get(link(key, expires, signature)), 404)
+
+
+def test_a_non_ascii_signature_is_refused_not_a_500(client):
+    response = client.get("/api/v1/photos/2026/11/x.jpg?e=9999999999&s=%C2%80")
+    assert response.status_code == 403
