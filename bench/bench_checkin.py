@@ -9,6 +9,7 @@ Run: .venv/bin/python -m bench.bench_checkin [--clients 8] [--workers 2] [--per-
 """
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -88,6 +89,24 @@ def start_gunicorn(app_spec: str, port: int, workers: int, env: dict) -> subproc
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
+@contextlib.contextmanager
+def scratch_database(url: str, tmp: str):
+    """A SQLite file in tmp, or a fresh schema of its own in the PostgreSQL named by url."""
+    if not url:
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    from models.database import make_database
+
+    schema = f"xianfeng_bench_{os.getpid()}"
+    admin = make_database(url)
+    admin.execute_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        admin.execute_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()
+
+
 def prepare(env: dict, activities: int, members: int) -> list[int]:
     """The demo programme plus enough tasks happening now for every check-in (in a child
     process with the servers' environment); returns the task ids."""
@@ -142,10 +161,13 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     photo = phone_photo()
-    with tempfile.TemporaryDirectory() as tmp:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database(args.database_url, tmp) as database_url,
+    ):
         port, bare_port = free_port(), free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("XIANFENG_")} | {
-            "XIANFENG_DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
+            "XIANFENG_DATABASE_URL": database_url,
             "XIANFENG_STORAGE_PHOTO_DIR": f"{tmp}/photos",
             "XIANFENG_APP_SECRET_KEY": "bench-secret-0123456789",
             "XIANFENG_APP_DATA_DIR": tmp,
@@ -222,6 +244,7 @@ def checkin_sender(base: str, tokens: list[str], activity_ids: list[int], photo:
     def send(session, c, i):
         member = c + clients * (i % MEMBERS_PER_CLIENT)
         activity = activity_ids[i // MEMBERS_PER_CLIENT]
+        request_id = f"bench-{c}-{i}"
         files = {"photo": ("photo.jpg", variant(photo, c * 100_000 + i), "image/jpeg")}
         data = {
             "activity_id": str(activity),
@@ -229,11 +252,13 @@ def checkin_sender(base: str, tokens: list[str], activity_ids: list[int], photo:
             "lng": str(ACTIVITY_POINT[1]),
             "coord": "gcj02",
             "accuracy": "15",
-            "request_id": f"bench-{c}-{i}",
+            "request_id": request_id,
         }
         response = session.post(
             url, data=data, files=files, headers=auth(tokens[member]), timeout=30
         )
+        if response.status_code != 201:
+            print(f"check-in {request_id}: {response.status_code} {response.text[:200]}")
         return response.status_code == 201
 
     return send
