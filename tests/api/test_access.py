@@ -1,0 +1,140 @@
+"""Who may do what, as one table: role x endpoint -> allowed or refused.
+
+The world: team A (leader_a, alice, bob) and team B (leader_b, carol); alice owns the
+household, the enrolment, the check-in and the register entry every row points at. An allowed
+call answers 2xx; a refused one 401, 403 or 404 (404 where saying 403 would reveal that a
+record exists). Nothing else is acceptable, and never a 5xx."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import Account, Enrollment, Member
+from services import auth, clock, history
+from tests.api.conftest import ApiClient
+from tests.factories import make_activity, make_household, make_member, make_record, make_team, pair
+
+ROLES = ["anonymous", "alice", "bob", "leader_a", "leader_b", "carol", "office"]
+MEMBERS = {"alice", "bob", "leader_a", "leader_b", "carol"}
+TEAM_A = {"alice", "bob", "leader_a"}
+FILLED = {"content": "清理楼道", "target": "3号楼住户", "outcome": "楼道整洁"}
+
+# (name, method, path, body, roles allowed). {activity} and {record} are alice's. A role in
+# INVALID for a row is allowed to call it but must say more (a 400), e.g. the office's reason.
+TABLE = [
+    ("my profile", "get", "/me", None, MEMBERS),
+    ("my summary", "get", "/me/summary", None, MEMBERS),
+    ("my household", "get", "/me/household", None, {"alice"}),
+    ("activity list", "get", "/activities", None, MEMBERS | {"office"}),
+    ("team A activity", "get", "/activities/{activity}", None, TEAM_A | {"office"}),
+    (
+        "edit activity",
+        "patch",
+        "/activities/{activity}",
+        {"title": "新标题"},
+        {"leader_a", "office"},
+    ),
+    ("cancel activity", "post", "/activities/{activity}/cancel", {}, {"leader_a", "office"}),
+    ("enrol", "post", "/activities/{activity}/enrollment", None, TEAM_A),
+    ("record list", "get", "/records", None, MEMBERS | {"office"}),
+    ("alice's records", "get", "/records?member_id={alice}", None, {"alice", "leader_a", "office"}),
+    ("alice's record", "get", "/records/{record}", None, {"alice", "leader_a", "office"}),
+    ("fill in", "patch", "/records/{record}", {"content": "补充"}, {"alice"}),
+    (
+        "correction with a reason",
+        "patch",
+        "/records/{record}",
+        {"content": "更正", "reason": "核实"},
+        {"alice", "office"},
+    ),
+    ("review", "post", "/records/{record}/review", {"decision": "verify"}, {"leader_a", "office"}),
+    ("check out", "post", "/checkins/{record}/checkout", {}, {"alice"}),
+    (
+        "register for bob",
+        "post",
+        "/records",
+        {
+            "member_id": "{bob}",
+            "reason": "不会用手机",
+            "kind": "individual",
+            "checkin_at": "{start}",
+            "checkout_at": "{end}",
+            **FILLED,
+        },
+        {"leader_a"},
+    ),
+]
+INVALID = {("fill in", "office"): "reason_required"}
+OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
+
+
+@pytest.fixture
+def world(app, client):
+    """Alice's programme, and a function giving an API client for a role. Tokens are issued
+    directly (logging in is tested elsewhere), so each case costs only what it checks."""
+    now = clock.now_utc()
+    team_a, team_b = make_team(), make_team()
+    people = {
+        "leader_a": team_a.members.where(Member.role == "leader").get(),
+        "alice": make_member(team=team_a),
+        "bob": make_member(team=team_a),
+        "leader_b": team_b.members.where(Member.role == "leader").get(),
+        "carol": make_member(team=team_b),
+    }
+    alice = people["alice"]
+    pair(alice, make_household(community=team_a.community))
+    activity = make_activity(team_a, starts_at=now - timedelta(minutes=20))
+    Enrollment.create(activity=activity, member=alice, created_at=now)
+    record = make_record(alice, activity, checkin_at=now - timedelta(minutes=10))
+    history.append(record, f"member:{alice.id}", "checkin", now, {})
+
+    def client_for(role: str) -> ApiClient:
+        if role == "anonymous":
+            return ApiClient(client)
+        if role == "office":
+            owner = {"account": Account.create(**OFFICE, created_at=now)}
+        else:
+            openid = f"mp-{role}"
+            Member.update(mp_openid=openid).where(Member.id == people[role].id).execute()
+            owner = {"member": Member.get_by_id(people[role].id), "openid": openid}
+        scope = "office" if role == "office" else "member"
+        return ApiClient(client, auth.issue_token(now, timedelta(hours=1), scope, **owner).token)
+
+    ids = {"activity": activity.id, "record": record.id, "alice": alice.id, "bob": people["bob"].id}
+    ids |= {"start": iso(now - timedelta(hours=3)), "end": iso(now - timedelta(hours=2))}
+    return client_for, ids
+
+
+def iso(moment) -> str:
+    return clock.to_local(moment).isoformat()
+
+
+def _fill(value, ids):
+    if isinstance(value, str):
+        return value.format(**ids)
+    if isinstance(value, dict):
+        return {k: _fill(v, ids) for k, v in value.items()}
+    return value
+
+
+def _typed(body: dict, ids) -> dict:
+    """Ids in bodies are integers."""
+    filled = _fill(body, ids)
+    return {k: int(v) if k.endswith("_id") else v for k, v in filled.items()}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "allowed"), TABLE, ids=[r[0] for r in TABLE]
+)
+def test_access(world, role, name, method, path, body, allowed):
+    client_for, ids = world
+    kwargs = {} if body is None else {"json": _typed(body, ids)}
+    response = getattr(client_for(role), method)(_fill(path, ids), **kwargs)
+    if (name, role) in INVALID:
+        assert response.status_code == 400, (role, response.get_json())
+    elif role in allowed:
+        assert response.status_code < 300, (role, response.get_json())
+    else:
+        assert response.status_code in (401, 403, 404), (role, response.status_code)
+        assert set(response.get_json()["error"]) == {"code", "message"}
