@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import jsonify, request
 
-from services import clock
+from services import clock, register_check
 from services import records as register
 from services import review as edits
 from services.errors import Invalid
@@ -126,6 +126,16 @@ def review_record(record_id):
     comment = field(data, "comment", str, required=False, default="")
     edits.review(actor(), record_id, decision, comment, clock.now_utc())
     return jsonify(_detail(record_id))
+
+
+@bp.get("/register/check")
+@requires("office")
+def register_check_view():
+    """The office's view of `register verify`: entries edited behind the service's back."""
+    now = clock.now_utc()
+    found = register_check.verify(now)
+    problems = [{"record_id": t.record_id, "problem": t.problem} for t in found]
+    return jsonify({"checked_at": iso(now), "ok": not found, "problems": problems})
 
 
 @bp.post("/records")
@@ -269,7 +279,30 @@ LIST_PARAMETERS = [
     _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "起始位置"),
 ]
 
+REGISTER_CHECK_SCHEMA = {
+    "type": "object",
+    "required": ["checked_at", "ok", "problems"],
+    "properties": {
+        "checked_at": {"type": "string", "format": "date-time"},
+        "ok": {"type": "boolean"},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["record_id", "problem"],
+                "properties": {"record_id": {"type": "integer"}, "problem": {"type": "string"}},
+            },
+        },
+    },
+}
+
 OPENAPI = {
+    "/register/check": {
+        "get": {
+            "summary": "办公室：核验登记簿，列出被绕过系统修改的记录",
+            "responses": openapi.ok("核验结果", REGISTER_CHECK_SCHEMA),
+        }
+    },
     "/records": {
         "get": {
             "summary": "登记记录：党员看本人的，队长另看本队的，办公室看全部",

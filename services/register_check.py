@@ -31,7 +31,7 @@ def _snapshot() -> AbstractContextManager:
     """A read transaction with one view of the data: SQLite's deferred transaction keeps the
     snapshot of its first read (WAL); PostgreSQL needs REPEATABLE READ for that."""
     if isinstance(db.obj, pw.SqliteDatabase):
-        return db.atomic()
+        return db.atomic("DEFERRED")  # not the database's IMMEDIATE: a check must not block writers
     return db.atomic("REPEATABLE READ")
 
 

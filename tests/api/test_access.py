@@ -49,6 +49,7 @@ TABLE = [
     ),
     ("review", "post", "/records/{record}/review", {"decision": "verify"}, {"leader_a", "office"}),
     ("check out", "post", "/checkins/{record}/checkout", {}, {"alice"}),
+    ("register check", "get", "/register/check", None, {"office"}),
     (
         "register for bob",
         "post",

@@ -323,3 +323,18 @@ def test_responses_have_the_documented_required_fields(client, api, world, entry
         ]["properties"]["history"]["items"]["required"]
     )
     assert all(history_required <= set(h) for h in detail["history"])
+
+
+def test_the_office_sees_entries_edited_behind_the_services_back(app, office):
+    from models import ServiceRecord
+    from services import history
+    from tests.factories import NOW, make_member, make_record, make_team
+
+    record = make_record(make_member(team=make_team()), duration_minutes=60)
+    history.append(record, "member:1", "checkin", NOW, {})
+    assert office.get("/register/check").get_json()["ok"] is True
+    ServiceRecord.update(duration_minutes=600).where(ServiceRecord.id == record.id).execute()
+    body = office.get("/register/check").get_json()
+    assert body["ok"] is False
+    assert body["problems"][0]["record_id"] == record.id
+    assert "duration_minutes" in body["problems"][0]["problem"]
