@@ -69,23 +69,21 @@ def check_in(
     details = clean_details(details)
     _check_request(request_id, source)
     check_point(point)
-    earlier = _by_request(member, request_id)
-    if earlier is not None:
-        return _repeat(earlier, target)
+    same, still_open = _earlier(member, request_id, target)
+    if same is not None:
+        return _repeat(same, target)
     goal = resolve(member, target, rules)
     flags = _window(goal, now, rules)
-    earlier = _refuse_open(member, goal, request_id)
-    if earlier is not None:
-        return _repeat(earlier, target)
+    _refuse_open(still_open)
     draft = _Draft(member, target, goal, point, request_id, source, details, flags)
     stored = store_photo(photo_bytes, photo_root, now, rules.max_photo_bytes)
     try:
         return _write(actor, draft, stored, now, rules)
     except peewee.IntegrityError:
-        earlier = _by_request(member, request_id)
-        if earlier is None:
+        same, _ = _earlier(member, request_id, target)
+        if same is None:
             raise
-        return _repeat(earlier, target)
+        return _repeat(same, target)
 
 
 def check_out(
@@ -144,33 +142,33 @@ def _check_request(request_id, source: str) -> None:
         raise Invalid("签到来源无效。", "bad_source")
 
 
-def _by_request(member: Member, request_id: str) -> ServiceRecord | None:
-    return ServiceRecord.get_or_none(
-        (ServiceRecord.member == member) & (ServiceRecord.request_id == request_id)
+def _earlier(member: Member, request_id: str, target) -> tuple:
+    """The member's entry made by this request_id, and their open check-in to this activity
+    made by another request (each None when there is none), in one query of a few columns."""
+    R = ServiceRecord
+    wanted = R.request_id == request_id
+    if is_id(target):
+        wanted |= (R.activity == target) & R.checkout_at.is_null()
+    rows = list(
+        R.select(R.id, R.kind, R.activity, R.request_id).where((R.member == member) & wanted)
     )
+    same = next((r for r in rows if r.request_id == request_id), None)
+    still_open = next((r for r in rows if r.request_id != request_id), None)
+    return same, still_open
 
 
-def _repeat(record: ServiceRecord, target) -> CheckinResult:
+def _repeat(earlier: ServiceRecord, target) -> CheckinResult:
     """The entry an earlier request made; a request_id reused for another target is refused
     rather than answered with an entry for something else."""
-    if not matches(record, target):
+    if not matches(earlier, target):
         raise Conflict("该请求编号已用于另一次签到。", "request_id_reused")
-    return CheckinResult(record, created=False)
+    return CheckinResult(ServiceRecord.get_by_id(earlier.id), created=False)
 
 
-def _refuse_open(member: Member, goal: Goal, request_id: str) -> ServiceRecord | None:
-    """One open check-in per member and activity: check out before checking in again. The
-    open check-in is given back when it is this very request (a retry that raced ahead)."""
-    if goal.activity is None:
-        return None
-    still_open = ServiceRecord.get_or_none(
-        (ServiceRecord.member == member)
-        & (ServiceRecord.activity == goal.activity)
-        & ServiceRecord.checkout_at.is_null()
-    )
-    if still_open is not None and still_open.request_id != request_id:
+def _refuse_open(still_open: ServiceRecord | None) -> None:
+    """One open check-in per member and activity: check out before checking in again."""
+    if still_open is not None:
         raise Conflict("您已签到该活动，请先签退。", "already_checked_in")
-    return still_open
 
 
 def _window(goal: Goal, now: datetime, rules: CheckinRules) -> list[str]:
@@ -184,15 +182,15 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
     """Save the entry, its photo and its first history line in one transaction, one check-in
     per member at a time so the open and duplicate checks above cannot be raced past."""
     with _locked(Member, draft.member.id):
-        earlier = _by_request(draft.member, draft.request_id) or _refuse_open(
-            draft.member, draft.goal, draft.request_id
-        )
-        if earlier is not None:
-            return _repeat(earlier, draft.target)
+        same, still_open = _earlier(draft.member, draft.request_id, draft.target)
+        if same is not None:
+            return _repeat(same, draft.target)
+        _refuse_open(still_open)
         flags, distance = assess(draft.member, draft.goal, draft.point, stored, now, rules)
         flags = list(dict.fromkeys([*draft.flags, *flags]))
         record = _create(draft, flags, distance, now)
-        Photo.create(record=record, created_at=now, **asdict(stored))
+        photo = Photo.create(record=record, created_at=now, **asdict(stored))
+        record.photos = [photo]  # as records.attach_photos does: no query to serialize it
         history.append(record, actor.label, "checkin", now, {})
     return CheckinResult(record, created=True)
 

@@ -3,6 +3,8 @@ visit, or a service of their own (分散活动); and where that service happens.
 
 from dataclasses import dataclass
 
+import peewee
+
 from models import Activity, Community, Enrollment, Household, Member, Pairing
 
 from . import geo
@@ -52,12 +54,10 @@ def matches(record, target: int | str) -> bool:
 
 
 def _activity(member: Member, activity_id: int, rules: CheckinRules) -> Goal:
-    activity = Activity.get_or_none(Activity.id == activity_id)
+    activity = _activity_with_enrollment(member, activity_id)
     if activity is None:
         raise NotFound("活动不存在。", "activity_not_found")
-    enrollment = Enrollment.get_or_none(
-        (Enrollment.activity == activity) & (Enrollment.member == member)
-    )
+    enrollment = activity.enrollment
     assigned = enrollment is not None and enrollment.assigned
     if activity.team_id not in (None, member.team_id) and not assigned:
         raise Forbidden("这不是本队的活动。", "other_team")
@@ -67,6 +67,37 @@ def _activity(member: Member, activity_id: int, rules: CheckinRules) -> Goal:
         raise Conflict("活动已取消，无法签到。", "activity_cancelled")
     place = _activity_place(activity, rules)
     return Goal("activity", activity=activity, place=place, in_china=_in_china(place))
+
+
+def _activity_with_enrollment(member: Member, activity_id: int) -> Activity | None:
+    """The activity with the columns a check-in uses, and the member's enrollment in it as
+    `.enrollment` (None when not enrolled), in one query."""
+    A, E = Activity, Enrollment
+    return (
+        A.select(
+            A.id,
+            A.team,
+            A.community,
+            A.title,
+            A.starts_at,
+            A.ends_at,
+            A.status,
+            A.lat,
+            A.lng,
+            A.coord_type,
+            A.radius_m,
+            E.id,
+            E.assigned,
+        )
+        .join(
+            E,
+            peewee.JOIN.LEFT_OUTER,
+            on=(E.activity == A.id) & (E.member == member),
+            attr="enrollment",
+        )
+        .where(A.id == activity_id)
+        .first()
+    )
 
 
 def _activity_place(activity: Activity, rules: CheckinRules) -> Place | None:

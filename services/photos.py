@@ -2,7 +2,9 @@
 hashes and EXIF facts the office needs to judge whether a photo proves a service.
 
 Files are content-addressed (`YYYY/MM/<sha256>.<ext>`), so storing the same bytes twice writes
-nothing new and a key can never be made to point outside the photo folder.
+nothing new and a key can never be made to point outside the photo folder. The thumbnail is
+made the first time it is asked for, not at check-in: most are never looked at, and the
+check-in answers sooner without it.
 """
 
 import hashlib
@@ -34,6 +36,9 @@ MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 MP; more is a decompression b
 MAX_PIXELS_PER_BYTE = 1000
 BOMB_CHECK_FROM_PIXELS = 4_000_000
 THUMB_SIZE = 480
+# The size every photo is brought down to before its difference hash, whatever its format and
+# size, so hashes stay comparable; a JPEG of a phone photo is decoded at 1/8 for it.
+FINGERPRINT_SIZE = 240
 THUMB_QUALITY = 80
 KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(_thumb)?\.(jpg|png|webp)$")
 
@@ -61,25 +66,24 @@ class StoredPhoto:
 def store_photo(
     data: bytes, root: str | os.PathLike, now: datetime, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> StoredPhoto:
-    """Check an uploaded photo, save it with a thumbnail under root, and describe it."""
+    """Check an uploaded photo, save it under root, and describe it (its thumbnail is made
+    when first opened)."""
     if len(data) > max_bytes:
         raise Invalid(f"照片不能超过 {max_bytes / (1024 * 1024):g}MB。", code="photo_too_large")
-    image = _decode(data)
+    image = _decode(data, FINGERPRINT_SIZE)
     width, height = _upright_size(image)
-    thumb = ImageOps.exif_transpose(_thumbnail(image))
     digest = hashlib.sha256(data).hexdigest()
     content_type, ext = FORMATS[image.format]
     folder = to_local(now).strftime("%Y/%m")
-    key, thumb_key = f"{folder}/{digest}.{ext}", f"{folder}/{digest}_thumb.jpg"
+    key = f"{folder}/{digest}.{ext}"
     _write(Path(root) / key, data)
-    _write(Path(root) / thumb_key, _jpeg_bytes(thumb))
     exif = image.getexif()
     lat, lng = exif_position(exif)
     return StoredPhoto(
         storage_key=key,
-        thumb_key=thumb_key,
+        thumb_key=f"{folder}/{digest}_thumb.jpg",
         sha256=digest,
-        phash=dhash(thumb),
+        phash=dhash(_upright(image, FINGERPRINT_SIZE)),
         content_type=content_type,
         width=width,
         height=height,
@@ -91,13 +95,29 @@ def store_photo(
 
 
 def open_photo(root: str | os.PathLike, key: str) -> Path:
-    """The file a stored key names; refuses any key store_photo could not have made."""
-    if not KEY_PATTERN.match(key):
+    """The file a stored key names, making a thumbnail on its first request; refuses any key
+    store_photo could not have made."""
+    match = KEY_PATTERN.match(key)
+    if not match:
         raise Invalid("照片地址无效。", code="bad_photo_key")
     path = Path(root) / key
+    if not path.is_file() and match.group(1):
+        make_thumbnail(Path(root), key)
     if not path.is_file():
         raise NotFound("照片不存在。")
     return path
+
+
+def make_thumbnail(root: Path, thumb_key: str) -> None:
+    """Write the JPEG thumbnail of a stored original (upright, at most THUMB_SIZE); nothing
+    when the original is missing."""
+    original = _original_of(root, thumb_key)
+    if original is None:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked on upload
+        image = _decode(original.read_bytes(), THUMB_SIZE)
+    _write(root / thumb_key, _jpeg_bytes(_upright(image, THUMB_SIZE)))
 
 
 def dhash(image: Image.Image) -> str:
@@ -145,12 +165,22 @@ def exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:
     return lat, lng
 
 
-def _decode(data: bytes) -> Image.Image:
+def _original_of(root: Path, thumb_key: str) -> Path | None:
+    """The stored original a thumbnail key belongs to, whichever format it was uploaded in."""
+    stem = thumb_key.removesuffix("_thumb.jpg")
+    for _, ext in FORMATS.values():
+        path = root / f"{stem}.{ext}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _decode(data: bytes, needed: int) -> Image.Image:
     """Open and decode the whole upload, so a truncated or fake file fails here, not later.
 
-    A JPEG is decoded at a reduced scale (libjpeg skips the fine detail of every block but
-    still reads every block), which is all the thumbnail and the hash need and several times
-    faster; `full_size` keeps the size the file declares."""
+    A JPEG is decoded at the smallest scale that still covers `needed` pixels on its long side
+    (libjpeg skips the fine detail of every block but still reads every block), which is all
+    the hash or the thumbnail needs and faster; `full_size` keeps the size the file declares."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -159,7 +189,7 @@ def _decode(data: bytes) -> Image.Image:
                 raise Invalid("照片尺寸过大。", code="photo_too_large")
             image.info["full_size"] = image.size
             if image.format == "JPEG":
-                image.draft("RGB", _draft_size(image.size))
+                image.draft("RGB", _draft_size(image.size, needed))
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise Invalid(NOT_A_PHOTO, code="not_a_photo") from exc
@@ -168,10 +198,10 @@ def _decode(data: bytes) -> Image.Image:
     return image
 
 
-def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
-    """The smallest JPEG decoding scale (1/8, 1/4, 1/2) that still covers the thumbnail."""
+def _draft_size(size: tuple[int, int], needed: int) -> tuple[int, int]:
+    """The smallest JPEG decoding scale (1/8, 1/4, 1/2) that still covers `needed` pixels."""
     width, height = size
-    scale = next(s for s in (8, 4, 2, 1) if max(width, height) // s >= THUMB_SIZE or s == 1)
+    scale = next(s for s in (8, 4, 2, 1) if max(width, height) // s >= needed or s == 1)
     return width // scale, height // scale
 
 
@@ -189,16 +219,17 @@ def _is_bomb(pixels: int, size: int) -> bool:
     return pixels > BOMB_CHECK_FROM_PIXELS and pixels > size * MAX_PIXELS_PER_BYTE
 
 
-def _thumbnail(image: Image.Image) -> Image.Image:
-    """An RGB copy at most THUMB_SIZE on its long side; transparency becomes white."""
+def _upright(image: Image.Image, size: int) -> Image.Image:
+    """An RGB copy at most `size` on its long side, turned as EXIF says; transparency becomes
+    white."""
     if image.mode in ("RGBA", "LA", "P", "PA"):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
     else:
         flat = image.convert("RGB")
-    flat.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return flat
+    flat.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return ImageOps.exif_transpose(flat)
 
 
 def _jpeg_bytes(image: Image.Image) -> bytes:

@@ -25,6 +25,7 @@ from models.activity import CATEGORIES
 from services.accounts import check_password
 from services.binding import live_bind_code
 from services.demo import is_demo_database, load_demo
+from services.photos import open_photo
 from tests.factories import NOW
 
 DEMO_MODELS = (
@@ -132,7 +133,7 @@ def test_records_are_complete_with_photos_on_disk(loaded, photo_root):
     for p in photos:
         data = (photo_root / p.storage_key).read_bytes()
         assert hashlib.sha256(data).hexdigest() == p.sha256 and p.size_bytes == len(data)
-        assert (photo_root / p.thumb_key).is_file()
+        assert open_photo(photo_root, p.thumb_key).is_file()
         assert p.exif_taken_at == p.record.checkin_at
 
 

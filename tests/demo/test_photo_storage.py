@@ -87,7 +87,24 @@ def test_transparent_png_gets_a_white_thumbnail(photo_root):
 def test_storing_the_same_photo_twice_gives_the_same_keys(photo_root):
     data = encode(picture())
     assert store_photo(data, photo_root, NOW) == store_photo(data, photo_root, NOW)
-    assert len(list(photo_root.rglob("*"))) == 4  # two folders, photo, thumbnail
+    assert len(list(photo_root.rglob("*"))) == 3  # two folders, photo (no thumbnail yet)
+
+
+def test_the_thumbnail_is_made_when_first_opened_and_kept(photo_root):
+    stored = store_photo(encode(picture(size=(1600, 1200))), photo_root, NOW)
+    assert not (photo_root / stored.thumb_key).exists()
+    path = open_photo(photo_root, stored.thumb_key)
+    assert path == photo_root / stored.thumb_key and path.is_file()
+    made = path.stat().st_mtime_ns
+    assert open_photo(photo_root, stored.thumb_key).stat().st_mtime_ns == made
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_thumbnail_without_its_original_is_not_found(photo_root):
+    stored = store_photo(encode(picture()), photo_root, NOW)
+    (photo_root / stored.storage_key).unlink()
+    with pytest.raises(NotFound):
+        open_photo(photo_root, stored.thumb_key)
 
 
 @pytest.mark.parametrize(
