@@ -41,7 +41,7 @@ class ServerSettings:
 @dataclass(frozen=True)
 class DatabaseSettings:
     url: str = "sqlite:///instance/xianfeng.db"
-    busy_timeout_ms: int = 5000
+    busy_timeout_ms: int = 15000
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ OPENAPI = {
             ],
             "responses": {
                 "200": {"description": "图片", "content": {"image/*": {}}},
+                "400": {"description": "参数错误"},
                 "403": {"description": "链接无效或已过期"},
                 "404": {"description": "不存在"},
             },

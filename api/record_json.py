@@ -1,5 +1,7 @@
 """The JSON of a register entry, shared by the check-in and record endpoints."""
 
+from flask import g
+
 from models import Photo, ServiceRecord
 from services import records
 
@@ -26,8 +28,21 @@ def photo(p: Photo) -> dict:
     }
 
 
+LOCATION_FIELDS = ("checkin_lat", "checkin_lng", "checkout_lat", "checkout_lng")
+
+
+def may_see_location(r: ServiceRecord) -> bool:
+    """Where a visit happened is where a resident lives: only the office and the member who
+    made the visit see its coordinates (leaders see whether it was in range)."""
+    viewer = g.get("actor")
+    if r.kind != "visit" or viewer is None or viewer.is_office:
+        return True
+    return viewer.member is not None and viewer.member.id == r.member_id
+
+
 def record(r: ServiceRecord) -> dict:
     """Everything the member (or their leader, or the office) may see of an entry."""
+    shown = may_see_location(r)
     return {
         "id": r.id,
         "member": {"id": r.member_id, "name": r.member.name},
@@ -39,8 +54,8 @@ def record(r: ServiceRecord) -> dict:
         "checkout_at": iso(r.checkout_at),
         "duration_minutes": r.duration_minutes,
         "location": {
-            "lat": r.checkin_lat,
-            "lng": r.checkin_lng,
+            "lat": r.checkin_lat if shown else None,
+            "lng": r.checkin_lng if shown else None,
             "coord": r.checkin_coord_type,
             "accuracy_m": r.checkin_accuracy_m,
             "distance_m": r.distance_m,

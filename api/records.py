@@ -18,7 +18,14 @@ from services.leader_registration import Attendance, register_attendance
 
 from . import bp, openapi
 from .auth import actor, requires
-from .record_json import KIND_NAMES, RECORD_SCHEMA, STATUS_NAMES, record
+from .record_json import (
+    KIND_NAMES,
+    LOCATION_FIELDS,
+    RECORD_SCHEMA,
+    STATUS_NAMES,
+    may_see_location,
+    record,
+)
 from .request import field, json_body, query_value
 from .serialize import iso
 
@@ -79,10 +86,13 @@ def get_record(record_id):
 
 def _detail(record_id: int) -> dict:
     r = register.get_record(actor(), record_id)
-    return record(r) | {"history": [_history_entry(h) for h in register.record_history(r)]}
+    hidden = () if may_see_location(r) else LOCATION_FIELDS
+    entries = [_history_entry(h, hidden) for h in register.record_history(r)]
+    return record(r) | {"history": entries}
 
 
-def _history_entry(h: register.HistoryEntry) -> dict:
+def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
+    changes = {k: v for k, v in h.changes.items() if k not in hidden}
     return {
         "seq": h.seq,
         "at": iso(h.at),
@@ -90,7 +100,7 @@ def _history_entry(h: register.HistoryEntry) -> dict:
         "actor_role": h.actor.partition(":")[0],
         "action": h.action,
         "action_name": ACTION_NAMES.get(h.action, h.action),
-        "changes": {name: [_value(name, v) for v in pair] for name, pair in h.changes.items()},
+        "changes": {name: [_value(name, v) for v in pair] for name, pair in changes.items()},
         "reason": h.reason,
     }
 

@@ -1,5 +1,7 @@
 """Reading request input: JSON bodies and form fields with types, or a clear Invalid."""
 
+import json
+
 from flask import request
 
 from services.errors import Invalid
@@ -8,11 +10,22 @@ _TYPE_NAMES = {str: "文字", int: "整数", float: "数字", bool: "是/否", l
 
 
 def json_body() -> dict:
-    """The request's JSON object, or Invalid for a missing or malformed body."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or Invalid for a missing, malformed or absurdly nested body
+    (the JSON parser's recursion limit is a RecursionError, not a ValueError)."""
+    try:
+        data = json.loads(request.get_data() or b"null")
+    except (ValueError, RecursionError):
+        data = None
     if not isinstance(data, dict):
         raise Invalid("请求内容须为 JSON 对象。", "bad_json")
     return data
+
+
+def _clean_text(name: str, value: str) -> str:
+    """Refuse text no database can store: NUL, and lone surrogates (not valid Unicode)."""
+    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
+        raise Invalid(f"参数 {name} 含有无效字符。", "bad_field")
+    return value
 
 
 def field(data: dict, name: str, kind: type, required: bool = True, default=None):
@@ -29,7 +42,7 @@ def field(data: dict, name: str, kind: type, required: bool = True, default=None
             raise Invalid(f"参数 {name} 超出范围。", "bad_field") from None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field")
-    return value
+    return _clean_text(name, value) if kind is str else value
 
 
 def form_value(name: str, kind: type, required: bool = True, default=None):
@@ -40,7 +53,7 @@ def form_value(name: str, kind: type, required: bool = True, default=None):
             raise Invalid(f"缺少参数 {name}。", "missing_field")
         return default
     try:
-        return kind(raw.strip())
+        return kind(_clean_text(name, raw.strip()))
     except (ValueError, OverflowError):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None
 
@@ -50,6 +63,6 @@ def query_value(name: str, kind: type, default=None):
     if raw is None or raw == "":
         return default
     try:
-        return kind(raw)
+        return kind(_clean_text(name, raw))
     except (ValueError, OverflowError):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None

@@ -17,7 +17,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HISTORY_TABLE = "schema_migration"  # playhouse.migrations' default
 
 
-def make_database(url: str, busy_timeout_ms: int = 5000) -> peewee.Database:
+def make_database(url: str, busy_timeout_ms: int = 15000) -> peewee.Database:
     """Open (lazily) the database a URL names: sqlite:///path or postgresql://..."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))

@@ -61,6 +61,9 @@ def phase(activity: Activity, now: datetime) -> str:
 def resolve_window(start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
     """The Shanghai dates a list covers: by default a week back and two months ahead."""
     today, span = clock.local_today(now), WINDOW_BEFORE + WINDOW_AFTER
+    given = [d for d in (start, end) if d is not None]
+    if any(not WINDOW_YEARS[0] <= d.year <= WINDOW_YEARS[1] for d in given):
+        raise Invalid("日期超出范围。", "bad_window")  # checked first: date arithmetic overflows
     if start is None and end is None:
         start, end = today - WINDOW_BEFORE, today + WINDOW_AFTER
     elif start is None:

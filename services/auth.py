@@ -7,10 +7,12 @@ session_key is stored with the token and never returned.
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Account, ApiToken, BindCode, Member, db
 
@@ -21,6 +23,7 @@ from .errors import Conflict, Forbidden, Invalid, Unauthorized
 
 MAX_FAILED_BINDS = 5  # wrong codes per login (token)
 MAX_FAILED_LOGINS = 5  # wrong office passwords before the account waits
+DUMMY_HASH = generate_password_hash("not a password")
 LOCKOUT = timedelta(minutes=15)
 
 
@@ -92,11 +95,13 @@ def login_with_openid(openid: str, session_key: str, now: datetime, ttl: timedel
 def login_office(username: str, password: str, now: datetime, ttl: timedelta) -> Login:
     """An office token; after MAX_FAILED_LOGINS wrong passwords the account waits LOCKOUT."""
     account = Account.get_or_none(Account.username == username.strip())
-    if account is not None and account.locked_until and account.locked_until > now:
+    if account is None:
+        check_password_hash(DUMMY_HASH, password)  # as slow as a real check: no name probing
+        raise Unauthorized("用户名或密码不正确。", "bad_credentials")
+    if account.locked_until and account.locked_until > now:
         raise Forbidden("密码错误次数过多，请 15 分钟后再试。", "account_locked")
-    if account is None or not account.active or not check_password(account, password):
-        if account is not None:
-            _count_failed_login(account, now)
+    if not check_password(account, password) or not account.active:
+        _count_failed_login(account, now)
         raise Unauthorized("用户名或密码不正确。", "bad_credentials")
     Account.update(last_login_at=now, failed_logins=0, locked_until=None).where(
         Account.id == account.id
@@ -105,10 +110,12 @@ def login_office(username: str, password: str, now: datetime, ttl: timedelta) ->
 
 
 def _count_failed_login(account: Account, now: datetime) -> None:
-    failed = account.failed_logins + 1
-    locked = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
-    values = {"failed_logins": 0 if locked else failed, "locked_until": locked}
-    Account.update(**values).where(Account.id == account.id).execute()
+    """Count in the database (parallel guesses cannot overwrite each other's count); the
+    guess that reaches the limit locks the account and starts the count again."""
+    A = Account
+    A.update(failed_logins=A.failed_logins + 1).where(A.id == account.id).execute()
+    reached = (A.id == account.id) & (A.failed_logins >= MAX_FAILED_LOGINS)
+    A.update(failed_logins=0, locked_until=now + LOCKOUT).where(reached).execute()
 
 
 def bind_verified_phone(token: ApiToken, phone: str, now: datetime, ttl: timedelta) -> Login:
@@ -119,13 +126,21 @@ def bind_verified_phone(token: ApiToken, phone: str, now: datetime, ttl: timedel
     return _bind(token, member, now, ttl)
 
 
+def digits(text: str) -> str:
+    """What a person typed as a number, as ASCII digits: full-width digits (a Chinese
+    keyboard's) become plain ones; spaces, dashes and a +86 prefix are dropped."""
+    plain = "".join(c for c in unicodedata.normalize("NFKC", text) if c.isascii() and c.isdigit())
+    return plain[2:] if len(plain) == 13 and plain.startswith("86") else plain
+
+
 def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: timedelta) -> Login:
     """Bind with the phone number on the roster and the one-time code the office issued."""
-    member = Member.get_or_none(Member.phone == phone.strip())
+    phone, code = digits(phone), digits(code)
+    member = Member.get_or_none(Member.phone == phone) if phone else None
     bind_code = member and live_bind_code(member, now)
     if bind_code is None:
         _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
-    if not secrets.compare_digest(bind_code.code, code.strip()):
+    if not secrets.compare_digest(bind_code.code, code):
         BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
             BindCode.id == bind_code.id
         ).execute()

@@ -28,9 +28,18 @@ def assess(
         *at_place,
         *china_flags(point, goal.in_china),
         *travel_flags(member, point, now, rules),
+        *overlap_flags(member),
         *photo_flags(stored, member.id, activity_id, now, rules),
     ]
     return list(dict.fromkeys(found)), distance
+
+
+def overlap_flags(member: Member) -> list[str]:
+    """['overlapping'] when the member is still checked in elsewhere: two services at once
+    would count the same hours twice, so a leader looks at it."""
+    R = ServiceRecord
+    still_open = R.member == member, R.checkout_at.is_null(), R.status != "rejected"
+    return ["overlapping"] if R.select(R.id).where(*still_open).exists() else []
 
 
 def travel_flags(member: Member, point: Point, now: datetime, rules: CheckinRules) -> list[str]:

@@ -27,6 +27,7 @@ from models import (
     db,
 )
 from services import demo_data as data
+from services import history
 from services.accounts import create_office_account
 from services.binding import issue_bind_code, live_bind_code
 from services.clock import local_today, to_local, to_utc
@@ -234,6 +235,8 @@ def _load_records(t, seats, activities, photo_root, tally, now) -> None:
             _enrol(activity, seat.member, tally, now)
             fields = _attendance_fields(activity, spec)
         record = _record(seat.member, f"demo-{r}", fields, (t, r) in data.FLAGGED, tally)
+        if not record.history.exists():  # the register's evidence chain starts at creation
+            history.append(record, f"member:{seat.member.id}", "checkin", record.created_at, {})
         _photo(record, seed=t * 100 + r, root=photo_root, tally=tally)
 
 

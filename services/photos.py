@@ -77,7 +77,7 @@ def store_photo(
     folder = to_local(now).strftime("%Y/%m")
     key = f"{folder}/{digest}.{ext}"
     _write(Path(root) / key, data)
-    exif = image.getexif()
+    exif = _exif(image)
     lat, lng = exif_position(exif)
     return StoredPhoto(
         storage_key=key,
@@ -140,25 +140,23 @@ def hamming(a: str, b: str) -> int:
 def exif_taken_at(exif: Image.Exif) -> datetime | None:
     """EXIF DateTimeOriginal as naive UTC; a camera without an offset tag is taken to be on
     Shanghai time, as every phone in the programme is."""
-    details = exif.get_ifd(ExifTags.IFD.Exif)
-    text = details.get(ExifTags.Base.DateTimeOriginal)
-    if not isinstance(text, str):
-        return None
     try:
+        details = exif.get_ifd(ExifTags.IFD.Exif)
+        text = details.get(ExifTags.Base.DateTimeOriginal)
         moment = datetime.strptime(text.strip("\x00 "), EXIF_TIME_FORMAT)
-    except ValueError:
+        offset = _parse_offset(details.get(ExifTags.Base.OffsetTimeOriginal))
+        return to_utc(moment.replace(tzinfo=offset) if offset else moment)
+    except Exception:  # a camera's (or a forger's) metadata is no reason to refuse a photo
         return None
-    offset = _parse_offset(details.get(ExifTags.Base.OffsetTimeOriginal))
-    return to_utc(moment.replace(tzinfo=offset) if offset else moment)
 
 
 def exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:
     """EXIF GPS latitude and longitude in decimal degrees (WGS-84), or (None, None)."""
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     try:
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
         lat = _degrees(gps[ExifTags.GPS.GPSLatitude], gps.get(ExifTags.GPS.GPSLatitudeRef), "S")
         lng = _degrees(gps[ExifTags.GPS.GPSLongitude], gps.get(ExifTags.GPS.GPSLongitudeRef), "W")
-    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+    except Exception:  # missing, malformed or hostile GPS tags: no position
         return None, None
     if not (-90 <= lat <= 90 and -180 <= lng <= 180) or (lat == 0 and lng == 0):
         return None, None  # NaN fails the range test; 0,0 is a camera with no fix
@@ -208,7 +206,7 @@ def _draft_size(size: tuple[int, int], needed: int) -> tuple[int, int]:
 def _upright_size(image: Image.Image) -> tuple[int, int]:
     """The photo's full size as it is meant to be seen (EXIF orientations 5-8 turn it)."""
     width, height = image.info["full_size"]
-    turned = image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
+    turned = _exif(image).get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
     return (height, width) if turned else (width, height)
 
 
@@ -229,7 +227,19 @@ def _upright(image: Image.Image, size: int) -> Image.Image:
     else:
         flat = image.convert("RGB")
     flat.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return ImageOps.exif_transpose(flat)
+    try:
+        return ImageOps.exif_transpose(flat)
+    except Exception:  # unreadable EXIF: show the picture as stored
+        return flat
+
+
+def _exif(image: Image.Image) -> Image.Exif:
+    """The image's EXIF, or none at all when it cannot be read (corrupt or hostile blocks
+    make Pillow raise many different errors)."""
+    try:
+        return image.getexif()
+    except Exception:
+        return Image.Exif()
 
 
 def _jpeg_bytes(image: Image.Image) -> bytes:
@@ -261,4 +271,6 @@ def _parse_offset(text) -> timezone | None:
         return None
     sign, hours, minutes = match.groups()
     delta = timedelta(hours=int(hours), minutes=int(minutes))
+    if delta > timedelta(hours=14):  # no place on Earth is further from UTC
+        return None
     return timezone(-delta if sign == "-" else delta)

@@ -325,3 +325,13 @@ def test_openapi_documents_every_activity_route(app, client):
         assert {m.lower() for m in methods} == set(paths[path]), path
         for operation in paths[path].values():
             assert operation["summary"] and operation["responses"]
+
+
+@pytest.mark.parametrize("query", ["?from=9999-12-31", "?to=0001-01-01"])
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(api, query):
+    from tests.factories import make_member, make_team
+
+    member = make_member(team=make_team(), mp_openid="mp-calendar")
+    response = api(member).get("/activities" + query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_window"

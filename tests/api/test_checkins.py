@@ -141,7 +141,7 @@ BAD_INPUT = {
     "accuracy text": ({"accuracy": "good"}, 400, "bad_field"),
     "no request id": ({"request_id": None}, 400, "missing_field"),
     "long request id": ({"request_id": "x" * 65}, 400, "bad_request_id"),
-    "request id nul": ({"request_id": "a\x00b"}, 400, "bad_request_id"),
+    "request id nul": ({"request_id": "a\x00b"}, 400, "bad_field"),
     "activity id text": ({"activity_id": "one"}, 400, "bad_field"),
     "activity id 1.5": ({"activity_id": "1.5"}, 400, "bad_field"),
     "activity id huge": ({"activity_id": "9" * 30}, 404, "activity_not_found"),

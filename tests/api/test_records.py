@@ -194,7 +194,7 @@ def test_fill_in_then_review_then_correct(api, office, world, entry):
     [
         ({"content": 5}, 400, "bad_field"),
         ({"content": "字" * 501}, 400, "text_too_long"),
-        ({"target": "a\u0000b"}, 400, "bad_text"),
+        ({"target": "a\u0000b"}, 400, "bad_field"),
         ({"duration_minutes": 600}, 403, "office_only_field"),
         ({"status": "verified"}, 403, "office_only_field"),
     ],
@@ -338,3 +338,29 @@ def test_the_office_sees_entries_edited_behind_the_services_back(app, office):
     assert body["ok"] is False
     assert body["problems"][0]["record_id"] == record.id
     assert "duration_minutes" in body["problems"][0]["problem"]
+
+
+def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
+    from models import Member
+    from services import history
+    from tests.factories import NOW, make_household, make_member, make_record, make_team, pair
+
+    team = make_team()
+    leader = team.members.where(Member.role == "leader").get()
+    Member.update(mp_openid="mp-lead-visit").where(Member.id == leader.id).execute()
+    member = make_member(team=team, mp_openid="mp-visitor")
+    home = make_household(community=team.community, lat=34.75, lng=113.63)
+    pair(member, home)
+    visit = make_record(
+        member, kind="visit", household=home, checkin_lat=34.7501, checkin_lng=113.6301
+    )
+    history.append(visit, f"member:{member.id}", "checkin", NOW, {})
+    seen_by = {
+        "leader": api(Member.get_by_id(leader.id)).get(f"/records/{visit.id}").get_json(),
+        "member": api(member).get(f"/records/{visit.id}").get_json(),
+        "office": office.get(f"/records/{visit.id}").get_json(),
+    }
+    assert seen_by["leader"]["location"]["lat"] is None
+    assert "34.7501" not in str(seen_by["leader"])  # not in the history either
+    assert seen_by["member"]["location"]["lat"] == 34.7501
+    assert seen_by["office"]["location"]["lat"] == 34.7501

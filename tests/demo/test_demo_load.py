@@ -193,3 +193,9 @@ def test_roster_rows_predate_the_pairings_and_the_records(loaded):
 
 def test_the_demo_marks_its_database(loaded):
     assert is_demo_database()
+
+
+def test_the_demo_register_verifies(loaded):
+    from services.history import verify_all
+
+    assert verify_all() == []

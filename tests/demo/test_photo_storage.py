@@ -224,3 +224,26 @@ def test_open_photo_refuses_keys_it_could_not_have_made(photo_root, key):
 def test_open_photo_reports_a_missing_file(photo_root):
     with pytest.raises(NotFound):
         open_photo(photo_root, "2026/11/" + "a" * 64 + ".jpg")
+
+
+@pytest.mark.parametrize(
+    ("taken", "offset"),
+    [
+        ("0001:01:01 00:00:00", "+08:00"),
+        ("9999:12:31 23:59:59", "-12:00"),
+        ("2026:01:01 10:00:00", "+99:00"),
+    ],
+)
+def test_absurd_exif_times_are_ignored_not_fatal(photo_root, taken, offset):
+    exif = Image.Exif()
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    details[ExifTags.Base.DateTimeOriginal] = taken
+    details[ExifTags.Base.OffsetTimeOriginal] = offset
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(buffer, "JPEG", exif=exif)
+    stored = store_photo(buffer.getvalue(), photo_root, NOW)
+    assert stored.width == 64
+    if offset == "+99:00":
+        assert stored.exif_taken_at is not None  # read as Shanghai time, offset ignored
+    else:
+        assert stored.exif_taken_at is None

@@ -38,6 +38,10 @@ class Scene:
         """A point `metres` north of the activity's point (GCJ-02)."""
         return Point(self.activity.lat + metres / M_PER_DEG_LAT, self.activity.lng, coord, accuracy)
 
+    def check_out(self, record):
+        """Close an entry (as its member, at the moment it was made)."""
+        return check_out(self.actor, record.id, None, record.checkin_at)
+
     def check_in(self, target=None, point=None, photo=None, request_id="r1", **kw):
         kw.setdefault("now", NOW)
         actor = kw.pop("actor", self.actor)
@@ -330,6 +334,7 @@ def test_a_visit_is_measured_from_the_paired_household(scene):
     near = scene.check_in(target="visit", point=Point(34.7502, 113.63, "gcj02", 10)).record
     assert (near.kind, near.household_id, near.activity_id) == ("visit", home.id, None)
     assert near.flags == [] and near.distance_m == pytest.approx(22.2, abs=0.5)
+    scene.check_out(near)
     far = scene.check_in(target="visit", point=scene.near(0), request_id="r2").record
     assert far.flags == ["out_of_range"]
 
@@ -338,6 +343,7 @@ def test_a_visit_to_a_household_without_a_location_is_not_measured(scene):
     pair(scene.member, make_household(community=scene.team.community))
     record = scene.check_in(target="visit", point=Point(30.0, 120.0, "wgs84")).record
     assert (record.flags, record.distance_m) == ([], None)
+    scene.check_out(record)
     london, later = Point(51.5, -0.12, "wgs84"), NOW + timedelta(days=30)
     abroad = scene.check_in(target="visit", point=london, request_id="r2", now=later)
     assert abroad.record.flags == ["outside_china"]
@@ -374,7 +380,8 @@ def test_impossible_travel_since_the_previous_check_in(scene, hours_before, flag
 
 
 def test_walking_between_nearby_places_is_no_travel(scene):
-    scene.check_in(target="individual", point=scene.near(800), request_id="a", now=NOW)
+    first = scene.check_in(target="individual", point=scene.near(800), request_id="a", now=NOW)
+    scene.check_out(first.record)
     assert scene.check_in(request_id="b").record.flags == []
 
 
@@ -390,7 +397,13 @@ def test_every_reason_is_recorded_never_dropped(scene):
         now=NOW - timedelta(minutes=45),
     ).record
     assert record.status == "flagged"
-    assert record.flags == ["outside_time_window", "out_of_range", "photo_reused", "exif_time_off"]
+    assert record.flags == [
+        "outside_time_window",
+        "out_of_range",
+        "overlapping",  # the first service is still open
+        "photo_reused",
+        "exif_time_off",
+    ]
     assert Photo.select().where(Photo.sha256 == record.photos[0].sha256).count() == 2
 
 
@@ -577,3 +590,21 @@ def test_rules_come_from_settings_with_defaults_for_missing_keys():
     assert rules.max_photo_bytes == 4 * 1024 * 1024
     assert rules.hard_limit_hours == 2  # not (yet) a settings key: the default
     assert set(SETTINGS_KEYS) == {f.name for f in fields(CheckinRules)}
+
+
+def test_a_second_open_service_is_flagged_as_overlapping(app, tmp_path):
+    from services import checkin
+    from services.actors import Actor
+    from services.checkin_rules import CheckinRules, Point
+    from tests.factories import make_member, make_team
+    from tests.images import jpeg
+
+    member = make_member(team=make_team())
+    actor, rules = Actor(member=member), CheckinRules()
+    point = Point(34.75, 113.63, "gcj02", 10)
+    first = checkin.check_in(actor, "individual", point, jpeg(1), "r1", NOW, rules, tmp_path)
+    second = checkin.check_in(
+        actor, "individual", point, jpeg(2), "r2", NOW + timedelta(minutes=5), rules, tmp_path
+    )
+    assert "overlapping" not in first.record.flags
+    assert "overlapping" in second.record.flags and second.record.status == "flagged"
