@@ -21,6 +21,9 @@ def init_app(app: Flask) -> None:
     if settings.is_demo:
         mount_emulator(app)
     app.extensions["wechat"] = make_clients(settings)
+    from . import endpoint
+
+    endpoint.init_app(app)
 
 
 def mount_emulator(app: Flask):

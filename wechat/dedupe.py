@@ -1,0 +1,61 @@
+"""Durable deduplication of WeChat's retries: the work is done once, every retry gets its reply.
+
+WeChat re-sends a push it got no answer to within 5 s, up to three times, possibly to another
+worker while the first is still busy. The first delivery inserts the InboundMessage row (the
+unique dedupe_key decides the winner across processes), runs the handler and stores the reply
+text; a retry waits a little for that text and answers with it, or 'success' if it is late.
+"""
+
+from __future__ import annotations
+
+import time
+
+from models import InboundMessage
+from services import clock
+
+#: How long a retry waits for the first delivery's reply (WeChat gives up after 5 s).
+WAIT_SECONDS = 4.0
+POLL_SECONDS = 0.05
+
+
+def claim(key: str, openid: str, msg_type: str) -> bool:
+    """Record a push as being handled; False when another delivery already did.
+
+    One INSERT ... ON CONFLICT DO NOTHING: the unique key picks the winner atomically, in
+    a single round trip, without an IntegrityError to recover from."""
+    inserted = (
+        InboundMessage.insert(
+            dedupe_key=key,
+            openid=openid[:64],
+            msg_type=msg_type[:40],
+            reply=None,
+            received_at=clock.now_utc(),
+        )
+        .on_conflict_ignore()
+        .as_rowcount()
+        .execute()
+    )
+    return inserted == 1
+
+
+def save_reply(key: str, text: str) -> None:
+    """Store the reply text a handled push got ('' for 'success'), for its retries."""
+    InboundMessage.update(reply=text).where(InboundMessage.dedupe_key == key).execute()
+
+
+def stored_reply(key: str) -> str | None:
+    """The reply the first delivery stored, or None while it is still being handled."""
+    row = (
+        InboundMessage.select(InboundMessage.reply).where(InboundMessage.dedupe_key == key).first()
+    )
+    return None if row is None else row.reply
+
+
+def wait_for_reply(key: str, timeout: float = WAIT_SECONDS) -> str | None:
+    """Poll for the first delivery's reply for up to `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reply = stored_reply(key)
+        if reply is not None or time.monotonic() >= deadline:
+            return reply
+        time.sleep(POLL_SECONDS)

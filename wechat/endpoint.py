@@ -1,0 +1,173 @@
+"""The Official Account's push URL, /wechat: WeChat's protocol at the edge, the chat behind it.
+
+GET answers WeChat's URL check. POST verifies, decrypts, parses and deduplicates a push, asks
+the handler (`app.extensions["wechat_handler"]`, by default `wechat.router.handle`) for a Reply
+and renders it. Bad pushes get a bare 4xx; anything that goes wrong after a push is accepted
+gets 'success', never a 500 (WeChat would show "该公众号暂时无法提供服务").
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from flask import Blueprint, Response, current_app, request
+
+from services import clock
+
+from . import dedupe, deferred
+from .inbound import Inbound, Reply
+from .protocol import (
+    MAX_BODY_BYTES,
+    Account,
+    Refused,
+    check_body,
+    check_timestamp,
+    dedupe_key,
+    envelope,
+    is_signed,
+    open_envelope,
+    parse,
+    render_text,
+    seal,
+)
+
+log = logging.getLogger(__name__)
+bp = Blueprint("wechat_endpoint", __name__)
+
+HANDLER = "wechat_handler"
+#: app.config key: a callable returning the epoch seconds the replay window is measured from.
+CLOCK = "WECHAT_CLOCK"
+
+
+def init_app(app) -> None:
+    """Serve /wechat; the handler defaults to the chat router (replaceable in tests)."""
+    app.register_blueprint(bp)
+    app.extensions.setdefault(HANDLER, None)
+
+
+@bp.get("/wechat")
+def verify():
+    """Echo `echostr` to WeChat's URL check, only when the signature is right."""
+    try:
+        _check_signature(_account(), request.args)
+    except Refused as refused:
+        return _refuse(refused)
+    if "echostr" not in request.args:
+        return _refuse(Refused(400, "no echostr"))
+    return Response(request.args["echostr"], mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive():
+    """Answer one push: a text reply, 'success', or a bare 4xx for a push we refuse."""
+    try:
+        message, key = _accept(_account())
+    except Refused as refused:
+        return _refuse(refused)
+    try:
+        text, after = _reply(message)
+        response = _render(message, text, key)
+    except Exception:
+        if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise
+        log.exception("handling a push from %s failed; answering 'success'", message.openid)
+        return _success()
+    deferred.after_response(response, after)
+    return response
+
+
+def _accept(account: Account) -> tuple[Inbound, str | None]:
+    """The verified, decrypted, parsed push and the AES key that opened it (None if plain)."""
+    args = request.args
+    _check_signature(account, args)
+    check_timestamp(args.get("timestamp", ""), _now())
+    text = check_body(_read_body())
+    if args.get("encrypt_type", "raw").lower() != "aes":
+        if account.mode == "safe":
+            raise Refused(403, "an unencrypted push to a safe-mode account")
+        return parse(text), None
+    if not account.aes_keys:
+        raise Refused(400, "an encrypted push but no EncodingAESKey configured")
+    inner, key = open_envelope(envelope(text), args, account)
+    return parse(check_body(inner.encode())), key
+
+
+def _check_signature(account: Account, args) -> None:
+    """Refuse a request not signed with the account's token (or any, if none is set)."""
+    if not account.token:
+        raise Refused(404, "the Official Account is not configured")
+    stamp = args.get("timestamp", ""), args.get("nonce", "")
+    if not is_signed(args.get("signature", ""), account.token, *stamp):
+        raise Refused(403, "bad signature")
+
+
+def _reply(message: Inbound) -> tuple[str, tuple]:
+    """The reply text for a push and the work to do after answering.
+
+    The first delivery runs the handler; a retry gets the stored text and no work."""
+    key = dedupe_key(message)
+    kind = message.kind if message.kind != "event" else f"event:{message.event}"
+    if not dedupe.claim(key, message.openid, kind):
+        log.info("retry of %s; answering with the first delivery's reply", key)
+        return dedupe.wait_for_reply(key) or "", ()
+    try:
+        reply = _handler()(message)
+    except Exception:
+        dedupe.save_reply(key, "")
+        raise
+    dedupe.save_reply(key, reply.text or "")
+    return reply.text or "", tuple(reply.after)
+
+
+def _render(message: Inbound, text: str, key: str | None) -> Response:
+    if not text:
+        return _success()
+    now = int(_now())
+    xml = render_text(message, text, now)
+    if key is not None:
+        xml = seal(xml, _account(), key, str(now))
+    return Response(xml, mimetype="application/xml")
+
+
+def _handler():
+    """The configured handler, else the chat router, else a stub that answers 'success'."""
+    handler = current_app.extensions.get(HANDLER)
+    if handler is not None:
+        return handler
+    try:
+        from .router import handle
+    except ImportError:
+        log.warning("wechat.router is missing; answering every push with 'success'")
+        return lambda message: Reply()
+    return handle
+
+
+def _read_body() -> bytes:
+    """At most MAX_BODY_BYTES of the body; a longer one is refused without reading on."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise Refused(413, "body too large")
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Refused(413, "body too large")
+    return body
+
+
+def _account() -> Account:
+    return Account.from_settings(current_app.config["SETTINGS"].wechat.official_account)
+
+
+def _now() -> float:
+    """Epoch seconds now, or what the app's WECHAT_CLOCK says (tests replay old pushes)."""
+    seam = current_app.config.get(CLOCK)
+    return seam() if seam else clock.now_utc().replace(tzinfo=UTC).timestamp()
+
+
+def _success() -> Response:
+    return Response("success", mimetype="text/plain")
+
+
+def _refuse(refused: Refused) -> Response:
+    log.warning("refused a push from %s: %s", request.remote_addr, refused.reason)
+    return Response("", status=refused.status, mimetype="text/plain")

@@ -1,0 +1,239 @@
+"""WeChat's Official Account push protocol: signatures, AES envelopes, parsing and replies.
+
+Plain functions over bytes and strings (no Flask), so every rule of the protocol can be
+tested directly. See research/wechat-platform.md §1, §2 and §7: wechatpy compares
+signatures with `!=`, knows one EncodingAESKey, leaves `]]>` in reply text and parses
+new events as UnknownMessage; each of those is handled here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from dataclasses import dataclass
+
+import xmltodict
+from wechatpy import parse_message
+from wechatpy.crypto import PrpCrypto, WeChatCrypto
+from wechatpy.messages import UnknownMessage
+
+from .inbound import Inbound
+
+#: Pushes signed further than this from now are refused (replayed or a wrong clock).
+REPLAY_WINDOW_SECONDS = 300
+#: WeChat's pushes are a few KB; anything bigger is not from WeChat.
+MAX_BODY_BYTES = 64 * 1024
+#: WeChat cuts passive text replies near 2048 bytes; stay under with room to spare.
+TEXT_LIMIT_BYTES = 2000
+ELLIPSIS = "…"
+
+# The first element tag: a DOCTYPE (and with it any ENTITY) can only come before it.
+_ROOT_TAG = re.compile(rb"<[A-Za-z_:]")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+class Refused(Exception):
+    """A push that is not answered: `status` is the HTTP status to give instead."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the endpoint needs of the Official Account's settings."""
+
+    token: str
+    app_id: str
+    aes_keys: tuple[str, ...]  # current first, then the previous one
+    mode: str  # 'plain', 'compatible' or 'safe'
+
+    @classmethod
+    def from_settings(cls, oa) -> Account:
+        keys = (oa.encoding_aes_key, oa.previous_encoding_aes_key)
+        return cls(oa.token, oa.app_id, tuple(k for k in keys if k), oa.message_mode)
+
+
+def sign(token: str, *parts: str) -> str:
+    """WeChat's signature: sha1 over the sorted token, timestamp, nonce (and Encrypt)."""
+    return hashlib.sha1("".join(sorted([token, *parts])).encode()).hexdigest()
+
+
+def is_signed(signature: str, token: str, *parts: str) -> bool:
+    """Whether `signature` signs the parts, compared in constant time."""
+    return bool(token) and hmac.compare_digest(sign(token, *parts).encode(), signature.encode())
+
+
+def check_timestamp(timestamp: str, now: float, window: float = REPLAY_WINDOW_SECONDS) -> None:
+    """Refuse a push whose timestamp is not a number within the replay window."""
+    if not timestamp.isdigit() or abs(int(timestamp) - now) > window:
+        raise Refused(403, "timestamp outside the replay window")
+
+
+def check_body(body: bytes) -> str:
+    """The body as text, refusing empty, non-UTF-8 and DTD-carrying bodies before parsing."""
+    if not body.strip():
+        raise Refused(400, "empty body")
+    if _has_declaration(body):
+        raise Refused(400, "XML declarations (DOCTYPE, ENTITY) are not allowed")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, "body is not UTF-8") from None
+
+
+def _has_declaration(body: bytes) -> bool:
+    """Whether the prolog holds a `<!...>` (DOCTYPE, ENTITY, comment); text in the
+    document may say '<!DOCTYPE' freely (a member can type it), it is CDATA there."""
+    root = _ROOT_TAG.search(body)
+    return b"<!" in (body[: root.start()] if root else body)
+
+
+def envelope(text: str) -> dict:
+    """The top-level fields of a push, refusing anything that is not `<xml>...</xml>`."""
+    try:
+        fields = xmltodict.parse(text)["xml"]
+    except Exception:  # expat, entity and shape errors alike (§7)
+        raise Refused(400, "malformed XML") from None
+    if not isinstance(fields, dict):
+        raise Refused(400, "empty XML")
+    return fields
+
+
+def open_envelope(fields: dict, query: dict, account: Account) -> tuple[str, str]:
+    """Check msg_signature, decrypt the Encrypt field and check the appid.
+
+    Returns the inner XML and the key that opened it (replies are sealed with that key).
+    The previous key is tried when the current one fails, as WeChat asks during a change.
+    """
+    encrypt = fields.get("Encrypt")
+    if not isinstance(encrypt, str) or not _BASE64.fullmatch(encrypt):
+        raise Refused(400, "no Encrypt field, or not base64")
+    parts = (query.get("timestamp", ""), query.get("nonce", ""), encrypt)
+    if not is_signed(query.get("msg_signature", ""), account.token, *parts):
+        raise Refused(403, "bad msg_signature")
+    for key in account.aes_keys:
+        try:
+            return PrpCrypto(_aes_key(key)).decrypt(encrypt, account.app_id), key
+        except Exception:  # bad padding, length, appid: try the next key
+            continue
+    raise Refused(400, "cannot decrypt the push")
+
+
+def _aes_key(encoding_aes_key: str) -> bytes:
+    return WeChatCrypto("", encoding_aes_key, "").key
+
+
+def seal(xml: str, account: Account, key: str, timestamp: str) -> str:
+    """The encrypted reply envelope for `xml`, signed with a fresh nonce."""
+    crypto = WeChatCrypto(account.token, key, account.app_id)
+    return crypto.encrypt_message(xml, str(secrets.randbelow(10**10)), timestamp)
+
+
+def parse(text: str) -> Inbound:
+    """The push as an Inbound, refusing anything wechatpy or we cannot make sense of."""
+    try:
+        message = parse_message(text)
+        return _inbound(message._data, message)
+    except Refused:
+        raise
+    except Exception:  # KeyError, AttributeError, ValueError... (§7)
+        raise Refused(400, "unparseable push") from None
+
+
+def _inbound(raw: dict, message) -> Inbound:
+    kind = _text(raw.get("MsgType")).lower()
+    openid = _text(raw.get("FromUserName"))
+    if not openid or not kind:
+        raise Refused(400, "push without sender or type")
+    event = _event_name(raw, message) if kind == "event" else ""
+    lat = raw.get("Location_X", raw.get("Latitude"))
+    lng = raw.get("Location_Y", raw.get("Longitude"))
+    return Inbound(
+        openid=openid,
+        kind=kind,
+        create_time=int(_text(raw.get("CreateTime"))),
+        msg_id=_number(raw.get("MsgId", raw.get("MsgID"))),
+        content=_text(raw.get("Content")),
+        event=event,
+        event_key=_text(raw.get("EventKey")),
+        lat=_float(lat),
+        lng=_float(lng),
+        precision=_float(raw.get("Precision")),
+        label=_text(raw.get("Label")),
+        media_id=_text(raw.get("MediaId")),
+        pic_url=_text(raw.get("PicUrl")),
+        status=_text(raw.get("Status")),
+        raw=raw,
+    )
+
+
+def _event_name(raw: dict, message) -> str:
+    """The lower-case event; a QR-code subscribe stays 'subscribe' (its scene in event_key)."""
+    if isinstance(message, UnknownMessage):
+        return _text(raw.get("Event")).lower()
+    return {"subscribe_scan": "subscribe", "subscribe_scan_product": "subscribe"}.get(
+        message.event, message.event
+    )
+
+
+def _text(value) -> str:
+    """A scalar field as text; a missing, empty or nested (dict/list) field is ''."""
+    return value if isinstance(value, str) else ""
+
+
+def _number(value) -> int | None:
+    text = _text(value)
+    return int(text) if text.isdigit() else None
+
+
+def _float(value) -> float | None:
+    try:
+        number = float(_text(value))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def dedupe_key(message: Inbound) -> str:
+    """WeChat's retry identity: MsgId for messages, sender+time+event+key for events."""
+    if message.kind != "event" and message.msg_id is not None:
+        return f"msg:{message.msg_id}"
+    parts = [message.openid, str(message.create_time), message.event, message.event_key]
+    if message.msg_id is not None:  # TEMPLATESENDJOBFINISH and the like carry MsgID
+        parts.append(str(message.msg_id))
+    key = "|".join(parts)
+    if len(key) > 200:  # a VIEW event's URL may be long
+        key = "sha1:" + hashlib.sha1(key.encode()).hexdigest()
+    return key
+
+
+def fit(text: str, limit: int = TEXT_LIMIT_BYTES) -> str:
+    """The text cut on a character boundary to `limit` UTF-8 bytes, with '…' when cut."""
+    if len(text.encode()) <= limit:
+        return text
+    room = limit - len(ELLIPSIS.encode())
+    return text.encode()[:room].decode("utf-8", errors="ignore") + ELLIPSIS
+
+
+def cdata(text: str) -> str:
+    """Text as a CDATA section that no `]]>` inside it can end early."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def render_text(message: Inbound, text: str, now: int) -> str:
+    """A passive text reply to `message`: sender and receiver swapped, text fitted."""
+    return (
+        "<xml>"
+        f"<ToUserName>{cdata(message.openid)}</ToUserName>"
+        f"<FromUserName>{cdata(_text(message.raw.get('ToUserName')))}</FromUserName>"
+        f"<CreateTime>{int(now)}</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{cdata(fit(text))}</Content>"
+        "</xml>"
+    )
