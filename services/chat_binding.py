@@ -1,0 +1,113 @@
+"""Binding an Official Account openid to a member of the roster, from the chat.
+
+Two ways, both spending the member's one-time bind code from the office (services.binding):
+- the member types their roster phone number and the code (「绑定 13800000000 482913」);
+- the member scans a parametric QR code whose scene is SCENE_PREFIX + code (`bind:482913`).
+  Only the account's owner can make such codes, and a live code names exactly one member, so
+  the scene alone identifies the pending binding.
+
+Wrong tries are limited as in services.auth: a code is locked after binding.MAX_FAILED_ATTEMPTS
+wrong tries against it, and an openid may try MAX_FAILED_BINDS wrong phone/code pairs per
+FAILED_WINDOW (counted from the audit log, so no column is needed).
+"""
+
+import secrets
+from datetime import datetime, timedelta
+
+import peewee
+
+from models import AuditLog, BindCode, Member, db
+
+from .auth import MAX_FAILED_BINDS
+from .binding import live_bind_code
+from .errors import Conflict, Forbidden, Invalid
+
+SCENE_PREFIX = "bind:"
+FAILED_WINDOW = timedelta(hours=1)
+FAILED = "oa_bind_failed"
+
+
+def bind_with_code(openid: str, phone: str, code: str, now: datetime) -> Member:
+    """Bind the openid to the member with this roster phone and live bind code."""
+    _require_attempts_left(openid, now)
+    member = Member.get_or_none(Member.phone == phone.strip())
+    bind_code = member and live_bind_code(member, now)
+    if bind_code is None or not secrets.compare_digest(bind_code.code, code.strip()):
+        if bind_code is not None:
+            BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
+                BindCode.id == bind_code.id
+            ).execute()
+        _count_failure(openid, now)
+        raise Invalid("手机号或绑定码不正确。", "bad_bind_code")
+    return _bind(openid, member, bind_code, now)
+
+
+def scene_code(scene: str) -> str | None:
+    """The bind code a QR scene names, or None when the scene is not a binding."""
+    if not scene or not scene.startswith(SCENE_PREFIX):
+        return None
+    return scene.removeprefix(SCENE_PREFIX).strip() or None
+
+
+def bind_with_scene(openid: str, scene: str, now: datetime) -> Member | None:
+    """Bind the openid through a bind:<code> QR scene; None when the scene is no binding,
+    Invalid when it names no live code (used, expired or replaced)."""
+    code = scene_code(scene)
+    if code is None:
+        return None
+    bind_code = (
+        BindCode.select()
+        .where((BindCode.code == code) & BindCode.used_at.is_null() & (BindCode.expires_at > now))
+        .first()
+    )
+    if bind_code is None or live_bind_code(bind_code.member, now) != bind_code:
+        raise Invalid("该绑定二维码已失效，请向办公室重新领取。", "bad_bind_scene")
+    return _bind(openid, bind_code.member, bind_code, now)
+
+
+def _bind(openid: str, member: Member, code: BindCode, now: datetime) -> Member:
+    """Link openid and member and spend the code, all or nothing; conditional updates make
+    two racing binds for one member or one code leave exactly one winner."""
+    if not member.active:
+        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+    try:
+        with db.atomic():
+            free = Member.oa_openid.is_null() | (Member.oa_openid == openid)
+            values = {"oa_openid": openid, "oa_reachable": True}
+            if not Member.update(**values).where((Member.id == member.id) & free).execute():
+                raise Forbidden("该党员已绑定其他微信，请联系办公室解绑。", "bound_elsewhere")
+            unused = (BindCode.id == code.id) & BindCode.used_at.is_null()
+            if not BindCode.update(used_at=now).where(unused).execute():
+                raise Invalid("手机号或绑定码不正确。", "bad_bind_code")
+            _audit(openid, "oa_bind", now, member)
+    except peewee.IntegrityError:
+        raise Conflict("该微信已绑定其他党员，请联系办公室。", "openid_taken") from None
+    return Member.get_by_id(member.id)
+
+
+def _require_attempts_left(openid: str, now: datetime) -> None:
+    recent = AuditLog.select().where(
+        (AuditLog.actor == _label(openid))
+        & (AuditLog.action == FAILED)
+        & (AuditLog.at > now - FAILED_WINDOW)
+    )
+    if recent.count() >= MAX_FAILED_BINDS:
+        raise Forbidden("尝试次数过多，请一小时后再试或联系办公室。", "too_many_attempts")
+
+
+def _count_failure(openid: str, now: datetime) -> None:
+    _audit(openid, FAILED, now)
+
+
+def _audit(openid: str, action: str, now: datetime, member: Member | None = None) -> None:
+    AuditLog.create(
+        at=now,
+        actor=_label(openid),
+        action=action,
+        object_type="member" if member else "",
+        object_id=str(member.id) if member else "",
+    )
+
+
+def _label(openid: str) -> str:
+    return f"oa:{openid}"[:60]

@@ -1,0 +1,102 @@
+"""Binding this WeChat to the roster from the chat: a bind code typed in, or a QR scene."""
+
+import pytest
+
+from models import AuditLog, BindCode, Member
+from services import chat_binding, clock
+from services.binding import MAX_FAILED_ATTEMPTS, issue_bind_code
+from services.errors import Conflict
+from tests.factories import make_member, make_team
+from tests.wechat.test_chat_support import Chat
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), name="李红", phone="13800000001")
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-new", emulator)
+
+
+def test_binding_with_phone_and_code(chat, member):
+    code = issue_bind_code(member, clock.now_utc())
+    assert "绑定成功" in chat.say(f"绑定 138-0000-0001 {code}")
+    bound = Member.get_by_id(member.id)
+    assert bound.oa_openid == "oa-new" and bound.mp_openid is None and bound.oa_reachable
+    assert BindCode.get().used_at is not None
+    assert "李红" in chat.say("帮助")
+    assert "无需重复绑定" in chat.say(f"绑定 13800000001 {code}")
+
+
+def test_a_wrong_code_binds_nothing_and_counts_against_the_code(chat, member):
+    code = issue_bind_code(member, clock.now_utc())
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    assert "不正确" in chat.say(f"绑定 13800000001 {wrong}")
+    assert Member.get_by_id(member.id).oa_openid is None
+    assert BindCode.get().failed_attempts == 1
+
+
+def test_a_code_is_spent_once(chat, member, emulator):
+    code = issue_bind_code(member, clock.now_utc())
+    chat.say(f"绑定 13800000001 {code}")
+    assert "不正确" in Chat("oa-other", emulator).say(f"绑定 13800000001 {code}")
+
+
+def test_too_many_wrong_tries_lock_the_openid_out(chat, member):
+    issue_bind_code(member, clock.now_utc())
+    for _ in range(5):
+        chat.say("绑定 13900000000 000000")
+    assert "尝试次数过多" in chat.say("绑定 13800000001 000000")
+    assert AuditLog.select().where(AuditLog.action == "oa_bind_failed").count() == 5
+
+
+def test_a_code_locked_by_wrong_tries_no_longer_binds(chat, member, emulator):
+    code = issue_bind_code(member, clock.now_utc())
+    BindCode.update(failed_attempts=MAX_FAILED_ATTEMPTS).execute()
+    assert "不正确" in chat.say(f"绑定 13800000001 {code}")
+
+
+@pytest.mark.parametrize("text", ["绑定", "绑定 13800000001", "绑定 abc def"])
+def test_a_malformed_bind_shows_the_format(chat, text):
+    assert "请按格式发送" in chat.say(text)
+
+
+@pytest.mark.parametrize("event", ["subscribe", "scan"])
+def test_scanning_a_bind_scene_binds(chat, member, event):
+    code = issue_bind_code(member, clock.now_utc())
+    reply = chat.event(event, f"{chat_binding.SCENE_PREFIX}{code}")
+    assert "绑定成功" in reply.text
+    assert Member.get_by_id(member.id).oa_openid == "oa-new"
+
+
+def test_a_spent_or_replaced_scene_is_refused(chat, member):
+    old = issue_bind_code(member, clock.now_utc())
+    issue_bind_code(member, clock.now_utc())
+    assert "已失效" in chat.event("subscribe", f"bind:{old}").text
+    assert Member.get_by_id(member.id).oa_openid is None
+
+
+def test_other_scenes_and_plain_follows_greet(chat, member, emulator):
+    assert "请先绑定" in chat.event("subscribe", "poster-2026").text
+    member.oa_openid = "oa-new"
+    member.save()
+    assert "欢迎回来" in chat.event("scan", "poster-2026").text
+
+
+def test_an_openid_bound_to_someone_else_cannot_bind_again(app, member, emulator):
+    make_member(oa_openid="oa-taken")
+    code = issue_bind_code(member, clock.now_utc())
+    assert "无需重复绑定" in Chat("oa-taken", emulator).say(f"绑定 13800000001 {code}")
+    with pytest.raises(Conflict) as refused:
+        chat_binding.bind_with_code("oa-taken", "13800000001", code, clock.now_utc())
+    assert refused.value.code == "openid_taken"
+    assert BindCode.get().used_at is None
+
+
+def test_scene_codes():
+    assert chat_binding.scene_code("bind:482913") == "482913"
+    assert chat_binding.scene_code("482913") is None
+    assert chat_binding.scene_code("bind:") is None

@@ -1,0 +1,215 @@
+"""Check-in, check-out and household visits through the chat, down to the register entry."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import Enrollment, Photo, RecordHistory, ServiceRecord
+from services import clock
+from services.records import counts_toward_hours
+from tests import images
+from tests.factories import make_activity, make_member, make_team, pair
+from tests.wechat.test_chat_support import NEAR, Chat, after
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), oa_openid="oa-alice")
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-alice", emulator)
+
+
+def enrolled(member, title="环境卫生整治", minutes_ago=10, **kw):
+    now = clock.now_utc()
+    activity = make_activity(
+        member.team, starts_at=now - timedelta(minutes=minutes_ago), title=title, **kw
+    )
+    Enrollment.create(activity=activity, member=member, created_at=now)
+    return activity
+
+
+def test_a_full_check_in_makes_the_register_entry_the_api_makes(chat, member):
+    activity = enrolled(member)
+    assert "请发送您的当前位置" in chat.say("我要签到")
+    assert "佩戴党徽" in chat.location(activity.lat + NEAR, activity.lng)
+    reply = chat.photo(images.jpeg(seed=11), run_after=False)
+    assert reply.text.startswith("正在核验照片")
+    assert ServiceRecord.select().count() == 0  # the slow part waits for after the reply
+    after(reply)
+    record = ServiceRecord.get()
+    assert (record.kind, record.activity_id, record.source) == ("activity", activity.id, "chat")
+    assert (record.status, record.flags) == ("verified", [])
+    assert record.request_id.startswith("chat:")
+    assert record.checkin_coord_type == "gcj02" and record.distance_m < 50
+    assert Photo.select().where(Photo.record == record).count() == 1
+    assert [h.action for h in RecordHistory.select().where(RecordHistory.record == record)] == [
+        "checkin"
+    ]
+    assert "签到成功" in chat.pushed()[-1] and activity.title in chat.pushed()[-1]
+
+
+def test_running_the_after_work_twice_records_once(chat, member):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    reply = chat.photo(images.jpeg(seed=12))
+    after(reply)
+    assert ServiceRecord.select().count() == 1 and Photo.select().count() == 1
+
+
+def test_a_far_away_check_in_is_flagged_and_says_why(chat, member):
+    activity = enrolled(member)
+    chat.say("打卡")
+    chat.location(activity.lat + 0.05, activity.lng)
+    chat.photo(images.jpeg(seed=13))
+    assert ServiceRecord.get().status == "flagged"
+    assert "位置不在服务地点范围内" in chat.pushed()[-1]
+
+
+def test_several_activities_today_are_picked_by_number(chat, member):
+    enrolled(member, title="义诊")
+    second = enrolled(member, title="法律咨询", minutes_ago=5)
+    listing = chat.say("签到")
+    assert "1. 义诊" in listing and "2. 法律咨询" in listing
+    assert "请回复序号" in chat.say("9")
+    assert "法律咨询" in chat.say("2")
+    chat.location(second.lat + NEAR, second.lng)
+    chat.photo(images.jpeg(seed=14))
+    assert ServiceRecord.get().activity_id == second.id
+
+
+def test_no_activity_today_says_how_to_find_one(chat, member):
+    assert "今天没有您已报名" in chat.say("签到")
+
+
+def test_steps_reprompt_for_what_they_wait_for(chat, member):
+    enrolled(member)
+    chat.say("签到")
+    assert "请发送位置" in chat.say("在这里")
+    assert "请发送位置" in chat.photo(images.jpeg(seed=15)).text
+    chat.location(34.7466 + NEAR, 113.6253)
+    assert "现场照片" in chat.say("好的")
+
+
+def test_a_failed_download_is_reported_and_records_nothing(chat, member, emulator):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    reply = chat.push("image", media_id="no-such-media")
+    after(reply)
+    assert ServiceRecord.select().count() == 0
+    assert "照片下载失败" in chat.pushed()[-1]
+
+
+def test_a_refused_check_in_tells_the_reason(chat, member):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    reply = chat.photo(b"not a picture", run_after=True)
+    assert reply.text.startswith("正在核验照片")
+    assert ServiceRecord.select().count() == 0
+    assert chat.pushed()[-1].startswith("签到未成功")
+
+
+def test_a_stray_location_near_an_activity_offers_a_check_in(chat, member):
+    activity = enrolled(member)
+    assert "附近" in chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=16))
+    assert ServiceRecord.get().activity_id == activity.id
+
+
+def test_a_stray_location_far_from_everything_is_acknowledged(chat, member):
+    enrolled(member)
+    assert "已收到您的位置" in chat.location(39.9, 116.4)
+
+
+def test_check_out_with_location_or_skip(chat, member):
+    activity = enrolled(member, minutes_ago=60)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=17))
+    assert "跳过" in chat.say("签退")
+    done = chat.location(activity.lat + NEAR, activity.lng)
+    assert "签退成功" in done and "服务的对象是谁" in done
+    assert "成效" in chat.say("幸福社区老年居民")
+    assert "计入您的服务时长" in chat.say("为20位居民测量血压")
+    record = ServiceRecord.get()
+    assert record.checkout_at is not None and record.checkout_lat is not None
+    assert (record.content, record.target, record.outcome) == (
+        f"参加「{activity.title}」",
+        "幸福社区老年居民",
+        "为20位居民测量血压",
+    )
+    assert counts_toward_hours(record)
+    assert "没有需要签退" in chat.say("签退")
+
+
+def test_check_out_without_location(chat, member):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=18))
+    chat.say("签退")
+    assert "签退成功" in chat.say("跳过")
+    assert "小程序中补充" in chat.say("跳过")
+    record = ServiceRecord.get()
+    assert record.checkout_lat is None and record.checkout_at is not None
+    assert record.target == "" and not counts_toward_hours(record)
+
+
+def test_a_household_visit_fills_in_the_register(chat, member):
+    household = pair(member).household
+    household.lat, household.lng = 34.7466, 113.6253
+    household.save()
+    assert "走访结对家庭" in chat.say("走访")
+    assert "走访现场照片" in chat.location(household.lat + NEAR, household.lng)
+    reply = chat.photo(images.jpeg(seed=19))
+    assert "看到的家庭情况" in reply.text
+    assert "提供了哪些帮助" in chat.say("老人腿脚不便，独自居住")  # 帮 is not a command here
+    assert "走访已登记" in chat.say("帮忙打扫卫生并联系社区医生")
+    record = ServiceRecord.get()
+    assert (record.kind, record.household_id, record.source) == ("visit", household.id, "chat")
+    assert record.content == "入户走访：老人腿脚不便，独自居住"
+    assert record.outcome == "帮忙打扫卫生并联系社区医生"
+    assert record.target.startswith("结对家庭 ") and household.head_name not in record.target
+    assert [h.action for h in RecordHistory.select().order_by(RecordHistory.seq)] == [
+        "checkin",
+        "fill",
+    ]
+
+
+def test_visit_notes_wait_for_the_photo_check(chat, member):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    chat.photo(images.jpeg(seed=20), run_after=False)
+    chat.say("家中一切正常")
+    assert "照片还在核验中" in chat.say("送去米面油")
+
+
+def test_a_visit_without_a_household_says_so(chat, member):
+    assert "还没有结对家庭" in chat.say("走访")
+
+
+def test_a_check_in_through_the_endpoint(client, app, member, emulator):
+    """The same conversation as signed XML pushes to /wechat, photo checked after replying."""
+    from tests.wechat import oa
+    from wechat import deferred
+
+    activity = enrolled(member)
+    assert "位置" in oa.reply_text(oa.push(client, oa.text("oa-alice", "签到")))
+    located = oa.push(client, oa.location("oa-alice", activity.lat + NEAR, activity.lng))
+    assert "佩戴党徽" in oa.reply_text(located)
+    emulator.add_media("e2e-photo", images.jpeg(seed=21))
+    answer = oa.push(client, oa.image("oa-alice", "e2e-photo"))
+    assert oa.reply_text(answer).startswith("正在核验照片")
+    assert deferred.wait_idle(app) and deferred.errors(app) == []
+    with app.app_context():
+        record = ServiceRecord.get()
+    assert (record.source, record.status, record.activity_id) == ("chat", "verified", activity.id)
+    sent = [c.body for c in emulator.calls_to("custom_send")]
+    assert sent[-1]["touser"] == "oa-alice" and "签到成功" in sent[-1]["text"]["content"]

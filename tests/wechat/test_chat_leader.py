@@ -1,0 +1,110 @@
+"""Leaders in the chat: broadcasts (preview, confirm, recorded), flagged check-ins, reports."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import Member, Notification, QuarterlyReport
+from services import clock
+from tests.factories import make_member, make_record, make_team
+from tests.wechat.test_chat_support import Chat
+from wechat.chat import leader as leader_chat
+
+
+@pytest.fixture
+def team(app):
+    with app.app_context():
+        team = make_team(members=3)
+        Member.update(oa_openid="oa-leader").where(Member.role == "leader").execute()
+        yield team
+
+
+@pytest.fixture
+def leader(team):
+    return Member.get(Member.role == "leader")
+
+
+@pytest.fixture
+def chat(team, emulator):
+    return Chat("oa-leader", emulator)
+
+
+def test_a_broadcast_is_previewed_confirmed_and_recorded(chat, leader, team):
+    make_member(team=team, active=False)
+    make_member(team=make_team())  # another team hears nothing
+    preview = chat.push("text", content="通知：周六上午九点社区集合", msg_id=555).text
+    assert "3 名队员" in preview and "周六上午九点社区集合" in preview and "确认" in preview
+    assert Notification.select().count() == 0
+    assert "通知已登记" in chat.say("确认")
+    rows = list(Notification.select().order_by(Notification.member))
+    members = [
+        m.id
+        for m in Member.select().where(
+            (Member.team == team) & (Member.role == "member") & Member.active
+        )
+    ]
+    assert [n.member_id for n in rows] == sorted(members)
+    for n in rows:
+        assert (n.kind, n.channel, n.status) == ("broadcast", "", "pending")
+        assert n.dedupe_key == f"broadcast:{leader.id}:555:{n.member_id}"
+        assert n.payload["text"] == "周六上午九点社区集合"
+    assert "没有需要确认" in chat.say("确认")
+
+
+def test_a_broadcast_recorded_twice_is_recorded_once(chat, leader):
+    assert leader_chat.record_broadcast(leader, "x", 9) == 3
+    assert leader_chat.record_broadcast(leader, "x", 9) == 3
+    assert Notification.select().count() == 3
+
+
+def test_a_cancelled_broadcast_records_nothing(chat):
+    chat.say("通知 明天集合")
+    assert "已取消" in chat.say("取消")
+    assert "没有需要确认" in chat.say("确认")
+    assert Notification.select().count() == 0
+
+
+def test_a_broadcast_needs_text_within_the_limit(chat):
+    assert "请发送「通知 内容」" in chat.say("通知")
+    assert "过长" in chat.say("通知 " + "长" * 501)
+
+
+def test_pending_lists_the_teams_flagged_check_ins(chat, team):
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    make_record(alice, status="flagged", flags=["out_of_range", "photo_reused"])
+    make_record(make_member(team=make_team()), status="flagged", flags=["out_of_range"])
+    text = chat.say("待审")
+    assert "共 1 条" in text and alice.name in text
+    assert "位置不在服务地点范围内；照片曾被使用过" in text and "小程序" in text
+
+
+def test_pending_when_nothing_waits(chat):
+    assert "没有待审核" in chat.say("待审核")
+
+
+def test_long_pending_lists_fit_within_the_limit(chat, team):
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    now = clock.now_utc()
+    for n in range(60):
+        make_record(
+            alice,
+            checkin_at=now - timedelta(minutes=n),
+            status="flagged",
+            flags=["out_of_range", "photo_similar", "exif_time_off", "impossible_travel"],
+        )
+    text = chat.say("待审")
+    assert len(text.encode()) <= 2000 and "共 60 条" in text and "小程序" in text
+
+
+def test_report_status(chat, team):
+    year, quarter = clock.quarter_of(clock.local_today())
+    assert "尚未起草" in chat.say("报告")
+    QuarterlyReport.create(
+        team=team,
+        year=year,
+        quarter=quarter,
+        status="submitted",
+        deadline=date(year, 12, 31),
+        updated_at=clock.now_utc(),
+    )
+    assert "已上报" in chat.say("季度报告")

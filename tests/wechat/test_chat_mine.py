@@ -1,0 +1,90 @@
+"""Activities and enrolment, the member's own figures, the paired household, in the chat."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import Enrollment, Household
+from services import clock
+from tests.factories import make_activity, make_member, make_record, make_team, pair
+from tests.wechat.test_chat_support import Chat
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), oa_openid="oa-dan", name="赵敏")
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-dan", emulator)
+
+
+def test_activities_are_listed_and_enrolled_by_number(chat, member):
+    now = clock.now_utc()
+    first = make_activity(member.team, starts_at=now + timedelta(days=1), title="义诊")
+    make_activity(member.team, starts_at=now + timedelta(days=2), title="普法宣传")
+    make_activity(member.team, starts_at=now - timedelta(days=3), title="已结束的活动")
+    listing = chat.say("近期活动")
+    assert "1. " in listing and "义诊" in listing and "普法宣传" in listing
+    assert "已结束的活动" not in listing
+    assert "报名成功" in chat.say("报名 1")
+    assert Enrollment.get().activity_id == first.id
+    chat.say("活动")
+    assert "（已报名）" in chat.say("活动")
+    assert "已报名「义诊」" in chat.say("1")
+
+
+def test_enrolling_without_a_list_or_with_a_bad_number_explains(chat, member):
+    assert "请先发送「活动」" in chat.say("报名 1")
+    make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
+    chat.say("活动")
+    assert "请先发送「活动」" in chat.say("报名 7")
+
+
+def test_a_full_activity_refuses_politely(chat, member):
+    full = make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1), capacity=1)
+    Enrollment.create(
+        activity=full, member=make_member(team=member.team), created_at=full.created_at
+    )
+    assert "（已满）" in chat.say("活动")
+    assert chat.say("报名 1").startswith("操作未成功")
+
+
+def test_no_upcoming_activities(chat):
+    assert "近期没有" in chat.say("活动")
+
+
+def test_mine_shows_hours_and_visits(chat, member):
+    now = clock.now_utc()
+    make_record(
+        member,
+        checkin_at=now - timedelta(hours=3),
+        checkout_at=now - timedelta(hours=1),
+        duration_minutes=120,
+        content="义诊",
+        target="居民",
+        outcome="服务20人",
+        status="verified",
+    )
+    pair(member, started_on=date(2026, 1, 1))
+    text = chat.say("我的时长")
+    assert "赵敏" in text and "1 次，2.0 小时" in text
+    assert "尚未走访" in text and "已逾期" in text
+
+
+def test_mine_without_a_pairing(chat):
+    assert "您还没有结对家庭" in chat.say("我的")
+
+
+def test_pairing_is_masked(chat, member):
+    household = pair(member).household
+    Household.update(head_name="张建国", phone="13912345678", address="幸福路12号3单元").execute()
+    text = chat.say("结对")
+    assert "张**" in text and "139****5678" in text and "幸福路****" in text
+    assert "张建国" not in text and household.phone not in text
+
+
+def test_pairing_without_a_household(chat):
+    assert "还没有结对家庭" in chat.say("结对家庭")

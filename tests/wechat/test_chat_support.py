@@ -1,0 +1,59 @@
+"""What the chat tests share: a user chatting with the router directly, as the endpoint
+would call it, and the customer-service messages the emulator received for them.
+
+(Named test_chat_* so it sits with the chat tests; it holds no tests itself.)"""
+
+import itertools
+import time
+
+from wechat import router
+from wechat.inbound import Inbound, Reply
+
+_ids = itertools.count(7_000_000_000_000_000_001)
+_media = itertools.count(1)
+NEAR = 0.00027  # about 30 m north of a place
+
+
+class Chat:
+    """One WeChat user (an openid) talking to the Official Account."""
+
+    def __init__(self, openid: str, emulator):
+        self.openid, self.emulator = openid, emulator
+
+    def push(self, kind: str, **fields) -> Reply:
+        fields.setdefault("create_time", int(time.time()))
+        if kind != "event":
+            fields.setdefault("msg_id", next(_ids))
+        reply = router.handle(Inbound(self.openid, kind, **fields))
+        assert isinstance(reply, Reply)
+        if reply.text:
+            assert len(reply.text.encode()) <= 2000
+        return reply
+
+    def say(self, content: str) -> str:
+        return self.push("text", content=content).text
+
+    def location(self, lat: float, lng: float) -> str:
+        return self.push("location", lat=lat, lng=lng, label="").text
+
+    def photo(self, content: bytes, run_after: bool = True) -> Reply:
+        media_id = f"media-{next(_media)}"
+        self.emulator.add_media(media_id, content)
+        reply = self.push("image", media_id=media_id, pic_url="http://example/pic")
+        if run_after:
+            after(reply)
+        return reply
+
+    def event(self, event: str, key: str = "", **fields) -> Reply:
+        return self.push("event", event=event, event_key=key, **fields)
+
+    def pushed(self) -> list[str]:
+        """The customer-service texts sent to this user, oldest first."""
+        calls = self.emulator.calls_to("custom_send")
+        return [c.body["text"]["content"] for c in calls if c.body.get("touser") == self.openid]
+
+
+def after(reply: Reply) -> None:
+    """Run a reply's follow-up work, as wechat.deferred does once the reply is sent."""
+    for work, args in reply.after:
+        work(*args)

@@ -1,0 +1,229 @@
+"""Check-in and check-out in the chat: pick the activity, send the location, send the photo.
+
+The photo step answers at once and checks in after the reply (Reply.after): downloading the
+photo through the media API may take longer than WeChat waits. The register entry is made by
+services.checkin.check_in, exactly as from the mini-program, with source 'chat' and the
+push's MsgId as request_id, so a repeated push can never record the service twice.
+"""
+
+from datetime import timedelta
+
+from wechatpy.exceptions import WeChatException
+
+from models import Member
+from services import activities, checkin, clock, geo, summary
+from services.errors import DomainError
+
+from .. import get_clients, texts
+from ..client import download_media
+from ..inbound import Inbound, Reply
+from . import common, register, state
+
+PICK, LOCATION, PHOTO = "checkin_pick", "checkin_location", "checkin_photo"
+OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
+
+
+def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
+    """「签到」: today's activity (or a numbered list of them), then ask for the location."""
+    found = open_activities(member)
+    if not found:
+        return common.say(texts.NO_ACTIVITY_TODAY)
+    if len(found) == 1:
+        return ask_location(message.openid, found[0].id, found[0].title)
+    lines = [
+        texts.ACTIVITY_LINE.format(
+            n=n,
+            title=a.title,
+            start=common.local_time(a.starts_at),
+            end=common.local_time(a.ends_at),
+        )
+        for n, a in enumerate(found, 1)
+    ]
+    choices = [[a.id, a.title] for a in found]
+    state.start(message.openid, PICK, {"choices": choices}, common.now())
+    footer = texts.PICK_NUMBER.format(count=len(found))
+    return common.say(common.listing(texts.PICK_ACTIVITY, lines, footer))
+
+
+def open_activities(member: Member) -> list:
+    """Today's activities the member enrolled in whose check-in is not refused by the clock."""
+    now, rules = common.now(), common.rules()
+    today = clock.local_today(now)
+    found = activities.list_activities(common.actor(member), today, today, now)
+    slack = timedelta(hours=rules.hard_limit_hours)
+    before, after = (
+        timedelta(minutes=rules.open_before_min),
+        timedelta(minutes=rules.close_after_min),
+    )
+    return [
+        a
+        for a in found
+        if a.is_enrolled
+        and a.status != "cancelled"
+        and a.starts_at - before - slack <= now <= a.ends_at + after + slack
+    ]
+
+
+def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
+    """A number from the list of today's activities."""
+    choice = pick(message.content, data["choices"])
+    if choice is None:
+        return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
+    return ask_location(message.openid, *choice)
+
+
+def pick(text: str, choices: list):
+    """The choice a reply like '2' names, or None."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not digits or not 1 <= int(digits) <= len(choices):
+        return None
+    return choices[int(digits) - 1]
+
+
+def ask_location(openid: str, target, title: str) -> Reply:
+    state.start(openid, LOCATION, {"target": target, "title": title}, common.now())
+    if target == "visit":
+        return common.say(texts.ASK_VISIT_LOCATION.format(head=title))
+    return common.say(texts.ASK_CHECKIN_LOCATION.format(title=title))
+
+
+def on_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """The location of a check-in: keep it and ask for the photo."""
+    data = {**data, "point": common.point_of(message)}
+    state.start(message.openid, PHOTO, data, common.now())
+    visit = data["target"] == "visit"
+    return common.say(texts.ASK_VISIT_PHOTO if visit else texts.ASK_CHECKIN_PHOTO)
+
+
+def on_photo(message: Inbound, member: Member, data: dict) -> Reply:
+    """The photo: answer now, check in after the reply, then tell the result."""
+    request_id = f"chat:{message.msg_id or message.create_time}"
+    work = (
+        finish_checkin,
+        (
+            message.openid,
+            member.id,
+            data["target"],
+            data["title"],
+            data["point"],
+            message.media_id,
+            request_id,
+        ),
+    )
+    if data["target"] == "visit":
+        next_data = {"request_id": request_id, "head": data["title"]}
+        state.start(message.openid, "visit_seen", next_data, common.now())
+        return Reply(texts.ASK_VISIT_SEEN, after=(work,))
+    state.leave(message.openid, common.now())
+    return Reply(texts.CHECKING_PHOTO, after=(work,))
+
+
+def finish_checkin(openid, member_id, target, title, point, media_id, request_id) -> None:
+    """The slow part, after the reply: download the photo, check in, send the result."""
+    member = Member.get_by_id(member_id)
+    try:
+        photo, _ = download_media(get_clients().official_account, media_id)
+        result = checkin.check_in(
+            common.actor(member),
+            target,
+            common.to_point(point),
+            photo,
+            request_id,
+            common.now(),
+            common.rules(),
+            common.photo_root(),
+            source="chat",
+        )
+        text = result_text(result.record, title)
+    except (DomainError, WeChatException) as exc:
+        if target == "visit":  # no entry to write the visit's notes into
+            state.leave(openid, common.now())
+        text = failure_text(exc)
+    common.send(openid, text)
+
+
+def failure_text(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        return texts.CHECKIN_FAILED.format(reason=exc.message)
+    return texts.PHOTO_DOWNLOAD_FAILED
+
+
+def result_text(record, title: str) -> str:
+    if record.kind == "visit":
+        title = texts.VISIT_TITLE
+    at = common.local_time(record.checkin_at)
+    if record.status == "verified":
+        return texts.CHECKIN_VERIFIED.format(title=title, time=at)
+    return texts.CHECKIN_FLAGGED.format(title=title, time=at, reasons=reasons(record.flags))
+
+
+def reasons(flags: list[str]) -> str:
+    return "；".join(texts.FLAG_NAMES.get(flag, flag) for flag in flags) or "—"
+
+
+def on_stray_location(message: Inbound, member: Member) -> Reply:
+    """A location outside any conversation: offer check-in to an activity close by."""
+    for activity in open_activities(member):
+        if activity.lat is None or activity.lng is None:
+            continue
+        distance = geo.distance_m(message.lat, message.lng, activity.lat, activity.lng)
+        if distance <= (activity.radius_m or common.rules().radius_m):
+            data = {
+                "target": activity.id,
+                "title": activity.title,
+                "point": common.point_of(message),
+            }
+            state.start(message.openid, PHOTO, data, common.now())
+            return common.say(texts.NEARBY_OFFER.format(title=activity.title))
+    return common.say(texts.LOCATION_NOTED)
+
+
+def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
+    """「签退」: the open check-in (or a numbered list), then the location or 「跳过」."""
+    interval = common.settings().rules.visit_interval_days
+    still_open = summary.member_summary(member, common.now(), interval).open_checkins
+    if not still_open:
+        return common.say(texts.NOTHING_TO_CHECK_OUT)
+    choices = [[c.record_id, c.activity_title or texts.VISIT_TITLE] for c in still_open]
+    if len(choices) == 1:
+        return ask_checkout_location(message.openid, *choices[0])
+    lines = [
+        texts.CHECKOUT_LINE.format(n=n, title=c[1], time=common.local_time(o.checkin_at))
+        for n, (c, o) in enumerate(zip(choices, still_open, strict=True), 1)
+    ]
+    state.start(message.openid, OUT_PICK, {"choices": choices}, common.now())
+    footer = texts.PICK_NUMBER.format(count=len(choices))
+    return common.say(common.listing(texts.PICK_CHECKOUT, lines, footer))
+
+
+def on_checkout_pick(message: Inbound, member: Member, data: dict) -> Reply:
+    choice = pick(message.content, data["choices"])
+    if choice is None:
+        return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
+    return ask_checkout_location(message.openid, *choice)
+
+
+def ask_checkout_location(openid: str, record_id: int, title: str) -> Reply:
+    state.start(openid, OUT_LOCATION, {"record_id": record_id, "title": title}, common.now())
+    return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=title))
+
+
+def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """A location message, or 「跳过」 to check out without one."""
+    if message.kind == "location":
+        point = common.to_point(common.point_of(message))
+    elif any(word in message.content for word in texts.SKIP_WORDS):
+        point = None
+    else:
+        return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=data["title"]))
+    state.leave(message.openid, common.now())
+    try:
+        record = checkin.check_out(
+            common.actor(member), data["record_id"], point, common.now(), common.rules()
+        )
+    except DomainError as exc:
+        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    late = "late_checkout" in record.flags
+    done = texts.CHECKOUT_FLAGGED if late else texts.CHECKOUT_DONE
+    done = done.format(title=data["title"], minutes=record.duration_minutes)
+    return register.ask_missing(message.openid, record, data["title"], done)

@@ -1,0 +1,87 @@
+"""What every chat handler needs: the time, the settings, the acting member, replies that fit
+WeChat's text limit, and customer-service messages for results that come after the reply."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import current_app
+
+from services import clock
+from services.actors import Actor
+from services.checkin_rules import CheckinRules, Point
+
+from .. import deferred, texts
+from ..inbound import Inbound, Reply
+
+MAX_TEXT_BYTES = 2000  # WeChat cuts passive text at about 2048 UTF-8 bytes
+# Positions in the chat come from WeChat's own map picker, which uses GCJ-02 in China.
+CHAT_COORD = "gcj02"
+
+
+def now() -> datetime:
+    return clock.now_utc()
+
+
+def settings():
+    return current_app.config["SETTINGS"]
+
+
+def rules() -> CheckinRules:
+    return CheckinRules.from_settings(settings())
+
+
+def photo_root() -> Path:
+    return Path(settings().storage.photo_dir)
+
+
+def actor(member) -> Actor:
+    return Actor(member=member)
+
+
+def moment(create_time: int) -> datetime:
+    """A push's epoch CreateTime as the naive UTC the database stores."""
+    return datetime.fromtimestamp(create_time, UTC).replace(tzinfo=None)
+
+
+def point_of(message: Inbound) -> dict:
+    """The position of a location message as plain values (kept in ChatState)."""
+    return {"lat": message.lat, "lng": message.lng, "coord": CHAT_COORD, "accuracy_m": None}
+
+
+def to_point(values: dict) -> Point:
+    return Point(**values)
+
+
+def fit(text: str, limit: int = MAX_TEXT_BYTES) -> str:
+    """The text cut to the byte limit, ending with a pointer to the mini-program if cut."""
+    if len(text.encode()) <= limit:
+        return text
+    tail = "\n" + texts.MORE_IN_MINI_PROGRAM
+    room = limit - len(tail.encode())
+    return text.encode()[:room].decode(errors="ignore").rstrip() + tail
+
+
+def listing(header: str, lines: list[str], footer: str = "") -> str:
+    """Header, as many whole lines as fit, a pointer when some were left out, and footer."""
+    tail = ("\n" + footer) if footer else ""
+    more = "\n" + texts.MORE_IN_MINI_PROGRAM
+    shown, size = [header], len((header + tail + more).encode())
+    for line in lines:
+        size += len(line.encode()) + 1
+        if size > MAX_TEXT_BYTES:
+            return "\n".join(shown) + more + tail
+        shown.append(line)
+    return "\n".join(shown) + tail
+
+
+def say(text: str) -> Reply:
+    return Reply(fit(text))
+
+
+def local_time(moment_utc: datetime, pattern: str = "%H:%M") -> str:
+    return clock.to_local(moment_utc).strftime(pattern)
+
+
+def send(openid: str, text: str) -> None:
+    """A customer-service message to the user: the result of work done after replying."""
+    deferred.send_text(openid, fit(text))

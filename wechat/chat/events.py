@@ -1,0 +1,71 @@
+"""Events: follows and QR scans (perhaps a binding), unfollows, reported positions, template
+delivery reports, subscription popups and events this code does not know. Most of them need
+no answer: those return an empty Reply, which the endpoint renders as 'success'."""
+
+import peewee as pw
+
+from models import Member, Notification
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import bind, common, state
+
+NOTHING = Reply()
+
+
+def on_subscribe(message: Inbound, member) -> Reply:
+    """A follow, perhaps by scanning a bind:<code> QR code: bind, or greet."""
+    bound = bind.bind_by_scene(message, member)
+    if bound is not None:
+        return bound
+    if member is None:
+        return common.say(texts.HELP_UNBOUND)
+    if not member.oa_reachable:  # followed again after unfollowing
+        Member.update(oa_reachable=True).where(Member.id == member.id).execute()
+    return common.say(texts.WELCOME_BOUND.format(name=member.name))
+
+
+def on_scan(message: Inbound, member) -> Reply:
+    """A follower scanned a QR code: a binding scene binds, anything else is greeted."""
+    return on_subscribe(message, member)
+
+
+def on_unsubscribe(message: Inbound, member) -> Reply:
+    """An unfollow: the account can no longer message this member."""
+    Member.update(oa_reachable=False).where(Member.oa_openid == message.openid).execute()
+    state.leave(message.openid, common.now())
+    return NOTHING
+
+
+def on_location_event(message: Inbound, member) -> Reply:
+    """The position WeChat reports when the chat opens: kept silently for later."""
+    if message.lat is not None and message.lng is not None:
+        state.remember_location(
+            message.openid, message.lat, message.lng, message.precision, common.now()
+        )
+    return NOTHING
+
+
+def on_template_finished(message: Inbound, member) -> Reply:
+    """TEMPLATESENDJOBFINISH: record the delivery status on the notification it reports."""
+    msgid = str(message.msg_id or message.raw.get("MsgID") or "")
+    if not msgid.isdigit():
+        return NOTHING
+    # payload is JSON text: narrow with (I)LIKE (the value unconverted), then compare exactly
+    like = pw.Value(f'%"msgid": %{msgid}%', converter=False)
+    for row in Notification.select().where(pw.Expression(Notification.payload, pw.OP.ILIKE, like)):
+        if str(row.payload.get("msgid")) == msgid:
+            _delivered(row, message.status)
+    return NOTHING
+
+
+def _delivered(row: Notification, status: str) -> None:
+    row.payload = {**row.payload, "delivery": status}
+    if status != "success":
+        row.status, row.last_error = "failed", status
+    row.save()
+
+
+def on_nothing(message: Inbound, member) -> Reply:
+    """VIEW, subscribe_msg_* and unknown events: nothing to say."""
+    return NOTHING

@@ -1,0 +1,34 @@
+"""The Official Account's custom menu: every button a CLICK whose key wechat.router maps to
+the same command as its keywords, pushed to WeChat with `push_menu()`."""
+
+from .. import get_clients, texts
+
+SECTIONS = (
+    ("service", ("CHECKIN", "CHECKOUT", "VISIT")),
+    ("activities", ("ACTIVITIES", "MINE", "PAIRING")),
+    ("more", ("HELP", "PENDING", "REPORT")),
+)
+
+
+def menu_definition() -> dict:
+    """The menu as WeChat's menu/create API takes it (3 sections of 3 CLICK buttons)."""
+    return {
+        "button": [
+            {
+                "name": texts.MENU_LABELS[section],
+                "sub_button": [
+                    {"type": "click", "name": texts.MENU_LABELS[key], "key": key} for key in keys
+                ],
+            }
+            for section, keys in SECTIONS
+        ]
+    }
+
+
+def push_menu(clients=None) -> dict:
+    """Replace the account's custom menu with ours; WeChat's answer (errcode 0) is returned,
+    a refusal raises wechatpy's WeChatClientException."""
+    client = (clients or get_clients()).official_account
+    if client is None:
+        raise RuntimeError("no Official Account is configured")
+    return client.menu.create(menu_definition())

@@ -1,0 +1,57 @@
+"""The member's own figures (「我的」) and paired household (「结对」)."""
+
+from services import households, summary
+from services.errors import DomainError
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import common
+
+
+def on_mine(message: Inbound, member, args: str = "") -> Reply:
+    """Hours this quarter and this year, the last visit and when the next one is due."""
+    interval = common.settings().rules.visit_interval_days
+    found = summary.member_summary(member, common.now(), interval)
+    q, y = found.quarter, found.year
+    text = texts.MINE.format(
+        name=member.name,
+        year=q.year,
+        quarter=q.quarter,
+        q_services=q.services,
+        q_hours=q.hours,
+        y_services=y.services,
+        y_hours=y.hours,
+        visits=_visits(found.visits),
+    )
+    if found.flagged_awaiting_review:
+        text += texts.MINE_PENDING.format(count=found.flagged_awaiting_review)
+    if found.open_checkins:
+        text += texts.MINE_OPEN.format(count=len(found.open_checkins))
+    return common.say(text)
+
+
+def _visits(visits: summary.VisitStatus) -> str:
+    if not visits.paired:
+        return texts.VISITS_UNPAIRED
+    last = visits.last_visit_on.isoformat() if visits.last_visit_on else texts.NEVER_VISITED
+    overdue = texts.OVERDUE if visits.overdue else ""
+    return texts.VISITS_LINE.format(last=last, due=visits.next_visit_due, overdue=overdue)
+
+
+def on_pairing(message: Inbound, member, args: str = "") -> Reply:
+    """The paired household, masked as the mini-program shows it."""
+    try:
+        h = households.my_household(member)
+    except DomainError as exc:
+        return common.say(exc.message)
+    text = texts.PAIRING.format(
+        head=h.head_name,
+        phone=h.phone or "—",
+        address=h.address or "—",
+        community=h.community,
+        since=h.paired_since or "—",
+        last=h.last_visit_on or texts.NEVER_VISITED,
+    )
+    if h.size:
+        text += texts.PAIRING_SIZE.format(size=h.size)
+    return common.say(text)

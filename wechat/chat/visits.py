@@ -1,0 +1,52 @@
+"""Household visits in the chat: location and photo as for a check-in (wechat.chat.checkin),
+then what was seen and what help was given, written into the register entry."""
+
+from models import ServiceRecord
+from services import households, review
+from services.errors import DomainError
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import checkin, common, state
+
+SEEN, HELP = "visit_seen", "visit_help"
+
+
+def on_visit(message: Inbound, member, args: str = "") -> Reply:
+    """「走访」: the paired household (masked), then ask for the location."""
+    try:
+        household = households.my_household(member)
+    except DomainError as exc:
+        return common.say(exc.message)
+    return checkin.ask_location(message.openid, "visit", household.head_name)
+
+
+def on_seen(message: Inbound, member, data: dict) -> Reply:
+    """What the member saw in the household; then ask what help was given."""
+    seen = message.content.strip()
+    if not seen:
+        return common.say(texts.ASK_VISIT_SEEN)
+    state.start(message.openid, HELP, {**data, "seen": seen}, common.now())
+    return common.say(texts.ASK_VISIT_HELP)
+
+
+def on_help_given(message: Inbound, member, data: dict) -> Reply:
+    """The help given: fill in content, target and outcome of the visit's entry."""
+    record = ServiceRecord.get_or_none(
+        (ServiceRecord.member == member.id) & (ServiceRecord.request_id == data["request_id"])
+    )
+    if record is None:
+        return common.say(texts.VISIT_NOT_READY)
+    try:
+        review.fill_in(
+            common.actor(member),
+            record.id,
+            common.now(),
+            content=texts.VISIT_CONTENT.format(seen=data["seen"]),
+            target=texts.VISIT_TARGET.format(head=data["head"]),
+            outcome=message.content.strip(),
+        )
+    except DomainError as exc:
+        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    state.leave(message.openid, common.now())
+    return common.say(texts.VISIT_SAVED)

@@ -1,0 +1,279 @@
+"""Which handler answers a push: tables of commands (Chinese keywords with synonyms), menu keys,
+conversation steps, message kinds and events. `handle(message)` is what the endpoint calls.
+
+Matching a text, most certain first (all on the text with full-width folded, case folded,
+spaces and punctuation removed): a command whose keyword starts the text (its arguments are
+the rest, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」); for commands without
+arguments, a keyword contained in a short text (「我要签到」); then a near miss by difflib
+(「帮住」), accepted only when one command is clearly closest. Longer keywords are tried
+first, so 「我的结对」 is 结对 and not 我的.
+
+During a conversation, 「取消」 always leaves it; while it waits for free text (a visit's
+notes) nothing else is read as a command, otherwise a command still wins over the step.
+"""
+
+import difflib
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from models import Member
+from services.errors import DomainError
+
+from . import texts
+from .chat import (
+    activities,
+    bind,
+    checkin,
+    common,
+    events,
+    leader,
+    mine,
+    register,
+    state,
+    visits,
+)
+from .inbound import Inbound, Reply
+
+SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
+NEAR_MISS_TEXT = 8
+NEAR_MISS_CUTOFF = 0.5
+
+
+def on_cancel(message: Inbound, member, args: str = "") -> Reply:
+    """「取消」: leave whatever conversation is going on."""
+    left = state.leave(message.openid, common.now())
+    return common.say(texts.CANCELLED if left else texts.NOTHING_TO_CANCEL)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    keywords: tuple[str, ...]
+    handler: Callable  # (message, member, args) -> Reply
+    leader_only: bool = False
+    unbound_ok: bool = False  # usable before binding
+    takes_args: bool = False  # matched only at the start of the text
+
+
+C = Command
+COMMANDS = (
+    C(
+        "help",
+        ("帮助", "菜单", "help", "功能", "你好", "您好", "怎么用"),
+        bind.on_help,
+        unbound_ok=True,
+    ),
+    C("bind", ("绑定", "bind"), bind.on_bind, unbound_ok=True, takes_args=True),
+    C("cancel", ("取消", "算了", "退出", "不要了"), on_cancel, unbound_ok=True),
+    C("confirm", ("确认", "确定", "确认发送"), leader.on_confirm),
+    C("checkin", ("签到", "我要签到", "打卡", "签个到", "活动签到"), checkin.on_checkin),
+    C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkin.on_checkout),
+    C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
+    C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
+    C("enroll", ("报名",), activities.on_enroll, takes_args=True),
+    C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine),
+    C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing),
+    C(
+        "broadcast",
+        ("通知", "发通知", "群发"),
+        leader.on_broadcast,
+        leader_only=True,
+        takes_args=True,
+    ),
+    C("pending", ("待审", "待审核", "审核"), leader.on_pending, leader_only=True),
+    C("report", ("报告", "季度报告", "季度上报"), leader.on_report, leader_only=True),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+# The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
+MENU_KEYS = {
+    "CHECKIN": "checkin",
+    "CHECKOUT": "checkout",
+    "VISIT": "visit",
+    "ACTIVITIES": "activities",
+    "MINE": "mine",
+    "PAIRING": "pairing",
+    "HELP": "help",
+    "PENDING": "pending",
+    "REPORT": "report",
+}
+# Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
+STEPS = {
+    checkin.PICK: {"text": checkin.on_pick},
+    checkin.LOCATION: {"location": checkin.on_location},
+    checkin.PHOTO: {"image": checkin.on_photo},
+    checkin.OUT_PICK: {"text": checkin.on_checkout_pick},
+    checkin.OUT_LOCATION: {
+        "location": checkin.on_checkout_location,
+        "text": checkin.on_checkout_location,
+    },
+    visits.SEEN: {"text": visits.on_seen},
+    visits.HELP: {"text": visits.on_help_given},
+    activities.LISTED: {"text": activities.on_number},
+    register.ASKING: {"text": register.on_answer},
+    leader.CONFIRM: {},
+}
+FREE_TEXT = {visits.SEEN, visits.HELP, register.ASKING}
+REPROMPTS = {
+    checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
+    checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
+    checkin.OUT_LOCATION: texts.ASK_LOCATION_AGAIN,
+    leader.CONFIRM: texts.CONFIRM_OR_CANCEL,
+}
+# Events that open WeChat's customer-service window, as a user's message does.
+INTERACTIONS = {"subscribe", "scan", "click"}
+
+
+def normalize(text: str) -> str:
+    """Full-width folded, lower case, without spaces and punctuation."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def _after(text: str, count: int) -> str:
+    """The text after its first `count` meaningful characters (the keyword)."""
+    folded = unicodedata.normalize("NFKC", text or "").strip()
+    for index, ch in enumerate(folded):
+        if count == 0 and normalize(ch):  # punctuation after the keyword is skipped too
+            return folded[index:].strip()
+        if normalize(ch):
+            count -= 1
+    return ""
+
+
+_KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
+
+
+def match(text: str) -> tuple[Command, str] | None:
+    """The command a text names and its arguments, or None."""
+    compact = normalize(text)
+    if not compact:
+        return None
+    for keyword, command in _KEYWORDS:
+        if compact.startswith(keyword):
+            return command, _after(text, len(keyword)) if command.takes_args else ""
+    if len(compact) <= SHORT_TEXT:
+        for keyword, command in _KEYWORDS:
+            if not command.takes_args and keyword in compact:
+                return command, ""
+    near = _near_miss(compact)
+    return (near, "") if near else None
+
+
+def _near_miss(compact: str) -> Command | None:
+    """The one command whose keyword is clearly closest to a short text, by difflib."""
+    if len(compact) > NEAR_MISS_TEXT:
+        return None
+    best: dict[str, float] = {}
+    for keyword, command in _KEYWORDS:
+        if not command.takes_args:
+            ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
+            best[command.name] = max(best.get(command.name, 0.0), ratio)
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    (name, score), runner_up = ranked[0], ranked[1][1]
+    return BY_NAME[name] if score >= NEAR_MISS_CUTOFF and score > runner_up else None
+
+
+def handle(message: Inbound) -> Reply:
+    """The reply to one push (never None: Reply() means 'success')."""
+    member = Member.get_or_none(Member.oa_openid == message.openid)
+    try:
+        if message.kind == "event":
+            reply = EVENTS.get(message.event, events.on_nothing)(message, member)
+        else:
+            reply = KINDS.get(message.kind, on_unsupported)(message, member)
+    except DomainError as exc:
+        reply = common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    _touch(message)
+    return reply
+
+
+def _touch(message: Inbound) -> None:
+    """Every interaction moves last_interaction_at (the customer-service window) forward."""
+    if message.kind == "event" and message.event not in INTERACTIONS:
+        return
+    at = common.moment(message.create_time)
+    earlier = Member.last_interaction_at.is_null() | (Member.last_interaction_at < at)
+    Member.update(last_interaction_at=at).where(
+        (Member.oa_openid == message.openid) & earlier
+    ).execute()
+
+
+def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
+    """A command, if this user may use it: bound, active and, for some, a leader."""
+    if member is None and not command.unbound_ok:
+        return common.say(texts.NEEDS_BINDING)
+    if member is not None and not member.active:
+        return common.say(texts.MEMBER_INACTIVE)
+    if command.leader_only and not member.is_leader:
+        return common.say(texts.LEADER_ONLY)
+    return command.handler(message, member, args)
+
+
+def on_text(message: Inbound, member) -> Reply:
+    """A text: 取消, a conversation's free text, a command, a conversation's step, or help."""
+    conversation = state.current(message.openid, common.now()) if member else None
+    if normalize(message.content) in BY_NAME["cancel"].keywords:
+        return run(BY_NAME["cancel"], message, member)
+    if conversation and conversation.state in FREE_TEXT:
+        return _step(conversation, message, member)
+    found = match(message.content)
+    if found is not None:
+        return run(found[0], message, member, found[1])
+    if conversation is not None:
+        return _step(conversation, message, member)
+    return common.say(texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING)
+
+
+def _step(conversation: state.Conversation, message: Inbound, member) -> Reply:
+    step = STEPS.get(conversation.state, {}).get(message.kind)
+    if step is None:
+        return common.say(REPROMPTS.get(conversation.state, texts.NOT_UNDERSTOOD))
+    return step(message, member, conversation.data)
+
+
+def on_location(message: Inbound, member) -> Reply:
+    """A location message: the answer to a step, or an offer of a check-in close by."""
+    if member is None:
+        return common.say(texts.NEEDS_BINDING)
+    now = common.now()
+    state.remember_location(message.openid, message.lat, message.lng, None, now)
+    conversation = state.current(message.openid, now)
+    if conversation is not None and "location" in STEPS.get(conversation.state, {}):
+        return _step(conversation, message, member)
+    return checkin.on_stray_location(message, member)
+
+
+def on_image(message: Inbound, member) -> Reply:
+    """An image: the photo a step waits for, else a hint."""
+    if member is None:
+        return common.say(texts.NEEDS_BINDING)
+    conversation = state.current(message.openid, common.now())
+    if conversation is not None and conversation.state in REPROMPTS:
+        return _step(conversation, message, member)
+    return common.say(texts.UNEXPECTED_IMAGE)
+
+
+def on_unsupported(message: Inbound, member) -> Reply:
+    """Voice, video, links, files...: say what is understood here."""
+    return common.say(texts.UNSUPPORTED_KIND if member else texts.NEEDS_BINDING)
+
+
+def on_click(message: Inbound, member) -> Reply:
+    """A custom-menu CLICK: the command its key names."""
+    name = MENU_KEYS.get(message.event_key)
+    if name is None:
+        return common.say(texts.NOT_UNDERSTOOD)
+    return run(BY_NAME[name], message, member)
+
+
+KINDS = {"text": on_text, "location": on_location, "image": on_image}
+EVENTS = {
+    "subscribe": events.on_subscribe,
+    "scan": events.on_scan,
+    "unsubscribe": events.on_unsubscribe,
+    "location": events.on_location_event,
+    "click": on_click,
+    "view": events.on_nothing,
+    "templatesendjobfinish": events.on_template_finished,
+}

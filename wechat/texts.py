@@ -1,0 +1,184 @@
+"""Every Chinese sentence the Official Account chat says, in one place.
+
+Texts with {placeholders} are filled in with str.format by the handlers; the handlers decide
+what to say, this module only how it reads."""
+
+MINI_PROGRAM = "「先锋」小程序"
+MORE_IN_MINI_PROGRAM = f"……更多内容请在{MINI_PROGRAM}中查看。"
+
+# --- help, binding -------------------------------------------------------------------------
+
+HELP_UNBOUND = (
+    "您好！这里是党员志愿服务助手。\n"
+    "请先绑定党员身份：向办公室领取绑定码后发送\n"
+    "「绑定 手机号 绑定码」，例如：绑定 13800000000 482913\n"
+    "也可以扫描办公室提供的绑定二维码。"
+)
+HELP_MEMBER = (
+    "{name}同志您好，可以发送：\n"
+    "「签到」活动签到（位置+照片）\n"
+    "「签退」结束服务\n"
+    "「走访」结对家庭走访登记\n"
+    "「活动」近期活动，「报名 序号」报名\n"
+    "「我的」服务时长和走访情况\n"
+    "「结对」我的结对家庭\n"
+    "「取消」退出当前操作"
+)
+HELP_LEADER_EXTRA = (
+    "\n队长专用：\n「通知 内容」向本队群发通知\n「待审」待审核的签到\n「报告」本季度报告状态"
+)
+NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
+MEMBER_INACTIVE = "您的党员信息已停用，请联系办公室。"
+BIND_USAGE = "请按格式发送：绑定 手机号 绑定码\n例如：绑定 13800000000 482913"
+BIND_DONE = "绑定成功！{name}同志，欢迎使用党员志愿服务助手。发送「帮助」查看可用功能。"
+ALREADY_BOUND = "您已绑定为{name}，无需重复绑定。如需更换请联系办公室。"
+BIND_SCENE_EXPIRED = "该绑定二维码已失效，请向办公室重新领取绑定码。"
+WELCOME_BOUND = "欢迎回来，{name}同志！发送「帮助」查看可用功能。"
+
+# --- conversations in general -----------------------------------------------------------------
+
+CANCELLED = "已取消当前操作。发送「帮助」查看可用功能。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看可用功能。"
+NOTHING_TO_CONFIRM = "当前没有需要确认的内容。"
+NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
+UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
+LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
+PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
+UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
+ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
+ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
+SERVICE_ERROR = "操作未成功：{reason}"
+TRY_LATER = "系统繁忙，请稍后再试。"
+
+# --- check-in, check-out ----------------------------------------------------------------------
+
+NO_ACTIVITY_TODAY = (
+    "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名；"
+    f"个人服务请在{MINI_PROGRAM}中登记。"
+)
+PICK_ACTIVITY = "今天可签到的活动："
+ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
+ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
+ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
+CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
+CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"
+CHECKIN_FLAGGED = (
+    "已签到「{title}」，签到时间 {time}。\n以下情况需要队长审核：{reasons}。\n"
+    "服务结束后请发送「签退」。"
+)
+CHECKIN_FAILED = "签到未成功：{reason}"
+PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送「签到」再试一次。"
+VISIT_TITLE = "结对家庭走访"
+FLAG_NAMES = {
+    "out_of_range": "位置不在服务地点范围内",
+    "coords_identical": "位置与服务地点坐标完全相同",
+    "outside_china": "位置在境外",
+    "outside_time_window": "不在活动签到时间内",
+    "impossible_travel": "与上次签到地点距离过远",
+    "photo_reused": "照片曾被使用过",
+    "photo_similar": "照片与以往照片过于相似",
+    "exif_time_off": "照片拍摄时间与签到时间不符",
+    "late_checkout": "签退时间过晚",
+}
+NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
+PICK_CHECKOUT = "您有以下未签退的服务："
+CHECKOUT_LINE = "{n}. {title}（{time}签到）"
+ASK_CHECKOUT_LOCATION = "签退「{title}」：请发送您的当前位置，或回复「跳过」直接签退。"
+CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
+CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；签退时间过晚，需队长审核。"
+SKIP_WORDS = ("跳过", "不用", "直接签退")
+ASK_REGISTER_TARGET = (
+    "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
+)
+ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
+REGISTER_CONTENT = "参加「{title}」"
+REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
+REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充服务对象和成效，补充后计入服务时长。"
+NEARBY_OFFER = (
+    "您在今天的活动「{title}」附近。如需签到，请直接发送一张佩戴党徽的现场照片；"
+    "不签到请发送「取消」。"
+)
+LOCATION_NOTED = "已收到您的位置。发送「签到」「签退」或「走访」开始登记。"
+
+# --- visits ---------------------------------------------------------------------------------
+
+ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置（点击「+」选择「位置」）。"
+ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
+ASK_VISIT_SEEN = "正在核验照片…\n同时请用文字说说这次走访看到的家庭情况。"
+ASK_VISIT_HELP = "好的。您为这户家庭提供了哪些帮助？"
+VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
+VISIT_CONTENT = "入户走访：{seen}"
+VISIT_TARGET = "结对家庭 {head}户"
+VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
+
+# --- activities, mine, pairing -------------------------------------------------------------
+
+NO_UPCOMING = "近期没有可报名的活动。"
+UPCOMING_HEADER = "近期活动（回复「报名 序号」报名）："
+UPCOMING_LINE = "{n}. {date} {title}{mark}"
+ENROLLED_MARK = "（已报名）"
+FULL_MARK = "（已满）"
+ENROLL_USAGE = "请先发送「活动」查看列表，再回复「报名 序号」，例如：报名 1"
+ENROLLED = "报名成功：「{title}」，{date} {start} 开始。当天到场后发送「签到」。"
+ALREADY_ENROLLED = "您已报名「{title}」。"
+MINE = (
+    "{name}同志的服务情况：\n"
+    "本季度（{year}年第{quarter}季度）：{q_services} 次，{q_hours} 小时\n"
+    "本年度：{y_services} 次，{y_hours} 小时\n"
+    "{visits}"
+)
+MINE_PENDING = "\n另有 {count} 条签到等待队长审核。"
+MINE_OPEN = "\n有 {count} 条签到尚未签退，发送「签退」完成。"
+VISITS_UNPAIRED = "您还没有结对家庭。"
+VISITS_LINE = "上次走访：{last}；下次走访建议在 {due} 前{overdue}"
+NEVER_VISITED = "尚未走访"
+OVERDUE = "（已逾期，请尽快走访）"
+PAIRING = (
+    "您的结对家庭：\n户主：{head}\n电话：{phone}\n地址：{address}\n所在社区：{community}\n"
+    "结对时间：{since}\n上次走访：{last}"
+)
+PAIRING_SIZE = "\n家庭人口：{size} 人"
+
+# --- leaders --------------------------------------------------------------------------------
+
+BROADCAST_USAGE = "请发送「通知 内容」，例如：通知 周六上午九点在社区集合开展环境整治"
+BROADCAST_NO_MEMBERS = "本队暂无可通知的队员。"
+BROADCAST_PREVIEW = (
+    "将向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n回复「确认」发送，回复「取消」放弃。"
+)
+BROADCAST_RECORDED = (
+    "通知已登记，共 {count} 名队员。消息推送功能即将上线，届时将自动送达；"
+    "在此之前请同时在队内群中转告。"
+)
+CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
+BROADCAST_TOO_LONG = "通知内容过长，请控制在 {limit} 字以内。"
+NO_PENDING = "目前没有待审核的签到。"
+PENDING_HEADER = "待审核的签到共 {total} 条："
+PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"
+PENDING_FOOTER = f"请在{MINI_PROGRAM}「待审核」中逐条处理。"
+REPORT_NONE = "{year}年第{quarter}季度报告尚未起草。请在{mp}中起草并按时上报。"
+REPORT_STATUS = "{year}年第{quarter}季度报告：{status}，截止日期 {deadline}。"
+REPORT_STATUS_NAMES = {
+    "draft": "草稿（未上报）",
+    "submitted": "已上报",
+    "late": "逾期上报",
+    "returned": "已退回，请修改后重新上报",
+    "accepted": "已通过",
+}
+
+# --- the custom menu ----------------------------------------------------------------------
+
+MENU_LABELS = {
+    "service": "服务登记",
+    "CHECKIN": "签到",
+    "CHECKOUT": "签退",
+    "VISIT": "走访",
+    "activities": "活动",
+    "ACTIVITIES": "近期活动",
+    "MINE": "我的时长",
+    "PAIRING": "结对家庭",
+    "more": "更多",
+    "HELP": "使用帮助",
+    "PENDING": "待审核(队长)",
+    "REPORT": "季度报告(队长)",
+}
