@@ -18,6 +18,7 @@ def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
     commands = (
         register_cli,
+        wechat_cli,
         import_command,
         template_command,
         demo_command,
@@ -54,6 +55,21 @@ def load_demo_if_empty(settings: Settings):
 
 
 register_cli = AppGroup("register", help="The service register (登记).")
+wechat_cli = AppGroup("wechat", help="The Official Account.")
+
+
+@wechat_cli.command("push-menu")
+def push_menu_command():
+    """Replace the Official Account's custom menu with the chat's (emulator in demo mode)."""
+    from wechatpy.exceptions import WeChatClientException
+
+    from wechat.chat.menu import push_menu
+
+    try:
+        answer = push_menu()
+    except (WeChatClientException, RuntimeError) as exc:
+        raise click.ClickException(f"菜单未更新：{exc}") from None
+    click.echo(f"菜单已更新：{answer}")
 
 
 @register_cli.command("verify")

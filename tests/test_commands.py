@@ -138,3 +138,16 @@ def test_register_verify_finds_an_edit_behind_the_services_back(runner):
     tampered = runner.invoke(args=["register", "verify"])
     assert tampered.exit_code == 1
     assert str(record.id) in tampered.output
+
+
+def test_push_menu_sends_the_chats_menu_to_wechat(runner, emulator):
+    result = runner.invoke(args=["wechat", "push-menu"])
+    assert result.exit_code == 0, result.output
+    sent = emulator.calls_to("menu_create")
+    assert len(sent) == 1 and len(sent[0].body["button"]) == 3
+
+
+def test_push_menu_failure_is_one_line(runner, emulator):
+    emulator.inject("menu_create", 40001, times=None)
+    result = runner.invoke(args=["wechat", "push-menu"])
+    assert result.exit_code == 1 and "菜单未更新" in result.output
