@@ -51,7 +51,7 @@ def _photo(rules: CheckinRules) -> bytes:
 
 
 def _details() -> dict:
-    return {name: request.form.get(name) for name in checkin.DETAIL_LIMITS}
+    return {name: request.form.get(name) for name in checkin.TEXT_LIMITS}
 
 
 @bp.post("/checkins")
@@ -120,9 +120,9 @@ CHECKIN_FORM = {
             "pattern": "^[\\x21-\\x7e]+$",
             "description": "客户端生成；重试时不变，服务端据此去重",
         },
-        "content": _TEXT | {"maxLength": checkin.DETAIL_LIMITS["content"]},
-        "target": _TEXT | {"maxLength": checkin.DETAIL_LIMITS["target"]},
-        "outcome": _TEXT | {"maxLength": checkin.DETAIL_LIMITS["outcome"]},
+        "content": _TEXT | {"maxLength": checkin.TEXT_LIMITS["content"]},
+        "target": _TEXT | {"maxLength": checkin.TEXT_LIMITS["target"]},
+        "outcome": _TEXT | {"maxLength": checkin.TEXT_LIMITS["outcome"]},
     },
 }
 CHECKOUT_BODY = {

@@ -23,11 +23,11 @@ from .checkin_rules import CheckinRules, Point, check_point, is_late_checkout, w
 from .checkin_targets import Goal, is_id, matches, resolve
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
+from .review import TEXT_LIMITS, clean_text
 
 SOURCES = ("mp", "chat", "web")
 REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII: a UUID, a chat MsgId, ...
 # The register fields a member may fill in when checking in, and their longest length.
-DETAIL_LIMITS = {"content": 1000, "target": 200, "outcome": 1000}
 
 
 @dataclass(frozen=True)
@@ -112,19 +112,14 @@ def check_out(
 
 
 def clean_details(details: dict | None) -> dict:
-    """Content, target and outcome as trimmed text within their lengths."""
+    """Content, target and outcome, held to the same limits as every later edit of them
+    (services.review), so text accepted at check-in can always be saved again."""
     cleaned = {}
     for name, value in (details or {}).items():
-        limit = DETAIL_LIMITS.get(name)
-        if limit is None:
+        if name not in TEXT_LIMITS:
             raise Invalid(f"不支持的字段 {name}。", "bad_field")
-        if value is None:
-            continue
-        if not isinstance(value, str) or "\x00" in value:
-            raise Invalid(f"参数 {name} 应为文字。", "bad_field")
-        if len(value.strip()) > limit:
-            raise Invalid(f"参数 {name} 不能超过 {limit} 个字。", "field_too_long")
-        cleaned[name] = value.strip()
+        if value is not None:
+            cleaned[name] = clean_text(name, value, TEXT_LIMITS[name])
     return cleaned
 
 

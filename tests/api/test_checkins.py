@@ -149,8 +149,8 @@ BAD_INPUT = {
     "no target": ({"activity_id": None}, 400, "missing_field"),
     "unknown kind": ({"kind": "party"}, 400, "bad_field"),
     "visit with activity": ({"kind": "visit"}, 400, "bad_field"),
-    "target too long": ({"target": "人" * 201}, 400, "field_too_long"),
-    "content nul": ({"content": "a\x00"}, 400, "bad_field"),
+    "target too long": ({"target": "人" * 201}, 400, "text_too_long"),
+    "content nul": ({"content": "a\x00"}, 400, "bad_text"),
 }
 
 

@@ -222,8 +222,8 @@ HARD_ERRORS = {
     "space request": (lambda s: {"request_id": "a b"}, Invalid, "bad_request_id"),
     "nul request": (lambda s: {"request_id": "a\x00"}, Invalid, "bad_request_id"),
     "source": (lambda s: {"source": "fax"}, Invalid, "bad_source"),
-    "long target": (lambda s: {"details": {"target": "人" * 201}}, Invalid, "field_too_long"),
-    "nul content": (lambda s: {"details": {"content": "a\x00"}}, Invalid, "bad_field"),
+    "long target": (lambda s: {"details": {"target": "人" * 201}}, Invalid, "text_too_long"),
+    "nul content": (lambda s: {"details": {"content": "a\x00"}}, Invalid, "bad_text"),
     "unknown detail": (lambda s: {"details": {"hours": "8"}}, Invalid, "bad_field"),
 }
 
