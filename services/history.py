@@ -25,7 +25,12 @@ TRACKED = (
     "checkin_at",
     "checkin_lat",
     "checkin_lng",
+    "checkin_coord_type",
+    "checkin_accuracy_m",
+    "distance_m",
     "checkout_at",
+    "checkout_lat",
+    "checkout_lng",
     "duration_minutes",
     "content",
     "target",
@@ -36,6 +41,7 @@ TRACKED = (
     "registered_by_id",
     "registration_reason",
     "review_comment",
+    "request_id",
 )
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)

@@ -134,3 +134,15 @@ def test_a_no_op_change_adds_no_history(world, entry):
     count = entry.history.count()
     review.fill_in(world.actor("alice"), entry.id, LATER, **{"content": "  清理楼道杂物 "})
     assert entry.history.count() == count
+
+
+def test_moving_a_check_in_point_behind_the_services_back_is_found(database):
+    from models import ServiceRecord
+    from services import history
+    from tests.factories import NOW, make_member, make_record, make_team
+
+    record = make_record(make_member(team=make_team()), checkin_lat=34.7, checkin_lng=113.6)
+    history.append(record, "member:1", "checkin", NOW, {})
+    ServiceRecord.update(distance_m=5.0, checkin_accuracy_m=3.0).execute()
+    problems = history.verify_all()
+    assert len(problems) == 1 and "distance_m" in problems[0].problem
