@@ -97,6 +97,11 @@ class RulesSettings:
     accuracy_cap_m: int = 200
     checkin_open_before_min: int = 30
     checkin_close_after_min: int = 30
+    checkin_hard_limit_hours: float = 2.0
+    photo_time_tolerance_hours: float = 2.0
+    max_travel_speed_kmh: float = 120.0
+    photo_similar_max_bits: int = 8
+    max_service_hours: float = 12.0
     report_deadline_days: int = 10
     quiet_hours: str = "21:00-08:00"
     team_size_min: int = 10

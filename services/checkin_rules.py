@@ -33,18 +33,16 @@ class CheckinRules:
 
     @classmethod
     def from_settings(cls, settings) -> "CheckinRules":
-        """The rules from a Settings object; keys the settings do not have keep the default."""
-        values = {}
-        for name, (section, key) in SETTINGS_KEYS.items():
-            value = getattr(getattr(settings, section), key, None)
-            if value is not None:
-                values[name] = value
-        if "max_photo_bytes" in values:
-            values["max_photo_bytes"] *= 1024 * 1024
+        """The rules from a Settings object."""
+        values = {
+            name: getattr(getattr(settings, section), key)
+            for name, (section, key) in SETTINGS_KEYS.items()
+        }
+        values["max_photo_bytes"] *= 1024 * 1024
         return cls(**values)
 
 
-# CheckinRules field -> (settings section, key). Keys missing from settings keep the default.
+# CheckinRules field -> (settings section, key).
 SETTINGS_KEYS = {
     "radius_m": ("rules", "checkin_radius_m"),
     "accuracy_cap_m": ("rules", "accuracy_cap_m"),
