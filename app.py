@@ -23,6 +23,7 @@ from settings import (
     Settings,
     load_settings,
     redact_url,
+    with_demo_accounts,
     with_secret_key,
     with_server,
 )
@@ -31,6 +32,7 @@ from settings import (
 def create_app(config: Settings | dict | None = None) -> Flask:
     """Build the app from Settings, a mapping of overrides, or the config file + environment."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
+    settings = with_demo_accounts(settings)
     if not settings.app.secret_key:  # only possible in demo mode (settings checks)
         settings = with_secret_key(settings, _demo_secret(Path(settings.app.data_dir)))
     app = Flask(__name__)
@@ -90,12 +92,17 @@ def serve(host, port):
     with models.db.connection_context():
         models.database.upgrade()
         demo = commands.load_demo_if_empty(settings) if settings.is_demo else None
+    scheduler = None
     if settings.scheduler.embedded:
         from jobs.runner import start_embedded
 
-        start_embedded(app)
+        scheduler = start_embedded(app)
     click.echo(commands.banner(settings, host, port, demo))
-    run_simple(host, port, app, threaded=True)
+    try:
+        run_simple(host, port, app, threaded=True)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 def _check_port_free(host: str, port: int) -> None:

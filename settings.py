@@ -370,6 +370,26 @@ def _check_numbers(settings: Settings) -> None:
         raise ConfigError("config key server.port must be between 1 and 65535")
 
 
+# The emulator's demo accounts (wechat/emulator knows them too).
+DEMO_OFFICIAL_ACCOUNT = {"app_id": "wx_demo_oa", "app_secret": "demo-oa-secret", "token": "demo"}
+DEMO_MINI_PROGRAM = {"app_id": "wx_demo_mp", "app_secret": "demo-mp-secret"}
+
+
+def with_demo_accounts(settings: Settings) -> Settings:
+    """In demo mode the accounts left unconfigured get the emulator's demo credentials (with a
+    token, so /wechat and /dev/chat work); outside demo mode nothing changes."""
+    if not settings.is_demo:
+        return settings
+    oa, mp = settings.wechat.official_account, settings.wechat.mini_program
+    if not oa.app_id:
+        oa = dataclasses.replace(oa, **DEMO_OFFICIAL_ACCOUNT)
+    if not mp.app_id:
+        mp = dataclasses.replace(mp, **DEMO_MINI_PROGRAM)
+    wechat = dataclasses.replace(settings.wechat, official_account=oa, mini_program=mp)
+    app = dataclasses.replace(settings.app, demo="true")  # the accounts are set now
+    return dataclasses.replace(settings, wechat=wechat, app=app)
+
+
 def with_server(settings: Settings, host: str, port: int) -> Settings:
     """The settings with the address the service actually listens on."""
     return dataclasses.replace(settings, server=ServerSettings(host=host, port=port))

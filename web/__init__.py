@@ -1,10 +1,12 @@
 """The office dashboard, the resident pages and the health check."""
 
+from . import devchat
 from .health import bp as health_bp
 from .home import bp as home_bp
 
 
 def init_app(app) -> None:
-    """Register the web blueprints."""
+    """Register the web blueprints (the /dev/chat page only in demo mode)."""
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    devchat.init_app(app)

@@ -153,26 +153,14 @@ def make_clients(settings: Settings) -> WechatClients:
     """Build the clients from settings, without any network call."""
     base_url, storage = api_base_url(settings), make_token_storage(settings)
     timeout = settings.wechat.timeout_seconds
-    accounts = _credentials(settings)
-
-    def build(appid: str, secret: str) -> WechatApiClient | None:
-        return WechatApiClient(appid, secret, base_url, timeout, storage) if appid else None
-
-    return WechatClients(build(*accounts["oa"]), build(*accounts["mp"]))
-
-
-def _credentials(settings: Settings) -> dict[str, tuple[str, str]]:
-    """(appid, secret) per account; in demo mode unconfigured accounts get demo credentials."""
     oa, mp = settings.wechat.official_account, settings.wechat.mini_program
-    found = {"oa": (oa.app_id, oa.app_secret), "mp": (mp.app_id, mp.app_secret)}
-    if settings.is_demo:
-        from .emulator import DEMO_APPS, DEMO_MP_APPID, DEMO_OA_APPID
 
-        demo = {"oa": DEMO_OA_APPID, "mp": DEMO_MP_APPID}
-        for key, appid in demo.items():
-            if not found[key][0]:
-                found[key] = (appid, DEMO_APPS[appid])
-    return found
+    def build(account) -> WechatApiClient | None:
+        if not account.app_id:
+            return None
+        return WechatApiClient(account.app_id, account.app_secret, base_url, timeout, storage)
+
+    return WechatClients(build(oa), build(mp))
 
 
 def api_base_url(settings: Settings) -> str:

@@ -18,6 +18,8 @@ import threading
 from flask import Flask, request
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from settings import DEMO_MINI_PROGRAM, DEMO_OFFICIAL_ACCOUNT
+
 from . import control, routes
 from .protocol import API_PATHS, WeChatError, api_name
 from .routes import json_response
@@ -38,9 +40,12 @@ __all__ = [
 ]
 
 #: Credentials of the demo accounts: the Official Account first, then the mini-program.
-DEMO_OA_APPID = "wx_demo_oa"
-DEMO_MP_APPID = "wx_demo_mp"
-DEMO_APPS = {DEMO_OA_APPID: "demo-oa-secret", DEMO_MP_APPID: "demo-mp-secret"}
+DEMO_OA_APPID = DEMO_OFFICIAL_ACCOUNT["app_id"]
+DEMO_MP_APPID = DEMO_MINI_PROGRAM["app_id"]
+DEMO_APPS = {
+    DEMO_OA_APPID: DEMO_OFFICIAL_ACCOUNT["app_secret"],
+    DEMO_MP_APPID: DEMO_MINI_PROGRAM["app_secret"],
+}
 
 
 def create_emulator(state: EmulatorState | None = None, apps: dict | None = None) -> Flask:
