@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -98,11 +99,16 @@ def serve(host, port):
 
         scheduler = start_embedded(app)
     click.echo(commands.banner(settings, host, port, demo))
+    signal.signal(signal.SIGTERM, _stop)  # a service manager's stop: as graceful as Ctrl-C
     try:
         run_simple(host, port, app, threaded=True)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -60,7 +60,9 @@ def start(tmp_path):
 
 
 def stop(process) -> str:
-    process.send_signal(signal.SIGINT)
+    """Stop the service the way a service manager does (SIGTERM: SIGINT may be ignored when
+    the test run itself was started in the background)."""
+    process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=30)  # generous: CI machines are shared
     return output
 
