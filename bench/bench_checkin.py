@@ -1,8 +1,9 @@
 """Check-in throughput and latency under gunicorn, beside a bare Flask upload endpoint.
 
-Both apps run under gunicorn with the same number of workers and receive the same realistic
-phone photo (1920x1440 JPEG, 300-500 KB) from the same number of concurrent clients, in the
-same run. Goal (issue 3): check-in p95 <= 150 ms and >= 40% of the bare endpoint's throughput.
+Both apps run under gunicorn with the same workers (sync by default; --threads N for gthread)
+and receive the same realistic phone photo (1920x1440 JPEG, 300-500 KB) from the same number
+of concurrent clients, in the same run. Goal (issue 3): check-in p95 <= 150 ms and >= 40% of
+the bare endpoint's throughput.
 
 Run: .venv/bin/python -m bench.bench_checkin [--clients 8] [--workers 2] [--per-client 60]
      [--database-url postgresql+pool://postgres@127.0.0.1:5432/test]
@@ -72,21 +73,13 @@ def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def start_gunicorn(app_spec: str, port: int, workers: int, env: dict) -> subprocess.Popen:
-    command = [
-        GUNICORN,
-        "-w",
-        str(workers),
-        "-b",
-        f"127.0.0.1:{port}",
-        "-k",
-        "gthread",
-        "--threads",
-        "4",
-        "--log-level",
-        "warning",
-        app_spec,
-    ]
+def start_gunicorn(
+    app_spec: str, port: int, workers: int, threads: int, env: dict
+) -> subprocess.Popen:
+    """gunicorn with sync workers (threads=1) or gthread workers, the same for both apps."""
+    kind = ["-k", "gthread", "--threads", str(threads)] if threads > 1 else ["-k", "sync"]
+    command = [GUNICORN, "-w", str(workers), *kind, "-b", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", app_spec]
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
 
@@ -158,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="per worker; 1 = sync workers")
     parser.add_argument("--per-client", type=int, default=40)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
@@ -179,8 +173,8 @@ def main() -> None:
         members = args.clients * MEMBERS_PER_CLIENT
         activity_ids = prepare(env, args.per_client // MEMBERS_PER_CLIENT + 1, members)
         servers = [
-            start_gunicorn("app:create_app()", port, args.workers, env),
-            start_gunicorn("bench.bare_upload:app", bare_port, args.workers, env),
+            start_gunicorn("app:create_app()", port, args.workers, args.threads, env),
+            start_gunicorn("bench.bare_upload:app", bare_port, args.workers, args.threads, env),
         ]
         try:
             base = f"http://127.0.0.1:{port}"
