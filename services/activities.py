@@ -8,7 +8,7 @@ only by the members it was assigned to.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import peewee as pw
 
@@ -18,6 +18,7 @@ from . import activity_fields as spec
 from . import clock
 from .actors import Actor, require_leader_of, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .rows import is_id
 
 CATEGORY_NAMES = {
     "policy_legal": "政策法律法规咨询",
@@ -37,7 +38,6 @@ STATUS_NAMES = {
 
 WINDOW_BEFORE, WINDOW_AFTER = timedelta(days=7), timedelta(days=60)
 WINDOW_MAX_DAYS, WINDOW_YEARS = 366, (2000, 2100)
-MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones cannot exist
 CREATOR = Member.alias()
 
 
@@ -84,8 +84,8 @@ def list_activities(
 ) -> list[Activity]:
     """The activities the actor may see that overlap the window, by start time."""
     first, last = resolve_window(start, end, now)
-    low = clock.to_utc(datetime.combine(first, time.min))
-    high = clock.to_utc(datetime.combine(last + timedelta(days=1), time.min))
+    low = clock.local_midnight(first)
+    high = clock.local_midnight(last + timedelta(days=1))
     query = _annotated(actor).where((Activity.starts_at < high) & (Activity.ends_at > low))
     return list(query.order_by(Activity.starts_at, Activity.id))
 
@@ -293,7 +293,7 @@ def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) ->
         raise Invalid("临时突击任务须指派至少一名党员。", "no_assignees")
     if values["capacity"] is not None and len(ids) > values["capacity"]:
         raise Invalid("指派人数超过了人数上限。", "over_capacity")
-    valid = [i for i in ids if 0 < i <= MAX_ID]
+    valid = [i for i in ids if is_id(i)]
     members = list(Member.select().where(Member.id.in_(valid) & Member.active)) if valid else []
     if len(members) != len(ids):
         raise Invalid("指派的党员不存在或已停用。", "unknown_member")
@@ -303,13 +303,13 @@ def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) ->
 
 
 def _checked_id(value: int) -> int:
-    if not 0 < value <= MAX_ID:
+    if not is_id(value):
         raise _not_found()
     return value
 
 
 def _row(model, row_id: int, label: str, code: str):
-    found = model.get_or_none(model.id == row_id) if 0 < row_id <= MAX_ID else None
+    found = model.get_or_none(model.id == row_id) if is_id(row_id) else None
     if found is None:
         raise Invalid(f"指定的{label}不存在。", code)
     return found

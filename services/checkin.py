@@ -20,10 +20,11 @@ from . import history
 from .actors import Actor, require_member
 from .checkin_flags import assess
 from .checkin_rules import CheckinRules, Point, check_point, is_late_checkout, window_flags
-from .checkin_targets import Goal, is_id, matches, resolve
+from .checkin_targets import Goal, matches, resolve
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .review import TEXT_LIMITS, clean_text
+from .rows import is_id, lock_row
 
 SOURCES = ("mp", "chat", "web")
 REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII: a UUID, a chat MsgId, ...
@@ -240,13 +241,8 @@ def _apply_checkout(record: ServiceRecord, point: Point | None, now, rules) -> N
 
 @contextmanager
 def _locked(model, row_id: int):
-    """A transaction that holds the write lock for one row, so two requests for the same
-    member or entry run one after the other and the second sees what the first wrote:
-    BEGIN IMMEDIATE on SQLite (one writer anyway), SELECT ... FOR UPDATE on PostgreSQL."""
-    if isinstance(db.obj, peewee.SqliteDatabase):
-        with db.atomic(lock_type="IMMEDIATE"):
-            yield
-        return
+    """A transaction holding one row, so two requests for the same member or entry run one
+    after the other and the second sees what the first wrote."""
     with db.atomic():
-        model.select(model.id).where(model.id == row_id).for_update().execute()
+        lock_row(model, row_id)
         yield

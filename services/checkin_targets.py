@@ -10,9 +10,9 @@ from models import Activity, Community, Enrollment, Household, Member, Pairing
 from . import geo
 from .checkin_rules import CheckinRules, Place
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .rows import is_id
 
 TARGET_KINDS = ("visit", "individual")
-MAX_ID = 2**31 - 1  # larger ids cannot exist, and would overflow the database's integer
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,6 @@ class Goal:
     household: Household | None = None
     place: Place | None = None
     in_china: bool = False
-
-
-def is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def resolve(member: Member, target: int | str, rules: CheckinRules) -> Goal:

@@ -1,6 +1,6 @@
 """The only place that reads the time. Stored times are naive UTC; people see Shanghai time."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -21,6 +21,11 @@ def to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a Shanghai day as the naive UTC the database stores."""
+    return to_utc(datetime.combine(day, time()))
 
 
 def local_today(now: datetime | None = None) -> date:

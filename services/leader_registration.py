@@ -19,14 +19,15 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from models import Activity, Enrollment, Member, Pairing, ServiceRecord
+from models import Activity, Enrollment, Member, Pairing, ServiceRecord, db
 from models.record import RECORD_KINDS
 
 from . import history
 from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .records import LEADER_SOURCE, lock_member, valid_id, write_transaction
+from .records import LEADER_SOURCE
 from .review import MAX_DURATION_MIN, TEXT_LIMITS, clean_text
+from .rows import is_id, lock_row
 
 REASON_LIMIT = 200  # the registration_reason column
 REQUEST_PREFIX = "leader:"  # apart from the member's own check-in request ids
@@ -60,8 +61,8 @@ def register_attendance(actor: Actor, attendance: Attendance, now: datetime) -> 
     member = _team_member(leader, a.member_id)
     request_key = REQUEST_PREFIX + a.request_id if a.request_id else None
     try:
-        with write_transaction():
-            lock_member(member.id)  # one registration of this member at a time
+        with db.atomic():
+            lock_row(Member, member.id)  # one registration of this member at a time
             earlier = _replayed(member, request_key, leader)
             if earlier is not None:
                 return earlier
@@ -104,7 +105,7 @@ def _cleaned(a: Attendance) -> Attendance:
 
 
 def _team_member(leader: Member, member_id: int) -> Member:
-    member = Member.get_or_none(Member.id == member_id) if valid_id(member_id) else None
+    member = Member.get_or_none(Member.id == member_id) if is_id(member_id) else None
     if member is None:
         raise NotFound("党员不存在。", "member_not_found")
     if member.team_id != leader.team_id:
@@ -157,7 +158,7 @@ def _create(actor: Actor, member: Member, a: Attendance, request_key, now) -> Se
 
 
 def _activity(member: Member, activity_id: int) -> Activity:
-    activity = Activity.get_or_none(Activity.id == activity_id) if valid_id(activity_id) else None
+    activity = Activity.get_or_none(Activity.id == activity_id) if is_id(activity_id) else None
     if activity is None:
         raise NotFound("活动不存在。", "activity_not_found")
     enrolled = Enrollment.select().where(

@@ -9,24 +9,23 @@ entry the actor may see but not change is Forbidden (403).
 
 import operator
 from collections import defaultdict
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import reduce
 
 import peewee as pw
 
-from models import Activity, Member, Photo, RecordHistory, ServiceRecord, db
+from models import Activity, Member, Photo, RecordHistory, ServiceRecord
 from models.record import RECORD_KINDS, RECORD_STATUSES
 
 from . import clock
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
+from .rows import is_id, lock_row
 
 R = ServiceRecord
 PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 20, 100, 1_000_000
 DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))  # dates outside cannot match an entry
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit integer cannot exist; refuse them before the database
 LEADER_SOURCE = "leader"
 PHOTO_SOURCES = ("mp", "chat")  # sources whose entries carry a check-in photo
 
@@ -57,10 +56,6 @@ def can_see(actor: Actor, record: ServiceRecord) -> bool:
     if actor.member is None:
         return False
     return record.member_id == actor.member.id or actor.leads(record.member.team_id)
-
-
-def valid_id(value: int | None) -> bool:
-    return isinstance(value, int) and 0 < value <= MAX_ID
 
 
 @dataclass(frozen=True)
@@ -108,8 +103,8 @@ def _check_filters(f: RecordFilters) -> None:
     checks = (
         (f.status is None or f.status in RECORD_STATUSES, "status", "状态"),
         (f.kind is None or f.kind in RECORD_KINDS, "kind", "类型"),
-        (f.member_id is None or valid_id(f.member_id), "member_id", "党员"),
-        (f.activity_id is None or valid_id(f.activity_id), "activity_id", "活动"),
+        (f.member_id is None or is_id(f.member_id), "member_id", "党员"),
+        (f.activity_id is None or is_id(f.activity_id), "activity_id", "活动"),
         (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
         (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
         (f.date_from is None or DATE_RANGE[0] <= f.date_from <= DATE_RANGE[1], "from", "日期"),
@@ -154,15 +149,10 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
         if value is not None:
             conditions.append(column == value)
     if f.date_from:
-        conditions.append(R.checkin_at >= local_midnight(f.date_from))
+        conditions.append(R.checkin_at >= clock.local_midnight(f.date_from))
     if f.date_to:
-        conditions.append(R.checkin_at < local_midnight(f.date_to + timedelta(days=1)))
+        conditions.append(R.checkin_at < clock.local_midnight(f.date_to + timedelta(days=1)))
     return reduce(operator.and_, conditions)
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of a Shanghai day as the naive UTC the database stores."""
-    return clock.to_utc(datetime.combine(day, time()))
 
 
 def attach_photos(records: list[ServiceRecord]) -> None:
@@ -179,7 +169,7 @@ def attach_photos(records: list[ServiceRecord]) -> None:
 def get_record(actor: Actor, record_id: int) -> ServiceRecord:
     """One entry the actor may see (member, activity and photos loaded), else NotFound."""
     record = None
-    if valid_id(record_id):
+    if is_id(record_id):
         query = (
             R.select(R, Member, Activity)
             .join(Member, on=(R.member == Member.id))
@@ -239,30 +229,12 @@ def _actor_names(labels: set[str]) -> dict[str, str]:
     return names
 
 
-def write_transaction() -> AbstractContextManager:
-    """A transaction for changing an entry: on SQLite it takes the write lock at BEGIN
-    (IMMEDIATE), so two changes to one entry queue instead of the second failing or
-    overwriting the first; on PostgreSQL load_for_change locks the row."""
-    if isinstance(db.obj, pw.SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
-
-
 def load_for_change(actor: Actor, record_id: int) -> ServiceRecord:
     """The entry, locked for this transaction, if the actor may see it; else NotFound."""
     record = None
-    if valid_id(record_id):
-        query = R.select().where(R.id == record_id)
-        if not isinstance(db.obj, pw.SqliteDatabase):
-            query = query.for_update()
-        record = query.first()
+    if is_id(record_id):
+        lock_row(R, record_id)
+        record = R.get_or_none(R.id == record_id)
     if record is None or not can_see(actor, record):
         raise not_found()
     return record
-
-
-def lock_member(member_id: int) -> None:
-    """Serialise writes about one member inside write_transaction (a row lock on PostgreSQL;
-    SQLite's IMMEDIATE transaction already holds the database's write lock)."""
-    if not isinstance(db.obj, pw.SqliteDatabase):
-        Member.select(Member.id).where(Member.id == member_id).for_update().execute()

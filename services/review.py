@@ -15,13 +15,13 @@ disagrees, the leader can review it again or the office can correct it.
 
 from datetime import datetime
 
-from models import ServiceRecord
+from models import ServiceRecord, db
 from models.record import RECORD_STATUSES
 
 from . import history
 from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid
-from .records import load_for_change, write_transaction
+from .records import load_for_change
 
 TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
@@ -68,7 +68,7 @@ def fill_in(
 ) -> ServiceRecord:
     """Set what was done, for whom, with what result; fields left as None stay as they are."""
     texts = _texts(content, target, outcome)
-    with write_transaction():
+    with db.atomic():
         record = load_for_change(actor, record_id)
         _require_author(actor, record)
         if record.status == "rejected":
@@ -94,7 +94,7 @@ def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **field
     if not reason:
         raise Invalid("请填写更正原因。", "reason_required")
     changes = _correction(fields)
-    with write_transaction():
+    with db.atomic():
         record = load_for_change(actor, record_id)
         return _save(record, changes, actor.label, "correct", now, reason)
 
@@ -142,7 +142,7 @@ def review(
     comment = clean_text("comment", comment or "", REASON_LIMIT, "审核意见")
     if status == "rejected" and not comment:
         raise Invalid("不通过时请填写理由。", "comment_required")
-    with write_transaction():
+    with db.atomic():
         record = load_for_change(actor, record_id)
         _require_reviewer(actor, record)
         changes = {"status": status, "review_comment": comment}

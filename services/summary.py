@@ -8,7 +8,7 @@ pairing, the last visit, flagged and open entries.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import peewee as pw
@@ -99,7 +99,11 @@ def member_summary(member: Member, now: datetime, visit_interval_days: int) -> S
     year, quarter = clock.quarter_of(today)
     q_start, q_end = _quarter_bounds(year, quarter)
     y_start, y_end = date(year, 1, 1), date(year + 1, 1, 1)
-    rows = _period_rows(member.id, (_utc(y_start), _utc(y_end)), (_utc(q_start), _utc(q_end)))
+    rows = _period_rows(
+        member.id,
+        (clock.local_midnight(y_start), clock.local_midnight(y_end)),
+        (clock.local_midnight(q_start), clock.local_midnight(q_end)),
+    )
     return Summary(
         member_id=member.id,
         as_of=today,
@@ -115,11 +119,6 @@ def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, end
-
-
-def _utc(day: date) -> datetime:
-    """Midnight of a Shanghai date as the naive UTC the database stores."""
-    return clock.to_utc(datetime.combine(day, time()))
 
 
 # The per-period columns of the grouped query: name → (extra condition, value summed).
