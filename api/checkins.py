@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request
 
 from services import checkin, clock
 from services.checkin_rules import COORD_TYPES, CheckinRules, Point
-from services.checkin_targets import TARGET_KINDS
+from services.checkin_targets import TARGET_KINDS, target_of
 from services.errors import Invalid
 
 from . import bp, openapi, record_json
@@ -22,16 +22,7 @@ def _rules() -> CheckinRules:
 def _target():
     """An activity id, or 'visit' / 'individual' from the kind field."""
     kind = form_value("kind", str, required=False, default="activity")
-    activity_id = form_value("activity_id", int, required=False)
-    if kind == "activity":
-        if activity_id is None:
-            raise Invalid("请选择要签到的活动。", "missing_field")
-        return activity_id
-    if kind not in TARGET_KINDS or activity_id is not None:
-        raise Invalid(
-            "kind 应为 activity、visit 或 individual（走访和分散活动不带活动）。", "bad_field"
-        )
-    return kind
+    return target_of(kind, form_value("activity_id", int, required=False))
 
 
 def _form_point() -> Point:

@@ -27,6 +27,19 @@ class Goal:
     in_china: bool = False
 
 
+def target_of(kind: str, activity_id: int | None) -> int | str:
+    """What a check-in names: an activity id, or 'visit' / 'individual' without one."""
+    if kind == "activity":
+        if activity_id is None:
+            raise Invalid("请选择要签到的活动。", "missing_field")
+        return activity_id
+    if kind not in TARGET_KINDS or activity_id is not None:
+        raise Invalid(
+            "kind 应为 activity、visit 或 individual（走访和分散活动不带活动）。", "bad_field"
+        )
+    return kind
+
+
 def resolve(member: Member, target: int | str, rules: CheckinRules) -> Goal:
     """The goal of a check-in to an activity id, 'visit' or 'individual'; refusals for an
     activity the member may not attend or a visit without a paired household."""
