@@ -5,6 +5,7 @@ The transport exchanges WeChat codes (wx.login, getPhoneNumber) and hands the re
 session_key is stored with the token and never returned.
 """
 
+import functools
 import hashlib
 import secrets
 import unicodedata
@@ -23,7 +24,6 @@ from .errors import Conflict, Forbidden, Invalid, Unauthorized
 
 MAX_FAILED_BINDS = 5  # wrong codes per login (token)
 MAX_FAILED_LOGINS = 5  # wrong office passwords before the account waits
-DUMMY_HASH = generate_password_hash("not a password")
 LOCKOUT = timedelta(minutes=15)
 
 
@@ -96,7 +96,7 @@ def login_office(username: str, password: str, now: datetime, ttl: timedelta) ->
     """An office token; after MAX_FAILED_LOGINS wrong passwords the account waits LOCKOUT."""
     account = Account.get_or_none(Account.username == username.strip())
     if account is None:
-        check_password_hash(DUMMY_HASH, password)  # as slow as a real check: no name probing
+        check_password_hash(_dummy_hash(), password)  # as slow as a real check: no probing
         raise Unauthorized("用户名或密码不正确。", "bad_credentials")
     if account.locked_until and account.locked_until > now:
         raise Forbidden("密码错误次数过多，请 15 分钟后再试。", "account_locked")
@@ -107,6 +107,13 @@ def login_office(username: str, password: str, now: datetime, ttl: timedelta) ->
         Account.id == account.id
     ).execute()
     return issue_token(now, ttl, "office", account=account)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown usernames against, made once when first needed (hashing is
+    deliberately slow, so not at import)."""
+    return generate_password_hash("not a password")
 
 
 def _count_failed_login(account: Account, now: datetime) -> None:
