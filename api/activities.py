@@ -80,14 +80,12 @@ def _moment(name: str, raw: str) -> datetime:
 
 
 def _fields(data: dict) -> dict:
-    """The body's fields, typed; which of them an operation accepts is the service's call."""
-    unknown = sorted(set(data) - FIELD_TYPES.keys())
-    if unknown:
-        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
+    """The body's fields, typed; which of them an operation accepts (unknown ones included)
+    is the service's call."""
     fields = {}
-    for name in data:
-        nulled = data[name] is None and name in NULLABLE
-        fields[name] = None if nulled else field(data, name, FIELD_TYPES[name])
+    for name, value in data.items():
+        untyped = name not in FIELD_TYPES or (value is None and name in NULLABLE)
+        fields[name] = value if untyped else field(data, name, FIELD_TYPES[name])
     for name in ("starts_at", "ends_at"):
         if name in fields:
             fields[name] = _moment(name, fields[name])
