@@ -3,7 +3,15 @@
 from .activity import Activity, Enrollment
 from .auth import ApiToken
 from .base import BaseModel, JSONField, db
-from .messaging import AuditLog, ChatState, InboundMessage, Notification, SubscriptionGrant
+from .messaging import (
+    AuditLog,
+    Broadcast,
+    ChatState,
+    InboundMessage,
+    JobLock,
+    Notification,
+    SubscriptionGrant,
+)
 from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck
 from .record import Photo, RecordHistory, ServiceRecord
 from .roster import Account, BindCode, Branch, Community, Household, Member, Pairing, Team
@@ -26,12 +34,14 @@ MODELS = [
     QuarterlyReport,
     SpotCheck,
     Assessment,
+    Broadcast,
     Notification,
     SubscriptionGrant,
     InboundMessage,
     ChatState,
     AuditLog,
     ApiToken,
+    JobLock,
 ]
 
 __all__ = [m.__name__ for m in MODELS] + ["BaseModel", "JSONField", "MODELS", "db"]

@@ -3,15 +3,31 @@
 import peewee as pw
 
 from .base import BaseModel, JSONField
-from .roster import Member
+from .roster import Member, Team
 
 NOTIFICATION_STATUSES = ("pending", "sent", "skipped", "failed")
 
 
+class Broadcast(BaseModel):
+    """A leader's notice to the whole team; its per-member deliveries are Notifications.
+    request_key (the chat MsgId or the API's request id) makes a repeated send a no-op."""
+
+    team = pw.ForeignKeyField(Team, backref="broadcasts", on_delete="CASCADE")
+    sender = pw.ForeignKeyField(Member, backref="broadcasts_sent", on_delete="CASCADE")
+    text = pw.TextField()
+    request_key = pw.CharField(max_length=120, unique=True)
+    created_at = pw.DateTimeField(index=True)
+
+
 class Notification(BaseModel):
-    """An outbound message, written before it is sent; dedupe_key makes a repeat a no-op."""
+    """An outbound message, written before it is sent; dedupe_key makes a repeat a no-op.
+    No member means the office's own inbox (shown on the dashboard). claimed_until is a
+    sender's lease, so two senders never deliver the same row."""
 
     member = pw.ForeignKeyField(Member, null=True, backref="notifications", on_delete="CASCADE")
+    broadcast = pw.ForeignKeyField(
+        Broadcast, null=True, backref="deliveries", on_delete="CASCADE", index=True
+    )
     kind = pw.CharField(max_length=40)
     channel = pw.CharField(max_length=20, default="")
     payload = JSONField(default=dict)
@@ -19,7 +35,9 @@ class Notification(BaseModel):
     status = pw.CharField(max_length=10, default="pending")
     attempts = pw.IntegerField(default=0)
     last_error = pw.TextField(default="")
+    urgent = pw.BooleanField(default=False)
     next_attempt_at = pw.DateTimeField()
+    claimed_until = pw.DateTimeField(null=True)
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
 
@@ -67,3 +85,11 @@ class AuditLog(BaseModel):
     object_type = pw.CharField(max_length=40, default="")
     object_id = pw.CharField(max_length=40, default="")
     detail = JSONField(default=dict)
+
+
+class JobLock(BaseModel):
+    """The scheduler's lock row on SQLite: one holder at a time, kept alive by heartbeats."""
+
+    name = pw.CharField(max_length=40, unique=True)
+    holder = pw.CharField(max_length=100)
+    expires_at = pw.DateTimeField()

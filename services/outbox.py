@@ -1,0 +1,86 @@
+"""The outbox: every message to a person is written here first, then a sender delivers it.
+
+The dedupe key names what a message is for (member + visit period, team + quarter + D-3), so
+a job that runs twice, or two job processes at once, write one row and the sender sends it
+once. Non-urgent messages written in quiet hours wait until the quiet hours end.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from models import Notification, db
+
+from . import clock
+
+BATCH = 500  # rows per INSERT; keeps big reminder runs to a handful of statements
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to enqueue. member_id None addresses the office's inbox."""
+
+    member_id: int | None
+    kind: str
+    payload: dict
+    dedupe_key: str
+    urgent: bool = False
+    broadcast_id: int | None = None
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time] | None:
+    """'21:00-08:00' -> (21:00, 08:00); '' or 'off' -> None. Validated by the settings."""
+    if text.strip().lower() in ("", "off", "none"):
+        return None
+    start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    return start, end
+
+
+def deliver_after(now: datetime, quiet_hours: str, urgent: bool) -> datetime:
+    """When a message written at `now` (naive UTC) may first be sent: now, or the end of the
+    quiet hours (Shanghai time) it falls in."""
+    window = parse_quiet_hours(quiet_hours)
+    if urgent or window is None:
+        return now
+    start, end = window
+    local = clock.to_local(now)
+    wall = local.time().replace(tzinfo=None)
+    inside = (start <= wall or wall < end) if start > end else (start <= wall < end)
+    if not inside:
+        return now
+    day = local.date() if wall < end else local.date() + timedelta(days=1)
+    return clock.to_utc(datetime.combine(day, end))
+
+
+def enqueue(messages: list[Message], now: datetime, quiet_hours: str) -> int:
+    """Write messages whose dedupe key is new; returns how many were new. Safe to repeat and
+    to run from two processes at once: the unique key decides, not a read beforehand."""
+    rows = [_row(m, now, quiet_hours) for m in messages]
+    added = 0
+    with db.atomic():
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            before = _existing_count(batch)
+            Notification.insert_many(batch).on_conflict_ignore().execute()
+            added += len(batch) - before
+    return added
+
+
+def _row(message: Message, now: datetime, quiet_hours: str) -> dict:
+    return {
+        "member": message.member_id,
+        "broadcast": message.broadcast_id,
+        "kind": message.kind,
+        "payload": message.payload,
+        "dedupe_key": message.dedupe_key,
+        "urgent": message.urgent,
+        "status": "pending",
+        "next_attempt_at": deliver_after(now, quiet_hours, message.urgent),
+        "created_at": now,
+    }
+
+
+def _existing_count(batch: list[dict]) -> int:
+    keys = {row["dedupe_key"] for row in batch}
+    return Notification.select().where(Notification.dedupe_key.in_(keys)).count() + (
+        len(batch) - len(keys)
+    )

@@ -1,0 +1,69 @@
+"""The outbox writes each message once, however often a job repeats it, and holds
+non-urgent messages back through the quiet hours."""
+
+from datetime import datetime
+
+import pytest
+
+from models import Notification
+from services import clock
+from services.outbox import Message, deliver_after, enqueue
+from tests.factories import make_member
+
+QUIET = "21:00-08:00"
+
+
+def shanghai(text: str) -> datetime:
+    return clock.to_utc(datetime.fromisoformat(text))
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2026-12-01T10:00", "2026-12-01T10:00"),  # daytime: at once
+        ("2026-12-01T20:59", "2026-12-01T20:59"),
+        ("2026-12-01T21:00", "2026-12-02T08:00"),  # evening: next morning
+        ("2026-12-01T23:30", "2026-12-02T08:00"),
+        ("2026-12-02T03:00", "2026-12-02T08:00"),  # after midnight: same morning
+        ("2026-12-02T08:00", "2026-12-02T08:00"),
+    ],
+)
+def test_quiet_hours_defer_to_the_morning(written, expected):
+    assert deliver_after(shanghai(written), QUIET, urgent=False) == shanghai(expected)
+
+
+def test_urgent_messages_and_no_quiet_hours_go_at_once():
+    night = shanghai("2026-12-01T23:30")
+    assert deliver_after(night, QUIET, urgent=True) == night
+    assert deliver_after(night, "off", urgent=False) == night
+
+
+def test_a_window_inside_one_day():
+    assert deliver_after(shanghai("2026-12-01T12:30"), "12:00-14:00", False) == shanghai(
+        "2026-12-01T14:00"
+    )
+    assert deliver_after(shanghai("2026-12-01T15:00"), "12:00-14:00", False) == shanghai(
+        "2026-12-01T15:00"
+    )
+
+
+def test_a_repeated_message_is_written_once(database):
+    member = make_member()
+    now = shanghai("2026-12-01T10:00")
+    messages = [Message(member.id, "visit_reminder", {"n": 1}, f"visit:{member.id}:2026-12")]
+    assert enqueue(messages, now, QUIET) == 1
+    assert enqueue(messages * 2, now, QUIET) == 0
+    row = Notification.get()
+    assert (row.status, row.kind, row.payload, row.next_attempt_at) == (
+        "pending",
+        "visit_reminder",
+        {"n": 1},
+        now,
+    )
+
+
+def test_office_messages_have_no_member(database):
+    now = shanghai("2026-12-01T22:00")
+    enqueue([Message(None, "report_late", {}, "late:1:2026-Q4", urgent=True)], now, QUIET)
+    row = Notification.get()
+    assert row.member is None and row.next_attempt_at == now
