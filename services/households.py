@@ -19,6 +19,7 @@ from datetime import date, datetime
 from peewee import fn
 
 from models import Household, Member, Pairing, ServiceRecord
+from models.prepared import Prepared
 
 from . import clock
 from .errors import NotFound
@@ -95,20 +96,38 @@ class HouseholdView:
     coord_type: str | None = None
 
 
+_ACTIVE_PAIRING = Prepared(
+    lambda p: Pairing.select(Pairing, Household)
+    .join(Household)
+    .where((Pairing.member == p.member) & Pairing.ended_on.is_null())
+    .limit(1)
+)
+
+
 def active_pairing(member_id: int) -> Pairing | None:
-    """The member's current pairing, with its household and community, or None."""
-    query = Pairing.select(Pairing, Household).join(Household)
-    return query.where((Pairing.member == member_id) & Pairing.ended_on.is_null()).first()
+    """The member's current pairing, with its household, or None."""
+    return _ACTIVE_PAIRING.first(member=member_id)
+
+
+def _last_visit(by_member: bool) -> Prepared:
+    r = ServiceRecord
+
+    def build(p):
+        condition = (r.household == p.household) & (r.kind == "visit") & (r.status != "rejected")
+        if by_member:
+            condition &= r.member == p.member
+        return r.select(fn.MAX(r.checkin_at)).where(condition)
+
+    return Prepared(build)
+
+
+_LAST_VISIT = {True: _last_visit(True), False: _last_visit(False)}
 
 
 def last_visit_at(household_id: int, member_id: int | None = None) -> datetime | None:
     """When the household was last visited (by this member, when given): the latest visit
     check-in that was not rejected. A visit happened once checked in, filled in or not."""
-    r = ServiceRecord
-    condition = (r.household == household_id) & (r.kind == "visit") & (r.status != "rejected")
-    if member_id is not None:
-        condition &= r.member == member_id
-    return r.select(fn.MAX(r.checkin_at)).where(condition).scalar()
+    return _LAST_VISIT[member_id is not None].scalar(household=household_id, member=member_id)
 
 
 def my_household(member: Member) -> HouseholdView:

@@ -15,6 +15,7 @@ import peewee as pw
 from peewee import fn
 
 from models import Activity, Member, ServiceRecord
+from models.prepared import Prepared
 
 from . import clock
 from .households import active_pairing, last_visit_at
@@ -134,22 +135,31 @@ _COLUMNS = {
 }
 
 
-def _period_rows(member_id: int, year: tuple, quarter: tuple) -> dict[str, dict]:
-    """One query for the year and its current quarter (each a UTC [start, end) pair), grouped
-    by kind: {kind: {'y_services': n, 'q_minutes': m, ...}}."""
-    in_quarter = (R.checkin_at >= quarter[0]) & (R.checkin_at < quarter[1])
+def _period_rows_query(p) -> pw.Select:
+    in_quarter = (R.checkin_at >= p.q_start) & (R.checkin_at < p.q_end)
     columns = [R.kind]
     for name, (condition, value) in _COLUMNS.items():
         columns.append(fn.SUM(pw.Case(None, [(condition, value)], 0)).alias(f"y_{name}"))
         quarter_condition = condition & in_quarter
         columns.append(fn.SUM(pw.Case(None, [(quarter_condition, value)], 0)).alias(f"q_{name}"))
-    query = (
+    return (
         R.select(*columns)
-        .where((R.member == member_id) & (R.checkin_at >= year[0]) & (R.checkin_at < year[1]))
+        .where((R.member == p.member) & (R.checkin_at >= p.y_start) & (R.checkin_at < p.y_end))
         .group_by(R.kind)
         .dicts()
     )
-    return {row.pop("kind"): {k: int(v or 0) for k, v in row.items()} for row in query}
+
+
+_PERIOD_ROWS = Prepared(_period_rows_query)
+
+
+def _period_rows(member_id: int, year: tuple, quarter: tuple) -> dict[str, dict]:
+    """One query for the year and its current quarter (each a UTC [start, end) pair), grouped
+    by kind: {kind: {'y_services': n, 'q_minutes': m, ...}}."""
+    rows = _PERIOD_ROWS.rows(
+        member=member_id, y_start=year[0], y_end=year[1], q_start=quarter[0], q_end=quarter[1]
+    )
+    return {row.pop("kind"): {k: int(v or 0) for k, v in row.items()} for row in rows}
 
 
 def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
@@ -184,20 +194,25 @@ def visit_status(member: Member, today: date, interval_days: int) -> VisitStatus
     )
 
 
+_FLAGGED_COUNT = Prepared(
+    lambda p: R.select(fn.COUNT(R.id)).where((R.member == p.member) & (R.status == "flagged"))
+)
+# Check-ins still waiting for a check-out (rejected ones are closed for good).
+_OPEN_CHECKINS = Prepared(
+    lambda p: R.select(R.id, R.kind, R.activity, R.checkin_at, Activity.title)
+    .join(Activity, pw.JOIN.LEFT_OUTER)
+    .where((R.member == p.member) & R.checkout_at.is_null() & (R.status != "rejected"))
+    .order_by(R.checkin_at)
+    .dicts()
+)
+
+
 def _flagged_count(member_id: int) -> int:
-    return R.select().where((R.member == member_id) & (R.status == "flagged")).count()
+    return _FLAGGED_COUNT.scalar(member=member_id) or 0
 
 
 def _open_checkins(member_id: int) -> tuple[OpenCheckin, ...]:
-    """Check-ins still waiting for a check-out (rejected ones are closed for good)."""
-    query = (
-        R.select(R.id, R.kind, R.activity, R.checkin_at, Activity.title)
-        .join(Activity, pw.JOIN.LEFT_OUTER)
-        .where((R.member == member_id) & R.checkout_at.is_null() & (R.status != "rejected"))
-        .order_by(R.checkin_at)
-        .dicts()
-    )
     return tuple(
         OpenCheckin(row["id"], row["kind"], row["activity"], row["title"], row["checkin_at"])
-        for row in query
+        for row in _OPEN_CHECKINS.rows(member=member_id)
     )

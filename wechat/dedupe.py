@@ -11,11 +11,26 @@ from __future__ import annotations
 import time
 
 from models import InboundMessage
+from models.prepared import Prepared
 from services import clock
 
 #: How long a retry waits for the first delivery's reply (WeChat gives up after 5 s).
 WAIT_SECONDS = 4.0
 POLL_SECONDS = 0.05
+
+_CLAIM = Prepared(
+    lambda p: InboundMessage.insert(
+        dedupe_key=p.key, openid=p.openid, msg_type=p.msg_type, reply=None, received_at=p.at
+    ).on_conflict_ignore()
+)
+_SAVE_REPLY = Prepared(
+    lambda p: InboundMessage.update(reply=p.text).where(InboundMessage.dedupe_key == p.key)
+)
+_STORED_REPLY = Prepared(
+    lambda p: InboundMessage.select(InboundMessage.reply)
+    .where(InboundMessage.dedupe_key == p.key)
+    .limit(1)
+)
 
 
 def claim(key: str, openid: str, msg_type: str) -> bool:
@@ -23,31 +38,20 @@ def claim(key: str, openid: str, msg_type: str) -> bool:
 
     One INSERT ... ON CONFLICT DO NOTHING: the unique key picks the winner atomically, in
     a single round trip, without an IntegrityError to recover from."""
-    inserted = (
-        InboundMessage.insert(
-            dedupe_key=key,
-            openid=openid[:64],
-            msg_type=msg_type[:40],
-            reply=None,
-            received_at=clock.now_utc(),
-        )
-        .on_conflict_ignore()
-        .as_rowcount()
-        .execute()
+    inserted = _CLAIM.rowcount(
+        key=key, openid=openid[:64], msg_type=msg_type[:40], at=clock.now_utc()
     )
     return inserted == 1
 
 
 def save_reply(key: str, text: str) -> None:
     """Store the reply text a handled push got ('' for 'success'), for its retries."""
-    InboundMessage.update(reply=text).where(InboundMessage.dedupe_key == key).execute()
+    _SAVE_REPLY.rowcount(key=key, text=text)
 
 
 def stored_reply(key: str) -> str | None:
     """The reply the first delivery stored, or None while it is still being handled."""
-    row = (
-        InboundMessage.select(InboundMessage.reply).where(InboundMessage.dedupe_key == key).first()
-    )
+    row = _STORED_REPLY.first(key=key)
     return None if row is None else row.reply
 
 

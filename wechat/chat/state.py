@@ -12,10 +12,13 @@ from datetime import datetime, timedelta
 import peewee
 
 from models import ChatState
+from models.prepared import Prepared
 
 TIMEOUT = timedelta(minutes=10)
 LOCATION_MAX_AGE = timedelta(minutes=30)
 KEPT = "last_location"  # survives the end of a conversation
+
+_ROW = Prepared(lambda p: ChatState.select().where(ChatState.openid == p.openid).limit(1))
 
 
 @dataclass(frozen=True)
@@ -26,7 +29,7 @@ class Conversation:
 
 def current(openid: str, now: datetime) -> Conversation | None:
     """The live conversation, or None (none, ended or timed out)."""
-    row = ChatState.get_or_none(ChatState.openid == openid)
+    row = _ROW.first(openid=openid)
     if row is None or not row.state or row.expires_at <= now:
         return None
     return Conversation(row.state, {k: v for k, v in row.data.items() if k != KEPT})

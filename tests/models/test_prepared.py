@@ -1,0 +1,60 @@
+"""A prepared query gives exactly what the same peewee query gives, with new values each call."""
+
+from datetime import timedelta
+
+from peewee import fn
+
+from models import Member, ServiceRecord, db
+from models.database import bind, make_database, release, upgrade
+from models.prepared import Prepared
+from tests.factories import NOW, make_member, make_record, make_team
+
+BY_PHONE = Prepared(lambda p: Member.select().where(Member.phone == p.phone).limit(1))
+LATEST = Prepared(
+    lambda p: ServiceRecord.select(fn.MAX(ServiceRecord.checkin_at)).where(
+        (ServiceRecord.member == p.member) & (ServiceRecord.checkin_at < p.before)
+    )
+)
+RENAME = Prepared(lambda p: Member.update(name=p.name).where(Member.id == p.id))
+
+
+def test_rows_are_the_models_peewee_would_give(database):
+    team = make_team()
+    first, second = make_member(team=team), make_member(team=team)
+    for member in (first, second):
+        found = BY_PHONE.first(phone=member.phone)
+        assert isinstance(found, Member)
+        assert (found.id, found.name, found.created_at) == (
+            member.id,
+            member.name,
+            Member.get_by_id(member.id).created_at,
+        )
+    assert BY_PHONE.first(phone="nobody") is None
+
+
+def test_scalars_are_converted_and_slots_are_bound_each_call(database):
+    member = make_member()
+    make_record(member, checkin_at=NOW)
+    make_record(member, checkin_at=NOW + timedelta(hours=5))
+    assert LATEST.scalar(member=member.id, before=NOW + timedelta(days=1)) == NOW + timedelta(
+        hours=5
+    )
+    assert LATEST.scalar(member=member.id, before=NOW + timedelta(hours=1)) == NOW
+    assert LATEST.scalar(member=member.id, before=NOW) is None
+
+
+def test_writes_report_their_rowcount(database):
+    member = make_member()
+    assert RENAME.rowcount(name="新名字", id=member.id) == 1
+    assert RENAME.rowcount(name="x", id=member.id + 1000) == 0
+    assert Member.get_by_id(member.id).name == "新名字"
+
+
+def test_a_new_database_gets_its_own_compiled_query(database, tmp_path):
+    make_member(phone="13900000001")
+    assert BY_PHONE.first(phone="13900000001") is not None
+    release()
+    bind(make_database(f"sqlite:///{tmp_path}/other.db"))
+    with db.connection_context():
+        upgrade()
+        assert BY_PHONE.first(phone="13900000001") is None
