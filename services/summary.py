@@ -3,8 +3,8 @@ and what is still open or awaiting a leader.
 
 Periods are Shanghai's calendar (a record checked in at 01:00 on 1 April in Shanghai belongs
 to Q2 even though it is still 31 March in UTC), decided by the check-in time. Everything is
-aggregated in the database: one grouped query for both periods, and four small ones for the
-pairing, the last visit, flagged and open entries.
+aggregated in the database: one grouped query for both periods, one for the pairing with its
+last visit, one for flagged and open entries.
 """
 
 from dataclasses import dataclass
@@ -14,11 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import peewee as pw
 from peewee import fn
 
-from models import Activity, Member, ServiceRecord
+from models import Activity, Member, Pairing, ServiceRecord
 from models.prepared import Prepared
 
 from . import clock
-from .households import active_pairing, last_visit_at
 
 R = ServiceRecord
 KINDS = ("activity", "visit", "individual")
@@ -105,14 +104,15 @@ def member_summary(member: Member, now: datetime, visit_interval_days: int) -> S
         (clock.local_midnight(y_start), clock.local_midnight(y_end)),
         (clock.local_midnight(q_start), clock.local_midnight(q_end)),
     )
+    flagged, open_checkins = _unsettled(member.id)
     return Summary(
         member_id=member.id,
         as_of=today,
         quarter=_period(rows, "q", year, quarter, q_start, q_end),
         year=_period(rows, "y", year, None, y_start, y_end),
         visits=visit_status(member, today, visit_interval_days),
-        flagged_awaiting_review=_flagged_count(member.id),
-        open_checkins=_open_checkins(member.id),
+        flagged_awaiting_review=flagged,
+        open_checkins=open_checkins,
     )
 
 
@@ -180,13 +180,36 @@ def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
     )
 
 
+def _pairing_with_last_visit(p) -> pw.Select:
+    """The member's active pairing and, as `last_visit`, their latest visit to its household
+    that was not rejected (the rule of services.households.last_visit_at)."""
+    last = (
+        R.select(fn.MAX(R.checkin_at))
+        .where(
+            (R.household == Pairing.household)
+            & (R.member == p.member)
+            & (R.kind == "visit")
+            & (R.status != "rejected")
+        )
+        .alias("last")
+    )
+    return (
+        Pairing.select(Pairing.household, Pairing.started_on, last.alias("last_visit"))
+        .where((Pairing.member == p.member) & Pairing.ended_on.is_null())
+        .limit(1)
+    )
+
+
+_PAIRING_WITH_LAST_VISIT = Prepared(_pairing_with_last_visit)
+
+
 def visit_status(member: Member, today: date, interval_days: int) -> VisitStatus:
     """Last visit to the paired household and when the next one is due: the last visit plus
     the interval, or the pairing's start plus the interval while never visited."""
-    pairing = active_pairing(member.id)
+    pairing = _PAIRING_WITH_LAST_VISIT.first(member=member.id)
     if pairing is None:
         return VisitStatus(False, None, None, None, None, False, interval_days)
-    last = last_visit_at(pairing.household_id, member.id)
+    last = R.checkin_at.python_value(pairing.last_visit)  # SQLite gives a subquery's text
     last_on = clock.to_local(last).date() if last else None
     due = (last_on or pairing.started_on) + timedelta(days=interval_days)
     return VisitStatus(
@@ -194,25 +217,29 @@ def visit_status(member: Member, today: date, interval_days: int) -> VisitStatus
     )
 
 
-_FLAGGED_COUNT = Prepared(
-    lambda p: R.select(fn.COUNT(R.id)).where((R.member == p.member) & (R.status == "flagged"))
+# Entries awaiting a leader (flagged) and check-ins still waiting for a check-out (rejected
+# ones are closed for good), in one query: both are a handful of rows per member.
+_UNSETTLED = Prepared(
+    lambda p: (
+        R.select(R.id, R.kind, R.activity, R.checkin_at, R.checkout_at, R.status)
+        .select_extend(Activity.title)
+        .join(Activity, pw.JOIN.LEFT_OUTER)
+        .where(
+            (R.member == p.member)
+            & ((R.status == "flagged") | (R.checkout_at.is_null() & (R.status != "rejected")))
+        )
+        .order_by(R.checkin_at)
+        .dicts()
+    )
 )
-# Check-ins still waiting for a check-out (rejected ones are closed for good).
-_OPEN_CHECKINS = Prepared(
-    lambda p: R.select(R.id, R.kind, R.activity, R.checkin_at, Activity.title)
-    .join(Activity, pw.JOIN.LEFT_OUTER)
-    .where((R.member == p.member) & R.checkout_at.is_null() & (R.status != "rejected"))
-    .order_by(R.checkin_at)
-    .dicts()
-)
 
 
-def _flagged_count(member_id: int) -> int:
-    return _FLAGGED_COUNT.scalar(member=member_id) or 0
-
-
-def _open_checkins(member_id: int) -> tuple[OpenCheckin, ...]:
-    return tuple(
+def _unsettled(member_id: int) -> tuple[int, tuple[OpenCheckin, ...]]:
+    """How many entries are flagged, and the open check-ins."""
+    rows = _UNSETTLED.rows(member=member_id)
+    flagged = sum(1 for row in rows if row["status"] == "flagged")
+    open_rows = (row for row in rows if row["checkout_at"] is None)
+    return flagged, tuple(
         OpenCheckin(row["id"], row["kind"], row["activity"], row["title"], row["checkin_at"])
-        for row in _OPEN_CHECKINS.rows(member=member_id)
+        for row in open_rows
     )

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from models import Member
+from peewee import JOIN
+
+from models import ChatState, Member
 from models.prepared import Prepared
 from services.errors import DomainError
 
@@ -127,7 +129,15 @@ INTERACTIONS = {"subscribe", "scan", "click"}
 # The window is 48 hours; moving its start at most once a minute spares a write per message.
 TOUCH_EVERY = timedelta(minutes=1)
 
-_MEMBER = Prepared(lambda p: Member.select().where(Member.oa_openid == p.openid).limit(1))
+# The member with their conversation (member.chat) in one query: every text needs both.
+_MEMBER = Prepared(
+    lambda p: (
+        Member.select(Member, ChatState)
+        .join(ChatState, JOIN.LEFT_OUTER, on=(ChatState.openid == Member.oa_openid), attr="chat")
+        .where(Member.oa_openid == p.openid)
+        .limit(1)
+    )
+)
 _TOUCH = Prepared(
     lambda p: Member.update(last_interaction_at=p.at).where(
         (Member.oa_openid == p.openid)
@@ -224,7 +234,7 @@ def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
 
 def on_text(message: Inbound, member) -> Reply:
     """A text: 取消, a conversation's free text, a command, a conversation's step, or help."""
-    conversation = state.current(message.openid, common.now()) if member else None
+    conversation = _conversation(message, member)
     if normalize(message.content) in BY_NAME["cancel"].keywords:
         return run(BY_NAME["cancel"], message, member)
     if conversation and conversation.state in FREE_TEXT:
@@ -235,6 +245,15 @@ def on_text(message: Inbound, member) -> Reply:
     if conversation is not None:
         return _step(conversation, message, member)
     return common.say(texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING)
+
+
+def _conversation(message: Inbound, member) -> state.Conversation | None:
+    """The member's live conversation, from the row loaded with the member when it was."""
+    if member is None:
+        return None
+    if "chat" in vars(member):
+        return state.of_row(member.chat, common.now())
+    return state.current(message.openid, common.now())
 
 
 def _step(conversation: state.Conversation, message: Inbound, member) -> Reply:

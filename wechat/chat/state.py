@@ -29,7 +29,11 @@ class Conversation:
 
 def current(openid: str, now: datetime) -> Conversation | None:
     """The live conversation, or None (none, ended or timed out)."""
-    row = _ROW.first(openid=openid)
+    return of_row(_ROW.first(openid=openid), now)
+
+
+def of_row(row: ChatState | None, now: datetime) -> Conversation | None:
+    """The live conversation an already loaded row holds (see wechat.router's member query)."""
     if row is None or not row.state or row.expires_at <= now:
         return None
     return Conversation(row.state, {k: v for k, v in row.data.items() if k != KEPT})
