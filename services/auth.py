@@ -16,6 +16,7 @@ import peewee
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Account, ApiToken, BindCode, Member, db
+from models.prepared import Prepared
 
 from .accounts import check_password
 from .actors import Actor
@@ -51,17 +52,21 @@ def issue_token(now: datetime, ttl: timedelta, scope: str, **owner) -> Login:
     return Login(raw, row.expires_at, scope, row.member, row.account)
 
 
+# The token with its member or account, in one query.
+_TOKEN = Prepared(
+    lambda p: (
+        ApiToken.select(ApiToken, Member, Account)
+        .join_from(ApiToken, Member, peewee.JOIN.LEFT_OUTER)
+        .join_from(ApiToken, Account, peewee.JOIN.LEFT_OUTER)
+        .where(ApiToken.token_hash == p.token_hash)
+        .limit(1)
+    )
+)
+
+
 def authenticate(raw: str, now: datetime) -> ApiToken:
     """The live token for a bearer string, or Unauthorized (unknown, expired or revoked)."""
-    row = None
-    if raw:  # the token with its member or account, in one query
-        query = (
-            ApiToken.select(ApiToken, Member, Account)
-            .join_from(ApiToken, Member, peewee.JOIN.LEFT_OUTER)
-            .join_from(ApiToken, Account, peewee.JOIN.LEFT_OUTER)
-            .where(ApiToken.token_hash == _hash(raw))
-        )
-        row = query.first()
+    row = _TOKEN.first(token_hash=_hash(raw)) if raw else None
     if row is None or row.revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录。", "invalid_token")
     if row.expires_at <= now:

@@ -15,6 +15,7 @@ from pathlib import Path
 import peewee
 
 from models import Member, Photo, ServiceRecord, db
+from models.prepared import Prepared, PreparedInsert
 
 from . import history
 from .actors import Actor, require_member
@@ -138,15 +139,29 @@ def _check_request(request_id, source: str) -> None:
         raise Invalid("签到来源无效。", "bad_source")
 
 
+def _earlier_query(to_activity: bool) -> Prepared:
+    R = ServiceRecord
+
+    def build(p):
+        wanted = R.request_id == p.request_id
+        if to_activity:
+            wanted |= (R.activity == p.activity) & R.checkout_at.is_null()
+        return R.select(R.id, R.kind, R.activity, R.request_id).where(
+            (R.member == p.member) & wanted
+        )
+
+    return Prepared(build)
+
+
+_EARLIER = {True: _earlier_query(True), False: _earlier_query(False)}
+
+
 def _earlier(member: Member, request_id: str, target) -> tuple:
     """The member's entry made by this request_id, and their open check-in to this activity
     made by another request (each None when there is none), in one query of a few columns."""
-    R = ServiceRecord
-    wanted = R.request_id == request_id
-    if is_id(target):
-        wanted |= (R.activity == target) & R.checkout_at.is_null()
-    rows = list(
-        R.select(R.id, R.kind, R.activity, R.request_id).where((R.member == member) & wanted)
+    to_activity = is_id(target)
+    rows = _EARLIER[to_activity].rows(
+        member=member.id, request_id=request_id, activity=target if to_activity else None
     )
     same = next((r for r in rows if r.request_id == request_id), None)
     still_open = next((r for r in rows if r.request_id != request_id), None)
@@ -185,15 +200,19 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
         flags, distance = assess(draft.member, draft.goal, draft.point, stored, now, rules)
         flags = list(dict.fromkeys([*draft.flags, *flags]))
         record = _create(draft, flags, distance, now)
-        photo = Photo.create(record=record, created_at=now, **asdict(stored))
+        photo = _NEW_PHOTO.create(record=record, created_at=now, **asdict(stored))
         record.photos = [photo]  # as records.attach_photos does: no query to serialize it
         history.append(record, actor.label, "checkin", now, {})
     return CheckinResult(record, created=True)
 
 
+_NEW_RECORD = PreparedInsert(ServiceRecord)
+_NEW_PHOTO = PreparedInsert(Photo)
+
+
 def _create(draft: _Draft, flags: list[str], distance: float | None, now) -> ServiceRecord:
     goal, point = draft.goal, draft.point
-    return ServiceRecord.create(
+    return _NEW_RECORD.create(
         member=draft.member,
         kind=goal.kind,
         activity=goal.activity,

@@ -4,6 +4,7 @@ the country, the travel since the member's previous check-in, and the photo."""
 from datetime import datetime
 
 from models import Member, ServiceRecord
+from models.prepared import Prepared
 
 from . import geo
 from .checkin_rules import CheckinRules, Point, china_flags, is_impossible_travel, place_flags
@@ -34,28 +35,38 @@ def assess(
     return list(dict.fromkeys(found)), distance
 
 
+R = ServiceRecord
+_STILL_OPEN = Prepared(
+    lambda p: (
+        R.select(R.id)
+        .where((R.member == p.member) & R.checkout_at.is_null() & (R.status != "rejected"))
+        .limit(1)
+    )
+)
+_PREVIOUS = Prepared(
+    lambda p: (
+        R.select(R.checkin_at, R.checkin_lat, R.checkin_lng, R.checkin_coord_type)
+        .where(
+            (R.member == p.member)
+            & R.checkin_lat.is_null(False)
+            & R.checkin_lng.is_null(False)
+            & (R.checkin_at <= p.now)
+        )
+        .order_by(R.checkin_at.desc())
+        .limit(1)
+    )
+)
+
+
 def overlap_flags(member: Member) -> list[str]:
     """['overlapping'] when the member is still checked in elsewhere: two services at once
     would count the same hours twice, so a leader looks at it."""
-    R = ServiceRecord
-    still_open = R.member == member, R.checkout_at.is_null(), R.status != "rejected"
-    return ["overlapping"] if R.select(R.id).where(*still_open).exists() else []
+    return ["overlapping"] if _STILL_OPEN.first(member=member.id) is not None else []
 
 
 def travel_flags(member: Member, point: Point, now: datetime, rules: CheckinRules) -> list[str]:
     """['impossible_travel'] when the member's previous check-in was too far to reach since."""
-    R = ServiceRecord
-    previous = (
-        R.select(R.checkin_at, R.checkin_lat, R.checkin_lng, R.checkin_coord_type)
-        .where(
-            (ServiceRecord.member == member)
-            & ServiceRecord.checkin_lat.is_null(False)
-            & ServiceRecord.checkin_lng.is_null(False)
-            & (ServiceRecord.checkin_at <= now)
-        )
-        .order_by(ServiceRecord.checkin_at.desc())
-        .first()
-    )
+    previous = _PREVIOUS.first(member=member.id, now=now)
     if previous is None:
         return []
     before = geo.to_gcj02(previous.checkin_lat, previous.checkin_lng, previous.checkin_coord_type)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import peewee
 
 from models import Activity, Community, Enrollment, Household, Member, Pairing
+from models.prepared import Prepared
 
 from . import geo
 from .checkin_rules import CheckinRules, Place
@@ -81,6 +82,10 @@ def _activity(member: Member, activity_id: int, rules: CheckinRules) -> Goal:
 def _activity_with_enrollment(member: Member, activity_id: int) -> Activity | None:
     """The activity with the columns a check-in uses, and the member's enrollment in it as
     `.enrollment` (None when not enrolled), in one query."""
+    return _ACTIVITY_WITH_ENROLLMENT.first(member=member.id, activity=activity_id)
+
+
+def _activity_with_enrollment_query(p) -> peewee.Select:
     A, E = Activity, Enrollment
     return (
         A.select(
@@ -101,12 +106,15 @@ def _activity_with_enrollment(member: Member, activity_id: int) -> Activity | No
         .join(
             E,
             peewee.JOIN.LEFT_OUTER,
-            on=(E.activity == A.id) & (E.member == member),
+            on=(E.activity == A.id) & (E.member == p.member),
             attr="enrollment",
         )
-        .where(A.id == activity_id)
-        .first()
+        .where(A.id == p.activity)
+        .limit(1)
     )
+
+
+_ACTIVITY_WITH_ENROLLMENT = Prepared(_activity_with_enrollment_query)
 
 
 def _activity_place(activity: Activity, rules: CheckinRules) -> Place | None:

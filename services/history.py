@@ -15,6 +15,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from models import RecordHistory, ServiceRecord
+from models.prepared import PreparedInsert
 
 # The fields that make an entry evidence; a change to any of them must go through here.
 TRACKED = (
@@ -74,6 +75,9 @@ def _entry(record_id, seq, at, actor, action, changes, reason, state) -> dict:
     }
 
 
+_NEW_ENTRY = PreparedInsert(RecordHistory)
+
+
 def append(
     record: ServiceRecord, actor: str, action: str, now: datetime, before: dict, reason: str = ""
 ) -> RecordHistory:
@@ -88,7 +92,7 @@ def append(
     state = state_of(record)
     changes = {k: [before.get(k), v] for k, v in state.items() if before.get(k) != v}
     entry = _entry(record.id, seq, now, actor, action, changes, reason, state)
-    return RecordHistory.create(
+    return _NEW_ENTRY.create(
         record=record,
         seq=seq,
         at=now,

@@ -7,6 +7,7 @@ and only a person can tell them apart.
 from datetime import datetime
 
 from models import Photo, ServiceRecord
+from models.prepared import Prepared
 
 from .checkin_rules import CheckinRules, is_exif_time_off
 from .photos import StoredPhoto, hamming
@@ -34,10 +35,31 @@ def photo_flags(
     return flags
 
 
+_BY_SHA = Prepared(lambda p: Photo.select(Photo.id).where(Photo.sha256 == p.sha256).limit(1))
+_MEMBER_HASHES = Prepared(
+    lambda p: (
+        Photo.select(Photo.phash)
+        .join(ServiceRecord)
+        .where(ServiceRecord.member == p.member)
+        .order_by(Photo.id.desc())
+        .limit(SIMILAR_SEARCH_LIMIT)
+        .tuples()
+    )
+)
+_ACTIVITY_HASHES = Prepared(
+    lambda p: (
+        Photo.select(Photo.phash)
+        .join(ServiceRecord)
+        .where(ServiceRecord.activity == p.activity)
+        .tuples()
+    )
+)
+
+
 def is_reused(sha256: str) -> bool:
     """True when these exact bytes were handed in before, by anyone: the same file from two
     phones or for two services is never a coincidence. (The sha256 column is indexed.)"""
-    return Photo.select(Photo.id).where(Photo.sha256 == sha256).exists()
+    return _BY_SHA.first(sha256=sha256) is not None
 
 
 def is_similar(stored: StoredPhoto, member_id: int, activity_id: int | None, max_bits: int) -> bool:
@@ -50,18 +72,8 @@ def is_similar(stored: StoredPhoto, member_id: int, activity_id: int | None, max
 
 
 def _member_hashes(member_id: int) -> list[str]:
-    query = (
-        Photo.select(Photo.phash)
-        .join(ServiceRecord)
-        .where(ServiceRecord.member == member_id)
-        .order_by(Photo.id.desc())
-        .limit(SIMILAR_SEARCH_LIMIT)
-    )
-    return [phash for (phash,) in query.tuples()]
+    return [phash for (phash,) in _MEMBER_HASHES.rows(member=member_id)]
 
 
 def _activity_hashes(activity_id: int) -> list[str]:
-    query = (
-        Photo.select(Photo.phash).join(ServiceRecord).where(ServiceRecord.activity == activity_id)
-    )
-    return [phash for (phash,) in query.tuples()]
+    return [phash for (phash,) in _ACTIVITY_HASHES.rows(activity=activity_id)]

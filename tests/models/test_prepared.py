@@ -6,7 +6,7 @@ from peewee import fn
 
 from models import Member, ServiceRecord, db
 from models.database import bind, make_database, release, upgrade
-from models.prepared import Prepared
+from models.prepared import Prepared, PreparedInsert
 from tests.factories import NOW, make_member, make_record, make_team
 
 BY_PHONE = Prepared(lambda p: Member.select().where(Member.phone == p.phone).limit(1))
@@ -58,3 +58,22 @@ def test_a_new_database_gets_its_own_compiled_query(database, tmp_path):
     with db.connection_context():
         upgrade()
         assert BY_PHONE.first(phone="13900000001") is None
+
+
+NEW_MEMBER = PreparedInsert(Member)
+
+
+def test_a_prepared_insert_stores_what_create_would(database):
+    team = make_team()
+    made = NEW_MEMBER.create(name="李四", phone="13900000009", team=team, created_at=NOW)
+    plain = Member.create(name="王五", phone="13900000010", team=team, created_at=NOW)
+    assert made.id == plain.id - 1
+    stored = Member.get_by_id(made.id)
+    assert (stored.name, stored.team_id, stored.role, stored.active, stored.created_at) == (
+        "李四",
+        team.id,
+        plain.role,  # the field's default applies
+        plain.active,
+        NOW,
+    )
+    assert not made.is_dirty()
