@@ -87,6 +87,9 @@ class StorageSettings:
 class SchedulerSettings:
     embedded: bool = True
     misfire_grace_seconds: int = 3600
+    lock: str = "auto"
+    lock_ttl_seconds: float = 30.0
+    standby_retry_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,71 @@ class RulesSettings:
     team_size_max: int = 15
     bind_code_ttl_days: int = 14
     token_ttl_hours: int = 72
+    activity_reminder_evening: str = "19:00"
+    activity_reminder_before_min: int = 60
+    auto_checkout_after_hours: float = 3.0
+    spot_check_share: float = 0.05
+
+
+#: The outbound channels, in the default order tried (see services/outbox.py).
+CHANNELS = ("mp_subscribe", "oa_template", "oa_custom")
+#: What a template field can show (services/notification_texts.py renders each).
+FIELD_SOURCES = frozenset({"title", "summary", "time", "sender", "kind"})
+_TEMPLATE_KEY = re.compile(r"^[a-z_]+\d*$")
+
+
+@dataclass(frozen=True)
+class NotificationSettings:
+    """How the outbox delivers: channel order (default and per kind), the one generic
+    template per channel with its field mapping, retries, and the sender's lease and batch.
+
+    The loader only takes scalars, so lists are written as text: channels
+    "mp_subscribe,oa_template,oa_custom", channels_by_kind "broadcast=oa_template,oa_custom;
+    report_late=oa_template", fields "thing1=title,thing2=summary,time3=time"."""
+
+    channels: str = ",".join(CHANNELS)
+    channels_by_kind: str = ""
+    mp_template_id: str = ""
+    mp_template_fields: str = "thing1=title,thing2=summary,time3=time"
+    oa_template_id: str = ""
+    oa_template_fields: str = "thing1=title,thing2=summary,time3=time"
+    max_attempts: int = 6
+    backoff_base_seconds: int = 60
+    lease_seconds: int = 300
+    batch_size: int = 500
+
+    def order_for(self, kind: str) -> tuple[str, ...]:
+        """The channels to try for a kind of message, first to last."""
+        return self.kind_orders().get(kind, parse_channels(self.channels))
+
+    def kind_orders(self) -> dict[str, tuple[str, ...]]:
+        """The kinds with an order of their own."""
+        return parse_channel_overrides(self.channels_by_kind)
+
+    def fields_for(self, channel: str) -> tuple[tuple[str, str], ...]:
+        """(template key, source) pairs of a channel's template, e.g. ('thing1', 'title')."""
+        spec = {"mp_subscribe": self.mp_template_fields, "oa_template": self.oa_template_fields}
+        return parse_fields(spec.get(channel, ""))
+
+
+def parse_channels(text: str) -> tuple[str, ...]:
+    """'mp_subscribe, oa_custom' -> ('mp_subscribe', 'oa_custom')."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def parse_channel_overrides(text: str) -> dict[str, tuple[str, ...]]:
+    """'broadcast=oa_template,oa_custom; report_late=oa_template' -> {kind: channels}."""
+    overrides = {}
+    for item in filter(str.strip, text.split(";")):
+        kind, _, channels = item.partition("=")
+        overrides[kind.strip()] = parse_channels(channels)
+    return overrides
+
+
+def parse_fields(text: str) -> tuple[tuple[str, str], ...]:
+    """'thing1=title,time3=time' -> (('thing1', 'title'), ('time3', 'time'))."""
+    pairs = (part.partition("=") for part in text.split(",") if part.strip())
+    return tuple((key.strip(), source.strip()) for key, _, source in pairs)
 
 
 @dataclass(frozen=True)
@@ -120,6 +188,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def has_wechat_credentials(self) -> bool:
@@ -285,10 +354,12 @@ _CHOICES = {
     "wechat.token_storage": {"auto", "memory", "redis"},
     "storage.backend": {"local"},
     "app.log_level": {"DEBUG", "INFO", "WARNING", "ERROR"},
+    "scheduler.lock": {"auto", "database", "redis"},
 }
 MIN_SECRET_KEY = 16
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 _HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _get(settings: Settings, dotted: str):
@@ -319,8 +390,10 @@ def _validate(settings: Settings) -> None:
     if settings.rules.team_size_min > settings.rules.team_size_max:
         raise ConfigError("config key rules.team_size_min must not exceed rules.team_size_max")
     _check_numbers(settings)
+    _check_notifications(settings.notifications)
     if not _HHMM_RANGE.match(settings.rules.quiet_hours):
         raise ConfigError("config key rules.quiet_hours must look like 21:00-08:00")
+    _check_jobs(settings)
     url = settings.database.url
     if not url.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+pool://")):
         raise ConfigError(
@@ -331,6 +404,16 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("config key redis.url must start with redis:// or rediss://")
     if settings.wechat.token_storage == "redis" and not settings.redis.url:
         raise ConfigError("config key redis.url is required when wechat.token_storage is redis")
+
+
+def _check_jobs(settings: Settings) -> None:
+    """The scheduled jobs' own keys: a wall-clock time, a share, and a lock that can exist."""
+    if not _HHMM.match(settings.rules.activity_reminder_evening):
+        raise ConfigError("config key rules.activity_reminder_evening must look like 19:00")
+    if settings.rules.spot_check_share > 1:
+        raise ConfigError("config key rules.spot_check_share must be at most 1 (a share)")
+    if settings.scheduler.lock == "redis" and not settings.redis.url:
+        raise ConfigError("config key redis.url is required when scheduler.lock is redis")
 
 
 def _check_aes_key(settings: Settings, dotted: str) -> None:
@@ -355,6 +438,35 @@ def _check_pairs(settings: Settings) -> None:
     oa = settings.wechat.official_account
     if oa.app_id and not oa.token:
         raise ConfigError("config key wechat.official_account.token is required with app_id")
+
+
+def _check_notifications(notes: NotificationSettings) -> None:
+    """Channel names and template fields are checked here, not at the first send."""
+    orders = {"notifications.channels": parse_channels(notes.channels)}
+    for kind, channels in parse_channel_overrides(notes.channels_by_kind).items():
+        if not kind or not channels:
+            raise ConfigError(
+                "config key notifications.channels_by_kind must look like "
+                '"broadcast=oa_template,oa_custom; report_late=oa_template"'
+            )
+        orders[f"notifications.channels_by_kind ({kind})"] = channels
+    for dotted, channels in orders.items():
+        unknown = [name for name in channels if name not in CHANNELS]
+        if unknown or not channels or len(set(channels)) != len(channels):
+            raise ConfigError(
+                f"config key {dotted} must list distinct channels from {', '.join(CHANNELS)}"
+                + (f" (unknown: {unknown[0]})" if unknown else "")
+            )
+    for prefix in ("mp", "oa"):
+        dotted = f"notifications.{prefix}_template_fields"
+        pairs = parse_fields(getattr(notes, f"{prefix}_template_fields"))
+        bad = [f"{k}={s}" for k, s in pairs if not _TEMPLATE_KEY.match(k) or s not in FIELD_SOURCES]
+        if bad or not pairs:
+            raise ConfigError(
+                f"config key {dotted} must look like thing1=title,thing2=summary,time3=time "
+                f"with sources from {', '.join(sorted(FIELD_SOURCES))}"
+                + (f" (wrong: {bad[0]})" if bad else "")
+            )
 
 
 def _check_numbers(settings: Settings) -> None:

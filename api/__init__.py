@@ -5,9 +5,20 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # View modules register their routes on bp when imported; each declares OPENAPI beside them.
-from . import activities, checkins, login, me, openapi, photos, records  # noqa: E402
+from . import (  # noqa: E402
+    activities,
+    checkins,
+    login,
+    me,
+    notifications,
+    openapi,
+    photos,
+    records,
+    reports,
+    team,
+)
 
-MODULES = [login, me, activities, checkins, records, photos]
+MODULES = [login, me, activities, checkins, records, photos, team, notifications, reports]
 openapi.register(bp, MODULES)
 
 

@@ -8,12 +8,14 @@ from datetime import date
 
 from flask import current_app, jsonify
 
-from services import clock
+from services import clock, grants
 from services.households import HouseholdView, my_household
+from services.notification_texts import template_id
 from services.summary import KINDS, PeriodStats, Summary, member_summary
 
 from . import bp, openapi, serialize
 from .auth import actor, requires
+from .request import field, json_body
 
 
 @bp.get("/me")
@@ -33,6 +35,33 @@ def summary():
 @requires("member")
 def household():
     return jsonify(household_json(my_household(actor().member)))
+
+
+@bp.get("/me/subscriptions")
+@requires("member")
+def subscriptions():
+    templates = _subscribe_templates()
+    return jsonify(_grants_json(templates, []))
+
+
+@bp.post("/me/subscriptions")
+@requires("member")
+def report_subscriptions():
+    """The results of one wx.requestSubscribeMessage, as the mini-program received them."""
+    results = field(json_body(), "results", dict)
+    templates = _subscribe_templates()
+    ignored = grants.record_results(actor().member.id, results, templates, clock.now_utc())
+    return jsonify(_grants_json(templates, ignored))
+
+
+def _subscribe_templates() -> tuple[str, ...]:
+    template = template_id(current_app.config["SETTINGS"], "mp_subscribe")
+    return (template,) if template else ()
+
+
+def _grants_json(templates: tuple[str, ...], ignored: list[str]) -> dict:
+    left = grants.remaining(actor().member.id, templates)
+    return {"templates": list(templates), "grants": left, "ignored": ignored}
 
 
 def _day(value: date | None) -> str | None:
@@ -179,6 +208,37 @@ HOUSEHOLD_SCHEMA = _object(
         "masked": {"type": "boolean"},
     }
 )
+SUBSCRIPTIONS_SCHEMA = _object(
+    {
+        "templates": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "请用 wx.requestSubscribeMessage 申请的订阅消息模板",
+        },
+        "grants": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+            "description": "模板编号 → 剩余可发送次数（每次同意加一次，每发一条减一次）",
+        },
+        "ignored": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "本服务未使用、已忽略的模板编号",
+        },
+    }
+)
+SUBSCRIPTION_RESULTS_SCHEMA = {
+    "type": "object",
+    "required": ["results"],
+    "properties": {
+        "results": {
+            "type": "object",
+            "description": "wx.requestSubscribeMessage 的结果：模板编号 → accept、reject、ban "
+            "或 filter（errMsg 键忽略）",
+            "additionalProperties": {"type": "string"},
+        }
+    },
+}
 
 OPENAPI = {
     "/me": {
@@ -192,6 +252,17 @@ OPENAPI = {
             "summary": "本人本季度、本年度的服务次数与时长，结对走访情况",
             "responses": openapi.ok("服务统计", SUMMARY_SCHEMA),
         }
+    },
+    "/me/subscriptions": {
+        "get": {
+            "summary": "订阅消息：要申请的模板和剩余的授权次数",
+            "responses": openapi.ok("订阅授权", SUBSCRIPTIONS_SCHEMA),
+        },
+        "post": {
+            "summary": "上报一次 wx.requestSubscribeMessage 的结果（同意的模板各加一次授权）",
+            "requestBody": openapi.json_body(SUBSCRIPTION_RESULTS_SCHEMA),
+            "responses": openapi.ok("剩余的授权次数", SUBSCRIPTIONS_SCHEMA),
+        },
     },
     "/me/household": {
         "get": {

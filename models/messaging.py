@@ -42,7 +42,11 @@ class Notification(BaseModel):
     sent_at = pw.DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("status", "next_attempt_at"), False), (("member", "created_at"), False))
+        indexes = (
+            (("status", "next_attempt_at"), False),
+            (("member", "created_at"), False),
+            (("kind", "created_at"), False),
+        )
 
 
 class SubscriptionGrant(BaseModel):

@@ -54,6 +54,18 @@ class ServiceRecord(BaseModel):
         )
 
 
+# The visit reminders' last-visit lookup reads only this index: visits that count.
+ServiceRecord.add_index(
+    ServiceRecord.index(
+        ServiceRecord.household,
+        ServiceRecord.member,
+        ServiceRecord.checkin_at,
+        where=pw.SQL("kind = 'visit' AND status != 'rejected'"),
+        name="servicerecord_visits",
+    )
+)
+
+
 class Photo(BaseModel):
     """A check-in photo: the original and a thumbnail in storage, with hashes to spot reuse."""
 

@@ -146,9 +146,9 @@ BROADCAST_NO_MEMBERS = "本队暂无可通知的队员。"
 BROADCAST_PREVIEW = (
     "将向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n回复「确认」发送，回复「取消」放弃。"
 )
-BROADCAST_RECORDED = (
-    "通知已登记，共 {count} 名队员。消息推送功能即将上线，届时将自动送达；"
-    "在此之前请同时在队内群中转告。"
+BROADCAST_QUEUED = (
+    "通知已进入发送队列，将通过微信发给 {count} 名队员；免打扰时段（{quiet}）内的通知"
+    f"将在时段结束后送达。送达情况可在{MINI_PROGRAM}中查看。"
 )
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
 BROADCAST_TOO_LONG = "通知内容过长，请控制在 {limit} 字以内。"

@@ -1,14 +1,13 @@
-"""Leaders in the chat: broadcasts (preview, confirm, recorded), flagged check-ins, reports."""
+"""Leaders in the chat: broadcasts (preview, confirm, queued), flagged check-ins, reports."""
 
 from datetime import date, timedelta
 
 import pytest
 
-from models import Member, Notification, QuarterlyReport
-from services import clock
+from models import Broadcast, Member, Notification, QuarterlyReport
+from services import broadcast, clock
 from tests.factories import make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
-from wechat.chat import leader as leader_chat
 
 
 @pytest.fixture
@@ -29,13 +28,20 @@ def chat(team, emulator):
     return Chat("oa-leader", emulator)
 
 
-def test_a_broadcast_is_previewed_confirmed_and_recorded(chat, leader, team):
+def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
     make_member(team=team, active=False)
     make_member(team=make_team())  # another team hears nothing
     preview = chat.push("text", content="通知：周六上午九点社区集合", msg_id=555).text
     assert "3 名队员" in preview and "周六上午九点社区集合" in preview and "确认" in preview
     assert Notification.select().count() == 0
-    assert "通知已登记" in chat.say("确认")
+    reply = chat.say("确认")
+    assert "发送队列" in reply and "3 名队员" in reply and "21:00-08:00" in reply
+    sent = Broadcast.get()
+    assert (sent.request_key, sent.sender_id, sent.text) == (
+        "chat:555",
+        leader.id,
+        "周六上午九点社区集合",
+    )
     rows = list(Notification.select().order_by(Notification.member))
     members = [
         m.id
@@ -45,16 +51,27 @@ def test_a_broadcast_is_previewed_confirmed_and_recorded(chat, leader, team):
     ]
     assert [n.member_id for n in rows] == sorted(members)
     for n in rows:
-        assert (n.kind, n.channel, n.status) == ("broadcast", "", "pending")
-        assert n.dedupe_key == f"broadcast:{leader.id}:555:{n.member_id}"
-        assert n.payload["text"] == "周六上午九点社区集合"
+        assert (n.kind, n.broadcast_id, n.status) == ("broadcast", sent.id, "pending")
+        assert n.payload == {
+            "title": "队长通知",
+            "body": "周六上午九点社区集合",
+            "sender": leader.name,
+        }
     assert "没有需要确认" in chat.say("确认")
 
 
-def test_a_broadcast_recorded_twice_is_recorded_once(chat, leader):
-    assert leader_chat.record_broadcast(leader, "x", 9) == 3
-    assert leader_chat.record_broadcast(leader, "x", 9) == 3
-    assert Notification.select().count() == 3
+def test_the_same_notice_message_confirmed_twice_is_queued_once(chat, leader):
+    for _ in range(2):
+        chat.push("text", content="通知 明天集合", msg_id=777)
+        assert "发送队列" in chat.say("确认")
+    assert Broadcast.select().count() == 1 and Notification.select().count() == 3
+
+
+def test_the_chat_and_the_api_share_one_service(chat, leader):
+    chat.push("text", content="通知 明天集合", msg_id=778)
+    chat.say("确认")
+    again = broadcast.send(leader, "明天集合", "chat:778", clock.now_utc(), "off")
+    assert not again.created and again.recipients == 3
 
 
 def test_a_cancelled_broadcast_records_nothing(chat):

@@ -2,9 +2,8 @@
 delivery reports, subscription popups and events this code does not know. Most of them need
 no answer: those return an empty Reply, which the endpoint renders as 'success'."""
 
-import peewee as pw
-
-from models import Member, Notification
+from models import Member
+from services import outbox
 
 from .. import texts
 from ..inbound import Inbound, Reply
@@ -47,23 +46,12 @@ def on_location_event(message: Inbound, member) -> Reply:
 
 
 def on_template_finished(message: Inbound, member) -> Reply:
-    """TEMPLATESENDJOBFINISH: record the delivery status on the notification it reports."""
+    """TEMPLATESENDJOBFINISH: record the delivery status on the template send it reports.
+    The report comes from the member the message went to, so only their sends are searched."""
     msgid = str(message.msg_id or message.raw.get("MsgID") or "")
-    if not msgid.isdigit():
-        return NOTHING
-    # payload is JSON text: narrow with (I)LIKE (the value unconverted), then compare exactly
-    like = pw.Value(f'%"msgid": %{msgid}%', converter=False)
-    for row in Notification.select().where(pw.Expression(Notification.payload, pw.OP.ILIKE, like)):
-        if str(row.payload.get("msgid")) == msgid:
-            _delivered(row, message.status)
+    if msgid.isdigit() and member is not None:
+        outbox.record_template_report(member.id, msgid, message.status)
     return NOTHING
-
-
-def _delivered(row: Notification, status: str) -> None:
-    row.payload = {**row.payload, "delivery": status}
-    if status != "success":
-        row.status, row.last_error = "failed", status
-    row.save()
 
 
 def on_nothing(message: Inbound, member) -> Reply:

@@ -1,11 +1,11 @@
 """Leaders' commands: broadcast a notice (「通知」 then 「确认」), flagged check-ins waiting
 for review (「待审」) and the quarter's report (「报告」). The router refuses them to members.
 
-Sending notices is the notification service's job (issue 5); until it lands a broadcast is
-recorded as one pending Notification per team member, which that service will send."""
+A confirmed notice goes to services.broadcast, the same call as the mini-program's, keyed by
+the 「通知」 message's MsgId so that a repeated confirmation queues nothing more."""
 
-from models import Member, Notification, QuarterlyReport, db
-from services import clock
+from models import QuarterlyReport
+from services import broadcast, clock
 from services.errors import DomainError
 from services.records import RecordFilters, list_records
 
@@ -14,7 +14,6 @@ from ..inbound import Inbound, Reply
 from . import checkin, common, state
 
 CONFIRM = "broadcast_confirm"
-MAX_NOTICE = 500
 PENDING_SHOWN = 20
 
 
@@ -23,55 +22,34 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
     text = args.strip()
     if not text:
         return common.say(texts.BROADCAST_USAGE)
-    if len(text) > MAX_NOTICE:
-        return common.say(texts.BROADCAST_TOO_LONG.format(limit=MAX_NOTICE))
-    count = len(_recipients(member))
+    if len(text) > broadcast.MAX_TEXT:
+        return common.say(texts.BROADCAST_TOO_LONG.format(limit=broadcast.MAX_TEXT))
+    count = len(broadcast.recipients(member))
     if not count:
         return common.say(texts.BROADCAST_NO_MEMBERS)
-    data = {"text": text, "msg_id": message.msg_id or message.create_time}
+    data = {"text": text, "request_key": _request_key(message)}
     state.start(message.openid, CONFIRM, data, common.now())
     return common.say(texts.BROADCAST_PREVIEW.format(count=count, text=text))
 
 
 def on_confirm(message: Inbound, member, args: str = "") -> Reply:
-    """「确认」: record the broadcast waiting for confirmation, if there is one."""
+    """「确认」: queue the broadcast waiting for confirmation, if there is one."""
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != CONFIRM or not member.is_leader:
         return common.say(texts.NOTHING_TO_CONFIRM)
-    count = record_broadcast(member, conversation.data["text"], conversation.data["msg_id"])
-    state.leave(message.openid, common.now())
-    return common.say(texts.BROADCAST_RECORDED.format(count=count))
+    data, now = conversation.data, common.now()
+    quiet = common.settings().rules.quiet_hours
+    sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
+    state.leave(message.openid, now)
+    return common.say(texts.BROADCAST_QUEUED.format(count=sent.recipients, quiet=quiet))
 
 
-def _recipients(leader: Member) -> list[Member]:
-    return list(
-        Member.select()
-        .where((Member.team == leader.team_id) & Member.active & (Member.id != leader.id))
-        .order_by(Member.id)
-    )
-
-
-def record_broadcast(leader: Member, text: str, msg_id) -> int:
-    """One pending Notification per team member; a repeated confirmation adds nothing."""
-    now = common.now()
-    recipients = _recipients(leader)
-    rows = [
-        {
-            "member": m.id,
-            "kind": "broadcast",
-            "channel": "",
-            "payload": {"text": text, "from_member_id": leader.id, "from_name": leader.name},
-            "dedupe_key": f"broadcast:{leader.id}:{msg_id}:{m.id}",
-            "status": "pending",
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for m in recipients
-    ]
-    with db.atomic():
-        for row in rows:
-            Notification.insert(**row).on_conflict_ignore().execute()
-    return len(recipients)
+def _request_key(message: Inbound) -> str:
+    """The 「通知」 message's MsgId (unique per account); a push without one, its sender and
+    time."""
+    if message.msg_id:
+        return f"chat:{message.msg_id}"
+    return f"chat:{message.openid}:{message.create_time}"
 
 
 def on_pending(message: Inbound, member, args: str = "") -> Reply:

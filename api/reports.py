@@ -1,0 +1,211 @@
+"""Quarterly reports: the team leader reads, writes and submits the team's report; the office
+reads any team's. Thin views: the rules are in services.reports and services.report_stats."""
+
+from flask import current_app, jsonify
+
+from services import clock
+from services import reports as quarterly
+from services.report_stats import KINDS
+
+from . import bp, openapi
+from .auth import actor, requires
+from .request import field, json_body, query_value
+from .serialize import iso
+
+STATUS_NAMES = {
+    "in_progress": "本季度进行中",
+    "draft": "草稿",
+    "late": "逾期未交",
+    "submitted": "已提交",
+    "returned": "已退回",
+    "accepted": "已通过",
+}
+LATE_SUBMITTED = "逾期提交"
+
+
+def _rules() -> quarterly.ReportRules:
+    rules = current_app.config["SETTINGS"].rules
+    return quarterly.ReportRules(rules.report_deadline_days, rules.visit_interval_days)
+
+
+@bp.get("/team/reports/<period>")
+@requires("member", "office")
+def get_report(period):
+    team_id = query_value("team_id", int)
+    view = quarterly.view_report(actor(), period, team_id, clock.now_utc(), _rules())
+    return jsonify(report_json(view))
+
+
+@bp.put("/team/reports/<period>")
+@requires("member")
+def put_report(period):
+    summary = field(json_body(), "summary", str)
+    view = quarterly.save_summary(actor(), period, summary, clock.now_utc(), _rules())
+    return jsonify(report_json(view))
+
+
+@bp.post("/team/reports/<period>/submit")
+@requires("member")
+def submit_report(period):
+    view = quarterly.submit_report(actor(), period, clock.now_utc(), _rules())
+    return jsonify(report_json(view))
+
+
+def report_json(v: quarterly.ReportView) -> dict:
+    late_submitted = v.late and v.status in quarterly.DONE
+    by = v.submitted_by
+    return {
+        "id": v.id,
+        "period": quarterly.label(v.year, v.quarter),
+        "year": v.year,
+        "quarter": v.quarter,
+        "team": {"id": v.team_id, "name": v.team_name},
+        "status": v.status,
+        "status_name": LATE_SUBMITTED if late_submitted else STATUS_NAMES[v.status],
+        "late": v.late,
+        "deadline": v.deadline.isoformat(),
+        "summary": v.summary,
+        "submitted_at": iso(v.submitted_at),
+        "submitted_by": {"id": by.id, "name": by.name} if by is not None else None,
+        "editable": v.editable,
+        "stats_live": v.live,
+        "stats": v.stats,
+    }
+
+
+# --- OpenAPI -------------------------------------------------------------------------------
+
+_COUNT = {"type": "integer", "minimum": 0}
+_HOURS = {"type": "number", "minimum": 0}
+_SERVICES = {
+    "type": "object",
+    "required": ["services", "hours"],
+    "properties": {"services": _COUNT, "hours": _HOURS},
+}
+STATS_SCHEMA = {
+    "type": "object",
+    "description": "统计数据：报告未提交时为实时数据，提交后冻结",
+    "required": ["year", "quarter", "members", "activities", "participants", "services", "hours"],
+    "properties": {
+        "year": {"type": "integer"},
+        "quarter": {"type": "integer", "minimum": 1, "maximum": 4},
+        "starts_on": {"type": "string", "format": "date"},
+        "ends_on": {"type": "string", "format": "date"},
+        "computed_at": {"type": "string", "format": "date-time"},
+        "members": {**_COUNT, "description": "在册队员"},
+        "activities": {**_COUNT, "description": "开展集中活动次数"},
+        "participants": {**_COUNT, "description": "参加活动的党员人数"},
+        "services": {**_COUNT, "description": "计入时长的服务次数"},
+        "hours": {**_HOURS, "description": "服务时长（小时）"},
+        "by_kind": {
+            "type": "object",
+            "properties": {kind: _SERVICES for kind in KINDS},
+        },
+        "visits": {
+            "type": "object",
+            "description": "走访：done 实际次数，due 应走访次数",
+            "properties": {name: _COUNT for name in ("done", "due", "pairings", "members_visited")},
+        },
+        "flagged": {**_COUNT, "description": "待核实的记录"},
+        "rejected": {**_COUNT, "description": "未通过审核的记录"},
+        "ratings": {
+            "type": "object",
+            "properties": {
+                "count": _COUNT,
+                "average": {"type": "number", "nullable": True, "minimum": 1, "maximum": 5},
+            },
+        },
+        "per_member": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "member_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "active": {"type": "boolean"},
+                    "services": _COUNT,
+                    "hours": _HOURS,
+                    "visits": _COUNT,
+                },
+            },
+        },
+    },
+}
+REPORT_SCHEMA = {
+    "type": "object",
+    "required": ["period", "team", "status", "status_name", "late", "deadline", "stats"],
+    "properties": {
+        "id": {"type": "integer", "nullable": True, "description": "本季度进行中时为空"},
+        "period": {"type": "string", "example": "2026-Q4"},
+        "year": {"type": "integer"},
+        "quarter": {"type": "integer", "minimum": 1, "maximum": 4},
+        "team": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "status": {"type": "string", "enum": list(STATUS_NAMES)},
+        "status_name": {"type": "string", "description": "如：草稿、逾期未交、逾期提交"},
+        "late": {"type": "boolean", "description": "已过截止日期未交，或逾期后提交"},
+        "deadline": {"type": "string", "format": "date", "description": "截止日期（北京时间）"},
+        "summary": {"type": "string", "description": "工作小结"},
+        "submitted_at": {"type": "string", "format": "date-time", "nullable": True},
+        "submitted_by": {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "editable": {"type": "boolean", "description": "队长现在能否修改和提交"},
+        "stats_live": {"type": "boolean"},
+        "stats": STATS_SCHEMA,
+    },
+}
+PERIOD = {
+    "name": "period",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9]{4}-Q[1-4]$"},
+    "description": "季度，如 2026-Q4",
+}
+TEAM_ID = {
+    "name": "team_id",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "服务队（办公室必填；队长只能是本队）",
+}
+SUMMARY_SCHEMA = {
+    "type": "object",
+    "required": ["summary"],
+    "properties": {
+        "summary": {
+            "type": "string",
+            "maxLength": quarterly.SUMMARY_MAX,
+            "description": "工作小结（提交前必填）",
+        }
+    },
+}
+CONFLICT = {"409": openapi.error("报告已提交，或本季度尚未结束")}
+
+OPENAPI = {
+    "/team/reports/{period}": {
+        "get": {
+            "summary": "季度报告：队长看本队的，办公室看任一服务队的（刚结束的季度自动生成草稿）",
+            "parameters": [PERIOD, TEAM_ID],
+            "responses": openapi.ok("季度报告", REPORT_SCHEMA),
+        },
+        "put": {
+            "summary": "队长填写工作小结（草稿、逾期或退回时）",
+            "parameters": [PERIOD],
+            "requestBody": openapi.json_body(SUMMARY_SCHEMA),
+            "responses": openapi.ok("修改后的季度报告", REPORT_SCHEMA) | CONFLICT,
+        },
+    },
+    "/team/reports/{period}/submit": {
+        "post": {
+            "summary": "队长提交季度报告（统计数据随之冻结；重复提交不变）",
+            "parameters": [PERIOD],
+            "responses": openapi.ok("已提交的季度报告", REPORT_SCHEMA) | CONFLICT,
+        }
+    },
+}

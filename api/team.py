@@ -1,0 +1,196 @@
+"""A leader's notices to the team: send one, list them, and see who got each. Thin views over
+services.broadcast, the same service the chat's 「通知」 command uses."""
+
+from flask import current_app, jsonify
+
+from services import broadcast, clock
+from services.broadcast import BroadcastView, MemberDelivery
+from services.errors import Invalid
+from services.notification_texts import CHANNEL_NAMES
+
+from . import bp, openapi
+from .auth import actor, requires
+from .request import field, json_body, query_value
+from .serialize import iso
+
+REQUEST_ID_MAX = 64
+STATUS_NAMES = {"pending": "待发送", "sent": "已发送", "skipped": "未送达", "failed": "发送失败"}
+
+
+@bp.post("/team/broadcasts")
+@requires("member")
+def send_broadcast():
+    body = json_body()
+    text = field(body, "text", str)
+    request_id = field(body, "request_id", str)
+    if not (0 < len(request_id) <= REQUEST_ID_MAX and all("!" <= c <= "~" for c in request_id)):
+        message = f"参数 request_id 应为 1–{REQUEST_ID_MAX} 个英文字母、数字或符号。"
+        raise Invalid(message, "bad_field")
+    urgent = field(body, "urgent", bool, required=False, default=False)
+    me = actor().member
+    quiet = current_app.config["SETTINGS"].rules.quiet_hours
+    key = f"api:{me.id}:{request_id}"
+    sent = broadcast.send(me, text, key, clock.now_utc(), quiet, urgent=urgent)
+    view = broadcast.get(actor(), sent.broadcast.id)
+    return jsonify(broadcast_json(view)), 201 if sent.created else 200
+
+
+@bp.get("/team/broadcasts")
+@requires("member", "office")
+def list_broadcasts():
+    team_id = query_value("team_id", int)
+    limit = query_value("limit", int, broadcast.PAGE_DEFAULT)
+    views = broadcast.recent(actor(), team_id=team_id, limit=limit)
+    return jsonify({"items": [broadcast_json(v) for v in views]})
+
+
+@bp.get("/team/broadcasts/<int:broadcast_id>")
+@requires("member", "office")
+def get_broadcast(broadcast_id):
+    view = broadcast.get(actor(), broadcast_id)
+    deliveries = [delivery_json(d) for d in broadcast.delivery(view.broadcast)]
+    return jsonify(broadcast_json(view) | {"deliveries": deliveries})
+
+
+def broadcast_json(view: BroadcastView) -> dict:
+    b = view.broadcast
+    return {
+        "id": b.id,
+        "text": b.text,
+        "created_at": iso(b.created_at),
+        "team": {"id": b.team.id, "name": b.team.name},
+        "sender": {"id": b.sender.id, "name": b.sender.name},
+        "recipients": sum(view.counts.values()),
+        "counts": view.counts,
+    }
+
+
+def delivery_json(d: MemberDelivery) -> dict:
+    return {
+        "member": {"id": d.member_id, "name": d.name, "phone": d.phone},
+        "status": d.status,
+        "status_name": STATUS_NAMES.get(d.status, d.status),
+        "channel": d.channel or None,
+        "channel_name": CHANNEL_NAMES.get(d.channel) if d.channel else None,
+        "reason": d.reason,
+        "attempts": d.attempts,
+        "sent_at": iso(d.sent_at),
+    }
+
+
+# --- OpenAPI -------------------------------------------------------------------------------
+
+_COUNTS = {
+    "type": "object",
+    "required": list(STATUS_NAMES),
+    "properties": {s: {"type": "integer", "minimum": 0} for s in STATUS_NAMES},
+    "description": "各状态的人数：待发送、已发送、未送达（无可用渠道）、发送失败",
+}
+_REF = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+}
+BROADCAST_SCHEMA = {
+    "type": "object",
+    "required": ["id", "text", "created_at", "team", "sender", "recipients", "counts"],
+    "properties": {
+        "id": {"type": "integer"},
+        "text": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "team": _REF,
+        "sender": _REF,
+        "recipients": {"type": "integer", "minimum": 0},
+        "counts": _COUNTS,
+    },
+}
+DELIVERY_SCHEMA = {
+    "type": "object",
+    "required": ["member", "status", "status_name", "channel", "reason", "attempts", "sent_at"],
+    "properties": {
+        "member": {
+            "type": "object",
+            "required": ["id", "name", "phone"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "phone": {"type": "string", "description": "手机号（部分隐藏）"},
+            },
+        },
+        "status": {"type": "string", "enum": list(STATUS_NAMES)},
+        "status_name": {"type": "string"},
+        "channel": {"type": "string", "enum": list(CHANNEL_NAMES), "nullable": True},
+        "channel_name": {"type": "string", "nullable": True},
+        "reason": {"type": "string", "description": "未送达或失败的原因；发送中为上次的错误"},
+        "attempts": {"type": "integer", "minimum": 0},
+        "sent_at": {"type": "string", "format": "date-time", "nullable": True},
+    },
+}
+DETAIL_SCHEMA = {
+    **BROADCAST_SCHEMA,
+    "required": [*BROADCAST_SCHEMA["required"], "deliveries"],
+    "properties": {
+        **BROADCAST_SCHEMA["properties"],
+        "deliveries": {"type": "array", "items": DELIVERY_SCHEMA},
+    },
+}
+SEND_SCHEMA = {
+    "type": "object",
+    "required": ["text", "request_id"],
+    "properties": {
+        "text": {"type": "string", "maxLength": broadcast.MAX_TEXT, "description": "通知内容"},
+        "request_id": {
+            "type": "string",
+            "pattern": f"^[!-~]{{1,{REQUEST_ID_MAX}}}$",
+            "description": "客户端生成的请求编号；重试时用同一个，只发一次",
+        },
+        "urgent": {"type": "boolean", "description": "紧急通知：免打扰时段也立即发送"},
+    },
+}
+_ID = [{"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_QUERY = [
+    {"name": "team_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": broadcast.PAGE_MAX},
+    },
+]
+CONFLICT = {"409": openapi.error("请求编号已用于另一条通知")}
+
+OPENAPI = {
+    "/team/broadcasts": {
+        "post": {
+            "summary": "队长向本队全体队员发送通知（经微信逐人发送，可查看送达情况）",
+            "description": "同一 request_id 重复提交返回同一条通知（200），不重复发送。",
+            "requestBody": openapi.json_body(SEND_SCHEMA),
+            "responses": openapi.ok("已进入发送队列", BROADCAST_SCHEMA, "201")
+            | {
+                "200": {
+                    "description": "此前已提交的同一通知",
+                    "content": {"application/json": {"schema": BROADCAST_SCHEMA}},
+                }
+            }
+            | CONFLICT,
+        },
+        "get": {
+            "summary": "最近的通知：队长看本队的，办公室看全部（可按 team_id 筛选）",
+            "parameters": _QUERY,
+            "responses": openapi.ok(
+                "通知列表",
+                {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {"items": {"type": "array", "items": BROADCAST_SCHEMA}},
+                },
+            ),
+        },
+    },
+    "/team/broadcasts/{broadcast_id}": {
+        "get": {
+            "summary": "一条通知及每位队员的送达情况（本队队长或办公室；手机号部分隐藏）",
+            "parameters": _ID,
+            "responses": openapi.ok("通知及送达情况", DETAIL_SCHEMA),
+        }
+    },
+}

@@ -1,0 +1,109 @@
+"""Reminding enrolled members of an activity: the evening before, and shortly before it starts.
+
+The job runs every few minutes and asks "which reminders are due now?" rather than "is it
+19:00?", so a run missed while the scheduler was down is made up by the next one. Each
+reminder's dedupe key names the activity, the member, which reminder and the start time,
+so repeating a run writes nothing new, while an activity moved to another time is announced
+again. Cancelled activities, members no longer enrolled and inactive members get nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from models import Activity, Enrollment, Member
+
+from . import clock, outbox
+
+KIND = "activity_reminder"
+WEEKDAYS = "一二三四五六日"
+PAGE = "pages/activity/detail?id={id}"
+
+
+@dataclass(frozen=True)
+class ReminderRules:
+    """When reminders go out (settings.rules)."""
+
+    evening_at: time = time(19, 0)  # Shanghai wall clock, the day before
+    before: timedelta = timedelta(minutes=60)
+    quiet_hours: str = "21:00-08:00"
+
+    @classmethod
+    def from_settings(cls, rules) -> "ReminderRules":
+        return cls(
+            evening_at=time.fromisoformat(rules.activity_reminder_evening),
+            before=timedelta(minutes=rules.activity_reminder_before_min),
+            quiet_hours=rules.quiet_hours,
+        )
+
+
+# which reminder -> (title shown to the member, its share of the dedupe key)
+REMINDERS = {"evening": ("明日活动提醒", "eve"), "soon": ("活动即将开始", "soon")}
+
+
+def remind_activities(now: datetime, rules: ReminderRules = ReminderRules()) -> dict:  # noqa: B008
+    """Queue the reminders due at `now` (naive UTC); returns how many were due and how many
+    of them were new."""
+    due = {"evening": _evening_due(now, rules), "soon": _soon_due(now, rules)}
+    messages = [_message(which, row) for which, rows in due.items() for row in rows]
+    queued = 0
+    for start in range(0, len(messages), outbox.BATCH):
+        # One transaction per batch: a run stopped half-way keeps what it wrote, and the
+        # next run adds only the rest (the dedupe keys decide).
+        queued += outbox.enqueue(messages[start : start + outbox.BATCH], now, rules.quiet_hours)
+    return {"evening": len(due["evening"]), "soon": len(due["soon"]), "queued": queued}
+
+
+def _evening_due(now: datetime, rules: ReminderRules) -> list:
+    """From the evening time on, tomorrow's activities (Shanghai days)."""
+    local = clock.to_local(now)
+    if local.time().replace(tzinfo=None) < rules.evening_at:
+        return []
+    tomorrow = local.date() + timedelta(days=1)
+    low, high = clock.local_midnight(tomorrow), clock.local_midnight(tomorrow + timedelta(1))
+    return _enrolled((Activity.starts_at >= low) & (Activity.starts_at < high))
+
+
+def _soon_due(now: datetime, rules: ReminderRules) -> list:
+    """Activities starting within the lead time, when the reminder can still arrive before
+    the start (one held back by the quiet hours until after it would be useless)."""
+    window = (Activity.starts_at > now) & (Activity.starts_at <= now + rules.before)
+    arrives = outbox.deliver_after(now, rules.quiet_hours, urgent=False)
+    return [row for row in _enrolled(window) if arrives < row.activity.starts_at]
+
+
+def _enrolled(when) -> list:
+    """(enrolment, activity, member) rows of active members in live activities, one query."""
+    query = (
+        Enrollment.select(Enrollment, Activity, Member)
+        .join(Activity)
+        .switch(Enrollment)
+        .join(Member)
+        .where(when & (Activity.status != "cancelled") & Member.active)
+        .order_by(Activity.starts_at, Activity.id, Member.id)
+    )
+    return list(query)
+
+
+def _message(which: str, row: Enrollment) -> outbox.Message:
+    activity, title = row.activity, REMINDERS[which][0]
+    starts = clock.to_local(activity.starts_at)
+    key = (
+        f"{KIND}:{activity.id}:{row.member_id}:{REMINDERS[which][1]}"
+        f":{starts.strftime('%Y%m%d%H%M')}"
+    )
+    lines = {"活动": activity.title, "时间": when_text(activity), "地点": activity.place}
+    payload = {
+        "title": title,
+        "lines": {label: value for label, value in lines.items() if value},
+        "page": PAGE.format(id=activity.id),
+        "time": activity.starts_at.isoformat(),
+        "activity_id": activity.id,
+    }
+    return outbox.Message(row.member_id, KIND, payload, key)
+
+
+def when_text(activity: Activity) -> str:
+    """'12月1日（周二）09:00-11:00' in Shanghai time."""
+    starts, ends = clock.to_local(activity.starts_at), clock.to_local(activity.ends_at)
+    day = f"{starts.month}月{starts.day}日（周{WEEKDAYS[starts.weekday()]}）"
+    return f"{day}{starts:%H:%M}-{ends:%H:%M}"

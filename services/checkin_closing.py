@@ -1,0 +1,119 @@
+"""Closing check-ins nobody closed: a member who forgets to check out should not leave an
+entry open for ever (it would count no hours and block nothing, but it hides the service).
+
+An activity's entry still open some hours after the activity ended is closed at the end
+time; a visit or own service open longer than the longest a service may last is closed at
+that limit. Either way the entry is flagged `auto_checkout` for the leader to confirm or
+correct the hours, the change goes into the register's history like any other, and the
+member is told. Each entry is closed in its own transaction holding its row, so a member
+checking out at the same moment wins or loses cleanly and nothing is closed twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import JOIN
+
+from models import Activity, ServiceRecord, db
+
+from . import clock, history, outbox
+from .actors import SYSTEM
+from .rows import lock_row
+
+FLAG = "auto_checkout"
+ACTION = "auto_checkout"
+KIND = "checkin_closed"
+REASONS = {
+    "activity": "活动结束后未签退，系统按活动结束时间自动签退",
+    "open_ended": "超过最长服务时长未签退，系统自动签退",
+}
+KIND_TITLES = {"visit": "结对家庭走访", "individual": "个人服务"}
+
+
+@dataclass(frozen=True)
+class ClosingRules:
+    """How long an entry may stay open (settings.rules)."""
+
+    after_end: timedelta = timedelta(hours=3)  # auto_checkout_after_hours
+    max_open: timedelta = timedelta(hours=12)  # max_service_hours
+    quiet_hours: str = "21:00-08:00"
+
+    @classmethod
+    def from_settings(cls, rules) -> "ClosingRules":
+        return cls(
+            after_end=timedelta(hours=rules.auto_checkout_after_hours),
+            max_open=timedelta(hours=rules.max_service_hours),
+            quiet_hours=rules.quiet_hours,
+        )
+
+
+def close_open_checkins(now: datetime, rules: ClosingRules = ClosingRules()) -> dict:  # noqa: B008
+    """Close every overdue open entry; returns how many of each sort were closed."""
+    closed = dict.fromkeys(REASONS, 0)
+    for record_id in _overdue(now, rules):
+        sort = _close(record_id, now, rules)
+        if sort is not None:
+            closed[sort] += 1
+    return closed
+
+
+def _overdue(now: datetime, rules: ClosingRules) -> list[int]:
+    R = ServiceRecord
+    ended = R.activity.is_null(False) & (Activity.ends_at < now - rules.after_end)
+    too_long = R.activity.is_null() & (R.checkin_at < now - rules.max_open)
+    query = (
+        R.select(R.id)
+        .join(Activity, JOIN.LEFT_OUTER)
+        .where(R.checkout_at.is_null() & (ended | too_long))
+        .order_by(R.id)
+    )
+    return [row.id for row in query]
+
+
+def _close(record_id: int, now: datetime, rules: ClosingRules) -> str | None:
+    """Close one entry unless it was closed meanwhile; the sort of closing, or None."""
+    with db.atomic():
+        lock_row(ServiceRecord, record_id)
+        record = ServiceRecord.get_by_id(record_id)
+        if record.checkout_at is not None:
+            return None
+        sort = "activity" if record.activity_id is not None else "open_ended"
+        before = history.state_of(record)
+        _apply(record, _end_of(record, sort, rules), now)
+        record.save()
+        history.append(record, SYSTEM.label, ACTION, now, before, REASONS[sort])
+        outbox.enqueue([_notice(record, sort)], now, rules.quiet_hours)
+    return sort
+
+
+def _end_of(record: ServiceRecord, sort: str, rules: ClosingRules) -> datetime:
+    """The activity's end (not before the check-in), or the longest a service may last."""
+    if sort == "activity":
+        return max(record.activity.ends_at, record.checkin_at)
+    return record.checkin_at + rules.max_open
+
+
+def _apply(record: ServiceRecord, end: datetime, now: datetime) -> None:
+    record.checkout_at, record.updated_at = end, now
+    record.duration_minutes = int((end - record.checkin_at).total_seconds() // 60)
+    if FLAG not in record.flags:
+        record.flags = [*record.flags, FLAG]
+    if record.status != "rejected":
+        record.status = "flagged"
+
+
+def _notice(record: ServiceRecord, sort: str) -> outbox.Message:
+    title = record.activity.title if record.activity_id else KIND_TITLES.get(record.kind, "服务")
+    lines = {
+        "服务": title,
+        "签到时间": clock.to_local(record.checkin_at).strftime("%m月%d日 %H:%M"),
+        "签退时间": clock.to_local(record.checkout_at).strftime("%m月%d日 %H:%M"),
+        "说明": REASONS[sort] + "，服务时长待队长确认",
+    }
+    payload = {
+        "title": "签到已自动签退",
+        "lines": lines,
+        "time": record.checkout_at.isoformat(),
+        "record_id": record.id,
+    }
+    return outbox.Message(record.member_id, KIND, payload, f"{KIND}:{record.id}")

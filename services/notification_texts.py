@@ -1,0 +1,194 @@
+"""How an outbox message reads on each channel, and why one could not be delivered.
+
+Every kind shares one generic template per channel (a "work notice": title, summary, time),
+so the office applies for two templates, not one per kind, and a mini-program grant given
+for one reminder can carry any later message. The kind only changes the wording: its name
+is the default title, and the payload (see services/outbox.py) gives the rest. Values are
+cut to WeChat's field rules here, in one place: subscribe messages refuse an over-long value
+outright (47003) rather than shortening it.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import clock
+
+#: The kinds jobs and services queue, with the title a message gets when it brings none.
+KIND_NAMES = {
+    "broadcast": "队长通知",
+    "visit_reminder": "走访提醒",
+    "visit_overdue_leader": "队员走访逾期",
+    "report_reminder": "季度报告提醒",
+    "report_deadline": "季度报告提醒",
+    "report_late": "季度报告逾期",
+    "activity_reminder": "活动提醒",
+    "checkin_closed": "签到已自动结束",
+}
+DEFAULT_KIND_NAME = "工作提醒"
+DEFAULT_SENDER = "志愿服务办公室"
+#: Template ids used in demo mode when none are configured (the emulator takes any id).
+DEMO_TEMPLATES = {"mp_subscribe": "demo-mp-notice", "oa_template": "demo-oa-notice"}
+CHANNEL_NAMES = {
+    "mp_subscribe": "小程序订阅消息",
+    "oa_template": "公众号模板消息",
+    "oa_custom": "公众号客服消息",
+}
+#: Why a channel did not deliver, as the office reads it (codes come from wechat/channels.py).
+REASONS = {
+    "unavailable": "未配置该微信账号",
+    "no_template": "未配置消息模板",
+    "no_openid": "该队员未绑定此微信身份",
+    "no_grant": "队员没有剩余的订阅授权",
+    "not_following": "队员未关注公众号",
+    "window_closed": "队员 48 小时内未与公众号互动",
+    "refused": "队员拒收或订阅授权已用完",
+    "invalid_openid": "微信身份无效",
+    "kf_quota": "客服消息条数已用完",
+    "bad_template": "消息模板无效",
+    "bad_data": "消息内容不符合模板要求",
+    "bad_page": "小程序页面无效",
+    "unauthorized": "公众号或小程序无此接口权限",
+    "busy": "微信系统繁忙",
+    "quota": "微信接口调用次数已达上限",
+    "token": "微信访问凭证无效",
+    "credentials": "微信账号凭证有误",
+    "timeout": "微信响应超时",
+    "http": "微信接口异常",
+    "network": "无法连接微信服务器",
+    "error": "微信返回错误",
+    "internal": "消息无法处理（内部错误，已记录日志）",
+    "inactive": "队员已停用",
+}
+#: TEMPLATESENDJOBFINISH statuses other than success, as the office reads them.
+DELIVERY_FAILURES = {
+    "failed:user block": "队员已拒收公众号模板消息",
+    "failed: system failed": "微信发送失败",
+}
+
+#: Longest value per template key type (subscribe-message rules, research §3.4).
+_LIMITS = {
+    "thing": 20,
+    "number": 32,
+    "letter": 32,
+    "symbol": 5,
+    "character_string": 32,
+    "phone_number": 17,
+    "car_number": 8,
+    "name": 10,
+    "phrase": 5,
+}
+UNTYPED_LIMIT = 200  # first/keywordN/remark of old OA templates
+CUSTOM_TEXT_LIMIT = 600  # characters of a customer-service text (WeChat's is about 2,000 bytes)
+_KEY_TYPE = re.compile(r"^([a-z_]+?)\d*$")
+_NOT_CHINESE = re.compile(r"[^\u4e00-\u9fff]")
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One message ready for a channel: template id and data, or a text; page is optional."""
+
+    template_id: str = ""
+    data: dict = field(default_factory=dict)
+    page: str | None = None
+    text: str = ""
+
+
+def kind_name(kind: str) -> str:
+    return KIND_NAMES.get(kind, DEFAULT_KIND_NAME)
+
+
+def reason_text(channel: str, reason: str, detail: str = "") -> str:
+    """'公众号模板消息：队员未关注公众号（43004）' for the office."""
+    why = REASONS.get(reason, reason) + (f"（{detail}）" if detail else "")
+    return f"{CHANNEL_NAMES.get(channel, channel)}：{why}" if channel else why
+
+
+def delivery_failure_text(status: str) -> str:
+    return f"{CHANNEL_NAMES['oa_template']}：{DELIVERY_FAILURES.get(status, status)}"
+
+
+def template_id(settings, channel: str) -> str:
+    """The configured template of a channel; in demo mode the emulator's demo one if none."""
+    configured = {
+        "mp_subscribe": settings.notifications.mp_template_id,
+        "oa_template": settings.notifications.oa_template_id,
+    }.get(channel, "")
+    return configured or (DEMO_TEMPLATES.get(channel, "") if settings.is_demo else "")
+
+
+def render_template(
+    template: str, fields, kind: str, payload: dict, created_at: datetime
+) -> Rendered | None:
+    """A template message from the (key, source) pairs of settings; None with no template."""
+    if not template:
+        return None
+    sources = _sources(kind, payload, created_at)
+    data = {key: {"value": fit_value(key, sources[source])} for key, source in fields}
+    return Rendered(template_id=template, data=data, page=page_of(payload))
+
+
+def render_text(kind: str, payload: dict, created_at: datetime) -> Rendered:
+    """A customer-service text: 【title】, the body or its lines, the time."""
+    sources = _sources(kind, payload, created_at)
+    parts = [f"【{sources['title']}】", _body(payload, "\n"), sources["time"]]
+    text = "\n".join(part for part in parts if part)
+    return Rendered(text=_cut(text, CUSTOM_TEXT_LIMIT), page=page_of(payload))
+
+
+def fit_value(key: str, value: str) -> str:
+    """A value within WeChat's rule for the key's type (thing1: 20 characters, ...)."""
+    match = _KEY_TYPE.match(key)
+    kind = match.group(1) if match else ""
+    value = " ".join(str(value).split())  # no line breaks in template fields
+    if kind == "phrase":
+        value = _NOT_CHINESE.sub("", value)[:5] or "通知"
+    elif kind == "name" and value.isascii():
+        value = value[:20]
+    elif kind in _LIMITS:
+        value = _cut(value, _LIMITS[kind]) if kind == "thing" else value[: _LIMITS[kind]]
+    elif kind not in ("time", "date", "amount"):
+        value = _cut(value, UNTYPED_LIMIT)
+    return value or "无"
+
+
+def page_of(payload: dict) -> str | None:
+    """The mini-program page to open, without a leading slash (WeChat refuses one)."""
+    page = payload.get("page")
+    return page.lstrip("/") or None if isinstance(page, str) else None
+
+
+def _sources(kind: str, payload: dict, created_at: datetime) -> dict[str, str]:
+    sender = payload.get("sender") or payload.get("from_name") or DEFAULT_SENDER
+    return {
+        "title": str(payload.get("title") or kind_name(kind)),
+        "summary": _body(payload, "；") or kind_name(kind),
+        "time": _when(payload.get("time"), created_at),
+        "sender": str(sender),
+        "kind": kind_name(kind),
+    }
+
+
+def _body(payload: dict, separator: str) -> str:
+    lines = payload.get("lines")
+    if isinstance(lines, dict) and lines:
+        return separator.join(f"{label}：{value}" for label, value in lines.items())
+    return str(payload.get("body") or "")
+
+
+def _when(value, created_at: datetime) -> str:
+    """The time a message is about (payload 'time', ISO 8601, naive = UTC) in Shanghai."""
+    moment = created_at
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            moment = clock.to_utc(parsed) if parsed.tzinfo else parsed
+        except ValueError:
+            pass
+    local = clock.to_local(moment)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS

@@ -1,0 +1,247 @@
+"""A quarterly report's periods, and its figures for many teams at once in four grouped
+queries.
+
+Rules, so that every screen says the same thing:
+- Periods are Shanghai's calendar, decided by the check-in time (as in services.summary); a
+  quarter still running is counted up to today.
+- A record belongs to the team its member is in when the figures are made: teams rarely
+  change members mid-quarter, and the roster keeps no history to say otherwise.
+- Services and hours are the entries that count toward hours (services.summary's rule:
+  checked out, filled in, not rejected); participants are the members with at least one such
+  activity entry; visits are visit check-ins that were not rejected (the visit reminders'
+  rule). Flagged and rejected count the quarter's entries in that state now.
+- Visits due: each pairing owes one visit per whole interval it ran inside the period (a
+  whole quarter of 90-92 days owes 3 at the default 30 days).
+- Activities held: the team's activities that started in the period and were not cancelled.
+- Ratings: residents' ratings given in the period to the team, its members or its
+  activities, except those moderation rejected (moderation is about the comment; a rating
+  stands unless the whole feedback was thrown out).
+- The per-member table lists the team's active members and anyone who served in the period,
+  in roster order (never ranked: see DESIGN "Serve people, not the form").
+"""
+
+import re
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import peewee as pw
+from peewee import fn
+
+from models import Activity, Feedback, Member, Pairing, ServiceRecord, Team, db
+
+from . import clock
+from .errors import Invalid
+from .summary import KINDS, counts_toward_hours, hours
+
+R = ServiceRecord
+PERIOD = re.compile(r"(\d{4})-Q([1-4])", re.ASCII)
+YEARS = (2000, 2099)
+COUNTED = counts_toward_hours()
+MINUTES = fn.COALESCE(R.duration_minutes, 0)
+
+# The per-member sums of the records query: name → (condition, value summed). Totals of
+# services and minutes are the kinds' added up in Python: each CASE costs a pass over the
+# quarter's entries.
+_COLUMNS = {
+    "visits": ((R.kind == "visit") & (R.status != "rejected"), 1),
+    "flagged": (R.status == "flagged", 1),
+    "rejected": (R.status == "rejected", 1),
+    **{f"{k}_services": (COUNTED & (R.kind == k), 1) for k in KINDS},
+    **{f"{k}_minutes": (COUNTED & (R.kind == k), MINUTES) for k in KINDS},
+}
+
+
+def quarter_days(year: int, quarter: int) -> tuple[date, date]:
+    """The first and last day of a quarter."""
+    first = date(year, 3 * quarter - 2, 1)
+    after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """'2026-Q4' → (2026, 4); Invalid for anything else."""
+    match = PERIOD.fullmatch(text or "")
+    if not match or not YEARS[0] <= int(match[1]) <= YEARS[1]:
+        raise Invalid("季度格式应为 2026-Q4（年份 2000–2099，季度 1–4）。", "bad_period")
+    return int(match[1]), int(match[2])
+
+
+def label(year: int, quarter: int) -> str:
+    return f"{year}-Q{quarter}"
+
+
+def deadline_of(year: int, quarter: int, deadline_days: int) -> date:
+    return quarter_days(year, quarter)[1] + timedelta(days=deadline_days)
+
+
+def reporting_quarter(today: date) -> tuple[int, int]:
+    """The quarter whose report is being written: the one before today's."""
+    year, quarter = clock.quarter_of(today)
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def team_stats(
+    year: int, quarter: int, now: datetime, interval_days: int, team_ids: list[int] | None = None
+) -> dict[int, dict]:
+    """team id → its figures for the quarter (all teams, or only those given)."""
+    first, last = quarter_days(year, quarter)
+    until = min(last, clock.local_today(now))  # a running quarter counts up to today
+    span = (clock.local_midnight(first), clock.local_midnight(until + timedelta(days=1)))
+    teams = team_ids if team_ids is not None else [t for (t,) in Team.select(Team.id).tuples()]
+    stats = {team: _empty(year, quarter, first, last, now) for team in teams}
+    members = _member_rows(span, team_ids)
+    for team, rows in members.items():
+        if team in stats:
+            _add_members(stats[team], rows)
+    for team, held in _activities(span, now, team_ids).items():
+        if team in stats:
+            stats[team]["activities"] = held
+    for team, (pairings, due) in _visits_due(first, until, interval_days, team_ids).items():
+        if team in stats:
+            stats[team]["visits"] |= {"pairings": pairings, "due": due}
+    for team, (count, total) in _ratings(span, team_ids).items():
+        if team in stats:
+            stats[team]["ratings"] = {"count": count, "average": round(total / count, 2)}
+    return stats
+
+
+def _empty(year, quarter, first, last, now) -> dict:
+    return {
+        "year": year,
+        "quarter": quarter,
+        "starts_on": first.isoformat(),
+        "ends_on": last.isoformat(),
+        "computed_at": clock.to_local(now).isoformat(),
+        "members": 0,
+        "activities": 0,
+        "participants": 0,
+        "services": 0,
+        "hours": 0.0,
+        "by_kind": {k: {"services": 0, "hours": 0.0} for k in KINDS},
+        "visits": {"done": 0, "due": 0, "pairings": 0, "members_visited": 0},
+        "flagged": 0,
+        "rejected": 0,
+        "ratings": {"count": 0, "average": None},
+        "per_member": [],
+    }
+
+
+def _in_teams(column, team_ids):
+    return column.in_(team_ids) if team_ids is not None else column.is_null(False)
+
+
+def _member_rows(span: tuple, team_ids) -> dict[int, list[tuple]]:
+    """team id → (member id, name, active, {sum name: value}) per member, zero sums for a
+    member who did nothing. Raw rows: at 100,000 members peewee's row conversion would cost
+    as much as the query."""
+    columns = [fn.SUM(pw.Case(None, [(c, v)], 0)).alias(n) for n, (c, v) in _COLUMNS.items()]
+    where = (R.checkin_at >= span[0]) & (R.checkin_at < span[1])
+    if team_ids is not None:
+        where &= R.member.in_(Member.select(Member.id).where(Member.team.in_(team_ids)))
+    sums = R.select(R.member.alias("member_id"), *columns).where(where).group_by(R.member)
+    served = sums.c.member_id.is_null(False)
+    query = (
+        Member.select(Member.team, Member.id, Member.name, Member.active)
+        .select_extend(*[getattr(sums.c, name) for name in _COLUMNS])
+        .join(sums, pw.JOIN.LEFT_OUTER, on=(sums.c.member_id == Member.id))
+        .where(_in_teams(Member.team, team_ids) & ((Member.active == True) | served))  # noqa: E712
+        .order_by(Member.id)
+    )
+    by_team: dict[int, list[tuple]] = defaultdict(list)
+    for team, member_id, name, active, *values in db.execute(query):
+        sums_of = dict(zip(_COLUMNS, (int(v or 0) for v in values), strict=True))
+        by_team[team].append((member_id, name, bool(active), sums_of))
+    return by_team
+
+
+def _add_members(stats: dict, rows: list[tuple]) -> None:
+    total = dict.fromkeys(_COLUMNS, 0) | {"members": 0, "participants": 0, "visited": 0}
+    for member_id, name, active, sums in rows:
+        for key, value in sums.items():
+            total[key] += value
+        total["members"] += active
+        total["participants"] += sums["activity_services"] > 0
+        total["visited"] += sums["visits"] > 0
+        stats["per_member"].append(_member_line(member_id, name, active, sums))
+    services = sum(total[f"{k}_services"] for k in KINDS)
+    minutes = sum(total[f"{k}_minutes"] for k in KINDS)
+    stats |= {"members": total["members"], "participants": total["participants"]}
+    stats |= {"services": services, "hours": hours(minutes)}
+    stats |= {"flagged": total["flagged"], "rejected": total["rejected"]}
+    stats["by_kind"] = {
+        k: {"services": total[f"{k}_services"], "hours": hours(total[f"{k}_minutes"])}
+        for k in KINDS
+    }
+    stats["visits"] |= {"done": total["visits"], "members_visited": total["visited"]}
+
+
+def _member_line(member_id: int, name: str, active: bool, sums: dict) -> dict:
+    return {
+        "member_id": member_id,
+        "name": name,
+        "active": active,
+        "services": sum(sums[f"{k}_services"] for k in KINDS),
+        "hours": hours(sum(sums[f"{k}_minutes"] for k in KINDS)),
+        "visits": sums["visits"],
+    }
+
+
+def _activities(span: tuple, now: datetime, team_ids) -> dict[int, int]:
+    """team id → activities held: started in the period, before now, and not cancelled."""
+    held = (
+        (Activity.starts_at >= span[0])
+        & (Activity.starts_at < min(span[1], now))
+        & (Activity.status != "cancelled")
+        & _in_teams(Activity.team, team_ids)
+    )
+    query = Activity.select(Activity.team, fn.COUNT(Activity.id)).where(held)
+    return dict(query.group_by(Activity.team).tuples())
+
+
+def _visits_due(first: date, until: date, interval_days: int, team_ids) -> dict[int, tuple]:
+    """team id → (pairings that ran in the period, visits they owed). Pairings are grouped by
+    the days they ran inside the period, so a roster paired on one day is one row per team."""
+    p = Pairing
+    start = pw.Case(None, [(p.started_on < first, first)], p.started_on)
+    end = pw.Case(None, [(p.ended_on.is_null() | (p.ended_on > until), until)], p.ended_on)
+    ran = (p.started_on <= until) & (p.ended_on.is_null() | (p.ended_on >= first))
+    query = (
+        p.select(Member.team, start, end, fn.COUNT(p.id))
+        .join(Member, on=(p.member == Member.id))
+        .where(ran & _in_teams(Member.team, team_ids))
+        .group_by(pw.SQL("1"), pw.SQL("2"), pw.SQL("3"))
+        .tuples()
+    )
+    found: dict[int, tuple] = defaultdict(lambda: (0, 0))
+    for team, began, ended, count in query:
+        days = (_day(ended) - _day(began)).days + 1
+        pairings, due = found[team]
+        found[team] = (pairings + count, due + count * (days // interval_days))
+    return found
+
+
+def _day(value) -> date:
+    """A CASE over dates comes back as text on SQLite."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _ratings(span: tuple, team_ids) -> dict[int, tuple[int, int]]:
+    """team id → (ratings, their sum) for the team, its members and its activities."""
+    f = Feedback
+    rated = Member.alias("rated")
+    team = fn.COALESCE(f.team, rated.team, Activity.team)
+    query = (
+        f.select(team.alias("team_id"), fn.COUNT(f.id), fn.SUM(f.rating))
+        .join(rated, pw.JOIN.LEFT_OUTER, on=(f.member == rated.id))
+        .switch(f)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(f.activity == Activity.id))
+        .where((f.created_at >= span[0]) & (f.created_at < span[1]) & (f.moderation != "rejected"))
+        .group_by(team)
+        .tuples()
+    )
+    wanted = set(team_ids) if team_ids is not None else None
+    return {
+        t: (int(c), int(s))
+        for t, c, s in query
+        if t is not None and (wanted is None or t in wanted)
+    }

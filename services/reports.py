@@ -1,0 +1,339 @@
+"""Quarterly reports (每季度上报): drafted when a quarter ends, the leader reminded before the
+deadline, marked late after it, written and submitted by the team's leader.
+
+Lifecycle:
+- The daily job drafts a report for every team on the first day after a quarter ends (and
+  on any later day for a team still missing one), with the quarter's figures frozen in it
+  (services.report_stats). The deadline is the quarter's last day plus the rule's days.
+- While a draft, the leader is reminded 7, 3 and 1 days before the deadline; a day missed
+  while the job was down is made up by the next reminder due, never by a pile of them. The
+  day after the deadline an unsubmitted draft becomes `late` and the office is told.
+- While a report is open (draft, late, or returned by the office), its figures are shown
+  live, so corrections a leader makes after the quarter (reviews of flagged entries) show up;
+  submitting freezes them. A report submitted after its deadline keeps that fact
+  (`late_submitted` in its figures, shown as `late`) even if the office returns it and it is
+  submitted again.
+- A leader opening the report of the quarter just ended before the job has drafted it gets
+  the draft made on the spot; the running quarter is a live preview that cannot be written
+  yet; older quarters exist only if they were drafted, future ones never.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import peewee as pw
+
+from models import Member, QuarterlyReport, Team, db
+
+from . import clock
+from .actors import Actor
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .outbox import Message, enqueue
+from .report_stats import (
+    deadline_of,
+    label,
+    parse_period,
+    quarter_days,
+    reporting_quarter,
+    team_stats,
+)
+
+Q = QuarterlyReport
+OPEN = ("draft", "late", "returned")  # the leader may still write and submit
+DONE = ("submitted", "accepted")
+STEPS = (1, 3, 7)  # days before the deadline the leader is reminded
+SUMMARY_MAX = 5000
+FEW_TEAMS = 50
+INSERT_BATCH = 200  # report rows per INSERT (each carries its figures as JSON)
+REPORT_PAGE = "pages/report/index?period={period}"
+LATE_FLAG = "late_submitted"
+
+
+@dataclass(frozen=True)
+class ReportRules:
+    deadline_days: int
+    interval_days: int
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A report as its readers see it; `live` says the figures are today's, not frozen."""
+
+    id: int | None
+    team_id: int
+    team_name: str
+    year: int
+    quarter: int
+    status: str
+    late: bool
+    deadline: date
+    summary: str
+    submitted_at: datetime | None
+    submitted_by: Member | None
+    stats: dict
+    live: bool
+    editable: bool
+
+
+@dataclass(frozen=True)
+class QuarterRun:
+    drafted: int
+    reminded: int
+    late: int
+
+
+# --- the daily job ------------------------------------------------------------------------
+
+
+def run_quarterly(now: datetime, rules: ReportRules, quiet_hours: str) -> QuarterRun:
+    """Draft what is missing, remind leaders of deadlines, mark late reports."""
+    return QuarterRun(
+        drafted=draft_missing(now, rules),
+        reminded=remind_deadlines(now, quiet_hours),
+        late=mark_late(now, quiet_hours),
+    )
+
+
+def draft_missing(now: datetime, rules: ReportRules, team_ids: list[int] | None = None) -> int:
+    """Draft the just-ended quarter's report for each team without one that had members in
+    that quarter (a roster imported later owes no report for it); the unique index makes a
+    second runner's rows no-ops. Returns how many teams were missing one."""
+    year, quarter = reporting_quarter(clock.local_today(now))
+    have = Q.select(Q.team).where((Q.year == year) & (Q.quarter == quarter))
+    ended = clock.local_midnight(quarter_days(year, quarter)[1] + timedelta(days=1))
+    staffed = Member.select(Member.team).where(Member.created_at < ended)
+    query = Team.select(Team.id).where(Team.id.not_in(have) & Team.id.in_(staffed))
+    if team_ids is not None:
+        query = query.where(Team.id.in_(team_ids))
+    missing = [team for (team,) in query.tuples()]
+    if not missing:
+        return 0
+    # Naming the teams pays off for a few (a new team, a leader's request); for many, one
+    # pass over the whole quarter is cheaper than a long list of ids in every query.
+    named = missing if len(missing) <= FEW_TEAMS else None
+    figures = team_stats(year, quarter, now, rules.interval_days, named)
+    deadline = deadline_of(year, quarter, rules.deadline_days)
+    rows = [
+        {"team": t, "year": year, "quarter": quarter, "stats": figures[t], "deadline": deadline}
+        | {"status": "draft", "summary": "", "updated_at": now}
+        for t in missing
+    ]
+    with db.atomic():
+        for start in range(0, len(rows), INSERT_BATCH):
+            Q.insert_many(rows[start : start + INSERT_BATCH]).on_conflict_ignore().execute()
+    return len(missing)
+
+
+def remind_deadlines(now: datetime, quiet_hours: str) -> int:
+    """Remind each draft's leader 7, 3 and 1 days before its deadline; one query."""
+    today = clock.local_today(now)
+    leader = Member.alias("leader")
+    is_leader = (
+        (leader.team == Q.team) & (leader.role == "leader") & (leader.active == True)  # noqa: E712
+    )
+    due = (Q.status == "draft") & Q.deadline.between(today, today + timedelta(days=max(STEPS)))
+    query = (
+        Q.select(Q.team, Q.year, Q.quarter, Q.deadline, leader.id)
+        .join(leader, pw.JOIN.INNER, on=is_leader)
+        .where(due)
+        .tuples()
+    )
+    messages = [_deadline_message(row, today) for row in query]
+    return enqueue(messages, now, quiet_hours)
+
+
+def _deadline_message(row: tuple, today: date) -> Message:
+    team, year, quarter, deadline, leader_id = row
+    days_left = (deadline - today).days
+    step = min(s for s in STEPS if s >= days_left)
+    payload = {
+        "title": "季度报告提醒",
+        "lines": {
+            "季度": _cn_quarter(year, quarter),
+            "截止日期": _cn_date(deadline),
+            "剩余时间": f"{days_left}天" if days_left else "今天截止",
+        },
+        "page": REPORT_PAGE.format(period=label(year, quarter)),
+    }
+    key = f"report:{team}:{label(year, quarter)}:D-{step}"
+    return Message(leader_id, "report_deadline", payload, key)
+
+
+def mark_late(now: datetime, quiet_hours: str) -> int:
+    """Mark drafts past their deadline late and tell the office, once per report."""
+    today = clock.local_today(now)
+    past_deadline = (Q.status == "draft") & (Q.deadline < today)
+    overdue = [i for (i,) in Q.select(Q.id).where(past_deadline).tuples()]
+    if not overdue:
+        return 0
+    still_draft = Q.id.in_(overdue) & (Q.status == "draft")
+    Q.update(status="late", updated_at=now).where(still_draft).execute()
+    query = (
+        Q.select(Q.team, Team.name, Q.year, Q.quarter, Q.deadline)
+        .join(Team)
+        .where(Q.id.in_(overdue) & (Q.status == "late"))
+        .tuples()
+    )
+    messages = [_late_message(*row) for row in query]
+    enqueue(messages, now, quiet_hours)
+    return len(messages)
+
+
+def _late_message(team, team_name, year, quarter, deadline) -> Message:
+    payload = {
+        "title": "季度报告逾期未交",
+        "lines": {
+            "服务队": team_name,
+            "季度": _cn_quarter(year, quarter),
+            "截止日期": _cn_date(deadline),
+        },
+    }
+    return Message(None, "report_late", payload, f"report_late:{team}:{label(year, quarter)}")
+
+
+# --- reading, writing and submitting ------------------------------------------------------
+
+
+def view_report(
+    actor: Actor, period: str, team_id: int | None, now: datetime, rules: ReportRules
+) -> ReportView:
+    """The team's report for the period: the leader's own team, any team for the office."""
+    year, quarter = parse_period(period)
+    team = _team_for(actor, team_id)
+    if _is_running(year, quarter, now):
+        return _preview(team, year, quarter, now, rules)
+    return _view(_report(team, year, quarter, now, rules), now, rules)
+
+
+def save_summary(
+    actor: Actor, period: str, summary: str, now: datetime, rules: ReportRules
+) -> ReportView:
+    """The leader writes (or rewrites) the report's summary while it is open."""
+    report = _leader_report(actor, period, now, rules)
+    text = summary.strip()
+    if len(text) > SUMMARY_MAX:
+        raise Invalid(f"工作小结不能超过 {SUMMARY_MAX} 字。", "summary_too_long")
+    changed = Q.update(summary=text, updated_at=now).where((Q.id == report.id) & Q.status.in_(OPEN))
+    if not changed.execute():
+        raise Conflict("报告已提交，不能再修改。", "report_submitted")
+    return _view(Q.get_by_id(report.id), now, rules)
+
+
+def submit_report(actor: Actor, period: str, now: datetime, rules: ReportRules) -> ReportView:
+    """Submit the report with its figures frozen; submitting again changes nothing."""
+    report = _leader_report(actor, period, now, rules)
+    if report.status in DONE:
+        return _view(report, now, rules)
+    if not report.summary.strip():
+        raise Invalid("请先填写季度工作小结再提交。", "summary_required")
+    late = report.status == "late" or clock.local_today(now) > report.deadline
+    figures = _live_stats(report.team_id, report.year, report.quarter, now, rules)
+    figures[LATE_FLAG] = late or bool(report.stats.get(LATE_FLAG))
+    fields = {"status": "submitted", "submitted_at": now, "submitted_by": actor.member.id}
+    fields |= {"stats": figures, "updated_at": now}
+    Q.update(**fields).where((Q.id == report.id) & Q.status.in_(OPEN)).execute()
+    return _view(Q.get_by_id(report.id), now, rules)  # a concurrent submit won: same answer
+
+
+def _team_for(actor: Actor, team_id: int | None) -> Team:
+    if actor.is_office:
+        if team_id is None:
+            raise Invalid("请指定服务队（team_id）。", "missing_field")
+        return _team(team_id)
+    if not actor.is_leader or actor.team_id is None:
+        raise Forbidden("只有队长和办公室可以查看季度报告。", "leader_only")
+    if team_id is not None and team_id != actor.team_id:
+        raise Forbidden("只能查看本队的季度报告。", "other_team")
+    return _team(actor.team_id)
+
+
+def _team(team_id: int) -> Team:
+    team = Team.get_or_none(Team.id == team_id)
+    if team is None:
+        raise NotFound("没有这个服务队。", "team_not_found")
+    return team
+
+
+def _leader_report(actor: Actor, period: str, now: datetime, rules: ReportRules) -> Q:
+    year, quarter = parse_period(period)
+    if not actor.is_leader or actor.team_id is None:
+        raise Forbidden("只有本队队长可以填写和提交季度报告。", "leader_only")
+    team = _team(actor.team_id)
+    if _is_running(year, quarter, now):
+        raise Conflict("本季度尚未结束，结束后才能填写季度报告。", "quarter_not_ended")
+    return _report(team, year, quarter, now, rules)
+
+
+def _is_running(year: int, quarter: int, now: datetime) -> bool:
+    """True for the current quarter; NotFound for one that has not begun."""
+    current = clock.quarter_of(clock.local_today(now))
+    if (year, quarter) > current:
+        raise NotFound("该季度尚未开始。", "report_not_found")
+    return (year, quarter) == current
+
+
+def _report(team: Team, year: int, quarter: int, now: datetime, rules: ReportRules) -> Q:
+    """The stored report; the just-ended quarter's is drafted on demand."""
+    where = (Q.team == team.id) & (Q.year == year) & (Q.quarter == quarter)
+    report = Q.get_or_none(where)
+    if report is None and (year, quarter) == reporting_quarter(clock.local_today(now)):
+        draft_missing(now, rules, [team.id])
+        report = Q.get_or_none(where)
+    if report is None:
+        raise NotFound("该季度没有本队的季度报告。", "report_not_found")
+    return report
+
+
+def _live_stats(team_id: int, year: int, quarter: int, now: datetime, rules) -> dict:
+    return team_stats(year, quarter, now, rules.interval_days, [team_id])[team_id]
+
+
+def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
+    is_open = report.status in OPEN
+    stats = _live_stats(report.team_id, report.year, report.quarter, now, rules) if is_open else {}
+    frozen = {k: v for k, v in report.stats.items() if k != LATE_FLAG}
+    submitter = Member.get_or_none(Member.id == report.submitted_by_id)
+    return ReportView(
+        id=report.id,
+        team_id=report.team_id,
+        team_name=report.team.name,
+        year=report.year,
+        quarter=report.quarter,
+        status=report.status,
+        late=report.status == "late" or bool(report.stats.get(LATE_FLAG)),
+        deadline=report.deadline,
+        summary=report.summary,
+        submitted_at=report.submitted_at,
+        submitted_by=submitter,
+        stats=stats or frozen,
+        live=is_open,
+        editable=is_open,
+    )
+
+
+def _preview(team: Team, year: int, quarter: int, now: datetime, rules) -> ReportView:
+    """The running quarter: today's figures, nothing stored, nothing to write yet."""
+    return ReportView(
+        id=None,
+        team_id=team.id,
+        team_name=team.name,
+        year=year,
+        quarter=quarter,
+        status="in_progress",
+        late=False,
+        deadline=deadline_of(year, quarter, rules.deadline_days),
+        summary="",
+        submitted_at=None,
+        submitted_by=None,
+        stats=_live_stats(team.id, year, quarter, now, rules),
+        live=True,
+        editable=False,
+    )
+
+
+def _cn_quarter(year: int, quarter: int) -> str:
+    return f"{year}年第{quarter}季度"
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -1,0 +1,141 @@
+"""POST/GET /team/broadcasts: a leader's notice to the team through the outbox, and who got
+it, for that team's leader and the office only."""
+
+import pytest
+
+from jobs.outbox import drain_outbox
+from models import Broadcast, Member, Notification
+from services import clock, grants
+from tests.factories import make_member, make_team
+
+MP_TEMPLATE = "tmpl-mp"
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": "tmpl-oa"}
+    return settings_overrides | {"notifications": notes}
+
+
+@pytest.fixture
+def team(app):
+    team = make_team()
+    Member.update(mp_openid="mp-leader").where(Member.team == team).execute()
+    return team
+
+
+@pytest.fixture
+def leader(api, team):
+    return api("mp-leader")
+
+
+def members(team):
+    now = clock.now_utc()
+    return [
+        make_member(team=team, phone="13800001111", mp_openid="mp-a", oa_openid="oa-a"),
+        make_member(team=team, oa_openid="oa-b", oa_reachable=False, last_interaction_at=now),
+        make_member(team=team, oa_openid="oa-c", last_interaction_at=now),
+    ]
+
+
+def post(client, text="周六上午九点社区集合", request_id="r-1", **extra):
+    return client.post("/team/broadcasts", json={"text": text, "request_id": request_id, **extra})
+
+
+def test_a_leader_broadcasts_once_per_request_id(leader, team):
+    members(team)
+    first = post(leader)
+    assert first.status_code == 201
+    body = first.get_json()
+    assert body["text"] == "周六上午九点社区集合" and body["recipients"] == 3
+    assert body["counts"] == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
+    assert body["team"]["id"] == team.id and body["sender"]["name"]
+    again = post(leader)
+    assert again.status_code == 200 and again.get_json()["id"] == body["id"]
+    assert Broadcast.select().count() == 1 and Notification.select().count() == 3
+    clash = post(leader, text="别的内容")
+    assert clash.status_code == 409 and clash.get_json()["error"]["code"] == "request_reused"
+
+
+def test_urgent_notices_are_marked_urgent(leader, team):
+    members(team)
+    assert post(leader, urgent=True).status_code == 201
+    assert {n.urgent for n in Notification.select()} == {True}
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"text": "", "request_id": "r"}, "empty_text"),
+        ({"text": "长" * 501, "request_id": "r"}, "text_too_long"),
+        ({"text": "集合"}, "missing_field"),
+        ({"text": "集合", "request_id": "有中文"}, "bad_field"),
+        ({"text": "集合", "request_id": "x" * 65}, "bad_field"),
+        ({"text": 5, "request_id": "r"}, "bad_field"),
+        ({"text": "集合", "request_id": "r", "urgent": "yes"}, "bad_field"),
+    ],
+)
+def test_bad_input_is_a_400(leader, team, body, code):
+    members(team)
+    response = leader.post("/team/broadcasts", json=body)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == code
+    assert Broadcast.select().count() == 0
+
+
+def test_members_and_the_office_cannot_broadcast(api, office, team):
+    (a, *_) = members(team)
+    assert post(api(a)).status_code == 403
+    assert post(office).status_code == 403
+    assert post(api()).status_code == 401
+
+
+def test_delivery_per_member_after_the_sender_ran(app, leader, team, emulator):
+    a, b, c = members(team)
+    grants.add(a.id, MP_TEMPLATE, clock.now_utc())
+    broadcast_id = post(leader).get_json()["id"]
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 3, "sent": 2, "skipped": 1}
+    body = leader.get(f"/team/broadcasts/{broadcast_id}").get_json()
+    assert body["counts"] == {"pending": 0, "sent": 2, "skipped": 1, "failed": 0}
+    by_member = {d["member"]["id"]: d for d in body["deliveries"]}
+    assert by_member[a.id]["member"]["phone"] == "138****1111"
+    assert (by_member[a.id]["status"], by_member[a.id]["channel"]) == ("sent", "mp_subscribe")
+    assert by_member[a.id]["channel_name"] == "小程序订阅消息" and by_member[a.id]["sent_at"]
+    assert (by_member[b.id]["status"], by_member[b.id]["status_name"]) == ("skipped", "未送达")
+    assert "未关注公众号" in by_member[b.id]["reason"] and by_member[b.id]["channel"] is None
+    assert (by_member[c.id]["status"], by_member[c.id]["channel"]) == ("sent", "oa_template")
+    assert len(emulator.calls_to("subscribe_send")) == 1
+
+
+def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
+    members(team)
+    post(leader, request_id="r-1")
+    post(leader, text="第二条", request_id="r-2")
+    other = make_team(members=1)
+    Member.update(mp_openid="mp-other").where(
+        (Member.team == other) & (Member.role == "leader")
+    ).execute()
+    post(api("mp-other"), text="他队", request_id="r-1")
+    mine = leader.get("/team/broadcasts").get_json()["items"]
+    assert [b["text"] for b in mine] == ["第二条", "周六上午九点社区集合"]
+    assert len(leader.get("/team/broadcasts?limit=1").get_json()["items"]) == 1
+    assert leader.get("/team/broadcasts?limit=0").status_code == 400
+    everything = office.get("/team/broadcasts").get_json()["items"]
+    assert len(everything) == 3
+    only_other = office.get(f"/team/broadcasts?team_id={other.id}").get_json()["items"]
+    assert [b["text"] for b in only_other] == ["他队"]
+
+
+def test_a_broadcast_is_read_by_its_leader_and_the_office_only(api, leader, office, team):
+    (a, *_) = members(team)
+    broadcast_id = post(leader).get_json()["id"]
+    other = make_team(members=1)
+    Member.update(mp_openid="mp-other").where(
+        (Member.team == other) & (Member.role == "leader")
+    ).execute()
+    assert api("mp-other").get(f"/team/broadcasts/{broadcast_id}").status_code == 404
+    assert api(a).get(f"/team/broadcasts/{broadcast_id}").status_code == 403
+    assert api(a).get("/team/broadcasts").status_code == 403
+    seen = office.get(f"/team/broadcasts/{broadcast_id}")
+    assert seen.status_code == 200 and len(seen.get_json()["deliveries"]) == 3
+    assert leader.get("/team/broadcasts/99999").status_code == 404

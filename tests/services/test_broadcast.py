@@ -1,0 +1,129 @@
+"""Broadcasts: one per request key, one outbox message per active team member, and a
+delivery report per member that only the team's leader and the office may read."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from models import Account, Broadcast, Member, Notification, db
+from services import broadcast
+from services.actors import Actor
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.factories import NOW, make_member, make_team
+
+QUIET = "21:00-08:00"
+
+
+@pytest.fixture
+def team(database):
+    return make_team(members=3)
+
+
+@pytest.fixture
+def leader(team):
+    return Member.get((Member.team == team) & (Member.role == "leader"))
+
+
+def office() -> Actor:
+    account = Account.create(
+        username="office", display_name="办公室", password_hash="x", created_at=NOW
+    )
+    return Actor(account=account)
+
+
+def test_a_broadcast_queues_one_message_per_active_member(team, leader):
+    make_member(team=team, active=False)
+    make_member(team=make_team())
+    sent = broadcast.send(leader, "  周六九点集合  ", "api:1:r1", NOW, QUIET)
+    assert sent.created and sent.recipients == 3
+    assert (sent.broadcast.text, sent.broadcast.team_id) == ("周六九点集合", team.id)
+    rows = list(Notification.select())
+    assert {n.member.team_id for n in rows} == {team.id} and leader.id not in {
+        n.member_id for n in rows
+    }
+    assert {(n.kind, n.broadcast_id, n.urgent) for n in rows} == {
+        ("broadcast", sent.broadcast.id, False)
+    }
+    assert rows[0].payload == {"title": "队长通知", "body": "周六九点集合", "sender": leader.name}
+
+
+def test_the_same_request_queues_nothing_more(leader):
+    first = broadcast.send(leader, "集合", "api:1:r1", NOW, QUIET)
+    again = broadcast.send(leader, "集合", "api:1:r1", NOW + timedelta(minutes=1), QUIET)
+    assert not again.created and again.broadcast.id == first.broadcast.id
+    assert again.recipients == 3 and Notification.select().count() == 3
+    with pytest.raises(Conflict):
+        broadcast.send(leader, "另一条", "api:1:r1", NOW, QUIET)
+
+
+def test_the_same_request_twice_at_once_makes_one_broadcast(leader):
+    start, made = threading.Barrier(4), []
+
+    def request():
+        with db.connection_context():
+            start.wait()
+            made.append(broadcast.send(leader, "集合", "chat:42", NOW, QUIET))
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [m.created for m in made].count(True) == 1
+    assert Broadcast.select().count() == 1 and Notification.select().count() == 3
+
+
+def test_urgent_broadcasts_skip_the_quiet_hours(leader):
+    night = NOW + timedelta(hours=13)  # 23:00 in Shanghai
+    broadcast.send(leader, "紧急：明早停水", "k1", night, QUIET, urgent=True)
+    broadcast.send(leader, "周末活动", "k2", night, QUIET)
+    times = {n.urgent: n.next_attempt_at for n in Notification.select()}
+    assert times[True] == night and times[False] == NOW + timedelta(hours=22)  # 08:00 next day
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "empty_text"),
+        ("   ", "empty_text"),
+        ("长" * 501, "text_too_long"),
+        ("a\x07b", "bad_text"),
+    ],
+)
+def test_the_text_is_checked(leader, text, code):
+    with pytest.raises(Invalid) as raised:
+        broadcast.send(leader, text, "k", NOW, QUIET)
+    assert raised.value.code == code and Broadcast.select().count() == 0
+
+
+def test_only_an_active_leader_with_members_can_broadcast(team, leader):
+    member = Member.get((Member.team == team) & (Member.role == "member"))
+    with pytest.raises(Forbidden):
+        broadcast.send(member, "集合", "k", NOW, QUIET)
+    lonely = Member.get(Member.role == "leader", Member.team == make_team())
+    with pytest.raises(Invalid, match="暂无可通知"):
+        broadcast.send(lonely, "集合", "k", NOW, QUIET)
+
+
+def test_who_may_read_what(team, leader):
+    mine = broadcast.send(leader, "本队", "k1", NOW, QUIET).broadcast
+    other_team = make_team(members=1)
+    other_leader = Member.get((Member.team == other_team) & (Member.role == "leader"))
+    theirs = broadcast.send(other_leader, "他队", "k2", NOW, QUIET).broadcast
+    me = Actor(member=leader)
+    assert [v.broadcast.id for v in broadcast.recent(me)] == [mine.id]
+    assert [v.broadcast.id for v in broadcast.recent(me, team_id=other_team.id)] == [mine.id]
+    assert broadcast.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
+    for wrong in (theirs.id, 10**12, 0):
+        with pytest.raises(NotFound):
+            broadcast.get(me, wrong)
+    member = Actor(member=Member.get((Member.team == team) & (Member.role == "member")))
+    with pytest.raises(Forbidden):
+        broadcast.get(member, mine.id)
+    with pytest.raises(Forbidden):
+        broadcast.recent(member)
+    boss = office()
+    assert {v.broadcast.id for v in broadcast.recent(boss)} == {mine.id, theirs.id}
+    assert [v.broadcast.id for v in broadcast.recent(boss, team_id=other_team.id)] == [theirs.id]
+    assert broadcast.get(boss, theirs.id).broadcast.text == "他队"

@@ -1,0 +1,112 @@
+"""Check-ins nobody closed are closed by the system: at the activity's end (or the longest a
+service may last), flagged for the leader, written into the register's history, the member
+told; once only."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import Notification, RecordHistory, ServiceRecord
+from services import history
+from services.checkin_closing import ClosingRules, close_open_checkins
+from services.history import verify_all
+from tests.factories import NOW, make_activity, make_household, make_member, make_record, make_team
+
+RULES = ClosingRules(after_end=timedelta(hours=3), max_open=timedelta(hours=12))
+START = NOW  # the activity: 10:00-12:00 Shanghai
+END = NOW + timedelta(hours=2)
+
+
+def checked_in(member, at, **kw) -> ServiceRecord:
+    """An open entry with its first history line, as the check-in service leaves it."""
+    record = make_record(member, checkin_at=at, status=kw.pop("status", "verified"), **kw)
+    history.append(record, f"member:{member.id}", "checkin", at, {})
+    return record
+
+
+@pytest.fixture
+def team(database):
+    return make_team()
+
+
+@pytest.fixture
+def activity(team):
+    return make_activity(team, starts_at=START, hours=2, title="义诊")
+
+
+def reload(record) -> ServiceRecord:
+    return ServiceRecord.get_by_id(record.id)
+
+
+def test_an_activity_entry_left_open_is_closed_at_the_end_and_flagged(team, activity):
+    member = make_member(team=team)
+    record = checked_in(member, START + timedelta(minutes=5), activity=activity)
+    assert close_open_checkins(END + timedelta(hours=2, minutes=59), RULES)["activity"] == 0
+    later = END + timedelta(hours=3, minutes=1)
+    assert close_open_checkins(later, RULES) == {"activity": 1, "open_ended": 0}
+    record = reload(record)
+    assert record.checkout_at == END
+    assert record.duration_minutes == 115
+    assert record.status == "flagged" and record.flags == ["auto_checkout"]
+    last = record.history.order_by(RecordHistory.seq.desc()).first()
+    assert (last.actor, last.action) == ("system", "auto_checkout")
+    assert "自动签退" in last.reason
+    assert verify_all() == []  # the chain holds: the change went through the history
+
+
+def test_the_member_is_told_once(team, activity):
+    member = make_member(team=team)
+    record = checked_in(member, START, activity=activity)
+    later = END + timedelta(hours=4)
+    close_open_checkins(later, RULES)
+    assert close_open_checkins(later + timedelta(minutes=15), RULES) == {
+        "activity": 0,
+        "open_ended": 0,
+    }
+    notice = Notification.get(Notification.member == member)
+    assert notice.kind == "checkin_closed"
+    assert notice.dedupe_key == f"checkin_closed:{record.id}"
+    assert notice.payload["lines"]["服务"] == "义诊"
+    assert notice.payload["lines"]["签退时间"] == "11月29日 12:00"
+    assert reload(record).history.count() == 2
+
+
+def test_closed_entries_and_recent_ones_are_left_alone(team, activity):
+    member = make_member(team=team)
+    done = checked_in(member, START, activity=activity, checkout_at=END, duration_minutes=120)
+    running = make_activity(team, starts_at=END + timedelta(hours=2), hours=2)
+    still = checked_in(make_member(team=team), END + timedelta(hours=2), activity=running)
+    assert close_open_checkins(END + timedelta(hours=4), RULES)["activity"] == 0
+    assert reload(done).history.count() == 1
+    assert reload(still).checkout_at is None
+
+
+def test_a_late_check_in_after_the_end_closes_with_no_hours(team, activity):
+    record = checked_in(make_member(team=team), END + timedelta(minutes=20), activity=activity)
+    close_open_checkins(END + timedelta(hours=5), RULES)
+    record = reload(record)
+    assert record.checkout_at == record.checkin_at and record.duration_minutes == 0
+
+
+@pytest.mark.parametrize("kind", ["visit", "individual"])
+def test_a_visit_or_own_service_open_too_long_is_closed_at_the_limit(team, kind):
+    member = make_member(team=team)
+    household = make_household(community=team.community) if kind == "visit" else None
+    record = checked_in(member, NOW, kind=kind, household=household)
+    assert close_open_checkins(NOW + timedelta(hours=11, minutes=59), RULES)["open_ended"] == 0
+    assert close_open_checkins(NOW + timedelta(hours=13), RULES)["open_ended"] == 1
+    record = reload(record)
+    assert record.checkout_at == NOW + timedelta(hours=12)
+    assert record.duration_minutes == 720 and record.status == "flagged"
+    assert "最长服务时长" in record.history.order_by(RecordHistory.seq.desc()).first().reason
+
+
+def test_earlier_flags_are_kept_and_a_rejected_entry_stays_rejected(team, activity):
+    flagged = checked_in(
+        make_member(team=team), START, activity=activity, status="flagged", flags=["out_of_range"]
+    )
+    rejected = checked_in(make_member(team=team), START, activity=activity, status="rejected")
+    close_open_checkins(END + timedelta(hours=4), RULES)
+    assert reload(flagged).flags == ["out_of_range", "auto_checkout"]
+    assert reload(rejected).status == "rejected"
+    assert verify_all() == []

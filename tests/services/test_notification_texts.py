@@ -1,0 +1,115 @@
+"""Messages render the payload convention on every channel, within WeChat's field rules."""
+
+import os
+from datetime import datetime
+
+import pytest
+
+from services import clock
+from services.notification_texts import (
+    KIND_NAMES,
+    fit_value,
+    reason_text,
+    render_template,
+    render_text,
+    template_id,
+)
+from settings import FIELD_SOURCES, NotificationSettings, load_settings
+from wechat.emulator.rules import check_template_data
+
+CREATED = clock.to_utc(datetime(2026, 12, 1, 9, 5))
+FIELDS = (("thing1", "title"), ("thing2", "summary"), ("time3", "time"), ("name4", "sender"))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("thing1", "短", "短"),
+        ("thing1", "一" * 20, "一" * 20),
+        ("thing1", "一" * 21, "一" * 19 + "…"),
+        ("thing2", "两行\n文字", "两行 文字"),
+        ("thing3", "", "无"),
+        ("name1", "欧阳娜娜娜娜娜娜娜娜娜", "欧阳娜娜娜娜娜娜娜娜"),
+        ("name1", "Alexander Hamilton Jr", "Alexander Hamilton J"),
+        ("phrase2", "已签退，待确认", "已签退待确"),
+        ("phrase2", "OK", "通知"),
+        ("character_string5", "A" * 40, "A" * 32),
+        ("time3", "2026年12月1日 09:05", "2026年12月1日 09:05"),
+        ("keyword1", "长" * 300, "长" * 199 + "…"),
+    ],
+)
+def test_values_fit_the_key_type(key, value, expected):
+    assert fit_value(key, value) == expected
+
+
+@pytest.mark.parametrize("kind", [*KIND_NAMES, "something_new"])
+def test_every_kind_renders_data_wechat_accepts(kind):
+    payload = {"title": "标题" * 20, "lines": {"地点": "幸福社区" * 10}, "sender": "张" * 12}
+    message = render_template("tmpl", FIELDS, kind, payload, CREATED)
+    check_template_data(message.data)  # raises as WeChat's 47003 would
+    text = render_text(kind, payload, CREATED).text
+    assert text.startswith("【标题") and "地点：幸福社区" in text
+
+
+def test_defaults_come_from_the_kind_and_the_time_queued():
+    message = render_template("tmpl", FIELDS, "visit_reminder", {}, CREATED)
+    assert {k: v["value"] for k, v in message.data.items()} == {
+        "thing1": "走访提醒",
+        "thing2": "走访提醒",
+        "time3": "2026年12月1日 09:05",
+        "name4": "志愿服务办公室",
+    }
+    assert message.page is None
+
+
+def test_the_payload_time_and_page():
+    payload = {"body": "集合", "time": "2026-12-05T01:30:00", "page": "/pages/a/b?id=1"}
+    message = render_template("tmpl", FIELDS, "activity_reminder", payload, CREATED)
+    assert message.data["time3"]["value"] == "2026年12月5日 09:30"
+    assert message.page == "pages/a/b?id=1"
+    aware = {"time": "2026-12-05T09:30:00+08:00"}
+    assert render_text("x", aware, CREATED).text.endswith("2026年12月5日 09:30")
+
+
+def test_no_template_renders_nothing():
+    assert render_template("", FIELDS, "broadcast", {}, CREATED) is None
+
+
+def test_every_field_source_is_rendered():
+    sources = render_template(
+        "t", tuple((f"thing{i}", s) for i, s in enumerate(FIELD_SOURCES)), "x", {}, CREATED
+    )
+    assert len(sources.data) == len(FIELD_SOURCES)
+    defaults = NotificationSettings()
+    assert defaults.fields_for("mp_subscribe") == (
+        ("thing1", "title"),
+        ("thing2", "summary"),
+        ("time3", "time"),
+    )
+
+
+def test_reasons_read_as_chinese():
+    assert reason_text("oa_template", "not_following", "43004") == (
+        "公众号模板消息：队员未关注公众号（43004）"
+    )
+    assert reason_text("", "inactive") == "队员已停用"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"app": {"demo": "true"}}, ("demo-mp-notice", "demo-oa-notice")),
+        ({"app": {"demo": "false", "secret_key": "k" * 20}}, ("", "")),
+        (
+            {
+                "app": {"demo": "true"},
+                "notifications": {"mp_template_id": "m", "oa_template_id": "o"},
+            },
+            ("m", "o"),
+        ),
+    ],
+)
+def test_template_ids_come_from_settings_or_the_demo(overrides, expected):
+    settings = load_settings(os.devnull, env={}, overrides=overrides)
+    assert (template_id(settings, "mp_subscribe"), template_id(settings, "oa_template")) == expected
+    assert template_id(settings, "oa_custom") == ""

@@ -1,0 +1,328 @@
+"""The sender drains the outbox through the real channels to the emulator: channel order and
+fallback, grants, each class of WeChat error, quiet hours, two senders at once, and WeChat
+out of reach."""
+
+import dataclasses
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from models import Member, Notification, SubscriptionGrant, db
+from services import clock, grants
+from services.outbox import Message, Policy, drain, enqueue, record_template_report
+from settings import load_settings
+from tests.factories import make_member
+from wechat.channels import build_channels
+from wechat.client import make_clients
+
+MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp", "tmpl-oa"
+NOW = clock.to_utc(datetime(2026, 12, 1, 10, 0))  # 10:00 in Shanghai
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE, "max_attempts": 3}
+    return settings_overrides | {"notifications": notes}
+
+
+@pytest.fixture
+def channels(app, settings):
+    clients = make_clients(settings)
+    yield build_channels(clients, settings)
+    clients.close()
+
+
+@pytest.fixture
+def policy(settings):
+    return Policy.from_settings(settings)
+
+
+def member(name: str, **kw):
+    fields = {
+        "mp_openid": f"mp-{name}",
+        "oa_openid": f"oa-{name}",
+        "last_interaction_at": NOW - timedelta(hours=1),
+    }
+    return make_member(name=name, **(fields | kw))
+
+
+def queue(*members, kind="visit_reminder", now=NOW, urgent=False, tag="a") -> list[int]:
+    messages = [
+        Message(
+            m.id, kind, {"title": "走访提醒", "body": "请走访结对家庭"}, f"{tag}:{m.id}", urgent
+        )
+        for m in members
+    ]
+    enqueue(messages, now, "21:00-08:00")
+    keys = [msg.dedupe_key for msg in messages]
+    return [n.id for n in Notification.select().where(Notification.dedupe_key.in_(keys))]
+
+
+def row(notification_id) -> Notification:
+    return Notification.get_by_id(notification_id)
+
+
+def sends(emulator) -> dict[str, int]:
+    return {
+        api: len(emulator.calls_to(api))
+        for api in ("subscribe_send", "template_send", "custom_send")
+    }
+
+
+# --- channels in order ---------------------------------------------------------------------
+
+
+def test_one_grant_one_subscribe_message_then_the_next_channel(channels, policy, emulator):
+    ann = member(name="ann")
+    grants.add(ann.id, MP_TEMPLATE, NOW)
+    first, second = queue(ann, tag="a") + queue(ann, tag="b")
+    assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
+    assert (row(first).channel, row(second).channel) == ("mp_subscribe", "oa_template")
+    assert row(first).sent_at == NOW and row(first).status == "sent"
+    assert row(second).payload["msgid"].isdigit()
+    assert sends(emulator) == {"subscribe_send": 1, "template_send": 1, "custom_send": 0}
+    assert SubscriptionGrant.get().remaining == 0
+
+
+def test_without_template_messages_a_recent_chat_gets_a_customer_service_text(
+    channels, policy, emulator
+):
+    emulator.inject("template_send", 48001)  # e.g. an account not verified for templates
+    (n,) = queue(member(name="bob", mp_openid=None))
+    drain(channels, NOW, policy)
+    assert (row(n).status, row(n).channel) == ("sent", "oa_custom")
+    assert sends(emulator) == {"subscribe_send": 0, "template_send": 1, "custom_send": 1}
+
+
+def test_nobody_reachable_is_skipped_with_every_reason(channels, policy, emulator):
+    quiet = member(name="cy", oa_reachable=False, last_interaction_at=NOW - timedelta(days=3))
+    (n,) = queue(quiet)
+    assert drain(channels, NOW, policy) == {"claimed": 1, "skipped": 1}
+    skipped = row(n)
+    assert skipped.status == "skipped" and skipped.attempts == 1
+    assert skipped.last_error == (
+        "小程序订阅消息：队员没有剩余的订阅授权；公众号模板消息：队员未关注公众号；"
+        "公众号客服消息：队员未关注公众号"
+    )
+    assert emulator.calls == []
+
+
+def test_a_kind_can_have_its_own_order(settings_overrides, emulator, app):
+    notes = settings_overrides["notifications"] | {"channels_by_kind": "broadcast=oa_custom"}
+    settings = load_settings(
+        os.devnull, env={}, overrides=settings_overrides | {"notifications": notes}
+    )
+    clients = make_clients(settings)
+    ann = member(name="ann")
+    grants.add(ann.id, MP_TEMPLATE, NOW)
+    queue(ann, kind="broadcast", tag="b")
+    queue(ann, kind="visit_reminder", tag="v")
+    drain(build_channels(clients, settings), NOW, Policy.from_settings(settings))
+    clients.close()
+    by_kind = {n.kind: n.channel for n in Notification.select()}
+    assert by_kind == {"broadcast": "oa_custom", "visit_reminder": "mp_subscribe"}
+
+
+def test_wechat_refusing_passes_on_and_teaches_us(channels, policy, emulator):
+    dan = member(name="dan", last_interaction_at=NOW - timedelta(days=3))
+    grants.add(dan.id, MP_TEMPLATE, NOW)
+    grants.add(dan.id, MP_TEMPLATE, NOW)
+    emulator.inject("subscribe_send", 43101)
+    emulator.inject("template_send", 43004)
+    (n,) = queue(dan)
+    drain(channels, NOW, policy)
+    assert row(n).status == "skipped"
+    assert "小程序订阅消息：队员拒收或订阅授权已用完（43101）" in row(n).last_error
+    assert "（43004）" in row(n).last_error
+    assert SubscriptionGrant.get().remaining == 0  # WeChat said none is left
+    assert Member.get_by_id(dan.id).oa_reachable is False  # and that dan unfollowed
+
+
+def test_inactive_members_and_the_office_inbox_are_not_sent(channels, policy, emulator):
+    (n,) = queue(member(name="eve", active=False))
+    enqueue([Message(None, "report_late", {"title": "逾期"}, "office:1")], NOW, "off")
+    drain(channels, NOW, policy)
+    assert (row(n).status, row(n).last_error) == ("skipped", "队员已停用")
+    assert Notification.get(Notification.member.is_null()).status == "pending"
+    assert emulator.calls == []
+
+
+# --- errors and retries --------------------------------------------------------------------
+
+
+def only(policy, *channels_in_order):
+    return dataclasses.replace(policy, orders={}, default_order=channels_in_order)
+
+
+def test_an_expired_token_is_refreshed_once(channels, policy, emulator):
+    ann = member(name="ann")
+    queue(ann, tag="a")
+    drain(channels, NOW, only(policy, "oa_template"))
+    emulator.expire_tokens()
+    (n,) = queue(ann, tag="b")
+    assert drain(channels, NOW, only(policy, "oa_template")) == {"claimed": 1, "sent": 1}
+    assert row(n).attempts == 1 and len(emulator.calls_to("stable_token")) == 2
+
+
+def test_busy_backs_off_then_fails_after_the_last_attempt(channels, policy, emulator):
+    emulator.inject("template_send", -1, times=None)
+    (n,) = queue(member(name="ann"))
+    policy = only(policy, "oa_template")
+    assert drain(channels, NOW, policy) == {"claimed": 1, "retry": 1}
+    first = row(n)
+    assert (first.status, first.attempts, first.next_attempt_at) == (
+        "pending",
+        1,
+        NOW + timedelta(seconds=60),
+    )
+    assert first.last_error == "公众号模板消息：微信系统繁忙（-1）"
+    assert drain(channels, NOW + timedelta(seconds=59), policy) == {}  # not due yet
+    drain(channels, NOW + timedelta(seconds=60), policy)
+    assert row(n).next_attempt_at == NOW + timedelta(seconds=60 + 120)
+    drain(channels, NOW + timedelta(seconds=180), policy)
+    last = row(n)
+    assert (last.status, last.attempts, last.channel) == ("failed", 3, "oa_template")
+    assert len(emulator.calls_to("template_send")) == 3
+
+
+def test_retries_wait_out_the_quiet_hours_unless_urgent(channels, policy, emulator):
+    evening = clock.to_utc(datetime(2026, 12, 1, 20, 59, 30))
+    emulator.inject("template_send", 45009, times=None)
+    calm = queue(member(name="ann"), now=evening, tag="calm")[0]
+    urgent = queue(member(name="bob"), now=evening, urgent=True, tag="urgent")[0]
+    drain(channels, evening, only(policy, "oa_template"))
+    assert row(calm).next_attempt_at == clock.to_utc(datetime(2026, 12, 2, 8, 0))
+    assert row(urgent).next_attempt_at == evening + timedelta(seconds=60)
+    assert "次数已达上限" in row(calm).last_error
+
+
+def test_a_refusal_after_a_busy_channel_is_not_reached(channels, policy, emulator):
+    emulator.inject("template_send", -1)
+    (n,) = queue(member(name="ann"))
+    drain(channels, NOW, only(policy, "oa_template", "oa_custom"))
+    assert row(n).status == "pending" and sends(emulator)["custom_send"] == 0
+
+
+# --- two senders, a dead sender, no network ------------------------------------------------
+
+
+def test_two_senders_at_once_deliver_each_row_once(channels, policy, emulator):
+    people = [member(name=f"p{i}") for i in range(60)]
+    ids = queue(*people)
+    start, results = threading.Barrier(2), []
+
+    def sender():
+        with db.connection_context():
+            start.wait()
+            results.append(drain(channels, NOW, only(policy, "oa_template")))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.get("sent", 0) for r in results) == 60
+    touched = sorted(c.body["touser"] for c in emulator.calls_to("template_send"))
+    assert touched == sorted(p.oa_openid for p in people)
+    assert {row(i).status for i in ids} == {"sent"}
+
+
+def test_a_row_held_by_another_sender_waits_for_its_lease(channels, policy, emulator):
+    (n,) = queue(member(name="ann"))
+    Notification.update(claimed_until=NOW + timedelta(seconds=30)).execute()
+    assert drain(channels, NOW, policy) == {}
+    assert drain(channels, NOW + timedelta(seconds=31), policy) == {"claimed": 1, "sent": 1}
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nothing_is_lost_while_wechat_is_out_of_reach(
+    settings_overrides, channels, policy, emulator
+):
+    base = f"http://127.0.0.1:{closed_port()}/"
+    down = load_settings(
+        os.devnull,
+        env={},
+        overrides=settings_overrides
+        | {"wechat": settings_overrides["wechat"] | {"api_base_url": base}},
+    )
+    ann = member(name="ann")
+    grants.add(ann.id, MP_TEMPLATE, NOW)
+    ids = queue(ann, *[member(name=f"p{i}") for i in range(4)])
+    clients = make_clients(down)
+    counts = drain(build_channels(clients, down), NOW, policy)
+    clients.close()
+    assert counts == {"claimed": 5, "unreachable": 1, "released": 4}
+    for i in ids:
+        waiting = row(i)
+        assert (waiting.status, waiting.attempts, waiting.claimed_until) == ("pending", 0, None)
+    assert row(ids[0]).last_error == "小程序订阅消息：无法连接微信服务器（ConnectionError）"
+    assert SubscriptionGrant.get().remaining == 1
+    assert drain(channels, NOW, policy) == {"claimed": 5, "sent": 5}  # back up: all go out
+    assert row(ids[0]).channel == "mp_subscribe"
+
+
+def test_the_batch_size_bounds_a_run(channels, policy, emulator):
+    queue(*[member(name=f"p{i}") for i in range(7)])
+    assert drain(channels, NOW, policy, limit=5)["sent"] == 5
+    assert drain(channels, NOW, policy)["sent"] == 2
+
+
+# --- delivery reports ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"), [("success", "sent"), ("failed:user block", "failed")]
+)
+def test_a_template_delivery_report_finds_its_send(channels, policy, emulator, status, expected):
+    ann = member(name="ann")
+    (n,) = queue(ann)
+    drain(channels, NOW, only(policy, "oa_template"))
+    msgid = row(n).payload["msgid"]
+    assert record_template_report(ann.id, msgid, status) == 1
+    assert record_template_report(ann.id, "1", status) == 0
+    reported = row(n)
+    assert (reported.status, reported.payload["delivery"]) == (expected, status)
+    if expected == "failed":
+        assert reported.last_error == "公众号模板消息：队员已拒收公众号模板消息"
+
+
+def test_a_run_stops_before_its_lease_runs_out(settings_overrides, app, emulator):
+    wechat = settings_overrides["wechat"] | {"timeout_seconds": 0.5}
+    notes = settings_overrides["notifications"] | {"lease_seconds": 1}
+    slow = load_settings(
+        os.devnull,
+        env={},
+        overrides=settings_overrides | {"wechat": wechat, "notifications": notes},
+    )
+    ids = queue(*[member(name=f"p{i}") for i in range(4)])
+    clients = make_clients(slow)
+    clients.official_account.access_token  # noqa: B018 (fetch the token before WeChat stalls)
+    emulator.inject("template_send", "timeout", times=None)
+    policy = only(Policy.from_settings(slow), "oa_template")
+    counts = drain(build_channels(clients, slow), NOW, policy)
+    clients.close()
+    assert counts == {"claimed": 4, "retry": 2, "released": 2}
+    assert [row(i).attempts for i in ids] == [1, 1, 0, 0]
+    assert {row(i).claimed_until for i in ids} == {None}
+
+
+def test_a_message_the_sender_cannot_handle_does_not_stall_the_rest(channels, policy, emulator):
+    broken, fine = member(name="ann"), member(name="bob")
+    enqueue([Message(broken.id, "x", ["not", "an", "object"], "broken")], NOW, "off")
+    (n,) = queue(fine)
+    assert drain(channels, NOW, policy) == {"claimed": 2, "retry": 1, "sent": 1}
+    bad = Notification.get(Notification.dedupe_key == "broken")
+    assert (bad.status, bad.attempts, bad.last_error) == (
+        "pending",
+        1,
+        "消息无法处理（内部错误，已记录日志）",
+    )
+    assert row(n).status == "sent"

@@ -1,0 +1,391 @@
+"""Quarterly reports: the figures on a small hand-built world, the daily job (drafts once,
+deadline reminders once each, late and the office told), the leader's writing and submitting,
+and query counts that do not grow with the number of teams."""
+
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+
+import pytest
+
+from models import Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team, db
+from services import clock
+from services.actors import Actor
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.report_stats import team_stats
+from services.reports import (
+    ReportRules,
+    deadline_of,
+    parse_period,
+    run_quarterly,
+    save_summary,
+    submit_report,
+    view_report,
+)
+from tests.factories import (
+    make_activity,
+    make_household,
+    make_member,
+    make_record,
+    make_team,
+    pair,
+)
+
+RULES = ReportRules(deadline_days=10, interval_days=30)
+FILLED = {"content": "清理楼道杂物", "target": "3号楼住户", "outcome": "楼道整洁"}
+
+
+def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """A Shanghai wall-clock time as the naive UTC services take."""
+    return clock.to_utc(datetime.combine(day, time(hour, minute)))
+
+
+def served(member, when, minutes=60, kind="individual", status="verified", **kw):
+    """A checked-out, filled-in entry (one that counts toward hours) unless kw says otherwise."""
+    fields = FILLED | {"checkout_at": when + timedelta(minutes=minutes)} | kw
+    return make_record(
+        member, checkin_at=when, kind=kind, duration_minutes=minutes, status=status, **fields
+    )
+
+
+def rate(rating, day=date(2026, 11, 20), moderation="approved", **target):
+    kind = next(iter(target))
+    return Feedback.create(
+        target_kind=kind, rating=rating, moderation=moderation, created_at=at(day), **target
+    )
+
+
+@contextmanager
+def count_queries():
+    """Count the SQL statements run inside the block (peewee's query hook)."""
+    seen: list[str] = []
+    db.obj.query_hooks.append(seen.append)
+    try:
+        yield seen
+    finally:
+        db.obj.query_hooks.remove(seen.append)
+
+
+def leader_of(team) -> Member:
+    return team.members.where(Member.role == "leader").get()
+
+
+class World:
+    """Team A: leader, alice, bob, carol (inactive now, served in Q4); team B: dave."""
+
+    def __init__(self):
+        self.a, self.b = make_team(name="第一服务队"), make_team(name="第二服务队")
+        self.leader = leader_of(self.a)
+        self.alice = make_member(name="王丽", team=self.a)
+        self.bob = make_member(name="李强", team=self.a)
+        self.carol = make_member(name="陈静", team=self.a)
+        self.dave = make_member(name="周杰", team=self.b)
+
+
+@pytest.fixture
+def world(database):
+    w = World()
+    held = make_activity(w.a, starts_at=at(date(2026, 11, 10), 9))
+    make_activity(w.a, starts_at=at(date(2026, 11, 12), 9), status="cancelled")
+    earlier = make_activity(w.a, starts_at=at(date(2026, 9, 20), 9))
+    b_held = make_activity(w.b, starts_at=at(date(2026, 10, 8), 9))
+    served(w.alice, at(date(2026, 11, 10), 9), 120, "activity", activity=held)
+    served(w.bob, at(date(2026, 11, 10), 9), 60, "activity", "flagged", activity=held)
+    make_record(w.leader, held, checkin_at=at(date(2026, 11, 10), 9))  # never checked out
+    served(w.alice, at(date(2026, 9, 20), 9), 90, "activity", activity=earlier)  # Q3
+    served(w.bob, at(date(2026, 12, 2)), 45)
+    served(w.carol, at(date(2026, 10, 3)), 30)
+    served(w.alice, at(date(2026, 12, 31), 23, 30), 60)  # 23:30 on 31 December: still Q4
+    served(w.alice, at(date(2026, 9, 30), 23, 59), 60)  # Q3 in Shanghai
+    served(w.alice, at(date(2027, 1, 1), 0, 10), 60)  # Q1 2027
+    served(w.dave, at(date(2026, 10, 8), 9), 90, "activity", activity=b_held)
+    Member.update(active=False).where(Member.id == w.carol.id).execute()
+
+    home = make_household(community=w.a.community)
+    pair(w.alice, home, date(2026, 1, 1))  # the whole quarter: 3 visits due
+    pair(w.bob, started_on=date(2026, 11, 16))  # 46 days: 1 due
+    pair(w.leader, started_on=date(2026, 1, 1))
+    Pairing.update(ended_on=date(2026, 10, 20)).where(Pairing.member == w.leader.id).execute()
+    make_record(w.alice, kind="visit", household=home, checkin_at=at(date(2026, 10, 5)))
+    visit = dict(kind="visit", household=home, status="rejected")
+    make_record(w.alice, checkin_at=at(date(2026, 11, 5)), **visit)
+
+    rate(5, team=w.a)
+    rate(4, member=w.alice)
+    rate(3, activity=held)
+    rate(1, moderation="rejected", team=w.a)
+    rate(1, day=date(2026, 9, 30), team=w.a)
+    rate(2, team=w.b)
+    return w
+
+
+NOW = at(date(2027, 1, 1))  # 10:00 on 1 January 2027 in Shanghai: Q4 2026 has just ended
+
+
+def test_the_figures_of_a_quarter(world):
+    stats = team_stats(2026, 4, NOW, 30)
+    a, b = stats[world.a.id], stats[world.b.id]
+    assert a["members"] == 3  # carol left the programme, but her service is counted
+    assert a["activities"] == 1  # one cancelled, one in Q3
+    assert a["participants"] == 2  # alice and bob; the leader never checked out
+    assert a["services"] == 5
+    assert a["hours"] == 5.3  # 315 minutes
+    assert a["by_kind"] == {
+        "activity": {"services": 2, "hours": 3.0},
+        "visit": {"services": 0, "hours": 0.0},
+        "individual": {"services": 3, "hours": 2.3},
+    }
+    assert a["visits"] == {"done": 1, "due": 4, "pairings": 3, "members_visited": 1}
+    assert (a["flagged"], a["rejected"]) == (1, 1)
+    assert a["ratings"] == {"count": 3, "average": 4.0}
+    assert [(m["name"], m["services"], m["hours"], m["active"]) for m in a["per_member"]] == [
+        (world.leader.name, 0, 0.0, True),
+        ("王丽", 2, 3.0, True),
+        ("李强", 2, 1.8, True),
+        ("陈静", 1, 0.5, False),
+    ]
+    assert (b["activities"], b["participants"], b["services"], b["hours"]) == (1, 1, 1, 1.5)
+    assert b["ratings"] == {"count": 1, "average": 2.0}
+    assert (a["starts_on"], a["ends_on"]) == ("2026-10-01", "2026-12-31")
+
+
+def test_one_team_alone_has_the_same_figures(world):
+    assert team_stats(2026, 4, NOW, 30, [world.a.id]) == {
+        world.a.id: team_stats(2026, 4, NOW, 30)[world.a.id]
+    }
+
+
+def test_a_running_quarter_counts_up_to_today(world):
+    stats = team_stats(2026, 4, at(date(2026, 11, 15)), 30)[world.a.id]
+    assert stats["visits"]["due"] == 1  # alice 46 days, bob not yet paired, leader 20 days
+    assert stats["services"] == 3  # the December entries lie ahead
+
+
+def many_teams(count: int) -> None:
+    for _ in range(count):
+        team = make_team(members=2)
+        member = team.members.where(Member.role == "member").first()
+        pair(member, started_on=date(2026, 2, 1))
+        activity = make_activity(team, starts_at=at(date(2026, 11, 3)))
+        served(member, at(date(2026, 11, 3)), 60, "activity", activity=activity)
+        rate(4, team=team)
+
+
+@pytest.mark.parametrize("teams", [2, 7])
+def test_figures_take_the_same_queries_for_any_number_of_teams(database, teams):
+    many_teams(teams)
+    with count_queries() as seen:
+        stats = team_stats(2026, 4, NOW, 30)
+    assert len(stats) == teams and all(s["services"] == 1 for s in stats.values())
+    assert len(seen) == 5  # the teams, members with their sums, activities, pairings, ratings
+
+
+@pytest.mark.parametrize("teams", [2, 7])
+def test_the_job_takes_the_same_queries_for_any_number_of_teams(database, teams):
+    many_teams(teams)
+    with count_queries() as drafting:
+        run_quarterly(NOW, RULES, "off")
+    # The missing teams, the figures' four (the teams are known), one INSERT; then one read
+    # each for reminders and late reports, which find nothing yet.
+    assert len(drafting) == 1 + 4 + 1 + 2
+    assert QuarterlyReport.select().count() == teams
+    with count_queries() as again:
+        run_quarterly(NOW, RULES, "off")
+    assert len(again) == 3
+
+
+# --- the job --------------------------------------------------------------------------------
+
+
+def reports() -> dict[int, QuarterlyReport]:
+    return {r.team_id: r for r in QuarterlyReport.select()}
+
+
+def test_drafted_once_the_day_after_the_quarter_with_frozen_figures(world):
+    assert run_quarterly(at(date(2026, 12, 31), 23), RULES, "off").drafted == 0  # Q3: no roster
+    assert run_quarterly(NOW, RULES, "off").drafted == 2
+    assert run_quarterly(at(date(2027, 1, 2)), RULES, "off").drafted == 0
+    report = reports()[world.a.id]
+    assert (report.year, report.quarter, report.status) == (2026, 4, "draft")
+    assert report.deadline == date(2027, 1, 10) == deadline_of(2026, 4, 10)
+    assert report.stats == team_stats(2026, 4, NOW, 30)[world.a.id]
+
+
+def test_a_later_day_drafts_what_is_missing(world):
+    run_quarterly(NOW, RULES, "off")
+    newcomer = Team.create(name="新建服务队", community=world.a.community)
+    make_member(team=newcomer, role="leader", created_at=at(date(2027, 1, 3)))  # owes no Q4
+    QuarterlyReport.delete().where(QuarterlyReport.team == world.b.id).execute()
+    assert run_quarterly(at(date(2027, 1, 6)), RULES, "off").drafted == 1
+    assert set(reports()) == {world.a.id, world.b.id}
+    assert newcomer.id not in reports()
+
+
+def deadline_messages() -> list[tuple[date, str, int]]:
+    rows = Notification.select().where(Notification.kind == "report_deadline")
+    return sorted(
+        (clock.local_today(n.created_at), n.dedupe_key.rsplit(":", 1)[1], n.member_id) for n in rows
+    )
+
+
+def test_reminders_seven_three_and_one_day_before(world):
+    for offset in range(14):  # 1 to 14 January
+        run_quarterly(at(date(2027, 1, 1) + timedelta(days=offset)), RULES, "off")
+    leaders = sorted([world.leader.id, leader_of(world.b).id])
+    expected = [
+        (date(2027, 1, 3), "D-7"),
+        (date(2027, 1, 7), "D-3"),
+        (date(2027, 1, 9), "D-1"),
+    ]
+    assert deadline_messages() == [(d, step, who) for d, step in expected for who in leaders]
+    message = Notification.get(Notification.dedupe_key == f"report:{world.a.id}:2026-Q4:D-1")
+    assert message.payload == {
+        "title": "季度报告提醒",
+        "lines": {"季度": "2026年第4季度", "截止日期": "2027年1月10日", "剩余时间": "1天"},
+        "page": "pages/report/index?period=2026-Q4",
+    }
+
+
+def test_after_downtime_only_the_next_reminder_due_is_sent(world):
+    run_quarterly(NOW, RULES, "off")
+    run_quarterly(at(date(2027, 1, 8)), RULES, "off")  # missed D-7 and the D-3 day itself
+    run_quarterly(at(date(2027, 1, 10)), RULES, "off")  # the deadline day
+    steps = [step for _, step, who in deadline_messages() if who == world.leader.id]
+    assert steps == ["D-3", "D-1"]
+
+
+def test_late_after_the_deadline_and_the_office_told_once(world):
+    run_quarterly(NOW, RULES, "off")
+    leader = Actor(member=world.leader)
+    save_summary(leader, "2026-Q4", "本季度开展集中活动一次。", at(date(2027, 1, 5)), RULES)
+    submit_report(leader, "2026-Q4", at(date(2027, 1, 5)), RULES)
+    assert run_quarterly(at(date(2027, 1, 10), 23), RULES, "off").late == 0  # deadline day
+    assert run_quarterly(at(date(2027, 1, 11)), RULES, "off").late == 1
+    assert run_quarterly(at(date(2027, 1, 12)), RULES, "off").late == 0
+    statuses = {team: r.status for team, r in reports().items()}
+    assert statuses == {world.a.id: "submitted", world.b.id: "late"}
+    (told,) = Notification.select().where(Notification.kind == "report_late")
+    assert told.member_id is None
+    assert told.payload["lines"] == {
+        "服务队": "第二服务队",
+        "季度": "2026年第4季度",
+        "截止日期": "2027年1月10日",
+    }
+    assert [step for _, step, who in deadline_messages() if who == world.leader.id] == []
+
+
+# --- reading, writing, submitting ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad", ["2026-Q5", "2026Q4", "2026-q4", "1999-Q1", "2026-Q4 ", "2026-Q4\n", "", "２０２６-Q1"]
+)
+def test_bad_periods_are_refused(bad):
+    with pytest.raises(Invalid):
+        parse_period(bad)
+
+
+def test_parse_period():
+    assert parse_period("2026-Q4") == (2026, 4)
+
+
+def test_the_leader_writes_and_submits(world):
+    run_quarterly(NOW, RULES, "off")
+    leader = Actor(member=world.leader)
+    when = at(date(2027, 1, 6))
+    with pytest.raises(Invalid, match="工作小结"):
+        submit_report(leader, "2026-Q4", when, RULES)
+    draft = save_summary(leader, "2026-Q4", "  开展集中活动一次，走访一户。  ", when, RULES)
+    assert (draft.summary, draft.status, draft.editable) == (
+        "开展集中活动一次，走访一户。",
+        "draft",
+        True,
+    )
+    done = submit_report(leader, "2026-Q4", when, RULES)
+    assert (done.status, done.submitted_at, done.submitted_by.id, done.late) == (
+        "submitted",
+        when,
+        world.leader.id,
+        False,
+    )
+    assert done.live is False and done.stats["services"] == 5
+    served(world.alice, at(date(2026, 12, 1)), 60)  # corrected after submission
+    again = submit_report(leader, "2026-Q4", at(date(2027, 1, 7)), RULES)
+    assert (again.submitted_at, again.stats["services"]) == (when, 5)  # frozen, idempotent
+    with pytest.raises(Conflict):
+        save_summary(leader, "2026-Q4", "改一改", when, RULES)
+
+
+def test_open_reports_show_live_figures(world):
+    run_quarterly(NOW, RULES, "off")
+    served(world.bob, at(date(2026, 12, 20)), 60)  # registered late by the leader
+    view = view_report(Actor(member=world.leader), "2026-Q4", None, at(date(2027, 1, 3)), RULES)
+    assert (view.live, view.stats["services"]) == (True, 6)
+    assert QuarterlyReport.get(QuarterlyReport.team == world.a.id).stats["services"] == 5
+
+
+def test_a_late_report_submitted_stays_marked_late(world):
+    run_quarterly(NOW, RULES, "off")
+    run_quarterly(at(date(2027, 1, 11)), RULES, "off")
+    leader = Actor(member=world.leader)
+    when = at(date(2027, 1, 12))
+    save_summary(leader, "2026-Q4", "逾期补交。", when, RULES)
+    done = submit_report(leader, "2026-Q4", when, RULES)
+    assert (done.status, done.late) == ("submitted", True)
+    assert "late_submitted" not in done.stats
+    QuarterlyReport.update(status="returned").execute()  # the office sends it back
+    again = submit_report(leader, "2026-Q4", at(date(2027, 1, 13)), RULES)
+    assert (again.status, again.late) == ("submitted", True)
+
+
+def test_the_just_ended_quarter_is_drafted_on_demand(world):
+    view = view_report(Actor(member=world.leader), "2026-Q4", None, NOW, RULES)
+    assert (view.status, view.deadline, view.team_name) == (
+        "draft",
+        date(2027, 1, 10),
+        "第一服务队",
+    )
+    assert set(reports()) == {world.a.id}
+
+
+def test_the_running_quarter_is_a_preview(world):
+    leader = Actor(member=world.leader)
+    view = view_report(leader, "2027-Q1", None, NOW, RULES)
+    assert (view.id, view.status, view.editable, view.stats["services"]) == (
+        None,
+        "in_progress",
+        False,
+        1,
+    )
+    with pytest.raises(Conflict):
+        save_summary(leader, "2027-Q1", "提前写", NOW, RULES)
+    assert not reports()
+
+
+@pytest.mark.parametrize("period", ["2027-Q2", "2026-Q3", "2025-Q4"])
+def test_future_and_undrafted_quarters_are_not_found(world, period):
+    with pytest.raises(NotFound):
+        view_report(Actor(member=world.leader), period, None, NOW, RULES)
+
+
+def test_who_may_read_and_write(world):
+    run_quarterly(NOW, RULES, "off")
+    member, other_leader = Actor(member=world.alice), Actor(member=leader_of(world.b))
+    with pytest.raises(Forbidden):
+        view_report(member, "2026-Q4", None, NOW, RULES)
+    with pytest.raises(Forbidden):
+        view_report(other_leader, "2026-Q4", world.a.id, NOW, RULES)
+    assert view_report(other_leader, "2026-Q4", None, NOW, RULES).team_id == world.b.id
+    with pytest.raises(Forbidden):
+        save_summary(member, "2026-Q4", "我来写", NOW, RULES)
+
+
+def test_summary_length_is_limited(world):
+    with pytest.raises(Invalid, match="5000"):
+        save_summary(Actor(member=world.leader), "2026-Q4", "字" * 5001, NOW, RULES)
+
+
+def test_activities_in_the_future_are_not_held_yet(database):
+    team = make_team()
+    make_activity(team, starts_at=at(date(2026, 12, 20)))
+    assert team_stats(2026, 4, at(date(2026, 12, 1)), 30)[team.id]["activities"] == 0
+    assert Activity.select().count() == 1

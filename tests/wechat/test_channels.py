@@ -1,0 +1,243 @@
+"""Each outbound channel against the emulator: what it sends, what it checks first, and how
+WeChat's answers become outbox outcomes."""
+
+import os
+import socket
+from datetime import timedelta
+
+import pytest
+
+from models import SubscriptionGrant
+from services import clock, grants
+from services.outbox import REFUSED, RETRY, SENT, UNREACHABLE, Delivery, Recipient
+from settings import load_settings
+from tests.factories import make_member
+from wechat.channels import build_channels
+from wechat.client import make_clients
+
+MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp-notice", "tmpl-oa-notice"
+PAYLOAD = {
+    "title": "结对家庭走访提醒（本月第二次提醒，请尽快安排）",
+    "lines": {"结对家庭": "张**家", "上次走访": "10月20日"},
+    "page": "/pages/visit/index?id=3",
+    "time": "2026-12-01T02:00:00",
+}
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE}
+    return settings_overrides | {"notifications": notes}
+
+
+@pytest.fixture
+def channels(app, settings):
+    clients = make_clients(settings)
+    yield build_channels(clients, settings)
+    clients.close()
+
+
+@pytest.fixture
+def member(app):
+    now = clock.now_utc()
+    return make_member(mp_openid="mp-ann", oa_openid="oa-ann", last_interaction_at=now)
+
+
+def delivery(member, now=None, **changes) -> Delivery:
+    now = now or clock.now_utc()
+    fields = {
+        "member_id": member.id,
+        "name": member.name,
+        "mp_openid": member.mp_openid,
+        "oa_openid": member.oa_openid,
+        "oa_reachable": member.oa_reachable,
+        "last_interaction_at": member.last_interaction_at,
+    }
+    recipient = Recipient(**(fields | changes))
+    return Delivery(1, "visit_reminder", PAYLOAD, now, recipient, now)
+
+
+def left(member) -> int:
+    row = SubscriptionGrant.get_or_none(member=member.id, template_id=MP_TEMPLATE)
+    return row.remaining if row else 0
+
+
+def test_mp_subscribe_spends_one_grant_per_send(channels, member, emulator):
+    grants.add(member.id, MP_TEMPLATE, clock.now_utc())
+    mp = channels["mp_subscribe"]
+    assert mp.send(delivery(member)).outcome == SENT
+    assert mp.send(delivery(member)) == mp.send(delivery(member))  # no grant: refused, no call
+    assert mp.send(delivery(member)).reason == "no_grant"
+    (call,) = emulator.calls_to("subscribe_send")
+    assert call.body == {
+        "touser": "mp-ann",
+        "template_id": MP_TEMPLATE,
+        "page": "pages/visit/index?id=3",
+        "data": {
+            "thing1": {"value": "结对家庭走访提醒（本月第二次提醒，请尽…"},
+            "thing2": {"value": "结对家庭：张**家；上次走访：10月2…"},
+            "time3": {"value": "2026年12月1日 10:00"},
+        },
+    }
+    assert left(member) == 0
+
+
+def test_oa_template_sends_with_the_mini_program_page_and_keeps_the_msgid(
+    channels, member, emulator
+):
+    result = channels["oa_template"].send(delivery(member))
+    assert result.outcome == SENT and result.msgid.isdigit()
+    (call,) = emulator.calls_to("template_send")
+    assert call.body["template_id"] == OA_TEMPLATE and call.body["touser"] == "oa-ann"
+    assert call.body["miniprogram"] == {"appid": "wx_test_mp", "pagepath": "pages/visit/index?id=3"}
+    assert call.body["data"]["thing1"]["value"] == "结对家庭走访提醒（本月第二次提醒，请尽…"
+
+
+def test_oa_custom_sends_the_whole_text_within_48_hours(channels, member, emulator):
+    assert channels["oa_custom"].send(delivery(member)).outcome == SENT
+    (call,) = emulator.calls_to("custom_send")
+    assert call.body["text"]["content"] == (
+        "【结对家庭走访提醒（本月第二次提醒，请尽快安排）】\n"
+        "结对家庭：张**家\n上次走访：10月20日\n2026年12月1日 10:00"
+    )
+
+
+@pytest.mark.parametrize(
+    ("hours_ago", "outcome"), [(None, REFUSED), (47.9, SENT), (48, REFUSED), (72, REFUSED)]
+)
+def test_the_48_hour_window(channels, member, emulator, hours_ago, outcome):
+    now = clock.now_utc()
+    last = None if hours_ago is None else now - timedelta(hours=hours_ago)
+    result = channels["oa_custom"].send(delivery(member, now, last_interaction_at=last))
+    assert result.outcome == outcome
+    assert len(emulator.calls_to("custom_send")) == (outcome == SENT)
+    if outcome == REFUSED:
+        assert result.reason == "window_closed"
+
+
+@pytest.mark.parametrize(
+    ("channel", "changes", "reason"),
+    [
+        ("mp_subscribe", {"mp_openid": None}, "no_openid"),
+        ("oa_template", {"oa_openid": None}, "no_openid"),
+        ("oa_template", {"oa_reachable": False}, "not_following"),
+        ("oa_custom", {"oa_reachable": False}, "not_following"),
+    ],
+)
+def test_channels_refuse_without_calling_wechat(
+    channels, member, emulator, channel, changes, reason
+):
+    grants.add(member.id, MP_TEMPLATE, clock.now_utc())
+    result = channels[channel].send(delivery(member, **changes))
+    assert (result.outcome, result.reason) == (REFUSED, reason)
+    assert emulator.calls == []
+    assert left(member) == 1
+
+
+@pytest.mark.parametrize(
+    ("errcode", "outcome", "reason"),
+    [
+        (-1, RETRY, "busy"),
+        (45009, RETRY, "quota"),
+        (40164, RETRY, "credentials"),
+        (43101, REFUSED, "refused"),
+        (40003, REFUSED, "invalid_openid"),
+        (47003, REFUSED, "bad_data"),
+        (48001, REFUSED, "unauthorized"),
+        (40099, REFUSED, "error"),
+    ],
+)
+def test_mp_errors_are_classified_and_the_grant_kept_unless_wechat_says_none(
+    channels, member, emulator, errcode, outcome, reason
+):
+    grants.add(member.id, MP_TEMPLATE, clock.now_utc())
+    emulator.inject("subscribe_send", errcode)
+    result = channels["mp_subscribe"].send(delivery(member))
+    assert (result.outcome, result.reason, result.detail) == (outcome, reason, str(errcode))
+    assert left(member) == (0 if errcode == 43101 else 1)
+
+
+@pytest.mark.parametrize(
+    ("api", "channel", "errcode", "reason"),
+    [
+        ("template_send", "oa_template", 43004, "not_following"),
+        ("template_send", "oa_template", 40037, "bad_template"),
+        ("custom_send", "oa_custom", 45015, "window_closed"),
+        ("custom_send", "oa_custom", 45047, "kf_quota"),
+    ],
+)
+def test_oa_refusals_pass_to_the_next_channel(
+    channels, member, emulator, api, channel, errcode, reason
+):
+    emulator.inject(api, errcode)
+    result = channels[channel].send(delivery(member))
+    assert (result.outcome, result.reason) == (REFUSED, reason)
+
+
+def test_an_expired_token_is_refreshed_once_and_the_send_goes_through(channels, member, emulator):
+    assert channels["oa_template"].send(delivery(member)).outcome == SENT
+    emulator.expire_tokens()
+    assert channels["oa_template"].send(delivery(member)).outcome == SENT
+    assert [c.injected for c in emulator.calls_to("template_send")] == [None, None, None]
+    assert len(emulator.calls_to("stable_token")) == 2
+
+
+def test_a_token_wechat_keeps_refusing_is_retried_later_not_forever(channels, member, emulator):
+    emulator.inject("custom_send", 40001, times=None)
+    result = channels["oa_custom"].send(delivery(member))
+    assert (result.outcome, result.reason) == (RETRY, "token")
+    assert len(emulator.calls_to("custom_send")) == 2  # the first try and one after a refetch
+
+
+def test_a_slow_wechat_is_a_timeout_to_retry(settings_overrides, member, emulator):
+    overrides = settings_overrides | {
+        "wechat": settings_overrides["wechat"] | {"timeout_seconds": 0.3}
+    }
+    settings = load_settings(os.devnull, env={}, overrides=overrides)
+    clients = make_clients(settings)
+    channels = build_channels(clients, settings)
+    channels["oa_custom"].send(delivery(member))  # a token first, so the send is what stalls
+    emulator.inject("custom_send", "timeout")
+    result = channels["oa_custom"].send(delivery(member))
+    clients.close()
+    assert (result.outcome, result.reason) == (RETRY, "timeout")
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_wechat_is_told_apart(settings_overrides, member):
+    base = f"http://127.0.0.1:{closed_port()}/"
+    overrides = settings_overrides | {
+        "wechat": settings_overrides["wechat"] | {"api_base_url": base}
+    }
+    settings = load_settings(os.devnull, env={}, overrides=overrides)
+    grants.add(member.id, MP_TEMPLATE, clock.now_utc())
+    clients = make_clients(settings)
+    for channel in build_channels(clients, settings).values():
+        result = channel.send(delivery(member))
+        assert (result.outcome, result.reason) == (UNREACHABLE, "network")
+    clients.close()
+    assert left(member) == 1  # the grant spent on the failed try was given back
+
+
+def test_no_template_configured_means_the_channel_is_not_used(settings_overrides, member, emulator):
+    overrides = settings_overrides | {"notifications": {}}
+    settings = load_settings(os.devnull, env={}, overrides=overrides)
+    clients = make_clients(settings)
+    channels = build_channels(clients, settings)
+    for name in ("mp_subscribe", "oa_template"):
+        assert channels[name].send(delivery(member)).reason == "no_template"
+    clients.close()
+    assert emulator.calls == []
+
+
+def test_only_configured_accounts_give_channels(settings_overrides):
+    wechat = settings_overrides["wechat"] | {"mini_program": {"app_id": "", "app_secret": ""}}
+    settings = load_settings(os.devnull, env={}, overrides=settings_overrides | {"wechat": wechat})
+    clients = make_clients(settings)
+    assert set(build_channels(clients, settings)) == {"oa_template", "oa_custom"}
+    clients.close()

@@ -1,0 +1,173 @@
+"""The outbox's three WeChat channels, over the project's wechatpy clients.
+
+Each channel checks what it needs before calling WeChat (an openid, a grant, a follower, the
+48-hour window), renders the message (services/notification_texts.py) and turns WeChat's
+answer into an outbox Result: sent; refused (this channel cannot reach the person: try the
+next); retry (busy, quota, timeout: later); unreachable (the network or WeChat is down).
+Token errors are retried once by the client itself (wechat/client.py) before they get here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+from services import grants
+from services import notification_texts as texts
+from services.outbox import REFUSED, RETRY, SENT, UNREACHABLE, Channel, Delivery, Result
+
+from .client import WechatClients
+
+#: Customer-service messages reach a member only this long after their last message to us.
+CUSTOM_WINDOW = timedelta(hours=48)
+
+#: WeChat errcodes: what the outbox should do, and why (notification_texts.REASONS).
+ERRCODES = {
+    -1: (RETRY, "busy"),
+    40001: (RETRY, "token"),
+    40014: (RETRY, "token"),
+    42001: (RETRY, "token"),
+    40013: (RETRY, "credentials"),
+    40125: (RETRY, "credentials"),
+    40164: (RETRY, "credentials"),
+    45009: (RETRY, "quota"),
+    45011: (RETRY, "quota"),
+    40003: (REFUSED, "invalid_openid"),
+    43004: (REFUSED, "not_following"),
+    43101: (REFUSED, "refused"),
+    45015: (REFUSED, "window_closed"),
+    45047: (REFUSED, "kf_quota"),
+    40037: (REFUSED, "bad_template"),
+    47003: (REFUSED, "bad_data"),
+    41030: (REFUSED, "bad_page"),
+    48001: (REFUSED, "unauthorized"),
+}
+
+
+def refused(reason: str) -> Result:
+    return Result(REFUSED, reason)
+
+
+def call(send: Callable[[], dict]) -> Result:
+    """Call WeChat once and classify the answer."""
+    try:
+        answer = send()
+    except WeChatClientException as exc:
+        return from_errcode(exc)
+    except requests.ConnectionError as exc:  # refused, unresolvable, or no connection in time
+        return Result(UNREACHABLE, "network", type(exc).__name__)
+    except requests.Timeout as exc:  # connected, but no answer in time: maybe busy
+        return Result(RETRY, "timeout", type(exc).__name__)
+    except requests.RequestException as exc:
+        return Result(RETRY, "http", type(exc).__name__)
+    if not isinstance(answer, dict):
+        return Result(RETRY, "http", "not JSON")
+    msgid = answer.get("msgid")
+    return Result(SENT, msgid=str(msgid) if msgid is not None else None)
+
+
+def from_errcode(exc: WeChatClientException) -> Result:
+    """An errcode answer; no errcode means an HTTP error (WeChat's side, try again)."""
+    if exc.errcode is None:
+        status = getattr(exc.response, "status_code", "")
+        return Result(RETRY, "http", f"HTTP {status}".strip())
+    outcome, reason = ERRCODES.get(exc.errcode, (REFUSED, "error"))
+    return Result(outcome, reason, str(exc.errcode))
+
+
+class MiniProgramSubscribe:
+    """Mini-program subscribe messages: one grant spent per send, none sent without one."""
+
+    name = "mp_subscribe"
+
+    def __init__(self, client, settings):
+        self.client, self.settings = client, settings
+        self.template = texts.template_id(settings, self.name)
+        self.fields = settings.notifications.fields_for(self.name)
+
+    def send(self, d: Delivery) -> Result:
+        member, openid = d.recipient.member_id, d.recipient.mp_openid
+        message = texts.render_template(self.template, self.fields, d.kind, d.payload, d.created_at)
+        if message is None:
+            return refused("no_template")
+        if not openid:
+            return refused("no_openid")
+        if not grants.spend(member, self.template):
+            return refused("no_grant")
+        result = call(
+            lambda: self.client.wxa.send_subscribe_message(
+                openid, message.template_id, message.data, page=message.page
+            )
+        )
+        if result.reason == "refused":
+            grants.clear(member, self.template)
+        elif result.outcome != SENT:
+            grants.refund(member, self.template, d.now)
+        return result
+
+
+class OfficialAccountTemplate:
+    """Official Account template messages, to followers; the msgid is kept for the report."""
+
+    name = "oa_template"
+
+    def __init__(self, client, settings, mp_appid: str | None):
+        self.client, self.mp_appid = client, mp_appid
+        self.template = texts.template_id(settings, self.name)
+        self.fields = settings.notifications.fields_for(self.name)
+
+    def send(self, d: Delivery) -> Result:
+        openid = d.recipient.oa_openid
+        message = texts.render_template(self.template, self.fields, d.kind, d.payload, d.created_at)
+        if message is None:
+            return refused("no_template")
+        if not openid:
+            return refused("no_openid")
+        if not d.recipient.oa_reachable:
+            return refused("not_following")
+        mini_program = (
+            {"appid": self.mp_appid, "pagepath": message.page}
+            if message.page and self.mp_appid
+            else None
+        )
+        return call(
+            lambda: self.client.message.send_template(
+                openid, message.template_id, message.data, mini_program=mini_program
+            )
+        )
+
+
+class OfficialAccountText:
+    """Official Account customer-service texts: only within 48 hours of the member's last
+    message to the account, so never a call WeChat would refuse with 45015."""
+
+    name = "oa_custom"
+
+    def __init__(self, client):
+        self.client = client
+
+    def send(self, d: Delivery) -> Result:
+        r = d.recipient
+        if not r.oa_openid:
+            return refused("no_openid")
+        if not r.oa_reachable:
+            return refused("not_following")
+        if r.last_interaction_at is None or d.now - r.last_interaction_at >= CUSTOM_WINDOW:
+            return refused("window_closed")
+        message = texts.render_text(d.kind, d.payload, d.created_at)
+        return call(lambda: self.client.message.send_text(r.oa_openid, message.text))
+
+
+def build_channels(clients: WechatClients, settings) -> dict[str, Channel]:
+    """The channels the configured accounts offer, by name (a missing account: none)."""
+    oa, mp = clients.official_account, clients.mini_program
+    channels: dict[str, Channel] = {}
+    if mp is not None:
+        channels["mp_subscribe"] = MiniProgramSubscribe(mp, settings)
+    if oa is not None:
+        channels["oa_template"] = OfficialAccountTemplate(oa, settings, mp.appid if mp else None)
+        channels["oa_custom"] = OfficialAccountText(oa)
+    return channels
