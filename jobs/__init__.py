@@ -4,7 +4,9 @@ _state = {"scheduler": "not started"}
 
 
 def scheduler_state() -> str:
-    """'running', 'standby', 'not started' or 'external' (a separate jobs process)."""
+    """'running' (this process holds the lock and runs the jobs), 'standby' (another runner
+    holds it; this one retries), 'stopped', 'not started', or 'external' (a separate jobs
+    process runs them)."""
     return _state["scheduler"]
 
 
@@ -13,9 +15,9 @@ def set_scheduler_state(value: str) -> None:
 
 
 def init_app(app) -> None:
-    """Register the `jobs` command group."""
+    """Register the `jobs` command group and say where the jobs run."""
     from .commands import jobs_cli
 
     app.cli.add_command(jobs_cli)
-    if not app.config["SETTINGS"].scheduler.embedded:
-        set_scheduler_state("external")
+    embedded = app.config["SETTINGS"].scheduler.embedded
+    set_scheduler_state("not started" if embedded else "external")

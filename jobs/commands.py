@@ -1,36 +1,115 @@
 """`jobs` commands: run the scheduler as its own process, list jobs, run one now."""
 
+import json
+import signal
+from datetime import datetime
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .schedule import JOBS
+from services import clock
 
-jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
+from .schedule import JOBS, JOBS_BY_ID
+
+jobs_cli = AppGroup("jobs", help="Scheduled jobs (定时任务).")
+STATE_LINES = {
+    "running": "调度器运行中：本进程持有调度锁，执行 {n} 个任务",
+    "standby": "待命：另一个进程正在执行任务（持有调度锁），每 {retry:g} 秒重试",
+    "stopped": "调度器已停止",
+}
+
+
+class JobError(click.ClickException):
+    """A one-line error for the operator (exit code 2, no traceback)."""
+
+    exit_code = 2
 
 
 @jobs_cli.command("list")
 def list_jobs():
-    """List the scheduled jobs and their triggers (Shanghai time)."""
+    """List the jobs with their schedule, next run and last run (Shanghai time)."""
+    from .catchup import last_runs
+
+    now = clock.to_local(clock.now_utc())
+    done = last_runs()
     for job in JOBS:
-        trigger = " ".join(f"{k}={v}" for k, v in job.args.items())
-        click.echo(f"{job.id:20} {job.trigger} {trigger}")
+        upcoming = job.make_trigger().get_next_fire_time(None, now)
+        last = done.get(job.id)
+        click.echo(
+            f"{job.id:20} {job.describe():10} 下次 {_local(upcoming)}  "
+            f"上次 {_local(last and clock.to_local(last))}  {job.title}"
+        )
+
+
+def _local(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "—"
 
 
 @jobs_cli.command("run-once")
-@click.argument("job_id", type=click.Choice([j.id for j in JOBS]))
-def run_once(job_id):
-    """Run one job now."""
+@click.argument("job_id")
+@click.option(
+    "--now",
+    "now_text",
+    default=None,
+    help="Run as if it were this time: ISO 8601, e.g. 2026-12-31T09:00+08:00 "
+    "(without an offset: Shanghai time). Default: the clock.",
+)
+def run_once(job_id, now_text):
+    """Run one job now (or as of --now) and print what it did."""
     from .runner import run_job
 
-    click.echo(run_job(current_app._get_current_object(), job_id))
+    _check_job(job_id)
+    now = parse_now(now_text) if now_text else clock.now_utc()
+    result = run_job(current_app._get_current_object(), job_id, now)
+    when = clock.to_local(now).strftime("%Y-%m-%d %H:%M")
+    click.echo(f"任务 {job_id} 已执行（时间 {when} 北京时间）")
+    click.echo(json.dumps(result, ensure_ascii=False, default=str, sort_keys=True))
+
+
+def _check_job(job_id: str) -> None:
+    known = ", ".join(JOBS_BY_ID)
+    if job_id not in JOBS_BY_ID:
+        raise JobError(f"没有名为 {job_id} 的任务；可用的任务：{known}")
+    try:
+        JOBS_BY_ID[job_id].load()
+    except (ImportError, AttributeError):
+        raise JobError(f"任务 {job_id} 尚未安装（{JOBS_BY_ID[job_id].target}）") from None
+
+
+def parse_now(text: str) -> datetime:
+    """ISO 8601 with an offset, or a Shanghai wall-clock time without one, as naive UTC."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise JobError(
+            f"--now 的时间格式无效：{text!r}；应为 ISO 8601，如 2026-12-31T09:00+08:00"
+        ) from None
+    return clock.to_utc(moment)
 
 
 @jobs_cli.command("run")
 def run():
-    """Run the scheduler in this process until stopped (the production jobs process)."""
-    from .runner import build_scheduler
+    """Run the scheduler in this process until stopped (the production jobs process); a
+    second `jobs run` stands by and takes over when the first stops or dies."""
+    from .runner import LockedScheduler
 
-    scheduler = build_scheduler(current_app._get_current_object(), blocking=True)
-    click.echo(f"scheduler running {len(JOBS)} job(s); Ctrl-C to stop")
-    scheduler.start()
+    app = current_app._get_current_object()
+    retry = app.config["SETTINGS"].scheduler.standby_retry_seconds
+
+    def say(state):
+        count = len(scheduler.scheduler.get_jobs()) if scheduler.scheduler else 0
+        click.echo(STATE_LINES[state].format(n=count, retry=retry))
+
+    scheduler = LockedScheduler(app, on_change=say)
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager's stop: as graceful as Ctrl-C
+    try:
+        scheduler.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

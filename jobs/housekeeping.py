@@ -1,7 +1,10 @@
 """Housekeeping jobs: thin wrappers that call services."""
 
-from services import clock, housekeeping
+from datetime import datetime
+
+from services import housekeeping
 
 
-def purge_expired() -> dict[str, int]:
-    return housekeeping.purge_expired(clock.now_utc())
+def purge_expired(now: datetime) -> dict[str, int]:
+    """Forget handled pushes, abandoned chats and dead login tokens."""
+    return housekeeping.purge_expired(now)

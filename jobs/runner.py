@@ -1,47 +1,164 @@
-"""Builds the APScheduler scheduler from the job list; each run gets an app context and its own
-database connection."""
+"""Runs the jobs: one job now (`run_job`), or the scheduler while this process holds the lock.
+
+A `LockedScheduler` beats every few seconds: while it holds the lock it renews it and keeps
+an APScheduler BackgroundScheduler running; when it does not (another runner has it, or the
+renewal failed) it stops its scheduler, reports standby and tries again later. A scheduler
+is built afresh on every takeover, so missed runs are caught up from the database each time
+(see jobs.catchup).
+"""
 
 import logging
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
+import threading
+from datetime import timedelta
 
 from models import db
+from services import clock
 from services.clock import SHANGHAI
 
-from . import set_scheduler_state
-from .schedule import JOBS
+from . import catchup, set_scheduler_state
+from .lock import make_lock, safely
+from .schedule import JOBS, JOBS_BY_ID
 
 log = logging.getLogger(__name__)
 
 
-def run_job(app, job_id: str):
-    """Run one job by id inside an app context, with a connection opened and closed for it."""
-    job = next(j for j in JOBS if j.id == job_id)
+def run_job(app, job_id: str, now=None) -> dict:
+    """Run one job by id with `now` (naive UTC; the clock when None)."""
+    return run_def(app, JOBS_BY_ID[job_id], now)
+
+
+def run_def(app, job, now=None) -> dict:
+    """Run a job inside an app context, with a connection opened and closed for it."""
+    func = job.load()
+    now = now or clock.now_utc()
     with app.app_context(), db.connection_context():
-        result = job.func()
-    log.info("job %s done: %s", job_id, result)
+        result = func(now)
+    log.info("job %s done: %s", job.id, result)
     return result
 
 
-def build_scheduler(app, blocking: bool = False):
-    """A scheduler with every job: coalesced, one instance at a time, with a misfire grace."""
-    cls = BlockingScheduler if blocking else BackgroundScheduler
+def run_scheduled(app, job, holder: str) -> None:
+    """What the scheduler calls: run the job, then record that it finished."""
+    run_def(app, job)
+    catchup.mark_run(job.id, clock.now_utc(), holder)
+
+
+def available(jobs) -> list:
+    """The jobs whose function can be imported; the others are logged and left out."""
+    found = []
+    for job in jobs:
+        try:
+            job.load()
+        except (ImportError, AttributeError) as exc:
+            log.warning("job %s left out: %s cannot be loaded (%s)", job.id, job.target, exc)
+            continue
+        found.append(job)
+    return found
+
+
+def build_scheduler(app, jobs=JOBS, holder: str = ""):
+    """A scheduler with every available job: coalesced, one instance at a time, with a
+    misfire grace, and first run times that catch up on runs missed while down."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own line per run is enough
     grace = app.config["SETTINGS"].scheduler.misfire_grace_seconds
-    scheduler = cls(
+    scheduler = BackgroundScheduler(
         timezone=SHANGHAI,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
-    for job in JOBS:
+    jobs = available(jobs)
+    now = clock.to_local(clock.now_utc())
+    starts = catchup.first_run_times(jobs, now, timedelta(seconds=grace))
+    for job in jobs:
+        first = {"next_run_time": starts[job.id]} if job.id in starts else {}
         scheduler.add_job(
-            run_job, job.trigger, args=[app, job.id], id=job.id, name=job.id, **job.args
+            run_scheduled,
+            job.make_trigger(),
+            args=[app, job, holder],
+            id=job.id,
+            name=job.id,
+            **first,
         )
     return scheduler
 
 
-def start_embedded(app):
-    """Start the scheduler in a background thread of the web process (embedded mode)."""
-    scheduler = build_scheduler(app)
-    scheduler.start()
-    set_scheduler_state("running")
-    return scheduler
+class LockedScheduler:
+    """The scheduler, run only while this process holds the lock."""
+
+    def __init__(self, app, lock=None, jobs=JOBS, on_change=None):
+        config = app.config["SETTINGS"].scheduler
+        self.app, self.jobs, self.on_change = app, jobs, on_change
+        self.lock = lock or make_lock(app.config["SETTINGS"])
+        self.heartbeat = config.lock_ttl_seconds / 3
+        self.retry = config.standby_retry_seconds
+        self.scheduler, self.state = None, "not started"
+        self._stop, self._thread = threading.Event(), None
+
+    def step(self) -> str:
+        """One beat: renew the lock and keep running, or try to take it."""
+        if self.scheduler is not None and not safely(self.lock.renew, "renewal"):
+            log.error("scheduler lock lost: stopping the jobs and standing by")
+            self._stop_scheduler()
+        if self.scheduler is None and safely(self.lock.acquire, "acquisition"):
+            self._start_scheduler()
+        self._report("running" if self.scheduler is not None else "standby")
+        return self.state
+
+    def run(self) -> None:
+        """Beat until shut down (the `jobs run` process: call from the main thread)."""
+        self.step()
+        self.run_loop()
+
+    def start(self) -> "LockedScheduler":
+        """Take the lock now if free, then beat in a background thread (embedded mode)."""
+        self.step()
+        self._thread = threading.Thread(target=self.run_loop, name="scheduler-lock", daemon=True)
+        self._thread.start()
+        return self
+
+    def run_loop(self) -> None:
+        """Beat after each interval until shut down."""
+        while not self._stop.wait(self._interval()):
+            self.step()
+
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop beating, stop the scheduler (waiting for running jobs if asked) and release
+        the lock so a standby takes over at its next try."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+        if self.scheduler is not None:
+            self._stop_scheduler(wait)
+        safely(self.lock.release, "release")  # a no-op unless we hold it
+        self._report("stopped")
+
+    def _interval(self) -> float:
+        return self.heartbeat if self.scheduler is not None else self.retry
+
+    def _start_scheduler(self) -> None:
+        try:
+            scheduler = build_scheduler(self.app, self.jobs, self.lock.holder)
+            scheduler.start()
+        except Exception:
+            log.exception("scheduler could not start; releasing the lock")
+            safely(self.lock.release, "release")
+            return
+        self.scheduler = scheduler
+
+    def _stop_scheduler(self, wait: bool = False) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        scheduler.shutdown(wait=wait)
+
+    def _report(self, state: str) -> None:
+        set_scheduler_state(state)
+        if state != self.state:
+            self.state = state
+            if self.on_change is not None:
+                self.on_change(state)
+
+
+def start_embedded(app) -> LockedScheduler:
+    """Start the scheduler in a background thread of the web process (embedded mode); it
+    runs only while this process holds the lock and stands by otherwise."""
+    return LockedScheduler(app).start()

@@ -1,0 +1,19 @@
+"""The sender: drains the outbox through the WeChat channels (every minute)."""
+
+from datetime import datetime
+
+from flask import current_app
+
+from services import outbox
+from wechat import get_clients
+from wechat.channels import build_channels
+
+
+def drain_outbox(now: datetime) -> dict:
+    """Deliver the messages due at `now` (naive UTC); returns counts by outcome.
+
+    Runs inside an app context; two runs at once (a second scheduler by mistake) deliver
+    each message once, since rows are claimed one sender at a time."""
+    settings = current_app.config["SETTINGS"]
+    channels = build_channels(get_clients(), settings)
+    return outbox.drain(channels, now, outbox.Policy.from_settings(settings))
