@@ -97,10 +97,12 @@ class HouseholdView:
 
 
 _ACTIVE_PAIRING = Prepared(
-    lambda p: Pairing.select(Pairing, Household)
-    .join(Household)
-    .where((Pairing.member == p.member) & Pairing.ended_on.is_null())
-    .limit(1)
+    lambda p: (
+        Pairing.select(Pairing, Household)
+        .join(Household)
+        .where((Pairing.member == p.member) & Pairing.ended_on.is_null())
+        .limit(1)
+    )
 )
 
 

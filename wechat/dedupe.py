@@ -27,9 +27,11 @@ _SAVE_REPLY = Prepared(
     lambda p: InboundMessage.update(reply=p.text).where(InboundMessage.dedupe_key == p.key)
 )
 _STORED_REPLY = Prepared(
-    lambda p: InboundMessage.select(InboundMessage.reply)
-    .where(InboundMessage.dedupe_key == p.key)
-    .limit(1)
+    lambda p: (
+        InboundMessage.select(InboundMessage.reply)
+        .where(InboundMessage.dedupe_key == p.key)
+        .limit(1)
+    )
 )
 
 
