@@ -117,7 +117,7 @@ class RulesSettings:
     spot_check_share: float = 0.05
 
 
-#: The outbound channels, in the default order tried (see services/outbox.py).
+#: The outbound channels, in the default order tried (see services/outbox_delivery.py).
 CHANNELS = ("mp_subscribe", "oa_template", "oa_custom")
 #: What a template field can show (services/notification_texts.py renders each).
 FIELD_SOURCES = frozenset({"title", "summary", "time", "sender", "kind"})

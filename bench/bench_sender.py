@@ -26,7 +26,8 @@ from bench.bench_checkin import scratch_database
 from models import Member, db
 from models.database import bind, make_database, release, upgrade
 from services import clock, grants
-from services.outbox import Message, Policy, drain, enqueue
+from services.outbox import Message, enqueue
+from services.outbox_delivery import Policy, drain
 from settings import load_settings
 from wechat.channels import build_channels
 from wechat.client import make_clients

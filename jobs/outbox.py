@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from services import outbox
+from services import outbox_delivery
 from wechat import get_clients
 from wechat.channels import build_channels
 
@@ -16,4 +16,4 @@ def drain_outbox(now: datetime) -> dict:
     each message once, since rows are claimed one sender at a time."""
     settings = current_app.config["SETTINGS"]
     channels = build_channels(get_clients(), settings)
-    return outbox.drain(channels, now, outbox.Policy.from_settings(settings))
+    return outbox_delivery.drain(channels, now, outbox_delivery.Policy.from_settings(settings))

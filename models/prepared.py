@@ -118,3 +118,36 @@ class PreparedInsert:
         instance._pk = cursor.fetchone()[0] if returning else cursor.lastrowid
         instance._dirty.clear()
         return instance
+
+
+class PreparedNewRows:
+    """Many rows in one `INSERT ... ON CONFLICT DO NOTHING` (SQLite: INSERT OR IGNORE) with
+    the statement compiled once per batch size: peewee spends ~50 µs building each row of a
+    bulk insert, which dominated a reminder run that queues tens of thousands of messages."""
+
+    def __init__(self, model: type[peewee.Model], fields: list[str]):
+        self.model = model
+        self.fields = [model._meta.fields[name] for name in fields]
+        self._by_size: dict[int, Prepared] = {}
+
+    def insert(self, rows: list[dict]) -> int:
+        """Insert rows (each a dict of every field named at construction); returns how many
+        were new, a row whose unique key exists already being skipped."""
+        if not rows:
+            return 0
+        values = {
+            f"r{i}_{f.name}": f.db_value(row[f.name])
+            for i, row in enumerate(rows)
+            for f in self.fields
+        }
+        return self._statement(len(rows)).rowcount(**values)
+
+    def _statement(self, size: int) -> Prepared:
+        statement = self._by_size.get(size)
+        if statement is None:
+            statement = self._by_size[size] = Prepared(
+                lambda p: self.model.insert_many(
+                    [{f: getattr(p, f"r{i}_{f.name}") for f in self.fields} for i in range(size)]
+                ).on_conflict_ignore()
+            )
+        return statement

@@ -17,7 +17,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from services import grants
 from services import notification_texts as texts
-from services.outbox import REFUSED, RETRY, SENT, UNREACHABLE, Channel, Delivery, Result
+from services.outbox_delivery import REFUSED, RETRY, SENT, UNREACHABLE, Channel, Delivery, Result
 
 from .client import WechatClients
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from peewee import fn
 
-from models import Member, ServiceRecord, db
+from models import ChatState, Member, ServiceRecord, db
 from models.database import bind, make_database, release, upgrade
-from models.prepared import Prepared, PreparedInsert
+from models.prepared import Prepared, PreparedInsert, PreparedNewRows
 from tests.factories import NOW, make_member, make_record, make_team
 
 BY_PHONE = Prepared(lambda p: Member.select().where(Member.phone == p.phone).limit(1))
@@ -77,3 +77,21 @@ def test_a_prepared_insert_stores_what_create_would(database):
         NOW,
     )
     assert not made.is_dirty()
+
+
+NEW_STATES = PreparedNewRows(ChatState, ["openid", "state", "data", "expires_at"])
+
+
+def test_new_rows_skip_existing_keys_and_count_only_the_new(database):
+    def row(openid, state):
+        return {"openid": openid, "state": state, "data": {"n": 1}, "expires_at": NOW}
+
+    assert NEW_STATES.insert([row("a", "x"), row("b", "x")]) == 2
+    assert NEW_STATES.insert([row("b", "changed"), row("c", "x"), row("c", "again")]) == 1
+    assert NEW_STATES.insert([]) == 0
+    stored = {s.openid: (s.state, s.data, s.expires_at) for s in ChatState.select()}
+    assert stored == {
+        "a": ("x", {"n": 1}, NOW),
+        "b": ("x", {"n": 1}, NOW),
+        "c": ("x", {"n": 1}, NOW),
+    }

@@ -12,7 +12,8 @@ import pytest
 
 from models import Member, Notification, SubscriptionGrant, db
 from services import clock, grants
-from services.outbox import Message, Policy, drain, enqueue, record_template_report
+from services.outbox import Message, enqueue
+from services.outbox_delivery import Policy, drain, record_template_report
 from settings import load_settings
 from tests.factories import make_member
 from wechat.channels import build_channels

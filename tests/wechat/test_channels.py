@@ -9,7 +9,7 @@ import pytest
 
 from models import SubscriptionGrant
 from services import clock, grants
-from services.outbox import REFUSED, RETRY, SENT, UNREACHABLE, Delivery, Recipient
+from services.outbox_delivery import REFUSED, RETRY, SENT, UNREACHABLE, Delivery, Recipient
 from settings import load_settings
 from tests.factories import make_member
 from wechat.channels import build_channels

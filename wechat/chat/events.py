@@ -3,7 +3,7 @@ delivery reports, subscription popups and events this code does not know. Most o
 no answer: those return an empty Reply, which the endpoint renders as 'success'."""
 
 from models import Member
-from services import outbox
+from services import outbox_delivery
 
 from .. import texts
 from ..inbound import Inbound, Reply
@@ -50,7 +50,7 @@ def on_template_finished(message: Inbound, member) -> Reply:
     The report comes from the member the message went to, so only their sends are searched."""
     msgid = str(message.msg_id or message.raw.get("MsgID") or "")
     if msgid.isdigit() and member is not None:
-        outbox.record_template_report(member.id, msgid, message.status)
+        outbox_delivery.record_template_report(member.id, msgid, message.status)
     return NOTHING
 
 

@@ -1,0 +1,296 @@
+"""The sender: delivers the outbox's pending rows through WeChat's channels.
+
+Delivery (`drain`): due rows are claimed with a lease (claimed_until), one conditional UPDATE
+per row, so two senders running at once never deliver the same row. Each row tries the
+channels configured for its kind in order: a channel that cannot reach the person (no grant,
+not following, out of the 48-hour window, refused) passes it to the next; when none can, the
+row is `skipped` with the reasons. WeChat busy, over quota or slow: the row stays pending and
+is retried with exponential backoff (quiet hours respected) until max_attempts, then `failed`.
+WeChat unreachable: the run stops and the rows go back untouched, so nothing is lost while the
+network is down. Channels are passed in (`Channel`); this module never imports wechat/.
+"""
+
+import logging
+import time as timer
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from models import Member, Notification, db
+
+from .notification_texts import delivery_failure_text, reason_text
+from .outbox import deliver_after
+
+log = logging.getLogger(__name__)
+
+
+#: A channel's verdict: delivered; cannot reach this person (try the next channel); WeChat
+#: cannot take it now (retry later); WeChat cannot be reached at all (stop, keep the rows).
+SENT, REFUSED, RETRY, UNREACHABLE = "sent", "refused", "retry", "unreachable"
+CLAIM_CHUNK = 50  # rows claimed at a time, so a slow WeChat cannot outlast the lease
+LEASE_SHARE = 0.8  # stop using a claim after this share of the lease has passed
+MAX_BACKOFF = timedelta(hours=6)
+REPORT_WINDOW = 200  # a member's latest template sends searched for a delivery report's msgid
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What a channel needs to know about the member it writes to."""
+
+    member_id: int
+    name: str
+    mp_openid: str | None
+    oa_openid: str | None
+    oa_reachable: bool
+    last_interaction_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver one outbox row through one channel."""
+
+    notification_id: int
+    kind: str
+    payload: dict
+    created_at: datetime
+    recipient: Recipient
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Result:
+    """A channel's answer: outcome, a reason code (notification_texts.REASONS), WeChat's
+    errcode or error as detail, and the msgid of a template send."""
+
+    outcome: str
+    reason: str = ""
+    detail: str = ""
+    msgid: str | None = None
+
+
+class Channel(Protocol):
+    """A way to reach a member (wechat/channels.py has the three WeChat ones)."""
+
+    name: str
+
+    def send(self, delivery: Delivery) -> Result: ...
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The sender's rules, from settings.notifications and settings.rules.quiet_hours."""
+
+    orders: Mapping[str, tuple[str, ...]]
+    default_order: tuple[str, ...]
+    max_attempts: int = 6
+    backoff_base_seconds: int = 60
+    lease_seconds: int = 300
+    batch_size: int = 500
+    quiet_hours: str = "21:00-08:00"
+
+    @classmethod
+    def from_settings(cls, settings) -> "Policy":
+        notes = settings.notifications
+        return cls(
+            orders=notes.kind_orders(),
+            default_order=notes.order_for(""),
+            max_attempts=notes.max_attempts,
+            backoff_base_seconds=notes.backoff_base_seconds,
+            lease_seconds=notes.lease_seconds,
+            batch_size=notes.batch_size,
+            quiet_hours=settings.rules.quiet_hours,
+        )
+
+    def order_for(self, kind: str) -> tuple[str, ...]:
+        return self.orders.get(kind, self.default_order)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """base, 2 x base, 4 x base, ... after the 1st, 2nd, 3rd failed attempt; capped."""
+        return min(timedelta(seconds=self.backoff_base_seconds * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+def drain(
+    channels: Mapping[str, Channel], now: datetime, policy: Policy, limit: int | None = None
+) -> dict[str, int]:
+    """Deliver due rows, at most `limit` (default: the batch size); returns counts by outcome.
+
+    Safe to run from several processes at once: each row is claimed by one sender only. A run
+    stops well before its claims' lease ends, so a slow WeChat never lets a second sender
+    take a row this one is still sending."""
+    run = _Run(channels, now, policy, timer.monotonic() + policy.lease_seconds * LEASE_SHARE)
+    budget = policy.batch_size if limit is None else limit
+    while budget > 0 and not run.out_of_time():
+        found, claimed = claim(now, policy.lease_seconds, min(CLAIM_CHUNK, budget))
+        if not found:
+            break
+        budget -= found
+        run.counts["claimed"] += len(claimed)
+        if not _deliver_claimed(run, claimed):
+            break
+    return dict(run.counts)
+
+
+@dataclass
+class _Run:
+    """One drain: its channels, its time, its rules, when it must stop, what it did."""
+
+    channels: Mapping[str, Channel]
+    now: datetime
+    policy: Policy
+    deadline: float  # time.monotonic() value
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def lease_until(self) -> datetime:
+        return self.now + timedelta(seconds=self.policy.lease_seconds)
+
+    def out_of_time(self) -> bool:
+        return timer.monotonic() > self.deadline
+
+
+def claim(now: datetime, lease_seconds: int, limit: int) -> tuple[int, list[int]]:
+    """Claim up to `limit` due rows for this sender: (rows found due, ids claimed).
+
+    One conditional UPDATE per row, its rowcount saying whether this sender won it: another
+    sender's claim in between (on PostgreSQL the UPDATE waits for it and re-checks) makes it 0.
+    """
+    due = (
+        (Notification.status == "pending")
+        & Notification.member.is_null(False)
+        & (Notification.next_attempt_at <= now)
+        & _unclaimed(now)
+    )
+    query = Notification.select(Notification.id).where(due).order_by(*_ORDER).limit(limit)
+    found = [n.id for n in query]
+    until, claimed = now + timedelta(seconds=lease_seconds), []
+    with db.atomic():
+        for row_id in found:
+            mine = (Notification.id == row_id) & (Notification.status == "pending")
+            if Notification.update(claimed_until=until).where(mine & _unclaimed(now)).execute():
+                claimed.append(row_id)
+    return len(found), claimed
+
+
+_ORDER = (Notification.urgent.desc(), Notification.next_attempt_at, Notification.id)
+
+
+def _unclaimed(now: datetime):
+    return Notification.claimed_until.is_null() | (Notification.claimed_until < now)
+
+
+def _deliver_claimed(run: _Run, ids: list[int]) -> bool:
+    """Deliver claimed rows in order; False when the run must stop (WeChat unreachable, or
+    out of time), the rest released untouched for the next run."""
+    rows = list(
+        Notification.select(Notification, Member)
+        .join(Member)
+        .where(Notification.id.in_(ids))
+        .order_by(*_ORDER)
+    )
+    for index, row in enumerate(rows):
+        if run.out_of_time():
+            run.counts["released"] += _release(run, rows[index:])
+            return False
+        outcome = _deliver_safely(run, row)
+        run.counts[outcome] += 1
+        if outcome == UNREACHABLE:
+            run.counts["released"] += _release(run, rows[index + 1 :])
+            return False
+    return True
+
+
+def _deliver_safely(run: _Run, row: Notification) -> str:
+    """One row; a bug met on one message (a payload no renderer expected) makes that row
+    retry and eventually fail, visible to the office, instead of stalling every run."""
+    try:
+        return _deliver(run, row)
+    except Exception:
+        log.exception("outbox row %s: unexpected error while sending", row.id)
+        return _record(run, row, "", Result(RETRY, "internal"))
+
+
+def _deliver(run: _Run, row: Notification) -> str:
+    """Try the kind's channels in order and record what happened; returns the outcome."""
+    if not row.member.active:
+        return _finish(run, row, "skipped", last_error=reason_text("", "inactive"))
+    delivery = _delivery_of(row, run.now)
+    refusals = []
+    for name in run.policy.order_for(row.kind):
+        channel = run.channels.get(name)
+        result = channel.send(delivery) if channel else Result(REFUSED, "unavailable")
+        if result.outcome != REFUSED:
+            return _record(run, row, name, result)
+        refusals.append(reason_text(name, result.reason, result.detail))
+        _after_refusal(row.member, result)
+    return _finish(run, row, "skipped", last_error="；".join(refusals))
+
+
+def _delivery_of(row: Notification, now: datetime) -> Delivery:
+    m = row.member
+    recipient = Recipient(
+        m.id, m.name, m.mp_openid, m.oa_openid, m.oa_reachable, m.last_interaction_at
+    )
+    return Delivery(row.id, row.kind, dict(row.payload or {}), row.created_at, recipient, now)
+
+
+def _after_refusal(member: Member, result: Result) -> None:
+    """WeChat saying a member no longer follows the account spares later calls that way."""
+    if result.reason == "not_following" and member.oa_reachable:
+        Member.update(oa_reachable=False).where(Member.id == member.id).execute()
+
+
+def _record(run: _Run, row: Notification, channel: str, result: Result) -> str:
+    """Sent; WeChat unreachable (row released as it was); or a retry, failed at the last."""
+    if result.outcome == SENT:
+        payload = {**row.payload, "msgid": result.msgid} if result.msgid else row.payload
+        return _finish(run, row, "sent", channel=channel, sent_at=run.now, payload=payload)
+    error = reason_text(channel, result.reason, result.detail)
+    if result.outcome == UNREACHABLE:
+        _update(run, row, claimed_until=None, last_error=error)
+        return UNREACHABLE
+    attempts, policy = row.attempts + 1, run.policy
+    if attempts >= policy.max_attempts:
+        return _finish(run, row, "failed", channel=channel, last_error=error)
+    retry_at = deliver_after(run.now + policy.backoff(attempts), policy.quiet_hours, row.urgent)
+    fields = {"attempts": attempts, "next_attempt_at": retry_at, "channel": channel}
+    _update(run, row, claimed_until=None, last_error=error, **fields)
+    return RETRY
+
+
+def _finish(run: _Run, row: Notification, status: str, **fields) -> str:
+    fields = {"last_error": "", **fields}
+    _update(run, row, status=status, attempts=row.attempts + 1, claimed_until=None, **fields)
+    return status
+
+
+def _update(run: _Run, row: Notification, **fields) -> None:
+    """Write the outcome, only while this sender's claim still holds."""
+    ours = (Notification.id == row.id) & (Notification.claimed_until == run.lease_until)
+    if not Notification.update(**fields).where(ours).execute():
+        log.warning("outbox row %s was claimed by another sender meanwhile", row.id)
+
+
+def _release(run: _Run, rows: list[Notification]) -> int:
+    for row in rows:
+        _update(run, row, claimed_until=None)
+    return len(rows)
+
+
+def record_template_report(member_id: int, msgid: str, status: str) -> int:
+    """Record a TEMPLATESENDJOBFINISH report on the template send it names; returns how many
+    rows matched. Searches the member's latest template sends (an index, not a scan)."""
+    recent = (
+        Notification.select()
+        .where((Notification.member == member_id) & (Notification.channel == "oa_template"))
+        .order_by(Notification.created_at.desc())
+        .limit(REPORT_WINDOW)
+    )
+    matched = [row for row in recent if str((row.payload or {}).get("msgid")) == msgid]
+    for row in matched:
+        fields = {"payload": {**row.payload, "delivery": status}}
+        if status != "success":
+            fields |= {"status": "failed", "last_error": delivery_failure_text(status)}
+        Notification.update(**fields).where(Notification.id == row.id).execute()
+    return len(matched)
