@@ -19,7 +19,7 @@ What is measured (the dataset is built once, outside the timings, and cached):
 - quarter run, draft: the job on 1 January 2027 drafting every team's report (figures and
   inserts); quarter run, next day: the same job with nothing left to draft.
 Each figure is the median of --repeat runs after one warm-up run. Statement counts include
-the outbox's batched writes (two statements per 500 messages), which follow the number of
+the outbox's batched writes (one statement per 500 messages), which follow the number of
 messages written, not the roster; the scans themselves are constant.
 
 Run: .venv/bin/python -m bench.bench_jobs [--sizes 10000,100000] [--repeat 3]

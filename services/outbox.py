@@ -84,12 +84,13 @@ _NEW_ROWS = PreparedNewRows(
 def enqueue(messages: list[Message], now: datetime, quiet_hours: str) -> int:
     """Write messages whose dedupe key is new; returns how many were new. Safe to repeat and
     to run from two processes at once: the unique key decides, not a read beforehand."""
-    rows = [_row(m, now, quiet_hours) for m in messages]
+    due = {urgent: deliver_after(now, quiet_hours, urgent) for urgent in (False, True)}
+    rows = [_row(m, now, due[m.urgent]) for m in messages]
     with db.atomic():
         return sum(_NEW_ROWS.insert(rows[i : i + BATCH]) for i in range(0, len(rows), BATCH))
 
 
-def _row(message: Message, now: datetime, quiet_hours: str) -> dict:
+def _row(message: Message, now: datetime, due: datetime) -> dict:
     return {
         "member": message.member_id,
         "broadcast": message.broadcast_id,
@@ -98,6 +99,6 @@ def _row(message: Message, now: datetime, quiet_hours: str) -> dict:
         "dedupe_key": message.dedupe_key,
         "urgent": message.urgent,
         "status": "pending",
-        "next_attempt_at": deliver_after(now, quiet_hours, message.urgent),
+        "next_attempt_at": due,
         "created_at": now,
     }
