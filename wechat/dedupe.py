@@ -20,7 +20,7 @@ POLL_SECONDS = 0.05
 
 _CLAIM = Prepared(
     lambda p: InboundMessage.insert(
-        dedupe_key=p.key, openid=p.openid, msg_type=p.msg_type, reply=None, received_at=p.at
+        dedupe_key=p.key, openid=p.openid, msg_type=p.msg_type, reply=p.reply, received_at=p.at
     ).on_conflict_ignore()
 )
 _SAVE_REPLY = Prepared(
@@ -35,13 +35,14 @@ _STORED_REPLY = Prepared(
 )
 
 
-def claim(key: str, openid: str, msg_type: str) -> bool:
-    """Record a push as being handled; False when another delivery already did.
+def claim(key: str, openid: str, msg_type: str, reply: str | None = None) -> bool:
+    """Record a push as being handled (or, with `reply`, as answered); False when another
+    delivery already did.
 
     One INSERT ... ON CONFLICT DO NOTHING: the unique key picks the winner atomically, in
     a single round trip, without an IntegrityError to recover from."""
     inserted = _CLAIM.rowcount(
-        key=key, openid=openid[:64], msg_type=msg_type[:40], at=clock.now_utc()
+        key=key, openid=openid[:64], msg_type=msg_type[:40], reply=reply, at=clock.now_utc()
     )
     return inserted == 1
 

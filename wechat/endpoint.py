@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC
+from functools import partial
 
 from flask import Blueprint, Response, current_app, request
 
 from services import clock
 
-from . import dedupe, deferred
-from .inbound import Inbound, Reply
+from . import dedupe, deferred, router
+from .inbound import Inbound
 from .protocol import (
     MAX_BODY_BYTES,
     Account,
@@ -31,6 +32,7 @@ from .protocol import (
     render_text,
     seal,
 )
+from .router import Plan
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat_endpoint", __name__)
@@ -105,19 +107,41 @@ def _check_signature(account: Account, args) -> None:
 def _reply(message: Inbound) -> tuple[str, tuple]:
     """The reply text for a push and the work to do after answering.
 
-    The first delivery runs the handler; a retry gets the stored text and no work."""
+    The first delivery answers; a retry gets the first delivery's text and no work. A push
+    whose answer changes something is claimed before the work and its reply saved after; a
+    pure one (help, figures) is answered first and recorded with its reply in one write."""
     key = dedupe_key(message)
     kind = message.kind if message.kind != "event" else f"event:{message.event}"
+    plan = _plan(message)
+    if plan.pure:
+        return _answer_then_record(plan, key, message.openid, kind)
     if not dedupe.claim(key, message.openid, kind):
-        log.info("retry of %s; answering with the first delivery's reply", key)
-        return dedupe.wait_for_reply(key) or "", ()
+        return _retried(key)
     try:
-        reply = _handler()(message)
+        reply = plan.run()
     except Exception:
         dedupe.save_reply(key, "")
         raise
     dedupe.save_reply(key, reply.text or "")
     return reply.text or "", tuple(reply.after)
+
+
+def _answer_then_record(plan: Plan, key: str, openid: str, kind: str) -> tuple[str, tuple]:
+    """A pure push: work out the reply, then record the push with it; when another delivery
+    recorded it first, its reply is the one given, so every delivery answers alike."""
+    try:
+        text = plan.run().text or ""
+    except Exception:
+        dedupe.claim(key, openid, kind, reply="")
+        raise
+    if not dedupe.claim(key, openid, kind, reply=text):
+        return _retried(key)
+    return text, ()
+
+
+def _retried(key: str) -> tuple[str, tuple]:
+    log.info("retry of %s; answering with the first delivery's reply", key)
+    return dedupe.wait_for_reply(key) or "", ()
 
 
 def _render(message: Inbound, text: str, key: str | None) -> Response:
@@ -130,17 +154,12 @@ def _render(message: Inbound, text: str, key: str | None) -> Response:
     return Response(xml, mimetype="application/xml")
 
 
-def _handler():
-    """The configured handler, else the chat router, else a stub that answers 'success'."""
+def _plan(message: Inbound) -> Plan:
+    """The chat router's plan, or a handler set in app.extensions (tests), never pure."""
     handler = current_app.extensions.get(HANDLER)
     if handler is not None:
-        return handler
-    try:
-        from .router import handle
-    except ImportError:
-        log.warning("wechat.router is missing; answering every push with 'success'")
-        return lambda message: Reply()
-    return handle
+        return Plan(partial(handler, message))
+    return router.plan(message)
 
 
 def _read_body() -> bytes:

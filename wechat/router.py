@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from peewee import JOIN
 
@@ -58,6 +59,7 @@ class Command:
     leader_only: bool = False
     unbound_ok: bool = False  # usable before binding
     takes_args: bool = False  # matched only at the start of the text
+    reads_only: bool = False  # changes nothing: its reply may be worked out before the claim
 
 
 C = Command
@@ -67,6 +69,7 @@ COMMANDS = (
         ("帮助", "菜单", "help", "功能", "你好", "您好", "怎么用"),
         bind.on_help,
         unbound_ok=True,
+        reads_only=True,
     ),
     C("bind", ("绑定", "bind"), bind.on_bind, unbound_ok=True, takes_args=True),
     C("cancel", ("取消", "算了", "退出", "不要了"), on_cancel, unbound_ok=True),
@@ -76,8 +79,8 @@ COMMANDS = (
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
     C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
     C("enroll", ("报名",), activities.on_enroll, takes_args=True),
-    C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine),
-    C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing),
+    C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine, reads_only=True),
+    C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing, reads_only=True),
     C(
         "broadcast",
         ("通知", "发通知", "群发"),
@@ -85,8 +88,20 @@ COMMANDS = (
         leader_only=True,
         takes_args=True,
     ),
-    C("pending", ("待审", "待审核", "审核"), leader.on_pending, leader_only=True),
-    C("report", ("报告", "季度报告", "季度上报"), leader.on_report, leader_only=True),
+    C(
+        "pending",
+        ("待审", "待审核", "审核"),
+        leader.on_pending,
+        leader_only=True,
+        reads_only=True,
+    ),
+    C(
+        "report",
+        ("报告", "季度报告", "季度上报"),
+        leader.on_report,
+        leader_only=True,
+        reads_only=True,
+    ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 # The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
@@ -196,14 +211,36 @@ def _near_miss(compact: str) -> Command | None:
     return BY_NAME[name] if score >= NEAR_MISS_CUTOFF and score > runner_up else None
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How a push will be answered. `pure` when answering changes nothing (help, figures,
+    lists, 'not understood'): the endpoint may then work out the reply first and record the
+    push with its reply in one write, instead of claiming it before and saving after."""
+
+    run: Callable[[], Reply]
+    pure: bool = False
+
+
+def plan(message: Inbound) -> Plan:
+    """Look up the sender (with their conversation) and choose what will answer the push."""
+    member = _MEMBER.first(openid=message.openid)
+    if message.kind == "text":
+        answer, pure = _text_route(message, member)
+    elif message.kind == "event":
+        answer, pure = partial(EVENTS.get(message.event, events.on_nothing), message, member), False
+    else:
+        answer, pure = partial(KINDS.get(message.kind, on_unsupported), message, member), False
+    return Plan(partial(_answer, answer, message, member), pure)
+
+
 def handle(message: Inbound) -> Reply:
     """The reply to one push (never None: Reply() means 'success')."""
-    member = _MEMBER.first(openid=message.openid)
+    return plan(message).run()
+
+
+def _answer(answer: Callable[[], Reply], message: Inbound, member) -> Reply:
     try:
-        if message.kind == "event":
-            reply = EVENTS.get(message.event, events.on_nothing)(message, member)
-        else:
-            reply = KINDS.get(message.kind, on_unsupported)(message, member)
+        reply = answer()
     except DomainError as exc:
         reply = common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     _touch(message, member)
@@ -234,17 +271,25 @@ def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
 
 def on_text(message: Inbound, member) -> Reply:
     """A text: 取消, a conversation's free text, a command, a conversation's step, or help."""
+    answer, _ = _text_route(message, member)
+    return answer()
+
+
+def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
+    """What answers a text, and whether that answer only reads."""
     conversation = _conversation(message, member)
     if normalize(message.content) in BY_NAME["cancel"].keywords:
-        return run(BY_NAME["cancel"], message, member)
+        return partial(run, BY_NAME["cancel"], message, member), False
     if conversation and conversation.state in FREE_TEXT:
-        return _step(conversation, message, member)
+        return partial(_step, conversation, message, member), False
     found = match(message.content)
     if found is not None:
-        return run(found[0], message, member, found[1])
+        command, args = found
+        return partial(run, command, message, member, args), command.reads_only
     if conversation is not None:
-        return _step(conversation, message, member)
-    return common.say(texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING)
+        return partial(_step, conversation, message, member), False
+    text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING
+    return partial(common.say, text), True
 
 
 def _conversation(message: Inbound, member) -> state.Conversation | None:

@@ -2,12 +2,11 @@
 deadline reminders once each, late and the office told), the leader's writing and submitting,
 and query counts that do not grow with the number of teams."""
 
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from models import Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team, db
+from models import Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team
 from services import clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -29,6 +28,7 @@ from tests.factories import (
     make_team,
     pair,
 )
+from tests.statements import count_queries
 
 RULES = ReportRules(deadline_days=10, interval_days=30)
 FILLED = {"content": "清理楼道杂物", "target": "3号楼住户", "outcome": "楼道整洁"}
@@ -52,17 +52,6 @@ def rate(rating, day=date(2026, 11, 20), moderation="approved", **target):
     return Feedback.create(
         target_kind=kind, rating=rating, moderation=moderation, created_at=at(day), **target
     )
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements run inside the block (peewee's query hook)."""
-    seen: list[str] = []
-    db.obj.query_hooks.append(seen.append)
-    try:
-        yield seen
-    finally:
-        db.obj.query_hooks.remove(seen.append)
 
 
 def leader_of(team) -> Member:

@@ -2,7 +2,6 @@
 period however often the job runs, and a query count that does not grow with the roster."""
 
 import threading
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from models import Member, Notification, Pairing, db
 from services import clock
 from services.visit_reminders import LEADER_KIND, MEMBER_KIND, remind_overdue_visits
 from tests.factories import make_household, make_member, make_record, make_team, pair
+from tests.statements import count_queries
 
 INTERVAL, REPEAT = 30, 7
 PAIRED = date(2026, 1, 1)
@@ -43,18 +43,6 @@ def reminders(member=None) -> list[Notification]:
 def leader_messages() -> list[Notification]:
     query = Notification.select().where(Notification.kind == LEADER_KIND)
     return list(query.order_by(Notification.id))
-
-
-@contextmanager
-def count_queries():
-    """Count the SQL statements run inside the block (peewee's query hook)."""
-    seen: list[str] = []
-    hook = seen.append
-    db.obj.query_hooks.append(hook)
-    try:
-        yield seen
-    finally:
-        db.obj.query_hooks.remove(hook)
 
 
 @pytest.fixture

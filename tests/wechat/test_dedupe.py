@@ -7,7 +7,9 @@ import time
 import pytest
 
 from models import InboundMessage
-from wechat import dedupe, deferred
+from tests.factories import make_member, make_team
+from tests.statements import count_queries
+from wechat import dedupe, deferred, texts
 from wechat.inbound import Reply
 
 from . import oa
@@ -194,3 +196,55 @@ def test_waiting_sees_a_reply_saved_by_another_connection(database):
     thread.start()
     assert dedupe.wait_for_reply("msg:78", timeout=3) == "稍后的回复"
     thread.join()
+
+
+# A pure command (help, figures) is answered first and recorded with its reply in one write.
+
+
+class CountingHelp(str):
+    """The member help text, numbered each time it is written out."""
+
+    def __new__(cls):
+        made = super().__new__(cls, "帮助")
+        made.count = 0
+        return made
+
+    def format(self, **fields):
+        self.count += 1
+        return f"帮助第{self.count}次"
+
+
+@pytest.fixture
+def help_text(monkeypatch, database):
+    make_member(team=make_team(), oa_openid=OPENID)
+    counting = CountingHelp()
+    monkeypatch.setattr(texts, "HELP_MEMBER", counting)
+    return counting
+
+
+def inbound_writes(statements) -> list[str]:
+    writes = [s.sql for s in statements if "inbound_message" in s.sql]
+    return [sql.split()[0] for sql in writes if not sql.startswith("SELECT")]
+
+
+def test_a_pure_push_is_recorded_with_its_reply_in_one_write(client, help_text):
+    with count_queries() as statements:
+        first = content(oa.push(client, oa.text(OPENID, "帮助", msg_id=5001)))
+    assert first == "帮助第1次" and inbound_writes(statements) == ["INSERT"]
+    assert InboundMessage.get(InboundMessage.dedupe_key == "msg:5001").reply == "帮助第1次"
+    with count_queries() as statements:
+        checkin = oa.push(client, oa.text(OPENID, "签到", msg_id=5002))
+    assert checkin.status_code == 200
+    assert inbound_writes(statements) == ["INSERT", "UPDATE"]  # claimed first, saved after
+
+
+def test_a_retried_pure_push_gets_the_first_reply(client, help_text):
+    xml = oa.text(OPENID, "帮助", msg_id=5003)
+    assert [content(oa.push(client, xml)) for _ in range(3)] == ["帮助第1次"] * 3
+
+
+def test_concurrent_pure_deliveries_all_give_the_recorded_reply(app, help_text):
+    responses = push_concurrently(app, oa.text(OPENID, "帮助", msg_id=5004), count=4)
+    answers = {content(response) for response in responses}
+    stored = InboundMessage.get(InboundMessage.dedupe_key == "msg:5004").reply
+    assert answers == {stored} and InboundMessage.select().count() == 1
