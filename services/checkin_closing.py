@@ -2,11 +2,13 @@
 entry open for ever (it would count no hours and block nothing, but it hides the service).
 
 An activity's entry still open some hours after the activity ended is closed at the end
-time; a visit or own service open longer than the longest a service may last is closed at
-that limit. Either way the entry is flagged `auto_checkout` for the leader to confirm or
-correct the hours, the change goes into the register's history like any other, and the
-member is told. Each entry is closed in its own transaction holding its row, so a member
-checking out at the same moment wins or loses cleanly and nothing is closed twice.
+time: the member was there and the activity's hours are known. A visit or own service open
+longer than the longest a service may last is closed with no time counted: nobody knows how
+long it lasted, and crediting the whole limit would reward forgetting. Either way the entry
+is flagged `auto_checkout` for the leader to confirm or the office to correct, the change
+goes into the register's history like any other, and the member is told. Each entry is
+closed in its own transaction holding its row, so a member checking out at the same moment
+wins or loses cleanly and nothing is closed twice.
 """
 
 from dataclasses import dataclass
@@ -25,7 +27,7 @@ ACTION = "auto_checkout"
 KIND = "checkin_closed"
 REASONS = {
     "activity": "活动结束后未签退，系统按活动结束时间自动签退",
-    "open_ended": "超过最长服务时长未签退，系统自动签退",
+    "open_ended": "超过最长服务时长未签退，系统自动签退，未计入服务时长",
 }
 KIND_TITLES = {"visit": "结对家庭走访", "individual": "个人服务"}
 
@@ -79,18 +81,19 @@ def _close(record_id: int, now: datetime, rules: ClosingRules) -> str | None:
             return None
         sort = "activity" if record.activity_id is not None else "open_ended"
         before = history.state_of(record)
-        _apply(record, _end_of(record, sort, rules), now)
+        _apply(record, _end_of(record, sort), now)
         record.save()
         history.append(record, SYSTEM.label, ACTION, now, before, REASONS[sort])
         outbox.enqueue([_notice(record, sort)], now, rules.quiet_hours)
     return sort
 
 
-def _end_of(record: ServiceRecord, sort: str, rules: ClosingRules) -> datetime:
-    """The activity's end (not before the check-in), or the longest a service may last."""
+def _end_of(record: ServiceRecord, sort: str) -> datetime:
+    """The activity's end (not before the check-in); for an open-ended service the check-in
+    itself, so no time is counted."""
     if sort == "activity":
         return max(record.activity.ends_at, record.checkin_at)
-    return record.checkin_at + rules.max_open
+    return record.checkin_at
 
 
 def _apply(record: ServiceRecord, end: datetime, now: datetime) -> None:
@@ -108,7 +111,8 @@ def _notice(record: ServiceRecord, sort: str) -> outbox.Message:
         "服务": title,
         "签到时间": clock.to_local(record.checkin_at).strftime("%m月%d日 %H:%M"),
         "签退时间": clock.to_local(record.checkout_at).strftime("%m月%d日 %H:%M"),
-        "说明": REASONS[sort] + "，服务时长待队长确认",
+        "说明": REASONS[sort]
+        + ("，服务时长待队长确认" if sort == "activity" else "，如需更正请联系队长"),
     }
     payload = {
         "title": "签到已自动签退",

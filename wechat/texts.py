@@ -79,6 +79,8 @@ FLAG_NAMES = {
     "photo_similar": "照片与以往照片过于相似",
     "exif_time_off": "照片拍摄时间与签到时间不符",
     "late_checkout": "签退时间过晚",
+    "overlapping": "同时还有未签退的服务",
+    "auto_checkout": "未签退，系统自动签退",
 }
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："

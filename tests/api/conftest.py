@@ -31,6 +31,11 @@ class ApiClient:
             "/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw
         )
 
+    def put(self, path, **kw):
+        return self.client.put(
+            "/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw
+        )
+
     def delete(self, path, **kw):
         return self.client.delete(
             "/api/v1" + path, headers=self._headers(kw.pop("headers", None)), **kw

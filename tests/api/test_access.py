@@ -5,12 +5,12 @@ household, the enrolment, the check-in and the register entry every row points a
 call answers 2xx; a refused one 401, 403 or 404 (404 where saying 403 would reveal that a
 record exists). Nothing else is acceptable, and never a 5xx."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from models import Account, Enrollment, Member
-from services import auth, clock, history
+from models import Account, Enrollment, Member, QuarterlyReport
+from services import auth, broadcast, clock, history
 from tests.api.conftest import ApiClient
 from tests.factories import make_activity, make_household, make_member, make_record, make_team, pair
 
@@ -64,8 +64,41 @@ TABLE = [
         },
         {"leader_a"},
     ),
+    ("my subscriptions", "get", "/me/subscriptions", None, MEMBERS),
+    (
+        "report subscriptions",
+        "post",
+        "/me/subscriptions",
+        {"results": {"tmpl-access": "accept"}},
+        MEMBERS,
+    ),
+    (
+        "broadcast",
+        "post",
+        "/team/broadcasts",
+        {"text": "明早九点集合", "request_id": "access-1"},
+        {"leader_a", "leader_b"},
+    ),
+    ("broadcast list", "get", "/team/broadcasts", None, {"leader_a", "leader_b", "office"}),
+    ("team A broadcast", "get", "/team/broadcasts/{broadcast}", None, {"leader_a", "office"}),
+    ("this quarter's report", "get", "/team/reports/{quarter}", None, {"leader_a", "leader_b"}),
+    (
+        "team A report",
+        "get",
+        "/team/reports/{quarter}?team_id={team_a}",
+        None,
+        {"leader_a", "office"},
+    ),
+    (
+        "last quarter's summary",
+        "put",
+        "/team/reports/{last_quarter}",
+        {"summary": "本季度开展活动三次。"},
+        {"leader_a", "leader_b"},
+    ),
+    ("undelivered notifications", "get", "/office/notifications", None, {"office"}),
 ]
-INVALID = {("fill in", "office"): "reason_required"}
+INVALID = {("fill in", "office"): "reason_required", ("this quarter's report", "office"): ""}
 OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
 
 
@@ -88,6 +121,12 @@ def world(app, client):
     Enrollment.create(activity=activity, member=alice, created_at=now)
     record = make_record(alice, activity, checkin_at=now - timedelta(minutes=10))
     history.append(record, f"member:{alice.id}", "checkin", now, {})
+    notice = broadcast.send(people["leader_a"], "周六集合", "access-notice", now, "off")
+    year, quarter = clock.quarter_of(last_quarter(now))
+    for team in (team_a, team_b):
+        QuarterlyReport.create(
+            team=team, year=year, quarter=quarter, deadline=now.date(), updated_at=now
+        )
 
     def client_for(role: str) -> ApiClient:
         if role == "anonymous":
@@ -103,7 +142,19 @@ def world(app, client):
 
     ids = {"activity": activity.id, "record": record.id, "alice": alice.id, "bob": people["bob"].id}
     ids |= {"start": iso(now - timedelta(hours=3)), "end": iso(now - timedelta(hours=2))}
+    ids |= {"broadcast": notice.broadcast.id, "team_a": team_a.id}
+    ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}
     return client_for, ids
+
+
+def period(day: date) -> str:
+    year, quarter = clock.quarter_of(day)
+    return f"{year}-Q{quarter}"
+
+
+def last_quarter(now) -> date:
+    year, quarter = clock.quarter_of(clock.local_today(now))
+    return date(year, 3 * quarter - 2, 1) - timedelta(days=1)
 
 
 def iso(moment) -> str:
@@ -121,7 +172,7 @@ def _fill(value, ids):
 def _typed(body: dict, ids) -> dict:
     """Ids in bodies are integers."""
     filled = _fill(body, ids)
-    return {k: int(v) if k.endswith("_id") else v for k, v in filled.items()}
+    return {k: int(v) if k.endswith("_id") and v.isdigit() else v for k, v in filled.items()}
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -89,15 +89,15 @@ def test_a_late_check_in_after_the_end_closes_with_no_hours(team, activity):
 
 
 @pytest.mark.parametrize("kind", ["visit", "individual"])
-def test_a_visit_or_own_service_open_too_long_is_closed_at_the_limit(team, kind):
+def test_a_visit_or_own_service_open_too_long_is_closed_with_no_time_counted(team, kind):
     member = make_member(team=team)
     household = make_household(community=team.community) if kind == "visit" else None
     record = checked_in(member, NOW, kind=kind, household=household)
     assert close_open_checkins(NOW + timedelta(hours=11, minutes=59), RULES)["open_ended"] == 0
     assert close_open_checkins(NOW + timedelta(hours=13), RULES)["open_ended"] == 1
     record = reload(record)
-    assert record.checkout_at == NOW + timedelta(hours=12)
-    assert record.duration_minutes == 720 and record.status == "flagged"
+    assert record.checkout_at == NOW and record.duration_minutes == 0
+    assert record.status == "flagged" and record.flags == ["auto_checkout"]
     assert "最长服务时长" in record.history.order_by(RecordHistory.seq.desc()).first().reason
 
 
