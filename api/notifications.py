@@ -1,8 +1,10 @@
-"""The office's list of messages WeChat did not deliver (failed or skipped), with why."""
+"""The office's list of messages WeChat did not deliver (failed or skipped), with why; and
+the office's inbox: the messages addressed to the office itself, read and marked read here."""
 
-from flask import jsonify
+from flask import jsonify, request
 
-from services import outbox_report
+from services import clock, outbox_report
+from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES
 
 from . import bp, openapi
@@ -22,6 +24,49 @@ def undelivered():
     items, total = outbox_report.problems(actor(), status, limit, offset)
     body = {"items": [problem_json(p) for p in items], "total": total}
     return jsonify(body | {"limit": limit, "offset": offset})
+
+
+@bp.get("/office/inbox")
+@requires("office")
+def office_inbox():
+    unread = _flag("unread")
+    limit = query_value("limit", int, outbox_report.PAGE_DEFAULT)
+    offset = query_value("offset", int, 0)
+    items, total = outbox_report.office_inbox(actor(), unread, limit, offset)
+    body = {"items": [inbox_json(i) for i in items], "total": total}
+    return jsonify(body | {"limit": limit, "offset": offset})
+
+
+@bp.post("/office/inbox/<int:notification_id>/read")
+@requires("office")
+def mark_read(notification_id):
+    return jsonify(inbox_json(outbox_report.mark_read(actor(), notification_id, clock.now_utc())))
+
+
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _flag(name: str) -> bool:
+    """A true/false query value (absent or empty: false)."""
+    raw = request.args.get(name) or "false"
+    if raw.lower() not in FLAGS:
+        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_filter")
+    return FLAGS[raw.lower()]
+
+
+def inbox_json(item: outbox_report.InboxItem) -> dict:
+    return {
+        "id": item.id,
+        "kind": item.kind,
+        "kind_name": item.kind_name,
+        "title": item.title,
+        "body": item.body,
+        "lines": [{"label": label, "value": value} for label, value in item.lines],
+        "time": iso(item.time),
+        "created_at": iso(item.created_at),
+        "read": item.read,
+        "read_at": iso(item.read_at),
+    }
 
 
 def problem_json(p: outbox_report.Problem) -> dict:
@@ -75,6 +120,54 @@ LIST_SCHEMA = {
         "offset": {"type": "integer"},
     },
 }
+_INBOX_PROPERTIES = {
+    "id": {"type": "integer"},
+    "kind": {"type": "string", "description": "如 report_late、spot_check"},
+    "kind_name": {"type": "string", "description": "消息类别，如 季度报告逾期"},
+    "title": {"type": "string"},
+    "body": {"type": "string", "nullable": True, "description": "正文（或见 lines）"},
+    "lines": {
+        "type": "array",
+        "description": "按顺序排列的标注项，如 服务队：第一服务队",
+        "items": {
+            "type": "object",
+            "required": ["label", "value"],
+            "properties": {"label": {"type": "string"}, "value": {"type": "string"}},
+        },
+    },
+    "time": {"type": "string", "format": "date-time", "description": "消息所涉时间"},
+    "created_at": {"type": "string", "format": "date-time"},
+    "read": {"type": "boolean"},
+    "read_at": {"type": "string", "format": "date-time", "nullable": True},
+}
+# Every field is always present (body and read_at as null when there is none).
+INBOX_ITEM_SCHEMA = {
+    "type": "object",
+    "required": list(_INBOX_PROPERTIES),
+    "properties": _INBOX_PROPERTIES,
+}
+INBOX_SCHEMA = {
+    "type": "object",
+    "required": ["items", "total", "limit", "offset"],
+    "properties": {
+        "items": {"type": "array", "items": INBOX_ITEM_SCHEMA},
+        "total": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer"},
+        "offset": {"type": "integer"},
+    },
+}
+_PAGE = [
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+    },
+]
 
 OPENAPI = {
     "/office/notifications": {
@@ -86,18 +179,38 @@ OPENAPI = {
                     "in": "query",
                     "schema": {"type": "string", "enum": list(STATUS_NAMES)},
                 },
-                {
-                    "name": "limit",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                },
-                {
-                    "name": "offset",
-                    "in": "query",
-                    "schema": {"type": "integer", "minimum": 0, "default": 0},
-                },
+                *_PAGE,
             ],
             "responses": openapi.ok("消息列表", LIST_SCHEMA),
         }
-    }
+    },
+    "/office/inbox": {
+        "get": {
+            "summary": "办公室收件箱：发给办公室的消息（报告逾期、今日抽查等），新的在前",
+            "parameters": [
+                {
+                    "name": "unread",
+                    "in": "query",
+                    "description": "true：只看未读",
+                    "schema": {"type": "boolean", "default": False},
+                },
+                *_PAGE,
+            ],
+            "responses": openapi.ok("消息列表", INBOX_SCHEMA),
+        }
+    },
+    "/office/inbox/{notification_id}/read": {
+        "post": {
+            "summary": "办公室收件箱：标为已读（重复标记不改变首次已读时间）",
+            "parameters": [
+                {
+                    "name": "notification_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": openapi.ok("已读的消息", INBOX_ITEM_SCHEMA),
+        }
+    },
 }

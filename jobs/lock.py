@@ -105,6 +105,7 @@ class AdvisoryLock:
         from playhouse.db_url import parse
 
         given = {k: v for k, v in parse(url).items() if k not in POOL_ONLY}
+        given["dbname"] = given.pop("database")  # libpq's name for it
         self.params = _dead_peer_limits(ttl_seconds) | given
         self.name, self.connection = name, None
         self.holder = holder_id()
@@ -112,11 +113,10 @@ class AdvisoryLock:
     def acquire(self) -> bool:
         if self.connection is not None:
             return self.renew()
-        import psycopg2
+        import psycopg
 
-        connection = psycopg2.connect(**self.params)
+        connection = psycopg.connect(autocommit=True, **self.params)
         try:
-            connection.autocommit = True
             with connection.cursor() as cursor:
                 cursor.execute(SERVER_KEEPALIVES)
                 cursor.execute("SELECT pg_try_advisory_lock(%s)", (self._key(cursor),))
@@ -142,13 +142,13 @@ class AdvisoryLock:
         """The lock lives as long as its connection: check that the connection still answers."""
         if self.connection is None:
             return False
-        import psycopg2
+        import psycopg
 
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
             return True
-        except psycopg2.Error as exc:  # the connection, and the lock with it, is gone
+        except psycopg.Error as exc:  # the connection, and the lock with it, is gone
             log.warning("scheduler lock connection lost: %s", exc)
             self._drop()
             return False

@@ -8,10 +8,11 @@ db = peewee.DatabaseProxy()
 
 
 class JSONField(peewee.TextField):
-    """JSON kept as text, so the same schema works on SQLite and PostgreSQL."""
+    """JSON kept as text, so the same schema works on SQLite and PostgreSQL. Keys keep the
+    order they were written in (a message's labelled lines are shown in that order)."""
 
     def db_value(self, value):
-        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return None if value is None else json.dumps(value, ensure_ascii=False)
 
     def python_value(self, value):
         return None if value is None else json.loads(value)

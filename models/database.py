@@ -50,7 +50,7 @@ def make_database(url: str, busy_timeout_ms: int = 15000) -> peewee.Database:
             stale_timeout=300,
             check_same_thread=False,  # a pooled connection serves one thread at a time
         )
-    return connect(url)
+    return connect(url, prefer_psycopg3=True)
 
 
 @contextmanager

@@ -18,12 +18,13 @@ from . import clock
 KIND_NAMES = {
     "broadcast": "队长通知",
     "visit_reminder": "走访提醒",
-    "visit_overdue_leader": "队员走访逾期",
+    "visit_overdue_team": "队员走访逾期",
     "report_reminder": "季度报告提醒",
     "report_deadline": "季度报告提醒",
     "report_late": "季度报告逾期",
     "activity_reminder": "活动提醒",
     "checkin_closed": "签到已自动结束",
+    "spot_check": "日常抽查",
 }
 DEFAULT_KIND_NAME = "工作提醒"
 DEFAULT_SENDER = "志愿服务办公室"

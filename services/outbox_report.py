@@ -1,17 +1,21 @@
 """The office's view of the outbox: messages that reached nobody (skipped: no channel could
 reach the member) or gave up (failed: WeChat kept refusing), with the reason, so someone can
-tell the member another way or fix the setup."""
+tell the member another way or fix the setup; and the office's own inbox, the messages
+addressed to it (no member: late reports, spot-check samples, overdue visits in a team
+without a leader), which the sender never delivers. An inbox message stays `pending` until
+the office reads it; then it is `sent`, with sent_at as the time it was read."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import peewee as pw
 
 from models import Member, Notification, Team
 
 from .actors import Actor
-from .errors import Forbidden, Invalid
+from .errors import Forbidden, Invalid, NotFound
 from .notification_texts import kind_name
+from .rows import is_id
 
 STATUSES = ("failed", "skipped")
 PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 50, 200, 1_000_000
@@ -38,12 +42,10 @@ def problems(
     actor: Actor, status: str | None = None, limit: int = PAGE_DEFAULT, offset: int = 0
 ) -> tuple[list[Problem], int]:
     """Failed and skipped messages, newest first (one status, or both); with the total."""
-    if not actor.is_office:
-        raise Forbidden("只有办公室可以查看发送失败的消息。", "office_only")
+    _require_office(actor, "只有办公室可以查看发送失败的消息。")
     if status is not None and status not in STATUSES:
         raise Invalid("参数 status 应为 failed 或 skipped。", "bad_filter")
-    if not (1 <= limit <= PAGE_MAX and 0 <= offset <= OFFSET_MAX):
-        raise Invalid(f"参数 limit 应为 1–{PAGE_MAX}，offset 不能为负。", "bad_filter")
+    _check_page(limit, offset)
     wanted = Notification.status.in_([status] if status else STATUSES)
     query = (
         Notification.select(Notification, Member, Team)
@@ -71,3 +73,93 @@ def _problem(n: Notification) -> Problem:
         m.name,
         m.team.name if m.team_id else None,
     )
+
+
+# --- the office's inbox ------------------------------------------------------------------
+
+READ, UNREAD = "sent", "pending"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One message to the office, as its payload tells it (services/outbox.py)."""
+
+    id: int
+    kind: str
+    kind_name: str
+    title: str
+    body: str | None
+    lines: list[tuple[str, str]]  # labelled values, in the order the payload was stored
+    time: datetime  # the time it is about (naive UTC); when it was queued if the payload has none
+    created_at: datetime
+    read: bool
+    read_at: datetime | None
+
+
+def office_inbox(
+    actor: Actor, unread_only: bool = False, limit: int = PAGE_DEFAULT, offset: int = 0
+) -> tuple[list[InboxItem], int]:
+    """Messages to the office, newest first (all, or only the unread); with the total."""
+    _require_office(actor, "只有办公室可以查看办公室消息。")
+    _check_page(limit, offset)
+    wanted = Notification.member.is_null(True)
+    if unread_only:
+        wanted &= Notification.status == UNREAD
+    query = Notification.select().where(wanted)
+    page = query.order_by(Notification.created_at.desc(), Notification.id.desc())
+    return [_inbox_item(n) for n in page.limit(limit).offset(offset)], query.count()
+
+
+def mark_read(actor: Actor, notification_id: int, now: datetime) -> InboxItem:
+    """Mark a message to the office read; again is a no-op that keeps the first read time."""
+    _require_office(actor, "只有办公室可以处理办公室消息。")
+    mine = (Notification.id == notification_id) & Notification.member.is_null(True)
+    row = Notification.get_or_none(mine) if is_id(notification_id) else None
+    if row is None:
+        raise NotFound("消息不存在。", "notification_not_found")
+    if row.status == UNREAD:
+        Notification.update(status=READ, sent_at=now).where(
+            mine & (Notification.status == UNREAD)
+        ).execute()
+        row = Notification.get(mine)
+    return _inbox_item(row)
+
+
+def _inbox_item(n: Notification) -> InboxItem:
+    payload = n.payload if isinstance(n.payload, dict) else {}
+    lines = payload.get("lines")
+    body = payload.get("body")
+    return InboxItem(
+        n.id,
+        n.kind,
+        kind_name(n.kind),
+        str(payload.get("title") or kind_name(n.kind)),
+        str(body) if body not in (None, "") else None,
+        [(str(k), str(v)) for k, v in lines.items()] if isinstance(lines, dict) else [],
+        _about(payload.get("time"), n.created_at),
+        n.created_at,
+        n.status == READ,
+        n.sent_at if n.status == READ else None,
+    )
+
+
+def _about(value, created_at: datetime) -> datetime:
+    """The payload's 'time' (ISO 8601, naive = UTC) as naive UTC, or created_at."""
+    if not isinstance(value, str):
+        return created_at
+    try:
+        moment = datetime.fromisoformat(value)
+        moment = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    except (ValueError, OverflowError):
+        return created_at
+    return moment if 1900 < moment.year < 9999 else created_at
+
+
+def _require_office(actor: Actor, message: str) -> None:
+    if not actor.is_office:
+        raise Forbidden(message, "office_only")
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not (1 <= limit <= PAGE_MAX and 0 <= offset <= OFFSET_MAX):
+        raise Invalid(f"参数 limit 应为 1–{PAGE_MAX}，offset 不能为负。", "bad_filter")

@@ -33,7 +33,9 @@ def pytest_sessionstart(session):
     problems = []
     if POSTGRES_URL:
         try:
-            make_database(POSTGRES_URL).connect()
+            probe = make_database(POSTGRES_URL)
+            probe.connect()
+            probe.close()
         except peewee.DatabaseError as exc:
             problems.append(f"PostgreSQL at XIANFENG_TEST_POSTGRES_URL is unreachable: {exc}")
     if REDIS_URL:

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Account, Enrollment, Member, QuarterlyReport
+from models import Account, Enrollment, Member, Notification, QuarterlyReport
 from services import auth, broadcast, clock, history
+from services.outbox import Message, enqueue
 from tests.api.conftest import ApiClient
 from tests.factories import make_activity, make_household, make_member, make_record, make_team, pair
 
@@ -97,6 +98,8 @@ TABLE = [
         {"leader_a", "leader_b"},
     ),
     ("undelivered notifications", "get", "/office/notifications", None, {"office"}),
+    ("office inbox", "get", "/office/inbox", None, {"office"}),
+    ("read an office message", "post", "/office/inbox/{office_message}/read", None, {"office"}),
 ]
 INVALID = {("fill in", "office"): "reason_required", ("this quarter's report", "office"): ""}
 OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
@@ -122,6 +125,8 @@ def world(app, client):
     record = make_record(alice, activity, checkin_at=now - timedelta(minutes=10))
     history.append(record, f"member:{alice.id}", "checkin", now, {})
     notice = broadcast.send(people["leader_a"], "周六集合", "access-notice", now, "off")
+    office_note = Message(None, "report_late", {"title": "季度报告逾期未交"}, "access-late")
+    enqueue([office_note], now, "off")
     year, quarter = clock.quarter_of(last_quarter(now))
     for team in (team_a, team_b):
         QuarterlyReport.create(
@@ -143,6 +148,7 @@ def world(app, client):
     ids = {"activity": activity.id, "record": record.id, "alice": alice.id, "bob": people["bob"].id}
     ids |= {"start": iso(now - timedelta(hours=3)), "end": iso(now - timedelta(hours=2))}
     ids |= {"broadcast": notice.broadcast.id, "team_a": team_a.id}
+    ids |= {"office_message": Notification.get(dedupe_key="access-late").id}
     ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}
     return client_for, ids
 

@@ -1,6 +1,7 @@
-"""GET /office/notifications: the office sees what reached nobody and what failed, and why."""
+"""GET /office/notifications: the office sees what reached nobody and what failed, and why.
+GET /office/inbox and POST /office/inbox/{id}/read: the messages addressed to the office."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -72,3 +73,120 @@ def test_only_the_office_may_look(api, app):
     member = make_member(mp_openid="mp-m")
     assert api(member).get("/office/notifications").status_code == 403
     assert api().get("/office/notifications").status_code == 401
+
+
+# --- the office's inbox ------------------------------------------------------------------
+
+LATE = {
+    "title": "季度报告逾期未交",
+    "lines": {"服务队": "第一服务队", "季度": "2026年第3季度", "截止日期": "2026年10月10日"},
+}
+SPOT_CHECK = {
+    "title": "今日抽查",
+    "lines": {"抽查日期": "10月12日", "抽取记录": "2 条（10月11日已核验 9 条）"},
+    "record_ids": [3, 7],
+}
+OVERDUE = {
+    "body": "第二服务队暂无队长：王芳已 75 天未走访结对家庭。",
+    "time": "2026-10-12T01:30:00",
+}
+
+
+@pytest.fixture
+def inbox(app):
+    """Three messages to the office an hour apart (oldest first), and one to a member."""
+    now = clock.now_utc()
+    member = make_member(name="赵敏", mp_openid="mp-zhao")
+    messages = [
+        Message(None, "report_late", LATE, "inbox:late"),
+        Message(None, "spot_check", SPOT_CHECK, "inbox:spot"),
+        Message(None, "visit_overdue_team", OVERDUE, "inbox:overdue"),
+    ]
+    for hours, message in zip((3, 2, 1), messages, strict=True):
+        enqueue([message], now - timedelta(hours=hours), "off")
+    enqueue(
+        [Message(member.id, "visit_reminder", {"body": "该走访了"}, "inbox:member")], now, "off"
+    )
+    keys = ("late", "spot", "overdue", "member")
+    return {key: Notification.get(dedupe_key=f"inbox:{key}").id for key in keys} | {"now": now}
+
+
+def test_the_office_reads_its_inbox_newest_first(office, inbox):
+    body = office.get("/office/inbox").get_json()
+    assert (body["total"], body["limit"], body["offset"]) == (3, 50, 0)
+    overdue, spot, late = body["items"]
+    assert [overdue["id"], spot["id"], late["id"]] == [
+        inbox["overdue"],
+        inbox["spot"],
+        inbox["late"],
+    ]
+    assert (late["kind"], late["kind_name"], late["title"]) == (
+        "report_late",
+        "季度报告逾期",
+        "季度报告逾期未交",
+    )
+    # Labels in the stored order (models.JSONField stores keys sorted, so not the payload's).
+    assert {line["label"]: line["value"] for line in late["lines"]} == LATE["lines"]
+    assert late["body"] is None
+    created = clock.to_local(inbox["now"] - timedelta(hours=3)).isoformat()
+    assert late["created_at"] == late["time"] == created
+    assert (late["read"], late["read_at"]) == (False, None)
+    assert spot["kind"] == "spot_check" and spot["title"] == "今日抽查"
+    assert {"label": "抽查日期", "value": "10月12日"} in spot["lines"]
+    assert overdue["title"] == "队员走访逾期" and overdue["lines"] == []
+    assert overdue["body"].startswith("第二服务队暂无队长")
+    assert overdue["time"] == "2026-10-12T09:30:00+08:00"
+    page = office.get("/office/inbox?limit=1&offset=1").get_json()
+    assert [i["id"] for i in page["items"]] == [inbox["spot"]] and page["total"] == 3
+
+
+def test_marking_read_is_idempotent_and_filters_the_unread(office, inbox):
+    first = office.post(f"/office/inbox/{inbox['spot']}/read")
+    assert first.status_code == 200
+    read = first.get_json()
+    assert read["id"] == inbox["spot"] and read["read"] is True
+    assert datetime.fromisoformat(read["read_at"]) >= datetime.fromisoformat(read["created_at"])
+    again = office.post(f"/office/inbox/{inbox['spot']}/read")
+    assert again.status_code == 200 and again.get_json() == read
+    row = Notification.get_by_id(inbox["spot"])
+    assert row.status == "sent" and clock.to_local(row.sent_at).isoformat() == read["read_at"]
+    unread = office.get("/office/inbox?unread=true").get_json()
+    assert [i["id"] for i in unread["items"]] == [inbox["overdue"], inbox["late"]]
+    assert unread["total"] == 2
+    everything = office.get("/office/inbox?unread=false").get_json()
+    assert everything["total"] == 3
+    assert [i["read"] for i in everything["items"]] == [False, True, False]
+
+
+@pytest.mark.parametrize("which", ["member", 987654, 2**40])
+def test_only_the_offices_own_messages_can_be_marked_read(office, inbox, which):
+    notification_id = inbox.get(which, which)
+    response = office.post(f"/office/inbox/{notification_id}/read")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "notification_not_found"
+    assert Notification.get_by_id(inbox["member"]).status == "pending"
+
+
+def test_members_and_leaders_cannot_see_the_inbox(api, inbox):
+    leader = make_team().members.get()
+    leader.mp_openid = "mp-leader"
+    leader.save()
+    for who in (api("mp-zhao"), api(leader)):
+        for response in (
+            who.get("/office/inbox"),
+            who.post(f"/office/inbox/{inbox['late']}/read"),
+        ):
+            assert response.status_code == 403
+            assert set(response.get_json()["error"]) == {"code", "message"}
+    assert api().get("/office/inbox").status_code == 401
+    assert Notification.get_by_id(inbox["late"]).status == "pending"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["unread=yes", "unread=2", "unread=%00", "limit=0", "limit=201", "limit=x", "offset=-1"],
+)
+def test_bad_inbox_queries_are_a_400(office, app, query):
+    response = office.get(f"/office/inbox?{query}")
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]) == {"code", "message"}

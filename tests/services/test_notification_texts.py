@@ -113,3 +113,13 @@ def test_template_ids_come_from_settings_or_the_demo(overrides, expected):
     settings = load_settings(os.devnull, env={}, overrides=overrides)
     assert (template_id(settings, "mp_subscribe"), template_id(settings, "oa_template")) == expected
     assert template_id(settings, "oa_custom") == ""
+
+
+def test_every_kind_the_services_queue_has_a_chinese_name():
+    from services import activity_reminders, broadcast, checkin_closing, spot_check
+    from services import visit_reminders as visits
+    from services.notification_texts import DEFAULT_KIND_NAME, kind_name
+
+    kinds = [activity_reminders.KIND, broadcast.KIND, checkin_closing.KIND, spot_check.KIND]
+    kinds += [visits.MEMBER_KIND, visits.LEADER_KIND, "report_deadline", "report_late"]
+    assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []

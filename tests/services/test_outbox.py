@@ -11,6 +11,7 @@ from services.outbox import Message, deliver_after, enqueue
 from tests.factories import make_member
 
 QUIET = "21:00-08:00"
+NOW_UTC = datetime(2026, 12, 1, 2, 0)
 
 
 def shanghai(text: str) -> datetime:
@@ -67,3 +68,9 @@ def test_office_messages_have_no_member(database):
     enqueue([Message(None, "report_late", {}, "late:1:2026-Q4", urgent=True)], now, QUIET)
     row = Notification.get()
     assert row.member is None and row.next_attempt_at == now
+
+
+def test_labelled_lines_keep_the_order_they_were_written_in(database):
+    lines = {"服务": "义诊", "时间": "12月1日", "地点": "社区"}
+    enqueue([Message(None, "spot_check", {"lines": lines}, "order")], NOW_UTC, QUIET)
+    assert list(Notification.get().payload["lines"]) == ["服务", "时间", "地点"]

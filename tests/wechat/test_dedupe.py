@@ -215,7 +215,7 @@ class CountingHelp(str):
 
 
 @pytest.fixture
-def help_text(monkeypatch, database):
+def help_text(monkeypatch, app):
     make_member(team=make_team(), oa_openid=OPENID)
     counting = CountingHelp()
     monkeypatch.setattr(texts, "HELP_MEMBER", counting)
