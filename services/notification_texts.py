@@ -19,7 +19,6 @@ KIND_NAMES = {
     "broadcast": "队长通知",
     "visit_reminder": "走访提醒",
     "visit_overdue_team": "队员走访逾期",
-    "report_reminder": "季度报告提醒",
     "report_deadline": "季度报告提醒",
     "report_late": "季度报告逾期",
     "activity_reminder": "活动提醒",

@@ -28,7 +28,7 @@ def outcomes(app, emulator):
     enqueue(
         [
             Message(unreachable.id, "visit_reminder", {"title": "走访提醒"}, "v:1"),
-            Message(busy.id, "report_reminder", {"title": "报告"}, "r:1"),
+            Message(busy.id, "report_deadline", {"title": "报告"}, "r:1"),
         ],
         now - timedelta(minutes=1),
         "off",

@@ -115,7 +115,18 @@ def test_long_pending_lists_fit_within_the_limit(chat, team):
 
 def test_report_status(chat, team):
     year, quarter = clock.quarter_of(clock.local_today())
-    assert "尚未起草" in chat.say("报告")
+    assert "季度结束后自动起草" in chat.say("报告")
+    last_year, last_quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    QuarterlyReport.create(
+        team=team,
+        year=last_year,
+        quarter=last_quarter,
+        status="late",
+        deadline=date(year, 1, 10),
+        updated_at=clock.now_utc(),
+    )
+    text = chat.say("季度报告")
+    assert f"{last_year}年第{last_quarter}季度报告：已逾期" in text and "自动起草" in text
     QuarterlyReport.create(
         team=team,
         year=year,
@@ -124,4 +135,5 @@ def test_report_status(chat, team):
         deadline=date(year, 12, 31),
         updated_at=clock.now_utc(),
     )
-    assert "已上报" in chat.say("季度报告")
+    text = chat.say("报告")
+    assert f"{year}年第{quarter}季度报告：已上报" in text and "自动起草" not in text

@@ -76,21 +76,23 @@ def on_pending(message: Inbound, member, args: str = "") -> Reply:
     return common.say(common.listing(header, lines, texts.PENDING_FOOTER))
 
 
+WAITING_FOR_LEADER = ("draft", "late", "returned")  # report statuses
+
+
 def on_report(message: Inbound, member, args: str = "") -> Reply:
-    """「报告」: the status of this quarter's report of the leader's team."""
+    """「报告」: the team's latest quarterly report, and that this quarter's comes when the
+    quarter ends (reports are drafted then, so the one due is usually last quarter's)."""
     year, quarter = clock.quarter_of(clock.local_today(common.now()))
-    report = QuarterlyReport.get_or_none(
-        (QuarterlyReport.team == member.team_id)
-        & (QuarterlyReport.year == year)
-        & (QuarterlyReport.quarter == quarter)
-    )
-    if report is None:
-        return common.say(
-            texts.REPORT_NONE.format(year=year, quarter=quarter, mp=texts.MINI_PROGRAM)
+    Q = QuarterlyReport
+    latest = Q.select().where(Q.team == member.team_id).order_by(Q.year.desc(), Q.quarter.desc())
+    report = latest.first()
+    text = ""
+    if report is not None:
+        status = texts.REPORT_STATUS_NAMES.get(report.status, report.status)
+        text = texts.REPORT_STATUS.format(
+            year=report.year, quarter=report.quarter, status=status, deadline=report.deadline
         )
-    status = texts.REPORT_STATUS_NAMES.get(report.status, report.status)
-    return common.say(
-        texts.REPORT_STATUS.format(
-            year=year, quarter=quarter, status=status, deadline=report.deadline
-        )
-    )
+        text += (texts.REPORT_TO_DO if report.status in WAITING_FOR_LEADER else "") + "\n"
+    if report is None or (report.year, report.quarter) != (year, quarter):
+        text += texts.REPORT_RUNNING.format(year=year, quarter=quarter)
+    return common.say(text.strip())
