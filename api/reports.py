@@ -93,7 +93,7 @@ STATS_SCHEMA = {
         "ends_on": {"type": "string", "format": "date"},
         "computed_at": {"type": "string", "format": "date-time"},
         "members": {**_COUNT, "description": "在册队员"},
-        "activities": {**_COUNT, "description": "开展集中活动次数"},
+        "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
         "services": {**_COUNT, "description": "计入时长的服务次数"},
         "hours": {**_HOURS, "description": "服务时长（小时）"},

@@ -5,8 +5,6 @@ from datetime import datetime
 from flask import current_app
 
 from services import outbox_delivery
-from wechat import get_clients
-from wechat.channels import build_channels
 
 
 def drain_outbox(now: datetime) -> dict:
@@ -15,5 +13,5 @@ def drain_outbox(now: datetime) -> dict:
     Runs inside an app context; two runs at once (a second scheduler by mistake) deliver
     each message once, since rows are claimed one sender at a time."""
     settings = current_app.config["SETTINGS"]
-    channels = build_channels(get_clients(), settings)
+    channels = current_app.extensions["notification_channels"]()  # registered by wechat/
     return outbox_delivery.drain(channels, now, outbox_delivery.Policy.from_settings(settings))

@@ -59,8 +59,9 @@ def commit_without_flush():
     `synchronous_commit` off for it alone (an fsync here costs ~3 ms, more than the work);
     SQLite in WAL with synchronous=normal never waits, so there nothing changes. A crash of
     the database server can lose such a commit, but never one made after it that waited:
-    for bookkeeping that a later real commit makes durable, or that is safe to lose."""
-    if not isinstance(db.obj, peewee.PostgresqlDatabase):
+    for bookkeeping that a later real commit makes durable, or that is safe to lose. Inside
+    a transaction it changes nothing (SET LOCAL would relax the caller's whole transaction)."""
+    if not isinstance(db.obj, peewee.PostgresqlDatabase) or db.in_transaction():
         yield
         return
     with db.atomic():

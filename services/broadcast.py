@@ -184,7 +184,9 @@ def delivery(broadcast: Broadcast) -> list[MemberDelivery]:
 
 
 def _require_reader(actor: Actor) -> None:
-    if not (actor.is_office or actor.is_leader):
+    """The office, or a leader of a team (a leader without a team reads nothing: no team
+    filter must never mean every team)."""
+    if not (actor.is_office or (actor.is_leader and actor.team_id is not None)):
         raise Forbidden("只有队长或办公室可以查看通知。", "leader_only")
 
 

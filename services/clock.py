@@ -36,3 +36,13 @@ def local_today(now: datetime | None = None) -> date:
 def quarter_of(day: date) -> tuple[int, int]:
     """The (year, quarter) a Shanghai date falls in."""
     return day.year, (day.month - 1) // 3 + 1
+
+
+def cn_date(day: date) -> str:
+    """A date as people write it: 2026年12月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def as_date(value) -> date:
+    """A date read from the database: raw rows and SQLite aggregates give ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

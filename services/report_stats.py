@@ -8,8 +8,9 @@ Rules, so that every screen says the same thing:
   change members mid-quarter, and the roster keeps no history to say otherwise.
 - Services and hours are the entries that count toward hours (services.summary's rule:
   checked out, filled in, not rejected); participants are the members with at least one such
-  activity entry; visits are visit check-ins that were not rejected (the visit reminders'
-  rule). Flagged and rejected count the quarter's entries in that state now.
+  activity entry; visits are visit check-ins that were not rejected, to whichever household
+  the member was paired with at the time (a visit is always to the member's own household).
+  Flagged and rejected count the quarter's entries in that state now.
 - Visits due: each pairing owes one visit per whole interval it ran inside the period (a
   whole quarter of 90-92 days owes 3 at the default 30 days).
 - Activities held: the team's activities that started in the period and were not cancelled.
@@ -214,15 +215,10 @@ def _visits_due(first: date, until: date, interval_days: int, team_ids) -> dict[
     )
     found: dict[int, tuple] = defaultdict(lambda: (0, 0))
     for team, began, ended, count in query:
-        days = (_day(ended) - _day(began)).days + 1
+        days = (clock.as_date(ended) - clock.as_date(began)).days + 1
         pairings, due = found[team]
         found[team] = (pairings + count, due + count * (days // interval_days))
     return found
-
-
-def _day(value) -> date:
-    """A CASE over dates comes back as text on SQLite."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _ratings(span: tuple, team_ids) -> dict[int, tuple[int, int]]:

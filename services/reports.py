@@ -150,7 +150,7 @@ def _deadline_message(row: tuple, today: date) -> Message:
         "title": "季度报告提醒",
         "lines": {
             "季度": _cn_quarter(year, quarter),
-            "截止日期": _cn_date(deadline),
+            "截止日期": clock.cn_date(deadline),
             "剩余时间": f"{days_left}天" if days_left else "今天截止",
         },
         "page": REPORT_PAGE.format(period=label(year, quarter)),
@@ -185,7 +185,7 @@ def _late_message(team, team_name, year, quarter, deadline) -> Message:
         "lines": {
             "服务队": team_name,
             "季度": _cn_quarter(year, quarter),
-            "截止日期": _cn_date(deadline),
+            "截止日期": clock.cn_date(deadline),
         },
     }
     return Message(None, "report_late", payload, f"report_late:{team}:{label(year, quarter)}")
@@ -333,7 +333,3 @@ def _preview(team: Team, year: int, quarter: int, now: datetime, rules) -> Repor
 
 def _cn_quarter(year: int, quarter: int) -> str:
     return f"{year}年第{quarter}季度"
-
-
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"

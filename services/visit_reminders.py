@@ -135,7 +135,7 @@ def overdue_members(today: date, interval_days: int) -> list[Overdue]:
 def _overdue(row: tuple, today: date, interval_days: int) -> Overdue:
     pairing_id, started_on, member_id, name, team_id, head_name, last = row
     last_on = clock.to_local(_moment(last)).date() if last is not None else None
-    anchor = last_on or _day(started_on)
+    anchor = last_on or clock.as_date(started_on)
     return Overdue(
         member_id=member_id,
         name=name,
@@ -153,10 +153,6 @@ def _moment(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def period_index(start: date, today: date, repeat_days: int) -> int:
     """Which reminder period `today` falls in, counting from `start` (period 0)."""
     return (today - start).days // repeat_days
@@ -168,7 +164,7 @@ def _member_key(o: Overdue, today: date, repeat_days: int) -> str:
 
 
 def _member_message(o: Overdue, key: str) -> Message:
-    last = _cn_date(o.last_visit_on) if o.last_visit_on else "尚未走访"
+    last = clock.cn_date(o.last_visit_on) if o.last_visit_on else "尚未走访"
     payload = {
         "title": "结对家庭走访提醒",
         "lines": {
@@ -226,7 +222,3 @@ def _leader_message(team_id, members, leader_id, today, interval_days, repeat_da
     }
     key = f"visit_team:{group}:{newest.isoformat()}:{period}"
     return Message(leader_id, LEADER_KIND, payload, key)
-
-
-def _cn_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"

@@ -8,6 +8,9 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from .client import WechatClients, make_clients
 
 EMULATOR_PREFIX = "/_emulator"
+#: app.extensions key: a callable giving the outbound notification channels by name, so the
+#: jobs (a sibling transport) send through WeChat without importing it.
+CHANNELS = "notification_channels"
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +24,7 @@ def init_app(app: Flask) -> None:
     if settings.is_demo:
         mount_emulator(app)
     app.extensions["wechat"] = make_clients(settings)
+    app.extensions[CHANNELS] = lambda: _channels(app)
     from . import endpoint
 
     endpoint.init_app(app)
@@ -45,6 +49,12 @@ def emulator_apps(settings) -> dict[str, str]:
         if account.app_id:
             apps[account.app_id] = account.app_secret
     return apps
+
+
+def _channels(app: Flask) -> dict:
+    from .channels import build_channels
+
+    return build_channels(get_clients(app), app.config["SETTINGS"])
 
 
 def get_clients(app: Flask | None = None) -> WechatClients:

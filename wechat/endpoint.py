@@ -130,13 +130,14 @@ def _answer_then_record(plan: Plan, key: str, openid: str, kind: str) -> tuple[s
     """A pure push: work out the reply, then record the push with it; when another delivery
     recorded it first, its reply is the one given, so every delivery answers alike."""
     try:
-        text = plan.run().text or ""
+        reply = plan.run()
     except Exception:
         dedupe.claim(key, openid, kind, reply="")
         raise
+    text = reply.text or ""
     if not dedupe.claim(key, openid, kind, reply=text):
         return _retried(key)
-    return text, ()
+    return text, tuple(reply.after)
 
 
 def _retried(key: str) -> tuple[str, tuple]:

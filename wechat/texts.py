@@ -153,7 +153,6 @@ BROADCAST_QUEUED = (
     f"将在时段结束后送达。送达情况可在{MINI_PROGRAM}中查看。"
 )
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
-BROADCAST_TOO_LONG = "通知内容过长，请控制在 {limit} 字以内。"
 NO_PENDING = "目前没有待审核的签到。"
 PENDING_HEADER = "待审核的签到共 {total} 条："
 PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"

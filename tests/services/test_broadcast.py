@@ -127,3 +127,10 @@ def test_who_may_read_what(team, leader):
     assert {v.broadcast.id for v in broadcast.recent(boss)} == {mine.id, theirs.id}
     assert [v.broadcast.id for v in broadcast.recent(boss, team_id=other_team.id)] == [theirs.id]
     assert broadcast.get(boss, theirs.id).broadcast.text == "他队"
+
+
+def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
+    broadcast.send(leader, "本队", "k1", NOW, QUIET)
+    adrift = make_member(role="leader", team=None)
+    with pytest.raises(Forbidden):
+        broadcast.recent(Actor(member=adrift))

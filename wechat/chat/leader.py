@@ -19,11 +19,12 @@ PENDING_SHOWN = 20
 
 def on_broadcast(message: Inbound, member, args: str) -> Reply:
     """「通知 内容」: a preview, to be confirmed with 「确认」."""
-    text = args.strip()
-    if not text:
+    if not args.strip():
         return common.say(texts.BROADCAST_USAGE)
-    if len(text) > broadcast.MAX_TEXT:
-        return common.say(texts.BROADCAST_TOO_LONG.format(limit=broadcast.MAX_TEXT))
+    try:
+        text = broadcast.check_text(args)  # the service's rules, told before the preview
+    except DomainError as exc:
+        return common.say(exc.message)
     count = len(broadcast.recipients(member))
     if not count:
         return common.say(texts.BROADCAST_NO_MEMBERS)
