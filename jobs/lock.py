@@ -3,23 +3,34 @@
 Three kinds, one small interface (acquire once, renew, release; each answers True/False):
 
 - PostgreSQL: a session advisory lock on a connection of its own, held for as long as the
-  lock is. If the process dies the server drops the connection and the lock with it, so a
-  standby takes over at its next try. Renewing checks the connection still answers.
+  lock is. If the process dies the server drops the connection and the lock with it (at once,
+  or once its keepalives find the peer gone), so a standby takes over at its next try after
+  that. Renewing checks that the connection still answers, giving up after a sixth of the
+  lock's life: a check that cannot complete in time counts as the lock lost.
 - SQLite: a JobLock row with a holder id and an expiry, renewed by heartbeats. Taking it is one
   conditional UPDATE (free, expired, or already ours) or an INSERT that loses to a concurrent
   one on the unique name, so two processes can never both win; a crashed holder's row is taken
   over only once it has expired.
 - Redis (when configured): SET NX PX with the holder id, renewed and released by small Lua
-  scripts that act only while the key still holds our id.
+  scripts that act only while the key still holds our id. Its socket timeouts are a sixth of
+  the lock's life too, with no retries inside redis-py (the runner retries once itself).
 
-A holder frozen for longer than the lock's life (row, Redis) finds out at its next renewal
-and stops its jobs; the overlap is at most one heartbeat, and every job is idempotent.
+A holder that cannot renew for longer than the lock's life (frozen, cut off from the database
+or Redis) may be replaced while its scheduler still runs. It finds out at its next renewal,
+which gives up in bounded time (a sixth of the lock's life for PostgreSQL and Redis, SQLite's
+busy timeout for a row; the runner retries an error once), and then starts no new runs; runs
+it had already started are not interrupted and go on to their end. So the runs of an old and
+a new holder can overlap, for about a heartbeat plus that bound or as long as a started run
+lasts, and every job is idempotent for that reason. A process frozen as a whole (suspended
+VM, SIGSTOP) finds out only once it resumes.
 """
 
 import hashlib
 import logging
 import os
+import selectors
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -97,6 +108,43 @@ def _dead_peer_limits(ttl_seconds: float) -> dict:
     }
 
 
+def _ping(connection, seconds: float) -> None:
+    """Run SELECT 1 on a psycopg connection, raising TimeoutError when the answer has not come
+    within `seconds`. A blocking query on a silent connection waits until TCP gives up (up to
+    tcp_user_timeout, or forever when a middlebox keeps acknowledging), so this drives libpq's
+    non-blocking calls and waits on the socket with a deadline instead."""
+    from psycopg import OperationalError, pq
+
+    pgconn = connection.pgconn
+    if connection.closed or pgconn.status != pq.ConnStatus.OK:
+        raise OperationalError("the connection is closed")
+    deadline = time.monotonic() + seconds
+    pgconn.nonblocking = 1  # psycopg's own setting; made sure of, as send and flush need it
+    with selectors.DefaultSelector() as selector:
+
+        def wait(events: int) -> None:
+            selector.modify(pgconn.socket, events)
+            left = deadline - time.monotonic()
+            if left <= 0 or not selector.select(left):
+                raise TimeoutError(f"no answer from the server within {seconds:g} s")
+            pgconn.consume_input()
+
+        selector.register(pgconn.socket, selectors.EVENT_READ)
+        pgconn.send_query(b"SELECT 1")
+        while pgconn.flush():  # 1 while part of the query is still unsent
+            wait(selectors.EVENT_READ | selectors.EVENT_WRITE)
+        results = []
+        while True:
+            while pgconn.is_busy():
+                wait(selectors.EVENT_READ)
+            result = pgconn.get_result()
+            if result is None:
+                break
+            results.append(result)
+    if [result.status for result in results] != [pq.ExecStatus.TUPLES_OK]:
+        raise OperationalError(f"SELECT 1 failed: {pgconn.get_error_message()}")
+
+
 class AdvisoryLock:
     """A PostgreSQL session advisory lock on a dedicated connection (autocommit, so no
     transaction is left open while it is held)."""
@@ -109,6 +157,7 @@ class AdvisoryLock:
         self.params = _dead_peer_limits(ttl_seconds) | given
         self.name, self.connection = name, None
         self.holder = holder_id()
+        self.check_seconds = ttl_seconds / 6  # how long a renewal may wait for an answer
 
     def acquire(self) -> bool:
         if self.connection is not None:
@@ -139,16 +188,18 @@ class AdvisoryLock:
         return int.from_bytes(digest[:8], "big", signed=True)
 
     def renew(self) -> bool:
-        """The lock lives as long as its connection: check that the connection still answers."""
+        """The lock lives as long as its session: check that the server still answers on it
+        within `check_seconds`. When it does not (the connection is broken, or silent: the
+        server may have dropped the session and a standby taken the lock meanwhile) the
+        connection is closed and the lock counts as lost."""
         if self.connection is None:
             return False
         import psycopg
 
         try:
-            with self.connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
+            _ping(self.connection, self.check_seconds)
             return True
-        except psycopg.Error as exc:  # the connection, and the lock with it, is gone
+        except (psycopg.Error, TimeoutError) as exc:
             log.warning("scheduler lock connection lost: %s", exc)
             self._drop()
             return False
@@ -175,8 +226,15 @@ class RedisLock:
 
     def __init__(self, url: str, key: str, ttl_seconds: float, holder: str | None = None):
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        self.client = redis.Redis.from_url(url)
+        # A renewal must fail well within the key's life, not after redis-py's default ten
+        # retries of a 5 s timeout: the key would have expired and a standby taken it over.
+        timeout = ttl_seconds / 6
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
         self.key, self.ttl_ms = key, int(ttl_seconds * 1000)
         self.holder = holder or holder_id()
         self._renew = self.client.register_script(RENEW)

@@ -1,14 +1,17 @@
 """Runs the jobs: one job now (`run_job`), or the scheduler while this process holds the lock.
 
 A `LockedScheduler` beats every few seconds: while it holds the lock it renews it and keeps
-an APScheduler BackgroundScheduler running; when it does not (another runner has it, or the
-renewal failed) it stops its scheduler, reports standby and tries again later. A scheduler
-is built afresh on every takeover, so missed runs are caught up from the database each time
-(see jobs.catchup).
+an APScheduler BackgroundScheduler running. A renewal that raises (SQLite busy, a Redis blip)
+is tried once more after a short pause; when the lock is lost (another runner has it, or the
+renewal failed twice) the scheduler starts no new runs, reports standby, and takes the lock
+again only after the runs it had started have finished, so one process never has the runs of
+two schedulers going at once. A scheduler is built afresh on every takeover, so missed runs
+are caught up from the database each time (see jobs.catchup).
 """
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from models import db
@@ -90,18 +93,26 @@ class LockedScheduler:
         config = app.config["SETTINGS"].scheduler
         self.app, self.jobs, self.on_change = app, jobs, on_change
         self.lock = lock or make_lock(app.config["SETTINGS"])
-        self.heartbeat = config.lock_ttl_seconds / 3
+        self.ttl = config.lock_ttl_seconds
+        self.heartbeat = self.ttl / 3
         self.retry = config.standby_retry_seconds
+        self.renew_pause = min(1.0, self.heartbeat / 10)  # before a failed renewal's retry
         self.scheduler, self.state = None, "not started"
+        self._held_since = 0.0  # when the last successful take or renewal began (monotonic)
+        self._draining = None  # a thread waiting for a lost scheduler's runs to finish
         self._stop, self._thread = threading.Event(), None
 
     def step(self) -> str:
-        """One beat: renew the lock and keep running, or try to take it."""
-        if self.scheduler is not None and not safely(self.lock.renew, "renewal"):
-            log.error("scheduler lock lost: stopping the jobs and standing by")
-            self._stop_scheduler()
-        if self.scheduler is None and safely(self.lock.acquire, "acquisition"):
-            self._start_scheduler()
+        """One beat: renew the lock and keep running, or (once the runs of a scheduler that
+        lost it have finished) try to take it."""
+        if self.scheduler is not None and not self._renew():
+            log.error("scheduler lock lost: no new runs; standing by once running ones finish")
+            self._drain_scheduler()
+        if self.scheduler is None and self._drained():
+            began = time.monotonic()
+            if safely(self.lock.acquire, "acquisition"):
+                self._held_since = began
+                self._start_scheduler()
         self._report("running" if self.scheduler is not None else "standby")
         return self.state
 
@@ -123,18 +134,39 @@ class LockedScheduler:
             self.step()
 
     def shutdown(self, wait: bool = False) -> None:
-        """Stop beating, stop the scheduler (waiting for running jobs if asked) and release
-        the lock so a standby takes over at its next try."""
+        """Stop beating, stop the scheduler (waiting for running jobs if asked, those of a
+        scheduler that lost the lock too) and release the lock so a standby takes over at its
+        next try."""
         self._stop.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         if self.scheduler is not None:
             self._stop_scheduler(wait)
+        if wait and self._draining is not None:
+            self._draining.join()
         safely(self.lock.release, "release")  # a no-op unless we hold it
         self._report("stopped")
 
     def _interval(self) -> float:
         return self.heartbeat if self.scheduler is not None else self.retry
+
+    def _renew(self) -> bool:
+        """Renew the lock. A "no" is final; an error gets one more try after a short pause,
+        made only while the lock is sure to last at least another heartbeat (so that the
+        retry, bounded like any renewal, normally ends before it could expire)."""
+        began = time.monotonic()
+        try:
+            held = bool(self.lock.renew())
+        except Exception as exc:
+            log.warning("scheduler lock renewal failed: %s", exc)
+            self._stop.wait(self.renew_pause)
+            if time.monotonic() > self._held_since + self.ttl - self.heartbeat:
+                return False  # too near the lock's expiry to try again
+            began = time.monotonic()
+            held = safely(self.lock.renew, "renewal (second try)")
+        if held:
+            self._held_since = began
+        return held
 
     def _start_scheduler(self) -> None:
         try:
@@ -149,6 +181,25 @@ class LockedScheduler:
     def _stop_scheduler(self, wait: bool = False) -> None:
         scheduler, self.scheduler = self.scheduler, None
         scheduler.shutdown(wait=wait)
+
+    def _drain_scheduler(self) -> None:
+        """Stop the scheduler after a lost lock: no new runs from now on, and a helper thread
+        shuts it down once its running jobs have finished (the heartbeat does not wait; the
+        lock is not taken again until then, see `_drained`)."""
+        scheduler, self.scheduler = self.scheduler, None
+        scheduler.pause()  # at once: the helper thread might start a moment later
+        self._draining = threading.Thread(
+            target=scheduler.shutdown, kwargs={"wait": True}, name="scheduler-drain", daemon=True
+        )
+        self._draining.start()
+
+    def _drained(self) -> bool:
+        """Whether every run of a scheduler that lost the lock has finished."""
+        if self._draining is not None and self._draining.is_alive():
+            log.info("scheduler lock: waiting for the previous runs to finish before retaking it")
+            return False
+        self._draining = None
+        return True
 
     def _report(self, state: str) -> None:
         set_scheduler_state(state)

@@ -9,7 +9,7 @@ import pytest
 
 from jobs.lock import AdvisoryLock, RedisLock, RowLock, make_lock
 from settings import load_settings
-from tests.jobs.conftest import kill_holder, wait_until
+from tests.jobs.conftest import REMOTE_KINDS, kill_holder, make_locker, wait_until
 
 
 def test_lockers_starting_at_once_elect_exactly_one(new_lock):
@@ -55,6 +55,28 @@ def test_a_standby_takes_over_when_the_holder_dies(new_lock):
     assert wait_until(standby.acquire)
     assert not holder.renew()  # the old holder finds out and stops its jobs
     assert standby.renew()
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+def test_a_holder_whose_server_falls_silent_gives_up_well_within_the_lock_life(
+    kind, database, database_url, redis_url, relay
+):
+    ttl = 3.0  # a renewal may wait half a second for its answer
+    holder = make_locker(kind, database_url, redis_url, ttl, relay=relay)
+    assert holder.acquire() and holder.renew()
+    relay.freeze()
+    outcome = []
+
+    def renew():
+        try:
+            outcome.append(holder.renew())
+        except Exception as exc:  # the runner counts an error as a failed renewal
+            outcome.append(exc)
+
+    thread = threading.Thread(target=renew, daemon=True)
+    thread.start()
+    thread.join(ttl)  # before the lock could have expired (row, key) or been taken over
+    assert outcome and outcome[0] is not True
 
 
 @pytest.mark.parametrize(

@@ -1,31 +1,66 @@
 """The locked scheduler in one process: it runs jobs only while holding the lock, stands by
 otherwise, stops its jobs when the lock is lost, and /healthz says which."""
 
+import threading
 from datetime import datetime
 
 import pytest
+from apscheduler.schedulers.base import STATE_RUNNING
 
-from jobs.lock import make_lock
+from jobs.lock import make_lock, safely
 from jobs.runner import LockedScheduler, run_def, run_job, start_embedded
 from jobs.schedule import JOBS, JobDef
 from tests.jobs import probe
-from tests.jobs.conftest import kill_holder
+from tests.jobs.conftest import LOCK_KINDS, REMOTE_KINDS, kill_holder, make_locker, wait_until
 
 PROBE = JobDef("probe", "tests.jobs.probe:record", "interval", {"minutes": 5}, "测试")
+HOLD = JobDef("hold", "tests.jobs.probe:hold", "interval", {"minutes": 5}, "测试")
 
 
 @pytest.fixture
 def schedulers(app):
-    """LockedSchedulers on this app's lock (probe job only), all shut down afterwards."""
+    """LockedSchedulers on this app's lock or a given one (probe job only unless told), all
+    shut down afterwards (a job still held is let go first)."""
     made = []
+    probe.reset_hold()
 
-    def make(jobs=(PROBE,)):
-        made.append(LockedScheduler(app, jobs=list(jobs)))
+    def make(jobs=(PROBE,), lock=None):
+        made.append(LockedScheduler(app, lock=lock, jobs=list(jobs)))
+        made[-1].renew_pause = 0.01
         return made[-1]
 
     yield make
+    probe.GO.set()
     for scheduler in made:
         scheduler.shutdown(wait=True)
+
+
+class Flaky:
+    """A lock whose next `failures` renewals raise (SQLite busy, a Redis blip) before the
+    real lock is asked."""
+
+    def __init__(self, lock):
+        self.lock, self.holder, self.failures = lock, lock.holder, 0
+
+    def acquire(self):
+        return self.lock.acquire()
+
+    def renew(self):
+        if self.failures:
+            self.failures -= 1
+            raise OSError("a blip")
+        return self.lock.renew()
+
+    def release(self):
+        return self.lock.release()
+
+
+@pytest.fixture(params=LOCK_KINDS)
+def flaky(request, app, database_url, redis_url):
+    """A Flaky lock of each kind the run reaches."""
+    lock = make_locker(request.param, database_url, redis_url)
+    yield Flaky(lock)
+    safely(lock.release, "release")
 
 
 def health(client) -> str:
@@ -50,6 +85,67 @@ def test_a_runner_that_loses_its_lock_stops_its_jobs(schedulers):
     assert second.step() == "running"
     assert first.step() == "standby"
     assert first.scheduler is None
+
+
+def test_a_renewal_that_fails_once_is_not_a_loss(schedulers, flaky):
+    ours = schedulers(lock=flaky)
+    assert ours.step() == "running"
+    running = ours.scheduler
+    flaky.failures = 1
+    assert ours.step() == "running"
+    assert ours.scheduler is running  # the same scheduler, never stopped
+
+
+def test_a_lost_lock_is_not_taken_again_while_a_run_of_the_lost_scheduler_goes_on(
+    schedulers, flaky
+):
+    ours = schedulers(jobs=[HOLD], lock=flaky)
+    assert ours.step() == "running"
+    assert probe.STARTED.wait(30)  # interval jobs run at start; this one waits for GO
+    flaky.failures = 2  # the renewal and its second try fail: the lock counts as lost
+    assert ours.step() == "standby" and ours.scheduler is None
+    # The lock itself is still ours to take (the row or key is ours, the session alive), but
+    # a run of the lost scheduler goes on: no second scheduler may start beside it.
+    assert ours.step() == "standby" and ours.scheduler is None
+    assert len(probe.STARTS) == 1
+    probe.GO.set()
+    assert wait_until(lambda: ours.step() == "running")  # once the run has finished
+    assert probe.most_at_once() == 1
+
+
+def test_shutting_down_waits_for_the_runs_of_a_lost_scheduler(schedulers, flaky):
+    ours = schedulers(jobs=[HOLD], lock=flaky)
+    assert ours.step() == "running" and probe.STARTED.wait(30)
+    flaky.failures = 2
+    assert ours.step() == "standby"
+    stopping = threading.Thread(target=ours.shutdown, kwargs={"wait": True}, daemon=True)
+    stopping.start()
+    stopping.join(0.2)
+    assert stopping.is_alive()  # still waiting for the held run
+    probe.GO.set()
+    stopping.join(30)
+    assert not stopping.is_alive() and ours.state == "stopped"
+
+
+@pytest.mark.parametrize("kind", REMOTE_KINDS)
+def test_a_runner_whose_lock_server_falls_silent_stops_its_jobs_in_time(
+    app, schedulers, kind, database_url, redis_url, relay
+):
+    lock = make_locker(kind, database_url, redis_url, ttl=3.0, relay=relay)
+    ours = schedulers(lock=lock)
+    ours.ttl, ours.heartbeat = 3.0, 1.0  # the lock's life, as the settings would give it
+    assert ours.step() == "running"
+    running = ours.scheduler
+    relay.freeze()
+    beat = threading.Thread(target=ours.step, daemon=True)
+    beat.start()
+    # No new runs before the lock could expire (key) or the server drop the session (the
+    # beat may then go on trying to take the lock again: no jobs run meanwhile).
+    wait_until(lambda: running.state != STATE_RUNNING, seconds=ours.ttl)
+    assert ours.scheduler is None
+    relay.close()  # the beat's retake fails at once
+    beat.join(30)
+    assert ours.state == "standby"
 
 
 def test_healthz_tells_the_truth(app, client, schedulers):
