@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from services.notification_texts import MEMBER_KINDS, OFFICE_KINDS
+
 ENV_PREFIX = "XIANFENG_"
 
 
@@ -131,7 +133,7 @@ class NotificationSettings:
 
     The loader only takes scalars, so lists are written as text: channels
     "mp_subscribe,oa_template,oa_custom", channels_by_kind "broadcast=oa_template,oa_custom;
-    report_late=oa_template", fields "thing1=title,thing2=summary,time3=time"."""
+    checkin_closed=oa_custom", fields "thing1=title,thing2=summary,time3=time"."""
 
     channels: str = ",".join(CHANNELS)
     channels_by_kind: str = ""
@@ -164,7 +166,7 @@ def parse_channels(text: str) -> tuple[str, ...]:
 
 
 def parse_channel_overrides(text: str) -> dict[str, tuple[str, ...]]:
-    """'broadcast=oa_template,oa_custom; report_late=oa_template' -> {kind: channels}."""
+    """'broadcast=oa_template,oa_custom; checkin_closed=oa_custom' -> {kind: channels}."""
     overrides = {}
     for item in filter(str.strip, text.split(";")):
         kind, _, channels = item.partition("=")
@@ -391,8 +393,9 @@ def _validate(settings: Settings) -> None:
         raise ConfigError("config key rules.team_size_min must not exceed rules.team_size_max")
     _check_numbers(settings)
     _check_notifications(settings.notifications)
-    if not _HHMM_RANGE.match(settings.rules.quiet_hours):
-        raise ConfigError("config key rules.quiet_hours must look like 21:00-08:00")
+    _check_lease(settings)
+    if settings.rules.quiet_hours != "off" and not _HHMM_RANGE.match(settings.rules.quiet_hours):
+        raise ConfigError('config key rules.quiet_hours must look like 21:00-08:00, or be "off"')
     _check_jobs(settings)
     url = settings.database.url
     if not url.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+pool://")):
@@ -441,14 +444,15 @@ def _check_pairs(settings: Settings) -> None:
 
 
 def _check_notifications(notes: NotificationSettings) -> None:
-    """Channel names and template fields are checked here, not at the first send."""
+    """Channel names, kinds and template fields are checked here, not at the first send."""
     orders = {"notifications.channels": parse_channels(notes.channels)}
     for kind, channels in parse_channel_overrides(notes.channels_by_kind).items():
         if not kind or not channels:
             raise ConfigError(
                 "config key notifications.channels_by_kind must look like "
-                '"broadcast=oa_template,oa_custom; report_late=oa_template"'
+                '"broadcast=oa_template,oa_custom; checkin_closed=oa_custom"'
             )
+        _check_kind(kind)
         orders[f"notifications.channels_by_kind ({kind})"] = channels
     for dotted, channels in orders.items():
         unknown = [name for name in channels if name not in CHANNELS]
@@ -467,6 +471,35 @@ def _check_notifications(notes: NotificationSettings) -> None:
                 f"with sources from {', '.join(sorted(FIELD_SOURCES))}"
                 + (f" (wrong: {bad[0]})" if bad else "")
             )
+
+
+def _check_kind(kind: str) -> None:
+    """A kind in channels_by_kind must be one members receive: a misspelt one would never
+    match, and the office's own kinds are never sent through WeChat."""
+    if kind in OFFICE_KINDS:
+        raise ConfigError(
+            f"config key notifications.channels_by_kind: {kind} goes to the office's inbox and "
+            "is never sent through WeChat; remove it"
+        )
+    if kind not in MEMBER_KINDS:
+        raise ConfigError(
+            f"config key notifications.channels_by_kind names an unknown kind {kind} "
+            f"(kinds: {', '.join(MEMBER_KINDS)})"
+        )
+
+
+#: A send may take a token fetch plus a few timeouts, and the sender stops using its claim at
+#: 80% of the lease: a shorter lease lets a second sender take a row still being sent.
+LEASE_TIMEOUTS = 10
+
+
+def _check_lease(settings: Settings) -> None:
+    timeout, lease = settings.wechat.timeout_seconds, settings.notifications.lease_seconds
+    if lease < LEASE_TIMEOUTS * timeout:
+        raise ConfigError(
+            f"config key notifications.lease_seconds must be at least {LEASE_TIMEOUTS} x "
+            f"wechat.timeout_seconds ({math.ceil(LEASE_TIMEOUTS * timeout)}), got {lease}"
+        )
 
 
 def _check_numbers(settings: Settings) -> None:

@@ -5,6 +5,8 @@ The job runs every few minutes and asks "which reminders are due now?" rather th
 reminder's dedupe key names the activity, the member, which reminder and the start time,
 so repeating a run writes nothing new, while an activity moved to another time is announced
 again. Cancelled activities, members no longer enrolled and inactive members get nothing.
+A reminder the quiet hours would hold until after the start is not queued, and each one
+expires at the start, so a sender held up by an outage never delivers it late.
 """
 
 from dataclasses import dataclass
@@ -54,21 +56,28 @@ def remind_activities(now: datetime, rules: ReminderRules = ReminderRules()) -> 
 
 
 def _evening_due(now: datetime, rules: ReminderRules) -> list:
-    """From the evening time on, tomorrow's activities (Shanghai days)."""
+    """From the evening time on, tomorrow's activities (Shanghai days) the reminder can still
+    reach before they start."""
     local = clock.to_local(now)
     if local.time().replace(tzinfo=None) < rules.evening_at:
         return []
     tomorrow = local.date() + timedelta(days=1)
     low, high = clock.local_midnight(tomorrow), clock.local_midnight(tomorrow + timedelta(1))
-    return _enrolled((Activity.starts_at >= low) & (Activity.starts_at < high))
+    return _in_time(now, rules, (Activity.starts_at >= low) & (Activity.starts_at < high))
 
 
 def _soon_due(now: datetime, rules: ReminderRules) -> list:
     """Activities starting within the lead time, when the reminder can still arrive before
-    the start (one held back by the quiet hours until after it would be useless)."""
+    the start."""
     window = (Activity.starts_at > now) & (Activity.starts_at <= now + rules.before)
+    return _in_time(now, rules, window)
+
+
+def _in_time(now: datetime, rules: ReminderRules, when) -> list:
+    """The enrolments of `when` whose reminder arrives before the start (not one held back
+    by the quiet hours until it would be useless)."""
     arrives = outbox.deliver_after(now, rules.quiet_hours, urgent=False)
-    return [row for row in _enrolled(window) if arrives < row.activity.starts_at]
+    return [row for row in _enrolled(when) if arrives < row.activity.starts_at]
 
 
 def _enrolled(when) -> list:
@@ -97,6 +106,7 @@ def _message(which: str, row: Enrollment) -> outbox.Message:
         "lines": {label: value for label, value in lines.items() if value},
         "page": PAGE.format(id=activity.id),
         "time": activity.starts_at.isoformat(),
+        "expires": activity.starts_at.isoformat(),  # useless once it has started
         "activity_id": activity.id,
     }
     return outbox.Message(row.member_id, KIND, payload, key)

@@ -25,6 +25,10 @@ KIND_NAMES = {
     "checkin_closed": "签到已自动结束",
     "spot_check": "日常抽查",
 }
+#: The kinds addressed to the office's inbox: shown there, never sent through WeChat.
+OFFICE_KINDS = ("report_late", "spot_check")
+#: The kinds members receive through WeChat (the ones notifications.channels_by_kind may name).
+MEMBER_KINDS = tuple(kind for kind in KIND_NAMES if kind not in OFFICE_KINDS)
 DEFAULT_KIND_NAME = "工作提醒"
 DEFAULT_SENDER = "志愿服务办公室"
 #: Template ids used in demo mode when none are configured (the emulator takes any id).
@@ -51,20 +55,40 @@ REASONS = {
     "unauthorized": "公众号或小程序无此接口权限",
     "busy": "微信系统繁忙",
     "quota": "微信接口调用次数已达上限",
+    "daily_quota": "微信接口今日调用次数已用完（次日恢复后发送）",
     "token": "微信访问凭证无效",
-    "credentials": "微信账号凭证有误",
+    "credentials": "微信账号的 AppID 或 AppSecret 有误（改正后发送）",
+    "ip_whitelist": "本服务器 IP 不在微信接口白名单中（加入后发送）",
     "timeout": "微信响应超时",
     "http": "微信接口异常",
     "network": "无法连接微信服务器",
+    "connection_lost": "发出后连接中断，微信可能已收到（将重试）",
     "error": "微信返回错误",
     "internal": "消息无法处理（内部错误，已记录日志）",
     "inactive": "队员已停用",
+    "expired": "已过期，未发送",
 }
-#: TEMPLATESENDJOBFINISH statuses other than success, as the office reads them.
+#: What a channel adds in brackets, when it is not an errcode or an HTTP status (those stay).
+DETAILS = {
+    "ConnectTimeout": "连接超时",
+    "NewConnectionError": "连接被拒绝或网络不通",
+    "NameResolutionError": "域名无法解析",
+    "SSLError": "加密连接失败",
+    "ProxyError": "无法连接代理服务器",
+    "ReadTimeout": "等待应答超时",
+    "ConnectionError": "连接失败",
+    "ChunkedEncodingError": "应答不完整",
+    "not JSON": "应答无法识别",
+}
+_PLAIN_DETAIL = re.compile(r"^(-?\d+|HTTP \d{3})$")
+#: TEMPLATESENDJOBFINISH statuses other than success, as the office reads them (keys without
+#: the spaces WeChat puts after the colon or not: "failed: system failed", "failed:user block").
 DELIVERY_FAILURES = {
     "failed:user block": "队员已拒收公众号模板消息",
-    "failed: system failed": "微信发送失败",
+    "failed:system failed": "微信发送失败",
+    "failed:freq limit": "发送过于频繁，被微信限制",
 }
+WECHAT_SAID = "微信返回：{}"
 
 #: Longest value per template key type (subscribe-message rules, research §3.4).
 _LIMITS = {
@@ -101,12 +125,22 @@ def kind_name(kind: str) -> str:
 
 def reason_text(channel: str, reason: str, detail: str = "") -> str:
     """'公众号模板消息：队员未关注公众号（43004）' for the office."""
-    why = REASONS.get(reason, reason) + (f"（{detail}）" if detail else "")
+    why = REASONS.get(reason, reason) + (f"（{detail_text(detail)}）" if detail else "")
     return f"{CHANNEL_NAMES.get(channel, channel)}：{why}" if channel else why
 
 
+def detail_text(detail: str) -> str:
+    """An errcode or HTTP status as it is; anything else in Chinese, or quoted as WeChat's."""
+    if _PLAIN_DETAIL.match(detail):
+        return detail
+    return DETAILS.get(detail) or WECHAT_SAID.format(detail)
+
+
 def delivery_failure_text(status: str) -> str:
-    return f"{CHANNEL_NAMES['oa_template']}：{DELIVERY_FAILURES.get(status, status)}"
+    """A TEMPLATESENDJOBFINISH status other than success, for the office."""
+    key = re.sub(r"\s*:\s*", ":", status.strip().lower())
+    why = DELIVERY_FAILURES.get(key) or WECHAT_SAID.format(status.strip())
+    return f"{CHANNEL_NAMES['oa_template']}：{why}"
 
 
 def template_id(settings, channel: str) -> str:
@@ -177,16 +211,21 @@ def _body(payload: dict, separator: str) -> str:
     return str(payload.get("body") or "")
 
 
+def payload_time(value) -> datetime | None:
+    """A payload time ("time", "expires": ISO 8601, naive = UTC) as naive UTC; None when
+    absent or not a time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return clock.to_utc(parsed) if parsed.tzinfo else parsed
+
+
 def _when(value, created_at: datetime) -> str:
-    """The time a message is about (payload 'time', ISO 8601, naive = UTC) in Shanghai."""
-    moment = created_at
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-            moment = clock.to_utc(parsed) if parsed.tzinfo else parsed
-        except ValueError:
-            pass
-    local = clock.to_local(moment)
+    """The time a message is about (payload 'time') in Shanghai; default: when queued."""
+    local = clock.to_local(payload_time(value) or created_at)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 

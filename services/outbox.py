@@ -13,6 +13,8 @@ Payload convention (every kind; services/notification_texts.py renders it per ch
      "time": "2026-12-01T02:00:00",            # optional: the time it is about (ISO, naive=UTC);
                                                # default: when it was queued
      "sender": "张三",                          # optional: who it is from
+     "expires": "2026-12-01T01:00:00",         # optional: not sent after this (ISO, naive=UTC);
+                                               # the sender marks it skipped, "已过期，未发送"
      ...}                                      # kind-specific extras, kept as they are
 
 The sender adds "msgid" (WeChat's id of an OA template send, matched by its delivery report).
@@ -42,8 +44,8 @@ class Message:
 
 
 def parse_quiet_hours(text: str) -> tuple[time, time] | None:
-    """'21:00-08:00' -> (21:00, 08:00); '' or 'off' -> None. Validated by the settings."""
-    if text.strip().lower() in ("", "off", "none"):
+    """'21:00-08:00' -> (21:00, 08:00); 'off' -> None. Validated by the settings."""
+    if text == "off":
         return None
     start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
     return start, end

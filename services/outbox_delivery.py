@@ -6,8 +6,20 @@ channels configured for its kind in order: a channel that cannot reach the perso
 not following, out of the 48-hour window, refused) passes it to the next; when none can, the
 row is `skipped` with the reasons. WeChat busy, over quota or slow: the row stays pending and
 is retried with exponential backoff (quiet hours respected) until max_attempts, then `failed`.
-WeChat unreachable: the run stops and the rows go back untouched, so nothing is lost while the
-network is down. Channels are passed in (`Channel`); this module never imports wechat/.
+
+Two kinds of trouble stop a run and put its rows back untouched (no attempt used), so nothing
+is lost while it lasts: WeChat unreachable (no connection could be made, so nothing was sent),
+and WeChat refusing every call of the account (daily quota used up, wrong AppID or AppSecret,
+this server's IP not whitelisted), logged as a warning with the errcode.
+
+Delivery is at least once: a request that reached WeChat but whose answer was lost (no answer
+in time, the connection dropped while reading it) may have been delivered, and is retried like
+a busy WeChat, an attempt counted, so that one such message can never hold up the rest.
+
+At send time, a non-urgent row due inside the quiet hours (after an outage, or a backlog) goes
+back until they end, without using an attempt; a row whose payload "expires" (see
+services/outbox.py) before it could go out is `skipped` instead. Channels are passed in
+(`Channel`); this module never imports wechat/.
 """
 
 import logging
@@ -20,15 +32,19 @@ from typing import Protocol
 
 from models import Member, Notification, db
 
-from .notification_texts import delivery_failure_text, reason_text
+from .notification_texts import delivery_failure_text, payload_time, reason_text
 from .outbox import deliver_after
 
 log = logging.getLogger(__name__)
 
 
 #: A channel's verdict: delivered; cannot reach this person (try the next channel); WeChat
-#: cannot take it now (retry later); WeChat cannot be reached at all (stop, keep the rows).
-SENT, REFUSED, RETRY, UNREACHABLE = "sent", "refused", "retry", "unreachable"
+#: cannot take it now (retry later); WeChat cannot be reached at all (stop, keep the rows);
+#: WeChat takes no call of this account now (quota, credentials, IP whitelist: stop, keep).
+SENT, REFUSED, RETRY = "sent", "refused", "retry"
+UNREACHABLE, BLOCKED = "unreachable", "blocked"
+STOPS_THE_RUN = frozenset({UNREACHABLE, BLOCKED})
+DEFERRED = "deferred"  # put back until the quiet hours end
 CLAIM_CHUNK = 50  # rows claimed at a time, so a slow WeChat cannot outlast the lease
 LEASE_SHARE = 0.8  # stop using a claim after this share of the lease has passed
 MAX_BACKOFF = timedelta(hours=6)
@@ -181,8 +197,8 @@ def _unclaimed(now: datetime):
 
 
 def _deliver_claimed(run: _Run, ids: list[int]) -> bool:
-    """Deliver claimed rows in order; False when the run must stop (WeChat unreachable, or
-    out of time), the rest released untouched for the next run."""
+    """Deliver claimed rows in order; False when the run must stop (WeChat unreachable or
+    refusing the account, or out of time), the rest released untouched for the next run."""
     rows = list(
         Notification.select(Notification, Member)
         .join(Member)
@@ -195,7 +211,7 @@ def _deliver_claimed(run: _Run, ids: list[int]) -> bool:
             return False
         outcome = _deliver_safely(run, row)
         run.counts[outcome] += 1
-        if outcome == UNREACHABLE:
+        if outcome in STOPS_THE_RUN:
             run.counts["released"] += _release(run, rows[index + 1 :])
             return False
     return True
@@ -215,6 +231,12 @@ def _deliver(run: _Run, row: Notification) -> str:
     """Try the kind's channels in order and record what happened; returns the outcome."""
     if not row.member.active:
         return _finish(run, row, "skipped", last_error=reason_text("", "inactive"))
+    earliest = deliver_after(run.now, run.policy.quiet_hours, row.urgent)
+    if _expires_before(row, earliest):
+        return _finish(run, row, "skipped", last_error=reason_text("", "expired"))
+    if earliest > run.now:
+        _update(run, row, claimed_until=None, next_attempt_at=earliest)
+        return DEFERRED
     delivery = _delivery_of(row, run.now)
     refusals = []
     for name in run.policy.order_for(row.kind):
@@ -225,6 +247,14 @@ def _deliver(run: _Run, row: Notification) -> str:
         refusals.append(reason_text(name, result.reason, result.detail))
         _after_refusal(row.member, result)
     return _finish(run, row, "skipped", last_error="；".join(refusals))
+
+
+def _expires_before(row: Notification, moment: datetime) -> bool:
+    """True when the payload's "expires" is earlier than `moment` (an activity reminder that
+    would arrive after the start); a payload without one never expires."""
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    expires = payload_time(payload.get("expires"))
+    return expires is not None and moment > expires
 
 
 def _delivery_of(row: Notification, now: datetime) -> Delivery:
@@ -242,14 +272,23 @@ def _after_refusal(member: Member, result: Result) -> None:
 
 
 def _record(run: _Run, row: Notification, channel: str, result: Result) -> str:
-    """Sent; WeChat unreachable (row released as it was); or a retry, failed at the last."""
+    """Sent; WeChat unreachable or refusing the account (row released as it was, no attempt
+    used); or a retry, failed at the last."""
     if result.outcome == SENT:
         payload = {**row.payload, "msgid": result.msgid} if result.msgid else row.payload
         return _finish(run, row, "sent", channel=channel, sent_at=run.now, payload=payload)
     error = reason_text(channel, result.reason, result.detail)
-    if result.outcome == UNREACHABLE:
+    if result.outcome in STOPS_THE_RUN:
+        if result.outcome == BLOCKED:
+            log.warning(
+                "WeChat refuses every %s call of this account (errcode %s, %s): the outbox "
+                "stops and tries again next run",
+                channel,
+                result.detail,
+                result.reason,
+            )
         _update(run, row, claimed_until=None, last_error=error)
-        return UNREACHABLE
+        return result.outcome
     attempts, policy = row.attempts + 1, run.policy
     if attempts >= policy.max_attempts:
         return _finish(run, row, "failed", channel=channel, last_error=error)

@@ -3,8 +3,10 @@
 Each channel checks what it needs before calling WeChat (an openid, a grant, a follower, the
 48-hour window), renders the message (services/notification_texts.py) and turns WeChat's
 answer into an outbox Result: sent; refused (this channel cannot reach the person: try the
-next); retry (busy, quota, timeout: later); unreachable (the network or WeChat is down).
-Token errors are retried once by the client itself (wechat/client.py) before they get here.
+next); retry (busy, timeout, answer lost: later); unreachable (no connection to WeChat, so
+nothing was sent); blocked (WeChat refuses every call of the account: daily quota, wrong
+AppID/AppSecret, IP not whitelisted). Token errors are retried once by the client itself
+(wechat/client.py) before they get here.
 """
 
 from __future__ import annotations
@@ -13,11 +15,21 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from wechatpy.exceptions import WeChatClientException
 
 from services import grants
 from services import notification_texts as texts
-from services.outbox_delivery import REFUSED, RETRY, SENT, UNREACHABLE, Channel, Delivery, Result
+from services.outbox_delivery import (
+    BLOCKED,
+    REFUSED,
+    RETRY,
+    SENT,
+    UNREACHABLE,
+    Channel,
+    Delivery,
+    Result,
+)
 
 from .client import WechatClients
 
@@ -30,11 +42,12 @@ ERRCODES = {
     40001: (RETRY, "token"),
     40014: (RETRY, "token"),
     42001: (RETRY, "token"),
-    40013: (RETRY, "credentials"),
-    40125: (RETRY, "credentials"),
-    40164: (RETRY, "credentials"),
-    45009: (RETRY, "quota"),
-    45011: (RETRY, "quota"),
+    # The whole account, not this message: every other row would get the same answer.
+    40013: (BLOCKED, "credentials"),
+    40125: (BLOCKED, "credentials"),
+    40164: (BLOCKED, "ip_whitelist"),
+    45009: (BLOCKED, "daily_quota"),
+    45011: (RETRY, "quota"),  # this minute's quota: the backoff outlasts it
     40003: (REFUSED, "invalid_openid"),
     43004: (REFUSED, "not_following"),
     43101: (REFUSED, "refused"),
@@ -43,8 +56,10 @@ ERRCODES = {
     40037: (REFUSED, "bad_template"),
     47003: (REFUSED, "bad_data"),
     41030: (REFUSED, "bad_page"),
-    48001: (REFUSED, "unauthorized"),
+    48001: (REFUSED, "unauthorized"),  # this API only: the next channel may have the right
 }
+#: Request errors raised before anything was sent: no connection, TLS or proxy failure.
+NOT_SENT = (requests.ConnectTimeout, requests.exceptions.SSLError, requests.exceptions.ProxyError)
 
 
 def refused(reason: str) -> Result:
@@ -57,16 +72,33 @@ def call(send: Callable[[], dict]) -> Result:
         answer = send()
     except WeChatClientException as exc:
         return from_errcode(exc)
-    except requests.ConnectionError as exc:  # refused, unresolvable, or no connection in time
-        return Result(UNREACHABLE, "network", type(exc).__name__)
-    except requests.Timeout as exc:  # connected, but no answer in time: maybe busy
-        return Result(RETRY, "timeout", type(exc).__name__)
     except requests.RequestException as exc:
-        return Result(RETRY, "http", type(exc).__name__)
+        return from_request_error(exc)
     if not isinstance(answer, dict):
         return Result(RETRY, "http", "not JSON")
     msgid = answer.get("msgid")
     return Result(SENT, msgid=str(msgid) if msgid is not None else None)
+
+
+def from_request_error(exc: requests.RequestException) -> Result:
+    """Unreachable only when the request never left (refused, unresolvable, no connection in
+    time, TLS or proxy failure: the same for every message, so waiting loses nothing); once
+    sent, WeChat may have taken it, so a lost answer is a retry (delivery is at least once)."""
+    cause = _cause(exc)
+    if isinstance(exc, NOT_SENT) or isinstance(cause, ConnectTimeoutError):
+        name = type(cause).__name__
+        return Result(UNREACHABLE, "network", name if name in texts.DETAILS else type(exc).__name__)
+    if isinstance(exc, requests.Timeout) or isinstance(cause, ReadTimeoutError):
+        return Result(RETRY, "timeout", "ReadTimeout")
+    if isinstance(exc, requests.ConnectionError):  # reset or closed while we read the answer
+        return Result(RETRY, "connection_lost")
+    return Result(RETRY, "http", type(exc).__name__)
+
+
+def _cause(exc: requests.RequestException) -> object:
+    """The urllib3 error requests wrapped (a connect failure sits inside a MaxRetryError)."""
+    cause = exc.args[0] if exc.args else None
+    return cause.reason if isinstance(cause, MaxRetryError) else cause
 
 
 def from_errcode(exc: WeChatClientException) -> Result:
@@ -97,16 +129,24 @@ class MiniProgramSubscribe:
             return refused("no_openid")
         if not grants.spend(member, self.template):
             return refused("no_grant")
-        result = call(
-            lambda: self.client.wxa.send_subscribe_message(
-                openid, message.template_id, message.data, page=message.page
+        result = Result(RETRY, "internal")  # what an unexpected error leaves: the grant goes back
+        try:
+            result = call(
+                lambda: self.client.wxa.send_subscribe_message(
+                    openid, message.template_id, message.data, page=message.page
+                )
             )
-        )
+        finally:
+            self._settle_grant(member, result, d.now)
+        return result
+
+    def _settle_grant(self, member: int, result: Result, now) -> None:
+        """Keep the grant a send used; give back one WeChat did not take, unless it says
+        none is left (43101)."""
         if result.reason == "refused":
             grants.clear(member, self.template)
         elif result.outcome != SENT:
-            grants.refund(member, self.template, d.now)
-        return result
+            grants.refund(member, self.template, now)
 
 
 class OfficialAccountTemplate:

@@ -66,6 +66,14 @@ def test_evening_reminder_says_what_when_and_where(world):
     }
     assert row.payload["activity_id"] == world["activity"].id
     assert row.next_attempt_at == shanghai("2026-12-01T19:00")  # not quiet hours: at once
+    assert row.payload["expires"] == world["activity"].starts_at.isoformat()
+
+
+def test_both_reminders_expire_when_the_activity_starts(world):
+    remind_activities(shanghai("2026-12-01T19:00"), RULES)
+    remind_activities(shanghai("2026-12-02T08:30"), RULES)
+    starts = world["activity"].starts_at.isoformat()
+    assert [row.payload["expires"] for row in Notification.select()] == [starts] * 4
 
 
 @pytest.mark.parametrize(
@@ -137,6 +145,20 @@ def test_a_reminder_the_quiet_hours_would_hold_past_the_start_is_not_queued(data
     remind_activities(shanghai("2026-12-02T07:40"), RULES)  # after_quiet: 08:00 is in time
     rows = list(Notification.select())
     assert [row.payload["activity_id"] for row in rows] == [after_quiet.id]
+    assert rows[0].next_attempt_at == shanghai("2026-12-02T08:00")
+
+
+def test_an_evening_reminder_the_quiet_hours_would_hold_past_the_start_is_not_queued(database):
+    team = make_team()
+    member = make_member(team=team)
+    dawn = make_activity(team, starts_at=shanghai("2026-12-02T07:00"))
+    morning = make_activity(team, starts_at=shanghai("2026-12-02T09:00"))
+    enrol(dawn, member)
+    enrol(morning, member)
+    late = ReminderRules(evening_at=time(21, 30), before=RULES.before, quiet_hours="21:00-08:00")
+    assert remind_activities(shanghai("2026-12-01T21:30"), late)["evening"] == 1
+    rows = list(Notification.select())
+    assert [row.payload["activity_id"] for row in rows] == [morning.id]
     assert rows[0].next_attempt_at == shanghai("2026-12-02T08:00")
 
 

@@ -8,7 +8,11 @@ import pytest
 from services import clock
 from services.notification_texts import (
     KIND_NAMES,
+    MEMBER_KINDS,
+    OFFICE_KINDS,
+    delivery_failure_text,
     fit_value,
+    payload_time,
     reason_text,
     render_template,
     render_text,
@@ -93,6 +97,50 @@ def test_reasons_read_as_chinese():
         "公众号模板消息：队员未关注公众号（43004）"
     )
     assert reason_text("", "inactive") == "队员已停用"
+    assert reason_text("", "expired") == "已过期，未发送"
+
+
+@pytest.mark.parametrize(
+    ("reason", "detail", "expected"),
+    [
+        ("busy", "-1", "微信系统繁忙（-1）"),
+        ("http", "HTTP 502", "微信接口异常（HTTP 502）"),
+        ("http", "not JSON", "微信接口异常（应答无法识别）"),
+        ("timeout", "ReadTimeout", "微信响应超时（等待应答超时）"),
+        ("network", "NameResolutionError", "无法连接微信服务器（域名无法解析）"),
+        ("http", "TooManyRedirects", "微信接口异常（微信返回：TooManyRedirects）"),
+    ],
+)
+def test_details_read_as_chinese(reason, detail, expected):
+    assert reason_text("", reason, detail) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("failed:user block", "队员已拒收公众号模板消息"),
+        ("failed: user block", "队员已拒收公众号模板消息"),
+        ("failed: system failed", "微信发送失败"),
+        ("failed:freq limit", "发送过于频繁，被微信限制"),
+        ("failed:quota", "微信返回：failed:quota"),
+    ],
+)
+def test_delivery_reports_read_as_chinese(status, expected):
+    assert delivery_failure_text(status) == f"公众号模板消息：{expected}"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2026-12-01T01:00:00", datetime(2026, 12, 1, 1, 0)),
+        ("2026-12-01T09:00:00+08:00", datetime(2026, 12, 1, 1, 0)),
+        ("tomorrow", None),
+        (None, None),
+        (20261201, None),
+    ],
+)
+def test_payload_times_are_naive_utc(value, expected):
+    assert payload_time(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -123,3 +171,5 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
     kinds = [activity_reminders.KIND, broadcast.KIND, checkin_closing.KIND, spot_check.KIND]
     kinds += [visits.MEMBER_KIND, visits.LEADER_KIND, "report_deadline", "report_late"]
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
+    assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
+    assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)

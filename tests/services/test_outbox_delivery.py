@@ -1,6 +1,6 @@
 """The sender drains the outbox through the real channels to the emulator: channel order and
-fallback, grants, each class of WeChat error, quiet hours, two senders at once, and WeChat
-out of reach."""
+fallback, grants, each class of WeChat error, quiet hours and expiry at send time, two senders
+at once, WeChat out of reach or refusing the whole account, answers lost on the way back."""
 
 import dataclasses
 import os
@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import Member, Notification, SubscriptionGrant, db
+from models import Enrollment, Member, Notification, SubscriptionGrant, db
 from services import clock, grants
+from services.activity_reminders import ReminderRules, remind_activities
 from services.outbox import Message, enqueue
 from services.outbox_delivery import Policy, drain, record_template_report
 from settings import load_settings
-from tests.factories import make_member
+from tests.factories import make_activity, make_member, make_team
+from tests.wechat.test_channels import FlakyWechat, settings_at
 from wechat.channels import build_channels
 from wechat.client import make_clients
 
@@ -26,7 +28,8 @@ NOW = clock.to_utc(datetime(2026, 12, 1, 10, 0))  # 10:00 in Shanghai
 @pytest.fixture
 def settings_overrides(settings_overrides):
     notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE, "max_attempts": 3}
-    return settings_overrides | {"notifications": notes}
+    rules = {"quiet_hours": "21:00-08:00"}  # every test here sends at a fixed time
+    return settings_overrides | {"notifications": notes, "rules": rules}
 
 
 @pytest.fixture
@@ -50,13 +53,9 @@ def member(name: str, **kw):
     return make_member(name=name, **(fields | kw))
 
 
-def queue(*members, kind="visit_reminder", now=NOW, urgent=False, tag="a") -> list[int]:
-    messages = [
-        Message(
-            m.id, kind, {"title": "走访提醒", "body": "请走访结对家庭"}, f"{tag}:{m.id}", urgent
-        )
-        for m in members
-    ]
+def queue(*members, kind="visit_reminder", now=NOW, urgent=False, tag="a", **extra) -> list[int]:
+    payload = {"title": "走访提醒", "body": "请走访结对家庭", **extra}
+    messages = [Message(m.id, kind, payload, f"{tag}:{m.id}", urgent) for m in members]
     enqueue(messages, now, "21:00-08:00")
     keys = [msg.dedupe_key for msg in messages]
     return [n.id for n in Notification.select().where(Notification.dedupe_key.in_(keys))]
@@ -191,7 +190,7 @@ def test_busy_backs_off_then_fails_after_the_last_attempt(channels, policy, emul
 
 def test_retries_wait_out_the_quiet_hours_unless_urgent(channels, policy, emulator):
     evening = clock.to_utc(datetime(2026, 12, 1, 20, 59, 30))
-    emulator.inject("template_send", 45009, times=None)
+    emulator.inject("template_send", 45011, times=None)  # this minute's quota
     calm = queue(member(name="ann"), now=evening, tag="calm")[0]
     urgent = queue(member(name="bob"), now=evening, urgent=True, tag="urgent")[0]
     drain(channels, evening, only(policy, "oa_template"))
@@ -264,7 +263,7 @@ def test_nothing_is_lost_while_wechat_is_out_of_reach(
     for i in ids:
         waiting = row(i)
         assert (waiting.status, waiting.attempts, waiting.claimed_until) == ("pending", 0, None)
-    assert row(ids[0]).last_error == "小程序订阅消息：无法连接微信服务器（ConnectionError）"
+    assert row(ids[0]).last_error == "小程序订阅消息：无法连接微信服务器（连接被拒绝或网络不通）"
     assert SubscriptionGrant.get().remaining == 1
     assert drain(channels, NOW, policy) == {"claimed": 5, "sent": 5}  # back up: all go out
     assert row(ids[0]).channel == "mp_subscribe"
@@ -280,9 +279,18 @@ def test_the_batch_size_bounds_a_run(channels, policy, emulator):
 
 
 @pytest.mark.parametrize(
-    ("status", "expected"), [("success", "sent"), ("failed:user block", "failed")]
+    ("status", "expected", "error"),
+    [
+        ("success", "sent", ""),
+        ("failed:user block", "failed", "队员已拒收公众号模板消息"),
+        ("failed: system failed", "failed", "微信发送失败"),
+        ("failed:freq limit", "failed", "发送过于频繁，被微信限制"),
+        ("failed:something new", "failed", "微信返回：failed:something new"),
+    ],
 )
-def test_a_template_delivery_report_finds_its_send(channels, policy, emulator, status, expected):
+def test_a_template_delivery_report_finds_its_send(
+    channels, policy, emulator, status, expected, error
+):
     ann = member(name="ann")
     (n,) = queue(ann)
     drain(channels, NOW, only(policy, "oa_template"))
@@ -291,27 +299,27 @@ def test_a_template_delivery_report_finds_its_send(channels, policy, emulator, s
     assert record_template_report(ann.id, "1", status) == 0
     reported = row(n)
     assert (reported.status, reported.payload["delivery"]) == (expected, status)
-    if expected == "failed":
-        assert reported.last_error == "公众号模板消息：队员已拒收公众号模板消息"
+    assert reported.last_error == (f"公众号模板消息：{error}" if error else "")
 
 
 def test_a_run_stops_before_its_lease_runs_out(settings_overrides, app, emulator):
-    wechat = settings_overrides["wechat"] | {"timeout_seconds": 0.5}
-    notes = settings_overrides["notifications"] | {"lease_seconds": 1}
+    wechat = settings_overrides["wechat"] | {"timeout_seconds": 0.1}
+    notes = settings_overrides["notifications"] | {"lease_seconds": 1}  # 10 x the timeout
     slow = load_settings(
         os.devnull,
         env={},
         overrides=settings_overrides | {"wechat": wechat, "notifications": notes},
     )
-    ids = queue(*[member(name=f"p{i}") for i in range(4)])
+    ids = sorted(queue(*[member(name=f"p{i}") for i in range(12)]))
     clients = make_clients(slow)
     clients.official_account.access_token  # noqa: B018 (fetch the token before WeChat stalls)
     emulator.inject("template_send", "timeout", times=None)
     policy = only(Policy.from_settings(slow), "oa_template")
     counts = drain(build_channels(clients, slow), NOW, policy)
     clients.close()
-    assert counts == {"claimed": 4, "retry": 2, "released": 2}
-    assert [row(i).attempts for i in ids] == [1, 1, 0, 0]
+    tried = counts["retry"]  # each takes at least the 0.1 s timeout; the run stops at 0.8 s
+    assert 4 <= tried <= 8 and counts == {"claimed": 12, "retry": tried, "released": 12 - tried}
+    assert [row(i).attempts for i in ids] == [1] * tried + [0] * (12 - tried)
     assert {row(i).claimed_until for i in ids} == {None}
 
 
@@ -327,3 +335,111 @@ def test_a_message_the_sender_cannot_handle_does_not_stall_the_rest(channels, po
         "消息无法处理（内部错误，已记录日志）",
     )
     assert row(n).status == "sent"
+
+
+# --- answers lost, the account refused, quiet hours and expiry at send time ---------------
+
+
+def test_an_answer_lost_after_sending_is_retried_without_holding_up_the_rest(
+    settings_overrides, app, policy, emulator, emulator_server
+):
+    first, second = queue(member(name="ann"), member(name="bob"))
+    with FlakyWechat(emulator_server.url, {"template_send": ["reset"]}) as proxy:
+        flaky = settings_at(settings_overrides, proxy.url)
+        clients = make_clients(flaky)
+        counts = drain(build_channels(clients, flaky), NOW, only(policy, "oa_template"))
+        clients.close()
+    assert counts == {"claimed": 2, "retry": 1, "sent": 1}
+    lost = row(first)
+    assert (lost.status, lost.attempts, lost.next_attempt_at) == (
+        "pending",
+        1,
+        NOW + timedelta(seconds=60),
+    )
+    assert lost.last_error == "公众号模板消息：发出后连接中断，微信可能已收到（将重试）"
+    assert row(second).status == "sent"
+    assert len(emulator.calls_to("template_send")) == 2  # WeChat got both
+
+
+def test_an_answer_that_is_not_json_reads_as_chinese(
+    settings_overrides, app, policy, emulator, emulator_server
+):
+    (n,) = queue(member(name="ann"))
+    with FlakyWechat(emulator_server.url, {"template_send": ["garbage"]}) as proxy:
+        flaky = settings_at(settings_overrides, proxy.url)
+        clients = make_clients(flaky)
+        drain(build_channels(clients, flaky), NOW, only(policy, "oa_template"))
+        clients.close()
+    assert row(n).last_error == "公众号模板消息：微信接口异常（应答无法识别）"
+
+
+@pytest.mark.parametrize(
+    ("api", "errcode", "says"),
+    [
+        ("template_send", 45009, "今日调用次数已用完"),
+        ("stable_token", 40164, "IP 不在微信接口白名单中"),
+        ("stable_token", 40013, "AppID 或 AppSecret 有误"),
+        ("stable_token", 40125, "AppID 或 AppSecret 有误"),
+    ],
+)
+def test_an_account_wide_refusal_stops_the_run_and_keeps_every_row(
+    channels, policy, emulator, caplog, api, errcode, says
+):
+    ids = queue(*[member(name=f"p{i}") for i in range(3)])
+    emulator.inject(api, errcode, times=None)
+    assert drain(channels, NOW, policy) == {"claimed": 3, "blocked": 1, "released": 2}
+    assert len(emulator.calls_to(api)) == 1  # not tried row by row
+    for i in ids:
+        waiting = row(i)
+        assert (waiting.status, waiting.attempts, waiting.claimed_until) == ("pending", 0, None)
+    assert says in row(ids[0]).last_error and f"（{errcode}）" in row(ids[0]).last_error
+    assert [r.levelname for r in caplog.records if str(errcode) in r.getMessage()] == ["WARNING"]
+    emulator.reset()  # the quota is back, the account fixed
+    assert drain(channels, NOW, policy) == {"claimed": 3, "sent": 3}
+
+
+def test_quiet_hours_hold_a_backlog_at_send_time_unless_urgent(channels, policy, emulator):
+    evening, night = (clock.to_utc(datetime(2026, 12, 1, h, 0)) for h in (20, 23))
+    calm = queue(member(name="ann"), now=evening, tag="calm")[0]
+    urgent = queue(member(name="bob"), now=evening, urgent=True, tag="urgent")[0]
+    assert drain(channels, night, policy) == {"claimed": 2, "deferred": 1, "sent": 1}
+    held = row(calm)
+    morning = clock.to_utc(datetime(2026, 12, 2, 8, 0))
+    assert (held.status, held.attempts, held.next_attempt_at) == ("pending", 0, morning)
+    assert row(urgent).status == "sent" and len(emulator.calls_to("template_send")) == 1
+    assert drain(channels, night + timedelta(hours=1), policy) == {}
+    assert drain(channels, morning, policy) == {"claimed": 1, "sent": 1}
+
+
+def test_an_expired_message_is_skipped_not_sent(channels, policy, emulator):
+    expires = (NOW + timedelta(minutes=30)).isoformat()
+    late = queue(member(name="ann"), tag="late", expires=expires)[0]
+    later = NOW + timedelta(minutes=31)
+    fine = queue(member(name="bob"), tag="fine", now=later, expires=later.isoformat())[0]
+    assert drain(channels, later, policy) == {"claimed": 2, "skipped": 1, "sent": 1}
+    assert (row(late).status, row(late).last_error) == ("skipped", "已过期，未发送")
+    assert row(fine).status == "sent"
+    assert [c.body["touser"] for c in emulator.calls_to("template_send")] == ["oa-bob"]
+
+
+def test_a_message_the_quiet_hours_would_hold_past_its_expiry_is_skipped(
+    channels, policy, emulator
+):
+    night = clock.to_utc(datetime(2026, 12, 1, 23, 0))
+    expires = clock.to_utc(datetime(2026, 12, 2, 7, 30)).isoformat()
+    (n,) = queue(
+        member(name="ann"), now=clock.to_utc(datetime(2026, 12, 1, 20, 0)), expires=expires
+    )
+    assert drain(channels, night, policy) == {"claimed": 1, "skipped": 1}
+    assert row(n).last_error == "已过期，未发送" and emulator.calls == []
+
+
+def test_an_activity_reminder_held_up_until_the_start_is_not_sent(channels, policy, emulator):
+    team = make_team()
+    ann = member(name="ann", team=team)
+    activity = make_activity(team, starts_at=NOW + timedelta(minutes=50))
+    Enrollment.create(activity=activity, member=ann, created_at=NOW)
+    assert remind_activities(NOW, ReminderRules())["queued"] == 1
+    started = activity.starts_at + timedelta(minutes=1)  # the sender was down until after it
+    assert drain(channels, started, policy) == {"claimed": 1, "skipped": 1}
+    assert Notification.get().last_error == "已过期，未发送" and emulator.calls == []

@@ -1,19 +1,35 @@
 """Each outbound channel against the emulator: what it sends, what it checks first, and how
-WeChat's answers become outbox outcomes."""
+WeChat's answers become outbox outcomes. `FlakyWechat` stands between a client and the
+emulator to spoil answers in ways the emulator cannot: a connection reset after WeChat got the
+request, an HTML page instead of JSON."""
 
+import http.client
 import os
 import socket
+import socketserver
+import struct
+import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
 from models import SubscriptionGrant
 from services import clock, grants
-from services.outbox_delivery import REFUSED, RETRY, SENT, UNREACHABLE, Delivery, Recipient
+from services.outbox_delivery import (
+    BLOCKED,
+    REFUSED,
+    RETRY,
+    SENT,
+    UNREACHABLE,
+    Delivery,
+    Recipient,
+)
 from settings import load_settings
 from tests.factories import make_member
 from wechat.channels import build_channels
 from wechat.client import make_clients
+from wechat.emulator.protocol import API_PATHS
 
 MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp-notice", "tmpl-oa-notice"
 PAYLOAD = {
@@ -138,8 +154,10 @@ def test_channels_refuse_without_calling_wechat(
     ("errcode", "outcome", "reason"),
     [
         (-1, RETRY, "busy"),
-        (45009, RETRY, "quota"),
-        (40164, RETRY, "credentials"),
+        (45011, RETRY, "quota"),
+        (45009, BLOCKED, "daily_quota"),
+        (40164, BLOCKED, "ip_whitelist"),
+        (40013, BLOCKED, "credentials"),
         (43101, REFUSED, "refused"),
         (40003, REFUSED, "invalid_openid"),
         (47003, REFUSED, "bad_data"),
@@ -220,6 +238,7 @@ def test_an_unreachable_wechat_is_told_apart(settings_overrides, member):
     for channel in build_channels(clients, settings).values():
         result = channel.send(delivery(member))
         assert (result.outcome, result.reason) == (UNREACHABLE, "network")
+        assert result.detail == "NewConnectionError"  # refused: nothing was sent
     clients.close()
     assert left(member) == 1  # the grant spent on the failed try was given back
 
@@ -241,3 +260,121 @@ def test_only_configured_accounts_give_channels(settings_overrides):
     clients = make_clients(settings)
     assert set(build_channels(clients, settings)) == {"oa_template", "oa_custom"}
     clients.close()
+
+
+# --- answers spoilt between WeChat and us ---------------------------------------------------
+
+
+class FlakyWechat:
+    """A proxy to the emulator spoiling the next answers of chosen APIs, e.g.
+    {"template_send": ["reset"]}: "reset" passes the request on (WeChat gets it, the emulator
+    records it) and resets the connection instead of answering; "garbage" answers 200 with an
+    HTML page instead of JSON. Every other call passes through."""
+
+    def __init__(self, upstream: str, spoil: dict[str, list[str]]):
+        self.upstream = urlsplit(upstream)
+        self.spoil = {"/" + API_PATHS[api]: list(actions) for api, actions in spoil.items()}
+        self.lock = threading.Lock()
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _ProxyHandler)
+        self.server.daemon_threads, self.server.proxy = True, self
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def take(self, path: str) -> str | None:
+        with self.lock:
+            actions = self.spoil.get(path)
+            return actions.pop(0) if actions else None
+
+    def forward(self, method: str, target: str, headers: dict, body: bytes):
+        upstream = http.client.HTTPConnection(
+            self.upstream.hostname, self.upstream.port, timeout=10
+        )
+        passed = {k: v for k, v in headers.items() if k.lower() not in ("host", "connection")}
+        upstream.request(method, target, body, passed)
+        answer = upstream.getresponse()
+        result = answer.status, answer.read(), answer.getheader("Content-Type", "")
+        upstream.close()
+        return result
+
+
+class _ProxyHandler(socketserver.StreamRequestHandler):
+    def handle(self):
+        method, target, _ = self.rfile.readline().decode("latin-1").split(" ", 2)
+        headers = {}
+        while (line := self.rfile.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip()] = value.strip()
+        body = self.rfile.read(int(headers.get("Content-Length") or 0))
+        action = self.server.proxy.take(urlsplit(target).path)
+        if action == "garbage":
+            return self.answer(200, b"<html><body>502 Bad Gateway</body></html>", "text/html")
+        status, content, content_type = self.server.proxy.forward(method, target, headers, body)
+        if action == "reset":  # WeChat has it; the answer never comes back
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return None
+        return self.answer(status, content, content_type)
+
+    def answer(self, status: int, content: bytes, content_type: str) -> None:
+        head = (
+            f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {len(content)}\r\nConnection: close\r\n\r\n"
+        )
+        self.wfile.write(head.encode("latin-1") + content)
+
+
+def settings_at(settings_overrides, base_url: str):
+    """The test settings with the WeChat API at another base URL."""
+    wechat = settings_overrides["wechat"] | {"api_base_url": base_url}
+    return load_settings(os.devnull, env={}, overrides=settings_overrides | {"wechat": wechat})
+
+
+def test_an_answer_lost_after_wechat_got_the_request_is_a_retry(
+    settings_overrides, member, emulator, emulator_server
+):
+    grants.add(member.id, MP_TEMPLATE, clock.now_utc())
+    with FlakyWechat(emulator_server.url, {"subscribe_send": ["reset"]}) as proxy:
+        settings = settings_at(settings_overrides, proxy.url)
+        clients = make_clients(settings)
+        result = build_channels(clients, settings)["mp_subscribe"].send(delivery(member))
+        clients.close()
+    assert (result.outcome, result.reason) == (RETRY, "connection_lost")
+    assert len(emulator.calls_to("subscribe_send")) == 1  # WeChat did get it
+    assert left(member) == 1
+
+
+def test_a_grant_is_given_back_when_the_send_fails_unexpectedly(
+    settings_overrides, member, emulator, emulator_server
+):
+    grants.add(member.id, MP_TEMPLATE, clock.now_utc())
+    with FlakyWechat(emulator_server.url, {"stable_token": ["garbage"]}) as proxy:
+        settings = settings_at(settings_overrides, proxy.url)
+        clients = make_clients(settings)
+        with pytest.raises(Exception):  # noqa: B017 (wechatpy chokes on a token page of HTML)
+            build_channels(clients, settings)["mp_subscribe"].send(delivery(member))
+        clients.close()
+    assert emulator.calls_to("subscribe_send") == []
+    assert left(member) == 1
+
+
+def test_an_answer_that_is_not_json_is_retried(settings_overrides, member, emulator_server):
+    with FlakyWechat(emulator_server.url, {"template_send": ["garbage"]}) as proxy:
+        settings = settings_at(settings_overrides, proxy.url)
+        clients = make_clients(settings)
+        result = build_channels(clients, settings)["oa_template"].send(delivery(member))
+        clients.close()
+    assert (result.outcome, result.reason, result.detail) == (RETRY, "http", "not JSON")
+
+
+@pytest.mark.parametrize("errcode", [40164, 40013, 40125])
+def test_a_token_refused_for_the_whole_account_blocks(channels, member, emulator, errcode):
+    emulator.inject("stable_token", errcode, times=None)
+    result = channels["oa_template"].send(delivery(member))
+    assert (result.outcome, result.detail) == (BLOCKED, str(errcode))
+    assert emulator.calls_to("template_send") == []

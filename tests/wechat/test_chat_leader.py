@@ -28,6 +28,13 @@ def chat(team, emulator):
     return Chat("oa-leader", emulator)
 
 
+def test_the_confirmation_mentions_the_quiet_hours_when_there_are_some(settings_overrides, request):
+    settings_overrides["rules"] = {"quiet_hours": "22:00-07:30"}
+    chat = request.getfixturevalue("chat")
+    chat.say("通知 明天集合")
+    assert "免打扰时段（22:00-07:30）" in chat.say("确认")
+
+
 def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
     make_member(team=team, active=False)
     make_member(team=make_team())  # another team hears nothing
@@ -35,7 +42,7 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
     assert "3 名队员" in preview and "周六上午九点社区集合" in preview and "确认" in preview
     assert Notification.select().count() == 0
     reply = chat.say("确认")
-    assert "发送队列" in reply and "3 名队员" in reply and "21:00-08:00" in reply
+    assert "发送队列" in reply and "3 名队员" in reply and "免打扰" not in reply  # quiet hours off
     sent = Broadcast.get()
     assert (sent.request_key, sent.sender_id, sent.text) == (
         "chat:555",

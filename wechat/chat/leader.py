@@ -42,7 +42,10 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     quiet = common.settings().rules.quiet_hours
     sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
     state.leave(message.openid, now)
-    return common.say(texts.BROADCAST_QUEUED.format(count=sent.recipients, quiet=quiet))
+    text = texts.BROADCAST_QUEUED.format(count=sent.recipients)
+    if quiet != "off":
+        text += texts.BROADCAST_QUIET.format(quiet=quiet)
+    return common.say(text + texts.BROADCAST_TRACK)
 
 
 def _request_key(message: Inbound) -> str:
