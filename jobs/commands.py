@@ -53,7 +53,8 @@ def _local(moment) -> str:
     "now_text",
     default=None,
     help="Run as if it were this time: ISO 8601, e.g. 2026-12-31T09:00+08:00 "
-    "(without an offset: Shanghai time). Default: the clock.",
+    "(without an offset: Shanghai time). Default: the clock. The job runs for real: it "
+    "writes to the database and queues messages as of that time.",
 )
 def run_once(job_id, now_text):
     """Run one job now (or as of --now) and print what it did."""
@@ -64,7 +65,48 @@ def run_once(job_id, now_text):
     result = run_job(current_app._get_current_object(), job_id, now)
     when = clock.to_local(now).strftime("%Y-%m-%d %H:%M")
     click.echo(f"任务 {job_id} 已执行（时间 {when} 北京时间）")
-    click.echo(json.dumps(result, ensure_ascii=False, default=str, sort_keys=True))
+    click.echo(describe(result))
+
+
+#: What a job's counts mean, for the operator reading `run-once`; others show their own name.
+RESULT_LABELS = {
+    "overdue": "走访逾期的党员",
+    "reminded": "发出提醒",
+    "escalated": "超过两倍周期的党员",
+    "leader_messages": "告知队长",
+    "drafted": "起草的季度报告",
+    "late": "标为逾期的报告",
+    "claimed": "取出待发消息",
+    "sent": "已发送",
+    "skipped": "无法送达",
+    "failed": "发送失败",
+    "retry": "稍后重试",
+    "released": "放回队列",
+    "unreachable": "微信无法连接，暂停发送",
+    "blocked": "微信账号受限，暂停发送",
+    "deferred": "免打扰时段，推迟发送",
+    "evening": "前一晚提醒",
+    "soon": "开始前提醒",
+    "queued": "写入发送队列",
+    "activity": "活动结束后自动签退",
+    "open_ended": "超时自动签退",
+    "day": "日期",
+    "verified": "已核验记录",
+    "sampled": "抽取",
+    "inbound_messages": "清理去重记录",
+    "chat_states": "清理会话",
+    "api_tokens": "清理登录令牌",
+}
+
+
+def describe(result) -> str:
+    """A job's result as a line people read: 「发出提醒 36，告知队长 3」, or that it found
+    nothing to do."""
+    if not isinstance(result, dict):
+        return json.dumps(result, ensure_ascii=False, default=str)
+    if not result or not any(result.values()):
+        return "没有需要处理的内容。"
+    return "，".join(f"{RESULT_LABELS.get(k, k)} {v}" for k, v in result.items())
 
 
 def _check_job(job_id: str) -> None:

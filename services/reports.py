@@ -300,7 +300,7 @@ def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
         year=report.year,
         quarter=report.quarter,
         status=report.status,
-        late=report.status == "late" or bool(report.stats.get(LATE_FLAG)),
+        late=_is_late(report, now),
         deadline=report.deadline,
         summary=report.summary,
         submitted_at=report.submitted_at,
@@ -309,6 +309,13 @@ def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
         live=is_open,
         editable=is_open,
     )
+
+
+def _is_late(report: Q, now: datetime) -> bool:
+    """Late once the deadline has passed unsubmitted, whether or not the daily job has
+    marked it yet, and for good once submitted late."""
+    overdue = report.status in OPEN and clock.local_today(now) > report.deadline
+    return report.status == "late" or overdue or bool(report.stats.get(LATE_FLAG))
 
 
 def _preview(team: Team, year: int, quarter: int, now: datetime, rules) -> ReportView:

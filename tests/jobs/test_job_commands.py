@@ -50,11 +50,11 @@ def test_activity_reminders_as_of_a_chosen_time(runner):
         args=["jobs", "run-once", "activity_reminders", "--now", "2026-12-01T19:00+08:00"]
     )
     assert result.exit_code == 0, result.output
-    assert "2026-12-01 19:00" in result.output and '"queued": 1' in result.output
+    assert "2026-12-01 19:00" in result.output and "写入发送队列 1" in result.output
     # the same moment without an offset (Shanghai) or in UTC: nothing new
     for now in ("2026-12-01T19:00", "2026-12-01T11:00Z"):
         again = runner.invoke(args=["jobs", "run-once", "activity_reminders", "--now", now])
-        assert '"queued": 0' in again.output
+        assert "写入发送队列 0" in again.output
     assert Notification.select().count() == 1
 
 
@@ -66,7 +66,7 @@ def test_close_open_checkins_as_of_a_chosen_time(runner):
         args=["jobs", "run-once", "close_open_checkins", "--now", "2026-12-01T16:00+08:00"]
     )
     assert result.exit_code == 0, result.output
-    assert '"activity": 1' in result.output
+    assert "活动结束后自动签退 1" in result.output
     assert ServiceRecord.get_by_id(record.id).checkout_at == activity.ends_at
 
 
@@ -87,4 +87,4 @@ def test_spot_check_sample_as_of_a_chosen_time(runner):
 def test_purge_expired_as_of_a_chosen_time(runner):
     result = runner.invoke(args=["jobs", "run-once", "purge_expired", "--now", "2030-01-01"])
     assert result.exit_code == 0, result.output
-    assert '"inbound_messages": 0' in result.output
+    assert "没有需要处理的内容" in result.output

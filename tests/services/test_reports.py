@@ -326,6 +326,15 @@ def test_a_late_report_submitted_stays_marked_late(world):
     assert (again.status, again.late) == ("submitted", True)
 
 
+def test_a_draft_past_its_deadline_is_late_before_the_job_marks_it(world):
+    run_quarterly(NOW, RULES, "off")  # drafted; the daily job has not run since
+    leader = Actor(member=world.leader)
+    on_time = view_report(leader, "2026-Q4", None, at(date(2027, 1, 10)), RULES)
+    overdue = view_report(leader, "2026-Q4", None, at(date(2027, 1, 11)), RULES)
+    assert (on_time.status, on_time.late) == ("draft", False)
+    assert (overdue.status, overdue.late) == ("draft", True)
+
+
 def test_the_just_ended_quarter_is_drafted_on_demand(world):
     view = view_report(Actor(member=world.leader), "2026-Q4", None, NOW, RULES)
     assert (view.status, view.deadline, view.team_name) == (
