@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import current_app, jsonify
 
-from services import clock, grants
+from services import broadcast, clock, grants
 from services.households import HouseholdView, my_household
 from services.notification_texts import template_id
 from services.summary import KINDS, PeriodStats, Summary, member_summary
@@ -16,6 +16,7 @@ from services.summary import KINDS, PeriodStats, Summary, member_summary
 from . import bp, openapi, serialize
 from .auth import actor, requires
 from .request import field, json_body
+from .serialize import iso
 
 
 @bp.get("/me")
@@ -35,6 +36,22 @@ def summary():
 @requires("member")
 def household():
     return jsonify(household_json(my_household(actor().member)))
+
+
+@bp.get("/me/notices/<int:broadcast_id>")
+@requires("member")
+def notice(broadcast_id):
+    """A leader's notice in full, for the page a WeChat message about it opens."""
+    found = broadcast.notice_for(actor(), broadcast_id)
+    return jsonify(
+        {
+            "id": found.id,
+            "text": found.text,
+            "sender": found.sender.name,
+            "team": found.team.name,
+            "sent_at": iso(found.created_at),
+        }
+    )
 
 
 @bp.get("/me/subscriptions")
@@ -240,6 +257,18 @@ SUBSCRIPTION_RESULTS_SCHEMA = {
     },
 }
 
+NOTICE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "text", "sender", "team", "sent_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "text": {"type": "string"},
+        "sender": {"type": "string", "description": "发出通知的队长"},
+        "team": {"type": "string"},
+        "sent_at": {"type": "string", "format": "date-time"},
+    },
+}
+
 OPENAPI = {
     "/me": {
         "get": {
@@ -263,6 +292,20 @@ OPENAPI = {
             "requestBody": openapi.json_body(SUBSCRIPTION_RESULTS_SCHEMA),
             "responses": openapi.ok("剩余的授权次数", SUBSCRIPTIONS_SCHEMA),
         },
+    },
+    "/me/notices/{broadcast_id}": {
+        "get": {
+            "summary": "本队队长发出的一条通知全文（微信消息只显示开头，点开即到此）",
+            "parameters": [
+                {
+                    "name": "broadcast_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer"},
+                }
+            ],
+            "responses": openapi.ok("通知全文", NOTICE_SCHEMA),
+        }
     },
     "/me/household": {
         "get": {

@@ -12,7 +12,7 @@ import peewee as pw
 
 from models import Broadcast, Member, Notification, Team, db
 
-from .actors import Actor
+from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .households import mask_phone
 from .outbox import Message, enqueue
@@ -20,6 +20,8 @@ from .rows import is_id
 
 KIND = "broadcast"
 TITLE = "队长通知"
+#: The mini-program page that shows one notice in full (GET /api/v1/me/notices/{id}).
+NOTICE_PAGE = "pages/notice/index?id={id}"
 MAX_TEXT = 500
 PAGE_DEFAULT, PAGE_MAX = 20, 50
 STATUSES = ("pending", "sent", "skipped", "failed")
@@ -125,7 +127,12 @@ def _existing(request_key: str, leader: Member, text: str) -> Sent | None:
 
 
 def _message(broadcast: Broadcast, leader: Member, member: Member, urgent: bool) -> Message:
-    payload = {"title": TITLE, "body": broadcast.text, "sender": leader.name}
+    payload = {
+        "title": TITLE,
+        "body": broadcast.text,
+        "sender": leader.name,
+        "page": NOTICE_PAGE.format(id=broadcast.id),
+    }
     key = f"broadcast:{broadcast.id}:{member.id}"
     return Message(member.id, KIND, payload, key, urgent=urgent, broadcast_id=broadcast.id)
 
@@ -158,6 +165,18 @@ def get(actor: Actor, broadcast_id: int) -> BroadcastView:
     if broadcast is None or not (actor.is_office or actor.leads(broadcast.team_id)):
         raise NotFound("通知不存在。", "broadcast_not_found")
     return BroadcastView(broadcast, _counts([broadcast.id]).get(broadcast.id, _zero()))
+
+
+def notice_for(actor: Actor, broadcast_id) -> Broadcast:
+    """A notice as a member of its team reads it in full: a template message shows only
+    its first twenty characters, and links here."""
+    member = require_member(actor)
+    found = None
+    if is_id(broadcast_id):
+        found = _with_team_and_sender().where(Broadcast.id == broadcast_id).first()
+    if found is None or found.team_id != member.team_id:
+        raise NotFound("通知不存在。", "broadcast_not_found")
+    return found
 
 
 def delivery(broadcast: Broadcast) -> list[MemberDelivery]:

@@ -82,6 +82,7 @@ TABLE = [
     ),
     ("broadcast list", "get", "/team/broadcasts", None, {"leader_a", "leader_b", "office"}),
     ("team A broadcast", "get", "/team/broadcasts/{broadcast}", None, {"leader_a", "office"}),
+    ("team A notice in full", "get", "/me/notices/{broadcast}", None, TEAM_A),
     ("this quarter's report", "get", "/team/reports/{quarter}", None, {"leader_a", "leader_b"}),
     (
         "team A report",

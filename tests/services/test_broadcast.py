@@ -45,7 +45,12 @@ def test_a_broadcast_queues_one_message_per_active_member(team, leader):
     assert {(n.kind, n.broadcast_id, n.urgent) for n in rows} == {
         ("broadcast", sent.broadcast.id, False)
     }
-    assert rows[0].payload == {"title": "队长通知", "body": "周六九点集合", "sender": leader.name}
+    assert rows[0].payload == {
+        "title": "队长通知",
+        "body": "周六九点集合",
+        "sender": leader.name,
+        "page": f"pages/notice/index?id={rows[0].broadcast_id}",
+    }
 
 
 def test_the_same_request_queues_nothing_more(leader):
@@ -134,3 +139,16 @@ def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
     adrift = make_member(role="leader", team=None)
     with pytest.raises(Forbidden):
         broadcast.recent(Actor(member=adrift))
+
+
+def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, leader):
+    long_text = "周六上午九点在文化路社区集合，请准时参加，佩戴党徽，带好工作证和记录本。"
+    sent = broadcast.send(leader, long_text, "k-long", NOW, QUIET).broadcast
+    reader = Member.get((Member.team == team) & (Member.role == "member"))
+    assert broadcast.notice_for(Actor(member=reader), sent.id).text == long_text
+    message = Notification.get(Notification.member == reader)
+    assert message.payload["page"] == f"pages/notice/index?id={sent.id}"
+    outsider = make_member(team=make_team())
+    for actor, wanted in ((Actor(member=outsider), sent.id), (Actor(member=reader), 10**12)):
+        with pytest.raises(NotFound):
+            broadcast.notice_for(actor, wanted)

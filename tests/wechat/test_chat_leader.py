@@ -63,6 +63,7 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
             "title": "队长通知",
             "body": "周六上午九点社区集合",
             "sender": leader.name,
+            "page": f"pages/notice/index?id={sent.id}",
         }
     assert "没有需要确认" in chat.say("确认")
 
