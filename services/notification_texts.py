@@ -129,6 +129,16 @@ def reason_text(channel: str, reason: str, detail: str = "") -> str:
     return f"{CHANNEL_NAMES.get(channel, channel)}：{why}" if channel else why
 
 
+def refusals_text(refusals: list[tuple[str, str, str]]) -> str:
+    """Why no channel could deliver, channels with the same reason named together:
+    '小程序订阅消息、公众号模板消息：该队员未绑定此微信身份；公众号客服消息：…'."""
+    grouped: dict[str, list[str]] = {}
+    for channel, reason, detail in refusals:
+        why = reason_text("", reason, detail)
+        grouped.setdefault(why, []).append(CHANNEL_NAMES.get(channel, channel))
+    return "；".join(f"{'、'.join(names)}：{why}" for why, names in grouped.items())
+
+
 def detail_text(detail: str) -> str:
     """An errcode or HTTP status as it is; anything else in Chinese, or quoted as WeChat's."""
     if _PLAIN_DETAIL.match(detail):

@@ -32,7 +32,7 @@ from typing import Protocol
 
 from models import Member, Notification, db
 
-from .notification_texts import delivery_failure_text, payload_time, reason_text
+from .notification_texts import delivery_failure_text, payload_time, reason_text, refusals_text
 from .outbox import deliver_after
 
 log = logging.getLogger(__name__)
@@ -244,9 +244,9 @@ def _deliver(run: _Run, row: Notification) -> str:
         result = channel.send(delivery) if channel else Result(REFUSED, "unavailable")
         if result.outcome != REFUSED:
             return _record(run, row, name, result)
-        refusals.append(reason_text(name, result.reason, result.detail))
+        refusals.append((name, result.reason, result.detail))
         _after_refusal(row.member, result)
-    return _finish(run, row, "skipped", last_error="；".join(refusals))
+    return _finish(run, row, "skipped", last_error=refusals_text(refusals))
 
 
 def _expires_before(row: Notification, moment: datetime) -> bool:

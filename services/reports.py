@@ -280,7 +280,7 @@ def _report(team: Team, year: int, quarter: int, now: datetime, rules: ReportRul
         draft_missing(now, rules, [team.id])
         report = Q.get_or_none(where)
     if report is None:
-        raise NotFound("该季度没有本队的季度报告。", "report_not_found")
+        raise NotFound("该季度没有这个服务队的季度报告。", "report_not_found")
     return report
 
 

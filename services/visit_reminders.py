@@ -210,7 +210,7 @@ def _leader_message(team_id, members, leader_id, today, interval_days, repeat_da
     period = period_index(newest, today, repeat_days)
     group = team_id if leader_id is not None else f"{OFFICE}-{team_id or 'none'}"
     listed = sorted(members, key=lambda o: o.member_id)
-    names = "、".join(f"{o.name}（{o.days_since}天）" for o in listed)
+    names = "、".join(f"{o.name}（{o.days_since}天未走访）" for o in listed)
     payload = {
         "title": "队员走访逾期提醒",
         "lines": {

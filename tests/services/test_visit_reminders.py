@@ -179,7 +179,7 @@ def test_the_leader_hears_after_twice_the_interval(leader, alice):
     assert (outcome.escalated, outcome.leader_messages) == (1, 1)
     (message,) = leader_messages()
     assert message.member_id == leader.id
-    assert message.payload["lines"]["逾期队员"] == "王丽（61天）"
+    assert message.payload["lines"]["逾期队员"] == "王丽（61天未走访）"
     assert message.payload["lines"]["说明"] == "超过60天未走访结对家庭"
 
 
@@ -219,7 +219,7 @@ def test_without_a_team_or_a_leader_the_office_hears(database):
     assert (outcome.reminded, outcome.leader_messages) == (2, 2)
     assert {m.member_id for m in leader_messages()} == {None}
     lists = sorted(m.payload["lines"]["逾期队员"] for m in leader_messages())
-    assert lists == ["赵敏（90天）", "钱多（90天）"]
+    assert lists == ["赵敏（90天未走访）", "钱多（90天未走访）"]
 
 
 def test_quiet_hours_hold_reminders_until_morning(alice):
