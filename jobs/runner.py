@@ -179,8 +179,13 @@ class LockedScheduler:
         self.scheduler = scheduler
 
     def _stop_scheduler(self, wait: bool = False) -> None:
+        """Stop the scheduler; without waiting, its running jobs finish in a helper thread
+        that a later shutdown(wait=True) still waits for."""
+        if not wait:
+            self._drain_scheduler()
+            return
         scheduler, self.scheduler = self.scheduler, None
-        scheduler.shutdown(wait=wait)
+        scheduler.shutdown(wait=True)
 
     def _drain_scheduler(self) -> None:
         """Stop the scheduler after a lost lock: no new runs from now on, and a helper thread
