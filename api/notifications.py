@@ -19,22 +19,26 @@ STATUS_NAMES = {"failed": "发送失败", "skipped": "未送达"}
 @requires("office")
 def undelivered():
     status = query_value("status", str)
-    limit = query_value("limit", int, outbox_report.PAGE_DEFAULT)
-    offset = query_value("offset", int, 0)
+    limit, offset = _page()
     items, total = outbox_report.problems(actor(), status, limit, offset)
-    body = {"items": [problem_json(p) for p in items], "total": total}
-    return jsonify(body | {"limit": limit, "offset": offset})
+    return _page_json([problem_json(p) for p in items], total, limit, offset)
 
 
 @bp.get("/office/inbox")
 @requires("office")
 def office_inbox():
     unread = _flag("unread")
-    limit = query_value("limit", int, outbox_report.PAGE_DEFAULT)
-    offset = query_value("offset", int, 0)
+    limit, offset = _page()
     items, total = outbox_report.office_inbox(actor(), unread, limit, offset)
-    body = {"items": [inbox_json(i) for i in items], "total": total}
-    return jsonify(body | {"limit": limit, "offset": offset})
+    return _page_json([inbox_json(i) for i in items], total, limit, offset)
+
+
+def _page() -> tuple[int, int]:
+    return query_value("limit", int, outbox_report.PAGE_DEFAULT), query_value("offset", int, 0)
+
+
+def _page_json(items: list, total: int, limit: int, offset: int):
+    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
 @bp.post("/office/inbox/<int:notification_id>/read")
@@ -110,16 +114,7 @@ PROBLEM_SCHEMA = {
         },
     },
 }
-LIST_SCHEMA = {
-    "type": "object",
-    "required": ["items", "total", "limit", "offset"],
-    "properties": {
-        "items": {"type": "array", "items": PROBLEM_SCHEMA},
-        "total": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer"},
-        "offset": {"type": "integer"},
-    },
-}
+LIST_SCHEMA = openapi.page_of(PROBLEM_SCHEMA)
 _INBOX_PROPERTIES = {
     "id": {"type": "integer"},
     "kind": {"type": "string", "description": "如 report_late、spot_check"},
@@ -146,16 +141,7 @@ INBOX_ITEM_SCHEMA = {
     "required": list(_INBOX_PROPERTIES),
     "properties": _INBOX_PROPERTIES,
 }
-INBOX_SCHEMA = {
-    "type": "object",
-    "required": ["items", "total", "limit", "offset"],
-    "properties": {
-        "items": {"type": "array", "items": INBOX_ITEM_SCHEMA},
-        "total": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer"},
-        "offset": {"type": "integer"},
-    },
-}
+INBOX_SCHEMA = openapi.page_of(INBOX_ITEM_SCHEMA)
 _PAGE = [
     {
         "name": "limit",

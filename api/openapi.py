@@ -37,6 +37,20 @@ def ok(description: str, schema: dict, status: str = "200") -> dict:
     }
 
 
+def page_of(item_schema: dict) -> dict:
+    """A page of a list: the items, how many there are in all, and the page asked for."""
+    return {
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": {"type": "array", "items": item_schema},
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
+
+
 def json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 

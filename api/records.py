@@ -206,16 +206,7 @@ DETAIL_SCHEMA = {
         "history": {"type": "array", "items": HISTORY_SCHEMA},
     },
 }
-LIST_SCHEMA = {
-    "type": "object",
-    "required": ["items", "total", "limit", "offset"],
-    "properties": {
-        "items": {"type": "array", "items": RECORD_SCHEMA},
-        "total": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer"},
-        "offset": {"type": "integer"},
-    },
-}
+LIST_SCHEMA = openapi.page_of(RECORD_SCHEMA)
 TEXTS = {
     "content": {"type": "string", "maxLength": 500, "description": "服务内容"},
     "target": {"type": "string", "maxLength": 200, "description": "服务对象"},
