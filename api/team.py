@@ -5,15 +5,14 @@ from flask import current_app, jsonify
 
 from services import broadcast, clock
 from services.broadcast import BroadcastView, MemberDelivery
-from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES
+from services.rows import REQUEST_ID_LONGEST
 
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body, query_value
 from .serialize import iso
 
-REQUEST_ID_MAX = 64
 STATUS_NAMES = {"pending": "待发送", "sent": "已发送", "skipped": "未送达", "failed": "发送失败"}
 
 
@@ -23,13 +22,10 @@ def send_broadcast():
     body = json_body()
     text = field(body, "text", str)
     request_id = field(body, "request_id", str)
-    if not (0 < len(request_id) <= REQUEST_ID_MAX and all("!" <= c <= "~" for c in request_id)):
-        message = f"参数 request_id 应为 1–{REQUEST_ID_MAX} 个英文字母、数字或符号。"
-        raise Invalid(message, "bad_field")
     urgent = field(body, "urgent", bool, required=False, default=False)
     me = actor().member
     quiet = current_app.config["SETTINGS"].rules.quiet_hours
-    key = f"api:{me.id}:{request_id}"
+    key = broadcast.api_request_key(me, request_id)
     sent = broadcast.send(me, text, key, clock.now_utc(), quiet, urgent=urgent)
     view = broadcast.get(actor(), sent.broadcast.id)
     return jsonify(broadcast_json(view)), 201 if sent.created else 200
@@ -141,7 +137,7 @@ SEND_SCHEMA = {
         "text": {"type": "string", "maxLength": broadcast.MAX_TEXT, "description": "通知内容"},
         "request_id": {
             "type": "string",
-            "pattern": f"^[!-~]{{1,{REQUEST_ID_MAX}}}$",
+            "pattern": f"^[!-~]{{1,{REQUEST_ID_LONGEST}}}$",
             "description": "客户端生成的请求编号；重试时用同一个，只发一次",
         },
         "urgent": {"type": "boolean", "description": "紧急通知：免打扰时段也立即发送"},

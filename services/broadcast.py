@@ -16,7 +16,7 @@ from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .households import mask_phone
 from .outbox import Message, enqueue
-from .rows import is_id
+from .rows import check_request_id, is_id
 
 KIND = "broadcast"
 TITLE = "队长通知"
@@ -165,6 +165,12 @@ def get(actor: Actor, broadcast_id: int) -> BroadcastView:
     if broadcast is None or not (actor.is_office or actor.leads(broadcast.team_id)):
         raise NotFound("通知不存在。", "broadcast_not_found")
     return BroadcastView(broadcast, _counts([broadcast.id]).get(broadcast.id, _zero()))
+
+
+def api_request_key(leader: Member, request_id) -> str:
+    """The broadcast's request key for the mini-program's request id (the chat's is its
+    MsgId), per leader, so two leaders' ids never collide."""
+    return f"api:{leader.id}:{check_request_id(request_id)}"
 
 
 def notice_for(actor: Actor, broadcast_id) -> Broadcast:

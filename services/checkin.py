@@ -6,7 +6,6 @@ dropped. The same request_id (a double tap, a retry on a bad network) gives back
 entry and stores one photo, even when the retries arrive at the same moment.
 """
 
-import re
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -25,10 +24,9 @@ from .checkin_targets import Goal, matches, resolve
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .review import TEXT_LIMITS, clean_text
-from .rows import is_id, lock_row
+from .rows import check_request_id, is_id, lock_row
 
 SOURCES = ("mp", "chat", "web")
-REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,64}$")  # visible ASCII: a UUID, a chat MsgId, ...
 # The register fields a member may fill in when checking in, and their longest length.
 
 
@@ -133,8 +131,7 @@ def _acting_member(actor: Actor) -> Member:
 
 
 def _check_request(request_id, source: str) -> None:
-    if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
-        raise Invalid("请求编号 request_id 应为 1 到 64 个字母、数字或符号。", "bad_request_id")
+    check_request_id(request_id)
     if source not in SOURCES:
         raise Invalid("签到来源无效。", "bad_source")
 

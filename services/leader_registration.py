@@ -13,7 +13,6 @@ Times come from the leader (naive UTC here); for an activity they default to its
 end. The entry is closed (checked out) at once, since the member has no phone to check out.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,11 +26,10 @@ from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .records import LEADER_SOURCE
 from .review import MAX_DURATION_MIN, TEXT_LIMITS, clean_text
-from .rows import is_id, lock_row
+from .rows import REQUEST_ID_LONGEST, check_request_id, is_id, lock_row
 
 REASON_LIMIT = 200  # the registration_reason column
 REQUEST_PREFIX = "leader:"  # apart from the member's own check-in request ids
-REQUEST_ID = re.compile(r"[\x21-\x7e]{1,57}")  # visible ASCII; with the prefix, the column's 64
 BACKDATE_LIMIT = timedelta(days=92)  # about a quarter: registrations are made by report time
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -89,8 +87,8 @@ def _cleaned(a: Attendance) -> Attendance:
         raise Invalid("服务类型应为 activity、visit 或 individual。", "bad_kind")
     if (kind == "activity") != (a.activity_id is not None):
         raise Invalid("集中活动须指定活动，其他类型不能指定活动。", "bad_kind")
-    if a.request_id is not None and not REQUEST_ID.fullmatch(a.request_id):
-        raise Invalid("请求编号 request_id 应为 1 到 57 个字母、数字或符号。", "bad_request_id")
+    if a.request_id is not None:
+        check_request_id(a.request_id, REQUEST_ID_LONGEST - len(REQUEST_PREFIX))
     texts = {k: clean_text(k, getattr(a, k) or "", limit) for k, limit in TEXT_LIMITS.items()}
     return Attendance(
         member_id=a.member_id,

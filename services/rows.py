@@ -1,8 +1,11 @@
-"""Row ids from requests and row locks: shared by every service that reads or changes rows."""
+"""Row ids and request ids from requests, and row locks: shared by the services that read
+or change rows."""
 
 import peewee
 
 from models import db
+
+from .errors import Invalid
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; larger ones cannot exist
 
@@ -10,6 +13,19 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; larger ones cannot 
 def is_id(value) -> bool:
     """A value that can be a row id (refused before the database would overflow on it)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+REQUEST_ID_LONGEST = 64  # the register's request_id column
+
+
+def check_request_id(value, longest: int = REQUEST_ID_LONGEST) -> str:
+    """A client's request id (a UUID, a chat MsgId...): 1 to `longest` visible ASCII
+    characters, so a retry can be recognised by it; Invalid otherwise."""
+    visible = isinstance(value, str) and all("!" <= ch <= "~" for ch in value)
+    if not (visible and 0 < len(value) <= longest):
+        message = f"请求编号 request_id 应为 1 到 {longest} 个字母、数字或符号。"
+        raise Invalid(message, "bad_request_id")
+    return value
 
 
 def lock_row(model, row_id: int) -> None:
