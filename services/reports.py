@@ -205,6 +205,12 @@ def view_report(
     return _view(_report(team, year, quarter, now, rules), now, rules)
 
 
+def latest_report(team_id: int) -> Q | None:
+    """The team's most recent report, whatever its status (the one a leader asks about)."""
+    query = Q.select().where(Q.team == team_id).order_by(Q.year.desc(), Q.quarter.desc())
+    return query.first()
+
+
 def save_summary(
     actor: Actor, period: str, summary: str, now: datetime, rules: ReportRules
 ) -> ReportView:

@@ -4,8 +4,7 @@ for review (「待审」) and the quarter's report (「报告」). The router re
 A confirmed notice goes to services.broadcast, the same call as the mini-program's, keyed by
 the 「通知」 message's MsgId so that a repeated confirmation queues nothing more."""
 
-from models import QuarterlyReport
-from services import broadcast, clock
+from services import broadcast, clock, reports
 from services.errors import DomainError
 from services.records import RecordFilters, list_records
 
@@ -87,9 +86,7 @@ def on_report(message: Inbound, member, args: str = "") -> Reply:
     """「报告」: the team's latest quarterly report, and that this quarter's comes when the
     quarter ends (reports are drafted then, so the one due is usually last quarter's)."""
     year, quarter = clock.quarter_of(clock.local_today(common.now()))
-    Q = QuarterlyReport
-    latest = Q.select().where(Q.team == member.team_id).order_by(Q.year.desc(), Q.quarter.desc())
-    report = latest.first()
+    report = reports.latest_report(member.team_id)
     text = ""
     if report is not None:
         status = texts.REPORT_STATUS_NAMES.get(report.status, report.status)
