@@ -43,15 +43,11 @@ _MEMBER_HASHES = Prepared(
         .where(ServiceRecord.member == p.member)
         .order_by(Photo.id.desc())
         .limit(SIMILAR_SEARCH_LIMIT)
-        .tuples()
     )
 )
 _ACTIVITY_HASHES = Prepared(
     lambda p: (
-        Photo.select(Photo.phash)
-        .join(ServiceRecord)
-        .where(ServiceRecord.activity == p.activity)
-        .tuples()
+        Photo.select(Photo.phash).join(ServiceRecord).where(ServiceRecord.activity == p.activity)
     )
 )
 
@@ -65,15 +61,7 @@ def is_reused(sha256: str) -> bool:
 def is_similar(stored: StoredPhoto, member_id: int, activity_id: int | None, max_bits: int) -> bool:
     """True when the picture is a near copy (re-encoded, resized, lightly edited) of one of the
     member's earlier photos or of another photo of the same activity."""
-    hashes = _member_hashes(member_id)
+    hashes = _MEMBER_HASHES.column(member=member_id)  # hex text: nothing to convert
     if activity_id is not None:
-        hashes += _activity_hashes(activity_id)
+        hashes += _ACTIVITY_HASHES.column(activity=activity_id)
     return any(hamming(stored.phash, phash) <= max_bits for phash in hashes)
-
-
-def _member_hashes(member_id: int) -> list[str]:
-    return [phash for (phash,) in _MEMBER_HASHES.rows(member=member_id)]
-
-
-def _activity_hashes(activity_id: int) -> list[str]:
-    return [phash for (phash,) in _ACTIVITY_HASHES.rows(activity=activity_id)]
