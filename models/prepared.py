@@ -53,12 +53,22 @@ class _Slots:
         return _Slot(name)
 
 
+# A cursor wrapper's state that belongs to one run, not to the query's columns.
+_PER_RUN = frozenset(("cursor", "count", "index", "initialized", "populated", "row_cache"))
+
+
+def _columns(cursor) -> tuple:
+    """The result's column names and types (DB-API description), comparable across runs."""
+    return tuple((column[0], column[1]) for column in cursor.description)
+
+
 class Prepared:
     """One query, compiled on first use against the bound database (again if it changes)."""
 
     def __init__(self, build: Callable[[_Slots], peewee.BaseQuery]):
         self._build = build
         self._compiled: tuple | None = None
+        self._resolved: tuple | None = None  # see rows()
         self._lock = threading.Lock()
 
     def _compile(self) -> tuple:
@@ -70,6 +80,7 @@ class Prepared:
                 sql, params = database.get_sql_context().sql(query).query()
                 tuples = query.clone().tuples() if hasattr(query, "tuples") else query
                 compiled = self._compiled = (database, query, sql, params, tuples)
+                self._resolved = None
         return compiled
 
     def cursor(self, **values):
@@ -79,9 +90,21 @@ class Prepared:
         return database.execute_sql(sql, bound)
 
     def rows(self, **values) -> list:
-        """Every row, as the query's own row type (model instances unless it said otherwise)."""
+        """Every row, as the query's own row type (model instances unless it said otherwise).
+
+        Peewee's cursor wrapper matches the result's columns to fields and converters on each
+        run; for a joined model that costs several times the query itself. The first run's
+        matching is kept and handed to later runs of the same SQL (same columns, checked)."""
         query = self._compile()[1]
-        return list(query._get_cursor_wrapper(self.cursor(**values)))
+        wrapper = query._get_cursor_wrapper(self.cursor(**values))
+        columns, resolved = self._resolved or (None, None)
+        if resolved is not None and _columns(wrapper.cursor) == columns:
+            vars(wrapper).update(resolved)
+        rows = list(wrapper)
+        if resolved is None and wrapper.initialized:
+            kept = {k: v for k, v in vars(wrapper).items() if k not in _PER_RUN}
+            self._resolved = (_columns(wrapper.cursor), kept | {"initialized": True})
+        return rows
 
     def first(self, **values):
         """The first row, or None."""

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from models import ChatState, Member, ServiceRecord, db
 from models.database import bind, make_database, release, upgrade
@@ -13,6 +13,13 @@ BY_PHONE = Prepared(lambda p: Member.select().where(Member.phone == p.phone).lim
 LATEST = Prepared(
     lambda p: ServiceRecord.select(fn.MAX(ServiceRecord.checkin_at)).where(
         (ServiceRecord.member == p.member) & (ServiceRecord.checkin_at < p.before)
+    )
+)
+WITH_CHAT = Prepared(
+    lambda p: (
+        Member.select(Member, ChatState)
+        .join(ChatState, JOIN.LEFT_OUTER, on=(ChatState.openid == Member.oa_openid), attr="chat")
+        .where(Member.oa_openid == p.openid)
     )
 )
 RENAME = Prepared(lambda p: Member.update(name=p.name).where(Member.id == p.id))
@@ -30,6 +37,25 @@ def test_rows_are_the_models_peewee_would_give(database):
             Member.get_by_id(member.id).created_at,
         )
     assert BY_PHONE.first(phone="nobody") is None
+
+
+def test_joined_rows_stay_right_when_later_runs_reuse_the_first_runs_column_matching(database):
+    """Later runs skip peewee's column matching; each must still build its own models, with the
+    joined row or without it."""
+    chatting, silent = make_member(oa_openid="o-chat"), make_member(oa_openid="o-silent")
+    ChatState.create(openid="o-chat", state="checkin_location", data={"n": 1}, expires_at=NOW)
+    for _ in range(2):
+        found = WITH_CHAT.first(openid="o-chat")
+        assert (found.id, found.chat.state, found.chat.data) == (
+            chatting.id,
+            "checkin_location",
+            {"n": 1},
+        )
+        assert found.chat.expires_at == NOW
+        alone = WITH_CHAT.first(openid="o-silent")
+        assert alone.id == silent.id and alone.created_at == Member.get_by_id(silent.id).created_at
+        assert alone.chat is None
+    assert WITH_CHAT.first(openid="o-chat") is not found  # new instances every run
 
 
 def test_scalars_are_converted_and_slots_are_bound_each_call(database):
