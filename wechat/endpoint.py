@@ -63,13 +63,14 @@ def verify():
 @bp.post("/wechat")
 def receive():
     """Answer one push: a text reply, 'success', or a bare 4xx for a push we refuse."""
+    account, now = _account(), int(_now())
     try:
-        message, key = _accept(_account())
+        message, key = _accept(account, now)
     except Refused as refused:
         return _refuse(refused)
     try:
         text, after = _reply(message)
-        response = _render(message, text, key)
+        response = _render(message, text, now, account, key)
     except Exception:
         if current_app.testing and current_app.config.get("PROPAGATE_TEST_ERRORS", True):
             raise
@@ -79,11 +80,11 @@ def receive():
     return response
 
 
-def _accept(account: Account) -> tuple[Inbound, str | None]:
+def _accept(account: Account, now: int) -> tuple[Inbound, str | None]:
     """The verified, decrypted, parsed push and the AES key that opened it (None if plain)."""
     args = request.args
     _check_signature(account, args)
-    check_timestamp(args.get("timestamp", ""), _now())
+    check_timestamp(args.get("timestamp", ""), now)
     text = check_body(_read_body())
     if args.get("encrypt_type", "raw").lower() != "aes":
         if account.mode == "safe":
@@ -145,13 +146,13 @@ def _retried(key: str) -> tuple[str, tuple]:
     return dedupe.wait_for_reply(key) or "", ()
 
 
-def _render(message: Inbound, text: str, key: str | None) -> Response:
+def _render(message: Inbound, text: str, now: int, account: Account, key: str | None) -> Response:
+    """The reply, sealed with the key that opened the push when it came encrypted."""
     if not text:
         return _success()
-    now = int(_now())
     xml = render_text(message, text, now)
     if key is not None:
-        xml = seal(xml, _account(), key, str(now))
+        xml = seal(xml, account, key, str(now))
     return Response(xml, mimetype="application/xml")
 
 
