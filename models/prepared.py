@@ -59,7 +59,7 @@ _PER_RUN = frozenset(("cursor", "count", "index", "initialized", "populated", "r
 
 def _columns(cursor) -> tuple:
     """The result's column names and types (DB-API description), comparable across runs."""
-    return tuple((column[0], column[1]) for column in cursor.description)
+    return tuple((column[0], column[1]) for column in cursor.description or ())
 
 
 class Prepared:
@@ -96,14 +96,16 @@ class Prepared:
         run; for a joined model that costs several times the query itself. The first run's
         matching is kept and handed to later runs of the same SQL (same columns, checked)."""
         query = self._compile()[1]
-        wrapper = query._get_cursor_wrapper(self.cursor(**values))
-        columns, resolved = self._resolved or (None, None)
-        if resolved is not None and _columns(wrapper.cursor) == columns:
+        cursor = self.cursor(**values)
+        columns = _columns(cursor)  # before the rows: the wrapper closes the cursor after them
+        wrapper = query._get_cursor_wrapper(cursor)
+        known, resolved = self._resolved or (None, None)
+        if resolved is not None and columns == known:
             vars(wrapper).update(resolved)
         rows = list(wrapper)
         if resolved is None and wrapper.initialized:
             kept = {k: v for k, v in vars(wrapper).items() if k not in _PER_RUN}
-            self._resolved = (_columns(wrapper.cursor), kept | {"initialized": True})
+            self._resolved = (columns, kept | {"initialized": True})
         return rows
 
     def first(self, **values):
