@@ -53,8 +53,14 @@ class _Slots:
         return _Slot(name)
 
 
-# A cursor wrapper's state that belongs to one run, not to the query's columns.
-_PER_RUN = frozenset(("cursor", "count", "index", "initialized", "populated", "row_cache"))
+# The cursor wrappers whose initialize() only derives data from the columns (a named-tuple
+# wrapper's makes a closure over the wrapper itself, which must not outlive its run).
+_REUSABLE = (
+    peewee.ModelObjectCursorWrapper,
+    peewee.ModelCursorWrapper,
+    peewee.ModelDictCursorWrapper,
+    peewee.ModelTupleCursorWrapper,
+)
 
 
 def _columns(cursor) -> tuple:
@@ -94,7 +100,8 @@ class Prepared:
 
         Peewee's cursor wrapper matches the result's columns to fields and converters on each
         run; for a joined model that costs several times the query itself. The first run's
-        matching is kept and handed to later runs of the same SQL (same columns, checked)."""
+        matching (what the wrapper's initialize() adds) is kept and handed to later runs of
+        the same SQL, when their columns are the same."""
         query = self._compile()[1]
         cursor = self.cursor(**values)
         columns = _columns(cursor)  # before the rows: the wrapper closes the cursor after them
@@ -102,10 +109,11 @@ class Prepared:
         known, resolved = self._resolved or (None, None)
         if resolved is not None and columns == known:
             vars(wrapper).update(resolved)
+        fresh = set(vars(wrapper))
         rows = list(wrapper)
-        if resolved is None and wrapper.initialized:
-            kept = {k: v for k, v in vars(wrapper).items() if k not in _PER_RUN}
-            self._resolved = (columns, kept | {"initialized": True})
+        if resolved is None and wrapper.initialized and type(wrapper) in _REUSABLE:
+            matched = {k: v for k, v in vars(wrapper).items() if k not in fresh}
+            self._resolved = (columns, matched | {"initialized": True})
         return rows
 
     def first(self, **values):

@@ -122,9 +122,7 @@ def make_thumbnail(root: Path, thumb_key: str) -> None:
 
 def dhash(image: Image.Image) -> str:
     """A 64-bit difference hash as 16 hex digits: near-identical pictures differ in few bits."""
-    # reducing_gap: box-average most of the way first, then Lanczos; six times faster than
-    # Lanczos over the whole picture, and as steady under re-encoding.
-    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS, reducing_gap=2.0)
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
     pixels = small.tobytes()
     bits = 0
     for row in range(8):
@@ -179,10 +177,10 @@ def _decode(data: bytes, needed: int, grey: bool = False) -> Image.Image:
     """Open and decode the whole upload, so a truncated or fake file fails here, not later.
 
     A JPEG is decoded at the smallest scale that still covers `needed` pixels on its long side
-    (libjpeg skips the fine detail of every block but still reads every block), and in grey
-    when only the hash needs it (colour is not decoded at all), in one pass over the bytes:
-    that is all the hash or the thumbnail needs, and a third faster than a full-colour decode
-    at that scale. `full_size` keeps the size the file declares."""
+    (libjpeg skips the fine detail of every block but still reads every block), in grey when
+    only the hash needs it (the colour planes are read but never converted), and in one pass
+    over the bytes: all the hash or the thumbnail needs, and about a sixth faster than a
+    colour decode in 64 KB steps at that scale. `full_size` keeps the size the file declares."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -58,6 +58,27 @@ def test_joined_rows_stay_right_when_later_runs_reuse_the_first_runs_column_matc
     assert WITH_CHAT.first(openid="o-chat") is not found  # new instances every run
 
 
+def test_dict_tuple_and_named_tuple_rows_stay_right_on_later_runs(database):
+    first, second = make_member(name="甲"), make_member(name="乙")
+    shapes = {
+        "dicts": lambda q: q.dicts(),
+        "tuples": lambda q: q.tuples(),
+        "namedtuples": lambda q: q.namedtuples(),
+    }
+    for shape, make in shapes.items():
+        query = Prepared(
+            lambda p, make=make: make(
+                Member.select(Member.id, Member.name).where(Member.id == p.id)
+            )
+        )
+        for member in (first, second, first):
+            [row] = query.rows(id=member.id)
+            values = tuple(row.values()) if shape == "dicts" else tuple(row)
+            assert values == (member.id, member.name), shape
+        if shape == "namedtuples":
+            assert row.name == first.name
+
+
 def test_scalars_are_converted_and_slots_are_bound_each_call(database):
     member = make_member()
     make_record(member, checkin_at=NOW)

@@ -166,6 +166,12 @@ def test_bad_bodies_get_400_and_no_reply(client, seen, body):
     assert response.data == b"" and seen == []
 
 
+# A push that would be answered if its entity were expanded.
+DECLARES_E = '<!DOCTYPE xml [<!ENTITY e "boom">]>'
+USES_E = (
+    "<xml><FromUserName>o1</FromUserName><CreateTime>1</CreateTime>"
+    "<MsgType>text</MsgType><Content>&e;</Content></xml>"
+)
 XXE = {
     "internal entity": '<!DOCTYPE xml [<!ENTITY e "boom">]>'
     "<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>&e;</Content></xml>",
@@ -176,6 +182,11 @@ XXE = {
     "bare doctype": '<!DOCTYPE xml SYSTEM "http://127.0.0.1:9/x.dtd"><xml><MsgType>text'
     "</MsgType></xml>",
     "lower case": "<!doctype xml><xml><MsgType>text</MsgType></xml>",
+    "hidden behind a processing instruction": f"<?pi <a?>{DECLARES_E}{USES_E}",
+    "after a comment": f"<!-- x -->{DECLARES_E}{USES_E}",
+    "after a byte-order mark": f"\ufeff{DECLARES_E}{USES_E}",
+    "after the root": USES_E.replace("&e;", "") + DECLARES_E,
+    "an undeclared entity": USES_E,
 }
 
 
@@ -272,6 +283,21 @@ def test_every_push_type_is_answered_200(client, seen, xml, expected):
     for name, value in expected.items():
         assert getattr(message, name) == value, name
     assert message.create_time == int(xmltodict.parse(xml)["xml"]["CreateTime"])
+
+
+def test_white_space_around_fields_is_not_part_of_them(client, seen):
+    xml = (
+        f"<xml>\n  <FromUserName> {OPENID} </FromUserName>\n  <CreateTime> 1 </CreateTime>\n"
+        "  <MsgType>\n text </MsgType><Content>  帮助 </Content><MsgId> 42 </MsgId>\n</xml>"
+    )
+    assert oa.push(client, xml).status_code == 200
+    [message] = seen
+    assert (message.openid, message.kind, message.content, message.msg_id) == (
+        OPENID,
+        "text",
+        "帮助",
+        42,
+    )
 
 
 def test_odd_field_values_are_dropped_not_fatal(client, seen):
