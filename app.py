@@ -11,6 +11,7 @@ import click
 import peewee
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask.sessions import SessionInterface
 from werkzeug.serving import run_simple
 
 import api
@@ -44,6 +45,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    app.session_interface = NoCookieSessions()
     _configure_logging(settings)
     models.database.bind(
         models.database.make_database(settings.database.url, settings.database.busy_timeout_ms)
@@ -52,6 +54,18 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     for part in (wechat, api, web, jobs, commands):
         part.init_app(app)
     return app
+
+
+class NoCookieSessions(SessionInterface):
+    """No Flask session: the API authenticates with bearer tokens and WeChat sends no cookies.
+    Flask would otherwise build a signing serializer for every request, a tenth of what a
+    chat push costs; a view that tries to store something in `session` fails loudly."""
+
+    def open_session(self, app, request):
+        return None  # Flask then hands out its read-only null session
+
+    def save_session(self, app, session, response):
+        pass
 
 
 def _configure_logging(settings: Settings) -> None:

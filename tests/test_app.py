@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+import flask
 import peewee
 import pytest
 
@@ -28,6 +29,22 @@ def test_healthz_says_503_when_the_database_is_gone(settings_overrides):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"]["reachable"] is False
+
+
+def test_the_app_keeps_nothing_in_cookies(app):
+    """No Flask session: nothing is ever set in a cookie, and a view that tried would fail."""
+
+    @app.get("/_test/remember")
+    def remember():
+        flask.session["who"] = "me"
+        return "stored"
+
+    client = app.test_client()
+    assert "Set-Cookie" not in client.get("/healthz").headers
+    with app.test_request_context():
+        assert not flask.session
+    with pytest.raises(RuntimeError, match="session is unavailable"):
+        client.get("/_test/remember")
 
 
 def test_factory_makes_independent_apps(settings_overrides, tmp_path):
