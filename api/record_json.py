@@ -4,6 +4,7 @@ from flask import g
 
 from models import Photo, ServiceRecord
 from services import records
+from services.photos import view_key
 
 from .photos import photo_url
 from .serialize import iso
@@ -17,10 +18,12 @@ STATUS_NAMES = {
 }
 
 
-def photo(p: Photo) -> dict:
+def photo(p: Photo, exact: bool) -> dict:
+    """A photo's links; `exact` False: the full-size link is to a copy without the original's
+    metadata, whose GPS would tell where the picture was taken."""
     return {
         "id": p.id,
-        "url": photo_url(p.storage_key),
+        "url": photo_url(p.storage_key if exact else view_key(p.storage_key)),
         "thumb_url": photo_url(p.thumb_key),
         "width": p.width,
         "height": p.height,
@@ -33,7 +36,8 @@ LOCATION_FIELDS = ("checkin_lat", "checkin_lng", "checkout_lat", "checkout_lng")
 
 def may_see_location(r: ServiceRecord) -> bool:
     """Where a visit happened is where a resident lives: only the office and the member who
-    made the visit see its coordinates (leaders see whether it was in range)."""
+    made the visit see its coordinates, in the entry or in its photo's GPS (leaders see
+    whether it was in range, and the picture)."""
     viewer = g.get("actor")
     if r.kind != "visit" or viewer is None or viewer.is_office:
         return True
@@ -73,7 +77,7 @@ def record(r: ServiceRecord) -> dict:
         "registered_by_leader": records.is_registered_by_leader(r),
         "photo_verified": records.is_photo_verified(r),
         "counts_toward_hours": records.counts_toward_hours(r),
-        "photos": [photo(p) for p in r.photos],
+        "photos": [photo(p, exact=shown) for p in r.photos],
     }
 
 

@@ -2,9 +2,11 @@
 hashes and EXIF facts the office needs to judge whether a photo proves a service.
 
 Files are content-addressed (`YYYY/MM/<sha256>.<ext>`), so storing the same bytes twice writes
-nothing new and a key can never be made to point outside the photo folder. The thumbnail is
-made the first time it is asked for, not at check-in: most are never looked at, and the
-check-in answers sooner without it.
+nothing new and a key can never be made to point outside the photo folder. Two copies are
+derived from an original the first time each is asked for, not at check-in (most are never
+looked at, and the check-in answers sooner without them): the thumbnail, and a full-size
+"view" without the original's metadata, for those who may see the picture but not where it
+was taken (a phone writes its GPS position into the photo, and a visit's is a resident's home).
 """
 
 import hashlib
@@ -36,11 +38,15 @@ MAX_PIXELS = 50_000_000  # a phone photo is ~12-50 MP; more is a decompression b
 MAX_PIXELS_PER_BYTE = 1000
 BOMB_CHECK_FROM_PIXELS = 4_000_000
 THUMB_SIZE = 480
+VIEW_SIZE = 2048  # the view's long side at most: a phone screen never shows more
+# Derived copies, by the suffix of their key: the long side they are brought down to.
+DERIVED_SIZES = {"_thumb": THUMB_SIZE, "_view": VIEW_SIZE}
 # The size every photo is brought down to before its difference hash, whatever its format and
 # size, so hashes stay comparable; a JPEG of a phone photo is decoded at 1/8 for it.
 FINGERPRINT_SIZE = 240
 THUMB_QUALITY = 80
-KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(_thumb)?\.(jpg|png|webp)$")
+# An original in its own format, or a derived copy (always JPEG).
+KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(?:\.(?:jpg|png|webp)|(_thumb|_view)\.jpg)$")
 
 NOT_A_PHOTO = "请上传照片（JPG、PNG 或 WebP）。"
 EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
@@ -95,29 +101,36 @@ def store_photo(
 
 
 def open_photo(root: str | os.PathLike, key: str) -> Path:
-    """The file a stored key names, making a thumbnail on its first request; refuses any key
+    """The file a stored key names, making a derived copy on its first request; refuses any key
     store_photo could not have made."""
     match = KEY_PATTERN.match(key)
     if not match:
         raise Invalid("照片地址无效。", code="bad_photo_key")
     path = Path(root) / key
     if not path.is_file() and match.group(1):
-        make_thumbnail(Path(root), key)
+        make_derived(Path(root), key, match.group(1))
     if not path.is_file():
         raise NotFound("照片不存在。")
     return path
 
 
-def make_thumbnail(root: Path, thumb_key: str) -> None:
-    """Write the JPEG thumbnail of a stored original (upright, at most THUMB_SIZE); nothing
-    when the original is missing."""
-    original = _original_of(root, thumb_key)
+def view_key(storage_key: str) -> str:
+    """The key of the original's full-size copy without its metadata (GPS, camera, time)."""
+    return storage_key.rsplit(".", 1)[0] + "_view.jpg"
+
+
+def make_derived(root: Path, key: str, suffix: str) -> None:
+    """Write a derived JPEG of a stored original: upright, at most DERIVED_SIZES[suffix] on its
+    long side, and with no metadata (Pillow writes none it is not given); nothing when the
+    original is missing."""
+    original = _original_of(root, key, suffix)
     if original is None:
         return
+    size = DERIVED_SIZES[suffix]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked on upload
-        image = _decode(original.read_bytes(), THUMB_SIZE)
-    _write(root / thumb_key, _jpeg_bytes(_upright(image, THUMB_SIZE)))
+        image = _decode(original.read_bytes(), size)
+    _write(root / key, _jpeg_bytes(_upright(image, size)))
 
 
 def dhash(image: Image.Image) -> str:
@@ -163,9 +176,9 @@ def exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:
     return lat, lng
 
 
-def _original_of(root: Path, thumb_key: str) -> Path | None:
-    """The stored original a thumbnail key belongs to, whichever format it was uploaded in."""
-    stem = thumb_key.removesuffix("_thumb.jpg")
+def _original_of(root: Path, key: str, suffix: str) -> Path | None:
+    """The stored original a derived key belongs to, whichever format it was uploaded in."""
+    stem = key.removesuffix(f"{suffix}.jpg")
     for _, ext in FORMATS.values():
         path = root / f"{stem}.{ext}"
         if path.is_file():

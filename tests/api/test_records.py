@@ -364,3 +364,42 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
     assert "34.7501" not in str(seen_by["leader"])  # not in the history either
     assert seen_by["member"]["location"]["lat"] == 34.7501
     assert seen_by["office"]["location"]["lat"] == 34.7501
+
+
+def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it(app, api, office):
+    from dataclasses import asdict
+    from io import BytesIO
+
+    from PIL import ExifTags, Image
+
+    from models import Member, Photo
+    from services.photos import store_photo
+    from tests.factories import NOW, make_household, make_member, make_record, make_team, pair
+    from tests.images import jpeg
+
+    team = make_team()
+    leader = team.members.where(Member.role == "leader").get()
+    Member.update(mp_openid="mp-lead-photo").where(Member.id == leader.id).execute()
+    member = make_member(team=team, mp_openid="mp-photographer")
+    home = make_household(community=team.community, lat=34.75, lng=113.63)
+    pair(member, home)
+    visit = make_record(member, kind="visit", household=home)
+    root = app.config["SETTINGS"].storage.photo_dir
+    stored = store_photo(jpeg(size=(800, 600), gps=(34.7501, 113.6301)), root, NOW)
+    Photo.create(record=visit, created_at=NOW, **asdict(stored))
+
+    def picture_for(client) -> Image.Image:
+        [link] = client.get(f"/records/{visit.id}").get_json()["photos"]
+        with app.test_client().get(link["url"]) as response:
+            assert response.status_code == 200
+            return Image.open(BytesIO(response.data))
+
+    seen = {
+        "leader": picture_for(api(Member.get_by_id(leader.id))),
+        "member": picture_for(api(member)),
+        "office": picture_for(office),
+    }
+    assert not seen["leader"].getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert seen["leader"].size == (800, 600)  # the whole picture, only without its metadata
+    for who in ("member", "office"):
+        assert seen[who].getexif().get_ifd(ExifTags.IFD.GPSInfo), who

@@ -100,6 +100,25 @@ def test_the_thumbnail_is_made_when_first_opened_and_kept(photo_root):
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_the_view_is_the_whole_upright_picture_without_metadata(photo_root):
+    gps = (("N", (34, 45, 30)), ("E", (113, 40, 12)))
+    data = encode(picture(size=(1200, 900)), exif=exif_with(gps=gps, orientation=6))
+    stored = store_photo(data, photo_root, NOW)
+    with Image.open(open_photo(photo_root, photos.view_key(stored.storage_key))) as view:
+        assert (view.format, view.size) == ("JPEG", (900, 1200))  # turned as EXIF said
+        assert not view.getexif()  # no GPS, no orientation, nothing
+    big = store_photo(encode(picture(size=(4000, 3000))), photo_root, NOW)
+    with Image.open(open_photo(photo_root, photos.view_key(big.storage_key))) as view:
+        assert view.size == (photos.VIEW_SIZE, photos.VIEW_SIZE * 3 // 4)
+
+
+@pytest.mark.parametrize("suffix", ["_view.png", "_thumb.webp", "_other.jpg"])
+def test_derived_keys_are_only_jpeg_thumbnails_and_views(photo_root, suffix):
+    stored = store_photo(encode(picture(), "PNG"), photo_root, NOW)
+    with pytest.raises(Invalid):
+        open_photo(photo_root, stored.storage_key.removesuffix(".png") + suffix)
+
+
 def test_a_thumbnail_without_its_original_is_not_found(photo_root):
     stored = store_photo(encode(picture()), photo_root, NOW)
     (photo_root / stored.storage_key).unlink()
