@@ -8,11 +8,12 @@ reveals whether an entry exists; an entry they may see but not change answers 40
 
 from datetime import date, datetime
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from services import clock, register_check
 from services import records as register
 from services import review as edits
+from services.checkin_rules import CheckinRules
 from services.errors import Invalid
 from services.leader_registration import Attendance, register_attendance
 
@@ -162,7 +163,8 @@ def post_record():
         request_id=field(data, "request_id", str, required=False),
         **{name: field(data, name, str, required=False, default="") for name in TEXT_FIELDS},
     )
-    created = register_attendance(actor(), attendance, clock.now_utc())
+    rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
+    created = register_attendance(actor(), attendance, clock.now_utc(), rules)
     return jsonify(_detail(created.id)), 201
 
 

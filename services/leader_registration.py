@@ -10,7 +10,10 @@ How such an entry is marked, so that it never passes for a photo check-in:
 - it counts toward hours like any entry once checked out and filled in: the member did serve.
 
 Times come from the leader (naive UTC here); for an activity they default to its start and
-end. The entry is closed (checked out) at once, since the member has no phone to check out.
+end, and must lie within the window a member's own check-in would have (the activity's time,
+widened by the check-in rules' minutes before and after): a leader's word does not add hours
+an activity did not have. The entry is closed (checked out) at once, since the member has no
+phone to check out.
 """
 
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from models.record import RECORD_KINDS
 
 from . import history
 from .actors import Actor
+from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .records import LEADER_SOURCE
 from .review import MAX_DURATION_MIN, TEXT_LIMITS, clean_text
@@ -50,7 +54,12 @@ class Attendance:
     request_id: str | None = None  # the client's, so that a retried submission stores one entry
 
 
-def register_attendance(actor: Actor, attendance: Attendance, now: datetime) -> ServiceRecord:
+def register_attendance(
+    actor: Actor,
+    attendance: Attendance,
+    now: datetime,
+    rules: CheckinRules = CheckinRules(),  # noqa: B008 (frozen, so sharing it is safe)
+) -> ServiceRecord:
     """Record a service by a team member on the leader's word; see the module docstring.
 
     A request_id seen before returns the entry it created, so a retry stores nothing twice."""
@@ -64,7 +73,7 @@ def register_attendance(actor: Actor, attendance: Attendance, now: datetime) -> 
             earlier = _replayed(member, request_key, leader)
             if earlier is not None:
                 return earlier
-            return _create(actor, member, a, request_key, now)
+            return _create(actor, member, a, request_key, now, rules)
     except pw.IntegrityError:  # the same request_id landed first by another way
         earlier = _replayed(member, request_key, leader)
         if earlier is None:
@@ -126,10 +135,11 @@ def _replayed(member: Member, request_key: str | None, leader: Member) -> Servic
     return earlier
 
 
-def _create(actor: Actor, member: Member, a: Attendance, request_key, now) -> ServiceRecord:
+def _create(actor: Actor, member: Member, a: Attendance, request_key, now, rules) -> ServiceRecord:
     activity = _activity(member, a.activity_id) if a.kind == "activity" else None
     household_id = _household_id(member) if a.kind == "visit" else None
     start, end = _times(a, activity, now)
+    _within_activity(start, end, activity, rules)
     _refuse_double(member, activity, start, end)
     record = ServiceRecord.create(
         member=member,
@@ -188,6 +198,19 @@ def _times(a: Attendance, activity: Activity | None, now: datetime) -> tuple[dat
     if start < now - BACKDATE_LIMIT:
         raise Invalid(f"只能代为登记 {BACKDATE_LIMIT.days} 天以内的服务。", "too_old")
     return start, end
+
+
+def _within_activity(start, end, activity: Activity | None, rules: CheckinRules) -> None:
+    if activity is None:
+        return
+    opens = activity.starts_at - timedelta(minutes=rules.open_before_min)
+    closes = activity.ends_at + timedelta(minutes=rules.close_after_min)
+    if start < opens or end > closes:
+        raise Invalid(
+            f"代为登记的时间应在活动时间内（开始前 {rules.open_before_min} 分钟"
+            f"至结束后 {rules.close_after_min} 分钟）。",
+            "outside_activity_time",
+        )
 
 
 def _refuse_double(member: Member, activity, start: datetime, end: datetime) -> None:

@@ -152,6 +152,33 @@ def test_activity_registration_takes_the_activity_times(world):
     )
 
 
+@pytest.mark.parametrize(
+    ("starts", "ends", "allowed"),
+    [
+        (-30, 0, True),  # from the earliest a member could check in
+        (0, 30, True),  # to the latest a member could check out
+        (-31, 0, False),
+        (0, 31, False),
+        (-240, 240, False),  # a leader's word adds no hours the activity did not have
+    ],
+)
+def test_activity_registration_stays_within_the_activity_time(world, starts, ends, allowed):
+    activity = make_activity(world.team_a, starts_at=NOW - timedelta(days=2), hours=3)
+    times = {
+        "checkin_at": activity.starts_at + timedelta(minutes=starts),
+        "checkout_at": activity.ends_at + timedelta(minutes=ends),
+    }
+    if allowed:
+        record = _register(world, kind=None, activity_id=activity.id, **times)
+        assert record.duration_minutes == 180 - starts + ends
+        return
+    with pytest.raises(Invalid) as refused:
+        _register(world, kind=None, activity_id=activity.id, **times)
+    assert refused.value.code == "outside_activity_time"
+    assert "开始前 30 分钟至结束后 30 分钟" in refused.value.message
+    assert ServiceRecord.select().count() == 0
+
+
 def test_activity_of_another_team_only_when_enrolled(world):
     other = make_activity(world.team_b, starts_at=NOW - timedelta(days=2))
     with pytest.raises(Forbidden):
