@@ -76,7 +76,7 @@ def store_photo(
     when first opened)."""
     if len(data) > max_bytes:
         raise Invalid(f"照片不能超过 {max_bytes / (1024 * 1024):g}MB。", code="photo_too_large")
-    image = _decode(data, FINGERPRINT_SIZE, grey=True)
+    image = _decode(data, FINGERPRINT_SIZE, "L")
     width, height = _upright_size(image)
     digest = hashlib.sha256(data).hexdigest()
     content_type, ext = FORMATS[image.format]
@@ -186,12 +186,12 @@ def _original_of(root: Path, key: str, suffix: str) -> Path | None:
     return None
 
 
-def _decode(data: bytes, needed: int, grey: bool = False) -> Image.Image:
+def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
     """Open and decode the whole upload, so a truncated or fake file fails here, not later.
 
     A JPEG is decoded at the smallest scale that still covers `needed` pixels on its long side
-    (libjpeg skips the fine detail of every block but still reads every block), in grey when
-    only the hash needs it (the colour planes are read but never converted), and in one pass
+    (libjpeg skips the fine detail of every block but still reads every block), in grey (L)
+    when only the hash needs it (the colour planes are read but never converted), in one pass
     over the bytes: all the hash or the thumbnail needs, and about a sixth faster than a
     colour decode in 64 KB steps at that scale. `full_size` keeps the size the file declares."""
     try:
@@ -202,7 +202,7 @@ def _decode(data: bytes, needed: int, grey: bool = False) -> Image.Image:
                 raise Invalid("照片尺寸过大。", code="photo_too_large")
             image.info["full_size"] = image.size
             if image.format == "JPEG":
-                image.draft("L" if grey else "RGB", _draft_size(image.size, needed))
+                image.draft(mode, _draft_size(image.size, needed))
                 image.decodermaxblock = len(data)  # the bytes are in memory: no 64 KB steps
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
