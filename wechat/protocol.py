@@ -112,7 +112,10 @@ def envelope(text: str) -> dict:
         raise Refused(400, "malformed XML") from None
     if root.tag != "xml":
         raise Refused(400, "not a push")
-    return _fields(root)
+    try:
+        return _fields(root)
+    except RecursionError:  # thousands of nested tags: no push is shaped like that
+        raise Refused(400, "nested too deep") from None
 
 
 def _fields(element: ElementTree.Element) -> dict:

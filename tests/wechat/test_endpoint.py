@@ -156,6 +156,7 @@ BAD_BODIES = {
     b"<MsgType>image</MsgType><CreateTime>1</CreateTime></xml>",
     "not utf-8": "<xml><Content>你好</Content></xml>".encode("gbk"),
     "json": b'{"MsgType": "text"}',
+    "nested thousands deep": b"<xml>" + b"<a>" * 3000 + b"</a>" * 3000 + b"</xml>",
 }
 
 

@@ -114,6 +114,14 @@ def test_safe_mode_round_trip(aes_app, seen):
 
 
 @pytest.mark.parametrize("aes_app", [SAFE], indirect=True)
+def test_an_envelope_nested_thousands_deep_is_refused(aes_app, seen):
+    query = oa.signed_query(aes_app.config["SETTINGS"].wechat.official_account.token)
+    body = "<xml>" + "<a>" * 3000 + "</a>" * 3000 + "</xml>"  # 21 KB, under the size limit
+    response = oa.post(aes_app.test_client(), {**query, "encrypt_type": "aes"}, body.encode())
+    assert response.status_code == 400 and seen == []
+
+
+@pytest.mark.parametrize("aes_app", [SAFE], indirect=True)
 def test_safe_mode_refuses_plain_pushes(aes_app, seen):
     response = oa.push(aes_app.test_client(), oa.text(OPENID, "hi"))
     assert response.status_code == 403 and seen == []
