@@ -21,12 +21,13 @@ KIND_NAMES = {
     "visit_overdue_team": "队员走访逾期",
     "report_deadline": "季度报告提醒",
     "report_late": "季度报告逾期",
+    "report_no_leader": "季度报告无人填写",
     "activity_reminder": "活动提醒",
     "checkin_closed": "签到已自动结束",
     "spot_check": "日常抽查",
 }
 #: The kinds addressed to the office's inbox: shown there, never sent through WeChat.
-OFFICE_KINDS = ("report_late", "spot_check")
+OFFICE_KINDS = ("report_late", "report_no_leader", "spot_check")
 #: The kinds members receive through WeChat (the ones notifications.channels_by_kind may name).
 MEMBER_KINDS = tuple(kind for kind in KIND_NAMES if kind not in OFFICE_KINDS)
 DEFAULT_KIND_NAME = "工作提醒"

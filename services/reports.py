@@ -6,8 +6,10 @@ Lifecycle:
   on any later day for a team still missing one), with the quarter's figures frozen in it
   (services.report_stats). The deadline is the quarter's last day plus the rule's days.
 - While a draft, the leader is reminded 7, 3 and 1 days before the deadline; a day missed
-  while the job was down is made up by the next reminder due, never by a pile of them. The
-  day after the deadline an unsubmitted draft becomes `late` and the office is told.
+  while the job was down is made up by the next reminder due, never by a pile of them. A
+  team with no active leader has nobody to remind: the office is told once, in the same
+  window. The day after the deadline an unsubmitted draft becomes `late` and the office is
+  told.
 - While a report is open (draft, late, or returned by the office), its figures are shown
   live, so corrections a leader makes after the quarter (reviews of flagged entries) show up;
   submitting freezes them. A report submitted after its deadline keeps that fact
@@ -125,7 +127,8 @@ def draft_missing(now: datetime, rules: ReportRules, team_ids: list[int] | None 
 
 
 def remind_deadlines(now: datetime, quiet_hours: str) -> int:
-    """Remind each draft's leader 7, 3 and 1 days before its deadline; one query."""
+    """Remind each draft's leader 7, 3 and 1 days before its deadline; a team with no active
+    leader has nobody to write its report, so the office is told instead, once. One query."""
     today = clock.local_today(now)
     leader = Member.alias("leader")
     is_leader = (
@@ -133,8 +136,10 @@ def remind_deadlines(now: datetime, quiet_hours: str) -> int:
     )
     due = (Q.status == "draft") & Q.deadline.between(today, today + timedelta(days=max(STEPS)))
     query = (
-        Q.select(Q.team, Q.year, Q.quarter, Q.deadline, leader.id)
-        .join(leader, pw.JOIN.INNER, on=is_leader)
+        Q.select(Q.team, Team.name, Q.year, Q.quarter, Q.deadline, leader.id)
+        .join(Team)
+        .switch(Q)
+        .join(leader, pw.JOIN.LEFT_OUTER, on=is_leader)
         .where(due)
         .tuples()
     )
@@ -143,7 +148,9 @@ def remind_deadlines(now: datetime, quiet_hours: str) -> int:
 
 
 def _deadline_message(row: tuple, today: date) -> Message:
-    team, year, quarter, deadline, leader_id = row
+    team, team_name, year, quarter, deadline, leader_id = row
+    if leader_id is None:
+        return _no_leader_message(team, team_name, year, quarter, deadline)
     days_left = (deadline - today).days
     step = min(s for s in STEPS if s >= days_left)
     payload = {
@@ -157,6 +164,20 @@ def _deadline_message(row: tuple, today: date) -> Message:
     }
     key = f"report:{team}:{label(year, quarter)}:D-{step}"
     return Message(leader_id, "report_deadline", payload, key)
+
+
+def _no_leader_message(team, team_name, year, quarter, deadline) -> Message:
+    payload = {
+        "title": "季度报告无人填写",
+        "lines": {
+            "服务队": team_name,
+            "季度": _cn_quarter(year, quarter),
+            "截止日期": clock.cn_date(deadline),
+            "原因": "该队没有在任的队长，请指定队长或由办公室代为处理",
+        },
+    }
+    key = f"report_no_leader:{team}:{label(year, quarter)}"
+    return Message(None, "report_no_leader", payload, key)
 
 
 def mark_late(now: datetime, quiet_hours: str) -> int:

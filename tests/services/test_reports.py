@@ -234,6 +234,18 @@ def test_reminders_seven_three_and_one_day_before(world):
     }
 
 
+def test_a_team_without_a_leader_is_reported_to_the_office_once(world):
+    Member.update(active=False).where(Member.id == leader_of(world.b).id).execute()
+    for offset in range(14):  # 1 to 14 January
+        run_quarterly(at(date(2027, 1, 1) + timedelta(days=offset)), RULES, "off")
+    assert {who for _, _, who in deadline_messages()} == {world.leader.id}
+    (told,) = Notification.select().where(Notification.kind == "report_no_leader")
+    assert (told.member_id, clock.local_today(told.created_at)) == (None, date(2027, 1, 3))
+    assert told.payload["title"] == "季度报告无人填写"
+    assert told.payload["lines"]["服务队"] == "第二服务队"
+    assert told.payload["lines"]["截止日期"] == "2027年1月10日"
+
+
 def test_after_downtime_only_the_next_reminder_due_is_sent(world):
     run_quarterly(NOW, RULES, "off")
     run_quarterly(at(date(2027, 1, 8)), RULES, "off")  # missed D-7 and the D-3 day itself
