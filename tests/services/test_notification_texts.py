@@ -170,6 +170,7 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
 
     kinds = [activity_reminders.KIND, broadcast.KIND, checkin_closing.KIND, spot_check.KIND]
     kinds += [visits.MEMBER_KIND, visits.LEADER_KIND, "report_deadline", "report_late"]
+    kinds += ["report_no_leader"]
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
     assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
     assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)
