@@ -1,7 +1,6 @@
 """Opening the database named by a URL, per-request connections, and schema versioning."""
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
 
 import peewee
@@ -51,22 +50,6 @@ def make_database(url: str, busy_timeout_ms: int = 15000) -> peewee.Database:
             check_same_thread=False,  # a pooled connection serves one thread at a time
         )
     return connect(url, prefer_psycopg3=True)
-
-
-@contextmanager
-def commit_without_flush():
-    """Run the block as a transaction whose commit does not wait for the disk: on PostgreSQL
-    `synchronous_commit` off for it alone (an fsync here costs ~3 ms, more than the work);
-    SQLite in WAL with synchronous=normal never waits, so there nothing changes. A crash of
-    the database server can lose such a commit, but never one made after it that waited:
-    for bookkeeping that a later real commit makes durable, or that is safe to lose. Inside
-    a transaction it changes nothing (SET LOCAL would relax the caller's whole transaction)."""
-    if not isinstance(db.obj, peewee.PostgresqlDatabase) or db.in_transaction():
-        yield
-        return
-    with db.atomic():
-        db.execute_sql("SET LOCAL synchronous_commit TO OFF")
-        yield
 
 
 def bind(database: peewee.Database) -> None:
