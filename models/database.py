@@ -1,12 +1,13 @@
 """Opening the database named by a URL, per-request connections, and schema versioning."""
 
 import logging
+import time
 from pathlib import Path
 
 import peewee
-from playhouse.db_url import connect
+from playhouse.db_url import connect, register_database
 from playhouse.migrations import Runner
-from playhouse.pool import PooledSqliteDatabase
+from playhouse.pool import PooledPostgresqlDatabase, PooledSqliteDatabase
 
 from settings import ConfigError
 
@@ -15,6 +16,36 @@ from .base import db
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 HISTORY_TABLE = "schema_migration"  # playhouse.migrations' default
+
+
+class RestedCheckPostgresPool(PooledPostgresqlDatabase):
+    """Pooled PostgreSQL connections, checked with a round trip only after they have rested.
+
+    peewee's pool sends `SELECT 1` each time it hands out a connection: a third of a chat
+    push's time on PostgreSQL. A connection handed back less than RESTED_SECONDS ago is taken
+    on what psycopg knows locally (open, idle, not in a transaction), as HikariCP does within
+    its 500 ms window; one that rested longer, which a database restart or a firewall may have
+    cut meanwhile, is pinged as before."""
+
+    RESTED_SECONDS = 1.0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._handed_back: dict[int, float] = {}
+
+    def _close(self, conn, close_conn=False):
+        if not close_conn:  # noted first: from the moment it is back, another may take it
+            self._handed_back[self.conn_key(conn)] = time.monotonic()
+        super()._close(conn, close_conn)
+
+    def _is_closed(self, conn):
+        handed_back = self._handed_back.pop(self.conn_key(conn), None)
+        if handed_back is None or time.monotonic() - handed_back >= self.RESTED_SECONDS:
+            return super()._is_closed(conn)
+        return conn.closed or self._adapter.txn_status(conn) != self._adapter.txn_idle
+
+
+register_database(RestedCheckPostgresPool, "postgres+pool", "postgresql+pool")
 
 
 def make_database(url: str, busy_timeout_ms: int = 15000) -> peewee.Database:

@@ -1,10 +1,15 @@
-"""WeChat's dedupe rows are written without waiting for the disk: one statement each, and on
-PostgreSQL in an UNLOGGED table (schema step 5), whose commits skip the WAL flush."""
+"""What a request spends on the database before its own work: WeChat's dedupe rows are one
+statement each, on PostgreSQL in an UNLOGGED table (schema step 5) whose commits skip the WAL
+flush; and a pooled PostgreSQL connection costs a liveness round trip only after it rested."""
+
+import time
 
 import peewee
 import pytest
 
 from models import InboundMessage, db
+from models.database import RestedCheckPostgresPool, make_database
+from tests.conftest import POSTGRES_URL
 from tests.statements import count_queries
 from wechat import dedupe
 
@@ -30,3 +35,45 @@ def test_on_postgresql_the_dedupe_table_is_unlogged_and_the_rest_are_not():
     persistence = dict(rows)
     assert persistence.pop("inbound_message") == "u"
     assert set(persistence.values()) == {"p"}  # the register and everything else: logged
+
+
+@pytest.fixture
+def pool(request, monkeypatch):
+    """A pool of connections to this run's PostgreSQL schema with a short rest, the list of
+    liveness round trips it made, and a separate connection to kill its backends with."""
+    if not POSTGRES_URL:
+        pytest.skip("a PostgreSQL pool")
+    url = request.getfixturevalue("postgres_url")
+    database = make_database(url.replace("postgresql://", "postgresql+pool://"))
+    assert isinstance(database, RestedCheckPostgresPool)
+    monkeypatch.setattr(RestedCheckPostgresPool, "RESTED_SECONDS", 0.2)
+    pings, check = [], database._adapter.is_connection_closed
+    monkeypatch.setattr(
+        database._adapter, "is_connection_closed", lambda conn: pings.append(1) or check(conn)
+    )
+    admin = make_database(url)
+    yield database, pings, admin
+    database.close_all()
+    admin.close()
+
+
+def test_a_connection_back_a_moment_ago_is_handed_out_without_a_round_trip(pool):
+    database, pings, _ = pool
+    for _ in range(5):
+        database.connect()
+        assert database.execute_sql("SELECT 1").fetchone() == (1,)
+        database.close()
+    assert pings == []  # the first was new, the others had just come back
+
+
+def test_a_rested_connection_is_pinged_and_a_dead_one_replaced(pool):
+    database, pings, admin = pool
+    database.connect()
+    backend = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    database.close()
+    admin.execute_sql("SELECT pg_terminate_backend(%s)", (backend,))
+    time.sleep(0.25)
+    database.connect()  # rested: pinged, found dead, replaced by a new connection
+    assert database.execute_sql("SELECT pg_backend_pid()").fetchone()[0] != backend
+    database.close()
+    assert pings == [1]
