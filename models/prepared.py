@@ -63,18 +63,13 @@ _REUSABLE = (
 )
 
 
-def _columns(cursor) -> tuple:
-    """The result's column names and types (DB-API description), comparable across runs."""
-    return tuple((column[0], column[1]) for column in cursor.description or ())
-
-
 class Prepared:
     """One query, compiled on first use against the bound database (again if it changes)."""
 
     def __init__(self, build: Callable[[_Slots], peewee.BaseQuery]):
         self._build = build
         self._compiled: tuple | None = None
-        self._resolved: tuple | None = None  # see rows()
+        self._resolved: dict | None = None  # see rows()
         self._lock = threading.Lock()
 
     def _compile(self) -> tuple:
@@ -100,20 +95,19 @@ class Prepared:
 
         Peewee's cursor wrapper matches the result's columns to fields and converters on each
         run; for a joined model that costs several times the query itself. The first run's
-        matching (what the wrapper's initialize() adds) is kept and handed to later runs of
-        the same SQL, when their columns are the same."""
+        matching (what the wrapper's initialize() adds) is kept and handed to later runs: the
+        SQL is the same, so are its columns (and asking the driver to describe them again
+        costs as much on PostgreSQL)."""
         query = self._compile()[1]
-        cursor = self.cursor(**values)
-        columns = _columns(cursor)  # before the rows: the wrapper closes the cursor after them
-        wrapper = query._get_cursor_wrapper(cursor)
-        known, resolved = self._resolved or (None, None)
-        if resolved is not None and columns == known:
+        wrapper = query._get_cursor_wrapper(self.cursor(**values))
+        resolved = self._resolved
+        if resolved is not None:
             vars(wrapper).update(resolved)
         fresh = set(vars(wrapper))
         rows = list(wrapper)
         if resolved is None and wrapper.initialized and type(wrapper) in _REUSABLE:
             matched = {k: v for k, v in vars(wrapper).items() if k not in fresh}
-            self._resolved = (columns, matched | {"initialized": True})
+            self._resolved = matched | {"initialized": True}
         return rows
 
     def first(self, **values):
