@@ -121,8 +121,7 @@ def view_key(storage_key: str) -> str:
 
 def make_derived(root: Path, key: str, suffix: str) -> None:
     """Write a derived JPEG of a stored original: upright, at most DERIVED_SIZES[suffix] on its
-    long side, and with no metadata (Pillow writes none it is not given); nothing when the
-    original is missing."""
+    long side, and with no metadata (see _jpeg_bytes); nothing when the original is missing."""
     original = _original_of(root, key, suffix)
     if original is None:
         return
@@ -259,8 +258,10 @@ def _exif(image: Image.Image) -> Image.Exif:
 
 
 def _jpeg_bytes(image: Image.Image) -> bytes:
+    """The image as a JPEG with no metadata: Pillow writes EXIF, XMP and ICC only when given
+    them, but carries a JPEG comment over from the original unless told otherwise."""
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=THUMB_QUALITY)
+    image.save(buffer, "JPEG", quality=THUMB_QUALITY, comment=b"")
     return buffer.getvalue()
 
 

@@ -102,11 +102,14 @@ def test_the_thumbnail_is_made_when_first_opened_and_kept(photo_root):
 
 def test_the_view_is_the_whole_upright_picture_without_metadata(photo_root):
     gps = (("N", (34, 45, 30)), ("E", (113, 40, 12)))
-    data = encode(picture(size=(1200, 900)), exif=exif_with(gps=gps, orientation=6))
+    exif = exif_with(gps=gps, orientation=6)
+    data = encode(picture(size=(1200, 900)), exif=exif, comment="文化路 12 号 3 单元")
     stored = store_photo(data, photo_root, NOW)
+    for key in (photos.view_key(stored.storage_key), stored.thumb_key):
+        with Image.open(open_photo(photo_root, key)) as copy:
+            assert not copy.getexif() and "comment" not in copy.info  # no GPS, no notes
     with Image.open(open_photo(photo_root, photos.view_key(stored.storage_key))) as view:
         assert (view.format, view.size) == ("JPEG", (900, 1200))  # turned as EXIF said
-        assert not view.getexif()  # no GPS, no orientation, nothing
     big = store_photo(encode(picture(size=(4000, 3000))), photo_root, NOW)
     with Image.open(open_photo(photo_root, photos.view_key(big.storage_key))) as view:
         assert view.size == (photos.VIEW_SIZE, photos.VIEW_SIZE * 3 // 4)
