@@ -33,16 +33,23 @@ class RestedCheckPostgresPool(PooledPostgresqlDatabase):
         super().__init__(*args, **kwargs)
         self._handed_back: dict[int, float] = {}
 
-    def _close(self, conn, close_conn=False):
-        if not close_conn:  # noted first: from the moment it is back, another may take it
+    def _can_reuse(self, conn):
+        """Checked (under the pool's lock) as a connection comes back, before others can take
+        it: when it goes back into the pool, note when."""
+        reusable = super()._can_reuse(conn)
+        if reusable:
             self._handed_back[self.conn_key(conn)] = time.monotonic()
-        super()._close(conn, close_conn)
+        return reusable
+
+    def _close_raw(self, conn):
+        self._handed_back.pop(self.conn_key(conn), None)
+        super()._close_raw(conn)
 
     def _is_closed(self, conn):
         handed_back = self._handed_back.pop(self.conn_key(conn), None)
-        if handed_back is None or time.monotonic() - handed_back >= self.RESTED_SECONDS:
-            return super()._is_closed(conn)
-        return conn.closed or self._adapter.txn_status(conn) != self._adapter.txn_idle
+        recent = handed_back is not None and time.monotonic() - handed_back < self.RESTED_SECONDS
+        idle = not conn.closed and self._adapter.txn_status(conn) == self._adapter.txn_idle
+        return False if recent and idle else super()._is_closed(conn)
 
 
 register_database(RestedCheckPostgresPool, "postgres+pool", "postgresql+pool")

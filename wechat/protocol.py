@@ -77,7 +77,9 @@ def is_signed(signature: str, token: str, *parts: str) -> bool:
 
 def check_timestamp(timestamp: str, now: float, window: float = REPLAY_WINDOW_SECONDS) -> None:
     """Refuse a push whose timestamp is not a number within the replay window."""
-    if not timestamp.isdigit() or abs(int(timestamp) - now) > window:
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise Refused(403, "timestamp is not a number of seconds")
+    if abs(int(timestamp) - now) > window:
         raise Refused(403, "timestamp outside the replay window")
 
 
@@ -225,12 +227,13 @@ def _float(value) -> float | None:
 def dedupe_key(message: Inbound) -> str:
     """WeChat's retry identity: MsgId for messages, sender+time+event+key for events."""
     if message.kind != "event" and message.msg_id is not None:
-        return f"msg:{message.msg_id}"
-    parts = [message.openid, str(message.create_time), message.event, message.event_key]
-    if message.msg_id is not None:  # TEMPLATESENDJOBFINISH and the like carry MsgID
-        parts.append(str(message.msg_id))
-    key = "|".join(parts)
-    if len(key) > 200:  # a VIEW event's URL may be long
+        key = f"msg:{message.msg_id}"
+    else:
+        parts = [message.openid, str(message.create_time), message.event, message.event_key]
+        if message.msg_id is not None:  # TEMPLATESENDJOBFINISH and the like carry MsgID
+            parts.append(str(message.msg_id))
+        key = "|".join(parts)
+    if len(key) > 200:  # a VIEW event's URL may be long, a forged MsgId too
         key = "sha1:" + hashlib.sha1(key.encode()).hexdigest()
     return key
 

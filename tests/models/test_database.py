@@ -71,6 +71,8 @@ def test_a_connection_back_a_moment_ago_is_handed_out_without_a_round_trip(pool)
         assert database.execute_sql("SELECT 1").fetchone() == (1,)
         database.close()
     assert pings == []  # the first was new, the others had just come back
+    database.close_all()
+    assert database._handed_back == {}  # closed connections leave nothing behind
 
 
 def test_a_rested_connection_is_pinged_and_a_dead_one_replaced(pool):

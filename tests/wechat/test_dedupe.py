@@ -70,6 +70,14 @@ def test_event_retries_are_recognised_by_sender_time_event_and_key(client, handl
     assert len(handler.runs) == 4
 
 
+def test_a_msg_id_too_long_for_the_key_column_is_still_deduplicated(client, handler):
+    xml = oa.text(OPENID, "签到", msg_id=int("9" * 250))
+    assert [oa.push(client, xml).status_code for _ in range(2)] == [200, 200]
+    assert len(handler.runs) == 1
+    [row] = InboundMessage.select()
+    assert row.dedupe_key.startswith("sha1:") and len(row.dedupe_key) <= 200
+
+
 def test_retry_in_another_mode_is_still_a_retry(settings_overrides, request):
     settings_overrides["wechat"]["official_account"].update(
         encoding_aes_key="abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", message_mode="compatible"

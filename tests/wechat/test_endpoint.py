@@ -106,6 +106,13 @@ def test_timestamps_outside_the_replay_window_are_refused(client, seen, skew):
     assert response.status_code == 403 and seen == []
 
 
+@pytest.mark.parametrize("timestamp", ["²", "1" * 5000, "-5", " 17"])
+def test_timestamps_that_are_not_plain_seconds_are_refused(client, seen, timestamp):
+    """Signed correctly (a signature covers any text), but no number of seconds."""
+    response = oa.push(client, oa.text(OPENID, "hi"), timestamp=timestamp)
+    assert response.status_code == 403 and seen == []
+
+
 def test_timestamps_inside_the_replay_window_are_accepted(client, seen):
     response = oa.push(client, oa.text(OPENID, "hi"), timestamp=int(time.time()) - 60)
     assert response.status_code == 200 and len(seen) == 1
