@@ -340,10 +340,10 @@ def test_the_office_sees_entries_edited_behind_the_services_back(app, office):
     assert "duration_minutes" in body["problems"][0]["problem"]
 
 
-def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
+def _visit_seen_by_its_leader(**record_fields):
+    """A member's household visit, and the team's leader (bound to the mini-program)."""
     from models import Member
-    from services import history
-    from tests.factories import NOW, make_household, make_member, make_record, make_team, pair
+    from tests.factories import make_household, make_member, make_record, make_team, pair
 
     team = make_team()
     leader = team.members.where(Member.role == "leader").get()
@@ -351,12 +351,18 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
     member = make_member(team=team, mp_openid="mp-visitor")
     home = make_household(community=team.community, lat=34.75, lng=113.63)
     pair(member, home)
-    visit = make_record(
-        member, kind="visit", household=home, checkin_lat=34.7501, checkin_lng=113.6301
-    )
+    visit = make_record(member, kind="visit", household=home, **record_fields)
+    return visit, member, Member.get_by_id(leader.id)
+
+
+def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
+    from services import history
+    from tests.factories import NOW
+
+    visit, member, leader = _visit_seen_by_its_leader(checkin_lat=34.7501, checkin_lng=113.6301)
     history.append(visit, f"member:{member.id}", "checkin", NOW, {})
     seen_by = {
-        "leader": api(Member.get_by_id(leader.id)).get(f"/records/{visit.id}").get_json(),
+        "leader": api(leader).get(f"/records/{visit.id}").get_json(),
         "member": api(member).get(f"/records/{visit.id}").get_json(),
         "office": office.get(f"/records/{visit.id}").get_json(),
     }
@@ -372,18 +378,12 @@ def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it
 
     from PIL import ExifTags, Image
 
-    from models import Member, Photo
+    from models import Photo
     from services.photos import store_photo
-    from tests.factories import NOW, make_household, make_member, make_record, make_team, pair
+    from tests.factories import NOW
     from tests.images import jpeg
 
-    team = make_team()
-    leader = team.members.where(Member.role == "leader").get()
-    Member.update(mp_openid="mp-lead-photo").where(Member.id == leader.id).execute()
-    member = make_member(team=team, mp_openid="mp-photographer")
-    home = make_household(community=team.community, lat=34.75, lng=113.63)
-    pair(member, home)
-    visit = make_record(member, kind="visit", household=home)
+    visit, member, leader = _visit_seen_by_its_leader()
     root = app.config["SETTINGS"].storage.photo_dir
     stored = store_photo(jpeg(size=(800, 600), gps=(34.7501, 113.6301)), root, NOW)
     Photo.create(record=visit, created_at=NOW, **asdict(stored))
@@ -395,7 +395,7 @@ def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it
             return Image.open(BytesIO(response.data))
 
     seen = {
-        "leader": picture_for(api(Member.get_by_id(leader.id))),
+        "leader": picture_for(api(leader)),
         "member": picture_for(api(member)),
         "office": picture_for(office),
     }
