@@ -150,7 +150,7 @@ def remind_deadlines(now: datetime, quiet_hours: str) -> int:
 def _deadline_message(row: tuple, today: date) -> Message:
     team, team_name, year, quarter, deadline, leader_id = row
     if leader_id is None:
-        return _no_leader_message(team, team_name, year, quarter, deadline)
+        return _office_message("report_no_leader", team, team_name, year, quarter, deadline)
     days_left = (deadline - today).days
     step = min(s for s in STEPS if s >= days_left)
     payload = {
@@ -164,20 +164,6 @@ def _deadline_message(row: tuple, today: date) -> Message:
     }
     key = f"report:{team}:{label(year, quarter)}:D-{step}"
     return Message(leader_id, "report_deadline", payload, key)
-
-
-def _no_leader_message(team, team_name, year, quarter, deadline) -> Message:
-    payload = {
-        "title": "季度报告无人填写",
-        "lines": {
-            "服务队": team_name,
-            "季度": _cn_quarter(year, quarter),
-            "截止日期": clock.cn_date(deadline),
-            "原因": "该队没有在任的队长，请指定队长或由办公室代为处理",
-        },
-    }
-    key = f"report_no_leader:{team}:{label(year, quarter)}"
-    return Message(None, "report_no_leader", payload, key)
 
 
 def mark_late(now: datetime, quiet_hours: str) -> int:
@@ -195,21 +181,26 @@ def mark_late(now: datetime, quiet_hours: str) -> int:
         .where(Q.id.in_(overdue) & (Q.status == "late"))
         .tuples()
     )
-    messages = [_late_message(*row) for row in query]
+    messages = [_office_message("report_late", *row) for row in query]
     enqueue(messages, now, quiet_hours)
     return len(messages)
 
 
-def _late_message(team, team_name, year, quarter, deadline) -> Message:
-    payload = {
-        "title": "季度报告逾期未交",
-        "lines": {
-            "服务队": team_name,
-            "季度": _cn_quarter(year, quarter),
-            "截止日期": clock.cn_date(deadline),
-        },
-    }
-    return Message(None, "report_late", payload, f"report_late:{team}:{label(year, quarter)}")
+# The office's messages about one team's report, by kind: title and what more it says.
+OFFICE_NOTICES = {
+    "report_late": ("季度报告逾期未交", {}),
+    "report_no_leader": (
+        "季度报告无人填写",
+        {"原因": "该队没有在任的队长，请指定队长或由办公室代为处理"},
+    ),
+}
+
+
+def _office_message(kind, team, team_name, year, quarter, deadline) -> Message:
+    title, more = OFFICE_NOTICES[kind]
+    lines = {"服务队": team_name, "季度": _cn_quarter(year, quarter)}
+    payload = {"title": title, "lines": lines | {"截止日期": clock.cn_date(deadline)} | more}
+    return Message(None, kind, payload, f"{kind}:{team}:{label(year, quarter)}")
 
 
 # --- reading, writing and submitting ------------------------------------------------------
