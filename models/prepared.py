@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 import peewee
@@ -90,8 +91,35 @@ class Prepared:
         bound = [p.bind(values) if isinstance(p, _Bound) else p for p in params]
         return database.execute_sql(sql, bound)
 
+    def send(self, **values) -> Sent:
+        """Run the query and read its answer later: inside `pipelined()` the answers of every
+        query sent come back together."""
+        return Sent(self, self.cursor(**values))
+
     def rows(self, **values) -> list:
-        """Every row, as the query's own row type (model instances unless it said otherwise).
+        """Every row, as the query's own row type (model instances unless it said otherwise)."""
+        return self.send(**values).rows()
+
+    def first(self, **values):
+        """The first row, or None."""
+        return self.send(**values).first()
+
+    def scalar(self, **values):
+        """The first column of the first row (converted as peewee would), or None."""
+        tuples = self._compile()[4]
+        rows = list(tuples._get_cursor_wrapper(self.cursor(**values)))
+        return rows[0][0] if rows else None
+
+    def column(self, **values) -> list:
+        """The first column of every row as the driver gives it (see Sent.column)."""
+        return self.send(**values).column()
+
+    def rowcount(self, **values) -> int:
+        """Run a write and return how many rows it touched."""
+        return self.cursor(**values).rowcount
+
+    def _read(self, cursor) -> list:
+        """The rows of a cursor this query ran.
 
         Peewee's cursor wrapper matches the result's columns to fields and converters on each
         run; for a joined model that costs several times the query itself. The first run's
@@ -99,7 +127,7 @@ class Prepared:
         SQL is the same, so are its columns (and asking the driver to describe them again
         costs as much on PostgreSQL)."""
         query = self._compile()[1]
-        wrapper = query._get_cursor_wrapper(self.cursor(**values))
+        wrapper = query._get_cursor_wrapper(cursor)
         resolved = self._resolved
         if resolved is not None:
             vars(wrapper).update(resolved)
@@ -110,25 +138,40 @@ class Prepared:
             self._resolved = matched | {"initialized": True}
         return rows
 
-    def first(self, **values):
-        """The first row, or None."""
-        rows = self.rows(**values)
+
+class Sent:
+    """A query that ran, its answer not read yet."""
+
+    __slots__ = ("_query", "_cursor")
+
+    def __init__(self, query: Prepared, cursor):
+        self._query, self._cursor = query, cursor
+
+    def rows(self) -> list:
+        return self._query._read(self._cursor)
+
+    def first(self):
+        rows = self.rows()
         return rows[0] if rows else None
 
-    def scalar(self, **values):
-        """The first column of the first row (converted as peewee would), or None."""
-        tuples = self._compile()[4]
-        rows = list(tuples._get_cursor_wrapper(self.cursor(**values)))
-        return rows[0][0] if rows else None
-
-    def column(self, **values) -> list:
+    def column(self) -> list:
         """The first column of every row as the driver gives it, unconverted: for long lists
         of plain text or numbers, where peewee's per-row work costs more than the query."""
-        return [row[0] for row in self.cursor(**values).fetchall()]
+        return [row[0] for row in self._cursor.fetchall()]
 
-    def rowcount(self, **values) -> int:
-        """Run a write and return how many rows it touched."""
-        return self.cursor(**values).rowcount
+
+@contextmanager
+def pipelined():
+    """Send the statements run inside without waiting for each answer (psycopg 3's pipeline
+    mode): on PostgreSQL they cost one round trip together instead of one each. Read their
+    answers (Sent) after the block. On SQLite, which has no round trips, it changes nothing.
+    A driver error inside is raised as peewee's, as it would be outside."""
+    pipeline = getattr(db.connection(), "pipeline", None)
+    if pipeline is None:
+        yield
+        return
+    with peewee.__exception_wrapper__, pipeline():
+        yield
 
 
 class PreparedInsert:

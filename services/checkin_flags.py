@@ -1,39 +1,16 @@
 """The doubts a check-in can raise, gathered into flags for a leader to review: the place,
 the country, the travel since the member's previous check-in, and the photo."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from models import Member, ServiceRecord
-from models.prepared import Prepared
+from models.prepared import Prepared, Sent
 
-from . import geo
+from . import geo, photo_check
 from .checkin_rules import CheckinRules, Point, china_flags, is_impossible_travel, place_flags
 from .checkin_targets import Goal
-from .photo_check import photo_flags
 from .photos import StoredPhoto
-
-
-def assess(
-    member: Member,
-    goal: Goal,
-    point: Point,
-    stored: StoredPhoto,
-    now: datetime,
-    rules: CheckinRules,
-) -> tuple[list[str], float | None]:
-    """Every doubt about a check-in, in a stable order, each once; and the distance in
-    metres from the place of the service (None when the place is not known)."""
-    at_place, distance = place_flags(point, goal.place, rules)
-    activity_id = goal.activity.id if goal.activity else None
-    found = [
-        *at_place,
-        *china_flags(point, goal.in_china),
-        *travel_flags(member, point, now, rules),
-        *overlap_flags(member),
-        *photo_flags(stored, member.id, activity_id, now, rules),
-    ]
-    return list(dict.fromkeys(found)), distance
-
 
 R = ServiceRecord
 _STILL_OPEN = Prepared(
@@ -58,15 +35,58 @@ _PREVIOUS = Prepared(
 )
 
 
-def overlap_flags(member: Member) -> list[str]:
-    """['overlapping'] when the member is still checked in elsewhere: two services at once
-    would count the same hours twice, so a leader looks at it."""
-    return ["overlapping"] if _STILL_OPEN.first(member=member.id) is not None else []
+@dataclass(frozen=True)
+class Questions:
+    """What a check-in's doubts depend on, asked of the database and not read yet (see
+    `ask`): the member's previous check-in, whether they are still checked in elsewhere, and
+    the earlier photos the new one is compared with."""
+
+    previous: Sent
+    still_open: Sent
+    photos: photo_check.Earlier
 
 
-def travel_flags(member: Member, point: Point, now: datetime, rules: CheckinRules) -> list[str]:
+def ask(member: Member, goal: Goal, stored: StoredPhoto, now: datetime) -> Questions:
+    """Send every question `assess` needs answered; inside `pipelined()` they travel together
+    (one round trip on PostgreSQL instead of one each)."""
+    activity_id = goal.activity.id if goal.activity else None
+    return Questions(
+        _PREVIOUS.send(member=member.id, now=now),
+        _STILL_OPEN.send(member=member.id),
+        photo_check.ask(stored.sha256, member.id, activity_id),
+    )
+
+
+def assess(
+    member: Member,
+    goal: Goal,
+    point: Point,
+    stored: StoredPhoto,
+    now: datetime,
+    rules: CheckinRules,
+    asked: Questions | None = None,
+) -> tuple[list[str], float | None]:
+    """Every doubt about a check-in, in a stable order, each once; and the distance in
+    metres from the place of the service (None when the place is not known). `asked`: the
+    questions already sent."""
+    asked = asked or ask(member, goal, stored, now)
+    at_place, distance = place_flags(point, goal.place, rules)
+    activity_id = goal.activity.id if goal.activity else None
+    found = [
+        *at_place,
+        *china_flags(point, goal.in_china),
+        *travel_flags(asked.previous.first(), point, now, rules),
+        # Still checked in elsewhere: two services at once would count the same hours twice.
+        *(["overlapping"] if asked.still_open.first() is not None else []),
+        *photo_check.photo_flags(stored, member.id, activity_id, now, rules, asked.photos),
+    ]
+    return list(dict.fromkeys(found)), distance
+
+
+def travel_flags(
+    previous: ServiceRecord | None, point: Point, now: datetime, rules: CheckinRules
+) -> list[str]:
     """['impossible_travel'] when the member's previous check-in was too far to reach since."""
-    previous = _PREVIOUS.first(member=member.id, now=now)
     if previous is None:
         return []
     before = geo.to_gcj02(previous.checkin_lat, previous.checkin_lng, previous.checkin_coord_type)

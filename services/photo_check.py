@@ -4,10 +4,11 @@ never a refusal: a group photo shared among the team is legitimate, a recycled o
 and only a person can tell them apart.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from models import Photo, ServiceRecord
-from models.prepared import Prepared
+from models.prepared import Prepared, Sent
 
 from .checkin_rules import CheckinRules, is_exif_time_off
 from .photos import StoredPhoto, hamming
@@ -15,25 +16,6 @@ from .photos import StoredPhoto, hamming
 # How many of a member's earlier photos a near-copy search looks at (newest first); years of
 # monthly visits stay well under it.
 SIMILAR_SEARCH_LIMIT = 500
-
-
-def photo_flags(
-    stored: StoredPhoto,
-    member_id: int,
-    activity_id: int | None,
-    now: datetime,
-    rules: CheckinRules,
-) -> list[str]:
-    """The flags a new photo earns, in a stable order."""
-    flags = []
-    if is_reused(stored.sha256):
-        flags.append("photo_reused")
-    elif is_similar(stored, member_id, activity_id, rules.similar_max_bits):
-        flags.append("photo_similar")
-    if is_exif_time_off(stored.exif_taken_at, now, rules):
-        flags.append("exif_time_off")
-    return flags
-
 
 _BY_SHA = Prepared(lambda p: Photo.select(Photo.id).where(Photo.sha256 == p.sha256).limit(1))
 _MEMBER_HASHES = Prepared(
@@ -52,16 +34,55 @@ _ACTIVITY_HASHES = Prepared(
 )
 
 
-def is_reused(sha256: str) -> bool:
-    """True when these exact bytes were handed in before, by anyone: the same file from two
-    phones or for two services is never a coincidence. (The sha256 column is indexed.)"""
-    return _BY_SHA.first(sha256=sha256) is not None
+@dataclass(frozen=True)
+class Earlier:
+    """The register's photos a new one is compared with, asked for and not read yet: sent
+    inside `pipelined()` together with a check-in's other questions, they cost one round
+    trip on PostgreSQL."""
+
+    same_bytes: Sent
+    member_hashes: Sent
+    activity_hashes: Sent | None
+
+    def hashes(self) -> list[str]:
+        """The earlier photos' perceptual hashes (hex text: nothing to convert)."""
+        hashes = self.member_hashes.column()
+        if self.activity_hashes is not None:
+            hashes += self.activity_hashes.column()
+        return hashes
 
 
-def is_similar(stored: StoredPhoto, member_id: int, activity_id: int | None, max_bits: int) -> bool:
-    """True when the picture is a near copy (re-encoded, resized, lightly edited) of one of the
-    member's earlier photos or of another photo of the same activity."""
-    hashes = _MEMBER_HASHES.column(member=member_id)  # hex text: nothing to convert
-    if activity_id is not None:
-        hashes += _ACTIVITY_HASHES.column(activity=activity_id)
-    return any(hamming(stored.phash, phash) <= max_bits for phash in hashes)
+def ask(sha256: str, member_id: int, activity_id: int | None) -> Earlier:
+    """Send the questions: the same bytes handed in by anyone (the sha256 column is indexed),
+    and the perceptual hashes of the member's newest photos and of the activity's photos."""
+    return Earlier(
+        _BY_SHA.send(sha256=sha256),
+        _MEMBER_HASHES.send(member=member_id),
+        None if activity_id is None else _ACTIVITY_HASHES.send(activity=activity_id),
+    )
+
+
+def photo_flags(
+    stored: StoredPhoto,
+    member_id: int,
+    activity_id: int | None,
+    now: datetime,
+    rules: CheckinRules,
+    earlier: Earlier | None = None,
+) -> list[str]:
+    """The flags a new photo earns, in a stable order (`earlier`: the questions already sent).
+
+    The same file handed in before, from two phones or for two services, is never a
+    coincidence; a near copy (re-encoded, resized, lightly edited) of one of the member's
+    earlier photos or of another photo of the same activity is worth a look."""
+    earlier = earlier or ask(stored.sha256, member_id, activity_id)
+    reused = earlier.same_bytes.first() is not None
+    hashes = earlier.hashes()  # read every answer, needed or not
+    flags = []
+    if reused:
+        flags.append("photo_reused")
+    elif any(hamming(stored.phash, other) <= rules.similar_max_bits for other in hashes):
+        flags.append("photo_similar")
+    if is_exif_time_off(stored.exif_taken_at, now, rules):
+        flags.append("exif_time_off")
+    return flags

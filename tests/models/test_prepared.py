@@ -2,11 +2,13 @@
 
 from datetime import timedelta
 
+import peewee
+import pytest
 from peewee import JOIN, fn
 
 from models import ChatState, Member, ServiceRecord, db
 from models.database import bind, make_database, release, upgrade
-from models.prepared import Prepared, PreparedInsert, PreparedNewRows
+from models.prepared import Prepared, PreparedInsert, PreparedNewRows, pipelined
 from tests.factories import NOW, make_member, make_record, make_team
 
 BY_PHONE = Prepared(lambda p: Member.select().where(Member.phone == p.phone).limit(1))
@@ -142,3 +144,43 @@ def test_new_rows_skip_existing_keys_and_count_only_the_new(database):
         "b": ("x", {"n": 1}, NOW),
         "c": ("x", {"n": 1}, NOW),
     }
+
+
+NEW_TEAMLESS = Prepared(
+    lambda p: Member.insert(name=p.name, phone=p.phone, created_at=p.at).returning(Member.id)
+)
+
+
+def test_queries_sent_together_are_answered_after_the_block_in_order(database):
+    """In pipelined() a query runs without waiting for its answer; each Sent reads its own
+    answer afterwards, the second seeing what the first wrote before it."""
+    member = make_member(oa_openid="o-sent")
+    with db.atomic():
+        with pipelined():
+            renamed = RENAME.cursor(name="先改名", id=member.id)
+            found = WITH_CHAT.send(openid="o-sent")
+            nobody = BY_PHONE.send(phone="nobody")
+            phones = Prepared(lambda p: Member.select(Member.phone)).send()
+        assert renamed.rowcount == 1
+        assert found.first().name == "先改名"
+        assert nobody.first() is None
+        assert phones.column() == [member.phone]
+
+
+def test_on_postgresql_a_pipelined_query_waits_for_its_answer_until_the_block_ends(database):
+    if not isinstance(db.obj, peewee.PostgresqlDatabase):
+        pytest.skip("SQLite has no round trips to save")
+    with pipelined():
+        sent = BY_PHONE.cursor(phone="nobody")
+        assert sent.pgresult is None  # sent, not answered: the next query goes out at once
+        second = BY_PHONE.cursor(phone="nobody either")
+    assert sent.pgresult is not None and second.fetchall() == []
+
+
+def test_a_driver_error_in_a_pipeline_is_peewees_and_the_transaction_rolls_back(database):
+    member = make_member()
+    with pytest.raises(peewee.IntegrityError), db.atomic(), pipelined():
+        RENAME.cursor(name="不会留下", id=member.id)
+        NEW_TEAMLESS.cursor(name="重号", phone=member.phone, at=NOW)  # the phone is unique
+    assert Member.get_by_id(member.id).name == member.name
+    assert BY_PHONE.first(phone=member.phone).id == member.id  # the connection still works
