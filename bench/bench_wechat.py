@@ -58,7 +58,7 @@ class Result:
     errors: int = 0
     round_rates: list[float] = field(default_factory=list)
 
-    def add(self, other: "Result") -> None:
+    def add_round(self, other: "Result") -> None:
         self.latencies += other.latencies
         self.wall += other.wall
         self.errors += other.errors
@@ -167,7 +167,7 @@ def load(port: int, plan: list) -> Result:
     gate = threading.Barrier(len(plan) + 1)
 
     def client(raws: list[bytes]) -> None:
-        mine = Result()
+        latencies, errors = [], 0
         gate.wait()
         for raw in raws:
             start = time.perf_counter()
@@ -175,10 +175,11 @@ def load(port: int, plan: list) -> Result:
                 ok = is_reply(exchange(port, raw))
             except OSError:
                 ok = False
-            mine.latencies.append(time.perf_counter() - start)
-            mine.errors += 0 if ok else 1
+            latencies.append(time.perf_counter() - start)
+            errors += 0 if ok else 1
         with lock:
-            result.add(mine)
+            result.latencies += latencies
+            result.errors += errors
 
     threads = [threading.Thread(target=client, args=(raws,)) for raws in plan]
     for thread in threads:
@@ -278,7 +279,7 @@ def measure(args, ports: dict) -> dict[str, dict[str, Result]]:
             for app in APPS:
                 port = ports[app, mode]
                 plan = requests_for(port, mode, args.connections, args.per_connection, args.texts)
-                results[mode][app].add(load(port, plan))
+                results[mode][app].add_round(load(port, plan))
     return results
 
 
