@@ -2,13 +2,15 @@
 
 import itertools
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 import pytest
+from peewee import SqliteDatabase
 
 from models import Account, Enrollment, Photo, RecordHistory, ServiceRecord, db
-from services import geo, history
+from services import checkin, geo, history
 from services.actors import Actor
 from services.checkin import CheckinResult, check_in, check_out
 from services.checkin_rules import SETTINGS_KEYS, CheckinRules, Point
@@ -448,6 +450,34 @@ def test_one_open_check_in_per_member_and_activity(scene):
     assert caught.value.code == "already_checked_in"
     check_out(scene.actor, first.id, None, NOW + timedelta(minutes=30))
     assert scene.check_in(request_id="three", now=NOW + timedelta(minutes=40)).created
+
+
+def test_the_lock_and_every_question_of_the_checks_go_out_together(scene, monkeypatch):
+    """Inside the transaction, the member's lock (PostgreSQL; SQLite's transaction holds the
+    write lock) and the six questions the checks ask are sent in one pipeline, one round trip
+    on PostgreSQL; only the three writes follow."""
+    inside, after = [], []
+    hook = after.append
+    real = checkin.pipelined
+
+    @contextmanager
+    def watched():
+        nonlocal hook
+        hook = inside.append
+        with real():
+            yield
+        hook = after.append
+
+    monkeypatch.setattr(checkin, "pipelined", watched)
+    db.obj.query_hooks.append(lambda event: hook(event.sql))
+    try:
+        scene.check_in(request_id="together")
+    finally:
+        db.obj.query_hooks.pop()
+    if not isinstance(db.obj, SqliteDatabase):
+        assert "FOR UPDATE" in inside.pop(0)
+    assert len(inside) == 6 and all(sql.startswith("SELECT") for sql in inside)
+    assert [sql.split()[0] for sql in after[-3:]] == ["INSERT"] * 3
 
 
 def _run_at_once(count, call):
