@@ -64,12 +64,11 @@ def assess(
     stored: StoredPhoto,
     now: datetime,
     rules: CheckinRules,
-    asked: Questions | None = None,
+    asked: Questions,
 ) -> tuple[list[str], float | None]:
     """Every doubt about a check-in, in a stable order, each once; and the distance in
-    metres from the place of the service (None when the place is not known). `asked`: the
-    questions already sent."""
-    asked = asked or ask(member, goal, stored, now)
+    metres from the place of the service (None when the place is not known), from the answers
+    to the questions `ask` sent."""
     at_place, distance = place_flags(point, goal.place, rules)
     activity_id = goal.activity.id if goal.activity else None
     found = [
