@@ -8,7 +8,7 @@ from flask import current_app, jsonify, request
 from services import checkin, clock
 from services.checkin_rules import COORD_TYPES, CheckinRules, Point
 from services.checkin_targets import TARGET_KINDS, target_of
-from services.errors import Invalid
+from services.errors import DomainError, Invalid
 
 from . import bp, openapi, record_json
 from .auth import actor, requires
@@ -45,9 +45,15 @@ def _details() -> dict:
     return {name: request.form.get(name) for name in checkin.TEXT_LIMITS}
 
 
+class NotAForm(DomainError):
+    status, code = 415, "not_multipart"
+
+
 @bp.post("/checkins")
 @requires("member")
 def create_checkin():
+    if request.mimetype != "multipart/form-data":  # a photo only travels in a form
+        raise NotAForm("签到须以表单（multipart/form-data）上传照片和位置。")
     rules = _rules()
     result = checkin.check_in(
         actor(),
@@ -140,6 +146,7 @@ OPENAPI = {
                 "200": {"description": "重复请求，返回原记录"} | _RECORD_RESPONSE,
                 "409": openapi.error("已签到未签退、活动已取消或不在签到时间"),
                 "413": openapi.error("上传内容太大"),
+                "415": openapi.error("不是 multipart/form-data 表单"),
             },
         }
     },

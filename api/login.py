@@ -43,9 +43,16 @@ def _ask_wechat(call, *args):
         raise WechatUnavailable("微信服务暂时不可用，请稍后再试。") from exc
 
 
+# wx.login codes are 32 characters; anything much longer is not one, and WeChat would refuse
+# it as a malformed request rather than as a bad code.
+LONGEST_CODE = 128
+
+
 @bp.post("/auth/login")
 def login():
     code = field(json_body(), "code", str)
+    if not 0 < len(code) <= LONGEST_CODE:
+        raise Invalid("登录凭证无效，请重新打开小程序。", "bad_code")
     session = _ask_wechat(code_to_session, code)
     result = auth.login_with_openid(
         session.openid, session.session_key, clock.now_utc(), token_ttl()
@@ -103,7 +110,7 @@ OPENAPI = {
                 {
                     "type": "object",
                     "required": ["code"],
-                    "properties": {"code": {"type": "string"}},
+                    "properties": {"code": {"type": "string", "maxLength": LONGEST_CODE}},
                 }
             ),
             "responses": openapi.ok("登录成功", LOGIN_SCHEMA)

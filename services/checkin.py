@@ -245,11 +245,11 @@ def _create(draft: _Draft, flags: list[str], distance: float | None, now) -> Ser
 
 
 def _own_record(member: Member, record_id) -> ServiceRecord:
+    """The member's own entry; another member's is 'not found', as reading it would say, so
+    trying ids reveals nothing about whose entries exist."""
     record = ServiceRecord.get_or_none(ServiceRecord.id == record_id) if is_id(record_id) else None
-    if record is None:
+    if record is None or record.member_id != member.id:
         raise NotFound("签到记录不存在。", "record_not_found")
-    if record.member_id != member.id:
-        raise Forbidden("只能签退自己的签到。", "not_your_record")
     return record
 
 

@@ -180,8 +180,9 @@ def test_a_50_mb_upload_is_413_json(me, activity):
 
 def test_a_json_body_is_not_a_check_in(me, activity):
     response = me.post("/checkins", json={"activity_id": activity.id, "lat": 34.7})
-    assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "missing_field"
+    assert response.status_code == 415
+    error = response.get_json()["error"]
+    assert error["code"] == "not_multipart" and "表单" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -305,10 +306,12 @@ def test_check_out_of_an_unknown_record_is_404(me, path, status):
     assert response.status_code == status and "error" in response.get_json()
 
 
-def test_another_members_record_cannot_be_checked_out(api, member, checked_in):
+def test_another_members_record_cannot_be_checked_out_nor_seen_to_exist(api, member, checked_in):
     other = make_member(team=member.team, mp_openid="mp-other")
     response = api(other).post(f"/checkins/{checked_in['id']}/checkout")
-    assert response.status_code == 403
+    missing = api(other).post("/checkins/999999/checkout")
+    assert response.status_code == missing.status_code == 404
+    assert response.get_json() == missing.get_json()
     assert ServiceRecord.get_by_id(checked_in["id"]).checkout_at is None
 
 

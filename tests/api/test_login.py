@@ -97,6 +97,7 @@ def test_member_bound_to_another_wechat_cannot_be_taken(client, member):
         ({"code": "garbage"}, 400, "wechat_code_rejected"),
         ({}, 400, "missing_field"),
         ({"code": 5}, 400, "bad_field"),
+        ({"code": "x" * 100_000}, 400, "bad_code"),  # not WeChat being down (503)
     ],
 )
 def test_bad_login_requests(client, body, status, code):

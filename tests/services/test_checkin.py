@@ -578,7 +578,7 @@ def test_check_out_keeps_a_rejected_status(scene):
 @pytest.mark.parametrize(
     ("who", "record_id", "error"),
     [
-        ("other", None, Forbidden),
+        ("other", None, NotFound),
         ("office", None, Forbidden),
         ("self", 999_999, NotFound),
         ("self", 2**70, NotFound),
