@@ -1,6 +1,7 @@
 """Checking and converting the fields of an activity a leader or the office schedules:
 lengths, choices, ranges, times and the point (stored in GCJ-02)."""
 
+import unicodedata
 from datetime import datetime, timedelta
 
 from models import Community
@@ -83,10 +84,24 @@ def text(name: str, value: str, low: int, high: int, label: str) -> str:
     value = value.strip()
     if not low <= len(value) <= high:
         raise Invalid(f"{label}须为 {low} 到 {high} 个字。", f"bad_{name}")
-    # NUL and lone surrogates cannot be stored (PostgreSQL refuses them, UTF-8 cannot say them).
-    if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
-        raise Invalid(f"{label}含有无效字符。", f"bad_{name}")
+    if any(_unfit(c, name in MULTILINE) for c in value):
+        raise Invalid(f"{label}含有无效字符（如换行、控制符）。", f"bad_{name}")
     return value
+
+
+# Only a description may run over several lines; a title or place is one line in every list.
+MULTILINE = frozenset({"description"})
+LINE_BREAKS = frozenset("\n\r\t")
+# Direction overrides and isolates can make a title read backwards in a member's chat.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unfit(c: str, multiline: bool) -> bool:
+    """NUL and lone surrogates cannot be stored (PostgreSQL refuses them, UTF-8 cannot say
+    them); other control characters and direction overrides garble the lists a title is in."""
+    if "\ud800" <= c <= "\udfff" or c in BIDI_CONTROLS:
+        return True
+    return unicodedata.category(c) == "Cc" and not (multiline and c in LINE_BREAKS)
 
 
 def columns() -> tuple[str, ...]:

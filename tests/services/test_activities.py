@@ -225,6 +225,10 @@ def test_office_assigns_an_adhoc_task_across_teams(w):
         ({"title": "长" * 101}, "bad_title"),
         ({"title": "a\x00b"}, "bad_title"),
         ({"title": "\ud800"}, "bad_title"),
+        ({"title": "周六\n集合"}, "bad_title"),  # one line in every numbered list
+        ({"title": "清扫\u202e动活"}, "bad_title"),  # would read backwards
+        ({"place": "楼下\t花园"}, "bad_place"),
+        ({"description": "第一行\n第二行\x07"}, "bad_description"),
         ({"place": "地" * 201}, "bad_place"),
         ({"category": "party"}, "bad_category"),
         ({"kind": "daily"}, "bad_kind"),
@@ -483,3 +487,8 @@ def _at_once(calls) -> list:
         t.join(timeout=60)
     assert len(outcomes) == len(calls)
     return outcomes
+
+
+def test_a_description_may_run_over_several_lines(w):
+    text = "集合地点：东门\n携带：扫帚、手套\t（自备）"
+    assert create_activity(w.leader_a, fields(description=text), NOW).description == text
