@@ -185,7 +185,7 @@ def _inbound(raw: dict) -> Inbound:
     return Inbound(
         openid=openid,
         kind=kind,
-        create_time=int(_text(raw.get("CreateTime"))),
+        create_time=_seconds(_text(raw.get("CreateTime"))),
         msg_id=_number(raw.get("MsgId", raw.get("MsgID"))),
         content=_text(raw.get("Content")),
         event=event,
@@ -199,6 +199,14 @@ def _inbound(raw: dict) -> Inbound:
         status=_text(raw.get("Status")),
         raw=raw,
     )
+
+
+def _seconds(text: str) -> int:
+    """Epoch seconds as WeChat writes them; a number no clock can hold (which would overflow
+    turning it into a date) is refused like any other unreadable field."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 12):
+        raise Refused(400, "CreateTime is not a number of seconds")
+    return int(text)
 
 
 def _event_key(event: str, key: str) -> str:

@@ -158,6 +158,8 @@ BAD_BODIES = {
     "no sender": b"<xml><MsgType>text</MsgType><CreateTime>1</CreateTime></xml>",
     "bad time": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
     b"<CreateTime>soon</CreateTime></xml>",
+    "time past any clock": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
+    b"<CreateTime>" + b"9" * 30 + b"</CreateTime></xml>",
     "nested type": b"<xml><FromUserName>o1</FromUserName><MsgType><a>1</a></MsgType></xml>",
     "doubled type": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
     b"<MsgType>image</MsgType><CreateTime>1</CreateTime></xml>",
