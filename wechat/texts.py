@@ -69,6 +69,9 @@ CHECKIN_FLAGGED = (
 CHECKIN_FAILED = "签到未成功：{reason}"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送「签到」再试一次。"
 VISIT_TITLE = "结对家庭走访"
+INDIVIDUAL_TITLE = "个人服务（分散活动）"
+# A register entry without an activity is named by its kind (see common.kind_label).
+KIND_TITLES = {"visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
 FLAG_NAMES = {
     "out_of_range": "位置不在服务地点范围内",
     "coords_identical": "位置与服务地点坐标完全相同",
@@ -92,6 +95,7 @@ SKIP_WORDS = ("跳过", "不用", "直接签退")
 ASK_REGISTER_TARGET = (
     "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 )
+ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
 REGISTER_CONTENT = "参加「{title}」"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"

@@ -6,7 +6,7 @@ import pytest
 
 from models import Broadcast, Member, Notification, QuarterlyReport
 from services import broadcast, clock
-from tests.factories import make_member, make_record, make_team
+from tests.factories import make_activity, make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
 
 
@@ -101,6 +101,19 @@ def test_pending_lists_the_teams_flagged_check_ins(chat, team):
     text = chat.say("待审")
     assert "共 1 条" in text and alice.name in text
     assert "位置不在服务地点范围内；照片曾被使用过" in text and "小程序" in text
+
+
+def test_pending_names_each_entry_by_its_kind(chat, team):
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    activity = make_activity(team, title="环境卫生整治")
+    now = clock.now_utc()
+    kinds = {"activity": activity, "visit": None, "individual": None}
+    for n, (kind, of) in enumerate(kinds.items()):
+        at = now - timedelta(minutes=n)
+        make_record(alice, of, at, kind=kind, status="flagged", flags=["out_of_range"])
+    lines = chat.say("待审").splitlines()[1:4]
+    titles = ["环境卫生整治", "结对家庭走访", "个人服务（分散活动）"]
+    assert [line.split(" ")[3].split("：")[0] for line in lines] == titles
 
 
 def test_pending_when_nothing_waits(chat):
