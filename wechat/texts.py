@@ -161,12 +161,14 @@ PENDING_HEADER = "待审核的签到共 {total} 条："
 PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"
 PENDING_FOOTER = f"请在{MINI_PROGRAM}「待审核」中逐条处理。"
 REPORT_RUNNING = "本季度（{year}年第{quarter}季度）的报告将在季度结束后自动起草，届时会提醒您。"
-REPORT_STATUS = "{year}年第{quarter}季度报告：{status}，截止日期 {deadline}。"
+REPORT_STATUS = "{year}年第{quarter}季度报告：{status}，截止日期 {deadline}{lateness}。"
+REPORT_OVERDUE = "（已逾期 {days} 天）"
+REPORT_SUBMITTED_LATE = "（逾期上报）"
 REPORT_TO_DO = f"请在{MINI_PROGRAM}中填写总结并上报。"
 REPORT_STATUS_NAMES = {
     "draft": "草稿（未上报）",
     "submitted": "已上报",
-    "late": "已逾期，请尽快上报",
+    "late": "逾期未上报",
     "returned": "已退回，请修改后重新上报",
     "accepted": "已通过",
 }

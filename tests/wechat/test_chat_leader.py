@@ -5,7 +5,9 @@ from datetime import date, timedelta
 import pytest
 
 from models import Broadcast, Member, Notification, QuarterlyReport
-from services import broadcast, clock
+from services import broadcast, clock, reports
+from services.actors import Actor
+from services.report_stats import label
 from tests.factories import make_activity, make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
 
@@ -147,7 +149,7 @@ def test_report_status(chat, team):
         updated_at=clock.now_utc(),
     )
     text = chat.say("季度报告")
-    assert f"{last_year}年第{last_quarter}季度报告：已逾期" in text and "自动起草" in text
+    assert f"{last_year}年第{last_quarter}季度报告：逾期未上报" in text and "自动起草" in text
     QuarterlyReport.create(
         team=team,
         year=year,
@@ -158,3 +160,46 @@ def test_report_status(chat, team):
     )
     text = chat.say("报告")
     assert f"{year}年第{quarter}季度报告：已上报" in text and "自动起草" not in text
+
+
+RULES = reports.ReportRules(deadline_days=10, interval_days=30)
+
+
+def last_quarters_report(team, deadline: date) -> str:
+    """A draft of the quarter before this one, due on `deadline`; its period label."""
+    year, quarter = clock.quarter_of(clock.local_today())
+    year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    QuarterlyReport.create(
+        team=team,
+        year=year,
+        quarter=quarter,
+        status="draft",
+        summary="开展集中活动两次。",
+        deadline=deadline,
+        updated_at=clock.now_utc(),
+    )
+    return label(year, quarter)
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_an_overdue_report_says_by_how_many_days_as_the_api_says_late(chat, leader, team, days):
+    deadline = clock.local_today() - timedelta(days=days)
+    period = last_quarters_report(team, deadline)
+    text = chat.say("报告")
+    assert f"草稿（未上报），截止日期 {deadline}（已逾期 {days} 天）。" in text
+    view = reports.view_report(Actor(member=leader), period, None, clock.now_utc(), RULES)
+    assert view.late
+
+
+def test_a_report_not_yet_due_says_nothing_of_lateness(chat, team):
+    deadline = clock.local_today()
+    last_quarters_report(team, deadline)
+    assert f"草稿（未上报），截止日期 {deadline}。" in chat.say("报告")
+
+
+def test_a_report_submitted_late_says_so(chat, leader, team):
+    deadline = clock.local_today() - timedelta(days=2)
+    period = last_quarters_report(team, deadline)
+    reports.submit_report(Actor(member=leader), period, clock.now_utc(), RULES)
+    text = chat.say("报告")
+    assert f"已上报，截止日期 {deadline}（逾期上报）。" in text and "已逾期" not in text

@@ -91,9 +91,21 @@ def on_report(message: Inbound, member, args: str = "") -> Reply:
     if report is not None:
         status = texts.REPORT_STATUS_NAMES.get(report.status, report.status)
         text = texts.REPORT_STATUS.format(
-            year=report.year, quarter=report.quarter, status=status, deadline=report.deadline
+            year=report.year,
+            quarter=report.quarter,
+            status=status,
+            deadline=report.deadline,
+            lateness=_lateness(report),
         )
         text += (texts.REPORT_TO_DO if report.status in WAITING_FOR_LEADER else "") + "\n"
     if report is None or (report.year, report.quarter) != (year, quarter):
         text += texts.REPORT_RUNNING.format(year=year, quarter=quarter)
     return common.say(text.strip())
+
+
+def _lateness(report) -> str:
+    """How late the report is, as services.reports reckons it for the API's `late`."""
+    days = reports.days_overdue(report, common.now())
+    if days:
+        return texts.REPORT_OVERDUE.format(days=days)
+    return texts.REPORT_SUBMITTED_LATE if reports.submitted_late(report) else ""
