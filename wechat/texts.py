@@ -156,6 +156,10 @@ BROADCAST_QUEUED = "通知已进入发送队列，将通过微信发给 {count} 
 BROADCAST_QUIET = "免打扰时段（{quiet}）内的通知将在时段结束后送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
+BROADCAST_NOT_PENDING = (
+    "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"
+    "如需发送请重新发送「通知 内容」。"
+)
 NO_PENDING = "目前没有待审核的签到。"
 PENDING_HEADER = "待审核的签到共 {total} 条："
 PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Broadcast, Member, Notification, QuarterlyReport
+from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
 from services import broadcast, clock, reports
 from services.actors import Actor
 from services.report_stats import label
@@ -67,7 +67,7 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
             "sender": leader.name,
             "page": f"pages/notice/index?id={sent.id}",
         }
-    assert "没有需要确认" in chat.say("确认")
+    assert "没有待确认的通知" in chat.say("确认")
 
 
 def test_the_same_notice_message_confirmed_twice_is_queued_once(chat, leader):
@@ -87,8 +87,25 @@ def test_the_chat_and_the_api_share_one_service(chat, leader):
 def test_a_cancelled_broadcast_records_nothing(chat):
     chat.say("通知 明天集合")
     assert "已取消" in chat.say("取消")
-    assert "没有需要确认" in chat.say("确认")
+    assert "没有待确认的通知" in chat.say("确认")
     assert Notification.select().count() == 0
+
+
+def test_an_expired_notice_is_not_sent_and_the_leader_is_told_to_send_it_again(chat):
+    chat.say("通知 明天集合")
+    ChatState.update(expires_at=clock.now_utc() - timedelta(seconds=1)).execute()
+    reply = chat.say("确认")
+    assert reply == (
+        "当前没有待确认的通知，本次未发送任何内容。通知预览 10 分钟内未确认即失效，"
+        "如需发送请重新发送「通知 内容」。"
+    )
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_a_member_confirming_nothing_hears_nothing_of_notices(team, emulator):
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    Member.update(oa_openid="oa-alice").where(Member.id == alice.id).execute()
+    assert Chat("oa-alice", emulator).say("确认") == "当前没有需要确认的内容。"
 
 
 def test_a_broadcast_needs_text_within_the_limit(chat):

@@ -13,6 +13,7 @@ from ..inbound import Inbound, Reply
 from . import checkin, common, state
 
 CONFIRM = "broadcast_confirm"
+CONFIRM_MINUTES = int(state.TIMEOUT.total_seconds() // 60)  # a preview then expires
 PENDING_SHOWN = 20
 
 
@@ -34,9 +35,12 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
 
 def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     """「确认」: queue the broadcast waiting for confirmation, if there is one."""
-    conversation = state.current(message.openid, common.now())
-    if conversation is None or conversation.state != CONFIRM or not member.is_leader:
+    if not member.is_leader:
         return common.say(texts.NOTHING_TO_CONFIRM)
+    conversation = state.current(message.openid, common.now())
+    if conversation is None or conversation.state != CONFIRM:
+        # Most often the preview expired: tell the leader the notice was not sent.
+        return common.say(texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES))
     data, now = conversation.data, common.now()
     quiet = common.settings().rules.quiet_hours
     sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
