@@ -246,7 +246,7 @@ def submit_report(actor: Actor, period: str, now: datetime, rules: ReportRules) 
         raise Invalid("请先填写季度工作小结再提交。", "summary_required")
     late = report.status == "late" or clock.local_today(now) > report.deadline
     figures = _live_stats(report.team_id, report.year, report.quarter, now, rules)
-    figures[LATE_FLAG] = late or bool(report.stats.get(LATE_FLAG))
+    figures[LATE_FLAG] = late or submitted_late(report)
     fields = {"status": "submitted", "submitted_at": now, "submitted_by": actor.member.id}
     fields |= {"stats": figures, "updated_at": now}
     Q.update(**fields).where((Q.id == report.id) & Q.status.in_(OPEN)).execute()
@@ -318,7 +318,7 @@ def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
         year=report.year,
         quarter=report.quarter,
         status=report.status,
-        late=_is_late(report, now),
+        late=is_late(report, now),
         deadline=report.deadline,
         summary=report.summary,
         submitted_at=report.submitted_at,
@@ -329,11 +329,23 @@ def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
     )
 
 
-def _is_late(report: Q, now: datetime) -> bool:
+def is_late(report: Q, now: datetime) -> bool:
     """Late once the deadline has passed unsubmitted, whether or not the daily job has
     marked it yet, and for good once submitted late."""
-    overdue = report.status in OPEN and clock.local_today(now) > report.deadline
-    return report.status == "late" or overdue or bool(report.stats.get(LATE_FLAG))
+    return report.status == "late" or days_overdue(report, now) > 0 or submitted_late(report)
+
+
+def days_overdue(report: Q, now: datetime) -> int:
+    """Days past the deadline of a report the leader still owes; 0 when not yet due or no
+    longer owed. The chat tells a leader this count, so it is reckoned here, with `late`."""
+    if report.status not in OPEN:
+        return 0
+    return max((clock.local_today(now) - report.deadline).days, 0)
+
+
+def submitted_late(report: Q) -> bool:
+    """Submitted after its deadline, kept even if the office returned it since."""
+    return bool(report.stats.get(LATE_FLAG))
 
 
 def _preview(team: Team, year: int, quarter: int, now: datetime, rules) -> ReportView:

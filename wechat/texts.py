@@ -69,6 +69,9 @@ CHECKIN_FLAGGED = (
 CHECKIN_FAILED = "签到未成功：{reason}"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送「签到」再试一次。"
 VISIT_TITLE = "结对家庭走访"
+INDIVIDUAL_TITLE = "个人服务（分散活动）"
+# A register entry without an activity is named by its kind (see common.kind_label).
+KIND_TITLES = {"visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
 FLAG_NAMES = {
     "out_of_range": "位置不在服务地点范围内",
     "coords_identical": "位置与服务地点坐标完全相同",
@@ -92,6 +95,7 @@ SKIP_WORDS = ("跳过", "不用", "直接签退")
 ASK_REGISTER_TARGET = (
     "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 )
+ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
 REGISTER_CONTENT = "参加「{title}」"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
@@ -152,17 +156,23 @@ BROADCAST_QUEUED = "通知已进入发送队列，将通过微信发给 {count} 
 BROADCAST_QUIET = "免打扰时段（{quiet}）内的通知将在时段结束后送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
+BROADCAST_NOT_PENDING = (
+    "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"
+    "如需发送请重新发送「通知 内容」。"
+)
 NO_PENDING = "目前没有待审核的签到。"
 PENDING_HEADER = "待审核的签到共 {total} 条："
 PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"
 PENDING_FOOTER = f"请在{MINI_PROGRAM}「待审核」中逐条处理。"
 REPORT_RUNNING = "本季度（{year}年第{quarter}季度）的报告将在季度结束后自动起草，届时会提醒您。"
-REPORT_STATUS = "{year}年第{quarter}季度报告：{status}，截止日期 {deadline}。"
+REPORT_STATUS = "{year}年第{quarter}季度报告：{status}，截止日期 {deadline}{lateness}。"
+REPORT_OVERDUE = "（已逾期 {days} 天）"
+REPORT_SUBMITTED_LATE = "（逾期上报）"
 REPORT_TO_DO = f"请在{MINI_PROGRAM}中填写总结并上报。"
 REPORT_STATUS_NAMES = {
     "draft": "草稿（未上报）",
     "submitted": "已上报",
-    "late": "已逾期，请尽快上报",
+    "late": "逾期未上报",
     "returned": "已退回，请修改后重新上报",
     "accepted": "已通过",
 }

@@ -13,11 +13,13 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.report_stats import team_stats
 from services.reports import (
     ReportRules,
+    days_overdue,
     deadline_of,
     parse_period,
     run_quarterly,
     save_summary,
     submit_report,
+    submitted_late,
     view_report,
 )
 from tests.factories import (
@@ -345,6 +347,23 @@ def test_a_draft_past_its_deadline_is_late_before_the_job_marks_it(world):
     overdue = view_report(leader, "2026-Q4", None, at(date(2027, 1, 11)), RULES)
     assert (on_time.status, on_time.late) == ("draft", False)
     assert (overdue.status, overdue.late) == ("draft", True)
+
+
+@pytest.mark.parametrize(
+    ("day", "days"), [(date(2027, 1, 10), 0), (date(2027, 1, 11), 1), (date(2027, 1, 13), 3)]
+)
+def test_days_overdue_count_from_the_deadline(world, day, days):
+    run_quarterly(NOW, RULES, "off")
+    assert days_overdue(QuarterlyReport.get(QuarterlyReport.team == world.a.id), at(day)) == days
+
+
+def test_a_report_submitted_late_is_no_longer_overdue_but_late(world):
+    run_quarterly(NOW, RULES, "off")
+    leader, when = Actor(member=world.leader), at(date(2027, 1, 13))
+    save_summary(leader, "2026-Q4", "逾期补交。", when, RULES)
+    submit_report(leader, "2026-Q4", when, RULES)
+    report = QuarterlyReport.get(QuarterlyReport.team == world.a.id)
+    assert (days_overdue(report, when), submitted_late(report)) == (0, True)
 
 
 def test_the_just_ended_quarter_is_drafted_on_demand(world):

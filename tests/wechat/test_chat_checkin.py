@@ -8,7 +8,7 @@ from models import Enrollment, Photo, RecordHistory, ServiceRecord
 from services import clock
 from services.records import counts_toward_hours
 from tests import images
-from tests.factories import make_activity, make_member, make_team, pair
+from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat.test_chat_support import NEAR, Chat, after
 
 
@@ -159,6 +159,38 @@ def test_check_out_without_location(chat, member):
     record = ServiceRecord.get()
     assert record.checkout_lat is None and record.checkout_at is not None
     assert record.target == "" and not counts_toward_hours(record)
+
+
+def individual_service(member, **kw):
+    """An individual service (分散活动) checked in an hour ago, as the mini-program makes it."""
+    at = clock.now_utc() - timedelta(hours=1)
+    return make_record(member, kind="individual", checkin_at=at, status="verified", **kw)
+
+
+def test_an_individual_service_is_asked_what_was_done_not_given_a_title(chat, member):
+    individual_service(member)
+    chat.say("签退")
+    assert "服务的对象是谁" in chat.say("跳过")
+    assert "做了哪些服务" in chat.say("独居老人王大爷")
+    assert "成效" in chat.say("上门代购降压药")
+    assert "计入您的服务时长" in chat.say("老人按时服药")
+    record = ServiceRecord.get()
+    assert (record.content, record.target, record.outcome) == (
+        "上门代购降压药",
+        "独居老人王大爷",
+        "老人按时服药",
+    )
+    assert counts_toward_hours(record)
+
+
+def test_an_individual_service_skipped_keeps_its_content_empty(chat, member):
+    individual_service(member, target="独居老人王大爷")
+    chat.say("签退")
+    assert "做了哪些服务" in chat.say("跳过")
+    assert "小程序中补充" in chat.say("跳过")
+    record = ServiceRecord.get()
+    assert (record.content, record.target) == ("", "独居老人王大爷")
+    assert not counts_toward_hours(record)
 
 
 def test_a_household_visit_fills_in_the_register(chat, member):

@@ -4,9 +4,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Broadcast, Member, Notification, QuarterlyReport
-from services import broadcast, clock
-from tests.factories import make_member, make_record, make_team
+from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
+from services import broadcast, clock, reports
+from services.actors import Actor
+from services.report_stats import label
+from tests.factories import make_activity, make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
 
 
@@ -65,7 +67,7 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
             "sender": leader.name,
             "page": f"pages/notice/index?id={sent.id}",
         }
-    assert "没有需要确认" in chat.say("确认")
+    assert "没有待确认的通知" in chat.say("确认")
 
 
 def test_the_same_notice_message_confirmed_twice_is_queued_once(chat, leader):
@@ -85,8 +87,25 @@ def test_the_chat_and_the_api_share_one_service(chat, leader):
 def test_a_cancelled_broadcast_records_nothing(chat):
     chat.say("通知 明天集合")
     assert "已取消" in chat.say("取消")
-    assert "没有需要确认" in chat.say("确认")
+    assert "没有待确认的通知" in chat.say("确认")
     assert Notification.select().count() == 0
+
+
+def test_an_expired_notice_is_not_sent_and_the_leader_is_told_to_send_it_again(chat):
+    chat.say("通知 明天集合")
+    ChatState.update(expires_at=clock.now_utc() - timedelta(seconds=1)).execute()
+    reply = chat.say("确认")
+    assert reply == (
+        "当前没有待确认的通知，本次未发送任何内容。通知预览 10 分钟内未确认即失效，"
+        "如需发送请重新发送「通知 内容」。"
+    )
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_a_member_confirming_nothing_hears_nothing_of_notices(team, emulator):
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    Member.update(oa_openid="oa-alice").where(Member.id == alice.id).execute()
+    assert Chat("oa-alice", emulator).say("确认") == "当前没有需要确认的内容。"
 
 
 def test_a_broadcast_needs_text_within_the_limit(chat):
@@ -101,6 +120,19 @@ def test_pending_lists_the_teams_flagged_check_ins(chat, team):
     text = chat.say("待审")
     assert "共 1 条" in text and alice.name in text
     assert "位置不在服务地点范围内；照片曾被使用过" in text and "小程序" in text
+
+
+def test_pending_names_each_entry_by_its_kind(chat, team):
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    activity = make_activity(team, title="环境卫生整治")
+    now = clock.now_utc()
+    kinds = {"activity": activity, "visit": None, "individual": None}
+    for n, (kind, of) in enumerate(kinds.items()):
+        at = now - timedelta(minutes=n)
+        make_record(alice, of, at, kind=kind, status="flagged", flags=["out_of_range"])
+    lines = chat.say("待审").splitlines()[1:4]
+    titles = ["环境卫生整治", "结对家庭走访", "个人服务（分散活动）"]
+    assert [line.split(" ")[3].split("：")[0] for line in lines] == titles
 
 
 def test_pending_when_nothing_waits(chat):
@@ -134,7 +166,7 @@ def test_report_status(chat, team):
         updated_at=clock.now_utc(),
     )
     text = chat.say("季度报告")
-    assert f"{last_year}年第{last_quarter}季度报告：已逾期" in text and "自动起草" in text
+    assert f"{last_year}年第{last_quarter}季度报告：逾期未上报" in text and "自动起草" in text
     QuarterlyReport.create(
         team=team,
         year=year,
@@ -145,3 +177,46 @@ def test_report_status(chat, team):
     )
     text = chat.say("报告")
     assert f"{year}年第{quarter}季度报告：已上报" in text and "自动起草" not in text
+
+
+RULES = reports.ReportRules(deadline_days=10, interval_days=30)
+
+
+def last_quarters_report(team, deadline: date) -> str:
+    """A draft of the quarter before this one, due on `deadline`; its period label."""
+    year, quarter = clock.quarter_of(clock.local_today())
+    year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    QuarterlyReport.create(
+        team=team,
+        year=year,
+        quarter=quarter,
+        status="draft",
+        summary="开展集中活动两次。",
+        deadline=deadline,
+        updated_at=clock.now_utc(),
+    )
+    return label(year, quarter)
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_an_overdue_report_says_by_how_many_days_as_the_api_says_late(chat, leader, team, days):
+    deadline = clock.local_today() - timedelta(days=days)
+    period = last_quarters_report(team, deadline)
+    text = chat.say("报告")
+    assert f"草稿（未上报），截止日期 {deadline}（已逾期 {days} 天）。" in text
+    view = reports.view_report(Actor(member=leader), period, None, clock.now_utc(), RULES)
+    assert view.late
+
+
+def test_a_report_not_yet_due_says_nothing_of_lateness(chat, team):
+    deadline = clock.local_today()
+    last_quarters_report(team, deadline)
+    assert f"草稿（未上报），截止日期 {deadline}。" in chat.say("报告")
+
+
+def test_a_report_submitted_late_says_so(chat, leader, team):
+    deadline = clock.local_today() - timedelta(days=2)
+    period = last_quarters_report(team, deadline)
+    reports.submit_report(Actor(member=leader), period, clock.now_utc(), RULES)
+    text = chat.say("报告")
+    assert f"已上报，截止日期 {deadline}（逾期上报）。" in text and "已逾期" not in text

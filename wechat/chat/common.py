@@ -85,3 +85,11 @@ def local_time(moment_utc: datetime, pattern: str = "%H:%M") -> str:
 def send(openid: str, text: str) -> None:
     """A customer-service message to the user: the result of work done after replying."""
     deferred.send_text(openid, fit(text))
+
+
+def kind_label(record) -> str:
+    """What an entry is called in the chat. Only an activity has a title of its own; the
+    other kinds are named by kind, so an individual service never reads as a visit."""
+    if record.kind == "activity":
+        return record.activity.title
+    return texts.KIND_TITLES[record.kind]

@@ -13,6 +13,7 @@ from ..inbound import Inbound, Reply
 from . import checkin, common, state
 
 CONFIRM = "broadcast_confirm"
+CONFIRM_MINUTES = int(state.TIMEOUT.total_seconds() // 60)  # a preview then expires
 PENDING_SHOWN = 20
 
 
@@ -34,9 +35,12 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
 
 def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     """「确认」: queue the broadcast waiting for confirmation, if there is one."""
-    conversation = state.current(message.openid, common.now())
-    if conversation is None or conversation.state != CONFIRM or not member.is_leader:
+    if not member.is_leader:
         return common.say(texts.NOTHING_TO_CONFIRM)
+    conversation = state.current(message.openid, common.now())
+    if conversation is None or conversation.state != CONFIRM:
+        # Most often the preview expired: tell the leader the notice was not sent.
+        return common.say(texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES))
     data, now = conversation.data, common.now()
     quiet = common.settings().rules.quiet_hours
     sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
@@ -70,7 +74,7 @@ def on_pending(message: Inbound, member, args: str = "") -> Reply:
             n=n,
             name=r.member.name,
             date=common.local_time(r.checkin_at, "%m-%d"),
-            title=r.activity.title if r.activity_id else texts.VISIT_TITLE,
+            title=common.kind_label(r),
             reasons=checkin.reasons(r.flags),
         )
         for n, r in enumerate(found, 1)
@@ -91,9 +95,21 @@ def on_report(message: Inbound, member, args: str = "") -> Reply:
     if report is not None:
         status = texts.REPORT_STATUS_NAMES.get(report.status, report.status)
         text = texts.REPORT_STATUS.format(
-            year=report.year, quarter=report.quarter, status=status, deadline=report.deadline
+            year=report.year,
+            quarter=report.quarter,
+            status=status,
+            deadline=report.deadline,
+            lateness=_lateness(report),
         )
         text += (texts.REPORT_TO_DO if report.status in WAITING_FOR_LEADER else "") + "\n"
     if report is None or (report.year, report.quarter) != (year, quarter):
         text += texts.REPORT_RUNNING.format(year=year, quarter=quarter)
     return common.say(text.strip())
+
+
+def _lateness(report) -> str:
+    """How late the report is, as services.reports reckons it for the API's `late`."""
+    days = reports.days_overdue(report, common.now())
+    if days:
+        return texts.REPORT_OVERDUE.format(days=days)
+    return texts.REPORT_SUBMITTED_LATE if reports.submitted_late(report) else ""

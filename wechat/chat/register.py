@@ -1,6 +1,7 @@
 """After a check-out: the register's fields the entry still lacks (service target, outcome),
 asked one by one, since only entries filled in count toward a member's hours. What was done
-defaults to the activity's title. 「跳过」 leaves them for the mini-program."""
+defaults to the title of an activity or a visit; an individual service has no title that
+says it, so the member is asked. 「跳过」 leaves them for the mini-program."""
 
 from models import ServiceRecord
 from services import review
@@ -11,12 +12,19 @@ from ..inbound import Inbound, Reply
 from . import common, state
 
 ASKING = "register_fields"
-QUESTIONS = {"target": texts.ASK_REGISTER_TARGET, "outcome": texts.ASK_REGISTER_OUTCOME}
+QUESTIONS = {
+    "target": texts.ASK_REGISTER_TARGET,
+    "content": texts.ASK_REGISTER_CONTENT,
+    "outcome": texts.ASK_REGISTER_OUTCOME,
+}
+TITLED_KINDS = ("activity", "visit")  # what was done defaults to the entry's title
 
 
 def ask_missing(openid: str, record: ServiceRecord, title: str, done: str) -> Reply:
-    """The check-out's answer, followed by the first question if a field is missing."""
-    missing = [name for name in QUESTIONS if not getattr(record, name).strip()]
+    """The check-out's answer, followed by the first question if a field is missing.
+
+    `title` is no longer read: the entry's own kind names it (common.kind_label)."""
+    missing = [name for name in QUESTIONS if _lacks(record, name)]
     if not missing or record.status == "rejected":
         return common.say(done)
     data = {"record_id": record.id, "title": title, "missing": missing, "answers": {}}
@@ -41,11 +49,26 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     return _fill(member, data, answers)
 
 
+def _lacks(record: ServiceRecord, name: str) -> bool:
+    """Whether to ask for the field; content only where no title can stand for it."""
+    if name == "content" and record.kind in TITLED_KINDS:
+        return False
+    return not getattr(record, name).strip()
+
+
 def _fill(member, data: dict, answers: dict) -> Reply:
     record = ServiceRecord.get_by_id(data["record_id"])
-    content = record.content.strip() or texts.REGISTER_CONTENT.format(title=data["title"])
+    fields = {**_default_content(record), **answers}
     try:
-        review.fill_in(common.actor(member), record.id, common.now(), content=content, **answers)
+        review.fill_in(common.actor(member), record.id, common.now(), **fields)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     return common.say(texts.REGISTER_SAVED)
+
+
+def _default_content(record: ServiceRecord) -> dict:
+    """参加「title」 for an activity or a visit with nothing written yet; nothing for an
+    individual service, whose content is the member's own answer or left for them to write."""
+    if record.content.strip() or record.kind not in TITLED_KINDS:
+        return {}
+    return {"content": texts.REGISTER_CONTENT.format(title=common.kind_label(record))}
