@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import peewee
 
@@ -69,18 +70,18 @@ def check_in(
     details = clean_details(details)
     _check_request(request_id, source)
     check_point(point)
-    same, still_open = _earlier(member, request_id, target)
-    if same is not None:
-        return _repeat(same, target)
+    before = _earlier(member, request_id, target)
+    if before.same is not None:
+        return _repeat(before.same, target)
     goal = resolve(member, target, rules)
     flags = _window(goal, now, rules)
-    _refuse_open(still_open)
+    _refuse_open(before.still_open)
     draft = _Draft(member, target, goal, point, request_id, source, details, flags)
     stored = store_photo(photo_bytes, photo_root, now, rules.max_photo_bytes)
     try:
         return _write(actor, draft, stored, now, rules)
     except peewee.IntegrityError:
-        same, _ = _earlier(member, request_id, target)
+        same = _earlier(member, request_id, target).same
         if same is None:
             raise
         return _repeat(same, target)
@@ -141,9 +142,10 @@ def _earlier_query(to_activity: bool) -> Prepared:
 
     def build(p):
         wanted = R.request_id == p.request_id
-        if to_activity:
-            wanted |= (R.activity == p.activity) & R.checkout_at.is_null()
-        return R.select(R.id, R.kind, R.activity, R.request_id).where(
+        if to_activity:  # open, or closed and not rejected
+            kept = R.checkout_at.is_null() | (R.status != "rejected")
+            wanted |= (R.activity == p.activity) & kept
+        return R.select(R.id, R.kind, R.activity, R.request_id, R.checkout_at).where(
             (R.member == p.member) & wanted
         )
 
@@ -153,14 +155,24 @@ def _earlier_query(to_activity: bool) -> Prepared:
 _EARLIER = {True: _earlier_query(True), False: _earlier_query(False)}
 
 
-def _earlier(member: Member, request_id: str, target, sent: Sent | None = None) -> tuple:
-    """The member's entry made by this request_id, and their open check-in to this activity
-    made by another request (each None when there is none), in one query of a few columns
-    (`sent`: that query, already sent)."""
+class _Before(NamedTuple):
+    """The member's entries that bear on a new check-in, each None when there is none."""
+
+    same: ServiceRecord | None  # made by this request_id: a retry gets it back
+    still_open: ServiceRecord | None  # this activity, another request, not checked out
+    done: ServiceRecord | None  # this activity, checked out and not rejected
+
+
+def _earlier(member: Member, request_id: str, target, sent: Sent | None = None) -> _Before:
+    """What the member already has, in one query of a few columns (`sent`: that query,
+    already sent)."""
     rows = (sent or _ask_earlier(member, request_id, target)).rows()
-    same = next((r for r in rows if r.request_id == request_id), None)
-    still_open = next((r for r in rows if r.request_id != request_id), None)
-    return same, still_open
+    others = [r for r in rows if r.request_id != request_id]
+    return _Before(
+        same=next((r for r in rows if r.request_id == request_id), None),
+        still_open=next((r for r in others if r.checkout_at is None), None),
+        done=next((r for r in others if r.checkout_at is not None), None),
+    )
 
 
 def _ask_earlier(member: Member, request_id: str, target) -> Sent:
@@ -204,12 +216,14 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
             lock_row(Member, member.id)
             earlier = _ask_earlier(member, draft.request_id, draft.target)
             asked = ask(member, draft.goal, stored, now)
-        same, still_open = _earlier(member, draft.request_id, draft.target, earlier)
-        if same is not None:
-            return _repeat(same, draft.target)
-        _refuse_open(still_open)
+        before = _earlier(member, draft.request_id, draft.target, earlier)
+        if before.same is not None:
+            return _repeat(before.same, draft.target)
+        _refuse_open(before.still_open)
         flags, distance = assess(member, draft.goal, draft.point, stored, now, rules, asked)
-        flags = list(dict.fromkeys([*draft.flags, *flags]))
+        # Checked in and out of this activity before: a second entry would count twice.
+        repeated = ["repeat_checkin"] if before.done is not None else []
+        flags = list(dict.fromkeys([*draft.flags, *flags, *repeated]))
         record = _create(draft, flags, distance, now)
         photo = _NEW_PHOTO.create(record=record, created_at=now, **asdict(stored))
         record.photos = [photo]  # as records.attach_photos does: no query to serialize it
@@ -262,10 +276,16 @@ def _apply_checkout(record: ServiceRecord, point: Point | None, now, rules) -> N
     closes = None
     if record.activity_id is not None:
         closes = record.activity.ends_at + timedelta(minutes=rules.close_after_min)
-    if is_late_checkout(record.checkin_at, now, closes, rules) and (
-        "late_checkout" not in record.flags
-    ):
-        record.flags = [*record.flags, "late_checkout"]
+    if is_late_checkout(record.checkin_at, now, closes, rules):
+        _flag(record, "late_checkout")
+    if record.duration_minutes < rules.min_duration_minutes:
+        _flag(record, "short_service")  # a tap in and out is no service until a leader says so
+
+
+def _flag(record: ServiceRecord, flag: str) -> None:
+    """Add a doubt found at check-out; a verified entry then waits for its leader."""
+    if flag not in record.flags:
+        record.flags = [*record.flags, flag]
         record.status = "flagged" if record.status == "verified" else record.status
 
 

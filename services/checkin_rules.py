@@ -29,6 +29,8 @@ class CheckinRules:
     max_speed_kmh: float = 120
     similar_max_bits: int = 8  # dHash bits two photos may differ in and still be "the same"
     max_duration_hours: float = 12
+    min_duration_minutes: int = 5
+    min_photo_side_px: int = 320
     max_photo_bytes: int = 10 * 1024 * 1024
 
     @classmethod
@@ -53,6 +55,8 @@ SETTINGS_KEYS = {
     "max_speed_kmh": ("rules", "max_travel_speed_kmh"),
     "similar_max_bits": ("rules", "photo_similar_max_bits"),
     "max_duration_hours": ("rules", "max_service_hours"),
+    "min_duration_minutes": ("rules", "min_service_minutes"),
+    "min_photo_side_px": ("rules", "photo_min_side_px"),
     "max_photo_bytes": ("storage", "max_photo_mb"),
 }
 

@@ -85,4 +85,6 @@ def photo_flags(
         flags.append("photo_similar")
     if is_exif_time_off(stored.exif_taken_at, now, rules):
         flags.append("exif_time_off")
+    if min(stored.width, stored.height) < rules.min_photo_side_px:
+        flags.append("photo_tiny")  # a thumbnail or a scrap of a picture shows no service
     return flags

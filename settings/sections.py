@@ -91,6 +91,8 @@ class RulesSettings:
     max_travel_speed_kmh: float = 120.0
     photo_similar_max_bits: int = 8
     max_service_hours: float = 12.0
+    min_service_minutes: int = 5
+    photo_min_side_px: int = 320
     report_deadline_days: int = 10
     quiet_hours: str = "21:00-08:00"
     team_size_min: int = 10

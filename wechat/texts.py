@@ -84,6 +84,9 @@ FLAG_NAMES = {
     "late_checkout": "签退时间过晚",
     "overlapping": "同时还有未签退的服务",
     "auto_checkout": "未签退，系统自动签退",
+    "repeat_checkin": "同一活动再次签到",
+    "short_service": "服务时长过短",
+    "photo_tiny": "照片尺寸过小",
 }
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："

@@ -129,7 +129,7 @@ def test_a_wgs84_point_is_converted_before_measuring(scene):
     assert (as_gps.checkin_lat, as_gps.checkin_lng) == wgs  # kept as the phone reported it
     check_out(scene.actor, as_gps.id, None, NOW)
     misread = scene.check_in(point=Point(*wgs, "gcj02", 10), request_id="misread").record
-    assert misread.flags == ["out_of_range"] and misread.distance_m > 400
+    assert misread.flags == ["out_of_range", "repeat_checkin"] and misread.distance_m > 400
 
 
 # --- when -----------------------------------------------------------------------------------
@@ -294,7 +294,7 @@ def test_the_programme_radius_applies_without_activity_radius_or_community(scene
     check_out(scene.actor, ServiceRecord.get().id, None, NOW)
     narrow = CheckinRules(radius_m=200)
     record = scene.check_in(target=task.id, point=point, rules=narrow, request_id="b").record
-    assert record.flags == ["out_of_range"]
+    assert record.flags == ["out_of_range", "repeat_checkin"]
 
 
 def test_the_communitys_radius_comes_before_the_programmes(scene):
@@ -318,7 +318,7 @@ def test_the_activitys_own_point_to_six_decimals_is_a_faked_location(scene):
     jittered = scene.check_in(
         point=Point(a.lat + 0.000002, a.lng, "gcj02", 5), request_id="near"
     ).record
-    assert jittered.flags == []
+    assert jittered.flags == ["repeat_checkin"]  # the second entry, but no faked point
 
 
 def test_a_point_abroad_for_a_service_in_china_is_flagged(scene):
@@ -638,3 +638,41 @@ def test_a_second_open_service_is_flagged_as_overlapping(app, tmp_path):
     )
     assert "overlapping" not in first.record.flags
     assert "overlapping" in second.record.flags and second.record.status == "flagged"
+
+
+# --- doubts that would inflate the figures ---------------------------------------------------
+
+
+def test_a_second_entry_for_one_activity_is_flagged_unless_the_first_was_rejected(scene):
+    first = scene.check_in(request_id="first").record
+    check_out(scene.actor, first.id, None, NOW + timedelta(minutes=40))
+    again = scene.check_in(request_id="again", now=NOW + timedelta(minutes=45)).record
+    assert again.flags == ["repeat_checkin"] and again.status == "flagged"
+    check_out(scene.actor, again.id, None, NOW + timedelta(minutes=90))
+    ServiceRecord.update(status="rejected").execute()
+    third = scene.check_in(request_id="third", now=NOW + timedelta(minutes=95)).record
+    assert third.flags == [] and third.status == "verified"
+
+
+def test_another_activity_or_a_visit_is_no_second_entry(scene):
+    scene.check_out(scene.check_in(request_id="one").record)
+    other = make_activity(scene.team, starts_at=NOW, hours=2)
+    enrol(other, scene.member)
+    assert scene.check_in(target=other.id, request_id="two").record.flags == []
+
+
+@pytest.mark.parametrize(("minutes", "flagged"), [(0, True), (4, True), (5, False), (60, False)])
+def test_a_service_shorter_than_the_minimum_is_flagged_at_check_out(scene, minutes, flagged):
+    record = scene.check_in().record
+    out = check_out(scene.actor, record.id, None, NOW + timedelta(minutes=minutes))
+    assert ("short_service" in out.flags) is flagged
+    assert out.status == ("flagged" if flagged else "verified")
+    assert history.verify_record(out) is None  # the flag went through the history
+
+
+@pytest.mark.parametrize(
+    ("size", "flagged"), [((1, 1), True), ((400, 300), True), ((480, 320), False)]
+)
+def test_a_photo_too_small_to_show_a_service_is_flagged(scene, size, flagged):
+    record = scene.check_in(photo=images.jpeg(seed=next(SEEDS), size=size)).record
+    assert ("photo_tiny" in record.flags) is flagged
