@@ -3,10 +3,10 @@ conversation steps, message kinds and events. `handle(message)` is what the endp
 
 Matching a text, most certain first (all on the text with full-width folded, case folded,
 spaces and punctuation removed): a command whose keyword starts the text (its arguments are
-the rest, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」); for commands without
-arguments, a keyword contained in a short text (「我要签到」); then a near miss by difflib
-(「帮住」), accepted only when one command is clearly closest. Longer keywords are tried
-first, so 「我的结对」 is 结对 and not 我的.
+the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
+for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
+miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
+are tried first, so 「我的结对」 is 结对 and not 我的.
 
 During a conversation, 「取消」 always leaves it; while it waits for free text (a visit's
 notes) nothing else is read as a command, otherwise a command still wins over the step.
@@ -43,6 +43,7 @@ from .inbound import Inbound, Reply
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
 NEAR_MISS_CUTOFF = 0.5
+SEPARATORS = ":：,，、"  # one of these may stand between a keyword and its arguments
 
 
 def on_cancel(message: Inbound, member, args: str = "") -> Reply:
@@ -168,13 +169,15 @@ def normalize(text: str) -> str:
 
 
 def _after(text: str, count: int) -> str:
-    """The text after its first `count` meaningful characters (the keyword)."""
-    folded = unicodedata.normalize("NFKC", text or "").strip()
-    for index, ch in enumerate(folded):
-        if count == 0 and normalize(ch):  # punctuation after the keyword is skipped too
-            return folded[index:].strip()
-        if normalize(ch):
-            count -= 1
+    """The text after its first `count` meaningful characters (the keyword), as typed: the
+    arguments are the member's own words (a notice goes out verbatim), so only the blanks and
+    one separator between keyword and arguments are dropped."""
+    consumed = 0
+    for index, ch in enumerate(text or ""):
+        if consumed >= count:
+            rest = text[index:].strip()
+            return rest[1:].strip() if rest[:1] in SEPARATORS else rest
+        consumed += len(normalize(ch))
     return ""
 
 

@@ -67,7 +67,25 @@ def test_other_texts_name_no_command(text):
 def test_arguments_follow_the_keyword():
     assert router.match("绑定 13800000000 482913")[1] == "13800000000 482913"
     assert router.match("通知：明早 九点集合")[1] == "明早 九点集合"
-    assert router.match("报名２")[1] == "2"
+    assert router.match("报名２")[1] == "２"
+
+
+@pytest.mark.parametrize(
+    "text, args",
+    [
+        ("通知 【重要】“七一”主题党日（周六上午９点）", "【重要】“七一”主题党日（周六上午９点）"),
+        ("通知 🎉🎉 明天见", "🎉🎉 明天见"),
+        ("通知，各位同志：明早集合", "各位同志：明早集合"),
+        ("通知:  （紧急）停水", "（紧急）停水"),
+        ("通　知\u3000明天见！", "明天见！"),  # spaces inside the keyword, a full-width one after
+        ("ｂｉｎｄ +86 138-0000-0034 487829", "+86 138-0000-0034 487829"),
+        ("BIND 13800000000 482913", "13800000000 482913"),
+        ("通知", ""),
+        ("通知：", ""),
+    ],
+)
+def test_arguments_are_the_text_as_typed_after_the_keyword(text, args):
+    assert router.match(text)[1] == args
 
 
 def test_every_menu_key_names_a_command():
