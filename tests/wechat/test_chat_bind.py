@@ -7,6 +7,7 @@ from services import chat_binding, clock
 from services.binding import MAX_FAILED_ATTEMPTS, issue_bind_code
 from services.errors import Conflict
 from tests.factories import make_member, make_team
+from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
 
@@ -44,6 +45,13 @@ def test_binding_with_phone_and_code(chat, member):
 def test_a_phone_written_with_a_country_code_spaces_or_dashes_binds(chat, member, phone):
     code = issue_bind_code(member, clock.now_utc())
     assert "绑定成功" in chat.say(f"绑定 {phone} {code}")
+    assert Member.get_by_id(member.id).oa_openid == "oa-new"
+
+
+def test_a_bind_with_plus_86_over_the_endpoint(client, member):
+    code = issue_bind_code(member, clock.now_utc())
+    reply = oa.reply_text(oa.push(client, oa.text("oa-new", f"绑定 +86 138-0000-0001 {code}")))
+    assert "绑定成功" in reply
     assert Member.get_by_id(member.id).oa_openid == "oa-new"
 
 

@@ -7,6 +7,7 @@ import pytest
 from models import ChatState, Enrollment, Household
 from services import clock
 from tests.factories import make_activity, make_member, make_record, make_team, pair
+from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
 
@@ -73,6 +74,16 @@ def test_unenrolling_by_number_withdraws_and_keeps_the_list(chat, member, three,
     assert chat.say(text) == "已为您取消报名：「普法宣传」。"
     assert [e.activity_id for e in Enrollment.select()] == [three[0].id]
     assert "已为您取消报名：「义诊」" in chat.say("取消报名 1")  # the list is still shown
+    assert Enrollment.select().count() == 0
+
+
+def test_unenrolling_over_the_endpoint_is_not_mistaken_for_cancel(client, member, three):
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-dan", text)))
+
+    say("活动")
+    assert "报名成功" in say("报名 第一个")
+    assert say("取消报名 1") == "已为您取消报名：「义诊」。"
     assert Enrollment.select().count() == 0
 
 
