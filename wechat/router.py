@@ -3,10 +3,10 @@ conversation steps, message kinds and events. `handle(message)` is what the endp
 
 Matching a text, most certain first (all on the text with full-width folded, case folded,
 spaces and punctuation removed): a command whose keyword starts the text (its arguments are
-the rest, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」); for commands without
-arguments, a keyword contained in a short text (「我要签到」); then a near miss by difflib
-(「帮住」), accepted only when one command is clearly closest. Longer keywords are tried
-first, so 「我的结对」 is 结对 and not 我的.
+the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
+for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
+miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
+are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
 During a conversation, 「取消」 always leaves it; while it waits for free text (a visit's
 notes) nothing else is read as a command, otherwise a command still wins over the step.
@@ -43,6 +43,7 @@ from .inbound import Inbound, Reply
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
 NEAR_MISS_CUTOFF = 0.5
+SEPARATORS = ":：,，、"  # one of these may stand between a keyword and its arguments
 
 
 def on_cancel(message: Inbound, member, args: str = "") -> Reply:
@@ -79,6 +80,12 @@ COMMANDS = (
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
     C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
     C("enroll", ("报名",), activities.on_enroll, takes_args=True),
+    C(
+        "unenroll",
+        ("取消报名", "退出报名", "不报名了"),
+        activities.on_unenroll,
+        takes_args=True,
+    ),
     C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine, reads_only=True),
     C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing, reads_only=True),
     C(
@@ -168,17 +175,20 @@ def normalize(text: str) -> str:
 
 
 def _after(text: str, count: int) -> str:
-    """The text after its first `count` meaningful characters (the keyword)."""
-    folded = unicodedata.normalize("NFKC", text or "").strip()
-    for index, ch in enumerate(folded):
-        if count == 0 and normalize(ch):  # punctuation after the keyword is skipped too
-            return folded[index:].strip()
-        if normalize(ch):
-            count -= 1
+    """The text after its first `count` meaningful characters (the keyword), as typed: the
+    arguments are the member's own words (a notice goes out verbatim), so only the blanks and
+    one separator between keyword and arguments are dropped."""
+    consumed = 0
+    for index, ch in enumerate(text or ""):
+        if consumed >= count:
+            rest = text[index:].strip()
+            return rest[1:].strip() if rest[:1] in SEPARATORS else rest
+        consumed += len(normalize(ch))
     return ""
 
 
 _KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
+_ARGUMENT_KEYWORDS = [k for k, c in _KEYWORDS if c.takes_args]  # longest first
 
 
 def match(text: str) -> tuple[Command, str] | None:
@@ -189,12 +199,22 @@ def match(text: str) -> tuple[Command, str] | None:
     for keyword, command in _KEYWORDS:
         if compact.startswith(keyword):
             return command, _after(text, len(keyword)) if command.takes_args else ""
+    rest = _without_argument_keywords(compact)
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
-            if not command.takes_args and keyword in compact:
+            if not command.takes_args and keyword in rest:
                 return command, ""
-    near = _near_miss(compact)
+    near = _near_miss(compact) if rest == compact else None
     return (near, "") if near else None
+
+
+def _without_argument_keywords(compact: str) -> str:
+    """The text with the keywords of commands taking arguments blanked out, so that
+    「我要取消报名」 is not read as 取消 (or guessed as anything): it names 取消报名 but does
+    not start with it, and a command's arguments are only read after a leading keyword."""
+    for keyword in _ARGUMENT_KEYWORDS:
+        compact = compact.replace(keyword, " ")
+    return compact
 
 
 def _near_miss(compact: str) -> Command | None:

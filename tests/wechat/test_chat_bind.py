@@ -7,6 +7,7 @@ from services import chat_binding, clock
 from services.binding import MAX_FAILED_ATTEMPTS, issue_bind_code
 from services.errors import Conflict
 from tests.factories import make_member, make_team
+from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
 
@@ -29,6 +30,37 @@ def test_binding_with_phone_and_code(chat, member):
     assert BindCode.get().used_at is not None
     assert "李红" in chat.say("帮助")
     assert "无需重复绑定" in chat.say(f"绑定 13800000001 {code}")
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+86 138-0000-0001",
+        "86 138 0000 0001",
+        "+8613800000001",
+        "（+86）138 0000 0001",
+        "１３８００００００01",  # a Chinese keyboard's full-width digits
+    ],
+)
+def test_a_phone_written_with_a_country_code_spaces_or_dashes_binds(chat, member, phone):
+    code = issue_bind_code(member, clock.now_utc())
+    assert "绑定成功" in chat.say(f"绑定 {phone} {code}")
+    assert Member.get_by_id(member.id).oa_openid == "oa-new"
+
+
+def test_a_bind_with_plus_86_over_the_endpoint(client, member):
+    code = issue_bind_code(member, clock.now_utc())
+    reply = oa.reply_text(oa.push(client, oa.text("oa-new", f"绑定 +86 138-0000-0001 {code}")))
+    assert "绑定成功" in reply
+    assert Member.get_by_id(member.id).oa_openid == "oa-new"
+
+
+def test_phone_and_code_may_be_separated_by_a_comma_or_nothing(chat, member, emulator):
+    code = issue_bind_code(member, clock.now_utc())
+    assert "绑定成功" in chat.say(f"绑定：13800000001，{code}")
+    other = make_member(phone="13800000002")
+    code = issue_bind_code(other, clock.now_utc())
+    assert "绑定成功" in Chat("oa-other", emulator).say(f"绑定 13800000002{code}")
 
 
 def test_a_wrong_code_binds_nothing_and_counts_against_the_code(chat, member):
@@ -59,9 +91,31 @@ def test_a_code_locked_by_wrong_tries_no_longer_binds(chat, member, emulator):
     assert "不正确" in chat.say(f"绑定 13800000001 {code}")
 
 
-@pytest.mark.parametrize("text", ["绑定", "绑定 13800000001", "绑定 abc def"])
-def test_a_malformed_bind_shows_the_format(chat, text):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "绑定",
+        "绑定 13800000001",
+        "绑定 abc def",
+        "绑定 1380000001 482913",  # ten digits
+        "绑定 +86 138-0000-00012 482913",  # twelve digits
+        "绑定 13800000001 4829",  # a short code
+        "绑定 13800000001 4829131",  # a long code
+        "绑定 手机13800000001 482913",
+    ],
+)
+def test_a_malformed_bind_shows_the_format_and_is_no_failed_try(chat, member, text):
+    issue_bind_code(member, clock.now_utc())
     assert "请按格式发送" in chat.say(text)
+    assert AuditLog.select().where(AuditLog.action == "oa_bind_failed").count() == 0
+    assert BindCode.get().failed_attempts == 0
+
+
+def test_malformed_binds_never_lock_the_openid_out(chat, member):
+    code = issue_bind_code(member, clock.now_utc())
+    for _ in range(6):
+        chat.say("绑定 +86 138-0000-000 482913")
+    assert "绑定成功" in chat.say(f"绑定 +86 138-0000-0001 {code}")
 
 
 @pytest.mark.parametrize("event", ["subscribe", "scan"])

@@ -9,6 +9,7 @@ from services import broadcast, clock, reports
 from services.actors import Actor
 from services.report_stats import label
 from tests.factories import make_activity, make_member, make_record, make_team
+from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
 
@@ -68,6 +69,15 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
             "page": f"pages/notice/index?id={sent.id}",
         }
     assert "没有待确认的通知" in chat.say("确认")
+
+
+def test_a_notice_goes_out_exactly_as_the_leader_typed_it(client, leader, team):
+    typed = "【重要】“七一”主题党日活动（周六上午９点），请准时参加🎉"
+    preview = oa.reply_text(oa.push(client, oa.text("oa-leader", f"通知 {typed}")))
+    assert typed in preview.splitlines()
+    assert "发送队列" in oa.reply_text(oa.push(client, oa.text("oa-leader", "确认")))
+    assert Broadcast.get().text == typed
+    assert {n.payload["body"] for n in Notification.select()} == {typed}
 
 
 def test_the_same_notice_message_confirmed_twice_is_queued_once(chat, leader):

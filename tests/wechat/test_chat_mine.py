@@ -4,9 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Enrollment, Household
+from models import ChatState, Enrollment, Household
 from services import clock
 from tests.factories import make_activity, make_member, make_record, make_team, pair
+from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
 
@@ -40,7 +41,74 @@ def test_enrolling_without_a_list_or_with_a_bad_number_explains(chat, member):
     assert "请先发送「活动」" in chat.say("报名 1")
     make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
     chat.say("活动")
-    assert "请先发送「活动」" in chat.say("报名 7")
+    assert "列表中没有第 7 项（共 1 项）" in chat.say("报名 7")
+    assert "列表中没有第 10 项" in chat.say("取消报名 十")
+    assert "请回复「报名 序号」" in chat.say("报名")
+    assert "请回复「取消报名 序号」" in chat.say("不报名了")
+    assert "「取消报名 序号」取消报名" in chat.say("我选好了")  # a reply that names no number
+    assert Enrollment.select().count() == 0
+
+
+@pytest.fixture
+def three(member):
+    now = clock.now_utc()
+    titles = ("义诊", "普法宣传", "敬老院探望")
+    return [
+        make_activity(member.team, starts_at=now + timedelta(days=n), title=title)
+        for n, title in enumerate(titles, 1)
+    ]
+
+
+@pytest.mark.parametrize("text", ["报名 三", "报名第三个", "报名 第3个", "报名３", "报名：3"])
+def test_a_number_may_be_written_in_chinese_or_as_nth(chat, three, text):
+    chat.say("活动")
+    assert "报名成功：「敬老院探望」" in chat.say(text)
+    assert [e.activity_id for e in Enrollment.select()] == [three[2].id]
+
+
+@pytest.mark.parametrize("text", ["取消报名 2", "退出报名 2", "不报名了 2", "取消报名第二个"])
+def test_unenrolling_by_number_withdraws_and_keeps_the_list(chat, member, three, text):
+    chat.say("活动")
+    assert "报名成功" in chat.say("报名 1")
+    assert "报名成功" in chat.say("报名 2")
+    assert chat.say(text) == "已为您取消报名：「普法宣传」。"
+    assert [e.activity_id for e in Enrollment.select()] == [three[0].id]
+    assert "已为您取消报名：「义诊」" in chat.say("取消报名 1")  # the list is still shown
+    assert Enrollment.select().count() == 0
+
+
+def test_unenrolling_over_the_endpoint_is_not_mistaken_for_cancel(client, member, three):
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-dan", text)))
+
+    say("活动")
+    assert "报名成功" in say("报名 第一个")
+    assert say("取消报名 1") == "已为您取消报名：「义诊」。"
+    assert Enrollment.select().count() == 0
+
+
+def test_unenrolling_from_what_one_is_not_enrolled_in_says_so(chat, three):
+    assert "请先发送「活动」查看列表，再回复「取消报名 序号」" in chat.say("取消报名 1")
+    chat.say("活动")
+    assert "您尚未报名「义诊」" in chat.say("取消报名 1")
+
+
+def test_unenrolling_is_refused_with_the_services_reason(chat, member, three):
+    Enrollment.create(activity=three[0], member=member, created_at=clock.now_utc())
+    make_record(member, activity=three[0], checkin_at=three[0].starts_at)
+    Enrollment.create(activity=three[1], member=member, created_at=clock.now_utc(), assigned=True)
+    chat.say("活动")
+    assert "您已签到，不能取消报名" in chat.say("取消报名 1")
+    assert "指派给您的任务" in chat.say("取消报名 2")
+    assert Enrollment.select().count() == 2
+
+
+@pytest.mark.parametrize("text", ["我要取消报名2", "我想退出报名 2"])
+def test_a_sentence_about_unenrolling_neither_cancels_nor_enrols(chat, three, text):
+    chat.say("活动")
+    assert "「取消报名 序号」取消报名" in chat.say(text)
+    assert ChatState.get().state == "activities"  # the list is still there to pick from
+    assert Enrollment.select().count() == 0
 
 
 def test_a_full_activity_refuses_politely(chat, member):

@@ -40,6 +40,10 @@ def chat(member, emulator):
         ("活动", "activities"),
         ("签到活动", "checkin"),
         ("报名 2", "enroll"),
+        ("取消报名 1", "unenroll"),  # not 取消: the longer keyword wins
+        ("退出报名2", "unenroll"),
+        ("不报名了", "unenroll"),
+        ("退出", "cancel"),
         ("通知：明早九点集合", "broadcast"),
         ("待审核", "pending"),
         ("取消", "cancel"),
@@ -57,6 +61,8 @@ def test_keywords_and_synonyms_name_their_command(text, command):
         "？？",
         "今天天气不错",
         "签倒",  # as near 签到 as 签退: no guess
+        "我要取消报名",  # names 取消报名 without starting with it: neither 取消 nor a guess
+        "我想退出报名",
         "这是一段很长的话，里面提到了签到但并不是命令本身哦",
     ],
 )
@@ -67,7 +73,25 @@ def test_other_texts_name_no_command(text):
 def test_arguments_follow_the_keyword():
     assert router.match("绑定 13800000000 482913")[1] == "13800000000 482913"
     assert router.match("通知：明早 九点集合")[1] == "明早 九点集合"
-    assert router.match("报名２")[1] == "2"
+    assert router.match("报名２")[1] == "２"
+
+
+@pytest.mark.parametrize(
+    "text, args",
+    [
+        ("通知 【重要】“七一”主题党日（周六上午９点）", "【重要】“七一”主题党日（周六上午９点）"),
+        ("通知 🎉🎉 明天见", "🎉🎉 明天见"),
+        ("通知，各位同志：明早集合", "各位同志：明早集合"),
+        ("通知:  （紧急）停水", "（紧急）停水"),
+        ("通　知\u3000明天见！", "明天见！"),  # spaces inside the keyword, a full-width one after
+        ("ｂｉｎｄ +86 138-0000-0034 487829", "+86 138-0000-0034 487829"),
+        ("BIND 13800000000 482913", "13800000000 482913"),
+        ("通知", ""),
+        ("通知：", ""),
+    ],
+)
+def test_arguments_are_the_text_as_typed_after_the_keyword(text, args):
+    assert router.match(text)[1] == args
 
 
 def test_every_menu_key_names_a_command():
@@ -82,6 +106,7 @@ def test_menu_clicks_run_the_same_commands_as_keywords(chat):
 
 def test_help_is_tailored_to_members_and_leaders(app, emulator, chat):
     assert "王强" in chat.say("帮助") and "通知" not in chat.say("帮助")
+    assert "「取消报名 序号」" in chat.say("帮助")
     leader = Member.get(Member.role == "leader")
     leader.oa_openid = "oa-leader"
     leader.save()

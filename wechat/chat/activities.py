@@ -1,16 +1,29 @@
-"""Upcoming activities and enrolment: 「活动」 lists them, 「报名 N」 enrols in the Nth."""
+"""Upcoming activities and enrolment: 「活动」 lists them, 「报名 N」 enrols in the Nth and
+「取消报名 N」 withdraws from it; the rules (open, full, checked in...) are the service's."""
 
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from services import activities, clock
-from services.errors import DomainError
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, state
+from . import common, state
 
 LISTED = "activities"
 AHEAD = timedelta(days=30)
+NUMERALS = dict(zip("一二三四五六七八九十", range(1, 11), strict=True))  # 「报名 三」
+
+
+@dataclass(frozen=True)
+class Verb:
+    """What 「<keyword> N」 does with the Nth activity, and the hint when no list is shown."""
+
+    keyword: str
+    usage: str
+    act: Callable  # (member, activity_id, now) -> Reply
 
 
 def on_activities(message: Inbound, member, args: str = "") -> Reply:
@@ -39,23 +52,52 @@ def _line(n: int, activity) -> str:
 
 def on_enroll(message: Inbound, member, args: str) -> Reply:
     """「报名 N」: enrol in the Nth activity of the list last shown."""
+    return _on_listed(message, member, args, ENROLL)
+
+
+def on_unenroll(message: Inbound, member, args: str) -> Reply:
+    """「取消报名 N」: withdraw from the Nth activity of the list last shown."""
+    return _on_listed(message, member, args, UNENROLL)
+
+
+def on_number(message: Inbound, member, data: dict) -> Reply:
+    """A bare number while the list is shown enrols, as 「报名 N」 does; any other reply may
+    have meant either verb (「我要取消报名1」), so the hint names both."""
+    if position(message.content) is None:
+        return common.say(texts.LISTED_HINT)
+    return _pick(member, data["choices"], message.content, ENROLL)
+
+
+def position(text: str) -> int | None:
+    """The place in the list a reply names: 3, ３, 三, 第三个 or 第3项. Nothing else counts,
+    so a sentence with a digit in it (「我要取消报名1」) never enrols by mistake."""
+    plain = "".join(unicodedata.normalize("NFKC", text or "").split())
+    core = plain.removeprefix("第").rstrip("个项号。.!！")
+    if core.isascii() and core.isdigit():
+        return int(core)
+    return NUMERALS.get(core)
+
+
+def _on_listed(message: Inbound, member, args: str, verb: Verb) -> Reply:
+    """Numbers name activities of the list last shown, so without one there is nothing to pick."""
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != LISTED:
-        return common.say(texts.ENROLL_USAGE)
-    return on_number(message, member, conversation.data, args)
+        return common.say(verb.usage)
+    return _pick(member, conversation.data["choices"], args, verb)
 
 
-def on_number(message: Inbound, member, data: dict, text: str | None = None) -> Reply:
-    """A number (or 「报名 N」) while the list is shown."""
-    choice = checkin.pick(message.content if text is None else text, data["choices"])
-    if choice is None:
-        return common.say(texts.ENROLL_USAGE)
-    now = common.now()
-    try:
-        result = activities.enroll(common.actor(member), choice[0], now)
-    except DomainError as exc:
-        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
-    state.leave(message.openid, now)
+def _pick(member, choices: list, text: str, verb: Verb) -> Reply:
+    """The list stays shown afterwards: its numbers still name what the member sees."""
+    n, count = position(text), len(choices)
+    if n is None:
+        return common.say(texts.ENROLL_PICK_NUMBER.format(count=count, keyword=verb.keyword))
+    if not 1 <= n <= count:
+        return common.say(texts.NO_SUCH_NUMBER.format(n=n, count=count, keyword=verb.keyword))
+    return verb.act(member, choices[n - 1][0], common.now())
+
+
+def _enroll(member, activity_id: int, now) -> Reply:
+    result = activities.enroll(common.actor(member), activity_id, now)
     activity = result.activity
     if not result.created:
         return common.say(texts.ALREADY_ENROLLED.format(title=activity.title))
@@ -66,3 +108,18 @@ def on_number(message: Inbound, member, data: dict, text: str | None = None) -> 
             start=common.local_time(activity.starts_at),
         )
     )
+
+
+def _unenroll(member, activity_id: int, now) -> Reply:
+    """Withdrawing nothing is no error to the service (the API's DELETE is idempotent), but
+    a member who asks should hear that they were not enrolled."""
+    actor = common.actor(member)
+    activity = activities.get_activity(actor, activity_id)
+    if not activity.is_enrolled:
+        return common.say(texts.NOT_ENROLLED.format(title=activity.title))
+    activities.unenroll(actor, activity_id, now)
+    return common.say(texts.UNENROLLED.format(title=activity.title))
+
+
+ENROLL = Verb("报名", texts.ENROLL_USAGE, _enroll)
+UNENROLL = Verb("取消报名", texts.UNENROLL_USAGE, _unenroll)

@@ -1,15 +1,19 @@
 """Help and binding: what this chat can do, and linking this WeChat to the roster."""
 
 import re
+import unicodedata
 
-from services import chat_binding
+from services import chat_binding, roster_cells
+from services.binding import CODE_DIGITS
 from services.errors import DomainError
 
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import common
 
-BIND_ARGS = re.compile(r"^\s*(\+?\d[\d\s-]{4,19}\d)\s+(\d{4,12})\s*$")
+# The code is the six digits at the end; everything before them is the phone as written
+# (「+86 138-0000-0001 482913」), read by the roster's own reader of mobile numbers.
+BIND_ARGS = re.compile(rf"^(?P<phone>.*\d)[\s,;/]*(?P<code>\d{{{CODE_DIGITS}}})$")
 
 
 def on_help(message: Inbound, member, args: str = "") -> Reply:
@@ -26,15 +30,26 @@ def on_bind(message: Inbound, member, args: str) -> Reply:
     """「绑定 手机号 绑定码」: bind this openid with the office's one-time code."""
     if member is not None:
         return common.say(texts.ALREADY_BOUND.format(name=member.name))
-    found = BIND_ARGS.match(args)
+    found = _phone_and_code(args)
     if found is None:
         return common.say(texts.BIND_USAGE)
-    phone = re.sub(r"[\s-]", "", found[1]).removeprefix("+86")
     try:
-        bound = chat_binding.bind_with_code(message.openid, phone, found[2], common.now())
+        bound = chat_binding.bind_with_code(message.openid, *found, common.now())
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     return common.say(texts.BIND_DONE.format(name=bound.name))
+
+
+def _phone_and_code(args: str) -> tuple[str, str] | None:
+    """The 11-digit mobile and the code, or None: a text that is no such pair is a typing slip
+    to explain, not a wrong try to count toward the lockout."""
+    found = BIND_ARGS.match(unicodedata.normalize("NFKC", args).strip())
+    if found is None:
+        return None
+    try:
+        return roster_cells.mobile(found["phone"]), found["code"]
+    except roster_cells.CellError:
+        return None
 
 
 def bind_by_scene(message: Inbound, member) -> Reply | None:
