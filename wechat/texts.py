@@ -67,7 +67,8 @@ CHECKIN_FLAGGED = (
     "服务结束后请发送「签退」。"
 )
 CHECKIN_FAILED = "签到未成功：{reason}"
-PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送「签到」再试一次。"
+PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
+PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 VISIT_TITLE = "结对家庭走访"
 FLAG_NAMES = {
     "out_of_range": "位置不在服务地点范围内",
@@ -108,7 +109,10 @@ ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置
 ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
 ASK_VISIT_SEEN = "正在核验照片…\n同时请用文字说说这次走访看到的家庭情况。"
 ASK_VISIT_HELP = "好的。您为这户家庭提供了哪些帮助？"
+ASK_VISIT_HELP_WHILE_CHECKING = "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助。"
 VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
+VISIT_PHOTO_DOWNLOAD_FAILED = "走访照片下载失败，请重新发送一张走访现场照片。发送「取消」可退出。"
+VISIT_FAILED = "走访登记未成功：{reason}"
 VISIT_CONTENT = "入户走访：{seen}"
 VISIT_TARGET = "结对家庭 {head}户"
 VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"

@@ -23,6 +23,23 @@ def chat(member, emulator):
     return Chat("oa-alice", emulator)
 
 
+@pytest.fixture
+def quick_timeout(settings_overrides):
+    """WeChat calls give up after half a second, so a stalled media download fails fast.
+    (List it before fixtures that create the app.)"""
+    settings_overrides["wechat"]["timeout_seconds"] = 0.5
+
+
+@pytest.fixture
+def blocked_photos(settings_overrides, tmp_path):
+    """The photo folder's path is taken by a file: storing a photo fails unexpectedly.
+    (List it before fixtures that create the app.)"""
+    blocked = tmp_path / "blocked"
+    blocked.write_bytes(b"")
+    settings_overrides["storage"]["photo_dir"] = str(blocked)
+    return blocked
+
+
 def enrolled(member, title="环境卫生整治", minutes_ago=10, **kw):
     now = clock.now_utc()
     activity = make_activity(
@@ -95,14 +112,64 @@ def test_steps_reprompt_for_what_they_wait_for(chat, member):
     assert "现场照片" in chat.say("好的")
 
 
-def test_a_failed_download_is_reported_and_records_nothing(chat, member, emulator):
+@pytest.mark.parametrize("outcome", ["timeout", 40007, "no-such-media"])
+def test_a_photo_that_cannot_be_downloaded_is_asked_for_again(
+    quick_timeout, chat, member, emulator, outcome
+):
     activity = enrolled(member)
     chat.say("签到")
     chat.location(activity.lat + NEAR, activity.lng)
-    reply = chat.push("image", media_id="no-such-media")
-    after(reply)
+    if outcome == "no-such-media":
+        first = chat.push("image", media_id="no-such-media")
+        after(first)
+    else:
+        emulator.inject("media_get", outcome)
+        first = chat.photo(images.jpeg(seed=30))
     assert ServiceRecord.select().count() == 0
-    assert "照片下载失败" in chat.pushed()[-1]
+    assert "照片下载失败" in chat.pushed()[-1] and "重新发送" in chat.pushed()[-1]
+    again = chat.photo(images.jpeg(seed=31))
+    assert again.text.startswith("正在核验照片")
+    assert "签到成功" in chat.pushed()[-1]
+    after(first)  # a late run of the failed job's work: once WeChat answers, still one entry
+    assert ServiceRecord.select().count() == 1 and Photo.select().count() == 1
+
+
+def test_a_stalled_download_behind_the_endpoint_is_told_to_the_member(
+    quick_timeout, client, app, member, emulator
+):
+    """Through /wechat, as deployed: the deferred work ends cleanly and the member hears."""
+    from tests.wechat import oa
+    from wechat import deferred
+
+    activity = enrolled(member)
+    oa.push(client, oa.text("oa-alice", "签到"))
+    oa.push(client, oa.location("oa-alice", activity.lat + NEAR, activity.lng))
+    emulator.add_media("stalled-photo", images.jpeg(seed=32))
+    emulator.inject("media_get", "timeout")
+    oa.push(client, oa.image("oa-alice", "stalled-photo"))
+    assert deferred.wait_idle(app) and deferred.errors(app) == []
+    sent = [c.body["text"]["content"] for c in emulator.calls_to("custom_send")]
+    assert "照片下载失败" in sent[-1]
+    emulator.add_media("second-photo", images.jpeg(seed=33))
+    again = oa.push(client, oa.image("oa-alice", "second-photo"))
+    assert oa.reply_text(again).startswith("正在核验照片")
+    assert deferred.wait_idle(app) and deferred.errors(app) == []
+    with app.app_context():
+        assert ServiceRecord.select().count() == 1
+
+
+def test_an_unexpected_error_is_told_and_the_photo_asked_again(blocked_photos, chat, member):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    reply = chat.photo(images.jpeg(seed=34), run_after=False)
+    with pytest.raises(OSError):  # still raised after telling, so wechat.deferred logs it
+        after(reply)
+    assert ServiceRecord.select().count() == 0
+    assert "照片未能核验" in chat.pushed()[-1]
+    blocked_photos.unlink()
+    chat.photo(images.jpeg(seed=35))
+    assert "签到成功" in chat.pushed()[-1] and ServiceRecord.select().count() == 1
 
 
 def test_a_refused_check_in_tells_the_reason(chat, member):
@@ -189,6 +256,53 @@ def test_visit_notes_wait_for_the_photo_check(chat, member):
     chat.photo(images.jpeg(seed=20), run_after=False)
     chat.say("家中一切正常")
     assert "照片还在核验中" in chat.say("送去米面油")
+
+
+def visit_photo_sent(chat, member, seed: int, run_after: bool = False):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    return chat.photo(images.jpeg(seed=seed), run_after=run_after)
+
+
+def test_a_failed_visit_photo_is_told_and_asked_again_keeping_the_notes(
+    quick_timeout, chat, member, emulator
+):
+    emulator.inject("media_get", "timeout")
+    first = visit_photo_sent(chat, member, seed=36)
+    assert "提供了哪些帮助" in chat.say("老人独自居住")
+    after(first)
+    assert chat.pushed()[-1].startswith("走访照片下载失败")
+    assert "可以发送" in chat.say("帮助")  # no longer stuck waiting for the photo
+    assert "现场照片" in chat.say("送去米面油")
+    again = chat.photo(images.jpeg(seed=37))
+    assert "提供了哪些帮助" in again.text and "看到的家庭情况" not in again.text
+    assert "走访已登记" in chat.say("送去米面油")
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人独自居住", "送去米面油")
+
+
+def test_a_lost_visit_photo_check_is_asked_again_and_records_once(chat, member, monkeypatch):
+    first = visit_photo_sent(chat, member, seed=38)  # its check never runs: lost in a restart
+    chat.say("老人独自居住")
+    assert "照片还在核验中" in chat.say("送去米面油")
+    later = clock.now_utc() + timedelta(minutes=2)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    assert "照片未能核验" in chat.say("送去米面油")
+    chat.photo(images.jpeg(seed=39))
+    assert "走访已登记" in chat.say("送去米面油")
+    after(first)  # the lost check turns up after all: the same entry, not a second one
+    assert ServiceRecord.select().count() == 1
+
+
+def test_a_refused_visit_says_visit_and_ends_the_conversation(chat, member):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    chat.photo(b"not a picture")
+    assert chat.pushed()[-1].startswith("走访登记未成功：")
+    assert "可以发送" in chat.say("帮助")
+    assert ServiceRecord.select().count() == 0
 
 
 def test_a_visit_without_a_household_says_so(chat, member):
