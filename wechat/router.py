@@ -129,7 +129,7 @@ STEPS = {
     visits.SEEN: {"text": visits.on_seen},
     visits.HELP: {"text": visits.on_help_given},
     activities.LISTED: {"text": activities.on_number},
-    register.ASKING: {"text": register.on_answer},
+    register.ASKING: {"text": checkin.on_register_answer},
     leader.CONFIRM: {},
 }
 FREE_TEXT = {visits.SEEN, visits.HELP, register.ASKING}

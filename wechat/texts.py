@@ -48,6 +48,7 @@ UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
 SERVICE_ERROR = "操作未成功：{reason}"
+ANSWER_TOO_LONG = "{label}最多可写 {room} 个字，您发送了 {count} 个字。请精简后重新发送。"
 TRY_LATER = "系统繁忙，请稍后再试。"
 
 # --- check-in, check-out ----------------------------------------------------------------------
@@ -94,6 +95,7 @@ ASK_REGISTER_TARGET = (
     "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 )
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
+REGISTER_LABELS = {"target": "服务对象", "outcome": "取得的成效"}
 REGISTER_CONTENT = "参加「{title}」"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充服务对象和成效，补充后计入服务时长。"
@@ -110,6 +112,8 @@ ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
 ASK_VISIT_SEEN = "正在核验照片…\n同时请用文字说说这次走访看到的家庭情况。"
 ASK_VISIT_HELP = "好的。您为这户家庭提供了哪些帮助？"
 ASK_VISIT_HELP_WHILE_CHECKING = "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助。"
+VISIT_SEEN_LABEL = "看到的家庭情况"
+VISIT_HELP_LABEL = "提供的帮助"
 VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
 VISIT_PHOTO_DOWNLOAD_FAILED = "走访照片下载失败，请重新发送一张走访现场照片。发送「取消」可退出。"
 VISIT_FAILED = "走访登记未成功：{reason}"

@@ -305,6 +305,17 @@ def test_a_refused_visit_says_visit_and_ends_the_conversation(chat, member):
     assert ServiceRecord.select().count() == 0
 
 
+def test_long_visit_notes_are_asked_again_within_the_room_left(chat, member):
+    visit_photo_sent(chat, member, seed=40, run_after=True)
+    too_long = chat.say("情" * 496)
+    assert "看到的家庭情况最多可写 495 个字" in too_long and "496" in too_long
+    assert "提供了哪些帮助" in chat.say("情" * 495)
+    assert "提供的帮助最多可写 500 个字" in chat.say("帮" * 501)
+    assert "走访已登记" in chat.say("帮" * 500)
+    record = ServiceRecord.get()
+    assert (len(record.content), len(record.outcome)) == (500, 500)
+
+
 def test_a_visit_without_a_household_says_so(chat, member):
     assert "还没有结对家庭" in chat.say("走访")
 
@@ -327,3 +338,23 @@ def test_a_check_in_through_the_endpoint(client, app, member, emulator):
     assert (record.source, record.status, record.activity_id) == ("chat", "verified", activity.id)
     sent = [c.body for c in emulator.calls_to("custom_send")]
     assert sent[-1]["touser"] == "oa-alice" and "签到成功" in sent[-1]["text"]["content"]
+
+
+def checked_in_then_checked_out(chat, member):
+    activity = enrolled(member, minutes_ago=60)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=41))
+    chat.say("签退")
+    return chat.say("跳过")
+
+
+def test_a_long_register_answer_is_asked_again_keeping_earlier_answers(chat, member):
+    assert "服务的对象是谁" in checked_in_then_checked_out(chat, member)
+    too_long = chat.say("居" * 201)
+    assert "服务对象最多可写 200 个字" in too_long and "201" in too_long
+    assert "成效" in chat.say("幸福社区老年居民")
+    assert "取得的成效最多可写 500 个字" in chat.say("测" * 501)
+    assert "计入您的服务时长" in chat.say("为20位居民测量血压")
+    record = ServiceRecord.get()
+    assert (record.target, record.outcome) == ("幸福社区老年居民", "为20位居民测量血压")

@@ -319,3 +319,15 @@ def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
     done = texts.CHECKOUT_FLAGGED if late else texts.CHECKOUT_DONE
     done = done.format(title=data["title"], minutes=record.duration_minutes)
     return register.ask_missing(message.openid, record, data["title"], done)
+
+
+def on_register_answer(message: Inbound, member: Member, data: dict) -> Reply:
+    """An answer to a question register.ask_missing asked after 签退, held to its register
+    field's limit on arrival: a long one is asked again, keeping the answers before it,
+    instead of failing the whole entry after the last question."""
+    answer, field = message.content.strip(), data["missing"][0]
+    if answer not in texts.SKIP_WORDS:
+        problem = common.answer_problem(field, answer, texts.REGISTER_LABELS[field])
+        if problem:
+            return common.say(problem)
+    return register.on_answer(message, member, data)

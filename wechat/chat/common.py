@@ -1,14 +1,16 @@
 """What every chat handler needs: the time, the settings, the acting member, replies that fit
 WeChat's text limit, and customer-service messages for results that come after the reply."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 
-from services import clock
+from services import clock, review
 from services.actors import Actor
 from services.checkin_rules import CheckinRules, Point
+from services.errors import Invalid
 
 from .. import deferred, texts
 from ..inbound import Inbound, Reply
@@ -85,3 +87,20 @@ def local_time(moment_utc: datetime, pattern: str = "%H:%M") -> str:
 def send(openid: str, text: str) -> None:
     """A customer-service message to the user: the result of work done after replying."""
     deferred.send_text(openid, fit(text))
+
+
+def answer_problem(
+    field: str, answer: str, label: str, stored: Callable[[str], str] = str
+) -> str | None:
+    """Why an answer can't go into the register's `field` (as `stored` puts it there), told
+    in terms of the answer the member typed; None when it fits. Asked when the answer comes,
+    so a long one is sent again instead of failing once the conversation is over."""
+    limit = review.TEXT_LIMITS[field]
+    try:
+        review.clean_text(field, stored(answer), limit, label)
+    except Invalid as exc:
+        if exc.code != "text_too_long":
+            return exc.message
+        room = limit - len(stored(""))
+        return texts.ANSWER_TOO_LONG.format(label=label, room=room, count=len(answer))
+    return None

@@ -17,6 +17,11 @@ SEEN, HELP = checkin.VISIT_SEEN, checkin.VISIT_HELP
 PHOTO_CHECK_WAIT = timedelta(minutes=1)
 
 
+def stored_seen(seen: str) -> str:
+    """What was seen as the register's content keeps it: the limit counts the prefix too."""
+    return texts.VISIT_CONTENT.format(seen=seen)
+
+
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
     """「走访」: the paired household (masked), then ask for the location."""
     try:
@@ -31,12 +36,19 @@ def on_seen(message: Inbound, member, data: dict) -> Reply:
     seen = message.content.strip()
     if not seen:
         return common.say(texts.ASK_VISIT_SEEN)
+    problem = common.answer_problem("content", seen, texts.VISIT_SEEN_LABEL, stored_seen)
+    if problem:
+        return common.say(problem)
     state.start(message.openid, HELP, {**data, "seen": seen}, common.now())
     return common.say(texts.ASK_VISIT_HELP)
 
 
 def on_help_given(message: Inbound, member, data: dict) -> Reply:
     """The help given: fill in content, target and outcome of the visit's entry."""
+    helped = message.content.strip()
+    problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
+    if problem:
+        return common.say(problem)
     record = ServiceRecord.get_or_none(
         (ServiceRecord.member == member.id) & (ServiceRecord.request_id == data["request_id"])
     )
@@ -47,9 +59,9 @@ def on_help_given(message: Inbound, member, data: dict) -> Reply:
             common.actor(member),
             record.id,
             common.now(),
-            content=texts.VISIT_CONTENT.format(seen=data["seen"]),
+            content=stored_seen(data["seen"]),
             target=texts.VISIT_TARGET.format(head=data["head"]),
-            outcome=message.content.strip(),
+            outcome=helped,
         )
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
