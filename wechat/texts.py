@@ -71,6 +71,7 @@ CHECKIN_FAILED = "签到未成功：{reason}"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 VISIT_TITLE = "结对家庭走访"
+KIND_TITLES = {"activity": "活动", "visit": VISIT_TITLE, "individual": "个人服务"}
 FLAG_NAMES = {
     "out_of_range": "位置不在服务地点范围内",
     "coords_identical": "位置与服务地点坐标完全相同",

@@ -8,8 +8,9 @@ from models import Enrollment, Photo, RecordHistory, ServiceRecord
 from services import clock
 from services.records import counts_toward_hours
 from tests import images
-from tests.factories import make_activity, make_member, make_team, pair
+from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat.test_chat_support import NEAR, Chat, after
+from wechat.chat import common
 
 
 @pytest.fixture
@@ -358,3 +359,15 @@ def test_a_long_register_answer_is_asked_again_keeping_earlier_answers(chat, mem
     assert "计入您的服务时长" in chat.say("为20位居民测量血压")
     record = ServiceRecord.get()
     assert (record.target, record.outcome) == ("幸福社区老年居民", "为20位居民测量血压")
+
+
+@pytest.mark.parametrize(("kind", "label"), [("individual", "个人服务"), ("visit", "结对家庭走访")])
+def test_check_out_names_each_open_entry_by_its_kind(chat, member, kind, label):
+    activity = enrolled(member, title="义诊")
+    make_record(member, activity, checkin_at=clock.now_utc() - timedelta(minutes=20))
+    make_record(member, kind=kind, checkin_at=clock.now_utc() - timedelta(minutes=10))
+    listing = chat.say("签退")
+    assert "1. 义诊（" in listing and f"2. {label}（" in listing
+    assert f"签退「{label}」" in chat.say("2")
+    labels = {common.record_label(r) for r in ServiceRecord.select()}  # the model, too
+    assert labels == {"义诊", label}

@@ -276,7 +276,7 @@ def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
     still_open = summary.member_summary(member, common.now(), interval).open_checkins
     if not still_open:
         return common.say(texts.NOTHING_TO_CHECK_OUT)
-    choices = [[c.record_id, c.activity_title or texts.VISIT_TITLE] for c in still_open]
+    choices = [[c.record_id, common.record_label(c)] for c in still_open]
     if len(choices) == 1:
         return ask_checkout_location(message.openid, *choices[0])
     lines = [

@@ -104,3 +104,13 @@ def answer_problem(
         room = limit - len(stored(""))
         return texts.ANSWER_TOO_LONG.format(label=label, room=room, count=len(answer))
     return None
+
+
+def record_label(record) -> str:
+    """How the chat names a register entry: its activity's title, else its kind's name, so an
+    individual service is never shown as a visit. Takes a ServiceRecord or a
+    services.summary.OpenCheckin (which carries its activity's title already)."""
+    title = getattr(record, "activity_title", None)
+    if title is None and record.activity_id is not None:
+        title = record.activity.title
+    return title or texts.KIND_TITLES[record.kind]
