@@ -48,6 +48,7 @@ UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
 SERVICE_ERROR = "操作未成功：{reason}"
+ANSWER_TOO_LONG = "{label}最多可写 {room} 个字，您发送了 {count} 个字。请精简后重新发送。"
 TRY_LATER = "系统繁忙，请稍后再试。"
 
 # --- check-in, check-out ----------------------------------------------------------------------
@@ -67,11 +68,12 @@ CHECKIN_FLAGGED = (
     "服务结束后请发送「签退」。"
 )
 CHECKIN_FAILED = "签到未成功：{reason}"
-PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送「签到」再试一次。"
+PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
+PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 VISIT_TITLE = "结对家庭走访"
 INDIVIDUAL_TITLE = "个人服务（分散活动）"
-# A register entry without an activity is named by its kind (see common.kind_label).
-KIND_TITLES = {"visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
+# A register entry is named by its activity's title, else by its kind (common.record_label).
+KIND_TITLES = {"activity": "活动", "visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
 FLAG_NAMES = {
     "out_of_range": "位置不在服务地点范围内",
     "coords_identical": "位置与服务地点坐标完全相同",
@@ -100,9 +102,12 @@ ASK_REGISTER_TARGET = (
 )
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
+REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_CONTENT = "参加「{title}」"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
-REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充服务对象和成效，补充后计入服务时长。"
+REGISTER_SKIPPED = (
+    f"好的，请稍后在{MINI_PROGRAM}中补充登记（服务内容、对象和成效），补充后计入服务时长。"
+)
 NEARBY_OFFER = (
     "您在今天的活动「{title}」附近。如需签到，请直接发送一张佩戴党徽的现场照片；"
     "不签到请发送「取消」。"
@@ -115,7 +120,12 @@ ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置
 ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
 ASK_VISIT_SEEN = "正在核验照片…\n同时请用文字说说这次走访看到的家庭情况。"
 ASK_VISIT_HELP = "好的。您为这户家庭提供了哪些帮助？"
+ASK_VISIT_HELP_WHILE_CHECKING = "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助。"
+VISIT_SEEN_LABEL = "看到的家庭情况"
+VISIT_HELP_LABEL = "提供的帮助"
 VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
+VISIT_PHOTO_DOWNLOAD_FAILED = "走访照片下载失败，请重新发送一张走访现场照片。发送「取消」可退出。"
+VISIT_FAILED = "走访登记未成功：{reason}"
 VISIT_CONTENT = "入户走访：{seen}"
 VISIT_TARGET = "结对家庭 {head}户"
 VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"

@@ -10,6 +10,7 @@ from services.records import counts_toward_hours
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat.test_chat_support import NEAR, Chat, after
+from wechat.chat import common
 
 
 @pytest.fixture
@@ -21,6 +22,23 @@ def member(app):
 @pytest.fixture
 def chat(member, emulator):
     return Chat("oa-alice", emulator)
+
+
+@pytest.fixture
+def quick_timeout(settings_overrides):
+    """WeChat calls give up after half a second, so a stalled media download fails fast.
+    (List it before fixtures that create the app.)"""
+    settings_overrides["wechat"]["timeout_seconds"] = 0.5
+
+
+@pytest.fixture
+def blocked_photos(settings_overrides, tmp_path):
+    """The photo folder's path is taken by a file: storing a photo fails unexpectedly.
+    (List it before fixtures that create the app.)"""
+    blocked = tmp_path / "blocked"
+    blocked.write_bytes(b"")
+    settings_overrides["storage"]["photo_dir"] = str(blocked)
+    return blocked
 
 
 def enrolled(member, title="环境卫生整治", minutes_ago=10, **kw):
@@ -95,14 +113,64 @@ def test_steps_reprompt_for_what_they_wait_for(chat, member):
     assert "现场照片" in chat.say("好的")
 
 
-def test_a_failed_download_is_reported_and_records_nothing(chat, member, emulator):
+@pytest.mark.parametrize("outcome", ["timeout", 40007, "no-such-media"])
+def test_a_photo_that_cannot_be_downloaded_is_asked_for_again(
+    quick_timeout, chat, member, emulator, outcome
+):
     activity = enrolled(member)
     chat.say("签到")
     chat.location(activity.lat + NEAR, activity.lng)
-    reply = chat.push("image", media_id="no-such-media")
-    after(reply)
+    if outcome == "no-such-media":
+        first = chat.push("image", media_id="no-such-media")
+        after(first)
+    else:
+        emulator.inject("media_get", outcome)
+        first = chat.photo(images.jpeg(seed=30))
     assert ServiceRecord.select().count() == 0
-    assert "照片下载失败" in chat.pushed()[-1]
+    assert "照片下载失败" in chat.pushed()[-1] and "重新发送" in chat.pushed()[-1]
+    again = chat.photo(images.jpeg(seed=31))
+    assert again.text.startswith("正在核验照片")
+    assert "签到成功" in chat.pushed()[-1]
+    after(first)  # a late run of the failed job's work: once WeChat answers, still one entry
+    assert ServiceRecord.select().count() == 1 and Photo.select().count() == 1
+
+
+def test_a_stalled_download_behind_the_endpoint_is_told_to_the_member(
+    quick_timeout, client, app, member, emulator
+):
+    """Through /wechat, as deployed: the deferred work ends cleanly and the member hears."""
+    from tests.wechat import oa
+    from wechat import deferred
+
+    activity = enrolled(member)
+    oa.push(client, oa.text("oa-alice", "签到"))
+    oa.push(client, oa.location("oa-alice", activity.lat + NEAR, activity.lng))
+    emulator.add_media("stalled-photo", images.jpeg(seed=32))
+    emulator.inject("media_get", "timeout")
+    oa.push(client, oa.image("oa-alice", "stalled-photo"))
+    assert deferred.wait_idle(app) and deferred.errors(app) == []
+    sent = [c.body["text"]["content"] for c in emulator.calls_to("custom_send")]
+    assert "照片下载失败" in sent[-1]
+    emulator.add_media("second-photo", images.jpeg(seed=33))
+    again = oa.push(client, oa.image("oa-alice", "second-photo"))
+    assert oa.reply_text(again).startswith("正在核验照片")
+    assert deferred.wait_idle(app) and deferred.errors(app) == []
+    with app.app_context():
+        assert ServiceRecord.select().count() == 1
+
+
+def test_an_unexpected_error_is_told_and_the_photo_asked_again(blocked_photos, chat, member):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    reply = chat.photo(images.jpeg(seed=34), run_after=False)
+    with pytest.raises(OSError):  # still raised after telling, so wechat.deferred logs it
+        after(reply)
+    assert ServiceRecord.select().count() == 0
+    assert "照片未能核验" in chat.pushed()[-1]
+    blocked_photos.unlink()
+    chat.photo(images.jpeg(seed=35))
+    assert "签到成功" in chat.pushed()[-1] and ServiceRecord.select().count() == 1
 
 
 def test_a_refused_check_in_tells_the_reason(chat, member):
@@ -223,6 +291,64 @@ def test_visit_notes_wait_for_the_photo_check(chat, member):
     assert "照片还在核验中" in chat.say("送去米面油")
 
 
+def visit_photo_sent(chat, member, seed: int, run_after: bool = False):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    return chat.photo(images.jpeg(seed=seed), run_after=run_after)
+
+
+def test_a_failed_visit_photo_is_told_and_asked_again_keeping_the_notes(
+    quick_timeout, chat, member, emulator
+):
+    emulator.inject("media_get", "timeout")
+    first = visit_photo_sent(chat, member, seed=36)
+    assert "提供了哪些帮助" in chat.say("老人独自居住")
+    after(first)
+    assert chat.pushed()[-1].startswith("走访照片下载失败")
+    assert "可以发送" in chat.say("帮助")  # no longer stuck waiting for the photo
+    assert "现场照片" in chat.say("送去米面油")
+    again = chat.photo(images.jpeg(seed=37))
+    assert "提供了哪些帮助" in again.text and "看到的家庭情况" not in again.text
+    assert "走访已登记" in chat.say("送去米面油")
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人独自居住", "送去米面油")
+
+
+def test_a_lost_visit_photo_check_is_asked_again_and_records_once(chat, member, monkeypatch):
+    first = visit_photo_sent(chat, member, seed=38)  # its check never runs: lost in a restart
+    chat.say("老人独自居住")
+    assert "照片还在核验中" in chat.say("送去米面油")
+    later = clock.now_utc() + timedelta(minutes=2)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    assert "照片未能核验" in chat.say("送去米面油")
+    chat.photo(images.jpeg(seed=39))
+    assert "走访已登记" in chat.say("送去米面油")
+    after(first)  # the lost check turns up after all: the same entry, not a second one
+    assert ServiceRecord.select().count() == 1
+
+
+def test_a_refused_visit_says_visit_and_ends_the_conversation(chat, member):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    chat.photo(b"not a picture")
+    assert chat.pushed()[-1].startswith("走访登记未成功：")
+    assert "可以发送" in chat.say("帮助")
+    assert ServiceRecord.select().count() == 0
+
+
+def test_long_visit_notes_are_asked_again_within_the_room_left(chat, member):
+    visit_photo_sent(chat, member, seed=40, run_after=True)
+    too_long = chat.say("情" * 496)
+    assert "看到的家庭情况最多可写 495 个字" in too_long and "496" in too_long
+    assert "提供了哪些帮助" in chat.say("情" * 495)
+    assert "提供的帮助最多可写 500 个字" in chat.say("帮" * 501)
+    assert "走访已登记" in chat.say("帮" * 500)
+    record = ServiceRecord.get()
+    assert (len(record.content), len(record.outcome)) == (500, 500)
+
+
 def test_a_visit_without_a_household_says_so(chat, member):
     assert "还没有结对家庭" in chat.say("走访")
 
@@ -245,3 +371,37 @@ def test_a_check_in_through_the_endpoint(client, app, member, emulator):
     assert (record.source, record.status, record.activity_id) == ("chat", "verified", activity.id)
     sent = [c.body for c in emulator.calls_to("custom_send")]
     assert sent[-1]["touser"] == "oa-alice" and "签到成功" in sent[-1]["text"]["content"]
+
+
+def checked_in_then_checked_out(chat, member):
+    activity = enrolled(member, minutes_ago=60)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=41))
+    chat.say("签退")
+    return chat.say("跳过")
+
+
+def test_a_long_register_answer_is_asked_again_keeping_earlier_answers(chat, member):
+    assert "服务的对象是谁" in checked_in_then_checked_out(chat, member)
+    too_long = chat.say("居" * 201)
+    assert "服务对象最多可写 200 个字" in too_long and "201" in too_long
+    assert "成效" in chat.say("幸福社区老年居民")
+    assert "取得的成效最多可写 500 个字" in chat.say("测" * 501)
+    assert "计入您的服务时长" in chat.say("为20位居民测量血压")
+    record = ServiceRecord.get()
+    assert (record.target, record.outcome) == ("幸福社区老年居民", "为20位居民测量血压")
+
+
+@pytest.mark.parametrize(
+    ("kind", "label"), [("individual", "个人服务（分散活动）"), ("visit", "结对家庭走访")]
+)
+def test_check_out_names_each_open_entry_by_its_kind(chat, member, kind, label):
+    activity = enrolled(member, title="义诊")
+    make_record(member, activity, checkin_at=clock.now_utc() - timedelta(minutes=20))
+    make_record(member, kind=kind, checkin_at=clock.now_utc() - timedelta(minutes=10))
+    listing = chat.say("签退")
+    assert "1. 义诊（" in listing and f"2. {label}（" in listing
+    assert f"签退「{label}」" in chat.say("2")
+    labels = {common.record_label(r) for r in ServiceRecord.select()}  # the model, too
+    assert labels == {"义诊", label}

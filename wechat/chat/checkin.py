@@ -6,11 +6,14 @@ services.checkin.check_in, exactly as from the mini-program, with source 'chat' 
 push's MsgId as request_id, so a repeated push can never record the service twice.
 """
 
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
+import requests
 from wechatpy.exceptions import WeChatException
 
-from models import Member
+from models import Member, ServiceRecord
 from services import activities, checkin, clock, geo, summary
 from services.errors import DomainError
 
@@ -21,6 +24,18 @@ from . import common, register, state
 
 PICK, LOCATION, PHOTO = "checkin_pick", "checkin_location", "checkin_photo"
 OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
+VISIT_SEEN, VISIT_HELP = "visit_seen", "visit_help"  # the visit's notes: wechat.chat.visits
+
+# A photo WeChat could not hand over: its media API refused, timed out or was unreachable.
+DOWNLOAD_ERRORS = (WeChatException, requests.RequestException)
+# What the member is told when the photo step fails, for a check-in and for a visit.
+NOT_DOWNLOADED = {
+    "checkin": texts.PHOTO_DOWNLOAD_FAILED,
+    "visit": texts.VISIT_PHOTO_DOWNLOAD_FAILED,
+}
+REFUSED = {"checkin": texts.CHECKIN_FAILED, "visit": texts.VISIT_FAILED}
+
+log = logging.getLogger(__name__)
 
 
 def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
@@ -95,57 +110,134 @@ def on_location(message: Inbound, member: Member, data: dict) -> Reply:
     return common.say(texts.ASK_VISIT_PHOTO if visit else texts.ASK_CHECKIN_PHOTO)
 
 
+@dataclass(frozen=True)
+class PhotoCheck:
+    """A photo sent for a check-in or a visit, checked after the reply (wechat.deferred)."""
+
+    openid: str
+    member_id: int
+    target: int | str
+    title: str
+    point: dict
+    media_id: str
+    request_id: str
+
+    @property
+    def kind(self) -> str:
+        return "visit" if self.target == "visit" else "checkin"
+
+
 def on_photo(message: Inbound, member: Member, data: dict) -> Reply:
-    """The photo: answer now, check in after the reply, then tell the result."""
-    request_id = f"chat:{message.msg_id or message.create_time}"
-    work = (
-        finish_checkin,
-        (
-            message.openid,
-            member.id,
-            data["target"],
-            data["title"],
-            data["point"],
-            message.media_id,
-            request_id,
-        ),
+    """The photo: answer now, check in after the reply, then tell the result.
+
+    A photo sent again after a failed one keeps the first one's request_id: whichever check
+    finishes, the service is recorded once."""
+    request_id = data.get("request_id") or f"chat:{message.msg_id or message.create_time}"
+    sent = PhotoCheck(
+        message.openid,
+        member.id,
+        data["target"],
+        data["title"],
+        data["point"],
+        message.media_id,
+        request_id,
     )
-    if data["target"] == "visit":
-        next_data = {"request_id": request_id, "head": data["title"]}
-        state.start(message.openid, "visit_seen", next_data, common.now())
-        return Reply(texts.ASK_VISIT_SEEN, after=(work,))
+    work = (finish_checkin, (sent,))
+    if sent.kind == "visit":
+        return Reply(await_visit_check(sent, data.get("seen")), after=(work,))
     state.leave(message.openid, common.now())
     return Reply(texts.CHECKING_PHOTO, after=(work,))
 
 
-def finish_checkin(openid, member_id, target, title, point, media_id, request_id) -> None:
-    """The slow part, after the reply: download the photo, check in, send the result."""
-    member = Member.get_by_id(member_id)
+def await_visit_check(sent: PhotoCheck, seen: str | None) -> str:
+    """Go on with the visit's questions while the photo is checked; notes already given
+    (before a photo had to be sent again) are kept, not asked twice."""
+    data = {
+        "request_id": sent.request_id,
+        "head": sent.title,
+        "point": sent.point,
+        "sent_at": common.now().isoformat(),
+    }
+    if seen:
+        state.start(sent.openid, VISIT_HELP, {**data, "seen": seen}, common.now())
+        return texts.ASK_VISIT_HELP_WHILE_CHECKING
+    state.start(sent.openid, VISIT_SEEN, data, common.now())
+    return texts.ASK_VISIT_SEEN
+
+
+def finish_checkin(sent: PhotoCheck) -> None:
+    """The slow part, after the reply: download the photo, check in, send the result.
+
+    The member's conversation has moved on by then, so every outcome is told: a photo that
+    could not be had or checked is asked for again, a refusal says why. An unexpected error
+    is still raised after telling the member, so wechat.deferred logs it."""
     try:
-        photo, _ = download_media(get_clients().official_account, media_id)
-        result = checkin.check_in(
-            common.actor(member),
-            target,
-            common.to_point(point),
-            photo,
-            request_id,
-            common.now(),
-            common.rules(),
-            common.photo_root(),
-            source="chat",
-        )
-        text = result_text(result.record, title)
-    except (DomainError, WeChatException) as exc:
-        if target == "visit":  # no entry to write the visit's notes into
-            state.leave(openid, common.now())
-        text = failure_text(exc)
-    common.send(openid, text)
+        photo, _ = download_media(get_clients().official_account, sent.media_id)
+    except DOWNLOAD_ERRORS as exc:
+        log.warning("photo %s of %s not downloaded: %r", sent.media_id, sent.openid, exc)
+        ask_again(sent, NOT_DOWNLOADED[sent.kind])
+        return
+    try:
+        check(sent, photo)
+    except DomainError as exc:
+        end_visit(sent)
+        common.send(sent.openid, REFUSED[sent.kind].format(reason=exc.message))
+    except Exception:
+        tell_after_error(sent)
+        raise
 
 
-def failure_text(exc: Exception) -> str:
-    if isinstance(exc, DomainError):
-        return texts.CHECKIN_FAILED.format(reason=exc.message)
-    return texts.PHOTO_DOWNLOAD_FAILED
+def check(sent: PhotoCheck, photo: bytes) -> None:
+    member = Member.get_by_id(sent.member_id)
+    result = checkin.check_in(
+        common.actor(member),
+        sent.target,
+        common.to_point(sent.point),
+        photo,
+        sent.request_id,
+        common.now(),
+        common.rules(),
+        common.photo_root(),
+        source="chat",
+    )
+    common.send(sent.openid, result_text(result.record, sent.title))
+
+
+def tell_after_error(sent: PhotoCheck) -> None:
+    """The result if the entry was made before the error, else a request for the photo."""
+    record = ServiceRecord.get_or_none(
+        (ServiceRecord.member == sent.member_id) & (ServiceRecord.request_id == sent.request_id)
+    )
+    if record is None:
+        ask_again(sent, texts.PHOTO_CHECK_BROKE)
+    else:
+        common.send(sent.openid, result_text(record, sent.title))
+
+
+def ask_again(sent: PhotoCheck, text: str) -> None:
+    """Ask for the photo again, back at the photo step unless another conversation started."""
+    reopen_photo_step(sent.openid, sent.target, sent.title, sent.point, sent.request_id)
+    common.send(sent.openid, text)
+
+
+def reopen_photo_step(openid: str, target, title: str, point: dict, request_id: str) -> None:
+    """Back to the photo step, with the visit's notes given so far, when the conversation is
+    still the one that sent the photo (a visit waiting for it) or has ended (a check-in)."""
+    now = common.now()
+    live = state.current(openid, now)
+    if live is not None and live.data.get("request_id") != request_id:
+        return
+    data = {"target": target, "title": title, "point": point, "request_id": request_id}
+    if live is not None and live.data.get("seen"):
+        data["seen"] = live.data["seen"]
+    state.start(openid, PHOTO, data, now)
+
+
+def end_visit(sent: PhotoCheck) -> None:
+    """A refused visit leaves its conversation: there is no entry to write its notes into."""
+    live = state.current(sent.openid, common.now())
+    if live is not None and live.data.get("request_id") == sent.request_id:
+        state.leave(sent.openid, common.now())
 
 
 def result_text(record, title: str) -> str:
@@ -184,7 +276,7 @@ def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
     still_open = summary.member_summary(member, common.now(), interval).open_checkins
     if not still_open:
         return common.say(texts.NOTHING_TO_CHECK_OUT)
-    choices = [[c.record_id, c.activity_title or texts.VISIT_TITLE] for c in still_open]
+    choices = [[c.record_id, common.record_label(c)] for c in still_open]
     if len(choices) == 1:
         return ask_checkout_location(message.openid, *choices[0])
     lines = [
@@ -226,4 +318,4 @@ def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
     late = "late_checkout" in record.flags
     done = texts.CHECKOUT_FLAGGED if late else texts.CHECKOUT_DONE
     done = done.format(title=data["title"], minutes=record.duration_minutes)
-    return register.ask_missing(message.openid, record, data["title"], done)
+    return register.ask_missing(message.openid, record, done)

@@ -1,14 +1,16 @@
 """What every chat handler needs: the time, the settings, the acting member, replies that fit
 WeChat's text limit, and customer-service messages for results that come after the reply."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 
-from services import clock
+from services import clock, review
 from services.actors import Actor
 from services.checkin_rules import CheckinRules, Point
+from services.errors import Invalid
 
 from .. import deferred, texts
 from ..inbound import Inbound, Reply
@@ -87,9 +89,28 @@ def send(openid: str, text: str) -> None:
     deferred.send_text(openid, fit(text))
 
 
-def kind_label(record) -> str:
-    """What an entry is called in the chat. Only an activity has a title of its own; the
-    other kinds are named by kind, so an individual service never reads as a visit."""
-    if record.kind == "activity":
-        return record.activity.title
-    return texts.KIND_TITLES[record.kind]
+def answer_problem(
+    field: str, answer: str, label: str, stored: Callable[[str], str] = str
+) -> str | None:
+    """Why an answer can't go into the register's `field` (as `stored` puts it there), told
+    in terms of the answer the member typed; None when it fits. Asked when the answer comes,
+    so a long one is sent again instead of failing once the conversation is over."""
+    limit = review.TEXT_LIMITS[field]
+    try:
+        review.clean_text(field, stored(answer), limit, label)
+    except Invalid as exc:
+        if exc.code != "text_too_long":
+            return exc.message
+        room = limit - len(stored(""))
+        return texts.ANSWER_TOO_LONG.format(label=label, room=room, count=len(answer))
+    return None
+
+
+def record_label(record) -> str:
+    """How the chat names a register entry: its activity's title, else its kind's name, so an
+    individual service is never shown as a visit. Takes a ServiceRecord or a
+    services.summary.OpenCheckin (which carries its activity's title already)."""
+    title = getattr(record, "activity_title", None)
+    if title is None and record.activity_id is not None:
+        title = record.activity.title
+    return title or texts.KIND_TITLES[record.kind]

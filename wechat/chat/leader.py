@@ -74,7 +74,7 @@ def on_pending(message: Inbound, member, args: str = "") -> Reply:
             n=n,
             name=r.member.name,
             date=common.local_time(r.checkin_at, "%m-%d"),
-            title=common.kind_label(r),
+            title=common.record_label(r),
             reasons=checkin.reasons(r.flags),
         )
         for n, r in enumerate(found, 1)

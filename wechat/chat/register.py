@@ -20,25 +20,28 @@ QUESTIONS = {
 TITLED_KINDS = ("activity", "visit")  # what was done defaults to the entry's title
 
 
-def ask_missing(openid: str, record: ServiceRecord, title: str, done: str) -> Reply:
-    """The check-out's answer, followed by the first question if a field is missing.
-
-    `title` is no longer read: the entry's own kind names it (common.kind_label)."""
+def ask_missing(openid: str, record: ServiceRecord, done: str) -> Reply:
+    """The check-out's answer, followed by the first question if a field is missing."""
     missing = [name for name in QUESTIONS if _lacks(record, name)]
     if not missing or record.status == "rejected":
         return common.say(done)
-    data = {"record_id": record.id, "title": title, "missing": missing, "answers": {}}
+    data = {"record_id": record.id, "missing": missing, "answers": {}}
     state.start(openid, ASKING, data, common.now())
     return common.say(done + "\n" + QUESTIONS[missing[0]])
 
 
 def on_answer(message: Inbound, member, data: dict) -> Reply:
-    """One answer: ask the next question, or fill the entry in when all are answered."""
+    """One answer: ask the next question, or fill the entry in when all are answered. Each
+    answer is held to its register field's limit as it comes: a long one is asked again,
+    keeping the answers before it, instead of failing the whole entry after the last one."""
     text = message.content.strip()
     if text in texts.SKIP_WORDS:
         state.leave(message.openid, common.now())
         return common.say(texts.REGISTER_SKIPPED)
     name, *rest = data["missing"]
+    problem = common.answer_problem(name, text, texts.REGISTER_LABELS[name])
+    if problem:
+        return common.say(problem)
     answers = {**data["answers"], name: text}
     if rest:
         state.start(
@@ -71,4 +74,4 @@ def _default_content(record: ServiceRecord) -> dict:
     individual service, whose content is the member's own answer or left for them to write."""
     if record.content.strip() or record.kind not in TITLED_KINDS:
         return {}
-    return {"content": texts.REGISTER_CONTENT.format(title=common.kind_label(record))}
+    return {"content": texts.REGISTER_CONTENT.format(title=common.record_label(record))}

@@ -1,6 +1,8 @@
 """Household visits in the chat: location and photo as for a check-in (wechat.chat.checkin),
 then what was seen and what help was given, written into the register entry."""
 
+from datetime import datetime, timedelta
+
 from models import ServiceRecord
 from services import households, review
 from services.errors import DomainError
@@ -9,7 +11,15 @@ from .. import texts
 from ..inbound import Inbound, Reply
 from . import checkin, common, state
 
-SEEN, HELP = "visit_seen", "visit_help"
+SEEN, HELP = checkin.VISIT_SEEN, checkin.VISIT_HELP
+# Longer than a download may take (a token fetch and the media call, each with its timeout):
+# a photo still unchecked after this was lost (a restart, a race) and is asked for again.
+PHOTO_CHECK_WAIT = timedelta(minutes=1)
+
+
+def stored_seen(seen: str) -> str:
+    """What was seen as the register's content keeps it: the limit counts the prefix too."""
+    return texts.VISIT_CONTENT.format(seen=seen)
 
 
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
@@ -26,27 +36,43 @@ def on_seen(message: Inbound, member, data: dict) -> Reply:
     seen = message.content.strip()
     if not seen:
         return common.say(texts.ASK_VISIT_SEEN)
+    problem = common.answer_problem("content", seen, texts.VISIT_SEEN_LABEL, stored_seen)
+    if problem:
+        return common.say(problem)
     state.start(message.openid, HELP, {**data, "seen": seen}, common.now())
     return common.say(texts.ASK_VISIT_HELP)
 
 
 def on_help_given(message: Inbound, member, data: dict) -> Reply:
     """The help given: fill in content, target and outcome of the visit's entry."""
+    helped = message.content.strip()
+    problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
+    if problem:
+        return common.say(problem)
     record = ServiceRecord.get_or_none(
         (ServiceRecord.member == member.id) & (ServiceRecord.request_id == data["request_id"])
     )
     if record is None:
-        return common.say(texts.VISIT_NOT_READY)
+        return photo_not_ready(message.openid, data)
     try:
         review.fill_in(
             common.actor(member),
             record.id,
             common.now(),
-            content=texts.VISIT_CONTENT.format(seen=data["seen"]),
+            content=stored_seen(data["seen"]),
             target=texts.VISIT_TARGET.format(head=data["head"]),
-            outcome=message.content.strip(),
+            outcome=helped,
         )
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     state.leave(message.openid, common.now())
     return common.say(texts.VISIT_SAVED)
+
+
+def photo_not_ready(openid: str, data: dict) -> Reply:
+    """Wait for the photo's check, or, when it is overdue, ask for the photo again."""
+    sent_at = data.get("sent_at")
+    if sent_at is None or common.now() - datetime.fromisoformat(sent_at) < PHOTO_CHECK_WAIT:
+        return common.say(texts.VISIT_NOT_READY)
+    checkin.reopen_photo_step(openid, "visit", data["head"], data["point"], data["request_id"])
+    return common.say(texts.PHOTO_CHECK_BROKE)
