@@ -172,7 +172,7 @@ BROADCAST_PREVIEW = (
     "将向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n回复「确认」发送，回复「取消」放弃。"
 )
 BROADCAST_QUEUED = "通知已进入发送队列，将通过微信发给 {count} 名队员。"
-BROADCAST_QUIET = "免打扰时段（{quiet}）内的通知将在时段结束后送达。"
+BROADCAST_QUIET = "现在是免打扰时段（{quiet}），通知将于 {time} 起送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
 BROADCAST_NOT_PENDING = (

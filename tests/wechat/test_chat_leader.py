@@ -31,11 +31,28 @@ def chat(team, emulator):
     return Chat("oa-leader", emulator)
 
 
-def test_the_confirmation_mentions_the_quiet_hours_when_there_are_some(settings_overrides, request):
-    settings_overrides["rules"] = {"quiet_hours": "22:00-07:30"}
+def quiet_hours_around_now(hours_from: int, hours_to: int) -> str:
+    """Quiet hours from/to this many hours away from now, Shanghai time (tests run now)."""
+    local = clock.to_local(clock.now_utc())
+    start, end = (local + timedelta(hours=h) for h in (hours_from, hours_to))
+    return f"{start:%H}:00-{end:%H}:00"
+
+
+def test_the_confirmation_says_when_a_notice_sent_in_quiet_hours_goes_out(
+    settings_overrides, request
+):
+    quiet = settings_overrides["rules"] = {"quiet_hours": quiet_hours_around_now(-1, 2)}
     chat = request.getfixturevalue("chat")
     chat.say("通知 明天集合")
-    assert "免打扰时段（22:00-07:30）" in chat.say("确认")
+    end = quiet["quiet_hours"].split("-")[1]
+    assert f"现在是免打扰时段（{quiet['quiet_hours']}），通知将于 {end} 起送达" in chat.say("确认")
+
+
+def test_outside_quiet_hours_the_confirmation_does_not_mention_them(settings_overrides, request):
+    settings_overrides["rules"] = {"quiet_hours": quiet_hours_around_now(3, 5)}
+    chat = request.getfixturevalue("chat")
+    chat.say("通知 明天集合")
+    assert "免打扰" not in chat.say("确认")
 
 
 def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):

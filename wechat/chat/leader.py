@@ -4,7 +4,7 @@ for review (「待审」) and the quarter's report (「报告」). The router re
 A confirmed notice goes to services.broadcast, the same call as the mini-program's, keyed by
 the 「通知」 message's MsgId so that a repeated confirmation queues nothing more."""
 
-from services import broadcast, clock, reports
+from services import broadcast, clock, outbox, reports
 from services.errors import DomainError
 from services.records import RecordFilters, list_records
 
@@ -46,8 +46,10 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
     state.leave(message.openid, now)
     text = texts.BROADCAST_QUEUED.format(count=sent.recipients)
-    if quiet != "off":
-        text += texts.BROADCAST_QUIET.format(quiet=quiet)
+    waits_until = outbox.deliver_after(now, quiet, urgent=False)
+    if waits_until > now:  # said only when the notice will wait
+        until = clock.to_local(waits_until).strftime("%H:%M")
+        text += texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
     return common.say(text + texts.BROADCAST_TRACK)
 
 
