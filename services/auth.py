@@ -20,7 +20,7 @@ from models.prepared import Prepared
 
 from .accounts import check_password
 from .actors import Actor
-from .binding import live_bind_code
+from .binding import WRONG_CODE, live_bind_code
 from .errors import Conflict, Forbidden, Invalid, Unauthorized
 
 MAX_FAILED_BINDS = 5  # wrong codes per login (token)
@@ -151,12 +151,12 @@ def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: t
     member = Member.get_or_none(Member.phone == phone) if phone else None
     bind_code = member and live_bind_code(member, now)
     if bind_code is None:
-        _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
+        _fail(token, now, WRONG_CODE, "bad_bind_code")
     if not secrets.compare_digest(bind_code.code, code):
         BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
             BindCode.id == bind_code.id
         ).execute()
-        _fail(token, now, "手机号或绑定码不正确。", "bad_bind_code")
+        _fail(token, now, WRONG_CODE, "bad_bind_code")
     return _bind(token, member, now, ttl, bind_code)
 
 
@@ -197,4 +197,4 @@ def _claim(member: Member, openid: str, code: BindCode | None, now: datetime) ->
     if code is not None:
         unused = (BindCode.id == code.id) & BindCode.used_at.is_null()
         if not BindCode.update(used_at=now).where(unused).execute():
-            raise Invalid("手机号或绑定码不正确。", "bad_bind_code")
+            raise Invalid(WRONG_CODE, "bad_bind_code")

@@ -13,6 +13,12 @@ from models import BindCode, Member, db
 CODE_DIGITS = 6
 MAX_DRAWS = 20
 MAX_FAILED_ATTEMPTS = 5  # wrong codes tried against one code before it is locked
+# One answer for a wrong phone, a wrong code and a locked code (so guessing learns nothing),
+# which still tells a member whose right code is refused what to do.
+WRONG_CODE = (
+    f"手机号或绑定码不正确。一个绑定码输错 {MAX_FAILED_ATTEMPTS} 次后失效，"
+    "如确认无误仍无法绑定，请联系办公室重新获取绑定码。"
+)
 
 
 def issue_bind_code(member: Member, now: datetime, ttl_days: int = 14) -> str:

@@ -19,7 +19,7 @@ import peewee
 from models import AuditLog, BindCode, Member, db
 
 from .auth import MAX_FAILED_BINDS
-from .binding import live_bind_code
+from .binding import WRONG_CODE, live_bind_code
 from .errors import Conflict, Forbidden, Invalid
 
 SCENE_PREFIX = "bind:"
@@ -38,7 +38,7 @@ def bind_with_code(openid: str, phone: str, code: str, now: datetime) -> Member:
                 BindCode.id == bind_code.id
             ).execute()
         _count_failure(openid, now)
-        raise Invalid("手机号或绑定码不正确。", "bad_bind_code")
+        raise Invalid(WRONG_CODE, "bad_bind_code")
     return _bind(openid, member, bind_code, now)
 
 
@@ -78,7 +78,7 @@ def _bind(openid: str, member: Member, code: BindCode, now: datetime) -> Member:
                 raise Forbidden("该党员已绑定其他微信，请联系办公室解绑。", "bound_elsewhere")
             unused = (BindCode.id == code.id) & BindCode.used_at.is_null()
             if not BindCode.update(used_at=now).where(unused).execute():
-                raise Invalid("手机号或绑定码不正确。", "bad_bind_code")
+                raise Invalid(WRONG_CODE, "bad_bind_code")
             _audit(openid, "oa_bind", now, member)
     except peewee.IntegrityError:
         raise Conflict("该微信已绑定其他党员，请联系办公室。", "openid_taken") from None

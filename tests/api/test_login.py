@@ -180,3 +180,18 @@ def test_office_passwords_are_limited(client, office):
     assert client.post("/api/v1/auth/office", json=right).status_code == 403
     Account.update(locked_until=clock.now_utc() - timedelta(seconds=1)).execute()
     assert client.post("/api/v1/auth/office", json=right).status_code == 200
+
+
+def test_a_code_locked_by_wrong_guesses_tells_its_member_whom_to_ask(client, member):
+    """Five wrong codes from other WeChats lock the member's code; their right code is then
+    refused with the same words as a wrong one, which say to ask the office for a new one."""
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc())
+    for n in range(5):
+        wrong, _ = _bind(client, {"phone": "13911112222", "bind_code": "000000"}, f"mp-guess{n}")
+        assert wrong.status_code == 400
+    refused, _ = _bind(client, {"phone": "13911112222", "bind_code": code})
+    message = refused.get_json()["error"]["message"]
+    assert refused.status_code == 400 and message == wrong.get_json()["error"]["message"]
+    assert "联系办公室重新获取" in message
+    assert Member.get_by_id(member.id).mp_openid is None
