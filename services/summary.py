@@ -234,6 +234,11 @@ _UNSETTLED = Prepared(
 )
 
 
+def open_checkins(member_id: int) -> tuple[OpenCheckin, ...]:
+    """The member's check-ins not checked out yet."""
+    return _unsettled(member_id)[1]
+
+
 def _unsettled(member_id: int) -> tuple[int, tuple[OpenCheckin, ...]]:
     """How many entries are flagged, and the open check-ins."""
     rows = _UNSETTLED.rows(member=member_id)

@@ -104,6 +104,21 @@ def test_no_activity_today_says_how_to_find_one(chat, member):
     assert "今天没有您已报名" in chat.say("签到")
 
 
+def test_an_activity_already_checked_in_to_is_not_offered_again(chat, member):
+    """Offering it would end in 'check out first' only after the location and the photo."""
+    first = enrolled(member, title="义诊")
+    enrolled(member, title="法律咨询")
+    make_record(member, first, checkin_at=clock.now_utc() - timedelta(minutes=5))
+    only = chat.say("签到")  # the one left is asked for at once, no list
+    assert "法律咨询" in only and "义诊" not in only
+    chat.say("取消")
+    offer = chat.location(first.lat + NEAR, first.lng)  # both are there: the other is offered
+    assert "法律咨询" in offer and "义诊" not in offer
+    chat.say("取消")
+    ServiceRecord.delete().execute()
+    assert "1. 义诊" in chat.say("签到")
+
+
 def test_steps_reprompt_for_what_they_wait_for(chat, member):
     enrolled(member)
     chat.say("签到")

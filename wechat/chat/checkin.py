@@ -61,10 +61,13 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
 
 
 def open_activities(member: Member) -> list:
-    """Today's activities the member enrolled in whose check-in is not refused by the clock."""
+    """Today's activities the member enrolled in whose check-in is not refused by the clock,
+    and that they are not checked in to already (offering one would end in a refusal only
+    after the location and the photo)."""
     now, rules = common.now(), common.rules()
     today = clock.local_today(now)
     found = activities.list_activities(common.actor(member), today, today, now)
+    checked_in = {c.activity_id for c in summary.open_checkins(member.id)}
     slack = timedelta(hours=rules.hard_limit_hours)
     before, after = (
         timedelta(minutes=rules.open_before_min),
@@ -75,6 +78,7 @@ def open_activities(member: Member) -> list:
         for a in found
         if a.is_enrolled
         and a.status != "cancelled"
+        and a.id not in checked_in
         and a.starts_at - before - slack <= now <= a.ends_at + after + slack
     ]
 
