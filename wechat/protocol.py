@@ -201,11 +201,14 @@ def _inbound(raw: dict) -> Inbound:
     )
 
 
+LAST_EPOCH = 4_102_444_800  # 2100-01-01: later CreateTimes are no clock's
+
+
 def _seconds(text: str) -> int:
-    """Epoch seconds as WeChat writes them; a number no clock can hold (which would overflow
+    """Epoch seconds as WeChat writes them; a time no push can carry (which would overflow
     turning it into a date) is refused like any other unreadable field."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 12):
-        raise Refused(400, "CreateTime is not a number of seconds")
+    if not (text.isascii() and text.isdigit() and len(text) <= 12 and int(text) <= LAST_EPOCH):
+        raise Refused(400, "CreateTime is not a time")
     return int(text)
 
 

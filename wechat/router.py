@@ -43,7 +43,10 @@ from .inbound import Inbound, Reply
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
 NEAR_MISS_CUTOFF = 0.5
-SEPARATORS = ":：,，、"  # one of these may stand between a keyword and its arguments
+# One of these may stand between a keyword and its arguments, as may a closing bracket
+# ("【通知】明天…").
+SEPARATORS = ":：,，、"
+CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
 
 
 def on_cancel(message: Inbound, member, args: str = "") -> Reply:
@@ -182,9 +185,13 @@ def _after(text: str, count: int) -> str:
     for index, ch in enumerate(text or ""):
         if consumed >= count:
             rest = text[index:].strip()
-            return rest[1:].strip() if rest[:1] in SEPARATORS else rest
+            return rest[1:].strip() if rest and _separates(rest[0]) else rest
         consumed += len(normalize(ch))
     return ""
+
+
+def _separates(ch: str) -> bool:
+    return ch in SEPARATORS or unicodedata.category(ch) in CLOSING
 
 
 _KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))

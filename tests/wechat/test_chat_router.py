@@ -88,6 +88,8 @@ def test_arguments_follow_the_keyword():
         ("BIND 13800000000 482913", "13800000000 482913"),
         ("通知", ""),
         ("通知：", ""),
+        ("【通知】明早集合", "明早集合"),  # a bracketed keyword
+        ("「报名」3", "3"),
     ],
 )
 def test_arguments_are_the_text_as_typed_after_the_keyword(text, args):

@@ -160,6 +160,10 @@ BAD_BODIES = {
     b"<CreateTime>soon</CreateTime></xml>",
     "time past any clock": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
     b"<CreateTime>" + b"9" * 30 + b"</CreateTime></xml>",
+    "time past a date's year": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
+    b"<CreateTime>253402300800</CreateTime></xml>",
+    "time past 2100": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
+    b"<CreateTime>4102444801</CreateTime></xml>",
     "nested type": b"<xml><FromUserName>o1</FromUserName><MsgType><a>1</a></MsgType></xml>",
     "doubled type": b"<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType>"
     b"<MsgType>image</MsgType><CreateTime>1</CreateTime></xml>",

@@ -1,7 +1,6 @@
 """Upcoming activities and enrolment: 「活动」 lists them, 「报名 N」 enrols in the Nth and
 「取消报名 N」 withdraws from it; the rules (open, full, checked in...) are the service's."""
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +13,6 @@ from . import common, state
 
 LISTED = "activities"
 AHEAD = timedelta(days=30)
-NUMERALS = dict(zip("一二三四五六七八九十", range(1, 11), strict=True))  # 「报名 三」
 
 
 @dataclass(frozen=True)
@@ -63,19 +61,9 @@ def on_unenroll(message: Inbound, member, args: str) -> Reply:
 def on_number(message: Inbound, member, data: dict) -> Reply:
     """A bare number while the list is shown enrols, as 「报名 N」 does; any other reply may
     have meant either verb (「我要取消报名1」), so the hint names both."""
-    if position(message.content) is None:
+    if common.position(message.content) is None:
         return common.say(texts.LISTED_HINT)
     return _pick(member, data["choices"], message.content, ENROLL)
-
-
-def position(text: str) -> int | None:
-    """The place in the list a reply names: 3, ３, 三, 第三个 or 第3项. Nothing else counts,
-    so a sentence with a digit in it (「我要取消报名1」) never enrols by mistake."""
-    plain = "".join(unicodedata.normalize("NFKC", text or "").split())
-    core = plain.removeprefix("第").rstrip("个项号。.!！")
-    if core.isascii() and core.isdigit():
-        return int(core)
-    return NUMERALS.get(core)
 
 
 def _on_listed(message: Inbound, member, args: str, verb: Verb) -> Reply:
@@ -88,7 +76,7 @@ def _on_listed(message: Inbound, member, args: str, verb: Verb) -> Reply:
 
 def _pick(member, choices: list, text: str, verb: Verb) -> Reply:
     """The list stays shown afterwards: its numbers still name what the member sees."""
-    n, count = position(text), len(choices)
+    n, count = common.position(text), len(choices)
     if n is None:
         return common.say(texts.ENROLL_PICK_NUMBER.format(count=count, keyword=verb.keyword))
     if not 1 <= n <= count:

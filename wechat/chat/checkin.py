@@ -92,11 +92,9 @@ def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
 
 
 def pick(text: str, choices: list):
-    """The choice a reply like '2' names, or None."""
-    digits = "".join(ch for ch in text if ch.isdigit())
-    if not digits or not 1 <= int(digits) <= len(choices):
-        return None
-    return choices[int(digits) - 1]
+    """The choice a reply like '2', '２' or '第二个' names, or None."""
+    n = common.position(text)
+    return choices[n - 1] if n is not None and 1 <= n <= len(choices) else None
 
 
 def ask_location(openid: str, target, title: str) -> Reply:

@@ -1,6 +1,7 @@
 """What every chat handler needs: the time, the settings, the acting member, replies that fit
 WeChat's text limit, and customer-service messages for results that come after the reply."""
 
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,3 +115,16 @@ def record_label(record) -> str:
     if title is None and record.activity_id is not None:
         title = record.activity.title
     return title or texts.KIND_TITLES[record.kind]
+
+
+NUMERALS = dict(zip("一二三四五六七八九十", range(1, 11), strict=True))  # 「报名 三」
+
+
+def position(text: str) -> int | None:
+    """The place in the list a reply names: 3, ３, 三, 第三个 or 第3项. Nothing else counts,
+    so a sentence with a digit in it (「我要取消报名1」) never enrols by mistake."""
+    plain = "".join(unicodedata.normalize("NFKC", text or "").split())
+    core = plain.removeprefix("第").rstrip("个项号。.!！")
+    if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
+        return int(core)
+    return NUMERALS.get(core)
