@@ -39,8 +39,7 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
         return common.say(texts.NOTHING_TO_CONFIRM)
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != CONFIRM:
-        # Most often the preview expired: tell the leader the notice was not sent.
-        return common.say(texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES))
+        return _nothing_to_confirm(member)
     data, now = conversation.data, common.now()
     quiet = common.settings().rules.quiet_hours
     sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
@@ -51,6 +50,18 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
         until = clock.to_local(waits_until).strftime("%H:%M")
         text += texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
     return common.say(text + texts.BROADCAST_TRACK)
+
+
+def _nothing_to_confirm(member) -> Reply:
+    """A second 「确认」 (the first answer was slow) must not make the leader send the notice
+    again: say it went out. Otherwise the preview expired: say nothing was sent."""
+    now = common.now()
+    latest = broadcast.recent(common.actor(member), limit=1)
+    sent = latest[0].broadcast if latest else None
+    if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:
+        at = clock.to_local(sent.created_at).strftime("%H:%M")
+        return common.say(texts.BROADCAST_ALREADY_SENT.format(time=at))
+    return common.say(texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES))
 
 
 def _request_key(message: Inbound) -> str:
