@@ -28,6 +28,7 @@ from .review import TEXT_LIMITS, clean_text
 from .rows import check_request_id, is_id, lock_row
 
 SOURCES = ("mp", "chat", "web")
+CHECKOUT_FLAGS = ("late_checkout", "short_service")  # the doubts check-out itself may add
 # The register fields a member may fill in when checking in, and their longest length.
 
 

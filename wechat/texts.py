@@ -95,7 +95,7 @@ PICK_CHECKOUT = "您有以下未签退的服务："
 CHECKOUT_LINE = "{n}. {title}（{time}签到）"
 ASK_CHECKOUT_LOCATION = "签退「{title}」：请发送您的当前位置，或回复「跳过」直接签退。"
 CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
-CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；签退时间过晚，需队长审核。"
+CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需队长审核。"
 SKIP_WORDS = ("跳过", "不用", "直接签退")
 ASK_REGISTER_TARGET = (
     "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"

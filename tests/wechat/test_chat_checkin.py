@@ -217,6 +217,7 @@ def test_check_out_with_location_or_skip(chat, member):
     chat.say("签到")
     chat.location(activity.lat + NEAR, activity.lng)
     chat.photo(images.jpeg(seed=17))
+    served_for(40)
     assert "跳过" in chat.say("签退")
     done = chat.location(activity.lat + NEAR, activity.lng)
     assert "签退成功" in done and "服务的对象是谁" in done
@@ -238,12 +239,30 @@ def test_check_out_without_location(chat, member):
     chat.say("签到")
     chat.location(activity.lat + NEAR, activity.lng)
     chat.photo(images.jpeg(seed=18))
+    served_for(40)
     chat.say("签退")
     assert "签退成功" in chat.say("跳过")
     assert "小程序中补充" in chat.say("跳过")
     record = ServiceRecord.get()
     assert record.checkout_lat is None and record.checkout_at is not None
     assert record.target == "" and not counts_toward_hours(record)
+
+
+def served_for(minutes: int) -> None:
+    """Move the check-in back, as if the member had served that long before 签退."""
+    earlier = clock.now_utc() - timedelta(minutes=minutes)
+    ServiceRecord.update(checkin_at=earlier).execute()
+
+
+def test_a_check_out_right_after_check_in_says_a_leader_will_look(chat, member):
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=19))
+    chat.say("签退")
+    done = chat.say("跳过")
+    assert "签退成功" not in done and "服务时长 0 分钟；服务时长过短，需队长审核" in done
+    assert ServiceRecord.get().status == "flagged"
 
 
 def individual_service(member, **kw):

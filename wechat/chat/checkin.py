@@ -317,7 +317,9 @@ def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
         )
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
-    late = "late_checkout" in record.flags
-    done = texts.CHECKOUT_FLAGGED if late else texts.CHECKOUT_DONE
-    done = done.format(title=data["title"], minutes=record.duration_minutes)
+    doubts = [flag for flag in record.flags if flag in checkin.CHECKOUT_FLAGS]
+    done = texts.CHECKOUT_FLAGGED if doubts else texts.CHECKOUT_DONE
+    done = done.format(
+        title=data["title"], minutes=record.duration_minutes, reasons=reasons(doubts)
+    )
     return register.ask_missing(message.openid, record, done)
