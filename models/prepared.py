@@ -164,8 +164,10 @@ class Sent:
 def pipelined():
     """Send the statements run inside without waiting for each answer (psycopg 3's pipeline
     mode): on PostgreSQL they cost one round trip together instead of one each. Read their
-    answers (Sent) after the block. On SQLite, which has no round trips, it changes nothing.
-    A driver error inside is raised as peewee's, as it would be outside."""
+    answers (Sent) after the block, each once, and every one before the transaction ends: on
+    SQLite (no round trips, so nothing changes) an unread SELECT keeps its snapshot, and the
+    connection's next write after another's commit fails. A driver error inside is raised as
+    peewee's, as it would be outside."""
     pipeline = getattr(db.connection(), "pipeline", None)
     if pipeline is None:
         yield

@@ -89,8 +89,9 @@ def text(name: str, value: str, low: int, high: int, label: str) -> str:
     return value
 
 
-# Only a description may run over several lines; a title or place is one line in every list.
-MULTILINE = frozenset({"description"})
+# Only a description (or a cancellation's reason) may run over several lines; a title or
+# place is one line in every list.
+MULTILINE = frozenset({"description", "reason"})
 LINE_BREAKS = frozenset("\n\r\t")
 # Direction overrides and isolates can make a title read backwards in a member's chat.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")

@@ -143,9 +143,8 @@ def _earlier_query(to_activity: bool) -> Prepared:
 
     def build(p):
         wanted = R.request_id == p.request_id
-        if to_activity:  # open, or closed and not rejected
-            kept = R.checkout_at.is_null() | (R.status != "rejected")
-            wanted |= (R.activity == p.activity) & kept
+        if to_activity:  # a rejected entry neither blocks a new one nor makes it a repeat
+            wanted |= (R.activity == p.activity) & (R.status != "rejected")
         return R.select(R.id, R.kind, R.activity, R.request_id, R.checkout_at).where(
             (R.member == p.member) & wanted
         )
@@ -209,7 +208,7 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
     per member at a time so the open and duplicate checks above cannot be raced past.
 
     The lock and every question the checks ask are sent together: on PostgreSQL one round
-    trip instead of eight (the server runs them in order, so the questions are answered once
+    trip instead of seven (the server runs them in order, so the questions are answered once
     the lock is held)."""
     member = draft.member
     with db.atomic():
@@ -218,10 +217,11 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
             earlier = _ask_earlier(member, draft.request_id, draft.target)
             asked = ask(member, draft.goal, stored, now)
         before = _earlier(member, draft.request_id, draft.target, earlier)
+        # Every answer is read before any way out: on SQLite an unread one keeps its snapshot.
+        flags, distance = assess(member, draft.goal, draft.point, stored, now, rules, asked)
         if before.same is not None:
             return _repeat(before.same, draft.target)
         _refuse_open(before.still_open)
-        flags, distance = assess(member, draft.goal, draft.point, stored, now, rules, asked)
         # Checked in and out of this activity before: a second entry would count twice.
         repeated = ["repeat_checkin"] if before.done is not None else []
         flags = list(dict.fromkeys([*draft.flags, *flags, *repeated]))

@@ -10,5 +10,7 @@ def up(migrator, db):
 
 def down(migrator, db):
     migrator.migrate(
-        migrator.add_index('inbound_message', ('received_at',), False),
+        migrator.add_index(
+            'inbound_message', ('received_at',), False, name='inboundmessage_received_at'
+        ),
     )

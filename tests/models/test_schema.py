@@ -41,3 +41,11 @@ def test_upgrade_keeps_data_written_at_version_1(tmp_path):
         assert record.content == "清扫"
         assert record.review_comment == ""
         assert record.distance_m is None
+
+
+def test_the_newest_step_goes_down_and_up_again(database):
+    newest = runner().migrations()[-1].name
+    runner().down()  # the most recent step only
+    assert pending_migrations() == [newest]
+    runner().up()
+    assert pending_migrations() == [] and not _resolve_diff(db.obj, "models:MODELS")

@@ -368,6 +368,12 @@ def test_cancel_is_idempotent_and_audited_once(w):
     assert AuditLog.select().where(AuditLog.action == "activity_cancel").count() == 1
 
 
+def test_a_cancellation_reason_may_run_over_lines(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    cancel_activity(w.leader_a, activity.id, "暴雨预警\n改期另行通知", NOW)
+    assert AuditLog.get().detail == {"reason": "暴雨预警\n改期另行通知"}
+
+
 def test_an_ended_activity_cannot_be_cancelled(w):
     activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=5))
     with pytest.raises(Conflict):

@@ -676,3 +676,12 @@ def test_a_service_shorter_than_the_minimum_is_flagged_at_check_out(scene, minut
 def test_a_photo_too_small_to_show_a_service_is_flagged(scene, size, flagged):
     record = scene.check_in(photo=images.jpeg(seed=next(SEEDS), size=size)).record
     assert ("photo_tiny" in record.flags) is flagged
+
+
+def test_an_open_entry_the_leader_rejected_does_not_block_a_new_check_in(scene):
+    """The chat and 签退 no longer show a rejected entry; refusing 'check out first' for it
+    would leave the member nothing to check out."""
+    scene.check_in(request_id="rejected")
+    ServiceRecord.update(status="rejected").execute()
+    again = scene.check_in(request_id="again", now=NOW + timedelta(minutes=5))
+    assert again.created and "repeat_checkin" not in again.record.flags
