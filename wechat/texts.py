@@ -70,6 +70,7 @@ CHECKIN_FLAGGED = (
 CHECKIN_FAILED = "签到未成功：{reason}"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
+PHOTO_NOT_RECORDED = "刚才的签到照片未能核验，本次签到没有记录。如需签到，请重新发送「签到」。"
 VISIT_TITLE = "结对家庭走访"
 INDIVIDUAL_TITLE = "个人服务（分散活动）"
 # A register entry is named by its activity's title, else by its kind (common.record_label).
@@ -100,7 +101,7 @@ SKIP_WORDS = ("跳过", "不用", "直接签退")
 ASK_REGISTER_TARGET = (
     "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 )
-ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品）"
+ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_CONTENT = "参加「{title}」"
@@ -125,6 +126,9 @@ VISIT_SEEN_LABEL = "看到的家庭情况"
 VISIT_HELP_LABEL = "提供的帮助"
 VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
 VISIT_PHOTO_DOWNLOAD_FAILED = "走访照片下载失败，请重新发送一张走访现场照片。发送「取消」可退出。"
+VISIT_PHOTO_NOT_RECORDED = (
+    "刚才的走访照片未能核验，本次走访没有记录。如需登记，请重新发送「走访」。"
+)
 VISIT_FAILED = "走访登记未成功：{reason}"
 VISIT_CONTENT = "入户走访：{seen}"
 VISIT_TARGET = "结对家庭 {head}户"

@@ -152,6 +152,21 @@ def test_a_photo_that_cannot_be_downloaded_is_asked_for_again(
     assert ServiceRecord.select().count() == 1 and Photo.select().count() == 1
 
 
+def test_a_failed_photo_after_the_member_moved_on_says_nothing_was_recorded(
+    quick_timeout, chat, member, emulator
+):
+    """Asking for the photo again would land in the new conversation as a stray image."""
+    activity = enrolled(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    emulator.inject("media_get", "timeout")
+    first = chat.photo(images.jpeg(seed=34), run_after=False)
+    assert activity.title in chat.say("活动")  # a numbered list: another conversation begins
+    after(first)
+    assert "本次签到没有记录" in chat.pushed()[-1] and "重新发送「签到」" in chat.pushed()[-1]
+    assert ServiceRecord.select().count() == 0
+
+
 def test_a_stalled_download_behind_the_endpoint_is_told_to_the_member(
     quick_timeout, client, app, member, emulator
 ):

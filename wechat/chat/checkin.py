@@ -34,6 +34,8 @@ NOT_DOWNLOADED = {
     "visit": texts.VISIT_PHOTO_DOWNLOAD_FAILED,
 }
 REFUSED = {"checkin": texts.CHECKIN_FAILED, "visit": texts.VISIT_FAILED}
+# When the member has moved on to another conversation, the photo is not asked for again.
+NOT_RECORDED = {"checkin": texts.PHOTO_NOT_RECORDED, "visit": texts.VISIT_PHOTO_NOT_RECORDED}
 
 log = logging.getLogger(__name__)
 
@@ -217,22 +219,25 @@ def tell_after_error(sent: PhotoCheck) -> None:
 
 
 def ask_again(sent: PhotoCheck, text: str) -> None:
-    """Ask for the photo again, back at the photo step unless another conversation started."""
-    reopen_photo_step(sent.openid, sent.target, sent.title, sent.point, sent.request_id)
-    common.send(sent.openid, text)
+    """Ask for the photo again, back at the photo step; when another conversation started
+    meanwhile, say instead that nothing was recorded and how to start over."""
+    args = (sent.openid, sent.target, sent.title, sent.point, sent.request_id)
+    common.send(sent.openid, text if reopen_photo_step(*args) else NOT_RECORDED[sent.kind])
 
 
-def reopen_photo_step(openid: str, target, title: str, point: dict, request_id: str) -> None:
+def reopen_photo_step(openid: str, target, title: str, point: dict, request_id: str) -> bool:
     """Back to the photo step, with the visit's notes given so far, when the conversation is
-    still the one that sent the photo (a visit waiting for it) or has ended (a check-in)."""
+    still the one that sent the photo (a visit waiting for it) or has ended (a check-in);
+    False when another conversation is going on."""
     now = common.now()
     live = state.current(openid, now)
     if live is not None and live.data.get("request_id") != request_id:
-        return
+        return False
     data = {"target": target, "title": title, "point": point, "request_id": request_id}
     if live is not None and live.data.get("seen"):
         data["seen"] = live.data["seen"]
     state.start(openid, PHOTO, data, now)
+    return True
 
 
 def end_visit(sent: PhotoCheck) -> None:
