@@ -27,7 +27,7 @@ from .record_json import (
     may_see_location,
     record,
 )
-from .request import field, json_body, query_value
+from .request import field, json_body, known_fields, query_value
 from .serialize import iso
 
 ACTION_NAMES = {
@@ -119,7 +119,7 @@ def _value(name: str, value):
 @bp.patch("/records/<int:record_id>")
 @requires("member", "office")
 def patch_record(record_id):
-    data = json_body()
+    data = known_fields(json_body(), (*TEXT_FIELDS, "duration_minutes", "status", "reason"))
     fields = {name: field(data, name, str, required=False) for name in TEXT_FIELDS}
     fields["duration_minutes"] = field(data, "duration_minutes", int, required=False)
     fields["status"] = field(data, "status", str, required=False)

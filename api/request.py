@@ -28,6 +28,15 @@ def _clean_text(name: str, value: str) -> str:
     return value
 
 
+def known_fields(data: dict, allowed) -> dict:
+    """The object, refusing names the endpoint does not take (a typo would otherwise be
+    answered 200 with nothing changed)."""
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
+    return data
+
+
 def field(data: dict, name: str, kind: type, required: bool = True, default=None):
     """One typed value from a JSON object; ints are accepted where numbers are expected."""
     if name not in data or data[name] is None:

@@ -10,12 +10,14 @@ Who may do what, for an entry the actor can see (see services.records for visibi
 - correct anything listed in CORRECTABLE, with a reason: the office only.
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
-disagrees, the leader can review it again or the office can correct it.
+disagrees, the leader can review it again or the office can correct it. Rewriting what a
+leader already verified sends the entry back to the leader (flag edited_after_review), and
+text once written cannot be blanked (it would quietly take the entry out of the hours).
 """
 
 from datetime import datetime
 
-from models import ServiceRecord, db
+from models import RecordHistory, ServiceRecord, db
 from models.record import RECORD_STATUSES
 
 from . import history
@@ -73,7 +75,31 @@ def fill_in(
         _require_author(actor, record)
         if record.status == "rejected":
             raise Conflict("该记录未通过审核，不能再修改；如有异议请联系队长。", "record_rejected")
+        _refuse_blanking(record, texts)
+        if _rewrites(record, texts) and _was_reviewed(record):
+            texts |= _back_to_review(record)
         return _save(record, texts, actor.label, "fill", now)
+
+
+def _refuse_blanking(record: ServiceRecord, texts: dict) -> None:
+    for name, value in texts.items():
+        if not value and getattr(record, name).strip():
+            raise Invalid(f"{FIELD_NAMES[name]}已填写，不能清空。", "text_required")
+
+
+def _rewrites(record: ServiceRecord, texts: dict) -> bool:
+    """Whether the fill-in changes text already written (filling in an empty field is not)."""
+    return any(getattr(record, k).strip() and v != getattr(record, k) for k, v in texts.items())
+
+
+def _was_reviewed(record: ServiceRecord) -> bool:
+    reviews = record.history.where(RecordHistory.action == "review")
+    return record.status == "verified" and reviews.exists()
+
+
+def _back_to_review(record: ServiceRecord) -> dict:
+    flags = list(dict.fromkeys([*record.flags, "edited_after_review"]))
+    return {"status": "flagged", "flags": flags}
 
 
 def _require_author(actor: Actor, record: ServiceRecord) -> None:

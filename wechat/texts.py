@@ -90,6 +90,7 @@ FLAG_NAMES = {
     "repeat_checkin": "同一活动再次签到",
     "short_service": "服务时长过短",
     "photo_tiny": "照片尺寸过小",
+    "edited_after_review": "审核通过后内容被修改",
 }
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："

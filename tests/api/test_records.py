@@ -197,6 +197,7 @@ def test_fill_in_then_review_then_correct(api, office, world, entry):
         ({"target": "a\u0000b"}, 400, "bad_field"),
         ({"duration_minutes": 600}, 403, "office_only_field"),
         ({"status": "verified"}, 403, "office_only_field"),
+        ({"contents": "清理楼道"}, 400, "unknown_field"),  # a typo is not a silent 200
     ],
 )
 def test_bad_fill_ins(api, world, entry, body, status, code):

@@ -110,6 +110,33 @@ def test_a_rejected_entry_is_closed_to_fill_in(world, entry):
         review.fill_in(world.actor("alice"), entry.id, LATER, content="补写")
 
 
+def test_rewriting_what_the_leader_verified_sends_the_entry_back_to_the_leader(world, entry):
+    alice = world.actor("alice")
+    review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼")
+    review.review(world.actor("leader_a"), entry.id, "verify", "", NOW)
+    review.fill_in(alice, entry.id, LATER, outcome="整洁")  # filling in what was empty: fine
+    assert _fresh(entry).status == "verified"
+    review.fill_in(alice, entry.id, LATER, target="为一千名居民测量血压")
+    stored = _fresh(entry)
+    assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
+    assert history.verify_record(stored) is None
+
+
+def test_a_fill_in_before_any_review_keeps_the_status(world):
+    verified = checked_in(world.alice, status="verified", flags=[])
+    alice = world.actor("alice")
+    review.fill_in(alice, verified.id, NOW, content="清理楼道")
+    review.fill_in(alice, verified.id, LATER, content="清理楼道和楼梯")
+    assert _fresh(verified).status == "verified"
+
+
+def test_written_text_cannot_be_blanked(world, entry):
+    review.fill_in(world.actor("alice"), entry.id, NOW, content="清理楼道")
+    with pytest.raises(Invalid) as refused:
+        review.fill_in(world.actor("alice"), entry.id, LATER, content="   ")
+    assert refused.value.code == "text_required" and _fresh(entry).content == "清理楼道"
+
+
 def test_leader_reviews_their_team_members_entry(world, entry):
     review.review(world.actor("leader_a"), entry.id, "verify", " 已电话核实 ", LATER)
     stored = _fresh(entry)
