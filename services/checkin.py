@@ -20,15 +20,23 @@ from models.prepared import Prepared, PreparedInsert, Sent, pipelined
 from . import history
 from .actors import Actor, require_member
 from .checkin_flags import ask, assess
-from .checkin_rules import CheckinRules, Point, check_point, is_late_checkout, window_flags
-from .checkin_targets import Goal, matches, resolve
+from .checkin_rules import (
+    CheckinRules,
+    Point,
+    check_point,
+    is_late_checkout,
+    place_flags,
+    window_flags,
+)
+from .checkin_targets import Goal, matches, place_of, resolve
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .review import TEXT_LIMITS, clean_text
 from .rows import check_request_id, is_id, lock_row
 
 SOURCES = ("mp", "chat", "web")
-CHECKOUT_FLAGS = ("late_checkout", "short_service")  # the doubts check-out itself may add
+# The doubts check-out itself may add.
+CHECKOUT_FLAGS = ("late_checkout", "short_service", "checkout_out_of_range")
 # The register fields a member may fill in when checking in, and their longest length.
 
 
@@ -281,6 +289,11 @@ def _apply_checkout(record: ServiceRecord, point: Point | None, now, rules) -> N
         _flag(record, "late_checkout")
     if record.duration_minutes < rules.min_duration_minutes:
         _flag(record, "short_service")  # a tap in and out is no service until a leader says so
+    if (
+        point is not None
+        and "out_of_range" in place_flags(point, place_of(record, rules), rules)[0]
+    ):
+        _flag(record, "checkout_out_of_range")  # checked out elsewhere: the hours may not be
 
 
 def _flag(record: ServiceRecord, flag: str) -> None:

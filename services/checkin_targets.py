@@ -127,6 +127,17 @@ def _activity_place(activity: Activity, rules: CheckinRules) -> Place | None:
     return _place(activity.lat, activity.lng, activity.coord_type, radius)
 
 
+def place_of(record, rules: CheckinRules) -> Place | None:
+    """Where an entry's service happens, as its check-in measured it: the activity's place,
+    the visited household's point; None for a member's own service or an unknown point."""
+    if record.activity_id is not None:
+        return _activity_place(record.activity, rules)
+    home = record.household if record.household_id is not None else None
+    if home is None or home.lat is None or home.lng is None:
+        return None
+    return _place(home.lat, home.lng, home.coord_type, rules.radius_m)
+
+
 def _visit(member: Member, rules: CheckinRules) -> Goal:
     pairing = Pairing.get_or_none((Pairing.member == member) & Pairing.ended_on.is_null())
     if pairing is None:

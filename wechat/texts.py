@@ -91,6 +91,7 @@ FLAG_NAMES = {
     "short_service": "服务时长过短",
     "photo_tiny": "照片尺寸过小",
     "edited_after_review": "审核通过后内容被修改",
+    "checkout_out_of_range": "签退位置不在服务地点范围内",
 }
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："

@@ -524,12 +524,11 @@ def test_concurrent_taps_with_different_request_ids_leave_one_open_check_in(scen
 def test_check_out_computes_the_duration_and_appends_history(scene):
     record = scene.check_in().record
     later = NOW + timedelta(minutes=95, seconds=40)
-    out = check_out(scene.actor, record.id, Point(34.7471, 113.6253, "wgs84", 8), later)
+    near = scene.near(30)
+    out = check_out(scene.actor, record.id, Point(*wgs84_of(near.lat, near.lng), "wgs84", 8), later)
     stored = ServiceRecord.get_by_id(record.id)
     assert (stored.checkout_at, stored.duration_minutes) == (later, 95)
-    assert (stored.checkout_lat, stored.checkout_lng) == pytest.approx(
-        geo.wgs84_to_gcj02(34.7471, 113.6253)
-    )
+    assert (stored.checkout_lat, stored.checkout_lng) == pytest.approx((near.lat, near.lng))
     assert out.duration_minutes == 95 and stored.status == "verified"
     assert [h.action for h in stored.history.order_by(RecordHistory.seq)] == ["checkin", "checkout"]
     assert history.verify_record(stored) is None
@@ -686,3 +685,23 @@ def test_an_open_entry_the_leader_rejected_does_not_block_a_new_check_in(scene):
     ServiceRecord.update(status="rejected").execute()
     again = scene.check_in(request_id="again", now=NOW + timedelta(minutes=5))
     assert again.created and "repeat_checkin" not in again.record.flags
+
+
+@pytest.mark.parametrize(("metres", "flagged"), [(100, False), (2_000, True)])
+def test_a_check_out_away_from_the_place_of_the_service_is_flagged(scene, metres, flagged):
+    record = scene.check_in().record
+    out = check_out(scene.actor, record.id, scene.near(metres), NOW + timedelta(minutes=60))
+    assert ("checkout_out_of_range" in out.flags) is flagged
+
+
+def test_a_check_out_from_anywhere_is_fine_for_a_members_own_service(scene):
+    record = scene.check_in(target="individual").record
+    beijing = Point(39.9042, 116.4074, "wgs84", 10)
+    assert check_out(scene.actor, record.id, beijing, NOW + timedelta(minutes=60)).flags == []
+
+
+def test_a_visit_checked_out_away_from_the_household_is_flagged(scene):
+    pair(scene.member, make_household(community=scene.team.community, lat=34.75, lng=113.63))
+    visit = scene.check_in(target="visit", point=Point(34.7502, 113.63, "gcj02", 10)).record
+    away = Point(34.78, 113.63, "gcj02", 10)  # 3 km north
+    assert "checkout_out_of_range" in check_out(scene.actor, visit.id, away, NOW).flags
