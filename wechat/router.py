@@ -30,6 +30,7 @@ from .chat import (
     activities,
     bind,
     checkin,
+    checkout,
     common,
     events,
     leader,
@@ -79,7 +80,7 @@ COMMANDS = (
     C("cancel", ("取消", "算了", "退出", "不要了"), on_cancel, unbound_ok=True),
     C("confirm", ("确认", "确定", "确认发送"), leader.on_confirm),
     C("checkin", ("签到", "我要签到", "打卡", "签个到", "活动签到"), checkin.on_checkin),
-    C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkin.on_checkout),
+    C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkout.on_checkout),
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
     C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
     C("enroll", ("报名",), activities.on_enroll, takes_args=True),
@@ -131,10 +132,10 @@ STEPS = {
     checkin.PICK: {"text": checkin.on_pick},
     checkin.LOCATION: {"location": checkin.on_location},
     checkin.PHOTO: {"image": checkin.on_photo},
-    checkin.OUT_PICK: {"text": checkin.on_checkout_pick},
-    checkin.OUT_LOCATION: {
-        "location": checkin.on_checkout_location,
-        "text": checkin.on_checkout_location,
+    checkout.OUT_PICK: {"text": checkout.on_checkout_pick},
+    checkout.OUT_LOCATION: {
+        "location": checkout.on_checkout_location,
+        "text": checkout.on_checkout_location,
     },
     visits.SEEN: {"text": visits.on_seen},
     visits.HELP: {"text": visits.on_help_given},
@@ -146,7 +147,7 @@ FREE_TEXT = {visits.SEEN, visits.HELP, register.ASKING}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
-    checkin.OUT_LOCATION: texts.ASK_LOCATION_AGAIN,
+    checkout.OUT_LOCATION: texts.ASK_LOCATION_AGAIN,
     leader.CONFIRM: texts.CONFIRM_OR_CANCEL,
 }
 # Events that open WeChat's customer-service window, as a user's message does.

@@ -1,0 +1,67 @@
+"""Check-out in the chat: pick the open check-in, send the location or 「跳过」, then the
+register's questions (wechat.chat.register). The duration and the doubts check-out raises are
+services.checkin.check_out's, as from the mini-program."""
+
+from models import Member
+from services import checkin, summary
+from services.errors import DomainError
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import common, register, state
+from .checkin import pick, reasons
+
+OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
+
+
+def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
+    """「签退」: the open check-in (or a numbered list), then the location or 「跳过」."""
+    interval = common.settings().rules.visit_interval_days
+    still_open = summary.member_summary(member, common.now(), interval).open_checkins
+    if not still_open:
+        return common.say(texts.NOTHING_TO_CHECK_OUT)
+    choices = [[c.record_id, common.record_label(c)] for c in still_open]
+    if len(choices) == 1:
+        return ask_checkout_location(message.openid, *choices[0])
+    lines = [
+        texts.CHECKOUT_LINE.format(n=n, title=c[1], time=common.local_time(o.checkin_at))
+        for n, (c, o) in enumerate(zip(choices, still_open, strict=True), 1)
+    ]
+    state.start(message.openid, OUT_PICK, {"choices": choices}, common.now())
+    footer = texts.PICK_NUMBER.format(count=len(choices))
+    return common.say(common.listing(texts.PICK_CHECKOUT, lines, footer))
+
+
+def on_checkout_pick(message: Inbound, member: Member, data: dict) -> Reply:
+    choice = pick(message.content, data["choices"])
+    if choice is None:
+        return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
+    return ask_checkout_location(message.openid, *choice)
+
+
+def ask_checkout_location(openid: str, record_id: int, title: str) -> Reply:
+    state.start(openid, OUT_LOCATION, {"record_id": record_id, "title": title}, common.now())
+    return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=title))
+
+
+def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """A location message, or 「跳过」 to check out without one."""
+    if message.kind == "location":
+        point = common.to_point(common.point_of(message))
+    elif any(word in message.content for word in texts.SKIP_WORDS):
+        point = None
+    else:
+        return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=data["title"]))
+    state.leave(message.openid, common.now())
+    try:
+        record = checkin.check_out(
+            common.actor(member), data["record_id"], point, common.now(), common.rules()
+        )
+    except DomainError as exc:
+        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    doubts = [flag for flag in record.flags if flag in checkin.CHECKOUT_FLAGS]
+    done = texts.CHECKOUT_FLAGGED if doubts else texts.CHECKOUT_DONE
+    done = done.format(
+        title=data["title"], minutes=record.duration_minutes, reasons=reasons(doubts)
+    )
+    return register.ask_missing(message.openid, record, done)
