@@ -68,6 +68,9 @@ CHECKIN_FLAGGED = (
     "服务结束后请发送「签退」。"
 )
 CHECKIN_FAILED = "签到未成功：{reason}"
+# A visit's photo result: the visit's questions go on in the chat, no 签退 is needed.
+VISIT_VERIFIED = "走访照片已核验（{time}）。"
+VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要队长审核：{reasons}。"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 PHOTO_NOT_RECORDED = "刚才的签到照片未能核验，本次签到没有记录。如需签到，请重新发送「签到」。"
@@ -95,7 +98,7 @@ FLAG_NAMES = {
 }
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："
-CHECKOUT_LINE = "{n}. {title}（{time}签到）"
+CHECKOUT_LINE = "{n}. {title}，{time}签到"
 ASK_CHECKOUT_LOCATION = "签退「{title}」：请发送您的当前位置，或回复「跳过」直接签退。"
 CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
 CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需队长审核。"

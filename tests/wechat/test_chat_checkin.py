@@ -10,6 +10,7 @@ from services.records import counts_toward_hours
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat.test_chat_support import NEAR, Chat, after
+from wechat import texts
 from wechat.chat import common
 
 
@@ -320,6 +321,8 @@ def test_a_household_visit_fills_in_the_register(chat, member):
     assert "走访现场照片" in chat.location(household.lat + NEAR, household.lng)
     reply = chat.photo(images.jpeg(seed=19))
     assert "看到的家庭情况" in reply.text
+    told = chat.pushed()[-1]  # the photo's result: the visit goes on in the chat, no 签退
+    assert told.startswith("走访照片") and "签退" not in told
     assert "提供了哪些帮助" in chat.say("老人腿脚不便，独自居住")  # 帮 is not a command here
     assert "走访已登记" in chat.say("帮忙打扫卫生并联系社区医生")
     record = ServiceRecord.get()
@@ -364,6 +367,18 @@ def test_a_failed_visit_photo_is_told_and_asked_again_keeping_the_notes(
     assert "走访已登记" in chat.say("送去米面油")
     record = ServiceRecord.get()
     assert (record.content, record.outcome) == ("入户走访：老人独自居住", "送去米面油")
+
+
+def test_a_visit_left_before_its_photo_failed_is_not_reopened(
+    quick_timeout, chat, member, emulator
+):
+    emulator.inject("media_get", "timeout")
+    first = visit_photo_sent(chat, member, seed=39)
+    assert "已取消" in chat.say("取消")
+    after(first)
+    assert "本次走访没有记录" in chat.pushed()[-1]
+    assert chat.photo(images.jpeg(seed=40)).text == texts.UNEXPECTED_IMAGE  # nothing waits
+    assert ServiceRecord.select().count() == 0
 
 
 def test_a_lost_visit_photo_check_is_asked_again_and_records_once(chat, member, monkeypatch):
@@ -452,7 +467,7 @@ def test_check_out_names_each_open_entry_by_its_kind(chat, member, kind, label):
     make_record(member, activity, checkin_at=clock.now_utc() - timedelta(minutes=20))
     make_record(member, kind=kind, checkin_at=clock.now_utc() - timedelta(minutes=10))
     listing = chat.say("签退")
-    assert "1. 义诊（" in listing and f"2. {label}（" in listing
+    assert "1. 义诊，" in listing and f"2. {label}，" in listing
     assert f"签退「{label}」" in chat.say("2")
     labels = {common.record_label(r) for r in ServiceRecord.select()}  # the model, too
     assert labels == {"义诊", label}

@@ -233,6 +233,8 @@ def reopen_photo_step(openid: str, target, title: str, point: dict, request_id: 
     live = state.current(openid, now)
     if live is not None and live.data.get("request_id") != request_id:
         return False
+    if live is None and target == "visit":  # the visit waits in its conversation: it was left
+        return False
     data = {"target": target, "title": title, "point": point, "request_id": request_id}
     if live is not None and live.data.get("seen"):
         data["seen"] = live.data["seen"]
@@ -247,13 +249,19 @@ def end_visit(sent: PhotoCheck) -> None:
         state.leave(sent.openid, common.now())
 
 
+# What the member is told of a photo's result, by (kind of entry, verified).
+RESULTS = {
+    (False, True): texts.CHECKIN_VERIFIED,
+    (False, False): texts.CHECKIN_FLAGGED,
+    (True, True): texts.VISIT_VERIFIED,
+    (True, False): texts.VISIT_FLAGGED,
+}
+
+
 def result_text(record, title: str) -> str:
-    if record.kind == "visit":
-        title = texts.VISIT_TITLE
+    template = RESULTS[record.kind == "visit", record.status == "verified"]
     at = common.local_time(record.checkin_at)
-    if record.status == "verified":
-        return texts.CHECKIN_VERIFIED.format(title=title, time=at)
-    return texts.CHECKIN_FLAGGED.format(title=title, time=at, reasons=reasons(record.flags))
+    return template.format(title=title, time=at, reasons=reasons(record.flags))
 
 
 def reasons(flags: list[str]) -> str:
