@@ -184,9 +184,7 @@ BROADCAST_QUEUED = "通知已进入发送队列，将通过微信发给 {count} 
 BROADCAST_QUIET = "现在是免打扰时段（{quiet}），通知将于 {time} 起送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
-BROADCAST_ALREADY_SENT = (
-    f"通知已于 {{time}} 进入发送队列，无需重复发送。送达情况可在{MINI_PROGRAM}中查看。"
-)
+BROADCAST_LATEST = "\n您最近一条通知「{excerpt}」已于 {time} 进入发送队列。"
 BROADCAST_NOT_PENDING = (
     "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"
     "如需发送请重新发送「通知 内容」。"

@@ -86,7 +86,8 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
             "page": f"pages/notice/index?id={sent.id}",
         }
     again = chat.say("确认")  # a second tap, the first answer being slow: no second notice
-    assert "进入发送队列，无需重复发送" in again and "重新发送" not in again
+    assert "本次未发送任何内容" in again
+    assert "最近一条通知「周六上午九点社区集合」已于" in again and "进入发送队列" in again
     assert Broadcast.select().count() == 1
 
 
@@ -118,6 +119,17 @@ def test_a_cancelled_broadcast_records_nothing(chat):
     assert "已取消" in chat.say("取消")
     assert "没有待确认的通知" in chat.say("确认")
     assert Notification.select().count() == 0
+
+
+def test_confirming_after_cancelling_names_the_notice_that_did_go_out(chat):
+    """Not the cancelled one: the reply must never say the cancelled notice was sent."""
+    chat.say("通知 周六上午九点集合")
+    chat.say("确认")
+    chat.say("通知 周三下午停水，请互相转告")
+    chat.say("取消")
+    reply = chat.say("确认")
+    assert "本次未发送任何内容" in reply and "「周六上午九点集合」已于" in reply
+    assert "停水" not in reply and Broadcast.select().count() == 1
 
 
 def test_an_expired_notice_is_not_sent_and_the_leader_is_told_to_send_it_again(chat):

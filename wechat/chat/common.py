@@ -128,3 +128,11 @@ def position(text: str) -> int | None:
     if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
         return int(core)
     return NUMERALS.get(core)
+
+
+EXCERPT_CHARS = 20
+
+
+def excerpt(text: str) -> str:
+    """The start of a text, enough to recognise it in a reply."""
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"

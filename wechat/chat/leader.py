@@ -53,15 +53,17 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
 
 
 def _nothing_to_confirm(member) -> Reply:
-    """A second 「确认」 (the first answer was slow) must not make the leader send the notice
-    again: say it went out. Otherwise the preview expired: say nothing was sent."""
+    """Nothing waits (the preview expired, was cancelled or replaced, or this is a second tap):
+    say nothing was sent now, and name the leader's latest notice of the last minutes, so a
+    second tap does not lead to sending the same notice twice."""
     now = common.now()
     latest = broadcast.recent(common.actor(member), limit=1)
     sent = latest[0].broadcast if latest else None
+    text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES)
     if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:
         at = clock.to_local(sent.created_at).strftime("%H:%M")
-        return common.say(texts.BROADCAST_ALREADY_SENT.format(time=at))
-    return common.say(texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES))
+        text += texts.BROADCAST_LATEST.format(time=at, excerpt=common.excerpt(sent.text))
+    return common.say(text)
 
 
 def _request_key(message: Inbound) -> str:
