@@ -111,9 +111,7 @@ ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_CONTENT = "参加「{title}」"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
-REGISTER_SKIPPED = (
-    f"好的，请稍后在{MINI_PROGRAM}中补充登记（服务内容、对象和成效），补充后计入服务时长。"
-)
+REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
 NEARBY_OFFER = (
     "您在今天的活动「{title}」附近。如需签到，请直接发送一张佩戴党徽的现场照片；"
     "不签到请发送「取消」。"

@@ -303,6 +303,16 @@ def test_an_individual_service_is_asked_what_was_done_not_given_a_title(chat, me
     assert counts_toward_hours(record)
 
 
+def test_skipping_part_way_keeps_the_answers_given_and_names_what_is_left(chat, member):
+    individual_service(member)
+    chat.say("签退")
+    chat.say("跳过")  # check out without a location
+    chat.say("独居老人王大爷")
+    reply = chat.say("跳过")
+    assert "补充服务内容、取得的成效" in reply and "服务对象" not in reply
+    assert ServiceRecord.get().target == "独居老人王大爷"
+
+
 def test_an_individual_service_skipped_keeps_its_content_empty(chat, member):
     individual_service(member, target="独居老人王大爷")
     chat.say("签退")

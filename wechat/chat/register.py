@@ -35,9 +35,9 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     answer is held to its register field's limit as it comes: a long one is asked again,
     keeping the answers before it, instead of failing the whole entry after the last one."""
     text = message.content.strip()
-    if text in texts.SKIP_WORDS:
+    if text in texts.SKIP_WORDS:  # the answers given so far are kept
         state.leave(message.openid, common.now())
-        return common.say(texts.REGISTER_SKIPPED)
+        return _fill(member, data, data["answers"], left=data["missing"])
     name, *rest = data["missing"]
     problem = common.answer_problem(name, text, texts.REGISTER_LABELS[name])
     if problem:
@@ -59,14 +59,19 @@ def _lacks(record: ServiceRecord, name: str) -> bool:
     return not getattr(record, name).strip()
 
 
-def _fill(member, data: dict, answers: dict) -> Reply:
+def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
+    """Save the answers (and the default content); `left`: the fields skipped, to be filled in
+    the mini-program."""
     record = ServiceRecord.get_by_id(data["record_id"])
     fields = {**_default_content(record), **answers}
     try:
         review.fill_in(common.actor(member), record.id, common.now(), **fields)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
-    return common.say(texts.REGISTER_SAVED)
+    if not left:
+        return common.say(texts.REGISTER_SAVED)
+    names = "、".join(texts.REGISTER_LABELS[name] for name in left)
+    return common.say(texts.REGISTER_SKIPPED.format(fields=names))
 
 
 def _default_content(record: ServiceRecord) -> dict:
