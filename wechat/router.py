@@ -197,6 +197,7 @@ def _separates(ch: str) -> bool:
 
 _KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
 _ARGUMENT_KEYWORDS = [k for k, c in _KEYWORDS if c.takes_args]  # longest first
+_ALL_KEYWORDS = frozenset(k for k, _ in _KEYWORDS)
 
 
 def match(text: str) -> tuple[Command, str] | None:
@@ -309,6 +310,9 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     if normalize(message.content) in BY_NAME["cancel"].keywords:
         return partial(run, BY_NAME["cancel"], message, member), False
     if conversation and conversation.state in FREE_TEXT:
+        if normalize(message.content) in _ALL_KEYWORDS:  # a bare command word is no answer
+            hint = texts.COMMAND_IN_ANSWER.format(word=message.content.strip())
+            return partial(common.say, hint), True
         return partial(_step, conversation, message, member), False
     found = match(message.content)
     if found is not None:
