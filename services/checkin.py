@@ -96,6 +96,14 @@ def check_in(
         return _repeat(same, target)
 
 
+def entry_made_by(member_id: int, request_id: str) -> ServiceRecord | None:
+    """The entry a member's request made, if it was made: a transport that lost track of a
+    check-in (its answer came after an error, or is still being worked out) finds it here."""
+    return ServiceRecord.get_or_none(
+        (ServiceRecord.member == member_id) & (ServiceRecord.request_id == request_id)
+    )
+
+
 def check_out(
     actor: Actor,
     record_id: int,

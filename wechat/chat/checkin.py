@@ -14,7 +14,7 @@ from datetime import timedelta
 import requests
 from wechatpy.exceptions import WeChatException
 
-from models import Member, ServiceRecord
+from models import Member
 from services import activities, checkin, clock, geo, summary
 from services.errors import DomainError
 
@@ -209,9 +209,7 @@ def check(sent: PhotoCheck, photo: bytes) -> None:
 
 def tell_after_error(sent: PhotoCheck) -> None:
     """The result if the entry was made before the error, else a request for the photo."""
-    record = ServiceRecord.get_or_none(
-        (ServiceRecord.member == sent.member_id) & (ServiceRecord.request_id == sent.request_id)
-    )
+    record = checkin.entry_made_by(sent.member_id, sent.request_id)
     if record is None:
         ask_again(sent, texts.PHOTO_CHECK_BROKE)
     else:

@@ -3,8 +3,8 @@ then what was seen and what help was given, written into the register entry."""
 
 from datetime import datetime, timedelta
 
-from models import ServiceRecord
 from services import households, review
+from services.checkin import entry_made_by
 from services.errors import DomainError
 
 from .. import texts
@@ -49,9 +49,7 @@ def on_help_given(message: Inbound, member, data: dict) -> Reply:
     problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
     if problem:
         return common.say(problem)
-    record = ServiceRecord.get_or_none(
-        (ServiceRecord.member == member.id) & (ServiceRecord.request_id == data["request_id"])
-    )
+    record = entry_made_by(member.id, data["request_id"])
     if record is None:
         return photo_not_ready(message.openid, data)
     try:
