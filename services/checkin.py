@@ -116,7 +116,7 @@ def check_out(
     member = _acting_member(actor)
     if point is not None:
         check_point(point)
-    record = _own_record(member, record_id)
+    record = own_record(member, record_id)
     if record.checkout_at is not None:
         return record
     with _locked(ServiceRecord, record.id):
@@ -275,7 +275,7 @@ def _create(draft: _Draft, flags: list[str], distance: float | None, now) -> Ser
     )
 
 
-def _own_record(member: Member, record_id) -> ServiceRecord:
+def own_record(member: Member, record_id) -> ServiceRecord:
     """The member's own entry; another member's is 'not found', as reading it would say, so
     trying ids reveals nothing about whose entries exist."""
     record = ServiceRecord.get_or_none(ServiceRecord.id == record_id) if is_id(record_id) else None

@@ -113,7 +113,6 @@ ASK_REGISTER_TARGET = (
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
-REGISTER_CONTENT = "参加「{title}」"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
 NEARBY_OFFER = (

@@ -64,4 +64,4 @@ def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
     done = done.format(
         title=data["title"], minutes=record.duration_minutes, reasons=reasons(doubts)
     )
-    return register.ask_missing(message.openid, record, done)
+    return register.ask_missing(message.openid, member, record.id, done)

@@ -1,10 +1,11 @@
 """After a check-out: the register's fields the entry still lacks (service target, outcome),
-asked one by one, since only entries filled in count toward a member's hours. What was done
-defaults to the title of an activity or a visit; an individual service has no title that
-says it, so the member is asked. 「跳过」 leaves them for the mini-program."""
+asked one by one, since only entries filled in count toward a member's hours. Which fields
+those are, and what the programme fills in by itself (what was done, for an activity or a
+visit), is services.register_fill's, so the mini-program's rules are the same; an individual
+service has no title that says what was done, so the member is asked. 「跳过」 leaves the
+rest for the mini-program."""
 
-from models import ServiceRecord
-from services import review
+from services import register_fill
 from services.errors import DomainError
 
 from .. import texts
@@ -17,15 +18,14 @@ QUESTIONS = {
     "content": texts.ASK_REGISTER_CONTENT,
     "outcome": texts.ASK_REGISTER_OUTCOME,
 }
-TITLED_KINDS = ("activity", "visit")  # what was done defaults to the entry's title
 
 
-def ask_missing(openid: str, record: ServiceRecord, done: str) -> Reply:
+def ask_missing(openid: str, member, record_id: int, done: str) -> Reply:
     """The check-out's answer, followed by the first question if a field is missing."""
-    missing = [name for name in QUESTIONS if _lacks(record, name)]
-    if not missing or record.status == "rejected":
+    missing = list(register_fill.blanks(common.actor(member), record_id).asked)
+    if not missing:
         return common.say(done)
-    data = {"record_id": record.id, "missing": missing, "answers": {}}
+    data = {"record_id": record_id, "missing": missing, "answers": {}}
     state.start(openid, ASKING, data, common.now())
     return common.say(done + "\n" + QUESTIONS[missing[0]])
 
@@ -52,31 +52,14 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     return _fill(member, data, answers)
 
 
-def _lacks(record: ServiceRecord, name: str) -> bool:
-    """Whether to ask for the field; content only where no title can stand for it."""
-    if name == "content" and record.kind in TITLED_KINDS:
-        return False
-    return not getattr(record, name).strip()
-
-
 def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
-    """Save the answers (and the default content); `left`: the fields skipped, to be filled in
-    the mini-program."""
-    record = ServiceRecord.get_by_id(data["record_id"])
-    fields = {**_default_content(record), **answers}
+    """Save the answers (and what the programme fills in by itself); `left`: the fields
+    skipped, to be filled in the mini-program."""
     try:
-        review.fill_in(common.actor(member), record.id, common.now(), **fields)
+        register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     if not left:
         return common.say(texts.REGISTER_SAVED)
     names = "、".join(texts.REGISTER_LABELS[name] for name in left)
     return common.say(texts.REGISTER_SKIPPED.format(fields=names))
-
-
-def _default_content(record: ServiceRecord) -> dict:
-    """参加「title」 for an activity or a visit with nothing written yet; nothing for an
-    individual service, whose content is the member's own answer or left for them to write."""
-    if record.content.strip() or record.kind not in TITLED_KINDS:
-        return {}
-    return {"content": texts.REGISTER_CONTENT.format(title=common.record_label(record))}

@@ -1,0 +1,77 @@
+"""The member's fill-in of their own entry: what is asked, what the programme fills in by
+itself, and whose entries may be filled in this way."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import RecordHistory, ServiceRecord
+from services import register_fill
+from services.errors import Conflict, Forbidden, NotFound
+from tests.factories import NOW, make_activity
+from tests.register_world import build_world, checked_in
+
+LATER = NOW + timedelta(hours=3)
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+def _fresh(record) -> ServiceRecord:
+    return ServiceRecord.get_by_id(record.id)
+
+
+def test_an_activity_asks_target_and_outcome_and_says_what_was_done_itself(world):
+    activity = make_activity(world.team_a, title="义诊")
+    entry = checked_in(world.alice, activity)
+    alice = world.actor("alice")
+    assert register_fill.blanks(alice, entry.id).asked == ("target", "outcome")
+    answers = {"target": "幸福社区老年居民", "outcome": "为20位居民测量血压"}
+    register_fill.complete(alice, entry.id, LATER, answers)
+    entry = _fresh(entry)
+    assert (entry.content, entry.target, entry.outcome) == ("参加「义诊」", *answers.values())
+    assert entry.history.order_by(RecordHistory.seq.desc()).first().action == "fill"
+
+
+def test_an_individual_service_asks_all_three(world):
+    entry = checked_in(world.alice, kind="individual")
+    assert register_fill.blanks(world.actor("alice"), entry.id).asked == (
+        "target",
+        "content",
+        "outcome",
+    )
+
+
+def test_text_already_written_is_neither_asked_nor_replaced(world):
+    activity = make_activity(world.team_a, title="义诊")
+    entry = checked_in(world.alice, activity, content="量血压", target="老年居民")
+    alice = world.actor("alice")
+    assert register_fill.blanks(alice, entry.id).asked == ("outcome",)
+    register_fill.complete(alice, entry.id, LATER, {})
+    assert (_fresh(entry).content, _fresh(entry).target) == ("量血压", "老年居民")
+
+
+def test_nothing_is_asked_of_a_rejected_entry_and_it_cannot_be_completed(world):
+    entry = checked_in(world.alice, kind="individual", status="rejected")
+    alice = world.actor("alice")
+    assert register_fill.blanks(alice, entry.id).asked == ()
+    with pytest.raises(Conflict):
+        register_fill.complete(alice, entry.id, LATER, {"outcome": "送去米面油"})
+
+
+@pytest.mark.parametrize("who", ["bob", "leader_a"])
+def test_another_members_entry_is_not_found(world, who):
+    entry = checked_in(world.alice, kind="individual")
+    with pytest.raises(NotFound):
+        register_fill.blanks(world.actor(who), entry.id)
+    with pytest.raises(NotFound):
+        register_fill.complete(world.actor(who), entry.id, LATER, {"outcome": "x"})
+    assert _fresh(entry).outcome == ""
+
+
+def test_the_office_does_not_fill_in_as_a_member(world):
+    entry = checked_in(world.alice, kind="individual")
+    with pytest.raises(Forbidden):
+        register_fill.complete(world.actor("office"), entry.id, LATER, {"outcome": "x"})
