@@ -4,7 +4,10 @@ the same questions and writes the same defaults.
 
 Filled in by the programme, and only while the field is blank:
 - an activity's content, 参加「title」: the activity says what was done;
-- a household visit's content, 参加「结对家庭走访」.
+- a household visit's target, 结对家庭 王**户: whom a visit served is the household it was
+  checked in to (not the member's pairing of today), named as the member's own screens name
+  it, the head's name masked (services.households). The chat's visit flow and a visit
+  checked in from the mini-program and checked out in the chat are filled in alike.
 Everything else left blank is the member's to answer. A rejected entry is closed to fill-in
 (services.review), so nothing is asked of it. Only the member's own entries are looked at:
 another member's is 'not found', as everywhere else (services.checkin.own_record).
@@ -17,12 +20,13 @@ from models import ServiceRecord, db
 
 from .actors import Actor, require_member
 from .checkin import own_record
+from .households import mask_name
 from .review import fill_in
 from .rows import is_id, lock_row
 
 FIELDS = ("target", "content", "outcome")  # in the order a member is asked them
-TITLED_CONTENT = "参加「{title}」"
-VISIT_TITLE = "结对家庭走访"
+ACTIVITY_CONTENT = "参加「{title}」"
+VISIT_TARGET = "结对家庭 {head}户"
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,20 @@ class Blanks:
 
 
 def _activity_content(record: ServiceRecord) -> str | None:
-    return TITLED_CONTENT.format(title=record.activity.title) if record.activity_id else None
+    return ACTIVITY_CONTENT.format(title=record.activity.title) if record.activity_id else None
 
 
-def _visit_content(record: ServiceRecord) -> str:
-    return TITLED_CONTENT.format(title=VISIT_TITLE)
+def _visit_target(record: ServiceRecord) -> str | None:
+    if record.household_id is None:  # no household to name: the member says whom
+        return None
+    return VISIT_TARGET.format(head=mask_name(record.household.head_name))
 
 
 # What the programme writes by itself, by (kind, field); a rule answering None cannot tell,
 # and the field is asked instead.
 AUTOMATIC = {
     ("activity", "content"): _activity_content,
-    ("visit", "content"): _visit_content,
+    ("visit", "target"): _visit_target,
 }
 
 

@@ -112,6 +112,12 @@ ASK_REGISTER_TARGET = (
 )
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
+# A household visit's register questions after 签退, as the visit flow asks them (its target
+# is the household's, never asked).
+ASK_REGISTER_VISIT_SEEN = (
+    "请补充登记：这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
+)
+ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
@@ -137,7 +143,6 @@ VISIT_PHOTO_NOT_RECORDED = (
 )
 VISIT_FAILED = "走访登记未成功：{reason}"
 VISIT_CONTENT = "入户走访：{seen}"
-VISIT_TARGET = "结对家庭 {head}户"
 VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
 
 # --- activities, mine, pairing -------------------------------------------------------------

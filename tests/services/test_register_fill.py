@@ -8,10 +8,11 @@ import pytest
 from models import RecordHistory, ServiceRecord
 from services import register_fill
 from services.errors import Conflict, Forbidden, NotFound
-from tests.factories import NOW, make_activity
+from tests.factories import NOW, make_activity, make_household, pair
 from tests.register_world import build_world, checked_in
 
 LATER = NOW + timedelta(hours=3)
+FIELDS_ALL = ("target", "content", "outcome")
 
 
 @pytest.fixture
@@ -37,11 +38,27 @@ def test_an_activity_asks_target_and_outcome_and_says_what_was_done_itself(world
 
 def test_an_individual_service_asks_all_three(world):
     entry = checked_in(world.alice, kind="individual")
-    assert register_fill.blanks(world.actor("alice"), entry.id).asked == (
-        "target",
-        "content",
-        "outcome",
+    assert register_fill.blanks(world.actor("alice"), entry.id).asked == FIELDS_ALL
+
+
+def test_a_visit_is_not_asked_whom_it_served_the_household_it_visited_is_filled_in(world):
+    visited = make_household(head_name="王秀英")
+    entry = checked_in(world.alice, kind="visit", household=visited)
+    pair(world.alice, make_household(head_name="李建国"))  # her pairing today: not the one served
+    alice = world.actor("alice")
+    assert register_fill.blanks(alice, entry.id).asked == ("content", "outcome")
+    register_fill.complete(alice, entry.id, LATER, {"content": "入户走访：老人独自居住"})
+    entry = _fresh(entry)
+    assert (entry.content, entry.target, entry.outcome) == (
+        "入户走访：老人独自居住",
+        "结对家庭 王**户",
+        "",
     )
+
+
+def test_a_visit_with_no_household_to_name_asks_whom_it_served(world):
+    entry = checked_in(world.alice, kind="visit")
+    assert register_fill.blanks(world.actor("alice"), entry.id).asked == FIELDS_ALL
 
 
 def test_text_already_written_is_neither_asked_nor_replaced(world):

@@ -1,9 +1,12 @@
-"""After a check-out: the register's fields the entry still lacks (service target, outcome),
-asked one by one, since only entries filled in count toward a member's hours. Which fields
-those are, and what the programme fills in by itself (what was done, for an activity or a
-visit), is services.register_fill's, so the mini-program's rules are the same; an individual
-service has no title that says what was done, so the member is asked. 「跳过」 leaves the
-rest for the mini-program."""
+"""After a check-out: the register's fields the entry still lacks, asked one by one, since
+only entries filled in count toward a member's hours. Which fields those are, and what the
+programme fills in by itself (what was done at an activity, whom a household visit served),
+is services.register_fill's, so the chat's visit flow, this check-out and the mini-program
+agree. A visit is asked in the visit flow's words (what was seen, what help was given), even
+when it was checked in from the mini-program. 「跳过」 leaves the rest for the mini-program."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from services import register_fill
 from services.errors import DomainError
@@ -11,23 +14,51 @@ from services.errors import DomainError
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import common, state
+from .visits import stored_seen
 
 ASKING = "register_fields"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A register field as the chat asks for it: the question, the name a too-long answer is
+    told by, and how the answer is written into the field."""
+
+    text: str
+    label: str
+    stored: Callable[[str], str] = str
+
+
 QUESTIONS = {
-    "target": texts.ASK_REGISTER_TARGET,
-    "content": texts.ASK_REGISTER_CONTENT,
-    "outcome": texts.ASK_REGISTER_OUTCOME,
+    name: Question(text, texts.REGISTER_LABELS[name])
+    for name, text in (
+        ("target", texts.ASK_REGISTER_TARGET),
+        ("content", texts.ASK_REGISTER_CONTENT),
+        ("outcome", texts.ASK_REGISTER_OUTCOME),
+    )
 }
+# The questions of a kind of entry that differ: a visit's are those of wechat.chat.visits.
+BY_KIND = {
+    "visit": {
+        **QUESTIONS,
+        "content": Question(texts.ASK_REGISTER_VISIT_SEEN, texts.VISIT_SEEN_LABEL, stored_seen),
+        "outcome": Question(texts.ASK_REGISTER_VISIT_HELP, texts.VISIT_HELP_LABEL),
+    }
+}
+
+
+def _question(data: dict, name: str) -> Question:
+    return BY_KIND.get(data.get("kind"), QUESTIONS)[name]
 
 
 def ask_missing(openid: str, member, record_id: int, done: str) -> Reply:
     """The check-out's answer, followed by the first question if a field is missing."""
-    missing = list(register_fill.blanks(common.actor(member), record_id).asked)
-    if not missing:
+    blanks = register_fill.blanks(common.actor(member), record_id)
+    if not blanks.asked:
         return common.say(done)
-    data = {"record_id": record_id, "missing": missing, "answers": {}}
+    data = {"record_id": record_id, "kind": blanks.kind, "missing": blanks.asked, "answers": {}}
     state.start(openid, ASKING, data, common.now())
-    return common.say(done + "\n" + QUESTIONS[missing[0]])
+    return common.say(done + "\n" + _question(data, blanks.asked[0]).text)
 
 
 def on_answer(message: Inbound, member, data: dict) -> Reply:
@@ -39,22 +70,23 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
         state.leave(message.openid, common.now())
         return _fill(member, data, data["answers"], left=data["missing"])
     name, *rest = data["missing"]
-    problem = common.answer_problem(name, text, texts.REGISTER_LABELS[name])
+    question = _question(data, name)
+    problem = common.answer_problem(name, text, question.label, question.stored)
     if problem:
         return common.say(problem)
-    answers = {**data["answers"], name: text}
+    answers = {**data["answers"], name: question.stored(text)}
     if rest:
         state.start(
             message.openid, ASKING, {**data, "missing": rest, "answers": answers}, common.now()
         )
-        return common.say(QUESTIONS[rest[0]])
+        return common.say(_question(data, rest[0]).text)
     state.leave(message.openid, common.now())
     return _fill(member, data, answers)
 
 
 def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
     """Save the answers (and what the programme fills in by itself); `left`: the fields
-    skipped, to be filled in the mini-program."""
+    skipped, to be filled in the mini-program, named as its form names them."""
     try:
         register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
     except DomainError as exc:

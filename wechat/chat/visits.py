@@ -3,7 +3,7 @@ then what was seen and what help was given, written into the register entry."""
 
 from datetime import datetime, timedelta
 
-from services import households, review
+from services import households, register_fill
 from services.checkin import entry_made_by
 from services.errors import DomainError
 
@@ -44,7 +44,8 @@ def on_seen(message: Inbound, member, data: dict) -> Reply:
 
 
 def on_help_given(message: Inbound, member, data: dict) -> Reply:
-    """The help given: fill in content, target and outcome of the visit's entry."""
+    """The help given: fill in the visit's entry with what was seen and the help given; its
+    target, the household, is filled in by services.register_fill, as after 签退."""
     helped = message.content.strip()
     problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
     if problem:
@@ -53,14 +54,8 @@ def on_help_given(message: Inbound, member, data: dict) -> Reply:
     if record is None:
         return photo_not_ready(message.openid, data)
     try:
-        review.fill_in(
-            common.actor(member),
-            record.id,
-            common.now(),
-            content=stored_seen(data["seen"]),
-            target=texts.VISIT_TARGET.format(head=data["head"]),
-            outcome=helped,
-        )
+        notes = {"content": stored_seen(data["seen"]), "outcome": helped}
+        register_fill.complete(common.actor(member), record.id, common.now(), notes)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     state.leave(message.openid, common.now())
