@@ -85,6 +85,12 @@ def _bind(openid: str, member: Member, code: BindCode, now: datetime) -> Member:
     return Member.get_by_id(member.id)
 
 
+def set_following(openid: str, following: bool) -> None:
+    """Record whether the openid follows the account (a follow or an unfollow event): the
+    outbox sends chat messages only to members who can receive them."""
+    Member.update(oa_reachable=following).where(Member.oa_openid == openid).execute()
+
+
 def _require_attempts_left(openid: str, now: datetime) -> None:
     recent = AuditLog.select().where(
         (AuditLog.actor == _label(openid))

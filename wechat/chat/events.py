@@ -2,8 +2,7 @@
 delivery reports, subscription popups and events this code does not know. Most of them need
 no answer: those return an empty Reply, which the endpoint renders as 'success'."""
 
-from models import Member
-from services import outbox_delivery
+from services import chat_binding, outbox_delivery
 
 from .. import texts
 from ..inbound import Inbound, Reply
@@ -20,7 +19,7 @@ def on_subscribe(message: Inbound, member) -> Reply:
     if member is None:
         return common.say(texts.HELP_UNBOUND)
     if not member.oa_reachable:  # followed again after unfollowing
-        Member.update(oa_reachable=True).where(Member.id == member.id).execute()
+        chat_binding.set_following(message.openid, True)
     return common.say(texts.WELCOME_BOUND.format(name=member.name))
 
 
@@ -31,7 +30,7 @@ def on_scan(message: Inbound, member) -> Reply:
 
 def on_unsubscribe(message: Inbound, member) -> Reply:
     """An unfollow: the account can no longer message this member."""
-    Member.update(oa_reachable=False).where(Member.oa_openid == message.openid).execute()
+    chat_binding.set_following(message.openid, False)
     state.leave(message.openid, common.now())
     return NOTHING
 
