@@ -40,6 +40,12 @@ class Actor:
 SYSTEM = Actor()
 
 
+def member_actor(member_id: int) -> Actor:
+    """The member known by id, as the actor: work done after a chat reply (a photo's check)
+    carries the id, not the loaded member."""
+    return Actor(member=Member.get_by_id(member_id))
+
+
 def require_member(actor: Actor) -> Member:
     """The acting member, or Forbidden for the office and the system."""
     if actor.member is None:

@@ -15,7 +15,7 @@ import requests
 from wechatpy.exceptions import WeChatException
 
 from models import Member
-from services import activities, checkin, clock, geo, summary
+from services import activities, actors, checkin, clock, geo, summary
 from services.errors import DomainError
 
 from .. import get_clients, texts
@@ -192,9 +192,8 @@ def finish_checkin(sent: PhotoCheck) -> None:
 
 
 def check(sent: PhotoCheck, photo: bytes) -> None:
-    member = Member.get_by_id(sent.member_id)
     result = checkin.check_in(
-        common.actor(member),
+        actors.member_actor(sent.member_id),
         sent.target,
         common.to_point(sent.point),
         photo,
