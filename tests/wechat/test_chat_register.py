@@ -108,10 +108,14 @@ def test_a_chat_visit_left_before_its_notes_is_asked_them_at_check_out(chat):
     assert counts_toward_hours(record)
 
 
-def test_the_visit_flow_and_check_out_name_the_household_alike(chat):
+def test_a_visit_filled_in_by_the_visit_flow_is_asked_nothing_at_check_out(chat):
     chat.say("走访")
     chat.location(HOME[0] + NEAR, HOME[1])
     chat.photo(images.jpeg(seed=62))
     chat.say("家中一切正常")
     assert "走访已登记" in chat.say("送去米面油")
-    assert ServiceRecord.get().target == TARGET
+    assert ServiceRecord.get().target == TARGET  # named as the check-out names it
+    chat.say("签退")
+    done = chat.say("跳过")
+    assert "签退" in done and "？" not in done
+    assert "可以发送" in chat.say("帮助")  # no question waits for an answer
