@@ -111,7 +111,7 @@ ASK_REGISTER_TARGET = (
     "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 )
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
-ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压）"
+ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压；回复「跳过」稍后再填）"
 # A household visit's register questions after 签退, as the visit flow asks them (its target
 # is the household's, never asked).
 ASK_REGISTER_VISIT_SEEN = (

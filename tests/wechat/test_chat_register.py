@@ -119,3 +119,12 @@ def test_a_visit_filled_in_by_the_visit_flow_is_asked_nothing_at_check_out(chat)
     done = chat.say("跳过")
     assert "签退" in done and "？" not in done
     assert "可以发送" in chat.say("帮助")  # no question waits for an answer
+
+
+def test_every_register_question_tells_how_to_skip_it():
+    """Whichever field comes first (an activity with its target written starts at the
+    outcome), the member learns that 跳过 leaves it for the mini-program."""
+    from wechat.chat.register import BY_KIND, QUESTIONS
+
+    questions = [*QUESTIONS.values(), *(q for kind in BY_KIND.values() for q in kind.values())]
+    assert all("「跳过」" in question.text for question in questions)

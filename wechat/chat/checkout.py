@@ -16,8 +16,7 @@ OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
 
 def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
     """「签退」: the open check-in (or a numbered list), then the location or 「跳过」."""
-    interval = common.settings().rules.visit_interval_days
-    still_open = summary.member_summary(member, common.now(), interval).open_checkins
+    still_open = summary.open_checkins(member.id)
     if not still_open:
         return common.say(texts.NOTHING_TO_CHECK_OUT)
     choices = [[c.record_id, common.record_label(c)] for c in still_open]
