@@ -3,8 +3,9 @@
 Delivery (`drain`): due rows are claimed with a lease (claimed_until), one conditional UPDATE
 per row, so two senders running at once never deliver the same row. Each row tries the
 channels configured for its kind in order: a channel that cannot reach the person (no grant,
-not following, out of the 48-hour window, refused) passes it to the next; when none can, the
-row is `skipped` with the reasons. WeChat busy, over quota or slow: the row stays pending and
+not following, out of the 48-hour window: services.reach, the rule a broadcast preview counts
+by; or WeChat refusing) passes it to the next; when none can, the row is `skipped` with the
+reasons. WeChat busy, over quota or slow: the row stays pending and
 is retried with exponential backoff (quiet hours respected) until max_attempts, then `failed`.
 
 Two kinds of trouble stop a run and put its rows back untouched (no attempt used), so nothing
