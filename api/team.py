@@ -1,11 +1,14 @@
 """A leader's notices to the team: send one, list them, and see who got each. Thin views over
 services.broadcast, the same service the chat's 「通知」 command uses."""
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from services import broadcast, clock
 from services.broadcast import BroadcastView, MemberDelivery
-from services.notification_texts import CHANNEL_NAMES
+from services.errors import Invalid
+from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
+from services.outbox_delivery import Policy
+from services.reach import Audience
 from services.rows import REQUEST_ID_LONGEST
 
 from . import bp, openapi
@@ -23,12 +26,22 @@ def send_broadcast():
     text = field(body, "text", str)
     request_id = field(body, "request_id", str)
     urgent = field(body, "urgent", bool, required=False, default=False)
-    me = actor().member
-    quiet = current_app.config["SETTINGS"].rules.quiet_hours
+    me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
-    sent = broadcast.send(me, text, key, clock.now_utc(), quiet, urgent=urgent)
+    sent = broadcast.send(me, text, key, now, policy.quiet_hours, urgent=urgent)
     view = broadcast.get(actor(), sent.broadcast.id)
-    return jsonify(broadcast_json(view)), 201 if sent.created else 200
+    reach = broadcast.audience_of(sent.broadcast, policy, now, urgent=urgent)
+    answer = broadcast_json(view) | {"reach": audience_json(reach)}
+    return jsonify(answer), 201 if sent.created else 200
+
+
+@bp.get("/team/broadcasts/audience")
+@requires("member")
+def broadcast_audience():
+    """Who a notice would reach, shown before the leader sends it."""
+    urgent = _flag("urgent")
+    found = broadcast.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
+    return jsonify(audience_json(found))
 
 
 @bp.get("/team/broadcasts")
@@ -48,6 +61,21 @@ def get_broadcast(broadcast_id):
     return jsonify(broadcast_json(view) | {"deliveries": deliveries})
 
 
+def _policy() -> Policy:
+    return Policy.from_settings(current_app.config["SETTINGS"])
+
+
+def _flag(name: str) -> bool:
+    """A boolean query parameter: true or false (1 or 0), absent meaning false."""
+    raw = request.args.get(name, "false").strip().lower()
+    if raw not in FLAGS:
+        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
+    return FLAGS[raw]
+
+
+FLAGS = {"true": True, "1": True, "false": False, "0": False, "": False}
+
+
 def broadcast_json(view: BroadcastView) -> dict:
     b = view.broadcast
     return {
@@ -58,6 +86,21 @@ def broadcast_json(view: BroadcastView) -> dict:
         "sender": {"id": b.sender.id, "name": b.sender.name},
         "recipients": sum(view.counts.values()),
         "counts": view.counts,
+    }
+
+
+def audience_json(audience: Audience) -> dict:
+    return {
+        "recipients": audience.total,
+        "reachable": audience.reachable,
+        "unreachable": [
+            {
+                "member": {"id": u.member_id, "name": u.name},
+                "reason": u.reason,
+                "reason_name": UNREACHABLE_NAMES.get(u.reason, u.reason),
+            }
+            for u in audience.unreached
+        ],
     }
 
 
@@ -99,6 +142,33 @@ BROADCAST_SCHEMA = {
         "recipients": {"type": "integer", "minimum": 0},
         "counts": _COUNTS,
     },
+}
+AUDIENCE_SCHEMA = {
+    "type": "object",
+    "required": ["recipients", "reachable", "unreachable"],
+    "description": "通知的接收人：本队在职队员中能通过微信收到的人数，以及收不到的队员和原因",
+    "properties": {
+        "recipients": {"type": "integer", "minimum": 0, "description": "本队在职队员人数"},
+        "reachable": {"type": "integer", "minimum": 0, "description": "能通过微信收到的人数"},
+        "unreachable": {
+            "type": "array",
+            "description": "收不到微信消息、需另行通知的队员",
+            "items": {
+                "type": "object",
+                "required": ["member", "reason", "reason_name"],
+                "properties": {
+                    "member": _REF,
+                    "reason": {"type": "string", "enum": list(UNREACHABLE_NAMES)},
+                    "reason_name": {"type": "string", "description": "如：未绑定微信"},
+                },
+            },
+        },
+    },
+}
+SENT_SCHEMA = {
+    **BROADCAST_SCHEMA,
+    "required": [*BROADCAST_SCHEMA["required"], "reach"],
+    "properties": {**BROADCAST_SCHEMA["properties"], "reach": AUDIENCE_SCHEMA},
 }
 DELIVERY_SCHEMA = {
     "type": "object",
@@ -160,11 +230,11 @@ OPENAPI = {
             "summary": "队长向本队全体队员发送通知（经微信逐人发送，可查看送达情况）",
             "description": "同一 request_id 重复提交返回同一条通知（200），不重复发送。",
             "requestBody": openapi.json_body(SEND_SCHEMA),
-            "responses": openapi.ok("已进入发送队列", BROADCAST_SCHEMA, "201")
+            "responses": openapi.ok("已进入发送队列", SENT_SCHEMA, "201")
             | {
                 "200": {
                     "description": "此前已提交的同一通知",
-                    "content": {"application/json": {"schema": BROADCAST_SCHEMA}},
+                    "content": {"application/json": {"schema": SENT_SCHEMA}},
                 }
             }
             | CONFLICT,
@@ -181,6 +251,21 @@ OPENAPI = {
                 },
             ),
         },
+    },
+    "/team/broadcasts/audience": {
+        "get": {
+            "summary": "发送前预览：本队有多少队员能通过微信收到通知，哪些队员收不到及原因",
+            "description": "与发送时的判断一致；收不到的队员请队长另行通知。",
+            "parameters": [
+                {
+                    "name": "urgent",
+                    "in": "query",
+                    "schema": {"type": "boolean"},
+                    "description": "按紧急通知（免打扰时段也立即发送）的发送时间判断",
+                }
+            ],
+            "responses": openapi.ok("通知的接收人", AUDIENCE_SCHEMA),
+        }
     },
     "/team/broadcasts/{broadcast_id}": {
         "get": {

@@ -12,10 +12,13 @@ import peewee as pw
 
 from models import Broadcast, Member, Notification, Team, db
 
+from . import reach
 from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .households import mask_phone
-from .outbox import Message, enqueue
+from .outbox import Message, deliver_after, enqueue
+from .outbox_delivery import Policy
+from .reach import Audience
 from .rows import check_request_id, is_id
 
 KIND = "broadcast"
@@ -79,6 +82,39 @@ def recipients(leader: Member) -> list[Member]:
     )
 
 
+def preview(leader: Member, policy: Policy, now: datetime, urgent: bool = False) -> Audience:
+    """Who a notice from this leader would reach through WeChat and who not (unbound,
+    unfollowed...), judged when it would go out: the leader is told before confirming."""
+    _require_sender(leader)
+    return _audience(recipients(leader), policy, now, urgent)
+
+
+def audience_of(
+    broadcast: Broadcast, policy: Policy, now: datetime, urgent: bool = False
+) -> Audience:
+    """The same for a broadcast made: the members it was queued for, told after sending."""
+    members = (
+        Member.select()
+        .join(Notification)
+        .where(Notification.broadcast == broadcast.id)
+        .order_by(Member.id)
+    )
+    return _audience(members, policy, now, urgent)
+
+
+def _audience(members, policy: Policy, now: datetime, urgent: bool) -> Audience:
+    """By services.reach, the outbox's own rule, at the time the sender will first try:
+    after the quiet hours unless urgent."""
+    at = deliver_after(now, policy.quiet_hours, urgent)
+    people = reach.recipients(members, policy.mp_template)
+    return reach.audience(people, policy.order_for(KIND), at)
+
+
+def _require_sender(leader: Member) -> None:
+    if not (leader.is_leader and leader.active and leader.team_id):
+        raise Forbidden("只有队长可以向本队发送通知。", "leader_only")
+
+
 def send(
     leader: Member,
     text: str,
@@ -87,9 +123,10 @@ def send(
     quiet_hours: str,
     urgent: bool = False,
 ) -> Sent:
-    """Queue a notice to every member of the leader's team, once per request key."""
-    if not (leader.is_leader and leader.active and leader.team_id):
-        raise Forbidden("只有队长可以向本队发送通知。", "leader_only")
+    """Queue a notice to every member of the leader's team, once per request key. Members no
+    channel can reach are queued too: the sender records why they were skipped, for the
+    delivery report."""
+    _require_sender(leader)
     text = check_text(text)
     found = _existing(request_key, leader, text)
     if found is not None:

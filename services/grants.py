@@ -104,3 +104,13 @@ def remaining(member_id: int, templates: tuple[str, ...]) -> dict[str, int]:
     )
     left = {row.template_id: row.remaining for row in query}
     return {template_id: left.get(template_id, 0) for template_id in templates}
+
+
+def holders(member_ids: list[int], template_id: str) -> set[int]:
+    """Which of these members have a grant left for the template, in one query."""
+    if not member_ids or not template_id:
+        return set()
+    query = G.select(G.member).where(
+        G.member.in_(member_ids) & (G.template_id == template_id) & (G.remaining > 0)
+    )
+    return {row.member_id for row in query}

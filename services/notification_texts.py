@@ -69,6 +69,15 @@ REASONS = {
     "inactive": "队员已停用",
     "expired": "已过期，未发送",
 }
+#: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
+#: in a broadcast's preview and confirmation: what the member can change.
+UNREACHABLE_NAMES = {
+    "not_bound": "未绑定微信",
+    "not_following": "已取消关注公众号",
+    "no_grant": "未开启小程序消息提醒",
+    "window_closed": "近 48 小时未与公众号互动",
+    "no_openid": "未绑定接收通知的微信账号",
+}
 #: What a channel adds in brackets, when it is not an errcode or an HTTP status (those stay).
 DETAILS = {
     "ConnectTimeout": "连接超时",

@@ -3,8 +3,9 @@
 Delivery (`drain`): due rows are claimed with a lease (claimed_until), one conditional UPDATE
 per row, so two senders running at once never deliver the same row. Each row tries the
 channels configured for its kind in order: a channel that cannot reach the person (no grant,
-not following, out of the 48-hour window, refused) passes it to the next; when none can, the
-row is `skipped` with the reasons. WeChat busy, over quota or slow: the row stays pending and
+not following, out of the 48-hour window: services.reach, the rule a broadcast preview counts
+by; or WeChat refusing) passes it to the next; when none can, the row is `skipped` with the
+reasons. WeChat busy, over quota or slow: the row stays pending and
 is retried with exponential backoff (quiet hours respected) until max_attempts, then `failed`.
 
 Two kinds of trouble stop a run and put its rows back untouched (no attempt used), so nothing
@@ -32,8 +33,16 @@ from typing import Protocol
 
 from models import Member, Notification, db
 
-from .notification_texts import delivery_failure_text, payload_time, reason_text, refusals_text
+from . import reach
+from .notification_texts import (
+    delivery_failure_text,
+    payload_time,
+    reason_text,
+    refusals_text,
+    template_id,
+)
 from .outbox import deliver_after
+from .reach import Recipient
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +58,6 @@ CLAIM_CHUNK = 50  # rows claimed at a time, so a slow WeChat cannot outlast the 
 LEASE_SHARE = 0.8  # stop using a claim after this share of the lease has passed
 MAX_BACKOFF = timedelta(hours=6)
 REPORT_WINDOW = 200  # a member's latest template sends searched for a delivery report's msgid
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """What a channel needs to know about the member it writes to."""
-
-    member_id: int
-    name: str
-    mp_openid: str | None
-    oa_openid: str | None
-    oa_reachable: bool
-    last_interaction_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -105,6 +102,7 @@ class Policy:
     lease_seconds: int = 300
     batch_size: int = 500
     quiet_hours: str = "21:00-08:00"
+    mp_template: str = ""  # whose grants say a subscribe message may go
 
     @classmethod
     def from_settings(cls, settings) -> "Policy":
@@ -117,6 +115,7 @@ class Policy:
             lease_seconds=notes.lease_seconds,
             batch_size=notes.batch_size,
             quiet_hours=settings.rules.quiet_hours,
+            mp_template=template_id(settings, "mp_subscribe"),
         )
 
     def order_for(self, kind: str) -> tuple[str, ...]:
@@ -205,11 +204,13 @@ def _deliver_claimed(run: _Run, ids: list[int]) -> bool:
         .where(Notification.id.in_(ids))
         .order_by(*_ORDER)
     )
+    people = reach.recipients([row.member for row in rows], run.policy.mp_template)
+    recipient = {r.member_id: r for r in people}
     for index, row in enumerate(rows):
         if run.out_of_time():
             run.counts["released"] += _release(run, rows[index:])
             return False
-        outcome = _deliver_safely(run, row)
+        outcome = _deliver_safely(run, row, recipient[row.member_id])
         run.counts[outcome] += 1
         if outcome in STOPS_THE_RUN:
             run.counts["released"] += _release(run, rows[index + 1 :])
@@ -217,18 +218,20 @@ def _deliver_claimed(run: _Run, ids: list[int]) -> bool:
     return True
 
 
-def _deliver_safely(run: _Run, row: Notification) -> str:
+def _deliver_safely(run: _Run, row: Notification, recipient: Recipient) -> str:
     """One row; a bug met on one message (a payload no renderer expected) makes that row
     retry and eventually fail, visible to the office, instead of stalling every run."""
     try:
-        return _deliver(run, row)
+        return _deliver(run, row, recipient)
     except Exception:
         log.exception("outbox row %s: unexpected error while sending", row.id)
         return _record(run, row, "", Result(RETRY, "internal"))
 
 
-def _deliver(run: _Run, row: Notification) -> str:
-    """Try the kind's channels in order and record what happened; returns the outcome."""
+def _deliver(run: _Run, row: Notification, recipient: Recipient) -> str:
+    """Try the kind's channels in order and record what happened; returns the outcome. Each
+    channel first asks services.reach whether it can reach the member, as the broadcast
+    preview did."""
     if not row.member.active:
         return _finish(run, row, "skipped", last_error=reason_text("", "inactive"))
     earliest = deliver_after(run.now, run.policy.quiet_hours, row.urgent)
@@ -237,7 +240,9 @@ def _deliver(run: _Run, row: Notification) -> str:
     if earliest > run.now:
         _update(run, row, claimed_until=None, next_attempt_at=earliest)
         return DEFERRED
-    delivery = _delivery_of(row, run.now)
+    delivery = Delivery(
+        row.id, row.kind, dict(row.payload or {}), row.created_at, recipient, run.now
+    )
     refusals = []
     for name in run.policy.order_for(row.kind):
         channel = run.channels.get(name)
@@ -255,14 +260,6 @@ def _expires_before(row: Notification, moment: datetime) -> bool:
     payload = row.payload if isinstance(row.payload, dict) else {}
     expires = payload_time(payload.get("expires"))
     return expires is not None and moment > expires
-
-
-def _delivery_of(row: Notification, now: datetime) -> Delivery:
-    m = row.member
-    recipient = Recipient(
-        m.id, m.name, m.mp_openid, m.oa_openid, m.oa_reachable, m.last_interaction_at
-    )
-    return Delivery(row.id, row.kind, dict(row.payload or {}), row.created_at, recipient, now)
 
 
 def _after_refusal(member: Member, result: Result) -> None:

@@ -1,24 +1,24 @@
 """The outbox's three WeChat channels, over the project's wechatpy clients.
 
-Each channel checks what it needs before calling WeChat (an openid, a grant, a follower, the
-48-hour window), renders the message (services/notification_texts.py) and turns WeChat's
-answer into an outbox Result: sent; refused (this channel cannot reach the person: try the
-next); retry (busy, timeout, answer lost: later); unreachable (no connection to WeChat, so
-nothing was sent); blocked (WeChat refuses every call of the account: daily quota, wrong
-AppID/AppSecret, IP not whitelisted). Token errors are retried once by the client itself
-(wechat/client.py) before they get here.
+Each channel checks its own setup (a template), asks services.reach whether it can reach the
+member (an openid, a grant, a follower, the 48-hour window: the rule a leader's broadcast
+preview counts by, so the two never disagree) before calling WeChat, renders the message
+(services/notification_texts.py) and turns WeChat's answer into an outbox Result: sent;
+refused (this channel cannot reach the person: try the next); retry (busy, timeout, answer
+lost: later); unreachable (no connection to WeChat, so nothing was sent); blocked (WeChat
+refuses every call of the account: daily quota, wrong AppID/AppSecret, IP not whitelisted).
+Token errors are retried once by the client itself (wechat/client.py) before they get here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from wechatpy.exceptions import WeChatClientException
 
-from services import grants
+from services import grants, reach
 from services import notification_texts as texts
 from services.outbox_delivery import (
     BLOCKED,
@@ -32,9 +32,6 @@ from services.outbox_delivery import (
 )
 
 from .client import WechatClients
-
-#: Customer-service messages reach a member only this long after their last message to us.
-CUSTOM_WINDOW = timedelta(hours=48)
 
 #: WeChat errcodes: what the outbox should do, and why (notification_texts.REASONS).
 ERRCODES = {
@@ -125,9 +122,9 @@ class MiniProgramSubscribe:
         message = texts.render_template(self.template, self.fields, d.kind, d.payload, d.created_at)
         if message is None:
             return refused("no_template")
-        if not openid:
-            return refused("no_openid")
-        if not grants.spend(member, self.template):
+        if why := reach.refusal(self.name, d.recipient, d.now):
+            return refused(why)
+        if not grants.spend(member, self.template):  # the grant the rule saw may be gone
             return refused("no_grant")
         result = Result(RETRY, "internal")  # what an unexpected error leaves: the grant goes back
         try:
@@ -164,10 +161,8 @@ class OfficialAccountTemplate:
         message = texts.render_template(self.template, self.fields, d.kind, d.payload, d.created_at)
         if message is None:
             return refused("no_template")
-        if not openid:
-            return refused("no_openid")
-        if not d.recipient.oa_reachable:
-            return refused("not_following")
+        if why := reach.refusal(self.name, d.recipient, d.now):
+            return refused(why)
         mini_program = (
             {"appid": self.mp_appid, "pagepath": message.page}
             if message.page and self.mp_appid
@@ -190,15 +185,10 @@ class OfficialAccountText:
         self.client = client
 
     def send(self, d: Delivery) -> Result:
-        r = d.recipient
-        if not r.oa_openid:
-            return refused("no_openid")
-        if not r.oa_reachable:
-            return refused("not_following")
-        if r.last_interaction_at is None or d.now - r.last_interaction_at >= CUSTOM_WINDOW:
-            return refused("window_closed")
+        if why := reach.refusal(self.name, d.recipient, d.now):
+            return refused(why)
         message = texts.render_text(d.kind, d.payload, d.created_at)
-        return call(lambda: self.client.message.send_text(r.oa_openid, message.text))
+        return call(lambda: self.client.message.send_text(d.recipient.oa_openid, message.text))
 
 
 def build_channels(clients: WechatClients, settings) -> dict[str, Channel]:

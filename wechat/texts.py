@@ -184,9 +184,21 @@ PAIRING_SIZE = "\n家庭人口：{size} 人"
 BROADCAST_USAGE = "请发送「通知 内容」，例如：通知 周六上午九点在社区集合开展环境整治"
 BROADCAST_NO_MEMBERS = "本队暂无可通知的队员。"
 BROADCAST_PREVIEW = (
-    "将向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n回复「确认」发送，回复「取消」放弃。"
+    "将通过微信向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n"
+    "{unreached}回复「确认」发送，回复「取消」放弃。"
 )
 BROADCAST_QUEUED = "通知已进入发送队列，将通过微信发给 {count} 名队员。"
+# Members no WeChat channel can reach, by reason (services/notification_texts.py
+# UNREACHABLE_NAMES), as many names as fit WeChat's text limit, the rest counted.
+BROADCAST_UNREACHED = "另有 {count} 名队员收不到微信消息，请另行通知：{groups}。"
+BROADCAST_NOBODY_REACHABLE = (
+    "本队 {count} 名队员目前都收不到微信消息，本次未发送。请另行通知：{groups}。"
+)
+UNREACHED_GROUP = "{who}（{reason}）"
+UNREACHED_SOME = "{names}等 {count} 人"
+UNREACHED_COUNT = "{count} 人"
+UNREACHED_NAME_SEPARATOR = "、"
+UNREACHED_GROUP_SEPARATOR = "；"
 BROADCAST_QUIET = "现在是免打扰时段（{quiet}），通知将于 {time} 起送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"

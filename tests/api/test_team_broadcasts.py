@@ -139,3 +139,43 @@ def test_a_broadcast_is_read_by_its_leader_and_the_office_only(api, leader, offi
     seen = office.get(f"/team/broadcasts/{broadcast_id}")
     assert seen.status_code == 200 and len(seen.get_json()["deliveries"]) == 3
     assert leader.get("/team/broadcasts/99999").status_code == 404
+
+
+def test_a_leader_sees_who_a_notice_reaches_before_and_after_sending(app, leader, team):
+    a, b, c = members(team)
+    d = make_member(team=team, name="王某")  # bound to nothing
+    preview = leader.get("/team/broadcasts/audience")
+    assert preview.status_code == 200
+    expected = {
+        "recipients": 4,
+        "reachable": 2,
+        "unreachable": [
+            {
+                "member": {"id": b.id, "name": b.name},
+                "reason": "not_following",
+                "reason_name": "已取消关注公众号",
+            },
+            {
+                "member": {"id": d.id, "name": "王某"},
+                "reason": "not_bound",
+                "reason_name": "未绑定微信",
+            },
+        ],
+    }
+    assert preview.get_json() == expected
+    sent = post(leader)
+    assert sent.status_code == 201 and sent.get_json()["reach"] == expected
+    assert post(leader).get_json()["reach"] == expected  # the same request again
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    skipped = Notification.select().where(Notification.status == "skipped")
+    assert sorted(n.member_id for n in skipped) == [b.id, d.id]  # as the leader was told
+
+
+def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team):
+    (a, *_) = members(team)
+    assert api(a).get("/team/broadcasts/audience").status_code == 403
+    assert office.get("/team/broadcasts/audience").status_code == 403
+    assert leader.get("/team/broadcasts/audience?urgent=true").get_json()["reachable"] == 2
+    bad = leader.get("/team/broadcasts/audience?urgent=yes")
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_field"

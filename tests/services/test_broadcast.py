@@ -1,15 +1,17 @@
 """Broadcasts: one per request key, one outbox message per active team member, and a
 delivery report per member that only the team's leader and the office may read."""
 
+import dataclasses
 import threading
 from datetime import timedelta
 
 import pytest
 
 from models import Account, Broadcast, Member, Notification, db
-from services import broadcast
+from services import broadcast, grants
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.outbox_delivery import Policy
 from tests.factories import NOW, make_member, make_team
 
 QUIET = "21:00-08:00"
@@ -152,3 +154,71 @@ def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, le
     for actor, wanted in ((Actor(member=outsider), sent.id), (Actor(member=reader), 10**12)):
         with pytest.raises(NotFound):
             broadcast.notice_for(actor, wanted)
+
+
+# --- who a notice reaches ------------------------------------------------------------------
+
+POLICY = Policy(
+    orders={},
+    default_order=("mp_subscribe", "oa_template", "oa_custom"),
+    quiet_hours=QUIET,
+    mp_template="tmpl-mp",
+)
+
+
+def follow(team, **fields) -> None:
+    """Bind every member of the team to the Official Account (following it)."""
+    for member in team.members:
+        Member.update(oa_openid=f"oa-{member.id}", **fields).where(Member.id == member.id).execute()
+
+
+def reach_states(team) -> dict[str, Member]:
+    """Followers, and a member in each state a leader should hear about, by a short name."""
+    follow(team)
+    states = {
+        "unbound": make_member(team=team, name="王某"),
+        "unfollowed": make_member(team=team, name="张某", oa_openid="oa-z", oa_reachable=False),
+        "mp_only": make_member(team=team, name="李某", mp_openid="mp-l"),
+        "mp_granted": make_member(team=team, name="赵某", mp_openid="mp-g"),
+    }
+    grants.add(states["mp_granted"].id, "tmpl-mp", NOW)
+    return states
+
+
+def test_a_preview_counts_whom_wechat_can_reach_and_names_the_rest(team, leader):
+    states = reach_states(team)
+    make_member(team=team, active=False)  # not a recipient at all
+    audience = broadcast.preview(leader, POLICY, NOW)
+    assert (audience.reachable, audience.total) == (4, 7)  # 3 followers + the granted one
+    assert [(u.member_id, u.name, u.reason) for u in audience.unreached] == [
+        (states["unbound"].id, "王某", "not_bound"),
+        (states["unfollowed"].id, "张某", "not_following"),
+        (states["mp_only"].id, "李某", "no_grant"),
+    ]
+
+
+def test_a_preview_is_judged_when_the_notice_would_go_out(team, leader):
+    """Members who chatted 40 hours before a notice written at 23:00 are out of the 48-hour
+    window by 08:00, when the quiet hours end and a non-urgent notice goes out."""
+    follow(team, last_interaction_at=NOW - timedelta(hours=27))
+    custom_only = dataclasses.replace(POLICY, default_order=("oa_custom",))
+    night = NOW + timedelta(hours=13)  # 23:00 in Shanghai: the notice waits until 08:00
+    assert broadcast.preview(leader, custom_only, night, urgent=True).reachable == 3
+    assert broadcast.preview(leader, custom_only, night).reachable == 0
+
+
+def test_after_sending_the_audience_is_that_of_the_members_queued(team, leader):
+    states = reach_states(team)
+    sent = broadcast.send(leader, "集合", "k1", NOW, QUIET)
+    make_member(team=team, name="后来者")  # joined after the notice: not among its recipients
+    audience = broadcast.audience_of(sent.broadcast, POLICY, NOW)
+    assert (audience.reachable, audience.total) == (4, sent.recipients)
+    assert [u.member_id for u in audience.unreached] == [
+        states[name].id for name in ("unbound", "unfollowed", "mp_only")
+    ]
+
+
+def test_only_a_leader_previews_a_notice(team):
+    member = Member.get((Member.team == team) & (Member.role == "member"))
+    with pytest.raises(Forbidden):
+        broadcast.preview(member, POLICY, NOW)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Enrollment, Member, Notification, SubscriptionGrant, db
-from services import clock, grants
+from services import clock, grants, reach
 from services.activity_reminders import ReminderRules, remind_activities
 from services.outbox import Message, enqueue
 from services.outbox_delivery import Policy, drain, record_template_report
@@ -147,6 +147,41 @@ def test_inactive_members_and_the_office_inbox_are_not_sent(channels, policy, em
     assert (row(n).status, row(n).last_error) == ("skipped", "队员已停用")
     assert Notification.get(Notification.member.is_null()).status == "pending"
     assert emulator.calls == []
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ("mp_subscribe", "oa_template", "oa_custom"),
+        ("oa_custom",),
+        ("oa_template", "mp_subscribe"),
+    ],
+)
+def test_the_sender_skips_exactly_whom_the_reach_rule_says_it_cannot_reach(
+    channels, policy, emulator, order
+):
+    """The rule a broadcast preview counts by and the sender's channels never disagree."""
+    days_ago = NOW - timedelta(days=3)
+    people = [
+        member(name="all"),
+        member(name="granted", oa_openid=None),
+        member(name="mp_only", oa_openid=None),
+        member(name="unbound", mp_openid=None, oa_openid=None),
+        member(name="unfollowed", mp_openid=None, oa_reachable=False),
+        member(name="unfollowed_granted", oa_reachable=False),
+        member(name="silent", mp_openid=None, last_interaction_at=days_ago),
+    ]
+    for person in (people[1], people[5]):
+        grants.add(person.id, MP_TEMPLATE, NOW)
+    policy = only(policy, *order)
+    audience = reach.audience(reach.recipients(people, MP_TEMPLATE), order, NOW)
+    queue(*people, kind="broadcast")
+    drain(channels, NOW, policy)
+    skipped = {n.member_id for n in Notification.select() if n.status == "skipped"}
+    assert skipped == {u.member_id for u in audience.unreached}
+    assert Notification.select().where(Notification.status == "sent").count() == (
+        audience.reachable
+    )
 
 
 # --- errors and retries --------------------------------------------------------------------

@@ -68,6 +68,7 @@ def delivery(member, now=None, **changes) -> Delivery:
         "oa_openid": member.oa_openid,
         "oa_reachable": member.oa_reachable,
         "last_interaction_at": member.last_interaction_at,
+        "has_grant": left(member) > 0,
     }
     recipient = Recipient(**(fields | changes))
     return Delivery(1, "visit_reminder", PAYLOAD, now, recipient, now)

@@ -1,5 +1,6 @@
 """Leaders in the chat: broadcasts (preview, confirm, queued), flagged check-ins, reports."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -15,9 +16,12 @@ from tests.wechat.test_chat_support import Chat
 
 @pytest.fixture
 def team(app):
+    """A leader and three members, all following the Official Account."""
     with app.app_context():
         team = make_team(members=3)
         Member.update(oa_openid="oa-leader").where(Member.role == "leader").execute()
+        for member in team.members.where(Member.role == "member"):
+            Member.update(oa_openid=f"oa-{member.id}").where(Member.id == member.id).execute()
         yield team
 
 
@@ -89,6 +93,67 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
     assert "本次未发送任何内容" in again
     assert "最近一条通知「周六上午九点社区集合」已于" in again and "进入发送队列" in again
     assert Broadcast.select().count() == 1
+
+
+def test_preview_and_confirmation_name_the_members_wechat_cannot_reach(chat, team):
+    make_member(team=team, name="王某")
+    make_member(team=team, name="李某", mp_openid="mp-li")  # no subscribe grant
+    make_member(team=team, name="张某", oa_openid="oa-zhang", oa_reachable=False)
+    make_member(team=team, name="刘某")
+    preview = chat.say("通知 周六上午九点社区集合")
+    assert preview.startswith("将通过微信向本队 3 名队员发送以下通知：")
+    unreached = (
+        "另有 4 名队员收不到微信消息，请另行通知："
+        "王某、刘某（未绑定微信）；张某（已取消关注公众号）；李某（未开启小程序消息提醒）。"
+    )
+    assert f"——\n{unreached}\n回复「确认」发送" in preview
+    reply = chat.say("确认")
+    assert reply == (
+        f"通知已进入发送队列，将通过微信发给 3 名队员。\n{unreached}\n"
+        "送达情况可在「先锋」小程序中查看。"
+    )
+    assert Notification.select().count() == 7  # the sender records why four were skipped
+
+
+def test_the_confirmation_tells_what_changed_since_the_preview(chat, team):
+    preview = chat.say("通知 明天集合")
+    assert "3 名队员" in preview and "收不到" not in preview
+    gone = Member.get((Member.team == team) & (Member.role == "member"))
+    Member.update(oa_reachable=False).where(Member.id == gone.id).execute()  # unfollowed
+    reply = chat.say("确认")
+    assert "发给 2 名队员" in reply
+    assert f"另有 1 名队员收不到微信消息，请另行通知：{gone.name}（已取消关注公众号）" in reply
+
+
+def test_a_notice_nobody_can_receive_is_not_offered_for_confirmation(chat, team):
+    Member.update(oa_openid=None).where(Member.role == "member").execute()
+    reply = chat.say("通知 明天集合")
+    assert reply.startswith("本队 3 名队员目前都收不到微信消息，本次未发送。请另行通知：")
+    assert reply.endswith("（未绑定微信）。") and "确认" not in reply
+    assert "没有待确认的通知" in chat.say("确认")
+    assert Broadcast.select().count() == 0
+
+
+def test_a_long_list_is_cut_to_the_text_limit_and_counts_the_rest(chat, team):
+    """The longest notice still leaves room to name some of each group: names are taken
+    from each reason in turn, and the rest are counted."""
+    for n in range(100):
+        make_member(team=team, name=f"欧阳长名字队员{n:02d}")
+    for n in range(12):
+        make_member(team=team, name=f"司马队员{n:02d}", oa_openid=f"oa-x{n}", oa_reachable=False)
+    preview = chat.say("通知 " + "请准时参加，" * 83)
+    assert len(preview.encode()) <= 2000 and "另有 112 名队员收不到微信消息" in preview
+    shown = re.search(
+        r"：(欧阳长名字队员\d\d、)+欧阳长名字队员\d\d等 100 人（未绑定微信）；"
+        r"(司马队员\d\d、)+司马队员\d\d等 12 人（已取消关注公众号）。\n"
+        r"回复「确认」发送，回复「取消」放弃。$",
+        preview,
+    )
+    assert shown, preview
+    reply = chat.say("确认")
+    assert len(reply.encode()) <= 2000 and reply.endswith("送达情况可在「先锋」小程序中查看。")
+    assert "欧阳长名字队员40、" in reply and "等 100 人（未绑定微信）；" in reply
+    assert "司马队员11（已取消关注公众号）" in reply  # the short group in full
 
 
 def test_a_notice_goes_out_exactly_as_the_leader_typed_it(client, leader, team):

@@ -2,10 +2,17 @@
 for review (「待审」) and the quarter's report (「报告」). The router refuses them to members.
 
 A confirmed notice goes to services.broadcast, the same call as the mini-program's, keyed by
-the 「通知」 message's MsgId so that a repeated confirmation queues nothing more."""
+the 「通知」 message's MsgId so that a repeated confirmation queues nothing more. The preview
+and the confirmation count the members WeChat can reach, by the rule the sender applies
+(services.reach), and name the others so the leader can tell them another way."""
+
+from collections.abc import Callable
 
 from services import broadcast, clock, outbox, reports
 from services.errors import DomainError
+from services.notification_texts import UNREACHABLE_NAMES
+from services.outbox_delivery import Policy
+from services.reach import Audience
 from services.records import RecordFilters, list_records
 
 from .. import texts
@@ -23,14 +30,34 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
         return common.say(texts.BROADCAST_USAGE)
     try:
         text = broadcast.check_text(args)  # the service's rules, told before the preview
+        audience = broadcast.preview(member, _policy(), common.now())
     except DomainError as exc:
         return common.say(exc.message)
-    count = len(broadcast.recipients(member))
-    if not count:
+    if not audience.total:
         return common.say(texts.BROADCAST_NO_MEMBERS)
+    if not audience.reachable:  # nothing would arrive: nothing to confirm
+        return common.say(_nobody_reachable(audience))
     data = {"text": text, "request_key": _request_key(message)}
     state.start(message.openid, CONFIRM, data, common.now())
-    return common.say(texts.BROADCAST_PREVIEW.format(count=count, text=text))
+    return common.say(_preview(text, audience))
+
+
+def _preview(text: str, audience: Audience) -> str:
+    """The notice as it will go out, to how many, and who cannot receive it."""
+
+    def render(unreached: str) -> str:
+        unreached = f"{unreached}\n" if unreached else ""
+        preview = texts.BROADCAST_PREVIEW
+        return preview.format(count=audience.reachable, text=text, unreached=unreached)
+
+    return _fitted(render, audience)
+
+
+def _nobody_reachable(audience: Audience) -> str:
+    def render(groups: str) -> str:
+        return texts.BROADCAST_NOBODY_REACHABLE.format(count=audience.total, groups=groups)
+
+    return _fitted(render, audience, part=unreached_groups)
 
 
 def on_confirm(message: Inbound, member, args: str = "") -> Reply:
@@ -40,16 +67,82 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != CONFIRM:
         return _nothing_to_confirm(member)
-    data, now = conversation.data, common.now()
-    quiet = common.settings().rules.quiet_hours
-    sent = broadcast.send(member, data["text"], data["request_key"], now, quiet)
+    data, now, policy = conversation.data, common.now(), _policy()
+    sent = broadcast.send(member, data["text"], data["request_key"], now, policy.quiet_hours)
     state.leave(message.openid, now)
-    text = texts.BROADCAST_QUEUED.format(count=sent.recipients)
+    audience = broadcast.audience_of(sent.broadcast, policy, now)
+    return common.say(_queued(audience, now, policy.quiet_hours))
+
+
+def _queued(audience: Audience, now, quiet: str) -> str:
+    """Queued for how many; who cannot receive it; when it goes out, if it waits."""
+    later = ""
     waits_until = outbox.deliver_after(now, quiet, urgent=False)
     if waits_until > now:  # said only when the notice will wait
         until = clock.to_local(waits_until).strftime("%H:%M")
-        text += texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
-    return common.say(text + texts.BROADCAST_TRACK)
+        later = texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
+
+    def render(unreached: str) -> str:
+        unreached = f"\n{unreached}\n" if unreached else ""
+        queued = texts.BROADCAST_QUEUED.format(count=audience.reachable)
+        return queued + unreached + later + texts.BROADCAST_TRACK
+
+    return _fitted(render, audience)
+
+
+def _fitted(render: Callable[[str], str], audience: Audience, part=None) -> str:
+    """The reply `render` makes around the part naming the members WeChat cannot reach
+    (`unreached_line` unless given), that part cut to the bytes the rest leaves."""
+    room = common.MAX_TEXT_BYTES - len(render("").encode()) - 2  # its line breaks
+    return render((part or unreached_line)(audience, room))
+
+
+def _policy() -> Policy:
+    return Policy.from_settings(common.settings())
+
+
+def unreached_line(audience: Audience, room: int) -> str:
+    """「另有 3 名队员收不到微信消息，请另行通知：…。」 within `room` bytes; "" if none."""
+    if not audience.unreached:
+        return ""
+    line = texts.BROADCAST_UNREACHED.format(count=len(audience.unreached), groups="")
+    groups = unreached_groups(audience, room - len(line.encode()))
+    return texts.BROADCAST_UNREACHED.format(count=len(audience.unreached), groups=groups)
+
+
+def unreached_groups(audience: Audience, room: int) -> str:
+    """「王某、李某（未绑定微信）；张某（已取消关注公众号）」: every reason with its members,
+    as many names as fit in `room` bytes, taken from each reason in turn, the rest counted
+    (「王某、李某等 7 人」)."""
+    groups: dict[str, list[str]] = {reason: [] for reason in UNREACHABLE_NAMES}
+    for unreached in audience.unreached:
+        groups.setdefault(unreached.reason, []).append(unreached.name)
+    groups = {reason: names for reason, names in groups.items() if names}
+    shown = dict.fromkeys(groups, 0)
+    text = _groups_text(groups, shown)
+    for count in range(1, max(map(len, groups.values()), default=0) + 1):
+        for reason in [reason for reason, names in groups.items() if len(names) >= count]:
+            longer = _groups_text(groups, shown | {reason: count})
+            if len(longer.encode()) > room:
+                return text
+            shown[reason], text = count, longer
+    return text
+
+
+def _groups_text(groups: dict[str, list[str]], shown: dict[str, int]) -> str:
+    parts = []
+    for reason, names in groups.items():
+        named = texts.UNREACHED_NAME_SEPARATOR.join(names[: shown[reason]])
+        if shown[reason] == len(names):
+            who = named
+        elif named:
+            who = texts.UNREACHED_SOME.format(names=named, count=len(names))
+        else:
+            who = texts.UNREACHED_COUNT.format(count=len(names))
+        parts.append(
+            texts.UNREACHED_GROUP.format(who=who, reason=UNREACHABLE_NAMES.get(reason, reason))
+        )
+    return texts.UNREACHED_GROUP_SEPARATOR.join(parts)
 
 
 def _nothing_to_confirm(member) -> Reply:

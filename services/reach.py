@@ -1,0 +1,128 @@
+"""Who a message can reach through WeChat, judged from what we know of the member before
+anything is sent: an identity bound for the channel, still following the Official Account, a
+mini-program grant left, the 48-hour window of customer-service texts.
+
+This is the one rule: the outbox's channels (wechat/channels.py) refuse by `refusal`, and a
+leader's broadcast preview counts by `audience`, so 「将发给 9 名队员」 is what the sender will
+try. What only shows at send time is not foreseen here: WeChat's own answer (an unfollow we
+had not heard of, a grant WeChat says is used up) and the account's setup (a channel or a
+template not configured), which the office sees in the delivery report.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from models import Member
+
+from . import grants
+
+#: Customer-service texts reach a member only this long after their last message to us.
+CUSTOM_WINDOW = timedelta(hours=48)
+#: Why a member cannot be reached, as a leader is told (notification_texts.UNREACHABLE_NAMES):
+#: no WeChat identity at all; else the channels' reasons, the most telling first (a member who
+#: unfollowed the account is told so even when the mini-program has no grant either); else
+#: bound, but not where this kind of message goes.
+NOT_BOUND, NOT_BOUND_HERE = "not_bound", "no_openid"
+LEADER_REASONS = ("not_following", "no_grant", "window_closed")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the rule and a channel need to know about the member a message is for."""
+
+    member_id: int
+    name: str
+    mp_openid: str | None
+    oa_openid: str | None
+    oa_reachable: bool
+    last_interaction_at: datetime | None
+    has_grant: bool  # a mini-program grant left for the configured subscribe template
+
+
+@dataclass(frozen=True)
+class Unreached:
+    """A member no channel can reach, and why (NOT_BOUND, a LEADER_REASONS code or
+    NOT_BOUND_HERE)."""
+
+    member_id: int
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a message to these members reaches: how many, and who not, with why."""
+
+    reachable: int
+    unreached: tuple[Unreached, ...]
+
+    @property
+    def total(self) -> int:
+        return self.reachable + len(self.unreached)
+
+
+def _window_closed(r: Recipient, at: datetime) -> bool:
+    return r.last_interaction_at is None or at - r.last_interaction_at >= CUSTOM_WINDOW
+
+
+Check = Callable[[Recipient, datetime], bool]
+#: Per channel, in the order checked: the reason (notification_texts.REASONS) and its test.
+RULES: dict[str, tuple[tuple[str, Check], ...]] = {
+    "mp_subscribe": (
+        ("no_openid", lambda r, at: not r.mp_openid),
+        ("no_grant", lambda r, at: not r.has_grant),
+    ),
+    "oa_template": (
+        ("no_openid", lambda r, at: not r.oa_openid),
+        ("not_following", lambda r, at: not r.oa_reachable),
+    ),
+    "oa_custom": (
+        ("no_openid", lambda r, at: not r.oa_openid),
+        ("not_following", lambda r, at: not r.oa_reachable),
+        ("window_closed", _window_closed),
+    ),
+}
+
+
+def refusal(channel: str, r: Recipient, at: datetime) -> str | None:
+    """Why `channel` cannot reach the member at `at`; None when it may (WeChat decides)."""
+    return next((reason for reason, fails in RULES.get(channel, ()) if fails(r, at)), None)
+
+
+def why_unreachable(r: Recipient, order: tuple[str, ...], at: datetime) -> str | None:
+    """None when a channel of `order` may reach the member at `at`; else why none can."""
+    reasons = [refusal(channel, r, at) for channel in order]
+    if None in reasons:
+        return None
+    if not (r.mp_openid or r.oa_openid):
+        return NOT_BOUND
+    return next((reason for reason in LEADER_REASONS if reason in reasons), NOT_BOUND_HERE)
+
+
+def recipients(members: Iterable[Member], mp_template: str) -> list[Recipient]:
+    """The members as the rule sees them, their grants read in one query."""
+    members = list(members)
+    holders = grants.holders([m.id for m in members if m.mp_openid], mp_template)
+    return [
+        Recipient(
+            m.id,
+            m.name,
+            m.mp_openid,
+            m.oa_openid,
+            m.oa_reachable,
+            m.last_interaction_at,
+            m.id in holders,
+        )
+        for m in members
+    ]
+
+
+def audience(people: list[Recipient], order: tuple[str, ...], at: datetime) -> Audience:
+    """How many of `people` a message sent at `at` through `order` may reach; who not."""
+    unreached = []
+    for r in people:
+        why = why_unreachable(r, order, at)
+        if why is not None:
+            unreached.append(Unreached(r.member_id, r.name, why))
+    return Audience(len(people) - len(unreached), tuple(unreached))
