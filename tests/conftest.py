@@ -50,6 +50,16 @@ def pytest_sessionstart(session):
         pytest.exit("\n".join(problems), returncode=3)
 
 
+@pytest.fixture(autouse=True)
+def history_key():
+    """The register's history signed under the test key in every test, with or without an app
+    (create_app sets the configured key, the same one in the test settings)."""
+    from services import history
+
+    history.use_key(HISTORY_KEY)
+    return HISTORY_KEY
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A schema of its own for this test run, so parallel runs on one server don't collide."""
