@@ -51,7 +51,18 @@ def load_demo_if_empty(settings: Settings):
 
     if Member.select().exists() and not is_demo_database():
         return None
-    return load_demo(settings)
+    summary = load_demo(settings)
+    _seal_demo_register()
+    return summary
+
+
+def _seal_demo_register() -> None:
+    """The demo's own register, written before its history was keyed, re-signed once so that
+    it keeps verifying; a real register is sealed only by its operator (register seal)."""
+    from services import register_seal
+
+    if not register_seal.is_sealed():
+        register_seal.seal(clock.now_utc(), actor="demo")
 
 
 register_cli = AppGroup("register", help="The service register (登记).")
@@ -82,6 +93,20 @@ def register_verify():
         found = register_check.verify(now)
     click.echo("\n".join(register_check.report_lines(found, now)))
     if found:
+        raise SystemExit(1)
+
+
+@register_cli.command("seal")
+def register_seal_command():
+    """Re-sign under the history key the chains that hold under the old unkeyed hashes (first
+    run only) or under register.previous_history_key; exit 1 when some hold under neither."""
+    from services import register_seal
+
+    now = clock.now_utc()
+    with db.connection_context():
+        report = register_seal.seal(now, _settings().register.previous_history_key)
+    click.echo("\n".join(register_seal.report_lines(report, now)))
+    if report.broken:
         raise SystemExit(1)
 
 
