@@ -61,8 +61,8 @@ def _seal_demo_register() -> None:
     it keeps verifying; a real register is sealed only by its operator (register seal)."""
     from services import register_seal
 
-    if not register_seal.is_sealed():
-        register_seal.seal(clock.now_utc(), actor="demo")
+    if not register_seal.legacy_sealed():
+        register_seal.seal(clock.now_utc(), legacy=True, actor="demo")
 
 
 register_cli = AppGroup("register", help="The service register (登记).")
@@ -97,14 +97,23 @@ def register_verify():
 
 
 @register_cli.command("seal")
-def register_seal_command():
-    """Re-sign under the history key the chains that hold under the old unkeyed hashes (first
-    run only) or under register.previous_history_key; exit 1 when some hold under neither."""
+@click.option(
+    "--legacy",
+    is_flag=True,
+    help="Also accept the unkeyed hashes written before the key existed (at the upgrade, once).",
+)
+def register_seal_command(legacy):
+    """Re-sign under the history key the chains that hold under register.previous_history_key
+    (after a key change) or, with --legacy, under the old unkeyed hashes; exit 1 when some
+    hold under none of them."""
     from services import register_seal
 
-    now = clock.now_utc()
-    with db.connection_context():
-        report = register_seal.seal(now, _settings().register.previous_history_key)
+    now, previous = clock.now_utc(), _settings().register.previous_history_key
+    try:
+        with db.connection_context():
+            report = register_seal.seal(now, previous, legacy=legacy)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
     click.echo("\n".join(register_seal.report_lines(report, now)))
     if report.broken:
         raise SystemExit(1)

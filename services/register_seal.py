@@ -6,8 +6,10 @@ Only a chain that holds under the old scheme is re-signed: entries and history a
 last state is the row as it is now. One that does not is left as it is and `register verify`
 keeps reporting it. Re-signing is the service vouching for history it cannot authenticate
 (anyone who could write to the database could have written a plain hash), so unkeyed hashes
-are accepted by the first seal only: it leaves a mark in the audit log, and later runs treat
-unkeyed hashes like any other forgery, whoever runs the command again.
+are accepted only when the operator asks for it (`--legacy`, at the upgrade) and only once:
+that run leaves a mark in the audit log and a later one is refused. The mark guards against a
+second run by mistake, not against someone who deletes it: a key change never accepts
+unkeyed hashes, whatever the database says.
 """
 
 import hashlib
@@ -23,9 +25,11 @@ from models import AuditLog, db
 
 from . import history
 from .clock import to_local
+from .errors import Conflict
 from .history import Tampering
 
 SEALED = "register_sealed"  # the AuditLog action of a seal run
+SEALED_LEGACY = "register_sealed_legacy"  # ... of the one run that accepted unkeyed hashes
 log = logging.getLogger(__name__)
 
 
@@ -43,18 +47,26 @@ def unkeyed(message: bytes) -> str:
     return hashlib.sha256(message).hexdigest()
 
 
-def is_sealed() -> bool:
-    """True once a seal has run here: unkeyed hashes are not accepted any more."""
-    return AuditLog.select().where(AuditLog.action == SEALED).exists()
+def legacy_sealed() -> bool:
+    """True once unkeyed hashes were accepted here: they never are again."""
+    return AuditLog.select().where(AuditLog.action == SEALED_LEGACY).exists()
 
 
-def seal(now: datetime, previous_key: str = "", actor: str = "cli") -> SealReport:
+def seal(
+    now: datetime, previous_key: str = "", legacy: bool = False, actor: str = "cli"
+) -> SealReport:
     """Re-sign under the current key every chain that holds under an accepted older scheme:
-    unkeyed hashes until the first seal, the previous key when one is given."""
+    unkeyed hashes when `legacy` (once), the previous key when one is given."""
     with _exclusive():
-        legacy = not is_sealed()
+        if legacy and legacy_sealed():
+            raise Conflict(
+                "旧格式（无密钥）的历史已在升级时签名过一次，不再接受；"
+                "现在仍不成立的记录会在核验时报告。",
+                "already_sealed",
+            )
         report = _reseal(_accepted(legacy, previous_key), legacy, bool(previous_key))
-        AuditLog.create(at=now, actor=actor, action=SEALED, detail=_detail(report))
+        action = SEALED_LEGACY if legacy else SEALED
+        AuditLog.create(at=now, actor=actor, action=action, detail=_detail(report))
     _log(report)
     return report
 
@@ -123,7 +135,7 @@ def report_lines(report: SealReport, now: datetime) -> list[str]:
         f"{report.current} 条本已是新密钥签名。"
     ]
     if report.legacy:
-        lines.append("本次接受了旧格式（无密钥）的历史；以后再运行不再接受。")
+        lines.append("本次接受了旧格式（无密钥）的历史；以后不再接受。")
     if report.previous_key:
         lines.append("本次接受了旧密钥（register.previous_history_key）签名的历史。")
     if report.broken:

@@ -154,13 +154,18 @@ def test_register_seal_resigns_the_old_register_and_reports_in_chinese(runner):
         rewrite_history(record, plain_sha256)  # hashed as before the key existed
     ServiceRecord.update(duration_minutes=600).where(ServiceRecord.id == tampered.id).execute()
     assert runner.invoke(args=["register", "verify"]).exit_code == 1
-    sealed = runner.invoke(args=["register", "seal"])
+    not_asked = runner.invoke(args=["register", "seal"])
+    assert not_asked.exit_code == 1 and "0 条记录的历史已用新密钥重新签名" in not_asked.output
+    sealed = runner.invoke(args=["register", "seal", "--legacy"])
     assert sealed.exit_code == 1
     assert "1 条记录的历史已用新密钥重新签名" in sealed.output
+    assert "本次接受了旧格式（无密钥）的历史" in sealed.output
     assert f"记录 #{tampered.id}：记录被绕过系统修改：duration_minutes" in sealed.output
     verified = runner.invoke(args=["register", "verify"])
     assert "登记簿核验发现 1 条记录有问题" in verified.output
     assert f"记录 #{tampered.id}" in verified.output and f"记录 #{good.id}" not in verified.output
+    again = runner.invoke(args=["register", "seal", "--legacy"])
+    assert again.exit_code == 1 and "不再接受" in again.output
 
 
 def test_register_seal_takes_the_previous_key_from_the_settings(settings_overrides, request):
@@ -196,7 +201,7 @@ def test_serving_an_old_demo_database_seals_its_register_once(app):
     load_demo_if_empty(settings)
     assert register_check.verify(NOW) == []
     load_demo_if_empty(settings)
-    assert AuditLog.select().where(AuditLog.action == register_seal.SEALED).count() == 1
+    assert AuditLog.select().where(AuditLog.action == register_seal.SEALED_LEGACY).count() == 1
 
 
 def test_push_menu_sends_the_chats_menu_to_wechat(runner, emulator):

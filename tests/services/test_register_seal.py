@@ -1,6 +1,6 @@
 """Sealing the register: chains hashed before the key existed (or under a previous key) are
-re-signed when they hold, and stay reported when they do not; unkeyed hashes are accepted by
-the first seal only."""
+re-signed when they hold, and stay reported when they do not; unkeyed hashes are accepted
+only when asked for, and only once."""
 
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ import pytest
 
 from models import AuditLog, RecordHistory, ServiceRecord
 from services import history, register_check, register_seal, review
+from services.errors import Conflict
 from tests.conftest import HISTORY_KEY
 from tests.factories import NOW
 from tests.register_world import (
@@ -42,7 +43,7 @@ def test_holding_legacy_chains_are_resigned_and_tampered_ones_stay_reported(worl
     tampered = legacy(world.bob)
     ServiceRecord.update(duration_minutes=600).where(ServiceRecord.id == tampered.id).execute()
     assert set(problems()) == {good.id, tampered.id}
-    report = register_seal.seal(LATER)
+    report = register_seal.seal(LATER, legacy=True)
     assert (report.resigned, report.current, report.legacy) == ((good.id,), 1, True)
     assert [(t.record_id, t.problem) for t in report.broken] == [
         (tampered.id, "记录被绕过系统修改：duration_minutes")
@@ -56,25 +57,34 @@ def test_a_legacy_chain_the_service_added_to_before_the_seal_is_resigned(world):
     entry = legacy(world.alice)
     review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
     assert entry.id in problems()
-    assert register_seal.seal(LATER).resigned == (entry.id,)
+    assert register_seal.seal(LATER, legacy=True).resigned == (entry.id,)
     assert problems() == {}
 
 
-def test_unkeyed_hashes_are_accepted_by_the_first_seal_only(world):
-    """A later run must not launder a chain someone wrote with plain hashes since."""
-    first = register_seal.seal(LATER)
-    assert first.legacy and register_seal.is_sealed()
+def test_unkeyed_hashes_are_accepted_only_when_asked_for(world):
+    """A seal after a key change must not launder a chain someone wrote with plain hashes."""
+    entry = legacy(world.alice)
+    report = register_seal.seal(LATER, previous_key="some-previous-key-0123456789")
+    assert (report.legacy, report.resigned) == (False, ())
+    assert [t.record_id for t in report.broken] == [entry.id]
+    assert not register_seal.legacy_sealed()
+    assert register_seal.seal(LATER, legacy=True).resigned == (entry.id,)
+
+
+def test_unkeyed_hashes_are_accepted_once(world):
+    register_seal.seal(LATER, legacy=True)
+    assert register_seal.legacy_sealed()
     forged = legacy(world.alice)
     ServiceRecord.update(duration_minutes=600).where(ServiceRecord.id == forged.id).execute()
     rewrite_history(forged, plain_sha256, duration_minutes=600)
-    again = register_seal.seal(LATER)
-    assert not again.legacy and again.resigned == ()
-    assert [t.record_id for t in again.broken] == [forged.id]
+    with pytest.raises(Conflict, match="不再接受"):
+        register_seal.seal(LATER, legacy=True)
+    assert [t.record_id for t in register_seal.seal(LATER).broken] == [forged.id]
     assert problems() == {forged.id: "第 1 条历史被改动或删除"}
 
 
 def test_after_a_key_change_chains_under_the_previous_key_are_resigned(world):
-    register_seal.seal(NOW)  # the upgrade's seal, long ago
+    register_seal.seal(NOW, legacy=True)  # the upgrade's seal, long ago
     old_key, new_key = HISTORY_KEY, "the-new-register-history-key-0123456789"
     entry, stranger = checked_in(world.alice, filled=True), legacy(world.bob)
     history.use_key(new_key)
@@ -97,23 +107,24 @@ def test_a_chain_forged_under_the_wrong_key_is_not_resigned(world):
 
 def test_sealing_twice_changes_nothing_and_each_run_is_audited(world):
     entries = [legacy(world.alice), legacy(world.bob)]
-    assert len(register_seal.seal(LATER).resigned) == 2
+    assert len(register_seal.seal(LATER, legacy=True).resigned) == 2
     hashes = [h.hash for e in entries for h in e.history.order_by(RecordHistory.seq)]
     again = register_seal.seal(LATER)
     assert (again.resigned, again.current, again.broken) == ((), 2, ())
     assert [h.hash for e in entries for h in e.history.order_by(RecordHistory.seq)] == hashes
-    audits = AuditLog.select().where(AuditLog.action == register_seal.SEALED)
-    assert [a.detail["resigned"] for a in audits.order_by(AuditLog.id)] == [2, 0]
+    seals = (register_seal.SEALED_LEGACY, register_seal.SEALED)
+    audits = AuditLog.select().where(AuditLog.action.in_(seals)).order_by(AuditLog.id)
+    assert [(a.action, a.detail["resigned"]) for a in audits] == [(seals[0], 2), (seals[1], 0)]
 
 
 def test_report_lines_for_the_command(world):
     good, tampered = legacy(world.alice), legacy(world.bob)
     ServiceRecord.update(outcome="帮扶十户").where(ServiceRecord.id == tampered.id).execute()
-    lines = register_seal.report_lines(register_seal.seal(NOW), NOW)
+    lines = register_seal.report_lines(register_seal.seal(NOW, legacy=True), NOW)
     assert lines == [
         "2026-11-29 10:00 登记簿历史签名完成："
         "1 条记录的历史已用新密钥重新签名，0 条本已是新密钥签名。",
-        "本次接受了旧格式（无密钥）的历史；以后再运行不再接受。",
+        "本次接受了旧格式（无密钥）的历史；以后不再接受。",
         "1 条记录的历史不成立，未重新签名，核验时仍会报告：",
         f"  记录 #{tampered.id}：记录被绕过系统修改：outcome",
     ]
