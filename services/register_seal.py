@@ -35,10 +35,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SealReport:
+    """What one seal run did, for the command's output and the audit log."""
+
     resigned: tuple[int, ...]  # entries whose chain was re-signed now
     current: int  # chains that held under the current key already
     broken: tuple[Tampering, ...]  # chains that hold under no accepted scheme: left as they are
-    legacy: bool  # unkeyed hashes were accepted (the first seal)
+    legacy: bool  # unkeyed hashes were accepted (--legacy, at the upgrade)
     previous_key: bool  # hashes under the previous key were accepted
 
 
