@@ -20,12 +20,14 @@ import jobs
 import models.database
 import web
 import wechat
+from services import history
 from settings import (
     ConfigError,
     Settings,
     load_settings,
     redact_url,
     with_demo_accounts,
+    with_history_key,
     with_secret_key,
     with_server,
 )
@@ -34,9 +36,7 @@ from settings import (
 def create_app(config: Settings | dict | None = None) -> Flask:
     """Build the app from Settings, a mapping of overrides, or the config file + environment."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
-    settings = with_demo_accounts(settings)
-    if not settings.app.secret_key:  # only possible in demo mode (settings checks)
-        settings = with_secret_key(settings, _demo_secret(Path(settings.app.data_dir)))
+    settings = _with_demo_secrets(with_demo_accounts(settings))
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
@@ -51,6 +51,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         models.database.make_database(settings.database.url, settings.database.busy_timeout_ms)
     )
     models.database.init_app(app)
+    history.use_key(settings.register.history_key)
     for part in (wechat, api, web, jobs, commands):
         part.init_app(app)
     return app
@@ -74,12 +75,27 @@ def _configure_logging(settings: Settings) -> None:
     )
 
 
-def _demo_secret(data_dir: Path) -> str:
-    """A random secret kept in the data folder, so demo logins survive a restart."""
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
+def _with_demo_secrets(settings: Settings) -> Settings:
+    """Keys left empty (only possible in demo mode, settings checks) made up and kept in the
+    data folder: demo logins survive a restart, and so does the register's history, which
+    would otherwise no longer verify under a new key."""
+    data_dir = Path(settings.app.data_dir)
+    if not settings.app.secret_key:
+        settings = with_secret_key(settings, _demo_secret(data_dir / "secret_key"))
+    if not settings.register.history_key:
+        settings = with_history_key(settings, _demo_secret(data_dir / "history_key"))
+    return settings
+
+
+def _demo_secret(path: Path) -> str:
+    """A random secret kept in a file of the data folder, made on first use and never
+    replaced: workers starting together must not each keep a key of their own."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x") as new:
+            new.write(secrets.token_urlsafe(32))
+    except FileExistsError:
+        pass
     return path.read_text().strip()
 
 

@@ -51,7 +51,18 @@ def load_demo_if_empty(settings: Settings):
 
     if Member.select().exists() and not is_demo_database():
         return None
-    return load_demo(settings)
+    summary = load_demo(settings)
+    _seal_demo_register()
+    return summary
+
+
+def _seal_demo_register() -> None:
+    """The demo's own register, written before its history was keyed, re-signed once so that
+    it keeps verifying; a real register is sealed only by its operator (register seal)."""
+    from services import register_seal
+
+    if not register_seal.legacy_sealed():
+        register_seal.seal(clock.now_utc(), legacy=True, actor="demo")
 
 
 register_cli = AppGroup("register", help="The service register (登记).")
@@ -82,6 +93,29 @@ def register_verify():
         found = register_check.verify(now)
     click.echo("\n".join(register_check.report_lines(found, now)))
     if found:
+        raise SystemExit(1)
+
+
+@register_cli.command("seal")
+@click.option(
+    "--legacy",
+    is_flag=True,
+    help="Also accept the unkeyed hashes written before the key existed (at the upgrade, once).",
+)
+def register_seal_command(legacy):
+    """Re-sign under the history key the chains that hold under register.previous_history_key
+    (after a key change) or, with --legacy, under the old unkeyed hashes; exit 1 when some
+    hold under none of them."""
+    from services import register_seal
+
+    now, previous = clock.now_utc(), _settings().register.previous_history_key
+    try:
+        with db.connection_context():
+            report = register_seal.seal(now, previous, legacy=legacy)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo("\n".join(register_seal.report_lines(report, now)))
+    if report.broken:
         raise SystemExit(1)
 
 

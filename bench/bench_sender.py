@@ -66,6 +66,7 @@ class StatementCounter:
 def settings_for(database_url: str, emulator_url: str, messages: int):
     overrides = {
         "app": {"secret_key": "bench-secret-key-0123456789", "demo": "false"},
+        "register": {"history_key": "bench-history-key-0123456789abcdef"},
         "database": {"url": database_url},
         "rules": {"quiet_hours": "off"},  # measure sending at any hour of the day
         "wechat": {

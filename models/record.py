@@ -88,8 +88,9 @@ class Photo(BaseModel):
 
 class RecordHistory(BaseModel):
     """One change to a register entry: who, when, what, why. Append-only; each entry's hash
-    covers the previous entry's hash and the entry's state after the change, so an edit made
-    behind the service's back breaks the chain and is found by `register verify`."""
+    (HMAC-SHA256 under the history key, which the database does not hold) covers the previous
+    entry's hash and the entry's state after the change, so an edit made behind the service's
+    back breaks the chain and is found by `register verify`."""
 
     record = pw.ForeignKeyField(ServiceRecord, backref="history", on_delete="CASCADE")
     seq = pw.IntegerField()

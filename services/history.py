@@ -1,14 +1,22 @@
-"""The register's append-only history: every change to an entry, chained by hashes.
+"""The register's append-only history: every change to an entry, chained by keyed hashes.
 
 Each entry stores the record's tracked state after the change, and its hash covers that
 state, the change and the previous entry's hash. Verifying recomputes the chain and compares
 the last state with the row as it is now, so an edit made behind the service's back (say,
 hours added straight in the database) shows up as a mismatch.
+
+The hashes are HMAC-SHA256 under the register's history key (config register.history_key),
+which the database does not hold: whoever can write to the database could otherwise edit an
+entry, rewrite its history to match and recompute every plain hash, and the forged chain
+would verify. Only the service can extend or recompute a chain. Chains hashed before the key
+existed (plain SHA-256) do not verify here; `register seal` re-signs those that hold.
 """
 
 import hashlib
+import hmac
 import json
 import logging
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -57,9 +65,43 @@ def _plain(value):
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
-def _digest(prev_hash: str, entry: dict) -> str:
+#: Hashes a chain link's message (the previous hash and the entry) to 64 hex digits.
+Sign = Callable[[bytes], str]
+_sign: Sign | None = None  # the current key's, set once by use_key
+
+
+def keyed(key: str) -> Sign:
+    """HMAC-SHA256 under a key. The key is prepared here once; each call only copies the
+    prepared state, so a keyed hash costs what a plain one does (append runs in every
+    check-in)."""
+    if not key:
+        raise ValueError("the register history key must not be empty")
+    prepared = hmac.new(key.encode(), digestmod=hashlib.sha256)
+
+    def sign(message: bytes) -> str:
+        mac = prepared.copy()
+        mac.update(message)
+        return mac.hexdigest()
+
+    return sign
+
+
+def use_key(key: str) -> None:
+    """Sign and check every chain under this key from now on (create_app calls it)."""
+    global _sign
+    _sign = keyed(key)
+
+
+def current_sign() -> Sign:
+    """The current key's signing function; failing loudly beats signing with no key."""
+    if _sign is None:
+        raise RuntimeError("the register history key is not set (history.use_key)")
+    return _sign
+
+
+def _message(prev_hash: str, entry: dict) -> bytes:
     body = json.dumps(entry, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    return (prev_hash + body).encode()
 
 
 def _entry(record_id, seq, at, actor, action, changes, reason, state) -> dict:
@@ -102,7 +144,7 @@ def append(
         reason=reason,
         state=state,
         prev_hash=prev,
-        hash=_digest(prev, entry),
+        hash=current_sign()(_message(prev, entry)),
     )
 
 
@@ -114,21 +156,25 @@ class Tampering:
 
 def verify_record(record: ServiceRecord) -> str | None:
     """What is wrong with one entry's chain, or None when it holds."""
-    return _problem(record, list(record.history.order_by(RecordHistory.seq)))
+    return problem(record, list(record.history.order_by(RecordHistory.seq)))
 
 
-def _problem(record: ServiceRecord, entries: list[RecordHistory]) -> str | None:
-    """Check the hashes, that each entry's state follows from the one before by exactly the
-    changes it lists, and that the last state is the row as it is now.
+def problem(
+    record: ServiceRecord, entries: list[RecordHistory], signs: Sequence[Sign] = ()
+) -> str | None:
+    """Check the hashes (each under one of `signs`; by default only the current key's), that
+    each entry's state follows from the one before by exactly the changes it lists, and that
+    the last state is the row as it is now.
 
     The middle check matters: a change made behind the service's back and followed by a
     legitimate change would otherwise be absorbed into the new entry's state and vanish."""
     if not entries:
         return "没有登记历史"
+    signs = signs or (current_sign(),)
     prev_hash, prev_state = GENESIS, {}
     for expected_seq, h in enumerate(entries, start=1):
-        entry = _entry(record.id, h.seq, h.at, h.actor, h.action, h.changes, h.reason, h.state)
-        if h.seq != expected_seq or h.prev_hash != prev_hash or h.hash != _digest(prev_hash, entry):
+        linked = h.seq == expected_seq and h.prev_hash == prev_hash
+        if not linked or not _signed(h, prev_hash, record.id, signs):
             return f"第 {h.seq} 条历史被改动或删除"
         moved = _unexplained(prev_state, h)
         if moved:
@@ -139,6 +185,16 @@ def _problem(record: ServiceRecord, entries: list[RecordHistory]) -> str | None:
         changed = sorted(k for k, v in current.items() if prev_state.get(k) != v)
         return f"记录被绕过系统修改：{'、'.join(changed)}"
     return None
+
+
+def _signed(h: RecordHistory, prev_hash: str, record_id: int, signs: Sequence[Sign]) -> bool:
+    message = _message(prev_hash, _entry_of(h, record_id))
+    return any(h.hash == sign(message) for sign in signs)
+
+
+def _entry_of(h: RecordHistory, record_id: int) -> dict:
+    """The entry a stored history row was hashed from."""
+    return _entry(record_id, h.seq, h.at, h.actor, h.action, h.changes, h.reason, h.state)
 
 
 def _unexplained(prev_state: dict, h: RecordHistory) -> list[str]:
@@ -154,17 +210,37 @@ def _unexplained(prev_state: dict, h: RecordHistory) -> list[str]:
 
 
 def verify_all() -> list[Tampering]:
-    """Every register entry whose history does not hold, read in two queries (the entries and
-    all history in the same order) however long the register is."""
-    history = RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq)
-    chains = groupby(history.iterator(), key=attrgetter("record_id"))
-    chain = next(chains, None)
+    """Every register entry whose history does not hold under the current key."""
+    sign = current_sign()
     found = []
+    for record, entries in chains():
+        wrong = problem(record, entries, (sign,))
+        if wrong:
+            found.append(Tampering(record.id, wrong))
+    return found
+
+
+def chains() -> Iterator[tuple[ServiceRecord, list[RecordHistory]]]:
+    """Every register entry with its history, oldest first, read in two queries (the entries
+    and all history in the same order) however long the register is."""
+    history = RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq)
+    grouped = groupby(history.iterator(), key=attrgetter("record_id"))
+    chain = next(grouped, None)
     for record in ServiceRecord.select().order_by(ServiceRecord.id).iterator():
         while chain is not None and chain[0] < record.id:
-            chain = next(chains, None)
-        entries = list(chain[1]) if chain is not None and chain[0] == record.id else []
-        problem = _problem(record, entries)
-        if problem:
-            found.append(Tampering(record.id, problem))
-    return found
+            chain = next(grouped, None)
+        yield record, list(chain[1]) if chain is not None and chain[0] == record.id else []
+
+
+def resign(record: ServiceRecord, entries: list[RecordHistory]) -> None:
+    """Recompute a chain's hashes under the current key, the entries left as they are.
+
+    Only for a chain that was checked to hold under an older scheme or key (register_seal):
+    this is how the service vouches for history it did not sign itself."""
+    sign, prev_hash = current_sign(), GENESIS
+    for h in entries:
+        h.prev_hash, h.hash = prev_hash, sign(_message(prev_hash, _entry_of(h, record.id)))
+        RecordHistory.update(prev_hash=h.prev_hash, hash=h.hash).where(
+            RecordHistory.id == h.id
+        ).execute()
+        prev_hash = h.hash

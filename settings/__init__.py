@@ -24,6 +24,7 @@ from .sections import (
     NotificationSettings,
     OfficialAccountSettings,
     RedisSettings,
+    RegisterSettings,
     RulesSettings,
     SchedulerSettings,
     ServerSettings,
@@ -46,6 +47,7 @@ __all__ = [
     "NotificationSettings",
     "OfficialAccountSettings",
     "RedisSettings",
+    "RegisterSettings",
     "RulesSettings",
     "SchedulerSettings",
     "ServerSettings",
@@ -61,6 +63,7 @@ __all__ = [
     "parse_fields",
     "redact_url",
     "with_demo_accounts",
+    "with_history_key",
     "with_secret_key",
     "with_server",
     "DEMO_MINI_PROGRAM",
@@ -229,6 +232,12 @@ def with_server(settings: Settings, host: str, port: int) -> Settings:
 def with_secret_key(settings: Settings, secret_key: str) -> Settings:
     return dataclasses.replace(
         settings, app=dataclasses.replace(settings.app, secret_key=secret_key)
+    )
+
+
+def with_history_key(settings: Settings, history_key: str) -> Settings:
+    return dataclasses.replace(
+        settings, register=dataclasses.replace(settings.register, history_key=history_key)
     )
 
 

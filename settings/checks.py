@@ -34,6 +34,7 @@ CHOICES = {
     "scheduler.lock": {"auto", "database", "redis"},
 }
 MIN_SECRET_KEY = 16
+MIN_HISTORY_KEY = 32  # an HMAC key: 32 random characters carry well over 128 bits
 _AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 _HHMM_RANGE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -59,11 +60,7 @@ def validate(settings: Settings) -> None:
             f"when message_mode is {oa.message_mode}"
         )
     _check_pairs(settings)
-    if not settings.is_demo and len(settings.app.secret_key) < MIN_SECRET_KEY:
-        raise ConfigError(
-            f"config key app.secret_key is required outside demo mode "
-            f"(at least {MIN_SECRET_KEY} random characters)"
-        )
+    _check_secrets(settings)
     if settings.rules.team_size_min > settings.rules.team_size_max:
         raise ConfigError("config key rules.team_size_min must not exceed rules.team_size_max")
     _check_numbers(settings)
@@ -82,6 +79,23 @@ def validate(settings: Settings) -> None:
         raise ConfigError("config key redis.url must start with redis:// or rediss://")
     if settings.wechat.token_storage == "redis" and not settings.redis.url:
         raise ConfigError("config key redis.url is required when wechat.token_storage is redis")
+
+
+def _check_secrets(settings: Settings) -> None:
+    """The keys demo mode makes up (and keeps in data_dir) when they are left empty."""
+    if settings.is_demo:
+        return
+    if len(settings.app.secret_key) < MIN_SECRET_KEY:
+        raise ConfigError(
+            f"config key app.secret_key is required outside demo mode "
+            f"(at least {MIN_SECRET_KEY} random characters)"
+        )
+    if len(settings.register.history_key) < MIN_HISTORY_KEY:
+        raise ConfigError(
+            f"config key register.history_key is required outside demo mode (at least "
+            f"{MIN_HISTORY_KEY} random characters, e.g. from "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`)'
+        )
 
 
 def _check_jobs(settings: Settings) -> None:

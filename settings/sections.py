@@ -19,6 +19,18 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class RegisterSettings:
+    """The key that signs the register's history chain (HMAC-SHA256), kept out of the database
+    so that whoever can write to the database cannot recompute the chain after an edit. Its own
+    key, not app.secret_key: that one may be changed at any time (photo links), while changing
+    this one means re-signing the whole register (`register seal`, with the old key as
+    previous_history_key)."""
+
+    history_key: str = ""
+    previous_history_key: str = ""
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 5000
@@ -169,6 +181,7 @@ def parse_fields(text: str) -> tuple[tuple[str, str], ...]:
 @dataclass(frozen=True)
 class Settings:
     app: AppSettings = field(default_factory=AppSettings)
+    register: RegisterSettings = field(default_factory=RegisterSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)

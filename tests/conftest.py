@@ -19,6 +19,7 @@ from settings import Settings, load_settings
 POSTGRES_URL = os.environ.get("XIANFENG_TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("XIANFENG_TEST_REDIS_URL", "")
 
+HISTORY_KEY = "test-history-key-0123456789abcdefghij"
 OA = {"app_id": "wx_test_oa", "app_secret": "oa-test-secret", "token": "test-token"}
 MP = {"app_id": "wx_test_mp", "app_secret": "mp-test-secret"}
 
@@ -47,6 +48,16 @@ def pytest_sessionstart(session):
             problems.append(f"Redis at XIANFENG_TEST_REDIS_URL is unreachable: {exc}")
     if problems:
         pytest.exit("\n".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def history_key():
+    """The register's history signed under the test key in every test, with or without an app
+    (create_app sets the configured key, the same one in the test settings)."""
+    from services import history
+
+    history.use_key(HISTORY_KEY)
+    return HISTORY_KEY
 
 
 @pytest.fixture(scope="session")
@@ -145,6 +156,7 @@ def settings_overrides(database_url, redis_url, tmp_path, emulator_server, emula
             "data_dir": str(tmp_path),
             "demo": "false",
         },
+        "register": {"history_key": HISTORY_KEY},
         "database": {"url": database_url},
         "redis": {"url": redis_url, "key_prefix": REDIS_PREFIX},
         "storage": {"photo_dir": str(tmp_path / "photos")},

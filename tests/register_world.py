@@ -1,11 +1,14 @@
 """A small programme for register tests: two teams with a leader and members each, the office,
 and entries made the way the check-in service makes them (with their first history line)."""
 
+import hashlib
+import hmac
+import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from models import Account, Member, ServiceRecord, Team, db
+from models import Account, Member, RecordHistory, ServiceRecord, Team, db
 from services import history
 from services.actors import Actor
 from tests.factories import NOW, make_member, make_record, make_team
@@ -80,6 +83,38 @@ def _change(record: ServiceRecord, action: str, at: datetime, **values) -> None:
     record.updated_at = at
     record.save()
     history.append(record, f"member:{record.member_id}", action, at, before)
+
+
+def plain_sha256(message: bytes) -> str:
+    """The chain's hash before it was keyed; what anyone can compute."""
+    return hashlib.sha256(message).hexdigest()
+
+
+def hmac_under(key: str):
+    """A chain hash under some key (the right one only in the service's hands)."""
+    return lambda message: hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def rewrite_history(record: ServiceRecord, sign, **values) -> None:
+    """Rewrite an entry's history as whoever can write to the database (and has read the
+    code) can: each value put into every line that carries it, in its state and in the changes
+    it lists, then every hash recomputed with `sign`, written independently of the service."""
+    prev_hash = "0" * 64
+    for h in (
+        RecordHistory.select().where(RecordHistory.record == record.id).order_by(RecordHistory.seq)
+    ):
+        for name, value in values.items():
+            if name in h.changes:
+                h.changes[name][1] = value
+            if h.state.get(name) is not None:
+                h.state[name] = value
+        link = {"record": record.id, "seq": h.seq, "at": h.at.isoformat(sep=" ")}
+        link |= {"actor": h.actor, "action": h.action, "changes": h.changes}
+        link |= {"reason": h.reason, "state": h.state}
+        body = json.dumps(link, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        h.prev_hash, h.hash = prev_hash, sign((prev_hash + body).encode())
+        h.save()
+        prev_hash = h.hash
 
 
 @contextmanager

@@ -55,6 +55,20 @@ def test_factory_makes_independent_apps(settings_overrides, tmp_path):
     assert second.config["SETTINGS"].server.port == 5999
 
 
+def test_demo_mode_keeps_its_history_key_across_restarts(settings_overrides, tmp_path):
+    """A key made up at each start would leave every chain signed before it unverifiable."""
+    from services import history
+
+    settings_overrides["app"]["demo"] = "true"
+    settings_overrides["register"]["history_key"] = ""
+    first = app_module.create_app(settings_overrides).config["SETTINGS"].register.history_key
+    sign = history.current_sign()
+    second = app_module.create_app(settings_overrides).config["SETTINGS"].register.history_key
+    assert first == second == (tmp_path / "history_key").read_text()
+    assert len(first) >= 32
+    assert history.current_sign()(b"link") == sign(b"link")
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [

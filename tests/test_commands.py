@@ -1,5 +1,7 @@
 """The operator commands, run through the app's command line as an operator would."""
 
+from pathlib import Path
+
 import pytest
 
 from models import AuditLog, BindCode, Community, Member, ServiceRecord
@@ -138,6 +140,68 @@ def test_register_verify_finds_an_edit_behind_the_services_back(runner):
     tampered = runner.invoke(args=["register", "verify"])
     assert tampered.exit_code == 1
     assert str(record.id) in tampered.output
+
+
+def test_register_seal_resigns_the_old_register_and_reports_in_chinese(runner):
+    from services import history
+    from tests.factories import NOW, make_record
+    from tests.register_world import plain_sha256, rewrite_history
+
+    team = make_team()
+    good, tampered = (make_record(make_member(team=team), duration_minutes=60) for _ in "ab")
+    for record in (good, tampered):
+        history.append(record, "member:1", "checkin", NOW, {})
+        rewrite_history(record, plain_sha256)  # hashed as before the key existed
+    ServiceRecord.update(duration_minutes=600).where(ServiceRecord.id == tampered.id).execute()
+    assert runner.invoke(args=["register", "verify"]).exit_code == 1
+    not_asked = runner.invoke(args=["register", "seal"])
+    assert not_asked.exit_code == 1 and "0 条记录的历史已用新密钥重新签名" in not_asked.output
+    sealed = runner.invoke(args=["register", "seal", "--legacy"])
+    assert sealed.exit_code == 1
+    assert "1 条记录的历史已用新密钥重新签名" in sealed.output
+    assert "本次接受了旧格式（无密钥）的历史" in sealed.output
+    assert f"记录 #{tampered.id}：记录被绕过系统修改：duration_minutes" in sealed.output
+    verified = runner.invoke(args=["register", "verify"])
+    assert "登记簿核验发现 1 条记录有问题" in verified.output
+    assert f"记录 #{tampered.id}" in verified.output and f"记录 #{good.id}" not in verified.output
+    again = runner.invoke(args=["register", "seal", "--legacy"])
+    assert again.exit_code == 1 and "不再接受" in again.output
+
+
+def test_register_seal_takes_the_previous_key_from_the_settings(settings_overrides, request):
+    from services import history
+    from tests.factories import NOW, make_record
+
+    old_key = "old-history-key-0123456789abcdef"
+    settings_overrides["register"]["previous_history_key"] = old_key
+    runner = request.getfixturevalue("runner")
+    history.use_key(old_key)  # an entry signed before the key change
+    history.append(make_record(make_member(team=make_team())), "member:1", "checkin", NOW, {})
+    history.use_key(settings_overrides["register"]["history_key"])
+    assert runner.invoke(args=["register", "verify"]).exit_code == 1
+    result = runner.invoke(args=["register", "seal"])
+    assert result.exit_code == 0, result.output
+    assert "1 条记录的历史已用新密钥重新签名" in result.output
+    assert "本次接受了旧密钥（register.previous_history_key）签名的历史。" in result.output
+    assert runner.invoke(args=["register", "verify"]).exit_code == 0
+
+
+def test_serving_an_old_demo_database_seals_its_register_once(app):
+    from commands import load_demo_if_empty
+    from services import register_check, register_seal
+    from services.demo import load_demo
+    from tests.factories import NOW
+    from tests.register_world import plain_sha256, rewrite_history
+
+    settings = app.config["SETTINGS"]
+    load_demo(Path(settings.storage.photo_dir), NOW)  # the demo as loaded before the key
+    for record in ServiceRecord.select():
+        rewrite_history(record, plain_sha256)
+    assert register_check.verify(NOW)
+    load_demo_if_empty(settings)
+    assert register_check.verify(NOW) == []
+    load_demo_if_empty(settings)
+    assert AuditLog.select().where(AuditLog.action == register_seal.SEALED_LEGACY).count() == 1
 
 
 def test_push_menu_sends_the_chats_menu_to_wechat(runner, emulator):

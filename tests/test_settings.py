@@ -87,6 +87,7 @@ def test_config_file_named_by_environment(tmp_path):
         ('[wechat]\ntoken_storage = "redis"\n', {}, "redis.url"),
         ("[server\n", {}, "not valid TOML"),
         ('[app]\ndemo = "false"\n', {}, "app.secret_key"),
+        ('[app]\ndemo = "false"\nsecret_key = "0123456789abcdef"\n', {}, "register.history_key"),
         ("[server]\nport = 5000.5\n", {}, "server.port"),
         ("", {"XIANFENG_WECHAT_TIMEOUT_SECONDS": "nan"}, "wechat.timeout_seconds"),
     ],
@@ -96,10 +97,14 @@ def test_bad_config_names_the_key(tmp_path, text, env, key):
         _load(tmp_path, text, env)
 
 
+HISTORY_KEY = '[register]\nhistory_key = "0123456789abcdef0123456789abcdef"\n'
+
+
 def test_a_valid_aes_key_and_credentials_leave_demo_mode(tmp_path):
     text = (
         '[app]\nsecret_key = "0123456789abcdef"\n'
-        '[wechat.official_account]\napp_id = "wx1"\napp_secret = "s"\ntoken = "t"\n'
+        + HISTORY_KEY
+        + '[wechat.official_account]\napp_id = "wx1"\napp_secret = "s"\ntoken = "t"\n'
         'message_mode = "safe"\nencoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"\n'
     )
     settings = _load(tmp_path, text)
@@ -142,7 +147,7 @@ def free_port() -> int:
 
 
 def test_operator_friendly_forms_are_accepted(tmp_path):
-    text = '\ufeff[app]\ndemo = false\nsecret_key = "0123456789abcdef"\n'
+    text = '\ufeff[app]\ndemo = false\nsecret_key = "0123456789abcdef"\n' + HISTORY_KEY
     settings = _load(tmp_path, text)
     assert settings.app.demo == "false" and not settings.is_demo
 
@@ -153,6 +158,14 @@ def test_operator_friendly_forms_are_accepted(tmp_path):
         ({"XIANFENG_SERVER_PROT": "1"}, "XIANFENG_SERVER_PROT"),
         ({"XIANFENG_RULES_TEAM_SIZE_MIN": "20"}, "team_size_min"),
         ({"XIANFENG_APP_DEMO": "false", "XIANFENG_APP_SECRET_KEY": "short"}, "app.secret_key"),
+        (
+            {
+                "XIANFENG_APP_DEMO": "false",
+                "XIANFENG_APP_SECRET_KEY": "0123456789abcdef",
+                "XIANFENG_REGISTER_HISTORY_KEY": "too-short-for-an-hmac-key",
+            },
+            "register.history_key",
+        ),
     ],
 )
 def test_mistakes_in_the_environment_are_named(env, key):

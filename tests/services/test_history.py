@@ -8,8 +8,16 @@ import pytest
 from models import RecordHistory, ServiceRecord, db
 from services import history, register_check, review
 from services.leader_registration import Attendance, register_attendance
+from tests.conftest import HISTORY_KEY
 from tests.factories import NOW, make_record
-from tests.register_world import build_world, checked_in, counted_queries
+from tests.register_world import (
+    build_world,
+    checked_in,
+    counted_queries,
+    hmac_under,
+    plain_sha256,
+    rewrite_history,
+)
 
 LATER = NOW + timedelta(hours=3)
 
@@ -81,6 +89,44 @@ def test_changes_behind_the_service_are_found(world, entry, statement, problem):
     assert [t.record_id for t in found] == [entry.id]
     assert problem in found[0].problem
     assert history.verify_record(ServiceRecord.get_by_id(untouched.id)) is None
+
+
+@pytest.mark.parametrize(
+    "sign",
+    [plain_sha256, hmac_under("a-guess-at-the-key-0123456789abcdef"), hmac_under("")],
+    ids=["plain-sha256", "hmac-wrong-key", "hmac-empty-key"],
+)
+def test_a_chain_recomputed_without_the_key_is_found(world, entry, sign):
+    """Hours added in the database and the whole history rewritten to match, every hash
+    recomputed: a consistent chain in every way but the key."""
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    rewrite_history(entry, sign, duration_minutes=600)
+    rows = list(entry.history.order_by(RecordHistory.seq))
+    assert rows[1].state["duration_minutes"] == 600
+    assert history.problem(ServiceRecord.get_by_id(entry.id), rows, (sign,)) is None
+    found = register_check.verify(LATER)
+    assert [(t.record_id, t.problem) for t in found] == [(entry.id, "第 1 条历史被改动或删除")]
+
+
+def test_only_the_key_holder_can_recompute_a_chain(world, entry):
+    """The same rewrite under the service's own key verifies: the key is all that stands
+    between a database writer and a forged register, so it must not be in the database."""
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    rewrite_history(entry, hmac_under(HISTORY_KEY), duration_minutes=600)
+    assert register_check.verify(LATER) == []
+
+
+def test_a_chain_signed_under_another_key_does_not_verify(world, entry):
+    history.use_key("another-deployments-history-key-0123456789")
+    assert [t.record_id for t in register_check.verify(LATER)] == [entry.id]
+
+
+def test_nothing_is_signed_without_a_key(world, monkeypatch):
+    monkeypatch.setattr(history, "_sign", None)
+    with pytest.raises(RuntimeError, match="history key"):
+        checked_in(world.alice)
+    with pytest.raises(ValueError):
+        history.use_key("")
 
 
 def test_tampering_is_not_laundered_by_a_later_legitimate_change(world, entry):

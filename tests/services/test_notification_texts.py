@@ -147,7 +147,13 @@ def test_payload_times_are_naive_utc(value, expected):
     ("overrides", "expected"),
     [
         ({"app": {"demo": "true"}}, ("demo-mp-notice", "demo-oa-notice")),
-        ({"app": {"demo": "false", "secret_key": "k" * 20}}, ("", "")),
+        (
+            {
+                "app": {"demo": "false", "secret_key": "k" * 20},
+                "register": {"history_key": "h" * 32},
+            },
+            ("", ""),
+        ),
         (
             {
                 "app": {"demo": "true"},
