@@ -1,6 +1,7 @@
 """Xianfeng: the application factory and the command line (`python app.py ...`)."""
 
 import logging
+import os
 import secrets
 import signal
 import socket
@@ -91,11 +92,14 @@ def _demo_secret(path: Path) -> str:
     """A random secret kept in a file of the data folder, made on first use and never
     replaced: workers starting together must not each keep a key of their own."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    draft.write_text(secrets.token_urlsafe(32))
     try:
-        with path.open("x") as new:
-            new.write(secrets.token_urlsafe(32))
+        os.link(draft, path)  # published whole, and only if no other worker published first
     except FileExistsError:
         pass
+    finally:
+        draft.unlink()
     return path.read_text().strip()
 
 

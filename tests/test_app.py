@@ -69,6 +69,20 @@ def test_demo_mode_keeps_its_history_key_across_restarts(settings_overrides, tmp
     assert history.current_sign()(b"link") == sign(b"link")
 
 
+def test_workers_starting_together_share_one_demo_key(settings_overrides, tmp_path):
+    """Every worker of a first start makes up a key; only the first one published is kept, and
+    no worker ever reads a half-written file."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    settings_overrides["app"]["demo"] = "true"
+    settings_overrides["register"]["history_key"] = ""
+    made = app_module._demo_secret
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: made(tmp_path / "keys" / "history_key"), range(32)))
+    assert len(keys) == 1 and len(keys.pop()) >= 32
+    assert [p.name for p in (tmp_path / "keys").iterdir()] == ["history_key"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [
