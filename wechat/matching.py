@@ -6,10 +6,18 @@ the rest of the original text as typed, as in 「绑定 13800000000 482913」 or
 for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
 miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
 are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
+
+Before any of that, a keyword the text negates is found wherever matching would look for
+it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and
+「签到算了」 refuse the command, 「签到不了」, 「签不了到」 and 「不能签到」 say it is not
+working. Such a text never runs its command: the router acknowledges it, or leaves the
+conversation it negates, or says how to get the thing done. When in doubt doing nothing is
+safe, so a negated keyword wins over another in the same text.
 """
 
 import difflib
 import unicodedata
+from dataclasses import dataclass
 
 from .commands import BY_NAME, COMMANDS, Command
 
@@ -21,11 +29,50 @@ NEAR_MISS_CUTOFF = 0.5
 SEPARATORS = ":：,，、"
 CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
 
+DO, REFUSE, TROUBLE = "do", "refuse", "trouble"  # what a text asks of the command it names
+# A word just before a keyword (the longest there counts): 「不想签到」 refuses the command,
+# 「不能签到」 says it is not working. 没 is left out: 「还没签到」 means "not yet", and the
+# command is the answer to it. The last words end as a negation does but negate nothing.
+BEFORE = {
+    **dict.fromkeys(("不", "不要", "不想", "不想要", "不打算", "不用", "不必", "不需要"), REFUSE),
+    **dict.fromkeys(("无需", "别", "甭"), REFUSE),
+    **dict.fromkeys(("不能", "不会", "无法", "没法", "没办法"), TROUBLE),
+    **dict.fromkeys(("要不", "特别", "分别", "个别", "区别"), DO),
+}
+# A word just after a keyword: 「签到不了」, 「打卡失败」, 「签到算了」.
+AFTER = {
+    **dict.fromkeys(("不了", "不上", "不成", "不行", "失败"), TROUBLE),
+    **dict.fromkeys(("算了", "就算了", "不要了", "不用了"), REFUSE),
+}
+SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
+FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不想去签到」
+# All a bare negation (「我也不签到了」) holds besides the negation and the keyword.
+PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
+
+
+@dataclass(frozen=True)
+class Found:
+    """The command a text names: its arguments when it is to be done, or its mood when the
+    text refuses it or says it is not working. `bare` when the text is nothing but that
+    negation (and particles), so it cannot be the answer to a question."""
+
+    command: Command
+    args: str = ""
+    mood: str = DO
+    bare: bool = False
+
 
 def normalize(text: str) -> str:
     """Full-width folded, lower case, without spaces and punctuation."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def _plain(text: str) -> str:
+    """Folded as by normalize but keeping punctuation: 「不，签到」 (no, check in) negates
+    nothing, and a comma would no longer show it once removed."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "ZC")
 
 
 def _after(text: str, count: int) -> str:
@@ -48,6 +95,11 @@ def _separates(ch: str) -> bool:
 _KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
 _ARGUMENT_KEYWORDS = [k for k, c in _KEYWORDS if c.takes_args]  # longest first
 _ALL_KEYWORDS = frozenset(k for k, _ in _KEYWORDS)
+_UNSPLIT = {k[0] + w + k[1:]: k + w for k, _ in _KEYWORDS if len(k) == 2 for w in SPLITTING}
+_TROUBLE_WORDS = [w for w, mood in {**BEFORE, **AFTER}.items() if mood == TROUBLE]
+_PUNCTUATION = ",.!?;:，。！？；：、…~～"
+# Every negating word holds its first character: a text with none of these negates nothing.
+_MARKS = frozenset(w[0] for w, mood in {**BEFORE, **AFTER}.items() if mood != DO)
 
 
 def is_keyword(text: str) -> bool:
@@ -55,21 +107,76 @@ def is_keyword(text: str) -> bool:
     return normalize(text) in _ALL_KEYWORDS
 
 
-def match(text: str) -> tuple[Command, str] | None:
-    """The command a text names and its arguments, or None."""
+def match(text: str) -> Found | None:
+    """The command a text names, to be done or negated, or None."""
     compact = normalize(text)
     if not compact:
         return None
-    for keyword, command in _KEYWORDS:
-        if compact.startswith(keyword):
-            return command, _after(text, len(keyword)) if command.takes_args else ""
+    lead = next(((k, c) for k, c in _KEYWORDS if compact.startswith(k)), None)
+    negated = _negated(text, compact, lead)
+    if negated is not None:
+        return negated
+    if lead is not None:
+        keyword, command = lead
+        return Found(command, _after(text, len(keyword)) if command.takes_args else "")
     rest = _without_argument_keywords(compact)
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
-                return command, ""
-    near = _near_miss(compact) if rest == compact else None
-    return (near, "") if near else None
+                return Found(command)
+    near = _near_miss(compact) if rest == compact and not _troubled(compact) else None
+    return Found(near) if near else None
+
+
+def _troubled(compact: str) -> bool:
+    """Whether the text says something is not working (「签不了」): never a typo of a command,
+    though difflib finds 「签不了」 near 「不要了」 (取消). 「不了」 alone is "no, thanks"."""
+    return compact not in _TROUBLE_WORDS and any(word in compact for word in _TROUBLE_WORDS)
+
+
+def _negated(text: str, compact: str, lead) -> Found | None:
+    """The keyword the text negates: the one it starts with (only words after it can), else
+    any in a short text. After a leading keyword taking arguments only a bare negation
+    counts, as its arguments are the member's own words (「通知 失败的同志请重新报名」)."""
+    if lead is None and len(compact) > SHORT_TEXT or _MARKS.isdisjoint(compact):
+        return None
+    plain = _plain(text)
+    for split, whole in _UNSPLIT.items() if "不" in plain else ():
+        plain = plain.replace(split, whole)
+    for keyword, command in [lead] if lead else _KEYWORDS:
+        start = plain.find(keyword)
+        if start < 0:
+            continue
+        mood, begin, end = _mood(plain, start, start + len(keyword))
+        if mood == DO:
+            continue
+        bare = not normalize(plain[:begin] + plain[end:]).strip(PARTICLES)
+        if bare or not (lead and command.takes_args):
+            return Found(command, mood=mood, bare=bare)
+    return None
+
+
+def _mood(plain: str, start: int, end: int) -> tuple[str, int, int]:
+    """What the words around plain[start:end] (a keyword) make of it, and the span they
+    cover with it. Punctuation may follow the keyword (「签到，算了」), but not stand between
+    a negation and it (「不，签到」 is "no, check in")."""
+    gap = end + len(plain[end:]) - len(plain[end:].lstrip(_PUNCTUATION))
+    after = _word(plain[gap:], AFTER, str.startswith)
+    if after:
+        return AFTER[after], start, gap + len(after)
+    core = plain[:start].rstrip(FILLERS)
+    before = _word(core, BEFORE, str.endswith)
+    if not before:
+        return DO, start, end
+    begin = len(core) - len(before)
+    if 0 < begin and plain[begin] == "不" and plain[begin - 1] == plain[begin + 1]:
+        return DO, start, end  # 「签不签到」, 「要不要签到」 ask; they do not refuse
+    return BEFORE[before], begin, end
+
+
+def _word(text: str, table: dict, at) -> str:
+    """The longest word of the table that `text` starts or ends with (`at`), or ''."""
+    return max((word for word in table if at(text, word)), key=len, default="")
 
 
 def _without_argument_keywords(compact: str) -> str:

@@ -2,8 +2,11 @@
 commands and their keywords are wechat.commands', reading a text as one is wechat.matching's.
 `handle(message)` is what the endpoint calls.
 
-During a conversation, 「取消」 always leaves it; while it waits for free text (a visit's
-notes) nothing else is read as a command, otherwise a command still wins over the step.
+During a conversation, 「取消」 always leaves it, and so does refusing what it is doing
+(「不签到了」 during a check-in); while it waits for free text (a visit's notes) the text is
+the answer, word for word, unless it is nothing but a command word or a negated one;
+otherwise a command still wins over the step. A negated command never runs: 「我不想签到」 is
+acknowledged, 「签到不了」 answered with how to do it and whom to ask.
 """
 
 from collections.abc import Callable
@@ -31,7 +34,7 @@ from .chat import (
 )
 from .commands import BY_NAME, MENU_KEYS, Command
 from .inbound import Inbound, Reply
-from .matching import is_keyword, match, normalize
+from .matching import DO, REFUSE, TROUBLE, Found, is_keyword, match, normalize
 
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
 STEPS = {
@@ -50,6 +53,19 @@ STEPS = {
     leader.CONFIRM: {},
 }
 FREE_TEXT = {visits.SEEN, visits.HELP, register.ASKING}
+# The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
+# register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
+DOING = {
+    checkin.PICK: {"checkin"},
+    checkin.LOCATION: {"checkin"},
+    checkin.PHOTO: {"checkin"},
+    checkout.OUT_PICK: {"checkout"},
+    checkout.OUT_LOCATION: {"checkout"},
+    visits.SEEN: {"visit"},
+    visits.HELP: {"visit"},
+    activities.LISTED: {"activities", "enroll"},
+    leader.CONFIRM: {"broadcast", "confirm"},
+}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -127,13 +143,19 @@ def _touch(message: Inbound, member: Member | None) -> None:
 
 def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
     """A command, if this user may use it: bound, active and, for some, a leader."""
+    barred = _barred(command, member)
+    return common.say(barred) if barred else command.handler(message, member, args)
+
+
+def _barred(command: Command, member) -> str | None:
+    """Why this user may not use the command, or None."""
     if member is None and not command.unbound_ok:
-        return common.say(texts.NEEDS_BINDING)
+        return texts.NEEDS_BINDING
     if member is not None and not member.active:
-        return common.say(texts.MEMBER_INACTIVE)
+        return texts.MEMBER_INACTIVE
     if command.leader_only and not member.is_leader:
-        return common.say(texts.LEADER_ONLY)
-    return command.handler(message, member, args)
+        return texts.LEADER_ONLY
+    return None
 
 
 def on_text(message: Inbound, member) -> Reply:
@@ -148,18 +170,61 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     if normalize(message.content) in BY_NAME["cancel"].keywords:
         return partial(run, BY_NAME["cancel"], message, member), False
     if conversation and conversation.state in FREE_TEXT:
-        if is_keyword(message.content):  # a bare command word is no answer
-            hint = texts.COMMAND_IN_ANSWER.format(word=message.content.strip())
-            return partial(common.say, hint), True
-        return partial(_step, conversation, message, member), False
+        return _answer_route(conversation, message, member)
     found = match(message.content)
+    if found is not None and found.mood != DO:
+        if _leaves(conversation, found):
+            return partial(run, BY_NAME["cancel"], message, member), False
+        return partial(on_negated, found, member), True
     if found is not None:
-        command, args = found
-        return partial(run, command, message, member, args), command.reads_only
+        command = found.command
+        return partial(run, command, message, member, found.args), command.reads_only
     if conversation is not None:
         return partial(_step, conversation, message, member), False
     text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING
     return partial(common.say, text), True
+
+
+def _answer_route(
+    conversation: state.Conversation, message: Inbound, member
+) -> tuple[Callable[[], Reply], bool]:
+    """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note.
+    Only a bare command word (「活动」) or a bare negation (「不走访了」) is no answer."""
+    if is_keyword(message.content):
+        hint = texts.COMMAND_IN_ANSWER.format(word=message.content.strip())
+        return partial(common.say, hint), True
+    found = match(message.content)
+    if found is None or found.mood == DO or not found.bare:
+        return partial(_step, conversation, message, member), False
+    if _leaves(conversation, found):
+        return partial(run, BY_NAME["cancel"], message, member), False
+    hint = texts.NEGATION_IN_ANSWER.format(word=message.content.strip())
+    return partial(common.say, hint), True
+
+
+def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
+    """Whether a negation ends the conversation, as 「取消」 would: it refuses what the
+    conversation carries out (a visit's location and photo steps are check-in's, with the
+    household as their target)."""
+    if conversation is None or found.mood != REFUSE:
+        return False
+    visiting = conversation.data.get("target") == "visit"
+    doing = {"visit"} if visiting else DOING.get(conversation.state, set())
+    return found.command.name in doing
+
+
+def on_negated(found: Found, member) -> Reply:
+    """「不签到」: nothing is done, and the member hears how to do it when they want to;
+    「签到不了」: how it is done and whom to ask. Refusals of run() come first, so a stranger
+    still hears how to bind."""
+    barred = _barred(found.command, member)
+    if barred:
+        return common.say(barred)
+    word = found.command.keywords[0]
+    if found.mood == TROUBLE:
+        tip = texts.TROUBLE_TIPS.get(found.command.name, texts.TROUBLE_TIP).format(word=word)
+        return common.say(texts.TROUBLE.format(tip=tip))
+    return common.say(texts.NEGATED.format(word=word))
 
 
 def _conversation(message: Inbound, member) -> state.Conversation | None:

@@ -51,7 +51,8 @@ def chat(member, emulator):
     ],
 )
 def test_keywords_and_synonyms_name_their_command(text, command):
-    assert matching.match(text)[0].name == command
+    found = matching.match(text)
+    assert (found.command.name, found.mood) == (command, matching.DO)
 
 
 @pytest.mark.parametrize(
@@ -71,9 +72,9 @@ def test_other_texts_name_no_command(text):
 
 
 def test_arguments_follow_the_keyword():
-    assert matching.match("绑定 13800000000 482913")[1] == "13800000000 482913"
-    assert matching.match("通知：明早 九点集合")[1] == "明早 九点集合"
-    assert matching.match("报名２")[1] == "２"
+    assert matching.match("绑定 13800000000 482913").args == "13800000000 482913"
+    assert matching.match("通知：明早 九点集合").args == "明早 九点集合"
+    assert matching.match("报名２").args == "２"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +94,7 @@ def test_arguments_follow_the_keyword():
     ],
 )
 def test_arguments_are_the_text_as_typed_after_the_keyword(text, args):
-    assert matching.match(text)[1] == args
+    assert matching.match(text).args == args
 
 
 def test_every_menu_key_names_a_command():
