@@ -26,6 +26,16 @@ class Command:
     takes_args: bool = False  # matched only at the start of the text
     reads_only: bool = False  # changes nothing: its reply may be worked out before the claim
 
+    def barred(self, member) -> str | None:
+        """Why this user may not use the command (not bound, inactive, not a leader), or None."""
+        if member is None and not self.unbound_ok:
+            return texts.NEEDS_BINDING
+        if member is not None and not member.active:
+            return texts.MEMBER_INACTIVE
+        if self.leader_only and not member.is_leader:
+            return texts.LEADER_ONLY
+        return None
+
 
 C = Command
 COMMANDS = (

@@ -143,19 +143,8 @@ def _touch(message: Inbound, member: Member | None) -> None:
 
 def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
     """A command, if this user may use it: bound, active and, for some, a leader."""
-    barred = _barred(command, member)
+    barred = command.barred(member)
     return common.say(barred) if barred else command.handler(message, member, args)
-
-
-def _barred(command: Command, member) -> str | None:
-    """Why this user may not use the command, or None."""
-    if member is None and not command.unbound_ok:
-        return texts.NEEDS_BINDING
-    if member is not None and not member.active:
-        return texts.MEMBER_INACTIVE
-    if command.leader_only and not member.is_leader:
-        return texts.LEADER_ONLY
-    return None
 
 
 def on_text(message: Inbound, member) -> Reply:
@@ -168,13 +157,13 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     """What answers a text, and whether that answer only reads."""
     conversation = _conversation(message, member)
     if normalize(message.content) in BY_NAME["cancel"].keywords:
-        return partial(run, BY_NAME["cancel"], message, member), False
+        return _cancel_route(message, member)
     if conversation and conversation.state in FREE_TEXT:
         return _answer_route(conversation, message, member)
     found = match(message.content)
     if found is not None and found.mood != DO:
         if _leaves(conversation, found):
-            return partial(run, BY_NAME["cancel"], message, member), False
+            return _cancel_route(message, member)
         return partial(on_negated, found, member), True
     if found is not None:
         command = found.command
@@ -197,9 +186,13 @@ def _answer_route(
     if found is None or found.mood == DO or not found.bare:
         return partial(_step, conversation, message, member), False
     if _leaves(conversation, found):
-        return partial(run, BY_NAME["cancel"], message, member), False
+        return _cancel_route(message, member)
     hint = texts.NEGATION_IN_ANSWER.format(word=message.content.strip())
     return partial(common.say, hint), True
+
+
+def _cancel_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
+    return partial(run, BY_NAME["cancel"], message, member), False
 
 
 def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
@@ -217,7 +210,7 @@ def on_negated(found: Found, member) -> Reply:
     """「不签到」: nothing is done, and the member hears how to do it when they want to;
     「签到不了」: how it is done and whom to ask. Refusals of run() come first, so a stranger
     still hears how to bind."""
-    barred = _barred(found.command, member)
+    barred = found.command.barred(member)
     if barred:
         return common.say(barred)
     word = found.command.keywords[0]
