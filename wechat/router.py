@@ -34,7 +34,7 @@ from .chat import (
 )
 from .commands import BY_NAME, MENU_KEYS, Command
 from .inbound import Inbound, Reply
-from .matching import DO, REFUSE, TROUBLE, Found, is_keyword, match, normalize
+from .matching import DO, PARTICLES, REFUSE, TROUBLE, Found, is_keyword, match, normalize
 
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
 STEPS = {
@@ -66,6 +66,9 @@ DOING = {
     activities.LISTED: {"activities", "enroll"},
     leader.CONFIRM: {"broadcast", "confirm"},
 }
+# Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
+# guessed as one (「不用了」 as 「不要了」, 取消).
+STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -160,6 +163,8 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
         return _cancel_route(message, member)
     if conversation and conversation.state in FREE_TEXT:
         return _answer_route(conversation, message, member)
+    if conversation and _awaited(conversation, message.content):
+        return partial(_step, conversation, message, member), False
     found = match(message.content)
     if found is not None and found.mood != DO:
         if _leaves(conversation, found):
@@ -193,6 +198,11 @@ def _answer_route(
 
 def _cancel_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     return partial(run, BY_NAME["cancel"], message, member), False
+
+
+def _awaited(conversation: state.Conversation, text: str) -> bool:
+    """Whether the text is a word the step waits for (STEP_WORDS), give or take 了 or 吧."""
+    return normalize(text).strip(PARTICLES) in STEP_WORDS.get(conversation.state, ())
 
 
 def _leaves(conversation: state.Conversation | None, found: Found) -> bool:

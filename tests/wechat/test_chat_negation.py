@@ -182,6 +182,17 @@ def test_no_thanks_to_check_out_is_not_a_skipped_location(chat, member):
     assert ServiceRecord.get().checkout_at is not None
 
 
+@pytest.mark.parametrize("text", ["直接签退", "不用了", "跳过吧"])
+def test_the_check_outs_own_skip_words_check_out_without_a_location(chat, member, text):
+    """The step asks for a location 「或回复「跳过」直接签退」: 「直接签退」 names 签退 and
+    「不用了」 is near 「不要了」 (取消), but here they are the answer the step waits for."""
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    assert "签退成功" in chat.say(text)
+    record = ServiceRecord.get()
+    assert record.checkout_at is not None and record.checkout_lat is None
+
+
 def test_a_list_shown_is_left_by_refusing_to_enrol(chat, member):
     make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
     chat.say("活动")
