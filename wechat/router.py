@@ -1,19 +1,14 @@
-"""Which handler answers a push: tables of commands (Chinese keywords with synonyms), menu keys,
-conversation steps, message kinds and events. `handle(message)` is what the endpoint calls.
+"""Which handler answers a push: tables of conversation steps, message kinds and events; the
+commands and their keywords are wechat.commands', reading a text as one is wechat.matching's.
+`handle(message)` is what the endpoint calls.
 
-Matching a text, most certain first (all on the text with full-width folded, case folded,
-spaces and punctuation removed): a command whose keyword starts the text (its arguments are
-the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
-for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
-miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
-are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
-
-During a conversation, 「取消」 always leaves it; while it waits for free text (a visit's
-notes) nothing else is read as a command, otherwise a command still wins over the step.
+During a conversation, 「取消」 always leaves it, and so does refusing what it is doing
+(「不签到了」 during a check-in); while it waits for free text (a visit's notes) the text is
+the answer, word for word, unless it is nothing but a command word or a negated one;
+otherwise a command still wins over the step. A negated command never runs: 「我不想签到」 is
+acknowledged, 「签到不了」 answered with how to do it and whom to ask.
 """
 
-import difflib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,105 +23,19 @@ from services.errors import DomainError
 from . import texts
 from .chat import (
     activities,
-    bind,
     checkin,
     checkout,
     common,
     events,
     leader,
-    mine,
     register,
     state,
     visits,
 )
+from .commands import BY_NAME, MENU_KEYS, Command
 from .inbound import Inbound, Reply
+from .matching import DO, PARTICLES, REFUSE, TROUBLE, Found, is_keyword, match, normalize
 
-SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
-NEAR_MISS_TEXT = 8
-NEAR_MISS_CUTOFF = 0.5
-# One of these may stand between a keyword and its arguments, as may a closing bracket
-# ("【通知】明天…").
-SEPARATORS = ":：,，、"
-CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
-
-
-def on_cancel(message: Inbound, member, args: str = "") -> Reply:
-    """「取消」: leave whatever conversation is going on."""
-    left = state.leave(message.openid, common.now())
-    return common.say(texts.CANCELLED if left else texts.NOTHING_TO_CANCEL)
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    keywords: tuple[str, ...]
-    handler: Callable  # (message, member, args) -> Reply
-    leader_only: bool = False
-    unbound_ok: bool = False  # usable before binding
-    takes_args: bool = False  # matched only at the start of the text
-    reads_only: bool = False  # changes nothing: its reply may be worked out before the claim
-
-
-C = Command
-COMMANDS = (
-    C(
-        "help",
-        ("帮助", "菜单", "help", "功能", "你好", "您好", "怎么用"),
-        bind.on_help,
-        unbound_ok=True,
-        reads_only=True,
-    ),
-    C("bind", ("绑定", "bind"), bind.on_bind, unbound_ok=True, takes_args=True),
-    C("cancel", ("取消", "算了", "退出", "不要了"), on_cancel, unbound_ok=True),
-    C("confirm", ("确认", "确定", "确认发送"), leader.on_confirm),
-    C("checkin", ("签到", "我要签到", "打卡", "签个到", "活动签到"), checkin.on_checkin),
-    C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkout.on_checkout),
-    C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
-    C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
-    C("enroll", ("报名",), activities.on_enroll, takes_args=True),
-    C(
-        "unenroll",
-        ("取消报名", "退出报名", "不报名了"),
-        activities.on_unenroll,
-        takes_args=True,
-    ),
-    C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine, reads_only=True),
-    C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing, reads_only=True),
-    C(
-        "broadcast",
-        ("通知", "发通知", "群发"),
-        leader.on_broadcast,
-        leader_only=True,
-        takes_args=True,
-    ),
-    C(
-        "pending",
-        ("待审", "待审核", "审核"),
-        leader.on_pending,
-        leader_only=True,
-        reads_only=True,
-    ),
-    C(
-        "report",
-        ("报告", "季度报告", "季度上报"),
-        leader.on_report,
-        leader_only=True,
-        reads_only=True,
-    ),
-)
-BY_NAME = {c.name: c for c in COMMANDS}
-# The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
-MENU_KEYS = {
-    "CHECKIN": "checkin",
-    "CHECKOUT": "checkout",
-    "VISIT": "visit",
-    "ACTIVITIES": "activities",
-    "MINE": "mine",
-    "PAIRING": "pairing",
-    "HELP": "help",
-    "PENDING": "pending",
-    "REPORT": "report",
-}
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
 STEPS = {
     checkin.PICK: {"text": checkin.on_pick},
@@ -144,6 +53,22 @@ STEPS = {
     leader.CONFIRM: {},
 }
 FREE_TEXT = {visits.SEEN, visits.HELP, register.ASKING}
+# The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
+# register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
+DOING = {
+    checkin.PICK: {"checkin"},
+    checkin.LOCATION: {"checkin"},
+    checkin.PHOTO: {"checkin"},
+    checkout.OUT_PICK: {"checkout"},
+    checkout.OUT_LOCATION: {"checkout"},
+    visits.SEEN: {"visit"},
+    visits.HELP: {"visit"},
+    activities.LISTED: {"activities", "enroll"},
+    leader.CONFIRM: {"broadcast", "confirm"},
+}
+# Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
+# guessed as one (「不用了」 as 「不要了」, 取消).
+STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -170,74 +95,6 @@ _TOUCH = Prepared(
         & (Member.last_interaction_at.is_null() | (Member.last_interaction_at < p.at))
     )
 )
-
-
-def normalize(text: str) -> str:
-    """Full-width folded, lower case, without spaces and punctuation."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
-
-
-def _after(text: str, count: int) -> str:
-    """The text after its first `count` meaningful characters (the keyword), as typed: the
-    arguments are the member's own words (a notice goes out verbatim), so only the blanks and
-    one separator between keyword and arguments are dropped."""
-    consumed = 0
-    for index, ch in enumerate(text or ""):
-        if consumed >= count:
-            rest = text[index:].strip()
-            return rest[1:].strip() if rest and _separates(rest[0]) else rest
-        consumed += len(normalize(ch))
-    return ""
-
-
-def _separates(ch: str) -> bool:
-    return ch in SEPARATORS or unicodedata.category(ch) in CLOSING
-
-
-_KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
-_ARGUMENT_KEYWORDS = [k for k, c in _KEYWORDS if c.takes_args]  # longest first
-_ALL_KEYWORDS = frozenset(k for k, _ in _KEYWORDS)
-
-
-def match(text: str) -> tuple[Command, str] | None:
-    """The command a text names and its arguments, or None."""
-    compact = normalize(text)
-    if not compact:
-        return None
-    for keyword, command in _KEYWORDS:
-        if compact.startswith(keyword):
-            return command, _after(text, len(keyword)) if command.takes_args else ""
-    rest = _without_argument_keywords(compact)
-    if len(compact) <= SHORT_TEXT:
-        for keyword, command in _KEYWORDS:
-            if not command.takes_args and keyword in rest:
-                return command, ""
-    near = _near_miss(compact) if rest == compact else None
-    return (near, "") if near else None
-
-
-def _without_argument_keywords(compact: str) -> str:
-    """The text with the keywords of commands taking arguments blanked out, so that
-    「我要取消报名」 is not read as 取消 (or guessed as anything): it names 取消报名 but does
-    not start with it, and a command's arguments are only read after a leading keyword."""
-    for keyword in _ARGUMENT_KEYWORDS:
-        compact = compact.replace(keyword, " ")
-    return compact
-
-
-def _near_miss(compact: str) -> Command | None:
-    """The one command whose keyword is clearly closest to a short text, by difflib."""
-    if len(compact) > NEAR_MISS_TEXT:
-        return None
-    best: dict[str, float] = {}
-    for keyword, command in _KEYWORDS:
-        if not command.takes_args:
-            ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
-            best[command.name] = max(best.get(command.name, 0.0), ratio)
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    (name, score), runner_up = ranked[0], ranked[1][1]
-    return BY_NAME[name] if score >= NEAR_MISS_CUTOFF and score > runner_up else None
 
 
 @dataclass(frozen=True)
@@ -289,13 +146,8 @@ def _touch(message: Inbound, member: Member | None) -> None:
 
 def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
     """A command, if this user may use it: bound, active and, for some, a leader."""
-    if member is None and not command.unbound_ok:
-        return common.say(texts.NEEDS_BINDING)
-    if member is not None and not member.active:
-        return common.say(texts.MEMBER_INACTIVE)
-    if command.leader_only and not member.is_leader:
-        return common.say(texts.LEADER_ONLY)
-    return command.handler(message, member, args)
+    barred = command.barred(member)
+    return common.say(barred) if barred else command.handler(message, member, args)
 
 
 def on_text(message: Inbound, member) -> Reply:
@@ -308,20 +160,74 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     """What answers a text, and whether that answer only reads."""
     conversation = _conversation(message, member)
     if normalize(message.content) in BY_NAME["cancel"].keywords:
-        return partial(run, BY_NAME["cancel"], message, member), False
+        return _cancel_route(message, member)
     if conversation and conversation.state in FREE_TEXT:
-        if normalize(message.content) in _ALL_KEYWORDS:  # a bare command word is no answer
-            hint = texts.COMMAND_IN_ANSWER.format(word=message.content.strip())
-            return partial(common.say, hint), True
+        return _answer_route(conversation, message, member)
+    if conversation and _awaited(conversation, message.content):
         return partial(_step, conversation, message, member), False
     found = match(message.content)
+    if found is not None and found.mood != DO:
+        if _leaves(conversation, found):
+            return _cancel_route(message, member)
+        return partial(on_negated, found, member), True
     if found is not None:
-        command, args = found
-        return partial(run, command, message, member, args), command.reads_only
+        command = found.command
+        return partial(run, command, message, member, found.args), command.reads_only
     if conversation is not None:
         return partial(_step, conversation, message, member), False
     text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING
     return partial(common.say, text), True
+
+
+def _answer_route(
+    conversation: state.Conversation, message: Inbound, member
+) -> tuple[Callable[[], Reply], bool]:
+    """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note.
+    Only a bare command word (「活动」) or a bare negation (「不走访了」) is no answer."""
+    if is_keyword(message.content):
+        hint = texts.COMMAND_IN_ANSWER.format(word=message.content.strip())
+        return partial(common.say, hint), True
+    found = match(message.content)
+    if found is None or found.mood == DO or not found.bare:
+        return partial(_step, conversation, message, member), False
+    if _leaves(conversation, found):
+        return _cancel_route(message, member)
+    hint = texts.NEGATION_IN_ANSWER.format(word=message.content.strip())
+    return partial(common.say, hint), True
+
+
+def _cancel_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
+    return partial(run, BY_NAME["cancel"], message, member), False
+
+
+def _awaited(conversation: state.Conversation, text: str) -> bool:
+    """Whether the text is a word the step waits for (STEP_WORDS), give or take 了 or 吧."""
+    return normalize(text).strip(PARTICLES) in STEP_WORDS.get(conversation.state, ())
+
+
+def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
+    """Whether a negation ends the conversation, as 「取消」 would: it refuses what the
+    conversation carries out (a visit's location and photo steps are check-in's, with the
+    household as their target)."""
+    if conversation is None or found.mood != REFUSE:
+        return False
+    visiting = conversation.data.get("target") == "visit"
+    doing = {"visit"} if visiting else DOING.get(conversation.state, set())
+    return found.command.name in doing
+
+
+def on_negated(found: Found, member) -> Reply:
+    """「不签到」: nothing is done, and the member hears how to do it when they want to;
+    「签到不了」: how it is done and whom to ask. Refusals of run() come first, so a stranger
+    still hears how to bind."""
+    barred = found.command.barred(member)
+    if barred:
+        return common.say(barred)
+    word = found.command.keywords[0]
+    if found.mood == TROUBLE:
+        tip = texts.TROUBLE_TIPS.get(found.command.name, texts.TROUBLE_TIP).format(word=word)
+        return common.say(texts.TROUBLE.format(tip=tip))
+    return common.say(texts.NEGATED.format(word=word))
 
 
 def _conversation(message: Inbound, member) -> state.Conversation | None:

@@ -95,7 +95,7 @@ def test_several_activities_today_are_picked_by_number(chat, member):
     listing = chat.say("签到")
     assert "1. 义诊" in listing and "2. 法律咨询" in listing
     assert "请回复序号" in chat.say("9")
-    assert "请回复序号" in chat.say("௨")  # numbers are read in ASCII, full-width or 一..十
+    assert "请回复序号" in chat.say("௨")  # numbers are read in ASCII, full-width or 一..九十九
     assert "请回复序号" in chat.say("9" * 5000)  # more digits than int() will read
     assert "法律咨询" in chat.say("第二个")
     chat.location(second.lat + NEAR, second.lng)

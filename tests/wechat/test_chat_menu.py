@@ -1,9 +1,9 @@
-"""The custom menu: its CLICK keys are the router's, and it is pushed through wechatpy."""
+"""The custom menu: its CLICK keys are the command table's, and it is pushed through wechatpy."""
 
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from wechat import router
+from wechat import commands
 from wechat.chat import menu
 
 
@@ -15,7 +15,7 @@ def test_every_menu_button_is_a_click_the_router_knows():
     definition = menu.menu_definition()
     assert 1 <= len(definition["button"]) <= 3
     assert all(1 <= len(s["sub_button"]) <= 5 for s in definition["button"])
-    assert set(_keys(definition)) == set(router.MENU_KEYS)
+    assert set(_keys(definition)) == set(commands.MENU_KEYS)
     for section in definition["button"]:
         assert len(section["name"].encode()) <= 16  # WeChat's limit for a top-level name
         for button in section["sub_button"]:

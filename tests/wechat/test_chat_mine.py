@@ -9,6 +9,7 @@ from services import clock
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
+from wechat.chat import common
 
 
 @pytest.fixture
@@ -108,6 +109,73 @@ def test_a_sentence_about_unenrolling_neither_cancels_nor_enrols(chat, three, te
     chat.say("活动")
     assert "「取消报名 序号」取消报名" in chat.say(text)
     assert ChatState.get().state == "activities"  # the list is still there to pick from
+    assert Enrollment.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    "text, n",
+    [
+        ("十", 10),
+        ("十一", 11),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十五", 25),
+        ("九十九", 99),
+        ("第十五个", 15),
+        ("第二十三项", 23),
+        ("１２", 12),  # full-width digits
+        ("第１５个", 15),
+        ("一百", None),  # above 九十九: no list is that long
+        ("十十", None),
+        ("二十二十", None),
+        ("一二", None),  # digit by digit is no number people write
+        ("十二三", None),
+        ("两", None),
+        ("1000", None),
+    ],
+)
+def test_list_numbers_are_read_up_to_ninety_nine_in_chinese(text, n):
+    assert common.position(text) == n
+
+
+@pytest.fixture
+def fifteen(member):
+    now = clock.now_utc()
+    return [
+        make_activity(member.team, starts_at=now + timedelta(hours=n), title=f"义诊第{n}场")
+        for n in range(1, 16)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("报名十二", "义诊第12场"),
+        ("报名 １２", "义诊第12场"),  # full-width digits after a space
+        ("报名第十五个", "义诊第15场"),
+        ("第十一个", "义诊第11场"),  # a bare number while the list is shown
+        ("十四", "义诊第14场"),
+    ],
+)
+def test_numbers_above_ten_pick_from_a_long_list(chat, fifteen, text, title):
+    assert "11. " in chat.say("活动")
+    assert chat.say(text).startswith(f"报名成功：「{title}」")
+    assert [e.activity.title for e in Enrollment.select()] == [title]
+
+
+@pytest.mark.parametrize(
+    "text, told",
+    [
+        ("报名二十", "列表中没有第 20 项（共 15 项）"),
+        ("二十", "列表中没有第 20 项（共 15 项）"),
+        ("报名一百", "请回复「报名 序号」（列表共 15 项）"),
+        ("报名十十", "请回复「报名 序号」（列表共 15 项）"),
+        ("取消报名 二十二十", "请回复「取消报名 序号」（列表共 15 项）"),
+    ],
+)
+def test_numbers_beyond_the_list_or_nonsense_are_refused_politely(chat, fifteen, text, told):
+    chat.say("活动")
+    assert told in chat.say(text)
     assert Enrollment.select().count() == 0
 
 

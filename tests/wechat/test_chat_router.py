@@ -9,7 +9,7 @@ from models import ChatState, Member
 from services import clock
 from tests.factories import make_activity, make_member, make_team
 from tests.wechat.test_chat_support import Chat
-from wechat import router
+from wechat import commands, matching
 from wechat.chat import common
 
 
@@ -51,7 +51,8 @@ def chat(member, emulator):
     ],
 )
 def test_keywords_and_synonyms_name_their_command(text, command):
-    assert router.match(text)[0].name == command
+    found = matching.match(text)
+    assert (found.command.name, found.mood) == (command, matching.DO)
 
 
 @pytest.mark.parametrize(
@@ -67,13 +68,13 @@ def test_keywords_and_synonyms_name_their_command(text, command):
     ],
 )
 def test_other_texts_name_no_command(text):
-    assert router.match(text) is None
+    assert matching.match(text) is None
 
 
 def test_arguments_follow_the_keyword():
-    assert router.match("绑定 13800000000 482913")[1] == "13800000000 482913"
-    assert router.match("通知：明早 九点集合")[1] == "明早 九点集合"
-    assert router.match("报名２")[1] == "２"
+    assert matching.match("绑定 13800000000 482913").args == "13800000000 482913"
+    assert matching.match("通知：明早 九点集合").args == "明早 九点集合"
+    assert matching.match("报名２").args == "２"
 
 
 @pytest.mark.parametrize(
@@ -93,11 +94,11 @@ def test_arguments_follow_the_keyword():
     ],
 )
 def test_arguments_are_the_text_as_typed_after_the_keyword(text, args):
-    assert router.match(text)[1] == args
+    assert matching.match(text).args == args
 
 
 def test_every_menu_key_names_a_command():
-    assert set(router.MENU_KEYS.values()) <= set(router.BY_NAME)
+    assert set(commands.MENU_KEYS.values()) <= set(commands.BY_NAME)
 
 
 def test_menu_clicks_run_the_same_commands_as_keywords(chat):

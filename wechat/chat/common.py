@@ -117,17 +117,28 @@ def record_label(record) -> str:
     return title or texts.KIND_TITLES[record.kind]
 
 
-NUMERALS = dict(zip("一二三四五六七八九十", range(1, 11), strict=True))  # 「报名 三」
+DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 
 
 def position(text: str) -> int | None:
-    """The place in the list a reply names: 3, ３, 三, 第三个 or 第3项. Nothing else counts,
-    so a sentence with a digit in it (「我要取消报名1」) never enrols by mistake."""
-    plain = "".join(unicodedata.normalize("NFKC", text or "").split())
+    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个 or 第3项. Nothing else
+    counts, so a sentence with a digit in it (「我要取消报名1」) never enrols by mistake."""
+    plain = "".join(unicodedata.normalize("NFKC", text or "").split())  # ３ is 3
     core = plain.removeprefix("第").rstrip("个项号。.!！")
     if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
         return int(core)
-    return NUMERALS.get(core)
+    return chinese_number(core)
+
+
+def chinese_number(text: str) -> int | None:
+    """一 to 九十九 as people write them (十二, 二十, 二十五); None for anything else (一百,
+    十十, 一二): no list shown in the chat is that long, and a guess could pick wrongly."""
+    tens, ten, units = text.partition("十")
+    if not ten:
+        return DIGITS.get(text)
+    if tens and tens not in DIGITS or units and units not in DIGITS:
+        return None
+    return DIGITS.get(tens, 1) * 10 + DIGITS.get(units, 0)
 
 
 EXCERPT_CHARS = 20

@@ -1,5 +1,5 @@
-"""The Official Account's custom menu: every button a CLICK whose key wechat.router maps to
-the same command as its keywords, pushed to WeChat with `push_menu()`."""
+"""The Official Account's custom menu: every button a CLICK whose key wechat.commands maps
+to the same command as its keywords, pushed to WeChat with `push_menu()`."""
 
 from .. import get_clients, texts
 

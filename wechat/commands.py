@@ -1,0 +1,99 @@
+"""The chat's commands: their Chinese keywords (with synonyms), who may use them, the
+handler each runs, and the custom menu's CLICK keys that name them. How a text is read as
+one of them is wechat.matching's; when it runs, wechat.router's."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import texts
+from .chat import activities, bind, checkin, checkout, common, leader, mine, state, visits
+from .inbound import Inbound, Reply
+
+
+def on_cancel(message: Inbound, member, args: str = "") -> Reply:
+    """「取消」: leave whatever conversation is going on."""
+    left = state.leave(message.openid, common.now())
+    return common.say(texts.CANCELLED if left else texts.NOTHING_TO_CANCEL)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    keywords: tuple[str, ...]
+    handler: Callable  # (message, member, args) -> Reply
+    leader_only: bool = False
+    unbound_ok: bool = False  # usable before binding
+    takes_args: bool = False  # matched only at the start of the text
+    reads_only: bool = False  # changes nothing: its reply may be worked out before the claim
+
+    def barred(self, member) -> str | None:
+        """Why this user may not use the command (not bound, inactive, not a leader), or None."""
+        if member is None and not self.unbound_ok:
+            return texts.NEEDS_BINDING
+        if member is not None and not member.active:
+            return texts.MEMBER_INACTIVE
+        if self.leader_only and not member.is_leader:
+            return texts.LEADER_ONLY
+        return None
+
+
+C = Command
+COMMANDS = (
+    C(
+        "help",
+        ("帮助", "菜单", "help", "功能", "你好", "您好", "怎么用"),
+        bind.on_help,
+        unbound_ok=True,
+        reads_only=True,
+    ),
+    C("bind", ("绑定", "bind"), bind.on_bind, unbound_ok=True, takes_args=True),
+    C("cancel", ("取消", "算了", "退出", "不要了"), on_cancel, unbound_ok=True),
+    C("confirm", ("确认", "确定", "确认发送"), leader.on_confirm),
+    C("checkin", ("签到", "我要签到", "打卡", "签个到", "活动签到"), checkin.on_checkin),
+    C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkout.on_checkout),
+    C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
+    C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
+    C("enroll", ("报名",), activities.on_enroll, takes_args=True),
+    C(
+        "unenroll",
+        ("取消报名", "退出报名", "不报名了"),
+        activities.on_unenroll,
+        takes_args=True,
+    ),
+    C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine, reads_only=True),
+    C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing, reads_only=True),
+    C(
+        "broadcast",
+        ("通知", "发通知", "群发"),
+        leader.on_broadcast,
+        leader_only=True,
+        takes_args=True,
+    ),
+    C(
+        "pending",
+        ("待审", "待审核", "审核"),
+        leader.on_pending,
+        leader_only=True,
+        reads_only=True,
+    ),
+    C(
+        "report",
+        ("报告", "季度报告", "季度上报"),
+        leader.on_report,
+        leader_only=True,
+        reads_only=True,
+    ),
+)
+BY_NAME = {c.name: c for c in COMMANDS}
+# The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
+MENU_KEYS = {
+    "CHECKIN": "checkin",
+    "CHECKOUT": "checkout",
+    "VISIT": "visit",
+    "ACTIVITIES": "activities",
+    "MINE": "mine",
+    "PAIRING": "pairing",
+    "HELP": "help",
+    "PENDING": "pending",
+    "REPORT": "report",
+}

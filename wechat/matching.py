@@ -1,0 +1,202 @@
+"""Which command a text names (the table is wechat.commands').
+
+Matching a text, most certain first (all on the text with full-width folded, case folded,
+spaces and punctuation removed): a command whose keyword starts the text (its arguments are
+the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
+for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
+miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
+are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
+
+Before any of that, a keyword the text negates is found wherever matching would look for
+it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and
+「签到算了」 refuse the command, 「签到不了」, 「签不了到」 and 「不能签到」 say it is not
+working. Such a text never runs its command: the router acknowledges it, or leaves the
+conversation it negates, or says how to get the thing done. When in doubt doing nothing is
+safe, so a negated keyword wins over another in the same text.
+"""
+
+import difflib
+import unicodedata
+from dataclasses import dataclass
+
+from .commands import BY_NAME, COMMANDS, Command
+
+SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
+NEAR_MISS_TEXT = 8
+NEAR_MISS_CUTOFF = 0.5
+# One of these may stand between a keyword and its arguments, as may a closing bracket
+# ("【通知】明天…").
+SEPARATORS = ":：,，、"
+CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
+
+DO, REFUSE, TROUBLE = "do", "refuse", "trouble"  # what a text asks of the command it names
+# A word just before a keyword (the longest there counts): 「不想签到」 refuses the command,
+# 「不能签到」 says it is not working. 没 is left out: 「还没签到」 means "not yet", and the
+# command is the answer to it. The last words end as a negation does but negate nothing.
+BEFORE = {
+    **dict.fromkeys(("不", "不要", "不想", "不想要", "不打算", "不用", "不必", "不需要"), REFUSE),
+    **dict.fromkeys(("无需", "别", "甭"), REFUSE),
+    **dict.fromkeys(("不能", "不会", "无法", "没法", "没办法"), TROUBLE),
+    **dict.fromkeys(("要不", "特别", "分别", "个别", "区别"), DO),
+}
+# A word just after a keyword: 「签到不了」, 「打卡失败」, 「签到算了」.
+AFTER = {
+    **dict.fromkeys(("不了", "不上", "不成", "不行", "失败"), TROUBLE),
+    **dict.fromkeys(("算了", "就算了", "不要了", "不用了"), REFUSE),
+}
+SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
+FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不想去签到」
+# All a bare negation (「我也不签到了」) holds besides the negation and the keyword.
+PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
+
+
+@dataclass(frozen=True)
+class Found:
+    """The command a text names: its arguments when it is to be done, or its mood when the
+    text refuses it or says it is not working. `bare` when the text is nothing but that
+    negation (and particles), so it cannot be the answer to a question."""
+
+    command: Command
+    args: str = ""
+    mood: str = DO
+    bare: bool = False
+
+
+def normalize(text: str) -> str:
+    """Full-width folded, lower case, without spaces and punctuation."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def _plain(text: str) -> str:
+    """Folded as by normalize but keeping punctuation: 「不，签到」 (no, check in) negates
+    nothing, and a comma would no longer show it once removed."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "ZC")
+
+
+def _after(text: str, count: int) -> str:
+    """The text after its first `count` meaningful characters (the keyword), as typed: the
+    arguments are the member's own words (a notice goes out verbatim), so only the blanks and
+    one separator between keyword and arguments are dropped."""
+    consumed = 0
+    for index, ch in enumerate(text or ""):
+        if consumed >= count:
+            rest = text[index:].strip()
+            return rest[1:].strip() if rest and _separates(rest[0]) else rest
+        consumed += len(normalize(ch))
+    return ""
+
+
+def _separates(ch: str) -> bool:
+    return ch in SEPARATORS or unicodedata.category(ch) in CLOSING
+
+
+_KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
+_ARGUMENT_KEYWORDS = [k for k, c in _KEYWORDS if c.takes_args]  # longest first
+_ALL_KEYWORDS = frozenset(k for k, _ in _KEYWORDS)
+_UNSPLIT = {k[0] + w + k[1:]: k + w for k, _ in _KEYWORDS if len(k) == 2 for w in SPLITTING}
+_TROUBLE_WORDS = [w for w, mood in {**BEFORE, **AFTER}.items() if mood == TROUBLE]
+_PUNCTUATION = ",.!?;:，。！？；：、…~～"
+# Every negating word holds its first character: a text with none of these negates nothing.
+_MARKS = frozenset(w[0] for w, mood in {**BEFORE, **AFTER}.items() if mood != DO)
+
+
+def is_keyword(text: str) -> bool:
+    """Whether the text is nothing but a command's keyword (「活动」, 「签到！」)."""
+    return normalize(text) in _ALL_KEYWORDS
+
+
+def match(text: str) -> Found | None:
+    """The command a text names, to be done or negated, or None."""
+    compact = normalize(text)
+    if not compact:
+        return None
+    lead = next(((k, c) for k, c in _KEYWORDS if compact.startswith(k)), None)
+    negated = _negated(text, compact, lead)
+    if negated is not None:
+        return negated
+    if lead is not None:
+        keyword, command = lead
+        return Found(command, _after(text, len(keyword)) if command.takes_args else "")
+    rest = _without_argument_keywords(compact)
+    if len(compact) <= SHORT_TEXT:
+        for keyword, command in _KEYWORDS:
+            if not command.takes_args and keyword in rest:
+                return Found(command)
+    near = _near_miss(compact) if rest == compact and not _troubled(compact) else None
+    return Found(near) if near else None
+
+
+def _troubled(compact: str) -> bool:
+    """Whether the text says something is not working (「签不了」): never a typo of a command,
+    though difflib finds 「签不了」 near 「不要了」 (取消). 「不了」 alone is "no, thanks"."""
+    return compact not in _TROUBLE_WORDS and any(word in compact for word in _TROUBLE_WORDS)
+
+
+def _negated(text: str, compact: str, lead) -> Found | None:
+    """The keyword the text negates: the one it starts with (only words after it can), else
+    any in a short text. After a leading keyword taking arguments only a bare negation
+    counts, as its arguments are the member's own words (「通知 失败的同志请重新报名」)."""
+    if lead is None and len(compact) > SHORT_TEXT or _MARKS.isdisjoint(compact):
+        return None
+    plain = _plain(text)
+    for split, whole in _UNSPLIT.items() if "不" in plain else ():
+        plain = plain.replace(split, whole)
+    for keyword, command in [lead] if lead else _KEYWORDS:
+        start = plain.find(keyword)
+        if start < 0:
+            continue
+        mood, begin, end = _mood(plain, start, start + len(keyword))
+        if mood == DO:
+            continue
+        bare = not normalize(plain[:begin] + plain[end:]).strip(PARTICLES)
+        if bare or not (lead and command.takes_args):
+            return Found(command, mood=mood, bare=bare)
+    return None
+
+
+def _mood(plain: str, start: int, end: int) -> tuple[str, int, int]:
+    """What the words around plain[start:end] (a keyword) make of it, and the span they
+    cover with it. Punctuation may follow the keyword (「签到，算了」), but not stand between
+    a negation and it (「不，签到」 is "no, check in")."""
+    gap = end + len(plain[end:]) - len(plain[end:].lstrip(_PUNCTUATION))
+    after = _word(plain[gap:], AFTER, str.startswith)
+    if after:
+        return AFTER[after], start, gap + len(after)
+    core = plain[:start].rstrip(FILLERS)
+    before = _word(core, BEFORE, str.endswith)
+    if not before:
+        return DO, start, end
+    begin = len(core) - len(before)
+    if 0 < begin and plain[begin] == "不" and plain[begin - 1] == plain[begin + 1]:
+        return DO, start, end  # 「签不签到」, 「要不要签到」 ask; they do not refuse
+    return BEFORE[before], begin, end
+
+
+def _word(text: str, table: dict, at) -> str:
+    """The longest word of the table that `text` starts or ends with (`at`), or ''."""
+    return max((word for word in table if at(text, word)), key=len, default="")
+
+
+def _without_argument_keywords(compact: str) -> str:
+    """The text with the keywords of commands taking arguments blanked out, so that
+    「我要取消报名」 is not read as 取消 (or guessed as anything): it names 取消报名 but does
+    not start with it, and a command's arguments are only read after a leading keyword."""
+    for keyword in _ARGUMENT_KEYWORDS:
+        compact = compact.replace(keyword, " ")
+    return compact
+
+
+def _near_miss(compact: str) -> Command | None:
+    """The one command whose keyword is clearly closest to a short text, by difflib."""
+    if len(compact) > NEAR_MISS_TEXT:
+        return None
+    best: dict[str, float] = {}
+    for keyword, command in _KEYWORDS:
+        if not command.takes_args:
+            ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
+            best[command.name] = max(best.get(command.name, 0.0), ratio)
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    (name, score), runner_up = ranked[0], ranked[1][1]
+    return BY_NAME[name] if score >= NEAR_MISS_CUTOFF and score > runner_up else None
