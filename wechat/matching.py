@@ -188,10 +188,13 @@ def _without_argument_keywords(compact: str) -> str:
     return compact
 
 
+_KEYWORD_CHARS = frozenset("".join(keyword for keyword, _ in _KEYWORDS))
+
+
 def _near_miss(compact: str) -> Command | None:
     """The one command whose keyword is clearly closest to a short text, by difflib."""
-    if len(compact) > NEAR_MISS_TEXT:
-        return None
+    if len(compact) > NEAR_MISS_TEXT or _KEYWORD_CHARS.isdisjoint(compact):
+        return None  # sharing no character with any keyword, it is near none (ratio 0)
     best: dict[str, float] = {}
     for keyword, command in _KEYWORDS:
         if not command.takes_args:
