@@ -1,25 +1,24 @@
 """A member filling in their own register entry after checking out: which fields are still
-theirs to answer, and which the programme fills in by itself, so that every transport asks
-the same questions and writes the same defaults.
+theirs to answer, so that every transport asks the same questions.
 
-What the programme fills in by itself, and only while the field is blank, is
-services.register_defaults'. Everything else left blank is the member's to answer. A rejected
-entry is closed to fill-in (services.review), so nothing is asked of it. Only the member's own
-entries are looked at: another member's is 'not found', as everywhere else
+What the programme knows by itself (an activity's content, a household visit's target) is
+written by the check-out (services.register_defaults), so the fields still blank after it
+are the member's to answer, and nothing here writes text on the member's behalf: a transport
+that asks nothing, or is never used, leaves no entry without what the programme knows. A
+rejected entry is closed to fill-in (services.review), so nothing is asked of it. Only the
+member's own entries are looked at: another member's is 'not found', as everywhere else
 (services.checkin.own_record).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import ServiceRecord, db
+from models import ServiceRecord
 
-from . import register_defaults
 from .actors import Actor, require_member
 from .checkin import own_record
 from .register_defaults import is_blank
 from .review import fill_in
-from .rows import is_id, lock_row
 
 FIELDS = ("target", "content", "outcome")  # in the order a member is asked them
 
@@ -38,17 +37,12 @@ def blanks(actor: Actor, record_id: int) -> Blanks:
     record = own_record(require_member(actor), record_id)
     asked = ()
     if record.status != "rejected":
-        filled = register_defaults.automatic(record)
-        asked = tuple(name for name in FIELDS if is_blank(record, name) and name not in filled)
+        asked = tuple(name for name in FIELDS if is_blank(record, name))
     return Blanks(record.id, record.kind, asked)
 
 
 def complete(actor: Actor, record_id: int, now: datetime, answers: dict) -> ServiceRecord:
-    """Save the member's answers with what the programme fills in by itself; a field neither
-    answered nor filled in stays as it is, for the mini-program. The entry is held while its
-    blanks are read, so a default never overwrites text written at the same moment."""
-    with db.atomic():
-        if is_id(record_id):
-            lock_row(ServiceRecord, record_id)
-        record = own_record(require_member(actor), record_id)
-        return fill_in(actor, record.id, now, **{**register_defaults.automatic(record), **answers})
+    """Save the member's answers on their own entry; a field not answered stays as it is,
+    for the mini-program."""
+    record = own_record(require_member(actor), record_id)
+    return fill_in(actor, record.id, now, **answers)
