@@ -153,6 +153,10 @@ OPENAPI = {
     "/checkins/{record_id}/checkout": {
         "post": {
             "summary": "签退：计算服务时长；重复签退返回原记录",
+            "description": (
+                "空白时由系统填入：集中活动的服务内容为「参加「活动名称」」，"
+                "结对走访的服务对象为「结对家庭 王**户」；已填写的内容不会被覆盖。"
+            ),
             "parameters": [
                 {
                     "name": "record_id",

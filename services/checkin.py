@@ -17,7 +17,7 @@ import peewee
 from models import Member, Photo, ServiceRecord, db
 from models.prepared import Prepared, PreparedInsert, Sent, pipelined
 
-from . import history
+from . import history, register_defaults
 from .actors import Actor, require_member
 from .checkin_flags import ask, assess
 from .checkin_rules import (
@@ -111,8 +111,9 @@ def check_out(
     now: datetime,
     rules: CheckinRules = CheckinRules(),  # noqa: B008 (frozen, so sharing it is safe)
 ) -> ServiceRecord:
-    """Check the acting member out of their entry and compute the duration; checking out
-    twice gives the entry back unchanged."""
+    """Check the acting member out of their entry, compute the duration and write what the
+    programme fills in by itself (services.register_defaults) in the same history line;
+    checking out twice gives the entry back unchanged."""
     member = _acting_member(actor)
     if point is not None:
         check_point(point)
@@ -124,6 +125,7 @@ def check_out(
         if record.checkout_at is None:
             before = history.state_of(record)
             _apply_checkout(record, point, now, rules)
+            register_defaults.fill(record)  # after the place: its activity or household is loaded
             record.save()
             history.append(record, actor.label, "checkout", now, before)
     return record

@@ -6,7 +6,8 @@ time: the member was there and the activity's hours are known. A visit or own se
 longer than the longest a service may last is closed with no time counted: nobody knows how
 long it lasted, and crediting the whole limit would reward forgetting. Either way the entry
 is flagged `auto_checkout` for the leader to confirm or the office to correct, the change
-goes into the register's history like any other, and the member is told. Each entry is
+goes into the register's history like any other, with what the programme fills in by itself
+at any check-out (services.register_defaults), and the member is told. Each entry is
 closed in its own transaction holding its row, so a member checking out at the same moment
 wins or loses cleanly and nothing is closed twice.
 """
@@ -18,7 +19,7 @@ from peewee import JOIN
 
 from models import Activity, ServiceRecord, db
 
-from . import clock, history, outbox
+from . import clock, history, outbox, register_defaults
 from .actors import SYSTEM
 from .rows import lock_row
 
@@ -82,6 +83,7 @@ def _close(record_id: int, now: datetime, rules: ClosingRules) -> str | None:
         sort = "activity" if record.activity_id is not None else "open_ended"
         before = history.state_of(record)
         _apply(record, _end_of(record, sort), now)
+        register_defaults.fill(record)
         record.save()
         history.append(record, SYSTEM.label, ACTION, now, before, REASONS[sort])
         outbox.enqueue([_notice(record, sort)], now, rules.quiet_hours)

@@ -13,7 +13,8 @@ Times come from the leader (naive UTC here); for an activity they default to its
 end, and must lie within the window a member's own check-in would have (the activity's time,
 widened by the check-in rules' minutes before and after): a leader's word does not add hours
 an activity did not have. The entry is closed (checked out) at once, since the member has no
-phone to check out.
+phone to check out, with what the programme fills in by itself at a check-out
+(services.register_defaults) where the leader left it blank.
 """
 
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import peewee as pw
 from models import Activity, Enrollment, Member, Pairing, ServiceRecord, db
 from models.record import RECORD_KINDS
 
-from . import history
+from . import history, register_defaults
 from .actors import Actor
 from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -141,7 +142,7 @@ def _create(actor: Actor, member: Member, a: Attendance, request_key, now, rules
     start, end = _times(a, activity, now)
     _within_activity(start, end, activity, rules)
     _refuse_double(member, activity, start, end)
-    record = ServiceRecord.create(
+    record = ServiceRecord(
         member=member,
         kind=a.kind,
         activity=activity,
@@ -161,6 +162,8 @@ def _create(actor: Actor, member: Member, a: Attendance, request_key, now, rules
         created_at=now,
         updated_at=now,
     )
+    register_defaults.fill(record)  # closed at once: a check-out's text, as for any entry
+    record.save()
     history.append(record, actor.label, "register", now, {}, a.reason)
     return record
 

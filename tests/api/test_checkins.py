@@ -319,6 +319,59 @@ def test_the_office_cannot_check_out_for_a_member(office, checked_in):
     assert office.post(f"/checkins/{checked_in['id']}/checkout").status_code == 403
 
 
+# --- what the programme fills in at check-out -----------------------------------------------
+
+
+def _visit(me, member, **details) -> dict:
+    home = make_household(member.team.community, head_name="王秀英", lat=34.75, lng=113.63)
+    pair(member, home)
+    response = post_checkin(me, checkin_form(kind="visit", lat="34.7501", lng="113.63", **details))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_a_visit_checked_in_and_out_in_the_mini_program_names_the_household(me, member):
+    visit = _visit(me, member, content="老人独自居住", outcome="帮忙打扫卫生")
+    assert visit["target"] == ""  # open: the programme writes it at check-out
+    out = me.post(f"/checkins/{visit['id']}/checkout").get_json()
+    assert out["target"] == "结对家庭 王**户"
+    assert out["counts_toward_hours"] is True
+    assert ServiceRecord.get_by_id(visit["id"]).target == "结对家庭 王**户"
+
+
+def test_an_activity_filled_in_before_check_out_is_said_what_was_done(me, activity):
+    entry = post_checkin(me, checkin_form(activity)).get_json()
+    fill = {"target": "幸福社区居民", "outcome": "楼道清理干净"}
+    assert me.patch(f"/records/{entry['id']}", json=fill).status_code == 200
+    out = me.post(f"/checkins/{entry['id']}/checkout").get_json()
+    assert out["content"] == f"参加「{activity.title}」"
+    assert out["counts_toward_hours"] is True
+    actions = [h.action for h in RecordHistory.select().order_by(RecordHistory.seq)]
+    assert actions == ["checkin", "fill", "checkout"]  # written in the check-out's own line
+
+
+def test_an_activity_filled_in_after_check_out_keeps_what_was_done(me, activity):
+    entry = post_checkin(me, checkin_form(activity)).get_json()
+    me.post(f"/checkins/{entry['id']}/checkout")
+    fill = {"target": "幸福社区居民", "outcome": "楼道清理干净"}
+    body = me.patch(f"/records/{entry['id']}", json=fill).get_json()
+    assert body["content"] == f"参加「{activity.title}」"
+    assert body["counts_toward_hours"] is True
+
+
+@pytest.mark.parametrize("kind", ["activity", "visit"])
+def test_text_the_member_wrote_is_never_overwritten(me, member, activity, kind):
+    if kind == "activity":
+        entry = post_checkin(me, checkin_form(activity, content="为居民量血压")).get_json()
+    else:
+        entry = _visit(me, member)
+        me.patch(f"/records/{entry['id']}", json={"target": "王阿姨一家"})
+    out = me.post(f"/checkins/{entry['id']}/checkout").get_json()
+    assert (out["content"], out["target"]) == (
+        ("为居民量血压", "") if kind == "activity" else ("", "王阿姨一家")
+    )
+
+
 # --- the document ---------------------------------------------------------------------------
 
 

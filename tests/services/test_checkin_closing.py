@@ -101,6 +101,22 @@ def test_a_visit_or_own_service_open_too_long_is_closed_with_no_time_counted(tea
     assert "最长服务时长" in record.history.order_by(RecordHistory.seq.desc()).first().reason
 
 
+def test_the_closing_writes_what_any_check_out_fills_in_by_itself(team, activity):
+    """Closed by the system or by the member, an entry gets the same text from the programme,
+    in the closing's own history line."""
+    member = make_member(team=team)
+    at_activity = checked_in(member, START, activity=activity)
+    home = make_household(community=team.community, head_name="王秀英")
+    visit = checked_in(member, NOW, kind="visit", household=home, content="了解老人近况")
+    close_open_checkins(NOW + timedelta(hours=13), RULES)
+    at_activity, visit = reload(at_activity), reload(visit)
+    assert (at_activity.content, at_activity.target) == ("参加「义诊」", "")
+    assert (visit.content, visit.target) == ("了解老人近况", "结对家庭 王**户")
+    last = visit.history.order_by(RecordHistory.seq.desc()).first()
+    assert last.action == "auto_checkout" and last.changes["target"] == ["", "结对家庭 王**户"]
+    assert verify_all() == []
+
+
 def test_earlier_flags_are_kept_and_a_rejected_entry_stays_rejected(team, activity):
     flagged = checked_in(
         make_member(team=team), START, activity=activity, status="flagged", flags=["out_of_range"]

@@ -224,6 +224,30 @@ def test_visit_goes_to_the_paired_household(world):
     assert (record.kind, record.household_id) == ("visit", household.id)
 
 
+@pytest.mark.parametrize(
+    ("kind", "left_blank", "written"),
+    [("activity", "content", "参加「义诊」"), ("visit", "target", "结对家庭 王**户")],
+)
+def test_what_the_leader_left_blank_gets_the_programmes_text_in_the_first_line(
+    world, kind, left_blank, written
+):
+    """Closed at once, the entry gets what any check-out fills in by itself; the leader's
+    own text stays."""
+    pair(world.alice, make_household(community=world.team_a.community, head_name="王秀英"))
+    activity = make_activity(world.team_a, starts_at=START, title="义诊")
+    given = {"activity_id": activity.id} if kind == "activity" else {}
+    record = _register(world, kind=kind, **{**given, left_blank: ""})
+    stored = ServiceRecord.get_by_id(record.id)
+    assert getattr(stored, left_blank) == written
+    assert {k: getattr(stored, k) for k in FILLED if k != left_blank} == {
+        k: v for k, v in FILLED.items() if k != left_blank
+    }
+    assert records.counts_toward_hours(stored)
+    (line,) = stored.history
+    assert line.changes[left_blank] == [None, written]
+    assert history.verify_record(stored) is None
+
+
 def test_a_retried_request_stores_one_entry(world):
     first = _register(world, request_id="r-1")
     again = _register(world, request_id="r-1")

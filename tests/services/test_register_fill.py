@@ -1,5 +1,5 @@
-"""The member's fill-in of their own entry: what is asked, what the programme fills in by
-itself, and whose entries may be filled in this way."""
+"""The member's fill-in of their own entry: what is still asked after the check-out wrote
+the programme's text, and whose entries may be filled in this way."""
 
 from datetime import timedelta
 
@@ -7,8 +7,10 @@ import pytest
 
 from models import RecordHistory, ServiceRecord
 from services import register_fill
+from services.actors import Actor
+from services.checkin import check_out
 from services.errors import Conflict, Forbidden, NotFound
-from tests.factories import NOW, make_activity, make_household, pair
+from tests.factories import NOW, make_activity, make_household
 from tests.register_world import build_world, checked_in
 
 LATER = NOW + timedelta(hours=3)
@@ -24,9 +26,14 @@ def _fresh(record) -> ServiceRecord:
     return ServiceRecord.get_by_id(record.id)
 
 
-def test_an_activity_asks_target_and_outcome_and_says_what_was_done_itself(world):
-    activity = make_activity(world.team_a, title="义诊")
-    entry = checked_in(world.alice, activity)
+def _checked_out(member, activity=None, **kw) -> ServiceRecord:
+    """An entry checked out by the check-out service, which writes the programme's text."""
+    entry = checked_in(member, activity, minutes=None, **kw)
+    return check_out(Actor(member=member), entry.id, None, NOW + timedelta(minutes=90))
+
+
+def test_an_activity_is_asked_target_and_outcome_what_was_done_is_the_check_outs(world):
+    entry = _checked_out(world.alice, make_activity(world.team_a, title="义诊"))
     alice = world.actor("alice")
     assert register_fill.blanks(alice, entry.id).asked == ("target", "outcome")
     answers = {"target": "幸福社区老年居民", "outcome": "为20位居民测量血压"}
@@ -37,14 +44,13 @@ def test_an_activity_asks_target_and_outcome_and_says_what_was_done_itself(world
 
 
 def test_an_individual_service_asks_all_three(world):
-    entry = checked_in(world.alice, kind="individual")
+    entry = _checked_out(world.alice, kind="individual")
     assert register_fill.blanks(world.actor("alice"), entry.id).asked == FIELDS_ALL
 
 
-def test_a_visit_is_not_asked_whom_it_served_the_household_it_visited_is_filled_in(world):
+def test_a_visit_is_not_asked_whom_it_served_the_check_out_named_the_household(world):
     visited = make_household(head_name="王秀英")
-    entry = checked_in(world.alice, kind="visit", household=visited)
-    pair(world.alice, make_household(head_name="李建国"))  # her pairing today: not the one served
+    entry = _checked_out(world.alice, kind="visit", household=visited)
     alice = world.actor("alice")
     assert register_fill.blanks(alice, entry.id).asked == ("content", "outcome")
     register_fill.complete(alice, entry.id, LATER, {"content": "入户走访：老人独自居住"})
@@ -56,14 +62,24 @@ def test_a_visit_is_not_asked_whom_it_served_the_household_it_visited_is_filled_
     )
 
 
+def test_the_fill_in_writes_the_members_answers_only(world):
+    """The programme's text is the check-out's: an entry checked out before it wrote any is
+    asked every blank field, and nothing is written on the member's behalf."""
+    entry = checked_in(world.alice, make_activity(world.team_a, title="义诊"))
+    alice = world.actor("alice")
+    assert register_fill.blanks(alice, entry.id).asked == FIELDS_ALL
+    register_fill.complete(alice, entry.id, LATER, {"outcome": "为20位居民测量血压"})
+    assert (_fresh(entry).content, _fresh(entry).outcome) == ("", "为20位居民测量血压")
+
+
 def test_a_visit_with_no_household_to_name_asks_whom_it_served(world):
-    entry = checked_in(world.alice, kind="visit")
+    entry = _checked_out(world.alice, kind="visit")
     assert register_fill.blanks(world.actor("alice"), entry.id).asked == FIELDS_ALL
 
 
 def test_text_already_written_is_neither_asked_nor_replaced(world):
     activity = make_activity(world.team_a, title="义诊")
-    entry = checked_in(world.alice, activity, content="量血压", target="老年居民")
+    entry = _checked_out(world.alice, activity, content="量血压", target="老年居民")
     alice = world.actor("alice")
     assert register_fill.blanks(alice, entry.id).asked == ("outcome",)
     register_fill.complete(alice, entry.id, LATER, {})

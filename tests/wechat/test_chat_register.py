@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from models import ServiceRecord
+from models import Enrollment, ServiceRecord
 from services import clock
 from services.records import counts_toward_hours
 from tests import images
 from tests.api.conftest import ApiClient
 from tests.api.test_checkins import checkin_form, post_checkin
-from tests.factories import make_household, make_member, make_team, pair
+from tests.factories import make_activity, make_household, make_member, make_team, pair
 from tests.wechat.test_chat_support import NEAR, Chat
 
 HOME = (34.7466, 113.6253)
@@ -33,14 +33,44 @@ def chat(member, emulator):
     return Chat("oa-alice", emulator)
 
 
-def visit_from_the_mini_program(client, **details) -> None:
-    """A household visit checked in over the API an hour ago, as the mini-program makes it."""
+def from_the_mini_program(client, form: dict) -> None:
+    """A check-in over the API an hour ago, as the mini-program makes it."""
     login = client.post("/api/v1/auth/login", json={"code": "code:mp-alice"})
     phone = ApiClient(client, login.get_json()["token"])
-    form = checkin_form(kind="visit", lat=str(HOME[0] + NEAR), lng=str(HOME[1]), **details)
     assert post_checkin(phone, form).status_code == 201
     earlier = clock.now_utc() - timedelta(hours=1)
     ServiceRecord.update(checkin_at=earlier).execute()
+
+
+def visit_from_the_mini_program(client, **details) -> None:
+    """A household visit checked in over the API an hour ago."""
+    form = checkin_form(kind="visit", lat=str(HOME[0] + NEAR), lng=str(HOME[1]), **details)
+    from_the_mini_program(client, form)
+
+
+def test_a_visit_with_nothing_left_to_ask_still_gets_its_target_and_counts(client, chat):
+    """The reviewer's case: content and outcome written in the mini-program, 签退 in the chat
+    without a location; nothing is asked, and the entry is complete."""
+    visit_from_the_mini_program(client, content="了解老人近况", outcome="送去米面油")
+    chat.say("签退")
+    done = chat.say("跳过")
+    assert "签退成功" in done and "？" not in done
+    record = ServiceRecord.get()
+    assert (record.content, record.target, record.outcome) == ("了解老人近况", TARGET, "送去米面油")
+    assert counts_toward_hours(record)
+    assert "可以发送" in chat.say("帮助")  # no question waits for an answer
+
+
+def test_an_activity_with_nothing_left_to_ask_still_says_what_was_done(client, chat, member):
+    started = clock.now_utc() - timedelta(minutes=10)
+    activity = make_activity(member.team, starts_at=started, hours=2, title="义诊")
+    Enrollment.create(activity=activity, member=member, created_at=started)
+    from_the_mini_program(client, checkin_form(activity, target="老年居民", outcome="量血压20人"))
+    chat.say("签退")
+    assert "？" not in chat.say("跳过")
+    record = ServiceRecord.get()
+    assert (record.content, record.target) == ("参加「义诊」", "老年居民")
+    assert counts_toward_hours(record)
 
 
 def test_a_mini_program_visit_is_asked_what_a_visit_needs_and_not_its_target(client, chat):
@@ -114,11 +144,13 @@ def test_a_visit_filled_in_by_the_visit_flow_is_asked_nothing_at_check_out(chat)
     chat.photo(images.jpeg(seed=62))
     chat.say("家中一切正常")
     assert "走访已登记" in chat.say("送去米面油")
-    assert ServiceRecord.get().target == TARGET  # named as the check-out names it
     chat.say("签退")
     done = chat.say("跳过")
     assert "签退" in done and "？" not in done
     assert "可以发送" in chat.say("帮助")  # no question waits for an answer
+    record = ServiceRecord.get()
+    assert record.target == TARGET  # written by the check-out
+    assert counts_toward_hours(record)
 
 
 def test_every_register_question_tells_how_to_skip_it():

@@ -1,9 +1,10 @@
 """After a check-out: the register's fields the entry still lacks, asked one by one, since
-only entries filled in count toward a member's hours. Which fields those are, and what the
-programme fills in by itself (what was done at an activity, whom a household visit served),
-is services.register_fill's, so the chat's visit flow, this check-out and the mini-program
-agree. A visit is asked in the visit flow's words (what was seen, what help was given), even
-when it was checked in from the mini-program. 「跳过」 leaves the rest for the mini-program."""
+only entries filled in count toward a member's hours. What the programme fills in by itself
+(what was done at an activity, whom a household visit served) the check-out has already
+written (services.register_defaults), so the fields still blank are the member's
+(services.register_fill), as in the mini-program. A visit is asked in the visit flow's words
+(what was seen, what help was given), even when it was checked in from the mini-program.
+「跳过」 leaves the rest for the mini-program."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,7 +53,8 @@ def _question(data: dict, name: str) -> Question:
 
 
 def ask_missing(openid: str, member, record_id: int, done: str) -> Reply:
-    """The check-out's answer, followed by the first question if a field is missing."""
+    """The check-out's answer, followed by the first question if a field is still blank after
+    the check-out wrote what the programme knows."""
     blanks = register_fill.blanks(common.actor(member), record_id)
     if not blanks.asked:
         return common.say(done)
@@ -85,8 +87,8 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
 
 
 def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
-    """Save the answers (and what the programme fills in by itself); `left`: the fields
-    skipped, to be filled in the mini-program, named as its form names them."""
+    """Save the answers; `left`: the fields skipped, to be filled in the mini-program, named
+    as its form names them."""
     try:
         register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
     except DomainError as exc:

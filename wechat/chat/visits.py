@@ -45,7 +45,8 @@ def on_seen(message: Inbound, member, data: dict) -> Reply:
 
 def on_help_given(message: Inbound, member, data: dict) -> Reply:
     """The help given: fill in the visit's entry with what was seen and the help given; its
-    target, the household, is filled in by services.register_fill, as after 签退."""
+    target, the household, is written at 签退 (services.register_defaults), however the
+    visit is checked out."""
     helped = message.content.strip()
     problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
     if problem:
