@@ -1,11 +1,10 @@
 """A leader's notices to the team: send one, list them, and see who got each. Thin views over
 services.broadcast, the same service the chat's 「通知」 command uses."""
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from services import broadcast, clock
 from services.broadcast import BroadcastView, MemberDelivery
-from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
 from services.reach import Audience
@@ -13,7 +12,7 @@ from services.rows import REQUEST_ID_LONGEST
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body, query_value
+from .request import field, json_body, query_flag, query_value
 from .serialize import iso
 
 STATUS_NAMES = {"pending": "待发送", "sent": "已发送", "skipped": "未送达", "failed": "发送失败"}
@@ -39,7 +38,7 @@ def send_broadcast():
 @requires("member")
 def broadcast_audience():
     """Who a notice would reach, shown before the leader sends it."""
-    urgent = _flag("urgent")
+    urgent = query_flag("urgent")
     found = broadcast.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
     return jsonify(audience_json(found))
 
@@ -63,17 +62,6 @@ def get_broadcast(broadcast_id):
 
 def _policy() -> Policy:
     return Policy.from_settings(current_app.config["SETTINGS"])
-
-
-def _flag(name: str) -> bool:
-    """A boolean query parameter: true or false (1 or 0), absent meaning false."""
-    raw = request.args.get(name, "false").strip().lower()
-    if raw not in FLAGS:
-        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
-    return FLAGS[raw]
-
-
-FLAGS = {"true": True, "1": True, "false": False, "0": False, "": False}
 
 
 def broadcast_json(view: BroadcastView) -> dict:
