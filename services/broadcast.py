@@ -103,11 +103,11 @@ def audience_of(
 
 
 def _audience(members, policy: Policy, now: datetime, urgent: bool) -> Audience:
-    """By services.reach, the outbox's own rule, at the time the sender will first try:
-    after the quiet hours unless urgent."""
+    """By services.reach, the outbox's own rule, at the time the sender will first try
+    (after the quiet hours unless urgent), through the channels the office has set up."""
     at = deliver_after(now, policy.quiet_hours, urgent)
     people = reach.recipients(members, policy.mp_template)
-    return reach.audience(people, policy.order_for(KIND), at)
+    return reach.audience(people, policy.order_for(KIND), at, policy.set_up)
 
 
 def _require_sender(leader: Member) -> None:

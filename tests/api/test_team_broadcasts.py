@@ -1,6 +1,8 @@
 """POST/GET /team/broadcasts: a leader's notice to the team through the outbox, and who got
 it, for that team's leader and the office only."""
 
+from datetime import timedelta
+
 import pytest
 
 from jobs.outbox import drain_outbox
@@ -170,6 +172,46 @@ def test_a_leader_sees_who_a_notice_reaches_before_and_after_sending(app, leader
         drain_outbox(clock.now_utc())
     skipped = Notification.select().where(Notification.status == "skipped")
     assert sorted(n.member_id for n in skipped) == [b.id, d.id]  # as the leader was told
+
+
+OA_ONLY = {"oa_template_id": "tmpl-oa"}
+NO_TEMPLATES: dict = {}
+
+
+@pytest.mark.parametrize(
+    ("notes", "reached", "not_set_up"),
+    [
+        ({"mp_template_id": MP_TEMPLATE, **OA_ONLY}, "甲乙丙", ""),
+        (OA_ONLY, "甲乙", "丙"),  # 丙 is not blamed for the missing mini-program template
+        (NO_TEMPLATES, "甲", "乙丙"),  # only customer-service texts, within 48 hours
+    ],
+    ids=["both_templates", "no_mp_template", "no_templates"],
+)
+def test_the_preview_counts_only_the_channels_set_up_as_the_sender_does(
+    settings_overrides, request, notes, reached, not_set_up
+):
+    settings_overrides["notifications"] = notes
+    app, leader, team = (request.getfixturevalue(name) for name in ("app", "leader", "team"))
+    now = clock.now_utc()
+    people = {
+        "甲": make_member(team=team, name="甲", oa_openid="oa-j", last_interaction_at=now),
+        "乙": make_member(
+            team=team, name="乙", oa_openid="oa-y", last_interaction_at=now - timedelta(hours=50)
+        ),
+        "丙": make_member(team=team, name="丙", mp_openid="mp-b"),
+    }
+    grants.add(people["丙"].id, MP_TEMPLATE, now)
+    preview = leader.get("/team/broadcasts/audience").get_json()
+    assert preview["reachable"] == len(reached)
+    assert [(u["member"]["name"], u["reason"]) for u in preview["unreachable"]] == [
+        (name, "not_set_up") for name in not_set_up
+    ]
+    assert {u["reason_name"] for u in preview["unreachable"]} <= {"办公室尚未配置相应的微信消息"}
+    post(leader)
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    sent = Notification.select().where(Notification.status == "sent")
+    assert sorted(n.member_id for n in sent) == sorted(people[name].id for name in reached)
 
 
 def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team):

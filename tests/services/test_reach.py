@@ -70,6 +70,43 @@ def test_why_no_channel_reaches_a_member(changes, order, why):
     assert reach.why_unreachable(person(**changes), order, NOW) == why
 
 
+NO_TEMPLATES = ("oa_custom",)  # the Official Account set up, no template configured
+NO_MP_TEMPLATE = ("oa_template", "oa_custom")
+
+
+@pytest.mark.parametrize(
+    ("channel", "changes", "set_up", "reason"),
+    [
+        ("mp_subscribe", {}, NO_MP_TEMPLATE, "not_set_up"),
+        ("mp_subscribe", {"mp_openid": None}, NO_MP_TEMPLATE, "no_openid"),  # not theirs anyway
+        ("oa_template", {}, NO_TEMPLATES, "not_set_up"),
+        ("oa_template", {"oa_reachable": False}, NO_TEMPLATES, "not_set_up"),
+        ("oa_custom", {}, NO_TEMPLATES, None),
+    ],
+)
+def test_a_channel_not_set_up_refuses_whom_it_could_address(channel, changes, set_up, reason):
+    assert reach.refusal(channel, person(**changes), NOW, set_up) == reason
+
+
+OUT_OF_WINDOW = {"last_interaction_at": NOW - timedelta(hours=50)}
+
+
+@pytest.mark.parametrize(
+    ("changes", "set_up", "why"),
+    [
+        ({"mp_openid": None}, NO_TEMPLATES, None),  # within the window: a text reaches them
+        ({"mp_openid": None, **OUT_OF_WINDOW}, NO_TEMPLATES, "not_set_up"),  # not their doing
+        ({**MP_ONLY, "has_grant": True}, NO_MP_TEMPLATE, "not_set_up"),  # not 「未开启提醒」
+        ({**MP_ONLY, **OUT_OF_WINDOW}, NO_MP_TEMPLATE, "not_set_up"),
+        ({**UNFOLLOWED, **OUT_OF_WINDOW}, NO_TEMPLATES, "not_following"),  # theirs first
+        (MP_ONLY, ("mp_subscribe",), "no_grant"),  # no OA set up, but they are not bound there
+        (NOBODY, NO_TEMPLATES, "not_bound"),
+    ],
+)
+def test_a_setup_gap_is_told_as_such_not_blamed_on_the_member(changes, set_up, why):
+    assert reach.why_unreachable(person(**changes), ORDER, NOW, set_up) == why
+
+
 def test_the_window_is_judged_at_the_time_given():
     quiet = person(mp_openid=None, last_interaction_at=NOW - timedelta(hours=40))
     assert reach.why_unreachable(quiet, ("oa_custom",), NOW) is None

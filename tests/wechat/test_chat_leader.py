@@ -13,6 +13,14 @@ from tests.factories import make_activity, make_member, make_record, make_team
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
+TEMPLATES = {"mp_template_id": "tmpl-mp", "oa_template_id": "tmpl-oa"}
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    """Both message templates configured: followers get a notice through the template."""
+    return settings_overrides | {"notifications": dict(TEMPLATES)}
+
 
 @pytest.fixture
 def team(app):
@@ -113,6 +121,22 @@ def test_preview_and_confirmation_name_the_members_wechat_cannot_reach(chat, tea
         "送达情况可在「先锋」小程序中查看。"
     )
     assert Notification.select().count() == 7  # the sender records why four were skipped
+
+
+def test_without_templates_the_preview_counts_whom_a_text_reaches_and_names_the_setup_gap(
+    settings_overrides, request
+):
+    """Outside demo mode no template is configured by default: only customer-service texts go
+    out, to members who wrote to the account in the last 48 hours."""
+    settings_overrides["notifications"] = {}
+    chat, team = request.getfixturevalue("chat"), request.getfixturevalue("team")
+    recent = Member.get((Member.team == team) & (Member.role == "member"))
+    Member.update(last_interaction_at=clock.now_utc()).where(Member.id == recent.id).execute()
+    make_member(team=team, name="李某", mp_openid="mp-li")  # the mini-program: no template
+    preview = chat.say("通知 明天集合")
+    assert preview.startswith("将通过微信向本队 1 名队员发送以下通知：")
+    assert "（办公室尚未配置相应的微信消息）" in preview and "李某" in preview
+    assert "未开启小程序消息提醒" not in preview and "48 小时" not in preview
 
 
 def test_the_confirmation_tells_what_changed_since_the_preview(chat, team):
