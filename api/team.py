@@ -27,10 +27,9 @@ def send_broadcast():
     urgent = field(body, "urgent", bool, required=False, default=False)
     me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
-    sent = broadcast.send(me, text, key, now, policy.quiet_hours, urgent=urgent)
+    sent = broadcast.send(me, text, key, now, policy, urgent=urgent)
     view = broadcast.get(actor(), sent.broadcast.id)
-    reach = broadcast.audience_of(sent.broadcast, policy, now, urgent=urgent)
-    answer = broadcast_json(view) | {"reach": audience_json(reach)}
+    answer = broadcast_json(view) | {"reach": audience_json(sent.audience)}
     return jsonify(answer), 201 if sent.created else 200
 
 
@@ -216,7 +215,11 @@ OPENAPI = {
     "/team/broadcasts": {
         "post": {
             "summary": "队长向本队全体队员发送通知（经微信逐人发送，可查看送达情况）",
-            "description": "同一 request_id 重复提交返回同一条通知（200），不重复发送。",
+            "description": (
+                "同一 request_id 重复提交返回同一条通知（200），不重复发送。"
+                "本队队员都收不到微信消息时不发送，返回 400 nobody_reachable"
+                "（名单见 GET /team/broadcasts/audience）。"
+            ),
             "requestBody": openapi.json_body(SEND_SCHEMA),
             "responses": openapi.ok("已进入发送队列", SENT_SCHEMA, "201")
             | {

@@ -182,7 +182,7 @@ PAIRING_SIZE = "\n家庭人口：{size} 人"
 # --- leaders --------------------------------------------------------------------------------
 
 BROADCAST_USAGE = "请发送「通知 内容」，例如：通知 周六上午九点在社区集合开展环境整治"
-BROADCAST_NO_MEMBERS = "本队暂无可通知的队员。"
+BROADCAST_NOT_SENT = "抱歉，通知未发送：{reason}"
 BROADCAST_PREVIEW = (
     "将通过微信向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n"
     "{unreached}回复「确认」发送，回复「取消」放弃。"

@@ -8,7 +8,7 @@ import pytest
 from jobs.outbox import drain_outbox
 from models import Broadcast, Member, Notification
 from services import clock, grants
-from tests.factories import make_member, make_team
+from tests.factories import make_member, make_team, quiet_hours_around_now
 
 MP_TEMPLATE = "tmpl-mp"
 
@@ -117,7 +117,10 @@ def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     Member.update(mp_openid="mp-other").where(
         (Member.team == other) & (Member.role == "leader")
     ).execute()
-    post(api("mp-other"), text="他队", request_id="r-1")
+    Member.update(oa_openid="oa-other").where(
+        (Member.team == other) & (Member.role == "member")
+    ).execute()
+    assert post(api("mp-other"), text="他队", request_id="r-1").status_code == 201
     mine = leader.get("/team/broadcasts").get_json()["items"]
     assert [b["text"] for b in mine] == ["第二条", "周六上午九点社区集合"]
     assert len(leader.get("/team/broadcasts?limit=1").get_json()["items"]) == 1
@@ -212,6 +215,34 @@ def test_the_preview_counts_only_the_channels_set_up_as_the_sender_does(
         drain_outbox(clock.now_utc())
     sent = Notification.select().where(Notification.status == "sent")
     assert sorted(n.member_id for n in sent) == sorted(people[name].id for name in reached)
+
+
+def test_a_notice_nobody_can_receive_is_refused_as_in_the_chat(leader, team):
+    make_member(team=team, name="王某")  # bound to nothing
+    make_member(team=team, name="张某", oa_openid="oa-z", oa_reachable=False)
+    assert leader.get("/team/broadcasts/audience").get_json()["reachable"] == 0
+    response = post(leader)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "nobody_reachable",
+        "message": "本队 2 名队员目前都收不到微信消息，通知未发送，请通过电话等其他方式告知。",
+    }
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_a_retry_hears_the_same_reach_whatever_its_own_urgent_flag(settings_overrides, request):
+    """In quiet hours, without templates: an urgent notice reaches a member who wrote 47
+    hours ago at once, and a retry of its request, sent without the flag, hears the same."""
+    settings_overrides["rules"] = {"quiet_hours": quiet_hours_around_now(-1, 2)}
+    settings_overrides["notifications"] = NO_TEMPLATES
+    leader, team = request.getfixturevalue("leader"), request.getfixturevalue("team")
+    now = clock.now_utc()
+    make_member(team=team, oa_openid="oa-x", last_interaction_at=now - timedelta(hours=47))
+    make_member(team=team, oa_openid="oa-y", last_interaction_at=now)
+    first = post(leader, urgent=True)
+    assert first.status_code == 201 and first.get_json()["reach"]["reachable"] == 2
+    again = post(leader, urgent=False)
+    assert again.status_code == 200 and again.get_json()["reach"] == first.get_json()["reach"]
 
 
 def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team):

@@ -8,8 +8,15 @@ import pytest
 from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
 from services import broadcast, clock, reports
 from services.actors import Actor
+from services.outbox_delivery import Policy
 from services.report_stats import label
-from tests.factories import make_activity, make_member, make_record, make_team
+from tests.factories import (
+    make_activity,
+    make_member,
+    make_record,
+    make_team,
+    quiet_hours_around_now,
+)
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 
@@ -41,13 +48,6 @@ def leader(team):
 @pytest.fixture
 def chat(team, emulator):
     return Chat("oa-leader", emulator)
-
-
-def quiet_hours_around_now(hours_from: int, hours_to: int) -> str:
-    """Quiet hours from/to this many hours away from now, Shanghai time (tests run now)."""
-    local = clock.to_local(clock.now_utc())
-    start, end = (local + timedelta(hours=h) for h in (hours_from, hours_to))
-    return f"{start:%H}:00-{end:%H}:00"
 
 
 def test_the_confirmation_says_when_a_notice_sent_in_quiet_hours_goes_out(
@@ -158,6 +158,28 @@ def test_a_notice_nobody_can_receive_is_not_offered_for_confirmation(chat, team)
     assert Broadcast.select().count() == 0
 
 
+def test_a_notice_nobody_can_receive_by_the_time_it_is_confirmed_is_not_sent(chat, team):
+    """The rule is the service's, applied again at 「确认」: the last member WeChat could reach
+    unfollowed in between."""
+    Member.update(oa_openid=None).where(Member.role == "member").execute()
+    last = make_member(team=team, name="赵某", oa_openid="oa-zhao")
+    assert "将通过微信向本队 1 名队员发送" in chat.say("通知 明天集合")
+    Member.update(oa_reachable=False).where(Member.id == last.id).execute()
+    reply = chat.say("确认")
+    assert reply.startswith("本队 4 名队员目前都收不到微信消息，本次未发送。请另行通知：")
+    assert "赵某（已取消关注公众号）" in reply and "0 名" not in reply
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+    assert "没有待确认的通知" in chat.say("确认")  # nothing left waiting
+
+
+def test_a_team_emptied_since_the_preview_is_told_politely(chat, team):
+    chat.say("通知 明天集合")
+    Member.update(active=False).where(Member.role == "member").execute()
+    assert chat.say("确认") == "抱歉，通知未发送：本队暂无可通知的队员。"
+    assert Broadcast.select().count() == 0
+    assert "没有待确认的通知" in chat.say("确认")
+
+
 def test_a_long_list_is_cut_to_the_text_limit_and_counts_the_rest(chat, team):
     """The longest notice still leaves room to name some of each group: names are taken
     from each reason in turn, and the rest are counted."""
@@ -196,10 +218,11 @@ def test_the_same_notice_message_confirmed_twice_is_queued_once(chat, leader):
     assert Broadcast.select().count() == 1 and Notification.select().count() == 3
 
 
-def test_the_chat_and_the_api_share_one_service(chat, leader):
+def test_the_chat_and_the_api_share_one_service(chat, leader, settings):
     chat.push("text", content="通知 明天集合", msg_id=778)
     chat.say("确认")
-    again = broadcast.send(leader, "明天集合", "chat:778", clock.now_utc(), "off")
+    policy = Policy.from_settings(settings)
+    again = broadcast.send(leader, "明天集合", "chat:778", clock.now_utc(), policy)
     assert not again.created and again.recipients == 3
 
 

@@ -4,7 +4,8 @@ for review (「待审」) and the quarter's report (「报告」). The router re
 A confirmed notice goes to services.broadcast, the same call as the mini-program's, keyed by
 the 「通知」 message's MsgId so that a repeated confirmation queues nothing more. The preview
 and the confirmation count the members WeChat can reach, by the rule the sender applies
-(services.reach), and name the others so the leader can tell them another way."""
+(services.reach), and name the others so the leader can tell them another way; a notice none
+of them can receive is refused by the service, at the preview and again at 「确认」."""
 
 from collections.abc import Callable
 
@@ -31,12 +32,9 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
     try:
         text = broadcast.check_text(args)  # the service's rules, told before the preview
         audience = broadcast.preview(member, _policy(), common.now())
+        broadcast.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
-        return common.say(exc.message)
-    if not audience.total:
-        return common.say(texts.BROADCAST_NO_MEMBERS)
-    if not audience.reachable:  # nothing would arrive: nothing to confirm
-        return common.say(_nobody_reachable(audience))
+        return common.say(_refused(exc))
     data = {"text": text, "request_key": _request_key(message)}
     state.start(message.openid, CONFIRM, data, common.now())
     return common.say(_preview(text, audience))
@@ -51,6 +49,13 @@ def _preview(text: str, audience: Audience) -> str:
         return preview.format(count=audience.reachable, text=text, unreached=unreached)
 
     return _fitted(render, audience)
+
+
+def _refused(exc: DomainError, frame: str = "{reason}") -> str:
+    """Why the service will not send the notice; for nobody WeChat can reach, who they are."""
+    if isinstance(exc, broadcast.NobodyReachable):
+        return _nobody_reachable(exc.audience)
+    return frame.format(reason=exc.message)
 
 
 def _nobody_reachable(audience: Audience) -> str:
@@ -68,10 +73,13 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     if conversation is None or conversation.state != CONFIRM:
         return _nothing_to_confirm(member)
     data, now, policy = conversation.data, common.now(), _policy()
-    sent = broadcast.send(member, data["text"], data["request_key"], now, policy.quiet_hours)
+    try:
+        sent = broadcast.send(member, data["text"], data["request_key"], now, policy)
+    except DomainError as exc:  # the team changed since the preview: nothing was queued
+        state.leave(message.openid, now)
+        return common.say(_refused(exc, texts.BROADCAST_NOT_SENT))
     state.leave(message.openid, now)
-    audience = broadcast.audience_of(sent.broadcast, policy, now)
-    return common.say(_queued(audience, now, policy.quiet_hours))
+    return common.say(_queued(sent.audience, now, policy.quiet_hours))
 
 
 def _queued(audience: Audience, now, quiet: str) -> str:
