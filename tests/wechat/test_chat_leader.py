@@ -202,6 +202,38 @@ def test_a_long_list_is_cut_to_the_text_limit_and_counts_the_rest(chat, team):
     assert "司马队员11（已取消关注公众号）" in reply  # the short group in full
 
 
+INSTRUCTIONS = "回复「确认」发送，回复「取消」放弃。"
+COUNT_ONLY = "另有 112 名队员收不到微信消息，名单请在「先锋」小程序中查看，并请另行通知。"
+
+
+@pytest.mark.parametrize(
+    ("notice", "names", "whole"),
+    [
+        ("长" * 400 + "🎉" * 100, True, True),  # 1,600 bytes: some names still fit
+        ("长" * 260 + "🎉" * 240, False, True),  # 1,740 bytes: only the count
+        ("🎉" * 500, False, False),  # 2,000 bytes: the notice itself shown in part
+    ],
+    ids=["some_names", "count_only", "notice_cut"],
+)
+def test_the_instructions_survive_any_notice_within_the_limit(chat, team, notice, names, whole):
+    """WeChat's limit is in bytes: an emoji takes four, a Chinese character three."""
+    for n in range(100):
+        make_member(team=team, name=f"欧阳长名字队员{n:02d}")
+    for n in range(12):
+        make_member(team=team, name=f"司马队员{n:02d}", oa_openid=f"oa-x{n}", oa_reachable=False)
+    preview = chat.say("通知 " + notice)
+    assert len(preview.encode()) <= 2000 and preview.endswith("\n" + INSTRUCTIONS)
+    assert preview.startswith("将通过微信向本队 3 名队员发送以下通知：\n——\n")
+    assert ("欧阳长名字队员00" in preview) is names and (COUNT_ONLY in preview) is not names
+    assert "另有 112 名队员收不到微信消息" in preview
+    assert (notice in preview) is whole
+    if not whole:
+        assert "🎉🎉……（预览仅显示开头，发送的是全文）\n——\n" + COUNT_ONLY in preview
+    reply = chat.say("确认")
+    assert len(reply.encode()) <= 2000 and reply.endswith("送达情况可在「先锋」小程序中查看。")
+    assert Broadcast.get().text == notice  # the whole notice goes out
+
+
 def test_a_notice_goes_out_exactly_as_the_leader_typed_it(client, leader, team):
     typed = "【重要】“七一”主题党日活动（周六上午９点），请准时参加🎉"
     preview = oa.reply_text(oa.push(client, oa.text("oa-leader", f"通知 {typed}")))
