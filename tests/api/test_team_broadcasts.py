@@ -245,6 +245,27 @@ def test_a_retry_hears_the_same_reach_whatever_its_own_urgent_flag(settings_over
     assert again.status_code == 200 and again.get_json()["reach"] == first.get_json()["reach"]
 
 
+def test_in_quiet_hours_the_urgent_flag_changes_whom_the_preview_counts(
+    settings_overrides, request
+):
+    """Customer-service texts only: a member who wrote 47 hours ago is reached by an urgent
+    notice, sent now, but not by one that waits for the quiet hours to end."""
+    settings_overrides["rules"] = {"quiet_hours": quiet_hours_around_now(-1, 2)}
+    settings_overrides["notifications"] = NO_TEMPLATES
+    leader, team = request.getfixturevalue("leader"), request.getfixturevalue("team")
+    now = clock.now_utc()
+    waiting = make_member(
+        team=team, oa_openid="oa-x", last_interaction_at=now - timedelta(hours=47)
+    )
+    make_member(team=team, oa_openid="oa-y", last_interaction_at=now)
+    urgent = leader.get("/team/broadcasts/audience?urgent=true").get_json()
+    assert (urgent["reachable"], urgent["unreachable"]) == (2, [])
+    for query in ("", "?urgent=false"):
+        later = leader.get(f"/team/broadcasts/audience{query}").get_json()
+        assert later["reachable"] == 1
+        assert [u["member"]["id"] for u in later["unreachable"]] == [waiting.id]
+
+
 def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team):
     (a, *_) = members(team)
     assert api(a).get("/team/broadcasts/audience").status_code == 403

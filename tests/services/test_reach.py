@@ -8,6 +8,7 @@ import pytest
 from services import grants, reach
 from services.reach import Recipient
 from tests.factories import NOW, make_member
+from tests.statements import count_queries
 
 ORDER = ("mp_subscribe", "oa_template", "oa_custom")
 TEMPLATE = "tmpl-mp"
@@ -124,14 +125,18 @@ def test_members_are_read_with_their_grants_in_one_go(database):
         grants.add(member.id, TEMPLATE, NOW)
     grants.spend(spent.id, TEMPLATE)
     grants.add(other.id, "another-template", NOW)
-    people = reach.recipients([granted, spent, other, plain], TEMPLATE)
+    with count_queries() as statements:
+        people = reach.recipients([granted, spent, other, plain], TEMPLATE)
+    assert len(statements) == 1  # the grants of all four, not a query per member
     assert [(r.member_id, r.has_grant) for r in people] == [
         (granted.id, True),
         (spent.id, False),
         (other.id, False),
         (plain.id, False),
     ]
-    assert not any(r.has_grant for r in reach.recipients([granted], ""))  # no template
+    with count_queries() as statements:
+        assert not any(r.has_grant for r in reach.recipients([granted], ""))  # no template
+    assert statements == []
 
 
 def test_an_audience_counts_the_reachable_and_names_the_rest():
