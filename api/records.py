@@ -27,7 +27,7 @@ from .record_json import (
     may_see_location,
     record,
 )
-from .request import field, json_body, known_fields, query_value
+from .request import field, json_body, known_fields, query_flag, query_value
 from .serialize import iso
 
 ACTION_NAMES = {
@@ -40,7 +40,6 @@ ACTION_NAMES = {
     "register": "代为登记",
 }
 TEXT_FIELDS = ("content", "target", "outcome")
-BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 @bp.get("/records")
@@ -53,7 +52,7 @@ def list_records():
         activity_id=query_value("activity_id", int),
         date_from=_query_date("from"),
         date_to=_query_date("to"),
-        mine=_query_bool("mine"),
+        mine=query_flag("mine"),
         limit=query_value("limit", int, register.PAGE_DEFAULT),
         offset=query_value("offset", int, 0),
     )
@@ -70,13 +69,6 @@ def _query_date(name: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise Invalid(f"参数 {name} 应为日期，如 2026-11-29。", "bad_field") from None
-
-
-def _query_bool(name: str) -> bool:
-    raw = request.args.get(name, "false").lower()
-    if raw not in BOOLEANS:
-        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
-    return BOOLEANS[raw]
 
 
 @bp.get("/records/<int:record_id>")

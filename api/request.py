@@ -68,6 +68,10 @@ def form_value(name: str, kind: type, required: bool = True, default=None):
 
 
 def query_value(name: str, kind: type, default=None):
+    """One typed value from the query string; absent or empty, the default. Booleans are
+    read by query_flag (bool("false") would be True)."""
+    if kind is bool:
+        return query_flag(name, default)
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -75,3 +79,18 @@ def query_value(name: str, kind: type, default=None):
         return kind(_clean_text(name, raw))
     except (ValueError, OverflowError):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None
+
+
+#: How a boolean query parameter may be written, in any case and with blanks around it.
+FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def query_flag(name: str, default: bool | None = False) -> bool | None:
+    """A boolean query parameter: true or false (1 or 0); absent or empty, the default; any
+    other value is Invalid rather than quietly false."""
+    raw = request.args.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in FLAGS:
+        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
+    return FLAGS[raw]

@@ -1,11 +1,10 @@
 """A leader's notices to the team: send one, list them, and see who got each. Thin views over
 services.broadcast, the same service the chat's 「通知」 command uses."""
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from services import broadcast, clock
 from services.broadcast import BroadcastView, MemberDelivery
-from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
 from services.reach import Audience
@@ -13,7 +12,7 @@ from services.rows import REQUEST_ID_LONGEST
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body, query_value
+from .request import field, json_body, query_flag, query_value
 from .serialize import iso
 
 STATUS_NAMES = {"pending": "待发送", "sent": "已发送", "skipped": "未送达", "failed": "发送失败"}
@@ -28,10 +27,9 @@ def send_broadcast():
     urgent = field(body, "urgent", bool, required=False, default=False)
     me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
-    sent = broadcast.send(me, text, key, now, policy.quiet_hours, urgent=urgent)
+    sent = broadcast.send(me, text, key, now, policy, urgent=urgent)
     view = broadcast.get(actor(), sent.broadcast.id)
-    reach = broadcast.audience_of(sent.broadcast, policy, now, urgent=urgent)
-    answer = broadcast_json(view) | {"reach": audience_json(reach)}
+    answer = broadcast_json(view) | {"reach": audience_json(sent.audience)}
     return jsonify(answer), 201 if sent.created else 200
 
 
@@ -39,7 +37,7 @@ def send_broadcast():
 @requires("member")
 def broadcast_audience():
     """Who a notice would reach, shown before the leader sends it."""
-    urgent = _flag("urgent")
+    urgent = query_flag("urgent")
     found = broadcast.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
     return jsonify(audience_json(found))
 
@@ -63,17 +61,6 @@ def get_broadcast(broadcast_id):
 
 def _policy() -> Policy:
     return Policy.from_settings(current_app.config["SETTINGS"])
-
-
-def _flag(name: str) -> bool:
-    """A boolean query parameter: true or false (1 or 0), absent meaning false."""
-    raw = request.args.get(name, "false").strip().lower()
-    if raw not in FLAGS:
-        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
-    return FLAGS[raw]
-
-
-FLAGS = {"true": True, "1": True, "false": False, "0": False, "": False}
 
 
 def broadcast_json(view: BroadcastView) -> dict:
@@ -228,7 +215,11 @@ OPENAPI = {
     "/team/broadcasts": {
         "post": {
             "summary": "队长向本队全体队员发送通知（经微信逐人发送，可查看送达情况）",
-            "description": "同一 request_id 重复提交返回同一条通知（200），不重复发送。",
+            "description": (
+                "同一 request_id 重复提交返回同一条通知（200），不重复发送。"
+                "本队队员都收不到微信消息时不发送，返回 400 nobody_reachable"
+                "（名单见 GET /team/broadcasts/audience）。"
+            ),
             "requestBody": openapi.json_body(SEND_SCHEMA),
             "responses": openapi.ok("已进入发送队列", SENT_SCHEMA, "201")
             | {

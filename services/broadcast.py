@@ -1,8 +1,9 @@
 """A leader's notice to the whole team: one Broadcast, one outbox message per active member.
 
 The request key (the chat's MsgId, the API's request id) makes a retried request find the
-broadcast it already made, so a notice is never queued twice. Sending is the outbox's job;
-this module reports, per member, what became of it.
+broadcast it already made, so a notice is never queued twice. A notice WeChat can reach
+none of the members with is refused (require_reachable), for the chat and the API alike.
+Sending is the outbox's job; this module reports, per member, what became of it.
 """
 
 from dataclasses import dataclass
@@ -32,11 +33,29 @@ STATUSES = ("pending", "sent", "skipped", "failed")
 
 @dataclass(frozen=True)
 class Sent:
-    """The broadcast a request made (or had made before: created False)."""
+    """The broadcast a request made (or had made before: created False), and who of the
+    members it was queued for WeChat reaches (the same answer for every retry)."""
 
     broadcast: Broadcast
-    recipients: int
     created: bool
+    audience: Audience
+
+    @property
+    def recipients(self) -> int:
+        return self.audience.total
+
+
+class NobodyReachable(Invalid):
+    """No member of the team can receive the notice through WeChat: it is not sent, so the
+    leader tells them another way instead of waiting for a notice that cannot arrive."""
+
+    def __init__(self, audience: Audience):
+        message = (
+            f"本队 {audience.total} 名队员目前都收不到微信消息，通知未发送，"
+            "请通过电话等其他方式告知。"
+        )
+        super().__init__(message, "nobody_reachable")
+        self.audience = audience
 
 
 @dataclass(frozen=True)
@@ -89,25 +108,39 @@ def preview(leader: Member, policy: Policy, now: datetime, urgent: bool = False)
     return _audience(recipients(leader), policy, now, urgent)
 
 
-def audience_of(
-    broadcast: Broadcast, policy: Policy, now: datetime, urgent: bool = False
-) -> Audience:
-    """The same for a broadcast made: the members it was queued for, told after sending."""
-    members = (
-        Member.select()
-        .join(Notification)
+def audience_of(broadcast: Broadcast, policy: Policy) -> Audience:
+    """The same for a broadcast made: the members it was queued for, judged by its own
+    urgency from when it was made, so every retry of its request hears the same answer. A
+    member it has already reached counts as reached (a subscribe grant the delivery spent
+    must not make them look unreachable)."""
+    rows = list(
+        Notification.select(Notification, Member)
+        .join(Member)
         .where(Notification.broadcast == broadcast.id)
         .order_by(Member.id)
     )
-    return _audience(members, policy, now, urgent)
+    urgent = any(n.urgent for n in rows)
+    waiting = [n.member for n in rows if n.status != "sent"]
+    audience = _audience(waiting, policy, broadcast.created_at, urgent)
+    return Audience(audience.reachable + len(rows) - len(waiting), audience.unreached)
 
 
 def _audience(members, policy: Policy, now: datetime, urgent: bool) -> Audience:
-    """By services.reach, the outbox's own rule, at the time the sender will first try:
-    after the quiet hours unless urgent."""
+    """By services.reach, the outbox's own rule, at the time the sender will first try
+    (after the quiet hours unless urgent), through the channels the office has set up."""
     at = deliver_after(now, policy.quiet_hours, urgent)
     people = reach.recipients(members, policy.mp_template)
-    return reach.audience(people, policy.order_for(KIND), at)
+    return reach.audience(people, policy.order_for(KIND), at, policy.set_up)
+
+
+def require_reachable(audience: Audience) -> None:
+    """Invalid when the team has nobody to notify, NobodyReachable when WeChat reaches none
+    of them: such a notice is refused, never queued only to be skipped, in the chat and the
+    API alike (the chat names the members, the API's audience lists them)."""
+    if not audience.total:
+        raise Invalid("本队暂无可通知的队员。", "no_recipients")
+    if not audience.reachable:
+        raise NobodyReachable(audience)
 
 
 def _require_sender(leader: Member) -> None:
@@ -120,20 +153,20 @@ def send(
     text: str,
     request_key: str,
     now: datetime,
-    quiet_hours: str,
+    policy: Policy,
     urgent: bool = False,
 ) -> Sent:
-    """Queue a notice to every member of the leader's team, once per request key. Members no
-    channel can reach are queued too: the sender records why they were skipped, for the
-    delivery report."""
+    """Queue a notice to every member of the leader's team, once per request key, if WeChat
+    can reach any of them (require_reachable). Members no channel can reach are queued too:
+    the sender records why they were skipped, for the delivery report."""
     _require_sender(leader)
     text = check_text(text)
-    found = _existing(request_key, leader, text)
+    found = _existing(request_key, leader, text, policy)
     if found is not None:
         return found
     members = recipients(leader)
-    if not members:
-        raise Invalid("本队暂无可通知的队员。", "no_recipients")
+    audience = _audience(members, policy, now, urgent)
+    require_reachable(audience)
     try:
         with db.atomic():
             broadcast = Broadcast.create(
@@ -144,23 +177,22 @@ def send(
                 created_at=now,
             )
             messages = [_message(broadcast, leader, m, urgent) for m in members]
-            enqueue(messages, now, quiet_hours)
+            enqueue(messages, now, policy.quiet_hours)
     except pw.IntegrityError:  # the same request, made at the same moment
-        found = _existing(request_key, leader, text)
+        found = _existing(request_key, leader, text, policy)
         if found is None:
             raise
         return found
-    return Sent(broadcast, len(members), True)
+    return Sent(broadcast, True, audience)
 
 
-def _existing(request_key: str, leader: Member, text: str) -> Sent | None:
+def _existing(request_key: str, leader: Member, text: str, policy: Policy) -> Sent | None:
     broadcast = Broadcast.get_or_none(Broadcast.request_key == request_key)
     if broadcast is None:
         return None
     if broadcast.sender_id != leader.id or broadcast.text != text:
         raise Conflict("该请求编号已用于另一条通知。", "request_reused")
-    count = Notification.select().where(Notification.broadcast == broadcast.id).count()
-    return Sent(broadcast, count, False)
+    return Sent(broadcast, False, audience_of(broadcast, policy))
 
 
 def _message(broadcast: Broadcast, leader: Member, member: Member, urgent: bool) -> Message:

@@ -70,12 +70,14 @@ REASONS = {
     "expired": "已过期，未发送",
 }
 #: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
-#: in a broadcast's preview and confirmation: what the member can change.
+#: in a broadcast's preview and confirmation: what the member can change, or that the office
+#: has a channel to set up.
 UNREACHABLE_NAMES = {
     "not_bound": "未绑定微信",
     "not_following": "已取消关注公众号",
     "no_grant": "未开启小程序消息提醒",
     "window_closed": "近 48 小时未与公众号互动",
+    "not_set_up": "办公室尚未配置相应的微信消息",
     "no_openid": "未绑定接收通知的微信账号",
 }
 #: What a channel adds in brackets, when it is not an errcode or an HTTP status (those stay).
@@ -170,6 +172,28 @@ def template_id(settings, channel: str) -> str:
         "oa_template": settings.notifications.oa_template_id,
     }.get(channel, "")
     return configured or (DEMO_TEMPLATES.get(channel, "") if settings.is_demo else "")
+
+
+#: The channels that send a template message, so need a template configured.
+TEMPLATE_CHANNELS = ("mp_subscribe", "oa_template")
+#: The account each channel sends through (settings.wechat.<account>.app_id).
+CHANNEL_ACCOUNTS = {
+    "mp_subscribe": "mini_program",
+    "oa_template": "official_account",
+    "oa_custom": "official_account",
+}
+
+
+def channels_set_up(settings) -> frozenset[str]:
+    """The channels the sender can use at all, as wechat/channels.py decides: build_channels
+    makes one only for a configured account, and a template channel without a template
+    refuses everyone (no_template) before it looks at the member."""
+    return frozenset(
+        channel
+        for channel, account in CHANNEL_ACCOUNTS.items()
+        if getattr(settings.wechat, account).app_id
+        and (channel not in TEMPLATE_CHANNELS or template_id(settings, channel))
+    )
 
 
 def render_template(

@@ -35,6 +35,7 @@ from models import Member, Notification, db
 
 from . import reach
 from .notification_texts import (
+    channels_set_up,
     delivery_failure_text,
     payload_time,
     reason_text,
@@ -103,6 +104,9 @@ class Policy:
     batch_size: int = 500
     quiet_hours: str = "21:00-08:00"
     mp_template: str = ""  # whose grants say a subscribe message may go
+    #: The channels with their account and template configured; what the reach rule may
+    #: count on when it predicts (a broadcast preview). The sender itself asks the channels.
+    set_up: frozenset[str] = frozenset(reach.CHANNELS)
 
     @classmethod
     def from_settings(cls, settings) -> "Policy":
@@ -116,6 +120,7 @@ class Policy:
             batch_size=notes.batch_size,
             quiet_hours=settings.rules.quiet_hours,
             mp_template=template_id(settings, "mp_subscribe"),
+            set_up=channels_set_up(settings),
         )
 
     def order_for(self, kind: str) -> tuple[str, ...]:

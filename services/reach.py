@@ -4,12 +4,15 @@ mini-program grant left, the 48-hour window of customer-service texts.
 
 This is the one rule: the outbox's channels (wechat/channels.py) refuse by `refusal`, and a
 leader's broadcast preview counts by `audience`, so 「将发给 9 名队员」 is what the sender will
-try. What only shows at send time is not foreseen here: WeChat's own answer (an unfollow we
-had not heard of, a grant WeChat says is used up) and the account's setup (a channel or a
-template not configured), which the office sees in the delivery report.
+try. The preview is also given the channels the office has set up (an account, and a template
+for a template channel: notification_texts.channels_set_up), since a channel that is not set
+up refuses everyone before it asks this rule; a member only such a channel could address is
+unreachable for a reason the office must fix (NOT_SET_UP), not one the member is blamed for.
+What only shows at send time is not foreseen here: WeChat's own answer (an unfollow we had not
+heard of, a grant WeChat says is used up), which the office sees in the delivery report.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,10 +24,11 @@ from . import grants
 CUSTOM_WINDOW = timedelta(hours=48)
 #: Why a member cannot be reached, as a leader is told (notification_texts.UNREACHABLE_NAMES):
 #: no WeChat identity at all; else the channels' reasons, the most telling first (a member who
-#: unfollowed the account is told so even when the mini-program has no grant either); else
-#: bound, but not where this kind of message goes.
-NOT_BOUND, NOT_BOUND_HERE = "not_bound", "no_openid"
-LEADER_REASONS = ("not_following", "no_grant", "window_closed")
+#: unfollowed the account is told so even when the mini-program has no grant either; a channel
+#: the office has not set up comes before what the member could change on a channel that only
+#: matters because of it); else bound, but not where this kind of message goes.
+NOT_BOUND, NOT_BOUND_HERE, NOT_SET_UP = "not_bound", "no_openid", "not_set_up"
+LEADER_REASONS = ("not_following", NOT_SET_UP, "no_grant", "window_closed")
 
 
 @dataclass(frozen=True)
@@ -67,32 +71,44 @@ def _window_closed(r: Recipient, at: datetime) -> bool:
 
 
 Check = Callable[[Recipient, datetime], bool]
-#: Per channel, in the order checked: the reason (notification_texts.REASONS) and its test.
+#: The identity each channel addresses a member by: without it, "no_openid".
+ADDRESS: dict[str, Callable[[Recipient], str | None]] = {
+    "mp_subscribe": lambda r: r.mp_openid,
+    "oa_template": lambda r: r.oa_openid,
+    "oa_custom": lambda r: r.oa_openid,
+}
+#: Per channel, in the order checked once the member is addressable: the reason
+#: (notification_texts.REASONS) and its test.
 RULES: dict[str, tuple[tuple[str, Check], ...]] = {
-    "mp_subscribe": (
-        ("no_openid", lambda r, at: not r.mp_openid),
-        ("no_grant", lambda r, at: not r.has_grant),
-    ),
-    "oa_template": (
-        ("no_openid", lambda r, at: not r.oa_openid),
-        ("not_following", lambda r, at: not r.oa_reachable),
-    ),
+    "mp_subscribe": (("no_grant", lambda r, at: not r.has_grant),),
+    "oa_template": (("not_following", lambda r, at: not r.oa_reachable),),
     "oa_custom": (
-        ("no_openid", lambda r, at: not r.oa_openid),
         ("not_following", lambda r, at: not r.oa_reachable),
         ("window_closed", _window_closed),
     ),
 }
+CHANNELS = tuple(ADDRESS)
 
 
-def refusal(channel: str, r: Recipient, at: datetime) -> str | None:
-    """Why `channel` cannot reach the member at `at`; None when it may (WeChat decides)."""
+def refusal(
+    channel: str, r: Recipient, at: datetime, set_up: Collection[str] = CHANNELS
+) -> str | None:
+    """Why `channel` cannot reach the member at `at`; None when it may (WeChat decides). A
+    channel not `set_up` refuses a member it could address with NOT_SET_UP (a channel itself
+    knows it is set up, and leaves the default)."""
+    address = ADDRESS.get(channel)
+    if address is not None and not address(r):
+        return NOT_BOUND_HERE
+    if channel not in set_up:
+        return NOT_SET_UP
     return next((reason for reason, fails in RULES.get(channel, ()) if fails(r, at)), None)
 
 
-def why_unreachable(r: Recipient, order: tuple[str, ...], at: datetime) -> str | None:
+def why_unreachable(
+    r: Recipient, order: tuple[str, ...], at: datetime, set_up: Collection[str] = CHANNELS
+) -> str | None:
     """None when a channel of `order` may reach the member at `at`; else why none can."""
-    reasons = [refusal(channel, r, at) for channel in order]
+    reasons = [refusal(channel, r, at, set_up) for channel in order]
     if None in reasons:
         return None
     if not (r.mp_openid or r.oa_openid):
@@ -118,11 +134,17 @@ def recipients(members: Iterable[Member], mp_template: str) -> list[Recipient]:
     ]
 
 
-def audience(people: list[Recipient], order: tuple[str, ...], at: datetime) -> Audience:
-    """How many of `people` a message sent at `at` through `order` may reach; who not."""
+def audience(
+    people: list[Recipient],
+    order: tuple[str, ...],
+    at: datetime,
+    set_up: Collection[str] = CHANNELS,
+) -> Audience:
+    """How many of `people` a message sent at `at` through `order` may reach, of those
+    channels the ones `set_up`; who not."""
     unreached = []
     for r in people:
-        why = why_unreachable(r, order, at)
+        why = why_unreachable(r, order, at, set_up)
         if why is not None:
             unreached.append(Unreached(r.member_id, r.name, why))
     return Audience(len(people) - len(unreached), tuple(unreached))

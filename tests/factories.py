@@ -12,9 +12,18 @@ from models import (
     ServiceRecord,
     Team,
 )
+from services import clock
 
 NOW = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
 _seq = itertools.count(1)
+
+
+def quiet_hours_around_now(hours_from: int, hours_to: int) -> str:
+    """Quiet hours from/to this many hours away from now, Shanghai time, on the hour (for
+    tests that run through the app, at the time they run)."""
+    local = clock.to_local(clock.now_utc())
+    start, end = (local + timedelta(hours=h) for h in (hours_from, hours_to))
+    return f"{start:%H}:00-{end:%H}:00"
 
 
 def make_community(name=None, lat=34.7466, lng=113.6253, **kw) -> Community:

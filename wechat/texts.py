@@ -203,7 +203,7 @@ PAIRING_SIZE = "\n家庭人口：{size} 人"
 # --- leaders --------------------------------------------------------------------------------
 
 BROADCAST_USAGE = "请发送「通知 内容」，例如：通知 周六上午九点在社区集合开展环境整治"
-BROADCAST_NO_MEMBERS = "本队暂无可通知的队员。"
+BROADCAST_NOT_SENT = "抱歉，通知未发送：{reason}"
 BROADCAST_PREVIEW = (
     "将通过微信向本队 {count} 名队员发送以下通知：\n——\n{text}\n——\n"
     "{unreached}回复「确认」发送，回复「取消」放弃。"
@@ -212,9 +212,19 @@ BROADCAST_QUEUED = "通知已进入发送队列，将通过微信发给 {count} 
 # Members no WeChat channel can reach, by reason (services/notification_texts.py
 # UNREACHABLE_NAMES), as many names as fit WeChat's text limit, the rest counted.
 BROADCAST_UNREACHED = "另有 {count} 名队员收不到微信消息，请另行通知：{groups}。"
+# When not one name fits (a long notice): only the count, and where the list is.
+BROADCAST_UNREACHED_COUNT = (
+    f"另有 {{count}} 名队员收不到微信消息，名单请在{MINI_PROGRAM}中查看，并请另行通知。"
+)
 BROADCAST_NOBODY_REACHABLE = (
     "本队 {count} 名队员目前都收不到微信消息，本次未发送。请另行通知：{groups}。"
 )
+BROADCAST_NOBODY_REACHABLE_COUNT = (
+    f"本队 {{count}} 名队员目前都收不到微信消息，本次未发送。名单请在{MINI_PROGRAM}中查看，"
+    "并请另行通知。"
+)
+# A notice too long to show whole in the preview (WeChat's text limit is in bytes).
+BROADCAST_CLIPPED = "……（预览仅显示开头，发送的是全文）"
 UNREACHED_GROUP = "{who}（{reason}）"
 UNREACHED_SOME = "{names}等 {count} 人"
 UNREACHED_COUNT = "{count} 人"

@@ -12,6 +12,7 @@ import pytest
 from models import Account, Enrollment, Member, Notification, QuarterlyReport
 from services import auth, broadcast, clock, history
 from services.outbox import Message, enqueue
+from services.outbox_delivery import Policy
 from tests.api.conftest import ApiClient
 from tests.factories import make_activity, make_household, make_member, make_record, make_team, pair
 
@@ -115,9 +116,10 @@ def world(app, client):
     people = {
         "leader_a": team_a.members.where(Member.role == "leader").get(),
         "alice": make_member(team=team_a),
-        "bob": make_member(team=team_a),
+        # the notice reaches him: a customer-service text (no template is configured)
+        "bob": make_member(team=team_a, oa_openid="oa-access-bob", last_interaction_at=now),
         "leader_b": team_b.members.where(Member.role == "leader").get(),
-        "carol": make_member(team=team_b),
+        "carol": make_member(team=team_b, oa_openid="oa-access-carol", last_interaction_at=now),
     }
     alice = people["alice"]
     pair(alice, make_household(community=team_a.community))
@@ -125,7 +127,8 @@ def world(app, client):
     Enrollment.create(activity=activity, member=alice, created_at=now)
     record = make_record(alice, activity, checkin_at=now - timedelta(minutes=10))
     history.append(record, f"member:{alice.id}", "checkin", now, {})
-    notice = broadcast.send(people["leader_a"], "周六集合", "access-notice", now, "off")
+    policy = Policy.from_settings(app.config["SETTINGS"])
+    notice = broadcast.send(people["leader_a"], "周六集合", "access-notice", now, policy)
     office_note = Message(None, "report_late", {"title": "季度报告逾期未交"}, "access-late")
     enqueue([office_note], now, "off")
     year, quarter = clock.quarter_of(last_quarter(now))

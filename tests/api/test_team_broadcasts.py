@@ -1,12 +1,14 @@
 """POST/GET /team/broadcasts: a leader's notice to the team through the outbox, and who got
 it, for that team's leader and the office only."""
 
+from datetime import timedelta
+
 import pytest
 
 from jobs.outbox import drain_outbox
 from models import Broadcast, Member, Notification
 from services import clock, grants
-from tests.factories import make_member, make_team
+from tests.factories import make_member, make_team, quiet_hours_around_now
 
 MP_TEMPLATE = "tmpl-mp"
 
@@ -115,7 +117,10 @@ def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     Member.update(mp_openid="mp-other").where(
         (Member.team == other) & (Member.role == "leader")
     ).execute()
-    post(api("mp-other"), text="他队", request_id="r-1")
+    Member.update(oa_openid="oa-other").where(
+        (Member.team == other) & (Member.role == "member")
+    ).execute()
+    assert post(api("mp-other"), text="他队", request_id="r-1").status_code == 201
     mine = leader.get("/team/broadcasts").get_json()["items"]
     assert [b["text"] for b in mine] == ["第二条", "周六上午九点社区集合"]
     assert len(leader.get("/team/broadcasts?limit=1").get_json()["items"]) == 1
@@ -170,6 +175,95 @@ def test_a_leader_sees_who_a_notice_reaches_before_and_after_sending(app, leader
         drain_outbox(clock.now_utc())
     skipped = Notification.select().where(Notification.status == "skipped")
     assert sorted(n.member_id for n in skipped) == [b.id, d.id]  # as the leader was told
+
+
+OA_ONLY = {"oa_template_id": "tmpl-oa"}
+NO_TEMPLATES: dict = {}
+
+
+@pytest.mark.parametrize(
+    ("notes", "reached", "not_set_up"),
+    [
+        ({"mp_template_id": MP_TEMPLATE, **OA_ONLY}, "甲乙丙", ""),
+        (OA_ONLY, "甲乙", "丙"),  # 丙 is not blamed for the missing mini-program template
+        (NO_TEMPLATES, "甲", "乙丙"),  # only customer-service texts, within 48 hours
+    ],
+    ids=["both_templates", "no_mp_template", "no_templates"],
+)
+def test_the_preview_counts_only_the_channels_set_up_as_the_sender_does(
+    settings_overrides, request, notes, reached, not_set_up
+):
+    settings_overrides["notifications"] = notes
+    app, leader, team = (request.getfixturevalue(name) for name in ("app", "leader", "team"))
+    now = clock.now_utc()
+    people = {
+        "甲": make_member(team=team, name="甲", oa_openid="oa-j", last_interaction_at=now),
+        "乙": make_member(
+            team=team, name="乙", oa_openid="oa-y", last_interaction_at=now - timedelta(hours=50)
+        ),
+        "丙": make_member(team=team, name="丙", mp_openid="mp-b"),
+    }
+    grants.add(people["丙"].id, MP_TEMPLATE, now)
+    preview = leader.get("/team/broadcasts/audience").get_json()
+    assert preview["reachable"] == len(reached)
+    assert [(u["member"]["name"], u["reason"]) for u in preview["unreachable"]] == [
+        (name, "not_set_up") for name in not_set_up
+    ]
+    assert {u["reason_name"] for u in preview["unreachable"]} <= {"办公室尚未配置相应的微信消息"}
+    post(leader)
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    sent = Notification.select().where(Notification.status == "sent")
+    assert sorted(n.member_id for n in sent) == sorted(people[name].id for name in reached)
+
+
+def test_a_notice_nobody_can_receive_is_refused_as_in_the_chat(leader, team):
+    make_member(team=team, name="王某")  # bound to nothing
+    make_member(team=team, name="张某", oa_openid="oa-z", oa_reachable=False)
+    assert leader.get("/team/broadcasts/audience").get_json()["reachable"] == 0
+    response = post(leader)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "nobody_reachable",
+        "message": "本队 2 名队员目前都收不到微信消息，通知未发送，请通过电话等其他方式告知。",
+    }
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_a_retry_hears_the_same_reach_whatever_its_own_urgent_flag(settings_overrides, request):
+    """In quiet hours, without templates: an urgent notice reaches a member who wrote 47
+    hours ago at once, and a retry of its request, sent without the flag, hears the same."""
+    settings_overrides["rules"] = {"quiet_hours": quiet_hours_around_now(-1, 2)}
+    settings_overrides["notifications"] = NO_TEMPLATES
+    leader, team = request.getfixturevalue("leader"), request.getfixturevalue("team")
+    now = clock.now_utc()
+    make_member(team=team, oa_openid="oa-x", last_interaction_at=now - timedelta(hours=47))
+    make_member(team=team, oa_openid="oa-y", last_interaction_at=now)
+    first = post(leader, urgent=True)
+    assert first.status_code == 201 and first.get_json()["reach"]["reachable"] == 2
+    again = post(leader, urgent=False)
+    assert again.status_code == 200 and again.get_json()["reach"] == first.get_json()["reach"]
+
+
+def test_in_quiet_hours_the_urgent_flag_changes_whom_the_preview_counts(
+    settings_overrides, request
+):
+    """Customer-service texts only: a member who wrote 47 hours ago is reached by an urgent
+    notice, sent now, but not by one that waits for the quiet hours to end."""
+    settings_overrides["rules"] = {"quiet_hours": quiet_hours_around_now(-1, 2)}
+    settings_overrides["notifications"] = NO_TEMPLATES
+    leader, team = request.getfixturevalue("leader"), request.getfixturevalue("team")
+    now = clock.now_utc()
+    waiting = make_member(
+        team=team, oa_openid="oa-x", last_interaction_at=now - timedelta(hours=47)
+    )
+    make_member(team=team, oa_openid="oa-y", last_interaction_at=now)
+    urgent = leader.get("/team/broadcasts/audience?urgent=true").get_json()
+    assert (urgent["reachable"], urgent["unreachable"]) == (2, [])
+    for query in ("", "?urgent=false"):
+        later = leader.get(f"/team/broadcasts/audience{query}").get_json()
+        assert later["reachable"] == 1
+        assert [u["member"]["id"] for u in later["unreachable"]] == [waiting.id]
 
 
 def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team):

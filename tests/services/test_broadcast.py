@@ -15,11 +15,20 @@ from services.outbox_delivery import Policy
 from tests.factories import NOW, make_member, make_team
 
 QUIET = "21:00-08:00"
+POLICY = Policy(
+    orders={},
+    default_order=("mp_subscribe", "oa_template", "oa_custom"),
+    quiet_hours=QUIET,
+    mp_template="tmpl-mp",
+)
 
 
 @pytest.fixture
 def team(database):
-    return make_team(members=3)
+    """Three members following the Official Account, and their leader."""
+    team = make_team(members=3)
+    follow(team)
+    return team
 
 
 @pytest.fixture
@@ -37,7 +46,7 @@ def office() -> Actor:
 def test_a_broadcast_queues_one_message_per_active_member(team, leader):
     make_member(team=team, active=False)
     make_member(team=make_team())
-    sent = broadcast.send(leader, "  周六九点集合  ", "api:1:r1", NOW, QUIET)
+    sent = broadcast.send(leader, "  周六九点集合  ", "api:1:r1", NOW, POLICY)
     assert sent.created and sent.recipients == 3
     assert (sent.broadcast.text, sent.broadcast.team_id) == ("周六九点集合", team.id)
     rows = list(Notification.select())
@@ -56,12 +65,12 @@ def test_a_broadcast_queues_one_message_per_active_member(team, leader):
 
 
 def test_the_same_request_queues_nothing_more(leader):
-    first = broadcast.send(leader, "集合", "api:1:r1", NOW, QUIET)
-    again = broadcast.send(leader, "集合", "api:1:r1", NOW + timedelta(minutes=1), QUIET)
+    first = broadcast.send(leader, "集合", "api:1:r1", NOW, POLICY)
+    again = broadcast.send(leader, "集合", "api:1:r1", NOW + timedelta(minutes=1), POLICY)
     assert not again.created and again.broadcast.id == first.broadcast.id
     assert again.recipients == 3 and Notification.select().count() == 3
     with pytest.raises(Conflict):
-        broadcast.send(leader, "另一条", "api:1:r1", NOW, QUIET)
+        broadcast.send(leader, "另一条", "api:1:r1", NOW, POLICY)
 
 
 def test_the_same_request_twice_at_once_makes_one_broadcast(leader):
@@ -70,7 +79,7 @@ def test_the_same_request_twice_at_once_makes_one_broadcast(leader):
     def request():
         with db.connection_context():
             start.wait()
-            made.append(broadcast.send(leader, "集合", "chat:42", NOW, QUIET))
+            made.append(broadcast.send(leader, "集合", "chat:42", NOW, POLICY))
 
     threads = [threading.Thread(target=request) for _ in range(4)]
     for t in threads:
@@ -83,8 +92,8 @@ def test_the_same_request_twice_at_once_makes_one_broadcast(leader):
 
 def test_urgent_broadcasts_skip_the_quiet_hours(leader):
     night = NOW + timedelta(hours=13)  # 23:00 in Shanghai
-    broadcast.send(leader, "紧急：明早停水", "k1", night, QUIET, urgent=True)
-    broadcast.send(leader, "周末活动", "k2", night, QUIET)
+    broadcast.send(leader, "紧急：明早停水", "k1", night, POLICY, urgent=True)
+    broadcast.send(leader, "周末活动", "k2", night, POLICY)
     times = {n.urgent: n.next_attempt_at for n in Notification.select()}
     assert times[True] == night and times[False] == NOW + timedelta(hours=22)  # 08:00 next day
 
@@ -100,24 +109,25 @@ def test_urgent_broadcasts_skip_the_quiet_hours(leader):
 )
 def test_the_text_is_checked(leader, text, code):
     with pytest.raises(Invalid) as raised:
-        broadcast.send(leader, text, "k", NOW, QUIET)
+        broadcast.send(leader, text, "k", NOW, POLICY)
     assert raised.value.code == code and Broadcast.select().count() == 0
 
 
 def test_only_an_active_leader_with_members_can_broadcast(team, leader):
     member = Member.get((Member.team == team) & (Member.role == "member"))
     with pytest.raises(Forbidden):
-        broadcast.send(member, "集合", "k", NOW, QUIET)
+        broadcast.send(member, "集合", "k", NOW, POLICY)
     lonely = Member.get(Member.role == "leader", Member.team == make_team())
     with pytest.raises(Invalid, match="暂无可通知"):
-        broadcast.send(lonely, "集合", "k", NOW, QUIET)
+        broadcast.send(lonely, "集合", "k", NOW, POLICY)
 
 
 def test_who_may_read_what(team, leader):
-    mine = broadcast.send(leader, "本队", "k1", NOW, QUIET).broadcast
+    mine = broadcast.send(leader, "本队", "k1", NOW, POLICY).broadcast
     other_team = make_team(members=1)
+    follow(other_team)
     other_leader = Member.get((Member.team == other_team) & (Member.role == "leader"))
-    theirs = broadcast.send(other_leader, "他队", "k2", NOW, QUIET).broadcast
+    theirs = broadcast.send(other_leader, "他队", "k2", NOW, POLICY).broadcast
     me = Actor(member=leader)
     assert [v.broadcast.id for v in broadcast.recent(me)] == [mine.id]
     assert [v.broadcast.id for v in broadcast.recent(me, team_id=other_team.id)] == [mine.id]
@@ -137,7 +147,7 @@ def test_who_may_read_what(team, leader):
 
 
 def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
-    broadcast.send(leader, "本队", "k1", NOW, QUIET)
+    broadcast.send(leader, "本队", "k1", NOW, POLICY)
     adrift = make_member(role="leader", team=None)
     with pytest.raises(Forbidden):
         broadcast.recent(Actor(member=adrift))
@@ -145,7 +155,7 @@ def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
 
 def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, leader):
     long_text = "周六上午九点在文化路社区集合，请准时参加，佩戴党徽，带好工作证和记录本。"
-    sent = broadcast.send(leader, long_text, "k-long", NOW, QUIET).broadcast
+    sent = broadcast.send(leader, long_text, "k-long", NOW, POLICY).broadcast
     reader = Member.get((Member.team == team) & (Member.role == "member"))
     assert broadcast.notice_for(Actor(member=reader), sent.id).text == long_text
     message = Notification.get(Notification.member == reader)
@@ -157,13 +167,6 @@ def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, le
 
 
 # --- who a notice reaches ------------------------------------------------------------------
-
-POLICY = Policy(
-    orders={},
-    default_order=("mp_subscribe", "oa_template", "oa_custom"),
-    quiet_hours=QUIET,
-    mp_template="tmpl-mp",
-)
 
 
 def follow(team, **fields) -> None:
@@ -209,13 +212,50 @@ def test_a_preview_is_judged_when_the_notice_would_go_out(team, leader):
 
 def test_after_sending_the_audience_is_that_of_the_members_queued(team, leader):
     states = reach_states(team)
-    sent = broadcast.send(leader, "集合", "k1", NOW, QUIET)
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY)
     make_member(team=team, name="后来者")  # joined after the notice: not among its recipients
-    audience = broadcast.audience_of(sent.broadcast, POLICY, NOW)
+    audience = broadcast.audience_of(sent.broadcast, POLICY)
     assert (audience.reachable, audience.total) == (4, sent.recipients)
     assert [u.member_id for u in audience.unreached] == [
         states[name].id for name in ("unbound", "unfollowed", "mp_only")
     ]
+    assert sent.audience == audience  # what the send itself answered
+
+
+def test_a_notice_nobody_can_receive_is_refused_not_queued(team, leader):
+    Member.update(oa_openid=None).where(Member.team == team).execute()
+    with pytest.raises(broadcast.NobodyReachable) as raised:
+        broadcast.send(leader, "集合", "k1", NOW, POLICY)
+    refused = raised.value
+    assert isinstance(refused, Invalid) and refused.code == "nobody_reachable"
+    assert refused.message == (
+        "本队 3 名队员目前都收不到微信消息，通知未发送，请通过电话等其他方式告知。"
+    )
+    assert [u.reason for u in refused.audience.unreached] == ["not_bound"] * 3
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_every_retry_hears_the_audience_of_the_notice_as_it_was_sent(team, leader):
+    """Members who chatted 27 hours before an urgent notice sent at 23:00 get it at once; a
+    retry of the request hears that, whatever its own time and urgent flag."""
+    follow(team, last_interaction_at=NOW - timedelta(hours=27))
+    custom_only = dataclasses.replace(POLICY, default_order=("oa_custom",))
+    night = NOW + timedelta(hours=13)  # 23:00 in Shanghai, inside the quiet hours
+    first = broadcast.send(leader, "停水", "k1", night, custom_only, urgent=True)
+    assert first.audience.reachable == 3
+    for later, urgent in ((night, False), (night + timedelta(minutes=30), True)):
+        again = broadcast.send(leader, "停水", "k1", later, custom_only, urgent=urgent)
+        assert not again.created and again.audience == first.audience
+
+
+def test_a_member_the_notice_reached_counts_as_reached_after_its_grant_is_spent(team, leader):
+    states = reach_states(team)
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY)
+    granted = states["mp_granted"].id
+    Notification.update(status="sent").where(Notification.member == granted).execute()
+    grants.spend(granted, "tmpl-mp")  # the delivery used the only grant
+    again = broadcast.send(leader, "集合", "k1", NOW, POLICY)
+    assert again.audience == sent.audience and again.audience.reachable == 4
 
 
 def test_only_a_leader_previews_a_notice(team):

@@ -8,6 +8,7 @@ import pytest
 from services import grants, reach
 from services.reach import Recipient
 from tests.factories import NOW, make_member
+from tests.statements import count_queries
 
 ORDER = ("mp_subscribe", "oa_template", "oa_custom")
 TEMPLATE = "tmpl-mp"
@@ -70,6 +71,43 @@ def test_why_no_channel_reaches_a_member(changes, order, why):
     assert reach.why_unreachable(person(**changes), order, NOW) == why
 
 
+NO_TEMPLATES = ("oa_custom",)  # the Official Account set up, no template configured
+NO_MP_TEMPLATE = ("oa_template", "oa_custom")
+
+
+@pytest.mark.parametrize(
+    ("channel", "changes", "set_up", "reason"),
+    [
+        ("mp_subscribe", {}, NO_MP_TEMPLATE, "not_set_up"),
+        ("mp_subscribe", {"mp_openid": None}, NO_MP_TEMPLATE, "no_openid"),  # not theirs anyway
+        ("oa_template", {}, NO_TEMPLATES, "not_set_up"),
+        ("oa_template", {"oa_reachable": False}, NO_TEMPLATES, "not_set_up"),
+        ("oa_custom", {}, NO_TEMPLATES, None),
+    ],
+)
+def test_a_channel_not_set_up_refuses_whom_it_could_address(channel, changes, set_up, reason):
+    assert reach.refusal(channel, person(**changes), NOW, set_up) == reason
+
+
+OUT_OF_WINDOW = {"last_interaction_at": NOW - timedelta(hours=50)}
+
+
+@pytest.mark.parametrize(
+    ("changes", "set_up", "why"),
+    [
+        ({"mp_openid": None}, NO_TEMPLATES, None),  # within the window: a text reaches them
+        ({"mp_openid": None, **OUT_OF_WINDOW}, NO_TEMPLATES, "not_set_up"),  # not their doing
+        ({**MP_ONLY, "has_grant": True}, NO_MP_TEMPLATE, "not_set_up"),  # not 「未开启提醒」
+        ({**MP_ONLY, **OUT_OF_WINDOW}, NO_MP_TEMPLATE, "not_set_up"),
+        ({**UNFOLLOWED, **OUT_OF_WINDOW}, NO_TEMPLATES, "not_following"),  # theirs first
+        (MP_ONLY, ("mp_subscribe",), "no_grant"),  # no OA set up, but they are not bound there
+        (NOBODY, NO_TEMPLATES, "not_bound"),
+    ],
+)
+def test_a_setup_gap_is_told_as_such_not_blamed_on_the_member(changes, set_up, why):
+    assert reach.why_unreachable(person(**changes), ORDER, NOW, set_up) == why
+
+
 def test_the_window_is_judged_at_the_time_given():
     quiet = person(mp_openid=None, last_interaction_at=NOW - timedelta(hours=40))
     assert reach.why_unreachable(quiet, ("oa_custom",), NOW) is None
@@ -87,14 +125,18 @@ def test_members_are_read_with_their_grants_in_one_go(database):
         grants.add(member.id, TEMPLATE, NOW)
     grants.spend(spent.id, TEMPLATE)
     grants.add(other.id, "another-template", NOW)
-    people = reach.recipients([granted, spent, other, plain], TEMPLATE)
+    with count_queries() as statements:
+        people = reach.recipients([granted, spent, other, plain], TEMPLATE)
+    assert len(statements) == 1  # the grants of all four, not a query per member
     assert [(r.member_id, r.has_grant) for r in people] == [
         (granted.id, True),
         (spent.id, False),
         (other.id, False),
         (plain.id, False),
     ]
-    assert not any(r.has_grant for r in reach.recipients([granted], ""))  # no template
+    with count_queries() as statements:
+        assert not any(r.has_grant for r in reach.recipients([granted], ""))  # no template
+    assert statements == []
 
 
 def test_an_audience_counts_the_reachable_and_names_the_rest():

@@ -16,6 +16,7 @@ import pytest
 
 from models import SubscriptionGrant
 from services import clock, grants
+from services.notification_texts import channels_set_up
 from services.outbox_delivery import (
     BLOCKED,
     REFUSED,
@@ -261,6 +262,46 @@ def test_only_configured_accounts_give_channels(settings_overrides):
     clients = make_clients(settings)
     assert set(build_channels(clients, settings)) == {"oa_template", "oa_custom"}
     clients.close()
+
+
+NO_ACCOUNT = {"app_id": "", "app_secret": ""}
+BOTH = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE}
+
+
+@pytest.mark.parametrize(
+    ("accounts", "notes", "demo", "expected"),
+    [
+        ({}, BOTH, "false", {"mp_subscribe", "oa_template", "oa_custom"}),
+        ({}, {}, "false", {"oa_custom"}),
+        ({}, {"mp_template_id": MP_TEMPLATE}, "false", {"mp_subscribe", "oa_custom"}),
+        ({}, {"oa_template_id": OA_TEMPLATE}, "false", {"oa_template", "oa_custom"}),
+        ({"mini_program": NO_ACCOUNT}, BOTH, "false", {"oa_template", "oa_custom"}),
+        ({"official_account": NO_ACCOUNT}, BOTH, "false", {"mp_subscribe"}),
+        ({}, {}, "true", {"mp_subscribe", "oa_template", "oa_custom"}),  # demo templates
+    ],
+)
+def test_the_channels_a_preview_counts_on_are_those_the_sender_can_use(
+    settings_overrides, emulator, accounts, notes, demo, expected
+):
+    """notification_texts.channels_set_up, which a broadcast preview counts by, names the
+    channels build_channels makes that do not refuse everyone for want of a template."""
+    overrides = settings_overrides | {
+        "app": settings_overrides["app"] | {"demo": demo},
+        "wechat": settings_overrides["wechat"] | accounts,
+        "notifications": notes,
+    }
+    settings = load_settings(os.devnull, env={}, overrides=overrides)
+    clients = make_clients(settings)
+    nobody = Recipient(1, "王芳", None, None, False, None, False)
+    now = clock.now_utc()
+    answers = {
+        name: channel.send(Delivery(1, "broadcast", PAYLOAD, now, nobody, now)).reason
+        for name, channel in build_channels(clients, settings).items()
+    }
+    clients.close()
+    usable = {name for name, reason in answers.items() if reason != "no_template"}
+    assert channels_set_up(settings) == usable == expected
+    assert emulator.calls == []
 
 
 # --- answers spoilt between WeChat and us ---------------------------------------------------

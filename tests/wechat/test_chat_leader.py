@@ -8,10 +8,25 @@ import pytest
 from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
 from services import broadcast, clock, reports
 from services.actors import Actor
+from services.outbox_delivery import Policy
 from services.report_stats import label
-from tests.factories import make_activity, make_member, make_record, make_team
+from tests.factories import (
+    make_activity,
+    make_member,
+    make_record,
+    make_team,
+    quiet_hours_around_now,
+)
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
+
+TEMPLATES = {"mp_template_id": "tmpl-mp", "oa_template_id": "tmpl-oa"}
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    """Both message templates configured: followers get a notice through the template."""
+    return settings_overrides | {"notifications": dict(TEMPLATES)}
 
 
 @pytest.fixture
@@ -33,13 +48,6 @@ def leader(team):
 @pytest.fixture
 def chat(team, emulator):
     return Chat("oa-leader", emulator)
-
-
-def quiet_hours_around_now(hours_from: int, hours_to: int) -> str:
-    """Quiet hours from/to this many hours away from now, Shanghai time (tests run now)."""
-    local = clock.to_local(clock.now_utc())
-    start, end = (local + timedelta(hours=h) for h in (hours_from, hours_to))
-    return f"{start:%H}:00-{end:%H}:00"
 
 
 def test_the_confirmation_says_when_a_notice_sent_in_quiet_hours_goes_out(
@@ -115,6 +123,22 @@ def test_preview_and_confirmation_name_the_members_wechat_cannot_reach(chat, tea
     assert Notification.select().count() == 7  # the sender records why four were skipped
 
 
+def test_without_templates_the_preview_counts_whom_a_text_reaches_and_names_the_setup_gap(
+    settings_overrides, request
+):
+    """Outside demo mode no template is configured by default: only customer-service texts go
+    out, to members who wrote to the account in the last 48 hours."""
+    settings_overrides["notifications"] = {}
+    chat, team = request.getfixturevalue("chat"), request.getfixturevalue("team")
+    recent = Member.get((Member.team == team) & (Member.role == "member"))
+    Member.update(last_interaction_at=clock.now_utc()).where(Member.id == recent.id).execute()
+    make_member(team=team, name="李某", mp_openid="mp-li")  # the mini-program: no template
+    preview = chat.say("通知 明天集合")
+    assert preview.startswith("将通过微信向本队 1 名队员发送以下通知：")
+    assert "（办公室尚未配置相应的微信消息）" in preview and "李某" in preview
+    assert "未开启小程序消息提醒" not in preview and "48 小时" not in preview
+
+
 def test_the_confirmation_tells_what_changed_since_the_preview(chat, team):
     preview = chat.say("通知 明天集合")
     assert "3 名队员" in preview and "收不到" not in preview
@@ -132,6 +156,28 @@ def test_a_notice_nobody_can_receive_is_not_offered_for_confirmation(chat, team)
     assert reply.endswith("（未绑定微信）。") and "确认" not in reply
     assert "没有待确认的通知" in chat.say("确认")
     assert Broadcast.select().count() == 0
+
+
+def test_a_notice_nobody_can_receive_by_the_time_it_is_confirmed_is_not_sent(chat, team):
+    """The rule is the service's, applied again at 「确认」: the last member WeChat could reach
+    unfollowed in between."""
+    Member.update(oa_openid=None).where(Member.role == "member").execute()
+    last = make_member(team=team, name="赵某", oa_openid="oa-zhao")
+    assert "将通过微信向本队 1 名队员发送" in chat.say("通知 明天集合")
+    Member.update(oa_reachable=False).where(Member.id == last.id).execute()
+    reply = chat.say("确认")
+    assert reply.startswith("本队 4 名队员目前都收不到微信消息，本次未发送。请另行通知：")
+    assert "赵某（已取消关注公众号）" in reply and "0 名" not in reply
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+    assert "没有待确认的通知" in chat.say("确认")  # nothing left waiting
+
+
+def test_a_team_emptied_since_the_preview_is_told_politely(chat, team):
+    chat.say("通知 明天集合")
+    Member.update(active=False).where(Member.role == "member").execute()
+    assert chat.say("确认") == "抱歉，通知未发送：本队暂无可通知的队员。"
+    assert Broadcast.select().count() == 0
+    assert "没有待确认的通知" in chat.say("确认")
 
 
 def test_a_long_list_is_cut_to_the_text_limit_and_counts_the_rest(chat, team):
@@ -156,6 +202,38 @@ def test_a_long_list_is_cut_to_the_text_limit_and_counts_the_rest(chat, team):
     assert "司马队员11（已取消关注公众号）" in reply  # the short group in full
 
 
+INSTRUCTIONS = "回复「确认」发送，回复「取消」放弃。"
+COUNT_ONLY = "另有 112 名队员收不到微信消息，名单请在「先锋」小程序中查看，并请另行通知。"
+
+
+@pytest.mark.parametrize(
+    ("notice", "names", "whole"),
+    [
+        ("长" * 400 + "🎉" * 100, True, True),  # 1,600 bytes: some names still fit
+        ("长" * 260 + "🎉" * 240, False, True),  # 1,740 bytes: only the count
+        ("🎉" * 500, False, False),  # 2,000 bytes: the notice itself shown in part
+    ],
+    ids=["some_names", "count_only", "notice_cut"],
+)
+def test_the_instructions_survive_any_notice_within_the_limit(chat, team, notice, names, whole):
+    """WeChat's limit is in bytes: an emoji takes four, a Chinese character three."""
+    for n in range(100):
+        make_member(team=team, name=f"欧阳长名字队员{n:02d}")
+    for n in range(12):
+        make_member(team=team, name=f"司马队员{n:02d}", oa_openid=f"oa-x{n}", oa_reachable=False)
+    preview = chat.say("通知 " + notice)
+    assert len(preview.encode()) <= 2000 and preview.endswith("\n" + INSTRUCTIONS)
+    assert preview.startswith("将通过微信向本队 3 名队员发送以下通知：\n——\n")
+    assert ("欧阳长名字队员00" in preview) is names and (COUNT_ONLY in preview) is not names
+    assert "另有 112 名队员收不到微信消息" in preview
+    assert (notice in preview) is whole
+    if not whole:
+        assert "🎉🎉……（预览仅显示开头，发送的是全文）\n——\n" + COUNT_ONLY in preview
+    reply = chat.say("确认")
+    assert len(reply.encode()) <= 2000 and reply.endswith("送达情况可在「先锋」小程序中查看。")
+    assert Broadcast.get().text == notice  # the whole notice goes out
+
+
 def test_a_notice_goes_out_exactly_as_the_leader_typed_it(client, leader, team):
     typed = "【重要】“七一”主题党日活动（周六上午９点），请准时参加🎉"
     preview = oa.reply_text(oa.push(client, oa.text("oa-leader", f"通知 {typed}")))
@@ -172,10 +250,11 @@ def test_the_same_notice_message_confirmed_twice_is_queued_once(chat, leader):
     assert Broadcast.select().count() == 1 and Notification.select().count() == 3
 
 
-def test_the_chat_and_the_api_share_one_service(chat, leader):
+def test_the_chat_and_the_api_share_one_service(chat, leader, settings):
     chat.push("text", content="通知 明天集合", msg_id=778)
     chat.say("确认")
-    again = broadcast.send(leader, "明天集合", "chat:778", clock.now_utc(), "off")
+    policy = Policy.from_settings(settings)
+    again = broadcast.send(leader, "明天集合", "chat:778", clock.now_utc(), policy)
     assert not again.created and again.recipients == 3
 
 

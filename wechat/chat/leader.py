@@ -4,20 +4,18 @@ for review (「待审」) and the quarter's report (「报告」). The router re
 A confirmed notice goes to services.broadcast, the same call as the mini-program's, keyed by
 the 「通知」 message's MsgId so that a repeated confirmation queues nothing more. The preview
 and the confirmation count the members WeChat can reach, by the rule the sender applies
-(services.reach), and name the others so the leader can tell them another way."""
-
-from collections.abc import Callable
+(services.reach), and name the others so the leader can tell them another way; a notice none
+of them can receive is refused by the service, at the preview and again at 「确认」."""
 
 from services import broadcast, clock, outbox, reports
 from services.errors import DomainError
-from services.notification_texts import UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
 from services.reach import Audience
 from services.records import RecordFilters, list_records
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, state
+from . import checkin, common, state, unreached
 
 CONFIRM = "broadcast_confirm"
 CONFIRM_MINUTES = int(state.TIMEOUT.total_seconds() // 60)  # a preview then expires
@@ -31,33 +29,40 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
     try:
         text = broadcast.check_text(args)  # the service's rules, told before the preview
         audience = broadcast.preview(member, _policy(), common.now())
+        broadcast.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
-        return common.say(exc.message)
-    if not audience.total:
-        return common.say(texts.BROADCAST_NO_MEMBERS)
-    if not audience.reachable:  # nothing would arrive: nothing to confirm
-        return common.say(_nobody_reachable(audience))
+        return common.say(_refused(exc))
     data = {"text": text, "request_key": _request_key(message)}
     state.start(message.openid, CONFIRM, data, common.now())
     return common.say(_preview(text, audience))
 
 
 def _preview(text: str, audience: Audience) -> str:
-    """The notice as it will go out, to how many, and who cannot receive it."""
+    """The notice as it will go out, to how many, and who cannot receive it. The instructions
+    always stay: the names give way to a count, and a notice too long to show whole next to
+    that count (emoji take four bytes each) is shown in part."""
 
-    def render(unreached: str) -> str:
-        unreached = f"{unreached}\n" if unreached else ""
+    def render(names: str, shown: str = "") -> str:
+        names = f"{names}\n" if names else ""
         preview = texts.BROADCAST_PREVIEW
-        return preview.format(count=audience.reachable, text=text, unreached=unreached)
+        return preview.format(count=audience.reachable, text=shown, unreached=names)
 
-    return _fitted(render, audience)
+    least = unreached.size(render(unreached.line(audience, 0)))  # only the count, no text
+    shown = unreached.clip(text, common.MAX_TEXT_BYTES - least)
+    return unreached.fitted(lambda names: render(names, shown), audience)
+
+
+def _refused(exc: DomainError, frame: str = "{reason}") -> str:
+    """Why the service will not send the notice; for nobody WeChat can reach, who they are."""
+    if isinstance(exc, broadcast.NobodyReachable):
+        return _nobody_reachable(exc.audience)
+    return frame.format(reason=exc.message)
 
 
 def _nobody_reachable(audience: Audience) -> str:
-    def render(groups: str) -> str:
-        return texts.BROADCAST_NOBODY_REACHABLE.format(count=audience.total, groups=groups)
-
-    return _fitted(render, audience, part=unreached_groups)
+    named, counted = texts.BROADCAST_NOBODY_REACHABLE, texts.BROADCAST_NOBODY_REACHABLE_COUNT
+    room = common.MAX_TEXT_BYTES
+    return unreached.naming(audience, room, audience.total, named, counted)
 
 
 def on_confirm(message: Inbound, member, args: str = "") -> Reply:
@@ -68,10 +73,13 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     if conversation is None or conversation.state != CONFIRM:
         return _nothing_to_confirm(member)
     data, now, policy = conversation.data, common.now(), _policy()
-    sent = broadcast.send(member, data["text"], data["request_key"], now, policy.quiet_hours)
+    try:
+        sent = broadcast.send(member, data["text"], data["request_key"], now, policy)
+    except DomainError as exc:  # the team changed since the preview: nothing was queued
+        state.leave(message.openid, now)
+        return common.say(_refused(exc, texts.BROADCAST_NOT_SENT))
     state.leave(message.openid, now)
-    audience = broadcast.audience_of(sent.broadcast, policy, now)
-    return common.say(_queued(audience, now, policy.quiet_hours))
+    return common.say(_queued(sent.audience, now, policy.quiet_hours))
 
 
 def _queued(audience: Audience, now, quiet: str) -> str:
@@ -82,67 +90,16 @@ def _queued(audience: Audience, now, quiet: str) -> str:
         until = clock.to_local(waits_until).strftime("%H:%M")
         later = texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
 
-    def render(unreached: str) -> str:
-        unreached = f"\n{unreached}\n" if unreached else ""
+    def render(names: str) -> str:
+        names = f"\n{names}\n" if names else ""
         queued = texts.BROADCAST_QUEUED.format(count=audience.reachable)
-        return queued + unreached + later + texts.BROADCAST_TRACK
+        return queued + names + later + texts.BROADCAST_TRACK
 
-    return _fitted(render, audience)
-
-
-def _fitted(render: Callable[[str], str], audience: Audience, part=None) -> str:
-    """The reply `render` makes around the part naming the members WeChat cannot reach
-    (`unreached_line` unless given), that part cut to the bytes the rest leaves."""
-    room = common.MAX_TEXT_BYTES - len(render("").encode()) - 2  # its line breaks
-    return render((part or unreached_line)(audience, room))
+    return unreached.fitted(render, audience)
 
 
 def _policy() -> Policy:
     return Policy.from_settings(common.settings())
-
-
-def unreached_line(audience: Audience, room: int) -> str:
-    """「另有 3 名队员收不到微信消息，请另行通知：…。」 within `room` bytes; "" if none."""
-    if not audience.unreached:
-        return ""
-    line = texts.BROADCAST_UNREACHED.format(count=len(audience.unreached), groups="")
-    groups = unreached_groups(audience, room - len(line.encode()))
-    return texts.BROADCAST_UNREACHED.format(count=len(audience.unreached), groups=groups)
-
-
-def unreached_groups(audience: Audience, room: int) -> str:
-    """「王某、李某（未绑定微信）；张某（已取消关注公众号）」: every reason with its members,
-    as many names as fit in `room` bytes, taken from each reason in turn, the rest counted
-    (「王某、李某等 7 人」)."""
-    groups: dict[str, list[str]] = {reason: [] for reason in UNREACHABLE_NAMES}
-    for unreached in audience.unreached:
-        groups.setdefault(unreached.reason, []).append(unreached.name)
-    groups = {reason: names for reason, names in groups.items() if names}
-    shown = dict.fromkeys(groups, 0)
-    text = _groups_text(groups, shown)
-    for count in range(1, max(map(len, groups.values()), default=0) + 1):
-        for reason in [reason for reason, names in groups.items() if len(names) >= count]:
-            longer = _groups_text(groups, shown | {reason: count})
-            if len(longer.encode()) > room:
-                return text
-            shown[reason], text = count, longer
-    return text
-
-
-def _groups_text(groups: dict[str, list[str]], shown: dict[str, int]) -> str:
-    parts = []
-    for reason, names in groups.items():
-        named = texts.UNREACHED_NAME_SEPARATOR.join(names[: shown[reason]])
-        if shown[reason] == len(names):
-            who = named
-        elif named:
-            who = texts.UNREACHED_SOME.format(names=named, count=len(names))
-        else:
-            who = texts.UNREACHED_COUNT.format(count=len(names))
-        parts.append(
-            texts.UNREACHED_GROUP.format(who=who, reason=UNREACHABLE_NAMES.get(reason, reason))
-        )
-    return texts.UNREACHED_GROUP_SEPARATOR.join(parts)
 
 
 def _nothing_to_confirm(member) -> Reply:
