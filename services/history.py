@@ -25,33 +25,35 @@ from operator import attrgetter
 from models import RecordHistory, ServiceRecord
 from models.prepared import PreparedInsert
 
-# The fields that make an entry evidence; a change to any of them must go through here.
-TRACKED = (
-    "member_id",
-    "kind",
-    "activity_id",
-    "household_id",
-    "checkin_at",
-    "checkin_lat",
-    "checkin_lng",
-    "checkin_coord_type",
-    "checkin_accuracy_m",
-    "distance_m",
-    "checkout_at",
-    "checkout_lat",
-    "checkout_lng",
-    "duration_minutes",
-    "content",
-    "target",
-    "outcome",
-    "status",
-    "flags",
-    "source",
-    "registered_by_id",
-    "registration_reason",
-    "review_comment",
-    "request_id",
-)
+# The fields that make an entry evidence, each with the name the office reads it by; a change
+# to any of them must go through here.
+LABELS = {
+    "member_id": "党员",
+    "kind": "服务类型",
+    "activity_id": "活动",
+    "household_id": "结对家庭",
+    "checkin_at": "签到时间",
+    "checkin_lat": "签到纬度",
+    "checkin_lng": "签到经度",
+    "checkin_coord_type": "签到坐标系",
+    "checkin_accuracy_m": "定位精度",
+    "distance_m": "签到距离",
+    "checkout_at": "签退时间",
+    "checkout_lat": "签退纬度",
+    "checkout_lng": "签退经度",
+    "duration_minutes": "服务时长（分钟）",
+    "content": "服务内容",
+    "target": "服务对象",
+    "outcome": "取得成效",
+    "status": "审核状态",
+    "flags": "异常标记",
+    "source": "登记来源",
+    "registered_by_id": "代登记人",
+    "registration_reason": "代登记原因",
+    "review_comment": "审核意见",
+    "request_id": "请求编号",
+}
+TRACKED = tuple(LABELS)
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
 
@@ -178,13 +180,25 @@ def problem(
             return f"第 {h.seq} 条历史被改动或删除"
         moved = _unexplained(prev_state, h)
         if moved:
-            return f"第 {h.seq} 条历史之前记录被绕过系统修改：{'、'.join(moved)}"
+            return f"第 {h.seq} 条历史之前记录被绕过系统修改：{'、'.join(map(_label, moved))}"
         prev_hash, prev_state = h.hash, h.state
     current = state_of(record)
-    if prev_state != current:
-        changed = sorted(k for k, v in current.items() if prev_state.get(k) != v)
-        return f"记录被绕过系统修改：{'、'.join(changed)}"
+    changed = [k for k in TRACKED if prev_state.get(k) != current.get(k)]
+    if changed:
+        shown = (f"{_label(k)} {_shown(prev_state.get(k))} → {_shown(current[k])}" for k in changed)
+        return f"记录被绕过系统修改：{'；'.join(shown)}"
     return None
+
+
+def _label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
+def _shown(value) -> str:
+    """A value as the office reads it in a report: 空 for nothing, lists joined."""
+    if value in (None, "", []):
+        return "空"
+    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _signed(h: RecordHistory, prev_hash: str, record_id: int, signs: Sequence[Sign]) -> bool:
@@ -210,14 +224,26 @@ def _unexplained(prev_state: dict, h: RecordHistory) -> list[str]:
 
 
 def verify_all() -> list[Tampering]:
-    """Every register entry whose history does not hold under the current key."""
+    """Every register entry whose history does not hold under the current key, and every
+    entry deleted behind the service's back while its history stayed."""
     sign = current_sign()
     found = []
     for record, entries in chains():
         wrong = problem(record, entries, (sign,))
         if wrong:
             found.append(Tampering(record.id, wrong))
-    return found
+    found += [Tampering(record_id, DELETED) for record_id in _orphaned()]
+    return sorted(found, key=attrgetter("record_id"))
+
+
+DELETED = "记录已被删除，但它的登记历史还在"
+
+
+def _orphaned() -> list[int]:
+    """The entries that history names but the register no longer holds."""
+    gone = RecordHistory.record.not_in(ServiceRecord.select(ServiceRecord.id))
+    query = RecordHistory.select(RecordHistory.record).where(gone).distinct()
+    return sorted(query.scalars())
 
 
 def chains() -> Iterator[tuple[ServiceRecord, list[RecordHistory]]]:

@@ -3,6 +3,7 @@ service's back (to an entry or to its history) are found by register_check.verif
 
 from datetime import timedelta
 
+import peewee as pw
 import pytest
 
 from models import RecordHistory, ServiceRecord, db
@@ -67,16 +68,19 @@ def test_each_entry_hash_covers_the_previous_one(entry):
 @pytest.mark.parametrize(
     ("statement", "problem"),
     [
-        ("UPDATE service_record SET duration_minutes = 600", "duration_minutes"),
-        ("UPDATE service_record SET status = 'verified', flags = '[]'", "flags、status"),
-        ("UPDATE service_record SET outcome = '帮扶十户'", "outcome"),
-        ("UPDATE service_record SET registration_reason = '补登'", "registration_reason"),
+        ("UPDATE service_record SET duration_minutes = 600", "服务时长（分钟） "),
+        (
+            "UPDATE service_record SET status = 'verified', flags = '[]'",
+            "审核状态 flagged → verified；异常标记 out_of_range → 空",
+        ),
+        ("UPDATE service_record SET outcome = '帮扶十户'", "→ 帮扶十户"),
+        ("UPDATE service_record SET registration_reason = '补登'", "代登记原因 空 → 补登"),
         ("UPDATE record_history SET reason = '改过' WHERE seq = 2", "第 2 条历史被改动或删除"),
         ("UPDATE record_history SET state = '{}' WHERE seq = 3", "第 3 条历史被改动或删除"),
         ("DELETE FROM record_history WHERE seq = 2", "第 3 条历史被改动或删除"),
         (
             "DELETE FROM record_history WHERE seq = 3",
-            "记录被绕过系统修改：content、outcome、target",
+            "记录被绕过系统修改：服务内容 空 → ",
         ),
         ("DELETE FROM record_history", "没有登记历史"),
     ],
@@ -135,14 +139,14 @@ def test_tampering_is_not_laundered_by_a_later_legitimate_change(world, entry):
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
     review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
     problem = history.verify_record(ServiceRecord.get_by_id(entry.id))
-    assert problem == "第 4 条历史之前记录被绕过系统修改：duration_minutes"
+    assert problem == "第 4 条历史之前记录被绕过系统修改：服务时长（分钟）"
 
 
 def test_tampering_then_correction_still_shows(world, entry):
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
     review.correct(world.actor("office"), entry.id, LATER, reason="核对", duration_minutes=90)
     found = register_check.verify(LATER)
-    assert [t.problem for t in found] == ["第 4 条历史之前记录被绕过系统修改：duration_minutes"]
+    assert [t.problem for t in found] == ["第 4 条历史之前记录被绕过系统修改：服务时长（分钟）"]
 
 
 def test_an_entry_without_history_is_reported(world):
@@ -152,7 +156,7 @@ def test_an_entry_without_history_is_reported(world):
     ]
 
 
-def test_verify_all_reads_the_register_in_two_queries(world, monkeypatch):
+def test_verify_all_reads_the_register_in_three_queries(world, monkeypatch):
     for _ in range(3):
         checked_in(world.alice, filled=True)
     with counted_queries(monkeypatch) as few:
@@ -161,7 +165,7 @@ def test_verify_all_reads_the_register_in_two_queries(world, monkeypatch):
         checked_in(world.bob, filled=True)
     with counted_queries(monkeypatch) as many:
         assert history.verify_all() == []
-    assert len(few) == len(many) == 2
+    assert len(few) == len(many) == 3  # entries, history, history left by deleted entries
 
 
 def test_report_lines_for_the_command(world, entry):
@@ -172,7 +176,7 @@ def test_report_lines_for_the_command(world, entry):
     lines = register_check.report_lines(register_check.verify(NOW), NOW)
     assert lines == [
         "2026-11-29 10:00 登记簿核验发现 1 条记录有问题：",
-        f"  记录 #{entry.id}：记录被绕过系统修改：duration_minutes",
+        f"  记录 #{entry.id}：记录被绕过系统修改：服务时长（分钟） {entry.duration_minutes} → 600",
     ]
 
 
@@ -191,4 +195,25 @@ def test_moving_a_check_in_point_behind_the_services_back_is_found(database):
     history.append(record, "member:1", "checkin", NOW, {})
     ServiceRecord.update(distance_m=5.0, checkin_accuracy_m=3.0).execute()
     problems = history.verify_all()
-    assert len(problems) == 1 and "distance_m" in problems[0].problem
+    assert len(problems) == 1 and "签到距离 空 → 5.0" in problems[0].problem
+
+
+def test_an_entry_deleted_behind_the_service_is_reported(world, entry):
+    """Deleted in a database tool that does not enforce the foreign key (SQLite's default):
+    its history stays, and names it."""
+    kept = checked_in(world.bob, filled=True)
+    _without_foreign_keys(f"DELETE FROM service_record WHERE id = {int(entry.id)}")
+    found = register_check.verify(LATER)
+    assert [(t.record_id, t.problem) for t in found] == [(entry.id, history.DELETED)]
+    assert history.verify_record(ServiceRecord.get_by_id(kept.id)) is None
+
+
+def _without_foreign_keys(statement: str) -> None:
+    if isinstance(db.obj, pw.SqliteDatabase):
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+        db.execute_sql(statement)
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        return
+    with db.atomic():
+        db.execute_sql("SET LOCAL session_replication_role = replica")  # triggers, FKs off
+        db.execute_sql(statement)

@@ -46,7 +46,7 @@ def test_holding_legacy_chains_are_resigned_and_tampered_ones_stay_reported(worl
     report = register_seal.seal(LATER, legacy=True)
     assert (report.resigned, report.current, report.legacy) == ((good.id,), 1, True)
     assert [(t.record_id, t.problem) for t in report.broken] == [
-        (tampered.id, "记录被绕过系统修改：duration_minutes")
+        (tampered.id, f"记录被绕过系统修改：服务时长（分钟） {tampered.duration_minutes} → 600")
     ]
     assert problems() == {tampered.id: "第 1 条历史被改动或删除"}
     assert history.verify_record(ServiceRecord.get_by_id(keyed.id)) is None
@@ -126,6 +126,6 @@ def test_report_lines_for_the_command(world):
         "1 条记录的历史已用新密钥重新签名，0 条本已是新密钥签名。",
         "本次接受了旧格式（无密钥）的历史；以后不再接受。",
         "1 条记录的历史不成立，未重新签名，核验时仍会报告：",
-        f"  记录 #{tampered.id}：记录被绕过系统修改：outcome",
+        f"  记录 #{tampered.id}：记录被绕过系统修改：取得成效 {tampered.outcome} → 帮扶十户",
     ]
     assert good.id not in problems()
