@@ -17,7 +17,7 @@ class Inbound:
     kind: str
     create_time: int  # the push's epoch CreateTime (not wechatpy's create_time)
     msg_id: int | None = None
-    content: str = ""  # text
+    content: str = ""  # text, or what WeChat heard in a voice message (its Recognition)
     event: str = ""
     event_key: str = ""  # CLICK key, VIEW url, scene (qrscene_ prefix removed), ...
     lat: float | None = None  # location message (Location_X) or LOCATION event (Latitude)

@@ -187,7 +187,7 @@ def _inbound(raw: dict) -> Inbound:
         kind=kind,
         create_time=_seconds(_text(raw.get("CreateTime"))),
         msg_id=_number(raw.get("MsgId", raw.get("MsgID"))),
-        content=_text(raw.get("Content")),
+        content=_text(raw.get("Content")) or _text(raw.get("Recognition")),  # voice: as heard
         event=event,
         event_key=_event_key(event, _text(raw.get("EventKey"))),
         lat=_float(lat),

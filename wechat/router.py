@@ -107,10 +107,15 @@ class Plan:
     pure: bool = False
 
 
+# Read as text: typed, or spoken and transcribed by WeChat (its speech recognition, which the
+# account turns on); many elderly members speak rather than type.
+SPOKEN_OR_TYPED = ("text", "voice")
+
+
 def plan(message: Inbound) -> Plan:
     """Look up the sender (with their conversation) and choose what will answer the push."""
     member = _MEMBER.first(openid=message.openid)
-    if message.kind == "text":
+    if message.kind in SPOKEN_OR_TYPED and message.content:
         answer, pure = _text_route(message, member)
     elif message.kind == "event":
         answer, pure = partial(EVENTS.get(message.event, events.on_nothing), message, member), False

@@ -144,6 +144,13 @@ def test_anything_not_understood_gets_a_helpful_reply(chat):
     assert "如需签到" in chat.push("image", media_id="m1").text
 
 
+def test_a_voice_message_wechat_transcribed_is_read_as_text(chat, member):
+    """Speech recognition on: an elderly member says 「帮助」 or 「我的」 instead of typing."""
+    assert "可以发送" in chat.push("voice", media_id="v2", content="帮助。").text
+    assert chat.push("voice", media_id="v3", content="我的").text == chat.say("我的")
+    assert "文字、位置和图片" in chat.push("voice", media_id="v4", content="").text
+
+
 def test_cancel_leaves_any_conversation(chat, member):
     make_activity(member.team, starts_at=clock.now_utc())
     chat.say("活动")

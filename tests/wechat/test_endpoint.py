@@ -224,6 +224,10 @@ PUSHES = {
     "text": (oa.text(OPENID, "签到"), {"kind": "text", "content": "签到"}),
     "image": (oa.image(OPENID, "MEDIA1"), {"kind": "image", "media_id": "MEDIA1"}),
     "voice": (oa.message(OPENID, "voice", MediaId="V1", Format="amr"), {"kind": "voice"}),
+    "voice heard": (
+        oa.message(OPENID, "voice", MediaId="V4", Format="amr", Recognition="我要签到。"),
+        {"kind": "voice", "content": "我要签到。"},
+    ),
     "video": (oa.message(OPENID, "video", MediaId="V2", ThumbMediaId="T"), {"kind": "video"}),
     "shortvideo": (
         oa.message(OPENID, "shortvideo", MediaId="V3", ThumbMediaId="T"),
