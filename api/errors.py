@@ -33,7 +33,7 @@ def _wants_json() -> bool:
 
 
 def register_error_handlers(app) -> None:
-    """Answer every API failure with the JSON shape; other paths keep Flask's pages."""
+    """Answer every API failure with the JSON shape, and other paths in plain Chinese text."""
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):
@@ -48,10 +48,12 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        if not _wants_json():
+        if exc.code is None or exc.code < 400:  # a redirect the router asks for
             return exc
         message = HTTP_MESSAGES.get(exc.code, "请求无法处理。")
-        return error_response(exc.code or 500, exc.name.lower().replace(" ", "_"), message)
+        if not _wants_json():
+            return message, exc.code, {"Content-Type": "text/plain; charset=utf-8"}
+        return error_response(exc.code, exc.name.lower().replace(" ", "_"), message)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

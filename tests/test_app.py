@@ -99,6 +99,20 @@ def test_api_errors_have_one_json_shape(client, method, path, status, code):
     assert all("\u4e00" <= ch <= "\u9fff" or not ch.isalpha() for ch in error["message"])
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "status", "text"),
+    [
+        ("get", "/no-such-page", 404, "请求的内容不存在。"),
+        ("delete", "/", 405, "不支持该请求方式。"),
+    ],
+)
+def test_pages_outside_the_api_fail_in_plain_chinese(client, method, path, status, text):
+    """A resident who mistypes an address reads Chinese, not Flask's English page."""
+    response = getattr(client, method)(path)
+    assert (response.status_code, response.get_data(as_text=True)) == (status, text)
+    assert response.mimetype == "text/plain"
+
+
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(app, client):
     app.config["PROPAGATE_TEST_ERRORS"] = False
 
