@@ -202,7 +202,13 @@ def test_a_list_shown_is_left_by_refusing_to_enrol(chat, member):
 
 
 @pytest.mark.parametrize("text", ["不通知了", "不确认", "别发通知"])
-def test_a_leader_refusing_the_notice_previewed_sends_nothing(member, emulator, text):
+def test_a_leader_refusing_the_notice_previewed_sends_nothing(
+    settings_overrides, request, emulator, text
+):
+    """(The office has set up the template message, so the notice can reach the team: one
+    nobody can receive is refused before any preview.)"""
+    settings_overrides["notifications"] = {"oa_template_id": "tmpl-oa"}
+    request.getfixturevalue("member")
     leader = Member.get(Member.role == "leader")
     Member.update(oa_openid="oa-leader").where(Member.id == leader.id).execute()
     chat = Chat("oa-leader", emulator)
