@@ -246,7 +246,8 @@ def test_a_bare_refusal_of_the_visit_leaves_it_without_taking_it_as_a_note(chat,
 def test_a_bare_refusal_of_something_else_is_no_note(chat, member):
     visit_waiting_for_notes(chat, member)
     hint = chat.say("我不签到了")
-    assert hint == texts.NEGATION_IN_ANSWER.format(word="我不签到了")
+    question = texts.VISIT_SEEN_QUESTION
+    assert hint == texts.NEGATION_IN_ANSWER.format(word="我不签到了", question=question)
     assert conversation() == "visit_seen"
     assert "提供了哪些帮助" in chat.say("老人身体尚好")
 

@@ -4,7 +4,8 @@ only entries filled in count toward a member's hours. What the programme fills i
 written (services.register_defaults), so the fields still blank are the member's
 (services.register_fill), as in the mini-program. A visit is asked in the visit flow's words
 (what was seen, what help was given), even when it was checked in from the mini-program.
-「跳过」 leaves the rest for the mini-program."""
+「跳过」, or a refusal such as 「算了吧」 (wechat.answers), leaves the rest for the
+mini-program and is never written as an answer."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,9 +69,6 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     answer is held to its register field's limit as it comes: a long one is asked again,
     keeping the answers before it, instead of failing the whole entry after the last one."""
     text = message.content.strip()
-    if text in texts.SKIP_WORDS:  # the answers given so far are kept
-        state.leave(message.openid, common.now())
-        return _fill(member, data, data["answers"], left=data["missing"])
     name, *rest = data["missing"]
     question = _question(data, name)
     problem = common.answer_problem(name, text, question.label, question.stored)
@@ -84,6 +82,18 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
         return common.say(_question(data, rest[0]).text)
     state.leave(message.openid, common.now())
     return _fill(member, data, answers)
+
+
+def on_skip(message: Inbound, member, data: dict) -> Reply:
+    """「跳过」 or a refusal: the answers given so far are kept, the rest are left for the
+    mini-program."""
+    state.leave(message.openid, common.now())
+    return _fill(member, data, data["answers"], left=data["missing"])
+
+
+def pending_question(data: dict) -> str:
+    """The question waiting for an answer."""
+    return _question(data, data["missing"][0]).text
 
 
 def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
