@@ -196,3 +196,24 @@ def test_a_command_word_in_a_register_answer_repeats_the_pending_question(chat, 
     chat.say("独居老人王大爷")
     assert chat.say("签到").endswith(texts.ASK_REGISTER_CONTENT)
     assert chat.say("不签退").endswith(texts.ASK_REGISTER_CONTENT)  # a negation likewise
+
+
+def test_an_entry_for_the_leader_to_review_is_not_said_to_count_yet(chat, member):
+    """签退 right after 签到: 「服务时长过短，需队长审核」, so the fill-in must not then say the
+    service will count."""
+    individual_service(member, minutes_ago=1)
+    chat.say("签退")
+    assert "需队长审核" in chat.say("跳过")
+    chat.say("独居老人王大爷")
+    chat.say("上门代购药品")
+    assert chat.say("老人按时服药") == texts.REGISTER_SAVED_FLAGGED
+    assert ServiceRecord.get().status == "flagged"
+
+
+def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
+    individual_service(member, minutes_ago=1)
+    chat.say("签退")
+    chat.say("跳过")
+    skipped = chat.say("跳过")
+    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields="服务对象、服务内容、取得的成效")
+    assert "队长审核" in skipped

@@ -96,14 +96,24 @@ def pending_question(data: dict) -> str:
     return _question(data, data["missing"][0]).text
 
 
+# What the member is told once the answers are saved, by (fields left, needs review): an
+# entry flagged at check-out (「服务时长过短，需队长审核」) counts once a leader accepts it.
+SAVED = {
+    (False, False): texts.REGISTER_SAVED,
+    (False, True): texts.REGISTER_SAVED_FLAGGED,
+    (True, False): texts.REGISTER_SKIPPED,
+    (True, True): texts.REGISTER_SKIPPED_FLAGGED,
+}
+
+
 def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
     """Save the answers; `left`: the fields skipped, to be filled in the mini-program, named
     as its form names them."""
     try:
-        register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
+        record = register_fill.complete(
+            common.actor(member), data["record_id"], common.now(), answers
+        )
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
-    if not left:
-        return common.say(texts.REGISTER_SAVED)
     names = "、".join(texts.REGISTER_LABELS[name] for name in left)
-    return common.say(texts.REGISTER_SKIPPED.format(fields=names))
+    return common.say(SAVED[bool(left), record.status == "flagged"].format(fields=names))
