@@ -3,8 +3,10 @@ commands and their keywords are wechat.commands', reading a text as one is wecha
 `handle(message)` is what the endpoint calls.
 
 During a conversation, 「取消」 always leaves it, and so does refusing what it is doing
-(「不签到了」 during a check-in); while it waits for free text (a visit's notes) the text is
-the answer, word for word, unless it is nothing but a command word or a negated one;
+(「不签到了」 during a check-in); while it waits for free text (a visit's notes, the register's
+questions) the text is the answer, word for word, unless it is nothing but a skip word or a
+refusal (「跳过」, 「算了吧」: wechat.answers), which leaves the question for later and is never
+stored, or nothing but a command word or a negated one, which repeats the question;
 otherwise a command still wins over the step. A negated command never runs: 「我不想签到」 is
 acknowledged, 「签到不了」 answered with how to do it and whom to ask.
 """
@@ -21,6 +23,7 @@ from models.prepared import Prepared
 from services.errors import DomainError
 
 from . import texts
+from .answers import FREE_TEXT, FreeText, is_no_answer
 from .chat import (
     activities,
     checkin,
@@ -52,7 +55,7 @@ STEPS = {
     register.ASKING: {"text": register.on_answer},
     leader.CONFIRM: {},
 }
-FREE_TEXT = {visits.SEEN, visits.HELP, register.ASKING}
+
 # The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
 # register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
 DOING = {
@@ -164,10 +167,13 @@ def on_text(message: Inbound, member) -> Reply:
 def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     """What answers a text, and whether that answer only reads."""
     conversation = _conversation(message, member)
+    free = FREE_TEXT.get(conversation.state) if conversation else None
+    if free is not None and is_no_answer(message.content):  # before 「算了」 as 取消
+        return partial(free.skip, message, member, conversation.data), False
     if normalize(message.content) in BY_NAME["cancel"].keywords:
         return _cancel_route(message, member)
-    if conversation and conversation.state in FREE_TEXT:
-        return _answer_route(conversation, message, member)
+    if free is not None:
+        return _answer_route(conversation, free, message, member)
     if conversation and _awaited(conversation, message.content):
         return partial(_step, conversation, message, member), False
     found = match(message.content)
@@ -185,20 +191,28 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
 
 
 def _answer_route(
-    conversation: state.Conversation, message: Inbound, member
+    conversation: state.Conversation, free: FreeText, message: Inbound, member
 ) -> tuple[Callable[[], Reply], bool]:
     """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note.
-    Only a bare command word (「活动」) or a bare negation (「不走访了」) is no answer."""
+    Only a bare command word (「活动」) or a bare negation (「不走访了」) is no answer: the
+    member hears why, and the question again, so they know what to write."""
     if is_keyword(message.content):
-        hint = texts.COMMAND_IN_ANSWER.format(word=message.content.strip())
-        return partial(common.say, hint), True
+        return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
     found = match(message.content)
     if found is None or found.mood == DO or not found.bare:
         return partial(_step, conversation, message, member), False
     if _leaves(conversation, found):
         return _cancel_route(message, member)
-    hint = texts.NEGATION_IN_ANSWER.format(word=message.content.strip())
-    return partial(common.say, hint), True
+    return _no_answer(texts.NEGATION_IN_ANSWER, conversation, free, message)
+
+
+def _no_answer(
+    hint: str, conversation: state.Conversation, free: FreeText, message: Inbound
+) -> tuple[Callable[[], Reply], bool]:
+    """Why the text was not taken as the answer, then the question still waiting."""
+    question = free.question(conversation.data)
+    text = hint.format(word=message.content.strip(), question=question)
+    return partial(common.say, text), True
 
 
 def _cancel_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:

@@ -40,12 +40,14 @@ WELCOME_BOUND = "欢迎回来，{name}同志！发送「帮助」查看可用功
 CANCELLED = "已取消当前操作。发送「帮助」查看可用功能。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看可用功能。"
 NOTHING_TO_CONFIRM = "当前没有需要确认的内容。"
+# A text a free-text step did not take as its answer, followed by the question again.
 COMMAND_IN_ANSWER = (
-    "「{word}」是一个指令，没有作为本次登记的回答。请直接写下您的回答；"
-    "如要先办别的事，请发送「取消」退出本次登记。"
+    "「{word}」是一个指令，没有作为本次登记的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
+    "请直接写下您的回答：{question}"
 )
 NEGATION_IN_ANSWER = (
-    "「{word}」没有作为本次登记的回答。请直接写下您的回答；如要退出本次登记，请发送「取消」。"
+    "「{word}」没有作为本次登记的回答。如要退出本次登记，请发送「取消」。\n"
+    "请直接写下您的回答：{question}"
 )
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
@@ -142,6 +144,11 @@ ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复�
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+# The same for an entry a leader has to review first (status flagged, as its check-out said).
+REGISTER_SAVED_FLAGGED = "登记已完成。本次服务需队长审核，审核通过后计入您的服务时长。"
+REGISTER_SKIPPED_FLAGGED = (
+    f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}。补充完整并经队长审核通过后，计入服务时长。"
+)
 NEARBY_OFFER = (
     "您在今天的活动「{title}」附近。如需签到，请直接发送一张佩戴党徽的现场照片；"
     "不签到请发送「取消」。"
@@ -152,9 +159,13 @@ LOCATION_NOTED = "已收到您的位置。发送「签到」「签退」或「�
 
 ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置（点击「+」选择「位置」）。"
 ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
-ASK_VISIT_SEEN = "正在核验照片…\n同时请用文字说说这次走访看到的家庭情况。"
-ASK_VISIT_HELP = "好的。您为这户家庭提供了哪些帮助？"
-ASK_VISIT_HELP_WHILE_CHECKING = "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助。"
+VISIT_SEEN_QUESTION = "请用文字说说这次走访看到的家庭情况（回复「跳过」稍后再填）。"
+VISIT_HELP_QUESTION = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
+ASK_VISIT_SEEN = "正在核验照片…\n同时" + VISIT_SEEN_QUESTION
+ASK_VISIT_HELP = "好的。" + VISIT_HELP_QUESTION
+ASK_VISIT_HELP_WHILE_CHECKING = (
+    "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助（回复「跳过」稍后再填）。"
+)
 VISIT_SEEN_LABEL = "看到的家庭情况"
 VISIT_HELP_LABEL = "提供的帮助"
 VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
@@ -165,6 +176,11 @@ VISIT_PHOTO_NOT_RECORDED = (
 VISIT_FAILED = "走访登记未成功：{reason}"
 VISIT_CONTENT = "入户走访：{seen}"
 VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
+# The notes skipped (「跳过」, 「算了」): the visit is registered by its photo all the same.
+VISIT_NOTES_LATER = (
+    "好的，走访已登记，谢谢！没写的情况可以在签退时填写，"
+    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+)
 
 # --- activities, mine, pairing -------------------------------------------------------------
 

@@ -202,7 +202,13 @@ def test_a_list_shown_is_left_by_refusing_to_enrol(chat, member):
 
 
 @pytest.mark.parametrize("text", ["不通知了", "不确认", "别发通知"])
-def test_a_leader_refusing_the_notice_previewed_sends_nothing(member, emulator, text):
+def test_a_leader_refusing_the_notice_previewed_sends_nothing(
+    settings_overrides, request, emulator, text
+):
+    """(The office has set up the template message, so the notice can reach the team: one
+    nobody can receive is refused before any preview.)"""
+    settings_overrides["notifications"] = {"oa_template_id": "tmpl-oa"}
+    request.getfixturevalue("member")
     leader = Member.get(Member.role == "leader")
     Member.update(oa_openid="oa-leader").where(Member.id == leader.id).execute()
     # a member the sender can reach (no templates here: within the 48-hour window)
@@ -242,7 +248,8 @@ def test_a_bare_refusal_of_the_visit_leaves_it_without_taking_it_as_a_note(chat,
 def test_a_bare_refusal_of_something_else_is_no_note(chat, member):
     visit_waiting_for_notes(chat, member)
     hint = chat.say("我不签到了")
-    assert hint == texts.NEGATION_IN_ANSWER.format(word="我不签到了")
+    question = texts.VISIT_SEEN_QUESTION
+    assert hint == texts.NEGATION_IN_ANSWER.format(word="我不签到了", question=question)
     assert conversation() == "visit_seen"
     assert "提供了哪些帮助" in chat.say("老人身体尚好")
 

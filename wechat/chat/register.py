@@ -4,7 +4,8 @@ only entries filled in count toward a member's hours. What the programme fills i
 written (services.register_defaults), so the fields still blank are the member's
 (services.register_fill), as in the mini-program. A visit is asked in the visit flow's words
 (what was seen, what help was given), even when it was checked in from the mini-program.
-「跳过」 leaves the rest for the mini-program."""
+「跳过」, or a refusal such as 「算了吧」 (wechat.answers), leaves the rest for the
+mini-program and is never written as an answer."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,9 +69,6 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     answer is held to its register field's limit as it comes: a long one is asked again,
     keeping the answers before it, instead of failing the whole entry after the last one."""
     text = message.content.strip()
-    if text in texts.SKIP_WORDS:  # the answers given so far are kept
-        state.leave(message.openid, common.now())
-        return _fill(member, data, data["answers"], left=data["missing"])
     name, *rest = data["missing"]
     question = _question(data, name)
     problem = common.answer_problem(name, text, question.label, question.stored)
@@ -86,14 +84,36 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     return _fill(member, data, answers)
 
 
+def on_skip(message: Inbound, member, data: dict) -> Reply:
+    """「跳过」 or a refusal: the answers given so far are kept, the rest are left for the
+    mini-program."""
+    state.leave(message.openid, common.now())
+    return _fill(member, data, data["answers"], left=data["missing"])
+
+
+def pending_question(data: dict) -> str:
+    """The question waiting for an answer."""
+    return _question(data, data["missing"][0]).text
+
+
+# What the member is told once the answers are saved, by (fields left, needs review): an
+# entry flagged at check-out (「服务时长过短，需队长审核」) counts once a leader accepts it.
+SAVED = {
+    (False, False): texts.REGISTER_SAVED,
+    (False, True): texts.REGISTER_SAVED_FLAGGED,
+    (True, False): texts.REGISTER_SKIPPED,
+    (True, True): texts.REGISTER_SKIPPED_FLAGGED,
+}
+
+
 def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
     """Save the answers; `left`: the fields skipped, to be filled in the mini-program, named
     as its form names them."""
     try:
-        register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
+        record = register_fill.complete(
+            common.actor(member), data["record_id"], common.now(), answers
+        )
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
-    if not left:
-        return common.say(texts.REGISTER_SAVED)
     names = "、".join(texts.REGISTER_LABELS[name] for name in left)
-    return common.say(texts.REGISTER_SKIPPED.format(fields=names))
+    return common.say(SAVED[bool(left), record.status == "flagged"].format(fields=names))

@@ -35,7 +35,7 @@ def on_seen(message: Inbound, member, data: dict) -> Reply:
     """What the member saw in the household; then ask what help was given."""
     seen = message.content.strip()
     if not seen:
-        return common.say(texts.ASK_VISIT_SEEN)
+        return common.say(texts.VISIT_SEEN_QUESTION)
     problem = common.answer_problem("content", seen, texts.VISIT_SEEN_LABEL, stored_seen)
     if problem:
         return common.say(problem)
@@ -51,16 +51,31 @@ def on_help_given(message: Inbound, member, data: dict) -> Reply:
     problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
     if problem:
         return common.say(problem)
+    notes = {"content": stored_seen(data["seen"]), "outcome": helped}
+    return _save(message, member, data, notes, texts.VISIT_SAVED)
+
+
+def on_skip(message: Inbound, member, data: dict) -> Reply:
+    """「跳过」 or 「算了」 at either of the notes (wechat.answers): the skip word is no note.
+    What was seen, if given, is kept; the rest is asked at 签退 (wechat.chat.register) or
+    written in the mini-program. The visit itself was registered by its photo."""
+    notes = {"content": stored_seen(data["seen"])} if data.get("seen") else {}
+    return _save(message, member, data, notes, texts.VISIT_NOTES_LATER)
+
+
+def _save(message: Inbound, member, data: dict, notes: dict, done: str) -> Reply:
+    """Write the notes into the visit's entry once its photo check has made it, then end the
+    visit's conversation with `done`."""
     record = entry_made_by(member.id, data["request_id"])
     if record is None:
         return photo_not_ready(message.openid, data)
     try:
-        notes = {"content": stored_seen(data["seen"]), "outcome": helped}
-        register_fill.complete(common.actor(member), record.id, common.now(), notes)
+        if notes:
+            register_fill.complete(common.actor(member), record.id, common.now(), notes)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     state.leave(message.openid, common.now())
-    return common.say(texts.VISIT_SAVED)
+    return common.say(done)
 
 
 def photo_not_ready(openid: str, data: dict) -> Reply:

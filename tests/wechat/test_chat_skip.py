@@ -1,0 +1,219 @@
+"""Skip words and refusals at the questions that take the member's own words (a visit's
+notes, the register's questions after 签退): never written into the register, they leave the
+question for later as 「跳过」 does; a real answer merely containing them is kept as typed."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import ServiceRecord
+from services import clock
+from services.records import counts_toward_hours
+from tests import images
+from tests.factories import make_household, make_member, make_record, make_team, pair
+from tests.wechat.test_chat_support import NEAR, Chat, after
+from wechat import answers, texts
+from wechat.chat import state
+
+HOME = (34.7466, 113.6253)
+NO_ANSWERS = [
+    "跳过",
+    "不用了",
+    "算了",
+    "算了吧",
+    "不用了吧",
+    "不要了",
+    "略",
+    "那就算了😊",
+    "不用了，谢谢！",
+    " 算了吧。",
+    "稍后再填",
+]
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        member = make_member(team=make_team(), oa_openid="oa-sam")
+        home = make_household(member.team.community, head_name="王秀英", lat=HOME[0], lng=HOME[1])
+        pair(member, home)
+        yield member
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-sam", emulator)
+
+
+def conversation():
+    live = state.current("oa-sam", clock.now_utc())
+    return live.state if live else None
+
+
+def individual_service(member, minutes_ago=60):
+    at = clock.now_utc() - timedelta(minutes=minutes_ago)
+    return make_record(member, kind="individual", checkin_at=at, status="verified")
+
+
+def checked_out(chat, member, minutes_ago=60) -> None:
+    """An individual service checked out without a location: its register questions wait."""
+    individual_service(member, minutes_ago)
+    chat.say("签退")
+    assert "服务的对象是谁" in chat.say("不用了")  # the location step's own skip word
+    assert conversation() == "register_fields"
+
+
+def texts_of(record) -> tuple[str, str, str]:
+    return record.target, record.content, record.outcome
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*NO_ANSWERS, "无", "没有", "老人说不用了，家里都有", "算了吧这次就送了米", "不要紧"],
+)
+def test_only_a_bare_skip_word_or_refusal_is_no_answer(text):
+    expected = text in NO_ANSWERS
+    assert answers.is_no_answer(text) is expected
+
+
+@pytest.mark.parametrize("text", NO_ANSWERS)
+def test_a_register_question_skipped_or_refused_stores_nothing(chat, member, text):
+    checked_out(chat, member)
+    reply = chat.say(text)
+    assert reply == texts.REGISTER_SKIPPED.format(fields="服务对象、服务内容、取得的成效")
+    assert conversation() is None
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+@pytest.mark.parametrize("text", ["不用了", "算了吧", "跳过"])
+def test_answers_given_before_a_refusal_are_kept(chat, member, text):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    assert "补充服务内容、取得的成效" in chat.say(text)
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "", "")
+
+
+def test_the_testers_check_out_stores_no_refusal(chat, member):
+    """签退 -> 不用了 -> 不用了 -> 算了吧: the first checks out, the second leaves the questions,
+    the third finds nothing left to leave."""
+    checked_out(chat, member)
+    assert "稍后" in chat.say("不用了")
+    assert chat.say("算了吧") == texts.NOTHING_TO_CANCEL
+    record = ServiceRecord.get()
+    assert record.checkout_at is not None and texts_of(record) == ("", "", "")
+    assert not counts_toward_hours(record)
+
+
+@pytest.mark.parametrize("outcome", ["老人说不用了，家里都有", "没有", "无"])
+def test_real_answers_containing_such_words_are_kept_as_typed(chat, member, outcome):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    chat.say("上门看望")
+    assert chat.say(outcome) == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", outcome)
+
+
+def test_cancel_still_leaves_the_register_questions(chat, member):
+    checked_out(chat, member)
+    assert chat.say("取消") == texts.CANCELLED
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+def test_bare_suanle_still_cancels_a_step_that_is_not_free_text(chat, member):
+    individual_service(member)
+    chat.say("签退")
+    assert chat.say("算了") == texts.CANCELLED
+    assert ServiceRecord.get().checkout_at is None
+
+
+def visit_waiting_for_notes(chat, run_after=True):
+    chat.say("走访")
+    chat.location(HOME[0] + NEAR, HOME[1])
+    reply = chat.photo(images.jpeg(seed=71), run_after=run_after)
+    assert "「跳过」" in reply.text  # the visit's questions say how to skip them
+    assert conversation() == "visit_seen"
+    return reply
+
+
+@pytest.mark.parametrize("text", ["跳过", "不用了", "算了吧"])
+def test_a_visits_notes_skipped_leave_the_visit_registered_without_them(chat, text):
+    visit_waiting_for_notes(chat)
+    assert chat.say(text) == texts.VISIT_NOTES_LATER
+    assert conversation() is None
+    record = ServiceRecord.get()
+    assert record.kind == "visit" and (record.content, record.outcome) == ("", "")
+
+
+def test_the_testers_visit_stores_no_skip_word(chat):
+    visit_waiting_for_notes(chat)
+    assert chat.say("跳过") == texts.VISIT_NOTES_LATER
+    chat.say("不用了")
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("", "")
+
+
+@pytest.mark.parametrize("text", ["跳过", "不用了吧", "算了"])
+def test_what_was_seen_is_kept_when_the_help_is_skipped(chat, text):
+    visit_waiting_for_notes(chat)
+    assert "「跳过」" in chat.say("老人独自居住，身体尚好")
+    assert chat.say(text) == texts.VISIT_NOTES_LATER
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人独自居住，身体尚好", "")
+
+
+def test_skipped_visit_notes_are_asked_again_at_check_out(chat):
+    visit_waiting_for_notes(chat)
+    chat.say("跳过")
+    chat.say("签退")
+    assert "看到的家庭情况" in chat.say("跳过")  # the location skipped: the notes asked
+    chat.say("家中一切正常")
+    assert "计入您的服务时长" in chat.say("没有")  # "none" is an answer
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：家中一切正常", "没有")
+    assert counts_toward_hours(record)
+
+
+def test_a_visit_skipped_while_its_photo_is_checked_waits_for_the_check(chat):
+    first = visit_waiting_for_notes(chat, run_after=False)
+    assert chat.say("跳过") == texts.VISIT_NOT_READY
+    assert conversation() == "visit_seen"
+    after(first)
+    assert chat.say("跳过") == texts.VISIT_NOTES_LATER
+    assert ServiceRecord.get().content == ""
+
+
+def test_a_command_word_in_a_visit_note_repeats_the_question(chat):
+    visit_waiting_for_notes(chat)
+    hint = chat.say("签退")
+    assert "「签退」是一个指令" in hint and hint.endswith(texts.VISIT_SEEN_QUESTION)
+    chat.say("家中一切正常")
+    assert chat.say("活动").endswith(texts.VISIT_HELP_QUESTION)
+    assert conversation() == "visit_help"
+
+
+def test_a_command_word_in_a_register_answer_repeats_the_pending_question(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    assert chat.say("签到").endswith(texts.ASK_REGISTER_CONTENT)
+    assert chat.say("不签退").endswith(texts.ASK_REGISTER_CONTENT)  # a negation likewise
+
+
+def test_an_entry_for_the_leader_to_review_is_not_said_to_count_yet(chat, member):
+    """签退 right after 签到: 「服务时长过短，需队长审核」, so the fill-in must not then say the
+    service will count."""
+    individual_service(member, minutes_ago=1)
+    chat.say("签退")
+    assert "需队长审核" in chat.say("跳过")
+    chat.say("独居老人王大爷")
+    chat.say("上门代购药品")
+    assert chat.say("老人按时服药") == texts.REGISTER_SAVED_FLAGGED
+    assert ServiceRecord.get().status == "flagged"
+
+
+def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
+    individual_service(member, minutes_ago=1)
+    chat.say("签退")
+    chat.say("跳过")
+    skipped = chat.say("跳过")
+    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields="服务对象、服务内容、取得的成效")
+    assert "队长审核" in skipped

@@ -1,0 +1,75 @@
+"""The steps that take the member's own words (FREE_TEXT: a visit's notes, the register's
+questions after 签退), and whether a text sent to one is no answer at all: a bare skip word
+(「跳过」) or a bare refusal (「算了吧」, 「不用了」). Such a text is never written into the
+register: the step leaves the question for later, as 「跳过」 does (wechat.router).
+
+Bare means nothing else is said: particles and politeness around the word (「那就算了吧」,
+「不用了，谢谢！」), punctuation and emoji do not count, but any other word does, so
+「老人说不用了，家里都有」 is an answer and is kept as typed.
+
+「没有」 and 「无」 are left out on purpose: to 「您为这户家庭提供了哪些帮助？」 "none" is a
+true answer that the register may hold, and a member who means it could otherwise never
+complete the entry. A refusal like 「不用了」 says nothing of the household; it answers the
+chat, not the question.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import texts
+from .chat import register, visits
+from .inbound import Inbound, Reply
+from .matching import normalize
+
+# Words that leave a question for later.
+SKIPS = (
+    "跳过",
+    "略",
+    "略过",
+    "不填",
+    "稍后再填",
+    "以后再填",
+    "回头再填",
+    "下次再填",
+    "直接签退",  # the check-out's own skip word, still used once its location step is over
+)
+# Words that refuse to answer. 「算了」 and 「不要了」 name 取消 elsewhere; in a free-text step
+# they skip, so the answers already given are kept. 「取消」 itself still leaves.
+REFUSALS = ("算了", "不了", "不用", "不要", "不必", "不需要", "不想填", "不想写", "不想说")
+LEADING = "我那就还是先也"  # 「那就算了」, 「我先不填」, 「还是算了」
+TRAILING = "了啦吧呢啊呀哦嘛"  # 「算了吧」, 「不用了」, 「跳过啊」
+POLITE = ("谢谢您", "谢谢你", "谢谢", "谢了")  # 「不用了，谢谢」, longest first
+
+
+def _core(text: str) -> str:
+    """The text without punctuation, emoji, politeness and particles around its words."""
+    core = normalize(text)
+    for word in POLITE:
+        core = core.removesuffix(word)
+    return core.lstrip(LEADING).rstrip(TRAILING)
+
+
+_NOT_ANSWERS = frozenset(_core(word) for word in SKIPS + REFUSALS)
+
+
+def is_no_answer(text: str) -> bool:
+    """Whether the text is nothing but a skip word or a refusal."""
+    core = _core(text)
+    return bool(core) and core in _NOT_ANSWERS
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """A step whose answer is the member's own words: what a skip or refusal does there, and
+    the question still waiting, repeated when a text is no answer to it."""
+
+    skip: Callable[[Inbound, object, dict], Reply]
+    question: Callable[[dict], str]
+
+
+# The steps that take free text, by conversation state (wechat.chat.state).
+FREE_TEXT = {
+    visits.SEEN: FreeText(visits.on_skip, lambda data: texts.VISIT_SEEN_QUESTION),
+    visits.HELP: FreeText(visits.on_skip, lambda data: texts.VISIT_HELP_QUESTION),
+    register.ASKING: FreeText(register.on_skip, register.pending_question),
+}
