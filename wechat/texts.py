@@ -145,9 +145,14 @@ REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
 # The same for an entry a leader has to review first (status flagged, as its check-out said).
-REGISTER_SAVED_FLAGGED = "登记已完成。本次服务需队长审核，审核通过后计入您的服务时长。"
+# A flagged entry counts while it waits for the leader (services.records.counts_toward_hours);
+# only a rejection takes it out again.
+REGISTER_SAVED_FLAGGED = (
+    "登记已完成，本次服务已计入您的服务时长；因需队长审核，如审核不通过将不再计入。"
+)
 REGISTER_SKIPPED_FLAGGED = (
-    f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}。补充完整并经队长审核通过后，计入服务时长。"
+    f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
+    "本次服务需队长审核，如审核不通过将不再计入。"
 )
 NEARBY_OFFER = (
     "您在今天的活动「{title}」附近。如需签到，请直接发送一张佩戴党徽的现场照片；"

@@ -211,8 +211,6 @@ def test_a_leader_refusing_the_notice_previewed_sends_nothing(
     request.getfixturevalue("member")
     leader = Member.get(Member.role == "leader")
     Member.update(oa_openid="oa-leader").where(Member.id == leader.id).execute()
-    # a member the sender can reach (no templates here: within the 48-hour window)
-    Member.update(last_interaction_at=clock.now_utc()).where(Member.id == member.id).execute()
     chat = Chat("oa-leader", emulator)
     assert "回复「确认」发送" in chat.say("通知 明天上午九点集合")
     assert chat.say(text) == texts.CANCELLED

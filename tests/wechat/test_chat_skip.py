@@ -198,16 +198,18 @@ def test_a_command_word_in_a_register_answer_repeats_the_pending_question(chat, 
     assert chat.say("不签退").endswith(texts.ASK_REGISTER_CONTENT)  # a negation likewise
 
 
-def test_an_entry_for_the_leader_to_review_is_not_said_to_count_yet(chat, member):
-    """签退 right after 签到: 「服务时长过短，需队长审核」, so the fill-in must not then say the
-    service will count."""
+def test_an_entry_for_the_leader_to_review_says_a_rejection_would_take_it_out(chat, member):
+    """签退 right after 签到: 「服务时长过短，需队长审核」. A flagged entry counts while it
+    waits (only a rejection takes it out), and the fill-in says exactly that."""
     individual_service(member, minutes_ago=1)
     chat.say("签退")
     assert "需队长审核" in chat.say("跳过")
     chat.say("独居老人王大爷")
     chat.say("上门代购药品")
     assert chat.say("老人按时服药") == texts.REGISTER_SAVED_FLAGGED
-    assert ServiceRecord.get().status == "flagged"
+    record = ServiceRecord.get()
+    assert record.status == "flagged" and counts_toward_hours(record)
+    assert "已计入" in texts.REGISTER_SAVED_FLAGGED and "审核不通过" in texts.REGISTER_SAVED_FLAGGED
 
 
 def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
