@@ -4,7 +4,8 @@ Matching a text, most certain first (all on the text with full-width folded, cas
 spaces and punctuation removed): a command whose keyword starts the text (its arguments are
 the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
 for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
-miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
+miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
+at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Longer keywords
 are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
@@ -24,6 +25,9 @@ from .commands import BY_NAME, COMMANDS, Command
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
 NEAR_MISS_CUTOFF = 0.5
+# A typo changes a character or two of a keyword; a text sharing only one character with it
+# is another word (收到/签到, 是的/我的, 对/结对), and a guess there starts the wrong thing.
+NEAR_MISS_SHARED = 2
 # One of these may stand between a keyword and its arguments, as may a closing bracket
 # ("【通知】明天…").
 SEPARATORS = ":：,，、"
@@ -124,7 +128,9 @@ def match(text: str) -> Found | None:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
                 return Found(command)
-    near = _near_miss(compact) if rest == compact and not _troubled(compact) else None
+    if rest != compact or _troubled(compact):
+        return None
+    near = _near_miss(compact)
     return Found(near) if near else None
 
 
@@ -192,14 +198,20 @@ _KEYWORD_CHARS = frozenset("".join(keyword for keyword, _ in _KEYWORDS))
 
 
 def _near_miss(compact: str) -> Command | None:
-    """The one command whose keyword is clearly closest to a short text, by difflib."""
-    if len(compact) > NEAR_MISS_TEXT or _KEYWORD_CHARS.isdisjoint(compact):
+    """The one command whose keyword is clearly closest to a short text, by difflib, if they
+    share NEAR_MISS_SHARED characters."""
+    if not NEAR_MISS_SHARED <= len(compact) <= NEAR_MISS_TEXT:
+        return None
+    if _KEYWORD_CHARS.isdisjoint(compact):
         return None  # sharing no character with any keyword, it is near none (ratio 0)
-    best: dict[str, float] = {}
+    best: dict[str, tuple[float, str]] = {}
     for keyword, command in _KEYWORDS:
         if not command.takes_args:
             ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
-            best[command.name] = max(best.get(command.name, 0.0), ratio)
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    (name, score), runner_up = ranked[0], ranked[1][1]
-    return BY_NAME[name] if score >= NEAR_MISS_CUTOFF and score > runner_up else None
+            best[command.name] = max(best.get(command.name, (0.0, "")), (ratio, keyword))
+    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    (name, (score, keyword)), runner_up = ranked[0], ranked[1][1][0]
+    shared = round(score * (len(compact) + len(keyword)) / 2)  # ratio is 2 * shared / lengths
+    if score >= NEAR_MISS_CUTOFF and score > runner_up and shared >= NEAR_MISS_SHARED:
+        return BY_NAME[name]
+    return None
