@@ -5,7 +5,8 @@ spaces and punctuation removed): a command whose keyword starts the text (its ar
 the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
 for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
 miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
-at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Longer keywords
+at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
+talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer keywords
 are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
@@ -20,6 +21,7 @@ import difflib
 import unicodedata
 from dataclasses import dataclass
 
+from . import smalltalk
 from .commands import BY_NAME, COMMANDS, Command
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
@@ -128,7 +130,7 @@ def match(text: str) -> Found | None:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
                 return Found(command)
-    if rest != compact or _troubled(compact):
+    if rest != compact or _troubled(compact) or smalltalk.kind(text):
         return None
     near = _near_miss(compact)
     return Found(near) if near else None
