@@ -52,6 +52,10 @@ AFTER = {
 }
 SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
 FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不想去签到」
+# After a keyword taking arguments, arguments this short that hold a trouble word (or one of
+# these) say the command is not working: 「通知发不了」, 「通知发不出去」, 「绑定不行」.
+TROUBLE_ARGS = 4
+ARGS_TROUBLE = ("不出", "没反应")
 # All a bare negation (「我也不签到了」) holds besides the negation and the keyword.
 PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
 
@@ -124,7 +128,10 @@ def match(text: str) -> Found | None:
         return negated
     if lead is not None:
         keyword, command = lead
-        return Found(command, _after(text, len(keyword)) if command.takes_args else "")
+        args = _after(text, len(keyword)) if command.takes_args else ""
+        if args and _trouble_alone(args):
+            return Found(command, mood=TROUBLE, bare=True)
+        return Found(command, args)
     rest = _without_argument_keywords(compact)
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
@@ -134,6 +141,16 @@ def match(text: str) -> Found | None:
         return None
     near = _near_miss(compact)
     return Found(near) if near else None
+
+
+def _trouble_alone(args: str) -> bool:
+    """Whether a command's arguments only say it is not working: 「通知发不了」 is no notice
+    whose text is 「发不了」. A few words more make them the member's own (「通知 失败的同志
+    请重新报名」 is a notice)."""
+    compact = normalize(args)
+    if len(compact.strip(PARTICLES)) > TROUBLE_ARGS:
+        return False
+    return any(word in compact for word in (*_TROUBLE_WORDS, *ARGS_TROUBLE))
 
 
 def _troubled(compact: str) -> bool:

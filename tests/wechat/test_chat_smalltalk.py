@@ -186,3 +186,15 @@ def test_another_text_at_the_preview_hears_what_it_waits_for(leader_chat):
     leader_chat.say("通知 明天上午九点集合")
     assert leader_chat.say("稍等一下") == texts.CONFIRM_OR_CANCEL
     assert Notification.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["通知发不了", "通知发不出去", "通知：不行啊"])
+def test_a_notice_not_working_gets_help_and_no_preview(leader_chat, text):
+    reply = leader_chat.say(text)
+    assert texts.TROUBLE_TIPS["broadcast"] in reply and "——" not in reply
+    assert conversation("oa-leader") is None
+
+
+def test_a_notice_that_only_mentions_failure_is_still_a_notice(leader_chat):
+    reply = leader_chat.say("通知 失败的同志请重新报名")
+    assert "失败的同志请重新报名" in reply and "回复「确认」发送" in reply
