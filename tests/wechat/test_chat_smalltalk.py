@@ -198,3 +198,9 @@ def test_a_notice_not_working_gets_help_and_no_preview(leader_chat, text):
 def test_a_notice_that_only_mentions_failure_is_still_a_notice(leader_chat):
     reply = leader_chat.say("通知 失败的同志请重新报名")
     assert "失败的同志请重新报名" in reply and "回复「确认」发送" in reply
+
+
+def test_the_first_one_please_picks_from_the_list(chat, member):
+    make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
+    chat.say("活动")
+    assert "报名成功" in chat.say("第一个吧")
