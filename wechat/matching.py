@@ -4,7 +4,9 @@ Matching a text, most certain first (all on the text with full-width folded, cas
 spaces and punctuation removed): a command whose keyword starts the text (its arguments are
 the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
 for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
-miss by difflib (「帮住」), accepted only when one command is clearly closest. Longer keywords
+miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
+at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
+talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer keywords
 are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
@@ -19,11 +21,15 @@ import difflib
 import unicodedata
 from dataclasses import dataclass
 
+from . import smalltalk
 from .commands import BY_NAME, COMMANDS, Command
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
 NEAR_MISS_CUTOFF = 0.5
+# A typo changes a character or two of a keyword; a text sharing only one character with it
+# is another word (收到/签到, 是的/我的, 对/结对), and a guess there starts the wrong thing.
+NEAR_MISS_SHARED = 2
 # One of these may stand between a keyword and its arguments, as may a closing bracket
 # ("【通知】明天…").
 SEPARATORS = ":：,，、"
@@ -46,6 +52,10 @@ AFTER = {
 }
 SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
 FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不想去签到」
+# After a keyword taking arguments, arguments this short that hold a trouble word (or one of
+# these) say the command is not working: 「通知发不了」, 「通知发不出去」, 「绑定不行」.
+TROUBLE_ARGS = 4
+ARGS_TROUBLE = ("不出", "没反应")
 # All a bare negation (「我也不签到了」) holds besides the negation and the keyword.
 PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
 
@@ -118,14 +128,29 @@ def match(text: str) -> Found | None:
         return negated
     if lead is not None:
         keyword, command = lead
-        return Found(command, _after(text, len(keyword)) if command.takes_args else "")
+        args = _after(text, len(keyword)) if command.takes_args else ""
+        if args and _trouble_alone(args):
+            return Found(command, mood=TROUBLE, bare=True)
+        return Found(command, args)
     rest = _without_argument_keywords(compact)
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
                 return Found(command)
-    near = _near_miss(compact) if rest == compact and not _troubled(compact) else None
+    if rest != compact or _troubled(compact) or smalltalk.kind(text):
+        return None
+    near = _near_miss(compact)
     return Found(near) if near else None
+
+
+def _trouble_alone(args: str) -> bool:
+    """Whether a command's arguments only say it is not working: 「通知发不了」 is no notice
+    whose text is 「发不了」. A few words more make them the member's own (「通知 失败的同志
+    请重新报名」 is a notice)."""
+    compact = normalize(args)
+    if len(compact.strip(PARTICLES)) > TROUBLE_ARGS:
+        return False
+    return any(word in compact for word in (*_TROUBLE_WORDS, *ARGS_TROUBLE))
 
 
 def _troubled(compact: str) -> bool:
@@ -192,14 +217,20 @@ _KEYWORD_CHARS = frozenset("".join(keyword for keyword, _ in _KEYWORDS))
 
 
 def _near_miss(compact: str) -> Command | None:
-    """The one command whose keyword is clearly closest to a short text, by difflib."""
-    if len(compact) > NEAR_MISS_TEXT or _KEYWORD_CHARS.isdisjoint(compact):
+    """The one command whose keyword is clearly closest to a short text, by difflib, if they
+    share NEAR_MISS_SHARED characters."""
+    if not NEAR_MISS_SHARED <= len(compact) <= NEAR_MISS_TEXT:
+        return None
+    if _KEYWORD_CHARS.isdisjoint(compact):
         return None  # sharing no character with any keyword, it is near none (ratio 0)
-    best: dict[str, float] = {}
+    best: dict[str, tuple[float, str]] = {}
     for keyword, command in _KEYWORDS:
         if not command.takes_args:
             ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
-            best[command.name] = max(best.get(command.name, 0.0), ratio)
-    ranked = sorted(best.items(), key=lambda item: -item[1])
-    (name, score), runner_up = ranked[0], ranked[1][1]
-    return BY_NAME[name] if score >= NEAR_MISS_CUTOFF and score > runner_up else None
+            best[command.name] = max(best.get(command.name, (0.0, "")), (ratio, keyword))
+    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    (name, (score, keyword)), runner_up = ranked[0], ranked[1][1][0]
+    shared = round(score * (len(compact) + len(keyword)) / 2)  # ratio is 2 * shared / lengths
+    if score >= NEAR_MISS_CUTOFF and score > runner_up and shared >= NEAR_MISS_SHARED:
+        return BY_NAME[name]
+    return None

@@ -8,7 +8,8 @@ questions) the text is the answer, word for word, unless it is nothing but a ski
 refusal (「跳过」, 「算了吧」: wechat.answers), which leaves the question for later and is never
 stored, or nothing but a command word or a negated one, which repeats the question;
 otherwise a command still wins over the step. A negated command never runs: 「我不想签到」 is
-acknowledged, 「签到不了」 answered with how to do it and whom to ask.
+acknowledged, 「签到不了」 answered with how to do it and whom to ask. Small talk (「收到」,
+「谢谢」) is answered kindly with what the conversation waits for (wechat.chat.asides).
 """
 
 from collections.abc import Callable
@@ -22,10 +23,11 @@ from models import ChatState, Member
 from models.prepared import Prepared
 from services.errors import DomainError
 
-from . import texts
+from . import smalltalk, texts
 from .answers import FREE_TEXT, FreeText, is_no_answer
 from .chat import (
     activities,
+    asides,
     checkin,
     checkout,
     common,
@@ -37,7 +39,7 @@ from .chat import (
 )
 from .commands import BY_NAME, MENU_KEYS, Command
 from .inbound import Inbound, Reply
-from .matching import DO, PARTICLES, REFUSE, TROUBLE, Found, is_keyword, match, normalize
+from .matching import DO, PARTICLES, REFUSE, Found, is_keyword, match, normalize
 
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
 STEPS = {
@@ -53,7 +55,7 @@ STEPS = {
     visits.HELP: {"text": visits.on_help_given},
     activities.LISTED: {"text": activities.on_number},
     register.ASKING: {"text": register.on_answer},
-    leader.CONFIRM: {},
+    leader.CONFIRM: {"text": lambda message, member, data: _send_word(message, member)},
 }
 
 # The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
@@ -70,8 +72,8 @@ DOING = {
     leader.CONFIRM: {"broadcast", "confirm"},
 }
 # Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
-# guessed as one (「不用了」 as 「不要了」, 取消).
-STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS}
+# guessed as one (「不用了」 as 「不要了」, 取消, 「发送」 as 「确认发送」).
+STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEND_WORDS}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -180,10 +182,13 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     if found is not None and found.mood != DO:
         if _leaves(conversation, found):
             return _cancel_route(message, member)
-        return partial(on_negated, found, member), True
+        return partial(asides.on_negated, found, member), True
     if found is not None:
         command = found.command
         return partial(run, command, message, member, found.args), command.reads_only
+    kind = smalltalk.kind(message.content) if member is not None else None
+    if kind is not None:
+        return partial(asides.on_smalltalk, kind, conversation), True
     if conversation is not None:
         return partial(_step, conversation, message, member), False
     text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING
@@ -224,6 +229,14 @@ def _awaited(conversation: state.Conversation, text: str) -> bool:
     return normalize(text).strip(PARTICLES) in STEP_WORDS.get(conversation.state, ())
 
 
+def _send_word(message: Inbound, member) -> Reply:
+    """The preview says 「回复「确认」发送」: 「发送」 confirms as 「确认」 does, in that step
+    only; any other text the step gets hears again what it waits for."""
+    if not _awaited(state.Conversation(leader.CONFIRM), message.content):
+        return common.say(texts.CONFIRM_OR_CANCEL)
+    return run(BY_NAME["confirm"], message, member)
+
+
 def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
     """Whether a negation ends the conversation, as 「取消」 would: it refuses what the
     conversation carries out (a visit's location and photo steps are check-in's, with the
@@ -233,20 +246,6 @@ def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
     visiting = conversation.data.get("target") == "visit"
     doing = {"visit"} if visiting else DOING.get(conversation.state, set())
     return found.command.name in doing
-
-
-def on_negated(found: Found, member) -> Reply:
-    """「不签到」: nothing is done, and the member hears how to do it when they want to;
-    「签到不了」: how it is done and whom to ask. Refusals of run() come first, so a stranger
-    still hears how to bind."""
-    barred = found.command.barred(member)
-    if barred:
-        return common.say(barred)
-    word = found.command.keywords[0]
-    if found.mood == TROUBLE:
-        tip = texts.TROUBLE_TIPS.get(found.command.name, texts.TROUBLE_TIP).format(word=word)
-        return common.say(texts.TROUBLE.format(tip=tip))
-    return common.say(texts.NEGATED.format(word=word))
 
 
 def _conversation(message: Inbound, member) -> state.Conversation | None:

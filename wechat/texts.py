@@ -60,6 +60,14 @@ SERVICE_ERROR = "操作未成功：{reason}"
 ANSWER_TOO_LONG = "{label}最多可写 {room} 个字，您发送了 {count} 个字。请精简后重新发送。"
 TRY_LATER = "系统繁忙，请稍后再试。"
 
+# --- small talk (「收到」, 「谢谢」, 「我不去了」) and what a conversation waits for ---------
+
+SMALLTALK_ACK = "好的。"
+SMALLTALK_THANKS = "不客气！"
+SMALLTALK_IDLE = "需要时请发送「帮助」查看可用功能，或点击下方菜单。"
+WITHDRAW_LISTED = "如要取消报名，请回复「取消报名 序号」，例如：取消报名 1"
+WITHDRAW_HOW = "如要取消报名，请先发送「活动」查看列表，再回复「取消报名 序号」，例如：取消报名 1"
+
 # --- a command refused (「不签到了」) or not working (「签到不了」) -------------------------------
 
 NEGATED = "好的，知道了。以后需要时，请再发送「{word}」。"
@@ -73,6 +81,9 @@ TROUBLE_TIPS = {
     "visit": "走访请发送「走访」，按提示发送位置和一张走访现场照片，再简单写几句情况。",
     "enroll": "报名请先发送「活动」查看近期活动，再回复「报名 序号」，例如：报名 1。",
     "unenroll": "取消报名请先发送「活动」查看列表，再回复「取消报名 序号」，例如：取消报名 1。",
+    "broadcast": (
+        "发通知请发送「通知」加上通知内容，例如：通知 周六上午九点集合；看到预览后回复「确认」。"
+    ),
     "bind": (
         "绑定请发送「绑定 手机号 绑定码」，例如：绑定 13800000000 482913。绑定码请向办公室领取。"
     ),
@@ -198,6 +209,7 @@ ENROLL_USAGE = "请先发送「活动」查看列表，再回复「报名 序号
 UNENROLL_USAGE = "请先发送「活动」查看列表，再回复「取消报名 序号」，例如：取消报名 1"
 ENROLL_PICK_NUMBER = "请回复「{keyword} 序号」（列表共 {count} 项），例如：{keyword} 1"
 LISTED_HINT = "请回复「报名 序号」报名，或「取消报名 序号」取消报名，例如：报名 1"
+LISTED_NOT_UNDERSTOOD = "抱歉，没有理解您的意思。" + LISTED_HINT
 NO_SUCH_NUMBER = "列表中没有第 {n} 项（共 {count} 项），请核对序号后重新发送，例如：{keyword} 1"
 ENROLLED = "报名成功：「{title}」，{date} {start} 开始。到场后发送「签到」。"
 ALREADY_ENROLLED = "您已报名「{title}」。"
@@ -254,6 +266,9 @@ UNREACHED_GROUP_SEPARATOR = "；"
 BROADCAST_QUIET = "现在是免打扰时段（{quiet}），通知将于 {time} 起送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
+BROADCAST_STILL_PENDING = "通知还没有发送。回复「确认」发送，回复「取消」放弃。"
+# Words that answer the preview's 「回复「确认」发送」 as 「确认」 does, in that step only.
+SEND_WORDS = ("发送", "发", "发出", "确认发送")
 BROADCAST_LATEST = "\n您最近一条通知「{excerpt}」已于 {time} 进入发送队列。"
 BROADCAST_NOT_PENDING = (
     "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"

@@ -60,9 +60,10 @@ def on_unenroll(message: Inbound, member, args: str) -> Reply:
 
 def on_number(message: Inbound, member, data: dict) -> Reply:
     """A bare number while the list is shown enrols, as 「报名 N」 does; any other reply may
-    have meant either verb (「我要取消报名1」), so the hint names both."""
+    have meant either verb (「我要取消报名1」) or neither (「今天天气不错」), so it is not
+    understood and the hint names both."""
     if common.position(message.content) is None:
-        return common.say(texts.LISTED_HINT)
+        return common.say(texts.LISTED_NOT_UNDERSTOOD)
     return _pick(member, data["choices"], message.content, ENROLL)
 
 

@@ -121,10 +121,11 @@ DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 
 
 def position(text: str) -> int | None:
-    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个 or 第3项. Nothing else
-    counts, so a sentence with a digit in it (「我要取消报名1」) never enrols by mistake."""
+    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个, 第3项 or 第一个吧.
+    Nothing else counts, so a sentence with a digit in it (「我要取消报名1」) never enrols by
+    mistake."""
     plain = "".join(unicodedata.normalize("NFKC", text or "").split())  # ３ is 3
-    core = plain.removeprefix("第").rstrip("个项号。.!！")
+    core = plain.removeprefix("第").rstrip("个项号吧啊呀。.!！")
     if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
         return int(core)
     return chinese_number(core)

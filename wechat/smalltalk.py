@@ -1,0 +1,54 @@
+"""Everyday texts that name no command: 「收到」, 「好的」, 「谢谢」, 👍, and 「我不去了」.
+
+They are the commonest replies members send (「收到」 answers every notice from a leader),
+and a few of them look like a keyword with one character changed (收到/签到, 是的/我的,
+对/结对): wechat.matching never guesses them as a command, and the router answers them
+kindly, reminding the member of what a conversation under way still waits for.
+
+A text is small talk when, besides blanks, punctuation and emoji, it holds nothing but words
+of the table and particles (「好的好的」, 「收到，谢谢！」, 「我知道了哦」, 「👍👍」)."""
+
+import unicodedata
+
+ACK, THANKS, WITHDRAW = "ack", "thanks", "withdraw"
+WORDS = {
+    **dict.fromkeys(
+        ("收到", "好", "好的", "好滴", "好哒", "好嘞", "嗯", "嗯呢", "哦", "噢", "行", "可以"),
+        ACK,
+    ),
+    **dict.fromkeys(
+        ("知道", "知道了", "晓得", "明白", "明白了", "清楚", "了解", "是", "是的", "对", "对的"),
+        ACK,
+    ),
+    **dict.fromkeys(("没问题", "ok", "okay", "妥", "妥了"), ACK),
+    **dict.fromkeys(("谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "辛苦了", "辛苦"), THANKS),
+    **dict.fromkeys(("thanks", "thankyou", "thx"), THANKS),
+    # Not coming to an activity: enrolment is withdrawn with 「取消报名 序号」, which the router
+    # points to; 「不去了」 must not read as 「不要了」 (取消) and seem to have done it.
+    **dict.fromkeys(("不去", "不去了", "去不了", "去不成", "不参加", "不参加了"), WITHDRAW),
+    **dict.fromkeys(("参加不了", "参加不成", "来不了", "不来", "不来了", "不想去"), WITHDRAW),
+    **dict.fromkeys(("不想参加", "没空去", "没时间去"), WITHDRAW),
+}
+GESTURES = {
+    **dict.fromkeys("👍👌👏🤝💪✌😊🙂☺😀😄🫡", ACK),
+    **dict.fromkeys("🙏🌹💐🌷❤💕", THANKS),
+}
+# May stand around the words: 「我知道了哦」, 「好的呀」, 「收到啦」.
+PARTICLES = "我也都就了啦吧呢啊呀哦嘛哈嘞呐"
+_LONGEST_FIRST = sorted(WORDS, key=len, reverse=True)
+_ORDER = (WITHDRAW, THANKS, ACK)  # what a mixed text is answered as: 「好的，谢谢」 is thanks
+
+
+def kind(text: str) -> str | None:
+    """ACK, THANKS or WITHDRAW when the text is small talk, else None."""
+    folded = unicodedata.normalize("NFKC", text or "").lower()
+    found = {GESTURES[ch] for ch in folded if ch in GESTURES}
+    words = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
+    while words:
+        word = next((w for w in _LONGEST_FIRST if words.startswith(w)), None)
+        if word is not None:
+            found.add(WORDS[word])
+        elif words[0] not in PARTICLES:
+            return None
+        words = words[len(word) if word else 1 :]
+    return next((k for k in _ORDER if k in found), None)
