@@ -11,7 +11,7 @@ from services import clock
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Chat, after
+from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
 from wechat import matching, texts
 from wechat.chat import state
 
@@ -29,11 +29,7 @@ def chat(member, emulator):
 
 @pytest.fixture
 def activity(member):
-    """An activity going on now that the member enrolled in: 「签到」 would start at once."""
-    now = clock.now_utc()
-    activity = make_activity(member.team, starts_at=now - timedelta(minutes=10), title="义诊")
-    Enrollment.create(activity=activity, member=member, created_at=now)
-    return activity
+    return enrolled_activity(member)
 
 
 def conversation():

@@ -5,7 +5,11 @@ would call it, and the customer-service messages the emulator received for them.
 
 import itertools
 import time
+from datetime import timedelta
 
+from models import Enrollment
+from services import clock
+from tests.factories import make_activity
 from wechat import router
 from wechat.inbound import Inbound, Reply
 
@@ -57,3 +61,11 @@ def after(reply: Reply) -> None:
     """Run a reply's follow-up work, as wechat.deferred does once the reply is sent."""
     for work, args in reply.after:
         work(*args)
+
+
+def enrolled_activity(member, title: str = "义诊"):
+    """An activity going on now that the member enrolled in: 「签到」 would start at once."""
+    now = clock.now_utc()
+    activity = make_activity(member.team, starts_at=now - timedelta(minutes=10), title=title)
+    Enrollment.create(activity=activity, member=member, created_at=now)
+    return activity
