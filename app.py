@@ -93,7 +93,8 @@ def _demo_secret(path: Path) -> str:
     replaced: workers starting together must not each keep a key of their own."""
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
-    draft.write_text(secrets.token_urlsafe(32))
+    with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as new:
+        new.write(secrets.token_urlsafe(32))  # readable by the service's user only
     try:
         os.link(draft, path)  # published whole, and only if no other worker published first
     except FileExistsError:

@@ -52,7 +52,8 @@ def register_error_handlers(app) -> None:
             return exc
         message = HTTP_MESSAGES.get(exc.code, "请求无法处理。")
         if not _wants_json():
-            return message, exc.code, {"Content-Type": "text/plain; charset=utf-8"}
+            headers = {**dict(exc.get_headers()), "Content-Type": "text/plain; charset=utf-8"}
+            return message, exc.code, headers  # a 405 keeps its Allow
         return error_response(exc.code, exc.name.lower().replace(" ", "_"), message)
 
     @app.errorhandler(Exception)

@@ -111,6 +111,7 @@ def test_pages_outside_the_api_fail_in_plain_chinese(client, method, path, statu
     response = getattr(client, method)(path)
     assert (response.status_code, response.get_data(as_text=True)) == (status, text)
     assert response.mimetype == "text/plain"
+    assert ("Allow" in response.headers) == (status == 405)  # what the method may be instead
 
 
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(app, client):

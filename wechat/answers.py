@@ -58,6 +58,13 @@ def is_no_answer(text: str) -> bool:
     return bool(core) and core in _NOT_ANSWERS
 
 
+def is_cancel(text: str, keywords) -> bool:
+    """Whether the text is 取消 (one of `keywords`) said with particles or a wish around it:
+    「取消吧」 and 「我要取消」 leave a free-text step as 「取消」 does, never becoming an
+    answer."""
+    return _core(text).removeprefix("要").removeprefix("想") in keywords
+
+
 @dataclass(frozen=True)
 class FreeText:
     """A step whose answer is the member's own words: what a skip or refusal does there, and

@@ -13,7 +13,7 @@ acknowledged, 「签到不了」 answered with how to do it and whom to ask. Sma
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 
@@ -24,7 +24,7 @@ from models.prepared import Prepared
 from services.errors import DomainError
 
 from . import smalltalk, texts
-from .answers import FREE_TEXT, FreeText, is_no_answer
+from .answers import FREE_TEXT, FreeText, is_cancel, is_no_answer
 from .chat import (
     activities,
     asides,
@@ -112,15 +112,15 @@ class Plan:
     pure: bool = False
 
 
-# Read as text: typed, or spoken and transcribed by WeChat (its speech recognition, which the
-# account turns on); many elderly members speak rather than type.
-SPOKEN_OR_TYPED = ("text", "voice")
-
-
 def plan(message: Inbound) -> Plan:
-    """Look up the sender (with their conversation) and choose what will answer the push."""
+    """Look up the sender (with their conversation) and choose what will answer the push.
+
+    A voice message WeChat transcribed (speech recognition, which the account turns on) is
+    read as text from here on, in every step: many elderly members speak rather than type."""
     member = _MEMBER.first(openid=message.openid)
-    if message.kind in SPOKEN_OR_TYPED and message.content:
+    if message.kind == "voice" and message.content:
+        message = replace(message, kind="text")
+    if message.kind == "text":
         answer, pure = _text_route(message, member)
     elif message.kind == "event":
         answer, pure = partial(EVENTS.get(message.event, events.on_nothing), message, member), False
@@ -172,7 +172,7 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     free = FREE_TEXT.get(conversation.state) if conversation else None
     if free is not None and is_no_answer(message.content):  # before 「算了」 as 取消
         return partial(free.skip, message, member, conversation.data), False
-    if normalize(message.content) in BY_NAME["cancel"].keywords:
+    if is_cancel(message.content, BY_NAME["cancel"].keywords):
         return _cancel_route(message, member)
     if free is not None:
         return _answer_route(conversation, free, message, member)
@@ -180,6 +180,8 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
         return partial(_step, conversation, message, member), False
     found = match(message.content)
     if found is not None and found.mood != DO:
+        if found.mood == REFUSE and found.command.name == "enroll":  # 「我不报名了」: withdraw
+            return partial(asides.on_smalltalk, smalltalk.WITHDRAW, conversation), True
         if _leaves(conversation, found):
             return _cancel_route(message, member)
         return partial(asides.on_negated, found, member), True

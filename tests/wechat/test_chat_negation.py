@@ -129,7 +129,6 @@ def test_a_negation_is_bare_when_nothing_else_is_said(text, bare):
         ("我不想签到", "签到"),
         ("不签到了", "签到"),
         ("今天不走访", "走访"),
-        ("别报名", "报名"),
         ("不用签退", "签退"),
     ],
 )
@@ -189,12 +188,16 @@ def test_the_check_outs_own_skip_words_check_out_without_a_location(chat, member
     assert record.checkout_at is not None and record.checkout_lat is None
 
 
-def test_a_list_shown_is_left_by_refusing_to_enrol(chat, member):
-    make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
+@pytest.mark.parametrize("text", ["别报名", "我不报名了", "不想报名了"])
+def test_refusing_to_enrol_says_how_to_withdraw_and_withdraws_nothing(chat, member, text):
+    """Said after enrolling, it means withdrawing: no reply may sound as if it was done."""
+    activity = make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
+    Enrollment.create(activity=activity, member=member, created_at=clock.now_utc())
+    assert chat.say(text) == texts.WITHDRAW_HOW
     chat.say("活动")
-    assert chat.say("不报名") == texts.CANCELLED
-    assert "没有理解" in chat.say("1")
-    assert Enrollment.select().count() == 0
+    assert chat.say(text) == texts.WITHDRAW_LISTED
+    assert conversation() == "activities"  # the list stays, to withdraw from
+    assert Enrollment.select().count() == 1
 
 
 @pytest.mark.parametrize("text", ["不通知了", "不确认", "别发通知"])

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from models import ChatState, Member
+from models import ChatState, Member, ServiceRecord
 from services import clock
-from tests.factories import make_activity, make_member, make_team
+from tests.factories import make_activity, make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
 from wechat import commands, matching
 from wechat.chat import common
@@ -142,6 +142,27 @@ def test_anything_not_understood_gets_a_helpful_reply(chat):
     assert "文字、位置和图片" in chat.push("voice", media_id="v1").text
     assert "文字、位置和图片" in chat.push("link", raw={"Url": "http://x"}).text
     assert "如需签到" in chat.push("image", media_id="m1").text
+
+
+def test_a_voice_answer_is_taken_at_every_step(chat, member):
+    """Spoken, not typed: the register's answers and the check-out's skip word count too."""
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    chat.push("voice", media_id="v5", content="直接签退。")
+    assert ServiceRecord.get().checkout_at is not None
+    assert "做了哪些服务" in chat.push("voice", media_id="v6", content="独居老人王大爷。").text
+    chat.say("跳过")  # the answers given so far are saved
+    assert ServiceRecord.get().target == "独居老人王大爷。"
+
+
+@pytest.mark.parametrize("said", ["取消吧", "我要取消", "取消！"])
+def test_cancel_said_with_particles_leaves_a_free_text_step(chat, member, said):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    chat.say("跳过")
+    assert ChatState.get().state == "register_fields"
+    assert chat.say(said).startswith("已取消")
+    assert ChatState.get().state == "" and ServiceRecord.get().target == ""
 
 
 def test_a_voice_message_wechat_transcribed_is_read_as_text(chat, member):
