@@ -338,7 +338,7 @@ def test_the_office_sees_entries_edited_behind_the_services_back(app, office):
     body = office.get("/register/check").get_json()
     assert body["ok"] is False
     assert body["problems"][0]["record_id"] == record.id
-    assert "duration_minutes" in body["problems"][0]["problem"]
+    assert "服务时长（分钟）" in body["problems"][0]["problem"]
 
 
 def _visit_seen_by_its_leader(**record_fields):
