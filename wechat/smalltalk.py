@@ -21,6 +21,8 @@ WORDS = {
         ACK,
     ),
     **dict.fromkeys(("没问题", "ok", "okay", "妥", "妥了"), ACK),
+    # Coming as asked, the usual answer to a notice: 「好的，明天准时到」.
+    **dict.fromkeys(("准时到", "按时到", "一定到", "会到", "准时参加", "一定去", "会去"), ACK),
     **dict.fromkeys(("谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "辛苦了", "辛苦"), THANKS),
     **dict.fromkeys(("thanks", "thankyou", "thx"), THANKS),
     # Not coming to an activity: enrolment is withdrawn with 「取消报名 序号」, which the router
@@ -28,6 +30,10 @@ WORDS = {
     **dict.fromkeys(("不去", "不去了", "去不了", "去不成", "不参加", "不参加了"), WITHDRAW),
     **dict.fromkeys(("参加不了", "参加不成", "来不了", "不来", "不来了", "不想去"), WITHDRAW),
     **dict.fromkeys(("不想参加", "没空去", "没时间去"), WITHDRAW),
+    # Said around the words, answered by none of them on their own: whom the member addresses
+    # (「谢谢队长」) and when (「收到，明天去」).
+    **dict.fromkeys(("队长", "书记", "老师", "同志", "主任", "大家", "各位"), None),
+    **dict.fromkeys(("今天", "明天", "后天", "上午", "下午", "晚上", "明早", "去", "到"), None),
 }
 GESTURES = {
     **dict.fromkeys("👍👌👏🤝💪✌😊🙂☺😀😄🫡", ACK),
@@ -40,7 +46,8 @@ _ORDER = (WITHDRAW, THANKS, ACK)  # what a mixed text is answered as: 「好的�
 
 
 def kind(text: str) -> str | None:
-    """ACK, THANKS or WITHDRAW when the text is small talk, else None."""
+    """ACK, THANKS or WITHDRAW when the text is small talk, else None (also for a text of
+    addresses and times alone, 「明天」, which answers nothing)."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
     found = {GESTURES[ch] for ch in folded if ch in GESTURES}
     words = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")

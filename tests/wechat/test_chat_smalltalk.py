@@ -54,6 +54,12 @@ def conversation(openid="oa-sun"):
         ("🙏", smalltalk.THANKS),
         ("我不去了", smalltalk.WITHDRAW),
         ("不参加了", smalltalk.WITHDRAW),
+        ("收到谢谢队长", smalltalk.THANKS),
+        ("知道了，谢谢队长", smalltalk.THANKS),
+        ("辛苦队长", smalltalk.THANKS),
+        ("收到，明天去", smalltalk.ACK),
+        ("好的，明天准时到", smalltalk.ACK),
+        ("明天不去了", smalltalk.WITHDRAW),
     ],
 )
 def test_small_talk_names_no_command(text, kind):
@@ -61,7 +67,9 @@ def test_small_talk_names_no_command(text, kind):
     assert matching.match(text) is None
 
 
-@pytest.mark.parametrize("text", ["今天天气不错", "不好", "😢", "好的，我要签到", "收到1"])
+@pytest.mark.parametrize(
+    "text", ["今天天气不错", "不好", "😢", "好的，我要签到", "收到1", "明天", "队长", "明天去"]
+)
 def test_other_texts_are_no_small_talk(text):
     assert smalltalk.kind(text) is None
 
