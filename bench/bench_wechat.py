@@ -1,8 +1,10 @@
-"""Text-message throughput and latency of POST /wechat under gunicorn, beside two baselines.
+"""Text-message throughput and latency of POST /wechat under gunicorn, beside three baselines.
 
 In one run, for plaintext and for safe (AES) mode: our app (signature, replay window, parse,
 durable dedupe by MsgId, member lookup, chat router, reply, encryption in safe mode), a bare
-Flask app answering a fixed reply, and WeRoBot's echo robot mounted in Flask. Every server
+Flask app answering a fixed reply, WeRoBot's echo robot mounted in Flask, and the floor: the
+goal's work (signature, parse, member lookup, durable write by MsgId) in raw sqlite3 and
+nothing else, always on a SQLite file, the bound on what trimming ours could reach. Every server
 has 2 sync gunicorn workers; a bounded client in this process sends `--connections` x
 `--per-connection` signed pushes from the demo's bound members, every one a new MsgId, over
 fresh loopback connections (sync workers close each one). The pushes say '帮助' by default:
@@ -39,13 +41,13 @@ import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
 from bench.bench_checkin import free_port, percentile, prepare, scratch_database, wait_ready
-from bench.wechat_baselines import AES_KEY, APP_ID, APP_SECRET, TOKEN
+from bench.wechat_baselines import AES_KEY, APP_ID, APP_SECRET, TOKEN, prepare_floor
 from wechat.protocol import sign
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 MODES = ("plain", "safe")
-APPS = ("bare", "werobot", "ours")
+APPS = ("bare", "werobot", "floor", "ours")
 BOUND_MEMBERS = 33  # the demo binds oa-demo-01 .. oa-demo-33
 OA_USER = "gh_bench_oa"
 _msg_ids = count(8_000_000_000_000_000_001)
@@ -218,6 +220,7 @@ def line(name: str, result: Result, bare: Result) -> str:
 
 def verdict(results: dict[str, Result]) -> str:
     ours, robot, bare = results["ours"], results["werobot"], results["bare"]
+    floor = results["floor"]
     p99 = percentile(ours.latencies, 0.99) * 1000
     goals = [
         ("ahead of WeRoBot", ours.ratio(robot) > 1),
@@ -228,7 +231,8 @@ def verdict(results: dict[str, Result]) -> str:
     marks = ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in goals)
     return (
         f"  ours/bare {ours.ratio(bare):.2f}  WeRoBot/bare {robot.ratio(bare):.2f}  "
-        f"ours/WeRoBot {ours.ratio(robot):.2f}  goals: {marks}"
+        f"ours/WeRoBot {ours.ratio(robot):.2f}  floor/WeRoBot {floor.ratio(robot):.2f}  "
+        f"goals: {marks}"
     )
 
 
@@ -245,8 +249,11 @@ def servers(args, tmp: str, database_url: str):
     }
     prepare(our_env(base, "plain", free_port()), 0, 0)  # migrations and the demo programme
     specs = {("bare", mode): ("bench.wechat_baselines:bare_app()", base) for mode in MODES}
+    floor_db = f"{tmp}/floor.db"
+    prepare_floor(floor_db)
     for mode in MODES:
         specs["werobot", mode] = (f"bench.wechat_baselines:werobot_app('{mode}')", base)
+        specs["floor", mode] = (f"bench.wechat_baselines:floor_app('{mode}', '{floor_db}')", base)
     ports, processes = {}, []
     try:
         for (app, mode), (spec, env) in specs.items():
