@@ -132,6 +132,9 @@ def test_a_sentence_about_unenrolling_neither_cancels_nor_enrols(chat, three, te
         ("十二三", None),
         ("两", None),
         ("1000", None),
+        ("第 3 个", 3),
+        ("1 2", None),  # two numbers, not twelve
+        ("一 二", None),
     ],
 )
 def test_list_numbers_are_read_up_to_ninety_nine_in_chinese(text, n):
@@ -171,6 +174,8 @@ def test_numbers_above_ten_pick_from_a_long_list(chat, fifteen, text, title):
         ("报名一百", "请回复「报名 序号」（列表共 15 项）"),
         ("报名十十", "请回复「报名 序号」（列表共 15 项）"),
         ("取消报名 二十二十", "请回复「取消报名 序号」（列表共 15 项）"),
+        ("报名 1 2", "请回复「报名 序号」（列表共 15 项）"),  # not item 12
+        ("报名 1 1", "请回复「报名 序号」（列表共 15 项）"),
     ],
 )
 def test_numbers_beyond_the_list_or_nonsense_are_refused_politely(chat, fifteen, text, told):

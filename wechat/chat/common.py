@@ -123,9 +123,10 @@ DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 def position(text: str) -> int | None:
     """The place in the list a reply names: 3, ３, 三, 十二, 第十五个, 第3项 or 第一个吧.
     Nothing else counts, so a sentence with a digit in it (「我要取消报名1」) never enrols by
-    mistake."""
-    plain = "".join(unicodedata.normalize("NFKC", text or "").split())  # ３ is 3
-    core = plain.removeprefix("第").rstrip("个项号吧啊呀。.!！")
+    mistake, and two numbers (「报名 1 2」) are no number: run together they would name a third.
+    """
+    plain = unicodedata.normalize("NFKC", text or "").strip()  # ３ is 3
+    core = plain.removeprefix("第").lstrip().rstrip("个项号吧啊呀。.!！ ")
     if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
         return int(core)
     return chinese_number(core)
