@@ -161,16 +161,19 @@ def edit(
 def review(
     actor: Actor, record_id: int, decision: str, comment: str, now: datetime
 ) -> ServiceRecord:
-    """Verify or reject an entry; a rejection must say why (the member reads the comment)."""
-    status = DECISIONS.get(decision)
-    if status is None:
-        raise Invalid("审核结论应为 verify（通过）或 reject（不通过）。", "bad_decision")
-    comment = clean_text("comment", comment or "", REASON_LIMIT, "审核意见")
-    if status == "rejected" and not comment:
-        raise Invalid("不通过时请填写理由。", "comment_required")
+    """Verify or reject an entry; a rejection must say why (the member reads the comment).
+
+    Who may review is settled before what was asked: a member who may not review hears that,
+    not how to word a decision they could never make."""
     with db.atomic():
         record = load_for_change(actor, record_id)
         _require_reviewer(actor, record)
+        status = DECISIONS.get(decision)
+        if status is None:
+            raise Invalid("审核结论应为 verify（通过）或 reject（不通过）。", "bad_decision")
+        comment = clean_text("comment", comment or "", REASON_LIMIT, "审核意见")
+        if status == "rejected" and not comment:
+            raise Invalid("不通过时请填写理由。", "comment_required")
         changes = {"status": status, "review_comment": comment}
         return _save(record, changes, actor.label, "review", now, comment)
 

@@ -169,6 +169,13 @@ def test_detail_has_the_history_in_shanghai_time(api, world, entry):
     assert body["history"][2]["changes"]["content"] == ["", FILLED["content"]]
 
 
+@pytest.mark.parametrize("body", [{"decision": "approve"}, {"decision": "reject"}])
+def test_a_member_who_may_not_review_hears_so_whatever_the_decision(api, world, entry, body):
+    response = api(world.alice).post(f"/records/{entry.id}/review", json=body)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "leader_only"
+
+
 def test_fill_in_then_review_then_correct(api, office, world, entry):
     filled = api(world.alice).patch(f"/records/{entry.id}", json=FILLED).get_json()
     assert filled["counts_toward_hours"] is True and filled["content"] == FILLED["content"]
