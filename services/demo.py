@@ -190,32 +190,39 @@ def _pair(member, household, tally, now) -> Pairing:
 
 
 def _load_activities(t, spec, team, seats, tally, now) -> list[Activity]:
-    """The team's activities, past and upcoming, with who enrolled in the upcoming ones."""
+    """The team's activities, past and upcoming, with who enrolled in the upcoming ones, and
+    the practice activity open now with the whole team enrolled."""
     activities = []
     for i, a in enumerate(data.ACTIVITIES):
-        starts_at = _local(now, a.days + t, a.hour)
-        activity = tally.ensure(
-            Activity,
-            {"team": team, "title": a.title},
-            community=team.community,
-            category=a.category,
-            kind="centralised",
-            description=a.description,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=a.minutes),
-            place=a.place.format(community=spec.name, street=spec.streets[0]),
-            lat=round(spec.lat + a.offset[0], 6),
-            lng=round(spec.lng + a.offset[1], 6),
-            coord_type="gcj02",
-            radius_m=data.COMMUNITY_RADIUS_M,
-            capacity=a.capacity,
-            created_by=seats[0].member,
-            created_at=min(now, starts_at - timedelta(days=7)),
-        )
+        activity = _activity(a, _local(now, a.days + t, a.hour), spec, team, seats, tally, now)
         for k in data.UPCOMING_ENROLLMENTS.get(i, ()):
             _enrol(activity, seats[k].member, tally, now)
         activities.append(activity)
+    practice = _activity(data.PRACTICE, _local(now, 0, 0), spec, team, seats, tally, now)
+    for seat in seats:
+        _enrol(practice, seat.member, tally, now)
     return activities
+
+
+def _activity(a, starts_at, spec, team, seats, tally, now) -> Activity:
+    return tally.ensure(
+        Activity,
+        {"team": team, "title": a.title},
+        community=team.community,
+        category=a.category,
+        kind="centralised",
+        description=a.description,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=a.minutes),
+        place=a.place.format(community=spec.name, street=spec.streets[0]),
+        lat=round(spec.lat + a.offset[0], 6),
+        lng=round(spec.lng + a.offset[1], 6),
+        coord_type="gcj02",
+        radius_m=data.COMMUNITY_RADIUS_M,
+        capacity=a.capacity,
+        created_by=seats[0].member,
+        created_at=min(now, starts_at - timedelta(days=7)),
+    )
 
 
 def _enrol(activity, member, tally, now) -> Enrollment:

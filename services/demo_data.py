@@ -145,6 +145,16 @@ ACTIVITIES = (
     ),
 )  # fmt: skip
 
+# Open from the day the demo is loaded for PRACTICE_DAYS, the same days for every team, with
+# the whole team enrolled: whoever tries the demo can 签到 at any hour (the others keep fixed
+# days, some of them past).
+PRACTICE_DAYS = 30
+PRACTICE = ActivitySpec(
+    0, 0, PRACTICE_DAYS * 24 * 60, "other", "签到体验：社区志愿服务（演示）",
+    "演示用活动：30 天内随时可以签到、签退，试用签到流程。",
+    "{community}党群服务中心", (0.0004, 0.0003), 15,
+)  # fmt: skip
+
 # Team-local member indexes (0-11) enrolled in each upcoming activity, by ACTIVITIES index.
 UPCOMING_ENROLLMENTS = {3: range(0, 9), 4: range(2, 9)}
 

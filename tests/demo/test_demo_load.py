@@ -98,6 +98,21 @@ def test_every_member_is_paired_with_a_household_in_their_community(loaded):
         assert p.started_on <= NOW.date() - timedelta(days=60)
 
 
+def test_every_member_may_check_in_to_practice_at_any_hour_for_a_month(loaded):
+    from services.checkin_rules import CheckinRules
+    from services.checkin_targets import resolve
+
+    for n in (1, 13, 36):
+        for moment in (NOW, NOW + timedelta(hours=13), NOW + timedelta(days=29)):
+            (activity,) = [
+                e.activity
+                for e in member(n).enrollments
+                if e.activity.starts_at <= moment <= e.activity.ends_at
+            ]
+            assert activity.title.startswith("签到体验") and activity.team == member(n).team
+            assert resolve(member(n), activity.id, CheckinRules()).activity == activity
+
+
 def test_each_team_has_past_and_upcoming_activities(loaded):
     for team in Team.select():
         activities = list(team.activities)
