@@ -3,8 +3,8 @@ services.broadcast, the same service the chat's 「通知」 command uses."""
 
 from flask import current_app, jsonify
 
-from services import broadcast, clock
-from services.broadcast import BroadcastView, MemberDelivery
+from services import broadcast, broadcast_reach, broadcast_reading, broadcast_text, clock
+from services.broadcast_reading import BroadcastView, MemberDelivery
 from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
 from services.reach import Audience
@@ -28,7 +28,7 @@ def send_broadcast():
     me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
     sent = broadcast.send(me, text, key, now, policy, urgent=urgent)
-    view = broadcast.get(actor(), sent.broadcast.id)
+    view = broadcast_reading.get(actor(), sent.broadcast.id)
     answer = broadcast_json(view) | {"reach": audience_json(sent.audience)}
     return jsonify(answer), 201 if sent.created else 200
 
@@ -38,7 +38,7 @@ def send_broadcast():
 def broadcast_audience():
     """Who a notice would reach, shown before the leader sends it."""
     urgent = query_flag("urgent")
-    found = broadcast.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
+    found = broadcast_reach.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
     return jsonify(audience_json(found))
 
 
@@ -46,16 +46,16 @@ def broadcast_audience():
 @requires("member", "office")
 def list_broadcasts():
     team_id = query_value("team_id", int)
-    limit = query_value("limit", int, broadcast.PAGE_DEFAULT)
-    views = broadcast.recent(actor(), team_id=team_id, limit=limit)
+    limit = query_value("limit", int, broadcast_reading.PAGE_DEFAULT)
+    views = broadcast_reading.recent(actor(), team_id=team_id, limit=limit)
     return jsonify({"items": [broadcast_json(v) for v in views]})
 
 
 @bp.get("/team/broadcasts/<int:broadcast_id>")
 @requires("member", "office")
 def get_broadcast(broadcast_id):
-    view = broadcast.get(actor(), broadcast_id)
-    deliveries = [delivery_json(d) for d in broadcast.delivery(view.broadcast)]
+    view = broadcast_reading.get(actor(), broadcast_id)
+    deliveries = [delivery_json(d) for d in broadcast_reading.delivery(view.broadcast)]
     return jsonify(broadcast_json(view) | {"deliveries": deliveries})
 
 
@@ -191,7 +191,7 @@ SEND_SCHEMA = {
     "type": "object",
     "required": ["text", "request_id"],
     "properties": {
-        "text": {"type": "string", "maxLength": broadcast.MAX_TEXT, "description": "通知内容"},
+        "text": {"type": "string", "maxLength": broadcast_text.MAX_TEXT, "description": "通知内容"},
         "request_id": {
             "type": "string",
             "pattern": f"^[!-~]{{1,{REQUEST_ID_LONGEST}}}$",
@@ -206,7 +206,7 @@ _QUERY = [
     {
         "name": "limit",
         "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": broadcast.PAGE_MAX},
+        "schema": {"type": "integer", "minimum": 1, "maximum": broadcast_reading.PAGE_MAX},
     },
 ]
 CONFLICT = {"409": openapi.error("请求编号已用于另一条通知")}

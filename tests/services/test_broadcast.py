@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from models import Account, Broadcast, Member, Notification, db
-from services import broadcast, grants
+from services import broadcast, broadcast_reach, grants
+from services import broadcast_reading as reading
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.outbox_delivery import Policy
@@ -129,41 +130,41 @@ def test_who_may_read_what(team, leader):
     other_leader = Member.get((Member.team == other_team) & (Member.role == "leader"))
     theirs = broadcast.send(other_leader, "他队", "k2", NOW, POLICY).broadcast
     me = Actor(member=leader)
-    assert [v.broadcast.id for v in broadcast.recent(me)] == [mine.id]
-    assert [v.broadcast.id for v in broadcast.recent(me, team_id=other_team.id)] == [mine.id]
-    assert broadcast.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
+    assert [v.broadcast.id for v in reading.recent(me)] == [mine.id]
+    assert [v.broadcast.id for v in reading.recent(me, team_id=other_team.id)] == [mine.id]
+    assert reading.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
     for wrong in (theirs.id, 10**12, 0):
         with pytest.raises(NotFound):
-            broadcast.get(me, wrong)
+            reading.get(me, wrong)
     member = Actor(member=Member.get((Member.team == team) & (Member.role == "member")))
     with pytest.raises(Forbidden):
-        broadcast.get(member, mine.id)
+        reading.get(member, mine.id)
     with pytest.raises(Forbidden):
-        broadcast.recent(member)
+        reading.recent(member)
     boss = office()
-    assert {v.broadcast.id for v in broadcast.recent(boss)} == {mine.id, theirs.id}
-    assert [v.broadcast.id for v in broadcast.recent(boss, team_id=other_team.id)] == [theirs.id]
-    assert broadcast.get(boss, theirs.id).broadcast.text == "他队"
+    assert {v.broadcast.id for v in reading.recent(boss)} == {mine.id, theirs.id}
+    assert [v.broadcast.id for v in reading.recent(boss, team_id=other_team.id)] == [theirs.id]
+    assert reading.get(boss, theirs.id).broadcast.text == "他队"
 
 
 def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
     broadcast.send(leader, "本队", "k1", NOW, POLICY)
     adrift = make_member(role="leader", team=None)
     with pytest.raises(Forbidden):
-        broadcast.recent(Actor(member=adrift))
+        reading.recent(Actor(member=adrift))
 
 
 def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, leader):
     long_text = "周六上午九点在文化路社区集合，请准时参加，佩戴党徽，带好工作证和记录本。"
     sent = broadcast.send(leader, long_text, "k-long", NOW, POLICY).broadcast
     reader = Member.get((Member.team == team) & (Member.role == "member"))
-    assert broadcast.notice_for(Actor(member=reader), sent.id).text == long_text
+    assert reading.notice_for(Actor(member=reader), sent.id).text == long_text
     message = Notification.get(Notification.member == reader)
     assert message.payload["page"] == f"pages/notice/index?id={sent.id}"
     outsider = make_member(team=make_team())
     for actor, wanted in ((Actor(member=outsider), sent.id), (Actor(member=reader), 10**12)):
         with pytest.raises(NotFound):
-            broadcast.notice_for(actor, wanted)
+            reading.notice_for(actor, wanted)
 
 
 # --- who a notice reaches ------------------------------------------------------------------
@@ -191,7 +192,7 @@ def reach_states(team) -> dict[str, Member]:
 def test_a_preview_counts_whom_wechat_can_reach_and_names_the_rest(team, leader):
     states = reach_states(team)
     make_member(team=team, active=False)  # not a recipient at all
-    audience = broadcast.preview(leader, POLICY, NOW)
+    audience = broadcast_reach.preview(leader, POLICY, NOW)
     assert (audience.reachable, audience.total) == (4, 7)  # 3 followers + the granted one
     assert [(u.member_id, u.name, u.reason) for u in audience.unreached] == [
         (states["unbound"].id, "王某", "not_bound"),
@@ -206,15 +207,15 @@ def test_a_preview_is_judged_when_the_notice_would_go_out(team, leader):
     follow(team, last_interaction_at=NOW - timedelta(hours=27))
     custom_only = dataclasses.replace(POLICY, default_order=("oa_custom",))
     night = NOW + timedelta(hours=13)  # 23:00 in Shanghai: the notice waits until 08:00
-    assert broadcast.preview(leader, custom_only, night, urgent=True).reachable == 3
-    assert broadcast.preview(leader, custom_only, night).reachable == 0
+    assert broadcast_reach.preview(leader, custom_only, night, urgent=True).reachable == 3
+    assert broadcast_reach.preview(leader, custom_only, night).reachable == 0
 
 
 def test_after_sending_the_audience_is_that_of_the_members_queued(team, leader):
     states = reach_states(team)
     sent = broadcast.send(leader, "集合", "k1", NOW, POLICY)
     make_member(team=team, name="后来者")  # joined after the notice: not among its recipients
-    audience = broadcast.audience_of(sent.broadcast, POLICY)
+    audience = broadcast_reach.audience_of(sent.broadcast, POLICY)
     assert (audience.reachable, audience.total) == (4, sent.recipients)
     assert [u.member_id for u in audience.unreached] == [
         states[name].id for name in ("unbound", "unfollowed", "mp_only")
@@ -224,7 +225,7 @@ def test_after_sending_the_audience_is_that_of_the_members_queued(team, leader):
 
 def test_a_notice_nobody_can_receive_is_refused_not_queued(team, leader):
     Member.update(oa_openid=None).where(Member.team == team).execute()
-    with pytest.raises(broadcast.NobodyReachable) as raised:
+    with pytest.raises(broadcast_reach.NobodyReachable) as raised:
         broadcast.send(leader, "集合", "k1", NOW, POLICY)
     refused = raised.value
     assert isinstance(refused, Invalid) and refused.code == "nobody_reachable"
@@ -261,4 +262,4 @@ def test_a_member_the_notice_reached_counts_as_reached_after_its_grant_is_spent(
 def test_only_a_leader_previews_a_notice(team):
     member = Member.get((Member.team == team) & (Member.role == "member"))
     with pytest.raises(Forbidden):
-        broadcast.preview(member, POLICY, NOW)
+        broadcast_reach.preview(member, POLICY, NOW)

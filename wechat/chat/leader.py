@@ -7,7 +7,15 @@ and the confirmation count the members WeChat can reach, by the rule the sender 
 (services.reach), and name the others so the leader can tell them another way; a notice none
 of them can receive is refused by the service, at the preview and again at 「确认」."""
 
-from services import broadcast, clock, outbox, reports
+from services import (
+    broadcast,
+    broadcast_reach,
+    broadcast_reading,
+    broadcast_text,
+    clock,
+    outbox,
+    reports,
+)
 from services.errors import DomainError
 from services.outbox_delivery import Policy
 from services.reach import Audience
@@ -27,9 +35,9 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
     if not args.strip():
         return common.say(texts.BROADCAST_USAGE)
     try:
-        text = broadcast.check_text(args)  # the service's rules, told before the preview
-        audience = broadcast.preview(member, _policy(), common.now())
-        broadcast.require_reachable(audience)  # nothing would arrive: nothing to confirm
+        text = broadcast_text.check_text(args)  # the service's rules, told before the preview
+        audience = broadcast_reach.preview(member, _policy(), common.now())
+        broadcast_reach.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
         return common.say(_refused(exc))
     data = {"text": text, "request_key": _request_key(message)}
@@ -54,7 +62,7 @@ def _preview(text: str, audience: Audience) -> str:
 
 def _refused(exc: DomainError, frame: str = "{reason}") -> str:
     """Why the service will not send the notice; for nobody WeChat can reach, who they are."""
-    if isinstance(exc, broadcast.NobodyReachable):
+    if isinstance(exc, broadcast_reach.NobodyReachable):
         return _nobody_reachable(exc.audience)
     return frame.format(reason=exc.message)
 
@@ -107,7 +115,7 @@ def _nothing_to_confirm(member) -> Reply:
     say nothing was sent now, and name the leader's latest notice of the last minutes, so a
     second tap does not lead to sending the same notice twice."""
     now = common.now()
-    latest = broadcast.recent(common.actor(member), limit=1)
+    latest = broadcast_reading.recent(common.actor(member), limit=1)
     sent = latest[0].broadcast if latest else None
     text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES)
     if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:
