@@ -191,7 +191,17 @@ SEND_SCHEMA = {
     "type": "object",
     "required": ["text", "request_id"],
     "properties": {
-        "text": {"type": "string", "maxLength": broadcast_text.MAX_TEXT, "description": "通知内容"},
+        "text": {
+            "type": "string",
+            # JSON Schema counts characters; WeChat, and so the service, counts UTF-8 bytes.
+            # No valid notice has more characters than bytes, so the bytes bound both.
+            "maxLength": broadcast_text.MAX_BYTES,
+            "x-max-utf8-bytes": broadcast_text.MAX_BYTES,
+            "description": (
+                f"通知内容：UTF-8 编码不超过 {broadcast_text.MAX_BYTES} 字节，"
+                f"约 {broadcast_text.MAX_CHINESE} 个汉字（汉字占 3 字节，字母、数字占 1 字节）"
+            ),
+        },
         "request_id": {
             "type": "string",
             "pattern": f"^[!-~]{{1,{REQUEST_ID_LONGEST}}}$",

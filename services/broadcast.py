@@ -22,14 +22,13 @@ from .broadcast_reach import (
     require_reachable,
     require_sender,
 )
-from .broadcast_text import check_text
+from .broadcast_text import TITLE, check_text
 from .errors import Conflict
 from .outbox import Message, enqueue
 from .outbox_delivery import Policy
 from .reach import Audience
 from .rows import check_request_id
 
-TITLE = "队长通知"
 #: The mini-program page that shows one notice in full (GET /api/v1/me/notices/{id}).
 NOTICE_PAGE = "pages/notice/index?id={id}"
 

@@ -7,10 +7,11 @@ import pytest
 
 from jobs.outbox import drain_outbox
 from models import Broadcast, Member, Notification
-from services import clock, grants
+from services import broadcast_text, clock, grants
 from tests.factories import make_member, make_team, quiet_hours_around_now
 
 MP_TEMPLATE = "tmpl-mp"
+LIMIT = broadcast_text.MAX_BYTES
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_urgent_notices_are_marked_urgent(leader, team):
     ("body", "code"),
     [
         ({"text": "", "request_id": "r"}, "empty_text"),
-        ({"text": "长" * 501, "request_id": "r"}, "text_too_long"),
+        ({"text": "长" * (LIMIT // 3) + "a" * (LIMIT % 3 + 1), "request_id": "r"}, "text_too_long"),
         ({"text": "集合"}, "missing_field"),
         ({"text": "集合", "request_id": "有中文"}, "bad_request_id"),
         ({"text": "集合", "request_id": "x" * 65}, "bad_request_id"),
@@ -82,6 +83,18 @@ def test_bad_input_is_a_400(leader, team, body, code):
     response = leader.post("/team/broadcasts", json=body)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == code
     assert Broadcast.select().count() == 0
+
+
+def test_the_text_limit_is_wechat_s_in_bytes_and_the_openapi_document_says_so(client, leader, team):
+    members(team)
+    at_limit = "长" * (LIMIT // 3) + "a" * (LIMIT % 3)  # mixed, exactly at the limit
+    assert post(leader, text=at_limit).status_code == 201
+    over = post(leader, text=at_limit + "a", request_id="r-2")
+    assert over.status_code == 400
+    assert f"通知最多约 {LIMIT // 3} 个汉字" in over.get_json()["error"]["message"]
+    post_op = client.get("/api/v1/openapi.json").get_json()["paths"]["/team/broadcasts"]["post"]
+    text = post_op["requestBody"]["content"]["application/json"]["schema"]["properties"]["text"]
+    assert text["x-max-utf8-bytes"] == LIMIT and f"约 {LIMIT // 3} 个汉字" in text["description"]
 
 
 def test_members_and_the_office_cannot_broadcast(api, office, team):

@@ -3,15 +3,16 @@ delivery report per member that only the team's leader and the office may read."
 
 import dataclasses
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from models import Account, Broadcast, Member, Notification, db
-from services import broadcast, broadcast_reach, grants
+from services import broadcast, broadcast_reach, broadcast_text, clock, grants
 from services import broadcast_reading as reading
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.notification_texts import CUSTOM_TEXT_BYTES, render_text
 from services.outbox_delivery import Policy
 from tests.factories import NOW, make_member, make_team
 
@@ -104,7 +105,6 @@ def test_urgent_broadcasts_skip_the_quiet_hours(leader):
     [
         ("", "empty_text"),
         ("   ", "empty_text"),
-        ("长" * 501, "text_too_long"),
         ("a\x07b", "bad_text"),
     ],
 )
@@ -112,6 +112,42 @@ def test_the_text_is_checked(leader, text, code):
     with pytest.raises(Invalid) as raised:
         broadcast.send(leader, text, "k", NOW, POLICY)
     assert raised.value.code == code and Broadcast.select().count() == 0
+
+
+LIMIT = broadcast_text.MAX_BYTES  # UTF-8 bytes left by a customer-service text's frame
+
+
+@pytest.mark.parametrize(
+    ("text", "over"),
+    [
+        ("长" * (LIMIT // 3) + "a" * (LIMIT % 3), 0),  # mixed, exactly at the limit
+        ("长" * (LIMIT // 3) + "a" * (LIMIT % 3 + 1), 1),  # one byte over
+        ("a" * LIMIT, 0),
+        ("a" * (LIMIT + 1), 1),
+        ("长" * (LIMIT // 3 + 1), 1),
+        ("长" * 600, 0),  # more characters than the old limit of 500, within the bytes
+        ("🎉" * 500, 15),  # fewer characters, 2,000 bytes: WeChat would cut it
+    ],
+    ids=["mixed_at", "mixed_over", "ascii_at", "ascii_over", "chinese_over", "600", "emoji"],
+)
+def test_the_text_limit_counts_utf8_bytes_and_speaks_in_chinese_characters(leader, text, over):
+    """A notice within the limit goes out whole as a customer-service text, sent as late in
+    the year and day as a date gets long; one byte more is refused, in the leader's units."""
+    assert (len(text.encode()) > LIMIT) is bool(over)
+    if over:
+        with pytest.raises(Invalid) as raised:
+            broadcast.send(leader, text, "k", NOW, POLICY)
+        assert raised.value.code == "text_too_long" and Broadcast.select().count() == 0
+        assert raised.value.message == (
+            f"通知内容过长：通知最多约 {LIMIT // 3} 个汉字（3 个字母或数字约合 1 个汉字），"
+            f"请删减约 {over} 个汉字后再发送。"
+        )
+        return
+    late = clock.to_utc(datetime(2026, 12, 31, 23, 59))
+    broadcast.send(leader, text, "k", late, POLICY, urgent=True)
+    row = Notification.select().first()
+    sent = render_text(row.kind, row.payload, row.created_at).text
+    assert text in sent and len(sent.encode()) <= CUSTOM_TEXT_BYTES
 
 
 def test_only_an_active_leader_with_members_can_broadcast(team, leader):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
-from services import broadcast, clock, reports
+from services import broadcast, broadcast_text, clock, reports
 from services.actors import Actor
 from services.outbox_delivery import Policy
 from services.report_stats import label
@@ -211,7 +211,7 @@ COUNT_ONLY = "另有 112 名队员收不到微信消息，名单请在「先锋�
     [
         ("长" * 400 + "🎉" * 100, True, True),  # 1,600 bytes: some names still fit
         ("长" * 260 + "🎉" * 240, False, True),  # 1,740 bytes: only the count
-        ("🎉" * 500, False, False),  # 2,000 bytes: the notice itself shown in part
+        ("🎉" * 489, False, False),  # 1,956 bytes: the notice itself shown in part
     ],
     ids=["some_names", "count_only", "notice_cut"],
 )
@@ -294,8 +294,15 @@ def test_a_member_confirming_nothing_hears_nothing_of_notices(team, emulator):
 
 
 def test_a_broadcast_needs_text_within_the_limit(chat):
+    """The limit is WeChat's, in UTF-8 bytes; the leader hears it in Chinese characters."""
     assert "请发送「通知 内容」" in chat.say("通知")
-    assert "过长" in chat.say("通知 " + "长" * 501)
+    limit = broadcast_text.MAX_BYTES
+    at_limit = "长" * (limit // 3) + "9" * (limit % 3)
+    assert chat.say("通知 " + at_limit).startswith("将通过微信向本队 3 名队员发送以下通知")
+    chat.say("取消")
+    refused = chat.say("通知 " + at_limit + "9")
+    assert f"通知最多约 {limit // 3} 个汉字" in refused and "请删减约 1 个汉字" in refused
+    assert "当前没有待确认的通知" in chat.say("确认") and Broadcast.select().count() == 0
 
 
 def test_pending_lists_the_teams_flagged_check_ins(chat, team):
