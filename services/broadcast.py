@@ -7,6 +7,7 @@ the API alike. Sending is the outbox's job; broadcast_reading reports, per membe
 became of it.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,8 +17,10 @@ from models import Broadcast, Member, db
 
 from .broadcast_reach import (
     KIND,
-    audience,
+    Planned,
     audience_of,
+    plan,
+    planned_audience,
     recipients,
     require_reachable,
     require_sender,
@@ -26,7 +29,7 @@ from .broadcast_text import TITLE, check_text
 from .errors import Conflict
 from .outbox import Message, enqueue
 from .outbox_delivery import Policy
-from .reach import Audience
+from .reach import Audience, Unreached
 from .rows import check_request_id
 
 #: The mini-program page that shows one notice in full (GET /api/v1/me/notices/{id}).
@@ -36,11 +39,13 @@ NOTICE_PAGE = "pages/notice/index?id={id}"
 @dataclass(frozen=True)
 class Sent:
     """The broadcast a request made (or had made before: created False), and who of the
-    members it was queued for WeChat reaches (the same answer for every retry)."""
+    members it was queued for WeChat reaches (the same answer for every retry); `lost`,
+    those the leader's preview counted who no longer can receive it."""
 
     broadcast: Broadcast
     created: bool
     audience: Audience
+    lost: tuple[Unreached, ...] = ()
 
     @property
     def recipients(self) -> int:
@@ -54,20 +59,22 @@ def send(
     now: datetime,
     policy: Policy,
     urgent: bool = False,
+    expected: Collection[int] = (),
 ) -> Sent:
     """Queue a notice to every member of the leader's team, once per request key, if WeChat
     can reach any of them (require_reachable). Members no channel can reach are queued too:
-    the sender records why they were skipped, for the delivery report."""
+    the sender records why they were skipped, for the delivery report.
+
+    The answer is the plan the messages were queued with (broadcast_reach.plan), grants
+    taken in the same transaction, not the preview: `expected` names the members the
+    leader's preview counted, so the answer can name those who no longer can receive it."""
     require_sender(leader)
     text = check_text(text)
-    found = _existing(request_key, leader, text, policy)
+    found = _existing(request_key, leader, text, policy, expected)
     if found is not None:
         return found
-    members = recipients(leader)
-    reached = audience(members, policy, now, urgent)
-    require_reachable(reached)
     try:
-        with db.atomic():
+        with db.atomic():  # a refused notice takes back the grants its plan took
             broadcast = Broadcast.create(
                 team=leader.team_id,
                 sender=leader,
@@ -75,34 +82,47 @@ def send(
                 request_key=request_key,
                 created_at=now,
             )
-            messages = [_message(broadcast, leader, m, urgent) for m in members]
+            planned = plan(recipients(leader), policy, now, urgent, expected)
+            reached = planned_audience(planned)
+            require_reachable(reached)
+            messages = [_message(broadcast, leader, p, urgent) for p in planned]
             enqueue(messages, now, policy.quiet_hours)
     except pw.IntegrityError:  # the same request, made at the same moment
-        found = _existing(request_key, leader, text, policy)
+        found = _existing(request_key, leader, text, policy, expected)
         if found is None:
             raise
         return found
-    return Sent(broadcast, True, reached)
+    return Sent(broadcast, True, reached, _lost(reached, expected))
 
 
-def _existing(request_key: str, leader: Member, text: str, policy: Policy) -> Sent | None:
+def _existing(
+    request_key: str, leader: Member, text: str, policy: Policy, expected: Collection[int]
+) -> Sent | None:
     broadcast = Broadcast.get_or_none(Broadcast.request_key == request_key)
     if broadcast is None:
         return None
     if broadcast.sender_id != leader.id or broadcast.text != text:
         raise Conflict("该请求编号已用于另一条通知。", "request_reused")
-    return Sent(broadcast, False, audience_of(broadcast, policy))
+    reached = audience_of(broadcast, policy)
+    return Sent(broadcast, False, reached, _lost(reached, expected))
 
 
-def _message(broadcast: Broadcast, leader: Member, member: Member, urgent: bool) -> Message:
+def _lost(audience: Audience, expected: Collection[int]) -> tuple[Unreached, ...]:
+    """The members the preview counted who cannot receive the notice as it was queued."""
+    expected = set(expected)
+    return tuple(u for u in audience.unreached if u.member_id in expected)
+
+
+def _message(broadcast: Broadcast, leader: Member, planned: Planned, urgent: bool) -> Message:
     payload = {
         "title": TITLE,
         "body": broadcast.text,
         "sender": leader.name,
         "page": NOTICE_PAGE.format(id=broadcast.id),
-    }
-    key = f"broadcast:{broadcast.id}:{member.id}"
-    return Message(member.id, KIND, payload, key, urgent=urgent, broadcast_id=broadcast.id)
+    } | planned.payload
+    member_id = planned.member.id
+    key = f"broadcast:{broadcast.id}:{member_id}"
+    return Message(member_id, KIND, payload, key, urgent=urgent, broadcast_id=broadcast.id)
 
 
 def api_request_key(leader: Member, request_id) -> str:

@@ -1,18 +1,49 @@
-"""Whom a leader's notice reaches through WeChat: told before it is sent (the preview), and
-of a notice sent, the members it was queued for. A notice WeChat can reach none of the
-members with is refused (require_reachable), for the chat and the API alike."""
+"""Whom a leader's notice reaches through WeChat: told before it is sent (the preview), fixed
+when it is queued (the plan), and of a notice sent, the members it was queued for. A notice
+WeChat can reach none of the members with is refused (require_reachable), for the chat and
+the API alike.
 
+The preview only predicts: a subscribe grant it counts may be spent by another notice before
+the leader confirms. The plan decides: a member whose message goes first to the mini-program
+gets a grant spent for it there and then (services/held_grants.py), or, with none left, is
+planned on the next channel or counted unreached, so the confirmation says what the sender
+will do, and no grant is ever counted by two notices.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from models import Member, Notification
 
-from . import reach
+from . import held_grants, reach
 from .errors import Forbidden, Invalid
 from .outbox import deliver_after
 from .outbox_delivery import Policy
-from .reach import Audience
+from .reach import Audience, Unreached
 
 KIND = "broadcast"
+#: The payload key the plan is kept under, per member: {"channel": ...} or {"reason": ...}.
+PLAN = "reach"
+#: Why a member the preview counted no longer has a grant: another message spent it.
+GRANT_USED = "grant_used"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One member's message as queued: the channel it goes to first, or why none can take
+    it; the grant held for it."""
+
+    member: Member
+    channel: str | None
+    reason: str | None
+    grant: str = ""
+
+    @property
+    def payload(self) -> dict:
+        """What the outbox row keeps of the plan (and of the grant it holds)."""
+        kept = {"channel": self.channel} if self.channel else {"reason": self.reason}
+        return {PLAN: kept} | ({held_grants.KEY: self.grant} if self.grant else {})
 
 
 class NobodyReachable(Invalid):
@@ -44,21 +75,64 @@ def preview(leader: Member, policy: Policy, now: datetime, urgent: bool = False)
     return audience(recipients(leader), policy, now, urgent)
 
 
+def plan(
+    members: list[Member],
+    policy: Policy,
+    now: datetime,
+    urgent: bool,
+    expected: Collection[int] = (),
+) -> list[Planned]:
+    """Each member's message as it is queued, by the preview's rule, taking a grant for each
+    one whose first channel sends on one. Runs inside the transaction that queues the notice,
+    so a grant taken for a notice that is then refused goes back with it. `expected`: the
+    members the leader's preview counted; one of them left without a grant lost it to another
+    message (GRANT_USED), as did one whose grant was taken between reading and taking it."""
+    at = deliver_after(now, policy.quiet_hours, urgent)
+    order, set_up, template = policy.order_for(KIND), policy.set_up, policy.mp_template
+    planned = []
+    for member, r in zip(members, reach.recipients(members, template), strict=True):
+        channel = reach.first_channel(r, order, at, set_up)
+        grant, lost = (template if channel == held_grants.CHANNEL else ""), False
+        if grant and not held_grants.hold(r.member_id, template):
+            r, grant, lost = replace(r, has_grant=False), "", True
+            channel = reach.first_channel(r, order, at, set_up)
+        reason = None if channel else reach.why_unreachable(r, order, at, set_up)
+        if reason == "no_grant" and (lost or r.member_id in expected):
+            reason = GRANT_USED
+        planned.append(Planned(member, channel, reason, grant))
+    return planned
+
+
+def planned_audience(planned: list[Planned]) -> Audience:
+    """Whom the plan reaches, and who not, with why."""
+    reached = tuple(p.member.id for p in planned if p.channel)
+    unreached = [Unreached(p.member.id, p.member.name, p.reason) for p in planned if p.reason]
+    return Audience(reached, tuple(unreached))
+
+
 def audience_of(broadcast, policy: Policy) -> Audience:
-    """The same for a broadcast made: the members it was queued for, judged by its own
-    urgency from when it was made, so every retry of its request hears the same answer. A
-    member it has already reached counts as reached (a subscribe grant the delivery spent
-    must not make them look unreachable)."""
+    """The same for a broadcast made: what its plan said when it was queued, so every retry
+    of its request hears the same answer. A broadcast queued without a plan (before plans
+    were kept) is judged by its own urgency from when it was made, a member it has already
+    reached counting as reached (a grant the delivery spent must not make them look
+    unreachable)."""
     rows = list(
         Notification.select(Notification, Member)
         .join(Member)
         .where(Notification.broadcast == broadcast.id)
         .order_by(Member.id)
     )
+    plans = [(n.payload or {}).get(PLAN) for n in rows]
+    if rows and all(isinstance(p, dict) for p in plans):
+        pairs = zip(rows, plans, strict=True)
+        return planned_audience(
+            [Planned(n.member, p.get("channel"), p.get("reason")) for n, p in pairs]
+        )
     urgent = any(n.urgent for n in rows)
     waiting = [n.member for n in rows if n.status != "sent"]
     found = audience(waiting, policy, broadcast.created_at, urgent)
-    return Audience(found.reachable + len(rows) - len(waiting), found.unreached)
+    sent = tuple(n.member_id for n in rows if n.status == "sent")
+    return Audience(tuple(sorted(sent + found.reached)), found.unreached)
 
 
 def audience(members, policy: Policy, now: datetime, urgent: bool) -> Audience:

@@ -76,6 +76,7 @@ UNREACHABLE_NAMES = {
     "not_bound": "未绑定微信",
     "not_following": "已取消关注公众号",
     "no_grant": "未开启小程序消息提醒",
+    "grant_used": "小程序消息提醒次数已被其他通知用完",
     "window_closed": "近 48 小时未与公众号互动",
     "not_set_up": "办公室尚未配置相应的微信消息",
     "no_openid": "未绑定接收通知的微信账号",

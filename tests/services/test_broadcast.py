@@ -63,6 +63,7 @@ def test_a_broadcast_queues_one_message_per_active_member(team, leader):
         "body": "周六九点集合",
         "sender": leader.name,
         "page": f"pages/notice/index?id={rows[0].broadcast_id}",
+        "reach": {"channel": "oa_template"},  # the plan it was queued with
     }
 
 
@@ -299,3 +300,74 @@ def test_only_a_leader_previews_a_notice(team):
     member = Member.get((Member.team == team) & (Member.role == "member"))
     with pytest.raises(Forbidden):
         broadcast_reach.preview(member, POLICY, NOW)
+
+
+# --- what was queued, not what was previewed -------------------------------------------------
+
+
+def test_a_grant_spent_between_preview_and_send_is_not_counted(team, leader):
+    states = reach_states(team)
+    granted = states["mp_granted"].id
+    previewed = broadcast_reach.preview(leader, POLICY, NOW)
+    assert granted in previewed.reached and previewed.reachable == 4
+    other = broadcast.send(leader, "今晚开会", "k-other", NOW, POLICY)  # takes the grant
+    assert other.audience == previewed and other.lost == ()
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    assert sent.audience.reachable == 3 and granted not in sent.audience.reached
+    assert [(u.member_id, u.reason) for u in sent.lost] == [(granted, "grant_used")]
+    held = {
+        n.broadcast_id: n.payload.get("grant")
+        for n in Notification.select().where(Notification.member == granted)
+    }
+    assert held == {other.broadcast.id: "tmpl-mp", sent.broadcast.id: None}
+    again = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    assert (again.audience, again.lost) == (sent.audience, sent.lost)  # a retry hears the same
+
+
+def test_a_member_without_the_grant_falls_back_to_the_next_channel_as_queued(team, leader):
+    """A follower's grant taken by another notice: the template message still reaches them."""
+    follower = Member.get((Member.team == team) & (Member.role == "member"))
+    grants.add(follower.id, "tmpl-mp", NOW)
+    Member.update(mp_openid="mp-f").where(Member.id == follower.id).execute()
+    first = broadcast.send(leader, "一", "k1", NOW, POLICY)
+    second = broadcast.send(leader, "二", "k2", NOW, POLICY)
+    assert first.audience.reachable == second.audience.reachable == 3
+    plans = {
+        n.broadcast_id: n.payload["reach"]
+        for n in Notification.select().where(Notification.member == follower)
+    }
+    assert plans == {
+        first.broadcast.id: {"channel": "mp_subscribe"},
+        second.broadcast.id: {"channel": "oa_template"},
+    }
+
+
+@pytest.mark.parametrize("same_request", [True, False], ids=["double_tap", "two_notices"])
+def test_notices_sent_at_once_never_count_one_grant_twice(team, leader, same_request):
+    """Four sends at once, the only grant of a member only the mini-program reaches: one
+    holds it and counts them; every other answer names them as no longer reached."""
+    only_mp = make_member(team=team, name="赵某", mp_openid="mp-z")
+    grants.add(only_mp.id, "tmpl-mp", NOW)
+    expected = broadcast_reach.preview(leader, POLICY, NOW).reached
+    start, made = threading.Barrier(4), []
+
+    def request(n: int):
+        key = "chat:42" if same_request else f"chat:{n}"
+        with db.connection_context():
+            start.wait()
+            made.append(broadcast.send(leader, "集合", key, NOW, POLICY, expected=expected))
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 4 and grants.remaining(only_mp.id, ("tmpl-mp",)) == {"tmpl-mp": 0}
+    holders = [n.member_id for n in Notification.select() if "grant" in n.payload]
+    assert holders == [only_mp.id]
+    counted = [only_mp.id in m.audience.reached for m in made]
+    if same_request:  # one notice; every tap hears its answer
+        assert counted == [True] * 4 and Broadcast.select().count() == 1
+    else:
+        assert sorted(counted) == [False, False, False, True]
+        assert sorted(len(m.lost) for m in made) == [0, 1, 1, 1]
