@@ -21,6 +21,10 @@ At send time, a non-urgent row due inside the quiet hours (after an outage, or a
 back until they end, without using an attempt; a row whose payload "expires" (see
 services/outbox.py) before it could go out is `skipped` instead. Channels are passed in
 (`Channel`); this module never imports wechat/.
+
+A row may hold a subscribe grant spent for it when it was queued (a broadcast's): the row
+keeps it through retries and deferrals, drops it once it is used or WeChat says it is void,
+and gives it back when it ends any other way (services/held_grants.py).
 """
 
 import logging
