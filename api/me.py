@@ -8,7 +8,7 @@ from datetime import date
 
 from flask import current_app, jsonify
 
-from services import broadcast, clock, grants
+from services import broadcast_reading, clock, grants
 from services.households import HouseholdView, my_household
 from services.notification_texts import template_id
 from services.summary import KINDS, PeriodStats, Summary, member_summary
@@ -42,7 +42,7 @@ def household():
 @requires("member")
 def notice(broadcast_id):
     """A leader's notice in full, for the page a WeChat message about it opens."""
-    found = broadcast.notice_for(actor(), broadcast_id)
+    found = broadcast_reading.notice_for(actor(), broadcast_id)
     return jsonify(
         {
             "id": found.id,

@@ -1,20 +1,26 @@
 """A leader's notices to the team: send one, list them, and see who got each. Thin views over
-services.broadcast, the same service the chat's 「通知」 command uses."""
+services.broadcast, the same service the chat's 「通知」 command uses.
+
+The preview's `reachable_member_ids`, sent back with the notice as `previewed`, let the
+answer name the members the preview counted who can no longer receive it (a subscribe grant
+another notice spent meanwhile): the answer is what was queued, not what was previewed."""
 
 from flask import current_app, jsonify
 
-from services import broadcast, clock
-from services.broadcast import BroadcastView, MemberDelivery
+from services import broadcast, broadcast_reach, broadcast_reading, broadcast_text, clock
+from services.broadcast_reading import BroadcastView, MemberDelivery
+from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
-from services.reach import Audience
-from services.rows import REQUEST_ID_LONGEST
+from services.reach import Audience, Unreached
+from services.rows import MAX_ID, REQUEST_ID_LONGEST, is_id
 
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body, query_flag, query_value
 from .serialize import iso
 
+PREVIEWED_MAX = 1000  # member ids a previewed list may hold
 STATUS_NAMES = {"pending": "待发送", "sent": "已发送", "skipped": "未送达", "failed": "发送失败"}
 
 
@@ -25,12 +31,19 @@ def send_broadcast():
     text = field(body, "text", str)
     request_id = field(body, "request_id", str)
     urgent = field(body, "urgent", bool, required=False, default=False)
+    previewed = _member_ids(field(body, "previewed", list, required=False, default=[]))
     me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
-    sent = broadcast.send(me, text, key, now, policy, urgent=urgent)
-    view = broadcast.get(actor(), sent.broadcast.id)
-    answer = broadcast_json(view) | {"reach": audience_json(sent.audience)}
-    return jsonify(answer), 201 if sent.created else 200
+    sent = broadcast.send(me, text, key, now, policy, urgent=urgent, expected=previewed)
+    view = broadcast_reading.get(actor(), sent.broadcast.id)
+    reach = audience_json(sent.audience) | {"no_longer_reachable": unreached_json(sent.lost)}
+    return jsonify(broadcast_json(view) | {"reach": reach}), 201 if sent.created else 200
+
+
+def _member_ids(values: list) -> list[int]:
+    if len(values) > PREVIEWED_MAX or not all(is_id(v) for v in values):
+        raise Invalid("参数 previewed 应为队员编号（整数）的列表。", "bad_field")
+    return values
 
 
 @bp.get("/team/broadcasts/audience")
@@ -38,7 +51,7 @@ def send_broadcast():
 def broadcast_audience():
     """Who a notice would reach, shown before the leader sends it."""
     urgent = query_flag("urgent")
-    found = broadcast.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
+    found = broadcast_reach.preview(actor().member, _policy(), clock.now_utc(), urgent=urgent)
     return jsonify(audience_json(found))
 
 
@@ -46,16 +59,16 @@ def broadcast_audience():
 @requires("member", "office")
 def list_broadcasts():
     team_id = query_value("team_id", int)
-    limit = query_value("limit", int, broadcast.PAGE_DEFAULT)
-    views = broadcast.recent(actor(), team_id=team_id, limit=limit)
+    limit = query_value("limit", int, broadcast_reading.PAGE_DEFAULT)
+    views = broadcast_reading.recent(actor(), team_id=team_id, limit=limit)
     return jsonify({"items": [broadcast_json(v) for v in views]})
 
 
 @bp.get("/team/broadcasts/<int:broadcast_id>")
 @requires("member", "office")
 def get_broadcast(broadcast_id):
-    view = broadcast.get(actor(), broadcast_id)
-    deliveries = [delivery_json(d) for d in broadcast.delivery(view.broadcast)]
+    view = broadcast_reading.get(actor(), broadcast_id)
+    deliveries = [delivery_json(d) for d in broadcast_reading.delivery(view.broadcast)]
     return jsonify(broadcast_json(view) | {"deliveries": deliveries})
 
 
@@ -80,15 +93,20 @@ def audience_json(audience: Audience) -> dict:
     return {
         "recipients": audience.total,
         "reachable": audience.reachable,
-        "unreachable": [
-            {
-                "member": {"id": u.member_id, "name": u.name},
-                "reason": u.reason,
-                "reason_name": UNREACHABLE_NAMES.get(u.reason, u.reason),
-            }
-            for u in audience.unreached
-        ],
+        "reachable_member_ids": list(audience.reached),
+        "unreachable": unreached_json(audience.unreached),
     }
+
+
+def unreached_json(unreached: tuple[Unreached, ...]) -> list[dict]:
+    return [
+        {
+            "member": {"id": u.member_id, "name": u.name},
+            "reason": u.reason,
+            "reason_name": UNREACHABLE_NAMES.get(u.reason, u.reason),
+        }
+        for u in unreached
+    ]
 
 
 def delivery_json(d: MemberDelivery) -> dict:
@@ -130,32 +148,52 @@ BROADCAST_SCHEMA = {
         "counts": _COUNTS,
     },
 }
+_UNREACHED = {
+    "type": "object",
+    "required": ["member", "reason", "reason_name"],
+    "properties": {
+        "member": _REF,
+        "reason": {"type": "string", "enum": list(UNREACHABLE_NAMES)},
+        "reason_name": {"type": "string", "description": "如：未绑定微信"},
+    },
+}
 AUDIENCE_SCHEMA = {
     "type": "object",
-    "required": ["recipients", "reachable", "unreachable"],
+    "required": ["recipients", "reachable", "reachable_member_ids", "unreachable"],
     "description": "通知的接收人：本队在职队员中能通过微信收到的人数，以及收不到的队员和原因",
     "properties": {
         "recipients": {"type": "integer", "minimum": 0, "description": "本队在职队员人数"},
         "reachable": {"type": "integer", "minimum": 0, "description": "能通过微信收到的人数"},
+        "reachable_member_ids": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "能收到的队员编号；发送时作为 previewed 传回",
+        },
         "unreachable": {
             "type": "array",
             "description": "收不到微信消息、需另行通知的队员",
-            "items": {
-                "type": "object",
-                "required": ["member", "reason", "reason_name"],
-                "properties": {
-                    "member": _REF,
-                    "reason": {"type": "string", "enum": list(UNREACHABLE_NAMES)},
-                    "reason_name": {"type": "string", "description": "如：未绑定微信"},
-                },
-            },
+            "items": _UNREACHED,
+        },
+    },
+}
+SENT_REACH_SCHEMA = {
+    **AUDIENCE_SCHEMA,
+    "required": [*AUDIENCE_SCHEMA["required"], "no_longer_reachable"],
+    "description": "实际进入发送队列的情况（以此为准，而非预览）",
+    "properties": {
+        **AUDIENCE_SCHEMA["properties"],
+        "reachable": {"type": "integer", "minimum": 0, "description": "实际能通过微信收到的人数"},
+        "no_longer_reachable": {
+            "type": "array",
+            "description": "预览时能收到、现在收不到的队员（如订阅消息次数已被其他通知用完）",
+            "items": _UNREACHED,
         },
     },
 }
 SENT_SCHEMA = {
     **BROADCAST_SCHEMA,
     "required": [*BROADCAST_SCHEMA["required"], "reach"],
-    "properties": {**BROADCAST_SCHEMA["properties"], "reach": AUDIENCE_SCHEMA},
+    "properties": {**BROADCAST_SCHEMA["properties"], "reach": SENT_REACH_SCHEMA},
 }
 DELIVERY_SCHEMA = {
     "type": "object",
@@ -191,13 +229,32 @@ SEND_SCHEMA = {
     "type": "object",
     "required": ["text", "request_id"],
     "properties": {
-        "text": {"type": "string", "maxLength": broadcast.MAX_TEXT, "description": "通知内容"},
+        "text": {
+            "type": "string",
+            # JSON Schema counts characters; WeChat, and so the service, counts UTF-8 bytes.
+            # No valid notice has more characters than bytes, so the bytes bound both.
+            "maxLength": broadcast_text.MAX_BYTES,
+            "x-max-utf8-bytes": broadcast_text.MAX_BYTES,
+            "description": (
+                f"通知内容：UTF-8 编码不超过 {broadcast_text.MAX_BYTES} 字节，"
+                f"约 {broadcast_text.MAX_CHINESE} 个汉字（汉字占 3 字节，字母、数字占 1 字节）"
+            ),
+        },
         "request_id": {
             "type": "string",
             "pattern": f"^[!-~]{{1,{REQUEST_ID_LONGEST}}}$",
             "description": "客户端生成的请求编号；重试时用同一个，只发一次",
         },
         "urgent": {"type": "boolean", "description": "紧急通知：免打扰时段也立即发送"},
+        "previewed": {
+            "type": "array",
+            "maxItems": PREVIEWED_MAX,
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "description": (
+                "预览（GET /team/broadcasts/audience）返回的 reachable_member_ids；"
+                "其中已收不到的队员列在响应的 reach.no_longer_reachable 中"
+            ),
+        },
     },
 }
 _ID = [{"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
@@ -206,7 +263,7 @@ _QUERY = [
     {
         "name": "limit",
         "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": broadcast.PAGE_MAX},
+        "schema": {"type": "integer", "minimum": 1, "maximum": broadcast_reading.PAGE_MAX},
     },
 ]
 CONFLICT = {"409": openapi.error("请求编号已用于另一条通知")}

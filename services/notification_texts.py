@@ -76,6 +76,7 @@ UNREACHABLE_NAMES = {
     "not_bound": "未绑定微信",
     "not_following": "已取消关注公众号",
     "no_grant": "未开启小程序消息提醒",
+    "grant_used": "小程序消息提醒次数已被其他通知用完",
     "window_closed": "近 48 小时未与公众号互动",
     "not_set_up": "办公室尚未配置相应的微信消息",
     "no_openid": "未绑定接收通知的微信账号",
@@ -115,7 +116,11 @@ _LIMITS = {
     "phrase": 5,
 }
 UNTYPED_LIMIT = 200  # first/keywordN/remark of old OA templates
-CUSTOM_TEXT_LIMIT = 600  # characters of a customer-service text (WeChat's is about 2,000 bytes)
+#: UTF-8 bytes of a customer-service text: WeChat counts its text limit in bytes (about 2,048,
+#: research §2.1), so 600 Chinese characters fit where 600 emoji would be cut.
+CUSTOM_TEXT_BYTES = 2000
+#: The longest time line a text ends with: 「2026年12月31日 23:59」 in Shanghai.
+_LONGEST_TIME = datetime(2026, 12, 31, 15, 59)
 _KEY_TYPE = re.compile(r"^([a-z_]+?)\d*$")
 _NOT_CHINESE = re.compile(r"[^\u4e00-\u9fff]")
 ELLIPSIS = "…"
@@ -212,7 +217,19 @@ def render_text(kind: str, payload: dict, created_at: datetime) -> Rendered:
     sources = _sources(kind, payload, created_at)
     parts = [f"【{sources['title']}】", _body(payload, "\n"), sources["time"]]
     text = "\n".join(part for part in parts if part)
-    return Rendered(text=_cut(text, CUSTOM_TEXT_LIMIT), page=page_of(payload))
+    return Rendered(text=_cut_bytes(text, CUSTOM_TEXT_BYTES), page=page_of(payload))
+
+
+def text_body_room(title: str) -> int:
+    """The UTF-8 bytes a body may take in a customer-service text with this title, whatever
+    its time: what a service must hold a text to so that WeChat gets it whole."""
+    frame = render_text("", {"title": title, "body": " "}, _LONGEST_TIME).text
+    return CUSTOM_TEXT_BYTES - utf8_size(frame) + utf8_size(" ")
+
+
+def utf8_size(text: str) -> int:
+    """The length WeChat's text limits count: UTF-8 bytes (a Chinese character takes three)."""
+    return len(text.encode())
 
 
 def fit_value(key: str, value: str) -> str:
@@ -275,3 +292,12 @@ def _when(value, created_at: datetime) -> str:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """The text within `limit` UTF-8 bytes, ending with an ellipsis if cut (never inside a
+    character)."""
+    if utf8_size(text) <= limit:
+        return text
+    start = text.encode()[: limit - utf8_size(ELLIPSIS)]
+    return start.decode(errors="ignore") + ELLIPSIS

@@ -15,6 +15,10 @@ Payload convention (every kind; services/notification_texts.py renders it per ch
      "sender": "张三",                          # optional: who it is from
      "expires": "2026-12-01T01:00:00",         # optional: not sent after this (ISO, naive=UTC);
                                                # the sender marks it skipped, "已过期，未发送"
+     "grant": "tmpl-id",                       # optional: a subscribe grant spent for it when
+                                               # queued (services/held_grants.py)
+     "reach": {"channel": "oa_template"},      # a broadcast's plan: the first channel, or
+                                               # {"reason": "not_bound"} (broadcast_reach)
      ...}                                      # kind-specific extras, kept as they are
 
 The sender adds "msgid" (WeChat's id of an OA template send, matched by its delivery report).

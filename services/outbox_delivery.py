@@ -21,6 +21,10 @@ At send time, a non-urgent row due inside the quiet hours (after an outage, or a
 back until they end, without using an attempt; a row whose payload "expires" (see
 services/outbox.py) before it could go out is `skipped` instead. Channels are passed in
 (`Channel`); this module never imports wechat/.
+
+A row may hold a subscribe grant spent for it when it was queued (a broadcast's): the row
+keeps it through retries and deferrals, drops it once it is used or WeChat says it is void,
+and gives it back when it ends any other way (services/held_grants.py).
 """
 
 import logging
@@ -33,7 +37,7 @@ from typing import Protocol
 
 from models import Member, Notification, db
 
-from . import reach
+from . import held_grants, reach
 from .notification_texts import (
     channels_set_up,
     delivery_failure_text,
@@ -245,18 +249,18 @@ def _deliver(run: _Run, row: Notification, recipient: Recipient) -> str:
     if earliest > run.now:
         _update(run, row, claimed_until=None, next_attempt_at=earliest)
         return DEFERRED
-    delivery = Delivery(
-        row.id, row.kind, dict(row.payload or {}), row.created_at, recipient, run.now
-    )
+    payload = dict(row.payload or {})
+    delivery = Delivery(row.id, row.kind, payload, row.created_at, recipient, run.now)
     refusals = []
     for name in run.policy.order_for(row.kind):
         channel = run.channels.get(name)
         result = channel.send(delivery) if channel else Result(REFUSED, "unavailable")
+        payload = held_grants.after_answer(payload, name, result.outcome == SENT, result.reason)
         if result.outcome != REFUSED:
-            return _record(run, row, name, result)
+            return _record(run, row, name, result, payload)
         refusals.append((name, result.reason, result.detail))
         _after_refusal(row.member, result)
-    return _finish(run, row, "skipped", last_error=refusals_text(refusals))
+    return _finish(run, row, "skipped", last_error=refusals_text(refusals), payload=payload)
 
 
 def _expires_before(row: Notification, moment: datetime) -> bool:
@@ -273,11 +277,15 @@ def _after_refusal(member: Member, result: Result) -> None:
         Member.update(oa_reachable=False).where(Member.id == member.id).execute()
 
 
-def _record(run: _Run, row: Notification, channel: str, result: Result) -> str:
+def _record(
+    run: _Run, row: Notification, channel: str, result: Result, payload: dict | None = None
+) -> str:
     """Sent; WeChat unreachable or refusing the account (row released as it was, no attempt
-    used); or a retry, failed at the last."""
+    used); or a retry, failed at the last. `payload` is the row's after this attempt (a
+    subscribe grant it held may be used or void: services/held_grants.py)."""
+    payload = row.payload if payload is None else payload
     if result.outcome == SENT:
-        payload = {**row.payload, "msgid": result.msgid} if result.msgid else row.payload
+        payload = {**payload, "msgid": result.msgid} if result.msgid else payload
         return _finish(run, row, "sent", channel=channel, sent_at=run.now, payload=payload)
     error = reason_text(channel, result.reason, result.detail)
     if result.outcome in STOPS_THE_RUN:
@@ -289,19 +297,23 @@ def _record(run: _Run, row: Notification, channel: str, result: Result) -> str:
                 result.detail,
                 result.reason,
             )
-        _update(run, row, claimed_until=None, last_error=error)
+        _update(run, row, claimed_until=None, last_error=error, payload=payload)
         return result.outcome
     attempts, policy = row.attempts + 1, run.policy
     if attempts >= policy.max_attempts:
-        return _finish(run, row, "failed", channel=channel, last_error=error)
+        return _finish(run, row, "failed", channel=channel, last_error=error, payload=payload)
     retry_at = deliver_after(run.now + policy.backoff(attempts), policy.quiet_hours, row.urgent)
     fields = {"attempts": attempts, "next_attempt_at": retry_at, "channel": channel}
-    _update(run, row, claimed_until=None, last_error=error, **fields)
+    _update(run, row, claimed_until=None, last_error=error, payload=payload, **fields)
     return RETRY
 
 
 def _finish(run: _Run, row: Notification, status: str, **fields) -> str:
-    fields = {"last_error": "", **fields}
+    """The row's last write; a subscribe grant it still holds goes back to the member."""
+    payload = fields.pop("payload", row.payload)
+    if held_grants.held(payload):
+        payload = held_grants.release(payload, row.member_id, run.now)
+    fields = {"last_error": "", "payload": payload, **fields}
     _update(run, row, status=status, attempts=row.attempts + 1, claimed_until=None, **fields)
     return status
 

@@ -9,7 +9,9 @@ for a template channel: notification_texts.channels_set_up), since a channel tha
 up refuses everyone before it asks this rule; a member only such a channel could address is
 unreachable for a reason the office must fix (NOT_SET_UP), not one the member is blamed for.
 What only shows at send time is not foreseen here: WeChat's own answer (an unfollow we had not
-heard of, a grant WeChat says is used up), which the office sees in the delivery report.
+heard of, a grant WeChat says is used up), which the office sees in the delivery report. A
+grant another message spends between a preview and the send is: a broadcast takes its grants
+when it is queued (services/broadcast_reach.plan) and answers with what it queued.
 """
 
 from collections.abc import Callable, Collection, Iterable
@@ -56,10 +58,14 @@ class Unreached:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a message to these members reaches: how many, and who not, with why."""
+    """Who a message to these members reaches (their ids), and who not, with why."""
 
-    reachable: int
+    reached: tuple[int, ...]
     unreached: tuple[Unreached, ...]
+
+    @property
+    def reachable(self) -> int:
+        return len(self.reached)
 
     @property
     def total(self) -> int:
@@ -104,6 +110,13 @@ def refusal(
     return next((reason for reason, fails in RULES.get(channel, ()) if fails(r, at)), None)
 
 
+def first_channel(
+    r: Recipient, order: tuple[str, ...], at: datetime, set_up: Collection[str] = CHANNELS
+) -> str | None:
+    """The channel of `order` the sender will reach the member through at `at`, if any."""
+    return next((c for c in order if refusal(c, r, at, set_up) is None), None)
+
+
 def why_unreachable(
     r: Recipient, order: tuple[str, ...], at: datetime, set_up: Collection[str] = CHANNELS
 ) -> str | None:
@@ -142,9 +155,11 @@ def audience(
 ) -> Audience:
     """How many of `people` a message sent at `at` through `order` may reach, of those
     channels the ones `set_up`; who not."""
-    unreached = []
+    reached, unreached = [], []
     for r in people:
         why = why_unreachable(r, order, at, set_up)
-        if why is not None:
+        if why is None:
+            reached.append(r.member_id)
+        else:
             unreached.append(Unreached(r.member_id, r.name, why))
-    return Audience(len(people) - len(unreached), tuple(unreached))
+    return Audience(tuple(reached), tuple(unreached))

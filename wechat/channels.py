@@ -13,12 +13,13 @@ Token errors are retried once by the client itself (wechat/client.py) before the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, ReadTimeoutError
 from wechatpy.exceptions import WeChatClientException
 
-from services import grants, reach
+from services import grants, held_grants, reach
 from services import notification_texts as texts
 from services.outbox_delivery import (
     BLOCKED,
@@ -108,7 +109,9 @@ def from_errcode(exc: WeChatClientException) -> Result:
 
 
 class MiniProgramSubscribe:
-    """Mini-program subscribe messages: one grant spent per send, none sent without one."""
+    """Mini-program subscribe messages: one grant spent per send, none sent without one. A
+    message queued with a grant already spent for it (a broadcast's: services/held_grants.py)
+    sends on that one; the outbox row keeps it, or gives it back, as the send turns out."""
 
     name = "mp_subscribe"
 
@@ -119,12 +122,14 @@ class MiniProgramSubscribe:
 
     def send(self, d: Delivery) -> Result:
         member, openid = d.recipient.member_id, d.recipient.mp_openid
+        held = held_grants.held(d.payload) == self.template
+        recipient = replace(d.recipient, has_grant=True) if held else d.recipient
         message = texts.render_template(self.template, self.fields, d.kind, d.payload, d.created_at)
         if message is None:
             return refused("no_template")
-        if why := reach.refusal(self.name, d.recipient, d.now):
+        if why := reach.refusal(self.name, recipient, d.now):
             return refused(why)
-        if not grants.spend(member, self.template):  # the grant the rule saw may be gone
+        if not held and not grants.spend(member, self.template):  # the one the rule saw may be gone
             return refused("no_grant")
         result = Result(RETRY, "internal")  # what an unexpected error leaves: the grant goes back
         try:
@@ -134,15 +139,15 @@ class MiniProgramSubscribe:
                 )
             )
         finally:
-            self._settle_grant(member, result, d.now)
+            self._settle_grant(member, result, d.now, held)
         return result
 
-    def _settle_grant(self, member: int, result: Result, now) -> None:
+    def _settle_grant(self, member: int, result: Result, now, held: bool) -> None:
         """Keep the grant a send used; give back one WeChat did not take, unless it says
-        none is left (43101)."""
-        if result.reason == "refused":
+        none is left (43101). A held grant stays with its row (the outbox settles it)."""
+        if result.reason == held_grants.VOID:
             grants.clear(member, self.template)
-        elif result.outcome != SENT:
+        elif result.outcome != SENT and not held:
             grants.refund(member, self.template, now)
 
 

@@ -256,6 +256,12 @@ BROADCAST_NOBODY_REACHABLE_COUNT = (
     f"本队 {{count}} 名队员目前都收不到微信消息，本次未发送。名单请在{MINI_PROGRAM}中查看，"
     "并请另行通知。"
 )
+# Members the preview counted whom the notice, as queued, no longer reaches (a subscribe grant
+# another notice spent between the preview and 「确认」).
+BROADCAST_LOST = "预览后有 {count} 名队员已收不到，请另行通知：{groups}。"
+BROADCAST_LOST_COUNT = (
+    f"预览后有 {{count}} 名队员已收不到，名单请在{MINI_PROGRAM}中查看，并请另行通知。"
+)
 # A notice too long to show whole in the preview (WeChat's text limit is in bytes).
 BROADCAST_CLIPPED = "……（预览仅显示开头，发送的是全文）"
 UNREACHED_GROUP = "{who}（{reason}）"

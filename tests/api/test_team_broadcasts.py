@@ -7,10 +7,11 @@ import pytest
 
 from jobs.outbox import drain_outbox
 from models import Broadcast, Member, Notification
-from services import clock, grants
+from services import broadcast_text, clock, grants
 from tests.factories import make_member, make_team, quiet_hours_around_now
 
 MP_TEMPLATE = "tmpl-mp"
+LIMIT = broadcast_text.MAX_BYTES
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_urgent_notices_are_marked_urgent(leader, team):
     ("body", "code"),
     [
         ({"text": "", "request_id": "r"}, "empty_text"),
-        ({"text": "长" * 501, "request_id": "r"}, "text_too_long"),
+        ({"text": "长" * (LIMIT // 3) + "a" * (LIMIT % 3 + 1), "request_id": "r"}, "text_too_long"),
         ({"text": "集合"}, "missing_field"),
         ({"text": "集合", "request_id": "有中文"}, "bad_request_id"),
         ({"text": "集合", "request_id": "x" * 65}, "bad_request_id"),
@@ -82,6 +83,18 @@ def test_bad_input_is_a_400(leader, team, body, code):
     response = leader.post("/team/broadcasts", json=body)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == code
     assert Broadcast.select().count() == 0
+
+
+def test_the_text_limit_is_wechat_s_in_bytes_and_the_openapi_document_says_so(client, leader, team):
+    members(team)
+    at_limit = "长" * (LIMIT // 3) + "a" * (LIMIT % 3)  # mixed, exactly at the limit
+    assert post(leader, text=at_limit).status_code == 201
+    over = post(leader, text=at_limit + "a", request_id="r-2")
+    assert over.status_code == 400
+    assert f"通知最多约 {LIMIT // 3} 个汉字" in over.get_json()["error"]["message"]
+    post_op = client.get("/api/v1/openapi.json").get_json()["paths"]["/team/broadcasts"]["post"]
+    text = post_op["requestBody"]["content"]["application/json"]["schema"]["properties"]["text"]
+    assert text["x-max-utf8-bytes"] == LIMIT and f"约 {LIMIT // 3} 个汉字" in text["description"]
 
 
 def test_members_and_the_office_cannot_broadcast(api, office, team):
@@ -154,6 +167,7 @@ def test_a_leader_sees_who_a_notice_reaches_before_and_after_sending(app, leader
     expected = {
         "recipients": 4,
         "reachable": 2,
+        "reachable_member_ids": [a.id, c.id],
         "unreachable": [
             {
                 "member": {"id": b.id, "name": b.name},
@@ -169,8 +183,9 @@ def test_a_leader_sees_who_a_notice_reaches_before_and_after_sending(app, leader
     }
     assert preview.get_json() == expected
     sent = post(leader)
-    assert sent.status_code == 201 and sent.get_json()["reach"] == expected
-    assert post(leader).get_json()["reach"] == expected  # the same request again
+    queued = expected | {"no_longer_reachable": []}
+    assert sent.status_code == 201 and sent.get_json()["reach"] == queued
+    assert post(leader).get_json()["reach"] == queued  # the same request again
     with app.app_context():
         drain_outbox(clock.now_utc())
     skipped = Notification.select().where(Notification.status == "skipped")
@@ -273,3 +288,39 @@ def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team
     assert leader.get("/team/broadcasts/audience?urgent=true").get_json()["reachable"] == 2
     bad = leader.get("/team/broadcasts/audience?urgent=yes")
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_field"
+
+
+def test_the_answer_counts_what_was_queued_and_names_whom_the_preview_counted_in_vain(
+    app, leader, team
+):
+    """The only grant of a member reached only through the mini-program is spent by another
+    notice between the preview and the send: the answer counts them out, by name."""
+    a, b, c = members(team)
+    zhao = make_member(team=team, name="赵某", mp_openid="mp-zhao")
+    grants.add(zhao.id, MP_TEMPLATE, clock.now_utc())
+    previewed = leader.get("/team/broadcasts/audience").get_json()
+    assert previewed["reachable"] == 3 and zhao.id in previewed["reachable_member_ids"]
+    other = post(leader, text="今晚开会", request_id="r-other").get_json()
+    assert other["reach"]["reachable"] == 3  # it took the grant
+    sent = post(leader, previewed=previewed["reachable_member_ids"])
+    reach = sent.get_json()["reach"]
+    assert sent.status_code == 201 and reach["reachable"] == 2
+    lost = {"member": {"id": zhao.id, "name": "赵某"}, "reason": "grant_used"}
+    assert reach["no_longer_reachable"] == [
+        lost | {"reason_name": "小程序消息提醒次数已被其他通知用完"}
+    ]
+    assert post(leader, previewed=previewed["reachable_member_ids"]).get_json()["reach"] == reach
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    mp_sent = Notification.select().where(Notification.channel == "mp_subscribe")
+    assert [(n.member_id, n.broadcast_id, n.status) for n in mp_sent] == [
+        (zhao.id, other["id"], "sent")
+    ]
+    assert grants.remaining(zhao.id, (MP_TEMPLATE,)) == {MP_TEMPLATE: 0}
+
+
+@pytest.mark.parametrize("previewed", [["1"], [0], [True], "1,2", [1] * 1001])
+def test_previewed_must_be_a_list_of_member_ids(leader, team, previewed):
+    members(team)
+    answer = post(leader, previewed=previewed)
+    assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "bad_field"

@@ -3,14 +3,16 @@ delivery report per member that only the team's leader and the office may read."
 
 import dataclasses
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from models import Account, Broadcast, Member, Notification, db
-from services import broadcast, grants
+from services import broadcast, broadcast_reach, broadcast_text, clock, grants
+from services import broadcast_reading as reading
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.notification_texts import CUSTOM_TEXT_BYTES, render_text
 from services.outbox_delivery import Policy
 from tests.factories import NOW, make_member, make_team
 
@@ -61,6 +63,7 @@ def test_a_broadcast_queues_one_message_per_active_member(team, leader):
         "body": "周六九点集合",
         "sender": leader.name,
         "page": f"pages/notice/index?id={rows[0].broadcast_id}",
+        "reach": {"channel": "oa_template"},  # the plan it was queued with
     }
 
 
@@ -103,7 +106,6 @@ def test_urgent_broadcasts_skip_the_quiet_hours(leader):
     [
         ("", "empty_text"),
         ("   ", "empty_text"),
-        ("长" * 501, "text_too_long"),
         ("a\x07b", "bad_text"),
     ],
 )
@@ -111,6 +113,42 @@ def test_the_text_is_checked(leader, text, code):
     with pytest.raises(Invalid) as raised:
         broadcast.send(leader, text, "k", NOW, POLICY)
     assert raised.value.code == code and Broadcast.select().count() == 0
+
+
+LIMIT = broadcast_text.MAX_BYTES  # UTF-8 bytes left by a customer-service text's frame
+
+
+@pytest.mark.parametrize(
+    ("text", "over"),
+    [
+        ("长" * (LIMIT // 3) + "a" * (LIMIT % 3), 0),  # mixed, exactly at the limit
+        ("长" * (LIMIT // 3) + "a" * (LIMIT % 3 + 1), 1),  # one byte over
+        ("a" * LIMIT, 0),
+        ("a" * (LIMIT + 1), 1),
+        ("长" * (LIMIT // 3 + 1), 1),
+        ("长" * 600, 0),  # more characters than the old limit of 500, within the bytes
+        ("🎉" * 500, 15),  # fewer characters, 2,000 bytes: WeChat would cut it
+    ],
+    ids=["mixed_at", "mixed_over", "ascii_at", "ascii_over", "chinese_over", "600", "emoji"],
+)
+def test_the_text_limit_counts_utf8_bytes_and_speaks_in_chinese_characters(leader, text, over):
+    """A notice within the limit goes out whole as a customer-service text, sent as late in
+    the year and day as a date gets long; one byte more is refused, in the leader's units."""
+    assert (len(text.encode()) > LIMIT) is bool(over)
+    if over:
+        with pytest.raises(Invalid) as raised:
+            broadcast.send(leader, text, "k", NOW, POLICY)
+        assert raised.value.code == "text_too_long" and Broadcast.select().count() == 0
+        assert raised.value.message == (
+            f"通知内容过长：通知最多约 {LIMIT // 3} 个汉字（3 个字母或数字约合 1 个汉字），"
+            f"请删减约 {over} 个汉字后再发送。"
+        )
+        return
+    late = clock.to_utc(datetime(2026, 12, 31, 23, 59))
+    broadcast.send(leader, text, "k", late, POLICY, urgent=True)
+    row = Notification.select().first()
+    sent = render_text(row.kind, row.payload, row.created_at).text
+    assert text in sent and len(sent.encode()) <= CUSTOM_TEXT_BYTES
 
 
 def test_only_an_active_leader_with_members_can_broadcast(team, leader):
@@ -129,41 +167,41 @@ def test_who_may_read_what(team, leader):
     other_leader = Member.get((Member.team == other_team) & (Member.role == "leader"))
     theirs = broadcast.send(other_leader, "他队", "k2", NOW, POLICY).broadcast
     me = Actor(member=leader)
-    assert [v.broadcast.id for v in broadcast.recent(me)] == [mine.id]
-    assert [v.broadcast.id for v in broadcast.recent(me, team_id=other_team.id)] == [mine.id]
-    assert broadcast.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
+    assert [v.broadcast.id for v in reading.recent(me)] == [mine.id]
+    assert [v.broadcast.id for v in reading.recent(me, team_id=other_team.id)] == [mine.id]
+    assert reading.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
     for wrong in (theirs.id, 10**12, 0):
         with pytest.raises(NotFound):
-            broadcast.get(me, wrong)
+            reading.get(me, wrong)
     member = Actor(member=Member.get((Member.team == team) & (Member.role == "member")))
     with pytest.raises(Forbidden):
-        broadcast.get(member, mine.id)
+        reading.get(member, mine.id)
     with pytest.raises(Forbidden):
-        broadcast.recent(member)
+        reading.recent(member)
     boss = office()
-    assert {v.broadcast.id for v in broadcast.recent(boss)} == {mine.id, theirs.id}
-    assert [v.broadcast.id for v in broadcast.recent(boss, team_id=other_team.id)] == [theirs.id]
-    assert broadcast.get(boss, theirs.id).broadcast.text == "他队"
+    assert {v.broadcast.id for v in reading.recent(boss)} == {mine.id, theirs.id}
+    assert [v.broadcast.id for v in reading.recent(boss, team_id=other_team.id)] == [theirs.id]
+    assert reading.get(boss, theirs.id).broadcast.text == "他队"
 
 
 def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
     broadcast.send(leader, "本队", "k1", NOW, POLICY)
     adrift = make_member(role="leader", team=None)
     with pytest.raises(Forbidden):
-        broadcast.recent(Actor(member=adrift))
+        reading.recent(Actor(member=adrift))
 
 
 def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, leader):
     long_text = "周六上午九点在文化路社区集合，请准时参加，佩戴党徽，带好工作证和记录本。"
     sent = broadcast.send(leader, long_text, "k-long", NOW, POLICY).broadcast
     reader = Member.get((Member.team == team) & (Member.role == "member"))
-    assert broadcast.notice_for(Actor(member=reader), sent.id).text == long_text
+    assert reading.notice_for(Actor(member=reader), sent.id).text == long_text
     message = Notification.get(Notification.member == reader)
     assert message.payload["page"] == f"pages/notice/index?id={sent.id}"
     outsider = make_member(team=make_team())
     for actor, wanted in ((Actor(member=outsider), sent.id), (Actor(member=reader), 10**12)):
         with pytest.raises(NotFound):
-            broadcast.notice_for(actor, wanted)
+            reading.notice_for(actor, wanted)
 
 
 # --- who a notice reaches ------------------------------------------------------------------
@@ -191,7 +229,7 @@ def reach_states(team) -> dict[str, Member]:
 def test_a_preview_counts_whom_wechat_can_reach_and_names_the_rest(team, leader):
     states = reach_states(team)
     make_member(team=team, active=False)  # not a recipient at all
-    audience = broadcast.preview(leader, POLICY, NOW)
+    audience = broadcast_reach.preview(leader, POLICY, NOW)
     assert (audience.reachable, audience.total) == (4, 7)  # 3 followers + the granted one
     assert [(u.member_id, u.name, u.reason) for u in audience.unreached] == [
         (states["unbound"].id, "王某", "not_bound"),
@@ -206,15 +244,15 @@ def test_a_preview_is_judged_when_the_notice_would_go_out(team, leader):
     follow(team, last_interaction_at=NOW - timedelta(hours=27))
     custom_only = dataclasses.replace(POLICY, default_order=("oa_custom",))
     night = NOW + timedelta(hours=13)  # 23:00 in Shanghai: the notice waits until 08:00
-    assert broadcast.preview(leader, custom_only, night, urgent=True).reachable == 3
-    assert broadcast.preview(leader, custom_only, night).reachable == 0
+    assert broadcast_reach.preview(leader, custom_only, night, urgent=True).reachable == 3
+    assert broadcast_reach.preview(leader, custom_only, night).reachable == 0
 
 
 def test_after_sending_the_audience_is_that_of_the_members_queued(team, leader):
     states = reach_states(team)
     sent = broadcast.send(leader, "集合", "k1", NOW, POLICY)
     make_member(team=team, name="后来者")  # joined after the notice: not among its recipients
-    audience = broadcast.audience_of(sent.broadcast, POLICY)
+    audience = broadcast_reach.audience_of(sent.broadcast, POLICY)
     assert (audience.reachable, audience.total) == (4, sent.recipients)
     assert [u.member_id for u in audience.unreached] == [
         states[name].id for name in ("unbound", "unfollowed", "mp_only")
@@ -224,7 +262,7 @@ def test_after_sending_the_audience_is_that_of_the_members_queued(team, leader):
 
 def test_a_notice_nobody_can_receive_is_refused_not_queued(team, leader):
     Member.update(oa_openid=None).where(Member.team == team).execute()
-    with pytest.raises(broadcast.NobodyReachable) as raised:
+    with pytest.raises(broadcast_reach.NobodyReachable) as raised:
         broadcast.send(leader, "集合", "k1", NOW, POLICY)
     refused = raised.value
     assert isinstance(refused, Invalid) and refused.code == "nobody_reachable"
@@ -261,4 +299,75 @@ def test_a_member_the_notice_reached_counts_as_reached_after_its_grant_is_spent(
 def test_only_a_leader_previews_a_notice(team):
     member = Member.get((Member.team == team) & (Member.role == "member"))
     with pytest.raises(Forbidden):
-        broadcast.preview(member, POLICY, NOW)
+        broadcast_reach.preview(member, POLICY, NOW)
+
+
+# --- what was queued, not what was previewed -------------------------------------------------
+
+
+def test_a_grant_spent_between_preview_and_send_is_not_counted(team, leader):
+    states = reach_states(team)
+    granted = states["mp_granted"].id
+    previewed = broadcast_reach.preview(leader, POLICY, NOW)
+    assert granted in previewed.reached and previewed.reachable == 4
+    other = broadcast.send(leader, "今晚开会", "k-other", NOW, POLICY)  # takes the grant
+    assert other.audience == previewed and other.lost == ()
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    assert sent.audience.reachable == 3 and granted not in sent.audience.reached
+    assert [(u.member_id, u.reason) for u in sent.lost] == [(granted, "grant_used")]
+    held = {
+        n.broadcast_id: n.payload.get("grant")
+        for n in Notification.select().where(Notification.member == granted)
+    }
+    assert held == {other.broadcast.id: "tmpl-mp", sent.broadcast.id: None}
+    again = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    assert (again.audience, again.lost) == (sent.audience, sent.lost)  # a retry hears the same
+
+
+def test_a_member_without_the_grant_falls_back_to_the_next_channel_as_queued(team, leader):
+    """A follower's grant taken by another notice: the template message still reaches them."""
+    follower = Member.get((Member.team == team) & (Member.role == "member"))
+    grants.add(follower.id, "tmpl-mp", NOW)
+    Member.update(mp_openid="mp-f").where(Member.id == follower.id).execute()
+    first = broadcast.send(leader, "一", "k1", NOW, POLICY)
+    second = broadcast.send(leader, "二", "k2", NOW, POLICY)
+    assert first.audience.reachable == second.audience.reachable == 3
+    plans = {
+        n.broadcast_id: n.payload["reach"]
+        for n in Notification.select().where(Notification.member == follower)
+    }
+    assert plans == {
+        first.broadcast.id: {"channel": "mp_subscribe"},
+        second.broadcast.id: {"channel": "oa_template"},
+    }
+
+
+@pytest.mark.parametrize("same_request", [True, False], ids=["double_tap", "two_notices"])
+def test_notices_sent_at_once_never_count_one_grant_twice(team, leader, same_request):
+    """Four sends at once, the only grant of a member only the mini-program reaches: one
+    holds it and counts them; every other answer names them as no longer reached."""
+    only_mp = make_member(team=team, name="赵某", mp_openid="mp-z")
+    grants.add(only_mp.id, "tmpl-mp", NOW)
+    expected = broadcast_reach.preview(leader, POLICY, NOW).reached
+    start, made = threading.Barrier(4), []
+
+    def request(n: int):
+        key = "chat:42" if same_request else f"chat:{n}"
+        with db.connection_context():
+            start.wait()
+            made.append(broadcast.send(leader, "集合", key, NOW, POLICY, expected=expected))
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 4 and grants.remaining(only_mp.id, ("tmpl-mp",)) == {"tmpl-mp": 0}
+    holders = [n.member_id for n in Notification.select() if "grant" in n.payload]
+    assert holders == [only_mp.id]
+    counted = [only_mp.id in m.audience.reached for m in made]
+    if same_request:  # one notice; every tap hears its answer
+        assert counted == [True] * 4 and Broadcast.select().count() == 1
+    else:
+        assert sorted(counted) == [False, False, False, True]
+        assert sorted(len(m.lost) for m in made) == [0, 1, 1, 1]

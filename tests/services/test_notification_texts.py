@@ -7,6 +7,7 @@ import pytest
 
 from services import clock
 from services.notification_texts import (
+    CUSTOM_TEXT_BYTES,
     KIND_NAMES,
     MEMBER_KINDS,
     OFFICE_KINDS,
@@ -73,6 +74,20 @@ def test_the_payload_time_and_page():
     assert message.page == "pages/a/b?id=1"
     aware = {"time": "2026-12-05T09:30:00+08:00"}
     assert render_text("x", aware, CREATED).text.endswith("2026年12月5日 09:30")
+
+
+@pytest.mark.parametrize(
+    ("body", "whole"),
+    [("长" * 600, True), ("🎉" * 500, False), ("a" * 1900 + "长" * 30, False)],
+    ids=["600_chinese", "500_emoji", "mixed"],
+)
+def test_a_customer_service_text_is_held_to_wechat_s_limit_in_bytes(body, whole):
+    """600 Chinese characters fit; 500 emoji, fewer characters but 2,000 bytes, do not."""
+    text = render_text("broadcast", {"title": "队长通知", "body": body}, CREATED).text
+    assert len(text.encode()) <= CUSTOM_TEXT_BYTES
+    assert (body in text) is whole and text.endswith("2026年12月1日 09:05") is whole
+    if not whole:
+        assert text.endswith("…") and "\ufffd" not in text  # never cut inside a character
 
 
 def test_no_template_renders_nothing():

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Enrollment, Member, Notification, SubscriptionGrant, db
-from services import clock, grants, reach
+from services import clock, grants, held_grants, reach
 from services.activity_reminders import ReminderRules, remind_activities
 from services.outbox import Message, enqueue
 from services.outbox_delivery import Policy, drain, record_template_report
@@ -477,3 +477,55 @@ def test_an_activity_reminder_held_up_until_the_start_is_not_sent(channels, poli
     started = activity.starts_at + timedelta(minutes=1)  # the sender was down until after it
     assert drain(channels, started, policy) == {"claimed": 1, "skipped": 1}
     assert Notification.get().last_error == "已过期，未发送" and emulator.calls == []
+
+
+# --- a grant held since the message was queued (a broadcast's) -----------------------------
+
+
+def held(name: str, **kw) -> tuple[Member, int]:
+    """A member whose only grant was taken when their message was queued."""
+    person = member(name=name, **kw)
+    grants.add(person.id, MP_TEMPLATE, NOW)
+    assert held_grants.hold(person.id, MP_TEMPLATE)
+    (n,) = queue(person, kind="broadcast", tag=name, grant=MP_TEMPLATE)
+    return person, n
+
+
+def left(person: Member) -> int:
+    return grants.remaining(person.id, (MP_TEMPLATE,))[MP_TEMPLATE]
+
+
+def test_a_held_grant_is_sent_on_not_spent_twice(channels, policy, emulator):
+    ann, n = held("ann")
+    assert drain(channels, NOW, policy) == {"claimed": 1, "sent": 1}
+    assert (row(n).channel, left(ann)) == ("mp_subscribe", 0)
+    assert "grant" not in row(n).payload
+    assert sends(emulator)["subscribe_send"] == 1
+
+
+def test_a_held_grant_stays_with_its_row_while_wechat_is_busy(channels, policy, emulator):
+    ann, n = held("ann")
+    emulator.inject("subscribe_send", -1)
+    assert drain(channels, NOW, policy) == {"claimed": 1, "retry": 1}
+    assert (row(n).payload["grant"], left(ann)) == (MP_TEMPLATE, 0)  # no other message takes it
+    later = NOW + timedelta(minutes=5)
+    (other,) = queue(ann, now=later, tag="reminder")  # a reminder finds no grant left
+    assert drain(channels, later, policy) == {"claimed": 2, "sent": 2}
+    assert (row(n).channel, row(other).channel, left(ann)) == ("mp_subscribe", "oa_template", 0)
+
+
+def test_a_held_grant_wechat_says_is_gone_is_not_given_back(channels, policy, emulator):
+    ann, n = held("ann")
+    emulator.inject("subscribe_send", 43101)
+    assert drain(channels, NOW, policy) == {"claimed": 1, "sent": 1}
+    assert (row(n).channel, left(ann)) == ("oa_template", 0)
+    assert "grant" not in row(n).payload
+
+
+@pytest.mark.parametrize("how", ["another_channel", "skipped"])
+def test_a_held_grant_unused_goes_back_to_the_member(channels, policy, emulator, how):
+    ann, n = held("ann", active=how != "skipped")
+    without_mp = {k: v for k, v in channels.items() if k != "mp_subscribe"}
+    drain(without_mp, NOW, policy)
+    assert row(n).status == {"another_channel": "sent", "skipped": "skipped"}[how]
+    assert left(ann) == 1 and "grant" not in row(n).payload

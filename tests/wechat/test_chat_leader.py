@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
-from services import broadcast, clock, reports
+from services import broadcast, broadcast_text, clock, grants, reports
 from services.actors import Actor
 from services.outbox_delivery import Policy
 from services.report_stats import label
@@ -96,6 +96,7 @@ def test_a_broadcast_is_previewed_confirmed_and_queued(chat, leader, team):
             "body": "周六上午九点社区集合",
             "sender": leader.name,
             "page": f"pages/notice/index?id={sent.id}",
+            "reach": {"channel": "oa_template"},  # the plan it was queued with
         }
     again = chat.say("确认")  # a second tap, the first answer being slow: no second notice
     assert "本次未发送任何内容" in again
@@ -145,8 +146,8 @@ def test_the_confirmation_tells_what_changed_since_the_preview(chat, team):
     gone = Member.get((Member.team == team) & (Member.role == "member"))
     Member.update(oa_reachable=False).where(Member.id == gone.id).execute()  # unfollowed
     reply = chat.say("确认")
-    assert "发给 2 名队员" in reply
-    assert f"另有 1 名队员收不到微信消息，请另行通知：{gone.name}（已取消关注公众号）" in reply
+    assert "发给 2 名队员" in reply and "另有" not in reply
+    assert f"预览后有 1 名队员已收不到，请另行通知：{gone.name}（已取消关注公众号）。" in reply
 
 
 def test_a_notice_nobody_can_receive_is_not_offered_for_confirmation(chat, team):
@@ -211,7 +212,7 @@ COUNT_ONLY = "另有 112 名队员收不到微信消息，名单请在「先锋�
     [
         ("长" * 400 + "🎉" * 100, True, True),  # 1,600 bytes: some names still fit
         ("长" * 260 + "🎉" * 240, False, True),  # 1,740 bytes: only the count
-        ("🎉" * 500, False, False),  # 2,000 bytes: the notice itself shown in part
+        ("🎉" * 489, False, False),  # 1,956 bytes: the notice itself shown in part
     ],
     ids=["some_names", "count_only", "notice_cut"],
 )
@@ -294,8 +295,15 @@ def test_a_member_confirming_nothing_hears_nothing_of_notices(team, emulator):
 
 
 def test_a_broadcast_needs_text_within_the_limit(chat):
+    """The limit is WeChat's, in UTF-8 bytes; the leader hears it in Chinese characters."""
     assert "请发送「通知 内容」" in chat.say("通知")
-    assert "过长" in chat.say("通知 " + "长" * 501)
+    limit = broadcast_text.MAX_BYTES
+    at_limit = "长" * (limit // 3) + "9" * (limit % 3)
+    assert chat.say("通知 " + at_limit).startswith("将通过微信向本队 3 名队员发送以下通知")
+    chat.say("取消")
+    refused = chat.say("通知 " + at_limit + "9")
+    assert f"通知最多约 {limit // 3} 个汉字" in refused and "请删减约 1 个汉字" in refused
+    assert "当前没有待确认的通知" in chat.say("确认") and Broadcast.select().count() == 0
 
 
 def test_pending_lists_the_teams_flagged_check_ins(chat, team):
@@ -405,3 +413,31 @@ def test_a_report_submitted_late_says_so(chat, leader, team):
     reports.submit_report(Actor(member=leader), period, clock.now_utc(), RULES)
     text = chat.say("报告")
     assert f"已上报，截止日期 {deadline}（逾期上报）。" in text and "已逾期" not in text
+
+
+def test_a_grant_spent_between_preview_and_confirmation_is_told_not_counted(
+    chat, leader, team, settings
+):
+    """The preview counts 赵某 through their one subscribe grant; a notice from the
+    mini-program takes it before 「确认」: the confirmation counts what was queued and names
+    赵某 as no longer reached, and the grant is held by one notice only."""
+    zhao = make_member(team=team, name="赵某", mp_openid="mp-zhao")
+    grants.add(zhao.id, "tmpl-mp", clock.now_utc())
+    assert chat.say("通知 明天集合").startswith("将通过微信向本队 4 名队员发送以下通知")
+    policy = Policy.from_settings(settings)
+    first = broadcast.send(leader, "今晚开会", "api:other", clock.now_utc(), policy)
+    assert first.audience.reachable == 4  # it took the grant
+    reply = chat.say("确认")
+    assert reply.startswith("通知已进入发送队列，将通过微信发给 3 名队员。\n")
+    assert (
+        "预览后有 1 名队员已收不到，请另行通知：赵某（小程序消息提醒次数已被其他通知用完）。"
+        in reply
+    )
+    assert "另有" not in reply
+    held = {
+        n.broadcast.text: n.payload.get("grant")
+        for n in Notification.select()
+        if n.member_id == zhao.id
+    }
+    assert held == {"今晚开会": "tmpl-mp", "明天集合": None}
+    assert grants.remaining(zhao.id, ("tmpl-mp",)) == {"tmpl-mp": 0}

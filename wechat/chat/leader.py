@@ -5,9 +5,19 @@ A confirmed notice goes to services.broadcast, the same call as the mini-program
 the 「通知」 message's MsgId so that a repeated confirmation queues nothing more. The preview
 and the confirmation count the members WeChat can reach, by the rule the sender applies
 (services.reach), and name the others so the leader can tell them another way; a notice none
-of them can receive is refused by the service, at the preview and again at 「确认」."""
+of them can receive is refused by the service, at the preview and again at 「确认」. The
+confirmation counts what was queued, not what was previewed: a member the preview counted
+whose subscribe grant another notice spent meanwhile is named as no longer reached."""
 
-from services import broadcast, clock, outbox, reports
+from services import (
+    broadcast,
+    broadcast_reach,
+    broadcast_reading,
+    broadcast_text,
+    clock,
+    outbox,
+    reports,
+)
 from services.errors import DomainError
 from services.outbox_delivery import Policy
 from services.reach import Audience
@@ -27,12 +37,12 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
     if not args.strip():
         return common.say(texts.BROADCAST_USAGE)
     try:
-        text = broadcast.check_text(args)  # the service's rules, told before the preview
-        audience = broadcast.preview(member, _policy(), common.now())
-        broadcast.require_reachable(audience)  # nothing would arrive: nothing to confirm
+        text = broadcast_text.check_text(args)  # the service's rules, told before the preview
+        audience = broadcast_reach.preview(member, _policy(), common.now())
+        broadcast_reach.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
         return common.say(_refused(exc))
-    data = {"text": text, "request_key": _request_key(message)}
+    data = {"text": text, "request_key": _request_key(message), "reached": audience.reached}
     state.start(message.openid, CONFIRM, data, common.now())
     return common.say(_preview(text, audience))
 
@@ -54,7 +64,7 @@ def _preview(text: str, audience: Audience) -> str:
 
 def _refused(exc: DomainError, frame: str = "{reason}") -> str:
     """Why the service will not send the notice; for nobody WeChat can reach, who they are."""
-    if isinstance(exc, broadcast.NobodyReachable):
+    if isinstance(exc, broadcast_reach.NobodyReachable):
         return _nobody_reachable(exc.audience)
     return frame.format(reason=exc.message)
 
@@ -73,29 +83,40 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     if conversation is None or conversation.state != CONFIRM:
         return _nothing_to_confirm(member)
     data, now, policy = conversation.data, common.now(), _policy()
+    expected = data.get("reached", ())
     try:
-        sent = broadcast.send(member, data["text"], data["request_key"], now, policy)
+        sent = broadcast.send(
+            member, data["text"], data["request_key"], now, policy, expected=expected
+        )
     except DomainError as exc:  # the team changed since the preview: nothing was queued
         state.leave(message.openid, now)
         return common.say(_refused(exc, texts.BROADCAST_NOT_SENT))
     state.leave(message.openid, now)
-    return common.say(_queued(sent.audience, now, policy.quiet_hours))
+    return common.say(_queued(sent, now, policy.quiet_hours))
 
 
-def _queued(audience: Audience, now, quiet: str) -> str:
-    """Queued for how many; who cannot receive it; when it goes out, if it waits."""
+def _queued(sent: broadcast.Sent, now, quiet: str) -> str:
+    """Queued for how many; who the preview counted but cannot receive it now; who else
+    cannot; when it goes out, if it waits."""
     later = ""
     waits_until = outbox.deliver_after(now, quiet, urgent=False)
     if waits_until > now:  # said only when the notice will wait
         until = clock.to_local(waits_until).strftime("%H:%M")
         later = texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
 
-    def render(names: str) -> str:
-        names = f"\n{names}\n" if names else ""
-        queued = texts.BROADCAST_QUEUED.format(count=audience.reachable)
-        return queued + names + later + texts.BROADCAST_TRACK
+    lost = unreached.lost_line(sent.lost)
+    others = Audience(sent.audience.reached, _without(sent.audience.unreached, sent.lost))
 
-    return unreached.fitted(render, audience)
+    def render(names: str) -> str:
+        names = "".join(f"\n{line}" for line in (lost, names) if line)
+        queued = texts.BROADCAST_QUEUED.format(count=others.reachable)
+        return queued + (f"{names}\n" if names else "") + later + texts.BROADCAST_TRACK
+
+    return unreached.fitted(render, others)
+
+
+def _without(everyone: tuple, some: tuple) -> tuple:
+    return tuple(u for u in everyone if u not in some)
 
 
 def _policy() -> Policy:
@@ -107,7 +128,7 @@ def _nothing_to_confirm(member) -> Reply:
     say nothing was sent now, and name the leader's latest notice of the last minutes, so a
     second tap does not lead to sending the same notice twice."""
     now = common.now()
-    latest = broadcast.recent(common.actor(member), limit=1)
+    latest = broadcast_reading.recent(common.actor(member), limit=1)
     sent = latest[0].broadcast if latest else None
     text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES)
     if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:

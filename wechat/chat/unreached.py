@@ -6,7 +6,7 @@ emoji four). The names give way first, then the notice's own text; the reply's i
 from collections.abc import Callable
 
 from services.notification_texts import UNREACHABLE_NAMES
-from services.reach import Audience
+from services.reach import Audience, Unreached
 
 from .. import texts
 from . import common
@@ -17,6 +17,15 @@ def fitted(render: Callable[[str], str], audience: Audience) -> str:
     line cut to the bytes the rest leaves."""
     room = common.MAX_TEXT_BYTES - size(render("")) - 2  # the line's own line breaks
     return render(line(audience, room))
+
+
+def lost_line(lost: tuple[Unreached, ...]) -> str:
+    """「预览后有 1 名队员已收不到…」 naming the members the preview counted whom the notice
+    no longer reaches, in at most half the reply; "" when there are none."""
+    if not lost:
+        return ""
+    room, count = common.MAX_TEXT_BYTES // 2, len(lost)
+    return naming(Audience((), lost), room, count, texts.BROADCAST_LOST, texts.BROADCAST_LOST_COUNT)
 
 
 def line(audience: Audience, room: int) -> str:

@@ -1,0 +1,141 @@
+"""Reading broadcasts: the latest ones, one with its counts, a notice in full for its team,
+and per member what became of their copy. Only a team's leader and the office read a team's
+broadcasts; its members read each notice itself."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee as pw
+
+from models import Broadcast, Member, Notification, Team
+
+from .actors import Actor, require_member
+from .errors import Forbidden, Invalid, NotFound
+from .households import mask_phone
+from .rows import is_id
+
+PAGE_DEFAULT, PAGE_MAX = 20, 50
+STATUSES = ("pending", "sent", "skipped", "failed")
+
+
+@dataclass(frozen=True)
+class BroadcastView:
+    """A broadcast with its team and sender, and how many deliveries are in each status."""
+
+    broadcast: Broadcast
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class MemberDelivery:
+    """What became of one member's copy; the phone is masked."""
+
+    member_id: int
+    name: str
+    phone: str
+    status: str
+    channel: str
+    reason: str
+    attempts: int
+    sent_at: datetime | None
+
+
+def recent(
+    actor: Actor, team_id: int | None = None, limit: int = PAGE_DEFAULT
+) -> list[BroadcastView]:
+    """The latest broadcasts: a leader's own team's; the office's, of one team or all."""
+    if not 1 <= limit <= PAGE_MAX:
+        raise Invalid(f"参数 limit 无效：每页条数应为 1–{PAGE_MAX}。", "bad_filter")
+    if team_id is not None and not is_id(team_id):
+        raise Invalid("参数 team_id 无效。", "bad_filter")
+    _require_reader(actor)
+    if not actor.is_office:
+        team_id = actor.team_id
+    query = _with_team_and_sender().order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    if team_id is not None:
+        query = query.where(Broadcast.team == team_id)
+    found = list(query.limit(limit))
+    counts = _counts([b.id for b in found])
+    return [BroadcastView(b, counts.get(b.id, _zero())) for b in found]
+
+
+def get(actor: Actor, broadcast_id: int) -> BroadcastView:
+    """One broadcast for its team's leader or the office; NotFound for anyone else."""
+    _require_reader(actor)
+    broadcast = None
+    if is_id(broadcast_id):
+        broadcast = _with_team_and_sender().where(Broadcast.id == broadcast_id).first()
+    if broadcast is None or not (actor.is_office or actor.leads(broadcast.team_id)):
+        raise NotFound("通知不存在。", "broadcast_not_found")
+    return BroadcastView(broadcast, _counts([broadcast.id]).get(broadcast.id, _zero()))
+
+
+def notice_for(actor: Actor, broadcast_id) -> Broadcast:
+    """A notice as a member of its team reads it in full: a template message shows only
+    its first twenty characters, and links here."""
+    member = require_member(actor)
+    found = None
+    if is_id(broadcast_id):
+        found = _with_team_and_sender().where(Broadcast.id == broadcast_id).first()
+    if found is None or found.team_id != member.team_id:
+        raise NotFound("通知不存在。", "broadcast_not_found")
+    return found
+
+
+def delivery(broadcast: Broadcast) -> list[MemberDelivery]:
+    """Per member: pending, sent (through which channel), skipped or failed (and why)."""
+    query = (
+        Notification.select(Notification, Member)
+        .join(Member)
+        .where(Notification.broadcast == broadcast.id)
+        .order_by(Member.id)
+    )
+    return [
+        MemberDelivery(
+            n.member.id,
+            n.member.name,
+            mask_phone(n.member.phone),
+            n.status,
+            n.channel if n.status != "skipped" else "",
+            n.last_error,
+            n.attempts,
+            n.sent_at,
+        )
+        for n in query
+    ]
+
+
+def _require_reader(actor: Actor) -> None:
+    """The office, or a leader of a team (a leader without a team reads nothing: no team
+    filter must never mean every team)."""
+    if not (actor.is_office or (actor.is_leader and actor.team_id is not None)):
+        raise Forbidden("只有队长或办公室可以查看通知。", "leader_only")
+
+
+def _with_team_and_sender():
+    return (
+        Broadcast.select(Broadcast, Team, Member)
+        .join(Team)
+        .switch(Broadcast)
+        .join(Member, on=(Broadcast.sender == Member.id))
+    )
+
+
+def _zero() -> dict[str, int]:
+    return dict.fromkeys(STATUSES, 0)
+
+
+def _counts(ids: list[int]) -> dict[int, dict[str, int]]:
+    """Deliveries per status of each broadcast, in one query."""
+    if not ids:
+        return {}
+    query = (
+        Notification.select(Notification.broadcast, Notification.status, pw.fn.COUNT(1))
+        .where(Notification.broadcast.in_(ids))
+        .group_by(Notification.broadcast, Notification.status)
+        .tuples()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for broadcast_id, status, n in query:
+        counts.setdefault(broadcast_id, _zero())[status] = n
+    return counts
