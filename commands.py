@@ -119,6 +119,19 @@ def register_seal_command(legacy):
         raise SystemExit(1)
 
 
+@register_cli.command("backfill")
+@click.option("--dry-run", is_flag=True, help="Count what would be filled; write nothing.")
+def register_backfill_command(dry_run):
+    """Fill the defaults check-out writes (activity content, visit target) into entries
+    checked out before it did, where they are still blank; safe to run twice."""
+    from services import register_backfill
+
+    now = clock.now_utc()
+    with db.connection_context():
+        report = register_backfill.backfill(now, dry_run=dry_run)
+    click.echo("\n".join(register_backfill.report_lines(report, now)))
+
+
 @click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
