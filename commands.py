@@ -244,6 +244,7 @@ def banner(settings: Settings, host: str, port: int, demo) -> str:
         f"  config       {config_source()}",
         f"  database     {redact_url(settings.database.url)}",
         f"  photos       {Path(settings.storage.photo_dir).resolve()}",
+        f"  data         {settings.app.data_dir}",
         f"  scheduler    {'in this process' if settings.scheduler.embedded else 'external'}",
     ]
     if settings.is_demo:

@@ -150,6 +150,11 @@ def append(
     )
 
 
+def has_history() -> bool:
+    """Whether any entry has history (False before the schema exists)."""
+    return RecordHistory.table_exists() and RecordHistory.select().exists()
+
+
 @dataclass(frozen=True)
 class Tampering:
     record_id: int

@@ -80,14 +80,39 @@ def load_settings(
 ) -> Settings:
     """Build Settings from the TOML file, the environment and an optional test mapping."""
     env = os.environ if env is None else env
-    data = _read_toml(_config_path(path, env))
+    config_path = _config_path(path, env)
+    data = _read_toml(config_path)
     for dotted, value in _env_overrides(env).items():
         _set_dotted(data, dotted, value)
     for dotted, value in _flatten(overrides or {}).items():
         _set_dotted(data, dotted, value)
     settings = _build(Settings, data, "")
     validate(settings)
-    return settings
+    return _with_fixed_data_dir(settings, config_path)
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent  # where app.py is
+
+
+def paths_base(config_path: Path | None) -> Path:
+    """What a relative app.data_dir is relative to: the folder of the config file in use, or
+    the project's folder when there is none (defaults and environment only)."""
+    if config_path is not None and Path(config_path).is_file():  # not os.devnull
+        return Path(config_path).resolve().parent
+    return PROJECT_ROOT
+
+
+def _with_fixed_data_dir(settings: Settings, config_path: Path | None) -> Settings:
+    """The settings with app.data_dir absolute. The data folder holds the demo's keys and the
+    register's checkpoint: resolved against the working directory, a command run from another
+    folder would make a second key (and every chain would then fail verification) and check
+    against no checkpoint. The config file's folder is fixed for a given deployment, and it is
+    where an operator expects the paths written in that file to start from."""
+    data_dir = Path(settings.app.data_dir).expanduser()
+    if data_dir.is_absolute():
+        return settings
+    fixed = str(paths_base(config_path) / data_dir)
+    return dataclasses.replace(settings, app=dataclasses.replace(settings.app, data_dir=fixed))
 
 
 def _config_path(path, env) -> Path | None:
