@@ -231,3 +231,26 @@ def test_register_backfill_fills_old_entries_once_and_says_how_many(runner):
     assert ServiceRecord.get_by_id(entry.id).content == "参加「义诊」"
     assert "已补写 0 条记录" in runner.invoke(args=["register", "backfill"]).output
     assert runner.invoke(args=["register", "verify"]).exit_code == 0
+
+
+def test_the_register_checkpoint_finds_an_entry_deleted_with_its_history(runner, tmp_path):
+    from models import db
+    from tests.register_world import build_world, checked_in
+
+    world = build_world()
+    gone, kept = checked_in(world.alice), checked_in(world.bob)
+    assert runner.invoke(args=["register", "seal"]).exit_code == 0
+    assert (tmp_path / "register_checkpoint.json").exists()
+    job = runner.invoke(args=["jobs", "run-once", "register_checkpoint"])
+    assert job.exit_code == 0, job.output
+    for table, column in (("record_history", "record_id"), ("service_record", "id")):
+        db.execute_sql(f"DELETE FROM {table} WHERE {column} = {int(gone.id)}")
+    found = runner.invoke(args=["register", "verify"])
+    assert found.exit_code == 1
+    assert f"记录 #{gone.id}：记录及其全部登记历史已被删除" in found.output
+    assert f"#{kept.id}" not in found.output
+    carried = runner.invoke(args=["register", "checkpoint"])
+    assert carried.exit_code == 0 and f"核验时继续报告：#{gone.id}" in carried.output
+    assert runner.invoke(args=["register", "verify"]).exit_code == 1
+    assert runner.invoke(args=["register", "checkpoint", "--accept"]).exit_code == 0
+    assert runner.invoke(args=["register", "verify"]).exit_code == 0
