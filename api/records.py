@@ -286,7 +286,14 @@ REGISTER_CHECK_SCHEMA = {
             "items": {
                 "type": "object",
                 "required": ["record_id", "problem"],
-                "properties": {"record_id": {"type": "integer"}, "problem": {"type": "string"}},
+                "properties": {
+                    "record_id": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "null：登记簿检查点本身的问题（文件被改动或不见了）",
+                    },
+                    "problem": {"type": "string"},
+                },
             },
         },
     },
