@@ -23,7 +23,12 @@ What it cannot catch: changes made and undone between two checkpoints (up to a d
 daily job); entries created after the last checkpoint and deleted before the next; the
 database and this file both put back to older copies (keep the data folder out of the
 database's backups, or at least restore them apart); anyone holding the history key, who
-can write a checkpoint; the file and the database's record of it both deleted.
+can write a checkpoint; the file and the database's record of it both deleted. On SQLite an
+id freed by deleting the newest entry may be given to the next one: that entry is then
+reported under the old number as rolled back or rewritten, which still shows the deletion.
+
+The file is where the service runs: with several hosts, app.data_dir must be one shared
+folder, or a host without the file reports it missing once one was written elsewhere.
 """
 
 import json
