@@ -8,7 +8,7 @@ import pytest
 import app as app_module
 from models import db
 from models.database import release
-from settings import PROJECT_ROOT, ConfigError, load_settings
+from settings import ConfigError, load_settings
 
 
 @pytest.mark.parametrize("cwd", ["here", "elsewhere"])
@@ -23,9 +23,13 @@ def test_a_relative_data_dir_starts_at_the_config_files_folder(tmp_path, monkeyp
     assert load_settings(env=env).app.data_dir == str(deploy / "from-env")
 
 
-def test_without_a_config_file_a_relative_data_dir_starts_at_the_project(tmp_path, monkeypatch):
+def test_without_a_config_file_a_relative_data_dir_sits_with_the_default_database(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
-    assert load_settings(env={}).app.data_dir == str(PROJECT_ROOT / "instance")
+    settings = load_settings(env={})
+    assert settings.app.data_dir == str(tmp_path / "instance")
+    assert settings.database.url == "sqlite:///instance/xianfeng.db"  # also the folder's
     absolute = str(tmp_path / "mine")
     assert load_settings(env={"XIANFENG_APP_DATA_DIR": absolute}).app.data_dir == absolute
 
