@@ -33,11 +33,18 @@ from settings import (
     with_server,
 )
 
+log = logging.getLogger(__name__)
+
 
 def create_app(config: Settings | dict | None = None) -> Flask:
     """Build the app from Settings, a mapping of overrides, or the config file + environment."""
     settings = config if isinstance(config, Settings) else load_settings(overrides=config)
-    settings = _with_demo_secrets(with_demo_accounts(settings))
+    settings = with_demo_accounts(settings)
+    _configure_logging(settings)
+    models.database.bind(
+        models.database.make_database(settings.database.url, settings.database.busy_timeout_ms)
+    )
+    settings = _with_demo_secrets(settings)
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
@@ -47,10 +54,6 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     )
     app.json.ensure_ascii = False
     app.session_interface = NoCookieSessions()
-    _configure_logging(settings)
-    models.database.bind(
-        models.database.make_database(settings.database.url, settings.database.busy_timeout_ms)
-    )
     models.database.init_app(app)
     history.use_key(settings.register.history_key)
     for part in (wechat, api, web, jobs, commands):
@@ -84,8 +87,38 @@ def _with_demo_secrets(settings: Settings) -> Settings:
     if not settings.app.secret_key:
         settings = with_secret_key(settings, _demo_secret(data_dir / "secret_key"))
     if not settings.register.history_key:
-        settings = with_history_key(settings, _demo_secret(data_dir / "history_key"))
+        key_file = data_dir / "history_key"
+        if not key_file.exists() and _history_written():
+            _refuse_new_history_key(key_file, settings.database.url)
+        settings = with_history_key(settings, _demo_secret(key_file))
     return settings
+
+
+def _history_written() -> bool:
+    """Whether the database already holds register history (signed under some earlier key)."""
+    opened = models.db.is_closed() and models.db.connect()
+    try:
+        return history.has_history()
+    finally:
+        if opened:
+            models.db.close()
+
+
+def _refuse_new_history_key(key_file: Path, url: str) -> None:
+    """A lost demo key is not replaced while history exists: under a new key every chain
+    would fail verification and the whole register would show as tampered."""
+    log.error(
+        "refusing to make a new demo history key: %s is missing and %s already holds "
+        "register history",
+        key_file,
+        redact_url(url),
+    )
+    raise ConfigError(
+        f"config key register.history_key: the demo key file {key_file} is missing, but the "
+        f"register in {redact_url(url)} already has history signed under it; a new key would "
+        "show every entry as tampered. Put the old key file back (from a backup, or from the "
+        "data_dir of the folder the service ran from before) or set register.history_key to it."
+    )
 
 
 def _demo_secret(path: Path) -> str:

@@ -52,17 +52,20 @@ def load_demo_if_empty(settings: Settings):
     if Member.select().exists() and not is_demo_database():
         return None
     summary = load_demo(settings)
-    _seal_demo_register()
+    _seal_demo_register(settings)
     return summary
 
 
-def _seal_demo_register() -> None:
+def _seal_demo_register(settings: Settings) -> None:
     """The demo's own register, written before its history was keyed, re-signed once so that
-    it keeps verifying; a real register is sealed only by its operator (register seal)."""
+    it keeps verifying (its checkpoint written anew with it); a real register is sealed only
+    by its operator (register seal)."""
     from services import register_seal
+    from services.register_checkpoint import path_in
 
     if not register_seal.legacy_sealed():
-        register_seal.seal(clock.now_utc(), legacy=True, actor="demo")
+        checkpoint = path_in(settings.app.data_dir)
+        register_seal.seal(clock.now_utc(), legacy=True, actor="demo", checkpoint=checkpoint)
 
 
 register_cli = AppGroup("register", help="The service register (登记).")
@@ -90,9 +93,35 @@ def register_verify():
 
     now = clock.now_utc()
     with db.connection_context():
-        found = register_check.verify(now)
+        found = register_check.verify(now, _checkpoint_file())
     click.echo("\n".join(register_check.report_lines(found, now)))
     if found:
+        raise SystemExit(1)
+
+
+def _checkpoint_file() -> Path:
+    from services.register_checkpoint import path_in
+
+    return path_in(_settings().app.data_dir)
+
+
+@register_cli.command("checkpoint")
+@click.option(
+    "--accept",
+    is_flag=True,
+    help="Accept the register as it is: drop what the old checkpoint found (once looked into).",
+)
+def register_checkpoint_command(accept):
+    """Write the register's checkpoint (the daily job does too); entries found deleted or
+    rolled back stay named until --accept; exit 1 when the old checkpoint could not be
+    trusted and was kept."""
+    from services import register_checkpoint
+
+    now = clock.now_utc()
+    with db.connection_context():
+        done = register_checkpoint.advance(_checkpoint_file(), now, accept=accept)
+    click.echo("\n".join(register_checkpoint.report_lines(done, now)))
+    if not done.written:
         raise SystemExit(1)
 
 
@@ -111,12 +140,25 @@ def register_seal_command(legacy):
     now, previous = clock.now_utc(), _settings().register.previous_history_key
     try:
         with db.connection_context():
-            report = register_seal.seal(now, previous, legacy=legacy)
+            report = register_seal.seal(now, previous, legacy=legacy, checkpoint=_checkpoint_file())
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo("\n".join(register_seal.report_lines(report, now)))
     if report.broken:
         raise SystemExit(1)
+
+
+@register_cli.command("backfill")
+@click.option("--dry-run", is_flag=True, help="Count what would be filled; write nothing.")
+def register_backfill_command(dry_run):
+    """Fill the defaults check-out writes (activity content, visit target) into entries
+    checked out before it did, where they are still blank; safe to run twice."""
+    from services import register_backfill
+
+    now = clock.now_utc()
+    with db.connection_context():
+        report = register_backfill.backfill(now, dry_run=dry_run)
+    click.echo("\n".join(register_backfill.report_lines(report, now)))
 
 
 @click.command("import")
@@ -231,6 +273,7 @@ def banner(settings: Settings, host: str, port: int, demo) -> str:
         f"  config       {config_source()}",
         f"  database     {redact_url(settings.database.url)}",
         f"  photos       {Path(settings.storage.photo_dir).resolve()}",
+        f"  data         {settings.app.data_dir}",
         f"  scheduler    {'in this process' if settings.scheduler.embedded else 'external'}",
     ]
     if settings.is_demo:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import current_app, jsonify, request
 
-from services import clock, register_check
+from services import clock, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
 from services.checkin_rules import CheckinRules
@@ -136,7 +136,8 @@ def review_record(record_id):
 def register_check_view():
     """The office's view of `register verify`: entries edited behind the service's back."""
     now = clock.now_utc()
-    found = register_check.verify(now)
+    data_dir = current_app.config["SETTINGS"].app.data_dir
+    found = register_check.verify(now, register_checkpoint.path_in(data_dir))
     problems = [{"record_id": t.record_id, "problem": t.problem} for t in found]
     return jsonify({"checked_at": iso(now), "ok": not found, "problems": problems})
 
@@ -285,7 +286,14 @@ REGISTER_CHECK_SCHEMA = {
             "items": {
                 "type": "object",
                 "required": ["record_id", "problem"],
-                "properties": {"record_id": {"type": "integer"}, "problem": {"type": "string"}},
+                "properties": {
+                    "record_id": {
+                        "type": "integer",
+                        "nullable": True,
+                        "description": "null：登记簿检查点本身的问题（文件被改动或不见了）",
+                    },
+                    "problem": {"type": "string"},
+                },
             },
         },
     },

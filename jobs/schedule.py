@@ -63,6 +63,13 @@ JOBS = [
         "日常抽查：抽取昨日已核验记录",
     ),
     JobDef(
+        "register_checkpoint",
+        "jobs.register:register_checkpoint",
+        "cron",
+        {"hour": 2, "minute": 45},
+        "登记簿检查点：记下每条记录的最新历史",
+    ),
+    JobDef(
         "quarterly_reports",
         "jobs.reports:quarterly_reports",
         "cron",

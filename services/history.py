@@ -10,6 +10,10 @@ which the database does not hold: whoever can write to the database could otherw
 entry, rewrite its history to match and recompute every plain hash, and the forged chain
 would verify. Only the service can extend or recompute a chain. Chains hashed before the key
 existed (plain SHA-256) do not verify here; `register seal` re-signs those that hold.
+
+The chains are per entry: an entry deleted together with its history, or rolled back with it,
+leaves nothing here to see. The register's checkpoint, kept outside the database
+(services.register_checkpoint), covers that.
 """
 
 import hashlib
@@ -17,12 +21,15 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
 from operator import attrgetter
 
-from models import RecordHistory, ServiceRecord
+import peewee as pw
+
+from models import RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
 
 # The fields that make an entry evidence, each with the name the office reads it by; a change
@@ -150,9 +157,22 @@ def append(
     )
 
 
+def read_snapshot() -> AbstractContextManager:
+    """A read transaction with one view of the data: SQLite's deferred transaction keeps the
+    snapshot of its first read (WAL); PostgreSQL needs REPEATABLE READ for that."""
+    if isinstance(db.obj, pw.SqliteDatabase):
+        return db.atomic("DEFERRED")  # not the database's IMMEDIATE: a check must not block writers
+    return db.atomic("REPEATABLE READ")
+
+
+def has_history() -> bool:
+    """Whether any entry has history (False before the schema exists)."""
+    return RecordHistory.table_exists() and RecordHistory.select().exists()
+
+
 @dataclass(frozen=True)
 class Tampering:
-    record_id: int
+    record_id: int | None  # None: the register as a whole (its checkpoint)
     problem: str  # Chinese, for the office
 
 

@@ -1,38 +1,37 @@
 """Checking the whole register against its hash-chained history, for the `register verify`
 command and the office dashboard: finds entries changed behind the service's back (say,
-hours added straight in the database) and history entries edited or deleted."""
+hours added straight in the database) and history entries edited or deleted; with the
+register's checkpoint (services.register_checkpoint), also entries deleted together with
+their history or rolled back since the checkpoint was written."""
 
 import logging
-from contextlib import AbstractContextManager
 from datetime import datetime
-
-import peewee as pw
-
-from models import db
+from pathlib import Path
 
 from .clock import to_local
-from .history import Tampering, verify_all
+from .history import Tampering, read_snapshot, verify_all
+from .register_checkpoint import compare
 
 log = logging.getLogger(__name__)
 
 
-def verify(now: datetime) -> list[Tampering]:
-    """Every entry whose history does not hold, read in one snapshot so that a legitimate
-    change committed while the check runs is not mistaken for tampering."""
-    with _snapshot():
+def verify(now: datetime, checkpoint: Path | None = None) -> list[Tampering]:
+    """Every entry whose history does not hold and, given the checkpoint file, every entry it
+    names that is gone or rolled back; read in one snapshot so that a legitimate change
+    committed while the check runs is not mistaken for tampering."""
+    with read_snapshot():
         found = verify_all()
+        if checkpoint is not None:
+            found = _merged(found, compare(checkpoint).found)
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))
     return found
 
 
-def _snapshot() -> AbstractContextManager:
-    """A read transaction with one view of the data: SQLite's deferred transaction keeps the
-    snapshot of its first read (WAL); PostgreSQL needs REPEATABLE READ for that."""
-    if isinstance(db.obj, pw.SqliteDatabase):
-        return db.atomic("DEFERRED")  # not the database's IMMEDIATE: a check must not block writers
-    return db.atomic("REPEATABLE READ")
+def _merged(chains: list[Tampering], since: tuple[Tampering, ...]) -> list[Tampering]:
+    """Both findings, the checkpoint file's own first, then by entry."""
+    return sorted([*chains, *since], key=lambda t: (t.record_id is not None, t.record_id or 0))
 
 
 def report_lines(found: list[Tampering], now: datetime) -> list[str]:
@@ -40,6 +39,13 @@ def report_lines(found: list[Tampering], now: datetime) -> list[str]:
     at = to_local(now).strftime("%Y-%m-%d %H:%M")
     if not found:
         return [f"{at} 登记簿核验通过：所有记录与历史一致。"]
-    lines = [f"{at} 登记簿核验发现 {len(found)} 条记录有问题："]
-    lines += [f"  记录 #{t.record_id}：{t.problem}" for t in found]
+    records = len({t.record_id for t in found if t.record_id is not None})
+    lines = [
+        f"{at} 登记簿核验发现 {records} 条记录有问题：" if records else f"{at} 登记簿核验发现问题："
+    ]
+    lines += [f"  {_subject(t)}：{t.problem}" for t in found]
     return lines
+
+
+def _subject(t: Tampering) -> str:
+    return "登记簿检查点" if t.record_id is None else f"记录 #{t.record_id}"

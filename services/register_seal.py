@@ -16,14 +16,15 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 import peewee as pw
 
 from models import AuditLog, db
 
-from . import history
+from . import history, register_checkpoint
 from .clock import to_local
 from .errors import Conflict
 from .history import Tampering
@@ -42,6 +43,7 @@ class SealReport:
     broken: tuple[Tampering, ...]  # chains that hold under no accepted scheme: left as they are
     legacy: bool  # unkeyed hashes were accepted (--legacy, at the upgrade)
     previous_key: bool  # hashes under the previous key were accepted
+    checkpoint: register_checkpoint.Written | None = None  # the checkpoint written after it
 
 
 def unkeyed(message: bytes) -> str:
@@ -55,10 +57,19 @@ def legacy_sealed() -> bool:
 
 
 def seal(
-    now: datetime, previous_key: str = "", legacy: bool = False, actor: str = "cli"
+    now: datetime,
+    previous_key: str = "",
+    legacy: bool = False,
+    actor: str = "cli",
+    checkpoint: Path | None = None,
 ) -> SealReport:
     """Re-sign under the current key every chain that holds under an accepted older scheme:
-    unkeyed hashes when `legacy` (once), the previous key when one is given."""
+    unkeyed hashes when `legacy` (once), the previous key when one is given; then, given the
+    checkpoint file, write the register's checkpoint anew.
+
+    The old checkpoint is compared before the chains are re-signed (its lines carry the old
+    hashes, its MAC the old key), so what it finds is carried into the new one."""
+    accepted = _accepted(legacy, previous_key)
     with _exclusive():
         if legacy and legacy_sealed():
             raise Conflict(
@@ -66,11 +77,17 @@ def seal(
                 "现在仍不成立的记录会在核验时报告。",
                 "already_sealed",
             )
-        report = _reseal(_accepted(legacy, previous_key), legacy, bool(previous_key))
+        keyed = [sign for sign in accepted if sign is not unkeyed]  # a checkpoint is keyed
+        before = register_checkpoint.compare(checkpoint, keyed) if checkpoint else None
+        report = _reseal(accepted, legacy, bool(previous_key))
         action = SEALED_LEGACY if legacy else SEALED
         AuditLog.create(at=now, actor=actor, action=action, detail=_detail(report))
+        heads = register_checkpoint.current_heads() if checkpoint else None
     _log(report)
-    return report
+    if checkpoint is None:
+        return report
+    written = register_checkpoint.write(checkpoint, now, before, heads)
+    return replace(report, checkpoint=written)
 
 
 def _accepted(legacy: bool, previous_key: str) -> tuple[history.Sign, ...]:
@@ -111,6 +128,7 @@ def _exclusive() -> Iterator[None]:
 
 def _detail(report: SealReport) -> dict:
     detail = asdict(report)
+    detail.pop("checkpoint")  # written after the seal, audited on its own
     detail["resigned"], detail["broken"] = (
         len(report.resigned),
         [t.record_id for t in report.broken],
@@ -143,4 +161,6 @@ def report_lines(report: SealReport, now: datetime) -> list[str]:
     if report.broken:
         lines.append(f"{len(report.broken)} 条记录的历史不成立，未重新签名，核验时仍会报告：")
         lines += [f"  记录 #{t.record_id}：{t.problem}" for t in report.broken]
+    if report.checkpoint is not None:
+        lines += register_checkpoint.report_lines(report.checkpoint, now)
     return lines

@@ -80,14 +80,43 @@ def load_settings(
 ) -> Settings:
     """Build Settings from the TOML file, the environment and an optional test mapping."""
     env = os.environ if env is None else env
-    data = _read_toml(_config_path(path, env))
+    config_path = _config_path(path, env)
+    data = _read_toml(config_path)
     for dotted, value in _env_overrides(env).items():
         _set_dotted(data, dotted, value)
     for dotted, value in _flatten(overrides or {}).items():
         _set_dotted(data, dotted, value)
     settings = _build(Settings, data, "")
     validate(settings)
-    return settings
+    return _with_fixed_data_dir(settings, config_path)
+
+
+def paths_base(config_path: Path | None) -> Path:
+    """What a relative app.data_dir is relative to: the folder of the config file in use or,
+    with no config file (defaults and environment only), the working directory at start-up,
+    where the default database path starts too."""
+    if config_path is not None and Path(config_path).is_file():  # not os.devnull
+        return Path(config_path).resolve().parent
+    return Path.cwd()
+
+
+def _with_fixed_data_dir(settings: Settings, config_path: Path | None) -> Settings:
+    """The settings with app.data_dir absolute. The data folder holds the demo's history key
+    and the register's checkpoint. Resolved against the working directory, a command run from
+    another folder with the config named by XIANFENG_CONFIG would open the same database with
+    a second key (every chain then fails verification) and check it against no checkpoint;
+    the config file's folder is fixed for a deployment and is where an operator expects the
+    paths written in that file to start.
+
+    Without a config file the working directory stays the base, as for the default database
+    (sqlite:///instance/...): the key and checkpoint then always sit with the database they
+    belong to. A project-wide folder would be shared by demos run in different folders, each
+    with its own database, whose checkpoints would then report each other's entries."""
+    data_dir = Path(settings.app.data_dir).expanduser()
+    if data_dir.is_absolute():
+        return settings
+    fixed = str(paths_base(config_path) / data_dir)
+    return dataclasses.replace(settings, app=dataclasses.replace(settings.app, data_dir=fixed))
 
 
 def _config_path(path, env) -> Path | None:

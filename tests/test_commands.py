@@ -215,3 +215,42 @@ def test_push_menu_failure_is_one_line(runner, emulator):
     emulator.inject("menu_create", 40001, times=None)
     result = runner.invoke(args=["wechat", "push-menu"])
     assert result.exit_code == 1 and "菜单未更新" in result.output
+
+
+def test_register_backfill_fills_old_entries_once_and_says_how_many(runner):
+    from tests.factories import make_activity
+    from tests.register_world import build_world, checked_in
+
+    world = build_world()
+    entry = checked_in(world.alice, make_activity(world.team_a, title="义诊"))
+    dry = runner.invoke(args=["register", "backfill", "--dry-run"])
+    assert dry.exit_code == 0 and "将补写 1 条记录" in dry.output, dry.output
+    assert ServiceRecord.get_by_id(entry.id).content == ""
+    done = runner.invoke(args=["register", "backfill"])
+    assert "已补写 1 条记录的自动内容（服务内容 1 条）" in done.output, done.output
+    assert ServiceRecord.get_by_id(entry.id).content == "参加「义诊」"
+    assert "已补写 0 条记录" in runner.invoke(args=["register", "backfill"]).output
+    assert runner.invoke(args=["register", "verify"]).exit_code == 0
+
+
+def test_the_register_checkpoint_finds_an_entry_deleted_with_its_history(runner, tmp_path):
+    from models import db
+    from tests.register_world import build_world, checked_in
+
+    world = build_world()
+    gone, kept = checked_in(world.alice), checked_in(world.bob)
+    assert runner.invoke(args=["register", "seal"]).exit_code == 0
+    assert (tmp_path / "register_checkpoint.json").exists()
+    job = runner.invoke(args=["jobs", "run-once", "register_checkpoint"])
+    assert job.exit_code == 0, job.output
+    for table, column in (("record_history", "record_id"), ("service_record", "id")):
+        db.execute_sql(f"DELETE FROM {table} WHERE {column} = {int(gone.id)}")
+    found = runner.invoke(args=["register", "verify"])
+    assert found.exit_code == 1
+    assert f"记录 #{gone.id}：记录及其全部登记历史已被删除" in found.output
+    assert f"#{kept.id}" not in found.output
+    carried = runner.invoke(args=["register", "checkpoint"])
+    assert carried.exit_code == 0 and f"核验时继续报告：#{gone.id}" in carried.output
+    assert runner.invoke(args=["register", "verify"]).exit_code == 1
+    assert runner.invoke(args=["register", "checkpoint", "--accept"]).exit_code == 0
+    assert runner.invoke(args=["register", "verify"]).exit_code == 0

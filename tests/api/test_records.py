@@ -411,3 +411,21 @@ def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it
     assert seen["leader"].size == (800, 600)  # the whole picture, only without its metadata
     for who in ("member", "office"):
         assert seen[who].getexif().get_ifd(ExifTags.IFD.GPSInfo), who
+
+
+def test_the_office_sees_entries_deleted_with_their_history_since_the_checkpoint(app, office):
+    from models import db
+    from services import history, register_checkpoint
+    from services.clock import now_utc
+    from tests.factories import make_member, make_record, make_team
+
+    gone = make_record(make_member(team=make_team()), duration_minutes=60)
+    history.append(gone, "member:1", "checkin", now_utc(), {})
+    data_dir = app.config["SETTINGS"].app.data_dir
+    register_checkpoint.advance(register_checkpoint.path_in(data_dir), now_utc())
+    db.execute_sql(f"DELETE FROM record_history WHERE record_id = {int(gone.id)}")
+    db.execute_sql(f"DELETE FROM service_record WHERE id = {int(gone.id)}")
+    body = office.get("/register/check").get_json()
+    assert body["ok"] is False
+    assert [p["record_id"] for p in body["problems"]] == [gone.id]
+    assert "记录及其全部登记历史已被删除" in body["problems"][0]["problem"]
