@@ -19,6 +19,8 @@ REMINDERS = {
     activities.LISTED: lambda data: texts.LISTED_HINT,
     leader.CONFIRM: lambda data: texts.BROADCAST_STILL_PENDING,
 }
+# Trouble whose tip depends on where the member stands; the others are texts.TROUBLE_TIPS.
+TIPS = {"checkin": checkin.trouble_tip}
 SMALLTALK_REPLIES = {
     smalltalk.ACK: texts.SMALLTALK_ACK,
     smalltalk.THANKS: texts.SMALLTALK_THANKS,
@@ -45,6 +47,12 @@ def on_negated(found, member) -> Reply:
         return common.say(barred)
     word = found.command.keywords[0]
     if found.mood == TROUBLE:
-        tip = texts.TROUBLE_TIPS.get(found.command.name, texts.TROUBLE_TIP).format(word=word)
-        return common.say(texts.TROUBLE.format(tip=tip))
+        return common.say(texts.TROUBLE.format(tip=_tip(found.command.name, word, member)))
     return common.say(texts.NEGATED.format(word=word))
+
+
+def _tip(name: str, word: str, member) -> str:
+    tip = TIPS.get(name)
+    if tip is not None:
+        return tip(member)
+    return texts.TROUBLE_TIPS.get(name, texts.TROUBLE_TIP).format(word=word)
