@@ -85,6 +85,9 @@ COMMANDS = (
     ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
+# Keywords of 取消 that a list's number may follow: its argument then, as in 「取消 1」 said to
+# the list of activities, which wechat.router reads as 「取消报名 1」 where it names one.
+NUMBERED = ("取消", "退出")
 # The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
 MENU_KEYS = {
     "CHECKIN": "checkin",

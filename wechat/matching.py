@@ -24,7 +24,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from . import smalltalk
-from .commands import BY_NAME, COMMANDS, Command
+from .chat.common import position
+from .commands import BY_NAME, COMMANDS, NUMBERED, Command
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
@@ -138,7 +139,7 @@ def match(text: str) -> Found | None:
         return negated
     if lead is not None:
         keyword, command = lead
-        args = _after(text, len(keyword)) if command.takes_args else ""
+        args = _after(text, len(keyword)) if command.takes_args else _number(text, keyword)
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
         return Found(command, args)
@@ -151,6 +152,12 @@ def match(text: str) -> Found | None:
         return None
     near = _near_miss(compact)
     return Found(near) if near else None
+
+
+def _number(text: str, keyword: str) -> str:
+    """The list's number after a keyword a number may follow (「取消 1」, 「退出第二个」), or ''."""
+    rest = _after(text, len(keyword)) if keyword in NUMBERED else ""
+    return rest if rest and position(rest) is not None else ""
 
 
 def _trouble_alone(args: str) -> bool:

@@ -74,6 +74,10 @@ DOING = {
 # Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
 # guessed as one (「不用了」 as 「不要了」, 取消, 「发送」 as 「确认发送」).
 STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEND_WORDS}
+# 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
+# names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
+# withdraw; in another conversation the number names nothing there, and 取消 leaves it.
+NUMBERED_CANCEL = {activities.LISTED: "unenroll", None: "unenroll"}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -186,7 +190,7 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
             return _cancel_route(message, member)
         return partial(asides.on_negated, found, member), True
     if found is not None:
-        command = found.command
+        command = _numbered(found, conversation)
         return partial(run, command, message, member, found.args), command.reads_only
     kind = smalltalk.kind(message.content) if member is not None else None
     if kind is not None:
@@ -248,6 +252,15 @@ def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
     visiting = conversation.data.get("target") == "visit"
     doing = {"visit"} if visiting else DOING.get(conversation.state, set())
     return found.command.name in doing
+
+
+def _numbered(found: Found, conversation: state.Conversation | None) -> Command:
+    """The command a number after 取消 makes of it (「取消 1」: NUMBERED_CANCEL), else the one
+    found."""
+    if found.command.name != "cancel" or not found.args:
+        return found.command
+    name = NUMBERED_CANCEL.get(conversation.state if conversation else None)
+    return BY_NAME[name] if name else found.command
 
 
 def _conversation(message: Inbound, member) -> state.Conversation | None:
