@@ -74,6 +74,10 @@ DOING = {
 # Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
 # guessed as one (「不用了」 as 「不要了」, 取消, 「发送」 as 「确认发送」).
 STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEND_WORDS}
+# What "no" (「不了」, 「不用了」: smalltalk.DECLINE) does at a step that defines it; at any other
+# step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
+# nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
+DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
 # 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
@@ -193,6 +197,11 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
         command = _numbered(found, conversation)
         return partial(run, command, message, member, found.args), command.reads_only
     kind = smalltalk.kind(message.content) if member is not None else None
+    if kind == smalltalk.DECLINE and conversation is not None:
+        decline = DECLINES.get(conversation.state)
+        if decline is None:
+            return _cancel_route(message, member)
+        return partial(decline, message, member, conversation.data), False
     if kind is not None:
         return partial(asides.on_smalltalk, kind, conversation), True
     if conversation is not None:

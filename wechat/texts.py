@@ -64,6 +64,7 @@ TRY_LATER = "系统繁忙，请稍后再试。"
 
 SMALLTALK_ACK = "好的。"
 SMALLTALK_THANKS = "不客气！"
+SMALLTALK_DECLINE = "好的。"
 SMALLTALK_IDLE = "需要时请发送「帮助」查看可用功能，或点击下方菜单。"
 WITHDRAW_LISTED = "如要取消报名，请回复「取消报名 序号」，例如：取消报名 1"
 WITHDRAW_HOW = "如要取消报名，请先发送「活动」查看列表，再回复「取消报名 序号」，例如：取消报名 1"

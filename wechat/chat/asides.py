@@ -24,6 +24,7 @@ TIPS = {"checkin": checkin.trouble_tip}
 SMALLTALK_REPLIES = {
     smalltalk.ACK: texts.SMALLTALK_ACK,
     smalltalk.THANKS: texts.SMALLTALK_THANKS,
+    smalltalk.DECLINE: texts.SMALLTALK_DECLINE,
 }
 
 
