@@ -181,7 +181,7 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
     if free is not None and is_no_answer(message.content):  # before 「算了」 as 取消
         return partial(free.skip, message, member, conversation.data), False
     if is_cancel(message.content, BY_NAME["cancel"].keywords):
-        return _cancel_route(message, member)
+        return _cancel_route(message, member, conversation, free)
     if free is not None:
         return _answer_route(conversation, free, message, member)
     if conversation and _awaited(conversation, message.content):
@@ -222,7 +222,7 @@ def _answer_route(
     if found is None or found.mood == DO or not found.bare:
         return partial(_step, conversation, message, member), False
     if _leaves(conversation, found):
-        return _cancel_route(message, member)
+        return _cancel_route(message, member, conversation, free)
     return _no_answer(texts.NEGATION_IN_ANSWER, conversation, free, message)
 
 
@@ -235,7 +235,12 @@ def _no_answer(
     return partial(common.say, text), True
 
 
-def _cancel_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
+def _cancel_route(
+    message: Inbound, member, conversation=None, free: FreeText | None = None
+) -> tuple[Callable[[], Reply], bool]:
+    """取消: a free-text step's own leaving (keeping the answers given), else the command."""
+    if free is not None:
+        return partial(free.cancel, message, member, conversation.data), False
     return partial(run, BY_NAME["cancel"], message, member), False
 
 

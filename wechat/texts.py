@@ -164,7 +164,12 @@ ASK_REGISTER_VISIT_SEEN = (
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
-REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+REGISTER_SKIPPED = f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+# How the reply to questions left for later opens: after 「跳过」, or after 「取消」 (answers given
+# or not), which keeps what was answered as 「跳过」 does.
+REGISTER_SKIPPED_OPENING = "好的，"
+REGISTER_LEFT_OPENING = "已退出本次登记，您已填写的内容已保存。"
+REGISTER_LEFT_EMPTY_OPENING = "已退出本次登记。"
 # The same for an entry a leader has to review first (status flagged, as its check-out said).
 # A flagged entry counts while it waits for the leader (services.records.counts_toward_hours);
 # only a rejection takes it out again.
@@ -172,7 +177,7 @@ REGISTER_SAVED_FLAGGED = (
     "登记已完成，本次服务已计入您的服务时长；因需队长审核，如审核不通过将不再计入。"
 )
 REGISTER_SKIPPED_FLAGGED = (
-    f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
+    f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
     "本次服务需队长审核，如审核不通过将不再计入。"
 )
 NEARBY_OFFER = (
@@ -205,6 +210,11 @@ VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
 # The notes skipped (「跳过」, 「算了」): the visit is registered by its photo all the same.
 VISIT_NOTES_LATER = (
     "好的，走访已登记，谢谢！没写的情况可以在签退时填写，"
+    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+)
+
+VISIT_NOTES_LEFT = (
+    "已退出，您写的家庭情况已保存，走访也已登记。提供的帮助可以在签退时填写，"
     f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
 )
 

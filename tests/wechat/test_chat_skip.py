@@ -80,7 +80,9 @@ def test_only_a_bare_skip_word_or_refusal_is_no_answer(text):
 def test_a_register_question_skipped_or_refused_stores_nothing(chat, member, text):
     checked_out(chat, member)
     reply = chat.say(text)
-    assert reply == texts.REGISTER_SKIPPED.format(fields="服务对象、服务内容、取得的成效")
+    assert reply == texts.REGISTER_SKIPPED.format(
+        fields="服务对象、服务内容、取得的成效", opening=texts.REGISTER_SKIPPED_OPENING
+    )
     assert conversation() is None
     assert texts_of(ServiceRecord.get()) == ("", "", "")
 
@@ -113,10 +115,52 @@ def test_real_answers_containing_such_words_are_kept_as_typed(chat, member, outc
     assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", outcome)
 
 
-def test_cancel_still_leaves_the_register_questions(chat, member):
+@pytest.mark.parametrize("text", ["取消", "取消吧", "我要取消", "退出"])
+def test_cancel_leaves_the_register_questions_keeping_the_answers_given(chat, member, text):
+    """The check-out is done: 取消 undoes nothing, and what was answered stays, as with
+    「跳过」; the member hears which questions are left and where to fill them in."""
     checked_out(chat, member)
-    assert chat.say("取消") == texts.CANCELLED
+    assert "做了哪些服务" in chat.say("独居老人王大爷")
+    reply = chat.say(text)
+    assert reply == texts.REGISTER_SKIPPED.format(
+        fields="服务内容、取得的成效", opening=texts.REGISTER_LEFT_OPENING
+    )
+    assert conversation() is None
+    record = ServiceRecord.get()
+    assert texts_of(record) == ("独居老人王大爷", "", "")
+    assert record.checkout_at is not None
+    assert chat.say("取消") == texts.NOTHING_TO_CANCEL
+
+
+def test_cancel_before_any_answer_leaves_the_register_questions_all_to_fill(chat, member):
+    checked_out(chat, member)
+    reply = chat.say("取消")
+    assert reply.startswith(texts.REGISTER_LEFT_EMPTY_OPENING)
+    assert "补充服务对象、服务内容、取得的成效" in reply
     assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+def test_cancel_at_the_last_register_question_keeps_both_answers(client, member, emulator):
+    from tests.wechat import oa
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-sam", text)))
+
+    individual_service(member)
+    say("签退")
+    say("跳过")
+    say("独居老人王大爷")
+    assert "取得了什么成效" in say("上门代购药品")
+    assert "补充取得的成效" in say("取消")
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门代购药品", "")
+
+
+def test_cancel_at_a_visits_help_keeps_what_was_seen(chat, member):
+    visit_waiting_for_notes(chat)
+    assert "提供了哪些帮助" in chat.say("老人身体尚好")
+    assert chat.say("取消") == texts.VISIT_NOTES_LEFT
+    assert conversation() is None
+    assert ServiceRecord.get().content == "入户走访：老人身体尚好"
 
 
 def test_bare_suanle_still_cancels_a_step_that_is_not_free_text(chat, member):
@@ -216,5 +260,7 @@ def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
     chat.say("签退")
     chat.say("跳过")
     skipped = chat.say("跳过")
-    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields="服务对象、服务内容、取得的成效")
+    fields = "服务对象、服务内容、取得的成效"
+    opening = texts.REGISTER_SKIPPED_OPENING
+    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields=fields, opening=opening)
     assert "队长审核" in skipped
