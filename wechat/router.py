@@ -215,7 +215,14 @@ def _answer_route(
 ) -> tuple[Callable[[], Reply], bool]:
     """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note.
     Only a bare command word (「活动」) or a bare negation (「不走访了」) is no answer: the
-    member hears why, and the question again, so they know what to write."""
+    member hears why, and the question again, so they know what to write. Small talk
+    (「收到」, 「好的」) only acknowledges the question: it is asked again; a no said with it
+    (「好的，不用了」) is a refusal, and skips it."""
+    kind = smalltalk.kind(message.content)
+    if kind == smalltalk.DECLINE:
+        return partial(free.skip, message, member, conversation.data), False
+    if kind is not None:
+        return _no_answer(texts.SMALLTALK_IN_ANSWER, conversation, free, message)
     if is_keyword(message.content):
         return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
     found = match(message.content)

@@ -264,3 +264,58 @@ def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
     opening = texts.REGISTER_SKIPPED_OPENING
     assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields=fields, opening=opening)
     assert "队长审核" in skipped
+
+
+ACKNOWLEDGEMENTS = ["收到", "好的", "嗯", "嗯嗯", "ok", "OK", "好的👍", "收到，谢谢", "谢谢"]
+
+
+@pytest.mark.parametrize("text", ACKNOWLEDGEMENTS)
+def test_an_acknowledgement_is_no_answer_to_a_register_question(chat, member, text):
+    """「收到」 answers the chat, not 「服务的对象是谁」: the question is asked again, with how
+    to skip it, and nothing is stored."""
+    checked_out(chat, member)
+    reply = chat.say(text)
+    assert reply == texts.SMALLTALK_IN_ANSWER.format(question=texts.ASK_REGISTER_TARGET)
+    assert "「跳过」" in reply
+    assert conversation() == "register_fields"
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+    assert "做了哪些服务" in chat.say("独居老人王大爷")
+    assert texts_of(ServiceRecord.get()) == ("", "", "")  # kept in the chat until the end
+    chat.say("上门看望")
+    assert chat.say("老人很满意") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", "老人很满意")
+
+
+@pytest.mark.parametrize("text", ["好的", "收到", "嗯"])
+def test_an_acknowledgement_is_no_visit_note(chat, member, text):
+    visit_waiting_for_notes(chat)
+    reply = chat.say(text)
+    assert reply == texts.SMALLTALK_IN_ANSWER.format(question=texts.VISIT_SEEN_QUESTION)
+    assert conversation() == "visit_seen"
+    assert "提供了哪些帮助" in chat.say("老人身体尚好")
+    assert chat.say(text) == texts.SMALLTALK_IN_ANSWER.format(question=texts.VISIT_HELP_QUESTION)
+    assert conversation() == "visit_help"
+    assert "走访已登记" in chat.say("送去米面油")
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人身体尚好", "送去米面油")
+
+
+@pytest.mark.parametrize("text", ["好的，不用了", "嗯，不了"])
+def test_a_no_said_with_an_acknowledgement_skips_as_a_refusal_does(chat, member, text):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    assert "补充服务内容、取得的成效" in chat.say(text)
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "", "")
+
+
+def test_an_acknowledgement_at_a_question_through_the_endpoint(client, member):
+    from tests.wechat import oa
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-sam", text)))
+
+    individual_service(member)
+    say("签退")
+    assert "服务的对象是谁" in say("跳过")
+    assert "这一项还没有填写" in say("收到")
+    assert "做了哪些服务" in say("独居老人王大爷")
