@@ -213,8 +213,10 @@ def _text_route(message: Inbound, member) -> tuple[Callable[[], Reply], bool]:
 def _answer_route(
     conversation: state.Conversation, free: FreeText, message: Inbound, member
 ) -> tuple[Callable[[], Reply], bool]:
-    """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note.
-    Only a bare command word (「活动」) or a bare negation (「不走访了」) is no answer: the
+    """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note,
+    「结对家庭」 whom the service was for (Command.may_answer), 「不需要帮助」 the help given (it
+    refuses nothing the chat would do: 帮助 only reads). Only a bare command word that steers
+    the chat (「签退」) or a bare refusal of what it does (「不走访了」) is no answer: the
     member hears why, and the question again, so they know what to write. Small talk
     (「收到」, 「好的」) only acknowledges the question: it is asked again; a no said with it
     (「好的，不用了」) is a refusal, and skips it."""
@@ -223,10 +225,10 @@ def _answer_route(
         return partial(free.skip, message, member, conversation.data), False
     if kind is not None:
         return _no_answer(texts.SMALLTALK_IN_ANSWER, conversation, free, message)
-    if is_keyword(message.content):
-        return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
     found = match(message.content)
-    if found is None or found.mood == DO or not found.bare:
+    if found is not None and is_keyword(message.content) and not found.command.may_answer:
+        return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
+    if found is None or found.mood == DO or not found.bare or found.command.reads_only:
         return partial(_step, conversation, message, member), False
     if _leaves(conversation, found):
         return _cancel_route(message, member, conversation, free)

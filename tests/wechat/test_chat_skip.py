@@ -319,3 +319,55 @@ def test_an_acknowledgement_at_a_question_through_the_endpoint(client, member):
     assert "服务的对象是谁" in say("跳过")
     assert "这一项还没有填写" in say("收到")
     assert "做了哪些服务" in say("独居老人王大爷")
+
+
+@pytest.mark.parametrize("target", ["结对家庭", "结对户", "结对家庭！"])
+def test_a_command_word_that_is_a_real_answer_is_kept_as_typed(chat, member, target):
+    """「结对家庭」 is whom the service was for, though it also names a command."""
+    checked_out(chat, member)
+    assert "做了哪些服务" in chat.say(target)
+    assert "取得了什么成效" in chat.say("入户走访")
+    assert chat.say("老人很满意") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == (target, "入户走访", "老人很满意")
+
+
+@pytest.mark.parametrize("text", ["不需要帮助", "不需要帮助。", "暂时不需要帮助"])
+def test_no_help_needed_is_the_true_answer_to_the_help_given(chat, member, text):
+    """To 「您为这户家庭提供了哪些帮助？」 「不需要帮助」 is the answer (nothing was needed);
+    only a bare 「不需要」 refuses the question."""
+    visit_waiting_for_notes(chat)
+    chat.say("老人身体尚好")
+    assert chat.say(text) == texts.VISIT_SAVED
+    assert ServiceRecord.get().outcome == text
+
+
+def test_a_bare_no_need_still_refuses_the_question(chat, member):
+    visit_waiting_for_notes(chat)
+    chat.say("老人身体尚好")
+    assert chat.say("不需要") == texts.VISIT_NOTES_LATER
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人身体尚好", "")
+
+
+@pytest.mark.parametrize("text", ["签退", "签到", "帮助", "活动"])
+def test_a_word_that_steers_the_chat_is_still_no_answer(chat, member, text):
+    checked_out(chat, member)
+    reply = chat.say(text)
+    assert reply.startswith(f"「{text}」是一个指令") and texts.ASK_REGISTER_TARGET in reply
+    assert conversation() == "register_fields"
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+def test_no_help_needed_at_a_register_question_through_the_endpoint(client, member):
+    from tests.wechat import oa
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-sam", text)))
+
+    individual_service(member)
+    say("签退")
+    say("跳过")
+    say("结对家庭")
+    say("上门看望")
+    assert say("不需要帮助") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == ("结对家庭", "上门看望", "不需要帮助")
