@@ -1,7 +1,7 @@
 """The steps that take the member's own words (FREE_TEXT: a visit's notes, the register's
 questions after 签退), and whether a text sent to one is no answer at all: a bare skip word
 (「跳过」) or a bare refusal (「算了吧」, 「不用了」). Such a text is never written into the
-register: the step leaves the question for later, as 「跳过」 does (wechat.router). 「取消」
+register: the step leaves the question for later, as 「跳过」 does (wechat.text_route). 「取消」
 leaves the step too, and also keeps the answers already given: nothing is undone by it.
 
 Bare means nothing else is said: particles and politeness around the word (「那就算了吧」,

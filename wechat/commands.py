@@ -1,6 +1,6 @@
 """The chat's commands: their Chinese keywords (with synonyms), who may use them, the
 handler each runs, and the custom menu's CLICK keys that name them. How a text is read as
-one of them is wechat.matching's; when it runs, wechat.router's."""
+one of them is wechat.matching's; when it runs, wechat.text_route's."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,8 +94,16 @@ COMMANDS = (
     ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
+
+
+def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
+    """A command, if this user may use it: bound, active and, for some, a leader."""
+    barred = command.barred(member)
+    return common.say(barred) if barred else command.handler(message, member, args)
+
+
 # Keywords of 取消 that a list's number may follow: its argument then, as in 「取消 1」 said to
-# the list of activities, which wechat.router reads as 「取消报名 1」 where it names one.
+# the list of activities, which wechat.text_route reads as 「取消报名 1」 where it names one.
 NUMBERED = ("取消", "退出")
 # The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
 MENU_KEYS = {

@@ -30,7 +30,7 @@ WORDS = {
     **dict.fromkeys(("不去", "不去了", "去不了", "去不成", "不参加", "不参加了"), WITHDRAW),
     **dict.fromkeys(("参加不了", "参加不成", "来不了", "不来", "不来了", "不想去"), WITHDRAW),
     **dict.fromkeys(("不想参加", "没空去", "没时间去"), WITHDRAW),
-    # "No, thanks": no to what a conversation asks (wechat.router reads it as each step
+    # "No, thanks": no to what a conversation asks (wechat.text_route reads it as each step
     # defines no), and nothing to do when none is open. 「不了」 is no typo of 「不要了」 (取消).
     **dict.fromkeys(("不了", "不用", "不必", "不需要"), DECLINE),
     # Said around the words, answered by none of them on their own: whom the member addresses

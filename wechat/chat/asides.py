@@ -9,7 +9,7 @@ from ..matching import TROUBLE
 from . import activities, checkin, checkout, common, leader
 
 # What each conversation waits for, from its data; free-text steps ask their question again
-# (wechat.router) and never come here.
+# (wechat.text_route) and never come here.
 REMINDERS = {
     checkin.PICK: lambda data: texts.PICK_NUMBER.format(count=len(data["choices"])),
     checkout.OUT_PICK: lambda data: texts.PICK_NUMBER.format(count=len(data["choices"])),
