@@ -94,14 +94,6 @@ COMMANDS = (
     ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
-
-
-def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
-    """A command, if this user may use it: bound, active and, for some, a leader."""
-    barred = command.barred(member)
-    return common.say(barred) if barred else command.handler(message, member, args)
-
-
 # Keywords of 取消 that a list's number may follow: its argument then, as in 「取消 1」 said to
 # the list of activities, which wechat.text_route reads as 「取消报名 1」 where it names one.
 NUMBERED = ("取消", "退出")
@@ -117,3 +109,9 @@ MENU_KEYS = {
     "PENDING": "pending",
     "REPORT": "report",
 }
+
+
+def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
+    """A command, if this user may use it: bound, active and, for some, a leader."""
+    barred = command.barred(member)
+    return common.say(barred) if barred else command.handler(message, member, args)

@@ -179,7 +179,9 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
     return partial(common.say, text), True
 
 
-def _cancel_route(message: Inbound, member, conversation=None, free: FreeText | None = None):
+def _cancel_route(
+    message: Inbound, member, conversation=None, free: FreeText | None = None
+) -> Route:
     """取消: a free-text step's own leaving (keeping the answers given), else the command."""
     if free is not None:
         return partial(free.cancel, message, member, conversation.data), False
