@@ -1,7 +1,8 @@
 """The steps that take the member's own words (FREE_TEXT: a visit's notes, the register's
 questions after 签退), and whether a text sent to one is no answer at all: a bare skip word
 (「跳过」) or a bare refusal (「算了吧」, 「不用了」). Such a text is never written into the
-register: the step leaves the question for later, as 「跳过」 does (wechat.router).
+register: the step leaves the question for later, as 「跳过」 does (wechat.text_route). 「取消」
+leaves the step too, and also keeps the answers already given: nothing is undone by it.
 
 Bare means nothing else is said: particles and politeness around the word (「那就算了吧」,
 「不用了，谢谢！」), punctuation and emoji do not count, but any other word does, so
@@ -67,16 +68,18 @@ def is_cancel(text: str, keywords) -> bool:
 
 @dataclass(frozen=True)
 class FreeText:
-    """A step whose answer is the member's own words: what a skip or refusal does there, and
-    the question still waiting, repeated when a text is no answer to it."""
+    """A step whose answer is the member's own words: what a skip or refusal does there, what
+    leaving it (「取消」) does, which keeps the answers already given, and the question still
+    waiting, repeated when a text is no answer to it."""
 
     skip: Callable[[Inbound, object, dict], Reply]
+    cancel: Callable[[Inbound, object, dict], Reply]
     question: Callable[[dict], str]
 
 
 # The steps that take free text, by conversation state (wechat.chat.state).
 FREE_TEXT = {
-    visits.SEEN: FreeText(visits.on_skip, lambda data: texts.VISIT_SEEN_QUESTION),
-    visits.HELP: FreeText(visits.on_skip, lambda data: texts.VISIT_HELP_QUESTION),
-    register.ASKING: FreeText(register.on_skip, register.pending_question),
+    visits.SEEN: FreeText(visits.on_skip, visits.on_cancel, lambda d: texts.VISIT_SEEN_QUESTION),
+    visits.HELP: FreeText(visits.on_skip, visits.on_cancel, lambda d: texts.VISIT_HELP_QUESTION),
+    register.ASKING: FreeText(register.on_skip, register.on_cancel, register.pending_question),
 }

@@ -1,6 +1,6 @@
 """The chat's commands: their Chinese keywords (with synonyms), who may use them, the
 handler each runs, and the custom menu's CLICK keys that name them. How a text is read as
-one of them is wechat.matching's; when it runs, wechat.router's."""
+one of them is wechat.matching's; when it runs, wechat.text_route's."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +25,9 @@ class Command:
     unbound_ok: bool = False  # usable before binding
     takes_args: bool = False  # matched only at the start of the text
     reads_only: bool = False  # changes nothing: its reply may be worked out before the claim
+    # Its keyword alone is a fair answer to a question taking the member's own words: 「结对家庭」
+    # names whom they served, 「入户走访」 what they did; 「签退」 or 「帮助」 steer the chat.
+    may_answer: bool = False
 
     def barred(self, member) -> str | None:
         """Why this user may not use the command (not bound, inactive, not a leader), or None."""
@@ -51,7 +54,7 @@ COMMANDS = (
     C("confirm", ("确认", "确定", "确认发送"), leader.on_confirm),
     C("checkin", ("签到", "我要签到", "打卡", "签个到", "活动签到"), checkin.on_checkin),
     C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkout.on_checkout),
-    C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit),
+    C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit, may_answer=True),
     C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
     C("enroll", ("报名",), activities.on_enroll, takes_args=True),
     C(
@@ -61,7 +64,13 @@ COMMANDS = (
         takes_args=True,
     ),
     C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine, reads_only=True),
-    C("pairing", ("结对", "结对家庭", "我的结对", "结对户"), mine.on_pairing, reads_only=True),
+    C(
+        "pairing",
+        ("结对", "结对家庭", "我的结对", "结对户"),
+        mine.on_pairing,
+        reads_only=True,
+        may_answer=True,
+    ),
     C(
         "broadcast",
         ("通知", "发通知", "群发"),
@@ -85,6 +94,9 @@ COMMANDS = (
     ),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
+# Keywords of 取消 that a list's number may follow: its argument then, as in 「取消 1」 said to
+# the list of activities, which wechat.text_route reads as 「取消报名 1」 where it names one.
+NUMBERED = ("取消", "退出")
 # The custom menu's CLICK keys (wechat.chat.menu) name the same commands.
 MENU_KEYS = {
     "CHECKIN": "checkin",
@@ -97,3 +109,9 @@ MENU_KEYS = {
     "PENDING": "pending",
     "REPORT": "report",
 }
+
+
+def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
+    """A command, if this user may use it: bound, active and, for some, a leader."""
+    barred = command.barred(member)
+    return common.say(barred) if barred else command.handler(message, member, args)

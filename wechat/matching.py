@@ -12,17 +12,20 @@ are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消�
 Before any of that, a keyword the text negates is found wherever matching would look for
 it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and
 「签到算了」 refuse the command, 「签到不了」, 「签不了到」 and 「不能签到」 say it is not
-working. Such a text never runs its command: the router acknowledges it, or leaves the
-conversation it negates, or says how to get the thing done. When in doubt doing nothing is
-safe, so a negated keyword wins over another in the same text.
+working; 签到 cut short counts there too (「别签了」, 「我签不上」). Such a text never runs
+its command: the router acknowledges it, or leaves the conversation it negates, or says how
+to get the thing done. When in doubt doing nothing is safe, so a negated keyword wins over
+another in the same text.
 """
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass
 
 from . import smalltalk
-from .commands import BY_NAME, COMMANDS, Command
+from .chat.common import position
+from .commands import BY_NAME, COMMANDS, NUMBERED, Command
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
@@ -51,6 +54,10 @@ AFTER = {
     **dict.fromkeys(("算了", "就算了", "不要了", "不用了"), REFUSE),
 }
 SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
+# A keyword cut short where a negation stands with it: 「我签不上」, 「别签了」 and 「先不签」 are
+# 签到's (members hardly ever cut 签退 so). Only before a particle, punctuation, a negating
+# word or the end does the stem stand for the keyword: 「不签名」 is not 签到.
+CLIPPED = {"签": "签到"}
 FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不想去签到」
 # After a keyword taking arguments, arguments this short that hold a trouble word (or one of
 # these) say the command is not working: 「通知发不了」, 「通知发不出去」, 「绑定不行」.
@@ -108,6 +115,10 @@ _ALL_KEYWORDS = frozenset(k for k, _ in _KEYWORDS)
 _UNSPLIT = {k[0] + w + k[1:]: k + w for k, _ in _KEYWORDS if len(k) == 2 for w in SPLITTING}
 _TROUBLE_WORDS = [w for w, mood in {**BEFORE, **AFTER}.items() if mood == TROUBLE]
 _PUNCTUATION = ",.!?;:，。！？；：、…~～"
+_CLIP_END = "|".join(["$", f"[{re.escape(PARTICLES + _PUNCTUATION)}]", *map(re.escape, AFTER)])
+_UNCLIP = [
+    (re.compile(f"{re.escape(stem)}(?={_CLIP_END})"), whole) for stem, whole in CLIPPED.items()
+]
 # Every negating word holds its first character: a text with none of these negates nothing.
 _MARKS = frozenset(w[0] for w, mood in {**BEFORE, **AFTER}.items() if mood != DO)
 
@@ -128,7 +139,7 @@ def match(text: str) -> Found | None:
         return negated
     if lead is not None:
         keyword, command = lead
-        args = _after(text, len(keyword)) if command.takes_args else ""
+        args = _after(text, len(keyword)) if command.takes_args else _number(text, keyword)
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
         return Found(command, args)
@@ -141,6 +152,12 @@ def match(text: str) -> Found | None:
         return None
     near = _near_miss(compact)
     return Found(near) if near else None
+
+
+def _number(text: str, keyword: str) -> str:
+    """The list's number after a keyword a number may follow (「取消 1」, 「退出第二个」), or ''."""
+    rest = _after(text, len(keyword)) if keyword in NUMBERED else ""
+    return rest if rest and position(rest) is not None else ""
 
 
 def _trouble_alone(args: str) -> bool:
@@ -168,6 +185,8 @@ def _negated(text: str, compact: str, lead) -> Found | None:
     plain = _plain(text)
     for split, whole in _UNSPLIT.items() if "不" in plain else ():
         plain = plain.replace(split, whole)
+    for stem, whole in _UNCLIP:
+        plain = stem.sub(whole, plain)
     for keyword, command in [lead] if lead else _KEYWORDS:
         start = plain.find(keyword)
         if start < 0:

@@ -1,4 +1,4 @@
-"""Everyday texts that name no command: 「收到」, 「好的」, 「谢谢」, 👍, and 「我不去了」.
+"""Everyday texts that name no command: 「收到」, 「好的」, 「谢谢」, 👍, 「我不去了」 and 「不了」.
 
 They are the commonest replies members send (「收到」 answers every notice from a leader),
 and a few of them look like a keyword with one character changed (收到/签到, 是的/我的,
@@ -10,7 +10,7 @@ of the table and particles (「好的好的」, 「收到，谢谢！」, 「我
 
 import unicodedata
 
-ACK, THANKS, WITHDRAW = "ack", "thanks", "withdraw"
+ACK, THANKS, WITHDRAW, DECLINE = "ack", "thanks", "withdraw", "decline"
 WORDS = {
     **dict.fromkeys(
         ("收到", "好", "好的", "好滴", "好哒", "好嘞", "嗯", "嗯呢", "哦", "噢", "行", "可以"),
@@ -30,6 +30,9 @@ WORDS = {
     **dict.fromkeys(("不去", "不去了", "去不了", "去不成", "不参加", "不参加了"), WITHDRAW),
     **dict.fromkeys(("参加不了", "参加不成", "来不了", "不来", "不来了", "不想去"), WITHDRAW),
     **dict.fromkeys(("不想参加", "没空去", "没时间去"), WITHDRAW),
+    # "No, thanks": no to what a conversation asks (wechat.text_route reads it as each step
+    # defines no), and nothing to do when none is open. 「不了」 is no typo of 「不要了」 (取消).
+    **dict.fromkeys(("不了", "不用", "不必", "不需要"), DECLINE),
     # Said around the words, answered by none of them on their own: whom the member addresses
     # (「谢谢队长」) and when (「收到，明天去」).
     **dict.fromkeys(("队长", "书记", "老师", "同志", "主任", "大家", "各位"), None),
@@ -42,11 +45,12 @@ GESTURES = {
 # May stand around the words: 「我知道了哦」, 「好的呀」, 「收到啦」.
 PARTICLES = "我也都就了啦吧呢啊呀哦嘛哈嘞呐"
 _LONGEST_FIRST = sorted(WORDS, key=len, reverse=True)
-_ORDER = (WITHDRAW, THANKS, ACK)  # what a mixed text is answered as: 「好的，谢谢」 is thanks
+# What a mixed text is answered as: 「好的，谢谢」 is thanks, 「不用了，谢谢」 a no.
+_ORDER = (WITHDRAW, DECLINE, THANKS, ACK)
 
 
 def kind(text: str) -> str | None:
-    """ACK, THANKS or WITHDRAW when the text is small talk, else None (also for a text of
+    """ACK, THANKS, WITHDRAW or DECLINE when the text is small talk, else None (also for a text of
     addresses and times alone, 「明天」, which answers nothing)."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
     found = {GESTURES[ch] for ch in folded if ch in GESTURES}

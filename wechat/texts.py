@@ -49,6 +49,7 @@ NEGATION_IN_ANSWER = (
     "「{word}」没有作为本次登记的回答。如要退出本次登记，请发送「取消」。\n"
     "请直接写下您的回答：{question}"
 )
+SMALLTALK_IN_ANSWER = "好的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
@@ -64,6 +65,7 @@ TRY_LATER = "系统繁忙，请稍后再试。"
 
 SMALLTALK_ACK = "好的。"
 SMALLTALK_THANKS = "不客气！"
+SMALLTALK_DECLINE = "好的。"
 SMALLTALK_IDLE = "需要时请发送「帮助」查看可用功能，或点击下方菜单。"
 WITHDRAW_LISTED = "如要取消报名，请回复「取消报名 序号」，例如：取消报名 1"
 WITHDRAW_HOW = "如要取消报名，请先发送「活动」查看列表，再回复「取消报名 序号」，例如：取消报名 1"
@@ -74,9 +76,6 @@ NEGATED = "好的，知道了。以后需要时，请再发送「{word}」。"
 TROUBLE = "抱歉给您添麻烦了。{tip}\n如果还是不行，请联系队长或办公室帮忙。"
 TROUBLE_TIP = "请发送「{word}」，再按提示一步一步操作。"
 TROUBLE_TIPS = {
-    "checkin": (
-        "签到要先报名当天的活动；到场后发送「签到」，再按提示发送位置和一张佩戴党徽的现场照片。"
-    ),
     "checkout": "签退请发送「签退」，再发送您的位置，或回复「跳过」直接签退。",
     "visit": "走访请发送「走访」，按提示发送位置和一张走访现场照片，再简单写几句情况。",
     "enroll": "报名请先发送「活动」查看近期活动，再回复「报名 序号」，例如：报名 1。",
@@ -88,6 +87,18 @@ TROUBLE_TIPS = {
         "绑定请发送「绑定 手机号 绑定码」，例如：绑定 13800000000 482913。绑定码请向办公室领取。"
     ),
 }
+
+# Check-in not working (「我签不上」), by where the member stands (wechat.chat.checkin).
+CHECKIN_TROUBLE_OPEN = (
+    "现在可以签到「{titles}」。请这样做：\n1. 发送「签到」；\n"
+    "2. 点击输入框旁的「+」，选择「位置」，发送您的位置；\n3. 拍一张佩戴党徽的现场照片发送。"
+)
+CHECKIN_TROUBLE_DONE = "您已经签到了「{title}」，不用再签。服务结束后请发送「签退」。"
+CHECKIN_TROUBLE_NONE = (
+    "现在没有您已报名、可以签到的活动：要先报名，活动开始前后才能签到。"
+    "发送「活动」可以查看近期活动并报名。"
+)
+CHECKIN_BY_LEADER = "\n不方便用手机的，可以请队长帮您登记签到。"
 
 # --- check-in, check-out ----------------------------------------------------------------------
 
@@ -154,7 +165,12 @@ ASK_REGISTER_VISIT_SEEN = (
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
-REGISTER_SKIPPED = f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+REGISTER_SKIPPED = f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+# How the reply to questions left for later opens: after 「跳过」, or after 「取消」 (answers given
+# or not), which keeps what was answered as 「跳过」 does.
+REGISTER_SKIPPED_OPENING = "好的，"
+REGISTER_LEFT_OPENING = "已退出本次登记，您已填写的内容已保存。"
+REGISTER_LEFT_EMPTY_OPENING = "已退出本次登记。"
 # The same for an entry a leader has to review first (status flagged, as its check-out said).
 # A flagged entry counts while it waits for the leader (services.records.counts_toward_hours);
 # only a rejection takes it out again.
@@ -162,7 +178,7 @@ REGISTER_SAVED_FLAGGED = (
     "登记已完成，本次服务已计入您的服务时长；因需队长审核，如审核不通过将不再计入。"
 )
 REGISTER_SKIPPED_FLAGGED = (
-    f"好的，请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
+    f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
     "本次服务需队长审核，如审核不通过将不再计入。"
 )
 NEARBY_OFFER = (
@@ -195,6 +211,11 @@ VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
 # The notes skipped (「跳过」, 「算了」): the visit is registered by its photo all the same.
 VISIT_NOTES_LATER = (
     "好的，走访已登记，谢谢！没写的情况可以在签退时填写，"
+    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+)
+
+VISIT_NOTES_LEFT = (
+    "已退出，您写的家庭情况已保存，走访也已登记。提供的帮助可以在签退时填写，"
     f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
 )
 

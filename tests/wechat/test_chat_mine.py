@@ -9,6 +9,7 @@ from services import clock
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
+from wechat import texts
 from wechat.chat import common
 
 
@@ -85,6 +86,51 @@ def test_unenrolling_over_the_endpoint_is_not_mistaken_for_cancel(client, member
     say("活动")
     assert "报名成功" in say("报名 第一个")
     assert say("取消报名 1") == "已为您取消报名：「义诊」。"
+    assert Enrollment.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["取消 2", "取消2", "取消 第二个", "退出 2", "取消２"])
+def test_cancel_with_a_number_said_to_the_list_withdraws_from_that_activity(
+    chat, member, three, text
+):
+    """「取消 1」 to the list names the activity to withdraw from, as 「取消报名 1」 does; it
+    does not leave the list (and withdraw nothing, as if it had been done)."""
+    for activity in three[:2]:
+        Enrollment.create(activity=activity, member=member, created_at=clock.now_utc())
+    chat.say("活动")
+    assert chat.say(text) == "已为您取消报名：「普法宣传」。"
+    assert [e.activity_id for e in Enrollment.select()] == [three[0].id]
+    assert ChatState.get().state == "activities"  # the list is still there
+    assert chat.say("取消") == texts.CANCELLED  # plain 取消 still leaves it
+    assert ChatState.get().state == ""
+    assert Enrollment.select().count() == 1
+
+
+def test_cancel_with_a_number_and_no_list_says_how_to_withdraw(chat, member, three):
+    Enrollment.create(activity=three[0], member=member, created_at=clock.now_utc())
+    assert chat.say("取消 1") == texts.UNENROLL_USAGE
+    assert Enrollment.select().count() == 1
+
+
+def test_cancel_with_a_number_in_another_conversation_leaves_it(chat, member, three):
+    """At the list of today's activities to check in to, 「取消 1」 withdraws nothing."""
+    now = clock.now_utc()
+    for title in ("义诊", "普法宣传"):
+        activity = make_activity(member.team, starts_at=now - timedelta(minutes=5), title=title)
+        Enrollment.create(activity=activity, member=member, created_at=now)
+    assert "今天可签到的活动" in chat.say("签到")
+    assert chat.say("取消 1") == texts.CANCELLED
+    assert Enrollment.select().count() == 2
+
+
+def test_cancel_with_a_number_over_the_endpoint(client, member, three):
+    Enrollment.create(activity=three[0], member=member, created_at=clock.now_utc())
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-dan", text)))
+
+    say("活动")
+    assert say("取消1") == "已为您取消报名：「义诊」。"
     assert Enrollment.select().count() == 0
 
 

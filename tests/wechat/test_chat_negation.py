@@ -262,11 +262,49 @@ def test_the_registers_questions_do_not_take_a_refused_check_out_as_an_answer(ch
     assert ServiceRecord.get().checkout_at is not None
 
 
-@pytest.mark.parametrize("text", ["签到不了", "签不了到", "我不会签到", "打卡失败了"])
-def test_check_in_not_working_is_told_how_it_works_and_whom_to_ask(chat, text):
+CHECKIN_TROUBLE = [
+    "签到不了",
+    "签不了到",
+    "我不会签到",
+    "打卡失败了",
+    "打不了卡",
+    "签到不了",
+    "我签不上",  # the keyword cut short
+    "签不了",
+    "签不上啊",
+    "签不上怎么办",
+]
+
+
+@pytest.mark.parametrize("text", CHECKIN_TROUBLE)
+def test_check_in_not_working_with_an_activity_open_is_told_the_steps(chat, activity, text):
     reply = chat.say(text)
-    assert texts.TROUBLE_TIPS["checkin"] in reply and "联系队长" in reply
+    assert reply == texts.TROUBLE.format(
+        tip=texts.CHECKIN_TROUBLE_OPEN.format(titles="义诊") + texts.CHECKIN_BY_LEADER
+    )
+    assert "「位置」" in reply and "照片" in reply and "请队长帮您登记" in reply
     assert conversation() is None
+    assert ServiceRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["我签不上", "签到不了"])
+def test_check_in_not_working_with_nothing_open_says_so_and_how_to_enrol(chat, text):
+    reply = chat.say(text)
+    assert texts.CHECKIN_TROUBLE_NONE in reply and "请队长帮您登记" in reply
+    assert "没有理解" not in reply
+    assert conversation() is None
+
+
+def test_check_in_not_working_once_checked_in_says_it_is_done(chat, member, activity):
+    make_record(member, activity=activity, checkin_at=clock.now_utc() - timedelta(minutes=5))
+    reply = chat.say("我签不上")
+    assert texts.CHECKIN_TROUBLE_DONE.format(title="义诊") in reply
+    assert "签退" in reply
+
+
+def test_check_in_not_working_through_the_endpoint(client, member, activity):
+    reply = oa.reply_text(oa.push(client, oa.text("oa-eve", "我签不上")))
+    assert texts.CHECKIN_TROUBLE_OPEN.format(titles="义诊") in reply
 
 
 def test_trouble_during_a_step_keeps_the_step(chat, activity):
@@ -275,13 +313,42 @@ def test_trouble_during_a_step_keeps_the_step(chat, activity):
     assert conversation() == "checkin_location"
 
 
-def test_a_half_said_trouble_is_not_guessed_as_a_command(chat, activity):
-    """「签不了」 names neither 签到 nor 签退, and is no typo of 「不要了」 (取消) either, as
-    difflib would have it: the step asks again for what it waits for."""
+def test_a_half_said_trouble_is_check_in_and_never_a_guess_at_cancel(chat, activity):
+    """「签不了」 is 签到 cut short (members hardly ever cut 签退 so), and no typo of 「不要了」
+    (取消), as difflib would have it: the step stays, and the member hears how it is done."""
     chat.say("签到")
-    assert chat.say("签不了") == texts.ASK_LOCATION_AGAIN
+    assert "「位置」" in chat.say("签不了")
     assert conversation() == "checkin_location"
     assert chat.say("不了") == texts.CANCELLED  # alone, "no, thanks"
+
+
+@pytest.mark.parametrize("text", ["别签了", "不签了", "先不签", "我不签了", "今天先不签了"])
+def test_refusing_a_clipped_check_in_leaves_the_check_in_under_way(chat, activity, text):
+    assert "请发送您的当前位置" in chat.say("签到")
+    assert chat.say(text) == texts.CANCELLED
+    assert conversation() is None
+    assert "没有进行中的操作" in chat.say("取消")
+    assert ServiceRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["别签了", "不签了", "先不签"])
+def test_refusing_a_clipped_check_in_with_nothing_open_is_only_acknowledged(chat, activity, text):
+    assert chat.say(text) == acknowledged("签到")
+    assert conversation() is None
+    assert ServiceRecord.select().count() == 0
+
+
+def test_refusing_a_clipped_check_in_keeps_another_conversation(chat, member, activity):
+    """The activity list is no check-in: 「不签了」 leaves it shown, to enrol from."""
+    chat.say("活动")
+    assert chat.say("不签了") == acknowledged("签到")
+    assert conversation() == "activities"
+
+
+@pytest.mark.parametrize("text", ["不签名", "签字了", "签不签"])
+def test_the_stem_alone_elsewhere_names_no_check_in(text):
+    found = matching.match(text)
+    assert found is None or found.mood == matching.DO
 
 
 def test_trouble_with_other_commands_names_them(chat):

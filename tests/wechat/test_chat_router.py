@@ -9,7 +9,7 @@ from models import ChatState, Member, ServiceRecord
 from services import clock
 from tests.factories import make_activity, make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
-from wechat import commands, matching
+from wechat import commands, matching, texts
 from wechat.chat import common
 
 
@@ -161,7 +161,7 @@ def test_cancel_said_with_particles_leaves_a_free_text_step(chat, member, said):
     chat.say("签退")
     chat.say("跳过")
     assert ChatState.get().state == "register_fields"
-    assert chat.say(said).startswith("已取消")
+    assert chat.say(said).startswith(texts.REGISTER_LEFT_EMPTY_OPENING)
     assert ChatState.get().state == "" and ServiceRecord.get().target == ""
 
 

@@ -80,7 +80,9 @@ def test_only_a_bare_skip_word_or_refusal_is_no_answer(text):
 def test_a_register_question_skipped_or_refused_stores_nothing(chat, member, text):
     checked_out(chat, member)
     reply = chat.say(text)
-    assert reply == texts.REGISTER_SKIPPED.format(fields="服务对象、服务内容、取得的成效")
+    assert reply == texts.REGISTER_SKIPPED.format(
+        fields="服务对象、服务内容、取得的成效", opening=texts.REGISTER_SKIPPED_OPENING
+    )
     assert conversation() is None
     assert texts_of(ServiceRecord.get()) == ("", "", "")
 
@@ -113,10 +115,52 @@ def test_real_answers_containing_such_words_are_kept_as_typed(chat, member, outc
     assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", outcome)
 
 
-def test_cancel_still_leaves_the_register_questions(chat, member):
+@pytest.mark.parametrize("text", ["取消", "取消吧", "我要取消", "退出"])
+def test_cancel_leaves_the_register_questions_keeping_the_answers_given(chat, member, text):
+    """The check-out is done: 取消 undoes nothing, and what was answered stays, as with
+    「跳过」; the member hears which questions are left and where to fill them in."""
     checked_out(chat, member)
-    assert chat.say("取消") == texts.CANCELLED
+    assert "做了哪些服务" in chat.say("独居老人王大爷")
+    reply = chat.say(text)
+    assert reply == texts.REGISTER_SKIPPED.format(
+        fields="服务内容、取得的成效", opening=texts.REGISTER_LEFT_OPENING
+    )
+    assert conversation() is None
+    record = ServiceRecord.get()
+    assert texts_of(record) == ("独居老人王大爷", "", "")
+    assert record.checkout_at is not None
+    assert chat.say("取消") == texts.NOTHING_TO_CANCEL
+
+
+def test_cancel_before_any_answer_leaves_the_register_questions_all_to_fill(chat, member):
+    checked_out(chat, member)
+    reply = chat.say("取消")
+    assert reply.startswith(texts.REGISTER_LEFT_EMPTY_OPENING)
+    assert "补充服务对象、服务内容、取得的成效" in reply
     assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+def test_cancel_at_the_last_register_question_keeps_both_answers(client, member, emulator):
+    from tests.wechat import oa
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-sam", text)))
+
+    individual_service(member)
+    say("签退")
+    say("跳过")
+    say("独居老人王大爷")
+    assert "取得了什么成效" in say("上门代购药品")
+    assert "补充取得的成效" in say("取消")
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门代购药品", "")
+
+
+def test_cancel_at_a_visits_help_keeps_what_was_seen(chat, member):
+    visit_waiting_for_notes(chat)
+    assert "提供了哪些帮助" in chat.say("老人身体尚好")
+    assert chat.say("取消") == texts.VISIT_NOTES_LEFT
+    assert conversation() is None
+    assert ServiceRecord.get().content == "入户走访：老人身体尚好"
 
 
 def test_bare_suanle_still_cancels_a_step_that_is_not_free_text(chat, member):
@@ -216,5 +260,114 @@ def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
     chat.say("签退")
     chat.say("跳过")
     skipped = chat.say("跳过")
-    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields="服务对象、服务内容、取得的成效")
+    fields = "服务对象、服务内容、取得的成效"
+    opening = texts.REGISTER_SKIPPED_OPENING
+    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields=fields, opening=opening)
     assert "队长审核" in skipped
+
+
+ACKNOWLEDGEMENTS = ["收到", "好的", "嗯", "嗯嗯", "ok", "OK", "好的👍", "收到，谢谢", "谢谢"]
+
+
+@pytest.mark.parametrize("text", ACKNOWLEDGEMENTS)
+def test_an_acknowledgement_is_no_answer_to_a_register_question(chat, member, text):
+    """「收到」 answers the chat, not 「服务的对象是谁」: the question is asked again, with how
+    to skip it, and nothing is stored."""
+    checked_out(chat, member)
+    reply = chat.say(text)
+    assert reply == texts.SMALLTALK_IN_ANSWER.format(question=texts.ASK_REGISTER_TARGET)
+    assert "「跳过」" in reply
+    assert conversation() == "register_fields"
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+    assert "做了哪些服务" in chat.say("独居老人王大爷")
+    assert texts_of(ServiceRecord.get()) == ("", "", "")  # kept in the chat until the end
+    chat.say("上门看望")
+    assert chat.say("老人很满意") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", "老人很满意")
+
+
+@pytest.mark.parametrize("text", ["好的", "收到", "嗯"])
+def test_an_acknowledgement_is_no_visit_note(chat, member, text):
+    visit_waiting_for_notes(chat)
+    reply = chat.say(text)
+    assert reply == texts.SMALLTALK_IN_ANSWER.format(question=texts.VISIT_SEEN_QUESTION)
+    assert conversation() == "visit_seen"
+    assert "提供了哪些帮助" in chat.say("老人身体尚好")
+    assert chat.say(text) == texts.SMALLTALK_IN_ANSWER.format(question=texts.VISIT_HELP_QUESTION)
+    assert conversation() == "visit_help"
+    assert "走访已登记" in chat.say("送去米面油")
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人身体尚好", "送去米面油")
+
+
+@pytest.mark.parametrize("text", ["好的，不用了", "嗯，不了"])
+def test_a_no_said_with_an_acknowledgement_skips_as_a_refusal_does(chat, member, text):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    assert "补充服务内容、取得的成效" in chat.say(text)
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "", "")
+
+
+def test_an_acknowledgement_at_a_question_through_the_endpoint(client, member):
+    from tests.wechat import oa
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-sam", text)))
+
+    individual_service(member)
+    say("签退")
+    assert "服务的对象是谁" in say("跳过")
+    assert "这一项还没有填写" in say("收到")
+    assert "做了哪些服务" in say("独居老人王大爷")
+
+
+@pytest.mark.parametrize("target", ["结对家庭", "结对户", "结对家庭！"])
+def test_a_command_word_that_is_a_real_answer_is_kept_as_typed(chat, member, target):
+    """「结对家庭」 is whom the service was for, though it also names a command."""
+    checked_out(chat, member)
+    assert "做了哪些服务" in chat.say(target)
+    assert "取得了什么成效" in chat.say("入户走访")
+    assert chat.say("老人很满意") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == (target, "入户走访", "老人很满意")
+
+
+@pytest.mark.parametrize("text", ["不需要帮助", "不需要帮助。", "暂时不需要帮助"])
+def test_no_help_needed_is_the_true_answer_to_the_help_given(chat, member, text):
+    """To 「您为这户家庭提供了哪些帮助？」 「不需要帮助」 is the answer (nothing was needed);
+    only a bare 「不需要」 refuses the question."""
+    visit_waiting_for_notes(chat)
+    chat.say("老人身体尚好")
+    assert chat.say(text) == texts.VISIT_SAVED
+    assert ServiceRecord.get().outcome == text
+
+
+def test_a_bare_no_need_still_refuses_the_question(chat, member):
+    visit_waiting_for_notes(chat)
+    chat.say("老人身体尚好")
+    assert chat.say("不需要") == texts.VISIT_NOTES_LATER
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人身体尚好", "")
+
+
+@pytest.mark.parametrize("text", ["签退", "签到", "帮助", "活动"])
+def test_a_word_that_steers_the_chat_is_still_no_answer(chat, member, text):
+    checked_out(chat, member)
+    reply = chat.say(text)
+    assert reply.startswith(f"「{text}」是一个指令") and texts.ASK_REGISTER_TARGET in reply
+    assert conversation() == "register_fields"
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+def test_no_help_needed_at_a_register_question_through_the_endpoint(client, member):
+    from tests.wechat import oa
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-sam", text)))
+
+    individual_service(member)
+    say("签退")
+    say("跳过")
+    say("结对家庭")
+    say("上门看望")
+    assert say("不需要帮助") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == ("结对家庭", "上门看望", "不需要帮助")

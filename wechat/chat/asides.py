@@ -8,8 +8,8 @@ from ..inbound import Reply
 from ..matching import TROUBLE
 from . import activities, checkin, checkout, common, leader
 
-# What each conversation waits for, from its data; free-text steps take small talk as their
-# answer and never come here.
+# What each conversation waits for, from its data; free-text steps ask their question again
+# (wechat.text_route) and never come here.
 REMINDERS = {
     checkin.PICK: lambda data: texts.PICK_NUMBER.format(count=len(data["choices"])),
     checkout.OUT_PICK: lambda data: texts.PICK_NUMBER.format(count=len(data["choices"])),
@@ -19,9 +19,12 @@ REMINDERS = {
     activities.LISTED: lambda data: texts.LISTED_HINT,
     leader.CONFIRM: lambda data: texts.BROADCAST_STILL_PENDING,
 }
+# Trouble whose tip depends on where the member stands; the others are texts.TROUBLE_TIPS.
+TIPS = {"checkin": checkin.trouble_tip}
 SMALLTALK_REPLIES = {
     smalltalk.ACK: texts.SMALLTALK_ACK,
     smalltalk.THANKS: texts.SMALLTALK_THANKS,
+    smalltalk.DECLINE: texts.SMALLTALK_DECLINE,
 }
 
 
@@ -45,6 +48,12 @@ def on_negated(found, member) -> Reply:
         return common.say(barred)
     word = found.command.keywords[0]
     if found.mood == TROUBLE:
-        tip = texts.TROUBLE_TIPS.get(found.command.name, texts.TROUBLE_TIP).format(word=word)
-        return common.say(texts.TROUBLE.format(tip=tip))
+        return common.say(texts.TROUBLE.format(tip=_tip(found.command.name, word, member)))
     return common.say(texts.NEGATED.format(word=word))
+
+
+def _tip(name: str, word: str, member) -> str:
+    tip = TIPS.get(name)
+    if tip is not None:
+        return tip(member)
+    return texts.TROUBLE_TIPS.get(name, texts.TROUBLE_TIP).format(word=word)

@@ -46,11 +46,19 @@ def ask_checkout_location(openid: str, record_id: int, title: str) -> Reply:
 def on_checkout_location(message: Inbound, member: Member, data: dict) -> Reply:
     """A location message, or 「跳过」 to check out without one."""
     if message.kind == "location":
-        point = common.to_point(common.point_of(message))
-    elif any(word in message.content for word in texts.SKIP_WORDS):
-        point = None
-    else:
-        return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=data["title"]))
+        return _check_out(message, member, data, common.to_point(common.point_of(message)))
+    if any(word in message.content for word in texts.SKIP_WORDS):
+        return _check_out(message, member, data, None)
+    return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=data["title"]))
+
+
+def on_no_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """「不了」 to the location asked for: no location, so check out without one, as the step
+    offers (「或回复「跳过」直接签退」)."""
+    return _check_out(message, member, data, None)
+
+
+def _check_out(message: Inbound, member: Member, data: dict, point) -> Reply:
     state.leave(message.openid, common.now())
     try:
         record = checkin.check_out(

@@ -87,8 +87,20 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
 def on_skip(message: Inbound, member, data: dict) -> Reply:
     """「跳过」 or a refusal: the answers given so far are kept, the rest are left for the
     mini-program."""
+    return _leave(message, member, data, texts.REGISTER_SKIPPED_OPENING)
+
+
+def on_cancel(message: Inbound, member, data: dict) -> Reply:
+    """「取消」: the check-out is done, so there is nothing to undo; leaving the questions
+    keeps what was answered, as 「跳过」 does, and says what is left and where to fill it in.
+    Dropping the answers would make the member type them again in the mini-program."""
+    given = texts.REGISTER_LEFT_OPENING if data["answers"] else texts.REGISTER_LEFT_EMPTY_OPENING
+    return _leave(message, member, data, given)
+
+
+def _leave(message: Inbound, member, data: dict, opening: str) -> Reply:
     state.leave(message.openid, common.now())
-    return _fill(member, data, data["answers"], left=data["missing"])
+    return _fill(member, data, data["answers"], left=data["missing"], opening=opening)
 
 
 def pending_question(data: dict) -> str:
@@ -106,7 +118,7 @@ SAVED = {
 }
 
 
-def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
+def _fill(member, data: dict, answers: dict, left: tuple = (), opening: str = "") -> Reply:
     """Save the answers; `left`: the fields skipped, to be filled in the mini-program, named
     as its form names them."""
     try:
@@ -116,4 +128,5 @@ def _fill(member, data: dict, answers: dict, left: tuple = ()) -> Reply:
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     names = "、".join(texts.REGISTER_LABELS[name] for name in left)
-    return common.say(SAVED[bool(left), record.status == "flagged"].format(fields=names))
+    saved = SAVED[bool(left), record.status == "flagged"]
+    return common.say(saved.format(fields=names, opening=opening))

@@ -63,6 +63,17 @@ def on_skip(message: Inbound, member, data: dict) -> Reply:
     return _save(message, member, data, notes, texts.VISIT_NOTES_LATER)
 
 
+def on_cancel(message: Inbound, member, data: dict) -> Reply:
+    """「取消」 at the notes: the visit is left, but what was seen, if given, is kept as a skip
+    keeps it, and the member hears where the rest is filled in. Before the photo's check has
+    made the entry there is nowhere to keep it: the visit is only left."""
+    seen = data.get("seen")
+    if not seen or entry_made_by(member.id, data.get("request_id")) is None:
+        state.leave(message.openid, common.now())
+        return common.say(texts.CANCELLED)
+    return _save(message, member, data, {"content": stored_seen(seen)}, texts.VISIT_NOTES_LEFT)
+
+
 def _save(message: Inbound, member, data: dict, notes: dict, done: str) -> Reply:
     """Write the notes into the visit's entry once its photo check has made it, then end the
     visit's conversation with `done`."""

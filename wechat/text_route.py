@@ -1,0 +1,230 @@
+"""Which handler answers a text: 取消, a free-text step's answer, a command (done, refused or
+not working), a step's own words, small talk, or 'not understood'. The commands and their
+keywords are wechat.commands', reading a text as one is wechat.matching's; the router
+(wechat.router) calls `route` for every text and voice message.
+
+During a conversation, 「取消」 always leaves it, and so does refusing what it is doing
+(「不签到了」 during a check-in); a no (「不了」) means what the step takes for no (STEPS' own
+DECLINES), else leaves as 取消 does. While a step waits for free text (a visit's notes, the
+register's questions) the text is the answer, word for word, unless it is nothing but a skip
+word or a refusal (「跳过」, 「算了吧」: wechat.answers), which leaves the question for later
+and is never stored, 取消, which leaves it keeping the answers given, small talk (「收到」),
+a word that steers the chat (「签退」) or a bare refusal of what it does (「不签到了」), which
+repeat the question. Otherwise a command still wins over the step. A negated command never
+runs: 「我不想签到」 is acknowledged, 「签到不了」 answered with how to do it and whom to ask.
+Small talk (「收到」, 「谢谢」) is answered kindly with what the conversation waits for
+(wechat.chat.asides).
+"""
+
+from collections.abc import Callable
+from functools import partial
+
+from . import smalltalk, texts
+from .answers import FREE_TEXT, FreeText, is_cancel, is_no_answer
+from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
+from .commands import BY_NAME, Command, run
+from .inbound import Inbound, Reply
+from .matching import DO, PARTICLES, REFUSE, Found, is_keyword, match, normalize
+
+Route = tuple[Callable[[], Reply], bool]  # what answers, and whether answering only reads
+
+
+def _send_word(message: Inbound, member, data: dict) -> Reply:
+    """The preview says 「回复「确认」发送」: 「发送」 confirms as 「确认」 does, in that step
+    only; any other text the step gets hears again what it waits for."""
+    if not awaited(state.Conversation(leader.CONFIRM), message.content):
+        return common.say(texts.CONFIRM_OR_CANCEL)
+    return run(BY_NAME["confirm"], message, member)
+
+
+# Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
+STEPS = {
+    checkin.PICK: {"text": checkin.on_pick},
+    checkin.LOCATION: {"location": checkin.on_location},
+    checkin.PHOTO: {"image": checkin.on_photo},
+    checkout.OUT_PICK: {"text": checkout.on_checkout_pick},
+    checkout.OUT_LOCATION: {
+        "location": checkout.on_checkout_location,
+        "text": checkout.on_checkout_location,
+    },
+    visits.SEEN: {"text": visits.on_seen},
+    visits.HELP: {"text": visits.on_help_given},
+    activities.LISTED: {"text": activities.on_number},
+    register.ASKING: {"text": register.on_answer},
+    leader.CONFIRM: {"text": _send_word},
+}
+# The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
+# register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
+DOING = {
+    checkin.PICK: {"checkin"},
+    checkin.LOCATION: {"checkin"},
+    checkin.PHOTO: {"checkin"},
+    checkout.OUT_PICK: {"checkout"},
+    checkout.OUT_LOCATION: {"checkout"},
+    visits.SEEN: {"visit"},
+    visits.HELP: {"visit"},
+    activities.LISTED: {"activities", "enroll"},
+    leader.CONFIRM: {"broadcast", "confirm"},
+}
+# Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
+# guessed as one (「不用了」 as 「不要了」, 取消, 「发送」 as 「确认发送」).
+STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEND_WORDS}
+# What "no" (「不了」, 「不用了」: smalltalk.DECLINE) does at a step that defines it; at any other
+# step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
+# nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
+DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
+# 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
+# names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
+# withdraw; in another conversation the number names nothing there, and 取消 leaves it.
+NUMBERED_CANCEL = {activities.LISTED: "unenroll", None: "unenroll"}
+REPROMPTS = {
+    checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
+    checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
+    checkout.OUT_LOCATION: texts.ASK_LOCATION_AGAIN,
+    leader.CONFIRM: texts.CONFIRM_OR_CANCEL,
+}
+
+
+def route(message: Inbound, member) -> Route:
+    """What answers a text, and whether that answer only reads."""
+    conversation = current(message, member)
+    free = FREE_TEXT.get(conversation.state) if conversation else None
+    if free is not None:
+        return _free_text_route(conversation, free, message, member)
+    if is_cancel(message.content, BY_NAME["cancel"].keywords):
+        return _cancel_route(message, member)
+    if conversation and awaited(conversation, message.content):
+        return partial(step, conversation, message, member), False
+    found = match(message.content)
+    if found is not None:
+        return _found_route(found, conversation, message, member)
+    return _other_route(conversation, message, member)
+
+
+def _free_text_route(
+    conversation: state.Conversation, free: FreeText, message: Inbound, member
+) -> Route:
+    """A skip word or a refusal (「算了」, before 「算了」 as 取消) skips; 取消 leaves, keeping
+    the answers given; anything else may be the answer."""
+    if is_no_answer(message.content):
+        return partial(free.skip, message, member, conversation.data), False
+    if is_cancel(message.content, BY_NAME["cancel"].keywords):
+        return _cancel_route(message, member, conversation, free)
+    return _answer_route(conversation, free, message, member)
+
+
+def _answer_route(
+    conversation: state.Conversation, free: FreeText, message: Inbound, member
+) -> Route:
+    """A free-text step takes the text as typed: 「老人说不想走访太频繁」 is a visit's note,
+    「结对家庭」 whom the service was for (Command.may_answer), 「不需要帮助」 the help given (it
+    refuses nothing the chat would do: 帮助 only reads). Only a bare command word that steers
+    the chat (「签退」) or a bare refusal of what it does (「不走访了」) is no answer: the
+    member hears why, and the question again, so they know what to write. Small talk
+    (「收到」, 「好的」) only acknowledges the question: it is asked again; a no said with it
+    (「好的，不用了」) is a refusal, and skips it."""
+    kind = smalltalk.kind(message.content)
+    if kind == smalltalk.DECLINE:
+        return partial(free.skip, message, member, conversation.data), False
+    if kind is not None:
+        return _no_answer(texts.SMALLTALK_IN_ANSWER, conversation, free, message)
+    found = match(message.content)
+    if found is not None and is_keyword(message.content) and not found.command.may_answer:
+        return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
+    if found is None or found.mood == DO or not found.bare or found.command.reads_only:
+        return partial(step, conversation, message, member), False
+    if _leaves(conversation, found):
+        return _cancel_route(message, member, conversation, free)
+    return _no_answer(texts.NEGATION_IN_ANSWER, conversation, free, message)
+
+
+def _no_answer(
+    hint: str, conversation: state.Conversation, free: FreeText, message: Inbound
+) -> Route:
+    """Why the text was not taken as the answer, then the question still waiting."""
+    question = free.question(conversation.data)
+    text = hint.format(word=message.content.strip(), question=question)
+    return partial(common.say, text), True
+
+
+def _found_route(
+    found: Found, conversation: state.Conversation | None, message: Inbound, member
+) -> Route:
+    """A command named: done (「取消 1」 read as NUMBERED_CANCEL says), or, negated, never run:
+    「我不报名了」 hears how to withdraw, a refusal of what the conversation does leaves it,
+    any other is acknowledged or, not working, answered with how it is done."""
+    if found.mood == DO:
+        command = _numbered(found, conversation)
+        return partial(run, command, message, member, found.args), command.reads_only
+    if found.mood == REFUSE and found.command.name == "enroll":  # 「我不报名了」: withdraw
+        return partial(asides.on_smalltalk, smalltalk.WITHDRAW, conversation), True
+    if _leaves(conversation, found):
+        return _cancel_route(message, member)
+    return partial(asides.on_negated, found, member), True
+
+
+def _other_route(conversation: state.Conversation | None, message: Inbound, member) -> Route:
+    """No command: a no (DECLINES), small talk, the step's own answer, or 'not understood'."""
+    kind = smalltalk.kind(message.content) if member is not None else None
+    if kind == smalltalk.DECLINE and conversation is not None:
+        decline = DECLINES.get(conversation.state)
+        if decline is None:
+            return _cancel_route(message, member)
+        return partial(decline, message, member, conversation.data), False
+    if kind is not None:
+        return partial(asides.on_smalltalk, kind, conversation), True
+    if conversation is not None:
+        return partial(step, conversation, message, member), False
+    text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING
+    return partial(common.say, text), True
+
+
+def _cancel_route(
+    message: Inbound, member, conversation=None, free: FreeText | None = None
+) -> Route:
+    """取消: a free-text step's own leaving (keeping the answers given), else the command."""
+    if free is not None:
+        return partial(free.cancel, message, member, conversation.data), False
+    return partial(run, BY_NAME["cancel"], message, member), False
+
+
+def awaited(conversation: state.Conversation, text: str) -> bool:
+    """Whether the text is a word the step waits for (STEP_WORDS), give or take 了 or 吧."""
+    return normalize(text).strip(PARTICLES) in STEP_WORDS.get(conversation.state, ())
+
+
+def _leaves(conversation: state.Conversation | None, found: Found) -> bool:
+    """Whether a negation ends the conversation, as 「取消」 would: it refuses what the
+    conversation carries out (a visit's location and photo steps are check-in's, with the
+    household as their target)."""
+    if conversation is None or found.mood != REFUSE:
+        return False
+    visiting = conversation.data.get("target") == "visit"
+    doing = {"visit"} if visiting else DOING.get(conversation.state, set())
+    return found.command.name in doing
+
+
+def _numbered(found: Found, conversation: state.Conversation | None) -> Command:
+    """The command a number after 取消 makes of it (「取消 1」: NUMBERED_CANCEL), else the one
+    found."""
+    if found.command.name != "cancel" or not found.args:
+        return found.command
+    name = NUMBERED_CANCEL.get(conversation.state if conversation else None)
+    return BY_NAME[name] if name else found.command
+
+
+def current(message: Inbound, member) -> state.Conversation | None:
+    """The member's live conversation, from the row loaded with the member when it was."""
+    if member is None:
+        return None
+    if "chat" in vars(member):
+        return state.of_row(member.chat, common.now())
+    return state.current(message.openid, common.now())
+
+
+def step(conversation: state.Conversation, message: Inbound, member) -> Reply:
+    """The conversation's step for this kind of message, else what the step waits for."""
+    handler = STEPS.get(conversation.state, {}).get(message.kind)
+    if handler is None:
+        return common.say(REPROMPTS.get(conversation.state, texts.NOT_UNDERSTOOD))
+    return handler(message, member, conversation.data)
