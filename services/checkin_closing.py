@@ -4,7 +4,9 @@ entry open for ever (it would count no hours and block nothing, but it hides the
 An activity's entry still open some hours after the activity ended is closed at the end
 time: the member was there and the activity's hours are known. A visit or own service open
 longer than the longest a service may last is closed with no time counted: nobody knows how
-long it lasted, and crediting the whole limit would reward forgetting. Either way the entry
+long it lasted, and crediting the whole limit would reward forgetting. So is the entry of an
+activity longer than that (a week-long campaign, the demo's month of practice): its end says
+nothing of how long this member served. Either way the entry
 is flagged `auto_checkout` for the leader to confirm or the office to correct, the change
 goes into the register's history like any other, with what the programme fills in by itself
 at any check-out (services.register_defaults), and the member is told. Each entry is
@@ -61,9 +63,11 @@ def close_open_checkins(now: datetime, rules: ClosingRules = ClosingRules()) -> 
 
 
 def _overdue(now: datetime, rules: ClosingRules) -> list[int]:
+    """Entries that may be overdue; _sort decides (an activity's length is compared there, not
+    in SQL, where date arithmetic differs between SQLite and PostgreSQL)."""
     R = ServiceRecord
     ended = R.activity.is_null(False) & (Activity.ends_at < now - rules.after_end)
-    too_long = R.activity.is_null() & (R.checkin_at < now - rules.max_open)
+    too_long = R.checkin_at < now - rules.max_open
     query = (
         R.select(R.id)
         .join(Activity, JOIN.LEFT_OUTER)
@@ -78,9 +82,9 @@ def _close(record_id: int, now: datetime, rules: ClosingRules) -> str | None:
     with db.atomic():
         lock_row(ServiceRecord, record_id)
         record = ServiceRecord.get_by_id(record_id)
-        if record.checkout_at is not None:
+        sort = _sort(record, now, rules)
+        if record.checkout_at is not None or sort is None:
             return None
-        sort = "activity" if record.activity_id is not None else "open_ended"
         before = history.state_of(record)
         _apply(record, _end_of(record, sort), now)
         register_defaults.fill(record)
@@ -88,6 +92,14 @@ def _close(record_id: int, now: datetime, rules: ClosingRules) -> str | None:
         history.append(record, SYSTEM.label, ACTION, now, before, REASONS[sort])
         outbox.enqueue([_notice(record, sort)], now, rules.quiet_hours)
     return sort
+
+
+def _sort(record: ServiceRecord, now: datetime, rules: ClosingRules) -> str | None:
+    """How an open entry is closed now: at its activity's end, with no time counted, or not yet."""
+    activity = record.activity if record.activity_id is not None else None
+    if activity is not None and activity.ends_at - activity.starts_at <= rules.max_open:
+        return "activity" if activity.ends_at < now - rules.after_end else None
+    return "open_ended" if record.checkin_at < now - rules.max_open else None
 
 
 def _end_of(record: ServiceRecord, sort: str) -> datetime:

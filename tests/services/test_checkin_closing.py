@@ -101,6 +101,25 @@ def test_a_visit_or_own_service_open_too_long_is_closed_with_no_time_counted(tea
     assert "最长服务时长" in record.history.order_by(RecordHistory.seq.desc()).first().reason
 
 
+def test_an_activity_longer_than_a_service_closes_as_open_ended_with_no_time(team):
+    campaign = make_activity(team, starts_at=START, hours=72, title="创城宣传周")
+    record = checked_in(make_member(team=team), START + timedelta(hours=1), activity=campaign)
+    assert close_open_checkins(START + timedelta(hours=12, minutes=59), RULES)["open_ended"] == 0
+    closed = close_open_checkins(START + timedelta(hours=13, minutes=1), RULES)
+    assert closed == {"activity": 0, "open_ended": 1}
+    record = reload(record)
+    assert record.checkout_at == record.checkin_at and record.duration_minutes == 0
+    assert record.flags == ["auto_checkout"]
+
+
+def test_a_short_activity_entry_waits_for_its_end_even_past_the_longest_service(team):
+    long_day = make_activity(team, starts_at=START, hours=12, title="全天值守")
+    record = checked_in(make_member(team=team), START - timedelta(minutes=20), activity=long_day)
+    assert close_open_checkins(START + timedelta(hours=13), RULES)["activity"] == 0
+    assert close_open_checkins(START + timedelta(hours=15, minutes=1), RULES)["activity"] == 1
+    assert reload(record).duration_minutes == 12 * 60 + 20
+
+
 def test_the_closing_writes_what_any_check_out_fills_in_by_itself(team, activity):
     """Closed by the system or by the member, an entry gets the same text from the programme,
     in the closing's own history line."""
