@@ -18,11 +18,12 @@ log = logging.getLogger(__name__)
 def verify(now: datetime, checkpoint: Path | None = None) -> list[Tampering]:
     """Every entry whose history does not hold and, given the checkpoint file, every entry it
     names that is gone or rolled back; read in one snapshot so that a legitimate change
-    committed while the check runs is not mistaken for tampering."""
+    committed while the check runs is not mistaken for tampering. The checkpoint file is read
+    before the snapshot's first query: one written later could name an entry the snapshot is
+    too old to see, and report it deleted."""
     with read_snapshot():
-        found = verify_all()
-        if checkpoint is not None:
-            found = _merged(found, compare(checkpoint).found)
+        since = compare(checkpoint).found if checkpoint is not None else ()
+        found = _merged(verify_all(), since)
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))

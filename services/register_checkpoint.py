@@ -27,6 +27,10 @@ can write a checkpoint; the file and the database's record of it both deleted. O
 id freed by deleting the newest entry may be given to the next one: that entry is then
 reported under the old number as rolled back or rewritten, which still shows the deletion.
 
+When not one entry the checkpoint names still reaches its line, the database is not the one
+the checkpoint was written for (emptied, or swapped for another: a demo's file deleted and
+made again): that is reported once, not as every entry deleted.
+
 The file is where the service runs: with several hosts, app.data_dir must be one shared
 folder, or a host without the file reports it missing once one was written elsewhere.
 """
@@ -145,7 +149,15 @@ def compare(path: Path, signs: Sequence[history.Sign] = ()) -> Comparison:
         if problem:
             found.append(Tampering(head[0], problem))
             carried.append(head)
+    if len(found) > 1 and len(found) == len(loaded.heads):
+        return Comparison(None, (Tampering(None, OTHER_DATABASE.format(at=at, n=len(found))),))
     return Comparison(loaded, tuple(found), tuple(carried))
+
+
+OTHER_DATABASE = (
+    "数据库与 {at} 的检查点完全对不上：它记的 {n} 条记录没有一条还在原样（数据库被清空或换成了"
+    "另一个）；请核查，如确认是有意更换了数据库，请运行 register checkpoint --accept"
+)
 
 
 def _problem(head: Head, lines: dict[int, str], present: bool, at: str) -> str | None:

@@ -54,6 +54,21 @@ def test_an_entry_deleted_with_its_history_is_reported_and_new_ones_are_fine(wor
     assert lines == [f"{CHECKED} 登记簿核验发现 1 条记录有问题：", f"  记录 #{gone.id}：{said}"]
 
 
+def test_a_database_emptied_or_swapped_is_reported_once_not_entry_by_entry(world, path):
+    entries = [checked_in(world.bob, filled=True), checked_in(world.alice, filled=True)]
+    register_checkpoint.advance(path, LATER)
+    for entry in entries:
+        delete_with_history(entry)
+    replacement = checked_in(world.carol, at=LATER + timedelta(hours=1))  # may reuse an id
+    (found,) = register_check.verify(LATER, path)
+    assert found.record_id is None
+    assert "完全对不上：它记的 2 条记录没有一条还在原样" in found.problem
+    assert replacement.id not in problems(path)
+    assert register_checkpoint.advance(path, LATER).written is False  # until --accept
+    assert register_checkpoint.advance(path, LATER, accept=True).written is True
+    assert problems(path) == {}
+
+
 def test_history_rolled_back_with_its_entry_is_reported(world, path):
     """A correction undone by deleting its history line and putting the old values back."""
     entry = checked_in(world.alice, filled=True)
