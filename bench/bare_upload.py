@@ -25,7 +25,9 @@ def floor_app(folder: str) -> Flask:
     from services.photos import store_photo
 
     floor = Flask("floor_upload")
-    db = sqlite3.connect(f"{folder}/floor.db", isolation_level=None, timeout=5)
+    db = sqlite3.connect(
+        f"{folder}/floor.db", isolation_level=None, timeout=5, check_same_thread=False
+    )
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute(

@@ -40,13 +40,16 @@ def after_answer(payload: dict, channel: str, sent: bool, reason: str) -> dict:
     return payload
 
 
-def release(payload: dict, member_id: int, now: datetime) -> dict:
-    """The payload of a row that ends: a grant it still holds goes back to the member."""
+def release(payload: dict) -> tuple[dict, str]:
+    """The payload of a row that ends, without its hold, and the template whose grant it held
+    ("" if none): give_back it once the row's end is written by the sender that claimed it."""
     template = held(payload)
-    if not template:
-        return payload
-    grants.refund(member_id, template, now)
-    return _without(payload)
+    return (_without(payload) if template else payload), template
+
+
+def give_back(member_id: int, template: str, now: datetime) -> None:
+    if template:
+        grants.refund(member_id, template, now)
 
 
 def _without(payload: dict) -> dict:

@@ -309,20 +309,27 @@ def _record(
 
 
 def _finish(run: _Run, row: Notification, status: str, **fields) -> str:
-    """The row's last write; a subscribe grant it still holds goes back to the member."""
-    payload = fields.pop("payload", row.payload)
-    if held_grants.held(payload):
-        payload = held_grants.release(payload, row.member_id, run.now)
+    """The row's last write; a subscribe grant it still holds goes back to the member, in the
+    same transaction and only if this sender's claim still held: a sender that claimed the
+    row meanwhile may yet send on that grant."""
+    payload, template = held_grants.release(fields.pop("payload", row.payload))
     fields = {"last_error": "", "payload": payload, **fields}
-    _update(run, row, status=status, attempts=row.attempts + 1, claimed_until=None, **fields)
+    with db.atomic():
+        ended = _update(
+            run, row, status=status, attempts=row.attempts + 1, claimed_until=None, **fields
+        )
+        if ended:
+            held_grants.give_back(row.member_id, template, run.now)
     return status
 
 
-def _update(run: _Run, row: Notification, **fields) -> None:
-    """Write the outcome, only while this sender's claim still holds."""
+def _update(run: _Run, row: Notification, **fields) -> bool:
+    """Write the outcome, only while this sender's claim still holds; whether it did."""
     ours = (Notification.id == row.id) & (Notification.claimed_until == run.lease_until)
     if not Notification.update(**fields).where(ours).execute():
         log.warning("outbox row %s was claimed by another sender meanwhile", row.id)
+        return False
+    return True
 
 
 def _release(run: _Run, rows: list[Notification]) -> int:

@@ -122,7 +122,7 @@ class MiniProgramSubscribe:
 
     def send(self, d: Delivery) -> Result:
         member, openid = d.recipient.member_id, d.recipient.mp_openid
-        held = held_grants.held(d.payload) == self.template
+        held = bool(self.template) and held_grants.held(d.payload) == self.template
         recipient = replace(d.recipient, has_grant=True) if held else d.recipient
         message = texts.render_template(self.template, self.fields, d.kind, d.payload, d.created_at)
         if message is None:

@@ -529,3 +529,25 @@ def test_a_held_grant_unused_goes_back_to_the_member(channels, policy, emulator,
     drain(without_mp, NOW, policy)
     assert row(n).status == {"another_channel": "sent", "skipped": "skipped"}[how]
     assert left(ann) == 1 and "grant" not in row(n).payload
+
+
+class Overtaken:
+    """A channel that sends, while another sender claims the row (this one's lease lapsed)."""
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    def __getattr__(self, name):
+        return getattr(self.channel, name)
+
+    def send(self, d):
+        Notification.update(claimed_until=NOW + timedelta(hours=1)).execute()
+        return self.channel.send(d)
+
+
+def test_a_held_grant_is_not_given_back_by_a_sender_that_lost_the_row(channels, policy, emulator):
+    ann, n = held("ann")
+    overtaken = {k: Overtaken(v) for k, v in channels.items() if k != "mp_subscribe"}
+    drain(overtaken, NOW, policy)
+    assert left(ann) == 0  # the sender holding the row now may still send on the grant
+    assert row(n).payload["grant"] == MP_TEMPLATE
