@@ -84,12 +84,12 @@ def _with_demo_secrets(settings: Settings) -> Settings:
     data folder: demo logins survive a restart, and so does the register's history, which
     would otherwise no longer verify under a new key."""
     data_dir = Path(settings.app.data_dir)
+    key_file = data_dir / "history_key"
+    if not settings.register.history_key and not key_file.exists() and _history_written():
+        _refuse_new_history_key(key_file, settings.database.url)  # before any file is made
     if not settings.app.secret_key:
         settings = with_secret_key(settings, _demo_secret(data_dir / "secret_key"))
     if not settings.register.history_key:
-        key_file = data_dir / "history_key"
-        if not key_file.exists() and _history_written():
-            _refuse_new_history_key(key_file, settings.database.url)
         settings = with_history_key(settings, _demo_secret(key_file))
     return settings
 

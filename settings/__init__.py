@@ -88,35 +88,43 @@ def load_settings(
         _set_dotted(data, dotted, value)
     settings = _build(Settings, data, "")
     validate(settings)
-    return _with_fixed_data_dir(settings, config_path)
+    return _with_fixed_paths(settings, config_path)
 
 
 def paths_base(config_path: Path | None) -> Path:
-    """What a relative app.data_dir is relative to: the folder of the config file in use or,
-    with no config file (defaults and environment only), the working directory at start-up,
-    where the default database path starts too."""
+    """What relative paths in the settings start at: the folder of the config file in use or,
+    with no config file (defaults and environment only), the working directory at start-up."""
     if config_path is not None and Path(config_path).is_file():  # not os.devnull
         return Path(config_path).resolve().parent
     return Path.cwd()
 
 
-def _with_fixed_data_dir(settings: Settings, config_path: Path | None) -> Settings:
-    """The settings with app.data_dir absolute. The data folder holds the demo's history key
-    and the register's checkpoint. Resolved against the working directory, a command run from
-    another folder with the config named by XIANFENG_CONFIG would open the same database with
-    a second key (every chain then fails verification) and check it against no checkpoint;
-    the config file's folder is fixed for a deployment and is where an operator expects the
-    paths written in that file to start.
+SQLITE = "sqlite:///"
 
-    Without a config file the working directory stays the base, as for the default database
-    (sqlite:///instance/...): the key and checkpoint then always sit with the database they
-    belong to. A project-wide folder would be shared by demos run in different folders, each
-    with its own database, whose checkpoints would then report each other's entries."""
-    data_dir = Path(settings.app.data_dir).expanduser()
-    if data_dir.is_absolute():
-        return settings
-    fixed = str(paths_base(config_path) / data_dir)
-    return dataclasses.replace(settings, app=dataclasses.replace(settings.app, data_dir=fixed))
+
+def _with_fixed_paths(settings: Settings, config_path: Path | None) -> Settings:
+    """The settings with the SQLite file, app.data_dir and the photo folder absolute, all from
+    one base (paths_base). The data folder holds the demo's history key and the register's
+    checkpoint, which belong to one database: a command run from another folder with the
+    config named by XIANFENG_CONFIG must open the same database, key, checkpoint and photos,
+    or it would sign with a second key and check against no checkpoint. The config file's
+    folder is fixed for a deployment and is where an operator expects the paths written in
+    that file to start; without a config file the working directory is, as for any command."""
+    base = paths_base(config_path)
+    app = dataclasses.replace(settings.app, data_dir=str(_under(base, settings.app.data_dir)))
+    storage = dataclasses.replace(
+        settings.storage, photo_dir=str(_under(base, settings.storage.photo_dir))
+    )
+    url = settings.database.url
+    if url.startswith(SQLITE) and not url.startswith(SQLITE + ":memory:"):
+        url = SQLITE + str(_under(base, url.removeprefix(SQLITE)))
+    database = dataclasses.replace(settings.database, url=url)
+    return dataclasses.replace(settings, app=app, storage=storage, database=database)
+
+
+def _under(base: Path, path: str) -> Path:
+    given = Path(path).expanduser()
+    return given if given.is_absolute() else base / given
 
 
 def _config_path(path, env) -> Path | None:

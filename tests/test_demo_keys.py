@@ -12,26 +12,30 @@ from settings import ConfigError, load_settings
 
 
 @pytest.mark.parametrize("cwd", ["here", "elsewhere"])
-def test_a_relative_data_dir_starts_at_the_config_files_folder(tmp_path, monkeypatch, cwd):
+def test_relative_paths_start_at_the_config_files_folder(tmp_path, monkeypatch, cwd):
+    """The database, the data folder (keys, checkpoint) and the photos stay together."""
     deploy = tmp_path / "deploy"
     deploy.mkdir()
     (deploy / "config.toml").write_text('[app]\ndata_dir = "data"\n')
     monkeypatch.chdir(deploy if cwd == "here" else tmp_path)
     env = {"XIANFENG_CONFIG": str(deploy / "config.toml")}
-    assert load_settings(env=env).app.data_dir == str(deploy / "data")
+    settings = load_settings(env=env)
+    assert settings.app.data_dir == str(deploy / "data")
+    assert settings.database.url == f"sqlite:///{deploy}/instance/xianfeng.db"
+    assert settings.storage.photo_dir == str(deploy / "instance" / "photos")
     env["XIANFENG_APP_DATA_DIR"] = "from-env"  # the environment's too: one base for both
     assert load_settings(env=env).app.data_dir == str(deploy / "from-env")
 
 
-def test_without_a_config_file_a_relative_data_dir_sits_with_the_default_database(
-    tmp_path, monkeypatch
-):
+def test_without_a_config_file_relative_paths_start_at_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env={})
     assert settings.app.data_dir == str(tmp_path / "instance")
-    assert settings.database.url == "sqlite:///instance/xianfeng.db"  # also the folder's
+    assert settings.database.url == f"sqlite:///{tmp_path}/instance/xianfeng.db"
     absolute = str(tmp_path / "mine")
     assert load_settings(env={"XIANFENG_APP_DATA_DIR": absolute}).app.data_dir == absolute
+    memory = {"XIANFENG_DATABASE_URL": "sqlite:///:memory:"}
+    assert load_settings(env=memory).database.url == "sqlite:///:memory:"
 
 
 def _demo_config(tmp_path, database_url) -> dict:
@@ -62,7 +66,8 @@ def test_a_lost_demo_key_is_not_replaced_while_history_exists(
     from tests.factories import make_member, make_team
     from tests.register_world import checked_in
 
-    settings_overrides["app"] |= {"demo": "true", "data_dir": str(tmp_path / "data")}
+    data = {"demo": "true", "data_dir": str(tmp_path / "data"), "secret_key": ""}
+    settings_overrides["app"] |= data
     settings_overrides["register"]["history_key"] = ""
     key_file = tmp_path / "data" / "history_key"
     app_module.create_app(settings_overrides)
@@ -70,9 +75,11 @@ def test_a_lost_demo_key_is_not_replaced_while_history_exists(
     checked_in(make_member(team=make_team()))
     release()
     key_file.unlink()
+    (tmp_path / "data" / "secret_key").unlink()  # the whole folder lost, say
     with pytest.raises(ConfigError, match="history_key.*missing"), caplog.at_level(logging.ERROR):
         app_module.create_app(settings_overrides)
     assert not key_file.exists()
+    assert not (tmp_path / "data" / "secret_key").exists()  # refused before making anything
     assert "refusing to make a new demo history key" in caplog.text
     config = tmp_path / "config.toml"
     config.write_text(
