@@ -106,6 +106,8 @@ NO_ACTIVITY_TODAY = (
     "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名；"
     f"个人服务请在{MINI_PROGRAM}中登记。"
 )
+# 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
+ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"

@@ -41,10 +41,12 @@ log = logging.getLogger(__name__)
 
 
 def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
-    """「签到」: today's activity (or a numbered list of them), then ask for the location."""
+    """「签到」: today's activity (or a numbered list of them), then ask for the location.
+    With none left to check in to, a member already checked in hears when and to what (「我
+    签到了吗」 asks exactly that), not to go and enrol in what they are serving at."""
     found = open_activities(member)
     if not found:
-        return common.say(texts.NO_ACTIVITY_TODAY)
+        return common.say(already_checked_in(member) or texts.NO_ACTIVITY_TODAY)
     if len(found) == 1:
         return ask_location(message.openid, found[0].id, found[0].title)
     lines = [
@@ -83,6 +85,19 @@ def open_activities(member: Member) -> list:
         and a.id not in checked_in
         and a.starts_at - before - slack <= now <= a.ends_at + after + slack
     ]
+
+
+def already_checked_in(member: Member) -> str | None:
+    """When and to what the member is checked in (the latest open check-in), or None; a
+    check-in of another day names its date too."""
+    still_open = summary.open_checkins(member.id)
+    if not still_open:
+        return None
+    latest = max(still_open, key=lambda c: c.checkin_at)
+    today = clock.local_today(common.now())
+    same_day = clock.to_local(latest.checkin_at).date() == today
+    at = common.local_time(latest.checkin_at, "%H:%M" if same_day else "%m-%d %H:%M")
+    return texts.ALREADY_CHECKED_IN.format(time=at, title=common.record_label(latest))
 
 
 def trouble_tip(member: Member) -> str:
