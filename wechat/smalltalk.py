@@ -10,6 +10,8 @@ of the table and particles (「好的好的」, 「收到，谢谢！」, 「我
 
 import unicodedata
 
+from . import phrasing
+
 ACK, THANKS, WITHDRAW, DECLINE = "ack", "thanks", "withdraw", "decline"
 WORDS = {
     **dict.fromkeys(
@@ -52,7 +54,7 @@ _ORDER = (WITHDRAW, DECLINE, THANKS, ACK)
 def kind(text: str) -> str | None:
     """ACK, THANKS, WITHDRAW or DECLINE when the text is small talk, else None (also for a text of
     addresses and times alone, 「明天」, which answers nothing)."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
+    folded = phrasing.fold(text)  # 「謝謝」 is 「谢谢」
     found = {GESTURES[ch] for ch in folded if ch in GESTURES}
     words = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
     while words:

@@ -225,6 +225,11 @@ VISIT_NOTES_LEFT = (
 
 NO_UPCOMING = "近期没有可报名的活动。"
 UPCOMING_HEADER = "近期活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+# A range asked for by name (「今天的活动有哪些」), and none in it.
+TODAY_HEADER = "今天的活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+TOMORROW_HEADER = "明天的活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+WEEK_HEADER = "本周的活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+NONE_IN_RANGE = "这段时间没有可报名的活动。发送「活动」查看近期活动。"
 UPCOMING_LINE = "{n}. {date} {title}{mark}"
 ENROLLED_MARK = "（已报名）"
 FULL_MARK = "（已满）"

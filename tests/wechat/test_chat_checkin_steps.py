@@ -10,7 +10,7 @@ from models import ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_member, make_record, make_team
-from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
+from tests.wechat.test_chat_support import NEAR, Chat, enrolled_activity
 from wechat import texts
 from wechat.chat import common, state
 

@@ -5,7 +5,7 @@ notice preview knows it has not been sent."""
 
 from .. import smalltalk, texts
 from ..inbound import Reply
-from ..matching import TROUBLE
+from ..phrasing import TROUBLE
 from . import activities, checkin, checkout, common, leader
 
 # What each conversation waits for, from its data; free-text steps ask their question again
