@@ -39,6 +39,13 @@ SAID = {
     **dict.fromkeys(("结束了", "完事了", "服务完了"), "leaving"),
 }
 SAID_PARTICLES = "我啦呀啊哦嘛吧呢哈"
+# A short text naming the location with a negation refuses to send it (「不发位置了」, 「没
+# 有定位」, 「发不了位置」): at a step asking for it, that is no to the location, not to the step.
+LOCATION_WORDS = ("位置", "定位")
+LOCATION_NEGATIONS = "不没别无"
+LOCATION_REFUSAL_TEXT = 12
+
+
 # Pairs of a traditional character and its simplified form.
 _PAIRS = (
     "簽签 籤签 動动 報报 時时 長长 統统 計计 結结 對对 戶户 訪访 幫帮 單单 確确 認认 發发 審审 "
@@ -50,6 +57,14 @@ _PAIRS = (
 TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS.split()})
 # What may stand after an opener before the request: blanks, punctuation, emoji.
 _BETWEEN = "PZSC"
+
+
+def refuses_location(text: str) -> bool:
+    """Whether a short text refuses (or cannot manage) to send the location."""
+    compact = _compact(text)
+    if len(compact) > LOCATION_REFUSAL_TEXT or not any(w in compact for w in LOCATION_WORDS):
+        return False
+    return any(mark in compact for mark in LOCATION_NEGATIONS)
 
 
 def fold(text: str) -> str:

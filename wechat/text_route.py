@@ -19,7 +19,7 @@ Small talk (「收到」, 「谢谢」) is answered kindly with what the convers
 from collections.abc import Callable
 from functools import partial
 
-from . import smalltalk, texts
+from . import phrasing, smalltalk, texts
 from .answers import FREE_TEXT, FreeText, is_cancel, is_no_answer
 from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
 from .commands import BY_NAME, Command, run
@@ -73,6 +73,13 @@ STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEN
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
 DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
+# Refusing the location (「不发位置了」: wechat.phrasing) at a step asking for it: the
+# check-out goes on without one, as 「跳过」; a check-in or visit needs it, so the member
+# hears why and how to send it, and that 取消 leaves.
+NO_LOCATION = {
+    checkout.OUT_LOCATION: checkout.on_no_location,
+    checkin.LOCATION: checkin.on_location_refused,
+}
 # 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
@@ -93,6 +100,9 @@ def route(message: Inbound, member) -> Route:
         return _free_text_route(conversation, free, message, member)
     if is_cancel(message.content, BY_NAME["cancel"].keywords):
         return _cancel_route(message, member)
+    no_location = NO_LOCATION.get(conversation.state) if conversation else None
+    if no_location is not None and phrasing.refuses_location(message.content):
+        return partial(no_location, message, member, conversation.data), False
     if conversation and awaited(conversation, message.content):
         return partial(step, conversation, message, member), False
     found = match(message.content)

@@ -111,6 +111,15 @@ ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发�
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
+# The location refused (「不发位置了」) at a check-in or a visit, which cannot do without it.
+CHECKIN_NEEDS_LOCATION = (
+    "签到需要您的位置，用来确认您在活动现场。请点击输入框旁的「+」，选择「位置」后发送；"
+    "如不签到，请发送「取消」。"
+)
+VISIT_NEEDS_LOCATION = (
+    "走访登记需要您的位置，用来确认您在结对家庭。请点击输入框旁的「+」，选择「位置」后发送；"
+    "如不登记，请发送「取消」。"
+)
 ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
 CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"

@@ -65,3 +65,37 @@ def test_an_open_check_in_of_another_day_names_its_date(chat, member):
 
 def test_with_nothing_checked_in_the_member_still_hears_how_to_enrol(chat, member):
     assert chat.say("签到") == texts.NO_ACTIVITY_TODAY
+
+
+@pytest.mark.parametrize("text", ["不发位置了", "位置不发了", "发不了位置", "没有定位"])
+def test_refusing_the_location_at_check_out_checks_out_without_one(chat, member, text):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    reply = chat.say(text)
+    assert "签退成功" in reply and "服务的对象是谁" in reply
+    record = ServiceRecord.get()
+    assert record.checkout_at is not None and record.checkout_lat is None
+    assert conversation() == "register_fields"
+
+
+@pytest.mark.parametrize("text", ["不发位置了", "发不了位置"])
+def test_refusing_the_location_at_check_in_says_why_it_is_needed(chat, member, text):
+    activity = enrolled_activity(member)
+    chat.say("签到")
+    assert chat.say(text) == texts.CHECKIN_NEEDS_LOCATION
+    assert conversation() == "checkin_location"  # still waiting for the location
+    assert "佩戴党徽" in chat.location(activity.lat + NEAR, activity.lng)
+
+
+def test_refusing_the_location_of_a_visit_says_why_it_is_needed(chat, member):
+    from tests.factories import pair
+
+    pair(member)
+    chat.say("走访")
+    assert chat.say("不发位置了") == texts.VISIT_NEEDS_LOCATION
+    assert conversation() == "checkin_location"
+
+
+def test_outside_a_location_step_the_words_are_no_refusal(chat, member):
+    assert chat.say("不发位置了") == texts.NOT_UNDERSTOOD  # never a guess at 「不要了」 (取消)
+    assert ServiceRecord.select().count() == 0

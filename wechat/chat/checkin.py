@@ -145,6 +145,13 @@ def on_location(message: Inbound, member: Member, data: dict) -> Reply:
     return common.say(texts.ASK_VISIT_PHOTO if visit else texts.ASK_CHECKIN_PHOTO)
 
 
+def on_location_refused(message: Inbound, member: Member, data: dict) -> Reply:
+    """「不发位置了」: a check-in (or visit) is proved by where it happened, so it cannot go
+    on without the location; say why, how to send it, and that 取消 leaves."""
+    visit = data["target"] == "visit"
+    return common.say(texts.VISIT_NEEDS_LOCATION if visit else texts.CHECKIN_NEEDS_LOCATION)
+
+
 @dataclass(frozen=True)
 class PhotoCheck:
     """A photo sent for a check-in or a visit, checked after the reply (wechat.deferred)."""
