@@ -132,6 +132,19 @@ CHECKIN_FAILED = "签到未成功：{reason}"
 VISIT_VERIFIED = "走访照片已核验（{time}）。"
 VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要队长审核：{reasons}。"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
+PHOTO_UNREADABLE = (
+    "签到照片未能识别：{reason}请重新发送一张佩戴党徽的服务现场照片（拍照或从相册选择）。"
+    "发送「取消」可退出。"
+)
+VISIT_PHOTO_UNREADABLE = (
+    "走访照片未能识别：{reason}请重新发送一张走访现场照片（拍照或从相册选择）。发送「取消」可退出。"
+)
+# A photo sent before the location: kept, and checked once the location comes.
+PHOTO_KEPT_ASK_LOCATION = (
+    "已收到照片。还需要您的位置，请发送位置：点击输入框旁的「+」，选择「位置」后发送，"
+    "收到后即核验这张照片。发送「取消」可退出。"
+)
+LOCATION_THEN_PHOTO = "已收到位置。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 PHOTO_NOT_RECORDED = "刚才的签到照片未能核验，本次签到没有记录。如需签到，请重新发送「签到」。"
 VISIT_TITLE = "结对家庭走访"

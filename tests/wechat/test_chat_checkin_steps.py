@@ -9,8 +9,8 @@ import pytest
 from models import ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_member, make_record, make_team
-from tests.wechat.test_chat_support import NEAR, Chat, enrolled_activity
+from tests.factories import make_member, make_record, make_team, pair
+from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
 from wechat import texts
 from wechat.chat import common, state
 
@@ -88,8 +88,6 @@ def test_refusing_the_location_at_check_in_says_why_it_is_needed(chat, member, t
 
 
 def test_refusing_the_location_of_a_visit_says_why_it_is_needed(chat, member):
-    from tests.factories import pair
-
     pair(member)
     chat.say("走访")
     assert chat.say("不发位置了") == texts.VISIT_NEEDS_LOCATION
@@ -99,3 +97,57 @@ def test_refusing_the_location_of_a_visit_says_why_it_is_needed(chat, member):
 def test_outside_a_location_step_the_words_are_no_refusal(chat, member):
     assert chat.say("不发位置了") == texts.NOT_UNDERSTOOD  # never a guess at 「不要了」 (取消)
     assert ServiceRecord.select().count() == 0
+
+
+def test_an_unreadable_photo_keeps_the_check_in_at_the_photo_step(chat, member):
+    activity = enrolled_activity(member, title="义诊")
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    assert chat.photo(b"not a picture").text.startswith("正在核验照片")
+    told = chat.pushed()[-1]
+    assert told.startswith("签到照片未能识别") and "请重新发送" in told
+    assert conversation() == "checkin_photo" and ServiceRecord.select().count() == 0
+    again = chat.photo(images.jpeg(seed=202))
+    assert again.text.startswith("正在核验照片")
+    assert "签到成功" in chat.pushed()[-1] and ServiceRecord.get().activity_id == activity.id
+
+
+def test_an_unreadable_visit_photo_is_asked_again_keeping_the_notes(chat, member):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    first = chat.photo(b"not a picture", run_after=False)
+    assert "提供了哪些帮助" in chat.say("老人独自居住")
+    after(first)
+    assert chat.pushed()[-1].startswith("走访照片未能识别")
+    again = chat.photo(images.jpeg(seed=203))
+    assert "提供了哪些帮助" in again.text
+    assert "走访已登记" in chat.say("送去米面油")
+    assert ServiceRecord.get().content == "入户走访：老人独自居住"
+
+
+def test_a_photo_before_the_location_is_kept_and_checked_with_it(chat, member):
+    activity = enrolled_activity(member, title="义诊")
+    chat.say("签到")
+    kept = chat.photo(images.jpeg(seed=204))
+    assert kept.text == texts.PHOTO_KEPT_ASK_LOCATION and kept.after == ()
+    assert conversation() == "checkin_location" and ServiceRecord.select().count() == 0
+    located = chat.push("location", lat=activity.lat + NEAR, lng=activity.lng, label="")
+    assert located.text == texts.LOCATION_THEN_PHOTO + texts.CHECKING_PHOTO
+    assert ServiceRecord.select().count() == 0  # downloaded and checked after the reply
+    after(located)
+    record = ServiceRecord.get()
+    assert (record.activity_id, record.status) == (activity.id, "verified")
+    assert "签到成功" in chat.pushed()[-1] and conversation() is None
+
+
+def test_a_photo_before_the_location_of_a_visit_goes_on_to_the_notes(chat, member):
+    pair(member)
+    chat.say("走访")
+    assert chat.photo(images.jpeg(seed=205)).text == texts.PHOTO_KEPT_ASK_LOCATION
+    located = chat.push("location", lat=34.7466, lng=113.6253, label="")
+    assert located.text.startswith(texts.LOCATION_THEN_PHOTO) and "看到的家庭情况" in located.text
+    after(located)
+    assert "提供了哪些帮助" in chat.say("老人独自居住")
+    assert "走访已登记" in chat.say("送去米面油")
+    assert ServiceRecord.get().kind == "visit"

@@ -9,7 +9,8 @@ from services.errors import DomainError
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import common, register, state
-from .checkin import pick, reasons
+from .checkin import pick
+from .photo_check import reasons
 
 OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
 
