@@ -54,6 +54,8 @@ NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看�
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
+# A location sent where a number was asked for: kept, and the number asked again.
+PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
@@ -120,6 +122,7 @@ VISIT_NEEDS_LOCATION = (
     "走访登记需要您的位置，用来确认您在结对家庭。请点击输入框旁的「+」，选择「位置」后发送；"
     "如不登记，请发送「取消」。"
 )
+PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
 CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"

@@ -151,3 +151,28 @@ def test_a_photo_before_the_location_of_a_visit_goes_on_to_the_notes(chat, membe
     assert "提供了哪些帮助" in chat.say("老人独自居住")
     assert "走访已登记" in chat.say("送去米面油")
     assert ServiceRecord.get().kind == "visit"
+
+
+def test_a_location_at_the_pick_step_asks_which_activity_and_is_kept(chat, member):
+    first = enrolled_activity(member, title="义诊")
+    second = enrolled_activity(member, title="法律咨询")
+    assert "1. 义诊" in chat.say("签到")
+    asked = chat.location(second.lat + NEAR, second.lng)
+    assert asked == texts.PICK_FIRST.format(count=2)
+    assert conversation() == "checkin_pick"  # nothing chosen for the member
+    assert chat.say("2") == texts.PICKED_ASK_PHOTO.format(title="法律咨询")
+    chat.photo(images.jpeg(seed=206))
+    record = ServiceRecord.get()
+    assert record.activity_id == second.id != first.id and record.distance_m < 50
+
+
+def test_a_location_at_the_check_out_pick_step_is_kept_for_the_check_out(chat, member):
+    first = enrolled_activity(member, title="义诊")
+    make_record(member, first, checkin_at=clock.now_utc() - timedelta(minutes=50))
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(minutes=40))
+    assert "1. 义诊" in chat.say("签退")
+    assert chat.location(first.lat + NEAR, first.lng) == texts.PICK_FIRST.format(count=2)
+    assert conversation() == "checkout_pick" and ServiceRecord.select().count() == 2
+    assert "签退成功！「义诊」" in chat.say("1")
+    record = ServiceRecord.get(ServiceRecord.activity == first.id)
+    assert record.checkout_at is not None and record.checkout_lat is not None

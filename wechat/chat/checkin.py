@@ -95,11 +95,24 @@ def trouble_tip(member: Member) -> str:
 
 
 def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
-    """A number from the list of today's activities."""
+    """A number from the list of today's activities; with the location sent already
+    (on_pick_location), straight on to the photo."""
     choice = pick(message.content, data["choices"])
     if choice is None:
         return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
-    return ask_location(message.openid, *choice)
+    if "point" not in data:
+        return ask_location(message.openid, *choice)
+    target, title = choice
+    located = {"target": target, "title": title, "point": data["point"]}
+    state.start(message.openid, PHOTO, located, common.now())
+    return common.say(texts.PICKED_ASK_PHOTO.format(title=title))
+
+
+def on_pick_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """A location instead of a number: which activity is still the member's to say (never
+    the nearest or the first, guessed); the location is kept for it."""
+    state.start(message.openid, PICK, {**data, "point": common.point_of(message)}, common.now())
+    return common.say(texts.PICK_FIRST.format(count=len(data["choices"])))
 
 
 def pick(text: str, choices: list):
