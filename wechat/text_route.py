@@ -185,7 +185,7 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
             return _cancel_route(message, member)
         return partial(decline, message, member, conversation.data), False
     if kind is not None:
-        return partial(asides.on_smalltalk, kind, conversation), True
+        return partial(asides.on_smalltalk, kind, conversation, member), True
     if conversation is not None:
         return partial(step, conversation, message, member), False
     text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING

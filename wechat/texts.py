@@ -75,7 +75,15 @@ WITHDRAW_HOW = "如要取消报名，请先发送「活动」查看列表，再�
 # --- a command refused (「不签到了」) or not working (「签到不了」) -------------------------------
 
 NEGATED = "好的，知道了。以后需要时，请再发送「{word}」。"
-TROUBLE = "抱歉给您添麻烦了。{tip}\n如果还是不行，请联系队长或办公室帮忙。"
+TROUBLE = "抱歉给您添麻烦了。{tip}\n{contact}"
+# Whom to ask when it still does not work, by whether the member is a leader: a leader is
+# not sent to himself.
+TROUBLE_CONTACT = {
+    False: "如果还是不行，请联系队长或办公室帮忙。",
+    True: "如果还是不行，请联系办公室帮忙。",
+}
+# 「用不了」, 「不行」 said of nothing named (wechat.smalltalk.STUCK), with nothing under way.
+STUCK_TIP = "请发送「帮助」查看可用功能，再按提示一步一步操作。"
 TROUBLE_TIP = "请发送「{word}」，再按提示一步一步操作。"
 TROUBLE_TIPS = {
     "checkout": "签退请发送「签退」，再发送您的位置，或回复「跳过」直接签退。",

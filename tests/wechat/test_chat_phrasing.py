@@ -227,3 +227,41 @@ def test_a_range_of_days_named_lists_that_range(chat, member, text, header, show
 def test_nothing_in_the_range_asked_says_so(chat, member):
     in_days(member, 3, "大后天")
     assert chat.say("今天有活动吗") == texts.NONE_IN_RANGE
+
+
+@pytest.fixture
+def leader_chat(app, emulator, member):
+    leader = Member.get(Member.role == "leader")
+    Member.update(oa_openid="oa-leader").where(Member.id == leader.id).execute()
+    return Chat("oa-leader", emulator)
+
+
+@pytest.mark.parametrize("text", ["通知 不行", "通知发不了"])
+def test_a_leader_whose_notice_does_not_work_is_sent_to_the_office(leader_chat, text):
+    reply = leader_chat.say(text)
+    assert reply.endswith("请联系办公室帮忙。") and "联系队长" not in reply
+    assert conversation("oa-leader") is None and Notification.select().count() == 0
+
+
+def test_a_leader_whose_check_in_does_not_work_is_not_sent_to_himself(leader_chat):
+    reply = leader_chat.say("我签不上")
+    assert reply.endswith(texts.TROUBLE_CONTACT[True]) and "队长" not in reply
+
+
+def test_a_member_is_still_sent_to_the_leader_or_the_office(chat):
+    assert chat.say("签到不了").endswith(texts.TROUBLE_CONTACT[False])
+
+
+@pytest.mark.parametrize("text", ["不行", "用不了啊", "还是不行"])
+def test_not_working_of_nothing_named_says_what_to_do_and_whom_to_ask(chat, leader_chat, text):
+    assert chat.say(text) == texts.TROUBLE.format(
+        tip=texts.STUCK_TIP, contact=texts.TROUBLE_CONTACT[False]
+    )
+    assert leader_chat.say(text).endswith(texts.TROUBLE_CONTACT[True])
+
+
+def test_not_working_during_a_step_repeats_the_step(chat, member):
+    enrolled_activity(member)
+    chat.say("签到")
+    reply = chat.say("不行")
+    assert texts.ASK_LOCATION_AGAIN in reply and conversation() == "checkin_location"

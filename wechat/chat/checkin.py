@@ -82,7 +82,8 @@ def trouble_tip(member: Member) -> str:
     """What to do when check-in is not working (「我签不上」), from what the member can do
     now: the steps for the activity open to them, else that they are checked in already, else
     that nothing is open yet; and that a leader can register a member who cannot use the
-    phone (services.leader_registration), as the programme allows."""
+    phone (services.leader_registration), as the programme allows (not told to a leader,
+    who would be sent to himself)."""
     found = open_activities(member)
     checked_in = summary.open_checkins(member.id) if not found else []
     if found:
@@ -91,7 +92,7 @@ def trouble_tip(member: Member) -> str:
         tip = texts.CHECKIN_TROUBLE_DONE.format(title=common.record_label(checked_in[0]))
     else:
         tip = texts.CHECKIN_TROUBLE_NONE
-    return tip + texts.CHECKIN_BY_LEADER
+    return tip if member.is_leader else tip + texts.CHECKIN_BY_LEADER
 
 
 def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
