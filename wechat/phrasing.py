@@ -55,6 +55,7 @@ _PAIRS = (
     "嘍喽 動动 態态 錶表 鐘钟 點点 號号 現现 兒儿 們们"
 )
 TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS.split()})
+GREETING_PARTICLES = "啊呀哦嘛哈呢吧"
 # What may stand after an opener before the request: blanks, punctuation, emoji.
 _BETWEEN = "PZSC"
 
@@ -99,6 +100,12 @@ def without_openers(text: str) -> tuple[str, bool]:
     while (word := _leading(rest, OPENERS)) is not None:
         rest, greeted = _drop(rest, len(word)), True
     return rest, greeted
+
+
+def is_greeting(text: str) -> bool:
+    """Whether the text is nothing but openers (「在吗」, 「您好呀」)."""
+    rest, greeted = without_openers(text)
+    return greeted and not _compact(rest).strip(GREETING_PARTICLES)
 
 
 def without_wish(text: str) -> str:

@@ -38,9 +38,7 @@ WORDS = {
     **dict.fromkeys(("不了", "不用", "不必", "不需要"), DECLINE),
     # Something not working, of nothing named (「签到不了」 names check-in: wechat.matching).
     **dict.fromkeys(("不行", "用不了", "不好用", "不管用", "不好使", "弄不了", "搞不定"), STUCK),
-    **dict.fromkeys(
-        ("不会用", "不会弄", "没反应", "出错了", "有问题", "还是不行", "还不行"), STUCK
-    ),
+    **dict.fromkeys(("不会用", "不会弄", "没反应", "出错了", "还是不行", "还不行"), STUCK),
     # Said around the words, answered by none of them on their own: whom the member addresses
     # (「谢谢队长」) and when (「收到，明天去」).
     **dict.fromkeys(("队长", "书记", "老师", "同志", "主任", "大家", "各位"), None),

@@ -134,13 +134,16 @@ def _answer_route(
     refuses nothing the chat would do: 帮助 only reads). Only a bare command word that steers
     the chat (「签退」) or a bare refusal of what it does (「不走访了」) is no answer: the
     member hears why, and the question again, so they know what to write. Small talk
-    (「收到」, 「好的」) only acknowledges the question: it is asked again; a no said with it
-    (「好的，不用了」) is a refusal, and skips it."""
+    (「收到」, 「好的」) and a bare greeting (「在吗」) only acknowledge the question: it is
+    asked again; a no said with it (「好的，不用了」) is a refusal, and skips it. 「不行」 is
+    taken as typed: it may be the answer (「家里情况不行」)."""
     kind = smalltalk.kind(message.content)
     if kind == smalltalk.DECLINE:
         return partial(free.skip, message, member, conversation.data), False
-    if kind is not None:
+    if kind is not None and kind != smalltalk.STUCK:  # 「不行」 may answer 「情况怎么样」
         return _no_answer(texts.SMALLTALK_IN_ANSWER, conversation, free, message)
+    if phrasing.is_greeting(message.content):
+        return _no_answer(texts.GREETING_IN_ANSWER, conversation, free, message)
     found = match(message.content)
     if found is not None and is_keyword(message.content) and not found.command.may_answer:
         return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)

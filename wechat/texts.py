@@ -50,6 +50,7 @@ NEGATION_IN_ANSWER = (
     "请直接写下您的回答：{question}"
 )
 SMALLTALK_IN_ANSWER = "好的。这一项还没有填写，请直接写下您的回答：{question}"
+GREETING_IN_ANSWER = "在的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"

@@ -83,3 +83,18 @@ def test_an_answer_the_service_refuses_keeps_the_question_open(chat, member):
     reply = chat.say("独居老人王大爷")
     assert reply.startswith("操作未成功：") and "未通过审核" in reply
     assert ChatState.get().state == "register_fields" and fills() == 0
+
+
+@pytest.mark.parametrize("text", ["在吗", "您好", "Hi"])
+def test_a_bare_greeting_is_no_answer(chat, member, text):
+    checked_out(chat, member)
+    assert chat.say(text) == texts.GREETING_IN_ANSWER.format(question=texts.ASK_REGISTER_TARGET)
+    assert fields() == ("", "", "") and ChatState.get().state == "register_fields"
+
+
+def test_not_working_words_may_be_a_true_answer(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    chat.say("上门看望")
+    assert chat.say("不行") == texts.REGISTER_SAVED
+    assert fields() == ("独居老人王大爷", "上门看望", "不行")
