@@ -1,13 +1,17 @@
 """Which command a text names (the table is wechat.commands').
 
-Matching a text, most certain first (all on the text with full-width folded, case folded,
-spaces and punctuation removed): a command whose keyword starts the text (its arguments are
-the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
-for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
+Openers (「您好，」, 「在吗」) are dropped first, and alone ask for help; a whole text stating
+a fact (「到了」, 「我走了」) names the command it may mean (wechat.phrasing). Then, most
+certain first (all on the text with full-width and traditional characters folded, case
+folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
+it after a wish (「我想报名」), its arguments the rest of the original text as typed, as in
+「绑定 13800000000 482913」 or 「通知 明早九点集合」; for commands without arguments, a
+keyword contained in a short text (「我要签到」); a longer question or wish up to ASKED_TEXT
+ending in a keyword that only shows or starts something (「…有些什么活动呀」); then a near
 miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
 at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
-talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer keywords
-are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
+talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer
+keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
 it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and

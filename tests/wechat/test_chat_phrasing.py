@@ -265,3 +265,10 @@ def test_not_working_during_a_step_repeats_the_step(chat, member):
     chat.say("签到")
     reply = chat.say("不行")
     assert texts.ASK_LOCATION_AGAIN in reply and conversation() == "checkin_location"
+
+
+def test_this_week_lists_from_today_to_sunday(chat, member):
+    in_days(member, 0, "今晚")
+    in_days(member, 20, "下月初")
+    reply = chat.say("本周有什么活动")
+    assert reply.startswith(texts.WEEK_HEADER) and "今晚" in reply and "下月初" not in reply

@@ -12,10 +12,9 @@ from services import activities, clock, geo, summary
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import common, photo_check, state
-from .photo_check import PHOTO, VISIT_HELP, VISIT_SEEN
+from .photo_check import PHOTO
 
 PICK, LOCATION = "checkin_pick", "checkin_location"
-__all__ = ["PHOTO", "VISIT_HELP", "VISIT_SEEN"]  # the photo step's states, named here too
 
 
 def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:

@@ -11,7 +11,7 @@ from .. import texts
 from ..inbound import Inbound, Reply
 from . import checkin, common, photo_check, state
 
-SEEN, HELP = checkin.VISIT_SEEN, checkin.VISIT_HELP
+SEEN, HELP = photo_check.VISIT_SEEN, photo_check.VISIT_HELP
 # Longer than a download may take (a token fetch and the media call, each with its timeout):
 # a photo still unchecked after this was lost (a restart, a race) and is asked for again.
 PHOTO_CHECK_WAIT = timedelta(minutes=1)
