@@ -191,7 +191,7 @@ def _within(text: str, compact: str) -> Found | None:
         return _negated(text, compact, asked) or Found(asked[1])
     if rest != compact or _troubled(compact) or smalltalk.kind(text):
         return None
-    if phrasing.refuses_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
+    if phrasing.names_refused_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
         return None
     near = _near_miss(compact)
     return Found(near) if near else None

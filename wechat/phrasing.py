@@ -43,6 +43,7 @@ SAID_PARTICLES = "我啦呀啊哦嘛吧呢哈"
 # 有定位」, 「发不了位置」): at a step asking for it, that is no to the location, not to the step.
 LOCATION_WORDS = ("位置", "定位")
 LOCATION_NEGATIONS = "不没别无"
+LOCATION_SKIPS = ("跳过", "略过", "不发", "不发了", "不想发", "不想发了", "发不了", "不会发")
 LOCATION_REFUSAL_TEXT = 12
 
 
@@ -61,7 +62,13 @@ _BETWEEN = "PZSC"
 
 
 def refuses_location(text: str) -> bool:
-    """Whether a short text refuses (or cannot manage) to send the location."""
+    """Whether a short text refuses (or cannot manage) to send the location, or, said at a
+    step asking for it, skips it (「跳过」, 「不发了」)."""
+    return names_refused_location(text) or _compact(text).strip(SAID_PARTICLES) in LOCATION_SKIPS
+
+
+def names_refused_location(text: str) -> bool:
+    """Whether a short text names the location with a negation (「不发位置了」)."""
     compact = _compact(text)
     if len(compact) > LOCATION_REFUSAL_TEXT or not any(w in compact for w in LOCATION_WORDS):
         return False

@@ -176,3 +176,19 @@ def test_a_location_at_the_check_out_pick_step_is_kept_for_the_check_out(chat, m
     assert "签退成功！「义诊」" in chat.say("1")
     record = ServiceRecord.get(ServiceRecord.activity == first.id)
     assert record.checkout_at is not None and record.checkout_lat is not None
+
+
+@pytest.mark.parametrize("text", ["跳过", "不发了", "我不会发"])
+def test_skipping_the_location_of_a_check_in_says_why_it_is_needed(chat, member, text):
+    enrolled_activity(member)
+    chat.say("签到")
+    assert chat.say(text) == texts.CHECKIN_NEEDS_LOCATION
+    assert conversation() == "checkin_location" and ServiceRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["不发了", "发不了"])
+def test_not_sending_the_location_at_check_out_checks_out_without_one(chat, member, text):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    assert "签退成功" in chat.say(text)
+    assert ServiceRecord.get().checkout_lat is None
