@@ -41,6 +41,11 @@ def blanks(actor: Actor, record_id: int) -> Blanks:
     return Blanks(record.id, record.kind, asked)
 
 
+def entry(actor: Actor, record_id: int) -> ServiceRecord:
+    """The acting member's own entry, read only (to say what its fill-in left)."""
+    return own_record(require_member(actor), record_id)
+
+
 def complete(actor: Actor, record_id: int, now: datetime, answers: dict) -> ServiceRecord:
     """Save the member's answers on their own entry; a field not answered stays as it is,
     for the mini-program."""

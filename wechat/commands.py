@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import texts
-from .chat import activities, bind, checkin, checkout, common, leader, mine, state, visits
+from .chat import activities, arrivals, bind, checkin, checkout, common, leader, mine, state, visits
 from .inbound import Inbound, Reply
 
 
@@ -52,18 +52,34 @@ COMMANDS = (
     C("bind", ("绑定", "bind"), bind.on_bind, unbound_ok=True, takes_args=True),
     C("cancel", ("取消", "算了", "退出", "不要了"), on_cancel, unbound_ok=True),
     C("confirm", ("确认", "确定", "确认发送"), leader.on_confirm),
-    C("checkin", ("签到", "我要签到", "打卡", "签个到", "活动签到"), checkin.on_checkin),
-    C("checkout", ("签退", "我要签退", "结束服务", "服务结束"), checkout.on_checkout),
+    C(
+        "checkin",
+        ("签到", "我要签到", "打卡", "签个到", "打个卡", "活动签到", "签道", "qiandao"),
+        checkin.on_checkin,
+    ),
+    C(
+        "checkout",
+        ("签退", "我要签退", "结束服务", "服务结束", "退签", "qiantui"),
+        checkout.on_checkout,
+    ),
+    # Said as a fact (wechat.phrasing.SAID, whole texts only): done where it fits.
+    C("arrived", (), arrivals.on_arrived),
+    C("leaving", (), arrivals.on_leaving),
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit, may_answer=True),
     C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
-    C("enroll", ("报名",), activities.on_enroll, takes_args=True),
+    C("enroll", ("报名", "报个名"), activities.on_enroll, takes_args=True),
     C(
         "unenroll",
         ("取消报名", "退出报名", "不报名了"),
         activities.on_unenroll,
         takes_args=True,
     ),
-    C("mine", ("我的", "我的时长", "服务时长", "时长", "统计"), mine.on_mine, reads_only=True),
+    C(
+        "mine",
+        ("我的", "我的时长", "服务时长", "时长", "统计", "多少小时", "干了多少", "服务了多少"),
+        mine.on_mine,
+        reads_only=True,
+    ),
     C(
         "pairing",
         ("结对", "结对家庭", "我的结对", "结对户"),
@@ -73,7 +89,7 @@ COMMANDS = (
     ),
     C(
         "broadcast",
-        ("通知", "发通知", "群发"),
+        ("通知", "发通知", "发个通知", "群发"),
         leader.on_broadcast,
         leader_only=True,
         takes_args=True,

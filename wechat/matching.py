@@ -1,13 +1,17 @@
 """Which command a text names (the table is wechat.commands').
 
-Matching a text, most certain first (all on the text with full-width folded, case folded,
-spaces and punctuation removed): a command whose keyword starts the text (its arguments are
-the rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」);
-for commands without arguments, a keyword contained in a short text (「我要签到」); then a near
+Openers (「您好，」, 「在吗」) are dropped first, and alone ask for help; a whole text stating
+a fact (「到了」, 「我走了」) names the command it may mean (wechat.phrasing). Then, most
+certain first (all on the text with full-width and traditional characters folded, case
+folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
+it after a wish (「我想报名」), its arguments the rest of the original text as typed, as in
+「绑定 13800000000 482913」 or 「通知 明早九点集合」; for commands without arguments, a
+keyword contained in a short text (「我要签到」); a longer question or wish up to ASKED_TEXT
+ending in a keyword that only shows or starts something (「…有些什么活动呀」); then a near
 miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
 at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
-talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer keywords
-are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
+talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer
+keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
 it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and
@@ -23,12 +27,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from . import smalltalk
+from . import phrasing, smalltalk
 from .chat.common import position
 from .commands import BY_NAME, COMMANDS, NUMBERED, Command
+from .phrasing import DO, REFUSE, TROUBLE
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
+# A longer question or wish still names the command it ends with (「…有些什么活动呀」), if it
+# is one that only shows or starts something: never 取消 or 确认, which a sentence about an
+# activity (「明天的活动因为下雨取消」) may end with.
+ASKED_TEXT = 24
+ASKED = ("activities", "enroll", "checkin", "checkout", "visit", "mine", "pairing", "help")
+ASK_ENDINGS = "吗么"
 NEAR_MISS_CUTOFF = 0.5
 # A typo changes a character or two of a keyword; a text sharing only one character with it
 # is another word (收到/签到, 是的/我的, 对/结对), and a guess there starts the wrong thing.
@@ -38,7 +49,6 @@ NEAR_MISS_SHARED = 2
 SEPARATORS = ":：,，、"
 CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
 
-DO, REFUSE, TROUBLE = "do", "refuse", "trouble"  # what a text asks of the command it names
 # A word just before a keyword (the longest there counts): 「不想签到」 refuses the command,
 # 「不能签到」 says it is not working. 没 is left out: 「还没签到」 means "not yet", and the
 # command is the answer to it. The last words end as a negation does but negate nothing.
@@ -80,8 +90,9 @@ class Found:
 
 
 def normalize(text: str) -> str:
-    """Full-width folded, lower case, without spaces and punctuation."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
+    """Full-width folded, lower case, traditional keyword characters simplified
+    (wechat.phrasing), without spaces and punctuation."""
+    folded = phrasing.fold(text)
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "PZSC")
 
 
@@ -129,29 +140,71 @@ def is_keyword(text: str) -> bool:
 
 
 def match(text: str) -> Found | None:
-    """The command a text names, to be done or negated, or None."""
+    """The command a text names, to be done or negated, or None. Openers before it count
+    for nothing (「您好，我想签个到」), and alone ask for help (wechat.phrasing)."""
+    text, greeted = phrasing.without_openers(text)
     compact = normalize(text)
-    if not compact:
-        return None
-    lead = next(((k, c) for k, c in _KEYWORDS if compact.startswith(k)), None)
+    if not compact.strip(PARTICLES):
+        return Found(BY_NAME["help"]) if greeted else None
+    said = phrasing.SAID.get(compact.strip(phrasing.SAID_PARTICLES))
+    if said is not None:
+        return Found(BY_NAME[said])
+    lead = _lead(compact)
     negated = _negated(text, compact, lead)
     if negated is not None:
         return negated
+    if lead is None:
+        text, compact, lead = _wished(text, compact)
     if lead is not None:
         keyword, command = lead
         args = _after(text, len(keyword)) if command.takes_args else _number(text, keyword)
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
         return Found(command, args)
+    return _within(text, compact)
+
+
+def _lead(compact: str):
+    """The (keyword, command) the text starts with, longest keyword first, or None."""
+    return next(((k, c) for k, c in _KEYWORDS if compact.startswith(k)), None)
+
+
+def _wished(text: str, compact: str):
+    """The text after a wish (「我想报名」, 「怎么报名」) when a keyword leads what follows it,
+    with that (keyword, command); else the text as it was, without one. Negations were
+    read on the whole text already."""
+    body = phrasing.without_wish(text)
+    lead = _lead(normalize(body)) if body != text else None
+    return (body, normalize(body), lead) if lead else (text, compact, None)
+
+
+def _within(text: str, compact: str) -> Found | None:
+    """A keyword inside a short text, one a question or wish ends with (ASKED), or a near
+    miss."""
     rest = _without_argument_keywords(compact)
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
                 return Found(command)
+    asked = _asked(compact)
+    if asked is not None:
+        return _negated(text, compact, asked) or Found(asked[1])
     if rest != compact or _troubled(compact) or smalltalk.kind(text):
+        return None
+    if phrasing.names_refused_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
         return None
     near = _near_miss(compact)
     return Found(near) if near else None
+
+
+def _asked(compact: str):
+    """The (keyword, command) a text up to ASKED_TEXT long ends with, give or take
+    particles, for the commands that only show or start something (ASKED): 「我想看看最近
+    都有些什么活动呀」 is 活动 though too long for a keyword search inside it."""
+    core = compact.rstrip(PARTICLES + ASK_ENDINGS)
+    if len(compact) > ASKED_TEXT:
+        return None
+    return next(((k, c) for k, c in _KEYWORDS if c.name in ASKED and core.endswith(k)), None)
 
 
 def _number(text: str, keyword: str) -> str:

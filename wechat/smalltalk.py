@@ -10,7 +10,10 @@ of the table and particles (「好的好的」, 「收到，谢谢！」, 「我
 
 import unicodedata
 
+from . import phrasing
+
 ACK, THANKS, WITHDRAW, DECLINE = "ack", "thanks", "withdraw", "decline"
+STUCK = "stuck"  # "it doesn't work", of nothing named: the router says how and whom to ask
 WORDS = {
     **dict.fromkeys(
         ("收到", "好", "好的", "好滴", "好哒", "好嘞", "嗯", "嗯呢", "哦", "噢", "行", "可以"),
@@ -33,6 +36,9 @@ WORDS = {
     # "No, thanks": no to what a conversation asks (wechat.text_route reads it as each step
     # defines no), and nothing to do when none is open. 「不了」 is no typo of 「不要了」 (取消).
     **dict.fromkeys(("不了", "不用", "不必", "不需要"), DECLINE),
+    # Something not working, of nothing named (「签到不了」 names check-in: wechat.matching).
+    **dict.fromkeys(("不行", "用不了", "不好用", "不管用", "不好使", "弄不了", "搞不定"), STUCK),
+    **dict.fromkeys(("不会用", "不会弄", "没反应", "出错了", "还是不行", "还不行"), STUCK),
     # Said around the words, answered by none of them on their own: whom the member addresses
     # (「谢谢队长」) and when (「收到，明天去」).
     **dict.fromkeys(("队长", "书记", "老师", "同志", "主任", "大家", "各位"), None),
@@ -46,13 +52,13 @@ GESTURES = {
 PARTICLES = "我也都就了啦吧呢啊呀哦嘛哈嘞呐"
 _LONGEST_FIRST = sorted(WORDS, key=len, reverse=True)
 # What a mixed text is answered as: 「好的，谢谢」 is thanks, 「不用了，谢谢」 a no.
-_ORDER = (WITHDRAW, DECLINE, THANKS, ACK)
+_ORDER = (WITHDRAW, STUCK, DECLINE, THANKS, ACK)
 
 
 def kind(text: str) -> str | None:
-    """ACK, THANKS, WITHDRAW or DECLINE when the text is small talk, else None (also for a text of
-    addresses and times alone, 「明天」, which answers nothing)."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
+    """ACK, THANKS, WITHDRAW, DECLINE or STUCK when the text is small talk, else None (also
+    for a text of addresses and times alone, 「明天」, which answers nothing)."""
+    folded = phrasing.fold(text)  # 「謝謝」 is 「谢谢」
     found = {GESTURES[ch] for ch in folded if ch in GESTURES}
     words = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN")
     while words:

@@ -19,7 +19,7 @@ Small talk (「收到」, 「谢谢」) is answered kindly with what the convers
 from collections.abc import Callable
 from functools import partial
 
-from . import smalltalk, texts
+from . import phrasing, smalltalk, texts
 from .answers import FREE_TEXT, FreeText, is_cancel, is_no_answer
 from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
 from .commands import BY_NAME, Command, run
@@ -39,10 +39,13 @@ def _send_word(message: Inbound, member, data: dict) -> Reply:
 
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
 STEPS = {
-    checkin.PICK: {"text": checkin.on_pick},
-    checkin.LOCATION: {"location": checkin.on_location},
+    checkin.PICK: {"text": checkin.on_pick, "location": checkin.on_pick_location},
+    checkin.LOCATION: {"location": checkin.on_location, "image": checkin.on_early_photo},
     checkin.PHOTO: {"image": checkin.on_photo},
-    checkout.OUT_PICK: {"text": checkout.on_checkout_pick},
+    checkout.OUT_PICK: {
+        "text": checkout.on_checkout_pick,
+        "location": checkout.on_checkout_pick_location,
+    },
     checkout.OUT_LOCATION: {
         "location": checkout.on_checkout_location,
         "text": checkout.on_checkout_location,
@@ -73,6 +76,13 @@ STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEN
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
 DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
+# Refusing the location (「不发位置了」: wechat.phrasing) at a step asking for it: the
+# check-out goes on without one, as 「跳过」; a check-in or visit needs it, so the member
+# hears why and how to send it, and that 取消 leaves.
+NO_LOCATION = {
+    checkout.OUT_LOCATION: checkout.on_no_location,
+    checkin.LOCATION: checkin.on_location_refused,
+}
 # 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
@@ -93,6 +103,9 @@ def route(message: Inbound, member) -> Route:
         return _free_text_route(conversation, free, message, member)
     if is_cancel(message.content, BY_NAME["cancel"].keywords):
         return _cancel_route(message, member)
+    no_location = NO_LOCATION.get(conversation.state) if conversation else None
+    if no_location is not None and phrasing.refuses_location(message.content):
+        return partial(no_location, message, member, conversation.data), False
     if conversation and awaited(conversation, message.content):
         return partial(step, conversation, message, member), False
     found = match(message.content)
@@ -121,13 +134,16 @@ def _answer_route(
     refuses nothing the chat would do: 帮助 only reads). Only a bare command word that steers
     the chat (「签退」) or a bare refusal of what it does (「不走访了」) is no answer: the
     member hears why, and the question again, so they know what to write. Small talk
-    (「收到」, 「好的」) only acknowledges the question: it is asked again; a no said with it
-    (「好的，不用了」) is a refusal, and skips it."""
+    (「收到」, 「好的」) and a bare greeting (「在吗」) only acknowledge the question: it is
+    asked again; a no said with it (「好的，不用了」) is a refusal, and skips it. 「不行」 is
+    taken as typed: it may be the answer (「家里情况不行」)."""
     kind = smalltalk.kind(message.content)
     if kind == smalltalk.DECLINE:
         return partial(free.skip, message, member, conversation.data), False
-    if kind is not None:
+    if kind is not None and kind != smalltalk.STUCK:  # 「不行」 may answer 「情况怎么样」
         return _no_answer(texts.SMALLTALK_IN_ANSWER, conversation, free, message)
+    if phrasing.is_greeting(message.content):
+        return _no_answer(texts.GREETING_IN_ANSWER, conversation, free, message)
     found = match(message.content)
     if found is not None and is_keyword(message.content) and not found.command.may_answer:
         return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
@@ -172,7 +188,7 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
             return _cancel_route(message, member)
         return partial(decline, message, member, conversation.data), False
     if kind is not None:
-        return partial(asides.on_smalltalk, kind, conversation), True
+        return partial(asides.on_smalltalk, kind, conversation, member), True
     if conversation is not None:
         return partial(step, conversation, message, member), False
     text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING

@@ -50,10 +50,13 @@ NEGATION_IN_ANSWER = (
     "请直接写下您的回答：{question}"
 )
 SMALLTALK_IN_ANSWER = "好的。这一项还没有填写，请直接写下您的回答：{question}"
+GREETING_IN_ANSWER = "在的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
+# A location sent where a number was asked for: kept, and the number asked again.
+PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
@@ -73,7 +76,15 @@ WITHDRAW_HOW = "如要取消报名，请先发送「活动」查看列表，再�
 # --- a command refused (「不签到了」) or not working (「签到不了」) -------------------------------
 
 NEGATED = "好的，知道了。以后需要时，请再发送「{word}」。"
-TROUBLE = "抱歉给您添麻烦了。{tip}\n如果还是不行，请联系队长或办公室帮忙。"
+TROUBLE = "抱歉给您添麻烦了。{tip}\n{contact}"
+# Whom to ask when it still does not work, by whether the member is a leader: a leader is
+# not sent to himself.
+TROUBLE_CONTACT = {
+    False: "如果还是不行，请联系队长或办公室帮忙。",
+    True: "如果还是不行，请联系办公室帮忙。",
+}
+# 「用不了」, 「不行」 said of nothing named (wechat.smalltalk.STUCK), with nothing under way.
+STUCK_TIP = "请发送「帮助」查看可用功能，再按提示一步一步操作。"
 TROUBLE_TIP = "请发送「{word}」，再按提示一步一步操作。"
 TROUBLE_TIPS = {
     "checkout": "签退请发送「签退」，再发送您的位置，或回复「跳过」直接签退。",
@@ -106,9 +117,21 @@ NO_ACTIVITY_TODAY = (
     "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名；"
     f"个人服务请在{MINI_PROGRAM}中登记。"
 )
+# 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
+ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
+# The location refused (「不发位置了」) at a check-in or a visit, which cannot do without it.
+CHECKIN_NEEDS_LOCATION = (
+    "签到需要您的位置，用来确认您在活动现场。请点击输入框旁的「+」，选择「位置」后发送；"
+    "如不签到，请发送「取消」。"
+)
+VISIT_NEEDS_LOCATION = (
+    "走访登记需要您的位置，用来确认您在结对家庭。请点击输入框旁的「+」，选择「位置」后发送；"
+    "如不登记，请发送「取消」。"
+)
+PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
 CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"
@@ -121,6 +144,19 @@ CHECKIN_FAILED = "签到未成功：{reason}"
 VISIT_VERIFIED = "走访照片已核验（{time}）。"
 VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要队长审核：{reasons}。"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
+PHOTO_UNREADABLE = (
+    "签到照片未能识别：{reason}请重新发送一张佩戴党徽的服务现场照片（拍照或从相册选择）。"
+    "发送「取消」可退出。"
+)
+VISIT_PHOTO_UNREADABLE = (
+    "走访照片未能识别：{reason}请重新发送一张走访现场照片（拍照或从相册选择）。发送「取消」可退出。"
+)
+# A photo sent before the location: kept, and checked once the location comes.
+PHOTO_KEPT_ASK_LOCATION = (
+    "已收到照片。还需要您的位置，请发送位置：点击输入框旁的「+」，选择「位置」后发送，"
+    "收到后即核验这张照片。发送「取消」可退出。"
+)
+LOCATION_THEN_PHOTO = "已收到位置。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 PHOTO_NOT_RECORDED = "刚才的签到照片未能核验，本次签到没有记录。如需签到，请重新发送「签到」。"
 VISIT_TITLE = "结对家庭走访"
@@ -223,6 +259,11 @@ VISIT_NOTES_LEFT = (
 
 NO_UPCOMING = "近期没有可报名的活动。"
 UPCOMING_HEADER = "近期活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+# A range asked for by name (「今天的活动有哪些」), and none in it.
+TODAY_HEADER = "今天的活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+TOMORROW_HEADER = "明天的活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+WEEK_HEADER = "本周的活动（回复「报名 序号」报名，「取消报名 序号」取消报名）："
+NONE_IN_RANGE = "这段时间没有可报名的活动。发送「活动」查看近期活动。"
 UPCOMING_LINE = "{n}. {date} {title}{mark}"
 ENROLLED_MARK = "（已报名）"
 FULL_MARK = "（已满）"

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import Enrollment, Photo, RecordHistory, ServiceRecord
+from models import Activity, Enrollment, Pairing, Photo, RecordHistory, ServiceRecord
 from services import clock
 from services.records import counts_toward_hours
 from tests import images
@@ -126,7 +126,6 @@ def test_steps_reprompt_for_what_they_wait_for(chat, member):
     enrolled(member)
     chat.say("签到")
     assert "请发送位置" in chat.say("在这里")
-    assert "请发送位置" in chat.photo(images.jpeg(seed=15)).text
     chat.location(34.7466 + NEAR, 113.6253)
     assert "现场照片" in chat.say("好的")
 
@@ -210,10 +209,11 @@ def test_a_refused_check_in_tells_the_reason(chat, member):
     activity = enrolled(member)
     chat.say("签到")
     chat.location(activity.lat + NEAR, activity.lng)
-    reply = chat.photo(b"not a picture", run_after=True)
+    Activity.update(status="cancelled").where(Activity.id == activity.id).execute()
+    reply = chat.photo(images.jpeg(seed=42), run_after=True)
     assert reply.text.startswith("正在核验照片")
     assert ServiceRecord.select().count() == 0
-    assert chat.pushed()[-1].startswith("签到未成功")
+    assert chat.pushed()[-1] == texts.CHECKIN_FAILED.format(reason="活动已取消，无法签到。")
 
 
 def test_a_stray_location_near_an_activity_offers_a_check_in(chat, member):
@@ -418,7 +418,8 @@ def test_a_refused_visit_says_visit_and_ends_the_conversation(chat, member):
     pair(member)
     chat.say("走访")
     chat.location(34.7466, 113.6253)
-    chat.photo(b"not a picture")
+    Pairing.delete().execute()
+    chat.photo(images.jpeg(seed=43))
     assert chat.pushed()[-1].startswith("走访登记未成功：")
     assert "可以发送" in chat.say("帮助")
     assert ServiceRecord.select().count() == 0

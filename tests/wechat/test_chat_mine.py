@@ -151,9 +151,13 @@ def test_unenrolling_is_refused_with_the_services_reason(chat, member, three):
 
 
 @pytest.mark.parametrize("text", ["我要取消报名2", "我想退出报名 2"])
-def test_a_sentence_about_unenrolling_neither_cancels_nor_enrols(chat, three, text):
+def test_a_wish_to_unenroll_withdraws_as_its_keyword_does_and_never_enrols(
+    chat, member, three, text
+):
+    """The wish (我要, 我想) is dropped when a keyword follows it (wechat.phrasing)."""
+    Enrollment.create(activity=three[1], member=member, created_at=clock.now_utc())
     chat.say("活动")
-    assert "「取消报名 序号」取消报名" in chat.say(text)
+    assert chat.say(text) == texts.UNENROLLED.format(title=three[1].title)
     assert ChatState.get().state == "activities"  # the list is still there to pick from
     assert Enrollment.select().count() == 0
 

@@ -280,7 +280,8 @@ CHECKIN_TROUBLE = [
 def test_check_in_not_working_with_an_activity_open_is_told_the_steps(chat, activity, text):
     reply = chat.say(text)
     assert reply == texts.TROUBLE.format(
-        tip=texts.CHECKIN_TROUBLE_OPEN.format(titles="义诊") + texts.CHECKIN_BY_LEADER
+        tip=texts.CHECKIN_TROUBLE_OPEN.format(titles="义诊") + texts.CHECKIN_BY_LEADER,
+        contact=texts.TROUBLE_CONTACT[False],
     )
     assert "「位置」" in reply and "照片" in reply and "请队长帮您登记" in reply
     assert conversation() is None

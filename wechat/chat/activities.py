@@ -24,18 +24,53 @@ class Verb:
     act: Callable  # (member, activity_id, now) -> Reply
 
 
+# Ranges a text may ask for (「今天的活动有哪些」), by the word that names them: the days from
+# today they start and end at, and the list's header. Anything else lists the next AHEAD.
+RANGES = {
+    "今天": (0, 0, texts.TODAY_HEADER),
+    "今日": (0, 0, texts.TODAY_HEADER),
+    "明天": (1, 1, texts.TOMORROW_HEADER),
+    "明日": (1, 1, texts.TOMORROW_HEADER),
+    "本周": (0, None, texts.WEEK_HEADER),
+    "这周": (0, None, texts.WEEK_HEADER),
+    "这个星期": (0, None, texts.WEEK_HEADER),
+    "本星期": (0, None, texts.WEEK_HEADER),
+}
+
+
+EMPTY = {texts.UPCOMING_HEADER: texts.NO_UPCOMING}
+
+
 def on_activities(message: Inbound, member, args: str = "") -> Reply:
-    """「活动」: what is coming up that the member may see, numbered for 「报名 N」."""
+    """「活动」: what is coming up that the member may see, numbered for 「报名 N」; 「今天的
+    活动」, 「明天」 or 「本周」 lists that range, and the header says which."""
     now = common.now()
-    today = clock.local_today(now)
-    found = activities.list_activities(common.actor(member), today, today + AHEAD, now)
+    first, last, header = _range(message.content, clock.local_today(now))
+    found = activities.list_activities(common.actor(member), first, last, now)
     found = [a for a in found if activities.phase(a, now) in ("scheduled", "ongoing")]
     if not found:
-        return common.say(texts.NO_UPCOMING)
+        return common.say(
+            texts.NO_UPCOMING if header == texts.UPCOMING_HEADER else texts.NONE_IN_RANGE
+        )
     state.start(message.openid, LISTED, {"choices": [[a.id, a.title] for a in found]}, now)
-    return common.say(
-        common.listing(texts.UPCOMING_HEADER, [_line(n, a) for n, a in enumerate(found, 1)])
-    )
+    return common.say(common.listing(header, [_line(n, a) for n, a in enumerate(found, 1)]))
+
+
+def _shown(activity, now, first) -> bool:
+    """Not over yet, and, for a range from a later day (「明天」), starting in it: tonight's
+    activity running past midnight is not tomorrow's."""
+    later = first > clock.local_today(now) and activity.starts_at < clock.local_midnight(first)
+    return activities.phase(activity, now) in ("scheduled", "ongoing") and not later
+
+
+def _range(text: str, today):
+    """The first and last day a text asks for, with the list's header (RANGES)."""
+    word = next((w for w in RANGES if w in (text or "")), None)
+    if word is None:
+        return today, today + AHEAD, texts.UPCOMING_HEADER
+    start, end, header = RANGES[word]
+    end = 6 - today.weekday() if end is None else end  # to Sunday
+    return today + timedelta(days=start), today + timedelta(days=end), header
 
 
 def _line(n: int, activity) -> str:
@@ -49,7 +84,10 @@ def _line(n: int, activity) -> str:
 
 
 def on_enroll(message: Inbound, member, args: str) -> Reply:
-    """「报名 N」: enrol in the Nth activity of the list last shown."""
+    """「报名 N」: enrol in the Nth activity of the list last shown. 「我想报名」 with no list
+    shown gets the list to choose from."""
+    if not args.strip() and not _listed(message):
+        return on_activities(message, member)
     return _on_listed(message, member, args, ENROLL)
 
 
@@ -58,13 +96,29 @@ def on_unenroll(message: Inbound, member, args: str) -> Reply:
     return _on_listed(message, member, args, UNENROLL)
 
 
+# Words before a number that still pick it from the list to enrol: 「我报1」, 「报第三个」.
+PICKING = ("我要报", "我想报", "我就报", "我报", "报", "我选", "选", "我要", "要")
+
+
 def on_number(message: Inbound, member, data: dict) -> Reply:
-    """A bare number while the list is shown enrols, as 「报名 N」 does; any other reply may
-    have meant either verb (「我要取消报名1」) or neither (「今天天气不错」), so it is not
+    """A bare number while the list is shown enrols, as 「报名 N」 does, and so does 「我报1」;
+    any other reply may have meant either verb or neither (「今天天气不错」), so it is not
     understood and the hint names both."""
-    if common.position(message.content) is None:
+    text = _without_picking(message.content)
+    if common.position(text) is None:
         return common.say(texts.LISTED_NOT_UNDERSTOOD)
-    return _pick(member, data["choices"], message.content, ENROLL)
+    return _pick(member, data["choices"], text, ENROLL)
+
+
+def _without_picking(text: str) -> str:
+    plain = (text or "").strip()
+    word = next((w for w in PICKING if plain.startswith(w)), "")
+    return plain[len(word) :]
+
+
+def _listed(message: Inbound) -> bool:
+    conversation = state.current(message.openid, common.now())
+    return conversation is not None and conversation.state == LISTED
 
 
 def _on_listed(message: Inbound, member, args: str, verb: Verb) -> Reply:

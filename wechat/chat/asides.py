@@ -5,7 +5,7 @@ notice preview knows it has not been sent."""
 
 from .. import smalltalk, texts
 from ..inbound import Reply
-from ..matching import TROUBLE
+from ..phrasing import TROUBLE
 from . import activities, checkin, checkout, common, leader
 
 # What each conversation waits for, from its data; free-text steps ask their question again
@@ -28,13 +28,17 @@ SMALLTALK_REPLIES = {
 }
 
 
-def on_smalltalk(kind: str, conversation) -> Reply:
+def on_smalltalk(kind: str, conversation, member=None) -> Reply:
     """「收到」, 「谢谢」: a short kind word, then what the conversation waits for, if any.
-    「我不去了」: how enrolment is withdrawn, as nothing was withdrawn."""
+    「我不去了」: how enrolment is withdrawn, as nothing was withdrawn. 「用不了」: what to do
+    next (the step waiting, else the help) and whom to ask."""
     waiting = REMINDERS.get(conversation.state) if conversation else None
     if kind == smalltalk.WITHDRAW:
         listed = conversation is not None and conversation.state == activities.LISTED
         return common.say(texts.WITHDRAW_LISTED if listed else texts.WITHDRAW_HOW)
+    if kind == smalltalk.STUCK:
+        tip = waiting(conversation.data) if waiting else texts.STUCK_TIP
+        return common.say(texts.TROUBLE.format(tip=tip, contact=contact(member)))
     reminder = waiting(conversation.data) if waiting else texts.SMALLTALK_IDLE
     return common.say(SMALLTALK_REPLIES[kind] + reminder)
 
@@ -48,8 +52,14 @@ def on_negated(found, member) -> Reply:
         return common.say(barred)
     word = found.command.keywords[0]
     if found.mood == TROUBLE:
-        return common.say(texts.TROUBLE.format(tip=_tip(found.command.name, word, member)))
+        tip = _tip(found.command.name, word, member)
+        return common.say(texts.TROUBLE.format(tip=tip, contact=contact(member)))
     return common.say(texts.NEGATED.format(word=word))
+
+
+def contact(member) -> str:
+    """Whom to ask when it still does not work: a leader is not sent to himself."""
+    return texts.TROUBLE_CONTACT[bool(member is not None and member.is_leader)]
 
 
 def _tip(name: str, word: str, member) -> str:

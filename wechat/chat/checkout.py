@@ -9,7 +9,8 @@ from services.errors import DomainError
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import common, register, state
-from .checkin import pick, reasons
+from .checkin import pick
+from .photo_check import reasons
 
 OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
 
@@ -32,10 +33,23 @@ def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
 
 
 def on_checkout_pick(message: Inbound, member: Member, data: dict) -> Reply:
+    """A number from the list of open check-ins; with the location sent already
+    (on_checkout_pick_location), the check-out is done with it."""
     choice = pick(message.content, data["choices"])
     if choice is None:
         return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
-    return ask_checkout_location(message.openid, *choice)
+    if "point" not in data:
+        return ask_checkout_location(message.openid, *choice)
+    record_id, title = choice
+    picked = {"record_id": record_id, "title": title}
+    return _check_out(message, member, picked, common.to_point(data["point"]))
+
+
+def on_checkout_pick_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """A location instead of a number: ask which check-in again, keeping the location."""
+    located = {**data, "point": common.point_of(message)}
+    state.start(message.openid, OUT_PICK, located, common.now())
+    return common.say(texts.PICK_FIRST.format(count=len(data["choices"])))
 
 
 def ask_checkout_location(openid: str, record_id: int, title: str) -> Reply:

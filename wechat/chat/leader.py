@@ -25,7 +25,7 @@ from services.records import RecordFilters, list_records
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, state, unreached
+from . import common, photo_check, state, unreached
 
 CONFIRM = "broadcast_confirm"
 CONFIRM_MINUTES = int(state.TIMEOUT.total_seconds() // 60)  # a preview then expires
@@ -161,7 +161,7 @@ def on_pending(message: Inbound, member, args: str = "") -> Reply:
             name=r.member.name,
             date=common.local_time(r.checkin_at, "%m-%d"),
             title=common.record_label(r),
-            reasons=checkin.reasons(r.flags),
+            reasons=photo_check.reasons(r.flags),
         )
         for n, r in enumerate(found, 1)
     ]

@@ -5,7 +5,13 @@ written (services.register_defaults), so the fields still blank are the member's
 (services.register_fill), as in the mini-program. A visit is asked in the visit flow's words
 (what was seen, what help was given), even when it was checked in from the mini-program.
 「跳过」, or a refusal such as 「算了吧」 (wechat.answers), leaves the rest for the
-mini-program and is never written as an answer."""
+mini-program and is never written as an answer.
+
+Each answer is written into the entry as it is given (services.register_fill.complete, the
+same service and history path as the mini-program's), not held in the conversation until the
+last one: a conversation is forgotten after ten minutes (wechat.chat.state.TIMEOUT), and an
+elderly member who pauses between questions must not lose what they typed. The entry's
+history therefore has one 'fill' line per answer, not one per conversation."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,15 +71,19 @@ def ask_missing(openid: str, member, record_id: int, done: str) -> Reply:
 
 
 def on_answer(message: Inbound, member, data: dict) -> Reply:
-    """One answer: ask the next question, or fill the entry in when all are answered. Each
-    answer is held to its register field's limit as it comes: a long one is asked again,
-    keeping the answers before it, instead of failing the whole entry after the last one."""
+    """One answer, written into the entry at once: ask the next question, or say the entry
+    is filled in. Each answer is held to its register field's limit as it comes: a long one
+    is asked again, keeping the answers before it."""
     text = message.content.strip()
     name, *rest = data["missing"]
     question = _question(data, name)
     problem = common.answer_problem(name, text, question.label, question.stored)
     if problem:
         return common.say(problem)
+    try:
+        record = _write(member, data, {name: question.stored(text)})
+    except DomainError as exc:  # the question stays open: nothing was written
+        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     answers = {**data["answers"], name: question.stored(text)}
     if rest:
         state.start(
@@ -81,7 +91,7 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
         )
         return common.say(_question(data, rest[0]).text)
     state.leave(message.openid, common.now())
-    return _fill(member, data, answers)
+    return _saved(record)
 
 
 def on_skip(message: Inbound, member, data: dict) -> Reply:
@@ -99,8 +109,13 @@ def on_cancel(message: Inbound, member, data: dict) -> Reply:
 
 
 def _leave(message: Inbound, member, data: dict, opening: str) -> Reply:
+    """The answers given were written as they came: only what is left is told."""
     state.leave(message.openid, common.now())
-    return _fill(member, data, data["answers"], left=data["missing"], opening=opening)
+    try:
+        record = register_fill.entry(common.actor(member), data["record_id"])
+    except DomainError as exc:
+        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    return _saved(record, left=data["missing"], opening=opening)
 
 
 def pending_question(data: dict) -> str:
@@ -118,15 +133,13 @@ SAVED = {
 }
 
 
-def _fill(member, data: dict, answers: dict, left: tuple = (), opening: str = "") -> Reply:
-    """Save the answers; `left`: the fields skipped, to be filled in the mini-program, named
-    as its form names them."""
-    try:
-        record = register_fill.complete(
-            common.actor(member), data["record_id"], common.now(), answers
-        )
-    except DomainError as exc:
-        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+def _write(member, data: dict, answers: dict):
+    return register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
+
+
+def _saved(record, left: tuple = (), opening: str = "") -> Reply:
+    """What the member is told of the entry; `left`: the fields skipped, to be filled in the
+    mini-program, named as its form names them."""
     names = "、".join(texts.REGISTER_LABELS[name] for name in left)
     saved = SAVED[bool(left), record.status == "flagged"]
     return common.say(saved.format(fields=names, opening=opening))

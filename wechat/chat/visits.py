@@ -9,9 +9,9 @@ from services.errors import DomainError
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, state
+from . import checkin, common, photo_check, state
 
-SEEN, HELP = checkin.VISIT_SEEN, checkin.VISIT_HELP
+SEEN, HELP = photo_check.VISIT_SEEN, photo_check.VISIT_HELP
 # Longer than a download may take (a token fetch and the media call, each with its timeout):
 # a photo still unchecked after this was lost (a restart, a race) and is asked for again.
 PHOTO_CHECK_WAIT = timedelta(minutes=1)
@@ -94,5 +94,5 @@ def photo_not_ready(openid: str, data: dict) -> Reply:
     sent_at = data.get("sent_at")
     if sent_at is None or common.now() - datetime.fromisoformat(sent_at) < PHOTO_CHECK_WAIT:
         return common.say(texts.VISIT_NOT_READY)
-    checkin.reopen_photo_step(openid, "visit", data["head"], data["point"], data["request_id"])
+    photo_check.reopen_photo_step(openid, "visit", data["head"], data["point"], data["request_id"])
     return common.say(texts.PHOTO_CHECK_BROKE)

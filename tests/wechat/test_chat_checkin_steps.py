@@ -1,0 +1,194 @@
+"""Check-in and check-out as a new user goes through them: 「签到」 once checked in, a location
+refused, a photo the service cannot read or sent before the location, a location sent
+instead of a number."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import ServiceRecord
+from services import clock
+from tests import images
+from tests.factories import make_member, make_record, make_team, pair
+from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
+from wechat import texts
+from wechat.chat import common, state
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), oa_openid="oa-zhao", name="赵敏")
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-zhao", emulator)
+
+
+def conversation():
+    live = state.current("oa-zhao", clock.now_utc())
+    return live.state if live else None
+
+
+def checked_in(chat, activity, seed: int):
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    chat.photo(images.jpeg(seed=seed))
+    return ServiceRecord.get()
+
+
+@pytest.mark.parametrize("text", ["签到", "我签到了吗"])
+def test_checking_in_again_says_when_and_to_what(chat, member, text):
+    activity = enrolled_activity(member, title="义诊")
+    record = checked_in(chat, activity, seed=201)
+    at = common.local_time(record.checkin_at)
+    assert chat.say(text) == texts.ALREADY_CHECKED_IN.format(time=at, title="义诊")
+    assert conversation() is None and ServiceRecord.select().count() == 1
+
+
+def test_checking_in_again_offers_another_activity_still_open(chat, member):
+    first = enrolled_activity(member, title="义诊")
+    enrolled_activity(member, title="法律咨询")
+    make_record(member, first, checkin_at=clock.now_utc() - timedelta(minutes=5))
+    reply = chat.say("签到")
+    assert "签到「法律咨询」" in reply and "义诊" not in reply
+    assert conversation() == "checkin_location"
+
+
+def test_an_open_check_in_of_another_day_names_its_date(chat, member):
+    yesterday = clock.now_utc() - timedelta(days=1)
+    make_record(member, kind="individual", checkin_at=yesterday)
+    reply = chat.say("签到")
+    assert common.local_time(yesterday, "%m-%d %H:%M") in reply and "个人服务" in reply
+
+
+def test_with_nothing_checked_in_the_member_still_hears_how_to_enrol(chat, member):
+    assert chat.say("签到") == texts.NO_ACTIVITY_TODAY
+
+
+@pytest.mark.parametrize("text", ["不发位置了", "位置不发了", "发不了位置", "没有定位"])
+def test_refusing_the_location_at_check_out_checks_out_without_one(chat, member, text):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    reply = chat.say(text)
+    assert "签退成功" in reply and "服务的对象是谁" in reply
+    record = ServiceRecord.get()
+    assert record.checkout_at is not None and record.checkout_lat is None
+    assert conversation() == "register_fields"
+
+
+@pytest.mark.parametrize("text", ["不发位置了", "发不了位置"])
+def test_refusing_the_location_at_check_in_says_why_it_is_needed(chat, member, text):
+    activity = enrolled_activity(member)
+    chat.say("签到")
+    assert chat.say(text) == texts.CHECKIN_NEEDS_LOCATION
+    assert conversation() == "checkin_location"  # still waiting for the location
+    assert "佩戴党徽" in chat.location(activity.lat + NEAR, activity.lng)
+
+
+def test_refusing_the_location_of_a_visit_says_why_it_is_needed(chat, member):
+    pair(member)
+    chat.say("走访")
+    assert chat.say("不发位置了") == texts.VISIT_NEEDS_LOCATION
+    assert conversation() == "checkin_location"
+
+
+def test_outside_a_location_step_the_words_are_no_refusal(chat, member):
+    assert chat.say("不发位置了") == texts.NOT_UNDERSTOOD  # never a guess at 「不要了」 (取消)
+    assert ServiceRecord.select().count() == 0
+
+
+def test_an_unreadable_photo_keeps_the_check_in_at_the_photo_step(chat, member):
+    activity = enrolled_activity(member, title="义诊")
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    assert chat.photo(b"not a picture").text.startswith("正在核验照片")
+    told = chat.pushed()[-1]
+    assert told.startswith("签到照片未能识别") and "请重新发送" in told
+    assert conversation() == "checkin_photo" and ServiceRecord.select().count() == 0
+    again = chat.photo(images.jpeg(seed=202))
+    assert again.text.startswith("正在核验照片")
+    assert "签到成功" in chat.pushed()[-1] and ServiceRecord.get().activity_id == activity.id
+
+
+def test_an_unreadable_visit_photo_is_asked_again_keeping_the_notes(chat, member):
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    first = chat.photo(b"not a picture", run_after=False)
+    assert "提供了哪些帮助" in chat.say("老人独自居住")
+    after(first)
+    assert chat.pushed()[-1].startswith("走访照片未能识别")
+    again = chat.photo(images.jpeg(seed=203))
+    assert "提供了哪些帮助" in again.text
+    assert "走访已登记" in chat.say("送去米面油")
+    assert ServiceRecord.get().content == "入户走访：老人独自居住"
+
+
+def test_a_photo_before_the_location_is_kept_and_checked_with_it(chat, member):
+    activity = enrolled_activity(member, title="义诊")
+    chat.say("签到")
+    kept = chat.photo(images.jpeg(seed=204))
+    assert kept.text == texts.PHOTO_KEPT_ASK_LOCATION and kept.after == ()
+    assert conversation() == "checkin_location" and ServiceRecord.select().count() == 0
+    located = chat.push("location", lat=activity.lat + NEAR, lng=activity.lng, label="")
+    assert located.text == texts.LOCATION_THEN_PHOTO + texts.CHECKING_PHOTO
+    assert ServiceRecord.select().count() == 0  # downloaded and checked after the reply
+    after(located)
+    record = ServiceRecord.get()
+    assert (record.activity_id, record.status) == (activity.id, "verified")
+    assert "签到成功" in chat.pushed()[-1] and conversation() is None
+
+
+def test_a_photo_before_the_location_of_a_visit_goes_on_to_the_notes(chat, member):
+    pair(member)
+    chat.say("走访")
+    assert chat.photo(images.jpeg(seed=205)).text == texts.PHOTO_KEPT_ASK_LOCATION
+    located = chat.push("location", lat=34.7466, lng=113.6253, label="")
+    assert located.text.startswith(texts.LOCATION_THEN_PHOTO) and "看到的家庭情况" in located.text
+    after(located)
+    assert "提供了哪些帮助" in chat.say("老人独自居住")
+    assert "走访已登记" in chat.say("送去米面油")
+    assert ServiceRecord.get().kind == "visit"
+
+
+def test_a_location_at_the_pick_step_asks_which_activity_and_is_kept(chat, member):
+    first = enrolled_activity(member, title="义诊")
+    second = enrolled_activity(member, title="法律咨询")
+    assert "1. 义诊" in chat.say("签到")
+    asked = chat.location(second.lat + NEAR, second.lng)
+    assert asked == texts.PICK_FIRST.format(count=2)
+    assert conversation() == "checkin_pick"  # nothing chosen for the member
+    assert chat.say("2") == texts.PICKED_ASK_PHOTO.format(title="法律咨询")
+    chat.photo(images.jpeg(seed=206))
+    record = ServiceRecord.get()
+    assert record.activity_id == second.id != first.id and record.distance_m < 50
+
+
+def test_a_location_at_the_check_out_pick_step_is_kept_for_the_check_out(chat, member):
+    first = enrolled_activity(member, title="义诊")
+    make_record(member, first, checkin_at=clock.now_utc() - timedelta(minutes=50))
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(minutes=40))
+    assert "1. 义诊" in chat.say("签退")
+    assert chat.location(first.lat + NEAR, first.lng) == texts.PICK_FIRST.format(count=2)
+    assert conversation() == "checkout_pick" and ServiceRecord.select().count() == 2
+    assert "签退成功！「义诊」" in chat.say("1")
+    record = ServiceRecord.get(ServiceRecord.activity == first.id)
+    assert record.checkout_at is not None and record.checkout_lat is not None
+
+
+@pytest.mark.parametrize("text", ["跳过", "不发了", "我不会发"])
+def test_skipping_the_location_of_a_check_in_says_why_it_is_needed(chat, member, text):
+    enrolled_activity(member)
+    chat.say("签到")
+    assert chat.say(text) == texts.CHECKIN_NEEDS_LOCATION
+    assert conversation() == "checkin_location" and ServiceRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["不发了", "发不了"])
+def test_not_sending_the_location_at_check_out_checks_out_without_one(chat, member, text):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    assert "签退成功" in chat.say(text)
+    assert ServiceRecord.get().checkout_lat is None

@@ -1,0 +1,100 @@
+"""The register's questions after 签退 write each answer as it is given: a member who pauses
+longer than the conversation lives (wechat.chat.state.TIMEOUT) loses nothing typed."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import ChatState, RecordHistory, ServiceRecord
+from services import clock
+from tests.factories import make_member, make_record, make_team
+from tests.wechat.test_chat_support import Chat
+from wechat import texts
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), oa_openid="oa-sun2", name="孙立")
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-sun2", emulator)
+
+
+def checked_out(chat, member):
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    assert "服务的对象是谁" in chat.say("跳过")
+
+
+def fields():
+    record = ServiceRecord.get()
+    return record.target, record.content, record.outcome
+
+
+def fills():
+    return RecordHistory.select().where(RecordHistory.action == "fill").count()
+
+
+def test_each_answer_is_in_the_entry_as_soon_as_it_is_given(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    assert fields() == ("独居老人王大爷", "", "") and fills() == 1
+    chat.say("上门代购降压药")
+    assert fields() == ("独居老人王大爷", "上门代购降压药", "") and fills() == 2
+    assert chat.say("老人按时服药") == texts.REGISTER_SAVED
+    assert fields() == ("独居老人王大爷", "上门代购降压药", "老人按时服药")
+    assert fills() == 3  # one history line per answer
+
+
+def test_answers_outlive_the_conversation_timing_out(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    chat.say("上门代购降压药")
+    ChatState.update(expires_at=clock.now_utc() - timedelta(seconds=1)).execute()
+    assert "没有理解" in chat.say("老人按时服药")  # the question is gone, as before
+    assert fields() == ("独居老人王大爷", "上门代购降压药", "")
+
+
+def test_skipping_after_answers_writes_nothing_more(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    reply = chat.say("跳过")
+    assert reply == texts.REGISTER_SKIPPED.format(
+        fields="服务内容、取得的成效", opening=texts.REGISTER_SKIPPED_OPENING
+    )
+    assert fields() == ("独居老人王大爷", "", "") and fills() == 1
+
+
+def test_cancelling_after_answers_keeps_them_and_writes_nothing_more(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    reply = chat.say("取消")
+    assert reply.startswith(texts.REGISTER_LEFT_OPENING) and "服务对象" not in reply
+    assert fields() == ("独居老人王大爷", "", "") and fills() == 1
+    assert ChatState.get().state == ""
+
+
+def test_an_answer_the_service_refuses_keeps_the_question_open(chat, member):
+    checked_out(chat, member)
+    ServiceRecord.update(status="rejected").execute()  # a leader rejected it meanwhile
+    reply = chat.say("独居老人王大爷")
+    assert reply.startswith("操作未成功：") and "未通过审核" in reply
+    assert ChatState.get().state == "register_fields" and fills() == 0
+
+
+@pytest.mark.parametrize("text", ["在吗", "您好", "Hi"])
+def test_a_bare_greeting_is_no_answer(chat, member, text):
+    checked_out(chat, member)
+    assert chat.say(text) == texts.GREETING_IN_ANSWER.format(question=texts.ASK_REGISTER_TARGET)
+    assert fields() == ("", "", "") and ChatState.get().state == "register_fields"
+
+
+def test_not_working_words_may_be_a_true_answer(chat, member):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    chat.say("上门看望")
+    assert chat.say("不行") == texts.REGISTER_SAVED
+    assert fields() == ("独居老人王大爷", "上门看望", "不行")

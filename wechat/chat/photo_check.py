@@ -1,0 +1,193 @@
+"""A check-in's or visit's photo, checked after the reply (wechat.deferred): downloaded
+through the media API, which may take longer than WeChat waits, then handed to
+services.checkin.check_in with source 'chat' and the push's MsgId as request_id, so a
+repeated push can never record the service twice. Every outcome is told by a
+customer-service message: the result, the refusal, or a request for another photo when this
+one could not be had or read (the conversation goes back to the photo step for it).
+"""
+
+import logging
+from dataclasses import dataclass
+
+import requests
+from wechatpy.exceptions import WeChatException
+
+from models import Member
+from services import actors, checkin
+from services.errors import DomainError
+
+from .. import get_clients, texts
+from ..client import download_media
+from ..inbound import Inbound, Reply
+from . import common, state
+
+PHOTO = "checkin_photo"
+VISIT_SEEN, VISIT_HELP = "visit_seen", "visit_help"  # the visit's notes: wechat.chat.visits
+
+# A photo WeChat could not hand over: its media API refused, timed out or was unreachable.
+DOWNLOAD_ERRORS = (WeChatException, requests.RequestException)
+# What the member is told when the photo step fails, for a check-in and for a visit.
+NOT_DOWNLOADED = {
+    "checkin": texts.PHOTO_DOWNLOAD_FAILED,
+    "visit": texts.VISIT_PHOTO_DOWNLOAD_FAILED,
+}
+REFUSED = {"checkin": texts.CHECKIN_FAILED, "visit": texts.VISIT_FAILED}
+# A photo the service cannot read (services.photos): another photo may do, so it is asked for.
+UNREADABLE = ("not_a_photo", "photo_too_large")
+UNREADABLE_PHOTO = {"checkin": texts.PHOTO_UNREADABLE, "visit": texts.VISIT_PHOTO_UNREADABLE}
+# When the member has moved on to another conversation, the photo is not asked for again.
+NOT_RECORDED = {"checkin": texts.PHOTO_NOT_RECORDED, "visit": texts.VISIT_PHOTO_NOT_RECORDED}
+
+log = logging.getLogger(__name__)
+
+
+def request_id_of(message: Inbound) -> str:
+    return f"chat:{message.msg_id or message.create_time}"
+
+
+@dataclass(frozen=True)
+class PhotoCheck:
+    """A photo sent for a check-in or a visit, checked after the reply (wechat.deferred)."""
+
+    openid: str
+    member_id: int
+    target: int | str
+    title: str
+    point: dict
+    media_id: str
+    request_id: str
+
+    @property
+    def kind(self) -> str:
+        return "visit" if self.target == "visit" else "checkin"
+
+
+def photo_sent(openid: str, member: Member, data: dict, media_id: str, request_id: str) -> Reply:
+    """A check-in's or visit's photo with its location: check it after the reply.
+
+    A photo sent again after a failed one keeps the first one's request_id: whichever check
+    finishes, the service is recorded once."""
+    request_id = data.get("request_id") or request_id
+    sent = PhotoCheck(
+        openid, member.id, data["target"], data["title"], data["point"], media_id, request_id
+    )
+    work = (finish_checkin, (sent,))
+    if sent.kind == "visit":
+        return Reply(await_visit_check(sent, data.get("seen")), after=(work,))
+    state.leave(openid, common.now())
+    return Reply(texts.CHECKING_PHOTO, after=(work,))
+
+
+def await_visit_check(sent: PhotoCheck, seen: str | None) -> str:
+    """Go on with the visit's questions while the photo is checked; notes already given
+    (before a photo had to be sent again) are kept, not asked twice."""
+    data = {
+        "request_id": sent.request_id,
+        "head": sent.title,
+        "point": sent.point,
+        "sent_at": common.now().isoformat(),
+    }
+    if seen:
+        state.start(sent.openid, VISIT_HELP, {**data, "seen": seen}, common.now())
+        return texts.ASK_VISIT_HELP_WHILE_CHECKING
+    state.start(sent.openid, VISIT_SEEN, data, common.now())
+    return texts.ASK_VISIT_SEEN
+
+
+def finish_checkin(sent: PhotoCheck) -> None:
+    """The slow part, after the reply: download the photo, check in, send the result.
+
+    The member's conversation has moved on by then, so every outcome is told: a photo that
+    could not be had or checked is asked for again, a refusal says why. An unexpected error
+    is still raised after telling the member, so wechat.deferred logs it."""
+    try:
+        photo, _ = download_media(get_clients().official_account, sent.media_id)
+    except DOWNLOAD_ERRORS as exc:
+        log.warning("photo %s of %s not downloaded: %r", sent.media_id, sent.openid, exc)
+        ask_again(sent, NOT_DOWNLOADED[sent.kind])
+        return
+    try:
+        check(sent, photo)
+    except DomainError as exc:
+        if exc.code in UNREADABLE:  # another photo may do: the step stays open for it
+            ask_again(sent, UNREADABLE_PHOTO[sent.kind].format(reason=exc.message))
+            return
+        end_visit(sent)
+        common.send(sent.openid, REFUSED[sent.kind].format(reason=exc.message))
+    except Exception:
+        tell_after_error(sent)
+        raise
+
+
+def check(sent: PhotoCheck, photo: bytes) -> None:
+    result = checkin.check_in(
+        actors.member_actor(sent.member_id),
+        sent.target,
+        common.to_point(sent.point),
+        photo,
+        sent.request_id,
+        common.now(),
+        common.rules(),
+        common.photo_root(),
+        source="chat",
+    )
+    common.send(sent.openid, result_text(result.record, sent.title))
+
+
+def tell_after_error(sent: PhotoCheck) -> None:
+    """The result if the entry was made before the error, else a request for the photo."""
+    record = checkin.entry_made_by(sent.member_id, sent.request_id)
+    if record is None:
+        ask_again(sent, texts.PHOTO_CHECK_BROKE)
+    else:
+        common.send(sent.openid, result_text(record, sent.title))
+
+
+def ask_again(sent: PhotoCheck, text: str) -> None:
+    """Ask for the photo again, back at the photo step; when another conversation started
+    meanwhile, say instead that nothing was recorded and how to start over."""
+    args = (sent.openid, sent.target, sent.title, sent.point, sent.request_id)
+    common.send(sent.openid, text if reopen_photo_step(*args) else NOT_RECORDED[sent.kind])
+
+
+def reopen_photo_step(openid: str, target, title: str, point: dict, request_id: str) -> bool:
+    """Back to the photo step, with the visit's notes given so far, when the conversation is
+    still the one that sent the photo (a visit waiting for it) or has ended (a check-in);
+    False when another conversation is going on."""
+    now = common.now()
+    live = state.current(openid, now)
+    if live is not None and live.data.get("request_id") != request_id:
+        return False
+    if live is None and target == "visit":  # the visit waits in its conversation: it was left
+        return False
+    data = {"target": target, "title": title, "point": point, "request_id": request_id}
+    if live is not None and live.data.get("seen"):
+        data["seen"] = live.data["seen"]
+    state.start(openid, PHOTO, data, now)
+    return True
+
+
+def end_visit(sent: PhotoCheck) -> None:
+    """A refused visit leaves its conversation: there is no entry to write its notes into."""
+    live = state.current(sent.openid, common.now())
+    if live is not None and live.data.get("request_id") == sent.request_id:
+        state.leave(sent.openid, common.now())
+
+
+# What the member is told of a photo's result, by (kind of entry, verified).
+RESULTS = {
+    (False, True): texts.CHECKIN_VERIFIED,
+    (False, False): texts.CHECKIN_FLAGGED,
+    (True, True): texts.VISIT_VERIFIED,
+    (True, False): texts.VISIT_FLAGGED,
+}
+
+
+def result_text(record, title: str) -> str:
+    template = RESULTS[record.kind == "visit", record.status == "verified"]
+    at = common.local_time(record.checkin_at)
+    return template.format(title=title, time=at, reasons=reasons(record.flags))
+
+
+def reasons(flags: list[str]) -> str:
+    return "；".join(texts.FLAG_NAMES.get(flag, flag) for flag in flags) or "—"

@@ -1,0 +1,121 @@
+"""How members phrase a request around the keyword (wechat.matching reads the keyword).
+
+New members rarely send a bare 「签到」. They greet first (「您好，我想签个到」), say what they
+want (「我想报名」, 「怎么报名」), write in traditional characters (「簽到」), or state a fact
+(「我到了」, 「我走了」). Each is a table here, so a phrasing is added by adding a word:
+
+- OPENERS: polite openers and forms of address that stand before a request and change
+  nothing about it; a text of nothing but openers (「在吗」, 「Hi」) asks for help.
+- WISHES: words of wanting or asking how, dropped only when a keyword follows them, so
+  「我想报名」 is read as 「报名」 while 「我要不要签到」 is left to the negation rules.
+- SAID: whole texts (besides SAID_PARTICLES) that state a fact meaning a command where one
+  fits (wechat.chat.arrivals decides whether one does): 「到了」 is a check-in only with
+  an activity open to it.
+- TRADITIONAL: the traditional characters of the keywords, small talk and openers, folded
+  to simplified ones; a full conversion table (OpenCC) is not needed for a few dozen
+  words, and every other character is left as typed.
+"""
+
+import unicodedata
+
+DO, REFUSE, TROUBLE = "do", "refuse", "trouble"  # what a text asks of the command it names
+OPENERS = (
+    *("您好", "你好", "您们好", "你们好", "大家好", "在吗", "在不在", "在么"),
+    *("队长好", "书记好", "老师好", "主任好", "队长", "书记"),
+    *("hi", "hello", "hey", "哈喽", "嗨", "打扰了", "打扰一下", "请问", "问一下", "问下"),
+    *("早上好", "上午好", "中午好", "下午好", "晚上好"),
+)
+WISHES = (
+    *("我想要", "我要", "我想", "想要", "我来", "我需要", "帮我", "给我", "麻烦", "我"),
+    *("怎么", "如何", "怎样", "我该怎么", "我怎么", "在哪里", "在哪"),
+)
+# The whole text (without SAID_PARTICLES) -> the command it may mean. 了 is kept: 「到」
+# alone is too short to read as anything (it shares one character with 签到).
+SAID = {
+    **dict.fromkeys(("到了", "已到", "已经到了", "到场了", "已到达", "到达了"), "arrived"),
+    **dict.fromkeys(
+        ("走了", "先走了", "回去了", "先回去了", "回家了", "撤了", "先撤了"), "leaving"
+    ),
+    **dict.fromkeys(("结束了", "完事了", "服务完了"), "leaving"),
+}
+SAID_PARTICLES = "我啦呀啊哦嘛吧呢哈"
+# A short text naming the location with a negation refuses to send it (「不发位置了」, 「没
+# 有定位」, 「发不了位置」): at a step asking for it, that is no to the location, not to the step.
+LOCATION_WORDS = ("位置", "定位")
+LOCATION_NEGATIONS = "不没别无"
+LOCATION_SKIPS = ("跳过", "略过", "不发", "不发了", "不想发", "不想发了", "发不了", "不会发")
+LOCATION_REFUSAL_TEXT = 12
+
+
+# Pairs of a traditional character and its simplified form.
+_PAIRS = (
+    "簽签 籤签 動动 報报 時时 長长 統统 計计 結结 對对 戶户 訪访 幫帮 單单 確确 認认 發发 審审 "
+    "綁绑 務务 個个 這这 麼么 嗎吗 說说 謝谢 問问 請请 沒没 還还 會会 無无 號号 項项 參参 來来 "
+    "過过 擾扰 隊队 記记 書书 師师 達达 場场 東东 實实 們们 見见 幾几 題题 體体 總总 聽听 樣样 "
+    "開开 關关 間间 週周 後后 給给 裡里 裏里 經经 邊边 為为 從从 該该 覺觉 歡欢 幹干 紹绍 曉晓 "
+    "嘍喽 動动 態态 錶表 鐘钟 點点 號号 現现 兒儿 們们"
+)
+TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS.split()})
+GREETING_PARTICLES = "啊呀哦嘛哈呢吧"
+# What may stand after an opener before the request: blanks, punctuation, emoji.
+_BETWEEN = "PZSC"
+
+
+def refuses_location(text: str) -> bool:
+    """Whether a short text refuses (or cannot manage) to send the location, or, said at a
+    step asking for it, skips it (「跳过」, 「不发了」)."""
+    return names_refused_location(text) or _compact(text).strip(SAID_PARTICLES) in LOCATION_SKIPS
+
+
+def names_refused_location(text: str) -> bool:
+    """Whether a short text names the location with a negation (「不发位置了」)."""
+    compact = _compact(text)
+    if len(compact) > LOCATION_REFUSAL_TEXT or not any(w in compact for w in LOCATION_WORDS):
+        return False
+    return any(mark in compact for mark in LOCATION_NEGATIONS)
+
+
+def fold(text: str) -> str:
+    """Full-width folded, lower case, traditional keyword characters made simplified."""
+    return unicodedata.normalize("NFKC", text or "").lower().translate(TRADITIONAL)
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in fold(text) if unicodedata.category(ch)[0] not in "PZSC")
+
+
+def _drop(text: str, count: int) -> str:
+    """The text as typed after its first `count` meaningful characters and what follows them
+    up to the next word (blanks, punctuation, emoji)."""
+    consumed = 0
+    for index, ch in enumerate(text):
+        if consumed >= count and unicodedata.category(ch)[0] not in _BETWEEN:
+            return text[index:]
+        consumed += len(_compact(ch))
+    return ""
+
+
+def _leading(text: str, words) -> str | None:
+    compact = _compact(text)
+    return max((w for w in words if compact.startswith(w)), key=len, default=None)
+
+
+def without_openers(text: str) -> tuple[str, bool]:
+    """The text as typed after its openers (「您好，我想签个到」 -> 「我想签个到」), and
+    whether there were any."""
+    rest, greeted = text or "", False
+    while (word := _leading(rest, OPENERS)) is not None:
+        rest, greeted = _drop(rest, len(word)), True
+    return rest, greeted
+
+
+def is_greeting(text: str) -> bool:
+    """Whether the text is nothing but openers (「在吗」, 「您好呀」)."""
+    rest, greeted = without_openers(text)
+    return greeted and not _compact(rest).strip(GREETING_PARTICLES)
+
+
+def without_wish(text: str) -> str:
+    """The text after a leading wish (「我想报名」 -> 「报名」), or the text itself."""
+    word = _leading(text, WISHES)
+    return _drop(text, len(word)) if word else text
