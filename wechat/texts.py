@@ -320,9 +320,10 @@ BROADCAST_NOBODY_REACHABLE_COUNT = (
 )
 # Members the preview counted whom the notice, as queued, no longer reaches (a subscribe grant
 # another notice spent between the preview and 「确认」).
-BROADCAST_LOST = "预览后有 {count} 名队员已收不到，请另行通知：{groups}。"
+BROADCAST_LOST = "刚才预览时能收到的 {count} 名队员，现在收不到了，请另行通知：{groups}。"
 BROADCAST_LOST_COUNT = (
-    f"预览后有 {{count}} 名队员已收不到，名单请在{MINI_PROGRAM}中查看，并请另行通知。"
+    "刚才预览时能收到的 {count} 名队员，现在收不到了，"
+    f"名单请在{MINI_PROGRAM}中查看，并请另行通知。"
 )
 # A notice too long to show whole in the preview (WeChat's text limit is in bytes).
 BROADCAST_CLIPPED = "……（预览仅显示开头，发送的是全文）"

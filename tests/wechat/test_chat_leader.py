@@ -147,7 +147,10 @@ def test_the_confirmation_tells_what_changed_since_the_preview(chat, team):
     Member.update(oa_reachable=False).where(Member.id == gone.id).execute()  # unfollowed
     reply = chat.say("确认")
     assert "发给 2 名队员" in reply and "另有" not in reply
-    assert f"预览后有 1 名队员已收不到，请另行通知：{gone.name}（已取消关注公众号）。" in reply
+    lost = (
+        f"刚才预览时能收到的 1 名队员，现在收不到了，请另行通知：{gone.name}（已取消关注公众号）。"
+    )
+    assert lost in reply
 
 
 def test_a_notice_nobody_can_receive_is_not_offered_for_confirmation(chat, team):
@@ -430,8 +433,8 @@ def test_a_grant_spent_between_preview_and_confirmation_is_told_not_counted(
     reply = chat.say("确认")
     assert reply.startswith("通知已进入发送队列，将通过微信发给 3 名队员。\n")
     assert (
-        "预览后有 1 名队员已收不到，请另行通知：赵某（小程序消息提醒次数已被其他通知用完）。"
-        in reply
+        "刚才预览时能收到的 1 名队员，现在收不到了，"
+        "请另行通知：赵某（小程序消息提醒次数已被其他通知用完）。" in reply
     )
     assert "另有" not in reply
     held = {

@@ -20,8 +20,8 @@ def fitted(render: Callable[[str], str], audience: Audience) -> str:
 
 
 def lost_line(lost: tuple[Unreached, ...]) -> str:
-    """「预览后有 1 名队员已收不到…」 naming the members the preview counted whom the notice
-    no longer reaches, in at most half the reply; "" when there are none."""
+    """「刚才预览时能收到的 1 名队员，现在收不到了…」, naming the members the preview
+    counted whom the notice no longer reaches, in at most half the reply; "" when there are none."""
     if not lost:
         return ""
     room, count = common.MAX_TEXT_BYTES // 2, len(lost)
