@@ -6,8 +6,8 @@ certain first (all on the text with full-width and traditional characters folded
 folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
 it after a wish (「我想报名」), its arguments the rest of the original text as typed, as in
 「绑定 13800000000 482913」 or 「通知 明早九点集合」; for commands without arguments, a
-keyword contained in a short text (「我要签到」); a longer question or wish up to ASKED_TEXT
-ending in a keyword that only shows or starts something (「…有些什么活动呀」); then a near
+keyword contained in a short text (「我要签到」); a longer question up to ASKED_TEXT ending
+in a keyword that only shows something (「…有些什么活动呀」, Found.asked); then a near
 miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
 at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
 talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer
@@ -25,7 +25,7 @@ another in the same text.
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import phrasing, smalltalk
 from .chat.common import position
@@ -34,11 +34,16 @@ from .phrasing import DO, REFUSE, TROUBLE
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 NEAR_MISS_TEXT = 8
-# A longer question or wish still names the command it ends with (「…有些什么活动呀」), if it
-# is one that only shows or starts something: never 取消 or 确认, which a sentence about an
-# activity (「明天的活动因为下雨取消」) may end with.
+# A longer text ending in a keyword (「…有些什么活动呀」) is read for it up to ASKED_TEXT. It
+# runs the command only when it really asks (ASKING) and the command only shows something
+# (SHOWN): a sentence may end in 签到 or 报名 without asking for it (「大家记得准时到场签到」),
+# and never in 取消 or 确认 (「明天的活动因为下雨取消」). The others are still read there for a
+# negation (「…就不报名了」), which runs nothing. The router takes every such match, while
+# a conversation is open, as unrelated text: it never replaces the step.
 ASKED_TEXT = 24
 ASKED = ("activities", "enroll", "checkin", "checkout", "visit", "mine", "pairing", "help")
+SHOWN = ("activities", "mine", "pairing", "help")
+ASKING = ("吗", "么", "什么", "哪", "怎么", "有没有")
 ASK_ENDINGS = "吗么"
 NEAR_MISS_CUTOFF = 0.5
 # A typo changes a character or two of a keyword; a text sharing only one character with it
@@ -81,12 +86,14 @@ PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
 class Found:
     """The command a text names: its arguments when it is to be done, or its mood when the
     text refuses it or says it is not working. `bare` when the text is nothing but that
-    negation (and particles), so it cannot be the answer to a question."""
+    negation (and particles), so it cannot be the answer to a question. `asked` when only a
+    longer text's ending names it (ASKED_TEXT): no answer to a conversation's step."""
 
     command: Command
     args: str = ""
     mood: str = DO
     bare: bool = False
+    asked: bool = False
 
 
 def normalize(text: str) -> str:
@@ -187,8 +194,13 @@ def _within(text: str, compact: str) -> Found | None:
             if not command.takes_args and keyword in rest:
                 return Found(command)
     asked = _asked(compact)
-    if asked is not None:
+    if asked is not None and len(compact) <= SHORT_TEXT:  # 「我也要报名」
         return _negated(text, compact, asked) or Found(asked[1])
+    if asked is not None:
+        negated = _negated(text, compact, asked, strict=True)
+        if negated is not None:
+            return replace(negated, asked=True)
+        return Found(asked[1], asked=True) if _asks(compact, asked[1]) else None
     if rest != compact or _troubled(compact) or smalltalk.kind(text):
         return None
     if phrasing.names_refused_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
@@ -205,6 +217,11 @@ def _asked(compact: str):
     if len(compact) > ASKED_TEXT:
         return None
     return next(((k, c) for k, c in _KEYWORDS if c.name in ASKED and core.endswith(k)), None)
+
+
+def _asks(compact: str, command: Command) -> bool:
+    """Whether a longer text ending in the command's keyword asks to be shown it."""
+    return command.name in SHOWN and any(word in compact for word in ASKING)
 
 
 def _number(text: str, keyword: str) -> str:
@@ -229,10 +246,11 @@ def _troubled(compact: str) -> bool:
     return compact not in _TROUBLE_WORDS and any(word in compact for word in _TROUBLE_WORDS)
 
 
-def _negated(text: str, compact: str, lead) -> Found | None:
+def _negated(text: str, compact: str, lead, strict: bool = False) -> Found | None:
     """The keyword the text negates: the one it starts with (only words after it can), else
     any in a short text. After a leading keyword taking arguments only a bare negation
-    counts, as its arguments are the member's own words (「通知 失败的同志请重新报名」)."""
+    counts, as its arguments are the member's own words (「通知 失败的同志请重新报名」);
+    `strict` (a longer text ending in the keyword) counts any (「…明天的活动就不报名了」)."""
     if lead is None and len(compact) > SHORT_TEXT or _MARKS.isdisjoint(compact):
         return None
     plain = _plain(text)
@@ -248,7 +266,7 @@ def _negated(text: str, compact: str, lead) -> Found | None:
         if mood == DO:
             continue
         bare = not normalize(plain[:begin] + plain[end:]).strip(PARTICLES)
-        if bare or not (lead and command.takes_args):
+        if bare or strict or not (lead and command.takes_args):
             return Found(command, mood=mood, bare=bare)
     return None
 

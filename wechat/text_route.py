@@ -168,7 +168,11 @@ def _found_route(
 ) -> Route:
     """A command named: done (「取消 1」 read as NUMBERED_CANCEL says), or, negated, never run:
     「我不报名了」 hears how to withdraw, a refusal of what the conversation does leaves it,
-    any other is acknowledged or, not working, answered with how it is done."""
+    any other is acknowledged or, not working, answered with how it is done. Named only by
+    a longer text's ending (Found.asked), it is no answer to an open conversation's step,
+    which hears it as any other text (「…请问今天下午还有什么活动」 during a check-in)."""
+    if found.asked and conversation is not None:
+        return _other_route(conversation, message, member)
     if found.mood == DO:
         command = _numbered(found, conversation)
         return partial(run, command, message, member, found.args), command.reads_only
