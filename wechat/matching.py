@@ -203,7 +203,7 @@ def _within(text: str, compact: str) -> Found | None:
         return Found(asked[1], asked=True) if _asks(compact, asked[1]) else None
     if rest != compact or _troubled(compact) or smalltalk.kind(text):
         return None
-    if phrasing.names_refused_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
+    if phrasing.names_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
         return None
     near = _near_miss(compact)
     return Found(near) if near else None

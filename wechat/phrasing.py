@@ -39,12 +39,23 @@ SAID = {
     **dict.fromkeys(("结束了", "完事了", "服务完了"), "leaving"),
 }
 SAID_PARTICLES = "我啦呀啊哦嘛吧呢哈"
-# A short text naming the location with a negation refuses to send it (「不发位置了」, 「没
-# 有定位」, 「发不了位置」): at a step asking for it, that is no to the location, not to the step.
+# At a step asking for the location, a short text naming it refuses to send it only with a
+# refusal next to the name (「不发位置了」, 「位置不发了」, 「发不了位置」), and then the check-out
+# goes on without one, which cannot be undone. Any other negation or a question there
+# (「我不知道怎么发位置」, 「定位没开」, 「位置不准怎么办」) is trouble: the member hears how to
+# send it and the step stays. LOCATION_SKIPS are whole texts that skip it.
 LOCATION_WORDS = ("位置", "定位")
+LOCATION_REFUSALS = (
+    *("不发", "不想发", "不要发", "不用发", "别发", "不发送", "不给", "不想给", "发不了"),
+)
+LOCATION_TROUBLE = (
+    *("怎么", "怎样", "如何", "哪", "吗", "么", "不知道", "没找到", "找不到", "不会"),
+    *("不准", "不对", "没开", "打不开", "开不了", "没有", "不行"),
+)
 LOCATION_NEGATIONS = "不没别无"
-LOCATION_SKIPS = ("跳过", "略过", "不发", "不发了", "不想发", "不想发了", "发不了", "不会发")
-LOCATION_REFUSAL_TEXT = 12
+LOCATION_SKIPS = ("跳过", "略过", "不发", "不发了", "不想发", "不想发了", "发不了")
+LOCATION_HOW = ("不会发", "怎么发", "不知道怎么发", "在哪发", "在哪里发", "发不出去")
+LOCATION_TEXT = 12
 
 
 # Pairs of a traditional character and its simplified form.
@@ -64,15 +75,32 @@ _BETWEEN = "PZSC"
 def refuses_location(text: str) -> bool:
     """Whether a short text refuses (or cannot manage) to send the location, or, said at a
     step asking for it, skips it (「跳过」, 「不发了」)."""
-    return names_refused_location(text) or _compact(text).strip(SAID_PARTICLES) in LOCATION_SKIPS
-
-
-def names_refused_location(text: str) -> bool:
-    """Whether a short text names the location with a negation (「不发位置了」)."""
     compact = _compact(text)
-    if len(compact) > LOCATION_REFUSAL_TEXT or not any(w in compact for w in LOCATION_WORDS):
+    if compact.strip(SAID_PARTICLES) in LOCATION_SKIPS:
+        return True
+    if not names_location(text) or any(word in compact for word in LOCATION_TROUBLE):
         return False
-    return any(mark in compact for mark in LOCATION_NEGATIONS)
+    return any(
+        r + w in compact or w + r in compact for r in LOCATION_REFUSALS for w in LOCATION_WORDS
+    )
+
+
+def asks_about_location(text: str) -> bool:
+    """Whether a short text naming the location asks how to send it or says it is not
+    working (「我不知道怎么发位置」, 「定位没开」) rather than refusing it."""
+    compact = _compact(text)
+    if compact.strip(SAID_PARTICLES) in LOCATION_HOW:
+        return True
+    if not names_location(text) or refuses_location(text):
+        return False
+    marks = (*LOCATION_TROUBLE, *LOCATION_NEGATIONS)
+    return any(word in compact for word in marks)
+
+
+def names_location(text: str) -> bool:
+    """Whether a short text names the location (「位置」, 「定位」)."""
+    compact = _compact(text)
+    return len(compact) <= LOCATION_TEXT and any(w in compact for w in LOCATION_WORDS)
 
 
 def fold(text: str) -> str:

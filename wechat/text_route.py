@@ -83,6 +83,12 @@ NO_LOCATION = {
     checkout.OUT_LOCATION: checkout.on_no_location,
     checkin.LOCATION: checkin.on_location_refused,
 }
+# Asking how to send the location, or saying it is not working (「我不知道怎么发位置」, 「定位
+# 没开」: wechat.phrasing), at a step asking for it: how to send it, and the step stays.
+LOCATION_HELP = {
+    checkout.OUT_LOCATION: checkout.on_location_help,
+    checkin.LOCATION: checkin.on_location_refused,
+}
 # 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
@@ -103,15 +109,28 @@ def route(message: Inbound, member) -> Route:
         return _free_text_route(conversation, free, message, member)
     if is_cancel(message.content, BY_NAME["cancel"].keywords):
         return _cancel_route(message, member)
-    no_location = NO_LOCATION.get(conversation.state) if conversation else None
-    if no_location is not None and phrasing.refuses_location(message.content):
-        return partial(no_location, message, member, conversation.data), False
+    located = _location_route(conversation, message, member) if conversation else None
+    if located is not None:
+        return located
     if conversation and awaited(conversation, message.content):
         return partial(step, conversation, message, member), False
     found = match(message.content)
     if found is not None:
         return _found_route(found, conversation, message, member)
     return _other_route(conversation, message, member)
+
+
+def _location_route(conversation: state.Conversation, message: Inbound, member) -> Route | None:
+    """At a step asking for the location: a refusal of it (NO_LOCATION), or a question or
+    trouble with sending it (LOCATION_HELP); else None."""
+    for table, said in (
+        (NO_LOCATION, phrasing.refuses_location),
+        (LOCATION_HELP, phrasing.asks_about_location),
+    ):
+        handler = table.get(conversation.state)
+        if handler is not None and said(message.content):
+            return partial(handler, message, member, conversation.data), False
+    return None
 
 
 def _free_text_route(

@@ -185,6 +185,11 @@ NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："
 CHECKOUT_LINE = "{n}. {title}，{time}签到"
 ASK_CHECKOUT_LOCATION = "签退「{title}」：请发送您的当前位置，或回复「跳过」直接签退。"
+# Asked how to send the location, or told it is not working (「定位没开」), at check-out.
+CHECKOUT_LOCATION_HOW = (
+    "发送位置：点击输入框旁的「+」，选择「位置」后发送（手机定位需打开）。"
+    "发送不了也没关系，回复「跳过」即可直接签退。"
+)
 CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
 CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需队长审核。"
 SKIP_WORDS = ("跳过", "不用", "直接签退")

@@ -67,7 +67,7 @@ def test_with_nothing_checked_in_the_member_still_hears_how_to_enrol(chat, membe
     assert chat.say("签到") == texts.NO_ACTIVITY_TODAY
 
 
-@pytest.mark.parametrize("text", ["不发位置了", "位置不发了", "发不了位置", "没有定位"])
+@pytest.mark.parametrize("text", ["不发位置了", "位置不发了", "发不了位置", "我不想发定位"])
 def test_refusing_the_location_at_check_out_checks_out_without_one(chat, member, text):
     make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
     chat.say("签退")
@@ -76,6 +76,31 @@ def test_refusing_the_location_at_check_out_checks_out_without_one(chat, member,
     record = ServiceRecord.get()
     assert record.checkout_at is not None and record.checkout_lat is None
     assert conversation() == "register_fields"
+
+
+# Not knowing how, or a phone whose location is off, is no refusal: checking out cannot be
+# undone, so the member hears how to send it (and that 「跳过」 checks out without it).
+TROUBLE_WITH_LOCATION = [
+    *("我不知道怎么发位置", "没找到发位置的地方", "位置不准怎么办", "我的定位不对"),
+    *("定位没开", "没有定位", "不会发"),
+]
+
+
+@pytest.mark.parametrize("text", TROUBLE_WITH_LOCATION)
+def test_trouble_with_the_location_at_check_out_says_how_and_keeps_the_step(chat, member, text):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    assert chat.say(text) == texts.CHECKOUT_LOCATION_HOW
+    assert ServiceRecord.get().checkout_at is None and conversation() == "checkout_location"
+    assert "签退成功" in chat.location(34.7466, 113.6253)
+
+
+@pytest.mark.parametrize("text", TROUBLE_WITH_LOCATION)
+def test_trouble_with_the_location_at_check_in_says_how(chat, member, text):
+    enrolled_activity(member)
+    chat.say("签到")
+    assert chat.say(text) == texts.CHECKIN_NEEDS_LOCATION
+    assert conversation() == "checkin_location"
 
 
 @pytest.mark.parametrize("text", ["不发位置了", "发不了位置"])

@@ -72,6 +72,12 @@ def on_no_location(message: Inbound, member: Member, data: dict) -> Reply:
     return _check_out(message, member, data, None)
 
 
+def on_location_help(message: Inbound, member: Member, data: dict) -> Reply:
+    """「我不知道怎么发位置」, 「定位没开」: how to send it, and that 「跳过」 checks out without
+    it; the step stays, as checking out cannot be undone."""
+    return common.say(texts.CHECKOUT_LOCATION_HOW)
+
+
 def _check_out(message: Inbound, member: Member, data: dict, point) -> Reply:
     state.leave(message.openid, common.now())
     try:
