@@ -8,7 +8,8 @@ import pytest
 
 from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
-from tests.factories import make_activity, make_member, make_record, make_team
+from tests import images
+from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat.test_chat_support import Chat, enrolled_activity
 from wechat import matching, smalltalk, texts
 from wechat.chat import state
@@ -272,3 +273,28 @@ def test_this_week_lists_from_today_to_sunday(chat, member):
     in_days(member, 20, "下月初")
     reply = chat.say("本周有什么活动")
     assert reply.startswith(texts.WEEK_HEADER) and "今晚" in reply and "下月初" not in reply
+
+
+def test_arriving_during_a_check_in_keeps_the_photo_it_holds(chat, member):
+    enrolled_activity(member)
+    chat.say("签到")
+    chat.photo(images.jpeg(seed=311))
+    assert chat.say("我到了") == texts.SMALLTALK_ACK + texts.ASK_LOCATION_AGAIN
+    live = state.current("oa-qian", clock.now_utc())
+    assert live.state == "checkin_location" and "photo" in live.data
+
+
+def test_arriving_during_a_visit_keeps_the_visit(chat, member):
+    enrolled_activity(member)
+    pair(member)
+    chat.say("走访")
+    assert chat.say("到了") == texts.SMALLTALK_ACK + texts.ASK_LOCATION_AGAIN
+    assert state.current("oa-qian", clock.now_utc()).data["target"] == "visit"
+
+
+def test_leaving_during_a_check_out_keeps_its_step(chat, member):
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))
+    chat.say("签退")
+    reply = chat.say("我走了")
+    assert reply.startswith(texts.SMALLTALK_ACK) and "直接签退" in reply
+    assert conversation() == "checkout_location" and ServiceRecord.get().checkout_at is None
