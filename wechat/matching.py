@@ -105,8 +105,9 @@ def normalize(text: str) -> str:
 
 def _plain(text: str) -> str:
     """Folded as by normalize but keeping punctuation: 「不，签到」 (no, check in) negates
-    nothing, and a comma would no longer show it once removed."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
+    nothing, and a comma would no longer show it once removed. Traditional characters are
+    folded too, so 「我不想簽到了」 is read as a refusal as 「簽到」 is read as 签到."""
+    folded = phrasing.fold(text)
     return "".join(ch for ch in folded if unicodedata.category(ch)[0] not in "ZC")
 
 

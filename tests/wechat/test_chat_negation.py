@@ -371,3 +371,16 @@ def test_a_negation_through_the_endpoint(client, member, activity):
     assert say("我不想签到") == acknowledged("签到")
     assert "请发送您的当前位置" in say("签到")
     assert say("不签到了") == texts.CANCELLED
+
+
+@pytest.mark.parametrize("text", ["我不想簽到了", "簽到不了", "別簽到了", "別签到了"])
+def test_a_negated_check_in_in_traditional_characters_runs_nothing(chat, activity, text):
+    chat.say(text)
+    assert conversation() is None and ServiceRecord.select().count() == 0
+
+
+def test_a_refused_enrolment_in_traditional_characters_enrols_nowhere(chat, member):
+    make_activity(member.team, starts_at=clock.now_utc() + timedelta(days=1))
+    chat.say("活动")
+    assert chat.say("不想報名了") == texts.WITHDRAW_LISTED
+    assert Enrollment.select().count() == 0
