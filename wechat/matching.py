@@ -49,6 +49,10 @@ NEAR_MISS_CUTOFF = 0.5
 # A typo changes a character or two of a keyword; a text sharing only one character with it
 # is another word (收到/签到, 是的/我的, 对/结对), and a guess there starts the wrong thing.
 NEAR_MISS_SHARED = 2
+# The characters that make a command's keywords its own: a near miss must share one of them,
+# as the synonyms are everyday words too (「打个电话」 shares 打个 with 打个卡, 「多少钱」 多少
+# with 多少小时). Commands not named here have no such synonyms.
+NEAR_MISS_MARKS = {"checkin": "签卡", "checkout": "签退", "mine": "时长统计"}
 # One of these may stand between a keyword and its arguments, as may a closing bracket
 # ("【通知】明天…").
 SEPARATORS = ":：,，、"
@@ -321,7 +325,14 @@ def _near_miss(compact: str) -> Command | None:
             best[command.name] = max(best.get(command.name, (0.0, "")), (ratio, keyword))
     ranked = sorted(best.items(), key=lambda item: -item[1][0])
     (name, (score, keyword)), runner_up = ranked[0], ranked[1][1][0]
-    shared = round(score * (len(compact) + len(keyword)) / 2)  # ratio is 2 * shared / lengths
-    if score >= NEAR_MISS_CUTOFF and score > runner_up and shared >= NEAR_MISS_SHARED:
-        return BY_NAME[name]
+    shared = _shared(compact, keyword)
+    if score >= NEAR_MISS_CUTOFF and score > runner_up and len(shared) >= NEAR_MISS_SHARED:
+        marks = NEAR_MISS_MARKS.get(name)
+        return BY_NAME[name] if marks is None or any(ch in marks for ch in shared) else None
     return None
+
+
+def _shared(compact: str, keyword: str) -> str:
+    """The characters difflib matched between a text and a keyword."""
+    matcher = difflib.SequenceMatcher(None, compact, keyword)
+    return "".join(compact[a : a + size] for a, _, size in matcher.get_matching_blocks())

@@ -298,3 +298,15 @@ def test_leaving_during_a_check_out_keeps_its_step(chat, member):
     reply = chat.say("我走了")
     assert reply.startswith(texts.SMALLTALK_ACK) and "直接签退" in reply
     assert conversation() == "checkout_location" and ServiceRecord.get().checkout_at is None
+
+
+@pytest.mark.parametrize("text", ["打个电话", "多少钱"])
+def test_everyday_words_near_a_synonym_name_nothing(chat, member, text):
+    enrolled_activity(member)
+    assert chat.say(text) == texts.NOT_UNDERSTOOD
+    assert conversation() is None
+
+
+@pytest.mark.parametrize("text, command", [("签个道", "checkin"), ("我的时常", "mine")])
+def test_a_typo_sharing_what_makes_the_keyword_is_still_guessed(text, command):
+    assert matching.match(text).command.name == command
