@@ -77,12 +77,20 @@ def test_cancelling_after_answers_keeps_them_and_writes_nothing_more(chat, membe
     assert ChatState.get().state == ""
 
 
-def test_an_answer_the_service_refuses_keeps_the_question_open(chat, member):
+def test_an_answer_to_an_entry_rejected_meanwhile_leaves_the_questions(chat, member):
     checked_out(chat, member)
     ServiceRecord.update(status="rejected").execute()  # a leader rejected it meanwhile
-    reply = chat.say("独居老人王大爷")
-    assert reply.startswith("操作未成功：") and "未通过审核" in reply
-    assert ChatState.get().state == "register_fields" and fills() == 0
+    assert chat.say("独居老人王大爷") == texts.REGISTER_REJECTED
+    assert ChatState.get().state == "" and fills() == 0
+
+
+@pytest.mark.parametrize("text", ["跳过", "取消"])
+def test_leaving_an_entry_rejected_meanwhile_never_claims_it_saved(chat, member, text):
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    ServiceRecord.update(status="rejected").execute()
+    assert chat.say(text) == texts.REGISTER_REJECTED
+    assert ChatState.get().state == ""
 
 
 @pytest.mark.parametrize("text", ["在吗", "您好", "Hi"])

@@ -25,6 +25,8 @@ from . import common, state
 from .visits import stored_seen
 
 ASKING = "register_fields"
+# The service's refusal of a fill-in once a leader rejected the entry (services.review).
+REJECTED = "record_rejected"
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     try:
         record = _write(member, data, {name: question.stored(text)})
     except DomainError as exc:  # the question stays open: nothing was written
+        if exc.code == REJECTED:  # nor can anything be: asking on would only fail again
+            state.leave(message.openid, common.now())
+            return common.say(texts.REGISTER_REJECTED)
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     answers = {**data["answers"], name: question.stored(text)}
     if rest:
@@ -115,6 +120,8 @@ def _leave(message: Inbound, member, data: dict, opening: str) -> Reply:
         record = register_fill.entry(common.actor(member), data["record_id"])
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    if record.status == "rejected":  # rejected meanwhile: nothing left is to be filled in
+        return common.say(texts.REGISTER_REJECTED)
     return _saved(record, left=data["missing"], opening=opening)
 
 
