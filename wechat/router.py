@@ -115,7 +115,10 @@ def on_image(message: Inbound, member) -> Reply:
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())
-    if conversation is not None and conversation.state in text_route.REPROMPTS:
+    steps = text_route.STEPS.get(conversation.state, {}) if conversation else {}
+    if conversation is not None and (
+        "image" in steps or conversation.state in text_route.REPROMPTS
+    ):
         return text_route.step(conversation, message, member)
     return common.say(texts.UNEXPECTED_IMAGE)
 

@@ -39,12 +39,17 @@ def _send_word(message: Inbound, member, data: dict) -> Reply:
 
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
 STEPS = {
-    checkin.PICK: {"text": checkin.on_pick, "location": checkin.on_pick_location},
+    checkin.PICK: {
+        "text": checkin.on_pick,
+        "location": checkin.on_pick_location,
+        "image": checkin.on_pick_photo,
+    },
     checkin.LOCATION: {"location": checkin.on_location, "image": checkin.on_early_photo},
     checkin.PHOTO: {"image": checkin.on_photo},
     checkout.OUT_PICK: {
         "text": checkout.on_checkout_pick,
         "location": checkout.on_checkout_pick_location,
+        "image": checkin.on_pick_photo,
     },
     checkout.OUT_LOCATION: {
         "location": checkout.on_checkout_location,

@@ -58,6 +58,10 @@ PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 # A location sent where a number was asked for: kept, and the number asked again.
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
+# A photo sent where a number was asked for (a check-in or check-out under way).
+PICK_BEFORE_PHOTO = (
+    "收到图片。请先回复序号（1-{count}）选择是哪一项，再按提示发送；或发送「取消」。"
+)
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
 SERVICE_ERROR = "操作未成功：{reason}"

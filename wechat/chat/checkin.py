@@ -115,6 +115,12 @@ def on_pick_location(message: Inbound, member: Member, data: dict) -> Reply:
     return common.say(texts.PICK_FIRST.format(count=len(data["choices"])))
 
 
+def on_pick_photo(message: Inbound, member: Member, data: dict) -> Reply:
+    """A photo instead of a number (at check-in or check-out): the number comes first, as
+    which activity it is decides what the photo proves."""
+    return common.say(texts.PICK_BEFORE_PHOTO.format(count=len(data["choices"])))
+
+
 def pick(text: str, choices: list):
     """The choice a reply like '2', '２' or '第二个' names, or None."""
     n = common.position(text)
