@@ -6,10 +6,9 @@ certain first (all on the text with full-width and traditional characters folded
 folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
 it after a wish (「我想报名」), its arguments the rest of the original text as typed, as in
 「绑定 13800000000 482913」 or 「通知 明早九点集合」; for commands without arguments, a
-keyword contained in a short text (「我要签到」); a longer question up to ASKED_TEXT ending
-in a keyword that only shows something (「…有些什么活动呀」, Found.asked); then a near
-miss by difflib (「近期活东」), accepted only when one command is clearly closest and shares
-at least two characters with the text: 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
+keyword contained in a short text (「我要签到」); a longer question ending in a keyword
+that only shows something (「…有些什么活动呀」: wechat.asking); then a near miss by difflib
+(「近期活东」: wechat.near_miss): 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
 talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer
 keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
 
@@ -22,37 +21,16 @@ to get the thing done. When in doubt doing nothing is safe, so a negated keyword
 another in the same text.
 """
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from . import phrasing, smalltalk
+from . import asking, near_miss, phrasing, smalltalk
 from .chat.common import position
 from .commands import BY_NAME, COMMANDS, NUMBERED, Command
 from .phrasing import DO, REFUSE, TROUBLE
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
-NEAR_MISS_TEXT = 8
-# A longer text ending in a keyword (「…有些什么活动呀」) is read for it up to ASKED_TEXT. It
-# runs the command only when it really asks (ASKING) and the command only shows something
-# (SHOWN): a sentence may end in 签到 or 报名 without asking for it (「大家记得准时到场签到」),
-# and never in 取消 or 确认 (「明天的活动因为下雨取消」). The others are still read there for a
-# negation (「…就不报名了」), which runs nothing. The router takes every such match, while
-# a conversation is open, as unrelated text: it never replaces the step.
-ASKED_TEXT = 24
-ASKED = ("activities", "enroll", "checkin", "checkout", "visit", "mine", "pairing", "help")
-SHOWN = ("activities", "mine", "pairing", "help")
-ASKING = ("吗", "么", "什么", "哪", "怎么", "有没有")
-ASK_ENDINGS = "吗么"
-NEAR_MISS_CUTOFF = 0.5
-# A typo changes a character or two of a keyword; a text sharing only one character with it
-# is another word (收到/签到, 是的/我的, 对/结对), and a guess there starts the wrong thing.
-NEAR_MISS_SHARED = 2
-# The characters that make a command's keywords its own: a near miss must share one of them,
-# as the synonyms are everyday words too (「打个电话」 shares 打个 with 打个卡, 「多少钱」 多少
-# with 多少小时). Commands not named here have no such synonyms.
-NEAR_MISS_MARKS = {"checkin": "签卡", "checkout": "签退", "mine": "时长统计"}
 # One of these may stand between a keyword and its arguments, as may a closing bracket
 # ("【通知】明天…").
 SEPARATORS = ":：,，、"
@@ -91,7 +69,7 @@ class Found:
     """The command a text names: its arguments when it is to be done, or its mood when the
     text refuses it or says it is not working. `bare` when the text is nothing but that
     negation (and particles), so it cannot be the answer to a question. `asked` when only a
-    longer text's ending names it (ASKED_TEXT): no answer to a conversation's step."""
+    longer text's ending names it (wechat.asking): no answer to a conversation's step."""
 
     command: Command
     args: str = ""
@@ -191,42 +169,34 @@ def _wished(text: str, compact: str):
 
 
 def _within(text: str, compact: str) -> Found | None:
-    """A keyword inside a short text, one a question or wish ends with (ASKED), or a near
-    miss."""
+    """A keyword inside a short text, one a text ends with (wechat.asking), or a near miss
+    (wechat.near_miss)."""
     rest = _without_argument_keywords(compact)
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
                 return Found(command)
-    asked = _asked(compact)
-    if asked is not None and len(compact) <= SHORT_TEXT:  # 「我也要报名」
-        return _negated(text, compact, asked) or Found(asked[1])
-    if asked is not None:
-        negated = _negated(text, compact, asked, strict=True)
-        if negated is not None:
-            return replace(negated, asked=True)
-        return Found(asked[1], asked=True) if _asks(compact, asked[1]) else None
+    ending = asking.ending(compact, PARTICLES)
+    if ending is not None:
+        return _ending(text, compact, ending)
     if rest != compact or _troubled(compact) or smalltalk.kind(text):
         return None
     if phrasing.names_location(text):  # 「不发位置了」 is near 「不要了」 (取消) to difflib
         return None
-    near = _near_miss(compact)
+    near = near_miss.guess(compact)
     return Found(near) if near else None
 
 
-def _asked(compact: str):
-    """The (keyword, command) a text up to ASKED_TEXT long ends with, give or take
-    particles, for the commands that only show or start something (ASKED): 「我想看看最近
-    都有些什么活动呀」 is 活动 though too long for a keyword search inside it."""
-    core = compact.rstrip(PARTICLES + ASK_ENDINGS)
-    if len(compact) > ASKED_TEXT:
-        return None
-    return next(((k, c) for k, c in _KEYWORDS if c.name in ASKED and core.endswith(k)), None)
-
-
-def _asks(compact: str, command: Command) -> bool:
-    """Whether a longer text ending in the command's keyword asks to be shown it."""
-    return command.name in SHOWN and any(word in compact for word in ASKING)
+def _ending(text: str, compact: str, ending) -> Found | None:
+    """The (keyword, command) a text ends with (wechat.asking): in a short text as any
+    keyword in it (「我也要报名」); in a longer one negated by any word (「…就不报名了」), or
+    done only when really asked (「…还有什么活动」), and marked `asked` either way."""
+    if len(compact) <= SHORT_TEXT:
+        return _negated(text, compact, ending) or Found(ending[1])
+    negated = _negated(text, compact, ending, strict=True)
+    if negated is not None:
+        return replace(negated, asked=True)
+    return Found(ending[1], asked=True) if asking.asks(compact, ending[1]) else None
 
 
 def _number(text: str, keyword: str) -> str:
@@ -306,33 +276,3 @@ def _without_argument_keywords(compact: str) -> str:
     for keyword in _ARGUMENT_KEYWORDS:
         compact = compact.replace(keyword, " ")
     return compact
-
-
-_KEYWORD_CHARS = frozenset("".join(keyword for keyword, _ in _KEYWORDS))
-
-
-def _near_miss(compact: str) -> Command | None:
-    """The one command whose keyword is clearly closest to a short text, by difflib, if they
-    share NEAR_MISS_SHARED characters."""
-    if not NEAR_MISS_SHARED <= len(compact) <= NEAR_MISS_TEXT:
-        return None
-    if _KEYWORD_CHARS.isdisjoint(compact):
-        return None  # sharing no character with any keyword, it is near none (ratio 0)
-    best: dict[str, tuple[float, str]] = {}
-    for keyword, command in _KEYWORDS:
-        if not command.takes_args:
-            ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
-            best[command.name] = max(best.get(command.name, (0.0, "")), (ratio, keyword))
-    ranked = sorted(best.items(), key=lambda item: -item[1][0])
-    (name, (score, keyword)), runner_up = ranked[0], ranked[1][1][0]
-    shared = _shared(compact, keyword)
-    if score >= NEAR_MISS_CUTOFF and score > runner_up and len(shared) >= NEAR_MISS_SHARED:
-        marks = NEAR_MISS_MARKS.get(name)
-        return BY_NAME[name] if marks is None or any(ch in marks for ch in shared) else None
-    return None
-
-
-def _shared(compact: str, keyword: str) -> str:
-    """The characters difflib matched between a text and a keyword."""
-    matcher = difflib.SequenceMatcher(None, compact, keyword)
-    return "".join(compact[a : a + size] for a, _, size in matcher.get_matching_blocks())

@@ -1,4 +1,4 @@
-"""Longer sentences that end in a keyword (wechat.matching.ASKED_TEXT): a remark such as
+"""Longer sentences that end in a keyword (wechat.asking): a remark such as
 「大家记得准时到场签到」 runs nothing, never replaces an open conversation, and a negation in
 it (「…就不报名了」) is never done; a real question about what is shown (「…还有什么活动」)
 still shows it when nothing is open."""

@@ -1,0 +1,47 @@
+"""A short text that misses a keyword by a character or two (「近期活东」, 「签个道」): the
+command it is a typo of, guessed by difflib.
+
+A guess is accepted only when one command is clearly closest, the text shares at least
+NEAR_MISS_SHARED characters with its keyword (收到/签到, 是的/我的 and 对/结对 share one),
+and, for commands whose synonyms are everyday words, one of the shared characters is one
+that makes the keyword the command's (NEAR_MISS_MARKS): 「打个电话」 shares 打个 with 打个卡,
+「多少钱」 shares 多少 with 多少小时, and neither is a typo. Only commands without arguments are
+guessed: their arguments could not be told from the typo.
+"""
+
+import difflib
+
+from .commands import BY_NAME, COMMANDS, Command
+
+NEAR_MISS_TEXT = 8
+NEAR_MISS_CUTOFF = 0.5
+NEAR_MISS_SHARED = 2
+NEAR_MISS_MARKS = {"checkin": "签卡", "checkout": "签退", "mine": "时长统计"}
+
+_KEYWORDS = [(k, c) for c in COMMANDS if not c.takes_args for k in c.keywords]
+_KEYWORD_CHARS = frozenset("".join(k for c in COMMANDS for k in c.keywords))
+
+
+def guess(compact: str) -> Command | None:
+    """The one command whose keyword is clearly closest to a short compact text, or None."""
+    if not NEAR_MISS_SHARED <= len(compact) <= NEAR_MISS_TEXT:
+        return None
+    if _KEYWORD_CHARS.isdisjoint(compact):
+        return None  # sharing no character with any keyword, it is near none (ratio 0)
+    best: dict[str, tuple[float, str]] = {}
+    for keyword, command in _KEYWORDS:
+        ratio = difflib.SequenceMatcher(None, compact, keyword).ratio()
+        best[command.name] = max(best.get(command.name, (0.0, "")), (ratio, keyword))
+    ranked = sorted(best.items(), key=lambda item: -item[1][0])
+    (name, (score, keyword)), runner_up = ranked[0], ranked[1][1][0]
+    shared = _shared(compact, keyword)
+    if score < NEAR_MISS_CUTOFF or score <= runner_up or len(shared) < NEAR_MISS_SHARED:
+        return None
+    marks = NEAR_MISS_MARKS.get(name)
+    return BY_NAME[name] if marks is None or any(ch in marks for ch in shared) else None
+
+
+def _shared(compact: str, keyword: str) -> str:
+    """The characters difflib matched between a text and a keyword."""
+    matcher = difflib.SequenceMatcher(None, compact, keyword)
+    return "".join(compact[a : a + size] for a, _, size in matcher.get_matching_blocks())
