@@ -14,6 +14,7 @@ complete the entry. A refusal like 「不用了」 says nothing of the household
 chat, not the question.
 """
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +38,8 @@ SKIPS = (
 # Words that refuse to answer. 「算了」 and 「不要了」 name 取消 elsewhere; in a free-text step
 # they skip, so the answers already given are kept. 「取消」 itself still leaves.
 REFUSALS = ("算了", "不了", "不用", "不要", "不必", "不需要", "不想填", "不想写", "不想说")
+# Words that say the member cannot answer (yet): the question waits, as after 「跳过」.
+UNKNOWING = ("不知道", "不清楚", "不晓得", "说不好", "说不清")
 LEADING = "我那就还是先也"  # 「那就算了」, 「我先不填」, 「还是算了」
 TRAILING = "了啦吧呢啊呀哦嘛"  # 「算了吧」, 「不用了」, 「跳过啊」
 POLITE = ("谢谢您", "谢谢你", "谢谢", "谢了")  # 「不用了，谢谢」, longest first
@@ -50,7 +53,20 @@ def _core(text: str) -> str:
     return core.lstrip(LEADING).rstrip(TRAILING)
 
 
-_NOT_ANSWERS = frozenset(_core(word) for word in SKIPS + REFUSALS)
+_NOT_ANSWERS = frozenset(_core(word) for word in SKIPS + REFUSALS + UNKNOWING)
+QUESTION_ENDS = ("吗", "么", "嘛", "?")  # 「明天有活动吗」, 「？」: asked, not answered
+
+
+def is_blank(text: str) -> bool:
+    """Whether the text holds no word at all (「？」, 「……」): nothing to store."""
+    return not _core(text)
+
+
+def is_question(text: str) -> bool:
+    """Whether the text asks something (it ends in a question word or mark): a question put
+    to the chat is no answer to the register's, and storing it would fill the entry with it."""
+    plain = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！~～")
+    return plain.endswith(QUESTION_ENDS)
 
 
 def is_no_answer(text: str) -> bool:

@@ -68,8 +68,9 @@ PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
 class Found:
     """The command a text names: its arguments when it is to be done, or its mood when the
     text refuses it or says it is not working. `bare` when the text is nothing but that
-    negation (and particles), so it cannot be the answer to a question. `asked` when only a
-    longer text's ending names it (wechat.asking): no answer to a conversation's step."""
+    negation (and particles), so it cannot be the answer to a question. `asked` when the
+    keyword is not all the text asks for: it stands inside it (「我在社区活动室」), leads other
+    words (「活动室门锁了」) or ends a longer text (wechat.asking): no answer to a step."""
 
     command: Command
     args: str = ""
@@ -148,9 +149,12 @@ def match(text: str) -> Found | None:
     if lead is not None:
         keyword, command = lead
         args = _after(text, len(keyword)) if command.takes_args else _number(text, keyword)
+        if args and smalltalk.kind(args) is not None:  # 「通知收到了」 answers a notice
+            return None
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
-        return Found(command, args)
+        more = not command.takes_args and not args and compact[len(keyword) :].strip(PARTICLES)
+        return Found(command, args, asked=bool(more))  # 「活动室门锁了」 is about a room
     return _within(text, compact)
 
 
@@ -175,7 +179,7 @@ def _within(text: str, compact: str) -> Found | None:
     if len(compact) <= SHORT_TEXT:
         for keyword, command in _KEYWORDS:
             if not command.takes_args and keyword in rest:
-                return Found(command)
+                return Found(command, asked=True)
     ending = asking.ending(compact, PARTICLES)
     if ending is not None:
         return _ending(text, compact, ending)

@@ -42,6 +42,7 @@ WORDS = {
     # Said around the words, answered by none of them on their own: whom the member addresses
     # (「谢谢队长」) and when (「收到，明天去」).
     **dict.fromkeys(("队长", "书记", "老师", "同志", "主任", "大家", "各位"), None),
+    **dict.fromkeys(("通知", "消息"), None),  # 「通知收到了」: what is acknowledged
     **dict.fromkeys(("今天", "明天", "后天", "上午", "下午", "晚上", "明早", "去", "到"), None),
 }
 GESTURES = {

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import partial
 
 from . import phrasing, smalltalk, texts
-from .answers import FREE_TEXT, FreeText, is_cancel, is_no_answer
+from .answers import FREE_TEXT, FreeText, is_blank, is_cancel, is_no_answer, is_question
 from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
 from .commands import BY_NAME, Command, run
 from .inbound import Inbound, Reply
@@ -98,6 +98,9 @@ LOCATION_HELP = {
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
 NUMBERED_CANCEL = {activities.LISTED: "unenroll", None: "unenroll"}
+# Steps another command may not replace unsaid: the leader has typed the notice, and a word
+# taken for a command (「我看看今天有几个人签到」) would drop it. 确认/取消 decide first.
+GATES = {leader.CONFIRM: texts.CONFIRM_FIRST}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -168,14 +171,26 @@ def _answer_route(
         return _no_answer(texts.SMALLTALK_IN_ANSWER, conversation, free, message)
     if phrasing.is_greeting(message.content):
         return _no_answer(texts.GREETING_IN_ANSWER, conversation, free, message)
+    if is_blank(message.content):
+        return _no_answer(texts.BLANK_ANSWER, conversation, free, message)
+    if is_question(message.content):
+        return _no_answer(texts.QUESTION_IN_ANSWER, conversation, free, message)
     found = match(message.content)
-    if found is not None and is_keyword(message.content) and not found.command.may_answer:
+    if found is not None and _is_command(found, message.content):
         return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
     if found is None or found.mood == DO or not found.bare or found.command.reads_only:
         return partial(step, conversation, message, member), False
     if _leaves(conversation, found):
         return _cancel_route(message, member, conversation, free)
     return _no_answer(texts.NEGATION_IN_ANSWER, conversation, free, message)
+
+
+def _is_command(found: Found, text: str) -> bool:
+    """Whether a text at a free-text step is a command, not an answer: a bare keyword that
+    steers the chat (「签退」), or one with its argument (「取消报名 3」, 「报名 2」)."""
+    if found.mood != DO or found.command.may_answer:
+        return False
+    return is_keyword(text) or bool(found.command.takes_args and found.args)
 
 
 def _no_answer(
@@ -192,11 +207,16 @@ def _found_route(
 ) -> Route:
     """A command named: done (「取消 1」 read as NUMBERED_CANCEL says), or, negated, never run:
     「我不报名了」 hears how to withdraw, a refusal of what the conversation does leaves it,
-    any other is acknowledged or, not working, answered with how it is done. Named only by
-    a longer text's ending (Found.asked), it is no answer to an open conversation's step,
-    which hears it as any other text (「…请问今天下午还有什么活动」 during a check-in)."""
+    any other is acknowledged or, not working, answered with how it is done. A keyword that
+    is not all the text asks for (Found.asked) is no answer to an open conversation's step,
+    which hears it as any other text (「我在社区活动室」 during a check-in); a step that
+    GATES another command keeps its conversation and says what it waits for first."""
     if found.asked and conversation is not None:
         return _other_route(conversation, message, member)
+    state_of = conversation.state if conversation else None
+    gate = GATES.get(state_of)
+    if gate and found.mood == DO and found.command.name not in {"cancel", *DOING[state_of]}:
+        return partial(common.say, gate), True
     if found.mood == DO:
         command = _numbered(found, conversation)
         return partial(run, command, message, member, found.args), command.reads_only

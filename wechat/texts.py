@@ -50,6 +50,11 @@ NEGATION_IN_ANSWER = (
     "请直接写下您的回答：{question}"
 )
 SMALLTALK_IN_ANSWER = "好的。这一项还没有填写，请直接写下您的回答：{question}"
+BLANK_ANSWER = "这一项还没有填写，请直接写下您的回答：{question}"
+QUESTION_IN_ANSWER = (
+    "「{word}」像是一个问题，没有作为本次登记的回答。如要先办别的事，请发送「取消」退出本次登记"
+    "（已填的会保存）。\n请直接写下您的回答：{question}"
+)
 GREETING_IN_ANSWER = "在的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
@@ -349,6 +354,8 @@ UNREACHED_GROUP_SEPARATOR = "；"
 BROADCAST_QUIET = "现在是免打扰时段（{quiet}），通知将于 {time} 起送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"
+# Another command while a notice waits for 「确认」: the preview is kept, not dropped unsaid.
+CONFIRM_FIRST = "您还有一条通知没有发送。请先回复「确认」发送，或回复「取消」放弃，再办别的事。"
 BROADCAST_STILL_PENDING = "通知还没有发送。回复「确认」发送，回复「取消」放弃。"
 # Words that answer the preview's 「回复「确认」发送」 as 「确认」 does, in that step only.
 SEND_WORDS = ("发送", "发", "发出", "确认发送")

@@ -236,3 +236,14 @@ def test_a_photo_at_the_check_out_pick_step_asks_for_the_number_first(chat, memb
     chat.say("签退")
     assert chat.photo(images.jpeg(seed=207)).text == texts.PICK_BEFORE_PHOTO.format(count=2)
     assert conversation() == "checkout_pick"
+
+
+@pytest.mark.parametrize("text", ["我在社区活动室", "活动室门锁了"])
+def test_a_keyword_inside_a_sentence_does_not_replace_a_check_in(chat, member, text):
+    """「我在社区活动室」 at the location step named 活动 and showed the list, dropping the
+    check-in; a keyword standing inside a sentence is no answer to a step."""
+    enrolled_activity(member, title="义诊")
+    chat.say("签到")
+    assert conversation() == "checkin_location"
+    assert chat.say(text) == texts.ASK_LOCATION_AGAIN
+    assert conversation() == "checkin_location"

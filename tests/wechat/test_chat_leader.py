@@ -19,6 +19,7 @@ from tests.factories import (
 )
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
+from wechat import texts
 
 TEMPLATES = {"mp_template_id": "tmpl-mp", "oa_template_id": "tmpl-oa"}
 
@@ -444,3 +445,29 @@ def test_a_grant_spent_between_preview_and_confirmation_is_told_not_counted(
     }
     assert held == {"今晚开会": "tmpl-mp", "明天集合": None}
     assert grants.remaining(zhao.id, ("tmpl-mp",)) == {"tmpl-mp": 0}
+
+
+@pytest.mark.parametrize("text", ["我看看今天有几个人签到", "等一下，先看看活动", "我的"])
+def test_another_command_while_a_notice_waits_keeps_the_preview(chat, text):
+    """A new tester's leader lost the notice they had typed to a word taken for a command."""
+    chat.say("通知 明天上午九点社区集合")
+    assert chat.say(text) in (texts.CONFIRM_FIRST, texts.CONFIRM_OR_CANCEL)
+    assert "发送队列" in chat.say("确认")
+    assert Broadcast.get().text == "明天上午九点社区集合"
+
+
+def test_a_corrected_notice_still_replaces_the_preview(chat):
+    chat.say("通知 明天上午九点社区集合")
+    assert "十点" in chat.say("通知 明天上午十点社区集合")
+    chat.say("确认")
+    assert Broadcast.get().text == "明天上午十点社区集合"
+
+
+@pytest.mark.parametrize("openid", ["oa-leader", "member"])
+def test_notice_received_is_an_acknowledgement_not_a_notice(chat, team, emulator, openid):
+    if openid == "member":
+        member = Member.get((Member.team == team) & (Member.role == "member"))
+        chat = Chat(member.oa_openid, emulator)
+    reply = chat.say("通知收到了")
+    assert "仅限队长" not in reply and "确认" not in reply
+    assert ChatState.select().count() == 0  # no preview waits

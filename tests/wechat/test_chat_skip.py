@@ -372,3 +372,30 @@ def test_no_help_needed_at_a_register_question_through_the_endpoint(client, memb
     say("上门看望")
     assert say("不需要帮助") == texts.REGISTER_SAVED
     assert texts_of(ServiceRecord.get()) == ("结对家庭", "上门看望", "不需要帮助")
+
+
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("取消报名 3", "「取消报名 3」是一个指令"),  # a command with its argument
+        ("报名 2", "「报名 2」是一个指令"),
+        ("明天有活动吗", "像是一个问题"),
+        ("这个怎么填？", "像是一个问题"),
+        ("？", "这一项还没有填写"),
+        ("……", "这一项还没有填写"),
+    ],
+)
+def test_a_command_or_a_question_at_a_register_question_is_not_stored(chat, member, text, hint):
+    """A new tester's texts that were written into the entry as its target or outcome."""
+    checked_out(chat, member)
+    reply = chat.say(text)
+    assert hint in reply and reply.endswith(texts.ASK_REGISTER_TARGET)
+    assert conversation() == "register_fields"
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+@pytest.mark.parametrize("text", ["不知道", "我也不清楚", "说不好"])
+def test_not_knowing_leaves_the_question_for_later_and_stores_nothing(chat, member, text):
+    checked_out(chat, member)
+    chat.say(text)
+    assert texts_of(ServiceRecord.get()) == ("", "", "")
