@@ -41,6 +41,17 @@ def blanks(actor: Actor, record_id: int) -> Blanks:
     return Blanks(record.id, record.kind, asked)
 
 
+def latest_unfilled(actor: Actor) -> int | None:
+    """The acting member's most recent checked-out entry with a field of theirs still blank
+    (not a rejected one), for 「补登」 when the questions after the check-out were left."""
+    R = ServiceRecord
+    blank = (R.target == "") | (R.content == "") | (R.outcome == "")
+    mine = (R.member == require_member(actor).id) & R.checkout_at.is_null(False)
+    query = R.select(R.id).where(mine & (R.status != "rejected") & blank)
+    row = query.order_by(R.checkout_at.desc(), R.id.desc()).first()
+    return row.id if row else None
+
+
 def entry(actor: Actor, record_id: int) -> ServiceRecord:
     """The acting member's own entry, read only (to say what its fill-in left)."""
     return own_record(require_member(actor), record_id)

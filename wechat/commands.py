@@ -6,7 +6,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import texts
-from .chat import activities, arrivals, bind, checkin, checkout, common, leader, mine, state, visits
+from .chat import (
+    activities,
+    arrivals,
+    bind,
+    checkin,
+    checkout,
+    common,
+    leader,
+    mine,
+    register,
+    state,
+    visits,
+)
 from .inbound import Inbound, Reply
 
 
@@ -87,9 +99,10 @@ COMMANDS = (
         reads_only=True,
         may_answer=True,
     ),
+    C("refill", ("补登", "补充登记", "补登记", "补填", "补录", "登记"), register.on_refill),
     C(
         "broadcast",
-        ("通知", "发通知", "发个通知", "群发"),
+        ("通知", "发通知", "发个通知", "通知一下", "群发"),
         leader.on_broadcast,
         leader_only=True,
         takes_args=True,

@@ -60,6 +60,7 @@ STEPS = {
     activities.LISTED: {"text": activities.on_number},
     register.ASKING: {"text": register.on_answer},
     leader.CONFIRM: {"text": _send_word},
+    leader.TEXT: {"text": leader.on_text},
 }
 # The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
 # register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
@@ -73,7 +74,11 @@ DOING = {
     visits.HELP: {"visit"},
     activities.LISTED: {"activities", "enroll"},
     leader.CONFIRM: {"broadcast", "confirm"},
+    leader.TEXT: {"broadcast"},
 }
+# Steps that take the whole text as typed (but 取消): a notice names what it likes (「明天活动
+# 签到时间改为八点」), and no word in it may be read as a command.
+WHOLE_TEXT = {leader.TEXT}
 # Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
 # guessed as one (「不用了」 as 「不要了」, 取消, 「发送」 as 「确认发送」).
 STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEND_WORDS}
@@ -117,6 +122,8 @@ def route(message: Inbound, member) -> Route:
         return _free_text_route(conversation, free, message, member)
     if is_cancel(message.content, BY_NAME["cancel"].keywords):
         return _cancel_route(message, member)
+    if conversation and conversation.state in WHOLE_TEXT and not _restarts(conversation, message):
+        return partial(step, conversation, message, member), False
     located = _location_route(conversation, message, member) if conversation else None
     if located is not None:
         return located
@@ -191,6 +198,13 @@ def _is_command(found: Found, text: str) -> bool:
     if found.mood != DO or found.command.may_answer:
         return False
     return is_keyword(text) or bool(found.command.takes_args and found.args)
+
+
+def _restarts(conversation: state.Conversation, message: Inbound) -> bool:
+    """Whether a text at a WHOLE_TEXT step starts what the step does afresh (「通知 内容」 at
+    the step asking for the notice's text): its keyword is then no part of the text."""
+    found = match(message.content)
+    return found is not None and not found.asked and found.command.name in DOING[conversation.state]
 
 
 def _no_answer(

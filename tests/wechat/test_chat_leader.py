@@ -20,6 +20,7 @@ from tests.factories import (
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 from wechat import texts
+from wechat.chat import state
 
 TEMPLATES = {"mp_template_id": "tmpl-mp", "oa_template_id": "tmpl-oa"}
 
@@ -300,7 +301,7 @@ def test_a_member_confirming_nothing_hears_nothing_of_notices(team, emulator):
 
 def test_a_broadcast_needs_text_within_the_limit(chat):
     """The limit is WeChat's, in UTF-8 bytes; the leader hears it in Chinese characters."""
-    assert "请发送「通知 内容」" in chat.say("通知")
+    assert chat.say("通知") == texts.BROADCAST_ASK_TEXT
     limit = broadcast_text.MAX_BYTES
     at_limit = "长" * (limit // 3) + "9" * (limit % 3)
     assert chat.say("通知 " + at_limit).startswith("将通过微信向本队 3 名队员发送以下通知")
@@ -471,3 +472,22 @@ def test_notice_received_is_an_acknowledgement_not_a_notice(chat, team, emulator
     reply = chat.say("通知收到了")
     assert "仅限队长" not in reply and "确认" not in reply
     assert ChatState.select().count() == 0  # no preview waits
+
+
+def test_a_notice_written_after_tongzhi_alone_is_taken_whole(chat):
+    """A leader who sends 「通知」 and then the text: the text is the notice, keywords and all."""
+    assert chat.say("通知") == texts.BROADCAST_ASK_TEXT
+    preview = chat.say("明天活动签到时间改为八点，请大家报名")
+    assert "明天活动签到时间改为八点，请大家报名" in preview and "回复「确认」发送" in preview
+    chat.say("确认")
+    assert Broadcast.get().text == "明天活动签到时间改为八点，请大家报名"
+
+
+def test_tongzhi_with_its_text_at_that_step_starts_afresh_and_cancel_leaves(chat):
+    chat.say("通知")
+    assert "周六集合" in chat.say("通知 周六集合")
+    chat.say("取消")
+    chat.say("通知")
+    chat.say("取消")
+    assert state.current("oa-leader", clock.now_utc()) is None
+    assert Broadcast.select().count() == 0

@@ -399,3 +399,17 @@ def test_not_knowing_leaves_the_question_for_later_and_stores_nothing(chat, memb
     checked_out(chat, member)
     chat.say(text)
     assert texts_of(ServiceRecord.get()) == ("", "", "")
+
+
+def test_bu_deng_asks_again_what_an_entry_left_blank(chat, member):
+    """The register's questions left (取消, 跳过 or a timeout) are asked again with 「补登」."""
+    checked_out(chat, member)
+    chat.say("独居老人王大爷")
+    chat.say("取消")
+    assert conversation() is None
+    reply = chat.say("补登")
+    assert reply.startswith("补充登记：个人服务") and reply.endswith(texts.ASK_REGISTER_CONTENT)
+    chat.say("上门看望")
+    assert chat.say("老人很满意") == texts.REGISTER_SAVED
+    assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", "老人很满意")
+    assert chat.say("补充登记") == texts.REFILL_NOTHING

@@ -28,14 +28,17 @@ from ..inbound import Inbound, Reply
 from . import common, photo_check, state, unreached
 
 CONFIRM = "broadcast_confirm"
+TEXT = "broadcast_text"  # 「通知」 alone: the next text is the notice
 CONFIRM_MINUTES = int(state.TIMEOUT.total_seconds() // 60)  # a preview then expires
 PENDING_SHOWN = 20
 
 
 def on_broadcast(message: Inbound, member, args: str) -> Reply:
-    """「通知 内容」: a preview, to be confirmed with 「确认」."""
+    """「通知 内容」: a preview, to be confirmed with 「确认」; 「通知」 alone waits for the
+    text in the next message, as a leader who writes it apart sends it."""
     if not args.strip():
-        return common.say(texts.BROADCAST_USAGE)
+        state.start(message.openid, TEXT, {}, common.now())
+        return common.say(texts.BROADCAST_ASK_TEXT)
     try:
         text = broadcast_text.check_text(args)  # the service's rules, told before the preview
         audience = broadcast_reach.preview(member, _policy(), common.now())
@@ -45,6 +48,11 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
     data = {"text": text, "request_key": _request_key(message), "reached": audience.reached}
     state.start(message.openid, CONFIRM, data, common.now())
     return common.say(_preview(text, audience))
+
+
+def on_text(message: Inbound, member, data: dict) -> Reply:
+    """The notice's text sent after 「通知」: the preview, as for 「通知 内容」."""
+    return on_broadcast(message, member, message.content)
 
 
 def _preview(text: str, audience: Audience) -> str:

@@ -72,6 +72,17 @@ def ask_missing(openid: str, member, record_id: int, done: str) -> Reply:
     return common.say(done + "\n" + _question(data, blanks.asked[0]).text)
 
 
+def on_refill(message: Inbound, member, args: str = "") -> Reply:
+    """「补登」: the questions of the latest entry still to fill in, as after its check-out, for
+    a member who left them (「跳过」, 「取消」, or the conversation timed out)."""
+    record_id = register_fill.latest_unfilled(common.actor(member))
+    if record_id is None:
+        return common.say(texts.REFILL_NOTHING)
+    record = register_fill.entry(common.actor(member), record_id)
+    intro = texts.REFILL_INTRO.format(what=common.record_label(record))
+    return ask_missing(message.openid, member, record_id, intro)
+
+
 def on_answer(message: Inbound, member, data: dict) -> Reply:
     """One answer, written into the entry at once: ask the next question, or say the entry
     is filled in. Each answer is held to its register field's limit as it comes: a long one
