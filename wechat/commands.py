@@ -56,7 +56,7 @@ C = Command
 COMMANDS = (
     C(
         "help",
-        ("帮助", "菜单", "help", "功能", "你好", "您好", "怎么用"),
+        ("帮助", "菜单", "help", "功能", "你好", "您好", "怎么用", "bangzhu"),
         bind.on_help,
         unbound_ok=True,
         reads_only=True,
@@ -78,7 +78,11 @@ COMMANDS = (
     C("arrived", (), arrivals.on_arrived),
     C("leaving", (), arrivals.on_leaving),
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit, may_answer=True),
-    C("activities", ("活动", "近期活动", "活动列表", "有什么活动"), activities.on_activities),
+    C(
+        "activities",
+        ("活动", "近期活动", "活动列表", "有什么活动", "我的活动", "huodong"),
+        activities.on_activities,
+    ),
     C("enroll", ("报名", "报个名"), activities.on_enroll, takes_args=True),
     C(
         "unenroll",
@@ -88,7 +92,17 @@ COMMANDS = (
     ),
     C(
         "mine",
-        ("我的", "我的时长", "服务时长", "时长", "统计", "多少小时", "干了多少", "服务了多少"),
+        (
+            "我的",
+            "我的时长",
+            "服务时长",
+            "时长",
+            "统计",
+            "多少小时",
+            "干了多少",
+            "服务了多少",
+            "wode",
+        ),
         mine.on_mine,
         reads_only=True,
     ),

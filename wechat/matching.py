@@ -137,6 +137,8 @@ def match(text: str) -> Found | None:
     compact = normalize(text)
     if not compact.strip(PARTICLES):
         return Found(BY_NAME["help"]) if greeted else None
+    if phrasing.is_bind_pair(text):
+        return Found(BY_NAME["bind"], text.strip())
     said = phrasing.SAID.get(compact.strip(phrasing.SAID_PARTICLES))
     if said is not None:
         return Found(BY_NAME[said])

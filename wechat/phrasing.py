@@ -16,6 +16,7 @@ want (「我想报名」, 「怎么报名」), write in traditional characters (
   words, and every other character is left as typed.
 """
 
+import re
 import unicodedata
 
 DO, REFUSE, TROUBLE = "do", "refuse", "trouble"  # what a text asks of the command it names
@@ -39,6 +40,15 @@ SAID = {
     **dict.fromkeys(("结束了", "完事了", "服务完了"), "leaving"),
 }
 SAID_PARTICLES = "我啦呀啊哦嘛吧呢哈"
+# A mobile number and a six-digit code, nothing else: what the office's slip says to bind with,
+# sent without 「绑定」 in front (「13800000034 830537」).
+BIND_PAIR = re.compile(r"1\d{2}[\s-]?\d{4}[\s-]?\d{4}[\s,，;；/]+\d{6}")
+
+
+def is_bind_pair(text: str) -> bool:
+    return BIND_PAIR.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
+
+
 # At a step asking for the location, a short text naming it refuses to send it only with a
 # refusal next to the name (「不发位置了」, 「位置不发了」, 「发不了位置」), and then the check-out
 # goes on without one, which cannot be undone. Any other negation or a question there

@@ -4,7 +4,7 @@ import pytest
 
 from models import AuditLog, BindCode, Member
 from services import chat_binding, clock
-from services.binding import MAX_FAILED_ATTEMPTS, issue_bind_code
+from services.binding import MAX_FAILED_ATTEMPTS, issue_bind_code, live_bind_code
 from services.errors import Conflict
 from tests.factories import make_member, make_team
 from tests.wechat import oa
@@ -154,3 +154,17 @@ def test_scene_codes():
     assert chat_binding.scene_code("bind:482913") == "482913"
     assert chat_binding.scene_code("482913") is None
     assert chat_binding.scene_code("bind:") is None
+
+
+@pytest.mark.parametrize("text", ["13800000001 {code}", "138-0000-0001，{code}"])
+def test_the_phone_and_code_alone_bind_as_the_offices_slip_shows_them(chat, member, text):
+    code = issue_bind_code(member, clock.now_utc())
+    assert "绑定成功" in chat.say(text.format(code=code))
+    assert Member.get_by_id(member.id).oa_openid == "oa-new"
+
+
+def test_other_numbers_alone_are_no_bind_attempt(chat, member):
+    issue_bind_code(member, clock.now_utc())
+    assert "绑定成功" not in chat.say("13800000001")
+    assert "绑定成功" not in chat.say("123456")
+    assert live_bind_code(member, clock.now_utc()).failed_attempts == 0

@@ -310,3 +310,10 @@ def test_everyday_words_near_a_synonym_name_nothing(chat, member, text):
 @pytest.mark.parametrize("text, command", [("签个道", "checkin"), ("我的时常", "mine")])
 def test_a_typo_sharing_what_makes_the_keyword_is_still_guessed(text, command):
     assert matching.match(text).command.name == command
+
+
+@pytest.mark.parametrize(
+    "text, command", [("我的活动", "activities"), ("huodong", "activities"), ("wode", "mine")]
+)
+def test_my_activities_and_pinyin_name_their_commands(text, command):
+    assert matching.match(text).command.name == command
