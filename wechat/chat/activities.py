@@ -13,6 +13,9 @@ from . import common, state
 
 LISTED = "activities"
 AHEAD = timedelta(days=30)
+# The list's data key naming the verb the bot last asked a number for (「请回复「取消报名
+# 序号」」): a bare number then means that verb, not enrolment.
+ASKED = "asked"
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,31 @@ PICKING = ("我要报", "我想报", "我就报", "我报", "报", "我选", "�
 
 def on_number(message: Inbound, member, data: dict) -> Reply:
     """A bare number while the list is shown enrols, as 「报名 N」 does, and so does 「我报1」;
-    any other reply may have meant either verb or neither (「今天天气不错」), so it is not
-    understood and the hint names both."""
-    text = _without_picking(message.content)
+    just after the bot asked for 「取消报名 序号」 (ASKED) a bare number withdraws instead, as
+    asked: enrolling a member who is leaving would undo what they meant. Any other reply may
+    have meant either verb or neither (「今天天气不错」), so it is not understood and the hint
+    names both."""
+    plain = (message.content or "").strip()
+    text = _without_picking(plain)
     if common.position(text) is None:
+        ask_number(message.openid, data, None)
         return common.say(texts.LISTED_NOT_UNDERSTOOD)
-    return _pick(member, data["choices"], text, ENROLL)
+    verb = VERBS.get(data.get(ASKED), ENROLL) if text == plain else ENROLL
+    return _pick(message.openid, member, data, text, verb)
+
+
+def on_withdraw_words(conversation: state.Conversation) -> Reply:
+    """「我不去了」 with the list shown: how to withdraw, and a bare number next withdraws."""
+    ask_number(conversation.openid, conversation.data, UNENROLL)
+    return common.say(texts.WITHDRAW_LISTED)
+
+
+def ask_number(openid: str, data: dict, verb: "Verb | None") -> None:
+    """Remember which verb the bot has just asked a number for (None: none), in the list's
+    conversation; written only when it changes."""
+    asked = verb.keyword if verb is not None else None
+    if data.get(ASKED) != asked:
+        state.start(openid, LISTED, {**data, ASKED: asked}, common.now())
 
 
 def _without_picking(text: str) -> str:
@@ -126,16 +148,20 @@ def _on_listed(message: Inbound, member, args: str, verb: Verb) -> Reply:
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != LISTED:
         return common.say(verb.usage)
-    return _pick(member, conversation.data["choices"], args, verb)
+    return _pick(message.openid, member, conversation.data, args, verb)
 
 
-def _pick(member, choices: list, text: str, verb: Verb) -> Reply:
-    """The list stays shown afterwards: its numbers still name what the member sees."""
+def _pick(openid: str, member, data: dict, text: str, verb: Verb) -> Reply:
+    """The list stays shown afterwards: its numbers still name what the member sees. When a
+    number is asked for again, the verb it is asked for is remembered (ASKED)."""
+    choices = data["choices"]
     n, count = common.position(text), len(choices)
-    if n is None:
-        return common.say(texts.ENROLL_PICK_NUMBER.format(count=count, keyword=verb.keyword))
-    if not 1 <= n <= count:
+    if n is None or not 1 <= n <= count:
+        ask_number(openid, data, verb)
+        if n is None:
+            return common.say(texts.ENROLL_PICK_NUMBER.format(count=count, keyword=verb.keyword))
         return common.say(texts.NO_SUCH_NUMBER.format(n=n, count=count, keyword=verb.keyword))
+    ask_number(openid, data, None)
     return verb.act(member, choices[n - 1][0], common.now())
 
 
@@ -166,3 +192,4 @@ def _unenroll(member, activity_id: int, now) -> Reply:
 
 ENROLL = Verb("报名", texts.ENROLL_USAGE, _enroll)
 UNENROLL = Verb("取消报名", texts.UNENROLL_USAGE, _unenroll)
+VERBS = {verb.keyword: verb for verb in (ENROLL, UNENROLL)}

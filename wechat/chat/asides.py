@@ -30,12 +30,14 @@ SMALLTALK_REPLIES = {
 
 def on_smalltalk(kind: str, conversation, member=None) -> Reply:
     """「收到」, 「谢谢」: a short kind word, then what the conversation waits for, if any.
-    「我不去了」: how enrolment is withdrawn, as nothing was withdrawn. 「用不了」: what to do
+    「我不去了」: how enrolment is withdrawn, as nothing was withdrawn; with the list shown, a
+    bare number next withdraws (wechat.chat.activities.ASKED). 「用不了」: what to do
     next (the step waiting, else the help) and whom to ask."""
     waiting = REMINDERS.get(conversation.state) if conversation else None
     if kind == smalltalk.WITHDRAW:
-        listed = conversation is not None and conversation.state == activities.LISTED
-        return common.say(texts.WITHDRAW_LISTED if listed else texts.WITHDRAW_HOW)
+        if conversation is not None and conversation.state == activities.LISTED:
+            return activities.on_withdraw_words(conversation)
+        return common.say(texts.WITHDRAW_HOW)
     if kind == smalltalk.STUCK:
         tip = waiting(conversation.data) if waiting else texts.STUCK_TIP
         return common.say(texts.TROUBLE.format(tip=tip, contact=contact(member)))

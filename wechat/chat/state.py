@@ -23,8 +23,12 @@ _ROW = Prepared(lambda p: ChatState.select().where(ChatState.openid == p.openid)
 
 @dataclass(frozen=True)
 class Conversation:
+    """A live conversation; `openid` is whose it is, so a handler given only the conversation
+    (wechat.chat.asides) can still move it on."""
+
     state: str
     data: dict = field(default_factory=dict)
+    openid: str = ""
 
 
 def current(openid: str, now: datetime) -> Conversation | None:
@@ -36,7 +40,8 @@ def of_row(row: ChatState | None, now: datetime) -> Conversation | None:
     """The live conversation an already loaded row holds (see wechat.router's member query)."""
     if row is None or not row.state or row.expires_at <= now:
         return None
-    return Conversation(row.state, {k: v for k, v in row.data.items() if k != KEPT})
+    data = {k: v for k, v in row.data.items() if k != KEPT}
+    return Conversation(row.state, data, row.openid)
 
 
 def start(openid: str, state: str, data: dict, now: datetime) -> None:
