@@ -15,6 +15,7 @@ from models.prepared import Prepared
 from services.errors import DomainError
 
 from . import commands, text_route, texts
+from .answers import FREE_TEXT
 from .chat import checkin, common, events, state
 from .inbound import Inbound, Reply
 
@@ -105,6 +106,8 @@ def on_location(message: Inbound, member) -> Reply:
     now = common.now()
     state.remember_location(message.openid, message.lat, message.lng, None, now)
     conversation = state.current(message.openid, now)
+    if _awaits_words(conversation):
+        return _words_please(conversation)
     if conversation is not None and "location" in text_route.STEPS.get(conversation.state, {}):
         return text_route.step(conversation, message, member)
     return checkin.on_stray_location(message, member)
@@ -115,12 +118,27 @@ def on_image(message: Inbound, member) -> Reply:
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())
+    if _awaits_words(conversation):
+        return _words_please(conversation)
     steps = text_route.STEPS.get(conversation.state, {}) if conversation else {}
     if conversation is not None and (
         "image" in steps or conversation.state in text_route.REPROMPTS
     ):
         return text_route.step(conversation, message, member)
     return common.say(texts.UNEXPECTED_IMAGE)
+
+
+def _awaits_words(conversation: state.Conversation | None) -> bool:
+    """Whether the step waits for typed words (wechat.answers.FREE_TEXT: a visit's notes, the
+    register's questions): a location or photo sent there answers nothing, and taken as a
+    stray one it would start a new check-in and abandon the questions."""
+    return conversation is not None and conversation.state in FREE_TEXT
+
+
+def _words_please(conversation: state.Conversation) -> Reply:
+    """Ask for words, with the question still waiting; the conversation stays as it is."""
+    question = FREE_TEXT[conversation.state].question(conversation.data)
+    return common.say(texts.WORDS_PLEASE.format(question=question))
 
 
 def on_unsupported(message: Inbound, member) -> Reply:

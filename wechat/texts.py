@@ -70,6 +70,9 @@ UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访
 PICK_BEFORE_PHOTO = (
     "收到图片。请先回复序号（1-{count}）选择是哪一项，再按提示发送；或发送「取消」。"
 )
+# A location or photo sent where the step waits for typed words (a visit's notes, the
+# register's questions after 签退): the question follows.
+WORDS_PLEASE = "这一步请直接输入文字回答：{question}"
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
 SERVICE_ERROR = "操作未成功：{reason}"
