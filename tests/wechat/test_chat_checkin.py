@@ -342,6 +342,7 @@ def test_a_household_visit_fills_in_the_register(chat, member):
     assert record.target == ""  # the household is named at 签退 (tests/wechat/test_chat_register)
     assert [h.action for h in RecordHistory.select().order_by(RecordHistory.seq)] == [
         "checkin",
+        "fill",  # each note is written as it is given (wechat.chat.visit_notes)
         "fill",
     ]
 
@@ -356,13 +357,18 @@ def test_a_bare_command_word_is_not_taken_as_a_visit_note(chat, member):
     assert ServiceRecord.get().content == "入户走访：老人独自居住，身体尚好"
 
 
-def test_visit_notes_wait_for_the_photo_check(chat, member):
+def test_visit_notes_given_during_the_photo_check_are_written_by_it(chat, member):
     pair(member)
     chat.say("走访")
     chat.location(34.7466, 113.6253)
-    chat.photo(images.jpeg(seed=20), run_after=False)
+    first = chat.photo(images.jpeg(seed=20), run_after=False)
     chat.say("家中一切正常")
-    assert "照片还在核验中" in chat.say("送去米面油")
+    assert chat.say("送去米面油") == texts.VISIT_HELP_HELD
+    after(first)
+    assert chat.pushed()[-1].endswith(texts.VISIT_NOTES_KEPT)
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：家中一切正常", "送去米面油")
+    assert "可以发送" in chat.say("帮助")  # the notes are done
 
 
 def visit_photo_sent(chat, member, seed: int, run_after: bool = False):
@@ -404,7 +410,7 @@ def test_a_visit_left_before_its_photo_failed_is_not_reopened(
 def test_a_lost_visit_photo_check_is_asked_again_and_records_once(chat, member, monkeypatch):
     first = visit_photo_sent(chat, member, seed=38)  # its check never runs: lost in a restart
     chat.say("老人独自居住")
-    assert "照片还在核验中" in chat.say("送去米面油")
+    assert chat.say("送去米面油") == texts.VISIT_HELP_HELD
     later = clock.now_utc() + timedelta(minutes=2)
     monkeypatch.setattr(clock, "now_utc", lambda: later)
     assert "照片未能核验" in chat.say("送去米面油")

@@ -19,7 +19,7 @@ from services.errors import DomainError
 from .. import get_clients, texts
 from ..client import download_media
 from ..inbound import Inbound, Reply
-from . import common, state
+from . import common, state, visit_notes
 
 PHOTO = "checkin_photo"
 VISIT_SEEN, VISIT_HELP = "visit_seen", "visit_help"  # the visit's notes: wechat.chat.visits
@@ -131,7 +131,30 @@ def check(sent: PhotoCheck, photo: bytes) -> None:
         common.photo_root(),
         source="chat",
     )
-    common.send(sent.openid, result_text(result.record, sent.title))
+    common.send(sent.openid, result_text(result.record, sent.title) + visit_sequel(sent))
+
+
+# The question a visit's conversation still waits for, said again after the photo's result.
+PENDING = {VISIT_SEEN: texts.VISIT_SEEN_QUESTION, VISIT_HELP: texts.VISIT_HELP_QUESTION}
+
+
+def visit_sequel(sent: PhotoCheck) -> str:
+    """What follows a visit's result while its notes are still under way: the notes given
+    during the check are written now (the conversation may time out before another answer),
+    then the question still waiting, or, both notes given, that they are registered."""
+    live = state.current(sent.openid, common.now())
+    if sent.kind != "visit" or live is None or live.data.get("request_id") != sent.request_id:
+        return ""
+    try:
+        visit_notes.keep(actors.member_actor(sent.member_id), sent.member_id, live.data)
+    except DomainError as exc:  # the notes stay in the conversation for its next answer
+        log.warning("visit notes of %s not written: %r", sent.openid, exc)
+        return ""
+    if live.data.get("helped"):
+        state.leave(sent.openid, common.now())
+        return "\n" + texts.VISIT_NOTES_KEPT
+    pending = PENDING.get(live.state)
+    return "\n" + pending if pending else ""
 
 
 def tell_after_error(sent: PhotoCheck) -> None:

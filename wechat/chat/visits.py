@@ -1,25 +1,23 @@
 """Household visits in the chat: location and photo as for a check-in (wechat.chat.checkin),
-then what was seen and what help was given, written into the register entry."""
+then what was seen and what help was given, each written into the register entry as it is
+given (wechat.chat.visit_notes)."""
 
 from datetime import datetime, timedelta
 
-from services import households, register_fill
+from services import households
 from services.checkin import entry_made_by
 from services.errors import DomainError
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, photo_check, state
+from . import checkin, common, photo_check, state, visit_notes
+from .visit_notes import stored_seen
 
 SEEN, HELP = photo_check.VISIT_SEEN, photo_check.VISIT_HELP
 # Longer than a download may take (a token fetch and the media call, each with its timeout):
 # a photo still unchecked after this was lost (a restart, a race) and is asked for again.
 PHOTO_CHECK_WAIT = timedelta(minutes=1)
-
-
-def stored_seen(seen: str) -> str:
-    """What was seen as the register's content keeps it: the limit counts the prefix too."""
-    return texts.VISIT_CONTENT.format(seen=seen)
+__all__ = ["stored_seen"]  # wechat.chat.register names the visit's content through here
 
 
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
@@ -32,67 +30,75 @@ def on_visit(message: Inbound, member, args: str = "") -> Reply:
 
 
 def on_seen(message: Inbound, member, data: dict) -> Reply:
-    """What the member saw in the household; then ask what help was given."""
+    """What the member saw in the household, written into the entry at once (or by the
+    photo's check, still running); then ask what help was given. The conversation moves on
+    before the write, so a check finishing meanwhile finds the note."""
     seen = message.content.strip()
     if not seen:
         return common.say(texts.VISIT_SEEN_QUESTION)
     problem = common.answer_problem("content", seen, texts.VISIT_SEEN_LABEL, stored_seen)
     if problem:
         return common.say(problem)
-    state.start(message.openid, HELP, {**data, "seen": seen}, common.now())
+    noted = {**data, "seen": seen}
+    state.start(message.openid, HELP, noted, common.now())
+    try:
+        visit_notes.keep(common.actor(member), member.id, noted)
+    except DomainError as exc:  # the question stays open: nothing was written
+        state.start(message.openid, SEEN, data, common.now())
+        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     return common.say(texts.ASK_VISIT_HELP)
 
 
 def on_help_given(message: Inbound, member, data: dict) -> Reply:
-    """The help given: fill in the visit's entry with what was seen and the help given; its
+    """The help given, written into the visit's entry, which ends the visit's notes; its
     target, the household, is written at 签退 (services.register_defaults), however the
-    visit is checked out."""
+    visit is checked out. Sent while the photo is still checked, it is held for the check
+    to write."""
     helped = message.content.strip()
     problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
     if problem:
         return common.say(problem)
-    notes = {"content": stored_seen(data["seen"]), "outcome": helped}
-    return _save(message, member, data, notes, texts.VISIT_SAVED)
+    noted = {**data, "helped": helped}
+    state.start(message.openid, HELP, noted, common.now())
+    return _save(message, member, noted, texts.VISIT_SAVED, held=True)
 
 
 def on_skip(message: Inbound, member, data: dict) -> Reply:
     """「跳过」 or 「算了」 at either of the notes (wechat.answers): the skip word is no note.
     What was seen, if given, is kept; the rest is asked at 签退 (wechat.chat.register) or
     written in the mini-program. The visit itself was registered by its photo."""
-    notes = {"content": stored_seen(data["seen"])} if data.get("seen") else {}
-    return _save(message, member, data, notes, texts.VISIT_NOTES_LATER)
+    return _save(message, member, data, texts.VISIT_NOTES_LATER)
 
 
 def on_cancel(message: Inbound, member, data: dict) -> Reply:
     """「取消」 at the notes: the visit is left, but what was seen, if given, is kept as a skip
     keeps it, and the member hears where the rest is filled in. Before the photo's check has
     made the entry there is nowhere to keep it: the visit is only left."""
-    seen = data.get("seen")
-    if not seen or entry_made_by(member.id, data.get("request_id")) is None:
+    if not data.get("seen") or entry_made_by(member.id, data.get("request_id")) is None:
         state.leave(message.openid, common.now())
         return common.say(texts.CANCELLED)
-    return _save(message, member, data, {"content": stored_seen(seen)}, texts.VISIT_NOTES_LEFT)
+    return _save(message, member, data, texts.VISIT_NOTES_LEFT)
 
 
-def _save(message: Inbound, member, data: dict, notes: dict, done: str) -> Reply:
-    """Write the notes into the visit's entry once its photo check has made it, then end the
-    visit's conversation with `done`."""
-    record = entry_made_by(member.id, data["request_id"])
-    if record is None:
-        return photo_not_ready(message.openid, data)
+def _save(message: Inbound, member, data: dict, done: str, held: bool = False) -> Reply:
+    """Write the notes held into the visit's entry once its photo check has made it, then end
+    the visit's conversation with `done`; before that, the notes wait (`held`) or the member
+    is asked to."""
     try:
-        if notes:
-            register_fill.complete(common.actor(member), record.id, common.now(), notes)
+        record = visit_notes.keep(common.actor(member), member.id, data)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+    if record is None:
+        return photo_not_ready(message.openid, data, held)
     state.leave(message.openid, common.now())
     return common.say(done)
 
 
-def photo_not_ready(openid: str, data: dict) -> Reply:
-    """Wait for the photo's check, or, when it is overdue, ask for the photo again."""
+def photo_not_ready(openid: str, data: dict, held: bool = False) -> Reply:
+    """Wait for the photo's check (the notes given are kept for it, when `held`), or, when it
+    is overdue, ask for the photo again."""
     sent_at = data.get("sent_at")
     if sent_at is None or common.now() - datetime.fromisoformat(sent_at) < PHOTO_CHECK_WAIT:
-        return common.say(texts.VISIT_NOT_READY)
+        return common.say(texts.VISIT_HELP_HELD if held else texts.VISIT_NOT_READY)
     photo_check.reopen_photo_step(openid, "visit", data["head"], data["point"], data["request_id"])
     return common.say(texts.PHOTO_CHECK_BROKE)

@@ -1,0 +1,95 @@
+"""A visit's notes are written into its entry as each is given: a member who pauses longer
+than the conversation lives (wechat.chat.state.TIMEOUT) loses nothing typed, and notes sent
+while the photo is still checked are written by the check, whose result then says what is
+still asked."""
+
+import pytest
+
+from models import ChatState, RecordHistory, ServiceRecord
+from services import clock
+from tests import images
+from tests.factories import make_member, make_team, pair
+from tests.wechat.test_chat_support import Chat, after
+from wechat import texts
+from wechat.chat import state
+
+SEEN = "老两口身体不错，家里暖气不热"
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), oa_openid="oa-wu", name="吴刚")
+
+
+@pytest.fixture
+def chat(member, emulator):
+    return Chat("oa-wu", emulator)
+
+
+def photo_sent(chat, member, checked: bool):
+    """走访, its location and photo; `checked`: the photo's check has run."""
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    return chat.photo(images.jpeg(seed=81), run_after=checked)
+
+
+def notes() -> tuple[str, str]:
+    record = ServiceRecord.get()
+    return record.content, record.outcome
+
+
+def fills() -> int:
+    return RecordHistory.select().where(RecordHistory.action == "fill").count()
+
+
+def time_out():
+    ChatState.update(expires_at=clock.now_utc()).execute()
+
+
+def conversation():
+    live = state.current("oa-wu", clock.now_utc())
+    return live.state if live else None
+
+
+def test_what_was_seen_outlives_the_conversation_timing_out(chat, member):
+    photo_sent(chat, member, checked=True)
+    assert "提供了哪些帮助" in chat.say(SEEN)
+    assert notes() == ("入户走访：" + SEEN, "") and fills() == 1
+    time_out()
+    assert notes() == ("入户走访：" + SEEN, "")
+
+
+def test_the_help_given_during_the_photo_check_is_kept_and_written_by_it(chat, member):
+    first = photo_sent(chat, member, checked=False)
+    chat.say(SEEN)
+    assert chat.say("帮忙换了灯泡") == texts.VISIT_HELP_HELD
+    after(first)
+    told = chat.pushed()[-1]
+    assert told.startswith("走访照片") and told.endswith(texts.VISIT_NOTES_KEPT)
+    assert notes() == ("入户走访：" + SEEN, "帮忙换了灯泡")
+    assert conversation() is None
+
+
+def test_what_was_seen_during_the_photo_check_is_written_by_it(chat, member):
+    first = photo_sent(chat, member, checked=False)
+    chat.say(SEEN)
+    after(first)
+    assert chat.pushed()[-1].endswith("\n" + texts.VISIT_HELP_QUESTION)  # still asked
+    assert notes() == ("入户走访：" + SEEN, "") and fills() == 1
+    time_out()
+    assert notes() == ("入户走访：" + SEEN, "")
+
+
+def test_the_photo_result_repeats_the_first_question_when_nothing_is_given(chat, member):
+    after(photo_sent(chat, member, checked=False))
+    assert chat.pushed()[-1].endswith("\n" + texts.VISIT_SEEN_QUESTION)
+    assert "提供了哪些帮助" in chat.say(SEEN)
+
+
+def test_both_notes_make_one_history_line_each(chat, member):
+    photo_sent(chat, member, checked=True)
+    chat.say(SEEN)
+    assert chat.say("帮忙换了灯泡") == texts.VISIT_SAVED
+    assert notes() == ("入户走访：" + SEEN, "帮忙换了灯泡") and fills() == 2
