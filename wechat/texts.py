@@ -283,6 +283,12 @@ VISIT_NOTES_LEFT = (
     f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
 )
 
+# 「取消」 at the notes before any was given: the visit stays registered by its photo.
+VISIT_LEFT_WITHOUT_NOTES = (
+    "已退出，走访已登记。看到的家庭情况和提供的帮助可以在签退时填写，"
+    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+)
+
 # --- activities, mine, pairing -------------------------------------------------------------
 
 NO_UPCOMING = "近期没有可报名的活动。"

@@ -237,7 +237,7 @@ def test_a_visit_note_that_says_not_to_visit_is_kept_as_typed(chat, member):
 
 def test_a_bare_refusal_of_the_visit_leaves_it_without_taking_it_as_a_note(chat, member):
     visit_waiting_for_notes(chat, member)
-    assert chat.say("不走访了") == texts.CANCELLED
+    assert chat.say("不走访了") == texts.VISIT_LEFT_WITHOUT_NOTES  # its photo registered it
     assert conversation() is None
     assert ServiceRecord.get().content == ""
 

@@ -93,3 +93,10 @@ def test_both_notes_make_one_history_line_each(chat, member):
     chat.say(SEEN)
     assert chat.say("帮忙换了灯泡") == texts.VISIT_SAVED
     assert notes() == ("入户走访：" + SEEN, "帮忙换了灯泡") and fills() == 2
+
+
+def test_cancel_before_any_note_says_the_visit_is_registered(chat, member):
+    photo_sent(chat, member, checked=True)
+    assert chat.say("取消") == texts.VISIT_LEFT_WITHOUT_NOTES
+    assert ServiceRecord.get().kind == "visit" and notes() == ("", "")
+    assert conversation() is None

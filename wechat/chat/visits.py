@@ -72,12 +72,13 @@ def on_skip(message: Inbound, member, data: dict) -> Reply:
 
 def on_cancel(message: Inbound, member, data: dict) -> Reply:
     """「取消」 at the notes: the visit is left, but what was seen, if given, is kept as a skip
-    keeps it, and the member hears where the rest is filled in. Before the photo's check has
-    made the entry there is nowhere to keep it: the visit is only left."""
-    if not data.get("seen") or entry_made_by(member.id, data.get("request_id")) is None:
+    keeps it, and the member hears that the visit is registered and where the rest is filled
+    in. Before the photo's check has made the entry the visit is only left."""
+    if entry_made_by(member.id, data.get("request_id")) is None:
         state.leave(message.openid, common.now())
         return common.say(texts.CANCELLED)
-    return _save(message, member, data, texts.VISIT_NOTES_LEFT)
+    done = texts.VISIT_NOTES_LEFT if data.get("seen") else texts.VISIT_LEFT_WITHOUT_NOTES
+    return _save(message, member, data, done)
 
 
 def _save(message: Inbound, member, data: dict, done: str, held: bool = False) -> Reply:
