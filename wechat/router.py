@@ -100,7 +100,8 @@ def on_text(message: Inbound, member) -> Reply:
 
 
 def on_location(message: Inbound, member) -> Reply:
-    """A location message: the answer to a step, or an offer of a check-in close by."""
+    """A location message: the answer to a step, or an offer of a check-in close by; at a
+    step waiting for typed words, its question again."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     now = common.now()
@@ -114,7 +115,8 @@ def on_location(message: Inbound, member) -> Reply:
 
 
 def on_image(message: Inbound, member) -> Reply:
-    """An image: the photo a step waits for, else a hint."""
+    """An image: the photo a step waits for, a step's question waiting for typed words, else
+    a hint."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())

@@ -8,6 +8,7 @@ import pytest
 from models import Enrollment
 from services import clock
 from tests.factories import make_activity, make_member, make_team
+from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
 from wechat import texts
 
@@ -86,3 +87,16 @@ def test_a_picking_word_enrols_even_after_the_unenrol_prompt(chat, member, liste
     chat.say("取消报名 2")
     chat.say("取消报名")
     assert chat.say("我报2").startswith("报名成功")
+
+
+def test_withdrawing_by_number_through_the_endpoint(client, member, listed):
+    """The refusal's reply is answered as a pure push (wechat.endpoint): it still moves the
+    list on to withdrawing."""
+
+    def say(text):
+        return oa.reply_text(oa.push(client, oa.text("oa-zhou", text)))
+
+    say("活动")
+    assert say("我不去了") == texts.WITHDRAW_LISTED
+    assert say("３") == texts.UNENROLLED.format(title="宣讲")
+    assert enrolled(member) == {"义诊", "清扫"}

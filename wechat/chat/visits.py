@@ -11,13 +11,12 @@ from services.errors import DomainError
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import checkin, common, photo_check, state, visit_notes
-from .visit_notes import stored_seen
+from .visit_notes import stored_seen  # also wechat.chat.register's, from here
 
 SEEN, HELP = photo_check.VISIT_SEEN, photo_check.VISIT_HELP
 # Longer than a download may take (a token fetch and the media call, each with its timeout):
 # a photo still unchecked after this was lost (a restart, a race) and is asked for again.
 PHOTO_CHECK_WAIT = timedelta(minutes=1)
-__all__ = ["stored_seen"]  # wechat.chat.register names the visit's content through here
 
 
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
