@@ -265,6 +265,8 @@ VISIT_NOT_READY = "照片还在核验中，请稍等片刻再发送。"
 # The help given while the photo is still checked: the check writes it (wechat.chat.photo_check).
 VISIT_HELP_HELD = "好的，已记下。照片核验完成后会一并登记到走访记录中。"
 VISIT_NOTES_KEPT = "您写的走访情况已一并登记，谢谢！离开时请发送「签退」。"
+# A photo sent again with both notes already given: the check writes them.
+VISIT_NOTES_WAIT_CHECK = "正在核验照片…\n您写的走访情况会在核验后一并登记。"
 VISIT_PHOTO_DOWNLOAD_FAILED = "走访照片下载失败，请重新发送一张走访现场照片。发送「取消」可退出。"
 VISIT_PHOTO_NOT_RECORDED = (
     "刚才的走访照片未能核验，本次走访没有记录。如需登记，请重新发送「走访」。"

@@ -414,8 +414,12 @@ def test_a_lost_visit_photo_check_is_asked_again_and_records_once(chat, member, 
     later = clock.now_utc() + timedelta(minutes=2)
     monkeypatch.setattr(clock, "now_utc", lambda: later)
     assert "照片未能核验" in chat.say("送去米面油")
-    chat.photo(images.jpeg(seed=39))
-    assert "走访已登记" in chat.say("送去米面油")
+    assert chat.photo(images.jpeg(seed=39)).text == texts.VISIT_NOTES_WAIT_CHECK  # both kept
+    assert chat.pushed()[-1].endswith(texts.VISIT_NOTES_KEPT)
+    assert (ServiceRecord.get().content, ServiceRecord.get().outcome) == (
+        "入户走访：老人独自居住",
+        "送去米面油",
+    )
     after(first)  # the lost check turns up after all: the same entry, not a second one
     assert ServiceRecord.select().count() == 1
 

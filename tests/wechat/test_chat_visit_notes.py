@@ -100,3 +100,23 @@ def test_cancel_before_any_note_says_the_visit_is_registered(chat, member):
     assert chat.say("取消") == texts.VISIT_LEFT_WITHOUT_NOTES
     assert ServiceRecord.get().kind == "visit" and notes() == ("", "")
     assert conversation() is None
+
+
+def test_both_notes_given_before_a_failed_photo_are_kept_for_the_next(
+    settings_overrides, request, emulator
+):
+    """The photo could not be downloaded: the notes wait at the photo step, and the next
+    photo's check writes them; neither is asked again."""
+    settings_overrides["wechat"]["timeout_seconds"] = 0.5
+    member = request.getfixturevalue("member")
+    chat = Chat("oa-wu", emulator)
+    emulator.inject("media_get", "timeout")
+    first = photo_sent(chat, member, checked=False)
+    chat.say(SEEN)
+    assert chat.say("帮忙换了灯泡") == texts.VISIT_HELP_HELD
+    after(first)
+    assert chat.pushed()[-1].startswith("走访照片下载失败")
+    assert chat.photo(images.jpeg(seed=82)).text == texts.VISIT_NOTES_WAIT_CHECK
+    assert chat.pushed()[-1].endswith(texts.VISIT_NOTES_KEPT)
+    assert notes() == ("入户走访：" + SEEN, "帮忙换了灯泡")
+    assert conversation() is None

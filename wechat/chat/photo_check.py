@@ -73,22 +73,32 @@ def photo_sent(openid: str, member: Member, data: dict, media_id: str, request_i
     )
     work = (finish_checkin, (sent,))
     if sent.kind == "visit":
-        return Reply(await_visit_check(sent, data.get("seen")), after=(work,))
+        return Reply(await_visit_check(sent, held_notes(data)), after=(work,))
     state.leave(openid, common.now())
     return Reply(texts.CHECKING_PHOTO, after=(work,))
 
 
-def await_visit_check(sent: PhotoCheck, seen: str | None) -> str:
+def held_notes(data: dict) -> dict:
+    """The visit's notes a conversation holds (wechat.chat.visit_notes.NOTES), as given."""
+    return {key: data[key] for key in visit_notes.NOTES if data.get(key)}
+
+
+def await_visit_check(sent: PhotoCheck, held: dict) -> str:
     """Go on with the visit's questions while the photo is checked; notes already given
-    (before a photo had to be sent again) are kept, not asked twice."""
+    (before a photo had to be sent again) are kept, not asked twice: with both given, the
+    check writes them (visit_sequel)."""
     data = {
         "request_id": sent.request_id,
         "head": sent.title,
         "point": sent.point,
         "sent_at": common.now().isoformat(),
+        **held,
     }
-    if seen:
-        state.start(sent.openid, VISIT_HELP, {**data, "seen": seen}, common.now())
+    if held.get("helped"):
+        state.start(sent.openid, VISIT_HELP, data, common.now())
+        return texts.VISIT_NOTES_WAIT_CHECK
+    if held.get("seen"):
+        state.start(sent.openid, VISIT_HELP, data, common.now())
         return texts.ASK_VISIT_HELP_WHILE_CHECKING
     state.start(sent.openid, VISIT_SEEN, data, common.now())
     return texts.ASK_VISIT_SEEN
@@ -184,8 +194,8 @@ def reopen_photo_step(openid: str, target, title: str, point: dict, request_id: 
     if live is None and target == "visit":  # the visit waits in its conversation: it was left
         return False
     data = {"target": target, "title": title, "point": point, "request_id": request_id}
-    if live is not None and live.data.get("seen"):
-        data["seen"] = live.data["seen"]
+    if live is not None:
+        data.update(held_notes(live.data))
     state.start(openid, PHOTO, data, now)
     return True
 
