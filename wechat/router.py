@@ -16,7 +16,7 @@ from services.errors import DomainError
 
 from . import commands, text_route, texts
 from .answers import FREE_TEXT
-from .chat import checkin, common, events, state
+from .chat import checkin, common, events, leader, state
 from .inbound import Inbound, Reply
 
 # Events that open WeChat's customer-service window, as a user's message does.
@@ -130,16 +130,24 @@ def on_image(message: Inbound, member) -> Reply:
     return common.say(texts.UNEXPECTED_IMAGE)
 
 
+# The steps waiting for typed words, with the question each waits on: a visit's notes and
+# the register's questions (wechat.answers.FREE_TEXT), and a notice's text after 「通知」.
+WORDS_QUESTIONS = {
+    **{name: free.question for name, free in FREE_TEXT.items()},
+    leader.TEXT: lambda data: texts.BROADCAST_ASK_TEXT,
+}
+
+
 def _awaits_words(conversation: state.Conversation | None) -> bool:
-    """Whether the step waits for typed words (wechat.answers.FREE_TEXT: a visit's notes, the
-    register's questions): a location or photo sent there answers nothing, and taken as a
-    stray one it would start a new check-in and abandon the questions."""
-    return conversation is not None and conversation.state in FREE_TEXT
+    """Whether the step waits for typed words (WORDS_QUESTIONS): a location or photo sent
+    there answers nothing, and taken as a stray one it would start a new check-in and abandon
+    the step."""
+    return conversation is not None and conversation.state in WORDS_QUESTIONS
 
 
 def _words_please(conversation: state.Conversation) -> Reply:
     """Ask for words, with the question still waiting; the conversation stays as it is."""
-    question = FREE_TEXT[conversation.state].question(conversation.data)
+    question = WORDS_QUESTIONS[conversation.state](conversation.data)
     return common.say(texts.WORDS_PLEASE.format(question=question))
 
 

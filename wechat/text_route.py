@@ -235,7 +235,7 @@ def _found_route(
         command = _numbered(found, conversation)
         return partial(run, command, message, member, found.args), command.reads_only
     if found.mood == REFUSE and found.command.name == "enroll":  # 「我不报名了」: withdraw
-        return partial(asides.on_smalltalk, smalltalk.WITHDRAW, conversation), True
+        return partial(asides.on_smalltalk, smalltalk.WITHDRAW, conversation), False
     if _leaves(conversation, found):
         return _cancel_route(message, member)
     return partial(asides.on_negated, found, member), True
@@ -249,8 +249,9 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
         if decline is None:
             return _cancel_route(message, member)
         return partial(decline, message, member, conversation.data), False
-    if kind is not None:
-        return partial(asides.on_smalltalk, kind, conversation, member), True
+    if kind is not None:  # 「我不去了」 at the list writes what a bare number will do next
+        reads_only = kind != smalltalk.WITHDRAW
+        return partial(asides.on_smalltalk, kind, conversation, member), reads_only
     if conversation is not None:
         return partial(step, conversation, message, member), False
     text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING

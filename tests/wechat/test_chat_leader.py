@@ -491,3 +491,10 @@ def test_tongzhi_with_its_text_at_that_step_starts_afresh_and_cancel_leaves(chat
     chat.say("取消")
     assert state.current("oa-leader", clock.now_utc()) is None
     assert Broadcast.select().count() == 0
+
+
+def test_a_location_while_a_notice_text_is_awaited_asks_for_words(chat):
+    chat.say("通知")
+    reply = chat.location(34.75, 113.62)
+    assert reply.endswith(texts.BROADCAST_ASK_TEXT)
+    assert "周六集合" in chat.say("周六集合")  # the step stayed: the text is the notice
