@@ -10,8 +10,12 @@ member's own entries are looked at: another member's is 'not found', as everywhe
 (services.checkin.own_record).
 """
 
+import operator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
+
+from peewee import fn
 
 from models import ServiceRecord
 
@@ -45,7 +49,7 @@ def latest_unfilled(actor: Actor) -> int | None:
     """The acting member's most recent checked-out entry with a field of theirs still blank
     (not a rejected one), for 「补登」 when the questions after the check-out were left."""
     R = ServiceRecord
-    blank = (R.target == "") | (R.content == "") | (R.outcome == "")
+    blank = reduce(operator.or_, [fn.COALESCE(fn.TRIM(getattr(R, f)), "") == "" for f in FIELDS])
     mine = (R.member == require_member(actor).id) & R.checkout_at.is_null(False)
     query = R.select(R.id).where(mine & (R.status != "rejected") & blank)
     row = query.order_by(R.checkout_at.desc(), R.id.desc()).first()

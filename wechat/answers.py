@@ -54,19 +54,21 @@ def _core(text: str) -> str:
 
 
 _NOT_ANSWERS = frozenset(_core(word) for word in SKIPS + REFUSALS + UNKNOWING)
-QUESTION_ENDS = ("吗", "么", "嘛", "?")  # 「明天有活动吗」, 「？」: asked, not answered
+# 「明天有活动吗」, 「？」: asked, not answered (「没什么」 ends in 么 and answers, so not 么).
+QUESTION_ENDS = ("吗", "?")
+QUESTION_CHARS = 12  # a longer text may quote a question (「老人问能不能帮忙买药？」)
 
 
 def is_blank(text: str) -> bool:
     """Whether the text holds no word at all (「？」, 「……」): nothing to store."""
-    return not _core(text)
+    return not normalize(text)
 
 
 def is_question(text: str) -> bool:
-    """Whether the text asks something (it ends in a question word or mark): a question put
+    """Whether a short text asks something (it ends in 吗 or a question mark): a question put
     to the chat is no answer to the register's, and storing it would fill the entry with it."""
     plain = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！~～")
-    return plain.endswith(QUESTION_ENDS)
+    return len(normalize(plain)) <= QUESTION_CHARS and plain.endswith(QUESTION_ENDS)
 
 
 def is_no_answer(text: str) -> bool:

@@ -113,7 +113,7 @@ COMMANDS = (
         reads_only=True,
         may_answer=True,
     ),
-    C("refill", ("补登", "补充登记", "补登记", "补填", "补录", "登记"), register.on_refill),
+    C("refill", ("补登", "补充登记", "补登记", "补填", "补录"), register.on_refill),
     C(
         "broadcast",
         ("通知", "发通知", "发个通知", "通知一下", "群发"),

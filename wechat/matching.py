@@ -155,9 +155,28 @@ def match(text: str) -> Found | None:
             return None
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
-        more = not command.takes_args and not args and compact[len(keyword) :].strip(PARTICLES)
-        return Found(command, args, asked=bool(more))  # 「活动室门锁了」 is about a room
+        more = not command.takes_args and not args and _more(compact[len(keyword) :])
+        return Found(command, args, asked=more)  # 「活动室门锁了」 is about a room
     return _within(text, compact)
+
+
+# What may follow a leading keyword and still ask for it (「签到一下」, 「时长多少」, 「确认无误」).
+ENDINGS = (
+    *("一下", "下", "了吗", "吗", "了没", "没有", "没"),
+    *("多少", "有哪些", "哪些", "无误", "发送", "发"),
+)
+
+
+def _more(rest: str) -> bool:
+    """Whether words follow a leading keyword that make the text about something else
+    (「活动室门锁了」, 「我的手机坏了」), besides particles and ENDINGS."""
+    rest = rest.strip(PARTICLES)
+    while rest:
+        ending = next((e for e in ENDINGS if rest.startswith(e)), None)
+        if ending is None:
+            return True
+        rest = rest[len(ending) :].strip(PARTICLES)
+    return False
 
 
 def _lead(compact: str):

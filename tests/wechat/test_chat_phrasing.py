@@ -317,3 +317,31 @@ def test_a_typo_sharing_what_makes_the_keyword_is_still_guessed(text, command):
 )
 def test_my_activities_and_pinyin_name_their_commands(text, command):
     assert matching.match(text).command.name == command
+
+
+@pytest.mark.parametrize(
+    "text, command",
+    [
+        ("签到一下", "checkin"),
+        ("签到了吗", "checkin"),
+        ("时长多少", "mine"),
+        ("活动有哪些", "activities"),
+        ("帮助一下", "help"),
+        ("确认无误", "confirm"),
+        ("确认一下", "confirm"),
+    ],
+)
+def test_a_keyword_with_a_common_ending_still_asks_for_it(text, command):
+    """Only other words make a leading keyword about something else (「活动室门锁了」)."""
+    found = matching.match(text)
+    assert (found.command.name, found.asked) == (command, False)
+
+
+@pytest.mark.parametrize("text", ["活动室门锁了", "我的手机坏了"])
+def test_a_keyword_leading_other_words_is_about_something_else(text):
+    assert matching.match(text).asked
+
+
+@pytest.mark.parametrize("text", ["登记走访", "我来登记一下走访"])
+def test_registering_a_visit_is_a_visit_not_bu_deng(text):
+    assert matching.match(text).command.name == "visit"

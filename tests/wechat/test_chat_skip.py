@@ -413,3 +413,20 @@ def test_bu_deng_asks_again_what_an_entry_left_blank(chat, member):
     assert chat.say("老人很满意") == texts.REGISTER_SAVED
     assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", "老人很满意")
     assert chat.say("补充登记") == texts.REFILL_NOTHING
+
+
+@pytest.mark.parametrize(
+    "answer", ["没什么", "也没什么特别的嘛", "还是", "老人说腿疼，问能不能帮忙买药？"]
+)
+def test_statements_and_quoted_questions_are_answers(chat, member, answer):
+    checked_out(chat, member)
+    chat.say(answer)
+    assert texts_of(ServiceRecord.get())[0] == answer
+
+
+def test_bu_deng_finds_a_field_holding_only_spaces(chat, member):
+    record = individual_service(member)
+    ServiceRecord.update(
+        checkout_at=clock.now_utc(), target="社区居民", content="  ", outcome="好"
+    ).where(ServiceRecord.id == record.id).execute()
+    assert chat.say("补登").endswith(texts.ASK_REGISTER_CONTENT)
