@@ -10,9 +10,9 @@ from models import ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
+from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state, enrolled_activity
 from wechat import texts
-from wechat.chat import common, state
+from wechat.chat import common
 
 
 @pytest.fixture
@@ -27,8 +27,7 @@ def chat(member, emulator):
 
 
 def conversation():
-    live = state.current("oa-zhao", clock.now_utc())
-    return live.state if live else None
+    return conversation_state("oa-zhao")
 
 
 def checked_in(chat, activity, seed: int):

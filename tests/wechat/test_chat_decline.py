@@ -12,9 +12,8 @@ from services import clock
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
+from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state, enrolled_activity
 from wechat import smalltalk, texts
-from wechat.chat import state
 
 NO = ["不了", "不了，谢谢", "不用了吧", "不必了"]
 IDLE = texts.SMALLTALK_DECLINE + texts.SMALLTALK_IDLE
@@ -32,8 +31,7 @@ def chat(member, emulator):
 
 
 def conversation(openid="oa-zhou"):
-    live = state.current(openid, clock.now_utc())
-    return live.state if live else None
+    return conversation_state(openid)
 
 
 @pytest.mark.parametrize("text", NO)

@@ -11,9 +11,8 @@ from services import clock
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
+from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state, enrolled_activity
 from wechat import matching, texts
-from wechat.chat import state
 
 
 @pytest.fixture
@@ -33,9 +32,7 @@ def activity(member):
 
 
 def conversation():
-    """The state of the member's live conversation, or None."""
-    live = state.current("oa-eve", clock.now_utc())
-    return live.state if live else None
+    return conversation_state("oa-eve")
 
 
 def acknowledged(word: str) -> str:

@@ -10,7 +10,7 @@ from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import Chat, enrolled_activity
+from tests.wechat.test_chat_support import Chat, conversation_state, enrolled_activity
 from wechat import matching, smalltalk, texts
 from wechat.chat import state
 
@@ -27,8 +27,7 @@ def chat(member, emulator):
 
 
 def conversation(openid="oa-qian"):
-    live = state.current(openid, clock.now_utc())
-    return live.state if live else None
+    return conversation_state(openid)
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,8 @@ from services import clock
 from services.records import counts_toward_hours
 from tests import images
 from tests.factories import make_household, make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import NEAR, Chat, after
+from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state
 from wechat import answers, texts
-from wechat.chat import state
 
 HOME = (34.7466, 113.6253)
 NO_ANSWERS = [
@@ -46,8 +45,7 @@ def chat(member, emulator):
 
 
 def conversation():
-    live = state.current("oa-sam", clock.now_utc())
-    return live.state if live else None
+    return conversation_state("oa-sam")
 
 
 def individual_service(member, minutes_ago=60):

@@ -9,9 +9,8 @@ import pytest
 from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests.factories import make_activity, make_member, make_team, pair
-from tests.wechat.test_chat_support import Chat, enrolled_activity
+from tests.wechat.test_chat_support import Chat, conversation_state, enrolled_activity
 from wechat import matching, smalltalk, texts
-from wechat.chat import state
 
 IDLE_ACK = texts.SMALLTALK_ACK + texts.SMALLTALK_IDLE
 
@@ -33,8 +32,7 @@ def activity(member):
 
 
 def conversation(openid="oa-sun"):
-    live = state.current(openid, clock.now_utc())
-    return live.state if live else None
+    return conversation_state(openid)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from models import Enrollment
 from services import clock
 from tests.factories import make_activity
 from wechat import router
+from wechat.chat import state
 from wechat.inbound import Inbound, Reply
 
 _ids = itertools.count(7_000_000_000_000_000_001)
@@ -55,6 +56,12 @@ class Chat:
         """The customer-service texts sent to this user, oldest first."""
         calls = self.emulator.calls_to("custom_send")
         return [c.body["text"]["content"] for c in calls if c.body.get("touser") == self.openid]
+
+
+def conversation_state(openid: str) -> str | None:
+    """The state of the openid's live conversation, or None."""
+    live = state.current(openid, clock.now_utc())
+    return live.state if live else None
 
 
 def after(reply: Reply) -> None:

@@ -9,9 +9,8 @@ from models import ChatState, RecordHistory, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_member, make_team, pair
-from tests.wechat.test_chat_support import Chat, after
+from tests.wechat.test_chat_support import Chat, after, conversation_state
 from wechat import texts
-from wechat.chat import state
 
 SEEN = "老两口身体不错，家里暖气不热"
 
@@ -49,8 +48,7 @@ def time_out():
 
 
 def conversation():
-    live = state.current("oa-wu", clock.now_utc())
-    return live.state if live else None
+    return conversation_state("oa-wu")
 
 
 def test_what_was_seen_outlives_the_conversation_timing_out(chat, member):

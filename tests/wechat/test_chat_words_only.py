@@ -10,9 +10,8 @@ from models import ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import Chat, after, enrolled_activity
+from tests.wechat.test_chat_support import Chat, after, conversation_state, enrolled_activity
 from wechat import texts
-from wechat.chat import state
 
 
 @pytest.fixture
@@ -27,8 +26,7 @@ def chat(member, emulator):
 
 
 def conversation():
-    live = state.current("oa-qian", clock.now_utc())
-    return live.state if live else None
+    return conversation_state("oa-qian")
 
 
 def words_please(question: str) -> str:
