@@ -21,6 +21,7 @@ import jobs
 import models.database
 import web
 import wechat
+from api.form_request import FormRequest
 from services import history
 from settings import (
     ConfigError,
@@ -46,6 +47,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     )
     settings = _with_demo_secrets(settings)
     app = Flask(__name__)
+    app.request_class = FormRequest
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.app.secret_key,

@@ -1,0 +1,129 @@
+"""The app's multipart parser (api.form_request) reads what Werkzeug's reads, and refuses what
+Werkzeug's refuses, with the same status."""
+
+import io
+
+import pytest
+from flask import Flask, Request, request
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from api.form_request import SPOOL_BYTES, FormRequest
+
+LIMITS = {"MAX_CONTENT_LENGTH": 3 * 2**20, "MAX_FORM_MEMORY_SIZE": 100_000, "MAX_FORM_PARTS": 20}
+
+
+def echo_app(request_class) -> Flask:
+    """An app answering with what it parsed: every field and every file's details."""
+    app = Flask(__name__)
+    app.request_class = request_class
+    app.config.update(LIMITS)
+
+    @app.post("/")
+    def echo():
+        files = {
+            name: [(f.filename, f.content_type, f.read()) for f in request.files.getlist(name)]
+            for name in request.files
+        }
+        return {"form": request.form.to_dict(flat=False), "files": repr(files)}
+
+    return app
+
+
+def post(request_class, body: bytes, content_type: str):
+    client = echo_app(request_class).test_client()
+    return client.post("/", data=body, content_type=content_type)
+
+
+def multipart(fields: dict) -> tuple[bytes, str]:
+    boundary, body = encode_multipart(fields)
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def upload(data: bytes, filename="照片.jpg", content_type="image/jpeg") -> FileStorage:
+    return FileStorage(io.BytesIO(data), filename, content_type=content_type)
+
+
+def both(body: bytes, content_type: str):
+    """Our parser's answer and Werkzeug's to the same request."""
+    return post(FormRequest, body, content_type), post(Request, body, content_type)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"lat": "34.75", "content": "帮助王奶奶打扫卫生", "empty": ""},
+        {"photo": upload(b"\xff\xd8" + bytes(range(256)) * 40), "request_id": "tap-1"},
+        {"photo": upload(b"\r\n--not-the-boundary\r\n" * 50, filename="")},
+        {"big": upload(b"x" * (SPOOL_BYTES + 10)), "note": "spooled to disk"},
+    ],
+    ids=["text fields", "a photo and a field", "an unnamed file", "a file spooled to disk"],
+)
+def test_a_form_reads_as_werkzeug_reads_it(fields):
+    ours, werkzeug = both(*multipart(fields))
+    assert ours.status_code == werkzeug.status_code == 200
+    assert ours.get_json() == werkzeug.get_json()
+    assert ours.get_json()["form"] or ours.get_json()["files"] != "{}"
+
+
+def test_repeated_names_keep_every_value():
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="tag"\r\n\r\n\xe4\xb8\x80\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="tag"\r\n\r\ntwo\r\n--b--\r\n'
+    )
+    ours, werkzeug = both(body, "multipart/form-data; boundary=b")
+    assert ours.get_json()["form"] == werkzeug.get_json()["form"] == {"tag": ["一", "two"]}
+
+
+def test_a_stray_byte_in_a_field_becomes_a_replacement_character():
+    body = b'--b\r\nContent-Disposition: form-data; name="note"\r\n\r\nok\xff\r\n--b--\r\n'
+    response = post(FormRequest, body, "multipart/form-data; boundary=b")
+    assert response.status_code == 200
+    assert response.get_json()["form"] == {"note": ["ok\ufffd"]}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"note": "字" * 40_000},  # 120,000 bytes, over MAX_FORM_MEMORY_SIZE
+        {f"f{n}": "1" for n in range(30)},  # over MAX_FORM_PARTS
+        {"photo": upload(b"x" * (3 * 2**20 + 1))},  # over MAX_CONTENT_LENGTH
+    ],
+    ids=["a long text field", "too many parts", "too large a body"],
+)
+def test_what_werkzeug_refuses_as_too_large_is_refused_alike(fields):
+    ours, werkzeug = both(*multipart(fields))
+    assert ours.status_code == werkzeug.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nunfinished', "boundary=b"),
+        (b"--b\r\nno headers at all\r\n--b--\r\n", "boundary=b"),
+        (b"plain text", "boundary=b"),
+        (b'--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\n', ""),
+    ],
+    ids=["cut off", "a part without headers", "no parts", "no boundary"],
+)
+def test_a_malformed_body_is_an_empty_form(body, content_type):
+    response = post(FormRequest, body, f"multipart/form-data; {content_type}")
+    assert response.status_code == 200
+    assert response.get_json() == {"form": {}, "files": "{}"}
+
+
+def test_a_well_formed_body_never_reaches_werkzeugs_parser(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("Werkzeug's parser was used")
+
+    monkeypatch.setattr("werkzeug.formparser.MultiPartParser.parse", refuse)
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="empty"\r\n\r\n\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xd9\r\n--b--\r\n"
+    )
+    response = post(FormRequest, body, "multipart/form-data; boundary=b")
+    assert response.get_json() == {
+        "form": {"empty": [""]},
+        "files": repr({"photo": [("a.jpg", "image/jpeg", b"\xff\xd8\xff\xd9")]}),
+    }
