@@ -14,10 +14,15 @@ RECORD_SOURCES = ("mp", "chat", "web", "leader")
 class ServiceRecord(BaseModel):
     """A register entry: who served, where and when, what was done, for whom, with what result."""
 
-    member = pw.ForeignKeyField(Member, backref="records", on_delete="RESTRICT")
+    # member, activity and household lead two-column indexes (Meta), which serve their lookups.
+    member = pw.ForeignKeyField(Member, backref="records", on_delete="RESTRICT", index=False)
     kind = pw.CharField(max_length=12)
-    activity = pw.ForeignKeyField(Activity, null=True, backref="records", on_delete="RESTRICT")
-    household = pw.ForeignKeyField(Household, null=True, backref="records", on_delete="RESTRICT")
+    activity = pw.ForeignKeyField(
+        Activity, null=True, backref="records", on_delete="RESTRICT", index=False
+    )
+    household = pw.ForeignKeyField(
+        Household, null=True, backref="records", on_delete="RESTRICT", index=False
+    )
     checkin_at = pw.DateTimeField()
     checkin_lat = pw.DoubleField(null=True)
     checkin_lng = pw.DoubleField(null=True)
@@ -72,10 +77,10 @@ class Photo(BaseModel):
     record = pw.ForeignKeyField(ServiceRecord, backref="photos", on_delete="CASCADE")
     # Not unique: content-addressed, so a photo reused on two records shares one file (and
     # the check-in flags the reuse).
-    storage_key = pw.CharField(max_length=200, index=True)
+    storage_key = pw.CharField(max_length=200)
     thumb_key = pw.CharField(max_length=200)
     sha256 = pw.CharField(max_length=64, index=True)
-    phash = pw.CharField(max_length=16, index=True)
+    phash = pw.CharField(max_length=16)  # compared in Python (services.photo_check)
     content_type = pw.CharField(max_length=20)
     width = pw.IntegerField()
     height = pw.IntegerField()
@@ -92,7 +97,9 @@ class RecordHistory(BaseModel):
     entry's hash and the entry's state after the change, so an edit made behind the service's
     back breaks the chain and is found by `register verify`."""
 
-    record = pw.ForeignKeyField(ServiceRecord, backref="history", on_delete="CASCADE")
+    record = pw.ForeignKeyField(
+        ServiceRecord, backref="history", on_delete="CASCADE", index=False
+    )  # (record, seq) below serves its lookups
     seq = pw.IntegerField()
     at = pw.DateTimeField()
     actor = pw.CharField(max_length=60)
