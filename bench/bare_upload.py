@@ -1,7 +1,9 @@
 """The baselines of the check-in benchmark.
 
 `app`: a bare Flask endpoint that only receives the same multipart upload and answers a small
-JSON body. `floor_app(folder)`: the least a check-in can do, as a bound on what trimming ours
+JSON body, with Flask's own form parser. `same_parser_app`: the same endpoint on the parser our
+app uses (api.form_request), to show how much of our ratio that parser gives.
+`floor_app(folder)`: the least a check-in can do, as a bound on what trimming ours
 could reach: the upload received, the photo checked and stored as the issue asks
 (services.photos.store_photo: decoded, hashed, written) and one row inserted with raw sqlite3;
 no token, no rules, no duplicate or distance checks, no history. Nobody would ship it."""
@@ -19,6 +21,15 @@ app = Flask("bare_upload")
 def upload():
     photo = request.files["photo"].read()
     return {"ok": True, "bytes": len(photo), "request_id": request.form.get("request_id")}, 201
+
+
+def same_parser_app() -> Flask:
+    from api.form_request import FormRequest
+
+    bare = Flask("bare_upload_same_parser")
+    bare.request_class = FormRequest
+    bare.post("/upload")(upload)
+    return bare
 
 
 def floor_app(folder: str) -> Flask:
