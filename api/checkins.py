@@ -49,11 +49,20 @@ class NotAForm(DomainError):
     status, code = 415, "not_multipart"
 
 
+def _require_readable_form() -> None:
+    """Invalid for a form with nothing in it. The request parser reads a body it cannot
+    parse (no boundary, cut off on the way) as an empty form, which would otherwise be
+    answered as if the member had not picked an activity."""
+    if not request.form and not request.files:
+        raise Invalid("上传内容不完整，请重新提交。", "bad_upload")
+
+
 @bp.post("/checkins")
 @requires("member")
 def create_checkin():
     if request.mimetype != "multipart/form-data":  # a photo only travels in a form
         raise NotAForm("签到须以表单（multipart/form-data）上传照片和位置。")
+    _require_readable_form()
     rules = _rules()
     result = checkin.check_in(
         actor(),
@@ -144,6 +153,9 @@ OPENAPI = {
             "responses": openapi.ok("已签到", record_json.RECORD_SCHEMA, "201")
             | {
                 "200": {"description": "重复请求，返回原记录"} | _RECORD_RESPONSE,
+                "400": openapi.error(
+                    "参数错误；bad_upload：表单无法读取（缺少 boundary 或内容不完整），请重新提交"
+                ),
                 "409": openapi.error("已签到未签退、活动已取消或不在签到时间"),
                 "413": openapi.error("上传内容太大"),
                 "415": openapi.error("不是 multipart/form-data 表单"),

@@ -1,10 +1,13 @@
 """Logging in: wx.login code → token; binding the WeChat to the roster; office login; logout."""
 
+from dataclasses import dataclass
+
 from flask import g, jsonify
 from requests import RequestException
 from wechatpy.exceptions import WeChatClientException
 
 from services import auth, clock
+from services.binding import MAX_FAILED_ATTEMPTS
 from services.errors import DomainError, Invalid
 from wechat import get_clients
 from wechat.miniprogram import code_to_session, get_phone_number
@@ -13,32 +16,54 @@ from . import bp, openapi, serialize
 from .auth import requires, token_ttl
 from .request import field, json_body
 
-# WeChat's answers to a bad code, in words for the user.
-WECHAT_CODE_ERRORS = {
+# WeChat's answers to a bad wx.login code, in words for the user.
+LOGIN_CODE_ERRORS = {
     40029: "登录凭证无效，请重新打开小程序。",
     41008: "缺少登录凭证，请重新打开小程序。",
     40163: "登录凭证已使用，请重新打开小程序。",
     40226: "该微信账号存在风险，暂时无法登录。",
     45011: "操作太频繁，请稍后再试。",
 }
+# ... and to a bad getPhoneNumber code: the phone authorisation failed (not the login), and
+# binding with the office's code is still open.
+PHONE_RETRY = "手机号授权失败，请重新授权，或填写手机号和办公室发放的绑定码。"
+PHONE_CODE_ERRORS = {
+    40029: PHONE_RETRY,
+    41008: PHONE_RETRY,
+    40163: PHONE_RETRY,
+    40226: "该微信账号存在风险，暂时无法授权手机号，请填写手机号和办公室发放的绑定码。",
+    45011: "操作太频繁，请稍后再试。",
+}
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """How WeChat's refusal of one kind of code is told: a message per errcode, one code."""
+
+    messages: dict[int, str]
+    code: str
+
+
+LOGIN_REFUSED = Refusals(LOGIN_CODE_ERRORS, "wechat_code_rejected")
+PHONE_REFUSED = Refusals(PHONE_CODE_ERRORS, "phone_code_rejected")
 
 
 class WechatUnavailable(DomainError):
     status, code = 503, "wechat_unavailable"
 
 
-def _ask_wechat(call, *args):
-    """Call WeChat; its refusals become Invalid, its silence WechatUnavailable."""
+def _ask_wechat(call, code: str, refused: Refusals):
+    """Call WeChat with a code; its refusals become Invalid, its silence WechatUnavailable."""
     client = get_clients().mini_program
     if client is None:
         raise WechatUnavailable("小程序尚未配置，请联系办公室。", "mini_program_not_configured")
     try:
-        return call(client, *args)
+        return call(client, code)
     except WeChatClientException as exc:
-        message = WECHAT_CODE_ERRORS.get(exc.errcode)
+        message = refused.messages.get(exc.errcode)
         if message is None:
             raise WechatUnavailable("微信服务暂时不可用，请稍后再试。") from exc
-        raise Invalid(message, "wechat_code_rejected") from exc
+        raise Invalid(message, refused.code) from exc
     except RequestException as exc:
         raise WechatUnavailable("微信服务暂时不可用，请稍后再试。") from exc
 
@@ -53,7 +78,7 @@ def login():
     code = field(json_body(), "code", str)
     if not 0 < len(code) <= LONGEST_CODE:
         raise Invalid("登录凭证无效，请重新打开小程序。", "bad_code")
-    session = _ask_wechat(code_to_session, code)
+    session = _ask_wechat(code_to_session, code, LOGIN_REFUSED)
     result = auth.login_with_openid(
         session.openid, session.session_key, clock.now_utc(), token_ttl()
     )
@@ -66,12 +91,31 @@ def bind():
     data, now = json_body(), clock.now_utc()
     phone_code = field(data, "phone_code", str, required=False)
     if phone_code:
-        phone = _ask_wechat(get_phone_number, phone_code).pure_phone_number
+        phone = _ask_wechat(get_phone_number, phone_code, PHONE_REFUSED).pure_phone_number
         result = auth.bind_verified_phone(g.token, phone, now, token_ttl())
     else:
-        phone, code = field(data, "phone", str), field(data, "bind_code", str)
+        phone, code = _phone_and_bind_code(data)
         result = auth.bind_with_code(g.token, phone, code, now, token_ttl())
     return jsonify(serialize.login(result))
+
+
+# What to ask for when a bind names no authorised phone: by (phone missing, code missing).
+MISSING_BIND_FIELDS = {
+    (True, True): "请授权手机号，或填写手机号和办公室发放的绑定码。",
+    (True, False): "请填写党员名册上登记的手机号。",
+    (False, True): "请填写办公室发放的绑定码。",
+}
+
+
+def _phone_and_bind_code(data: dict) -> tuple[str, str]:
+    """The phone and bind code of a bind without phone_code, or Invalid saying what is
+    missing (not counted as a wrong try)."""
+    phone = field(data, "phone", str, required=False, default="")
+    code = field(data, "bind_code", str, required=False, default="")
+    missing = MISSING_BIND_FIELDS.get((not phone.strip(), not code.strip()))
+    if missing:
+        raise Invalid(missing, "missing_field")
+    return phone, code
 
 
 @bp.post("/auth/office")
@@ -101,6 +145,16 @@ LOGIN_SCHEMA = {
         "account": {"type": "string"},
     },
 }
+BIND_DESCRIPTION = (
+    "phone_code：getPhoneNumber 返回的 code；微信拒绝该 code 为 400 phone_code_rejected，"
+    "手机号不在党员名册中为 400 phone_not_on_roster。"
+    "或 phone + bind_code：办公室发放的一次性绑定码，只有最新发放的一个有效；两者都不给为 "
+    "400 missing_field。手机号或绑定码不正确一律为 400 bad_bind_code（不透露手机号是否在名册中）。"
+    f"一个绑定码累计输错 {MAX_FAILED_ATTEMPTS} 次即作废（不论在哪次登录、小程序或公众号中输错），"
+    "此后再输入这个码为 400 bind_code_void，须向办公室重新获取。"
+    f"同一次登录（绑定令牌）失败 {auth.MAX_FAILED_BINDS} 次（任何原因）后该令牌被注销，"
+    f"第 {auth.MAX_FAILED_BINDS} 次的回答为 403 too_many_attempts，须重新 wx.login 后再绑定。"
+)
 OPENAPI = {
     "/auth/login": {
         "post": {
@@ -120,6 +174,7 @@ OPENAPI = {
     "/auth/bind": {
         "post": {
             "summary": "绑定党员身份：getPhoneNumber 的 phone_code，或手机号 + 办公室发放的绑定码",
+            "description": BIND_DESCRIPTION,
             "requestBody": openapi.json_body(
                 {
                     "type": "object",

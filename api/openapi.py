@@ -3,6 +3,10 @@ beside its routes, so the document and the routes change together (a test compar
 
 from flask import jsonify
 
+from settings.sections import StorageSettings
+
+from . import error_codes
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -55,6 +59,20 @@ def json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+DESCRIPTION = f"""先锋小程序接口。请求头 `Authorization: Bearer <token>`；错误一律为
+`{{"error": {{"code": "...", "message": "<中文>"}}}}`，按 code 分支，message 可直接展示给用户。
+
+照片：记录中的 `photos[].url`、`thumb_url` 是相对于接口主机的路径（如 `/api/v1/photos/...`），
+使用时在前面加上主机（`https://<host>`）；链接带签名，签发后
+`storage.signed_url_ttl_seconds` 秒（默认 {StorageSettings().signed_url_ttl_seconds} 秒）失效，
+过期返回 403 `photo_link_invalid`，重新获取该记录即可得到新的链接。照片不需要令牌。
+
+可据以分支的错误码（code 与 HTTP 状态，按接口分组）：
+
+{error_codes.markdown()}
+"""
+
+
 def document(modules) -> dict:
     paths: dict = {}
     for module in modules:
@@ -62,7 +80,11 @@ def document(modules) -> dict:
             paths.setdefault(path, {}).update(operations)
     return {
         "openapi": "3.0.3",
-        "info": {"title": "先锋 Xianfeng mini-program API", "version": "1"},
+        "info": {
+            "title": "先锋 Xianfeng mini-program API",
+            "version": "1",
+            "description": DESCRIPTION,
+        },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
         "components": {

@@ -13,6 +13,8 @@ from services.photos import open_photo
 from . import bp
 from .request import query_value
 
+PHONE_CACHE_SECONDS = 300  # the phone's own cache: a list scrolled back and forth
+
 
 def _settings():
     return current_app.config["SETTINGS"]
@@ -33,7 +35,12 @@ def photo(key):
     if not photo_links.is_valid(key, expires, sig, clock.now_utc(), secret):
         raise Forbidden("照片链接已失效，请刷新后重试。", "photo_link_invalid")
     path = open_photo(Path(_settings().storage.photo_dir), key)
-    return send_file(path, max_age=300)
+    response = send_file(path, max_age=PHONE_CACHE_SECONDS)
+    # A member's photo (their face, a resident's home): the phone may keep it, a shared
+    # proxy or CDN between them and us must not (send_file would say public).
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
 
 
 OPENAPI = {

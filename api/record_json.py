@@ -3,7 +3,9 @@
 from flask import g
 
 from models import Photo, ServiceRecord
+from models.record import RECORD_SOURCES
 from services import records
+from services.flags import FLAG_NAMES, flag_names
 from services.photos import view_key
 
 from .photos import photo_url
@@ -70,6 +72,7 @@ def record(r: ServiceRecord) -> dict:
         "status": r.status,
         "status_name": STATUS_NAMES.get(r.status, r.status),
         "flags": r.flags,
+        "flag_names": flag_names(r.flags),
         "source": r.source,
         "registered_by": r.registered_by_id,
         "registration_reason": r.registration_reason,
@@ -81,33 +84,68 @@ def record(r: ServiceRecord) -> dict:
     }
 
 
+_INT, _TEXT = {"type": "integer"}, {"type": "string"}
+_NUMBER_OR_NULL = {"type": "number", "nullable": True}
+_WHEN_OR_NULL = {"type": "string", "format": "date-time", "nullable": True}
+
+
+def _object(required: list[str], **properties) -> dict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+PHOTO_SCHEMA = _object(
+    ["id", "url", "thumb_url", "width", "height", "taken_at"],
+    id=_INT,
+    url=_TEXT | {"description": "相对于接口主机的签名链接，过期失效；重新获取记录即得新链接"},
+    thumb_url=_TEXT | {"description": "缩略图的签名链接，同上"},
+    width=_INT,
+    height=_INT,
+    taken_at=_WHEN_OR_NULL | {"description": "照片 EXIF 中的拍摄时间"},
+)
+LOCATION_SCHEMA = _object(
+    ["lat", "lng", "coord", "accuracy_m", "distance_m"],
+    lat=_NUMBER_OR_NULL | {"description": "签到纬度；队长查看走访记录时为 null"},
+    lng=_NUMBER_OR_NULL | {"description": "签到经度；同上"},
+    coord={"type": "string", "nullable": True, "description": "坐标系：gcj02 或 wgs84"},
+    accuracy_m=_NUMBER_OR_NULL | {"description": "定位精度（米）"},
+    distance_m=_NUMBER_OR_NULL | {"description": "距服务地点（米）；地点未知时为 null"},
+)
 RECORD_SCHEMA = {
     "type": "object",
-    "required": ["id", "kind", "status", "flags", "checkin_at", "photos"],
+    "required": ["id", "kind", "status", "flags", "flag_names", "checkin_at", "photos"],
     "properties": {
-        "id": {"type": "integer"},
+        "id": _INT,
         "kind": {"type": "string", "enum": list(KIND_NAMES)},
         "status": {"type": "string", "enum": list(STATUS_NAMES)},
-        "flags": {"type": "array", "items": {"type": "string"}},
+        "flags": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(FLAG_NAMES)},
+            "description": "需队长审核的原因（代码）",
+        },
+        "flag_names": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "flags 的中文说明，顺序与 flags 相同",
+        },
         "checkin_at": {"type": "string", "format": "date-time"},
-        "checkout_at": {"type": "string", "format": "date-time", "nullable": True},
+        "checkout_at": _WHEN_OR_NULL,
         "duration_minutes": {"type": "integer", "nullable": True},
-        "member": {"type": "object"},
-        "kind_name": {"type": "string"},
-        "activity": {"type": "object", "nullable": True},
+        "member": _object(["id", "name"], id=_INT, name=_TEXT),
+        "kind_name": _TEXT,
+        "activity": _object(["id", "title"], id=_INT, title=_TEXT) | {"nullable": True},
         "household_id": {"type": "integer", "nullable": True},
-        "location": {"type": "object"},
-        "content": {"type": "string"},
-        "target": {"type": "string"},
-        "outcome": {"type": "string"},
-        "status_name": {"type": "string"},
-        "source": {"type": "string"},
+        "location": LOCATION_SCHEMA,
+        "content": _TEXT,
+        "target": _TEXT,
+        "outcome": _TEXT,
+        "status_name": _TEXT,
+        "source": {"type": "string", "enum": list(RECORD_SOURCES)},
         "registered_by": {"type": "integer", "nullable": True},
-        "registration_reason": {"type": "string"},
-        "review_comment": {"type": "string"},
+        "registration_reason": _TEXT,
+        "review_comment": _TEXT,
         "registered_by_leader": {"type": "boolean"},
         "photo_verified": {"type": "boolean"},
         "counts_toward_hours": {"type": "boolean"},
-        "photos": {"type": "array", "items": {"type": "object"}},
+        "photos": {"type": "array", "items": PHOTO_SCHEMA},
     },
 }

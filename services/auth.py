@@ -20,12 +20,19 @@ from models.prepared import Prepared
 
 from .accounts import check_password
 from .actors import Actor
-from .binding import WRONG_CODE, live_bind_code
+from .binding import MAX_FAILED_ATTEMPTS, WRONG_CODE, live_bind_code, no_live_code
 from .errors import Conflict, Forbidden, Invalid, Unauthorized
 
-MAX_FAILED_BINDS = 5  # wrong codes per login (token)
+MAX_FAILED_BINDS = 5  # failed binds of any kind per login (bind token) before it is revoked
 MAX_FAILED_LOGINS = 5  # wrong office passwords before the account waits
 LOCKOUT = timedelta(minutes=15)
+# The answer when a login has used up its tries. The same whatever the tries were (a phone
+# not on the roster, a wrong code, a code just locked by them), so it tells a guesser nothing;
+# the code may well be locked by now, so it sends its member to the office for a new one.
+TOO_MANY_BINDS = (
+    "尝试次数过多，本次登录已失效。请联系办公室核对手机号或重新获取绑定码"
+    f"（一个绑定码输错 {MAX_FAILED_ATTEMPTS} 次即作废），再重新打开小程序绑定。"
+)
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,7 @@ def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: t
     member = Member.get_or_none(Member.phone == phone) if phone else None
     bind_code = member and live_bind_code(member, now)
     if bind_code is None:
-        _fail(token, now, WRONG_CODE, "bad_bind_code")
+        _fail(token, now, *no_live_code(member, code, now))
     if not secrets.compare_digest(bind_code.code, code):
         BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
             BindCode.id == bind_code.id
@@ -165,7 +172,7 @@ def _fail(token: ApiToken, now: datetime, message: str, code: str) -> None:
     ApiToken.update(failed_binds=ApiToken.failed_binds + 1).where(ApiToken.id == token.id).execute()
     if token.failed_binds + 1 >= MAX_FAILED_BINDS:
         revoke(token, now)
-        raise Forbidden("尝试次数过多，请稍后重新打开小程序再试。", "too_many_attempts")
+        raise Forbidden(TOO_MANY_BINDS, "too_many_attempts")
     raise Invalid(message, code)
 
 

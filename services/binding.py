@@ -19,6 +19,9 @@ WRONG_CODE = (
     f"手机号或绑定码不正确。一个绑定码输错 {MAX_FAILED_ATTEMPTS} 次后失效，"
     "如确认无误仍无法绑定，请联系办公室重新获取绑定码。"
 )
+# The right code, but one that can no longer be redeemed. Only the code's holder can see this
+# answer, so it tells a guesser nothing the generic one hides.
+VOID_CODE = "该绑定码已失效（输错次数过多或已过期），请联系办公室重新获取绑定码。"
 
 
 def issue_bind_code(member: Member, now: datetime, ttl_days: int = 14) -> str:
@@ -40,6 +43,27 @@ def live_bind_code(member: Member, now: datetime) -> BindCode | None:
         .order_by(BindCode.created_at.desc(), BindCode.id.desc())
         .first()
     )
+
+
+def no_live_code(member: Member | None, code: str, now: datetime) -> tuple[str, str]:
+    """(message, error code) for a phone with no live bind code: the generic answer, unless
+    `code` is one the member was given that no longer works, which only its holder knows.
+    (Guessing a void code is not limited, but it binds nobody and one right guess in a
+    million only shows that a phone is on the roster.)"""
+    if member is not None and is_void_code(member, code, now):
+        return VOID_CODE, "bind_code_void"
+    return WRONG_CODE, "bad_bind_code"
+
+
+def is_void_code(member: Member, code: str, now: datetime) -> bool:
+    """Whether `code` is one the member was given and never used that no longer works
+    (locked by wrong tries, or expired: a replaced code expired when it was replaced), when
+    the member has no live code: its holder is then told to ask for a new code instead of
+    being told it is wrong."""
+    given = BindCode.select(BindCode.code).where(
+        (BindCode.member == member) & BindCode.used_at.is_null() & ~_live(now)
+    )
+    return any(secrets.compare_digest(row.code, code) for row in given)
 
 
 def _unused_code(now: datetime) -> str:

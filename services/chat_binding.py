@@ -19,7 +19,7 @@ import peewee
 from models import AuditLog, BindCode, Member, db
 
 from .auth import MAX_FAILED_BINDS
-from .binding import WRONG_CODE, live_bind_code
+from .binding import WRONG_CODE, live_bind_code, no_live_code
 from .errors import Conflict, Forbidden, Invalid
 
 SCENE_PREFIX = "bind:"
@@ -32,11 +32,13 @@ def bind_with_code(openid: str, phone: str, code: str, now: datetime) -> Member:
     _require_attempts_left(openid, now)
     member = Member.get_or_none(Member.phone == phone.strip())
     bind_code = member and live_bind_code(member, now)
-    if bind_code is None or not secrets.compare_digest(bind_code.code, code.strip()):
-        if bind_code is not None:
-            BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
-                BindCode.id == bind_code.id
-            ).execute()
+    if bind_code is None:
+        _count_failure(openid, now)
+        raise Invalid(*no_live_code(member, code.strip(), now))
+    if not secrets.compare_digest(bind_code.code, code.strip()):
+        BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
+            BindCode.id == bind_code.id
+        ).execute()
         _count_failure(openid, now)
         raise Invalid(WRONG_CODE, "bad_bind_code")
     return _bind(openid, member, bind_code, now)

@@ -178,24 +178,6 @@ VISIT_TITLE = "结对家庭走访"
 INDIVIDUAL_TITLE = "个人服务（分散活动）"
 # A register entry is named by its activity's title, else by its kind (common.record_label).
 KIND_TITLES = {"activity": "活动", "visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
-FLAG_NAMES = {
-    "out_of_range": "位置不在服务地点范围内",
-    "coords_identical": "位置与服务地点坐标完全相同",
-    "outside_china": "位置在境外",
-    "outside_time_window": "不在活动签到时间内",
-    "impossible_travel": "与上次签到地点距离过远",
-    "photo_reused": "照片曾被使用过",
-    "photo_similar": "照片与以往照片过于相似",
-    "exif_time_off": "照片拍摄时间与签到时间不符",
-    "late_checkout": "签退时间过晚",
-    "overlapping": "同时还有未签退的服务",
-    "auto_checkout": "未签退，系统自动签退",
-    "repeat_checkin": "同一活动再次签到",
-    "short_service": "服务时长过短",
-    "photo_tiny": "照片尺寸过小",
-    "edited_after_review": "审核通过后内容被修改",
-    "checkout_out_of_range": "签退位置不在服务地点范围内",
-}
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
 PICK_CHECKOUT = "您有以下未签退的服务："
 CHECKOUT_LINE = "{n}. {title}，{time}签到"

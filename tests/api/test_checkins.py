@@ -53,14 +53,19 @@ def checkin_form(activity=None, photo=None, filename="photo.jpg", **fields) -> d
     return {k: v for k, v in data.items() if v is not None}
 
 
-def post_checkin(client: ApiClient, form: dict):
-    """Post the form as multipart, encoded in memory (the test client's own encoder spools
-    large uploads to a temporary file it never closes)."""
+def encoded(form: dict) -> tuple[str, bytes]:
+    """(boundary, body) of the form as multipart, encoded in memory (the test client's own
+    encoder spools large uploads to a temporary file it never closes)."""
     fields = {
         k: FileStorage(*v[:2], content_type=v[2]) if isinstance(v, tuple) else v
         for k, v in form.items()
     }
-    boundary, body = encode_multipart(fields)
+    return encode_multipart(fields)
+
+
+def post_checkin(client: ApiClient, form: dict):
+    """Post the form as multipart."""
+    boundary, body = encoded(form)
     return client.post(
         "/checkins", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
@@ -389,3 +394,24 @@ def test_both_routes_are_in_the_openapi_document(client):
     checkout = paths["/checkins/{record_id}/checkout"]["post"]
     assert checkout["parameters"][0]["name"] == "record_id"
     assert checkout["requestBody"]["required"] is False
+
+
+@pytest.mark.parametrize("damage", ["no boundary", "cut in a field", "cut before the photo"])
+def test_an_unreadable_form_is_a_bad_upload_not_a_missing_activity(me, activity, damage):
+    """The parser reads a broken body as an empty form: the answer says to send it again,
+    not that the activity was not picked."""
+    boundary, body = encoded(checkin_form(activity))
+    posts = {
+        "no boundary": (body, "multipart/form-data"),
+        "cut in a field": (body[:60], f"multipart/form-data; boundary={boundary}"),
+        "cut before the photo": (
+            body[: body.index(b'name="photo"')],
+            f"multipart/form-data; boundary={boundary}",
+        ),
+    }
+    data, content_type = posts[damage]
+    response = me.post("/checkins", data=data, content_type=content_type)
+    error = response.get_json()["error"]
+    assert (response.status_code, error["code"]) == (400, "bad_upload")
+    assert error["message"] == "上传内容不完整，请重新提交。"
+    assert ServiceRecord.select().count() == 0

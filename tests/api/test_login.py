@@ -85,6 +85,72 @@ def test_wrong_bind_codes_are_limited(client, member):
     assert client.post("/api/v1/auth/bind", json=right, headers=headers).status_code == 401
 
 
+def test_the_try_that_voids_a_code_sends_its_member_to_the_office(client, member):
+    """The fifth wrong code of one login voids the code and the login: reopening the
+    mini-program alone cannot help, so the answer says to get a new code; the voided code,
+    right as it is, is then refused as void, not as wrong."""
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc())
+    login = client.post("/api/v1/auth/login", json={"code": "code:mp-new"}).get_json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    wrong = {"phone": "13911112222", "bind_code": "000000"}
+    for _ in range(5):
+        last = client.post("/api/v1/auth/bind", json=wrong, headers=headers)
+    error = last.get_json()["error"]
+    assert (last.status_code, error["code"]) == (403, "too_many_attempts")
+    assert "重新获取绑定码" in error["message"]
+    refused, _ = _bind(client, {"phone": "13911112222", "bind_code": code}, "mp-again")
+    error = refused.get_json()["error"]
+    assert (refused.status_code, error["code"]) == (400, "bind_code_void")
+    assert "已失效" in error["message"] and "联系办公室重新获取" in error["message"]
+    assert Member.get_by_id(member.id).mp_openid is None
+
+
+def test_an_expired_code_is_void(client, member):
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc() - timedelta(days=15), ttl_days=14)
+    refused, _ = _bind(client, {"phone": "13911112222", "bind_code": code})
+    assert refused.get_json()["error"]["code"] == "bind_code_void"
+    assert Member.get_by_id(member.id).mp_openid is None
+
+
+def _five_wrong_binds(client, phone: str, openid: str) -> list[dict]:
+    login = client.post("/api/v1/auth/login", json={"code": f"code:{openid}"}).get_json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    wrong = {"phone": phone, "bind_code": "000000"}
+    answers = [client.post("/api/v1/auth/bind", json=wrong, headers=headers) for _ in range(5)]
+    return [(a.status_code, a.get_json()["error"]) for a in answers]
+
+
+def test_wrong_codes_do_not_tell_whether_a_phone_is_on_the_roster(client, member):
+    """A guesser sees the same answers, to the fifth that ends the login, for a phone with a
+    live code, a phone whose code that very guessing voids, and a phone nobody has."""
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    issue_bind_code(member, clock.now_utc())
+    with_code = _five_wrong_binds(client, "13911112222", "mp-guess-a")
+    voided_meanwhile = _five_wrong_binds(client, "13911112222", "mp-guess-b")
+    nobody = _five_wrong_binds(client, "13000000000", "mp-guess-c")
+    assert with_code == voided_meanwhile == nobody
+    assert [status for status, _ in nobody] == [400, 400, 400, 400, 403]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "words"),
+    [
+        ({"phone_code": "garbage"}, "phone_code_rejected", "手机号授权失败"),
+        ({}, "missing_field", "请授权手机号，或填写手机号和办公室发放的绑定码"),
+        ({"phone": "13911112222"}, "missing_field", "请填写办公室发放的绑定码"),
+        ({"bind_code": "123456"}, "missing_field", "手机号"),
+        ({"phone": " ", "bind_code": ""}, "missing_field", "请授权手机号"),
+    ],
+)
+def test_bad_bind_requests_say_what_binding_needs(client, member, body, code, words):
+    response, _ = _bind(client, body)
+    error = response.get_json()["error"]
+    assert (response.status_code, error["code"]) == (400, code)
+    assert words in error["message"] and "登录凭证" not in error["message"]
+
+
 def test_member_bound_to_another_wechat_cannot_be_taken(client, member):
     response, _ = _bind(client, {"phone_code": "phone:13911112222"})
     assert response.status_code == 403
@@ -184,14 +250,15 @@ def test_office_passwords_are_limited(client, office):
 
 def test_a_code_locked_by_wrong_guesses_tells_its_member_whom_to_ask(client, member):
     """Five wrong codes from other WeChats lock the member's code; their right code is then
-    refused with the same words as a wrong one, which say to ask the office for a new one."""
+    refused as void, and both answers say to ask the office for a new one."""
     Member.update(mp_openid=None).where(Member.id == member.id).execute()
     code = issue_bind_code(member, clock.now_utc())
     for n in range(5):
         wrong, _ = _bind(client, {"phone": "13911112222", "bind_code": "000000"}, f"mp-guess{n}")
         assert wrong.status_code == 400
     refused, _ = _bind(client, {"phone": "13911112222", "bind_code": code})
-    message = refused.get_json()["error"]["message"]
-    assert refused.status_code == 400 and message == wrong.get_json()["error"]["message"]
-    assert "联系办公室重新获取" in message
+    error = refused.get_json()["error"]
+    assert (refused.status_code, error["code"]) == (400, "bind_code_void")
+    assert "联系办公室重新获取" in error["message"]
+    assert "联系办公室重新获取" in wrong.get_json()["error"]["message"]
     assert Member.get_by_id(member.id).mp_openid is None

@@ -125,3 +125,13 @@ def test_a_signed_link_to_a_missing_photo_is_404(client, uploaded, secret):
 def test_a_non_ascii_signature_is_refused_not_a_500(client):
     response = client.get("/api/v1/photos/2026/11/x.jpg?e=9999999999&s=%C2%80")
     assert response.status_code == 403
+
+
+def test_photos_are_cached_by_the_phone_only_not_by_shared_proxies(client, uploaded):
+    """Personal photos: `private` keeps them out of shared caches; a short max-age lets the
+    phone scroll back without fetching them again."""
+    with client.get(uploaded[1]["photos"][0]["thumb_url"]) as response:
+        assert response.status_code == 200
+        cache = response.cache_control
+    assert cache.private and not cache.public
+    assert 0 < cache.max_age <= 600

@@ -88,7 +88,10 @@ def test_too_many_wrong_tries_lock_the_openid_out(chat, member):
 def test_a_code_locked_by_wrong_tries_no_longer_binds(chat, member, emulator):
     code = issue_bind_code(member, clock.now_utc())
     BindCode.update(failed_attempts=MAX_FAILED_ATTEMPTS).execute()
-    assert "不正确" in chat.say(f"绑定 13800000001 {code}")
+    reply = chat.say(f"绑定 13800000001 {code}")
+    assert "已失效" in reply and "联系办公室重新获取" in reply  # its holder is told what to do
+    assert Member.get_by_id(member.id).oa_openid is None
+    assert "不正确" in chat.say("绑定 13800000001 000000")  # a guesser learns nothing new
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from wechatpy.exceptions import WeChatException
 from models import Member
 from services import actors, checkin
 from services.errors import DomainError
+from services.flags import flag_names
 
 from .. import get_clients, texts
 from ..client import download_media
@@ -223,4 +224,4 @@ def result_text(record, title: str) -> str:
 
 
 def reasons(flags: list[str]) -> str:
-    return "；".join(texts.FLAG_NAMES.get(flag, flag) for flag in flags) or "—"
+    return "；".join(flag_names(flags)) or "—"

@@ -1,0 +1,146 @@
+"""The documented error codes (api/error_codes.py) hold every code raised in services/ and
+api/ that an API call can meet, with its status; the README and the OpenAPI document show
+them. The raise sites are read from the source, so a new code fails here until listed."""
+
+import ast
+from pathlib import Path
+
+from api import error_codes
+from api.openapi import DESCRIPTION
+
+ROOT = Path(__file__).resolve().parents[2]
+STATUSES = {
+    "DomainError": 400,
+    "Invalid": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "Conflict": 409,
+}
+FIELD_NAMES = ("title", "place", "description", "capacity", "radius_m", "category", "kind")
+BAD_FIELDS = {(f"bad_{name}", 400) for name in (*FIELD_NAMES, "reason")}
+# Sites that pass the code in an expression, by file and expression, with the codes they get.
+BIND_REFUSALS = {("bad_bind_code", 400), ("bind_code_void", 400)}
+INDIRECT = {
+    ("services/auth.py", "code"): {("phone_not_on_roster", 400)} | BIND_REFUSALS,
+    ("services/chat_binding.py", "*no_live_code(member, code.strip(), now)"): BIND_REFUSALS,
+    ("services/activities.py", "code"): {("unknown_team", 400), ("unknown_community", 400)},
+    ("services/activity_fields.py", "f'bad_{name}'"): BAD_FIELDS,
+    ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
+}
+# Raised only by the chat or the command line, never in answer to an API call.
+OFF_API = {
+    ("bad_bind_scene", 400),  # a QR code scanned in the Official Account
+    ("invalid", 400),  # roster import (command line)
+    ("conflict", 409),  # roster import
+    ("already_sealed", 409),  # register seal
+    ("bad_username", 400),  # create-account
+    ("bad_display_name", 400),
+    ("weak_password", 400),
+    ("username_taken", 409),
+}
+# Raised by Flask before a view runs, answered by api/errors.py.
+HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}
+HTTP |= {("request_entity_too_large", 413), ("internal_error", 500), ("unavailable", 503)}
+
+
+def _sources():
+    for folder in ("services", "api"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            yield path.relative_to(ROOT).as_posix(), ast.parse(path.read_text())
+
+
+def _error_classes(trees) -> tuple[dict, dict]:
+    """{class: status} and {class: default code} for DomainError and its subclasses."""
+    statuses, codes = dict(STATUSES), {}
+    for _, tree in trees:
+        for node in ast.walk(tree):
+            bases = [b.id for b in getattr(node, "bases", []) if isinstance(b, ast.Name)]
+            base = next((b for b in bases if b in statuses), None)
+            if not isinstance(node, ast.ClassDef) or base is None:
+                continue
+            statuses[node.name] = statuses[base]
+            for line in node.body:
+                if isinstance(line, ast.Assign) and isinstance(line.value, ast.Tuple):
+                    statuses[node.name], codes[node.name] = ast.literal_eval(line.value)
+    return statuses, codes
+
+
+def _with_own_init(trees, statuses) -> set[str]:
+    """Error classes that pass their code to DomainError themselves (see _super_codes)."""
+    return {
+        node.name
+        for _, tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        and node.name in statuses
+        and any(getattr(line, "name", None) == "__init__" for line in node.body)
+    }
+
+
+def _super_codes(tree, statuses) -> set:
+    """(code, status) of `super().__init__(message, "code")` in an error class."""
+    found = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef) or node.name not in statuses:
+            continue
+        for call in ast.walk(node):
+            is_super = getattr(getattr(call, "func", None), "attr", None) == "__init__"
+            code = _code_argument(call) if is_super else None
+            if isinstance(code, ast.Constant):
+                found.add((code.value, statuses[node.name]))
+    return found
+
+
+def _code_argument(call: ast.Call):
+    for keyword in call.keywords:
+        if keyword.arg == "code":
+            return keyword.value
+    return call.args[1] if len(call.args) > 1 else None
+
+
+def raised() -> tuple[set, set]:
+    """((code, status) of every literal raise site, the indirect sites found)."""
+    trees = list(_sources())
+    statuses, defaults = _error_classes(trees)
+    custom = _with_own_init(trees, statuses)
+    found, indirect = set(), set()
+    for path, tree in trees:
+        for node in ast.walk(tree):
+            name = getattr(getattr(node, "func", None), "id", None)
+            if not isinstance(node, ast.Call) or name not in statuses:
+                continue
+            code = _code_argument(node)
+            starred = [a for a in node.args if isinstance(a, ast.Starred)]
+            if isinstance(code, ast.Constant):
+                found.add((code.value, statuses[name]))
+            elif code is not None or starred:
+                indirect.add((path, ast.unparse(code or starred[0])))
+            elif name not in custom:
+                found.add((defaults.get(name, "invalid"), statuses[name]))
+        found |= _super_codes(tree, statuses)
+    return found, indirect
+
+
+def test_every_indirect_raise_site_is_known():
+    assert raised()[1] == set(INDIRECT)
+
+
+def test_every_code_an_api_call_can_meet_is_documented():
+    found, _ = raised()
+    reachable = found | HTTP | set().union(*INDIRECT.values())
+    reachable -= OFF_API
+    assert reachable - error_codes.documented() == set()
+
+
+def test_the_documented_codes_are_all_raised_somewhere():
+    found, _ = raised()
+    known = found | HTTP | set().union(*INDIRECT.values())
+    assert error_codes.documented() - known == set()
+
+
+def test_the_openapi_document_and_the_readme_show_every_code():
+    readme = (ROOT / "README.md").read_text()
+    for code, status in error_codes.documented():
+        assert f"`{code}` {status}" in DESCRIPTION
+        assert f"`{code}`" in readme, code
