@@ -23,9 +23,6 @@ from werkzeug.datastructures import FileStorage, Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-# As Werkzeug: a file larger than this waits in a temporary file, not in memory.
-SPOOL_BYTES = 500 * 1024
-
 
 class MultipartFormParser(FormDataParser):
     def _parse_multipart(self, stream, mimetype, content_length, options):
@@ -46,8 +43,10 @@ class MultipartFormParser(FormDataParser):
             boundary,
             len(body),
             part_limit=self.max_form_parts or inf,
-            spool_limit=SPOOL_BYTES,
-            memory_limit=inf,  # the whole body is already held to MAX_CONTENT_LENGTH
+            # Every part in memory, as the body already is (held to MAX_CONTENT_LENGTH): no
+            # temporary file is ever left open when the parser gives up halfway.
+            spool_limit=inf,
+            memory_limit=inf,
         )
         fields, files = [], []
         for part in parser:
@@ -77,3 +76,8 @@ def _file(part: multipart.MultipartPart) -> FileStorage:
 
 class FormRequest(Request):
     form_data_parser_class = MultipartFormParser
+
+    def _get_file_stream(self, *args, **kwargs):
+        """Where Werkzeug's parser (the fallback) puts a file: in memory, like the body it
+        reads from, so a parse that fails halfway leaves no temporary file open."""
+        return io.BytesIO()

@@ -396,11 +396,13 @@ def test_both_routes_are_in_the_openapi_document(client):
     assert checkout["requestBody"]["required"] is False
 
 
-@pytest.mark.parametrize("damage", ["no boundary", "cut in a field", "cut before the photo"])
+@pytest.mark.parametrize(
+    "damage", ["no boundary", "cut in a field", "cut before the photo", "cut in a large photo"]
+)
 def test_an_unreadable_form_is_a_bad_upload_not_a_missing_activity(me, activity, damage):
     """The parser reads a broken body as an empty form: the answer says to send it again,
     not that the activity was not picked."""
-    boundary, body = encoded(checkin_form(activity))
+    boundary, body = encoded(checkin_form(activity, photo=images.jpeg(seed=5) * 200))
     posts = {
         "no boundary": (body, "multipart/form-data"),
         "cut in a field": (body[:60], f"multipart/form-data; boundary={boundary}"),
@@ -408,7 +410,12 @@ def test_an_unreadable_form_is_a_bad_upload_not_a_missing_activity(me, activity,
             body[: body.index(b'name="photo"')],
             f"multipart/form-data; boundary={boundary}",
         ),
+        "cut in a large photo": (
+            body[: len(body) // 2],
+            f"multipart/form-data; boundary={boundary}",
+        ),
     }
+    assert len(body) > 1_000_000  # a photo part larger than Werkzeug keeps in memory
     data, content_type = posts[damage]
     response = me.post("/checkins", data=data, content_type=content_type)
     error = response.get_json()["error"]
