@@ -334,6 +334,7 @@ OPENAPI = {
     "/records/{record_id}/review": {
         "post": {
             "summary": "审核：本队队长或办公室核验通过或不通过（不通过须填理由）",
+            "description": "办公室审核过的记录只有办公室可以改（队长得到 403 office_decided）。",
             "parameters": [RECORD_ID],
             "requestBody": openapi.json_body(REVIEW_SCHEMA),
             "responses": openapi.ok("审核后的记录及其历史", DETAIL_SCHEMA),

@@ -196,6 +196,19 @@ def test_fill_in_then_review_then_correct(api, office, world, entry):
     assert register_check.verify(clock.now_utc()) == []
 
 
+def test_a_leader_cannot_overturn_the_offices_rejection(api, office, world, entry):
+    path = f"/records/{entry.id}/review"
+    rejected = office.post(path, json={"decision": "reject", "comment": "照片不是现场"})
+    assert rejected.get_json()["status"] == "rejected"
+    overturned = api(world.leader_a).post(path, json={"decision": "verify"})
+    assert overturned.status_code == 403
+    assert overturned.get_json()["error"] == {
+        "code": "office_decided",
+        "message": "该记录已由办公室审核，如需更改请联系办公室。",
+    }
+    assert ServiceRecord.get_by_id(entry.id).status == "rejected"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
