@@ -112,9 +112,13 @@ def _value(name: str, value):
 @requires("member", "office")
 def patch_record(record_id):
     data = known_fields(json_body(), (*TEXT_FIELDS, "duration_minutes", "status", "reason"))
-    fields = {name: field(data, name, str, required=False) for name in TEXT_FIELDS}
-    fields["duration_minutes"] = field(data, "duration_minutes", int, required=False)
-    fields["status"] = field(data, "status", str, required=False)
+    kinds = dict.fromkeys(TEXT_FIELDS, str) | {"duration_minutes": int, "status": str}
+    # A field given as null is refused: nothing can be set to null, and ignoring it would
+    # answer 200 for a change not made.
+    fields = {
+        name: field(data, name, kind, required=False, nullable=False)
+        for name, kind in kinds.items()
+    }
     reason = field(data, "reason", str, required=False)
     given = {name: value for name, value in fields.items() if value is not None}
     edits.edit(actor(), record_id, clock.now_utc(), given, reason)

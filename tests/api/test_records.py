@@ -228,6 +228,28 @@ def test_bad_fill_ins(api, world, entry, body, status, code):
 
 
 @pytest.mark.parametrize(
+    ("who", "body", "message"),
+    [
+        ("alice", {"content": "a", "target": None}, "参数 target 应为文字。"),
+        ("office", {"reason": "更正", "status": None}, "参数 status 应为文字。"),
+        (
+            "office",
+            {"reason": "更正", "duration_minutes": None},
+            "参数 duration_minutes 应为整数。",
+        ),
+    ],
+    ids=["member_text", "office_status", "office_duration"],
+)
+def test_null_is_no_value_for_a_change(api, office, world, entry, who, body, message):
+    """Absent leaves a field as it is; null is a wrong type, not a silent 200 doing nothing."""
+    client = office if who == "office" else api(world.alice)
+    response = client.patch(f"/records/{entry.id}", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "bad_field", "message": message}
+    assert [h.action for h in entry.history] == ["checkin", "checkout"]  # nothing changed
+
+
+@pytest.mark.parametrize(
     ("method", "path", "kw", "status", "code"),
     [
         (
