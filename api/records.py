@@ -161,8 +161,8 @@ def post_record():
         **{name: field(data, name, str, required=False, default="") for name in TEXT_FIELDS},
     )
     rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
-    created = register_attendance(actor(), attendance, clock.now_utc(), rules)
-    return jsonify(_detail(created.id)), 201
+    registered = register_attendance(actor(), attendance, clock.now_utc(), rules)
+    return jsonify(_detail(registered.record.id)), 201 if registered.created else 200
 
 
 def _moment(data: dict, name: str) -> datetime | None:
@@ -248,7 +248,7 @@ REGISTER_SCHEMA = {
         "request_id": {
             "type": "string",
             "pattern": "^[!-~]{1,57}$",
-            "description": "重试时返回同一条记录",
+            "description": "重试时返回同一条记录（200）；最长 57 个字符：存储时加前缀 leader:",
         },
         **TEXTS,
     },
@@ -265,6 +265,7 @@ def _query(name: str, schema: dict, description: str) -> dict:
     }
 
 
+_DETAIL_CONTENT = {"content": {"application/json": {"schema": DETAIL_SCHEMA}}}
 RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CONFLICT = {"409": openapi.error("与当前状态冲突")}
 LIST_PARAMETERS = [
@@ -317,9 +318,11 @@ OPENAPI = {
             "responses": openapi.ok("一页登记记录", LIST_SCHEMA),
         },
         "post": {
-            "summary": "队长代为登记（不能使用手机的本队队员）",
+            "summary": "队长代为登记（不能使用手机的本队队员）；同一 request_id 重试返回同一条记录",
             "requestBody": openapi.json_body(REGISTER_SCHEMA),
-            "responses": openapi.ok("新登记的记录及其历史", DETAIL_SCHEMA, "201") | CONFLICT,
+            "responses": openapi.ok("新登记的记录及其历史", DETAIL_SCHEMA, "201")
+            | {"200": {"description": "重复请求，返回原记录及其历史"} | _DETAIL_CONTENT}
+            | CONFLICT,
         },
     },
     "/records/{record_id}": {
