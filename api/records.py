@@ -112,9 +112,13 @@ def _value(name: str, value):
 @requires("member", "office")
 def patch_record(record_id):
     data = known_fields(json_body(), (*TEXT_FIELDS, "duration_minutes", "status", "reason"))
-    fields = {name: field(data, name, str, required=False) for name in TEXT_FIELDS}
-    fields["duration_minutes"] = field(data, "duration_minutes", int, required=False)
-    fields["status"] = field(data, "status", str, required=False)
+    kinds = dict.fromkeys(TEXT_FIELDS, str) | {"duration_minutes": int, "status": str}
+    # A field given as null is refused: nothing can be set to null, and ignoring it would
+    # answer 200 for a change not made.
+    fields = {
+        name: field(data, name, kind, required=False, nullable=False)
+        for name, kind in kinds.items()
+    }
     reason = field(data, "reason", str, required=False)
     given = {name: value for name, value in fields.items() if value is not None}
     edits.edit(actor(), record_id, clock.now_utc(), given, reason)
@@ -157,8 +161,8 @@ def post_record():
         **{name: field(data, name, str, required=False, default="") for name in TEXT_FIELDS},
     )
     rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
-    created = register_attendance(actor(), attendance, clock.now_utc(), rules)
-    return jsonify(_detail(created.id)), 201
+    registered = register_attendance(actor(), attendance, clock.now_utc(), rules)
+    return jsonify(_detail(registered.record.id)), 201 if registered.created else 200
 
 
 def _moment(data: dict, name: str) -> datetime | None:
@@ -244,7 +248,7 @@ REGISTER_SCHEMA = {
         "request_id": {
             "type": "string",
             "pattern": "^[!-~]{1,57}$",
-            "description": "重试时返回同一条记录",
+            "description": "重试时返回同一条记录（200）；最长 57 个字符：存储时加前缀 leader:",
         },
         **TEXTS,
     },
@@ -261,6 +265,7 @@ def _query(name: str, schema: dict, description: str) -> dict:
     }
 
 
+_DETAIL_CONTENT = {"content": {"application/json": {"schema": DETAIL_SCHEMA}}}
 RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CONFLICT = {"409": openapi.error("与当前状态冲突")}
 LIST_PARAMETERS = [
@@ -313,9 +318,11 @@ OPENAPI = {
             "responses": openapi.ok("一页登记记录", LIST_SCHEMA),
         },
         "post": {
-            "summary": "队长代为登记（不能使用手机的本队队员）",
+            "summary": "队长代为登记（不能使用手机的本队队员）；同一 request_id 重试返回同一条记录",
             "requestBody": openapi.json_body(REGISTER_SCHEMA),
-            "responses": openapi.ok("新登记的记录及其历史", DETAIL_SCHEMA, "201") | CONFLICT,
+            "responses": openapi.ok("新登记的记录及其历史", DETAIL_SCHEMA, "201")
+            | {"200": {"description": "重复请求，返回原记录及其历史"} | _DETAIL_CONTENT}
+            | CONFLICT,
         },
     },
     "/records/{record_id}": {
@@ -334,6 +341,7 @@ OPENAPI = {
     "/records/{record_id}/review": {
         "post": {
             "summary": "审核：本队队长或办公室核验通过或不通过（不通过须填理由）",
+            "description": "办公室审核过的记录只有办公室可以改（队长得到 403 office_decided）。",
             "parameters": [RECORD_ID],
             "requestBody": openapi.json_body(REVIEW_SCHEMA),
             "responses": openapi.ok("审核后的记录及其历史", DETAIL_SCHEMA),

@@ -37,9 +37,14 @@ def known_fields(data: dict, allowed) -> dict:
     return data
 
 
-def field(data: dict, name: str, kind: type, required: bool = True, default=None):
-    """One typed value from a JSON object; ints are accepted where numbers are expected."""
-    if name not in data or data[name] is None:
+def field(
+    data: dict, name: str, kind: type, required: bool = True, default=None, nullable: bool = True
+):
+    """One typed value from a JSON object; ints are accepted where numbers are expected.
+
+    null counts as absent unless `nullable` is False: in a change, where absent means "leave
+    it", a null would otherwise be answered 200 with nothing changed; it is a wrong type."""
+    if name not in data or (data[name] is None and nullable):
         if required:
             raise Invalid(f"缺少参数 {name}。", "missing_field")
         return default

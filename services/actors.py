@@ -7,6 +7,8 @@ from models import Account, Member
 
 from .errors import Forbidden
 
+OFFICE_LABEL = "office:"  # how every office account's label begins (Actor.label)
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -29,7 +31,7 @@ class Actor:
     def label(self) -> str:
         """How the actor appears in history and audit entries, e.g. 'member:12'."""
         if self.account is not None:
-            return f"office:{self.account.id}"
+            return f"{OFFICE_LABEL}{self.account.id}"
         return f"member:{self.member.id}" if self.member is not None else "system"
 
     def leads(self, team_id: int | None) -> bool:
@@ -38,6 +40,11 @@ class Actor:
 
 
 SYSTEM = Actor()
+
+
+def is_office_label(label: str) -> bool:
+    """True for a history or audit label the office wrote (Actor.label)."""
+    return label.startswith(OFFICE_LABEL)
 
 
 def member_actor(member_id: int) -> Actor:

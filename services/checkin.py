@@ -28,7 +28,7 @@ from .checkin_rules import (
     place_flags,
     window_flags,
 )
-from .checkin_targets import Goal, matches, place_of, resolve
+from .checkin_targets import TARGET_KINDS, Goal, matches, place_of, resolve
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .review import TEXT_LIMITS, clean_text
@@ -156,13 +156,18 @@ def _check_request(request_id, source: str) -> None:
         raise Invalid("签到来源无效。", "bad_source")
 
 
-def _earlier_query(to_activity: bool) -> Prepared:
+def _earlier_query(kind: str | None) -> Prepared:
+    """The member's entries that bear on a check-in to a target of this kind (None: a target
+    that is none, whose check-in resolve() refuses; only a retry can bear on it)."""
     R = ServiceRecord
 
     def build(p):
         wanted = R.request_id == p.request_id
-        if to_activity:  # a rejected entry neither blocks a new one nor makes it a repeat
-            wanted |= (R.activity == p.activity) & (R.status != "rejected")
+        live = R.status != "rejected"  # a rejected entry neither blocks a new one nor repeats
+        if kind == "activity":
+            wanted |= (R.activity == p.activity) & live
+        elif kind is not None:  # visits and own services recur: only an open one bears
+            wanted |= (R.kind == kind) & R.activity.is_null() & R.checkout_at.is_null() & live
         return R.select(R.id, R.kind, R.activity, R.request_id, R.checkout_at).where(
             (R.member == p.member) & wanted
         )
@@ -170,15 +175,15 @@ def _earlier_query(to_activity: bool) -> Prepared:
     return Prepared(build)
 
 
-_EARLIER = {True: _earlier_query(True), False: _earlier_query(False)}
+_EARLIER = {kind: _earlier_query(kind) for kind in ("activity", *TARGET_KINDS, None)}
 
 
 class _Before(NamedTuple):
     """The member's entries that bear on a new check-in, each None when there is none."""
 
     same: ServiceRecord | None  # made by this request_id: a retry gets it back
-    still_open: ServiceRecord | None  # this activity, another request, not checked out
-    done: ServiceRecord | None  # this activity, checked out and not rejected
+    still_open: ServiceRecord | None  # this target, another request, not checked out
+    done: ServiceRecord | None  # this activity, checked out and not rejected (never a visit)
 
 
 def _earlier(member: Member, request_id: str, target, sent: Sent | None = None) -> _Before:
@@ -194,10 +199,16 @@ def _earlier(member: Member, request_id: str, target, sent: Sent | None = None) 
 
 
 def _ask_earlier(member: Member, request_id: str, target) -> Sent:
-    to_activity = is_id(target)
-    return _EARLIER[to_activity].send(
-        member=member.id, request_id=request_id, activity=target if to_activity else None
-    )
+    kind = _kind_of(target)
+    activity = target if kind == "activity" else None
+    return _EARLIER[kind].send(member=member.id, request_id=request_id, activity=activity)
+
+
+def _kind_of(target) -> str | None:
+    """The kind of entry a check-in to this target makes; None for no valid target."""
+    if is_id(target):
+        return "activity"
+    return target if isinstance(target, str) and target in TARGET_KINDS else None
 
 
 def _repeat(earlier: ServiceRecord, target) -> CheckinResult:
@@ -208,10 +219,20 @@ def _repeat(earlier: ServiceRecord, target) -> CheckinResult:
     return CheckinResult(ServiceRecord.get_by_id(earlier.id), created=False)
 
 
+# What a member still checked in to the same target hears, by the kind of that entry.
+ALREADY_OPEN = {
+    "activity": "您已签到该活动，请先签退。",
+    "visit": "您已签到本次走访，请先签退。",
+    "individual": "您已签到分散活动，请先签退。",
+}
+
+
 def _refuse_open(still_open: ServiceRecord | None) -> None:
-    """One open check-in per member and activity: check out before checking in again."""
+    """One open check-in per member and target (an activity, the household visit, an own
+    service): a second would count the same service twice. Check out before checking in
+    again."""
     if still_open is not None:
-        raise Conflict("您已签到该活动，请先签退。", "already_checked_in")
+        raise Conflict(ALREADY_OPEN[still_open.kind], "already_checked_in")
 
 
 def _window(goal: Goal, now: datetime, rules: CheckinRules) -> list[str]:

@@ -157,6 +157,17 @@ def append(
     )
 
 
+def last_decision(record: ServiceRecord) -> RecordHistory | None:
+    """The entry's standing decision: its latest review, or a later change of its status (an
+    office correction; a fill-in or check-out that sent it back to review); None before any.
+    Its actor is who decided what the entry's status now is."""
+    lines = record.history.select(RecordHistory.actor, RecordHistory.action, RecordHistory.changes)
+    for line in lines.order_by(RecordHistory.seq.desc()):
+        if line.action == "review" or "status" in line.changes:
+            return line
+    return None
+
+
 def read_snapshot() -> AbstractContextManager:
     """A read transaction with one view of the data: SQLite's deferred transaction keeps the
     snapshot of its first read (WAL); PostgreSQL needs REPEATABLE READ for that."""

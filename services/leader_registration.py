@@ -34,7 +34,10 @@ from .review import MAX_DURATION_MIN, TEXT_LIMITS, clean_text
 from .rows import REQUEST_ID_LONGEST, check_request_id, is_id, lock_row
 
 REASON_LIMIT = 200  # the registration_reason column
-REQUEST_PREFIX = "leader:"  # apart from the member's own check-in request ids
+# Stored before the client's request_id, apart from the member's own check-in ids (both are
+# unique per member): a leader cannot take an id the member's phone or chat will send. The
+# column holds 64 characters, so the client's id may have 57.
+REQUEST_PREFIX = "leader:"
 BACKDATE_LIMIT = timedelta(days=92)  # about a quarter: registrations are made by report time
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -55,15 +58,22 @@ class Attendance:
     request_id: str | None = None  # the client's, so that a retried submission stores one entry
 
 
+@dataclass(frozen=True)
+class Registration:
+    record: ServiceRecord
+    created: bool  # False: an earlier registration with the same request_id, given back
+
+
 def register_attendance(
     actor: Actor,
     attendance: Attendance,
     now: datetime,
     rules: CheckinRules = CheckinRules(),  # noqa: B008 (frozen, so sharing it is safe)
-) -> ServiceRecord:
+) -> Registration:
     """Record a service by a team member on the leader's word; see the module docstring.
 
-    A request_id seen before returns the entry it created, so a retry stores nothing twice."""
+    A request_id seen before returns the entry it created (created False, as a check-in's
+    retry does), so a retry stores nothing twice."""
     leader = _require_leader(actor)
     a = _cleaned(attendance)
     member = _team_member(leader, a.member_id)
@@ -73,13 +83,13 @@ def register_attendance(
             lock_row(Member, member.id)  # one registration of this member at a time
             earlier = _replayed(member, request_key, leader)
             if earlier is not None:
-                return earlier
-            return _create(actor, member, a, request_key, now, rules)
+                return Registration(earlier, created=False)
+            return Registration(_create(actor, member, a, request_key, now, rules), created=True)
     except pw.IntegrityError:  # the same request_id landed first by another way
         earlier = _replayed(member, request_key, leader)
         if earlier is None:
             raise
-        return earlier
+        return Registration(earlier, created=False)
 
 
 def _require_leader(actor: Actor) -> Member:

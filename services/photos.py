@@ -149,17 +149,40 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+# Where a photo's time is written, best first, each with its offset tag (in the Exif IFD):
+# phones write DateTimeOriginal; some phones and most editors only DateTimeDigitized or IFD0's
+# DateTime, and the photo's time must not go unchecked for that (flag exif_time_off).
+EXIF_TIMES = (
+    ("exif", ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
+    ("exif", ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized),
+    ("ifd0", ExifTags.Base.DateTime, ExifTags.Base.OffsetTime),
+)
+
+
 def exif_taken_at(exif: Image.Exif) -> datetime | None:
-    """EXIF DateTimeOriginal as naive UTC; a camera without an offset tag is taken to be on
-    Shanghai time, as every phone in the programme is."""
+    """The first EXIF time written (EXIF_TIMES), as naive UTC by its own offset tag; a camera
+    without one is taken to be on Shanghai time, as every phone in the programme is. A time
+    written but unreadable is None, not the next tag's: that one may be an editor's."""
     try:
-        details = exif.get_ifd(ExifTags.IFD.Exif)
-        text = details.get(ExifTags.Base.DateTimeOriginal)
-        moment = datetime.strptime(text.strip("\x00 "), EXIF_TIME_FORMAT)
-        offset = _parse_offset(details.get(ExifTags.Base.OffsetTimeOriginal))
+        text, offset_text = _first_time(exif)
+        if text is None:
+            return None
+        moment = datetime.strptime(text, EXIF_TIME_FORMAT)
+        offset = _parse_offset(offset_text)
         return to_utc(moment.replace(tzinfo=offset) if offset else moment)
     except Exception:  # a camera's (or a forger's) metadata is no reason to refuse a photo
         return None
+
+
+def _first_time(exif: Image.Exif) -> tuple[str | None, object]:
+    """The first time tag of EXIF_TIMES that is written (blank is not), with its offset tag."""
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    places = {"exif": details, "ifd0": exif}
+    for place, tag, offset_tag in EXIF_TIMES:
+        text = str(places[place].get(tag) or "").strip("\x00 ")
+        if text:
+            return text, details.get(offset_tag)
+    return None, None
 
 
 def exif_position(exif: Image.Exif) -> tuple[float | None, float | None]:

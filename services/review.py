@@ -6,11 +6,14 @@ Who may do what, for an entry the actor can see (see services.records for visibi
 - fill in content, target, outcome: the entry's own member, or the leader who registered it
   for the member (that text is the leader's own); never another member's text;
 - review (verify / reject): the leader of the member's team, except for their own entries
-  and entries they registered themselves (those go to the office), or the office;
+  and entries they registered themselves (those go to the office), or the office; once the
+  office has decided (its review or correction set the status now standing, see
+  services.history.last_decision), only the office may change that decision;
 - correct anything listed in CORRECTABLE, with a reason: the office only.
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
-disagrees, the leader can review it again or the office can correct it. Rewriting what a
+disagrees, the leader can review it again (unless the office rejected it) or the office can
+correct it. Rewriting what a
 leader already verified sends the entry back to the leader (flag edited_after_review), and
 text once written cannot be blanked (it would quietly take the entry out of the hours).
 """
@@ -21,7 +24,7 @@ from models import RecordHistory, ServiceRecord, db
 from models.record import RECORD_STATUSES
 
 from . import history
-from .actors import Actor
+from .actors import Actor, is_office_label
 from .errors import Conflict, Forbidden, Invalid
 from .records import load_for_change
 
@@ -188,6 +191,15 @@ def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
         raise Forbidden("不能审核自己的登记，请由办公室审核。", "own_record")
     if record.registered_by_id == me.id:
         raise Forbidden("不能审核自己代为登记的记录，请由办公室审核。", "own_registration")
+    _refuse_overturning_office(record)
+
+
+def _refuse_overturning_office(record: ServiceRecord) -> None:
+    """A leader reviews before the office, never after it: the office's decision stands until
+    the office changes it, or until the entry changes and goes back to review."""
+    decided = history.last_decision(record)
+    if decided is not None and is_office_label(decided.actor):
+        raise Forbidden("该记录已由办公室审核，如需更改请联系办公室。", "office_decided")
 
 
 def _save(

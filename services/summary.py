@@ -31,6 +31,15 @@ def counts_toward_hours() -> pw.Expression:
     return R.checkout_at.is_null(False) & filled & (R.status != "rejected")
 
 
+def counts_as_visit() -> pw.Expression:
+    """The programme's one rule for a household visit, as SQL: each visit check-in that was
+    not rejected is one visit, filled in or not (the visit happened once checked in).
+    services.checkin keeps at most one visit open per member, so a double tap, or a second
+    check-in before 签退, makes no second entry to count. services.visit_reminders counts by
+    the same rule."""
+    return (R.kind == "visit") & (R.status != "rejected")
+
+
 def hours(minutes: int) -> float:
     """Minutes as hours to one decimal, halves rounded up (45 min → 0.8, 15 min → 0.3)."""
     exact = Decimal(minutes or 0) / Decimal(60)
@@ -46,8 +55,9 @@ class KindStats:
 @dataclass(frozen=True)
 class PeriodStats:
     """One period's figures. services/hours/by_kind cover entries that count toward hours;
-    pending_review is the flagged part of them; visits are every household visit checked in
-    and not rejected (a visit happened even before its form is filled in)."""
+    pending_review is the flagged part of them; visits are the visits checked in during the
+    period (counts_as_visit), to whichever household the member was paired with then, as the
+    quarterly report counts them (services.report_stats)."""
 
     year: int
     quarter: int | None
@@ -131,7 +141,7 @@ _COLUMNS = {
         counts_toward_hours() & (R.status == "flagged"),
         fn.COALESCE(R.duration_minutes, 0),
     ),
-    "visits": ((R.kind == "visit") & (R.status != "rejected"), 1),
+    "visits": (counts_as_visit(), 1),
 }
 
 
@@ -182,15 +192,10 @@ def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
 
 def _pairing_with_last_visit(p) -> pw.Select:
     """The member's active pairing and, as `last_visit`, their latest visit to its household
-    that was not rejected (the rule of services.households.last_visit_at)."""
+    (counts_as_visit; the rule of services.households.last_visit_at)."""
     last = (
         R.select(fn.MAX(R.checkin_at))
-        .where(
-            (R.household == Pairing.household)
-            & (R.member == p.member)
-            & (R.kind == "visit")
-            & (R.status != "rejected")
-        )
+        .where((R.household == Pairing.household) & (R.member == p.member) & counts_as_visit())
         .alias("last")
     )
     return (
@@ -204,8 +209,10 @@ _PAIRING_WITH_LAST_VISIT = Prepared(_pairing_with_last_visit)
 
 
 def visit_status(member: Member, today: date, interval_days: int) -> VisitStatus:
-    """Last visit to the paired household and when the next one is due: the last visit plus
-    the interval, or the pairing's start plus the interval while never visited."""
+    """Last visit to the paired household and when the next one is due, by the rule of the
+    visit reminders (services.visit_reminders): the Shanghai day of the latest visit
+    (counts_as_visit) to the current household, plus the interval, or the pairing's start
+    plus the interval while never visited; overdue once today is past that day."""
     pairing = _PAIRING_WITH_LAST_VISIT.first(member=member.id)
     if pairing is None:
         return VisitStatus(False, None, None, None, None, False, interval_days)

@@ -1,9 +1,10 @@
 """Reminding members to visit their paired household, and telling leaders who has not.
 
 The rule is the member's own screen's (services.summary.visit_status): a visit is a household
-visit the member checked in to that was not rejected, filled in or not; the next one is due
-the interval after the last visit (after the pairing's start while never visited); a member
-is overdue once today (Shanghai) is past that day.
+visit the member checked in to that was not rejected, filled in or not, to the household of
+the current pairing (services.summary.counts_as_visit); the next one is due the interval
+after the last visit (after the pairing's start while never visited); a member is overdue
+once today (Shanghai) is past that day.
 
 Cadence, for each overdue member:
 - the member is reminded on the first overdue day and again every `repeat_days`; each such
@@ -36,6 +37,7 @@ from models import Household, Member, Notification, Pairing, ServiceRecord, db
 from . import clock
 from .households import mask_name
 from .outbox import Message, enqueue
+from .summary import counts_as_visit
 
 MEMBER_KIND = "visit_reminder"
 LEADER_KIND = "visit_overdue_team"
@@ -104,12 +106,7 @@ def overdue_members(today: date, interval_days: int) -> list[Overdue]:
     cutoff_day = today - timedelta(days=interval_days)  # anchors before this day are overdue
     r = ServiceRecord
     last = fn.MAX(r.checkin_at)
-    visits = (
-        (r.member == Pairing.member)
-        & (r.household == Pairing.household)
-        & (r.kind == "visit")
-        & (r.status != "rejected")
-    )
+    visits = (r.member == Pairing.member) & (r.household == Pairing.household) & counts_as_visit()
     query = (
         Pairing.select(
             Pairing.id, Pairing.started_on, Member.id, Member.name, Member.team, Household.head_name

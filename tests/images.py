@@ -39,20 +39,31 @@ def phone_photo(seed: int = 1, size=(1920, 1440)) -> Image.Image:
     return Image.blend(base, noise, 0.1)
 
 
+# The time tags a camera or an editor may write, by name: (in IFD0, time tag, offset tag).
+TIME_TAGS = {
+    "original": (False, ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
+    "digitized": (False, ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized),
+    "ifd0": (True, ExifTags.Base.DateTime, ExifTags.Base.OffsetTime),
+}
+
+
 def exif(
     taken: datetime | None = None,
     gps: tuple[float, float] | None = None,
     orientation: int | None = None,
+    time_tag: str = "original",
 ) -> Image.Exif:
-    """EXIF as a phone writes it: DateTimeOriginal in local (Shanghai) wall-clock time with its
-    offset, and GPS in degrees/minutes/seconds (WGS-84). `taken` is naive UTC."""
+    """EXIF as a phone writes it: DateTimeOriginal (or the `time_tag` of TIME_TAGS) in local
+    (Shanghai) wall-clock time with its offset, and GPS in degrees/minutes/seconds (WGS-84).
+    `taken` is naive UTC."""
     data = Image.Exif()
     if orientation:
         data[ExifTags.Base.Orientation] = orientation
     if taken is not None:
         details = data.get_ifd(ExifTags.IFD.Exif)
-        details[ExifTags.Base.DateTimeOriginal] = to_local(taken).strftime("%Y:%m:%d %H:%M:%S")
-        details[ExifTags.Base.OffsetTimeOriginal] = "+08:00"
+        in_ifd0, tag, offset_tag = TIME_TAGS[time_tag]
+        (data if in_ifd0 else details)[tag] = to_local(taken).strftime("%Y:%m:%d %H:%M:%S")
+        details[offset_tag] = "+08:00"
     if gps is not None:
         info = data.get_ifd(ExifTags.IFD.GPSInfo)
         lat, lng = gps
@@ -79,9 +90,11 @@ def encode(
     return buffer.getvalue()
 
 
-def jpeg(seed: int = 1, size=(640, 480), taken=None, gps=None, quality: int = 85) -> bytes:
-    """A JPEG photo, with EXIF time and position when given."""
-    data = exif(taken, gps) if taken is not None or gps is not None else None
+def jpeg(
+    seed: int = 1, size=(640, 480), taken=None, gps=None, quality: int = 85, time_tag="original"
+) -> bytes:
+    """A JPEG photo, with EXIF time (in `time_tag`, see TIME_TAGS) and position when given."""
+    data = exif(taken, gps, time_tag=time_tag) if taken is not None or gps is not None else None
     return encode(picture(seed, size), "JPEG", data, quality=quality)
 
 

@@ -221,6 +221,21 @@ def test_one_open_check_in_per_activity_is_409(me, activity):
     assert (second.status_code, second.get_json()["error"]["code"]) == (409, "already_checked_in")
 
 
+def test_a_second_open_visit_is_409_and_counts_once(me, member):
+    """A double tap on 走访 with two request ids: one visit on the member's screen, and a
+    retry of the first still answers 200 with it."""
+    pair(member)
+    first = checkin_form(kind="visit", request_id="visit-1")
+    assert post_checkin(me, first).status_code == 201
+    second = post_checkin(me, checkin_form(kind="visit", request_id="visit-2"))
+    error = second.get_json()["error"]
+    assert (second.status_code, error["code"]) == (409, "already_checked_in")
+    assert error["message"] == "您已签到本次走访，请先签退。"
+    retry = post_checkin(me, checkin_form(kind="visit", request_id="visit-1"))
+    assert retry.status_code == 200
+    assert me.get("/me/summary").get_json()["quarter"]["visits"] == 1
+
+
 def test_a_visit_without_a_paired_household_is_refused(me):
     response = post_checkin(me, checkin_form(kind="visit"))
     assert (response.status_code, response.get_json()["error"]["code"]) == (409, "no_pairing")

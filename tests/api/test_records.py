@@ -196,6 +196,19 @@ def test_fill_in_then_review_then_correct(api, office, world, entry):
     assert register_check.verify(clock.now_utc()) == []
 
 
+def test_a_leader_cannot_overturn_the_offices_rejection(api, office, world, entry):
+    path = f"/records/{entry.id}/review"
+    rejected = office.post(path, json={"decision": "reject", "comment": "照片不是现场"})
+    assert rejected.get_json()["status"] == "rejected"
+    overturned = api(world.leader_a).post(path, json={"decision": "verify"})
+    assert overturned.status_code == 403
+    assert overturned.get_json()["error"] == {
+        "code": "office_decided",
+        "message": "该记录已由办公室审核，如需更改请联系办公室。",
+    }
+    assert ServiceRecord.get_by_id(entry.id).status == "rejected"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
@@ -212,6 +225,28 @@ def test_bad_fill_ins(api, world, entry, body, status, code):
     assert response.status_code == status
     assert response.get_json()["error"]["code"] == code
     assert ServiceRecord.get_by_id(entry.id).content == ""
+
+
+@pytest.mark.parametrize(
+    ("who", "body", "message"),
+    [
+        ("alice", {"content": "a", "target": None}, "参数 target 应为文字。"),
+        ("office", {"reason": "更正", "status": None}, "参数 status 应为文字。"),
+        (
+            "office",
+            {"reason": "更正", "duration_minutes": None},
+            "参数 duration_minutes 应为整数。",
+        ),
+    ],
+    ids=["member_text", "office_status", "office_duration"],
+)
+def test_null_is_no_value_for_a_change(api, office, world, entry, who, body, message):
+    """Absent leaves a field as it is; null is a wrong type, not a silent 200 doing nothing."""
+    client = office if who == "office" else api(world.alice)
+    response = client.patch(f"/records/{entry.id}", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "bad_field", "message": message}
+    assert [h.action for h in entry.history] == ["checkin", "checkout"]  # nothing changed
 
 
 @pytest.mark.parametrize(
@@ -263,7 +298,7 @@ def test_leader_registration(api, world):
         ("register", "老人不会用智能手机")
     ]
     again = leader.post("/records", json=_register_body(world, request_id="reg-1"))
-    assert again.get_json()["id"] == body["id"]
+    assert (again.status_code, again.get_json()["id"]) == (200, body["id"])  # as /checkins
     assert ServiceRecord.select().count() == 1
     own_review = leader.post(f"/records/{body['id']}/review", json={"decision": "verify"})
     assert own_review.get_json()["error"]["code"] == "own_registration"

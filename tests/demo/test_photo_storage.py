@@ -205,6 +205,57 @@ def test_exif_time_is_read_as_utc(photo_root, taken, offset, expected):
     assert store_photo(data, photo_root, NOW).exif_taken_at == expected
 
 
+ORIGINAL = (ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal)
+DIGITIZED = (ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized)
+IFD0 = (ExifTags.Base.DateTime, ExifTags.Base.OffsetTime)
+
+
+def exif_times(**written) -> Image.Exif:
+    """EXIF with these time tags (original, digitized, ifd0), each a (time, offset or None)."""
+    exif = Image.Exif()
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    for name, (taken, offset) in written.items():
+        tag, offset_tag = {"original": ORIGINAL, "digitized": DIGITIZED, "ifd0": IFD0}[name]
+        (exif if name == "ifd0" else details)[tag] = taken
+        if offset:
+            details[offset_tag] = offset
+    return exif
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ({"digitized": ("2026:11:28 09:30:00", None)}, datetime(2026, 11, 28, 1, 30)),
+        ({"digitized": ("2026:11:28 09:30:00", "-05:00")}, datetime(2026, 11, 28, 14, 30)),
+        ({"ifd0": ("2026:11:28 09:30:00", None)}, datetime(2026, 11, 28, 1, 30)),
+        ({"ifd0": ("2026:11:28 09:30:00", "+00:00")}, datetime(2026, 11, 28, 9, 30)),
+        (  # each time with its own offset: the original's, not the editor's
+            {
+                "original": ("2026:11:28 09:30:00", "+08:00"),
+                "digitized": ("2026:11:28 09:30:00", "+00:00"),
+                "ifd0": ("2026:12:01 20:00:00", "+00:00"),
+            },
+            datetime(2026, 11, 28, 1, 30),
+        ),
+        (
+            {"digitized": ("2026:11:28 09:30:00", "+00:00"), "ifd0": ("2026:12:01 20:00:00", None)},
+            datetime(2026, 11, 28, 9, 30),
+        ),
+        (
+            {"original": ("  ", None), "ifd0": ("2026:11:28 09:30:00", None)},
+            datetime(2026, 11, 28, 1, 30),
+        ),
+        # written but unreadable: no time, rather than an editor's time taken for the photo's
+        ({"original": ("yesterday", None), "ifd0": ("2026:11:28 09:30:00", None)}, None),
+    ],
+)
+def test_without_the_original_time_the_digitized_then_ifd0_time_is_read(
+    photo_root, written, expected
+):
+    data = encode(picture(), exif=exif_times(**written))
+    assert store_photo(data, photo_root, NOW).exif_taken_at == expected
+
+
 @pytest.mark.parametrize(
     ("gps", "expected"),
     [

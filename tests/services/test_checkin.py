@@ -622,22 +622,42 @@ def test_rules_come_from_settings_with_defaults_for_missing_keys():
     assert set(SETTINGS_KEYS) == {f.name for f in fields(CheckinRules)}
 
 
-def test_a_second_open_service_is_flagged_as_overlapping(app, tmp_path):
-    from services import checkin
-    from services.actors import Actor
-    from services.checkin_rules import CheckinRules, Point
-    from tests.factories import make_member, make_team
-    from tests.images import jpeg
+def test_a_service_while_checked_in_to_another_is_flagged_as_overlapping(scene):
+    pair(scene.member)
+    first = scene.check_in(request_id="activity").record
+    later = NOW + timedelta(minutes=5)
+    second = scene.check_in(target="individual", request_id="own", now=later).record
+    third = scene.check_in(target="visit", request_id="visit", now=later).record
+    assert "overlapping" not in first.flags
+    assert "overlapping" in second.flags and second.status == "flagged"
+    assert "overlapping" in third.flags
 
-    member = make_member(team=make_team())
-    actor, rules = Actor(member=member), CheckinRules()
-    point = Point(34.75, 113.63, "gcj02", 10)
-    first = checkin.check_in(actor, "individual", point, jpeg(1), "r1", NOW, rules, tmp_path)
-    second = checkin.check_in(
-        actor, "individual", point, jpeg(2), "r2", NOW + timedelta(minutes=5), rules, tmp_path
-    )
-    assert "overlapping" not in first.record.flags
-    assert "overlapping" in second.record.flags and second.record.status == "flagged"
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("visit", "您已签到本次走访，请先签退。"), ("individual", "您已签到分散活动，请先签退。")],
+    ids=["visit", "individual"],
+)
+def test_one_open_visit_or_own_service_at_a_time(scene, target, message):
+    """A double tap with two request ids would otherwise count one visit twice."""
+    pair(scene.member)
+    first = scene.check_in(target=target, request_id="one").record
+    with pytest.raises(Conflict) as caught:
+        scene.check_in(target=target, request_id="two", now=NOW + timedelta(minutes=1))
+    assert (caught.value.code, caught.value.message) == ("already_checked_in", message)
+    retry = scene.check_in(target=target, request_id="one")
+    assert (retry.created, retry.record.id) == (False, first.id)
+    assert ServiceRecord.select().count() == 1
+    check_out(scene.actor, first.id, None, NOW + timedelta(minutes=30))
+    again = scene.check_in(target=target, request_id="three", now=NOW + timedelta(days=7))
+    assert again.created and again.record.flags == []  # a visit next week is no repeat
+
+
+def test_an_open_visit_the_leader_rejected_does_not_block_another(scene):
+    pair(scene.member)
+    scene.check_in(target="visit", request_id="rejected")
+    ServiceRecord.update(status="rejected").execute()
+    assert scene.check_in(target="visit", request_id="again").created
 
 
 # --- doubts that would inflate the figures ---------------------------------------------------

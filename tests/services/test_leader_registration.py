@@ -22,10 +22,14 @@ def world(database):
     return build_world()
 
 
-def _register(world, who="leader_a", member="alice", reason="老人不会用智能手机", **kw):
+def _registration(world, who="leader_a", member="alice", reason="老人不会用智能手机", **kw):
     values = {"kind": "individual", "checkin_at": START, "checkout_at": END, **FILLED} | kw
     attendance = Attendance(getattr(world, member).id, reason, **values)
     return register_attendance(world.actor(who), attendance, NOW)
+
+
+def _register(world, **kw):
+    return _registration(world, **kw).record
 
 
 def test_registration_is_marked_and_never_photo_verified(world):
@@ -248,12 +252,12 @@ def test_what_the_leader_left_blank_gets_the_programmes_text_in_the_first_line(
     assert history.verify_record(stored) is None
 
 
-def test_a_retried_request_stores_one_entry(world):
-    first = _register(world, request_id="r-1")
-    again = _register(world, request_id="r-1")
-    assert again.id == first.id
+def test_a_retried_request_stores_one_entry_and_says_it_is_a_retry(world):
+    first = _registration(world, request_id="r-1")
+    again = _registration(world, request_id="r-1")
+    assert (first.created, again.created, again.record.id) == (True, False, first.record.id)
     assert ServiceRecord.select().count() == 1
-    assert first.history.count() == 1
+    assert first.record.history.count() == 1
 
 
 def test_the_same_request_at_once_stores_one_entry(world):
@@ -262,9 +266,10 @@ def test_the_same_request_at_once_stores_one_entry(world):
     def submit():
         with db.connection_context():
             barrier.wait()
-            return _register(world, request_id="double-tap").id
+            return _registration(world, request_id="double-tap")
 
     with ThreadPoolExecutor(6) as pool:
-        ids = {f.result() for f in [pool.submit(submit) for _ in range(6)]}
-    assert len(ids) == 1 and ServiceRecord.select().count() == 1
+        results = [f.result() for f in [pool.submit(submit) for _ in range(6)]]
+    assert len({r.record.id for r in results}) == 1 and ServiceRecord.select().count() == 1
+    assert sorted(r.created for r in results) == [False] * 5 + [True]
     assert RecordHistory.select().count() == 1

@@ -181,6 +181,47 @@ def test_office_reviews_a_leaders_own_entry(world):
     assert _fresh(record).status == "verified"
 
 
+@pytest.mark.parametrize(
+    "office_decides",
+    [
+        lambda office, entry: review.review(office, entry.id, "reject", "不在活动现场", LATER),
+        lambda office, entry: review.review(office, entry.id, "verify", "", LATER),
+        lambda office, entry: review.correct(
+            office, entry.id, LATER, reason="复核", status="verified"
+        ),
+    ],
+    ids=["office_rejected", "office_verified", "office_corrected_status"],
+)
+def test_a_leader_cannot_overturn_the_offices_decision(world, entry, office_decides):
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW)  # the leader first
+    office_decides(world.actor("office"), entry)
+    decided = _fresh(entry).status
+    for decision in ("verify", "reject"):
+        with pytest.raises(Forbidden) as refused:
+            review.review(world.actor("leader_a"), entry.id, decision, "现场核实", LATER)
+        assert refused.value.code == "office_decided"
+        assert refused.value.message == "该记录已由办公室审核，如需更改请联系办公室。"
+    assert _fresh(entry).status == decided
+    review.review(world.actor("office"), entry.id, "verify", "再次复核", LATER)  # the office may
+    assert _fresh(entry).status == "verified"
+
+
+def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):
+    review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
+    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
+    assert _fresh(entry).status == "verified"
+
+
+def test_an_entry_rewritten_after_the_office_verified_it_goes_back_to_the_leader(world, entry):
+    alice = world.actor("alice")
+    review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
+    review.review(world.actor("office"), entry.id, "verify", "", NOW)
+    review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
+    assert _fresh(entry).status == "flagged"
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    assert _fresh(entry).status == "verified"
+
+
 @pytest.mark.parametrize("decision", ["approve", "", "VERIFY"])
 def test_bad_decisions(world, entry, decision):
     with pytest.raises(Invalid):

@@ -6,7 +6,12 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from models import Pairing
+from services import checkin
+from services.actors import Actor
+from services.checkin_rules import CheckinRules, Point
+from services.errors import Conflict
 from services.summary import KindStats, hours, member_summary
+from services.visit_reminders import overdue_members
 from tests.factories import (
     make_activity,
     make_household,
@@ -15,6 +20,7 @@ from tests.factories import (
     make_team,
     pair,
 )
+from tests.images import jpeg
 
 NOW = datetime(2026, 4, 15, 2, 0)  # 10:00 on 15 April in Shanghai: Q2 2026
 INTERVAL = 30
@@ -153,6 +159,31 @@ def test_visits_count_every_visit_not_rejected_filled_or_not(member):
     s = summary(member)
     assert (s.quarter.visits, s.year.visits) == (2, 3)
     assert s.quarter.by_kind["visit"].services == 1
+
+
+def test_a_double_tapped_visit_counts_once_here_and_for_the_reminders(member, tmp_path):
+    """Two taps on 走访 (two request ids): one visit in the quarter, and the screen's next due
+    day is the one the reminders use (services.visit_reminders)."""
+    pair(member, started_on=date(2026, 1, 1))
+    actor, point = Actor(member=member), Point(34.7466, 113.6253, "gcj02", 10)
+
+    def tap(request_id: str, seed: int):
+        rules = CheckinRules()
+        return checkin.check_in(actor, "visit", point, jpeg(seed), request_id, NOW, rules, tmp_path)
+
+    tap("tap-1", 1)
+    with pytest.raises(Conflict):
+        tap("tap-2", 2)
+    s = summary(member)
+    assert (s.quarter.visits, s.year.visits) == (1, 1)
+    assert (s.visits.last_visit_on, s.visits.next_visit_due) == (
+        date(2026, 4, 15),
+        date(2026, 5, 15),
+    )
+    due_day = s.visits.next_visit_due
+    assert overdue_members(due_day, INTERVAL) == []  # due that day, not yet overdue
+    (reminded,) = overdue_members(due_day + timedelta(days=1), INTERVAL)
+    assert (reminded.last_visit_on, reminded.due_on) == (date(2026, 4, 15), due_day)
 
 
 def test_never_visited_is_due_from_the_pairing_start(member):

@@ -435,6 +435,25 @@ def test_a_refused_visit_says_visit_and_ends_the_conversation(chat, member):
     assert ServiceRecord.select().count() == 0
 
 
+def test_a_visit_still_checked_in_is_said_before_asking_for_another(chat, member):
+    pair(member)
+    make_record(member, kind="visit", checkin_at=clock.now_utc() - timedelta(minutes=5))
+    reply = chat.say("走访")
+    assert "签到「结对家庭走访」" in reply and "签退" in reply and "位置" not in reply
+    assert ServiceRecord.select().count() == 1
+
+
+def test_a_visit_opened_elsewhere_meanwhile_is_refused_politely(chat, member):
+    """Opened in the mini-program between 「走访」 and the photo: the service's refusal."""
+    pair(member)
+    chat.say("走访")
+    chat.location(34.7466, 113.6253)
+    make_record(member, kind="visit", checkin_at=clock.now_utc() - timedelta(minutes=1))
+    chat.photo(images.jpeg(seed=44))
+    assert chat.pushed()[-1] == "走访登记未成功：您已签到本次走访，请先签退。"
+    assert ServiceRecord.select().count() == 1
+
+
 def test_long_visit_notes_are_asked_again_within_the_room_left(chat, member):
     visit_photo_sent(chat, member, seed=40, run_after=True)
     too_long = chat.say("情" * 496)

@@ -64,10 +64,10 @@ def open_activities(member: Member) -> list:
     ]
 
 
-def already_checked_in(member: Member) -> str | None:
-    """When and to what the member is checked in (the latest open check-in), or None; a
-    check-in of another day names its date too."""
-    still_open = summary.open_checkins(member.id)
+def already_checked_in(member: Member, kind: str | None = None) -> str | None:
+    """When and to what the member is checked in (the latest open check-in, of this kind when
+    given), or None; a check-in of another day names its date too."""
+    still_open = [c for c in summary.open_checkins(member.id) if kind in (None, c.kind)]
     if not still_open:
         return None
     latest = max(still_open, key=lambda c: c.checkin_at)

@@ -20,11 +20,16 @@ PHOTO_CHECK_WAIT = timedelta(minutes=1)
 
 
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
-    """「走访」: the paired household (masked), then ask for the location."""
+    """「走访」: the paired household (masked), then ask for the location. A visit still
+    checked in is said at once: a second one would be refused (services.checkin) only after
+    the location and the photo."""
     try:
         household = households.my_household(member)
     except DomainError as exc:
         return common.say(exc.message)
+    still_open = checkin.already_checked_in(member, "visit")
+    if still_open is not None:
+        return common.say(still_open)
     return checkin.ask_location(message.openid, "visit", household.head_name)
 
 
