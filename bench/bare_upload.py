@@ -3,8 +3,8 @@
 `app`: a bare Flask endpoint that only receives the same multipart upload and answers a small
 JSON body, with Flask's own form parser. `same_parser_app`: the same endpoint on the parser our
 app uses (api.form_request), to show how much of our ratio that parser gives.
-`floor_app(folder)`: the least a check-in can do, as a bound on what trimming ours
-could reach: the upload received, the photo checked and stored as the issue asks
+`floor_app(folder)`: the least a check-in can do, as a bound on what trimming ours could
+reach: the upload received on our app's parser, the photo checked and stored as the issue asks
 (services.photos.store_photo: decoded, hashed, written) and one row inserted with raw sqlite3;
 no token, no rules, no duplicate or distance checks, no history. Nobody would ship it."""
 
@@ -33,9 +33,11 @@ def same_parser_app() -> Flask:
 
 
 def floor_app(folder: str) -> Flask:
+    from api.form_request import FormRequest
     from services.photos import store_photo
 
     floor = Flask("floor_upload")
+    floor.request_class = FormRequest
     db = sqlite3.connect(
         f"{folder}/floor.db", isolation_level=None, timeout=5, check_same_thread=False
     )

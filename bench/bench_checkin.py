@@ -8,8 +8,8 @@ the bare endpoint's throughput.
 Two more columns run beside them:
 - bare+parser: the bare endpoint on our app's upload parser (api.form_request, faster than
   Flask's own), to show how much of our ratio the parser alone gives;
-- the floor (bench.bare_upload.floor_app): the photo checked and stored as the issue asks and
-  one raw row, nothing else; how far trimming ours could go on this machine.
+- the floor (bench.bare_upload.floor_app): on our parser, the photo checked and stored as the
+  issue asks and one raw row, nothing else; how far trimming ours could go on this machine.
 
 Rounds of the bare uploads, the floor and check-ins alternate, so a busy moment on a shared machine
 moves one round of each alike; the figure is the median round's ratio.
@@ -246,11 +246,14 @@ def summarize(rounds: list[dict]) -> None:
     p95 = percentile(latencies, 0.95) * 1000
     print(f"ratios by round: {', '.join(f'{x:.0%}' for x in ratios)}; errors {errors}")
     print(
-        f"check-in throughput = {statistics.median(ratios):.0%} of bare, median of "
-        f"{len(ratios)} rounds (goal >= 40%); p95 {p95:.0f} ms (goal <= 150 ms); "
+        f"check-in throughput = {statistics.median(ratios):.0%} of bare (Flask's own parser, "
+        f"the issue's baseline), median of {len(ratios)} rounds (goal >= 40%); "
+        f"p95 {p95:.0f} ms (goal <= 150 ms)"
+    )
+    print(
+        f"{same_parser:.0%} of bare+parser (the bare endpoint on our parser); "
         f"the floor: {floor:.0%} of bare"
     )
-    print(f"against the bare endpoint on our upload parser: {same_parser:.0%}")
 
 
 def auth(token: str) -> dict:
