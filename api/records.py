@@ -341,7 +341,10 @@ OPENAPI = {
     "/records/{record_id}/review": {
         "post": {
             "summary": "审核：本队队长或办公室核验通过或不通过（不通过须填理由）",
-            "description": "办公室审核过的记录只有办公室可以改（队长得到 403 office_decided）。",
+            "description": (
+                "办公室审核（含办公室确认队长的结论）或更正为通过、不通过后，只有办公室可以改"
+                "（队长得到 403 office_decided）；记录被改写或办公室退回待审核后，回到队长审核。"
+            ),
             "parameters": [RECORD_ID],
             "requestBody": openapi.json_body(REVIEW_SCHEMA),
             "responses": openapi.ok("审核后的记录及其历史", DETAIL_SCHEMA),

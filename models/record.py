@@ -59,7 +59,10 @@ class ServiceRecord(BaseModel):
         )
 
 
-# The visit reminders' last-visit lookup reads only this index: visits that count.
+# The visit reminders' last-visit lookup reads only this index: visits that count. Its WHERE
+# is services.summary.counts_as_visit written as SQL (models cannot import services): change
+# the two together, with a migration (as 0004_job_indexes), or the lookups stop matching it
+# (tests/services/test_visit_rule.py checks they use it).
 ServiceRecord.add_index(
     ServiceRecord.index(
         ServiceRecord.household,

@@ -157,14 +157,22 @@ def append(
     )
 
 
+# The statuses that settle an entry; 'pending' and 'flagged' mean it waits for review.
+DECIDED = frozenset({"verified", "rejected"})
+
+
 def last_decision(record: ServiceRecord) -> RecordHistory | None:
-    """The entry's standing decision: its latest review, or a later change of its status (an
-    office correction; a fill-in or check-out that sent it back to review); None before any.
-    Its actor is who decided what the entry's status now is."""
+    """The entry's standing decision: its latest review, or a later line that set its status
+    to verified or rejected (an office correction); its actor is who decided the status now
+    standing. None when no decision stands: before any, or when the latest line that moved
+    the status sent the entry back to review (a fill-in or check-out that flagged it, an
+    office correction to pending or flagged), which puts it back with its leader."""
     lines = record.history.select(RecordHistory.actor, RecordHistory.action, RecordHistory.changes)
     for line in lines.order_by(RecordHistory.seq.desc()):
-        if line.action == "review" or "status" in line.changes:
+        if line.action == "review":
             return line
+        if "status" in line.changes:
+            return line if line.changes["status"][1] in DECIDED else None
     return None
 
 

@@ -23,6 +23,7 @@ from models.prepared import Prepared
 
 from . import clock
 from .errors import NotFound
+from .summary import counts_as_visit
 
 MASK = "****"
 NOT_PAIRED = "您还没有结对家庭，请联系队长或办公室。"
@@ -115,7 +116,7 @@ def _last_visit(by_member: bool) -> Prepared:
     r = ServiceRecord
 
     def build(p):
-        condition = (r.household == p.household) & (r.kind == "visit") & (r.status != "rejected")
+        condition = (r.household == p.household) & counts_as_visit()
         if by_member:
             condition &= r.member == p.member
         return r.select(fn.MAX(r.checkin_at)).where(condition)
@@ -127,8 +128,8 @@ _LAST_VISIT = {True: _last_visit(True), False: _last_visit(False)}
 
 
 def last_visit_at(household_id: int, member_id: int | None = None) -> datetime | None:
-    """When the household was last visited (by this member, when given): the latest visit
-    check-in that was not rejected. A visit happened once checked in, filled in or not."""
+    """When the household was last visited (by this member, when given): the latest check-in
+    that counts as a visit (services.summary.counts_as_visit)."""
     return _LAST_VISIT[member_id is not None].scalar(household=household_id, member=member_id)
 
 

@@ -149,20 +149,21 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-# Where a photo's time is written, best first, each with its offset tag (in the Exif IFD):
-# phones write DateTimeOriginal; some phones and most editors only DateTimeDigitized or IFD0's
-# DateTime, and the photo's time must not go unchecked for that (flag exif_time_off).
+# Where a photo's time is written, best first, each with its offset tag (all in the Exif IFD):
+# phones write DateTimeOriginal, some only DateTimeDigitized, and the photo's time must not go
+# unchecked for that (flag exif_time_off). IFD0's DateTime is not read: it is when the file was
+# last saved (by an editor, say), not when the photo was taken, yet it would be served as the
+# photo's taken_at. A photo with only that time has none, as one with no EXIF.
 EXIF_TIMES = (
-    ("exif", ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
-    ("exif", ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized),
-    ("ifd0", ExifTags.Base.DateTime, ExifTags.Base.OffsetTime),
+    (ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
+    (ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized),
 )
 
 
 def exif_taken_at(exif: Image.Exif) -> datetime | None:
     """The first EXIF time written (EXIF_TIMES), as naive UTC by its own offset tag; a camera
     without one is taken to be on Shanghai time, as every phone in the programme is. A time
-    written but unreadable is None, not the next tag's: that one may be an editor's."""
+    written but unreadable is None, not the next tag's: that one may not be the photo's."""
     try:
         text, offset_text = _first_time(exif)
         if text is None:
@@ -177,9 +178,8 @@ def exif_taken_at(exif: Image.Exif) -> datetime | None:
 def _first_time(exif: Image.Exif) -> tuple[str | None, object]:
     """The first time tag of EXIF_TIMES that is written (blank is not), with its offset tag."""
     details = exif.get_ifd(ExifTags.IFD.Exif)
-    places = {"exif": details, "ifd0": exif}
-    for place, tag, offset_tag in EXIF_TIMES:
-        text = str(places[place].get(tag) or "").strip("\x00 ")
+    for tag, offset_tag in EXIF_TIMES:
+        text = str(details.get(tag) or "").strip("\x00 ")
         if text:
             return text, details.get(offset_tag)
     return None, None

@@ -32,7 +32,7 @@ from models import Activity, Feedback, Member, Pairing, ServiceRecord, Team, db
 
 from . import clock
 from .errors import Invalid
-from .summary import KINDS, counts_toward_hours, hours
+from .summary import KINDS, counts_as_visit, counts_toward_hours, hours
 
 R = ServiceRecord
 PERIOD = re.compile(r"(\d{4})-Q([1-4])", re.ASCII)
@@ -44,7 +44,7 @@ MINUTES = fn.COALESCE(R.duration_minutes, 0)
 # services and minutes are the kinds' added up in Python: each CASE costs a pass over the
 # quarter's entries.
 _COLUMNS = {
-    "visits": ((R.kind == "visit") & (R.status != "rejected"), 1),
+    "visits": (counts_as_visit(), 1),
     "flagged": (R.status == "flagged", 1),
     "rejected": (R.status == "rejected", 1),
     **{f"{k}_services": (COUNTED & (R.kind == k), 1) for k in KINDS},

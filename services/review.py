@@ -1,14 +1,16 @@
 """Changing a register entry after it was made: the member's fill-in, the leader's review, the
 office's correction. Each change is saved with its history entry in one transaction; a change
-that changes nothing is not recorded.
+that changes nothing is not recorded, except an office review that confirms the status a
+leader (or the check-in) left: its line, with no changes, is the office's decision from then on.
 
 Who may do what, for an entry the actor can see (see services.records for visibility):
 - fill in content, target, outcome: the entry's own member, or the leader who registered it
   for the member (that text is the leader's own); never another member's text;
 - review (verify / reject): the leader of the member's team, except for their own entries
   and entries they registered themselves (those go to the office), or the office; once the
-  office has decided (its review or correction set the status now standing, see
-  services.history.last_decision), only the office may change that decision;
+  office has decided (its review, or its correction to verified or rejected, is the latest
+  decision, see services.history.last_decision), only the office may change that decision,
+  until the entry goes back to review (a rewrite, or the office setting pending or flagged);
 - correct anything listed in CORRECTABLE, with a reason: the office only.
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
@@ -178,7 +180,8 @@ def review(
         if status == "rejected" and not comment:
             raise Invalid("不通过时请填写理由。", "comment_required")
         changes = {"status": status, "review_comment": comment}
-        return _save(record, changes, actor.label, "review", now, comment)
+        confirms = actor.is_office and not _office_decided(record)
+        return _save(record, changes, actor.label, "review", now, comment, always=confirms)
 
 
 def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
@@ -197,19 +200,32 @@ def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
 def _refuse_overturning_office(record: ServiceRecord) -> None:
     """A leader reviews before the office, never after it: the office's decision stands until
     the office changes it, or until the entry changes and goes back to review."""
-    decided = history.last_decision(record)
-    if decided is not None and is_office_label(decided.actor):
+    if _office_decided(record):
         raise Forbidden("该记录已由办公室审核，如需更改请联系办公室。", "office_decided")
 
 
+def _office_decided(record: ServiceRecord) -> bool:
+    decided = history.last_decision(record)
+    return decided is not None and is_office_label(decided.actor)
+
+
 def _save(
-    record: ServiceRecord, changes: dict, actor: str, action: str, now: datetime, reason=""
+    record: ServiceRecord,
+    changes: dict,
+    actor: str,
+    action: str,
+    now: datetime,
+    reason="",
+    *,
+    always: bool = False,
 ) -> ServiceRecord:
-    """Apply the changes; save and append history only when a tracked value moved."""
+    """Apply the changes; save and append history only when a tracked value moved, or
+    `always` (an office review that confirms what a leader decided: its line, with no
+    changes, is what makes the decision the office's)."""
     before = history.state_of(record)
     for name, value in changes.items():
         setattr(record, name, value)
-    if history.state_of(record) == before:
+    if history.state_of(record) == before and not always:
         return record
     record.updated_at = now
     record.save()

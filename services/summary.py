@@ -33,10 +33,15 @@ def counts_toward_hours() -> pw.Expression:
 
 def counts_as_visit() -> pw.Expression:
     """The programme's one rule for a household visit, as SQL: each visit check-in that was
-    not rejected is one visit, filled in or not (the visit happened once checked in).
-    services.checkin keeps at most one visit open per member, so a double tap, or a second
-    check-in before 签退, makes no second entry to count. services.visit_reminders counts by
-    the same rule."""
+    not rejected is one visit, filled in or not (the visit happened once checked in). The
+    member's figures, the quarterly report (services.report_stats), the household's last
+    visit (services.households) and the reminders (services.visit_reminders) all count by it;
+    the partial index servicerecord_visits (models.record) is the same condition in SQL.
+
+    The count itself has not changed. services.checkin now refuses a second visit check-in
+    while one is open, so a double tap sent with a new request_id makes no second entry; but
+    double entries already in the register, and a quick check-out followed by a new
+    check-in, are two entries and still count as two visits (until a leader rejects one)."""
     return (R.kind == "visit") & (R.status != "rejected")
 
 

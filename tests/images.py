@@ -40,6 +40,7 @@ def phone_photo(seed: int = 1, size=(1920, 1440)) -> Image.Image:
 
 
 # The time tags a camera or an editor may write, by name: (in IFD0, time tag, offset tag).
+# IFD0's DateTime (when the file was saved) is written only to show that it is not read.
 TIME_TAGS = {
     "original": (False, ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
     "digitized": (False, ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized),

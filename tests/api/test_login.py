@@ -114,6 +114,20 @@ def test_an_expired_code_is_void(client, member):
     assert Member.get_by_id(member.id).mp_openid is None
 
 
+def test_tries_at_a_void_code_count_against_the_login(client, member):
+    """A void code's own counter no longer moves, but every try at it is a failed bind of
+    the login: the fifth ends it, as wrong codes do."""
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc() - timedelta(days=15), ttl_days=14)
+    login = client.post("/api/v1/auth/login", json={"code": "code:mp-new"}).get_json()
+    headers = {"Authorization": f"Bearer {login['token']}"}
+    void = {"phone": "13911112222", "bind_code": code}
+    answers = [client.post("/api/v1/auth/bind", json=void, headers=headers) for _ in range(5)]
+    codes = [(a.status_code, a.get_json()["error"]["code"]) for a in answers]
+    assert codes == [(400, "bind_code_void")] * 4 + [(403, "too_many_attempts")]
+    assert BindCode.get().failed_attempts == 0
+
+
 def _five_wrong_binds(client, phone: str, openid: str) -> list[dict]:
     login = client.post("/api/v1/auth/login", json={"code": f"code:{openid}"}).get_json()
     headers = {"Authorization": f"Bearer {login['token']}"}

@@ -123,14 +123,21 @@ def test_an_exif_time_far_from_now_is_flagged(scene, taken, flagged):
     assert stored.exif_taken_at == (taken.replace(microsecond=0) if taken else None)
 
 
-@pytest.mark.parametrize("time_tag", ["digitized", "ifd0"])
-def test_a_photo_time_only_an_editor_wrote_is_checked_too(scene, time_tag):
-    """Without DateTimeOriginal, DateTimeDigitized or IFD0's DateTime is the photo's time."""
+def test_a_photo_time_only_digitized_is_checked_too(scene):
+    """Without DateTimeOriginal, DateTimeDigitized is the photo's time."""
     taken = (NOW - timedelta(days=400)).replace(microsecond=0)  # last year's, from the album
-    photo = images.jpeg(seed=9, taken=taken, time_tag=time_tag)
+    photo = images.jpeg(seed=9, taken=taken, time_tag="digitized")
     record = scene.check_in(photo=photo).record
     assert "exif_time_off" in record.flags
     assert Photo.get(Photo.record == record).exif_taken_at == taken
+
+
+def test_the_time_a_file_was_saved_is_not_the_photos_time(scene):
+    """IFD0's DateTime is when an editor saved the file: not served as taken_at, not checked."""
+    saved = (NOW - timedelta(days=400)).replace(microsecond=0)
+    record = scene.check_in(photo=images.jpeg(seed=9, taken=saved, time_tag="ifd0")).record
+    assert "exif_time_off" not in record.flags
+    assert Photo.get(Photo.record == record).exif_taken_at is None
 
 
 def test_exif_gps_is_kept_with_the_photo(scene):

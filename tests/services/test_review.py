@@ -14,6 +14,7 @@ from tests.factories import NOW
 from tests.register_world import build_world, checked_in
 
 LATER = NOW + timedelta(hours=3)
+DECISIONS = review.DECISIONS
 
 
 @pytest.fixture
@@ -204,6 +205,41 @@ def test_a_leader_cannot_overturn_the_offices_decision(world, entry, office_deci
     assert _fresh(entry).status == decided
     review.review(world.actor("office"), entry.id, "verify", "再次复核", LATER)  # the office may
     assert _fresh(entry).status == "verified"
+
+
+@pytest.mark.parametrize("sent_back_as", ["pending", "flagged"])
+def test_an_office_correction_back_to_review_returns_the_entry_to_its_leader(
+    world, entry, sent_back_as
+):
+    office = world.actor("office")
+    review.review(office, entry.id, "reject", "不在活动现场", NOW)
+    review.correct(office, entry.id, NOW, reason="请队长重新核实", status=sent_back_as)
+    review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", LATER)
+    assert _fresh(entry).status == "verified"
+    assert history.last_decision(entry).actor == f"member:{world.leader_a.id}"
+
+
+@pytest.mark.parametrize("decision", ["verify", "reject"])
+def test_the_office_confirming_a_leaders_review_makes_the_decision_the_offices(
+    world, entry, decision
+):
+    leader, office = world.actor("leader_a"), world.actor("office")
+    review.review(leader, entry.id, decision, "照片模糊", NOW)
+    review.review(office, entry.id, decision, "照片模糊", LATER)  # the same status and comment
+    line = _last(entry)
+    assert (line.action, line.actor, line.changes) == ("review", office.label, {})
+    assert history.verify_record(_fresh(entry)) is None
+    overturn = "reject" if decision == "verify" else "verify"
+    with pytest.raises(Forbidden) as refused:
+        review.review(leader, entry.id, overturn, "现场核实", LATER)
+    assert refused.value.code == "office_decided"
+    assert _fresh(entry).status == DECISIONS[decision]
+
+
+def test_the_office_confirming_its_own_decision_again_is_recorded_once(world, entry):
+    for _ in range(2):
+        review.review(world.actor("office"), entry.id, "verify", "核实", LATER)
+    assert [h.action for h in entry.history] == ["checkin", "checkout", "review"]
 
 
 def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):

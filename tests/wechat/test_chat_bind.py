@@ -94,6 +94,15 @@ def test_a_code_locked_by_wrong_tries_no_longer_binds(chat, member, emulator):
     assert "不正确" in chat.say("绑定 13800000001 000000")  # a guesser learns nothing new
 
 
+def test_tries_at_a_void_code_count_against_the_openid(chat, member):
+    code = issue_bind_code(member, clock.now_utc())
+    BindCode.update(failed_attempts=MAX_FAILED_ATTEMPTS).execute()
+    for _ in range(5):
+        assert "已失效" in chat.say(f"绑定 13800000001 {code}")
+    assert "尝试次数过多" in chat.say(f"绑定 13800000001 {code}")
+    assert AuditLog.select().where(AuditLog.action == "oa_bind_failed").count() == 5
+
+
 @pytest.mark.parametrize(
     "text",
     [
