@@ -12,7 +12,9 @@ Two more columns run beside them:
   issue asks and one raw row, nothing else; how far trimming ours could go on this machine.
 
 Rounds of the bare uploads, the floor and check-ins alternate, so a busy moment on a shared machine
-moves one round of each alike; the figure is the median round's ratio.
+moves one round of each alike; the figure is the median round's ratio. Each round also reports
+the CPU time the app's gunicorn processes spent per request, which moves less than throughput
+when other work shares the machine.
 
 Run: .venv/bin/python -m bench.bench_checkin [--clients 8] [--workers 2] [--per-client 40]
      [--rounds 5]
@@ -206,11 +208,15 @@ def main() -> None:
                 f"{args.workers} gunicorn workers, database {env['XIANFENG_DATABASE_URL'][:10]}, "
                 f"{args.rounds} rounds of {args.clients * args.per_client} requests each"
             )
+            ours, bare, parser, floor = (server.pid for server in servers)
             senders = {
-                "bare": bare_sender(bare_port, photo),
-                "bare+parser": bare_sender(parser_port, photo),
-                "floor": bare_sender(floor_port, photo),
-                "check-in": checkin_sender(base, tokens, activity_ids, photo, args.clients),
+                "bare": (bare_sender(bare_port, photo), bare),
+                "bare+parser": (bare_sender(parser_port, photo), parser),
+                "floor": (bare_sender(floor_port, photo), floor),
+                "check-in": (
+                    checkin_sender(base, tokens, activity_ids, photo, args.clients),
+                    ours,
+                ),
             }
             rounds = [measure_round(senders, r * args.per_client, args) for r in range(args.rounds)]
             summarize(rounds)
@@ -224,16 +230,33 @@ def measure_round(senders: dict, offset: int, args) -> dict:
     """One round of each sender in turn (request numbers from offset on, so no round repeats
     a request_id or a task), each printed; their results."""
     results = {}
-    for name, send in senders.items():
+    for name, (send, server) in senders.items():
+        cpu_before = server_cpu(server)
         latencies, wall, errors = run_clients(
             lambda session, c, i, send=send: send(session, c, offset + i),
             args.clients,
             args.per_client,
         )
+        cpu = (server_cpu(server) - cpu_before) / len(latencies)
         text, rate = line(name, latencies, wall, errors)
-        print(text)
-        results[name] = (latencies, rate, errors)
+        print(f"{text}  server cpu {cpu * 1000:5.2f} ms/request")
+        results[name] = (latencies, rate, errors, cpu)
     return results
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a gunicorn master and its workers (Linux /proc): a steadier
+    measure than throughput on a shared machine, since time spent waiting for the CPU is not
+    counted."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def summarize(rounds: list[dict]) -> None:
@@ -254,6 +277,8 @@ def summarize(rounds: list[dict]) -> None:
         f"{same_parser:.0%} of bare+parser (the bare endpoint on our parser); "
         f"the floor: {floor:.0%} of bare"
     )
+    cpu = {name: statistics.median(r[name][3] for r in rounds) * 1000 for name in rounds[0]}
+    print("server cpu per request, median: " + ", ".join(f"{k} {v:.2f} ms" for k, v in cpu.items()))
 
 
 def auth(token: str) -> dict:
