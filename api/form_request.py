@@ -26,6 +26,7 @@ from flask import Request
 from werkzeug.datastructures import FileStorage, Headers
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
 
 # The charsets Werkzeug honours in a part's Content-Type; anything else is read as UTF-8.
 PART_CHARSETS = {"ascii", "us-ascii", "utf-8", "iso-8859-1"}
@@ -40,8 +41,16 @@ class MultipartFormParser(FormDataParser):
         parts = self._parts(body, boundary)
         if parts is None:
             return super()._parse_multipart(io.BytesIO(body), mimetype, len(body), options)
-        fields = [(p.name, self._text(p)) for p in parts if p.filename is None]
-        files = [(p.name, _file(p)) for p in parts if p.filename is not None]
+        fields, files = [], []
+        for part in parts:
+            headers = self._headers(part)
+            # The names as Werkzeug reads them (RFC 2231 filename*, paths kept, no name: None).
+            _, disposition = parse_options_header(headers.get("content-disposition"))
+            name, filename = disposition.get("name"), disposition.get("filename")
+            if filename is None:
+                fields.append((name, self._text(part)))
+            else:
+                files.append((name, FileStorage(part.file, filename, name, headers=headers)))
         return stream, self.cls(fields), self.cls(files)
 
     def _parts(self, body: bytes, boundary: str) -> list[multipart.MultipartPart] | None:
@@ -51,7 +60,7 @@ class MultipartFormParser(FormDataParser):
             boundary,
             len(body),
             part_limit=self.max_form_parts or inf,
-            # Werkzeug bounds a part's headers only by the form's memory limit.
+            # Werkzeug bounds a part's headers only by the form's memory limit (_headers).
             header_limit=inf,
             headersize_limit=self.max_form_memory_size or inf,
             spool_limit=inf,
@@ -59,14 +68,23 @@ class MultipartFormParser(FormDataParser):
         )
         try:
             parts = list(parser)
-        except multipart.ParserLimitReached as exc:  # the part count: no other limit is set
+        except multipart.ParserLimitReached as exc:  # too many parts, or a header line too long
             raise RequestEntityTooLarge() from exc
         except multipart.MultipartError:
             return None
-        # Each delimiter in the body opens a part, and one closes the last: one more means a
-        # part took in a delimiter, and the parts after it, as its value.
+        # A body read cleanly holds the delimiter once before each part and once after the
+        # last. More means a part took a delimiter, and the parts after it, as its value; or
+        # the delimiter's text also appears in a file, the preamble or the epilogue, which only
+        # sends the body to Werkzeug's parser for nothing.
         delimiters = body.count(b"--" + boundary.encode("latin-1"))
         return parts if delimiters == len(parts) + 1 else None
+
+    def _headers(self, part: multipart.MultipartPart) -> Headers:
+        """A part's headers, held together to MAX_FORM_MEMORY_SIZE as Werkzeug holds them."""
+        size = sum(len(name) + len(value) + 4 for name, value in part.headerlist)
+        if self.max_form_memory_size is not None and size > self.max_form_memory_size:
+            raise RequestEntityTooLarge()
+        return Headers(part.headerlist)
 
     def _text(self, part: multipart.MultipartPart) -> str:
         """A text field, held to MAX_FORM_MEMORY_SIZE, in its part's charset when Werkzeug
@@ -75,12 +93,6 @@ class MultipartFormParser(FormDataParser):
             raise RequestEntityTooLarge()
         charset = part.charset.lower() if part.charset.lower() in PART_CHARSETS else "utf-8"
         return part.raw.decode(charset, "replace")
-
-
-def _file(part: multipart.MultipartPart) -> FileStorage:
-    """The content type comes from the part's own header, parameters and all (None when it
-    has none), as Werkzeug gives it."""
-    return FileStorage(part.file, part.filename, part.name, headers=Headers(part.headerlist))
 
 
 class FormRequest(Request):

@@ -97,8 +97,25 @@ def part(headers: bytes, value: bytes) -> bytes:
             b"nine headers",
         ),
         part(b'Content-Disposition: form-data; name="f"; filename="' + b"a" * 5000 + b'"', b"1"),
+        part(
+            b"Content-Disposition: form-data; name=\"f\"; filename*=UTF-8''%E7%85%A7.jpg",
+            b"\xff\xd8",
+        ),
+        part(b'Content-Disposition: form-data; name="f"; filename="C:\\x\\a.jpg"', b"1"),
+        part(b"Content-Disposition: form-data", b"no name"),
+        part(b'Content-Disposition: form-data; name="f"; filename="a"', b"x--b y--b--z"),
     ],
-    ids=["no content type", "type parameters", "latin-1 field", "nine headers", "long name"],
+    ids=[
+        "no content type",
+        "type parameters",
+        "latin-1 field",
+        "nine headers",
+        "long name",
+        "RFC 2231 filename",
+        "a path for a filename",
+        "no name",
+        "the delimiter's text inside a file",
+    ],
 )
 def test_a_part_reads_as_werkzeug_reads_it(body):
     ours, werkzeug = both(body + b"--b--\r\n", "multipart/form-data; boundary=b")
@@ -133,6 +150,13 @@ def test_a_stray_byte_in_a_field_becomes_a_replacement_character():
 )
 def test_what_werkzeug_refuses_as_too_large_is_refused_alike(fields):
     ours, werkzeug = both(*multipart(fields))
+    assert ours.status_code == werkzeug.status_code == 413
+
+
+def test_a_part_whose_headers_fill_the_form_memory_is_refused_alike():
+    headers = b"\r\n".join(b"X-Extra-%d: " % n + b"h" * 9000 for n in range(15))
+    body = part(b'Content-Disposition: form-data; name="note"\r\n' + headers, b"1") + b"--b--\r\n"
+    ours, werkzeug = both(body, "multipart/form-data; boundary=b")
     assert ours.status_code == werkzeug.status_code == 413
 
 
