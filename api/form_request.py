@@ -4,8 +4,9 @@ A check-in is mostly its photo. Werkzeug's own parser spends about as long takin
 photo off the wire as a bare upload endpoint spends on everything else: it compiles two
 regular expressions for every request's boundary and copies the body several times.
 `multipart` does the same job in about a quarter of the time. Nothing else changes: `form`
-and `files` are the usual MultiDicts of text and FileStorage, and the same limits give 413
-(MAX_CONTENT_LENGTH, MAX_FORM_PARTS, and MAX_FORM_MEMORY_SIZE for a text field).
+and `files` are the usual MultiDicts of text and FileStorage, names are read by Werkzeug's
+own header parser, and the same limits give 413 (MAX_CONTENT_LENGTH, MAX_FORM_PARTS, and
+MAX_FORM_MEMORY_SIZE for a text field or for a part's headers).
 
 Any body `multipart` does not read cleanly goes to Werkzeug's parser, so what Werkzeug reads
 is read the same, and what it cannot read is an empty form (the view then says what is
