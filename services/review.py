@@ -15,14 +15,15 @@ Who may do what, for an entry the actor can see (see services.records for visibi
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
-correct it. Rewriting what a
-leader already verified sends the entry back to the leader (flag edited_after_review), and
-text once written cannot be blanked (it would quietly take the entry out of the hours).
+correct it. Rewriting what a reviewer approved (a leader's or the office's review, or an office
+correction to verified) sends the entry back to the leader (flag edited_after_review): an
+approval covers only the text it saw. Text once written cannot be blanked (it would quietly
+take the entry out of the hours).
 """
 
 from datetime import datetime
 
-from models import RecordHistory, ServiceRecord, db
+from models import ServiceRecord, db
 from models.record import RECORD_STATUSES
 
 from . import history
@@ -98,8 +99,10 @@ def _rewrites(record: ServiceRecord, texts: dict) -> bool:
 
 
 def _was_reviewed(record: ServiceRecord) -> bool:
-    reviews = record.history.where(RecordHistory.action == "review")
-    return record.status == "verified" and reviews.exists()
+    """Whether someone's decision (a review, or an office correction to verified or rejected)
+    stands on the entry: its text is what that decision approved. A clean check-in's automatic
+    verified approves nothing, so its text may be finished without a new review."""
+    return history.last_decision(record) is not None
 
 
 def _back_to_review(record: ServiceRecord) -> dict:

@@ -258,6 +258,31 @@ def test_an_entry_rewritten_after_the_office_verified_it_goes_back_to_the_leader
     assert _fresh(entry).status == "verified"
 
 
+def test_an_entry_rewritten_after_an_office_correction_to_verified_goes_back_to_review(
+    world, entry
+):
+    """A correction to verified is the office's approval of the text it saw; a rewrite after
+    it must go back to review, and the leader may then review it."""
+    alice, office = world.actor("alice"), world.actor("office")
+    review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
+    review.correct(office, entry.id, NOW, reason="现场照片已核实", status="verified")
+    review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
+    stored = _fresh(entry)
+    assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    assert _fresh(entry).status == "verified"
+
+
+def test_a_rewrite_of_a_clean_check_in_keeps_it_verified(world):
+    """A clean check-in is verified automatically, by nobody: rewriting its text is not
+    rewriting something a reviewer approved."""
+    record = checked_in(world.alice, filled=True)
+    review.fill_in(world.actor("alice"), record.id, LATER, content="清理楼道和车棚")
+    stored = _fresh(record)
+    assert (stored.status, stored.flags) == ("verified", [])
+    assert history.last_decision(stored) is None
+
+
 @pytest.mark.parametrize("decision", ["approve", "", "VERIFY"])
 def test_bad_decisions(world, entry, decision):
     with pytest.raises(Invalid):
