@@ -11,7 +11,9 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   office has decided (its review, or its correction to verified or rejected, is the latest
   decision, see services.history.last_decision), only the office may change that decision,
   until the entry goes back to review (a rewrite, or the office setting pending or flagged);
-- correct anything listed in CORRECTABLE, with a reason: the office only.
+- correct anything listed in CORRECTABLE, with a reason: the office only. A correction that
+  names the verified or rejected status the entry already has confirms that decision, as the
+  office's review would (the same change-free review line follows the correction's).
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
@@ -130,7 +132,20 @@ def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **field
     changes = _correction(fields)
     with db.atomic():
         record = load_for_change(actor, record_id)
-        return _save(record, changes, actor.label, "correct", now, reason)
+        confirms = _confirms_decision(record, changes)
+        _save(record, changes, actor.label, "correct", now, reason)
+        if confirms:
+            _save(record, {}, actor.label, "review", now, reason, always=True)
+        return record
+
+
+def _confirms_decision(record: ServiceRecord, changes: dict) -> bool:
+    """Whether a correction names the decided status the entry already has, while the decision
+    is not yet the office's: the office confirms it, as its review with the same decision would,
+    and the same change-free review line records that (a correction line that moves no status
+    is no decision, see services.history.last_decision)."""
+    same = changes.get("status") == record.status and record.status in history.DECIDED
+    return same and not _office_decided(record)
 
 
 def _correction(fields: dict) -> dict:

@@ -242,6 +242,27 @@ def test_the_office_confirming_its_own_decision_again_is_recorded_once(world, en
     assert [h.action for h in entry.history] == ["checkin", "checkout", "review"]
 
 
+def test_an_office_correction_naming_the_current_status_makes_the_decision_the_offices(
+    world, entry
+):
+    """Naming the status an entry already has is the office confirming it, as an office review
+    with the same decision is: the leader can no longer overturn it."""
+    leader, office = world.actor("leader_a"), world.actor("office")
+    review.review(leader, entry.id, "verify", "核实", NOW)
+    fields = {"status": "verified", "content": "清理楼道"}
+    review.correct(office, entry.id, LATER, reason="补全内容", **fields)
+    assert [(h.action, h.actor) for h in entry.history][-2:] == [
+        ("correct", office.label),
+        ("review", office.label),
+    ]
+    assert _last(entry).changes == {}
+    assert history.verify_record(_fresh(entry)) is None
+    with pytest.raises(Forbidden) as refused:
+        review.review(leader, entry.id, "reject", "照片模糊", LATER)
+    assert refused.value.code == "office_decided"
+    assert _fresh(entry).status == "verified"
+
+
 def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):
     review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
     review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
