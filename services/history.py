@@ -31,6 +31,7 @@ import peewee as pw
 
 from models import RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
+from models.record import DECIDED
 
 # The fields that make an entry evidence, each with the name the office reads it by; a change
 # to any of them must go through here.
@@ -157,8 +158,6 @@ def append(
     )
 
 
-# The statuses that settle an entry; 'pending' and 'flagged' mean it waits for review.
-DECIDED = frozenset({"verified", "rejected"})
 # The lines by which someone decides an entry's status: a review (leader or office) and an
 # office correction. A check-in, check-out or fill-in moves the status by rule, not by anyone's
 # judgement: a clean check-in's automatic "verified" is no decision.

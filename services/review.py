@@ -26,7 +26,7 @@ take the entry out of the hours).
 from datetime import datetime
 
 from models import ServiceRecord, db
-from models.record import RECORD_STATUSES
+from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
 from . import history
 from .actors import Actor, is_office_label
@@ -37,7 +37,6 @@ TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
 MAX_DURATION_MIN = 24 * 60
 CORRECTABLE = (*TEXT_LIMITS, "duration_minutes", "status")
-DECISIONS = {"verify": "verified", "reject": "rejected"}
 FIELD_NAMES = {"content": "服务内容", "target": "服务对象", "outcome": "取得成效"}
 
 
@@ -144,7 +143,7 @@ def _confirms_decision(record: ServiceRecord, changes: dict) -> bool:
     is not yet the office's: the office confirms it, as its review with the same decision would,
     and the same change-free review line records that (a correction line that moves no status
     is no decision, see services.history.last_decision)."""
-    same = changes.get("status") == record.status and record.status in history.DECIDED
+    same = changes.get("status") == record.status and record.status in DECIDED
     return same and not _office_decided(record)
 
 
