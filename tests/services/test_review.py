@@ -263,6 +263,41 @@ def test_an_office_correction_naming_the_current_status_makes_the_decision_the_o
     assert _fresh(entry).status == "verified"
 
 
+OFFICE_CONFIRMS = {
+    "by_review": lambda office, entry_id: review.review(office, entry_id, "verify", "核实", LATER),
+    "by_correction": lambda office, entry_id: review.correct(
+        office, entry_id, LATER, reason="核实", status="verified"
+    ),
+}
+
+
+@pytest.mark.parametrize("confirm", OFFICE_CONFIRMS.values(), ids=OFFICE_CONFIRMS)
+def test_the_office_confirming_a_leaders_review_twice_is_recorded_once(world, entry, confirm):
+    office = world.actor("office")
+    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW)
+    for _ in range(2):
+        confirm(office, entry.id)
+    lines = list(entry.history.order_by(RecordHistory.seq))
+    assert [h.action for h in lines] == ["checkin", "checkout", "review", "review"]
+    assert [(h.actor, h.changes) for h in lines if not h.changes] == [(office.label, {})]
+    assert history.verify_record(_fresh(entry)) is None
+
+
+@pytest.mark.parametrize("confirm", OFFICE_CONFIRMS.values(), ids=OFFICE_CONFIRMS)
+def test_a_rewrite_after_the_office_confirmed_a_leaders_review_goes_back_to_review(
+    world, entry, confirm
+):
+    alice = world.actor("alice")
+    review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
+    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW)
+    confirm(world.actor("office"), entry.id)
+    review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
+    stored = _fresh(entry)
+    assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    assert _fresh(entry).status == "verified"
+
+
 def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):
     review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
     review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
