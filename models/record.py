@@ -8,6 +8,10 @@ from .roster import Household, Member
 
 RECORD_KINDS = ("activity", "visit", "individual")
 RECORD_STATUSES = ("pending", "verified", "flagged", "rejected")
+# A review's decisions and the statuses they set; those statuses settle an entry, while
+# 'pending' and 'flagged' mean it waits for review.
+DECISIONS = {"verify": "verified", "reject": "rejected"}
+DECIDED = frozenset(DECISIONS.values())
 RECORD_SOURCES = ("mp", "chat", "web", "leader")
 
 

@@ -48,10 +48,12 @@ def live_bind_code(member: Member, now: datetime) -> BindCode | None:
 def no_live_code(member: Member | None, code: str, now: datetime) -> tuple[str, str]:
     """(message, error code) for a phone with no live bind code: the generic answer, unless
     `code` is one the member was given that no longer works, which only its holder knows.
-    Each try still counts as a failed bind, against the login (services.auth) or the chat's
-    openid (services.chat_binding), so guessing stays limited; only the void code's own
-    counter of wrong tries is left alone. A right guess binds nobody: it only shows, one
-    time in a million, that a phone is on the roster."""
+    Each try still counts as a failed bind; only the void code's own counter of wrong tries is
+    left alone. On the mini-program the count is per login (bind token, services.auth): after
+    MAX_FAILED_BINDS the login is revoked, and a new login starts from nothing, so it slows
+    guessing rather than capping it. In chat it is per openid within the last hour
+    (services.chat_binding). A right guess binds nobody: it only shows, one time in a million,
+    that a phone is on the roster."""
     if member is not None and is_void_code(member, code, now):
         return VOID_CODE, "bind_code_void"
     return WRONG_CODE, "bad_bind_code"

@@ -31,6 +31,7 @@ import peewee as pw
 
 from models import RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
+from models.record import DECIDED
 
 # The fields that make an entry evidence, each with the name the office reads it by; a change
 # to any of them must go through here.
@@ -157,22 +158,27 @@ def append(
     )
 
 
-# The statuses that settle an entry; 'pending' and 'flagged' mean it waits for review.
-DECIDED = frozenset({"verified", "rejected"})
+# The lines by which someone decides an entry's status: a review (leader or office) and an
+# office correction. A check-in, check-out or fill-in moves the status by rule, not by anyone's
+# judgement: a clean check-in's automatic "verified" is no decision.
+DECIDING_ACTIONS = frozenset({"review", "correct"})
 
 
 def last_decision(record: ServiceRecord) -> RecordHistory | None:
-    """The entry's standing decision: its latest review, or a later line that set its status
-    to verified or rejected (an office correction); its actor is who decided the status now
-    standing. None when no decision stands: before any, or when the latest line that moved
-    the status sent the entry back to review (a fill-in or check-out that flagged it, an
-    office correction to pending or flagged), which puts it back with its leader."""
+    """The entry's standing decision: its latest review, or a later office correction that set
+    its status to verified or rejected; its actor is who decided the status now standing.
+
+    None when nobody's decision stands: before any review (a clean check-in is verified by
+    rule, not by a reviewer), or when the latest line that moved the status sent the entry
+    back to review (a fill-in or check-out that flagged it, an office correction to pending or
+    flagged), which puts it back with its leader."""
     lines = record.history.select(RecordHistory.actor, RecordHistory.action, RecordHistory.changes)
     for line in lines.order_by(RecordHistory.seq.desc()):
         if line.action == "review":
             return line
         if "status" in line.changes:
-            return line if line.changes["status"][1] in DECIDED else None
+            decided = line.changes["status"][1] in DECIDED
+            return line if decided and line.action in DECIDING_ACTIONS else None
     return None
 
 

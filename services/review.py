@@ -11,19 +11,22 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   office has decided (its review, or its correction to verified or rejected, is the latest
   decision, see services.history.last_decision), only the office may change that decision,
   until the entry goes back to review (a rewrite, or the office setting pending or flagged);
-- correct anything listed in CORRECTABLE, with a reason: the office only.
+- correct anything listed in CORRECTABLE, with a reason: the office only. A correction that
+  names the verified or rejected status the entry already has confirms that decision, as the
+  office's review would (the same change-free review line follows the correction's).
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
-correct it. Rewriting what a
-leader already verified sends the entry back to the leader (flag edited_after_review), and
-text once written cannot be blanked (it would quietly take the entry out of the hours).
+correct it. Rewriting what a reviewer approved (a leader's or the office's review, or an office
+correction to verified) sends the entry back to the leader (flag edited_after_review): an
+approval covers only the text it saw. Text once written cannot be blanked (it would quietly
+take the entry out of the hours).
 """
 
 from datetime import datetime
 
-from models import RecordHistory, ServiceRecord, db
-from models.record import RECORD_STATUSES
+from models import ServiceRecord, db
+from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
 from . import history
 from .actors import Actor, is_office_label
@@ -34,7 +37,6 @@ TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
 MAX_DURATION_MIN = 24 * 60
 CORRECTABLE = (*TEXT_LIMITS, "duration_minutes", "status")
-DECISIONS = {"verify": "verified", "reject": "rejected"}
 FIELD_NAMES = {"content": "服务内容", "target": "服务对象", "outcome": "取得成效"}
 
 
@@ -98,8 +100,10 @@ def _rewrites(record: ServiceRecord, texts: dict) -> bool:
 
 
 def _was_reviewed(record: ServiceRecord) -> bool:
-    reviews = record.history.where(RecordHistory.action == "review")
-    return record.status == "verified" and reviews.exists()
+    """Whether someone's decision (a review, or an office correction to verified or rejected)
+    stands on the entry: its text is what that decision approved. A clean check-in's automatic
+    verified approves nothing, so its text may be finished without a new review."""
+    return history.last_decision(record) is not None
 
 
 def _back_to_review(record: ServiceRecord) -> dict:
@@ -127,7 +131,20 @@ def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **field
     changes = _correction(fields)
     with db.atomic():
         record = load_for_change(actor, record_id)
-        return _save(record, changes, actor.label, "correct", now, reason)
+        confirms = _confirms_decision(record, changes)
+        _save(record, changes, actor.label, "correct", now, reason)
+        if confirms:
+            _save(record, {}, actor.label, "review", now, reason, always=True)
+        return record
+
+
+def _confirms_decision(record: ServiceRecord, changes: dict) -> bool:
+    """Whether a correction names the decided status the entry already has, while the decision
+    is not yet the office's: the office confirms it, as its review with the same decision would,
+    and the same change-free review line records that (a correction line that moves no status
+    is no decision, see services.history.last_decision)."""
+    same = changes.get("status") == record.status and record.status in DECIDED
+    return same and not _office_decided(record)
 
 
 def _correction(fields: dict) -> dict:

@@ -33,15 +33,18 @@ def counts_toward_hours() -> pw.Expression:
 
 def counts_as_visit() -> pw.Expression:
     """The programme's one rule for a household visit, as SQL: each visit check-in that was
-    not rejected is one visit, filled in or not (the visit happened once checked in). The
-    member's figures, the quarterly report (services.report_stats), the household's last
-    visit (services.households) and the reminders (services.visit_reminders) all count by it;
-    the partial index servicerecord_visits (models.record) is the same condition in SQL.
+    not rejected is one visit, filled in or not. The visit happened once the member checked in
+    at the household; what they write afterwards describes it but does not make it, so an
+    unfinished fill-in must not make a visit look overdue. A rejection is the leader's or the
+    office's judgement that it did not happen as registered, so it is no visit.
 
-    The count itself has not changed. services.checkin now refuses a second visit check-in
-    while one is open, so a double tap sent with a new request_id makes no second entry; but
-    double entries already in the register, and a quick check-out followed by a new
-    check-in, are two entries and still count as two visits (until a leader rejects one)."""
+    One rule, so that the member's figures, the quarterly report (services.report_stats), the
+    household's last visit (services.households) and the reminders (services.visit_reminders)
+    never disagree; the partial index servicerecord_visits (models.record) is the same
+    condition in SQL. Two entries are two visits: services.checkin keeps a double tap from
+    making a second one, and a duplicate that slips through is for a leader to reject."""
+    # Built on ServiceRecord itself, not an alias: a query that selects the register under an
+    # alias cannot use this expression.
     return (R.kind == "visit") & (R.status != "rejected")
 
 

@@ -242,6 +242,62 @@ def test_the_office_confirming_its_own_decision_again_is_recorded_once(world, en
     assert [h.action for h in entry.history] == ["checkin", "checkout", "review"]
 
 
+def test_an_office_correction_naming_the_current_status_makes_the_decision_the_offices(
+    world, entry
+):
+    """Naming the status an entry already has is the office confirming it, as an office review
+    with the same decision is: the leader can no longer overturn it."""
+    leader, office = world.actor("leader_a"), world.actor("office")
+    review.review(leader, entry.id, "verify", "核实", NOW)
+    fields = {"status": "verified", "content": "清理楼道"}
+    review.correct(office, entry.id, LATER, reason="补全内容", **fields)
+    assert [(h.action, h.actor) for h in entry.history][-2:] == [
+        ("correct", office.label),
+        ("review", office.label),
+    ]
+    assert _last(entry).changes == {}
+    assert history.verify_record(_fresh(entry)) is None
+    with pytest.raises(Forbidden) as refused:
+        review.review(leader, entry.id, "reject", "照片模糊", LATER)
+    assert refused.value.code == "office_decided"
+    assert _fresh(entry).status == "verified"
+
+
+OFFICE_CONFIRMS = {
+    "by_review": lambda office, entry_id: review.review(office, entry_id, "verify", "核实", LATER),
+    "by_correction": lambda office, entry_id: review.correct(
+        office, entry_id, LATER, reason="核实", status="verified"
+    ),
+}
+
+
+@pytest.mark.parametrize("confirm", OFFICE_CONFIRMS.values(), ids=OFFICE_CONFIRMS)
+def test_the_office_confirming_a_leaders_review_twice_is_recorded_once(world, entry, confirm):
+    office = world.actor("office")
+    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW)
+    for _ in range(2):
+        confirm(office, entry.id)
+    lines = list(entry.history.order_by(RecordHistory.seq))
+    assert [h.action for h in lines] == ["checkin", "checkout", "review", "review"]
+    assert [(h.actor, h.changes) for h in lines if not h.changes] == [(office.label, {})]
+    assert history.verify_record(_fresh(entry)) is None
+
+
+@pytest.mark.parametrize("confirm", OFFICE_CONFIRMS.values(), ids=OFFICE_CONFIRMS)
+def test_a_rewrite_after_the_office_confirmed_a_leaders_review_goes_back_to_review(
+    world, entry, confirm
+):
+    alice = world.actor("alice")
+    review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
+    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW)
+    confirm(world.actor("office"), entry.id)
+    review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
+    stored = _fresh(entry)
+    assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    assert _fresh(entry).status == "verified"
+
+
 def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):
     review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
     review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
@@ -256,6 +312,31 @@ def test_an_entry_rewritten_after_the_office_verified_it_goes_back_to_the_leader
     assert _fresh(entry).status == "flagged"
     review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
     assert _fresh(entry).status == "verified"
+
+
+def test_an_entry_rewritten_after_an_office_correction_to_verified_goes_back_to_review(
+    world, entry
+):
+    """A correction to verified is the office's approval of the text it saw; a rewrite after
+    it must go back to review, and the leader may then review it."""
+    alice, office = world.actor("alice"), world.actor("office")
+    review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
+    review.correct(office, entry.id, NOW, reason="现场照片已核实", status="verified")
+    review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
+    stored = _fresh(entry)
+    assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    assert _fresh(entry).status == "verified"
+
+
+def test_a_rewrite_of_a_clean_check_in_keeps_it_verified(world):
+    """A clean check-in is verified automatically, by nobody: rewriting its text is not
+    rewriting something a reviewer approved."""
+    record = checked_in(world.alice, filled=True)
+    review.fill_in(world.actor("alice"), record.id, LATER, content="清理楼道和车棚")
+    stored = _fresh(record)
+    assert (stored.status, stored.flags) == ("verified", [])
+    assert history.last_decision(stored) is None
 
 
 @pytest.mark.parametrize("decision", ["approve", "", "VERIFY"])

@@ -1,39 +1,51 @@
-"""The programme's one rule for a household visit (services.summary.counts_as_visit): written
-once in services/, and matched by the partial index servicerecord_visits so that the
-last-visit lookups read only the visits that count, on SQLite and on PostgreSQL."""
+"""The programme's one rule for a household visit (services.summary.counts_as_visit): every
+place that counts visits or finds the last one leaves a rejected visit out, and the partial
+index servicerecord_visits matches the rule so that the last-visit lookups read only the
+visits that count, on SQLite and on PostgreSQL."""
 
-import ast
-from datetime import date
-from pathlib import Path
+from datetime import date, timedelta
 
 import peewee as pw
 import pytest
 
 from models import db
+from services import clock, report_stats
 from services.households import last_visit_at
+from services.summary import member_summary
 from services.visit_reminders import overdue_members
-from tests.factories import make_household, make_member, make_team, pair
+from tests.factories import NOW, make_household, make_member, make_record, make_team, pair
 from tests.statements import count_queries
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
-RULE = ("kind == 'visit'", "status != 'rejected'")
+INTERVAL = 30
+COUNTED = NOW - timedelta(days=20)
+REJECTED = NOW - timedelta(days=2)  # later: whoever counted it would see a more recent visit
 
 
-def _inline_rules(path: Path) -> list[str]:
-    """The expressions in a module that spell the visit rule out instead of calling it."""
-    found = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd):
-            text = ast.unparse(node)
-            if all(part in text for part in RULE) and "counts_as_visit" not in text:
-                found.append(path.name)
-    return found
+@pytest.fixture
+def visits(database):
+    """A paired member with a counted visit and, after it, a rejected one."""
+    team = make_team()
+    member = make_member(team=team)
+    household = pair(member, make_household(community=team.community)).household
+    for at, status in ((COUNTED, "verified"), (REJECTED, "rejected")):
+        out = at + timedelta(hours=1)
+        kw = {"kind": "visit", "household": household, "checkout_at": out, "duration_minutes": 60}
+        make_record(member, checkin_at=at, status=status, **kw)
+    return member, household
 
 
-def test_the_visit_rule_is_written_once():
-    paths = sorted(SERVICES.glob("*.py"))
-    inline = [site for path in paths for site in _inline_rules(path)]
-    assert inline == ["summary.py"]  # counts_as_visit itself
+def test_every_visit_count_sees_only_the_visit_that_was_not_rejected(visits):
+    member, household = visits
+    counted_on = clock.to_local(COUNTED).date()
+    summary = member_summary(member, NOW, INTERVAL)
+    assert (summary.quarter.visits, summary.visits.last_visit_on) == (1, counted_on)
+    report = report_stats.team_stats(2026, 4, NOW, INTERVAL, [member.team_id])[member.team_id]
+    assert (report["visits"]["done"], report["visits"]["members_visited"]) == (1, 1)
+    assert last_visit_at(household.id) == last_visit_at(household.id, member.id) == COUNTED
+    # Overdue counting from the counted visit; the rejected one would have made it recent.
+    today = clock.to_local(COUNTED).date() + timedelta(days=INTERVAL + 5)
+    [overdue] = overdue_members(today, INTERVAL)
+    assert (overdue.member_id, overdue.last_visit_on) == (member.id, counted_on)
 
 
 @pytest.fixture
