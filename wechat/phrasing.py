@@ -66,6 +66,15 @@ LOCATION_NEGATIONS = "不没别无"
 LOCATION_SKIPS = ("跳过", "略过", "不发", "不发了", "不想发", "不想发了", "发不了")
 LOCATION_HOW = ("不会发", "怎么发", "不知道怎么发", "在哪发", "在哪里发", "发不出去")
 LOCATION_TEXT = 12
+# At the step asking for the photo, a short text naming it with a word of trouble (「我发不了
+# 照片」, 「照片发不出去」, 「没法拍照」), or a whole text of PHOTO_HOW, says the member cannot
+# send it: they hear how to, and the step stays (wechat.text_route.PHOTO_HELP).
+PHOTO_WORDS = ("照片", "相片", "图片", "拍照", "拍摄")
+PHOTO_TROUBLE = (
+    *("发不了", "发不出", "发不上", "传不了", "拍不了", "不会", "没法", "没办法", "不知道"),
+    *("怎么", "怎样", "如何", "不行", "打不开"),
+)
+PHOTO_HOW = ("不会发", "怎么发", "发不了", "发不出去", "不知道怎么发", "不会拍", "拍不了")
 
 
 # Pairs of a traditional character and its simplified form.
@@ -105,6 +114,16 @@ def asks_about_location(text: str) -> bool:
         return False
     marks = (*LOCATION_TROUBLE, *LOCATION_NEGATIONS)
     return any(word in compact for word in marks)
+
+
+def asks_about_photo(text: str) -> bool:
+    """Whether a short text says the member cannot send the photo or asks how (「我发不了照
+    片」, 「没法拍照」): the photo prompt repeated would not help them."""
+    compact = _compact(text)
+    if compact.strip(SAID_PARTICLES) in PHOTO_HOW:
+        return True
+    named = len(compact) <= LOCATION_TEXT and any(w in compact for w in PHOTO_WORDS)
+    return named and any(word in compact for word in PHOTO_TROUBLE)
 
 
 def names_location(text: str) -> bool:

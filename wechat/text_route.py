@@ -99,6 +99,9 @@ LOCATION_HELP = {
     checkout.OUT_LOCATION: checkout.on_location_help,
     checkin.LOCATION: checkin.on_location_refused,
 }
+# Saying the photo cannot be sent, or asking how (「我发不了照片」: wechat.phrasing), at the
+# step asking for it: how to send it (and whom to ask), and the step stays.
+PHOTO_HELP = {checkin.PHOTO: checkin.on_photo_help}
 # 「取消 1」 (commands.NUMBERED), by conversation: with the list of activities shown its number
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
@@ -124,9 +127,9 @@ def route(message: Inbound, member) -> Route:
         return _cancel_route(message, member)
     if conversation and conversation.state in WHOLE_TEXT and not _restarts(conversation, message):
         return partial(step, conversation, message, member), False
-    located = _location_route(conversation, message, member) if conversation else None
-    if located is not None:
-        return located
+    helped = _sending_route(conversation, message, member) if conversation else None
+    if helped is not None:
+        return helped
     if conversation and awaited(conversation, message.content):
         return partial(step, conversation, message, member), False
     found = match(message.content)
@@ -135,12 +138,14 @@ def route(message: Inbound, member) -> Route:
     return _other_route(conversation, message, member)
 
 
-def _location_route(conversation: state.Conversation, message: Inbound, member) -> Route | None:
+def _sending_route(conversation: state.Conversation, message: Inbound, member) -> Route | None:
     """At a step asking for the location: a refusal of it (NO_LOCATION), or a question or
-    trouble with sending it (LOCATION_HELP); else None."""
+    trouble with sending it (LOCATION_HELP); at one asking for the photo, trouble with
+    sending it (PHOTO_HELP); else None."""
     for table, said in (
         (NO_LOCATION, phrasing.refuses_location),
         (LOCATION_HELP, phrasing.asks_about_location),
+        (PHOTO_HELP, phrasing.asks_about_photo),
     ):
         handler = table.get(conversation.state)
         if handler is not None and said(message.content):

@@ -172,6 +172,9 @@ PHOTO_KEPT_ASK_LOCATION = (
     "收到后即核验这张照片。发送「取消」可退出。"
 )
 LOCATION_THEN_PHOTO = "已收到位置。"
+# 「我发不了照片」 at the photo step: how to send one, and (to a member) who can register instead.
+PHOTO_HOW = "发照片：点输入框右边的「+」，选「拍摄」或「相册」，选好照片后发送。"
+PHOTO_BY_LEADER = "\n还是发不了的，可以请队长代为登记。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 PHOTO_NOT_RECORDED = "刚才的签到照片未能核验，本次签到没有记录。如需签到，请重新发送「签到」。"
 VISIT_TITLE = "结对家庭走访"

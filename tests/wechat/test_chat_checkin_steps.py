@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from models import ServiceRecord
+from models import Member, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_member, make_record, make_team, pair
@@ -28,6 +28,14 @@ def chat(member, emulator):
 
 def conversation():
     return conversation_state("oa-zhao")
+
+
+def leader_chat(member, emulator) -> Chat:
+    """The member's team leader, following the Official Account as "oa-lead"."""
+    Member.update(oa_openid="oa-lead").where(
+        Member.team == member.team, Member.role == "leader"
+    ).execute()
+    return Chat("oa-lead", emulator)
 
 
 def checked_in(chat, activity, seed: int):
@@ -109,6 +117,30 @@ def test_refusing_the_location_at_check_in_says_why_it_is_needed(chat, member, t
     assert chat.say(text) == texts.CHECKIN_NEEDS_LOCATION
     assert conversation() == "checkin_location"  # still waiting for the location
     assert "佩戴党徽" in chat.location(activity.lat + NEAR, activity.lng)
+
+
+# Not managing to send the photo: the prompt again would not help, how to send one does.
+TROUBLE_WITH_PHOTO = ["我发不了照片", "发不了照片", "照片发不出去", "不会发照片", "没法拍照"]
+
+
+@pytest.mark.parametrize("text", TROUBLE_WITH_PHOTO)
+def test_trouble_with_the_photo_at_check_in_says_how_and_keeps_the_step(chat, member, text):
+    activity = enrolled_activity(member)
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    assert chat.say(text) == texts.PHOTO_HOW + texts.PHOTO_BY_LEADER
+    assert conversation() == "checkin_photo" and ServiceRecord.select().count() == 0
+    assert chat.photo(images.jpeg(seed=203)).text.startswith("正在核验照片")
+    assert "签到成功" in chat.pushed()[-1]
+
+
+def test_a_leader_in_trouble_with_the_photo_is_not_sent_to_himself(member, emulator):
+    chat = leader_chat(member, emulator)
+    activity = enrolled_activity(Member.get(Member.oa_openid == "oa-lead"))
+    chat.say("签到")
+    chat.location(activity.lat + NEAR, activity.lng)
+    assert chat.say("我发不了照片") == texts.PHOTO_HOW
+    assert conversation_state("oa-lead") == "checkin_photo"
 
 
 def test_refusing_the_location_of_a_visit_says_why_it_is_needed(chat, member):

@@ -172,6 +172,13 @@ def on_location_refused(message: Inbound, member: Member, data: dict) -> Reply:
     return common.say(texts.VISIT_NEEDS_LOCATION if visit else texts.CHECKIN_NEEDS_LOCATION)
 
 
+def on_photo_help(message: Inbound, member: Member, data: dict) -> Reply:
+    """「我发不了照片」: how to send a photo in the chat, and that the leader can register
+    the member instead (services.leader_registration), as trouble_tip says, not told to a
+    leader, who would be sent to himself. The step stays: the photo may still come."""
+    return common.say(texts.PHOTO_HOW + ("" if member.is_leader else texts.PHOTO_BY_LEADER))
+
+
 def on_stray_location(message: Inbound, member: Member) -> Reply:
     """A location outside any conversation: offer check-in to an activity close by."""
     for activity in open_activities(member):
