@@ -76,6 +76,10 @@ PHOTO_TROUBLE = (
 )
 PHOTO_HOW = ("不会发", "怎么发", "发不了", "发不出去", "不知道怎么发", "不会拍", "拍不了")
 
+# Words that make a text naming a keyword among other words (matching.Found.asked) a question
+# about it (「谁没签到」, 「签到表在哪」) rather than a request said at length (「今天签到」).
+QUESTION_WORDS = ("谁", "哪", "什么", "啥", "几", "多少", "吗", "么", "有没有", "是否")
+
 
 # Pairs of a traditional character and its simplified form.
 _PAIRS = (
@@ -124,6 +128,12 @@ def asks_about_photo(text: str) -> bool:
         return True
     named = len(compact) <= LOCATION_TEXT and any(w in compact for w in PHOTO_WORDS)
     return named and any(word in compact for word in PHOTO_TROUBLE)
+
+
+def asks_about(text: str) -> bool:
+    """Whether a text holds a question word (QUESTION_WORDS)."""
+    compact = _compact(text)
+    return any(word in compact for word in QUESTION_WORDS)
 
 
 def names_location(text: str) -> bool:

@@ -17,6 +17,7 @@ Small talk (「收到」, 「谢谢」) is answered kindly with what the convers
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from . import phrasing, smalltalk, texts
@@ -106,6 +107,10 @@ PHOTO_HELP = {checkin.PHOTO: checkin.on_photo_help}
 # names one to withdraw from, as 「取消报名 1」; with nothing open the member hears how to
 # withdraw; in another conversation the number names nothing there, and 取消 leaves it.
 NUMBERED_CANCEL = {activities.LISTED: "unenroll", None: "unenroll"}
+# A question about a command, with no conversation open (「谁没签到」, 「签到了吗」: _asks), is
+# no request: starting the command would only ask for a location and record nothing. These
+# answer it instead, by command name, with where to look and how to do it.
+QUESTIONS = {"checkin": checkin.on_question}
 # Steps another command may not replace unsaid: the leader has typed the notice, and a word
 # taken for a command (「我看看今天有几个人签到」) would drop it. 确认/取消 decide first.
 GATES = {leader.CONFIRM: texts.CONFIRM_FIRST}
@@ -232,6 +237,9 @@ def _found_route(
     GATES another command keeps its conversation and says what it waits for first."""
     if found.asked and conversation is not None:
         return _other_route(conversation, message, member)
+    answer = QUESTIONS.get(found.command.name)
+    if answer and conversation is None and found.mood == DO and _asks(found, message.content):
+        return partial(run, replace(found.command, handler=answer), message, member), True
     state_of = conversation.state if conversation else None
     gate = GATES.get(state_of)
     if gate and found.mood == DO and found.command.name not in {"cancel", *DOING[state_of]}:
@@ -244,6 +252,13 @@ def _found_route(
     if _leaves(conversation, found):
         return _cancel_route(message, member)
     return partial(asides.on_negated, found, member), True
+
+
+def _asks(found: Found, text: str) -> bool:
+    """Whether a text naming a command asks about it: a short question (「签到了吗」), or the
+    keyword among other words with a question word (「谁没签到」, 「签到表在哪」). 「签到一下」
+    and 「我想签个到」 ask for it, and still run it."""
+    return is_question(text) or (found.asked and phrasing.asks_about(text))
 
 
 def _other_route(conversation: state.Conversation | None, message: Inbound, member) -> Route:

@@ -134,6 +134,14 @@ NO_ACTIVITY_TODAY = (
 )
 # 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
 ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
+# A question about check-in with nothing open (「谁没签到」, 「签到了吗」): where to look.
+CHECKIN_QUESTION_MEMBER = (
+    "签到请发送「签到」，按提示发位置和照片。自己的签到记录，发送「我的」查看。"
+)
+CHECKIN_QUESTION_LEADER = (
+    f"本队的签到情况请在{MINI_PROGRAM}中查看，待审核的签到发送「待审」查看。"
+    "自己签到请发送「签到」。"
+)
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"

@@ -74,6 +74,31 @@ def test_with_nothing_checked_in_the_member_still_hears_how_to_enrol(chat, membe
     assert chat.say("签到") == texts.NO_ACTIVITY_TODAY
 
 
+# Asked about check-in, not asking for it: starting one would ask for a location to no end.
+QUESTIONS_ABOUT_CHECKIN = ["谁没签到", "签到表在哪", "签到了吗", "签到在哪看？"]
+
+
+@pytest.mark.parametrize("text", QUESTIONS_ABOUT_CHECKIN)
+def test_a_question_about_check_in_points_a_member_on_and_starts_none(chat, member, text):
+    enrolled_activity(member)
+    assert chat.say(text) == texts.CHECKIN_QUESTION_MEMBER
+    assert conversation() is None and ServiceRecord.select().count() == 0
+
+
+@pytest.mark.parametrize("text", QUESTIONS_ABOUT_CHECKIN)
+def test_a_question_about_check_in_points_a_leader_to_the_team_view(member, emulator, text):
+    chat = leader_chat(member, emulator)
+    assert chat.say(text) == texts.CHECKIN_QUESTION_LEADER
+    assert conversation_state("oa-lead") is None
+
+
+@pytest.mark.parametrize("text", ["签到", "我要签到", "签到一下", "您好，我想签个到", "今天签到"])
+def test_asking_for_a_check_in_still_starts_one(chat, member, text):
+    enrolled_activity(member, title="义诊")
+    assert chat.say(text).startswith("签到「义诊」")
+    assert conversation() == "checkin_location"
+
+
 @pytest.mark.parametrize("text", ["不发位置了", "位置不发了", "发不了位置", "我不想发定位"])
 def test_refusing_the_location_at_check_out_checks_out_without_one(chat, member, text):
     make_record(member, checkin_at=clock.now_utc() - timedelta(hours=1))

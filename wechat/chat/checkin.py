@@ -41,6 +41,15 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
     return common.say(common.listing(texts.PICK_ACTIVITY, lines, footer))
 
 
+def on_question(message: Inbound, member: Member, args: str = "") -> Reply:
+    """「谁没签到」, 「签到了吗」: asked, not requested, so no check-in starts. A leader hears
+    where the team's check-ins and reviews are; a member when they checked in (「我签到了吗」
+    asks exactly that), else how to check in and where their own records are."""
+    if member.is_leader:
+        return common.say(texts.CHECKIN_QUESTION_LEADER)
+    return common.say(already_checked_in(member) or texts.CHECKIN_QUESTION_MEMBER)
+
+
 def open_activities(member: Member) -> list:
     """Today's activities the member enrolled in whose check-in is not refused by the clock,
     and that they are not checked in to already (offering one would end in a refusal only
