@@ -26,11 +26,12 @@ import multipart
 from flask import Request
 from werkzeug.datastructures import FileStorage, Headers
 from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import FormDataParser
+from werkzeug.formparser import FormDataParser, MultiPartParser
 from werkzeug.http import parse_options_header
 
-# The charsets Werkzeug honours in a part's Content-Type; anything else is read as UTF-8.
-PART_CHARSETS = {"ascii", "us-ascii", "utf-8", "iso-8859-1"}
+# Werkzeug's own rule for a part's charset (a short safe list, else UTF-8), so text fields
+# decode as they would there.
+_WERKZEUG = MultiPartParser()
 
 
 class MultipartFormParser(FormDataParser):
@@ -49,7 +50,7 @@ class MultipartFormParser(FormDataParser):
             _, disposition = parse_options_header(headers.get("content-disposition"))
             name, filename = disposition.get("name"), disposition.get("filename")
             if filename is None:
-                fields.append((name, self._text(part)))
+                fields.append((name, self._text(part, headers)))
             else:
                 files.append((name, FileStorage(part.file, filename, name, headers=headers)))
         return stream, self.cls(fields), self.cls(files)
@@ -87,13 +88,12 @@ class MultipartFormParser(FormDataParser):
             raise RequestEntityTooLarge()
         return Headers(part.headerlist)
 
-    def _text(self, part: multipart.MultipartPart) -> str:
-        """A text field, held to MAX_FORM_MEMORY_SIZE, in its part's charset when Werkzeug
-        would honour it and in UTF-8 otherwise (a stray byte becomes U+FFFD, as there)."""
+    def _text(self, part: multipart.MultipartPart, headers: Headers) -> str:
+        """A text field, held to MAX_FORM_MEMORY_SIZE, in the charset Werkzeug would read it in
+        (a stray byte becomes U+FFFD, as there)."""
         if self.max_form_memory_size is not None and part.size > self.max_form_memory_size:
             raise RequestEntityTooLarge()
-        charset = part.charset.lower() if part.charset.lower() in PART_CHARSETS else "utf-8"
-        return part.raw.decode(charset, "replace")
+        return part.raw.decode(_WERKZEUG.get_part_charset(headers), "replace")
 
 
 class FormRequest(Request):
