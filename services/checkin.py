@@ -29,6 +29,7 @@ from .checkin_rules import (
     window_flags,
 )
 from .checkin_targets import TARGET_KINDS, Goal, matches, place_of, resolve
+from .clock import local_midnight, local_today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .review import TEXT_LIMITS, clean_text
@@ -79,7 +80,7 @@ def check_in(
     details = clean_details(details)
     _check_request(request_id, source)
     check_point(point)
-    before = _earlier(member, request_id, target)
+    before = _earlier(member, request_id, target, now)
     if before.same is not None:
         return _repeat(before.same, target)
     goal = resolve(member, target, rules)
@@ -90,7 +91,7 @@ def check_in(
     try:
         return _write(actor, draft, stored, now, rules)
     except peewee.IntegrityError:
-        same = _earlier(member, request_id, target).same
+        same = _earlier(member, request_id, target, now).same
         if same is None:
             raise
         return _repeat(same, target)
@@ -166,11 +167,13 @@ def _earlier_query(kind: str | None) -> Prepared:
         live = R.status != "rejected"  # a rejected entry neither blocks a new one nor repeats
         if kind == "activity":
             wanted |= (R.activity == p.activity) & live
-        elif kind is not None:  # visits and own services recur: only an open one bears
-            wanted |= (R.kind == kind) & R.activity.is_null() & R.checkout_at.is_null() & live
-        return R.select(R.id, R.kind, R.activity, R.request_id, R.checkout_at).where(
-            (R.member == p.member) & wanted
-        )
+        elif kind is not None:  # visits and own services recur: an open one bears...
+            bears = R.checkout_at.is_null()
+            if kind == "visit":  # ...and a visit already made that day
+                bears |= R.checkin_at >= p.day_start
+            wanted |= (R.kind == kind) & R.activity.is_null() & bears & live
+        columns = (R.id, R.kind, R.activity, R.household, R.request_id, R.checkout_at)
+        return R.select(*columns).where((R.member == p.member) & wanted)
 
     return Prepared(build)
 
@@ -183,25 +186,32 @@ class _Before(NamedTuple):
 
     same: ServiceRecord | None  # made by this request_id: a retry gets it back
     still_open: ServiceRecord | None  # this target, another request, not checked out
-    done: ServiceRecord | None  # this activity, checked out and not rejected (never a visit)
+    # Checked out, not rejected: of this activity, or visits made the same day (to any
+    # household); never an own service.
+    done: tuple[ServiceRecord, ...]
 
 
-def _earlier(member: Member, request_id: str, target, sent: Sent | None = None) -> _Before:
+def _earlier(
+    member: Member, request_id: str, target, now: datetime, sent: Sent | None = None
+) -> _Before:
     """What the member already has, in one query of a few columns (`sent`: that query,
     already sent)."""
-    rows = (sent or _ask_earlier(member, request_id, target)).rows()
+    rows = (sent or _ask_earlier(member, request_id, target, now)).rows()
     others = [r for r in rows if r.request_id != request_id]
     return _Before(
         same=next((r for r in rows if r.request_id == request_id), None),
         still_open=next((r for r in others if r.checkout_at is None), None),
-        done=next((r for r in others if r.checkout_at is not None), None),
+        done=tuple(r for r in others if r.checkout_at is not None),
     )
 
 
-def _ask_earlier(member: Member, request_id: str, target) -> Sent:
+def _ask_earlier(member: Member, request_id: str, target, now: datetime) -> Sent:
     kind = _kind_of(target)
     activity = target if kind == "activity" else None
-    return _EARLIER[kind].send(member=member.id, request_id=request_id, activity=activity)
+    day_start = local_midnight(local_today(now))
+    return _EARLIER[kind].send(
+        member=member.id, request_id=request_id, activity=activity, day_start=day_start
+    )
 
 
 def _kind_of(target) -> str | None:
@@ -253,22 +263,29 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
     with db.atomic():
         with pipelined():
             lock_row(Member, member.id)
-            earlier = _ask_earlier(member, draft.request_id, draft.target)
+            earlier = _ask_earlier(member, draft.request_id, draft.target, now)
             asked = ask(member, draft.goal, stored, now)
-        before = _earlier(member, draft.request_id, draft.target, earlier)
+        before = _earlier(member, draft.request_id, draft.target, now, earlier)
         # Every answer is read before any way out: on SQLite an unread one keeps its snapshot.
         flags, distance = assess(member, draft.goal, draft.point, stored, now, rules, asked)
         if before.same is not None:
             return _repeat(before.same, draft.target)
         _refuse_open(before.still_open)
-        # Checked in and out of this activity before: a second entry would count twice.
-        repeated = ["repeat_checkin"] if before.done is not None else []
-        flags = list(dict.fromkeys([*draft.flags, *flags, *repeated]))
+        flags = list(dict.fromkeys([*draft.flags, *flags, *_repeated(before.done, draft.goal)]))
         record = _create(draft, flags, distance, now)
         photo = _NEW_PHOTO.create(record=record, created_at=now, **asdict(stored))
         record.photos = [photo]  # as records.attach_photos does: no query to serialize it
         history.append(record, actor.label, "checkin", now, {})
     return CheckinResult(record, created=True)
+
+
+def _repeated(done: tuple[ServiceRecord, ...], goal: Goal) -> list[str]:
+    """A second entry for an activity the member already checked in and out of, or a second
+    visit to the same household the same day, would count one service twice: a leader
+    decides."""
+    if goal.kind == "visit":
+        return ["repeat_visit"] if any(r.household_id == goal.household.id for r in done) else []
+    return ["repeat_checkin"] if done else []
 
 
 _NEW_RECORD = PreparedInsert(ServiceRecord)

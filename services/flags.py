@@ -15,6 +15,7 @@ FLAG_NAMES = {
     "overlapping": "同时还有未签退的服务",
     "auto_checkout": "未签退，系统自动签退",
     "repeat_checkin": "同一活动再次签到",
+    "repeat_visit": "同一天再次走访同一户",
     "short_service": "服务时长过短",
     "photo_tiny": "照片尺寸过小",
     "edited_after_review": "审核通过后内容被修改",

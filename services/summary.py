@@ -42,7 +42,8 @@ def counts_as_visit() -> pw.Expression:
     household's last visit (services.households) and the reminders (services.visit_reminders)
     never disagree; the partial index servicerecord_visits (models.record) is the same
     condition in SQL. Two entries are two visits: services.checkin keeps a double tap from
-    making a second one, and a duplicate that slips through is for a leader to reject."""
+    making a second one and flags a second visit to the household the same day
+    (repeat_visit) for the leader, who rejects it if it was one visit."""
     # Built on ServiceRecord itself, not an alias: a query that selects the register under an
     # alias cannot use this expression.
     return (R.kind == "visit") & (R.status != "rejected")

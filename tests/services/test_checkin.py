@@ -4,7 +4,7 @@ import itertools
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from peewee import SqliteDatabase
@@ -337,8 +337,9 @@ def test_a_visit_is_measured_from_the_paired_household(scene):
     assert (near.kind, near.household_id, near.activity_id) == ("visit", home.id, None)
     assert near.flags == [] and near.distance_m == pytest.approx(22.2, abs=0.5)
     scene.check_out(near)
-    far = scene.check_in(target="visit", point=scene.near(0), request_id="r2").record
-    assert far.flags == ["out_of_range"]
+    tomorrow = NOW + timedelta(days=1)
+    far = scene.check_in(target="visit", point=scene.near(0), request_id="r2", now=tomorrow)
+    assert far.record.flags == ["out_of_range"]
 
 
 def test_a_visit_to_a_household_without_a_location_is_not_measured(scene):
@@ -651,6 +652,41 @@ def test_one_open_visit_or_own_service_at_a_time(scene, target, message):
     check_out(scene.actor, first.id, None, NOW + timedelta(minutes=30))
     again = scene.check_in(target=target, request_id="three", now=NOW + timedelta(days=7))
     assert again.created and again.record.flags == []  # a visit next week is no repeat
+
+
+def test_a_second_visit_to_the_household_the_same_day_is_flagged_for_the_leader(scene):
+    """Checked out and in again at the same door: one visit must not count as two unless
+    the leader says it was two."""
+    pair(scene.member)
+    first = scene.check_in(target="visit", request_id="morning").record
+    check_out(scene.actor, first.id, None, NOW + timedelta(minutes=30))
+    again = scene.check_in(target="visit", request_id="again", now=NOW + timedelta(hours=3))
+    assert again.record.flags == ["repeat_visit"] and again.record.status == "flagged"
+
+
+def test_a_visit_on_another_day_or_after_a_rejected_one_is_no_repeat(scene):
+    pair(scene.member)
+    evening = datetime(2026, 6, 1, 15, 0)  # 23:00 in Shanghai
+    first = scene.check_in(target="visit", request_id="evening", now=evening).record
+    check_out(scene.actor, first.id, None, evening + timedelta(minutes=50))
+    next_day = scene.check_in(target="visit", request_id="night", now=evening + timedelta(hours=2))
+    assert next_day.record.flags == []  # 01:00 the next day in Shanghai
+    check_out(scene.actor, next_day.record.id, None, evening + timedelta(hours=3))
+    ServiceRecord.update(status="rejected").where(ServiceRecord.id == next_day.record.id).execute()
+    later = scene.check_in(target="visit", request_id="later", now=evening + timedelta(hours=8))
+    assert later.record.flags == []
+
+
+def test_a_visit_to_a_newly_paired_household_the_same_day_is_no_repeat(scene):
+    old = pair(scene.member)
+    first = scene.check_in(target="visit", request_id="old-home").record
+    check_out(scene.actor, first.id, None, NOW + timedelta(minutes=30))
+    old.ended_on = date(2026, 11, 29)  # re-paired the same day (NOW)
+    old.save()
+    new_home = make_household(community=scene.team.community, lat=34.7466, lng=113.6253)
+    pair(scene.member, new_home, started_on=date(2026, 11, 29))
+    second = scene.check_in(target="visit", request_id="new-home", now=NOW + timedelta(hours=1))
+    assert second.record.household_id == new_home.id and second.record.flags == []
 
 
 def test_an_open_visit_the_leader_rejected_does_not_block_another(scene):
