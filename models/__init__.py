@@ -12,7 +12,7 @@ from .messaging import (
     Notification,
     SubscriptionGrant,
 )
-from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck
+from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck, SpotCheckResult
 from .record import Photo, RecordHistory, ServiceRecord
 from .roster import Account, BindCode, Branch, Community, Household, Member, Pairing, Team
 
@@ -33,6 +33,7 @@ MODELS = [
     Feedback,
     QuarterlyReport,
     SpotCheck,
+    SpotCheckResult,
     Assessment,
     Broadcast,
     Notification,

@@ -8,6 +8,9 @@ from .record import ServiceRecord
 from .roster import Account, Member, Team
 
 REPORT_STATUSES = ("draft", "submitted", "late", "returned", "accepted")
+# A spot check waits (pending) until the office records what it found: nothing wrong, or a
+# problem.
+SPOT_CHECK_RESULTS = ("pending", "confirmed", "problem")
 
 
 class Feedback(BaseModel):
@@ -50,6 +53,17 @@ class SpotCheck(BaseModel):
     note = pw.TextField(default="")
     checked_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     checked_at = pw.DateTimeField(null=True)
+
+
+class SpotCheckResult(BaseModel):
+    """One result the office recorded for a spot check, by whom and when. Append-only: a
+    result changed later keeps the earlier one here, while SpotCheck holds the one standing."""
+
+    spot_check = pw.ForeignKeyField(SpotCheck, backref="results", on_delete="CASCADE")
+    result = pw.CharField(max_length=10)
+    note = pw.TextField(default="")
+    recorded_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    recorded_at = pw.DateTimeField()
 
 
 class Assessment(BaseModel):
