@@ -20,6 +20,7 @@ FLAG_NAMES = {
     "photo_tiny": "照片尺寸过小",
     "edited_after_review": "审核通过后内容被修改",
     "checkout_out_of_range": "签退位置不在服务地点范围内",
+    "spot_check_problem": "办公室抽查发现问题",
 }
 
 

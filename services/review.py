@@ -13,7 +13,9 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   until the entry goes back to review (a rewrite, or the office setting pending or flagged);
 - correct anything listed in CORRECTABLE, with a reason: the office only. A correction that
   names the verified or rejected status the entry already has confirms that decision, as the
-  office's review would (the same change-free review line follows the correction's).
+  office's review would (the same change-free review line follows the correction's);
+- send back to review for a finding (a spot check's problem, services.spot_check_results):
+  the office only, a correction to flagged that adds the finding's flag; never a rejected entry.
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
@@ -136,6 +138,24 @@ def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **field
         if confirms:
             _save(record, {}, actor.label, "review", now, reason, always=True)
         return record
+
+
+def flag_finding(
+    actor: Actor, record_id: int, flag: str, reason: str, now: datetime
+) -> ServiceRecord:
+    """The office sends an entry back to review for something it found (a spot check's
+    problem): its correction to flagged, with `flag` added so the leader's list says why and
+    the reason in the history. A rejected entry stays as it was judged: a finding confirms
+    that, it does not reopen it."""
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以更正登记。", "office_only")
+    reason = clean_text("reason", reason, REASON_LIMIT, "更正原因")
+    with db.atomic():
+        record = load_for_change(actor, record_id)
+        if record.status == "rejected":
+            return record
+        changes = {"status": "flagged", "flags": list(dict.fromkeys([*record.flags, flag]))}
+        return _save(record, changes, actor.label, "correct", now, reason)
 
 
 def _confirms_decision(record: ServiceRecord, changes: dict) -> bool:

@@ -1,0 +1,82 @@
+"""Register entries named for people who pick them out of a list (the office's inbox and its
+spot checks), where an id alone says nothing: who served, on which day and at what time in
+Shanghai, and what - the activity's title, or a household visit, or a service of one's own.
+One query for any number of entries."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import peewee as pw
+
+from models import Activity, Member, ServiceRecord, Team
+
+from . import clock
+
+# The words the chat uses for entries without an activity (wechat/texts.py KIND_TITLES).
+KIND_TITLES = {"visit": "结对家庭走访", "individual": "个人服务（分散活动）"}
+NO_TITLE = "集中活动"
+
+
+@dataclass(frozen=True)
+class EntryLabel:
+    """What a person needs to recognise an entry, and its id to open it."""
+
+    id: int
+    member_id: int
+    member_name: str
+    team_name: str | None
+    kind: str
+    activity_id: int | None
+    activity_title: str | None
+    checkin_at: datetime  # naive UTC
+    status: str
+
+    @property
+    def day(self) -> date:
+        """The Shanghai day of the check-in."""
+        return clock.local_today(self.checkin_at)
+
+    @property
+    def what(self) -> str:
+        if self.activity_id is not None:
+            return self.activity_title or NO_TITLE
+        return KIND_TITLES.get(self.kind, NO_TITLE)
+
+    @property
+    def text(self) -> str:
+        """「王建国 11月25日 09:30 社区义诊」."""
+        local = clock.to_local(self.checkin_at)
+        return f"{self.member_name} {local.month}月{local.day}日 {local:%H:%M} {self.what}"
+
+
+# In the order of EntryLabel's fields.
+COLUMNS = (
+    ServiceRecord.id,
+    Member.id,
+    Member.name,
+    Team.name,
+    ServiceRecord.kind,
+    ServiceRecord.activity,
+    Activity.title,
+    ServiceRecord.checkin_at,
+    ServiceRecord.status,
+)
+
+
+def label_entries(ids: Iterable[int]) -> dict[int, EntryLabel]:
+    """The entries among `ids` still in the register, by id (a deleted one is left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    R = ServiceRecord
+    query = (
+        R.select(*COLUMNS)
+        .join(Member, on=(R.member == Member.id))
+        .join(Team, pw.JOIN.LEFT_OUTER, on=(Member.team == Team.id))
+        .switch(R)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        .where(R.id.in_(wanted))
+        .tuples()
+    )
+    return {row[0]: EntryLabel(*row) for row in query}

@@ -1,0 +1,239 @@
+"""The office's side of the daily spot check (日常抽查): the sampled entries to look at, and
+what it found in each (services.spot_check draws the sample).
+
+A spot check is `pending` until the office records `confirmed` (nothing wrong) or `problem`.
+Recording is idempotent: the same result again, with no note or the same note, changes
+nothing (a double click, a retry). Anything else is kept as a new line (SpotCheckResult) with
+who recorded it and when, and the spot check shows the latest. A problem must say what is
+wrong; a result already recorded changes only with a note saying why.
+
+A problem found leads to the entry's review, by the office's own rule for that
+(services.review.flag_finding): the entry is flagged `spot_check_problem` with the note in its
+history, so it waits in its leader's list of entries to review (or the office's, for a leader's
+own entry) and the member can complete it; a rejected entry stays rejected. Changing a problem
+to confirmed leaves the entry as the review left it: nothing undoes a review's decision by
+itself, and the office verifies the entry through the review if it wants it settled.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import peewee as pw
+
+from models import Account, SpotCheck, SpotCheckResult, db
+from models.oversight import SPOT_CHECK_RESULTS
+
+from . import review
+from .actors import Actor
+from .entry_labels import EntryLabel, label_entries
+from .errors import Forbidden, Invalid, NotFound
+from .rows import is_id, lock_row
+
+FOUND = ("confirmed", "problem")  # what the office may record
+FINDING_FLAG = "spot_check_problem"
+FINDING_REASON = "日常抽查发现问题：{note}"
+NOTE_LIMIT = 300  # the history's reason holds the note with FINDING_REASON around it
+PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 50, 200, 1_000_000
+DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
+
+
+@dataclass(frozen=True)
+class ResultLine:
+    """One result as it was recorded."""
+
+    result: str
+    note: str
+    recorded_by: Account | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class SpotCheckView:
+    """A sampled entry, what the office found in it so far, and every result recorded."""
+
+    id: int
+    sampled_on: date  # the Shanghai day the sample was drawn (the inbox message's day)
+    entry: EntryLabel
+    result: str
+    note: str
+    checked_by: Account | None
+    checked_at: datetime | None
+    history: list[ResultLine]
+
+
+@dataclass(frozen=True)
+class SpotCheckFilters:
+    """Dates are Shanghai days the samples were drawn, both inclusive."""
+
+    result: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    limit: int = PAGE_DEFAULT
+    offset: int = 0
+
+
+def list_spot_checks(actor: Actor, filters: SpotCheckFilters) -> tuple[list[SpotCheckView], int]:
+    """One page of spot checks, newest sample first, and how many match."""
+    _require_office(actor)
+    where = _where(filters)
+    total = SpotCheck.select().where(where).count()
+    page = (
+        SpotCheck.select(SpotCheck, Account)
+        .join(Account, pw.JOIN.LEFT_OUTER, on=(SpotCheck.checked_by == Account.id))
+        .where(where)
+        .order_by(SpotCheck.sampled_on.desc(), SpotCheck.id)
+        .limit(filters.limit)
+        .offset(filters.offset)
+    )
+    return _views(list(page)), total
+
+
+def _where(f: SpotCheckFilters) -> pw.Expression:
+    _check_filters(f)
+    where = SpotCheck.id.is_null(False)
+    if f.result is not None:
+        where &= SpotCheck.result == f.result
+    if f.date_from is not None:
+        where &= SpotCheck.sampled_on >= f.date_from
+    if f.date_to is not None:
+        where &= SpotCheck.sampled_on <= f.date_to
+    return where
+
+
+def _check_filters(f: SpotCheckFilters) -> None:
+    checks = (
+        (f.result is None or f.result in SPOT_CHECK_RESULTS, "result", "抽查结果"),
+        (f.date_from is None or DATE_RANGE[0] <= f.date_from <= DATE_RANGE[1], "from", "日期"),
+        (f.date_to is None or DATE_RANGE[0] <= f.date_to <= DATE_RANGE[1], "to", "日期"),
+        (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
+        (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
+    )
+    for ok, name, label in checks:
+        if not ok:
+            raise Invalid(f"参数 {name} 无效：{label}不正确。", "bad_filter")
+    if f.date_from and f.date_to and f.date_from > f.date_to:
+        raise Invalid("开始日期不能晚于结束日期。", "bad_filter")
+
+
+def record_result(
+    actor: Actor, spot_check_id: int, result: str, note: str | None, now: datetime
+) -> SpotCheckView:
+    """Record what the office found in one sampled entry (the rules are the module's)."""
+    _require_office(actor)
+    if result not in FOUND:
+        raise Invalid("抽查结果应为 confirmed（无误）或 problem（发现问题）。", "bad_result")
+    note = review.clean_text("note", note or "", NOTE_LIMIT, "抽查说明")
+    with db.atomic():
+        check = _load_for_change(spot_check_id)
+        if not _is_repeat(check, result, note):
+            _require_note(check, result, note)
+            _record(actor, check, result, note, now)
+    return get_spot_check(actor, spot_check_id)
+
+
+def _is_repeat(check: SpotCheck, result: str, note: str) -> bool:
+    return result == check.result and note in ("", check.note)
+
+
+def _require_note(check: SpotCheck, result: str, note: str) -> None:
+    if note:
+        return
+    if result == "problem":
+        raise Invalid("发现问题时请写明问题所在。", "note_required")
+    if check.result != "pending":
+        raise Invalid("更改已记录的抽查结果，请写明原因。", "note_required")
+
+
+def _record(actor: Actor, check: SpotCheck, result: str, note: str, now: datetime) -> None:
+    """Keep the result, show it on the spot check and, for a new problem, flag the entry."""
+    found_problem = result == "problem" and check.result != "problem"
+    SpotCheckResult.create(
+        spot_check=check.id, result=result, note=note, recorded_by=actor.account, recorded_at=now
+    )
+    SpotCheck.update(result=result, note=note, checked_by=actor.account, checked_at=now).where(
+        SpotCheck.id == check.id
+    ).execute()
+    if found_problem:
+        reason = FINDING_REASON.format(note=note)
+        review.flag_finding(actor, check.record_id, FINDING_FLAG, reason, now)
+
+
+def get_spot_check(actor: Actor, spot_check_id: int) -> SpotCheckView:
+    """One spot check with its entry and results, else NotFound."""
+    _require_office(actor)
+    check = None
+    if is_id(spot_check_id):
+        query = SpotCheck.select(SpotCheck, Account).join(
+            Account, pw.JOIN.LEFT_OUTER, on=(SpotCheck.checked_by == Account.id)
+        )
+        check = query.where(SpotCheck.id == spot_check_id).first()
+    if check is None:
+        raise _not_found()
+    return _views([check])[0]
+
+
+def _load_for_change(spot_check_id: int) -> SpotCheck:
+    """The spot check, locked for this transaction, else NotFound."""
+    check = None
+    if is_id(spot_check_id):
+        lock_row(SpotCheck, spot_check_id)
+        check = SpotCheck.get_or_none(SpotCheck.id == spot_check_id)
+    if check is None:
+        raise _not_found()
+    return check
+
+
+def _views(checks: list[SpotCheck]) -> list[SpotCheckView]:
+    """The spot checks with their entries and results: two queries for the whole page."""
+    labels = label_entries(c.record_id for c in checks)
+    lines = _results_of([c.id for c in checks])
+    return [
+        SpotCheckView(
+            id=c.id,
+            sampled_on=c.sampled_on,
+            entry=labels[c.record_id],
+            result=c.result,
+            note=c.note,
+            checked_by=c.checked_by if c.checked_by_id else None,
+            checked_at=c.checked_at,
+            history=lines.get(c.id, []),
+        )
+        for c in checks
+        if c.record_id in labels  # an entry deleted meanwhile takes its spot check with it
+    ]
+
+
+def _results_of(ids: list[int]) -> dict[int, list[ResultLine]]:
+    found: dict[int, list[ResultLine]] = {}
+    if not ids:
+        return found
+    R = SpotCheckResult
+    query = (
+        R.select(R, Account)
+        .join(Account, pw.JOIN.LEFT_OUTER, on=(R.recorded_by == Account.id))
+        .where(R.spot_check.in_(ids))
+        .order_by(R.id)
+    )
+    for r in query:
+        by = r.recorded_by if r.recorded_by_id else None
+        found.setdefault(r.spot_check_id, []).append(
+            ResultLine(r.result, r.note, by, r.recorded_at)
+        )
+    return found
+
+
+def sampled_in(record_ids: list[int]) -> dict[int, SpotCheck]:
+    """The spot checks of these entries, by entry id (an entry is sampled at most once)."""
+    if not record_ids:
+        return {}
+    query = SpotCheck.select().where(SpotCheck.record.in_(record_ids))
+    return {c.record_id: c for c in query}
+
+
+def _require_office(actor: Actor) -> None:
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以进行日常抽查。", "office_only")
+
+
+def _not_found() -> NotFound:
+    return NotFound("抽查记录不存在。", "spot_check_not_found")

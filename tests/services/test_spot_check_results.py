@@ -1,0 +1,228 @@
+"""The office's spot checks: the sampled entries named, results recorded once, changed only
+with a note and kept, and a problem sending the entry back to review with its history."""
+
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from models import RecordHistory, ServiceRecord, SpotCheck, SpotCheckResult
+from services import clock, history, review
+from services.entry_labels import label_entries
+from services.errors import Forbidden, Invalid, NotFound
+from services.spot_check_results import (
+    SpotCheckFilters,
+    get_spot_check,
+    list_spot_checks,
+    record_result,
+)
+from tests.factories import make_activity, make_household, pair
+from tests.register_world import build_world, checked_in
+
+SAMPLED_ON = date(2026, 11, 26)
+MORNING = clock.to_utc(datetime(2026, 11, 26, 9, 0))
+LATER = MORNING + timedelta(hours=2)
+
+
+def shanghai(text: str) -> datetime:
+    return clock.to_utc(datetime.fromisoformat(text))
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+@pytest.fixture
+def office(world):
+    return world.actor("office")
+
+
+def sample(record, on=SAMPLED_ON) -> SpotCheck:
+    return SpotCheck.create(record=record, sampled_on=on)
+
+
+@pytest.fixture
+def check(world):
+    """Alice's verified entry at an activity, filled in, sampled this morning."""
+    activity = make_activity(world.team_a, starts_at=shanghai("2026-11-25T09:00"), title="社区义诊")
+    entry = checked_in(world.alice, activity, at=shanghai("2026-11-25T09:10"), filled=True)
+    return sample(entry)
+
+
+def _entry(check) -> ServiceRecord:
+    return ServiceRecord.get_by_id(check.record_id)
+
+
+def _lines(record) -> list[RecordHistory]:
+    return list(record.history.order_by(RecordHistory.seq))
+
+
+# --- entries named ------------------------------------------------------------------------
+
+
+def test_entries_are_named_by_member_shanghai_day_and_what_was_done(world):
+    activity = make_activity(world.team_a, starts_at=shanghai("2026-11-25T00:10"), title="义诊")
+    pair(world.bob, make_household(community=world.team_a.community))
+    at_activity = checked_in(world.alice, activity, at=shanghai("2026-11-25T00:20"))
+    visit = checked_in(world.bob, at=shanghai("2026-11-25T15:05"), kind="visit")
+    own = checked_in(world.carol, at=shanghai("2026-11-25T23:59"), kind="individual")
+    labels = label_entries([at_activity.id, visit.id, own.id, 999_999])
+    assert set(labels) == {at_activity.id, visit.id, own.id}  # no such entry: left out
+    # 00:20 in Shanghai is the evening before in UTC: the day is Shanghai's.
+    assert labels[at_activity.id].text == "alice 11月25日 00:20 义诊"
+    assert labels[at_activity.id].day == date(2026, 11, 25)
+    assert labels[visit.id].text == "bob 11月25日 15:05 结对家庭走访"
+    assert labels[own.id].text == "carol 11月25日 23:59 个人服务（分散活动）"
+    assert labels[own.id].team_name == world.team_b.name
+
+
+def test_the_list_names_each_sampled_entry_and_filters(world, office, check):
+    older = sample(checked_in(world.bob, at=shanghai("2026-11-20T10:00")), date(2026, 11, 21))
+    record_result(office, older.id, "confirmed", "", MORNING)
+    items, total = list_spot_checks(office, SpotCheckFilters())
+    assert total == 2 and [v.id for v in items] == [check.id, older.id]  # newest sample first
+    first = items[0]
+    assert first.entry.id == check.record_id and first.entry.text == "alice 11月25日 09:10 社区义诊"
+    assert (first.result, first.checked_by, first.history) == ("pending", None, [])
+    pending, total = list_spot_checks(office, SpotCheckFilters(result="pending"))
+    assert [v.id for v in pending] == [check.id] and total == 1
+    window = SpotCheckFilters(date_from=date(2026, 11, 20), date_to=date(2026, 11, 21))
+    assert [v.id for v in list_spot_checks(office, window)[0]] == [older.id]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        SpotCheckFilters(result="maybe"),
+        SpotCheckFilters(limit=0),
+        SpotCheckFilters(limit=201),
+        SpotCheckFilters(offset=-1),
+        SpotCheckFilters(date_from=date(2026, 12, 2), date_to=date(2026, 12, 1)),
+        SpotCheckFilters(date_from=date(1, 1, 1)),
+    ],
+)
+def test_bad_filters_are_refused(office, filters):
+    with pytest.raises(Invalid) as refused:
+        list_spot_checks(office, filters)
+    assert refused.value.code == "bad_filter"
+
+
+# --- recording results --------------------------------------------------------------------
+
+
+def test_confirming_records_who_and_when_and_leaves_the_entry_alone(world, office, check):
+    before = _lines(_entry(check))
+    view = record_result(office, check.id, "confirmed", "  照片与活动一致 ", MORNING)
+    assert (view.result, view.note) == ("confirmed", "照片与活动一致")
+    assert (view.checked_by.id, view.checked_at) == (world.office.id, MORNING)
+    assert [(h.result, h.recorded_by.id, h.recorded_at) for h in view.history] == [
+        ("confirmed", world.office.id, MORNING)
+    ]
+    entry = _entry(check)
+    assert entry.status == "verified" and len(_lines(entry)) == len(before)
+
+
+@pytest.mark.parametrize("note", ["", "照片与活动一致"])
+def test_the_same_result_again_is_not_a_second_result(office, check, note):
+    record_result(office, check.id, "confirmed", "照片与活动一致", MORNING)
+    again = record_result(office, check.id, "confirmed", note, LATER)
+    assert len(again.history) == 1 and again.checked_at == MORNING
+    assert SpotCheckResult.select().count() == 1
+
+
+def test_a_problem_says_what_is_wrong(office, check):
+    with pytest.raises(Invalid) as refused:
+        record_result(office, check.id, "problem", "  ", MORNING)
+    assert refused.value.code == "note_required"
+    assert SpotCheck.get_by_id(check.id).result == "pending"
+    assert _entry(check).status == "verified"
+
+
+def test_a_problem_sends_the_entry_back_to_review_with_its_history(world, office, check):
+    view = record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    assert view.result == "problem" and view.entry.status == "flagged"
+    entry = _entry(check)
+    assert entry.status == "flagged" and entry.flags == ["spot_check_problem"]
+    line = _lines(entry)[-1]
+    assert (line.action, line.actor, line.at) == ("correct", f"office:{world.office.id}", MORNING)
+    assert line.reason == "日常抽查发现问题：照片与活动无关"
+    assert line.changes["status"] == ["verified", "flagged"]
+    assert history.verify_record(entry) is None
+    # It waits for the leader again, who may decide it.
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片不实", LATER)
+    assert _entry(check).status == "rejected"
+
+
+def test_the_same_problem_again_flags_once(office, check):
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    lines = len(_lines(_entry(check)))
+    record_result(office, check.id, "problem", "", LATER)  # a retry
+    amended = record_result(office, check.id, "problem", "照片为旧照片", LATER)
+    assert [h.note for h in amended.history] == ["照片与活动无关", "照片为旧照片"]
+    assert len(_lines(_entry(check))) == lines
+
+
+def test_a_problem_found_in_a_rejected_entry_leaves_it_rejected(world, office, check):
+    review.review(world.actor("leader_a"), check.record_id, "reject", "不是本人", MORNING)
+    lines = len(_lines(_entry(check)))
+    view = record_result(office, check.id, "problem", "照片不是本人", LATER)
+    assert view.result == "problem" and _entry(check).status == "rejected"
+    assert len(_lines(_entry(check))) == lines
+
+
+def test_changing_a_result_needs_a_note_and_keeps_the_earlier_one(world, office, check):
+    record_result(office, check.id, "confirmed", "", MORNING)
+    with pytest.raises(Invalid) as refused:
+        record_result(office, check.id, "problem", "", LATER)
+    assert refused.value.code == "note_required"
+    changed = record_result(office, check.id, "problem", "复核发现照片为旧照片", LATER)
+    assert [(h.result, h.recorded_at) for h in changed.history] == [
+        ("confirmed", MORNING),
+        ("problem", LATER),
+    ]
+    assert (changed.result, changed.checked_at) == ("problem", LATER)
+    with pytest.raises(Invalid):
+        record_result(office, check.id, "confirmed", "", LATER)
+    back = record_result(office, check.id, "confirmed", "误判，照片无误", LATER)
+    assert [h.result for h in back.history] == ["confirmed", "problem", "confirmed"]
+    # The review decides the entry from here; confirming does not undo the flag by itself.
+    assert _entry(check).status == "flagged"
+
+
+@pytest.mark.parametrize(
+    ("result", "note", "code"),
+    [
+        ("pending", "", "bad_result"),
+        ("ok", "", "bad_result"),
+        ("problem", "字" * 301, "text_too_long"),
+        ("problem", "a\x00b", "bad_text"),
+    ],
+)
+def test_bad_results_are_refused(office, check, result, note, code):
+    with pytest.raises(Invalid) as refused:
+        record_result(office, check.id, result, note, MORNING)
+    assert refused.value.code == code
+    assert SpotCheckResult.select().count() == 0
+
+
+@pytest.mark.parametrize("spot_check_id", [999_999, 0, -1, 2**40])
+def test_an_unknown_spot_check_is_not_found(office, check, spot_check_id):
+    with pytest.raises(NotFound) as refused:
+        record_result(office, spot_check_id, "confirmed", "", MORNING)
+    assert refused.value.code == "spot_check_not_found"
+    with pytest.raises(NotFound):
+        get_spot_check(office, spot_check_id)
+
+
+@pytest.mark.parametrize("who", ["alice", "leader_a", "leader_b"])
+def test_only_the_office_spot_checks(world, check, who):
+    actor = world.actor(who)
+    for call in (
+        lambda: list_spot_checks(actor, SpotCheckFilters()),
+        lambda: record_result(actor, check.id, "problem", "照片不符", MORNING),
+    ):
+        with pytest.raises(Forbidden) as refused:
+            call()
+        assert refused.value.code == "office_only"
+    assert SpotCheck.get_by_id(check.id).result == "pending"
+    assert _entry(check).status == "verified"
