@@ -3,19 +3,24 @@ reach the member) or gave up (failed: WeChat kept refusing), with the reason, so
 tell the member another way or fix the setup; and the office's own inbox, the messages
 addressed to it (no member: late reports, spot-check samples, overdue visits in a team
 without a leader), which the sender never delivers. An inbox message stays `pending` until
-the office reads it; then it is `sent`, with sent_at as the time it was read."""
+the office reads it; then it is `sent`, with sent_at as the time it was read. A message about
+register entries (payload `record_ids`: the spot-check sample) names each of them when it is
+read, not when it is stored: messages already in the inbox read the same, and an entry's
+current state is shown."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import peewee as pw
 
-from models import Member, Notification, Team
+from models import Member, Notification, SpotCheck, Team
 
 from .actors import Actor
+from .entry_labels import EntryLabel, label_entries
 from .errors import Forbidden, Invalid, NotFound
 from .notification_texts import kind_name
 from .rows import is_id
+from .spot_check_results import sampled_in
 
 STATUSES = ("failed", "skipped")
 PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 50, 200, 1_000_000
@@ -81,6 +86,15 @@ READ, UNREAD = "sent", "pending"
 
 
 @dataclass(frozen=True)
+class InboxEntry:
+    """A register entry a message is about, named for people, and its spot check if the
+    entry was sampled (to record the result from the inbox)."""
+
+    label: EntryLabel
+    spot_check: SpotCheck | None
+
+
+@dataclass(frozen=True)
 class InboxItem:
     """One message to the office, as its payload tells it (services/outbox.py)."""
 
@@ -94,6 +108,8 @@ class InboxItem:
     created_at: datetime
     read: bool
     read_at: datetime | None
+    record_ids: list[int]  # the register entries it is about (payload 'record_ids'), to open
+    entries: list[InboxEntry]  # those still in the register, named
 
 
 def office_inbox(
@@ -107,7 +123,7 @@ def office_inbox(
         wanted &= Notification.status == UNREAD
     query = Notification.select().where(wanted)
     page = query.order_by(Notification.created_at.desc(), Notification.id.desc())
-    return [_inbox_item(n) for n in page.limit(limit).offset(offset)], query.count()
+    return _inbox_items(list(page.limit(limit).offset(offset))), query.count()
 
 
 def mark_read(actor: Actor, notification_id: int, now: datetime) -> InboxItem:
@@ -122,12 +138,33 @@ def mark_read(actor: Actor, notification_id: int, now: datetime) -> InboxItem:
             mine & (Notification.status == UNREAD)
         ).execute()
         row = Notification.get(mine)
-    return _inbox_item(row)
+    return _inbox_items([row])[0]
 
 
-def _inbox_item(n: Notification) -> InboxItem:
+def _inbox_items(rows: list[Notification]) -> list[InboxItem]:
+    """The messages as the office reads them, the entries they name looked up together (two
+    queries for the page)."""
+    ids = {n.id: _record_ids(n.payload) for n in rows}
+    wanted = [record_id for some in ids.values() for record_id in some]
+    labels, checks = label_entries(wanted), sampled_in(wanted)
+    named = {
+        n.id: [InboxEntry(labels[i], checks.get(i)) for i in ids[n.id] if i in labels] for n in rows
+    }
+    return [_inbox_item(n, ids[n.id], named[n.id]) for n in rows]
+
+
+def _record_ids(payload) -> list[int]:
+    """The payload's 'record_ids' that can be ids, in their order, once each."""
+    given = payload.get("record_ids") if isinstance(payload, dict) else None
+    return list(dict.fromkeys(i for i in given if is_id(i))) if isinstance(given, list) else []
+
+
+def _inbox_item(n: Notification, record_ids: list[int], entries: list[InboxEntry]) -> InboxItem:
+    """A message with its stored lines, and a line naming each entry it is about: the lines
+    are what every screen shows, and an id alone names nobody."""
     payload = n.payload if isinstance(n.payload, dict) else {}
     lines = payload.get("lines")
+    stored = [(str(k), str(v)) for k, v in lines.items()] if isinstance(lines, dict) else []
     body = payload.get("body")
     return InboxItem(
         n.id,
@@ -135,11 +172,13 @@ def _inbox_item(n: Notification) -> InboxItem:
         kind_name(n.kind),
         str(payload.get("title") or kind_name(n.kind)),
         str(body) if body not in (None, "") else None,
-        [(str(k), str(v)) for k, v in lines.items()] if isinstance(lines, dict) else [],
+        stored + [(f"记录 #{e.label.id}", e.label.text) for e in entries],
         _about(payload.get("time"), n.created_at),
         n.created_at,
         n.status == READ,
         n.sent_at if n.status == READ else None,
+        record_ids,
+        entries,
     )
 
 
