@@ -15,10 +15,12 @@ from . import (  # noqa: E402
     photos,
     records,
     reports,
+    spot_checks,
     team,
 )
 
 MODULES = [login, me, activities, checkins, records, photos, team, notifications, reports]
+MODULES += [spot_checks]
 openapi.register(bp, MODULES)
 
 

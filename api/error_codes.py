@@ -73,7 +73,11 @@ ERROR_CODES = {
         ("other_team", 403), ("report_not_found", 404), ("team_not_found", 404),
         ("quarter_not_ended", 409), ("report_submitted", 409),
     ),
-    "办公室 /office": (("bad_filter", 400), ("notification_not_found", 404)),
+    "办公室 /office": (
+        ("bad_filter", 400), ("bad_result", 400), ("note_required", 400), ("bad_text", 400),
+        ("text_too_long", 400), ("notification_not_found", 404),
+        ("spot_check_not_found", 404),
+    ),
 }  # fmt: skip
 
 

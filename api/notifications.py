@@ -11,6 +11,7 @@ from . import bp, openapi
 from .auth import actor, requires
 from .request import query_value
 from .serialize import iso
+from .spot_checks import ENTRY_SCHEMA, RESULT_NAMES, entry_json
 
 STATUS_NAMES = {"failed": "发送失败", "skipped": "未送达"}
 
@@ -70,7 +71,18 @@ def inbox_json(item: outbox_report.InboxItem) -> dict:
         "created_at": iso(item.created_at),
         "read": item.read,
         "read_at": iso(item.read_at),
+        "record_ids": item.record_ids,
+        "records": [_inbox_entry(e) for e in item.entries],
     }
+
+
+def _inbox_entry(e: outbox_report.InboxEntry) -> dict:
+    check = e.spot_check
+    spot_check = None
+    if check is not None:
+        spot_check = {"id": check.id, "result": check.result}
+        spot_check["result_name"] = RESULT_NAMES.get(check.result, check.result)
+    return entry_json(e.label) | {"spot_check": spot_check}
 
 
 def problem_json(p: outbox_report.Problem) -> dict:
@@ -134,6 +146,33 @@ _INBOX_PROPERTIES = {
     "created_at": {"type": "string", "format": "date-time"},
     "read": {"type": "boolean"},
     "read_at": {"type": "string", "format": "date-time", "nullable": True},
+    "record_ids": {
+        "type": "array",
+        "items": {"type": "integer"},
+        "description": "消息所涉登记记录的编号（如今日抽查抽到的记录），用 GET /records/{id} 打开",
+    },
+    "records": {
+        "type": "array",
+        "description": "其中仍在登记簿中的记录：党员、日期（北京时间）、活动或走访；"
+        "抽到的记录带 spot_check，用 POST /office/spot-checks/{id} 记录抽查结果",
+        "items": {
+            "type": "object",
+            "required": [*ENTRY_SCHEMA["required"], "spot_check"],
+            "properties": {
+                **ENTRY_SCHEMA["properties"],
+                "spot_check": {
+                    "type": "object",
+                    "nullable": True,
+                    "required": ["id", "result", "result_name"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "result": {"type": "string", "enum": list(RESULT_NAMES)},
+                        "result_name": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
 }
 # Every field is always present (body and read_at as null when there is none).
 INBOX_ITEM_SCHEMA = {

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Account, Enrollment, Member, Notification, QuarterlyReport
+from models import Account, Enrollment, Member, Notification, QuarterlyReport, SpotCheck
 from services import auth, broadcast, clock, history
 from services.outbox import Message, enqueue
 from services.outbox_delivery import Policy
@@ -102,6 +102,14 @@ TABLE = [
     ("undelivered notifications", "get", "/office/notifications", None, {"office"}),
     ("office inbox", "get", "/office/inbox", None, {"office"}),
     ("read an office message", "post", "/office/inbox/{office_message}/read", None, {"office"}),
+    ("spot checks", "get", "/office/spot-checks?result=pending", None, {"office"}),
+    (
+        "record a spot check",
+        "post",
+        "/office/spot-checks/{spot_check}",
+        {"result": "confirmed"},
+        {"office"},
+    ),
 ]
 INVALID = {("fill in", "office"): "reason_required", ("this quarter's report", "office"): ""}
 OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
@@ -153,6 +161,7 @@ def world(app, client):
     ids |= {"start": iso(now - timedelta(hours=3)), "end": iso(now - timedelta(hours=2))}
     ids |= {"broadcast": notice.broadcast.id, "team_a": team_a.id}
     ids |= {"office_message": Notification.get(dedupe_key="access-late").id}
+    ids |= {"spot_check": SpotCheck.create(record=record, sampled_on=now.date()).id}
     ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}
     return client_for, ids
 

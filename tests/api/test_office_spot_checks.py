@@ -1,0 +1,173 @@
+"""The daily spot check end to end, as the office's app does it: the morning's inbox message
+names the sampled entries (and gives their ids to open), GET /office/spot-checks lists them,
+POST /office/spot-checks/{id} records what was found."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from models import Notification, RecordHistory, SpotCheck
+from services import clock
+from services.outbox import Message, enqueue
+from services.spot_check import sample_spot_checks
+from tests.factories import make_activity, make_household, make_member, make_team, pair
+from tests.register_world import checked_in
+
+
+def shanghai(day, hour: int, minute: int = 0) -> datetime:
+    return clock.to_utc(datetime(day.year, day.month, day.day, hour, minute))
+
+
+@pytest.fixture
+def sampled(app):
+    """Yesterday (Shanghai): 王芳 at 「社区义诊」 just after midnight, 李强's household visit and
+    赵敏's own service, all verified; this morning's job samples all three."""
+    now = clock.now_utc()
+    yesterday = clock.local_today(now) - timedelta(days=1)
+    team = make_team(name="第一服务队")
+    wang, li = make_member(name="王芳", team=team), make_member(name="李强", team=team)
+    zhao = make_member(name="赵敏", team=team)
+    pair(li, make_household(community=team.community))
+    activity = make_activity(team, starts_at=shanghai(yesterday, 0, 5), title="社区义诊")
+    entries = {
+        "wang": checked_in(wang, activity, at=shanghai(yesterday, 0, 20), filled=True),
+        "li": checked_in(li, at=shanghai(yesterday, 15, 5), kind="visit"),
+        "zhao": checked_in(zhao, at=shanghai(yesterday, 20, 30), kind="individual"),
+    }
+    sample_spot_checks(now, 1.0, "secret", "off")
+    checks = {c.record_id: c.id for c in SpotCheck.select()}
+    return {
+        "day": yesterday,
+        "entries": entries,
+        "checks": {who: checks[e.id] for who, e in entries.items()},
+        "message": Notification.get(kind="spot_check").id,
+    }
+
+
+def _spot_message(office) -> dict:
+    items = office.get("/office/inbox").get_json()["items"]
+    return next(item for item in items if item["kind"] == "spot_check")
+
+
+def test_the_inbox_names_the_sampled_entries_and_gives_their_ids(office, sampled):
+    item = _spot_message(office)
+    day, entries = sampled["day"], sampled["entries"]
+    assert sorted(item["record_ids"]) == sorted(e.id for e in entries.values())
+    by_name = {r["member"]["name"]: r for r in item["records"]}
+    wang, li, zhao = by_name["王芳"], by_name["李强"], by_name["赵敏"]
+    md = f"{day.month}月{day.day}日"
+    assert wang["label"] == f"王芳 {md} 00:20 社区义诊"
+    assert wang["date"] == day.isoformat()  # just after midnight: Shanghai's day, not UTC's
+    assert wang["activity"]["title"] == "社区义诊" and wang["kind_name"] == "集中活动"
+    assert li["label"] == f"李强 {md} 15:05 结对家庭走访" and li["activity"] is None
+    assert zhao["label"] == f"赵敏 {md} 20:30 个人服务（分散活动）"
+    assert wang["team"] == "第一服务队" and wang["status"] == "verified"
+    assert wang["spot_check"] == {
+        "id": sampled["checks"]["wang"],
+        "result": "pending",
+        "result_name": "待抽查",
+    }
+    lines = {line["label"]: line["value"] for line in item["lines"]}
+    assert lines[f"记录 #{entries['wang'].id}"] == wang["label"]
+    assert lines["抽取记录"] == f"3 条（{md}已核验 3 条）"
+    for record_id in item["record_ids"]:  # each opens
+        assert office.get(f"/records/{record_id}").status_code == 200
+
+
+def test_a_message_naming_entries_no_longer_there_keeps_their_ids(office, app):
+    payload = {"title": "今日抽查", "lines": {"抽取记录": "1 条"}, "record_ids": [13, "x", -1]}
+    enqueue([Message(None, "spot_check", payload, "spot_check:old")], clock.now_utc(), "off")
+    item = _spot_message(office)
+    assert item["record_ids"] == [13] and item["records"] == []
+    assert item["lines"] == [{"label": "抽取记录", "value": "1 条"}]
+
+
+def test_the_office_lists_and_records_a_spot_check(office, sampled):
+    listed = office.get("/office/spot-checks?result=pending").get_json()
+    assert listed["total"] == 3
+    wang_id = sampled["checks"]["wang"]
+    wang = next(i for i in listed["items"] if i["id"] == wang_id)
+    assert wang["record"]["member"]["name"] == "王芳" and wang["result_name"] == "待抽查"
+    assert wang["sampled_on"] == clock.local_today().isoformat()
+    response = office.post(f"/office/spot-checks/{wang_id}", json={"result": "confirmed"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["result"] == "confirmed" and body["checked_by"]["name"] == "办公室"
+    assert body["checked_at"].endswith("+08:00") and len(body["history"]) == 1
+    again = office.post(f"/office/spot-checks/{wang_id}", json={"result": "confirmed"})
+    assert again.get_json() == body  # the same result twice is one result
+    assert office.get("/office/spot-checks?result=pending").get_json()["total"] == 2
+    named = {r["member"]["name"]: r for r in _spot_message(office)["records"]}
+    assert named["王芳"]["spot_check"]["result_name"] == "抽查无误"
+    assert named["李强"]["spot_check"]["result"] == "pending"
+    today = clock.local_today().isoformat()
+    dated = office.get(f"/office/spot-checks?from={today}&to={today}").get_json()
+    assert dated["total"] == 3
+
+
+def test_a_problem_flags_the_entry_for_review_with_the_reason_in_its_history(office, sampled):
+    li_id, record_id = sampled["checks"]["li"], sampled["entries"]["li"].id
+    note = {"result": "problem", "note": "照片中未见结对家庭"}
+    body = office.post(f"/office/spot-checks/{li_id}", json=note).get_json()
+    assert body["result_name"] == "发现问题" and body["record"]["status"] == "flagged"
+    entry = office.get(f"/records/{record_id}").get_json()
+    assert entry["status"] == "flagged" and entry["flag_names"] == ["办公室抽查发现问题"]
+    last = entry["history"][-1]
+    assert (last["action_name"], last["actor"]) == ("更正", "办公室")
+    assert last["reason"] == "日常抽查发现问题：照片中未见结对家庭"
+    change = {"result": "confirmed", "note": "复核：照片无误"}
+    changed = office.post(f"/office/spot-checks/{li_id}", json=change).get_json()
+    assert [h["result"] for h in changed["history"]] == ["problem", "confirmed"]
+    assert RecordHistory.select().where(RecordHistory.record == record_id).count() == len(
+        entry["history"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"result": "problem"}, "note_required"),
+        ({"result": "pending"}, "bad_result"),
+        ({"result": "confirmed", "note": "字" * 301}, "text_too_long"),
+        ({"result": "confirmed", "extra": 1}, "unknown_field"),
+        ({"note": "无误"}, "missing_field"),
+        ({"result": 1}, "bad_field"),
+    ],
+)
+def test_bad_results_are_a_400(office, sampled, body, code):
+    response = office.post(f"/office/spot-checks/{sampled['checks']['zhao']}", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == code
+    assert SpotCheck.get_by_id(sampled["checks"]["zhao"]).result == "pending"
+
+
+def test_an_unknown_spot_check_is_a_404(office, sampled):
+    response = office.post("/office/spot-checks/987654", json={"result": "confirmed"})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "spot_check_not_found"
+
+
+@pytest.mark.parametrize(
+    "query", ["result=x", "from=yesterday", "from=2026-12-02&to=2026-12-01", "limit=0", "offset=-1"]
+)
+def test_bad_list_queries_are_a_400(office, app, query):
+    response = office.get(f"/office/spot-checks?{query}")
+    assert response.status_code == 400
+    assert set(response.get_json()["error"]) == {"code", "message"}
+
+
+def test_members_and_leaders_are_refused(api, sampled):
+    leader = make_team().members.get()
+    leader.mp_openid = "mp-spot-leader"
+    leader.save()
+    member = make_member(mp_openid="mp-spot-member")
+    wang_id = sampled["checks"]["wang"]
+    for who in (api(member), api(leader)):
+        for response in (
+            who.get("/office/spot-checks"),
+            who.post(f"/office/spot-checks/{wang_id}", json={"result": "problem", "note": "x"}),
+        ):
+            assert response.status_code == 403
+            assert response.get_json()["error"]["code"] == "scope_not_allowed"
+    assert api().get("/office/spot-checks").status_code == 401
+    assert SpotCheck.get_by_id(wang_id).result == "pending"
