@@ -5,7 +5,9 @@ register entries is picked at random and queued for the office to look at.
 a secret and the day: members cannot predict it, yet a repeat run that sees the same
 entries picks the same ones, so even two runs at the same moment write one sample (the
 spot check's unique record id keeps one row each). A later run on the same day adds
-nothing: the day already has its sample (sampled_on).
+nothing: the day already has its sample (sampled_on). The message names only the record ids;
+the inbox names the entries when it is read (services.outbox_report), and the office records
+what it found in each through services.spot_check_results.
 """
 
 import math
