@@ -56,6 +56,7 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "enrolled": bool(a.is_enrolled),
         "status": status,
         "status_name": activities.STATUS_NAMES[status],
+        "cancel_reason": a.cancel_reason,
         "team": {"id": a.team.id, "name": a.team.name} if a.team_id else None,
         "created_by": {"id": a.created_by.id, "name": a.created_by.name}
         if a.created_by_id
@@ -185,6 +186,7 @@ ACTIVITY_SCHEMA = {
         "enrolled": {"type": "boolean", "description": "调用者是否已报名（或被指派）"},
         "status": {"type": "string", "enum": list(activities.STATUS_NAMES)},
         "status_name": _STR,
+        "cancel_reason": {"type": "string", "description": "取消原因；未取消或未填写时为空"},
         "team": _ref("所属服务队；null 为办公室发布的活动或任务"),
         "created_by": _ref("发布的队长；null 为办公室"),
     },

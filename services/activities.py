@@ -159,7 +159,8 @@ def cancel_activity(actor: Actor, activity_id: int, reason: str, now: datetime) 
         if activity.status != "cancelled":
             if phase(activity, now) == "ended":
                 raise Conflict("活动已结束，不能取消。", "activity_ended")
-            Activity.update(status="cancelled").where(Activity.id == activity.id).execute()
+            cancelled = {"status": "cancelled", "cancel_reason": reason}
+            Activity.update(**cancelled).where(Activity.id == activity.id).execute()
             _audit(actor, "activity_cancel", activity, now, {"reason": reason})
     return get_activity(actor, activity.id)
 
