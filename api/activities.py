@@ -3,7 +3,7 @@ and enrolment. Times come in as ISO 8601 (an offset, or none meaning Shanghai ti
 
 from datetime import date, datetime
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from models import Activity
 from services import activities, clock
@@ -96,6 +96,11 @@ def _fields(data: dict) -> dict:
     return fields
 
 
+def _quiet_hours() -> str:
+    """When members are not disturbed by the notices a schedule change sends them."""
+    return current_app.config["SETTINGS"].rules.quiet_hours
+
+
 @bp.get("/activities")
 @requires("member", "office")
 def list_activities():
@@ -116,7 +121,7 @@ def get_activity(id):
 @requires("member", "office")
 def create_activity():
     now = clock.now_utc()
-    created = activities.create_activity(actor(), _fields(json_body()), now)
+    created = activities.create_activity(actor(), _fields(json_body()), now, _quiet_hours())
     return jsonify(activity_json(created, now)), 201
 
 
@@ -133,7 +138,8 @@ def update_activity(id):
 def cancel_activity(id):
     reason = field(json_body(), "reason", str, False, "") if request.get_data() else ""
     now = clock.now_utc()
-    return jsonify(activity_json(activities.cancel_activity(actor(), id, reason, now), now))
+    cancelled = activities.cancel_activity(actor(), id, reason, now, _quiet_hours())
+    return jsonify(activity_json(cancelled, now))
 
 
 @bp.post("/activities/<int:id>/enrollment")
@@ -262,7 +268,7 @@ OPENAPI = {
     },
     "/activities/{id}/cancel": {
         "post": {
-            "summary": "取消活动（重复取消无副作用）",
+            "summary": "取消活动并通知已报名和被指派的党员（重复取消无副作用，不再通知）",
             "parameters": _ID,
             "requestBody": {
                 "required": False,
