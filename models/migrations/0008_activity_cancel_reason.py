@@ -1,4 +1,4 @@
-"""Version 7: an activity keeps why it was cancelled, so members and the mini-program can read
+"""Version 8: an activity keeps why it was cancelled, so members and the mini-program can read
 it with the activity (it was only in the audit log, which nothing shows them)."""
 from peewee import *
 
