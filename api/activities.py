@@ -3,7 +3,7 @@ and enrolment. Times come in as ISO 8601 (an offset, or none meaning Shanghai ti
 
 from datetime import date, datetime
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from models import Activity
 from services import activities, clock
@@ -56,6 +56,7 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "enrolled": bool(a.is_enrolled),
         "status": status,
         "status_name": activities.STATUS_NAMES[status],
+        "cancel_reason": a.cancel_reason,
         "team": {"id": a.team.id, "name": a.team.name} if a.team_id else None,
         "created_by": {"id": a.created_by.id, "name": a.created_by.name}
         if a.created_by_id
@@ -95,6 +96,11 @@ def _fields(data: dict) -> dict:
     return fields
 
 
+def _quiet_hours() -> str:
+    """When members are not disturbed by the notices a schedule change sends them."""
+    return current_app.config["SETTINGS"].rules.quiet_hours
+
+
 @bp.get("/activities")
 @requires("member", "office")
 def list_activities():
@@ -115,7 +121,7 @@ def get_activity(id):
 @requires("member", "office")
 def create_activity():
     now = clock.now_utc()
-    created = activities.create_activity(actor(), _fields(json_body()), now)
+    created = activities.create_activity(actor(), _fields(json_body()), now, _quiet_hours())
     return jsonify(activity_json(created, now)), 201
 
 
@@ -132,7 +138,8 @@ def update_activity(id):
 def cancel_activity(id):
     reason = field(json_body(), "reason", str, False, "") if request.get_data() else ""
     now = clock.now_utc()
-    return jsonify(activity_json(activities.cancel_activity(actor(), id, reason, now), now))
+    cancelled = activities.cancel_activity(actor(), id, reason, now, _quiet_hours())
+    return jsonify(activity_json(cancelled, now))
 
 
 @bp.post("/activities/<int:id>/enrollment")
@@ -185,6 +192,7 @@ ACTIVITY_SCHEMA = {
         "enrolled": {"type": "boolean", "description": "调用者是否已报名（或被指派）"},
         "status": {"type": "string", "enum": list(activities.STATUS_NAMES)},
         "status_name": _STR,
+        "cancel_reason": {"type": "string", "description": "取消原因；未取消或未填写时为空"},
         "team": _ref("所属服务队；null 为办公室发布的活动或任务"),
         "created_by": _ref("发布的队长；null 为办公室"),
     },
@@ -260,7 +268,7 @@ OPENAPI = {
     },
     "/activities/{id}/cancel": {
         "post": {
-            "summary": "取消活动（重复取消无副作用）",
+            "summary": "取消活动并通知已报名和被指派的党员（重复取消无副作用，不再通知）",
             "parameters": _ID,
             "requestBody": {
                 "required": False,

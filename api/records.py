@@ -131,7 +131,8 @@ def review_record(record_id):
     data = json_body()
     decision = field(data, "decision", str)
     comment = field(data, "comment", str, required=False, default="")
-    edits.review(actor(), record_id, decision, comment, clock.now_utc())
+    quiet_hours = current_app.config["SETTINGS"].rules.quiet_hours
+    edits.review(actor(), record_id, decision, comment, clock.now_utc(), quiet_hours)
     return jsonify(_detail(record_id))
 
 

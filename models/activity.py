@@ -27,6 +27,7 @@ class Activity(BaseModel):
     radius_m = pw.IntegerField(null=True)
     capacity = pw.IntegerField(null=True)
     status = pw.CharField(max_length=10, default="scheduled")
+    cancel_reason = pw.CharField(max_length=200, default="")  # as the canceller gave it
     created_by = pw.ForeignKeyField(Member, null=True, on_delete="SET NULL")
     created_at = pw.DateTimeField()
 

@@ -15,7 +15,8 @@ import peewee as pw
 from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
 
 from . import activity_fields as spec
-from . import clock
+from . import clock, outbox
+from . import member_notices as notices
 from .actors import Actor, require_leader_of, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .rows import is_id
@@ -100,9 +101,11 @@ def get_activity(actor: Actor, activity_id: int) -> Activity:
     raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
 
 
-def create_activity(actor: Actor, fields: dict, now: datetime) -> Activity:
+def create_activity(
+    actor: Actor, fields: dict, now: datetime, quiet_hours: str = outbox.DEFAULT_QUIET_HOURS
+) -> Activity:
     """Schedule an activity: a leader for their own team, the office for any team or for
-    any members (an ad-hoc task: member_ids become assigned enrolments)."""
+    any members (an ad-hoc task: member_ids become assigned enrolments, each member told)."""
     spec.only(fields, spec.CREATE_FIELDS)
     for name in ("title", "starts_at", "ends_at"):
         if fields.get(name) is None:
@@ -121,6 +124,7 @@ def create_activity(actor: Actor, fields: dict, now: datetime) -> Activity:
         if members:
             seat = {"activity": activity, "assigned": True, "created_at": now}
             Enrollment.insert_many([seat | {"member": m} for m in members]).execute()
+            notices.tell_assigned(activity, [m.id for m in members], actor.member, now, quiet_hours)
         _audit(actor, "activity_create", activity, now, {"assigned": [m.id for m in members]})
     return get_activity(actor, activity.id)
 
@@ -150,8 +154,15 @@ def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime)
     return get_activity(actor, activity.id)
 
 
-def cancel_activity(actor: Actor, activity_id: int, reason: str, now: datetime) -> Activity:
-    """Cancel an activity that has not ended; cancelling again changes nothing."""
+def cancel_activity(
+    actor: Actor,
+    activity_id: int,
+    reason: str,
+    now: datetime,
+    quiet_hours: str = outbox.DEFAULT_QUIET_HOURS,
+) -> Activity:
+    """Cancel an activity that has not ended, telling its members why; cancelling again
+    changes nothing and tells nobody."""
     reason = spec.text("reason", reason or "", 0, 200, "取消原因")
     with db.atomic():
         activity = _lock(activity_id)
@@ -159,8 +170,10 @@ def cancel_activity(actor: Actor, activity_id: int, reason: str, now: datetime) 
         if activity.status != "cancelled":
             if phase(activity, now) == "ended":
                 raise Conflict("活动已结束，不能取消。", "activity_ended")
-            Activity.update(status="cancelled").where(Activity.id == activity.id).execute()
+            cancelled = {"status": "cancelled", "cancel_reason": reason}
+            Activity.update(**cancelled).where(Activity.id == activity.id).execute()
             _audit(actor, "activity_cancel", activity, now, {"reason": reason})
+            notices.tell_cancelled(activity, reason, actor.member, now, quiet_hours)
     return get_activity(actor, activity.id)
 
 

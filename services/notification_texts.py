@@ -25,11 +25,19 @@ KIND_NAMES = {
     "activity_reminder": "活动提醒",
     "checkin_closed": "签到已自动结束",
     "spot_check": "日常抽查",
+    "activity_cancelled": "活动已取消",
+    "task_assigned": "新的临时任务",
+    "record_rejected": "记录未通过审核",
 }
 #: The kinds addressed to the office's inbox: shown there, never sent through WeChat.
 OFFICE_KINDS = ("report_late", "report_no_leader", "spot_check")
 #: The kinds members receive through WeChat (the ones notifications.channels_by_kind may name).
 MEMBER_KINDS = tuple(kind for kind in KIND_NAMES if kind not in OFFICE_KINDS)
+#: The kinds whose news keeps: they try the mini-program subscribe message last, after the
+#: Official Account, because each of a member's few grants carries one message and is better
+#: spent on what cannot wait (an activity's reminder or cancellation, a new task).
+#: notifications.channels_by_kind overrides this like any order.
+GRANT_LAST_KINDS = ("record_rejected",)
 DEFAULT_KIND_NAME = "工作提醒"
 DEFAULT_SENDER = "志愿服务办公室"
 #: Template ids used in demo mode when none are configured (the emulator takes any id).

@@ -30,7 +30,8 @@ from datetime import datetime
 from models import ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
-from . import history
+from . import history, outbox
+from . import member_notices as notices
 from .actors import Actor, is_office_label
 from .errors import Conflict, Forbidden, Invalid
 from .records import load_for_change
@@ -201,9 +202,15 @@ def edit(
 
 
 def review(
-    actor: Actor, record_id: int, decision: str, comment: str, now: datetime
+    actor: Actor,
+    record_id: int,
+    decision: str,
+    comment: str,
+    now: datetime,
+    quiet_hours: str = outbox.DEFAULT_QUIET_HOURS,
 ) -> ServiceRecord:
-    """Verify or reject an entry; a rejection must say why (the member reads the comment).
+    """Verify or reject an entry; a rejection must say why (the member is sent the comment,
+    once, when the entry becomes rejected; see services.member_notices).
 
     Who may review is settled before what was asked: a member who may not review hears that,
     not how to word a decision they could never make."""
@@ -218,7 +225,11 @@ def review(
             raise Invalid("不通过时请填写理由。", "comment_required")
         changes = {"status": status, "review_comment": comment}
         confirms = actor.is_office and not _office_decided(record)
-        return _save(record, changes, actor.label, "review", now, comment, always=confirms)
+        rejects = status == "rejected" != record.status
+        _save(record, changes, actor.label, "review", now, comment, always=confirms)
+        if rejects:
+            notices.tell_rejected(record, comment, now, quiet_hours)
+        return record
 
 
 def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import get_type_hints
 
+from services.notification_texts import GRANT_LAST_KINDS
+
 
 @dataclass(frozen=True)
 class AppSettings:
@@ -149,8 +151,10 @@ class NotificationSettings:
         return self.kind_orders().get(kind, parse_channels(self.channels))
 
     def kind_orders(self) -> dict[str, tuple[str, ...]]:
-        """The kinds with an order of their own."""
-        return parse_channel_overrides(self.channels_by_kind)
+        """The kinds with an order of their own: as configured, else, for the kinds that
+        spare the member's subscribe grants, the default order with that channel last."""
+        spared = dict.fromkeys(GRANT_LAST_KINDS, grant_last(parse_channels(self.channels)))
+        return spared | parse_channel_overrides(self.channels_by_kind)
 
     def fields_for(self, channel: str) -> tuple[tuple[str, str], ...]:
         """(template key, source) pairs of a channel's template, e.g. ('thing1', 'title')."""
@@ -161,6 +165,11 @@ class NotificationSettings:
 def parse_channels(text: str) -> tuple[str, ...]:
     """'mp_subscribe, oa_custom' -> ('mp_subscribe', 'oa_custom')."""
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def grant_last(channels: tuple[str, ...]) -> tuple[str, ...]:
+    """The channels with mp_subscribe (if among them) moved to the end."""
+    return tuple(sorted(channels, key=lambda name: name == "mp_subscribe"))
 
 
 def parse_channel_overrides(text: str) -> dict[str, tuple[str, ...]]:

@@ -19,6 +19,18 @@ def test_defaults_and_per_kind_orders():
     assert n.order_for("checkin_closed") == ("oa_custom",)
 
 
+def test_a_rejection_spares_the_member_s_subscribe_grants_unless_configured():
+    """News that keeps tries the subscribe message last; news that cannot wait, first."""
+    assert notes().order_for("record_rejected") == ("oa_template", "oa_custom", "mp_subscribe")
+    spare = notes(channels="mp_subscribe,oa_custom").order_for("record_rejected")
+    assert spare == ("oa_custom", "mp_subscribe")
+    assert notes(channels="oa_template").order_for("record_rejected") == ("oa_template",)
+    configured = notes(channels_by_kind="record_rejected=mp_subscribe")
+    assert configured.order_for("record_rejected") == ("mp_subscribe",)
+    for kind in ("activity_cancelled", "task_assigned"):
+        assert notes().order_for(kind) == ("mp_subscribe", "oa_template", "oa_custom")
+
+
 def test_the_environment_sets_them_too():
     env = {
         "XIANFENG_NOTIFICATIONS_CHANNELS": "oa_custom",

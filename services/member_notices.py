@@ -1,0 +1,141 @@
+"""Telling members what someone else decided about them: an activity they are in was cancelled,
+they were assigned to a task, a reviewer rejected their register entry.
+
+Each notice is queued inside the transaction of the decision it tells of, so a decision rolled
+back tells nobody and one that stands is told. The callers queue on the change itself (an
+activity going to cancelled, a member newly assigned, an entry going to rejected), not on the
+call: a repeated cancel or reject changes nothing and queues nothing, and the dedupe keys
+(activity + member; entry + the history line that rejected it) keep a retry from queuing twice.
+
+A notice about an activity goes out at once, quiet hours or not, when waiting for them to end
+would tell the member less than LEAD before the start (cancelled at 22:00, a clean-up at 07:30):
+the member may be on the way by then. Otherwise it waits like any message, and it expires at
+the activity's end, when it is of no use. A rejection keeps: it always waits, never expires.
+
+Verifying an entry tells nobody: it is what a member expects, the entry's status shows it, and a
+message would spend one of the member's scarce subscribe grants, which an activity's reminder
+or cancellation needs.
+"""
+
+from datetime import datetime, timedelta
+
+import peewee as pw
+
+from models import Activity, Enrollment, Member, RecordHistory, ServiceRecord
+
+from . import clock, outbox
+from .activity_reminders import PAGE as ACTIVITY_PAGE
+from .activity_reminders import when_text
+from .checkin_closing import KIND_TITLES
+from .notification_texts import kind_name
+
+CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
+LEAD = timedelta(hours=2)
+RECORD_PAGE = "pages/record/detail?id={id}"
+#: An assignment's title by the activity's kind: an office ad-hoc task is the usual one, but a
+#: leader may also assign team members to an activity of the team.
+ASSIGNED_TITLES = {"adhoc": kind_name(ASSIGNED)}
+ASSIGNED_OTHER = "新的活动安排"
+
+
+def tell_cancelled(
+    activity: Activity, reason: str, canceller: Member | None, now: datetime, quiet_hours: str
+) -> int:
+    """Queue 「活动已取消」 to each active member enrolled in or assigned to the activity, but
+    the one who cancelled it; returns how many were new."""
+    # The template's time field shows the start and its summary is cut at 20 characters, so
+    # what only the summary carries comes first.
+    lines = {"活动": activity.title, "原因": reason, "时间": when_text(activity)}
+    payload = _about(activity, kind_name(CANCELLED), lines)
+    return _queue(CANCELLED, activity, _enrolled(activity, canceller), payload, now, quiet_hours)
+
+
+def tell_assigned(
+    activity: Activity,
+    member_ids: list[int],
+    assigner: Member | None,
+    now: datetime,
+    quiet_hours: str,
+) -> int:
+    """Queue 「新的临时任务」 to members just assigned to the activity (not the assigner);
+    a member told of it before is not told again."""
+    title = ASSIGNED_TITLES.get(activity.kind, ASSIGNED_OTHER)
+    lines = {"任务": activity.title, "地点": activity.place, "时间": when_text(activity)}
+    payload = _about(activity, title, lines)
+    told = [m for m in member_ids if assigner is None or m != assigner.id]
+    return _queue(ASSIGNED, activity, told, payload, now, quiet_hours)
+
+
+def tell_rejected(record: ServiceRecord, comment: str, now: datetime, quiet_hours: str) -> int:
+    """Queue 「记录未通过审核」 to the entry's member, for the rejection just written to the
+    entry's history (its line names the decision in the dedupe key)."""
+    if not record.member.active:
+        return 0
+    local = clock.to_local(record.checkin_at)
+    service = record.activity.title if record.activity_id else KIND_TITLES.get(record.kind, "服务")
+    lines = {"服务": service, "审核意见": comment, "日期": f"{local.month}月{local.day}日"}
+    payload = {
+        "title": kind_name(REJECTED),
+        "lines": _filled(lines),
+        "page": RECORD_PAGE.format(id=record.id),
+        "time": record.checkin_at.isoformat(),
+        "record_id": record.id,
+    }
+    key = f"{REJECTED}:{record.id}:{_latest_line(record)}"
+    message = outbox.Message(record.member_id, REJECTED, payload, key)
+    return outbox.enqueue([message], now, quiet_hours)
+
+
+def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
+    """Whether waiting out the quiet hours would tell the member less than LEAD before the
+    start (always, once it is that close)."""
+    return outbox.deliver_after(now, quiet_hours, urgent=False) > activity.starts_at - LEAD
+
+
+def _about(activity: Activity, title: str, lines: dict) -> dict:
+    return {
+        "title": title,
+        "lines": _filled(lines),
+        "page": ACTIVITY_PAGE.format(id=activity.id),
+        "time": activity.starts_at.isoformat(),
+        "expires": activity.ends_at.isoformat(),  # no use once it is over
+        "activity_id": activity.id,
+    }
+
+
+def _queue(
+    kind: str,
+    activity: Activity,
+    member_ids: list[int],
+    payload: dict,
+    now: datetime,
+    quiet_hours: str,
+) -> int:
+    """One message per member, keyed by kind, activity and member."""
+    urgent = is_urgent(activity, now, quiet_hours)
+    messages = [
+        outbox.Message(m, kind, payload, f"{kind}:{activity.id}:{m}", urgent=urgent)
+        for m in member_ids
+    ]
+    return outbox.enqueue(messages, now, quiet_hours)
+
+
+def _enrolled(activity: Activity, skip: Member | None) -> list[int]:
+    """Active members enrolled in or assigned to the activity, by id, but `skip`."""
+    query = (
+        Enrollment.select(Enrollment.member)
+        .join(Member)
+        .where((Enrollment.activity == activity.id) & Member.active)
+        .order_by(Enrollment.member)
+    )
+    if skip is not None:
+        query = query.where(Enrollment.member != skip.id)
+    return [row.member_id for row in query]
+
+
+def _latest_line(record: ServiceRecord) -> int:
+    return record.history.select(pw.fn.MAX(RecordHistory.seq)).scalar() or 0
+
+
+def _filled(lines: dict) -> dict:
+    return {label: value for label, value in lines.items() if value}

@@ -1,0 +1,128 @@
+"""Through the API: cancelling, assigning and rejecting queue their notices once (nothing on a
+refusal), the cancel reason comes back with the activity, and the sender job delivers the
+notices to the emulator: a cancellation on a subscribe grant, a rejection sparing it."""
+
+from datetime import timedelta
+
+import pytest
+
+from jobs.outbox import drain_outbox
+from models import Activity, Enrollment, Member, Notification, SubscriptionGrant
+from services import clock, grants
+from tests.factories import make_activity, make_member, make_team
+from tests.register_world import checked_in
+
+MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp", "tmpl-oa"
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE}
+    return settings_overrides | {"notifications": notes}
+
+
+@pytest.fixture
+def team(app):
+    team = make_team()
+    Member.update(mp_openid="mp-leader").where(Member.team == team).execute()
+    for name in ("alice", "bob"):
+        make_member(name=name, team=team, mp_openid=f"mp-{name}", oa_openid=f"oa-{name}")
+    return team
+
+
+def member(name: str) -> Member:
+    return Member.get(Member.name == name)
+
+
+@pytest.fixture
+def activity(team):
+    """Tomorrow's activity with both members enrolled."""
+    found = make_activity(team, starts_at=clock.now_utc() + timedelta(days=1), title="义诊")
+    for name in ("alice", "bob"):
+        Enrollment.create(activity=found, member=member(name), created_at=clock.now_utc())
+    return found
+
+
+def kinds() -> list[tuple[str, int]]:
+    rows = Notification.select().order_by(Notification.kind, Notification.member)
+    return [(n.kind, n.member_id) for n in rows]
+
+
+def test_cancelling_returns_the_reason_and_queues_once(api, team, activity):
+    leader = api("mp-leader")
+    path = f"/activities/{activity.id}/cancel"
+    first = leader.post(path, json={"reason": "天气原因"})
+    body = first.get_json()
+    assert first.status_code == 200
+    assert (body["status"], body["cancel_reason"]) == ("cancelled", "天气原因")
+    again = leader.post(path, json={"reason": "天气原因"})
+    assert again.status_code == 200 and again.get_json() == body
+    alice, bob = member("alice"), member("bob")
+    assert kinds() == [("activity_cancelled", alice.id), ("activity_cancelled", bob.id)]
+    seen = api(alice).get(f"/activities/{activity.id}").get_json()
+    assert seen["cancel_reason"] == "天气原因"
+
+
+def test_another_team_s_leader_cannot_cancel_and_nobody_is_told(api, team, activity):
+    other = make_team()
+    Member.update(mp_openid="mp-other").where(Member.team == other).execute()
+    refused = api("mp-other").post(f"/activities/{activity.id}/cancel", json={"reason": "x"})
+    assert refused.status_code == 403
+    assert kinds() == [] and Activity.get_by_id(activity.id).status == "scheduled"
+
+
+def test_the_office_s_ad_hoc_task_tells_each_assigned_member(office, team):
+    start = clock.now_utc() + timedelta(days=2)
+    ids = [member("alice").id, member("bob").id]
+    body = {
+        "title": "防汛突击",
+        "kind": "adhoc",
+        "starts_at": start.isoformat() + "+00:00",
+        "ends_at": (start + timedelta(hours=2)).isoformat() + "+00:00",
+        "lat": 34.75,
+        "lng": 113.62,
+        "member_ids": ids,
+    }
+    assert office.post("/activities", json=body).status_code == 201
+    assert kinds() == [("task_assigned", i) for i in ids]
+    refused = office.post("/activities", json=body | {"member_ids": [*ids, 10**6]})
+    assert refused.status_code == 400 and len(kinds()) == 2
+
+
+def test_a_rejection_through_the_api_is_told_once(api, team, activity):
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader, path = api("mp-leader"), f"/records/{entry.id}/review"
+    for comment in ("照片模糊", "照片模糊，请重拍"):
+        response = leader.post(path, json={"decision": "reject", "comment": comment})
+        assert response.status_code == 200
+    assert kinds() == [("record_rejected", member("alice").id)]
+    refused = api(member("bob")).post(path, json={"decision": "reject", "comment": "x"})
+    assert refused.status_code == 404 and len(kinds()) == 1
+
+
+def test_the_sender_delivers_a_cancellation_on_a_grant_and_a_rejection_beside_it(
+    app, api, team, activity, emulator
+):
+    """A grant a member gave carries the cancellation, which cannot wait; the rejection goes
+    as an Official Account template message and leaves the member's second grant alone."""
+    alice, now = member("alice"), clock.now_utc()
+    grants.add(alice.id, MP_TEMPLATE, now)
+    grants.add(alice.id, MP_TEMPLATE, now)
+    entry = checked_in(alice, activity, status="flagged")
+    leader = api("mp-leader")
+    leader.post(f"/records/{entry.id}/review", json={"decision": "reject", "comment": "照片模糊"})
+    leader.post(f"/activities/{activity.id}/cancel", json={"reason": "天气原因"})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 3, "sent": 3}
+    (subscribe,) = emulator.calls_to("subscribe_send")
+    assert subscribe.body["touser"] == "mp-alice" and subscribe.body["template_id"] == MP_TEMPLATE
+    assert subscribe.body["data"]["thing1"]["value"] == "活动已取消"
+    assert subscribe.body["data"]["thing2"]["value"].startswith("活动：义诊；原因：天气原因")
+    assert subscribe.body["page"] == f"pages/activity/detail?id={activity.id}"
+    templates = {c.body["touser"]: c.body["data"] for c in emulator.calls_to("template_send")}
+    assert templates["oa-bob"]["thing1"]["value"] == "活动已取消"
+    assert templates["oa-alice"]["thing1"]["value"] == "记录未通过审核"
+    assert templates["oa-alice"]["thing2"]["value"].startswith("服务：义诊；审核意见：照片")
+    assert SubscriptionGrant.get(SubscriptionGrant.member == alice).remaining == 1
+    with app.app_context():
+        assert drain_outbox(clock.now_utc() + timedelta(minutes=1)) == {}

@@ -1,0 +1,276 @@
+"""Members are told what others decided about them: an activity they are in cancelled, a task
+they are assigned to, an entry rejected. Once per decision, in its transaction, nothing on a
+refusal; quiet hours waived only when waiting would tell them too late."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from models import Activity, Enrollment, Member, Notification, ServiceRecord
+from services import clock, member_notices, review
+from services.activities import cancel_activity, create_activity, enroll
+from services.actors import Actor
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.member_notices import ASSIGNED, CANCELLED, REJECTED
+from tests.factories import NOW, make_activity, make_member
+from tests.register_world import build_world, checked_in
+
+QUIET = "21:00-08:00"
+TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+def queued(kind=None) -> list[Notification]:
+    query = Notification.select().order_by(Notification.member, Notification.id)
+    return list(query if kind is None else query.where(Notification.kind == kind))
+
+
+def recipients(kind) -> list[int]:
+    return [n.member_id for n in queued(kind)]
+
+
+def enrolled(activity, *members, assigned=False):
+    for m in members:
+        Enrollment.create(activity=activity, member=m, assigned=assigned, created_at=NOW)
+
+
+def local(hour: int, minute: int = 0, days: int = 0) -> datetime:
+    """Naive UTC of a Shanghai wall-clock time on 2026-11-29 (+days)."""
+    return clock.to_utc(datetime(2026, 11, 29 + days, hour, minute))
+
+
+# --- cancelling -------------------------------------------------------------------------------
+
+
+def test_cancelling_tells_every_enrolled_and_assigned_member_once(world):
+    activity = make_activity(world.team_a, starts_at=TOMORROW, title="义诊进社区", place="文化路")
+    enrolled(activity, world.alice)
+    enrolled(activity, world.bob, assigned=True)
+    away = make_member(team=world.team_a, active=False)
+    enrolled(activity, away)
+    cancel_activity(world.actor("leader_a"), activity.id, " 天气原因 ", NOW, QUIET)
+    assert recipients(CANCELLED) == [world.alice.id, world.bob.id]  # not the inactive member
+    notice = queued(CANCELLED)[0]
+    assert notice.payload["title"] == "活动已取消"
+    assert notice.payload["lines"] == {
+        "活动": "义诊进社区",
+        "原因": "天气原因",
+        "时间": "11月30日（周一）10:00-12:00",
+    }
+    assert notice.payload["expires"] == activity.ends_at.isoformat()
+    assert notice.dedupe_key == f"activity_cancelled:{activity.id}:{world.alice.id}"
+    assert not notice.urgent and notice.next_attempt_at == NOW
+    assert Activity.get_by_id(activity.id).cancel_reason == "天气原因"
+
+
+def test_a_second_cancel_queues_nothing_and_keeps_the_first_reason(world):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    enrolled(activity, world.alice, world.bob)
+    cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
+    cancel_activity(world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1))
+    assert len(queued()) == 2
+    assert Activity.get_by_id(activity.id).cancel_reason == "天气原因"
+
+
+def test_without_a_reason_the_notice_has_no_reason_line(world):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    enrolled(activity, world.alice)
+    cancel_activity(world.actor("office"), activity.id, "", NOW, QUIET)
+    assert list(queued(CANCELLED)[0].payload["lines"]) == ["活动", "时间"]
+
+
+def test_the_leader_who_cancels_is_not_told(world):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    enroll(world.actor("leader_a"), activity.id, NOW)
+    enrolled(activity, world.alice)
+    cancel_activity(world.actor("leader_a"), activity.id, "", NOW, QUIET)
+    assert recipients(CANCELLED) == [world.alice.id]
+
+
+@pytest.mark.parametrize(
+    ("who", "at", "error"),
+    [
+        ("leader_b", NOW, Forbidden),  # another team's leader
+        ("alice", NOW, Forbidden),  # a member
+        ("leader_a", TOMORROW + timedelta(hours=3), Conflict),  # already over
+    ],
+)
+def test_a_refused_cancel_tells_nobody(world, who, at, error):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    enrolled(activity, world.alice, world.bob)
+    with pytest.raises(error):
+        cancel_activity(world.actor(who), activity.id, "天气原因", at, QUIET)
+    assert queued() == [] and Activity.get_by_id(activity.id).status == "scheduled"
+
+
+def test_the_cancel_and_its_notices_stand_or_fall_together(world, monkeypatch):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    enrolled(activity, world.alice)
+
+    def outbox_down(*args):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(member_notices.outbox, "enqueue", outbox_down)
+    with pytest.raises(RuntimeError):
+        cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
+    stored = Activity.get_by_id(activity.id)
+    assert (stored.status, stored.cancel_reason) == ("scheduled", "")
+
+
+@pytest.mark.parametrize(
+    ("cancelled_at", "starts_at", "urgent", "sent_from"),
+    [
+        # 22:00: waiting for 08:00 would tell them half an hour before a 08:30 start.
+        (local(22), local(8, 30, days=1), True, local(22)),
+        # 22:00 for a 14:00 start tomorrow: it waits for the morning.
+        (local(22), local(14, days=1), False, local(8, days=1)),
+        # Daytime, an hour before the start: no quiet hours to wait out, but it goes first.
+        (local(10), local(11), True, local(10)),
+    ],
+)
+def test_a_cancellation_waits_out_the_quiet_hours_unless_that_is_too_late(
+    world, cancelled_at, starts_at, urgent, sent_from
+):
+    activity = make_activity(world.team_a, starts_at=starts_at, created_at=cancelled_at)
+    enrolled(activity, world.alice)
+    cancel_activity(world.actor("leader_a"), activity.id, "", cancelled_at, QUIET)
+    (notice,) = queued()
+    assert (notice.urgent, notice.next_attempt_at) == (urgent, sent_from)
+
+
+# --- assigning --------------------------------------------------------------------------------
+
+
+def task(**kw):
+    when = {"starts_at": TOMORROW, "ends_at": TOMORROW + timedelta(hours=3)}
+    where = {"lat": 34.75, "lng": 113.62, "place": "建设路社区服务站"}
+    return {"title": "防汛突击"} | when | where | kw
+
+
+def test_the_office_assigning_a_task_tells_each_assigned_member(world):
+    outsider = make_member(team=world.team_b)
+    ids = [world.alice.id, world.carol.id, outsider.id]
+    activity = create_activity(world.actor("office"), task(kind="adhoc", member_ids=ids), NOW)
+    assert recipients(ASSIGNED) == sorted(ids)  # nobody else, not the leaders
+    notice = queued(ASSIGNED)[0]
+    assert notice.payload["title"] == "新的临时任务"
+    assert notice.payload["lines"] == {
+        "任务": "防汛突击",
+        "地点": "建设路社区服务站",
+        "时间": "11月30日（周一）10:00-13:00",
+    }
+    assert notice.payload["page"] == f"pages/activity/detail?id={activity.id}"
+    assert notice.dedupe_key == f"task_assigned:{activity.id}:{world.alice.id}"
+
+
+def test_a_leader_assigning_team_members_tells_them_but_not_the_leader(world):
+    ids = [world.leader_a.id, world.bob.id]
+    create_activity(world.actor("leader_a"), task(member_ids=ids), NOW)
+    assert recipients(ASSIGNED) == [world.bob.id]
+    assert queued(ASSIGNED)[0].payload["title"] == "新的活动安排"  # not an ad-hoc task
+
+
+def test_an_activity_nobody_is_assigned_to_tells_nobody(world):
+    enrollable = create_activity(world.actor("leader_a"), task(), NOW)
+    enroll(world.actor("alice"), enrollable.id, NOW)
+    assert queued() == []
+
+
+@pytest.mark.parametrize(
+    ("who", "fields", "error"),
+    [
+        ("office", task(kind="adhoc", member_ids=[10**6]), Invalid),  # unknown member
+        ("leader_a", task(member_ids=["carol"]), Forbidden),  # another team's member
+        ("office", task(kind="adhoc", member_ids=["alice", "bob"], capacity=1), Invalid),
+        ("alice", task(member_ids=["bob"]), Forbidden),  # a member cannot schedule
+    ],
+)
+def test_a_refused_assignment_tells_nobody(world, who, fields, error):
+    names = {"alice": world.alice.id, "bob": world.bob.id, "carol": world.carol.id}
+    fields["member_ids"] = [names.get(i, i) for i in fields["member_ids"]]
+    with pytest.raises(error):
+        create_activity(world.actor(who), fields, NOW)
+    assert queued() == [] and Activity.select().count() == 0
+
+
+# --- rejecting --------------------------------------------------------------------------------
+
+
+def test_a_rejection_tells_the_member_with_the_comment(world):
+    activity = make_activity(world.team_a, title="环境卫生整治")
+    entry = checked_in(world.alice, activity, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片看不到党徽", NOW, QUIET)
+    (notice,) = queued()
+    assert (notice.member_id, notice.kind) == (world.alice.id, REJECTED)
+    assert notice.payload["title"] == "记录未通过审核"
+    assert notice.payload["lines"] == {
+        "服务": "环境卫生整治",
+        "审核意见": "照片看不到党徽",
+        "日期": "11月29日",
+    }
+    assert notice.payload["record_id"] == entry.id and "expires" not in notice.payload
+    assert not notice.urgent
+
+
+def test_an_entry_without_an_activity_is_named_by_its_kind(world):
+    entry = checked_in(world.alice, kind="visit", status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "未见走访对象", NOW, QUIET)
+    assert queued()[0].payload["lines"]["服务"] == "结对家庭走访"
+
+
+def test_repeating_or_confirming_a_rejection_tells_nobody_again(world):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊，请重拍", NOW, QUIET)
+    review.review(world.actor("office"), entry.id, "reject", "同意队长意见", NOW, QUIET)
+    assert len(queued()) == 1
+
+
+def test_a_new_rejection_after_a_verification_is_told_again(world):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    review.review(world.actor("office"), entry.id, "verify", "", NOW, QUIET)
+    review.review(world.actor("office"), entry.id, "reject", "时长不实", NOW, QUIET)
+    first, second = queued()
+    assert first.dedupe_key != second.dedupe_key
+    assert second.payload["lines"]["审核意见"] == "时长不实"
+
+
+def test_verifying_tells_nobody(world):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "verify", "", NOW, QUIET)
+    assert queued() == []
+
+
+@pytest.mark.parametrize(
+    ("who", "comment", "error"),
+    [
+        ("leader_b", "照片模糊", NotFound),  # another team's leader does not see it
+        ("bob", "照片模糊", NotFound),  # nor does another member
+        ("leader_a", "  ", Invalid),  # no reason given
+    ],
+)
+def test_a_refused_rejection_tells_nobody(world, who, comment, error):
+    entry = checked_in(world.alice, status="flagged")
+    with pytest.raises(error):
+        review.review(world.actor(who), entry.id, "reject", comment, NOW, QUIET)
+    assert queued() == [] and ServiceRecord.get_by_id(entry.id).status == "flagged"
+
+
+def test_an_inactive_member_is_not_told(world):
+    entry = checked_in(world.alice, status="flagged")
+    Member.update(active=False).where(Member.id == world.alice.id).execute()
+    review.review(world.actor("office"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    assert queued() == [] and ServiceRecord.get_by_id(entry.id).status == "rejected"
+
+
+def test_default_quiet_hours_are_used_without_configuration(world):
+    """Transports pass the configured quiet hours; a caller that does not gets the default."""
+    activity = make_activity(world.team_a, starts_at=local(14, days=1))
+    enrolled(activity, world.alice)
+    cancel_activity(Actor(member=world.leader_a), activity.id, "", local(23))
+    assert queued()[0].next_attempt_at == local(8, days=1)
