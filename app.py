@@ -212,8 +212,11 @@ def main(argv=None) -> int:
             err=True,
         )
         return 2
+    except click.UsageError as exc:
+        exc.show()  # click's own words, with the usage line
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"错误：{exc.format_message()}", err=True)  # ours are Chinese sentences
         return exc.exit_code
     except click.exceptions.Abort:
         return 1

@@ -186,13 +186,18 @@ def import_command(files, dry_run):
 
 
 @click.command("import-template")
-@click.argument("path", type=click.Path(dir_okay=False))
-def template_command(path):
-    """Write a blank roster workbook with Chinese headers and an example row per sheet."""
+@click.argument("path")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def template_command(path, force):
+    """Write a blank roster workbook with Chinese headers and an example row per sheet
+    (an existing file is kept unless --force: it may be the filled-in roster)."""
     from services.roster_import import write_template
 
-    write_template(path)
-    click.echo(f"模板已生成：{path}")
+    try:
+        written = write_template(path, force=force)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"模板已生成：{written.absolute()}")
 
 
 def _audit(action: str, detail: dict) -> None:

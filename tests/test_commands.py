@@ -19,6 +19,53 @@ def test_template_then_dry_run_then_import(runner, tmp_path):
     assert Community.select().count() == 0
 
 
+def test_import_template_never_overwrites_a_file_without_force(runner, tmp_path):
+    roster = write_xlsx(tmp_path / "fixed.xlsx", base_roster())
+    filled = roster.read_bytes()
+    refused = runner.invoke(args=["import-template", str(roster)])
+    assert refused.exit_code == 1
+    assert "已经存在" in refused.output and "--force" in refused.output
+    assert roster.read_bytes() == filled
+    forced = runner.invoke(args=["import-template", str(roster), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert roster.read_bytes() != filled
+    assert "Traceback" not in refused.output + forced.output
+
+
+def test_python_app_py_import_template_refuses_in_chinese_without_a_traceback(
+    monkeypatch, capsys, tmp_path
+):
+    from app import main
+
+    monkeypatch.setenv("XIANFENG_CONFIG", "/dev/null")
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-template", "nodir/t.xlsx"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：文件夹 ") and "nodir 不存在" in err
+    assert "Traceback" not in err and "Error" not in err
+    assert main(["import-template", "t.xlsx"]) == 0
+    assert main(["import-template", "t.xlsx"]) == 1
+    assert "已经存在" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("nodir/t.xlsx", "nodir 不存在"),
+        ("t.csv", "须以 .xlsx 结尾"),
+        ("t", "须以 .xlsx 结尾"),
+    ],
+)
+def test_import_template_refuses_a_path_it_cannot_use_in_chinese(runner, tmp_path, name, words):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(args=["import-template", str(out / name)])
+    assert result.exit_code == 1
+    assert words in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert list(out.iterdir()) == []  # no folder made, no file written
+
+
 def test_import_with_errors_exits_1_and_writes_nothing(runner, tmp_path):
     csv = tmp_path / "党员.csv"
     csv.write_text("姓名,手机号,所在支部,服务队,角色\n张三,123,一支部,不存在的队,队员\n")
