@@ -76,6 +76,15 @@ def test_import_with_errors_exits_1_and_writes_nothing(runner, tmp_path):
     assert AuditLog.select().count() == 0
 
 
+def test_import_of_a_missing_file_says_so_in_chinese(runner, tmp_path):
+    result = runner.invoke(args=["import", str(tmp_path / "名册.xlsx")])
+    assert result.exit_code == 1
+    assert f"找不到文件「{tmp_path / '名册.xlsx'}」" in result.output
+    assert "does not exist" not in result.output
+    nothing = runner.invoke(args=["import"])
+    assert nothing.exit_code == 1 and "请提供一个 .xlsx 工作簿" in nothing.output
+
+
 def test_bind_code_for_a_member(runner):
     member = make_member(team=make_team(), phone="13912345678")
     result = runner.invoke(args=["bind-code", "13912345678"])

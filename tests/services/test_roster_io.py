@@ -110,7 +110,8 @@ def test_csv_rows_are_numbered_as_excel_would_show_them(tmp_path):
         ("名单.xls", b"\xd0\xcf\x11\xe0", "xls"),
         ("名单.xlsx", b"not a zip file", "无法读取"),
         ("名单.txt", b"", "xlsx"),
-        ("不存在.xlsx", None, "无法读取"),
+        ("不存在.xlsx", None, "找不到文件「.*不存在.xlsx」"),
+        ("不存在.csv", None, "找不到文件"),
     ],
 )
 def test_unreadable_files_get_a_clear_error(tmp_path, name, content, words):
