@@ -219,13 +219,14 @@ def demo_command():
 @with_appcontext
 def bind_code_command(phone, force):
     """Issue a one-time bind code for the member with this phone number (voids older codes)."""
-    from services.binding import issue_bind_code, live_bind_code
+    from services.binding import issue_bind_code, live_bind_code, member_by_phone
 
     now, ttl = clock.now_utc(), _settings().rules.bind_code_ttl_days
     with db.connection_context():
-        member = Member.get_or_none(Member.phone == phone.strip())
-        if member is None:
-            raise click.ClickException(f"名册中没有手机号为 {phone} 的党员。")
+        try:
+            member = member_by_phone(phone)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
         if member.mp_openid and not force:
             raise click.ClickException(f"{member.name} 已绑定微信；如需重新绑定请加 --force。")
         issue_bind_code(member, now, ttl_days=ttl)

@@ -94,6 +94,25 @@ def test_bind_code_for_a_member(runner):
     assert runner.invoke(args=["bind-code", "13000000000"]).exit_code == 1
 
 
+@pytest.mark.parametrize(
+    "typed", ["１３９１２３４５６７８", " 139 1234 5678", "139-1234-5678", "+86 13912345678"]
+)
+def test_bind_code_takes_the_phone_as_the_roster_import_does(runner, typed):
+    member = make_member(team=make_team(), phone="13912345678")
+    result = runner.invoke(args=["bind-code", typed])
+    assert result.exit_code == 0, result.output
+    assert BindCode.get(BindCode.member == member).code in result.output
+
+
+def test_bind_code_says_what_is_wrong_with_a_phone(runner):
+    bad = runner.invoke(args=["bind-code", "1.39E+10"])
+    assert bad.exit_code == 1 and "科学计数法" in bad.output
+    short = runner.invoke(args=["bind-code", "1391234"])
+    assert short.exit_code == 1 and "手机号格式不正确" in short.output
+    missing = runner.invoke(args=["bind-code", "１３０００００００００"])
+    assert missing.exit_code == 1 and "名册中没有手机号为 13000000000 的党员" in missing.output
+
+
 def test_bind_code_for_a_bound_member_needs_force(runner):
     make_member(team=make_team(), phone="13912345679", mp_openid="mp-bound")
     refused = runner.invoke(args=["bind-code", "13912345679"])
