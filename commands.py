@@ -24,6 +24,7 @@ def init_app(app) -> None:
         demo_command,
         bind_code_command,
         create_account_command,
+        reset_password_command,
         emulator_command,
     )
     for command in commands:
@@ -235,10 +236,28 @@ def bind_code_command(phone, force):
     click.echo(f"{member.name} {member.phone} 绑定码 {code.code}（{expires} 前有效，旧码已作废）")
 
 
+def _ask_new_password(ctx, param, value):
+    """The --password given, or one typed twice without echo (keeps it out of shell history),
+    with the prompts and the mismatch in Chinese rather than click's English ones."""
+    while value is None:
+        first = click.prompt("新密码", hide_input=True)
+        if click.prompt("再输入一次新密码", hide_input=True) == first:
+            return first
+        click.echo("两次输入的密码不一致，请重新输入。", err=True)
+    return value
+
+
+new_password_option = click.option(
+    "--password",
+    callback=_ask_new_password,
+    help="The password; asked for twice when not given (keeps it out of shell history).",
+)
+
+
 @click.command("create-account")
 @click.argument("username")
 @click.option("--name", "display_name", default="办公室", help="Name shown on the dashboard.")
-@click.password_option(help="Asked for when not given (keeps it out of shell history).")
+@new_password_option
 @with_appcontext
 def create_account_command(username, display_name, password):
     """Create an office login for the web dashboard."""
@@ -250,6 +269,24 @@ def create_account_command(username, display_name, password):
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"办公室账号 {username} 已创建。")
+
+
+@click.command("reset-password")
+@click.argument("username")
+@new_password_option
+@with_appcontext
+def reset_password_command(username, password):
+    """Set a new password for an office login and lift its lockout (after 5 wrong passwords);
+    the login's open sessions end."""
+    from services.accounts import reset_office_password
+
+    try:
+        with db.connection_context():
+            account = reset_office_password(username, password, clock.now_utc())
+            _audit("password_reset", {"username": account.username})
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"办公室账号 {account.username} 的密码已重设，锁定已解除；原来的登录已失效。")
 
 
 @click.command("emulator")

@@ -128,6 +128,83 @@ def test_create_account_refuses_a_duplicate(runner):
     assert "已被使用" in result.output
 
 
+def test_create_account_asks_for_the_password_twice_in_chinese(runner):
+    from models import Account
+
+    typed = "one-password\nanother-one\nlong-enough-1\nlong-enough-1\n"
+    result = runner.invoke(args=["create-account", "clerk"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "新密码" in result.output and "两次输入的密码不一致" in result.output
+    assert "one-password" not in result.output  # typed without echo
+    from services.accounts import check_password
+
+    account = Account.get(Account.username == "clerk")
+    assert check_password(account, "long-enough-1")
+
+
+def _locked_out(username: str):
+    """An office login locked by 5 wrong passwords, holding a token from before."""
+    from datetime import timedelta
+
+    from services.accounts import create_office_account
+    from services.auth import login_office
+    from services.errors import DomainError
+    from tests.factories import NOW
+
+    create_office_account(username, "办公室", "old-password-1", NOW)
+    before = login_office(username, "old-password-1", NOW, timedelta(hours=8))
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            login_office(username, "a-wrong-guess", NOW, timedelta(hours=8))
+    return before
+
+
+def test_reset_password_unlocks_the_login_and_ends_its_sessions(runner):
+    from datetime import timedelta
+
+    from models import Account
+    from services.auth import authenticate, login_office
+    from services.errors import Forbidden, Unauthorized
+    from tests.factories import NOW
+
+    before = _locked_out("clerk1")
+    assert authenticate(before.token, NOW)
+    with pytest.raises(Forbidden, match="密码错误次数过多"):
+        login_office("clerk1", "old-password-1", NOW, timedelta(hours=8))
+    taken = runner.invoke(args=["create-account", "clerk1", "--password", "new-password-1"])
+    assert taken.exit_code == 1 and "已被使用" in taken.output
+    typed = "new-password-1\nnew-password-1\n"
+    result = runner.invoke(args=["reset-password", "clerk1"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "密码已重设，锁定已解除" in result.output
+    account = Account.get(Account.username == "clerk1")
+    assert account.failed_logins == 0 and account.locked_until is None
+    assert login_office("clerk1", "new-password-1", NOW, timedelta(hours=8)).token
+    with pytest.raises(Unauthorized, match="用户名或密码不正确"):
+        login_office("clerk1", "old-password-1", NOW, timedelta(hours=8))
+    with pytest.raises(Unauthorized, match="登录已失效"):
+        authenticate(before.token, NOW)
+    assert AuditLog.get(AuditLog.action == "password_reset").detail == {"username": "clerk1"}
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["reset-password", "nobody", "--password", "long-enough-1"], "没有用户名为“nobody”"),
+        (["reset-password", "clerk2", "--password", "short"], "密码至少 8 位"),
+    ],
+)
+def test_reset_password_refuses_in_chinese_and_changes_nothing(runner, args, words):
+    from models import Account
+
+    _locked_out("clerk2")
+    locked = Account.get(Account.username == "clerk2")
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1 and words in result.output
+    assert Account.get(Account.username == "clerk2").password_hash == locked.password_hash
+    assert Account.get(Account.username == "clerk2").locked_until == locked.locked_until
+
+
 def test_demo_command_is_idempotent(runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output

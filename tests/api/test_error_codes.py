@@ -44,6 +44,7 @@ OFF_API = {
     ("file_exists", 409),
     ("cannot_write", 400),
     ("bad_phone", 400),  # bind-code
+    ("account_not_found", 404),  # reset-password
 }
 # Raised by Flask before a view runs, answered by api/errors.py.
 HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}
