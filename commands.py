@@ -25,6 +25,7 @@ def init_app(app) -> None:
         bind_code_command,
         create_account_command,
         reset_password_command,
+        backup_command,
         emulator_command,
     )
     for command in commands:
@@ -287,6 +288,24 @@ def reset_password_command(username, password):
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"办公室账号 {account.username} 的密码已重设，锁定已解除；原来的登录已失效。")
+
+
+@click.command("backup")
+@click.argument("target")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+@with_appcontext
+def backup_command(target, force):
+    """Copy the SQLite database while the service runs (online backup: the latest writes
+    included); the data folder (keys, checkpoint) is backed up apart, see the README."""
+    from services.backup import backup_database
+
+    try:
+        with db.connection_context():
+            done = backup_database(target, force=force)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    size = f"{done.size / 1024 / 1024:.1f} MB"
+    click.echo(f"数据库 {done.source} 已备份到 {done.target.absolute()}（{size}）。")
 
 
 @click.command("emulator")

@@ -5,7 +5,6 @@ filled row looks like, and importing a row identical to it is skipped with a rem
 template imported with its examples unchanged writes nothing.
 """
 
-import errno
 import io
 import unicodedata
 from datetime import date
@@ -19,7 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .errors import Conflict, Invalid
+from .errors import Invalid
+from .output_files import already_there, cannot_write, check_target
 from .roster_schema import NOTES_SHEET, SHEETS, Column, SheetSpec
 
 HEADER_FONT = Font(bold=True)
@@ -45,62 +45,37 @@ NOTES = (
 )
 
 
-# Why a write failed, in the clerk's words (errno -> reason); others show the system's reason.
-WRITE_FAILURES = {
-    errno.EACCES: "没有写入权限，或文件正在 Excel 中打开（请先关闭）",
-    errno.EPERM: "没有写入权限，或文件正在 Excel 中打开（请先关闭）",
-    errno.EISDIR: "这是一个文件夹，请在后面写上文件名",
-    errno.ENOSPC: "磁盘已满",
-    errno.EROFS: "磁盘只读",
-}
+KEPT_BECAUSE = "它可能是已经填好的名册"
 
 
 def write_template(path: str | PathLike, force: bool = False) -> Path:
     """Write the blank roster workbook with headers, example rows and instructions.
 
     An existing file is left alone unless `force`: it is most likely the roster the clerk
-    filled in from an earlier template, and a blank one over it would lose their work. A
-    missing folder is not made: a misspelt folder name would hide the file somewhere the
-    clerk does not look, so the message names the folder instead."""
+    filled in from an earlier template, and a blank one over it would lose their work."""
     path = Path(path)
-    _check_target(path, force)
+    _check_name(path)
+    check_target(path, force, KEPT_BECAUSE)
     content = io.BytesIO()
     _build().save(content)  # built whole before the file is touched
     try:
         with open(path, "wb" if force else "xb") as out:  # "x": never over a file made meanwhile
             out.write(content.getvalue())
     except FileExistsError:
-        raise _exists(path) from None
+        raise already_there(path, KEPT_BECAUSE) from None
     except OSError as exc:
-        reason = WRITE_FAILURES.get(exc.errno, exc.strerror)
-        raise Invalid(f"无法写入 {path}：{reason}。", code="cannot_write") from None
+        raise cannot_write(path, exc) from None
     return path
 
 
-def _check_target(path: Path, force: bool) -> None:
-    """Refuse a name Excel would not open as a workbook, a missing folder, or (without force)
-    a file that is already there."""
+def _check_name(path: Path) -> None:
+    """Excel opens a workbook by its name: one called t.csv would be taken for CSV text."""
     if path.suffix.lower() != ".xlsx":
         raise Invalid(
             f"文件名须以 .xlsx 结尾（模板是 Excel 工作簿）：「{path.name}」。"
             "例如：名册模板.xlsx；需要 CSV 时，填好后在 Excel 里把每张表另存为 CSV。",
             code="bad_template_name",
         )
-    if not path.parent.is_dir():
-        raise Invalid(
-            f"文件夹 {path.parent.absolute()} 不存在：请检查文件夹名称，或先建好这个文件夹。",
-            code="no_such_folder",
-        )
-    if path.exists() and not force:
-        raise _exists(path)
-
-
-def _exists(path: Path) -> Conflict:
-    return Conflict(
-        f"文件 {path} 已经存在，没有改动它（它可能是已经填好的名册）。"
-        "请换一个文件名；确实要用空白模板覆盖它，请加 --force。",
-        code="file_exists",
-    )
 
 
 def _build() -> Workbook:

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from models import AuditLog, BindCode, Community, Member, ServiceRecord
+from tests.conftest import POSTGRES_URL
 from tests.factories import make_member, make_team
 from tests.services.roster_files import base_roster, write_xlsx
 
@@ -203,6 +204,35 @@ def test_reset_password_refuses_in_chinese_and_changes_nothing(runner, args, wor
     assert result.exit_code == 1 and words in result.output
     assert Account.get(Account.username == "clerk2").password_hash == locked.password_hash
     assert Account.get(Account.username == "clerk2").locked_until == locked.locked_until
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="copies a SQLite file")
+def test_backup_copies_the_database_with_its_latest_writes(runner, tmp_path):
+    import sqlite3
+
+    make_member(team=make_team(), phone="13912345600")  # committed, still in the WAL file
+    target = tmp_path / "backups" / "xianfeng-copy.db"
+    target.parent.mkdir()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"已备份到 {target}" in result.output
+    assert [p.name for p in target.parent.iterdir()] == ["xianfeng-copy.db"]  # one whole file
+    copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    phones = [phone for (phone,) in copy.execute("SELECT phone FROM member")]
+    assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    copy.close()
+    assert "13912345600" in phones
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code == 1 and "已经存在" in again.output and "--force" in again.output
+    assert runner.invoke(args=["backup", str(target), "--force"]).exit_code == 0
+    nowhere = runner.invoke(args=["backup", str(tmp_path / "nodir" / "x.db")])
+    assert nowhere.exit_code == 1 and "nodir 不存在" in nowhere.output
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="the PostgreSQL refusal")
+def test_backup_points_postgresql_to_pg_dump(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "x.db")])
+    assert result.exit_code == 1 and "pg_dump" in result.output
 
 
 def test_demo_command_is_idempotent(runner):
