@@ -57,7 +57,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.session_interface = NoCookieSessions()
     models.database.init_app(app)
-    history.use_key(settings.register.history_key)
+    if settings.register.history_key:  # empty only before a demo database exists
+        history.use_key(settings.register.history_key)
     for part in (wechat, api, web, jobs, commands):
         part.init_app(app)
     return app
@@ -84,7 +85,11 @@ def _configure_logging(settings: Settings) -> None:
 def _with_demo_secrets(settings: Settings) -> Settings:
     """Keys left empty (only possible in demo mode, settings checks) made up and kept in the
     data folder: demo logins survive a restart, and so does the register's history, which
-    would otherwise no longer verify under a new key."""
+    would otherwise no longer verify under a new key. Before the database exists nothing is
+    made: a command run in the wrong folder must leave no keys there, and the commands that
+    create a database (serve, db upgrade) sign nothing."""
+    if models.database.is_missing(settings.database.url):
+        return settings
     data_dir = Path(settings.app.data_dir)
     key_file = data_dir / "history_key"
     if not settings.register.history_key and not key_file.exists() and _history_written():
@@ -159,6 +164,7 @@ def serve(host, port):
     host, port = host or settings.server.host, port or settings.server.port
     settings = with_server(settings, host, port)  # demo clients call the emulator there
     _check_port_free(host, port)
+    models.database.create_if_missing(settings.database.url)  # before create_app makes keys
     app = create_app(settings)
     with models.db.connection_context():
         models.database.upgrade()
@@ -201,6 +207,9 @@ def main(argv=None) -> int:
         argv = ["serve", *argv]
     try:
         cli.main(args=argv, prog_name="python app.py", standalone_mode=False)
+    except models.database.DatabaseMissing as exc:
+        click.echo(_no_database_here(exc.path), err=True)
+        return 2
     except ConfigError as exc:
         click.echo(f"配置错误 / configuration error: {exc}", err=True)
         return 2
@@ -212,12 +221,34 @@ def main(argv=None) -> int:
             err=True,
         )
         return 2
+    except click.UsageError as exc:
+        exc.show()  # click's own words, with the usage line
+        return exc.exit_code
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"错误：{exc.format_message()}", err=True)  # ours are Chinese sentences
         return exc.exit_code
     except click.exceptions.Abort:
         return 1
     return 0
+
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_SQLITE = Path("instance", "xianfeng.db")
+
+
+def _no_database_here(path: Path) -> str:
+    """For a command run where the service's database is not: nothing was made there, and
+    where to go instead (without a config file, paths start at the working directory)."""
+    here = Path.cwd()
+    served_there = here != PROJECT_DIR and (PROJECT_DIR / DEFAULT_SQLITE).exists()
+    hint = f"（例如：cd {PROJECT_DIR}）" if served_there else ""
+    where = f"当前文件夹 {here} 没有服务的数据库" if path.is_relative_to(here) else "没有这个数据库"
+    return (
+        f"数据库 {path} 不存在（{where}）：命令没有执行，也没有新建任何文件。\n"
+        f"请在服务所在的文件夹（运行 python app.py 的文件夹）运行此命令{hint}，"
+        "或用环境变量 XIANFENG_CONFIG 指明服务的配置文件。\n"
+        "若要在这里新建数据库，请运行 python app.py 或 python app.py db upgrade。"
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ def init_app(app) -> None:
         demo_command,
         bind_code_command,
         create_account_command,
+        reset_password_command,
+        backup_command,
         emulator_command,
     )
     for command in commands:
@@ -162,7 +164,7 @@ def register_backfill_command(dry_run):
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("files", nargs=-1)  # checked by the import, which says what is wrong in Chinese
 @click.option("--dry-run", is_flag=True, help="Check and show what would change; write nothing.")
 @with_appcontext
 def import_command(files, dry_run):
@@ -186,13 +188,18 @@ def import_command(files, dry_run):
 
 
 @click.command("import-template")
-@click.argument("path", type=click.Path(dir_okay=False))
-def template_command(path):
-    """Write a blank roster workbook with Chinese headers and an example row per sheet."""
+@click.argument("path")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+def template_command(path, force):
+    """Write a blank roster workbook with Chinese headers and an example row per sheet
+    (an existing file is kept unless --force: it may be the filled-in roster)."""
     from services.roster_import import write_template
 
-    write_template(path)
-    click.echo(f"模板已生成：{path}")
+    try:
+        written = write_template(path, force=force)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"模板已生成：{written.absolute()}")
 
 
 def _audit(action: str, detail: dict) -> None:
@@ -214,13 +221,14 @@ def demo_command():
 @with_appcontext
 def bind_code_command(phone, force):
     """Issue a one-time bind code for the member with this phone number (voids older codes)."""
-    from services.binding import issue_bind_code, live_bind_code
+    from services.binding import issue_bind_code, live_bind_code, member_by_phone
 
     now, ttl = clock.now_utc(), _settings().rules.bind_code_ttl_days
     with db.connection_context():
-        member = Member.get_or_none(Member.phone == phone.strip())
-        if member is None:
-            raise click.ClickException(f"名册中没有手机号为 {phone} 的党员。")
+        try:
+            member = member_by_phone(phone)
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from None
         if member.mp_openid and not force:
             raise click.ClickException(f"{member.name} 已绑定微信；如需重新绑定请加 --force。")
         issue_bind_code(member, now, ttl_days=ttl)
@@ -229,10 +237,28 @@ def bind_code_command(phone, force):
     click.echo(f"{member.name} {member.phone} 绑定码 {code.code}（{expires} 前有效，旧码已作废）")
 
 
+def _ask_new_password(ctx, param, value):
+    """The --password given, or one typed twice without echo (keeps it out of shell history),
+    with the prompts and the mismatch in Chinese rather than click's English ones."""
+    while value is None:
+        first = click.prompt("新密码", hide_input=True)
+        if click.prompt("再输入一次新密码", hide_input=True) == first:
+            return first
+        click.echo("两次输入的密码不一致，请重新输入。", err=True)
+    return value
+
+
+new_password_option = click.option(
+    "--password",
+    callback=_ask_new_password,
+    help="The password; asked for twice when not given (keeps it out of shell history).",
+)
+
+
 @click.command("create-account")
 @click.argument("username")
 @click.option("--name", "display_name", default="办公室", help="Name shown on the dashboard.")
-@click.password_option(help="Asked for when not given (keeps it out of shell history).")
+@new_password_option
 @with_appcontext
 def create_account_command(username, display_name, password):
     """Create an office login for the web dashboard."""
@@ -244,6 +270,42 @@ def create_account_command(username, display_name, password):
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"办公室账号 {username} 已创建。")
+
+
+@click.command("reset-password")
+@click.argument("username")
+@new_password_option
+@with_appcontext
+def reset_password_command(username, password):
+    """Set a new password for an office login and lift its lockout (after 5 wrong passwords);
+    the login's open sessions end."""
+    from services.accounts import reset_office_password
+
+    try:
+        with db.connection_context():
+            account = reset_office_password(username, password, clock.now_utc())
+            _audit("password_reset", {"username": account.username})
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"办公室账号 {account.username} 的密码已重设，锁定已解除；原来的登录已失效。")
+
+
+@click.command("backup")
+@click.argument("target")
+@click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+@with_appcontext
+def backup_command(target, force):
+    """Copy the SQLite database while the service runs (online backup: the latest writes
+    included); the data folder (keys, checkpoint) is backed up apart, see the README."""
+    from services.backup import backup_database
+
+    try:
+        with db.connection_context():
+            done = backup_database(target, force=force)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    size = f"{done.size / 1024 / 1024:.1f} MB"
+    click.echo(f"数据库 {done.source} 已备份到 {done.target.absolute()}（{size}）。")
 
 
 @click.command("emulator")

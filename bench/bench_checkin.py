@@ -98,10 +98,12 @@ def start_gunicorn(
 @contextlib.contextmanager
 def scratch_database(url: str, tmp: str):
     """A SQLite file in tmp, or a fresh schema of its own in the PostgreSQL named by url."""
+    from models.database import create_if_missing, make_database
+
     if not url:
+        create_if_missing(f"sqlite:///{tmp}/bench.db")  # connecting never makes one
         yield f"sqlite:///{tmp}/bench.db"
         return
-    from models.database import make_database
 
     schema = f"xianfeng_bench_{os.getpid()}"
     admin = make_database(url)

@@ -9,7 +9,7 @@ import tempfile
 from app import create_app
 from bench.common import bare_app, report, time_requests
 from models import db
-from models.database import upgrade
+from models.database import create_if_missing, upgrade
 
 
 def main() -> None:
@@ -19,6 +19,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        create_if_missing(url)  # connecting never makes one
         app = create_app(
             {"database": {"url": url}, "app": {"secret_key": "bench", "data_dir": tmp}}
         )

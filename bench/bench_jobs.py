@@ -52,7 +52,7 @@ from models import (
     Team,
     db,
 )
-from models.database import bind, make_database, release, upgrade
+from models.database import bind, create_if_missing, make_database, release, upgrade
 from services import clock
 from services.report_stats import team_stats
 from services.reports import ReportRules, run_quarterly
@@ -192,6 +192,7 @@ def _feedback(n: int, members: int, teams: int, rng: random.Random) -> tuple:
 
 def build(url: str, members: int) -> None:
     """Create the schema and load the dataset (the slow part, cached between runs)."""
+    create_if_missing(url)
     bind(make_database(url))
     with db.connection_context():
         upgrade()

@@ -1,17 +1,20 @@
 """`db` commands: move a deployed database forward without loss and show where it stands."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from .base import db
-from .database import pending_migrations, runner, schema_version, upgrade
+from .database import create_if_missing, pending_migrations, runner, schema_version, upgrade
 
 db_cli = AppGroup("db", help="Database schema.")
 
 
 @db_cli.command("upgrade")
 def upgrade_command():
-    """Apply pending schema steps, each in its own transaction."""
+    """Apply pending schema steps, each in its own transaction (on SQLite, into a new file
+    when there is none yet)."""
+    create_if_missing(current_app.config["SETTINGS"].database.url)
     with db.connection_context():
         applied = upgrade()
         click.echo(f"applied: {', '.join(applied)}" if applied else "schema is up to date")

@@ -1,6 +1,7 @@
 """Opening the database named by a URL, per-request connections, and schema versioning."""
 
 import logging
+import sqlite3
 import time
 from pathlib import Path
 
@@ -55,16 +56,70 @@ class RestedCheckPostgresPool(PooledPostgresqlDatabase):
 register_database(RestedCheckPostgresPool, "postgres+pool", "postgresql+pool")
 
 
+SQLITE = "sqlite:///"
+
+
+class DatabaseMissing(ConfigError, peewee.OperationalError):
+    """The SQLite file the settings name is not there. Opening it would make a new, empty
+    database (and, in demo mode, new keys beside it): what a command run from the wrong
+    folder used to do. ConfigError first, so peewee passes it through unwrapped."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"config key database.url: the database {path} does not exist; only serving "
+            "(python app.py) or `python app.py db upgrade` creates one"
+        )
+        self.path = path
+
+
+class _ExistingSqliteFile(peewee.SqliteDatabase):
+    """Opens a database file only if it is already there; checked when the pool opens a new
+    connection, not each time it hands one out."""
+
+    def _connect(self):
+        if self.database != ":memory:" and not Path(self.database).exists():
+            raise DatabaseMissing(Path(self.database))
+        return super()._connect()
+
+
+class SqliteFile(PooledSqliteDatabase, _ExistingSqliteFile):
+    """Pooled connections to an existing SQLite file (the pool comes first in the MRO, so its
+    new connections go through the existence check)."""
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a sqlite:/// URL names; None for other databases and for :memory:."""
+    if not url.startswith(SQLITE) or url == SQLITE + ":memory:":
+        return None
+    return Path(url.removeprefix(SQLITE))
+
+
+def is_missing(url: str) -> bool:
+    """Whether the URL names a SQLite file that is not there yet."""
+    path = sqlite_path(url)
+    return path is not None and not path.exists()
+
+
+def create_if_missing(url: str) -> bool:
+    """Make the SQLite file (and its folder) the URL names, empty, if it is not there: only
+    the commands that prepare a database (serving, db upgrade) do; True when made."""
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"config key database.url: cannot create {path}: {exc}") from None
+    log.info("created the database %s", path)
+    return True
+
+
 def make_database(url: str, busy_timeout_ms: int = 15000) -> peewee.Database:
-    """Open (lazily) the database a URL names: sqlite:///path or postgresql://..."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ConfigError(
-                f"config key database.url: cannot create {path.parent}: {exc}"
-            ) from None
+    """Open (lazily) the database a URL names: sqlite:///path or postgresql://... A SQLite
+    file must exist (create_if_missing): connecting never makes one."""
+    if url.startswith(SQLITE):
+        path = Path(url.removeprefix(SQLITE))
         # synchronous=normal is WAL's usual pairing: a commit survives the process dying (a
         # crashed worker loses nothing it acknowledged) without an fsync per commit; only a
         # power cut can undo the last commits. An fsync per commit tripled a chat push's cost.
@@ -78,7 +133,7 @@ def make_database(url: str, busy_timeout_ms: int = 15000) -> peewee.Database:
         # wait their turn (busy timeout) instead of failing when a read turns into a write.
         # Pooled: a request reuses an open connection instead of opening the file and setting
         # the pragmas again (closing returns it to the pool).
-        return PooledSqliteDatabase(
+        return SqliteFile(
             str(path),
             pragmas=pragmas,
             timeout=busy_timeout_ms / 1000,

@@ -1,4 +1,5 @@
-"""Logins for the office web dashboard: creating them and checking their passwords."""
+"""Logins for the office web dashboard: creating them, resetting a forgotten password, and
+checking passwords."""
 
 import re
 from datetime import datetime
@@ -6,8 +7,8 @@ from datetime import datetime
 import peewee
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import Account, db
-from services.errors import Conflict, Invalid
+from models import Account, ApiToken, db
+from services.errors import Conflict, Invalid, NotFound
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.-]{3,50}$")
 MIN_PASSWORD = 8
@@ -22,8 +23,7 @@ def create_office_account(
         raise Invalid("用户名须为 3–50 位字母、数字、下划线、点或连字符。", code="bad_username")
     if not display_name or len(display_name) > 50:
         raise Invalid("请填写 1–50 个字的显示名称。", code="bad_display_name")
-    if len(password) < MIN_PASSWORD:
-        raise Invalid(f"密码至少 {MIN_PASSWORD} 位。", code="weak_password")
+    _check_password(password)
     try:
         with db.atomic():
             return Account.create(
@@ -35,6 +35,29 @@ def create_office_account(
             )
     except peewee.IntegrityError:
         raise Conflict(f"用户名“{username}”已被使用。", code="username_taken") from None
+
+
+def reset_office_password(username: str, password: str, now: datetime) -> Account:
+    """Give an office login a new password and lift its lockout: a clerk who forgot the
+    password is otherwise locked out again after every few guesses, with no way back in.
+    Tokens handed out under the old password are revoked, since a reset may follow a
+    password someone else learned."""
+    _check_password(password)
+    with db.atomic():
+        account = Account.get_or_none(Account.username == username.strip())
+        if account is None:
+            raise NotFound(f"没有用户名为“{username.strip()}”的办公室账号。", "account_not_found")
+        Account.update(
+            password_hash=generate_password_hash(password), failed_logins=0, locked_until=None
+        ).where(Account.id == account.id).execute()
+        live = (ApiToken.account == account) & ApiToken.revoked_at.is_null()
+        ApiToken.update(revoked_at=now).where(live).execute()
+    return Account.get_by_id(account.id)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"密码至少 {MIN_PASSWORD} 位。", code="weak_password")
 
 
 def check_password(account: Account, password: str) -> bool:

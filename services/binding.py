@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 
 from models import BindCode, Member, db
 
+from .errors import Invalid, NotFound
+from .roster_cells import CellError, mobile
+
 CODE_DIGITS = 6
 MAX_DRAWS = 20
 MAX_FAILED_ATTEMPTS = 5  # wrong codes tried against one code before it is locked
@@ -22,6 +25,20 @@ WRONG_CODE = (
 # The right code, but one that can no longer be redeemed. Only the code's holder can see this
 # answer, so it tells a guesser nothing the generic one hides.
 VOID_CODE = "该绑定码已失效（输错次数过多或已过期），请联系办公室重新获取绑定码。"
+
+
+def member_by_phone(phone: str) -> Member:
+    """The roster member with this mobile number, written any way the roster import reads
+    it (full-width digits, spaces, dashes, +86, Excel's .0): the office types the number as
+    it appears in its own sheet."""
+    try:
+        number = mobile(phone)
+    except CellError as exc:
+        raise Invalid(str(exc), code="bad_phone") from None
+    member = Member.get_or_none(Member.phone == number)
+    if member is None:
+        raise NotFound(f"名册中没有手机号为 {number} 的党员。", code="member_not_found")
+    return member
 
 
 def issue_bind_code(member: Member, now: datetime, ttl_days: int = 14) -> str:

@@ -12,6 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
+SEPARATORS = re.compile(r"[\s\-()]")
+SPACES = re.compile(r"\s")
+DECIMAL_ZEROS = re.compile(r"(?<=\d)\.0+$")  # "13900001115.0": Excel's number saved as text
+SCIENTIFIC = re.compile(r"\d(\.\d+)?e[+-]?\d+", re.IGNORECASE)  # "1.39E+10"
 LANDLINE = re.compile(r"(0\d{2,3}-?)?\d{7,8}")
 COUNTRY_CODE = re.compile(r"^\+?86(?=1\d{10}$)")
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -64,14 +68,16 @@ def text(max_len: int) -> Callable[[Any], str]:
 
 
 def mobile(raw: Any) -> str:
-    value = COUNTRY_CODE.sub("", re.sub(r"[\s\-()]", "", cell_text(raw)))
+    """An 11-digit mobile number from whatever Excel, CSV or a keyboard gives: a number or
+    text, full-width digits, spaces, dashes and brackets, +86, Excel's trailing .0."""
+    value = COUNTRY_CODE.sub("", _phone_text(raw, SEPARATORS))
     if not MOBILE.fullmatch(value):
         raise CellError(f"手机号格式不正确：「{cell_text(raw)}」，应为 11 位手机号，如 13800000000")
     return value
 
 
 def contact_phone(raw: Any) -> str:
-    value = re.sub(r"\s", "", cell_text(raw))
+    value = _phone_text(raw, SPACES)  # a landline keeps its dash
     try:
         return mobile(value)
     except CellError:
@@ -80,6 +86,19 @@ def contact_phone(raw: Any) -> str:
     raise CellError(
         f"联系电话格式不正确：「{cell_text(raw)}」，应为手机号或固定电话（如 0371-12345678）"
     )
+
+
+def _phone_text(raw: Any, separators: re.Pattern) -> str:
+    """The number without separators or Excel's ".0" (a number cell saved as text). One in
+    scientific notation has lost its last digits, which only the clerk can put back."""
+    value = DECIMAL_ZEROS.sub("", separators.sub("", cell_text(raw)))
+    if SCIENTIFIC.fullmatch(value):
+        raise CellError(
+            f"号码「{cell_text(raw)}」被 Excel 变成了科学计数法，后几位数字已经丢失："
+            "请在 Excel 中把这一列设为“文本”格式（选中整列 → 设置单元格格式 → 文本），"
+            "重新填入完整的号码后再保存"
+        )
+    return value
 
 
 def number(raw: Any) -> float:

@@ -59,8 +59,9 @@ class RosterData:
 
 def read_roster(source: str | PathLike | Sequence[str | PathLike]) -> RosterData:
     """Read one .xlsx workbook, or CSV files (or a folder of them) named after the sheets."""
-    paths = [source] if isinstance(source, str | PathLike) else list(source)
-    paths = [p for path in map(Path, paths) for p in (_csv_in(path) if path.is_dir() else [path])]
+    paths = [Path(p) for p in ([source] if isinstance(source, str | PathLike) else source)]
+    _check_found(paths)
+    paths = [p for path in paths for p in (_csv_in(path) if path.is_dir() else [path])]
     suffixes = {path.suffix.lower() for path in paths}
     if len(paths) == 1 and suffixes <= set(WORKBOOK_SUFFIXES):
         return read_workbook(paths[0])
@@ -69,6 +70,17 @@ def read_roster(source: str | PathLike | Sequence[str | PathLike]) -> RosterData
     if ".xls" in suffixes:
         raise Invalid("不支持旧版 .xls 文件，请在 Excel 中“另存为” .xlsx 后再导入")
     raise Invalid("请提供一个 .xlsx 工作簿，或按工作表命名的 .csv 文件（如 党员.csv）")
+
+
+def _check_found(paths: list[Path]) -> None:
+    """A missing file named with its full path: the clerk may be in another folder than the
+    one they think."""
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        raise Invalid(
+            f"找不到文件「{missing[0]}」（完整路径 {missing[0].absolute()}）："
+            "请检查文件名，以及文件是否在这个文件夹里。"
+        )
 
 
 def read_workbook(path: str | PathLike) -> RosterData:

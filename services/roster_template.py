@@ -5,9 +5,11 @@ filled row looks like, and importing a row identical to it is skipped with a rem
 template imported with its examples unchanged writes nothing.
 """
 
+import io
 import unicodedata
 from datetime import date
 from os import PathLike
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -16,6 +18,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .errors import Invalid
+from .output_files import already_there, cannot_write, check_target
 from .roster_schema import NOTES_SHEET, SHEETS, Column, SheetSpec
 
 HEADER_FONT = Font(bold=True)
@@ -41,13 +45,45 @@ NOTES = (
 )
 
 
-def write_template(path: str | PathLike) -> None:
-    """Write the blank roster workbook with headers, example rows and instructions."""
+KEPT_BECAUSE = "它可能是已经填好的名册"
+
+
+def write_template(path: str | PathLike, force: bool = False) -> Path:
+    """Write the blank roster workbook with headers, example rows and instructions.
+
+    An existing file is left alone unless `force`: it is most likely the roster the clerk
+    filled in from an earlier template, and a blank one over it would lose their work."""
+    path = Path(path)
+    _check_name(path)
+    check_target(path, force, KEPT_BECAUSE)
+    content = io.BytesIO()
+    _build().save(content)  # built whole before the file is touched
+    try:
+        with open(path, "wb" if force else "xb") as out:  # "x": never over a file made meanwhile
+            out.write(content.getvalue())
+    except FileExistsError:
+        raise already_there(path, KEPT_BECAUSE) from None
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+    return path
+
+
+def _check_name(path: Path) -> None:
+    """Excel opens a workbook by its name: one called t.csv would be taken for CSV text."""
+    if path.suffix.lower() != ".xlsx":
+        raise Invalid(
+            f"文件名须以 .xlsx 结尾（模板是 Excel 工作簿）：「{path.name}」。"
+            "例如：名册模板.xlsx；需要 CSV 时，填好后在 Excel 里把每张表另存为 CSV。",
+            code="bad_template_name",
+        )
+
+
+def _build() -> Workbook:
     book = Workbook()
     _write_notes(book.active)
     for spec in SHEETS:
         _write_sheet(book.create_sheet(spec.name), spec)
-    book.save(path)
+    return book
 
 
 def _width(value: object) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from app import create_app
 from models import MODELS, db
-from models.database import bind, make_database, release, upgrade
+from models.database import bind, create_if_missing, make_database, release, upgrade
 from settings import Settings, load_settings
 
 POSTGRES_URL = os.environ.get("XIANFENG_TEST_POSTGRES_URL", "")
@@ -83,6 +83,7 @@ def migrated_template(request, tmp_path_factory):
         release()
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
+    create_if_missing(f"sqlite:///{path}")
     bind(make_database(f"sqlite:///{path}"))
     upgrade()
     release()

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from models import AuditLog, BindCode, Community, Member, ServiceRecord
+from tests.conftest import POSTGRES_URL
 from tests.factories import make_member, make_team
 from tests.services.roster_files import base_roster, write_xlsx
 
@@ -19,6 +20,53 @@ def test_template_then_dry_run_then_import(runner, tmp_path):
     assert Community.select().count() == 0
 
 
+def test_import_template_never_overwrites_a_file_without_force(runner, tmp_path):
+    roster = write_xlsx(tmp_path / "fixed.xlsx", base_roster())
+    filled = roster.read_bytes()
+    refused = runner.invoke(args=["import-template", str(roster)])
+    assert refused.exit_code == 1
+    assert "已经存在" in refused.output and "--force" in refused.output
+    assert roster.read_bytes() == filled
+    forced = runner.invoke(args=["import-template", str(roster), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert roster.read_bytes() != filled
+    assert "Traceback" not in refused.output + forced.output
+
+
+def test_python_app_py_import_template_refuses_in_chinese_without_a_traceback(
+    monkeypatch, capsys, tmp_path
+):
+    from app import main
+
+    monkeypatch.setenv("XIANFENG_CONFIG", "/dev/null")
+    monkeypatch.chdir(tmp_path)
+    assert main(["import-template", "nodir/t.xlsx"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("错误：文件夹 ") and "nodir 不存在" in err
+    assert "Traceback" not in err and "Error" not in err
+    assert main(["import-template", "t.xlsx"]) == 0
+    assert main(["import-template", "t.xlsx"]) == 1
+    assert "已经存在" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("nodir/t.xlsx", "nodir 不存在"),
+        ("t.csv", "须以 .xlsx 结尾"),
+        ("t", "须以 .xlsx 结尾"),
+    ],
+)
+def test_import_template_refuses_a_path_it_cannot_use_in_chinese(runner, tmp_path, name, words):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(args=["import-template", str(out / name)])
+    assert result.exit_code == 1
+    assert words in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert list(out.iterdir()) == []  # no folder made, no file written
+
+
 def test_import_with_errors_exits_1_and_writes_nothing(runner, tmp_path):
     csv = tmp_path / "党员.csv"
     csv.write_text("姓名,手机号,所在支部,服务队,角色\n张三,123,一支部,不存在的队,队员\n")
@@ -29,6 +77,15 @@ def test_import_with_errors_exits_1_and_writes_nothing(runner, tmp_path):
     assert AuditLog.select().count() == 0
 
 
+def test_import_of_a_missing_file_says_so_in_chinese(runner, tmp_path):
+    result = runner.invoke(args=["import", str(tmp_path / "名册.xlsx")])
+    assert result.exit_code == 1
+    assert f"找不到文件「{tmp_path / '名册.xlsx'}」" in result.output
+    assert "does not exist" not in result.output
+    nothing = runner.invoke(args=["import"])
+    assert nothing.exit_code == 1 and "请提供一个 .xlsx 工作簿" in nothing.output
+
+
 def test_bind_code_for_a_member(runner):
     member = make_member(team=make_team(), phone="13912345678")
     result = runner.invoke(args=["bind-code", "13912345678"])
@@ -36,6 +93,25 @@ def test_bind_code_for_a_member(runner):
     assert BindCode.get(BindCode.member == member).code in result.output
     assert "有效" in result.output
     assert runner.invoke(args=["bind-code", "13000000000"]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "typed", ["１３９１２３４５６７８", " 139 1234 5678", "139-1234-5678", "+86 13912345678"]
+)
+def test_bind_code_takes_the_phone_as_the_roster_import_does(runner, typed):
+    member = make_member(team=make_team(), phone="13912345678")
+    result = runner.invoke(args=["bind-code", typed])
+    assert result.exit_code == 0, result.output
+    assert BindCode.get(BindCode.member == member).code in result.output
+
+
+def test_bind_code_says_what_is_wrong_with_a_phone(runner):
+    bad = runner.invoke(args=["bind-code", "1.39E+10"])
+    assert bad.exit_code == 1 and "科学计数法" in bad.output
+    short = runner.invoke(args=["bind-code", "1391234"])
+    assert short.exit_code == 1 and "手机号格式不正确" in short.output
+    missing = runner.invoke(args=["bind-code", "１３０００００００００"])
+    assert missing.exit_code == 1 and "名册中没有手机号为 13000000000 的党员" in missing.output
 
 
 def test_bind_code_for_a_bound_member_needs_force(runner):
@@ -51,6 +127,112 @@ def test_create_account_refuses_a_duplicate(runner):
     result = runner.invoke(args=args)
     assert result.exit_code == 1
     assert "已被使用" in result.output
+
+
+def test_create_account_asks_for_the_password_twice_in_chinese(runner):
+    from models import Account
+
+    typed = "one-password\nanother-one\nlong-enough-1\nlong-enough-1\n"
+    result = runner.invoke(args=["create-account", "clerk"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "新密码" in result.output and "两次输入的密码不一致" in result.output
+    assert "one-password" not in result.output  # typed without echo
+    from services.accounts import check_password
+
+    account = Account.get(Account.username == "clerk")
+    assert check_password(account, "long-enough-1")
+
+
+def _locked_out(username: str):
+    """An office login locked by 5 wrong passwords, holding a token from before."""
+    from datetime import timedelta
+
+    from services.accounts import create_office_account
+    from services.auth import login_office
+    from services.errors import DomainError
+    from tests.factories import NOW
+
+    create_office_account(username, "办公室", "old-password-1", NOW)
+    before = login_office(username, "old-password-1", NOW, timedelta(hours=8))
+    for _ in range(5):
+        with pytest.raises(DomainError):
+            login_office(username, "a-wrong-guess", NOW, timedelta(hours=8))
+    return before
+
+
+def test_reset_password_unlocks_the_login_and_ends_its_sessions(runner):
+    from datetime import timedelta
+
+    from models import Account
+    from services.auth import authenticate, login_office
+    from services.errors import Forbidden, Unauthorized
+    from tests.factories import NOW
+
+    before = _locked_out("clerk1")
+    assert authenticate(before.token, NOW)
+    with pytest.raises(Forbidden, match="密码错误次数过多"):
+        login_office("clerk1", "old-password-1", NOW, timedelta(hours=8))
+    taken = runner.invoke(args=["create-account", "clerk1", "--password", "new-password-1"])
+    assert taken.exit_code == 1 and "已被使用" in taken.output
+    typed = "new-password-1\nnew-password-1\n"
+    result = runner.invoke(args=["reset-password", "clerk1"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "密码已重设，锁定已解除" in result.output
+    account = Account.get(Account.username == "clerk1")
+    assert account.failed_logins == 0 and account.locked_until is None
+    assert login_office("clerk1", "new-password-1", NOW, timedelta(hours=8)).token
+    with pytest.raises(Unauthorized, match="用户名或密码不正确"):
+        login_office("clerk1", "old-password-1", NOW, timedelta(hours=8))
+    with pytest.raises(Unauthorized, match="登录已失效"):
+        authenticate(before.token, NOW)
+    assert AuditLog.get(AuditLog.action == "password_reset").detail == {"username": "clerk1"}
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["reset-password", "nobody", "--password", "long-enough-1"], "没有用户名为“nobody”"),
+        (["reset-password", "clerk2", "--password", "short"], "密码至少 8 位"),
+    ],
+)
+def test_reset_password_refuses_in_chinese_and_changes_nothing(runner, args, words):
+    from models import Account
+
+    _locked_out("clerk2")
+    locked = Account.get(Account.username == "clerk2")
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1 and words in result.output
+    assert Account.get(Account.username == "clerk2").password_hash == locked.password_hash
+    assert Account.get(Account.username == "clerk2").locked_until == locked.locked_until
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="copies a SQLite file")
+def test_backup_copies_the_database_with_its_latest_writes(runner, tmp_path):
+    import sqlite3
+
+    make_member(team=make_team(), phone="13912345600")  # committed, still in the WAL file
+    target = tmp_path / "backups" / "xianfeng-copy.db"
+    target.parent.mkdir()
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"已备份到 {target}" in result.output
+    assert [p.name for p in target.parent.iterdir()] == ["xianfeng-copy.db"]  # one whole file
+    copy = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    phones = [phone for (phone,) in copy.execute("SELECT phone FROM member")]
+    assert copy.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    copy.close()
+    assert "13912345600" in phones
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code == 1 and "已经存在" in again.output and "--force" in again.output
+    assert runner.invoke(args=["backup", str(target), "--force"]).exit_code == 0
+    nowhere = runner.invoke(args=["backup", str(tmp_path / "nodir" / "x.db")])
+    assert nowhere.exit_code == 1 and "nodir 不存在" in nowhere.output
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="the PostgreSQL refusal")
+def test_backup_points_postgresql_to_pg_dump(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "x.db")])
+    assert result.exit_code == 1 and "pg_dump" in result.output
 
 
 def test_demo_command_is_idempotent(runner):

@@ -39,6 +39,14 @@ OFF_API = {
     ("bad_display_name", 400),
     ("weak_password", 400),
     ("username_taken", 409),
+    ("bad_template_name", 400),  # import-template
+    ("no_such_folder", 400),
+    ("file_exists", 409),
+    ("cannot_write", 400),
+    ("bad_phone", 400),  # bind-code
+    ("account_not_found", 404),  # reset-password
+    ("not_sqlite", 400),  # backup
+    ("backup_onto_database", 400),
 }
 # Raised by Flask before a view runs, answered by api/errors.py.
 HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}

@@ -7,7 +7,7 @@ import pytest
 from peewee import JOIN, fn
 
 from models import ChatState, Member, ServiceRecord, db
-from models.database import bind, make_database, release, upgrade
+from models.database import bind, create_if_missing, make_database, release, upgrade
 from models.prepared import Prepared, PreparedInsert, PreparedNewRows, pipelined
 from tests.factories import NOW, make_member, make_record, make_team
 
@@ -103,6 +103,7 @@ def test_a_new_database_gets_its_own_compiled_query(database, tmp_path):
     make_member(phone="13900000001")
     assert BY_PHONE.first(phone="13900000001") is not None
     release()
+    create_if_missing(f"sqlite:///{tmp_path}/other.db")
     bind(make_database(f"sqlite:///{tmp_path}/other.db"))
     with db.connection_context():
         upgrade()

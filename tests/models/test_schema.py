@@ -4,7 +4,14 @@ without losing anything."""
 from playhouse.migrations import _resolve_diff
 
 from models import ServiceRecord, db
-from models.database import bind, make_database, pending_migrations, runner, schema_version
+from models.database import (
+    bind,
+    create_if_missing,
+    make_database,
+    pending_migrations,
+    runner,
+    schema_version,
+)
 
 
 def test_schema_steps_build_exactly_the_models(database):
@@ -13,6 +20,7 @@ def test_schema_steps_build_exactly_the_models(database):
 
 
 def test_upgrade_keeps_data_written_at_version_1(tmp_path):
+    create_if_missing(f"sqlite:///{tmp_path / 'old.db'}")
     bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
     with db.connection_context():
         runner().up(target="0001_initial")

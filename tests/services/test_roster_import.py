@@ -230,6 +230,30 @@ def test_phones_excel_turned_into_numbers_are_read_as_phones(database, tmp_path)
     assert partner("13800000002") == "幸福路2号"
 
 
+def test_phones_as_a_csv_export_writes_them_are_read_as_phones(database, tmp_path):
+    roster = base_roster()
+    edit(roster, "党员", 2, "手机号", "13800000001.0")  # the text a number cell became
+    edit(roster, "服务队", 2, "队长手机号", "１３８ ００００ ０００１")
+    edit(roster, "结对家庭", 3, "结对党员手机号", "13800000002.0")
+
+    result = import_roster(write_csvs(tmp_path, roster), team_size=TEAM_SIZE, today=TODAY)
+
+    assert result.applied and result.problems == ()
+    assert member("13800000001").name == "张一"
+    assert partner("13800000002") == "幸福路2号"
+
+
+def test_a_phone_in_scientific_notation_is_explained(database, tmp_path):
+    roster = base_roster()
+    edit(roster, "党员", 3, "手机号", "1.38E+10")
+
+    report = format_report(import_roster(write_csvs(tmp_path, roster), team_size=TEAM_SIZE))
+
+    assert "「党员」第 3 行" in report
+    assert "号码「1.38E+10」被 Excel 变成了科学计数法" in report and "“文本”格式" in report
+    assert Member.select().count() == 0
+
+
 def test_format_report_lists_each_error_with_its_place(database, tmp_path):
     roster = base_roster()
     edit(roster, "党员", 4, "手机号", "1380000003")

@@ -56,14 +56,25 @@ def test_headers_are_matched_through_aliases_spaces_and_full_width_brackets(tmp_
         "+86 138 0000 0001",
         "8613800000001",
         "１３８００００００01",
+        "１３８ ００００ ００01",
+        "13800000001.0",  # a number cell that Excel or a CSV export wrote as text
+        "13800000001.00",
     ],
 )
 def test_mobile_numbers_are_read_tolerantly(raw):
     assert mobile(raw) == "13800000001"
 
 
+@pytest.mark.parametrize("read", [mobile, contact_phone])
+@pytest.mark.parametrize("raw", ["1.38E+10", "1.38e10", "1.38000E+10", "１.３８Ｅ＋１０"])
+def test_scientific_notation_is_explained_with_the_fix(read, raw):
+    with pytest.raises(CellError, match="科学计数法.*后几位数字已经丢失.*“文本”格式"):
+        read(raw)
+
+
 @pytest.mark.parametrize(
-    "raw", ["1380000000", "12800000001", "138000000011", "0371-66666666", "无"]
+    "raw",
+    ["1380000000", "12800000001", "138000000011", "0371-66666666", "无", "13800000001.5", "1.0"],
 )
 def test_bad_mobile_numbers_are_refused(raw):
     with pytest.raises(CellError, match="手机号格式不正确"):
@@ -110,7 +121,8 @@ def test_csv_rows_are_numbered_as_excel_would_show_them(tmp_path):
         ("名单.xls", b"\xd0\xcf\x11\xe0", "xls"),
         ("名单.xlsx", b"not a zip file", "无法读取"),
         ("名单.txt", b"", "xlsx"),
-        ("不存在.xlsx", None, "无法读取"),
+        ("不存在.xlsx", None, "找不到文件「.*不存在.xlsx」"),
+        ("不存在.csv", None, "找不到文件"),
     ],
 )
 def test_unreadable_files_get_a_clear_error(tmp_path, name, content, words):
