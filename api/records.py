@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import current_app, jsonify, request
 
-from services import clock, register_check, register_checkpoint
+from services import clock, history, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
 from services.checkin_rules import CheckinRules
@@ -30,15 +30,6 @@ from .record_json import (
 from .request import field, json_body, known_fields, query_flag, query_value
 from .serialize import iso
 
-ACTION_NAMES = {
-    "create": "登记",
-    "checkin": "签到",
-    "checkout": "签退",
-    "fill": "填写",
-    "review": "审核",
-    "correct": "更正",
-    "register": "代为登记",
-}
 TEXT_FIELDS = ("content", "target", "outcome")
 
 
@@ -92,7 +83,7 @@ def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
         "actor": h.actor_name,
         "actor_role": h.actor.partition(":")[0],
         "action": h.action,
-        "action_name": ACTION_NAMES.get(h.action, h.action),
+        "action_name": history.ACTIONS.get(h.action, h.action),
         "changes": {name: [_value(name, v) for v in pair] for name, pair in changes.items()},
         "reason": h.reason,
     }
@@ -187,7 +178,7 @@ HISTORY_SCHEMA = {
         "at": {"type": "string", "format": "date-time"},
         "actor": {"type": "string", "description": "姓名，或“办公室”“系统”"},
         "actor_role": {"type": "string", "enum": ["member", "office", "system"]},
-        "action": {"type": "string", "enum": list(ACTION_NAMES)},
+        "action": {"type": "string", "enum": list(history.ACTIONS)},
         "action_name": {"type": "string"},
         "changes": {
             "type": "object",
