@@ -81,7 +81,7 @@ def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
         "seq": h.seq,
         "at": iso(h.at),
         "actor": h.actor_name,
-        "actor_role": h.actor.partition(":")[0],
+        "actor_role": h.actor_role,
         "action": h.action,
         "action_name": history.ACTIONS.get(h.action, h.action),
         "changes": {name: [_value(name, v) for v in pair] for name, pair in changes.items()},
@@ -177,7 +177,12 @@ HISTORY_SCHEMA = {
         "seq": {"type": "integer"},
         "at": {"type": "string", "format": "date-time"},
         "actor": {"type": "string", "description": "姓名，或“办公室”“系统”"},
-        "actor_role": {"type": "string", "enum": ["member", "office", "system"]},
+        "actor_role": {
+            "type": "string",
+            "enum": list(register.ACTOR_ROLES),
+            "description": "leader：队长为本队队员审核、代为登记或填写其代登记的内容；"
+            "队长在本人的记录上为 member",
+        },
         "action": {"type": "string", "enum": list(history.ACTIONS)},
         "action_name": {"type": "string"},
         "changes": {

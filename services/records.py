@@ -196,6 +196,7 @@ class HistoryEntry:
     at: datetime
     actor: str
     actor_name: str
+    actor_role: str  # one of ACTOR_ROLES
     action: str
     changes: dict
     reason: str
@@ -211,12 +212,30 @@ def record_history(record: ServiceRecord) -> list[HistoryEntry]:
             at=h.at,
             actor=h.actor,
             actor_name=names.get(h.actor, h.actor),
+            actor_role=actor_role(h.actor, record),
             action=h.action,
             changes=h.changes,
             reason=h.reason,
         )
         for h in rows
     ]
+
+
+ACTOR_ROLES = ("member", "leader", "office", "system")
+
+
+def actor_role(label: str, record: ServiceRecord) -> str:
+    """The role in which a history line's actor acted on the entry.
+
+    Every member's label is member:<id>, leaders' too, and stored lines stay as they were
+    hashed; so the role is read from the line and its entry. A member acting on another
+    member's entry acts as that member's leader (only a leader reviews, registers for, or
+    completes what they registered for a member); on their own entry a leader serves as a
+    member. The role is not the member's role today, which may have changed since."""
+    kind, _, member_id = label.partition(":")
+    if kind == "member":
+        return "member" if member_id == str(record.member_id) else "leader"
+    return "office" if kind == "office" else "system"
 
 
 def _actor_names(labels: set[str]) -> dict[str, str]:
