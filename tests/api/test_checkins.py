@@ -11,6 +11,7 @@ from werkzeug.test import encode_multipart
 
 from models import Enrollment, Photo, RecordHistory, ServiceRecord
 from services import clock
+from services.checkin_closing import close_open_checkins
 from tests import images
 from tests.api.conftest import ApiClient
 from tests.factories import make_activity, make_household, make_member, make_team, pair
@@ -295,6 +296,21 @@ def test_check_out_answers_the_record_with_its_duration(me, checked_in):
     again = me.post(f"/checkins/{checked_in['id']}/checkout")
     assert again.status_code == 200 and again.get_json()["checkout_at"] == body["checkout_at"]
     assert RecordHistory.select().count() == 2
+
+
+def test_checking_out_an_entry_the_system_closed_is_409(me, checked_in):
+    """The member's own check-out retried is 200 (above); an entry closed by the closing job
+    is not the member's success: they are told to ask the leader to correct the time."""
+    close_open_checkins(clock.now_utc() + timedelta(hours=6))
+    closed = ServiceRecord.get_by_id(checked_in["id"])
+    assert closed.flags == ["auto_checkout"]
+    out = me.post(f"/checkins/{checked_in['id']}/checkout", json={})
+    assert out.status_code == 409
+    assert out.get_json()["error"] == {
+        "code": "auto_checked_out",
+        "message": "这次签到未及时签退，已由系统自动签退；如需更正服务时间，请联系队长。",
+    }
+    assert RecordHistory.select().count() == 2  # check-in and the system's check-out only
 
 
 @pytest.mark.parametrize(
