@@ -13,11 +13,14 @@ from .serialize import iso
 
 KIND_NAMES = {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
 STATUS_NAMES = {
-    "pending": "待完善",
+    "pending": "待审核",
     "verified": "已核验",
     "flagged": "待审核",
     "rejected": "未通过",
 }
+# An entry waiting for review is named by whose review it waits for (records.awaiting_review_by):
+# 待审核 alone leaves the member guessing whom to ask.
+AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}
 
 
 def photo(p: Photo, exact: bool) -> dict:
@@ -46,6 +49,12 @@ def may_see_location(r: ServiceRecord) -> bool:
     return viewer.member is not None and viewer.member.id == r.member_id
 
 
+def status_name(r: ServiceRecord) -> str:
+    """The status as the member and the leader read it."""
+    waiting_for = records.awaiting_review_by(r)
+    return AWAITING_NAMES[waiting_for] if waiting_for else STATUS_NAMES.get(r.status, r.status)
+
+
 def record(r: ServiceRecord) -> dict:
     """Everything the member (or their leader, or the office) may see of an entry."""
     shown = may_see_location(r)
@@ -70,7 +79,8 @@ def record(r: ServiceRecord) -> dict:
         "target": r.target,
         "outcome": r.outcome,
         "status": r.status,
-        "status_name": STATUS_NAMES.get(r.status, r.status),
+        "status_name": status_name(r),
+        "awaiting_review_by": records.awaiting_review_by(r),
         "flags": r.flags,
         "flag_names": flag_names(r.flags),
         "source": r.source,
@@ -138,7 +148,15 @@ RECORD_SCHEMA = {
         "content": _TEXT,
         "target": _TEXT,
         "outcome": _TEXT,
-        "status_name": _TEXT,
+        "status_name": _TEXT
+        | {"description": "待审核的记录写明等谁审核：待队长审核、待办公室审核"},
+        "awaiting_review_by": {
+            "type": "string",
+            "enum": list(records.REVIEWERS),
+            "nullable": True,
+            "description": "待谁审核：leader 本队队长；office 办公室（队长本人的记录、"
+            "队长代为登记的记录）；已核验或未通过时为 null",
+        },
         "source": {"type": "string", "enum": list(RECORD_SOURCES)},
         "registered_by": {"type": "integer", "nullable": True},
         "registration_reason": _TEXT,

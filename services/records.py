@@ -16,7 +16,7 @@ from functools import reduce
 import peewee as pw
 
 from models import Activity, Member, Photo, RecordHistory, ServiceRecord
-from models.record import RECORD_KINDS, RECORD_STATUSES
+from models.record import AWAITING_REVIEW, RECORD_KINDS, RECORD_STATUSES
 
 from . import clock
 from .actors import Actor, require_member
@@ -47,6 +47,19 @@ def is_photo_verified(record: ServiceRecord) -> bool:
     never photo-verified, even after the office confirms it (its status may then be
     'verified', but the evidence is the leader's word, not a photo)."""
     return record.status == "verified" and record.source in PHOTO_SOURCES
+
+
+REVIEWERS = ("leader", "office")
+
+
+def awaiting_review_by(record: ServiceRecord) -> str | None:
+    """Whose review an entry waits for: the office when the team's leader may not review it
+    (their own entry, or one a leader registered for a member: services.review), else the
+    leader; None when it waits for nobody (verified or rejected)."""
+    if record.status not in AWAITING_REVIEW:
+        return None
+    leaders_own = record.member.role == "leader"
+    return "office" if leaders_own or is_registered_by_leader(record) else "leader"
 
 
 def can_see(actor: Actor, record: ServiceRecord) -> bool:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from services import clock
-from tests.register_world import build_world, checked_in
+from tests.register_world import FILLED, build_world, checked_in
 
 
 @pytest.fixture
@@ -38,3 +38,37 @@ def test_a_repeated_verify_without_a_comment_keeps_the_comment(api, world, entry
     again = leader.post(path, json={"decision": "verify"}).get_json()
     assert again["review_comment"] == "已电话核实"
     assert [h["action"] for h in again["history"]] == ["checkin", "checkout", "review"]
+
+
+def _registration(world) -> dict:
+    end = clock.now_utc() - timedelta(hours=2)
+    return {
+        "member_id": world.alice.id,
+        "reason": "老人不会用智能手机",
+        "kind": "individual",
+        "checkin_at": (end - timedelta(hours=2)).isoformat() + "Z",
+        "checkout_at": end.isoformat() + "Z",
+    } | FILLED
+
+
+def test_a_leaders_registration_is_named_as_waiting_for_the_office(api, office, world):
+    registered = api(world.leader_a).post("/records", json=_registration(world)).get_json()
+    seen = api(world.alice).get(f"/records/{registered['id']}").get_json()
+    assert (seen["status"], seen["status_name"]) == ("pending", "待办公室审核")
+    assert seen["awaiting_review_by"] == "office" and seen["counts_toward_hours"] is True
+    verified = office.post(f"/records/{registered['id']}/review", json={"decision": "verify"})
+    assert verified.get_json()["status_name"] == "已核验"
+    assert verified.get_json()["awaiting_review_by"] is None
+
+
+@pytest.mark.parametrize(
+    ("owner", "waiting_for", "name"),
+    [("alice", "leader", "待队长审核"), ("leader_a", "office", "待办公室审核")],
+)
+def test_a_flagged_entry_is_named_by_whose_review_it_waits_for(
+    api, world, owner, waiting_for, name
+):
+    member = getattr(world, owner)
+    flagged = checked_in(member, status="flagged", flags=["out_of_range"])
+    body = api(member).get(f"/records/{flagged.id}").get_json()
+    assert (body["awaiting_review_by"], body["status_name"]) == (waiting_for, name)
