@@ -28,7 +28,7 @@ from .record_json import (
     record,
 )
 from .request import field, json_body, known_fields, query_flag, query_value
-from .serialize import iso
+from .serialize import coordinate, iso
 
 TEXT_FIELDS = ("content", "target", "outcome")
 
@@ -90,7 +90,10 @@ def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
 
 
 def _value(name: str, value):
-    """History keeps times as naive UTC text; show them like every other time (+08:00)."""
+    """History keeps times as naive UTC text; show them like every other time (+08:00), and
+    coordinates rounded as in the entry."""
+    if name in LOCATION_FIELDS and isinstance(value, float):
+        return coordinate(value)
     if name.endswith("_at") and isinstance(value, str):
         try:
             return iso(datetime.fromisoformat(value))

@@ -90,7 +90,8 @@ class RecordFilters:
 def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceRecord], int]:
     """One page of the entries the actor may see, newest check-in first, and how many match.
 
-    Three queries whatever the page size: the page (with member and activity joined), the
+    Three queries whatever the page size: the page (with member, activity and
+    registering leader joined), the
     photos of the page, the count. A member_id the actor may not see is Forbidden rather than
     an empty page, so that a leader's screen never silently shows nothing."""
     _check_filters(filters)
@@ -98,10 +99,7 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
     page = (
-        R.select(R, Member, Activity)
-        .join(Member, on=(R.member == Member.id))
-        .switch(R)
-        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        _with_people_and_activity()
         .where(where)
         .order_by(R.checkin_at.desc(), R.id.desc())
         .limit(filters.limit)
@@ -168,6 +166,19 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
     return reduce(operator.and_, conditions)
 
 
+def _with_people_and_activity() -> pw.ModelSelect:
+    """Entries with their member, activity and registering leader, read in the same query."""
+    registrar = Member.alias()
+    return (
+        R.select(R, Member, Activity, registrar)
+        .join(Member, on=(R.member == Member.id))
+        .switch(R)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        .switch(R)
+        .join(registrar, pw.JOIN.LEFT_OUTER, on=(R.registered_by == registrar.id))
+    )
+
+
 def attach_photos(records: list[ServiceRecord]) -> None:
     """Load the photos of many entries in one query (record.photos becomes a list)."""
     by_record = defaultdict(list)
@@ -180,17 +191,11 @@ def attach_photos(records: list[ServiceRecord]) -> None:
 
 
 def get_record(actor: Actor, record_id: int) -> ServiceRecord:
-    """One entry the actor may see (member, activity and photos loaded), else NotFound."""
+    """One entry the actor may see (member, activity, registering leader and photos loaded),
+    else NotFound."""
     record = None
     if is_id(record_id):
-        query = (
-            R.select(R, Member, Activity)
-            .join(Member, on=(R.member == Member.id))
-            .switch(R)
-            .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
-            .where(R.id == record_id)
-        )
-        record = query.first()
+        record = _with_people_and_activity().where(R.id == record_id).first()
     if record is None or not can_see(actor, record):
         raise not_found()
     attach_photos([record])

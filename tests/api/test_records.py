@@ -288,7 +288,7 @@ def test_leader_registration(api, world):
     body = response.get_json()
     assert (body["source"], body["registered_by"], body["status"]) == (
         "leader",
-        world.leader_a.id,
+        {"id": world.leader_a.id, "name": world.leader_a.name},
         "pending",
     )
     assert body["registration_reason"] == "老人不会用智能手机"
@@ -402,7 +402,9 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
     from services import history
     from tests.factories import NOW
 
-    visit, member, leader = _visit_seen_by_its_leader(checkin_lat=34.7501, checkin_lng=113.6301)
+    visit, member, leader = _visit_seen_by_its_leader(
+        checkin_lat=34.7501, checkin_lng=113.6301, checkout_lat=34.7502, checkout_lng=113.6302
+    )
     history.append(visit, f"member:{member.id}", "checkin", NOW, {})
     seen_by = {
         "leader": api(leader).get(f"/records/{visit.id}").get_json(),
@@ -410,9 +412,11 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
         "office": office.get(f"/records/{visit.id}").get_json(),
     }
     assert seen_by["leader"]["location"]["lat"] is None
-    assert "34.7501" not in str(seen_by["leader"])  # not in the history either
-    assert seen_by["member"]["location"]["lat"] == 34.7501
-    assert seen_by["office"]["location"]["lat"] == 34.7501
+    assert seen_by["leader"]["checkout_location"]["lat"] is None
+    assert "34.750" not in str(seen_by["leader"])  # not in the history either
+    for who in ("member", "office"):
+        assert seen_by[who]["location"]["lat"] == 34.7501
+        assert seen_by[who]["checkout_location"]["lat"] == 34.7502
 
 
 def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it(app, api, office):

@@ -151,13 +151,16 @@ def test_listing_costs_the_same_few_queries_for_any_page(world, monkeypatch):
             found, _ = list_records(world.actor("leader_a"), RecordFilters(limit=100))
             for r in found:  # everything the record JSON reads
                 assert r.member.name and (r.activity is None or r.activity.title)
+                assert r.registered_by_id is None or r.registered_by.name
                 list(r.photos)
         return len(calls)
 
     checked_in(world.alice, activity)
     few = listed()
     for i in range(12):
-        checked_in(world.bob if i % 2 else world.alice, activity, at=NOW - timedelta(days=i + 1))
+        registered = {"source": "leader", "registered_by": world.leader_a} if i % 3 else {}
+        at = NOW - timedelta(days=i + 1)
+        checked_in(world.bob if i % 2 else world.alice, activity, at=at, **registered)
     assert listed() == few == 3
 
 
