@@ -38,6 +38,7 @@ TEXT_FIELDS = ("content", "target", "outcome")
 def list_records():
     filters = register.RecordFilters(
         member_id=query_value("member_id", int),
+        team_id=query_value("team_id", int),
         status=query_value("status", str),
         kind=query_value("kind", str),
         activity_id=query_value("activity_id", int),
@@ -269,6 +270,9 @@ RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"ty
 CONFLICT = {"409": openapi.error("与当前状态冲突")}
 LIST_PARAMETERS = [
     _query("member_id", {"type": "integer", "minimum": 1}, "某位党员（本人或本队）"),
+    _query(
+        "team_id", {"type": "integer", "minimum": 1}, "某个服务队（办公室：任一队；队长：本队）"
+    ),
     _query("status", {"type": "string", "enum": list(STATUS_NAMES)}, "状态"),
     _query("kind", {"type": "string", "enum": list(KIND_NAMES)}, "类型"),
     _query("activity_id", {"type": "integer", "minimum": 1}, "活动"),

@@ -77,6 +77,7 @@ class RecordFilters:
     match the check-in time."""
 
     member_id: int | None = None
+    team_id: int | None = None
     status: str | None = None
     kind: str | None = None
     activity_id: int | None = None
@@ -115,6 +116,7 @@ def _check_filters(f: RecordFilters) -> None:
         (f.status is None or f.status in RECORD_STATUSES, "status", "状态"),
         (f.kind is None or f.kind in RECORD_KINDS, "kind", "类型"),
         (f.member_id is None or is_id(f.member_id), "member_id", "党员"),
+        (f.team_id is None or is_id(f.team_id), "team_id", "服务队"),
         (f.activity_id is None or is_id(f.activity_id), "activity_id", "活动"),
         (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
         (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
@@ -139,6 +141,8 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
         scope = own | (Member.team == team) if team is not None else own
     if f.member_id is not None and not _may_see_member(actor, f.member_id):
         raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
+    if f.team_id is not None and not (actor.is_office or actor.leads(f.team_id)):
+        raise Forbidden("您只能查看本队的登记。", "record_scope")
     return scope
 
 
@@ -153,6 +157,7 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
     conditions = [R.id.is_null(False)]
     for value, column in (
         (f.member_id, R.member),
+        (f.team_id, Member.team),
         (f.status, R.status),
         (f.kind, R.kind),
         (f.activity_id, R.activity),

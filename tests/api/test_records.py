@@ -78,6 +78,13 @@ ACCESS = {
         "bob": 403,
         "office": 200,
     },
+    ("get", "/records?team_id={team}", None): {
+        "alice": 403,
+        "leader_a": 200,
+        "leader_b": 403,
+        "bob": 403,
+        "office": 200,
+    },
     ("post", "/records", "registration"): {
         "alice": 403,
         "leader_a": 201,
@@ -96,7 +103,7 @@ CASES = [(*key, role, status) for key, row in ACCESS.items() for role, status in
 
 @pytest.mark.parametrize(("method", "path", "body", "role", "status"), CASES)
 def test_access_table(as_role, world, entry, method, path, body, role, status):
-    path = path.format(id=entry.id, member=world.alice.id)
+    path = path.format(id=entry.id, member=world.alice.id, team=world.team_a.id)
     body = _register_body(world) if body == "registration" else BODIES.get(body)
     response = getattr(as_role(role), method)(path, **({"json": body} if body else {}))
     assert response.status_code == status, response.get_json()
@@ -119,6 +126,18 @@ def test_list_shape_filters_and_paging(api, world, entry):
     team = api(world.leader_a).get("/records").get_json()
     assert team["total"] == 6  # Alice's five and Bob's one
     assert api(world.leader_a).get("/records?mine=true").get_json()["total"] == 0
+
+
+def test_the_office_lists_one_teams_entries(office, world, entry):
+    carols = checked_in(world.carol)
+    by_team = {
+        team: office.get(f"/records?team_id={team.id}").get_json()
+        for team in (world.team_a, world.team_b)
+    }
+    assert [item["id"] for item in by_team[world.team_a]["items"]] == [entry.id]
+    assert [item["id"] for item in by_team[world.team_b]["items"]] == [carols.id]
+    refused = office.get("/records?team_id=0")
+    assert refused.get_json()["error"]["code"] == "bad_filter"
 
 
 def test_list_by_shanghai_dates(api, world):
