@@ -12,7 +12,7 @@ from services.errors import Invalid
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body
-from .serialize import iso
+from .serialize import coordinate, iso
 
 FIELD_TYPES = {
     "title": str,
@@ -47,8 +47,8 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "starts_at": iso(a.starts_at),
         "ends_at": iso(a.ends_at),
         "place": a.place,
-        "lat": a.lat,
-        "lng": a.lng,
+        "lat": coordinate(a.lat),
+        "lng": coordinate(a.lng),
         "coord": a.coord_type,
         "radius_m": a.radius_m,
         "capacity": a.capacity,

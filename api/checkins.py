@@ -168,6 +168,8 @@ OPENAPI = {
             "description": (
                 "空白时由系统填入：集中活动的服务内容为「参加「活动名称」」，"
                 "结对走访的服务对象为「结对家庭 王**户」；已填写的内容不会被覆盖。"
+                "本人已签退的记录再次签退返回 200 与原记录；已由系统自动签退的记录返回 "
+                "409 auto_checked_out（请队员联系队长更正服务时间）。"
             ),
             "parameters": [
                 {
@@ -181,7 +183,8 @@ OPENAPI = {
                 "required": False,
                 "content": {"application/json": {"schema": CHECKOUT_BODY}},
             },
-            "responses": openapi.ok("已签退", record_json.RECORD_SCHEMA),
+            "responses": openapi.ok("已签退", record_json.RECORD_SCHEMA)
+            | {"409": openapi.error("auto_checked_out：已由系统自动签退")},
         }
     },
 }

@@ -176,7 +176,8 @@ PERIOD_SCHEMA = _object(
         "services": {"type": "integer", "description": "计入时长的服务次数"},
         "hours": {"type": "number", "description": "服务时长（小时，一位小数）"},
         "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS}),
-        "pending_review": STATS_SCHEMA | {"description": "其中待队长审核的部分"},
+        "pending_review": STATS_SCHEMA
+        | {"description": "其中尚待审核的部分：待队长审核的，和队长代为登记、待办公室审核的"},
         "visits": {"type": "integer", "description": "结对走访次数"},
     }
 )
@@ -196,7 +197,10 @@ SUMMARY_SCHEMA = _object(
                 "interval_days": {"type": "integer"},
             }
         ),
-        "flagged_awaiting_review": {"type": "integer"},
+        "flagged_awaiting_review": {
+            "type": "integer",
+            "description": "签到被标记疑点、待审核的记录数（含未计入时长的；不含队长代为登记的）",
+        },
         "open_checkins": {
             "type": "array",
             "items": _object(

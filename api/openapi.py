@@ -1,11 +1,14 @@
 """The OpenAPI 3 document, assembled from the `OPENAPI` mapping each view module declares
 beside its routes, so the document and the routes change together (a test compares them)."""
 
-from flask import jsonify
+import re
+
+from flask import jsonify, request
 
 from settings.sections import StorageSettings
 
 from . import error_codes
+from .request import known_fields
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -61,6 +64,7 @@ def json_body(schema: dict) -> dict:
 
 DESCRIPTION = f"""先锋小程序接口。请求头 `Authorization: Bearer <token>`；错误一律为
 `{{"error": {{"code": "...", "message": "<中文>"}}}}`，按 code 分支，message 可直接展示给用户。
+每个接口只接受本文档为它列出的查询参数，其他查询参数一律返回 400 `unknown_field`。
 
 照片：记录中的 `photos[].url`、`thumb_url` 是相对于接口主机的路径（如 `/api/v1/photos/...`），
 使用时在前面加上主机（`https://<host>`）；链接带签名，签发后
@@ -99,3 +103,38 @@ def register(bp, modules) -> None:
     @bp.get("/openapi.json")
     def openapi_json():
         return jsonify(document(modules))
+
+    refuse_undocumented_query(bp, query_names(document(modules)))
+
+
+def query_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
+    """{(path, METHOD): the query parameters the operation documents} for every operation."""
+    return {
+        (path, method.upper()): frozenset(
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+        )
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def path_of(rule: str, prefix: str) -> str:
+    """A Flask rule as the document writes its path: /records/<int:record_id> is
+    /records/{record_id}."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.removeprefix(prefix))
+
+
+def refuse_undocumented_query(bp, allowed: dict) -> None:
+    """Every operation takes the query parameters its document lists and no others, as the
+    JSON bodies refuse unknown fields: a misspelt or unsupported filter (?teamid=3) would
+    otherwise be answered 200 with everything, as if it had been applied. One rule for the
+    whole API, read from the document, so that the two cannot disagree."""
+
+    @bp.before_request
+    def known_query_only():
+        if request.url_rule is None or not request.args:
+            return
+        method = "GET" if request.method == "HEAD" else request.method
+        names = allowed.get((path_of(request.url_rule.rule, bp.url_prefix), method))
+        if names is not None:  # not an operation of the document: /openapi.json, OPTIONS
+            known_fields(request.args, names)

@@ -2,22 +2,25 @@
 
 from flask import g
 
-from models import Photo, ServiceRecord
+from models import Member, Photo, ServiceRecord
 from models.record import RECORD_SOURCES
 from services import records
 from services.flags import FLAG_NAMES, flag_names
 from services.photos import view_key
 
 from .photos import photo_url
-from .serialize import iso
+from .serialize import coordinate, iso
 
 KIND_NAMES = {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
 STATUS_NAMES = {
-    "pending": "待完善",
+    "pending": "待审核",
     "verified": "已核验",
     "flagged": "待审核",
     "rejected": "未通过",
 }
+# An entry waiting for review is named by whose review it waits for (records.awaiting_review_by):
+# 待审核 alone leaves the member guessing whom to ask.
+AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}
 
 
 def photo(p: Photo, exact: bool) -> dict:
@@ -46,12 +49,33 @@ def may_see_location(r: ServiceRecord) -> bool:
     return viewer.member is not None and viewer.member.id == r.member_id
 
 
+def _person(m: Member) -> dict:
+    return {"id": m.id, "name": m.name}
+
+
+def _checkout_location(r: ServiceRecord, shown: bool) -> dict:
+    """Where the member checked out, if they sent a position; check-out stores it converted
+    to GCJ-02, and keeps no accuracy or distance."""
+    given = r.checkout_lat is not None
+    return {
+        "lat": coordinate(r.checkout_lat) if shown else None,
+        "lng": coordinate(r.checkout_lng) if shown else None,
+        "coord": "gcj02" if given else None,
+    }
+
+
+def status_name(r: ServiceRecord) -> str:
+    """The status as the member and the leader read it."""
+    waiting_for = records.awaiting_review_by(r)
+    return AWAITING_NAMES[waiting_for] if waiting_for else STATUS_NAMES.get(r.status, r.status)
+
+
 def record(r: ServiceRecord) -> dict:
     """Everything the member (or their leader, or the office) may see of an entry."""
     shown = may_see_location(r)
     return {
         "id": r.id,
-        "member": {"id": r.member_id, "name": r.member.name},
+        "member": _person(r.member),
         "kind": r.kind,
         "kind_name": KIND_NAMES.get(r.kind, r.kind),
         "activity": {"id": r.activity_id, "title": r.activity.title} if r.activity_id else None,
@@ -60,21 +84,23 @@ def record(r: ServiceRecord) -> dict:
         "checkout_at": iso(r.checkout_at),
         "duration_minutes": r.duration_minutes,
         "location": {
-            "lat": r.checkin_lat if shown else None,
-            "lng": r.checkin_lng if shown else None,
+            "lat": coordinate(r.checkin_lat) if shown else None,
+            "lng": coordinate(r.checkin_lng) if shown else None,
             "coord": r.checkin_coord_type,
             "accuracy_m": r.checkin_accuracy_m,
             "distance_m": r.distance_m,
         },
+        "checkout_location": _checkout_location(r, shown),
         "content": r.content,
         "target": r.target,
         "outcome": r.outcome,
         "status": r.status,
-        "status_name": STATUS_NAMES.get(r.status, r.status),
+        "status_name": status_name(r),
+        "awaiting_review_by": records.awaiting_review_by(r),
         "flags": r.flags,
         "flag_names": flag_names(r.flags),
         "source": r.source,
-        "registered_by": r.registered_by_id,
+        "registered_by": _person(r.registered_by) if r.registered_by_id else None,
         "registration_reason": r.registration_reason,
         "review_comment": r.review_comment,
         "registered_by_leader": records.is_registered_by_leader(r),
@@ -110,6 +136,14 @@ LOCATION_SCHEMA = _object(
     accuracy_m=_NUMBER_OR_NULL | {"description": "定位精度（米）"},
     distance_m=_NUMBER_OR_NULL | {"description": "距服务地点（米）；地点未知时为 null"},
 )
+CHECKOUT_LOCATION_SCHEMA = _object(
+    ["lat", "lng", "coord"],
+    lat=_NUMBER_OR_NULL
+    | {"description": "签退纬度（GCJ-02）；签退时未发送位置或队长查看走访记录时为 null"},
+    lng=_NUMBER_OR_NULL | {"description": "签退经度；同上"},
+    coord={"type": "string", "nullable": True, "description": "gcj02；签退时未发送位置为 null"},
+)
+PERSON_SCHEMA = _object(["id", "name"], id=_INT, name=_TEXT)
 RECORD_SCHEMA = {
     "type": "object",
     "required": ["id", "kind", "status", "flags", "flag_names", "checkin_at", "photos"],
@@ -130,17 +164,27 @@ RECORD_SCHEMA = {
         "checkin_at": {"type": "string", "format": "date-time"},
         "checkout_at": _WHEN_OR_NULL,
         "duration_minutes": {"type": "integer", "nullable": True},
-        "member": _object(["id", "name"], id=_INT, name=_TEXT),
+        "member": PERSON_SCHEMA,
         "kind_name": _TEXT,
         "activity": _object(["id", "title"], id=_INT, title=_TEXT) | {"nullable": True},
         "household_id": {"type": "integer", "nullable": True},
         "location": LOCATION_SCHEMA,
+        "checkout_location": CHECKOUT_LOCATION_SCHEMA,
         "content": _TEXT,
         "target": _TEXT,
         "outcome": _TEXT,
-        "status_name": _TEXT,
+        "status_name": _TEXT
+        | {"description": "待审核的记录写明等谁审核：待队长审核、待办公室审核"},
+        "awaiting_review_by": {
+            "type": "string",
+            "enum": list(records.REVIEWERS),
+            "nullable": True,
+            "description": "待谁审核：leader 本队队长；office 办公室（队长本人的记录、"
+            "队长代为登记的记录）；已核验或未通过时为 null",
+        },
         "source": {"type": "string", "enum": list(RECORD_SOURCES)},
-        "registered_by": {"type": "integer", "nullable": True},
+        "registered_by": PERSON_SCHEMA
+        | {"nullable": True, "description": "代为登记的队长；队员本人签到的记录为 null"},
         "registration_reason": _TEXT,
         "review_comment": _TEXT,
         "registered_by_leader": {"type": "boolean"},

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from flask import current_app, jsonify, request
 
-from services import clock, register_check, register_checkpoint
+from services import clock, history, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
 from services.checkin_rules import CheckinRules
@@ -28,17 +28,8 @@ from .record_json import (
     record,
 )
 from .request import field, json_body, known_fields, query_flag, query_value
-from .serialize import iso
+from .serialize import coordinate, iso
 
-ACTION_NAMES = {
-    "create": "登记",
-    "checkin": "签到",
-    "checkout": "签退",
-    "fill": "填写",
-    "review": "审核",
-    "correct": "更正",
-    "register": "代为登记",
-}
 TEXT_FIELDS = ("content", "target", "outcome")
 
 
@@ -47,6 +38,7 @@ TEXT_FIELDS = ("content", "target", "outcome")
 def list_records():
     filters = register.RecordFilters(
         member_id=query_value("member_id", int),
+        team_id=query_value("team_id", int),
         status=query_value("status", str),
         kind=query_value("kind", str),
         activity_id=query_value("activity_id", int),
@@ -90,16 +82,19 @@ def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
         "seq": h.seq,
         "at": iso(h.at),
         "actor": h.actor_name,
-        "actor_role": h.actor.partition(":")[0],
+        "actor_role": h.actor_role,
         "action": h.action,
-        "action_name": ACTION_NAMES.get(h.action, h.action),
+        "action_name": history.ACTIONS.get(h.action, h.action),
         "changes": {name: [_value(name, v) for v in pair] for name, pair in changes.items()},
         "reason": h.reason,
     }
 
 
 def _value(name: str, value):
-    """History keeps times as naive UTC text; show them like every other time (+08:00)."""
+    """History keeps times as naive UTC text; show them like every other time (+08:00), and
+    coordinates rounded as in the entry."""
+    if name in LOCATION_FIELDS and isinstance(value, float):
+        return coordinate(value)
     if name.endswith("_at") and isinstance(value, str):
         try:
             return iso(datetime.fromisoformat(value))
@@ -187,8 +182,13 @@ HISTORY_SCHEMA = {
         "seq": {"type": "integer"},
         "at": {"type": "string", "format": "date-time"},
         "actor": {"type": "string", "description": "姓名，或“办公室”“系统”"},
-        "actor_role": {"type": "string", "enum": ["member", "office", "system"]},
-        "action": {"type": "string", "enum": list(ACTION_NAMES)},
+        "actor_role": {
+            "type": "string",
+            "enum": list(register.ACTOR_ROLES),
+            "description": "leader：队长为本队队员审核、代为登记或填写其代登记的内容；"
+            "队长在本人的记录上为 member",
+        },
+        "action": {"type": "string", "enum": list(history.ACTIONS)},
         "action_name": {"type": "string"},
         "changes": {
             "type": "object",
@@ -271,6 +271,9 @@ RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"ty
 CONFLICT = {"409": openapi.error("与当前状态冲突")}
 LIST_PARAMETERS = [
     _query("member_id", {"type": "integer", "minimum": 1}, "某位党员（本人或本队）"),
+    _query(
+        "team_id", {"type": "integer", "minimum": 1}, "某个服务队（办公室：任一队；队长：本队）"
+    ),
     _query("status", {"type": "string", "enum": list(STATUS_NAMES)}, "状态"),
     _query("kind", {"type": "string", "enum": list(KIND_NAMES)}, "类型"),
     _query("activity_id", {"type": "integer", "minimum": 1}, "活动"),

@@ -9,6 +9,14 @@ from services.clock import to_local
 ROLE_NAMES = {"member": "队员", "leader": "队长"}
 
 
+COORDINATE_DECIMALS = 6  # about 0.1 m: what a phone's position is worth, without float noise
+
+
+def coordinate(value: float | None) -> float | None:
+    """A latitude or longitude as the API shows it (a converted point is 34.782700000000006)."""
+    return round(value, COORDINATE_DECIMALS) if value is not None else None
+
+
 def iso(moment: datetime | None) -> str | None:
     return to_local(moment).isoformat() if moment is not None else None
 

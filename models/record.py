@@ -12,6 +12,9 @@ RECORD_STATUSES = ("pending", "verified", "flagged", "rejected")
 # 'pending' and 'flagged' mean it waits for review.
 DECISIONS = {"verify": "verified", "reject": "rejected"}
 DECIDED = frozenset(DECISIONS.values())
+# Waiting for review: 'flagged' (a check-in or an edit raised a doubt) and 'pending' (a
+# leader's registration, which has no photo to check, or an office correction back to review).
+AWAITING_REVIEW = frozenset(set(RECORD_STATUSES) - DECIDED)
 RECORD_SOURCES = ("mp", "chat", "web", "leader")
 
 

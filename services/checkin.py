@@ -17,7 +17,7 @@ import peewee
 from models import Member, Photo, ServiceRecord, db
 from models.prepared import Prepared, PreparedInsert, Sent, pipelined
 
-from . import history, register_defaults
+from . import checkin_closing, history, register_defaults
 from .actors import Actor, require_member
 from .checkin_flags import ask, assess
 from .checkin_rules import (
@@ -114,21 +114,35 @@ def check_out(
 ) -> ServiceRecord:
     """Check the acting member out of their entry, compute the duration and write what the
     programme fills in by itself (services.register_defaults) in the same history line;
-    checking out twice gives the entry back unchanged."""
+    checking out twice gives the entry back unchanged (see _closed_already)."""
     member = _acting_member(actor)
     if point is not None:
         check_point(point)
     record = own_record(member, record_id)
     if record.checkout_at is not None:
-        return record
+        return _closed_already(record)
     with _locked(ServiceRecord, record.id):
         record = ServiceRecord.get_by_id(record.id)
-        if record.checkout_at is None:
-            before = history.state_of(record)
-            _apply_checkout(record, point, now, rules)
-            register_defaults.fill(record)  # after the place: its activity or household is loaded
-            record.save()
-            history.append(record, actor.label, "checkout", now, before)
+        if record.checkout_at is not None:
+            return _closed_already(record)
+        before = history.state_of(record)
+        _apply_checkout(record, point, now, rules)
+        register_defaults.fill(record)  # after the place: its activity or household is loaded
+        record.save()
+        history.append(record, actor.label, "checkout", now, before)
+    return record
+
+
+AUTO_CLOSED = "这次签到未及时签退，已由系统自动签退；如需更正服务时间，请联系队长。"
+
+
+def _closed_already(record: ServiceRecord) -> ServiceRecord:
+    """A check-out of an entry already closed. The member's own check-out, retried, gets the
+    entry back (a lost answer must not turn into an error); an entry the system closed
+    (services.checkin_closing) is refused, or the member would be told 签退成功 for a time
+    nobody gave, often with no hours counted."""
+    if checkin_closing.FLAG in record.flags:
+        raise Conflict(AUTO_CLOSED, "auto_checked_out")
     return record
 
 

@@ -62,6 +62,19 @@ LABELS = {
     "request_id": "请求编号",
 }
 TRACKED = tuple(LABELS)
+# Every action a history line can record, with the name people read it by: the one list, so
+# that what the API documents (api/records.py) is what the code writes. append refuses any
+# other, so a new action fails loudly until it is listed here.
+ACTIONS = {
+    "checkin": "签到",
+    "checkout": "签退",
+    "auto_checkout": "系统自动签退",
+    "register": "代为登记",
+    "fill": "填写",
+    "review": "审核",
+    "correct": "更正",
+    "backfill": "系统补填",
+}
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)
 
@@ -137,6 +150,8 @@ def append(
 
     Call inside the transaction that saved the record, after saving it.
     """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown register history action {action!r} (history.ACTIONS)")
     last = record.history.order_by(RecordHistory.seq.desc()).first() if before else None
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     if last is not None and before != last.state:

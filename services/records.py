@@ -16,7 +16,7 @@ from functools import reduce
 import peewee as pw
 
 from models import Activity, Member, Photo, RecordHistory, ServiceRecord
-from models.record import RECORD_KINDS, RECORD_STATUSES
+from models.record import AWAITING_REVIEW, RECORD_KINDS, RECORD_STATUSES
 
 from . import clock
 from .actors import Actor, require_member
@@ -49,6 +49,19 @@ def is_photo_verified(record: ServiceRecord) -> bool:
     return record.status == "verified" and record.source in PHOTO_SOURCES
 
 
+REVIEWERS = ("leader", "office")
+
+
+def awaiting_review_by(record: ServiceRecord) -> str | None:
+    """Whose review an entry waits for: the office when the team's leader may not review it
+    (their own entry, or one a leader registered for a member: services.review), else the
+    leader; None when it waits for nobody (verified or rejected)."""
+    if record.status not in AWAITING_REVIEW:
+        return None
+    leaders_own = record.member.role == "leader"
+    return "office" if leaders_own or is_registered_by_leader(record) else "leader"
+
+
 def can_see(actor: Actor, record: ServiceRecord) -> bool:
     """The visibility rule above, for one loaded entry."""
     if actor.is_office:
@@ -64,6 +77,7 @@ class RecordFilters:
     match the check-in time."""
 
     member_id: int | None = None
+    team_id: int | None = None
     status: str | None = None
     kind: str | None = None
     activity_id: int | None = None
@@ -77,7 +91,8 @@ class RecordFilters:
 def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceRecord], int]:
     """One page of the entries the actor may see, newest check-in first, and how many match.
 
-    Three queries whatever the page size: the page (with member and activity joined), the
+    Three queries whatever the page size: the page (with member, activity and
+    registering leader joined), the
     photos of the page, the count. A member_id the actor may not see is Forbidden rather than
     an empty page, so that a leader's screen never silently shows nothing."""
     _check_filters(filters)
@@ -85,10 +100,7 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
     page = (
-        R.select(R, Member, Activity)
-        .join(Member, on=(R.member == Member.id))
-        .switch(R)
-        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        _with_people_and_activity()
         .where(where)
         .order_by(R.checkin_at.desc(), R.id.desc())
         .limit(filters.limit)
@@ -104,6 +116,7 @@ def _check_filters(f: RecordFilters) -> None:
         (f.status is None or f.status in RECORD_STATUSES, "status", "状态"),
         (f.kind is None or f.kind in RECORD_KINDS, "kind", "类型"),
         (f.member_id is None or is_id(f.member_id), "member_id", "党员"),
+        (f.team_id is None or is_id(f.team_id), "team_id", "服务队"),
         (f.activity_id is None or is_id(f.activity_id), "activity_id", "活动"),
         (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
         (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
@@ -128,6 +141,8 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
         scope = own | (Member.team == team) if team is not None else own
     if f.member_id is not None and not _may_see_member(actor, f.member_id):
         raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
+    if f.team_id is not None and not (actor.is_office or actor.leads(f.team_id)):
+        raise Forbidden("您只能查看本队的登记。", "record_scope")
     return scope
 
 
@@ -142,6 +157,7 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
     conditions = [R.id.is_null(False)]
     for value, column in (
         (f.member_id, R.member),
+        (f.team_id, Member.team),
         (f.status, R.status),
         (f.kind, R.kind),
         (f.activity_id, R.activity),
@@ -153,6 +169,19 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
     if f.date_to:
         conditions.append(R.checkin_at < clock.local_midnight(f.date_to + timedelta(days=1)))
     return reduce(operator.and_, conditions)
+
+
+def _with_people_and_activity() -> pw.ModelSelect:
+    """Entries with their member, activity and registering leader, read in the same query."""
+    registrar = Member.alias()
+    return (
+        R.select(R, Member, Activity, registrar)
+        .join(Member, on=(R.member == Member.id))
+        .switch(R)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        .switch(R)
+        .join(registrar, pw.JOIN.LEFT_OUTER, on=(R.registered_by == registrar.id))
+    )
 
 
 def attach_photos(records: list[ServiceRecord]) -> None:
@@ -167,17 +196,11 @@ def attach_photos(records: list[ServiceRecord]) -> None:
 
 
 def get_record(actor: Actor, record_id: int) -> ServiceRecord:
-    """One entry the actor may see (member, activity and photos loaded), else NotFound."""
+    """One entry the actor may see (member, activity, registering leader and photos loaded),
+    else NotFound."""
     record = None
     if is_id(record_id):
-        query = (
-            R.select(R, Member, Activity)
-            .join(Member, on=(R.member == Member.id))
-            .switch(R)
-            .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
-            .where(R.id == record_id)
-        )
-        record = query.first()
+        record = _with_people_and_activity().where(R.id == record_id).first()
     if record is None or not can_see(actor, record):
         raise not_found()
     attach_photos([record])
@@ -196,6 +219,7 @@ class HistoryEntry:
     at: datetime
     actor: str
     actor_name: str
+    actor_role: str  # one of ACTOR_ROLES
     action: str
     changes: dict
     reason: str
@@ -211,12 +235,30 @@ def record_history(record: ServiceRecord) -> list[HistoryEntry]:
             at=h.at,
             actor=h.actor,
             actor_name=names.get(h.actor, h.actor),
+            actor_role=actor_role(h.actor, record),
             action=h.action,
             changes=h.changes,
             reason=h.reason,
         )
         for h in rows
     ]
+
+
+ACTOR_ROLES = ("member", "leader", "office", "system")
+
+
+def actor_role(label: str, record: ServiceRecord) -> str:
+    """The role in which a history line's actor acted on the entry.
+
+    Every member's label is member:<id>, leaders' too, and stored lines stay as they were
+    hashed; so the role is read from the line and its entry. A member acting on another
+    member's entry acts as that member's leader (only a leader reviews, registers for, or
+    completes what they registered for a member); on their own entry a leader serves as a
+    member. The role is not the member's role today, which may have changed since."""
+    kind, _, member_id = label.partition(":")
+    if kind == "member":
+        return "member" if member_id == str(record.member_id) else "leader"
+    return "office" if kind == "office" else "system"
 
 
 def _actor_names(labels: set[str]) -> dict[str, str]:

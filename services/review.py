@@ -13,7 +13,9 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   until the entry goes back to review (a rewrite, or the office setting pending or flagged);
 - correct anything listed in CORRECTABLE, with a reason: the office only. A correction that
   names the verified or rejected status the entry already has confirms that decision, as the
-  office's review would (the same change-free review line follows the correction's);
+  office's review would (the same change-free review line follows the correction's). A
+  correction that names verified or rejected is a decision, and its reason becomes the review
+  comment, so that the comment the member reads always goes with the status shown;
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
   the office only, a correction to flagged that adds the finding's flag; never a rejected entry.
 
@@ -132,6 +134,8 @@ def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **field
     if not reason:
         raise Invalid("请填写更正原因。", "reason_required")
     changes = _correction(fields)
+    if changes.get("status") in DECIDED:
+        changes["review_comment"] = reason  # the decision's reason is what the member reads
     with db.atomic():
         record = load_for_change(actor, record_id)
         confirms = _confirms_decision(record, changes)
@@ -223,13 +227,22 @@ def review(
         comment = clean_text("comment", comment or "", REASON_LIMIT, "审核意见")
         if status == "rejected" and not comment:
             raise Invalid("不通过时请填写理由。", "comment_required")
-        changes = {"status": status, "review_comment": comment}
+        changes = _decision(record, status, comment)
         confirms = actor.is_office and not _office_decided(record)
         rejects = status == "rejected" != record.status
         _save(record, changes, actor.label, "review", now, comment, always=confirms)
         if rejects:
             notices.tell_rejected(record, comment, now, quiet_hours)
         return record
+
+
+def _decision(record: ServiceRecord, status: str, comment: str) -> dict:
+    """The status and the comment the member reads with it. A decision that repeats the
+    current status without a word keeps the comment given with it: it says nothing new, and
+    a blank would wipe why the entry stands as it does."""
+    if status == record.status and not comment:
+        return {"status": status}
+    return {"status": status, "review_comment": comment}
 
 
 def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:

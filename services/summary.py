@@ -16,11 +16,13 @@ from peewee import fn
 
 from models import Activity, Member, Pairing, ServiceRecord
 from models.prepared import Prepared
+from models.record import AWAITING_REVIEW
 
 from . import clock
 
 R = ServiceRecord
 KINDS = ("activity", "visit", "individual")
+AWAITING = sorted(AWAITING_REVIEW)  # statuses waiting for a review, in a fixed order for SQL
 
 
 def counts_toward_hours() -> pw.Expression:
@@ -64,9 +66,10 @@ class KindStats:
 @dataclass(frozen=True)
 class PeriodStats:
     """One period's figures. services/hours/by_kind cover entries that count toward hours;
-    pending_review is the flagged part of them; visits are the visits checked in during the
-    period (counts_as_visit), to whichever household the member was paired with then, as the
-    quarterly report counts them (services.report_stats)."""
+    pending_review is the part of them still waiting for a review (flagged, or pending: a
+    leader's registration), whoever reviews it, since either may still be rejected; visits
+    are the visits checked in during the period (counts_as_visit), to whichever household the
+    member was paired with then, as the quarterly report counts them (services.report_stats)."""
 
     year: int
     quarter: int | None
@@ -145,9 +148,9 @@ def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 _COLUMNS = {
     "services": (counts_toward_hours(), 1),
     "minutes": (counts_toward_hours(), fn.COALESCE(R.duration_minutes, 0)),
-    "flagged": (counts_toward_hours() & (R.status == "flagged"), 1),
-    "flagged_minutes": (
-        counts_toward_hours() & (R.status == "flagged"),
+    "awaiting": (counts_toward_hours() & R.status.in_(AWAITING), 1),
+    "awaiting_minutes": (
+        counts_toward_hours() & R.status.in_(AWAITING),
         fn.COALESCE(R.duration_minutes, 0),
     ),
     "visits": (counts_as_visit(), 1),
@@ -194,7 +197,7 @@ def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
         services=total("services"),
         hours=hours(total("minutes")),
         by_kind=by_kind,
-        pending_review=KindStats(total("flagged"), hours(total("flagged_minutes"))),
+        pending_review=KindStats(total("awaiting"), hours(total("awaiting_minutes"))),
         visits=total("visits"),
     )
 

@@ -11,6 +11,7 @@ from werkzeug.test import encode_multipart
 
 from models import Enrollment, Photo, RecordHistory, ServiceRecord
 from services import clock
+from services.checkin_closing import close_open_checkins
 from tests import images
 from tests.api.conftest import ApiClient
 from tests.factories import make_activity, make_household, make_member, make_team, pair
@@ -295,6 +296,41 @@ def test_check_out_answers_the_record_with_its_duration(me, checked_in):
     again = me.post(f"/checkins/{checked_in['id']}/checkout")
     assert again.status_code == 200 and again.get_json()["checkout_at"] == body["checkout_at"]
     assert RecordHistory.select().count() == 2
+
+
+def test_the_check_out_position_is_returned_like_the_check_ins_rounded(me, activity):
+    """Check-out keeps its point converted to GCJ-02, which leaves float noise; both points
+    come back rounded to 6 decimals (about 0.1 m)."""
+    body = post_checkin(me, checkin_form(activity, lat="34.782700000000006")).get_json()
+    assert body["location"]["lat"] == 34.7827
+    assert body["checkout_location"] == {"lat": None, "lng": None, "coord": None}
+    wgs84 = {"lat": 34.7817, "lng": 113.6195, "coord": "wgs84", "accuracy": 9}
+    out = me.post(f"/checkins/{body['id']}/checkout", json=wgs84).get_json()
+    stored = ServiceRecord.get_by_id(body["id"])
+    assert out["checkout_location"] == {
+        "lat": round(stored.checkout_lat, 6),
+        "lng": round(stored.checkout_lng, 6),
+        "coord": "gcj02",
+    }
+    assert stored.checkout_lat != out["checkout_location"]["lat"]  # the noise is only dropped
+    assert out["checkout_location"]["lat"] == pytest.approx(stored.checkout_lat, abs=1e-6)
+    line = me.get(f"/records/{body['id']}").get_json()["history"][-1]
+    assert line["changes"]["checkout_lat"] == [None, out["checkout_location"]["lat"]]
+
+
+def test_checking_out_an_entry_the_system_closed_is_409(me, checked_in):
+    """The member's own check-out retried is 200 (above); an entry closed by the closing job
+    is not the member's success: they are told to ask the leader to correct the time."""
+    close_open_checkins(clock.now_utc() + timedelta(hours=6))
+    closed = ServiceRecord.get_by_id(checked_in["id"])
+    assert closed.flags == ["auto_checkout"]
+    out = me.post(f"/checkins/{checked_in['id']}/checkout", json={})
+    assert out.status_code == 409
+    assert out.get_json()["error"] == {
+        "code": "auto_checked_out",
+        "message": "这次签到未及时签退，已由系统自动签退；如需更正服务时间，请联系队长。",
+    }
+    assert RecordHistory.select().count() == 2  # check-in and the system's check-out only
 
 
 @pytest.mark.parametrize(

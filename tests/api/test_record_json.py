@@ -29,6 +29,6 @@ def test_the_schema_types_every_part_of_an_entry(me, activity):  # noqa: F811
     body = post_checkin(me, checkin_form(activity)).get_json()
     properties = RECORD_SCHEMA["properties"]
     assert set(properties) == set(body)
-    for part in ("member", "activity", "location"):
+    for part in ("member", "activity", "location", "checkout_location"):
         assert set(properties[part]["properties"]) == set(body[part])
     assert set(properties["photos"]["items"]["properties"]) == set(body["photos"][0])

@@ -78,6 +78,13 @@ ACCESS = {
         "bob": 403,
         "office": 200,
     },
+    ("get", "/records?team_id={team}", None): {
+        "alice": 403,
+        "leader_a": 200,
+        "leader_b": 403,
+        "bob": 403,
+        "office": 200,
+    },
     ("post", "/records", "registration"): {
         "alice": 403,
         "leader_a": 201,
@@ -96,7 +103,7 @@ CASES = [(*key, role, status) for key, row in ACCESS.items() for role, status in
 
 @pytest.mark.parametrize(("method", "path", "body", "role", "status"), CASES)
 def test_access_table(as_role, world, entry, method, path, body, role, status):
-    path = path.format(id=entry.id, member=world.alice.id)
+    path = path.format(id=entry.id, member=world.alice.id, team=world.team_a.id)
     body = _register_body(world) if body == "registration" else BODIES.get(body)
     response = getattr(as_role(role), method)(path, **({"json": body} if body else {}))
     assert response.status_code == status, response.get_json()
@@ -119,6 +126,18 @@ def test_list_shape_filters_and_paging(api, world, entry):
     team = api(world.leader_a).get("/records").get_json()
     assert team["total"] == 6  # Alice's five and Bob's one
     assert api(world.leader_a).get("/records?mine=true").get_json()["total"] == 0
+
+
+def test_the_office_lists_one_teams_entries(office, world, entry):
+    carols = checked_in(world.carol)
+    by_team = {
+        team: office.get(f"/records?team_id={team.id}").get_json()
+        for team in (world.team_a, world.team_b)
+    }
+    assert [item["id"] for item in by_team[world.team_a]["items"]] == [entry.id]
+    assert [item["id"] for item in by_team[world.team_b]["items"]] == [carols.id]
+    refused = office.get("/records?team_id=0")
+    assert refused.get_json()["error"]["code"] == "bad_filter"
 
 
 def test_list_by_shanghai_dates(api, world):
@@ -288,7 +307,7 @@ def test_leader_registration(api, world):
     body = response.get_json()
     assert (body["source"], body["registered_by"], body["status"]) == (
         "leader",
-        world.leader_a.id,
+        {"id": world.leader_a.id, "name": world.leader_a.name},
         "pending",
     )
     assert body["registration_reason"] == "老人不会用智能手机"
@@ -402,7 +421,9 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
     from services import history
     from tests.factories import NOW
 
-    visit, member, leader = _visit_seen_by_its_leader(checkin_lat=34.7501, checkin_lng=113.6301)
+    visit, member, leader = _visit_seen_by_its_leader(
+        checkin_lat=34.7501, checkin_lng=113.6301, checkout_lat=34.7502, checkout_lng=113.6302
+    )
     history.append(visit, f"member:{member.id}", "checkin", NOW, {})
     seen_by = {
         "leader": api(leader).get(f"/records/{visit.id}").get_json(),
@@ -410,9 +431,11 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
         "office": office.get(f"/records/{visit.id}").get_json(),
     }
     assert seen_by["leader"]["location"]["lat"] is None
-    assert "34.7501" not in str(seen_by["leader"])  # not in the history either
-    assert seen_by["member"]["location"]["lat"] == 34.7501
-    assert seen_by["office"]["location"]["lat"] == 34.7501
+    assert seen_by["leader"]["checkout_location"]["lat"] is None
+    assert "34.750" not in str(seen_by["leader"])  # not in the history either
+    for who in ("member", "office"):
+        assert seen_by[who]["location"]["lat"] == 34.7501
+        assert seen_by[who]["checkout_location"]["lat"] == 34.7502
 
 
 def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it(app, api, office):

@@ -13,6 +13,7 @@ from models import Account, Enrollment, Photo, RecordHistory, ServiceRecord, db
 from services import checkin, geo, history
 from services.actors import Actor
 from services.checkin import CheckinResult, check_in, check_out
+from services.checkin_closing import ClosingRules, close_open_checkins
 from services.checkin_rules import SETTINGS_KEYS, CheckinRules, Point
 from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.photos import open_photo
@@ -541,6 +542,20 @@ def test_checking_out_twice_changes_nothing(scene):
     second = check_out(scene.actor, record.id, None, NOW + timedelta(minutes=90))
     assert second.checkout_at == first.checkout_at and second.duration_minutes == 60
     assert RecordHistory.select().count() == 2
+
+
+def test_an_entry_the_system_closed_while_the_member_checked_out_is_refused(scene, monkeypatch):
+    """The closing job wins the row between the member's read and the lock: the member is
+    told, not handed the system's check-out as their own."""
+    record = scene.check_in().record
+    stale = ServiceRecord.get_by_id(record.id)
+    close_open_checkins(NOW + timedelta(hours=12), ClosingRules())
+    monkeypatch.setattr(checkin, "own_record", lambda member, record_id: stale)
+    with pytest.raises(Conflict) as refused:
+        check_out(scene.actor, record.id, None, NOW + timedelta(hours=12))
+    assert refused.value.code == "auto_checked_out"
+    actions = [h.action for h in record.history.order_by(RecordHistory.seq)]
+    assert actions == ["checkin", "auto_checkout"]
 
 
 def test_concurrent_check_outs_append_one_history_line(scene):

@@ -1,7 +1,9 @@
 """The register's hash-chained history: legitimate changes verify, edits made behind the
 service's back (to an entry or to its history) are found by register_check.verify."""
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 
 import peewee as pw
 import pytest
@@ -217,3 +219,66 @@ def _without_foreign_keys(statement: str) -> None:
     with db.atomic():
         db.execute_sql("SET LOCAL session_replication_role = replica")  # triggers, FKs off
         db.execute_sql(statement)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Functions that take the action and pass it on to history.append, by file: the argument
+# (position) that carries it. Their callers' actions are what gets written.
+PASSING_ON = {"services/review.py": ("_save", 3)}
+
+
+def _actions_written() -> tuple[set[str], set[tuple[str, str]]]:
+    """The actions every history.append call in the code writes (a literal, a module constant,
+    or what a function in PASSING_ON is called with), and the sites that pass a variable."""
+    found, variables = set(), set()
+    for path in sorted(p for d in SOURCE_DIRS for p in (ROOT / d).rglob("*.py")):
+        name, tree = path.relative_to(ROOT).as_posix(), ast.parse(path.read_text())
+        constants = _string_constants(tree)
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            position = _action_position(name, call.func)
+            if position is None or len(call.args) <= position:
+                continue
+            arg = call.args[position]
+            if isinstance(arg, ast.Constant):
+                found.add(arg.value)
+            elif isinstance(arg, ast.Name) and arg.id in constants:
+                found.add(constants[arg.id])
+            else:
+                variables.add((name, ast.unparse(arg)))
+    return found, variables
+
+
+SOURCE_DIRS = ("services", "api", "jobs", "wechat", "web")
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    return {
+        node.targets[0].id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+
+
+def _action_position(path: str, func: ast.expr) -> int | None:
+    if isinstance(func, ast.Attribute) and func.attr == "append":
+        return 2 if isinstance(func.value, ast.Name) and func.value.id == "history" else None
+    passing = PASSING_ON.get(path)
+    if passing and isinstance(func, ast.Name) and func.id == passing[0]:
+        return passing[1]
+    return None
+
+
+def test_every_action_the_code_writes_is_listed_and_every_listed_one_is_written():
+    found, variables = _actions_written()
+    assert variables == {("services/review.py", "action")}  # _save, resolved through PASSING_ON
+    assert found == set(history.ACTIONS)
+
+
+def test_an_unlisted_action_is_refused_before_anything_is_written(world):
+    record = make_record(world.alice)
+    with pytest.raises(ValueError, match="renamed"):
+        history.append(record, "member:1", "renamed", NOW, {})
+    assert record.history.count() == 0

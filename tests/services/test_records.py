@@ -77,6 +77,27 @@ def test_filtering_by_member(world, entries, who, member, allowed):
     assert _owners(world, found) == {member} and total == 1
 
 
+@pytest.mark.parametrize(
+    ("who", "team", "sees"),
+    [
+        ("office", "team_a", {"leader_a", "alice", "bob"}),
+        ("office", "team_b", {"leader_b", "carol"}),
+        ("leader_a", "team_a", {"leader_a", "alice", "bob"}),
+        ("leader_a", "team_b", None),  # another team's: Forbidden
+        ("alice", "team_a", None),  # a member sees only their own entries
+    ],
+)
+def test_filtering_by_team(world, entries, who, team, sees):
+    filters = RecordFilters(team_id=getattr(world, team).id)
+    if sees is None:
+        with pytest.raises(Forbidden) as refused:
+            list_records(world.actor(who), filters)
+        assert refused.value.code == "record_scope"
+        return
+    found, total = list_records(world.actor(who), filters)
+    assert _owners(world, found) == sees and total == len(sees)
+
+
 def test_filtering_an_unknown_member_is_refused_like_another_teams(world, entries):
     with pytest.raises(Forbidden):
         list_records(world.actor("leader_a"), RecordFilters(member_id=999_999))
@@ -132,6 +153,7 @@ def test_paging_newest_first(world):
         RecordFilters(status="approved"),
         RecordFilters(kind="party"),
         RecordFilters(member_id=0),
+        RecordFilters(team_id=0),
         RecordFilters(activity_id=2**40),
         RecordFilters(date_from=date(2026, 12, 1), date_to=date(2026, 11, 1)),
         RecordFilters(date_to=date.max),
@@ -151,13 +173,16 @@ def test_listing_costs_the_same_few_queries_for_any_page(world, monkeypatch):
             found, _ = list_records(world.actor("leader_a"), RecordFilters(limit=100))
             for r in found:  # everything the record JSON reads
                 assert r.member.name and (r.activity is None or r.activity.title)
+                assert r.registered_by_id is None or r.registered_by.name
                 list(r.photos)
         return len(calls)
 
     checked_in(world.alice, activity)
     few = listed()
     for i in range(12):
-        checked_in(world.bob if i % 2 else world.alice, activity, at=NOW - timedelta(days=i + 1))
+        registered = {"source": "leader", "registered_by": world.leader_a} if i % 3 else {}
+        at = NOW - timedelta(days=i + 1)
+        checked_in(world.bob if i % 2 else world.alice, activity, at=at, **registered)
     assert listed() == few == 3
 
 

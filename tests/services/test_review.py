@@ -369,7 +369,8 @@ def test_office_corrects_with_a_reason(world, entry):
         "签到表显示只服务了一小时",
         f"office:{world.office.id}",
     )
-    assert set(line.changes) == {"duration_minutes", "status", "content"}
+    assert set(line.changes) == {"duration_minutes", "status", "content", "review_comment"}
+    assert stored.review_comment == "签到表显示只服务了一小时"  # the decision's reason
 
 
 @pytest.mark.parametrize(
@@ -438,3 +439,38 @@ def test_concurrent_changes_to_one_entry_queue_and_all_stay(world, entry):
     )
     assert entry.history.count() == 6
     assert history.verify_record(stored) is None
+
+
+def test_an_office_correction_deciding_the_status_carries_its_reason_as_the_comment(world, entry):
+    """Leader rejects, the office corrects to rejected and then to verified: the member reads
+    the latest decision's reason, never the leader's comment under the office's status."""
+    office = world.actor("office")
+    review.review(world.actor("leader_a"), entry.id, "reject", "重新看了一下", NOW)
+    review.correct(office, entry.id, LATER, reason="抽查发现照片与活动无关", status="rejected")
+    assert _fresh(entry).review_comment == "抽查发现照片与活动无关"
+    review.correct(office, entry.id, LATER, reason="复核后确认", status="verified")
+    stored = _fresh(entry)
+    assert (stored.status, stored.review_comment) == ("verified", "复核后确认")
+    assert history.verify_record(stored) is None
+
+
+def test_an_office_correction_not_deciding_the_status_keeps_the_comment(world, entry):
+    review.review(world.actor("leader_a"), entry.id, "verify", "在现场", NOW)
+    review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
+    assert _fresh(entry).review_comment == "在现场"
+
+
+@pytest.mark.parametrize("reviewer", ["leader_a", "office"])
+def test_repeating_the_status_without_a_comment_keeps_the_comment(world, entry, reviewer):
+    review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", NOW)
+    review.review(world.actor(reviewer), entry.id, "verify", "", LATER)
+    stored = _fresh(entry)
+    assert (stored.status, stored.review_comment) == ("verified", "已电话核实")
+    assert all("review_comment" not in h.changes for h in entry.history if h.seq > 3)
+
+
+def test_a_new_status_without_a_comment_clears_the_old_one(world, entry):
+    """The comment went with the earlier decision; it would mislead under the new one."""
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW)
+    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
+    assert (_fresh(entry).status, _fresh(entry).review_comment) == ("verified", "")

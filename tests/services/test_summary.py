@@ -111,6 +111,16 @@ def test_flagged_entries_count_and_are_reported_as_pending_review(member):
     assert s.flagged_awaiting_review == 2  # but it still awaits the leader
 
 
+def test_a_leaders_registration_waiting_for_the_office_is_pending_review_too(member):
+    """It counts toward hours but may still be rejected, like a flagged entry; it is not
+    flagged (no check-in raised a doubt), so the chat's 等待队长审核 line leaves it out."""
+    served(member, NOW - timedelta(days=1), minutes=60, status="pending", source="leader")
+    served(member, NOW - timedelta(days=2), minutes=30, status="flagged")
+    s = summary(member)
+    assert s.quarter.pending_review == KindStats(2, 1.5)
+    assert s.flagged_awaiting_review == 1
+
+
 def test_breakdown_by_kind(member):
     day = NOW - timedelta(days=1)
     served(member, day, minutes=120, kind="activity")

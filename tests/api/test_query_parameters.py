@@ -1,0 +1,42 @@
+"""One rule for query parameters across the API: an operation takes those its OpenAPI entry
+lists and refuses any other with 400 unknown_field, as JSON bodies refuse unknown fields."""
+
+import re
+
+import pytest
+
+from api import MODULES
+from api.openapi import document, query_names
+from tests.register_world import build_world, checked_in
+
+OPERATIONS = sorted(query_names(document(MODULES)))
+
+
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])
+def test_every_operation_refuses_a_parameter_it_does_not_document(client, path, method):
+    url = "/api/v1" + re.sub(r"\{\w+\}", "1", path) + "?teamid=3"
+    response = client.open(url, method=method)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "unknown_field",
+        "message": "不支持的参数：teamid。",
+    }
+
+
+@pytest.fixture
+def world(app):
+    return build_world(with_openids=True)
+
+
+def test_a_misspelt_filter_is_refused_not_ignored(api, office, world):
+    checked_in(world.alice)
+    assert office.get("/records?teamid=3").status_code == 400
+    assert office.get(f"/records?team_id={world.team_b.id}").get_json()["total"] == 0
+
+
+def test_documented_parameters_and_the_document_itself_still_pass(client, api, world):
+    leader = api(world.leader_a)
+    assert leader.get("/records?mine=true&limit=5").status_code == 200
+    assert leader.get("/activities?from=2026-12-01&to=2026-12-07").status_code == 200
+    assert leader.get("/team/broadcasts?limit=3").status_code == 200
+    assert client.get("/api/v1/openapi.json?v=2").status_code == 200
