@@ -1,7 +1,7 @@
 """Activities: the list and detail a member sees, scheduling by leaders and the office,
 and enrolment. Times come in as ISO 8601 (an offset, or none meaning Shanghai time)."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import jsonify, request
 
@@ -11,7 +11,7 @@ from services.errors import Invalid
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body
+from .request import field, json_body, query_date
 from .serialize import iso
 
 FIELD_TYPES = {
@@ -63,14 +63,6 @@ def activity_json(a: Activity, now: datetime) -> dict:
     }
 
 
-def _day(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        raise Invalid(f"参数 {name} 应为日期，如 2026-12-01。", "bad_date") from None
-
-
 def _moment(name: str, raw: str) -> datetime:
     try:
         return clock.to_utc(datetime.fromisoformat(raw))
@@ -98,7 +90,7 @@ def _fields(data: dict) -> dict:
 @bp.get("/activities")
 @requires("member", "office")
 def list_activities():
-    now, start, end = clock.now_utc(), _day("from"), _day("to")
+    now, start, end = clock.now_utc(), query_date("from"), query_date("to")
     first, last = activities.resolve_window(start, end, now)
     found = activities.list_activities(actor(), first, last, now)
     items = [activity_json(a, now) for a in found]

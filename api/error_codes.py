@@ -47,6 +47,7 @@ ERROR_CODES = {
         ("not_multipart", 415),
     ),
     "登记记录 /records": (
+        ("bad_date", 400), ("bad_window", 400),
         ("bad_filter", 400), ("bad_decision", 400), ("bad_duration", 400),
         ("bad_status", 400), ("bad_text", 400), ("bad_kind", 400), ("bad_times", 400),
         ("comment_required", 400), ("reason_required", 400), ("text_required", 400),

@@ -15,7 +15,7 @@ import peewee as pw
 from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
 
 from . import activity_fields as spec
-from . import clock
+from . import clock, date_window
 from .actors import Actor, require_leader_of, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .rows import is_id
@@ -37,7 +37,7 @@ STATUS_NAMES = {
 }
 
 WINDOW_BEFORE, WINDOW_AFTER = timedelta(days=7), timedelta(days=60)
-WINDOW_MAX_DAYS, WINDOW_YEARS = 366, (2000, 2100)
+WINDOW_MAX_DAYS = 366
 CREATOR = Member.alias()
 
 
@@ -60,23 +60,13 @@ def phase(activity: Activity, now: datetime) -> str:
 
 def resolve_window(start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
     """The Shanghai dates a list covers: by default a week back and two months ahead."""
+    date_window.check_window(start, end, WINDOW_MAX_DAYS)
     today, span = clock.local_today(now), WINDOW_BEFORE + WINDOW_AFTER
-    given = [d for d in (start, end) if d is not None]
-    if any(not WINDOW_YEARS[0] <= d.year <= WINDOW_YEARS[1] for d in given):
-        raise Invalid("日期超出范围。", "bad_window")  # checked first: date arithmetic overflows
     if start is None and end is None:
-        start, end = today - WINDOW_BEFORE, today + WINDOW_AFTER
-    elif start is None:
-        start = end - span
-    elif end is None:
-        end = start + span
-    if not (WINDOW_YEARS[0] <= start.year and end.year <= WINDOW_YEARS[1]):
-        raise Invalid("日期超出范围。", "bad_window")
-    if end < start:
-        raise Invalid("结束日期不能早于开始日期。", "bad_window")
-    if (end - start).days > WINDOW_MAX_DAYS:
-        raise Invalid("一次最多查询一年内的活动。", "bad_window")
-    return start, end
+        return today - WINDOW_BEFORE, today + WINDOW_AFTER
+    if start is None:
+        return end - span, end
+    return start, end if end is not None else start + span
 
 
 def list_activities(

@@ -18,14 +18,13 @@ import peewee as pw
 from models import Activity, Member, Photo, RecordHistory, ServiceRecord
 from models.record import RECORD_KINDS, RECORD_STATUSES
 
-from . import clock
+from . import clock, date_window
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .rows import is_id, lock_row
 
 R = ServiceRecord
 PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 20, 100, 1_000_000
-DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))  # dates outside cannot match an entry
 LEADER_SOURCE = "leader"
 PHOTO_SOURCES = ("mp", "chat")  # sources whose entries carry a check-in photo
 
@@ -107,14 +106,11 @@ def _check_filters(f: RecordFilters) -> None:
         (f.activity_id is None or is_id(f.activity_id), "activity_id", "活动"),
         (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
         (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
-        (f.date_from is None or DATE_RANGE[0] <= f.date_from <= DATE_RANGE[1], "from", "日期"),
-        (f.date_to is None or DATE_RANGE[0] <= f.date_to <= DATE_RANGE[1], "to", "日期"),
     )
     for ok, name, label in checks:
         if not ok:
             raise Invalid(f"参数 {name} 无效：{label}不正确。", "bad_filter")
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise Invalid("开始日期不能晚于结束日期。", "bad_filter")
+    date_window.check_window(f.date_from, f.date_to)
 
 
 def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:

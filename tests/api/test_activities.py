@@ -334,4 +334,4 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(api, query):
     member = make_member(team=make_team(), mp_openid="mp-calendar")
     response = api(member).get("/activities" + query)
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "bad_window"
+    assert response.get_json()["error"]["code"] == "bad_date"
