@@ -100,17 +100,24 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
 
 def _check_filters(f: RecordFilters) -> None:
     checks = (
-        (f.status is None or f.status in RECORD_STATUSES, "status", "状态"),
-        (f.kind is None or f.kind in RECORD_KINDS, "kind", "类型"),
-        (f.member_id is None or is_id(f.member_id), "member_id", "党员"),
-        (f.activity_id is None or is_id(f.activity_id), "activity_id", "活动"),
-        (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
-        (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
+        (
+            f.status is None or f.status in RECORD_STATUSES,
+            f"status 应为{_one_of(RECORD_STATUSES)}。",
+        ),
+        (f.kind is None or f.kind in RECORD_KINDS, f"kind 应为{_one_of(RECORD_KINDS)}。"),
+        (f.member_id is None or is_id(f.member_id), "member_id 应为党员编号。"),
+        (f.activity_id is None or is_id(f.activity_id), "activity_id 应为活动编号。"),
+        (1 <= f.limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
+        (0 <= f.offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
     )
-    for ok, name, label in checks:
+    for ok, message in checks:
         if not ok:
-            raise Invalid(f"参数 {name} 无效：{label}不正确。", "bad_filter")
+            raise Invalid(message, "bad_filter")
     date_window.check_window(f.date_from, f.date_to)
+
+
+def _one_of(choices) -> str:
+    return " " + "、".join(choices) + " 之一"
 
 
 def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
