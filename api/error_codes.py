@@ -31,7 +31,7 @@ ERROR_CODES = {
         ("in_the_past", 400), ("too_far_ahead", 400), ("too_long", 400),
         ("no_assignees", 400), ("over_capacity", 400), ("unknown_member", 400),
         ("unknown_team", 400), ("unknown_community", 400), ("other_team", 403),
-        ("other_team_activity", 403), ("other_team_member", 403),
+        ("other_team_activity", 403), ("other_team_member", 403), ("not_assigned", 403),
         ("activity_not_found", 404), ("activity_cancelled", 409), ("activity_closed", 409),
         ("activity_ended", 409), ("activity_full", 409), ("already_checked_in", 409),
         ("assigned", 409), ("capacity_below_enrolled", 409),

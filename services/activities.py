@@ -16,7 +16,7 @@ from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRec
 
 from . import activity_fields as spec
 from . import clock, date_window
-from .actors import Actor, require_leader_of, require_member
+from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .rows import is_id
 
@@ -85,9 +85,10 @@ def get_activity(actor: Actor, activity_id: int) -> Activity:
     found = _annotated(actor).where(Activity.id == _checked_id(activity_id)).first()
     if found is not None:
         return found
-    if Activity.get_or_none(Activity.id == activity_id) is None:
+    hidden = Activity.get_or_none(Activity.id == activity_id)
+    if hidden is None:
         raise _not_found()
-    raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+    raise _hidden(hidden)
 
 
 def create_activity(actor: Actor, fields: dict, now: datetime) -> Activity:
@@ -120,7 +121,7 @@ def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime)
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
-        require_leader_of(actor, activity.team_id)
+        _require_manager(actor, activity)
         if (
             phase(activity, now) in ("ended", "cancelled")
             and spec.FROZEN_WHEN_CLOSED & fields.keys()
@@ -145,7 +146,7 @@ def cancel_activity(actor: Actor, activity_id: int, reason: str, now: datetime) 
     reason = spec.text("reason", reason or "", 0, 200, "取消原因")
     with db.atomic():
         activity = _lock(activity_id)
-        require_leader_of(actor, activity.team_id)
+        _require_manager(actor, activity)
         if activity.status != "cancelled":
             if phase(activity, now) == "ended":
                 raise Conflict("活动已结束，不能取消。", "activity_ended")
@@ -212,7 +213,38 @@ def _visible_to(member: Member):
 def _require_visible(actor: Actor, activity: Activity) -> None:
     query = Activity.select().where((Activity.id == activity.id) & _visible_to(actor.member))
     if not query.exists():
-        raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+        raise _hidden(activity)
+
+
+def _hidden(activity: Activity) -> Forbidden:
+    """Why a member may not see the activity: another team's, or (no team) an office task
+    assigned to other members, since a team-less activity that is not a task is open to all."""
+    if activity.team_id is None:
+        return Forbidden("这是办公室指派给其他党员的任务，您未被指派。", "not_assigned")
+    return Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+
+
+#: Why an actor who is neither the office nor the activity's team leader may not change or
+#: cancel it, by how they stand to it: the office's own activity, another team's, their own.
+MANAGE_REFUSALS = {
+    "office": ("这是办公室发布的活动，只有办公室可以修改或取消。", "office_only"),
+    "other_team": (
+        "这是其他服务队的活动，只有该队队长或办公室可以修改或取消。",
+        "other_team_activity",
+    ),
+    "own_team": ("只有本队队长或办公室可以修改或取消活动。", "leader_only"),
+}
+
+
+def _require_manager(actor: Actor, activity: Activity) -> None:
+    """Pass for the office and the activity's team leader; say why for anyone else."""
+    if actor.is_office or actor.leads(activity.team_id):
+        return
+    if activity.team_id is None:
+        stand = "office"
+    else:
+        stand = "own_team" if actor.team_id == activity.team_id else "other_team"
+    raise Forbidden(*MANAGE_REFUSALS[stand])
 
 
 def _lock(activity_id: int) -> Activity:

@@ -244,15 +244,21 @@ def test_create_requires_the_times(w):
 
 
 @pytest.mark.parametrize(
-    "who, status", [("leader_a", 200), ("office", 200), ("member_a", 403), ("leader_b", 403)]
+    "who, status, code",
+    [
+        ("leader_a", 200, None),
+        ("office", 200, None),
+        ("member_a", 403, "leader_only"),
+        ("leader_b", 403, "other_team_activity"),
+    ],
 )
-def test_who_may_patch(w, who, status):
+def test_who_may_patch(w, who, status, code):
     response = w.as_[who].patch(f"/activities/{w.activity.id}", json={"title": "改名"})
     assert response.status_code == status, response.get_json()
     if status == 200:
         assert response.get_json()["title"] == "改名"
     else:
-        assert_error(response, status)
+        assert_error(response, status, code)
 
 
 def test_patch_is_partial_and_null_clears_capacity(w):
