@@ -54,6 +54,7 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "capacity": a.capacity,
         "enrolled_count": a.enrolled_count,
         "enrolled": bool(a.is_enrolled),
+        "assigned": bool(a.is_assigned),
         "status": status,
         "status_name": activities.STATUS_NAMES[status],
         "team": {"id": a.team.id, "name": a.team.name} if a.team_id else None,
@@ -175,6 +176,10 @@ ACTIVITY_SCHEMA = {
         "capacity": {"type": "integer", "nullable": True, "description": "null：不限人数"},
         "enrolled_count": _INT,
         "enrolled": {"type": "boolean", "description": "调用者是否已报名（或被指派）"},
+        "assigned": {
+            "type": "boolean",
+            "description": "调用者是否由队长或办公室指派：被指派的不能自行取消报名（409 assigned）",
+        },
         "status": {"type": "string", "enum": list(activities.STATUS_NAMES)},
         "status_name": _STR,
         "team": _ref("所属服务队；null 为办公室发布的活动或任务"),

@@ -183,12 +183,19 @@ def unenroll(actor: Actor, activity_id: int, now: datetime) -> Activity:
 
 
 def _annotated(actor: Actor):
-    """Activities the actor may see, each with enrolled_count and is_enrolled."""
+    """Activities the actor may see, each with enrolled_count, is_enrolled and is_assigned
+    (enrolled by the office or a leader, so the member cannot withdraw: see
+    _require_may_leave)."""
     count = Enrollment.select(pw.fn.COUNT(Enrollment.id)).where(Enrollment.activity == Activity.id)
-    mine = pw.fn.EXISTS(_enrolled(actor.member.id)) if actor.member else pw.Value(0)
+    mine, assigned = pw.Value(0), pw.Value(0)
+    if actor.member:
+        mine = pw.fn.EXISTS(_enrolled(actor.member.id))
+        assigned = pw.fn.EXISTS(_enrolled(actor.member.id).where(Enrollment.assigned))
     query = (
         Activity.select(Activity, Team.id, Team.name, CREATOR.id, CREATOR.name)
-        .select_extend(count.alias("enrolled_count"), mine.alias("is_enrolled"))
+        .select_extend(
+            count.alias("enrolled_count"), mine.alias("is_enrolled"), assigned.alias("is_assigned")
+        )
         .join(Team, pw.JOIN.LEFT_OUTER)
         .switch(Activity)
         .join(CREATOR, pw.JOIN.LEFT_OUTER, on=(Activity.created_by == CREATOR.id))

@@ -193,7 +193,29 @@ def test_office_assigns_an_adhoc_task(w):
     assert (created["lat"], created["coord"]) != (34.75, "wgs84")
     listed = w.as_["member_b"].get("/activities").get_json()["activities"]
     assert [(a["id"], a["enrolled"]) for a in listed] == [(created["id"], True)]
-    assert w.as_["member_a"].get(f"/activities/{created['id']}").status_code == 403
+    assert_error(w.as_["member_a"].get(f"/activities/{created['id']}"), 403, "not_assigned")
+
+
+def test_assigned_tells_the_caller_whether_they_may_withdraw(w):
+    """Assigned and self-enrolled are both `enrolled`; only `assigned` says that 取消报名 would
+    be refused, so the mini-program can hide it."""
+    member_a, member_a2 = w.people["member_a"], w.people["member_a2"]
+    task = body(w, lat=34.75, lng=113.62, member_ids=[member_a.id])
+    created = w.as_["leader_a"].post("/activities", json=task).get_json()
+    path = f"/activities/{created['id']}"
+    assert created["assigned"] is False  # the leader who assigned it is not assigned
+    assert w.as_["member_a2"].post(f"{path}/enrollment").status_code == 201
+    flags = {who: w.as_[who].get(path).get_json() for who in ("member_a", "member_a2", "leader_a")}
+    assert {who: (a["enrolled"], a["assigned"]) for who, a in flags.items()} == {
+        "member_a": (True, True),
+        "member_a2": (True, False),
+        "leader_a": (False, False),
+    }
+    listed = w.as_["member_a"].get("/activities").get_json()["activities"]
+    assert [a["assigned"] for a in listed if a["id"] == created["id"]] == [True]
+    assert_error(w.as_["member_a"].delete(f"{path}/enrollment"), 409, "assigned")
+    assert w.as_["member_a2"].delete(f"{path}/enrollment").status_code == 200
+    assert member_a2.id not in [e.member_id for e in Enrollment.select()]
 
 
 @pytest.mark.parametrize(
