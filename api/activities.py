@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import jsonify, request
 
 from models import Activity
-from services import activities, clock
+from services import activities, activity_enrolments, clock
 from services.errors import Invalid
 
 from . import bp, openapi
@@ -101,7 +101,16 @@ def list_activities():
 @bp.get("/activities/<int:id>")
 @requires("member", "office")
 def get_activity(id):
-    return jsonify(activity_json(activities.get_activity(actor(), id), clock.now_utc()))
+    found = activities.get_activity(actor(), id)
+    body = activity_json(found, clock.now_utc())
+    listed = activity_enrolments.enrollees(actor(), found)
+    if listed is not None:  # the team's leader and the office; members see the count only
+        body["enrolled_members"] = [enrollee_json(e) for e in listed]
+    return jsonify(body)
+
+
+def enrollee_json(e: activity_enrolments.Enrollee) -> dict:
+    return {"id": e.member_id, "name": e.name, "assigned": e.assigned, "checked_in": e.checked_in}
 
 
 @bp.post("/activities")
@@ -186,6 +195,27 @@ ACTIVITY_SCHEMA = {
         "created_by": _ref("发布的队长；null 为办公室"),
     },
 }
+ENROLLEE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "name", "assigned", "checked_in"],
+    "properties": {
+        "id": _INT,
+        "name": _STR,
+        "assigned": {"type": "boolean", "description": "由队长或办公室指派；false 为本人报名"},
+        "checked_in": {"type": "boolean", "description": "已签到（或已由队长代为登记）"},
+    },
+}
+DETAIL_SCHEMA = {
+    **ACTIVITY_SCHEMA,
+    "properties": {
+        **ACTIVITY_SCHEMA["properties"],
+        "enrolled_members": {
+            "type": "array",
+            "items": ENROLLEE_SCHEMA,
+            "description": "已报名的党员，按报名先后；仅本队队长和办公室可见，队员只看到人数",
+        },
+    },
+}
 _WRITE_PROPERTIES = {
     "title": {"type": "string", "minLength": 1, "maxLength": 100},
     "category": {"type": "string", "enum": list(activities.CATEGORY_NAMES)},
@@ -247,7 +277,11 @@ OPENAPI = {
         },
     },
     "/activities/{id}": {
-        "get": {"summary": "活动详情", "parameters": _ID, "responses": _ACTIVITY},
+        "get": {
+            "summary": "活动详情（本队队长和办公室另见报名名单）",
+            "parameters": _ID,
+            "responses": openapi.ok("活动", DETAIL_SCHEMA),
+        },
         "patch": {
             "summary": "修改活动（只传要改的字段；已结束或已取消的活动不能改时间、地点和人数）",
             "parameters": _ID,

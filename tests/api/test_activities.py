@@ -363,3 +363,25 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(api, query):
     response = api(member).get("/activities" + query)
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bad_date"
+
+
+@pytest.mark.parametrize(
+    "who, sees_list",
+    [("leader_a", True), ("office", True), ("member_a", False), ("member_a2", False)],
+)
+def test_detail_names_the_enrolled_for_the_leader_and_the_office(w, who, sees_list):
+    member_a, member_a2 = w.people["member_a"], w.people["member_a2"]
+    Enrollment.create(activity=w.activity, member=member_a, assigned=True, created_at=w.soon)
+    w.as_["member_a2"].post(f"/activities/{w.activity.id}/enrollment")
+    make_record(member_a, w.activity, checkin_at=w.soon)
+    detail = w.as_[who].get(f"/activities/{w.activity.id}").get_json()
+    assert detail["enrolled_count"] == 2
+    if not sees_list:
+        assert "enrolled_members" not in detail
+        return
+    assert detail["enrolled_members"] == [
+        {"id": member_a2.id, "name": member_a2.name, "assigned": False, "checked_in": False},
+        {"id": member_a.id, "name": member_a.name, "assigned": True, "checked_in": True},
+    ]
+    listed = w.as_[who].get("/activities").get_json()["activities"]
+    assert all("enrolled_members" not in a for a in listed)  # the detail only
