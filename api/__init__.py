@@ -16,9 +16,21 @@ from . import (  # noqa: E402
     records,
     reports,
     team,
+    team_members,
 )
 
-MODULES = [login, me, activities, checkins, records, photos, team, notifications, reports]
+MODULES = [
+    login,
+    me,
+    activities,
+    checkins,
+    records,
+    photos,
+    team,
+    team_members,
+    notifications,
+    reports,
+]
 openapi.register(bp, MODULES)
 
 

@@ -69,6 +69,7 @@ ERROR_CODES = {
         ("no_recipients", 400), ("nobody_reachable", 400), ("broadcast_not_found", 404),
         ("request_reused", 409),
     ),
+    "队员名单 /team/members": (("other_team", 403), ("team_not_found", 404)),
     "季度报告 /team/reports": (
         ("bad_period", 400), ("summary_required", 400), ("summary_too_long", 400),
         ("other_team", 403), ("report_not_found", 404), ("team_not_found", 404),
