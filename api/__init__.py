@@ -17,10 +17,22 @@ from . import (  # noqa: E402
     reports,
     spot_checks,
     team,
+    team_members,
 )
 
-MODULES = [login, me, activities, checkins, records, photos, team, notifications, reports]
-MODULES += [spot_checks]
+MODULES = [
+    login,
+    me,
+    activities,
+    checkins,
+    records,
+    photos,
+    team,
+    team_members,
+    notifications,
+    reports,
+    spot_checks,
+]
 openapi.register(bp, MODULES)
 
 

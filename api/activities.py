@@ -1,17 +1,17 @@
 """Activities: the list and detail a member sees, scheduling by leaders and the office,
 and enrolment. Times come in as ISO 8601 (an offset, or none meaning Shanghai time)."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app, jsonify, request
 
 from models import Activity
-from services import activities, clock
+from services import activities, activity_enrolments, clock
 from services.errors import Invalid
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body
+from .request import field, json_body, query_date
 from .serialize import coordinate, iso
 
 FIELD_TYPES = {
@@ -54,6 +54,7 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "capacity": a.capacity,
         "enrolled_count": a.enrolled_count,
         "enrolled": bool(a.is_enrolled),
+        "assigned": bool(a.is_assigned),
         "status": status,
         "status_name": activities.STATUS_NAMES[status],
         "cancel_reason": a.cancel_reason,
@@ -62,14 +63,6 @@ def activity_json(a: Activity, now: datetime) -> dict:
         if a.created_by_id
         else None,
     }
-
-
-def _day(name: str) -> date | None:
-    raw = request.args.get(name, "")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        raise Invalid(f"参数 {name} 应为日期，如 2026-12-01。", "bad_date") from None
 
 
 def _moment(name: str, raw: str) -> datetime:
@@ -104,7 +97,7 @@ def _quiet_hours() -> str:
 @bp.get("/activities")
 @requires("member", "office")
 def list_activities():
-    now, start, end = clock.now_utc(), _day("from"), _day("to")
+    now, start, end = clock.now_utc(), query_date("from"), query_date("to")
     first, last = activities.resolve_window(start, end, now)
     found = activities.list_activities(actor(), first, last, now)
     items = [activity_json(a, now) for a in found]
@@ -114,7 +107,16 @@ def list_activities():
 @bp.get("/activities/<int:id>")
 @requires("member", "office")
 def get_activity(id):
-    return jsonify(activity_json(activities.get_activity(actor(), id), clock.now_utc()))
+    found = activities.get_activity(actor(), id)
+    body = activity_json(found, clock.now_utc())
+    listed = activity_enrolments.enrollees(actor(), found)
+    if listed is not None:  # the team's leader and the office; members see the count only
+        body["enrolled_members"] = [enrollee_json(e) for e in listed]
+    return jsonify(body)
+
+
+def enrollee_json(e: activity_enrolments.Enrollee) -> dict:
+    return {"id": e.member_id, "name": e.name, "assigned": e.assigned, "checked_in": e.checked_in}
 
 
 @bp.post("/activities")
@@ -190,11 +192,36 @@ ACTIVITY_SCHEMA = {
         "capacity": {"type": "integer", "nullable": True, "description": "null：不限人数"},
         "enrolled_count": _INT,
         "enrolled": {"type": "boolean", "description": "调用者是否已报名（或被指派）"},
+        "assigned": {
+            "type": "boolean",
+            "description": "调用者是否由队长或办公室指派：被指派的不能自行取消报名（409 assigned）",
+        },
         "status": {"type": "string", "enum": list(activities.STATUS_NAMES)},
         "status_name": _STR,
         "cancel_reason": {"type": "string", "description": "取消原因；未取消或未填写时为空"},
         "team": _ref("所属服务队；null 为办公室发布的活动或任务"),
         "created_by": _ref("发布的队长；null 为办公室"),
+    },
+}
+ENROLLEE_SCHEMA = {
+    "type": "object",
+    "required": ["id", "name", "assigned", "checked_in"],
+    "properties": {
+        "id": _INT,
+        "name": _STR,
+        "assigned": {"type": "boolean", "description": "由队长或办公室指派；false 为本人报名"},
+        "checked_in": {"type": "boolean", "description": "已签到（或已由队长代为登记）"},
+    },
+}
+DETAIL_SCHEMA = {
+    **ACTIVITY_SCHEMA,
+    "properties": {
+        **ACTIVITY_SCHEMA["properties"],
+        "enrolled_members": {
+            "type": "array",
+            "items": ENROLLEE_SCHEMA,
+            "description": "已报名的党员，按报名先后；仅本队队长和办公室可见，队员只看到人数",
+        },
     },
 }
 _WRITE_PROPERTIES = {
@@ -258,7 +285,11 @@ OPENAPI = {
         },
     },
     "/activities/{id}": {
-        "get": {"summary": "活动详情", "parameters": _ID, "responses": _ACTIVITY},
+        "get": {
+            "summary": "活动详情（本队队长和办公室另见报名名单）",
+            "parameters": _ID,
+            "responses": openapi.ok("活动", DETAIL_SCHEMA),
+        },
         "patch": {
             "summary": "修改活动（只传要改的字段；已结束或已取消的活动不能改时间、地点和人数）",
             "parameters": _ID,

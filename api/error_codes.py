@@ -31,7 +31,7 @@ ERROR_CODES = {
         ("in_the_past", 400), ("too_far_ahead", 400), ("too_long", 400),
         ("no_assignees", 400), ("over_capacity", 400), ("unknown_member", 400),
         ("unknown_team", 400), ("unknown_community", 400), ("other_team", 403),
-        ("other_team_activity", 403), ("other_team_member", 403),
+        ("other_team_activity", 403), ("other_team_member", 403), ("not_assigned", 403),
         ("activity_not_found", 404), ("activity_cancelled", 409), ("activity_closed", 409),
         ("activity_ended", 409), ("activity_full", 409), ("already_checked_in", 409),
         ("assigned", 409), ("capacity_below_enrolled", 409),
@@ -47,6 +47,7 @@ ERROR_CODES = {
         ("auto_checked_out", 409), ("not_multipart", 415),
     ),
     "登记记录 /records": (
+        ("bad_date", 400), ("bad_window", 400),
         ("bad_filter", 400), ("bad_decision", 400), ("bad_duration", 400),
         ("bad_status", 400), ("bad_text", 400), ("bad_kind", 400), ("bad_times", 400),
         ("comment_required", 400), ("reason_required", 400), ("text_required", 400),
@@ -68,6 +69,7 @@ ERROR_CODES = {
         ("no_recipients", 400), ("nobody_reachable", 400), ("broadcast_not_found", 404),
         ("request_reused", 409),
     ),
+    "队员名单 /team/members": (("other_team", 403), ("team_not_found", 404)),
     "季度报告 /team/reports": (
         ("bad_period", 400), ("summary_required", 400), ("summary_too_long", 400),
         ("other_team", 403), ("report_not_found", 404), ("team_not_found", 404),

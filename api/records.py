@@ -6,9 +6,9 @@ An entry the caller may not see answers 404 (members and leaders alike), so that
 reveals whether an entry exists; an entry they may see but not change answers 403.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from services import clock, history, register_check, register_checkpoint
 from services import records as register
@@ -27,7 +27,7 @@ from .record_json import (
     may_see_location,
     record,
 )
-from .request import field, json_body, known_fields, query_flag, query_value
+from .request import field, json_body, known_fields, query_date, query_flag, query_value
 from .serialize import coordinate, iso
 
 TEXT_FIELDS = ("content", "target", "outcome")
@@ -42,8 +42,8 @@ def list_records():
         status=query_value("status", str),
         kind=query_value("kind", str),
         activity_id=query_value("activity_id", int),
-        date_from=_query_date("from"),
-        date_to=_query_date("to"),
+        date_from=query_date("from"),
+        date_to=query_date("to"),
         mine=query_flag("mine"),
         limit=query_value("limit", int, register.PAGE_DEFAULT),
         offset=query_value("offset", int, 0),
@@ -51,16 +51,6 @@ def list_records():
     items, total = register.list_records(actor(), filters)
     body = {"items": [record(r) for r in items], "total": total}
     return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
-
-
-def _query_date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"参数 {name} 应为日期，如 2026-11-29。", "bad_field") from None
 
 
 @bp.get("/records/<int:record_id>")

@@ -1,6 +1,7 @@
 """Reading request input: JSON bodies and form fields with types, or a clear Invalid."""
 
 import json
+from datetime import date
 
 from flask import request
 
@@ -84,6 +85,17 @@ def query_value(name: str, kind: type, default=None):
         return kind(_clean_text(name, raw))
     except (ValueError, OverflowError):
         raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None
+
+
+def query_date(name: str) -> date | None:
+    """A calendar day from the query string (2026-12-01); absent or empty, None. Every list
+    reads its dates here and checks its window in services.date_window, so one mistake gets
+    one code on every endpoint."""
+    raw = request.args.get(name, "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        raise Invalid(f"{name} 应为日期，如 2026-12-01。", "bad_date") from None
 
 
 #: How a boolean query parameter may be written, in any case and with blanks around it.

@@ -15,9 +15,9 @@ import peewee as pw
 from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
 
 from . import activity_fields as spec
-from . import clock, outbox
+from . import clock, date_window, outbox
 from . import member_notices as notices
-from .actors import Actor, require_leader_of, require_member
+from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .rows import is_id
 
@@ -38,7 +38,7 @@ STATUS_NAMES = {
 }
 
 WINDOW_BEFORE, WINDOW_AFTER = timedelta(days=7), timedelta(days=60)
-WINDOW_MAX_DAYS, WINDOW_YEARS = 366, (2000, 2100)
+WINDOW_MAX_DAYS = 366
 CREATOR = Member.alias()
 
 
@@ -61,23 +61,13 @@ def phase(activity: Activity, now: datetime) -> str:
 
 def resolve_window(start: date | None, end: date | None, now: datetime) -> tuple[date, date]:
     """The Shanghai dates a list covers: by default a week back and two months ahead."""
+    date_window.check_window(start, end, WINDOW_MAX_DAYS)
     today, span = clock.local_today(now), WINDOW_BEFORE + WINDOW_AFTER
-    given = [d for d in (start, end) if d is not None]
-    if any(not WINDOW_YEARS[0] <= d.year <= WINDOW_YEARS[1] for d in given):
-        raise Invalid("日期超出范围。", "bad_window")  # checked first: date arithmetic overflows
     if start is None and end is None:
-        start, end = today - WINDOW_BEFORE, today + WINDOW_AFTER
-    elif start is None:
-        start = end - span
-    elif end is None:
-        end = start + span
-    if not (WINDOW_YEARS[0] <= start.year and end.year <= WINDOW_YEARS[1]):
-        raise Invalid("日期超出范围。", "bad_window")
-    if end < start:
-        raise Invalid("结束日期不能早于开始日期。", "bad_window")
-    if (end - start).days > WINDOW_MAX_DAYS:
-        raise Invalid("一次最多查询一年内的活动。", "bad_window")
-    return start, end
+        return today - WINDOW_BEFORE, today + WINDOW_AFTER
+    if start is None:
+        return end - span, end
+    return start, end if end is not None else start + span
 
 
 def list_activities(
@@ -96,9 +86,10 @@ def get_activity(actor: Actor, activity_id: int) -> Activity:
     found = _annotated(actor).where(Activity.id == _checked_id(activity_id)).first()
     if found is not None:
         return found
-    if Activity.get_or_none(Activity.id == activity_id) is None:
+    hidden = Activity.get_or_none(Activity.id == activity_id)
+    if hidden is None:
         raise _not_found()
-    raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+    raise _hidden(hidden)
 
 
 def create_activity(
@@ -134,7 +125,7 @@ def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime)
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
-        require_leader_of(actor, activity.team_id)
+        _require_manager(actor, activity)
         if (
             phase(activity, now) in ("ended", "cancelled")
             and spec.FROZEN_WHEN_CLOSED & fields.keys()
@@ -166,7 +157,7 @@ def cancel_activity(
     reason = spec.text("reason", reason or "", 0, 200, "取消原因")
     with db.atomic():
         activity = _lock(activity_id)
-        require_leader_of(actor, activity.team_id)
+        _require_manager(actor, activity)
         if activity.status != "cancelled":
             if phase(activity, now) == "ended":
                 raise Conflict("活动已结束，不能取消。", "activity_ended")
@@ -205,12 +196,19 @@ def unenroll(actor: Actor, activity_id: int, now: datetime) -> Activity:
 
 
 def _annotated(actor: Actor):
-    """Activities the actor may see, each with enrolled_count and is_enrolled."""
+    """Activities the actor may see, each with enrolled_count, is_enrolled and is_assigned
+    (enrolled by the office or a leader, so the member cannot withdraw: see
+    _require_may_leave)."""
     count = Enrollment.select(pw.fn.COUNT(Enrollment.id)).where(Enrollment.activity == Activity.id)
-    mine = pw.fn.EXISTS(_enrolled(actor.member.id)) if actor.member else pw.Value(0)
+    mine, assigned = pw.Value(0), pw.Value(0)
+    if actor.member:
+        mine = pw.fn.EXISTS(_enrolled(actor.member.id))
+        assigned = pw.fn.EXISTS(_enrolled(actor.member.id).where(Enrollment.assigned))
     query = (
         Activity.select(Activity, Team.id, Team.name, CREATOR.id, CREATOR.name)
-        .select_extend(count.alias("enrolled_count"), mine.alias("is_enrolled"))
+        .select_extend(
+            count.alias("enrolled_count"), mine.alias("is_enrolled"), assigned.alias("is_assigned")
+        )
         .join(Team, pw.JOIN.LEFT_OUTER)
         .switch(Activity)
         .join(CREATOR, pw.JOIN.LEFT_OUTER, on=(Activity.created_by == CREATOR.id))
@@ -235,7 +233,38 @@ def _visible_to(member: Member):
 def _require_visible(actor: Actor, activity: Activity) -> None:
     query = Activity.select().where((Activity.id == activity.id) & _visible_to(actor.member))
     if not query.exists():
-        raise Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+        raise _hidden(activity)
+
+
+def _hidden(activity: Activity) -> Forbidden:
+    """Why a member may not see the activity: another team's, or (no team) an office task
+    assigned to other members, since a team-less activity that is not a task is open to all."""
+    if activity.team_id is None:
+        return Forbidden("这是办公室指派给其他党员的任务，您未被指派。", "not_assigned")
+    return Forbidden("这不是您所在服务队的活动。", "other_team_activity")
+
+
+#: Why an actor who is neither the office nor the activity's team leader may not change or
+#: cancel it, by how they stand to it: the office's own activity, another team's, their own.
+MANAGE_REFUSALS = {
+    "office": ("这是办公室发布的活动，只有办公室可以修改或取消。", "office_only"),
+    "other_team": (
+        "这是其他服务队的活动，只有该队队长或办公室可以修改或取消。",
+        "other_team_activity",
+    ),
+    "own_team": ("只有本队队长或办公室可以修改或取消活动。", "leader_only"),
+}
+
+
+def _require_manager(actor: Actor, activity: Activity) -> None:
+    """Pass for the office and the activity's team leader; say why for anyone else."""
+    if actor.is_office or actor.leads(activity.team_id):
+        return
+    if activity.team_id is None:
+        stand = "office"
+    else:
+        stand = "own_team" if actor.team_id == activity.team_id else "other_team"
+    raise Forbidden(*MANAGE_REFUSALS[stand])
 
 
 def _lock(activity_id: int) -> Activity:

@@ -58,9 +58,3 @@ def require_member(actor: Actor) -> Member:
     if actor.member is None:
         raise Forbidden("此操作仅限党员本人。", "member_only")
     return actor.member
-
-
-def require_leader_of(actor: Actor, team_id: int | None) -> None:
-    """Pass for the office and the leader of the team; Forbidden for everyone else."""
-    if not (actor.is_office or actor.leads(team_id)):
-        raise Forbidden("只有本队队长或办公室可以进行此操作。", "leader_only")

@@ -45,9 +45,9 @@ def recent(
 ) -> list[BroadcastView]:
     """The latest broadcasts: a leader's own team's; the office's, of one team or all."""
     if not 1 <= limit <= PAGE_MAX:
-        raise Invalid(f"参数 limit 无效：每页条数应为 1–{PAGE_MAX}。", "bad_filter")
+        raise Invalid(f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。", "bad_filter")
     if team_id is not None and not is_id(team_id):
-        raise Invalid("参数 team_id 无效。", "bad_filter")
+        raise Invalid("team_id 应为服务队编号。", "bad_filter")
     _require_reader(actor)
     if not actor.is_office:
         team_id = actor.team_id

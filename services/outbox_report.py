@@ -49,7 +49,7 @@ def problems(
     """Failed and skipped messages, newest first (one status, or both); with the total."""
     _require_office(actor, "只有办公室可以查看发送失败的消息。")
     if status is not None and status not in STATUSES:
-        raise Invalid("参数 status 应为 failed 或 skipped。", "bad_filter")
+        raise Invalid("status 应为 failed 或 skipped。", "bad_filter")
     _check_page(limit, offset)
     wanted = Notification.status.in_([status] if status else STATUSES)
     query = (
@@ -200,5 +200,11 @@ def _require_office(actor: Actor, message: str) -> None:
 
 
 def _check_page(limit: int, offset: int) -> None:
-    if not (1 <= limit <= PAGE_MAX and 0 <= offset <= OFFSET_MAX):
-        raise Invalid(f"参数 limit 应为 1–{PAGE_MAX}，offset 不能为负。", "bad_filter")
+    """Name the parameter that is wrong, so a developer sees which one to fix."""
+    checks = (
+        (1 <= limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
+        (0 <= offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
+    )
+    for ok, message in checks:
+        if not ok:
+            raise Invalid(message, "bad_filter")

@@ -18,14 +18,13 @@ import peewee as pw
 from models import Activity, Member, Photo, RecordHistory, ServiceRecord
 from models.record import AWAITING_REVIEW, RECORD_KINDS, RECORD_STATUSES
 
-from . import clock
+from . import clock, date_window
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .rows import is_id, lock_row
 
 R = ServiceRecord
 PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 20, 100, 1_000_000
-DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))  # dates outside cannot match an entry
 LEADER_SOURCE = "leader"
 PHOTO_SOURCES = ("mp", "chat")  # sources whose entries carry a check-in photo
 
@@ -113,21 +112,25 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
 
 def _check_filters(f: RecordFilters) -> None:
     checks = (
-        (f.status is None or f.status in RECORD_STATUSES, "status", "状态"),
-        (f.kind is None or f.kind in RECORD_KINDS, "kind", "类型"),
-        (f.member_id is None or is_id(f.member_id), "member_id", "党员"),
-        (f.team_id is None or is_id(f.team_id), "team_id", "服务队"),
-        (f.activity_id is None or is_id(f.activity_id), "activity_id", "活动"),
-        (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
-        (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
-        (f.date_from is None or DATE_RANGE[0] <= f.date_from <= DATE_RANGE[1], "from", "日期"),
-        (f.date_to is None or DATE_RANGE[0] <= f.date_to <= DATE_RANGE[1], "to", "日期"),
+        (
+            f.status is None or f.status in RECORD_STATUSES,
+            f"status 应为{_one_of(RECORD_STATUSES)}。",
+        ),
+        (f.kind is None or f.kind in RECORD_KINDS, f"kind 应为{_one_of(RECORD_KINDS)}。"),
+        (f.member_id is None or is_id(f.member_id), "member_id 应为党员编号。"),
+        (f.team_id is None or is_id(f.team_id), "team_id 应为服务队编号。"),
+        (f.activity_id is None or is_id(f.activity_id), "activity_id 应为活动编号。"),
+        (1 <= f.limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
+        (0 <= f.offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
     )
-    for ok, name, label in checks:
+    for ok, message in checks:
         if not ok:
-            raise Invalid(f"参数 {name} 无效：{label}不正确。", "bad_filter")
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise Invalid("开始日期不能晚于结束日期。", "bad_filter")
+            raise Invalid(message, "bad_filter")
+    date_window.check_window(f.date_from, f.date_to)
+
+
+def _one_of(choices) -> str:
+    return " " + "、".join(choices) + " 之一"
 
 
 def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:

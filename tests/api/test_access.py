@@ -84,6 +84,8 @@ TABLE = [
     ("broadcast list", "get", "/team/broadcasts", None, {"leader_a", "leader_b", "office"}),
     ("team A broadcast", "get", "/team/broadcasts/{broadcast}", None, {"leader_a", "office"}),
     ("team A notice in full", "get", "/me/notices/{broadcast}", None, TEAM_A),
+    ("team members", "get", "/team/members", None, {"leader_a", "leader_b"}),
+    ("team A members", "get", "/team/members?team_id={team_a}", None, {"leader_a", "office"}),
     ("this quarter's report", "get", "/team/reports/{quarter}", None, {"leader_a", "leader_b"}),
     (
         "team A report",
@@ -111,7 +113,11 @@ TABLE = [
         {"office"},
     ),
 ]
-INVALID = {("fill in", "office"): "reason_required", ("this quarter's report", "office"): ""}
+INVALID = {
+    ("fill in", "office"): "reason_required",
+    ("this quarter's report", "office"): "",
+    ("team members", "office"): "missing_field",  # the office names the team
+}
 OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
 
 

@@ -193,7 +193,29 @@ def test_office_assigns_an_adhoc_task(w):
     assert (created["lat"], created["coord"]) != (34.75, "wgs84")
     listed = w.as_["member_b"].get("/activities").get_json()["activities"]
     assert [(a["id"], a["enrolled"]) for a in listed] == [(created["id"], True)]
-    assert w.as_["member_a"].get(f"/activities/{created['id']}").status_code == 403
+    assert_error(w.as_["member_a"].get(f"/activities/{created['id']}"), 403, "not_assigned")
+
+
+def test_assigned_tells_the_caller_whether_they_may_withdraw(w):
+    """Assigned and self-enrolled are both `enrolled`; only `assigned` says that 取消报名 would
+    be refused, so the mini-program can hide it."""
+    member_a, member_a2 = w.people["member_a"], w.people["member_a2"]
+    task = body(w, lat=34.75, lng=113.62, member_ids=[member_a.id])
+    created = w.as_["leader_a"].post("/activities", json=task).get_json()
+    path = f"/activities/{created['id']}"
+    assert created["assigned"] is False  # the leader who assigned it is not assigned
+    assert w.as_["member_a2"].post(f"{path}/enrollment").status_code == 201
+    flags = {who: w.as_[who].get(path).get_json() for who in ("member_a", "member_a2", "leader_a")}
+    assert {who: (a["enrolled"], a["assigned"]) for who, a in flags.items()} == {
+        "member_a": (True, True),
+        "member_a2": (True, False),
+        "leader_a": (False, False),
+    }
+    listed = w.as_["member_a"].get("/activities").get_json()["activities"]
+    assert [a["assigned"] for a in listed if a["id"] == created["id"]] == [True]
+    assert_error(w.as_["member_a"].delete(f"{path}/enrollment"), 409, "assigned")
+    assert w.as_["member_a2"].delete(f"{path}/enrollment").status_code == 200
+    assert member_a2.id not in [e.member_id for e in Enrollment.select()]
 
 
 @pytest.mark.parametrize(
@@ -244,15 +266,21 @@ def test_create_requires_the_times(w):
 
 
 @pytest.mark.parametrize(
-    "who, status", [("leader_a", 200), ("office", 200), ("member_a", 403), ("leader_b", 403)]
+    "who, status, code",
+    [
+        ("leader_a", 200, None),
+        ("office", 200, None),
+        ("member_a", 403, "leader_only"),
+        ("leader_b", 403, "other_team_activity"),
+    ],
 )
-def test_who_may_patch(w, who, status):
+def test_who_may_patch(w, who, status, code):
     response = w.as_[who].patch(f"/activities/{w.activity.id}", json={"title": "改名"})
     assert response.status_code == status, response.get_json()
     if status == 200:
         assert response.get_json()["title"] == "改名"
     else:
-        assert_error(response, status)
+        assert_error(response, status, code)
 
 
 def test_patch_is_partial_and_null_clears_capacity(w):
@@ -334,4 +362,26 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_500(api, query):
     member = make_member(team=make_team(), mp_openid="mp-calendar")
     response = api(member).get("/activities" + query)
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "bad_window"
+    assert response.get_json()["error"]["code"] == "bad_date"
+
+
+@pytest.mark.parametrize(
+    "who, sees_list",
+    [("leader_a", True), ("office", True), ("member_a", False), ("member_a2", False)],
+)
+def test_detail_names_the_enrolled_for_the_leader_and_the_office(w, who, sees_list):
+    member_a, member_a2 = w.people["member_a"], w.people["member_a2"]
+    Enrollment.create(activity=w.activity, member=member_a, assigned=True, created_at=w.soon)
+    w.as_["member_a2"].post(f"/activities/{w.activity.id}/enrollment")
+    make_record(member_a, w.activity, checkin_at=w.soon)
+    detail = w.as_[who].get(f"/activities/{w.activity.id}").get_json()
+    assert detail["enrolled_count"] == 2
+    if not sees_list:
+        assert "enrolled_members" not in detail
+        return
+    assert detail["enrolled_members"] == [
+        {"id": member_a2.id, "name": member_a2.name, "assigned": False, "checked_in": False},
+        {"id": member_a.id, "name": member_a.name, "assigned": True, "checked_in": True},
+    ]
+    listed = w.as_[who].get("/activities").get_json()["activities"]
+    assert all("enrolled_members" not in a for a in listed)  # the detail only

@@ -26,6 +26,11 @@ INDIRECT = {
     ("services/auth.py", "code"): {("phone_not_on_roster", 400)} | BIND_REFUSALS,
     ("services/chat_binding.py", "*no_live_code(member, code.strip(), now)"): BIND_REFUSALS,
     ("services/activities.py", "code"): {("unknown_team", 400), ("unknown_community", 400)},
+    ("services/activities.py", "*MANAGE_REFUSALS[stand]"): {
+        ("office_only", 403),
+        ("other_team_activity", 403),
+        ("leader_only", 403),
+    },
     ("services/activity_fields.py", "f'bad_{name}'"): BAD_FIELDS,
     ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
 }

@@ -66,7 +66,10 @@ def test_pending_and_sent_messages_are_not_listed(office, outcomes):
     "query", ["status=pending", "status=x", "limit=0", "limit=201", "offset=-1"]
 )
 def test_bad_filters_are_a_400(office, app, query):
-    assert office.get(f"/office/notifications?{query}").status_code == 400
+    response = office.get(f"/office/notifications?{query}")
+    assert response.status_code == 400
+    name = query.partition("=")[0]
+    assert name in response.get_json()["error"]["message"]  # which parameter is wrong
 
 
 def test_only_the_office_may_look(api, app):

@@ -137,7 +137,9 @@ def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     mine = leader.get("/team/broadcasts").get_json()["items"]
     assert [b["text"] for b in mine] == ["第二条", "周六上午九点社区集合"]
     assert len(leader.get("/team/broadcasts?limit=1").get_json()["items"]) == 1
-    assert leader.get("/team/broadcasts?limit=0").status_code == 400
+    refused = leader.get("/team/broadcasts?limit=0")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["message"] == "每页条数 limit 应在 1 到 50 之间。"
     everything = office.get("/team/broadcasts").get_json()["items"]
     assert len(everything) == 3
     only_other = office.get(f"/team/broadcasts?team_id={other.id}").get_json()["items"]

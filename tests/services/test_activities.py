@@ -214,8 +214,24 @@ def test_office_assigns_an_adhoc_task_across_teams(w):
     rows = Enrollment.select().where(Enrollment.activity == task.id)
     assert sorted((e.member_id, e.assigned) for e in rows) == sorted((i, True) for i in set(chosen))
     assert get_activity(w.member_b, task.id).is_enrolled
-    with pytest.raises(Forbidden):
-        get_activity(w.member_a2, task.id)
+
+
+def test_a_member_not_assigned_an_office_task_is_told_so(w):
+    task = create_activity(
+        w.office, fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=[w.member_a.member.id]), NOW
+    )
+    for attempt in (get_activity, lambda actor, i: enroll(actor, i, NOW)):
+        with pytest.raises(Forbidden) as refused:
+            attempt(w.member_a2, task.id)
+        assert refused.value.code == "not_assigned"
+        assert "未被指派" in refused.value.message
+
+
+def test_a_member_of_another_team_is_told_it_is_not_their_team_s(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    with pytest.raises(Forbidden) as refused:
+        get_activity(w.member_b, activity.id)
+    assert refused.value.code == "other_team_activity"
 
 
 @pytest.mark.parametrize(
@@ -281,33 +297,42 @@ def test_office_activity_without_team_needs_a_point_and_an_adhoc_task_needs_peop
 
 
 @pytest.mark.parametrize(
-    "who, allowed",
+    "who, refusal",
     [
-        ("leader_a", True),
-        ("office", True),
-        ("member_a", False),
-        ("leader_b", False),
-        ("member_b", False),
+        ("leader_a", None),
+        ("office", None),
+        ("member_a", "leader_only"),
+        ("leader_b", "other_team_activity"),
+        ("member_b", "other_team_activity"),
     ],
 )
-def test_who_may_change_and_cancel(w, who, allowed):
+def test_who_may_change_and_cancel(w, who, refusal):
     activity = make_activity(w.team_a, starts_at=TOMORROW)
     actor = getattr(w, who)
-    if allowed:
+    if refusal is None:
         assert update_activity(actor, activity.id, {"title": "新标题"}, NOW).title == "新标题"
         assert cancel_activity(actor, activity.id, "下雨", NOW).status == "cancelled"
-    else:
-        with pytest.raises(Forbidden):
-            update_activity(actor, activity.id, {"title": "新标题"}, NOW)
-        with pytest.raises(Forbidden):
-            cancel_activity(actor, activity.id, "", NOW)
-        assert Activity.get_by_id(activity.id).title == activity.title
+        return
+    with pytest.raises(Forbidden) as changing:
+        update_activity(actor, activity.id, {"title": "新标题"}, NOW)
+    with pytest.raises(Forbidden) as cancelling:
+        cancel_activity(actor, activity.id, "", NOW)
+    assert changing.value.code == cancelling.value.code == refusal
+    assert Activity.get_by_id(activity.id).title == activity.title
+
+
+def test_another_team_s_leader_is_told_it_is_another_team_s_activity(w):
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    with pytest.raises(Forbidden) as refused:
+        update_activity(w.leader_b, activity.id, {"title": "新标题"}, NOW)
+    assert "其他服务队的活动" in refused.value.message
 
 
 def test_only_the_office_changes_an_activity_without_team(w):
     open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW)
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden) as refused:
         update_activity(w.leader_a, open_.id, {"title": "x"}, NOW)
+    assert refused.value.code == "office_only"
     assert update_activity(w.office, open_.id, {"title": "x"}, NOW).title == "x"
 
 

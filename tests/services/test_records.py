@@ -165,6 +165,26 @@ def test_bad_filters_are_refused(world, filters):
         list_records(world.actor("office"), filters)
 
 
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        (RecordFilters(activity_id=0), "activity_id 应为活动编号。"),
+        (RecordFilters(member_id=-1), "member_id 应为党员编号。"),
+        (RecordFilters(limit=101), "每页条数 limit 应在 1 到 100 之间。"),
+        (RecordFilters(offset=-1), "起始位置 offset 应在 0 到 1000000 之间。"),
+        (
+            RecordFilters(status="approved"),
+            "status 应为 pending、verified、flagged、rejected 之一。",
+        ),
+        (RecordFilters(kind="party"), "kind 应为 activity、visit、individual 之一。"),
+    ],
+)
+def test_a_bad_filter_is_named_in_plain_words(world, filters, message):
+    with pytest.raises(Invalid) as refused:
+        list_records(world.actor("office"), filters)
+    assert (refused.value.code, refused.value.message) == ("bad_filter", message)
+
+
 def test_listing_costs_the_same_few_queries_for_any_page(world, monkeypatch):
     activity = make_activity(world.team_a)
 
