@@ -33,6 +33,8 @@ from models import RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
 from models.record import DECIDED
 
+from .register_text import shown
+
 # The fields that make an entry evidence, each with the name the office reads it by; a change
 # to any of them must go through here.
 LABELS = {
@@ -230,20 +232,15 @@ def problem(
     current = state_of(record)
     changed = [k for k in TRACKED if prev_state.get(k) != current.get(k)]
     if changed:
-        shown = (f"{_label(k)} {_shown(prev_state.get(k))} → {_shown(current[k])}" for k in changed)
-        return f"记录被绕过系统修改：{'；'.join(shown)}"
+        moves = (
+            f"{_label(k)} {shown(k, prev_state.get(k))} → {shown(k, current[k])}" for k in changed
+        )
+        return f"记录被绕过系统修改：{'；'.join(moves)}"
     return None
 
 
 def _label(name: str) -> str:
     return LABELS.get(name, name)
-
-
-def _shown(value) -> str:
-    """A value as the office reads it in a report: 空 for nothing, lists joined."""
-    if value in (None, "", []):
-        return "空"
-    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _signed(h: RecordHistory, prev_hash: str, record_id: int, signs: Sequence[Sign]) -> bool:

@@ -10,7 +10,7 @@ from models import RecordHistory, ServiceRecord, db
 from services import history, register_check, review
 from services.leader_registration import Attendance, register_attendance
 from tests.conftest import HISTORY_KEY
-from tests.factories import NOW, make_record
+from tests.factories import NOW, make_activity, make_record
 from tests.register_world import (
     build_world,
     checked_in,
@@ -71,7 +71,7 @@ def test_each_entry_hash_covers_the_previous_one(entry):
         ("UPDATE service_record SET duration_minutes = 600", "服务时长（分钟） "),
         (
             "UPDATE service_record SET status = 'verified', flags = '[]'",
-            "审核状态 flagged → verified；异常标记 out_of_range → 空",
+            "审核状态 待审核 → 已核验；异常标记 位置不在服务地点范围内 → 空",
         ),
         ("UPDATE service_record SET outcome = '帮扶十户'", "→ 帮扶十户"),
         ("UPDATE service_record SET registration_reason = '补登'", "代登记原因 空 → 补登"),
@@ -178,6 +178,26 @@ def test_report_lines_for_the_command(world, entry):
         "2026-11-29 10:00 登记簿核验发现 1 条记录有问题：",
         f"  记录 #{entry.id}：记录被绕过系统修改：服务时长（分钟） {entry.duration_minutes} → 600",
     ]
+
+
+def test_values_read_as_the_office_knows_them(world, entry):
+    """Shanghai times, people and activities by name with their number, not database values."""
+    activity = make_activity(world.team_a, title="重阳节义诊")
+    moved = {
+        "checkin_at": "'2026-11-20 01:00:00'",
+        "member_id": str(world.bob.id),
+        "activity_id": str(activity.id),
+        "kind": "'visit'",
+        "source": "'leader'",
+    }
+    _sql("UPDATE service_record SET " + ", ".join(f"{k} = {v}" for k, v in moved.items()), entry)
+    [found] = register_check.verify(LATER)
+    alice, bob = world.alice.id, world.bob.id
+    assert found.problem == (
+        f"记录被绕过系统修改：党员 alice(#{alice}) → bob(#{bob})；服务类型 分散活动 → 结对走访；"
+        f"活动 空 → 重阳节义诊(#{activity.id})；签到时间 2026-11-29 10:00 → 2026-11-20 09:00；"
+        "登记来源 小程序 → 队长代为登记"
+    )
 
 
 def test_a_no_op_change_adds_no_history(world, entry):
