@@ -75,9 +75,12 @@ def test_each_entry_hash_covers_the_previous_one(entry):
         ),
         ("UPDATE service_record SET outcome = '帮扶十户'", "→ 帮扶十户"),
         ("UPDATE service_record SET registration_reason = '补登'", "代登记原因 空 → 补登"),
-        ("UPDATE record_history SET reason = '改过' WHERE seq = 2", "第 2 条历史被改动或删除"),
-        ("UPDATE record_history SET state = '{}' WHERE seq = 3", "第 3 条历史被改动或删除"),
-        ("DELETE FROM record_history WHERE seq = 2", "第 3 条历史被改动或删除"),
+        ("UPDATE record_history SET reason = '改过' WHERE seq = 2", "第 2 条历史写入后被改动"),
+        ("UPDATE record_history SET state = '{}' WHERE seq = 3", "第 3 条历史不是本系统写下的"),
+        ("UPDATE record_history SET prev_hash = hash WHERE seq = 2", "第 2 条历史被改动或替换"),
+        ("DELETE FROM record_history WHERE seq = 1", "第 1 条历史缺失（已被删除）"),
+        ("DELETE FROM record_history WHERE seq = 2", "第 2 条历史缺失（已被删除）"),
+        ("DELETE FROM record_history WHERE seq < 3", "第 1–2 条历史缺失（已被删除）"),
         (
             "DELETE FROM record_history WHERE seq = 3",
             "记录被绕过系统修改：服务内容 空 → ",
@@ -109,7 +112,9 @@ def test_a_chain_recomputed_without_the_key_is_found(world, entry, sign):
     assert rows[1].state["duration_minutes"] == 600
     assert history.problem(ServiceRecord.get_by_id(entry.id), rows, (sign,)) is None
     found = register_check.verify(LATER)
-    assert [(t.record_id, t.problem) for t in found] == [(entry.id, "第 1 条历史被改动或删除")]
+    assert [(t.record_id, t.problem) for t in found] == [
+        (entry.id, "第 1 条历史签名不符（被伪造或改动）")
+    ]
 
 
 def test_only_the_key_holder_can_recompute_a_chain(world, entry):
@@ -139,14 +144,46 @@ def test_tampering_is_not_laundered_by_a_later_legitimate_change(world, entry):
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
     review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
     problem = history.verify_record(ServiceRecord.get_by_id(entry.id))
-    assert problem == "第 4 条历史之前记录被绕过系统修改：服务时长（分钟）"
+    assert problem == "第 4 条历史之前记录被绕过系统修改：服务时长（分钟） 90 → 600"
 
 
-def test_tampering_then_correction_still_shows(world, entry):
+@pytest.mark.parametrize(
+    "correction",
+    [{"duration_minutes": 90}, {"status": "verified"}, {"outcome": "楼道畅通"}],
+    ids=["the-same-field-put-back", "another-field", "a-text"],
+)
+def test_tampering_then_correction_still_shows_both_values(world, entry, correction):
+    """The office corrects the entry after hours were added in the database: the finding moves
+    into the history, with the value the service wrote and the one found instead."""
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
-    review.correct(world.actor("office"), entry.id, LATER, reason="核对", duration_minutes=90)
+    review.correct(world.actor("office"), entry.id, LATER, reason="核对", **correction)
     found = register_check.verify(LATER)
-    assert [t.problem for t in found] == ["第 4 条历史之前记录被绕过系统修改：服务时长（分钟）"]
+    assert [t.problem for t in found] == [
+        "第 4 条历史之前记录被绕过系统修改：服务时长（分钟） 90 → 600"
+    ]
+
+
+def test_a_forged_line_added_at_the_end_is_named_as_such(world, entry):
+    """Hours added and a history line made up to explain them (its hash computed without the
+    key, its link to the line before copied right)."""
+    last = entry.history.order_by(RecordHistory.seq.desc()).first()
+    state = last.state | {"duration_minutes": 600}
+    RecordHistory.create(
+        record=entry,
+        seq=4,
+        at=LATER,
+        actor="office:1",
+        action="correct",
+        changes={"duration_minutes": [90, 600]},
+        reason="按签到表更正",
+        state=state,
+        prev_hash=last.hash,
+        hash=plain_sha256(b"made up"),
+    )
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    assert history.verify_record(ServiceRecord.get_by_id(entry.id)) == (
+        "第 4 条历史不是本系统写下的：是后来加上的伪造历史，或写入后被改动"
+    )
 
 
 def test_an_entry_without_history_is_reported(world):
