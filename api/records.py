@@ -142,7 +142,10 @@ def register_check_view():
     now = clock.now_utc()
     data_dir = current_app.config["SETTINGS"].app.data_dir
     found = register_check.verify(now, register_checkpoint.path_in(data_dir))
-    problems = [{"record_id": t.record_id, "problem": t.problem} for t in found]
+    problems = [
+        {"record_id": t.record_id, "description": t.entry or None, "problem": t.problem}
+        for t in found
+    ]
     return jsonify({"checked_at": iso(now), "ok": not found, "problems": problems})
 
 
@@ -290,12 +293,20 @@ REGISTER_CHECK_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["record_id", "problem"],
+                "required": ["record_id", "description", "problem"],
                 "properties": {
                     "record_id": {
                         "type": "integer",
                         "nullable": True,
                         "description": "null：登记簿检查点本身的问题（文件被改动或不见了）",
+                    },
+                    "description": {
+                        "type": "string",
+                        "nullable": True,
+                        "example": "朱玉兰 2026-11-24「重阳节义诊」",
+                        "description": "这条记录是谁、哪天（北京时间）、什么活动或类型，取自记录；"
+                        "记录已删除时取自它最后的登记历史；记录连同历史都已删除，或是检查点本身"
+                        "的问题时为 null",
                     },
                     "problem": {"type": "string"},
                 },

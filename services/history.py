@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
 from operator import attrgetter
@@ -33,7 +33,7 @@ from models import RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
 from models.record import DECIDED
 
-from .register_text import shown
+from .register_text import entry_names, shown
 
 # The fields that make an entry evidence, each with the name the office reads it by; a change
 # to any of them must go through here.
@@ -201,6 +201,25 @@ def has_history() -> bool:
 class Tampering:
     record_id: int | None  # None: the register as a whole (its checkpoint)
     problem: str  # Chinese, for the office
+    entry: str = ""  # the entry as a clerk finds it (services.register_text.entry_names)
+
+    @property
+    def subject(self) -> str:
+        """What a finding is about, as its report line starts: 朱玉兰 2026-11-24「义诊」（记录 #5）,
+        or only the number when nothing is left to name the entry by."""
+        if self.record_id is None:
+            return "登记簿检查点"
+        return (
+            f"{self.entry}（记录 #{self.record_id}）" if self.entry else f"记录 #{self.record_id}"
+        )
+
+
+def named(found: Iterable[Tampering]) -> list[Tampering]:
+    """The findings with their entries named, read in a few queries for them all (inside the
+    snapshot that found them, so that the names are of the entries as they were found)."""
+    found = list(found)
+    names = entry_names(t.record_id for t in found)
+    return [replace(t, entry=names.get(t.record_id, "")) for t in found]
 
 
 def verify_record(record: ServiceRecord) -> str | None:

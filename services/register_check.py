@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .clock import to_local
-from .history import Tampering, read_snapshot, verify_all
+from .history import Tampering, named, read_snapshot, verify_all
 from .register_checkpoint import compare
 
 log = logging.getLogger(__name__)
@@ -17,13 +17,13 @@ log = logging.getLogger(__name__)
 
 def verify(now: datetime, checkpoint: Path | None = None) -> list[Tampering]:
     """Every entry whose history does not hold and, given the checkpoint file, every entry it
-    names that is gone or rolled back; read in one snapshot so that a legitimate change
-    committed while the check runs is not mistaken for tampering. The checkpoint file is read
-    before the snapshot's first query: one written later could name an entry the snapshot is
-    too old to see, and report it deleted."""
+    names that is gone or rolled back, each entry named as a clerk finds it; read in one
+    snapshot so that a legitimate change committed while the check runs is not mistaken for
+    tampering. The checkpoint file is read before the snapshot's first query: one written
+    later could name an entry the snapshot is too old to see, and report it deleted."""
     with read_snapshot():
         since = compare(checkpoint).found if checkpoint is not None else ()
-        found = _merged(verify_all(), since)
+        found = named(_merged(verify_all(), since))
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))
@@ -44,9 +44,5 @@ def report_lines(found: list[Tampering], now: datetime) -> list[str]:
     lines = [
         f"{at} 登记簿核验发现 {records} 条记录有问题：" if records else f"{at} 登记簿核验发现问题："
     ]
-    lines += [f"  {_subject(t)}：{t.problem}" for t in found]
+    lines += [f"  {t.subject}：{t.problem}" for t in found]
     return lines
-
-
-def _subject(t: Tampering) -> str:
-    return "登记簿检查点" if t.record_id is None else f"记录 #{t.record_id}"

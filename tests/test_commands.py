@@ -160,7 +160,8 @@ def test_register_seal_resigns_the_old_register_and_reports_in_chinese(runner):
     assert sealed.exit_code == 1
     assert "1 条记录的历史已用新密钥重新签名" in sealed.output
     assert "本次接受了旧格式（无密钥）的历史" in sealed.output
-    assert f"记录 #{tampered.id}：记录被绕过系统修改：服务时长（分钟） 60 → 600" in sealed.output
+    found = f"（记录 #{tampered.id}）：记录被绕过系统修改：服务时长（分钟） 60 → 600"
+    assert found in sealed.output
     verified = runner.invoke(args=["register", "verify"])
     assert "登记簿核验发现 1 条记录有问题" in verified.output
     assert f"记录 #{tampered.id}" in verified.output and f"记录 #{good.id}" not in verified.output

@@ -3,7 +3,6 @@ service's back (to an entry or to its history) are found by register_check.verif
 
 from datetime import timedelta
 
-import peewee as pw
 import pytest
 
 from models import RecordHistory, ServiceRecord, db
@@ -18,6 +17,7 @@ from tests.register_world import (
     hmac_under,
     plain_sha256,
     rewrite_history,
+    without_foreign_keys,
 )
 
 LATER = NOW + timedelta(hours=3)
@@ -213,7 +213,22 @@ def test_report_lines_for_the_command(world, entry):
     lines = register_check.report_lines(register_check.verify(NOW), NOW)
     assert lines == [
         "2026-11-29 10:00 登记簿核验发现 1 条记录有问题：",
-        f"  记录 #{entry.id}：记录被绕过系统修改：服务时长（分钟） {entry.duration_minutes} → 600",
+        f"  alice 2026-11-29 分散活动（记录 #{entry.id}）："
+        f"记录被绕过系统修改：服务时长（分钟） {entry.duration_minutes} → 600",
+    ]
+
+
+def test_a_deleted_entry_is_named_by_what_its_history_last_held(world, entry):
+    """The clerk looks an entry up by who, which day and what: a deleted one too."""
+    activity = make_activity(world.team_a, title="重阳节义诊")
+    # 17:00 UTC on the 23rd: 01:00 on the 24th in Shanghai, the day the clerk's register says
+    visit = checked_in(world.bob, activity, at=NOW - timedelta(days=5, hours=9))
+    review.correct(world.actor("office"), visit.id, LATER, reason="核对", outcome="义诊 40 人")
+    without_foreign_keys(f"DELETE FROM service_record WHERE id IN ({entry.id}, {visit.id})")
+    lines = register_check.report_lines(register_check.verify(LATER), LATER)
+    assert lines[1:] == [
+        f"  alice 2026-11-29 分散活动（记录 #{entry.id}）：{history.DELETED}",
+        f"  bob 2026-11-24「重阳节义诊」（记录 #{visit.id}）：{history.DELETED}",
     ]
 
 
@@ -259,18 +274,7 @@ def test_an_entry_deleted_behind_the_service_is_reported(world, entry):
     """Deleted in a database tool that does not enforce the foreign key (SQLite's default):
     its history stays, and names it."""
     kept = checked_in(world.bob, filled=True)
-    _without_foreign_keys(f"DELETE FROM service_record WHERE id = {int(entry.id)}")
+    without_foreign_keys(f"DELETE FROM service_record WHERE id = {int(entry.id)}")
     found = register_check.verify(LATER)
     assert [(t.record_id, t.problem) for t in found] == [(entry.id, history.DELETED)]
     assert history.verify_record(ServiceRecord.get_by_id(kept.id)) is None
-
-
-def _without_foreign_keys(statement: str) -> None:
-    if isinstance(db.obj, pw.SqliteDatabase):
-        db.execute_sql("PRAGMA foreign_keys = OFF")
-        db.execute_sql(statement)
-        db.execute_sql("PRAGMA foreign_keys = ON")
-        return
-    with db.atomic():
-        db.execute_sql("SET LOCAL session_replication_role = replica")  # triggers, FKs off
-        db.execute_sql(statement)

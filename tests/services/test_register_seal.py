@@ -126,6 +126,7 @@ def test_report_lines_for_the_command(world):
         "1 条记录的历史已用新密钥重新签名，0 条本已是新密钥签名。",
         "本次接受了旧格式（无密钥）的历史；以后不再接受。",
         "1 条记录的历史不成立，未重新签名，核验时仍会报告：",
-        f"  记录 #{tampered.id}：记录被绕过系统修改：取得成效 {tampered.outcome} → 帮扶十户",
+        f"  bob 2026-11-29 分散活动（记录 #{tampered.id}）："
+        f"记录被绕过系统修改：取得成效 {tampered.outcome} → 帮扶十户",
     ]
     assert good.id not in problems()

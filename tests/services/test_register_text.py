@@ -1,10 +1,15 @@
 """A register value as the office reads it in a finding: Shanghai times, names with numbers,
 the Chinese names of codes, and whatever someone wrote into the database shown as it is."""
 
+from datetime import datetime
+
 import pytest
 
-from services.register_text import shown
-from tests.factories import make_activity, make_household, make_member, make_team
+from services import history, register_text
+from services.register_text import entry_names, shown
+from tests.factories import make_activity, make_household, make_member, make_record, make_team
+from tests.register_world import without_foreign_keys
+from tests.statements import count_queries
 
 
 @pytest.mark.parametrize(
@@ -54,3 +59,36 @@ def test_every_code_the_models_allow_has_its_name():
     assert set(record_names.STATUS_NAMES) == set(RECORD_STATUSES)
     assert set(record_names.SOURCE_NAMES) == set(RECORD_SOURCES)
     assert set(record_names.COORD_NAMES) == set(COORD_TYPES)
+
+
+def test_entries_named_as_a_clerk_finds_them(database, monkeypatch):
+    team = make_team()
+    zhu, wang = make_member(name="朱玉兰", team=team), make_member(name="王强", team=team)
+    clinic = make_activity(team, title="重阳节义诊")
+    home = make_household(community=team.community)
+    at_night = datetime(2026, 11, 23, 17, 30)  # 01:30 on the 24th in Shanghai
+    entries = {
+        "activity": make_record(zhu, clinic, checkin_at=at_night),
+        "visit": make_record(wang, kind="visit", household=home, checkin_at=at_night),
+        "individual": make_record(wang, checkin_at=datetime(2026, 11, 2, 1)),
+    }
+    remembered = make_record(zhu, clinic, checkin_at=datetime(2026, 10, 8, 1))
+    history.append(remembered, f"member:{zhu.id}", "checkin", remembered.checkin_at, {})
+    before = history.state_of(remembered)
+    remembered.activity, remembered.kind = None, "individual"
+    remembered.save()
+    history.append(remembered, "office:1", "correct", remembered.checkin_at, before)
+    without_foreign_keys(f"DELETE FROM service_record WHERE id = {remembered.id}")
+    ids = {kind: r.id for kind, r in entries.items()}
+    asked = [*ids.values(), remembered.id, 99_999, None]
+    with count_queries() as seen:
+        names = entry_names(asked)
+    assert len(seen) == 4  # entries, history of the gone ones, members, activities
+    monkeypatch.setattr(register_text, "BATCH", 2)
+    assert entry_names(asked) == names  # a long list is read in rounds, to the same names
+    assert names == {
+        ids["activity"]: "朱玉兰 2026-11-24「重阳节义诊」",
+        ids["visit"]: "王强 2026-11-24 结对走访",
+        ids["individual"]: "王强 2026-11-02 分散活动",
+        remembered.id: "朱玉兰 2026-10-08 分散活动",  # gone: as its last history line held it
+    }  # 99999: neither entry nor history, nothing to name it by
