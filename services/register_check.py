@@ -23,7 +23,7 @@ def verify(now: datetime, checkpoint: Path | None = None) -> list[Tampering]:
     later could name an entry the snapshot is too old to see, and report it deleted."""
     with read_snapshot():
         since = compare(checkpoint).found if checkpoint is not None else ()
-        found = named(_merged(verify_all(), since))
+        found = _merged(named(verify_all()), since)  # compare names its own
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))
