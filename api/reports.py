@@ -92,7 +92,11 @@ STATS_SCHEMA = {
         "starts_on": {"type": "string", "format": "date"},
         "ends_on": {"type": "string", "format": "date"},
         "computed_at": {"type": "string", "format": "date-time"},
-        "members": {**_COUNT, "description": "在册队员"},
+        "members": {
+            **_COUNT,
+            "description": "本季度在册队员：季度结束前已在名册上、现仍在册的队员，"
+            "加上本季度有服务记录的队员（含此后停用的）；季度结束后新加入的不计",
+        },
         "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
         "services": {**_COUNT, "description": "计入时长的服务次数"},
@@ -117,6 +121,7 @@ STATS_SCHEMA = {
         },
         "per_member": {
             "type": "array",
+            "description": "members 所计的每位队员，按名册顺序（不排名）",
             "items": {
                 "type": "object",
                 "properties": {
