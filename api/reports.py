@@ -5,7 +5,9 @@ from flask import current_app, jsonify
 
 from services import clock
 from services import reports as quarterly
+from services.register_check import Findings
 from services.report_stats import KINDS
+from services.summary import hours
 
 from . import bp, openapi
 from .auth import actor, requires
@@ -70,7 +72,19 @@ def report_json(v: quarterly.ReportView) -> dict:
         "editable": v.editable,
         "stats_live": v.live,
         "stats": v.stats,
+        "register_check": _check(v.register_check),
     }
+
+
+def _check(check: Findings | None) -> dict | None:
+    """The office's list of the report's entries that fail the register check."""
+    if check is None:
+        return None
+    entries = [
+        {"record_id": t.record_id, "description": t.entry or None, "problem": t.problem}
+        for t in check.found
+    ]
+    return {"ok": not entries, "entries": entries, "hours": hours(check.minutes)}
 
 
 # --- OpenAPI -------------------------------------------------------------------------------
@@ -136,6 +150,33 @@ STATS_SCHEMA = {
         },
     },
 }
+REPORT_CHECK_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": ["ok", "entries", "hours"],
+    "description": "登记簿核验（只给办公室，队长看到 null）：本季度统计所依据的记录中，"
+    "登记历史不成立（在系统之外被改动过）的记录；每次查看时现场核验，不随报告冻结",
+    "properties": {
+        "ok": {"type": "boolean"},
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["record_id", "description", "problem"],
+                "properties": {
+                    "record_id": {"type": "integer"},
+                    "description": {
+                        "type": "string",
+                        "nullable": True,
+                        "example": "朱玉兰 2026-11-24「重阳节义诊」",
+                    },
+                    "problem": {"type": "string"},
+                },
+            },
+        },
+        "hours": {**_HOURS, "description": "这些记录计入统计的服务时长（小时）"},
+    },
+}
 REPORT_SCHEMA = {
     "type": "object",
     "required": ["period", "team", "status", "status_name", "late", "deadline", "stats"],
@@ -163,6 +204,7 @@ REPORT_SCHEMA = {
         "editable": {"type": "boolean", "description": "队长现在能否修改和提交"},
         "stats_live": {"type": "boolean"},
         "stats": STATS_SCHEMA,
+        "register_check": REPORT_CHECK_SCHEMA,
     },
 }
 PERIOD = {

@@ -92,8 +92,7 @@ def team_stats(
 ) -> dict[int, dict]:
     """team id → its figures for the quarter (all teams, or only those given)."""
     first, last = quarter_days(year, quarter)
-    until = min(last, clock.local_today(now))  # a running quarter counts up to today
-    span = (clock.local_midnight(first), clock.local_midnight(until + timedelta(days=1)))
+    until, span = _counted(first, last, now)
     teams = team_ids if team_ids is not None else [t for (t,) in Team.select(Team.id).tuples()]
     stats = {team: _empty(year, quarter, first, last, now) for team in teams}
     members = _member_rows(span, clock.local_midnight(last + timedelta(days=1)), team_ids)
@@ -110,6 +109,23 @@ def team_stats(
         if team in stats:
             stats[team]["ratings"] = {"count": count, "average": round(total / count, 2)}
     return stats
+
+
+def _counted(first: date, last: date, now: datetime) -> tuple[date, tuple[datetime, datetime]]:
+    """The last day counted (a running quarter counts up to today) and the check-in times
+    from the first day to that one, as stored (UTC)."""
+    until = min(last, clock.local_today(now))
+    return until, (clock.local_midnight(first), clock.local_midnight(until + timedelta(days=1)))
+
+
+def team_entries(team_id: int, year: int, quarter: int, now: datetime) -> pw.Select:
+    """The ids of the entries the team's figures for the quarter are made from: its members'
+    check-ins in the period (so that what the figures rest on can be checked, and no more)."""
+    _, (start, end) = _counted(*quarter_days(year, quarter), now)
+    members = Member.select(Member.id).where(Member.team == team_id)
+    return R.select(R.id).where(
+        (R.checkin_at >= start) & (R.checkin_at < end) & R.member.in_(members)
+    )
 
 
 def _empty(year, quarter, first, last, now) -> dict:

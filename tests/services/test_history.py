@@ -205,6 +205,30 @@ def test_verify_all_reads_the_register_in_three_queries(world, monkeypatch):
     assert len(few) == len(many) == 3  # entries, history, history left by deleted entries
 
 
+def test_some_entries_are_checked_in_two_queries_however_many(world, monkeypatch):
+    from services.register_check import check_entries
+
+    def alices():
+        return ServiceRecord.select(ServiceRecord.id).where(ServiceRecord.member == world.alice.id)
+
+    for _ in range(3):
+        checked_in(world.alice, filled=True)
+    with counted_queries(monkeypatch) as few:
+        assert check_entries(alices()).found == ()
+    for _ in range(9):
+        checked_in(world.alice, filled=True)
+    checked_in(world.bob, filled=True)
+    tampered = checked_in(world.alice, filled=True, minutes=45)
+    _sql("UPDATE service_record SET duration_minutes = 600", tampered)
+    with counted_queries(monkeypatch) as many:
+        findings = check_entries(alices())
+    assert len(few) == 2  # the entries, their history
+    assert len(many) == 2 + 2  # and naming the one found: its entry, its member (no activity)
+    assert [t.record_id for t in findings.found] == [tampered.id]
+    assert findings.found[0].entry == "alice 2026-11-29 分散活动"
+    assert findings.minutes == 600
+
+
 def test_report_lines_for_the_command(world, entry):
     assert register_check.report_lines([], NOW) == [
         "2026-11-29 10:00 登记簿核验通过：所有记录与历史一致。"
