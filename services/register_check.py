@@ -98,13 +98,13 @@ def check_entries(entries: pw.Select) -> Findings:
     the minutes they credit; two queries for the entries and their history, in one snapshot,
     however many."""
     with read_snapshot():
-        records = list(ServiceRecord.select().where(ServiceRecord.id.in_(entries)))
+        records = ServiceRecord.select().where(ServiceRecord.id.in_(entries))
         lines = RecordHistory.select().where(RecordHistory.record.in_(entries))
         chains = defaultdict(list)
         for line in lines.order_by(RecordHistory.record, RecordHistory.seq):
             chains[line.record_id].append(line)
-        failing = [(r, problem(r, chains[r.id])) for r in sorted(records, key=lambda r: r.id)]
-        failing = [(r, wrong) for r, wrong in failing if wrong]
+        checked = [(r, problem(r, chains[r.id])) for r in records.order_by(ServiceRecord.id)]
+        failing = [(r, wrong) for r, wrong in checked if wrong]
         found = named(Tampering(r.id, wrong) for r, wrong in failing)
     minutes = sum(r.duration_minutes or 0 for r, _ in failing if counts_toward_hours(r))
     return Findings(tuple(found), minutes)
