@@ -7,17 +7,11 @@ from models.record import RECORD_SOURCES
 from services import records
 from services.flags import FLAG_NAMES, flag_names
 from services.photos import view_key
+from services.record_names import KIND_NAMES, STATUS_NAMES
 
 from .photos import photo_url
 from .serialize import coordinate, iso
 
-KIND_NAMES = {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
-STATUS_NAMES = {
-    "pending": "待审核",
-    "verified": "已核验",
-    "flagged": "待审核",
-    "rejected": "未通过",
-}
 # An entry waiting for review is named by whose review it waits for (records.awaiting_review_by):
 # 待审核 alone leaves the member guessing whom to ask.
 AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}

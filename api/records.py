@@ -63,7 +63,12 @@ def _detail(record_id: int) -> dict:
     r = register.get_record(actor(), record_id)
     hidden = () if may_see_location(r) else LOCATION_FIELDS
     entries = [_history_entry(h, hidden) for h in register.record_history(r)]
-    return record(r) | {"history": entries}
+    check = register_check.check_entry(actor(), r.id)
+    return record(r) | {"history": entries, "register_check": _check(check)}
+
+
+def _check(check: register_check.EntryCheck | None) -> dict | None:
+    return None if check is None else {"ok": check.ok, "problem": check.problem}
 
 
 def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
@@ -128,7 +133,10 @@ def register_check_view():
     now = clock.now_utc()
     data_dir = current_app.config["SETTINGS"].app.data_dir
     found = register_check.verify(now, register_checkpoint.path_in(data_dir))
-    problems = [{"record_id": t.record_id, "problem": t.problem} for t in found]
+    problems = [
+        {"record_id": t.record_id, "description": t.entry or None, "problem": t.problem}
+        for t in found
+    ]
     return jsonify({"checked_at": iso(now), "ok": not found, "problems": problems})
 
 
@@ -188,12 +196,24 @@ HISTORY_SCHEMA = {
         "reason": {"type": "string"},
     },
 }
+ENTRY_CHECK_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": ["ok", "problem"],
+    "description": "登记簿核验（只给办公室，其他人为 null）：这条记录的登记历史是否成立，"
+    "不成立时 problem 说明记录或历史在系统之外被怎样改动（同 register verify）",
+    "properties": {
+        "ok": {"type": "boolean"},
+        "problem": {"type": "string", "nullable": True},
+    },
+}
 DETAIL_SCHEMA = {
     **RECORD_SCHEMA,
-    "required": [*RECORD_SCHEMA["required"], "history"],
+    "required": [*RECORD_SCHEMA["required"], "history", "register_check"],
     "properties": {
         **RECORD_SCHEMA["properties"],
         "history": {"type": "array", "items": HISTORY_SCHEMA},
+        "register_check": ENTRY_CHECK_SCHEMA,
     },
 }
 LIST_SCHEMA = openapi.page_of(RECORD_SCHEMA)
@@ -284,12 +304,20 @@ REGISTER_CHECK_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["record_id", "problem"],
+                "required": ["record_id", "description", "problem"],
                 "properties": {
                     "record_id": {
                         "type": "integer",
                         "nullable": True,
                         "description": "null：登记簿检查点本身的问题（文件被改动或不见了）",
+                    },
+                    "description": {
+                        "type": "string",
+                        "nullable": True,
+                        "example": "朱玉兰 2026-11-24「重阳节义诊」",
+                        "description": "这条记录是谁、哪天（北京时间）、什么活动或类型，取自记录；"
+                        "记录已删除时取自它最后的登记历史；记录连同历史都已删除，或是检查点本身"
+                        "的问题时为 null",
                     },
                     "problem": {"type": "string"},
                 },
@@ -338,10 +366,12 @@ OPENAPI = {
             "description": (
                 "办公室审核（含办公室确认队长的结论）或更正为通过、不通过后，只有办公室可以改"
                 "（队长得到 403 office_decided）；记录被改写或办公室退回待审核后，回到队长审核。"
+                "未通过登记簿核验的记录（在系统之外被改动过）队长不能审核（409 "
+                "register_check_failed），由办公室看过 register_check 后审核或更正。"
             ),
             "parameters": [RECORD_ID],
             "requestBody": openapi.json_body(REVIEW_SCHEMA),
-            "responses": openapi.ok("审核后的记录及其历史", DETAIL_SCHEMA),
+            "responses": openapi.ok("审核后的记录及其历史", DETAIL_SCHEMA) | CONFLICT,
         },
     },
 }

@@ -5,7 +5,9 @@ from flask import current_app, jsonify
 
 from services import clock
 from services import reports as quarterly
+from services.register_check import Findings
 from services.report_stats import KINDS
+from services.summary import hours
 
 from . import bp, openapi
 from .auth import actor, requires
@@ -70,7 +72,19 @@ def report_json(v: quarterly.ReportView) -> dict:
         "editable": v.editable,
         "stats_live": v.live,
         "stats": v.stats,
+        "register_check": _check(v.register_check),
     }
+
+
+def _check(check: Findings | None) -> dict | None:
+    """The office's list of the report's entries that fail the register check."""
+    if check is None:
+        return None
+    entries = [
+        {"record_id": t.record_id, "description": t.entry or None, "problem": t.problem}
+        for t in check.found
+    ]
+    return {"ok": not entries, "entries": entries, "hours": hours(check.minutes)}
 
 
 # --- OpenAPI -------------------------------------------------------------------------------
@@ -92,7 +106,11 @@ STATS_SCHEMA = {
         "starts_on": {"type": "string", "format": "date"},
         "ends_on": {"type": "string", "format": "date"},
         "computed_at": {"type": "string", "format": "date-time"},
-        "members": {**_COUNT, "description": "在册队员"},
+        "members": {
+            **_COUNT,
+            "description": "本季度在册队员：季度结束前已在名册上、现仍在册的队员，"
+            "加上本季度有服务记录的队员（含此后停用的）；季度结束后新加入的不计",
+        },
         "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
         "services": {**_COUNT, "description": "计入时长的服务次数"},
@@ -117,6 +135,7 @@ STATS_SCHEMA = {
         },
         "per_member": {
             "type": "array",
+            "description": "members 所计的每位队员，按名册顺序（不排名）",
             "items": {
                 "type": "object",
                 "properties": {
@@ -129,6 +148,33 @@ STATS_SCHEMA = {
                 },
             },
         },
+    },
+}
+REPORT_CHECK_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": ["ok", "entries", "hours"],
+    "description": "登记簿核验（只给办公室，队长看到 null）：本季度统计所依据的记录中，"
+    "登记历史不成立（在系统之外被改动过）的记录；每次查看时现场核验，不随报告冻结",
+    "properties": {
+        "ok": {"type": "boolean"},
+        "entries": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["record_id", "description", "problem"],
+                "properties": {
+                    "record_id": {"type": "integer"},
+                    "description": {
+                        "type": "string",
+                        "nullable": True,
+                        "example": "朱玉兰 2026-11-24「重阳节义诊」",
+                    },
+                    "problem": {"type": "string"},
+                },
+            },
+        },
+        "hours": {**_HOURS, "description": "这些记录计入统计的服务时长（小时）"},
     },
 }
 REPORT_SCHEMA = {
@@ -158,6 +204,7 @@ REPORT_SCHEMA = {
         "editable": {"type": "boolean", "description": "队长现在能否修改和提交"},
         "stats_live": {"type": "boolean"},
         "stats": STATS_SCHEMA,
+        "register_check": REPORT_CHECK_SCHEMA,
     },
 }
 PERIOD = {

@@ -20,9 +20,9 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
 from operator import attrgetter
@@ -32,6 +32,8 @@ import peewee as pw
 from models import RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
 from models.record import DECIDED
+
+from .register_text import entry_names, shown
 
 # The fields that make an entry evidence, each with the name the office reads it by; a change
 # to any of them must go through here.
@@ -214,6 +216,25 @@ def has_history() -> bool:
 class Tampering:
     record_id: int | None  # None: the register as a whole (its checkpoint)
     problem: str  # Chinese, for the office
+    entry: str = ""  # the entry as a clerk finds it (services.register_text.entry_names)
+
+    @property
+    def subject(self) -> str:
+        """What a finding is about, as its report line starts: 朱玉兰 2026-11-24「义诊」（记录 #5）,
+        or only the number when nothing is left to name the entry by."""
+        if self.record_id is None:
+            return "登记簿检查点"
+        return (
+            f"{self.entry}（记录 #{self.record_id}）" if self.entry else f"记录 #{self.record_id}"
+        )
+
+
+def named(found: Iterable[Tampering]) -> list[Tampering]:
+    """The findings with their entries named, read in a few queries for them all (inside the
+    snapshot that found them, so that the names are of the entries as they were found)."""
+    found = list(found)
+    names = entry_names(t.record_id for t in found)
+    return [replace(t, entry=names.get(t.record_id, "")) for t in found]
 
 
 def verify_record(record: ServiceRecord) -> str | None:
@@ -234,31 +255,60 @@ def problem(
         return "没有登记历史"
     signs = signs or (current_sign(),)
     prev_hash, prev_state = GENESIS, {}
-    for expected_seq, h in enumerate(entries, start=1):
-        linked = h.seq == expected_seq and h.prev_hash == prev_hash
-        if not linked or not _signed(h, prev_hash, record.id, signs):
-            return f"第 {h.seq} 条历史被改动或删除"
+    for position, h in enumerate(entries):
+        broken = _broken(entries, position, prev_hash, record.id, signs)
+        if broken:
+            return broken
         moved = _unexplained(prev_state, h)
         if moved:
-            return f"第 {h.seq} 条历史之前记录被绕过系统修改：{'、'.join(map(_label, moved))}"
+            return f"第 {h.seq} 条历史之前记录被绕过系统修改：{_moves(moved)}"
         prev_hash, prev_state = h.hash, h.state
     current = state_of(record)
-    changed = [k for k in TRACKED if prev_state.get(k) != current.get(k)]
-    if changed:
-        shown = (f"{_label(k)} {_shown(prev_state.get(k))} → {_shown(current[k])}" for k in changed)
-        return f"记录被绕过系统修改：{'；'.join(shown)}"
-    return None
+    changed = [
+        (k, prev_state.get(k), current[k]) for k in TRACKED if prev_state.get(k) != current[k]
+    ]
+    return f"记录被绕过系统修改：{_moves(changed)}" if changed else None
+
+
+def _broken(
+    entries: list[RecordHistory], position: int, prev_hash: str, record_id: int, signs
+) -> str | None:
+    """What is wrong with the line at `position` of a chain that holds up to it, said as
+    exactly as the chain allows: lines missing from the numbering were deleted; a line whose
+    successor (signed) links to its hash was written by the service and changed since; a line
+    nothing vouches for may be a forgery as well as a changed line."""
+    h, seq = entries[position], position + 1
+    if h.seq > seq:
+        missing = f"第 {seq} 条" if h.seq == seq + 1 else f"第 {seq}–{h.seq - 1} 条"
+        return f"{missing}历史缺失（已被删除）"
+    if h.seq != seq or h.prev_hash != prev_hash:
+        if position == len(entries) - 1:
+            return FORGED.format(seq=seq)
+        return f"第 {seq} 条历史被改动或替换（与前一条历史接不上）"
+    if _signed(h, prev_hash, record_id, signs):
+        return None
+    following = entries[position + 1] if position + 1 < len(entries) else None
+    if following is None:
+        return FORGED.format(seq=seq)
+    if following.prev_hash == h.hash and _signed(following, h.hash, record_id, signs):
+        return f"第 {seq} 条历史写入后被改动（内容与签名不符）"
+    return f"第 {seq} 条历史签名不符（被伪造或改动）"
+
+
+# The last line of a chain, not written as it is by the service: nothing comes after it to
+# tell an added line from a changed one.
+FORGED = "第 {seq} 条历史不是本系统写下的：是后来加上的伪造历史，或写入后被改动"
+
+
+def _moves(moved: list[tuple[str, object, object]]) -> str:
+    """服务时长（分钟） 190 → 600；审核状态 待审核 → 已核验"""
+    return "；".join(
+        f"{_label(k)} {shown(k, before)} → {shown(k, after)}" for k, before, after in moved
+    )
 
 
 def _label(name: str) -> str:
     return LABELS.get(name, name)
-
-
-def _shown(value) -> str:
-    """A value as the office reads it in a report: 空 for nothing, lists joined."""
-    if value in (None, "", []):
-        return "空"
-    return "、".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _signed(h: RecordHistory, prev_hash: str, record_id: int, signs: Sequence[Sign]) -> bool:
@@ -271,16 +321,22 @@ def _entry_of(h: RecordHistory, record_id: int) -> dict:
     return _entry(record_id, h.seq, h.at, h.actor, h.action, h.changes, h.reason, h.state)
 
 
-def _unexplained(prev_state: dict, h: RecordHistory) -> list[str]:
+def _unexplained(prev_state: dict, h: RecordHistory) -> list[tuple[str, object, object]]:
     """Fields whose value before this change is not the value the previous entry left, or
-    that moved without this entry listing them."""
-    moved = set()
-    for name in set(prev_state) | set(h.state):
-        before, after = prev_state.get(name), h.state.get(name)
-        listed = h.changes.get(name)
-        if (listed is not None and listed[0] != before) or (listed is None and before != after):
-            moved.add(name)
-    return sorted(moved)
+    that moved without this entry listing them, each with the value the previous entry left
+    and the one found instead (the change's own "before", or the state it carries)."""
+    moved = []
+    for name in sorted(set(prev_state) | set(h.state), key=_order):
+        before, listed = prev_state.get(name), h.changes.get(name)
+        found = listed[0] if listed is not None else h.state.get(name)
+        if found != before:
+            moved.append((name, before, found))
+    return moved
+
+
+def _order(name: str) -> tuple[int, str]:
+    """Fields in the order the office reads them (LABELS), any others after."""
+    return (TRACKED.index(name) if name in LABELS else len(TRACKED), name)
 
 
 def verify_all() -> list[Tampering]:

@@ -2,14 +2,30 @@
 command and the office dashboard: finds entries changed behind the service's back (say,
 hours added straight in the database) and history entries edited or deleted; with the
 register's checkpoint (services.register_checkpoint), also entries deleted together with
-their history or rolled back since the checkpoint was written."""
+their history or rolled back since the checkpoint was written.
+
+The same check, narrowed, goes where the office reads the register's figures, so that an
+edit made behind the service's back does not hide in them: one entry's chain on the office's
+view of that entry, and the chains of a quarterly report's own entries on the office's view
+of the report. Each costs a query or two and a hash per history line, and only the office's
+requests pay it: leaders and members are not shown findings (one can quote a visit's
+coordinates, which a leader may not see).
+"""
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import peewee as pw
+
+from models import RecordHistory, ServiceRecord
+
+from .actors import Actor
 from .clock import to_local
-from .history import Tampering, read_snapshot, verify_all
+from .history import Tampering, named, problem, read_snapshot, verify_all, verify_record
+from .records import counts_toward_hours
 from .register_checkpoint import compare
 
 log = logging.getLogger(__name__)
@@ -17,13 +33,13 @@ log = logging.getLogger(__name__)
 
 def verify(now: datetime, checkpoint: Path | None = None) -> list[Tampering]:
     """Every entry whose history does not hold and, given the checkpoint file, every entry it
-    names that is gone or rolled back; read in one snapshot so that a legitimate change
-    committed while the check runs is not mistaken for tampering. The checkpoint file is read
-    before the snapshot's first query: one written later could name an entry the snapshot is
-    too old to see, and report it deleted."""
+    names that is gone or rolled back, each entry named as a clerk finds it; read in one
+    snapshot so that a legitimate change committed while the check runs is not mistaken for
+    tampering. The checkpoint file is read before the snapshot's first query: one written
+    later could name an entry the snapshot is too old to see, and report it deleted."""
     with read_snapshot():
         since = compare(checkpoint).found if checkpoint is not None else ()
-        found = _merged(verify_all(), since)
+        found = _merged(named(verify_all()), since)  # compare names its own
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))
@@ -44,9 +60,51 @@ def report_lines(found: list[Tampering], now: datetime) -> list[str]:
     lines = [
         f"{at} 登记簿核验发现 {records} 条记录有问题：" if records else f"{at} 登记簿核验发现问题："
     ]
-    lines += [f"  {_subject(t)}：{t.problem}" for t in found]
+    lines += [f"  {t.subject}：{t.problem}" for t in found]
     return lines
 
 
-def _subject(t: Tampering) -> str:
-    return "登记簿检查点" if t.record_id is None else f"记录 #{t.record_id}"
+@dataclass(frozen=True)
+class EntryCheck:
+    """One entry's register check, as the office's view of the entry shows it."""
+
+    problem: str | None  # None: its history holds
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def check_entry(actor: Actor, record_id: int) -> EntryCheck | None:
+    """The entry's chain checked for the office (None for anyone else), the entry and its
+    history read in one snapshot so that a change committed meanwhile is no finding."""
+    if not actor.is_office:
+        return None
+    with read_snapshot():
+        record = ServiceRecord.get_or_none(ServiceRecord.id == record_id)
+        return EntryCheck(verify_record(record) if record is not None else None)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The register check of a set of entries (a quarterly report's)."""
+
+    found: tuple[Tampering, ...]
+    minutes: int  # what the failing entries that count toward hours credit
+
+
+def check_entries(entries: pw.Select) -> Findings:
+    """The findings among some entries (a query of ServiceRecord ids), each entry named, and
+    the minutes they credit; two queries for the entries and their history, in one snapshot,
+    however many."""
+    with read_snapshot():
+        records = ServiceRecord.select().where(ServiceRecord.id.in_(entries))
+        lines = RecordHistory.select().where(RecordHistory.record.in_(entries))
+        chains = defaultdict(list)
+        for line in lines.order_by(RecordHistory.record, RecordHistory.seq):
+            chains[line.record_id].append(line)
+        checked = [(r, problem(r, chains[r.id])) for r in records.order_by(ServiceRecord.id)]
+        failing = [(r, wrong) for r, wrong in checked if wrong]
+        found = named(Tampering(r.id, wrong) for r, wrong in failing)
+    minutes = sum(r.duration_minutes or 0 for r, _ in failing if counts_toward_hours(r))
+    return Findings(tuple(found), minutes)

@@ -133,9 +133,9 @@ def _missing() -> str | None:
 
 
 def compare(path: Path, signs: Sequence[history.Sign] = ()) -> Comparison:
-    """The entries the last checkpoint names that are gone or rolled back. Call inside one
-    read snapshot (services.register_check) so that a change committed meanwhile is not
-    taken for a rollback."""
+    """The entries the last checkpoint names that are gone or rolled back, each named as a
+    clerk finds it. Call inside one read snapshot (services.register_check) so that a change
+    committed meanwhile is not taken for a rollback."""
     loaded = load(path, signs)
     if loaded is None:
         return Comparison(None, ())
@@ -151,7 +151,7 @@ def compare(path: Path, signs: Sequence[history.Sign] = ()) -> Comparison:
             carried.append(head)
     if len(found) > 1 and len(found) == len(loaded.heads):
         return Comparison(None, (Tampering(None, OTHER_DATABASE.format(at=at, n=len(found))),))
-    return Comparison(loaded, tuple(found), tuple(carried))
+    return Comparison(loaded, tuple(history.named(found)), tuple(carried))
 
 
 OTHER_DATABASE = (
@@ -181,6 +181,7 @@ class Written:
     entries: int  # entries named
     carried: tuple[int, ...]  # entries named with an older line, still reported
     found: tuple[Tampering, ...]  # what the old checkpoint showed
+    accepted: tuple[Tampering, ...] = ()  # what --accept took as it is: no longer reported
 
 
 def current_heads() -> tuple[list[Head], int]:
@@ -223,7 +224,8 @@ def write(
         detail["accepted"] = [t.record_id for t in before.found]
     AuditLog.create(at=now, actor="system", action=WRITTEN, detail=detail)
     log.info("register checkpoint written: %s", detail)
-    return Written(True, len(entries), tuple(h[0] for h in carried), before.found)
+    accepted = before.found if accept else ()
+    return Written(True, len(entries), tuple(h[0] for h in carried), before.found, accepted)
 
 
 def _publish(path: Path, body: dict) -> None:
@@ -238,7 +240,9 @@ def _publish(path: Path, body: dict) -> None:
 
 
 def report_lines(done: Written, now: datetime) -> list[str]:
-    """What the checkpoint command prints, for the office."""
+    """What the checkpoint command prints, for the office: what --accept took as it is, each
+    entry named as in `register verify`, before saying the checkpoint was written (the
+    office should see what it stops being told about), and what stays reported."""
     at = to_local(now).strftime("%Y-%m-%d %H:%M")
     if not done.written:
         return [
@@ -246,10 +250,12 @@ def report_lines(done: Written, now: datetime) -> list[str]:
             "确认无误后用 register checkpoint --accept 重新写入。",
             *(f"  {t.problem}" for t in done.found),
         ]
-    lines = [f"{at} 登记簿检查点已写入：{done.entries} 条记录。"]
+    lines = []
+    if done.accepted:
+        lines.append(f"{at} 已接受以下 {len(done.accepted)} 项核验发现，今后不再报告：")
+        lines += [f"  {t.subject}：{t.problem}" for t in done.accepted]
+    lines.append(f"{at} 登记簿检查点已写入：{done.entries} 条记录。")
     if done.carried:
-        lines.append(
-            f"{len(done.carried)} 条记录被删除或回退，仍按原检查点记着，核验时继续报告："
-            + "、".join(f"#{i}" for i in done.carried)
-        )
+        lines.append(f"{len(done.carried)} 条记录被删除或回退，仍按原检查点记着，核验时继续报告：")
+        lines += [f"  {t.subject}：{t.problem}" for t in done.found if t.record_id is not None]
     return lines

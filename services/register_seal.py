@@ -112,7 +112,7 @@ def _reseal(accepted: tuple[history.Sign, ...], legacy: bool, previous_key: bool
             resigned.append(record.id)
         else:
             broken.append(Tampering(record.id, wrong))
-    return SealReport(tuple(resigned), current, tuple(broken), legacy, previous_key)
+    return SealReport(tuple(resigned), current, tuple(history.named(broken)), legacy, previous_key)
 
 
 @contextmanager
@@ -160,7 +160,7 @@ def report_lines(report: SealReport, now: datetime) -> list[str]:
         lines.append("本次接受了旧密钥（register.previous_history_key）签名的历史。")
     if report.broken:
         lines.append(f"{len(report.broken)} 条记录的历史不成立，未重新签名，核验时仍会报告：")
-        lines += [f"  记录 #{t.record_id}：{t.problem}" for t in report.broken]
+        lines += [f"  {t.subject}：{t.problem}" for t in report.broken]
     if report.checkpoint is not None:
         lines += register_checkpoint.report_lines(report.checkpoint, now)
     return lines

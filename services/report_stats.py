@@ -17,8 +17,14 @@ Rules, so that every screen says the same thing:
 - Ratings: residents' ratings given in the period to the team, its members or its
   activities, except those moderation rejected (moderation is about the comment; a rating
   stands unless the whole feedback was thrown out).
-- The per-member table lists the team's active members and anyone who served in the period,
-  in roster order (never ranked: see DESIGN "Serve people, not the form").
+- Members are the quarter's roster: the team's active members who were on the roster before
+  the quarter ended (Member.created_at), and anyone who served in it, active or not (serving
+  says they were there). So a closed quarter does not grow when members join later, and
+  does not shrink when one who served in it leaves. The roster keeps no date of leaving
+  (only `active`), so a member who left after the quarter without serving in it drops out of
+  it; nothing in the programme deactivates members yet to record one.
+- The per-member table lists those members in roster order (never ranked: see DESIGN
+  "Serve people, not the form").
 """
 
 import re
@@ -86,11 +92,10 @@ def team_stats(
 ) -> dict[int, dict]:
     """team id → its figures for the quarter (all teams, or only those given)."""
     first, last = quarter_days(year, quarter)
-    until = min(last, clock.local_today(now))  # a running quarter counts up to today
-    span = (clock.local_midnight(first), clock.local_midnight(until + timedelta(days=1)))
+    until, span = _counted(first, last, now)
     teams = team_ids if team_ids is not None else [t for (t,) in Team.select(Team.id).tuples()]
     stats = {team: _empty(year, quarter, first, last, now) for team in teams}
-    members = _member_rows(span, team_ids)
+    members = _member_rows(span, clock.local_midnight(last + timedelta(days=1)), team_ids)
     for team, rows in members.items():
         if team in stats:
             _add_members(stats[team], rows)
@@ -104,6 +109,23 @@ def team_stats(
         if team in stats:
             stats[team]["ratings"] = {"count": count, "average": round(total / count, 2)}
     return stats
+
+
+def _counted(first: date, last: date, now: datetime) -> tuple[date, tuple[datetime, datetime]]:
+    """The last day counted (a running quarter counts up to today) and the check-in times
+    from the first day to that one, as stored (UTC)."""
+    until = min(last, clock.local_today(now))
+    return until, (clock.local_midnight(first), clock.local_midnight(until + timedelta(days=1)))
+
+
+def team_entries(team_id: int, year: int, quarter: int, now: datetime) -> pw.Select:
+    """The ids of the entries the team's figures for the quarter are made from: its members'
+    check-ins in the period (so that what the figures rest on can be checked, and no more)."""
+    _, (start, end) = _counted(*quarter_days(year, quarter), now)
+    members = Member.select(Member.id).where(Member.team == team_id)
+    return R.select(R.id).where(
+        (R.checkin_at >= start) & (R.checkin_at < end) & R.member.in_(members)
+    )
 
 
 def _empty(year, quarter, first, last, now) -> dict:
@@ -131,21 +153,22 @@ def _in_teams(column, team_ids):
     return column.in_(team_ids) if team_ids is not None else column.is_null(False)
 
 
-def _member_rows(span: tuple, team_ids) -> dict[int, list[tuple]]:
-    """team id → (member id, name, active, {sum name: value}) per member, zero sums for a
-    member who did nothing. Raw rows: at 100,000 members peewee's row conversion would cost
-    as much as the query."""
+def _member_rows(span: tuple, ended: datetime, team_ids) -> dict[int, list[tuple]]:
+    """team id → (member id, name, active, {sum name: value}) per member of the quarter's
+    roster (see the module docstring), zero sums for a member who did nothing. Raw rows: at
+    100,000 members peewee's row conversion would cost as much as the query."""
     columns = [fn.SUM(pw.Case(None, [(c, v)], 0)).alias(n) for n, (c, v) in _COLUMNS.items()]
     where = (R.checkin_at >= span[0]) & (R.checkin_at < span[1])
     if team_ids is not None:
         where &= R.member.in_(Member.select(Member.id).where(Member.team.in_(team_ids)))
     sums = R.select(R.member.alias("member_id"), *columns).where(where).group_by(R.member)
     served = sums.c.member_id.is_null(False)
+    on_roster = (Member.active == True) & (Member.created_at < ended)  # noqa: E712
     query = (
         Member.select(Member.team, Member.id, Member.name, Member.active)
         .select_extend(*[getattr(sums.c, name) for name in _COLUMNS])
         .join(sums, pw.JOIN.LEFT_OUTER, on=(sums.c.member_id == Member.id))
-        .where(_in_teams(Member.team, team_ids) & ((Member.active == True) | served))  # noqa: E712
+        .where(_in_teams(Member.team, team_ids) & (on_roster | served))
         .order_by(Member.id)
     )
     by_team: dict[int, list[tuple]] = defaultdict(list)
@@ -160,7 +183,7 @@ def _add_members(stats: dict, rows: list[tuple]) -> None:
     for member_id, name, active, sums in rows:
         for key, value in sums.items():
             total[key] += value
-        total["members"] += active
+        total["members"] += 1
         total["participants"] += sums["activity_services"] > 0
         total["visited"] += sums["visits"] > 0
         stats["per_member"].append(_member_line(member_id, name, active, sums))

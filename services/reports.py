@@ -20,7 +20,7 @@ Lifecycle:
   yet; older quarters exist only if they were drafted, future ones never.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 import peewee as pw
@@ -31,12 +31,14 @@ from . import clock
 from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .outbox import Message, enqueue
+from .register_check import Findings, check_entries
 from .report_stats import (
     deadline_of,
     label,
     parse_period,
     quarter_days,
     reporting_quarter,
+    team_entries,
     team_stats,
 )
 
@@ -75,6 +77,7 @@ class ReportView:
     stats: dict
     live: bool
     editable: bool
+    register_check: Findings | None = None  # the office's view only: its entries' chains
 
 
 @dataclass(frozen=True)
@@ -209,12 +212,18 @@ def _office_message(kind, team, team_name, year, quarter, deadline) -> Message:
 def view_report(
     actor: Actor, period: str, team_id: int | None, now: datetime, rules: ReportRules
 ) -> ReportView:
-    """The team's report for the period: the leader's own team, any team for the office."""
+    """The team's report for the period: the leader's own team, any team for the office,
+    which also sees which of the entries it rests on fail the register check (figures
+    frozen at submission included: the check is of the entries as they are now)."""
     year, quarter = parse_period(period)
     team = _team_for(actor, team_id)
     if _is_running(year, quarter, now):
-        return _preview(team, year, quarter, now, rules)
-    return _view(_report(team, year, quarter, now, rules), now, rules)
+        view = _preview(team, year, quarter, now, rules)
+    else:
+        view = _view(_report(team, year, quarter, now, rules), now, rules)
+    if not actor.is_office:
+        return view
+    return replace(view, register_check=check_entries(team_entries(team.id, year, quarter, now)))
 
 
 def latest_report(team_id: int) -> Q | None:

@@ -6,8 +6,9 @@ leader (or the check-in) left: its line, with no changes, is the office's decisi
 Who may do what, for an entry the actor can see (see services.records for visibility):
 - fill in content, target, outcome: the entry's own member, or the leader who registered it
   for the member (that text is the leader's own); never another member's text;
-- review (verify / reject): the leader of the member's team, except for their own entries
-  and entries they registered themselves (those go to the office), or the office; once the
+- review (verify / reject): the leader of the member's team, except for their own entries,
+  entries they registered themselves (those go to the office) and entries that fail the
+  register check (the office looks into those), or the office; once the
   office has decided (its review, or its correction to verified or rejected, is the latest
   decision, see services.history.last_decision), only the office may change that decision,
   until the entry goes back to review (a rewrite, or the office setting pending or flagged);
@@ -256,6 +257,20 @@ def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
     if record.registered_by_id == me.id:
         raise Forbidden("不能审核自己代为登记的记录，请由办公室审核。", "own_registration")
     _refuse_overturning_office(record)
+    _refuse_failing_check(record)
+
+
+def _refuse_failing_check(record: ServiceRecord) -> None:
+    """A leader does not review an entry that fails the register check (edited behind the
+    service's back): the leader is not shown the finding, so would judge values nobody
+    entered through the service without knowing it. The office, which sees the finding on
+    the entry, reviews it (or corrects it) knowingly; its decision does not wash the finding
+    away, which the history keeps."""
+    if history.verify_record(record) is not None:
+        raise Conflict(
+            "该记录未通过登记簿核验（数据在系统之外被改动过），已交办公室核查，暂不能审核。",
+            "register_check_failed",
+        )
 
 
 def _refuse_overturning_office(record: ServiceRecord) -> None:

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import peewee as pw
+
 from models import Account, Member, RecordHistory, ServiceRecord, Team, db
 from services import history
 from services.actors import Actor
@@ -115,6 +117,19 @@ def rewrite_history(record: ServiceRecord, sign, **values) -> None:
         h.prev_hash, h.hash = prev_hash, sign((prev_hash + body).encode())
         h.save()
         prev_hash = h.hash
+
+
+def without_foreign_keys(statement: str) -> None:
+    """Run a statement as a database tool that does not enforce foreign keys would (SQLite's
+    default): an entry deleted while its history stays."""
+    if isinstance(db.obj, pw.SqliteDatabase):
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+        db.execute_sql(statement)
+        db.execute_sql("PRAGMA foreign_keys = ON")
+        return
+    with db.atomic():
+        db.execute_sql("SET LOCAL session_replication_role = replica")  # triggers, FKs off
+        db.execute_sql(statement)
 
 
 @contextmanager

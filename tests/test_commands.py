@@ -342,7 +342,8 @@ def test_register_seal_resigns_the_old_register_and_reports_in_chinese(runner):
     assert sealed.exit_code == 1
     assert "1 条记录的历史已用新密钥重新签名" in sealed.output
     assert "本次接受了旧格式（无密钥）的历史" in sealed.output
-    assert f"记录 #{tampered.id}：记录被绕过系统修改：服务时长（分钟） 60 → 600" in sealed.output
+    found = f"（记录 #{tampered.id}）：记录被绕过系统修改：服务时长（分钟） 60 → 600"
+    assert found in sealed.output
     verified = runner.invoke(args=["register", "verify"])
     assert "登记簿核验发现 1 条记录有问题" in verified.output
     assert f"记录 #{tampered.id}" in verified.output and f"记录 #{good.id}" not in verified.output
@@ -432,7 +433,13 @@ def test_the_register_checkpoint_finds_an_entry_deleted_with_its_history(runner,
     assert f"记录 #{gone.id}：记录及其全部登记历史已被删除" in found.output
     assert f"#{kept.id}" not in found.output
     carried = runner.invoke(args=["register", "checkpoint"])
-    assert carried.exit_code == 0 and f"核验时继续报告：#{gone.id}" in carried.output
+    assert carried.exit_code == 0
+    assert f"核验时继续报告：\n  记录 #{gone.id}：记录及其全部登记历史已被删除" in carried.output
     assert runner.invoke(args=["register", "verify"]).exit_code == 1
-    assert runner.invoke(args=["register", "checkpoint", "--accept"]).exit_code == 0
+    accepted = runner.invoke(args=["register", "checkpoint", "--accept"])
+    assert accepted.exit_code == 0
+    listed, written = accepted.output.splitlines()[:2], accepted.output.splitlines()[2]
+    assert listed[0].endswith("已接受以下 1 项核验发现，今后不再报告：")
+    assert listed[1].startswith(f"  记录 #{gone.id}：记录及其全部登记历史已被删除")
+    assert written.endswith("登记簿检查点已写入：1 条记录。")
     assert runner.invoke(args=["register", "verify"]).exit_code == 0

@@ -398,8 +398,10 @@ def test_the_office_sees_entries_edited_behind_the_services_back(app, office):
     ServiceRecord.update(duration_minutes=600).where(ServiceRecord.id == record.id).execute()
     body = office.get("/register/check").get_json()
     assert body["ok"] is False
-    assert body["problems"][0]["record_id"] == record.id
-    assert "服务时长（分钟）" in body["problems"][0]["problem"]
+    [found] = body["problems"]
+    assert found["record_id"] == record.id
+    assert found["description"] == f"{record.member.name} 2026-11-29 分散活动"
+    assert found["problem"] == "记录被绕过系统修改：服务时长（分钟） 60 → 600"
 
 
 def _visit_seen_by_its_leader(**record_fields):
@@ -485,5 +487,5 @@ def test_the_office_sees_entries_deleted_with_their_history_since_the_checkpoint
     db.execute_sql(f"DELETE FROM service_record WHERE id = {int(gone.id)}")
     body = office.get("/register/check").get_json()
     assert body["ok"] is False
-    assert [p["record_id"] for p in body["problems"]] == [gone.id]
+    assert [(p["record_id"], p["description"]) for p in body["problems"]] == [(gone.id, None)]
     assert "记录及其全部登记历史已被删除" in body["problems"][0]["problem"]

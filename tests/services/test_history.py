@@ -5,14 +5,13 @@ import ast
 from datetime import timedelta
 from pathlib import Path
 
-import peewee as pw
 import pytest
 
 from models import RecordHistory, ServiceRecord, db
 from services import history, register_check, review
 from services.leader_registration import Attendance, register_attendance
 from tests.conftest import HISTORY_KEY
-from tests.factories import NOW, make_record
+from tests.factories import NOW, make_activity, make_record
 from tests.register_world import (
     build_world,
     checked_in,
@@ -20,6 +19,7 @@ from tests.register_world import (
     hmac_under,
     plain_sha256,
     rewrite_history,
+    without_foreign_keys,
 )
 
 LATER = NOW + timedelta(hours=3)
@@ -73,13 +73,16 @@ def test_each_entry_hash_covers_the_previous_one(entry):
         ("UPDATE service_record SET duration_minutes = 600", "服务时长（分钟） "),
         (
             "UPDATE service_record SET status = 'verified', flags = '[]'",
-            "审核状态 flagged → verified；异常标记 out_of_range → 空",
+            "审核状态 待审核 → 已核验；异常标记 位置不在服务地点范围内 → 空",
         ),
         ("UPDATE service_record SET outcome = '帮扶十户'", "→ 帮扶十户"),
         ("UPDATE service_record SET registration_reason = '补登'", "代登记原因 空 → 补登"),
-        ("UPDATE record_history SET reason = '改过' WHERE seq = 2", "第 2 条历史被改动或删除"),
-        ("UPDATE record_history SET state = '{}' WHERE seq = 3", "第 3 条历史被改动或删除"),
-        ("DELETE FROM record_history WHERE seq = 2", "第 3 条历史被改动或删除"),
+        ("UPDATE record_history SET reason = '改过' WHERE seq = 2", "第 2 条历史写入后被改动"),
+        ("UPDATE record_history SET state = '{}' WHERE seq = 3", "第 3 条历史不是本系统写下的"),
+        ("UPDATE record_history SET prev_hash = hash WHERE seq = 2", "第 2 条历史被改动或替换"),
+        ("DELETE FROM record_history WHERE seq = 1", "第 1 条历史缺失（已被删除）"),
+        ("DELETE FROM record_history WHERE seq = 2", "第 2 条历史缺失（已被删除）"),
+        ("DELETE FROM record_history WHERE seq < 3", "第 1–2 条历史缺失（已被删除）"),
         (
             "DELETE FROM record_history WHERE seq = 3",
             "记录被绕过系统修改：服务内容 空 → ",
@@ -111,7 +114,9 @@ def test_a_chain_recomputed_without_the_key_is_found(world, entry, sign):
     assert rows[1].state["duration_minutes"] == 600
     assert history.problem(ServiceRecord.get_by_id(entry.id), rows, (sign,)) is None
     found = register_check.verify(LATER)
-    assert [(t.record_id, t.problem) for t in found] == [(entry.id, "第 1 条历史被改动或删除")]
+    assert [(t.record_id, t.problem) for t in found] == [
+        (entry.id, "第 1 条历史签名不符（被伪造或改动）")
+    ]
 
 
 def test_only_the_key_holder_can_recompute_a_chain(world, entry):
@@ -141,14 +146,46 @@ def test_tampering_is_not_laundered_by_a_later_legitimate_change(world, entry):
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
     review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
     problem = history.verify_record(ServiceRecord.get_by_id(entry.id))
-    assert problem == "第 4 条历史之前记录被绕过系统修改：服务时长（分钟）"
+    assert problem == "第 4 条历史之前记录被绕过系统修改：服务时长（分钟） 90 → 600"
 
 
-def test_tampering_then_correction_still_shows(world, entry):
+@pytest.mark.parametrize(
+    "correction",
+    [{"duration_minutes": 90}, {"status": "verified"}, {"outcome": "楼道畅通"}],
+    ids=["the-same-field-put-back", "another-field", "a-text"],
+)
+def test_tampering_then_correction_still_shows_both_values(world, entry, correction):
+    """The office corrects the entry after hours were added in the database: the finding moves
+    into the history, with the value the service wrote and the one found instead."""
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
-    review.correct(world.actor("office"), entry.id, LATER, reason="核对", duration_minutes=90)
+    review.correct(world.actor("office"), entry.id, LATER, reason="核对", **correction)
     found = register_check.verify(LATER)
-    assert [t.problem for t in found] == ["第 4 条历史之前记录被绕过系统修改：服务时长（分钟）"]
+    assert [t.problem for t in found] == [
+        "第 4 条历史之前记录被绕过系统修改：服务时长（分钟） 90 → 600"
+    ]
+
+
+def test_a_forged_line_added_at_the_end_is_named_as_such(world, entry):
+    """Hours added and a history line made up to explain them (its hash computed without the
+    key, its link to the line before copied right)."""
+    last = entry.history.order_by(RecordHistory.seq.desc()).first()
+    state = last.state | {"duration_minutes": 600}
+    RecordHistory.create(
+        record=entry,
+        seq=4,
+        at=LATER,
+        actor="office:1",
+        action="correct",
+        changes={"duration_minutes": [90, 600]},
+        reason="按签到表更正",
+        state=state,
+        prev_hash=last.hash,
+        hash=plain_sha256(b"made up"),
+    )
+    _sql("UPDATE service_record SET duration_minutes = 600", entry)
+    assert history.verify_record(ServiceRecord.get_by_id(entry.id)) == (
+        "第 4 条历史不是本系统写下的：是后来加上的伪造历史，或写入后被改动"
+    )
 
 
 def test_an_entry_without_history_is_reported(world):
@@ -170,6 +207,30 @@ def test_verify_all_reads_the_register_in_three_queries(world, monkeypatch):
     assert len(few) == len(many) == 3  # entries, history, history left by deleted entries
 
 
+def test_some_entries_are_checked_in_two_queries_however_many(world, monkeypatch):
+    from services.register_check import check_entries
+
+    def alices():
+        return ServiceRecord.select(ServiceRecord.id).where(ServiceRecord.member == world.alice.id)
+
+    for _ in range(3):
+        checked_in(world.alice, filled=True)
+    with counted_queries(monkeypatch) as few:
+        assert check_entries(alices()).found == ()
+    for _ in range(9):
+        checked_in(world.alice, filled=True)
+    checked_in(world.bob, filled=True)
+    tampered = checked_in(world.alice, filled=True, minutes=45)
+    _sql("UPDATE service_record SET duration_minutes = 600", tampered)
+    with counted_queries(monkeypatch) as many:
+        findings = check_entries(alices())
+    assert len(few) == 2  # the entries, their history
+    assert len(many) == 2 + 2  # and naming the one found: its entry, its member (no activity)
+    assert [t.record_id for t in findings.found] == [tampered.id]
+    assert findings.found[0].entry == "alice 2026-11-29 分散活动"
+    assert findings.minutes == 600
+
+
 def test_report_lines_for_the_command(world, entry):
     assert register_check.report_lines([], NOW) == [
         "2026-11-29 10:00 登记簿核验通过：所有记录与历史一致。"
@@ -178,8 +239,43 @@ def test_report_lines_for_the_command(world, entry):
     lines = register_check.report_lines(register_check.verify(NOW), NOW)
     assert lines == [
         "2026-11-29 10:00 登记簿核验发现 1 条记录有问题：",
-        f"  记录 #{entry.id}：记录被绕过系统修改：服务时长（分钟） {entry.duration_minutes} → 600",
+        f"  alice 2026-11-29 分散活动（记录 #{entry.id}）："
+        f"记录被绕过系统修改：服务时长（分钟） {entry.duration_minutes} → 600",
     ]
+
+
+def test_a_deleted_entry_is_named_by_what_its_history_last_held(world, entry):
+    """The clerk looks an entry up by who, which day and what: a deleted one too."""
+    activity = make_activity(world.team_a, title="重阳节义诊")
+    # 17:00 UTC on the 23rd: 01:00 on the 24th in Shanghai, the day the clerk's register says
+    visit = checked_in(world.bob, activity, at=NOW - timedelta(days=5, hours=9))
+    review.correct(world.actor("office"), visit.id, LATER, reason="核对", outcome="义诊 40 人")
+    without_foreign_keys(f"DELETE FROM service_record WHERE id IN ({entry.id}, {visit.id})")
+    lines = register_check.report_lines(register_check.verify(LATER), LATER)
+    assert lines[1:] == [
+        f"  alice 2026-11-29 分散活动（记录 #{entry.id}）：{history.DELETED}",
+        f"  bob 2026-11-24「重阳节义诊」（记录 #{visit.id}）：{history.DELETED}",
+    ]
+
+
+def test_values_read_as_the_office_knows_them(world, entry):
+    """Shanghai times, people and activities by name with their number, not database values."""
+    activity = make_activity(world.team_a, title="重阳节义诊")
+    moved = {
+        "checkin_at": "'2026-11-20 01:00:00'",
+        "member_id": str(world.bob.id),
+        "activity_id": str(activity.id),
+        "kind": "'visit'",
+        "source": "'leader'",
+    }
+    _sql("UPDATE service_record SET " + ", ".join(f"{k} = {v}" for k, v in moved.items()), entry)
+    [found] = register_check.verify(LATER)
+    alice, bob = world.alice.id, world.bob.id
+    assert found.problem == (
+        f"记录被绕过系统修改：党员 alice(#{alice}) → bob(#{bob})；服务类型 分散活动 → 结对走访；"
+        f"活动 空 → 重阳节义诊(#{activity.id})；签到时间 2026-11-29 10:00 → 2026-11-20 09:00；"
+        "登记来源 小程序 → 队长代为登记"
+    )
 
 
 def test_a_no_op_change_adds_no_history(world, entry):
@@ -204,7 +300,7 @@ def test_an_entry_deleted_behind_the_service_is_reported(world, entry):
     """Deleted in a database tool that does not enforce the foreign key (SQLite's default):
     its history stays, and names it."""
     kept = checked_in(world.bob, filled=True)
-    _without_foreign_keys(f"DELETE FROM service_record WHERE id = {int(entry.id)}")
+    without_foreign_keys(f"DELETE FROM service_record WHERE id = {int(entry.id)}")
     found = register_check.verify(LATER)
     assert [(t.record_id, t.problem) for t in found] == [(entry.id, history.DELETED)]
     assert history.verify_record(ServiceRecord.get_by_id(kept.id)) is None

@@ -114,6 +114,37 @@ def test_a_finding_is_carried_into_the_next_checkpoint_until_accepted(world, pat
     assert problems(path) == {}
 
 
+def test_accepting_lists_what_it_stops_reporting_before_writing(world, path):
+    rolled_back, gone = checked_in(world.alice, filled=True), checked_in(world.bob)
+    checked_in(world.carol)  # one entry as it was: the same database
+    register_checkpoint.advance(path, LATER)
+    sql("DELETE FROM record_history WHERE record_id = {id} AND seq = 3", rolled_back.id)
+    sql(
+        "UPDATE service_record SET content = '', target = '', outcome = '' WHERE id = {id}",
+        rolled_back.id,
+    )
+    delete_with_history(gone)
+    carried = register_checkpoint.advance(path, LATER)
+    rolled = f"登记历史被回退：{CHECKED} 的检查点记有第 3 条历史，现在只到第 2 条"
+    deleted = f"记录及其全部登记历史已被删除（{CHECKED} 的检查点记有它的第 2 条历史）"
+    assert register_checkpoint.report_lines(carried, LATER) == [
+        f"{CHECKED} 登记簿检查点已写入：3 条记录。",
+        "2 条记录被删除或回退，仍按原检查点记着，核验时继续报告：",
+        f"  alice 2026-11-29 分散活动（记录 #{rolled_back.id}）：{rolled}",
+        f"  记录 #{gone.id}：{deleted}",
+    ]
+    accepted = register_checkpoint.advance(path, LATER, accept=True)
+    assert register_checkpoint.report_lines(accepted, LATER) == [
+        f"{CHECKED} 已接受以下 2 项核验发现，今后不再报告：",
+        f"  alice 2026-11-29 分散活动（记录 #{rolled_back.id}）：{rolled}",
+        f"  记录 #{gone.id}：{deleted}",
+        f"{CHECKED} 登记簿检查点已写入：2 条记录。",
+    ]
+    assert register_checkpoint.report_lines(register_checkpoint.advance(path, LATER), LATER) == [
+        f"{CHECKED} 登记簿检查点已写入：2 条记录。"
+    ]
+
+
 def test_an_edited_checkpoint_is_reported_and_kept_until_accepted(world, path):
     entry = checked_in(world.alice)
     register_checkpoint.advance(path, LATER)

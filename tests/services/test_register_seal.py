@@ -48,7 +48,7 @@ def test_holding_legacy_chains_are_resigned_and_tampered_ones_stay_reported(worl
     assert [(t.record_id, t.problem) for t in report.broken] == [
         (tampered.id, f"记录被绕过系统修改：服务时长（分钟） {tampered.duration_minutes} → 600")
     ]
-    assert problems() == {tampered.id: "第 1 条历史被改动或删除"}
+    assert problems() == {tampered.id: "第 1 条历史签名不符（被伪造或改动）"}
     assert history.verify_record(ServiceRecord.get_by_id(keyed.id)) is None
 
 
@@ -80,7 +80,7 @@ def test_unkeyed_hashes_are_accepted_once(world):
     with pytest.raises(Conflict, match="不再接受"):
         register_seal.seal(LATER, legacy=True)
     assert [t.record_id for t in register_seal.seal(LATER).broken] == [forged.id]
-    assert problems() == {forged.id: "第 1 条历史被改动或删除"}
+    assert problems() == {forged.id: "第 1 条历史签名不符（被伪造或改动）"}
 
 
 def test_after_a_key_change_chains_under_the_previous_key_are_resigned(world):
@@ -126,6 +126,7 @@ def test_report_lines_for_the_command(world):
         "1 条记录的历史已用新密钥重新签名，0 条本已是新密钥签名。",
         "本次接受了旧格式（无密钥）的历史；以后不再接受。",
         "1 条记录的历史不成立，未重新签名，核验时仍会报告：",
-        f"  记录 #{tampered.id}：记录被绕过系统修改：取得成效 {tampered.outcome} → 帮扶十户",
+        f"  bob 2026-11-29 分散活动（记录 #{tampered.id}）："
+        f"记录被绕过系统修改：取得成效 {tampered.outcome} → 帮扶十户",
     ]
     assert good.id not in problems()

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 
-from models import Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team
+from models import Account, Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team
 from services import clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -115,7 +115,7 @@ NOW = at(date(2027, 1, 1))  # 10:00 on 1 January 2027 in Shanghai: Q4 2026 has j
 def test_the_figures_of_a_quarter(world):
     stats = team_stats(2026, 4, NOW, 30)
     a, b = stats[world.a.id], stats[world.b.id]
-    assert a["members"] == 3  # carol left the programme, but her service is counted
+    assert a["members"] == 4  # carol left the programme since, but served in the quarter
     assert a["activities"] == 1  # one cancelled, one in Q3
     assert a["participants"] == 2  # alice and bob; the leader never checked out
     assert a["services"] == 5
@@ -411,6 +411,31 @@ def test_who_may_read_and_write(world):
 def test_summary_length_is_limited(world):
     with pytest.raises(Invalid, match="5000"):
         save_summary(Actor(member=world.leader), "2026-Q4", "字" * 5001, NOW, RULES)
+
+
+def test_a_closed_quarter_keeps_its_roster_when_members_join_or_leave_later(database):
+    """Six members imported on 29 November do not join Q3's figures; one who served in Q3
+    and left the programme since stays in them."""
+    team = make_team(name="第一服务队")
+    Member.update(created_at=at(date(2026, 6, 1))).where(Member.team == team.id).execute()
+    stayed = make_member(name="王丽", team=team, created_at=at(date(2026, 6, 1)))
+    left = make_member(name="陈静", team=team, created_at=at(date(2026, 6, 1)))
+    served(left, at(date(2026, 8, 3)), 120)
+    Member.update(active=False).where(Member.id == left.id).execute()
+    newcomers = [make_member(team=team, created_at=at(date(2026, 11, 29))) for _ in range(6)]
+    run_quarterly(at(date(2026, 10, 1)), RULES, "off")  # Q3's draft
+    office = Actor(
+        account=Account.create(
+            username="office", display_name="办公室", password_hash="-", created_at=NOW
+        )
+    )
+    q3 = view_report(office, "2026-Q3", team.id, at(date(2026, 11, 30)), RULES)
+    assert q3.live  # still open (late): the figures are made now, from today's roster
+    assert q3.stats["members"] == 3
+    names = [m["name"] for m in q3.stats["per_member"]]
+    assert names == [leader_of(team).name, stayed.name, left.name]
+    q4 = team_stats(2026, 4, at(date(2026, 11, 30)), 30)[team.id]
+    assert q4["members"] == 2 + len(newcomers)  # who left without serving in Q4 is not counted
 
 
 def test_activities_in_the_future_are_not_held_yet(database):

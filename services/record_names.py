@@ -1,0 +1,13 @@
+"""A register entry's codes in words for people: one table per field for every reader (the
+API's kind_name and status_name, the register check's findings, the OpenAPI enums), so that
+a code is named once. The flags' names are in services.flags."""
+
+KIND_NAMES = {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
+STATUS_NAMES = {
+    "pending": "待审核",
+    "verified": "已核验",
+    "flagged": "待审核",
+    "rejected": "未通过",
+}
+SOURCE_NAMES = {"mp": "小程序", "chat": "公众号", "web": "网页", "leader": "队长代为登记"}
+COORD_NAMES = {"gcj02": "GCJ-02（国内地图）", "wgs84": "WGS-84（GPS）"}
