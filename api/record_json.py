@@ -5,19 +5,15 @@ from flask import g
 from models import Photo, ServiceRecord
 from models.record import RECORD_SOURCES
 from services import records
+from services.display_names import RECORD_KIND_NAMES, RECORD_STATUS_NAMES
 from services.flags import FLAG_NAMES, flag_names
 from services.photos import view_key
 
 from .photos import photo_url
 from .serialize import iso
 
-KIND_NAMES = {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
-STATUS_NAMES = {
-    "pending": "待完善",
-    "verified": "已核验",
-    "flagged": "待审核",
-    "rejected": "未通过",
-}
+KIND_NAMES = RECORD_KIND_NAMES
+STATUS_NAMES = RECORD_STATUS_NAMES
 
 
 def photo(p: Photo, exact: bool) -> dict:
