@@ -80,8 +80,7 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     Three queries whatever the page size: the page (with member and activity joined), the
     photos of the page, the count. A member_id the actor may not see is Forbidden rather than
     an empty page, so that a leader's screen never silently shows nothing."""
-    _check_filters(filters)
-    where = _scope(actor, filters) & _narrowing(filters)
+    where = matching(actor, filters)
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
     page = (
@@ -97,6 +96,14 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     records = list(page)
     attach_photos(records)
     return records, total
+
+
+def matching(actor: Actor, filters: RecordFilters) -> pw.Expression:
+    """The entries the actor may see that the filters ask for, as a condition on the register
+    joined to Member; Invalid or Forbidden for filters the list refuses. Shared with the Excel
+    export (services.register_export), so the file holds exactly what the list shows."""
+    _check_filters(filters)
+    return _scope(actor, filters) & _narrowing(filters)
 
 
 def _check_filters(f: RecordFilters) -> None:
