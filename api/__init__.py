@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from . import (  # noqa: E402
     activities,
     checkins,
+    exports,
     login,
     me,
     notifications,
@@ -20,7 +21,7 @@ from . import (  # noqa: E402
 )
 
 MODULES = [login, me, activities, checkins, records, photos, team, notifications, reports]
-MODULES += [spot_checks]
+MODULES += [spot_checks, exports]
 openapi.register(bp, MODULES)
 
 

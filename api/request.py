@@ -1,6 +1,7 @@
 """Reading request input: JSON bodies and form fields with types, or a clear Invalid."""
 
 import json
+from datetime import date
 
 from flask import request
 
@@ -99,3 +100,14 @@ def query_flag(name: str, default: bool | None = False) -> bool | None:
     if raw not in FLAGS:
         raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
     return FLAGS[raw]
+
+
+def query_date(name: str):
+    """A date query parameter such as 2026-11-29; absent or empty, None."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(f"参数 {name} 应为日期，如 2026-11-29。", "bad_field") from None
