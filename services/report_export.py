@@ -57,7 +57,7 @@ def _status(view: ReportView) -> str:
 def _computed_at(view: ReportView) -> datetime | None:
     """When the figures were made (stored as Shanghai ISO text), as naive UTC."""
     text = view.stats.get("computed_at")
-    return clock.to_utc(datetime.fromisoformat(text)) if text else None
+    return clock.to_utc(datetime.fromisoformat(text)).replace(microsecond=0) if text else None
 
 
 def _span(view: ReportView) -> str:
