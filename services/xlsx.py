@@ -31,6 +31,8 @@ DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
 HOURS = "0.0"  # the app shows hours to one decimal; the cell keeps the exact value to sum
 TEXT_MAX = 32_767  # Excel's longest cell text
+UNSAFE_TEXT = ILLEGAL_CHARACTERS_RE  # what XML cannot carry
+READ_AS_CODE = ("=", "#")  # openpyxl takes =… for a formula, #N/A and the like for errors
 UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # what Windows refuses in a file name
 
 
@@ -93,11 +95,23 @@ def write_table(sheet, columns: tuple[Column, ...], items: Iterable) -> int:
     sheet.append(header)
     count = 0
     for item in items:
-        sheet.append([cell(sheet, c.value(item), c.number_format) for c in columns])
+        sheet.append([_plain_or_cell(sheet, c.value(item), c.number_format) for c in columns])
         count += 1
     last = get_column_letter(len(columns))
     sheet.auto_filter = AutoFilter(ref=f"A1:{last}{count + 1}")
     return count
+
+
+def _plain_or_cell(sheet, value, number_format: str | None):
+    """The value itself where openpyxl writes it as it is (a third cheaper on a large sheet),
+    else a cell that keeps it right: a format, or text openpyxl would take for a formula
+    (=…) or an error value (#N/A)."""
+    if number_format is None and (value is None or isinstance(value, int | float)):
+        return value
+    plain_text = isinstance(value, str) and not value.startswith(READ_AS_CODE)
+    if plain_text and not UNSAFE_TEXT.search(value):
+        return value
+    return cell(sheet, value, number_format)
 
 
 def width_of(text: str) -> int:

@@ -177,10 +177,11 @@ def test_file_names_say_whose_entries_and_when(world, entries):
 
 def test_text_is_never_a_formula_and_control_characters_are_dropped(world):
     formula = '=HYPERLINK("http://x","点我")'
-    record = checked_in(world.alice, content=formula, outcome="好\x07了")
+    record = checked_in(world.alice, content=formula, target="#N/A", outcome="好\x07了")
     sheet = sheet_of(export_register(world.actor("office"), RecordFilters(), None, NOW))
     row = {c.column_letter: c for c in sheet[2]}
     assert row["H"].value == record.content and row["H"].data_type == "s"
+    assert row["I"].value == "#N/A" and row["I"].data_type == "s"
     assert row["J"].value == "好了"
 
 
