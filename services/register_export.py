@@ -33,8 +33,17 @@ from .households import mask_name, redact
 from .records import RecordFilters, counts_toward_hours, is_registered_by_leader, matching
 from .register_defaults import VISIT_TARGET
 from .rows import is_id
-from .xlsx import DATETIME, HOURS, Column, Export, date_span, file_name, new_book, to_bytes
-from .xlsx import write_table as write_rows
+from .xlsx import (
+    DATETIME,
+    HOURS,
+    Column,
+    Export,
+    date_span,
+    file_name,
+    new_book,
+    to_bytes,
+    write_table,
+)
 
 R = ServiceRecord
 EXPORT_MAX_ROWS = 10_000
@@ -94,7 +103,7 @@ COLUMNS = (
     Column("服务内容", 40, lambda line: line.text("content")),
     Column("服务对象", 20, lambda line: line.text("target")),
     Column("服务成效", 40, lambda line: line.text("outcome")),
-    Column("状态", 8, lambda line: RECORD_STATUS_NAMES.get(line.r.status, line.r.status)),
+    Column("状态", 10, lambda line: RECORD_STATUS_NAMES.get(line.r.status, line.r.status)),
     Column("异常原因", 36, lambda line: "；".join(flag_names(line.r.flags or []))),
     Column("登记方式", 28, _how),
     Column("计入时长", 10, lambda line: "是" if counts_toward_hours(line.r) else "否"),
@@ -117,7 +126,7 @@ def export_register(
         )
     book = new_book("登记簿", write_only=True)
     lines = (_Line(r, actor.is_office) for r in query.iterator())
-    rows = write_rows(book.create_sheet(SHEET), COLUMNS, lines)
+    rows = write_table(book.create_sheet(SHEET), COLUMNS, lines)
     span = date_span(filters.date_from, filters.date_to) or f"截至{clock.local_today(now)}"
     name = file_name("登记簿", _whose(actor, filters, team_id), span)
     return Export(name, "register.xlsx", to_bytes(book), rows)

@@ -89,6 +89,8 @@ def write_table(sheet, columns: tuple[Column, ...], items: Iterable) -> int:
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"  # the header on every printed page
+    sheet.page_setup.orientation = "landscape"
     header = [cell(sheet, c.header, bold=True) for c in columns]
     for made in header:
         made.alignment = Alignment(horizontal="center")

@@ -77,6 +77,7 @@ def test_headers_layout_and_a_row_as_excel_reads_it(world, entries):
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref == f"A1:O{export.rows + 1}"
     assert sheet.column_dimensions["H"].width >= 30
+    assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
     row = rows_by_id(sheet)[entries["flagged"].id]
     assert row["队伍"] == world.team_a.name and row["党员"] == "alice"
     assert row["类型"] == "集中活动" and row["活动/对象"] == "楼道清理"
