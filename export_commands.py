@@ -3,10 +3,10 @@
 
 The command line acts as the office and sees residents' data whole: whoever can run it can
 read the database anyway. A file that exists is never overwritten without --force, and a
-path that cannot be written is one Chinese sentence, not a traceback.
+path that cannot be written is one Chinese sentence, not a traceback (services.xlsx.save,
+with the reasons services.output_files gives for every file the office's commands write).
 """
 
-import errno
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -24,24 +24,10 @@ from services.records import RecordFilters
 from services.register_export import export_register
 from services.report_export import export_report
 from services.reports import ReportRules
-from services.xlsx import Export
+from services.xlsx import Export, save
 
 export_cli = AppGroup("export", help="Excel exports for the office (导出 Excel).")
 OFFICE = Actor(account=Account(username="cli", display_name="办公室（命令行）"))
-
-# Why a file could not be written, by errno, in the clerk's words.
-WRITE_ERRORS = {
-    errno.ENOENT: "文件夹不存在",
-    errno.EACCES: "没有写入权限",
-    errno.EPERM: "没有写入权限",
-    errno.EEXIST: "文件已存在，如需覆盖请加 --force",
-    errno.EISDIR: "这是一个文件夹，请给出文件名",
-    errno.ENOTDIR: "路径中有一段不是文件夹",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EROFS: "磁盘只读",
-    errno.ENAMETOOLONG: "文件名太长",
-}
-OUT_HELP = "输出文件（.xlsx）；不填则用建议的中文文件名保存在当前文件夹"
 
 
 @export_cli.command("records")
@@ -130,20 +116,11 @@ def _with_member(filters: RecordFilters, phone: str | None) -> RecordFilters:
 
 
 def _save(export: Export, out: str | None, force: bool) -> Path:
-    """Write the workbook; an existing file only with --force, and never half a file."""
+    """Write the workbook under the name given, or the suggested one in this folder."""
     path = Path(out) if out else Path(export.filename)
     if path.suffix.lower() != ".xlsx":
         raise click.ClickException(f"文件名应以 .xlsx 结尾，Excel 才能打开：{path}")
-    if path.exists() and not force and not path.is_dir():
-        raise click.ClickException(f"文件已存在：{path}。如需覆盖请加 --force。")
-    opened = False
     try:
-        with path.open("wb" if force else "xb") as file:
-            opened = True
-            file.write(export.content)
-    except OSError as exc:
-        if opened:
-            path.unlink(missing_ok=True)  # half a workbook would not open
-        why = WRITE_ERRORS.get(exc.errno, exc.strerror or "系统错误")
-        raise click.ClickException(f"无法写入 {path}：{why}。") from None
-    return path
+        return save(export, path, force)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
@@ -24,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 
 from . import clock
+from .output_files import already_there, cannot_write, check_target
 from .roster_template import HEADER_FILL, HEADER_FONT
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,6 +33,7 @@ DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
 HOURS = "0.0"  # the app shows hours to one decimal; the cell keeps the exact value to sum
 TEXT_MAX = 32_767  # Excel's longest cell text
+KEPT_BECAUSE = "它可能是之前导出、后来又改过的文件"
 UNSAFE_TEXT = ILLEGAL_CHARACTERS_RE  # what XML cannot carry
 READ_AS_CODE = ("=", "#")  # openpyxl takes =… for a formula, #N/A and the like for errors
 UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')  # what Windows refuses in a file name
@@ -119,6 +122,25 @@ def _plain_or_cell(sheet, value, number_format: str | None):
 def width_of(text: str) -> int:
     """How many Latin characters wide a text is: a Chinese character takes two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def save(export: Export, path: Path, force: bool = False) -> Path:
+    """Write the workbook to a file. An existing file is kept unless `force`: it may be an
+    earlier export the clerk has since worked on. A failed write leaves no half a workbook
+    behind (it would not open)."""
+    check_target(path, force, KEPT_BECAUSE)
+    opened = False
+    try:
+        with open(path, "wb" if force else "xb") as out:  # "x": never over a file made meanwhile
+            opened = True
+            out.write(export.content)
+    except FileExistsError:
+        raise already_there(path, KEPT_BECAUSE) from None
+    except OSError as exc:
+        if opened:
+            path.unlink(missing_ok=True)
+        raise cannot_write(path, exc) from None
+    return path
 
 
 def to_bytes(book: Workbook) -> bytes:

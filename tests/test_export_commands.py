@@ -82,7 +82,7 @@ def test_an_existing_file_is_kept_unless_forced(runner, world, tmp_path):
     out.write_bytes(b"the clerk's own file")
     result = runner.invoke(args=["export", "records", str(out)])
     assert result.exit_code == 1
-    assert "文件已存在" in result.output and "--force" in result.output
+    assert "已经存在" in result.output and "--force" in result.output
     assert out.read_bytes() == b"the clerk's own file"
     result = runner.invoke(args=["export", "records", "--force", str(out)])
     assert result.exit_code == 0, result.output
@@ -92,7 +92,7 @@ def test_an_existing_file_is_kept_unless_forced(runner, world, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["{tmp}/no-such-folder/out.xlsx"], "文件夹不存在"),
+        (["{tmp}/no-such-folder/out.xlsx"], "no-such-folder 不存在"),
         (["{tmp}/out.csv"], ".xlsx 结尾"),
         (["--from", "2026-13-01", "{tmp}/out.xlsx"], "--from 应为日期"),
         (["--status", "done", "{tmp}/out.xlsx"], "状态应为"),
@@ -135,6 +135,6 @@ def test_export_report(runner, world, tmp_path, monkeypatch):
     leader = team_a.members.where(Member.role == "leader").get()
     assert names == [leader.name, "王丽"]
     again = runner.invoke(args=["export", "report", "2026-Q4", "--team", str(team_a.id), str(out)])
-    assert again.exit_code == 1 and "文件已存在" in again.output
+    assert again.exit_code == 1 and "已经存在" in again.output
     bad = runner.invoke(args=["export", "report", "2026-Q9", "--team", "1", str(out)])
     assert bad.exit_code == 1 and "季度格式" in bad.output
