@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from export_commands import export_cli
 from models import AuditLog, Member, db
 from services import clock
 from services.errors import DomainError
@@ -17,6 +18,7 @@ from wechat.client import api_base_url
 def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
     commands = (
+        export_cli,
         register_cli,
         wechat_cli,
         import_command,

@@ -8,6 +8,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 from . import (  # noqa: E402
     activities,
     checkins,
+    exports,
     login,
     me,
     notifications,
@@ -32,6 +33,7 @@ MODULES = [
     notifications,
     reports,
     spot_checks,
+    exports,
 ]
 openapi.register(bp, MODULES)
 

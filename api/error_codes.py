@@ -61,6 +61,8 @@ ERROR_CODES = {
         ("record_rejected", 409), ("register_check_failed", 409),
         ("activity_cancelled", 409), ("already_registered", 409), ("member_inactive", 409),
         ("overlapping_record", 409), ("request_id_used", 409),
+        # the Excel export (/records/export.xlsx)
+        ("export_too_large", 400), ("team_not_found", 404),
     ),
     "照片 /photos": (("bad_photo_key", 400), ("photo_link_invalid", 403), ("not_found", 404)),
     "我的 /me": (("bad_subscription_result", 400), ("not_paired", 404),

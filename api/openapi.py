@@ -44,6 +44,20 @@ def ok(description: str, schema: dict, status: str = "200") -> dict:
     }
 
 
+def download(description: str, media_type: str) -> dict:
+    """A file to save (Content-Disposition: attachment), plus the JSON error responses."""
+    binary = {"type": "string", "format": "binary"}
+    responses = ok(description, binary)
+    responses["200"]["content"] = {media_type: {"schema": binary}}
+    responses["200"]["headers"] = {
+        "Content-Disposition": {
+            "description": "attachment，中文文件名见 filename*（RFC 5987）",
+            "schema": {"type": "string"},
+        }
+    }
+    return responses
+
+
 def page_of(item_schema: dict) -> dict:
     """A page of a list: the items, how many there are in all, and the page asked for."""
     return {

@@ -12,10 +12,6 @@ from services.record_names import KIND_NAMES, STATUS_NAMES
 from .photos import photo_url
 from .serialize import coordinate, iso
 
-# An entry waiting for review is named by whose review it waits for (records.awaiting_review_by):
-# 待审核 alone leaves the member guessing whom to ask.
-AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}
-
 
 def photo(p: Photo, exact: bool) -> dict:
     """A photo's links; `exact` False: the full-size link is to a copy without the original's
@@ -58,12 +54,6 @@ def _checkout_location(r: ServiceRecord, shown: bool) -> dict:
     }
 
 
-def status_name(r: ServiceRecord) -> str:
-    """The status as the member and the leader read it."""
-    waiting_for = records.awaiting_review_by(r)
-    return AWAITING_NAMES[waiting_for] if waiting_for else STATUS_NAMES.get(r.status, r.status)
-
-
 def record(r: ServiceRecord) -> dict:
     """Everything the member (or their leader, or the office) may see of an entry."""
     shown = may_see_location(r)
@@ -89,7 +79,7 @@ def record(r: ServiceRecord) -> dict:
         "target": r.target,
         "outcome": r.outcome,
         "status": r.status,
-        "status_name": status_name(r),
+        "status_name": records.status_name(r),
         "awaiting_review_by": records.awaiting_review_by(r),
         "flags": r.flags,
         "flag_names": flag_names(r.flags),

@@ -36,7 +36,15 @@ TEXT_FIELDS = ("content", "target", "outcome")
 @bp.get("/records")
 @requires("member", "office")
 def list_records():
-    filters = register.RecordFilters(
+    filters = record_filters()
+    items, total = register.list_records(actor(), filters)
+    body = {"items": [record(r) for r in items], "total": total}
+    return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
+
+
+def record_filters() -> register.RecordFilters:
+    """The register's filters from the query string, for the list and the Excel export."""
+    return register.RecordFilters(
         member_id=query_value("member_id", int),
         team_id=query_value("team_id", int),
         status=query_value("status", str),
@@ -48,9 +56,6 @@ def list_records():
         limit=query_value("limit", int, register.PAGE_DEFAULT),
         offset=query_value("offset", int, 0),
     )
-    items, total = register.list_records(actor(), filters)
-    body = {"items": [record(r) for r in items], "total": total}
-    return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
 
 
 @bp.get("/records/<int:record_id>")

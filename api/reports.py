@@ -6,6 +6,7 @@ from flask import current_app, jsonify
 from services import clock
 from services import reports as quarterly
 from services.register_check import Findings
+from services.report_names import REPORT_STATUS_NAMES, report_status_name
 from services.report_stats import KINDS
 from services.summary import hours
 
@@ -14,15 +15,7 @@ from .auth import actor, requires
 from .request import field, json_body, query_value
 from .serialize import iso
 
-STATUS_NAMES = {
-    "in_progress": "本季度进行中",
-    "draft": "草稿",
-    "late": "逾期未交",
-    "submitted": "已提交",
-    "returned": "已退回",
-    "accepted": "已通过",
-}
-LATE_SUBMITTED = "逾期提交"
+STATUS_NAMES = REPORT_STATUS_NAMES
 
 
 def _rules() -> quarterly.ReportRules:
@@ -63,7 +56,7 @@ def report_json(v: quarterly.ReportView) -> dict:
         "quarter": v.quarter,
         "team": {"id": v.team_id, "name": v.team_name},
         "status": v.status,
-        "status_name": LATE_SUBMITTED if late_submitted else STATUS_NAMES[v.status],
+        "status_name": report_status_name(v.status, late_submitted),
         "late": v.late,
         "deadline": v.deadline.isoformat(),
         "summary": v.summary,

@@ -75,6 +75,24 @@ def mask_address(address: str) -> str:
     return kept.rstrip(_TRAILING) + MASK
 
 
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+
+
+def redact(text: str, household: Household | None = None) -> str:
+    """Free text (a register entry's content, target, outcome) with a resident's personal data
+    masked as the household's own fields are: the household's address, head name and phone
+    where they appear word for word, and any mobile number. A file travels further than a
+    screen, so what a member typed is masked too."""
+    text = text or ""
+    if household is not None:
+        fields = ((household.address, mask_address), (household.head_name, mask_name))
+        for whole, mask in (*fields, (household.phone, mask_phone)):
+            whole = (whole or "").strip()
+            if len(whole) > 1:
+                text = text.replace(whole, mask(whole))
+    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match[0]), text)
+
+
 @dataclass(frozen=True)
 class HouseholdView:
     """A household as one viewer may see it; `masked` tells which view this is. Coordinates

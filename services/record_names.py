@@ -9,5 +9,8 @@ STATUS_NAMES = {
     "flagged": "待审核",
     "rejected": "未通过",
 }
+# An entry waiting for review is named by whose review it waits for (records.awaiting_review_by):
+# 待审核 alone leaves the member guessing whom to ask.
+AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}
 SOURCE_NAMES = {"mp": "小程序", "chat": "公众号", "web": "网页", "leader": "队长代为登记"}
 COORD_NAMES = {"gcj02": "GCJ-02（国内地图）", "wgs84": "WGS-84（GPS）"}

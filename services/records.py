@@ -21,6 +21,7 @@ from models.record import AWAITING_REVIEW, RECORD_KINDS, RECORD_STATUSES
 from . import clock, date_window
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
+from .record_names import AWAITING_NAMES, STATUS_NAMES
 from .rows import is_id, lock_row
 
 R = ServiceRecord
@@ -61,6 +62,14 @@ def awaiting_review_by(record: ServiceRecord) -> str | None:
     return "office" if leaders_own or is_registered_by_leader(record) else "leader"
 
 
+def status_name(record: ServiceRecord) -> str:
+    """The status as the member, the leader and the office read it."""
+    waiting_for = awaiting_review_by(record)
+    if waiting_for:
+        return AWAITING_NAMES[waiting_for]
+    return STATUS_NAMES.get(record.status, record.status)
+
+
 def can_see(actor: Actor, record: ServiceRecord) -> bool:
     """The visibility rule above, for one loaded entry."""
     if actor.is_office:
@@ -94,8 +103,7 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     registering leader joined), the
     photos of the page, the count. A member_id the actor may not see is Forbidden rather than
     an empty page, so that a leader's screen never silently shows nothing."""
-    _check_filters(filters)
-    where = _scope(actor, filters) & _narrowing(filters)
+    where = matching(actor, filters)
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
     page = (
@@ -108,6 +116,14 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     records = list(page)
     attach_photos(records)
     return records, total
+
+
+def matching(actor: Actor, filters: RecordFilters) -> pw.Expression:
+    """The entries the actor may see that the filters ask for, as a condition on the register
+    joined to Member; Invalid or Forbidden for filters the list refuses. Shared with the Excel
+    export (services.register_export), so the file holds exactly what the list shows."""
+    _check_filters(filters)
+    return _scope(actor, filters) & _narrowing(filters)
 
 
 def _check_filters(f: RecordFilters) -> None:

@@ -58,6 +58,11 @@ class ReportRules:
     deadline_days: int
     interval_days: int
 
+    @classmethod
+    def from_settings(cls, settings) -> "ReportRules":
+        """The rules from a Settings object."""
+        return cls(settings.rules.report_deadline_days, settings.rules.visit_interval_days)
+
 
 @dataclass(frozen=True)
 class ReportView:

@@ -306,17 +306,6 @@ def test_an_entry_deleted_behind_the_service_is_reported(world, entry):
     assert history.verify_record(ServiceRecord.get_by_id(kept.id)) is None
 
 
-def _without_foreign_keys(statement: str) -> None:
-    if isinstance(db.obj, pw.SqliteDatabase):
-        db.execute_sql("PRAGMA foreign_keys = OFF")
-        db.execute_sql(statement)
-        db.execute_sql("PRAGMA foreign_keys = ON")
-        return
-    with db.atomic():
-        db.execute_sql("SET LOCAL session_replication_role = replica")  # triggers, FKs off
-        db.execute_sql(statement)
-
-
 ROOT = Path(__file__).resolve().parents[2]
 # Functions that take the action and pass it on to history.append, by file: the argument
 # (position) that carries it. Their callers' actions are what gets written.

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +15,7 @@ from services.households import (
     mask_name,
     mask_phone,
     my_household,
+    redact,
 )
 from tests.factories import make_household, make_member, make_record, make_team, pair
 
@@ -157,3 +159,19 @@ def test_office_view_of_an_unpaired_household(household):
     view = household_for_office(household)
     assert (view.paired_member_id, view.paired_member_name, view.paired_since) == (None,) * 3
     assert view.last_visit_on is None
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("电话13812345678", "电话138****5678"),
+        ("+86 138-1234-5678 找他", "138****5678 找他"),
+        ("编号 2138123456789 不是手机号", "编号 2138123456789 不是手机号"),
+        ("给王建华家送米，幸福路8号2单元", "给王**家送米，幸福路****"),
+        ("座机 0371-66662100", "座机 0371-****2100"),
+        ("", ""),
+    ],
+)
+def test_redact_masks_the_household_and_mobile_numbers_in_free_text(text, redacted):
+    household = SimpleNamespace(head_name="王建华", phone="0371-66662100", address="幸福路8号2单元")
+    assert redact(text, household) == redacted

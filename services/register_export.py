@@ -1,0 +1,169 @@
+"""The register (登记簿) as an Excel workbook: one row per entry, for the office's clerk and
+for leaders, with exactly the entries the register list shows the same reader
+(services.records.matching) and the same filters, plus a team for the office.
+
+Rules:
+- Who gets what is the list's rule: the office any entry, a leader their own and their team's
+  members' entries, a member only their own. A team other than the reader's own is refused
+  (403) for leaders and members alike; the office may name any team that exists.
+- Residents' personal data is whole for the office only. Everyone else sees the visited
+  household as 结对家庭 王**户 (services.register_defaults) and the entry's text with the
+  household's name, address and phone, and any mobile number, masked (services.households):
+  a file is forwarded and kept far longer than a screen is looked at.
+- No coordinates and no internal ids but the entry's 编号, last, to find it again.
+- At most EXPORT_MAX_ROWS entries per file, counted before anything is built: a bigger
+  export is refused with the count and what to narrow. Writing costs about half a
+  millisecond per row (openpyxl writes its XML in pure Python), so the cap keeps a download
+  to a few seconds; a whole year of the programme (3 teams of 10-15) is a few thousand
+  entries.
+"""
+
+from datetime import datetime
+
+import peewee as pw
+
+from models import Activity, Household, Member, ServiceRecord, Team
+
+from . import clock
+from .actors import Actor
+from .errors import Invalid, NotFound
+from .flags import flag_names
+from .households import mask_name, redact
+from .record_names import KIND_NAMES
+from .records import (
+    RecordFilters,
+    counts_toward_hours,
+    is_registered_by_leader,
+    matching,
+    status_name,
+)
+from .register_defaults import VISIT_TARGET
+from .xlsx import (
+    DATETIME,
+    HOURS,
+    Column,
+    Export,
+    date_span,
+    file_name,
+    new_book,
+    to_bytes,
+    write_table,
+)
+
+R = ServiceRecord
+EXPORT_MAX_ROWS = 10_000
+SHEET = "登记记录"
+Registrar = Member.alias("registrar")
+
+
+class _Line:
+    """One entry as one reader may see it: the column functions read from this."""
+
+    def __init__(self, record: ServiceRecord, whole: bool):
+        self.r, self.whole = record, whole
+
+    def text(self, name: str) -> str:
+        value = getattr(self.r, name) or ""
+        return value if self.whole else redact(value, self.r.household)
+
+
+def _team(line: _Line) -> str:
+    return line.r.member.team.name if line.r.member.team_id else ""
+
+
+def _served(line: _Line) -> str:
+    """The activity's title, or the household visited (the head's name masked but for the
+    office)."""
+    r = line.r
+    if r.activity_id:
+        return r.activity.title
+    if r.household_id:
+        head = r.household.head_name
+        return VISIT_TARGET.format(head=head if line.whole else mask_name(head))
+    return ""
+
+
+def _hours(line: _Line) -> float | None:
+    minutes = line.r.duration_minutes
+    return None if minutes is None else minutes / 60
+
+
+def _how(line: _Line) -> str:
+    """本人签到, or who registered it for the member and why."""
+    r = line.r
+    if not is_registered_by_leader(r):
+        return "本人签到"
+    leader = r.registered_by.name if r.registered_by_id else ""
+    return f"队长{leader}代登记：{r.registration_reason}".strip("：")
+
+
+COLUMNS = (
+    Column("队伍", 24, _team),
+    Column("党员", 10, lambda line: line.r.member.name),
+    Column("类型", 10, lambda line: KIND_NAMES.get(line.r.kind, line.r.kind)),
+    Column("活动/对象", 30, _served),
+    Column("签到时间", 17, lambda line: line.r.checkin_at, DATETIME),
+    Column("签退时间", 17, lambda line: line.r.checkout_at, DATETIME),
+    Column("时长（小时）", 13, _hours, HOURS),
+    Column("服务内容", 40, lambda line: line.text("content")),
+    Column("服务对象", 20, lambda line: line.text("target")),
+    Column("服务成效", 40, lambda line: line.text("outcome")),
+    Column("状态", 10, lambda line: status_name(line.r)),
+    Column("异常原因", 36, lambda line: "；".join(flag_names(line.r.flags or []))),
+    Column("登记方式", 28, _how),
+    Column("计入时长", 10, lambda line: "是" if counts_toward_hours(line.r) else "否"),
+    Column("编号", 8, lambda line: line.r.id),
+)
+
+
+def export_register(actor: Actor, filters: RecordFilters, now: datetime) -> Export:
+    """The entries the actor may see that the filters ask for, oldest first: what the list
+    (services.records) shows, with the same refusals."""
+    query = _query(matching(actor, filters))
+    total = query.count()
+    if total > EXPORT_MAX_ROWS:
+        raise Invalid(
+            f"符合条件的登记有 {total} 条，超过单次导出上限 {EXPORT_MAX_ROWS} 条。"
+            "请缩小日期范围，或按服务队分别导出。",
+            "export_too_large",
+        )
+    span = date_span(filters.date_from, filters.date_to) or f"截至{clock.local_today(now)}"
+    name = file_name("登记簿", _whose(actor, filters), span)
+    book = new_book("登记簿", write_only=True)
+    lines = (_Line(r, actor.is_office) for r in query.iterator())
+    rows = write_table(book.create_sheet(SHEET), COLUMNS, lines)
+    return Export(name, "register.xlsx", to_bytes(book), rows)
+
+
+def _query(where: pw.Expression) -> pw.ModelSelect:
+    on_registrar = R.registered_by == Registrar.id
+    return (
+        R.select(R, Member, Team, Activity, Household, Registrar)
+        .join(Member, on=(R.member == Member.id))
+        .join(Team, pw.JOIN.LEFT_OUTER, on=(Member.team == Team.id))
+        .switch(R)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        .switch(R)
+        .join(Household, pw.JOIN.LEFT_OUTER, on=(R.household == Household.id))
+        .switch(R)
+        .join(Registrar, pw.JOIN.LEFT_OUTER, on=on_registrar, attr="registered_by")
+        .where(where)
+        .order_by(R.checkin_at, R.id)
+    )
+
+
+def _whose(actor: Actor, filters: RecordFilters) -> str:
+    """Whose entries the file holds, for its name: a member's, a team's, or all teams'."""
+    if filters.member_id is not None:
+        member = Member.get_or_none(Member.id == filters.member_id)
+        return member.name if member else ""
+    if filters.team_id is not None:
+        team = Team.get_or_none(Team.id == filters.team_id)
+        if team is None:
+            raise NotFound("没有这个服务队。", "team_not_found")
+        return team.name
+    if actor.is_office:
+        return "全部服务队"
+    if actor.leads(actor.team_id) and not filters.mine:
+        return actor.member.team.name
+    return actor.member.name

@@ -1,0 +1,123 @@
+"""A quarterly report as a workbook, opened again with openpyxl: the 概况 sheet carries the
+JSON report's figures and status, the 队员明细 sheet each member in roster order, and only
+the report's readers get it.
+
+Time is 10:00 on 5 January 2027 in Shanghai: Q4 2026 has just ended, its deadline the 10th."""
+
+import io
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from models import Account, Member
+from services import clock
+from services.actors import Actor
+from services.errors import Forbidden, Invalid
+from services.report_export import export_report
+from services.reports import ReportRules, save_summary, submit_report, view_report
+from tests.factories import make_member, make_record, make_team
+
+NOW = clock.to_utc(datetime(2027, 1, 5, 10))
+RULES = ReportRules(deadline_days=10, interval_days=30)
+FILLED = {"content": "清理楼道杂物", "target": "3号楼住户", "outcome": "楼道整洁"}
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return clock.to_utc(datetime.combine(day, time(hour)))
+
+
+@pytest.fixture
+def world(database):
+    """Team A: its leader, 王丽 (90 minutes in Q4), 李强 (nothing); team B."""
+    team_a, team_b = make_team(name="第一服务队"), make_team(name="第二服务队")
+    leader = team_a.members.where(Member.role == "leader").get()
+    alice = make_member(name="王丽", team=team_a)
+    make_member(name="李强", team=team_a)
+    start = at(date(2026, 11, 20))
+    make_record(
+        alice,
+        checkin_at=start,
+        checkout_at=start + timedelta(minutes=90),
+        duration_minutes=90,
+        status="verified",
+        **FILLED,
+    )
+    return team_a, team_b, leader, alice
+
+
+def workbook(export):
+    return load_workbook(io.BytesIO(export.content))
+
+
+def summary_of(book) -> dict:
+    return {row[0].value: row[1].value for row in book["概况"].iter_rows(2)}
+
+
+def test_summary_sheet_holds_the_reports_figures(world):
+    team_a, _, leader, _ = world
+    export = export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES)
+    book = workbook(export)
+    assert book.sheetnames == ["概况", "队员明细"]
+    figures = summary_of(book)
+    stats = view_report(Actor(member=leader), "2026-Q4", None, NOW, RULES).stats
+    assert figures["服务队"] == "第一服务队" and figures["季度"] == "2026年第4季度"
+    assert figures["统计期间"] == "2026-10-01 至 2026-12-31"
+    assert figures["报告状态"] == "草稿"
+    assert figures["截止日期"] == datetime(2027, 1, 10)
+    assert figures["服务次数（次）"] == stats["services"] == 1
+    assert figures["服务时长（小时）"] == stats["hours"] == 1.5
+    assert figures["其中分散活动（次）"] == 1 and figures["其中集中活动时长（小时）"] == 0
+    assert figures["在册队员（人）"] == stats["members"] == 3
+    assert figures["平均评分（1–5）"] is None
+    assert figures["统计时间"] == datetime(2027, 1, 5, 10)
+    assert export.filename == "季度报告_第一服务队_2026年第4季度.xlsx"
+    assert export.ascii_name == "report-2026-Q4.xlsx"
+
+
+def test_members_sheet_in_roster_order_with_numbers(world):
+    _, _, leader, _ = world
+    sheet = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))["队员明细"]
+    header = ["姓名", "服务次数", "服务时长（小时）", "走访次数", "备注"]
+    assert [c.value for c in sheet[1]] == header
+    rows = [[c.value for c in row] for row in sheet.iter_rows(2)]
+    expected = [[leader.name, 0, 0, 0], ["王丽", 1, 1.5, 0], ["李强", 0, 0, 0]]
+    assert rows == [[*row, None] for row in expected]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:E4"
+
+
+def test_a_submitted_report_shows_who_and_when_and_its_summary(world):
+    _, _, leader, _ = world
+    actor = Actor(member=leader)
+    save_summary(actor, "2026-Q4", "本季度开展活动一次。\n=SUM(1)", NOW, RULES)
+    submit_report(actor, "2026-Q4", NOW, RULES)
+    figures = summary_of(workbook(export_report(actor, "2026-Q4", None, NOW, RULES)))
+    assert figures["报告状态"] == "已提交" and figures["提交人"] == leader.name
+    assert figures["提交时间"] == datetime(2027, 1, 5, 10)
+    assert figures["工作小结"] == "本季度开展活动一次。\n=SUM(1)"
+    assert figures["数据口径"] == "提交时冻结的数据"
+
+
+def test_the_office_reads_any_team_and_others_are_refused(world):
+    team_a, team_b, _, alice = world
+    account = {"username": "o", "display_name": "办公室", "password_hash": "-", "created_at": NOW}
+    office = Actor(account=Account.create(**account))
+    export = export_report(office, "2026-Q4", team_b.id, NOW, RULES)
+    assert summary_of(workbook(export))["服务队"] == "第二服务队"
+    with pytest.raises(Invalid):
+        export_report(office, "2026-Q4", None, NOW, RULES)  # which team?
+    leader_b = Actor(member=team_b.members.where(Member.role == "leader").get())
+    with pytest.raises(Forbidden):
+        export_report(leader_b, "2026-Q4", team_a.id, NOW, RULES)
+    with pytest.raises(Forbidden):
+        export_report(Actor(member=alice), "2026-Q4", None, NOW, RULES)
+    with pytest.raises(Invalid):
+        export_report(leader_b, "2026-Q5", None, NOW, RULES)
+
+
+def test_a_member_who_left_but_served_is_marked(world):
+    team_a, _, leader, _ = world
+    gone = make_member(name="陈静", team=team_a, active=False)
+    make_record(gone, checkin_at=at(date(2026, 12, 1)), status="verified")
+    sheet = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))["队员明细"]
+    assert [row[-1].value for row in sheet.iter_rows(2) if row[0].value == "陈静"] == ["已不在册"]
