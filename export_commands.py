@@ -48,8 +48,8 @@ def export_records_command(out, date_from, date_to, status, kind, team, phone, f
         kind=_code(kind, KIND_NAMES, "类型"),
     )
     with db.connection_context():
-        filters = _with_member(filters, phone)
-        export = _run(export_register, OFFICE, filters, _team_id(team), clock.now_utc())
+        filters = replace(_with_member(filters, phone), team_id=_team_id(team))
+        export = _run(export_register, OFFICE, filters, clock.now_utc())
     path = _save(export, out, force)
     click.echo(f"已导出 {export.rows} 条登记记录：{path}")
 

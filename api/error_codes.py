@@ -79,8 +79,9 @@ ERROR_CODES = {
         ("quarter_not_ended", 409), ("report_submitted", 409),
     ),
     "办公室 /office": (
-        ("bad_filter", 400), ("bad_result", 400), ("note_required", 400), ("bad_text", 400),
-        ("text_too_long", 400), ("notification_not_found", 404),
+        ("bad_date", 400), ("bad_window", 400), ("bad_filter", 400), ("bad_result", 400),
+        ("note_required", 400), ("bad_text", 400), ("text_too_long", 400),
+        ("notification_not_found", 404),
         ("spot_check_not_found", 404),
     ),
 }  # fmt: skip

@@ -1,20 +1,17 @@
 """The office's daily spot checks: the sampled entries, and what it found in each. Thin views:
 the rules are in services.spot_check_results."""
 
-from datetime import date
-
-from flask import jsonify, request
+from flask import jsonify
 
 from models.oversight import SPOT_CHECK_RESULTS
 from services import clock
 from services import spot_check_results as spot_checks
 from services.entry_labels import EntryLabel
-from services.errors import Invalid
+from services.record_names import KIND_NAMES, STATUS_NAMES
 
 from . import bp, openapi
 from .auth import actor, requires
-from .record_json import KIND_NAMES, STATUS_NAMES
-from .request import field, json_body, known_fields, query_value
+from .request import field, json_body, known_fields, query_date, query_value
 from .serialize import iso
 
 RESULT_NAMES = {"pending": "待抽查", "confirmed": "抽查无误", "problem": "发现问题"}
@@ -25,24 +22,14 @@ RESULT_NAMES = {"pending": "待抽查", "confirmed": "抽查无误", "problem": 
 def list_spot_checks():
     filters = spot_checks.SpotCheckFilters(
         result=query_value("result", str),
-        date_from=_query_date("from"),
-        date_to=_query_date("to"),
+        date_from=query_date("from"),
+        date_to=query_date("to"),
         limit=query_value("limit", int, spot_checks.PAGE_DEFAULT),
         offset=query_value("offset", int, 0),
     )
     items, total = spot_checks.list_spot_checks(actor(), filters)
     body = {"items": [spot_check_json(v) for v in items], "total": total}
     return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
-
-
-def _query_date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise Invalid(f"参数 {name} 应为日期，如 2026-11-26。", "bad_filter") from None
 
 
 @bp.post("/office/spot-checks/<int:spot_check_id>")

@@ -23,7 +23,7 @@ import peewee as pw
 from models import Account, SpotCheck, SpotCheckResult, db
 from models.oversight import SPOT_CHECK_RESULTS
 
-from . import review
+from . import date_window, review
 from .actors import Actor
 from .entry_labels import EntryLabel, label_entries
 from .errors import Forbidden, Invalid, NotFound
@@ -34,7 +34,6 @@ FINDING_FLAG = "spot_check_problem"
 FINDING_REASON = "日常抽查发现问题：{note}"
 NOTE_LIMIT = 300  # the history's reason holds the note with FINDING_REASON around it
 PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 50, 200, 1_000_000
-DATE_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 
 
 @dataclass(frozen=True)
@@ -102,17 +101,17 @@ def _where(f: SpotCheckFilters) -> pw.Expression:
 
 def _check_filters(f: SpotCheckFilters) -> None:
     checks = (
-        (f.result is None or f.result in SPOT_CHECK_RESULTS, "result", "抽查结果"),
-        (f.date_from is None or DATE_RANGE[0] <= f.date_from <= DATE_RANGE[1], "from", "日期"),
-        (f.date_to is None or DATE_RANGE[0] <= f.date_to <= DATE_RANGE[1], "to", "日期"),
-        (1 <= f.limit <= PAGE_MAX, "limit", f"每页条数（1–{PAGE_MAX}）"),
-        (0 <= f.offset <= OFFSET_MAX, "offset", "起始位置"),
+        (
+            f.result is None or f.result in SPOT_CHECK_RESULTS,
+            f"result 应为 {'、'.join(SPOT_CHECK_RESULTS)} 之一。",
+        ),
+        (1 <= f.limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
+        (0 <= f.offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
     )
-    for ok, name, label in checks:
+    for ok, message in checks:
         if not ok:
-            raise Invalid(f"参数 {name} 无效：{label}不正确。", "bad_filter")
-    if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise Invalid("开始日期不能晚于结束日期。", "bad_filter")
+            raise Invalid(message, "bad_filter")
+    date_window.check_window(f.date_from, f.date_to)
 
 
 def record_result(

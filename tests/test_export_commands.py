@@ -99,7 +99,7 @@ def test_an_existing_file_is_kept_unless_forced(runner, world, tmp_path):
         (["--team", "不存在的队", "{tmp}/out.xlsx"], "没有名为「不存在的队」的服务队"),
         (["--team", "999", "{tmp}/out.xlsx"], "没有这个服务队"),
         (["--member", "13000000000", "{tmp}/out.xlsx"], "名册中没有手机号"),
-        (["--from", "2026-12-31", "--to", "2026-10-01", "{tmp}/out.xlsx"], "开始日期不能晚于"),
+        (["--from", "2026-12-31", "--to", "2026-10-01", "{tmp}/out.xlsx"], "不能晚于结束日期"),
     ],
 )
 def test_bad_input_is_one_chinese_sentence(runner, world, tmp_path, args, message):

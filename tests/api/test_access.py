@@ -107,7 +107,7 @@ TABLE = [
         "get",
         "/records/export.xlsx?team_id={team_a}",
         None,
-        TEAM_A | {"office"},
+        {"leader_a", "office"},  # as the list reads team_id: members see only their own
     ),
     (
         "team A report export",
