@@ -18,7 +18,8 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   correction that names verified or rejected is a decision, and its reason becomes the review
   comment, so that the comment the member reads always goes with the status shown;
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
-  the office only, a correction to flagged that adds the finding's flag; never a rejected entry.
+  the office only, a correction to flagged that adds the finding's flag; never a rejected entry,
+  and not an entry still flagged for a finding (it waits for that review already).
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
@@ -152,7 +153,10 @@ def flag_finding(
     """The office sends an entry back to review for something it found (a spot check's
     problem): its correction to flagged, with `flag` added so the leader's list says why and
     the reason in the history. A rejected entry stays as it was judged: a finding confirms
-    that, it does not reopen it."""
+    that, it does not reopen it. An entry already flagged with `flag` is left as it is, with
+    no history line: it still waits for the review a finding asked for, so another note
+    amends that finding (the spot check keeps it) rather than sending the entry back again.
+    Once a review has verified it, the next finding sends it back."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason, REASON_LIMIT, "更正原因")

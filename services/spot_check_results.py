@@ -10,9 +10,15 @@ wrong; a result already recorded changes only with a note saying why.
 A problem found leads to the entry's review, by the office's own rule for that
 (services.review.flag_finding): the entry is flagged `spot_check_problem` with the note in its
 history, so it waits in its leader's list of entries to review (or the office's, for a leader's
-own entry) and the member can complete it; a rejected entry stays rejected. Changing a problem
-to confirmed leaves the entry as the review left it: nothing undoes a review's decision by
-itself, and the office verifies the entry through the review if it wants it settled.
+own entry) and the member can complete it; a rejected entry stays rejected. Every problem
+recorded (the first, or a new note) goes to the entry, and the entry's state decides what it
+does: an entry the review has settled since (verified again) goes back to review with the new
+note in its history, since it is a new finding the reviewer has not seen; an entry still
+flagged `spot_check_problem` is still waiting for that review, so the new note amends the
+finding, kept in the spot check's results, and the entry's history gets no line (nothing
+about the entry changed). Changing a problem to confirmed leaves the entry as the review left
+it: nothing undoes a review's decision by itself, and the office verifies the entry through
+the review if it wants it settled.
 """
 
 from dataclasses import dataclass
@@ -144,15 +150,15 @@ def _require_note(check: SpotCheck, result: str, note: str) -> None:
 
 
 def _record(actor: Actor, check: SpotCheck, result: str, note: str, now: datetime) -> None:
-    """Keep the result, show it on the spot check and, for a new problem, flag the entry."""
-    found_problem = result == "problem" and check.result != "problem"
+    """Keep the result, show it on the spot check and, for a problem, send the entry back to
+    review (flag_finding leaves an entry still waiting for review as it is)."""
     SpotCheckResult.create(
         spot_check=check.id, result=result, note=note, recorded_by=actor.account, recorded_at=now
     )
     SpotCheck.update(result=result, note=note, checked_by=actor.account, checked_at=now).where(
         SpotCheck.id == check.id
     ).execute()
-    if found_problem:
+    if result == "problem":
         reason = FINDING_REASON.format(note=note)
         review.flag_finding(actor, check.record_id, FINDING_FLAG, reason, now)
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import Notification, RecordHistory, SpotCheck
+from models import Member, Notification, RecordHistory, SpotCheck
 from services import clock
 from services.outbox import Message, enqueue
 from services.spot_check import sample_spot_checks
@@ -120,6 +120,26 @@ def test_a_problem_flags_the_entry_for_review_with_the_reason_in_its_history(off
     assert [h["result"] for h in changed["history"]] == ["problem", "confirmed"]
     assert RecordHistory.select().where(RecordHistory.record == record_id).count() == len(
         entry["history"]
+    )
+
+
+def test_a_new_problem_after_the_leader_verified_sends_the_entry_back(api, office, sampled):
+    """Spot check recorded as problem, the leader verifies, the office finds more: the entry
+    goes back to the leader with the new note in its history."""
+    wang_id, record_id = sampled["checks"]["wang"], sampled["entries"]["wang"].id
+    first = {"result": "problem", "note": "照片与活动无关"}
+    assert office.post(f"/office/spot-checks/{wang_id}", json=first).status_code == 200
+    leader = sampled["entries"]["wang"].member.team.members.where(Member.role == "leader").get()
+    leader.mp_openid = "mp-spot-leader"
+    leader.save()
+    verified = api(leader).post(f"/records/{record_id}/review", json={"decision": "verify"})
+    assert verified.status_code == 200 and verified.get_json()["status"] == "verified"
+    again = {"result": "problem", "note": "复核：签到时间与活动时间不符"}
+    body = office.post(f"/office/spot-checks/{wang_id}", json=again).get_json()
+    assert body["result"] == "problem" and body["record"]["status"] == "flagged"
+    entry = office.get(f"/records/{record_id}").get_json()
+    assert entry["status"] == "flagged" and entry["history"][-1]["reason"] == (
+        "日常抽查发现问题：复核：签到时间与活动时间不符"
     )
 
 

@@ -163,6 +163,35 @@ def test_the_same_problem_again_flags_once(office, check):
     assert len(_lines(_entry(check))) == lines
 
 
+def test_a_new_problem_note_after_the_review_sends_the_entry_back_again(world, office, check):
+    """The tester's case: the leader verified the flagged entry, then the office found more."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    review.review(world.actor("leader_a"), check.record_id, "verify", "已核实", MORNING)
+    assert _entry(check).status == "verified"
+    settled = len(_lines(_entry(check)))
+    view = record_result(office, check.id, "problem", "签到地点与活动地点不符", LATER)
+    assert view.result == "problem" and view.entry.status == "flagged"
+    entry = _entry(check)
+    assert entry.status == "flagged" and entry.flags == ["spot_check_problem"]
+    lines = _lines(entry)
+    assert len(lines) == settled + 1
+    assert (lines[-1].action, lines[-1].at) == ("correct", LATER)
+    assert lines[-1].reason == "日常抽查发现问题：签到地点与活动地点不符"
+    assert lines[-1].changes["status"] == ["verified", "flagged"]
+    assert history.verify_record(entry) is None
+    # Still waiting for that review: amending the note adds no line to the entry.
+    record_result(office, check.id, "problem", "签到地点距活动地点 2 公里", LATER)
+    assert len(_lines(_entry(check))) == settled + 1
+
+
+def test_the_same_note_again_after_the_review_is_a_repeat(world, office, check):
+    """A retry of the note already recorded is not a new finding, even after the review."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    review.review(world.actor("leader_a"), check.record_id, "verify", "已核实", MORNING)
+    again = record_result(office, check.id, "problem", "照片与活动无关", LATER)
+    assert len(again.history) == 1 and _entry(check).status == "verified"
+
+
 def test_a_problem_found_in_a_rejected_entry_leaves_it_rejected(world, office, check):
     review.review(world.actor("leader_a"), check.record_id, "reject", "不是本人", MORNING)
     lines = len(_lines(_entry(check)))
