@@ -133,7 +133,9 @@ def check_out(
     return record
 
 
-AUTO_CLOSED = "这次签到未及时签退，已由系统自动签退；如需更正服务时间，请联系队长。"
+# Only the office corrects hours (services.review.correct): the leader can confirm or reject
+# the closed entry, not change its time, so the member is sent to whoever can.
+AUTO_CLOSED = "这次签到未及时签退，已由系统自动签退；如需更正服务时长，请联系办公室。"
 
 
 def _closed_already(record: ServiceRecord) -> ServiceRecord:

@@ -6,12 +6,13 @@ time: the member was there and the activity's hours are known. A visit or own se
 longer than the longest a service may last is closed with no time counted: nobody knows how
 long it lasted, and crediting the whole limit would reward forgetting. So is the entry of an
 activity longer than that (a week-long campaign, the demo's month of practice): its end says
-nothing of how long this member served. Either way the entry
-is flagged `auto_checkout` for the leader to confirm or the office to correct, the change
-goes into the register's history like any other, with what the programme fills in by itself
-at any check-out (services.register_defaults), and the member is told. Each entry is
-closed in its own transaction holding its row, so a member checking out at the same moment
-wins or loses cleanly and nothing is closed twice.
+nothing of how long this member served. Either way the entry is flagged `auto_checkout` for
+the leader to confirm or the office to correct: only the office changes hours, with a reason
+(services.review.correct), since a leader's word on hours is checked by the office, as for
+attendance a leader registers. The change goes into the register's history like any other,
+with what the programme fills in by itself at any check-out (services.register_defaults),
+and the member is told. Each entry is closed in its own transaction holding its row, so a
+member checking out at the same moment wins or loses cleanly and nothing is closed twice.
 """
 
 from dataclasses import dataclass
@@ -126,7 +127,7 @@ def _notice(record: ServiceRecord, sort: str) -> outbox.Message:
         "签到时间": clock.to_local(record.checkin_at).strftime("%m月%d日 %H:%M"),
         "签退时间": clock.to_local(record.checkout_at).strftime("%m月%d日 %H:%M"),
         "说明": REASONS[sort]
-        + ("，服务时长待队长确认" if sort == "activity" else "，如需更正请联系队长"),
+        + ("，服务时长待队长确认" if sort == "activity" else "，如需更正请联系办公室"),
     }
     payload = {
         "title": "签到已自动签退",

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from models import Enrollment, Photo, RecordHistory, ServiceRecord
+from models import Enrollment, Member, Photo, RecordHistory, ServiceRecord
 from services import clock
 from services.checkin_closing import close_open_checkins
 from tests import images
@@ -320,7 +320,7 @@ def test_the_check_out_position_is_returned_like_the_check_ins_rounded(me, activ
 
 def test_checking_out_an_entry_the_system_closed_is_409(me, checked_in):
     """The member's own check-out retried is 200 (above); an entry closed by the closing job
-    is not the member's success: they are told to ask the leader to correct the time."""
+    is not the member's success: they are told to ask the office, which corrects hours."""
     close_open_checkins(clock.now_utc() + timedelta(hours=6))
     closed = ServiceRecord.get_by_id(checked_in["id"])
     assert closed.flags == ["auto_checkout"]
@@ -328,9 +328,32 @@ def test_checking_out_an_entry_the_system_closed_is_409(me, checked_in):
     assert out.status_code == 409
     assert out.get_json()["error"] == {
         "code": "auto_checked_out",
-        "message": "这次签到未及时签退，已由系统自动签退；如需更正服务时间，请联系队长。",
+        "message": "这次签到未及时签退，已由系统自动签退；如需更正服务时长，请联系办公室。",
     }
     assert RecordHistory.select().count() == 2  # check-in and the system's check-out only
+
+
+def test_whom_the_auto_checked_out_answer_names_can_correct_the_time(api, office, checked_in):
+    """The leader cannot change hours (403 office_only_field); the office can, with a reason
+    kept in the history; the leader then reviews the entry as usual."""
+    close_open_checkins(clock.now_utc() + timedelta(hours=6))
+    team = ServiceRecord.get_by_id(checked_in["id"]).member.team
+    leader = team.members.where(Member.role == "leader").get()
+    leader.mp_openid = "mp-checkin-leader"
+    leader.save()
+    path = f"/records/{checked_in['id']}"
+    refused = api(leader).patch(path, json={"duration_minutes": 90})
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "office_only_field"
+    assert "只有办公室" in refused.get_json()["error"]["message"]
+    fixed = office.patch(path, json={"duration_minutes": 90, "reason": "队员当天实际服务 1.5 小时"})
+    assert fixed.status_code == 200, fixed.get_json()
+    assert fixed.get_json()["duration_minutes"] == 90
+    line = office.get(path).get_json()["history"][-1]
+    assert line["changes"]["duration_minutes"][1] == 90
+    assert line["reason"] == "队员当天实际服务 1.5 小时"
+    verified = api(leader).post(f"{path}/review", json={"decision": "verify"})
+    assert verified.get_json()["status"] == "verified"
 
 
 @pytest.mark.parametrize(

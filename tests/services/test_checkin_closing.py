@@ -99,6 +99,8 @@ def test_a_visit_or_own_service_open_too_long_is_closed_with_no_time_counted(tea
     assert record.checkout_at == NOW and record.duration_minutes == 0
     assert record.status == "flagged" and record.flags == ["auto_checkout"]
     assert "最长服务时长" in record.history.order_by(RecordHistory.seq.desc()).first().reason
+    told = Notification.get(Notification.member == member).payload["lines"]["说明"]
+    assert told.endswith("如需更正请联系办公室")  # only the office corrects hours
 
 
 def test_an_activity_longer_than_a_service_closes_as_open_ended_with_no_time(team):
