@@ -239,20 +239,37 @@ def bind_code_command(phone, force):
     click.echo(f"{member.name} {member.phone} 绑定码 {code.code}（{expires} 前有效，旧码已作废）")
 
 
-def _ask_new_password(ctx, param, value):
+def _new_password(given: str | None, cancelled: str) -> str:
     """The --password given, or one typed twice without echo (keeps it out of shell history),
-    with the prompts and the mismatch in Chinese rather than click's English ones."""
-    while value is None:
+    asked only once the command has checked the database and the login, so that nobody types
+    a password for a command that cannot run. EOF or Ctrl-C ends with `cancelled`."""
+    if given is not None:
+        return given
+    try:
+        return _ask_new_password()
+    except click.exceptions.Abort:
+        raise click.ClickException(cancelled) from None
+
+
+def _ask_new_password() -> str:
+    """Asked until it meets the password rule and both entries match, in Chinese rather than
+    click's English; the rule is checked before the second entry, not after both."""
+    from services.accounts import check_new_password
+
+    while True:
         first = click.prompt("新密码", hide_input=True)
+        try:
+            check_new_password(first)
+        except DomainError as exc:
+            click.echo(f"{exc.message}请重新输入。", err=True)
+            continue
         if click.prompt("再输入一次新密码", hide_input=True) == first:
             return first
         click.echo("两次输入的密码不一致，请重新输入。", err=True)
-    return value
 
 
 new_password_option = click.option(
     "--password",
-    callback=_ask_new_password,
     help="The password; asked for twice when not given (keeps it out of shell history).",
 )
 
@@ -264,9 +281,12 @@ new_password_option = click.option(
 @with_appcontext
 def create_account_command(username, display_name, password):
     """Create an office login for the web dashboard."""
-    from services.accounts import create_office_account
+    from services.accounts import check_new_account, create_office_account
 
     try:
+        with db.connection_context():
+            username, display_name = check_new_account(username, display_name)
+        password = _new_password(password, f"已取消，办公室账号 {username} 没有创建。")
         with db.connection_context():
             create_office_account(username, display_name, password, clock.now_utc())
     except DomainError as exc:
@@ -281,9 +301,12 @@ def create_account_command(username, display_name, password):
 def reset_password_command(username, password):
     """Set a new password for an office login and lift its lockout (after 5 wrong passwords);
     the login's open sessions end."""
-    from services.accounts import reset_office_password
+    from services.accounts import office_account, reset_office_password
 
     try:
+        with db.connection_context():
+            username = office_account(username).username
+        password = _new_password(password, f"已取消，办公室账号 {username} 的密码没有更改。")
         with db.connection_context():
             account = reset_office_password(username, password, clock.now_utc())
             _audit("password_reset", {"username": account.username})

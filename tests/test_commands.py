@@ -206,6 +206,63 @@ def test_reset_password_refuses_in_chinese_and_changes_nothing(runner, args, wor
     assert Account.get(Account.username == "clerk2").locked_until == locked.locked_until
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["reset-password", "nobody"], "没有用户名为“nobody”的办公室账号"),
+        (["create-account", "clerk3"], "用户名“clerk3”已被使用"),
+        (["create-account", "x"], "用户名须为 3–50 位"),
+    ],
+)
+def test_account_commands_check_the_login_before_asking_for_a_password(runner, args, words):
+    from services.accounts import create_office_account
+    from tests.factories import NOW
+
+    create_office_account("clerk3", "办公室", "old-password-1", NOW)
+    result = runner.invoke(args=args, input="long-enough-1\nlong-enough-1\n")
+    assert result.exit_code == 1 and words in result.output
+    assert "新密码" not in result.output  # refused before the prompt
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "words"),
+    [
+        (["reset-password", "clerk4"], "", "已取消，办公室账号 clerk4 的密码没有更改。"),
+        (
+            ["reset-password", "clerk4"],
+            "long-enough-1\n",
+            "已取消，办公室账号 clerk4 的密码没有更改。",
+        ),
+        (["create-account", "clerk5"], "", "已取消，办公室账号 clerk5 没有创建。"),
+    ],
+)
+def test_end_of_input_at_the_password_prompt_cancels_in_chinese(runner, args, typed, words):
+    """Ctrl-D (and Ctrl-C, which click turns into the same Abort) says what did not happen."""
+    from models import Account
+    from services.accounts import create_office_account
+    from tests.factories import NOW
+
+    create_office_account("clerk4", "办公室", "old-password-1", NOW)
+    before = Account.get(Account.username == "clerk4").password_hash
+    result = runner.invoke(args=args, input=typed)
+    assert result.exit_code == 1 and words in result.output
+    assert "Traceback" not in result.output and "Aborted" not in result.output
+    assert Account.get(Account.username == "clerk4").password_hash == before
+    assert not Account.select().where(Account.username == "clerk5").exists()
+
+
+def test_a_short_password_is_asked_again_before_the_second_entry(runner):
+    from models import Account
+    from services.accounts import check_password
+
+    typed = "short\nlong-enough-1\nlong-enough-1\n"
+    result = runner.invoke(args=["create-account", "clerk6"], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "密码至少 8 位。请重新输入。" in result.output
+    assert result.output.count("再输入一次新密码") == 1
+    assert check_password(Account.get(Account.username == "clerk6"), "long-enough-1")
+
+
 @pytest.mark.skipif(bool(POSTGRES_URL), reason="copies a SQLite file")
 def test_backup_copies_the_database_with_its_latest_writes(runner, tmp_path):
     import sqlite3

@@ -30,6 +30,8 @@ def elsewhere(tmp_path, monkeypatch):
         ["jobs", "list"],
         ["bind-code", "13800000036"],
         ["create-account", "clerk1", "--password", "long-enough-1"],
+        ["create-account", "clerk1"],  # refused before the password is asked for
+        ["reset-password", "clerk1"],
         ["demo"],
         ["backup", "copy.db"],
     ],
