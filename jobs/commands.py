@@ -69,6 +69,7 @@ def run_once(job_id, now_text):
 
 
 #: What a job's counts mean, for the operator reading `run-once`; others show their own name.
+#: A label with {} is a sentence the count goes into.
 RESULT_LABELS = {
     "overdue": "走访逾期的党员",
     "reminded": "发出提醒",
@@ -90,9 +91,10 @@ RESULT_LABELS = {
     "queued": "写入发送队列",
     "activity": "活动结束后自动签退",
     "open_ended": "超时自动签退",
-    "day": "日期",
+    "day": "记录日期",
     "verified": "已核验记录",
     "sampled": "抽取",
+    "already_sampled": "今日已抽取过 {} 条，本次未再抽取",
     "inbound_messages": "清理去重记录",
     "chat_states": "清理会话",
     "api_tokens": "清理登录令牌",
@@ -106,7 +108,12 @@ def describe(result) -> str:
         return json.dumps(result, ensure_ascii=False, default=str)
     if not result or not any(result.values()):
         return "没有需要处理的内容。"
-    return "，".join(f"{RESULT_LABELS.get(k, k)} {v}" for k, v in result.items())
+    return "，".join(_part(k, v) for k, v in result.items())
+
+
+def _part(key: str, value) -> str:
+    label = RESULT_LABELS.get(key, key)
+    return label.format(value) if "{}" in label else f"{label} {value}"
 
 
 def _check_job(job_id: str) -> None:

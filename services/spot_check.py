@@ -22,11 +22,14 @@ KIND = "spot_check"
 
 
 def sample_spot_checks(now: datetime, share: float, seed: str, quiet_hours: str) -> dict:
-    """Pick today's sample (at least one entry when there are any) and tell the office."""
+    """Pick today's sample (at least one entry when there are any) and tell the office; a
+    day sampled already says how many were picked then (`already_sampled`), not a count of
+    verified entries it did not look at."""
     today = clock.local_today(now)
     day = today - timedelta(days=1)
-    if SpotCheck.select().where(SpotCheck.sampled_on == today).exists():
-        return {"day": day.isoformat(), "verified": None, "sampled": 0}
+    earlier = SpotCheck.select().where(SpotCheck.sampled_on == today).count()
+    if earlier:
+        return {"day": day.isoformat(), "already_sampled": earlier}
     pool = _verified_on(day)
     picked = pick(pool, share, f"{seed}:{day.isoformat()}")
     if picked:

@@ -80,8 +80,13 @@ def test_spot_check_sample_as_of_a_chosen_time(runner):
     )
     assert result.exit_code == 0, result.output
     assert SpotCheck.select().count() == 1  # 5% of 20
-    runner.invoke(args=["jobs", "run-once", "spot_check_sample", "--now", "2026-12-02T09:00"])
+    assert "记录日期 2026-12-01，已核验记录 20，抽取 1" in result.output
+    again = runner.invoke(
+        args=["jobs", "run-once", "spot_check_sample", "--now", "2026-12-02T09:00"]
+    )
     assert SpotCheck.select().count() == 1
+    assert "记录日期 2026-12-01，今日已抽取过 1 条，本次未再抽取" in again.output
+    assert "None" not in again.output
 
 
 def test_purge_expired_as_of_a_chosen_time(runner):

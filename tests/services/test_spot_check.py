@@ -65,7 +65,8 @@ def test_running_twice_a_day_adds_nothing(member):
     first = sampled()
     entries(member, "2026-12-01T11:00", 20)  # verified later in the day: the sample stands
     again = sample_spot_checks(shanghai("2026-12-02T15:00"), 0.25, "secret", QUIET)
-    assert again["sampled"] == 0 and sampled() == first
+    assert again == {"day": "2026-12-01", "already_sampled": len(first)}
+    assert sampled() == first
     assert Notification.select().count() == 1
 
 
