@@ -59,10 +59,15 @@ def export_records_command(out, date_from, date_to, status, kind, team, phone, f
 @export_cli.command("report")
 @click.argument("period", metavar="2026-Q4")
 @click.argument("out", required=False)
-@click.option("--team", required=True, help="服务队：编号或名称")
+@click.option("--team", help="服务队：编号或名称（必填）")  # checked below, in Chinese
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
 def export_report_command(period, out, team, force):
     """Export a team's quarterly report (概况 and 队员明细) as an Excel workbook."""
+    if not team:
+        raise click.ClickException(
+            f"请用 --team 指明哪个服务队的报告（编号或名称），"
+            f"如：python app.py export report {period} --team 1。"
+        )
     rules = ReportRules.from_settings(current_app.config["SETTINGS"])
     with db.connection_context():
         export = _run(export_report, OFFICE, period, _team_id(team), clock.now_utc(), rules)

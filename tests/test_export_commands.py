@@ -211,3 +211,11 @@ def test_export_report(runner, world, tmp_path, monkeypatch):
     assert again.exit_code == 1 and "已经存在" in again.output
     bad = runner.invoke(args=["export", "report", "2026-Q9", "--team", "1", str(out)])
     assert bad.exit_code == 1 and "季度格式" in bad.output
+
+
+def test_export_report_without_a_team_says_so_in_chinese(runner, world, tmp_path):
+    result = runner.invoke(args=["export", "report", "2026-Q4", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 1
+    assert "请用 --team 指明哪个服务队的报告" in result.output
+    assert "Missing option" not in result.output
+    assert not (tmp_path / "r.xlsx").exists()
