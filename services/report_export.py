@@ -51,6 +51,16 @@ def _stat(*path: str):
     return get
 
 
+def _hours(figure) -> float | None:
+    """A figure of time in exact hours, from its minutes (services.report_stats), so that the
+    members' hours add up to the team's; a report frozen before the minutes were kept has
+    only its hours to one decimal."""
+    if not isinstance(figure, dict):
+        return None
+    minutes = figure.get("minutes")
+    return minutes / 60 if minutes is not None else figure.get("hours")
+
+
 def _status(view: ReportView) -> str:
     return report_status_name(view.status, view.late and view.status in DONE)
 
@@ -70,7 +80,7 @@ def _by_kind(kind: str) -> tuple:
     name = KIND_NAMES[kind]
     return (
         (f"其中{name}（次）", _stat("by_kind", kind, "services"), None),
-        (f"其中{name}时长（小时）", _stat("by_kind", kind, "hours"), HOURS),
+        (f"其中{name}时长（小时）", lambda v: _hours(_stat("by_kind", kind)(v)), HOURS),
     )
 
 
@@ -89,7 +99,7 @@ SUMMARY = (
     ("开展活动（次）", _stat("activities"), None),
     ("参加活动党员（人）", _stat("participants"), None),
     ("服务次数（次）", _stat("services"), None),
-    ("服务时长（小时）", _stat("hours"), HOURS),
+    ("服务时长（小时）", lambda v: _hours(v.stats), HOURS),
     *(row for kind in KINDS for row in _by_kind(kind)),
     ("结对走访（次）", _stat("visits", "done"), None),
     ("应走访（次）", _stat("visits", "due"), None),
@@ -105,7 +115,7 @@ SUMMARY = (
 MEMBER_COLUMNS = (
     Column("姓名", 12, lambda m: m.get("name", "")),
     Column("服务次数", 10, lambda m: m.get("services")),
-    Column("服务时长（小时）", 18, lambda m: m.get("hours"), HOURS),
+    Column("服务时长（小时）", 18, _hours, HOURS),
     Column("走访次数", 10, lambda m: m.get("visits")),
     Column("备注", 14, lambda m: "" if m.get("active", True) else "已不在册"),
 )

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from models import Account, Member
+from models import Account, Member, QuarterlyReport
 from services import clock
 from services.actors import Actor
 from services.errors import Forbidden, Invalid
@@ -121,3 +121,43 @@ def test_a_member_who_left_but_served_is_marked(world):
     make_record(gone, checkin_at=at(date(2026, 12, 1)), status="verified")
     sheet = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))["队员明细"]
     assert [row[-1].value for row in sheet.iter_rows(2) if row[0].value == "陈静"] == ["已不在册"]
+
+
+def test_members_hours_add_up_to_the_teams(world):
+    """Rounded one by one, 190 + 190 + 130 + 60 + 60 minutes would show 3.2 + 3.2 + 2.2 + 1 + 1
+    = 10.6 hours against a total of 10.5: the cells hold exact hours, shown to one decimal."""
+    team_a, _, leader, alice = world  # alice has 90 minutes already
+    served = {"王丽": [100], "李强": [190], "张敏": [130], "赵刚": [60], "孙丽": [60]}
+    for name, minutes in served.items():
+        member = alice if name == "王丽" else make_member(name=name, team=team_a)
+        for length in minutes:
+            start = at(date(2026, 12, 1))
+            done = {"checkout_at": start + timedelta(minutes=length), "duration_minutes": length}
+            make_record(member, checkin_at=start, status="verified", **done, **FILLED)
+    book = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))
+    figures = summary_of(book)
+    sheet = book["队员明细"]
+    hours = [row[2] for row in sheet.iter_rows(2)]
+    assert figures["服务时长（小时）"] == pytest.approx(630 / 60)
+    assert sum(c.value for c in hours) == pytest.approx(figures["服务时长（小时）"])
+    assert {c.number_format for c in hours} == {"0.0"}
+    by_name = {row[0].value: row[2].value for row in sheet.iter_rows(2)}
+    assert by_name["李强"] == pytest.approx(190 / 60)  # not 3.2
+
+
+def test_a_report_frozen_before_minutes_were_kept_shows_its_hours(world):
+    _, _, leader, _ = world
+    actor = Actor(member=leader)
+    save_summary(actor, "2026-Q4", "本季度开展活动一次。", NOW, RULES)
+    submit_report(actor, "2026-Q4", NOW, RULES)
+    report = QuarterlyReport.get()
+    old = {k: v for k, v in report.stats.items() if k != "minutes"}
+    old["by_kind"] = {
+        k: {"services": v["services"], "hours": v["hours"]} for k, v in old["by_kind"].items()
+    }
+    old["per_member"] = [{k: v for k, v in m.items() if k != "minutes"} for m in old["per_member"]]
+    QuarterlyReport.update(stats=old).where(QuarterlyReport.id == report.id).execute()
+    book = workbook(export_report(actor, "2026-Q4", None, NOW, RULES))
+    figures = summary_of(book)
+    assert figures["服务时长（小时）"] == 1.5 and figures["其中分散活动时长（小时）"] == 1.5
+    assert [row[2].value for row in book["队员明细"].iter_rows(2)] == [0, 1.5, 0]
