@@ -15,15 +15,17 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from models import Account, Member, Team, db
+from models import Account, Team, db
 from services import clock
 from services.actors import Actor
+from services.binding import member_by_phone
 from services.errors import DomainError
-from services.record_names import KIND_NAMES, STATUS_NAMES
+from services.record_names import KIND_NAMES
 from services.records import RecordFilters
 from services.register_export import export_register
 from services.report_export import export_report
 from services.reports import ReportRules
+from services.status_words import CHOICES, status_filter
 from services.xlsx import Export, save
 
 export_cli = AppGroup("export", help="Excel exports for the office (导出 Excel).")
@@ -34,7 +36,7 @@ OFFICE = Actor(account=Account(username="cli", display_name="办公室（命令�
 @click.argument("out", required=False)
 @click.option("--from", "date_from", metavar="2026-10-01", help="签到日期起（含）")
 @click.option("--to", "date_to", metavar="2026-12-31", help="签到日期止（含）")
-@click.option("--status", help="状态：待完善、已核验、待审核、未通过（或 pending 等）")
+@click.option("--status", help=f"状态：{CHOICES}（待审核包括待队长审核和待办公室审核）")
 @click.option("--kind", help="类型：集中活动、结对走访、分散活动（或 activity 等）")
 @click.option("--team", help="服务队：编号或名称")
 @click.option("--member", "phone", metavar="PHONE", help="某位党员的手机号")
@@ -44,8 +46,8 @@ def export_records_command(out, date_from, date_to, status, kind, team, phone, f
     filters = RecordFilters(
         date_from=_date(date_from, "--from"),
         date_to=_date(date_to, "--to"),
-        status=_code(status, STATUS_NAMES, "状态"),
         kind=_code(kind, KIND_NAMES, "类型"),
+        **_status(status),
     )
     with db.connection_context():
         filters = replace(_with_member(filters, phone), team_id=_team_id(team))
@@ -57,10 +59,15 @@ def export_records_command(out, date_from, date_to, status, kind, team, phone, f
 @export_cli.command("report")
 @click.argument("period", metavar="2026-Q4")
 @click.argument("out", required=False)
-@click.option("--team", required=True, help="服务队：编号或名称")
+@click.option("--team", help="服务队：编号或名称（必填）")  # checked below, in Chinese
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
 def export_report_command(period, out, team, force):
     """Export a team's quarterly report (概况 and 队员明细) as an Excel workbook."""
+    if not team:
+        raise click.ClickException(
+            f"请用 --team 指明哪个服务队的报告（编号或名称），"
+            f"如：python app.py export report {period} --team 1。"
+        )
     rules = ReportRules.from_settings(current_app.config["SETTINGS"])
     with db.connection_context():
         export = _run(export_report, OFFICE, period, _team_id(team), clock.now_utc(), rules)
@@ -68,9 +75,10 @@ def export_report_command(period, out, team, force):
     click.echo(f"已导出季度报告（{export.rows} 名队员）：{path}")
 
 
-def _run(export, *args) -> Export:
+def _run(service, *args):
+    """A service call, its refusal as one Chinese sentence."""
     try:
-        return export(*args)
+        return service(*args)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
 
@@ -84,14 +92,20 @@ def _date(value: str | None, option: str) -> date | None:
         raise click.ClickException(f"{option} 应为日期，如 2026-10-01（收到 {value}）。") from None
 
 
+def _status(value: str | None) -> dict:
+    """The filters a status word asks for (services.status_words)."""
+    return _run(status_filter, value) if value else {}
+
+
 def _code(value: str | None, names: dict[str, str], what: str) -> str | None:
-    """A status or kind given as its code or its Chinese name."""
+    """A kind given as its code or its Chinese name."""
     if not value:
         return None
     by_name = {name: code for code, name in names.items()}
     if value in names or value in by_name:
         return by_name.get(value, value)
-    raise click.ClickException(f"{what}应为：{'、'.join(names.values())}（收到 {value}）。")
+    choices = f"{'、'.join(names.values())}，或代码 {'、'.join(names)}"
+    raise click.ClickException(f"{what}应为：{choices}（收到 {value}）。")
 
 
 def _team_id(value: str | None) -> int | None:
@@ -109,9 +123,7 @@ def _team_id(value: str | None) -> int | None:
 def _with_member(filters: RecordFilters, phone: str | None) -> RecordFilters:
     if not phone:
         return filters
-    member = Member.get_or_none(Member.phone == phone.strip())
-    if member is None:
-        raise click.ClickException(f"名册中没有手机号为 {phone} 的党员。")
+    member = _run(member_by_phone, phone)  # read as the roster import reads it
     return replace(filters, member_id=member.id)
 
 

@@ -84,10 +84,15 @@ def _check(check: Findings | None) -> dict | None:
 
 _COUNT = {"type": "integer", "minimum": 0}
 _HOURS = {"type": "number", "minimum": 0}
+_MINUTES = {
+    **_COUNT,
+    "description": "hours 的精确值（分钟）；hours 只保留一位小数，逐项相加可能与合计差 0.1。"
+    "早先提交的报告没有这一项",
+}
 _SERVICES = {
     "type": "object",
     "required": ["services", "hours"],
-    "properties": {"services": _COUNT, "hours": _HOURS},
+    "properties": {"services": _COUNT, "hours": _HOURS, "minutes": _MINUTES},
 }
 STATS_SCHEMA = {
     "type": "object",
@@ -107,7 +112,8 @@ STATS_SCHEMA = {
         "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
         "services": {**_COUNT, "description": "计入时长的服务次数"},
-        "hours": {**_HOURS, "description": "服务时长（小时）"},
+        "hours": {**_HOURS, "description": "服务时长（小时，一位小数）"},
+        "minutes": _MINUTES,
         "by_kind": {
             "type": "object",
             "properties": {kind: _SERVICES for kind in KINDS},
@@ -137,6 +143,7 @@ STATS_SCHEMA = {
                     "active": {"type": "boolean"},
                     "services": _COUNT,
                     "hours": _HOURS,
+                    "minutes": _MINUTES,
                     "visits": _COUNT,
                 },
             },

@@ -87,6 +87,8 @@ class RecordFilters:
     member_id: int | None = None
     team_id: int | None = None
     status: str | None = None
+    statuses: frozenset[str] | None = None  # any of these (the command line's 待审核: both)
+    awaiting_review_by: str | None = None  # one of REVIEWERS, as awaiting_review_by() says
     kind: str | None = None
     activity_id: int | None = None
     date_from: date | None = None
@@ -131,6 +133,14 @@ def _check_filters(f: RecordFilters) -> None:
         (
             f.status is None or f.status in RECORD_STATUSES,
             f"status 应为{_one_of(RECORD_STATUSES)}。",
+        ),
+        (
+            f.statuses is None or f.statuses <= set(RECORD_STATUSES),
+            f"status 应为{_one_of(RECORD_STATUSES)}。",
+        ),
+        (
+            f.awaiting_review_by is None or f.awaiting_review_by in REVIEWERS,
+            f"awaiting_review_by 应为{_one_of(REVIEWERS)}。",
         ),
         (f.kind is None or f.kind in RECORD_KINDS, f"kind 应为{_one_of(RECORD_KINDS)}。"),
         (f.member_id is None or is_id(f.member_id), "member_id 应为党员编号。"),
@@ -183,11 +193,23 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
     ):
         if value is not None:
             conditions.append(column == value)
+    if f.statuses is not None:
+        conditions.append(R.status.in_(sorted(f.statuses)))
+    if f.awaiting_review_by is not None:
+        conditions.append(_awaiting_review_by(f.awaiting_review_by))
     if f.date_from:
         conditions.append(R.checkin_at >= clock.local_midnight(f.date_from))
     if f.date_to:
         conditions.append(R.checkin_at < clock.local_midnight(f.date_to + timedelta(days=1)))
     return reduce(operator.and_, conditions)
+
+
+def _awaiting_review_by(reviewer: str) -> pw.Expression:
+    """awaiting_review_by() as SQL over the register joined to Member: the same rule, so
+    that a filter by 待办公室审核 finds the entries the file names so."""
+    for_office = (Member.role == "leader") | (R.source == LEADER_SOURCE)
+    waiting = R.status.in_(sorted(AWAITING_REVIEW))
+    return waiting & (for_office if reviewer == "office" else ~for_office)
 
 
 def _with_people_and_activity() -> pw.ModelSelect:

@@ -99,12 +99,26 @@ def check_entries(entries: pw.Select) -> Findings:
     however many."""
     with read_snapshot():
         records = ServiceRecord.select().where(ServiceRecord.id.in_(entries))
-        lines = RecordHistory.select().where(RecordHistory.record.in_(entries))
-        chains = defaultdict(list)
-        for line in lines.order_by(RecordHistory.record, RecordHistory.seq):
-            chains[line.record_id].append(line)
+        chains = _chains(entries)
         checked = [(r, problem(r, chains[r.id])) for r in records.order_by(ServiceRecord.id)]
         failing = [(r, wrong) for r, wrong in checked if wrong]
         found = named(Tampering(r.id, wrong) for r, wrong in failing)
     minutes = sum(r.duration_minutes or 0 for r, _ in failing if counts_toward_hours(r))
     return Findings(tuple(found), minutes)
+
+
+def entry_problems(records: list[ServiceRecord]) -> dict[int, str | None]:
+    """Entry id → what check_entry finds for it (None: its history holds), for entries
+    already loaded, their history read in one query: the office's register workbook checks
+    its rows a batch at a time. Call inside the snapshot the entries were read in."""
+    chains = _chains([r.id for r in records])
+    return {r.id: problem(r, chains[r.id]) for r in records}
+
+
+def _chains(entries) -> dict[int, list[RecordHistory]]:
+    """Entry id → its history lines in order, for some entries (ids, or a query of them)."""
+    lines = RecordHistory.select().where(RecordHistory.record.in_(entries))
+    chains = defaultdict(list)
+    for line in lines.order_by(RecordHistory.record, RecordHistory.seq):
+        chains[line.record_id].append(line)
+    return chains

@@ -11,6 +11,12 @@ Rules:
   household's name, address and phone, and any mobile number, masked (services.households):
   a file is forwarded and kept far longer than a screen is looked at.
 - No coordinates and no internal ids but the entry's 编号, last, to find it again.
+- The office's file carries each entry's register check (登记核验: 通过, or 未通过 and what
+  services.register_check finds, as the office's view of the entry shows it), so hours
+  edited behind the service's back do not travel unmarked into Excel. Leaders and members
+  are not shown findings (services.register_check), so theirs has no such column. The rows
+  are checked CHECK_BATCH at a time, a query for their history each, all in the snapshot
+  the rows are read in.
 - At most EXPORT_MAX_ROWS entries per file, counted before anything is built: a bigger
   export is refused with the count and what to narrow. Writing costs about half a
   millisecond per row (openpyxl writes its XML in pure Python), so the cap keeps a download
@@ -18,7 +24,9 @@ Rules:
   entries.
 """
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import islice
 
 import peewee as pw
 
@@ -28,6 +36,7 @@ from . import clock
 from .actors import Actor
 from .errors import Invalid, NotFound
 from .flags import flag_names
+from .history import read_snapshot
 from .households import mask_name, redact
 from .record_names import KIND_NAMES
 from .records import (
@@ -37,6 +46,7 @@ from .records import (
     matching,
     status_name,
 )
+from .register_check import entry_problems
 from .register_defaults import VISIT_TARGET
 from .xlsx import (
     DATETIME,
@@ -52,6 +62,7 @@ from .xlsx import (
 
 R = ServiceRecord
 EXPORT_MAX_ROWS = 10_000
+CHECK_BATCH = 500  # entries whose history is read in one query (the office's file)
 SHEET = "登记记录"
 Registrar = Member.alias("registrar")
 
@@ -59,8 +70,8 @@ Registrar = Member.alias("registrar")
 class _Line:
     """One entry as one reader may see it: the column functions read from this."""
 
-    def __init__(self, record: ServiceRecord, whole: bool):
-        self.r, self.whole = record, whole
+    def __init__(self, record: ServiceRecord, whole: bool, problem: str | None = None):
+        self.r, self.whole, self.problem = record, whole, problem
 
     def text(self, name: str) -> str:
         value = getattr(self.r, name) or ""
@@ -114,25 +125,42 @@ COLUMNS = (
     Column("计入时长", 10, lambda line: "是" if counts_toward_hours(line.r) else "否"),
     Column("编号", 8, lambda line: line.r.id),
 )
+CHECK_COLUMN = Column(
+    "登记核验", 40, lambda line: f"未通过：{line.problem}" if line.problem else "通过"
+)
+OFFICE_COLUMNS = (*COLUMNS[:-1], CHECK_COLUMN, COLUMNS[-1])  # the entry's number stays last
 
 
 def export_register(actor: Actor, filters: RecordFilters, now: datetime) -> Export:
     """The entries the actor may see that the filters ask for, oldest first: what the list
-    (services.records) shows, with the same refusals."""
-    query = _query(matching(actor, filters))
-    total = query.count()
-    if total > EXPORT_MAX_ROWS:
-        raise Invalid(
-            f"符合条件的登记有 {total} 条，超过单次导出上限 {EXPORT_MAX_ROWS} 条。"
-            "请缩小日期范围，或按服务队分别导出。",
-            "export_too_large",
-        )
-    span = date_span(filters.date_from, filters.date_to) or f"截至{clock.local_today(now)}"
-    name = file_name("登记簿", _whose(actor, filters), span)
-    book = new_book("登记簿", write_only=True)
-    lines = (_Line(r, actor.is_office) for r in query.iterator())
-    rows = write_table(book.create_sheet(SHEET), COLUMNS, lines)
+    (services.records) shows, with the same refusals. Read in one snapshot, so that the
+    count, the rows and the history they are checked against agree."""
+    with read_snapshot():
+        query = _query(matching(actor, filters))
+        total = query.count()
+        if total > EXPORT_MAX_ROWS:
+            raise Invalid(
+                f"符合条件的登记有 {total} 条，超过单次导出上限 {EXPORT_MAX_ROWS} 条。"
+                "请缩小日期范围，或按服务队分别导出。",
+                "export_too_large",
+            )
+        span = date_span(filters.date_from, filters.date_to) or f"截至{clock.local_today(now)}"
+        name = file_name("登记簿", _whose(actor, filters), span)
+        book = new_book("登记簿", write_only=True)
+        sheet = book.create_sheet(SHEET)
+        if actor.is_office:
+            rows = write_table(sheet, OFFICE_COLUMNS, _checked(query.iterator()))
+        else:
+            rows = write_table(sheet, COLUMNS, (_Line(r, False) for r in query.iterator()))
     return Export(name, "register.xlsx", to_bytes(book), rows)
+
+
+def _checked(records: Iterable[ServiceRecord]) -> Iterator[_Line]:
+    """The office's lines, whole, each with its register check."""
+    records = iter(records)
+    while batch := list(islice(records, CHECK_BATCH)):
+        problems = entry_problems(batch)
+        yield from (_Line(r, True, problems[r.id]) for r in batch)
 
 
 def _query(where: pw.Expression) -> pw.ModelSelect:

@@ -7,6 +7,13 @@ the screen never disagree and the same readers may have it: the team's leader, a
 for any team. The members stay in roster order, as on the screen: the file is for
 reporting, not a ranking (DESIGN, "Serve people, not the form"). A report frozen by an older
 version may lack a figure; its cell is then left blank rather than the export failing.
+
+Figures that sound alike but count different things say so in a 说明 column (NOTES): the
+visits counted as services (checked out and filled in) against every visit check-in, and the
+flagged entries against everything awaiting review. The office's file also carries the
+report's register check (the entries edited behind the service's back and the hours they
+credit), as the office's JSON view does: view_report has run it once for this export, and
+its findings are written as they are, never checked a second time.
 """
 
 import math
@@ -17,6 +24,7 @@ from openpyxl.styles import Alignment
 from . import clock
 from .actors import Actor
 from .record_names import KIND_NAMES
+from .register_check import Findings
 from .report_names import report_status_name
 from .report_stats import KINDS, label
 from .reports import DONE, ReportRules, ReportView, view_report
@@ -35,7 +43,10 @@ from .xlsx import (
 )
 
 SUMMARY_SHEET, MEMBERS_SHEET = "概况", "队员明细"
-LABEL_WIDTH, VALUE_WIDTH = 24, 70
+VISITS = "结对走访（次，按签到计）"
+VISIT_SERVICES = f"其中{KIND_NAMES['visit']}（次）"  # _by_kind's row for visits
+CHECK, CHECK_ENTRY, CHECK_HOURS = "登记簿核验", "核验未通过的记录", "未通过记录的时长（小时）"
+LABEL_WIDTH, VALUE_WIDTH, NOTE_WIDTH = 26, 70, 50
 ROW_HEIGHT, ROW_HEIGHT_MAX = 15, 409  # points per line of text; Excel's tallest row
 
 
@@ -49,6 +60,16 @@ def _stat(*path: str):
         return value
 
     return get
+
+
+def _hours(figure) -> float | None:
+    """A figure of time in exact hours, from its minutes (services.report_stats), so that the
+    members' hours add up to the team's; a report frozen before the minutes were kept has
+    only its hours to one decimal."""
+    if not isinstance(figure, dict):
+        return None
+    minutes = figure.get("minutes")
+    return minutes / 60 if minutes is not None else figure.get("hours")
 
 
 def _status(view: ReportView) -> str:
@@ -70,7 +91,7 @@ def _by_kind(kind: str) -> tuple:
     name = KIND_NAMES[kind]
     return (
         (f"其中{name}（次）", _stat("by_kind", kind, "services"), None),
-        (f"其中{name}时长（小时）", _stat("by_kind", kind, "hours"), HOURS),
+        (f"其中{name}时长（小时）", lambda v: _hours(_stat("by_kind", kind)(v)), HOURS),
     )
 
 
@@ -89,23 +110,35 @@ SUMMARY = (
     ("开展活动（次）", _stat("activities"), None),
     ("参加活动党员（人）", _stat("participants"), None),
     ("服务次数（次）", _stat("services"), None),
-    ("服务时长（小时）", _stat("hours"), HOURS),
+    ("服务时长（小时）", lambda v: _hours(v.stats), HOURS),
     *(row for kind in KINDS for row in _by_kind(kind)),
-    ("结对走访（次）", _stat("visits", "done"), None),
+    (VISITS, _stat("visits", "done"), None),
     ("应走访（次）", _stat("visits", "due"), None),
     ("结对户数", _stat("visits", "pairings"), None),
     ("走访过的党员（人）", _stat("visits", "members_visited"), None),
-    ("待审核记录（条）", _stat("flagged"), None),
+    ("存疑待审核记录（条）", _stat("flagged"), None),
     ("未通过记录（条）", _stat("rejected"), None),
     ("居民评价（条）", _stat("ratings", "count"), None),
     ("平均评分（1–5）", _stat("ratings", "average"), "0.00"),
-    ("工作小结", lambda v: v.summary, None),
 )
+# What a row counts, where its label alone could be read two ways.
+NOTES = {
+    "服务次数（次）": "计入时长的登记：已签退，服务内容、服务对象、服务成效都已填写"
+    "（未通过的除外）；下面的“其中”各行按类型分",
+    VISIT_SERVICES: f"计入时长的走访登记（已签退并填写完整）；每次走访签到见“{VISITS}”",
+    VISITS: "每次走访签到算一次（未通过的除外），不论是否已签退、填写完整；与“应走访”对照。"
+    f"其中计入服务次数的见“{VISIT_SERVICES}”",
+    "存疑待审核记录（条）": "被标记存疑（签到或修改时发现疑点、抽查发现问题）、尚待审核的登记；"
+    "不含队长代登记等待办公室核验等其他待审核的登记",
+    CHECK: "办公室导出时现场核验本季度统计所依据的记录与登记历史是否一致（与 register verify "
+    "相同）；提交时冻结的数字不随之改变",
+    CHECK_HOURS: "这些记录计入上面“服务时长”的部分",
+}
 
 MEMBER_COLUMNS = (
     Column("姓名", 12, lambda m: m.get("name", "")),
     Column("服务次数", 10, lambda m: m.get("services")),
-    Column("服务时长（小时）", 18, lambda m: m.get("hours"), HOURS),
+    Column("服务时长（小时）", 18, _hours, HOURS),
     Column("走访次数", 10, lambda m: m.get("visits")),
     Column("备注", 14, lambda m: "" if m.get("active", True) else "已不在册"),
 )
@@ -127,19 +160,44 @@ def export_report(
 
 
 def _write_summary(sheet, view: ReportView) -> None:
-    sheet.column_dimensions["A"].width = LABEL_WIDTH
-    sheet.column_dimensions["B"].width = VALUE_WIDTH
-    sheet.append([cell(sheet, "项目", bold=True), cell(sheet, "内容", bold=True)])
+    for column, width in zip("ABC", (LABEL_WIDTH, VALUE_WIDTH, NOTE_WIDTH), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.append([cell(sheet, title, bold=True) for title in ("项目", "内容", "说明")])
     sheet.freeze_panes = "A2"
     for title, value, number_format in SUMMARY:
-        made = cell(sheet, value(view), number_format)
-        made.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
-        sheet.append([cell(sheet, title, bold=True), made])
-    summary_row = sheet.max_row
-    sheet.row_dimensions[summary_row].height = _height(view.summary)
+        _append(sheet, title, value(view), number_format)
+    for title, value, number_format in _check_rows(view.register_check):
+        _append(sheet, title, value, number_format)
+    _append(sheet, "工作小结", view.summary)
 
 
-def _height(text: str) -> float:
-    """A row tall enough for the wrapped text: Excel does not size rows it did not write."""
-    lines = sum(max(1, math.ceil(width_of(line) / VALUE_WIDTH)) for line in text.splitlines())
+def _append(sheet, title: str, value, number_format: str | None = None) -> None:
+    """One row: the label, the value, and what it counts where that needs saying; as tall as
+    its wrapped text (Excel does not size rows it did not write)."""
+    note = NOTES.get(title, "")
+    made = [cell(sheet, title, bold=True), cell(sheet, value, number_format), cell(sheet, note)]
+    for each in made[1:]:
+        each.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    sheet.append(made)
+    text = value if isinstance(value, str) else ""
+    height = max(_height(text, VALUE_WIDTH), _height(note, NOTE_WIDTH))
+    sheet.row_dimensions[sheet.max_row].height = height
+
+
+def _check_rows(check: Findings | None) -> list[tuple]:
+    """The office's register check of the report's entries (None for a leader: no rows)."""
+    if check is None:
+        return []
+    if not check.found:
+        return [(CHECK, "通过", None)]
+    return [
+        (CHECK, f"未通过：{len(check.found)} 条记录在系统之外被改动过", None),
+        *((CHECK_ENTRY, f"{t.subject}：{t.problem}", None) for t in check.found),
+        (CHECK_HOURS, check.minutes / 60, HOURS),
+    ]
+
+
+def _height(text: str, width: int) -> float:
+    """Points for the text wrapped at `width` characters."""
+    lines = sum(max(1, math.ceil(width_of(line) / width)) for line in text.splitlines())
     return min(max(lines, 1) * ROW_HEIGHT, ROW_HEIGHT_MAX)

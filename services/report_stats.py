@@ -25,6 +25,11 @@ Rules, so that every screen says the same thing:
   it; nothing in the programme deactivates members yet to record one.
 - The per-member table lists those members in roster order (never ranked: see DESIGN
   "Serve people, not the form").
+- Hours are shown to one decimal (`hours`), and each figure of time also keeps its exact
+  `minutes` beside it: rounded per member, the hours need not add up to the rounded total
+  (190 + 190 + 130 + 60 + 60 minutes: 3.2 + 3.2 + 2.2 + 1 + 1 = 10.6 against 10.5), so the
+  Excel file (services.report_export) writes the minutes as exact hours. Reports frozen
+  before `minutes` was kept have only `hours`.
 """
 
 import re
@@ -140,7 +145,8 @@ def _empty(year, quarter, first, last, now) -> dict:
         "participants": 0,
         "services": 0,
         "hours": 0.0,
-        "by_kind": {k: {"services": 0, "hours": 0.0} for k in KINDS},
+        "minutes": 0,
+        "by_kind": {k: {"services": 0, "hours": 0.0, "minutes": 0} for k in KINDS},
         "visits": {"done": 0, "due": 0, "pairings": 0, "members_visited": 0},
         "flagged": 0,
         "rejected": 0,
@@ -190,11 +196,10 @@ def _add_members(stats: dict, rows: list[tuple]) -> None:
     services = sum(total[f"{k}_services"] for k in KINDS)
     minutes = sum(total[f"{k}_minutes"] for k in KINDS)
     stats |= {"members": total["members"], "participants": total["participants"]}
-    stats |= {"services": services, "hours": hours(minutes)}
+    stats |= {"services": services, **_time(minutes)}
     stats |= {"flagged": total["flagged"], "rejected": total["rejected"]}
     stats["by_kind"] = {
-        k: {"services": total[f"{k}_services"], "hours": hours(total[f"{k}_minutes"])}
-        for k in KINDS
+        k: {"services": total[f"{k}_services"], **_time(total[f"{k}_minutes"])} for k in KINDS
     }
     stats["visits"] |= {"done": total["visits"], "members_visited": total["visited"]}
 
@@ -205,9 +210,14 @@ def _member_line(member_id: int, name: str, active: bool, sums: dict) -> dict:
         "name": name,
         "active": active,
         "services": sum(sums[f"{k}_services"] for k in KINDS),
-        "hours": hours(sum(sums[f"{k}_minutes"] for k in KINDS)),
+        **_time(sum(sums[f"{k}_minutes"] for k in KINDS)),
         "visits": sums["visits"],
     }
+
+
+def _time(minutes: int) -> dict:
+    """A figure of time: hours to one decimal for the screen, the exact minutes to add up."""
+    return {"hours": hours(minutes), "minutes": minutes}
 
 
 def _activities(span: tuple, now: datetime, team_ids) -> dict[int, int]:

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .errors import Invalid
-from .output_files import already_there, cannot_write, check_target
+from .output_files import check_target, write_bytes
 from .roster_schema import NOTES_SHEET, SHEETS, Column, SheetSpec
 
 HEADER_FONT = Font(bold=True)
@@ -55,17 +55,10 @@ def write_template(path: str | PathLike, force: bool = False) -> Path:
     filled in from an earlier template, and a blank one over it would lose their work."""
     path = Path(path)
     _check_name(path)
-    check_target(path, force, KEPT_BECAUSE)
+    check_target(path, force, KEPT_BECAUSE)  # refused before the workbook is built
     content = io.BytesIO()
-    _build().save(content)  # built whole before the file is touched
-    try:
-        with open(path, "wb" if force else "xb") as out:  # "x": never over a file made meanwhile
-            out.write(content.getvalue())
-    except FileExistsError:
-        raise already_there(path, KEPT_BECAUSE) from None
-    except OSError as exc:
-        raise cannot_write(path, exc) from None
-    return path
+    _build().save(content)
+    return write_bytes(path, content.getvalue(), force, KEPT_BECAUSE)
 
 
 def _check_name(path: Path) -> None:

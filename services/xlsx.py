@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.filters import AutoFilter
 
 from . import clock
-from .output_files import already_there, cannot_write, check_target
+from .output_files import write_bytes
 from .roster_template import HEADER_FILL, HEADER_FONT
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -126,21 +126,9 @@ def width_of(text: str) -> int:
 
 def save(export: Export, path: Path, force: bool = False) -> Path:
     """Write the workbook to a file. An existing file is kept unless `force`: it may be an
-    earlier export the clerk has since worked on. A failed write leaves no half a workbook
-    behind (it would not open)."""
-    check_target(path, force, KEPT_BECAUSE)
-    opened = False
-    try:
-        with open(path, "wb" if force else "xb") as out:  # "x": never over a file made meanwhile
-            opened = True
-            out.write(export.content)
-    except FileExistsError:
-        raise already_there(path, KEPT_BECAUSE) from None
-    except OSError as exc:
-        if opened:
-            path.unlink(missing_ok=True)
-        raise cannot_write(path, exc) from None
-    return path
+    earlier export the clerk has since worked on. The file appears whole or not at all
+    (services.output_files), so a failed write with --force keeps the old one."""
+    return write_bytes(path, export.content, force, KEPT_BECAUSE)
 
 
 def to_bytes(book: Workbook) -> bytes:

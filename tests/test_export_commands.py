@@ -70,6 +70,79 @@ def test_options_narrow_the_export(runner, world, tmp_path, options, members):
     assert [row[1] for row in rows(out)] == members
 
 
+@pytest.fixture
+def waiting(world):
+    """Beside the world's entries: 王丽's flagged one (her leader's review), one her leader
+    registered for her (pending: the office's), the leader's own flagged one (the office's)."""
+    team_a, _ = world
+    alice = Member.get(Member.name == "王丽")
+    leader = team_a.members.where(Member.role == "leader").get()
+    day = at(date(2026, 11, 21))
+    made = {
+        "flagged": make_record(alice, checkin_at=day, status="flagged"),
+        "registered": make_record(
+            alice, checkin_at=day, status="pending", source="leader", registered_by=leader
+        ),
+        "leaders_own": make_record(leader, checkin_at=day, status="flagged"),
+    }
+    return {name: r.id for name, r in made.items()}
+
+
+def ids(path) -> set[int]:
+    return {row[-1] for row in rows(path)}
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("待审核", {"flagged", "registered", "leaders_own"}),  # pending and flagged alike
+        ("待队长审核", {"flagged"}),  # the words the file itself shows
+        ("待办公室审核", {"registered", "leaders_own"}),
+        ("pending", {"registered"}),
+        ("flagged", {"flagged", "leaders_own"}),
+    ],
+)
+def test_status_takes_codes_and_every_name_the_app_shows(
+    runner, waiting, tmp_path, status, expected
+):
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(
+        args=[
+            "export",
+            "records",
+            "--from",
+            "2026-11-21",
+            "--to",
+            "2026-11-21",
+            "--status",
+            status,
+            str(out),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert ids(out) == {waiting[name] for name in expected}
+
+
+def test_a_wrong_status_lists_each_choice_once(runner, world, tmp_path):
+    result = runner.invoke(args=["export", "records", "--status", "done", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 1
+    names = "待审核、已核验、未通过、待队长审核、待办公室审核"
+    choices = f"{names}，或代码 pending、verified、flagged、rejected"
+    assert f"状态应为：{choices}（收到 done）" in result.output
+    shown = runner.invoke(args=["export", "records", "--help"]).output
+    assert "".join(choices.split()) in "".join(shown.split())  # click wraps the help
+
+
+@pytest.mark.parametrize(
+    "typed", ["139-0000-0001", "139 0000 0001", "+86 13900000001", "１３９００００００01"]
+)
+def test_member_phone_is_read_as_the_roster_import_reads_it(runner, world, tmp_path, typed):
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(args=["export", "records", "--member", typed, str(out)])
+    assert result.exit_code == 0, result.output
+    assert {row[1] for row in rows(out)} == {"王丽"}
+
+
 def test_without_a_name_the_suggested_one_is_used(runner, world, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(args=["export", "records", "--from", "2026-10-01", "--to", "2026-12-31"])
@@ -138,3 +211,11 @@ def test_export_report(runner, world, tmp_path, monkeypatch):
     assert again.exit_code == 1 and "已经存在" in again.output
     bad = runner.invoke(args=["export", "report", "2026-Q9", "--team", "1", str(out)])
     assert bad.exit_code == 1 and "季度格式" in bad.output
+
+
+def test_export_report_without_a_team_says_so_in_chinese(runner, world, tmp_path):
+    result = runner.invoke(args=["export", "report", "2026-Q4", str(tmp_path / "r.xlsx")])
+    assert result.exit_code == 1
+    assert "请用 --team 指明哪个服务队的报告" in result.output
+    assert "Missing option" not in result.output
+    assert not (tmp_path / "r.xlsx").exists()

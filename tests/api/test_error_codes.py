@@ -52,6 +52,8 @@ OFF_API = {
     ("account_not_found", 404),  # reset-password
     ("not_sqlite", 400),  # backup
     ("backup_onto_database", 400),
+    ("bad_backup_name", 400),
+    ("backup_failed", 400),
 }
 # Raised by Flask before a view runs, answered by api/errors.py.
 HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}

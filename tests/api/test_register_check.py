@@ -2,9 +2,11 @@
 shows as failing the register check: on the entry itself, and in the quarterly report that
 counts it. A leader, who is not shown the finding, cannot review such an entry."""
 
+import io
 from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from models import ServiceRecord, db
 from services import clock
@@ -133,3 +135,30 @@ def test_a_running_quarter_is_checked_as_well(december, office, world):
     assert report["status"] == "in_progress"
     assert [e["record_id"] for e in report["register_check"]["entries"]] == [entry.id]
     assert report["register_check"]["hours"] == 1.0
+
+
+def _sheet_rows(response, sheet: str) -> list[list]:
+    assert response.status_code == 200, response.get_data(as_text=True)[:200]
+    book = load_workbook(io.BytesIO(response.data))
+    return [[c.value for c in row] for row in book[sheet].iter_rows()]
+
+
+def test_the_offices_excel_files_mark_the_forged_hours(quarter, api, office, world):
+    """What the entry's and the report's register_check say, the office's downloads say too;
+    a leader's download has neither the column nor the rows."""
+    _tamper(quarter["alice"])
+    register = _sheet_rows(
+        office.get("/records/export.xlsx?from=2026-11-24&to=2026-11-24"), "登记记录"
+    )
+    column = register[0].index("登记核验")
+    marks = {row[-1]: row[column] for row in register[1:]}
+    assert marks[quarter["alice"].id] == "未通过：记录被绕过系统修改：服务时长（分钟） 190 → 600"
+    assert marks[quarter["bob"].id] == "通过"
+    path = f"/team/reports/2026-Q4/export.xlsx?team_id={world.team_a.id}"
+    summary = {row[0]: row[1] for row in _sheet_rows(office.get(path), "概况")}
+    assert summary["登记簿核验"] == "未通过：1 条记录在系统之外被改动过"
+    assert summary["未通过记录的时长（小时）"] == 10
+    leader = api(world.leader_a)
+    assert "登记核验" not in _sheet_rows(leader.get("/records/export.xlsx"), "登记记录")[0]
+    report = _sheet_rows(leader.get("/team/reports/2026-Q4/export.xlsx"), "概况")
+    assert "登记簿核验" not in {row[0] for row in report}

@@ -119,6 +119,34 @@ def test_filters_by_status_kind_and_activity(world):
     assert ids(kind="individual", status="verified") == []
 
 
+def test_waiting_entries_filter_by_statuses_and_by_whose_review(world):
+    """statuses is any of several; awaiting_review_by is records.awaiting_review_by() as SQL:
+    a member's flagged entry waits for the leader, a leader's own and one a leader registered
+    for a member wait for the office."""
+    made = {
+        "alice_flagged": checked_in(world.alice, status="flagged"),
+        "leaders_own": checked_in(world.leader_a, at=NOW - timedelta(hours=1), status="flagged"),
+        "registered": checked_in(
+            world.bob, at=NOW - timedelta(hours=2), status="pending", source="leader"
+        ),
+        "verified": checked_in(world.alice, at=NOW - timedelta(hours=3)),
+        "rejected": checked_in(world.bob, at=NOW - timedelta(hours=4), status="rejected"),
+    }
+    office = world.actor("office")
+
+    def names(**kw) -> set[str]:
+        found = {r.id for r in list_records(office, RecordFilters(**kw))[0]}
+        return {name for name, r in made.items() if r.id in found}
+
+    waiting = {"alice_flagged", "leaders_own", "registered"}
+    assert names(statuses=frozenset({"pending", "flagged"})) == waiting
+    assert names(statuses=frozenset({"verified", "rejected"})) == {"verified", "rejected"}
+    for reviewer in ("leader", "office"):
+        by_rule = {n for n, r in made.items() if records.awaiting_review_by(r) == reviewer}
+        assert names(awaiting_review_by=reviewer) == by_rule
+    assert names(awaiting_review_by="leader") == {"alice_flagged"}
+
+
 def test_dates_are_shanghai_days(world):
     """17:00 UTC on 29 November is 01:00 on 30 November in Shanghai."""
     late = checked_in(world.alice, at=datetime(2026, 11, 29, 17, 0))
@@ -151,6 +179,8 @@ def test_paging_newest_first(world):
         RecordFilters(offset=-1),
         RecordFilters(offset=10**30),
         RecordFilters(status="approved"),
+        RecordFilters(statuses=frozenset({"verified", "approved"})),
+        RecordFilters(awaiting_review_by="member"),
         RecordFilters(kind="party"),
         RecordFilters(member_id=0),
         RecordFilters(team_id=0),

@@ -8,9 +8,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from models import db
 from services import register_export
 from services.errors import Forbidden, Invalid, NotFound
 from services.records import RecordFilters
+from services.register_check import check_entry
 from services.register_export import export_register
 from tests.factories import NOW, make_activity, make_household, pair
 from tests.register_world import build_world, checked_in, counted_queries
@@ -19,6 +21,7 @@ HEADERS = [
     "队伍", "党员", "类型", "活动/对象", "签到时间", "签退时间", "时长（小时）", "服务内容",
     "服务对象", "服务成效", "状态", "异常原因", "登记方式", "计入时长", "编号",
 ]  # fmt: skip
+OFFICE_HEADERS = [*HEADERS[:-1], "登记核验", "编号"]  # only the office is shown the check
 VISIT_TEXT = {
     "content": "走访王建华家，了解用水困难，电话13712345678",
     "target": "王建华",
@@ -73,9 +76,9 @@ def rows_by_id(sheet) -> dict[int, dict]:
 def test_headers_layout_and_a_row_as_excel_reads_it(world, entries):
     export = export_register(world.actor("office"), RecordFilters(), NOW)
     sheet = sheet_of(export)
-    assert [c.value for c in sheet[1]] == HEADERS
+    assert [c.value for c in sheet[1]] == OFFICE_HEADERS
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{export.rows + 1}"
+    assert sheet.auto_filter.ref == f"A1:P{export.rows + 1}"
     assert sheet.column_dimensions["H"].width >= 30
     assert sheet.print_title_rows == "$1:$1" and sheet.page_setup.orientation == "landscape"
     row = rows_by_id(sheet)[entries["flagged"].id]
@@ -87,6 +90,7 @@ def test_headers_layout_and_a_row_as_excel_reads_it(world, entries):
     assert row["状态"] == "待队长审核"
     assert row["异常原因"] == "位置不在服务地点范围内；照片尺寸过小"
     assert row["登记方式"] == "本人签到" and row["计入时长"] == "是"
+    assert row["登记核验"] == "通过"
     cells = {c.column_letter: c for c in sheet[2]}
     assert cells["E"].is_date and cells["E"].number_format == "yyyy-mm-dd hh:mm"
     assert cells["G"].number_format == "0.0"
@@ -203,7 +207,38 @@ def test_too_many_rows_are_refused_before_anything_is_built(world, entries, monk
     assert export_register(world.actor("leader_a"), RecordFilters(), NOW).rows == 3
 
 
+def _tamper(entry, minutes: int) -> None:
+    """Hours added straight in the database."""
+    db.execute_sql(f"UPDATE service_record SET duration_minutes = {minutes} WHERE id = {entry.id}")
+
+
+def test_the_office_sees_each_entrys_register_check_as_on_the_entry(world, entries):
+    """The column says what the office's view of the entry (register_check.check_entry) says;
+    leaders and members have no such column."""
+    _tamper(entries["visit"], 600)
+    office = world.actor("office")
+    sheet = sheet_of(export_register(office, RecordFilters(), NOW))
+    checks = {i: row["登记核验"] for i, row in rows_by_id(sheet).items()}
+    problem = check_entry(office, entries["visit"].id).problem
+    assert problem.endswith("服务时长（分钟） 90 → 600")
+    assert checks[entries["visit"].id] == f"未通过：{problem}"
+    assert {i: v for i, v in checks.items() if i != entries["visit"].id} == {
+        entries[k].id: "通过" for k in ("flagged", "registered", "other")
+    }
+    for who in ("leader_a", "alice"):
+        leaders = sheet_of(export_register(world.actor(who), RecordFilters(), NOW))
+        assert [c.value for c in leaders[1]] == HEADERS
+        assert rows_by_id(leaders)[entries["visit"].id]["时长（小时）"] == 10
+
+
 def test_a_few_queries_whatever_the_number_of_entries(world, entries, monkeypatch):
+    """The rows in one query, and for the office their history a batch at a time."""
+    team = RecordFilters(team_id=world.team_a.id)
     with counted_queries(monkeypatch) as calls:
-        export_register(world.actor("office"), RecordFilters(team_id=world.team_a.id), NOW)
+        export_register(world.actor("leader_a"), team, NOW)
     assert len(calls) <= 4  # the team, the count, the rows, the team's name
+    monkeypatch.setattr(register_export, "CHECK_BATCH", 2)  # 3 rows: 2 batches
+    with counted_queries(monkeypatch) as calls:
+        export_register(world.actor("office"), team, NOW)
+    assert len([sql for sql in calls if "record_history" in sql]) == 2
+    assert len(calls) <= 6

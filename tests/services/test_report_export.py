@@ -10,13 +10,14 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from models import Account, Member
-from services import clock
+from models import Account, Member, QuarterlyReport, db
+from services import clock, history
 from services.actors import Actor
 from services.errors import Forbidden, Invalid
 from services.report_export import export_report
 from services.reports import ReportRules, save_summary, submit_report, view_report
 from tests.factories import make_member, make_record, make_team
+from tests.register_world import build_world, checked_in
 
 NOW = clock.to_utc(datetime(2027, 1, 5, 10))
 RULES = ReportRules(deadline_days=10, interval_days=30)
@@ -121,3 +122,119 @@ def test_a_member_who_left_but_served_is_marked(world):
     make_record(gone, checkin_at=at(date(2026, 12, 1)), status="verified")
     sheet = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))["队员明细"]
     assert [row[-1].value for row in sheet.iter_rows(2) if row[0].value == "陈静"] == ["已不在册"]
+
+
+def test_members_hours_add_up_to_the_teams(world):
+    """Rounded one by one, 190 + 190 + 130 + 60 + 60 minutes would show 3.2 + 3.2 + 2.2 + 1 + 1
+    = 10.6 hours against a total of 10.5: the cells hold exact hours, shown to one decimal."""
+    team_a, _, leader, alice = world  # alice has 90 minutes already
+    served = {"王丽": [100], "李强": [190], "张敏": [130], "赵刚": [60], "孙丽": [60]}
+    for name, minutes in served.items():
+        member = alice if name == "王丽" else make_member(name=name, team=team_a)
+        for length in minutes:
+            start = at(date(2026, 12, 1))
+            done = {"checkout_at": start + timedelta(minutes=length), "duration_minutes": length}
+            make_record(member, checkin_at=start, status="verified", **done, **FILLED)
+    book = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))
+    figures = summary_of(book)
+    sheet = book["队员明细"]
+    hours = [row[2] for row in sheet.iter_rows(2)]
+    assert figures["服务时长（小时）"] == pytest.approx(630 / 60)
+    assert sum(c.value for c in hours) == pytest.approx(figures["服务时长（小时）"])
+    assert {c.number_format for c in hours} == {"0.0"}
+    by_name = {row[0].value: row[2].value for row in sheet.iter_rows(2)}
+    assert by_name["李强"] == pytest.approx(190 / 60)  # not 3.2
+
+
+def test_a_report_frozen_before_minutes_were_kept_shows_its_hours(world):
+    _, _, leader, _ = world
+    actor = Actor(member=leader)
+    save_summary(actor, "2026-Q4", "本季度开展活动一次。", NOW, RULES)
+    submit_report(actor, "2026-Q4", NOW, RULES)
+    report = QuarterlyReport.get()
+    old = {k: v for k, v in report.stats.items() if k != "minutes"}
+    old["by_kind"] = {
+        k: {"services": v["services"], "hours": v["hours"]} for k, v in old["by_kind"].items()
+    }
+    old["per_member"] = [{k: v for k, v in m.items() if k != "minutes"} for m in old["per_member"]]
+    QuarterlyReport.update(stats=old).where(QuarterlyReport.id == report.id).execute()
+    book = workbook(export_report(actor, "2026-Q4", None, NOW, RULES))
+    figures = summary_of(book)
+    assert figures["服务时长（小时）"] == 1.5 and figures["其中分散活动时长（小时）"] == 1.5
+    assert [row[2].value for row in book["队员明细"].iter_rows(2)] == [0, 1.5, 0]
+
+
+def notes_of(book) -> dict:
+    return {row[0].value: row[2].value for row in book["概况"].iter_rows(2)}
+
+
+def test_figures_that_sound_alike_say_what_they_count(world):
+    """Two visit figures (every visit check-in; visits counted as services) and the flagged
+    entries, which are not all that waits for review: each labelled apart and explained."""
+    team_a, _, leader, alice = world
+    visit = {"kind": "visit", "checkin_at": at(date(2026, 12, 3))}
+    make_record(alice, status="verified", **visit)  # checked in, never checked out
+    make_record(alice, status="flagged", **visit)
+    make_record(alice, status="pending", source="leader", registered_by=leader, **visit)
+    book = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))
+    figures, notes = summary_of(book), notes_of(book)
+    assert [c.value for c in book["概况"][1]] == ["项目", "内容", "说明"]
+    assert figures["结对走访（次，按签到计）"] == 3 and figures["其中结对走访（次）"] == 0
+    assert "其中结对走访（次）" in notes["结对走访（次，按签到计）"]
+    assert "结对走访（次，按签到计）" in notes["其中结对走访（次）"]
+    assert "结对走访（次）" not in figures and "待审核记录（条）" not in figures
+    assert figures["存疑待审核记录（条）"] == 1  # the JSON's `flagged`: not the pending one
+    assert "队长代登记" in notes["存疑待审核记录（条）"]
+
+
+@pytest.fixture
+def checked(database):
+    """Entries made as the service makes them (with history): alice 190 and bob 60 minutes in
+    Q4 2026 for team A, and the office."""
+    w = build_world()
+    start = at(date(2026, 11, 24))
+    made = [
+        checked_in(who, at=start, minutes=m, filled=True)
+        for who, m in ((w.alice, 190), (w.bob, 60))
+    ]
+    return w, made
+
+
+def _tamper(entry, minutes: int) -> None:
+    """Hours added straight in the database."""
+    db.execute_sql(f"UPDATE service_record SET duration_minutes = {minutes} WHERE id = {entry.id}")
+
+
+def test_the_offices_file_carries_the_register_check(checked):
+    w, (alice_entry, _) = checked
+    office = w.actor("office")
+    clean = summary_of(workbook(export_report(office, "2026-Q4", w.team_a.id, NOW, RULES)))
+    assert clean["登记簿核验"] == "通过" and "核验未通过的记录" not in clean
+    _tamper(alice_entry, 600)
+    book = workbook(export_report(office, "2026-Q4", w.team_a.id, NOW, RULES))
+    figures = summary_of(book)
+    rows = [(r[0].value, r[1].value) for r in book["概况"].iter_rows(2)]
+    assert figures["服务时长（小时）"] == pytest.approx(11)  # the figures as they are
+    assert figures["登记簿核验"] == "未通过：1 条记录在系统之外被改动过"
+    assert (
+        "核验未通过的记录",
+        f"alice 2026-11-24 分散活动（记录 #{alice_entry.id}）："
+        "记录被绕过系统修改：服务时长（分钟） 190 → 600",
+    ) in rows
+    assert figures["未通过记录的时长（小时）"] == 10
+    leaders = summary_of(workbook(export_report(w.actor("leader_a"), "2026-Q4", None, NOW, RULES)))
+    assert not {"登记簿核验", "核验未通过的记录", "未通过记录的时长（小时）"} & set(leaders)
+
+
+def test_the_register_check_runs_once_per_export(checked, monkeypatch):
+    """view_report checks the report's chains for the office; the export writes what it found
+    and hashes no chain a second time."""
+    w, made = checked
+    hashed = []
+    real = history._signed
+    monkeypatch.setattr(history, "_signed", lambda h, *a: hashed.append(h.record_id) or real(h, *a))
+    view_report(w.actor("office"), "2026-Q4", w.team_a.id, NOW, RULES)
+    by_view = sorted(hashed)
+    hashed.clear()
+    export_report(w.actor("office"), "2026-Q4", w.team_a.id, NOW, RULES)
+    assert sorted(hashed) == by_view and set(by_view) == {r.id for r in made}

@@ -119,21 +119,25 @@ def test_the_figures_of_a_quarter(world):
     assert a["activities"] == 1  # one cancelled, one in Q3
     assert a["participants"] == 2  # alice and bob; the leader never checked out
     assert a["services"] == 5
-    assert a["hours"] == 5.3  # 315 minutes
+    assert (a["hours"], a["minutes"]) == (5.3, 315)
     assert a["by_kind"] == {
-        "activity": {"services": 2, "hours": 3.0},
-        "visit": {"services": 0, "hours": 0.0},
-        "individual": {"services": 3, "hours": 2.3},
+        "activity": {"services": 2, "hours": 3.0, "minutes": 180},
+        "visit": {"services": 0, "hours": 0.0, "minutes": 0},
+        "individual": {"services": 3, "hours": 2.3, "minutes": 135},
     }
     assert a["visits"] == {"done": 1, "due": 4, "pairings": 3, "members_visited": 1}
     assert (a["flagged"], a["rejected"]) == (1, 1)
     assert a["ratings"] == {"count": 3, "average": 4.0}
-    assert [(m["name"], m["services"], m["hours"], m["active"]) for m in a["per_member"]] == [
-        (world.leader.name, 0, 0.0, True),
-        ("王丽", 2, 3.0, True),
-        ("李强", 2, 1.8, True),
-        ("陈静", 1, 0.5, False),
+    per_member = [
+        (m["name"], m["services"], m["hours"], m["minutes"], m["active"]) for m in a["per_member"]
     ]
+    assert per_member == [
+        (world.leader.name, 0, 0.0, 0, True),
+        ("王丽", 2, 3.0, 180, True),
+        ("李强", 2, 1.8, 105, True),
+        ("陈静", 1, 0.5, 30, False),
+    ]
+    assert sum(m["minutes"] for m in a["per_member"]) == a["minutes"]
     assert (b["activities"], b["participants"], b["services"], b["hours"]) == (1, 1, 1, 1.5)
     assert b["ratings"] == {"count": 1, "average": 2.0}
     assert (a["starts_on"], a["ends_on"]) == ("2026-10-01", "2026-12-31")
