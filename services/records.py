@@ -161,8 +161,17 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
     if f.member_id is not None and not _may_see_member(actor, f.member_id):
         raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
     if f.team_id is not None and not (actor.is_office or actor.leads(f.team_id)):
-        raise Forbidden("您只能查看本队的登记。", "record_scope")
+        raise Forbidden(TEAM_FILTER_REFUSALS[actor.is_leader], "record_scope")
     return scope
+
+
+# Why a team filter is refused, by whether the actor is a leader: a leader asked for another
+# team; a member asked for a team at all (their own too: a member's list is their own entries,
+# so telling them "only your own team" would name the team they asked for).
+TEAM_FILTER_REFUSALS = {
+    True: "队长只能查看本队的登记。",
+    False: "只有队长和办公室可以按服务队（team_id）筛选登记，您可以查看本人的登记。",
+}
 
 
 def _may_see_member(actor: Actor, member_id: int) -> bool:

@@ -140,6 +140,23 @@ def test_the_office_lists_one_teams_entries(office, world, entry):
     assert refused.get_json()["error"]["code"] == "bad_filter"
 
 
+@pytest.mark.parametrize(
+    ("who", "team", "message"),
+    [
+        (
+            "alice",
+            "team_a",
+            "只有队长和办公室可以按服务队（team_id）筛选登记，您可以查看本人的登记。",
+        ),
+        ("leader_a", "team_b", "队长只能查看本队的登记。"),
+    ],
+)
+def test_a_refused_team_filter_says_why(api, world, who, team, message):
+    response = api(getattr(world, who)).get(f"/records?team_id={getattr(world, team).id}")
+    assert response.status_code == 403
+    assert response.get_json()["error"] == {"code": "record_scope", "message": message}
+
+
 def test_list_by_shanghai_dates(api, world):
     record = checked_in(
         world.alice,

@@ -77,22 +77,26 @@ def test_filtering_by_member(world, entries, who, member, allowed):
     assert _owners(world, found) == {member} and total == 1
 
 
+LEADERS_ONLY = "只有队长和办公室可以按服务队（team_id）筛选登记，您可以查看本人的登记。"
+
+
 @pytest.mark.parametrize(
     ("who", "team", "sees"),
     [
         ("office", "team_a", {"leader_a", "alice", "bob"}),
         ("office", "team_b", {"leader_b", "carol"}),
         ("leader_a", "team_a", {"leader_a", "alice", "bob"}),
-        ("leader_a", "team_b", None),  # another team's: Forbidden
-        ("alice", "team_a", None),  # a member sees only their own entries
+        ("leader_a", "team_b", "队长只能查看本队的登记。"),  # another team's: Forbidden
+        ("alice", "team_a", LEADERS_ONLY),  # their own team, but a member sees their own entries
+        ("alice", "team_b", LEADERS_ONLY),
     ],
 )
 def test_filtering_by_team(world, entries, who, team, sees):
     filters = RecordFilters(team_id=getattr(world, team).id)
-    if sees is None:
+    if isinstance(sees, str):
         with pytest.raises(Forbidden) as refused:
             list_records(world.actor(who), filters)
-        assert refused.value.code == "record_scope"
+        assert (refused.value.code, refused.value.message) == ("record_scope", sees)
         return
     found, total = list_records(world.actor(who), filters)
     assert _owners(world, found) == sees and total == len(sees)
