@@ -15,7 +15,7 @@ from functools import reduce
 
 import peewee as pw
 
-from models import Activity, Member, Photo, RecordHistory, ServiceRecord
+from models import Activity, Household, Member, Photo, RecordHistory, ServiceRecord
 from models.record import AWAITING_REVIEW, RECORD_KINDS, RECORD_STATUSES
 
 from . import clock, date_window
@@ -99,10 +99,10 @@ class RecordFilters:
 def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceRecord], int]:
     """One page of the entries the actor may see, newest check-in first, and how many match.
 
-    Three queries whatever the page size: the page (with member, activity and
-    registering leader joined), the
-    photos of the page, the count. A member_id the actor may not see is Forbidden rather than
-    an empty page, so that a leader's screen never silently shows nothing."""
+    Three queries whatever the page size: the page (with member, activity, registering
+    leader and visited household joined), the photos of the page, the count. A member_id
+    the actor may not see is Forbidden rather than an empty page, so that a leader's screen
+    never silently shows nothing."""
     where = matching(actor, filters)
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
@@ -200,15 +200,18 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
 
 
 def _with_people_and_activity() -> pw.ModelSelect:
-    """Entries with their member, activity and registering leader, read in the same query."""
+    """Entries with their member, activity, registering leader and visited household (its
+    data masks a visit's text for a leader: services.record_text), read in the same query."""
     registrar = Member.alias()
     return (
-        R.select(R, Member, Activity, registrar)
+        R.select(R, Member, Activity, registrar, Household)
         .join(Member, on=(R.member == Member.id))
         .switch(R)
         .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
         .switch(R)
         .join(registrar, pw.JOIN.LEFT_OUTER, on=(R.registered_by == registrar.id))
+        .switch(R)
+        .join(Household, pw.JOIN.LEFT_OUTER, on=(R.household == Household.id))
     )
 
 
