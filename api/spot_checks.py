@@ -78,7 +78,7 @@ def entry_json(e: EntryLabel) -> dict:
         "kind_name": KIND_NAMES.get(e.kind, e.kind),
         "activity": {"id": e.activity_id, "title": e.what} if e.activity_id else None,
         "status": e.status,
-        "status_name": STATUS_NAMES.get(e.status, e.status),
+        "status_name": e.status_name,
     }
 
 
@@ -108,7 +108,10 @@ _ENTRY_PROPERTIES = {
         "properties": {"id": {"type": "integer"}, "title": {"type": "string"}},
     },
     "status": {"type": "string", "enum": list(STATUS_NAMES), "description": "记录当前状态"},
-    "status_name": {"type": "string"},
+    "status_name": {
+        "type": "string",
+        "description": "与 GET /records 相同：待审核的记录写明待队长审核或待办公室审核",
+    },
 }
 ENTRY_SCHEMA = {
     "type": "object",

@@ -53,21 +53,31 @@ REVIEWERS = ("leader", "office")
 
 
 def awaiting_review_by(record: ServiceRecord) -> str | None:
-    """Whose review an entry waits for: the office when the team's leader may not review it
-    (their own entry, or one a leader registered for a member: services.review), else the
-    leader; None when it waits for nobody (verified or rejected)."""
-    if record.status not in AWAITING_REVIEW:
-        return None
-    leaders_own = record.member.role == "leader"
-    return "office" if leaders_own or is_registered_by_leader(record) else "leader"
+    """Whose review an entry waits for (see reviewer_for)."""
+    return reviewer_for(record.status, record.member.role, record.source)
 
 
 def status_name(record: ServiceRecord) -> str:
-    """The status as the member, the leader and the office read it."""
-    waiting_for = awaiting_review_by(record)
+    """The status as the member, the leader and the office read it (see name_status)."""
+    return name_status(record.status, record.member.role, record.source)
+
+
+def reviewer_for(status: str, member_role: str, source: str) -> str | None:
+    """Whose review an entry waits for: the office when the team's leader may not review it
+    (their own entry, or one a leader registered for a member: services.review), else the
+    leader; None when it waits for nobody (verified or rejected). Takes the columns, so that
+    lists reading a few columns (services.entry_labels) name it as the register does."""
+    if status not in AWAITING_REVIEW:
+        return None
+    return "office" if member_role == "leader" or source == LEADER_SOURCE else "leader"
+
+
+def name_status(status: str, member_role: str, source: str) -> str:
+    """An entry's status in words, naming whose review it waits for (待队长审核)."""
+    waiting_for = reviewer_for(status, member_role, source)
     if waiting_for:
         return AWAITING_NAMES[waiting_for]
-    return STATUS_NAMES.get(record.status, record.status)
+    return STATUS_NAMES.get(status, status)
 
 
 def can_see(actor: Actor, record: ServiceRecord) -> bool:
