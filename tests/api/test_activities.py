@@ -296,6 +296,10 @@ def test_patch_is_partial_and_null_clears_capacity(w):
 def test_cancel(w):
     path = f"/activities/{w.activity.id}/cancel"
     assert_error(w.as_["member_a"].post(path), 403)
+    # A misspelt reason cancels nothing: a cancellation cannot be undone, and members would
+    # be told with no reason.
+    assert_error(w.as_["leader_a"].post(path, json={"reasn": "暴雨预警"}), 400, "unknown_field")
+    assert w.as_["leader_a"].get(f"/activities/{w.activity.id}").get_json()["status"] != "cancelled"
     first = w.as_["leader_a"].post(path, json={"reason": "暴雨预警"})
     assert first.status_code == 200 and first.get_json()["status_name"] == "已取消"
     again = w.as_["leader_a"].post(path)
