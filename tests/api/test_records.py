@@ -371,6 +371,30 @@ def test_bad_registrations_are_json_errors(api, world, changes, code):
     assert ServiceRecord.select().count() == 0
 
 
+def test_a_registration_without_a_kind_says_what_to_send_in_words(api, world):
+    body = {"member_id": world.alice.id, "reason": "不会用手机"}
+    response = api(world.leader_a).post("/records", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "bad_kind",
+        "message": "请说明服务类型：集中活动请给出活动编号 activity_id；"
+        "结对走访 kind 填 visit；分散活动（个人服务）kind 填 individual。",
+    }
+
+
+def test_registering_for_another_teams_activity_gets_the_activities_code(api, world):
+    from tests.factories import make_activity
+
+    start = clock.now_utc() - timedelta(hours=4)
+    theirs = make_activity(world.team_b, starts_at=start)
+    body = {"member_id": world.alice.id, "reason": "不会用手机", "activity_id": theirs.id}
+    registered = api(world.leader_a).post("/records", json=body)
+    seen = api(world.alice).get(f"/activities/{theirs.id}")
+    assert registered.status_code == seen.status_code == 403
+    assert registered.get_json()["error"]["code"] == seen.get_json()["error"]["code"]
+    assert registered.get_json()["error"]["code"] == "other_team_activity"
+
+
 def test_the_document_describes_every_records_route(app, client):
     document = client.get("/api/v1/openapi.json").get_json()["paths"]
     routes = {
