@@ -22,10 +22,10 @@ from . import clock, date_window
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .record_names import AWAITING_NAMES, STATUS_NAMES
-from .rows import is_id, lock_row
+from .rows import check_page, is_id, lock_row
 
 R = ServiceRecord
-PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 20, 100, 1_000_000
+PAGE_DEFAULT, PAGE_MAX = 20, 100
 LEADER_SOURCE = "leader"
 PHOTO_SOURCES = ("mp", "chat")  # sources whose entries carry a check-in photo
 
@@ -146,12 +146,11 @@ def _check_filters(f: RecordFilters) -> None:
         (f.member_id is None or is_id(f.member_id), "member_id 应为党员编号。"),
         (f.team_id is None or is_id(f.team_id), "team_id 应为服务队编号。"),
         (f.activity_id is None or is_id(f.activity_id), "activity_id 应为活动编号。"),
-        (1 <= f.limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
-        (0 <= f.offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
     )
     for ok, message in checks:
         if not ok:
             raise Invalid(message, "bad_filter")
+    check_page(f.limit, f.offset, PAGE_MAX)
     date_window.check_window(f.date_from, f.date_to)
 
 
