@@ -116,7 +116,14 @@ def get_activity(id):
 
 
 def enrollee_json(e: activity_enrolments.Enrollee) -> dict:
-    return {"id": e.member_id, "name": e.name, "assigned": e.assigned, "checked_in": e.checked_in}
+    return {
+        "id": e.member_id,
+        "name": e.name,
+        "assigned": e.assigned,
+        "checked_in": e.checked_in,
+        "enrolled": e.enrolled,
+        "registered_by_leader": e.registered_by_leader,
+    }
 
 
 @bp.post("/activities")
@@ -205,12 +212,17 @@ ACTIVITY_SCHEMA = {
 }
 ENROLLEE_SCHEMA = {
     "type": "object",
-    "required": ["id", "name", "assigned", "checked_in"],
+    "required": ["id", "name", "assigned", "checked_in", "enrolled", "registered_by_leader"],
     "properties": {
         "id": _INT,
         "name": _STR,
         "assigned": {"type": "boolean", "description": "由队长或办公室指派；false 为本人报名"},
         "checked_in": {"type": "boolean", "description": "已签到（或已由队长代为登记）"},
+        "enrolled": {
+            "type": "boolean",
+            "description": "已报名；false 为未报名、由队长代为登记出勤的党员",
+        },
+        "registered_by_leader": {"type": "boolean", "description": "出勤由队长代为登记"},
     },
 }
 DETAIL_SCHEMA = {
@@ -220,7 +232,8 @@ DETAIL_SCHEMA = {
         "enrolled_members": {
             "type": "array",
             "items": ENROLLEE_SCHEMA,
-            "description": "已报名的党员，按报名先后；仅本队队长和办公室可见，队员只看到人数",
+            "description": "参加的党员：已报名的按报名先后，其后是未报名、由队长代为登记出勤的；"
+            "仅本队队长和办公室可见，队员只看到人数",
         },
     },
 }

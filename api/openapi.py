@@ -5,9 +5,11 @@ import re
 
 from flask import jsonify, request
 
+from services.errors import Invalid
 from settings.sections import StorageSettings
 
 from . import error_codes
+from . import request as reading
 from .request import known_fields
 
 ERROR_SCHEMA = {
@@ -78,7 +80,8 @@ def json_body(schema: dict) -> dict:
 
 DESCRIPTION = f"""先锋小程序接口。请求头 `Authorization: Bearer <token>`；错误一律为
 `{{"error": {{"code": "...", "message": "<中文>"}}}}`，按 code 分支，message 可直接展示给用户。
-每个接口只接受本文档为它列出的查询参数，其他查询参数一律返回 400 `unknown_field`。
+每个接口只接受本文档为它列出的查询参数和 JSON 请求字段，其他参数一律返回 400 `unknown_field`
+（拼错的字段不会被悄悄忽略）。
 
 照片：记录中的 `photos[].url`、`thumb_url` 是相对于接口主机的路径（如 `/api/v1/photos/...`），
 使用时在前面加上主机（`https://<host>`）；链接带签名，签发后
@@ -95,7 +98,8 @@ def document(modules) -> dict:
     paths: dict = {}
     for module in modules:
         for path, operations in module.OPENAPI.items():
-            paths.setdefault(path, {}).update(operations)
+            closed = {method: _closed_body(op) for method, op in operations.items()}
+            paths.setdefault(path, {}).update(closed)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -113,12 +117,33 @@ def document(modules) -> dict:
     }
 
 
+def _closed_body(operation: dict) -> dict:
+    """The operation with its JSON body closed to fields it does not list
+    (additionalProperties: false), as refuse_undocumented_body_fields answers them."""
+    schema = _body_schema(operation)
+    if schema is None or "additionalProperties" in schema:
+        return operation
+    content = {"application/json": {"schema": schema | {"additionalProperties": False}}}
+    return operation | {"requestBody": operation["requestBody"] | {"content": content}}
+
+
+def _body_schema(operation: dict) -> dict | None:
+    return (
+        operation.get("requestBody", {})
+        .get("content", {})
+        .get("application/json", {})
+        .get("schema")
+    )
+
+
 def register(bp, modules) -> None:
     @bp.get("/openapi.json")
     def openapi_json():
         return jsonify(document(modules))
 
-    refuse_undocumented_query(bp, query_names(document(modules)))
+    doc = document(modules)
+    refuse_undocumented_query(bp, query_names(doc))
+    refuse_undocumented_body_fields(bp, body_names(doc))
 
 
 def query_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
@@ -152,3 +177,34 @@ def refuse_undocumented_query(bp, allowed: dict) -> None:
         names = allowed.get((path_of(request.url_rule.rule, bp.url_prefix), method))
         if names is not None:  # not an operation of the document: /openapi.json, OPTIONS
             known_fields(request.args, names)
+
+
+def body_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
+    """{(path, METHOD): the fields its JSON body documents} for every operation taking one."""
+    return {
+        (path, method.upper()): frozenset(schema.get("properties", {}))
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if (schema := _body_schema(operation)) is not None
+    }
+
+
+def refuse_undocumented_body_fields(bp, allowed: dict) -> None:
+    """Every JSON body takes the fields its document lists and no others: a misspelt field
+    would otherwise be ignored and answered 200 (POST /activities/{id}/cancel {"reasn": ...}
+    cancels, for good, with no reason). The same rule as the query's, from the same document.
+    A body that is not a JSON object is left to the view, which says what is wrong with it."""
+
+    @bp.before_request
+    def known_body_fields_only():
+        if request.url_rule is None:
+            return
+        names = allowed.get((path_of(request.url_rule.rule, bp.url_prefix), request.method))
+        # No JSON body documented (a photo upload: its stream is left unread), or none sent.
+        if names is None or not request.get_data():
+            return
+        try:
+            body = reading.json_body()
+        except Invalid:
+            return
+        known_fields(body, names)

@@ -8,6 +8,7 @@ from services import records
 from services.flags import FLAG_NAMES, flag_names
 from services.photos import view_key
 from services.record_names import KIND_NAMES, STATUS_NAMES
+from services.record_text import TEXT_FIELDS, shown_text
 
 from .photos import photo_url
 from .serialize import coordinate, iso
@@ -54,6 +55,11 @@ def _checkout_location(r: ServiceRecord, shown: bool) -> dict:
     }
 
 
+def texts(r: ServiceRecord) -> dict:
+    """content, target, outcome as the viewer may read them (services.record_text)."""
+    return {name: shown_text(g.actor, r, getattr(r, name)) for name in TEXT_FIELDS}
+
+
 def record(r: ServiceRecord) -> dict:
     """Everything the member (or their leader, or the office) may see of an entry."""
     shown = may_see_location(r)
@@ -75,9 +81,7 @@ def record(r: ServiceRecord) -> dict:
             "distance_m": r.distance_m,
         },
         "checkout_location": _checkout_location(r, shown),
-        "content": r.content,
-        "target": r.target,
-        "outcome": r.outcome,
+        **texts(r),
         "status": r.status,
         "status_name": records.status_name(r),
         "awaiting_review_by": records.awaiting_review_by(r),
@@ -127,6 +131,10 @@ CHECKOUT_LOCATION_SCHEMA = _object(
     lng=_NUMBER_OR_NULL | {"description": "签退经度；同上"},
     coord={"type": "string", "nullable": True, "description": "gcj02；签退时未发送位置为 null"},
 )
+_MASKED_TEXT = (
+    "办公室、记录本人和代为登记的队长看到原文；其他人（本队队长）看到的结对家庭户主姓名、"
+    "地址、电话和文中的手机号已部分隐藏，与导出的登记簿相同"
+)
 PERSON_SCHEMA = _object(["id", "name"], id=_INT, name=_TEXT)
 RECORD_SCHEMA = {
     "type": "object",
@@ -154,9 +162,9 @@ RECORD_SCHEMA = {
         "household_id": {"type": "integer", "nullable": True},
         "location": LOCATION_SCHEMA,
         "checkout_location": CHECKOUT_LOCATION_SCHEMA,
-        "content": _TEXT,
-        "target": _TEXT,
-        "outcome": _TEXT,
+        "content": _TEXT | {"description": "服务内容；" + _MASKED_TEXT},
+        "target": _TEXT | {"description": "服务对象；同上"},
+        "outcome": _TEXT | {"description": "取得成效；同上"},
         "status_name": _TEXT
         | {"description": "待审核的记录写明等谁审核：待队长审核、待办公室审核"},
         "awaiting_review_by": {

@@ -10,12 +10,14 @@ from datetime import datetime
 
 from flask import current_app, jsonify
 
+from models import ServiceRecord
 from services import clock, history, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
 from services.checkin_rules import CheckinRules
 from services.errors import Invalid
 from services.leader_registration import Attendance, register_attendance
+from services.record_text import TEXT_FIELDS, shown_text
 
 from . import bp, openapi
 from .auth import actor, requires
@@ -27,10 +29,8 @@ from .record_json import (
     may_see_location,
     record,
 )
-from .request import field, json_body, known_fields, query_date, query_flag, query_value
+from .request import field, json_body, query_date, query_flag, query_value
 from .serialize import coordinate, iso
-
-TEXT_FIELDS = ("content", "target", "outcome")
 
 
 @bp.get("/records")
@@ -67,7 +67,7 @@ def get_record(record_id):
 def _detail(record_id: int) -> dict:
     r = register.get_record(actor(), record_id)
     hidden = () if may_see_location(r) else LOCATION_FIELDS
-    entries = [_history_entry(h, hidden) for h in register.record_history(r)]
+    entries = [_history_entry(h, r, hidden) for h in register.record_history(r)]
     check = register_check.check_entry(actor(), r.id)
     return record(r) | {"history": entries, "register_check": _check(check)}
 
@@ -76,7 +76,9 @@ def _check(check: register_check.EntryCheck | None) -> dict | None:
     return None if check is None else {"ok": check.ok, "problem": check.problem}
 
 
-def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
+def _history_entry(h: register.HistoryEntry, r: ServiceRecord, hidden=()) -> dict:
+    """One history line; earlier texts are masked as the entry's own are (a leader would
+    otherwise read in the history what the entry masks)."""
     changes = {k: v for k, v in h.changes.items() if k not in hidden}
     return {
         "seq": h.seq,
@@ -85,14 +87,16 @@ def _history_entry(h: register.HistoryEntry, hidden=()) -> dict:
         "actor_role": h.actor_role,
         "action": h.action,
         "action_name": history.ACTIONS.get(h.action, h.action),
-        "changes": {name: [_value(name, v) for v in pair] for name, pair in changes.items()},
+        "changes": {name: [_value(name, v, r) for v in pair] for name, pair in changes.items()},
         "reason": h.reason,
     }
 
 
-def _value(name: str, value):
-    """History keeps times as naive UTC text; show them like every other time (+08:00), and
-    coordinates rounded as in the entry."""
+def _value(name: str, value, r: ServiceRecord):
+    """History keeps times as naive UTC text; show them like every other time (+08:00),
+    coordinates rounded as in the entry, and texts masked as the entry's are."""
+    if name in TEXT_FIELDS:
+        return shown_text(actor(), r, value)
     if name in LOCATION_FIELDS and isinstance(value, float):
         return coordinate(value)
     if name.endswith("_at") and isinstance(value, str):
@@ -106,7 +110,7 @@ def _value(name: str, value):
 @bp.patch("/records/<int:record_id>")
 @requires("member", "office")
 def patch_record(record_id):
-    data = known_fields(json_body(), (*TEXT_FIELDS, "duration_minutes", "status", "reason"))
+    data = json_body()  # fields the document does not list are refused (api.openapi)
     kinds = dict.fromkeys(TEXT_FIELDS, str) | {"duration_minutes": int, "status": str}
     # A field given as null is refused: nothing can be set to null, and ignoring it would
     # answer 200 for a change not made.

@@ -11,7 +11,7 @@ from services.record_names import KIND_NAMES, STATUS_NAMES
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body, known_fields, query_date, query_value
+from .request import field, json_body, query_date, query_value
 from .serialize import iso
 
 RESULT_NAMES = {"pending": "待抽查", "confirmed": "抽查无误", "problem": "发现问题"}
@@ -35,7 +35,7 @@ def list_spot_checks():
 @bp.post("/office/spot-checks/<int:spot_check_id>")
 @requires("office")
 def record_spot_check(spot_check_id):
-    data = known_fields(json_body(), ("result", "note"))
+    data = json_body()
     result = field(data, "result", str)
     note = field(data, "note", str, required=False)
     view = spot_checks.record_result(actor(), spot_check_id, result, note, clock.now_utc())
@@ -78,7 +78,7 @@ def entry_json(e: EntryLabel) -> dict:
         "kind_name": KIND_NAMES.get(e.kind, e.kind),
         "activity": {"id": e.activity_id, "title": e.what} if e.activity_id else None,
         "status": e.status,
-        "status_name": STATUS_NAMES.get(e.status, e.status),
+        "status_name": e.status_name,
     }
 
 
@@ -108,7 +108,10 @@ _ENTRY_PROPERTIES = {
         "properties": {"id": {"type": "integer"}, "title": {"type": "string"}},
     },
     "status": {"type": "string", "enum": list(STATUS_NAMES), "description": "记录当前状态"},
-    "status_name": {"type": "string"},
+    "status_name": {
+        "type": "string",
+        "description": "与 GET /records 相同：待审核的记录写明待队长审核或待办公室审核",
+    },
 }
 ENTRY_SCHEMA = {
     "type": "object",

@@ -12,7 +12,7 @@ from models import Broadcast, Member, Notification, Team
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .households import mask_phone
-from .rows import is_id
+from .rows import check_page, is_id
 
 PAGE_DEFAULT, PAGE_MAX = 20, 50
 STATUSES = ("pending", "sent", "skipped", "failed")
@@ -44,8 +44,7 @@ def recent(
     actor: Actor, team_id: int | None = None, limit: int = PAGE_DEFAULT
 ) -> list[BroadcastView]:
     """The latest broadcasts: a leader's own team's; the office's, of one team or all."""
-    if not 1 <= limit <= PAGE_MAX:
-        raise Invalid(f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。", "bad_filter")
+    check_page(limit, 0, PAGE_MAX)
     if team_id is not None and not is_id(team_id):
         raise Invalid("team_id 应为服务队编号。", "bad_filter")
     _require_reader(actor)

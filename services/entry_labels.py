@@ -12,6 +12,7 @@ import peewee as pw
 from models import Activity, Member, ServiceRecord, Team
 
 from . import clock
+from .records import name_status
 
 # The words the chat uses for entries without an activity (wechat/texts.py KIND_TITLES).
 KIND_TITLES = {"visit": "结对家庭走访", "individual": "个人服务（分散活动）"}
@@ -31,6 +32,8 @@ class EntryLabel:
     activity_title: str | None
     checkin_at: datetime  # naive UTC
     status: str
+    member_role: str  # with source, says whose review a waiting entry needs
+    source: str
 
     @property
     def day(self) -> date:
@@ -42,6 +45,11 @@ class EntryLabel:
         if self.activity_id is not None:
             return self.activity_title or NO_TITLE
         return KIND_TITLES.get(self.kind, NO_TITLE)
+
+    @property
+    def status_name(self) -> str:
+        """The status as GET /records names it (待队长审核, 待办公室审核, 已核验...)."""
+        return name_status(self.status, self.member_role, self.source)
 
     @property
     def text(self) -> str:
@@ -61,6 +69,8 @@ COLUMNS = (
     Activity.title,
     ServiceRecord.checkin_at,
     ServiceRecord.status,
+    Member.role,
+    ServiceRecord.source,
 )
 
 

@@ -42,6 +42,36 @@ BACKDATE_LIMIT = timedelta(days=92)  # about a quarter: registrations are made b
 FUTURE_SLACK = timedelta(minutes=5)
 
 
+# What a leader reads when the kind of service is missing or does not fit activity_id: the
+# kinds in words, with the field names a developer needs.
+KIND_HELP = (
+    "请说明服务类型：集中活动请给出活动编号 activity_id；"
+    "结对走访 kind 填 visit；分散活动（个人服务）kind 填 individual。"
+)
+KIND_MISMATCH = {  # by whether the kind is activity
+    True: "集中活动请给出活动编号 activity_id。",
+    False: "结对走访和分散活动不属于某个活动：请去掉 activity_id，集中活动 kind 填 activity。",
+}
+# Why a member who is neither enrolled in nor assigned to an activity outside their team
+# cannot be registered for it, by how the activity stands: the activities API's codes for a
+# member who may not see it (services.activities._hidden), and check-in's for an open
+# activity one has not enrolled in.
+NOT_ON_ACTIVITY = {
+    "other_team": (
+        "这是其他服务队的活动，该党员没有报名或被指派参加，不能为其代为登记。",
+        "other_team_activity",
+    ),
+    "office_task": (
+        "这是办公室指派给其他党员的任务，该党员未被指派，不能为其代为登记。",
+        "not_assigned",
+    ),
+    "open": (
+        "该党员没有报名这个办公室发布的活动，不能为其代为登记；如确实参加，请联系办公室指派。",
+        "not_enrolled",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Attendance:
     """What the leader states; kind defaults to 'activity' when an activity is given."""
@@ -104,9 +134,9 @@ def _cleaned(a: Attendance) -> Attendance:
         raise Invalid("请说明代为登记的原因。", "reason_required")
     kind = a.kind or ("activity" if a.activity_id is not None else None)
     if kind not in RECORD_KINDS:
-        raise Invalid("服务类型应为 activity、visit 或 individual。", "bad_kind")
+        raise Invalid(KIND_HELP, "bad_kind")
     if (kind == "activity") != (a.activity_id is not None):
-        raise Invalid("集中活动须指定活动，其他类型不能指定活动。", "bad_kind")
+        raise Invalid(KIND_MISMATCH[kind == "activity"], "bad_kind")
     if a.request_id is not None:
         check_request_id(a.request_id, REQUEST_ID_LONGEST - len(REQUEST_PREFIX))
     texts = {k: clean_text(k, getattr(a, k) or "", limit) for k, limit in TEXT_LIMITS.items()}
@@ -186,10 +216,18 @@ def _activity(member: Member, activity_id: int) -> Activity:
         (Enrollment.activity == activity.id) & (Enrollment.member == member.id)
     )
     if activity.team_id != member.team_id and not enrolled.exists():
-        raise Forbidden("该党员不在此活动中。", "not_in_activity")
+        raise Forbidden(*NOT_ON_ACTIVITY[_stand(activity)])
     if activity.status == "cancelled":
         raise Conflict("活动已取消。", "activity_cancelled")
     return activity
+
+
+def _stand(activity: Activity) -> str:
+    """How an activity outside the member's team stands: another team's, an office task
+    (seen only by its assignees), or open to every member."""
+    if activity.team_id is not None:
+        return "other_team"
+    return "office_task" if activity.kind == "adhoc" else "open"
 
 
 def _household_id(member: Member) -> int:

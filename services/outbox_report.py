@@ -19,11 +19,11 @@ from .actors import Actor
 from .entry_labels import EntryLabel, label_entries
 from .errors import Forbidden, Invalid, NotFound
 from .notification_texts import kind_name
-from .rows import is_id
+from .rows import check_page, is_id
 from .spot_check_results import sampled_in
 
 STATUSES = ("failed", "skipped")
-PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 50, 200, 1_000_000
+PAGE_DEFAULT, PAGE_MAX = 50, 200
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def problems(
     _require_office(actor, "只有办公室可以查看发送失败的消息。")
     if status is not None and status not in STATUSES:
         raise Invalid("status 应为 failed 或 skipped。", "bad_filter")
-    _check_page(limit, offset)
+    check_page(limit, offset, PAGE_MAX)
     wanted = Notification.status.in_([status] if status else STATUSES)
     query = (
         Notification.select(Notification, Member, Team)
@@ -117,7 +117,7 @@ def office_inbox(
 ) -> tuple[list[InboxItem], int]:
     """Messages to the office, newest first (all, or only the unread); with the total."""
     _require_office(actor, "只有办公室可以查看办公室消息。")
-    _check_page(limit, offset)
+    check_page(limit, offset, PAGE_MAX)
     wanted = Notification.member.is_null(True)
     if unread_only:
         wanted &= Notification.status == UNREAD
@@ -197,14 +197,3 @@ def _about(value, created_at: datetime) -> datetime:
 def _require_office(actor: Actor, message: str) -> None:
     if not actor.is_office:
         raise Forbidden(message, "office_only")
-
-
-def _check_page(limit: int, offset: int) -> None:
-    """Name the parameter that is wrong, so a developer sees which one to fix."""
-    checks = (
-        (1 <= limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
-        (0 <= offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
-    )
-    for ok, message in checks:
-        if not ok:
-            raise Invalid(message, "bad_filter")

@@ -15,17 +15,17 @@ from functools import reduce
 
 import peewee as pw
 
-from models import Activity, Member, Photo, RecordHistory, ServiceRecord
+from models import Activity, Household, Member, Photo, RecordHistory, ServiceRecord
 from models.record import AWAITING_REVIEW, RECORD_KINDS, RECORD_STATUSES
 
 from . import clock, date_window
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .record_names import AWAITING_NAMES, STATUS_NAMES
-from .rows import is_id, lock_row
+from .rows import check_page, is_id, lock_row
 
 R = ServiceRecord
-PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 20, 100, 1_000_000
+PAGE_DEFAULT, PAGE_MAX = 20, 100
 LEADER_SOURCE = "leader"
 PHOTO_SOURCES = ("mp", "chat")  # sources whose entries carry a check-in photo
 
@@ -53,21 +53,31 @@ REVIEWERS = ("leader", "office")
 
 
 def awaiting_review_by(record: ServiceRecord) -> str | None:
-    """Whose review an entry waits for: the office when the team's leader may not review it
-    (their own entry, or one a leader registered for a member: services.review), else the
-    leader; None when it waits for nobody (verified or rejected)."""
-    if record.status not in AWAITING_REVIEW:
-        return None
-    leaders_own = record.member.role == "leader"
-    return "office" if leaders_own or is_registered_by_leader(record) else "leader"
+    """Whose review an entry waits for (see reviewer_for)."""
+    return reviewer_for(record.status, record.member.role, record.source)
 
 
 def status_name(record: ServiceRecord) -> str:
-    """The status as the member, the leader and the office read it."""
-    waiting_for = awaiting_review_by(record)
+    """The status as the member, the leader and the office read it (see name_status)."""
+    return name_status(record.status, record.member.role, record.source)
+
+
+def reviewer_for(status: str, member_role: str, source: str) -> str | None:
+    """Whose review an entry waits for: the office when the team's leader may not review it
+    (their own entry, or one a leader registered for a member: services.review), else the
+    leader; None when it waits for nobody (verified or rejected). Takes the columns, so that
+    lists reading a few columns (services.entry_labels) name it as the register does."""
+    if status not in AWAITING_REVIEW:
+        return None
+    return "office" if member_role == "leader" or source == LEADER_SOURCE else "leader"
+
+
+def name_status(status: str, member_role: str, source: str) -> str:
+    """An entry's status in words, naming whose review it waits for (待队长审核)."""
+    waiting_for = reviewer_for(status, member_role, source)
     if waiting_for:
         return AWAITING_NAMES[waiting_for]
-    return STATUS_NAMES.get(record.status, record.status)
+    return STATUS_NAMES.get(status, status)
 
 
 def can_see(actor: Actor, record: ServiceRecord) -> bool:
@@ -101,10 +111,10 @@ class RecordFilters:
 def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceRecord], int]:
     """One page of the entries the actor may see, newest check-in first, and how many match.
 
-    Three queries whatever the page size: the page (with member, activity and
-    registering leader joined), the
-    photos of the page, the count. A member_id the actor may not see is Forbidden rather than
-    an empty page, so that a leader's screen never silently shows nothing."""
+    Three queries whatever the page size: the page (with member, activity, registering
+    leader and visited household joined), the photos of the page, the count. A member_id
+    the actor may not see is Forbidden rather than an empty page, so that a leader's screen
+    never silently shows nothing."""
     where = matching(actor, filters)
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
@@ -146,12 +156,11 @@ def _check_filters(f: RecordFilters) -> None:
         (f.member_id is None or is_id(f.member_id), "member_id 应为党员编号。"),
         (f.team_id is None or is_id(f.team_id), "team_id 应为服务队编号。"),
         (f.activity_id is None or is_id(f.activity_id), "activity_id 应为活动编号。"),
-        (1 <= f.limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
-        (0 <= f.offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
     )
     for ok, message in checks:
         if not ok:
             raise Invalid(message, "bad_filter")
+    check_page(f.limit, f.offset, PAGE_MAX)
     date_window.check_window(f.date_from, f.date_to)
 
 
@@ -171,8 +180,17 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
     if f.member_id is not None and not _may_see_member(actor, f.member_id):
         raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
     if f.team_id is not None and not (actor.is_office or actor.leads(f.team_id)):
-        raise Forbidden("您只能查看本队的登记。", "record_scope")
+        raise Forbidden(TEAM_FILTER_REFUSALS[actor.is_leader], "record_scope")
     return scope
+
+
+# Why a team filter is refused, by whether the actor is a leader: a leader asked for another
+# team; a member asked for a team at all (their own too: a member's list is their own entries,
+# so telling them "only your own team" would name the team they asked for).
+TEAM_FILTER_REFUSALS = {
+    True: "队长只能查看本队的登记。",
+    False: "只有队长和办公室可以按服务队（team_id）筛选登记，您可以查看本人的登记。",
+}
 
 
 def _may_see_member(actor: Actor, member_id: int) -> bool:
@@ -213,15 +231,18 @@ def _awaiting_review_by(reviewer: str) -> pw.Expression:
 
 
 def _with_people_and_activity() -> pw.ModelSelect:
-    """Entries with their member, activity and registering leader, read in the same query."""
+    """Entries with their member, activity, registering leader and visited household (its
+    data masks a visit's text for a leader: services.record_text), read in the same query."""
     registrar = Member.alias()
     return (
-        R.select(R, Member, Activity, registrar)
+        R.select(R, Member, Activity, registrar, Household)
         .join(Member, on=(R.member == Member.id))
         .switch(R)
         .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
         .switch(R)
         .join(registrar, pw.JOIN.LEFT_OUTER, on=(R.registered_by == registrar.id))
+        .switch(R)
+        .join(Household, pw.JOIN.LEFT_OUTER, on=(R.household == Household.id))
     )
 
 

@@ -34,7 +34,7 @@ from models import Activity, Household, Member, ServiceRecord, Team
 
 from . import clock
 from .actors import Actor
-from .errors import Invalid, NotFound
+from .errors import Invalid
 from .flags import flag_names
 from .history import read_snapshot
 from .households import mask_name, redact
@@ -48,6 +48,7 @@ from .records import (
 )
 from .register_check import entry_problems
 from .register_defaults import VISIT_TARGET
+from .teams import team_by_id
 from .xlsx import (
     DATETIME,
     HOURS,
@@ -186,10 +187,7 @@ def _whose(actor: Actor, filters: RecordFilters) -> str:
         member = Member.get_or_none(Member.id == filters.member_id)
         return member.name if member else ""
     if filters.team_id is not None:
-        team = Team.get_or_none(Team.id == filters.team_id)
-        if team is None:
-            raise NotFound("没有这个服务队。", "team_not_found")
-        return team.name
+        return team_by_id(filters.team_id).name
     if actor.is_office:
         return "全部服务队"
     if actor.leads(actor.team_id) and not filters.mine:

@@ -41,6 +41,7 @@ from .report_stats import (
     team_entries,
     team_stats,
 )
+from .teams import team_by_id, team_for
 
 Q = QuarterlyReport
 OPEN = ("draft", "late", "returned")  # the leader may still write and submit
@@ -221,7 +222,7 @@ def view_report(
     which also sees which of the entries it rests on fail the register check (figures
     frozen at submission included: the check is of the entries as they are now)."""
     year, quarter = parse_period(period)
-    team = _team_for(actor, team_id)
+    team = team_for(actor, team_id, "季度报告")
     if _is_running(year, quarter, now):
         view = _preview(team, year, quarter, now, rules)
     else:
@@ -267,30 +268,11 @@ def submit_report(actor: Actor, period: str, now: datetime, rules: ReportRules) 
     return _view(Q.get_by_id(report.id), now, rules)  # a concurrent submit won: same answer
 
 
-def _team_for(actor: Actor, team_id: int | None) -> Team:
-    if actor.is_office:
-        if team_id is None:
-            raise Invalid("请指定服务队（team_id）。", "missing_field")
-        return _team(team_id)
-    if not actor.is_leader or actor.team_id is None:
-        raise Forbidden("只有队长和办公室可以查看季度报告。", "leader_only")
-    if team_id is not None and team_id != actor.team_id:
-        raise Forbidden("只能查看本队的季度报告。", "other_team")
-    return _team(actor.team_id)
-
-
-def _team(team_id: int) -> Team:
-    team = Team.get_or_none(Team.id == team_id)
-    if team is None:
-        raise NotFound("没有这个服务队。", "team_not_found")
-    return team
-
-
 def _leader_report(actor: Actor, period: str, now: datetime, rules: ReportRules) -> Q:
     year, quarter = parse_period(period)
     if not actor.is_leader or actor.team_id is None:
         raise Forbidden("只有本队队长可以填写和提交季度报告。", "leader_only")
-    team = _team(actor.team_id)
+    team = team_by_id(actor.team_id)
     if _is_running(year, quarter, now):
         raise Conflict("本季度尚未结束，结束后才能填写季度报告。", "quarter_not_ended")
     return _report(team, year, quarter, now, rules)

@@ -38,6 +38,7 @@ from . import history, outbox
 from . import member_notices as notices
 from .actors import Actor, is_office_label
 from .errors import Conflict, Forbidden, Invalid
+from .record_text import is_author
 from .records import load_for_change
 
 TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
@@ -119,8 +120,7 @@ def _back_to_review(record: ServiceRecord) -> dict:
 
 
 def _require_author(actor: Actor, record: ServiceRecord) -> None:
-    me = actor.member
-    if me is not None and me.id in (record.member_id, record.registered_by_id):
+    if is_author(actor, record):
         return
     if actor.is_office:
         raise Forbidden("办公室修改登记请填写更正原因。", "correction_reason_required")

@@ -1,5 +1,5 @@
-"""Row ids and request ids from requests, and row locks: shared by the services that read
-or change rows."""
+"""Row ids, request ids and pages from requests, and row locks: shared by the services that
+read or change rows."""
 
 import peewee
 
@@ -13,6 +13,22 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL; larger ones cannot 
 def is_id(value) -> bool:
     """A value that can be a row id (refused before the database would overflow on it)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+OFFSET_MAX = 1_000_000  # further than anyone pages; a date filter finds older rows
+
+
+def check_page(limit: int, offset: int, page_max: int) -> None:
+    """A list's page: limit 1 to page_max rows, offset 0 to OFFSET_MAX; Invalid (bad_filter)
+    naming the parameter that is wrong, so a developer sees which one to fix. One check and
+    one wording for every list."""
+    checks = (
+        (1 <= limit <= page_max, f"每页条数 limit 应在 1 到 {page_max} 之间。"),
+        (0 <= offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
+    )
+    for ok, message in checks:
+        if not ok:
+            raise Invalid(message, "bad_filter")
 
 
 REQUEST_ID_LONGEST = 64  # the register's request_id column

@@ -33,13 +33,13 @@ from . import date_window, review
 from .actors import Actor
 from .entry_labels import EntryLabel, label_entries
 from .errors import Forbidden, Invalid, NotFound
-from .rows import is_id, lock_row
+from .rows import check_page, is_id, lock_row
 
 FOUND = ("confirmed", "problem")  # what the office may record
 FINDING_FLAG = "spot_check_problem"
 FINDING_REASON = "日常抽查发现问题：{note}"
 NOTE_LIMIT = 300  # the history's reason holds the note with FINDING_REASON around it
-PAGE_DEFAULT, PAGE_MAX, OFFSET_MAX = 50, 200, 1_000_000
+PAGE_DEFAULT, PAGE_MAX = 50, 200
 
 
 @dataclass(frozen=True)
@@ -111,12 +111,11 @@ def _check_filters(f: SpotCheckFilters) -> None:
             f.result is None or f.result in SPOT_CHECK_RESULTS,
             f"result 应为 {'、'.join(SPOT_CHECK_RESULTS)} 之一。",
         ),
-        (1 <= f.limit <= PAGE_MAX, f"每页条数 limit 应在 1 到 {PAGE_MAX} 之间。"),
-        (0 <= f.offset <= OFFSET_MAX, f"起始位置 offset 应在 0 到 {OFFSET_MAX} 之间。"),
     )
     for ok, message in checks:
         if not ok:
             raise Invalid(message, "bad_filter")
+    check_page(f.limit, f.offset, PAGE_MAX)
     date_window.check_window(f.date_from, f.date_to)
 
 

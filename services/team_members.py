@@ -13,9 +13,8 @@ import peewee as pw
 from models import Member, Team
 
 from .actors import Actor
-from .errors import Forbidden, Invalid, NotFound
 from .households import mask_phone
-from .rows import is_id
+from .teams import team_for
 
 LEADERS_FIRST = pw.Case(None, [(Member.role == "leader", 0)], 1)
 
@@ -40,7 +39,7 @@ class TeamRoster:
 def team_members(actor: Actor, team_id: int | None) -> TeamRoster:
     """The team's active members, leader first, then in roster order: a leader's own team
     (team_id may be left out), any team for the office (team_id required)."""
-    team = _team_for(actor, team_id)
+    team = team_for(actor, team_id, "队员名单")
     masked = not actor.is_office
     query = (
         Member.select()
@@ -54,22 +53,3 @@ def team_members(actor: Actor, team_id: int | None) -> TeamRoster:
 def _view(m: Member, masked: bool) -> TeamMember:
     phone = mask_phone(m.phone) if masked else m.phone
     return TeamMember(m.id, m.name, m.role, phone, m.mp_openid is not None, m.oa_openid is not None)
-
-
-def _team_for(actor: Actor, team_id: int | None) -> Team:
-    if actor.is_office:
-        if team_id is None:
-            raise Invalid("请指定服务队（team_id）。", "missing_field")
-        return _team(team_id)
-    if not actor.is_leader or actor.team_id is None:
-        raise Forbidden("只有队长和办公室可以查看队员名单。", "leader_only")
-    if team_id is not None and team_id != actor.team_id:
-        raise Forbidden("队长只能查看本队的队员名单。", "other_team")
-    return _team(actor.team_id)
-
-
-def _team(team_id: int) -> Team:
-    team = Team.get_or_none(Team.id == team_id) if is_id(team_id) else None
-    if team is None:
-        raise NotFound("没有这个服务队。", "team_not_found")
-    return team

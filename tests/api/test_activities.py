@@ -296,6 +296,10 @@ def test_patch_is_partial_and_null_clears_capacity(w):
 def test_cancel(w):
     path = f"/activities/{w.activity.id}/cancel"
     assert_error(w.as_["member_a"].post(path), 403)
+    # A misspelt reason cancels nothing: a cancellation cannot be undone, and members would
+    # be told with no reason.
+    assert_error(w.as_["leader_a"].post(path, json={"reasn": "暴雨预警"}), 400, "unknown_field")
+    assert w.as_["leader_a"].get(f"/activities/{w.activity.id}").get_json()["status"] != "cancelled"
     first = w.as_["leader_a"].post(path, json={"reason": "暴雨预警"})
     assert first.status_code == 200 and first.get_json()["status_name"] == "已取消"
     again = w.as_["leader_a"].post(path)
@@ -379,9 +383,31 @@ def test_detail_names_the_enrolled_for_the_leader_and_the_office(w, who, sees_li
     if not sees_list:
         assert "enrolled_members" not in detail
         return
+    enrolled = {"enrolled": True, "registered_by_leader": False}
     assert detail["enrolled_members"] == [
-        {"id": member_a2.id, "name": member_a2.name, "assigned": False, "checked_in": False},
-        {"id": member_a.id, "name": member_a.name, "assigned": True, "checked_in": True},
+        {"id": member_a2.id, "name": member_a2.name, "assigned": False, "checked_in": False}
+        | enrolled,
+        {"id": member_a.id, "name": member_a.name, "assigned": True, "checked_in": True} | enrolled,
     ]
     listed = w.as_[who].get("/activities").get_json()["activities"]
     assert all("enrolled_members" not in a for a in listed)  # the detail only
+
+
+def test_the_leaders_attendance_screen_shows_members_registered_without_enrolling(w):
+    """POST /records for an activity needs no enrolment; the member attended all the same."""
+    start = clock.now_utc().replace(microsecond=0) - timedelta(hours=4)
+    past = make_activity(w.team_a, starts_at=start, hours=2)
+    member_a, member_a2 = w.people["member_a"], w.people["member_a2"]
+    Enrollment.create(activity=past, member=member_a, created_at=start)
+    registration = {"member_id": member_a2.id, "activity_id": past.id, "reason": "不会用手机"}
+    registered = w.as_["leader_a"].post("/records", json=registration)
+    assert registered.status_code == 201, registered.get_json()
+    detail = w.as_["leader_a"].get(f"/activities/{past.id}").get_json()
+    assert detail["enrolled_count"] == 1  # seats taken: enrolments only
+    assert [
+        (m["id"], m["enrolled"], m["checked_in"], m["registered_by_leader"])
+        for m in detail["enrolled_members"]
+    ] == [
+        (member_a.id, True, False, False),
+        (member_a2.id, False, True, True),
+    ]

@@ -366,6 +366,8 @@ def test_whom_the_auto_checked_out_answer_names_can_correct_the_time(api, office
         ('{"lat": 95, "lng": 113.6, "coord": "gcj02"}', "bad_location"),
         ('{"lat": 34.7, "lng": 113.6, "coord": "baidu"}', "bad_coord_type"),
         ('{"lat": 34.7, "lng": 113.6}', "missing_field"),
+        ('{"lat": 34.7, "lng": 113.6, "coord": "gcj02", "accurcy": 9}', "unknown_field"),
+        ('{"latitude": 34.7, "longitude": 113.6}', "unknown_field"),  # not "no position"
     ],
 )
 def test_a_bad_check_out_body_is_400(me, checked_in, body, code):

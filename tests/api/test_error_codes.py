@@ -32,6 +32,11 @@ INDIRECT = {
         ("leader_only", 403),
     },
     ("services/activity_fields.py", "f'bad_{name}'"): BAD_FIELDS,
+    ("services/leader_registration.py", "*NOT_ON_ACTIVITY[_stand(activity)]"): {
+        ("other_team_activity", 403),
+        ("not_assigned", 403),
+        ("not_enrolled", 403),
+    },
     ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
 }
 # Raised only by the chat or the command line, never in answer to an API call.

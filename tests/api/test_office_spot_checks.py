@@ -112,6 +112,7 @@ def test_a_problem_flags_the_entry_for_review_with_the_reason_in_its_history(off
     assert body["result_name"] == "发现问题" and body["record"]["status"] == "flagged"
     entry = office.get(f"/records/{record_id}").get_json()
     assert entry["status"] == "flagged" and entry["flag_names"] == ["办公室抽查发现问题"]
+    assert body["record"]["status_name"] == entry["status_name"] == "待队长审核"
     last = entry["history"][-1]
     assert (last["action_name"], last["actor"]) == ("更正", "办公室")
     assert last["reason"] == "日常抽查发现问题：照片中未见结对家庭"
@@ -191,3 +192,28 @@ def test_members_and_leaders_are_refused(api, sampled):
             assert response.get_json()["error"]["code"] == "scope_not_allowed"
     assert api().get("/office/spot-checks").status_code == 401
     assert SpotCheck.get_by_id(wang_id).result == "pending"
+
+
+def test_a_spot_checked_entry_names_its_status_as_the_register_does(office, app):
+    """A leader's own entry and one a leader registered wait for the office, as /records says."""
+    now = clock.now_utc()
+    yesterday = clock.local_today(now) - timedelta(days=1)
+    team = make_team()
+    leader = team.members.where(Member.role == "leader").get()
+    member = make_member(team=team)
+    registered = {"source": "leader", "registered_by": leader}
+    entries = {
+        "leader": checked_in(leader, at=shanghai(yesterday, 9)),
+        "member": checked_in(member, at=shanghai(yesterday, 10)),
+        "registered": checked_in(member, at=shanghai(yesterday, 14), **registered),
+    }
+    sample_spot_checks(now, 1.0, "secret", "off")
+    waiting = {"leader": "待办公室审核", "member": "待队长审核", "registered": "待办公室审核"}
+    for who, entry in entries.items():
+        check = SpotCheck.get(record=entry.id).id
+        note = {"result": "problem", "note": "时间不符"}
+        found = office.post(f"/office/spot-checks/{check}", json=note).get_json()["record"]
+        listed = office.get(f"/records/{entry.id}").get_json()
+        assert found["status_name"] == listed["status_name"] == waiting[who], who
+    named = {r["id"]: r["status_name"] for r in _spot_message(office)["records"]}
+    assert named == {entries[who].id: name for who, name in waiting.items()}

@@ -40,3 +40,26 @@ def test_documented_parameters_and_the_document_itself_still_pass(client, api, w
     assert leader.get("/activities?from=2026-12-01&to=2026-12-07").status_code == 200
     assert leader.get("/team/broadcasts?limit=3").status_code == 200
     assert client.get("/api/v1/openapi.json?v=2").status_code == 200
+
+
+LISTS = {  # every paged list and its largest page
+    "/records": 100,
+    "/office/spot-checks": 200,
+    "/office/notifications": 200,
+    "/office/inbox": 200,
+}
+
+
+@pytest.mark.parametrize(("path", "page_max"), LISTS.items())
+def test_every_list_checks_its_page_with_one_code_and_wording(office, path, page_max):
+    expected = {
+        f"limit={page_max + 1}": f"每页条数 limit 应在 1 到 {page_max} 之间。",
+        "limit=0": f"每页条数 limit 应在 1 到 {page_max} 之间。",
+        "offset=-1": "起始位置 offset 应在 0 到 1000000 之间。",
+        "offset=1000001": "起始位置 offset 应在 0 到 1000000 之间。",
+    }
+    for query, message in expected.items():
+        response = office.get(f"{path}?{query}")
+        assert response.status_code == 400, query
+        assert response.get_json()["error"] == {"code": "bad_filter", "message": message}
+    assert office.get(f"{path}?limit={page_max}&offset=1000000").status_code == 200

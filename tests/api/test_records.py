@@ -140,6 +140,23 @@ def test_the_office_lists_one_teams_entries(office, world, entry):
     assert refused.get_json()["error"]["code"] == "bad_filter"
 
 
+@pytest.mark.parametrize(
+    ("who", "team", "message"),
+    [
+        (
+            "alice",
+            "team_a",
+            "只有队长和办公室可以按服务队（team_id）筛选登记，您可以查看本人的登记。",
+        ),
+        ("leader_a", "team_b", "队长只能查看本队的登记。"),
+    ],
+)
+def test_a_refused_team_filter_says_why(api, world, who, team, message):
+    response = api(getattr(world, who)).get(f"/records?team_id={getattr(world, team).id}")
+    assert response.status_code == 403
+    assert response.get_json()["error"] == {"code": "record_scope", "message": message}
+
+
 def test_list_by_shanghai_dates(api, world):
     record = checked_in(
         world.alice,
@@ -354,6 +371,30 @@ def test_bad_registrations_are_json_errors(api, world, changes, code):
     assert ServiceRecord.select().count() == 0
 
 
+def test_a_registration_without_a_kind_says_what_to_send_in_words(api, world):
+    body = {"member_id": world.alice.id, "reason": "不会用手机"}
+    response = api(world.leader_a).post("/records", json=body)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "bad_kind",
+        "message": "请说明服务类型：集中活动请给出活动编号 activity_id；"
+        "结对走访 kind 填 visit；分散活动（个人服务）kind 填 individual。",
+    }
+
+
+def test_registering_for_another_teams_activity_gets_the_activities_code(api, world):
+    from tests.factories import make_activity
+
+    start = clock.now_utc() - timedelta(hours=4)
+    theirs = make_activity(world.team_b, starts_at=start)
+    body = {"member_id": world.alice.id, "reason": "不会用手机", "activity_id": theirs.id}
+    registered = api(world.leader_a).post("/records", json=body)
+    seen = api(world.alice).get(f"/activities/{theirs.id}")
+    assert registered.status_code == seen.status_code == 403
+    assert registered.get_json()["error"]["code"] == seen.get_json()["error"]["code"]
+    assert registered.get_json()["error"]["code"] == "other_team_activity"
+
+
 def test_the_document_describes_every_records_route(app, client):
     document = client.get("/api/v1/openapi.json").get_json()["paths"]
     routes = {
@@ -438,6 +479,65 @@ def test_a_leader_does_not_see_where_a_paired_household_lives(app, api, office):
     for who in ("member", "office"):
         assert seen_by[who]["location"]["lat"] == 34.7501
         assert seen_by[who]["checkout_location"]["lat"] == 34.7502
+
+
+VISIT_TEXT = {"content": "看望王建华老人，电话13712345678", "target": "王建华", "outcome": "已送药"}
+
+
+def test_a_leader_reads_a_visits_text_masked_as_the_file_masks_it(app, api, office):
+    from services import history
+    from services.households import redact
+    from tests.factories import NOW
+
+    visit, member, leader = _visit_seen_by_its_leader(checkout_at=NOW)
+    visit.household.head_name, visit.household.phone = "王建华", "13712345678"
+    visit.household.save()
+    history.append(visit, f"member:{member.id}", "checkin", NOW, {})
+    before = history.state_of(visit)
+    ServiceRecord.update(**VISIT_TEXT).where(ServiceRecord.id == visit.id).execute()
+    history.append(ServiceRecord.get_by_id(visit.id), f"member:{member.id}", "fill", NOW, before)
+    masked = {"content": "看望王**老人，电话137****5678", "target": "王**", "outcome": "已送药"}
+    assert {k: redact(v, visit.household) for k, v in VISIT_TEXT.items()} == masked  # the file's
+
+    def texts(client) -> tuple[dict, dict, dict]:
+        detail = client.get(f"/records/{visit.id}").get_json()
+        [listed] = client.get("/records?kind=visit").get_json()["items"]
+        fill = detail["history"][-1]["changes"]
+        return (
+            {k: detail[k] for k in VISIT_TEXT},
+            {k: listed[k] for k in VISIT_TEXT},
+            {k: fill[k][1] for k in VISIT_TEXT},
+        )
+
+    assert texts(api(leader)) == (masked, masked, masked)
+    assert "13712345678" not in str(api(leader).get(f"/records/{visit.id}").get_json())
+    for whole in (api(member), office):
+        assert texts(whole) == (VISIT_TEXT, VISIT_TEXT, VISIT_TEXT)
+
+
+def test_the_member_edits_their_own_text_as_written(api, world):
+    """What the member reads is what they send back: a masked text would overwrite theirs."""
+    from tests.factories import make_household, pair
+
+    home = make_household(community=world.team_a.community, head_name="王建华")
+    pair(world.alice, home)
+    visit = checked_in(world.alice, kind="visit", household=home, content=VISIT_TEXT["content"])
+    alice = api(world.alice)
+    shown = alice.get(f"/records/{visit.id}").get_json()
+    fill = {"content": shown["content"], "target": "王建华", "outcome": "已送药"}
+    assert alice.patch(f"/records/{visit.id}", json=fill).status_code == 200
+    assert ServiceRecord.get_by_id(visit.id).content == VISIT_TEXT["content"]
+    masked = api(world.leader_a).get(f"/records/{visit.id}").get_json()
+    assert (masked["content"], masked["target"]) == ("看望王**老人，电话137****5678", "王**")
+
+
+def test_the_leader_who_registered_an_entry_reads_the_text_they_wrote(api, world):
+    body = _register_body(world, content="帮王建华老人买药，电话13712345678")
+    leader = api(world.leader_a)
+    created = leader.post("/records", json=body)
+    assert created.status_code == 201, created.get_json()
+    detail = leader.get(f"/records/{created.get_json()['id']}").get_json()
+    assert detail["content"] == created.get_json()["content"] == body["content"]
 
 
 def test_a_leader_sees_a_visits_photo_without_the_position_the_phone_wrote_in_it(app, api, office):

@@ -206,3 +206,11 @@ def test_who_may_do_what(world):
     assert office.get(f"{REPORT}?team_id=999999").status_code == 404
     body = office.get(f"{REPORT}?team_id={team_a.id}").get_json()
     assert (body["team"]["id"], body["status"]) == (team_a.id, "draft")
+
+
+@pytest.mark.parametrize("team_id", ["99999999999999999999", "2147483648", "0", "999999"])
+@pytest.mark.parametrize("path", [REPORT, f"{REPORT}/export.xlsx"])
+def test_a_team_id_no_team_has_is_404_for_the_report_and_its_file(world, path, team_id):
+    client_for, _, _ = world
+    response = client_for("office").get(f"{path}?team_id={team_id}")
+    assert (response.status_code, error_code(response)) == (404, "team_not_found")

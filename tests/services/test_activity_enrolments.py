@@ -46,6 +46,21 @@ def test_the_leader_sees_who_enrolled_how_and_who_checked_in(w):
     assert enrollees(w.office, activity) == enrollees(w.leader_a, activity)
 
 
+def test_members_the_leader_registered_without_an_enrolment_are_listed_after(w):
+    """The leader's attendance screen shows everyone who attended the activity."""
+    enrolled, unenrolled = w.member_a.member, w.member_a2.member
+    activity = make_activity(enrolled.team, starts_at=NOW - timedelta(hours=3))
+    Enrollment.create(activity=activity, member=enrolled, created_at=NOW)
+    by_leader = {"source": "leader", "registered_by": w.leader_a.member}
+    make_record(unenrolled, activity, checkin_at=NOW, **by_leader)
+    make_record(enrolled, activity, checkin_at=NOW, **by_leader)
+    make_record(w.leader_a.member, checkin_at=NOW, source="leader")  # not this activity's
+    assert enrollees(w.leader_a, activity) == [
+        Enrollee(enrolled.id, enrolled.name, False, True, True, registered_by_leader=True),
+        Enrollee(unenrolled.id, unenrolled.name, False, True, False, registered_by_leader=True),
+    ]
+
+
 @pytest.mark.parametrize("who", ["member_a", "member_a2", "leader_b", "member_b"])
 def test_anyone_else_gets_none_not_an_empty_list(w, who):
     activity = make_activity(w.member_a.member.team, starts_at=NOW + timedelta(days=1))
@@ -64,10 +79,12 @@ def test_one_query_whatever_the_number_enrolled(w, monkeypatch):
     team = make_team(members=12)
     leader = Actor(member=team.members.where(Member.role == "leader").get())
     activity = make_activity(team, starts_at=NOW + timedelta(days=1))
-    for m in team.members:
-        Enrollment.create(activity=activity, member=m, created_at=NOW)
-        make_record(m, activity, checkin_at=NOW)
+    for n, m in enumerate(team.members):
+        if n % 2:
+            Enrollment.create(activity=activity, member=m, created_at=NOW)
+        make_record(m, activity, checkin_at=NOW, source="mp" if n % 2 else "leader")
     with counted_queries(monkeypatch) as calls:
         listed = enrollees(leader, activity)
     assert len(listed) == 13 and all(e.checked_in for e in listed)
+    assert sum(e.enrolled for e in listed) == 6 and sum(e.registered_by_leader for e in listed) == 7
     assert len(calls) == 1

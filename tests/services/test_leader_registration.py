@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Enrollment, RecordHistory, ServiceRecord, db
+from models import Activity, Enrollment, RecordHistory, ServiceRecord, db
 from services import history, records, review
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.leader_registration import Attendance, register_attendance
@@ -181,6 +181,52 @@ def test_activity_registration_stays_within_the_activity_time(world, starts, end
     assert refused.value.code == "outside_activity_time"
     assert "开始前 30 分钟至结束后 30 分钟" in refused.value.message
     assert ServiceRecord.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (None, "请说明服务类型：集中活动请给出活动编号 activity_id；"),
+        ("party", "请说明服务类型：集中活动请给出活动编号 activity_id；"),
+        ("activity", "集中活动请给出活动编号 activity_id。"),
+    ],
+)
+def test_a_missing_or_unknown_kind_is_explained_in_words(world, kind, message):
+    with pytest.raises(Invalid) as refused:
+        _register(world, kind=kind)
+    assert refused.value.code == "bad_kind" and refused.value.message.startswith(message)
+    if kind != "activity":
+        assert "结对走访 kind 填 visit；分散活动（个人服务）kind 填 individual" in str(
+            refused.value
+        )
+
+
+def test_a_kind_that_is_no_activity_takes_no_activity_id(world):
+    activity = make_activity(world.team_a, starts_at=NOW - timedelta(days=2))
+    with pytest.raises(Invalid) as refused:
+        _register(world, kind="visit", activity_id=activity.id)
+    assert refused.value.code == "bad_kind" and "请去掉 activity_id" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("team", "kind", "code"),
+    [
+        ("team_b", "centralised", "other_team_activity"),  # as GET /activities/{id} says
+        (None, "adhoc", "not_assigned"),  # an office task for other members
+        (None, "centralised", "not_enrolled"),  # open to all, but not enrolled
+    ],
+)
+def test_an_activity_outside_the_team_is_refused_as_the_activities_api_does(
+    world, team, kind, code
+):
+    other = make_activity(world.team_b, starts_at=NOW - timedelta(days=2), kind=kind)
+    Activity.update(team=getattr(world, team) if team else None).where(
+        Activity.id == other.id
+    ).execute()
+    with pytest.raises(Forbidden) as refused:
+        _register(world, kind="activity", activity_id=other.id, checkin_at=None, checkout_at=None)
+    assert refused.value.code == code
+    assert "不能为其代为登记" in refused.value.message
 
 
 def test_activity_of_another_team_only_when_enrolled(world):

@@ -9,7 +9,7 @@ from models import ServiceRecord
 from services import records
 from services.errors import Forbidden, Invalid, NotFound
 from services.records import RecordFilters, list_records
-from tests.factories import NOW, make_activity
+from tests.factories import NOW, make_activity, make_household
 from tests.register_world import build_world, checked_in, counted_queries
 
 
@@ -77,22 +77,26 @@ def test_filtering_by_member(world, entries, who, member, allowed):
     assert _owners(world, found) == {member} and total == 1
 
 
+LEADERS_ONLY = "只有队长和办公室可以按服务队（team_id）筛选登记，您可以查看本人的登记。"
+
+
 @pytest.mark.parametrize(
     ("who", "team", "sees"),
     [
         ("office", "team_a", {"leader_a", "alice", "bob"}),
         ("office", "team_b", {"leader_b", "carol"}),
         ("leader_a", "team_a", {"leader_a", "alice", "bob"}),
-        ("leader_a", "team_b", None),  # another team's: Forbidden
-        ("alice", "team_a", None),  # a member sees only their own entries
+        ("leader_a", "team_b", "队长只能查看本队的登记。"),  # another team's: Forbidden
+        ("alice", "team_a", LEADERS_ONLY),  # their own team, but a member sees their own entries
+        ("alice", "team_b", LEADERS_ONLY),
     ],
 )
 def test_filtering_by_team(world, entries, who, team, sees):
     filters = RecordFilters(team_id=getattr(world, team).id)
-    if sees is None:
+    if isinstance(sees, str):
         with pytest.raises(Forbidden) as refused:
             list_records(world.actor(who), filters)
-        assert refused.value.code == "record_scope"
+        assert (refused.value.code, refused.value.message) == ("record_scope", sees)
         return
     found, total = list_records(world.actor(who), filters)
     assert _owners(world, found) == sees and total == len(sees)
@@ -224,6 +228,7 @@ def test_listing_costs_the_same_few_queries_for_any_page(world, monkeypatch):
             for r in found:  # everything the record JSON reads
                 assert r.member.name and (r.activity is None or r.activity.title)
                 assert r.registered_by_id is None or r.registered_by.name
+                assert r.household_id is None or r.household.head_name  # masks a visit's text
                 list(r.photos)
         return len(calls)
 
@@ -233,6 +238,7 @@ def test_listing_costs_the_same_few_queries_for_any_page(world, monkeypatch):
         registered = {"source": "leader", "registered_by": world.leader_a} if i % 3 else {}
         at = NOW - timedelta(days=i + 1)
         checked_in(world.bob if i % 2 else world.alice, activity, at=at, **registered)
+        checked_in(world.alice, at=at, kind="visit", household=make_household())
     assert listed() == few == 3
 
 
