@@ -11,6 +11,9 @@ A notice about an activity goes out at once, quiet hours or not, when waiting fo
 would tell the member less than LEAD before the start (cancelled at 22:00, a clean-up at 07:30):
 the member may be on the way by then. Otherwise it waits like any message, and it expires at
 the activity's end, when it is of no use. A rejection keeps: it always waits, never expires.
+The quiet hours are the configured ones (settings.rules.quiet_hours), which every caller must
+pass, here and in the services that call these: a default would let a caller that forgets
+them ignore the configuration without a sign.
 
 Verifying an entry tells nobody: it is what a member expects, the entry's status shows it, and a
 message would spend one of the member's scarce subscribe grants, which an activity's reminder

@@ -33,7 +33,6 @@ from models.prepared import PreparedNewRows
 from . import clock
 
 BATCH = 500  # rows per INSERT; keeps big reminder runs to a handful of statements
-DEFAULT_QUIET_HOURS = "21:00-08:00"  # settings.rules.quiet_hours unless configured
 
 
 @dataclass(frozen=True)

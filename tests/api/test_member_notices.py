@@ -8,8 +8,9 @@ import pytest
 
 from jobs.outbox import drain_outbox
 from models import Activity, Enrollment, Member, Notification, SubscriptionGrant
-from services import clock, grants
-from tests.factories import make_activity, make_member, make_team
+from services import clock, grants, outbox
+from settings import RulesSettings
+from tests.factories import make_activity, make_member, make_team, quiet_hours_around_now
 from tests.register_world import checked_in
 
 MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp", "tmpl-oa"
@@ -126,3 +127,28 @@ def test_the_sender_delivers_a_cancellation_on_a_grant_and_a_rejection_beside_it
     assert SubscriptionGrant.get(SubscriptionGrant.member == alice).remaining == 1
     with app.app_context():
         assert drain_outbox(clock.now_utc() + timedelta(minutes=1)) == {}
+
+
+def test_the_configured_quiet_hours_hold_every_notice(settings_overrides, request):
+    """Cancelling, assigning and rejecting through the API queue by the configured quiet
+    hours, never the settings' default: chosen so that the two would give different times."""
+    now, default = clock.now_utc(), RulesSettings().quiet_hours
+    waits = outbox.deliver_after(now, default, urgent=False) > now
+    quiet = "off" if waits else quiet_hours_around_now(-1, 2)
+    settings_overrides["rules"] = {"quiet_hours": quiet}
+    api, office = request.getfixturevalue("api"), request.getfixturevalue("office")
+    activity = request.getfixturevalue("activity")  # tomorrow: nothing is urgent
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader = api("mp-leader")
+    leader.post(f"/records/{entry.id}/review", json={"decision": "reject", "comment": "照片模糊"})
+    leader.post(f"/activities/{activity.id}/cancel", json={"reason": "天气原因"})
+    start = now + timedelta(days=2)
+    task = {"title": "防汛突击", "kind": "adhoc", "lat": 34.75, "lng": 113.62}
+    task |= {"starts_at": start.isoformat() + "+00:00", "member_ids": [member("bob").id]}
+    task["ends_at"] = (start + timedelta(hours=2)).isoformat() + "+00:00"
+    assert office.post("/activities", json=task).status_code == 201
+    due = {n.kind: n.next_attempt_at for n in Notification.select()}
+    assert set(due) == {"record_rejected", "activity_cancelled", "task_assigned"}
+    expected = outbox.deliver_after(now, quiet, urgent=False)
+    assert expected != outbox.deliver_after(now, default, urgent=False)
+    assert all(abs(at - expected) < timedelta(minutes=1) for at in due.values())

@@ -9,13 +9,11 @@ import pytest
 from models import Activity, Enrollment, Member, Notification, ServiceRecord
 from services import clock, member_notices, review
 from services.activities import cancel_activity, create_activity, enroll
-from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.member_notices import ASSIGNED, CANCELLED, REJECTED
-from tests.factories import NOW, make_activity, make_member
+from tests.factories import NOW, QUIET, make_activity, make_member
 from tests.register_world import build_world, checked_in
 
-QUIET = "21:00-08:00"
 TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai
 
 
@@ -71,7 +69,9 @@ def test_a_second_cancel_queues_nothing_and_keeps_the_first_reason(world):
     activity = make_activity(world.team_a, starts_at=TOMORROW)
     enrolled(activity, world.alice, world.bob)
     cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
-    cancel_activity(world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1))
+    cancel_activity(
+        world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1), QUIET
+    )
     assert len(queued()) == 2
     assert Activity.get_by_id(activity.id).cancel_reason == "天气原因"
 
@@ -154,7 +154,9 @@ def task(**kw):
 def test_the_office_assigning_a_task_tells_each_assigned_member(world):
     outsider = make_member(team=world.team_b)
     ids = [world.alice.id, world.carol.id, outsider.id]
-    activity = create_activity(world.actor("office"), task(kind="adhoc", member_ids=ids), NOW)
+    activity = create_activity(
+        world.actor("office"), task(kind="adhoc", member_ids=ids), NOW, QUIET
+    )
     assert recipients(ASSIGNED) == sorted(ids)  # nobody else, not the leaders
     notice = queued(ASSIGNED)[0]
     assert notice.payload["title"] == "新的临时任务"
@@ -169,13 +171,13 @@ def test_the_office_assigning_a_task_tells_each_assigned_member(world):
 
 def test_a_leader_assigning_team_members_tells_them_but_not_the_leader(world):
     ids = [world.leader_a.id, world.bob.id]
-    create_activity(world.actor("leader_a"), task(member_ids=ids), NOW)
+    create_activity(world.actor("leader_a"), task(member_ids=ids), NOW, QUIET)
     assert recipients(ASSIGNED) == [world.bob.id]
     assert queued(ASSIGNED)[0].payload["title"] == "新的活动安排"  # not an ad-hoc task
 
 
 def test_an_activity_nobody_is_assigned_to_tells_nobody(world):
-    enrollable = create_activity(world.actor("leader_a"), task(), NOW)
+    enrollable = create_activity(world.actor("leader_a"), task(), NOW, QUIET)
     enroll(world.actor("alice"), enrollable.id, NOW)
     assert queued() == []
 
@@ -193,7 +195,7 @@ def test_a_refused_assignment_tells_nobody(world, who, fields, error):
     names = {"alice": world.alice.id, "bob": world.bob.id, "carol": world.carol.id}
     fields["member_ids"] = [names.get(i, i) for i in fields["member_ids"]]
     with pytest.raises(error):
-        create_activity(world.actor(who), fields, NOW)
+        create_activity(world.actor(who), fields, NOW, QUIET)
     assert queued() == [] and Activity.select().count() == 0
 
 
@@ -266,11 +268,3 @@ def test_an_inactive_member_is_not_told(world):
     Member.update(active=False).where(Member.id == world.alice.id).execute()
     review.review(world.actor("office"), entry.id, "reject", "照片模糊", NOW, QUIET)
     assert queued() == [] and ServiceRecord.get_by_id(entry.id).status == "rejected"
-
-
-def test_default_quiet_hours_are_used_without_configuration(world):
-    """Transports pass the configured quiet hours; a caller that does not gets the default."""
-    activity = make_activity(world.team_a, starts_at=local(14, days=1))
-    enrolled(activity, world.alice)
-    cancel_activity(Actor(member=world.leader_a), activity.id, "", local(23))
-    assert queued()[0].next_attempt_at == local(8, days=1)
