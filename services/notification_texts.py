@@ -127,6 +127,10 @@ UNTYPED_LIMIT = 200  # first/keywordN/remark of old OA templates
 #: UTF-8 bytes of a customer-service text: WeChat counts its text limit in bytes (about 2,048,
 #: research §2.1), so 600 Chinese characters fit where 600 emoji would be cut.
 CUSTOM_TEXT_BYTES = 2000
+#: Labels of lines that already say when a message is about (an activity's 「时间」, an entry's
+#: 「日期」, an auto check-out's 「签退时间」): a customer-service text with one of them does not
+#: end with the time again.
+WHEN_LABELS = frozenset({"时间", "日期", "签退时间"})
 #: The longest time line a text ends with: 「2026年12月31日 23:59」 in Shanghai.
 _LONGEST_TIME = datetime(2026, 12, 31, 15, 59)
 _KEY_TYPE = re.compile(r"^([a-z_]+?)\d*$")
@@ -221,9 +225,11 @@ def render_template(
 
 
 def render_text(kind: str, payload: dict, created_at: datetime) -> Rendered:
-    """A customer-service text: 【title】, the body or its lines, the time."""
+    """A customer-service text: 【title】, the body or its lines, the time unless a line says
+    it already (the template's time field has no such line beside it, the text has)."""
     sources = _sources(kind, payload, created_at)
-    parts = [f"【{sources['title']}】", _body(payload, "\n"), sources["time"]]
+    when = "" if _says_when(payload) else sources["time"]
+    parts = [f"【{sources['title']}】", _body(payload, "\n"), when]
     text = "\n".join(part for part in parts if part)
     return Rendered(text=_cut_bytes(text, CUSTOM_TEXT_BYTES), page=page_of(payload))
 
@@ -278,6 +284,11 @@ def _body(payload: dict, separator: str) -> str:
     if isinstance(lines, dict) and lines:
         return separator.join(f"{label}：{value}" for label, value in lines.items())
     return str(payload.get("body") or "")
+
+
+def _says_when(payload: dict) -> bool:
+    lines = payload.get("lines")
+    return isinstance(lines, dict) and not WHEN_LABELS.isdisjoint(lines)
 
 
 def payload_time(value) -> datetime | None:

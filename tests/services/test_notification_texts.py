@@ -196,3 +196,22 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
     assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
     assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("lines", "last_line"),
+    [
+        (
+            {"活动": "义诊", "时间": "12月4日（周五）09:00-11:30"},
+            "时间：12月4日（周五）09:00-11:30",
+        ),
+        ({"服务": "义诊", "审核意见": "照片模糊", "日期": "12月4日"}, "日期：12月4日"),
+        ({"服务": "义诊", "签退时间": "12月04日 12:00"}, "签退时间：12月04日 12:00"),
+        ({"结对家庭": "张**家"}, "2026年12月4日 09:00"),  # no line says when: the time does
+    ],
+)
+def test_a_customer_service_text_says_the_time_once(lines, last_line):
+    payload = {"title": "活动已取消", "lines": lines, "time": "2026-12-04T01:00:00"}
+    text = render_text("activity_cancelled", payload, CREATED).text
+    assert text.splitlines()[-1] == last_line
+    assert text.count("12月4日") + text.count("12月04日") == 1
