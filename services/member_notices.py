@@ -30,7 +30,7 @@ from . import clock, outbox
 from .activity_reminders import PAGE as ACTIVITY_PAGE
 from .activity_reminders import when_text
 from .checkin_closing import KIND_TITLES
-from .notification_texts import kind_name
+from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name
 
 CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
 LEAD = timedelta(hours=2)
@@ -38,7 +38,7 @@ RECORD_PAGE = "pages/record/detail?id={id}"
 #: An assignment's title by the activity's kind: an office ad-hoc task is the usual one, but a
 #: leader may also assign team members to an activity of the team.
 ASSIGNED_TITLES = {"adhoc": kind_name(ASSIGNED)}
-ASSIGNED_OTHER = "新的活动安排"
+ASSIGNED_OTHER = TEAM_ASSIGNMENT_TITLE
 
 
 def tell_cancelled(
@@ -46,8 +46,8 @@ def tell_cancelled(
 ) -> int:
     """Queue 「活动已取消」 to each active member enrolled in or assigned to the activity, but
     the one who cancelled it; returns how many were new."""
-    # The template's time field shows the start and its summary is cut at 20 characters, so
-    # what only the summary carries comes first.
+    # A template message shows the activity and the reason in fields of their own
+    # (notification_texts.BRIEFS); these lines are the text and the page's order.
     lines = {"活动": activity.title, "原因": reason, "时间": when_text(activity)}
     payload = _about(activity, kind_name(CANCELLED), lines)
     return _queue(CANCELLED, activity, _enrolled(activity, canceller), payload, now, quiet_hours)
