@@ -81,6 +81,7 @@ REASONS = {
     "internal": "消息无法处理（内部错误，已记录日志）",
     "inactive": "队员已停用",
     "expired": "已过期，未发送",
+    "activity_cancelled": "活动已取消，未发送",
 }
 #: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
 #: in a broadcast's preview and confirmation: what the member can change, or that the office

@@ -2,13 +2,16 @@
 refusal), the cancel reason comes back with the activity, and the sender job delivers the
 notices to the emulator: a cancellation on a subscribe grant, a rejection sparing it."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 
 from jobs.outbox import drain_outbox
-from models import Activity, Enrollment, Member, Notification, SubscriptionGrant
+from models import Activity, Enrollment, Member, Notification, SubscriptionGrant, db
 from services import activity_reminders, clock, grants, outbox
+from services.activities import cancel_activity
+from services.actors import Actor
 from settings import RulesSettings
 from tests.factories import make_activity, make_member, make_team, quiet_hours_around_now
 from tests.register_world import checked_in
@@ -242,3 +245,87 @@ def test_a_customer_service_text_carries_every_line_and_the_time_once(
             f"时间：{activity_reminders.when_text(Activity.get_by_id(activity.id))}",
         ]
     )
+
+
+def assign(leader, *members) -> int:
+    """The leader's activity tomorrow, the members assigned to it; its id."""
+    start = clock.now_utc() + timedelta(days=1)
+    body = {"title": "楼院环境卫生集中整治", "member_ids": [m.id for m in members]}
+    body |= {"starts_at": start.isoformat() + "+00:00"}
+    body["ends_at"] = (start + timedelta(hours=2)).isoformat() + "+00:00"
+    created = leader.post("/activities", json=body)
+    assert created.status_code == 201
+    return created.get_json()["id"]
+
+
+def titles_sent(emulator) -> list[tuple[str, str]]:
+    calls = emulator.calls_to("subscribe_send") + emulator.calls_to("template_send")
+    return sorted((c.body["touser"], c.body["data"]["thing1"]["value"][:3]) for c in calls)
+
+
+def test_an_activity_cancelled_before_its_assignments_went_out_tells_nobody(
+    app, api, team, emulator
+):
+    leader = api("mp-leader")
+    activity_id = assign(leader, member("alice"), member("bob"))
+    leader.post(f"/activities/{activity_id}/cancel", json={"reason": "建错了"})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {}
+    assert titles_sent(emulator) == []
+    rows = Notification.select().order_by(Notification.member)
+    assert [(n.kind, n.status, n.last_error) for n in rows] == 2 * [
+        ("task_assigned", "skipped", "活动已取消，未发送")
+    ]
+
+
+def test_members_told_of_an_activity_are_told_of_its_cancellation(app, api, team, emulator):
+    leader = api("mp-leader")
+    activity_id = assign(leader, member("alice"), member("bob"))
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 2, "sent": 2}
+    leader.post(f"/activities/{activity_id}/cancel", json={"reason": "暴雨预警"})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 2, "sent": 2}
+    told = [(f"oa-{who}", title) for who in ("alice", "bob") for title in ("新安排", "已取消")]
+    assert titles_sent(emulator) == sorted(told)
+
+
+def test_a_cancel_racing_the_sender_tells_each_member_of_both_or_of_neither(
+    app, api, team, emulator
+):
+    """The sender drains while the leader cancels: an assignment is either sent, and the
+    cancellation queued after it, or withdrawn unsent, and nothing else queued for it."""
+    people = [member("alice"), member("bob")]
+    people += [make_member(team=team, oa_openid=f"oa-{i}") for i in range(10)]
+    leader_id = Member.get((Member.team == team) & (Member.role == "leader")).id
+    activity_id = assign(api("mp-leader"), *people)
+    start = threading.Barrier(2)
+
+    def sender():
+        with app.app_context(), db.connection_context():
+            start.wait()
+            drain_outbox(clock.now_utc())
+
+    def cancel():
+        with db.connection_context():
+            start.wait()
+            leader = Actor(member=Member.get_by_id(leader_id))
+            cancel_activity(leader, activity_id, "建错了", clock.now_utc(), "off")
+
+    threads = [threading.Thread(target=job) for job in (sender, cancel)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    for person in people:
+        rows = {
+            n.kind: n.status for n in Notification.select().where(Notification.member == person)
+        }
+        assert rows in (
+            {"task_assigned": "sent", "activity_cancelled": "sent"},
+            {"task_assigned": "skipped"},
+        )
+    calls = emulator.calls_to("template_send")
+    assert len(calls) == Notification.select().where(Notification.status == "sent").count()

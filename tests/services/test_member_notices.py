@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, Notification, ServiceRecord
-from services import clock, member_notices, review
+from services import clock, member_notices, outbox_delivery, review
 from services.activities import cancel_activity, create_activity, enroll
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.member_notices import ASSIGNED, CANCELLED, REJECTED
@@ -197,6 +197,95 @@ def test_a_refused_assignment_tells_nobody(world, who, fields, error):
     with pytest.raises(error):
         create_activity(world.actor(who), fields, NOW, QUIET)
     assert queued() == [] and Activity.select().count() == 0
+
+
+# --- cancelling what was just assigned -------------------------------------------------------
+
+
+def assigned_then_cancelled(world, before_cancel=lambda activity: None, at=NOW):
+    """Leader A assigns alice and bob to a team activity, then cancels it; `before_cancel`
+    does what happened meanwhile (the sender's doing)."""
+    ids = [world.alice.id, world.bob.id]
+    activity = create_activity(world.actor("leader_a"), task(member_ids=ids), NOW, QUIET)
+    before_cancel(activity)
+    cancel_activity(world.actor("leader_a"), activity.id, "天气原因", at, QUIET)
+    return activity
+
+
+def assignment(member) -> Notification:
+    return Notification.get((Notification.kind == ASSIGNED) & (Notification.member == member))
+
+
+def test_an_assignment_not_sent_is_withdrawn_and_its_member_not_told_of_the_cancel(world):
+    """Nobody learnt of it: nothing is sent, the office sees why; a member who enrolled
+    themselves is told of the cancellation."""
+    activity = assigned_then_cancelled(world, lambda a: enrolled(a, world.carol))
+    for who in (world.alice, world.bob):
+        assert (assignment(who).status, assignment(who).last_error) == (
+            "skipped",
+            "活动已取消，未发送",
+        )
+    assert recipients(CANCELLED) == [world.carol.id]
+    assert Notification.select().where(Notification.status == "pending").count() == 1
+    assert Activity.get_by_id(activity.id).status == "cancelled"
+
+
+def test_a_member_whose_assignment_went_out_is_told_of_the_cancel(world):
+    def sent_to_alice(activity):
+        row = assignment(world.alice)
+        Notification.update(status="sent", sent_at=NOW).where(Notification.id == row.id).execute()
+
+    assigned_then_cancelled(world, sent_to_alice)
+    assert recipients(CANCELLED) == [world.alice.id]
+    assert (assignment(world.alice).status, assignment(world.bob).status) == ("sent", "skipped")
+
+
+def test_an_assignment_a_sender_holds_is_left_to_it_and_its_member_told(world):
+    """The sender may be handing it to WeChat right now: it goes, and so does the cancel."""
+
+    def claimed(activity):
+        outbox_delivery.claim(NOW, 300, 10)  # the sender's, for five minutes
+        free_bob = Notification.member == world.bob  # given back: bob's is not held
+        Notification.update(claimed_until=None).where(free_bob).execute()
+
+    assigned_then_cancelled(world, claimed, at=NOW + timedelta(minutes=1))
+    assert (assignment(world.alice).status, assignment(world.bob).status) == ("pending", "skipped")
+    assert recipients(CANCELLED) == [world.alice.id]
+
+
+def test_a_sender_whose_lease_is_over_no_longer_holds_the_assignment(world):
+    def claimed_long_ago(activity):
+        outbox_delivery.claim(NOW, 300, 10)
+
+    assigned_then_cancelled(world, claimed_long_ago, at=NOW + timedelta(minutes=6))
+    assert {assignment(m).status for m in (world.alice, world.bob)} == {"skipped"}
+    assert recipients(CANCELLED) == []
+
+
+def test_an_assignment_withdrawn_after_an_unanswered_attempt_still_gets_the_cancel(world):
+    """WeChat did not answer the first attempt: it may have arrived, so the cancel goes too,
+    and the assignment's retry does not."""
+
+    def timed_out(activity):
+        row = assignment(world.alice)
+        Notification.update(attempts=1).where(Notification.id == row.id).execute()
+
+    assigned_then_cancelled(world, timed_out)
+    assert assignment(world.alice).status == "skipped"
+    assert recipients(CANCELLED) == [world.alice.id]
+
+
+def test_withdrawing_is_undone_with_a_cancel_that_fails(world, monkeypatch):
+    def outbox_down(*args):
+        raise RuntimeError("outbox unavailable")
+
+    def then_the_outbox_fails(activity):
+        enrolled(activity, world.carol)  # so that a cancellation is queued
+        monkeypatch.setattr(member_notices.outbox, "enqueue", outbox_down)
+
+    with pytest.raises(RuntimeError):
+        assigned_then_cancelled(world, then_the_outbox_fails)
+    assert {assignment(m).status for m in (world.alice, world.bob)} == {"pending"}
 
 
 # --- rejecting --------------------------------------------------------------------------------
