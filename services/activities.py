@@ -15,7 +15,7 @@ import peewee as pw
 from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
 
 from . import activity_fields as spec
-from . import clock, date_window, outbox
+from . import clock, date_window
 from . import member_notices as notices
 from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -92,9 +92,7 @@ def get_activity(actor: Actor, activity_id: int) -> Activity:
     raise _hidden(hidden)
 
 
-def create_activity(
-    actor: Actor, fields: dict, now: datetime, quiet_hours: str = outbox.DEFAULT_QUIET_HOURS
-) -> Activity:
+def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str) -> Activity:
     """Schedule an activity: a leader for their own team, the office for any team or for
     any members (an ad-hoc task: member_ids become assigned enrolments, each member told)."""
     spec.only(fields, spec.CREATE_FIELDS)
@@ -150,7 +148,7 @@ def cancel_activity(
     activity_id: int,
     reason: str,
     now: datetime,
-    quiet_hours: str = outbox.DEFAULT_QUIET_HOURS,
+    quiet_hours: str,
 ) -> Activity:
     """Cancel an activity that has not ended, telling its members why; cancelling again
     changes nothing and tells nobody."""

@@ -11,6 +11,13 @@ A notice about an activity goes out at once, quiet hours or not, when waiting fo
 would tell the member less than LEAD before the start (cancelled at 22:00, a clean-up at 07:30):
 the member may be on the way by then. Otherwise it waits like any message, and it expires at
 the activity's end, when it is of no use. A rejection keeps: it always waits, never expires.
+The quiet hours are the configured ones (settings.rules.quiet_hours), which every caller must
+pass, here and in the services that call these: a default would let a caller that forgets
+them ignore the configuration without a sign.
+
+Cancelling an activity withdraws its assignment notices that have not gone out (skipped, 「活动
+已取消，未发送」): created and cancelled at once, or in the quiet hours, an activity tells its
+assigned members nothing. A member an assignment may have reached is told of the cancellation.
 
 Verifying an entry tells nobody: it is what a member expects, the entry's status shows it, and a
 message would spend one of the member's scarce subscribe grants, which an activity's reminder
@@ -21,13 +28,13 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from models import Activity, Enrollment, Member, RecordHistory, ServiceRecord
+from models import Activity, Enrollment, Member, Notification, RecordHistory, ServiceRecord
 
 from . import clock, outbox
 from .activity_reminders import PAGE as ACTIVITY_PAGE
 from .activity_reminders import when_text
 from .checkin_closing import KIND_TITLES
-from .notification_texts import kind_name
+from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name
 
 CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
 LEAD = timedelta(hours=2)
@@ -35,19 +42,26 @@ RECORD_PAGE = "pages/record/detail?id={id}"
 #: An assignment's title by the activity's kind: an office ad-hoc task is the usual one, but a
 #: leader may also assign team members to an activity of the team.
 ASSIGNED_TITLES = {"adhoc": kind_name(ASSIGNED)}
-ASSIGNED_OTHER = "新的活动安排"
+ASSIGNED_OTHER = TEAM_ASSIGNMENT_TITLE
 
 
 def tell_cancelled(
     activity: Activity, reason: str, canceller: Member | None, now: datetime, quiet_hours: str
 ) -> int:
     """Queue 「活动已取消」 to each active member enrolled in or assigned to the activity, but
-    the one who cancelled it; returns how many were new."""
-    # The template's time field shows the start and its summary is cut at 20 characters, so
-    # what only the summary carries comes first.
+    the one who cancelled it and those never told of it; returns how many were new.
+
+    An assignment notice not sent yet is withdrawn first: a member would otherwise learn of
+    the activity and of its end one after the other, or, once it has expired, of the end
+    only. Its member is not told of the cancellation either, as far as no attempt went out
+    (one that WeChat did not answer may have arrived)."""
+    unaware = {row.member_id for row in _withdraw_assignments(activity, now) if not row.attempts}
+    told = [m for m in _enrolled(activity, canceller) if m not in unaware]
+    # A template message shows the activity and the reason in fields of their own
+    # (notification_texts.BRIEFS); these lines are the text and the page's order.
     lines = {"活动": activity.title, "原因": reason, "时间": when_text(activity)}
     payload = _about(activity, kind_name(CANCELLED), lines)
-    return _queue(CANCELLED, activity, _enrolled(activity, canceller), payload, now, quiet_hours)
+    return _queue(CANCELLED, activity, told, payload, now, quiet_hours)
 
 
 def tell_assigned(
@@ -114,10 +128,23 @@ def _queue(
     """One message per member, keyed by kind, activity and member."""
     urgent = is_urgent(activity, now, quiet_hours)
     messages = [
-        outbox.Message(m, kind, payload, f"{kind}:{activity.id}:{m}", urgent=urgent)
-        for m in member_ids
+        outbox.Message(m, kind, payload, _key(kind, activity, m), urgent=urgent) for m in member_ids
     ]
     return outbox.enqueue(messages, now, quiet_hours)
+
+
+def _withdraw_assignments(activity: Activity, now: datetime) -> list[Notification]:
+    """The activity's assignment notices withdrawn because it was cancelled: those still
+    waiting that no sender holds (services.outbox.withdraw); a row being sent now goes."""
+    assigned = Enrollment.select(Enrollment.member).where(
+        (Enrollment.activity == activity.id) & Enrollment.assigned
+    )
+    keys = [_key(ASSIGNED, activity, row.member_id) for row in assigned]
+    return outbox.withdraw(keys, now, "activity_cancelled")
+
+
+def _key(kind: str, activity: Activity, member_id: int) -> str:
+    return f"{kind}:{activity.id}:{member_id}"
 
 
 def _enrolled(activity: Activity, skip: Member | None) -> list[int]:

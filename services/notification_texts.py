@@ -3,7 +3,9 @@
 Every kind shares one generic template per channel (a "work notice": title, summary, time),
 so the office applies for two templates, not one per kind, and a mini-program grant given
 for one reminder can carry any later message. The kind only changes the wording: its name
-is the default title, and the payload (see services/outbox.py) gives the rest. Values are
+is the default title, and the payload (see services/outbox.py) gives the rest; a kind whose
+lines would not fit one 20-character summary fills the title and summary fields as its
+BRIEFS entry says, and links to the page that shows it all. Values are
 cut to WeChat's field rules here, in one place: subscribe messages refuse an over-long value
 outright (47003) rather than shortening it.
 """
@@ -29,6 +31,9 @@ KIND_NAMES = {
     "task_assigned": "新的临时任务",
     "record_rejected": "记录未通过审核",
 }
+#: The title of an assignment to an activity of the member's team (an office ad-hoc task is
+#: 「新的临时任务」, its kind's name).
+TEAM_ASSIGNMENT_TITLE = "新的活动安排"
 #: The kinds addressed to the office's inbox: shown there, never sent through WeChat.
 OFFICE_KINDS = ("report_late", "report_no_leader", "spot_check")
 #: The kinds members receive through WeChat (the ones notifications.channels_by_kind may name).
@@ -76,6 +81,7 @@ REASONS = {
     "internal": "消息无法处理（内部错误，已记录日志）",
     "inactive": "队员已停用",
     "expired": "已过期，未发送",
+    "activity_cancelled": "活动已取消，未发送",
 }
 #: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
 #: in a broadcast's preview and confirmation: what the member can change, or that the office
@@ -127,11 +133,41 @@ UNTYPED_LIMIT = 200  # first/keywordN/remark of old OA templates
 #: UTF-8 bytes of a customer-service text: WeChat counts its text limit in bytes (about 2,048,
 #: research §2.1), so 600 Chinese characters fit where 600 emoji would be cut.
 CUSTOM_TEXT_BYTES = 2000
+#: Labels of lines that already say when a message is about (an activity's 「时间」, an entry's
+#: 「日期」, an auto check-out's 「签退时间」): a customer-service text with one of them does not
+#: end with the time again.
+WHEN_LABELS = frozenset({"时间", "日期", "签退时间"})
 #: The longest time line a text ends with: 「2026年12月31日 23:59」 in Shanghai.
 _LONGEST_TIME = datetime(2026, 12, 31, 15, 59)
 _KEY_TYPE = re.compile(r"^([a-z_]+?)\d*$")
 _NOT_CHINESE = re.compile(r"[^\u4e00-\u9fff]")
 ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Brief:
+    """How a kind fills a template's two 20-character fields when its lines would not fit in
+    one summary: a member told 「活动：<a long name>；原因：…」 learns the name but not the
+    reason. The title field names what it is about after a short title (the time field
+    carries its date); the summary field gives what the member must learn, whole as far as it
+    fits, or, when there is none, the name whole. The link opens the page with all of it."""
+
+    subject: str  # the line the title field names: 「已取消：<活动>」
+    lead: str  # the line the summary field shows
+
+
+BRIEFS = {
+    "activity_cancelled": Brief(subject="活动", lead="原因"),
+    "task_assigned": Brief(subject="任务", lead="地点"),
+    "record_rejected": Brief(subject="服务", lead="审核意见"),
+}
+#: The titles of the BRIEFS kinds cut short, to leave the title field room for the subject.
+SHORT_TITLES = {
+    KIND_NAMES["activity_cancelled"]: "已取消",
+    KIND_NAMES["task_assigned"]: "新任务",
+    TEAM_ASSIGNMENT_TITLE: "新安排",
+    KIND_NAMES["record_rejected"]: "未通过",
+}
 
 
 @dataclass(frozen=True)
@@ -215,15 +251,17 @@ def render_template(
     """A template message from the (key, source) pairs of settings; None with no template."""
     if not template:
         return None
-    sources = _sources(kind, payload, created_at)
+    sources = _sources(kind, payload, created_at) | _brief(kind, payload)
     data = {key: {"value": fit_value(key, sources[source])} for key, source in fields}
     return Rendered(template_id=template, data=data, page=page_of(payload))
 
 
 def render_text(kind: str, payload: dict, created_at: datetime) -> Rendered:
-    """A customer-service text: 【title】, the body or its lines, the time."""
+    """A customer-service text: 【title】, the body or its lines, the time unless a line says
+    it already (the template's time field has no such line beside it, the text has)."""
     sources = _sources(kind, payload, created_at)
-    parts = [f"【{sources['title']}】", _body(payload, "\n"), sources["time"]]
+    when = "" if _says_when(payload) else sources["time"]
+    parts = [f"【{sources['title']}】", _body(payload, "\n"), when]
     text = "\n".join(part for part in parts if part)
     return Rendered(text=_cut_bytes(text, CUSTOM_TEXT_BYTES), page=page_of(payload))
 
@@ -273,11 +311,30 @@ def _sources(kind: str, payload: dict, created_at: datetime) -> dict[str, str]:
     }
 
 
+def _brief(kind: str, payload: dict) -> dict[str, str]:
+    """The title and summary of a BRIEFS kind's template message; {} for the other kinds,
+    and for a payload without the lines the brief names."""
+    brief, lines = BRIEFS.get(kind), payload.get("lines")
+    if brief is None or not isinstance(lines, dict) or not lines.get(brief.subject):
+        return {}
+    title = str(payload.get("title") or kind_name(kind))
+    subject = str(lines[brief.subject])
+    return {
+        "title": f"{SHORT_TITLES.get(title, title)}：{subject}",
+        "summary": str(lines.get(brief.lead) or subject),
+    }
+
+
 def _body(payload: dict, separator: str) -> str:
     lines = payload.get("lines")
     if isinstance(lines, dict) and lines:
         return separator.join(f"{label}：{value}" for label, value in lines.items())
     return str(payload.get("body") or "")
+
+
+def _says_when(payload: dict) -> bool:
+    lines = payload.get("lines")
+    return isinstance(lines, dict) and not WHEN_LABELS.isdisjoint(lines)
 
 
 def payload_time(value) -> datetime | None:

@@ -2,7 +2,9 @@
 
 The dedupe key names what a message is for (member + visit period, team + quarter + D-3), so
 a job that runs twice, or two job processes at once, write one row and the sender sends it
-once. Non-urgent messages written in quiet hours wait until the quiet hours end.
+once. Non-urgent messages written in quiet hours wait until the quiet hours end. A message
+made useless before it went out (an assignment to an activity since cancelled) is withdrawn:
+`skipped` with the reason, unless a sender holds it (withdraw).
 
 Payload convention (every kind; services/notification_texts.py renders it per channel):
 
@@ -30,10 +32,10 @@ from datetime import datetime, time, timedelta
 from models import Notification, db
 from models.prepared import PreparedNewRows
 
-from . import clock
+from . import clock, held_grants
+from .notification_texts import reason_text
 
 BATCH = 500  # rows per INSERT; keeps big reminder runs to a handful of statements
-DEFAULT_QUIET_HOURS = "21:00-08:00"  # settings.rules.quiet_hours unless configured
 
 
 @dataclass(frozen=True)
@@ -109,3 +111,30 @@ def _row(message: Message, now: datetime, due: datetime) -> dict:
         "next_attempt_at": due,
         "created_at": now,
     }
+
+
+def unclaimed(now: datetime):
+    """Rows no sender holds at `now`: never claimed, or the claim's lease is over (a sender
+    stops using its claims well before, services/outbox_delivery.py)."""
+    return Notification.claimed_until.is_null() | (Notification.claimed_until < now)
+
+
+def withdraw(dedupe_keys: list[str], now: datetime, reason: str) -> list[Notification]:
+    """Mark the rows of these keys `skipped` for `reason` (a notification_texts.REASONS code)
+    while they are pending and no sender holds them; returns the rows withdrawn, as they were.
+
+    Safe beside the sender: each row is one conditional UPDATE on the condition a sender
+    claims by, so a row is either withdrawn here or claimed and delivered there, never both.
+    A row a sender holds at that moment is left to it (it may be on its way to WeChat). A
+    subscribe grant the row held goes back to the member, as when the sender ends a row."""
+    free = (Notification.status == "pending") & unclaimed(now)
+    rows = list(Notification.select().where(Notification.dedupe_key.in_(dedupe_keys) & free))
+    withdrawn = []
+    with db.atomic():
+        for row in rows:
+            payload, template = held_grants.release(row.payload)
+            ended = {"status": "skipped", "last_error": reason_text("", reason), "payload": payload}
+            if Notification.update(**ended).where((Notification.id == row.id) & free).execute():
+                held_grants.give_back(row.member_id, template, now)
+                withdrawn.append(row)
+    return withdrawn

@@ -46,7 +46,7 @@ from .notification_texts import (
     refusals_text,
     template_id,
 )
-from .outbox import deliver_after
+from .outbox import deliver_after, unclaimed
 from .reach import Recipient
 
 log = logging.getLogger(__name__)
@@ -184,7 +184,7 @@ def claim(now: datetime, lease_seconds: int, limit: int) -> tuple[int, list[int]
         (Notification.status == "pending")
         & Notification.member.is_null(False)
         & (Notification.next_attempt_at <= now)
-        & _unclaimed(now)
+        & unclaimed(now)
     )
     query = Notification.select(Notification.id).where(due).order_by(*_ORDER).limit(limit)
     found = [n.id for n in query]
@@ -192,16 +192,12 @@ def claim(now: datetime, lease_seconds: int, limit: int) -> tuple[int, list[int]
     with db.atomic():
         for row_id in found:
             mine = (Notification.id == row_id) & (Notification.status == "pending")
-            if Notification.update(claimed_until=until).where(mine & _unclaimed(now)).execute():
+            if Notification.update(claimed_until=until).where(mine & unclaimed(now)).execute():
                 claimed.append(row_id)
     return len(found), claimed
 
 
 _ORDER = (Notification.urgent.desc(), Notification.next_attempt_at, Notification.id)
-
-
-def _unclaimed(now: datetime):
-    return Notification.claimed_until.is_null() | (Notification.claimed_until < now)
 
 
 def _deliver_claimed(run: _Run, ids: list[int]) -> bool:

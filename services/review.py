@@ -34,7 +34,7 @@ from datetime import datetime
 from models import ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
-from . import history, outbox
+from . import history
 from . import member_notices as notices
 from .actors import Actor, is_office_label
 from .errors import Conflict, Forbidden, Invalid
@@ -216,7 +216,7 @@ def review(
     decision: str,
     comment: str,
     now: datetime,
-    quiet_hours: str = outbox.DEFAULT_QUIET_HOURS,
+    quiet_hours: str,
 ) -> ServiceRecord:
     """Verify or reject an entry; a rejection must say why (the member is sent the comment,
     once, when the entry becomes rejected; see services.member_notices).

@@ -13,8 +13,11 @@ from models import (
     Team,
 )
 from services import clock
+from settings import RulesSettings
 
 NOW = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
+#: The quiet hours the settings give by default, which every transport passes on.
+QUIET = RulesSettings().quiet_hours
 _seq = itertools.count(1)
 
 

@@ -2,14 +2,18 @@
 refusal), the cancel reason comes back with the activity, and the sender job delivers the
 notices to the emulator: a cancellation on a subscribe grant, a rejection sparing it."""
 
+import threading
 from datetime import timedelta
 
 import pytest
 
 from jobs.outbox import drain_outbox
-from models import Activity, Enrollment, Member, Notification, SubscriptionGrant
-from services import clock, grants
-from tests.factories import make_activity, make_member, make_team
+from models import Activity, Enrollment, Member, Notification, SubscriptionGrant, db
+from services import activity_reminders, clock, grants, outbox
+from services.activities import cancel_activity
+from services.actors import Actor
+from settings import RulesSettings
+from tests.factories import make_activity, make_member, make_team, quiet_hours_around_now
 from tests.register_world import checked_in
 
 MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp", "tmpl-oa"
@@ -19,6 +23,15 @@ MP_TEMPLATE, OA_TEMPLATE = "tmpl-mp", "tmpl-oa"
 def settings_overrides(settings_overrides):
     notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE}
     return settings_overrides | {"notifications": notes}
+
+
+@pytest.fixture
+def texts_only(settings_overrides):
+    """Cancellations go by customer-service text only."""
+    notes = settings_overrides["notifications"] | {
+        "channels_by_kind": "activity_cancelled=oa_custom"
+    }
+    settings_overrides["notifications"] = notes
 
 
 @pytest.fixture
@@ -116,13 +129,203 @@ def test_the_sender_delivers_a_cancellation_on_a_grant_and_a_rejection_beside_it
         assert drain_outbox(clock.now_utc()) == {"claimed": 3, "sent": 3}
     (subscribe,) = emulator.calls_to("subscribe_send")
     assert subscribe.body["touser"] == "mp-alice" and subscribe.body["template_id"] == MP_TEMPLATE
-    assert subscribe.body["data"]["thing1"]["value"] == "活动已取消"
-    assert subscribe.body["data"]["thing2"]["value"].startswith("活动：义诊；原因：天气原因")
+    assert subscribe.body["data"]["thing1"]["value"] == "已取消：义诊"
+    assert subscribe.body["data"]["thing2"]["value"] == "天气原因"
     assert subscribe.body["page"] == f"pages/activity/detail?id={activity.id}"
     templates = {c.body["touser"]: c.body["data"] for c in emulator.calls_to("template_send")}
-    assert templates["oa-bob"]["thing1"]["value"] == "活动已取消"
-    assert templates["oa-alice"]["thing1"]["value"] == "记录未通过审核"
-    assert templates["oa-alice"]["thing2"]["value"].startswith("服务：义诊；审核意见：照片")
+    assert templates["oa-bob"]["thing1"]["value"] == "已取消：义诊"
+    assert templates["oa-alice"]["thing1"]["value"] == "未通过：义诊"
+    assert templates["oa-alice"]["thing2"]["value"] == "照片模糊"
     assert SubscriptionGrant.get(SubscriptionGrant.member == alice).remaining == 1
     with app.app_context():
         assert drain_outbox(clock.now_utc() + timedelta(minutes=1)) == {}
+
+
+def test_the_configured_quiet_hours_hold_every_notice(settings_overrides, request):
+    """Cancelling, assigning and rejecting through the API queue by the configured quiet
+    hours, never the settings' default: chosen so that the two would give different times."""
+    now, default = clock.now_utc(), RulesSettings().quiet_hours
+    waits = outbox.deliver_after(now, default, urgent=False) > now
+    quiet = "off" if waits else quiet_hours_around_now(-1, 2)
+    settings_overrides["rules"] = {"quiet_hours": quiet}
+    api, office = request.getfixturevalue("api"), request.getfixturevalue("office")
+    activity = request.getfixturevalue("activity")  # tomorrow: nothing is urgent
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader = api("mp-leader")
+    leader.post(f"/records/{entry.id}/review", json={"decision": "reject", "comment": "照片模糊"})
+    leader.post(f"/activities/{activity.id}/cancel", json={"reason": "天气原因"})
+    start = now + timedelta(days=2)
+    task = {"title": "防汛突击", "kind": "adhoc", "lat": 34.75, "lng": 113.62}
+    task |= {"starts_at": start.isoformat() + "+00:00", "member_ids": [member("bob").id]}
+    task["ends_at"] = (start + timedelta(hours=2)).isoformat() + "+00:00"
+    assert office.post("/activities", json=task).status_code == 201
+    due = {n.kind: n.next_attempt_at for n in Notification.select()}
+    assert set(due) == {"record_rejected", "activity_cancelled", "task_assigned"}
+    expected = outbox.deliver_after(now, quiet, urgent=False)
+    assert expected != outbox.deliver_after(now, default, urgent=False)
+    assert all(abs(at - expected) < timedelta(minutes=1) for at in due.values())
+
+
+LONG_TITLE = "老年人权益维护与防诈骗宣讲进社区志愿服务"  # 20 characters: cut after the short title
+LONG_WHY = "暴雨红色预警，原定活动取消，改期时间另行通知，请大家注意安全"  # 30 characters
+
+
+def shown_time(at) -> str:
+    local = clock.to_local(at)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def test_each_notice_reaches_wechat_with_what_the_member_must_learn_first(
+    app, api, team, activity, emulator
+):
+    """A long name and a long reason or comment: the template's title field names the
+    activity or service after a short title, the summary field the reason, comment or place,
+    the time field its date; each links to the page with the full text."""
+    alice, bob, now = member("alice"), member("bob"), clock.now_utc()
+    Activity.update(title=LONG_TITLE).where(Activity.id == activity.id).execute()
+    for _ in range(2):
+        grants.add(bob.id, MP_TEMPLATE, now)  # bob's notices go as subscribe messages
+    cleanup = make_activity(team, starts_at=now - timedelta(hours=3), title="楼院环境卫生集中整治")
+    entry = checked_in(alice, cleanup, status="flagged")
+    leader, start = api("mp-leader"), now + timedelta(days=2)
+    task = {"title": "河道沿线汛期危险点位突击排查与群众转移演练", "place": "建设路社区服务站"}
+    task |= {"starts_at": start.isoformat() + "+00:00", "member_ids": [bob.id]}
+    task["ends_at"] = (start + timedelta(hours=2)).isoformat() + "+00:00"
+    assigned = leader.post("/activities", json=task).get_json()
+    leader.post(f"/records/{entry.id}/review", json={"decision": "reject", "comment": LONG_WHY})
+    leader.post(f"/activities/{activity.id}/cancel", json={"reason": LONG_WHY})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 4, "sent": 4}
+
+    def values(call) -> tuple:
+        return tuple(call.body["data"][key]["value"] for key in ("thing1", "thing2", "time3"))
+
+    cancelled = (f"已取消：{LONG_TITLE[:15]}…", f"{LONG_WHY[:19]}…", shown_time(activity.starts_at))
+    subscribe = {c.body["page"]: values(c) for c in emulator.calls_to("subscribe_send")}
+    assert subscribe == {
+        f"pages/activity/detail?id={activity.id}": cancelled,
+        f"pages/activity/detail?id={assigned['id']}": (
+            "新安排：河道沿线汛期危险点位突击排查与…",
+            "建设路社区服务站",
+            shown_time(start),
+        ),
+    }
+    templates = emulator.calls_to("template_send")
+    assert {c.body["touser"] for c in templates} == {"oa-alice"}
+    oa = {c.body["miniprogram"]["pagepath"]: values(c) for c in templates}
+    assert {c.body["miniprogram"]["appid"] for c in templates} == {"wx_test_mp"}
+    assert oa == {
+        f"pages/activity/detail?id={activity.id}": cancelled,
+        f"pages/record/detail?id={entry.id}": (
+            "未通过：楼院环境卫生集中整治",
+            f"{LONG_WHY[:19]}…",
+            shown_time(entry.checkin_at),
+        ),
+    }
+    assert emulator.calls_to("custom_send") == []
+
+
+def test_a_customer_service_text_carries_every_line_and_the_time_once(
+    texts_only, app, api, activity, emulator
+):
+    """Told by customer-service text only, a member reads the whole reason, and the time once."""
+    alice = member("alice")
+    Member.update(last_interaction_at=clock.now_utc()).where(Member.id == alice.id).execute()
+    Activity.update(title=LONG_TITLE).where(Activity.id == activity.id).execute()
+    api("mp-leader").post(f"/activities/{activity.id}/cancel", json={"reason": LONG_WHY})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc())["sent"] == 1  # bob has not written: skipped
+    (text,) = emulator.calls_to("custom_send")
+    assert text.body["touser"] == "oa-alice"
+    assert text.body["text"]["content"] == "\n".join(
+        [
+            "【活动已取消】",
+            f"活动：{LONG_TITLE}",
+            f"原因：{LONG_WHY}",
+            f"时间：{activity_reminders.when_text(Activity.get_by_id(activity.id))}",
+        ]
+    )
+
+
+def assign(leader, *members) -> int:
+    """The leader's activity tomorrow, the members assigned to it; its id."""
+    start = clock.now_utc() + timedelta(days=1)
+    body = {"title": "楼院环境卫生集中整治", "member_ids": [m.id for m in members]}
+    body |= {"starts_at": start.isoformat() + "+00:00"}
+    body["ends_at"] = (start + timedelta(hours=2)).isoformat() + "+00:00"
+    created = leader.post("/activities", json=body)
+    assert created.status_code == 201
+    return created.get_json()["id"]
+
+
+def titles_sent(emulator) -> list[tuple[str, str]]:
+    calls = emulator.calls_to("subscribe_send") + emulator.calls_to("template_send")
+    return sorted((c.body["touser"], c.body["data"]["thing1"]["value"][:3]) for c in calls)
+
+
+def test_an_activity_cancelled_before_its_assignments_went_out_tells_nobody(
+    app, api, team, emulator
+):
+    leader = api("mp-leader")
+    activity_id = assign(leader, member("alice"), member("bob"))
+    leader.post(f"/activities/{activity_id}/cancel", json={"reason": "建错了"})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {}
+    assert titles_sent(emulator) == []
+    rows = Notification.select().order_by(Notification.member)
+    assert [(n.kind, n.status, n.last_error) for n in rows] == 2 * [
+        ("task_assigned", "skipped", "活动已取消，未发送")
+    ]
+
+
+def test_members_told_of_an_activity_are_told_of_its_cancellation(app, api, team, emulator):
+    leader = api("mp-leader")
+    activity_id = assign(leader, member("alice"), member("bob"))
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 2, "sent": 2}
+    leader.post(f"/activities/{activity_id}/cancel", json={"reason": "暴雨预警"})
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 2, "sent": 2}
+    told = [(f"oa-{who}", title) for who in ("alice", "bob") for title in ("新安排", "已取消")]
+    assert titles_sent(emulator) == sorted(told)
+
+
+def test_a_cancel_racing_the_sender_tells_each_member_of_both_or_of_neither(
+    app, api, team, emulator
+):
+    """The sender drains while the leader cancels: an assignment is either sent, and the
+    cancellation queued after it, or withdrawn unsent, and nothing else queued for it."""
+    people = [member("alice"), member("bob")]
+    people += [make_member(team=team, oa_openid=f"oa-{i}") for i in range(10)]
+    leader_id = Member.get((Member.team == team) & (Member.role == "leader")).id
+    activity_id = assign(api("mp-leader"), *people)
+    start = threading.Barrier(2)
+
+    def sender():
+        with app.app_context(), db.connection_context():
+            start.wait()
+            drain_outbox(clock.now_utc())
+
+    def cancel():
+        with db.connection_context():
+            start.wait()
+            leader = Actor(member=Member.get_by_id(leader_id))
+            cancel_activity(leader, activity_id, "建错了", clock.now_utc(), "off")
+
+    threads = [threading.Thread(target=job) for job in (sender, cancel)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    for person in people:
+        rows = {
+            n.kind: n.status for n in Notification.select().where(Notification.member == person)
+        }
+        assert rows in (
+            {"task_assigned": "sent", "activity_cancelled": "sent"},
+            {"task_assigned": "skipped"},
+        )
+    calls = emulator.calls_to("template_send")
+    assert len(calls) == Notification.select().where(Notification.status == "sent").count()

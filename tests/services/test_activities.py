@@ -21,7 +21,7 @@ from services.activities import (
 )
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.factories import NOW, make_activity, make_community, make_record, make_team
+from tests.factories import NOW, QUIET, make_activity, make_community, make_record, make_team
 
 TOMORROW = NOW + timedelta(days=1)
 
@@ -68,11 +68,12 @@ def test_member_sees_own_team_open_and_assigned_activities_by_start(w):
     own = make_activity(w.team_a, starts_at=TOMORROW)
     earlier = make_activity(w.team_a, starts_at=NOW - timedelta(days=1))
     other = make_activity(w.team_b, starts_at=TOMORROW)
-    open_ = create_activity(w.office, fields(lat=34.75, lng=113.62), NOW)
+    open_ = create_activity(w.office, fields(lat=34.75, lng=113.62), NOW, QUIET)
     assigned = create_activity(
         w.office,
         fields(kind="adhoc", lat=34.75, lng=113.62, member_ids=[w.member_a.member.id]),
         NOW,
+        QUIET,
     )
     expected = [earlier.id, own.id, open_.id, assigned.id]
     assert ids(list_activities(w.member_a, None, None, NOW)) == expected
@@ -163,7 +164,7 @@ def test_system_actor_sees_nothing(w):
 
 
 def test_leader_schedules_for_own_team_at_the_community_point(w):
-    created = create_activity(w.leader_a, fields(category="health", capacity=12), NOW)
+    created = create_activity(w.leader_a, fields(category="health", capacity=12), NOW, QUIET)
     community = w.team_a.community
     assert created.team_id == w.team_a.id and created.community_id == community.id
     assert (created.lat, created.lng, created.radius_m) == (community.lat, community.lng, 300)
@@ -173,13 +174,13 @@ def test_leader_schedules_for_own_team_at_the_community_point(w):
 
 def test_community_point_in_wgs84_is_stored_as_gcj02(w):
     community = make_community(lat=34.7466, lng=113.6253, coord_type="wgs84")
-    created = create_activity(w.office, fields(community_id=community.id), NOW)
+    created = create_activity(w.office, fields(community_id=community.id), NOW, QUIET)
     assert (created.lat, created.lng) == pytest.approx(geo.wgs84_to_gcj02(34.7466, 113.6253))
 
 
 def test_wgs84_coordinates_are_converted_before_storing(w):
     created = create_activity(
-        w.leader_a, fields(lat=34.7466, lng=113.6253, coord="wgs84", radius_m=500), NOW
+        w.leader_a, fields(lat=34.7466, lng=113.6253, coord="wgs84", radius_m=500), NOW, QUIET
     )
     assert (created.lat, created.lng) == pytest.approx(geo.wgs84_to_gcj02(34.7466, 113.6253))
     assert created.coord_type == "gcj02" and created.radius_m == 500
@@ -197,19 +198,19 @@ def test_wgs84_coordinates_are_converted_before_storing(w):
 )
 def test_who_may_schedule(w, who, extra, error):
     with pytest.raises(error):
-        create_activity(getattr(w, who), fields(**extra(w)), NOW)
+        create_activity(getattr(w, who), fields(**extra(w)), NOW, QUIET)
     assert Activity.select().count() == 0
 
 
 def test_office_schedules_for_any_team(w):
-    created = create_activity(w.office, fields(team_id=w.team_b.id), NOW)
+    created = create_activity(w.office, fields(team_id=w.team_b.id), NOW, QUIET)
     assert created.team_id == w.team_b.id and created.created_by_id is None
 
 
 def test_office_assigns_an_adhoc_task_across_teams(w):
     chosen = [w.member_a.member.id, w.member_b.member.id, w.member_b.member.id]
     task = create_activity(
-        w.office, fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=chosen), NOW
+        w.office, fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=chosen), NOW, QUIET
     )
     rows = Enrollment.select().where(Enrollment.activity == task.id)
     assert sorted((e.member_id, e.assigned) for e in rows) == sorted((i, True) for i in set(chosen))
@@ -218,7 +219,10 @@ def test_office_assigns_an_adhoc_task_across_teams(w):
 
 def test_a_member_not_assigned_an_office_task_is_told_so(w):
     task = create_activity(
-        w.office, fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=[w.member_a.member.id]), NOW
+        w.office,
+        fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=[w.member_a.member.id]),
+        NOW,
+        QUIET,
     )
     for attempt in (get_activity, lambda actor, i: enroll(actor, i, NOW)):
         with pytest.raises(Forbidden) as refused:
@@ -280,16 +284,16 @@ def test_invalid_activities_are_refused(w, extra, code):
     if extra.get("member_ids") == "both":
         extra["member_ids"] = [w.member_a.member.id, w.member_a2.member.id]
     with pytest.raises(Invalid) as refused:
-        create_activity(w.leader_a, fields(**extra), NOW)
+        create_activity(w.leader_a, fields(**extra), NOW, QUIET)
     assert refused.value.code == code
     assert Activity.select().count() == 0
 
 
 def test_office_activity_without_team_needs_a_point_and_an_adhoc_task_needs_people(w):
     with pytest.raises(Invalid, match="坐标"):
-        create_activity(w.office, fields(), NOW)
+        create_activity(w.office, fields(), NOW, QUIET)
     with pytest.raises(Invalid) as refused:
-        create_activity(w.office, fields(kind="adhoc", lat=34.7, lng=113.6), NOW)
+        create_activity(w.office, fields(kind="adhoc", lat=34.7, lng=113.6), NOW, QUIET)
     assert refused.value.code == "no_assignees"
 
 
@@ -311,12 +315,12 @@ def test_who_may_change_and_cancel(w, who, refusal):
     actor = getattr(w, who)
     if refusal is None:
         assert update_activity(actor, activity.id, {"title": "新标题"}, NOW).title == "新标题"
-        assert cancel_activity(actor, activity.id, "下雨", NOW).status == "cancelled"
+        assert cancel_activity(actor, activity.id, "下雨", NOW, QUIET).status == "cancelled"
         return
     with pytest.raises(Forbidden) as changing:
         update_activity(actor, activity.id, {"title": "新标题"}, NOW)
     with pytest.raises(Forbidden) as cancelling:
-        cancel_activity(actor, activity.id, "", NOW)
+        cancel_activity(actor, activity.id, "", NOW, QUIET)
     assert changing.value.code == cancelling.value.code == refusal
     assert Activity.get_by_id(activity.id).title == activity.title
 
@@ -329,7 +333,7 @@ def test_another_team_s_leader_is_told_it_is_another_team_s_activity(w):
 
 
 def test_only_the_office_changes_an_activity_without_team(w):
-    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW)
+    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW, QUIET)
     with pytest.raises(Forbidden) as refused:
         update_activity(w.leader_a, open_.id, {"title": "x"}, NOW)
     assert refused.value.code == "office_only"
@@ -337,7 +341,7 @@ def test_only_the_office_changes_an_activity_without_team(w):
 
 
 def test_update_changes_only_what_is_given_and_is_audited(w):
-    activity = create_activity(w.leader_a, fields(description="带血压计", capacity=10), NOW)
+    activity = create_activity(w.leader_a, fields(description="带血压计", capacity=10), NOW, QUIET)
     later = TOMORROW + timedelta(hours=1)
     updated = update_activity(
         w.leader_a, activity.id, {"starts_at": later, "ends_at": later + timedelta(hours=3)}, NOW
@@ -363,7 +367,7 @@ def test_closed_activity_keeps_its_times_place_and_size(w, closing):
     starts = NOW - timedelta(hours=5) if closing == "ended" else TOMORROW
     activity = make_activity(w.team_a, starts_at=starts)
     if closing == "cancelled":
-        cancel_activity(w.leader_a, activity.id, "", NOW)
+        cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
     for change in ({"starts_at": TOMORROW}, {"lat": 34.7, "lng": 113.6}, {"capacity": 3}):
         with pytest.raises(Conflict):
             update_activity(w.leader_a, activity.id, change, NOW)
@@ -383,7 +387,9 @@ def test_capacity_cannot_drop_below_those_enrolled(w):
 def test_cancel_is_idempotent_and_audited_once(w):
     activity = make_activity(w.team_a, starts_at=TOMORROW)
     for _ in range(2):
-        assert cancel_activity(w.leader_a, activity.id, " 暴雨预警 ", NOW).status == "cancelled"
+        assert (
+            cancel_activity(w.leader_a, activity.id, " 暴雨预警 ", NOW, QUIET).status == "cancelled"
+        )
     entry = AuditLog.get(AuditLog.action == "activity_cancel")
     assert (entry.actor, entry.object_id, entry.detail) == (
         w.leader_a.label,
@@ -395,14 +401,14 @@ def test_cancel_is_idempotent_and_audited_once(w):
 
 def test_a_cancellation_reason_may_run_over_lines(w):
     activity = make_activity(w.team_a, starts_at=TOMORROW)
-    cancel_activity(w.leader_a, activity.id, "暴雨预警\n改期另行通知", NOW)
+    cancel_activity(w.leader_a, activity.id, "暴雨预警\n改期另行通知", NOW, QUIET)
     assert AuditLog.get().detail == {"reason": "暴雨预警\n改期另行通知"}
 
 
 def test_an_ended_activity_cannot_be_cancelled(w):
     activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=5))
     with pytest.raises(Conflict):
-        cancel_activity(w.leader_a, activity.id, "", NOW)
+        cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
 
 
 # Enrolment
@@ -416,7 +422,7 @@ def test_enrol_is_idempotent(w):
 
 
 def test_enrol_in_an_open_activity_from_any_team(w):
-    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW)
+    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW, QUIET)
     assert enroll(w.member_b, open_.id, NOW).created
 
 
@@ -439,7 +445,7 @@ def test_enrol_refused(w, state, code):
     starts = NOW - timedelta(hours=3) if state == "ended" else TOMORROW
     activity = make_activity(w.team_a, starts_at=starts, capacity=1)
     if state == "cancelled":
-        cancel_activity(w.leader_a, activity.id, "", NOW)
+        cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
     if state == "full":
         enroll(w.member_a2, activity.id, NOW)
     with pytest.raises(Conflict) as refused:
@@ -465,7 +471,7 @@ def test_unenrol_refused(w, reason):
     starts = NOW - timedelta(hours=3) if reason == "ended" else NOW - timedelta(minutes=10)
     member = w.member_a.member
     if reason == "assigned":
-        activity = create_activity(w.leader_a, fields(member_ids=[member.id]), NOW)
+        activity = create_activity(w.leader_a, fields(member_ids=[member.id]), NOW, QUIET)
     else:
         activity = make_activity(w.team_a, starts_at=starts)
         Enrollment.create(activity=activity, member=member, created_at=NOW - timedelta(days=1))
@@ -522,4 +528,4 @@ def _at_once(calls) -> list:
 
 def test_a_description_may_run_over_several_lines(w):
     text = "集合地点：东门\n携带：扫帚、手套\t（自备）"
-    assert create_activity(w.leader_a, fields(description=text), NOW).description == text
+    assert create_activity(w.leader_a, fields(description=text), NOW, QUIET).description == text

@@ -10,7 +10,7 @@ from models import Account, Enrollment, Member
 from services.activities import create_activity, enroll
 from services.activity_enrolments import Enrollee, enrollees
 from services.actors import Actor
-from tests.factories import NOW, make_activity, make_record, make_team
+from tests.factories import NOW, QUIET, make_activity, make_record, make_team
 from tests.register_world import counted_queries
 from tests.services.test_activities import _people, fields
 
@@ -36,7 +36,7 @@ def w(database):
 
 def test_the_leader_sees_who_enrolled_how_and_who_checked_in(w):
     assignee, volunteer = w.member_a.member, w.member_a2.member
-    activity = create_activity(w.leader_a, fields(member_ids=[assignee.id]), NOW)
+    activity = create_activity(w.leader_a, fields(member_ids=[assignee.id]), NOW, QUIET)
     enroll(w.member_a2, activity.id, NOW + timedelta(minutes=1))
     make_record(assignee, activity, checkin_at=NOW)
     assert enrollees(w.leader_a, activity) == [
@@ -69,7 +69,7 @@ def test_anyone_else_gets_none_not_an_empty_list(w, who):
 
 
 def test_an_office_activity_s_list_is_the_office_s(w):
-    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW)
+    open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW, QUIET)
     enroll(w.member_a, open_.id, NOW)
     assert enrollees(w.leader_a, open_) is None
     assert [e.member_id for e in enrollees(w.office, open_)] == [w.member_a.member.id]

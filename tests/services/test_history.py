@@ -11,7 +11,7 @@ from models import RecordHistory, ServiceRecord, db
 from services import history, register_check, review
 from services.leader_registration import Attendance, register_attendance
 from tests.conftest import HISTORY_KEY
-from tests.factories import NOW, make_activity, make_record
+from tests.factories import NOW, QUIET, make_activity, make_record
 from tests.register_world import (
     build_world,
     checked_in,
@@ -45,7 +45,7 @@ def _sql(statement: str, entry) -> None:
 
 def test_legitimate_changes_through_the_services_verify(world, entry):
     review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
-    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER, QUIET)
     review.correct(
         world.actor("office"), entry.id, LATER, reason="按签到表更正", duration_minutes=80
     )

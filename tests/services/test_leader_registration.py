@@ -11,7 +11,7 @@ from models import Activity, Enrollment, RecordHistory, ServiceRecord, db
 from services import history, records, review
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.leader_registration import Attendance, register_attendance
-from tests.factories import NOW, make_activity, make_household, pair
+from tests.factories import NOW, QUIET, make_activity, make_household, pair
 from tests.register_world import FILLED, build_world, checked_in
 
 START, END = NOW - timedelta(hours=5), NOW - timedelta(hours=3)
@@ -63,9 +63,9 @@ def test_registration_starts_the_history(world):
 def test_only_the_office_can_verify_it_and_it_stays_not_photo_verified(world):
     record = _register(world)
     with pytest.raises(Forbidden) as refused:
-        review.review(world.actor("leader_a"), record.id, "verify", "", NOW)
+        review.review(world.actor("leader_a"), record.id, "verify", "", NOW, QUIET)
     assert refused.value.code == "own_registration"
-    review.review(world.actor("office"), record.id, "verify", "已与本人核实", NOW)
+    review.review(world.actor("office"), record.id, "verify", "已与本人核实", NOW, QUIET)
     stored = ServiceRecord.get_by_id(record.id)
     assert stored.status == "verified" and not records.is_photo_verified(stored)
 

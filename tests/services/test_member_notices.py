@@ -7,15 +7,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, Notification, ServiceRecord
-from services import clock, member_notices, review
+from services import clock, member_notices, outbox_delivery, review
 from services.activities import cancel_activity, create_activity, enroll
-from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.member_notices import ASSIGNED, CANCELLED, REJECTED
-from tests.factories import NOW, make_activity, make_member
+from tests.factories import NOW, QUIET, make_activity, make_member
 from tests.register_world import build_world, checked_in
 
-QUIET = "21:00-08:00"
 TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai
 
 
@@ -71,7 +69,9 @@ def test_a_second_cancel_queues_nothing_and_keeps_the_first_reason(world):
     activity = make_activity(world.team_a, starts_at=TOMORROW)
     enrolled(activity, world.alice, world.bob)
     cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
-    cancel_activity(world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1))
+    cancel_activity(
+        world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1), QUIET
+    )
     assert len(queued()) == 2
     assert Activity.get_by_id(activity.id).cancel_reason == "天气原因"
 
@@ -154,7 +154,9 @@ def task(**kw):
 def test_the_office_assigning_a_task_tells_each_assigned_member(world):
     outsider = make_member(team=world.team_b)
     ids = [world.alice.id, world.carol.id, outsider.id]
-    activity = create_activity(world.actor("office"), task(kind="adhoc", member_ids=ids), NOW)
+    activity = create_activity(
+        world.actor("office"), task(kind="adhoc", member_ids=ids), NOW, QUIET
+    )
     assert recipients(ASSIGNED) == sorted(ids)  # nobody else, not the leaders
     notice = queued(ASSIGNED)[0]
     assert notice.payload["title"] == "新的临时任务"
@@ -169,13 +171,13 @@ def test_the_office_assigning_a_task_tells_each_assigned_member(world):
 
 def test_a_leader_assigning_team_members_tells_them_but_not_the_leader(world):
     ids = [world.leader_a.id, world.bob.id]
-    create_activity(world.actor("leader_a"), task(member_ids=ids), NOW)
+    create_activity(world.actor("leader_a"), task(member_ids=ids), NOW, QUIET)
     assert recipients(ASSIGNED) == [world.bob.id]
     assert queued(ASSIGNED)[0].payload["title"] == "新的活动安排"  # not an ad-hoc task
 
 
 def test_an_activity_nobody_is_assigned_to_tells_nobody(world):
-    enrollable = create_activity(world.actor("leader_a"), task(), NOW)
+    enrollable = create_activity(world.actor("leader_a"), task(), NOW, QUIET)
     enroll(world.actor("alice"), enrollable.id, NOW)
     assert queued() == []
 
@@ -193,8 +195,97 @@ def test_a_refused_assignment_tells_nobody(world, who, fields, error):
     names = {"alice": world.alice.id, "bob": world.bob.id, "carol": world.carol.id}
     fields["member_ids"] = [names.get(i, i) for i in fields["member_ids"]]
     with pytest.raises(error):
-        create_activity(world.actor(who), fields, NOW)
+        create_activity(world.actor(who), fields, NOW, QUIET)
     assert queued() == [] and Activity.select().count() == 0
+
+
+# --- cancelling what was just assigned -------------------------------------------------------
+
+
+def assigned_then_cancelled(world, before_cancel=lambda activity: None, at=NOW):
+    """Leader A assigns alice and bob to a team activity, then cancels it; `before_cancel`
+    does what happened meanwhile (the sender's doing)."""
+    ids = [world.alice.id, world.bob.id]
+    activity = create_activity(world.actor("leader_a"), task(member_ids=ids), NOW, QUIET)
+    before_cancel(activity)
+    cancel_activity(world.actor("leader_a"), activity.id, "天气原因", at, QUIET)
+    return activity
+
+
+def assignment(member) -> Notification:
+    return Notification.get((Notification.kind == ASSIGNED) & (Notification.member == member))
+
+
+def test_an_assignment_not_sent_is_withdrawn_and_its_member_not_told_of_the_cancel(world):
+    """Nobody learnt of it: nothing is sent, the office sees why; a member who enrolled
+    themselves is told of the cancellation."""
+    activity = assigned_then_cancelled(world, lambda a: enrolled(a, world.carol))
+    for who in (world.alice, world.bob):
+        assert (assignment(who).status, assignment(who).last_error) == (
+            "skipped",
+            "活动已取消，未发送",
+        )
+    assert recipients(CANCELLED) == [world.carol.id]
+    assert Notification.select().where(Notification.status == "pending").count() == 1
+    assert Activity.get_by_id(activity.id).status == "cancelled"
+
+
+def test_a_member_whose_assignment_went_out_is_told_of_the_cancel(world):
+    def sent_to_alice(activity):
+        row = assignment(world.alice)
+        Notification.update(status="sent", sent_at=NOW).where(Notification.id == row.id).execute()
+
+    assigned_then_cancelled(world, sent_to_alice)
+    assert recipients(CANCELLED) == [world.alice.id]
+    assert (assignment(world.alice).status, assignment(world.bob).status) == ("sent", "skipped")
+
+
+def test_an_assignment_a_sender_holds_is_left_to_it_and_its_member_told(world):
+    """The sender may be handing it to WeChat right now: it goes, and so does the cancel."""
+
+    def claimed(activity):
+        outbox_delivery.claim(NOW, 300, 10)  # the sender's, for five minutes
+        free_bob = Notification.member == world.bob  # given back: bob's is not held
+        Notification.update(claimed_until=None).where(free_bob).execute()
+
+    assigned_then_cancelled(world, claimed, at=NOW + timedelta(minutes=1))
+    assert (assignment(world.alice).status, assignment(world.bob).status) == ("pending", "skipped")
+    assert recipients(CANCELLED) == [world.alice.id]
+
+
+def test_a_sender_whose_lease_is_over_no_longer_holds_the_assignment(world):
+    def claimed_long_ago(activity):
+        outbox_delivery.claim(NOW, 300, 10)
+
+    assigned_then_cancelled(world, claimed_long_ago, at=NOW + timedelta(minutes=6))
+    assert {assignment(m).status for m in (world.alice, world.bob)} == {"skipped"}
+    assert recipients(CANCELLED) == []
+
+
+def test_an_assignment_withdrawn_after_an_unanswered_attempt_still_gets_the_cancel(world):
+    """WeChat did not answer the first attempt: it may have arrived, so the cancel goes too,
+    and the assignment's retry does not."""
+
+    def timed_out(activity):
+        row = assignment(world.alice)
+        Notification.update(attempts=1).where(Notification.id == row.id).execute()
+
+    assigned_then_cancelled(world, timed_out)
+    assert assignment(world.alice).status == "skipped"
+    assert recipients(CANCELLED) == [world.alice.id]
+
+
+def test_withdrawing_is_undone_with_a_cancel_that_fails(world, monkeypatch):
+    def outbox_down(*args):
+        raise RuntimeError("outbox unavailable")
+
+    def then_the_outbox_fails(activity):
+        enrolled(activity, world.carol)  # so that a cancellation is queued
+        monkeypatch.setattr(member_notices.outbox, "enqueue", outbox_down)
+
+    with pytest.raises(RuntimeError):
+        assigned_then_cancelled(world, then_the_outbox_fails)
+    assert {assignment(m).status for m in (world.alice, world.bob)} == {"pending"}
 
 
 # --- rejecting --------------------------------------------------------------------------------
@@ -266,11 +357,3 @@ def test_an_inactive_member_is_not_told(world):
     Member.update(active=False).where(Member.id == world.alice.id).execute()
     review.review(world.actor("office"), entry.id, "reject", "照片模糊", NOW, QUIET)
     assert queued() == [] and ServiceRecord.get_by_id(entry.id).status == "rejected"
-
-
-def test_default_quiet_hours_are_used_without_configuration(world):
-    """Transports pass the configured quiet hours; a caller that does not gets the default."""
-    activity = make_activity(world.team_a, starts_at=local(14, days=1))
-    enrolled(activity, world.alice)
-    cancel_activity(Actor(member=world.leader_a), activity.id, "", local(23))
-    assert queued()[0].next_attempt_at == local(8, days=1)

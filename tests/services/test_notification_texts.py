@@ -196,3 +196,81 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
     assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
     assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("lines", "last_line"),
+    [
+        (
+            {"活动": "义诊", "时间": "12月4日（周五）09:00-11:30"},
+            "时间：12月4日（周五）09:00-11:30",
+        ),
+        ({"服务": "义诊", "审核意见": "照片模糊", "日期": "12月4日"}, "日期：12月4日"),
+        ({"服务": "义诊", "签退时间": "12月04日 12:00"}, "签退时间：12月04日 12:00"),
+        ({"结对家庭": "张**家"}, "2026年12月4日 09:00"),  # no line says when: the time does
+    ],
+)
+def test_a_customer_service_text_says_the_time_once(lines, last_line):
+    payload = {"title": "活动已取消", "lines": lines, "time": "2026-12-04T01:00:00"}
+    text = render_text("activity_cancelled", payload, CREATED).text
+    assert text.splitlines()[-1] == last_line
+    assert text.count("12月4日") + text.count("12月04日") == 1
+
+
+LONG_NAME = "老年人权益维护与防诈骗宣讲进社区志愿服务"  # 20 characters
+LONG_WHY = "暴雨红色预警，原定活动取消，改期时间另行通知，请大家注意安全"
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "lines", "expected"),
+    [
+        (
+            "activity_cancelled",
+            "活动已取消",
+            {"活动": LONG_NAME, "原因": LONG_WHY, "时间": "12月4日（周五）09:00-11:30"},
+            ("已取消：老年人权益维护与防诈骗宣讲进社…", "暴雨红色预警，原定活动取消，改期时间另…"),
+        ),
+        (
+            "activity_cancelled",
+            "活动已取消",
+            {"活动": LONG_NAME, "时间": "12月4日（周五）09:00-11:30"},  # no reason given
+            ("已取消：老年人权益维护与防诈骗宣讲进社…", LONG_NAME),
+        ),
+        (
+            "task_assigned",
+            "新的临时任务",
+            {"任务": "防汛突击", "地点": "建设路社区服务站", "时间": "12月4日（周五）09:00-11:30"},
+            ("新任务：防汛突击", "建设路社区服务站"),
+        ),
+        (
+            "task_assigned",
+            "新的活动安排",
+            {"任务": LONG_NAME, "时间": "12月4日（周五）09:00-11:30"},
+            ("新安排：老年人权益维护与防诈骗宣讲进社…", LONG_NAME),
+        ),
+        (
+            "record_rejected",
+            "记录未通过审核",
+            {"服务": "楼院环境卫生集中整治", "审核意见": LONG_WHY, "日期": "12月4日"},
+            ("未通过：楼院环境卫生集中整治", "暴雨红色预警，原定活动取消，改期时间另…"),
+        ),
+    ],
+)
+def test_a_member_notice_leads_with_what_the_member_must_learn(kind, title, lines, expected):
+    """The name in the title field, the reason or comment (else the name) in the summary,
+    the date in the time field; a text still carries every line."""
+    payload = {"title": title, "lines": lines, "time": "2026-12-04T01:00:00", "page": "p/a?id=1"}
+    message = render_template("tmpl", FIELDS, kind, payload, CREATED)
+    check_template_data(message.data)
+    values = {k: v["value"] for k, v in message.data.items()}
+    assert (values["thing1"], values["thing2"]) == expected
+    assert (values["time3"], message.page) == ("2026年12月4日 09:00", "p/a?id=1")
+    text = render_text(kind, payload, CREATED).text
+    assert text.startswith(f"【{title}】") and all(v in text for v in lines.values())
+
+
+def test_other_kinds_keep_the_title_and_the_lines_as_summary():
+    payload = {"title": "明日活动提醒", "lines": {"活动": "义诊", "地点": "文化路"}}
+    message = render_template("tmpl", FIELDS, "activity_reminder", payload, CREATED)
+    assert message.data["thing1"]["value"] == "明日活动提醒"
+    assert message.data["thing2"]["value"] == "活动：义诊；地点：文化路"

@@ -10,7 +10,7 @@ import pytest
 from models import RecordHistory, ServiceRecord, db
 from services import history, review
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.factories import NOW
+from tests.factories import NOW, QUIET
 from tests.register_world import build_world, checked_in
 
 LATER = NOW + timedelta(hours=3)
@@ -106,7 +106,7 @@ def test_only_the_member_fills_in(world, entry, who, error, code):
 
 
 def test_a_rejected_entry_is_closed_to_fill_in(world, entry):
-    review.review(world.actor("leader_a"), entry.id, "reject", "照片不是本次活动", NOW)
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片不是本次活动", NOW, QUIET)
     with pytest.raises(Conflict):
         review.fill_in(world.actor("alice"), entry.id, LATER, content="补写")
 
@@ -114,7 +114,7 @@ def test_a_rejected_entry_is_closed_to_fill_in(world, entry):
 def test_rewriting_what_the_leader_verified_sends_the_entry_back_to_the_leader(world, entry):
     alice = world.actor("alice")
     review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼")
-    review.review(world.actor("leader_a"), entry.id, "verify", "", NOW)
+    review.review(world.actor("leader_a"), entry.id, "verify", "", NOW, QUIET)
     review.fill_in(alice, entry.id, LATER, outcome="整洁")  # filling in what was empty: fine
     assert _fresh(entry).status == "verified"
     review.fill_in(alice, entry.id, LATER, target="为一千名居民测量血压")
@@ -139,7 +139,7 @@ def test_written_text_cannot_be_blanked(world, entry):
 
 
 def test_leader_reviews_their_team_members_entry(world, entry):
-    review.review(world.actor("leader_a"), entry.id, "verify", " 已电话核实 ", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", " 已电话核实 ", LATER, QUIET)
     stored = _fresh(entry)
     assert (stored.status, stored.review_comment) == ("verified", "已电话核实")
     line = _last(entry)
@@ -153,9 +153,9 @@ def test_leader_reviews_their_team_members_entry(world, entry):
 
 def test_rejecting_needs_a_reason(world, entry):
     with pytest.raises(Invalid) as refused:
-        review.review(world.actor("leader_a"), entry.id, "reject", "   ", LATER)
+        review.review(world.actor("leader_a"), entry.id, "reject", "   ", LATER, QUIET)
     assert refused.value.code == "comment_required"
-    review.review(world.actor("leader_a"), entry.id, "reject", "不在活动现场", LATER)
+    review.review(world.actor("leader_a"), entry.id, "reject", "不在活动现场", LATER, QUIET)
     assert _fresh(entry).status == "rejected"
 
 
@@ -171,22 +171,24 @@ def test_rejecting_needs_a_reason(world, entry):
 def test_who_may_not_review(world, who, owner, error, code):
     record = checked_in(getattr(world, owner), status="flagged")
     with pytest.raises(error) as refused:
-        review.review(world.actor(who), record.id, "verify", "", LATER)
+        review.review(world.actor(who), record.id, "verify", "", LATER, QUIET)
     assert refused.value.code == code
     assert _fresh(record).status == "flagged"
 
 
 def test_office_reviews_a_leaders_own_entry(world):
     record = checked_in(world.leader_a, status="flagged")
-    review.review(world.actor("office"), record.id, "verify", "", LATER)
+    review.review(world.actor("office"), record.id, "verify", "", LATER, QUIET)
     assert _fresh(record).status == "verified"
 
 
 @pytest.mark.parametrize(
     "office_decides",
     [
-        lambda office, entry: review.review(office, entry.id, "reject", "不在活动现场", LATER),
-        lambda office, entry: review.review(office, entry.id, "verify", "", LATER),
+        lambda office, entry: review.review(
+            office, entry.id, "reject", "不在活动现场", LATER, QUIET
+        ),
+        lambda office, entry: review.review(office, entry.id, "verify", "", LATER, QUIET),
         lambda office, entry: review.correct(
             office, entry.id, LATER, reason="复核", status="verified"
         ),
@@ -194,16 +196,20 @@ def test_office_reviews_a_leaders_own_entry(world):
     ids=["office_rejected", "office_verified", "office_corrected_status"],
 )
 def test_a_leader_cannot_overturn_the_offices_decision(world, entry, office_decides):
-    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW)  # the leader first
+    review.review(
+        world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET
+    )  # the leader first
     office_decides(world.actor("office"), entry)
     decided = _fresh(entry).status
     for decision in ("verify", "reject"):
         with pytest.raises(Forbidden) as refused:
-            review.review(world.actor("leader_a"), entry.id, decision, "现场核实", LATER)
+            review.review(world.actor("leader_a"), entry.id, decision, "现场核实", LATER, QUIET)
         assert refused.value.code == "office_decided"
         assert refused.value.message == "该记录已由办公室审核，如需更改请联系办公室。"
     assert _fresh(entry).status == decided
-    review.review(world.actor("office"), entry.id, "verify", "再次复核", LATER)  # the office may
+    review.review(
+        world.actor("office"), entry.id, "verify", "再次复核", LATER, QUIET
+    )  # the office may
     assert _fresh(entry).status == "verified"
 
 
@@ -212,9 +218,9 @@ def test_an_office_correction_back_to_review_returns_the_entry_to_its_leader(
     world, entry, sent_back_as
 ):
     office = world.actor("office")
-    review.review(office, entry.id, "reject", "不在活动现场", NOW)
+    review.review(office, entry.id, "reject", "不在活动现场", NOW, QUIET)
     review.correct(office, entry.id, NOW, reason="请队长重新核实", status=sent_back_as)
-    review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", LATER, QUIET)
     assert _fresh(entry).status == "verified"
     assert history.last_decision(entry).actor == f"member:{world.leader_a.id}"
 
@@ -224,21 +230,23 @@ def test_the_office_confirming_a_leaders_review_makes_the_decision_the_offices(
     world, entry, decision
 ):
     leader, office = world.actor("leader_a"), world.actor("office")
-    review.review(leader, entry.id, decision, "照片模糊", NOW)
-    review.review(office, entry.id, decision, "照片模糊", LATER)  # the same status and comment
+    review.review(leader, entry.id, decision, "照片模糊", NOW, QUIET)
+    review.review(
+        office, entry.id, decision, "照片模糊", LATER, QUIET
+    )  # the same status and comment
     line = _last(entry)
     assert (line.action, line.actor, line.changes) == ("review", office.label, {})
     assert history.verify_record(_fresh(entry)) is None
     overturn = "reject" if decision == "verify" else "verify"
     with pytest.raises(Forbidden) as refused:
-        review.review(leader, entry.id, overturn, "现场核实", LATER)
+        review.review(leader, entry.id, overturn, "现场核实", LATER, QUIET)
     assert refused.value.code == "office_decided"
     assert _fresh(entry).status == DECISIONS[decision]
 
 
 def test_the_office_confirming_its_own_decision_again_is_recorded_once(world, entry):
     for _ in range(2):
-        review.review(world.actor("office"), entry.id, "verify", "核实", LATER)
+        review.review(world.actor("office"), entry.id, "verify", "核实", LATER, QUIET)
     assert [h.action for h in entry.history] == ["checkin", "checkout", "review"]
 
 
@@ -248,7 +256,7 @@ def test_an_office_correction_naming_the_current_status_makes_the_decision_the_o
     """Naming the status an entry already has is the office confirming it, as an office review
     with the same decision is: the leader can no longer overturn it."""
     leader, office = world.actor("leader_a"), world.actor("office")
-    review.review(leader, entry.id, "verify", "核实", NOW)
+    review.review(leader, entry.id, "verify", "核实", NOW, QUIET)
     fields = {"status": "verified", "content": "清理楼道"}
     review.correct(office, entry.id, LATER, reason="补全内容", **fields)
     assert [(h.action, h.actor) for h in entry.history][-2:] == [
@@ -258,13 +266,15 @@ def test_an_office_correction_naming_the_current_status_makes_the_decision_the_o
     assert _last(entry).changes == {}
     assert history.verify_record(_fresh(entry)) is None
     with pytest.raises(Forbidden) as refused:
-        review.review(leader, entry.id, "reject", "照片模糊", LATER)
+        review.review(leader, entry.id, "reject", "照片模糊", LATER, QUIET)
     assert refused.value.code == "office_decided"
     assert _fresh(entry).status == "verified"
 
 
 OFFICE_CONFIRMS = {
-    "by_review": lambda office, entry_id: review.review(office, entry_id, "verify", "核实", LATER),
+    "by_review": lambda office, entry_id: review.review(
+        office, entry_id, "verify", "核实", LATER, QUIET
+    ),
     "by_correction": lambda office, entry_id: review.correct(
         office, entry_id, LATER, reason="核实", status="verified"
     ),
@@ -274,7 +284,7 @@ OFFICE_CONFIRMS = {
 @pytest.mark.parametrize("confirm", OFFICE_CONFIRMS.values(), ids=OFFICE_CONFIRMS)
 def test_the_office_confirming_a_leaders_review_twice_is_recorded_once(world, entry, confirm):
     office = world.actor("office")
-    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW)
+    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW, QUIET)
     for _ in range(2):
         confirm(office, entry.id)
     lines = list(entry.history.order_by(RecordHistory.seq))
@@ -289,28 +299,28 @@ def test_a_rewrite_after_the_office_confirmed_a_leaders_review_goes_back_to_revi
 ):
     alice = world.actor("alice")
     review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
-    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW)
+    review.review(world.actor("leader_a"), entry.id, "verify", "核实", NOW, QUIET)
     confirm(world.actor("office"), entry.id)
     review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
     stored = _fresh(entry)
     assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
-    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER, QUIET)
     assert _fresh(entry).status == "verified"
 
 
 def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):
     review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
-    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER, QUIET)
     assert _fresh(entry).status == "verified"
 
 
 def test_an_entry_rewritten_after_the_office_verified_it_goes_back_to_the_leader(world, entry):
     alice = world.actor("alice")
     review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
-    review.review(world.actor("office"), entry.id, "verify", "", NOW)
+    review.review(world.actor("office"), entry.id, "verify", "", NOW, QUIET)
     review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
     assert _fresh(entry).status == "flagged"
-    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER, QUIET)
     assert _fresh(entry).status == "verified"
 
 
@@ -325,7 +335,7 @@ def test_an_entry_rewritten_after_an_office_correction_to_verified_goes_back_to_
     review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
     stored = _fresh(entry)
     assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
-    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER, QUIET)
     assert _fresh(entry).status == "verified"
 
 
@@ -342,12 +352,12 @@ def test_a_rewrite_of_a_clean_check_in_keeps_it_verified(world):
 @pytest.mark.parametrize("decision", ["approve", "", "VERIFY"])
 def test_bad_decisions(world, entry, decision):
     with pytest.raises(Invalid):
-        review.review(world.actor("leader_a"), entry.id, decision, "x", LATER)
+        review.review(world.actor("leader_a"), entry.id, decision, "x", LATER, QUIET)
 
 
 def test_the_same_review_twice_is_recorded_once(world, entry):
     for _ in range(2):
-        review.review(world.actor("leader_a"), entry.id, "verify", "核实", LATER)
+        review.review(world.actor("leader_a"), entry.id, "verify", "核实", LATER, QUIET)
     assert [h.action for h in entry.history] == ["checkin", "checkout", "review"]
 
 
@@ -419,7 +429,7 @@ def test_concurrent_changes_to_one_entry_queue_and_all_stay(world, entry):
         lambda: review.fill_in(alice, entry.id, LATER, content="清理楼道"),
         lambda: review.fill_in(alice, entry.id, LATER, target="3号楼"),
         lambda: review.fill_in(alice, entry.id, LATER, outcome="整洁"),
-        lambda: review.review(leader, entry.id, "verify", "核实", LATER),
+        lambda: review.review(leader, entry.id, "verify", "核实", LATER, QUIET),
     ]
 
     def run(job):
@@ -445,7 +455,7 @@ def test_an_office_correction_deciding_the_status_carries_its_reason_as_the_comm
     """Leader rejects, the office corrects to rejected and then to verified: the member reads
     the latest decision's reason, never the leader's comment under the office's status."""
     office = world.actor("office")
-    review.review(world.actor("leader_a"), entry.id, "reject", "重新看了一下", NOW)
+    review.review(world.actor("leader_a"), entry.id, "reject", "重新看了一下", NOW, QUIET)
     review.correct(office, entry.id, LATER, reason="抽查发现照片与活动无关", status="rejected")
     assert _fresh(entry).review_comment == "抽查发现照片与活动无关"
     review.correct(office, entry.id, LATER, reason="复核后确认", status="verified")
@@ -455,15 +465,15 @@ def test_an_office_correction_deciding_the_status_carries_its_reason_as_the_comm
 
 
 def test_an_office_correction_not_deciding_the_status_keeps_the_comment(world, entry):
-    review.review(world.actor("leader_a"), entry.id, "verify", "在现场", NOW)
+    review.review(world.actor("leader_a"), entry.id, "verify", "在现场", NOW, QUIET)
     review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
     assert _fresh(entry).review_comment == "在现场"
 
 
 @pytest.mark.parametrize("reviewer", ["leader_a", "office"])
 def test_repeating_the_status_without_a_comment_keeps_the_comment(world, entry, reviewer):
-    review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", NOW)
-    review.review(world.actor(reviewer), entry.id, "verify", "", LATER)
+    review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", NOW, QUIET)
+    review.review(world.actor(reviewer), entry.id, "verify", "", LATER, QUIET)
     stored = _fresh(entry)
     assert (stored.status, stored.review_comment) == ("verified", "已电话核实")
     assert all("review_comment" not in h.changes for h in entry.history if h.seq > 3)
@@ -471,6 +481,6 @@ def test_repeating_the_status_without_a_comment_keeps_the_comment(world, entry, 
 
 def test_a_new_status_without_a_comment_clears_the_old_one(world, entry):
     """The comment went with the earlier decision; it would mislead under the new one."""
-    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW)
-    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER)
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    review.review(world.actor("leader_a"), entry.id, "verify", "", LATER, QUIET)
     assert (_fresh(entry).status, _fresh(entry).review_comment) == ("verified", "")

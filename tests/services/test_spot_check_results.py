@@ -15,7 +15,7 @@ from services.spot_check_results import (
     list_spot_checks,
     record_result,
 )
-from tests.factories import make_activity, make_household, pair
+from tests.factories import QUIET, make_activity, make_household, pair
 from tests.register_world import build_world, checked_in
 
 SAMPLED_ON = date(2026, 11, 26)
@@ -150,7 +150,7 @@ def test_a_problem_sends_the_entry_back_to_review_with_its_history(world, office
     assert line.changes["status"] == ["verified", "flagged"]
     assert history.verify_record(entry) is None
     # It waits for the leader again, who may decide it.
-    review.review(world.actor("leader_a"), entry.id, "reject", "照片不实", LATER)
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片不实", LATER, QUIET)
     assert _entry(check).status == "rejected"
 
 
@@ -193,7 +193,7 @@ def test_the_same_note_again_after_the_review_is_a_repeat(world, office, check):
 
 
 def test_a_problem_found_in_a_rejected_entry_leaves_it_rejected(world, office, check):
-    review.review(world.actor("leader_a"), check.record_id, "reject", "不是本人", MORNING)
+    review.review(world.actor("leader_a"), check.record_id, "reject", "不是本人", MORNING, QUIET)
     lines = len(_lines(_entry(check)))
     view = record_result(office, check.id, "problem", "照片不是本人", LATER)
     assert view.result == "problem" and _entry(check).status == "rejected"
