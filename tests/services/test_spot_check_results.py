@@ -166,7 +166,7 @@ def test_the_same_problem_again_flags_once(office, check):
 def test_a_new_problem_note_after_the_review_sends_the_entry_back_again(world, office, check):
     """The tester's case: the leader verified the flagged entry, then the office found more."""
     record_result(office, check.id, "problem", "照片与活动无关", MORNING)
-    review.review(world.actor("leader_a"), check.record_id, "verify", "已核实", MORNING)
+    review.review(world.actor("leader_a"), check.record_id, "verify", "已核实", MORNING, QUIET)
     assert _entry(check).status == "verified"
     settled = len(_lines(_entry(check)))
     view = record_result(office, check.id, "problem", "签到地点与活动地点不符", LATER)
@@ -187,7 +187,7 @@ def test_a_new_problem_note_after_the_review_sends_the_entry_back_again(world, o
 def test_the_same_note_again_after_the_review_is_a_repeat(world, office, check):
     """A retry of the note already recorded is not a new finding, even after the review."""
     record_result(office, check.id, "problem", "照片与活动无关", MORNING)
-    review.review(world.actor("leader_a"), check.record_id, "verify", "已核实", MORNING)
+    review.review(world.actor("leader_a"), check.record_id, "verify", "已核实", MORNING, QUIET)
     again = record_result(office, check.id, "problem", "照片与活动无关", LATER)
     assert len(again.history) == 1 and _entry(check).status == "verified"
 
