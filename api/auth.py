@@ -36,6 +36,8 @@ def requires(*scopes: str):
                 )
                 raise Forbidden(message, "scope_not_allowed")
             g.token, g.actor = token, auth.actor_for(token)
+            for check in g.pop("input_checks", ()):  # api.openapi: after the login, not before
+                check()
             return view(*args, **kwargs)
 
         wrapper.required_scopes = scopes

@@ -3,7 +3,7 @@ beside its routes, so the document and the routes change together (a test compar
 
 import re
 
-from flask import jsonify, request
+from flask import current_app, g, jsonify, request
 
 from services.errors import Invalid
 from settings.sections import StorageSettings
@@ -176,7 +176,7 @@ def refuse_undocumented_query(bp, allowed: dict) -> None:
         method = "GET" if request.method == "HEAD" else request.method
         names = allowed.get((path_of(request.url_rule.rule, bp.url_prefix), method))
         if names is not None:  # not an operation of the document: /openapi.json, OPTIONS
-            known_fields(request.args, names)
+            _after_login(lambda: known_fields(request.args, names))
 
 
 def body_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
@@ -207,4 +207,15 @@ def refuse_undocumented_body_fields(bp, allowed: dict) -> None:
             body = reading.json_body()
         except Invalid:
             return
-        known_fields(body, names)
+        _after_login(lambda: known_fields(body, names))
+
+
+def _after_login(check) -> None:
+    """Run an input check now for an operation anyone may call, and for one that needs a
+    login once the caller is known (api.auth.requires runs g.input_checks): a caller without
+    a valid token hears 401 first, as on every other mistake, not which fields exist."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "required_scopes", None):
+        g.setdefault("input_checks", []).append(check)
+    else:
+        check()

@@ -23,6 +23,7 @@ from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .record_names import AWAITING_NAMES, STATUS_NAMES
 from .rows import check_page, is_id, lock_row
+from .teams import team_by_id
 
 R = ServiceRecord
 PAGE_DEFAULT, PAGE_MAX = 20, 100
@@ -181,6 +182,8 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
         raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
     if f.team_id is not None and not (actor.is_office or actor.leads(f.team_id)):
         raise Forbidden(TEAM_FILTER_REFUSALS[actor.is_leader], "record_scope")
+    if f.team_id is not None and actor.is_office:
+        team_by_id(f.team_id)  # no such team: 404, as the export and every team screen say
     return scope
 
 

@@ -66,3 +66,20 @@ def office(client):
     )
     assert response.status_code == 200, response.get_json()
     return ApiClient(client, response.get_json()["token"])
+
+
+@pytest.fixture
+def let_in(app, api, office):
+    """The headers of a caller an operation lets in (its view's scopes), for tests of what the
+    operation checks once the login has passed."""
+    from tests.factories import make_member, make_team
+
+    member = api(make_member(team=make_team(), mp_openid="mp-let-in"))
+    tokens = {"office": office.token, "member": member.token, "bind": api("mp-no-one").token}
+
+    def headers(url: str, method: str) -> dict:
+        endpoint, _ = app.url_map.bind("localhost").match(url, method=method)
+        scopes = getattr(app.view_functions[endpoint], "required_scopes", ())
+        return {"Authorization": f"Bearer {tokens[scopes[0]]}"} if scopes else {}
+
+    return headers

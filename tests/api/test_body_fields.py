@@ -14,14 +14,22 @@ OPERATIONS = sorted(body_names(DOCUMENT))
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])
-def test_every_json_body_refuses_a_field_it_does_not_document(client, path, method):
+def test_every_json_body_refuses_a_field_it_does_not_document(client, let_in, path, method):
     url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
-    response = client.open(url, method=method, json={"reasn": "x"})
+    response = client.open(url, method=method, json={"reasn": "x"}, headers=let_in(url, method))
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "unknown_field",
         "message": "不支持的参数：reasn。",
     }
+
+
+def test_a_caller_without_a_login_hears_that_first(client):
+    response = client.post("/api/v1/activities/1/cancel", json={"reasn": "x"})
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        401,
+        "login_required",
+    )
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])

@@ -13,14 +13,24 @@ OPERATIONS = sorted(query_names(document(MODULES)))
 
 
 @pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])
-def test_every_operation_refuses_a_parameter_it_does_not_document(client, path, method):
-    url = "/api/v1" + re.sub(r"\{\w+\}", "1", path) + "?teamid=3"
-    response = client.open(url, method=method)
+def test_every_operation_refuses_a_parameter_it_does_not_document(client, let_in, path, method):
+    url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
+    response = client.open(url + "?teamid=3", method=method, headers=let_in(url, method))
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "unknown_field",
         "message": "不支持的参数：teamid。",
     }
+
+
+def test_a_caller_without_a_login_hears_that_first(client):
+    """401, as for every other mistake a caller without a login makes, not which
+    parameters exist."""
+    response = client.get("/api/v1/records?teamid=3")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        401,
+        "login_required",
+    )
 
 
 @pytest.fixture

@@ -138,6 +138,8 @@ def test_the_office_lists_one_teams_entries(office, world, entry):
     assert [item["id"] for item in by_team[world.team_b]["items"]] == [carols.id]
     refused = office.get("/records?team_id=0")
     assert refused.get_json()["error"]["code"] == "bad_filter"
+    unknown = office.get(f"/records?team_id={world.team_b.id + 100}")
+    assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "team_not_found")
 
 
 @pytest.mark.parametrize(
