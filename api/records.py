@@ -120,7 +120,8 @@ def patch_record(record_id):
     }
     reason = field(data, "reason", str, required=False)
     given = {name: value for name, value in fields.items() if value is not None}
-    edits.edit(actor(), record_id, clock.now_utc(), given, reason)
+    quiet_hours = current_app.config["SETTINGS"].rules.quiet_hours
+    edits.edit(actor(), record_id, clock.now_utc(), given, reason, quiet_hours=quiet_hours)
     return jsonify(_detail(record_id))
 
 

@@ -127,9 +127,12 @@ def _require_author(actor: Actor, record: ServiceRecord) -> None:
     raise Forbidden("队长不能修改队员填写的内容。", "not_author")
 
 
-def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **fields) -> ServiceRecord:
+def correct(
+    actor: Actor, record_id: int, now: datetime, *, reason: str, quiet_hours: str, **fields
+) -> ServiceRecord:
     """The office corrects an entry (texts, duration_minutes, status); the reason is kept in
-    the history and is required."""
+    the history and is required. A correction that rejects the entry tells its member, with
+    the reason, as a leader's rejection does (services.member_notices)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason or "", REASON_LIMIT, "更正原因")
@@ -141,9 +144,12 @@ def correct(actor: Actor, record_id: int, now: datetime, *, reason: str, **field
     with db.atomic():
         record = load_for_change(actor, record_id)
         confirms = _confirms_decision(record, changes)
+        rejects = changes.get("status") == "rejected" != record.status
         _save(record, changes, actor.label, "correct", now, reason)
         if confirms:
             _save(record, {}, actor.label, "review", now, reason, always=True)
+        if rejects:
+            notices.tell_rejected(record, reason, now, quiet_hours)
         return record
 
 
@@ -198,12 +204,20 @@ def _correction(fields: dict) -> dict:
 
 
 def edit(
-    actor: Actor, record_id: int, now: datetime, fields: dict, reason: str | None = None
+    actor: Actor,
+    record_id: int,
+    now: datetime,
+    fields: dict,
+    reason: str | None = None,
+    *,
+    quiet_hours: str,
 ) -> ServiceRecord:
     """One entry point for PATCH-like edits from any transport: the office corrects (reason
     required), anyone else fills in; fields only the office may change are refused."""
     if actor.is_office:
-        return correct(actor, record_id, now, reason=reason or "", **fields)
+        return correct(
+            actor, record_id, now, reason=reason or "", quiet_hours=quiet_hours, **fields
+        )
     office_only = sorted(set(fields) - set(TEXT_LIMITS))
     if office_only:
         raise Forbidden("只有办公室可以修改服务时长或状态。", "office_only_field")

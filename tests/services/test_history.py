@@ -47,7 +47,12 @@ def test_legitimate_changes_through_the_services_verify(world, entry):
     review.fill_in(world.actor("alice"), entry.id, LATER, outcome="又清理了两层")
     review.review(world.actor("leader_a"), entry.id, "verify", "", LATER, QUIET)
     review.correct(
-        world.actor("office"), entry.id, LATER, reason="按签到表更正", duration_minutes=80
+        world.actor("office"),
+        entry.id,
+        LATER,
+        reason="按签到表更正",
+        duration_minutes=80,
+        quiet_hours=QUIET,
     )
     attendance = Attendance(world.bob.id, "手机损坏", kind="individual", **_times())
     register_attendance(world.actor("leader_a"), attendance, LATER)
@@ -158,7 +163,9 @@ def test_tampering_then_correction_still_shows_both_values(world, entry, correct
     """The office corrects the entry after hours were added in the database: the finding moves
     into the history, with the value the service wrote and the one found instead."""
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
-    review.correct(world.actor("office"), entry.id, LATER, reason="核对", **correction)
+    review.correct(
+        world.actor("office"), entry.id, LATER, reason="核对", **correction, quiet_hours=QUIET
+    )
     found = register_check.verify(LATER)
     assert [t.problem for t in found] == [
         "第 4 条历史之前记录被绕过系统修改：服务时长（分钟） 90 → 600"
@@ -249,7 +256,14 @@ def test_a_deleted_entry_is_named_by_what_its_history_last_held(world, entry):
     activity = make_activity(world.team_a, title="重阳节义诊")
     # 17:00 UTC on the 23rd: 01:00 on the 24th in Shanghai, the day the clerk's register says
     visit = checked_in(world.bob, activity, at=NOW - timedelta(days=5, hours=9))
-    review.correct(world.actor("office"), visit.id, LATER, reason="核对", outcome="义诊 40 人")
+    review.correct(
+        world.actor("office"),
+        visit.id,
+        LATER,
+        reason="核对",
+        outcome="义诊 40 人",
+        quiet_hours=QUIET,
+    )
     without_foreign_keys(f"DELETE FROM service_record WHERE id IN ({entry.id}, {visit.id})")
     lines = register_check.report_lines(register_check.verify(LATER), LATER)
     assert lines[1:] == [

@@ -331,6 +331,18 @@ def test_a_new_rejection_after_a_verification_is_told_again(world):
     assert second.payload["lines"]["审核意见"] == "时长不实"
 
 
+def test_an_office_correction_that_rejects_tells_the_member_with_its_reason(world):
+    entry = checked_in(world.alice, status="verified")
+    office = world.actor("office")
+    reason = "抽查发现照片与活动无关"
+    review.correct(office, entry.id, NOW, reason=reason, status="rejected", quiet_hours=QUIET)
+    review.correct(office, entry.id, NOW, reason="补充说明", status="rejected", quiet_hours=QUIET)
+    review.correct(office, entry.id, NOW, reason="错别字", content="清理楼道", quiet_hours=QUIET)
+    (notice,) = queued()
+    assert (notice.member_id, notice.kind) == (world.alice.id, REJECTED)
+    assert notice.payload["lines"]["审核意见"] == reason
+
+
 def test_verifying_tells_nobody(world):
     entry = checked_in(world.alice, status="flagged")
     review.review(world.actor("leader_a"), entry.id, "verify", "", NOW, QUIET)

@@ -190,7 +190,7 @@ def test_office_reviews_a_leaders_own_entry(world):
         ),
         lambda office, entry: review.review(office, entry.id, "verify", "", LATER, QUIET),
         lambda office, entry: review.correct(
-            office, entry.id, LATER, reason="复核", status="verified"
+            office, entry.id, LATER, reason="复核", status="verified", quiet_hours=QUIET
         ),
     ],
     ids=["office_rejected", "office_verified", "office_corrected_status"],
@@ -219,7 +219,9 @@ def test_an_office_correction_back_to_review_returns_the_entry_to_its_leader(
 ):
     office = world.actor("office")
     review.review(office, entry.id, "reject", "不在活动现场", NOW, QUIET)
-    review.correct(office, entry.id, NOW, reason="请队长重新核实", status=sent_back_as)
+    review.correct(
+        office, entry.id, NOW, reason="请队长重新核实", status=sent_back_as, quiet_hours=QUIET
+    )
     review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", LATER, QUIET)
     assert _fresh(entry).status == "verified"
     assert history.last_decision(entry).actor == f"member:{world.leader_a.id}"
@@ -258,7 +260,7 @@ def test_an_office_correction_naming_the_current_status_makes_the_decision_the_o
     leader, office = world.actor("leader_a"), world.actor("office")
     review.review(leader, entry.id, "verify", "核实", NOW, QUIET)
     fields = {"status": "verified", "content": "清理楼道"}
-    review.correct(office, entry.id, LATER, reason="补全内容", **fields)
+    review.correct(office, entry.id, LATER, reason="补全内容", **fields, quiet_hours=QUIET)
     assert [(h.action, h.actor) for h in entry.history][-2:] == [
         ("correct", office.label),
         ("review", office.label),
@@ -276,7 +278,7 @@ OFFICE_CONFIRMS = {
         office, entry_id, "verify", "核实", LATER, QUIET
     ),
     "by_correction": lambda office, entry_id: review.correct(
-        office, entry_id, LATER, reason="核实", status="verified"
+        office, entry_id, LATER, reason="核实", status="verified", quiet_hours=QUIET
     ),
 }
 
@@ -309,7 +311,14 @@ def test_a_rewrite_after_the_office_confirmed_a_leaders_review_goes_back_to_revi
 
 
 def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world, entry):
-    review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
+    review.correct(
+        world.actor("office"),
+        entry.id,
+        LATER,
+        reason="错别字",
+        content="清理楼道",
+        quiet_hours=QUIET,
+    )
     review.review(world.actor("leader_a"), entry.id, "verify", "", LATER, QUIET)
     assert _fresh(entry).status == "verified"
 
@@ -331,7 +340,9 @@ def test_an_entry_rewritten_after_an_office_correction_to_verified_goes_back_to_
     it must go back to review, and the leader may then review it."""
     alice, office = world.actor("alice"), world.actor("office")
     review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
-    review.correct(office, entry.id, NOW, reason="现场照片已核实", status="verified")
+    review.correct(
+        office, entry.id, NOW, reason="现场照片已核实", status="verified", quiet_hours=QUIET
+    )
     review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
     stored = _fresh(entry)
     assert stored.status == "flagged" and stored.flags[-1] == "edited_after_review"
@@ -370,6 +381,7 @@ def test_office_corrects_with_a_reason(world, entry):
         duration_minutes=60,
         status="verified",
         content="清理楼道",
+        quiet_hours=QUIET,
     )
     stored = _fresh(entry)
     assert (stored.duration_minutes, stored.status, stored.content) == (60, "verified", "清理楼道")
@@ -396,25 +408,33 @@ def test_office_corrects_with_a_reason(world, entry):
 )
 def test_correction_validation(world, entry, fields, code):
     with pytest.raises(Invalid) as refused:
-        review.correct(world.actor("office"), entry.id, LATER, **fields)
+        review.correct(world.actor("office"), entry.id, LATER, **fields, quiet_hours=QUIET)
     assert refused.value.code == code
 
 
 @pytest.mark.parametrize("who", ["alice", "leader_a"])
 def test_only_the_office_corrects(world, entry, who):
     with pytest.raises(Forbidden):
-        review.correct(world.actor(who), entry.id, LATER, reason="x", duration_minutes=600)
+        review.correct(
+            world.actor(who), entry.id, LATER, reason="x", duration_minutes=600, quiet_hours=QUIET
+        )
     assert _fresh(entry).duration_minutes == 90
 
 
 def test_edit_routes_by_who_is_acting(world, entry):
-    review.edit(world.actor("alice"), entry.id, NOW, {"content": "清理楼道"})
+    review.edit(world.actor("alice"), entry.id, NOW, {"content": "清理楼道"}, quiet_hours=QUIET)
     with pytest.raises(Forbidden) as refused:
-        review.edit(world.actor("alice"), entry.id, NOW, {"duration_minutes": 600})
+        review.edit(
+            world.actor("alice"), entry.id, NOW, {"duration_minutes": 600}, quiet_hours=QUIET
+        )
     assert refused.value.code == "office_only_field"
     with pytest.raises(Invalid):
-        review.edit(world.actor("office"), entry.id, NOW, {"content": "改"})  # no reason
-    review.edit(world.actor("office"), entry.id, LATER, {"duration_minutes": 80}, "核对")
+        review.edit(
+            world.actor("office"), entry.id, NOW, {"content": "改"}, quiet_hours=QUIET
+        )  # no reason
+    review.edit(
+        world.actor("office"), entry.id, LATER, {"duration_minutes": 80}, "核对", quiet_hours=QUIET
+    )
     assert [h.action for h in entry.history] == ["checkin", "checkout", "fill", "correct"]
     assert _fresh(entry).duration_minutes == 80
 
@@ -456,9 +476,18 @@ def test_an_office_correction_deciding_the_status_carries_its_reason_as_the_comm
     the latest decision's reason, never the leader's comment under the office's status."""
     office = world.actor("office")
     review.review(world.actor("leader_a"), entry.id, "reject", "重新看了一下", NOW, QUIET)
-    review.correct(office, entry.id, LATER, reason="抽查发现照片与活动无关", status="rejected")
+    review.correct(
+        office,
+        entry.id,
+        LATER,
+        reason="抽查发现照片与活动无关",
+        status="rejected",
+        quiet_hours=QUIET,
+    )
     assert _fresh(entry).review_comment == "抽查发现照片与活动无关"
-    review.correct(office, entry.id, LATER, reason="复核后确认", status="verified")
+    review.correct(
+        office, entry.id, LATER, reason="复核后确认", status="verified", quiet_hours=QUIET
+    )
     stored = _fresh(entry)
     assert (stored.status, stored.review_comment) == ("verified", "复核后确认")
     assert history.verify_record(stored) is None
@@ -466,7 +495,14 @@ def test_an_office_correction_deciding_the_status_carries_its_reason_as_the_comm
 
 def test_an_office_correction_not_deciding_the_status_keeps_the_comment(world, entry):
     review.review(world.actor("leader_a"), entry.id, "verify", "在现场", NOW, QUIET)
-    review.correct(world.actor("office"), entry.id, LATER, reason="错别字", content="清理楼道")
+    review.correct(
+        world.actor("office"),
+        entry.id,
+        LATER,
+        reason="错别字",
+        content="清理楼道",
+        quiet_hours=QUIET,
+    )
     assert _fresh(entry).review_comment == "在现场"
 
 
