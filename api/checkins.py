@@ -133,10 +133,17 @@ CHECKIN_FORM = {
 }
 CHECKOUT_BODY = {
     "type": "object",
+    "description": (
+        "签退位置，可不给（无请求体，或不带 lat/lng）；给出位置时 lat、lng、coord 三项都要给"
+    ),
     "properties": {
         "lat": {"type": "number", "minimum": -90, "maximum": 90},
         "lng": {"type": "number", "minimum": -180, "maximum": 180},
-        "coord": {"type": "string", "enum": list(COORD_TYPES)},
+        "coord": {
+            "type": "string",
+            "enum": list(COORD_TYPES),
+            "description": "给出 lat/lng 时必填：wx.getLocation 的 type（默认 wgs84）",
+        },
         "accuracy": {"type": "number", "minimum": 0},
     },
 }

@@ -53,6 +53,7 @@ ERROR_CODES = {
         ("comment_required", 400), ("reason_required", 400), ("text_required", 400),
         ("text_too_long", 400), ("no_pairing", 400), ("outside_activity_time", 400),
         ("times_in_future", 400), ("times_required", 400), ("too_old", 400),
+        ("bad_request_id", 400),
         ("correction_reason_required", 403), ("not_author", 403),
         ("office_only_field", 403), ("office_decided", 403), ("own_record", 403),
         ("own_registration", 403), ("record_scope", 403), ("not_team_member", 403),

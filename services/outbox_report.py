@@ -18,11 +18,14 @@ from models import Member, Notification, SpotCheck, Team
 from .actors import Actor
 from .entry_labels import EntryLabel, label_entries
 from .errors import Forbidden, Invalid, NotFound
-from .notification_texts import kind_name
+from .notification_texts import kind_name, reason_text
 from .rows import check_page, is_id
 from .spot_check_results import sampled_in
 
 STATUSES = ("failed", "skipped")
+# Messages withdrawn on purpose (an assignment to an activity cancelled before it went out,
+# services.member_notices) did not fail to reach anyone: they are not the office's problem.
+WITHDRAWN = (reason_text("", "activity_cancelled"),)
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 
 
@@ -52,6 +55,7 @@ def problems(
         raise Invalid("status 应为 failed 或 skipped。", "bad_filter")
     check_page(limit, offset, PAGE_MAX)
     wanted = Notification.status.in_([status] if status else STATUSES)
+    wanted &= Notification.last_error.is_null() | Notification.last_error.not_in(WITHDRAWN)
     query = (
         Notification.select(Notification, Member, Team)
         .join(Member)

@@ -73,7 +73,7 @@ def new_book(title: str, write_only: bool = False) -> Workbook:
 def cell(sheet, value, number_format: str | None = None, bold: bool = False) -> Cell:
     """A cell for `value`: text kept as text, a time as Shanghai wall-clock time."""
     if isinstance(value, datetime):
-        value = clock.to_local(value).replace(tzinfo=None)
+        value = clock.to_local(value).replace(tzinfo=None, microsecond=0)  # as people write it
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)[:TEXT_MAX]
     made = WriteOnlyCell(sheet, value)

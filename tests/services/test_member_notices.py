@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, Notification, ServiceRecord
-from services import clock, member_notices, outbox_delivery, review
+from services import clock, member_notices, outbox_delivery, outbox_report, review
 from services.activities import cancel_activity, create_activity, enroll
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.member_notices import ASSIGNED, CANCELLED, REJECTED
@@ -228,6 +228,8 @@ def test_an_assignment_not_sent_is_withdrawn_and_its_member_not_told_of_the_canc
     assert recipients(CANCELLED) == [world.carol.id]
     assert Notification.select().where(Notification.status == "pending").count() == 1
     assert Activity.get_by_id(activity.id).status == "cancelled"
+    # Withdrawn on purpose, not a message WeChat failed to deliver: not the office's problem.
+    assert outbox_report.problems(world.actor("office")) == ([], 0)
 
 
 def test_a_member_whose_assignment_went_out_is_told_of_the_cancel(world):

@@ -192,6 +192,13 @@ def test_text_is_never_a_formula_and_control_characters_are_dropped(world):
     assert row["J"].value == "好了"
 
 
+def test_times_are_to_the_second_as_people_write_them(world):
+    checked_in(world.alice, at=NOW + timedelta(microseconds=202_345), minutes=None)
+    sheet = sheet_of(export_register(world.actor("office"), RecordFilters(), NOW))
+    (row,) = rows_by_id(sheet).values()
+    assert row["签到时间"] == datetime(2026, 11, 29, 10, 0)
+
+
 def test_an_open_entry_has_no_checkout_and_no_hours(world):
     checked_in(world.alice, minutes=None)
     row = rows_by_id(sheet_of(export_register(world.actor("alice"), RecordFilters(), NOW)))

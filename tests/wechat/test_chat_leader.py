@@ -320,6 +320,17 @@ def test_pending_lists_the_teams_flagged_check_ins(chat, team):
     assert "位置不在服务地点范围内；照片曾被使用过" in text and "小程序" in text
 
 
+def test_pending_leaves_out_what_only_the_office_may_review(chat, team):
+    """The leader's own entry waits for the office (a leader never reviews their own): listing
+    it would send the leader to a review they are refused."""
+    alice = Member.get((Member.team == team) & (Member.role == "member"))
+    leader = Member.get((Member.team == team) & (Member.role == "leader"))
+    make_record(alice, status="flagged", flags=["out_of_range"])
+    make_record(leader, status="flagged", flags=["spot_check_problem"])
+    text = chat.say("待审")
+    assert "共 1 条" in text and alice.name in text and leader.name not in text
+
+
 def test_pending_names_each_entry_by_its_kind(chat, team):
     alice = Member.get((Member.team == team) & (Member.role == "member"))
     activity = make_activity(team, title="环境卫生整治")

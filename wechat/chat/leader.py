@@ -154,11 +154,12 @@ def _request_key(message: Inbound) -> str:
 
 
 def on_pending(message: Inbound, member, args: str = "") -> Reply:
-    """「待审」: the team's flagged check-ins, newest first, and where to review them."""
+    """「待审」: the team's entries waiting for this leader's review, newest first, and where
+    to review them; not those waiting for the office (the leader's own, or ones the leader
+    registered), which the leader could not review."""
+    waiting = RecordFilters(awaiting_review_by="leader", limit=PENDING_SHOWN)
     try:
-        found, total = list_records(
-            common.actor(member), RecordFilters(status="flagged", limit=PENDING_SHOWN)
-        )
+        found, total = list_records(common.actor(member), waiting)
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     if not total:
