@@ -24,6 +24,7 @@ from models import Activity, ServiceRecord, db
 
 from . import clock, history, outbox, register_defaults
 from .actors import SYSTEM
+from .record_names import entry_title
 from .rows import lock_row
 
 FLAG = "auto_checkout"
@@ -33,7 +34,6 @@ REASONS = {
     "activity": "活动结束后未签退，系统按活动结束时间自动签退",
     "open_ended": "超过最长服务时长未签退，系统自动签退，未计入服务时长",
 }
-KIND_TITLES = {"visit": "结对家庭走访", "individual": "个人服务"}
 
 
 @dataclass(frozen=True)
@@ -121,9 +121,8 @@ def _apply(record: ServiceRecord, end: datetime, now: datetime) -> None:
 
 
 def _notice(record: ServiceRecord, sort: str) -> outbox.Message:
-    title = record.activity.title if record.activity_id else KIND_TITLES.get(record.kind, "服务")
     lines = {
-        "服务": title,
+        "服务": entry_title(record.kind, record.activity.title if record.activity_id else None),
         "签到时间": clock.to_local(record.checkin_at).strftime("%m月%d日 %H:%M"),
         "签退时间": clock.to_local(record.checkout_at).strftime("%m月%d日 %H:%M"),
         "说明": REASONS[sort]

@@ -12,10 +12,9 @@ import peewee as pw
 from models import Activity, Member, ServiceRecord, Team
 
 from . import clock
+from .record_names import entry_title
 from .records import name_status
 
-# The words the chat uses for entries without an activity (wechat/texts.py KIND_TITLES).
-KIND_TITLES = {"visit": "结对家庭走访", "individual": "个人服务（分散活动）"}
 NO_TITLE = "集中活动"
 
 
@@ -44,7 +43,7 @@ class EntryLabel:
     def what(self) -> str:
         if self.activity_id is not None:
             return self.activity_title or NO_TITLE
-        return KIND_TITLES.get(self.kind, NO_TITLE)
+        return entry_title(self.kind)
 
     @property
     def status_name(self) -> str:

@@ -33,8 +33,8 @@ from models import Activity, Enrollment, Member, Notification, RecordHistory, Se
 from . import clock, outbox
 from .activity_reminders import PAGE as ACTIVITY_PAGE
 from .activity_reminders import when_text
-from .checkin_closing import KIND_TITLES
 from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name
+from .record_names import entry_title
 
 CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
 LEAD = timedelta(hours=2)
@@ -86,7 +86,7 @@ def tell_rejected(record: ServiceRecord, comment: str, now: datetime, quiet_hour
     if not record.member.active:
         return 0
     local = clock.to_local(record.checkin_at)
-    service = record.activity.title if record.activity_id else KIND_TITLES.get(record.kind, "服务")
+    service = entry_title(record.kind, record.activity.title if record.activity_id else None)
     lines = {"服务": service, "审核意见": comment, "日期": f"{local.month}月{local.day}日"}
     payload = {
         "title": kind_name(REJECTED),

@@ -14,3 +14,11 @@ STATUS_NAMES = {
 AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}
 SOURCE_NAMES = {"mp": "小程序", "chat": "公众号", "web": "网页", "leader": "队长代为登记"}
 COORD_NAMES = {"gcj02": "GCJ-02（国内地图）", "wgs84": "WGS-84（GPS）"}
+# What an entry without an activity is called wherever it is named for people (the chat, the
+# office's inbox, the notices members receive); an activity's entry goes by the activity.
+ENTRY_TITLES = {"visit": "结对家庭走访", "individual": "个人服务（分散活动）"}
+
+
+def entry_title(kind: str, activity_title: str | None = None) -> str:
+    """An entry's name for people: its activity's title, else what its kind is called."""
+    return activity_title or ENTRY_TITLES.get(kind, KIND_NAMES.get(kind, "服务"))

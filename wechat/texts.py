@@ -3,6 +3,8 @@
 Texts with {placeholders} are filled in with str.format by the handlers; the handlers decide
 what to say, this module only how it reads."""
 
+from services.record_names import ENTRY_TITLES
+
 MINI_PROGRAM = "「先锋」小程序"
 MORE_IN_MINI_PROGRAM = f"……更多内容请在{MINI_PROGRAM}中查看。"
 
@@ -185,8 +187,8 @@ PHOTO_HOW = "发照片：点输入框右边的「+」，选「拍摄」或「相
 PHOTO_BY_LEADER = "\n还是发不了的，可以请队长代为登记。"
 PHOTO_CHECK_BROKE = "系统繁忙，照片未能核验，请稍后重新发送照片。发送「取消」可退出。"
 PHOTO_NOT_RECORDED = "刚才的签到照片未能核验，本次签到没有记录。如需签到，请重新发送「签到」。"
-VISIT_TITLE = "结对家庭走访"
-INDIVIDUAL_TITLE = "个人服务（分散活动）"
+VISIT_TITLE = ENTRY_TITLES["visit"]
+INDIVIDUAL_TITLE = ENTRY_TITLES["individual"]
 # A register entry is named by its activity's title, else by its kind (common.record_label).
 KIND_TITLES = {"activity": "活动", "visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
