@@ -304,6 +304,24 @@ LIST_PARAMETERS = [
     _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "起始位置"),
 ]
 
+# One finding of the register check (services.register_check): the entry it is about, named
+# as a clerk finds it, and what is wrong. The full check and a report's check list these.
+FINDING_SCHEMA = {
+    "type": "object",
+    "required": ["record_id", "description", "problem"],
+    "properties": {
+        "record_id": {"type": "integer"},
+        "description": {
+            "type": "string",
+            "nullable": True,
+            "example": "朱玉兰 2026-11-24「重阳节义诊」",
+            "description": "这条记录是谁、哪天（北京时间）、什么活动或类型，取自记录；"
+            "记录已删除时取自它最后的登记历史；记录连同历史都已删除，或是检查点本身"
+            "的问题时为 null",
+        },
+        "problem": {"type": "string"},
+    },
+}
 REGISTER_CHECK_SCHEMA = {
     "type": "object",
     "required": ["checked_at", "ok", "problems"],
@@ -312,25 +330,16 @@ REGISTER_CHECK_SCHEMA = {
         "ok": {"type": "boolean"},
         "problems": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["record_id", "description", "problem"],
-                "properties": {
+            "items": FINDING_SCHEMA
+            | {
+                "properties": FINDING_SCHEMA["properties"]
+                | {
                     "record_id": {
                         "type": "integer",
                         "nullable": True,
                         "description": "null：登记簿检查点本身的问题（文件被改动或不见了）",
-                    },
-                    "description": {
-                        "type": "string",
-                        "nullable": True,
-                        "example": "朱玉兰 2026-11-24「重阳节义诊」",
-                        "description": "这条记录是谁、哪天（北京时间）、什么活动或类型，取自记录；"
-                        "记录已删除时取自它最后的登记历史；记录连同历史都已删除，或是检查点本身"
-                        "的问题时为 null",
-                    },
-                    "problem": {"type": "string"},
-                },
+                    }
+                }
             },
         },
     },

@@ -12,6 +12,7 @@ from services.summary import hours
 
 from . import bp, openapi
 from .auth import actor, requires
+from .records import FINDING_SCHEMA
 from .request import field, json_body, query_value
 from .serialize import iso
 
@@ -158,22 +159,7 @@ REPORT_CHECK_SCHEMA = {
     "登记历史不成立（在系统之外被改动过）的记录；每次查看时现场核验，不随报告冻结",
     "properties": {
         "ok": {"type": "boolean"},
-        "entries": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["record_id", "description", "problem"],
-                "properties": {
-                    "record_id": {"type": "integer"},
-                    "description": {
-                        "type": "string",
-                        "nullable": True,
-                        "example": "朱玉兰 2026-11-24「重阳节义诊」",
-                    },
-                    "problem": {"type": "string"},
-                },
-            },
-        },
+        "entries": {"type": "array", "items": FINDING_SCHEMA},
         "hours": {**_HOURS, "description": "这些记录计入统计的服务时长（小时）"},
     },
 }
