@@ -2,6 +2,7 @@
 beside its routes, so the document and the routes change together (a test compares them)."""
 
 import re
+from functools import cache
 
 from flask import current_app, g, jsonify, request
 
@@ -157,6 +158,7 @@ def query_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
     }
 
 
+@cache  # asked on every request, for a few dozen rules
 def path_of(rule: str, prefix: str) -> str:
     """A Flask rule as the document writes its path: /records/<int:record_id> is
     /records/{record_id}."""
