@@ -1,15 +1,14 @@
 """The office's list of messages WeChat did not deliver (failed or skipped), with why; and
 the office's inbox: the messages addressed to the office itself, read and marked read here."""
 
-from flask import jsonify, request
+from flask import jsonify
 
 from services import clock, outbox_report
-from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import query_value
+from .request import query_flag, query_value
 from .serialize import iso
 from .spot_checks import ENTRY_SCHEMA, RESULT_NAMES, entry_json
 
@@ -28,7 +27,7 @@ def undelivered():
 @bp.get("/office/inbox")
 @requires("office")
 def office_inbox():
-    unread = _flag("unread")
+    unread = query_flag("unread")
     limit, offset = _page()
     items, total = outbox_report.office_inbox(actor(), unread, limit, offset)
     return _page_json([inbox_json(i) for i in items], total, limit, offset)
@@ -46,17 +45,6 @@ def _page_json(items: list, total: int, limit: int, offset: int):
 @requires("office")
 def mark_read(notification_id):
     return jsonify(inbox_json(outbox_report.mark_read(actor(), notification_id, clock.now_utc())))
-
-
-FLAGS = {"true": True, "1": True, "false": False, "0": False}
-
-
-def _flag(name: str) -> bool:
-    """A true/false query value (absent or empty: false)."""
-    raw = request.args.get(name) or "false"
-    if raw.lower() not in FLAGS:
-        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_filter")
-    return FLAGS[raw.lower()]
 
 
 def inbox_json(item: outbox_report.InboxItem) -> dict:
