@@ -82,7 +82,7 @@ def store_photo(
     content_type, ext = FORMATS[image.format]
     folder = to_local(now).strftime("%Y/%m")
     key = f"{folder}/{digest}.{ext}"
-    _write(Path(root) / key, data)
+    write_once(Path(root) / key, data)
     exif = _exif(image)
     lat, lng = exif_position(exif)
     return StoredPhoto(
@@ -129,7 +129,7 @@ def make_derived(root: Path, key: str, suffix: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked on upload
         image = _decode(original.read_bytes(), size)
-    _write(root / key, _jpeg_bytes(_upright(image, size)))
+    write_once(root / key, _jpeg_bytes(_upright(image, size)))
 
 
 def dhash(image: Image.Image) -> str:
@@ -288,7 +288,7 @@ def _jpeg_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def _write(path: Path, data: bytes) -> None:
+def write_once(path: Path, data: bytes) -> None:
     """Write through a temporary file and rename, so readers never see half a photo."""
     if path.exists():
         return  # content-addressed: the same key always holds the same bytes
