@@ -304,7 +304,16 @@ OPENAPI = {
             "responses": openapi.ok("活动", DETAIL_SCHEMA),
         },
         "patch": {
-            "summary": "修改活动（只传要改的字段；已结束或已取消的活动不能改时间、地点和人数）",
+            "summary": "修改活动（只传要改的字段）",
+            "description": (
+                "活动一旦有人签到（或由队长代为登记），队长不能再改签到地点（lat、lng、coord）、"
+                "签到范围 radius_m 和开始时间（409 activity_checked_in_locked），结束时间仍可改为"
+                "以后的时间。活动结束后（含已取消而时间已过的），队长只能改说明 description，"
+                "其余字段是登记记录的依据（409 activity_ended_locked）。以上两种情况由办公室更正；"
+                "办公室更正已结束的活动时，时间须仍在过去（400 would_reopen）。"
+                "已取消而未结束的活动不能再改时间、地点、签到范围、人数和活动形式"
+                "（409 activity_closed）。"
+            ),
             "parameters": _ID,
             "requestBody": openapi.json_body(UPDATE_SCHEMA),
             "responses": _ACTIVITY | _CONFLICT,

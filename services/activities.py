@@ -15,6 +15,7 @@ import peewee as pw
 from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
 
 from . import activity_fields as spec
+from . import activity_locks as locks
 from . import clock, date_window
 from . import member_notices as notices
 from .actors import Actor, require_member
@@ -119,20 +120,18 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
 
 
 def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime) -> Activity:
-    """Change some fields (PATCH); times, place and capacity stay fixed once it is over."""
+    """Change some fields (PATCH). What a leader may still change narrows once people have
+    checked in and again once it has ended; the office may correct an ended activity (see
+    services.activity_locks for which fields and why)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
         _require_manager(actor, activity)
-        if (
-            phase(activity, now) in ("ended", "cancelled")
-            and spec.FROZEN_WHEN_CLOSED & fields.keys()
-        ):
-            raise Conflict("活动已结束或已取消，不能再修改时间、地点或人数。", "activity_closed")
+        stage = locks.require_changeable(actor, activity, fields.keys(), now)
         before = {name: getattr(activity, name) for name in spec.columns()}
         values = before | spec.converted(fields)
         times_changed = any(values[k] != before[k] for k in ("starts_at", "ends_at"))
-        spec.check(values, now, times_changed)
+        spec.check(values, now, times_changed, ended=stage == "ended")
         changes = {k: v for k, v in values.items() if v != before[k]}
         if "capacity" in changes:
             _require_room_for(activity, values["capacity"])

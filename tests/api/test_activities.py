@@ -312,6 +312,37 @@ def test_cancel(w):
     assert_error(patch, 409, "activity_closed")
 
 
+def test_a_leader_is_told_to_ask_the_office_to_change_an_ended_activity(w):
+    ended = make_activity(w.team_a, starts_at=clock.now_utc() - timedelta(hours=5), title="义诊")
+    path = f"/activities/{ended.id}"
+    refused = w.as_["leader_a"].patch(path, json={"title": "改名", "place": "东门"})
+    assert_error(refused, 409, "activity_ended_locked")
+    assert "请联系办公室" in refused.get_json()["error"]["message"]
+    assert w.as_["leader_a"].get(path).get_json()["title"] == "义诊"
+    noted = w.as_["leader_a"].patch(path, json={"description": "共服务居民 30 人"})
+    assert noted.status_code == 200 and noted.get_json()["description"] == "共服务居民 30 人"
+    corrected = w.as_["office"].patch(path, json={"title": "社区义诊", "place": "东门"})
+    assert corrected.status_code == 200, corrected.get_json()
+    assert (corrected.get_json()["title"], corrected.get_json()["place"]) == ("社区义诊", "东门")
+    reopened = {"ends_at": local(clock.now_utc() + timedelta(hours=1))}
+    assert_error(w.as_["office"].patch(path, json=reopened), 400, "would_reopen")
+    cancel = w.as_["leader_a"].post(f"{path}/cancel", json={"reason": "补记"})
+    assert_error(cancel, 409, "activity_ended")
+
+
+def test_after_a_check_in_a_leader_may_not_move_the_activity_s_point(w):
+    under_way = make_activity(w.team_a, starts_at=clock.now_utc() - timedelta(minutes=30))
+    make_record(w.people["member_a"], under_way, checkin_at=clock.now_utc())
+    path, moved = f"/activities/{under_way.id}", {"lat": 34.7, "lng": 113.6}
+    refused = w.as_["leader_a"].patch(path, json=moved)
+    assert_error(refused, 409, "activity_checked_in_locked")
+    assert "请联系办公室" in refused.get_json()["error"]["message"]
+    renamed = w.as_["leader_a"].patch(path, json={"title": "改名"})
+    assert renamed.status_code == 200 and renamed.get_json()["title"] == "改名"
+    corrected = w.as_["office"].patch(path, json=moved)
+    assert corrected.status_code == 200 and corrected.get_json()["lat"] == 34.7
+
+
 def test_enrol_and_withdraw(w):
     path = f"/activities/{w.activity.id}/enrollment"
     first, again = (w.as_["member_a"].post(path) for _ in range(2))
