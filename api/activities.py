@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app, jsonify, request
 
 from models import Activity
-from services import activities, activity_enrolments, clock
+from services import activities, activity_creators, activity_enrolments, clock
 from services.errors import Invalid
 
 from . import bp, openapi
@@ -59,10 +59,14 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "status_name": activities.STATUS_NAMES[status],
         "cancel_reason": a.cancel_reason,
         "team": {"id": a.team.id, "name": a.team.name} if a.team_id else None,
-        "created_by": {"id": a.created_by.id, "name": a.created_by.name}
-        if a.created_by_id
-        else None,
+        "created_by": creator_json(activity_creators.creator(a)),
     }
+
+
+def creator_json(c: activity_creators.Creator | None) -> dict | None:
+    if c is None:
+        return None
+    return {"id": c.member_id, "name": c.name, "role": c.role, "role_name": c.role_name}
 
 
 def _moment(name: str, raw: str) -> datetime:
@@ -177,6 +181,27 @@ def _ref(description: str) -> dict:
 
 
 _INT, _NUM, _STR = {"type": "integer"}, {"type": "number"}, {"type": "string"}
+CREATOR_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "发布者：队长或办公室（小程序可显示为“name（role_name）”）；"
+    "null 为不知道由谁发布（如早期数据）",
+    "required": ["id", "name", "role", "role_name"],
+    "properties": {
+        "id": {
+            "type": "integer",
+            "nullable": True,
+            "description": "发布的队长的党员编号；办公室发布的为 null",
+        },
+        "name": {"type": "string", "description": "队长姓名，或办公室账号的显示名称"},
+        "role": {
+            "type": "string",
+            "enum": list(activity_creators.ROLE_NAMES),
+            "description": "发布时的身份：leader 队长，office 办公室",
+        },
+        "role_name": {"type": "string", "enum": list(activity_creators.ROLE_NAMES.values())},
+    },
+}
 _TIME = {"type": "string", "format": "date-time"}
 ACTIVITY_SCHEMA = {
     "type": "object",
@@ -207,7 +232,7 @@ ACTIVITY_SCHEMA = {
         "status_name": _STR,
         "cancel_reason": {"type": "string", "description": "取消原因；未取消或未填写时为空"},
         "team": _ref("所属服务队；null 为办公室发布的活动或任务"),
-        "created_by": _ref("发布的队长；null 为办公室"),
+        "created_by": CREATOR_SCHEMA,
     },
 }
 ENROLLEE_SCHEMA = {

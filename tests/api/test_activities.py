@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import AuditLog, Enrollment, Member
+from models import Account, AuditLog, Enrollment, Member
 from services import clock
 from tests.factories import make_activity, make_record, make_team
 
@@ -156,7 +156,13 @@ def test_leader_creates_with_shanghai_times(w):
     created = response.get_json()
     assert created["starts_at"] == local(w.soon) + "+08:00"
     assert created["category_name"] == "巡诊义诊"
-    assert created["created_by"]["id"] == w.people["leader_a"].id
+    leader = w.people["leader_a"]
+    assert created["created_by"] == {
+        "id": leader.id,
+        "name": leader.name,
+        "role": "leader",
+        "role_name": "队长",
+    }
     assert (created["lat"], created["lng"]) == (w.team_a.community.lat, w.team_a.community.lng)
 
 
@@ -186,13 +192,18 @@ def test_who_may_create(w, who, extra, status):
 def test_office_assigns_an_adhoc_task(w):
     member_b = w.people["member_b"]
     task = body(w, kind="adhoc", lat=34.75, lng=113.62, coord="wgs84", member_ids=[member_b.id])
-    response = w.as_["office"].post("/activities", json=task)
+    office_client = w.as_["office"]
+    Account.update(display_name="李科员").execute()  # the name the office gave its login
+    response = office_client.post("/activities", json=task)
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert created["team"] is None and created["kind_name"] == "临时突击任务"
     assert (created["lat"], created["coord"]) != (34.75, "wgs84")
+    office = {"id": None, "name": "李科员", "role": "office", "role_name": "办公室"}
+    assert created["created_by"] == office
     listed = w.as_["member_b"].get("/activities").get_json()["activities"]
     assert [(a["id"], a["enrolled"]) for a in listed] == [(created["id"], True)]
+    assert listed[0]["created_by"] == office
     assert_error(w.as_["member_a"].get(f"/activities/{created['id']}"), 403, "not_assigned")
 
 

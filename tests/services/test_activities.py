@@ -19,6 +19,7 @@ from services.activities import (
     unenroll,
     update_activity,
 )
+from services.activity_creators import Creator, creator
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import NOW, QUIET, make_activity, make_community, make_record, make_team
@@ -205,6 +206,26 @@ def test_who_may_schedule(w, who, extra, error):
 def test_office_schedules_for_any_team(w):
     created = create_activity(w.office, fields(team_id=w.team_b.id), NOW, QUIET)
     assert created.team_id == w.team_b.id and created.created_by_id is None
+    assert created.created_by_account_id == w.office.account.id
+
+
+def test_an_activity_names_the_leader_or_office_login_that_published_it(w):
+    clerk = Account.create(
+        username="clerk", display_name="李科员", password_hash="x", created_at=NOW
+    )
+    task = fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=[w.member_a.member.id])
+    create_activity(Actor(account=clerk), task, NOW, QUIET)
+    create_activity(w.leader_a, fields(), NOW, QUIET)
+    make_activity(w.team_a, starts_at=TOMORROW)  # from a script: nobody known
+    leader = w.leader_a.member
+    Member.update(role="member").where(Member.id == leader.id).execute()  # since replaced
+    found = [creator(a) for a in list_activities(w.member_a, None, None, NOW)]
+    assert found == [
+        Creator("office", "李科员"),
+        Creator("leader", leader.name, leader.id),
+        None,
+    ]
+    assert [c.role_name for c in found[:2]] == ["办公室", "队长"]
 
 
 def test_office_assigns_an_adhoc_task_across_teams(w):
