@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app, jsonify, request
 
 from models import Activity
-from services import activities, activity_enrolments, clock
+from services import activities, activity_creators, activity_enrolments, clock
 from services.errors import Invalid
 
 from . import bp, openapi
@@ -59,10 +59,14 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "status_name": activities.STATUS_NAMES[status],
         "cancel_reason": a.cancel_reason,
         "team": {"id": a.team.id, "name": a.team.name} if a.team_id else None,
-        "created_by": {"id": a.created_by.id, "name": a.created_by.name}
-        if a.created_by_id
-        else None,
+        "created_by": creator_json(activity_creators.creator(a)),
     }
+
+
+def creator_json(c: activity_creators.Creator | None) -> dict | None:
+    if c is None:
+        return None
+    return {"id": c.member_id, "name": c.name, "role": c.role, "role_name": c.role_name}
 
 
 def _moment(name: str, raw: str) -> datetime:
@@ -177,6 +181,27 @@ def _ref(description: str) -> dict:
 
 
 _INT, _NUM, _STR = {"type": "integer"}, {"type": "number"}, {"type": "string"}
+CREATOR_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "发布者：队长或办公室（小程序可显示为“name（role_name）”）；"
+    "null 为不知道由谁发布（如早期数据）",
+    "required": ["id", "name", "role", "role_name"],
+    "properties": {
+        "id": {
+            "type": "integer",
+            "nullable": True,
+            "description": "发布的队长的党员编号；办公室发布的为 null",
+        },
+        "name": {"type": "string", "description": "队长姓名，或办公室账号的显示名称"},
+        "role": {
+            "type": "string",
+            "enum": list(activity_creators.ROLE_NAMES),
+            "description": "发布时的身份：leader 队长，office 办公室",
+        },
+        "role_name": {"type": "string", "enum": list(activity_creators.ROLE_NAMES.values())},
+    },
+}
 _TIME = {"type": "string", "format": "date-time"}
 ACTIVITY_SCHEMA = {
     "type": "object",
@@ -207,7 +232,7 @@ ACTIVITY_SCHEMA = {
         "status_name": _STR,
         "cancel_reason": {"type": "string", "description": "取消原因；未取消或未填写时为空"},
         "team": _ref("所属服务队；null 为办公室发布的活动或任务"),
-        "created_by": _ref("发布的队长；null 为办公室"),
+        "created_by": CREATOR_SCHEMA,
     },
 }
 ENROLLEE_SCHEMA = {
@@ -304,7 +329,16 @@ OPENAPI = {
             "responses": openapi.ok("活动", DETAIL_SCHEMA),
         },
         "patch": {
-            "summary": "修改活动（只传要改的字段；已结束或已取消的活动不能改时间、地点和人数）",
+            "summary": "修改活动（只传要改的字段）",
+            "description": (
+                "活动一旦有人签到（或由队长代为登记），队长不能再改签到地点（lat、lng、coord）、"
+                "签到范围 radius_m 和开始时间（409 activity_checked_in_locked），结束时间仍可改为"
+                "以后的时间。活动结束后（含已取消而时间已过的），队长只能改说明 description，"
+                "其余字段是登记记录的依据（409 activity_ended_locked）。以上两种情况由办公室更正；"
+                "办公室更正已结束的活动时，时间须仍在过去（400 would_reopen）。"
+                "已取消而未结束的活动不能再改时间、地点、签到范围、人数和活动形式"
+                "（409 activity_closed）。"
+            ),
             "parameters": _ID,
             "requestBody": openapi.json_body(UPDATE_SCHEMA),
             "responses": _ACTIVITY | _CONFLICT,

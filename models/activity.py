@@ -3,7 +3,7 @@
 import peewee as pw
 
 from .base import BaseModel
-from .roster import Community, Member, Team
+from .roster import Account, Community, Member, Team
 
 CATEGORIES = ("policy_legal", "rights", "assistance", "health", "environment", "other")
 KINDS = ("centralised", "individual", "adhoc")
@@ -28,7 +28,9 @@ class Activity(BaseModel):
     capacity = pw.IntegerField(null=True)
     status = pw.CharField(max_length=10, default="scheduled")
     cancel_reason = pw.CharField(max_length=200, default="")  # as the canceller gave it
-    created_by = pw.ForeignKeyField(Member, null=True, on_delete="SET NULL")
+    created_by = pw.ForeignKeyField(Member, null=True, on_delete="SET NULL")  # a leader
+    # an office login: the office publishes too (ad-hoc tasks), and has no member row
+    created_by_account = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     created_at = pw.DateTimeField()
 
     class Meta:

@@ -12,9 +12,20 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from models import Activity, AuditLog, Community, Enrollment, Member, ServiceRecord, Team, db
+from models import (
+    Account,
+    Activity,
+    AuditLog,
+    Community,
+    Enrollment,
+    Member,
+    ServiceRecord,
+    Team,
+    db,
+)
 
 from . import activity_fields as spec
+from . import activity_locks as locks
 from . import clock, date_window
 from . import member_notices as notices
 from .actors import Actor, require_member
@@ -108,7 +119,12 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
     members = _assignees(actor, team, fields.get("member_ids") or [], values)
     with db.atomic():
         activity = Activity.create(
-            team=team, community=community, created_by=actor.member, created_at=now, **values
+            team=team,
+            community=community,
+            created_by=actor.member,
+            created_by_account=actor.account,
+            created_at=now,
+            **values,
         )
         if members:
             seat = {"activity": activity, "assigned": True, "created_at": now}
@@ -119,20 +135,18 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
 
 
 def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime) -> Activity:
-    """Change some fields (PATCH); times, place and capacity stay fixed once it is over."""
+    """Change some fields (PATCH). What a leader may still change narrows once people have
+    checked in and again once it has ended; the office may correct an ended activity (see
+    services.activity_locks for which fields and why)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
         _require_manager(actor, activity)
-        if (
-            phase(activity, now) in ("ended", "cancelled")
-            and spec.FROZEN_WHEN_CLOSED & fields.keys()
-        ):
-            raise Conflict("活动已结束或已取消，不能再修改时间、地点或人数。", "activity_closed")
+        stage = locks.require_changeable(actor, activity, fields.keys(), now)
         before = {name: getattr(activity, name) for name in spec.columns()}
         values = before | spec.converted(fields)
         times_changed = any(values[k] != before[k] for k in ("starts_at", "ends_at"))
-        spec.check(values, now, times_changed)
+        spec.check(values, now, times_changed, ended=stage == "ended")
         changes = {k: v for k, v in values.items() if v != before[k]}
         if "capacity" in changes:
             _require_room_for(activity, values["capacity"])
@@ -196,20 +210,25 @@ def unenroll(actor: Actor, activity_id: int, now: datetime) -> Activity:
 def _annotated(actor: Actor):
     """Activities the actor may see, each with enrolled_count, is_enrolled and is_assigned
     (enrolled by the office or a leader, so the member cannot withdraw: see
-    _require_may_leave)."""
+    _require_may_leave), and the leader or office login that published it
+    (services.activity_creators)."""
     count = Enrollment.select(pw.fn.COUNT(Enrollment.id)).where(Enrollment.activity == Activity.id)
     mine, assigned = pw.Value(0), pw.Value(0)
     if actor.member:
         mine = pw.fn.EXISTS(_enrolled(actor.member.id))
         assigned = pw.fn.EXISTS(_enrolled(actor.member.id).where(Enrollment.assigned))
     query = (
-        Activity.select(Activity, Team.id, Team.name, CREATOR.id, CREATOR.name)
+        Activity.select(
+            Activity, Team.id, Team.name, CREATOR.id, CREATOR.name, Account.id, Account.display_name
+        )
         .select_extend(
             count.alias("enrolled_count"), mine.alias("is_enrolled"), assigned.alias("is_assigned")
         )
         .join(Team, pw.JOIN.LEFT_OUTER)
         .switch(Activity)
         .join(CREATOR, pw.JOIN.LEFT_OUTER, on=(Activity.created_by == CREATOR.id))
+        .switch(Activity)
+        .join(Account, pw.JOIN.LEFT_OUTER, on=(Activity.created_by_account == Account.id))
     )
     return query if actor.is_office else query.where(_visible_to(require_member(actor)))
 

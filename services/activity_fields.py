@@ -19,7 +19,8 @@ UPDATE_FIELDS = frozenset(
     {*TEXTS, *RANGES, *CHOICES, "starts_at", "ends_at", "lat", "lng", "coord"}
 )
 CREATE_FIELDS = UPDATE_FIELDS | {"team_id", "community_id", "member_ids"}
-# Once an activity is over or cancelled, when, where and how big it was is evidence.
+# Once an activity is cancelled there is nothing to reschedule: when, where and how big it was
+# stays as the cancellation notice told its members (services.activity_locks).
 FROZEN_WHEN_CLOSED = frozenset(UPDATE_FIELDS - set(TEXTS) - {"category"})
 
 
@@ -62,7 +63,10 @@ def point(lat: float | None, lng: float | None, coord: str) -> tuple[float, floa
     return geo.to_gcj02(lat, lng, coord)
 
 
-def check(values: dict, now: datetime, times_changed: bool) -> None:
+def check(values: dict, now: datetime, times_changed: bool, ended: bool = False) -> None:
+    """Refuse values an activity cannot have; new times must lie ahead, except in a
+    correction of an ended activity (by the office), whose times must stay in the past: moved
+    ahead, it would open again for enrolment and check-in beside the entries it has."""
     for name, (choices, label) in CHOICES.items():
         if values[name] not in choices:
             raise Invalid(f"{label}不正确，可选：{'、'.join(choices)}。", f"bad_{name}")
@@ -74,7 +78,10 @@ def check(values: dict, now: datetime, times_changed: bool) -> None:
         raise Invalid("结束时间须晚于开始时间。", "bad_times")
     if ends - starts > MAX_DURATION:
         raise Invalid("一次活动不能超过 24 小时。", "too_long")
-    if times_changed and ends <= now:
+    if times_changed and ended and ends > now:
+        message = "已结束的活动只能更正为已经过去的时间；如需再次开展，请发布新的活动。"
+        raise Invalid(message, "would_reopen")
+    if times_changed and not ended and ends <= now:
         raise Invalid("活动的结束时间已经过去。", "in_the_past")
     if times_changed and starts > now + MAX_LEAD:
         raise Invalid("只能安排一年以内的活动。", "too_far_ahead")

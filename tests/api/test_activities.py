@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import AuditLog, Enrollment, Member
+from models import Account, AuditLog, Enrollment, Member
 from services import clock
 from tests.factories import make_activity, make_record, make_team
 
@@ -156,7 +156,13 @@ def test_leader_creates_with_shanghai_times(w):
     created = response.get_json()
     assert created["starts_at"] == local(w.soon) + "+08:00"
     assert created["category_name"] == "巡诊义诊"
-    assert created["created_by"]["id"] == w.people["leader_a"].id
+    leader = w.people["leader_a"]
+    assert created["created_by"] == {
+        "id": leader.id,
+        "name": leader.name,
+        "role": "leader",
+        "role_name": "队长",
+    }
     assert (created["lat"], created["lng"]) == (w.team_a.community.lat, w.team_a.community.lng)
 
 
@@ -186,13 +192,18 @@ def test_who_may_create(w, who, extra, status):
 def test_office_assigns_an_adhoc_task(w):
     member_b = w.people["member_b"]
     task = body(w, kind="adhoc", lat=34.75, lng=113.62, coord="wgs84", member_ids=[member_b.id])
-    response = w.as_["office"].post("/activities", json=task)
+    office_client = w.as_["office"]
+    Account.update(display_name="李科员").execute()  # the name the office gave its login
+    response = office_client.post("/activities", json=task)
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert created["team"] is None and created["kind_name"] == "临时突击任务"
     assert (created["lat"], created["coord"]) != (34.75, "wgs84")
+    office = {"id": None, "name": "李科员", "role": "office", "role_name": "办公室"}
+    assert created["created_by"] == office
     listed = w.as_["member_b"].get("/activities").get_json()["activities"]
     assert [(a["id"], a["enrolled"]) for a in listed] == [(created["id"], True)]
+    assert listed[0]["created_by"] == office
     assert_error(w.as_["member_a"].get(f"/activities/{created['id']}"), 403, "not_assigned")
 
 
@@ -310,6 +321,37 @@ def test_cancel(w):
     assert_error(enrol, 409, "activity_cancelled")
     patch = w.as_["leader_a"].patch(f"/activities/{w.activity.id}", json={"capacity": 3})
     assert_error(patch, 409, "activity_closed")
+
+
+def test_a_leader_is_told_to_ask_the_office_to_change_an_ended_activity(w):
+    ended = make_activity(w.team_a, starts_at=clock.now_utc() - timedelta(hours=5), title="义诊")
+    path = f"/activities/{ended.id}"
+    refused = w.as_["leader_a"].patch(path, json={"title": "改名", "place": "东门"})
+    assert_error(refused, 409, "activity_ended_locked")
+    assert "请联系办公室" in refused.get_json()["error"]["message"]
+    assert w.as_["leader_a"].get(path).get_json()["title"] == "义诊"
+    noted = w.as_["leader_a"].patch(path, json={"description": "共服务居民 30 人"})
+    assert noted.status_code == 200 and noted.get_json()["description"] == "共服务居民 30 人"
+    corrected = w.as_["office"].patch(path, json={"title": "社区义诊", "place": "东门"})
+    assert corrected.status_code == 200, corrected.get_json()
+    assert (corrected.get_json()["title"], corrected.get_json()["place"]) == ("社区义诊", "东门")
+    reopened = {"ends_at": local(clock.now_utc() + timedelta(hours=1))}
+    assert_error(w.as_["office"].patch(path, json=reopened), 400, "would_reopen")
+    cancel = w.as_["leader_a"].post(f"{path}/cancel", json={"reason": "补记"})
+    assert_error(cancel, 409, "activity_ended")
+
+
+def test_after_a_check_in_a_leader_may_not_move_the_activity_s_point(w):
+    under_way = make_activity(w.team_a, starts_at=clock.now_utc() - timedelta(minutes=30))
+    make_record(w.people["member_a"], under_way, checkin_at=clock.now_utc())
+    path, moved = f"/activities/{under_way.id}", {"lat": 34.7, "lng": 113.6}
+    refused = w.as_["leader_a"].patch(path, json=moved)
+    assert_error(refused, 409, "activity_checked_in_locked")
+    assert "请联系办公室" in refused.get_json()["error"]["message"]
+    renamed = w.as_["leader_a"].patch(path, json={"title": "改名"})
+    assert renamed.status_code == 200 and renamed.get_json()["title"] == "改名"
+    corrected = w.as_["office"].patch(path, json=moved)
+    assert corrected.status_code == 200 and corrected.get_json()["lat"] == 34.7
 
 
 def test_enrol_and_withdraw(w):

@@ -32,6 +32,11 @@ INDIRECT = {
         ("leader_only", 403),
     },
     ("services/activity_fields.py", "f'bad_{name}'"): BAD_FIELDS,
+    ("services/activity_locks.py", "*refusal"): {
+        ("activity_ended_locked", 409),
+        ("activity_closed", 409),
+        ("activity_checked_in_locked", 409),
+    },
     ("services/leader_registration.py", "*NOT_ON_ACTIVITY[_stand(activity)]"): {
         ("other_team_activity", 403),
         ("not_assigned", 403),

@@ -3,7 +3,7 @@ without losing anything."""
 
 from playhouse.migrations import _resolve_diff
 
-from models import ServiceRecord, db
+from models import Activity, ServiceRecord, db
 from models.database import (
     bind,
     create_if_missing,
@@ -57,3 +57,34 @@ def test_the_newest_step_goes_down_and_up_again(database):
     assert pending_migrations() == [newest]
     runner().up()
     assert pending_migrations() == [] and not _resolve_diff(db.obj, "models:MODELS")
+
+
+def test_version_9_names_the_office_login_that_published_each_earlier_activity(tmp_path):
+    """Filled in from the audit log where the login still exists; a leader's activity, one
+    whose login is gone and one the log does not mention stay without an office login."""
+    create_if_missing(f"sqlite:///{tmp_path / 'old.db'}")
+    bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
+    with db.connection_context():
+        runner().up(target="0008_activity_cancel_reason")
+        db.execute_sql(
+            "INSERT INTO account (username, display_name, password_hash, role, active, "
+            "failed_logins, created_at) "
+            "VALUES ('clerk', '李科员', '-', 'office', 1, 0, '2026-01-01 00:00:00')"
+        )
+        for n in range(1, 5):
+            db.execute_sql(
+                "INSERT INTO activity (title, category, kind, description, starts_at, ends_at, "
+                "place, coord_type, status, cancel_reason, created_at) VALUES (?, 'other', "
+                "'adhoc', '', '2026-01-02 01:00:00', '2026-01-02 03:00:00', '', 'gcj02', "
+                "'scheduled', '', '2026-01-01 00:00:00')",
+                (f"任务{n}",),
+            )
+        for actor, activity_id in (("office:1", 1), ("member:7", 2), ("office:9", 3)):
+            db.execute_sql(
+                "INSERT INTO audit_log (at, actor, action, object_type, object_id, detail) "
+                "VALUES ('2026-01-01 00:00:00', ?, 'activity_create', 'activity', ?, '{}')",
+                (actor, str(activity_id)),
+            )
+        runner().up()
+        published = dict(Activity.select(Activity.id, Activity.created_by_account).tuples())
+        assert published == {1: 1, 2: None, 3: None, 4: None}

@@ -19,6 +19,7 @@ from services.activities import (
     unenroll,
     update_activity,
 )
+from services.activity_creators import Creator, creator
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import NOW, QUIET, make_activity, make_community, make_record, make_team
@@ -205,6 +206,26 @@ def test_who_may_schedule(w, who, extra, error):
 def test_office_schedules_for_any_team(w):
     created = create_activity(w.office, fields(team_id=w.team_b.id), NOW, QUIET)
     assert created.team_id == w.team_b.id and created.created_by_id is None
+    assert created.created_by_account_id == w.office.account.id
+
+
+def test_an_activity_names_the_leader_or_office_login_that_published_it(w):
+    clerk = Account.create(
+        username="clerk", display_name="李科员", password_hash="x", created_at=NOW
+    )
+    task = fields(kind="adhoc", lat=34.7, lng=113.6, member_ids=[w.member_a.member.id])
+    create_activity(Actor(account=clerk), task, NOW, QUIET)
+    create_activity(w.leader_a, fields(), NOW, QUIET)
+    make_activity(w.team_a, starts_at=TOMORROW)  # from a script: nobody known
+    leader = w.leader_a.member
+    Member.update(role="member").where(Member.id == leader.id).execute()  # since replaced
+    found = [creator(a) for a in list_activities(w.member_a, None, None, NOW)]
+    assert found == [
+        Creator("office", "李科员"),
+        Creator("leader", leader.name, leader.id),
+        None,
+    ]
+    assert [c.role_name for c in found[:2]] == ["办公室", "队长"]
 
 
 def test_office_assigns_an_adhoc_task_across_teams(w):
@@ -374,6 +395,97 @@ def test_closed_activity_keeps_its_times_place_and_size(w, closing):
     assert update_activity(w.leader_a, activity.id, {"description": "补充说明"}, NOW).description
 
 
+ENDED = NOW - timedelta(hours=5)  # an activity starting then ended three hours ago
+#: One change of each field that says which service took place.
+HELD_CHANGES = [
+    {"title": "新标题"},
+    {"category": "health"},
+    {"kind": "individual"},
+    {"place": "新地点"},
+    {"lat": 34.7, "lng": 113.6},
+    {"lat": 34.7, "lng": 113.6, "coord": "wgs84"},
+    {"radius_m": 800},
+    {"starts_at": ENDED - timedelta(hours=1)},
+    {"ends_at": ENDED + timedelta(hours=1)},
+    {"capacity": 30},
+]
+
+
+@pytest.mark.parametrize("change", HELD_CHANGES, ids=lambda c: "+".join(c))
+@pytest.mark.parametrize("cancelled", [False, True], ids=["ended", "cancelled_then_ended"])
+def test_a_leader_may_not_change_what_an_ended_activity_records(w, change, cancelled):
+    activity = make_activity(w.team_a, starts_at=ENDED)
+    make_record(w.member_a.member, activity, checkin_at=ENDED)
+    if cancelled:  # cancelled while under way: it is over all the same once its time passed
+        Activity.update(status="cancelled").where(Activity.id == activity.id).execute()
+    before = Activity.get_by_id(activity.id).__data__
+    with pytest.raises(Conflict) as refused:
+        update_activity(w.leader_a, activity.id, change, NOW)
+    assert refused.value.code == "activity_ended_locked"
+    assert "请联系办公室" in refused.value.message
+    assert Activity.get_by_id(activity.id).__data__ == before
+    assert not AuditLog.select().where(AuditLog.action == "activity_update").exists()
+
+
+def test_a_leader_may_still_add_to_an_ended_activity_s_description(w):
+    activity = make_activity(w.team_a, starts_at=ENDED)
+    updated = update_activity(w.leader_a, activity.id, {"description": "共服务居民 30 人"}, NOW)
+    assert updated.description == "共服务居民 30 人"
+
+
+def test_the_office_corrects_an_ended_activity_and_the_audit_log_keeps_both(w):
+    activity = make_activity(w.team_a, starts_at=ENDED, title="环境整治")
+    starts = ENDED - timedelta(minutes=30)
+    correction = {"title": "环境卫生整治", "place": "东门广场", "starts_at": starts}
+    correction |= {"lat": 34.75, "lng": 113.62, "radius_m": 500}
+    updated = update_activity(w.office, activity.id, correction, NOW)
+    assert (updated.title, updated.place, updated.starts_at) == ("环境卫生整治", "东门广场", starts)
+    assert (updated.lat, updated.lng, updated.radius_m) == (34.75, 113.62, 500)
+    entry = AuditLog.get(AuditLog.action == "activity_update")
+    assert entry.actor == w.office.label and entry.detail["title"] == ["环境整治", "环境卫生整治"]
+
+
+def test_a_correction_keeps_an_ended_activity_in_the_past(w):
+    activity = make_activity(w.team_a, starts_at=ENDED)
+    with pytest.raises(Invalid) as refused:
+        update_activity(w.office, activity.id, {"ends_at": NOW + timedelta(hours=1)}, NOW)
+    assert refused.value.code == "would_reopen"
+    assert Activity.get_by_id(activity.id).ends_at == activity.ends_at
+
+
+MEASURED_CHANGES = [
+    {"lat": 34.7, "lng": 113.6},
+    {"radius_m": 800},
+    {"starts_at": NOW - timedelta(minutes=30)},
+]
+
+
+@pytest.mark.parametrize("change", MEASURED_CHANGES, ids=lambda c: "+".join(c))
+def test_after_check_ins_a_leader_may_not_move_what_they_were_measured_against(w, change):
+    activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=1))
+    make_record(w.member_a.member, activity, checkin_at=NOW - timedelta(minutes=50))
+    with pytest.raises(Conflict) as refused:
+        update_activity(w.leader_a, activity.id, change, NOW)
+    assert refused.value.code == "activity_checked_in_locked"
+    assert "请联系办公室" in refused.value.message
+    assert update_activity(w.office, activity.id, change, NOW).id == activity.id
+
+
+def test_after_check_ins_a_leader_may_still_rename_or_extend_an_activity(w):
+    activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=1))
+    make_record(w.member_a.member, activity, checkin_at=NOW - timedelta(minutes=50))
+    later = activity.ends_at + timedelta(hours=1)
+    change = {"title": "新标题", "place": "东门", "ends_at": later, "capacity": 20}
+    updated = update_activity(w.leader_a, activity.id, change, NOW)
+    assert (updated.title, updated.ends_at, updated.capacity) == ("新标题", later, 20)
+
+
+def test_before_anyone_checks_in_a_leader_may_move_an_activity_under_way(w):
+    activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=1))
+    moved = update_activity(w.leader_a, activity.id, {"lat": 34.7, "lng": 113.6}, NOW)
+    assert (moved.lat, moved.lng) == (34.7, 113.6)
+
+
 def test_capacity_cannot_drop_below_those_enrolled(w):
     activity = make_activity(w.team_a, starts_at=TOMORROW, capacity=5)
     enroll(w.member_a, activity.id, NOW)
@@ -405,10 +517,12 @@ def test_a_cancellation_reason_may_run_over_lines(w):
     assert AuditLog.get().detail == {"reason": "暴雨预警\n改期另行通知"}
 
 
-def test_an_ended_activity_cannot_be_cancelled(w):
+@pytest.mark.parametrize("who", ["leader_a", "office"])
+def test_an_ended_activity_cannot_be_cancelled(w, who):
     activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=5))
-    with pytest.raises(Conflict):
-        cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
+    with pytest.raises(Conflict) as refused:
+        cancel_activity(getattr(w, who), activity.id, "", NOW, QUIET)
+    assert refused.value.code == "activity_ended"
 
 
 # Enrolment
