@@ -40,22 +40,25 @@ class MemberDelivery:
     sent_at: datetime | None
 
 
-def recent(
-    actor: Actor, team_id: int | None = None, limit: int = PAGE_DEFAULT
-) -> list[BroadcastView]:
-    """The latest broadcasts: a leader's own team's; the office's, of one team or all."""
-    check_page(limit, 0, PAGE_MAX)
+def list_broadcasts(
+    actor: Actor, team_id: int | None = None, limit: int = PAGE_DEFAULT, offset: int = 0
+) -> tuple[list[BroadcastView], int]:
+    """One page of the broadcasts the actor reads, newest first, and how many there are: a
+    leader's own team's; the office's, of one team or all. Paged as every list is
+    (services.rows.check_page), so the office can read past the latest ones."""
+    check_page(limit, offset, PAGE_MAX)
     if team_id is not None and not is_id(team_id):
         raise Invalid("team_id 应为服务队编号。", "bad_filter")
     _require_reader(actor)
     if not actor.is_office:
         team_id = actor.team_id
-    query = _with_team_and_sender().order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    query = _with_team_and_sender()
     if team_id is not None:
         query = query.where(Broadcast.team == team_id)
-    found = list(query.limit(limit))
+    newest_first = query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    found = list(newest_first.limit(limit).offset(offset))
     counts = _counts([b.id for b in found])
-    return [BroadcastView(b, counts.get(b.id, _zero())) for b in found]
+    return [BroadcastView(b, counts.get(b.id, _zero())) for b in found], query.count()
 
 
 def get(actor: Actor, broadcast_id: int) -> BroadcastView:

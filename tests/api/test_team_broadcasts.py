@@ -146,6 +146,28 @@ def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     assert [b["text"] for b in only_other] == ["他队"]
 
 
+def test_the_list_pages_as_every_list_does(api, leader, office, team):
+    members(team)
+    for n in range(3):
+        post(leader, text=f"第{n}条", request_id=f"r-{n}")
+    first = leader.get("/team/broadcasts?limit=2").get_json()
+    assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
+    assert [b["text"] for b in first["items"]] == ["第2条", "第1条"]
+    rest = office.get("/team/broadcasts?limit=2&offset=2").get_json()
+    assert [b["text"] for b in rest["items"]] == ["第0条"] and rest["total"] == 3
+    past_the_end = leader.get("/team/broadcasts?offset=3").get_json()
+    assert (past_the_end["items"], past_the_end["total"]) == ([], 3)
+    refused = leader.get("/team/broadcasts?offset=-1")
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (400, "bad_filter")
+
+
+def test_the_document_describes_the_list_s_page(client):
+    get = client.get("/api/v1/openapi.json").get_json()["paths"]["/team/broadcasts"]["get"]
+    assert {p["name"] for p in get["parameters"]} == {"team_id", "limit", "offset"}
+    schema = get["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"items", "total", "limit", "offset"}
+
+
 def test_a_broadcast_is_read_by_its_leader_and_the_office_only(api, leader, office, team):
     (a, *_) = members(team)
     broadcast_id = post(leader).get_json()["id"]
