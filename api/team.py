@@ -70,7 +70,7 @@ def list_broadcasts():
 @requires("member", "office")
 def get_broadcast(broadcast_id):
     view = broadcast_reading.get(actor(), broadcast_id)
-    deliveries = [delivery_json(d) for d in broadcast_reading.delivery(view.broadcast)]
+    deliveries = [delivery_json(d) for d in broadcast_reading.delivery(actor(), view.broadcast)]
     return jsonify(broadcast_json(view) | {"deliveries": deliveries})
 
 
@@ -207,7 +207,10 @@ DELIVERY_SCHEMA = {
             "properties": {
                 "id": {"type": "integer"},
                 "name": {"type": "string"},
-                "phone": {"type": "string", "description": "手机号（部分隐藏）"},
+                "phone": {
+                    "type": "string",
+                    "description": "手机号；队长看到的部分隐藏，如 138****0001，办公室看到完整的",
+                },
             },
         },
         "status": {"type": "string", "enum": list(STATUS_NAMES)},
@@ -325,7 +328,7 @@ OPENAPI = {
     },
     "/team/broadcasts/{broadcast_id}": {
         "get": {
-            "summary": "一条通知及每位队员的送达情况（本队队长或办公室；手机号部分隐藏）",
+            "summary": "一条通知及每位队员的送达情况（本队队长或办公室；队长看到的手机号部分隐藏）",
             "parameters": _ID,
             "responses": openapi.ok("通知及送达情况", DETAIL_SCHEMA),
         }

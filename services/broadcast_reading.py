@@ -1,4 +1,4 @@
-"""Reading broadcasts: the latest ones, one with its counts, a notice in full for its team,
+"""Reading broadcasts: a page of them, one with its counts, a notice in full for its team,
 and per member what became of their copy. Only a team's leader and the office read a team's
 broadcasts; its members read each notice itself."""
 
@@ -28,7 +28,7 @@ class BroadcastView:
 
 @dataclass(frozen=True)
 class MemberDelivery:
-    """What became of one member's copy; the phone is masked."""
+    """What became of one member's copy; the phone is whole for the office only."""
 
     member_id: int
     name: str
@@ -84,8 +84,11 @@ def notice_for(actor: Actor, broadcast_id) -> Broadcast:
     return found
 
 
-def delivery(broadcast: Broadcast) -> list[MemberDelivery]:
-    """Per member: pending, sent (through which channel), skipped or failed (and why)."""
+def delivery(actor: Actor, broadcast: Broadcast) -> list[MemberDelivery]:
+    """Per member: pending, sent (through which channel), skipped or failed (and why). A
+    member's phone is personal data: whole for the office, masked for the leader, as the
+    team's roster shows it (services.team_members)."""
+    masked = not actor.is_office
     query = (
         Notification.select(Notification, Member)
         .join(Member)
@@ -96,7 +99,7 @@ def delivery(broadcast: Broadcast) -> list[MemberDelivery]:
         MemberDelivery(
             n.member.id,
             n.member.name,
-            mask_phone(n.member.phone),
+            mask_phone(n.member.phone) if masked else n.member.phone,
             n.status,
             n.channel if n.status != "skipped" else "",
             n.last_error,

@@ -122,6 +122,23 @@ def test_delivery_per_member_after_the_sender_ran(app, leader, team, emulator):
     assert len(emulator.calls_to("subscribe_send")) == 1
 
 
+def test_phones_in_the_delivery_list_are_whole_for_the_office_only(leader, office, team):
+    """As in the team's roster (GET /team/members): a member's phone is personal data."""
+    (a, *_) = members(team)
+    path = f"/team/broadcasts/{post(leader).get_json()['id']}"
+    as_leader, as_office = (
+        phones(d["member"] for d in client.get(path).get_json()["deliveries"])
+        for client in (leader, office)
+    )
+    assert (as_leader[a.id], as_office[a.id]) == ("138****1111", "13800001111")
+    roster = phones(office.get(f"/team/members?team_id={team.id}").get_json()["members"])
+    assert {i: roster[i] for i in as_office} == as_office
+
+
+def phones(people) -> dict[int, str]:
+    return {p["id"]: p["phone"] for p in people}
+
+
 def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     members(team)
     post(leader, request_id="r-1")
