@@ -290,7 +290,11 @@ _DETAIL_CONTENT = {"content": {"application/json": {"schema": DETAIL_SCHEMA}}}
 RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 CONFLICT = {"409": openapi.error("与当前状态冲突")}
 LIST_PARAMETERS = [
-    _query("member_id", {"type": "integer", "minimum": 1}, "某位党员（本人或本队）"),
+    _query(
+        "member_id",
+        {"type": "integer", "minimum": 1},
+        "某位党员（本人或本队；他队党员 403 record_scope，没有这位党员 404 member_not_found）",
+    ),
     _query(
         "team_id", {"type": "integer", "minimum": 1}, "某个服务队（办公室：任一队；队长：本队）"
     ),

@@ -60,15 +60,17 @@ def broadcast_audience():
 def list_broadcasts():
     team_id = query_value("team_id", int)
     limit = query_value("limit", int, broadcast_reading.PAGE_DEFAULT)
-    views = broadcast_reading.recent(actor(), team_id=team_id, limit=limit)
-    return jsonify({"items": [broadcast_json(v) for v in views]})
+    offset = query_value("offset", int, 0)
+    views, total = broadcast_reading.list_broadcasts(actor(), team_id, limit, offset)
+    items = [broadcast_json(v) for v in views]
+    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
 
 
 @bp.get("/team/broadcasts/<int:broadcast_id>")
 @requires("member", "office")
 def get_broadcast(broadcast_id):
     view = broadcast_reading.get(actor(), broadcast_id)
-    deliveries = [delivery_json(d) for d in broadcast_reading.delivery(view.broadcast)]
+    deliveries = [delivery_json(d) for d in broadcast_reading.delivery(actor(), view.broadcast)]
     return jsonify(broadcast_json(view) | {"deliveries": deliveries})
 
 
@@ -205,7 +207,10 @@ DELIVERY_SCHEMA = {
             "properties": {
                 "id": {"type": "integer"},
                 "name": {"type": "string"},
-                "phone": {"type": "string", "description": "手机号（部分隐藏）"},
+                "phone": {
+                    "type": "string",
+                    "description": "手机号；队长看到的部分隐藏，如 138****0001，办公室看到完整的",
+                },
             },
         },
         "status": {"type": "string", "enum": list(STATUS_NAMES)},
@@ -258,12 +263,25 @@ SEND_SCHEMA = {
     },
 }
 _ID = [{"name": "broadcast_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_PAGE_SIZE = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": broadcast_reading.PAGE_MAX,
+    "default": broadcast_reading.PAGE_DEFAULT,
+}
 _QUERY = [
-    {"name": "team_id", "in": "query", "schema": {"type": "integer", "minimum": 1}},
     {
-        "name": "limit",
+        "name": "team_id",
         "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": broadcast_reading.PAGE_MAX},
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "办公室：只看某个服务队的（队长总是看本队的）",
+    },
+    {"name": "limit", "in": "query", "schema": _PAGE_SIZE, "description": "每页条数"},
+    {
+        "name": "offset",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 0, "default": 0},
+        "description": "起始位置",
     },
 ]
 CONFLICT = {"409": openapi.error("请求编号已用于另一条通知")}
@@ -290,14 +308,7 @@ OPENAPI = {
         "get": {
             "summary": "最近的通知：队长看本队的，办公室看全部（可按 team_id 筛选）",
             "parameters": _QUERY,
-            "responses": openapi.ok(
-                "通知列表",
-                {
-                    "type": "object",
-                    "required": ["items"],
-                    "properties": {"items": {"type": "array", "items": BROADCAST_SCHEMA}},
-                },
-            ),
+            "responses": openapi.ok("一页通知，新的在前", openapi.page_of(BROADCAST_SCHEMA)),
         },
     },
     "/team/broadcasts/audience": {
@@ -317,7 +328,7 @@ OPENAPI = {
     },
     "/team/broadcasts/{broadcast_id}": {
         "get": {
-            "summary": "一条通知及每位队员的送达情况（本队队长或办公室；手机号部分隐藏）",
+            "summary": "一条通知及每位队员的送达情况（本队队长或办公室；队长看到的手机号部分隐藏）",
             "parameters": _ID,
             "responses": openapi.ok("通知及送达情况", DETAIL_SCHEMA),
         }

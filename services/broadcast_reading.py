@@ -1,4 +1,4 @@
-"""Reading broadcasts: the latest ones, one with its counts, a notice in full for its team,
+"""Reading broadcasts: a page of them, one with its counts, a notice in full for its team,
 and per member what became of their copy. Only a team's leader and the office read a team's
 broadcasts; its members read each notice itself."""
 
@@ -28,7 +28,7 @@ class BroadcastView:
 
 @dataclass(frozen=True)
 class MemberDelivery:
-    """What became of one member's copy; the phone is masked."""
+    """What became of one member's copy; the phone is whole for the office only."""
 
     member_id: int
     name: str
@@ -40,22 +40,25 @@ class MemberDelivery:
     sent_at: datetime | None
 
 
-def recent(
-    actor: Actor, team_id: int | None = None, limit: int = PAGE_DEFAULT
-) -> list[BroadcastView]:
-    """The latest broadcasts: a leader's own team's; the office's, of one team or all."""
-    check_page(limit, 0, PAGE_MAX)
+def list_broadcasts(
+    actor: Actor, team_id: int | None = None, limit: int = PAGE_DEFAULT, offset: int = 0
+) -> tuple[list[BroadcastView], int]:
+    """One page of the broadcasts the actor reads, newest first, and how many there are: a
+    leader's own team's; the office's, of one team or all. Paged as every list is
+    (services.rows.check_page), so the office can read past the latest ones."""
+    check_page(limit, offset, PAGE_MAX)
     if team_id is not None and not is_id(team_id):
         raise Invalid("team_id 应为服务队编号。", "bad_filter")
     _require_reader(actor)
     if not actor.is_office:
         team_id = actor.team_id
-    query = _with_team_and_sender().order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    query = _with_team_and_sender()
     if team_id is not None:
         query = query.where(Broadcast.team == team_id)
-    found = list(query.limit(limit))
+    newest_first = query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    found = list(newest_first.limit(limit).offset(offset))
     counts = _counts([b.id for b in found])
-    return [BroadcastView(b, counts.get(b.id, _zero())) for b in found]
+    return [BroadcastView(b, counts.get(b.id, _zero())) for b in found], query.count()
 
 
 def get(actor: Actor, broadcast_id: int) -> BroadcastView:
@@ -81,8 +84,11 @@ def notice_for(actor: Actor, broadcast_id) -> Broadcast:
     return found
 
 
-def delivery(broadcast: Broadcast) -> list[MemberDelivery]:
-    """Per member: pending, sent (through which channel), skipped or failed (and why)."""
+def delivery(actor: Actor, broadcast: Broadcast) -> list[MemberDelivery]:
+    """Per member: pending, sent (through which channel), skipped or failed (and why). A
+    member's phone is personal data: whole for the office, masked for the leader, as the
+    team's roster shows it (services.team_members)."""
+    masked = not actor.is_office
     query = (
         Notification.select(Notification, Member)
         .join(Member)
@@ -93,7 +99,7 @@ def delivery(broadcast: Broadcast) -> list[MemberDelivery]:
         MemberDelivery(
             n.member.id,
             n.member.name,
-            mask_phone(n.member.phone),
+            mask_phone(n.member.phone) if masked else n.member.phone,
             n.status,
             n.channel if n.status != "skipped" else "",
             n.last_error,

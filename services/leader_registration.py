@@ -29,7 +29,7 @@ from . import history, register_defaults
 from .actors import Actor
 from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .records import LEADER_SOURCE
+from .records import LEADER_SOURCE, member_not_found
 from .review import MAX_DURATION_MIN, TEXT_LIMITS, clean_text
 from .rows import REQUEST_ID_LONGEST, check_request_id, is_id, lock_row
 
@@ -155,7 +155,7 @@ def _cleaned(a: Attendance) -> Attendance:
 def _team_member(leader: Member, member_id: int) -> Member:
     member = Member.get_or_none(Member.id == member_id) if is_id(member_id) else None
     if member is None:
-        raise NotFound("党员不存在。", "member_not_found")
+        raise member_not_found()
     if member.team_id != leader.team_id:
         raise Forbidden("只能为本队队员代为登记。", "not_team_member")
     if member.id == leader.id:

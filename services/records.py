@@ -115,7 +115,8 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     Three queries whatever the page size: the page (with member, activity, registering
     leader and visited household joined), the photos of the page, the count. A member_id
     the actor may not see is Forbidden rather than an empty page, so that a leader's screen
-    never silently shows nothing."""
+    never silently shows nothing; one no member has is NotFound for everyone, the office too,
+    as an unknown team_id is."""
     where = matching(actor, filters)
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
     total = base.count()
@@ -197,10 +198,15 @@ TEAM_FILTER_REFUSALS = {
 
 
 def _may_see_member(actor: Actor, member_id: int) -> bool:
+    """Whether the actor may filter by this member; NotFound when no member has the id, so
+    a leader who names a member that does not exist hears so, not that the member is another
+    team's, and the office does not get an empty page for a mistyped id."""
+    team = Member.select(Member.team).where(Member.id == member_id).tuples().first()
+    if team is None:
+        raise member_not_found()
     if actor.is_office or (actor.member is not None and actor.member.id == member_id):
         return True
-    team_id = Member.select(Member.team).where(Member.id == member_id).scalar()
-    return actor.leads(team_id)
+    return actor.leads(team[0])
 
 
 def _narrowing(f: RecordFilters) -> pw.Expression:
@@ -274,6 +280,11 @@ def get_record(actor: Actor, record_id: int) -> ServiceRecord:
 
 def not_found() -> NotFound:
     return NotFound("登记记录不存在。", "record_not_found")
+
+
+def member_not_found() -> NotFound:
+    """No member has the id a filter or a registration names: one code and one wording."""
+    return NotFound("没有这位党员。", "member_not_found")
 
 
 @dataclass(frozen=True)

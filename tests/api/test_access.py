@@ -8,6 +8,7 @@ record exists). Nothing else is acceptable, and never a 5xx."""
 from datetime import date, timedelta
 
 import pytest
+from peewee import fn
 
 from models import Account, Enrollment, Member, Notification, QuarterlyReport, SpotCheck
 from services import auth, broadcast, clock, history
@@ -40,6 +41,7 @@ TABLE = [
     ("enrol", "post", "/activities/{activity}/enrollment", None, TEAM_A),
     ("record list", "get", "/records", None, MEMBERS | {"office"}),
     ("alice's records", "get", "/records?member_id={alice}", None, {"alice", "leader_a", "office"}),
+    ("no member's records", "get", "/records?member_id={nobody}", None, set()),  # 404
     ("alice's record", "get", "/records/{record}", None, {"alice", "leader_a", "office"}),
     ("fill in", "patch", "/records/{record}", {"content": "补充"}, {"alice"}),
     (
@@ -102,6 +104,7 @@ TABLE = [
         {"leader_a", "leader_b"},
     ),
     ("register export", "get", "/records/export.xlsx", None, MEMBERS | {"office"}),
+    ("no member's register export", "get", "/records/export.xlsx?member_id={nobody}", None, set()),
     (
         "team A register export",
         "get",
@@ -181,6 +184,7 @@ def world(app, client):
     ids = {"activity": activity.id, "record": record.id, "alice": alice.id, "bob": people["bob"].id}
     ids |= {"start": iso(now - timedelta(hours=3)), "end": iso(now - timedelta(hours=2))}
     ids |= {"broadcast": notice.broadcast.id, "team_a": team_a.id}
+    ids |= {"nobody": Member.select(fn.MAX(Member.id)).scalar() + 1}
     ids |= {"office_message": Notification.get(dedupe_key="access-late").id}
     ids |= {"spot_check": SpotCheck.create(record=record, sampled_on=now.date()).id}
     ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}

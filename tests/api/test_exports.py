@@ -163,6 +163,8 @@ def test_the_lists_filters_and_a_team(world, query, expected):
         ("office", "status=done", 400, "bad_filter"),
         ("office", "team_id=9999", 404, "team_not_found"),
         ("office", "mine=true", 403, "member_only"),
+        ("office", "member_id=9999", 404, "member_not_found"),
+        ("leader_b", "member_id=9999", 404, "member_not_found"),
         ("leader_b", "member_id={alice}", 403, "record_scope"),
         ("carol", "team_id={team_a}", 403, "record_scope"),
     ],

@@ -5,8 +5,9 @@ errors for bad input. Every change made here must leave the register verifiable.
 from datetime import timedelta
 
 import pytest
+from peewee import fn
 
-from models import ServiceRecord
+from models import Member, ServiceRecord
 from services import clock, register_check
 from tests.register_world import FILLED, build_world, checked_in
 
@@ -78,6 +79,21 @@ ACCESS = {
         "bob": 403,
         "office": 200,
     },
+    # No member has the id: 404 for everyone, not the 403 another team's member gets.
+    ("get", "/records?member_id={nobody}", None): {
+        "alice": 404,
+        "leader_a": 404,
+        "leader_b": 404,
+        "bob": 404,
+        "office": 404,
+    },
+    ("get", "/records/export.xlsx?member_id={nobody}", None): {
+        "alice": 404,
+        "leader_a": 404,
+        "leader_b": 404,
+        "bob": 404,
+        "office": 404,
+    },
     ("get", "/records?team_id={team}", None): {
         "alice": 403,
         "leader_a": 200,
@@ -103,7 +119,8 @@ CASES = [(*key, role, status) for key, row in ACCESS.items() for role, status in
 
 @pytest.mark.parametrize(("method", "path", "body", "role", "status"), CASES)
 def test_access_table(as_role, world, entry, method, path, body, role, status):
-    path = path.format(id=entry.id, member=world.alice.id, team=world.team_a.id)
+    nobody = Member.select(fn.MAX(Member.id)).scalar() + 1
+    path = path.format(id=entry.id, member=world.alice.id, team=world.team_a.id, nobody=nobody)
     body = _register_body(world) if body == "registration" else BODIES.get(body)
     response = getattr(as_role(role), method)(path, **({"json": body} if body else {}))
     assert response.status_code == status, response.get_json()
@@ -140,6 +157,17 @@ def test_the_office_lists_one_teams_entries(office, world, entry):
     assert refused.get_json()["error"]["code"] == "bad_filter"
     unknown = office.get(f"/records?team_id={world.team_b.id + 100}")
     assert (unknown.status_code, unknown.get_json()["error"]["code"]) == (404, "team_not_found")
+
+
+def test_a_member_that_does_not_exist_is_not_found_and_another_team_s_is_refused(api, world):
+    leader = api(world.leader_a)
+    nobody = Member.select(fn.MAX(Member.id)).scalar() + 1
+    missing = leader.get(f"/records?member_id={nobody}")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"] == {"code": "member_not_found", "message": "没有这位党员。"}
+    refused = leader.get(f"/records?member_id={world.carol.id}")
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "record_scope"
 
 
 @pytest.mark.parametrize(

@@ -122,6 +122,23 @@ def test_delivery_per_member_after_the_sender_ran(app, leader, team, emulator):
     assert len(emulator.calls_to("subscribe_send")) == 1
 
 
+def test_phones_in_the_delivery_list_are_whole_for_the_office_only(leader, office, team):
+    """As in the team's roster (GET /team/members): a member's phone is personal data."""
+    (a, *_) = members(team)
+    path = f"/team/broadcasts/{post(leader).get_json()['id']}"
+    as_leader, as_office = (
+        phones(d["member"] for d in client.get(path).get_json()["deliveries"])
+        for client in (leader, office)
+    )
+    assert (as_leader[a.id], as_office[a.id]) == ("138****1111", "13800001111")
+    roster = phones(office.get(f"/team/members?team_id={team.id}").get_json()["members"])
+    assert {i: roster[i] for i in as_office} == as_office
+
+
+def phones(people) -> dict[int, str]:
+    return {p["id"]: p["phone"] for p in people}
+
+
 def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     members(team)
     post(leader, request_id="r-1")
@@ -144,6 +161,28 @@ def test_the_list_shows_the_own_teams_broadcasts(api, leader, office, team):
     assert len(everything) == 3
     only_other = office.get(f"/team/broadcasts?team_id={other.id}").get_json()["items"]
     assert [b["text"] for b in only_other] == ["他队"]
+
+
+def test_the_list_pages_as_every_list_does(api, leader, office, team):
+    members(team)
+    for n in range(3):
+        post(leader, text=f"第{n}条", request_id=f"r-{n}")
+    first = leader.get("/team/broadcasts?limit=2").get_json()
+    assert (first["total"], first["limit"], first["offset"]) == (3, 2, 0)
+    assert [b["text"] for b in first["items"]] == ["第2条", "第1条"]
+    rest = office.get("/team/broadcasts?limit=2&offset=2").get_json()
+    assert [b["text"] for b in rest["items"]] == ["第0条"] and rest["total"] == 3
+    past_the_end = leader.get("/team/broadcasts?offset=3").get_json()
+    assert (past_the_end["items"], past_the_end["total"]) == ([], 3)
+    refused = leader.get("/team/broadcasts?offset=-1")
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (400, "bad_filter")
+
+
+def test_the_document_describes_the_list_s_page(client):
+    get = client.get("/api/v1/openapi.json").get_json()["paths"]["/team/broadcasts"]["get"]
+    assert {p["name"] for p in get["parameters"]} == {"team_id", "limit", "offset"}
+    schema = get["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(schema["required"]) == {"items", "total", "limit", "offset"}
 
 
 def test_a_broadcast_is_read_by_its_leader_and_the_office_only(api, leader, office, team):

@@ -160,6 +160,12 @@ def test_only_an_active_leader_with_members_can_broadcast(team, leader):
         broadcast.send(lonely, "集合", "k", NOW, POLICY)
 
 
+def listed(actor: Actor, **filters) -> list[int]:
+    views, total = reading.list_broadcasts(actor, **filters)
+    assert total == len(views)
+    return [v.broadcast.id for v in views]
+
+
 def test_who_may_read_what(team, leader):
     mine = broadcast.send(leader, "本队", "k1", NOW, POLICY).broadcast
     other_team = make_team(members=1)
@@ -167,8 +173,8 @@ def test_who_may_read_what(team, leader):
     other_leader = Member.get((Member.team == other_team) & (Member.role == "leader"))
     theirs = broadcast.send(other_leader, "他队", "k2", NOW, POLICY).broadcast
     me = Actor(member=leader)
-    assert [v.broadcast.id for v in reading.recent(me)] == [mine.id]
-    assert [v.broadcast.id for v in reading.recent(me, team_id=other_team.id)] == [mine.id]
+    assert listed(me) == [mine.id]
+    assert listed(me, team_id=other_team.id) == [mine.id]
     assert reading.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
     for wrong in (theirs.id, 10**12, 0):
         with pytest.raises(NotFound):
@@ -177,10 +183,10 @@ def test_who_may_read_what(team, leader):
     with pytest.raises(Forbidden):
         reading.get(member, mine.id)
     with pytest.raises(Forbidden):
-        reading.recent(member)
+        reading.list_broadcasts(member)
     boss = office()
-    assert {v.broadcast.id for v in reading.recent(boss)} == {mine.id, theirs.id}
-    assert [v.broadcast.id for v in reading.recent(boss, team_id=other_team.id)] == [theirs.id]
+    assert set(listed(boss)) == {mine.id, theirs.id}
+    assert listed(boss, team_id=other_team.id) == [theirs.id]
     assert reading.get(boss, theirs.id).broadcast.text == "他队"
 
 
@@ -188,7 +194,7 @@ def test_a_leader_without_a_team_reads_no_team_s_broadcasts(team, leader):
     broadcast.send(leader, "本队", "k1", NOW, POLICY)
     adrift = make_member(role="leader", team=None)
     with pytest.raises(Forbidden):
-        reading.recent(Actor(member=adrift))
+        reading.list_broadcasts(Actor(member=adrift))
 
 
 def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, leader):

@@ -102,9 +102,13 @@ def test_filtering_by_team(world, entries, who, team, sees):
     assert _owners(world, found) == sees and total == len(sees)
 
 
-def test_filtering_an_unknown_member_is_refused_like_another_teams(world, entries):
-    with pytest.raises(Forbidden):
-        list_records(world.actor("leader_a"), RecordFilters(member_id=999_999))
+@pytest.mark.parametrize("who", ["leader_a", "alice", "office"])
+def test_filtering_by_a_member_that_does_not_exist_is_not_found(world, entries, who):
+    """Not 403 as for another team's member (a leader would look for a team that has them),
+    nor an empty page for the office: the id names nobody."""
+    with pytest.raises(NotFound) as missing:
+        list_records(world.actor(who), RecordFilters(member_id=999_999))
+    assert (missing.value.code, missing.value.message) == ("member_not_found", "没有这位党员。")
 
 
 def test_filters_by_status_kind_and_activity(world):

@@ -136,7 +136,7 @@ def _nothing_to_confirm(member) -> Reply:
     say nothing was sent now, and name the leader's latest notice of the last minutes, so a
     second tap does not lead to sending the same notice twice."""
     now = common.now()
-    latest = broadcast_reading.recent(common.actor(member), limit=1)
+    latest, _ = broadcast_reading.list_broadcasts(common.actor(member), limit=1)
     sent = latest[0].broadcast if latest else None
     text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES)
     if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:
