@@ -274,7 +274,10 @@ _QUERY = [
         "name": "team_id",
         "in": "query",
         "schema": {"type": "integer", "minimum": 1},
-        "description": "办公室：只看某个服务队的（队长总是看本队的）",
+        "description": (
+            "只看某个服务队的：办公室可指定任一队（没有这个队为 404 team_not_found），"
+            "队长只能指定本队（他队为 403 other_team）"
+        ),
     },
     {"name": "limit", "in": "query", "schema": _PAGE_SIZE, "description": "每页条数"},
     {
@@ -308,7 +311,8 @@ OPENAPI = {
         "get": {
             "summary": "最近的通知：队长看本队的，办公室看全部（可按 team_id 筛选）",
             "parameters": _QUERY,
-            "responses": openapi.ok("一页通知，新的在前", openapi.page_of(BROADCAST_SCHEMA)),
+            "responses": openapi.ok("一页通知，新的在前", openapi.page_of(BROADCAST_SCHEMA))
+            | {"404": openapi.error("没有这个服务队")},
         },
     },
     "/team/broadcasts/audience": {

@@ -13,6 +13,7 @@ from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .households import mask_phone
 from .rows import check_page, is_id
+from .teams import team_for
 
 PAGE_DEFAULT, PAGE_MAX = 20, 50
 STATUSES = ("pending", "sent", "skipped", "failed")
@@ -50,7 +51,9 @@ def list_broadcasts(
     if team_id is not None and not is_id(team_id):
         raise Invalid("team_id 应为服务队编号。", "bad_filter")
     _require_reader(actor)
-    if not actor.is_office:
+    if team_id is not None:  # another team's (leader) or no such team: refused as every team screen
+        team_id = team_for(actor, team_id, "通知").id
+    elif not actor.is_office:
         team_id = actor.team_id
     query = _with_team_and_sender()
     if team_id is not None:

@@ -178,6 +178,17 @@ def test_the_list_pages_as_every_list_does(api, leader, office, team):
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (400, "bad_filter")
 
 
+def test_the_team_filter_refuses_as_every_team_screen_does(leader, office, team):
+    other = make_team(members=1)
+    own = leader.get(f"/team/broadcasts?team_id={team.id}")
+    assert own.status_code == 200
+    elsewhere = leader.get(f"/team/broadcasts?team_id={other.id}")
+    assert (elsewhere.status_code, elsewhere.get_json()["error"]["code"]) == (403, "other_team")
+    assert elsewhere.get_json()["error"]["message"] == "队长只能查看本队的通知。"
+    nowhere = office.get(f"/team/broadcasts?team_id={other.id + 100}")
+    assert (nowhere.status_code, nowhere.get_json()["error"]["code"]) == (404, "team_not_found")
+
+
 def test_the_document_describes_the_list_s_page(client):
     get = client.get("/api/v1/openapi.json").get_json()["paths"]["/team/broadcasts"]["get"]
     assert {p["name"] for p in get["parameters"]} == {"team_id", "limit", "offset"}

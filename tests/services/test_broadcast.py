@@ -174,7 +174,9 @@ def test_who_may_read_what(team, leader):
     theirs = broadcast.send(other_leader, "他队", "k2", NOW, POLICY).broadcast
     me = Actor(member=leader)
     assert listed(me) == [mine.id]
-    assert listed(me, team_id=other_team.id) == [mine.id]
+    assert listed(me, team_id=team.id) == [mine.id]
+    with pytest.raises(Forbidden):
+        listed(me, team_id=other_team.id)
     assert reading.get(me, mine.id).counts == {"pending": 3, "sent": 0, "skipped": 0, "failed": 0}
     for wrong in (theirs.id, 10**12, 0):
         with pytest.raises(NotFound):
