@@ -16,7 +16,12 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   names the verified or rejected status the entry already has confirms that decision, as the
   office's review would (the same change-free review line follows the correction's). A
   correction that names verified or rejected is a decision, and its reason becomes the review
-  comment, so that the comment the member reads always goes with the status shown;
+  comment, so that the comment the member reads always goes with the status shown. A
+  correction that changes the duration of a checked-out entry weighs the flags that follow
+  from its times again, by check-out's rules (services.entry_flags): a doubt that no longer
+  holds goes, one that now holds comes, in the correction's history line; a new doubt sends
+  a verified entry to review, and a flagged entry left with no flag still waits for review,
+  as pending (no longer doubtful, not decided either), unless the correction names the status;
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
   the office only, a correction to flagged that adds the finding's flag; never a rejected entry,
   and not an entry still flagged for a finding (it waits for that review already).
@@ -34,9 +39,10 @@ from datetime import datetime
 from models import ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
-from . import history
+from . import entry_flags, history
 from . import member_notices as notices
 from .actors import Actor, is_office_label
+from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid
 from .record_text import is_author
 from .records import load_for_change
@@ -128,11 +134,20 @@ def _require_author(actor: Actor, record: ServiceRecord) -> None:
 
 
 def correct(
-    actor: Actor, record_id: int, now: datetime, *, reason: str, quiet_hours: str, **fields
+    actor: Actor,
+    record_id: int,
+    now: datetime,
+    *,
+    reason: str,
+    quiet_hours: str,
+    rules: CheckinRules,
+    **fields,
 ) -> ServiceRecord:
     """The office corrects an entry (texts, duration_minutes, status); the reason is kept in
-    the history and is required. A correction that rejects the entry tells its member, with
-    the reason, as a leader's rejection does (services.member_notices)."""
+    the history and is required. A new duration weighs the flags that follow from the times
+    again by `rules` (services.entry_flags), in the same history line. A correction that
+    rejects the entry tells its member, with the reason, as a leader's rejection does
+    (services.member_notices)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason or "", REASON_LIMIT, "更正原因")
@@ -143,6 +158,7 @@ def correct(
         changes["review_comment"] = reason  # the decision's reason is what the member reads
     with db.atomic():
         record = load_for_change(actor, record_id)
+        changes |= entry_flags.after_hours_correction(record, changes, rules)
         confirms = _confirms_decision(record, changes)
         rejects = changes.get("status") == "rejected" != record.status
         _save(record, changes, actor.label, "correct", now, reason)
@@ -211,12 +227,19 @@ def edit(
     reason: str | None = None,
     *,
     quiet_hours: str,
+    rules: CheckinRules,
 ) -> ServiceRecord:
     """One entry point for PATCH-like edits from any transport: the office corrects (reason
     required), anyone else fills in; fields only the office may change are refused."""
     if actor.is_office:
         return correct(
-            actor, record_id, now, reason=reason or "", quiet_hours=quiet_hours, **fields
+            actor,
+            record_id,
+            now,
+            reason=reason or "",
+            quiet_hours=quiet_hours,
+            rules=rules,
+            **fields,
         )
     office_only = sorted(set(fields) - set(TEXT_LIMITS))
     if office_only:
