@@ -120,8 +120,16 @@ def patch_record(record_id):
     }
     reason = field(data, "reason", str, required=False)
     given = {name: value for name, value in fields.items() if value is not None}
-    quiet_hours = current_app.config["SETTINGS"].rules.quiet_hours
-    edits.edit(actor(), record_id, clock.now_utc(), given, reason, quiet_hours=quiet_hours)
+    settings = current_app.config["SETTINGS"]
+    edits.edit(
+        actor(),
+        record_id,
+        clock.now_utc(),
+        given,
+        reason,
+        quiet_hours=settings.rules.quiet_hours,
+        rules=CheckinRules.from_settings(settings),
+    )
     return jsonify(_detail(record_id))
 
 
@@ -235,7 +243,10 @@ TEXTS = {
 PATCH_SCHEMA = {
     "type": "object",
     "description": "党员本人只可改 content/target/outcome；办公室更正须填 reason，"
-    "还可改 duration_minutes、status。",
+    "还可改 duration_minutes、status。已签退记录的服务时长更正后，按签退的规则重新判断"
+    "late_checkout、short_service：不再成立的标记去掉，新成立的加上，记入这次更正的历史；"
+    "已核验的记录因此新增标记时退回审核（flagged），待审核记录的标记全部去掉时为 pending"
+    "（仍待审核）；同时给出 status 时以 status 为准。",
     "properties": {
         **TEXTS,
         "reason": {"type": "string", "maxLength": 500, "description": "更正原因（办公室必填）"},

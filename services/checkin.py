@@ -8,7 +8,7 @@ entry and stores one photo, even when the retries arrive at the same moment.
 
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,15 +17,16 @@ import peewee
 from models import Member, Photo, ServiceRecord, db
 from models.prepared import Prepared, PreparedInsert, Sent, pipelined
 
-from . import checkin_closing, history, register_defaults
+from . import checkin_closing, entry_flags, history, register_defaults
 from .actors import Actor, require_member
 from .checkin_flags import ask, assess
 from .checkin_rules import (
+    TIME_FLAGS,
     CheckinRules,
     Point,
     check_point,
-    is_late_checkout,
     place_flags,
+    time_flags,
     window_flags,
 )
 from .checkin_targets import TARGET_KINDS, Goal, matches, place_of, resolve
@@ -37,7 +38,7 @@ from .rows import check_request_id, is_id, lock_row
 
 SOURCES = ("mp", "chat", "web")
 # The doubts check-out itself may add.
-CHECKOUT_FLAGS = ("late_checkout", "short_service", "checkout_out_of_range")
+CHECKOUT_FLAGS = (*TIME_FLAGS, "checkout_out_of_range")
 # The register fields a member may fill in when checking in, and their longest length.
 
 
@@ -346,25 +347,15 @@ def _apply_checkout(record: ServiceRecord, point: Point | None, now, rules) -> N
     if point is not None:
         record.checkout_lat, record.checkout_lng = point.gcj02()
     record.duration_minutes = max(0, int((now - record.checkin_at).total_seconds() // 60))
-    closes = None
-    if record.activity_id is not None:
-        closes = record.activity.ends_at + timedelta(minutes=rules.close_after_min)
-    if is_late_checkout(record.checkin_at, now, closes, rules):
-        _flag(record, "late_checkout")
-    if record.duration_minutes < rules.min_duration_minutes:
-        _flag(record, "short_service")  # a tap in and out is no service until a leader says so
+    activity_ends = record.activity.ends_at if record.activity_id is not None else None
+    for flag in time_flags(record.checkin_at, now, record.duration_minutes, activity_ends, rules):
+        entry_flags.add(record, flag)
     if (
         point is not None
         and "out_of_range" in place_flags(point, place_of(record, rules), rules)[0]
     ):
-        _flag(record, "checkout_out_of_range")  # checked out elsewhere: the hours may not be
-
-
-def _flag(record: ServiceRecord, flag: str) -> None:
-    """Add a doubt found at check-out; a verified entry then waits for its leader."""
-    if flag not in record.flags:
-        record.flags = [*record.flags, flag]
-        record.status = "flagged" if record.status == "verified" else record.status
+        # checked out elsewhere: the hours may not be
+        entry_flags.add(record, "checkout_out_of_range")
 
 
 @contextmanager

@@ -171,3 +171,30 @@ def is_late_checkout(
     if closes_at is not None:
         return now > closes_at + timedelta(hours=rules.hard_limit_hours)
     return now - checkin_at > timedelta(hours=rules.max_duration_hours)
+
+
+# The doubts an entry's times alone raise, in the order check-out adds them: check-out weighs
+# them (services.checkin), and so does an office correction of the hours (services.review), so
+# that a flag always says what the entry's times say now.
+TIME_FLAGS = ("late_checkout", "short_service")
+
+
+def time_flags(
+    checkin_at: datetime,
+    ended_at: datetime,
+    duration_minutes: int,
+    activity_ends_at: datetime | None,
+    rules: CheckinRules,
+) -> list[str]:
+    """The TIME_FLAGS that hold for a service from `checkin_at` to `ended_at` (the check-out)
+    of `duration_minutes`, at an activity ending at `activity_ends_at` (None: a visit or an own
+    service, which have no end)."""
+    closes = None
+    if activity_ends_at is not None:
+        closes = activity_ends_at + timedelta(minutes=rules.close_after_min)
+    holds = {
+        "late_checkout": is_late_checkout(checkin_at, ended_at, closes, rules),
+        # a tap in and out is no service until a leader says so
+        "short_service": duration_minutes < rules.min_duration_minutes,
+    }
+    return [flag for flag in TIME_FLAGS if holds[flag]]

@@ -16,10 +16,16 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   names the verified or rejected status the entry already has confirms that decision, as the
   office's review would (the same change-free review line follows the correction's). A
   correction that names verified or rejected is a decision, and its reason becomes the review
-  comment, so that the comment the member reads always goes with the status shown;
+  comment, so that the comment the member reads always goes with the status shown. A
+  correction that changes the duration of a checked-out entry weighs the flags that follow
+  from its times again, by check-out's rules (services.entry_flags): a doubt that no longer
+  holds goes, one that now holds comes, in the correction's history line; a new doubt sends
+  a verified entry to review, and a flagged entry left with no flag still waits for review,
+  as pending (no longer doubtful, not decided either), unless the correction names the status;
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
   the office only, a correction to flagged that adds the finding's flag; never a rejected entry,
-  and not an entry still flagged for a finding (it waits for that review already).
+  and not an entry still flagged for a finding (it waits for that review already: a changed
+  finding is added to its history as a line with no changes, the same finding nothing).
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
@@ -34,9 +40,10 @@ from datetime import datetime
 from models import ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
-from . import history
+from . import entry_flags, history
 from . import member_notices as notices
 from .actors import Actor, is_office_label
+from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid
 from .record_text import is_author
 from .records import load_for_change
@@ -128,11 +135,20 @@ def _require_author(actor: Actor, record: ServiceRecord) -> None:
 
 
 def correct(
-    actor: Actor, record_id: int, now: datetime, *, reason: str, quiet_hours: str, **fields
+    actor: Actor,
+    record_id: int,
+    now: datetime,
+    *,
+    reason: str,
+    quiet_hours: str,
+    rules: CheckinRules,
+    **fields,
 ) -> ServiceRecord:
     """The office corrects an entry (texts, duration_minutes, status); the reason is kept in
-    the history and is required. A correction that rejects the entry tells its member, with
-    the reason, as a leader's rejection does (services.member_notices)."""
+    the history and is required. A new duration weighs the flags that follow from the times
+    again by `rules` (services.entry_flags), in the same history line. A correction that
+    rejects the entry tells its member, with the reason, as a leader's rejection does
+    (services.member_notices)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason or "", REASON_LIMIT, "更正原因")
@@ -143,6 +159,7 @@ def correct(
         changes["review_comment"] = reason  # the decision's reason is what the member reads
     with db.atomic():
         record = load_for_change(actor, record_id)
+        changes |= entry_flags.after_hours_correction(record, changes, rules)
         confirms = _confirms_decision(record, changes)
         rejects = changes.get("status") == "rejected" != record.status
         _save(record, changes, actor.label, "correct", now, reason)
@@ -154,22 +171,37 @@ def correct(
 
 
 def flag_finding(
-    actor: Actor, record_id: int, flag: str, reason: str, now: datetime
+    actor: Actor,
+    record_id: int,
+    flag: str,
+    reason: str,
+    now: datetime,
+    amended: str | None = None,
 ) -> ServiceRecord:
     """The office sends an entry back to review for something it found (a spot check's
     problem): its correction to flagged, with `flag` added so the leader's list says why and
     the reason in the history. A rejected entry stays as it was judged: a finding confirms
-    that, it does not reopen it. An entry already flagged with `flag` is left as it is, with
-    no history line: it still waits for the review a finding asked for, so another note
-    amends that finding (the spot check keeps it) rather than sending the entry back again.
-    Once a review has verified it, the next finding sends it back."""
+    that, it does not reopen it. Once a review has verified it, the next finding sends it back.
+
+    An entry still flagged with `flag` waits for the review a finding asked for, so it is not
+    sent back again: the office has changed what it found (`amended`, the finding as it reads
+    now), and that goes into the history as a line of its own, with no changes to the entry,
+    so that the reviewer reads the finding as it stands, with who changed it and when.
+    `amended` None: the finding is as the history has it (a retry, the same note again), and
+    nothing is written."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason, REASON_LIMIT, "更正原因")
+    if amended is not None:
+        amended = clean_text("reason", amended, REASON_LIMIT, "更正原因")
     with db.atomic():
         record = load_for_change(actor, record_id)
         if record.status == "rejected":
             return record
+        if record.status == "flagged" and flag in record.flags:
+            if amended is None:
+                return record
+            return _save(record, {}, actor.label, "correct", now, amended, always=True)
         changes = {"status": "flagged", "flags": list(dict.fromkeys([*record.flags, flag]))}
         return _save(record, changes, actor.label, "correct", now, reason)
 
@@ -211,12 +243,19 @@ def edit(
     reason: str | None = None,
     *,
     quiet_hours: str,
+    rules: CheckinRules,
 ) -> ServiceRecord:
     """One entry point for PATCH-like edits from any transport: the office corrects (reason
     required), anyone else fills in; fields only the office may change are refused."""
     if actor.is_office:
         return correct(
-            actor, record_id, now, reason=reason or "", quiet_hours=quiet_hours, **fields
+            actor,
+            record_id,
+            now,
+            reason=reason or "",
+            quiet_hours=quiet_hours,
+            rules=rules,
+            **fields,
         )
     office_only = sorted(set(fields) - set(TEXT_LIMITS))
     if office_only:
@@ -315,7 +354,8 @@ def _save(
 ) -> ServiceRecord:
     """Apply the changes; save and append history only when a tracked value moved, or
     `always` (an office review that confirms what a leader decided: its line, with no
-    changes, is what makes the decision the office's)."""
+    changes, is what makes the decision the office's; a finding the office changed while the
+    entry waits for its review)."""
     before = history.state_of(record)
     for name, value in changes.items():
         setattr(record, name, value)

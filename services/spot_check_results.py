@@ -15,10 +15,13 @@ recorded (the first, or a new note) goes to the entry, and the entry's state dec
 does: an entry the review has settled since (verified again) goes back to review with the new
 note in its history, since it is a new finding the reviewer has not seen; an entry still
 flagged `spot_check_problem` is still waiting for that review, so the new note amends the
-finding, kept in the spot check's results, and the entry's history gets no line (nothing
-about the entry changed). Changing a problem to confirmed leaves the entry as the review left
-it: nothing undoes a review's decision by itself, and the office verifies the entry through
-the review if it wants it settled.
+finding: the entry's history gets a line of its own (FINDING_AMENDED, by the office, at that
+time, changing nothing else), so that the leader reviews what the office found as it stands
+now and not only its first wording. A problem whose note is the last problem's note again
+(a retry, or problem → confirmed → the same problem) amends nothing and adds no line.
+Changing a problem to confirmed leaves the entry as the review left it: nothing undoes a
+review's decision by itself, and the office verifies the entry through the review if it
+wants it settled.
 """
 
 from dataclasses import dataclass
@@ -38,6 +41,7 @@ from .rows import check_page, is_id, lock_row
 FOUND = ("confirmed", "problem")  # what the office may record
 FINDING_FLAG = "spot_check_problem"
 FINDING_REASON = "日常抽查发现问题：{note}"
+FINDING_AMENDED = "日常抽查发现的问题已更新：{note}"  # the entry's line for a changed finding
 NOTE_LIMIT = 300  # the history's reason holds the note with FINDING_REASON around it
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 
@@ -150,7 +154,8 @@ def _require_note(check: SpotCheck, result: str, note: str) -> None:
 
 def _record(actor: Actor, check: SpotCheck, result: str, note: str, now: datetime) -> None:
     """Keep the result, show it on the spot check and, for a problem, send the entry back to
-    review (flag_finding leaves an entry still waiting for review as it is)."""
+    review (flag_finding adds the changed finding to an entry still waiting for review)."""
+    amended = _amended(check, note) if result == "problem" else None
     SpotCheckResult.create(
         spot_check=check.id, result=result, note=note, recorded_by=actor.account, recorded_at=now
     )
@@ -159,7 +164,19 @@ def _record(actor: Actor, check: SpotCheck, result: str, note: str, now: datetim
     ).execute()
     if result == "problem":
         reason = FINDING_REASON.format(note=note)
-        review.flag_finding(actor, check.record_id, FINDING_FLAG, reason, now)
+        review.flag_finding(actor, check.record_id, FINDING_FLAG, reason, now, amended)
+
+
+def _amended(check: SpotCheck, note: str) -> str | None:
+    """The entry's line for a problem that changes the last problem found, else None (the
+    first problem, or the same note again)."""
+    last = (
+        SpotCheckResult.select(SpotCheckResult.note)
+        .where((SpotCheckResult.spot_check == check.id) & (SpotCheckResult.result == "problem"))
+        .order_by(SpotCheckResult.id.desc())
+        .first()
+    )
+    return FINDING_AMENDED.format(note=note) if last is not None and last.note != note else None
 
 
 def get_spot_check(actor: Actor, spot_check_id: int) -> SpotCheckView:

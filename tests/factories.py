@@ -13,11 +13,14 @@ from models import (
     Team,
 )
 from services import clock
+from services.checkin_rules import CheckinRules
 from settings import RulesSettings
 
 NOW = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
 #: The quiet hours the settings give by default, which every transport passes on.
 QUIET = RulesSettings().quiet_hours
+#: The check-in rules the settings give by default (an office correction weighs flags by them).
+RULES = CheckinRules()
 _seq = itertools.count(1)
 
 

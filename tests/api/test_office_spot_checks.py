@@ -124,6 +124,28 @@ def test_a_problem_flags_the_entry_for_review_with_the_reason_in_its_history(off
     )
 
 
+def test_an_amended_problem_is_shown_in_the_entrys_history_once(api, office, sampled):
+    """The entry still waits for the leader when the office rewrites the problem: the leader
+    reads the new wording, who wrote it and when; a retry of the same request adds nothing."""
+    li_id, record_id = sampled["checks"]["li"], sampled["entries"]["li"].id
+    first = {"result": "problem", "note": "照片中未见结对家庭"}
+    office.post(f"/office/spot-checks/{li_id}", json=first)
+    before = len(office.get(f"/records/{record_id}").get_json()["history"])
+    amended = {"result": "problem", "note": "照片中未见结对家庭，签到地点距该户 3 公里"}
+    for _ in range(2):  # the second is a retry
+        assert office.post(f"/office/spot-checks/{li_id}", json=amended).status_code == 200
+    leader = sampled["entries"]["li"].member.team.members.where(Member.role == "leader").get()
+    leader.mp_openid = "mp-spot-leader"
+    leader.save()
+    entry = api(leader).get(f"/records/{record_id}").get_json()
+    assert entry["status_name"] == "待队长审核" and len(entry["history"]) == before + 1
+    line = entry["history"][-1]
+    assert (line["action_name"], line["actor"], line["changes"]) == ("更正", "办公室", {})
+    assert line["reason"] == "日常抽查发现的问题已更新：照片中未见结对家庭，签到地点距该户 3 公里"
+    assert line["at"].endswith("+08:00")
+    assert office.get(f"/records/{record_id}").get_json()["register_check"]["ok"] is True
+
+
 def test_a_new_problem_after_the_leader_verified_sends_the_entry_back(api, office, sampled):
     """Spot check recorded as problem, the leader verifies, the office finds more: the entry
     goes back to the leader with the new note in its history."""

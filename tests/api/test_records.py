@@ -262,6 +262,40 @@ def test_fill_in_then_review_then_correct(api, office, world, entry):
     assert register_check.verify(clock.now_utc()) == []
 
 
+def test_a_corrected_duration_clears_the_short_service_flag(api, office, world):
+    """The office sets the hours of a tap in and out: the doubt goes in the correction's line,
+    the entry waits for its leader without it, and the register check still holds."""
+    at = clock.now_utc() - timedelta(days=1)
+    short = checked_in(world.alice, at=at, minutes=3, status="flagged", flags=["short_service"])
+    body = {"reason": "队员实际服务两小时，签退误操作", "duration_minutes": 120}
+    corrected = office.patch(f"/records/{short.id}", json=body).get_json()
+    assert (corrected["flags"], corrected["flag_names"]) == ([], [])
+    assert (corrected["status"], corrected["status_name"]) == ("pending", "待队长审核")
+    line = corrected["history"][-1]
+    assert (line["action"], line["reason"]) == ("correct", body["reason"])
+    assert line["changes"] == {
+        "duration_minutes": [3, 120],
+        "status": ["flagged", "pending"],
+        "flags": [["short_service"], []],
+    }
+    assert corrected["register_check"] == {"ok": True, "problem": None}
+    assert register_check.verify(clock.now_utc()) == []
+    verify = {"decision": "verify"}
+    reviewed = api(world.leader_a).post(f"/records/{short.id}/review", json=verify)
+    assert reviewed.get_json()["status"] == "verified"
+
+
+def test_a_correction_weighs_the_flags_by_the_configured_minimum(settings_overrides, request):
+    """A programme asking for at least 30 minutes: a correction to 20 is a short service."""
+    settings_overrides["rules"]["min_service_minutes"] = 30  # before the app is made
+    world, office = request.getfixturevalue("world"), request.getfixturevalue("office")
+    entry = checked_in(world.alice, at=clock.now_utc() - timedelta(days=1), minutes=90)
+    body = {"reason": "按签到表更正", "duration_minutes": 20}
+    corrected = office.patch(f"/records/{entry.id}", json=body).get_json()
+    assert (corrected["status"], corrected["flags"]) == ("flagged", ["short_service"])
+    assert corrected["register_check"]["ok"] is True
+
+
 def test_a_leader_cannot_overturn_the_offices_rejection(api, office, world, entry):
     path = f"/records/{entry.id}/review"
     rejected = office.post(path, json={"decision": "reject", "comment": "照片不是现场"})

@@ -11,7 +11,7 @@ from models import RecordHistory, ServiceRecord, db
 from services import history, register_check, review
 from services.leader_registration import Attendance, register_attendance
 from tests.conftest import HISTORY_KEY
-from tests.factories import NOW, QUIET, make_activity, make_record
+from tests.factories import NOW, QUIET, RULES, make_activity, make_record
 from tests.register_world import (
     build_world,
     checked_in,
@@ -53,6 +53,7 @@ def test_legitimate_changes_through_the_services_verify(world, entry):
         reason="按签到表更正",
         duration_minutes=80,
         quiet_hours=QUIET,
+        rules=RULES,
     )
     attendance = Attendance(world.bob.id, "手机损坏", kind="individual", **_times())
     register_attendance(world.actor("leader_a"), attendance, LATER)
@@ -164,7 +165,13 @@ def test_tampering_then_correction_still_shows_both_values(world, entry, correct
     into the history, with the value the service wrote and the one found instead."""
     _sql("UPDATE service_record SET duration_minutes = 600", entry)
     review.correct(
-        world.actor("office"), entry.id, LATER, reason="核对", **correction, quiet_hours=QUIET
+        world.actor("office"),
+        entry.id,
+        LATER,
+        reason="核对",
+        **correction,
+        quiet_hours=QUIET,
+        rules=RULES,
     )
     found = register_check.verify(LATER)
     assert [t.problem for t in found] == [
@@ -263,6 +270,7 @@ def test_a_deleted_entry_is_named_by_what_its_history_last_held(world, entry):
         reason="核对",
         outcome="义诊 40 人",
         quiet_hours=QUIET,
+        rules=RULES,
     )
     without_foreign_keys(f"DELETE FROM service_record WHERE id IN ({entry.id}, {visit.id})")
     lines = register_check.report_lines(register_check.verify(LATER), LATER)

@@ -11,7 +11,7 @@ from services import clock, member_notices, outbox_delivery, outbox_report, revi
 from services.activities import cancel_activity, create_activity, enroll
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.member_notices import ASSIGNED, CANCELLED, REJECTED
-from tests.factories import NOW, QUIET, make_activity, make_member
+from tests.factories import NOW, QUIET, RULES, make_activity, make_member
 from tests.register_world import build_world, checked_in
 
 TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai
@@ -337,9 +337,15 @@ def test_an_office_correction_that_rejects_tells_the_member_with_its_reason(worl
     entry = checked_in(world.alice, status="verified")
     office = world.actor("office")
     reason = "抽查发现照片与活动无关"
-    review.correct(office, entry.id, NOW, reason=reason, status="rejected", quiet_hours=QUIET)
-    review.correct(office, entry.id, NOW, reason="补充说明", status="rejected", quiet_hours=QUIET)
-    review.correct(office, entry.id, NOW, reason="错别字", content="清理楼道", quiet_hours=QUIET)
+    review.correct(
+        office, entry.id, NOW, reason=reason, status="rejected", quiet_hours=QUIET, rules=RULES
+    )
+    review.correct(
+        office, entry.id, NOW, reason="补充说明", status="rejected", quiet_hours=QUIET, rules=RULES
+    )
+    review.correct(
+        office, entry.id, NOW, reason="错别字", content="清理楼道", quiet_hours=QUIET, rules=RULES
+    )
     (notice,) = queued()
     assert (notice.member_id, notice.kind) == (world.alice.id, REJECTED)
     assert notice.payload["lines"]["审核意见"] == reason

@@ -9,7 +9,7 @@ from models import ServiceRecord
 from services import records
 from services.errors import Forbidden, Invalid, NotFound
 from services.records import RecordFilters, list_records
-from tests.factories import NOW, QUIET, make_activity, make_household
+from tests.factories import NOW, QUIET, RULES, make_activity, make_household
 from tests.register_world import build_world, checked_in, counted_queries
 
 
@@ -288,6 +288,7 @@ def test_office_actions_appear_as_the_office(world, entries):
         reason="核对",
         duration_minutes=60,
         quiet_hours=QUIET,
+        rules=RULES,
     )
     history = records.record_history(ServiceRecord.get_by_id(entries["alice"].id))
     assert (history[-1].actor_name, history[-1].reason) == ("办公室", "核对")

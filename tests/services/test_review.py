@@ -10,7 +10,7 @@ import pytest
 from models import RecordHistory, ServiceRecord, db
 from services import history, review
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.factories import NOW, QUIET
+from tests.factories import NOW, QUIET, RULES
 from tests.register_world import build_world, checked_in
 
 LATER = NOW + timedelta(hours=3)
@@ -190,7 +190,13 @@ def test_office_reviews_a_leaders_own_entry(world):
         ),
         lambda office, entry: review.review(office, entry.id, "verify", "", LATER, QUIET),
         lambda office, entry: review.correct(
-            office, entry.id, LATER, reason="复核", status="verified", quiet_hours=QUIET
+            office,
+            entry.id,
+            LATER,
+            reason="复核",
+            status="verified",
+            quiet_hours=QUIET,
+            rules=RULES,
         ),
     ],
     ids=["office_rejected", "office_verified", "office_corrected_status"],
@@ -220,7 +226,13 @@ def test_an_office_correction_back_to_review_returns_the_entry_to_its_leader(
     office = world.actor("office")
     review.review(office, entry.id, "reject", "不在活动现场", NOW, QUIET)
     review.correct(
-        office, entry.id, NOW, reason="请队长重新核实", status=sent_back_as, quiet_hours=QUIET
+        office,
+        entry.id,
+        NOW,
+        reason="请队长重新核实",
+        status=sent_back_as,
+        quiet_hours=QUIET,
+        rules=RULES,
     )
     review.review(world.actor("leader_a"), entry.id, "verify", "已电话核实", LATER, QUIET)
     assert _fresh(entry).status == "verified"
@@ -260,7 +272,9 @@ def test_an_office_correction_naming_the_current_status_makes_the_decision_the_o
     leader, office = world.actor("leader_a"), world.actor("office")
     review.review(leader, entry.id, "verify", "核实", NOW, QUIET)
     fields = {"status": "verified", "content": "清理楼道"}
-    review.correct(office, entry.id, LATER, reason="补全内容", **fields, quiet_hours=QUIET)
+    review.correct(
+        office, entry.id, LATER, reason="补全内容", **fields, quiet_hours=QUIET, rules=RULES
+    )
     assert [(h.action, h.actor) for h in entry.history][-2:] == [
         ("correct", office.label),
         ("review", office.label),
@@ -278,7 +292,7 @@ OFFICE_CONFIRMS = {
         office, entry_id, "verify", "核实", LATER, QUIET
     ),
     "by_correction": lambda office, entry_id: review.correct(
-        office, entry_id, LATER, reason="核实", status="verified", quiet_hours=QUIET
+        office, entry_id, LATER, reason="核实", status="verified", quiet_hours=QUIET, rules=RULES
     ),
 }
 
@@ -318,6 +332,7 @@ def test_an_office_correction_of_text_only_leaves_the_review_to_the_leader(world
         reason="错别字",
         content="清理楼道",
         quiet_hours=QUIET,
+        rules=RULES,
     )
     review.review(world.actor("leader_a"), entry.id, "verify", "", LATER, QUIET)
     assert _fresh(entry).status == "verified"
@@ -341,7 +356,13 @@ def test_an_entry_rewritten_after_an_office_correction_to_verified_goes_back_to_
     alice, office = world.actor("alice"), world.actor("office")
     review.fill_in(alice, entry.id, NOW, content="清理楼道", target="3号楼", outcome="整洁")
     review.correct(
-        office, entry.id, NOW, reason="现场照片已核实", status="verified", quiet_hours=QUIET
+        office,
+        entry.id,
+        NOW,
+        reason="现场照片已核实",
+        status="verified",
+        quiet_hours=QUIET,
+        rules=RULES,
     )
     review.fill_in(alice, entry.id, LATER, content="清理楼道和车棚")
     stored = _fresh(entry)
@@ -382,6 +403,7 @@ def test_office_corrects_with_a_reason(world, entry):
         status="verified",
         content="清理楼道",
         quiet_hours=QUIET,
+        rules=RULES,
     )
     stored = _fresh(entry)
     assert (stored.duration_minutes, stored.status, stored.content) == (60, "verified", "清理楼道")
@@ -408,7 +430,9 @@ def test_office_corrects_with_a_reason(world, entry):
 )
 def test_correction_validation(world, entry, fields, code):
     with pytest.raises(Invalid) as refused:
-        review.correct(world.actor("office"), entry.id, LATER, **fields, quiet_hours=QUIET)
+        review.correct(
+            world.actor("office"), entry.id, LATER, **fields, quiet_hours=QUIET, rules=RULES
+        )
     assert refused.value.code == code
 
 
@@ -416,24 +440,43 @@ def test_correction_validation(world, entry, fields, code):
 def test_only_the_office_corrects(world, entry, who):
     with pytest.raises(Forbidden):
         review.correct(
-            world.actor(who), entry.id, LATER, reason="x", duration_minutes=600, quiet_hours=QUIET
+            world.actor(who),
+            entry.id,
+            LATER,
+            reason="x",
+            duration_minutes=600,
+            quiet_hours=QUIET,
+            rules=RULES,
         )
     assert _fresh(entry).duration_minutes == 90
 
 
 def test_edit_routes_by_who_is_acting(world, entry):
-    review.edit(world.actor("alice"), entry.id, NOW, {"content": "清理楼道"}, quiet_hours=QUIET)
+    review.edit(
+        world.actor("alice"), entry.id, NOW, {"content": "清理楼道"}, quiet_hours=QUIET, rules=RULES
+    )
     with pytest.raises(Forbidden) as refused:
         review.edit(
-            world.actor("alice"), entry.id, NOW, {"duration_minutes": 600}, quiet_hours=QUIET
+            world.actor("alice"),
+            entry.id,
+            NOW,
+            {"duration_minutes": 600},
+            quiet_hours=QUIET,
+            rules=RULES,
         )
     assert refused.value.code == "office_only_field"
     with pytest.raises(Invalid):
         review.edit(
-            world.actor("office"), entry.id, NOW, {"content": "改"}, quiet_hours=QUIET
+            world.actor("office"), entry.id, NOW, {"content": "改"}, quiet_hours=QUIET, rules=RULES
         )  # no reason
     review.edit(
-        world.actor("office"), entry.id, LATER, {"duration_minutes": 80}, "核对", quiet_hours=QUIET
+        world.actor("office"),
+        entry.id,
+        LATER,
+        {"duration_minutes": 80},
+        "核对",
+        quiet_hours=QUIET,
+        rules=RULES,
     )
     assert [h.action for h in entry.history] == ["checkin", "checkout", "fill", "correct"]
     assert _fresh(entry).duration_minutes == 80
@@ -483,10 +526,17 @@ def test_an_office_correction_deciding_the_status_carries_its_reason_as_the_comm
         reason="抽查发现照片与活动无关",
         status="rejected",
         quiet_hours=QUIET,
+        rules=RULES,
     )
     assert _fresh(entry).review_comment == "抽查发现照片与活动无关"
     review.correct(
-        office, entry.id, LATER, reason="复核后确认", status="verified", quiet_hours=QUIET
+        office,
+        entry.id,
+        LATER,
+        reason="复核后确认",
+        status="verified",
+        quiet_hours=QUIET,
+        rules=RULES,
     )
     stored = _fresh(entry)
     assert (stored.status, stored.review_comment) == ("verified", "复核后确认")
@@ -502,6 +552,7 @@ def test_an_office_correction_not_deciding_the_status_keeps_the_comment(world, e
         reason="错别字",
         content="清理楼道",
         quiet_hours=QUIET,
+        rules=RULES,
     )
     assert _fresh(entry).review_comment == "在现场"
 

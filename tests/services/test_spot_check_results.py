@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from models import RecordHistory, ServiceRecord, SpotCheck, SpotCheckResult
-from services import clock, history, review
+from services import clock, history, register_check, review
 from services.entry_labels import label_entries
 from services.errors import Forbidden, Invalid, NotFound
 from services.spot_check_results import (
@@ -158,9 +158,65 @@ def test_the_same_problem_again_flags_once(office, check):
     record_result(office, check.id, "problem", "照片与活动无关", MORNING)
     lines = len(_lines(_entry(check)))
     record_result(office, check.id, "problem", "", LATER)  # a retry
+    record_result(office, check.id, "problem", "照片与活动无关", LATER)  # the same, resent
+    assert len(_lines(_entry(check))) == lines
+    assert SpotCheckResult.select().count() == 1
+
+
+def test_an_amended_problem_is_in_the_entrys_history_once(world, office, check):
+    """The tester's case: the entry still waits for the first finding's review when the office
+    rewrites the problem; the leader reads the new wording, with who and when, in a line that
+    changes nothing else. Sending it again, with or without the note, adds nothing."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    lines = len(_lines(_entry(check)))
     amended = record_result(office, check.id, "problem", "照片为旧照片", LATER)
     assert [h.note for h in amended.history] == ["照片与活动无关", "照片为旧照片"]
+    entry = _entry(check)
+    added = [(h.action, h.actor, h.at, h.reason, h.changes) for h in _lines(entry)[lines:]]
+    assert added == [
+        (
+            "correct",
+            f"office:{world.office.id}",
+            LATER,
+            "日常抽查发现的问题已更新：照片为旧照片",
+            {},
+        )
+    ]
+    assert (entry.status, entry.flags) == ("flagged", ["spot_check_problem"])
+    for retry in ("照片为旧照片", ""):
+        record_result(office, check.id, "problem", retry, LATER + timedelta(minutes=5))
+    assert len(_lines(_entry(check))) == lines + 1
+    assert history.verify_record(entry) is None
+    assert register_check.verify(LATER) == []
+    # Still the leader's to review, as the first finding asked.
+    assert history.last_decision(entry) is None
+    review.review(world.actor("leader_a"), entry.id, "verify", "已核实", LATER, QUIET)
+    assert _entry(check).status == "verified"
+
+
+def test_a_problem_changed_back_and_forth_is_a_line_each_time_it_changes(office, check):
+    """Each note that differs from the last problem's is a line; a problem that comes back
+    unchanged after a confirmed (which leaves the entry waiting) is none."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    lines = len(_lines(_entry(check)))
+    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
+    record_result(office, check.id, "problem", "照片与活动无关", LATER)
     assert len(_lines(_entry(check))) == lines
+    record_result(office, check.id, "problem", "照片为旧照片", LATER)
+    record_result(office, check.id, "problem", "照片与活动无关", LATER)
+    reasons = [h.reason for h in _lines(_entry(check))[lines:]]
+    assert reasons == [
+        "日常抽查发现的问题已更新：照片为旧照片",
+        "日常抽查发现的问题已更新：照片与活动无关",
+    ]
+
+
+def test_an_amended_problem_leaves_a_rejected_entry_as_it_was(world, office, check):
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    review.review(world.actor("leader_a"), check.record_id, "reject", "照片不实", LATER, QUIET)
+    lines = len(_lines(_entry(check)))
+    record_result(office, check.id, "problem", "照片为旧照片", LATER)
+    assert _entry(check).status == "rejected" and len(_lines(_entry(check))) == lines
 
 
 def test_a_new_problem_note_after_the_review_sends_the_entry_back_again(world, office, check):
@@ -179,9 +235,11 @@ def test_a_new_problem_note_after_the_review_sends_the_entry_back_again(world, o
     assert lines[-1].reason == "日常抽查发现问题：签到地点与活动地点不符"
     assert lines[-1].changes["status"] == ["verified", "flagged"]
     assert history.verify_record(entry) is None
-    # Still waiting for that review: amending the note adds no line to the entry.
+    # Still waiting for that review: amending the note adds its own line, nothing else.
     record_result(office, check.id, "problem", "签到地点距活动地点 2 公里", LATER)
-    assert len(_lines(_entry(check))) == settled + 1
+    lines = _lines(_entry(check))
+    assert len(lines) == settled + 2 and lines[-1].changes == {}
+    assert lines[-1].reason == "日常抽查发现的问题已更新：签到地点距活动地点 2 公里"
 
 
 def test_the_same_note_again_after_the_review_is_a_repeat(world, office, check):

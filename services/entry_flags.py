@@ -1,0 +1,63 @@
+"""Flags raised on an entry after its check-in: what a new doubt does to its status, and how
+the doubts that follow from its times (checkin_rules.TIME_FLAGS) are weighed again when the
+office corrects its hours (services.review.correct), with the rules check-out weighed them by.
+
+A flag is a doubt for a leader, so a flag that no longer holds goes and one that now holds
+comes, whoever changed the times. The status follows the flags only where it was the flags'
+doing, never a decision:
+- a new doubt sends a verified entry to review (flagged), as at check-out: whoever verified
+  it (the check-in's rule or a reviewer) did so without this doubt; a rejected entry stays
+  rejected, one waiting for review keeps waiting;
+- a flagged entry left with no flag at all still waits for review (its leader's, or the
+  office's for a leader's own entry), as `pending`: it is no longer doubtful, but nobody has
+  decided it. A correction of the hours is no decision, and only a decision makes an entry
+  verified (services.history.last_decision): a verified status set by the flags would stand
+  as the office's decision, and shut the leader out, without anyone having decided;
+- a status the correction names itself is the office's decision and stands as named.
+"""
+
+from datetime import timedelta
+
+from models import ServiceRecord
+
+from .checkin_rules import TIME_FLAGS, CheckinRules, time_flags
+
+
+def add(record: ServiceRecord, flag: str) -> None:
+    """Add a doubt to the entry (once); a verified entry then waits for its leader."""
+    if flag not in record.flags:
+        record.flags = [*record.flags, flag]
+        record.status = with_new_doubt(record.status)
+
+
+def with_new_doubt(status: str) -> str:
+    """The status an entry takes when a new doubt is raised on it."""
+    return "flagged" if status == "verified" else status
+
+
+def after_hours_correction(record: ServiceRecord, changes: dict, rules: CheckinRules) -> dict:
+    """The flags (and, unless `changes` names it, the status) an office correction leaves on
+    a checked-out entry when it changes its duration: the time flags weighed again for a
+    service from the check-in lasting the corrected minutes (the hours the office says the
+    member served). {} when the flags stay as they are. An entry still open is left to its
+    check-out, which weighs them then."""
+    minutes = changes.get("duration_minutes")
+    if minutes is None or minutes == record.duration_minutes or record.checkout_at is None:
+        return {}
+    ended = record.checkin_at + timedelta(minutes=minutes)
+    activity_ends = record.activity.ends_at if record.activity_id is not None else None
+    holding = time_flags(record.checkin_at, ended, minutes, activity_ends, rules)
+    flags = [f for f in record.flags if f not in TIME_FLAGS or f in holding]
+    flags += [f for f in holding if f not in flags]
+    if flags == record.flags:
+        return {}
+    status = _status(record.status, record.flags, flags)
+    if "status" in changes or status == record.status:
+        return {"flags": flags}  # a status left as it is names no decision (review.correct)
+    return {"flags": flags, "status": status}
+
+
+def _status(status: str, before: list[str], after: list[str]) -> str:
+    if set(after) - set(before):
+        return with_new_doubt(status)
+    return "pending" if status == "flagged" and not after else status
