@@ -7,7 +7,7 @@ from requests import RequestException
 from wechatpy.exceptions import WeChatClientException
 
 from services import auth, clock
-from services.binding import MAX_FAILED_ATTEMPTS
+from services.bind_limits import CALLER_LIMITS, CODE_DAY_TRIES, CODE_LIFE_TRIES
 from services.errors import DomainError, Invalid
 from wechat import get_clients
 from wechat.miniprogram import code_to_session, get_phone_number
@@ -145,15 +145,20 @@ LOGIN_SCHEMA = {
         "account": {"type": "string"},
     },
 }
+CALLER_RULE = "、".join(f"{words}最多输错 {n} 次" for _, n, words in CALLER_LIMITS)
 BIND_DESCRIPTION = (
     "phone_code：getPhoneNumber 返回的 code；微信拒绝该 code 为 400 phone_code_rejected，"
     "手机号不在党员名册中为 400 phone_not_on_roster。"
     "或 phone + bind_code：办公室发放的一次性绑定码，只有最新发放的一个有效；两者都不给为 "
-    "400 missing_field。手机号或绑定码不正确一律为 400 bad_bind_code（不透露手机号是否在名册中）。"
-    f"一个绑定码累计输错 {MAX_FAILED_ATTEMPTS} 次即作废（不论在哪次登录、小程序或公众号中输错），"
-    "此后再输入这个码为 400 bind_code_void，须向办公室重新获取。"
-    f"同一次登录（绑定令牌）失败 {auth.MAX_FAILED_BINDS} 次（任何原因）后该令牌被注销，"
-    f"第 {auth.MAX_FAILED_BINDS} 次的回答为 403 too_many_attempts，须重新 wx.login 后再绑定。"
+    "400 missing_field。手机号不正确、绑定码不正确、绑定码被暂时锁定一律为 400 bad_bind_code"
+    "（不透露手机号是否在名册中、绑定码是否锁定）。"
+    f"同一微信用户（openid，不论哪次登录）{CALLER_RULE}："
+    "用完次数的那一次及此后的尝试为 403 too_many_attempts，"
+    "message 说明何时可以再试；登录令牌仍然有效。"
+    f"一个绑定码 24 小时内最多核对 {CODE_DAY_TRIES} 次（任何人、小程序和公众号合计），"
+    f"超过后暂时锁定，到时自动恢复；累计核对 {CODE_LIFE_TRIES} 次后作废，此后再输入这个码为 "
+    "400 bind_code_void（过期或已更换的码也是），须向办公室重新获取。"
+    "用 phone_code 绑定不计入这些次数。"
 )
 OPENAPI = {
     "/auth/login": {

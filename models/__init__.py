@@ -14,7 +14,7 @@ from .messaging import (
 )
 from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck, SpotCheckResult
 from .record import Photo, RecordHistory, ServiceRecord
-from .roster import Account, BindCode, Branch, Community, Household, Member, Pairing, Team
+from .roster import Account, BindCode, BindTry, Branch, Community, Household, Member, Pairing, Team
 
 MODELS = [
     Branch,
@@ -22,6 +22,7 @@ MODELS = [
     Team,
     Member,
     BindCode,
+    BindTry,
     Household,
     Pairing,
     Account,

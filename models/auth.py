@@ -19,7 +19,6 @@ class ApiToken(BaseModel):
     account = pw.ForeignKeyField(Account, null=True, backref="tokens", on_delete="CASCADE")
     openid = pw.CharField(max_length=64, null=True)
     session_key = pw.CharField(max_length=64, null=True)
-    failed_binds = pw.IntegerField(default=0)
     created_at = pw.DateTimeField()
     expires_at = pw.DateTimeField()
     revoked_at = pw.DateTimeField(null=True)

@@ -71,8 +71,21 @@ class BindCode(BaseModel):
     code = pw.CharField(max_length=12)
     expires_at = pw.DateTimeField()
     used_at = pw.DateTimeField(null=True)
-    failed_attempts = pw.IntegerField(default=0)
+    failed_attempts = pw.IntegerField(default=0)  # typed tries checked against it, ever
     created_at = pw.DateTimeField()
+
+
+class BindTry(BaseModel):
+    """One try at binding with a typed phone and code, by one WeChat caller ("mp:<openid>" or
+    "oa:<openid>"), kept a day for the limits on guessing (services/bind_limits.py). It names
+    the live code it was checked against, if it was."""
+
+    caller = pw.CharField(max_length=80)
+    bind_code = pw.ForeignKeyField(BindCode, null=True, on_delete="CASCADE", index=False)
+    at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("caller", "at"), False), (("bind_code", "at"), False))
 
 
 class Household(BaseModel):

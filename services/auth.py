@@ -20,19 +20,12 @@ from models.prepared import Prepared
 
 from .accounts import check_password
 from .actors import Actor
-from .binding import MAX_FAILED_ATTEMPTS, WRONG_CODE, live_bind_code, no_live_code
+from .bind_limits import caller
+from .binding import WRONG_CODE, typed_code
 from .errors import Conflict, Forbidden, Invalid, Unauthorized
 
-MAX_FAILED_BINDS = 5  # failed binds of any kind per login (bind token) before it is revoked
 MAX_FAILED_LOGINS = 5  # wrong office passwords before the account waits
 LOCKOUT = timedelta(minutes=15)
-# The answer when a login has used up its tries. The same whatever the tries were (a phone
-# not on the roster, a wrong code, a code just locked by them), so it tells a guesser nothing;
-# the code may well be locked by now, so it sends its member to the office for a new one.
-TOO_MANY_BINDS = (
-    "尝试次数过多，本次登录已失效。请联系办公室核对手机号或重新获取绑定码"
-    f"（一个绑定码输错 {MAX_FAILED_ATTEMPTS} 次即作废），再重新打开小程序绑定。"
-)
 
 
 @dataclass(frozen=True)
@@ -138,10 +131,11 @@ def _count_failed_login(account: Account, now: datetime) -> None:
 
 
 def bind_verified_phone(token: ApiToken, phone: str, now: datetime, ttl: timedelta) -> Login:
-    """Bind with a phone number WeChat vouched for (getPhoneNumber)."""
+    """Bind with a phone number WeChat vouched for (getPhoneNumber). Not a try at a code:
+    nothing is guessed, so services/bind_limits.py does not count it."""
     member = Member.get_or_none(Member.phone == phone)
     if member is None:
-        _fail(token, now, "该手机号不在党员名册中，请联系办公室核对。", "phone_not_on_roster")
+        raise Invalid("该手机号不在党员名册中，请联系办公室核对。", "phone_not_on_roster")
     return _bind(token, member, now, ttl)
 
 
@@ -153,27 +147,12 @@ def digits(text: str) -> str:
 
 
 def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: timedelta) -> Login:
-    """Bind with the phone number on the roster and the one-time code the office issued."""
-    phone, code = digits(phone), digits(code)
-    member = Member.get_or_none(Member.phone == phone) if phone else None
-    bind_code = member and live_bind_code(member, now)
-    if bind_code is None:
-        _fail(token, now, *no_live_code(member, code, now))
-    if not secrets.compare_digest(bind_code.code, code):
-        BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
-            BindCode.id == bind_code.id
-        ).execute()
-        _fail(token, now, WRONG_CODE, "bad_bind_code")
+    """Bind with the phone number on the roster and the one-time code the office issued; the
+    try counts for the login's WeChat user, whichever login it comes through."""
+    _require_bind_token(token)
+    who = caller("mp", token.openid)
+    member, bind_code = typed_code(who, digits(phone), digits(code), now)
     return _bind(token, member, now, ttl, bind_code)
-
-
-def _fail(token: ApiToken, now: datetime, message: str, code: str) -> None:
-    """Count a failed bind on this login; after too many the login is revoked."""
-    ApiToken.update(failed_binds=ApiToken.failed_binds + 1).where(ApiToken.id == token.id).execute()
-    if token.failed_binds + 1 >= MAX_FAILED_BINDS:
-        revoke(token, now)
-        raise Forbidden(TOO_MANY_BINDS, "too_many_attempts")
-    raise Invalid(message, code)
 
 
 def _bind(
@@ -183,8 +162,7 @@ def _bind(
 
     The updates are conditional, so two binds racing for one member or one code cannot both
     win: the loser sees a row count of 0 and nothing of its attempt is kept."""
-    if token.scope != "bind" or token.openid is None:
-        raise Invalid("当前登录无需绑定。", "already_bound")
+    _require_bind_token(token)
     if not member.active:
         raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
     try:
@@ -195,6 +173,11 @@ def _bind(
             return issue_token(now, ttl, "member", **owner)
     except peewee.IntegrityError:
         raise Conflict("该微信已绑定其他党员，请联系办公室。", "openid_taken") from None
+
+
+def _require_bind_token(token: ApiToken) -> None:
+    if token.scope != "bind" or token.openid is None:
+        raise Invalid("当前登录无需绑定。", "already_bound")
 
 
 def _claim(member: Member, openid: str, code: BindCode | None, now: datetime) -> None:

@@ -16,16 +16,16 @@ from datetime import datetime
 
 from models import Member, Notification
 
-from . import held_grants, reach
+from . import grants, held_grants, reach
 from .errors import Forbidden, Invalid
 from .outbox import deliver_after
 from .outbox_delivery import Policy
-from .reach import Audience, Unreached
+from .reach import Audience, Recipient, Unreached
 
 KIND = "broadcast"
 #: The payload key the plan is kept under, per member: {"channel": ...} or {"reason": ...}.
 PLAN = "reach"
-#: Why a member the preview counted no longer has a grant: another message spent it.
+#: Why a member the preview counted is no longer reached: the grant they had is spent.
 GRANT_USED = "grant_used"
 
 
@@ -85,10 +85,12 @@ def plan(
     """Each member's message as it is queued, by the preview's rule, taking a grant for each
     one whose first channel sends on one. Runs inside the transaction that queues the notice,
     so a grant taken for a notice that is then refused goes back with it. `expected`: the
-    members the leader's preview counted; one of them left without a grant lost it to another
-    message (GRANT_USED), as did one whose grant was taken between reading and taking it."""
+    members the leader's preview counted; why one of them, or one whose grant was taken
+    between reading and taking it, is no longer reached: _lost_reason."""
     at = deliver_after(now, policy.quiet_hours, urgent)
     order, set_up, template = policy.order_for(KIND), policy.set_up, policy.mp_template
+    expected = set(expected)
+    granted = grants.granted_before([m.id for m in members if m.id in expected], template)
     planned = []
     for member, r in zip(members, reach.recipients(members, template), strict=True):
         channel = reach.first_channel(r, order, at, set_up)
@@ -96,11 +98,33 @@ def plan(
         if grant and not held_grants.hold(r.member_id, template):
             r, grant, lost = replace(r, has_grant=False), "", True
             channel = reach.first_channel(r, order, at, set_up)
-        reason = None if channel else reach.why_unreachable(r, order, at, set_up)
-        if reason == "no_grant" and (lost or r.member_id in expected):
-            reason = GRANT_USED
+        reason = None
+        if channel is None and (lost or r.member_id in expected):
+            reason = _lost_reason(r, order, at, set_up, lost or r.member_id in granted)
+        elif channel is None:
+            reason = reach.why_unreachable(r, order, at, set_up)
         planned.append(Planned(member, channel, reason, grant))
     return planned
+
+
+def _lost_reason(
+    r: Recipient, order: tuple[str, ...], at: datetime, set_up: Collection[str], had_grant: bool
+) -> str:
+    """Why a member the preview counted is not reached now. GRANT_USED when they had a grant
+    (they granted the template, or the plan has just failed to take the one it saw) and one
+    would reach them now: theirs was spent. Else the preview counted them through another
+    channel, and the reason is why those channels refuse now.
+
+    A member bound in both the mini-program and the Official Account is the case to get
+    right: their reasons are the mini-program's (no grant) beside the account's. One who never
+    granted, counted through the account, whose 48-hour window has since closed, must not be
+    told a notice used their grant (no_grant outranks window_closed in reach.why_unreachable);
+    one counted through their grant, who had long unfollowed, must not be told only that they
+    unfollowed (not_following outranks no_grant) when what changed is their spent grant."""
+    if had_grant and reach.first_channel(replace(r, has_grant=True), order, at, set_up):
+        return GRANT_USED
+    others = order if had_grant else tuple(c for c in order if c != held_grants.CHANNEL)
+    return reach.why_unreachable(r, others or order, at, set_up)
 
 
 def planned_audience(planned: list[Planned]) -> Audience:

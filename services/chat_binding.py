@@ -6,41 +6,27 @@ Two ways, both spending the member's one-time bind code from the office (service
   Only the account's owner can make such codes, and a live code names exactly one member, so
   the scene alone identifies the pending binding.
 
-Wrong tries are limited as in services.auth: a code is locked after binding.MAX_FAILED_ATTEMPTS
-wrong tries against it, and an openid may try MAX_FAILED_BINDS wrong phone/code pairs per
-FAILED_WINDOW (counted from the audit log, so no column is needed).
+A typed phone and code is a try of the openid's, limited as in the mini-program
+(services/bind_limits.py: per caller and per code, a code's lock lifting by itself); a QR
+scene cannot be guessed and is not limited.
 """
 
-import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import peewee
 
 from models import AuditLog, BindCode, Member, db
 
-from .auth import MAX_FAILED_BINDS
-from .binding import WRONG_CODE, live_bind_code, no_live_code
+from .bind_limits import caller
+from .binding import WRONG_CODE, live_bind_code, typed_code
 from .errors import Conflict, Forbidden, Invalid
 
 SCENE_PREFIX = "bind:"
-FAILED_WINDOW = timedelta(hours=1)
-FAILED = "oa_bind_failed"
 
 
 def bind_with_code(openid: str, phone: str, code: str, now: datetime) -> Member:
     """Bind the openid to the member with this roster phone and live bind code."""
-    _require_attempts_left(openid, now)
-    member = Member.get_or_none(Member.phone == phone.strip())
-    bind_code = member and live_bind_code(member, now)
-    if bind_code is None:
-        _count_failure(openid, now)
-        raise Invalid(*no_live_code(member, code.strip(), now))
-    if not secrets.compare_digest(bind_code.code, code.strip()):
-        BindCode.update(failed_attempts=BindCode.failed_attempts + 1).where(
-            BindCode.id == bind_code.id
-        ).execute()
-        _count_failure(openid, now)
-        raise Invalid(WRONG_CODE, "bad_bind_code")
+    member, bind_code = typed_code(caller("oa", openid), phone.strip(), code.strip(), now)
     return _bind(openid, member, bind_code, now)
 
 
@@ -53,7 +39,8 @@ def scene_code(scene: str) -> str | None:
 
 def bind_with_scene(openid: str, scene: str, now: datetime) -> Member | None:
     """Bind the openid through a bind:<code> QR scene; None when the scene is no binding,
-    Invalid when it names no live code (used, expired or replaced)."""
+    Invalid when it names no live code (used, expired or replaced). A code that typed tries
+    have locked still binds here: only the account's owner can make the scene."""
     code = scene_code(scene)
     if code is None:
         return None
@@ -91,20 +78,6 @@ def set_following(openid: str, following: bool) -> None:
     """Record whether the openid follows the account (a follow or an unfollow event): the
     outbox sends chat messages only to members who can receive them."""
     Member.update(oa_reachable=following).where(Member.oa_openid == openid).execute()
-
-
-def _require_attempts_left(openid: str, now: datetime) -> None:
-    recent = AuditLog.select().where(
-        (AuditLog.actor == _label(openid))
-        & (AuditLog.action == FAILED)
-        & (AuditLog.at > now - FAILED_WINDOW)
-    )
-    if recent.count() >= MAX_FAILED_BINDS:
-        raise Forbidden("尝试次数过多，请一小时后再试或联系办公室。", "too_many_attempts")
-
-
-def _count_failure(openid: str, now: datetime) -> None:
-    _audit(openid, FAILED, now)
 
 
 def _audit(openid: str, action: str, now: datetime, member: Member | None = None) -> None:

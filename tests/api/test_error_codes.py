@@ -23,8 +23,7 @@ BAD_FIELDS = {(f"bad_{name}", 400) for name in (*FIELD_NAMES, "reason")}
 # Sites that pass the code in an expression, by file and expression, with the codes they get.
 BIND_REFUSALS = {("bad_bind_code", 400), ("bind_code_void", 400)}
 INDIRECT = {
-    ("services/auth.py", "code"): {("phone_not_on_roster", 400)} | BIND_REFUSALS,
-    ("services/chat_binding.py", "*no_live_code(member, code.strip(), now)"): BIND_REFUSALS,
+    ("services/binding.py", "*refusal"): BIND_REFUSALS,
     ("services/activities.py", "code"): {("unknown_team", 400), ("unknown_community", 400)},
     ("services/activities.py", "*MANAGE_REFUSALS[stand]"): {
         ("office_only", 403),

@@ -176,6 +176,7 @@ def test_run_job_gives_the_job_its_now(app):
     assert result == {"runs": 1} and probe.RUNS == [moment]
     assert run_job(app, "purge_expired", moment) == {
         "api_tokens": 0,
+        "bind_tries": 0,
         "chat_states": 0,
         "inbound_messages": 0,
     }

@@ -350,6 +350,53 @@ def test_a_member_without_the_grant_falls_back_to_the_next_channel_as_queued(tea
     }
 
 
+def test_a_dual_bound_member_whose_grant_was_spent_is_told_so_not_that_they_unfollowed(
+    team, leader
+):
+    """Bound in the mini-program and the Official Account, long unfollowed: the preview
+    counts them through their grant; another notice spends it. What changed is the grant, not
+    the unfollow (which outranks no_grant among a member's reasons)."""
+    dual = make_member(team=team, name="钱某", mp_openid="mp-q", oa_openid="oa-q")
+    Member.update(oa_reachable=False).where(Member.id == dual.id).execute()
+    grants.add(dual.id, "tmpl-mp", NOW)
+    previewed = broadcast_reach.preview(leader, POLICY, NOW)
+    assert dual.id in previewed.reached
+    broadcast.send(leader, "今晚开会", "k-other", NOW, POLICY)  # takes the grant
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    assert [(u.member_id, u.reason) for u in sent.lost] == [(dual.id, "grant_used")]
+
+
+def test_a_dual_bound_member_who_never_granted_is_not_told_a_grant_was_used(team, leader):
+    """Bound in both, no grant ever, counted through a customer-service text: their 48-hour
+    window closes between the preview and the send. No notice used a grant of theirs."""
+    custom = dataclasses.replace(POLICY, default_order=("mp_subscribe", "oa_custom"))
+    follow(team, last_interaction_at=NOW)
+    dual = make_member(
+        team=team,
+        name="孙某",
+        mp_openid="mp-s",
+        oa_openid="oa-s",
+        last_interaction_at=NOW - timedelta(hours=47, minutes=50),
+    )
+    previewed = broadcast_reach.preview(leader, custom, NOW)
+    assert dual.id in previewed.reached
+    later = NOW + timedelta(minutes=20)
+    sent = broadcast.send(leader, "集合", "k1", later, custom, expected=previewed.reached)
+    assert [(u.member_id, u.reason) for u in sent.lost] == [(dual.id, "window_closed")]
+
+
+def test_a_member_who_had_grants_and_is_reached_otherwise_is_not_lost(team, leader):
+    """A follower whose grants are all used: the template message reaches them, so the
+    preview's count holds and nobody is named lost."""
+    follower = Member.get((Member.team == team) & (Member.role == "member"))
+    Member.update(mp_openid="mp-f").where(Member.id == follower.id).execute()
+    grants.add(follower.id, "tmpl-mp", NOW)
+    grants.spend(follower.id, "tmpl-mp")
+    previewed = broadcast_reach.preview(leader, POLICY, NOW)
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    assert sent.lost == () and sent.audience.reachable == 3
+
+
 @pytest.mark.parametrize("same_request", [True, False], ids=["double_tap", "two_notices"])
 def test_notices_sent_at_once_never_count_one_grant_twice(team, leader, same_request):
     """Four sends at once, the only grant of a member only the mini-program reaches: one

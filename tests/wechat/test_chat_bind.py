@@ -2,9 +2,10 @@
 
 import pytest
 
-from models import AuditLog, BindCode, Member
+from models import BindCode, BindTry, Member
 from services import chat_binding, clock
-from services.binding import MAX_FAILED_ATTEMPTS, issue_bind_code, live_bind_code
+from services.bind_limits import CODE_DAY_TRIES, CODE_LIFE_TRIES
+from services.binding import issue_bind_code, live_bind_code
 from services.errors import Conflict
 from tests.factories import make_member, make_team
 from tests.wechat import oa
@@ -78,29 +79,55 @@ def test_a_code_is_spent_once(chat, member, emulator):
 
 
 def test_too_many_wrong_tries_lock_the_openid_out(chat, member):
-    issue_bind_code(member, clock.now_utc())
-    for _ in range(5):
-        chat.say("绑定 13900000000 000000")
-    assert "尝试次数过多" in chat.say("绑定 13800000001 000000")
-    assert AuditLog.select().where(AuditLog.action == "oa_bind_failed").count() == 5
-
-
-def test_a_code_locked_by_wrong_tries_no_longer_binds(chat, member, emulator):
     code = issue_bind_code(member, clock.now_utc())
-    BindCode.update(failed_attempts=MAX_FAILED_ATTEMPTS).execute()
+    replies = [chat.say("绑定 13900000000 000000") for _ in range(5)]
+    assert ["尝试次数过多" in reply for reply in replies] == [False] * 4 + [True]
+    assert "后再试" in replies[-1] and "联系办公室" in replies[-1]
+    assert "尝试次数过多" in chat.say(f"绑定 13800000001 {code}")
+    assert BindTry.select().count() == 5
+    assert Member.get_by_id(member.id).oa_openid is None
+
+
+def test_a_strangers_wrong_tries_do_not_stop_the_member(chat, member, emulator):
+    """Before, five wrong codes from anyone voided a member's code for good."""
+    code = issue_bind_code(member, clock.now_utc())
+    stranger = Chat("oa-stranger", emulator)
+    for _ in range(5):
+        stranger.say("绑定 13800000001 000000")
+    for n in range(5):
+        Chat(f"oa-stranger{n}", emulator).say("绑定 13800000001 000001")
+    assert "绑定成功" in chat.say(f"绑定 13800000001 {code}")
+
+
+def test_a_code_tried_too_often_in_its_life_no_longer_binds_typed_in(chat, member, emulator):
+    code = issue_bind_code(member, clock.now_utc())
+    BindCode.update(failed_attempts=CODE_LIFE_TRIES).execute()
     reply = chat.say(f"绑定 13800000001 {code}")
     assert "已失效" in reply and "联系办公室重新获取" in reply  # its holder is told what to do
     assert Member.get_by_id(member.id).oa_openid is None
-    assert "不正确" in chat.say("绑定 13800000001 000000")  # a guesser learns nothing new
+    assert "不正确" in Chat("oa-guesser", emulator).say("绑定 13800000001 000000")
+
+
+def test_a_code_locked_for_the_day_answers_as_a_wrong_one_and_scans(chat, member, emulator):
+    """Others' wrong tries lock the code for typing: the member's right code is answered as a
+    wrong one (which says what to do), and the QR scene, which nobody can guess, binds."""
+    code = issue_bind_code(member, clock.now_utc())
+    for n in range(CODE_DAY_TRIES):
+        Chat(f"oa-stranger{n}", emulator).say("绑定 13800000001 000000")
+    reply = chat.say(f"绑定 13800000001 {code}")
+    assert reply == Chat("oa-guesser", emulator).say("绑定 13800000001 000000")
+    assert "不正确" in reply and "24 小时后再试" in reply and "联系办公室" in reply
+    assert "绑定成功" in chat.event("scan", f"{chat_binding.SCENE_PREFIX}{code}").text
 
 
 def test_tries_at_a_void_code_count_against_the_openid(chat, member):
     code = issue_bind_code(member, clock.now_utc())
-    BindCode.update(failed_attempts=MAX_FAILED_ATTEMPTS).execute()
-    for _ in range(5):
+    BindCode.update(failed_attempts=CODE_LIFE_TRIES).execute()
+    for _ in range(4):
         assert "已失效" in chat.say(f"绑定 13800000001 {code}")
     assert "尝试次数过多" in chat.say(f"绑定 13800000001 {code}")
-    assert AuditLog.select().where(AuditLog.action == "oa_bind_failed").count() == 5
+    assert BindTry.select().count() == 5
+    assert BindCode.get().failed_attempts == CODE_LIFE_TRIES
 
 
 @pytest.mark.parametrize(
@@ -119,7 +146,7 @@ def test_tries_at_a_void_code_count_against_the_openid(chat, member):
 def test_a_malformed_bind_shows_the_format_and_is_no_failed_try(chat, member, text):
     issue_bind_code(member, clock.now_utc())
     assert "请按格式发送" in chat.say(text)
-    assert AuditLog.select().where(AuditLog.action == "oa_bind_failed").count() == 0
+    assert BindTry.select().count() == 0
     assert BindCode.get().failed_attempts == 0
 
 
