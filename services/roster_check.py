@@ -198,7 +198,10 @@ def _paired_with_gone(parsed: Parsed, members: dict[str, FinalMember]) -> list[P
     for entry in parsed["结对家庭"]:
         member = members.get(entry.values.get("member_phone"))
         if member and not member.active:
-            message = f"结对党员 {member.name}（{member.phone}）已离队，不能结对"
+            message = (
+                f"结对党员 {member.name}（{member.phone}）已离队，不能结对："
+                "请改填其他党员，或清空这一格（这户的结对随其离队结束）"
+            )
             problems.append(entry.problem("member_phone", message))
     return problems
 
