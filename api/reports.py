@@ -107,8 +107,9 @@ STATS_SCHEMA = {
         "computed_at": {"type": "string", "format": "date-time"},
         "members": {
             **_COUNT,
-            "description": "本季度在册队员：季度结束前已在名册上、现仍在册的队员，"
-            "加上本季度有服务记录的队员（含此后停用的）；季度结束后新加入的不计",
+            "description": "本季度在册队员：本季度内任何一天在名册上的队员"
+            "（季度最后一天或之前加入，且离队日期不早于季度第一天），"
+            "加上本季度有服务记录的队员；季度结束后加入的不计，此后离队的仍计",
         },
         "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
@@ -141,7 +142,13 @@ STATS_SCHEMA = {
                 "properties": {
                     "member_id": {"type": "integer"},
                     "name": {"type": "string"},
-                    "active": {"type": "boolean"},
+                    "active": {"type": "boolean", "description": "现在是否在册"},
+                    "left_on": {
+                        "type": "string",
+                        "format": "date",
+                        "nullable": True,
+                        "description": "离队日期（上海时间）；在册时为空。早先提交的报告没有这一项",
+                    },
                     "services": _COUNT,
                     "hours": _HOURS,
                     "minutes": _MINUTES,

@@ -33,7 +33,11 @@ class Team(BaseModel):
 
 
 class Member(BaseModel):
-    """A party member on the roster, with the WeChat identities bound to them."""
+    """A party member on the roster, with the WeChat identities bound to them.
+
+    A member who leaves stays on the roster inactive, with `left_on` the Shanghai day they
+    left (empty while active): the quarters they served in keep counting them
+    (services.report_stats). The roster import is the one place that changes both."""
 
     name = pw.CharField(max_length=50)
     phone = pw.CharField(max_length=20, unique=True)
@@ -41,6 +45,7 @@ class Member(BaseModel):
     team = pw.ForeignKeyField(Team, null=True, backref="members", on_delete="RESTRICT")
     role = pw.CharField(max_length=10, default="member")
     active = pw.BooleanField(default=True)
+    left_on = pw.DateField(null=True)
     mp_openid = pw.CharField(max_length=64, null=True, unique=True)
     oa_openid = pw.CharField(max_length=64, null=True, unique=True)
     unionid = pw.CharField(max_length=64, null=True, unique=True)

@@ -123,6 +123,8 @@ SUMMARY = (
 )
 # What a row counts, where its label alone could be read two ways.
 NOTES = {
+    "在册队员（人）": "本季度内任何一天在名册上的队员：季度最后一天或之前加入、"
+    "且不是在季度第一天之前离队的，加上本季度有服务记录的；此后离队的仍计在内",
     "服务次数（次）": "计入时长的登记：已签退，服务内容、服务对象、服务成效都已填写"
     "（未通过的除外）；下面的“其中”各行按类型分",
     VISIT_SERVICES: f"计入时长的走访登记（已签退并填写完整）；每次走访签到见“{VISITS}”",
@@ -135,12 +137,20 @@ NOTES = {
     CHECK_HOURS: "这些记录计入上面“服务时长”的部分",
 }
 
+
+def _left(member: dict) -> str:
+    """Who has left since, and when where the report knows it (older reports do not)."""
+    if member.get("left_on"):
+        return f"{member['left_on']} 离队"
+    return "" if member.get("active", True) else "已不在册"
+
+
 MEMBER_COLUMNS = (
     Column("姓名", 12, lambda m: m.get("name", "")),
     Column("服务次数", 10, lambda m: m.get("services")),
     Column("服务时长（小时）", 18, _hours, HOURS),
     Column("走访次数", 10, lambda m: m.get("visits")),
-    Column("备注", 14, lambda m: "" if m.get("active", True) else "已不在册"),
+    Column("备注", 16, _left),
 )
 
 

@@ -17,12 +17,12 @@ Rules, so that every screen says the same thing:
 - Ratings: residents' ratings given in the period to the team, its members or its
   activities, except those moderation rejected (moderation is about the comment; a rating
   stands unless the whole feedback was thrown out).
-- Members are the quarter's roster: the team's active members who were on the roster before
-  the quarter ended (Member.created_at), and anyone who served in it, active or not (serving
-  says they were there). So a closed quarter does not grow when members join later, and
-  does not shrink when one who served in it leaves. The roster keeps no date of leaving
-  (only `active`), so a member who left after the quarter without serving in it drops out of
-  it; nothing in the programme deactivates members yet to record one.
+- Members are the quarter's roster: the team's members who were on the roster at any time
+  during the quarter (added on or before its last day, Member.created_at, and not gone
+  before its first, Member.left_on), and anyone who served in it (serving says they were
+  there). So a closed quarter does not grow when members join later, nor shrink when members
+  leave later, whether or not they served in it. A member who left and came back counts in
+  the quarters between as well: the roster keeps the last day of leaving only.
 - The per-member table lists those members in roster order (never ranked: see DESIGN
   "Serve people, not the form").
 - Hours are shown to one decimal (`hours`), and each figure of time also keeps its exact
@@ -100,7 +100,7 @@ def team_stats(
     until, span = _counted(first, last, now)
     teams = team_ids if team_ids is not None else [t for (t,) in Team.select(Team.id).tuples()]
     stats = {team: _empty(year, quarter, first, last, now) for team in teams}
-    members = _member_rows(span, clock.local_midnight(last + timedelta(days=1)), team_ids)
+    members = _member_rows(span, on_roster(first, last), team_ids)
     for team, rows in members.items():
         if team in stats:
             _add_members(stats[team], rows)
@@ -159,40 +159,48 @@ def _in_teams(column, team_ids):
     return column.in_(team_ids) if team_ids is not None else column.is_null(False)
 
 
-def _member_rows(span: tuple, ended: datetime, team_ids) -> dict[int, list[tuple]]:
-    """team id → (member id, name, active, {sum name: value}) per member of the quarter's
-    roster (see the module docstring), zero sums for a member who did nothing. Raw rows: at
-    100,000 members peewee's row conversion would cost as much as the query."""
+def on_roster(first: date, last: date) -> pw.Expression:
+    """Members on the roster at some time during these days: added on or before the last, and
+    still active or left on the first or later (they were there that day). An inactive member
+    without a day of leaving counts in none (each got one when the day began to be kept)."""
+    joined = Member.created_at < clock.local_midnight(last + timedelta(days=1))
+    return joined & ((Member.active == True) | (Member.left_on >= first))  # noqa: E712
+
+
+def _member_rows(span: tuple, on_roster: pw.Expression, team_ids) -> dict[int, list[tuple]]:
+    """team id → (member id, name, active, left_on, {sum name: value}) per member of the
+    quarter's roster (see the module docstring), zero sums for a member who did nothing. Raw
+    rows: at 100,000 members peewee's row conversion would cost as much as the query."""
     columns = [fn.SUM(pw.Case(None, [(c, v)], 0)).alias(n) for n, (c, v) in _COLUMNS.items()]
     where = (R.checkin_at >= span[0]) & (R.checkin_at < span[1])
     if team_ids is not None:
         where &= R.member.in_(Member.select(Member.id).where(Member.team.in_(team_ids)))
     sums = R.select(R.member.alias("member_id"), *columns).where(where).group_by(R.member)
     served = sums.c.member_id.is_null(False)
-    on_roster = (Member.active == True) & (Member.created_at < ended)  # noqa: E712
     query = (
-        Member.select(Member.team, Member.id, Member.name, Member.active)
+        Member.select(Member.team, Member.id, Member.name, Member.active, Member.left_on)
         .select_extend(*[getattr(sums.c, name) for name in _COLUMNS])
         .join(sums, pw.JOIN.LEFT_OUTER, on=(sums.c.member_id == Member.id))
         .where(_in_teams(Member.team, team_ids) & (on_roster | served))
         .order_by(Member.id)
     )
     by_team: dict[int, list[tuple]] = defaultdict(list)
-    for team, member_id, name, active, *values in db.execute(query):
+    for team, member_id, name, active, left_on, *values in db.execute(query):
         sums_of = dict(zip(_COLUMNS, (int(v or 0) for v in values), strict=True))
-        by_team[team].append((member_id, name, bool(active), sums_of))
+        left_on = Member.left_on.python_value(left_on)  # SQLite gives raw rows' dates as text
+        by_team[team].append((member_id, name, bool(active), left_on, sums_of))
     return by_team
 
 
 def _add_members(stats: dict, rows: list[tuple]) -> None:
     total = dict.fromkeys(_COLUMNS, 0) | {"members": 0, "participants": 0, "visited": 0}
-    for member_id, name, active, sums in rows:
+    for member_id, name, active, left_on, sums in rows:
         for key, value in sums.items():
             total[key] += value
         total["members"] += 1
         total["participants"] += sums["activity_services"] > 0
         total["visited"] += sums["visits"] > 0
-        stats["per_member"].append(_member_line(member_id, name, active, sums))
+        stats["per_member"].append(_member_line(member_id, name, active, left_on, sums))
     services = sum(total[f"{k}_services"] for k in KINDS)
     minutes = sum(total[f"{k}_minutes"] for k in KINDS)
     stats |= {"members": total["members"], "participants": total["participants"]}
@@ -204,11 +212,12 @@ def _add_members(stats: dict, rows: list[tuple]) -> None:
     stats["visits"] |= {"done": total["visits"], "members_visited": total["visited"]}
 
 
-def _member_line(member_id: int, name: str, active: bool, sums: dict) -> dict:
+def _member_line(member_id: int, name: str, active: bool, left_on: date | None, sums: dict) -> dict:
     return {
         "member_id": member_id,
         "name": name,
         "active": active,
+        "left_on": left_on.isoformat() if left_on else None,
         "services": sum(sums[f"{k}_services"] for k in KINDS),
         **_time(sum(sums[f"{k}_minutes"] for k in KINDS)),
         "visits": sums["visits"],

@@ -35,6 +35,7 @@ from .register_check import Findings, check_entries
 from .report_stats import (
     deadline_of,
     label,
+    on_roster,
     parse_period,
     quarter_days,
     reporting_quarter,
@@ -107,12 +108,12 @@ def run_quarterly(now: datetime, rules: ReportRules, quiet_hours: str) -> Quarte
 
 def draft_missing(now: datetime, rules: ReportRules, team_ids: list[int] | None = None) -> int:
     """Draft the just-ended quarter's report for each team without one that had members in
-    that quarter (a roster imported later owes no report for it); the unique index makes a
-    second runner's rows no-ops. Returns how many teams were missing one."""
+    that quarter (a roster imported later, or one whose members had all left before it, owes
+    no report for it); the unique index makes a second runner's rows no-ops. Returns how
+    many teams were missing one."""
     year, quarter = reporting_quarter(clock.local_today(now))
     have = Q.select(Q.team).where((Q.year == year) & (Q.quarter == quarter))
-    ended = clock.local_midnight(quarter_days(year, quarter)[1] + timedelta(days=1))
-    staffed = Member.select(Member.team).where(Member.created_at < ended)
+    staffed = Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
     query = Team.select(Team.id).where(Team.id.not_in(have) & Team.id.in_(staffed))
     if team_ids is not None:
         query = query.where(Team.id.in_(team_ids))

@@ -29,6 +29,16 @@ ROLES = {
     "leader": "leader",
 }
 ROLE_LABELS = {"member": "队员", "leader": "队长"}
+STATUSES = {  # 状态 → Member.active
+    "在册": True,
+    "在队": True,
+    "正常": True,
+    "离队": False,
+    "已离队": False,
+    "退出": False,
+    "停用": False,
+}
+STATUS_LABELS = {True: "在册", False: "离队"}
 COORD_TYPES = {
     "gcj02": "gcj02",
     "gcj-02": "gcj02",

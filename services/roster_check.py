@@ -10,6 +10,7 @@ from .roster_schema import SHEET_ORDER, Problem
 from .roster_state import (
     FinalMember,
     Snapshot,
+    gone,
     member_entries,
     resolve_members,
     resolve_pairings,
@@ -40,14 +41,17 @@ def check(
     data: RosterData, team_size: tuple[int, int] = (10, 15), today: date | None = None
 ) -> list[Problem]:
     """Every error and warning in the file, in sheet and row order; errors block the import."""
-    parsed, problems = parse(data, today or local_today())
+    today = today or local_today()
+    parsed, problems = parse(data, today)
     snap = Snapshot.load()
-    members = resolve_members(parsed, snap)
+    members = resolve_members(parsed, snap, today)
     problems += _duplicates(parsed)
     problems += _references(parsed, snap)
     problems += _identities(parsed, snap)
     problems += _paired_twice(parsed)
+    problems += _paired_with_gone(parsed, members)
     problems += _leaders(parsed, snap, members)
+    problems += _leaving(members)
     problems += _team_sizes(parsed, snap, members, team_size)
     problems += _pairing_warnings(parsed, snap, members)
     if not any(parsed.values()):
@@ -174,6 +178,34 @@ def _named_leader(entry: Entry, members: dict[str, FinalMember]) -> list[Problem
     return []
 
 
+def _leaving(members: dict[str, FinalMember]) -> list[Problem]:
+    """A leader who leaves hands the team over in the same file: a team is never led by
+    someone who can no longer log in."""
+    return [
+        member.entry.problem(
+            "active",
+            f"{member.name} 是「{member.team}」的队长，不能直接标为离队："
+            "请同时指定新队长（在服务队表填新队长手机号，或把新队长的角色填为 队长）",
+        )
+        for member in members.values()
+        if member.entry and not member.active and member.role == "leader"
+    ]
+
+
+def _paired_with_gone(parsed: Parsed, members: dict[str, FinalMember]) -> list[Problem]:
+    """A household cannot be paired with a member who has left (their pairing ends)."""
+    problems = []
+    for entry in parsed["结对家庭"]:
+        member = members.get(entry.values.get("member_phone"))
+        if member and not member.active:
+            message = (
+                f"结对党员 {member.name}（{member.phone}）已离队，不能结对："
+                "请改填其他党员，或清空这一格（这户的结对随其离队结束）"
+            )
+            problems.append(entry.problem("member_phone", message))
+    return problems
+
+
 def _team_sizes(
     parsed: Parsed, snap: Snapshot, members: dict[str, FinalMember], team_size: tuple[int, int]
 ) -> list[Problem]:
@@ -194,7 +226,7 @@ def _pairing_warnings(
     parsed: Parsed, snap: Snapshot, members: dict[str, FinalMember]
 ) -> list[Problem]:
     """Households paired across communities, and listed members left without a household."""
-    pairings = resolve_pairings(parsed, snap)
+    pairings = resolve_pairings(parsed, snap, gone(members))
     communities = team_communities(parsed, snap)
     problems = []
     for entry in parsed["结对家庭"]:
@@ -208,7 +240,7 @@ def _pairing_warnings(
             problems.append(entry.problem("community", message, "warning"))
     paired = set(pairings.values())
     for phone, entry in member_entries(parsed).items():
-        if phone not in paired:
+        if phone not in paired and members[phone].active:
             message = "这名党员还没有结对家庭（结对家庭表中没有以其手机号结对的一户）"
             problems.append(entry.problem("phone", message, "warning"))
     return problems

@@ -79,7 +79,11 @@ def _missing_columns(spec: SheetSpec, sheet: SheetData) -> list[Problem]:
 
 
 def _example(spec: SheetSpec, sheet: SheetData) -> dict[str, Any]:
-    return {c.field: c.parse(c.example) for c in spec.columns if c.field in sheet.columns}
+    return {
+        c.field: c.parse(c.example)
+        for c in spec.columns
+        if c.field in sheet.columns and c.example is not None  # a blank example cell
+    }
 
 
 def _parse_row(
@@ -139,7 +143,21 @@ def check_pairing_date(entry: Entry, today: date) -> list[Problem]:
     return []
 
 
+def check_leaving(entry: Entry, today: date) -> list[Problem]:
+    """A day of leaving is not in the future, and goes with 离队 (or alone), not with 在册."""
+    left_on = entry.values.get("left_on")
+    if left_on and left_on > today:
+        return [entry.problem("left_on", f"离队日期 {left_on} 晚于今天")]
+    if left_on and entry.values.get("active") is True:
+        message = (
+            "状态是 在册，却填了离队日期：回到队里的党员请清空离队日期，离队的请把状态填为 离队"
+        )
+        return [entry.problem("left_on", message)]
+    return []
+
+
 ROW_CHECKS: dict[str, tuple[Callable[[Entry, date], list[Problem]], ...]] = {
     "社区": (check_coordinates,),
+    "党员": (check_leaving,),
     "结对家庭": (check_coordinates, check_pairing_date),
 }

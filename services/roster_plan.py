@@ -18,7 +18,14 @@ from .roster_check import check
 from .roster_io import RosterData
 from .roster_parse import Entry, Parsed, parse
 from .roster_schema import ROLE_LABELS, SHEET_BY_NAME, SHEETS, show
-from .roster_state import FinalMember, Snapshot, resolve_members, resolve_pairings
+from .roster_state import (
+    ActivePairing,
+    FinalMember,
+    Snapshot,
+    gone,
+    resolve_members,
+    resolve_pairings,
+)
 
 MODELS = {"社区": "community", "服务队": "team", "党员": "member", "结对家庭": "household"}
 STORED = {  # the fields a row writes (role and pairings are planned on their own)
@@ -94,7 +101,7 @@ def plan_checked(data: RosterData, today: date) -> Plan:
 class _Planner:
     def __init__(self, parsed: Parsed, snap: Snapshot, today: date):
         self.parsed, self.snap, self.today = parsed, snap, today
-        self.members = resolve_members(parsed, snap)
+        self.members = resolve_members(parsed, snap, today)
         self.steps: list[Step] = []
         self.changes: list[Change] = []
         self.counts = {spec.name: Counter() for spec in SHEETS}
@@ -176,10 +183,13 @@ class _Planner:
     def _member(self, entry: Entry, member: FinalMember) -> None:
         current = self.snap.member(member.phone)
         values = {f: v for f, v in entry.values.items() if f in STORED["党员"]}
+        values |= {"active": member.active, "left_on": member.left_on}
         label = LABELS["党员"](entry.values)
         if current is None:
             self.steps.append(Step("member", "create", (), DEFAULTS["党员"] | values))
             summary = f"服务队 {member.team}，{ROLE_LABELS[member.role]}"
+            if not member.active:
+                summary += f"，{member.left_on} 离队"
             self._record("党员", "created", label, [summary])
             return
         diff = {f: v for f, v in values.items() if current[f] != v}
@@ -192,14 +202,14 @@ class _Planner:
 
     def _pairings(self) -> tuple[list[Step], dict[tuple, list[str]]]:
         """End every pairing that stops, then create the new ones; details per household."""
-        final = resolve_pairings(self.parsed, self.snap)
+        final = resolve_pairings(self.parsed, self.snap, gone(self.members))
         current = {p.household: p for p in self.snap.pairings}
         entries = self.parsed["结对家庭"]
         dates = {
             e.key: e.values["started_on"] for e in entries if e.key and "started_on" in e.values
         }
         steps = [
-            Step("pairing", "update", (p.id,), {"ended_on": self.today})
+            Step("pairing", "update", (p.id,), {"ended_on": self._ends_on(p)})
             for p in self.snap.pairings
             if final.get(p.household) != p.phone
         ]
@@ -219,6 +229,14 @@ class _Planner:
                     _detail("结对家庭", "started_on", old.started_on, dates[household])
                 )
         return steps, details
+
+    def _ends_on(self, pairing: ActivePairing) -> date:
+        """A pairing stops today, or the day its member left (not before it began): the visits
+        it owes are counted up to then (services.report_stats)."""
+        member = self.members[pairing.phone]
+        if member.active or member.left_on is None:
+            return self.today
+        return max(min(member.left_on, self.today), pairing.started_on)
 
     def _who(self, phone: str | None) -> str:
         return f"{self.members[phone].name}（{phone}）" if phone else "（无）"

@@ -15,6 +15,8 @@ from .roster_cells import (
     COORD_TYPES,
     ROLE_LABELS,
     ROLES,
+    STATUS_LABELS,
+    STATUSES,
     choice,
     contact_phone,
     day,
@@ -161,6 +163,25 @@ SHEETS = (
                 "队长",
                 "队员 或 队长；留空时新增的为队员，已有的不变",
             ),
+            Column(
+                "active",
+                "状态",
+                choice(STATUSES, "状态", "在册 或 离队"),
+                False,
+                ("在册状态", "是否在册"),
+                "在册",
+                "在册 或 离队；离队的党员留在名册上但不能再登录，离队前的季度报告仍计入；"
+                "回到队里的填 在册；留空时新增的为在册，已有的不变",
+            ),
+            Column(
+                "left_on",
+                "离队日期",
+                day,
+                False,
+                ("离队时间",),
+                None,
+                "离队的那一天；只填日期也算离队，标为离队而留空时取导入当天",
+            ),
         ),
     ),
     SheetSpec(
@@ -265,4 +286,6 @@ def show(field: str, value: Any) -> str:
         return "（空）"
     if field == "role":
         return ROLE_LABELS.get(value, value)
+    if field == "active":
+        return STATUS_LABELS[value]
     return value.isoformat() if isinstance(value, date) else str(value)

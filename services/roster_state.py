@@ -87,6 +87,7 @@ def _member(m: Member, branches: dict[int, str], teams: dict[int, str]) -> dict[
         "team": teams.get(m.team_id),
         "role": m.role,
         "active": m.active,
+        "left_on": m.left_on,
     }
 
 
@@ -102,7 +103,24 @@ class FinalMember:
     team: str | None
     role: str
     active: bool
+    left_on: date | None
     entry: Entry | None  # the file's row, or None for a member the file does not list
+
+
+def membership(entry: Entry, current: dict[str, Any] | None, today: date) -> tuple:
+    """(active, left_on) once the row is applied. 状态 离队, or a 离队日期 alone, marks a
+    member as gone since that day (today when none is given; an earlier day already recorded
+    stays unless the row gives another); 在册 brings one back and clears the day, so that
+    their quarters count them again; neither keeps what the database holds."""
+    active, left_on = (current["active"], current["left_on"]) if current else (True, None)
+    status, given = entry.values.get("active"), entry.values.get("left_on")
+    if status is None and given is not None:
+        status = False
+    if status is None:
+        return active, left_on
+    if status:
+        return True, None
+    return False, given or (None if active else left_on) or today
 
 
 def member_entries(parsed: Parsed) -> dict[str, Entry]:
@@ -110,8 +128,9 @@ def member_entries(parsed: Parsed) -> dict[str, Entry]:
     return {e.values["phone"]: e for e in parsed["党员"] if "phone" in e.values}
 
 
-def resolve_members(parsed: Parsed, snap: Snapshot) -> dict[str, FinalMember]:
-    """Every member after the import: team and role, with leaders settled per team."""
+def resolve_members(parsed: Parsed, snap: Snapshot, today: date) -> dict[str, FinalMember]:
+    """Every member after the import: team, role and whether they are still active, with
+    leaders settled per team."""
     entries = member_entries(parsed)
     declared = declared_leaders(parsed, snap)
     final = {}
@@ -121,7 +140,7 @@ def resolve_members(parsed: Parsed, snap: Snapshot) -> dict[str, FinalMember]:
         if role == "leader" and declared[values["team"]] - {phone}:
             role = "member"
         final[phone] = FinalMember(
-            phone, values["name"], values["team"], role, values["active"], None
+            phone, values["name"], values["team"], role, values["active"], values["left_on"], None
         )
     for phone, entry in entries.items():
         current = snap.member(phone)
@@ -131,7 +150,7 @@ def resolve_members(parsed: Parsed, snap: Snapshot) -> dict[str, FinalMember]:
             entry.values.get("name") or (current or {}).get("name", ""),
             team,
             _role(phone, entry, current, team, declared[team]),
-            current["active"] if current else True,
+            *membership(entry, current, today),
             entry,
         )
     return final
@@ -166,8 +185,17 @@ def declared_leaders(parsed: Parsed, snap: Snapshot) -> dict[str | None, set[str
     return declared
 
 
-def resolve_pairings(parsed: Parsed, snap: Snapshot) -> dict[tuple[str, str], str]:
-    """Every active pairing after the import, household key -> member phone."""
+def gone(members: dict[str, FinalMember]) -> set[str]:
+    """The phones of the members who are no longer active after the import."""
+    return {phone for phone, member in members.items() if not member.active}
+
+
+def resolve_pairings(
+    parsed: Parsed, snap: Snapshot, gone: set[str] = frozenset()
+) -> dict[tuple[str, str], str]:
+    """Every active pairing after the import, household key -> member phone. A member who has
+    left (a phone in `gone`) keeps no pairing from the database; one the file asks for is
+    kept, for the checks to refuse."""
     wanted = {}
     for entry in parsed["结对家庭"]:
         if entry.key and entry.values.get("member_phone"):
@@ -175,7 +203,7 @@ def resolve_pairings(parsed: Parsed, snap: Snapshot) -> dict[tuple[str, str], st
     taken = set(wanted.values())
     final = dict(wanted)
     for pairing in snap.pairings:
-        if pairing.household not in wanted and pairing.phone not in taken:
+        if pairing.household not in wanted and pairing.phone not in taken | gone:
             final[pairing.household] = pairing.phone
     return final
 

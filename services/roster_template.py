@@ -26,7 +26,8 @@ HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="FCE4D6")
 EXAMPLE_FONT = Font(italic=True, color="808080")
 TEXT_FIELDS = {"phone", "leader_phone", "member_phone"}  # keep Excel from turning them into numbers
-CHOICES = {"role": "队员,队长", "coord_type": "gcj02,wgs84"}
+CHOICES = {"role": "队员,队长", "active": "在册,离队", "coord_type": "gcj02,wgs84"}
+DATE_FIELDS = {"started_on", "left_on"}
 VALIDATED_ROWS = 1000
 
 NOTES = (
@@ -38,6 +39,8 @@ NOTES = (
     "每个服务队要有一名队长：在服务队表填队长手机号，或在党员表把角色填为“队长”。"
     "换队长只需改写，原队长自动改为队员。",
     "一名党员只结对一户，一户只结对一名党员。改填结对党员手机号即为调整结对，原结对自动结束。",
+    "党员离队：把状态填为“离队”，并填离队日期（留空取导入当天）。离队的党员不会删除，"
+    "其结对自动结束；离队前各季度的报告照样计入。回到队里时把状态改为“在册”。",
     "导入前会检查全部内容，只要有一处错误就不导入任何数据。可以先试运行，看看会改动什么。",
     "手机号列已设为文本格式；从别处粘贴时请用“选择性粘贴 → 数值”，以免变成科学计数法。",
     "坐标：高德、腾讯地图取点得到 GCJ-02（填 gcj02），GPS 设备得到 WGS-84（填 wgs84）。",
@@ -100,7 +103,7 @@ def _write_sheet(sheet: Worksheet, spec: SheetSpec) -> None:
         if column.field in TEXT_FIELDS:
             sheet.column_dimensions[letter].number_format = "@"
             example.number_format = "@"
-        if column.field == "started_on":
+        if column.field in DATE_FIELDS:
             example.number_format = "yyyy-mm-dd"
         width = max(_width(_header(column)), _width(column.example)) + 4
         sheet.column_dimensions[letter].width = width

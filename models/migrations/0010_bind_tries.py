@@ -1,4 +1,4 @@
-"""Version 11: tries at binding with a typed code, kept a day, so that wrong tries are limited
+"""Version 10: tries at binding with a typed code, kept a day, so that wrong tries are limited
 per WeChat caller and per code over time (services/bind_limits.py) instead of locking a
 member's code for good after a few of anyone's wrong tries; a login no longer counts its own
 failed binds (the caller's tries do, across logins)."""

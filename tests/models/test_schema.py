@@ -1,9 +1,11 @@
 """Schema steps: they build exactly the models' schema, and move a populated database forward
 without losing anything."""
 
+from datetime import date
+
 from playhouse.migrations import _resolve_diff
 
-from models import Activity, ServiceRecord, db
+from models import Activity, Member, ServiceRecord, db
 from models.database import (
     bind,
     create_if_missing,
@@ -88,3 +90,40 @@ def test_version_9_names_the_office_login_that_published_each_earlier_activity(t
         runner().up()
         published = dict(Activity.select(Activity.id, Activity.created_by_account).tuples())
         assert published == {1: 1, 2: None, 3: None, 4: None}
+
+
+def test_members_already_inactive_get_the_last_day_they_were_known_to_be_there(tmp_path):
+    """Step 11 keeps the day a member left; those who had left before it get the Shanghai day
+    of their latest check-in or WeChat interaction, or the day they were added."""
+    create_if_missing(f"sqlite:///{tmp_path / 'old.db'}")
+    bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
+    with db.connection_context():
+        runner().up(target="0001_initial")
+        db.execute_sql(
+            "INSERT INTO community (name, address, lat, lng, coord_type, radius_m) "
+            "VALUES ('老社区', '', 34.7, 113.6, 'gcj02', 300)"
+        )
+        db.execute_sql("INSERT INTO team (name, community_id) VALUES ('老队', 1)")
+        members = [  # (active, last WeChat interaction, added)
+            (1, "2026-09-01 02:00:00", "2026-01-01 00:00:00"),  # still active
+            (0, "2026-03-31 17:00:00", "2026-01-01 00:00:00"),  # 1 April in Shanghai
+            (0, None, "2026-01-01 00:00:00"),  # a check-in later than any interaction
+            (0, None, "2026-02-01 00:00:00"),  # nothing but the day added
+        ]
+        for n, (active, seen, added) in enumerate(members):
+            db.execute_sql(
+                "INSERT INTO member (name, phone, team_id, role, active, oa_reachable, "
+                "last_interaction_at, created_at) VALUES (?, ?, 1, 'member', ?, 1, ?, ?)",
+                (f"党员{n}", f"1380000000{n}", active, seen, added),
+            )
+        for day in ("2026-05-01 01:00:00", "2026-06-20 16:30:00"):  # the later: 21 June
+            db.execute_sql(
+                "INSERT INTO service_record (member_id, kind, checkin_at, checkin_coord_type, "
+                "content, target, outcome, status, flags, source, registration_reason, "
+                "created_at, updated_at) VALUES (3, 'individual', ?, 'gcj02', '清扫', '居民', "
+                "'干净', 'verified', '[]', 'mp', '', ?, ?)",
+                (day, day, day),
+            )
+        runner().up()
+        left = [m.left_on for m in Member.select().order_by(Member.id)]
+    assert left == [None, date(2026, 4, 1), date(2026, 6, 21), date(2026, 2, 1)]

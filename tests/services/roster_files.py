@@ -62,6 +62,15 @@ def edit(roster: dict, sheet: str, row: int, header: str, value) -> dict:
     return roster
 
 
+def with_status(roster: dict, rows: dict[int, tuple]) -> dict:
+    """Add the 状态 and 离队日期 columns to 党员, filled in for the rows given (by Excel row)."""
+    members = roster["党员"]
+    members[0] += ["状态", "离队日期"]
+    for number, row in enumerate(members[1:], start=2):
+        row += list(rows.get(number, ("", "")))
+    return roster
+
+
 def drop_column(roster: dict, sheet: str, header: str) -> dict:
     index = roster[sheet][0].index(header)
     roster[sheet] = [row[:index] + row[index + 1 :] for row in roster[sheet]]

@@ -124,6 +124,16 @@ def test_a_member_who_left_but_served_is_marked(world):
     assert [row[-1].value for row in sheet.iter_rows(2) if row[0].value == "陈静"] == ["已不在册"]
 
 
+def test_a_member_who_left_since_is_counted_with_the_day_they_left(world):
+    team_a, _, leader, _ = world
+    make_member(name="陈静", team=team_a, active=False, left_on=date(2026, 12, 15))
+    make_member(name="赵刚", team=team_a, active=False, left_on=date(2026, 9, 30))  # before Q4
+    book = workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES))
+    notes = {row[0].value: row[-1].value for row in book["队员明细"].iter_rows(2)}
+    assert notes == {leader.name: None, "王丽": None, "李强": None, "陈静": "2026-12-15 离队"}
+    assert summary_of(book)["在册队员（人）"] == 4
+
+
 def test_members_hours_add_up_to_the_teams(world):
     """Rounded one by one, 190 + 190 + 130 + 60 + 60 minutes would show 3.2 + 3.2 + 2.2 + 1 + 1
     = 10.6 hours against a total of 10.5: the cells hold exact hours, shown to one decimal."""

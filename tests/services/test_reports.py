@@ -442,6 +442,86 @@ def test_a_closed_quarter_keeps_its_roster_when_members_join_or_leave_later(data
     assert q4["members"] == 2 + len(newcomers)  # who left without serving in Q4 is not counted
 
 
+def leave(member, on: date | None) -> None:
+    """The member leaves on that day (or comes back, with None), as the roster import does."""
+    Member.update(active=on is None, left_on=on).where(Member.id == member.id).execute()
+
+
+def office() -> Actor:
+    account = {"username": "office", "display_name": "办公室", "password_hash": "-"}
+    return Actor(account=Account.create(**account, created_at=NOW))
+
+
+def test_a_past_quarter_keeps_counting_a_member_who_left_after_it(database):
+    """Q3's report is drafted on 1 October with four members; 陈静, who never served in Q3,
+    leaves on 20 October. Re-opened on 21 October, the report still counts her."""
+    team = make_team(name="第一服务队")
+    Member.update(created_at=at(date(2026, 6, 1))).where(Member.team == team.id).execute()
+    left = make_member(name="陈静", team=team, created_at=at(date(2026, 6, 1)))
+    for name in ("王丽", "李强"):
+        make_member(name=name, team=team, created_at=at(date(2026, 6, 1)))
+    run_quarterly(at(date(2026, 10, 1)), RULES, "off")
+    assert QuarterlyReport.get().stats["members"] == 4
+    leave(left, date(2026, 10, 20))
+
+    q3 = view_report(office(), "2026-Q3", team.id, at(date(2026, 10, 21)), RULES)
+
+    assert q3.live and q3.stats["members"] == 4
+    (line,) = [m for m in q3.stats["per_member"] if m["name"] == "陈静"]
+    assert (line["active"], line["left_on"], line["services"]) == (False, "2026-10-20", 0)
+    q4 = team_stats(2026, 4, at(date(2026, 10, 21)), 30)[team.id]
+    assert q4["members"] == 4  # she was on the roster for 20 days of Q4 too
+
+
+@pytest.mark.parametrize(
+    ("left_on", "counted"),
+    [
+        (date(2026, 6, 30), False),  # the day before Q3 began
+        (date(2026, 7, 1), True),  # Q3's first day: she was there that day
+        (date(2026, 9, 30), True),  # its last day
+        (date(2026, 11, 2), True),  # after it
+        (None, True),  # never left, or came back: the day is cleared
+    ],
+)
+def test_a_quarter_counts_who_was_on_the_roster_on_any_of_its_days(database, left_on, counted):
+    team = make_team()
+    Member.update(created_at=at(date(2026, 1, 5))).where(Member.team == team.id).execute()
+    member = make_member(team=team, created_at=at(date(2026, 1, 5)))
+    leave(member, date(2026, 3, 3))
+    leave(member, left_on)  # the latest day of leaving wins; None is a return
+
+    q3 = team_stats(2026, 3, at(date(2026, 11, 5)), 30)[team.id]
+
+    assert q3["members"] == 1 + counted
+    assert (member.id in [m["member_id"] for m in q3["per_member"]]) is counted
+    q2 = team_stats(2026, 2, at(date(2026, 11, 5)), 30)[team.id]
+    assert q2["members"] == 2  # on the roster in Q2 whichever day she left since
+
+
+def test_who_joined_after_or_left_before_a_quarter_is_not_in_it_unless_they_served(database):
+    team = make_team()
+    Member.update(created_at=at(date(2026, 1, 5))).where(Member.team == team.id).execute()
+    make_member(team=team, created_at=at(date(2026, 10, 1)))  # joined the day Q4 began
+    gone = make_member(team=team, created_at=at(date(2026, 1, 5)))
+    leave(gone, date(2026, 5, 31))
+
+    def members(quarter):
+        return team_stats(2026, quarter, at(date(2026, 11, 5)), 30)[team.id]["members"]
+
+    assert [members(2), members(3), members(4)] == [2, 1, 2]
+    served(gone, at(date(2026, 8, 3)), 60)  # an entry in Q3 says she was there after all
+    assert members(3) == 2
+
+
+def test_a_team_whose_members_all_left_before_the_quarter_owes_no_report(database):
+    team = make_team()
+    Member.update(created_at=at(date(2026, 1, 5)), active=False, left_on=date(2026, 3, 20)).where(
+        Member.team == team.id
+    ).execute()
+    assert run_quarterly(at(date(2026, 10, 1)), RULES, "off").drafted == 0
+    assert run_quarterly(at(date(2026, 4, 1)), RULES, "off").drafted == 1  # Q1 had them
+
+
 def test_activities_in_the_future_are_not_held_yet(database):
     team = make_team()
     make_activity(team, starts_at=at(date(2026, 12, 20)))

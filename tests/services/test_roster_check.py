@@ -6,7 +6,14 @@ import pytest
 
 from models import Community, Household, Member, Pairing, Team
 from services.roster_import import check, import_roster, read_workbook
-from tests.services.roster_files import TEAM_SIZE, base_roster, drop_column, edit, write_xlsx
+from tests.services.roster_files import (
+    TEAM_SIZE,
+    base_roster,
+    drop_column,
+    edit,
+    with_status,
+    write_xlsx,
+)
 
 TODAY = date(2026, 11, 29)
 
@@ -200,6 +207,36 @@ ERRORS = [
         edits(("结对家庭", 2, "结对日期", "2027-01-01")),
         ("结对家庭", 2, "结对日期", "J"),
         "晚于今天",
+    ),
+    (
+        "bad status",
+        lambda roster: with_status(roster, {4: ("请假", "")}),
+        ("党员", 4, "状态", "F"),
+        "状态只能填 在册 或 离队",
+    ),
+    (
+        "day of leaving in the future",
+        lambda roster: with_status(roster, {4: ("离队", "2026-12-01")}),
+        ("党员", 4, "离队日期", "G"),
+        "晚于今天",
+    ),
+    (
+        "day of leaving for a member on the roster",
+        lambda roster: with_status(roster, {4: ("在册", "2026-11-01")}),
+        ("党员", 4, "离队日期", "G"),
+        "状态是 在册",
+    ),
+    (
+        "a leader who leaves without a successor",
+        lambda roster: with_status(roster, {2: ("离队", "2026-11-01")}),
+        ("党员", 2, "状态", "F"),
+        "指定新队长",
+    ),
+    (
+        "paired with a member who left",
+        lambda roster: with_status(roster, {4: ("离队", "2026-11-01")}),
+        ("结对家庭", 4, "结对党员手机号", "I"),
+        "张三（13800000003）已离队",
     ),
 ]
 

@@ -8,7 +8,14 @@ from models import Branch, Community, Household, Member, Pairing, Team
 from services.errors import Conflict, Invalid
 from services.roster_import import format_report, import_roster, plan, read_workbook
 from services.roster_plan import Step, plan_checked
-from tests.services.roster_files import TEAM_SIZE, base_roster, edit, write_csvs, write_xlsx
+from tests.services.roster_files import (
+    TEAM_SIZE,
+    base_roster,
+    edit,
+    with_status,
+    write_csvs,
+    write_xlsx,
+)
 
 TODAY = date(2026, 11, 29)
 MODELS = (Branch, Community, Team, Member, Household, Pairing)
@@ -166,6 +173,90 @@ def test_a_leader_the_file_leaves_out_is_demoted(database, tmp_path):
     ]
     new = Pairing.get(Pairing.household == Household.get(Household.address == "幸福路7号"))
     assert new.started_on == TODAY  # 结对日期 left blank
+
+
+def leaving(rows: dict[int, tuple], unpaired: int | None = None) -> dict:
+    """The base roster with 状态 and 离队日期 filled for those 党员 rows, and the household on
+    结对家庭 row `unpaired` left without its member (one who leaves is paired with nobody)."""
+    roster = with_status(base_roster(), rows)
+    return edit(roster, "结对家庭", unpaired, "结对党员手机号", "") if unpaired else roster
+
+
+def test_a_member_who_leaves_keeps_the_day_and_their_pairing_ends_on_it(database, tmp_path):
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, leaving({4: ("离队", "2026-11-20")}, unpaired=4), "离队.xlsx")
+
+    assert result.applied and result.errors == ()
+    gone = member("13800000003")
+    assert (gone.active, gone.left_on, gone.team.name) == (False, date(2026, 11, 20), "第一服务队")
+    ended = Pairing.get(Pairing.member == gone.id)
+    assert (ended.ended_on, ended.household.address) == (date(2026, 11, 20), "幸福路3号")
+    lines = format_report(result).splitlines()
+    assert "  [修改] 党员 13800000003 张三：状态 在册 → 离队；离队日期 （空） → 2026-11-20" in lines
+    assert (
+        "  [修改] 结对家庭 户主3（幸福社区 幸福路3号）：结对党员 张三（13800000003） → （无）"
+        in lines
+    )
+    assert not [p for p in result.warnings if "还没有结对家庭" in p.message]
+    again = run(tmp_path, leaving({4: ("离队", "2026-11-20")}, unpaired=4), "离队.xlsx")
+    assert again.changes == ()
+
+
+def test_leaving_without_a_day_is_the_import_day_and_a_return_clears_the_day(database, tmp_path):
+    run(tmp_path, base_roster())
+    run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx")
+    assert (member("13800000006").active, member("13800000006").left_on) == (False, TODAY)
+
+    later = date(2026, 12, 10)
+    again = run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx", today=later)
+    assert again.changes == () and member("13800000006").left_on == TODAY  # the day stays
+
+    back = run(tmp_path, leaving({7: ("在册", "")}), "回来.xlsx", today=later)
+
+    assert back.applied and back.errors == ()
+    assert (member("13800000006").active, member("13800000006").left_on) == (True, None)
+    assert partner("13800000006") == "和平路6号"  # the file pairs them again
+
+
+def test_a_day_of_leaving_alone_marks_the_member_as_left(database, tmp_path):
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, leaving({3: ("", "2026-10-31")}, unpaired=3), "离队.xlsx")
+
+    assert result.applied and result.errors == ()
+    assert (member("13800000002").active, member("13800000002").left_on) == (
+        False,
+        date(2026, 10, 31),
+    )
+
+
+def test_a_leader_leaves_when_the_file_names_the_new_one(database, tmp_path):
+    run(tmp_path, base_roster())
+    roster = leaving({2: ("离队", "2026-11-01")}, unpaired=2)
+    edit(roster, "服务队", 2, "队长手机号", "13800000002")
+    edit(roster, "党员", 2, "角色", "")
+    edit(roster, "党员", 3, "角色", "队长")
+
+    result = run(tmp_path, roster, "换队长.xlsx")
+
+    assert result.applied, result.errors
+    assert (member("13800000001").role, member("13800000001").active) == ("member", False)
+    assert member("13800000002").role == "leader"
+
+
+def test_a_new_member_can_be_recorded_as_already_gone(database, tmp_path):
+    roster = leaving({4: ("离队", "2026-06-30")}, unpaired=4)
+
+    result = run(tmp_path, roster)
+
+    assert result.applied and result.errors == ()
+    assert (member("13800000003").active, member("13800000003").left_on) == (
+        False,
+        date(2026, 6, 30),
+    )
+    created = [c.details for c in result.changes if c.label == "党员 13800000003 张三"]
+    assert created == [("服务队 第一服务队，队员，2026-06-30 离队",)]
 
 
 def test_a_dry_run_writes_nothing_but_reports_the_plan(database, tmp_path):
