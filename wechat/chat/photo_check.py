@@ -145,14 +145,12 @@ def check(sent: PhotoCheck, photo: bytes) -> None:
     common.send(sent.openid, result_text(result.record, sent.title) + visit_sequel(sent))
 
 
-# The question a visit's conversation still waits for, said again after the photo's result.
-PENDING = {VISIT_SEEN: texts.VISIT_SEEN_QUESTION, VISIT_HELP: texts.VISIT_HELP_QUESTION}
-
-
 def visit_sequel(sent: PhotoCheck) -> str:
     """What follows a visit's result while its notes are still under way: the notes given
     during the check are written now (the conversation may time out before another answer),
-    then the question still waiting, or, both notes given, that they are registered."""
+    and, both notes given, that they are registered. The question still waiting is not said
+    again: the reply to the photo (or to the last note) asked it already, and a member who
+    hears it twice may answer twice."""
     live = state.current(sent.openid, common.now())
     if sent.kind != "visit" or live is None or live.data.get("request_id") != sent.request_id:
         return ""
@@ -164,8 +162,7 @@ def visit_sequel(sent: PhotoCheck) -> str:
     if live.data.get("helped"):
         state.leave(sent.openid, common.now())
         return "\n" + texts.VISIT_NOTES_KEPT
-    pending = PENDING.get(live.state)
-    return "\n" + pending if pending else ""
+    return ""
 
 
 def tell_after_error(sent: PhotoCheck) -> None:
