@@ -87,9 +87,11 @@ STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEN
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
 DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
-# Refusing the location (「不发位置了」: wechat.phrasing) at a step asking for it: the
-# check-out goes on without one, as 「跳过」; a check-in or visit needs it, so the member
-# hears why and how to send it, and that 取消 leaves.
+# Refusing the location (「不发位置了」, 「跳过」, 「不用」, 「不需要」: wechat.phrasing) at a step
+# asking for it: the check-out goes on without one, as 「跳过」; a check-in or visit needs it
+# (services.checkin takes no check-in without a position: it is what proves the member was
+# there), so the member hears why and how to send it (「+」, then 「位置」), and that 取消
+# leaves; the step stays.
 NO_LOCATION = {
     checkout.OUT_LOCATION: checkout.on_no_location,
     checkin.LOCATION: checkin.on_location_refused,

@@ -147,14 +147,15 @@ CHECKIN_QUESTION_LEADER = (
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
-# The location refused (「不发位置了」) at a check-in or a visit, which cannot do without it.
+# The location refused (「不发位置了」, 「不用」, 「跳过」) at a check-in or a visit, which cannot do
+# without it (the position proves where the service happened), or not managed (「定位没开」).
 CHECKIN_NEEDS_LOCATION = (
-    "签到需要您的位置，用来确认您在活动现场。请点击输入框旁的「+」，选择「位置」后发送；"
-    "如不签到，请发送「取消」。"
+    "不好意思，签到要用到您的位置，用来确认您在活动现场，这一步不能跳过。"
+    "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不签到了，请发送「取消」。"
 )
 VISIT_NEEDS_LOCATION = (
-    "走访登记需要您的位置，用来确认您在结对家庭。请点击输入框旁的「+」，选择「位置」后发送；"
-    "如不登记，请发送「取消」。"
+    "不好意思，走访登记要用到您的位置，用来确认您在结对家庭，这一步不能跳过。"
+    "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不登记了，请发送「取消」。"
 )
 PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
