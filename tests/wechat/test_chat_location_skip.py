@@ -34,9 +34,7 @@ def conversation():
 
 
 @pytest.mark.parametrize("text", NO_NEED)
-def test_no_need_at_a_check_ins_location_says_why_and_how_and_keeps_the_step(
-    user, member, text
-):
+def test_no_need_at_a_check_ins_location_says_why_and_how_and_keeps_the_step(user, member, text):
     activity = enrolled_activity(member)
     assert "请发送您的当前位置" in user.say("签到")
     reply = user.say(text)

@@ -64,4 +64,3 @@ def test_a_note_given_during_the_check_is_not_asked_for_again_by_its_result(user
     assert times_asked([asked, result], texts.VISIT_HELP_QUESTION) == 1
     assert user.say(HELPED) == texts.VISIT_SAVED
     assert ServiceRecord.get().content == "入户走访：" + SEEN
-
