@@ -62,6 +62,16 @@ QUESTION_IN_ANSWER = (
 )
 GREETING_IN_ANSWER = "在的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
+# A text that named nothing but is near one command's keyword, or two as near
+# (wechat.near_miss.closest): the keyword to send, suggested.
+NOT_UNDERSTOOD_ONE = (
+    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请发送「{first}」。"
+    "发送「帮助」可以查看全部功能。"
+)
+NOT_UNDERSTOOD_TWO = (
+    "抱歉，没有理解您的意思。您是想「{first}」还是「{second}」？请发送其中一个。"
+    "发送「帮助」可以查看全部功能。"
+)
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
@@ -147,8 +157,8 @@ CHECKIN_QUESTION_LEADER = (
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
-# The location refused (「不发位置了」, 「不用」, 「跳过」) at a check-in or a visit, which cannot do
-# without it (the position proves where the service happened), or not managed (「定位没开」).
+# The location refused (「不发位置了」, 「不用」, 「跳过」) at a check-in or a visit, which cannot
+# do without it (the position proves where the service happened), or not managed (「定位没开」).
 CHECKIN_NEEDS_LOCATION = (
     "不好意思，签到要用到您的位置，用来确认您在活动现场，这一步不能跳过。"
     "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不签到了，请发送「取消」。"
