@@ -193,6 +193,16 @@ PHOTO_KEPT_ASK_LOCATION = (
     "收到后即核验这张照片。发送「取消」可退出。"
 )
 LOCATION_THEN_PHOTO = "已收到位置。"
+# Another photo sent while the first is checked, or just after it registered the check-in or
+# visit ({what}: 签到 or 走访; wechat.chat.last_photo): the first is used, this one is not.
+PHOTO_STILL_CHECKING = (
+    "您先发的照片正在核验，本次{what}就用那一张，这张照片不会重复登记。核验结果稍后发给您。"
+)
+PHOTO_ALREADY_USED = (
+    "本次{what}已经用您先发的照片登记好了（{time}），这张照片不会重复登记，不用再发了。"
+)
+# Two photos sent at the same moment: the one checked second hears the other was used.
+PHOTO_USED_ANOTHER = "这张照片没有重复登记：本次{what}已经用您发的另一张照片登记好了（{time}）。"
 # 「我发不了照片」 at the photo step: how to send one, and (to a member) who can register instead.
 PHOTO_HOW = "发照片：点输入框右边的「+」，选「拍摄」或「相册」，选好照片后发送。"
 PHOTO_BY_LEADER = "\n还是发不了的，可以请队长代为登记。"

@@ -1,11 +1,16 @@
 """A check-in's or visit's photo, checked after the reply (wechat.deferred): downloaded
 through the media API, which may take longer than WeChat waits, then handed to
-services.checkin.check_in with source 'chat' and the push's MsgId as request_id, so a
-repeated push can never record the service twice. Every outcome is told by a
-customer-service message: the result, the refusal, or a request for another photo when this
-one could not be had or read (the conversation goes back to the photo step for it).
+services.checkin.check_in with source 'chat'. Its request_id is the photo step's, given when
+the step starts (the MsgId of the message that started it), so a repeated push, a photo
+sent again after a failed one, and two photos sent at the same moment all check in under
+one request_id: the service is recorded once, and a photo that found the entry made by
+another is told so. Every outcome is told by a customer-service message: the result, the
+refusal, or a request for another photo when this one could not be had or read (the
+conversation goes back to the photo step for it). A photo sent while one is checked is
+answered by wechat.chat.last_photo.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -20,7 +25,7 @@ from services.flags import flag_names
 from .. import get_clients, texts
 from ..client import download_media
 from ..inbound import Inbound, Reply
-from . import common, state, visit_notes
+from . import common, last_photo, state, visit_notes
 
 PHOTO = "checkin_photo"
 VISIT_SEEN, VISIT_HELP = "visit_seen", "visit_help"  # the visit's notes: wechat.chat.visits
@@ -46,6 +51,13 @@ def request_id_of(message: Inbound) -> str:
     return f"chat:{message.msg_id or message.create_time}"
 
 
+def ask_for_photo(message: Inbound, data: dict) -> None:
+    """Move to the photo step, which takes its request_id from the message that starts it:
+    every photo sent to the step checks in under it, and is recorded once."""
+    data = {**data, "request_id": data.get("request_id") or request_id_of(message)}
+    state.start(message.openid, PHOTO, data, common.now())
+
+
 @dataclass(frozen=True)
 class PhotoCheck:
     """A photo sent for a check-in or a visit, checked after the reply (wechat.deferred)."""
@@ -66,12 +78,13 @@ class PhotoCheck:
 def photo_sent(openid: str, member: Member, data: dict, media_id: str, request_id: str) -> Reply:
     """A check-in's or visit's photo with its location: check it after the reply.
 
-    A photo sent again after a failed one keeps the first one's request_id: whichever check
-    finishes, the service is recorded once."""
+    The photo step's request_id is used (the photo's own only for a photo sent before the
+    location): whichever check finishes first, the service is recorded once."""
     request_id = data.get("request_id") or request_id
     sent = PhotoCheck(
         openid, member.id, data["target"], data["title"], data["point"], media_id, request_id
     )
+    last_photo.remember(openid, request_id, sent.kind)
     work = (finish_checkin, (sent,))
     if sent.kind == "visit":
         return Reply(await_visit_check(sent, held_notes(data)), after=(work,))
@@ -124,6 +137,7 @@ def finish_checkin(sent: PhotoCheck) -> None:
             ask_again(sent, UNREADABLE_PHOTO[sent.kind].format(reason=exc.message))
             return
         end_visit(sent)
+        last_photo.forget(sent.openid, sent.request_id)
         common.send(sent.openid, REFUSED[sent.kind].format(reason=exc.message))
     except Exception:
         tell_after_error(sent)
@@ -142,7 +156,17 @@ def check(sent: PhotoCheck, photo: bytes) -> None:
         common.photo_root(),
         source="chat",
     )
+    if not result.created and not shows(result.record, photo):
+        common.send(sent.openid, last_photo.used_another(sent.kind, result.record))
+        return
     common.send(sent.openid, result_text(result.record, sent.title) + visit_sequel(sent))
+
+
+def shows(record, photo: bytes) -> bool:
+    """Whether the entry's photo is this one (the same check run again), not another photo
+    of the same step that got there first."""
+    digest = hashlib.sha256(photo).hexdigest()
+    return any(stored.sha256 == digest for stored in record.photos)
 
 
 def visit_sequel(sent: PhotoCheck) -> str:
@@ -177,6 +201,7 @@ def tell_after_error(sent: PhotoCheck) -> None:
 def ask_again(sent: PhotoCheck, text: str) -> None:
     """Ask for the photo again, back at the photo step; when another conversation started
     meanwhile, say instead that nothing was recorded and how to start over."""
+    last_photo.forget(sent.openid, sent.request_id)
     args = (sent.openid, sent.target, sent.title, sent.point, sent.request_id)
     common.send(sent.openid, text if reopen_photo_step(*args) else NOT_RECORDED[sent.kind])
 
