@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import texts
+from . import misspellings, texts
 from .chat import register, visits
 from .inbound import Inbound, Reply
 from .matching import normalize
@@ -80,8 +80,8 @@ def is_no_answer(text: str) -> bool:
 def is_cancel(text: str, keywords) -> bool:
     """Whether the text is 取消 (one of `keywords`) said with particles or a wish around it:
     「取消吧」 and 「我要取消」 leave a free-text step as 「取消」 does, never becoming an
-    answer."""
-    return _core(text).removeprefix("要").removeprefix("想") in keywords
+    answer. A known misspelling of it (「取销」: wechat.misspellings) is 取消 too."""
+    return _core(misspellings.corrected(text)).removeprefix("要").removeprefix("想") in keywords
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Which command a text names (the table is wechat.commands').
 
-Openers (「您好，」, 「在吗」) are dropped first, and alone ask for help; a whole text stating
+Openers (「您好，」, 「在吗」) are dropped first, and alone ask for help; a known misspelling
+of a keyword leading the text (「签倒」, 「签推」: wechat.misspellings) is read as the keyword;
+a whole text stating
 a fact (「到了」, 「我走了」) names the command it may mean (wechat.phrasing). Then, most
 certain first (all on the text with full-width and traditional characters folded, case
 folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
@@ -25,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from . import asking, near_miss, phrasing, smalltalk
+from . import asking, misspellings, near_miss, phrasing, smalltalk
 from .chat.common import position
 from .commands import BY_NAME, COMMANDS, NUMBERED, Command
 from .phrasing import DO, REFUSE, TROUBLE
@@ -126,14 +128,16 @@ _MARKS = frozenset(w[0] for w, mood in {**BEFORE, **AFTER}.items() if mood != DO
 
 
 def is_keyword(text: str) -> bool:
-    """Whether the text is nothing but a command's keyword (「活动」, 「签到！」)."""
-    return normalize(text) in _ALL_KEYWORDS
+    """Whether the text is nothing but a command's keyword (「活动」, 「签到！」), or one of
+    its known misspellings (「签推」: wechat.misspellings)."""
+    return normalize(misspellings.corrected(text)) in _ALL_KEYWORDS
 
 
 def match(text: str) -> Found | None:
     """The command a text names, to be done or negated, or None. Openers before it count
     for nothing (「您好，我想签个到」), and alone ask for help (wechat.phrasing)."""
     text, greeted = phrasing.without_openers(text)
+    text = misspellings.corrected(text)  # 「签倒」 is 签到
     compact = normalize(text)
     if not compact.strip(PARTICLES):
         return Found(BY_NAME["help"]) if greeted else None

@@ -53,7 +53,11 @@ def is_bind_pair(text: str) -> bool:
 # refusal next to the name (「不发位置了」, 「位置不发了」, 「发不了位置」), and then the check-out
 # goes on without one, which cannot be undone. Any other negation or a question there
 # (「我不知道怎么发位置」, 「定位没开」, 「位置不准怎么办」) is trouble: the member hears how to
-# send it and the step stays. LOCATION_SKIPS are whole texts that skip it.
+# send it and the step stays. LOCATION_SKIPS are whole texts that skip it, 了 and thanks
+# after them aside (「不用了，谢谢」): 「跳过」, 「不发了」, and the words for "no need" (「不用」,
+# 「不需要」), which at a check-in or visit say why the location is needed and keep the step
+# (the check-out goes on without one). 「不了」 and 「不要了」 are no to the whole thing, not to
+# the location: they leave as 「取消」 does (wechat.text_route).
 LOCATION_WORDS = ("位置", "定位")
 LOCATION_REFUSALS = (
     *("不发", "不想发", "不要发", "不用发", "别发", "不发送", "不给", "不想给", "发不了"),
@@ -63,7 +67,11 @@ LOCATION_TROUBLE = (
     *("不准", "不对", "没开", "打不开", "开不了", "没有", "不行"),
 )
 LOCATION_NEGATIONS = "不没别无"
-LOCATION_SKIPS = ("跳过", "略过", "不发", "不发了", "不想发", "不想发了", "发不了")
+LOCATION_SKIPS = (
+    *("跳过", "略过", "不发", "不想发", "发不了", "不用发", "不需要发", "不要发"),
+    *("不用", "不需要", "不必", "没必要", "用不着", "免"),
+)
+SKIP_ENDS = ("谢谢您", "谢谢你", "谢谢", "谢了")  # said after a skip: 「不用了，谢谢」
 LOCATION_HOW = ("不会发", "怎么发", "不知道怎么发", "在哪发", "在哪里发", "发不出去")
 LOCATION_TEXT = 12
 # At the step asking for the photo, a short text naming it with a word of trouble (「我发不了
@@ -99,13 +107,22 @@ def refuses_location(text: str) -> bool:
     """Whether a short text refuses (or cannot manage) to send the location, or, said at a
     step asking for it, skips it (「跳过」, 「不发了」)."""
     compact = _compact(text)
-    if compact.strip(SAID_PARTICLES) in LOCATION_SKIPS:
+    if _is_skip(compact):
         return True
     if not names_location(text) or any(word in compact for word in LOCATION_TROUBLE):
         return False
     return any(
         r + w in compact or w + r in compact for r in LOCATION_REFUSALS for w in LOCATION_WORDS
     )
+
+
+def _is_skip(compact: str) -> bool:
+    """Whether a compact text is a skip word (LOCATION_SKIPS), with thanks, 了 and particles
+    after it (「不用了，谢谢」); 「发不了」 keeps its 了."""
+    for word in SKIP_ENDS:
+        compact = compact.removesuffix(word)
+    core = compact.strip(SAID_PARTICLES)
+    return core in LOCATION_SKIPS or core.removesuffix("了") in LOCATION_SKIPS
 
 
 def asks_about_location(text: str) -> bool:

@@ -16,7 +16,7 @@ from services.errors import DomainError
 
 from . import commands, text_route, texts
 from .answers import FREE_TEXT
-from .chat import checkin, common, events, leader, state
+from .chat import checkin, common, events, last_photo, leader, state
 from .inbound import Inbound, Reply
 
 # Events that open WeChat's customer-service window, as a user's message does.
@@ -115,14 +115,19 @@ def on_location(message: Inbound, member) -> Reply:
 
 
 def on_image(message: Inbound, member) -> Reply:
-    """An image: the photo a step waits for, a step's question waiting for typed words, else
-    a hint."""
+    """An image: the photo a step waits for; else, sent just after the last photo (still
+    checked, or already registered), that the last one is used (wechat.chat.last_photo);
+    else a step's question waiting for typed words, or a hint."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())
+    steps = text_route.STEPS.get(conversation.state, {}) if conversation else {}
+    repeat = None if "image" in steps else last_photo.repeat_told(message.openid, member.id)
+    if repeat is not None:
+        waiting = _words_please(conversation).text if _awaits_words(conversation) else ""
+        return common.say("\n".join(filter(None, (repeat, waiting))))
     if _awaits_words(conversation):
         return _words_please(conversation)
-    steps = text_route.STEPS.get(conversation.state, {}) if conversation else {}
     if conversation is not None and (
         "image" in steps or conversation.state in text_route.REPROMPTS
     ):

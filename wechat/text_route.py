@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
-from . import phrasing, smalltalk, texts
+from . import near_miss, phrasing, smalltalk, texts
 from .answers import FREE_TEXT, FreeText, is_blank, is_cancel, is_no_answer, is_question
 from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
 from .commands import BY_NAME, Command, run
@@ -87,9 +87,11 @@ STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEN
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
 DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
-# Refusing the location (「不发位置了」: wechat.phrasing) at a step asking for it: the
-# check-out goes on without one, as 「跳过」; a check-in or visit needs it, so the member
-# hears why and how to send it, and that 取消 leaves.
+# Refusing the location (「不发位置了」, 「跳过」, 「不用」, 「不需要」: wechat.phrasing) at a step
+# asking for it: the check-out goes on without one, as 「跳过」; a check-in or visit needs it
+# (services.checkin takes no check-in without a position: it is what proves the member was
+# there), so the member hears why and how to send it (「+」, then 「位置」), and that 取消
+# leaves; the step stays.
 NO_LOCATION = {
     checkout.OUT_LOCATION: checkout.on_no_location,
     checkin.LOCATION: checkin.on_location_refused,
@@ -274,8 +276,20 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
         return partial(asides.on_smalltalk, kind, conversation, member), reads_only
     if conversation is not None:
         return partial(step, conversation, message, member), False
-    text = texts.NOT_UNDERSTOOD if member else texts.NEEDS_BINDING
+    text = not_understood(message.content, member) if member else texts.NEEDS_BINDING
     return partial(common.say, text), True
+
+
+# 'Not understood', by how many commands are near enough to suggest (near_miss.closest).
+NOT_UNDERSTOOD = {0: texts.NOT_UNDERSTOOD, 1: texts.NOT_UNDERSTOOD_ONE, 2: texts.NOT_UNDERSTOOD_TWO}
+
+
+def not_understood(text: str, member) -> str:
+    """'Not understood', suggesting the command (or two) the text is nearest, by the keyword
+    the help names it with (「钱到」: 「签到」)."""
+    words = [command.keywords[0] for command in near_miss.closest(normalize(text), member)]
+    named = dict(zip(("first", "second"), words, strict=False))
+    return NOT_UNDERSTOOD[len(words)].format(**named)
 
 
 def _cancel_route(

@@ -62,6 +62,16 @@ QUESTION_IN_ANSWER = (
 )
 GREETING_IN_ANSWER = "在的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
+# A text that named nothing but is near one command's keyword, or two as near
+# (wechat.near_miss.closest): the keyword to send, suggested.
+NOT_UNDERSTOOD_ONE = (
+    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请发送「{first}」。"
+    "发送「帮助」可以查看全部功能。"
+)
+NOT_UNDERSTOOD_TWO = (
+    "抱歉，没有理解您的意思。您是想「{first}」还是「{second}」？请发送其中一个。"
+    "发送「帮助」可以查看全部功能。"
+)
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
@@ -147,14 +157,15 @@ CHECKIN_QUESTION_LEADER = (
 PICK_ACTIVITY = "今天可签到的活动："
 ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
-# The location refused (「不发位置了」) at a check-in or a visit, which cannot do without it.
+# The location refused (「不发位置了」, 「不用」, 「跳过」) at a check-in or a visit, which cannot
+# do without it (the position proves where the service happened), or not managed (「定位没开」).
 CHECKIN_NEEDS_LOCATION = (
-    "签到需要您的位置，用来确认您在活动现场。请点击输入框旁的「+」，选择「位置」后发送；"
-    "如不签到，请发送「取消」。"
+    "不好意思，签到要用到您的位置，用来确认您在活动现场，这一步不能跳过。"
+    "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不签到了，请发送「取消」。"
 )
 VISIT_NEEDS_LOCATION = (
-    "走访登记需要您的位置，用来确认您在结对家庭。请点击输入框旁的「+」，选择「位置」后发送；"
-    "如不登记，请发送「取消」。"
+    "不好意思，走访登记要用到您的位置，用来确认您在结对家庭，这一步不能跳过。"
+    "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不登记了，请发送「取消」。"
 )
 PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
@@ -182,6 +193,16 @@ PHOTO_KEPT_ASK_LOCATION = (
     "收到后即核验这张照片。发送「取消」可退出。"
 )
 LOCATION_THEN_PHOTO = "已收到位置。"
+# Another photo sent while the first is checked, or just after it registered the check-in or
+# visit ({what}: 签到 or 走访; wechat.chat.last_photo): the first is used, this one is not.
+PHOTO_STILL_CHECKING = (
+    "您先发的照片正在核验，本次{what}就用那一张，这张照片不会重复登记。核验结果稍后发给您。"
+)
+PHOTO_ALREADY_USED = (
+    "本次{what}已经用您先发的照片登记好了（{time}），这张照片不会重复登记，不用再发了。"
+)
+# Two photos sent at the same moment: the one checked second hears the other was used.
+PHOTO_USED_ANOTHER = "这张照片没有重复登记：本次{what}已经用您发的另一张照片登记好了（{time}）。"
 # 「我发不了照片」 at the photo step: how to send one, and (to a member) who can register instead.
 PHOTO_HOW = "发照片：点输入框右边的「+」，选「拍摄」或「相册」，选好照片后发送。"
 PHOTO_BY_LEADER = "\n还是发不了的，可以请队长代为登记。"

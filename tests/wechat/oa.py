@@ -118,23 +118,27 @@ def push(
     aes_key=None,
     timestamp=None,
     nonce=None,
+    close: bool = True,
 ):
-    """POST a push to /wechat as WeChat would in `mode` ('plain', 'compatible' or 'safe')."""
+    """POST a push to /wechat as WeChat would in `mode` ('plain', 'compatible' or 'safe').
+    `close=False` keeps the response open, so the reply's deferred work waits until the
+    test closes it (WeChat still reading the answer while the member sends again)."""
     account = _account(client, {"token": token, "app_id": app_id, "aes_key": aes_key})
     query = signed_query(account["token"], timestamp, nonce, openid=_field_of(xml, "FromUserName"))
     body = xml
     if mode != "plain":
         body, msg_signature = encrypted_body(xml, mode, **account, query=query)
         query.update(encrypt_type="aes", msg_signature=msg_signature)
-    return post(client, query, body.encode())
+    return post(client, query, body.encode(), close)
 
 
-def post(client, query: dict, body: bytes):
+def post(client, query: dict, body: bytes, close: bool = True):
     """POST raw bytes to /wechat and close the response as a server would once it is sent
     (closing starts the reply's deferred work; see wechat.deferred)."""
     response = client.post("/wechat", query_string=query, data=body, content_type="text/xml")
     response.get_data()
-    response.close()
+    if close:
+        response.close()
     return response
 
 

@@ -62,8 +62,8 @@ def test_keywords_and_synonyms_name_their_command(text, command):
         "",
         "？？",
         "今天天气不错",
-        "签倒",  # as near 签到 as 签退: no guess
-        "帮住",  # one character of 帮助, as 收到 is of 签到: too little to guess from
+        "签对",  # as near 签到 as 签退: no guess (签倒 is a known misspelling of 签到)
+        "帮着",  # one character of 帮助, as 收到 is of 签到: too little to guess from
         "这是一段很长的话，里面提到了签到但并不是命令本身哦",
     ],
 )

@@ -10,7 +10,8 @@ from datetime import timedelta
 from models import Enrollment
 from services import clock
 from tests.factories import make_activity
-from wechat import router
+from tests.wechat import oa
+from wechat import deferred, router
 from wechat.chat import state
 from wechat.inbound import Inbound, Reply
 
@@ -76,3 +77,35 @@ def enrolled_activity(member, title: str = "义诊"):
     activity = make_activity(member.team, starts_at=now - timedelta(minutes=10), title=title)
     Enrollment.create(activity=activity, member=member, created_at=now)
     return activity
+
+
+class Pushes:
+    """One WeChat user talking to /wechat as WeChat does: signed XML pushes, the passive
+    replies read back, and the deferred work (a photo's check) run once a response is
+    closed, as a server closes it after sending."""
+
+    def __init__(self, client, app, openid: str, emulator):
+        self.client, self.app, self.openid, self.emulator = client, app, openid, emulator
+
+    def say(self, content: str) -> str | None:
+        return oa.reply_text(oa.push(self.client, oa.text(self.openid, content)))
+
+    def location(self, lat: float, lng: float) -> str | None:
+        return oa.reply_text(oa.push(self.client, oa.location(self.openid, lat, lng)))
+
+    def photo(self, content: bytes, msg_id: int | None = None, close: bool = True):
+        """Send a photo; the response (its text: oa.reply_text), left open with close=False
+        so its check waits until it is closed."""
+        media_id = f"media-{next(_media)}"
+        self.emulator.add_media(media_id, content)
+        xml = oa.image(self.openid, media_id, msg_id)
+        return oa.push(self.client, xml, close=close)
+
+    def settle(self) -> None:
+        """Wait for the deferred work started so far; it must not have failed."""
+        assert deferred.wait_idle(self.app) and deferred.errors(self.app) == []
+
+    def pushed(self) -> list[str]:
+        """The customer-service texts sent to this user, oldest first."""
+        calls = self.emulator.calls_to("custom_send")
+        return [c.body["text"]["content"] for c in calls if c.body.get("touser") == self.openid]

@@ -74,15 +74,17 @@ def test_what_was_seen_during_the_photo_check_is_written_by_it(chat, member):
     first = photo_sent(chat, member, checked=False)
     chat.say(SEEN)
     after(first)
-    assert chat.pushed()[-1].endswith("\n" + texts.VISIT_HELP_QUESTION)  # still asked
+    assert texts.VISIT_HELP_QUESTION not in chat.pushed()[-1]  # the reply to the note asked
     assert notes() == ("入户走访：" + SEEN, "") and fills() == 1
     time_out()
     assert notes() == ("入户走访：" + SEEN, "")
 
 
-def test_the_photo_result_repeats_the_first_question_when_nothing_is_given(chat, member):
-    after(photo_sent(chat, member, checked=False))
-    assert chat.pushed()[-1].endswith("\n" + texts.VISIT_SEEN_QUESTION)
+def test_the_photo_result_does_not_repeat_the_question_the_photo_reply_asked(chat, member):
+    reply = photo_sent(chat, member, checked=False)
+    assert reply.text == texts.ASK_VISIT_SEEN
+    after(reply)
+    assert chat.pushed()[-1].startswith("走访照片") and "\n" not in chat.pushed()[-1]
     assert "提供了哪些帮助" in chat.say(SEEN)
 
 

@@ -12,9 +12,9 @@ from services import activities, clock, geo, summary
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import common, photo_check, state
-from .photo_check import PHOTO
 
 PICK, LOCATION = "checkin_pick", "checkin_location"
+PHOTO = photo_check.PHOTO  # its photo step, which wechat.chat.photo_check starts
 
 
 def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
@@ -112,8 +112,7 @@ def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
     if "point" not in data:
         return ask_location(message.openid, *choice)
     target, title = choice
-    located = {"target": target, "title": title, "point": data["point"]}
-    state.start(message.openid, PHOTO, located, common.now())
+    photo_check.ask_for_photo(message, {"target": target, "title": title, "point": data["point"]})
     return common.say(texts.PICKED_ASK_PHOTO.format(title=title))
 
 
@@ -153,7 +152,7 @@ def on_location(message: Inbound, member: Member, data: dict) -> Reply:
             message.openid, member, data, held["media_id"], held["request_id"]
         )
         return Reply(texts.LOCATION_THEN_PHOTO + reply.text, after=reply.after)
-    state.start(message.openid, PHOTO, data, common.now())
+    photo_check.ask_for_photo(message, data)
     visit = data["target"] == "visit"
     return common.say(texts.ASK_VISIT_PHOTO if visit else texts.ASK_CHECKIN_PHOTO)
 
@@ -200,6 +199,6 @@ def on_stray_location(message: Inbound, member: Member) -> Reply:
                 "title": activity.title,
                 "point": common.point_of(message),
             }
-            state.start(message.openid, PHOTO, data, common.now())
+            photo_check.ask_for_photo(message, data)
             return common.say(texts.NEARBY_OFFER.format(title=activity.title))
     return common.say(texts.LOCATION_NOTED)

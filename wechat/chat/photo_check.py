@@ -1,11 +1,16 @@
 """A check-in's or visit's photo, checked after the reply (wechat.deferred): downloaded
 through the media API, which may take longer than WeChat waits, then handed to
-services.checkin.check_in with source 'chat' and the push's MsgId as request_id, so a
-repeated push can never record the service twice. Every outcome is told by a
-customer-service message: the result, the refusal, or a request for another photo when this
-one could not be had or read (the conversation goes back to the photo step for it).
+services.checkin.check_in with source 'chat'. Its request_id is the photo step's, given when
+the step starts (the MsgId of the message that started it), so a repeated push, a photo
+sent again after a failed one, and two photos sent at the same moment all check in under
+one request_id: the service is recorded once, and a photo that found the entry made by
+another is told so. Every outcome is told by a customer-service message: the result, the
+refusal, or a request for another photo when this one could not be had or read (the
+conversation goes back to the photo step for it). A photo sent while one is checked is
+answered by wechat.chat.last_photo.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -20,7 +25,7 @@ from services.flags import flag_names
 from .. import get_clients, texts
 from ..client import download_media
 from ..inbound import Inbound, Reply
-from . import common, state, visit_notes
+from . import common, last_photo, state, visit_notes
 
 PHOTO = "checkin_photo"
 VISIT_SEEN, VISIT_HELP = "visit_seen", "visit_help"  # the visit's notes: wechat.chat.visits
@@ -46,6 +51,13 @@ def request_id_of(message: Inbound) -> str:
     return f"chat:{message.msg_id or message.create_time}"
 
 
+def ask_for_photo(message: Inbound, data: dict) -> None:
+    """Move to the photo step, which takes its request_id from the message that starts it:
+    every photo sent to the step checks in under it, and is recorded once."""
+    data = {**data, "request_id": data.get("request_id") or request_id_of(message)}
+    state.start(message.openid, PHOTO, data, common.now())
+
+
 @dataclass(frozen=True)
 class PhotoCheck:
     """A photo sent for a check-in or a visit, checked after the reply (wechat.deferred)."""
@@ -66,12 +78,13 @@ class PhotoCheck:
 def photo_sent(openid: str, member: Member, data: dict, media_id: str, request_id: str) -> Reply:
     """A check-in's or visit's photo with its location: check it after the reply.
 
-    A photo sent again after a failed one keeps the first one's request_id: whichever check
-    finishes, the service is recorded once."""
+    The photo step's request_id is used (the photo's own only for a photo sent before the
+    location): whichever check finishes first, the service is recorded once."""
     request_id = data.get("request_id") or request_id
     sent = PhotoCheck(
         openid, member.id, data["target"], data["title"], data["point"], media_id, request_id
     )
+    last_photo.remember(openid, request_id, sent.kind)
     work = (finish_checkin, (sent,))
     if sent.kind == "visit":
         return Reply(await_visit_check(sent, held_notes(data)), after=(work,))
@@ -124,6 +137,7 @@ def finish_checkin(sent: PhotoCheck) -> None:
             ask_again(sent, UNREADABLE_PHOTO[sent.kind].format(reason=exc.message))
             return
         end_visit(sent)
+        last_photo.forget(sent.openid, sent.request_id)
         common.send(sent.openid, REFUSED[sent.kind].format(reason=exc.message))
     except Exception:
         tell_after_error(sent)
@@ -142,17 +156,25 @@ def check(sent: PhotoCheck, photo: bytes) -> None:
         common.photo_root(),
         source="chat",
     )
+    if not result.created and not shows(result.record, photo):
+        common.send(sent.openid, last_photo.used_another(sent.kind, result.record))
+        return
     common.send(sent.openid, result_text(result.record, sent.title) + visit_sequel(sent))
 
 
-# The question a visit's conversation still waits for, said again after the photo's result.
-PENDING = {VISIT_SEEN: texts.VISIT_SEEN_QUESTION, VISIT_HELP: texts.VISIT_HELP_QUESTION}
+def shows(record, photo: bytes) -> bool:
+    """Whether the entry's photo is this one (the same check run again), not another photo
+    of the same step that got there first."""
+    digest = hashlib.sha256(photo).hexdigest()
+    return any(stored.sha256 == digest for stored in record.photos)
 
 
 def visit_sequel(sent: PhotoCheck) -> str:
     """What follows a visit's result while its notes are still under way: the notes given
     during the check are written now (the conversation may time out before another answer),
-    then the question still waiting, or, both notes given, that they are registered."""
+    and, both notes given, that they are registered. The question still waiting is not said
+    again: the reply to the photo (or to the last note) asked it already, and a member who
+    hears it twice may answer twice."""
     live = state.current(sent.openid, common.now())
     if sent.kind != "visit" or live is None or live.data.get("request_id") != sent.request_id:
         return ""
@@ -164,8 +186,7 @@ def visit_sequel(sent: PhotoCheck) -> str:
     if live.data.get("helped"):
         state.leave(sent.openid, common.now())
         return "\n" + texts.VISIT_NOTES_KEPT
-    pending = PENDING.get(live.state)
-    return "\n" + pending if pending else ""
+    return ""
 
 
 def tell_after_error(sent: PhotoCheck) -> None:
@@ -180,6 +201,7 @@ def tell_after_error(sent: PhotoCheck) -> None:
 def ask_again(sent: PhotoCheck, text: str) -> None:
     """Ask for the photo again, back at the photo step; when another conversation started
     meanwhile, say instead that nothing was recorded and how to start over."""
+    last_photo.forget(sent.openid, sent.request_id)
     args = (sent.openid, sent.target, sent.title, sent.point, sent.request_id)
     common.send(sent.openid, text if reopen_photo_step(*args) else NOT_RECORDED[sent.kind])
 

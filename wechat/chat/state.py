@@ -1,9 +1,11 @@
 """Where a multi-step conversation with one openid stands, kept in ChatState.
 
 One row per openid holds the conversation (`state`, its `data`, `expires_at`) and, beside it
-in `data['last_location']`, the last position the user reported (LOCATION events and
-location messages), so no column is needed for it. An idle row has state ''. A conversation
-older than TIMEOUT is forgotten: the user starts again instead of answering a stale question.
+in `data`, what outlives a conversation (KEPT): the last position the user reported
+(LOCATION events and location messages) and the last photo sent for a check-in or visit
+(wechat.chat.photo_check), so no column is needed for them. An idle row has state ''. A
+conversation older than TIMEOUT is forgotten: the user starts again instead of answering a
+stale question.
 """
 
 from dataclasses import dataclass, field
@@ -16,7 +18,8 @@ from models.prepared import Prepared
 
 TIMEOUT = timedelta(minutes=10)
 LOCATION_MAX_AGE = timedelta(minutes=30)
-KEPT = "last_location"  # survives the end of a conversation
+LAST_LOCATION, LAST_PHOTO = "last_location", "last_photo"
+KEPT = (LAST_LOCATION, LAST_PHOTO)  # survive the end of a conversation
 
 _ROW = Prepared(lambda p: ChatState.select().where(ChatState.openid == p.openid).limit(1))
 
@@ -40,7 +43,7 @@ def of_row(row: ChatState | None, now: datetime) -> Conversation | None:
     """The live conversation an already loaded row holds (see wechat.router's member query)."""
     if row is None or not row.state or row.expires_at <= now:
         return None
-    data = {k: v for k, v in row.data.items() if k != KEPT}
+    data = {k: v for k, v in row.data.items() if k not in KEPT}
     return Conversation(row.state, data, row.openid)
 
 
@@ -59,29 +62,43 @@ def leave(openid: str, now: datetime) -> bool:
 def remember_location(openid: str, lat: float, lng: float, precision, now: datetime) -> None:
     """Keep the last reported position, leaving any conversation as it is."""
     where = {"lat": lat, "lng": lng, "precision": precision, "at": now.isoformat()}
-
-    def update(kept: dict, row: ChatState | None):
-        if row is None:
-            return "", {KEPT: where}, now
-        return row.state, {**row.data, KEPT: where}, row.expires_at
-
-    _write(openid, now, update, whole_row=True)
+    keep(openid, LAST_LOCATION, where, now)
 
 
 def last_location(openid: str, now: datetime) -> dict | None:
     """The last position reported within LOCATION_MAX_AGE, as {'lat', 'lng', 'precision'}."""
-    row = ChatState.get_or_none(ChatState.openid == openid)
-    where = row.data.get(KEPT) if row is not None else None
+    where = kept(openid, LAST_LOCATION)
     if not where or datetime.fromisoformat(where["at"]) < now - LOCATION_MAX_AGE:
         return None
     return where
+
+
+def keep(openid: str, key: str, value: dict | None, now: datetime) -> None:
+    """Keep (None: drop) one of the values that outlive a conversation (KEPT), leaving any
+    conversation as it is."""
+
+    def update(_kept: dict, row: ChatState | None):
+        data = {k: v for k, v in (row.data if row is not None else {}).items() if k != key}
+        if value is not None:
+            data[key] = value
+        if row is None:
+            return "", data, now
+        return row.state, data, row.expires_at
+
+    _write(openid, now, update, whole_row=True)
+
+
+def kept(openid: str, key: str) -> dict | None:
+    """One of the values kept beside the conversation (KEPT), or None."""
+    row = ChatState.get_or_none(ChatState.openid == openid)
+    return row.data.get(key) if row is not None else None
 
 
 def _write(openid: str, now: datetime, values, whole_row: bool = False) -> None:
     """Insert or update the openid's row; a concurrent insert by a retry is updated instead."""
     for _ in range(2):
         row = ChatState.get_or_none(ChatState.openid == openid)
-        kept = {KEPT: row.data[KEPT]} if row is not None and KEPT in row.data else {}
+        kept = {k: row.data[k] for k in KEPT if k in row.data} if row is not None else {}
         state, data, expires_at = values(kept, row) if whole_row else values(kept)
         if row is not None:
             row.state, row.data, row.expires_at = state, data, expires_at

@@ -2,7 +2,7 @@
 then what was seen and what help was given, each written into the register entry as it is
 given (wechat.chat.visit_notes)."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from services import households
 from services.checkin import entry_made_by
@@ -11,12 +11,10 @@ from services.errors import DomainError
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import checkin, common, photo_check, state, visit_notes
+from .last_photo import PHOTO_CHECK_WAIT  # a photo still unchecked after it was lost
 from .visit_notes import stored_seen  # also wechat.chat.register's, from here
 
 SEEN, HELP = photo_check.VISIT_SEEN, photo_check.VISIT_HELP
-# Longer than a download may take (a token fetch and the media call, each with its timeout):
-# a photo still unchecked after this was lost (a restart, a race) and is asked for again.
-PHOTO_CHECK_WAIT = timedelta(minutes=1)
 
 
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
