@@ -21,7 +21,9 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   from its times again, by check-out's rules (services.entry_flags): a doubt that no longer
   holds goes, one that now holds comes, in the correction's history line; a new doubt sends
   a verified entry to review, and a flagged entry left with no flag still waits for review,
-  as pending (no longer doubtful, not decided either), unless the correction names the status;
+  as pending (no longer doubtful, not decided either), unless the correction names the status.
+  Hours set on an entry still open end its check-in (services.checkin_closing): the member
+  forgot to check out, and the office's hours are not overwritten by a later tap on 签退;
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
   the office only, a correction to flagged that adds the finding's flag; never a rejected entry,
   and not an entry still flagged for a finding (it waits for that review already: a changed
@@ -40,7 +42,7 @@ from datetime import datetime
 from models import ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
-from . import entry_flags, history
+from . import checkin_closing, entry_flags, history
 from . import member_notices as notices
 from .actors import Actor, is_office_label
 from .checkin_rules import CheckinRules
@@ -146,9 +148,11 @@ def correct(
 ) -> ServiceRecord:
     """The office corrects an entry (texts, duration_minutes, status); the reason is kept in
     the history and is required. A new duration weighs the flags that follow from the times
-    again by `rules` (services.entry_flags), in the same history line. A correction that
-    rejects the entry tells its member, with the reason, as a leader's rejection does
-    (services.member_notices)."""
+    again by `rules` (services.entry_flags), in the same history line. Hours set on an entry
+    still open end its check-in (services.checkin_closing.by_correction): the office's hours
+    stand, and the member's later check-out is refused rather than overwriting them. A
+    correction that rejects the entry tells its member, with the reason, as a leader's
+    rejection does (services.member_notices)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason or "", REASON_LIMIT, "更正原因")
@@ -159,6 +163,7 @@ def correct(
         changes["review_comment"] = reason  # the decision's reason is what the member reads
     with db.atomic():
         record = load_for_change(actor, record_id)
+        changes = checkin_closing.by_correction(record, changes, now) | changes
         changes |= entry_flags.after_hours_correction(record, changes, rules)
         confirms = _confirms_decision(record, changes)
         rejects = changes.get("status") == "rejected" != record.status
