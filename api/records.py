@@ -249,7 +249,8 @@ PATCH_SCHEMA = {
     "（仍待审核）；同时给出 status 时以 status 为准。未签退的记录更正服务时长即结束这次签到："
     "签退时间记为签到时间加更正的时长，并按签退的规则判断上述标记、填入系统自动填写的内容；"
     "此后队员再签退得到 409 office_checked_out。签到至今还不到更正的时长时 409 "
-    "still_in_service（请待队员签退后再更正）。",
+    "still_in_service（请待队员签退后再更正）。未通过的记录本人不能再改（409 record_rejected），"
+    "提示有异议时联系作出这一结论的人：队长，或办公室（办公室审核或确认后）。",
     "properties": {
         **TEXTS,
         "reason": {"type": "string", "maxLength": 500, "description": "更正原因（办公室必填）"},

@@ -31,9 +31,11 @@ Who may do what, for an entry the actor can see (see services.records for visibi
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
-correct it. Rewriting what a reviewer approved (a leader's or the office's review, or an office
-correction to verified) sends the entry back to the leader (flag edited_after_review): an
-approval covers only the text it saw. Text once written cannot be blanked (it would quietly
+correct it, so the member is sent to whoever rejected it (decided_by): the office's rejection
+is the office's to change, and a leader asked about it could only say so. Rewriting what a
+reviewer approved (a leader's or the office's review, or an office correction to verified)
+sends the entry back to the leader (flag edited_after_review): an approval covers only the
+text it saw. Text once written cannot be blanked (it would quietly
 take the entry out of the hours).
 """
 
@@ -47,12 +49,16 @@ from . import member_notices as notices
 from .actors import Actor, is_office_label
 from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid
+from .record_names import DECIDER_NAMES
 from .record_text import is_author
 from .records import load_for_change
 
 TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
 MAX_DURATION_MIN = 24 * 60
+# A fill-in of a rejected entry, naming whoever rejected it (decided_by): only they can change
+# the decision, so that is whom the member asks.
+REJECTED = "该记录未通过审核，不能再修改；如有异议请联系{who}。"
 CORRECTABLE = (*TEXT_LIMITS, "duration_minutes", "status")
 FIELD_NAMES = {"content": "服务内容", "target": "服务对象", "outcome": "取得成效"}
 
@@ -98,7 +104,8 @@ def fill_in(
         record = load_for_change(actor, record_id)
         _require_author(actor, record)
         if record.status == "rejected":
-            raise Conflict("该记录未通过审核，不能再修改；如有异议请联系队长。", "record_rejected")
+            who = DECIDER_NAMES[decided_by(record)]
+            raise Conflict(REJECTED.format(who=who), "record_rejected")
         _refuse_blanking(record, texts)
         if _rewrites(record, texts) and _was_reviewed(record):
             texts |= _back_to_review(record)
@@ -171,7 +178,7 @@ def correct(
         if confirms:
             _save(record, {}, actor.label, "review", now, reason, always=True)
         if rejects:
-            notices.tell_rejected(record, reason, now, quiet_hours)
+            notices.tell_rejected(record, reason, "office", now, quiet_hours)
         return record
 
 
@@ -295,7 +302,8 @@ def review(
         rejects = status == "rejected" != record.status
         _save(record, changes, actor.label, "review", now, comment, always=confirms)
         if rejects:
-            notices.tell_rejected(record, comment, now, quiet_hours)
+            by = "office" if actor.is_office else "leader"
+            notices.tell_rejected(record, comment, by, now, quiet_hours)
         return record
 
 
@@ -340,6 +348,14 @@ def _refuse_overturning_office(record: ServiceRecord) -> None:
     the office changes it, or until the entry changes and goes back to review."""
     if _office_decided(record):
         raise Forbidden("该记录已由办公室审核，如需更改请联系办公室。", "office_decided")
+
+
+def decided_by(record: ServiceRecord) -> str:
+    """Who decided the status the entry stands at, as records.REVIEWERS names them: 'office'
+    when the office's decision stands (its review, its confirmation of a leader's, or its
+    correction to verified or rejected), else 'leader'. Whom a member who disagrees should ask:
+    a leader cannot change the office's decision (office_decided)."""
+    return "office" if _office_decided(record) else "leader"
 
 
 def _office_decided(record: ServiceRecord) -> bool:
