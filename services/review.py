@@ -27,7 +27,9 @@ Who may do what, for an entry the actor can see (see services.records for visibi
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
   the office only, a correction to flagged that adds the finding's flag; never a rejected entry,
   and not an entry still flagged for a finding (it waits for that review already: a changed
-  finding is added to its history as a line with no changes, the same finding nothing).
+  finding is added to its history as a line with no changes, the same finding nothing); and
+  withdraw the finding (the problem changed to confirmed): the flag goes in a line of its own,
+  and an entry still waiting as the finding left it is verified again (withdraw_finding).
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
@@ -41,7 +43,7 @@ take the entry out of the hours).
 
 from datetime import datetime
 
-from models import ServiceRecord, db
+from models import RecordHistory, ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
 from . import checkin_closing, entry_flags, history
@@ -216,6 +218,60 @@ def flag_finding(
             return _save(record, {}, actor.label, "correct", now, amended, always=True)
         changes = {"status": "flagged", "flags": list(dict.fromkeys([*record.flags, flag]))}
         return _save(record, changes, actor.label, "correct", now, reason)
+
+
+def withdraw_finding(
+    actor: Actor, record_id: int, flag: str, reason: str, now: datetime
+) -> ServiceRecord:
+    """The office withdraws what it found (a spot check's problem changed to confirmed): the
+    finding's `flag` goes, with `reason` in the history as a line of the office's, so the
+    leader reads that the office took it back, and who and when.
+
+    The status follows, never undoing anyone's decision: an entry still waiting for the review
+    the finding asked for, as the finding left it (no line has moved its status or flags
+    since), goes back to the status it had (verified: spot checks sample verified entries),
+    as the office's decision, since the office has looked at the entry and found it right; the
+    reason is then its review comment. An entry reviewed since keeps the reviewer's decision,
+    and one whose doubts changed since waits for its review (as pending when no flag is left,
+    services.entry_flags). An entry without the flag (withdrawn already, or rejected before the
+    finding, which left it as it was) is left alone: a retry writes nothing."""
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以更正登记。", "office_only")
+    reason = clean_text("reason", reason, REASON_LIMIT, "更正原因")
+    with db.atomic():
+        record = load_for_change(actor, record_id)
+        if flag not in record.flags:
+            return record
+        changes = {"flags": [f for f in record.flags if f != flag]}
+        found_on = _status_before_finding(record, flag)
+        if record.status == "flagged" and found_on is not None:
+            changes["status"] = found_on
+            if found_on in DECIDED:
+                changes["review_comment"] = reason
+        elif record.status == "flagged" and not changes["flags"]:
+            changes["status"] = "pending"
+        return _save(record, changes, actor.label, "correct", now, reason)
+
+
+def _status_before_finding(record: ServiceRecord, flag: str) -> str | None:
+    """The status a finding of `flag` moved the entry from, when the finding's line is still
+    the latest to move its status or flags (the entry stands as the finding left it); else
+    None."""
+    H = RecordHistory
+    lines = record.history.select(H.actor, H.action, H.changes).order_by(H.seq.desc())
+    for line in lines:
+        status, flags = line.changes.get("status"), line.changes.get("flags")
+        if status is None and flags is None:
+            continue
+        found = (
+            line.action == "correct"
+            and is_office_label(line.actor)
+            and flags is not None
+            and flag in flags[1]
+            and flag not in flags[0]
+        )
+        return status[0] if found and status is not None else None
+    return None
 
 
 def _confirms_decision(record: ServiceRecord, changes: dict) -> bool:
