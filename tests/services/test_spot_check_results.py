@@ -318,6 +318,33 @@ def test_an_entry_whose_doubts_changed_after_the_finding_still_waits_for_its_rev
     assert history.last_decision(entry) is None
 
 
+def test_an_entry_left_without_doubts_after_changes_waits_for_its_leader_as_pending(world, office):
+    """Short service verified, sampled, found wrong; the office then corrects the hours (the
+    short_service doubt goes, the finding keeps it flagged); withdrawing the finding leaves no
+    flag, but the hours changed since the leader's review: it waits for the leader, pending."""
+    activity = make_activity(world.team_a, starts_at=shanghai("2026-11-25T09:00"))
+    at = shanghai("2026-11-25T09:10")
+    entry = checked_in(
+        world.alice, activity, at=at, minutes=3, status="flagged", flags=["short_service"]
+    )
+    review.review(world.actor("leader_a"), entry.id, "verify", "电话核实", MORNING, QUIET)
+    check = sample(entry)
+    record_result(office, check.id, "problem", "服务时长不实", MORNING)
+    review.correct(
+        office,
+        entry.id,
+        MORNING,
+        reason="核实服务了60分钟",
+        quiet_hours=QUIET,
+        rules=RULES,
+        duration_minutes=60,
+    )
+    assert (_entry(check).status, _entry(check).flags) == ("flagged", ["spot_check_problem"])
+    record_result(office, check.id, "confirmed", "时长已更正", LATER)
+    assert (_entry(check).status, _entry(check).flags) == ("pending", [])
+    assert history.verify_record(_entry(check)) is None
+
+
 def test_a_problem_on_a_rejected_entry_withdrawn_writes_nothing(world, office, check):
     review.review(world.actor("leader_a"), check.record_id, "reject", "不是本人", MORNING, QUIET)
     record_result(office, check.id, "problem", "照片不是本人", MORNING)
