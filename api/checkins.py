@@ -177,7 +177,8 @@ OPENAPI = {
                 "结对走访的服务对象为「结对家庭 王**户」；已填写的内容不会被覆盖。"
                 "本人已签退的记录再次签退返回 200 与原记录；已由系统自动签退的记录返回 "
                 "409 auto_checked_out（服务时长只能由办公室更正："
-                "PATCH /records/{id}，须填 reason）。"
+                "PATCH /records/{id}，须填 reason）；办公室更正服务时长时已结束签到的记录返回 "
+                "409 office_checked_out（以办公室核定的时长为准）。"
             ),
             "parameters": [
                 {
@@ -192,7 +193,12 @@ OPENAPI = {
                 "content": {"application/json": {"schema": CHECKOUT_BODY}},
             },
             "responses": openapi.ok("已签退", record_json.RECORD_SCHEMA)
-            | {"409": openapi.error("auto_checked_out：已由系统自动签退")},
+            | {
+                "409": openapi.error(
+                    "auto_checked_out：已由系统自动签退；"
+                    "office_checked_out：办公室已核定服务时长并结束签到"
+                )
+            },
         }
     },
 }

@@ -45,7 +45,7 @@ ERROR_CODES = {
         ("activity_not_found", 404), ("record_not_found", 404),
         ("activity_cancelled", 409), ("already_checked_in", 409), ("checkin_closed", 409),
         ("checkin_not_open", 409), ("no_pairing", 409), ("request_id_reused", 409),
-        ("auto_checked_out", 409), ("not_multipart", 415),
+        ("auto_checked_out", 409), ("office_checked_out", 409), ("not_multipart", 415),
     ),
     "登记记录 /records": (
         ("bad_date", 400), ("bad_window", 400),
@@ -60,7 +60,7 @@ ERROR_CODES = {
         ("own_registration", 403), ("record_scope", 403), ("not_team_member", 403),
         ("other_team_activity", 403), ("not_assigned", 403), ("not_enrolled", 403),
         ("record_not_found", 404), ("activity_not_found", 404), ("member_not_found", 404),
-        ("record_rejected", 409), ("register_check_failed", 409),
+        ("record_rejected", 409), ("register_check_failed", 409), ("still_in_service", 409),
         ("activity_cancelled", 409), ("already_registered", 409), ("member_inactive", 409),
         ("overlapping_record", 409), ("request_id_used", 409),
         # the Excel export (/records/export.xlsx)

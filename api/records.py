@@ -246,7 +246,11 @@ PATCH_SCHEMA = {
     "还可改 duration_minutes、status。已签退记录的服务时长更正后，按签退的规则重新判断"
     "late_checkout、short_service：不再成立的标记去掉，新成立的加上，记入这次更正的历史；"
     "已核验的记录因此新增标记时退回审核（flagged），待审核记录的标记全部去掉时为 pending"
-    "（仍待审核）；同时给出 status 时以 status 为准。",
+    "（仍待审核）；同时给出 status 时以 status 为准。未签退的记录更正服务时长即结束这次签到："
+    "签退时间记为签到时间加更正的时长，并按签退的规则判断上述标记、填入系统自动填写的内容；"
+    "此后队员再签退得到 409 office_checked_out。签到至今还不到更正的时长时 409 "
+    "still_in_service（请待队员签退后再更正）。未通过的记录本人不能再改（409 record_rejected），"
+    "提示有异议时联系作出这一结论的人：队长，或办公室（办公室审核或确认后）。",
     "properties": {
         **TEXTS,
         "reason": {"type": "string", "maxLength": 500, "description": "更正原因（办公室必填）"},

@@ -143,9 +143,14 @@ def _closed_already(record: ServiceRecord) -> ServiceRecord:
     """A check-out of an entry already closed. The member's own check-out, retried, gets the
     entry back (a lost answer must not turn into an error); an entry the system closed
     (services.checkin_closing) is refused, or the member would be told 签退成功 for a time
-    nobody gave, often with no hours counted."""
+    nobody gave, often with no hours counted. So is an entry the office closed by setting its
+    hours (checkin_closing.by_correction): the office's hours stand, and a tap on 签退 after
+    them would overwrite them with the time of the tap."""
     if checkin_closing.FLAG in record.flags:
         raise Conflict(AUTO_CLOSED, "auto_checked_out")
+    if checkin_closing.closed_by_office(record):
+        message = checkin_closing.OFFICE_CLOSED.format(minutes=record.duration_minutes)
+        raise Conflict(message, "office_checked_out")
     return record
 
 

@@ -13,6 +13,16 @@ attendance a leader registers. The change goes into the register's history like 
 with what the programme fills in by itself at any check-out (services.register_defaults),
 and the member is told. Each entry is closed in its own transaction holding its row, so a
 member checking out at the same moment wins or loses cleanly and nothing is closed twice.
+
+The office may also close an open entry itself, by correcting its hours (by_correction): the
+member forgot to check out and the office has found out how long they served. The office's
+word on hours is final (only the office changes them), so the correction ends the check-in
+then and there, in its own history line, as check-out would: the check-out time is the
+check-in plus the hours the office set, and what the programme fills in by itself is written.
+A member checking out afterwards is refused like after the system's closing (409
+office_checked_out, saying the office set the hours), instead of overwriting them with the
+time of the tap. Hours that have not passed yet (a check-in 20 minutes ago corrected to 60)
+cannot have been served: the office waits for the check-out instead (409 still_in_service).
 """
 
 from dataclasses import dataclass
@@ -20,10 +30,11 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN
 
-from models import Activity, ServiceRecord, db
+from models import Activity, RecordHistory, ServiceRecord, db
 
 from . import clock, history, outbox, register_defaults
 from .actors import SYSTEM
+from .errors import Conflict
 from .record_names import entry_title
 from .rows import lock_row
 
@@ -135,3 +146,46 @@ def _notice(record: ServiceRecord, sort: str) -> outbox.Message:
         "record_id": record.id,
     }
     return outbox.Message(record.member_id, KIND, payload, f"{KIND}:{record.id}")
+
+
+# What a member checking out of an entry the office closed hears (services.checkin.check_out).
+OFFICE_CLOSED = (
+    "办公室已核定这次服务的时长（{minutes} 分钟），这次签到已结束，无需再签退；"
+    "如有疑问，请联系办公室。"
+)
+NOT_SERVED_YET = (
+    "这次签到还没有签退，签到至今只有 {served} 分钟，不能核定为 {minutes} 分钟；"
+    "请待队员签退后再更正。"
+)
+
+
+def by_correction(record: ServiceRecord, changes: dict, now: datetime) -> dict:
+    """What closes an open entry whose hours an office correction (`changes`, see
+    services.review.correct) sets: the check-out at the check-in plus those minutes, and the
+    text the programme fills in by itself at any closing (none when the correction rejects the
+    entry: it stays as it was judged). {} when the correction sets no hours or the entry is
+    checked out already. Conflict (still_in_service) when those minutes have not passed since
+    the check-in."""
+    minutes = changes.get("duration_minutes")
+    if minutes is None or record.checkout_at is not None:
+        return {}
+    end = record.checkin_at + timedelta(minutes=minutes)
+    if end > now:
+        served = max(0, int((now - record.checkin_at).total_seconds() // 60))
+        message = NOT_SERVED_YET.format(served=served, minutes=minutes)
+        raise Conflict(message, "still_in_service")
+    rejects = changes.get("status") == "rejected"
+    filled = {} if rejects else register_defaults.automatic(record)
+    return filled | {"checkout_at": end}
+
+
+def closed_by_office(record: ServiceRecord) -> bool:
+    """Whether the office's correction ended the entry's check-in (the line that set its
+    check-out is an office correction), rather than the member, the system or a leader's
+    registration."""
+    lines = record.history.select(RecordHistory.action, RecordHistory.changes)
+    for line in lines.order_by(RecordHistory.seq.desc()):
+        moved = line.changes.get("checkout_at")
+        if moved is not None and moved[0] is None:
+            return line.action == "correct"
+    return False

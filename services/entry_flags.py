@@ -37,12 +37,15 @@ def with_new_doubt(status: str) -> str:
 
 def after_hours_correction(record: ServiceRecord, changes: dict, rules: CheckinRules) -> dict:
     """The flags (and, unless `changes` names it, the status) an office correction leaves on
-    a checked-out entry when it changes its duration: the time flags weighed again for a
-    service from the check-in lasting the corrected minutes (the hours the office says the
-    member served). {} when the flags stay as they are. An entry still open is left to its
-    check-out, which weighs them then."""
+    an entry when it changes its duration: the time flags weighed again for a service from
+    the check-in lasting the corrected minutes (the hours the office says the member served).
+    {} when the flags stay as they are. An entry still open is weighed when the correction
+    closes it (`changes` sets its checkout_at, services.checkin_closing), as its check-out
+    would have weighed them."""
     minutes = changes.get("duration_minutes")
-    if minutes is None or minutes == record.duration_minutes or record.checkout_at is None:
+    closes = record.checkout_at is None and "checkout_at" in changes
+    moves = record.checkout_at is not None and minutes != record.duration_minutes
+    if minutes is None or not (closes or moves):
         return {}
     ended = record.checkin_at + timedelta(minutes=minutes)
     activity_ends = record.activity.ends_at if record.activity_id is not None else None

@@ -34,7 +34,7 @@ from . import clock, outbox
 from .activity_reminders import PAGE as ACTIVITY_PAGE
 from .activity_reminders import when_text
 from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name
-from .record_names import entry_title
+from .record_names import DECIDER_NAMES, entry_title
 
 CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
 LEAD = timedelta(hours=2)
@@ -80,14 +80,23 @@ def tell_assigned(
     return _queue(ASSIGNED, activity, told, payload, now, quiet_hours)
 
 
-def tell_rejected(record: ServiceRecord, comment: str, now: datetime, quiet_hours: str) -> int:
+def tell_rejected(
+    record: ServiceRecord, comment: str, by: str, now: datetime, quiet_hours: str
+) -> int:
     """Queue 「记录未通过审核」 to the entry's member, for the rejection just written to the
-    entry's history (its line names the decision in the dedupe key)."""
+    entry's history (its line names the decision in the dedupe key). `by` ('leader' or
+    'office') names who rejected it: whom the member asks if they disagree, as only they can
+    change it."""
     if not record.member.active:
         return 0
     local = clock.to_local(record.checkin_at)
     service = entry_title(record.kind, record.activity.title if record.activity_id else None)
-    lines = {"服务": service, "审核意见": comment, "日期": f"{local.month}月{local.day}日"}
+    lines = {
+        "服务": service,
+        "审核人": DECIDER_NAMES[by],
+        "审核意见": comment,
+        "日期": f"{local.month}月{local.day}日",
+    }
     payload = {
         "title": kind_name(REJECTED),
         "lines": _filled(lines),

@@ -12,6 +12,9 @@ STATUS_NAMES = {
 # An entry waiting for review is named by whose review it waits for (records.awaiting_review_by):
 # 待审核 alone leaves the member guessing whom to ask.
 AWAITING_NAMES = {"leader": "待队长审核", "office": "待办公室审核"}
+# Who decided an entry's status (services.review.decided_by): the one a member who disagrees
+# turns to, since only they can change it (the leader cannot overturn the office).
+DECIDER_NAMES = {"leader": "队长", "office": "办公室"}
 SOURCE_NAMES = {"mp": "小程序", "chat": "公众号", "web": "网页", "leader": "队长代为登记"}
 COORD_NAMES = {"gcj02": "GCJ-02（国内地图）", "wgs84": "WGS-84（GPS）"}
 # What an entry without an activity is called wherever it is named for people (the chat, the

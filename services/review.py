@@ -21,36 +21,46 @@ Who may do what, for an entry the actor can see (see services.records for visibi
   from its times again, by check-out's rules (services.entry_flags): a doubt that no longer
   holds goes, one that now holds comes, in the correction's history line; a new doubt sends
   a verified entry to review, and a flagged entry left with no flag still waits for review,
-  as pending (no longer doubtful, not decided either), unless the correction names the status;
+  as pending (no longer doubtful, not decided either), unless the correction names the status.
+  Hours set on an entry still open end its check-in (services.checkin_closing): the member
+  forgot to check out, and the office's hours are not overwritten by a later tap on 签退;
 - send back to review for a finding (a spot check's problem, services.spot_check_results):
   the office only, a correction to flagged that adds the finding's flag; never a rejected entry,
   and not an entry still flagged for a finding (it waits for that review already: a changed
-  finding is added to its history as a line with no changes, the same finding nothing).
+  finding is added to its history as a line with no changes, the same finding nothing); and
+  withdraw the finding (the problem changed to confirmed): the flag goes in a line of its own,
+  and an entry still waiting as the finding left it is verified again (withdraw_finding).
 
 A rejected entry is closed to fill-in: what was judged stays as it was judged; if the member
 disagrees, the leader can review it again (unless the office rejected it) or the office can
-correct it. Rewriting what a reviewer approved (a leader's or the office's review, or an office
-correction to verified) sends the entry back to the leader (flag edited_after_review): an
-approval covers only the text it saw. Text once written cannot be blanked (it would quietly
+correct it, so the member is sent to whoever rejected it (decided_by): the office's rejection
+is the office's to change, and a leader asked about it could only say so. Rewriting what a
+reviewer approved (a leader's or the office's review, or an office correction to verified)
+sends the entry back to the leader (flag edited_after_review): an approval covers only the
+text it saw. Text once written cannot be blanked (it would quietly
 take the entry out of the hours).
 """
 
 from datetime import datetime
 
-from models import ServiceRecord, db
+from models import RecordHistory, ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
-from . import entry_flags, history
+from . import checkin_closing, entry_flags, history
 from . import member_notices as notices
 from .actors import Actor, is_office_label
 from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid
+from .record_names import DECIDER_NAMES
 from .record_text import is_author
 from .records import load_for_change
 
 TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
 MAX_DURATION_MIN = 24 * 60
+# A fill-in of a rejected entry, naming whoever rejected it (decided_by): only they can change
+# the decision, so that is whom the member asks.
+REJECTED = "该记录未通过审核，不能再修改；如有异议请联系{who}。"
 CORRECTABLE = (*TEXT_LIMITS, "duration_minutes", "status")
 FIELD_NAMES = {"content": "服务内容", "target": "服务对象", "outcome": "取得成效"}
 
@@ -96,7 +106,8 @@ def fill_in(
         record = load_for_change(actor, record_id)
         _require_author(actor, record)
         if record.status == "rejected":
-            raise Conflict("该记录未通过审核，不能再修改；如有异议请联系队长。", "record_rejected")
+            who = DECIDER_NAMES[decided_by(record)]
+            raise Conflict(REJECTED.format(who=who), "record_rejected")
         _refuse_blanking(record, texts)
         if _rewrites(record, texts) and _was_reviewed(record):
             texts |= _back_to_review(record)
@@ -146,9 +157,11 @@ def correct(
 ) -> ServiceRecord:
     """The office corrects an entry (texts, duration_minutes, status); the reason is kept in
     the history and is required. A new duration weighs the flags that follow from the times
-    again by `rules` (services.entry_flags), in the same history line. A correction that
-    rejects the entry tells its member, with the reason, as a leader's rejection does
-    (services.member_notices)."""
+    again by `rules` (services.entry_flags), in the same history line. Hours set on an entry
+    still open end its check-in (services.checkin_closing.by_correction): the office's hours
+    stand, and the member's later check-out is refused rather than overwriting them. A
+    correction that rejects the entry tells its member, with the reason, as a leader's
+    rejection does (services.member_notices)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以更正登记。", "office_only")
     reason = clean_text("reason", reason or "", REASON_LIMIT, "更正原因")
@@ -159,6 +172,7 @@ def correct(
         changes["review_comment"] = reason  # the decision's reason is what the member reads
     with db.atomic():
         record = load_for_change(actor, record_id)
+        changes = checkin_closing.by_correction(record, changes, now) | changes
         changes |= entry_flags.after_hours_correction(record, changes, rules)
         confirms = _confirms_decision(record, changes)
         rejects = changes.get("status") == "rejected" != record.status
@@ -166,7 +180,7 @@ def correct(
         if confirms:
             _save(record, {}, actor.label, "review", now, reason, always=True)
         if rejects:
-            notices.tell_rejected(record, reason, now, quiet_hours)
+            notices.tell_rejected(record, reason, "office", now, quiet_hours)
         return record
 
 
@@ -204,6 +218,60 @@ def flag_finding(
             return _save(record, {}, actor.label, "correct", now, amended, always=True)
         changes = {"status": "flagged", "flags": list(dict.fromkeys([*record.flags, flag]))}
         return _save(record, changes, actor.label, "correct", now, reason)
+
+
+def withdraw_finding(
+    actor: Actor, record_id: int, flag: str, reason: str, now: datetime
+) -> ServiceRecord:
+    """The office withdraws what it found (a spot check's problem changed to confirmed): the
+    finding's `flag` goes, with `reason` in the history as a line of the office's, so the
+    leader reads that the office took it back, and who and when.
+
+    The status follows, never undoing anyone's decision: an entry still waiting for the review
+    the finding asked for, as the finding left it (no line has moved its status or flags
+    since), goes back to the status it had (verified: spot checks sample verified entries),
+    as the office's decision, since the office has looked at the entry and found it right; the
+    reason is then its review comment. An entry reviewed since keeps the reviewer's decision,
+    and one whose doubts changed since waits for its review (as pending when no flag is left,
+    services.entry_flags). An entry without the flag (withdrawn already, or rejected before the
+    finding, which left it as it was) is left alone: a retry writes nothing."""
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以更正登记。", "office_only")
+    reason = clean_text("reason", reason, REASON_LIMIT, "更正原因")
+    with db.atomic():
+        record = load_for_change(actor, record_id)
+        if flag not in record.flags:
+            return record
+        changes = {"flags": [f for f in record.flags if f != flag]}
+        found_on = _status_before_finding(record, flag)
+        if record.status == "flagged" and found_on is not None:
+            changes["status"] = found_on
+            if found_on in DECIDED:
+                changes["review_comment"] = reason
+        elif record.status == "flagged" and not changes["flags"]:
+            changes["status"] = "pending"
+        return _save(record, changes, actor.label, "correct", now, reason)
+
+
+def _status_before_finding(record: ServiceRecord, flag: str) -> str | None:
+    """The status a finding of `flag` moved the entry from, when the finding's line is still
+    the latest to move its status or flags (the entry stands as the finding left it); else
+    None."""
+    H = RecordHistory
+    lines = record.history.select(H.actor, H.action, H.changes).order_by(H.seq.desc())
+    for line in lines:
+        status, flags = line.changes.get("status"), line.changes.get("flags")
+        if status is None and flags is None:
+            continue
+        found = (
+            line.action == "correct"
+            and is_office_label(line.actor)
+            and flags is not None
+            and flag in flags[1]
+            and flag not in flags[0]
+        )
+        return status[0] if found and status is not None else None
+    return None
 
 
 def _confirms_decision(record: ServiceRecord, changes: dict) -> bool:
@@ -290,7 +358,8 @@ def review(
         rejects = status == "rejected" != record.status
         _save(record, changes, actor.label, "review", now, comment, always=confirms)
         if rejects:
-            notices.tell_rejected(record, comment, now, quiet_hours)
+            by = "office" if actor.is_office else "leader"
+            notices.tell_rejected(record, comment, by, now, quiet_hours)
         return record
 
 
@@ -335,6 +404,14 @@ def _refuse_overturning_office(record: ServiceRecord) -> None:
     the office changes it, or until the entry changes and goes back to review."""
     if _office_decided(record):
         raise Forbidden("该记录已由办公室审核，如需更改请联系办公室。", "office_decided")
+
+
+def decided_by(record: ServiceRecord) -> str:
+    """Who decided the status the entry stands at, as records.REVIEWERS names them: 'office'
+    when the office's decision stands (its review, its confirmation of a leader's, or its
+    correction to verified or rejected), else 'leader'. Whom a member who disagrees should ask:
+    a leader cannot change the office's decision (office_decided)."""
+    return "office" if _office_decided(record) else "leader"
 
 
 def _office_decided(record: ServiceRecord) -> bool:

@@ -18,10 +18,16 @@ flagged `spot_check_problem` is still waiting for that review, so the new note a
 finding: the entry's history gets a line of its own (FINDING_AMENDED, by the office, at that
 time, changing nothing else), so that the leader reviews what the office found as it stands
 now and not only its first wording. A problem whose note is the last problem's note again
-(a retry, or problem → confirmed → the same problem) amends nothing and adds no line.
-Changing a problem to confirmed leaves the entry as the review left it: nothing undoes a
-review's decision by itself, and the office verifies the entry through the review if it
-wants it settled.
+(a retry) amends nothing and adds no line.
+
+Changing a problem to confirmed withdraws the finding (services.review.withdraw_finding): the
+entry's history gets a line of the office's, FINDING_WITHDRAWN with the note saying why, and
+the flag goes, so the leader sees that the office took it back rather than reviewing a problem
+nobody holds any more. An entry still waiting for the finding's review, as the finding left
+it, is verified again, as the office's decision (the office has looked at it and found it
+right); a review's decision since stands (nothing undoes it by itself), and an entry whose
+doubts changed since still waits for its review. Confirmed again (a retry) changes nothing;
+the same problem found again after that is a new finding and sends the entry back to review.
 """
 
 from dataclasses import dataclass
@@ -42,6 +48,7 @@ FOUND = ("confirmed", "problem")  # what the office may record
 FINDING_FLAG = "spot_check_problem"
 FINDING_REASON = "日常抽查发现问题：{note}"
 FINDING_AMENDED = "日常抽查发现的问题已更新：{note}"  # the entry's line for a changed finding
+FINDING_WITHDRAWN = "日常抽查发现的问题已撤回：{note}"  # the line for a problem now confirmed
 NOTE_LIMIT = 300  # the history's reason holds the note with FINDING_REASON around it
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 
@@ -154,7 +161,8 @@ def _require_note(check: SpotCheck, result: str, note: str) -> None:
 
 def _record(actor: Actor, check: SpotCheck, result: str, note: str, now: datetime) -> None:
     """Keep the result, show it on the spot check and, for a problem, send the entry back to
-    review (flag_finding adds the changed finding to an entry still waiting for review)."""
+    review (flag_finding adds the changed finding to an entry still waiting for review); a
+    problem changed to confirmed is withdrawn from the entry (withdraw_finding)."""
     amended = _amended(check, note) if result == "problem" else None
     SpotCheckResult.create(
         spot_check=check.id, result=result, note=note, recorded_by=actor.account, recorded_at=now
@@ -165,6 +173,9 @@ def _record(actor: Actor, check: SpotCheck, result: str, note: str, now: datetim
     if result == "problem":
         reason = FINDING_REASON.format(note=note)
         review.flag_finding(actor, check.record_id, FINDING_FLAG, reason, now, amended)
+    elif check.result == "problem":  # the office takes its finding back
+        reason = FINDING_WITHDRAWN.format(note=note)
+        review.withdraw_finding(actor, check.record_id, FINDING_FLAG, reason, now)
 
 
 def _amended(check: SpotCheck, note: str) -> str | None:

@@ -237,10 +237,11 @@ ASK_REGISTER_VISIT_SEEN = (
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
-# A leader rejected the entry while its questions were asked: nothing more can be written.
+# The entry was rejected while its questions were asked: nothing more can be written. {who}
+# is whoever rejected it (services.record_names.DECIDER_NAMES), the one who can change it.
 REGISTER_REJECTED = (
-    "这条服务记录已被队长退回（未通过审核），不能再填写，本次登记已结束。"
-    "如有疑问或需要重新登记，请联系队长。"
+    "这条服务记录已被{who}退回（未通过审核），不能再填写，本次登记已结束。"
+    "如有疑问或需要重新登记，请联系{who}。"
 )
 REGISTER_SKIPPED = f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
 # How the reply to questions left for later opens: after 「跳过」, or after 「取消」 (answers given

@@ -356,6 +356,35 @@ def test_whom_the_auto_checked_out_answer_names_can_correct_the_time(api, office
     assert verified.get_json()["status"] == "verified"
 
 
+def test_hours_the_office_set_on_an_open_entry_survive_the_members_check_out(
+    me, office, checked_in, monkeypatch
+):
+    """The tester's case: the member did not check out, the office set the hour it found out
+    (200, history line correct), the member then taps 签退: 409 office_checked_out, and the
+    office's 60 minutes stay. Too early (the hour has not passed), the office is refused."""
+    path = f"/records/{checked_in['id']}"
+    fix = {"duration_minutes": 60, "reason": "未签退，核实1小时"}
+    early = office.patch(path, json=fix)
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "still_in_service"
+    later = clock.now_utc() + timedelta(minutes=70)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    fixed = office.patch(path, json=fix)
+    assert fixed.status_code == 200, fixed.get_json()
+    assert fixed.get_json()["duration_minutes"] == 60 and fixed.get_json()["checkout_at"]
+    assert fixed.get_json()["history"][-1]["action"] == "correct"
+    out = me.post(f"/checkins/{checked_in['id']}/checkout", json={})
+    assert out.status_code == 409
+    assert out.get_json()["error"] == {
+        "code": "office_checked_out",
+        "message": "办公室已核定这次服务的时长（60 分钟），这次签到已结束，无需再签退；"
+        "如有疑问，请联系办公室。",
+    }
+    entry = office.get(path).get_json()
+    assert entry["duration_minutes"] == 60
+    assert [h["action"] for h in entry["history"]] == ["checkin", "correct"]
+    assert entry["register_check"] == {"ok": True, "problem": None}
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

@@ -119,8 +119,18 @@ def test_a_problem_flags_the_entry_for_review_with_the_reason_in_its_history(off
     change = {"result": "confirmed", "note": "复核：照片无误"}
     changed = office.post(f"/office/spot-checks/{li_id}", json=change).get_json()
     assert [h["result"] for h in changed["history"]] == ["problem", "confirmed"]
+    # The office took the problem back: a line of its own, the flag gone, verified again.
+    withdrawn = office.get(f"/records/{record_id}").get_json()
+    assert len(withdrawn["history"]) == len(entry["history"]) + 1
+    last = withdrawn["history"][-1]
+    assert (last["action_name"], last["actor"]) == ("更正", "办公室")
+    assert last["reason"] == "日常抽查发现的问题已撤回：复核：照片无误"
+    assert (withdrawn["status"], withdrawn["flag_names"]) == ("verified", [])
+    assert changed["record"]["status"] == "verified"
+    again = office.post(f"/office/spot-checks/{li_id}", json=change)
+    assert again.status_code == 200
     assert RecordHistory.select().where(RecordHistory.record == record_id).count() == len(
-        entry["history"]
+        withdrawn["history"]
     )
 
 

@@ -72,3 +72,52 @@ def test_a_flagged_entry_is_named_by_whose_review_it_waits_for(
     flagged = checked_in(member, status="flagged", flags=["out_of_range"])
     body = api(member).get(f"/records/{flagged.id}").get_json()
     assert (body["awaiting_review_by"], body["status_name"]) == (waiting_for, name)
+
+
+def _rejected_by_office(office, path: str) -> None:
+    rejected = office.patch(path, json={"status": "rejected", "reason": "本人不在现场"})
+    assert rejected.status_code == 200, rejected.get_json()
+
+
+def _rejected_by_office_review(office, path: str) -> None:
+    rejected = office.post(f"{path}/review", json={"decision": "reject", "comment": "本人不在现场"})
+    assert rejected.status_code == 200, rejected.get_json()
+
+
+def _confirmed_by_office(office, path: str) -> None:
+    """The leader rejected; the office confirmed it: the decision is the office's now."""
+    confirmed = office.post(f"{path}/review", json={"decision": "reject", "comment": "同意"})
+    assert confirmed.status_code == 200, confirmed.get_json()
+
+
+@pytest.mark.parametrize("office_decides", [_rejected_by_office, _rejected_by_office_review])
+def test_a_member_is_sent_to_the_office_when_the_office_rejected(
+    api, office, world, entry, office_decides
+):
+    """The tester's case: the office rejected the entry; the member's fill-in is refused and
+    sent to the office, since the leader cannot act on it (403 office_decided)."""
+    path = f"/records/{entry.id}"
+    office_decides(office, path)
+    refused = api(world.alice).patch(path, json={"outcome": "我当时在现场"})
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == {
+        "code": "record_rejected",
+        "message": "该记录未通过审核，不能再修改；如有异议请联系办公室。",
+    }
+    leader = api(world.leader_a).post(f"{path}/review", json={"decision": "verify"})
+    assert leader.status_code == 403 and leader.get_json()["error"]["code"] == "office_decided"
+
+
+@pytest.mark.parametrize("then", [None, _confirmed_by_office])
+def test_a_member_is_sent_to_whoever_decided_a_leaders_rejection(api, office, world, entry, then):
+    """The leader's rejection stands: ask the leader, who can review it again; once the office
+    confirmed it, the office."""
+    path = f"/records/{entry.id}"
+    api(world.leader_a).post(f"{path}/review", json={"decision": "reject", "comment": "照片模糊"})
+    if then is not None:
+        then(office, path)
+    refused = api(world.alice).patch(path, json={"outcome": "我当时在现场"})
+    who = "队长" if then is None else "办公室"
+    assert refused.get_json()["error"]["message"] == (
+        f"该记录未通过审核，不能再修改；如有异议请联系{who}。"
+    )

@@ -11,6 +11,7 @@ from models import Account, Member, RecordHistory, ServiceRecord
 from services import history, register_check, review
 from services.actors import Actor
 from services.checkin import check_out
+from services.errors import Conflict
 from tests.factories import NOW, QUIET, RULES
 from tests.services.test_checkin import make_scene
 
@@ -184,9 +185,84 @@ def test_a_correction_that_leaves_the_hours_weighs_nothing(scene, office):
     assert set(last_line(corrected).changes) == {"content"}
 
 
-def test_an_open_entry_is_left_to_its_check_out(scene, office):
+# --- hours set on an entry still open -----------------------------------------------------
+
+
+def test_hours_set_on_an_open_entry_close_it_and_stand(scene, office):
+    """The tester's case: the member forgot to check out, the office set the hours it found
+    out; the member's check-out afterwards is refused (as after the system's closing) and the
+    office's hours stay, with the history as the office left it."""
+    entry = scene.check_in().record
+    corrected = correct(office, entry, duration_minutes=60)
+    assert corrected.checkout_at == NOW + timedelta(minutes=60)
+    assert (corrected.duration_minutes, corrected.status, corrected.flags) == (60, "verified", [])
+    assert corrected.content == "参加「环境卫生整治」"  # as any closing fills it in
+    line = last_line(corrected)
+    assert (line.action, line.reason) == ("correct", FIXED)
+    assert set(line.changes) == {"checkout_at", "duration_minutes", "content"}
+    lines = corrected.history.count()
+    with pytest.raises(Conflict) as refused:
+        check_out(scene.actor, entry.id, None, NOW + timedelta(days=1, minutes=1), RULES)
+    assert refused.value.code == "office_checked_out"
+    assert refused.value.message == (
+        "办公室已核定这次服务的时长（60 分钟），这次签到已结束，无需再签退；"
+        "如有疑问，请联系办公室。"
+    )
+    after = ServiceRecord.get_by_id(entry.id)
+    assert (after.duration_minutes, after.checkout_at) == (60, corrected.checkout_at)
+    assert after.history.count() == lines and holds(after)
+
+
+def test_hours_that_close_an_entry_are_weighed_as_its_check_out(scene, office):
+    """Closing with 2 minutes flags the entry short, as a check-out 2 minutes in would; the
+    leader still reviews it (the hours are no decision)."""
     entry = scene.check_in().record
     corrected = correct(office, entry, duration_minutes=2)
-    assert (corrected.status, corrected.flags) == ("verified", [])
+    assert (corrected.status, corrected.flags) == ("flagged", ["short_service"])
+    assert history.last_decision(corrected) is None
+    review.review(leader_of(scene), entry.id, "verify", "电话核实", NOW + timedelta(days=2), QUIET)
+    assert ServiceRecord.get_by_id(entry.id).status == "verified"
+
+
+def test_hours_not_served_yet_are_refused_and_the_entry_stays_open(scene, office):
+    entry = scene.check_in().record
+    lines = entry.history.count()
+    with pytest.raises(Conflict) as refused:
+        review.correct(
+            office,
+            entry.id,
+            NOW + timedelta(minutes=20),
+            reason=FIXED,
+            quiet_hours=QUIET,
+            rules=RULES,
+            duration_minutes=60,
+        )
+    assert refused.value.code == "still_in_service"
+    assert "签到至今只有 20 分钟，不能核定为 60 分钟" in refused.value.message
+    unchanged = ServiceRecord.get_by_id(entry.id)
+    assert unchanged.checkout_at is None and unchanged.history.count() == lines
+    out = check_out(scene.actor, entry.id, None, NOW + timedelta(minutes=45), RULES)
+    assert out.duration_minutes == 45
+
+
+def test_a_correction_without_hours_leaves_an_open_entry_to_its_check_out(scene, office):
+    entry = scene.check_in().record
+    corrected = correct(office, entry, content="清理楼道杂物")
+    assert corrected.checkout_at is None
     out = check_out(scene.actor, entry.id, None, NOW + timedelta(minutes=3), RULES)
-    assert out.flags == ["short_service"]  # check-out weighs its own times
+    assert (out.duration_minutes, out.flags) == (3, ["short_service"])
+
+
+def test_a_rejection_with_hours_closes_the_entry_without_filling_it_in(scene, office):
+    entry = scene.check_in().record
+    corrected = correct(office, entry, duration_minutes=0, status="rejected")
+    assert corrected.checkout_at == NOW and corrected.status == "rejected"
+    assert corrected.content == "" and holds(corrected)
+
+
+def test_the_members_own_check_out_retried_after_an_office_correction_is_the_entry(scene, office):
+    """Closed by the member: a retry answers the entry (with the office's hours), no error."""
+    entry = closed(scene, minutes=3)
+    correct(office, entry, duration_minutes=90)
+    again = check_out(scene.actor, entry.id, None, NOW + timedelta(days=2), RULES)
+    assert again.duration_minutes == 90

@@ -302,6 +302,7 @@ def test_a_rejection_tells_the_member_with_the_comment(world):
     assert notice.payload["title"] == "记录未通过审核"
     assert notice.payload["lines"] == {
         "服务": "环境卫生整治",
+        "审核人": "队长",
         "审核意见": "照片看不到党徽",
         "日期": "11月29日",
     }
@@ -349,6 +350,14 @@ def test_an_office_correction_that_rejects_tells_the_member_with_its_reason(worl
     (notice,) = queued()
     assert (notice.member_id, notice.kind) == (world.alice.id, REJECTED)
     assert notice.payload["lines"]["审核意见"] == reason
+    assert notice.payload["lines"]["审核人"] == "办公室"  # whom to ask: the leader cannot change it
+
+
+def test_an_office_review_that_rejects_names_the_office(world):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("office"), entry.id, "reject", "本人不在现场", NOW, QUIET)
+    (notice,) = queued()
+    assert notice.payload["lines"]["审核人"] == "办公室"
 
 
 def test_verifying_tells_nobody(world):

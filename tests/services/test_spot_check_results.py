@@ -15,7 +15,7 @@ from services.spot_check_results import (
     list_spot_checks,
     record_result,
 )
-from tests.factories import QUIET, make_activity, make_household, pair
+from tests.factories import QUIET, RULES, make_activity, make_household, pair
 from tests.register_world import build_world, checked_in
 
 SAMPLED_ON = date(2026, 11, 26)
@@ -195,20 +195,162 @@ def test_an_amended_problem_is_in_the_entrys_history_once(world, office, check):
 
 
 def test_a_problem_changed_back_and_forth_is_a_line_each_time_it_changes(office, check):
-    """Each note that differs from the last problem's is a line; a problem that comes back
-    unchanged after a confirmed (which leaves the entry waiting) is none."""
+    """Each note that differs from the last problem's is a line; withdrawn (confirmed) and
+    found again, the same problem is a new finding that sends the entry back once more."""
     record_result(office, check.id, "problem", "照片与活动无关", MORNING)
     lines = len(_lines(_entry(check)))
-    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
-    record_result(office, check.id, "problem", "照片与活动无关", LATER)
-    assert len(_lines(_entry(check))) == lines
     record_result(office, check.id, "problem", "照片为旧照片", LATER)
+    record_result(office, check.id, "problem", "照片与活动无关", LATER)
+    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
     record_result(office, check.id, "problem", "照片与活动无关", LATER)
     reasons = [h.reason for h in _lines(_entry(check))[lines:]]
     assert reasons == [
         "日常抽查发现的问题已更新：照片为旧照片",
         "日常抽查发现的问题已更新：照片与活动无关",
+        "日常抽查发现的问题已撤回：复核后照片无误",
+        "日常抽查发现问题：照片与活动无关",
     ]
+    assert (_entry(check).status, _entry(check).flags) == ("flagged", ["spot_check_problem"])
+
+
+# --- a problem withdrawn (changed to confirmed) ---------------------------------------------
+
+
+def test_a_withdrawn_problem_is_in_the_entrys_history_and_the_entry_verified_again(
+    world, office, check
+):
+    """The tester's case: the office changes its problem to confirmed while the entry waits
+    for the finding's review. The leader reads that the office took it back (who, when, why);
+    the flag goes and the entry is verified again, by the office, which looked at it."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    lines = len(_lines(_entry(check)))
+    view = record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
+    assert view.result == "confirmed" and view.entry.status == "verified"
+    entry = _entry(check)
+    assert (entry.status, entry.flags) == ("verified", [])
+    assert entry.review_comment == "日常抽查发现的问题已撤回：复核后照片无误"
+    added = [(h.action, h.actor, h.at, h.reason, h.changes) for h in _lines(entry)[lines:]]
+    assert added == [
+        (
+            "correct",
+            f"office:{world.office.id}",
+            LATER,
+            "日常抽查发现的问题已撤回：复核后照片无误",
+            {
+                "flags": [["spot_check_problem"], []],
+                "status": ["flagged", "verified"],
+                "review_comment": ["", "日常抽查发现的问题已撤回：复核后照片无误"],
+            },
+        )
+    ]
+    assert history.verify_record(entry) is None
+    assert register_check.verify(LATER) == []
+    # The office's decision now: the leader no longer reviews it.
+    assert review.decided_by(entry) == "office"
+    with pytest.raises(Forbidden) as refused:
+        review.review(world.actor("leader_a"), entry.id, "reject", "照片不实", LATER, QUIET)
+    assert refused.value.code == "office_decided"
+
+
+@pytest.mark.parametrize("note", ["", "复核后照片无误"])
+def test_a_withdrawal_retried_adds_nothing(office, check, note):
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
+    lines = len(_lines(_entry(check)))
+    again = record_result(office, check.id, "confirmed", note, LATER + timedelta(minutes=5))
+    assert len(again.history) == 2 and len(_lines(_entry(check))) == lines
+
+
+@pytest.mark.parametrize(("decision", "status"), [("verify", "verified"), ("reject", "rejected")])
+def test_a_withdrawal_after_the_review_leaves_the_reviewers_decision(
+    world, office, check, decision, status
+):
+    """The leader decided the finding already: the flag goes and the line tells the leader the
+    office took it back (a rejection for it may be worth a second look), the decision stands."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    leader = world.actor("leader_a")
+    review.review(leader, check.record_id, decision, "已核实", MORNING, QUIET)
+    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
+    entry = _entry(check)
+    assert (entry.status, entry.flags, entry.review_comment) == (status, [], "已核实")
+    last = _lines(entry)[-1]
+    assert (last.reason, last.changes) == (
+        "日常抽查发现的问题已撤回：复核后照片无误",
+        {"flags": [["spot_check_problem"], []]},
+    )
+    assert review.decided_by(entry) == "leader" and history.verify_record(entry) is None
+
+
+def test_doubts_reviewed_before_the_sample_do_not_keep_a_withdrawn_entry_flagged(world, office):
+    """A short service the leader verified before it was sampled: withdrawing the finding
+    brings it back to verified, with the flag the leader had already seen."""
+    activity = make_activity(world.team_a, starts_at=shanghai("2026-11-25T09:00"))
+    at = shanghai("2026-11-25T09:10")
+    entry = checked_in(
+        world.alice, activity, at=at, minutes=3, status="flagged", flags=["short_service"]
+    )
+    review.review(world.actor("leader_a"), entry.id, "verify", "电话核实", MORNING, QUIET)
+    check = sample(entry)
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    assert _entry(check).flags == ["short_service", "spot_check_problem"]
+    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
+    assert (_entry(check).status, _entry(check).flags) == ("verified", ["short_service"])
+
+
+def test_an_entry_whose_doubts_changed_after_the_finding_still_waits_for_its_review(
+    world, office, check
+):
+    """The office corrected the hours after its finding (a new doubt, short_service): taking
+    the finding back does not verify a doubt nobody reviewed."""
+    record_result(office, check.id, "problem", "照片与活动无关", MORNING)
+    review.correct(
+        office,
+        check.record_id,
+        MORNING,
+        reason="核实只服务了3分钟",
+        quiet_hours=QUIET,
+        rules=RULES,
+        duration_minutes=3,
+    )
+    record_result(office, check.id, "confirmed", "复核后照片无误", LATER)
+    entry = _entry(check)
+    assert (entry.status, entry.flags) == ("flagged", ["short_service"])
+    assert history.last_decision(entry) is None
+
+
+def test_an_entry_left_without_doubts_after_changes_waits_for_its_leader_as_pending(world, office):
+    """Short service verified, sampled, found wrong; the office then corrects the hours (the
+    short_service doubt goes, the finding keeps it flagged); withdrawing the finding leaves no
+    flag, but the hours changed since the leader's review: it waits for the leader, pending."""
+    activity = make_activity(world.team_a, starts_at=shanghai("2026-11-25T09:00"))
+    at = shanghai("2026-11-25T09:10")
+    entry = checked_in(
+        world.alice, activity, at=at, minutes=3, status="flagged", flags=["short_service"]
+    )
+    review.review(world.actor("leader_a"), entry.id, "verify", "电话核实", MORNING, QUIET)
+    check = sample(entry)
+    record_result(office, check.id, "problem", "服务时长不实", MORNING)
+    review.correct(
+        office,
+        entry.id,
+        MORNING,
+        reason="核实服务了60分钟",
+        quiet_hours=QUIET,
+        rules=RULES,
+        duration_minutes=60,
+    )
+    assert (_entry(check).status, _entry(check).flags) == ("flagged", ["spot_check_problem"])
+    record_result(office, check.id, "confirmed", "时长已更正", LATER)
+    assert (_entry(check).status, _entry(check).flags) == ("pending", [])
+    assert history.verify_record(_entry(check)) is None
+
+
+def test_a_problem_on_a_rejected_entry_withdrawn_writes_nothing(world, office, check):
+    review.review(world.actor("leader_a"), check.record_id, "reject", "不是本人", MORNING, QUIET)
+    record_result(office, check.id, "problem", "照片不是本人", MORNING)
+    lines = len(_lines(_entry(check)))
+    record_result(office, check.id, "confirmed", "看错了", LATER)
+    assert _entry(check).status == "rejected" and len(_lines(_entry(check))) == lines
 
 
 def test_an_amended_problem_leaves_a_rejected_entry_as_it_was(world, office, check):
@@ -273,8 +415,8 @@ def test_changing_a_result_needs_a_note_and_keeps_the_earlier_one(world, office,
         record_result(office, check.id, "confirmed", "", LATER)
     back = record_result(office, check.id, "confirmed", "误判，照片无误", LATER)
     assert [h.result for h in back.history] == ["confirmed", "problem", "confirmed"]
-    # The review decides the entry from here; confirming does not undo the flag by itself.
-    assert _entry(check).status == "flagged"
+    # The problem withdrawn before anyone reviewed it: the entry is as it was sampled.
+    assert (_entry(check).status, _entry(check).flags) == ("verified", [])
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from models import ChatState, RecordHistory, ServiceRecord
-from services import clock
-from tests.factories import make_member, make_record, make_team
+from models import Account, ChatState, RecordHistory, ServiceRecord
+from services import clock, review
+from services.actors import Actor
+from tests.factories import NOW, QUIET, RULES, make_member, make_record, make_team
 from tests.wechat.test_chat_support import Chat
 from wechat import texts
 
@@ -80,7 +81,7 @@ def test_cancelling_after_answers_keeps_them_and_writes_nothing_more(chat, membe
 def test_an_answer_to_an_entry_rejected_meanwhile_leaves_the_questions(chat, member):
     checked_out(chat, member)
     ServiceRecord.update(status="rejected").execute()  # a leader rejected it meanwhile
-    assert chat.say("独居老人王大爷") == texts.REGISTER_REJECTED
+    assert chat.say("独居老人王大爷") == texts.REGISTER_REJECTED.format(who="队长")
     assert ChatState.get().state == "" and fills() == 0
 
 
@@ -89,8 +90,38 @@ def test_leaving_an_entry_rejected_meanwhile_never_claims_it_saved(chat, member,
     checked_out(chat, member)
     chat.say("独居老人王大爷")
     ServiceRecord.update(status="rejected").execute()
-    assert chat.say(text) == texts.REGISTER_REJECTED
+    assert chat.say(text) == texts.REGISTER_REJECTED.format(who="队长")
     assert ChatState.get().state == ""
+
+
+def office_rejects() -> None:
+    """The office rejects the entry through its correction, as the dashboard does."""
+    account = Account.create(
+        username="office-chat", display_name="办公室", password_hash="-", created_at=NOW
+    )
+    review.correct(
+        Actor(account=account),
+        ServiceRecord.get().id,
+        clock.now_utc(),
+        reason="本人不在现场",
+        quiet_hours=QUIET,
+        rules=RULES,
+        status="rejected",
+    )
+
+
+@pytest.mark.parametrize("text", ["独居老人王大爷", "跳过", "取消"])
+def test_an_entry_the_office_rejected_meanwhile_sends_the_member_to_the_office(chat, member, text):
+    """Only the office can change its rejection, so the member is not sent to the leader."""
+    checked_out(chat, member)
+    office_rejects()
+    reply = chat.say(text)
+    assert reply == texts.REGISTER_REJECTED.format(who="办公室")
+    assert reply == (
+        "这条服务记录已被办公室退回（未通过审核），不能再填写，本次登记已结束。"
+        "如有疑问或需要重新登记，请联系办公室。"
+    )
+    assert ChatState.get().state == "" and fills() == 0
 
 
 @pytest.mark.parametrize("text", ["在吗", "您好", "Hi"])

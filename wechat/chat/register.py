@@ -16,8 +16,9 @@ history therefore has one 'fill' line per answer, not one per conversation."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services import register_fill
+from services import register_fill, review
 from services.errors import DomainError
+from services.record_names import DECIDER_NAMES
 
 from .. import texts
 from ..inbound import Inbound, Reply
@@ -25,7 +26,7 @@ from . import common, state
 from .visits import stored_seen
 
 ASKING = "register_fields"
-# The service's refusal of a fill-in once a leader rejected the entry (services.review).
+# The service's refusal of a fill-in once a reviewer rejected the entry (services.review).
 REJECTED = "record_rejected"
 
 
@@ -98,7 +99,7 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
     except DomainError as exc:  # the question stays open: nothing was written
         if exc.code == REJECTED:  # nor can anything be: asking on would only fail again
             state.leave(message.openid, common.now())
-            return common.say(texts.REGISTER_REJECTED)
+            return _rejected(register_fill.entry(common.actor(member), data["record_id"]))
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     answers = {**data["answers"], name: question.stored(text)}
     if rest:
@@ -132,8 +133,15 @@ def _leave(message: Inbound, member, data: dict, opening: str) -> Reply:
     except DomainError as exc:
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     if record.status == "rejected":  # rejected meanwhile: nothing left is to be filled in
-        return common.say(texts.REGISTER_REJECTED)
+        return _rejected(record)
     return _saved(record, left=data["missing"], opening=opening)
+
+
+def _rejected(record) -> Reply:
+    """The entry was rejected meanwhile: the member is sent to whoever rejected it (the
+    office's rejection is the office's to change, not the leader's)."""
+    who = DECIDER_NAMES[review.decided_by(record)]
+    return common.say(texts.REGISTER_REJECTED.format(who=who))
 
 
 def pending_question(data: dict) -> str:
