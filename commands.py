@@ -4,6 +4,7 @@ start-up banner. Each is a thin shell over a service."""
 from pathlib import Path
 
 import click
+import requests
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -81,13 +82,23 @@ def push_menu_command():
     """Replace the Official Account's custom menu with the chat's (emulator in demo mode)."""
     from wechatpy.exceptions import WeChatClientException
 
-    from wechat.chat.menu import push_menu
+    from wechat.chat.menu import NoOfficialAccount, push_menu
+    from wechat.reachability import trouble_text
 
     try:
         answer = push_menu()
-    except (WeChatClientException, RuntimeError) as exc:
-        raise click.ClickException(f"菜单未更新：{exc}") from None
+    except NoOfficialAccount:
+        raise click.ClickException(NO_OFFICIAL_ACCOUNT) from None
+    except (requests.RequestException, WeChatClientException) as exc:
+        why = trouble_text(_settings(), exc) or WECHAT_REFUSED.format(exc.errcode, exc.errmsg)
+        raise click.ClickException(f"菜单未更新，{why}") from None
     click.echo(f"菜单已更新：{answer}")
+
+
+NO_OFFICIAL_ACCOUNT = (
+    "菜单未更新，因为没有配置公众号（配置项 wechat.official_account.app_id 和 app_secret）。"
+)
+WECHAT_REFUSED = "微信拒绝了请求（错误码 {}：{}）。"
 
 
 @register_cli.command("verify")
