@@ -234,7 +234,7 @@ def demo_command():
 @with_appcontext
 def bind_code_command(phone, force):
     """Issue a one-time bind code for the member with this phone number (voids older codes)."""
-    from services.binding import issue_bind_code, live_bind_code, member_by_phone
+    from services.binding import bound_through, issue_bind_code, live_bind_code, member_by_phone
 
     now, ttl = clock.now_utc(), _settings().rules.bind_code_ttl_days
     with db.connection_context():
@@ -242,8 +242,11 @@ def bind_code_command(phone, force):
             member = member_by_phone(phone)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
-        if member.mp_openid and not force:
-            raise click.ClickException(f"{member.name} 已绑定微信；如需重新绑定请加 --force。")
+        bound = bound_through(member)
+        if bound and not force:
+            raise click.ClickException(
+                f"{member.name} 已通过{'和'.join(bound)}绑定微信；如需重新绑定请加 --force。"
+            )
         issue_bind_code(member, now, ttl_days=ttl)
         code = live_bind_code(member, now)
     expires = clock.to_local(code.expires_at).strftime("%Y-%m-%d %H:%M")
