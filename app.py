@@ -144,13 +144,27 @@ def _demo_secret(path: Path) -> str:
     return path.read_text().strip()
 
 
-cli = FlaskGroup(
+class XianfengGroup(FlaskGroup):
+    """Flask's command group (the app's commands, an app context for each) without the options
+    Flask adds to it whatever it is told: `--app` (the app is always create_app), `-e/--env-file`
+    (settings come from config.toml and XIANFENG_*, not .env files) and `--debug` (never on:
+    a debugger in the service would run code for anyone who reaches it)."""
+
+    FLASK_OPTIONS = frozenset({"app", "env_file", "debug"})
+
+    def __init__(self, **extra):
+        super().__init__(**extra)
+        self.params = [p for p in self.params if p.name not in self.FLASK_OPTIONS]
+
+
+cli = XianfengGroup(
     create_app=create_app,
     add_default_commands=False,
     add_version_option=False,
     load_dotenv=False,
     set_debug_flag=False,
-    help="Xianfeng service. With no command: prepare the database and serve (demo if no WeChat).",
+    help="Xianfeng service. With no command (or only --host/--port): prepare the database and "
+    "serve (demo if no WeChat).",
     invoke_without_command=True,
 )
 

@@ -4,6 +4,7 @@ start-up banner. Each is a thin shell over a service."""
 from pathlib import Path
 
 import click
+import requests
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -39,12 +40,14 @@ def _settings() -> Settings:
 
 
 def load_demo(settings: Settings):
+    from services.checkin_rules import CheckinRules
     from services.demo import load_demo as load
 
     return load(
         Path(settings.storage.photo_dir),
         clock.now_utc(),
         bind_code_ttl_days=settings.rules.bind_code_ttl_days,
+        rules=CheckinRules.from_settings(settings),
     )
 
 
@@ -81,13 +84,23 @@ def push_menu_command():
     """Replace the Official Account's custom menu with the chat's (emulator in demo mode)."""
     from wechatpy.exceptions import WeChatClientException
 
-    from wechat.chat.menu import push_menu
+    from wechat.chat.menu import NoOfficialAccount, push_menu
+    from wechat.reachability import trouble_text
 
     try:
         answer = push_menu()
-    except (WeChatClientException, RuntimeError) as exc:
-        raise click.ClickException(f"菜单未更新：{exc}") from None
+    except NoOfficialAccount:
+        raise click.ClickException(NO_OFFICIAL_ACCOUNT) from None
+    except (requests.RequestException, WeChatClientException) as exc:
+        why = trouble_text(_settings(), exc) or WECHAT_REFUSED.format(exc.errcode, exc.errmsg)
+        raise click.ClickException(f"菜单未更新，{why}") from None
     click.echo(f"菜单已更新：{answer}")
+
+
+NO_OFFICIAL_ACCOUNT = (
+    "菜单未更新，因为没有配置公众号（配置项 wechat.official_account.app_id 和 app_secret）。"
+)
+WECHAT_REFUSED = "微信拒绝了请求（错误码 {}：{}）。"
 
 
 @register_cli.command("verify")
@@ -223,7 +236,7 @@ def demo_command():
 @with_appcontext
 def bind_code_command(phone, force):
     """Issue a one-time bind code for the member with this phone number (voids older codes)."""
-    from services.binding import issue_bind_code, live_bind_code, member_by_phone
+    from services.binding import bound_through, issue_bind_code, live_bind_code, member_by_phone
 
     now, ttl = clock.now_utc(), _settings().rules.bind_code_ttl_days
     with db.connection_context():
@@ -231,8 +244,11 @@ def bind_code_command(phone, force):
             member = member_by_phone(phone)
         except DomainError as exc:
             raise click.ClickException(exc.message) from None
-        if member.mp_openid and not force:
-            raise click.ClickException(f"{member.name} 已绑定微信；如需重新绑定请加 --force。")
+        bound = bound_through(member)
+        if bound and not force:
+            raise click.ClickException(
+                f"{member.name} 已通过{'和'.join(bound)}绑定微信；如需重新绑定请加 --force。"
+            )
         issue_bind_code(member, now, ttl_days=ttl)
         code = live_bind_code(member, now)
     expires = clock.to_local(code.expires_at).strftime("%Y-%m-%d %H:%M")

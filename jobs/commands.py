@@ -66,6 +66,14 @@ def run_once(job_id, now_text):
     when = clock.to_local(now).strftime("%Y-%m-%d %H:%M")
     click.echo(f"任务 {job_id} 已执行（时间 {when} 北京时间）")
     click.echo(describe(result))
+    if isinstance(result, dict) and result.get("unreachable"):
+        click.echo(f"消息仍留在队列中，{unreachable_text()}")
+
+
+def unreachable_text() -> str:
+    """Where the sender looked for WeChat and which setting picks it (registered by wechat/,
+    which the jobs do not import)."""
+    return current_app.extensions["wechat_unreachable_text"]()
 
 
 #: What a job's counts mean, for the operator reading `run-once`; others show their own name.

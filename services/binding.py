@@ -30,6 +30,17 @@ WRONG_CODE = (
 VOID_CODE = "该绑定码已失效（已过期、已更换或输错次数过多），请联系办公室重新获取绑定码。"
 
 
+#: The ways a member's WeChat is bound to the roster, as the office names them.
+BINDINGS = (("mp_openid", "小程序"), ("oa_openid", "公众号"))
+
+
+def bound_through(member: Member) -> tuple[str, ...]:
+    """The names of the bindings this member already has (小程序, 公众号), empty if none: a
+    member who bound in the Official Account chat only is bound as much as one who used
+    the mini-program, and a new code for either must not void theirs unasked."""
+    return tuple(name for field, name in BINDINGS if getattr(member, field))
+
+
 def member_by_phone(phone: str) -> Member:
     """The roster member with this mobile number, written any way the roster import reads
     it (full-width digits, spaces, dashes, +86, Excel's .0): the office types the number as

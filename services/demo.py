@@ -30,11 +30,14 @@ from services import demo_data as data
 from services import history
 from services.accounts import create_office_account
 from services.binding import issue_bind_code, live_bind_code
+from services.checkin_rules import CheckinRules, Point, place_flags
+from services.checkin_targets import place_of
 from services.clock import local_today, to_local, to_utc
 from services.photos import store_photo
 
 DEMO_MARK = "demo_loaded"  # the AuditLog action that says this database holds the demo
 OUT_OF_RANGE_DEGREES = 0.006  # ~650 m north: a check-in beyond the 300 m radius
+DEFAULT_RULES = CheckinRules()
 
 
 @dataclass(frozen=True)
@@ -93,8 +96,14 @@ class _Tally:
         return model.create(**key, **values)
 
 
-def load_demo(photo_root: str | Path, now: datetime, bind_code_ttl_days: int = 14) -> DemoSummary:
-    """Load the demo programme, adding only what is missing."""
+def load_demo(
+    photo_root: str | Path,
+    now: datetime,
+    bind_code_ttl_days: int = 14,
+    rules: CheckinRules = DEFAULT_RULES,
+) -> DemoSummary:
+    """Load the demo programme, adding only what is missing; its entries measured by the
+    check-in `rules` (the configured ones when the service loads it)."""
     tally = _Tally()
     with db.atomic():
         branches = [tally.ensure(Branch, {"name": name}) for name in data.BRANCHES]
@@ -102,7 +111,7 @@ def load_demo(photo_root: str | Path, now: datetime, bind_code_ttl_days: int = 1
         for t, spec in enumerate(data.COMMUNITIES):
             team, seats = _load_team(t, spec, branches, tally, now)
             activities = _load_activities(t, spec, team, seats, tally, now)
-            _load_records(t, seats, activities, photo_root, tally, now)
+            _load_records(t, seats, activities, photo_root, tally, now, rules)
             unbound += [_bind_code(s, now, bind_code_ttl_days, tally) for s in seats if _unbound(s)]
         _load_office(tally, now)
         tally.ensure(AuditLog, {"action": DEMO_MARK}, at=now, actor="system")
@@ -230,7 +239,7 @@ def _enrol(activity, member, tally, now) -> Enrollment:
     return tally.ensure(Enrollment, {"activity": activity, "member": member}, created_at=created_at)
 
 
-def _load_records(t, seats, activities, photo_root, tally, now) -> None:
+def _load_records(t, seats, activities, photo_root, tally, now, rules) -> None:
     """A few register entries, each with its photo; one per team flagged out of range."""
     visits_ago = iter(data.VISIT_DAYS_AGO)
     for r, spec in enumerate(data.RECORDS):
@@ -241,7 +250,8 @@ def _load_records(t, seats, activities, photo_root, tally, now) -> None:
             activity = activities[spec.activity]
             _enrol(activity, seat.member, tally, now)
             fields = _attendance_fields(activity, spec)
-        record = _record(seat.member, f"demo-{r}", fields, (t, r) in data.FLAGGED, tally)
+        flagged = (t, r) in data.FLAGGED
+        record = _record(seat.member, f"demo-{r}", fields, flagged, tally, rules)
         if not record.history.exists():  # the register's evidence chain starts at creation
             history.append(record, f"member:{seat.member.id}", "checkin", record.created_at, {})
         _photo(record, seed=t * 100 + r, root=photo_root, tally=tally)
@@ -255,7 +265,7 @@ def _attendance_fields(activity, spec) -> dict:
         activity=activity,
         checkin_at=checkin_at,
         checkout_at=activity.ends_at + timedelta(minutes=spec.member),
-        checkin_lat=activity.lat + 0.0001 * spec.member,
+        checkin_lat=activity.lat + 0.0001 * (spec.member + 1),  # a few metres off, as phones are
         checkin_lng=activity.lng,
         checkin_accuracy_m=15.0 + 5 * spec.member,
         content=content,
@@ -273,8 +283,8 @@ def _visit_fields(household, days_ago, spec, now) -> dict:
         household=household,
         checkin_at=checkin_at,
         checkout_at=checkin_at + timedelta(minutes=data.VISIT_MINUTES),
-        checkin_lat=household.lat,
-        checkin_lng=household.lng,
+        checkin_lat=household.lat + data.VISIT_OFFSET[0],
+        checkin_lng=household.lng + data.VISIT_OFFSET[1],
         checkin_accuracy_m=20.0,
         content=content,
         target=target,
@@ -283,10 +293,14 @@ def _visit_fields(household, days_ago, spec, now) -> dict:
     )
 
 
-def _record(member, request_id, fields, flagged, tally) -> ServiceRecord:
-    """One register entry, found again by its request id on a repeated load."""
-    lat = round(fields.pop("checkin_lat") + (OUT_OF_RANGE_DEGREES if flagged else 0), 6)
+def _record(member, request_id, fields, far, tally, rules) -> ServiceRecord:
+    """One register entry, found again by its request id on a repeated load. Its distance and
+    place flags are measured by the check-in's own rule, so a leader reviewing a demo entry
+    far out of range sees how far, as with a real one."""
+    lat = round(fields.pop("checkin_lat") + (OUT_OF_RANGE_DEGREES if far else 0), 6)
     lng = round(fields.pop("checkin_lng"), 6)
+    point = Point(lat, lng, "gcj02", fields["checkin_accuracy_m"])
+    flags, distance = place_flags(point, place_of(ServiceRecord(**fields), rules), rules)
     checkin_at, checkout_at = fields["checkin_at"], fields["checkout_at"]
     return tally.ensure(
         ServiceRecord,
@@ -297,8 +311,9 @@ def _record(member, request_id, fields, flagged, tally) -> ServiceRecord:
         checkout_lat=lat,
         checkout_lng=lng,
         duration_minutes=int((checkout_at - checkin_at).total_seconds() // 60),
-        status="flagged" if flagged else "verified",
-        flags=["out_of_range"] if flagged else [],
+        distance_m=distance,
+        status="flagged" if flags else "verified",
+        flags=flags,
         created_at=checkin_at,
         updated_at=checkout_at,
         **fields,

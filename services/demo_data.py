@@ -177,6 +177,7 @@ RECORDS = (
 FLAGGED = {(0, 5), (1, 3), (2, 2)}
 VISIT_DAYS_AGO = (12, 26)  # for the two visits per team, in RECORDS order
 VISIT_HOUR, VISIT_MINUTES = 15, 60
+VISIT_OFFSET = (0.00006, -0.00004)  # where in the home the phone reported (~8 m off its point)
 
 # (服务内容, 服务对象, 取得成效) by activity category, and for household visits.
 RECORD_TEXTS = {

@@ -49,6 +49,11 @@ THUMB_QUALITY = 80
 KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(?:\.(?:jpg|png|webp)|(_thumb|_view)\.jpg)$")
 
 NOT_A_PHOTO = "请上传照片（JPG、PNG 或 WebP）。"
+# Both are `photo_too_large` (make it smaller), but a person fixes each differently: a file
+# too heavy is sent again smaller, an image with too many pixels is no camera's photo at all
+# (a few KB can declare 900 MP), so "照片尺寸过大" read like the file's size and misled.
+TOO_MANY_BYTES = "照片不能超过 {mb:g}MB。"
+TOO_MANY_PIXELS = "照片像素过多，请直接用手机相机拍摄后上传。"
 EXIF_TIME_FORMAT = "%Y:%m:%d %H:%M:%S"
 
 
@@ -75,7 +80,8 @@ def store_photo(
     """Check an uploaded photo, save it under root, and describe it (its thumbnail is made
     when first opened)."""
     if len(data) > max_bytes:
-        raise Invalid(f"照片不能超过 {max_bytes / (1024 * 1024):g}MB。", code="photo_too_large")
+        mb = max_bytes / (1024 * 1024)
+        raise Invalid(TOO_MANY_BYTES.format(mb=mb), code="photo_too_large")
     image = _decode(data, FINGERPRINT_SIZE, "L")
     width, height = _upright_size(image)
     digest = hashlib.sha256(data).hexdigest()
@@ -221,7 +227,7 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
             if _is_bomb(image.width * image.height, len(data)):
-                raise Invalid("照片尺寸过大。", code="photo_too_large")
+                raise Invalid(TOO_MANY_PIXELS, code="photo_too_large")
             image.info["full_size"] = image.size
             if image.format == "JPEG":
                 image.draft(mode, _draft_size(image.size, needed))
@@ -230,7 +236,7 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise Invalid(NOT_A_PHOTO, code="not_a_photo") from exc
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise Invalid("照片尺寸过大。", code="photo_too_large") from exc
+        raise Invalid(TOO_MANY_PIXELS, code="photo_too_large") from exc
     return image
 
 

@@ -1,5 +1,6 @@
 """The office's daily spot check (日常抽查): each morning a share of the previous day's verified
-register entries is picked at random and queued for the office to look at.
+register entries, closed (checked out), is picked at random and queued for the office to
+look at.
 
 "Yesterday" is the Shanghai day before `now`. The sample is drawn from a generator seeded by
 a secret and the day: members cannot predict it, yet a repeat run that sees the same
@@ -47,11 +48,17 @@ def pick(pool: list[int], share: float, seed: str) -> list[int]:
 
 
 def _verified_on(day) -> list[int]:
-    """Ids of the verified entries checked in on a Shanghai day."""
+    """Ids of the entries checked in on a Shanghai day that are ready to be checked: closed
+    (checked out) and verified. An open entry is `verified` only because its check-in raised
+    no doubt; its check-out may still (late, short, away from the place), and its hours and
+    register fields are not there yet, so the office would check half an entry."""
     R = ServiceRecord
     low, high = clock.local_midnight(day), clock.local_midnight(day + timedelta(days=1))
     query = R.select(R.id).where(
-        (R.status == "verified") & (R.checkin_at >= low) & (R.checkin_at < high)
+        (R.status == "verified")
+        & R.checkout_at.is_null(False)
+        & (R.checkin_at >= low)
+        & (R.checkin_at < high)
     )
     return [row.id for row in query]
 

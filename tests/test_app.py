@@ -183,3 +183,18 @@ def test_the_landing_page_renders_in_chinese(client):
     response = client.get("/")
     assert response.status_code == 200
     assert "党员志愿服务" in response.get_data(as_text=True)
+
+
+def test_python_app_py_help_shows_only_what_applies(monkeypatch, capsys, database_url, tmp_path):
+    """Flask's own --app, --env-file and --debug do not apply: the app is create_app, settings
+    come from config.toml and XIANFENG_*, and debug mode is never on."""
+    monkeypatch.setenv("XIANFENG_CONFIG", "/dev/null")
+    monkeypatch.setenv("XIANFENG_DATABASE_URL", database_url)
+    monkeypatch.setenv("XIANFENG_APP_DATA_DIR", str(tmp_path))
+    assert app_module.main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    for flask_option in ("--env-file", "python-dotenv", "--app", "--debug"):
+        assert flask_option not in shown
+    assert "--help" in shown and "bind-code" in shown and "--host/--port" in shown
+    assert app_module.main(["--debug", "jobs", "list"]) == 2  # refused, not switched on
+    assert "No such option '--debug'" in capsys.readouterr().err

@@ -500,3 +500,27 @@ def test_the_register_checkpoint_finds_an_entry_deleted_with_its_history(runner,
     assert listed[1].startswith(f"  记录 #{gone.id}：记录及其全部登记历史已被删除")
     assert written.endswith("登记簿检查点已写入：1 条记录。")
     assert runner.invoke(args=["register", "verify"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("bindings", "named"),
+    [
+        ({"oa_openid": "oa-bound"}, "已通过公众号绑定微信"),
+        ({"mp_openid": "mp-bound"}, "已通过小程序绑定微信"),
+        ({"mp_openid": "mp-bound", "oa_openid": "oa-bound"}, "已通过小程序和公众号绑定微信"),
+    ],
+)
+def test_bind_code_refuses_a_member_bound_either_way_and_keeps_the_old_code(
+    runner, bindings, named
+):
+    from services import clock
+    from services.binding import issue_bind_code, live_bind_code
+
+    member = make_member(team=make_team(), phone="13912345670", name="傅晓东", **bindings)
+    old = issue_bind_code(member, clock.now_utc())
+    refused = runner.invoke(args=["bind-code", "13912345670"])
+    assert refused.exit_code == 1
+    assert f"傅晓东 {named}；如需重新绑定请加 --force。" in refused.output
+    assert live_bind_code(member, clock.now_utc()).code == old  # not voided
+    forced = runner.invoke(args=["bind-code", "13912345670", "--force"])
+    assert forced.exit_code == 0 and old not in forced.output

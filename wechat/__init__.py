@@ -11,6 +11,9 @@ EMULATOR_PREFIX = "/_emulator"
 #: app.extensions key: a callable giving the outbound notification channels by name, so the
 #: jobs (a sibling transport) send through WeChat without importing it.
 CHANNELS = "notification_channels"
+#: app.extensions key: a callable giving the sentence an operator reads when a command could
+#: not reach WeChat (where it looked, which setting picks that), for the jobs' commands.
+UNREACHABLE_TEXT = "wechat_unreachable_text"
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +28,7 @@ def init_app(app: Flask) -> None:
         mount_emulator(app)
     app.extensions["wechat"] = make_clients(settings)
     app.extensions[CHANNELS] = lambda: _channels(app)
+    app.extensions[UNREACHABLE_TEXT] = lambda: _unreachable_text(settings)
     from . import endpoint
 
     endpoint.init_app(app)
@@ -55,6 +59,12 @@ def _channels(app: Flask) -> dict:
     from .channels import build_channels
 
     return build_channels(get_clients(app), app.config["SETTINGS"])
+
+
+def _unreachable_text(settings) -> str:
+    from .reachability import unreachable_text
+
+    return unreachable_text(settings)
 
 
 def get_clients(app: Flask | None = None) -> WechatClients:

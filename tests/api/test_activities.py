@@ -368,7 +368,7 @@ def test_enrol_and_withdraw(w):
 @pytest.mark.parametrize(
     "who, status, code",
     [
-        ("office", 403, "scope_not_allowed"),
+        ("office", 403, "member_only"),
         ("member_b", 403, "other_team_activity"),
         ("anonymous", 401, None),
     ],

@@ -192,6 +192,27 @@ def test_a_json_body_is_not_a_check_in(me, activity):
 
 
 @pytest.mark.parametrize(
+    ("photo", "message"),
+    [
+        pytest.param(
+            images.png_bomb(30000, 30000),
+            "照片像素过多，请直接用手机相机拍摄后上传。",
+            id="30000x30000-png-of-100-KB",
+        ),
+        pytest.param(
+            b"\xff\xd8" + b"\x00" * (11 * 2**20), "照片不能超过 10MB。", id="file-of-11-MB"
+        ),
+    ],
+)
+def test_a_photo_too_large_says_whether_pixels_or_bytes(me, activity, photo, message):
+    """Both are photo_too_large, but the member fixes each differently: too many pixels is no
+    camera's photo (take one with the camera), too many bytes a file to send smaller."""
+    response = post_checkin(me, checkin_form(activity, photo=photo))
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "photo_too_large", "message": message}
+
+
+@pytest.mark.parametrize(
     ("change", "status", "code"),
     [
         ("cancelled", 409, "activity_cancelled"),

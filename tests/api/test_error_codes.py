@@ -41,6 +41,11 @@ INDIRECT = {
         ("not_assigned", 403),
         ("not_enrolled", 403),
     },
+    ("api/auth.py", "*_refusal(token.scope, scopes)"): {
+        ("office_only", 403),
+        ("member_only", 403),
+        ("scope_not_allowed", 403),
+    },
     ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
 }
 # Raised only by the chat or the command line, never in answer to an API call.

@@ -221,7 +221,7 @@ def test_members_and_leaders_are_refused(api, sampled):
             who.post(f"/office/spot-checks/{wang_id}", json={"result": "problem", "note": "x"}),
         ):
             assert response.status_code == 403
-            assert response.get_json()["error"]["code"] == "scope_not_allowed"
+            assert response.get_json()["error"]["code"] == "office_only"
     assert api().get("/office/spot-checks").status_code == 401
     assert SpotCheck.get_by_id(wang_id).result == "pending"
 

@@ -22,6 +22,7 @@ from models import (
     Team,
 )
 from models.activity import CATEGORIES
+from services import geo
 from services.accounts import check_password
 from services.binding import live_bind_code
 from services.demo import is_demo_database, load_demo
@@ -150,6 +151,21 @@ def test_records_are_complete_with_photos_on_disk(loaded, photo_root):
         assert hashlib.sha256(data).hexdigest() == p.sha256 and p.size_bytes == len(data)
         assert open_photo(photo_root, p.thumb_key).is_file()
         assert p.exif_taken_at == p.record.checkin_at
+
+
+def test_every_entry_says_how_far_from_its_place_it_checked_in(loaded):
+    """As a real check-in measures it: from the activity's point or the visited household's,
+    so a leader reviewing an entry flagged out of range sees how far off it was."""
+    records = list(ServiceRecord.select())
+    for r in records:
+        place = r.activity or r.household
+        expected = geo.distance_m(r.checkin_lat, r.checkin_lng, place.lat, place.lng)
+        assert r.distance_m == pytest.approx(expected, abs=0.1), r.id
+        allowance = 300 + r.checkin_accuracy_m
+        assert (r.distance_m > allowance) == (r.flags == ["out_of_range"]), r.id
+    far = sorted(r.distance_m for r in records if r.status == "flagged")
+    assert len(far) == 3 and far[0] > 600  # one per team, some 650 m north
+    assert all(r.flags == [] for r in records if r.status == "verified")
 
 
 def test_the_office_can_log_in(loaded):

@@ -74,7 +74,10 @@ def test_spot_check_sample_as_of_a_chosen_time(runner):
     member = make_member(team=make_team())
     day = shanghai("2026-12-01T10:00")
     for minutes in range(20):
-        make_record(member, checkin_at=day + timedelta(minutes=minutes), status="verified")
+        checkin = day + timedelta(minutes=minutes)
+        make_record(
+            member, checkin_at=checkin, checkout_at=checkin + timedelta(hours=1), status="verified"
+        )
     result = runner.invoke(
         args=["jobs", "run-once", "spot_check_sample", "--now", "2026-12-02T08:00+08:00"]
     )

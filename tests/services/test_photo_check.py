@@ -173,5 +173,6 @@ def test_decompression_bombs_are_refused_before_decoding(tmp_path, data, accepte
         return
     with pytest.raises(Invalid) as caught:
         store_photo(data, tmp_path, NOW)
-    assert (caught.value.code, caught.value.message) == ("photo_too_large", "照片尺寸过大。")
+    refusal = (caught.value.code, caught.value.message)
+    assert refusal == ("photo_too_large", "照片像素过多，请直接用手机相机拍摄后上传。")
     assert not any(tmp_path.iterdir())

@@ -1,7 +1,7 @@
 """The daily spot check: a share of yesterday's (Shanghai) verified entries, picked at random,
 once a day, with a note to the office."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -23,8 +23,14 @@ def member(database):
     return make_member(team=make_team())
 
 
-def entries(member, at: str, count: int, status="verified") -> set[int]:
-    return {make_record(member, checkin_at=shanghai(at), status=status).id for _ in range(count)}
+def entries(member, at: str, count: int, status="verified", closed=True) -> set[int]:
+    """Entries checked in at a Shanghai time; closed ones checked out an hour later."""
+    checkin = shanghai(at)
+    checkout = {"checkout_at": checkin + timedelta(hours=1), "duration_minutes": 60}
+    return {
+        make_record(member, checkin_at=checkin, status=status, **(checkout if closed else {})).id
+        for _ in range(count)
+    }
 
 
 def sampled() -> set[int]:
@@ -41,6 +47,18 @@ def test_a_share_of_yesterdays_verified_entries_only(member):
     assert result == {"day": "2026-12-01", "verified": 40, "sampled": 4}
     assert len(sampled()) == 4 and sampled() <= yesterday
     assert {row.sampled_on for row in SpotCheck.select()} == {date(2026, 12, 2)}
+
+
+def test_only_closed_entries_are_sampled(member):
+    """An entry still open is verified only because its check-in raised no doubt: its
+    check-out may yet flag it, and its hours and register fields are not there to check."""
+    closed = entries(member, "2026-12-01T09:00", 3)
+    entries(member, "2026-12-01T20:00", 3, closed=False)  # still checked in at 08:00
+    result = sample_spot_checks(MORNING, 1.0, "secret", QUIET)
+    assert result == {"day": "2026-12-01", "verified": 3, "sampled": 3}
+    assert sampled() == closed
+    (notice,) = Notification.select()
+    assert notice.payload["record_ids"] == sorted(closed)
 
 
 def test_yesterday_is_the_shanghai_day(member):

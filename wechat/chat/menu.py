@@ -25,10 +25,14 @@ def menu_definition() -> dict:
     }
 
 
+class NoOfficialAccount(RuntimeError):
+    """No Official Account is configured (only a mini-program): there is no menu to set."""
+
+
 def push_menu(clients=None) -> dict:
     """Replace the account's custom menu with ours; WeChat's answer (errcode 0) is returned,
-    a refusal raises wechatpy's WeChatClientException."""
+    a refusal raises wechatpy's WeChatClientException, no connection requests' error."""
     client = (clients or get_clients()).official_account
     if client is None:
-        raise RuntimeError("no Official Account is configured")
+        raise NoOfficialAccount("no Official Account is configured")
     return client.menu.create(menu_definition())
