@@ -347,6 +347,10 @@ OPENAPI = {
     "/activities/{id}/cancel": {
         "post": {
             "summary": "取消活动并通知已报名和被指派的党员（重复取消无副作用，不再通知）",
+            "description": (
+                "已取消的活动再次取消：原因相同或不填原因（重试）时照常返回 200；"
+                "原因不同时返回 409 activity_cancelled，提示中附上当初的取消原因，原因不变。"
+            ),
             "parameters": _ID,
             "requestBody": {
                 "required": False,

@@ -164,13 +164,17 @@ def cancel_activity(
     now: datetime,
     quiet_hours: str,
 ) -> Activity:
-    """Cancel an activity that has not ended, telling its members why; cancelling again
-    changes nothing and tells nobody."""
+    """Cancel an activity that has not ended, telling its members why. Cancelling again
+    changes nothing and tells nobody: with the same reason or none (a retry), the activity
+    as it stands; with another reason, a Conflict quoting the first: the members were told
+    that one, and it stays."""
     reason = spec.text("reason", reason or "", 0, 200, "取消原因")
     with db.atomic():
         activity = _lock(activity_id)
         _require_manager(actor, activity)
-        if activity.status != "cancelled":
+        if activity.status == "cancelled":
+            _require_same_reason(activity, reason)
+        else:
             if phase(activity, now) == "ended":
                 raise Conflict("活动已结束，不能取消。", "activity_ended")
             cancelled = {"status": "cancelled", "cancel_reason": reason}
@@ -178,6 +182,15 @@ def cancel_activity(
             _audit(actor, "activity_cancel", activity, now, {"reason": reason})
             notices.tell_cancelled(activity, reason, actor.member, now, quiet_hours)
     return get_activity(actor, activity.id)
+
+
+def _require_same_reason(activity: Activity, reason: str) -> None:
+    """A second cancel may repeat the first (a retry) or give no reason; another reason
+    would be silently lost, so it is refused, saying what the members were told."""
+    if reason and reason != activity.cancel_reason:
+        told = f"原因：{activity.cancel_reason}" if activity.cancel_reason else "当时未填写原因"
+        message = f"该活动已经取消（{told}），不能再以其他原因取消。"
+        raise Conflict(message, "activity_cancelled")
 
 
 def enroll(actor: Actor, activity_id: int, now: datetime) -> EnrollmentResult:

@@ -70,6 +70,12 @@ def test_cancelling_returns_the_reason_and_queues_once(api, team, activity):
     assert (body["status"], body["cancel_reason"]) == ("cancelled", "天气原因")
     again = leader.post(path, json={"reason": "天气原因"})
     assert again.status_code == 200 and again.get_json() == body
+    other = leader.post(path, json={"reason": "场地临时被占用"})
+    assert other.status_code == 409
+    assert other.get_json()["error"] == {
+        "code": "activity_cancelled",
+        "message": "该活动已经取消（原因：天气原因），不能再以其他原因取消。",
+    }
     alice, bob = member("alice"), member("bob")
     assert kinds() == [("activity_cancelled", alice.id), ("activity_cancelled", bob.id)]
     seen = api(alice).get(f"/activities/{activity.id}").get_json()

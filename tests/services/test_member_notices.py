@@ -66,14 +66,29 @@ def test_cancelling_tells_every_enrolled_and_assigned_member_once(world):
 
 
 def test_a_second_cancel_queues_nothing_and_keeps_the_first_reason(world):
+    """A retry (the same reason, or none) is answered with the activity as it stands; another
+    reason is refused, quoting the one the members were told."""
     activity = make_activity(world.team_a, starts_at=TOMORROW)
     enrolled(activity, world.alice, world.bob)
     cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
-    cancel_activity(
-        world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1), QUIET
-    )
+    later = NOW + timedelta(minutes=1)
+    for retry in (" 天气原因 ", ""):
+        assert cancel_activity(world.actor("office"), activity.id, retry, later, QUIET)
+    with pytest.raises(Conflict) as refused:
+        cancel_activity(world.actor("office"), activity.id, "别的原因", later, QUIET)
+    assert refused.value.code == "activity_cancelled"
+    assert refused.value.message == "该活动已经取消（原因：天气原因），不能再以其他原因取消。"
     assert len(queued()) == 2
     assert Activity.get_by_id(activity.id).cancel_reason == "天气原因"
+
+
+def test_a_reason_given_after_a_cancel_without_one_is_refused(world):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    cancel_activity(world.actor("leader_a"), activity.id, "", NOW, QUIET)
+    with pytest.raises(Conflict) as refused:
+        cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
+    assert refused.value.message == "该活动已经取消（当时未填写原因），不能再以其他原因取消。"
+    assert Activity.get_by_id(activity.id).cancel_reason == ""
 
 
 def test_without_a_reason_the_notice_has_no_reason_line(world):
