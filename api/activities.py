@@ -278,7 +278,11 @@ _WRITE_PROPERTIES = {
 }
 _CREATE_ONLY = {
     "team_id": {"type": "integer", "description": "办公室指定服务队；队长只能是本队"},
-    "community_id": {"type": "integer", "description": "默认为服务队的结对社区"},
+    "community_id": {
+        "type": "integer",
+        "description": "默认为服务队的结对社区；队长只能是本队的结对社区（否则 403 "
+        "other_community），办公室可指定任一社区；发布后不能再改",
+    },
     "member_ids": {"type": "array", "items": _INT, "description": "指派的党员（临时突击任务）"},
 }
 CREATE_SCHEMA = {

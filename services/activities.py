@@ -111,7 +111,7 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
         if fields.get(name) is None:
             raise Invalid(f"缺少参数 {name}。", "missing_field")
     team = _team_for(actor, fields.get("team_id"))
-    community = _community_for(team, fields.get("community_id"))
+    community = _community_for(actor, team, fields.get("community_id"))
     values = spec.defaults(community) | spec.converted(fields)
     spec.check(values, now, times_changed=True)
     if values["lat"] is None:
@@ -352,10 +352,21 @@ def _team_for(actor: Actor, team_id: int | None) -> Team | None:
     return actor.member.team
 
 
-def _community_for(team: Team | None, community_id: int | None) -> Community | None:
-    if community_id is not None:
-        return _row(Community, community_id, "社区", "unknown_community")
-    return team.community if team is not None else None
+def _community_for(actor: Actor, team: Team | None, community_id: int | None) -> Community | None:
+    """The community an activity is held in: the team's paired community by default. A
+    leader's team serves its own community (models.roster.Team.community); going to another
+    one, another team's, is the office's to arrange, as it may for any team. An activity
+    cannot be moved to another community later (PATCH does not take community_id)."""
+    if community_id is None:
+        return team.community if team is not None else None
+    community = _row(Community, community_id, "社区", "unknown_community")
+    if not actor.is_office and community.id != team.community_id:
+        raise Forbidden(
+            f"队长只能在本队结对的社区（{team.community.name}）发布活动；"
+            "到其他社区开展活动，请联系办公室安排。",
+            "other_community",
+        )
+    return community
 
 
 def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) -> list[Member]:

@@ -203,6 +203,39 @@ def test_who_may_schedule(w, who, extra, error):
     assert Activity.select().count() == 0
 
 
+@pytest.mark.parametrize("where", ["team_b", "unpaired"])
+def test_a_leader_schedules_only_in_the_team_s_own_community(w, where):
+    """Team A serves its paired community; another team's, or one no team is paired with,
+    is the office's to arrange."""
+    other = w.team_b.community if where == "team_b" else make_community(name="新建社区")
+    with pytest.raises(Forbidden) as refused:
+        create_activity(w.leader_a, fields(community_id=other.id), NOW, QUIET)
+    assert refused.value.code == "other_community"
+    assert refused.value.message == (
+        f"队长只能在本队结对的社区（{w.team_a.community.name}）发布活动；"
+        "到其他社区开展活动，请联系办公室安排。"
+    )
+    assert Activity.select().count() == 0
+    own = create_activity(w.leader_a, fields(community_id=w.team_a.community.id), NOW, QUIET)
+    assert own.community_id == w.team_a.community.id
+
+
+def test_the_office_may_hold_a_team_s_activity_in_another_community(w):
+    created = create_activity(
+        w.office, fields(team_id=w.team_a.id, community_id=w.team_b.community.id), NOW, QUIET
+    )
+    assert (created.team_id, created.community_id) == (w.team_a.id, w.team_b.community.id)
+
+
+def test_an_activity_cannot_be_moved_to_another_community_later(w):
+    activity = create_activity(w.leader_a, fields(), NOW, QUIET)
+    for who in (w.leader_a, w.office):
+        with pytest.raises(Invalid) as refused:
+            update_activity(who, activity.id, {"community_id": w.team_b.community.id}, NOW)
+        assert refused.value.code == "unknown_field"
+    assert Activity.get_by_id(activity.id).community_id == w.team_a.community.id
+
+
 def test_office_schedules_for_any_team(w):
     created = create_activity(w.office, fields(team_id=w.team_b.id), NOW, QUIET)
     assert created.team_id == w.team_b.id and created.created_by_id is None
