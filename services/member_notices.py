@@ -21,7 +21,12 @@ assigned members nothing. A member an assignment may have reached is told of the
 
 Verifying an entry tells nobody: it is what a member expects, the entry's status shows it, and a
 message would spend one of the member's scarce subscribe grants, which an activity's reminder
-or cancellation needs.
+or cancellation needs. A later decision that takes a rejected entry out of rejected (a review
+that verifies it, an office correction) withdraws its rejection notice that has not gone out
+(skipped, 「审核结论已更改，未发送」), as a cancellation withdraws assignments; and the sender,
+which may hold that notice at the moment of the decision, checks before sending that the
+rejection still stands (rejection_stands, services/notice_checks.py). Only a notice already on
+its way to WeChat when the decision is made still arrives.
 """
 
 from datetime import datetime, timedelta
@@ -95,9 +100,30 @@ def tell_rejected(record: ServiceRecord, comment: str, now: datetime, quiet_hour
         "time": record.checkin_at.isoformat(),
         "record_id": record.id,
     }
-    key = f"{REJECTED}:{record.id}:{_latest_line(record)}"
+    key = _rejection_key(record.id, _latest_line(record))
     message = outbox.Message(record.member_id, REJECTED, payload, key)
     return outbox.enqueue([message], now, quiet_hours)
+
+
+def withdraw_rejection(record: ServiceRecord, now: datetime) -> list[Notification]:
+    """Withdraw the entry's rejection notices not sent yet, now that a later decision took it
+    out of rejected: the member would be told 「未通过」 of an entry that stands. One a sender
+    holds is left to it, and it checks rejection_stands before it sends."""
+    lines = record.history.select(RecordHistory.seq)
+    keys = [_rejection_key(record.id, line.seq) for line in lines]
+    return outbox.withdraw(keys, now, "decision_changed")
+
+
+def rejection_stands(notice: Notification) -> bool:
+    """Whether the rejection a queued notice tells of still stands: its entry is rejected and no
+    line since the one that rejected it has moved the status (a verification and a new
+    rejection after it queue a notice of their own)."""
+    record_id, seq = (int(part) for part in notice.dedupe_key.split(":")[1:3])
+    record = ServiceRecord.get_or_none(ServiceRecord.id == record_id)
+    if record is None or record.status != "rejected":
+        return False
+    later = record.history.select(RecordHistory.changes).where(RecordHistory.seq > seq)
+    return not any("status" in line.changes for line in later)
 
 
 def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
@@ -158,6 +184,11 @@ def _enrolled(activity: Activity, skip: Member | None) -> list[int]:
     if skip is not None:
         query = query.where(Enrollment.member != skip.id)
     return [row.member_id for row in query]
+
+
+def _rejection_key(record_id: int, seq: int) -> str:
+    """A rejection notice's key: the entry and the history line that rejected it."""
+    return f"{REJECTED}:{record_id}:{seq}"
 
 
 def _latest_line(record: ServiceRecord) -> int:

@@ -82,6 +82,7 @@ REASONS = {
     "inactive": "队员已停用",
     "expired": "已过期，未发送",
     "activity_cancelled": "活动已取消，未发送",
+    "decision_changed": "审核结论已更改，未发送",
 }
 #: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
 #: in a broadcast's preview and confirmation: what the member can change, or that the office

@@ -23,9 +23,10 @@ from .rows import check_page, is_id
 from .spot_check_results import sampled_in
 
 STATUSES = ("failed", "skipped")
-# Messages withdrawn on purpose (an assignment to an activity cancelled before it went out,
-# services.member_notices) did not fail to reach anyone: they are not the office's problem.
-WITHDRAWN = (reason_text("", "activity_cancelled"),)
+# Messages withdrawn on purpose (an assignment to an activity cancelled before it went out, a
+# rejection decided otherwise since: services.member_notices) did not fail to reach anyone:
+# they are not the office's problem.
+WITHDRAWN = tuple(reason_text("", why) for why in ("activity_cancelled", "decision_changed"))
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 
 

@@ -160,13 +160,11 @@ def correct(
     with db.atomic():
         record = load_for_change(actor, record_id)
         changes |= entry_flags.after_hours_correction(record, changes, rules)
-        confirms = _confirms_decision(record, changes)
-        rejects = changes.get("status") == "rejected" != record.status
+        confirms, was = _confirms_decision(record, changes), record.status
         _save(record, changes, actor.label, "correct", now, reason)
         if confirms:
             _save(record, {}, actor.label, "review", now, reason, always=True)
-        if rejects:
-            notices.tell_rejected(record, reason, now, quiet_hours)
+        _tell_member(record, was, reason, now, quiet_hours)
         return record
 
 
@@ -287,11 +285,23 @@ def review(
             raise Invalid("不通过时请填写理由。", "comment_required")
         changes = _decision(record, status, comment)
         confirms = actor.is_office and not _office_decided(record)
-        rejects = status == "rejected" != record.status
+        was = record.status
         _save(record, changes, actor.label, "review", now, comment, always=confirms)
-        if rejects:
-            notices.tell_rejected(record, comment, now, quiet_hours)
+        _tell_member(record, was, comment, now, quiet_hours)
         return record
+
+
+def _tell_member(
+    record: ServiceRecord, was: str, why: str, now: datetime, quiet_hours: str
+) -> None:
+    """On the status change a decision made, from `was`: an entry that became rejected tells
+    its member why; one that is no longer rejected withdraws the rejection notice that has not
+    gone out (services.member_notices). A decision that leaves the status as it was tells
+    nobody anything new."""
+    if record.status == "rejected" != was:
+        notices.tell_rejected(record, why, now, quiet_hours)
+    elif was == "rejected" != record.status:
+        notices.withdraw_rejection(record, now)
 
 
 def _decision(record: ServiceRecord, status: str, comment: str) -> dict:

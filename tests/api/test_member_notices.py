@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from jobs.outbox import drain_outbox
-from models import Activity, Enrollment, Member, Notification, SubscriptionGrant, db
-from services import activity_reminders, clock, grants, outbox
+from models import Activity, Enrollment, Member, Notification, ServiceRecord, SubscriptionGrant, db
+from services import activity_reminders, clock, grants, outbox, outbox_delivery, review
 from services.activities import cancel_activity
 from services.actors import Actor
 from settings import RulesSettings
@@ -335,3 +335,119 @@ def test_a_cancel_racing_the_sender_tells_each_member_of_both_or_of_neither(
         )
     calls = emulator.calls_to("template_send")
     assert len(calls) == Notification.select().where(Notification.status == "sent").count()
+
+
+# --- a rejection decided otherwise before it went out ------------------------------------------
+
+
+@pytest.fixture
+def no_quiet_hours(settings_overrides):
+    """Rejections wait out the quiet hours: these tests send them whatever time it is."""
+    settings_overrides["rules"] = {"quiet_hours": "off"}
+
+
+def leader_of(team) -> Actor:
+    return Actor(member=Member.get((Member.team == team) & (Member.role == "leader")))
+
+
+def test_a_rejection_verified_straight_after_tells_the_member_nothing(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """The tester's case: 「不通过」 and at once 「通过」; ten seconds later the sender runs."""
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader, path = api("mp-leader"), f"/records/{entry.id}/review"
+    rejected = leader.post(path, json={"decision": "reject", "comment": "位置不符，未见走访照片"})
+    verified = leader.post(path, json={"decision": "verify"})
+    assert (rejected.status_code, verified.status_code) == (200, 200)
+    assert verified.get_json()["status"] == "verified"
+    with app.app_context():
+        assert drain_outbox(clock.now_utc() + timedelta(seconds=10)) == {}
+    assert titles_sent(emulator) == []
+    (row,) = Notification.select()
+    assert (row.kind, row.status, row.last_error) == (
+        "record_rejected",
+        "skipped",
+        "审核结论已更改，未发送",
+    )
+
+
+def test_a_rejection_the_sender_holds_is_not_sent_once_the_entry_is_verified(
+    no_quiet_hours, app, team, activity, emulator, monkeypatch
+):
+    """The sender has claimed the rejection when the leader verifies the entry, each in its
+    own thread on the SQLite file: the verification cannot withdraw a row a sender holds, so
+    the sender, about to send it, finds the rejection no longer stands and skips it."""
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader = leader_of(team)
+    review.review(leader, entry.id, "reject", "位置不符", clock.now_utc(), "off")
+    claimed, decided = threading.Event(), threading.Event()
+    recipients, counts = outbox_delivery.reach.recipients, {}
+
+    def held_between_claim_and_send(*args):
+        claimed.set()
+        assert decided.wait(10)
+        return recipients(*args)
+
+    monkeypatch.setattr(outbox_delivery.reach, "recipients", held_between_claim_and_send)
+
+    def sender():
+        with app.app_context(), db.connection_context():
+            counts.update(drain_outbox(clock.now_utc()))
+
+    def verify():
+        with db.connection_context():
+            assert claimed.wait(10)
+            review.review(leader, entry.id, "verify", "", clock.now_utc(), "off")
+            decided.set()
+
+    threads = [threading.Thread(target=job) for job in (sender, verify)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counts == {"claimed": 1, "skipped": 1}
+    assert titles_sent(emulator) == []
+    row = Notification.get(Notification.kind == "record_rejected")
+    assert (row.status, row.last_error) == ("skipped", "审核结论已更改，未发送")
+    assert ServiceRecord.get_by_id(entry.id).status == "verified"
+
+
+def test_verifications_racing_the_sender_leave_each_rejection_sent_or_withdrawn(
+    no_quiet_hours, app, team, activity, emulator
+):
+    """The sender drains while the leader verifies entry after entry: each rejection is sent
+    (the sender had it on its way first) or skipped as decided otherwise, never lost or left
+    pending, and WeChat got exactly the ones marked sent."""
+    people = [make_member(team=team, oa_openid=f"oa-race-{i}") for i in range(8)]
+    leader = leader_of(team)
+    entries = [checked_in(p, activity, status="flagged") for p in people]
+    for entry in entries:
+        review.review(leader, entry.id, "reject", "照片模糊", clock.now_utc(), "off")
+    start = threading.Barrier(2)
+
+    def sender():
+        with app.app_context(), db.connection_context():
+            start.wait()
+            drain_outbox(clock.now_utc())
+
+    def verify():
+        with db.connection_context():
+            start.wait()
+            for entry in entries:
+                review.review(leader, entry.id, "verify", "", clock.now_utc(), "off")
+
+    threads = [threading.Thread(target=job) for job in (sender, verify)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    rows = list(Notification.select())
+    assert len(rows) == len(people)
+    assert {(n.status, n.last_error) for n in rows} <= {
+        ("sent", ""),
+        ("skipped", "审核结论已更改，未发送"),
+    }
+    sent = [n for n in rows if n.status == "sent"]
+    assert len(emulator.calls_to("template_send")) == len(sent)
