@@ -142,7 +142,7 @@ def create_activity():
 @requires("member", "office")
 def update_activity(id):
     now = clock.now_utc()
-    updated = activities.update_activity(actor(), id, _fields(json_body()), now)
+    updated = activities.update_activity(actor(), id, _fields(json_body()), now, _quiet_hours())
     return jsonify(activity_json(updated, now))
 
 
@@ -342,6 +342,8 @@ OPENAPI = {
                 "办公室更正已结束的活动时，时间须仍在过去（400 would_reopen）。"
                 "已取消而未结束的活动不能再改时间、地点、签到范围、人数和活动形式"
                 "（409 activity_closed）。"
+                "改了开始或结束时间、地点，或把签到点移动超过 100 米时，已报名和被指派的党员"
+                "（修改者本人除外）会收到“活动有变更”通知；短时间内连续修改只发一条。"
             ),
             "parameters": _ID,
             "requestBody": openapi.json_body(UPDATE_SCHEMA),

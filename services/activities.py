@@ -26,7 +26,7 @@ from models import (
 
 from . import activity_fields as spec
 from . import activity_locks as locks
-from . import clock, date_window
+from . import change_notices, clock, date_window
 from . import member_notices as notices
 from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -134,10 +134,13 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
     return get_activity(actor, activity.id)
 
 
-def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime) -> Activity:
+def update_activity(
+    actor: Actor, activity_id: int, fields: dict, now: datetime, quiet_hours: str
+) -> Activity:
     """Change some fields (PATCH). What a leader may still change narrows once people have
     checked in and again once it has ended; the office may correct an ended activity (see
-    services.activity_locks for which fields and why)."""
+    services.activity_locks for which fields and why). A new time or place is told to its
+    members (services.change_notices)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
@@ -153,7 +156,9 @@ def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime)
         if changes:
             Activity.update(**changes).where(Activity.id == activity.id).execute()
             detail = {k: [_plain(before[k]), _plain(v)] for k, v in changes.items()}
-            _audit(actor, "activity_update", activity, now, detail)
+            change = _audit(actor, "activity_update", activity, now, detail)
+            changed = Activity.get_by_id(activity.id)
+            change_notices.tell_changed(changed, before, actor.member, change.id, now, quiet_hours)
     return get_activity(actor, activity.id)
 
 
@@ -180,6 +185,7 @@ def cancel_activity(
             cancelled = {"status": "cancelled", "cancel_reason": reason}
             Activity.update(**cancelled).where(Activity.id == activity.id).execute()
             _audit(actor, "activity_cancel", activity, now, {"reason": reason})
+            change_notices.withdraw_cancelled(activity, now)
             notices.tell_cancelled(activity, reason, actor.member, now, quiet_hours)
     return get_activity(actor, activity.id)
 
@@ -406,8 +412,8 @@ def _plain(value):
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
-def _audit(actor: Actor, action: str, activity: Activity, now: datetime, detail: dict) -> None:
-    AuditLog.create(
+def _audit(actor: Actor, action: str, activity: Activity, now: datetime, detail: dict) -> AuditLog:
+    return AuditLog.create(
         at=now,
         actor=actor.label,
         action=action,

@@ -1,5 +1,6 @@
 """Telling members what someone else decided about them: an activity they are in was cancelled,
-they were assigned to a task, a reviewer rejected their register entry.
+they were assigned to a task, a reviewer rejected their register entry (an activity moved in
+time or place: services.change_notices, with the helpers here).
 
 Each notice is queued inside the transaction of the decision it tells of, so a decision rolled
 back tells nobody and one that stands is told. The callers queue on the change itself (an
@@ -61,11 +62,11 @@ def tell_cancelled(
     only. Its member is not told of the cancellation either, as far as no attempt went out
     (one that WeChat did not answer may have arrived)."""
     unaware = {row.member_id for row in _withdraw_assignments(activity, now) if not row.attempts}
-    told = [m for m in _enrolled(activity, canceller) if m not in unaware]
+    told = [m for m in enrolled(activity, canceller) if m not in unaware]
     # A template message shows the activity and the reason in fields of their own
     # (notification_texts.BRIEFS); these lines are the text and the page's order.
     lines = {"活动": activity.title, "原因": reason, "时间": when_text(activity)}
-    payload = _about(activity, kind_name(CANCELLED), lines)
+    payload = about(activity, kind_name(CANCELLED), lines)
     return _queue(CANCELLED, activity, told, payload, now, quiet_hours)
 
 
@@ -78,11 +79,16 @@ def tell_assigned(
 ) -> int:
     """Queue 「新的临时任务」 to members just assigned to the activity (not the assigner);
     a member told of it before is not told again."""
+    told = [m for m in member_ids if assigner is None or m != assigner.id]
+    return _queue(ASSIGNED, activity, told, assignment_payload(activity), now, quiet_hours)
+
+
+def assignment_payload(activity: Activity) -> dict:
+    """What an assignment tells: the activity as it stands (services.change_notices rewrites
+    an assignment not sent yet with it when the activity moves)."""
     title = ASSIGNED_TITLES.get(activity.kind, ASSIGNED_OTHER)
     lines = {"任务": activity.title, "地点": activity.place, "时间": when_text(activity)}
-    payload = _about(activity, title, lines)
-    told = [m for m in member_ids if assigner is None or m != assigner.id]
-    return _queue(ASSIGNED, activity, told, payload, now, quiet_hours)
+    return about(activity, title, lines)
 
 
 def tell_rejected(record: ServiceRecord, comment: str, now: datetime, quiet_hours: str) -> int:
@@ -132,7 +138,9 @@ def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
     return outbox.deliver_after(now, quiet_hours, urgent=False) > activity.starts_at - LEAD
 
 
-def _about(activity: Activity, title: str, lines: dict) -> dict:
+def about(activity: Activity, title: str, lines: dict) -> dict:
+    """The payload of a notice about an activity: its lines, linking to its page, about its
+    start, expiring at its end."""
     return {
         "title": title,
         "lines": _filled(lines),
@@ -154,7 +162,8 @@ def _queue(
     """One message per member, keyed by kind, activity and member."""
     urgent = is_urgent(activity, now, quiet_hours)
     messages = [
-        outbox.Message(m, kind, payload, _key(kind, activity, m), urgent=urgent) for m in member_ids
+        outbox.Message(m, kind, payload, notice_key(kind, activity, m), urgent=urgent)
+        for m in member_ids
     ]
     return outbox.enqueue(messages, now, quiet_hours)
 
@@ -165,15 +174,16 @@ def _withdraw_assignments(activity: Activity, now: datetime) -> list[Notificatio
     assigned = Enrollment.select(Enrollment.member).where(
         (Enrollment.activity == activity.id) & Enrollment.assigned
     )
-    keys = [_key(ASSIGNED, activity, row.member_id) for row in assigned]
+    keys = [notice_key(ASSIGNED, activity, row.member_id) for row in assigned]
     return outbox.withdraw(keys, now, "activity_cancelled")
 
 
-def _key(kind: str, activity: Activity, member_id: int) -> str:
+def notice_key(kind: str, activity: Activity, member_id: int) -> str:
+    """A notice's key about an activity: kind, activity and member."""
     return f"{kind}:{activity.id}:{member_id}"
 
 
-def _enrolled(activity: Activity, skip: Member | None) -> list[int]:
+def enrolled(activity: Activity, skip: Member | None) -> list[int]:
     """Active members enrolled in or assigned to the activity, by id, but `skip`."""
     query = (
         Enrollment.select(Enrollment.member)

@@ -7,23 +7,29 @@ has gone is skipped, saying why, as a withdrawn one would have been. Whichever o
 and the check comes first, the member is not told what no longer holds; only a notice the
 sender checked before the decision, already on its way to WeChat, still arrives.
 
-Kinds without a check always stand: reminders and broadcasts, and an assignment, whose
-cancellation is told after it (services.member_notices).
+Checked: a rejection (the entry is still rejected by that decision, services.member_notices)
+and an activity's change (the activity still stands as the notice says and is not cancelled,
+services.change_notices). Kinds without a check always stand: reminders and broadcasts, and
+an assignment, whose cancellation is told after it.
 """
 
 from models import Notification
 
-from . import member_notices
+from . import change_notices, member_notices
 
-#: kind -> (whether a notice of it still stands, the reason code it is skipped for if not)
+
+def _rejection(notice: Notification) -> str | None:
+    return None if member_notices.rejection_stands(notice) else "decision_changed"
+
+
+#: kind -> why a notice of it may no longer go (a notification_texts.REASONS code), or None
 CHECKS = {
-    member_notices.REJECTED: (member_notices.rejection_stands, "decision_changed"),
+    member_notices.REJECTED: _rejection,
+    change_notices.CHANGED: change_notices.void_reason,
 }
 
 
 def void_reason(notice: Notification) -> str | None:
     """None when the notice may go; else why it may not (a notification_texts.REASONS code)."""
     check = CHECKS.get(notice.kind)
-    if check is None or check[0](notice):
-        return None
-    return check[1]
+    return None if check is None else check(notice)

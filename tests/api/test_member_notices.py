@@ -451,3 +451,89 @@ def test_verifications_racing_the_sender_leave_each_rejection_sent_or_withdrawn(
     }
     sent = [n for n in rows if n.status == "sent"]
     assert len(emulator.calls_to("template_send")) == len(sent)
+
+
+# --- an activity moved ---------------------------------------------------------------------------
+
+LONG_PLACE = "文化路社区东广场（原社区卫生服务中心南侧停车场）"  # 24 characters
+
+
+def test_a_patch_that_moves_the_activity_tells_its_members_on_wechat(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """The tester's case: the leader moves the activity; each enrolled member gets a template
+    message leading with the new place, the new start in its time field, linking to the page;
+    a description typo fixed afterwards tells nobody."""
+    leader, path = api("mp-leader"), f"/activities/{activity.id}"
+    start = activity.starts_at + timedelta(days=1)
+    moved = leader.patch(
+        path,
+        json={
+            "place": LONG_PLACE,
+            "starts_at": start.isoformat() + "+00:00",
+            "ends_at": (start + timedelta(hours=2)).isoformat() + "+00:00",
+        },
+    )
+    assert moved.status_code == 200, moved.get_json()
+    assert kinds() == [
+        ("activity_changed", member("alice").id),
+        ("activity_changed", member("bob").id),
+    ]
+    assert leader.patch(path, json={"description": "请携带血压计"}).status_code == 200
+    assert len(kinds()) == 2
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 2, "sent": 2}
+    calls = emulator.calls_to("template_send")
+    assert {c.body["touser"] for c in calls} == {"oa-alice", "oa-bob"}
+    data = calls[0].body["data"]
+    assert data["thing1"]["value"] == "有变更：义诊"
+    assert data["thing2"]["value"] == LONG_PLACE[:19] + "…"
+    assert data["time3"]["value"] == shown_time(start)
+    assert calls[0].body["miniprogram"]["pagepath"] == f"pages/activity/detail?id={activity.id}"
+
+
+def test_a_change_by_customer_service_text_carries_what_it_was_and_is(
+    no_quiet_hours, settings_overrides, request
+):
+    settings_overrides["notifications"] |= {"channels_by_kind": "activity_changed=oa_custom"}
+    app, api, emulator = (request.getfixturevalue(n) for n in ("app", "api", "emulator"))
+    activity = request.getfixturevalue("activity")
+    alice = member("alice")
+    Member.update(last_interaction_at=clock.now_utc()).where(Member.id == alice.id).execute()
+    before = activity_reminders.when_text(activity)
+    start = activity.starts_at + timedelta(hours=1)
+    moved = api("mp-leader").patch(
+        f"/activities/{activity.id}", json={"starts_at": start.isoformat() + "+00:00"}
+    )
+    assert moved.status_code == 200, moved.get_json()
+    with app.app_context():
+        assert drain_outbox(clock.now_utc())["sent"] == 1  # bob has not written: skipped
+    (text,) = emulator.calls_to("custom_send")
+    assert text.body["text"]["content"] == "\n".join(
+        [
+            "【活动有变更】",
+            "活动：义诊",
+            f"时间：{activity_reminders.when_text(Activity.get_by_id(activity.id))}",
+            f"原时间：{before}",
+        ]
+    )
+
+
+def test_a_change_notice_the_sender_held_while_the_activity_moved_again_is_not_sent(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """A sender claimed the first change notices and stopped (its lease runs out); the
+    activity moved again meanwhile: the next run skips the first ones and sends the newer."""
+    leader, path = api("mp-leader"), f"/activities/{activity.id}"
+    assert leader.patch(path, json={"place": "文化路社区东广场"}).status_code == 200
+    now = clock.now_utc()
+    outbox_delivery.claim(now, 300, 10)
+    assert leader.patch(path, json={"place": "文化路社区西广场"}).status_code == 200
+    with app.app_context():
+        assert drain_outbox(now + timedelta(minutes=6)) == {"claimed": 4, "sent": 2, "skipped": 2}
+    rows = Notification.select().order_by(Notification.id)
+    assert [(n.status, n.last_error) for n in rows] == 2 * [
+        ("skipped", "活动已再次变更，未发送")
+    ] + 2 * [("sent", "")]
+    summaries = {c.body["data"]["thing2"]["value"] for c in emulator.calls_to("template_send")}
+    assert summaries == {"文化路社区西广场"}
