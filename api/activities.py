@@ -142,7 +142,7 @@ def create_activity():
 @requires("member", "office")
 def update_activity(id):
     now = clock.now_utc()
-    updated = activities.update_activity(actor(), id, _fields(json_body()), now)
+    updated = activities.update_activity(actor(), id, _fields(json_body()), now, _quiet_hours())
     return jsonify(activity_json(updated, now))
 
 
@@ -278,7 +278,11 @@ _WRITE_PROPERTIES = {
 }
 _CREATE_ONLY = {
     "team_id": {"type": "integer", "description": "办公室指定服务队；队长只能是本队"},
-    "community_id": {"type": "integer", "description": "默认为服务队的结对社区"},
+    "community_id": {
+        "type": "integer",
+        "description": "默认为服务队的结对社区；队长只能是本队的结对社区（否则 403 "
+        "other_community），办公室可指定任一社区；发布后不能再改",
+    },
     "member_ids": {"type": "array", "items": _INT, "description": "指派的党员（临时突击任务）"},
 }
 CREATE_SCHEMA = {
@@ -338,6 +342,8 @@ OPENAPI = {
                 "办公室更正已结束的活动时，时间须仍在过去（400 would_reopen）。"
                 "已取消而未结束的活动不能再改时间、地点、签到范围、人数和活动形式"
                 "（409 activity_closed）。"
+                "改了开始或结束时间、地点，或把签到点移动超过 100 米时，已报名和被指派的党员"
+                "（修改者本人除外）会收到“活动有变更”通知；短时间内连续修改只发一条。"
             ),
             "parameters": _ID,
             "requestBody": openapi.json_body(UPDATE_SCHEMA),
@@ -347,6 +353,10 @@ OPENAPI = {
     "/activities/{id}/cancel": {
         "post": {
             "summary": "取消活动并通知已报名和被指派的党员（重复取消无副作用，不再通知）",
+            "description": (
+                "已取消的活动再次取消：原因相同或不填原因（重试）时照常返回 200；"
+                "原因不同时返回 409 activity_cancelled，提示中附上当初的取消原因，原因不变。"
+            ),
             "parameters": _ID,
             "requestBody": {
                 "required": False,

@@ -26,7 +26,7 @@ from models import (
 
 from . import activity_fields as spec
 from . import activity_locks as locks
-from . import clock, date_window
+from . import change_notices, clock, date_window
 from . import member_notices as notices
 from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -111,7 +111,7 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
         if fields.get(name) is None:
             raise Invalid(f"缺少参数 {name}。", "missing_field")
     team = _team_for(actor, fields.get("team_id"))
-    community = _community_for(team, fields.get("community_id"))
+    community = _community_for(actor, team, fields.get("community_id"))
     values = spec.defaults(community) | spec.converted(fields)
     spec.check(values, now, times_changed=True)
     if values["lat"] is None:
@@ -134,10 +134,13 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
     return get_activity(actor, activity.id)
 
 
-def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime) -> Activity:
+def update_activity(
+    actor: Actor, activity_id: int, fields: dict, now: datetime, quiet_hours: str
+) -> Activity:
     """Change some fields (PATCH). What a leader may still change narrows once people have
     checked in and again once it has ended; the office may correct an ended activity (see
-    services.activity_locks for which fields and why)."""
+    services.activity_locks for which fields and why). A new time or place is told to its
+    members (services.change_notices)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
@@ -153,7 +156,9 @@ def update_activity(actor: Actor, activity_id: int, fields: dict, now: datetime)
         if changes:
             Activity.update(**changes).where(Activity.id == activity.id).execute()
             detail = {k: [_plain(before[k]), _plain(v)] for k, v in changes.items()}
-            _audit(actor, "activity_update", activity, now, detail)
+            change = _audit(actor, "activity_update", activity, now, detail)
+            changed = Activity.get_by_id(activity.id)
+            change_notices.tell_changed(changed, before, actor.member, change.id, now, quiet_hours)
     return get_activity(actor, activity.id)
 
 
@@ -164,20 +169,34 @@ def cancel_activity(
     now: datetime,
     quiet_hours: str,
 ) -> Activity:
-    """Cancel an activity that has not ended, telling its members why; cancelling again
-    changes nothing and tells nobody."""
+    """Cancel an activity that has not ended, telling its members why. Cancelling again
+    changes nothing and tells nobody: with the same reason or none (a retry), the activity
+    as it stands; with another reason, a Conflict quoting the first: the members were told
+    that one, and it stays."""
     reason = spec.text("reason", reason or "", 0, 200, "取消原因")
     with db.atomic():
         activity = _lock(activity_id)
         _require_manager(actor, activity)
-        if activity.status != "cancelled":
+        if activity.status == "cancelled":
+            _require_same_reason(activity, reason)
+        else:
             if phase(activity, now) == "ended":
                 raise Conflict("活动已结束，不能取消。", "activity_ended")
             cancelled = {"status": "cancelled", "cancel_reason": reason}
             Activity.update(**cancelled).where(Activity.id == activity.id).execute()
             _audit(actor, "activity_cancel", activity, now, {"reason": reason})
+            change_notices.withdraw_cancelled(activity, now)
             notices.tell_cancelled(activity, reason, actor.member, now, quiet_hours)
     return get_activity(actor, activity.id)
+
+
+def _require_same_reason(activity: Activity, reason: str) -> None:
+    """A second cancel may repeat the first (a retry) or give no reason; another reason
+    would be silently lost, so it is refused, saying what the members were told."""
+    if reason and reason != activity.cancel_reason:
+        told = f"原因：{activity.cancel_reason}" if activity.cancel_reason else "当时未填写原因"
+        message = f"该活动已经取消（{told}），不能再以其他原因取消。"
+        raise Conflict(message, "activity_cancelled")
 
 
 def enroll(actor: Actor, activity_id: int, now: datetime) -> EnrollmentResult:
@@ -339,10 +358,21 @@ def _team_for(actor: Actor, team_id: int | None) -> Team | None:
     return actor.member.team
 
 
-def _community_for(team: Team | None, community_id: int | None) -> Community | None:
-    if community_id is not None:
-        return _row(Community, community_id, "社区", "unknown_community")
-    return team.community if team is not None else None
+def _community_for(actor: Actor, team: Team | None, community_id: int | None) -> Community | None:
+    """The community an activity is held in: the team's paired community by default. A
+    leader's team serves its own community (models.roster.Team.community); going to another
+    one, another team's, is the office's to arrange, as it may for any team. An activity
+    cannot be moved to another community later (PATCH does not take community_id)."""
+    if community_id is None:
+        return team.community if team is not None else None
+    community = _row(Community, community_id, "社区", "unknown_community")
+    if not actor.is_office and community.id != team.community_id:
+        raise Forbidden(
+            f"队长只能在本队结对的社区（{team.community.name}）发布活动；"
+            "到其他社区开展活动，请联系办公室安排。",
+            "other_community",
+        )
+    return community
 
 
 def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) -> list[Member]:
@@ -382,8 +412,8 @@ def _plain(value):
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value
 
 
-def _audit(actor: Actor, action: str, activity: Activity, now: datetime, detail: dict) -> None:
-    AuditLog.create(
+def _audit(actor: Actor, action: str, activity: Activity, now: datetime, detail: dict) -> AuditLog:
+    return AuditLog.create(
         at=now,
         actor=actor.label,
         action=action,

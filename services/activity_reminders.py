@@ -114,6 +114,11 @@ def _message(which: str, row: Enrollment) -> outbox.Message:
 
 def when_text(activity: Activity) -> str:
     """'12月1日（周二）09:00-11:00' in Shanghai time."""
-    starts, ends = clock.to_local(activity.starts_at), clock.to_local(activity.ends_at)
+    return span_text(activity.starts_at, activity.ends_at)
+
+
+def span_text(starts_at: datetime, ends_at: datetime) -> str:
+    """when_text of two naive UTC times."""
+    starts, ends = clock.to_local(starts_at), clock.to_local(ends_at)
     day = f"{starts.month}月{starts.day}日（周{WEEKDAYS[starts.weekday()]}）"
     return f"{day}{starts:%H:%M}-{ends:%H:%M}"

@@ -1,5 +1,6 @@
 """Telling members what someone else decided about them: an activity they are in was cancelled,
-they were assigned to a task, a reviewer rejected their register entry.
+they were assigned to a task, a reviewer rejected their register entry (an activity moved in
+time or place: services.change_notices, with the helpers here).
 
 Each notice is queued inside the transaction of the decision it tells of, so a decision rolled
 back tells nobody and one that stands is told. The callers queue on the change itself (an
@@ -21,7 +22,12 @@ assigned members nothing. A member an assignment may have reached is told of the
 
 Verifying an entry tells nobody: it is what a member expects, the entry's status shows it, and a
 message would spend one of the member's scarce subscribe grants, which an activity's reminder
-or cancellation needs.
+or cancellation needs. A later decision that takes a rejected entry out of rejected (a review
+that verifies it, an office correction) withdraws its rejection notice that has not gone out
+(skipped, 「审核结论已更改，未发送」), as a cancellation withdraws assignments; and the sender,
+which may hold that notice at the moment of the decision, checks before sending that the
+rejection still stands (rejection_stands, services/notice_checks.py). Only a notice already on
+its way to WeChat when the decision is made still arrives.
 """
 
 from datetime import datetime, timedelta
@@ -56,11 +62,11 @@ def tell_cancelled(
     only. Its member is not told of the cancellation either, as far as no attempt went out
     (one that WeChat did not answer may have arrived)."""
     unaware = {row.member_id for row in _withdraw_assignments(activity, now) if not row.attempts}
-    told = [m for m in _enrolled(activity, canceller) if m not in unaware]
+    told = [m for m in enrolled(activity, canceller) if m not in unaware]
     # A template message shows the activity and the reason in fields of their own
     # (notification_texts.BRIEFS); these lines are the text and the page's order.
     lines = {"活动": activity.title, "原因": reason, "时间": when_text(activity)}
-    payload = _about(activity, kind_name(CANCELLED), lines)
+    payload = about(activity, kind_name(CANCELLED), lines)
     return _queue(CANCELLED, activity, told, payload, now, quiet_hours)
 
 
@@ -73,11 +79,16 @@ def tell_assigned(
 ) -> int:
     """Queue 「新的临时任务」 to members just assigned to the activity (not the assigner);
     a member told of it before is not told again."""
+    told = [m for m in member_ids if assigner is None or m != assigner.id]
+    return _queue(ASSIGNED, activity, told, assignment_payload(activity), now, quiet_hours)
+
+
+def assignment_payload(activity: Activity) -> dict:
+    """What an assignment tells: the activity as it stands (services.change_notices rewrites
+    an assignment not sent yet with it when the activity moves)."""
     title = ASSIGNED_TITLES.get(activity.kind, ASSIGNED_OTHER)
     lines = {"任务": activity.title, "地点": activity.place, "时间": when_text(activity)}
-    payload = _about(activity, title, lines)
-    told = [m for m in member_ids if assigner is None or m != assigner.id]
-    return _queue(ASSIGNED, activity, told, payload, now, quiet_hours)
+    return about(activity, title, lines)
 
 
 def tell_rejected(
@@ -104,9 +115,30 @@ def tell_rejected(
         "time": record.checkin_at.isoformat(),
         "record_id": record.id,
     }
-    key = f"{REJECTED}:{record.id}:{_latest_line(record)}"
+    key = _rejection_key(record.id, _latest_line(record))
     message = outbox.Message(record.member_id, REJECTED, payload, key)
     return outbox.enqueue([message], now, quiet_hours)
+
+
+def withdraw_rejection(record: ServiceRecord, now: datetime) -> list[Notification]:
+    """Withdraw the entry's rejection notices not sent yet, now that a later decision took it
+    out of rejected: the member would be told 「未通过」 of an entry that stands. One a sender
+    holds is left to it, and it checks rejection_stands before it sends."""
+    lines = record.history.select(RecordHistory.seq)
+    keys = [_rejection_key(record.id, line.seq) for line in lines]
+    return outbox.withdraw(keys, now, "decision_changed")
+
+
+def rejection_stands(notice: Notification) -> bool:
+    """Whether the rejection a queued notice tells of still stands: its entry is rejected and no
+    line since the one that rejected it has moved the status (a verification and a new
+    rejection after it queue a notice of their own)."""
+    record_id, seq = (int(part) for part in notice.dedupe_key.split(":")[1:3])
+    record = ServiceRecord.get_or_none(ServiceRecord.id == record_id)
+    if record is None or record.status != "rejected":
+        return False
+    later = record.history.select(RecordHistory.changes).where(RecordHistory.seq > seq)
+    return not any("status" in line.changes for line in later)
 
 
 def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
@@ -115,7 +147,9 @@ def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
     return outbox.deliver_after(now, quiet_hours, urgent=False) > activity.starts_at - LEAD
 
 
-def _about(activity: Activity, title: str, lines: dict) -> dict:
+def about(activity: Activity, title: str, lines: dict) -> dict:
+    """The payload of a notice about an activity: its lines, linking to its page, about its
+    start, expiring at its end."""
     return {
         "title": title,
         "lines": _filled(lines),
@@ -137,7 +171,8 @@ def _queue(
     """One message per member, keyed by kind, activity and member."""
     urgent = is_urgent(activity, now, quiet_hours)
     messages = [
-        outbox.Message(m, kind, payload, _key(kind, activity, m), urgent=urgent) for m in member_ids
+        outbox.Message(m, kind, payload, notice_key(kind, activity, m), urgent=urgent)
+        for m in member_ids
     ]
     return outbox.enqueue(messages, now, quiet_hours)
 
@@ -148,15 +183,16 @@ def _withdraw_assignments(activity: Activity, now: datetime) -> list[Notificatio
     assigned = Enrollment.select(Enrollment.member).where(
         (Enrollment.activity == activity.id) & Enrollment.assigned
     )
-    keys = [_key(ASSIGNED, activity, row.member_id) for row in assigned]
+    keys = [notice_key(ASSIGNED, activity, row.member_id) for row in assigned]
     return outbox.withdraw(keys, now, "activity_cancelled")
 
 
-def _key(kind: str, activity: Activity, member_id: int) -> str:
+def notice_key(kind: str, activity: Activity, member_id: int) -> str:
+    """A notice's key about an activity: kind, activity and member."""
     return f"{kind}:{activity.id}:{member_id}"
 
 
-def _enrolled(activity: Activity, skip: Member | None) -> list[int]:
+def enrolled(activity: Activity, skip: Member | None) -> list[int]:
     """Active members enrolled in or assigned to the activity, by id, but `skip`."""
     query = (
         Enrollment.select(Enrollment.member)
@@ -167,6 +203,11 @@ def _enrolled(activity: Activity, skip: Member | None) -> list[int]:
     if skip is not None:
         query = query.where(Enrollment.member != skip.id)
     return [row.member_id for row in query]
+
+
+def _rejection_key(record_id: int, seq: int) -> str:
+    """A rejection notice's key: the entry and the history line that rejected it."""
+    return f"{REJECTED}:{record_id}:{seq}"
 
 
 def _latest_line(record: ServiceRecord) -> int:

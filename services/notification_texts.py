@@ -30,6 +30,7 @@ KIND_NAMES = {
     "activity_cancelled": "活动已取消",
     "task_assigned": "新的临时任务",
     "record_rejected": "记录未通过审核",
+    "activity_changed": "活动有变更",
 }
 #: The title of an assignment to an activity of the member's team (an office ad-hoc task is
 #: 「新的临时任务」, its kind's name).
@@ -82,6 +83,8 @@ REASONS = {
     "inactive": "队员已停用",
     "expired": "已过期，未发送",
     "activity_cancelled": "活动已取消，未发送",
+    "decision_changed": "审核结论已更改，未发送",
+    "activity_changed_again": "活动已再次变更，未发送",
 }
 #: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
 #: in a broadcast's preview and confirmation: what the member can change, or that the office
@@ -160,6 +163,8 @@ BRIEFS = {
     "activity_cancelled": Brief(subject="活动", lead="原因"),
     "task_assigned": Brief(subject="任务", lead="地点"),
     "record_rejected": Brief(subject="服务", lead="审核意见"),
+    # the place, else the time, else the point: what moved (payload "lead", change_notices)
+    "activity_changed": Brief(subject="活动", lead="地点"),
 }
 #: The titles of the BRIEFS kinds cut short, to leave the title field room for the subject.
 SHORT_TITLES = {
@@ -167,6 +172,7 @@ SHORT_TITLES = {
     KIND_NAMES["task_assigned"]: "新任务",
     TEAM_ASSIGNMENT_TITLE: "新安排",
     KIND_NAMES["record_rejected"]: "未通过",
+    KIND_NAMES["activity_changed"]: "有变更",
 }
 
 
@@ -319,9 +325,10 @@ def _brief(kind: str, payload: dict) -> dict[str, str]:
         return {}
     title = str(payload.get("title") or kind_name(kind))
     subject = str(lines[brief.subject])
+    lead = payload.get("lead") or brief.lead
     return {
         "title": f"{SHORT_TITLES.get(title, title)}：{subject}",
-        "summary": str(lines.get(brief.lead) or subject),
+        "summary": str(lines.get(lead) or subject),
     }
 
 

@@ -4,7 +4,8 @@ The dedupe key names what a message is for (member + visit period, team + quarte
 a job that runs twice, or two job processes at once, write one row and the sender sends it
 once. Non-urgent messages written in quiet hours wait until the quiet hours end. A message
 made useless before it went out (an assignment to an activity since cancelled) is withdrawn:
-`skipped` with the reason, unless a sender holds it (withdraw).
+`skipped` with the reason, unless a sender holds it (withdraw); one made out of date (an
+assignment to an activity since moved) is rewritten, on the same terms (revise).
 
 Payload convention (every kind; services/notification_texts.py renders it per channel):
 
@@ -21,6 +22,8 @@ Payload convention (every kind; services/notification_texts.py renders it per ch
                                                # queued (services/held_grants.py)
      "reach": {"channel": "oa_template"},      # a broadcast's plan: the first channel, or
                                                # {"reason": "not_bound"} (broadcast_reach)
+     "lead": "地点",                            # optional: the line a notification_texts.BRIEFS
+                                               # kind's summary field shows, not the brief's
      ...}                                      # kind-specific extras, kept as they are
 
 The sender adds "msgid" (WeChat's id of an OA template send, matched by its delivery report).
@@ -138,3 +141,28 @@ def withdraw(dedupe_keys: list[str], now: datetime, reason: str) -> list[Notific
                 held_grants.give_back(row.member_id, template, now)
                 withdrawn.append(row)
     return withdrawn
+
+
+def revise(
+    dedupe_keys: list[str], now: datetime, payload: dict, urgent: bool
+) -> list[Notification]:
+    """Give the rows of these keys a new payload while they are pending and no sender holds
+    them (as withdraw decides); returns the rows revised, as they were. A subscribe grant a row
+    holds stays with it. `urgent`: the news cannot wait for the quiet hours any more (an
+    activity moved closer), so a row that waited goes at once."""
+    free = (Notification.status == "pending") & unclaimed(now)
+    rows = list(Notification.select().where(Notification.dedupe_key.in_(dedupe_keys) & free))
+    revised = []
+    with db.atomic():
+        for row in rows:
+            held = (
+                {held_grants.KEY: row.payload[held_grants.KEY]}
+                if held_grants.held(row.payload)
+                else {}
+            )
+            values = {"payload": payload | held}
+            if urgent and not row.urgent:
+                values |= {"urgent": True, "next_attempt_at": min(row.next_attempt_at, now)}
+            if Notification.update(**values).where((Notification.id == row.id) & free).execute():
+                revised.append(row)
+    return revised

@@ -19,8 +19,9 @@ a busy WeChat, an attempt counted, so that one such message can never hold up th
 
 At send time, a non-urgent row due inside the quiet hours (after an outage, or a backlog) goes
 back until they end, without using an attempt; a row whose payload "expires" (see
-services/outbox.py) before it could go out is `skipped` instead. Channels are passed in
-(`Channel`); this module never imports wechat/.
+services/outbox.py) before it could go out is `skipped` instead, and so is a member notice that
+a later decision made untrue while this sender held it (services/notice_checks.py). Channels
+are passed in (`Channel`); this module never imports wechat/.
 
 A row may hold a subscribe grant spent for it when it was queued (a broadcast's): the row
 keeps it through retries and deferrals, drops it once it is used or WeChat says it is void,
@@ -37,7 +38,7 @@ from typing import Protocol
 
 from models import Member, Notification, db
 
-from . import held_grants, reach
+from . import held_grants, notice_checks, reach
 from .notification_texts import (
     channels_set_up,
     delivery_failure_text,
@@ -245,6 +246,9 @@ def _deliver(run: _Run, row: Notification, recipient: Recipient) -> str:
     if earliest > run.now:
         _update(run, row, claimed_until=None, next_attempt_at=earliest)
         return DEFERRED
+    void = notice_checks.void_reason(row)  # decided otherwise since it was queued
+    if void:
+        return _finish(run, row, "skipped", last_error=reason_text("", void))
     payload = dict(row.payload or {})
     delivery = Delivery(row.id, row.kind, payload, row.created_at, recipient, run.now)
     refusals = []

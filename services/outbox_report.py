@@ -23,9 +23,13 @@ from .rows import check_page, is_id
 from .spot_check_results import sampled_in
 
 STATUSES = ("failed", "skipped")
-# Messages withdrawn on purpose (an assignment to an activity cancelled before it went out,
-# services.member_notices) did not fail to reach anyone: they are not the office's problem.
-WITHDRAWN = (reason_text("", "activity_cancelled"),)
+# Messages withdrawn on purpose (an assignment to an activity cancelled before it went out, a
+# rejection decided otherwise since: services.member_notices; a change notice a newer one
+# replaced: services.change_notices) did not fail to reach anyone: not the office's problem.
+WITHDRAWN = tuple(
+    reason_text("", why)
+    for why in ("activity_cancelled", "decision_changed", "activity_changed_again")
+)
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 
 

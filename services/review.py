@@ -174,13 +174,11 @@ def correct(
         record = load_for_change(actor, record_id)
         changes = checkin_closing.by_correction(record, changes, now) | changes
         changes |= entry_flags.after_hours_correction(record, changes, rules)
-        confirms = _confirms_decision(record, changes)
-        rejects = changes.get("status") == "rejected" != record.status
+        confirms, was = _confirms_decision(record, changes), record.status
         _save(record, changes, actor.label, "correct", now, reason)
         if confirms:
             _save(record, {}, actor.label, "review", now, reason, always=True)
-        if rejects:
-            notices.tell_rejected(record, reason, "office", now, quiet_hours)
+        _tell_member(record, was, reason, "office", now, quiet_hours)
         return record
 
 
@@ -355,12 +353,24 @@ def review(
             raise Invalid("不通过时请填写理由。", "comment_required")
         changes = _decision(record, status, comment)
         confirms = actor.is_office and not _office_decided(record)
-        rejects = status == "rejected" != record.status
+        was = record.status
         _save(record, changes, actor.label, "review", now, comment, always=confirms)
-        if rejects:
-            by = "office" if actor.is_office else "leader"
-            notices.tell_rejected(record, comment, by, now, quiet_hours)
+        by = "office" if actor.is_office else "leader"
+        _tell_member(record, was, comment, by, now, quiet_hours)
         return record
+
+
+def _tell_member(
+    record: ServiceRecord, was: str, why: str, by: str, now: datetime, quiet_hours: str
+) -> None:
+    """On the status change a decision made, from `was`: an entry that became rejected tells
+    its member why and who decided (`by`: leader or office); one that is no longer rejected
+    withdraws the rejection notice that has not gone out (services.member_notices). A decision
+    that leaves the status as it was tells nobody anything new."""
+    if record.status == "rejected" != was:
+        notices.tell_rejected(record, why, by, now, quiet_hours)
+    elif was == "rejected" != record.status:
+        notices.withdraw_rejection(record, now)
 
 
 def _decision(record: ServiceRecord, status: str, comment: str) -> dict:

@@ -38,6 +38,13 @@ TABLE = [
         {"leader_a", "office"},
     ),
     ("cancel activity", "post", "/activities/{activity}/cancel", {}, {"leader_a", "office"}),
+    (
+        "activity in team B's community",
+        "post",
+        "/activities",
+        {"title": "义诊", "starts_at": "{later}", "ends_at": "{later_end}", "community_id": "{b}"},
+        {"leader_b", "office"},
+    ),
     ("enrol", "post", "/activities/{activity}/enrollment", None, TEAM_A),
     ("record list", "get", "/records", None, MEMBERS | {"office"}),
     ("alice's records", "get", "/records?member_id={alice}", None, {"alice", "leader_a", "office"}),
@@ -183,7 +190,11 @@ def world(app, client):
 
     ids = {"activity": activity.id, "record": record.id, "alice": alice.id, "bob": people["bob"].id}
     ids |= {"start": iso(now - timedelta(hours=3)), "end": iso(now - timedelta(hours=2))}
-    ids |= {"broadcast": notice.broadcast.id, "team_a": team_a.id}
+    ids |= {
+        "later": iso(now + timedelta(days=1)),
+        "later_end": iso(now + timedelta(days=1, hours=2)),
+    }
+    ids |= {"broadcast": notice.broadcast.id, "team_a": team_a.id, "b": team_b.community_id}
     ids |= {"nobody": Member.select(fn.MAX(Member.id)).scalar() + 1}
     ids |= {"office_message": Notification.get(dedupe_key="access-late").id}
     ids |= {"spot_check": SpotCheck.create(record=record, sampled_on=now.date()).id}

@@ -189,6 +189,20 @@ def test_who_may_create(w, who, extra, status):
     assert_error(w.as_[who].post("/activities", json=body(w, **extra)), status)
 
 
+def test_a_leader_cannot_schedule_in_another_team_s_community(w):
+    """The tester's case: team A's leader names team B's community."""
+    elsewhere = body(w, community_id=w.team_b.community.id)
+    refused = w.as_["leader_a"].post("/activities", json=elsewhere)
+    assert_error(refused, 403, "other_community")
+    assert w.team_a.community.name in refused.get_json()["error"]["message"]
+    patched = w.as_["leader_a"].patch(f"/activities/{w.activity.id}", json=elsewhere)
+    assert_error(patched, 400, "unknown_field")
+    own = w.as_["leader_b"].post("/activities", json=elsewhere)
+    assert own.status_code == 201, own.get_json()
+    arranged = w.as_["office"].post("/activities", json=elsewhere | {"team_id": w.team_a.id})
+    assert arranged.status_code == 201 and arranged.get_json()["team"]["id"] == w.team_a.id
+
+
 def test_office_assigns_an_adhoc_task(w):
     member_b = w.people["member_b"]
     task = body(w, kind="adhoc", lat=34.75, lng=113.62, coord="wgs84", member_ids=[member_b.id])

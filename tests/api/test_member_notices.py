@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from jobs.outbox import drain_outbox
-from models import Activity, Enrollment, Member, Notification, SubscriptionGrant, db
-from services import activity_reminders, clock, grants, outbox
+from models import Activity, Enrollment, Member, Notification, ServiceRecord, SubscriptionGrant, db
+from services import activity_reminders, clock, grants, outbox, outbox_delivery, review
 from services.activities import cancel_activity
 from services.actors import Actor
 from settings import RulesSettings
@@ -70,6 +70,12 @@ def test_cancelling_returns_the_reason_and_queues_once(api, team, activity):
     assert (body["status"], body["cancel_reason"]) == ("cancelled", "天气原因")
     again = leader.post(path, json={"reason": "天气原因"})
     assert again.status_code == 200 and again.get_json() == body
+    other = leader.post(path, json={"reason": "场地临时被占用"})
+    assert other.status_code == 409
+    assert other.get_json()["error"] == {
+        "code": "activity_cancelled",
+        "message": "该活动已经取消（原因：天气原因），不能再以其他原因取消。",
+    }
     alice, bob = member("alice"), member("bob")
     assert kinds() == [("activity_cancelled", alice.id), ("activity_cancelled", bob.id)]
     seen = api(alice).get(f"/activities/{activity.id}").get_json()
@@ -329,3 +335,205 @@ def test_a_cancel_racing_the_sender_tells_each_member_of_both_or_of_neither(
         )
     calls = emulator.calls_to("template_send")
     assert len(calls) == Notification.select().where(Notification.status == "sent").count()
+
+
+# --- a rejection decided otherwise before it went out ------------------------------------------
+
+
+@pytest.fixture
+def no_quiet_hours(settings_overrides):
+    """Rejections wait out the quiet hours: these tests send them whatever time it is."""
+    settings_overrides["rules"] = {"quiet_hours": "off"}
+
+
+def leader_of(team) -> Actor:
+    return Actor(member=Member.get((Member.team == team) & (Member.role == "leader")))
+
+
+def test_a_rejection_verified_straight_after_tells_the_member_nothing(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """The tester's case: 「不通过」 and at once 「通过」; ten seconds later the sender runs."""
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader, path = api("mp-leader"), f"/records/{entry.id}/review"
+    rejected = leader.post(path, json={"decision": "reject", "comment": "位置不符，未见走访照片"})
+    verified = leader.post(path, json={"decision": "verify"})
+    assert (rejected.status_code, verified.status_code) == (200, 200)
+    assert verified.get_json()["status"] == "verified"
+    with app.app_context():
+        assert drain_outbox(clock.now_utc() + timedelta(seconds=10)) == {}
+    assert titles_sent(emulator) == []
+    (row,) = Notification.select()
+    assert (row.kind, row.status, row.last_error) == (
+        "record_rejected",
+        "skipped",
+        "审核结论已更改，未发送",
+    )
+
+
+def test_a_rejection_the_sender_holds_is_not_sent_once_the_entry_is_verified(
+    no_quiet_hours, app, team, activity, emulator, monkeypatch
+):
+    """The sender has claimed the rejection when the leader verifies the entry, each in its
+    own thread on the SQLite file: the verification cannot withdraw a row a sender holds, so
+    the sender, about to send it, finds the rejection no longer stands and skips it."""
+    entry = checked_in(member("alice"), activity, status="flagged")
+    leader = leader_of(team)
+    review.review(leader, entry.id, "reject", "位置不符", clock.now_utc(), "off")
+    claimed, decided = threading.Event(), threading.Event()
+    recipients, counts = outbox_delivery.reach.recipients, {}
+
+    def held_between_claim_and_send(*args):
+        claimed.set()
+        assert decided.wait(10)
+        return recipients(*args)
+
+    monkeypatch.setattr(outbox_delivery.reach, "recipients", held_between_claim_and_send)
+
+    def sender():
+        with app.app_context(), db.connection_context():
+            counts.update(drain_outbox(clock.now_utc()))
+
+    def verify():
+        with db.connection_context():
+            assert claimed.wait(10)
+            review.review(leader, entry.id, "verify", "", clock.now_utc(), "off")
+            decided.set()
+
+    threads = [threading.Thread(target=job) for job in (sender, verify)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counts == {"claimed": 1, "skipped": 1}
+    assert titles_sent(emulator) == []
+    row = Notification.get(Notification.kind == "record_rejected")
+    assert (row.status, row.last_error) == ("skipped", "审核结论已更改，未发送")
+    assert ServiceRecord.get_by_id(entry.id).status == "verified"
+
+
+def test_verifications_racing_the_sender_leave_each_rejection_sent_or_withdrawn(
+    no_quiet_hours, app, team, activity, emulator
+):
+    """The sender drains while the leader verifies entry after entry: each rejection is sent
+    (the sender had it on its way first) or skipped as decided otherwise, never lost or left
+    pending, and WeChat got exactly the ones marked sent."""
+    people = [make_member(team=team, oa_openid=f"oa-race-{i}") for i in range(8)]
+    leader = leader_of(team)
+    entries = [checked_in(p, activity, status="flagged") for p in people]
+    for entry in entries:
+        review.review(leader, entry.id, "reject", "照片模糊", clock.now_utc(), "off")
+    start = threading.Barrier(2)
+
+    def sender():
+        with app.app_context(), db.connection_context():
+            start.wait()
+            drain_outbox(clock.now_utc())
+
+    def verify():
+        with db.connection_context():
+            start.wait()
+            for entry in entries:
+                review.review(leader, entry.id, "verify", "", clock.now_utc(), "off")
+
+    threads = [threading.Thread(target=job) for job in (sender, verify)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    rows = list(Notification.select())
+    assert len(rows) == len(people)
+    assert {(n.status, n.last_error) for n in rows} <= {
+        ("sent", ""),
+        ("skipped", "审核结论已更改，未发送"),
+    }
+    sent = [n for n in rows if n.status == "sent"]
+    assert len(emulator.calls_to("template_send")) == len(sent)
+
+
+# --- an activity moved ---------------------------------------------------------------------------
+
+LONG_PLACE = "文化路社区东广场（原社区卫生服务中心南侧停车场）"  # 24 characters
+
+
+def test_a_patch_that_moves_the_activity_tells_its_members_on_wechat(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """The tester's case: the leader moves the activity; each enrolled member gets a template
+    message leading with the new place, the new start in its time field, linking to the page;
+    a description typo fixed afterwards tells nobody."""
+    leader, path = api("mp-leader"), f"/activities/{activity.id}"
+    start = activity.starts_at + timedelta(days=1)
+    moved = leader.patch(
+        path,
+        json={
+            "place": LONG_PLACE,
+            "starts_at": start.isoformat() + "+00:00",
+            "ends_at": (start + timedelta(hours=2)).isoformat() + "+00:00",
+        },
+    )
+    assert moved.status_code == 200, moved.get_json()
+    assert kinds() == [
+        ("activity_changed", member("alice").id),
+        ("activity_changed", member("bob").id),
+    ]
+    assert leader.patch(path, json={"description": "请携带血压计"}).status_code == 200
+    assert len(kinds()) == 2
+    with app.app_context():
+        assert drain_outbox(clock.now_utc()) == {"claimed": 2, "sent": 2}
+    calls = emulator.calls_to("template_send")
+    assert {c.body["touser"] for c in calls} == {"oa-alice", "oa-bob"}
+    data = calls[0].body["data"]
+    assert data["thing1"]["value"] == "有变更：义诊"
+    assert data["thing2"]["value"] == LONG_PLACE[:19] + "…"
+    assert data["time3"]["value"] == shown_time(start)
+    assert calls[0].body["miniprogram"]["pagepath"] == f"pages/activity/detail?id={activity.id}"
+
+
+def test_a_change_by_customer_service_text_carries_what_it_was_and_is(
+    no_quiet_hours, settings_overrides, request
+):
+    settings_overrides["notifications"] |= {"channels_by_kind": "activity_changed=oa_custom"}
+    app, api, emulator = (request.getfixturevalue(n) for n in ("app", "api", "emulator"))
+    activity = request.getfixturevalue("activity")
+    alice = member("alice")
+    Member.update(last_interaction_at=clock.now_utc()).where(Member.id == alice.id).execute()
+    before = activity_reminders.when_text(activity)
+    start = activity.starts_at + timedelta(hours=1)
+    moved = api("mp-leader").patch(
+        f"/activities/{activity.id}", json={"starts_at": start.isoformat() + "+00:00"}
+    )
+    assert moved.status_code == 200, moved.get_json()
+    with app.app_context():
+        assert drain_outbox(clock.now_utc())["sent"] == 1  # bob has not written: skipped
+    (text,) = emulator.calls_to("custom_send")
+    assert text.body["text"]["content"] == "\n".join(
+        [
+            "【活动有变更】",
+            "活动：义诊",
+            f"时间：{activity_reminders.when_text(Activity.get_by_id(activity.id))}",
+            f"原时间：{before}",
+        ]
+    )
+
+
+def test_a_change_notice_the_sender_held_while_the_activity_moved_again_is_not_sent(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """A sender claimed the first change notices and stopped (its lease runs out); the
+    activity moved again meanwhile: the next run skips the first ones and sends the newer."""
+    leader, path = api("mp-leader"), f"/activities/{activity.id}"
+    assert leader.patch(path, json={"place": "文化路社区东广场"}).status_code == 200
+    now = clock.now_utc()
+    outbox_delivery.claim(now, 300, 10)
+    assert leader.patch(path, json={"place": "文化路社区西广场"}).status_code == 200
+    with app.app_context():
+        assert drain_outbox(now + timedelta(minutes=6)) == {"claimed": 4, "sent": 2, "skipped": 2}
+    rows = Notification.select().order_by(Notification.id)
+    assert [(n.status, n.last_error) for n in rows] == 2 * [
+        ("skipped", "活动已再次变更，未发送")
+    ] + 2 * [("sent", "")]
+    summaries = {c.body["data"]["thing2"]["value"] for c in emulator.calls_to("template_send")}
+    assert summaries == {"文化路社区西广场"}

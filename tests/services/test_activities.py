@@ -203,6 +203,39 @@ def test_who_may_schedule(w, who, extra, error):
     assert Activity.select().count() == 0
 
 
+@pytest.mark.parametrize("where", ["team_b", "unpaired"])
+def test_a_leader_schedules_only_in_the_team_s_own_community(w, where):
+    """Team A serves its paired community; another team's, or one no team is paired with,
+    is the office's to arrange."""
+    other = w.team_b.community if where == "team_b" else make_community(name="新建社区")
+    with pytest.raises(Forbidden) as refused:
+        create_activity(w.leader_a, fields(community_id=other.id), NOW, QUIET)
+    assert refused.value.code == "other_community"
+    assert refused.value.message == (
+        f"队长只能在本队结对的社区（{w.team_a.community.name}）发布活动；"
+        "到其他社区开展活动，请联系办公室安排。"
+    )
+    assert Activity.select().count() == 0
+    own = create_activity(w.leader_a, fields(community_id=w.team_a.community.id), NOW, QUIET)
+    assert own.community_id == w.team_a.community.id
+
+
+def test_the_office_may_hold_a_team_s_activity_in_another_community(w):
+    created = create_activity(
+        w.office, fields(team_id=w.team_a.id, community_id=w.team_b.community.id), NOW, QUIET
+    )
+    assert (created.team_id, created.community_id) == (w.team_a.id, w.team_b.community.id)
+
+
+def test_an_activity_cannot_be_moved_to_another_community_later(w):
+    activity = create_activity(w.leader_a, fields(), NOW, QUIET)
+    for who in (w.leader_a, w.office):
+        with pytest.raises(Invalid) as refused:
+            update_activity(who, activity.id, {"community_id": w.team_b.community.id}, NOW, QUIET)
+        assert refused.value.code == "unknown_field"
+    assert Activity.get_by_id(activity.id).community_id == w.team_a.community.id
+
+
 def test_office_schedules_for_any_team(w):
     created = create_activity(w.office, fields(team_id=w.team_b.id), NOW, QUIET)
     assert created.team_id == w.team_b.id and created.created_by_id is None
@@ -335,11 +368,13 @@ def test_who_may_change_and_cancel(w, who, refusal):
     activity = make_activity(w.team_a, starts_at=TOMORROW)
     actor = getattr(w, who)
     if refusal is None:
-        assert update_activity(actor, activity.id, {"title": "新标题"}, NOW).title == "新标题"
+        assert (
+            update_activity(actor, activity.id, {"title": "新标题"}, NOW, QUIET).title == "新标题"
+        )
         assert cancel_activity(actor, activity.id, "下雨", NOW, QUIET).status == "cancelled"
         return
     with pytest.raises(Forbidden) as changing:
-        update_activity(actor, activity.id, {"title": "新标题"}, NOW)
+        update_activity(actor, activity.id, {"title": "新标题"}, NOW, QUIET)
     with pytest.raises(Forbidden) as cancelling:
         cancel_activity(actor, activity.id, "", NOW, QUIET)
     assert changing.value.code == cancelling.value.code == refusal
@@ -349,38 +384,44 @@ def test_who_may_change_and_cancel(w, who, refusal):
 def test_another_team_s_leader_is_told_it_is_another_team_s_activity(w):
     activity = make_activity(w.team_a, starts_at=TOMORROW)
     with pytest.raises(Forbidden) as refused:
-        update_activity(w.leader_b, activity.id, {"title": "新标题"}, NOW)
+        update_activity(w.leader_b, activity.id, {"title": "新标题"}, NOW, QUIET)
     assert "其他服务队的活动" in refused.value.message
 
 
 def test_only_the_office_changes_an_activity_without_team(w):
     open_ = create_activity(w.office, fields(lat=34.7, lng=113.6), NOW, QUIET)
     with pytest.raises(Forbidden) as refused:
-        update_activity(w.leader_a, open_.id, {"title": "x"}, NOW)
+        update_activity(w.leader_a, open_.id, {"title": "x"}, NOW, QUIET)
     assert refused.value.code == "office_only"
-    assert update_activity(w.office, open_.id, {"title": "x"}, NOW).title == "x"
+    assert update_activity(w.office, open_.id, {"title": "x"}, NOW, QUIET).title == "x"
 
 
 def test_update_changes_only_what_is_given_and_is_audited(w):
     activity = create_activity(w.leader_a, fields(description="带血压计", capacity=10), NOW, QUIET)
     later = TOMORROW + timedelta(hours=1)
     updated = update_activity(
-        w.leader_a, activity.id, {"starts_at": later, "ends_at": later + timedelta(hours=3)}, NOW
+        w.leader_a,
+        activity.id,
+        {"starts_at": later, "ends_at": later + timedelta(hours=3)},
+        NOW,
+        QUIET,
     )
     assert (updated.starts_at, updated.description, updated.capacity) == (later, "带血压计", 10)
     entry = AuditLog.select().where(AuditLog.action == "activity_update").get()
     assert set(entry.detail) == {"starts_at", "ends_at"}
-    assert update_activity(w.leader_a, activity.id, {"capacity": None}, NOW).capacity is None
+    assert update_activity(w.leader_a, activity.id, {"capacity": None}, NOW, QUIET).capacity is None
 
 
 def test_update_is_checked_as_a_whole(w):
     activity = make_activity(w.team_a, starts_at=TOMORROW)
     with pytest.raises(Invalid):
-        update_activity(w.leader_a, activity.id, {"ends_at": TOMORROW - timedelta(hours=1)}, NOW)
+        update_activity(
+            w.leader_a, activity.id, {"ends_at": TOMORROW - timedelta(hours=1)}, NOW, QUIET
+        )
     with pytest.raises(Invalid):
-        update_activity(w.leader_a, activity.id, {"team_id": w.team_b.id}, NOW)
+        update_activity(w.leader_a, activity.id, {"team_id": w.team_b.id}, NOW, QUIET)
     with pytest.raises(NotFound):
-        update_activity(w.leader_a, 99999, {"title": "x"}, NOW)
+        update_activity(w.leader_a, 99999, {"title": "x"}, NOW, QUIET)
 
 
 @pytest.mark.parametrize("closing", ["ended", "cancelled"])
@@ -391,8 +432,10 @@ def test_closed_activity_keeps_its_times_place_and_size(w, closing):
         cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
     for change in ({"starts_at": TOMORROW}, {"lat": 34.7, "lng": 113.6}, {"capacity": 3}):
         with pytest.raises(Conflict):
-            update_activity(w.leader_a, activity.id, change, NOW)
-    assert update_activity(w.leader_a, activity.id, {"description": "补充说明"}, NOW).description
+            update_activity(w.leader_a, activity.id, change, NOW, QUIET)
+    assert update_activity(
+        w.leader_a, activity.id, {"description": "补充说明"}, NOW, QUIET
+    ).description
 
 
 ENDED = NOW - timedelta(hours=5)  # an activity starting then ended three hours ago
@@ -420,7 +463,7 @@ def test_a_leader_may_not_change_what_an_ended_activity_records(w, change, cance
         Activity.update(status="cancelled").where(Activity.id == activity.id).execute()
     before = Activity.get_by_id(activity.id).__data__
     with pytest.raises(Conflict) as refused:
-        update_activity(w.leader_a, activity.id, change, NOW)
+        update_activity(w.leader_a, activity.id, change, NOW, QUIET)
     assert refused.value.code == "activity_ended_locked"
     assert "请联系办公室" in refused.value.message
     assert Activity.get_by_id(activity.id).__data__ == before
@@ -429,7 +472,9 @@ def test_a_leader_may_not_change_what_an_ended_activity_records(w, change, cance
 
 def test_a_leader_may_still_add_to_an_ended_activity_s_description(w):
     activity = make_activity(w.team_a, starts_at=ENDED)
-    updated = update_activity(w.leader_a, activity.id, {"description": "共服务居民 30 人"}, NOW)
+    updated = update_activity(
+        w.leader_a, activity.id, {"description": "共服务居民 30 人"}, NOW, QUIET
+    )
     assert updated.description == "共服务居民 30 人"
 
 
@@ -438,7 +483,7 @@ def test_the_office_corrects_an_ended_activity_and_the_audit_log_keeps_both(w):
     starts = ENDED - timedelta(minutes=30)
     correction = {"title": "环境卫生整治", "place": "东门广场", "starts_at": starts}
     correction |= {"lat": 34.75, "lng": 113.62, "radius_m": 500}
-    updated = update_activity(w.office, activity.id, correction, NOW)
+    updated = update_activity(w.office, activity.id, correction, NOW, QUIET)
     assert (updated.title, updated.place, updated.starts_at) == ("环境卫生整治", "东门广场", starts)
     assert (updated.lat, updated.lng, updated.radius_m) == (34.75, 113.62, 500)
     entry = AuditLog.get(AuditLog.action == "activity_update")
@@ -448,7 +493,7 @@ def test_the_office_corrects_an_ended_activity_and_the_audit_log_keeps_both(w):
 def test_a_correction_keeps_an_ended_activity_in_the_past(w):
     activity = make_activity(w.team_a, starts_at=ENDED)
     with pytest.raises(Invalid) as refused:
-        update_activity(w.office, activity.id, {"ends_at": NOW + timedelta(hours=1)}, NOW)
+        update_activity(w.office, activity.id, {"ends_at": NOW + timedelta(hours=1)}, NOW, QUIET)
     assert refused.value.code == "would_reopen"
     assert Activity.get_by_id(activity.id).ends_at == activity.ends_at
 
@@ -465,10 +510,10 @@ def test_after_check_ins_a_leader_may_not_move_what_they_were_measured_against(w
     activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=1))
     make_record(w.member_a.member, activity, checkin_at=NOW - timedelta(minutes=50))
     with pytest.raises(Conflict) as refused:
-        update_activity(w.leader_a, activity.id, change, NOW)
+        update_activity(w.leader_a, activity.id, change, NOW, QUIET)
     assert refused.value.code == "activity_checked_in_locked"
     assert "请联系办公室" in refused.value.message
-    assert update_activity(w.office, activity.id, change, NOW).id == activity.id
+    assert update_activity(w.office, activity.id, change, NOW, QUIET).id == activity.id
 
 
 def test_after_check_ins_a_leader_may_still_rename_or_extend_an_activity(w):
@@ -476,13 +521,13 @@ def test_after_check_ins_a_leader_may_still_rename_or_extend_an_activity(w):
     make_record(w.member_a.member, activity, checkin_at=NOW - timedelta(minutes=50))
     later = activity.ends_at + timedelta(hours=1)
     change = {"title": "新标题", "place": "东门", "ends_at": later, "capacity": 20}
-    updated = update_activity(w.leader_a, activity.id, change, NOW)
+    updated = update_activity(w.leader_a, activity.id, change, NOW, QUIET)
     assert (updated.title, updated.ends_at, updated.capacity) == ("新标题", later, 20)
 
 
 def test_before_anyone_checks_in_a_leader_may_move_an_activity_under_way(w):
     activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=1))
-    moved = update_activity(w.leader_a, activity.id, {"lat": 34.7, "lng": 113.6}, NOW)
+    moved = update_activity(w.leader_a, activity.id, {"lat": 34.7, "lng": 113.6}, NOW, QUIET)
     assert (moved.lat, moved.lng) == (34.7, 113.6)
 
 
@@ -491,9 +536,9 @@ def test_capacity_cannot_drop_below_those_enrolled(w):
     enroll(w.member_a, activity.id, NOW)
     enroll(w.member_a2, activity.id, NOW)
     with pytest.raises(Conflict) as refused:
-        update_activity(w.leader_a, activity.id, {"capacity": 1}, NOW)
+        update_activity(w.leader_a, activity.id, {"capacity": 1}, NOW, QUIET)
     assert refused.value.code == "capacity_below_enrolled"
-    assert update_activity(w.leader_a, activity.id, {"capacity": 2}, NOW).capacity == 2
+    assert update_activity(w.leader_a, activity.id, {"capacity": 2}, NOW, QUIET).capacity == 2
 
 
 def test_cancel_is_idempotent_and_audited_once(w):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, Notification, ServiceRecord
-from services import clock, member_notices, outbox_delivery, outbox_report, review
+from services import clock, member_notices, notice_checks, outbox_delivery, outbox_report, review
 from services.activities import cancel_activity, create_activity, enroll
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.member_notices import ASSIGNED, CANCELLED, REJECTED
@@ -66,14 +66,29 @@ def test_cancelling_tells_every_enrolled_and_assigned_member_once(world):
 
 
 def test_a_second_cancel_queues_nothing_and_keeps_the_first_reason(world):
+    """A retry (the same reason, or none) is answered with the activity as it stands; another
+    reason is refused, quoting the one the members were told."""
     activity = make_activity(world.team_a, starts_at=TOMORROW)
     enrolled(activity, world.alice, world.bob)
     cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
-    cancel_activity(
-        world.actor("office"), activity.id, "别的原因", NOW + timedelta(minutes=1), QUIET
-    )
+    later = NOW + timedelta(minutes=1)
+    for retry in (" 天气原因 ", ""):
+        assert cancel_activity(world.actor("office"), activity.id, retry, later, QUIET)
+    with pytest.raises(Conflict) as refused:
+        cancel_activity(world.actor("office"), activity.id, "别的原因", later, QUIET)
+    assert refused.value.code == "activity_cancelled"
+    assert refused.value.message == "该活动已经取消（原因：天气原因），不能再以其他原因取消。"
     assert len(queued()) == 2
     assert Activity.get_by_id(activity.id).cancel_reason == "天气原因"
+
+
+def test_a_reason_given_after_a_cancel_without_one_is_refused(world):
+    activity = make_activity(world.team_a, starts_at=TOMORROW)
+    cancel_activity(world.actor("leader_a"), activity.id, "", NOW, QUIET)
+    with pytest.raises(Conflict) as refused:
+        cancel_activity(world.actor("leader_a"), activity.id, "天气原因", NOW, QUIET)
+    assert refused.value.message == "该活动已经取消（当时未填写原因），不能再以其他原因取消。"
+    assert Activity.get_by_id(activity.id).cancel_reason == ""
 
 
 def test_without_a_reason_the_notice_has_no_reason_line(world):
@@ -386,3 +401,88 @@ def test_an_inactive_member_is_not_told(world):
     Member.update(active=False).where(Member.id == world.alice.id).execute()
     review.review(world.actor("office"), entry.id, "reject", "照片模糊", NOW, QUIET)
     assert queued() == [] and ServiceRecord.get_by_id(entry.id).status == "rejected"
+
+
+# --- deciding otherwise before a rejection went out -------------------------------------------
+
+
+def rejection() -> Notification:
+    return Notification.get(Notification.kind == REJECTED)
+
+
+def test_a_verification_withdraws_the_rejection_not_sent_yet(world):
+    """The tester's case: rejected, then at once verified; the member is not told 「未通过」."""
+    entry = checked_in(world.alice, status="flagged")
+    leader = world.actor("leader_a")
+    review.review(leader, entry.id, "reject", "位置不符，未见走访照片", NOW, QUIET)
+    review.review(leader, entry.id, "verify", "", NOW + timedelta(seconds=5), QUIET)
+    assert (rejection().status, rejection().last_error) == ("skipped", "审核结论已更改，未发送")
+    assert len(queued()) == 1  # verifying tells nobody
+    assert notice_checks.void_reason(rejection()) == "decision_changed"
+    # Withdrawn on purpose, not a message WeChat failed to deliver: not the office's problem.
+    assert outbox_report.problems(world.actor("office")) == ([], 0)
+
+
+@pytest.mark.parametrize("status", ["verified", "pending", "flagged"])
+def test_an_office_correction_that_un_rejects_withdraws_the_rejection(world, status):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    office = world.actor("office")
+    review.correct(
+        office, entry.id, NOW, reason="核实无误", status=status, quiet_hours=QUIET, rules=RULES
+    )
+    assert (rejection().status, rejection().last_error) == ("skipped", "审核结论已更改，未发送")
+
+
+def test_a_rejection_that_went_out_stays_as_it_was(world):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    Notification.update(status="sent", sent_at=NOW).execute()
+    review.review(world.actor("office"), entry.id, "verify", "", NOW, QUIET)
+    assert rejection().status == "sent" and len(queued()) == 1
+
+
+def test_confirming_or_rewording_a_rejection_withdraws_nothing(world):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊，请重拍", NOW, QUIET)
+    review.review(world.actor("office"), entry.id, "reject", "同意队长意见", NOW, QUIET)
+    assert rejection().status == "pending"
+    assert notice_checks.void_reason(rejection()) is None
+
+
+def test_a_rejection_a_sender_holds_stops_standing_once_decided_otherwise(world):
+    """A sender holding the notice keeps it (it may be on its way to WeChat), so it asks,
+    before it sends, whether the rejection still stands; after a verification it does not,
+    nor after a new rejection, which has a notice of its own."""
+    entry = checked_in(world.alice, status="flagged")
+    leader, office = world.actor("leader_a"), world.actor("office")
+    review.review(leader, entry.id, "reject", "照片模糊", NOW, QUIET)
+    outbox_delivery.claim(NOW, 300, 10)  # the sender's, for five minutes
+    review.review(leader, entry.id, "verify", "", NOW + timedelta(minutes=1), QUIET)
+    held = rejection()
+    assert held.status == "pending" and held.claimed_until is not None  # left to the sender
+    assert notice_checks.void_reason(held) == "decision_changed"
+    review.review(office, entry.id, "reject", "时长不实", NOW + timedelta(minutes=2), QUIET)
+    first, second = queued(REJECTED)
+    assert (first.id, first.status) == (held.id, "pending")
+    assert notice_checks.void_reason(first) == "decision_changed"
+    assert notice_checks.void_reason(second) is None
+    assert second.payload["lines"]["审核意见"] == "时长不实"
+
+
+def test_a_withdrawal_is_undone_with_a_verification_that_fails(world, monkeypatch):
+    entry = checked_in(world.alice, status="flagged")
+    review.review(world.actor("leader_a"), entry.id, "reject", "照片模糊", NOW, QUIET)
+
+    withdraw = member_notices.withdraw_rejection
+
+    def withdraw_then_fail(record, now):
+        assert withdraw(record, now)
+        raise RuntimeError("the decision fails after withdrawing")
+
+    monkeypatch.setattr(review.notices, "withdraw_rejection", withdraw_then_fail)
+    with pytest.raises(RuntimeError):
+        review.review(world.actor("leader_a"), entry.id, "verify", "", NOW, QUIET)
+    assert rejection().status == "pending"
+    assert ServiceRecord.get_by_id(entry.id).status == "rejected"

@@ -185,7 +185,14 @@ def test_template_ids_come_from_settings_or_the_demo(overrides, expected):
 
 
 def test_every_kind_the_services_queue_has_a_chinese_name():
-    from services import activity_reminders, broadcast, checkin_closing, member_notices, spot_check
+    from services import (
+        activity_reminders,
+        broadcast,
+        change_notices,
+        checkin_closing,
+        member_notices,
+        spot_check,
+    )
     from services import visit_reminders as visits
     from services.notification_texts import DEFAULT_KIND_NAME, kind_name
 
@@ -193,6 +200,7 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
     kinds += [visits.MEMBER_KIND, visits.LEADER_KIND, "report_deadline", "report_late"]
     kinds += ["report_no_leader"]
     kinds += [member_notices.CANCELLED, member_notices.ASSIGNED, member_notices.REJECTED]
+    kinds += [change_notices.CHANGED]
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
     assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
     assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)

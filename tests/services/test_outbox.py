@@ -1,13 +1,13 @@
 """The outbox writes each message once, however often a job repeats it, and holds
 non-urgent messages back through the quiet hours."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from models import Notification
 from services import clock
-from services.outbox import Message, deliver_after, enqueue
+from services.outbox import Message, deliver_after, enqueue, revise
 from tests.factories import make_member
 
 QUIET = "21:00-08:00"
@@ -74,3 +74,24 @@ def test_labelled_lines_keep_the_order_they_were_written_in(database):
     lines = {"服务": "义诊", "时间": "12月1日", "地点": "社区"}
     enqueue([Message(None, "spot_check", {"lines": lines}, "order")], NOW_UTC, QUIET)
     assert list(Notification.get().payload["lines"]) == ["服务", "时间", "地点"]
+
+
+def test_revising_rewrites_a_waiting_row_and_keeps_the_grant_it_holds(database):
+    """An out-of-date message no sender holds gets the new payload, keeps its subscribe grant
+    and, made urgent, goes at once; a row a sender holds, or one sent, is left as it is."""
+    ann, bob, cy = make_member(), make_member(), make_member()
+    night = shanghai("2026-12-01T22:00")
+    old = {"title": "新任务", "grant": "tmpl-1"}
+    enqueue(
+        [Message(m.id, "task_assigned", old, f"t:{m.id}") for m in (ann, bob, cy)], night, QUIET
+    )
+    until = night + timedelta(minutes=5)
+    Notification.update(claimed_until=until).where(Notification.member == bob.id).execute()
+    Notification.update(status="sent").where(Notification.member == cy.id).execute()
+    keys = [f"t:{m.id}" for m in (ann, bob, cy)]
+    (revised,) = revise(keys, night, {"title": "新任务（改期）"}, urgent=True)
+    assert revised.member_id == ann.id
+    rows = {n.member_id: n for n in Notification.select()}
+    assert rows[ann.id].payload == {"title": "新任务（改期）", "grant": "tmpl-1"}
+    assert (rows[ann.id].urgent, rows[ann.id].next_attempt_at) == (True, night)
+    assert rows[bob.id].payload == rows[cy.id].payload == old

@@ -1,0 +1,149 @@
+"""Telling members that an activity they are in has moved: its time, its place or its point.
+
+What is news: the start or the end, the place's text, and the point once it moves further than
+MOVED_M (a pin nudged a few metres is the same place). A new title, description, category, size
+or check-in radius is not: the member still goes to the same place at the same time, and the
+activity's page shows the rest.
+
+Who is told, in the transaction of the change: the active members enrolled in or assigned to
+the activity, but the one who changed it (services.member_notices.enrolled). An activity that
+has ended (an office correction) or was cancelled tells nobody. A notice waits out the quiet
+hours unless it would then arrive too late (member_notices.is_urgent), expires at the
+activity's end, and opens the activity's page.
+
+Several quick edits do not make several messages; a member has at most one change notice
+waiting per activity:
+- a change withdraws the member's earlier one that has not gone out (skipped, 「活动已再次变更，
+  未发送」) and tells what differs from what the member was last told (the earlier notice's
+  "known"): 10:00 → 10:30 → 11:00 is one notice, 原时间 10:00, and 10:00 → 10:30 → 10:00 none;
+- a member whose assignment has not gone out gets no change notice: the assignment is rewritten
+  with the activity as it now stands (services.outbox.revise);
+- a sender may hold the earlier notice at that moment: before it sends, it checks that the
+  activity still stands as the notice says (void_reason, services/notice_checks.py) and skips it
+  if not, so the member gets the newer one only (one already on its way to WeChat arrives
+  first, and the newer one then says what differs from before both).
+Cancelling withdraws the change notices not sent yet (「活动已取消，未发送」): the cancellation
+tells its members.
+"""
+
+from datetime import datetime
+
+from models import Activity, Member, Notification
+
+from . import geo, member_notices, outbox
+from .activity_reminders import span_text, when_text
+from .notification_texts import kind_name
+
+CHANGED = "activity_changed"
+MOVED_M = 100
+#: What a notice says moved, with the line the template's summary field then shows.
+LEADS = {"place": "地点", "time": "时间", "point": "位置"}
+POINT_MOVED = "活动位置已在地图上调整"
+
+
+def tell_changed(
+    activity: Activity,
+    before: dict,
+    changer: Member | None,
+    change_id: int,
+    now: datetime,
+    quiet_hours: str,
+) -> int:
+    """Queue 「活动有变更」 for a change of the activity (`before`: its columns as they were,
+    `change_id`: the change's audit line) to each member it is news to; returns how many."""
+    told = state(activity)
+    if activity.status == "cancelled" or activity.ends_at <= now or not moved(state(before), told):
+        return 0
+    members = member_notices.enrolled(activity, changer)
+    revised = _revise_assignments(activity, now, quiet_hours)
+    earlier = _waiting(activity)
+    outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
+    known = {row.member_id: row.payload.get("known") for row in earlier}  # the latest wins
+    urgent = member_notices.is_urgent(activity, now, quiet_hours)
+    key = f"{CHANGED}:{activity.id}:{{}}:{change_id}"
+    messages = [
+        outbox.Message(m, CHANGED, payload, key.format(m), urgent=urgent)
+        for m in members
+        if m not in revised and (payload := _news(activity, known.get(m) or state(before), told))
+    ]
+    return outbox.enqueue(messages, now, quiet_hours)
+
+
+def withdraw_cancelled(activity: Activity, now: datetime) -> list[Notification]:
+    """Withdraw the activity's change notices not sent yet: it was cancelled, which its
+    members are told instead."""
+    return outbox.withdraw(
+        [row.dedupe_key for row in _waiting(activity)], now, "activity_cancelled"
+    )
+
+
+def void_reason(notice: Notification) -> str | None:
+    """Why a change notice may no longer go (a notification_texts.REASONS code), or None: the
+    activity was cancelled, or it no longer stands as the notice says (changed again, a newer
+    notice tells)."""
+    activity = Activity.get_or_none(Activity.id == notice.payload.get("activity_id"))
+    if activity is None or activity.status == "cancelled":
+        return "activity_cancelled"
+    return None if state(activity) == notice.payload.get("told") else "activity_changed_again"
+
+
+def state(source) -> dict:
+    """What a change notice is about, as JSON keeps it: the times (ISO, naive UTC), the place,
+    the point; of an Activity or of its columns in a dict."""
+    get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
+    times = {name: get(name).isoformat() for name in ("starts_at", "ends_at")}
+    return times | {name: get(name) for name in ("place", "lat", "lng")}
+
+
+def moved(was: dict, now: dict) -> list[str]:
+    """What a member told `was` would find different in `now`: LEADS keys, in order."""
+    parts = []
+    if now["place"] != was["place"]:
+        parts.append("place")
+    if (now["starts_at"], now["ends_at"]) != (was["starts_at"], was["ends_at"]):
+        parts.append("time")
+    if "place" not in parts and _far(was, now):
+        parts.append("point")
+    return parts
+
+
+def _far(was: dict, now: dict) -> bool:
+    points = [(s["lat"], s["lng"]) for s in (was, now)]
+    if None in points[0] or None in points[1]:
+        return points[0] != points[1]
+    return geo.distance_m(*points[0], *points[1]) > MOVED_M
+
+
+def _news(activity: Activity, was: dict, told: dict) -> dict | None:
+    """The payload telling a member who knew `was` of the activity as it now stands (`told`),
+    then what it was for the parts that moved; None when nothing did. The summary field leads
+    with the first of them: the place, else the time, else the point."""
+    parts = moved(was, told)
+    if not parts:
+        return None
+    lines = {"活动": activity.title, "时间": when_text(activity), "地点": activity.place}
+    if "time" in parts:
+        starts, ends = (datetime.fromisoformat(was[k]) for k in ("starts_at", "ends_at"))
+        lines["原时间"] = span_text(starts, ends)
+    if "place" in parts:
+        lines["原地点"] = was["place"] or "未填写"
+    if "point" in parts:
+        lines["位置"] = POINT_MOVED
+    payload = member_notices.about(activity, kind_name(CHANGED), lines)
+    return payload | {"lead": LEADS[parts[0]], "known": was, "told": told}
+
+
+def _revise_assignments(activity: Activity, now: datetime, quiet_hours: str) -> set[int]:
+    """Rewrite the assignments to the activity not sent yet; the members whose it was."""
+    assigned = member_notices.enrolled(activity, None)
+    keys = [member_notices.notice_key(member_notices.ASSIGNED, activity, m) for m in assigned]
+    urgent = member_notices.is_urgent(activity, now, quiet_hours)
+    payload = member_notices.assignment_payload(activity)
+    return {row.member_id for row in outbox.revise(keys, now, payload, urgent)}
+
+
+def _waiting(activity: Activity) -> list[Notification]:
+    """The activity's change notices not sent yet, oldest first (a sender may hold some)."""
+    pending = (Notification.kind == CHANGED) & (Notification.status == "pending")
+    rows = Notification.select().where(pending).order_by(Notification.id)
+    return [row for row in rows if row.payload.get("activity_id") == activity.id]

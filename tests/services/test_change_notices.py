@@ -1,0 +1,250 @@
+"""Members are told when an activity they are in moves: its time, its place or its point. Once
+per change, in its transaction, to those enrolled or assigned; several quick edits leave one
+notice, against what the member was last told; an assignment not sent yet is rewritten instead;
+a notice made untrue before it went out is withdrawn, or skipped by the sender holding it."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from models import Activity, Enrollment, Member, Notification
+from services import change_notices, clock, notice_checks, outbox_delivery, outbox_report
+from services.activities import cancel_activity, create_activity, update_activity
+from services.change_notices import CHANGED
+from services.errors import Forbidden
+from services.member_notices import ASSIGNED, CANCELLED
+from tests.factories import NOW, QUIET, make_activity, make_member
+from tests.register_world import build_world
+
+TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai, Monday 30 November
+
+
+@pytest.fixture
+def world(database):
+    return build_world()
+
+
+@pytest.fixture
+def activity(world):
+    """Tomorrow 10:00-12:00 at 建设路社区服务站: alice enrolled, bob assigned (told already),
+    the leader enrolled too."""
+    found = make_activity(world.team_a, starts_at=TOMORROW, title="义诊进社区")
+    Activity.update(place="建设路社区服务站").where(Activity.id == found.id).execute()
+    for who, assigned in ((world.alice, False), (world.bob, True), (world.leader_a, False)):
+        Enrollment.create(activity=found, member=who, assigned=assigned, created_at=NOW)
+    return Activity.get_by_id(found.id)
+
+
+def changes(status=None) -> list[Notification]:
+    query = Notification.select().where(Notification.kind == CHANGED)
+    query = query if status is None else query.where(Notification.status == status)
+    return list(query.order_by(Notification.member, Notification.id))
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    """Naive UTC of a Shanghai wall-clock time in November/December 2026 (day > 30: December)."""
+    month, day = (12, day - 30) if day > 30 else (11, day)
+    return clock.to_utc(datetime(2026, month, day, hour, minute))
+
+
+def change(world, activity, who="leader_a", at=NOW, **fields) -> Activity:
+    return update_activity(world.actor(who), activity.id, fields, at, QUIET)
+
+
+def test_a_new_time_and_place_tells_each_member_in_it_once(world, activity):
+    """The tester's case: the leader moves the activity; alice (enrolled) and bob (assigned)
+    are told, the leader who changed it is not, nor an inactive member."""
+    away = make_member(team=world.team_a, active=False)
+    Enrollment.create(activity=activity, member=away, created_at=NOW)
+    start = local(36, 8, 30)  # Sunday 6 December
+    change(
+        world,
+        activity,
+        place="文化路社区东广场",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+    )
+    assert [n.member_id for n in changes()] == [world.alice.id, world.bob.id]
+    notice = changes()[0]
+    assert notice.payload["title"] == "活动有变更"
+    assert notice.payload["lines"] == {
+        "活动": "义诊进社区",
+        "时间": "12月6日（周日）08:30-11:30",
+        "地点": "文化路社区东广场",
+        "原时间": "11月30日（周一）10:00-12:00",
+        "原地点": "建设路社区服务站",
+    }
+    assert notice.payload["lead"] == "地点"
+    assert notice.payload["page"] == f"pages/activity/detail?id={activity.id}"
+    assert notice.payload["time"] == start.isoformat()
+    assert notice.payload["expires"] == (start + timedelta(hours=3)).isoformat()
+    assert notice.dedupe_key.startswith(f"activity_changed:{activity.id}:{world.alice.id}:")
+    assert not notice.urgent and notice.next_attempt_at == NOW
+
+
+def test_the_office_s_change_tells_the_leader_too(world, activity):
+    change(world, activity, who="office", place="文化路社区东广场")
+    assert [n.member_id for n in changes()] == [world.leader_a.id, world.alice.id, world.bob.id]
+    assert changes()[0].payload["lines"]["原地点"] == "建设路社区服务站"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"description": "请携带血压计"},  # a note on the page
+        {"title": "义诊进社区（第二场）"},
+        {"capacity": 20},
+        {"radius_m": 500},
+        {"category": "health"},
+        {"place": "建设路社区服务站"},  # the same again
+    ],
+)
+def test_what_does_not_move_the_activity_tells_nobody(world, activity, fields):
+    change(world, activity, **fields)
+    assert changes() == []
+
+
+def test_a_pin_nudged_a_few_metres_tells_nobody_but_a_moved_point_does(world, activity):
+    change(world, activity, lat=activity.lat + 0.0002, lng=activity.lng)  # about 22 m
+    assert changes() == []
+    change(world, activity, lat=activity.lat + 0.01, lng=activity.lng)  # about 1.1 km
+    notice = changes()[0]
+    assert notice.payload["lines"]["位置"] == "活动位置已在地图上调整"
+    assert notice.payload["lead"] == "位置" and "原地点" not in notice.payload["lines"]
+
+
+def test_a_new_time_leads_with_the_time(world, activity):
+    change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
+    notice = changes()[0]
+    assert notice.payload["lead"] == "时间"
+    assert notice.payload["lines"]["时间"] == "11月30日（周一）11:00-12:00"
+    assert notice.payload["lines"]["原时间"] == "11月30日（周一）10:00-12:00"
+    assert "原地点" not in notice.payload["lines"]
+
+
+def test_quick_edits_leave_one_notice_against_what_the_member_was_told(world, activity):
+    """10:00 → 10:30 → 11:00 before anything went out: one notice, 原时间 10:00; and back to
+    10:00: nothing to tell at all."""
+    for minutes in (30, 60):
+        change(world, activity, starts_at=TOMORROW + timedelta(minutes=minutes))
+    waiting = changes("pending")
+    assert [n.member_id for n in waiting] == [world.alice.id, world.bob.id]
+    assert {n.payload["lines"]["原时间"] for n in waiting} == {"11月30日（周一）10:00-12:00"}
+    assert {n.payload["lines"]["时间"] for n in waiting} == {"11月30日（周一）11:00-12:00"}
+    replaced = changes("skipped")
+    assert {n.last_error for n in replaced} == {"活动已再次变更，未发送"} and len(replaced) == 2
+    change(world, activity, starts_at=TOMORROW)
+    assert changes("pending") == []
+    # Replaced on purpose, not a message WeChat failed to deliver: not the office's problem.
+    assert outbox_report.problems(world.actor("office")) == ([], 0)
+
+
+def test_a_change_after_the_notice_went_out_is_told_against_that_one(world, activity):
+    change(world, activity, starts_at=TOMORROW + timedelta(minutes=30))
+    Notification.update(status="sent", sent_at=NOW).execute()
+    change(world, activity, place="文化路社区东广场")
+    notice = changes("pending")[0]
+    assert notice.payload["lines"]["原地点"] == "建设路社区服务站"
+    assert "原时间" not in notice.payload["lines"]  # the member knows 10:30 already
+    assert len(changes("sent")) == 2
+
+
+def test_an_assignment_not_sent_yet_is_rewritten_instead(world):
+    """Assigned and moved before the assignment went out: one message, with the new time."""
+    fields = {"title": "防汛突击", "starts_at": TOMORROW, "ends_at": TOMORROW + timedelta(hours=3)}
+    fields |= {"lat": 34.75, "lng": 113.62, "place": "建设路社区服务站"}
+    task = create_activity(
+        world.actor("office"), fields | {"member_ids": [world.alice.id]}, NOW, QUIET
+    )
+    change(world, task, who="office", starts_at=TOMORROW + timedelta(hours=1))
+    assert changes() == []
+    (assignment,) = Notification.select().where(Notification.kind == ASSIGNED)
+    assert assignment.status == "pending"
+    assert assignment.dedupe_key == f"task_assigned:{task.id}:{world.alice.id}"
+    assert assignment.payload["lines"]["时间"] == "11月30日（周一）11:00-13:00"
+    assert assignment.payload["time"] == (TOMORROW + timedelta(hours=1)).isoformat()
+
+
+def test_an_assignment_moved_closer_goes_at_once(world):
+    """Assigned at 22:00 for the day after tomorrow: it waits for 08:00; moved to 07:30
+    tomorrow, waiting would tell too late, so the rewritten assignment goes now."""
+    at, start = local(29, 22), local(31, 9)
+    fields = {"title": "防汛突击", "starts_at": start, "ends_at": start + timedelta(hours=2)}
+    fields |= {"lat": 34.75, "lng": 113.62, "member_ids": [world.alice.id]}
+    task = create_activity(world.actor("office"), fields, at, QUIET)
+    (assignment,) = Notification.select()
+    assert (assignment.urgent, assignment.next_attempt_at) == (False, local(30, 8))
+    change(world, task, who="office", at=at, starts_at=local(30, 7, 30), ends_at=local(30, 9))
+    assignment = Notification.get_by_id(assignment.id)
+    assert (assignment.urgent, assignment.next_attempt_at) == (True, at)
+
+
+@pytest.mark.parametrize(
+    ("at", "starts_at", "urgent", "sent_from"),
+    [
+        # 22:00: waiting for 08:00 would tell them half an hour before an 08:30 start.
+        (local(29, 22), local(30, 8, 30), True, local(29, 22)),
+        # 22:00 for a start at 14:00 tomorrow: it waits for the morning.
+        (local(29, 22), local(30, 14), False, local(30, 8)),
+    ],
+)
+def test_a_change_waits_out_the_quiet_hours_unless_that_is_too_late(
+    world, activity, at, starts_at, urgent, sent_from
+):
+    change(world, activity, at=at, starts_at=starts_at, ends_at=starts_at + timedelta(hours=2))
+    notice = changes()[0]
+    assert (notice.urgent, notice.next_attempt_at) == (urgent, sent_from)
+
+
+def test_an_office_correction_of_an_ended_activity_tells_nobody(world, activity):
+    later = TOMORROW + timedelta(hours=5)
+    change(world, activity, who="office", at=later, place="文化路社区东广场")
+    assert changes() == [] and Activity.get_by_id(activity.id).place == "文化路社区东广场"
+
+
+def test_a_refused_change_tells_nobody(world, activity):
+    with pytest.raises(Forbidden):
+        change(world, activity, who="leader_b", place="文化路社区东广场")
+    assert changes() == []
+
+
+def test_the_change_and_its_notices_stand_or_fall_together(world, activity, monkeypatch):
+    def outbox_down(*args):
+        raise RuntimeError("outbox unavailable")
+
+    monkeypatch.setattr(change_notices.outbox, "enqueue", outbox_down)
+    with pytest.raises(RuntimeError):
+        change(world, activity, place="文化路社区东广场")
+    assert Activity.get_by_id(activity.id).place == "建设路社区服务站"
+
+
+def test_cancelling_withdraws_the_change_notices_not_sent(world, activity):
+    change(world, activity, place="文化路社区东广场")
+    cancel_activity(world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
+    assert {(n.status, n.last_error) for n in changes()} == {("skipped", "活动已取消，未发送")}
+    told = Notification.select().where(Notification.kind == CANCELLED)
+    assert sorted(n.member_id for n in told) == [world.alice.id, world.bob.id]
+
+
+def test_a_change_notice_a_sender_holds_is_void_once_the_activity_moves_again(world, activity):
+    """The sender holds the first notice when the activity moves again: the change cannot
+    withdraw it, so the sender, before it sends, finds it untrue and skips it; the newer one
+    says what differs from what the member knew before both."""
+    change(world, activity, starts_at=TOMORROW + timedelta(minutes=30))
+    outbox_delivery.claim(NOW, 300, 10)  # the sender's, for five minutes
+    change(world, activity, at=NOW + timedelta(minutes=1), place="文化路社区东广场")
+    held, newer = (n for n in changes() if n.member_id == world.alice.id)
+    assert held.status == "pending" and held.claimed_until is not None
+    assert notice_checks.void_reason(held) == "activity_changed_again"
+    assert notice_checks.void_reason(newer) is None
+    assert newer.payload["lines"]["原时间"] == "11月30日（周一）10:00-12:00"
+    assert newer.payload["lines"]["原地点"] == "建设路社区服务站"
+    cancel_activity(world.actor("office"), activity.id, "", NOW + timedelta(minutes=2), QUIET)
+    assert notice_checks.void_reason(Notification.get_by_id(held.id)) == "activity_cancelled"
+
+
+def test_a_member_made_inactive_meanwhile_is_not_told_again(world, activity):
+    change(world, activity, place="文化路社区东广场")
+    Member.update(active=False).where(Member.id == world.bob.id).execute()
+    change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
+    assert [n.member_id for n in changes("pending")] == [world.alice.id]
