@@ -5,7 +5,7 @@ services/ and api/ that an API call can meet)."""
 # Every call: the request's shape, the token, the role, and failures of the server itself.
 COMMON = (
     ("bad_json", 400), ("missing_field", 400), ("bad_field", 400), ("unknown_field", 400),
-    ("bad_request", 400), ("login_required", 401), ("invalid_token", 401),
+    ("repeated_field", 400), ("bad_request", 400), ("login_required", 401), ("invalid_token", 401),
     ("token_expired", 401), ("member_inactive", 401), ("binding_changed", 401),
     ("account_inactive", 401), ("scope_not_allowed", 403), ("member_only", 403),
     ("leader_only", 403), ("office_only", 403), ("not_found", 404),
