@@ -67,8 +67,8 @@ ERROR_CODES = {
         ("export_too_large", 400), ("team_not_found", 404),
     ),
     "照片 /photos": (("bad_photo_key", 400), ("photo_link_invalid", 403), ("not_found", 404)),
-    "我的 /me": (("bad_subscription_result", 400), ("not_paired", 404),
-               ("broadcast_not_found", 404)),
+    "我的 /me": (("bad_subscription_result", 400), ("bad_request_id", 400), ("not_paired", 404),
+               ("broadcast_not_found", 404), ("request_id_reused", 409)),
     "队伍通知 /team/broadcasts": (
         ("empty_text", 400), ("bad_text", 400), ("text_too_long", 400), ("bad_filter", 400),
         ("no_recipients", 400), ("nobody_reachable", 400), ("broadcast_not_found", 404),
