@@ -98,6 +98,7 @@ def period_json(p: PeriodStats) -> dict:
         "ends_on": _day(p.ends_on),
         "services": p.services,
         "hours": p.hours,
+        "minutes": p.minutes,
         "by_kind": {kind: asdict(stats) for kind, stats in p.by_kind.items()},
         "pending_review": asdict(p.pending_review),
         "visits": p.visits,
@@ -171,7 +172,14 @@ MEMBER_SCHEMA = _object(
         "branch": _nullable("string"),
     }
 )
-STATS_SCHEMA = _object({"services": {"type": "integer"}, "hours": {"type": "number"}})
+MINUTES = {
+    "type": "integer",
+    "minimum": 0,
+    "description": "服务时长的精确值（分钟），hours 由它换算",
+}
+STATS_SCHEMA = _object(
+    {"services": {"type": "integer"}, "hours": {"type": "number"}, "minutes": MINUTES}
+)
 PERIOD_SCHEMA = _object(
     {
         "year": {"type": "integer"},
@@ -179,10 +187,23 @@ PERIOD_SCHEMA = _object(
         "starts_on": DATE,
         "ends_on": DATE,
         "services": {"type": "integer", "description": "计入时长的服务次数"},
-        "hours": {"type": "number", "description": "服务时长（小时，一位小数）"},
-        "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS}),
+        "hours": {
+            "type": "number",
+            "description": "服务时长（小时）：minutes 换算后四舍五入到一位小数，与季度报告、"
+            "公众号「我的」回复的时长相同",
+        },
+        "minutes": MINUTES,
+        "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS})
+        | {
+            "description": "按类型分列：各类的 hours 相加等于本期 hours（各类先舍去到一位小数，"
+            "合计四舍五入后余下的 0.1 依次补给零头最大的类型，每类与精确值相差不到 0.1）；"
+            "精确值见各类的 minutes"
+        },
         "pending_review": STATS_SCHEMA
-        | {"description": "其中尚待审核的部分：待队长审核的，和队长代为登记、待办公室审核的"},
+        | {
+            "description": "其中尚待审核的部分：待队长审核的，和队长代为登记、待办公室审核的"
+            "（hours 由其 minutes 单独换算）"
+        },
         "visits": {"type": "integer", "description": "结对走访次数"},
     }
 )
