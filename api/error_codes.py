@@ -5,7 +5,7 @@ services/ and api/ that an API call can meet)."""
 # Every call: the request's shape, the token, the role, and failures of the server itself.
 COMMON = (
     ("bad_json", 400), ("missing_field", 400), ("bad_field", 400), ("unknown_field", 400),
-    ("bad_request", 400), ("login_required", 401), ("invalid_token", 401),
+    ("repeated_field", 400), ("bad_request", 400), ("login_required", 401), ("invalid_token", 401),
     ("token_expired", 401), ("member_inactive", 401), ("binding_changed", 401),
     ("account_inactive", 401), ("scope_not_allowed", 403), ("member_only", 403),
     ("leader_only", 403), ("office_only", 403), ("not_found", 404),
@@ -68,8 +68,8 @@ ERROR_CODES = {
         ("export_too_large", 400), ("team_not_found", 404),
     ),
     "照片 /photos": (("bad_photo_key", 400), ("photo_link_invalid", 403), ("not_found", 404)),
-    "我的 /me": (("bad_subscription_result", 400), ("not_paired", 404),
-               ("broadcast_not_found", 404)),
+    "我的 /me": (("bad_subscription_result", 400), ("bad_request_id", 400), ("not_paired", 404),
+               ("broadcast_not_found", 404), ("request_id_reused", 409)),
     "队伍通知 /team/broadcasts": (
         ("empty_text", 400), ("bad_text", 400), ("text_too_long", 400), ("bad_filter", 400),
         ("no_recipients", 400), ("nobody_reachable", 400), ("broadcast_not_found", 404),

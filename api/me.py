@@ -11,6 +11,7 @@ from flask import current_app, jsonify
 from services import broadcast_reading, clock, grants
 from services.households import HouseholdView, my_household
 from services.notification_texts import template_id
+from services.rows import REQUEST_ID_LONGEST
 from services.summary import KINDS, PeriodStats, Summary, member_summary
 
 from . import bp, openapi, serialize
@@ -65,9 +66,13 @@ def subscriptions():
 @requires("member")
 def report_subscriptions():
     """The results of one wx.requestSubscribeMessage, as the mini-program received them."""
-    results = field(json_body(), "results", dict)
+    body = json_body()
+    results = field(body, "results", dict)
+    request_id = field(body, "request_id", str, required=False)
     templates = _subscribe_templates()
-    ignored = grants.record_results(actor().member.id, results, templates, clock.now_utc())
+    ignored = grants.record_results(
+        actor().member.id, results, templates, clock.now_utc(), request_id
+    )
     return jsonify(_grants_json(templates, ignored))
 
 
@@ -93,6 +98,7 @@ def period_json(p: PeriodStats) -> dict:
         "ends_on": _day(p.ends_on),
         "services": p.services,
         "hours": p.hours,
+        "minutes": p.minutes,
         "by_kind": {kind: asdict(stats) for kind, stats in p.by_kind.items()},
         "pending_review": asdict(p.pending_review),
         "visits": p.visits,
@@ -166,7 +172,14 @@ MEMBER_SCHEMA = _object(
         "branch": _nullable("string"),
     }
 )
-STATS_SCHEMA = _object({"services": {"type": "integer"}, "hours": {"type": "number"}})
+MINUTES = {
+    "type": "integer",
+    "minimum": 0,
+    "description": "服务时长的精确值（分钟），hours 由它换算",
+}
+STATS_SCHEMA = _object(
+    {"services": {"type": "integer"}, "hours": {"type": "number"}, "minutes": MINUTES}
+)
 PERIOD_SCHEMA = _object(
     {
         "year": {"type": "integer"},
@@ -174,10 +187,23 @@ PERIOD_SCHEMA = _object(
         "starts_on": DATE,
         "ends_on": DATE,
         "services": {"type": "integer", "description": "计入时长的服务次数"},
-        "hours": {"type": "number", "description": "服务时长（小时，一位小数）"},
-        "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS}),
+        "hours": {
+            "type": "number",
+            "description": "服务时长（小时）：minutes 换算后四舍五入到一位小数，与季度报告、"
+            "公众号「我的」回复的时长相同",
+        },
+        "minutes": MINUTES,
+        "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS})
+        | {
+            "description": "按类型分列：各类的 hours 相加等于本期 hours（各类先舍去到一位小数，"
+            "合计四舍五入后余下的 0.1 依次补给零头最大的类型，每类与精确值相差不到 0.1）；"
+            "精确值见各类的 minutes"
+        },
         "pending_review": STATS_SCHEMA
-        | {"description": "其中尚待审核的部分：待队长审核的，和队长代为登记、待办公室审核的"},
+        | {
+            "description": "其中尚待审核的部分：待队长审核的，和队长代为登记、待办公室审核的"
+            "（hours 由其 minutes 单独换算）"
+        },
         "visits": {"type": "integer", "description": "结对走访次数"},
     }
 )
@@ -257,7 +283,15 @@ SUBSCRIPTION_RESULTS_SCHEMA = {
             "description": "wx.requestSubscribeMessage 的结果：模板编号 → accept、reject、ban "
             "或 filter（errMsg 键忽略）",
             "additionalProperties": {"type": "string"},
-        }
+        },
+        "request_id": {
+            "type": "string",
+            "pattern": f"^[!-~]{{1,{REQUEST_ID_LONGEST}}}$",
+            "description": "客户端为每次 wx.requestSubscribeMessage 生成的编号（如 UUID），"
+            "网络重试时不变：同一编号再次上报不重复加次数，返回当前剩余次数；"
+            "同一编号上报不同的结果返回 409 request_id_reused。"
+            "请务必提供；不提供时每次上报都会计数（兼容旧版小程序），重试会多算授权次数",
+        },
     },
 }
 
@@ -292,9 +326,11 @@ OPENAPI = {
             "responses": openapi.ok("订阅授权", SUBSCRIPTIONS_SCHEMA),
         },
         "post": {
-            "summary": "上报一次 wx.requestSubscribeMessage 的结果（同意的模板各加一次授权）",
+            "summary": "上报一次 wx.requestSubscribeMessage 的结果（同意的模板各加一次授权；"
+            "同一 request_id 只计一次）",
             "requestBody": openapi.json_body(SUBSCRIPTION_RESULTS_SCHEMA),
-            "responses": openapi.ok("剩余的授权次数", SUBSCRIPTIONS_SCHEMA),
+            "responses": openapi.ok("剩余的授权次数", SUBSCRIPTIONS_SCHEMA)
+            | {"409": openapi.error("request_id_reused：该请求编号已用于另一次订阅结果")},
         },
     },
     "/me/notices/{broadcast_id}": {

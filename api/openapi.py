@@ -81,8 +81,10 @@ def json_body(schema: dict) -> dict:
 
 DESCRIPTION = f"""先锋小程序接口。请求头 `Authorization: Bearer <token>`；错误一律为
 `{{"error": {{"code": "...", "message": "<中文>"}}}}`，按 code 分支，message 可直接展示给用户。
-每个接口只接受本文档为它列出的查询参数和 JSON 请求字段，其他参数一律返回 400 `unknown_field`
-（拼错的字段不会被悄悄忽略）。
+每个接口只接受本文档为它列出的查询参数、JSON 请求字段和表单（multipart）字段，其他参数一律返回
+400 `unknown_field`（拼错的字段不会被悄悄忽略）；每个参数只能给一次，重复给出返回 400
+`repeated_field`。本文档没有列出请求体的接口不接受请求内容：不带请求体或发送空对象 `{{}}` 均可，
+带任何字段返回 `unknown_field`，无法解析的 JSON 返回 `bad_json`。
 
 照片：记录中的 `photos[].url`、`thumb_url` 是相对于接口主机的路径（如 `/api/v1/photos/...`），
 使用时在前面加上主机（`https://<host>`）；链接带签名，签发后
@@ -144,7 +146,7 @@ def register(bp, modules) -> None:
 
     doc = document(modules)
     refuse_undocumented_query(bp, query_names(doc))
-    refuse_undocumented_body_fields(bp, body_names(doc))
+    refuse_undocumented_body_fields(bp, body_rules(doc))
 
 
 def query_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
@@ -168,8 +170,9 @@ def path_of(rule: str, prefix: str) -> str:
 def refuse_undocumented_query(bp, allowed: dict) -> None:
     """Every operation takes the query parameters its document lists and no others, as the
     JSON bodies refuse unknown fields: a misspelt or unsupported filter (?teamid=3) would
-    otherwise be answered 200 with everything, as if it had been applied. One rule for the
-    whole API, read from the document, so that the two cannot disagree."""
+    otherwise be answered 200 with everything, as if it had been applied. Each is given once:
+    the views read the first of ?from=a&from=b, and the second would be dropped unseen. One
+    rule for the whole API, read from the document, so that the two cannot disagree."""
 
     @bp.before_request
     def known_query_only():
@@ -178,38 +181,74 @@ def refuse_undocumented_query(bp, allowed: dict) -> None:
         method = "GET" if request.method == "HEAD" else request.method
         names = allowed.get((path_of(request.url_rule.rule, bp.url_prefix), method))
         if names is not None:  # not an operation of the document: /openapi.json, OPTIONS
-            _after_login(lambda: known_fields(request.args, names))
+            _after_login(lambda: reading.known_query(names))
+
+
+JSON, FORM, NO_BODY = "application/json", "multipart/form-data", None
+
+
+def body_rules(doc: dict) -> dict[tuple[str, str], tuple[str | None, frozenset[str]]]:
+    """{(path, METHOD): (the body's media type, the fields it documents)} for every
+    operation: JSON or a multipart form, or NO_BODY for an operation that documents none."""
+    rules = {}
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            media_type = next((m for m in (JSON, FORM) if m in content), NO_BODY)
+            schema = content[media_type]["schema"] if media_type else {}
+            rules[path, method.upper()] = (media_type, frozenset(schema.get("properties", {})))
+    return rules
 
 
 def body_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
     """{(path, METHOD): the fields its JSON body documents} for every operation taking one."""
-    return {
-        (path, method.upper()): frozenset(schema.get("properties", {}))
-        for path, operations in doc["paths"].items()
-        for method, operation in operations.items()
-        if (schema := _body_schema(operation)) is not None
-    }
+    return {key: names for key, (kind, names) in body_rules(doc).items() if kind == JSON}
 
 
-def refuse_undocumented_body_fields(bp, allowed: dict) -> None:
-    """Every JSON body takes the fields its document lists and no others: a misspelt field
-    would otherwise be ignored and answered 200 (POST /activities/{id}/cancel {"reasn": ...}
-    cancels, for good, with no reason). The same rule as the query's, from the same document.
-    A body that is not a JSON object is left to the view, which says what is wrong with it."""
+def refuse_undocumented_body_fields(bp, rules: dict) -> None:
+    """Every body takes the fields its document lists and no others: a misspelt field would
+    otherwise be ignored and answered 200 (POST /activities/{id}/cancel {"reasn": ...}
+    cancels, for good, with no reason; a check-in's `outcom` would be lost). The same rule as
+    the query's, from the same document, for JSON bodies, multipart forms (the check-in: a
+    set lookup per field, no schema read per request), and operations that document no body,
+    which take none (an empty JSON object too, as mini-programs often send `{}`)."""
 
     @bp.before_request
     def known_body_fields_only():
         if request.url_rule is None:
             return
-        names = allowed.get((path_of(request.url_rule.rule, bp.url_prefix), request.method))
-        # No JSON body documented (a photo upload: its stream is left unread), or none sent.
-        if names is None or not request.get_data():
-            return
-        try:
-            body = reading.json_body()
-        except Invalid:
-            return
-        _after_login(lambda: known_fields(body, names))
+        rule = rules.get((path_of(request.url_rule.rule, bp.url_prefix), request.method))
+        if rule is not None:  # not an operation of the document: /openapi.json, OPTIONS, HEAD
+            media_type, names = rule
+            _BODY_CHECKS[media_type](names)
+
+
+def _json_fields(names: frozenset[str]) -> None:
+    """A JSON body's fields. A body that is not a JSON object is left to the view, which says
+    what is wrong with it; none sent is the view's to answer too."""
+    if not request.get_data():
+        return
+    try:
+        body = reading.json_body()
+    except Invalid:
+        return
+    _after_login(lambda: known_fields(body, names))
+
+
+def _form_fields(names: frozenset[str]) -> None:
+    """A multipart form's fields (another media type is the view's to refuse: 415)."""
+    if request.mimetype == FORM:
+        _after_login(lambda: reading.known_form(names))
+
+
+def _no_body(names: frozenset[str]) -> None:
+    """No body, or an empty JSON object; read after the login, so a caller without one is not
+    made to wait for an upload it then cannot send."""
+    if request.content_length != 0:
+        _after_login(reading.empty_body)
+
+
+_BODY_CHECKS = {JSON: _json_fields, FORM: _form_fields, NO_BODY: _no_body}
 
 
 def _after_login(check) -> None:

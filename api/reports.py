@@ -1,7 +1,7 @@
 """Quarterly reports: the team leader reads, writes and submits the team's report; the office
 reads any team's. Thin views: the rules are in services.reports and services.report_stats."""
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 
 from services import clock
 from services import reports as quarterly
@@ -43,7 +43,9 @@ def put_report(period):
 @bp.post("/team/reports/<period>/submit")
 @requires("member")
 def submit_report(period):
-    view = quarterly.submit_report(actor(), period, clock.now_utc(), _rules())
+    """Submit, with the summary too when the body gives one (optional: PUT saves it apart)."""
+    summary = field(json_body(), "summary", str, required=False) if request.get_data() else None
+    view = quarterly.submit_report(actor(), period, clock.now_utc(), _rules(), summary)
     return jsonify(report_json(view))
 
 
@@ -225,6 +227,18 @@ SUMMARY_SCHEMA = {
         }
     },
 }
+SUBMIT_SCHEMA = {
+    "type": "object",
+    "description": "可不带请求体（工作小结已用 PUT 保存时）；带 summary 时先保存再提交，"
+    "一步完成；提交不成功则不保存",
+    "properties": {
+        "summary": SUMMARY_SCHEMA["properties"]["summary"]
+        | {
+            "description": "工作小结（可选）：给出时与报告一同提交；"
+            "报告已提交后再次提交须与已提交的小结相同（重试），否则返回 409 report_submitted"
+        }
+    },
+}
 CONFLICT = {"409": openapi.error("报告已提交，或本季度尚未结束")}
 
 OPENAPI = {
@@ -245,6 +259,10 @@ OPENAPI = {
         "post": {
             "summary": "队长提交季度报告（统计数据随之冻结；重复提交不变）",
             "parameters": [PERIOD],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": SUBMIT_SCHEMA}},
+            },
             "responses": openapi.ok("已提交的季度报告", REPORT_SCHEMA) | CONFLICT,
         }
     },

@@ -38,6 +38,44 @@ def known_fields(data: dict, allowed) -> dict:
     return data
 
 
+def given_once(counts: dict[str, int]) -> None:
+    """Refuse a parameter given more than once: the views read one value, and the others
+    would be dropped without a word (?from=2026-10-01&from=2026-12-01)."""
+    repeated = sorted(name for name, n in counts.items() if n > 1)
+    if repeated:
+        names = "、".join(repeated)
+        raise Invalid(f"参数 {names} 重复出现，每个参数只能给一次。", "repeated_field")
+
+
+def known_query(allowed: frozenset[str]) -> None:
+    """The query string holds only parameters the operation takes, each once."""
+    known_fields(request.args, allowed)
+    given_once({name: len(values) for name, values in request.args.lists()})
+
+
+UNNAMED = "（无名称）"  # a form part without a name, as the refusal names it
+
+
+def known_form(allowed: frozenset[str]) -> None:
+    """The multipart form (text fields and files) holds only fields the operation takes,
+    each once: a misspelt `outcom` would otherwise be lost, a second photo ignored."""
+    counts: dict[str, int] = {}
+    for part in (request.form, request.files):
+        for name, values in part.lists():
+            name = name or UNNAMED
+            counts[name] = counts.get(name, 0) + len(values)
+    known_fields(counts, allowed)
+    given_once(counts)
+
+
+def empty_body() -> None:
+    """Nothing, or an empty JSON object (mini-programs often send `{}`), for an operation
+    that takes no body: a field sent there would be ignored, and malformed JSON is a
+    client's mistake worth hearing about."""
+    if request.get_data().strip():
+        known_fields(json_body(), ())
+
+
 def field(
     data: dict, name: str, kind: type, required: bool = True, default=None, nullable: bool = True
 ):

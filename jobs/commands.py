@@ -106,6 +106,7 @@ RESULT_LABELS = {
     "inbound_messages": "清理去重记录",
     "chat_states": "清理会话",
     "api_tokens": "清理登录令牌",
+    "subscription_reports": "清理订阅上报记录",
 }
 
 

@@ -11,6 +11,7 @@ from .messaging import (
     JobLock,
     Notification,
     SubscriptionGrant,
+    SubscriptionReport,
 )
 from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck, SpotCheckResult
 from .record import Photo, RecordHistory, ServiceRecord
@@ -39,6 +40,7 @@ MODELS = [
     Broadcast,
     Notification,
     SubscriptionGrant,
+    SubscriptionReport,
     InboundMessage,
     ChatState,
     AuditLog,

@@ -61,6 +61,22 @@ class SubscriptionGrant(BaseModel):
         indexes = ((("member", "template_id"), True),)
 
 
+class SubscriptionReport(BaseModel):
+    """A wx.requestSubscribeMessage result the mini-program reported under its request_id,
+    so a retried report adds no grant a second time (WeChat gave one per accept, not two).
+
+    The (member, request_id) key serves every lookup, the member's own too; the daily purge
+    by reported_at (services.housekeeping) scans a small table."""
+
+    member = pw.ForeignKeyField(Member, on_delete="CASCADE", index=False)
+    request_id = pw.CharField(max_length=64)
+    results = JSONField()
+    reported_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("member", "request_id"), True),)
+
+
 class InboundMessage(BaseModel):
     """A WeChat push already handled, with the reply given, so a retry gets the same answer.
 

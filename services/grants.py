@@ -2,18 +2,22 @@
 send of that template to that member, and WeChat answers 43101 to a send without one.
 
 The mini-program reports each request's results; an accept adds a grant, anything else adds
-nothing (a reject does not cancel grants given before: WeChat keeps those). The sender spends
-a grant with one conditional UPDATE before it sends, so two senders can never spend the same
-one, and a member who granted nothing is never sent a subscribe message.
+nothing (a reject does not cancel grants given before: WeChat keeps those). A report carries
+the client's request_id: the same id again (a retry over a bad network) adds nothing, so one
+tap is never counted twice. The id is optional, so a mini-program version that sends none
+keeps working, each of its reports counted as before. The sender spends a grant with one
+conditional UPDATE before it sends, so two senders can never spend the same one, and a
+member who granted nothing is never sent a subscribe message.
 """
 
 from datetime import datetime
 
 import peewee as pw
 
-from models import SubscriptionGrant, db
+from models import SubscriptionGrant, SubscriptionReport, db
 
-from .errors import Invalid
+from .errors import Conflict, Invalid
+from .rows import check_request_id
 
 #: More than this is not kept: WeChat's own count is what counts, and a member who tapped
 #: "accept" fifty times does not want fifty reminders.
@@ -51,17 +55,45 @@ def _is_template_id(value: str) -> bool:
 
 
 def record_results(
-    member_id: int, results: dict, templates: tuple[str, ...], now: datetime
+    member_id: int,
+    results: dict,
+    templates: tuple[str, ...],
+    now: datetime,
+    request_id: str | None = None,
 ) -> list[str]:
-    """Add a grant per accepted template we use; returns the template ids we do not use
-    (ignored, so an old mini-program version asking for a retired template does no harm)."""
+    """Add a grant per accepted template we use, once per request_id; returns the template
+    ids we do not use (ignored, so an old mini-program version asking for a retired template
+    does no harm). A report seen before under its request_id adds nothing and answers the
+    same; the id reused for other results is request_id_reused."""
     results = check_results(results)
+    if request_id is not None:
+        check_request_id(request_id)
     unknown = [t for t in results if t not in templates]
     with db.atomic():
+        if request_id is not None and not _first_report(member_id, request_id, results, now):
+            return unknown
         for template_id, result in results.items():
             if result in ACCEPTED and template_id in templates:
                 add(member_id, template_id, now)
     return unknown
+
+
+def _first_report(member_id: int, request_id: str, results: dict, now: datetime) -> bool:
+    """Keep the report under its id; False when the member reported it before (then the
+    same results must come with it). The unique key decides between two retries at once."""
+    try:
+        with db.atomic():
+            SubscriptionReport.create(
+                member=member_id, request_id=request_id, results=results, reported_at=now
+            )
+        return True
+    except pw.IntegrityError:
+        earlier = SubscriptionReport.get(
+            (SubscriptionReport.member == member_id) & (SubscriptionReport.request_id == request_id)
+        )
+    if earlier.results != results:
+        raise Conflict("该请求编号已用于另一次订阅结果。", "request_id_reused")
+    return False
 
 
 def add(member_id: int, template_id: str, now: datetime) -> None:

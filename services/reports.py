@@ -244,29 +244,55 @@ def save_summary(
 ) -> ReportView:
     """The leader writes (or rewrites) the report's summary while it is open."""
     report = _leader_report(actor, period, now, rules)
-    text = summary.strip()
-    if len(text) > SUMMARY_MAX:
-        raise Invalid(f"工作小结不能超过 {SUMMARY_MAX} 字。", "summary_too_long")
+    text = _checked_summary(summary)
     changed = Q.update(summary=text, updated_at=now).where((Q.id == report.id) & Q.status.in_(OPEN))
     if not changed.execute():
         raise Conflict("报告已提交，不能再修改。", "report_submitted")
     return _view(Q.get_by_id(report.id), now, rules)
 
 
-def submit_report(actor: Actor, period: str, now: datetime, rules: ReportRules) -> ReportView:
-    """Submit the report with its figures frozen; submitting again changes nothing."""
-    report = _leader_report(actor, period, now, rules)
-    if report.status in DONE:
-        return _view(report, now, rules)
-    if not report.summary.strip():
-        raise Invalid("请先填写季度工作小结再提交。", "summary_required")
-    late = report.status == "late" or clock.local_today(now) > report.deadline
-    figures = _live_stats(report.team_id, report.year, report.quarter, now, rules)
-    figures[LATE_FLAG] = late or submitted_late(report)
-    fields = {"status": "submitted", "submitted_at": now, "submitted_by": actor.member.id}
-    fields |= {"stats": figures, "updated_at": now}
-    Q.update(**fields).where((Q.id == report.id) & Q.status.in_(OPEN)).execute()
+def submit_report(
+    actor: Actor, period: str, now: datetime, rules: ReportRules, summary: str | None = None
+) -> ReportView:
+    """Submit the report with its figures frozen; submitting again changes nothing.
+
+    A summary sent with the submit is saved with it, in one transaction: a leader who writes
+    and submits in one step is not told to write a summary they just sent, and a submit
+    refused (an empty summary) saves nothing. Sent again once the report is submitted, it
+    must be the summary submitted (a retry of the same tap); another is report_submitted,
+    as a late PUT is, rather than dropped."""
+    with db.atomic():
+        report = _leader_report(actor, period, now, rules)
+        if summary is not None:
+            report = _with_summary(report, _checked_summary(summary), now)
+        if report.status in DONE:
+            return _view(report, now, rules)
+        if not report.summary.strip():
+            raise Invalid("请先填写季度工作小结再提交。", "summary_required")
+        late = report.status == "late" or clock.local_today(now) > report.deadline
+        figures = _live_stats(report.team_id, report.year, report.quarter, now, rules)
+        figures[LATE_FLAG] = late or submitted_late(report)
+        fields = {"status": "submitted", "submitted_at": now, "submitted_by": actor.member.id}
+        fields |= {"stats": figures, "updated_at": now}
+        Q.update(**fields).where((Q.id == report.id) & Q.status.in_(OPEN)).execute()
     return _view(Q.get_by_id(report.id), now, rules)  # a concurrent submit won: same answer
+
+
+def _checked_summary(summary: str) -> str:
+    text = summary.strip()
+    if len(text) > SUMMARY_MAX:
+        raise Invalid(f"工作小结不能超过 {SUMMARY_MAX} 字。", "summary_too_long")
+    return text
+
+
+def _with_summary(report: Q, text: str, now: datetime) -> Q:
+    """The report with this summary written, while it is open; a submitted report only if
+    it already holds exactly this summary."""
+    Q.update(summary=text, updated_at=now).where((Q.id == report.id) & Q.status.in_(OPEN)).execute()
+    report = Q.get_by_id(report.id)
+    if report.summary != text:  # submitted before, by this leader or a concurrent tap
+        raise Conflict("报告已提交，不能再修改工作小结。", "report_submitted")
+    return report
 
 
 def _leader_report(actor: Actor, period: str, now: datetime, rules: ReportRules) -> Q:

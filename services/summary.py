@@ -57,10 +57,28 @@ def hours(minutes: int) -> float:
     return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def hours_adding_up(minutes: dict[str, int]) -> dict[str, float]:
+    """Each part's minutes as hours to one decimal that add up to hours() of their total, as
+    a screen showing both is read (activity 190 min + visit 45 min: 3.2 + 0.7 = 3.9, where
+    rounding each alone would show 3.2 + 0.8 against 3.9). Each part is its exact hours
+    rounded down to a tenth, and the tenths the total's rounding leaves over go one each to
+    the parts with the largest remainders (the largest remainder method), so no part is
+    off by a tenth or more; ties go to the part named first."""
+    tenths = {part: m // 6 for part, m in minutes.items()}  # 6 minutes: a tenth of an hour
+    left = round(hours(sum(minutes.values())) * 10) - sum(tenths.values())
+    for part in sorted(minutes, key=lambda part: -(minutes[part] % 6))[:left]:
+        tenths[part] += 1
+    return {part: t / 10 for part, t in tenths.items()}
+
+
 @dataclass(frozen=True)
 class KindStats:
+    """Services and time of one kind; `minutes` is exact, `hours` to one decimal (in a
+    period's breakdown by kind, rounded so the kinds add up to the period's hours)."""
+
     services: int = 0
     hours: float = 0.0
+    minutes: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,8 +94,9 @@ class PeriodStats:
     starts_on: date
     ends_on: date  # inclusive
     services: int
-    hours: float
-    by_kind: dict[str, KindStats]
+    hours: float  # hours() of minutes: rounded once, as the quarterly report rounds
+    minutes: int
+    by_kind: dict[str, KindStats]  # hours that add up to `hours` (hours_adding_up)
     pending_review: KindStats
     visits: int
 
@@ -188,7 +207,10 @@ def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
     def total(name: str, kinds=KINDS) -> int:
         return sum(rows.get(kind, {}).get(f"{prefix}_{name}", 0) for kind in kinds)
 
-    by_kind = {k: KindStats(total("services", [k]), hours(total("minutes", [k]))) for k in KINDS}
+    minutes = {k: total("minutes", [k]) for k in KINDS}
+    shown = hours_adding_up(minutes)
+    by_kind = {k: KindStats(total("services", [k]), shown[k], minutes[k]) for k in KINDS}
+    awaiting = total("awaiting_minutes")
     return PeriodStats(
         year=year,
         quarter=quarter,
@@ -196,8 +218,9 @@ def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:
         ends_on=ends_before - timedelta(days=1),
         services=total("services"),
         hours=hours(total("minutes")),
+        minutes=total("minutes"),
         by_kind=by_kind,
-        pending_review=KindStats(total("awaiting"), hours(total("awaiting_minutes"))),
+        pending_review=KindStats(total("awaiting"), hours(awaiting), awaiting),
         visits=total("visits"),
     )
 

@@ -3,11 +3,15 @@ fields its OpenAPI entry lists and refuses any other with 400 unknown_field, so 
 misspelt field is never ignored and answered 200."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from api import MODULES
-from api.openapi import body_names, document
+from api.openapi import NO_BODY, body_names, body_rules, document
+from models import Enrollment
+from services import clock
+from tests.factories import make_activity, make_member, make_team
 
 DOCUMENT = document(MODULES)
 OPERATIONS = sorted(body_names(DOCUMENT))
@@ -60,3 +64,74 @@ def test_a_body_that_is_no_object_is_left_to_the_view(office, body, code):
     """The view says what is wrong with it (cancel takes no body at all)."""
     response = office.post("/activities/999999/cancel", data=body, content_type="application/json")
     assert response.get_json()["error"]["code"] == code
+
+
+BODILESS = sorted(key for key, (kind, _) in body_rules(DOCUMENT).items() if kind is NO_BODY)
+
+
+@pytest.mark.parametrize(("path", "method"), BODILESS, ids=[" ".join(o) for o in BODILESS])
+@pytest.mark.parametrize(
+    ("body", "code", "message"),
+    [
+        ('{"reasn": "x"}', "unknown_field", "不支持的参数：reasn。"),
+        ("not json", "bad_json", "请求内容须为 JSON 对象。"),
+        ("[]", "bad_json", "请求内容须为 JSON 对象。"),
+    ],
+    ids=["field", "malformed", "array"],
+)
+def test_an_operation_without_a_body_refuses_one(client, let_in, path, method, body, code, message):
+    """Nothing the document does not list is read, so nothing sent there is silently lost."""
+    url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
+    response = client.open(
+        url, method=method, data=body, content_type="application/json", headers=let_in(url, method)
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": code, "message": message}
+
+
+def test_every_operation_is_json_a_form_or_bodiless():
+    rules = body_rules(DOCUMENT)
+    assert set(rules) == {
+        (path, method.upper()) for path, ops in DOCUMENT["paths"].items() for method in ops
+    }
+    assert rules["/checkins", "POST"][0] == "multipart/form-data"
+    assert ("/activities/{id}/enrollment", "POST") in BODILESS
+
+
+@pytest.fixture
+def enrolling(app, api):
+    """A member of a team with an upcoming activity, not enrolled yet."""
+    team = make_team()
+    activity = make_activity(team, starts_at=clock.now_utc() + timedelta(days=2))
+    member = make_member(team=team, mp_openid="mp-enrol")
+    return api(member), activity
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [('{"reasn": "x"}', "unknown_field"), ("not json", "bad_json")]
+)
+def test_enrolment_with_a_body_it_does_not_take_enrols_nobody(enrolling, body, code):
+    me, activity = enrolling
+    response = me.post(
+        f"/activities/{activity.id}/enrollment", data=body, content_type="application/json"
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, code)
+    assert Enrollment.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    "send",
+    [
+        {},
+        {"json": {}},
+        {"data": " {} \n", "content_type": "application/json"},
+        {"data": "", "content_type": "application/json"},
+        {"data": "\n"},
+    ],
+    ids=["no body", "empty object", "empty object with blanks", "empty json", "blank"],
+)
+def test_enrolment_with_no_body_or_an_empty_object_still_enrols(enrolling, send):
+    me, activity = enrolling
+    response = me.post(f"/activities/{activity.id}/enrollment", **send)
+    assert response.status_code == 201, response.get_json()
+    assert me.delete(f"/activities/{activity.id}/enrollment", json={}).status_code == 200

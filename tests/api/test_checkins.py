@@ -6,9 +6,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
+from api.checkins import CHECKIN_FORM
 from models import Enrollment, Member, Photo, RecordHistory, ServiceRecord
 from services import clock
 from services.checkin_closing import close_open_checkins
@@ -56,11 +57,12 @@ def checkin_form(activity=None, photo=None, filename="photo.jpg", **fields) -> d
 
 def encoded(form: dict) -> tuple[str, bytes]:
     """(boundary, body) of the form as multipart, encoded in memory (the test client's own
-    encoder spools large uploads to a temporary file it never closes)."""
-    fields = {
-        k: FileStorage(*v[:2], content_type=v[2]) if isinstance(v, tuple) else v
-        for k, v in form.items()
-    }
+    encoder spools large uploads to a temporary file it never closes); a MultiDict may give
+    a field twice."""
+    fields = MultiDict(
+        (k, FileStorage(*v[:2], content_type=v[2]) if isinstance(v, tuple) else v)
+        for k, v in (form.items(multi=True) if isinstance(form, MultiDict) else form.items())
+    )
     return encode_multipart(fields)
 
 
@@ -174,6 +176,59 @@ def test_bad_input_is_a_json_error_and_stores_nothing(me, activity, case):
     assert response.get_json()["error"]["code"] == code
     assert response.get_json()["error"]["message"]
     assert ServiceRecord.select().count() == Photo.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"extra": "1"}, "不支持的参数：extra。"),
+        ({"outcom": "帮老人打扫了院子"}, "不支持的参数：outcom。"),
+        (
+            {"foto": (io.BytesIO(images.jpeg(seed=9)), "b.jpg", "image/jpeg")},
+            "不支持的参数：foto。",
+        ),
+    ],
+    ids=["extra", "misspelt outcome", "misspelt photo"],
+)
+def test_a_form_field_the_document_does_not_list_is_refused(me, activity, extra, message):
+    """A misspelt field would otherwise be lost and the check-in answered 201."""
+    response = post_checkin(me, checkin_form(activity) | extra)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {"code": "unknown_field", "message": message}
+    assert ServiceRecord.select().count() == Photo.select().count() == 0
+
+
+@pytest.mark.parametrize("twice", ["lat", "photo"])
+def test_a_form_field_given_twice_is_refused(me, activity, twice):
+    """The view reads one value: the other (a second photo, a second position) would be
+    dropped without a word."""
+    form = MultiDict(list(checkin_form(activity).items()))
+    second = checkin_form(activity)[twice]
+    form.add(twice, second)
+    boundary, body = encoded(form)
+    response = me.post(
+        "/checkins", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "repeated_field",
+        "message": f"参数 {twice} 重复出现，每个参数只能给一次。",
+    }
+    assert ServiceRecord.select().count() == 0
+
+
+def test_every_field_the_document_lists_is_taken(me, activity):
+    form = checkin_form(activity, kind="activity", content="清扫", target="居民", outcome="干净")
+    assert set(form) == set(CHECKIN_FORM["properties"])
+    response = post_checkin(me, form)
+    assert response.status_code == 201, response.get_json()
+
+
+def test_an_unknown_field_without_a_login_is_401_first(client, activity):
+    boundary, body = encoded(checkin_form(activity, extra="1"))
+    content_type = f"multipart/form-data; boundary={boundary}"
+    response = client.post("/api/v1/checkins", data=body, content_type=content_type)
+    assert response.get_json()["error"]["code"] == "login_required"
 
 
 def test_a_50_mb_upload_is_413_json(me, activity):

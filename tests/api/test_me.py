@@ -104,8 +104,9 @@ def test_summary_counts_my_service(api, client, alice):
     assert conforms(body, documented(client, "/me/summary")) == []
     quarter = body["quarter"]
     assert (quarter["services"], quarter["hours"], quarter["visits"]) == (1, 1.5, 1)
-    assert quarter["by_kind"]["visit"] == {"services": 1, "hours": 1.5}
-    assert quarter["pending_review"] == {"services": 1, "hours": 1.5}
+    assert quarter["minutes"] == 90
+    assert quarter["by_kind"]["visit"] == {"services": 1, "hours": 1.5, "minutes": 90}
+    assert quarter["pending_review"] == {"services": 1, "hours": 1.5, "minutes": 90}
     assert body["year"]["quarter"] is None and body["year"]["hours"] == 1.5
     assert body["visits"]["last_visit_on"] == body["as_of"] == clock.local_today().isoformat()
     assert body["visits"]["overdue"] is False

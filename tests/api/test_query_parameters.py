@@ -73,3 +73,31 @@ def test_every_list_checks_its_page_with_one_code_and_wording(office, path, page
         assert response.status_code == 400, query
         assert response.get_json()["error"] == {"code": "bad_filter", "message": message}
     assert office.get(f"{path}?limit={page_max}&offset=1000000").status_code == 200
+
+
+REPEATABLE = sorted(
+    (key, min(names)) for key, names in query_names(document(MODULES)).items() if names
+)
+
+
+@pytest.mark.parametrize(
+    ("operation", "name"), REPEATABLE, ids=[" ".join(op) for op, _ in REPEATABLE]
+)
+def test_every_operation_refuses_a_parameter_given_twice(client, let_in, operation, name):
+    """The view would read the first value and drop the second without a word."""
+    path, method = operation
+    url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
+    query = f"?{name}=1&{name}=2"
+    response = client.open(url + query, method=method, headers=let_in(url, method))
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "repeated_field",
+        "message": f"参数 {name} 重复出现，每个参数只能给一次。",
+    }
+
+
+def test_a_repeated_date_filter_is_refused_not_half_applied(office, world):
+    checked_in(world.alice)
+    response = office.get("/records?from=2026-01-01&from=2099-01-01&to=2099-12-31")
+    assert response.get_json()["error"]["code"] == "repeated_field"
+    assert office.get("/records?from=2026-01-01&to=2099-12-31").status_code == 200

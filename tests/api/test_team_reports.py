@@ -112,6 +112,63 @@ def test_write_then_submit(world):
     assert (late_edit.status_code, error_code(late_edit)) == (409, "report_submitted")
 
 
+def submit(api, body, path=REPORT):
+    return api.client.post(f"/api/v1{path}/submit", json=body, headers=api._headers())
+
+
+def test_the_summary_can_be_sent_with_the_submit(world):
+    """One step in the mini-program: the summary it sends is saved and submitted, not
+    dropped with a request to write one."""
+    client_for, _, _ = world
+    leader = client_for("leader_a")
+    response = submit(leader, {"summary": " 开展环境整治一次。 "})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert (body["status"], body["summary"]) == ("submitted", "开展环境整治一次。")
+    assert QuarterlyReport.get().summary == "开展环境整治一次。"
+    retried = submit(leader, {"summary": "开展环境整治一次。"})
+    assert retried.status_code == 200 and retried.get_json() == body
+    changed = submit(leader, {"summary": "另写一份"})
+    assert (changed.status_code, error_code(changed)) == (409, "report_submitted")
+    assert QuarterlyReport.get().summary == "开展环境整治一次。"
+
+
+def test_a_submit_refused_saves_nothing_of_its_summary(world):
+    client_for, _, _ = world
+    leader = client_for("leader_a")
+    put(leader, "已写好的小结")
+    blank = submit(leader, {"summary": "  "})
+    assert (blank.status_code, error_code(blank)) == (400, "summary_required")
+    long = submit(leader, {"summary": "字" * 5001})
+    assert (long.status_code, error_code(long)) == (400, "summary_too_long")
+    report = QuarterlyReport.get()
+    assert (report.status, report.summary) == ("draft", "已写好的小结")
+
+
+@pytest.mark.parametrize(
+    "send", [{}, {"json": {}}, {"json": {"summary": None}}], ids=["no body", "{}", "null"]
+)
+def test_a_submit_without_a_summary_submits_the_saved_one(world, send):
+    client_for, _, _ = world
+    leader = client_for("leader_a")
+    put(leader, "已写好的小结")
+    response = leader.post(f"{REPORT}/submit", **send)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["summary"] == "已写好的小结"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"), [({"summry": "小结"}, "unknown_field"), ({"summary": 5}, "bad_field")]
+)
+def test_a_bad_submit_body_is_400_and_submits_nothing(world, body, code):
+    client_for, _, _ = world
+    leader = client_for("leader_a")
+    put(leader, "已写好的小结")
+    response = submit(leader, body)
+    assert (response.status_code, error_code(response)) == (400, code)
+    assert QuarterlyReport.get().status == "draft"
+
+
 def test_a_report_submitted_after_the_deadline_says_so(app, world, moment):
     client_for, team_a, _ = world
     leader = client_for("leader_a")

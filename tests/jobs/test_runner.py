@@ -179,4 +179,5 @@ def test_run_job_gives_the_job_its_now(app):
         "bind_tries": 0,
         "chat_states": 0,
         "inbound_messages": 0,
+        "subscription_reports": 0,
     }

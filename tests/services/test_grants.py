@@ -2,12 +2,14 @@
 senders cannot spend the same grant."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 
-from models import SubscriptionGrant, db
+from models import SubscriptionGrant, SubscriptionReport, db
 from services import grants
 from services.errors import Invalid
+from services.housekeeping import purge_expired
 from tests.factories import NOW, make_member
 
 T, OTHER = "tmpl-notice", "tmpl-retired"
@@ -86,3 +88,29 @@ def test_bad_results_are_refused(member, results):
     with pytest.raises(Invalid):
         grants.record_results(member.id, results, (T,), NOW)
     assert SubscriptionGrant.select().count() == 0
+
+
+def test_concurrent_retries_of_one_report_count_once(member):
+    start, answers = threading.Barrier(6), []
+
+    def retry():
+        with db.connection_context():
+            start.wait()
+            answers.append(grants.record_results(member.id, {T: "accept"}, (T,), NOW, "tap-1"))
+
+    threads = [threading.Thread(target=retry) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [[]] * 6
+    assert grants.remaining(member.id, (T,)) == {T: 1}
+
+
+def test_reports_are_forgotten_after_a_month(member):
+    grants.record_results(member.id, {T: "accept"}, (T,), NOW, "tap-1")
+    assert purge_expired(NOW + timedelta(days=29))["subscription_reports"] == 0
+    grants.record_results(member.id, {T: "accept"}, (T,), NOW, "tap-1")
+    assert grants.remaining(member.id, (T,)) == {T: 1}
+    assert purge_expired(NOW + timedelta(days=31))["subscription_reports"] == 1
+    assert SubscriptionReport.select().count() == 0

@@ -1,6 +1,7 @@
 """A member's own figures: Shanghai quarters, the hours rule, visits and what is open."""
 
 import logging
+import math
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from services import checkin
 from services.actors import Actor
 from services.checkin_rules import CheckinRules, Point
 from services.errors import Conflict
-from services.summary import KindStats, hours, member_summary
+from services.summary import KindStats, hours, hours_adding_up, member_summary
 from services.visit_reminders import overdue_members
 from tests.factories import (
     make_activity,
@@ -107,7 +108,7 @@ def test_flagged_entries_count_and_are_reported_as_pending_review(member):
     served(member, NOW - timedelta(days=3), minutes=30, status="flagged", outcome="")
     s = summary(member)
     assert (s.quarter.services, s.quarter.hours) == (2, 1.5)
-    assert s.quarter.pending_review == KindStats(1, 0.5)  # the unfilled one does not count
+    assert s.quarter.pending_review == KindStats(1, 0.5, 30)  # the unfilled one does not count
     assert s.flagged_awaiting_review == 2  # but it still awaits the leader
 
 
@@ -117,7 +118,7 @@ def test_a_leaders_registration_waiting_for_the_office_is_pending_review_too(mem
     served(member, NOW - timedelta(days=1), minutes=60, status="pending", source="leader")
     served(member, NOW - timedelta(days=2), minutes=30, status="flagged")
     s = summary(member)
-    assert s.quarter.pending_review == KindStats(2, 1.5)
+    assert s.quarter.pending_review == KindStats(2, 1.5, 90)
     assert s.flagged_awaiting_review == 1
 
 
@@ -129,12 +130,12 @@ def test_breakdown_by_kind(member):
     served(member, datetime(2026, 2, 1), minutes=30, kind="individual")  # Q1
     s = summary(member)
     assert s.quarter.by_kind == {
-        "activity": KindStats(2, 3.0),
-        "visit": KindStats(1, 0.8),
-        "individual": KindStats(0, 0.0),
+        "activity": KindStats(2, 3.0, 180),
+        "visit": KindStats(1, 0.8, 45),
+        "individual": KindStats(0, 0.0, 0),
     }
-    assert s.year.by_kind["individual"] == KindStats(1, 0.5)
-    assert (s.year.services, s.year.hours) == (4, 4.3)  # 255 minutes
+    assert s.year.by_kind["individual"] == KindStats(1, 0.5, 30)
+    assert (s.year.services, s.year.hours, s.year.minutes) == (4, 4.3, 255)
 
 
 @pytest.mark.parametrize(
@@ -149,6 +150,47 @@ def test_hours_total_is_rounded_once_not_summed_from_rounded_parts(member):
     for days in (1, 2, 3):
         served(member, NOW - timedelta(days=days), minutes=20)
     assert summary(member).quarter.hours == 1.0  # not 3 × 0.3
+
+
+def test_the_hours_by_kind_add_up_to_the_periods_hours(member):
+    """Activity 190 min and a visit of 45 min: 3.2 h and 0.8 h each alone, but 3.9 h (235
+    min) together. The screen shows 3.2 + 0.7 = 3.9, with the exact minutes beside them."""
+    served(member, NOW - timedelta(days=1), minutes=190, kind="activity")
+    served(member, NOW - timedelta(days=2), minutes=45, kind="visit")
+    q = summary(member).quarter
+    assert (q.hours, q.minutes) == (3.9, 235)
+    assert q.by_kind == {
+        "activity": KindStats(1, 3.2, 190),
+        "visit": KindStats(1, 0.7, 45),
+        "individual": KindStats(0, 0.0, 0),
+    }
+
+
+@pytest.mark.parametrize(
+    "minutes",
+    [
+        {"activity": 190, "visit": 45, "individual": 0},
+        {"activity": 20, "visit": 20, "individual": 20},  # 0.3 each alone, 1.0 together
+        {"activity": 3, "visit": 3, "individual": 3},  # 0.1 each alone, 0.2 together
+        {"activity": 57, "visit": 57, "individual": 57},
+        {"activity": 0, "visit": 0, "individual": 0},
+        {"activity": 1, "visit": 0, "individual": 0},
+    ],
+)
+def test_hours_adding_up_stay_within_a_tenth_of_each_part(minutes):
+    shown = hours_adding_up(minutes)
+    assert round(sum(shown.values()), 1) == hours(sum(minutes.values()))
+    for part, m in minutes.items():
+        assert abs(shown[part] - m / 60) < 0.1
+        assert shown[part] in (math.floor(m / 6) / 10, math.ceil(m / 6) / 10)
+
+
+def test_hours_adding_up_for_every_split_of_a_few_hours():
+    for a in range(0, 200, 7):
+        for b in range(0, 200, 11):
+            for c in range(0, 50):
+                shown = hours_adding_up({"activity": a, "visit": b, "individual": c})
+                assert round(sum(shown.values()), 1) == hours(a + b + c), (a, b, c)
 
 
 def test_other_members_entries_are_not_mine(member):

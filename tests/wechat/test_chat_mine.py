@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import ChatState, Enrollment, Household
+from models import ChatState, Enrollment, Household, Member
 from services import clock
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
@@ -279,3 +279,31 @@ def test_pairing_is_masked(chat, member):
 
 def test_pairing_without_a_household(chat):
     assert "还没有结对家庭" in chat.say("结对家庭")
+
+
+def test_mine_gives_the_hours_the_mini_program_shows(chat, member, client):
+    """190 minutes of activity and a 45-minute visit: 3.9 hours this quarter, in the chat's
+    reply as on the mini-program's summary, whose kinds add up to it (3.2 + 0.7)."""
+    Member.update(mp_openid="mp-dan").where(Member.id == member.id).execute()
+    now = clock.now_utc()
+    start = max(now - timedelta(hours=5), clock.local_midnight(clock.local_today(now)))
+    for kind, minutes in (("activity", 190), ("visit", 45)):
+        make_record(
+            member,
+            kind=kind,
+            checkin_at=start,
+            checkout_at=start + timedelta(minutes=minutes),
+            duration_minutes=minutes,
+            content="服务",
+            target="居民",
+            outcome="完成",
+            status="verified",
+        )
+    token = client.post("/api/v1/auth/login", json={"code": "code:mp-dan"}).get_json()["token"]
+    mine = client.get("/api/v1/me/summary", headers={"Authorization": f"Bearer {token}"})
+    quarter = mine.get_json()["quarter"]
+    assert (quarter["hours"], quarter["minutes"]) == (3.9, 235)
+    kinds = quarter["by_kind"]
+    assert (kinds["activity"]["hours"], kinds["visit"]["hours"]) == (3.2, 0.7)
+    assert (kinds["activity"]["minutes"], kinds["visit"]["minutes"]) == (190, 45)
+    assert "本季度" in (text := chat.say("时长")) and "2 次，3.9 小时" in text
