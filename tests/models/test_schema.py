@@ -2,12 +2,12 @@
 without losing anything. The data tests run on the suite's database (SQLite, or PostgreSQL
 with XIANFENG_TEST_POSTGRES_URL), since a step's back-fill queries must work on both."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from playhouse.migrations import _resolve_diff
 
-from models import Activity, Member, ServiceRecord, db
+from models import Activity, BindCode, Member, ServiceRecord, db
 from models.database import (
     bind,
     make_database,
@@ -16,6 +16,7 @@ from models.database import (
     runner,
     schema_version,
 )
+from services import clock
 
 ADDED = "2026-01-01 00:00:00"  # when the rows below were written
 
@@ -130,6 +131,38 @@ def test_version_9_names_the_office_login_that_published_each_earlier_activity(u
     runner().up()
     published = dict(Activity.select(Activity.id, Activity.created_by_account).tuples())
     assert published == {1: 1, 2: None, 3: None, 4: None}
+
+
+def test_version_10_keeps_void_the_codes_the_old_rule_voided(upgrade_from):
+    """Five wrong tries voided a code for good, and its holder was told so: the step expires
+    such a code, unused and not yet expired, rather than let the new 200-try life open it
+    again. Codes with fewer tries, used codes and codes already expired stay as they were."""
+    upgrade_from("0009_activity_created_by_account")
+    live, gone = datetime(2099, 1, 1), datetime(2026, 1, 2)
+    codes = [  # (failed tries, used, expires)
+        (5, None, live),  # voided by the old rule: expired by the step
+        (9, None, live),  # the same
+        (4, None, live),  # still good
+        (7, ADDED, live),  # used to bind: its time left is no matter
+        (6, None, gone),  # expired before: keeps its time
+    ]
+    for n, (tries, used, expires) in enumerate(codes, 1):
+        add_member(n)
+        sql(
+            "INSERT INTO bind_code (member_id, code, expires_at, used_at, failed_attempts, "
+            "created_at) VALUES (?, '123456', ?, ?, ?, ?)",
+            n,
+            str(expires),
+            used,
+            tries,
+            ADDED,
+        )
+    before = clock.now_utc()
+    runner().up()
+    after = clock.now_utc() + timedelta(seconds=1)
+    expires = [c.expires_at for c in BindCode.select().order_by(BindCode.id)]
+    assert all(before <= t <= after for t in expires[:2]), expires
+    assert expires[2:] == [live, live, gone]
 
 
 def test_members_already_inactive_get_the_last_day_they_were_known_to_be_there(upgrade_from):
