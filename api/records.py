@@ -308,7 +308,11 @@ LIST_PARAMETERS = [
     _query(
         "member_id",
         {"type": "integer", "minimum": 1},
-        "某位党员（本人或本队；他队党员 403 record_scope，没有这位党员 404 member_not_found）",
+        (
+            "某位党员（队长：本人或本队，他队党员 403 record_scope，没有这位党员 404 "
+            "member_not_found；办公室：任一党员；普通党员只能指定本人，其他编号一律 403 "
+            "record_scope）"
+        ),
     ),
     _query(
         "team_id", {"type": "integer", "minimum": 1}, "某个服务队（办公室：任一队；队长：本队）"

@@ -1,9 +1,14 @@
 """A leader's notices to the team: send one, list them, and see who got each. Thin views over
 services.broadcast, the same service the chat's 「通知」 command uses.
 
-The preview's `reachable_member_ids`, sent back with the notice as `previewed`, let the
-answer name the members the preview counted who can no longer receive it (a subscribe grant
-another notice spent meanwhile): the answer is what was queued, not what was previewed."""
+The preview's `reachable_channels`, sent back with the notice as `previewed`, let the answer
+name the members the preview counted who can no longer receive it, and why (a subscribe grant
+the preview counted, spent by another notice meanwhile; a closed 48-hour window): the answer
+is what was queued, not what was previewed. An older client sends back the preview's
+`reachable_member_ids` instead: the answer then names them without knowing which channel
+counted them (never grant_used)."""
+
+import re
 
 from flask import current_app, jsonify
 
@@ -12,7 +17,7 @@ from services.broadcast_reading import BroadcastView, MemberDelivery
 from services.errors import Invalid
 from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
-from services.reach import Audience, Unreached
+from services.reach import CHANNELS, Audience, Unreached
 from services.rows import MAX_ID, REQUEST_ID_LONGEST, is_id
 
 from . import bp, openapi
@@ -20,7 +25,8 @@ from .auth import actor, requires
 from .request import field, json_body, query_flag, query_value
 from .serialize import iso
 
-PREVIEWED_MAX = 1000  # member ids a previewed list may hold
+PREVIEWED_MAX = 1000  # members a previewed list or object may hold
+MEMBER_KEY = re.compile(r"[1-9][0-9]{0,18}")  # a member id as a JSON object's key
 STATUS_NAMES = {"pending": "待发送", "sent": "已发送", "skipped": "未送达", "failed": "发送失败"}
 
 
@@ -31,7 +37,7 @@ def send_broadcast():
     text = field(body, "text", str)
     request_id = field(body, "request_id", str)
     urgent = field(body, "urgent", bool, required=False, default=False)
-    previewed = _member_ids(field(body, "previewed", list, required=False, default=[]))
+    previewed = _previewed(body.get("previewed"))
     me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
     sent = broadcast.send(me, text, key, now, policy, urgent=urgent, expected=previewed)
@@ -40,10 +46,24 @@ def send_broadcast():
     return jsonify(broadcast_json(view) | {"reach": reach}), 201 if sent.created else 200
 
 
-def _member_ids(values: list) -> list[int]:
-    if len(values) > PREVIEWED_MAX or not all(is_id(v) for v in values):
-        raise Invalid("参数 previewed 应为队员编号（整数）的列表。", "bad_field")
-    return values
+def _previewed(value) -> dict[int, str | None]:
+    """{member id: channel} from the preview's reachable_channels; from an older client's
+    reachable_member_ids, the ids with no channel known; absent (or null), nobody."""
+    if value is None:
+        return {}
+    if isinstance(value, list) and len(value) <= PREVIEWED_MAX and all(map(is_id, value)):
+        return dict.fromkeys(value)
+    if (
+        isinstance(value, dict)
+        and len(value) <= PREVIEWED_MAX
+        and all(_is_member_key(k) and v in CHANNELS for k, v in value.items())
+    ):
+        return {int(k): v for k, v in value.items()}
+    raise Invalid("参数 previewed 应为预览返回的 reachable_channels。", "bad_field")
+
+
+def _is_member_key(key: str) -> bool:
+    return MEMBER_KEY.fullmatch(key) is not None and is_id(int(key))
 
 
 @bp.get("/team/broadcasts/audience")
@@ -96,6 +116,7 @@ def audience_json(audience: Audience) -> dict:
         "recipients": audience.total,
         "reachable": audience.reachable,
         "reachable_member_ids": list(audience.reached),
+        "reachable_channels": {str(k): v for k, v in audience.channels.items()},
         "unreachable": unreached_json(audience.unreached),
     }
 
@@ -161,7 +182,13 @@ _UNREACHED = {
 }
 AUDIENCE_SCHEMA = {
     "type": "object",
-    "required": ["recipients", "reachable", "reachable_member_ids", "unreachable"],
+    "required": [
+        "recipients",
+        "reachable",
+        "reachable_member_ids",
+        "reachable_channels",
+        "unreachable",
+    ],
     "description": "通知的接收人：本队在职队员中能通过微信收到的人数，以及收不到的队员和原因",
     "properties": {
         "recipients": {"type": "integer", "minimum": 0, "description": "本队在职队员人数"},
@@ -169,7 +196,16 @@ AUDIENCE_SCHEMA = {
         "reachable_member_ids": {
             "type": "array",
             "items": {"type": "integer"},
-            "description": "能收到的队员编号；发送时作为 previewed 传回",
+            "description": "能收到的队员编号",
+        },
+        "reachable_channels": {
+            "type": "object",
+            "additionalProperties": {"type": "string", "enum": list(CHANNELS)},
+            "description": (
+                "能收到的队员编号 → 预计经哪个渠道收到（mp_subscribe 小程序订阅消息、"
+                "oa_template 公众号模板消息、oa_custom 公众号客服消息）；"
+                "发送时原样作为 previewed 传回"
+            ),
         },
         "unreachable": {
             "type": "array",
@@ -252,12 +288,23 @@ SEND_SCHEMA = {
         },
         "urgent": {"type": "boolean", "description": "紧急通知：免打扰时段也立即发送"},
         "previewed": {
-            "type": "array",
-            "maxItems": PREVIEWED_MAX,
-            "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "oneOf": [
+                {
+                    "type": "object",
+                    "maxProperties": PREVIEWED_MAX,
+                    "additionalProperties": {"type": "string", "enum": list(CHANNELS)},
+                },
+                {
+                    "type": "array",
+                    "maxItems": PREVIEWED_MAX,
+                    "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                },
+            ],
             "description": (
-                "预览（GET /team/broadcasts/audience）返回的 reachable_member_ids；"
-                "其中已收不到的队员列在响应的 reach.no_longer_reachable 中"
+                "预览（GET /team/broadcasts/audience）返回的 reachable_channels，原样传回；"
+                "其中已收不到的队员列在响应的 reach.no_longer_reachable 中，并说明原因。"
+                "旧版客户端传回的 reachable_member_ids（编号列表）仍可用，"
+                "但不知预览经哪个渠道算上他们，原因按现在各渠道为何都收不到给出"
             ),
         },
     },

@@ -7,9 +7,10 @@ the API alike. Sending is the outbox's job; broadcast_reading reports, per membe
 became of it.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 import peewee as pw
 
@@ -59,7 +60,7 @@ def send(
     now: datetime,
     policy: Policy,
     urgent: bool = False,
-    expected: Collection[int] = (),
+    expected: Mapping[int, str | None] = MappingProxyType({}),
 ) -> Sent:
     """Queue a notice to every member of the leader's team, once per request key, if WeChat
     can reach any of them (require_reachable). Members no channel can reach are queued too:
@@ -67,7 +68,8 @@ def send(
 
     The answer is the plan the messages were queued with (broadcast_reach.plan), grants
     taken in the same transaction, not the preview: `expected` names the members the
-    leader's preview counted, so the answer can name those who no longer can receive it."""
+    leader's preview counted, with the channel each was counted through (its `channels`), so
+    the answer can name those who no longer can receive it, and why."""
     require_sender(leader)
     text = check_text(text)
     found = _existing(request_key, leader, text, policy, expected)

@@ -10,13 +10,14 @@ planned on the next channel or counted unreached, so the confirmation says what 
 will do, and no grant is ever counted by two notices.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 
 from models import Member, Notification
 
-from . import grants, held_grants, reach
+from . import held_grants, reach
 from .errors import Forbidden, Invalid
 from .outbox import deliver_after
 from .outbox_delivery import Policy
@@ -80,27 +81,26 @@ def plan(
     policy: Policy,
     now: datetime,
     urgent: bool,
-    expected: Collection[int] = (),
+    expected: Mapping[int, str | None] = MappingProxyType({}),
 ) -> list[Planned]:
     """Each member's message as it is queued, by the preview's rule, taking a grant for each
     one whose first channel sends on one. Runs inside the transaction that queues the notice,
     so a grant taken for a notice that is then refused goes back with it. `expected`: the
-    members the leader's preview counted; why one of them, or one whose grant was taken
-    between reading and taking it, is no longer reached: _lost_reason."""
+    members the leader's preview counted, each with the channel it counted them through (None
+    when not known); why one of them, or one whose grant was taken between reading and taking
+    it, is no longer reached: _lost_reason."""
     at = deliver_after(now, policy.quiet_hours, urgent)
     order, set_up, template = policy.order_for(KIND), policy.set_up, policy.mp_template
-    expected = set(expected)
-    granted = grants.granted_before([m.id for m in members if m.id in expected], template)
     planned = []
     for member, r in zip(members, reach.recipients(members, template), strict=True):
         channel = reach.first_channel(r, order, at, set_up)
-        grant, lost = (template if channel == held_grants.CHANNEL else ""), False
+        grant, counted_by = (template if channel == held_grants.CHANNEL else ""), None
         if grant and not held_grants.hold(r.member_id, template):
-            r, grant, lost = replace(r, has_grant=False), "", True
+            r, grant, counted_by = replace(r, has_grant=False), "", held_grants.CHANNEL
             channel = reach.first_channel(r, order, at, set_up)
         reason = None
-        if channel is None and (lost or r.member_id in expected):
-            reason = _lost_reason(r, order, at, set_up, lost or r.member_id in granted)
+        if channel is None and (counted_by or r.member_id in expected):
+            reason = _lost_reason(r, counted_by or expected[r.member_id], order, at, set_up)
         elif channel is None:
             reason = reach.why_unreachable(r, order, at, set_up)
         planned.append(Planned(member, channel, reason, grant))
@@ -108,30 +108,38 @@ def plan(
 
 
 def _lost_reason(
-    r: Recipient, order: tuple[str, ...], at: datetime, set_up: Collection[str], had_grant: bool
+    r: Recipient,
+    counted_by: str | None,
+    order: tuple[str, ...],
+    at: datetime,
+    set_up: Collection[str],
 ) -> str:
-    """Why a member the preview counted is not reached now. GRANT_USED when they had a grant
-    (they granted the template, or the plan has just failed to take the one it saw) and one
-    would reach them now: theirs was spent. Else the preview counted them through another
-    channel, and the reason is why those channels refuse now.
+    """Why a member the preview counted through `counted_by` is not reached now. GRANT_USED
+    when that was their mini-program grant (or the plan has just failed to take the one it
+    saw) and one would reach them now: theirs was spent. Counted through another channel, the
+    reason is why the channels besides the grant refuse now; not knowing which (an older
+    client's preview), why every channel does.
 
     A member bound in both the mini-program and the Official Account is the case to get
-    right: their reasons are the mini-program's (no grant) beside the account's. One who never
-    granted, counted through the account, whose 48-hour window has since closed, must not be
-    told a notice used their grant (no_grant outranks window_closed in reach.why_unreachable);
-    one counted through their grant, who had long unfollowed, must not be told only that they
-    unfollowed (not_following outranks no_grant) when what changed is their spent grant."""
-    if had_grant and reach.first_channel(replace(r, has_grant=True), order, at, set_up):
+    right: their reasons are the mini-program's (no grant) beside the account's. One counted
+    through the account, whose 48-hour window has since closed, must not be told a notice
+    used their grant (no_grant outranks window_closed in reach.why_unreachable), even when a
+    grant of theirs was spent long before the preview; one counted through their grant, who
+    had long unfollowed, must not be told only that they unfollowed (not_following outranks
+    no_grant) when what changed is their spent grant."""
+    by_grant = counted_by == held_grants.CHANNEL
+    if by_grant and reach.first_channel(replace(r, has_grant=True), order, at, set_up):
         return GRANT_USED
-    others = order if had_grant else tuple(c for c in order if c != held_grants.CHANNEL)
-    return reach.why_unreachable(r, others or order, at, set_up)
+    others = tuple(c for c in order if c != held_grants.CHANNEL)
+    asked = order if by_grant or counted_by is None else others
+    return reach.why_unreachable(r, asked or order, at, set_up)
 
 
 def planned_audience(planned: list[Planned]) -> Audience:
     """Whom the plan reaches, and who not, with why."""
-    reached = tuple(p.member.id for p in planned if p.channel)
+    channels = {p.member.id: p.channel for p in planned if p.channel}
     unreached = [Unreached(p.member.id, p.member.name, p.reason) for p in planned if p.reason]
-    return Audience(reached, tuple(unreached))
+    return Audience(tuple(channels), tuple(unreached), channels)
 
 
 def audience_of(broadcast, policy: Policy) -> Audience:

@@ -146,12 +146,3 @@ def holders(member_ids: list[int], template_id: str) -> set[int]:
         G.member.in_(member_ids) & (G.template_id == template_id) & (G.remaining > 0)
     )
     return {row.member_id for row in query}
-
-
-def granted_before(member_ids: list[int], template_id: str) -> set[int]:
-    """Which of these members ever granted the template (with or without one left now), in
-    one query: a member without one left who did has had theirs used."""
-    if not member_ids or not template_id:
-        return set()
-    query = G.select(G.member).where(G.member.in_(member_ids) & (G.template_id == template_id))
-    return {row.member_id for row in query}

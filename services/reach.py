@@ -14,8 +14,8 @@ grant another message spends between a preview and the send is: a broadcast take
 when it is queued (services/broadcast_reach.plan) and answers with what it queued.
 """
 
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from models import Member
@@ -58,10 +58,13 @@ class Unreached:
 
 @dataclass(frozen=True)
 class Audience:
-    """Who a message to these members reaches (their ids), and who not, with why."""
+    """Who a message to these members reaches (their ids), and who not, with why; `channels`,
+    the channel each member reached is counted through (what a preview tells the plan, so a
+    member it no longer reaches is told what changed on that channel)."""
 
     reached: tuple[int, ...]
     unreached: tuple[Unreached, ...]
+    channels: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def reachable(self) -> int:
@@ -155,11 +158,11 @@ def audience(
 ) -> Audience:
     """How many of `people` a message sent at `at` through `order` may reach, of those
     channels the ones `set_up`; who not."""
-    reached, unreached = [], []
+    channels, unreached = {}, []
     for r in people:
-        why = why_unreachable(r, order, at, set_up)
-        if why is None:
-            reached.append(r.member_id)
+        channel = first_channel(r, order, at, set_up)
+        if channel is not None:
+            channels[r.member_id] = channel
         else:
-            unreached.append(Unreached(r.member_id, r.name, why))
-    return Audience(tuple(reached), tuple(unreached))
+            unreached.append(Unreached(r.member_id, r.name, why_unreachable(r, order, at, set_up)))
+    return Audience(tuple(channels), tuple(unreached), channels)

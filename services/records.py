@@ -198,15 +198,19 @@ TEAM_FILTER_REFUSALS = {
 
 
 def _may_see_member(actor: Actor, member_id: int) -> bool:
-    """Whether the actor may filter by this member; NotFound when no member has the id, so
+    """Whether the actor may filter by this member. A plain member may name only themselves,
+    and is refused any other id whether or not a member has it (else the answer would tell
+    them which ids exist). For a leader and the office, NotFound when no member has the id, so
     a leader who names a member that does not exist hears so, not that the member is another
     team's, and the office does not get an empty page for a mistyped id."""
+    if actor.member is not None and actor.member.id == member_id:
+        return True
+    if not (actor.is_office or actor.is_leader):
+        return False
     team = Member.select(Member.team).where(Member.id == member_id).tuples().first()
     if team is None:
         raise member_not_found()
-    if actor.is_office or (actor.member is not None and actor.member.id == member_id):
-        return True
-    return actor.leads(team[0])
+    return actor.is_office or actor.leads(team[0])
 
 
 def _narrowing(f: RecordFilters) -> pw.Expression:

@@ -60,16 +60,32 @@ def history_key():
     return HISTORY_KEY
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A schema of its own for this test run, so parallel runs on one server don't collide."""
-    schema = f"xianfeng_test_{os.getpid()}"
+def postgres_schema(schema: str):
+    """A URL for an empty PostgreSQL schema of this name (made anew), and its removal."""
     admin = make_database(POSTGRES_URL)
     admin.execute_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
     separator = "&" if "?" in POSTGRES_URL else "?"
     yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
     admin.execute_sql(f"DROP SCHEMA {schema} CASCADE")
     admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A schema of its own for this test run, so parallel runs on one server don't collide."""
+    yield from postgres_schema(f"xianfeng_test_{os.getpid()}")
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A database URL with nothing in it, for this test alone, on the suite's database: a new
+    SQLite file, or a PostgreSQL schema of its own (for tests of the schema steps)."""
+    if POSTGRES_URL:
+        yield from postgres_schema(f"xianfeng_test_{os.getpid()}_empty")
+        return
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create_if_missing(url)
+    yield url
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,8 @@ TABLE = [
     ("enrol", "post", "/activities/{activity}/enrollment", None, TEAM_A),
     ("record list", "get", "/records", None, MEMBERS | {"office"}),
     ("alice's records", "get", "/records?member_id={alice}", None, {"alice", "leader_a", "office"}),
-    ("no member's records", "get", "/records?member_id={nobody}", None, set()),  # 404
+    # 404 for leaders and the office; 403 for a member (any id but their own)
+    ("no member's records", "get", "/records?member_id={nobody}", None, set()),
     ("alice's record", "get", "/records/{record}", None, {"alice", "leader_a", "office"}),
     ("fill in", "patch", "/records/{record}", {"content": "补充"}, {"alice"}),
     (

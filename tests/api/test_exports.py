@@ -165,6 +165,7 @@ def test_the_lists_filters_and_a_team(world, query, expected):
         ("office", "mine=true", 403, "member_only"),
         ("office", "member_id=9999", 404, "member_not_found"),
         ("leader_b", "member_id=9999", 404, "member_not_found"),
+        ("carol", "member_id=9999", 403, "record_scope"),  # a member may not probe for ids
         ("leader_b", "member_id={alice}", 403, "record_scope"),
         ("carol", "team_id={team_a}", 403, "record_scope"),
     ],

@@ -79,19 +79,20 @@ ACCESS = {
         "bob": 403,
         "office": 200,
     },
-    # No member has the id: 404 for everyone, not the 403 another team's member gets.
+    # No member has the id: 404 for a leader and the office, not the 403 another team's member
+    # gets; a plain member hears 403 for any id but their own, so they cannot probe for ids.
     ("get", "/records?member_id={nobody}", None): {
-        "alice": 404,
+        "alice": 403,
         "leader_a": 404,
         "leader_b": 404,
-        "bob": 404,
+        "bob": 403,
         "office": 404,
     },
     ("get", "/records/export.xlsx?member_id={nobody}", None): {
-        "alice": 404,
+        "alice": 403,
         "leader_a": 404,
         "leader_b": 404,
-        "bob": 404,
+        "bob": 403,
         "office": 404,
     },
     ("get", "/records?team_id={team}", None): {
@@ -168,6 +169,22 @@ def test_a_member_that_does_not_exist_is_not_found_and_another_team_s_is_refused
     refused = leader.get(f"/records?member_id={world.carol.id}")
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "record_scope"
+
+
+@pytest.mark.parametrize("path", ["/records", "/records/export.xlsx"])
+def test_a_member_naming_anyone_else_is_refused_alike_whether_they_exist_or_not(api, world, path):
+    """A plain member cannot tell from the answer which member ids exist."""
+    alice = api(world.alice)
+    nobody = Member.select(fn.MAX(Member.id)).scalar() + 1
+    answers = [
+        alice.get(f"{path}?member_id={member_id}")
+        for member_id in (nobody, world.bob.id, world.carol.id)
+    ]
+    assert {(a.status_code, a.get_json()["error"]["code"]) for a in answers} == {
+        (403, "record_scope")
+    }
+    assert len({a.get_json()["error"]["message"] for a in answers}) == 1
+    assert alice.get(f"{path}?member_id={world.alice.id}").status_code == 200
 
 
 @pytest.mark.parametrize(

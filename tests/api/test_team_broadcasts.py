@@ -220,6 +220,7 @@ def test_a_leader_sees_who_a_notice_reaches_before_and_after_sending(app, leader
         "recipients": 4,
         "reachable": 2,
         "reachable_member_ids": [a.id, c.id],
+        "reachable_channels": {str(a.id): "oa_template", str(c.id): "oa_template"},
         "unreachable": [
             {
                 "member": {"id": b.id, "name": b.name},
@@ -342,26 +343,32 @@ def test_the_preview_is_a_leader_s_and_checks_its_flag(api, office, leader, team
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_field"
 
 
+@pytest.mark.parametrize("sent_back", ["reachable_channels", "reachable_member_ids"])
 def test_the_answer_counts_what_was_queued_and_names_whom_the_preview_counted_in_vain(
-    app, leader, team
+    app, leader, team, sent_back
 ):
     """The only grant of a member reached only through the mini-program is spent by another
-    notice between the preview and the send: the answer counts them out, by name."""
+    notice between the preview and the send: the answer counts them out, by name. With the
+    preview's channels it can say their grant was used; an older client's ids only say that
+    they have none."""
     a, b, c = members(team)
     zhao = make_member(team=team, name="赵某", mp_openid="mp-zhao")
     grants.add(zhao.id, MP_TEMPLATE, clock.now_utc())
     previewed = leader.get("/team/broadcasts/audience").get_json()
     assert previewed["reachable"] == 3 and zhao.id in previewed["reachable_member_ids"]
+    assert previewed["reachable_channels"][str(zhao.id)] == "mp_subscribe"
     other = post(leader, text="今晚开会", request_id="r-other").get_json()
     assert other["reach"]["reachable"] == 3  # it took the grant
-    sent = post(leader, previewed=previewed["reachable_member_ids"])
+    sent = post(leader, previewed=previewed[sent_back])
     reach = sent.get_json()["reach"]
     assert sent.status_code == 201 and reach["reachable"] == 2
-    lost = {"member": {"id": zhao.id, "name": "赵某"}, "reason": "grant_used"}
-    assert reach["no_longer_reachable"] == [
-        lost | {"reason_name": "小程序消息提醒次数已被其他通知用完"}
-    ]
-    assert post(leader, previewed=previewed["reachable_member_ids"]).get_json()["reach"] == reach
+    why = {
+        "reachable_channels": ("grant_used", "小程序消息提醒次数已被其他通知用完"),
+        "reachable_member_ids": ("no_grant", "未开启小程序消息提醒"),
+    }[sent_back]
+    lost = {"member": {"id": zhao.id, "name": "赵某"}, "reason": why[0], "reason_name": why[1]}
+    assert reach["no_longer_reachable"] == [lost]
+    assert post(leader, previewed=previewed[sent_back]).get_json()["reach"] == reach
     with app.app_context():
         drain_outbox(clock.now_utc())
     mp_sent = Notification.select().where(Notification.channel == "mp_subscribe")
@@ -371,8 +378,23 @@ def test_the_answer_counts_what_was_queued_and_names_whom_the_preview_counted_in
     assert grants.remaining(zhao.id, (MP_TEMPLATE,)) == {MP_TEMPLATE: 0}
 
 
-@pytest.mark.parametrize("previewed", [["1"], [0], [True], "1,2", [1] * 1001])
-def test_previewed_must_be_a_list_of_member_ids(leader, team, previewed):
+@pytest.mark.parametrize(
+    "previewed",
+    [
+        ["1"],
+        [0],
+        [True],
+        "1,2",
+        [1] * 1001,
+        {"1": "sms"},
+        {"0": "oa_template"},
+        {"01": "oa_template"},
+        {"x": "oa_template"},
+        {"1": None},
+        {str(n): "oa_template" for n in range(1, 1002)},
+    ],
+)
+def test_previewed_must_be_the_preview_s_channels_or_member_ids(leader, team, previewed):
     members(team)
     answer = post(leader, previewed=previewed)
     assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "bad_field"

@@ -1,19 +1,76 @@
 """Schema steps: they build exactly the models' schema, and move a populated database forward
-without losing anything."""
+without losing anything. The data tests run on the suite's database (SQLite, or PostgreSQL
+with XIANFENG_TEST_POSTGRES_URL), since a step's back-fill queries must work on both."""
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
+import pytest
 from playhouse.migrations import _resolve_diff
 
-from models import Activity, Member, ServiceRecord, db
+from models import Activity, BindCode, Member, ServiceRecord, db
 from models.database import (
     bind,
-    create_if_missing,
     make_database,
     pending_migrations,
+    release,
     runner,
     schema_version,
 )
+from services import clock
+
+ADDED = "2026-01-01 00:00:00"  # when the rows below were written
+
+
+def sql(query: str, *params) -> None:
+    """Run one statement written with ? placeholders, on either database."""
+    db.execute_sql(query.replace("?", db.obj.param), params)
+
+
+@pytest.fixture
+def upgrade_from(empty_database_url):
+    """An empty database bound to the models, connection open, and a function that brings it
+    to an older step with one community and one team in it: a test writes rows as they were
+    at that step, runs the later steps (runner().up()) and reads what they made of them."""
+    bind(make_database(empty_database_url))
+
+    def at_step(step: str) -> None:
+        runner().up(target=step)
+        sql(
+            "INSERT INTO community (name, address, lat, lng, coord_type, radius_m) "
+            "VALUES ('老社区', '', 34.7, 113.6, 'gcj02', 300)"
+        )
+        sql("INSERT INTO team (name, community_id) VALUES ('老队', 1)")
+
+    with db.connection_context():
+        yield at_step
+    release()
+
+
+def add_member(n: int, active: bool = True, seen: str | None = None, added: str = ADDED):
+    """Member n (ids count from 1) of the team, as the first step wrote members."""
+    sql(
+        "INSERT INTO member (name, phone, team_id, role, active, oa_reachable, "
+        "last_interaction_at, created_at) VALUES (?, ?, 1, 'member', ?, ?, ?, ?)",
+        f"党员{n}",
+        f"1380000000{n}",
+        active,
+        True,
+        seen,
+        added,
+    )
+
+
+def add_check_in(member_id: int, at: str) -> None:
+    sql(
+        "INSERT INTO service_record (member_id, kind, checkin_at, checkin_coord_type, "
+        "content, target, outcome, status, flags, source, registration_reason, "
+        "created_at, updated_at) VALUES (?, 'individual', ?, 'gcj02', '清扫', '居民', "
+        "'干净', 'verified', '[]', 'mp', '', ?, ?)",
+        member_id,
+        at,
+        at,
+        at,
+    )
 
 
 def test_schema_steps_build_exactly_the_models(database):
@@ -21,36 +78,19 @@ def test_schema_steps_build_exactly_the_models(database):
     assert schema_version() == len(runner().migrations())
 
 
-def test_upgrade_keeps_data_written_at_version_1(tmp_path):
-    create_if_missing(f"sqlite:///{tmp_path / 'old.db'}")
-    bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
-    with db.connection_context():
-        runner().up(target="0001_initial")
-        assert schema_version() == 1
-        db.execute_sql(
-            "INSERT INTO community (name, address, lat, lng, coord_type, radius_m) "
-            "VALUES ('老社区', '', 34.7, 113.6, 'gcj02', 300)"
-        )
-        db.execute_sql("INSERT INTO team (name, community_id) VALUES ('老队', 1)")
-        db.execute_sql(
-            "INSERT INTO member (name, phone, team_id, role, active, oa_reachable, created_at) "
-            "VALUES ('老党员', '13800000000', 1, 'leader', 1, 1, '2026-01-01 00:00:00')"
-        )
-        db.execute_sql(
-            "INSERT INTO service_record (member_id, kind, checkin_at, checkin_coord_type, "
-            "content, target, outcome, status, flags, source, registration_reason, "
-            "created_at, updated_at) VALUES (1, 'individual', '2026-01-02 01:00:00', 'gcj02', "
-            "'清扫', '居民', '干净', 'verified', '[]', 'mp', '', '2026-01-02 01:00:00', "
-            "'2026-01-02 01:00:00')"
-        )
-        assert pending_migrations()
-        runner().up()
-        assert pending_migrations() == []
-        record = ServiceRecord.get()
-        assert record.member.name == "老党员"
-        assert record.content == "清扫"
-        assert record.review_comment == ""
-        assert record.distance_m is None
+def test_upgrade_keeps_data_written_at_version_1(upgrade_from):
+    upgrade_from("0001_initial")
+    assert schema_version() == 1
+    add_member(0)
+    add_check_in(1, "2026-01-02 01:00:00")
+    assert pending_migrations()
+    runner().up()
+    assert pending_migrations() == []
+    record = ServiceRecord.get()
+    assert record.member.name == "党员0"
+    assert record.content == "清扫"
+    assert record.review_comment == ""
+    assert record.distance_m is None
 
 
 def test_the_newest_step_goes_down_and_up_again(database):
@@ -61,69 +101,80 @@ def test_the_newest_step_goes_down_and_up_again(database):
     assert pending_migrations() == [] and not _resolve_diff(db.obj, "models:MODELS")
 
 
-def test_version_9_names_the_office_login_that_published_each_earlier_activity(tmp_path):
+def test_version_9_names_the_office_login_that_published_each_earlier_activity(upgrade_from):
     """Filled in from the audit log where the login still exists; a leader's activity, one
     whose login is gone and one the log does not mention stay without an office login."""
-    create_if_missing(f"sqlite:///{tmp_path / 'old.db'}")
-    bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
-    with db.connection_context():
-        runner().up(target="0008_activity_cancel_reason")
-        db.execute_sql(
-            "INSERT INTO account (username, display_name, password_hash, role, active, "
-            "failed_logins, created_at) "
-            "VALUES ('clerk', '李科员', '-', 'office', 1, 0, '2026-01-01 00:00:00')"
+    upgrade_from("0008_activity_cancel_reason")
+    sql(
+        "INSERT INTO account (username, display_name, password_hash, role, active, "
+        "failed_logins, created_at) VALUES ('clerk', '李科员', '-', 'office', ?, 0, ?)",
+        True,
+        ADDED,
+    )
+    for n in range(1, 5):
+        sql(
+            "INSERT INTO activity (title, category, kind, description, starts_at, ends_at, "
+            "place, coord_type, status, cancel_reason, created_at) VALUES (?, 'other', "
+            "'adhoc', '', '2026-01-02 01:00:00', '2026-01-02 03:00:00', '', 'gcj02', "
+            "'scheduled', '', ?)",
+            f"任务{n}",
+            ADDED,
         )
-        for n in range(1, 5):
-            db.execute_sql(
-                "INSERT INTO activity (title, category, kind, description, starts_at, ends_at, "
-                "place, coord_type, status, cancel_reason, created_at) VALUES (?, 'other', "
-                "'adhoc', '', '2026-01-02 01:00:00', '2026-01-02 03:00:00', '', 'gcj02', "
-                "'scheduled', '', '2026-01-01 00:00:00')",
-                (f"任务{n}",),
-            )
-        for actor, activity_id in (("office:1", 1), ("member:7", 2), ("office:9", 3)):
-            db.execute_sql(
-                "INSERT INTO audit_log (at, actor, action, object_type, object_id, detail) "
-                "VALUES ('2026-01-01 00:00:00', ?, 'activity_create', 'activity', ?, '{}')",
-                (actor, str(activity_id)),
-            )
-        runner().up()
-        published = dict(Activity.select(Activity.id, Activity.created_by_account).tuples())
-        assert published == {1: 1, 2: None, 3: None, 4: None}
+    for actor, activity_id in (("office:1", 1), ("member:7", 2), ("office:9", 3)):
+        sql(
+            "INSERT INTO audit_log (at, actor, action, object_type, object_id, detail) "
+            "VALUES (?, ?, 'activity_create', 'activity', ?, '{}')",
+            ADDED,
+            actor,
+            str(activity_id),
+        )
+    runner().up()
+    published = dict(Activity.select(Activity.id, Activity.created_by_account).tuples())
+    assert published == {1: 1, 2: None, 3: None, 4: None}
 
 
-def test_members_already_inactive_get_the_last_day_they_were_known_to_be_there(tmp_path):
+def test_version_10_keeps_void_the_codes_the_old_rule_voided(upgrade_from):
+    """Five wrong tries voided a code for good, and its holder was told so: the step expires
+    such a code, unused and not yet expired, rather than let the new 200-try life open it
+    again. Codes with fewer tries, used codes and codes already expired stay as they were."""
+    upgrade_from("0009_activity_created_by_account")
+    live, gone = datetime(2099, 1, 1), datetime(2026, 1, 2)
+    codes = [  # (failed tries, used, expires)
+        (5, None, live),  # voided by the old rule: expired by the step
+        (9, None, live),  # the same
+        (4, None, live),  # still good
+        (7, ADDED, live),  # used to bind: its time left is no matter
+        (6, None, gone),  # expired before: keeps its time
+    ]
+    for n, (tries, used, expires) in enumerate(codes, 1):
+        add_member(n)
+        sql(
+            "INSERT INTO bind_code (member_id, code, expires_at, used_at, failed_attempts, "
+            "created_at) VALUES (?, '123456', ?, ?, ?, ?)",
+            n,
+            str(expires),
+            used,
+            tries,
+            ADDED,
+        )
+    before = clock.now_utc()
+    runner().up()
+    after = clock.now_utc() + timedelta(seconds=1)
+    expires = [c.expires_at for c in BindCode.select().order_by(BindCode.id)]
+    assert all(before <= t <= after for t in expires[:2]), expires
+    assert expires[2:] == [live, live, gone]
+
+
+def test_members_already_inactive_get_the_last_day_they_were_known_to_be_there(upgrade_from):
     """Step 11 keeps the day a member left; those who had left before it get the Shanghai day
     of their latest check-in or WeChat interaction, or the day they were added."""
-    create_if_missing(f"sqlite:///{tmp_path / 'old.db'}")
-    bind(make_database(f"sqlite:///{tmp_path / 'old.db'}"))
-    with db.connection_context():
-        runner().up(target="0001_initial")
-        db.execute_sql(
-            "INSERT INTO community (name, address, lat, lng, coord_type, radius_m) "
-            "VALUES ('老社区', '', 34.7, 113.6, 'gcj02', 300)"
-        )
-        db.execute_sql("INSERT INTO team (name, community_id) VALUES ('老队', 1)")
-        members = [  # (active, last WeChat interaction, added)
-            (1, "2026-09-01 02:00:00", "2026-01-01 00:00:00"),  # still active
-            (0, "2026-03-31 17:00:00", "2026-01-01 00:00:00"),  # 1 April in Shanghai
-            (0, None, "2026-01-01 00:00:00"),  # a check-in later than any interaction
-            (0, None, "2026-02-01 00:00:00"),  # nothing but the day added
-        ]
-        for n, (active, seen, added) in enumerate(members):
-            db.execute_sql(
-                "INSERT INTO member (name, phone, team_id, role, active, oa_reachable, "
-                "last_interaction_at, created_at) VALUES (?, ?, 1, 'member', ?, 1, ?, ?)",
-                (f"党员{n}", f"1380000000{n}", active, seen, added),
-            )
-        for day in ("2026-05-01 01:00:00", "2026-06-20 16:30:00"):  # the later: 21 June
-            db.execute_sql(
-                "INSERT INTO service_record (member_id, kind, checkin_at, checkin_coord_type, "
-                "content, target, outcome, status, flags, source, registration_reason, "
-                "created_at, updated_at) VALUES (3, 'individual', ?, 'gcj02', '清扫', '居民', "
-                "'干净', 'verified', '[]', 'mp', '', ?, ?)",
-                (day, day, day),
-            )
-        runner().up()
-        left = [m.left_on for m in Member.select().order_by(Member.id)]
+    upgrade_from("0001_initial")
+    add_member(0, True, "2026-09-01 02:00:00")  # still active
+    add_member(1, False, "2026-03-31 17:00:00")  # 1 April in Shanghai
+    add_member(2, False)  # a check-in later than any interaction
+    add_member(3, False, added="2026-02-01 00:00:00")  # nothing but the day added
+    for day in ("2026-05-01 01:00:00", "2026-06-20 16:30:00"):  # the later: 21 June
+        add_check_in(3, day)
+    runner().up()
+    left = [m.left_on for m in Member.select().order_by(Member.id)]
     assert left == [None, date(2026, 4, 1), date(2026, 6, 21), date(2026, 2, 1)]

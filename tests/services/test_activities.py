@@ -1,13 +1,12 @@
 """Activities: who sees what, who may schedule, the checks on what they schedule, and
 enrolment whose capacity holds when many members press the button at once."""
 
-import threading
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from models import Account, Activity, AuditLog, Enrollment, Member, db
+from models import Account, Activity, AuditLog, Enrollment, Member
 from services import geo
 from services.activities import (
     cancel_activity,
@@ -23,6 +22,7 @@ from services.activity_creators import Creator, creator
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from tests.factories import NOW, QUIET, make_activity, make_community, make_record, make_team
+from tests.races import at_once
 
 TOMORROW = NOW + timedelta(days=1)
 
@@ -645,7 +645,9 @@ def test_capacity_holds_under_concurrent_enrolment(database):
     team = make_team(members=20)
     _, members = _people(team)
     activity = make_activity(team, starts_at=TOMORROW, capacity=5)
-    outcomes = _at_once([lambda m=m: enroll(m, activity.id, NOW).created for m in members])
+    outcomes = at_once(
+        [lambda m=m: enroll(m, activity.id, NOW).created for m in members], (Conflict,)
+    )
     assert sorted(map(str, outcomes)) == ["True"] * 5 + ["activity_full"] * 15
     assert Enrollment.select().where(Enrollment.activity == activity.id).count() == 5
 
@@ -654,35 +656,9 @@ def test_concurrent_double_taps_enrol_once(database):
     team = make_team(members=1)
     _, (member,) = _people(team)
     activity = make_activity(team, starts_at=TOMORROW, capacity=3)
-    outcomes = _at_once([lambda: enroll(member, activity.id, NOW).created] * 10)
+    outcomes = at_once([lambda: enroll(member, activity.id, NOW).created] * 10, (Conflict,))
     assert sorted(map(str, outcomes)) == ["False"] * 9 + ["True"]
     assert Enrollment.select().count() == 1
-
-
-def _at_once(calls) -> list:
-    """Run the calls in threads, each on its own connection, released together; their results
-    (or the code of a Conflict; anything else fails the test)."""
-    barrier, outcomes, lock = threading.Barrier(len(calls)), [], threading.Lock()
-
-    def run(call):
-        with db.connection_context():
-            barrier.wait()
-            try:
-                outcome = call()
-            except Conflict as exc:
-                outcome = exc.code
-            except Exception as exc:  # reported below as a failure
-                outcome = f"unexpected {exc!r}"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert len(outcomes) == len(calls)
-    return outcomes
 
 
 def test_a_description_may_run_over_several_lines(w):

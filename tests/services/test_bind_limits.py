@@ -2,17 +2,17 @@
 the rightful member, a guesser is stopped, and the limits hold when tries race on the real
 database file."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 
-from models import BindCode, BindTry, Member, db
+from models import BindCode, BindTry, Member
 from services import bind_limits, chat_binding
 from services.bind_limits import CODE_DAY_TRIES, CODE_LIFE_TRIES, TooManyTries
 from services.binding import WRONG_CODE, issue_bind_code, typed_code
 from services.errors import DomainError, Invalid
 from tests.factories import NOW, make_member
+from tests.races import at_once
 
 PHONE = "13800000001"
 
@@ -157,36 +157,13 @@ def test_old_tries_are_forgotten(member, code):
 
 # --- racing tries ----------------------------------------------------------------------------
 
-
-def _at_once(calls) -> list:
-    """Run the calls in threads, each on its own connection to the database file, released
-    together; their outcomes (the error code of a refusal)."""
-    barrier, outcomes, lock = threading.Barrier(len(calls)), [], threading.Lock()
-
-    def run(call):
-        with db.connection_context():
-            barrier.wait()
-            try:
-                outcome = call()
-            except (Invalid, TooManyTries) as exc:
-                outcome = exc.code
-            except Exception as exc:  # reported below as a failure
-                outcome = f"unexpected {exc!r}"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert len(outcomes) == len(calls)
-    return outcomes
+REFUSED = (Invalid, TooManyTries)  # what a racing try may hear instead of a bind
 
 
 def test_one_caller_racing_many_guesses_gets_no_more_than_its_tries(member, code):
     guesses = [f"{n:06d}" for n in range(20) if f"{n:06d}" != code]
-    outcomes = _at_once([lambda g=g: typed_code("mp:racer", PHONE, g, NOW) for g in guesses])
+    calls = [lambda g=g: typed_code("mp:racer", PHONE, g, NOW) for g in guesses]
+    outcomes = at_once(calls, REFUSED)
     assert set(outcomes) <= {"bad_bind_code", "too_many_attempts"}
     assert outcomes.count("bad_bind_code") <= checked(BindCode.get().id) <= 5
     assert BindTry.select().where(BindTry.caller == "mp:racer").count() <= 5
@@ -201,7 +178,7 @@ def test_many_callers_racing_at_one_code_get_no_more_than_its_tries_of_the_day(m
     ).execute()
     BindCode.update(failed_attempts=45).execute()
     calls = [lambda n=n: typed_code(f"oa:racer{n}", PHONE, wrong(code), NOW) for n in range(12)]
-    outcomes = _at_once(calls)
+    outcomes = at_once(calls, REFUSED)
     assert outcomes == ["bad_bind_code"] * 12
     assert 45 <= checked(row.id) <= CODE_DAY_TRIES
     counted = BindTry.select().where(BindTry.bind_code == row.id).count()
@@ -212,6 +189,6 @@ def test_many_callers_racing_at_one_code_get_no_more_than_its_tries_of_a_life(me
     row = BindCode.get()
     BindCode.update(failed_attempts=CODE_LIFE_TRIES - 3).execute()
     calls = [lambda n=n: typed_code(f"mp:racer{n}", PHONE, wrong(code), NOW) for n in range(12)]
-    assert _at_once(calls) == ["bad_bind_code"] * 12
+    assert at_once(calls, REFUSED) == ["bad_bind_code"] * 12
     assert checked(row.id) == CODE_LIFE_TRIES
     assert attempt("mp:member", PHONE, code)[0] == "bind_code_void"

@@ -320,7 +320,7 @@ def test_a_grant_spent_between_preview_and_send_is_not_counted(team, leader):
     assert granted in previewed.reached and previewed.reachable == 4
     other = broadcast.send(leader, "今晚开会", "k-other", NOW, POLICY)  # takes the grant
     assert other.audience == previewed and other.lost == ()
-    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.channels)
     assert sent.audience.reachable == 3 and granted not in sent.audience.reached
     assert [(u.member_id, u.reason) for u in sent.lost] == [(granted, "grant_used")]
     held = {
@@ -328,7 +328,7 @@ def test_a_grant_spent_between_preview_and_send_is_not_counted(team, leader):
         for n in Notification.select().where(Notification.member == granted)
     }
     assert held == {other.broadcast.id: "tmpl-mp", sent.broadcast.id: None}
-    again = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    again = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.channels)
     assert (again.audience, again.lost) == (sent.audience, sent.lost)  # a retry hears the same
 
 
@@ -362,7 +362,7 @@ def test_a_dual_bound_member_whose_grant_was_spent_is_told_so_not_that_they_unfo
     previewed = broadcast_reach.preview(leader, POLICY, NOW)
     assert dual.id in previewed.reached
     broadcast.send(leader, "今晚开会", "k-other", NOW, POLICY)  # takes the grant
-    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.channels)
     assert [(u.member_id, u.reason) for u in sent.lost] == [(dual.id, "grant_used")]
 
 
@@ -381,8 +381,35 @@ def test_a_dual_bound_member_who_never_granted_is_not_told_a_grant_was_used(team
     previewed = broadcast_reach.preview(leader, custom, NOW)
     assert dual.id in previewed.reached
     later = NOW + timedelta(minutes=20)
-    sent = broadcast.send(leader, "集合", "k1", later, custom, expected=previewed.reached)
+    sent = broadcast.send(leader, "集合", "k1", later, custom, expected=previewed.channels)
     assert [(u.member_id, u.reason) for u in sent.lost] == [(dual.id, "window_closed")]
+
+
+@pytest.mark.parametrize("known", [True, False], ids=["channels", "ids_only"])
+def test_a_grant_spent_long_before_the_preview_is_not_what_changed(team, leader, known):
+    """Bound in both, their only grant spent a month ago: the preview counts them through a
+    customer-service text, whose 48-hour window then closes. No grant the preview counted was
+    used; a preview that named only ids (an older client's) is not taken to have counted one
+    either."""
+    custom = dataclasses.replace(POLICY, default_order=("mp_subscribe", "oa_custom"))
+    follow(team, last_interaction_at=NOW)
+    dual = make_member(
+        team=team,
+        name="周某",
+        mp_openid="mp-zh",
+        oa_openid="oa-zh",
+        last_interaction_at=NOW - timedelta(hours=47, minutes=50),
+    )
+    grants.add(dual.id, "tmpl-mp", NOW - timedelta(days=30))
+    assert grants.spend(dual.id, "tmpl-mp")
+    previewed = broadcast_reach.preview(leader, custom, NOW)
+    assert previewed.channels[dual.id] == "oa_custom"
+    expected = previewed.channels if known else dict.fromkeys(previewed.reached)
+    later = NOW + timedelta(minutes=20)
+    sent = broadcast.send(leader, "集合", "k1", later, custom, expected=expected)
+    assert [(u.member_id, u.reason) for u in sent.lost] == [
+        (dual.id, "window_closed" if known else "no_grant")
+    ]
 
 
 def test_a_member_who_had_grants_and_is_reached_otherwise_is_not_lost(team, leader):
@@ -393,7 +420,7 @@ def test_a_member_who_had_grants_and_is_reached_otherwise_is_not_lost(team, lead
     grants.add(follower.id, "tmpl-mp", NOW)
     grants.spend(follower.id, "tmpl-mp")
     previewed = broadcast_reach.preview(leader, POLICY, NOW)
-    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.reached)
+    sent = broadcast.send(leader, "集合", "k1", NOW, POLICY, expected=previewed.channels)
     assert sent.lost == () and sent.audience.reachable == 3
 
 
@@ -403,7 +430,7 @@ def test_notices_sent_at_once_never_count_one_grant_twice(team, leader, same_req
     holds it and counts them; every other answer names them as no longer reached."""
     only_mp = make_member(team=team, name="赵某", mp_openid="mp-z")
     grants.add(only_mp.id, "tmpl-mp", NOW)
-    expected = broadcast_reach.preview(leader, POLICY, NOW).reached
+    expected = broadcast_reach.preview(leader, POLICY, NOW).channels
     start, made = threading.Barrier(4), []
 
     def request(n: int):

@@ -102,13 +102,26 @@ def test_filtering_by_team(world, entries, who, team, sees):
     assert _owners(world, found) == sees and total == len(sees)
 
 
-@pytest.mark.parametrize("who", ["leader_a", "alice", "office"])
+@pytest.mark.parametrize("who", ["leader_a", "office"])
 def test_filtering_by_a_member_that_does_not_exist_is_not_found(world, entries, who):
     """Not 403 as for another team's member (a leader would look for a team that has them),
     nor an empty page for the office: the id names nobody."""
     with pytest.raises(NotFound) as missing:
         list_records(world.actor(who), RecordFilters(member_id=999_999))
     assert (missing.value.code, missing.value.message) == ("member_not_found", "没有这位党员。")
+
+
+@pytest.mark.parametrize("member_id", [999_999, "bob", "carol"])
+def test_a_member_filtering_by_anyone_else_is_refused_whether_they_exist_or_not(
+    world, entries, member_id
+):
+    """A plain member sees only their own entries: any other id is refused the same way, so
+    the answer does not tell them which ids are members."""
+    if isinstance(member_id, str):
+        member_id = getattr(world, member_id).id
+    with pytest.raises(Forbidden) as refused:
+        list_records(world.actor("alice"), RecordFilters(member_id=member_id))
+    assert refused.value.code == "record_scope"
 
 
 def test_filters_by_status_kind_and_activity(world):

@@ -459,6 +459,25 @@ def test_a_grant_spent_between_preview_and_confirmation_is_told_not_counted(
     assert grants.remaining(zhao.id, ("tmpl-mp",)) == {"tmpl-mp": 0}
 
 
+def test_a_preview_kept_before_channels_were_still_names_whom_it_counted(
+    chat, leader, team, settings
+):
+    """A preview shown before an upgrade kept only member ids: the confirmation still names
+    赵某, whose grant another notice took, as no longer reached, by what is missing now."""
+    zhao = make_member(team=team, name="赵某", mp_openid="mp-zhao")
+    grants.add(zhao.id, "tmpl-mp", clock.now_utc())
+    chat.say("通知 明天集合")
+    row = ChatState.get(ChatState.openid == "oa-leader")
+    assert [zhao.id, "mp_subscribe"] in row.data["counted"]
+    ids = [member_id for member_id, _ in row.data.pop("counted")]
+    ChatState.update(data=row.data | {"reached": ids}).where(ChatState.id == row.id).execute()
+    policy = Policy.from_settings(settings)
+    broadcast.send(leader, "今晚开会", "api:other", clock.now_utc(), policy)  # takes the grant
+    reply = chat.say("确认")
+    assert reply.startswith("通知已进入发送队列，将通过微信发给 3 名队员。\n")
+    assert "现在收不到了，请另行通知：赵某（未开启小程序消息提醒）。" in reply
+
+
 @pytest.mark.parametrize("text", ["我看看今天有几个人签到", "等一下，先看看活动", "我的"])
 def test_another_command_while_a_notice_waits_keeps_the_preview(chat, text):
     """A new tester's leader lost the notice they had typed to a word taken for a command."""

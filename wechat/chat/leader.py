@@ -45,7 +45,8 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
         broadcast_reach.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
         return common.say(_refused(exc))
-    data = {"text": text, "request_key": _request_key(message), "reached": audience.reached}
+    counted = list(audience.channels.items())  # JSON keeps no int keys: [member id, channel]
+    data = {"text": text, "request_key": _request_key(message), "counted": counted}
     state.start(message.openid, CONFIRM, data, common.now())
     return common.say(_preview(text, audience))
 
@@ -91,7 +92,7 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     if conversation is None or conversation.state != CONFIRM:
         return _nothing_to_confirm(member)
     data, now, policy = conversation.data, common.now(), _policy()
-    expected = data.get("reached", ())
+    expected = _counted(data)
     try:
         sent = broadcast.send(
             member, data["text"], data["request_key"], now, policy, expected=expected
@@ -101,6 +102,14 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
         return common.say(_refused(exc, texts.BROADCAST_NOT_SENT))
     state.leave(message.openid, now)
     return common.say(_queued(sent, now, policy.quiet_hours))
+
+
+def _counted(data: dict) -> dict[int, str | None]:
+    """The members the preview counted, each with the channel it counted them through; a
+    preview kept before channels were (its "reached" ids only) names none."""
+    if "counted" in data:
+        return {member_id: channel for member_id, channel in data["counted"]}
+    return dict.fromkeys(data.get("reached", ()))
 
 
 def _queued(sent: broadcast.Sent, now, quiet: str) -> str:
