@@ -9,7 +9,7 @@ transaction and renders the outcome for the clerk.
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from os import PathLike
 from typing import Any
 
@@ -68,18 +68,21 @@ def import_roster(
     dry_run: bool = False,
     today: date | None = None,
     team_size: tuple[int, int] = (10, 15),
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Check a roster file and, if it has no errors and this is not a dry run, import it."""
+    """Check a roster file and, if it has no errors and this is not a dry run, import it.
+    `now` (naive UTC) stamps the rows created; `today` defaults to its Shanghai day."""
     data = read_roster(source)
-    today = today or local_today()
+    now = now or now_utc()
+    today = today or local_today(now)
     try:
         with db.atomic():
             problems = tuple(check(data, team_size, today))
             if any(p.is_error for p in problems):
                 return ImportResult(problems, (), (), applied=False, dry_run=dry_run)
-            the_plan = plan_checked(data, today)
+            the_plan = plan_checked(data, today, now)
             if not dry_run:
-                apply_plan(the_plan)
+                apply_plan(the_plan, now)
     except peewee.IntegrityError as exc:
         log.warning("roster import conflicted with a concurrent change: %s", exc)
         raise Conflict("导入时名单被同时修改，已全部撤销，请重新导入") from exc
@@ -115,9 +118,9 @@ TABLES = {
 }
 
 
-def apply_plan(the_plan: Plan) -> None:
+def apply_plan(the_plan: Plan, now: datetime | None = None) -> None:
     """Write a plan's steps in order, all or nothing (inside the transaction that planned it)."""
-    now = now_utc()
+    now = now or now_utc()
     with db.atomic():
         for step in the_plan.steps:
             model, where = TABLES[step.model]

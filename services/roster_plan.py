@@ -9,10 +9,10 @@ one is created.
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from .clock import local_today
+from .clock import local_today, now_utc
 from .errors import Invalid
 from .roster_check import check
 from .roster_io import RosterData
@@ -84,23 +84,24 @@ class Plan:
     steps: tuple[Step, ...]
 
 
-def plan(data: RosterData, today: date | None = None) -> Plan:
+def plan(data: RosterData, today: date | None = None, now: datetime | None = None) -> Plan:
     """The changes importing this file would make, without writing; Invalid if it has errors."""
-    today = today or local_today()
+    now = now or now_utc()
+    today = today or local_today(now)
     if any(problem.is_error for problem in check(data, today=today)):
         raise Invalid("名单有错误，无法列出变更；请先按检查结果改正")
-    return plan_checked(data, today)
+    return plan_checked(data, today, now)
 
 
-def plan_checked(data: RosterData, today: date) -> Plan:
+def plan_checked(data: RosterData, today: date, now: datetime | None = None) -> Plan:
     """The plan for a file the caller has just checked and found free of errors."""
     parsed, _ = parse(data, today)
-    return _Planner(parsed, Snapshot.load(), today).run()
+    return _Planner(parsed, Snapshot.load(), today, now or now_utc()).run()
 
 
 class _Planner:
-    def __init__(self, parsed: Parsed, snap: Snapshot, today: date):
-        self.parsed, self.snap, self.today = parsed, snap, today
+    def __init__(self, parsed: Parsed, snap: Snapshot, today: date, now: datetime):
+        self.parsed, self.snap, self.today, self.now = parsed, snap, today, now
         self.members = resolve_members(parsed, snap, today)
         self.steps: list[Step] = []
         self.changes: list[Change] = []

@@ -18,11 +18,12 @@ from tests.services.roster_files import (
 )
 
 TODAY = date(2026, 11, 29)
+NOW = datetime(2026, 11, 29, 2, 0)  # 10:00 in Shanghai, on TODAY
 MODELS = (Branch, Community, Team, Member, Household, Pairing)
 
 
 def run(tmp_path, roster, name="名单.xlsx", **kw):
-    kw = {"team_size": TEAM_SIZE, "today": TODAY} | kw
+    kw = {"team_size": TEAM_SIZE, "today": TODAY, "now": NOW} | kw
     return import_roster(write_xlsx(tmp_path / name, roster), **kw)
 
 
@@ -63,7 +64,7 @@ def test_import_creates_the_whole_roster(database, tmp_path):
     assert (peace.coord_type, peace.radius_m) == ("gcj02", 300)  # defaults for blank cells
     assert partner("13800000004") == "和平路4号"
     assert Pairing.get().started_on == date(2026, 1, 1)
-    assert all(m.created_at for m in Member.select())
+    assert {m.created_at for m in Member.select()} == {NOW}
 
 
 def test_reimporting_the_same_file_changes_nothing(database, tmp_path):
@@ -375,8 +376,8 @@ def test_a_clash_while_writing_becomes_a_conflict_and_rolls_back(database, tmp_p
     """Someone adds the same phone between the plan and the writes: nothing of the file stays."""
     import services.roster_import as roster_import
 
-    def plan_then_clash(data, today):
-        the_plan = plan_checked(data, today)
+    def plan_then_clash(data, today, now):
+        the_plan = plan_checked(data, today, now)
         Member.create(name="别人", phone="13800000006", created_at=datetime(2026, 11, 29))
         return the_plan
 
