@@ -49,7 +49,7 @@ def check(
     problems += _references(parsed, snap)
     problems += _identities(parsed, snap)
     problems += _paired_twice(parsed)
-    problems += _paired_with_gone(parsed, members)
+    problems += _paired_with_gone(parsed, snap, members)
     problems += _leaders(parsed, snap, members)
     problems += _leaving(members)
     problems += _team_sizes(parsed, snap, members, team_size)
@@ -192,17 +192,36 @@ def _leaving(members: dict[str, FinalMember]) -> list[Problem]:
     ]
 
 
-def _paired_with_gone(parsed: Parsed, members: dict[str, FinalMember]) -> list[Problem]:
-    """A household cannot be paired with a member who has left (their pairing ends)."""
+def _paired_with_gone(
+    parsed: Parsed, snap: Snapshot, members: dict[str, FinalMember]
+) -> list[Problem]:
+    """A 结对家庭 row that names a member who leaves: the file the clerk keeps still names
+    them. Their pairing ends on the day they left (roster_plan), so the cell only earns a
+    reminder; it is an error where the household keeps another member, whom the cell would
+    replace by one who left (a pairing can end with a leaver, never begin)."""
+    final = resolve_pairings(parsed, snap, gone(members))
+    current = {pairing.household: pairing.phone for pairing in snap.pairings}
     problems = []
     for entry in parsed["结对家庭"]:
         member = members.get(entry.values.get("member_phone"))
-        if member and not member.active:
+        if member is None or member.active:
+            continue
+        who, kept = f"{member.name}（{member.phone}）", final.get(entry.key)
+        if kept:
             message = (
-                f"结对党员 {member.name}（{member.phone}）已离队，不能结对："
-                "请改填其他党员，或清空这一格（这户的结对随其离队结束）"
+                f"结对党员 {who}已离队，不能与这户结对：这户现在与 {members[kept].name}"
+                f"（{kept}）结对，请改填其手机号或其他在册党员的手机号，或清空这一格"
             )
             problems.append(entry.problem("member_phone", message))
+            continue
+        ends = current.get(entry.key) == member.phone and member.left_on
+        message = (
+            f"结对党员 {who}已于 {member.left_on} 离队，这户与其的结对到这一天结束"
+            if ends
+            else f"结对党员 {who}已离队，不会与这户结对"
+        )
+        message += "；要为这户结对新的党员，请改填其手机号"
+        problems.append(entry.problem("member_phone", message, "warning"))
     return problems
 
 
@@ -231,7 +250,7 @@ def _pairing_warnings(
     problems = []
     for entry in parsed["结对家庭"]:
         member = members.get(entry.values.get("member_phone"))
-        community = communities.get(member.team) if member else None
+        community = communities.get(member.team) if member and member.active else None
         if community and entry.values.get("community") not in (None, community):
             message = (
                 f"结对党员 {member.name} 所在的「{member.team}」结对的是「{community}」，"

@@ -194,16 +194,17 @@ def resolve_pairings(
     parsed: Parsed, snap: Snapshot, gone: set[str] = frozenset()
 ) -> dict[tuple[str, str], str]:
     """Every active pairing after the import, household key -> member phone. A member who has
-    left (a phone in `gone`) keeps no pairing from the database; one the file asks for is
-    kept, for the checks to refuse."""
+    left (a phone in `gone`) keeps no pairing: neither one from the database nor one a row
+    names them for (a clerk's file still names them; their pairing ends on the day they
+    left). Such a row leaves its household as a blank cell would."""
     wanted = {}
     for entry in parsed["结对家庭"]:
         if entry.key and entry.values.get("member_phone"):
             wanted[entry.key] = entry.values["member_phone"]
     taken = set(wanted.values())
-    final = dict(wanted)
+    final = {household: phone for household, phone in wanted.items() if phone not in gone}
     for pairing in snap.pairings:
-        if pairing.household not in wanted and pairing.phone not in taken | gone:
+        if pairing.household not in final and pairing.phone not in taken | gone:
             final[pairing.household] = pairing.phone
     return final
 

@@ -204,6 +204,49 @@ def test_a_member_who_leaves_keeps_the_day_and_their_pairing_ends_on_it(database
     assert again.changes == ()
 
 
+def test_a_leaver_still_named_on_their_household_ends_the_pairing_on_the_day(database, tmp_path):
+    """The clerk marks 离队 in the file they keep and leaves the 结对家庭 row as it was: the
+    pairing ends on the day of leaving, with a reminder at the cell, and no error."""
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, leaving({4: ("离队", "2026-11-20")}), "离队.xlsx")
+
+    assert result.applied and result.errors == ()
+    (warning,) = [p for p in result.warnings if p.sheet == "结对家庭"]
+    assert (warning.row, warning.column, warning.column_letter) == (4, "结对党员手机号", "I")
+    assert warning.message == (
+        "结对党员 张三（13800000003）已于 2026-11-20 离队，这户与其的结对到这一天结束；"
+        "要为这户结对新的党员，请改填其手机号"
+    )
+    ended = Pairing.get(Pairing.member == member("13800000003").id)
+    assert (ended.ended_on, ended.household.address) == (date(2026, 11, 20), "幸福路3号")
+    assert (
+        "  [修改] 结对家庭 户主3（幸福社区 幸福路3号）：结对党员 张三（13800000003） → （无）"
+        in format_report(result).splitlines()
+    )
+    again = run(tmp_path, leaving({4: ("离队", "2026-11-20")}), "离队.xlsx")
+    assert again.applied and again.changes == ()
+    (reminder,) = [p for p in again.warnings if p.sheet == "结对家庭"]
+    assert reminder.row == 4 and "不会与这户结对" in reminder.message
+
+
+def test_a_leaver_named_on_a_household_paired_with_someone_else_is_an_error(database, tmp_path):
+    """A pairing can end with a member who leaves, never begin: a cell that would move a
+    household from the member it keeps to one who left says what to write instead."""
+    run(tmp_path, base_roster())
+    roster = leaving({4: ("离队", "2026-11-20")}, unpaired=4)
+    edit(roster, "结对家庭", 3, "结对党员手机号", "13800000003")  # 户主2 stays with 张二
+
+    result = run(tmp_path, roster, "离队.xlsx")
+
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("结对家庭", 3, "结对党员手机号")
+    assert "张三（13800000003）已离队" in error.message
+    assert "张二（13800000002）" in error.message
+    assert member("13800000003").active
+
+
 def test_leaving_without_a_day_is_the_import_day_and_a_return_clears_the_day(database, tmp_path):
     run(tmp_path, base_roster())
     run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx")
