@@ -51,7 +51,7 @@ def check(
     problems += _paired_twice(parsed)
     problems += _paired_with_gone(parsed, snap, members)
     problems += _leaders(parsed, snap, members)
-    problems += _leaving(members)
+    problems += _inactive_leaders(parsed, members)
     problems += _team_sizes(parsed, snap, members, team_size)
     problems += _pairing_warnings(parsed, snap, members)
     if not any(parsed.values()):
@@ -178,18 +178,41 @@ def _named_leader(entry: Entry, members: dict[str, FinalMember]) -> list[Problem
     return []
 
 
-def _leaving(members: dict[str, FinalMember]) -> list[Problem]:
-    """A leader who leaves hands the team over in the same file: a team is never led by
-    someone who can no longer log in."""
+def _inactive_leaders(parsed: Parsed, members: dict[str, FinalMember]) -> list[Problem]:
+    """A team always ends with an active leader, never with one who can no longer log in: a
+    leader who leaves hands the team over in the same file, and a member who has left cannot
+    be named leader. Each such leader is reported once, at the cell that makes them leave,
+    else at the cell that names them."""
+    naming = {(e.values.get("leader_phone"), e.values.get("name")): e for e in parsed["服务队"]}
     return [
-        member.entry.problem(
-            "active",
-            f"{member.name} 是「{member.team}」的队长，不能直接标为离队："
-            "请同时指定新队长（在服务队表填新队长手机号，或把新队长的角色填为 队长）",
-        )
+        problem
         for member in members.values()
-        if member.entry and not member.active and member.role == "leader"
+        if member.role == "leader" and not member.active
+        for problem in _inactive_leader(member, naming.get((member.phone, member.team)))
     ]
+
+
+def _inactive_leader(member: FinalMember, team_row: Entry | None) -> list[Problem]:
+    entry = member.entry
+    leaving = [f for f in ("active", "left_on") if entry and f in entry.values]
+    if leaving:  # the member's row makes them leave
+        how = (
+            f"在服务队表第 {team_row.row} 行把队长手机号改为新队长的"
+            if team_row  # naming another by role would only make two leaders
+            else "在服务队表填新队长手机号，或把新队长的角色填为 队长"
+        )
+        message = (
+            f"{member.name} 是「{member.team}」的队长，不能直接标为离队：请同时指定新队长（{how}）"
+        )
+        return [entry.problem(leaving[0], message)]
+    left = f"已于 {member.left_on} 离队" if member.left_on else "已离队"
+    who = f"{member.name}（{member.phone}）{left}，不能担任队长"
+    if team_row:
+        return [team_row.problem("leader_phone", f"队长 {who}：请填写在册党员的手机号")]
+    if entry and entry.values.get("role") == "leader":
+        message = f"{who}：请把角色改为 队员，另指定一名在册党员为队长"
+        return [entry.problem("role", message)]
+    return []  # a leader who left before this rule, whom the file does not name
 
 
 def _paired_with_gone(

@@ -136,9 +136,7 @@ def resolve_members(parsed: Parsed, snap: Snapshot, today: date) -> dict[str, Fi
     final = {}
     for (phone,), current in snap.rows["党员"].items():
         values = current.values
-        role = values["role"]
-        if role == "leader" and declared[values["team"]] - {phone}:
-            role = "member"
+        role = _unlisted_role(phone, values["role"], declared[values["team"]])
         final[phone] = FinalMember(
             phone, values["name"], values["team"], role, values["active"], values["left_on"], None
         )
@@ -154,6 +152,14 @@ def resolve_members(parsed: Parsed, snap: Snapshot, today: date) -> dict[str, Fi
             entry,
         )
     return final
+
+
+def _unlisted_role(phone: str, role: str, leaders: set) -> str:
+    """The role of a member the 党员 sheet does not list: leader when a team row names them
+    (队长手机号 alone names the leader), member when the file names someone else."""
+    if phone in leaders:
+        return "leader"
+    return "member" if leaders else role
 
 
 def _role(phone: str, entry: Entry, current: dict | None, team: str | None, leaders: set) -> str:

@@ -232,6 +232,18 @@ ERRORS = [
         ("党员", 2, "状态", "F"),
         "指定新队长",
     ),
+    (
+        "a leader who leaves while the team row still names them",
+        lambda roster: edit(with_status(roster, {2: ("离队", "")}), "党员", 3, "角色", "队长"),
+        ("党员", 2, "状态", "F"),
+        "在服务队表第 2 行把队长手机号改为新队长的",
+    ),
+    (
+        "a leader who leaves, named by role only",
+        lambda roster: edit(with_status(roster, {2: ("离队", "")}), "服务队", 2, "队长手机号", ""),
+        ("党员", 2, "状态", "F"),
+        "或把新队长的角色填为 队长",
+    ),
 ]
 
 

@@ -289,6 +289,82 @@ def test_a_leader_leaves_when_the_file_names_the_new_one(database, tmp_path):
     assert member("13800000002").role == "leader"
 
 
+def only_teams(*teams: list) -> dict:
+    """A file that lists only these 服务队 rows (the other sheets keep their headers)."""
+    roster = {sheet: rows[:1] for sheet, rows in base_roster().items()}
+    roster["服务队"] += [list(team) for team in teams]
+    return roster
+
+
+def leaders() -> list[tuple[str, str, bool]]:
+    found = Member.select().where(Member.role == "leader").order_by(Member.team)
+    return [(m.team.name, m.name, m.active) for m in found]
+
+
+def test_a_leader_named_only_by_the_team_row_is_promoted(database, tmp_path):
+    """队长手机号 alone names the leader, as the template says, whether or not the file lists
+    them in 党员: the old leader steps down and the named one takes over."""
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000005"]), "换队长.xlsx")
+
+    assert result.applied and result.errors == ()
+    assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李二", True)]
+    lines = format_report(result).splitlines()
+    assert "  [修改] 党员 13800000004 李一：角色 队长 → 队员（本队换了队长）" in lines
+    assert "  [修改] 党员 13800000005 李二：角色 队员 → 队长（本队换了队长）" in lines
+    assert run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000005"])).changes == ()
+
+
+def _left_earlier(tmp_path):
+    run(tmp_path, leaving({7: ("离队", "2026-11-20")}, unpaired=7), "离队.xlsx")
+
+
+def _inactive_without_a_day(tmp_path):
+    Member.update(active=False).where(Member.phone == "13800000006").execute()
+
+
+@pytest.mark.parametrize(
+    "gone, says",
+    [(_left_earlier, "已于 2026-11-20 离队"), (_inactive_without_a_day, "已离队")],
+    ids=["left in an earlier file", "inactive"],
+)
+def test_a_member_who_has_left_cannot_be_named_leader(database, tmp_path, gone, says):
+    """A team always ends with an active leader: naming one who has left, who is not in the
+    file's 党员 sheet, is refused at the cell, and the team keeps its leader."""
+    run(tmp_path, base_roster())
+    gone(tmp_path)
+
+    result = run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000006"]), "换队长.xlsx")
+
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column, error.column_letter) == (
+        "服务队",
+        2,
+        "队长手机号",
+        "C",
+    )
+    assert error.message == (
+        f"队长 李三（13800000006）{says}，不能担任队长：请填写在册党员的手机号"
+    )
+    assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李一", True)]
+
+
+def test_a_member_who_has_left_cannot_be_made_leader_by_their_role(database, tmp_path):
+    run(tmp_path, base_roster())
+    _left_earlier(tmp_path)
+    roster = {sheet: rows[:1] for sheet, rows in base_roster().items()}
+    roster["党员"].append(["李三", "13800000006", "", "第二服务队", "队长"])
+
+    result = run(tmp_path, roster, "换队长.xlsx")
+
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("党员", 2, "角色")
+    assert "李三（13800000006）已于 2026-11-20 离队，不能担任队长" in error.message
+    assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李一", True)]
+
+
 def test_a_new_member_can_be_recorded_as_already_gone(database, tmp_path):
     roster = leaving({4: ("离队", "2026-06-30")}, unpaired=4)
 
