@@ -228,7 +228,7 @@ ERRORS = [
     ),
     (
         "a leader who leaves without a successor",
-        lambda roster: with_status(roster, {2: ("离队", "2026-11-01")}),
+        lambda roster: with_status(roster, {2: ("离队", "")}),
         ("党员", 2, "状态", "F"),
         "指定新队长",
     ),

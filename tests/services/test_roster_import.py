@@ -6,6 +6,7 @@ import pytest
 
 from models import Branch, Community, Household, Member, Pairing, Team
 from services.errors import Conflict, Invalid
+from services.report_stats import team_stats
 from services.roster_import import format_report, import_roster, plan, read_workbook
 from services.roster_plan import Step, plan_checked
 from tests.services.roster_files import (
@@ -365,18 +366,43 @@ def test_a_member_who_has_left_cannot_be_made_leader_by_their_role(database, tmp
     assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李一", True)]
 
 
-def test_a_new_member_can_be_recorded_as_already_gone(database, tmp_path):
+def test_a_new_member_cannot_be_recorded_as_gone_before_the_import_day(database, tmp_path):
+    """The quarters count a member from the day they are added (Member.created_at): one
+    added as gone since an earlier day would count in none, so the row is refused and says
+    why. The day they joined is not in the file, and guessing it would rewrite past quarters."""
     roster = leaving({4: ("离队", "2026-06-30")}, unpaired=4)
 
     result = run(tmp_path, roster)
 
-    assert result.applied and result.errors == ()
-    assert (member("13800000003").active, member("13800000003").left_on) == (
-        False,
-        date(2026, 6, 30),
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column, error.column_letter) == (
+        "党员",
+        4,
+        "离队日期",
+        "G",
     )
+    assert error.message == (
+        "系统中还没有手机号为 13800000003 的党员，不能登记其在导入之前（2026-06-30）离队："
+        "新增的党员从导入当天起才在名册上。已离队的党员不必导入，请删除这一行；"
+        "如果是系统中已有的党员，请核对手机号"
+    )
+    assert Member.select().count() == 0
+
+
+def test_a_new_member_who_leaves_on_the_import_day_counts_in_its_quarter(database, tmp_path):
+    roster = leaving({4: ("离队", "")}, unpaired=4)
+
+    result = run(tmp_path, roster)
+
+    assert result.applied and result.errors == ()
+    assert (member("13800000003").active, member("13800000003").left_on) == (False, TODAY)
     created = [c.details for c in result.changes if c.label == "党员 13800000003 张三"]
-    assert created == [("服务队 第一服务队，队员，2026-06-30 离队",)]
+    assert created == [("服务队 第一服务队，队员，2026-11-29 离队",)]
+    team = member("13800000003").team_id
+    stats = team_stats(2026, 4, NOW, 30, [team])[team]
+    assert stats["members"] == 3
+    assert [line["name"] for line in stats["per_member"] if not line["active"]] == ["张三"]
 
 
 def test_a_dry_run_writes_nothing_but_reports_the_plan(database, tmp_path):
