@@ -17,11 +17,12 @@ import peewee
 
 from models import Branch, Community, Household, Member, Pairing, Team, db
 
+from . import roster_seats
 from .clock import local_today, now_utc
 from .errors import Conflict
 from .roster_check import check
 from .roster_io import RosterData, read_csv_files, read_roster, read_workbook
-from .roster_plan import Change, Plan, SheetCount, plan, plan_checked
+from .roster_plan import Change, Plan, SheetCount, Step, plan, plan_checked
 from .roster_schema import Problem
 from .roster_template import write_template
 
@@ -123,13 +124,22 @@ def apply_plan(the_plan: Plan, now: datetime | None = None) -> None:
     now = now or now_utc()
     with db.atomic():
         for step in the_plan.steps:
-            model, where = TABLES[step.model]
-            values = {f: _resolve(f, v) for f, v in step.values.items()}
-            if step.op == "create":
-                stamp = {"created_at": now} if "created_at" in model._meta.fields else {}
-                model.create(**values, **stamp)
+            if step.model == "seat":
+                activity_id, phone = step.key
+                roster_seats.give_up(activity_id, _resolve("member", phone), now)
             else:
-                model.update(**values).where(where(step.key)).execute()
+                _write(step, now)
+
+
+def _write(step: Step, now: datetime) -> None:
+    """Create a roster row, or update the one with the step's natural key."""
+    model, where = TABLES[step.model]
+    values = {f: _resolve(f, v) for f, v in step.values.items()}
+    if step.op == "create":
+        stamp = {"created_at": now} if "created_at" in model._meta.fields else {}
+        model.create(**values, **stamp)
+    else:
+        model.update(**values).where(where(step.key)).execute()
 
 
 def _resolve(field: str, value: Any) -> Any:
@@ -137,7 +147,7 @@ def _resolve(field: str, value: Any) -> Any:
     return resolver(value) if resolver and value is not None else value
 
 
-ACTIONS = {"created": "新增", "updated": "修改"}
+ACTIONS = {"created": "新增", "updated": "修改", "withdrawn": "撤销"}
 SEVERITIES = {"error": "错误", "warning": "提醒"}
 
 
