@@ -5,6 +5,7 @@ from datetime import date
 
 from .clock import local_today
 from .roster_io import RosterData
+from .roster_leavers import gone_before_added, inactive_leaders, paired_with_gone
 from .roster_parse import Entry, Parsed, parse
 from .roster_schema import SHEET_ORDER, Problem
 from .roster_state import (
@@ -48,10 +49,11 @@ def check(
     problems += _duplicates(parsed)
     problems += _references(parsed, snap)
     problems += _identities(parsed, snap)
+    problems += gone_before_added(parsed, snap, today)
     problems += _paired_twice(parsed)
-    problems += _paired_with_gone(parsed, members)
+    problems += paired_with_gone(parsed, snap, members)
     problems += _leaders(parsed, snap, members)
-    problems += _leaving(members)
+    problems += inactive_leaders(parsed, members)
     problems += _team_sizes(parsed, snap, members, team_size)
     problems += _pairing_warnings(parsed, snap, members)
     if not any(parsed.values()):
@@ -178,34 +180,6 @@ def _named_leader(entry: Entry, members: dict[str, FinalMember]) -> list[Problem
     return []
 
 
-def _leaving(members: dict[str, FinalMember]) -> list[Problem]:
-    """A leader who leaves hands the team over in the same file: a team is never led by
-    someone who can no longer log in."""
-    return [
-        member.entry.problem(
-            "active",
-            f"{member.name} 是「{member.team}」的队长，不能直接标为离队："
-            "请同时指定新队长（在服务队表填新队长手机号，或把新队长的角色填为 队长）",
-        )
-        for member in members.values()
-        if member.entry and not member.active and member.role == "leader"
-    ]
-
-
-def _paired_with_gone(parsed: Parsed, members: dict[str, FinalMember]) -> list[Problem]:
-    """A household cannot be paired with a member who has left (their pairing ends)."""
-    problems = []
-    for entry in parsed["结对家庭"]:
-        member = members.get(entry.values.get("member_phone"))
-        if member and not member.active:
-            message = (
-                f"结对党员 {member.name}（{member.phone}）已离队，不能结对："
-                "请改填其他党员，或清空这一格（这户的结对随其离队结束）"
-            )
-            problems.append(entry.problem("member_phone", message))
-    return problems
-
-
 def _team_sizes(
     parsed: Parsed, snap: Snapshot, members: dict[str, FinalMember], team_size: tuple[int, int]
 ) -> list[Problem]:
@@ -231,7 +205,7 @@ def _pairing_warnings(
     problems = []
     for entry in parsed["结对家庭"]:
         member = members.get(entry.values.get("member_phone"))
-        community = communities.get(member.team) if member else None
+        community = communities.get(member.team) if member and member.active else None
         if community and entry.values.get("community") not in (None, community):
             message = (
                 f"结对党员 {member.name} 所在的「{member.team}」结对的是「{community}」，"

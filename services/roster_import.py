@@ -9,7 +9,7 @@ transaction and renders the outcome for the clerk.
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from os import PathLike
 from typing import Any
 
@@ -17,11 +17,12 @@ import peewee
 
 from models import Branch, Community, Household, Member, Pairing, Team, db
 
+from . import roster_seats
 from .clock import local_today, now_utc
 from .errors import Conflict
 from .roster_check import check
 from .roster_io import RosterData, read_csv_files, read_roster, read_workbook
-from .roster_plan import Change, Plan, SheetCount, plan, plan_checked
+from .roster_plan import Change, Plan, SheetCount, Step, plan, plan_checked
 from .roster_schema import Problem
 from .roster_template import write_template
 
@@ -68,18 +69,21 @@ def import_roster(
     dry_run: bool = False,
     today: date | None = None,
     team_size: tuple[int, int] = (10, 15),
+    now: datetime | None = None,
 ) -> ImportResult:
-    """Check a roster file and, if it has no errors and this is not a dry run, import it."""
+    """Check a roster file and, if it has no errors and this is not a dry run, import it.
+    `now` (naive UTC) stamps the rows created; `today` defaults to its Shanghai day."""
     data = read_roster(source)
-    today = today or local_today()
+    now = now or now_utc()
+    today = today or local_today(now)
     try:
         with db.atomic():
             problems = tuple(check(data, team_size, today))
             if any(p.is_error for p in problems):
                 return ImportResult(problems, (), (), applied=False, dry_run=dry_run)
-            the_plan = plan_checked(data, today)
+            the_plan = plan_checked(data, today, now)
             if not dry_run:
-                apply_plan(the_plan)
+                apply_plan(the_plan, now)
     except peewee.IntegrityError as exc:
         log.warning("roster import conflicted with a concurrent change: %s", exc)
         raise Conflict("导入时名单被同时修改，已全部撤销，请重新导入") from exc
@@ -115,18 +119,27 @@ TABLES = {
 }
 
 
-def apply_plan(the_plan: Plan) -> None:
+def apply_plan(the_plan: Plan, now: datetime | None = None) -> None:
     """Write a plan's steps in order, all or nothing (inside the transaction that planned it)."""
-    now = now_utc()
+    now = now or now_utc()
     with db.atomic():
         for step in the_plan.steps:
-            model, where = TABLES[step.model]
-            values = {f: _resolve(f, v) for f, v in step.values.items()}
-            if step.op == "create":
-                stamp = {"created_at": now} if "created_at" in model._meta.fields else {}
-                model.create(**values, **stamp)
+            if step.model == "seat":
+                activity_id, phone = step.key
+                roster_seats.give_up(activity_id, _resolve("member", phone), now)
             else:
-                model.update(**values).where(where(step.key)).execute()
+                _write(step, now)
+
+
+def _write(step: Step, now: datetime) -> None:
+    """Create a roster row, or update the one with the step's natural key."""
+    model, where = TABLES[step.model]
+    values = {f: _resolve(f, v) for f, v in step.values.items()}
+    if step.op == "create":
+        stamp = {"created_at": now} if "created_at" in model._meta.fields else {}
+        model.create(**values, **stamp)
+    else:
+        model.update(**values).where(where(step.key)).execute()
 
 
 def _resolve(field: str, value: Any) -> Any:
@@ -134,7 +147,7 @@ def _resolve(field: str, value: Any) -> Any:
     return resolver(value) if resolver and value is not None else value
 
 
-ACTIONS = {"created": "新增", "updated": "修改"}
+ACTIONS = {"created": "新增", "updated": "修改", "withdrawn": "撤销"}
 SEVERITIES = {"error": "错误", "warning": "提醒"}
 
 

@@ -9,10 +9,11 @@ one is created.
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from .clock import local_today
+from . import roster_seats
+from .clock import local_today, now_utc
 from .errors import Invalid
 from .roster_check import check
 from .roster_io import RosterData
@@ -54,7 +55,7 @@ class Change:
     """One row's change, for people: 党员 13800000001 张三: 服务队 第一服务队 → 第二服务队."""
 
     sheet: str
-    action: str  # "created" or "updated"
+    action: str  # "created", "updated" or "withdrawn" (a leaver's place in an activity)
     label: str
     details: tuple[str, ...] = ()
 
@@ -63,8 +64,8 @@ class Change:
 class Step:
     """One write: create a row, or update the row with this natural key (a pairing: its id)."""
 
-    model: str  # branch, community, team, member, household or pairing
-    op: str  # "create" or "update"
+    model: str  # branch, community, team, member, household, pairing or seat
+    op: str  # "create" or "update"; a seat's: "withdraw" (key: activity id, member phone)
     key: tuple
     values: Mapping[str, Any]  # references to other rows by natural key, not by id
 
@@ -84,23 +85,24 @@ class Plan:
     steps: tuple[Step, ...]
 
 
-def plan(data: RosterData, today: date | None = None) -> Plan:
+def plan(data: RosterData, today: date | None = None, now: datetime | None = None) -> Plan:
     """The changes importing this file would make, without writing; Invalid if it has errors."""
-    today = today or local_today()
+    now = now or now_utc()
+    today = today or local_today(now)
     if any(problem.is_error for problem in check(data, today=today)):
         raise Invalid("名单有错误，无法列出变更；请先按检查结果改正")
-    return plan_checked(data, today)
+    return plan_checked(data, today, now)
 
 
-def plan_checked(data: RosterData, today: date) -> Plan:
+def plan_checked(data: RosterData, today: date, now: datetime | None = None) -> Plan:
     """The plan for a file the caller has just checked and found free of errors."""
     parsed, _ = parse(data, today)
-    return _Planner(parsed, Snapshot.load(), today).run()
+    return _Planner(parsed, Snapshot.load(), today, now or now_utc()).run()
 
 
 class _Planner:
-    def __init__(self, parsed: Parsed, snap: Snapshot, today: date):
-        self.parsed, self.snap, self.today = parsed, snap, today
+    def __init__(self, parsed: Parsed, snap: Snapshot, today: date, now: datetime):
+        self.parsed, self.snap, self.today, self.now = parsed, snap, today, now
         self.members = resolve_members(parsed, snap, today)
         self.steps: list[Step] = []
         self.changes: list[Change] = []
@@ -115,6 +117,7 @@ class _Planner:
         self._rows("结对家庭", pairing_details)
         self._unlisted_households(pairing_details)
         self.steps += pairing_steps
+        self._seats()
         counts = tuple(
             SheetCount(s.name, c["created"], c["updated"], c["unchanged"])
             for s, c in zip(SHEETS, self.counts.values(), strict=True)
@@ -237,6 +240,15 @@ class _Planner:
         if member.active or member.left_on is None:
             return self.today
         return max(min(member.left_on, self.today), pairing.started_on)
+
+    def _seats(self) -> None:
+        """Members who leave give up their places in activities not started yet (see
+        services.roster_seats), each a line of its own."""
+        for seat in roster_seats.seats_held(gone(self.members), self.now):
+            self.steps.append(Step("seat", "withdraw", (seat.activity_id, seat.phone), {}))
+            label = f"活动「{seat.title}」（{seat.when}）的{'指派' if seat.assigned else '报名'}"
+            details = (f"{self._who(seat.phone)}已离队",)
+            self.changes.append(Change("党员", "withdrawn", label, details))
 
     def _who(self, phone: str | None) -> str:
         return f"{self.members[phone].name}（{phone}）" if phone else "（无）"

@@ -136,9 +136,7 @@ def resolve_members(parsed: Parsed, snap: Snapshot, today: date) -> dict[str, Fi
     final = {}
     for (phone,), current in snap.rows["党员"].items():
         values = current.values
-        role = values["role"]
-        if role == "leader" and declared[values["team"]] - {phone}:
-            role = "member"
+        role = _unlisted_role(phone, values["role"], declared[values["team"]])
         final[phone] = FinalMember(
             phone, values["name"], values["team"], role, values["active"], values["left_on"], None
         )
@@ -154,6 +152,14 @@ def resolve_members(parsed: Parsed, snap: Snapshot, today: date) -> dict[str, Fi
             entry,
         )
     return final
+
+
+def _unlisted_role(phone: str, role: str, leaders: set) -> str:
+    """The role of a member the 党员 sheet does not list: leader when a team row names them
+    (队长手机号 alone names the leader), member when the file names someone else."""
+    if phone in leaders:
+        return "leader"
+    return "member" if leaders else role
 
 
 def _role(phone: str, entry: Entry, current: dict | None, team: str | None, leaders: set) -> str:
@@ -194,16 +200,17 @@ def resolve_pairings(
     parsed: Parsed, snap: Snapshot, gone: set[str] = frozenset()
 ) -> dict[tuple[str, str], str]:
     """Every active pairing after the import, household key -> member phone. A member who has
-    left (a phone in `gone`) keeps no pairing from the database; one the file asks for is
-    kept, for the checks to refuse."""
+    left (a phone in `gone`) keeps no pairing: neither one from the database nor one a row
+    names them for (a clerk's file still names them; their pairing ends on the day they
+    left). Such a row leaves its household as a blank cell would."""
     wanted = {}
     for entry in parsed["结对家庭"]:
         if entry.key and entry.values.get("member_phone"):
             wanted[entry.key] = entry.values["member_phone"]
     taken = set(wanted.values())
-    final = dict(wanted)
+    final = {household: phone for household, phone in wanted.items() if phone not in gone}
     for pairing in snap.pairings:
-        if pairing.household not in wanted and pairing.phone not in taken | gone:
+        if pairing.household not in final and pairing.phone not in taken | gone:
             final[pairing.household] = pairing.phone
     return final
 

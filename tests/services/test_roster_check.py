@@ -228,15 +228,21 @@ ERRORS = [
     ),
     (
         "a leader who leaves without a successor",
-        lambda roster: with_status(roster, {2: ("离队", "2026-11-01")}),
+        lambda roster: with_status(roster, {2: ("离队", "")}),
         ("党员", 2, "状态", "F"),
         "指定新队长",
     ),
     (
-        "paired with a member who left",
-        lambda roster: with_status(roster, {4: ("离队", "2026-11-01")}),
-        ("结对家庭", 4, "结对党员手机号", "I"),
-        "张三（13800000003）已离队",
+        "a leader who leaves while the team row still names them",
+        lambda roster: edit(with_status(roster, {2: ("离队", "")}), "党员", 3, "角色", "队长"),
+        ("党员", 2, "状态", "F"),
+        "在服务队表第 2 行把队长手机号改为新队长的",
+    ),
+    (
+        "a leader who leaves, named by role only",
+        lambda roster: edit(with_status(roster, {2: ("离队", "")}), "服务队", 2, "队长手机号", ""),
+        ("党员", 2, "状态", "F"),
+        "或把新队长的角色填为 队长",
     ),
 ]
 
@@ -323,6 +329,12 @@ WARNINGS = [
         lambda roster: roster.update({"Sheet1": [["x"]]}),
         ("Sheet1", None, None, None),
         "无法识别",
+    ),
+    (
+        "household still naming a member who leaves (the file the clerk re-uses)",
+        lambda roster: with_status(roster, {4: ("离队", "")}),
+        ("结对家庭", 4, "结对党员手机号", "I"),
+        "张三（13800000003）已离队，不会与这户结对",
     ),
     (
         "pairing date without a member",

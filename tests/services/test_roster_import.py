@@ -6,6 +6,7 @@ import pytest
 
 from models import Branch, Community, Household, Member, Pairing, Team
 from services.errors import Conflict, Invalid
+from services.report_stats import team_stats
 from services.roster_import import format_report, import_roster, plan, read_workbook
 from services.roster_plan import Step, plan_checked
 from tests.services.roster_files import (
@@ -18,11 +19,12 @@ from tests.services.roster_files import (
 )
 
 TODAY = date(2026, 11, 29)
+NOW = datetime(2026, 11, 29, 2, 0)  # 10:00 in Shanghai, on TODAY
 MODELS = (Branch, Community, Team, Member, Household, Pairing)
 
 
 def run(tmp_path, roster, name="名单.xlsx", **kw):
-    kw = {"team_size": TEAM_SIZE, "today": TODAY} | kw
+    kw = {"team_size": TEAM_SIZE, "today": TODAY, "now": NOW} | kw
     return import_roster(write_xlsx(tmp_path / name, roster), **kw)
 
 
@@ -63,7 +65,7 @@ def test_import_creates_the_whole_roster(database, tmp_path):
     assert (peace.coord_type, peace.radius_m) == ("gcj02", 300)  # defaults for blank cells
     assert partner("13800000004") == "和平路4号"
     assert Pairing.get().started_on == date(2026, 1, 1)
-    assert all(m.created_at for m in Member.select())
+    assert {m.created_at for m in Member.select()} == {NOW}
 
 
 def test_reimporting_the_same_file_changes_nothing(database, tmp_path):
@@ -203,6 +205,49 @@ def test_a_member_who_leaves_keeps_the_day_and_their_pairing_ends_on_it(database
     assert again.changes == ()
 
 
+def test_a_leaver_still_named_on_their_household_ends_the_pairing_on_the_day(database, tmp_path):
+    """The clerk marks 离队 in the file they keep and leaves the 结对家庭 row as it was: the
+    pairing ends on the day of leaving, with a reminder at the cell, and no error."""
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, leaving({4: ("离队", "2026-11-20")}), "离队.xlsx")
+
+    assert result.applied and result.errors == ()
+    (warning,) = [p for p in result.warnings if p.sheet == "结对家庭"]
+    assert (warning.row, warning.column, warning.column_letter) == (4, "结对党员手机号", "I")
+    assert warning.message == (
+        "结对党员 张三（13800000003）已于 2026-11-20 离队，这户与其的结对到这一天结束；"
+        "要为这户结对新的党员，请改填其手机号"
+    )
+    ended = Pairing.get(Pairing.member == member("13800000003").id)
+    assert (ended.ended_on, ended.household.address) == (date(2026, 11, 20), "幸福路3号")
+    assert (
+        "  [修改] 结对家庭 户主3（幸福社区 幸福路3号）：结对党员 张三（13800000003） → （无）"
+        in format_report(result).splitlines()
+    )
+    again = run(tmp_path, leaving({4: ("离队", "2026-11-20")}), "离队.xlsx")
+    assert again.applied and again.changes == ()
+    (reminder,) = [p for p in again.warnings if p.sheet == "结对家庭"]
+    assert reminder.row == 4 and "不会与这户结对" in reminder.message
+
+
+def test_a_leaver_named_on_a_household_paired_with_someone_else_is_an_error(database, tmp_path):
+    """A pairing can end with a member who leaves, never begin: a cell that would move a
+    household from the member it keeps to one who left says what to write instead."""
+    run(tmp_path, base_roster())
+    roster = leaving({4: ("离队", "2026-11-20")}, unpaired=4)
+    edit(roster, "结对家庭", 3, "结对党员手机号", "13800000003")  # 户主2 stays with 张二
+
+    result = run(tmp_path, roster, "离队.xlsx")
+
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("结对家庭", 3, "结对党员手机号")
+    assert "张三（13800000003）已离队" in error.message
+    assert "张二（13800000002）" in error.message
+    assert member("13800000003").active
+
+
 def test_leaving_without_a_day_is_the_import_day_and_a_return_clears_the_day(database, tmp_path):
     run(tmp_path, base_roster())
     run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx")
@@ -245,18 +290,119 @@ def test_a_leader_leaves_when_the_file_names_the_new_one(database, tmp_path):
     assert member("13800000002").role == "leader"
 
 
-def test_a_new_member_can_be_recorded_as_already_gone(database, tmp_path):
+def only_teams(*teams: list) -> dict:
+    """A file that lists only these 服务队 rows (the other sheets keep their headers)."""
+    roster = {sheet: rows[:1] for sheet, rows in base_roster().items()}
+    roster["服务队"] += [list(team) for team in teams]
+    return roster
+
+
+def leaders() -> list[tuple[str, str, bool]]:
+    found = Member.select().where(Member.role == "leader").order_by(Member.team)
+    return [(m.team.name, m.name, m.active) for m in found]
+
+
+def test_a_leader_named_only_by_the_team_row_is_promoted(database, tmp_path):
+    """队长手机号 alone names the leader, as the template says, whether or not the file lists
+    them in 党员: the old leader steps down and the named one takes over."""
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000005"]), "换队长.xlsx")
+
+    assert result.applied and result.errors == ()
+    assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李二", True)]
+    lines = format_report(result).splitlines()
+    assert "  [修改] 党员 13800000004 李一：角色 队长 → 队员（本队换了队长）" in lines
+    assert "  [修改] 党员 13800000005 李二：角色 队员 → 队长（本队换了队长）" in lines
+    assert run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000005"])).changes == ()
+
+
+def _left_earlier(tmp_path):
+    run(tmp_path, leaving({7: ("离队", "2026-11-20")}, unpaired=7), "离队.xlsx")
+
+
+def _inactive_without_a_day(tmp_path):
+    Member.update(active=False).where(Member.phone == "13800000006").execute()
+
+
+@pytest.mark.parametrize(
+    "gone, says",
+    [(_left_earlier, "已于 2026-11-20 离队"), (_inactive_without_a_day, "已离队")],
+    ids=["left in an earlier file", "inactive"],
+)
+def test_a_member_who_has_left_cannot_be_named_leader(database, tmp_path, gone, says):
+    """A team always ends with an active leader: naming one who has left, who is not in the
+    file's 党员 sheet, is refused at the cell, and the team keeps its leader."""
+    run(tmp_path, base_roster())
+    gone(tmp_path)
+
+    result = run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000006"]), "换队长.xlsx")
+
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column, error.column_letter) == (
+        "服务队",
+        2,
+        "队长手机号",
+        "C",
+    )
+    assert error.message == (
+        f"队长 李三（13800000006）{says}，不能担任队长：请填写在册党员的手机号"
+    )
+    assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李一", True)]
+
+
+def test_a_member_who_has_left_cannot_be_made_leader_by_their_role(database, tmp_path):
+    run(tmp_path, base_roster())
+    _left_earlier(tmp_path)
+    roster = {sheet: rows[:1] for sheet, rows in base_roster().items()}
+    roster["党员"].append(["李三", "13800000006", "", "第二服务队", "队长"])
+
+    result = run(tmp_path, roster, "换队长.xlsx")
+
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("党员", 2, "角色")
+    assert "李三（13800000006）已于 2026-11-20 离队，不能担任队长" in error.message
+    assert leaders() == [("第一服务队", "张一", True), ("第二服务队", "李一", True)]
+
+
+def test_a_new_member_cannot_be_recorded_as_gone_before_the_import_day(database, tmp_path):
+    """The quarters count a member from the day they are added (Member.created_at): one
+    added as gone since an earlier day would count in none, so the row is refused and says
+    why. The day they joined is not in the file, and guessing it would rewrite past quarters."""
     roster = leaving({4: ("离队", "2026-06-30")}, unpaired=4)
 
     result = run(tmp_path, roster)
 
-    assert result.applied and result.errors == ()
-    assert (member("13800000003").active, member("13800000003").left_on) == (
-        False,
-        date(2026, 6, 30),
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column, error.column_letter) == (
+        "党员",
+        4,
+        "离队日期",
+        "G",
     )
+    assert error.message == (
+        "系统中还没有手机号为 13800000003 的党员，不能登记其在导入之前（2026-06-30）离队："
+        "新增的党员从导入当天起才在名册上。已离队的党员不必导入，请删除这一行；"
+        "如果是系统中已有的党员，请核对手机号"
+    )
+    assert Member.select().count() == 0
+
+
+def test_a_new_member_who_leaves_on_the_import_day_counts_in_its_quarter(database, tmp_path):
+    roster = leaving({4: ("离队", "")}, unpaired=4)
+
+    result = run(tmp_path, roster)
+
+    assert result.applied and result.errors == ()
+    assert (member("13800000003").active, member("13800000003").left_on) == (False, TODAY)
     created = [c.details for c in result.changes if c.label == "党员 13800000003 张三"]
-    assert created == [("服务队 第一服务队，队员，2026-06-30 离队",)]
+    assert created == [("服务队 第一服务队，队员，2026-11-29 离队",)]
+    team = member("13800000003").team_id
+    stats = team_stats(2026, 4, NOW, 30, [team])[team]
+    assert stats["members"] == 3
+    assert [line["name"] for line in stats["per_member"] if not line["active"]] == ["张三"]
 
 
 def test_a_dry_run_writes_nothing_but_reports_the_plan(database, tmp_path):
@@ -375,8 +521,8 @@ def test_a_clash_while_writing_becomes_a_conflict_and_rolls_back(database, tmp_p
     """Someone adds the same phone between the plan and the writes: nothing of the file stays."""
     import services.roster_import as roster_import
 
-    def plan_then_clash(data, today):
-        the_plan = plan_checked(data, today)
+    def plan_then_clash(data, today, now):
+        the_plan = plan_checked(data, today, now)
         Member.create(name="别人", phone="13800000006", created_at=datetime(2026, 11, 29))
         return the_plan
 

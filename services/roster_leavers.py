@@ -1,0 +1,109 @@
+"""Checking what a file says about members who leave (状态 离队, 离队日期): that the quarters
+can count them, that their pairing ends rather than blocks the file, and that no team is
+left led by someone who can no longer log in. Part of roster_check, which calls these."""
+
+from datetime import date
+
+from .roster_parse import Entry, Parsed
+from .roster_schema import Problem
+from .roster_state import FinalMember, Snapshot, gone, resolve_pairings
+
+
+def gone_before_added(parsed: Parsed, snap: Snapshot, today: date) -> list[Problem]:
+    """A member the import adds is on the roster from the import day (Member.created_at),
+    which is what the quarters count by: one added as gone since an earlier day would count
+    in no quarter. The file does not say when they joined, and a guess would change quarters
+    already reported, so such a row is refused."""
+    problems = []
+    for entry in parsed["党员"]:
+        if _added_as_gone_earlier(entry, snap, today):
+            phone, left_on = entry.values["phone"], entry.values["left_on"]
+            message = (
+                f"系统中还没有手机号为 {phone} 的党员，不能登记其在导入之前（{left_on}）离队："
+                "新增的党员从导入当天起才在名册上。已离队的党员不必导入，请删除这一行；"
+                "如果是系统中已有的党员，请核对手机号"
+            )
+            problems.append(entry.problem("left_on", message))
+    return problems
+
+
+def _added_as_gone_earlier(entry: Entry, snap: Snapshot, today: date) -> bool:
+    """A row adding a member gone since before today (with 在册 it is check_leaving's)."""
+    phone, left_on = entry.values.get("phone"), entry.values.get("left_on")
+    is_new = phone is not None and snap.member(phone) is None
+    return (
+        is_new
+        and left_on is not None
+        and left_on < today
+        and entry.values.get("active") is not True
+    )
+
+
+def paired_with_gone(
+    parsed: Parsed, snap: Snapshot, members: dict[str, FinalMember]
+) -> list[Problem]:
+    """A 结对家庭 row that names a member who leaves: the file the clerk keeps still names
+    them. Their pairing ends on the day they left (roster_plan), so the cell only earns a
+    reminder; it is an error where the household keeps another member, whom the cell would
+    replace by one who left (a pairing can end with a leaver, never begin)."""
+    final = resolve_pairings(parsed, snap, gone(members))
+    current = {pairing.household: pairing.phone for pairing in snap.pairings}
+    problems = []
+    for entry in parsed["结对家庭"]:
+        member = members.get(entry.values.get("member_phone"))
+        if member is None or member.active:
+            continue
+        who, kept = f"{member.name}（{member.phone}）", final.get(entry.key)
+        if kept:
+            message = (
+                f"结对党员 {who}已离队，不能与这户结对：这户现在与 {members[kept].name}"
+                f"（{kept}）结对，请改填其手机号或其他在册党员的手机号，或清空这一格"
+            )
+            problems.append(entry.problem("member_phone", message))
+            continue
+        ends = current.get(entry.key) == member.phone and member.left_on
+        message = (
+            f"结对党员 {who}已于 {member.left_on} 离队，这户与其的结对到这一天结束"
+            if ends
+            else f"结对党员 {who}已离队，不会与这户结对"
+        )
+        message += "；要为这户结对新的党员，请改填其手机号"
+        problems.append(entry.problem("member_phone", message, "warning"))
+    return problems
+
+
+def inactive_leaders(parsed: Parsed, members: dict[str, FinalMember]) -> list[Problem]:
+    """A team always ends with an active leader, never with one who can no longer log in: a
+    leader who leaves hands the team over in the same file, and a member who has left cannot
+    be named leader. Each such leader is reported once, at the cell that makes them leave,
+    else at the cell that names them."""
+    naming = {(e.values.get("leader_phone"), e.values.get("name")): e for e in parsed["服务队"]}
+    return [
+        problem
+        for member in members.values()
+        if member.role == "leader" and not member.active
+        for problem in _inactive_leader(member, naming.get((member.phone, member.team)))
+    ]
+
+
+def _inactive_leader(member: FinalMember, team_row: Entry | None) -> list[Problem]:
+    entry = member.entry
+    leaving = [f for f in ("active", "left_on") if entry and f in entry.values]
+    if leaving:  # the member's row makes them leave
+        how = (
+            f"在服务队表第 {team_row.row} 行把队长手机号改为新队长的"
+            if team_row  # naming another by role would only make two leaders
+            else "在服务队表填新队长手机号，或把新队长的角色填为 队长"
+        )
+        message = (
+            f"{member.name} 是「{member.team}」的队长，不能直接标为离队：请同时指定新队长（{how}）"
+        )
+        return [entry.problem(leaving[0], message)]
+    left = f"已于 {member.left_on} 离队" if member.left_on else "已离队"
+    who = f"{member.name}（{member.phone}）{left}，不能担任队长"
+    if team_row:
+        return [team_row.problem("leader_phone", f"队长 {who}：请填写在册党员的手机号")]
+    if entry and entry.values.get("role") == "leader":
+        message = f"{who}：请把角色改为 队员，另指定一名在册党员为队长"
+        return [entry.problem("role", message)]
+    return []  # a leader who left before this rule, whom the file does not name

@@ -1,0 +1,71 @@
+"""The places a member who leaves gives up: their enrolments and assignments in activities not
+started yet. Those held seats against the capacity and filled the leader's list, and the
+reminders and assignment notices about them would go to someone who has left. Activities
+under way, over or cancelled keep theirs: that is the record of who was there and who was told.
+
+The roster import lists them in its plan (services.roster_plan) and gives them up when it
+applies it, in the same transaction.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from models import Activity, Enrollment, Member, Notification
+
+from . import outbox
+from .activity_reminders import when_text
+
+REASON = "member_left"  # notification_texts.REASONS: withdrawn, 「队员已离队，未发送」
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A member's place in an activity that has not started."""
+
+    activity_id: int
+    title: str
+    when: str  # as members read it: 12月1日（周二）09:00-11:00
+    phone: str
+    assigned: bool  # put there by the office or a leader, not enrolled by themselves
+
+
+def seats_held(phones: set[str], now: datetime) -> list[Seat]:
+    """The places these members hold in activities starting after `now` and not cancelled,
+    by start time."""
+    if not phones:
+        return []
+    query = (
+        Enrollment.select(Enrollment.assigned, Activity, Member.phone)
+        .join(Activity)
+        .switch(Enrollment)
+        .join(Member)
+        .where(
+            Member.phone.in_(sorted(phones))
+            & (Activity.starts_at > now)
+            & (Activity.status != "cancelled")
+        )
+        .order_by(Activity.starts_at, Activity.id, Member.id)
+    )
+    return [_seat(row) for row in query]
+
+
+def _seat(row: Enrollment) -> Seat:
+    activity = row.activity
+    return Seat(activity.id, activity.title, when_text(activity), row.member.phone, row.assigned)
+
+
+def give_up(activity_id: int, member_id: int, now: datetime) -> None:
+    """Remove the member's place in the activity and withdraw the notices about it that have
+    not gone out (services.outbox.withdraw: a row a sender holds is left to it)."""
+    mine = (Enrollment.activity == activity_id) & (Enrollment.member == member_id)
+    Enrollment.delete().where(mine).execute()
+    outbox.withdraw(_waiting_about(activity_id, member_id), now, REASON)
+
+
+def _waiting_about(activity_id: int, member_id: int) -> list[str]:
+    """The dedupe keys of the member's waiting notices about the activity, whatever their
+    kind (an assignment, a reminder): each names its activity in the payload."""
+    waiting = Notification.select(Notification.dedupe_key, Notification.payload).where(
+        (Notification.member == member_id) & (Notification.status == "pending")
+    )
+    return [row.dedupe_key for row in waiting if row.payload.get("activity_id") == activity_id]
