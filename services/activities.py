@@ -139,18 +139,19 @@ def update_activity(
 ) -> Activity:
     """Change some fields (PATCH). What a leader may still change narrows once people have
     checked in and again once it has ended; the office may correct an ended activity (see
-    services.activity_locks for which fields and why). A new time or place is told to its
+    services.activity_locks for which fields and why). Only values that differ count, so a
+    form sent back whole is judged by what it changes. A new time or place is told to its
     members (services.change_notices)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
         _require_manager(actor, activity)
-        stage = locks.require_changeable(actor, activity, fields.keys(), now)
         before = {name: getattr(activity, name) for name in spec.columns()}
-        values = before | spec.converted(fields)
-        times_changed = any(values[k] != before[k] for k in ("starts_at", "ends_at"))
+        changes = spec.changes(before, before | spec.converted(fields))
+        stage = locks.require_changeable(actor, activity, changes, now)
+        values = before | changes
+        times_changed = bool(changes.keys() & {"starts_at", "ends_at"})
         spec.check(values, now, times_changed, ended=stage == "ended")
-        changes = {k: v for k, v in values.items() if v != before[k]}
         if "capacity" in changes:
             _require_room_for(activity, values["capacity"])
         if changes:
