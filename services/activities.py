@@ -26,9 +26,10 @@ from models import (
 
 from . import activity_fields as spec
 from . import activity_locks as locks
-from . import change_notices, clock, date_window
+from . import change_notices, clock, date_window, entry_measures
 from . import member_notices as notices
 from .actors import Actor, require_member
+from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .rows import is_id
 
@@ -135,13 +136,19 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
 
 
 def update_activity(
-    actor: Actor, activity_id: int, fields: dict, now: datetime, quiet_hours: str
+    actor: Actor,
+    activity_id: int,
+    fields: dict,
+    now: datetime,
+    quiet_hours: str,
+    rules: CheckinRules = CheckinRules(),  # noqa: B008 (frozen, so sharing it is safe)
 ) -> Activity:
     """Change some fields (PATCH). What a leader may still change narrows once people have
     checked in and again once it has ended; the office may correct an ended activity (see
     services.activity_locks for which fields and why). Only values that differ count, so a
-    form sent back whole is judged by what it changes. A new time or place is told to its
-    members (services.change_notices)."""
+    form sent back whole is judged by what it changes. The entries made for it are measured
+    again against a new point, radius or times by `rules` (services.entry_measures), and a
+    new time or place is told to its members (services.change_notices)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
@@ -159,6 +166,7 @@ def update_activity(
             detail = {k: [_plain(before[k]), _plain(v)] for k, v in changes.items()}
             change = _audit(actor, "activity_update", activity, now, detail)
             changed = Activity.get_by_id(activity.id)
+            entry_measures.remeasure(changed, changes, actor.label, now, rules)
             change_notices.tell_changed(changed, before, actor.member, change.id, now, quiet_hours)
     return get_activity(actor, activity.id)
 

@@ -16,7 +16,8 @@ how every entry made for it reads. So, for a team leader:
   activity's page that no entry, export or report reads.
 
 The office may still correct both (it answers for the register, and every change is in the
-audit log with its before and after); the leader is told to ask it. A cancelled activity that
+audit log with its before and after), and the entries are then measured again against what
+it moved (services.entry_measures); the leader is told to ask it. A cancelled activity that
 has not ended keeps, for everyone, what the cancellation told its members it was: when,
 where (the place and its point, with the radius) and how big (its size and its kind); there
 is nothing to reschedule. Its wording (title, category, description) may still be put right.

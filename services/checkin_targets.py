@@ -5,13 +5,13 @@ from dataclasses import dataclass, replace
 
 import peewee
 
-from models import Activity, Community, Enrollment, Household, Member, Pairing, db
+from models import Activity, Community, Enrollment, Household, Member, Pairing
 from models.prepared import Prepared, Sent
 
 from . import geo
 from .checkin_rules import CheckinRules, Place
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .rows import is_id
+from .rows import is_id, locking
 
 TARGET_KINDS = ("visit", "individual")
 
@@ -93,9 +93,8 @@ def _standing_query(p) -> peewee.Select:
     one activity run side by side, while an edit or a cancellation (services.activities._lock
     updates the row) waits for them to commit, and they for it. SQLite's transaction holds
     the database's write lock from BEGIN, so its plain read is as good."""
-    A = Activity
-    query = A.select(*(getattr(A, name) for name in STANDING)).where(A.id == p.activity)
-    return query if isinstance(db.obj, peewee.SqliteDatabase) else query.for_update("FOR SHARE")
+    columns = [getattr(Activity, name) for name in STANDING]
+    return locking(Activity.select(*columns).where(Activity.id == p.activity), "FOR SHARE")
 
 
 _STANDING = Prepared(_standing_query)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import Account, Activity, AuditLog, Enrollment, Member
+from models import Account, Activity, AuditLog, Enrollment, Member, ServiceRecord
 from services import clock
 from tests.factories import make_activity, make_record, make_team
 
@@ -358,6 +358,24 @@ def test_the_form_a_get_gave_sent_back_with_a_new_description_after_check_ins(w)
     assert saved.get_json()["description"] == "请带好党徽"
     entry = AuditLog.get(AuditLog.action == "activity_update")
     assert set(entry.detail) == {"description"}
+
+
+def test_the_office_moving_an_ended_activity_measures_its_entries_again(w):
+    """PATCH measures the entries again with the configured check-in rules; times no check-in
+    could have been made in are 409 checkins_outside_times."""
+    started = clock.now_utc().replace(microsecond=0) - timedelta(hours=5)
+    ended = make_activity(w.team_a, starts_at=started, radius_m=300)
+    point = {"checkin_lat": ended.lat, "checkin_lng": ended.lng, "checkin_coord_type": "gcj02"}
+    entry = make_record(w.people["member_a"], ended, checkin_at=started, status="verified", **point)
+    path = f"/activities/{ended.id}"
+    moved = w.as_["office"].patch(path, json={"lat": ended.lat + 0.01, "lng": ended.lng})
+    assert moved.status_code == 200, moved.get_json()
+    stored = ServiceRecord.get_by_id(entry.id)
+    assert (stored.flags, stored.status) == (["out_of_range"], "flagged")
+    assert stored.distance_m == pytest.approx(1112, abs=2)
+    earlier = started - timedelta(hours=8)
+    away = {"starts_at": local(earlier), "ends_at": local(earlier + timedelta(hours=1))}
+    assert_error(w.as_["office"].patch(path, json=away), 409, "checkins_outside_times")
 
 
 def test_a_leader_is_told_to_ask_the_office_to_change_an_ended_activity(w):
