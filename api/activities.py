@@ -7,6 +7,7 @@ from flask import current_app, jsonify, request
 
 from models import Activity
 from services import activities, activity_creators, activity_enrolments, clock
+from services.checkin_rules import CheckinRules
 from services.errors import Invalid
 
 from . import bp, openapi
@@ -142,7 +143,9 @@ def create_activity():
 @requires("member", "office")
 def update_activity(id):
     now = clock.now_utc()
-    updated = activities.update_activity(actor(), id, _fields(json_body()), now, _quiet_hours())
+    rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
+    fields = _fields(json_body())
+    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), rules)
     return jsonify(activity_json(updated, now))
 
 
@@ -335,13 +338,19 @@ OPENAPI = {
         "patch": {
             "summary": "修改活动（只传要改的字段）",
             "description": (
+                "按值判断改了什么：原样传回的字段（时间按解析后的时刻、坐标换算为 GCJ-02 后"
+                "相差不超过 0.000001 度）不算修改，整张表单传回只改说明也可以。"
                 "活动一旦有人签到（或由队长代为登记），队长不能再改签到地点（lat、lng、coord）、"
                 "签到范围 radius_m 和开始时间（409 activity_checked_in_locked），结束时间仍可改为"
                 "以后的时间。活动结束后（含已取消而时间已过的），队长只能改说明 description，"
                 "其余字段是登记记录的依据（409 activity_ended_locked）。以上两种情况由办公室更正；"
                 "办公室更正已结束的活动时，时间须仍在过去（400 would_reopen）。"
-                "已取消而未结束的活动不能再改时间、地点、签到范围、人数和活动形式"
-                "（409 activity_closed）。"
+                "签到地点、签到范围或时间改动后，已有的签到记录按改后的活动重新核对签到距离和"
+                "相关异常标记（超出签到范围、签退超出范围、不在活动时间内、签退过晚），有变化的"
+                "记录在其历史中记一行“重新核对”（recheck）；改后的时间若使已有的签到（已驳回的"
+                "除外）落在签到本不会接受的时间，返回 409 checkins_outside_times。"
+                "已取消而未结束的活动不能再改时间、地点（含签到位置）、签到范围、人数上限和"
+                "活动形式（409 activity_closed），标题、类别和说明仍可修改。"
                 "改了开始或结束时间、地点，或把签到点移动超过 100 米时，已报名和被指派的党员"
                 "（修改者本人除外）会收到“活动有变更”通知；短时间内连续修改只发一条。"
             ),

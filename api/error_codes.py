@@ -37,6 +37,7 @@ ERROR_CODES = {
         ("activity_closed", 409), ("activity_ended", 409), ("activity_ended_locked", 409),
         ("activity_checked_in_locked", 409), ("activity_full", 409),
         ("already_checked_in", 409), ("assigned", 409), ("capacity_below_enrolled", 409),
+        ("checkins_outside_times", 409),
     ),
     "签到与签退 /checkins": (
         ("bad_upload", 400), ("missing_photo", 400), ("not_a_photo", 400),

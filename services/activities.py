@@ -26,9 +26,10 @@ from models import (
 
 from . import activity_fields as spec
 from . import activity_locks as locks
-from . import change_notices, clock, date_window
+from . import change_notices, clock, date_window, entry_measures
 from . import member_notices as notices
 from .actors import Actor, require_member
+from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .rows import is_id
 
@@ -135,22 +136,29 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
 
 
 def update_activity(
-    actor: Actor, activity_id: int, fields: dict, now: datetime, quiet_hours: str
+    actor: Actor,
+    activity_id: int,
+    fields: dict,
+    now: datetime,
+    quiet_hours: str,
+    rules: CheckinRules = CheckinRules(),  # noqa: B008 (frozen, so sharing it is safe)
 ) -> Activity:
     """Change some fields (PATCH). What a leader may still change narrows once people have
     checked in and again once it has ended; the office may correct an ended activity (see
-    services.activity_locks for which fields and why). A new time or place is told to its
-    members (services.change_notices)."""
+    services.activity_locks for which fields and why). Only values that differ count, so a
+    form sent back whole is judged by what it changes. The entries made for it are measured
+    again against a new point, radius or times by `rules` (services.entry_measures), and a
+    new time or place is told to its members (services.change_notices)."""
     spec.only(fields, spec.UPDATE_FIELDS)
     with db.atomic():
         activity = _lock(activity_id)
         _require_manager(actor, activity)
-        stage = locks.require_changeable(actor, activity, fields.keys(), now)
         before = {name: getattr(activity, name) for name in spec.columns()}
-        values = before | spec.converted(fields)
-        times_changed = any(values[k] != before[k] for k in ("starts_at", "ends_at"))
+        changes = spec.changes(before, before | spec.converted(fields))
+        stage = locks.require_changeable(actor, activity, changes, now)
+        values = before | changes
+        times_changed = bool(changes.keys() & {"starts_at", "ends_at"})
         spec.check(values, now, times_changed, ended=stage == "ended")
-        changes = {k: v for k, v in values.items() if v != before[k]}
         if "capacity" in changes:
             _require_room_for(activity, values["capacity"])
         if changes:
@@ -158,6 +166,7 @@ def update_activity(
             detail = {k: [_plain(before[k]), _plain(v)] for k, v in changes.items()}
             change = _audit(actor, "activity_update", activity, now, detail)
             changed = Activity.get_by_id(activity.id)
+            entry_measures.remeasure(changed, changes, actor.label, now, rules)
             change_notices.tell_changed(changed, before, actor.member, change.id, now, quiet_hours)
     return get_activity(actor, activity.id)
 

@@ -19,9 +19,10 @@ UPDATE_FIELDS = frozenset(
     {*TEXTS, *RANGES, *CHOICES, "starts_at", "ends_at", "lat", "lng", "coord"}
 )
 CREATE_FIELDS = UPDATE_FIELDS | {"team_id", "community_id", "member_ids"}
-# Once an activity is cancelled there is nothing to reschedule: when, where and how big it was
-# stays as the cancellation notice told its members (services.activity_locks).
-FROZEN_WHEN_CLOSED = frozenset(UPDATE_FIELDS - set(TEXTS) - {"category"})
+POINT = ("lat", "lng", "coord_type")
+# The API gives a point to 6 decimals (about 0.1 m): a point sent back within this of the
+# stored one, both in GCJ-02, is the same point, not a move.
+SAME_POINT_DEGREES = 1e-6
 
 
 def only(fields: dict, allowed: frozenset) -> None:
@@ -49,6 +50,23 @@ def converted(fields: dict) -> dict:
         lat, lng = point(fields.get("lat"), fields.get("lng"), fields.get("coord") or "gcj02")
         values |= {"lat": lat, "lng": lng, "coord_type": "gcj02"}
     return values
+
+
+def changes(before: dict, values: dict) -> dict:
+    """The columns `values` changes from `before` (both whole column dicts), by value: a form
+    sent back whole changes only what differs. `values` come from `converted`, so times are
+    compared as parsed and the point in GCJ-02, as one point (within SAME_POINT_DEGREES)."""
+    changed = {k: v for k, v in values.items() if k not in POINT and v != before[k]}
+    if not _same_point(before, values):
+        changed |= {k: values[k] for k in POINT if values[k] != before[k]}
+    return changed
+
+
+def _same_point(a: dict, b: dict) -> bool:
+    if None in (a["lat"], a["lng"], b["lat"], b["lng"]):
+        return (a["lat"], a["lng"]) == (b["lat"], b["lng"])
+    p, q = (geo.to_gcj02(s["lat"], s["lng"], s["coord_type"]) for s in (a, b))
+    return all(abs(x - y) <= SAME_POINT_DEGREES for x, y in zip(p, q, strict=True))
 
 
 def point(lat: float | None, lng: float | None, coord: str) -> tuple[float, float]:

@@ -16,8 +16,15 @@ how every entry made for it reads. So, for a team leader:
   activity's page that no entry, export or report reads.
 
 The office may still correct both (it answers for the register, and every change is in the
-audit log with its before and after); the leader is told to ask it. A cancelled activity that
-has not ended keeps its times, place and size for everyone: there is nothing to reschedule.
+audit log with its before and after), and the entries are then measured again against what
+it moved (services.entry_measures); the leader is told to ask it. A cancelled activity that
+has not ended keeps, for everyone, what the cancellation told its members it was: when,
+where (the place and its point, with the radius) and how big (its size and its kind); there
+is nothing to reschedule. Its wording (title, category, description) may still be put right.
+
+What counts is what changes, not what is sent: a mini-program sending its whole form back
+with a new description changes the description only (services.activity_fields.changes), and
+is refused only when a value it sends differs from the one held.
 """
 
 from datetime import datetime
@@ -28,11 +35,42 @@ from . import activity_fields as spec
 from .actors import Actor
 from .errors import Conflict
 
-#: The fields a check-in's flags were measured against (request field names).
-MEASURED = frozenset({"lat", "lng", "coord", "radius_m", "starts_at"})
-#: The fields that say which service took place: all but the description.
-HELD = spec.UPDATE_FIELDS - {"description"}
+COLUMNS = frozenset(spec.columns())
+#: The columns a check-in's flags were measured against.
+MEASURED = frozenset({"lat", "lng", "coord_type", "radius_m", "starts_at"})
+#: The columns that say which service took place: all but the description.
+HELD = COLUMNS - {"description"}
+#: What a cancelled activity keeps: all but its wording.
+WORDING = frozenset({"title", "category", "description"})
+KEPT_WHEN_CANCELLED = COLUMNS - WORDING
 NONE = frozenset()
+#: How a refusal names columns, in the order it names them.
+NAMES = {
+    "title": "标题",
+    "category": "类别",
+    "description": "说明",
+    "starts_at": "时间",
+    "ends_at": "时间",
+    "place": "地点",
+    "lat": "地点",
+    "lng": "地点",
+    "coord_type": "地点",
+    "radius_m": "签到范围",
+    "capacity": "人数上限",
+    "kind": "活动形式",
+}
+
+
+def listed(columns) -> str:
+    """The columns' names, each once, in NAMES order: 时间、地点和人数上限."""
+    names = list(dict.fromkeys(NAMES[c] for c in NAMES if c in columns))
+    return "和".join(filter(None, ["、".join(names[:-1]), names[-1]]))
+
+
+CANCELLED = (
+    f"活动已取消，{listed(KEPT_WHEN_CANCELLED)}不能再修改；{listed(WORDING)}仍可修改。",
+    "activity_closed",
+)
 
 #: stage -> (fields a leader may not change, fields the office may not change, refusal)
 LOCKS = {
@@ -46,9 +84,9 @@ LOCKS = {
         ),
     ),
     "cancelled": (
-        spec.FROZEN_WHEN_CLOSED,
-        spec.FROZEN_WHEN_CLOSED,
-        ("活动已取消，不能再修改时间、地点或人数。", "activity_closed"),
+        KEPT_WHEN_CANCELLED,
+        KEPT_WHEN_CANCELLED,
+        CANCELLED,
     ),
     "checked_in": (
         MEASURED,
@@ -74,11 +112,11 @@ def stage(activity: Activity, now: datetime) -> str:
     return "checked_in" if entries.exists() else "open"
 
 
-def require_changeable(actor: Actor, activity: Activity, names, now: datetime) -> str:
-    """The activity's stage, if the actor may change these fields in it; Conflict saying why
-    (and whom to ask) if not."""
+def require_changeable(actor: Actor, activity: Activity, changed, now: datetime) -> str:
+    """The activity's stage, if the actor may change these columns (those whose values
+    change, not all those sent) in it; Conflict saying why (and whom to ask) if not."""
     current = stage(activity, now)
     for_leader, for_office, refusal = LOCKS[current]
-    if (for_office if actor.is_office else for_leader) & set(names):
+    if (for_office if actor.is_office else for_leader) & set(changed):
         raise Conflict(*refusal)
     return current

@@ -29,7 +29,16 @@ from .checkin_rules import (
     time_flags,
     window_flags,
 )
-from .checkin_targets import TARGET_KINDS, Goal, matches, place_of, resolve
+from .checkin_targets import (
+    TARGET_KINDS,
+    Goal,
+    ask_standing,
+    matches,
+    place_of,
+    require_not_cancelled,
+    resolve,
+    restated,
+)
 from .clock import local_midnight, local_today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
@@ -59,7 +68,6 @@ class _Draft:
     request_id: str
     source: str
     details: dict
-    flags: list
 
 
 def check_in(
@@ -85,9 +93,9 @@ def check_in(
     if before.same is not None:
         return _repeat(before.same, target)
     goal = resolve(member, target, rules)
-    flags = _window(goal, now, rules)
+    _window(goal, now, rules)  # refused before the photo is stored; flagged in _write
     _refuse_open(before.still_open)
-    draft = _Draft(member, target, goal, point, request_id, source, details, flags)
+    draft = _Draft(member, target, goal, point, request_id, source, details)
     stored = store_photo(photo_bytes, photo_root, now, rules.max_photo_bytes)
     try:
         return _write(actor, draft, stored, now, rules)
@@ -267,6 +275,14 @@ def _refuse_open(still_open: ServiceRecord | None) -> None:
         raise Conflict(ALREADY_OPEN[still_open.kind], "already_checked_in")
 
 
+def _still_open(goal: Goal, now: datetime, rules: CheckinRules) -> list[str]:
+    """The window flags of an activity as it stands in the check-in's transaction, refused if
+    it was cancelled or moved out of reach since resolve() read it."""
+    if goal.activity is not None:
+        require_not_cancelled(goal.activity)
+    return _window(goal, now, rules)
+
+
 def _window(goal: Goal, now: datetime, rules: CheckinRules) -> list[str]:
     """An activity's time window; visits and a member's own services have none."""
     if goal.activity is None:
@@ -276,24 +292,32 @@ def _window(goal: Goal, now: datetime, rules: CheckinRules) -> list[str]:
 
 def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> CheckinResult:
     """Save the entry, its photo and its first history line in one transaction, one check-in
-    per member at a time so the open and duplicate checks above cannot be raced past.
+    per member at a time so the open and duplicate checks above cannot be raced past, and
+    measured against the activity as it stands in that transaction: its row is read again
+    under a lock an edit of it waits for (checkin_targets.ask_standing), so an edit cannot
+    land between the measuring and the entry, and one that landed since resolve() is
+    measured against.
 
-    The lock and every question the checks ask are sent together: on PostgreSQL one round
-    trip instead of seven (the server runs them in order, so the questions are answered once
-    the lock is held)."""
+    The locks and every question the checks ask are sent together: on PostgreSQL one round
+    trip instead of eight (the server runs them in order, so the questions are answered once
+    the locks are held). The activity is locked before the member, in the order an edit or an
+    enrolment takes them (the activity, then a notice or an enrolment naming the member)."""
     member = draft.member
     with db.atomic():
         with pipelined():
+            standing = ask_standing(draft.goal)
             lock_row(Member, member.id)
             earlier = _ask_earlier(member, draft.request_id, draft.target, now)
             asked = ask(member, draft.goal, stored, now)
         before = _earlier(member, draft.request_id, draft.target, now, earlier)
+        goal = restated(draft.goal, standing, rules)
         # Every answer is read before any way out: on SQLite an unread one keeps its snapshot.
-        flags, distance = assess(member, draft.goal, draft.point, stored, now, rules, asked)
+        flags, distance = assess(member, goal, draft.point, stored, now, rules, asked)
         if before.same is not None:
             return _repeat(before.same, draft.target)
+        window = _still_open(goal, now, rules)
         _refuse_open(before.still_open)
-        flags = list(dict.fromkeys([*draft.flags, *flags, *_repeated(before.done, draft.goal)]))
+        flags = list(dict.fromkeys([*window, *flags, *_repeated(before.done, goal)]))
         record = _create(draft, flags, distance, now)
         photo = _NEW_PHOTO.create(record=record, created_at=now, **asdict(stored))
         record.photos = [photo]  # as records.attach_photos does: no query to serialize it

@@ -1,17 +1,17 @@
 """What a check-in is for: an activity the member may attend, their paired household's
 visit, or a service of their own (分散活动); and where that service happens."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import peewee
 
 from models import Activity, Community, Enrollment, Household, Member, Pairing
-from models.prepared import Prepared
+from models.prepared import Prepared, Sent
 
 from . import geo
 from .checkin_rules import CheckinRules, Place
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .rows import is_id
+from .rows import is_id, locking
 
 TARGET_KINDS = ("visit", "individual")
 
@@ -73,10 +73,52 @@ def _activity(member: Member, activity_id: int, rules: CheckinRules) -> Goal:
         raise Forbidden("这不是本队的活动。", "other_team")
     if enrollment is None:
         raise Forbidden("您没有报名该活动，请先报名。", "not_enrolled")
+    require_not_cancelled(activity)
+    place = activity_place(activity, rules)
+    return Goal("activity", activity=activity, place=place, in_china=_in_china(place))
+
+
+def require_not_cancelled(activity: Activity) -> None:
     if activity.status == "cancelled":
         raise Conflict("活动已取消，无法签到。", "activity_cancelled")
-    place = _activity_place(activity, rules)
-    return Goal("activity", activity=activity, place=place, in_china=_in_china(place))
+
+
+#: What a check-in is measured against, and whether it may be made: the columns an edit or a
+#: cancellation may move while a check-in is under way (services.activity_locks).
+STANDING = ("starts_at", "ends_at", "status", "lat", "lng", "coord_type", "radius_m")
+
+
+def _standing_query(p) -> peewee.Select:
+    """The activity's STANDING columns, read under a shared lock on PostgreSQL: check-ins to
+    one activity run side by side, while an edit or a cancellation (services.activities._lock
+    updates the row) waits for them to commit, and they for it. SQLite's transaction holds
+    the database's write lock from BEGIN, so its plain read is as good."""
+    columns = [getattr(Activity, name) for name in STANDING]
+    return locking(Activity.select(*columns).where(Activity.id == p.activity), "FOR SHARE")
+
+
+_STANDING = Prepared(_standing_query)
+
+
+def ask_standing(goal: Goal) -> Sent | None:
+    """Send the read of the goal's activity as it stands now (None for a visit or an own
+    service); `restated` takes its answer. Inside the check-in's transaction, first: resolve()
+    read the activity before it, and an edit may have landed between."""
+    return _STANDING.send(activity=goal.activity.id) if goal.activity is not None else None
+
+
+def restated(goal: Goal, standing: Sent | None, rules: CheckinRules) -> Goal:
+    """The goal measured against its activity as `ask_standing` found it (the same goal when
+    nothing moved): an edit committed after resolve() moves the place and the times the
+    check-in is measured against."""
+    row = standing.first() if standing is not None else None
+    activity = goal.activity
+    if row is None or all(getattr(row, k) == getattr(activity, k) for k in STANDING):
+        return goal
+    for name in STANDING:
+        setattr(activity, name, getattr(row, name))
+    place = activity_place(activity, rules)
+    return replace(goal, place=place, in_china=_in_china(place))
 
 
 def _activity_with_enrollment(member: Member, activity_id: int) -> Activity | None:
@@ -117,7 +159,7 @@ def _activity_with_enrollment_query(p) -> peewee.Select:
 _ACTIVITY_WITH_ENROLLMENT = Prepared(_activity_with_enrollment_query)
 
 
-def _activity_place(activity: Activity, rules: CheckinRules) -> Place | None:
+def activity_place(activity: Activity, rules: CheckinRules) -> Place | None:
     """The activity's own point, else its community's; the activity's radius, else the
     community's, else the programme's."""
     community = activity.community if activity.community_id else None
@@ -131,7 +173,7 @@ def place_of(record, rules: CheckinRules) -> Place | None:
     """Where an entry's service happens, as its check-in measured it: the activity's place,
     the visited household's point; None for a member's own service or an unknown point."""
     if record.activity_id is not None:
-        return _activity_place(record.activity, rules)
+        return activity_place(record.activity, rules)
     home = record.household if record.household_id is not None else None
     if home is None or home.lat is None or home.lng is None:
         return None

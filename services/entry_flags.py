@@ -1,6 +1,8 @@
 """Flags raised on an entry after its check-in: what a new doubt does to its status, and how
 the doubts that follow from its times (checkin_rules.TIME_FLAGS) are weighed again when the
-office corrects its hours (services.review.correct), with the rules check-out weighed them by.
+office corrects its hours (services.review.correct), with the rules check-out weighed them by;
+and the doubts measured against an activity, when the office moves its point, radius or times
+(services.entry_measures, through `reweighed`).
 
 A flag is a doubt for a leader, so a flag that no longer holds goes and one that now holds
 comes, whoever changed the times. The status follows the flags only where it was the flags'
@@ -50,14 +52,22 @@ def after_hours_correction(record: ServiceRecord, changes: dict, rules: CheckinR
     ended = record.checkin_at + timedelta(minutes=minutes)
     activity_ends = record.activity.ends_at if record.activity_id is not None else None
     holding = time_flags(record.checkin_at, ended, minutes, activity_ends, rules)
-    flags = [f for f in record.flags if f not in TIME_FLAGS or f in holding]
+    weighed = reweighed(record, TIME_FLAGS, holding)
+    if "status" in changes:
+        weighed.pop("status", None)  # the correction's own status is its decision
+    return weighed
+
+
+def reweighed(record: ServiceRecord, measured, holding: list[str]) -> dict:
+    """The flags, and the status when it follows them, of an entry whose doubts in `measured`
+    were weighed again and found to be `holding`: those no longer holding go, new ones are
+    added; {} when the flags stay as they are (a status left as it is names no decision)."""
+    flags = [f for f in record.flags if f not in measured or f in holding]
     flags += [f for f in holding if f not in flags]
     if flags == record.flags:
         return {}
     status = _status(record.status, record.flags, flags)
-    if "status" in changes or status == record.status:
-        return {"flags": flags}  # a status left as it is names no decision (review.correct)
-    return {"flags": flags, "status": status}
+    return {"flags": flags} | ({"status": status} if status != record.status else {})
 
 
 def _status(status: str, before: list[str], after: list[str]) -> str:

@@ -76,6 +76,7 @@ ACTIONS = {
     "review": "审核",
     "correct": "更正",
     "backfill": "系统补填",
+    "recheck": "重新核对",
 }
 GENESIS = "0" * 64
 log = logging.getLogger(__name__)

@@ -12,7 +12,9 @@ How such an entry is marked, so that it never passes for a photo check-in:
 Times come from the leader (naive UTC here); for an activity they default to its start and
 end, and must lie within the window a member's own check-in would have (the activity's time,
 widened by the check-in rules' minutes before and after): a leader's word does not add hours
-an activity did not have. The entry is closed (checked out) at once, since the member has no
+an activity did not have (the activity is held meanwhile, as a check-in holds it, so an edit
+of its times waits for the entry and then measures it: services.entry_measures). The entry is
+closed (checked out) at once, since the member has no
 phone to check out, with what the programme fills in by itself at a check-out
 (services.register_defaults) where the leader left it blank.
 """
@@ -110,6 +112,8 @@ def register_attendance(
     request_key = REQUEST_PREFIX + a.request_id if a.request_id else None
     try:
         with db.atomic():
+            if is_id(a.activity_id):  # as a check-in holds it: an edit waits (activity_locks)
+                lock_row(Activity, a.activity_id, "FOR SHARE")
             lock_row(Member, member.id)  # one registration of this member at a time
             earlier = _replayed(member, request_key, leader)
             if earlier is not None:

@@ -44,9 +44,17 @@ def check_request_id(value, longest: int = REQUEST_ID_LONGEST) -> str:
     return value
 
 
-def lock_row(model, row_id: int) -> None:
+def locking(query: peewee.Select, mode: str = "FOR UPDATE") -> peewee.Select:
+    """The query holding the rows it reads for the rest of this transaction (`mode`: FOR UPDATE,
+    or FOR SHARE to let others share them) on PostgreSQL; unchanged on SQLite, where every
+    transaction already holds the database's write lock from BEGIN (IMMEDIATE)."""
+    return query if isinstance(db.obj, peewee.SqliteDatabase) else query.for_update(mode)
+
+
+def lock_row(model, row_id: int, mode: str = "FOR UPDATE") -> None:
     """Hold one row for the rest of this transaction, so two changes to it run one after the
-    other: SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction already holds the
-    database's write lock from BEGIN (IMMEDIATE, see models.database)."""
+    other (`mode` FOR SHARE: so that holders of a share run side by side, and a change waits
+    for them): SELECT ... FOR UPDATE on PostgreSQL; on SQLite every transaction already holds
+    the database's write lock from BEGIN (IMMEDIATE, see models.database)."""
     if not isinstance(db.obj, peewee.SqliteDatabase):
-        model.select(model.id).where(model.id == row_id).for_update().execute()
+        model.select(model.id).where(model.id == row_id).for_update(mode).execute()

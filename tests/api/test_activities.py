@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from models import Account, AuditLog, Enrollment, Member
+from models import Account, Activity, AuditLog, Enrollment, Member, ServiceRecord
 from services import clock
 from tests.factories import make_activity, make_record, make_team
 
@@ -335,6 +335,47 @@ def test_cancel(w):
     assert_error(enrol, 409, "activity_cancelled")
     patch = w.as_["leader_a"].patch(f"/activities/{w.activity.id}", json={"capacity": 3})
     assert_error(patch, 409, "activity_closed")
+
+
+UPDATE_NAMES = ("title", "category", "kind", "description", "place", "starts_at", "ends_at")
+UPDATE_NAMES += ("lat", "lng", "coord", "radius_m", "capacity")
+
+
+def test_the_form_a_get_gave_sent_back_with_a_new_description_after_check_ins(w):
+    """The mini-program sends back what GET gave (the point rounded to 6 decimals, the times
+    in +08:00) with a new description: nothing locked changes, so it is saved."""
+    path = f"/activities/{w.activity.id}"
+    started = clock.now_utc() - timedelta(hours=1)
+    point = {"lat": 34.74661234567, "lng": 113.62534567891, "radius_m": 300}
+    times = {"starts_at": started, "ends_at": started + timedelta(hours=3)}
+    Activity.update(**times, **point).where(Activity.id == w.activity.id).execute()
+    make_record(w.people["member_a"], w.activity, checkin_at=started)
+    shown = w.as_["leader_a"].get(path).get_json()
+    assert (shown["lat"], shown["lng"]) == (34.746612, 113.625346)
+    form = {name: shown[name] for name in UPDATE_NAMES} | {"description": "请带好党徽"}
+    saved = w.as_["leader_a"].patch(path, json=form)
+    assert saved.status_code == 200, saved.get_json()
+    assert saved.get_json()["description"] == "请带好党徽"
+    entry = AuditLog.get(AuditLog.action == "activity_update")
+    assert set(entry.detail) == {"description"}
+
+
+def test_the_office_moving_an_ended_activity_measures_its_entries_again(w):
+    """PATCH measures the entries again with the configured check-in rules; times no check-in
+    could have been made in are 409 checkins_outside_times."""
+    started = clock.now_utc().replace(microsecond=0) - timedelta(hours=5)
+    ended = make_activity(w.team_a, starts_at=started, radius_m=300)
+    point = {"checkin_lat": ended.lat, "checkin_lng": ended.lng, "checkin_coord_type": "gcj02"}
+    entry = make_record(w.people["member_a"], ended, checkin_at=started, status="verified", **point)
+    path = f"/activities/{ended.id}"
+    moved = w.as_["office"].patch(path, json={"lat": ended.lat + 0.01, "lng": ended.lng})
+    assert moved.status_code == 200, moved.get_json()
+    stored = ServiceRecord.get_by_id(entry.id)
+    assert (stored.flags, stored.status) == (["out_of_range"], "flagged")
+    assert stored.distance_m == pytest.approx(1112, abs=2)
+    earlier = started - timedelta(hours=8)
+    away = {"starts_at": local(earlier), "ends_at": local(earlier + timedelta(hours=1))}
+    assert_error(w.as_["office"].patch(path, json=away), 409, "checkins_outside_times")
 
 
 def test_a_leader_is_told_to_ask_the_office_to_change_an_ended_activity(w):

@@ -430,12 +430,48 @@ def test_closed_activity_keeps_its_times_place_and_size(w, closing):
     activity = make_activity(w.team_a, starts_at=starts)
     if closing == "cancelled":
         cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
-    for change in ({"starts_at": TOMORROW}, {"lat": 34.7, "lng": 113.6}, {"capacity": 3}):
+    later = TOMORROW + timedelta(hours=1)
+    for change in ({"starts_at": later}, {"lat": 34.7, "lng": 113.6}, {"capacity": 3}):
         with pytest.raises(Conflict):
             update_activity(w.leader_a, activity.id, change, NOW, QUIET)
     assert update_activity(
         w.leader_a, activity.id, {"description": "补充说明"}, NOW, QUIET
     ).description
+
+
+#: One change of each column, and whether a cancelled activity that has not ended keeps it.
+CANCELLED_CHANGES = [
+    ({"title": "新标题"}, False),
+    ({"category": "health"}, False),
+    ({"description": "改期另行通知"}, False),
+    ({"place": "东门广场"}, True),
+    ({"lat": 34.7, "lng": 113.6}, True),
+    ({"radius_m": 800}, True),
+    ({"starts_at": TOMORROW + timedelta(hours=1)}, True),
+    ({"ends_at": TOMORROW + timedelta(hours=3)}, True),
+    ({"capacity": 30}, True),
+    ({"kind": "individual"}, True),
+]
+
+
+@pytest.mark.parametrize("who", ["leader_a", "office"])
+@pytest.mark.parametrize(
+    "change, kept", CANCELLED_CHANGES, ids=["+".join(c) for c, _ in CANCELLED_CHANGES]
+)
+def test_a_cancelled_activity_keeps_what_its_refusal_says(w, who, change, kept):
+    """The refusal names what a cancelled activity keeps (the place among it) and what may
+    still be put right; the rule keeps exactly that."""
+    activity = make_activity(w.team_a, starts_at=TOMORROW)
+    cancel_activity(w.leader_a, activity.id, "", NOW, QUIET)
+    message = (
+        "活动已取消，时间、地点、签到范围、人数上限和活动形式不能再修改；标题、类别和说明仍可修改。"
+    )
+    if not kept:
+        update_activity(getattr(w, who), activity.id, change, NOW, QUIET)
+        return
+    with pytest.raises(Conflict) as refused:
+        update_activity(getattr(w, who), activity.id, change, NOW, QUIET)
+    assert (refused.value.code, refused.value.message) == ("activity_closed", message)
 
 
 ENDED = NOW - timedelta(hours=5)  # an activity starting then ended three hours ago
@@ -468,6 +504,52 @@ def test_a_leader_may_not_change_what_an_ended_activity_records(w, change, cance
     assert "请联系办公室" in refused.value.message
     assert Activity.get_by_id(activity.id).__data__ == before
     assert not AuditLog.select().where(AuditLog.action == "activity_update").exists()
+
+
+def _whole_form(activity: Activity) -> dict:
+    """Every field of an activity as a form sent back whole would carry it."""
+    names = ("title", "category", "kind", "description", "place", "radius_m", "capacity")
+    form = {name: getattr(activity, name) for name in names}
+    point = {"lat": activity.lat, "lng": activity.lng, "coord": activity.coord_type}
+    return form | point | {"starts_at": activity.starts_at, "ends_at": activity.ends_at}
+
+
+WGS84_POINT = {"lat": 34.74, "lng": 113.62, "coord": "wgs84"}
+
+
+def test_a_form_sent_back_whole_to_an_ended_activity_changes_its_description(w):
+    """A mini-program sends the whole form back: the title, times and point it resends
+    unchanged are no change (the point compared in GCJ-02, as the phone's WGS-84 is stored),
+    so only the description moves."""
+    created = create_activity(w.leader_a, fields(radius_m=300, **WGS84_POINT), NOW, QUIET)
+    make_record(w.member_a.member, created, checkin_at=TOMORROW)
+    form = _whole_form(created) | WGS84_POINT | {"description": "共服务居民 30 人"}
+    after = TOMORROW + timedelta(hours=3)
+    updated = update_activity(w.leader_a, created.id, form, after, QUIET)
+    assert updated.description == "共服务居民 30 人"
+    assert (updated.lat, updated.lng, updated.coord_type) == (created.lat, created.lng, "gcj02")
+    entry = AuditLog.get(AuditLog.action == "activity_update")
+    assert set(entry.detail) == {"description"}
+    moved = form | {"title": "新标题"}
+    with pytest.raises(Conflict) as refused:  # a value that does differ is still refused
+        update_activity(w.leader_a, created.id, moved, after, QUIET)
+    assert refused.value.code == "activity_ended_locked"
+
+
+def test_a_form_sent_back_whole_after_check_ins_may_rename_the_activity(w):
+    """After check-ins, the point, radius and start resent as they are (the point as the API
+    rounds it) do not stop a new title; one moved by more than the rounding does."""
+    activity = make_activity(w.team_a, starts_at=NOW - timedelta(hours=1), radius_m=300)
+    Activity.update(lat=34.74661234567, lng=113.62534567891).where(
+        Activity.id == activity.id
+    ).execute()
+    make_record(w.member_a.member, activity, checkin_at=NOW - timedelta(minutes=50))
+    form = _whole_form(Activity.get_by_id(activity.id)) | {"lat": 34.746612, "lng": 113.625346}
+    updated = update_activity(w.leader_a, activity.id, form | {"title": "新标题"}, NOW, QUIET)
+    assert (updated.title, updated.lat, updated.lng) == ("新标题", 34.74661234567, 113.62534567891)
+    with pytest.raises(Conflict) as refused:
+        update_activity(w.leader_a, activity.id, form | {"lat": 34.74663}, NOW, QUIET)
+    assert refused.value.code == "activity_checked_in_locked"
 
 
 def test_a_leader_may_still_add_to_an_ended_activity_s_description(w):

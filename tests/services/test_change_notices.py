@@ -13,7 +13,7 @@ from services.activities import cancel_activity, create_activity, update_activit
 from services.change_notices import CHANGED
 from services.errors import Forbidden
 from services.member_notices import ASSIGNED, CANCELLED
-from tests.factories import NOW, QUIET, make_activity, make_member
+from tests.factories import NOW, QUIET, make_activity, make_member, make_record
 from tests.register_world import build_world
 
 TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai, Monday 30 November
@@ -49,6 +49,19 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 def change(world, activity, who="leader_a", at=NOW, **fields) -> Activity:
     return update_activity(world.actor(who), activity.id, fields, at, QUIET)
+
+
+def test_a_form_sent_back_whole_tells_only_what_it_changed(world, activity):
+    """A whole form sent back after someone checked in, the same times and point with a new
+    place: accepted, and the members hear of the place only."""
+    make_record(world.leader_a, activity, checkin_at=TOMORROW)
+    form = {name: getattr(activity, name) for name in ("title", "starts_at", "ends_at")}
+    form |= {"lat": activity.lat, "lng": activity.lng, "coord": "gcj02", "place": "东门广场"}
+    change(world, activity, at=TOMORROW + timedelta(minutes=5), **form)
+    assert [n.member_id for n in changes()] == [world.alice.id, world.bob.id]
+    lines = changes()[0].payload["lines"]
+    assert set(lines) == {"活动", "时间", "地点", "原地点"}
+    assert changes()[0].payload["lead"] == "地点"
 
 
 def test_a_new_time_and_place_tells_each_member_in_it_once(world, activity):

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 import pytest
 from peewee import SqliteDatabase
 
-from models import Account, Enrollment, Photo, RecordHistory, ServiceRecord, db
+from models import Account, Activity, Enrollment, Member, Photo, RecordHistory, ServiceRecord, db
 from services import checkin, geo, history
+from services.activities import update_activity
 from services.actors import Actor
 from services.checkin import CheckinResult, check_in, check_out
 from services.checkin_closing import ClosingRules, close_open_checkins
@@ -19,7 +20,15 @@ from services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.photos import open_photo
 from settings import load_settings
 from tests import images
-from tests.factories import NOW, make_activity, make_household, make_member, make_team, pair
+from tests.factories import (
+    NOW,
+    QUIET,
+    make_activity,
+    make_household,
+    make_member,
+    make_team,
+    pair,
+)
 
 RULES = CheckinRules()
 SEEDS = itertools.count(1000)  # a different picture for every check-in unless a test says so
@@ -455,9 +464,10 @@ def test_one_open_check_in_per_member_and_activity(scene):
 
 
 def test_the_lock_and_every_question_of_the_checks_go_out_together(scene, monkeypatch):
-    """Inside the transaction, the member's lock (PostgreSQL; SQLite's transaction holds the
-    write lock) and the six questions the checks ask are sent in one pipeline, one round trip
-    on PostgreSQL; only the three writes follow."""
+    """Inside the transaction, the activity as it stands (under a shared lock on PostgreSQL),
+    the member's lock (PostgreSQL; SQLite's transaction holds the write lock) and the six
+    questions the checks ask are sent in one pipeline, one round trip on PostgreSQL; only the
+    three writes follow."""
     inside, after = [], []
     hook = after.append
     real = checkin.pipelined
@@ -477,8 +487,10 @@ def test_the_lock_and_every_question_of_the_checks_go_out_together(scene, monkey
         scene.check_in(request_id="together")
     finally:
         db.obj.query_hooks.pop()
+    standing = inside.pop(0)
+    assert standing.startswith("SELECT") and '"starts_at"' in standing and "radius_m" in standing
     if not isinstance(db.obj, SqliteDatabase):
-        assert "FOR UPDATE" in inside.pop(0)
+        assert standing.endswith("FOR SHARE") and "FOR UPDATE" in inside.pop(0)
     assert len(inside) == 6 and all(sql.startswith("SELECT") for sql in inside)
     assert [sql.split()[0] for sql in after] == ["INSERT"] * 3
 
@@ -518,6 +530,73 @@ def test_concurrent_taps_with_different_request_ids_leave_one_open_check_in(scen
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(created) == 1 and len(refused) == 5, results
     assert ServiceRecord.select().count() == 1
+
+
+def _leader(scene) -> Actor:
+    return Actor(member=scene.team.members.where(Member.role == "leader").get())
+
+
+MOVED = {"lat": 34.7466 + 1000 / M_PER_DEG_LAT, "starts_at": NOW + timedelta(minutes=40)}
+
+
+def _move(scene) -> tuple[threading.Thread, list]:
+    """The leader moves the point 1 km north and the start 40 minutes later, in a thread of
+    its own (its own connection, as another request would): the thread, and the list its
+    outcome (the activity, or the refusal) goes into."""
+    outcome = []
+
+    def edit():
+        with db.connection_context():
+            try:
+                fields = MOVED | {"lng": scene.activity.lng}
+                outcome.append(
+                    update_activity(_leader(scene), scene.activity.id, fields, NOW, QUIET)
+                )
+            except DomainError as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=edit)
+    thread.start()
+    return thread, outcome
+
+
+def test_an_edit_landing_while_a_check_in_is_checked_is_measured_against(scene, monkeypatch):
+    """The activity is read before the photo is stored; an edit committed in that gap moves
+    what the check-in is measured against, and the entry is measured against the move."""
+    real = checkin.store_photo
+
+    def store_then_edit(*args):
+        stored = real(*args)
+        thread, outcome = _move(scene)
+        thread.join(timeout=30)
+        assert isinstance(outcome[0], Activity), outcome
+        return stored
+
+    monkeypatch.setattr(checkin, "store_photo", store_then_edit)
+    record = scene.check_in().record
+    assert record.flags == ["outside_time_window", "out_of_range"]
+    assert record.distance_m == pytest.approx(950, abs=1)
+    assert record.status == "flagged"
+
+
+def test_an_edit_waits_for_a_check_in_under_way_and_then_sees_it(scene, monkeypatch):
+    """An edit sent while a check-in's transaction measures it waits for that transaction (on
+    PostgreSQL the check-in holds the activity's row; on SQLite the database's write lock),
+    then finds the entry and is refused: the entry stays measured against what stands."""
+    real, started = checkin.assess, []
+
+    def assess_while_edited(*args):
+        started.extend(_move(scene))
+        started[0].join(timeout=0.5)  # time to get ahead, were it not held back
+        return real(*args)
+
+    monkeypatch.setattr(checkin, "assess", assess_while_edited)
+    record = scene.check_in().record
+    thread, outcome = started
+    thread.join(timeout=30)
+    assert [getattr(o, "code", o) for o in outcome] == ["activity_checked_in_locked"]
+    assert (record.flags, record.distance_m) == ([], pytest.approx(50, abs=0.5))
+    assert Activity.get_by_id(scene.activity.id).starts_at == NOW
 
 
 # --- check-out ------------------------------------------------------------------------------

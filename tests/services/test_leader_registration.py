@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from models import Activity, Enrollment, RecordHistory, ServiceRecord, db
-from services import history, records, review
+from services import history, leader_registration, records, review
+from services.activities import update_activity
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.leader_registration import Attendance, register_attendance
 from tests.factories import NOW, QUIET, make_activity, make_household, pair
@@ -319,3 +320,37 @@ def test_the_same_request_at_once_stores_one_entry(world):
     assert len({r.record.id for r in results}) == 1 and ServiceRecord.select().count() == 1
     assert sorted(r.created for r in results) == [False] * 5 + [True]
     assert RecordHistory.select().count() == 1
+
+
+def test_an_office_edit_waits_for_a_registration_under_way_and_then_measures_it(world, monkeypatch):
+    """The office moves the activity's times while a leader's registration for it is being
+    made (on PostgreSQL the registration holds the activity's row; on SQLite the database's
+    write lock): the edit waits, then finds the entry, which the new times would leave out
+    of reach, and is refused."""
+    activity = make_activity(world.team_a, starts_at=NOW - timedelta(days=2), hours=3)
+    earlier = activity.starts_at - timedelta(hours=8)
+    moved = {"starts_at": earlier, "ends_at": earlier + timedelta(hours=1)}
+    outcome, started = [], []
+
+    def edit():
+        with db.connection_context():
+            try:
+                outcome.append(
+                    update_activity(world.actor("office"), activity.id, moved, NOW, QUIET)
+                )
+            except Conflict as exc:
+                outcome.append(exc.code)
+
+    real = leader_registration._within_activity
+
+    def within_while_edited(*args):
+        started.append(threading.Thread(target=edit))
+        started[0].start()
+        started[0].join(timeout=0.5)  # time to get ahead, were it not held back
+        return real(*args)
+
+    monkeypatch.setattr(leader_registration, "_within_activity", within_while_edited)
+    record = _register(world, kind=None, activity_id=activity.id, checkin_at=None, checkout_at=None)
+    started[0].join(timeout=30)
+    assert outcome == ["checkins_outside_times"]
+    assert record.checkin_at == Activity.get_by_id(activity.id).starts_at
