@@ -200,11 +200,6 @@ def body_rules(doc: dict) -> dict[tuple[str, str], tuple[str | None, frozenset[s
     return rules
 
 
-def body_names(doc: dict) -> dict[tuple[str, str], frozenset[str]]:
-    """{(path, METHOD): the fields its JSON body documents} for every operation taking one."""
-    return {key: names for key, (kind, names) in body_rules(doc).items() if kind == JSON}
-
-
 def refuse_undocumented_body_fields(bp, rules: dict) -> None:
     """Every body takes the fields its document lists and no others: a misspelt field would
     otherwise be ignored and answered 200 (POST /activities/{id}/cancel {"reasn": ...}
