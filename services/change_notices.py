@@ -23,18 +23,22 @@ waiting per activity:
   if not, so the member gets the newer one only (one already on its way to WeChat arrives
   first, and the newer one then says what differs from before both).
 Cancelling withdraws the change notices not sent yet (「活动已取消，未发送」): the cancellation
-tells its members.
+tells its members. A member who leaves the activity (services.activities.unenroll) or the
+programme (services.roster_seats) has theirs withdrawn (services.member_notices.withdraw_about),
+and the sender's check skips one it held meanwhile: it goes only to a member still enrolled in
+or assigned to the activity.
 """
 
 from datetime import datetime
 
-from models import Activity, Member, Notification
+from models import Activity, Enrollment, Member, Notification
 
 from . import geo, member_notices, outbox
 from .activity_reminders import span_text, when_text
 from .notification_texts import kind_name
 
-CHANGED = "activity_changed"
+CHANGED = member_notices.CHANGED
+LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
 LEADS = {"place": "地点", "time": "时间", "point": "位置"}
@@ -60,7 +64,7 @@ def tell_changed(
     outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
     known = {row.member_id: row.payload.get("known") for row in earlier}  # the latest wins
     urgent = member_notices.is_urgent(activity, now, quiet_hours)
-    key = f"{CHANGED}:{activity.id}:{{}}:{change_id}"
+    key = f"{member_notices.key_prefix(CHANGED, activity.id)}{{}}:{change_id}"
     messages = [
         outbox.Message(m, CHANGED, payload, key.format(m), urgent=urgent)
         for m in members
@@ -79,11 +83,15 @@ def withdraw_cancelled(activity: Activity, now: datetime) -> list[Notification]:
 
 def void_reason(notice: Notification) -> str | None:
     """Why a change notice may no longer go (a notification_texts.REASONS code), or None: the
-    activity was cancelled, or it no longer stands as the notice says (changed again, a newer
+    activity was cancelled, its member is no longer enrolled in or assigned to it (they left
+    it, or the programme), or it no longer stands as the notice says (changed again, a newer
     notice tells)."""
     activity = Activity.get_or_none(Activity.id == notice.payload.get("activity_id"))
     if activity is None or activity.status == "cancelled":
         return "activity_cancelled"
+    mine = (Enrollment.activity == activity.id) & (Enrollment.member == notice.member_id)
+    if not Enrollment.select().where(mine).exists():
+        return LEFT
     return None if state(activity) == notice.payload.get("told") else "activity_changed_again"
 
 
@@ -143,7 +151,8 @@ def _revise_assignments(activity: Activity, now: datetime, quiet_hours: str) -> 
 
 
 def _waiting(activity: Activity) -> list[Notification]:
-    """The activity's change notices not sent yet, oldest first (a sender may hold some)."""
+    """The activity's change notices not sent yet, oldest first (a sender may hold some),
+    found by their keys' prefix: the other activities' rows are never loaded."""
+    mine = Notification.dedupe_key.startswith(member_notices.key_prefix(CHANGED, activity.id))
     pending = (Notification.kind == CHANGED) & (Notification.status == "pending")
-    rows = Notification.select().where(pending).order_by(Notification.id)
-    return [row for row in rows if row.payload.get("activity_id") == activity.id]
+    return list(Notification.select().where(pending & mine).order_by(Notification.id))

@@ -10,9 +10,9 @@ applies it, in the same transaction.
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Activity, Enrollment, Member, Notification
+from models import Activity, Enrollment, Member
 
-from . import outbox
+from . import member_notices
 from .activity_reminders import when_text
 
 REASON = "member_left"  # notification_texts.REASONS: withdrawn, 「队员已离队，未发送」
@@ -56,16 +56,7 @@ def _seat(row: Enrollment) -> Seat:
 
 def give_up(activity_id: int, member_id: int, now: datetime) -> None:
     """Remove the member's place in the activity and withdraw the notices about it that have
-    not gone out (services.outbox.withdraw: a row a sender holds is left to it)."""
+    not gone out (services.member_notices.withdraw_about)."""
     mine = (Enrollment.activity == activity_id) & (Enrollment.member == member_id)
     Enrollment.delete().where(mine).execute()
-    outbox.withdraw(_waiting_about(activity_id, member_id), now, REASON)
-
-
-def _waiting_about(activity_id: int, member_id: int) -> list[str]:
-    """The dedupe keys of the member's waiting notices about the activity, whatever their
-    kind (an assignment, a reminder): each names its activity in the payload."""
-    waiting = Notification.select(Notification.dedupe_key, Notification.payload).where(
-        (Notification.member == member_id) & (Notification.status == "pending")
-    )
-    return [row.dedupe_key for row in waiting if row.payload.get("activity_id") == activity_id]
+    member_notices.withdraw_about(activity_id, member_id, now, REASON)

@@ -8,8 +8,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, Notification
-from services import change_notices, clock, notice_checks, outbox_delivery, outbox_report
-from services.activities import cancel_activity, create_activity, update_activity
+from services import (
+    change_notices,
+    clock,
+    notice_checks,
+    outbox_delivery,
+    outbox_report,
+    roster_seats,
+)
+from services.activities import cancel_activity, create_activity, unenroll, update_activity
 from services.change_notices import CHANGED
 from services.errors import Forbidden
 from services.member_notices import ASSIGNED, CANCELLED
@@ -248,3 +255,57 @@ def test_a_member_made_inactive_meanwhile_is_not_told_again(world, activity):
     Member.update(active=False).where(Member.id == world.bob.id).execute()
     change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
     assert [n.member_id for n in changes("pending")] == [world.alice.id]
+
+
+def test_a_member_who_leaves_the_activity_is_not_told_it_changed(world, activity):
+    """alice withdraws her enrolment: her change notice not sent yet is withdrawn, and one a
+    sender held meanwhile is void; the others are told as before."""
+    change(world, activity, place="文化路社区东广场")
+    unenroll(world.actor("alice"), activity.id, NOW)
+    mine = {n.member_id: (n.status, n.last_error) for n in changes()}
+    assert mine[world.alice.id] == ("skipped", "队员已退出该活动，未发送")
+    assert mine[world.bob.id] == ("pending", "")
+    assert outbox_report.problems(world.actor("office")) == ([], 0)  # withdrawn, not failed
+
+
+@pytest.mark.parametrize("leaves", ["unenrols", "leaves_the_programme"])
+def test_a_change_notice_a_sender_holds_is_void_once_its_member_left(world, activity, leaves):
+    change(world, activity, place="文化路社区东广场")
+    outbox_delivery.claim(NOW, 300, 10)  # the sender's, for five minutes: nothing withdraws it
+    later = NOW + timedelta(minutes=1)
+    if leaves == "unenrols":
+        unenroll(world.actor("alice"), activity.id, later)
+    else:
+        roster_seats.give_up(activity.id, world.alice.id, later)
+    held = {n.member_id: n for n in changes("pending")}
+    assert notice_checks.void_reason(held[world.alice.id]) == "left_activity"
+    assert notice_checks.void_reason(held[world.bob.id]) is None
+
+
+@pytest.fixture
+def payloads_read(monkeypatch):
+    """The activity ids of the notification payloads read from the database (decoded)."""
+    read = []
+    real = Notification.payload.python_value
+
+    def reading(value):
+        payload = real(value)
+        read.append((payload or {}).get("activity_id"))
+        return payload
+
+    monkeypatch.setattr(Notification.payload, "python_value", reading)
+    return read
+
+
+def test_a_change_reads_only_its_own_activity_s_waiting_notices(world, activity, payloads_read):
+    """Inside the activity's locked transaction a change looks for its earlier notices by
+    their keys, not by reading every activity's waiting notices."""
+    other = make_activity(world.team_a, starts_at=TOMORROW, title="环境整治")
+    Enrollment.create(activity=other, member=world.alice, created_at=NOW)
+    change(world, other, place="文化路社区东广场")
+    payloads_read.clear()
+    change(world, activity, place="文化路社区东广场")
+    change(world, activity, place="文化路社区西广场")
+    cancel_activity(world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
+    assert payloads_read and set(payloads_read) == {activity.id}
+    assert [n.status for n in changes() if n.payload["activity_id"] == other.id] == ["pending"]
