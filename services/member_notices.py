@@ -150,7 +150,13 @@ def rejection_stands(notice: Notification) -> bool:
 def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
     """Whether waiting out the quiet hours would tell the member less than LEAD before the
     start (always, once it is that close)."""
-    return outbox.deliver_after(now, quiet_hours, urgent=False) > activity.starts_at - LEAD
+    return is_urgent_before(activity.starts_at, now, quiet_hours)
+
+
+def is_urgent_before(starts_at: datetime, now: datetime, quiet_hours: str) -> bool:
+    """is_urgent for a start the member may go by (a change judges by the earlier of the
+    start the member knew and the new one: services.change_notices)."""
+    return outbox.deliver_after(now, quiet_hours, urgent=False) > starts_at - LEAD
 
 
 def about(activity: Activity, title: str, lines: dict) -> dict:
