@@ -196,8 +196,8 @@ PERIOD_SCHEMA = _object(
         "by_kind": _object({kind: STATS_SCHEMA for kind in KINDS})
         | {
             "description": "按类型分列：各类的 hours 相加等于本期 hours（各类先舍去到一位小数，"
-            "合计四舍五入后余下的 0.1 依次补给零头最大的类型，每类与精确值相差不到 0.1）；"
-            "精确值见各类的 minutes"
+            "合计四舍五入后余下的 0.1 依次补给零头最大的类型，每类与精确值相差不到 0.1；"
+            "季度报告的 by_kind 用同一算法）；精确值见各类的 minutes"
         },
         "pending_review": STATS_SCHEMA
         | {

@@ -120,6 +120,10 @@ STATS_SCHEMA = {
         "minutes": _MINUTES,
         "by_kind": {
             "type": "object",
+            "description": "按类型分列：各类的 hours 相加等于合计 hours（各类先舍去到一位小数，"
+            "合计四舍五入后余下的 0.1 依次补给零头最大的类型，与“我的”统计 /me/summary "
+            "相同的算法，同样的分钟数显示同样的小时数）；精确值见各类的 minutes。"
+            "早先提交的报告各类单独四舍五入",
             "properties": {kind: _SERVICES for kind in KINDS},
         },
         "visits": {

@@ -223,7 +223,9 @@ def enroll(actor: Actor, activity_id: int, now: datetime) -> EnrollmentResult:
 
 
 def unenroll(actor: Actor, activity_id: int, now: datetime) -> Activity:
-    """Withdraw the acting member's enrolment; nothing to withdraw is not an error."""
+    """Withdraw the acting member's enrolment, and the notices about the activity not sent to
+    them yet (a reminder, a change: services.member_notices.withdraw_about); nothing to
+    withdraw is not an error."""
     member = require_member(actor)
     with db.atomic():
         activity = _lock(activity_id)
@@ -232,6 +234,7 @@ def unenroll(actor: Actor, activity_id: int, now: datetime) -> Activity:
         if enrolment is not None:
             _require_may_leave(activity, enrolment, now)
             enrolment.delete_instance()
+            notices.withdraw_about(activity.id, member.id, now, change_notices.LEFT)
     return get_activity(actor, activity.id)
 
 

@@ -6,9 +6,13 @@ or check-in radius is not: the member still goes to the same place at the same t
 activity's page shows the rest.
 
 Who is told, in the transaction of the change: the active members enrolled in or assigned to
-the activity, but the one who changed it (services.member_notices.enrolled). An activity that
-has ended (an office correction) or was cancelled tells nobody. A notice waits out the quiet
-hours unless it would then arrive too late (member_notices.is_urgent), expires at the
+the activity (services.member_notices.enrolled), each of what is news to them. The one who
+changed it knows their own change, so is told only what someone else changed before that they
+have not been told yet (the office moved the place, then the leader the time: the leader hears
+of the place). An activity that has ended (an office correction) or was cancelled tells nobody.
+A notice waits out the quiet hours unless it would then arrive too late for the earlier of the
+start the member knew and the new one (member_notices.is_urgent_before: a clean-up at 07:30
+put off at 22:00 to 10:00 is told at once, before the members set out), expires at the
 activity's end, and opens the activity's page.
 
 Several quick edits do not make several messages; a member has at most one change notice
@@ -23,18 +27,22 @@ waiting per activity:
   if not, so the member gets the newer one only (one already on its way to WeChat arrives
   first, and the newer one then says what differs from before both).
 Cancelling withdraws the change notices not sent yet (「活动已取消，未发送」): the cancellation
-tells its members.
+tells its members. A member who leaves the activity (services.activities.unenroll) or the
+programme (services.roster_seats) has theirs withdrawn (services.member_notices.withdraw_about),
+and the sender's check skips one it held meanwhile: it goes only to a member still enrolled in
+or assigned to the activity.
 """
 
 from datetime import datetime
 
-from models import Activity, Member, Notification
+from models import Activity, Enrollment, Member, Notification
 
 from . import geo, member_notices, outbox
 from .activity_reminders import span_text, when_text
 from .notification_texts import kind_name
 
-CHANGED = "activity_changed"
+CHANGED = member_notices.CHANGED
+LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
 LEADS = {"place": "地点", "time": "时间", "point": "位置"}
@@ -51,22 +59,37 @@ def tell_changed(
 ) -> int:
     """Queue 「活动有变更」 for a change of the activity (`before`: its columns as they were,
     `change_id`: the change's audit line) to each member it is news to; returns how many."""
-    told = state(activity)
-    if activity.status == "cancelled" or activity.ends_at <= now or not moved(state(before), told):
+    told, was = state(activity), state(before)
+    if activity.status == "cancelled" or activity.ends_at <= now or not moved(was, told):
         return 0
-    members = member_notices.enrolled(activity, changer)
-    revised = _revise_assignments(activity, now, quiet_hours)
+    revised = _revise_assignments(activity, before["starts_at"], now, quiet_hours)
     earlier = _waiting(activity)
     outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
     known = {row.member_id: row.payload.get("known") for row in earlier}  # the latest wins
-    urgent = member_notices.is_urgent(activity, now, quiet_hours)
-    key = f"{CHANGED}:{activity.id}:{{}}:{change_id}"
+    if changer is not None:
+        known[changer.id] = _known_by_changer(known.get(changer.id) or was, was, told)
+    key = f"{member_notices.key_prefix(CHANGED, activity.id)}{{}}:{change_id}"
     messages = [
-        outbox.Message(m, CHANGED, payload, key.format(m), urgent=urgent)
-        for m in members
-        if m not in revised and (payload := _news(activity, known.get(m) or state(before), told))
+        outbox.Message(m, CHANGED, news, key.format(m), urgent=_urgent(news, now, quiet_hours))
+        for m in member_notices.enrolled(activity, None)
+        if m not in revised and (news := _news(activity, known.get(m) or was, told))
     ]
     return outbox.enqueue(messages, now, quiet_hours)
+
+
+def _known_by_changer(known: dict, was: dict, told: dict) -> dict:
+    """What the one who made the change knows: what they were last told (`known`), and what
+    they changed themselves. So they are not told their own change, but are told an earlier
+    one by someone else whose notice to them had not gone out (withdrawn by this change)."""
+    return known | {name: value for name, value in told.items() if value != was[name]}
+
+
+def _urgent(news: dict, now: datetime, quiet_hours: str) -> bool:
+    """Whether a change notice cannot wait out the quiet hours: judged by the earlier of the
+    start the member knew and the new one (an activity at 07:30 moved at 22:00 to 10:00 must
+    be told before the member sets out for 07:30)."""
+    starts = (datetime.fromisoformat(text) for text in (news["time"], news["known"]["starts_at"]))
+    return member_notices.is_urgent_before(min(starts), now, quiet_hours)
 
 
 def withdraw_cancelled(activity: Activity, now: datetime) -> list[Notification]:
@@ -79,11 +102,15 @@ def withdraw_cancelled(activity: Activity, now: datetime) -> list[Notification]:
 
 def void_reason(notice: Notification) -> str | None:
     """Why a change notice may no longer go (a notification_texts.REASONS code), or None: the
-    activity was cancelled, or it no longer stands as the notice says (changed again, a newer
+    activity was cancelled, its member is no longer enrolled in or assigned to it (they left
+    it, or the programme), or it no longer stands as the notice says (changed again, a newer
     notice tells)."""
     activity = Activity.get_or_none(Activity.id == notice.payload.get("activity_id"))
     if activity is None or activity.status == "cancelled":
         return "activity_cancelled"
+    mine = (Enrollment.activity == activity.id) & (Enrollment.member == notice.member_id)
+    if not Enrollment.select().where(mine).exists():
+        return LEFT
     return None if state(activity) == notice.payload.get("told") else "activity_changed_again"
 
 
@@ -133,17 +160,23 @@ def _news(activity: Activity, was: dict, told: dict) -> dict | None:
     return payload | {"lead": LEADS[parts[0]], "known": was, "told": told}
 
 
-def _revise_assignments(activity: Activity, now: datetime, quiet_hours: str) -> set[int]:
-    """Rewrite the assignments to the activity not sent yet; the members whose it was."""
+def _revise_assignments(
+    activity: Activity, starts_before: datetime, now: datetime, quiet_hours: str
+) -> set[int]:
+    """Rewrite the assignments to the activity not sent yet; the members whose it was. They
+    go at once if the earlier of the old and the new start cannot wait for the quiet hours
+    (the member may have seen the activity in their list)."""
     assigned = member_notices.enrolled(activity, None)
     keys = [member_notices.notice_key(member_notices.ASSIGNED, activity, m) for m in assigned]
-    urgent = member_notices.is_urgent(activity, now, quiet_hours)
+    earliest = min(activity.starts_at, starts_before)
+    urgent = member_notices.is_urgent_before(earliest, now, quiet_hours)
     payload = member_notices.assignment_payload(activity)
     return {row.member_id for row in outbox.revise(keys, now, payload, urgent)}
 
 
 def _waiting(activity: Activity) -> list[Notification]:
-    """The activity's change notices not sent yet, oldest first (a sender may hold some)."""
+    """The activity's change notices not sent yet, oldest first (a sender may hold some),
+    found by their keys' prefix: the other activities' rows are never loaded."""
+    mine = Notification.dedupe_key.startswith(member_notices.key_prefix(CHANGED, activity.id))
     pending = (Notification.kind == CHANGED) & (Notification.status == "pending")
-    rows = Notification.select().where(pending).order_by(Notification.id)
-    return [row for row in rows if row.payload.get("activity_id") == activity.id]
+    return list(Notification.select().where(pending & mine).order_by(Notification.id))

@@ -30,19 +30,25 @@ rejection still stands (rejection_stands, services/notice_checks.py). Only a not
 its way to WeChat when the decision is made still arrives.
 """
 
+import operator
 from datetime import datetime, timedelta
+from functools import reduce
 
 import peewee as pw
 
 from models import Activity, Enrollment, Member, Notification, RecordHistory, ServiceRecord
 
-from . import clock, outbox
+from . import activity_reminders, clock, outbox
 from .activity_reminders import PAGE as ACTIVITY_PAGE
 from .activity_reminders import when_text
 from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name
 from .record_names import DECIDER_NAMES, entry_title
 
 CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
+CHANGED = "activity_changed"  # services.change_notices
+#: The kinds of notice about an activity: each one's key starts "<kind>:<activity id>:"
+#: (notice_key, services.change_notices, services.activity_reminders).
+ABOUT_ACTIVITY = (ASSIGNED, CANCELLED, CHANGED, activity_reminders.KIND)
 LEAD = timedelta(hours=2)
 RECORD_PAGE = "pages/record/detail?id={id}"
 #: An assignment's title by the activity's kind: an office ad-hoc task is the usual one, but a
@@ -144,7 +150,13 @@ def rejection_stands(notice: Notification) -> bool:
 def is_urgent(activity: Activity, now: datetime, quiet_hours: str) -> bool:
     """Whether waiting out the quiet hours would tell the member less than LEAD before the
     start (always, once it is that close)."""
-    return outbox.deliver_after(now, quiet_hours, urgent=False) > activity.starts_at - LEAD
+    return is_urgent_before(activity.starts_at, now, quiet_hours)
+
+
+def is_urgent_before(starts_at: datetime, now: datetime, quiet_hours: str) -> bool:
+    """is_urgent for a start the member may go by (a change judges by the earlier of the
+    start the member knew and the new one: services.change_notices)."""
+    return outbox.deliver_after(now, quiet_hours, urgent=False) > starts_at - LEAD
 
 
 def about(activity: Activity, title: str, lines: dict) -> dict:
@@ -187,9 +199,37 @@ def _withdraw_assignments(activity: Activity, now: datetime) -> list[Notificatio
     return outbox.withdraw(keys, now, "activity_cancelled")
 
 
+def withdraw_about(
+    activity_id: int, member_id: int, now: datetime, reason: str
+) -> list[Notification]:
+    """Withdraw the member's notices about the activity not sent yet (an assignment, a
+    reminder, a change): they no longer hold a place in it, having left it (services.
+    activities.unenroll) or the programme (services.roster_seats). One a sender holds is left
+    to it; a change notice is then skipped by its check (services.change_notices.void_reason)."""
+    return outbox.withdraw(waiting_about(activity_id, member_id), now, reason)
+
+
+def waiting_about(activity_id: int, member_id: int) -> list[str]:
+    """The dedupe keys of the member's notices about the activity not sent yet, found by the
+    member's rows and the keys' prefix: no payload is read, so the rows of other activities
+    and members are never loaded."""
+    about = [Notification.dedupe_key.startswith(key_prefix(k, activity_id)) for k in ABOUT_ACTIVITY]
+    query = Notification.select(Notification.dedupe_key).where(
+        (Notification.member == member_id)
+        & (Notification.status == "pending")
+        & reduce(operator.or_, about)
+    )
+    return [row.dedupe_key for row in query]
+
+
+def key_prefix(kind: str, activity_id: int) -> str:
+    """What the keys of an activity's notices of a kind start with (notice_key)."""
+    return f"{kind}:{activity_id}:"
+
+
 def notice_key(kind: str, activity: Activity, member_id: int) -> str:
     """A notice's key about an activity: kind, activity and member."""
-    return f"{kind}:{activity.id}:{member_id}"
+    return f"{key_prefix(kind, activity.id)}{member_id}"
 
 
 def enrolled(activity: Activity, skip: Member | None) -> list[int]:

@@ -9,8 +9,9 @@ sender checked before the decision, already on its way to WeChat, still arrives.
 
 Checked: a rejection (the entry is still rejected by that decision, services.member_notices)
 and an activity's change (the activity still stands as the notice says and is not cancelled,
-services.change_notices). Kinds without a check always stand: reminders and broadcasts, and
-an assignment, whose cancellation is told after it.
+and its member is still enrolled in or assigned to it: services.change_notices). Kinds
+without a check always stand: reminders and broadcasts, and an assignment, whose cancellation
+is told after it.
 """
 
 from models import Notification

@@ -29,6 +29,7 @@ Payload convention (every kind; services/notification_texts.py renders it per ch
 The sender adds "msgid" (WeChat's id of an OA template send, matched by its delivery report).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -124,45 +125,59 @@ def unclaimed(now: datetime):
 
 def withdraw(dedupe_keys: list[str], now: datetime, reason: str) -> list[Notification]:
     """Mark the rows of these keys `skipped` for `reason` (a notification_texts.REASONS code)
-    while they are pending and no sender holds them; returns the rows withdrawn, as they were.
+    while they are pending and no sender holds them (_rewrite_free); returns the rows
+    withdrawn, as they were. A subscribe grant the row held goes back to the member, as when
+    the sender ends a row."""
 
-    Safe beside the sender: each row is one conditional UPDATE on the condition a sender
-    claims by, so a row is either withdrawn here or claimed and delivered there, never both.
-    A row a sender holds at that moment is left to it (it may be on its way to WeChat). A
-    subscribe grant the row held goes back to the member, as when the sender ends a row."""
-    free = (Notification.status == "pending") & unclaimed(now)
-    rows = list(Notification.select().where(Notification.dedupe_key.in_(dedupe_keys) & free))
-    withdrawn = []
-    with db.atomic():
-        for row in rows:
-            payload, template = held_grants.release(row.payload)
-            ended = {"status": "skipped", "last_error": reason_text("", reason), "payload": payload}
-            if Notification.update(**ended).where((Notification.id == row.id) & free).execute():
-                held_grants.give_back(row.member_id, template, now)
-                withdrawn.append(row)
-    return withdrawn
+    def ended(row: Notification) -> dict:
+        payload, _ = held_grants.release(row.payload)
+        return {"status": "skipped", "last_error": reason_text("", reason), "payload": payload}
+
+    def give_back(row: Notification) -> None:
+        held_grants.give_back(row.member_id, held_grants.release(row.payload)[1], now)
+
+    return _rewrite_free(dedupe_keys, now, ended, give_back)
 
 
 def revise(
     dedupe_keys: list[str], now: datetime, payload: dict, urgent: bool
 ) -> list[Notification]:
     """Give the rows of these keys a new payload while they are pending and no sender holds
-    them (as withdraw decides); returns the rows revised, as they were. A subscribe grant a row
+    them (_rewrite_free); returns the rows revised, as they were. A subscribe grant a row
     holds stays with it. `urgent`: the news cannot wait for the quiet hours any more (an
     activity moved closer), so a row that waited goes at once."""
+
+    def revised(row: Notification) -> dict:
+        key = held_grants.KEY
+        kept = {key: row.payload[key]} if held_grants.held(row.payload) else {}
+        values = {"payload": payload | kept}
+        if urgent and not row.urgent:
+            values |= {"urgent": True, "next_attempt_at": min(row.next_attempt_at, now)}
+        return values
+
+    return _rewrite_free(dedupe_keys, now, revised)
+
+
+def _rewrite_free(
+    dedupe_keys: list[str],
+    now: datetime,
+    values: Callable[[Notification], dict],
+    then: Callable[[Notification], None] | None = None,
+) -> list[Notification]:
+    """Write `values(row)` to each row of these keys that is pending and that no sender holds,
+    then call `then(row)`; returns the rows written, as they were.
+
+    Safe beside the sender: each row is one conditional UPDATE on the condition a sender
+    claims by, so a row is either rewritten here or claimed and delivered there, never both.
+    A row a sender holds at that moment is left to it (it may be on its way to WeChat)."""
     free = (Notification.status == "pending") & unclaimed(now)
     rows = list(Notification.select().where(Notification.dedupe_key.in_(dedupe_keys) & free))
-    revised = []
+    written = []
     with db.atomic():
         for row in rows:
-            held = (
-                {held_grants.KEY: row.payload[held_grants.KEY]}
-                if held_grants.held(row.payload)
-                else {}
-            )
-            values = {"payload": payload | held}
-            if urgent and not row.urgent:
-                values |= {"urgent": True, "next_attempt_at": min(row.next_attempt_at, now)}
-            if Notification.update(**values).where((Notification.id == row.id) & free).execute():
-                revised.append(row)
-    return revised
+            mine = (Notification.id == row.id) & free
+            if Notification.update(**values(row)).where(mine).execute():
+                if then is not None:
+                    then(row)
+                written.append(row)
+    return written

@@ -26,10 +26,17 @@ STATUSES = ("failed", "skipped")
 # Messages withdrawn on purpose (an assignment to an activity cancelled before it went out, a
 # rejection decided otherwise since: services.member_notices; a change notice a newer one
 # replaced: services.change_notices; a notice about a place a member gave up on leaving:
-# services.roster_seats) did not fail to reach anyone: not the office's problem.
+# services.roster_seats, or on leaving the activity: services.activities.unenroll) did not fail
+# to reach anyone: not the office's problem.
 WITHDRAWN = tuple(
     reason_text("", why)
-    for why in ("activity_cancelled", "decision_changed", "activity_changed_again", "member_left")
+    for why in (
+        "activity_cancelled",
+        "decision_changed",
+        "activity_changed_again",
+        "member_left",
+        "left_activity",
+    )
 )
 PAGE_DEFAULT, PAGE_MAX = 50, 200
 

@@ -88,10 +88,13 @@ def _span(view: ReportView) -> str:
 
 
 def _by_kind(kind: str) -> tuple:
+    """A kind's rows. Its hours are the report's, to one decimal, as the report and the
+    member's summary show them (services.report_stats): the kinds add up to the total as
+    it is shown, where each kind's exact hours shown to one decimal need not."""
     name = KIND_NAMES[kind]
     return (
         (f"其中{name}（次）", _stat("by_kind", kind, "services"), None),
-        (f"其中{name}时长（小时）", lambda v: _hours(_stat("by_kind", kind)(v)), HOURS),
+        (f"其中{name}时长（小时）", _stat("by_kind", kind, "hours"), HOURS),
     )
 
 

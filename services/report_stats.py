@@ -25,11 +25,14 @@ Rules, so that every screen says the same thing:
   the quarters between as well: the roster keeps the last day of leaving only.
 - The per-member table lists those members in roster order (never ranked: see DESIGN
   "Serve people, not the form").
-- Hours are shown to one decimal (`hours`), and each figure of time also keeps its exact
-  `minutes` beside it: rounded per member, the hours need not add up to the rounded total
-  (190 + 190 + 130 + 60 + 60 minutes: 3.2 + 3.2 + 2.2 + 1 + 1 = 10.6 against 10.5), so the
-  Excel file (services.report_export) writes the minutes as exact hours. Reports frozen
-  before `minutes` was kept have only `hours`.
+- Hours are shown to one decimal (`hours`, halves up), and each figure of time also keeps its
+  exact `minutes` beside it: rounded per member, the hours need not add up to the rounded
+  total (190 + 190 + 130 + 60 + 60 minutes: 3.2 + 3.2 + 2.2 + 1 + 1 = 10.6 against 10.5), so
+  the Excel file (services.report_export) writes the members' minutes as exact hours. The
+  hours by kind add up to the total, as the member's summary shows them for the same minutes
+  (services.summary.hours_adding_up: 190 + 45 minutes are 3.2 + 0.7 = 3.9). Reports frozen
+  before `minutes` was kept have only `hours`; those frozen before the kinds added up keep
+  the kinds' hours rounded each alone.
 """
 
 import re
@@ -43,7 +46,7 @@ from models import Activity, Feedback, Member, Pairing, ServiceRecord, Team, db
 
 from . import clock
 from .errors import Invalid
-from .summary import KINDS, counts_as_visit, counts_toward_hours, hours
+from .summary import KINDS, counts_as_visit, counts_toward_hours, hours, hours_adding_up
 
 R = ServiceRecord
 PERIOD = re.compile(r"(\d{4})-Q([1-4])", re.ASCII)
@@ -206,10 +209,19 @@ def _add_members(stats: dict, rows: list[tuple]) -> None:
     stats |= {"members": total["members"], "participants": total["participants"]}
     stats |= {"services": services, **_time(minutes)}
     stats |= {"flagged": total["flagged"], "rejected": total["rejected"]}
-    stats["by_kind"] = {
-        k: {"services": total[f"{k}_services"], **_time(total[f"{k}_minutes"])} for k in KINDS
-    }
+    stats["by_kind"] = _by_kind(total)
     stats["visits"] |= {"done": total["visits"], "members_visited": total["visited"]}
+
+
+def _by_kind(total: dict) -> dict:
+    """Services and time by kind, the hours adding up to the report's hours as the member's
+    summary shows them (services.summary.hours_adding_up), with the exact minutes."""
+    minutes = {k: total[f"{k}_minutes"] for k in KINDS}
+    shown = hours_adding_up(minutes)
+    return {
+        k: {"services": total[f"{k}_services"], "hours": shown[k], "minutes": minutes[k]}
+        for k in KINDS
+    }
 
 
 def _member_line(member_id: int, name: str, active: bool, left_on: date | None, sums: dict) -> dict:

@@ -1,7 +1,9 @@
 """The places a member who leaves gives up: their enrolments and assignments in activities not
 started yet. Those held seats against the capacity and filled the leader's list, and the
 reminders and assignment notices about them would go to someone who has left. Activities
-under way, over or cancelled keep theirs: that is the record of who was there and who was told.
+under way, over or cancelled keep theirs: that is the record of who was there and who was told;
+so does one not started that the member has checked in for already (check-in opens before the
+start).
 
 The roster import lists them in its plan (services.roster_plan) and gives them up when it
 applies it, in the same transaction.
@@ -10,9 +12,12 @@ applies it, in the same transaction.
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Activity, Enrollment, Member, Notification
+import peewee as pw
+from peewee import fn
 
-from . import outbox
+from models import Activity, Enrollment, Member, ServiceRecord
+
+from . import member_notices
 from .activity_reminders import when_text
 
 REASON = "member_left"  # notification_texts.REASONS: withdrawn, 「队员已离队，未发送」
@@ -31,7 +36,8 @@ class Seat:
 
 def seats_held(phones: set[str], now: datetime) -> list[Seat]:
     """The places these members hold in activities starting after `now` and not cancelled,
-    by start time."""
+    by start time; but not where the member has checked in already (check-in opens before
+    the start, services.checkin): the entry and its enrolment are the record that they came."""
     if not phones:
         return []
     query = (
@@ -43,10 +49,18 @@ def seats_held(phones: set[str], now: datetime) -> list[Seat]:
             Member.phone.in_(sorted(phones))
             & (Activity.starts_at > now)
             & (Activity.status != "cancelled")
+            & ~fn.EXISTS(_entries_of(Enrollment))
         )
         .order_by(Activity.starts_at, Activity.id, Member.id)
     )
     return [_seat(row) for row in query]
+
+
+def _entries_of(enrolment) -> pw.Select:
+    """The enrolled member's register entries in its activity."""
+    return ServiceRecord.select(ServiceRecord.id).where(
+        (ServiceRecord.activity == enrolment.activity) & (ServiceRecord.member == enrolment.member)
+    )
 
 
 def _seat(row: Enrollment) -> Seat:
@@ -56,16 +70,7 @@ def _seat(row: Enrollment) -> Seat:
 
 def give_up(activity_id: int, member_id: int, now: datetime) -> None:
     """Remove the member's place in the activity and withdraw the notices about it that have
-    not gone out (services.outbox.withdraw: a row a sender holds is left to it)."""
+    not gone out (services.member_notices.withdraw_about)."""
     mine = (Enrollment.activity == activity_id) & (Enrollment.member == member_id)
     Enrollment.delete().where(mine).execute()
-    outbox.withdraw(_waiting_about(activity_id, member_id), now, REASON)
-
-
-def _waiting_about(activity_id: int, member_id: int) -> list[str]:
-    """The dedupe keys of the member's waiting notices about the activity, whatever their
-    kind (an assignment, a reminder): each names its activity in the payload."""
-    waiting = Notification.select(Notification.dedupe_key, Notification.payload).where(
-        (Notification.member == member_id) & (Notification.status == "pending")
-    )
-    return [row.dedupe_key for row in waiting if row.payload.get("activity_id") == activity_id]
+    member_notices.withdraw_about(activity_id, member_id, now, REASON)

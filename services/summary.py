@@ -9,7 +9,6 @@ last visit, one for flagged and open entries.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 import peewee as pw
 from peewee import fn
@@ -51,10 +50,15 @@ def counts_as_visit() -> pw.Expression:
     return (R.kind == "visit") & (R.status != "rejected")
 
 
+def tenths(minutes: int) -> int:
+    """Minutes as tenths of an hour, halves rounded up (6 minutes a tenth, 3 a half): in
+    integers, so every screen and file rounds the same minutes the same way."""
+    return ((minutes or 0) + 3) // 6
+
+
 def hours(minutes: int) -> float:
     """Minutes as hours to one decimal, halves rounded up (45 min → 0.8, 15 min → 0.3)."""
-    exact = Decimal(minutes or 0) / Decimal(60)
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return tenths(minutes) / 10
 
 
 def hours_adding_up(minutes: dict[str, int]) -> dict[str, float]:
@@ -63,12 +67,13 @@ def hours_adding_up(minutes: dict[str, int]) -> dict[str, float]:
     rounding each alone would show 3.2 + 0.8 against 3.9). Each part is its exact hours
     rounded down to a tenth, and the tenths the total's rounding leaves over go one each to
     the parts with the largest remainders (the largest remainder method), so no part is
-    off by a tenth or more; ties go to the part named first."""
-    tenths = {part: m // 6 for part, m in minutes.items()}  # 6 minutes: a tenth of an hour
-    left = round(hours(sum(minutes.values())) * 10) - sum(tenths.values())
+    off by a tenth or more; ties go to the part named first. All in integer tenths: the
+    member's summary (by kind) and the quarterly report (services.report_stats) use it."""
+    parts = {part: m // 6 for part, m in minutes.items()}
+    left = tenths(sum(minutes.values())) - sum(parts.values())
     for part in sorted(minutes, key=lambda part: -(minutes[part] % 6))[:left]:
-        tenths[part] += 1
-    return {part: t / 10 for part, t in tenths.items()}
+        parts[part] += 1
+    return {part: t / 10 for part, t in parts.items()}
 
 
 @dataclass(frozen=True)

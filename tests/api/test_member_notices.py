@@ -537,3 +537,20 @@ def test_a_change_notice_the_sender_held_while_the_activity_moved_again_is_not_s
     ] + 2 * [("sent", "")]
     summaries = {c.body["data"]["thing2"]["value"] for c in emulator.calls_to("template_send")}
     assert summaries == {"文化路社区西广场"}
+
+
+def test_a_member_who_left_the_activity_is_not_sent_its_change(
+    no_quiet_hours, app, api, team, activity, emulator
+):
+    """A sender claimed the change notices and stopped (its lease runs out); alice left the
+    activity meanwhile, which could not withdraw the held row: the next run skips hers."""
+    path = f"/activities/{activity.id}"
+    assert api("mp-leader").patch(path, json={"place": "文化路社区东广场"}).status_code == 200
+    now = clock.now_utc()
+    outbox_delivery.claim(now, 300, 10)
+    assert api("mp-alice").delete(f"{path}/enrollment").status_code == 200
+    with app.app_context():
+        assert drain_outbox(now + timedelta(minutes=6)) == {"claimed": 2, "sent": 1, "skipped": 1}
+    rows = {n.member_id: (n.status, n.last_error) for n in Notification.select()}
+    assert rows[member("alice").id] == ("skipped", "队员已退出该活动，未发送")
+    assert {c.body["touser"] for c in emulator.calls_to("template_send")} == {"oa-bob"}

@@ -8,8 +8,15 @@ from datetime import datetime, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, Notification
-from services import change_notices, clock, notice_checks, outbox_delivery, outbox_report
-from services.activities import cancel_activity, create_activity, update_activity
+from services import (
+    change_notices,
+    clock,
+    notice_checks,
+    outbox_delivery,
+    outbox_report,
+    roster_seats,
+)
+from services.activities import cancel_activity, create_activity, unenroll, update_activity
 from services.change_notices import CHANGED
 from services.errors import Forbidden
 from services.member_notices import ASSIGNED, CANCELLED
@@ -261,3 +268,122 @@ def test_a_member_made_inactive_meanwhile_is_not_told_again(world, activity):
     Member.update(active=False).where(Member.id == world.bob.id).execute()
     change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
     assert [n.member_id for n in changes("pending")] == [world.alice.id]
+
+
+def test_a_member_who_leaves_the_activity_is_not_told_it_changed(world, activity):
+    """alice withdraws her enrolment: her change notice not sent yet is withdrawn, and one a
+    sender held meanwhile is void; the others are told as before."""
+    change(world, activity, place="文化路社区东广场")
+    unenroll(world.actor("alice"), activity.id, NOW)
+    mine = {n.member_id: (n.status, n.last_error) for n in changes()}
+    assert mine[world.alice.id] == ("skipped", "队员已退出该活动，未发送")
+    assert mine[world.bob.id] == ("pending", "")
+    assert outbox_report.problems(world.actor("office")) == ([], 0)  # withdrawn, not failed
+
+
+@pytest.mark.parametrize("leaves", ["unenrols", "leaves_the_programme"])
+def test_a_change_notice_a_sender_holds_is_void_once_its_member_left(world, activity, leaves):
+    change(world, activity, place="文化路社区东广场")
+    outbox_delivery.claim(NOW, 300, 10)  # the sender's, for five minutes: nothing withdraws it
+    later = NOW + timedelta(minutes=1)
+    if leaves == "unenrols":
+        unenroll(world.actor("alice"), activity.id, later)
+    else:
+        roster_seats.give_up(activity.id, world.alice.id, later)
+    held = {n.member_id: n for n in changes("pending")}
+    assert notice_checks.void_reason(held[world.alice.id]) == "left_activity"
+    assert notice_checks.void_reason(held[world.bob.id]) is None
+
+
+@pytest.fixture
+def payloads_read(monkeypatch):
+    """The activity ids of the notification payloads read from the database (decoded)."""
+    read = []
+    real = Notification.payload.python_value
+
+    def reading(value):
+        payload = real(value)
+        read.append((payload or {}).get("activity_id"))
+        return payload
+
+    monkeypatch.setattr(Notification.payload, "python_value", reading)
+    return read
+
+
+def test_a_change_reads_only_its_own_activity_s_waiting_notices(world, activity, payloads_read):
+    """Inside the activity's locked transaction a change looks for its earlier notices by
+    their keys, not by reading every activity's waiting notices."""
+    other = make_activity(world.team_a, starts_at=TOMORROW, title="环境整治")
+    Enrollment.create(activity=other, member=world.alice, created_at=NOW)
+    change(world, other, place="文化路社区东广场")
+    payloads_read.clear()
+    change(world, activity, place="文化路社区东广场")
+    change(world, activity, place="文化路社区西广场")
+    cancel_activity(world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
+    assert payloads_read and set(payloads_read) == {activity.id}
+    assert [n.status for n in changes() if n.payload["activity_id"] == other.id] == ["pending"]
+
+
+def early(world) -> Activity:
+    """07:30-09:30 on Monday 30 November, alice enrolled."""
+    found = make_activity(world.team_a, starts_at=local(30, 7, 30), title="清扫")
+    Enrollment.create(activity=found, member=world.alice, created_at=NOW)
+    return found
+
+
+def test_an_early_activity_put_off_late_at_night_is_told_at_once(world):
+    """07:30 moved at 22:00 to 10:00: the new start could wait for 08:00, but the members
+    would set out for 07:30 before then."""
+    activity = early(world)
+    at = local(29, 22)
+    change(world, activity, at=at, starts_at=local(30, 10), ends_at=local(30, 12))
+    (notice,) = changes()
+    assert (notice.urgent, notice.next_attempt_at) == (True, at)
+    assert notice.payload["lines"]["原时间"] == "11月30日（周一）07:30-09:30"
+
+
+def test_a_notice_replaced_at_night_stays_urgent_for_the_start_the_member_knew(world):
+    """07:30 → 11:00 → 12:00 before anything went out: the second change alone (11:00 →
+    12:00) could wait, but alice still knows 07:30."""
+    activity = early(world)
+    change(world, activity, at=local(29, 22), starts_at=local(30, 11), ends_at=local(30, 13))
+    at = local(29, 22, 5)
+    change(world, activity, at=at, starts_at=local(30, 12), ends_at=local(30, 14))
+    (notice,) = changes("pending")
+    assert notice.payload["lines"]["原时间"] == "11月30日（周一）07:30-09:30"
+    assert (notice.urgent, notice.next_attempt_at) == (True, at)
+
+
+def test_an_assignment_to_an_early_task_put_off_at_night_goes_at_once(world):
+    """Assigned at 20:00 to a task at 07:30 tomorrow, the message not sent yet; at 22:00 the
+    task moves to 10:00: the rewritten assignment goes now, not at 08:00."""
+    at, start = local(29, 20), local(30, 7, 30)
+    fields = {"title": "防汛突击", "starts_at": start, "ends_at": start + timedelta(hours=2)}
+    fields |= {"lat": 34.75, "lng": 113.62, "member_ids": [world.alice.id]}
+    task = create_activity(world.actor("office"), fields, at, QUIET)
+    (assignment,) = Notification.select()
+    assert not assignment.urgent
+    change(
+        world, task, who="office", at=local(29, 22), starts_at=local(30, 10), ends_at=local(30, 12)
+    )
+    assert Notification.get_by_id(assignment.id).urgent
+
+
+def test_the_changer_is_still_told_what_others_changed_before(world, activity):
+    """The office moves the place (the enrolled leader's notice waits), then the leader moves
+    the time: the leader is told the new place, not their own new time."""
+    change(world, activity, who="office", place="文化路社区东广场")
+    change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
+    waiting = {n.member_id: n.payload for n in changes("pending")}
+    assert sorted(waiting) == sorted([world.leader_a.id, world.alice.id, world.bob.id])
+    leader = waiting[world.leader_a.id]
+    assert leader["lines"]["原地点"] == "建设路社区服务站" and leader["lead"] == "地点"
+    assert "原时间" not in leader["lines"]
+    assert leader["lines"]["时间"] == "11月30日（周一）11:00-12:00"
+    assert "原时间" in waiting[world.alice.id]["lines"]  # alice is told both
+
+
+def test_a_changer_who_undoes_what_they_were_to_be_told_is_told_nothing(world, activity):
+    change(world, activity, who="office", place="文化路社区东广场")
+    change(world, activity, place="建设路社区服务站")  # the leader puts it back
+    assert changes("pending") == []

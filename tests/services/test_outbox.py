@@ -7,7 +7,7 @@ import pytest
 
 from models import Notification
 from services import clock
-from services.outbox import Message, deliver_after, enqueue, revise
+from services.outbox import Message, deliver_after, enqueue, revise, withdraw
 from tests.factories import make_member
 
 QUIET = "21:00-08:00"
@@ -95,3 +95,30 @@ def test_revising_rewrites_a_waiting_row_and_keeps_the_grant_it_holds(database):
     assert rows[ann.id].payload == {"title": "新任务（改期）", "grant": "tmpl-1"}
     assert (rows[ann.id].urgent, rows[ann.id].next_attempt_at) == (True, night)
     assert rows[bob.id].payload == rows[cy.id].payload == old
+
+
+@pytest.mark.parametrize(
+    ("rewrite", "expected"),
+    [
+        (lambda keys, now: withdraw(keys, now, "activity_cancelled"), "skipped"),
+        (lambda keys, now: revise(keys, now, {"title": "新任务（改期）"}, urgent=False), "pending"),
+    ],
+    ids=["withdraw", "revise"],
+)
+def test_withdrawing_and_revising_touch_the_same_rows(database, rewrite, expected):
+    """One rule for both: a pending row no sender holds is rewritten, including one whose
+    sender's lease ran out; a row a sender holds, or one no longer pending, is left."""
+    free, lapsed, held, sent = (make_member() for _ in range(4))
+    night = shanghai("2026-12-01T22:00")
+    old = {"title": "新任务"}
+    members = (free, lapsed, held, sent)
+    enqueue([Message(m.id, "task_assigned", old, f"t:{m.id}") for m in members], night, QUIET)
+    lease = {lapsed.id: night - timedelta(seconds=1), held.id: night + timedelta(minutes=5)}
+    for member_id, until in lease.items():
+        Notification.update(claimed_until=until).where(Notification.member == member_id).execute()
+    Notification.update(status="sent").where(Notification.member == sent.id).execute()
+    written = rewrite([f"t:{m.id}" for m in members], night)
+    assert sorted(row.member_id for row in written) == [free.id, lapsed.id]
+    rows = {n.member_id: n for n in Notification.select()}
+    assert [rows[m.id].status for m in members] == [expected, expected, "pending", "sent"]
+    assert rows[held.id].payload == rows[sent.id].payload == old

@@ -16,7 +16,8 @@ from services.actors import Actor
 from services.errors import Forbidden, Invalid
 from services.report_export import export_report
 from services.reports import ReportRules, save_summary, submit_report, view_report
-from tests.factories import make_member, make_record, make_team
+from services.summary import member_summary
+from tests.factories import make_activity, make_member, make_record, make_team
 from tests.register_world import build_world, checked_in
 
 NOW = clock.to_utc(datetime(2027, 1, 5, 10))
@@ -248,3 +249,22 @@ def test_the_register_check_runs_once_per_export(checked, monkeypatch):
     hashed.clear()
     export_report(w.actor("office"), "2026-Q4", w.team_a.id, NOW, RULES)
     assert sorted(hashed) == by_view and set(by_view) == {r.id for r in made}
+
+
+def test_the_hours_by_kind_add_up_as_the_member_s_summary_shows_them(world):
+    """王丽 served 190 minutes in an activity and 90 + 45 on her own: rounded each alone the
+    kinds would show 3.2 + 2.3 against 5.4 hours. The report, its file and her own summary
+    show the same 3.2 + 2.2 for the same minutes."""
+    team_a, _, leader, alice = world  # 90 minutes on her own already
+    start = at(date(2026, 12, 1))
+    for activity, length in ((make_activity(team_a, starts_at=start), 190), (None, 45)):
+        done = {"checkout_at": start + timedelta(minutes=length), "duration_minutes": length}
+        make_record(alice, activity, checkin_at=start, status="verified", **done, **FILLED)
+    stats = view_report(Actor(member=leader), "2026-Q4", None, NOW, RULES).stats
+    kinds = {k: (v["hours"], v["minutes"]) for k, v in stats["by_kind"].items()}
+    assert kinds == {"activity": (3.2, 190), "visit": (0.0, 0), "individual": (2.2, 135)}
+    assert (stats["hours"], stats["minutes"]) == (5.4, 325)
+    mine = member_summary(alice, at(date(2026, 12, 31)), 30).quarter
+    assert {k: (s.hours, s.minutes) for k, s in mine.by_kind.items()} == kinds
+    figures = summary_of(workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES)))
+    assert figures["其中集中活动时长（小时）"] == 3.2 and figures["其中分散活动时长（小时）"] == 2.2

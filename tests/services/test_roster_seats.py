@@ -5,12 +5,12 @@ someone who has left."""
 from datetime import date, datetime, timedelta
 
 from models import Account, Enrollment, Member, Notification
-from services import member_notices, outbox_report
+from services import member_notices, outbox, outbox_report, roster_seats
 from services.activity_enrolments import enrollees
 from services.activity_reminders import remind_activities
 from services.actors import Actor
 from services.roster_import import format_report, import_roster
-from tests.factories import QUIET, make_activity
+from tests.factories import QUIET, make_activity, make_member, make_record, make_team
 from tests.services.roster_files import TEAM_SIZE, base_roster, with_status, write_xlsx
 
 TODAY = date(2026, 11, 29)
@@ -113,3 +113,40 @@ def test_a_member_who_stays_keeps_their_seats(database, tmp_path):
 
     assert result.applied and result.changes == ()
     assert len(seats(LEAVING)) == 4
+
+
+def test_giving_up_a_seat_reads_none_of_the_member_s_other_notices(database, monkeypatch):
+    """The leaver's waiting notices about the activity are found by their keys: their other
+    waiting notices (another activity's reminder, a broadcast) are never loaded."""
+    team = make_team()
+    zhang = make_member(team=team)
+    given_up, kept = (make_activity(team, NOW + timedelta(days=d)) for d in (1, 2))
+    for activity in (given_up, kept):
+        enrol(activity, zhang, assigned=True)
+        member_notices.tell_assigned(activity, [zhang.id], None, NOW, QUIET)
+    key = f"broadcast:1:{zhang.id}"
+    outbox.enqueue([outbox.Message(zhang.id, "broadcast", {"body": "通知"}, key)], NOW, QUIET)
+    read = []
+    real = Notification.payload.python_value
+    monkeypatch.setattr(Notification.payload, "python_value", lambda v: read.append(v) or real(v))
+    roster_seats.give_up(given_up.id, zhang.id, NOW)
+    monkeypatch.undo()
+    assert [real(v).get("activity_id") for v in read] == [given_up.id]
+    statuses = {n.payload.get("activity_id"): n.status for n in Notification.select()}
+    assert statuses == {given_up.id: "skipped", kept.id: "pending", None: "pending"}
+
+
+def test_a_leaver_who_checked_in_already_keeps_that_seat(database, tmp_path):
+    """Check-in opens before the start: 张三 checked in for a clean-up starting in 20
+    minutes, then leaves. The enrolment stays with the entry, the record that they came."""
+    world(tmp_path)
+    zhang = member(LEAVING)
+    soon = make_activity(zhang.team, NOW + timedelta(minutes=20), title="楼道清理")
+    enrol(soon, zhang)
+    make_record(zhang, soon, checkin_at=NOW - timedelta(minutes=5))
+
+    result = run(tmp_path, leaves())
+
+    assert "楼道清理" in seats(LEAVING)
+    lines = format_report(result).splitlines()
+    assert [line for line in lines if line.startswith("  [撤销]")] == LINES
