@@ -16,7 +16,7 @@ from services.errors import DomainError
 
 from . import commands, text_route, texts
 from .answers import FREE_TEXT
-from .chat import checkin, common, events, last_photo, leader, state
+from .chat import checkin, common, events, lapsed, last_photo, leader, state
 from .inbound import Inbound, Reply
 
 # Events that open WeChat's customer-service window, as a user's message does.
@@ -101,7 +101,8 @@ def on_text(message: Inbound, member) -> Reply:
 
 def on_location(message: Inbound, member) -> Reply:
     """A location message: the answer to a step, or an offer of a check-in close by; at a
-    step waiting for typed words, its question again."""
+    step waiting for typed words, its question again; after a step timed out, that it did
+    (wechat.chat.lapsed), never a check-in of another kind."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     now = common.now()
@@ -111,13 +112,15 @@ def on_location(message: Inbound, member) -> Reply:
         return _words_please(conversation)
     if conversation is not None and "location" in text_route.STEPS.get(conversation.state, {}):
         return text_route.step(conversation, message, member)
-    return checkin.on_stray_location(message, member)
+    late = lapsed.on_late_step(message, now) if conversation is None else None
+    return late or checkin.on_stray_location(message, member)
 
 
 def on_image(message: Inbound, member) -> Reply:
     """An image: the photo a step waits for; else, sent just after the last photo (still
     checked, or already registered), that the last one is used (wechat.chat.last_photo);
-    else a step's question waiting for typed words, or a hint."""
+    else a step's question waiting for typed words, that the step it was meant for timed out
+    (wechat.chat.lapsed), or a hint."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())
@@ -132,7 +135,8 @@ def on_image(message: Inbound, member) -> Reply:
         "image" in steps or conversation.state in text_route.REPROMPTS
     ):
         return text_route.step(conversation, message, member)
-    return common.say(texts.UNEXPECTED_IMAGE)
+    late = lapsed.on_late_step(message, common.now()) if conversation is None else None
+    return late or common.say(texts.UNEXPECTED_IMAGE)
 
 
 # The steps waiting for typed words, with the question each waits on: a visit's notes and

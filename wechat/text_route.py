@@ -22,7 +22,18 @@ from functools import partial
 
 from . import near_miss, phrasing, smalltalk, texts
 from .answers import FREE_TEXT, FreeText, is_blank, is_cancel, is_no_answer, is_question
-from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
+from .chat import (
+    activities,
+    asides,
+    checkin,
+    checkout,
+    common,
+    lapsed,
+    leader,
+    register,
+    state,
+    visits,
+)
 from .commands import BY_NAME, Command, run
 from .inbound import Inbound, Reply
 from .matching import DO, PARTICLES, REFUSE, Found, is_keyword, match, normalize
@@ -127,6 +138,9 @@ REPROMPTS = {
 def route(message: Inbound, member) -> Route:
     """What answers a text, and whether that answer only reads."""
     conversation = current(message, member)
+    late = _late_route(message, member) if conversation is None and member else None
+    if late is not None:
+        return late
     free = FREE_TEXT.get(conversation.state) if conversation else None
     if free is not None:
         return _free_text_route(conversation, free, message, member)
@@ -143,6 +157,24 @@ def route(message: Inbound, member) -> Route:
     if found is not None:
         return _found_route(found, conversation, message, member)
     return _other_route(conversation, message, member)
+
+
+def _late_route(message: Inbound, member) -> Route | None:
+    """Words meant for a question that timed out (wechat.chat.lapsed): that it did, and the
+    question again; None for a text that is no answer (a command said plainly, 取消, small
+    talk, a greeting, a question), which is answered as with nothing open."""
+    conversation = lapsed_conversation(message, member)
+    if not lapsed.is_late_words(conversation):
+        return None
+    text = message.content
+    if smalltalk.kind(text) is not None or phrasing.is_greeting(text) or is_question(text):
+        return None
+    if is_blank(text) or is_cancel(text, BY_NAME["cancel"].keywords):
+        return None
+    found = match(text)
+    if found is not None and not found.asked:
+        return None
+    return partial(lapsed.on_late_words, message, member, conversation), False
 
 
 def _sending_route(conversation: state.Conversation, message: Inbound, member) -> Route | None:
@@ -333,6 +365,14 @@ def current(message: Inbound, member) -> state.Conversation | None:
     if "chat" in vars(member):
         return state.of_row(member.chat, common.now())
     return state.current(message.openid, common.now())
+
+
+def lapsed_conversation(message: Inbound, member) -> state.Conversation | None:
+    """The member's conversation that timed out lately (state.lapsed), from the row loaded
+    with the member when it was."""
+    if "chat" in vars(member):
+        return state.lapsed_of_row(member.chat, common.now())
+    return state.lapsed(message.openid, common.now())
 
 
 def step(conversation: state.Conversation, message: Inbound, member) -> Reply:

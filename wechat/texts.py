@@ -28,7 +28,8 @@ HELP_MEMBER = (
     "「取消」退出当前操作"
 )
 REFILL_NOTHING = "您最近的服务登记都已填写完整，不用补登。"
-REFILL_INTRO = "补充登记：{what}"
+REFILL_INTRO = "补充登记「{what}」："
+REFILL_LEAD = "{question}"
 HELP_LEADER_EXTRA = (
     "\n队长专用：\n「通知 内容」向本队群发通知\n「待审」待审核的签到\n「报告」本季度报告状态"
 )
@@ -88,6 +89,15 @@ WORDS_PLEASE = "这一步请直接输入文字回答：{question}"
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
 SERVICE_ERROR = "操作未成功：{reason}"
+# The next step sent after its conversation timed out (wechat.chat.lapsed): which step, and
+# how to start it again; an answer to a question that timed out is not written, and the
+# question is asked again (ASK_AGAIN).
+LAPSED = "刚才的{name}已超时（超过 {minutes} 分钟），请重新发送「{word}」。"
+LAPSED_UNSAVED = "刚才的{name}已超时（超过 {minutes} 分钟），这条消息没有记下。"
+LAPSED_NOTICE = (
+    "刚才的通知已超时（超过 {minutes} 分钟），这条消息没有发送。如需发通知，请发送「通知 内容」。"
+)
+ASK_AGAIN = "请再回答一次：{question}"
 ANSWER_TOO_LONG = "{label}最多可写 {room} 个字，您发送了 {count} 个字。请精简后重新发送。"
 TRY_LATER = "系统繁忙，请稍后再试。"
 
@@ -224,19 +234,24 @@ CHECKOUT_LOCATION_HOW = (
 CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
 CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需队长审核。"
 SKIP_WORDS = ("跳过", "不用", "直接签退")
-ASK_REGISTER_TARGET = (
-    "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
-)
+# The register's questions; after 签退 the first is led by REGISTER_LEAD.
+REGISTER_LEAD = "请补充登记：{question}"
+ASK_REGISTER_TARGET = "这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压；回复「跳过」稍后再填）"
 # A household visit's register questions after 签退, as the visit flow asks them (its target
 # is the household's, never asked).
-ASK_REGISTER_VISIT_SEEN = (
-    "请补充登记：这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
-)
+ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
+# The same for an entry still open (a visit's notes given with 「补登」): it counts once
+# checked out.
+REGISTER_SAVED_OPEN = "已记下，谢谢！离开时请发送「签退」，签退后计入服务时长。"
+REGISTER_SKIPPED_OPEN = (
+    f"{{opening}}没填的{{fields}}可以在签退时填写，也可以稍后在{MINI_PROGRAM}中补充。"
+    "离开时请发送「签退」。"
+)
 # The entry was rejected while its questions were asked: nothing more can be written. {who}
 # is whoever rejected it (services.record_names.DECIDER_NAMES), the one who can change it.
 REGISTER_REJECTED = (

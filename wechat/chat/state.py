@@ -5,7 +5,10 @@ in `data`, what outlives a conversation (KEPT): the last position the user repor
 (LOCATION events and location messages) and the last photo sent for a check-in or visit
 (wechat.chat.photo_check), so no column is needed for them. An idle row has state ''. A
 conversation older than TIMEOUT is forgotten: the user starts again instead of answering a
-stale question.
+stale question. Its row still says where it stood until another conversation replaces it or
+取消 ends it, so for LAPSED_FOR after it timed out (`lapsed`) a late answer is told that the
+step timed out and how to start again, instead of being taken for something else (a visit's
+location for an activity's check-in).
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from models import ChatState
 from models.prepared import Prepared
 
 TIMEOUT = timedelta(minutes=10)
+LAPSED_FOR = timedelta(hours=2)
 LOCATION_MAX_AGE = timedelta(minutes=30)
 LAST_LOCATION, LAST_PHOTO = "last_location", "last_photo"
 KEPT = (LAST_LOCATION, LAST_PHOTO)  # survive the end of a conversation
@@ -43,8 +47,25 @@ def of_row(row: ChatState | None, now: datetime) -> Conversation | None:
     """The live conversation an already loaded row holds (see wechat.router's member query)."""
     if row is None or not row.state or row.expires_at <= now:
         return None
+    return _conversation(row)
+
+
+def _conversation(row: ChatState) -> Conversation:
     data = {k: v for k, v in row.data.items() if k not in KEPT}
     return Conversation(row.state, data, row.openid)
+
+
+def lapsed(openid: str, now: datetime) -> Conversation | None:
+    """The conversation that timed out within LAPSED_FOR, nothing having replaced or ended it
+    since, or None."""
+    return lapsed_of_row(_ROW.first(openid=openid), now)
+
+
+def lapsed_of_row(row: ChatState | None, now: datetime) -> Conversation | None:
+    """The timed-out conversation an already loaded row holds (see `lapsed`)."""
+    if row is None or not row.state or not now - LAPSED_FOR < row.expires_at <= now:
+        return None
+    return _conversation(row)
 
 
 def start(openid: str, state: str, data: dict, now: datetime) -> None:
