@@ -2,17 +2,18 @@
 
 Openers (「您好，」, 「在吗」) are dropped first, and alone ask for help; a known misspelling
 of a keyword leading the text (「签倒」, 「签推」: wechat.misspellings) is read as the keyword;
-a whole text stating
-a fact (「到了」, 「我走了」) names the command it may mean (wechat.phrasing). Then, most
-certain first (all on the text with full-width and traditional characters folded, case
-folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
-it after a wish (「我想报名」), its arguments the rest of the original text as typed, as in
-「绑定 13800000000 482913」 or 「通知 明早九点集合」; for commands without arguments, a
-keyword contained in a short text (「我要签到」); a longer question ending in a keyword
-that only shows something (「…有些什么活动呀」: wechat.asking); then a near miss by difflib
-(「近期活东」: wechat.near_miss): 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
-talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer
-keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
+a whole text stating a fact (「到了」, 「我走了」) names the command it may mean, and a
+check-in asked for somebody else (「帮李秀英签到」, 「代签 李秀英」) is that, never the
+sender's own (wechat.phrasing). Then, most certain first (all on the text with full-width
+and traditional characters folded, case folded, spaces and punctuation removed): a command
+whose keyword starts the text, or starts it after a wish (「我想报名」), its arguments the
+rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」;
+for commands without arguments, a keyword contained in a short text (「我要签到」); a longer
+question ending in a keyword that only shows something (「…有些什么活动呀」: wechat.asking);
+then a near miss by difflib (「近期活东」: wechat.near_miss): 「收到」 is no typo of 签到, nor
+「对」 of 结对. Small talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as
+anything. Longer keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名
+1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
 it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and
@@ -146,6 +147,9 @@ def match(text: str) -> Found | None:
     said = phrasing.SAID.get(compact.strip(phrasing.SAID_PARTICLES))
     if said is not None:
         return Found(BY_NAME[said])
+    proxied = phrasing.proxy_name(text)
+    if proxied is not None:  # 「帮李秀英签到」 is no check-in of the sender's
+        return Found(BY_NAME["proxy"], proxied)
     lead = _lead(compact)
     negated = _negated(text, compact, lead)
     if negated is not None:

@@ -147,6 +147,14 @@ CHECKIN_TROUBLE_NONE = (
     "发送「活动」可以查看近期活动并报名。"
 )
 CHECKIN_BY_LEADER = "\n不方便用手机的，可以请队长帮您登记签到。"
+# 「帮李秀英签到」, 「代签 李秀英」 (wechat.chat.proxy): nobody is checked in by it.
+PROXY_LEADER = (
+    "聊天中不能为队员签到（这条消息也没有为您本人签到）。要为{who}登记，"
+    f"请在{MINI_PROGRAM}中使用「代为登记」：选择队员和活动、写明原因，活动结束后提交，"
+    "由办公室审核。"
+)
+PROXY_SOMEBODY = "队员"
+PROXY_MEMBER = "只有队长可以为队员代为登记。您自己签到，请发送「签到」。"
 
 # --- check-in, check-out ----------------------------------------------------------------------
 
