@@ -62,6 +62,9 @@ FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不
 # After a keyword taking arguments, arguments this short that hold a trouble word (or one of
 # these) say the command is not working: 「通知发不了」, 「通知发不出去」, 「绑定不行」.
 TROUBLE_ARGS = 4
+# Words this many or more running on from a leading keyword make it a sentence's first word,
+# no command (「帮助老人打扫卫生」, 「活动室门锁了」): wechat.matching._prose.
+PROSE_CHARS = 4
 ARGS_TROUBLE = ("不出", "没反应")
 # All a bare negation (「我也不签到了」) holds besides the negation and the keyword.
 PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
@@ -164,8 +167,38 @@ def match(text: str) -> Found | None:
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
         more = not command.takes_args and not args and _more(compact[len(keyword) :])
+        if more and _prose(text, compact, keyword, command):
+            return None  # 「帮助老人打扫卫生」 says what was done: no 帮助
         return Found(command, args, asked=more)  # 「活动室门锁了」 is about a room
     return _within(text, compact)
+
+
+def _prose(text: str, compact: str, keyword: str, command: Command) -> bool:
+    """Whether a leading keyword only begins a sentence (「帮助老人打扫卫生」, 「活动室门锁了」):
+    PROSE_CHARS or more other words run on from it, with no blank, punctuation or number
+    between, not asking about it (「签到表在哪」: wechat.text_route answers that) and not
+    naming the command again (「我的服务时长」). A command is its keyword alone (with particles
+    and ENDINGS: 「签到一下」), a short text around it (「签到活动」, a typo: 「我的时常」), or
+    the keyword set apart from what follows (「签到，今天的义诊」)."""
+    rest = _without_endings(compact[len(keyword) :])
+    asked = phrasing.asks_about(text) or phrasing.fold(text).rstrip().endswith("?")
+    if len(rest) < PROSE_CHARS or asked:
+        return False
+    again = _lead(rest)
+    if again is not None and again[1] is command:
+        return False
+    following = _after_keyword(text, len(keyword))
+    return bool(following) and unicodedata.category(following[0])[0] == "L"
+
+
+def _after_keyword(text: str, count: int) -> str:
+    """The text right after its first `count` meaningful characters, as typed."""
+    consumed = 0
+    for index, ch in enumerate(text or ""):
+        if consumed >= count:
+            return text[index:]
+        consumed += len(normalize(ch))
+    return ""
 
 
 # What may follow a leading keyword and still ask for it (「签到一下」, 「时长多少」, 「确认无误」).
@@ -178,13 +211,18 @@ ENDINGS = (
 def _more(rest: str) -> bool:
     """Whether words follow a leading keyword that make the text about something else
     (「活动室门锁了」, 「我的手机坏了」), besides particles and ENDINGS."""
+    return bool(_without_endings(rest))
+
+
+def _without_endings(rest: str) -> str:
+    """What follows a leading keyword, without the particles and ENDINGS it starts with."""
     rest = rest.strip(PARTICLES)
     while rest:
         ending = next((e for e in ENDINGS if rest.startswith(e)), None)
         if ending is None:
-            return True
+            return rest
         rest = rest[len(ending) :].strip(PARTICLES)
-    return False
+    return ""
 
 
 def _lead(compact: str):
