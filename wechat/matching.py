@@ -201,6 +201,15 @@ def _after_keyword(text: str, count: int) -> str:
     return ""
 
 
+def leading(text: str) -> Command | None:
+    """The command whose keyword the text starts with (after openers, a misspelling or a
+    wish), whether or not the text names it: what a sentence that only begins with it
+    (_prose) may have meant, to suggest."""
+    text = misspellings.corrected(phrasing.without_openers(text)[0])
+    lead = _lead(normalize(text)) or _wished(text, normalize(text))[2]
+    return lead[1] if lead else None
+
+
 # What may follow a leading keyword and still ask for it (「签到一下」, 「时长多少」, 「确认无误」).
 ENDINGS = (
     *("一下", "下", "了吗", "吗", "了没", "没有", "没"),

@@ -74,12 +74,22 @@ def handle(message: Inbound) -> Reply:
 
 
 def _answer(answer: Callable[[], Reply], message: Inbound, member) -> Reply:
+    _forget_suggestion(message, member)
     try:
         reply = answer()
     except DomainError as exc:
         reply = common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     _touch(message, member)
     return reply
+
+
+def _forget_suggestion(message: Inbound, member: Member | None) -> None:
+    """A command suggested (state.SUGGESTED) waits for the very next message only: whatever
+    that is (a yes to it was routed already), it is forgotten before the answer, which may
+    suggest another. Events (a LOCATION event as the chat opens) are no message."""
+    row = getattr(member, "chat", None) if member is not None else None
+    if message.kind != "event" and row is not None and state.SUGGESTED in row.data:
+        state.keep(message.openid, state.SUGGESTED, None, common.now())
 
 
 def _touch(message: Inbound, member: Member | None) -> None:

@@ -66,7 +66,7 @@ NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看�
 # A text that named nothing but is near one command's keyword, or two as near
 # (wechat.near_miss.closest): the keyword to send, suggested.
 NOT_UNDERSTOOD_ONE = (
-    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请发送「{first}」。"
+    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请回复「是」或发送「{first}」。"
     "发送「帮助」可以查看全部功能。"
 )
 NOT_UNDERSTOOD_TWO = (

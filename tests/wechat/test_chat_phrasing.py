@@ -362,7 +362,7 @@ def test_a_keyword_set_apart_or_asked_about_still_names_its_command(text, comman
 
 
 def test_prose_starting_with_help_is_not_the_help_menu(chat):
-    assert chat.say("帮助老人打扫卫生") == texts.NOT_UNDERSTOOD
+    assert chat.say("帮助老人打扫卫生") == texts.NOT_UNDERSTOOD  # 帮助 is not suggested
 
 
 @pytest.mark.parametrize("text", ["登记走访", "我来登记一下走访"])
