@@ -36,6 +36,7 @@ HELP_LEADER_EXTRA = (
 NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
 MEMBER_INACTIVE = "您的党员信息已停用，请联系办公室。"
 BIND_USAGE = "请按格式发送：绑定 手机号 绑定码\n例如：绑定 13800000000 482913"
+BIND_FAILED = "绑定未成功：{reason}"
 BIND_DONE = "绑定成功！{name}同志，欢迎使用党员志愿服务助手。发送「帮助」查看可用功能。"
 ALREADY_BOUND = "您已绑定为{name}，无需重复绑定。如需更换请联系办公室。"
 BIND_SCENE_EXPIRED = "该绑定二维码已失效，请向办公室重新领取绑定码。"
