@@ -112,9 +112,12 @@ def on_text(message: Inbound, member) -> Reply:
 def on_location(message: Inbound, member) -> Reply:
     """A location message: the answer to a step, or an offer of a check-in close by; at a
     step waiting for typed words, its question again; after a step timed out, that it did
-    (wechat.chat.lapsed), never a check-in of another kind."""
+    (wechat.chat.lapsed), never a check-in of another kind. A position that is no place on
+    Earth (unreadable, or out of range) is asked for again, and the conversation stays."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
+    if not common.is_place(message.lat, message.lng):  # checked once, here: no step sees it
+        return common.say(texts.BAD_LOCATION)
     now = common.now()
     state.remember_location(message.openid, message.lat, message.lng, None, now)
     conversation = state.current(message.openid, now)

@@ -79,6 +79,8 @@ LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功�
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 # A location sent where a number was asked for: kept, and the number asked again.
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
+# A location push whose position is unreadable or no place on Earth.
+BAD_LOCATION = "没能读出您发来的位置，请重新发送：点击输入框旁的「+」，选择「位置」后发送。"
 UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
 # A photo sent where a number was asked for (a check-in or check-out under way).
 PICK_BEFORE_PHOTO = (
