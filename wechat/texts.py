@@ -358,11 +358,15 @@ UNENROLLED = "已为您取消报名：「{title}」。"
 NOT_ENROLLED = "您尚未报名「{title}」，无需取消。"
 MINE = (
     "{name}同志的服务情况：\n"
-    "本季度（{year}年第{quarter}季度）：{q_services} 次，{q_hours} 小时\n"
-    "本年度：{y_services} 次，{y_hours} 小时\n"
+    "本季度（{year}年第{quarter}季度）：{q_services} 次，{q_hours} 小时{q_pending}\n"
+    "本年度：{y_services} 次，{y_hours} 小时{y_pending}\n"
     "{visits}"
 )
-MINE_PENDING = "\n另有 {count} 条签到等待队长审核。"
+# The part of a period's counted services still waiting for a review (they count until
+# rejected), and the member's flagged entries in all, counted or not: the figures of
+# GET /me/summary (pending_review, flagged_awaiting_review).
+MINE_PERIOD_PENDING = "（其中 {count} 次待审核）"
+MINE_PENDING = "\n共有 {count} 条记录等待审核，不通过的不计入服务时长。"
 MINE_OPEN = "\n有 {count} 条签到尚未签退，发送「签退」完成。"
 VISITS_UNPAIRED = "您还没有结对家庭。"
 VISITS_LINE = "上次走访：{last}；下次走访建议在 {due} 前{overdue}"

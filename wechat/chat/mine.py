@@ -9,7 +9,9 @@ from . import common
 
 
 def on_mine(message: Inbound, member, args: str = "") -> Reply:
-    """Hours this quarter and this year, the last visit and when the next one is due."""
+    """Hours this quarter and this year (with how many of the services counted still wait for
+    a review), the last visit and when the next one is due, and the entries waiting for a
+    review in all: the figures of GET /me/summary (services.summary)."""
     interval = common.settings().rules.visit_interval_days
     found = summary.member_summary(member, common.now(), interval)
     q, y = found.quarter, found.year
@@ -19,8 +21,10 @@ def on_mine(message: Inbound, member, args: str = "") -> Reply:
         quarter=q.quarter,
         q_services=q.services,
         q_hours=q.hours,
+        q_pending=_pending(q),
         y_services=y.services,
         y_hours=y.hours,
+        y_pending=_pending(y),
         visits=_visits(found.visits),
     )
     if found.flagged_awaiting_review:
@@ -28,6 +32,13 @@ def on_mine(message: Inbound, member, args: str = "") -> Reply:
     if found.open_checkins:
         text += texts.MINE_OPEN.format(count=len(found.open_checkins))
     return common.say(text)
+
+
+def _pending(period: summary.PeriodStats) -> str:
+    """How many of the period's counted services still wait for a review, if any: they are
+    among the services counted, not besides them."""
+    waiting = period.pending_review.services
+    return texts.MINE_PERIOD_PENDING.format(count=waiting) if waiting else ""
 
 
 def _visits(visits: summary.VisitStatus) -> str:
