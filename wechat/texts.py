@@ -201,13 +201,14 @@ CHECKIN_FAILED = "签到未成功：{reason}"
 VISIT_VERIFIED = "走访照片已核验（{time}）。"
 VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要队长审核：{reasons}。"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
-PHOTO_UNREADABLE = (
-    "签到照片未能识别：{reason}请重新发送一张佩戴党徽的服务现场照片（拍照或从相册选择）。"
-    "发送「取消」可退出。"
-)
-VISIT_PHOTO_UNREADABLE = (
-    "走访照片未能识别：{reason}请重新发送一张走访现场照片（拍照或从相册选择）。发送「取消」可退出。"
-)
+# A photo the service cannot read (wechat.chat.photo_check.UNREADABLE): what happened, by the
+# service's code, in plain words, and what to send instead.
+PHOTO_UNREADABLE_WHY = {
+    "not_a_photo": "没能打开这张图片",
+    "photo_too_large": "这张图片太大，没能打开",
+}
+PHOTO_UNREADABLE = "{why}，请直接用手机相机拍一张佩戴党徽的现场照片再发送。发送「取消」可退出。"
+VISIT_PHOTO_UNREADABLE = "{why}，请直接用手机相机拍一张走访现场照片再发送。发送「取消」可退出。"
 # A photo sent before the location: kept, and checked once the location comes.
 PHOTO_KEPT_ASK_LOCATION = (
     "已收到照片。还需要您的位置，请发送位置：点击输入框旁的「+」，选择「位置」后发送，"
@@ -295,9 +296,9 @@ LOCATION_NOTED = "已收到您的位置。发送「签到」「签退」或「�
 
 ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置（点击「+」选择「位置」）。"
 ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
-VISIT_SEEN_QUESTION = "请用文字说说这次走访看到的家庭情况（回复「跳过」稍后再填）。"
+VISIT_SEEN_QUESTION = "这次走访看到的家庭情况怎么样？请简单写几句（回复「跳过」稍后再填）。"
 VISIT_HELP_QUESTION = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
-ASK_VISIT_SEEN = "正在核验照片…\n同时" + VISIT_SEEN_QUESTION
+ASK_VISIT_SEEN = "正在核验照片…\n" + VISIT_SEEN_QUESTION
 ASK_VISIT_HELP = "好的。" + VISIT_HELP_QUESTION
 ASK_VISIT_HELP_WHILE_CHECKING = (
     "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助（回复「跳过」稍后再填）。"
@@ -369,9 +370,15 @@ MINE_PERIOD_PENDING = "（其中 {count} 次待审核）"
 MINE_PENDING = "\n共有 {count} 条记录等待审核，不通过的不计入服务时长。"
 MINE_OPEN = "\n有 {count} 条签到尚未签退，发送「签退」完成。"
 VISITS_UNPAIRED = "您还没有结对家庭。"
-VISITS_LINE = "上次走访：{last}；下次走访建议在 {due} 前{overdue}"
+# Where the member stands with their household, by (visited yet, overdue): a visit overdue
+# is said as how long it has been, not as a date already past.
+VISITS_LINES = {
+    (True, False): "上次走访：{last}；下次走访建议在 {due} 前。",
+    (True, True): "上次走访：{last}，已经 {days} 天没有走访了，请尽快走访。",
+    (False, False): "还没有走访过结对家庭；第一次走访建议在 {due} 前。",
+    (False, True): "还没有走访过结对家庭，请尽快走访。",
+}
 NEVER_VISITED = "尚未走访"
-OVERDUE = "（已逾期，请尽快走访）"
 PAIRING = (
     "您的结对家庭：\n户主：{head}\n电话：{phone}\n地址：{address}\n所在社区：{community}\n"
     "结对时间：{since}\n上次走访：{last}"

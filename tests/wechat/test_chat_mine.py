@@ -262,7 +262,7 @@ def test_mine_shows_hours_and_visits(chat, member):
     pair(member, started_on=date(2026, 1, 1))
     text = chat.say("我的时长")
     assert "赵敏" in text and "1 次，2.0 小时" in text
-    assert "尚未走访" in text and "已逾期" in text
+    assert text.endswith("\n还没有走访过结对家庭，请尽快走访。")
 
 
 def test_mine_without_a_pairing(chat):

@@ -1,5 +1,7 @@
 """The member's own figures (「我的」) and paired household (「结对」)."""
 
+from datetime import date
+
 from services import households, summary
 from services.errors import DomainError
 
@@ -25,7 +27,7 @@ def on_mine(message: Inbound, member, args: str = "") -> Reply:
         y_services=y.services,
         y_hours=y.hours,
         y_pending=_pending(y),
-        visits=_visits(found.visits),
+        visits=_visits(found.visits, found.as_of),
     )
     if found.flagged_awaiting_review:
         text += texts.MINE_PENDING.format(count=found.flagged_awaiting_review)
@@ -41,12 +43,14 @@ def _pending(period: summary.PeriodStats) -> str:
     return texts.MINE_PERIOD_PENDING.format(count=waiting) if waiting else ""
 
 
-def _visits(visits: summary.VisitStatus) -> str:
+def _visits(visits: summary.VisitStatus, today: date) -> str:
+    """The last visit and the next one due, or, overdue, how long it has been."""
     if not visits.paired:
         return texts.VISITS_UNPAIRED
-    last = visits.last_visit_on.isoformat() if visits.last_visit_on else texts.NEVER_VISITED
-    overdue = texts.OVERDUE if visits.overdue else ""
-    return texts.VISITS_LINE.format(last=last, due=visits.next_visit_due, overdue=overdue)
+    last = visits.last_visit_on
+    line = texts.VISITS_LINES[last is not None, visits.overdue]
+    days = (today - last).days if last else None
+    return line.format(last=last and last.isoformat(), due=visits.next_visit_due, days=days)
 
 
 def on_pairing(message: Inbound, member, args: str = "") -> Reply:
