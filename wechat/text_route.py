@@ -57,7 +57,7 @@ STEPS = {
         "image": checkin.on_pick_photo,
     },
     checkin.LOCATION: {"location": checkin.on_location, "image": checkin.on_early_photo},
-    checkin.PHOTO: {"image": checkin.on_photo},
+    checkin.PHOTO: {"image": checkin.on_photo, "location": checkin.on_location_again},
     checkout.OUT_PICK: {
         "text": checkout.on_checkout_pick,
         "location": checkout.on_checkout_pick_location,

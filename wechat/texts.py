@@ -189,7 +189,10 @@ VISIT_NEEDS_LOCATION = (
     "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不登记了，请发送「取消」。"
 )
 PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
-ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
+CHECKIN_PHOTO_PLEASE = "请拍一张佩戴党徽的服务现场照片发送。"
+ASK_CHECKIN_PHOTO = "已收到位置。" + CHECKIN_PHOTO_PLEASE
+# Another location at the photo step: it replaces the first, and the photo is asked for.
+LOCATION_UPDATED = "已更新您的位置。"
 CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
 CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"
 CHECKIN_FLAGGED = (
@@ -291,11 +294,14 @@ NEARBY_OFFER = (
     "不签到请发送「取消」。"
 )
 LOCATION_NOTED = "已收到您的位置。发送「签到」「签退」或「走访」开始登记。"
+# A location with nothing under way but a check-in still open: no new check-in is offered.
+LOCATION_NOTED_OPEN = "已收到您的位置。您在「{title}」的签到还没有签退，离开时请发送「签退」。"
 
 # --- visits ---------------------------------------------------------------------------------
 
 ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置（点击「+」选择「位置」）。"
-ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
+VISIT_PHOTO_PLEASE = "请拍一张走访现场照片发送。"
+ASK_VISIT_PHOTO = "已收到位置。" + VISIT_PHOTO_PLEASE
 VISIT_SEEN_QUESTION = "这次走访看到的家庭情况怎么样？请简单写几句（回复「跳过」稍后再填）。"
 VISIT_HELP_QUESTION = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 ASK_VISIT_SEEN = "正在核验照片…\n" + VISIT_SEEN_QUESTION
