@@ -86,7 +86,7 @@ def record(r: ServiceRecord) -> dict:
         "status_name": records.status_name(r),
         "awaiting_review_by": records.awaiting_review_by(r),
         "flags": r.flags,
-        "flag_names": flag_names(r.flags),
+        "flag_names": flag_names(r.flags, r.kind),
         "source": r.source,
         "registered_by": _person(r.registered_by) if r.registered_by_id else None,
         "registration_reason": r.registration_reason,
@@ -151,7 +151,9 @@ RECORD_SCHEMA = {
         "flag_names": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "flags 的中文说明，顺序与 flags 相同",
+            "description": (
+                "flags 的中文说明，顺序与 flags 相同（走访按走访的说法，如“位置离结对家庭较远”）"
+            ),
         },
         "checkin_at": {"type": "string", "format": "date-time"},
         "checkout_at": _WHEN_OR_NULL,

@@ -18,12 +18,13 @@ from .roster_cells import CellError, mobile
 
 CODE_DIGITS = 6
 MAX_DRAWS = 20
-# One answer for a wrong phone, a wrong code and a locked code (so guessing learns nothing),
-# which still tells a member whose right code is refused what to do: a code others locked
-# with wrong tries opens again by itself (services/bind_limits.py).
+# One answer for a wrong phone, a wrong code and a locked code (so guessing learns nothing).
+# Nearly always a digit was mistyped, so it says first to check the digits and try again;
+# only then, for a member whose right code is still refused, that a code others locked with
+# wrong tries opens again by itself (services/bind_limits.py), or the office gives a new one.
 WRONG_CODE = (
-    "手机号或绑定码不正确。如您确认输入无误，可能是他人多次输错，绑定码已暂时锁定，"
-    "请 24 小时后再试，或联系办公室重新获取绑定码。"
+    "手机号或绑定码不正确，请核对每一位数字后再试一次。"
+    "核对无误仍不成功的，可能是绑定码被暂时锁定，请 24 小时后再试，或联系办公室重新获取。"
 )
 # The right code, but one that can no longer be redeemed. Only the code's holder can see this
 # answer, and the code never works again, so it tells a guesser nothing the generic one hides.

@@ -1,10 +1,11 @@
 """What each flag on a register entry means, in words for people: one table for every
 transport (the chat's replies, the API's flag_names and the OpenAPI enum of flags), so a new
-flag is named once."""
+flag is named once. The names say what a reviewer checks, not what anyone did wrong: a
+member reads them about their own entry."""
 
 FLAG_NAMES = {
     "out_of_range": "位置不在服务地点范围内",
-    "coords_identical": "位置与服务地点坐标完全相同",
+    "coords_identical": "位置与服务地点坐标完全一致",
     "outside_china": "位置在境外",
     "outside_time_window": "不在活动签到时间内",
     "impossible_travel": "与上次签到地点距离过远",
@@ -24,6 +25,15 @@ FLAG_NAMES = {
 }
 
 
-def flag_names(flags: list[str]) -> list[str]:
-    """The flags' names in the same order (an unknown flag keeps its code)."""
-    return [FLAG_NAMES.get(flag, flag) for flag in flags]
+# A flag named by what the entry was for, where the general name reads oddly: a household
+# visit's place is the household, not a service point.
+KIND_FLAG_NAMES = {
+    ("visit", "out_of_range"): "位置离结对家庭较远",
+    ("visit", "checkout_out_of_range"): "签退位置离结对家庭较远",
+}
+
+
+def flag_names(flags: list[str], kind: str | None = None) -> list[str]:
+    """The flags' names in the same order, in the words of the entry's kind when given (an
+    unknown flag keeps its code)."""
+    return [KIND_FLAG_NAMES.get((kind, flag)) or FLAG_NAMES.get(flag, flag) for flag in flags]

@@ -121,7 +121,7 @@ COLUMNS = (
     Column("服务对象", 20, lambda line: line.text("target")),
     Column("服务成效", 40, lambda line: line.text("outcome")),
     Column("状态", 10, lambda line: status_name(line.r)),
-    Column("异常原因", 36, lambda line: "；".join(flag_names(line.r.flags or []))),
+    Column("异常原因", 36, lambda line: "；".join(flag_names(line.r.flags or [], line.r.kind))),
     Column("登记方式", 28, _how),
     Column("计入时长", 10, lambda line: "是" if counts_toward_hours(line.r) else "否"),
     Column("编号", 8, lambda line: line.r.id),

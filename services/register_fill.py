@@ -18,10 +18,11 @@ from functools import reduce
 from peewee import fn
 
 from models import ServiceRecord
+from models.record import RECORD_KINDS as KINDS
 
 from .actors import Actor, require_member
 from .checkin import own_record
-from .register_defaults import is_blank
+from .register_defaults import AUTOMATIC, automatic, is_blank
 from .review import fill_in
 
 FIELDS = ("target", "content", "outcome")  # in the order a member is asked them
@@ -37,23 +38,43 @@ class Blanks:
 
 
 def blanks(actor: Actor, record_id: int) -> Blanks:
-    """What the acting member still has to answer on their own entry."""
+    """What the acting member still has to answer on their own entry. An entry still open
+    (a visit whose notes were left) is not asked what its check-out will write by itself
+    (services.register_defaults: a visit's household, an activity's title)."""
     record = own_record(require_member(actor), record_id)
     asked = ()
     if record.status != "rejected":
-        asked = tuple(name for name in FIELDS if is_blank(record, name))
+        later = automatic(record) if record.checkout_at is None else {}
+        asked = tuple(name for name in FIELDS if is_blank(record, name) and name not in later)
     return Blanks(record.id, record.kind, asked)
 
 
 def latest_unfilled(actor: Actor) -> int | None:
-    """The acting member's most recent checked-out entry with a field of theirs still blank
-    (not a rejected one), for 「补登」 when the questions after the check-out were left."""
+    """The acting member's most recent entry with a field of theirs still blank (not a
+    rejected one), for 「补登」 when the questions were left: after the check-out, or a visit's
+    notes while it is still open (those fields its check-out writes by itself aside, as
+    `blanks` leaves them). The most recent is the one checked out last, or checked in last
+    while open."""
     R = ServiceRecord
-    blank = reduce(operator.or_, [fn.COALESCE(fn.TRIM(getattr(R, f)), "") == "" for f in FIELDS])
-    mine = (R.member == require_member(actor).id) & R.checkout_at.is_null(False)
-    query = R.select(R.id).where(mine & (R.status != "rejected") & blank)
-    row = query.order_by(R.checkout_at.desc(), R.id.desc()).first()
+    mine = (R.member == require_member(actor).id) & (R.status != "rejected")
+    closed = R.checkout_at.is_null(False) & _any_blank(FIELDS)
+    still_open = R.checkout_at.is_null() & reduce(
+        operator.or_, [(R.kind == kind) & _any_blank(_members_fields(kind)) for kind in KINDS]
+    )
+    latest = fn.COALESCE(R.checkout_at, R.checkin_at)
+    query = R.select(R.id).where(mine & (closed | still_open))
+    row = query.order_by(latest.desc(), R.id.desc()).first()
     return row.id if row else None
+
+
+def _members_fields(kind: str) -> tuple[str, ...]:
+    """The fields of an open entry of this kind that its check-out does not write itself."""
+    return tuple(name for name in FIELDS if (kind, name) not in AUTOMATIC)
+
+
+def _any_blank(fields: tuple[str, ...]):
+    R = ServiceRecord
+    return reduce(operator.or_, [fn.COALESCE(fn.TRIM(getattr(R, f)), "") == "" for f in fields])
 
 
 def entry(actor: Actor, record_id: int) -> ServiceRecord:

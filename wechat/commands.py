@@ -15,6 +15,7 @@ from .chat import (
     common,
     leader,
     mine,
+    proxy,
     register,
     state,
     visits,
@@ -77,6 +78,8 @@ COMMANDS = (
     # Said as a fact (wechat.phrasing.SAID, whole texts only): done where it fits.
     C("arrived", (), arrivals.on_arrived),
     C("leaving", (), arrivals.on_leaving),
+    # A check-in for somebody else (wechat.phrasing.PROXY): how a leader registers it.
+    C("proxy", (), proxy.on_proxy, reads_only=True),
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit, may_answer=True),
     C(
         "activities",

@@ -2,17 +2,18 @@
 
 Openers (「您好，」, 「在吗」) are dropped first, and alone ask for help; a known misspelling
 of a keyword leading the text (「签倒」, 「签推」: wechat.misspellings) is read as the keyword;
-a whole text stating
-a fact (「到了」, 「我走了」) names the command it may mean (wechat.phrasing). Then, most
-certain first (all on the text with full-width and traditional characters folded, case
-folded, spaces and punctuation removed): a command whose keyword starts the text, or starts
-it after a wish (「我想报名」), its arguments the rest of the original text as typed, as in
-「绑定 13800000000 482913」 or 「通知 明早九点集合」; for commands without arguments, a
-keyword contained in a short text (「我要签到」); a longer question ending in a keyword
-that only shows something (「…有些什么活动呀」: wechat.asking); then a near miss by difflib
-(「近期活东」: wechat.near_miss): 「收到」 is no typo of 签到, nor 「对」 of 结对. Small
-talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as anything. Longer
-keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名 1」 is not 取消.
+a whole text stating a fact (「到了」, 「我走了」) names the command it may mean, and a
+check-in asked for somebody else (「帮李秀英签到」, 「代签 李秀英」) is that, never the
+sender's own (wechat.phrasing). Then, most certain first (all on the text with full-width
+and traditional characters folded, case folded, spaces and punctuation removed): a command
+whose keyword starts the text, or starts it after a wish (「我想报名」), its arguments the
+rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」;
+for commands without arguments, a keyword contained in a short text (「我要签到」); a longer
+question ending in a keyword that only shows something (「…有些什么活动呀」: wechat.asking);
+then a near miss by difflib (「近期活东」: wechat.near_miss): 「收到」 is no typo of 签到, nor
+「对」 of 结对. Small talk (wechat.smalltalk: 「收到」, 「好的」, 「谢谢」) is never guessed as
+anything. Longer keywords are tried first, so 「我的结对」 is 结对 and not 我的, and 「取消报名
+1」 is not 取消.
 
 Before any of that, a keyword the text negates is found wherever matching would look for
 it (and, in a short text, for commands with arguments too): 「我不想签到」, 「别报名」 and
@@ -61,6 +62,9 @@ FILLERS = "去再来看"  # may stand between a negation and its keyword: 「不
 # After a keyword taking arguments, arguments this short that hold a trouble word (or one of
 # these) say the command is not working: 「通知发不了」, 「通知发不出去」, 「绑定不行」.
 TROUBLE_ARGS = 4
+# Words this many or more running on from a leading keyword make it a sentence's first word,
+# no command (「帮助老人打扫卫生」, 「活动室门锁了」): wechat.matching._prose.
+PROSE_CHARS = 4
 ARGS_TROUBLE = ("不出", "没反应")
 # All a bare negation (「我也不签到了」) holds besides the negation and the keyword.
 PARTICLES = "我了啦吧呢啊呀哦嘛先就还也都"
@@ -146,6 +150,9 @@ def match(text: str) -> Found | None:
     said = phrasing.SAID.get(compact.strip(phrasing.SAID_PARTICLES))
     if said is not None:
         return Found(BY_NAME[said])
+    proxied = phrasing.proxy_name(text)
+    if proxied is not None:  # 「帮李秀英签到」 is no check-in of the sender's
+        return Found(BY_NAME["proxy"], proxied)
     lead = _lead(compact)
     negated = _negated(text, compact, lead)
     if negated is not None:
@@ -160,8 +167,47 @@ def match(text: str) -> Found | None:
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
         more = not command.takes_args and not args and _more(compact[len(keyword) :])
+        if more and _prose(text, compact, keyword, command):
+            return None  # 「帮助老人打扫卫生」 says what was done: no 帮助
         return Found(command, args, asked=more)  # 「活动室门锁了」 is about a room
     return _within(text, compact)
+
+
+def _prose(text: str, compact: str, keyword: str, command: Command) -> bool:
+    """Whether a leading keyword only begins a sentence (「帮助老人打扫卫生」, 「活动室门锁了」):
+    PROSE_CHARS or more other words run on from it, with no blank, punctuation or number
+    between, not asking about it (「签到表在哪」: wechat.text_route answers that) and not
+    naming the command again (「我的服务时长」). A command is its keyword alone (with particles
+    and ENDINGS: 「签到一下」), a short text around it (「签到活动」, a typo: 「我的时常」), or
+    the keyword set apart from what follows (「签到，今天的义诊」)."""
+    rest = _without_endings(compact[len(keyword) :])
+    asked = phrasing.asks_about(text) or phrasing.fold(text).rstrip().endswith("?")
+    if len(rest) < PROSE_CHARS or asked:
+        return False
+    again = _lead(rest)
+    if again is not None and again[1] is command:
+        return False
+    following = _after_keyword(text, len(keyword))
+    return bool(following) and unicodedata.category(following[0])[0] == "L"
+
+
+def _after_keyword(text: str, count: int) -> str:
+    """The text right after its first `count` meaningful characters, as typed."""
+    consumed = 0
+    for index, ch in enumerate(text or ""):
+        if consumed >= count:
+            return text[index:]
+        consumed += len(normalize(ch))
+    return ""
+
+
+def leading(text: str) -> Command | None:
+    """The command whose keyword the text starts with (after openers, a misspelling or a
+    wish), whether or not the text names it: what a sentence that only begins with it
+    (_prose) may have meant, to suggest."""
+    text = misspellings.corrected(phrasing.without_openers(text)[0])
+    lead = _lead(normalize(text)) or _wished(text, normalize(text))[2]
+    return lead[1] if lead else None
 
 
 # What may follow a leading keyword and still ask for it (「签到一下」, 「时长多少」, 「确认无误」).
@@ -174,13 +220,18 @@ ENDINGS = (
 def _more(rest: str) -> bool:
     """Whether words follow a leading keyword that make the text about something else
     (「活动室门锁了」, 「我的手机坏了」), besides particles and ENDINGS."""
+    return bool(_without_endings(rest))
+
+
+def _without_endings(rest: str) -> str:
+    """What follows a leading keyword, without the particles and ENDINGS it starts with."""
     rest = rest.strip(PARTICLES)
     while rest:
         ending = next((e for e in ENDINGS if rest.startswith(e)), None)
         if ending is None:
-            return True
+            return rest
         rest = rest[len(ending) :].strip(PARTICLES)
-    return False
+    return ""
 
 
 def _lead(compact: str):

@@ -65,7 +65,7 @@ def closest(compact: str, member) -> list[Command]:
         return []
     scores: dict[str, float] = {}
     for keyword, command in _ALL_KEYWORDS:
-        if command.name in NOT_SUGGESTED or command.barred(member) is not None:
+        if not suggestable(command, member):
             continue
         shared = _shared(compact, keyword)
         if not shared or not _marked(command.name, shared, SUGGEST_MARKS):
@@ -77,6 +77,11 @@ def closest(compact: str, member) -> list[Command]:
         return []
     names = [name for name, score in scores.items() if score == best]
     return [BY_NAME[name] for name in names[:SUGGESTED_AT_MOST]]
+
+
+def suggestable(command: Command, member) -> bool:
+    """Whether the chat may suggest the command to this member (NOT_SUGGESTED, barred)."""
+    return command.name not in NOT_SUGGESTED and command.barred(member) is None
 
 
 def _marked(name: str, shared: str, table: dict = NEAR_MISS_MARKS) -> bool:

@@ -11,6 +11,8 @@ want (「我想报名」, 「怎么报名」), write in traditional characters (
 - SAID: whole texts (besides SAID_PARTICLES) that state a fact meaning a command where one
   fits (wechat.chat.arrivals decides whether one does): 「到了」 is a check-in only with
   an activity open to it.
+- PROXY: a check-in asked for somebody else (「帮李秀英签到」, 「代签 李秀英」): never the
+  sender's own check-in, whatever keyword it holds (wechat.chat.proxy answers it).
 - TRADITIONAL: the traditional characters of the keywords, small talk and openers, folded
   to simplified ones; a full conversion table (OpenCC) is not needed for a few dozen
   words, and every other character is left as typed.
@@ -47,6 +49,30 @@ BIND_PAIR = re.compile(r"1\d{2}[\s-]?\d{4}[\s-]?\d{4}[\s,，;；/]+\d{6}")
 
 def is_bind_pair(text: str) -> bool:
     return BIND_PAIR.fullmatch(unicodedata.normalize("NFKC", text).strip()) is not None
+
+
+# A check-in (or check-out) asked for somebody else, on the compact text: 「帮李秀英签到」,
+# 「替老张打个卡」, 「代签 李秀英」, 「代为登记」. The name is what stands between; a name that is
+# the sender themself (「帮我签到」) or no name (「帮忙签到」, 「帮助签到」) is no proxy.
+PROXY = (
+    re.compile(r"(?:代签到?|代为签到|代为登记|代登记|代打卡)(?P<name>.{0,8})"),
+    re.compile(r"(?:帮|替|给|代)(?P<name>.{1,8}?)(?:签个?到|打个?卡|签退|登记)(?:一下|下)?"),
+)
+PROXY_LEADS = ("帮忙", "麻烦", "请", "我")  # may stand before it: 「我帮忙给李秀英签到」
+NOT_PROXY_NAMES = ("我", "我们", "自己", "我自己", "本人", "忙", "助", "为", "一下", "下")
+
+
+def proxy_name(text: str) -> str | None:
+    """The name a check-in for somebody else names ('' for none), or None when the text
+    asks no such thing."""
+    compact = _compact(text)
+    while lead := next((word for word in PROXY_LEADS if compact.startswith(word)), None):
+        compact = compact.removeprefix(lead)
+    for pattern in PROXY:
+        found = pattern.fullmatch(compact)
+        if found is not None and found["name"] not in NOT_PROXY_NAMES:
+            return found["name"]
+    return None
 
 
 # At a step asking for the location, a short text naming it refuses to send it only with a

@@ -16,7 +16,7 @@ from services.errors import DomainError
 
 from . import commands, text_route, texts
 from .answers import FREE_TEXT
-from .chat import checkin, common, events, last_photo, leader, state
+from .chat import checkin, common, events, lapsed, last_photo, leader, state
 from .inbound import Inbound, Reply
 
 # Events that open WeChat's customer-service window, as a user's message does.
@@ -74,12 +74,22 @@ def handle(message: Inbound) -> Reply:
 
 
 def _answer(answer: Callable[[], Reply], message: Inbound, member) -> Reply:
+    _forget_suggestion(message, member)
     try:
         reply = answer()
     except DomainError as exc:
         reply = common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     _touch(message, member)
     return reply
+
+
+def _forget_suggestion(message: Inbound, member: Member | None) -> None:
+    """A command suggested (state.SUGGESTED) waits for the very next message only: whatever
+    that is (a yes to it was routed already), it is forgotten before the answer, which may
+    suggest another. Events (a LOCATION event as the chat opens) are no message."""
+    row = getattr(member, "chat", None) if member is not None else None
+    if message.kind != "event" and row is not None and state.SUGGESTED in row.data:
+        state.keep(message.openid, state.SUGGESTED, None, common.now())
 
 
 def _touch(message: Inbound, member: Member | None) -> None:
@@ -101,9 +111,13 @@ def on_text(message: Inbound, member) -> Reply:
 
 def on_location(message: Inbound, member) -> Reply:
     """A location message: the answer to a step, or an offer of a check-in close by; at a
-    step waiting for typed words, its question again."""
+    step waiting for typed words, its question again; after a step timed out, that it did
+    (wechat.chat.lapsed), never a check-in of another kind. A position that is no place on
+    Earth (unreadable, or out of range) is asked for again, and the conversation stays."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
+    if not common.is_place(message.lat, message.lng):  # checked once, here: no step sees it
+        return common.say(texts.BAD_LOCATION)
     now = common.now()
     state.remember_location(message.openid, message.lat, message.lng, None, now)
     conversation = state.current(message.openid, now)
@@ -111,13 +125,15 @@ def on_location(message: Inbound, member) -> Reply:
         return _words_please(conversation)
     if conversation is not None and "location" in text_route.STEPS.get(conversation.state, {}):
         return text_route.step(conversation, message, member)
-    return checkin.on_stray_location(message, member)
+    late = lapsed.on_late_step(message, now) if conversation is None else None
+    return late or checkin.on_stray_location(message, member)
 
 
 def on_image(message: Inbound, member) -> Reply:
     """An image: the photo a step waits for; else, sent just after the last photo (still
     checked, or already registered), that the last one is used (wechat.chat.last_photo);
-    else a step's question waiting for typed words, or a hint."""
+    else a step's question waiting for typed words, that the step it was meant for timed out
+    (wechat.chat.lapsed), or a hint."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())
@@ -132,7 +148,8 @@ def on_image(message: Inbound, member) -> Reply:
         "image" in steps or conversation.state in text_route.REPROMPTS
     ):
         return text_route.step(conversation, message, member)
-    return common.say(texts.UNEXPECTED_IMAGE)
+    late = lapsed.on_late_step(message, common.now()) if conversation is None else None
+    return late or common.say(texts.UNEXPECTED_IMAGE)
 
 
 # The steps waiting for typed words, with the question each waits on: a visit's notes and

@@ -70,3 +70,18 @@ def kind(text: str) -> str | None:
             return None
         words = words[len(word) if word else 1 :]
     return next((k for k in _ORDER if k in found), None)
+
+
+# A yes to a question the chat just asked (「您是想「签到」吗？」), nothing else said: 「是」,
+# 「对的」, 「嗯嗯」, 「好的呀」, 👍. 「收到」 and 「知道了」 acknowledge; they say no yes.
+YES = ("是", "是的", "对", "对的", "嗯", "好", "好的", "行", "可以", "要", "没错", "ok", "没问题")
+YES_GESTURES = "👍👌"
+
+
+def is_yes(text: str) -> bool:
+    """Whether the text is nothing but a yes (YES, said once or repeated, with particles)."""
+    folded = phrasing.fold(text)
+    words = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN").strip(PARTICLES)
+    if not words:
+        return bool(folded.strip()) and all(ch in YES_GESTURES for ch in folded.strip())
+    return any(words == word * (len(words) // len(word)) for word in YES)

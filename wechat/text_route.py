@@ -22,10 +22,21 @@ from functools import partial
 
 from . import near_miss, phrasing, smalltalk, texts
 from .answers import FREE_TEXT, FreeText, is_blank, is_cancel, is_no_answer, is_question
-from .chat import activities, asides, checkin, checkout, common, leader, register, state, visits
+from .chat import (
+    activities,
+    asides,
+    checkin,
+    checkout,
+    common,
+    lapsed,
+    leader,
+    register,
+    state,
+    visits,
+)
 from .commands import BY_NAME, Command, run
 from .inbound import Inbound, Reply
-from .matching import DO, PARTICLES, REFUSE, Found, is_keyword, match, normalize
+from .matching import DO, PARTICLES, REFUSE, Found, is_keyword, leading, match, normalize
 
 Route = tuple[Callable[[], Reply], bool]  # what answers, and whether answering only reads
 
@@ -46,7 +57,7 @@ STEPS = {
         "image": checkin.on_pick_photo,
     },
     checkin.LOCATION: {"location": checkin.on_location, "image": checkin.on_early_photo},
-    checkin.PHOTO: {"image": checkin.on_photo},
+    checkin.PHOTO: {"image": checkin.on_photo, "location": checkin.on_location_again},
     checkout.OUT_PICK: {
         "text": checkout.on_checkout_pick,
         "location": checkout.on_checkout_pick_location,
@@ -127,6 +138,12 @@ REPROMPTS = {
 def route(message: Inbound, member) -> Route:
     """What answers a text, and whether that answer only reads."""
     conversation = current(message, member)
+    late = _late_route(message, member) if conversation is None and member else None
+    if late is not None:
+        return late
+    agreed = _agreed(message, member) if conversation is None and member else None
+    if agreed is not None:
+        return partial(run, agreed, message, member), agreed.reads_only
     free = FREE_TEXT.get(conversation.state) if conversation else None
     if free is not None:
         return _free_text_route(conversation, free, message, member)
@@ -143,6 +160,33 @@ def route(message: Inbound, member) -> Route:
     if found is not None:
         return _found_route(found, conversation, message, member)
     return _other_route(conversation, message, member)
+
+
+def _agreed(message: Inbound, member) -> Command | None:
+    """The command a 'not understood' just suggested, when the text is a yes to it (「是的」,
+    「对」, 「嗯」): the member need not type the keyword after all."""
+    if not smalltalk.is_yes(message.content):
+        return None
+    name = state.suggested(member.chat if "chat" in vars(member) else None, common.now())
+    return BY_NAME[name] if name in BY_NAME else None
+
+
+def _late_route(message: Inbound, member) -> Route | None:
+    """Words meant for a question that timed out (wechat.chat.lapsed): that it did, and the
+    question again; None for a text that is no answer (a command said plainly, 取消, small
+    talk, a greeting, a question), which is answered as with nothing open."""
+    conversation = lapsed_conversation(message, member)
+    if not lapsed.is_late_words(conversation):
+        return None
+    text = message.content
+    if smalltalk.kind(text) is not None or phrasing.is_greeting(text) or is_question(text):
+        return None
+    if is_blank(text) or is_cancel(text, BY_NAME["cancel"].keywords):
+        return None
+    found = match(text)
+    if found is not None and not found.asked:
+        return None
+    return partial(lapsed.on_late_words, message, member, conversation), False
 
 
 def _sending_route(conversation: state.Conversation, message: Inbound, member) -> Route | None:
@@ -276,7 +320,12 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
         return partial(asides.on_smalltalk, kind, conversation, member), reads_only
     if conversation is not None:
         return partial(step, conversation, message, member), False
-    text = not_understood(message.content, member) if member else texts.NEEDS_BINDING
+    if member is None:
+        return partial(common.say, texts.NEEDS_BINDING), True
+    suggested = suggestions(message.content, member)
+    text = not_understood(suggested)
+    if len(suggested) == 1:  # kept, so that a yes starts it (_agreed)
+        return partial(_suggest, message, suggested[0], text), False
     return partial(common.say, text), True
 
 
@@ -284,12 +333,32 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
 NOT_UNDERSTOOD = {0: texts.NOT_UNDERSTOOD, 1: texts.NOT_UNDERSTOOD_ONE, 2: texts.NOT_UNDERSTOOD_TWO}
 
 
-def not_understood(text: str, member) -> str:
-    """'Not understood', suggesting the command (or two) the text is nearest, by the keyword
-    the help names it with (「钱到」: 「签到」)."""
-    words = [command.keywords[0] for command in near_miss.closest(normalize(text), member)]
+# Not suggested from a sentence it begins: 'not understood' names 帮助 anyway.
+NOT_LED = ("help",)
+
+
+def suggestions(text: str, member) -> list[Command]:
+    """The command (or two) a text that named none is nearest (「钱到」: 签到), else the one
+    whose keyword only begins it (「签到今天的义诊活动」: wechat.matching._prose)."""
+    near = near_miss.closest(normalize(text), member)
+    if near:
+        return near
+    led = leading(text)
+    if led is None or led.name in NOT_LED or not near_miss.suggestable(led, member):
+        return []
+    return [led]
+
+
+def not_understood(suggested: list[Command]) -> str:
+    """'Not understood', suggesting the commands by the keyword the help names them with."""
+    words = [command.keywords[0] for command in suggested]
     named = dict(zip(("first", "second"), words, strict=False))
     return NOT_UNDERSTOOD[len(words)].format(**named)
+
+
+def _suggest(message: Inbound, command: Command, text: str) -> Reply:
+    state.suggest(message.openid, command.name, common.now())
+    return common.say(text)
 
 
 def _cancel_route(
@@ -333,6 +402,14 @@ def current(message: Inbound, member) -> state.Conversation | None:
     if "chat" in vars(member):
         return state.of_row(member.chat, common.now())
     return state.current(message.openid, common.now())
+
+
+def lapsed_conversation(message: Inbound, member) -> state.Conversation | None:
+    """The member's conversation that timed out lately (state.lapsed), from the row loaded
+    with the member when it was."""
+    if "chat" in vars(member):
+        return state.lapsed_of_row(member.chat, common.now())
+    return state.lapsed(message.openid, common.now())
 
 
 def step(conversation: state.Conversation, message: Inbound, member) -> Reply:

@@ -28,13 +28,15 @@ HELP_MEMBER = (
     "「取消」退出当前操作"
 )
 REFILL_NOTHING = "您最近的服务登记都已填写完整，不用补登。"
-REFILL_INTRO = "补充登记：{what}"
+REFILL_INTRO = "补充登记「{what}」："
+REFILL_LEAD = "{question}"
 HELP_LEADER_EXTRA = (
     "\n队长专用：\n「通知 内容」向本队群发通知\n「待审」待审核的签到\n「报告」本季度报告状态"
 )
 NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
 MEMBER_INACTIVE = "您的党员信息已停用，请联系办公室。"
 BIND_USAGE = "请按格式发送：绑定 手机号 绑定码\n例如：绑定 13800000000 482913"
+BIND_FAILED = "绑定未成功：{reason}"
 BIND_DONE = "绑定成功！{name}同志，欢迎使用党员志愿服务助手。发送「帮助」查看可用功能。"
 ALREADY_BOUND = "您已绑定为{name}，无需重复绑定。如需更换请联系办公室。"
 BIND_SCENE_EXPIRED = "该绑定二维码已失效，请向办公室重新领取绑定码。"
@@ -65,7 +67,7 @@ NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看�
 # A text that named nothing but is near one command's keyword, or two as near
 # (wechat.near_miss.closest): the keyword to send, suggested.
 NOT_UNDERSTOOD_ONE = (
-    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请发送「{first}」。"
+    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请回复「是」或发送「{first}」。"
     "发送「帮助」可以查看全部功能。"
 )
 NOT_UNDERSTOOD_TWO = (
@@ -77,6 +79,8 @@ LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功�
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 # A location sent where a number was asked for: kept, and the number asked again.
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
+# A location push whose position is unreadable or no place on Earth.
+BAD_LOCATION = "没能读出您发来的位置，请重新发送：点击输入框旁的「+」，选择「位置」后发送。"
 UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
 # A photo sent where a number was asked for (a check-in or check-out under way).
 PICK_BEFORE_PHOTO = (
@@ -88,6 +92,15 @@ WORDS_PLEASE = "这一步请直接输入文字回答：{question}"
 ASK_LOCATION_AGAIN = "请发送位置：点击输入框旁的「+」，选择「位置」后发送。发送「取消」可退出。"
 ASK_PHOTO_AGAIN = "请发送一张现场照片（拍照或从相册选择）。发送「取消」可退出。"
 SERVICE_ERROR = "操作未成功：{reason}"
+# The next step sent after its conversation timed out (wechat.chat.lapsed): which step, and
+# how to start it again; an answer to a question that timed out is not written, and the
+# question is asked again (ASK_AGAIN).
+LAPSED = "刚才的{name}已超时（超过 {minutes} 分钟），请重新发送「{word}」。"
+LAPSED_UNSAVED = "刚才的{name}已超时（超过 {minutes} 分钟），这条消息没有记下。"
+LAPSED_NOTICE = (
+    "刚才的通知已超时（超过 {minutes} 分钟），这条消息没有发送。如需发通知，请发送「通知 内容」。"
+)
+ASK_AGAIN = "请再回答一次：{question}"
 ANSWER_TOO_LONG = "{label}最多可写 {room} 个字，您发送了 {count} 个字。请精简后重新发送。"
 TRY_LATER = "系统繁忙，请稍后再试。"
 
@@ -137,6 +150,14 @@ CHECKIN_TROUBLE_NONE = (
     "发送「活动」可以查看近期活动并报名。"
 )
 CHECKIN_BY_LEADER = "\n不方便用手机的，可以请队长帮您登记签到。"
+# 「帮李秀英签到」, 「代签 李秀英」 (wechat.chat.proxy): nobody is checked in by it.
+PROXY_LEADER = (
+    "聊天中不能为队员签到（这条消息也没有为您本人签到）。要为{who}登记，"
+    f"请在{MINI_PROGRAM}中使用「代为登记」：选择队员和活动、写明原因，活动结束后提交，"
+    "由办公室审核。"
+)
+PROXY_SOMEBODY = "队员"
+PROXY_MEMBER = "只有队长可以为队员代为登记。您自己签到，请发送「签到」。"
 
 # --- check-in, check-out ----------------------------------------------------------------------
 
@@ -168,7 +189,10 @@ VISIT_NEEDS_LOCATION = (
     "请点输入框旁边的「+」，选「位置」，再点「发送」。如果不登记了，请发送「取消」。"
 )
 PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
-ASK_CHECKIN_PHOTO = "已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
+CHECKIN_PHOTO_PLEASE = "请拍一张佩戴党徽的服务现场照片发送。"
+ASK_CHECKIN_PHOTO = "已收到位置。" + CHECKIN_PHOTO_PLEASE
+# Another location at the photo step: it replaces the first, and the photo is asked for.
+LOCATION_UPDATED = "已更新您的位置。"
 CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
 CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"
 CHECKIN_FLAGGED = (
@@ -180,13 +204,14 @@ CHECKIN_FAILED = "签到未成功：{reason}"
 VISIT_VERIFIED = "走访照片已核验（{time}）。"
 VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要队长审核：{reasons}。"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
-PHOTO_UNREADABLE = (
-    "签到照片未能识别：{reason}请重新发送一张佩戴党徽的服务现场照片（拍照或从相册选择）。"
-    "发送「取消」可退出。"
-)
-VISIT_PHOTO_UNREADABLE = (
-    "走访照片未能识别：{reason}请重新发送一张走访现场照片（拍照或从相册选择）。发送「取消」可退出。"
-)
+# A photo the service cannot read (wechat.chat.photo_check.UNREADABLE): what happened, by the
+# service's code, in plain words, and what to send instead.
+PHOTO_UNREADABLE_WHY = {
+    "not_a_photo": "没能打开这张图片",
+    "photo_too_large": "这张图片太大，没能打开",
+}
+PHOTO_UNREADABLE = "{why}，请直接用手机相机拍一张佩戴党徽的现场照片再发送。发送「取消」可退出。"
+VISIT_PHOTO_UNREADABLE = "{why}，请直接用手机相机拍一张走访现场照片再发送。发送「取消」可退出。"
 # A photo sent before the location: kept, and checked once the location comes.
 PHOTO_KEPT_ASK_LOCATION = (
     "已收到照片。还需要您的位置，请发送位置：点击输入框旁的「+」，选择「位置」后发送，"
@@ -224,19 +249,24 @@ CHECKOUT_LOCATION_HOW = (
 CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
 CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需队长审核。"
 SKIP_WORDS = ("跳过", "不用", "直接签退")
-ASK_REGISTER_TARGET = (
-    "请补充登记：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
-)
+# The register's questions; after 签退 the first is led by REGISTER_LEAD.
+REGISTER_LEAD = "请补充登记：{question}"
+ASK_REGISTER_TARGET = "这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压；回复「跳过」稍后再填）"
 # A household visit's register questions after 签退, as the visit flow asks them (its target
 # is the household's, never asked).
-ASK_REGISTER_VISIT_SEEN = (
-    "请补充登记：这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
-)
+ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
+# The same for an entry still open (a visit's notes given with 「补登」): it counts once
+# checked out.
+REGISTER_SAVED_OPEN = "已记下，谢谢！离开时请发送「签退」，签退后计入服务时长。"
+REGISTER_SKIPPED_OPEN = (
+    f"{{opening}}没填的{{fields}}可以在签退时填写，也可以稍后在{MINI_PROGRAM}中补充。"
+    "离开时请发送「签退」。"
+)
 # The entry was rejected while its questions were asked: nothing more can be written. {who}
 # is whoever rejected it (services.record_names.DECIDER_NAMES), the one who can change it.
 REGISTER_REJECTED = (
@@ -264,14 +294,17 @@ NEARBY_OFFER = (
     "不签到请发送「取消」。"
 )
 LOCATION_NOTED = "已收到您的位置。发送「签到」「签退」或「走访」开始登记。"
+# A location with nothing under way but a check-in still open: no new check-in is offered.
+LOCATION_NOTED_OPEN = "已收到您的位置。您在「{title}」的签到还没有签退，离开时请发送「签退」。"
 
 # --- visits ---------------------------------------------------------------------------------
 
 ASK_VISIT_LOCATION = "走访结对家庭 {head}户：请发送您的当前位置（点击「+」选择「位置」）。"
-ASK_VISIT_PHOTO = "已收到位置。请拍一张走访现场照片发送。"
-VISIT_SEEN_QUESTION = "请用文字说说这次走访看到的家庭情况（回复「跳过」稍后再填）。"
+VISIT_PHOTO_PLEASE = "请拍一张走访现场照片发送。"
+ASK_VISIT_PHOTO = "已收到位置。" + VISIT_PHOTO_PLEASE
+VISIT_SEEN_QUESTION = "这次走访看到的家庭情况怎么样？请简单写几句（回复「跳过」稍后再填）。"
 VISIT_HELP_QUESTION = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
-ASK_VISIT_SEEN = "正在核验照片…\n同时" + VISIT_SEEN_QUESTION
+ASK_VISIT_SEEN = "正在核验照片…\n" + VISIT_SEEN_QUESTION
 ASK_VISIT_HELP = "好的。" + VISIT_HELP_QUESTION
 ASK_VISIT_HELP_WHILE_CHECKING = (
     "正在核验照片…\n同时请说说您为这户家庭提供了哪些帮助（回复「跳过」稍后再填）。"
@@ -332,16 +365,26 @@ UNENROLLED = "已为您取消报名：「{title}」。"
 NOT_ENROLLED = "您尚未报名「{title}」，无需取消。"
 MINE = (
     "{name}同志的服务情况：\n"
-    "本季度（{year}年第{quarter}季度）：{q_services} 次，{q_hours} 小时\n"
-    "本年度：{y_services} 次，{y_hours} 小时\n"
+    "本季度（{year}年第{quarter}季度）：{q_services} 次，{q_hours} 小时{q_pending}\n"
+    "本年度：{y_services} 次，{y_hours} 小时{y_pending}\n"
     "{visits}"
 )
-MINE_PENDING = "\n另有 {count} 条签到等待队长审核。"
+# The part of a period's counted services still waiting for a review (they count until
+# rejected), and the member's flagged entries in all, counted or not: the figures of
+# GET /me/summary (pending_review, flagged_awaiting_review).
+MINE_PERIOD_PENDING = "（其中 {count} 次待审核）"
+MINE_PENDING = "\n共有 {count} 条记录等待审核，不通过的不计入服务时长。"
 MINE_OPEN = "\n有 {count} 条签到尚未签退，发送「签退」完成。"
 VISITS_UNPAIRED = "您还没有结对家庭。"
-VISITS_LINE = "上次走访：{last}；下次走访建议在 {due} 前{overdue}"
+# Where the member stands with their household, by (visited yet, overdue): a visit overdue
+# is said as how long it has been, not as a date already past.
+VISITS_LINES = {
+    (True, False): "上次走访：{last}；下次走访建议在 {due} 前。",
+    (True, True): "上次走访：{last}，已经 {days} 天没有走访了，请尽快走访。",
+    (False, False): "还没有走访过结对家庭；第一次走访建议在 {due} 前。",
+    (False, True): "还没有走访过结对家庭，请尽快走访。",
+}
 NEVER_VISITED = "尚未走访"
-OVERDUE = "（已逾期，请尽快走访）"
 PAIRING = (
     "您的结对家庭：\n户主：{head}\n电话：{phone}\n地址：{address}\n所在社区：{community}\n"
     "结对时间：{since}\n上次走访：{last}"

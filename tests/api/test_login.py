@@ -284,3 +284,13 @@ def test_office_passwords_are_limited(client, office):
     assert client.post("/api/v1/auth/office", json=right).status_code == 403
     Account.update(locked_until=clock.now_utc() - timedelta(seconds=1)).execute()
     assert client.post("/api/v1/auth/office", json=right).status_code == 200
+
+
+def test_a_wrong_code_says_to_check_the_digits_first(client, member):
+    """The mini-program shares the chat's words (services.binding.WRONG_CODE)."""
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    code = issue_bind_code(member, clock.now_utc())
+    typo = code[:-1] + str((int(code[-1]) + 1) % 10)
+    wrong, _ = _bind(client, {"phone": "13911112222", "bind_code": typo})
+    message = wrong.get_json()["error"]["message"]
+    assert message.startswith("手机号或绑定码不正确，请核对每一位数字后再试一次。")

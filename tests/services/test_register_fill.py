@@ -108,3 +108,27 @@ def test_the_office_does_not_fill_in_as_a_member(world):
     entry = checked_in(world.alice, kind="individual")
     with pytest.raises(Forbidden):
         register_fill.complete(world.actor("office"), entry.id, LATER, {"outcome": "x"})
+
+
+def test_an_open_visit_is_asked_its_notes_not_whom_its_check_out_will_name(world):
+    visited = make_household(head_name="王秀英")
+    entry = checked_in(world.alice, kind="visit", household=visited, minutes=None)
+    alice = world.actor("alice")
+    assert register_fill.blanks(alice, entry.id).asked == ("content", "outcome")
+    assert register_fill.latest_unfilled(alice) == entry.id
+
+
+def test_the_latest_unfilled_is_the_last_checked_out_or_still_open_one(world):
+    alice = world.actor("alice")
+    earlier = _checked_out(world.alice, kind="individual")
+    assert register_fill.latest_unfilled(alice) == earlier.id
+    later = checked_in(
+        world.alice,
+        kind="visit",
+        household=make_household(),
+        minutes=None,
+        at=NOW + timedelta(hours=2),
+    )
+    assert register_fill.latest_unfilled(alice) == later.id
+    register_fill.complete(alice, later.id, LATER, {"content": "入户走访", "outcome": "送米"})
+    assert register_fill.latest_unfilled(alice) == earlier.id  # its target is the check-out's

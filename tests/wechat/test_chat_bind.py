@@ -207,3 +207,29 @@ def test_other_numbers_alone_are_no_bind_attempt(chat, member):
     assert "绑定成功" not in chat.say("13800000001")
     assert "绑定成功" not in chat.say("123456")
     assert live_bind_code(member, clock.now_utc()).failed_attempts == 0
+
+
+def wrong_digit(code: str) -> str:
+    """The code with its last digit mistyped."""
+    return code[:-1] + str((int(code[-1]) + 1) % 10)
+
+
+def test_one_wrong_digit_is_told_to_check_the_digits_first(client, member):
+    """A mistyped digit reads as one, not as a 24-hour lockout: checking the digits and
+    trying again comes first, the lock last; the same words for a wrong phone, a wrong code
+    and a code others locked, so guessing learns nothing."""
+    code = issue_bind_code(member, clock.now_utc())
+
+    def bind(openid: str, phone: str, typed: str) -> str:
+        return oa.reply_text(oa.push(client, oa.text(openid, f"绑定 {phone} {typed}")))
+
+    typo = bind("oa-typo", "13800000001", wrong_digit(code))
+    assert typo == (
+        "绑定未成功：手机号或绑定码不正确，请核对每一位数字后再试一次。"
+        "核对无误仍不成功的，可能是绑定码被暂时锁定，请 24 小时后再试，或联系办公室重新获取。"
+    )
+    assert typo.index("核对每一位数字") < typo.index("锁定")
+    assert bind("oa-typo2", "13800000011", code) == typo  # a wrong phone
+    for n in range(CODE_DAY_TRIES):
+        bind(f"oa-stranger{n}", "13800000001", "000000")
+    assert bind("oa-member", "13800000001", code) == typo  # locked: alike

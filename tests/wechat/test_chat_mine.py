@@ -5,10 +5,10 @@ from datetime import date, timedelta
 import pytest
 
 from models import ChatState, Enrollment, Household, Member
-from services import clock
+from services import clock, summary
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import Chat
+from tests.wechat.test_chat_support import Chat, Pushes
 from wechat import texts
 from wechat.chat import common
 
@@ -262,7 +262,7 @@ def test_mine_shows_hours_and_visits(chat, member):
     pair(member, started_on=date(2026, 1, 1))
     text = chat.say("我的时长")
     assert "赵敏" in text and "1 次，2.0 小时" in text
-    assert "尚未走访" in text and "已逾期" in text
+    assert text.endswith("\n还没有走访过结对家庭，请尽快走访。")
 
 
 def test_mine_without_a_pairing(chat):
@@ -307,3 +307,31 @@ def test_mine_gives_the_hours_the_mini_program_shows(chat, member, client):
     assert (kinds["activity"]["hours"], kinds["visit"]["hours"]) == (3.2, 0.7)
     assert (kinds["activity"]["minutes"], kinds["visit"]["minutes"]) == (190, 45)
     assert "本季度" in (text := chat.say("时长")) and "2 次，3.9 小时" in text
+
+
+def test_entries_waiting_for_review_are_counted_once_in_the_wording(client, app, member, emulator):
+    """Two flagged services are counted (checked out, filled in) and a third is not yet: the
+    reply says the two are among those counted, and that three wait in all, never 「另有 3
+    条」 as if besides the two: the figures of GET /me/summary."""
+    now = clock.now_utc()
+    filled = {"content": "上门看望", "target": "独居老人", "outcome": "老人很满意"}
+    for hours_ago in (3, 2):
+        at = now - timedelta(hours=hours_ago)
+        make_record(
+            member,
+            checkin_at=at,
+            checkout_at=at + timedelta(minutes=2),
+            duration_minutes=2,
+            status="flagged",
+            flags=["short_service"],
+            **filled,
+        )
+    make_record(
+        member, checkin_at=now - timedelta(hours=1), status="flagged", flags=["out_of_range"]
+    )  # still open: not counted
+    figures = summary.member_summary(member, now, 30)
+    assert (figures.quarter.services, figures.quarter.pending_review.services) == (2, 2)
+    assert figures.flagged_awaiting_review == 3
+    reply = Pushes(client, app, "oa-dan", emulator).say("我的")
+    assert "：2 次，0.1 小时（其中 2 次待审核）\n" in reply
+    assert "共有 3 条记录等待审核，不通过的不计入服务时长。" in reply and "另有" not in reply

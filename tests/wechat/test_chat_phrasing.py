@@ -341,6 +341,30 @@ def test_a_keyword_leading_other_words_is_about_something_else(text):
     assert matching.match(text).asked
 
 
+@pytest.mark.parametrize("text", ["帮助老人打扫卫生", "签到今天的义诊活动", "我的结对户家里漏水了"])
+def test_a_sentence_that_only_starts_with_a_keyword_names_no_command(text):
+    """Four words or more running on from a leading keyword make it prose (matching._prose)."""
+    assert matching.match(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("签到 今天的义诊活动", "checkin"),  # set apart: the keyword is the command
+        ("签到，今天的义诊活动", "checkin"),
+        ("我的服务时长", "mine"),  # the words run on name it again
+        ("统计一下本月", "mine"),
+        ("签到表在哪里啊", "checkin"),  # asking about it
+    ],
+)
+def test_a_keyword_set_apart_or_asked_about_still_names_its_command(text, command):
+    assert matching.match(text).command.name == command
+
+
+def test_prose_starting_with_help_is_not_the_help_menu(chat):
+    assert chat.say("帮助老人打扫卫生") == texts.NOT_UNDERSTOOD  # 帮助 is not suggested
+
+
 @pytest.mark.parametrize("text", ["登记走访", "我来登记一下走访"])
 def test_registering_a_visit_is_a_visit_not_bu_deng(text):
     assert matching.match(text).command.name == "visit"

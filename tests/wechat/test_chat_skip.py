@@ -406,7 +406,7 @@ def test_bu_deng_asks_again_what_an_entry_left_blank(chat, member):
     chat.say("取消")
     assert conversation() is None
     reply = chat.say("补登")
-    assert reply.startswith("补充登记：个人服务") and reply.endswith(texts.ASK_REGISTER_CONTENT)
+    assert reply == "补充登记「个人服务（分散活动）」：\n" + texts.ASK_REGISTER_CONTENT
     chat.say("上门看望")
     assert chat.say("老人很满意") == texts.REGISTER_SAVED
     assert texts_of(ServiceRecord.get()) == ("独居老人王大爷", "上门看望", "老人很满意")

@@ -36,7 +36,7 @@ def on_bind(message: Inbound, member, args: str) -> Reply:
     try:
         bound = chat_binding.bind_with_code(message.openid, *found, common.now())
     except DomainError as exc:
-        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+        return common.say(texts.BIND_FAILED.format(reason=exc.message))
     return common.say(texts.BIND_DONE.format(name=bound.name))
 
 
@@ -61,5 +61,5 @@ def bind_by_scene(message: Inbound, member) -> Reply | None:
     try:
         bound = chat_binding.bind_with_scene(message.openid, message.event_key, common.now())
     except DomainError as exc:
-        return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
+        return common.say(texts.BIND_FAILED.format(reason=exc.message))
     return common.say(texts.BIND_DONE.format(name=bound.name))

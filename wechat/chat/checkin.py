@@ -187,8 +187,33 @@ def on_photo_help(message: Inbound, member: Member, data: dict) -> Reply:
     return common.say(texts.PHOTO_HOW + ("" if member.is_leader else texts.PHOTO_BY_LEADER))
 
 
+def on_location_again(message: Inbound, member: Member, data: dict) -> Reply:
+    """Another location at the photo step (the member moved, or sent it twice): it replaces
+    the first, under the same request_id, and the photo is asked for in the flow's words."""
+    photo_check.ask_for_photo(message, {**data, "point": common.point_of(message)})
+    visit = data["target"] == "visit"
+    please = texts.VISIT_PHOTO_PLEASE if visit else texts.CHECKIN_PHOTO_PLEASE
+    return common.say(texts.LOCATION_UPDATED + please)
+
+
 def on_stray_location(message: Inbound, member: Member) -> Reply:
-    """A location outside any conversation: offer check-in to an activity close by."""
+    """A location outside any conversation: offer check-in to an activity close by, unless
+    a visit is still open (the location is then the visit's: taking it for an activity's
+    check-in would register another kind of entry); with a check-in still open, the member
+    hears it is, and to check out when leaving, not as if nothing were under way."""
+    still_open = summary.open_checkins(member.id)
+    if not any(c.kind == "visit" for c in still_open):
+        offer = _nearby_offer(message, member)
+        if offer is not None:
+            return offer
+    if still_open:
+        latest = max(still_open, key=lambda c: c.checkin_at)
+        return common.say(texts.LOCATION_NOTED_OPEN.format(title=common.record_label(latest)))
+    return common.say(texts.LOCATION_NOTED)
+
+
+def _nearby_offer(message: Inbound, member: Member) -> Reply | None:
+    """The check-in of an activity open to the member close to the location, offered."""
     for activity in open_activities(member):
         if activity.lat is None or activity.lng is None:
             continue
@@ -201,4 +226,4 @@ def on_stray_location(message: Inbound, member: Member) -> Reply:
             }
             photo_check.ask_for_photo(message, data)
             return common.say(texts.NEARBY_OFFER.format(title=activity.title))
-    return common.say(texts.LOCATION_NOTED)
+    return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from services import clock, review
+from services import clock, geo, review
 from services.actors import Actor
 from services.checkin_rules import CheckinRules, Point
 from services.errors import Invalid
@@ -44,6 +44,12 @@ def actor(member) -> Actor:
 def moment(create_time: int) -> datetime:
     """A push's epoch CreateTime as the naive UTC the database stores."""
     return datetime.fromtimestamp(create_time, UTC).replace(tzinfo=None)
+
+
+def is_place(lat: float | None, lng: float | None) -> bool:
+    """Whether a pushed position is a place on Earth: a push may carry an unreadable or
+    out-of-range Location_X (the parser gives None for the former), which no step could use."""
+    return lat is not None and lng is not None and geo.is_on_earth(lat, lng)
 
 
 def point_of(message: Inbound) -> dict:

@@ -37,7 +37,7 @@ def on_unsubscribe(message: Inbound, member) -> Reply:
 
 def on_location_event(message: Inbound, member) -> Reply:
     """The position WeChat reports when the chat opens: kept silently for later."""
-    if message.lat is not None and message.lng is not None:
+    if common.is_place(message.lat, message.lng):
         state.remember_location(
             message.openid, message.lat, message.lng, message.precision, common.now()
         )

@@ -179,7 +179,7 @@ def on_pending(message: Inbound, member, args: str = "") -> Reply:
             name=r.member.name,
             date=common.local_time(r.checkin_at, "%m-%d"),
             title=common.record_label(r),
-            reasons=photo_check.reasons(r.flags),
+            reasons=photo_check.reasons(r.flags, r.kind),
         )
         for n, r in enumerate(found, 1)
     ]

@@ -134,7 +134,8 @@ def finish_checkin(sent: PhotoCheck) -> None:
         check(sent, photo)
     except DomainError as exc:
         if exc.code in UNREADABLE:  # another photo may do: the step stays open for it
-            ask_again(sent, UNREADABLE_PHOTO[sent.kind].format(reason=exc.message))
+            why = texts.PHOTO_UNREADABLE_WHY[exc.code]
+            ask_again(sent, UNREADABLE_PHOTO[sent.kind].format(why=why))
             return
         end_visit(sent)
         last_photo.forget(sent.openid, sent.request_id)
@@ -242,8 +243,9 @@ RESULTS = {
 def result_text(record, title: str) -> str:
     template = RESULTS[record.kind == "visit", record.status == "verified"]
     at = common.local_time(record.checkin_at)
-    return template.format(title=title, time=at, reasons=reasons(record.flags))
+    return template.format(title=title, time=at, reasons=reasons(record.flags, record.kind))
 
 
-def reasons(flags: list[str]) -> str:
-    return "；".join(flag_names(flags)) or "—"
+def reasons(flags: list[str], kind: str | None = None) -> str:
+    """The flags in words (a visit's in its own: services.flags.KIND_FLAG_NAMES)."""
+    return "；".join(flag_names(flags, kind)) or "—"

@@ -62,15 +62,18 @@ def _question(data: dict, name: str) -> Question:
     return BY_KIND.get(data.get("kind"), QUESTIONS)[name]
 
 
-def ask_missing(openid: str, member, record_id: int, done: str) -> Reply:
-    """The check-out's answer, followed by the first question if a field is still blank after
-    the check-out wrote what the programme knows."""
+def ask_missing(
+    openid: str, member, record_id: int, done: str, lead: str = texts.REGISTER_LEAD
+) -> Reply:
+    """The check-out's answer, followed by the first question (put as `lead` puts it) if a
+    field is still blank after the check-out wrote what the programme knows."""
     blanks = register_fill.blanks(common.actor(member), record_id)
     if not blanks.asked:
         return common.say(done)
     data = {"record_id": record_id, "kind": blanks.kind, "missing": blanks.asked, "answers": {}}
     state.start(openid, ASKING, data, common.now())
-    return common.say(done + "\n" + _question(data, blanks.asked[0]).text)
+    question = _question(data, blanks.asked[0]).text
+    return common.say(done + "\n" + lead.format(question=question))
 
 
 def on_refill(message: Inbound, member, args: str = "") -> Reply:
@@ -81,7 +84,7 @@ def on_refill(message: Inbound, member, args: str = "") -> Reply:
         return common.say(texts.REFILL_NOTHING)
     record = register_fill.entry(common.actor(member), record_id)
     intro = texts.REFILL_INTRO.format(what=common.record_label(record))
-    return ask_missing(message.openid, member, record_id, intro)
+    return ask_missing(message.openid, member, record_id, intro, texts.REFILL_LEAD)
 
 
 def on_answer(message: Inbound, member, data: dict) -> Reply:
@@ -163,9 +166,17 @@ def _write(member, data: dict, answers: dict):
     return register_fill.complete(common.actor(member), data["record_id"], common.now(), answers)
 
 
+# The same for an entry still open (a visit's notes given with 「补登」): it counts once
+# checked out, so the member hears to check out.
+SAVED_OPEN = {False: texts.REGISTER_SAVED_OPEN, True: texts.REGISTER_SKIPPED_OPEN}
+
+
 def _saved(record, left: tuple = (), opening: str = "") -> Reply:
     """What the member is told of the entry; `left`: the fields skipped, to be filled in the
     mini-program, named as its form names them."""
     names = "、".join(texts.REGISTER_LABELS[name] for name in left)
-    saved = SAVED[bool(left), record.status == "flagged"]
+    if record.checkout_at is None:
+        saved = SAVED_OPEN[bool(left)]
+    else:
+        saved = SAVED[bool(left), record.status == "flagged"]
     return common.say(saved.format(fields=names, opening=opening))

@@ -2,10 +2,14 @@
 
 One row per openid holds the conversation (`state`, its `data`, `expires_at`) and, beside it
 in `data`, what outlives a conversation (KEPT): the last position the user reported
-(LOCATION events and location messages) and the last photo sent for a check-in or visit
-(wechat.chat.photo_check), so no column is needed for them. An idle row has state ''. A
+(LOCATION events and location messages), the last photo sent for a check-in or visit
+(wechat.chat.photo_check) and the command just suggested (SUGGESTED), so no column is needed
+for them. An idle row has state ''. A
 conversation older than TIMEOUT is forgotten: the user starts again instead of answering a
-stale question.
+stale question. Its row still says where it stood until another conversation replaces it or
+取消 ends it, so for LAPSED_FOR after it timed out (`lapsed`) a late answer is told that the
+step timed out and how to start again, instead of being taken for something else (a visit's
+location for an activity's check-in).
 """
 
 from dataclasses import dataclass, field
@@ -17,9 +21,14 @@ from models import ChatState
 from models.prepared import Prepared
 
 TIMEOUT = timedelta(minutes=10)
+LAPSED_FOR = timedelta(hours=2)
 LOCATION_MAX_AGE = timedelta(minutes=30)
 LAST_LOCATION, LAST_PHOTO = "last_location", "last_photo"
-KEPT = (LAST_LOCATION, LAST_PHOTO)  # survive the end of a conversation
+# The one command a 'not understood' suggested (「您是想「签到」吗？」): a yes to it, the very
+# next message, starts it (wechat.text_route); any other message forgets it (wechat.router).
+SUGGESTED = "suggested"
+SUGGESTION_FOR = timedelta(minutes=5)
+KEPT = (LAST_LOCATION, LAST_PHOTO, SUGGESTED)  # survive the end of a conversation
 
 _ROW = Prepared(lambda p: ChatState.select().where(ChatState.openid == p.openid).limit(1))
 
@@ -43,8 +52,25 @@ def of_row(row: ChatState | None, now: datetime) -> Conversation | None:
     """The live conversation an already loaded row holds (see wechat.router's member query)."""
     if row is None or not row.state or row.expires_at <= now:
         return None
+    return _conversation(row)
+
+
+def _conversation(row: ChatState) -> Conversation:
     data = {k: v for k, v in row.data.items() if k not in KEPT}
     return Conversation(row.state, data, row.openid)
+
+
+def lapsed(openid: str, now: datetime) -> Conversation | None:
+    """The conversation that timed out within LAPSED_FOR, nothing having replaced or ended it
+    since, or None."""
+    return lapsed_of_row(_ROW.first(openid=openid), now)
+
+
+def lapsed_of_row(row: ChatState | None, now: datetime) -> Conversation | None:
+    """The timed-out conversation an already loaded row holds (see `lapsed`)."""
+    if row is None or not row.state or not now - LAPSED_FOR < row.expires_at <= now:
+        return None
+    return _conversation(row)
 
 
 def start(openid: str, state: str, data: dict, now: datetime) -> None:
@@ -71,6 +97,19 @@ def last_location(openid: str, now: datetime) -> dict | None:
     if not where or datetime.fromisoformat(where["at"]) < now - LOCATION_MAX_AGE:
         return None
     return where
+
+
+def suggest(openid: str, command: str, now: datetime) -> None:
+    """Keep the command just suggested, for a yes to it."""
+    keep(openid, SUGGESTED, {"command": command, "at": now.isoformat()}, now)
+
+
+def suggested(row: ChatState | None, now: datetime) -> str | None:
+    """The command an already loaded row says was suggested within SUGGESTION_FOR, or None."""
+    found = row.data.get(SUGGESTED) if row is not None else None
+    if not found or datetime.fromisoformat(found["at"]) < now - SUGGESTION_FOR:
+        return None
+    return found["command"]
 
 
 def keep(openid: str, key: str, value: dict | None, now: datetime) -> None:

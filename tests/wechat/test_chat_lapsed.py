@@ -1,0 +1,183 @@
+"""A step sent after its conversation timed out (wechat.chat.lapsed), through /wechat as
+deployed: it is told which step timed out and how to start again, never taken for another
+kind of entry (a visit's location and photo for an activity's check-in), and an answer to a
+register question that timed out is asked for again, not lost unsaid or read as a command."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import ChatState, Member, Notification, ServiceRecord
+from services import clock
+from tests import images
+from tests.factories import make_member, make_record, make_team, pair
+from tests.wechat import oa
+from tests.wechat.test_chat_support import NEAR, Pushes, conversation_state, enrolled_activity
+from wechat import texts
+from wechat.chat import state
+
+LATE_VISIT = "刚才的走访已超时（超过 10 分钟），请重新发送「走访」。"
+
+
+@pytest.fixture
+def member(app):
+    with app.app_context():
+        yield make_member(team=make_team(), oa_openid="oa-zhou", name="周敏")
+
+
+@pytest.fixture
+def user(client, app, member, emulator):
+    return Pushes(client, app, "oa-zhou", emulator)
+
+
+def pause(minutes: float = 10.5) -> None:
+    """The member is away longer than the conversation lives."""
+    at = clock.now_utc() + state.TIMEOUT - timedelta(minutes=minutes)
+    ChatState.update(expires_at=at).execute()
+
+
+def test_a_visits_location_after_a_pause_never_becomes_an_activitys_check_in(user, member):
+    activity = enrolled_activity(member)
+    pair(member)
+    assert "走访结对家庭" in user.say("走访")
+    pause()
+    assert user.location(activity.lat + NEAR, activity.lng) == LATE_VISIT
+    assert user.photo(images.jpeg(seed=501)).status_code == 200
+    user.settle()
+    assert ServiceRecord.select().count() == 0 and user.pushed() == []
+    assert conversation_state("oa-zhou") is None
+    assert "走访结对家庭" in user.say("走访")  # started again, it goes through
+    assert user.location(activity.lat + NEAR, activity.lng) == texts.ASK_VISIT_PHOTO
+    user.photo(images.jpeg(seed=502))
+    user.settle()
+    assert ServiceRecord.get().kind == "visit"
+
+
+def test_a_photo_after_a_pause_is_told_the_step_timed_out(user, member):
+    activity = enrolled_activity(member)
+    pair(member)
+    user.say("走访")
+    user.location(activity.lat + NEAR, activity.lng)
+    pause()
+    reply = user.photo(images.jpeg(seed=503))
+    user.settle()
+    assert oa.reply_text(reply) == LATE_VISIT
+    assert ServiceRecord.select().count() == 0
+
+
+def test_a_check_ins_photo_after_a_pause_names_the_check_in(user, member):
+    activity = enrolled_activity(member)
+    user.say("签到")
+    user.location(activity.lat + NEAR, activity.lng)
+    pause()
+    reply = oa.reply_text(user.photo(images.jpeg(seed=504)))
+    assert reply == "刚才的签到已超时（超过 10 分钟），请重新发送「签到」。"
+    user.settle()
+    assert ServiceRecord.select().count() == 0
+
+
+def test_checking_out_of_a_visit_after_a_pause_starts_no_check_in(user, member):
+    activity = enrolled_activity(member)
+    pair(member)
+    visit = make_record(member, kind="visit", checkin_at=clock.now_utc() - timedelta(hours=1))
+    assert "请发送您的当前位置" in user.say("签退")
+    pause()
+    late = user.location(activity.lat + NEAR, activity.lng)
+    assert late == "刚才的签退已超时（超过 10 分钟），请重新发送「签退」。"
+    assert ServiceRecord.get_by_id(visit.id).checkout_at is None
+    assert ServiceRecord.select().count() == 1
+
+
+def test_a_location_long_after_the_pause_is_a_stray_one_again(user, member):
+    activity = enrolled_activity(member)
+    pair(member)
+    user.say("走访")
+    pause(minutes=(state.TIMEOUT + state.LAPSED_FOR).total_seconds() / 60 + 1)
+    assert "附近" in user.location(activity.lat + NEAR, activity.lng)
+
+
+def test_cancel_after_a_pause_forgets_the_step(user, member):
+    activity = enrolled_activity(member)
+    pair(member)
+    user.say("走访")
+    pause()
+    assert user.say("取消") == texts.NOTHING_TO_CANCEL
+    assert "附近" in user.location(activity.lat + NEAR, activity.lng)
+
+
+def checked_out(user, member):
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
+    user.say("签退")
+    assert "服务的对象是谁" in user.say("跳过")
+
+
+@pytest.mark.parametrize("answer", ["独居老人王大爷", "帮助老人打扫卫生"])
+def test_an_answer_after_a_pause_hears_its_question_again(user, member, answer):
+    """「帮助老人打扫卫生」 starts with 帮助: it is the answer, never the help menu."""
+    checked_out(user, member)
+    pause()
+    reply = user.say(answer)
+    assert reply == (
+        "刚才的补充登记已超时（超过 10 分钟），这条消息没有记下。\n"
+        + texts.ASK_AGAIN.format(question=texts.ASK_REGISTER_TARGET)
+    )
+    assert ServiceRecord.get().target == ""
+    assert "这次做了哪些服务" in user.say(answer)  # answered again, it is written
+    assert ServiceRecord.get().target == answer
+
+
+@pytest.mark.parametrize("text", ["我的", "好的"])
+def test_a_command_or_small_talk_after_a_pause_is_answered_as_usual(user, member, text):
+    checked_out(user, member)
+    pause()
+    reply = user.say(text)
+    assert "超时" not in reply
+
+
+def test_a_visits_note_after_a_pause_asks_the_visits_questions_again(user, member):
+    pair(member)
+    user.say("走访")
+    user.location(34.7466, 113.6253)
+    user.photo(images.jpeg(seed=505))
+    user.settle()
+    pause()
+    reply = user.say("老人腿脚不便，独自居住")
+    assert reply.startswith("刚才的走访情况登记已超时（超过 10 分钟），这条消息没有记下。\n")
+    assert "走访看到的家庭情况" in reply
+    assert "提供了哪些帮助" in user.say("老人腿脚不便，独自居住")
+    assert ServiceRecord.get().content == "入户走访：老人腿脚不便，独自居住"
+    assert user.say("帮忙打扫卫生") == texts.REGISTER_SAVED_OPEN  # still open: 签退 next
+    assert ServiceRecord.get().outcome == "帮忙打扫卫生"
+
+
+def test_a_notice_typed_after_a_pause_is_not_sent(client, app, member, emulator):
+    leader = Member.get((Member.team == member.team) & (Member.role == "leader"))
+    Member.update(oa_openid="oa-lead-zhou").where(Member.id == leader.id).execute()
+    user = Pushes(client, app, "oa-lead-zhou", emulator)
+    assert user.say("通知") == texts.BROADCAST_ASK_TEXT
+    pause()
+    reply = user.say("明天上午九点在社区活动室集合")
+    assert reply == texts.LAPSED_NOTICE.format(minutes=10)
+    assert Notification.select().count() == 0
+
+
+def test_bu_deng_asks_for_an_open_visits_blank_notes(user, member):
+    """A visit's notes left blank (a pause, 「跳过」) while it is still open: 「补登」 asks for
+    them, not whom the visit served, which its check-out writes."""
+    pair(member)
+    user.say("走访")
+    user.location(34.7466, 113.6253)
+    user.photo(images.jpeg(seed=506))
+    user.settle()
+    pause()
+    assert user.say("补登") == ("补充登记「结对家庭走访」：\n" + texts.ASK_REGISTER_VISIT_SEEN)
+    assert "提供了哪些帮助" in user.say("老人独自居住")
+    assert user.say("跳过") == texts.REGISTER_SKIPPED_OPEN.format(
+        opening=texts.REGISTER_SKIPPED_OPENING, fields="取得的成效"
+    )
+    record = ServiceRecord.get()
+    assert (record.content, record.target, record.checkout_at) == (
+        "入户走访：老人独自居住",
+        "",
+        None,
+    )

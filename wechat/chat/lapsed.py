@@ -1,0 +1,128 @@
+"""The next step of a conversation that came after it timed out (wechat.chat.state.TIMEOUT).
+
+An elderly member often pauses longer than ten minutes between two steps. What they send
+then must not become something else unsaid: a visit's location taken as a stray one would
+offer an activity's check-in, and its photo would register that instead of the visit; an
+answer to the register's questions would be 'not understood', or read as a command when it
+starts with one (「帮助老人打扫卫生」). For a while after the timeout (state.LAPSED_FOR) the
+member hears instead which step timed out and how to start it again; an answer to one of the
+register's questions is not written (its question is stale), but that question is asked
+again at once, so the member only sends the answer once more.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from services import register_fill
+from services.checkin import entry_made_by
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import checkin, checkout, common, leader, register, state, visits
+
+MINUTES = int(state.TIMEOUT.total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """What timed out, in words (「走访」), and the command that starts it again."""
+
+    name: str
+    word: str
+
+
+FLOWS = {
+    "checkin": Flow("签到", "签到"),
+    "visit": Flow("走访", "走访"),
+    "checkout": Flow("签退", "签退"),
+    "register": Flow("补充登记", "补登"),
+    "visit_notes": Flow("走访情况登记", "补登"),
+    "broadcast": Flow("通知", "通知"),
+}
+
+
+def _located(data: dict) -> str:
+    """A check-in's location and photo steps serve a visit too: its target says which."""
+    return "visit" if data.get("target") == "visit" else "checkin"
+
+
+# The flow each conversation state belongs to (states not listed time out unsaid: a list of
+# activities, a notice's preview, which 「确认」 explains by itself).
+STATES = {
+    checkin.PICK: lambda data: "checkin",
+    checkin.LOCATION: _located,
+    checkin.PHOTO: _located,
+    checkout.OUT_PICK: lambda data: "checkout",
+    checkout.OUT_LOCATION: lambda data: "checkout",
+    visits.SEEN: lambda data: "visit_notes",
+    visits.HELP: lambda data: "visit_notes",
+    register.ASKING: lambda data: "register",
+    leader.TEXT: lambda data: "broadcast",
+}
+
+
+def flow_of(conversation: state.Conversation | None) -> str | None:
+    """The flow a timed-out conversation was in, or None."""
+    if conversation is None or conversation.state not in STATES:
+        return None
+    return STATES[conversation.state](conversation.data)
+
+
+def timed_out(flow: str) -> str:
+    """The step of `flow` timed out: start it again."""
+    found = FLOWS[flow]
+    return texts.LAPSED.format(name=found.name, minutes=MINUTES, word=found.word)
+
+
+def on_late_step(message: Inbound, now: datetime) -> Reply | None:
+    """A location or photo after a conversation timed out: which step timed out and how to
+    start again; None when no conversation timed out lately."""
+    flow = flow_of(state.lapsed(message.openid, now))
+    return common.say(timed_out(flow)) if flow is not None else None
+
+
+def is_late_words(conversation: state.Conversation | None) -> bool:
+    """Whether a timed-out conversation waited for the member's words (WORDS)."""
+    return conversation is not None and conversation.state in WORDS
+
+
+def on_late_words(message: Inbound, member, conversation: state.Conversation) -> Reply:
+    """Words for a question that timed out (WORDS)."""
+    return WORDS[conversation.state](message, member, conversation.data)
+
+
+def _register_again(message: Inbound, member, data: dict) -> Reply:
+    """An answer to the register's question after it timed out: not written, as the question
+    is stale; the entry's first blank question is asked again, as 「补登」 would."""
+    return _ask_again(message, member, data["record_id"], "register")
+
+
+def _visit_notes_again(message: Inbound, member, data: dict) -> Reply:
+    """A visit's note after its question timed out: the visit's entry's questions again, or,
+    with no entry (its photo's check never made one), the visit from the start."""
+    record = entry_made_by(member.id, data.get("request_id"))
+    if record is None:
+        return common.say(timed_out("visit"))
+    return _ask_again(message, member, record.id, "visit_notes")
+
+
+def _ask_again(message: Inbound, member, record_id: int, flow: str) -> Reply:
+    """The words were not written; the entry's first blank question, if any is left."""
+    intro = texts.LAPSED_UNSAVED.format(name=FLOWS[flow].name, minutes=MINUTES)
+    if not register_fill.blanks(common.actor(member), record_id).asked:
+        return common.say(intro + texts.REFILL_NOTHING)
+    return register.ask_missing(message.openid, member, record_id, intro, texts.ASK_AGAIN)
+
+
+def _notice_not_sent(message: Inbound, member, data: dict) -> Reply:
+    """A notice's text after 「通知」 timed out: nothing is sent unconfirmed."""
+    return common.say(texts.LAPSED_NOTICE.format(minutes=MINUTES))
+
+
+# The steps whose timed-out question a text may still mean to answer, with what it hears.
+WORDS = {
+    register.ASKING: _register_again,
+    visits.SEEN: _visit_notes_again,
+    visits.HELP: _visit_notes_again,
+    leader.TEXT: _notice_not_sent,
+}
