@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from . import asking, misspellings, near_miss, phrasing, smalltalk
 from .chat.common import position
 from .commands import BY_NAME, COMMANDS, NUMBERED, Command
-from .phrasing import DO, REFUSE, TROUBLE
+from .phrasing import AFTER, BEFORE, DO, REFUSE, TROUBLE  # noqa: F401 (REFUSE: re-exported)
 
 SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search inside them
 # One of these may stand between a keyword and its arguments, as may a closing bracket
@@ -39,20 +39,6 @@ SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search i
 SEPARATORS = ":：,，、"
 CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
 
-# A word just before a keyword (the longest there counts): 「不想签到」 refuses the command,
-# 「不能签到」 says it is not working. 没 is left out: 「还没签到」 means "not yet", and the
-# command is the answer to it. The last words end as a negation does but negate nothing.
-BEFORE = {
-    **dict.fromkeys(("不", "不要", "不想", "不想要", "不打算", "不用", "不必", "不需要"), REFUSE),
-    **dict.fromkeys(("无需", "别", "甭"), REFUSE),
-    **dict.fromkeys(("不能", "不会", "无法", "没法", "没办法"), TROUBLE),
-    **dict.fromkeys(("要不", "特别", "分别", "个别", "区别"), DO),
-}
-# A word just after a keyword: 「签到不了」, 「打卡失败」, 「签到算了」.
-AFTER = {
-    **dict.fromkeys(("不了", "不上", "不成", "不行", "失败"), TROUBLE),
-    **dict.fromkeys(("算了", "就算了", "不要了", "不用了"), REFUSE),
-}
 SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
 # A keyword cut short where a negation stands with it: 「我签不上」, 「别签了」 and 「先不签」 are
 # 签到's (members hardly ever cut 签退 so). Only before a particle, punctuation, a negating

@@ -25,6 +25,10 @@ NEAR_MISS_MARKS = {"checkin": "签卡", "checkout": "签退", "mine": "时长统
 SUGGEST_MARKS = {**NEAR_MISS_MARKS, "checkin": "签卡到"}
 # Commands never suggested: with nothing under way there is nothing to leave or confirm.
 NOT_SUGGESTED = ("cancel", "confirm")
+# Commands never guessed from shared characters, as following a wrong guess undoes
+# something: 「签倒不了」 shares 不/了 with 不报名了, and steering a member who cannot check in
+# towards un-enrolling would harm them. Named plainly (「取消报名」) they still run.
+NOT_GUESSED = ("unenroll",)
 SUGGESTED_AT_MOST = 2
 
 _KEYWORDS = [(k, c) for c in COMMANDS if not c.takes_args for k in c.keywords]
@@ -65,7 +69,7 @@ def closest(compact: str, member) -> list[Command]:
         return []
     scores: dict[str, float] = {}
     for keyword, command in _ALL_KEYWORDS:
-        if not suggestable(command, member):
+        if command.name in NOT_GUESSED or not suggestable(command, member):
             continue
         shared = _shared(compact, keyword)
         if not shared or not _marked(command.name, shared, SUGGEST_MARKS):

@@ -22,6 +22,23 @@ import re
 import unicodedata
 
 DO, REFUSE, TROUBLE = "do", "refuse", "trouble"  # what a text asks of the command it names
+# A word just before a keyword (the longest there counts): 「不想签到」 refuses the command,
+# 「不能签到」 says it is not working. 没 is left out: 「还没签到」 means "not yet", and the
+# command is the answer to it. The last words end as a negation does but negate nothing.
+BEFORE = {
+    **dict.fromkeys(("不", "不要", "不想", "不想要", "不打算", "不用", "不必", "不需要"), REFUSE),
+    **dict.fromkeys(("无需", "别", "甭"), REFUSE),
+    **dict.fromkeys(("不能", "不会", "无法", "没法", "没办法"), TROUBLE),
+    **dict.fromkeys(("要不", "特别", "分别", "个别", "区别"), DO),
+}
+# A word just after a keyword: 「签到不了」, 「打卡失败」, 「签到算了」.
+AFTER = {
+    **dict.fromkeys(("不了", "不上", "不成", "不行", "失败"), TROUBLE),
+    **dict.fromkeys(("算了", "就算了", "不要了", "不用了"), REFUSE),
+}
+# What may stand before a command's keyword (or its misspelling: wechat.misspellings) and
+# negate it: every word of BEFORE that negates.
+NEGATIONS = tuple(word for word, mood in BEFORE.items() if mood != DO)
 OPENERS = (
     *("您好", "你好", "您们好", "你们好", "大家好", "在吗", "在不在", "在么"),
     *("队长好", "书记好", "老师好", "主任好", "队长", "书记"),
@@ -229,3 +246,10 @@ def without_wish(text: str) -> str:
     """The text after a leading wish (「我想报名」 -> 「报名」), or the text itself."""
     word = _leading(text, WISHES)
     return _drop(text, len(word)) if word else text
+
+
+def negation_lead(text: str) -> str:
+    """The negation the text starts with, as typed up to the next word (「不想签倒」 -> 「不想」),
+    or ''."""
+    word = _leading(text, NEGATIONS)
+    return text[: len(text) - len(_drop(text, len(word)))] if word else ""

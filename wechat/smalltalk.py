@@ -72,7 +72,7 @@ def kind(text: str) -> str | None:
     return next((k for k in _ORDER if k in found), None)
 
 
-# A yes to a question the chat just asked (「您是想「签到」吗？」), nothing else said: 「是」,
+# A yes to a question the chat just asked (「您是想签到吗？」), nothing else said: 「是」,
 # 「对的」, 「嗯嗯」, 「好的呀」, 👍. 「收到」 and 「知道了」 acknowledge; they say no yes.
 YES = ("是", "是的", "对", "对的", "嗯", "好", "好的", "行", "可以", "要", "没错", "ok", "没问题")
 YES_GESTURES = "👍👌"

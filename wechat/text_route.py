@@ -350,10 +350,12 @@ def suggestions(text: str, member) -> list[Command]:
 
 
 def not_understood(suggested: list[Command]) -> str:
-    """'Not understood', suggesting the commands by the keyword the help names them with."""
-    words = [command.keywords[0] for command in suggested]
-    named = dict(zip(("first", "second"), words, strict=False))
-    return NOT_UNDERSTOOD[len(words)].format(**named)
+    """'Not understood', asking whether the member meant what the commands do (texts.DOING),
+    with the keyword the help names each by to send."""
+    words = {}
+    for key, command in zip(("first", "second"), suggested, strict=False):
+        words[key], words[f"{key}_doing"] = command.keywords[0], texts.DOING[command.name]
+    return NOT_UNDERSTOOD[len(suggested)].format(**words)
 
 
 def _suggest(message: Inbound, command: Command, text: str) -> Reply:

@@ -65,15 +65,34 @@ QUESTION_IN_ANSWER = (
 GREETING_IN_ANSWER = "在的。这一项还没有填写，请直接写下您的回答：{question}"
 NOT_UNDERSTOOD = "抱歉，没有理解您的意思。发送「帮助」查看可用功能，或点击下方菜单。"
 # A text that named nothing but is near one command's keyword, or two as near
-# (wechat.near_miss.closest): the keyword to send, suggested.
+# (wechat.near_miss.closest): what the command does, asked about, and the keyword to send.
+# A yes to the one (wechat.text_route._agreed) starts it.
 NOT_UNDERSTOOD_ONE = (
-    "抱歉，没有理解您的意思。您是想「{first}」吗？是的话，请回复「是」或发送「{first}」。"
+    "抱歉，没有理解您的意思。您是想{first_doing}吗？是的话，请回复「是」或发送「{first}」。"
     "发送「帮助」可以查看全部功能。"
 )
 NOT_UNDERSTOOD_TWO = (
-    "抱歉，没有理解您的意思。您是想「{first}」还是「{second}」？请发送其中一个。"
-    "发送「帮助」可以查看全部功能。"
+    "抱歉，没有理解您的意思。您是想{first_doing}，还是{second_doing}？"
+    "请发送「{first}」或「{second}」。发送「帮助」可以查看全部功能。"
 )
+# What each command that may be suggested does, as a suggestion asks about it
+# (「您是想查看服务时长吗？」).
+DOING = {
+    "help": "查看可用功能",
+    "bind": "绑定身份",
+    "checkin": "签到",
+    "checkout": "签退",
+    "visit": "登记入户走访",
+    "activities": "查看近期活动",
+    "enroll": "报名参加活动",
+    "unenroll": "取消活动报名",
+    "mine": "查看服务时长",
+    "pairing": "查看结对家庭",
+    "refill": "补登服务记录",
+    "broadcast": "给队员发通知",
+    "pending": "查看待审核的记录",
+    "report": "查看季度报告",
+}
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
 PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"

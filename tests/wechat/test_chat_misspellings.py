@@ -11,8 +11,8 @@ from services import clock
 from tests import images
 from tests.factories import make_activity, make_member, make_record, make_team, pair
 from tests.wechat.test_chat_support import Pushes, conversation_state, enrolled_activity
-from wechat import matching, smalltalk, texts
-from wechat.commands import COMMANDS
+from wechat import matching, near_miss, smalltalk, texts
+from wechat.commands import BY_NAME, COMMANDS
 from wechat.misspellings import MISSPELLINGS
 
 KEYWORDS = {keyword for command in COMMANDS for keyword in command.keywords}
@@ -31,6 +31,17 @@ def user(client, app, member, emulator):
 
 def conversation():
     return conversation_state("oa-li")
+
+
+def one(doing: str, keyword: str) -> str:
+    return texts.NOT_UNDERSTOOD_ONE.format(first_doing=doing, first=keyword)
+
+
+def two(first: tuple[str, str], second: tuple[str, str]) -> str:
+    (first_doing, first_word), (second_doing, second_word) = first, second
+    return texts.NOT_UNDERSTOOD_TWO.format(
+        first_doing=first_doing, first=first_word, second_doing=second_doing, second=second_word
+    )
 
 
 @pytest.mark.parametrize("wrong, right", sorted(MISSPELLINGS.items()))
@@ -96,10 +107,10 @@ def test_a_misspelt_command_is_no_visit_note(user, member):
 @pytest.mark.parametrize(
     "text, reply",
     [
-        ("钱到", texts.NOT_UNDERSTOOD_ONE.format(first="签到")),
-        ("走方", texts.NOT_UNDERSTOOD_ONE.format(first="走访")),
-        ("时常", texts.NOT_UNDERSTOOD_ONE.format(first="我的")),
-        ("签对", texts.NOT_UNDERSTOOD_TWO.format(first="签到", second="签退")),
+        ("钱到", one("签到", "签到")),
+        ("走方", one("登记入户走访", "走访")),
+        ("时常", one("查看服务时长", "我的")),
+        ("签对", two(("签到", "签到"), ("签退", "签退"))),
         ("今天天气不错", texts.NOT_UNDERSTOOD),
         ("打个电话", texts.NOT_UNDERSTOOD),  # 打个卡 is 签到's, but nothing of it is 签到's own
         ("xyz", texts.NOT_UNDERSTOOD),
@@ -111,8 +122,54 @@ def test_not_understood_suggests_the_nearest_command(user, member, text, reply):
 
 
 def test_a_leaders_command_is_suggested_to_leaders_only(user, member, client, app, emulator):
-    assert user.say("报高") == texts.NOT_UNDERSTOOD_ONE.format(first="报名")
+    assert user.say("报高") == one("报名参加活动", "报名")
     leader = Member.get((Member.team == member.team) & (Member.role == "leader"))
     Member.update(oa_openid="oa-li-lead").where(Member.id == leader.id).execute()
     told = Pushes(client, app, "oa-li-lead", emulator).say("报高")
-    assert told == texts.NOT_UNDERSTOOD_TWO.format(first="报名", second="报告")
+    assert told == two(("报名参加活动", "报名"), ("查看季度报告", "报告"))
+
+
+def test_a_suggestion_asks_what_the_command_does():
+    assert one("查看服务时长", "我的") == (
+        "抱歉，没有理解您的意思。您是想查看服务时长吗？是的话，请回复「是」或发送「我的」。"
+        "发送「帮助」可以查看全部功能。"
+    )
+
+
+def test_every_command_that_may_be_suggested_says_what_it_does():
+    named = {c.name for c in COMMANDS if c.keywords} - set(near_miss.NOT_SUGGESTED)
+    assert named <= set(texts.DOING)
+
+
+@pytest.mark.parametrize("text", ["签倒不了", "签推不了", "不了", "不名了", "报不了了", "签不报了"])
+def test_unenrolling_is_never_guessed(member, text):
+    assert BY_NAME["unenroll"] not in near_miss.closest(matching.normalize(text), member)
+
+
+@pytest.mark.parametrize(
+    "wrong, right",
+    [("签倒不了", "签到不了"), ("签推不了", "签退不了"), ("签倒失败了", "签到失败了")],
+)
+def test_a_misspelt_keyword_in_trouble_is_answered_as_the_keyword(user, member, wrong, right):
+    enrolled_activity(member)
+    make_record(member, checkin_at=clock.now_utc() - timedelta(hours=3))
+    expected = user.say(right)
+    assert "抱歉给您添麻烦了" in expected
+    assert user.say(wrong) == expected
+    assert conversation() is None
+
+
+@pytest.mark.parametrize(
+    "wrong, right",
+    [("我不想签倒", "我不想签到"), ("不签推了", "不签退了"), ("签倒算了", "签到算了")],
+)
+def test_a_misspelt_keyword_refused_is_refused_as_the_keyword(user, member, wrong, right):
+    enrolled_activity(member)
+    expected = user.say(right)
+    assert user.say(wrong) == expected
+    assert conversation() is None and texts.NOT_UNDERSTOOD not in expected
+
+
+def test_wo_de_with_a_typo_of_de_is_no_command(user, member):
+    reply = user.say("我得了")
+    assert "服务情况" not in reply

@@ -1,4 +1,4 @@
-"""A yes to the one command a 'not understood' suggested (「您是想「签到」吗？」) starts it,
+"""A yes to the one command a 'not understood' suggested (「您是想签到吗？」) starts it,
 through /wechat as deployed: 「是的」, 「对」, 「嗯」 or 「是」, the very next message, does what
 the member would otherwise have to type; anything in between, two suggestions or a long
 pause leave a yes the small talk it is."""
@@ -14,7 +14,7 @@ from tests.wechat.test_chat_support import Pushes, conversation_state, enrolled_
 from wechat import smalltalk, texts
 from wechat.chat import state
 
-SUGGESTED = texts.NOT_UNDERSTOOD_ONE.format(first="签到")
+SUGGESTED = texts.NOT_UNDERSTOOD_ONE.format(first_doing="签到", first="签到")
 STARTED = texts.ASK_CHECKIN_LOCATION.format(title="义诊")
 
 
@@ -60,7 +60,9 @@ def test_a_yes_long_after_the_suggestion_starts_nothing(user):
 
 
 def test_two_suggestions_are_no_yes_question(user):
-    assert user.say("签对") == texts.NOT_UNDERSTOOD_TWO.format(first="签到", second="签退")
+    assert user.say("签对") == texts.NOT_UNDERSTOOD_TWO.format(
+        first_doing="签到", first="签到", second_doing="签退", second="签退"
+    )
     assert user.say("是") == texts.SMALLTALK_ACK + texts.SMALLTALK_IDLE
     assert conversation_state("oa-wu") is None
 

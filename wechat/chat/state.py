@@ -24,7 +24,7 @@ TIMEOUT = timedelta(minutes=10)
 LAPSED_FOR = timedelta(hours=2)
 LOCATION_MAX_AGE = timedelta(minutes=30)
 LAST_LOCATION, LAST_PHOTO = "last_location", "last_photo"
-# The one command a 'not understood' suggested (「您是想「签到」吗？」): a yes to it, the very
+# The one command a 'not understood' suggested (「您是想签到吗？」): a yes to it, the very
 # next message, starts it (wechat.text_route); any other message forgets it (wechat.router).
 SUGGESTED = "suggested"
 SUGGESTION_FOR = timedelta(minutes=5)
