@@ -12,6 +12,7 @@ step timed out and how to start again, instead of being taken for something else
 location for an activity's check-in).
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +30,11 @@ LAST_LOCATION, LAST_PHOTO = "last_location", "last_photo"
 SUGGESTED = "suggested"
 SUGGESTION_FOR = timedelta(minutes=5)
 KEPT = (LAST_LOCATION, LAST_PHOTO, SUGGESTED)  # survive the end of a conversation
+# Reads and conditional writes of a row (_write): one more after a write in between, and a
+# spare for a second one.
+WRITE_ATTEMPTS = 3
+
+log = logging.getLogger(__name__)
 
 _ROW = Prepared(lambda p: ChatState.select().where(ChatState.openid == p.openid).limit(1))
 
@@ -134,17 +140,40 @@ def kept(openid: str, key: str) -> dict | None:
 
 
 def _write(openid: str, now: datetime, values, whole_row: bool = False) -> None:
-    """Insert or update the openid's row; a concurrent insert by a retry is updated instead."""
-    for _ in range(2):
+    """Insert or update the openid's row. An update holds only while the row is as it was
+    read (compare-and-set on state, data and expires_at): a write in between is read again
+    and kept, not undone. A photo's check forgetting its photo in a background thread
+    (wechat.chat.photo_check) while the member answers the visit's questions would otherwise
+    write back the step it read and undo the answer. A concurrent insert is updated instead."""
+    seen = None
+    for _ in range(WRITE_ATTEMPTS):
         row = ChatState.get_or_none(ChatState.openid == openid)
         kept = {k: row.data[k] for k in KEPT if k in row.data} if row is not None else {}
         state, data, expires_at = values(kept, row) if whole_row else values(kept)
-        if row is not None:
-            row.state, row.data, row.expires_at = state, data, expires_at
-            row.save()
+        if row is None:
+            try:
+                ChatState.create(openid=openid, state=state, data=data, expires_at=expires_at)
+                return
+            except peewee.IntegrityError:
+                continue
+        # The same values read twice and still no match: the stored text differs only in
+        # form from how it is written (spacing in the JSON), so nothing came in between.
+        same = seen == (row.state, row.data, row.expires_at)
+        if _swap(row, state, data, expires_at, unconditional=same):
             return
-        try:
-            ChatState.create(openid=openid, state=state, data=data, expires_at=expires_at)
-            return
-        except peewee.IntegrityError:
-            continue
+        seen = (row.state, row.data, row.expires_at)
+    log.warning("chat state of %s not written: changed under every attempt", openid)
+
+
+def _swap(row: ChatState, state: str, data: dict, expires_at: datetime, unconditional=False):
+    """Write the new values when the row still holds what `row` read (or, `unconditional`,
+    in any case); False when it did not."""
+    unchanged = ChatState.id == row.id
+    if not unconditional:
+        unchanged &= (
+            (ChatState.state == row.state)
+            & (ChatState.data == row.data)
+            & (ChatState.expires_at == row.expires_at)
+        )
+    query = ChatState.update(state=state, data=data, expires_at=expires_at).where(unchanged)
+    return query.execute() == 1
