@@ -6,24 +6,20 @@ point) nor is it kept as the member's last position."""
 import pytest
 
 from models import ChatState
-from tests.factories import make_member, make_team
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Pushes, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import (
+    NEAR,
+    chat_user,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 from wechat.chat import state
 
 BAD = [("abc", "113.6253"), ("999", "113.6253"), ("34.7466", "-181"), ("", ""), ("nan", "1")]
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-zheng", name="郑华")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-zheng", emulator)
+member, user = chat_user("oa-zheng", "郑华")
 
 
 def push_location(client, lat: str, lng: str) -> str | None:

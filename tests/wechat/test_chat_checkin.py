@@ -8,16 +8,12 @@ from models import Activity, Enrollment, Pairing, Photo, RecordHistory, ServiceR
 from services import clock
 from services.records import counts_toward_hours
 from tests import images
-from tests.factories import make_activity, make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import NEAR, Chat, after
+from tests.factories import make_activity, make_record, pair
+from tests.wechat.test_chat_support import NEAR, Chat, after, chat_member
 from wechat import texts
 from wechat.chat import common
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-alice")
+member = chat_member("oa-alice")
 
 
 @pytest.fixture

@@ -9,16 +9,19 @@ import pytest
 from models import Member, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state, enrolled_activity
+from tests.factories import make_record, pair
+from tests.wechat.test_chat_support import (
+    NEAR,
+    Chat,
+    after,
+    chat_member,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 from wechat.chat import common
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-zhao", name="赵敏")
+member = chat_member("oa-zhao", "赵敏")
 
 
 @pytest.fixture

@@ -10,19 +10,23 @@ import pytest
 from models import Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_activity, make_member, make_record, make_team, pair
+from tests.factories import make_activity, make_record, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import (
+    NEAR,
+    Chat,
+    after,
+    chat_member,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import smalltalk, texts
 
 NO = ["不了", "不了，谢谢", "不用了吧", "不必了"]
 IDLE = texts.SMALLTALK_DECLINE + texts.SMALLTALK_IDLE
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-zhou", name="周平")
+member = chat_member("oa-zhou", "周平")
 
 
 @pytest.fixture

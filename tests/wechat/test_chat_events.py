@@ -5,15 +5,10 @@ import pytest
 
 from models import ChatState, Member, Notification
 from services import clock
-from tests.factories import make_member, make_team
-from tests.wechat.test_chat_support import Chat
+from tests.wechat.test_chat_support import Chat, chat_member
 from wechat.chat import state
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-carol")
+member = chat_member("oa-carol")
 
 
 @pytest.fixture

@@ -10,24 +10,22 @@ import pytest
 from models import ChatState, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_member, make_record, make_team, pair
+from tests.factories import make_record, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Pushes, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import (
+    NEAR,
+    Pushes,
+    chat_user,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 from wechat.chat import state
 
 LATE_VISIT = "刚才的走访已超时（超过 10 分钟），请重新发送「走访」。"
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-zhou", name="周敏")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-zhou", emulator)
+member, user = chat_user("oa-zhou", "周敏")
 
 
 def pause(minutes: float = 10.5) -> None:

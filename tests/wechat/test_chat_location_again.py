@@ -10,22 +10,19 @@ import pytest
 from models import ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import NEAR, Pushes, conversation_state, enrolled_activity
+from tests.factories import make_record, pair
+from tests.wechat.test_chat_support import (
+    NEAR,
+    chat_user,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 
 HOME = (34.7466, 113.6253)
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-han", name="韩梅")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-han", emulator)
+member, user = chat_user("oa-han", "韩梅")
 
 
 def test_a_second_location_at_a_check_ins_photo_step_replaces_the_first(user, member):

@@ -11,22 +11,19 @@ import pytest
 
 from models import ServiceRecord
 from services import clock
-from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import NEAR, Pushes, conversation_state, enrolled_activity
+from tests.factories import make_record, pair
+from tests.wechat.test_chat_support import (
+    NEAR,
+    chat_user,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 
 NO_NEED = ["不用", "不需要", "跳过", "不用了，谢谢", "不需要了", "没必要", "不必了", "用不着"]
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-sun", name="孙立")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-sun", emulator)
+member, user = chat_user("oa-sun", "孙立")
 
 
 def conversation():

@@ -10,16 +10,12 @@ import pytest
 from models import Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_activity, make_member, make_record, make_team
-from tests.wechat.test_chat_support import NEAR, Chat, after, enrolled_activity
+from tests.factories import make_activity, make_record
+from tests.wechat.test_chat_support import NEAR, Chat, after, chat_member, enrolled_activity
 from wechat import texts
 from wechat.chat import state
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-sun", name="孙丽")
+member = chat_member("oa-sun", "孙丽")
 
 
 @pytest.fixture

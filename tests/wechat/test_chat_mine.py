@@ -6,17 +6,13 @@ import pytest
 
 from models import ChatState, Enrollment, Household, Member
 from services import clock, summary
-from tests.factories import make_activity, make_member, make_record, make_team, pair
+from tests.factories import make_activity, make_member, make_record, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import Chat, Pushes
+from tests.wechat.test_chat_support import Chat, Pushes, chat_member
 from wechat import texts
 from wechat.chat import common
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-dan", name="赵敏")
+member = chat_member("oa-dan", "赵敏")
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from models import Enrollment, Member, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_activity, make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import Pushes, conversation_state, enrolled_activity
+from tests.factories import make_activity, make_record, pair
+from tests.wechat.test_chat_support import Pushes, chat_user, conversation_state, enrolled_activity
 from wechat import matching, near_miss, smalltalk, texts
 from wechat.commands import BY_NAME, COMMANDS
 from wechat.misspellings import MISSPELLINGS
@@ -18,15 +18,7 @@ from wechat.misspellings import MISSPELLINGS
 KEYWORDS = {keyword for command in COMMANDS for keyword in command.keywords}
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-li", name="李梅")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-li", emulator)
+member, user = chat_user("oa-li", "李梅")
 
 
 def conversation():

@@ -9,16 +9,19 @@ import pytest
 from models import Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_activity, make_member, make_record, make_team, pair
+from tests.factories import make_activity, make_record, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Chat, after, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import (
+    NEAR,
+    Chat,
+    after,
+    chat_member,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import matching, texts
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-eve", name="李芳")
+member = chat_member("oa-eve", "李芳")
 
 
 @pytest.fixture

@@ -5,28 +5,23 @@ hears that the first photo is the one used (wechat.chat.last_photo). A response 
 
 import hashlib
 
-import pytest
-
 from models import ChatState, Photo, ServiceRecord
 from tests import images
-from tests.factories import make_member, make_team, pair
+from tests.factories import pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import NEAR, Pushes, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import (
+    NEAR,
+    chat_user,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 from wechat.chat import common
 
 FIRST, SECOND = images.jpeg(seed=321), images.jpeg(seed=322)
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-he", name="何静")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-he", emulator)
+member, user = chat_user("oa-he", "何静")
 
 
 def at_check_in_photo(user, member):

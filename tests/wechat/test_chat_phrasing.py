@@ -9,16 +9,12 @@ import pytest
 from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_activity, make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import Chat, conversation_state, enrolled_activity
+from tests.factories import make_activity, make_record, pair
+from tests.wechat.test_chat_support import Chat, chat_member, conversation_state, enrolled_activity
 from wechat import matching, smalltalk, texts
 from wechat.chat import state
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-qian", name="钱多")
+member = chat_member("oa-qian", "钱多")
 
 
 @pytest.fixture

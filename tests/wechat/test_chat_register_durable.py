@@ -8,15 +8,11 @@ import pytest
 from models import Account, ChatState, RecordHistory, ServiceRecord
 from services import clock, review
 from services.actors import Actor
-from tests.factories import NOW, QUIET, RULES, make_member, make_record, make_team
-from tests.wechat.test_chat_support import Chat
+from tests.factories import NOW, QUIET, RULES, make_record
+from tests.wechat.test_chat_support import Chat, chat_member
 from wechat import texts
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-sun2", name="孙立")
+member = chat_member("oa-sun2", "孙立")
 
 
 @pytest.fixture

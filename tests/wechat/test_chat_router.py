@@ -7,16 +7,12 @@ import pytest
 
 from models import ChatState, Member, ServiceRecord
 from services import clock
-from tests.factories import make_activity, make_member, make_record, make_team
-from tests.wechat.test_chat_support import Chat
+from tests.factories import make_activity, make_record
+from tests.wechat.test_chat_support import Chat, chat_member
 from wechat import commands, matching, texts
 from wechat.chat import common
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-bob", name="王强")
+member = chat_member("oa-bob", "王强")
 
 
 @pytest.fixture

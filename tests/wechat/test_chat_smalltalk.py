@@ -8,17 +8,14 @@ import pytest
 
 from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
-from tests.factories import make_activity, make_member, make_team, pair
-from tests.wechat.test_chat_support import Chat, conversation_state, enrolled_activity
+from tests.factories import make_activity, pair
+from tests.wechat.test_chat_support import Chat, chat_member, conversation_state, enrolled_activity
 from wechat import matching, smalltalk, texts
 
 IDLE_ACK = texts.SMALLTALK_ACK + texts.SMALLTALK_IDLE
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-sun", name="孙红")
+member = chat_member("oa-sun", "孙红")
 
 
 @pytest.fixture

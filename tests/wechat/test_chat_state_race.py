@@ -5,27 +5,16 @@ read and undo the answer (wechat.chat.state._write compares and sets)."""
 
 import threading
 
-import pytest
-
 from models import ChatState
 from models.base import db
 from services import clock
 from tests import images
-from tests.factories import make_member, make_team, pair
-from tests.wechat.test_chat_support import Pushes, conversation_state
+from tests.factories import pair
+from tests.wechat.test_chat_support import chat_user, conversation_state
 from wechat import texts
 from wechat.chat import last_photo, state
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-race", name="钱红")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-race", emulator)
+member, user = chat_user("oa-race", "钱红")
 
 
 class PausedRead:

@@ -9,8 +9,12 @@ import pytest
 
 from models import ChatState
 from services import clock
-from tests.factories import make_member, make_team
-from tests.wechat.test_chat_support import Pushes, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import (
+    Pushes,
+    chat_member,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import smalltalk, texts
 from wechat.chat import state
 
@@ -18,10 +22,7 @@ SUGGESTED = texts.NOT_UNDERSTOOD_ONE.format(first_doing="签到", first="签到"
 STARTED = texts.ASK_CHECKIN_LOCATION.format(title="义诊")
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-wu", name="吴芳")
+member = chat_member("oa-wu", "吴芳")
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ import itertools
 import time
 from datetime import timedelta
 
+import pytest
+
 from models import Enrollment
 from services import clock
-from tests.factories import make_activity
+from tests.factories import make_activity, make_member, make_team
 from tests.wechat import oa
 from wechat import deferred, router
 from wechat.chat import state
@@ -109,3 +111,27 @@ class Pushes:
         """The customer-service texts sent to this user, oldest first."""
         calls = self.emulator.calls_to("custom_send")
         return [c.body["text"]["content"] for c in calls if c.body.get("touser") == self.openid]
+
+
+def chat_member(openid: str, name: str | None = None):
+    """A chat test file's `member` fixture: a member of a new team bound to this Official
+    Account openid, the app context open for the whole test (`member = chat_member(...)`)."""
+    named = {"name": name} if name else {}
+
+    @pytest.fixture
+    def member(app):
+        with app.app_context():
+            yield make_member(team=make_team(), oa_openid=openid, **named)
+
+    return member
+
+
+def chat_user(openid: str, name: str | None = None):
+    """A chat test file's `member` and `user` fixtures: the member (chat_member) and Pushes
+    talking as them through /wechat (`member, user = chat_user("oa-li", "李梅")`)."""
+
+    @pytest.fixture
+    def user(client, app, member, emulator):
+        return Pushes(client, app, openid, emulator)
+
+    return chat_member(openid, name), user

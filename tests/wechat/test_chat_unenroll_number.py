@@ -7,16 +7,12 @@ import pytest
 
 from models import Enrollment
 from services import clock
-from tests.factories import make_activity, make_member, make_team
+from tests.factories import make_activity
 from tests.wechat import oa
-from tests.wechat.test_chat_support import Chat
+from tests.wechat.test_chat_support import Chat, chat_member
 from wechat import texts
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-zhou", name="周敏")
+member = chat_member("oa-zhou", "周敏")
 
 
 @pytest.fixture

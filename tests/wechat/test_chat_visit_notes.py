@@ -8,17 +8,14 @@ import pytest
 from models import ChatState, RecordHistory, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_member, make_team, pair
-from tests.wechat.test_chat_support import Chat, after, conversation_state
+from tests.factories import pair
+from tests.wechat.test_chat_support import Chat, after, chat_member, conversation_state
 from wechat import texts
 
 SEEN = "老两口身体不错，家里暖气不热"
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-wu", name="吴刚")
+member = chat_member("oa-wu", "吴刚")
 
 
 @pytest.fixture

@@ -6,19 +6,16 @@ import pytest
 
 from models import ServiceRecord
 from tests import images
-from tests.factories import make_member, make_team, pair
+from tests.factories import pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import Pushes
+from tests.wechat.test_chat_support import Pushes, chat_member
 from wechat import texts
 
 SEEN = "老人腿脚不便，独自居住"
 HELPED = "帮忙打扫卫生"
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-qian", name="钱芳")
+member = chat_member("oa-qian", "钱芳")
 
 
 @pytest.fixture

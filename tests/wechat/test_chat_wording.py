@@ -10,23 +10,15 @@ from models import Household, Member
 from services import clock
 from services.flags import flag_names
 from tests import images
-from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import Pushes, enrolled_activity
+from tests.factories import make_record, pair
+from tests.wechat.test_chat_support import Pushes, chat_user, enrolled_activity
 from wechat import texts
 
 HOME = (34.7466, 113.6253)
 FAR = 0.02  # about 2 km north
 
 
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-feng", name="冯丽")
-
-
-@pytest.fixture
-def user(client, app, member, emulator):
-    return Pushes(client, app, "oa-feng", emulator)
+member, user = chat_user("oa-feng", "冯丽")
 
 
 @pytest.fixture

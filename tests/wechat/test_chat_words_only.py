@@ -9,15 +9,17 @@ import pytest
 from models import ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_member, make_record, make_team, pair
-from tests.wechat.test_chat_support import Chat, after, conversation_state, enrolled_activity
+from tests.factories import make_record, pair
+from tests.wechat.test_chat_support import (
+    Chat,
+    after,
+    chat_member,
+    conversation_state,
+    enrolled_activity,
+)
 from wechat import texts
 
-
-@pytest.fixture
-def member(app):
-    with app.app_context():
-        yield make_member(team=make_team(), oa_openid="oa-qian", name="钱进")
+member = chat_member("oa-qian", "钱进")
 
 
 @pytest.fixture
