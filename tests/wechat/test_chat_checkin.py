@@ -9,16 +9,11 @@ from services import clock
 from services.records import counts_toward_hours
 from tests import images
 from tests.factories import make_activity, make_record, pair
-from tests.wechat.test_chat_support import NEAR, Chat, after, chat_member
+from tests.wechat.test_chat_support import NEAR, after, chat_direct
 from wechat import texts
 from wechat.chat import common
 
-member = chat_member("oa-alice")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-alice", emulator)
+member, chat = chat_direct("oa-alice")
 
 
 @pytest.fixture

@@ -14,19 +14,14 @@ from tests.wechat.test_chat_support import (
     NEAR,
     Chat,
     after,
-    chat_member,
+    chat_direct,
     conversation_state,
     enrolled_activity,
 )
 from wechat import texts
 from wechat.chat import common
 
-member = chat_member("oa-zhao", "赵敏")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-zhao", emulator)
+member, chat = chat_direct("oa-zhao", "赵敏")
 
 
 def conversation():

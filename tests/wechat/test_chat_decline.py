@@ -16,7 +16,7 @@ from tests.wechat.test_chat_support import (
     NEAR,
     Chat,
     after,
-    chat_member,
+    chat_direct,
     conversation_state,
     enrolled_activity,
 )
@@ -26,12 +26,7 @@ NO = ["不了", "不了，谢谢", "不用了吧", "不必了"]
 IDLE = texts.SMALLTALK_DECLINE + texts.SMALLTALK_IDLE
 
 
-member = chat_member("oa-zhou", "周平")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-zhou", emulator)
+member, chat = chat_direct("oa-zhou", "周平")
 
 
 def conversation(openid="oa-zhou"):

@@ -5,15 +5,10 @@ import pytest
 
 from models import ChatState, Member, Notification
 from services import clock
-from tests.wechat.test_chat_support import Chat, chat_member
+from tests.wechat.test_chat_support import Chat, chat_direct
 from wechat.chat import state
 
-member = chat_member("oa-carol")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-carol", emulator)
+member, chat = chat_direct("oa-carol")
 
 
 def test_unsubscribe_marks_the_member_unreachable_and_a_new_follow_reachable(chat, member):

@@ -11,16 +11,11 @@ from models import Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_activity, make_record
-from tests.wechat.test_chat_support import NEAR, Chat, after, chat_member, enrolled_activity
+from tests.wechat.test_chat_support import NEAR, Chat, after, chat_direct, enrolled_activity
 from wechat import texts
 from wechat.chat import state
 
-member = chat_member("oa-sun", "孙丽")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-sun", emulator)
+member, chat = chat_direct("oa-sun", "孙丽")
 
 
 @pytest.fixture

@@ -8,16 +8,11 @@ from models import ChatState, Enrollment, Household, Member
 from services import clock, summary
 from tests.factories import make_activity, make_member, make_record, pair
 from tests.wechat import oa
-from tests.wechat.test_chat_support import Chat, Pushes, chat_member
+from tests.wechat.test_chat_support import Pushes, chat_direct
 from wechat import texts
 from wechat.chat import common
 
-member = chat_member("oa-dan", "赵敏")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-dan", emulator)
+member, chat = chat_direct("oa-dan", "赵敏")
 
 
 def test_activities_are_listed_and_enrolled_by_number(chat, member):

@@ -15,18 +15,13 @@ from tests.wechat.test_chat_support import (
     NEAR,
     Chat,
     after,
-    chat_member,
+    chat_direct,
     conversation_state,
     enrolled_activity,
 )
 from wechat import matching, texts
 
-member = chat_member("oa-eve", "李芳")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-eve", emulator)
+member, chat = chat_direct("oa-eve", "李芳")
 
 
 @pytest.fixture

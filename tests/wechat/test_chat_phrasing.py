@@ -10,16 +10,11 @@ from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_activity, make_record, pair
-from tests.wechat.test_chat_support import Chat, chat_member, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import Chat, chat_direct, conversation_state, enrolled_activity
 from wechat import matching, smalltalk, texts
 from wechat.chat import state
 
-member = chat_member("oa-qian", "钱多")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-qian", emulator)
+member, chat = chat_direct("oa-qian", "钱多")
 
 
 def conversation(openid="oa-qian"):

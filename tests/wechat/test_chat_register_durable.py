@@ -9,15 +9,10 @@ from models import Account, ChatState, RecordHistory, ServiceRecord
 from services import clock, review
 from services.actors import Actor
 from tests.factories import NOW, QUIET, RULES, make_record
-from tests.wechat.test_chat_support import Chat, chat_member
+from tests.wechat.test_chat_support import chat_direct
 from wechat import texts
 
-member = chat_member("oa-sun2", "孙立")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-sun2", emulator)
+member, chat = chat_direct("oa-sun2", "孙立")
 
 
 def checked_out(chat, member):

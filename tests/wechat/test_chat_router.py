@@ -8,16 +8,11 @@ import pytest
 from models import ChatState, Member, ServiceRecord
 from services import clock
 from tests.factories import make_activity, make_record
-from tests.wechat.test_chat_support import Chat, chat_member
+from tests.wechat.test_chat_support import Chat, chat_direct
 from wechat import commands, matching, texts
 from wechat.chat import common
 
-member = chat_member("oa-bob", "王强")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-bob", emulator)
+member, chat = chat_direct("oa-bob", "王强")
 
 
 @pytest.mark.parametrize(

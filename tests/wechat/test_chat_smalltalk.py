@@ -9,18 +9,13 @@ import pytest
 from models import ChatState, Enrollment, Member, Notification, ServiceRecord
 from services import clock
 from tests.factories import make_activity, pair
-from tests.wechat.test_chat_support import Chat, chat_member, conversation_state, enrolled_activity
+from tests.wechat.test_chat_support import Chat, chat_direct, conversation_state, enrolled_activity
 from wechat import matching, smalltalk, texts
 
 IDLE_ACK = texts.SMALLTALK_ACK + texts.SMALLTALK_IDLE
 
 
-member = chat_member("oa-sun", "孙红")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-sun", emulator)
+member, chat = chat_direct("oa-sun", "孙红")
 
 
 @pytest.fixture

@@ -135,3 +135,14 @@ def chat_user(openid: str, name: str | None = None):
         return Pushes(client, app, openid, emulator)
 
     return chat_member(openid, name), user
+
+
+def chat_direct(openid: str, name: str | None = None):
+    """A chat test file's `member` and `chat` fixtures: the member (chat_member) and a Chat
+    talking as them to the router directly (`member, chat = chat_direct("oa-bob", "王强")`)."""
+
+    @pytest.fixture
+    def chat(member, emulator):
+        return Chat(openid, emulator)
+
+    return chat_member(openid, name), chat

@@ -9,15 +9,10 @@ from models import Enrollment
 from services import clock
 from tests.factories import make_activity
 from tests.wechat import oa
-from tests.wechat.test_chat_support import Chat, chat_member
+from tests.wechat.test_chat_support import chat_direct
 from wechat import texts
 
-member = chat_member("oa-zhou", "周敏")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-zhou", emulator)
+member, chat = chat_direct("oa-zhou", "周敏")
 
 
 @pytest.fixture

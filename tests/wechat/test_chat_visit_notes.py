@@ -3,24 +3,17 @@ than the conversation lives (wechat.chat.state.TIMEOUT) loses nothing typed, and
 while the photo is still checked are written by the check, whose result then says what is
 still asked."""
 
-import pytest
-
 from models import ChatState, RecordHistory, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import pair
-from tests.wechat.test_chat_support import Chat, after, chat_member, conversation_state
+from tests.wechat.test_chat_support import Chat, after, chat_direct, conversation_state
 from wechat import texts
 
 SEEN = "老两口身体不错，家里暖气不热"
 
 
-member = chat_member("oa-wu", "吴刚")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-wu", emulator)
+member, chat = chat_direct("oa-wu", "吴刚")
 
 
 def photo_sent(chat, member, checked: bool):

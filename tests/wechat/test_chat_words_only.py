@@ -4,27 +4,19 @@ conversation stays; it is never taken as a stray location offering a new check-i
 
 from datetime import timedelta
 
-import pytest
-
 from models import ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_record, pair
 from tests.wechat.test_chat_support import (
-    Chat,
     after,
-    chat_member,
+    chat_direct,
     conversation_state,
     enrolled_activity,
 )
 from wechat import texts
 
-member = chat_member("oa-qian", "钱进")
-
-
-@pytest.fixture
-def chat(member, emulator):
-    return Chat("oa-qian", emulator)
+member, chat = chat_direct("oa-qian", "钱进")
 
 
 def conversation():
