@@ -4,6 +4,7 @@ import itertools
 from datetime import date, datetime, timedelta
 
 from models import (
+    Account,
     Activity,
     Community,
     Household,
@@ -13,6 +14,7 @@ from models import (
     Team,
 )
 from services import clock
+from services.actors import Actor
 from services.checkin_rules import CheckinRules
 from settings import RulesSettings
 
@@ -102,3 +104,11 @@ def make_record(member, activity=None, checkin_at=NOW, **kw) -> ServiceRecord:
         updated_at=checkin_at,
         **kw,
     )
+
+
+def office_actor(username="office") -> Actor:
+    """The programme office, acting through a login of its own."""
+    account = Account.create(
+        username=username, display_name="办公室", password_hash="-", created_at=NOW
+    )
+    return Actor(account=account)

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from models import Account, Broadcast, Member, Notification, db
+from models import Broadcast, Member, Notification, db
 from services import broadcast, broadcast_reach, broadcast_text, clock, grants
 from services import broadcast_reading as reading
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.notification_texts import CUSTOM_TEXT_BYTES, render_text
 from services.outbox_delivery import Policy
-from tests.factories import NOW, make_member, make_team
+from tests.factories import NOW, make_member, make_team, office_actor
 
 QUIET = "21:00-08:00"
 POLICY = Policy(
@@ -36,13 +36,6 @@ def team(database):
 @pytest.fixture
 def leader(team):
     return Member.get((Member.team == team) & (Member.role == "leader"))
-
-
-def office() -> Actor:
-    account = Account.create(
-        username="office", display_name="办公室", password_hash="x", created_at=NOW
-    )
-    return Actor(account=account)
 
 
 def test_a_broadcast_queues_one_message_per_active_member(team, leader):
@@ -186,7 +179,7 @@ def test_who_may_read_what(team, leader):
         reading.get(member, mine.id)
     with pytest.raises(Forbidden):
         reading.list_broadcasts(member)
-    boss = office()
+    boss = office_actor()
     assert set(listed(boss)) == {mine.id, theirs.id}
     assert listed(boss, team_id=other_team.id) == [theirs.id]
     assert reading.get(boss, theirs.id).broadcast.text == "他队"

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from models import Account, Member, RecordHistory, ServiceRecord
+from models import Member, RecordHistory, ServiceRecord
 from services import history, register_check, review
 from services.actors import Actor
 from services.checkin import check_out
 from services.errors import Conflict
-from tests.factories import NOW, QUIET, RULES
+from tests.factories import NOW, QUIET, RULES, office_actor
 from tests.services.test_checkin import make_scene
 
 FIXED = "核对签到签退记录后更正服务时长"
@@ -25,10 +25,7 @@ def scene(database, tmp_path):
 
 @pytest.fixture
 def office(database):
-    account = Account.create(
-        username="office-hours", display_name="办公室", password_hash="-", created_at=NOW
-    )
-    return Actor(account=account)
+    return office_actor("office-hours")
 
 
 def leader_of(scene) -> Actor:

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from models import Account, Activity, Member, RecordHistory, ServiceRecord
+from models import Activity, Member, RecordHistory, ServiceRecord
 from services import history, review
 from services.activities import update_activity
 from services.actors import Actor
 from services.checkin import check_out
 from services.checkin_rules import Point
 from services.errors import Conflict
-from tests.factories import NOW, QUIET, RULES
+from tests.factories import NOW, QUIET, RULES, office_actor
 from tests.services.test_checkin import M_PER_DEG_LAT, make_scene
 
 LATER = NOW + timedelta(days=1)  # the activity (NOW to NOW + 2 h) has ended
@@ -27,10 +27,7 @@ def scene(database, tmp_path):
 
 @pytest.fixture
 def office(database):
-    account = Account.create(
-        username="office-measures", display_name="办公室", password_hash="-", created_at=NOW
-    )
-    return Actor(account=account)
+    return office_actor("office-measures")
 
 
 def north(scene, metres: float) -> float:
