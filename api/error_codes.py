@@ -73,8 +73,8 @@ ERROR_CODES = {
                ("broadcast_not_found", 404), ("request_id_reused", 409)),
     "队伍通知 /team/broadcasts": (
         ("empty_text", 400), ("bad_text", 400), ("text_too_long", 400), ("bad_filter", 400),
-        ("no_recipients", 400), ("nobody_reachable", 400), ("broadcast_not_found", 404),
-        ("request_reused", 409),
+        ("no_recipients", 400), ("nobody_reachable", 400), ("content_refused", 400),
+        ("broadcast_not_found", 404), ("request_reused", 409),
     ),
     "队员名单 /team/members": (("other_team", 403), ("team_not_found", 404)),
     "季度报告 /team/reports": (

@@ -19,6 +19,7 @@ from services.notification_texts import CHANNEL_NAMES, UNREACHABLE_NAMES
 from services.outbox_delivery import Policy
 from services.reach import CHANNELS, Audience, Unreached
 from services.rows import MAX_ID, REQUEST_ID_LONGEST, is_id
+from wechat import CONTENT_SCREEN
 
 from . import bp, openapi
 from .auth import actor, requires
@@ -40,7 +41,10 @@ def send_broadcast():
     previewed = _previewed(body.get("previewed"))
     me, policy, now = actor().member, _policy(), clock.now_utc()
     key = broadcast.api_request_key(me, request_id)
-    sent = broadcast.send(me, text, key, now, policy, urgent=urgent, expected=previewed)
+    screen = current_app.extensions[CONTENT_SCREEN]()
+    sent = broadcast.send(
+        me, text, key, now, policy, urgent=urgent, expected=previewed, screen=screen
+    )
     view = broadcast_reading.get(actor(), sent.broadcast.id)
     reach = audience_json(sent.audience) | {"no_longer_reachable": unreached_json(sent.lost)}
     return jsonify(broadcast_json(view) | {"reach": reach}), 201 if sent.created else 200
@@ -344,6 +348,8 @@ OPENAPI = {
                 "同一 request_id 重复提交返回同一条通知（200），不重复发送。"
                 "本队队员都收不到微信消息时不发送，返回 400 nobody_reachable"
                 "（名单见 GET /team/broadcasts/audience）。"
+                "通知内容未通过内容安全检查（本地词表，配置小程序时另经微信内容安全接口）时"
+                "不发送，返回 400 content_refused，请修改后再发送。"
             ),
             "requestBody": openapi.json_body(SEND_SCHEMA),
             "responses": openapi.ok("已进入发送队列", SENT_SCHEMA, "201")

@@ -1,7 +1,8 @@
 """A leader's notice to the whole team: one Broadcast, one outbox message per active member.
 
 The request key (the chat's MsgId, the API's request id) makes a retried request find the
-broadcast it already made, so a notice is never queued twice. A notice WeChat can reach
+broadcast it already made, so a notice is never queued twice. A notice that fails content
+security (services.content_check) is refused before anything is made. A notice WeChat can reach
 none of the members with is refused (broadcast_reach.require_reachable), for the chat and
 the API alike. Sending is the outbox's job; broadcast_reading reports, per member, what
 became of it.
@@ -27,6 +28,7 @@ from .broadcast_reach import (
     require_sender,
 )
 from .broadcast_text import TITLE, check_text
+from .content_check import Screen, audit_review, check_content
 from .errors import Conflict
 from .outbox import Message, enqueue
 from .outbox_delivery import Policy
@@ -61,6 +63,7 @@ def send(
     policy: Policy,
     urgent: bool = False,
     expected: Mapping[int, str | None] = MappingProxyType({}),
+    screen: Screen | None = None,
 ) -> Sent:
     """Queue a notice to every member of the leader's team, once per request key, if WeChat
     can reach any of them (require_reachable). Members no channel can reach are queued too:
@@ -69,12 +72,17 @@ def send(
     The answer is the plan the messages were queued with (broadcast_reach.plan), grants
     taken in the same transaction, not the preview: `expected` names the members the
     leader's preview counted, with the channel each was counted through (its `channels`), so
-    the answer can name those who no longer can receive it, and why."""
+    the answer can name those who no longer can receive it, and why.
+
+    A new notice passes content security first (services.content_check, with WeChat's
+    `screen` when the transport has one): a refused one queues nothing; one WeChat sends to
+    review goes out with an audit line for the office."""
     require_sender(leader)
     text = check_text(text)
     found = _existing(request_key, leader, text, policy, expected)
     if found is not None:
         return found
+    verdict = check_content(leader, text, screen)
     try:
         with db.atomic():  # a refused notice takes back the grants its plan took
             broadcast = Broadcast.create(
@@ -84,6 +92,7 @@ def send(
                 request_key=request_key,
                 created_at=now,
             )
+            audit_review(verdict, leader, "broadcast", broadcast.id, now)
             planned = plan(recipients(leader), policy, now, urgent, expected)
             reached = planned_audience(planned)
             require_reachable(reached)

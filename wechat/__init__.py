@@ -14,6 +14,9 @@ CHANNELS = "notification_channels"
 #: app.extensions key: a callable giving the sentence an operator reads when a command could
 #: not reach WeChat (where it looked, which setting picks that), for the jobs' commands.
 UNREACHABLE_TEXT = "wechat_unreachable_text"
+#: app.extensions key: a callable giving WeChat's content screen for the services
+#: (services.content_check.Screen), or None when the mini-program is not configured.
+CONTENT_SCREEN = "content_screen"
 
 
 def init_app(app: Flask) -> None:
@@ -29,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.extensions["wechat"] = make_clients(settings)
     app.extensions[CHANNELS] = lambda: _channels(app)
     app.extensions[UNREACHABLE_TEXT] = lambda: _unreachable_text(settings)
+    app.extensions[CONTENT_SCREEN] = lambda: _content_screen(app)
     from . import endpoint
 
     endpoint.init_app(app)
@@ -59,6 +63,12 @@ def _channels(app: Flask) -> dict:
     from .channels import build_channels
 
     return build_channels(get_clients(app), app.config["SETTINGS"])
+
+
+def _content_screen(app: Flask):
+    from .content_screen import make_screen
+
+    return make_screen(get_clients(app).mini_program)
 
 
 def _unreachable_text(settings) -> str:

@@ -5,9 +5,12 @@ A confirmed notice goes to services.broadcast, the same call as the mini-program
 the 「通知」 message's MsgId so that a repeated confirmation queues nothing more. The preview
 and the confirmation count the members WeChat can reach, by the rule the sender applies
 (services.reach), and name the others so the leader can tell them another way; a notice none
-of them can receive is refused by the service, at the preview and again at 「确认」. The
+of them can receive is refused by the service, at the preview and again at 「确认」, and so
+is one that fails content security (services.content_check). The
 confirmation counts what was queued, not what was previewed: a member the preview counted
 whose subscribe grant another notice spent meanwhile is named as no longer reached."""
+
+from flask import current_app
 
 from services import (
     broadcast,
@@ -15,6 +18,7 @@ from services import (
     broadcast_reading,
     broadcast_text,
     clock,
+    content_check,
     outbox,
     reports,
 )
@@ -23,7 +27,7 @@ from services.outbox_delivery import Policy
 from services.reach import Audience
 from services.records import RecordFilters, list_records
 
-from .. import texts
+from .. import CONTENT_SCREEN, texts
 from ..inbound import Inbound, Reply
 from . import common, photo_check, state, unreached
 
@@ -41,6 +45,7 @@ def on_broadcast(message: Inbound, member, args: str) -> Reply:
         return common.say(texts.BROADCAST_ASK_TEXT)
     try:
         text = broadcast_text.check_text(args)  # the service's rules, told before the preview
+        content_check.check_content(member, text, _screen())
         audience = broadcast_reach.preview(member, _policy(), common.now())
         broadcast_reach.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
@@ -95,7 +100,13 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
     expected = _counted(data)
     try:
         sent = broadcast.send(
-            member, data["text"], data["request_key"], now, policy, expected=expected
+            member,
+            data["text"],
+            data["request_key"],
+            now,
+            policy,
+            expected=expected,
+            screen=_screen(),
         )
     except DomainError as exc:  # the team changed since the preview: nothing was queued
         state.leave(message.openid, now)
@@ -134,6 +145,11 @@ def _queued(sent: broadcast.Sent, now, quiet: str) -> str:
 
 def _without(everyone: tuple, some: tuple) -> tuple:
     return tuple(u for u in everyone if u not in some)
+
+
+def _screen() -> content_check.Screen | None:
+    """WeChat's content screen (wechat.content_screen), None without the mini-program."""
+    return current_app.extensions[CONTENT_SCREEN]()
 
 
 def _policy() -> Policy:
