@@ -10,11 +10,30 @@ from services.errors import Invalid
 _TYPE_NAMES = {str: "文字", int: "整数", float: "数字", bool: "是/否", list: "列表", dict: "对象"}
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+def _once_each(pairs: list[tuple[str, object]]) -> dict:
+    """An object whose names are all different: `{"content": "a", "content": "b"}` would keep
+    only the last one, and the client would never learn the first was dropped."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        names = [name for name, _ in pairs]
+        raise _RepeatedKey(next(n for n in names if names.count(n) > 1))
+    return found
+
+
 def json_body() -> dict:
     """The request's JSON object, or Invalid for a missing, malformed or absurdly nested body
-    (the JSON parser's recursion limit is a RecursionError, not a ValueError)."""
+    (the JSON parser's recursion limit is a RecursionError, not a ValueError), or one that
+    names a field twice at any depth."""
     try:
-        data = json.loads(request.get_data() or b"null")
+        data = json.loads(request.get_data() or b"null", object_pairs_hook=_once_each)
+    except _RepeatedKey as repeated:
+        given_once({repeated.name: 2})  # refuses
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):

@@ -28,6 +28,26 @@ def test_every_json_body_refuses_a_field_it_does_not_document(client, let_in, pa
     }
 
 
+@pytest.mark.parametrize(("path", "method"), OPERATIONS, ids=[" ".join(o) for o in OPERATIONS])
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [('{"reasn": "x", "reasn": "y"}', "reasn"), ('{"a": {"b": 1, "b": 2}}', "b")],
+    ids=["top", "nested"],
+)
+def test_every_json_body_refuses_a_name_given_twice(client, let_in, path, method, body, name):
+    """A JSON parser keeps the last of two equal names: the first value would be dropped
+    without a word, as a repeated query parameter would be."""
+    url = "/api/v1" + re.sub(r"\{\w+\}", "1", path)
+    response = client.open(
+        url, method=method, data=body, content_type="application/json", headers=let_in(url, method)
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "repeated_field",
+        "message": f"参数 {name} 重复出现，每个参数只能给一次。",
+    }
+
+
 def test_a_caller_without_a_login_hears_that_first(client):
     response = client.post("/api/v1/activities/1/cancel", json={"reasn": "x"})
     assert (response.status_code, response.get_json()["error"]["code"]) == (

@@ -344,6 +344,15 @@ def test_bad_fill_ins(api, world, entry, body, status, code):
     assert ServiceRecord.get_by_id(entry.id).content == ""
 
 
+def test_a_fill_in_naming_a_field_twice_changes_nothing(api, world, entry):
+    body = '{"content": "清理楼道", "content": "入户走访"}'
+    response = api(world.alice).patch(
+        f"/records/{entry.id}", data=body, content_type="application/json"
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "repeated_field")
+    assert ServiceRecord.get_by_id(entry.id).content == ""
+
+
 @pytest.mark.parametrize(
     ("who", "body", "message"),
     [
