@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from models import AuditLog, Broadcast, Notification, Team
+from models import AuditLog, Broadcast, Team
 
 from . import clock, date_window, urgent_audit
 from .actors import Actor
@@ -22,15 +22,9 @@ from .errors import Forbidden, Invalid
 from .report_stats import quarter_days
 from .rows import check_page, is_id
 from .teams import team_by_id
+from .urgent_audit import URGENT
 
 PAGE_DEFAULT, PAGE_MAX = 20, 100
-
-#: Whether a broadcast's deliveries are urgent: one probe of the notification's broadcast index.
-URGENT = pw.fn.EXISTS(
-    Notification.select(pw.SQL("1")).where(
-        (Notification.broadcast == Broadcast.id) & Notification.urgent
-    )
-)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ broadcast it made and writes neither again, and the message's dedupe key holds e
 
 from datetime import datetime
 
-from models import AuditLog, Broadcast, Member
+import peewee as pw
+
+from models import AuditLog, Broadcast, Member, Notification
 
 from . import clock
 from .notification_texts import ELLIPSIS
@@ -23,6 +25,14 @@ OBJECT = "broadcast"
 KIND = "broadcast_urgent_quiet"  # the office's inbox message
 TITLE = "免打扰时段发出紧急通知"
 TEXT_SHOWN = 60  # characters of the notice the message quotes; the listing has it whole
+
+#: Whether a broadcast is urgent, as its deliveries say (kept for every broadcast ever sent,
+#: before the audit lines too): one probe of the notification's broadcast index per row.
+URGENT = pw.fn.EXISTS(
+    Notification.select(pw.SQL("1")).where(
+        (Notification.broadcast == Broadcast.id) & Notification.urgent
+    )
+)
 
 
 def record(
