@@ -32,7 +32,7 @@ def office_broadcasts():
 
 
 def audited_json(a: AuditedBroadcast) -> dict:
-    return broadcast_json(a.view) | {"urgent": a.urgent, "quiet_hours": a.quiet_hours}
+    return broadcast_json(a.view) | {"urgent": a.urgent, "in_quiet_hours": a.in_quiet_hours}
 
 
 def quarter_json(q: QuarterUrgency) -> dict:
@@ -48,11 +48,11 @@ def quarter_json(q: QuarterUrgency) -> dict:
 
 AUDITED_SCHEMA = {
     **BROADCAST_SCHEMA,
-    "required": [*BROADCAST_SCHEMA["required"], "urgent", "quiet_hours"],
+    "required": [*BROADCAST_SCHEMA["required"], "urgent", "in_quiet_hours"],
     "properties": {
         **BROADCAST_SCHEMA["properties"],
         "urgent": {"type": "boolean", "description": "紧急通知（免打扰时段也立即发送）"},
-        "quiet_hours": {
+        "in_quiet_hours": {
             "type": "boolean",
             "nullable": True,
             "description": (

@@ -47,7 +47,7 @@ class AuditedBroadcast:
 
     view: BroadcastView
     urgent: bool
-    quiet_hours: bool | None
+    in_quiet_hours: bool | None
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _quiet_flags(broadcasts: list[Broadcast]) -> dict[int, bool]:
         & AuditLog.at.between(min(times), max(times))
         & AuditLog.object_id.in_([str(b.id) for b in urgent])
     )
-    return {int(line.object_id): bool((line.detail or {}).get("quiet_hours")) for line in lines}
+    return {int(line.object_id): bool((line.detail or {}).get("in_quiet_hours")) for line in lines}
 
 
 def quarter_urgency(now: datetime) -> QuarterUrgency:

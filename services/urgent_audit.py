@@ -49,8 +49,8 @@ def record(
         object_id=str(broadcast.id),
         detail={
             "team_id": leader.team_id,
-            "quiet_hours": quiet,
-            "window": quiet_hours,
+            "in_quiet_hours": quiet,
+            "quiet_hours": quiet_hours,
             "recipients": audience.total,
             "reachable": audience.reachable,
         },

@@ -93,7 +93,7 @@ def test_the_office_lists_notices_with_urgency_counts_and_the_quarter(settings_o
     urgent_a = office.get(f"/office/broadcasts?urgent=true&team_id={team_a.id}").get_json()
     [item] = urgent_a["items"]
     assert urgent_a["total"] == 1
-    assert (item["text"], item["urgent"], item["quiet_hours"]) == (
+    assert (item["text"], item["urgent"], item["in_quiet_hours"]) == (
         "今晚暴雨，请检查结对家庭",
         True,
         True,
@@ -105,7 +105,7 @@ def test_the_office_lists_notices_with_urgency_counts_and_the_quarter(settings_o
     )
     assert item["counts"] == {"pending": 2, "sent": 0, "skipped": 0, "failed": 0}
     plain = office.get(f"/office/broadcasts?urgent=false&team_id={team_a.id}").get_json()
-    assert [(i["urgent"], i["quiet_hours"]) for i in plain["items"]] == [
+    assert [(i["urgent"], i["in_quiet_hours"]) for i in plain["items"]] == [
         (False, None),
         (True, True),
     ]

@@ -81,8 +81,8 @@ def test_an_urgent_notice_at_night_tells_the_office_once(leader):
     )
     assert line.detail == {
         "team_id": leader.team_id,
-        "quiet_hours": True,
-        "window": QUIET,
+        "in_quiet_hours": True,
+        "quiet_hours": QUIET,
         "recipients": 3,
         "reachable": 3,
     }
@@ -106,7 +106,7 @@ def test_the_office_message_quotes_only_the_start_of_a_long_notice(leader):
 def test_no_office_message_unless_urgent_inside_the_quiet_hours(leader, at, urgent, lines):
     broadcast.send(leader, "明天上午集合", "api:1:d1", at, POLICY, urgent)
     assert inbox() == []
-    assert [line.detail["quiet_hours"] for line in audit_lines()] == [False] * lines
+    assert [line.detail["in_quiet_hours"] for line in audit_lines()] == [False] * lines
 
 
 def test_an_urgent_notice_just_inside_the_quiet_hours_counts(leader):
@@ -117,7 +117,7 @@ def test_an_urgent_notice_just_inside_the_quiet_hours_counts(leader):
 def test_with_quiet_hours_off_nothing_is_at_night(leader):
     off = Policy(orders={}, default_order=POLICY.default_order, quiet_hours="off")
     broadcast.send(leader, "立即集合", "api:1:o1", NIGHT, off, True)
-    assert inbox() == [] and [line.detail["quiet_hours"] for line in audit_lines()] == [False]
+    assert inbox() == [] and [line.detail["in_quiet_hours"] for line in audit_lines()] == [False]
 
 
 def test_a_refused_urgent_notice_leaves_no_trace(database):
@@ -158,7 +158,7 @@ def test_the_office_lists_every_team_with_urgency_and_counts(programme):
     Notification.update(status="sent").where(Notification.broadcast == sent["b-night"].id).execute()
     items, total, quarter = listed()
     assert total == 5
-    assert [(i.view.broadcast.id, i.urgent, i.quiet_hours) for i in items] == [
+    assert [(i.view.broadcast.id, i.urgent, i.in_quiet_hours) for i in items] == [
         (sent["a-night"].id, True, True),
         (sent["b-night"].id, True, True),
         (sent["a-plain"].id, False, None),
@@ -176,7 +176,7 @@ def test_an_urgent_notice_without_an_audit_line_is_urgent_but_unknown(programme)
     _, _, sent = programme
     AuditLog.delete().where(AuditLog.object_id == str(sent["a-night"].id)).execute()
     [item], _, _ = listed(BroadcastFilter(limit=1))
-    assert (item.view.broadcast.id, item.urgent, item.quiet_hours) == (
+    assert (item.view.broadcast.id, item.urgent, item.in_quiet_hours) == (
         sent["a-night"].id,
         True,
         None,
