@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # View modules register their routes on bp when imported; each declares OPENAPI beside them.
 from . import (  # noqa: E402
     activities,
+    broadcast_audit,
     checkins,
     exports,
     login,
@@ -30,6 +31,7 @@ MODULES = [
     photos,
     team,
     team_members,
+    broadcast_audit,
     notifications,
     reports,
     spot_checks,

@@ -86,7 +86,7 @@ ERROR_CODES = {
         ("bad_date", 400), ("bad_window", 400), ("bad_filter", 400), ("bad_result", 400),
         ("note_required", 400), ("bad_text", 400), ("text_too_long", 400),
         ("notification_not_found", 404),
-        ("spot_check_not_found", 404),
+        ("spot_check_not_found", 404), ("team_not_found", 404),
     ),
 }  # fmt: skip
 

@@ -117,7 +117,12 @@ PROBLEM_SCHEMA = {
 LIST_SCHEMA = openapi.page_of(PROBLEM_SCHEMA)
 _INBOX_PROPERTIES = {
     "id": {"type": "integer"},
-    "kind": {"type": "string", "description": "如 report_late、spot_check"},
+    "kind": {
+        "type": "string",
+        "description": (
+            "如 report_late、spot_check、broadcast_urgent_quiet（免打扰时段发出的紧急通知）"
+        ),
+    },
     "kind_name": {"type": "string", "description": "消息类别，如 季度报告逾期"},
     "title": {"type": "string"},
     "body": {"type": "string", "nullable": True, "description": "正文（或见 lines）"},

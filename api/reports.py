@@ -140,6 +140,11 @@ STATS_SCHEMA = {
                 "average": {"type": "number", "nullable": True, "minimum": 1, "maximum": 5},
             },
         },
+        "urgent_broadcasts": {
+            **_COUNT,
+            "description": "本季度队长发出的紧急通知条数（免打扰时段也立即发送）；"
+            "早先提交、未统计此项的报告没有此项",
+        },
         "per_member": {
             "type": "array",
             "description": "members 所计的每位队员，按名册顺序（不排名）",

@@ -34,6 +34,7 @@ from .outbox import Message, enqueue
 from .outbox_delivery import Policy
 from .reach import Audience, Unreached
 from .rows import check_request_id
+from .urgent_audit import record as record_urgent
 
 #: The mini-program page that shows one notice in full (GET /api/v1/me/notices/{id}).
 NOTICE_PAGE = "pages/notice/index?id={id}"
@@ -76,7 +77,8 @@ def send(
 
     A new notice passes content security first (services.content_check, with WeChat's
     `screen` when the transport has one): a refused one queues nothing; one WeChat sends to
-    review goes out with an audit line for the office."""
+    review goes out with an audit line for the office. An urgent one leaves its own audit
+    line, and tells the office when it goes out inside the quiet hours (services.urgent_audit)."""
     require_sender(leader)
     text = check_text(text)
     found = _existing(request_key, leader, text, policy, expected)
@@ -98,6 +100,8 @@ def send(
             require_reachable(reached)
             messages = [_message(broadcast, leader, p, urgent) for p in planned]
             enqueue(messages, now, policy.quiet_hours)
+            if urgent:
+                record_urgent(broadcast, leader, reached, now, policy.quiet_hours)
     except pw.IntegrityError:  # the same request, made at the same moment
         found = _existing(request_key, leader, text, policy, expected)
         if found is None:

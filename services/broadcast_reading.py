@@ -55,13 +55,13 @@ def list_broadcasts(
         team_id = team_for(actor, team_id, "通知").id
     elif not actor.is_office:
         team_id = actor.team_id
-    query = _with_team_and_sender()
+    query = with_team_and_sender()
     if team_id is not None:
         query = query.where(Broadcast.team == team_id)
     newest_first = query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
     found = list(newest_first.limit(limit).offset(offset))
-    counts = _counts([b.id for b in found])
-    return [BroadcastView(b, counts.get(b.id, _zero())) for b in found], query.count()
+    counts = delivery_counts([b.id for b in found])
+    return [BroadcastView(b, counts.get(b.id, no_deliveries())) for b in found], query.count()
 
 
 def get(actor: Actor, broadcast_id: int) -> BroadcastView:
@@ -69,10 +69,11 @@ def get(actor: Actor, broadcast_id: int) -> BroadcastView:
     _require_reader(actor)
     broadcast = None
     if is_id(broadcast_id):
-        broadcast = _with_team_and_sender().where(Broadcast.id == broadcast_id).first()
+        broadcast = with_team_and_sender().where(Broadcast.id == broadcast_id).first()
     if broadcast is None or not (actor.is_office or actor.leads(broadcast.team_id)):
         raise NotFound("通知不存在。", "broadcast_not_found")
-    return BroadcastView(broadcast, _counts([broadcast.id]).get(broadcast.id, _zero()))
+    counts = delivery_counts([broadcast.id]).get(broadcast.id, no_deliveries())
+    return BroadcastView(broadcast, counts)
 
 
 def notice_for(actor: Actor, broadcast_id) -> Broadcast:
@@ -81,7 +82,7 @@ def notice_for(actor: Actor, broadcast_id) -> Broadcast:
     member = require_member(actor)
     found = None
     if is_id(broadcast_id):
-        found = _with_team_and_sender().where(Broadcast.id == broadcast_id).first()
+        found = with_team_and_sender().where(Broadcast.id == broadcast_id).first()
     if found is None or found.team_id != member.team_id:
         raise NotFound("通知不存在。", "broadcast_not_found")
     return found
@@ -120,7 +121,8 @@ def _require_reader(actor: Actor) -> None:
         raise Forbidden("只有队长或办公室可以查看通知。", "leader_only")
 
 
-def _with_team_and_sender():
+def with_team_and_sender():
+    """Broadcasts with their team and sender, read in the same query."""
     return (
         Broadcast.select(Broadcast, Team, Member)
         .join(Team)
@@ -129,11 +131,12 @@ def _with_team_and_sender():
     )
 
 
-def _zero() -> dict[str, int]:
+def no_deliveries() -> dict[str, int]:
+    """The counts of a broadcast with no deliveries: every status, at zero."""
     return dict.fromkeys(STATUSES, 0)
 
 
-def _counts(ids: list[int]) -> dict[int, dict[str, int]]:
+def delivery_counts(ids: list[int]) -> dict[int, dict[str, int]]:
     """Deliveries per status of each broadcast, in one query."""
     if not ids:
         return {}
@@ -145,5 +148,5 @@ def _counts(ids: list[int]) -> dict[int, dict[str, int]]:
     )
     counts: dict[int, dict[str, int]] = {}
     for broadcast_id, status, n in query:
-        counts.setdefault(broadcast_id, _zero())[status] = n
+        counts.setdefault(broadcast_id, no_deliveries())[status] = n
     return counts

@@ -31,12 +31,13 @@ KIND_NAMES = {
     "task_assigned": "新的临时任务",
     "record_rejected": "记录未通过审核",
     "activity_changed": "活动有变更",
+    "broadcast_urgent_quiet": "免打扰时段紧急通知",
 }
 #: The title of an assignment to an activity of the member's team (an office ad-hoc task is
 #: 「新的临时任务」, its kind's name).
 TEAM_ASSIGNMENT_TITLE = "新的活动安排"
 #: The kinds addressed to the office's inbox: shown there, never sent through WeChat.
-OFFICE_KINDS = ("report_late", "report_no_leader", "spot_check")
+OFFICE_KINDS = ("report_late", "report_no_leader", "spot_check", "broadcast_urgent_quiet")
 #: The kinds members receive through WeChat (the ones notifications.channels_by_kind may name).
 MEMBER_KINDS = tuple(kind for kind in KIND_NAMES if kind not in OFFICE_KINDS)
 #: The kinds whose news keeps: they try the mini-program subscribe message last, after the

@@ -78,6 +78,12 @@ def deliver_after(now: datetime, quiet_hours: str, urgent: bool) -> datetime:
     return clock.to_utc(datetime.combine(day, end))
 
 
+def is_quiet(now: datetime, quiet_hours: str) -> bool:
+    """Whether `now` (naive UTC) falls in the quiet hours: a message that is not urgent would
+    wait."""
+    return deliver_after(now, quiet_hours, urgent=False) != now
+
+
 _NEW_ROWS = PreparedNewRows(
     Notification,
     [

@@ -2,11 +2,11 @@
 reach the member) or gave up (failed: WeChat kept refusing), with the reason, so someone can
 tell the member another way or fix the setup; and the office's own inbox, the messages
 addressed to it (no member: late reports, spot-check samples, overdue visits in a team
-without a leader), which the sender never delivers. An inbox message stays `pending` until
-the office reads it; then it is `sent`, with sent_at as the time it was read. A message about
-register entries (payload `record_ids`: the spot-check sample) names each of them when it is
-read, not when it is stored: messages already in the inbox read the same, and an entry's
-current state is shown."""
+without a leader, urgent notices sent in the quiet hours), which the sender never delivers.
+An inbox message stays `pending` until the office reads it; then it is `sent`, with sent_at
+as the time it was read. A message about register entries (payload `record_ids`: the
+spot-check sample) names each of them when it is read, not when it is stored: messages
+already in the inbox read the same, and an entry's current state is shown."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime

@@ -98,6 +98,7 @@ def _by_kind(kind: str) -> tuple:
     )
 
 
+URGENT_NOTICES = "紧急通知（条）"
 # The 概况 sheet, row by row: label, value from the report, number format.
 SUMMARY = (
     ("服务队", lambda v: v.team_name, None),
@@ -123,9 +124,11 @@ SUMMARY = (
     ("未通过记录（条）", _stat("rejected"), None),
     ("居民评价（条）", _stat("ratings", "count"), None),
     ("平均评分（1–5）", _stat("ratings", "average"), "0.00"),
+    (URGENT_NOTICES, _stat("urgent_broadcasts"), None),
 )
 # What a row counts, where its label alone could be read two ways.
 NOTES = {
+    URGENT_NOTICES: "队长发出的紧急通知（免打扰时段也立即发送）；早先提交、未统计此项的报告为空",
     "在册队员（人）": "本季度内任何一天在名册上的队员：季度最后一天或之前加入、"
     "且不是在季度第一天之前离队的，加上本季度有服务记录的；此后离队的仍计在内",
     "服务次数（次）": "计入时长的登记：已签退，服务内容、服务对象、服务成效都已填写"

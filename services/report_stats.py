@@ -1,4 +1,4 @@
-"""A quarterly report's periods, and its figures for many teams at once in four grouped
+"""A quarterly report's periods, and its figures for many teams at once in five grouped
 queries.
 
 Rules, so that every screen says the same thing:
@@ -14,6 +14,9 @@ Rules, so that every screen says the same thing:
 - Visits due: each pairing owes one visit per whole interval it ran inside the period (a
   whole quarter of 90-92 days owes 3 at the default 30 days).
 - Activities held: the team's activities that started in the period and were not cancelled.
+- Urgent notices: the team's leaders' notices sent as urgent in the period (they skip the
+  quiet hours: services.urgent_audit), so the report shows how often the team was called on
+  at once. A report frozen before they were counted has none (the figure is absent).
 - Ratings: residents' ratings given in the period to the team, its members or its
   activities, except those moderation rejected (moderation is about the comment; a rating
   stands unless the whole feedback was thrown out).
@@ -42,11 +45,12 @@ from datetime import date, datetime, timedelta
 import peewee as pw
 from peewee import fn
 
-from models import Activity, Feedback, Member, Pairing, ServiceRecord, Team, db
+from models import Activity, Broadcast, Feedback, Member, Pairing, ServiceRecord, Team, db
 
 from . import clock
 from .errors import Invalid
 from .summary import KINDS, counts_as_visit, counts_toward_hours, hours, hours_adding_up
+from .urgent_audit import URGENT
 
 R = ServiceRecord
 PERIOD = re.compile(r"(\d{4})-Q([1-4])", re.ASCII)
@@ -116,6 +120,9 @@ def team_stats(
     for team, (count, total) in _ratings(span, team_ids).items():
         if team in stats:
             stats[team]["ratings"] = {"count": count, "average": round(total / count, 2)}
+    for team, count in _urgent_broadcasts(span, team_ids).items():
+        if team in stats:
+            stats[team]["urgent_broadcasts"] = count
     return stats
 
 
@@ -154,6 +161,7 @@ def _empty(year, quarter, first, last, now) -> dict:
         "flagged": 0,
         "rejected": 0,
         "ratings": {"count": 0, "average": None},
+        "urgent_broadcasts": 0,
         "per_member": [],
     }
 
@@ -295,3 +303,11 @@ def _ratings(span: tuple, team_ids) -> dict[int, tuple[int, int]]:
         for t, c, s in query
         if t is not None and (wanted is None or t in wanted)
     }
+
+
+def _urgent_broadcasts(span: tuple, team_ids) -> dict[int, int]:
+    """team id → its notices sent as urgent in the period."""
+    B = Broadcast
+    inside = (B.created_at >= span[0]) & (B.created_at < span[1]) & URGENT
+    query = B.select(B.team, fn.COUNT(B.id)).where(inside & _in_teams(B.team, team_ids))
+    return dict(query.group_by(B.team).tuples())

@@ -129,6 +129,7 @@ TABLE = [
     ),
     ("undelivered notifications", "get", "/office/notifications", None, {"office"}),
     ("office inbox", "get", "/office/inbox", None, {"office"}),
+    ("every team's broadcasts", "get", "/office/broadcasts?urgent=true", None, {"office"}),
     ("read an office message", "post", "/office/inbox/{office_message}/read", None, {"office"}),
     ("spot checks", "get", "/office/spot-checks?result=pending", None, {"office"}),
     (

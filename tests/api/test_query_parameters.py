@@ -57,6 +57,7 @@ LISTS = {  # every paged list and its largest page
     "/office/spot-checks": 200,
     "/office/notifications": 200,
     "/office/inbox": 200,
+    "/office/broadcasts": 100,
 }
 
 

@@ -192,6 +192,7 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
         checkin_closing,
         member_notices,
         spot_check,
+        urgent_audit,
     )
     from services import visit_reminders as visits
     from services.notification_texts import DEFAULT_KIND_NAME, kind_name
@@ -200,7 +201,7 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
     kinds += [visits.MEMBER_KIND, visits.LEADER_KIND, "report_deadline", "report_late"]
     kinds += ["report_no_leader"]
     kinds += [member_notices.CANCELLED, member_notices.ASSIGNED, member_notices.REJECTED]
-    kinds += [change_notices.CHANGED]
+    kinds += [change_notices.CHANGED, urgent_audit.KIND]
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
     assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
     assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)

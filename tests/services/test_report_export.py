@@ -11,9 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from models import Account, Member, QuarterlyReport, db
-from services import clock, history
+from services import broadcast, clock, history
 from services.actors import Actor
 from services.errors import Forbidden, Invalid
+from services.outbox_delivery import Policy
 from services.report_export import export_report
 from services.reports import ReportRules, save_summary, submit_report, view_report
 from services.summary import member_summary
@@ -173,6 +174,23 @@ def test_a_report_frozen_before_minutes_were_kept_shows_its_hours(world):
     figures = summary_of(book)
     assert figures["服务时长（小时）"] == 1.5 and figures["其中分散活动时长（小时）"] == 1.5
     assert [row[2].value for row in book["队员明细"].iter_rows(2)] == [0, 1.5, 0]
+
+
+def test_the_summary_counts_urgent_notices_and_an_old_report_leaves_it_blank(world):
+    team_a, _, leader, alice = world
+    Member.update(oa_openid="oa-alice").where(Member.id == alice.id).execute()
+    policy = Policy(orders={}, default_order=("oa_template",), quiet_hours="off")
+    broadcast.send(leader, "立即集合", "urgent-1", at(date(2026, 12, 1), 23), policy, True)
+    actor = Actor(member=leader)
+    live = summary_of(workbook(export_report(actor, "2026-Q4", None, NOW, RULES)))
+    assert live["紧急通知（条）"] == 1
+    save_summary(actor, "2026-Q4", "本季度开展活动一次。", NOW, RULES)
+    submit_report(actor, "2026-Q4", NOW, RULES)
+    report = QuarterlyReport.get()
+    old = {k: v for k, v in report.stats.items() if k != "urgent_broadcasts"}
+    QuarterlyReport.update(stats=old).where(QuarterlyReport.id == report.id).execute()
+    figures = summary_of(workbook(export_report(actor, "2026-Q4", None, NOW, RULES)))
+    assert "紧急通知（条）" in figures and figures["紧急通知（条）"] is None
 
 
 def notes_of(book) -> dict:

@@ -7,9 +7,10 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from models import Account, Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team
-from services import clock
+from services import broadcast, clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.outbox_delivery import Policy
 from services.report_stats import team_stats
 from services.reports import (
     ReportRules,
@@ -143,6 +144,27 @@ def test_the_figures_of_a_quarter(world):
     assert (a["starts_on"], a["ends_on"]) == ("2026-10-01", "2026-12-31")
 
 
+def test_the_quarter_counts_the_team_s_urgent_notices(world):
+    """Urgent notices sent in the quarter (Shanghai days), not plain ones, not another
+    quarter's, not another team's."""
+    for m in (world.alice, world.bob, world.dave):
+        Member.update(oa_openid=f"oa-{m.id}").where(Member.id == m.id).execute()
+    policy = Policy(orders={}, default_order=("oa_template",), quiet_hours="off")
+    b_leader = leader_of(world.b)
+    for key, leader, when, urgent in [
+        ("q4-first", world.leader, at(date(2026, 10, 1), 0, 5), True),
+        ("q4-night", world.leader, at(date(2026, 12, 31), 23, 50), True),
+        ("q4-plain", world.leader, at(date(2026, 11, 2)), False),
+        ("q3-last", world.leader, at(date(2026, 9, 30), 23, 50), True),
+        ("q1-next", world.leader, at(date(2027, 1, 1), 0, 5), True),
+        ("b-q4", b_leader, at(date(2026, 11, 2)), True),
+    ]:
+        broadcast.send(leader, f"通知{key}", key, when, policy, urgent)
+    q4 = {team: s["urgent_broadcasts"] for team, s in team_stats(2026, 4, NOW, 30).items()}
+    assert q4 == {world.a.id: 2, world.b.id: 1}
+    assert team_stats(2026, 3, NOW, 30)[world.a.id]["urgent_broadcasts"] == 1
+
+
 def test_one_team_alone_has_the_same_figures(world):
     assert team_stats(2026, 4, NOW, 30, [world.a.id]) == {
         world.a.id: team_stats(2026, 4, NOW, 30)[world.a.id]
@@ -171,7 +193,8 @@ def test_figures_take_the_same_queries_for_any_number_of_teams(database, teams):
     with count_queries() as seen:
         stats = team_stats(2026, 4, NOW, 30)
     assert len(stats) == teams and all(s["services"] == 1 for s in stats.values())
-    assert len(seen) == 5  # the teams, members with their sums, activities, pairings, ratings
+    # the teams, members with their sums, activities, pairings, ratings, urgent notices
+    assert len(seen) == 6
 
 
 @pytest.mark.parametrize("teams", [2, 7])
@@ -179,9 +202,9 @@ def test_the_job_takes_the_same_queries_for_any_number_of_teams(database, teams)
     many_teams(teams)
     with count_queries() as drafting:
         run_quarterly(NOW, RULES, "off")
-    # The missing teams, the figures' four (the teams are known), one INSERT; then one read
+    # The missing teams, the figures' five (the teams are known), one INSERT; then one read
     # each for reminders and late reports, which find nothing yet.
-    assert len(drafting) == 1 + 4 + 1 + 2
+    assert len(drafting) == 1 + 5 + 1 + 2
     assert QuarterlyReport.select().count() == teams
     with count_queries() as again:
         run_quarterly(NOW, RULES, "off")
