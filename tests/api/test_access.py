@@ -130,6 +130,7 @@ TABLE = [
     ("undelivered notifications", "get", "/office/notifications", None, {"office"}),
     ("office inbox", "get", "/office/inbox", None, {"office"}),
     ("read an office message", "post", "/office/inbox/{office_message}/read", None, {"office"}),
+    ("office overview", "get", "/office/overview", None, {"office"}),
     ("spot checks", "get", "/office/spot-checks?result=pending", None, {"office"}),
     (
         "record a spot check",
