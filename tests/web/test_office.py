@@ -186,9 +186,25 @@ def test_the_register_filters_and_opens_an_entry_with_its_history(served, dashbo
     shown = {int(r.get_attribute("data-record-id")) for r in dashboard.all("#records tbody tr")}
     assert shown == expected and expected
     assert dashboard.find("#page-info").text.startswith(f"共 {len(expected)} 条")
+    screenshot(dashboard.driver, "office-register.png")
+
+    # a member of the team, picked from the list the team's choice brings
+    member = Member.get((Member.team == 1) & (Member.role == "leader"))
+    Select(dashboard.find("#filter-status")).select_by_value("")
+    dashboard.wait.until(
+        lambda d: d.find_elements("css selector", f'#filter-member_id option[value="{member.id}"]')
+    )
+    Select(dashboard.find("#filter-member_id")).select_by_value(str(member.id))
+    dashboard.find("#filter-apply").click()
+    dashboard.wait.until(lambda d: f"member_id={member.id}" in d.current_url)
+    dashboard.text_in("#page-info", "共")
+    own = {r.id for r in ServiceRecord.select().where(ServiceRecord.member == member)}
+    shown = {int(r.get_attribute("data-record-id")) for r in dashboard.all("#records tbody tr")}
+    assert shown == own and own
 
     record_id = max(expected)
-    dashboard.find(f'#records a[href="#record/{record_id}"]').click()
+    dashboard.open("#register?team_id=1&status=verified")
+    dashboard.shown(f'#records a[href="#record/{record_id}"]').click()
     dashboard.shown("#history")
     lines = RecordHistory.select().where(RecordHistory.record == record_id).count()
     assert len(dashboard.all("#history tbody tr")) == lines >= 1
@@ -223,6 +239,7 @@ def test_a_spot_check_verdict_is_saved(served, dashboard):
     card.find_element("css selector", "textarea").send_keys("照片中未佩戴党徽")
     card.find_element("css selector", '[data-verdict="problem"]').click()
     dashboard.text_in(f'[data-spot-check-id="{check.id}"]', "已记录：发现问题")
+    screenshot(dashboard.driver, "office-spot-check.png")
     saved = SpotCheck.get_by_id(check.id)
     assert (saved.result, saved.note) == ("problem", "照片中未佩戴党徽")
     assert ServiceRecord.get_by_id(record.id).status == "flagged"
@@ -263,6 +280,19 @@ def test_a_dead_token_brings_back_the_login_form(served, dashboard, end, message
         dashboard.driver.execute_script("return sessionStorage.getItem('xianfeng.office.session')")
         is None
     )
+
+
+def test_a_login_expired_in_the_tab_asks_to_log_in_again_on_reload(served, dashboard):
+    dashboard.log_in()
+    dashboard.shown("#teams")
+    dashboard.driver.execute_script(
+        """const key = 'xianfeng.office.session';
+        const saved = JSON.parse(sessionStorage.getItem(key));
+        saved.expires_at = '2000-01-01T00:00:00+08:00';
+        sessionStorage.setItem(key, JSON.stringify(saved));"""
+    )
+    dashboard.driver.refresh()
+    assert dashboard.shown("#login-message").text == "登录已过期，请重新登录。"
 
 
 def test_logging_out_revokes_the_token(served, dashboard):
@@ -335,6 +365,7 @@ def test_a_quarter_report_per_team_and_its_workbook(served, dashboard, tmp_path)
         expected = f"{stats[team_id]['services']} 次，{stats[team_id]['hours']:.1f} 小时"
         dashboard.text_in(f'{card} [data-field="services"]', expected)
         assert "本季度进行中" in dashboard.find(f'{card} [data-field="status"]').text
+    screenshot(dashboard.driver, "office-reports.png")
     dashboard.find('.report[data-team-id="1"] .export').click()
     path = _saved(dashboard, folder, ".xlsx")
     assert "第一党员志愿者服务队" in path.name and path.stat().st_size > 0
@@ -365,3 +396,4 @@ def test_the_register_check_names_an_entry_edited_behind_the_service(served, das
     result = dashboard.text_in("#check-result", "核验发现 1 个问题")
     assert dashboard.find(f'#check-problems a[href="#record/{record.id}"]')
     assert "服务时长（分钟）" in result.text and "600" in result.text
+    screenshot(dashboard.driver, "office-check.png")

@@ -40,6 +40,16 @@ function save(login) {
   return kept;
 }
 
+/** Whether this tab kept a login that has expired since (to say so on the login form). */
+export function expiredBefore() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+    return Boolean(saved && Date.parse(saved.expires_at) <= Date.now());
+  } catch (e) {
+    return false;
+  }
+}
+
 export function forget() {
   sessionStorage.removeItem(KEY);
 }

@@ -125,9 +125,10 @@ function start() {
   $("login-form").addEventListener("submit", onLogin);
   $("logout").addEventListener("click", onLogout);
   window.addEventListener("hashchange", () => api.session() && route());
+  const expired = api.expiredBefore();
   const current = api.session();
   if (current) showShell(current);
-  else showLogin();
+  else showLogin(expired ? api.EXPIRED : undefined);
 }
 
 start();

@@ -39,6 +39,21 @@ async function memberOptions(teamId) {
   return members.members.map((m) => [m.id, m.name]);
 }
 
+/** The member choices of the team just picked (none without a team). */
+async function reloadMembers(select, teamId) {
+  const options = [h("option", { value: "" }, "全部")];
+  select.disabled = true;
+  try {
+    for (const [value, text] of await memberOptions(teamId)) {
+      options.push(h("option", { value }, text));
+    }
+  } catch (error) {
+    options[0].textContent = `全部（${error.message}）`;
+  }
+  select.replaceChildren(...options);
+  select.disabled = false;
+}
+
 function filtersOf(form) {
   const data = new FormData(form);
   return Object.fromEntries(FILTERS.map((name) => [name, data.get(name) || ""]));
@@ -58,7 +73,7 @@ function filterForm(params, teams, members, ctx, status) {
     h("button", { type: "button", id: "filter-clear", onclick: () => ctx.go("#register") }, "清除条件"),
     h("button", { type: "button", id: "export", onclick: () => exportFile(form, status) }, "导出 Excel"),
   );
-  form.team_id.addEventListener("change", () => (form.member_id.value = ""));
+  form.team_id.addEventListener("change", () => reloadMembers(form.member_id, form.team_id.value));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const filters = filtersOf(form);
