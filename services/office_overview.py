@@ -11,7 +11,6 @@ register check is not run here (it reads every chain): the dashboard asks for it
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import peewee as pw
 from peewee import fn
 
 from models import Community, Member, QuarterlyReport, ServiceRecord, SpotCheck, Team
@@ -21,7 +20,7 @@ from . import clock
 from .actors import Actor
 from .errors import Forbidden
 from .outbox_report import office_inbox, problems
-from .records import LEADER_SOURCE
+from .records import reviewer_for
 from .report_names import report_status_name
 from .report_stats import label, reporting_quarter, team_stats
 from .reports import DONE, OPEN, is_late
@@ -143,20 +142,19 @@ def _active_members() -> dict[int, int]:
 
 
 def _awaiting_review() -> dict[int, dict[str, int]]:
-    """team → counts of the entries waiting for review: flagged, and by whose review (the
-    rule of services.records.reviewer_for, in SQL)."""
-    for_office = (Member.role == "leader") | (R.source == LEADER_SOURCE)
-    reviewer = pw.Case(None, [(for_office, "office")], "leader")
+    """team → counts of the entries waiting for review: flagged, and by whose review (named
+    by services.records.reviewer_for, the register's own rule)."""
     query = (
-        R.select(Member.team, R.status, reviewer.alias("reviewer"), fn.COUNT(R.id))
+        R.select(Member.team, R.status, Member.role, R.source, fn.COUNT(R.id))
         .join(Member, on=(R.member == Member.id))
         .where(R.status.in_(sorted(AWAITING_REVIEW)))
-        .group_by(Member.team, R.status, reviewer)
+        .group_by(Member.team, R.status, Member.role, R.source)
         .tuples()
     )
     counts: dict[int, dict[str, int]] = {}
-    for team, status, who, n in query:
+    for team, status, role, source, n in query:
         team_counts = counts.setdefault(team, {})
+        who = reviewer_for(status, role, source)
         team_counts[who] = team_counts.get(who, 0) + n
         if status == "flagged":
             team_counts["flagged"] = team_counts.get("flagged", 0) + n
