@@ -244,6 +244,11 @@ def test_a_spot_check_verdict_is_saved(served, dashboard):
     assert (saved.result, saved.note) == ("problem", "照片中未佩戴党徽")
     assert ServiceRecord.get_by_id(record.id).status == "flagged"
 
+    dashboard.find('[data-result="today"]').click()  # today's sample, whatever its result
+    dashboard.shown('.tab.active[data-result="today"]')
+    card = dashboard.shown(f'[data-spot-check-id="{check.id}"]')
+    assert "发现问题" in card.find_element("css selector", '[data-field="result"]').text
+
 
 def test_a_wrong_password_is_told_in_chinese(served, dashboard):
     dashboard.log_in(password="not-the-password")

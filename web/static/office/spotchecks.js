@@ -3,14 +3,17 @@
 // refusals are shown as it words them.
 
 import * as api from "./api.js";
-import { h, fill, when, loading, empty, failed, done } from "./dom.js";
+import { h, fill, when, loading, empty, failed, done, today } from "./dom.js";
 
 const SHOWN = [
   ["pending", "待记录结果"],
+  ["today", "今日抽取"],
   ["", "全部"],
   ["problem", "发现问题"],
   ["confirmed", "抽查无误"],
 ];
+
+const EMPTY = { pending: "没有待记录结果的抽查。", today: "今天还没有抽取记录（每天 8:00 抽取）。" };
 
 function tabs(current, ctx) {
   return h(
@@ -96,12 +99,14 @@ function checkCard(check, message) {
 async function render(root, ctx) {
   const asked = ctx.params.get("result") || "pending";
   const result = asked === "all" ? "" : asked;
+  const day = result === "today" ? today() : "";
   const list = h("div", { id: "spot-check-list" }, loading());
   fill(root, h("h2", {}, "日常抽查"), h("p", { class: "hint" }, "每天 8:00 从前一天已核验的记录中随机抽取。"), tabs(result, ctx), list);
-  const page = await api.get(`/office/spot-checks${api.query({ result, limit: 100 })}`);
+  const filters = day ? { from: day, to: day } : { result };
+  const page = await api.get(`/office/spot-checks${api.query({ ...filters, limit: 100 })}`);
   fill(
     list,
-    page.items.length ? page.items.map((c) => checkCard(c)) : empty(result === "pending" ? "没有待记录结果的抽查。" : "没有抽查记录。"),
+    page.items.length ? page.items.map((c) => checkCard(c)) : empty(EMPTY[result] || "没有抽查记录。"),
     page.total > page.items.length ? h("p", { class: "hint" }, `共 ${page.total} 条，显示最新的 ${page.items.length} 条。`) : null,
   );
 }
