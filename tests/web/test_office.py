@@ -402,3 +402,14 @@ def test_the_register_check_names_an_entry_edited_behind_the_service(served, das
     assert dashboard.find(f'#check-problems a[href="#record/{record.id}"]')
     assert "服务时长（分钟）" in result.text and "600" in result.text
     screenshot(dashboard.driver, "office-check.png")
+
+
+def test_an_api_refusal_is_shown_as_its_chinese_message(served, dashboard):
+    from services.date_window import FROM, TO
+
+    dashboard.log_in()
+    dashboard.shown("#teams")
+    dashboard.open("#register?from=2026-12-01&to=2026-11-01")
+    refusal = dashboard.shown("#register-list .notice.error")
+    assert refusal.text == f"开始日期 {FROM} 不能晚于结束日期 {TO}。"
+    assert dashboard.find("#register-filters").is_displayed()  # the filters stay to fix it
