@@ -131,6 +131,7 @@ TABLE = [
     ("office inbox", "get", "/office/inbox", None, {"office"}),
     ("every team's broadcasts", "get", "/office/broadcasts?urgent=true", None, {"office"}),
     ("read an office message", "post", "/office/inbox/{office_message}/read", None, {"office"}),
+    ("office overview", "get", "/office/overview", None, {"office"}),
     ("spot checks", "get", "/office/spot-checks?result=pending", None, {"office"}),
     (
         "record a spot check",

@@ -1,0 +1,194 @@
+"""The office's overview of all teams on one screen: who leads each, this quarter's figures
+as the quarterly report counts them, what waits for review, the last quarter's report, and
+the counts of what the office itself must act on.
+
+The figures are the report's own (services.report_stats), so the overview never tells the
+office another number than the report will. Entries waiting for review are counted over the
+whole register, not the quarter: an entry flagged in an earlier quarter still waits. The
+register check is not run here (it reads every chain): the dashboard asks for it apart.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from peewee import fn
+
+from models import Community, Member, QuarterlyReport, ServiceRecord, SpotCheck, Team
+from models.record import AWAITING_REVIEW
+
+from . import clock
+from .actors import Actor
+from .errors import Forbidden
+from .outbox_report import office_inbox, problems
+from .records import reviewer_for
+from .report_names import report_status_name
+from .report_stats import label, reporting_quarter, team_stats
+from .reports import DONE, OPEN, is_late
+
+R = ServiceRecord
+
+
+@dataclass(frozen=True)
+class ReportState:
+    """A team's report for one quarter as the office tracks it."""
+
+    period: str
+    status: str
+    status_name: str
+    late: bool
+    owed: bool  # the leader still has to submit it (draft, late or returned)
+    deadline: date
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    id: int
+    name: str
+    community: str
+    leader_id: int | None
+    leader_name: str | None
+    members: int  # active members on the roster now
+    services: int  # this quarter, counted as the report counts them
+    minutes: int
+    hours: float
+    flagged: int  # waiting for review with a doubt raised (status flagged)
+    awaiting_leader: int  # waiting for the leader's review (pending or flagged)
+    awaiting_office: int  # waiting for the office's review
+    report: ReportState | None  # the reporting quarter's; None before it is drafted
+
+
+@dataclass(frozen=True)
+class Alerts:
+    undelivered: int  # messages WeChat did not deliver (failed or skipped)
+    inbox_unread: int
+    spot_checks_pending: int
+    late_reports: list[str]  # the teams whose report is past its deadline and still owed
+
+
+@dataclass(frozen=True)
+class Overview:
+    today: date
+    period: str  # the running quarter, whose figures the teams show
+    report_period: str  # the quarter whose reports are being written
+    teams: list[TeamOverview]
+    alerts: Alerts
+
+
+def office_overview(actor: Actor, now: datetime, interval_days: int) -> Overview:
+    """Every team with its figures, and the office's alerts."""
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以查看工作台总览。", "office_only")
+    today = clock.local_today(now)
+    year, quarter = clock.quarter_of(today)
+    stats = team_stats(year, quarter, now, interval_days)
+    reports = _reports(*reporting_quarter(today), now)
+    people = _People(_leaders(), _active_members(), _awaiting_review())
+    teams = [_team(t, stats.get(t.id, {}), reports.get(t.id), people) for t in _teams()]
+    return Overview(
+        today=today,
+        period=label(year, quarter),
+        report_period=label(*reporting_quarter(today)),
+        teams=teams,
+        alerts=_alerts(actor, teams),
+    )
+
+
+@dataclass(frozen=True)
+class _People:
+    leaders: dict[int, tuple[int, str]]
+    members: dict[int, int]
+    waiting: dict[int, dict[str, int]]
+
+
+def _teams() -> list[Team]:
+    return list(Team.select(Team, Community).join(Community).order_by(Team.id))
+
+
+def _team(team: Team, stats: dict, report: ReportState | None, people: _People) -> TeamOverview:
+    leader = people.leaders.get(team.id)
+    counts = people.waiting.get(team.id, {})
+    return TeamOverview(
+        id=team.id,
+        name=team.name,
+        community=team.community.name,
+        leader_id=leader[0] if leader else None,
+        leader_name=leader[1] if leader else None,
+        members=people.members.get(team.id, 0),
+        services=stats.get("services", 0),
+        minutes=stats.get("minutes", 0),
+        hours=stats.get("hours", 0.0),
+        flagged=counts.get("flagged", 0),
+        awaiting_leader=counts.get("leader", 0),
+        awaiting_office=counts.get("office", 0),
+        report=report,
+    )
+
+
+def _leaders() -> dict[int, tuple[int, str]]:
+    query = Member.select(Member.team, Member.id, Member.name).where(
+        (Member.role == "leader") & (Member.active == True)  # noqa: E712
+    )
+    return {team: (member_id, name) for team, member_id, name in query.order_by(Member.id).tuples()}
+
+
+def _active_members() -> dict[int, int]:
+    query = (
+        Member.select(Member.team, fn.COUNT(Member.id))
+        .where((Member.active == True) & Member.team.is_null(False))  # noqa: E712
+        .group_by(Member.team)
+    )
+    return dict(query.tuples())
+
+
+def _awaiting_review() -> dict[int, dict[str, int]]:
+    """team → counts of the entries waiting for review: flagged, and by whose review (named
+    by services.records.reviewer_for, the register's own rule)."""
+    query = (
+        R.select(Member.team, R.status, Member.role, R.source, fn.COUNT(R.id))
+        .join(Member, on=(R.member == Member.id))
+        .where(R.status.in_(sorted(AWAITING_REVIEW)))
+        .group_by(Member.team, R.status, Member.role, R.source)
+        .tuples()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for team, status, role, source, n in query:
+        team_counts = counts.setdefault(team, {})
+        who = reviewer_for(status, role, source)
+        team_counts[who] = team_counts.get(who, 0) + n
+        if status == "flagged":
+            team_counts["flagged"] = team_counts.get("flagged", 0) + n
+    return counts
+
+
+def _reports(year: int, quarter: int, now: datetime) -> dict[int, ReportState]:
+    Q = QuarterlyReport
+    query = Q.select().where((Q.year == year) & (Q.quarter == quarter))
+    return {r.team_id: _report_state(r, now) for r in query}
+
+
+def _report_state(r: QuarterlyReport, now: datetime) -> ReportState:
+    """Named as the report's own view names it (api.reports), and late by its deadline
+    whether or not the daily job has marked it yet."""
+    late = is_late(r, now)
+    # A draft past its deadline is late before the daily job marks it so.
+    status = "late" if late and r.status == "draft" else r.status
+    return ReportState(
+        period=label(r.year, r.quarter),
+        status=r.status,
+        status_name=report_status_name(status, late and r.status in DONE),
+        late=late,
+        owed=r.status in OPEN,
+        deadline=r.deadline,
+        submitted_at=r.submitted_at,
+    )
+
+
+def _alerts(actor: Actor, teams: list[TeamOverview]) -> Alerts:
+    pending = SpotCheck.select().where(SpotCheck.result == "pending").count()
+    return Alerts(
+        undelivered=problems(actor, None, 1, 0)[1],
+        inbox_unread=office_inbox(actor, True, 1, 0)[1],
+        spot_checks_pending=pending,
+        late_reports=[t.name for t in teams if t.report and t.report.late and t.report.owed],
+    )

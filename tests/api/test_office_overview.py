@@ -1,0 +1,121 @@
+"""GET /office/overview: every team's quarter, what waits for review, last quarter's report,
+and the office's alerts; for the office only."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from models import Member, QuarterlyReport, SpotCheck
+from services import clock
+from services.outbox import Message, enqueue
+from services.report_stats import team_stats
+from tests.factories import make_member, make_record, make_team
+
+FILLED = {"content": "清理楼道", "target": "3号楼住户", "outcome": "楼道整洁"}
+
+
+def last_quarter(today: date) -> tuple[int, int]:
+    year, quarter = clock.quarter_of(today)
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+@pytest.fixture
+def world(app):
+    """Two teams; team A has entries of every kind of review this quarter."""
+    now = clock.now_utc()
+    team_a, team_b = make_team(members=2), make_team(members=1)
+    leader = team_a.members.where(Member.role == "leader").get()
+    alice, bob = team_a.members.where(Member.role == "member").order_by(Member.id)
+    start = now - timedelta(hours=3)
+    served = {"checkout_at": start + timedelta(minutes=95), "duration_minutes": 95, **FILLED}
+    make_record(alice, checkin_at=start, status="verified", **served)
+    make_record(alice, checkin_at=start - timedelta(hours=1), status="flagged", flags=["x"])
+    make_record(bob, checkin_at=start, status="pending", **served)
+    make_record(leader, checkin_at=start, status="flagged", flags=["x"], **served)
+    make_record(bob, checkin_at=start, status="pending", source="leader", registered_by=leader)
+    make_record(bob, checkin_at=start, status="rejected", **served)
+    return team_a, team_b, now
+
+
+def test_each_team_shows_the_quarter_as_the_report_counts_it(world, office):
+    team_a, team_b, now = world
+    answer = office.get("/office/overview")
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    year, quarter = clock.quarter_of(clock.local_today(now))
+    assert body["period"] == f"{year}-Q{quarter}"
+    stats = team_stats(year, quarter, now, 30)
+    teams = {t["id"]: t for t in body["teams"]}
+    assert set(teams) == {team_a.id, team_b.id}
+    for team_id, team in teams.items():
+        assert (team["services"], team["hours"], team["minutes"]) == (
+            stats[team_id]["services"],
+            stats[team_id]["hours"],
+            stats[team_id]["minutes"],
+        )
+    a = teams[team_a.id]
+    # checked out and filled in: verified, pending and flagged count, rejected does not
+    assert a["services"] == 3 and a["minutes"] == 3 * 95
+    assert a["members"] == 3 and teams[team_b.id]["members"] == 2
+    assert a["leader"]["name"] == team_a.members.where(Member.role == "leader").get().name
+    assert a["community"] == team_a.community.name
+
+
+def test_entries_waiting_for_review_are_counted_by_whose_review(world, office):
+    team_a, team_b, _ = world
+    teams = {t["id"]: t for t in office.get("/office/overview").get_json()["teams"]}
+    # alice's flagged and bob's pending wait for the leader; the leader's own flagged entry
+    # and the attendance a leader registered wait for the office
+    assert teams[team_a.id]["awaiting_review"] == {"leader": 2, "office": 2}
+    assert teams[team_a.id]["flagged"] == 2
+    assert teams[team_b.id]["awaiting_review"] == {"leader": 0, "office": 0}
+
+
+def test_a_late_report_and_the_offices_alerts(world, office):
+    team_a, team_b, now = world
+    year, quarter = last_quarter(clock.local_today(now))
+    late = {"year": year, "quarter": quarter, "updated_at": now}
+    QuarterlyReport.create(team=team_a, deadline=clock.local_today(now) - timedelta(days=2), **late)
+    QuarterlyReport.create(
+        team=team_b, status="submitted", submitted_at=now, deadline=clock.local_today(now), **late
+    )
+    enqueue([Message(None, "report_late", {"title": "季度报告逾期未交"}, "ov-late")], now, "off")
+    record = make_record(make_member(team=team_b), checkin_at=now - timedelta(days=1))
+    SpotCheck.create(record=record, sampled_on=clock.local_today(now))
+    body = office.get("/office/overview").get_json()
+    teams = {t["id"]: t for t in body["teams"]}
+    report_a, report_b = teams[team_a.id]["report"], teams[team_b.id]["report"]
+    assert (report_a["status_name"], report_a["late"], report_a["owed"]) == ("逾期未交", True, True)
+    assert (report_b["status_name"], report_b["late"], report_b["owed"]) == ("已提交", False, False)
+    assert body["report_period"] == f"{year}-Q{quarter}"
+    assert body["alerts"] == {
+        "undelivered": 0,
+        "inbox_unread": 1,
+        "spot_checks_pending": 1,
+        "late_reports": [team_a.name],
+    }
+
+
+def test_a_team_without_a_report_or_a_leader(app, office):
+    team = make_team()
+    Member.update(role="member").where(Member.team == team.id).execute()
+    body = office.get("/office/overview").get_json()
+    (only,) = body["teams"]
+    assert only["leader"] is None and only["report"] is None and only["services"] == 0
+
+
+@pytest.mark.parametrize("role", ["leader", "member"])
+def test_leaders_and_members_are_refused(app, api, role):
+    team = make_team(members=1)
+    who = team.members.where(Member.role == role).get()
+    Member.update(mp_openid=f"mp-ov-{role}").where(Member.id == who.id).execute()
+    answer = api(f"mp-ov-{role}").get("/office/overview")
+    assert answer.status_code == 403
+    assert answer.get_json() == {
+        "error": {"code": "office_only", "message": "只有办公室可以进行此操作。"}
+    }
+
+
+def test_without_a_login(client):
+    answer = client.get("/api/v1/office/overview")
+    assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "login_required"

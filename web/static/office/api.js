@@ -1,0 +1,159 @@
+// The office's session and its calls to the JSON API under /api/v1.
+// The token lives in sessionStorage (gone when the tab closes) and is dropped when it expires
+// or when the API answers 401; every error reaches the page as the API's Chinese message.
+
+const BASE = "/api/v1";
+const KEY = "xianfeng.office.session";
+const OFFLINE = "无法连接服务器，请检查网络后重试。";
+const BROKEN = "服务暂时出现问题，请稍后再试。";
+export const EXPIRED = "登录已过期，请重新登录。";
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let onSignedOut = () => {};
+
+/** Call `handler(message)` whenever the session ends without the user asking. */
+export function whenSignedOut(handler) {
+  onSignedOut = handler;
+}
+
+export function session() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+    if (saved && Date.parse(saved.expires_at) > Date.now()) return saved;
+  } catch (e) {
+    /* a damaged entry is no session */
+  }
+  sessionStorage.removeItem(KEY);
+  return null;
+}
+
+function save(login) {
+  const kept = { token: login.token, expires_at: login.expires_at, account: login.account };
+  sessionStorage.setItem(KEY, JSON.stringify(kept));
+  return kept;
+}
+
+/** Whether this tab kept a login that has expired since (to say so on the login form). */
+export function expiredBefore() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+    return Boolean(saved && Date.parse(saved.expires_at) <= Date.now());
+  } catch (e) {
+    return false;
+  }
+}
+
+export function forget() {
+  sessionStorage.removeItem(KEY);
+}
+
+function endSession(message) {
+  forget();
+  onSignedOut(message || EXPIRED);
+}
+
+async function send(method, path, body, accept) {
+  const current = session();
+  const headers = { Accept: accept };
+  if (current) headers.Authorization = `Bearer ${current.token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  try {
+    return await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch (e) {
+    throw new ApiError(0, "offline", OFFLINE);
+  }
+}
+
+async function failure(response, signedIn) {
+  let error = { code: "internal_error", message: BROKEN };
+  try {
+    const body = await response.json();
+    if (body && body.error && body.error.message) error = body.error;
+  } catch (e) {
+    /* not the JSON error shape: say it plainly */
+  }
+  if (response.status === 401 && signedIn) endSession(error.message);
+  return new ApiError(response.status, error.code, error.message);
+}
+
+/** The JSON answer of an API call, or an ApiError with the API's Chinese message. */
+export async function call(method, path, body) {
+  const signedIn = Boolean(session());
+  const response = await send(method, path, body, "application/json");
+  if (!response.ok) throw await failure(response, signedIn);
+  try {
+    return await response.json();
+  } catch (e) {
+    throw new ApiError(response.status, "bad_answer", BROKEN);
+  }
+}
+
+export const get = (path) => call("GET", path);
+export const post = (path, body) => call("POST", path, body);
+
+/** Log in with the office's username and password; the session is kept for this tab. */
+export async function login(username, password) {
+  const answer = await call("POST", "/auth/office", { username, password });
+  return save(answer);
+}
+
+/** Revoke the token on the server (best effort) and forget it here. */
+export async function logout() {
+  if (session()) {
+    try {
+      await call("POST", "/auth/logout");
+    } catch (e) {
+      /* the token is forgotten here whatever the server said */
+    }
+  }
+  forget();
+}
+
+function fileName(response, fallback) {
+  const header = response.headers.get("Content-Disposition") || "";
+  const encoded = /filename\*=UTF-8''([^;]+)/i.exec(header);
+  if (encoded) {
+    try {
+      return decodeURIComponent(encoded[1]);
+    } catch (e) {
+      /* fall back below */
+    }
+  }
+  const plain = /filename="([^"]+)"/i.exec(header);
+  return plain ? plain[1] : fallback;
+}
+
+/** Download a file the API serves to the token (an Excel export) and save it. */
+export async function download(path, fallbackName) {
+  const signedIn = Boolean(session());
+  const response = await send("GET", path, undefined, "*/*");
+  if (!response.ok) throw await failure(response, signedIn);
+  const blob = await response.blob();
+  const name = fileName(response, fallbackName);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  return name;
+}
+
+/** A query string from the filled-in values only. */
+export function query(params) {
+  const kept = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "");
+  return kept.length ? "?" + new URLSearchParams(kept).toString() : "";
+}

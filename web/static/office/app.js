@@ -1,0 +1,134 @@
+// The office dashboard: the login, the navigation and a view per hash (#overview,
+// #register?team_id=1, #record/12, ...). Each view draws itself from the JSON API into a
+// fresh container, so an answer arriving after the user moved on lands nowhere.
+
+import * as api from "./api.js";
+import { h, fill, loading } from "./dom.js";
+import check from "./check.js";
+import inbox from "./inbox.js";
+import overview from "./overview.js";
+import record from "./record.js";
+import register from "./register.js";
+import reports from "./reports.js";
+import spotChecks from "./spotchecks.js";
+
+// view name → { title, nav (the menu entry it lights), render(container, context) }.
+// 居民意见 plugs in here: import its module (feedback.js, on GET /office/feedback), add it as
+// `feedback: feedback,` and remove `hidden` from its menu entry in office/index.html.
+const VIEWS = {
+  overview,
+  register,
+  record,
+  "spot-checks": spotChecks,
+  reports,
+  inbox,
+  check,
+};
+const DEFAULT_VIEW = "overview";
+const BROKEN_PAGE = "页面出现问题，请刷新后重试。";
+
+const $ = (id) => document.getElementById(id);
+let expiryTimer = null;
+let teamsPromise = null;
+
+/** The teams (id, name) from the overview, fetched once per login for the views' filters. */
+function teams() {
+  if (!teamsPromise) {
+    teamsPromise = api.get("/office/overview").then((o) => o.teams);
+    teamsPromise.catch(() => (teamsPromise = null));
+  }
+  return teamsPromise;
+}
+
+function parseHash() {
+  const raw = decodeURIComponent(location.hash.replace(/^#/, ""));
+  const [path, search = ""] = raw.split("?");
+  const [name, id] = path.split("/");
+  return { name: VIEWS[name] ? name : DEFAULT_VIEW, id, params: new URLSearchParams(search) };
+}
+
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+async function route() {
+  if (!api.session()) return showLogin();
+  const { name, id, params } = parseHash();
+  const view = VIEWS[name];
+  const nav = view.nav || name;
+  for (const link of document.querySelectorAll("#nav a")) {
+    link.classList.toggle("active", link.dataset.view === nav);
+  }
+  document.title = `${view.title} · 办公室工作台`;
+  const container = h("section", { class: "panel", "data-view": name }, loading());
+  fill($("view"), container);
+  try {
+    await view.render(container, { id, params, go, teams });
+  } catch (error) {
+    if (!(error instanceof api.ApiError)) console.error(error); // a bug of the page itself
+    if (container.isConnected) {
+      const message = error instanceof api.ApiError ? error.message : BROKEN_PAGE;
+      fill(container, h("h2", {}, view.title), h("p", { class: "notice error" }, message));
+    }
+  }
+}
+
+function showLogin(message) {
+  clearTimeout(expiryTimer);
+  teamsPromise = null;
+  $("shell").hidden = true;
+  $("login").hidden = false;
+  fill($("view"));
+  const note = $("login-message");
+  note.hidden = !message;
+  note.textContent = message || "";
+  $("password").value = "";
+  $("username").focus();
+}
+
+function showShell(current) {
+  $("login").hidden = true;
+  $("shell").hidden = false;
+  $("account-name").textContent = current.account || "办公室";
+  clearTimeout(expiryTimer);
+  const left = Date.parse(current.expires_at) - Date.now();
+  // Timers above ~24.8 days overflow; a token lives hours.
+  expiryTimer = setTimeout(() => {
+    api.forget();
+    showLogin(api.EXPIRED);
+  }, Math.min(left, 2 ** 31 - 1));
+  route();
+}
+
+async function onLogin(event) {
+  event.preventDefault();
+  const button = $("login-button");
+  button.disabled = true;
+  $("login-message").hidden = true;
+  try {
+    showShell(await api.login($("username").value.trim(), $("password").value));
+  } catch (error) {
+    showLogin(error.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function onLogout() {
+  await api.logout();
+  showLogin("您已退出登录。");
+}
+
+function start() {
+  api.whenSignedOut((message) => showLogin(message));
+  $("login-form").addEventListener("submit", onLogin);
+  $("logout").addEventListener("click", onLogout);
+  window.addEventListener("hashchange", () => api.session() && route());
+  const expired = api.expiredBefore();
+  const current = api.session();
+  if (current) showShell(current);
+  else showLogin(expired ? api.EXPIRED : undefined);
+}
+
+start();

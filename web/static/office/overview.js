@@ -1,0 +1,117 @@
+// 总览: each team's quarter at a glance, and what the office must act on.
+
+import * as api from "./api.js";
+import { h, fill, hours, table } from "./dom.js";
+
+function reportCell(report) {
+  if (!report) return h("span", { class: "muted" }, "尚未生成");
+  const late = report.late ? "late" : "";
+  return h(
+    "span",
+    { class: `tag ${late}` },
+    report.status_name,
+    h("span", { class: "muted" }, `（截止 ${report.deadline}）`),
+  );
+}
+
+function waitingCell(team, reviewer, count) {
+  if (!count) return "0";
+  const status = reviewer === "flagged" ? "flagged" : "";
+  const link = `#register?team_id=${team.id}` + (status ? `&status=${status}` : "");
+  return h("a", { href: link, class: "count" }, String(count));
+}
+
+function teamRow(t) {
+  return h(
+    "tr",
+    { "data-team-id": t.id },
+    h("td", {}, t.name),
+    h("td", {}, t.community),
+    h("td", {}, t.leader ? t.leader.name : h("span", { class: "warn" }, "无队长")),
+    h("td", { class: "num", "data-field": "members" }, String(t.members)),
+    h("td", { class: "num", "data-field": "services" }, String(t.services)),
+    h("td", { class: "num", "data-field": "hours" }, hours(t.hours)),
+    h("td", { class: "num", "data-field": "awaiting-leader" }, waitingCell(t, "leader", t.awaiting_review.leader)),
+    h("td", { class: "num", "data-field": "awaiting-office" }, waitingCell(t, "office", t.awaiting_review.office)),
+    h("td", { class: "num", "data-field": "flagged" }, waitingCell(t, "flagged", t.flagged)),
+    h("td", { "data-field": "report" }, reportCell(t.report)),
+  );
+}
+
+function alert(id, count, text, link) {
+  const attrs = { id, class: count ? "alert act" : "alert calm" };
+  return h("li", attrs, h("a", { href: link }, text));
+}
+
+function alerts(a) {
+  return h(
+    "ul",
+    { class: "alerts" },
+    alert("alert-inbox", a.inbox_unread, `收件箱未读消息：${a.inbox_unread} 条`, "#inbox"),
+    alert(
+      "alert-undelivered",
+      a.undelivered,
+      `未送达或发送失败的消息：${a.undelivered} 条`,
+      "#inbox?tab=undelivered",
+    ),
+    alert(
+      "alert-spot-checks",
+      a.spot_checks_pending,
+      `待记录结果的抽查：${a.spot_checks_pending} 条`,
+      "#spot-checks",
+    ),
+    alert(
+      "alert-late-reports",
+      a.late_reports.length,
+      a.late_reports.length
+        ? `季度报告逾期未交：${a.late_reports.join("、")}`
+        : "没有逾期未交的季度报告",
+      "#reports",
+    ),
+    h("li", { id: "alert-register", class: "alert calm" }, "登记簿核验：正在核验…"),
+  );
+}
+
+async function registerAlert(list) {
+  const item = list.querySelector("#alert-register");
+  try {
+    const found = await api.get("/register/check");
+    const n = found.problems.length;
+    item.className = n ? "alert act" : "alert calm";
+    const text = n ? `登记簿核验发现 ${n} 个问题，请查看` : "登记簿核验通过，未发现问题";
+    fill(item, h("a", { href: "#check" }, text));
+  } catch (error) {
+    item.className = "alert act";
+    fill(item, `登记簿核验未能完成：${error.message}`);
+  }
+}
+
+async function render(root) {
+  const o = await api.get("/office/overview");
+  const list = alerts(o.alerts);
+  const headings = [
+    "服务队",
+    "结对社区",
+    "队长",
+    "在册队员",
+    "本季度服务（次）",
+    "本季度时长（小时）",
+    "待队长审核",
+    "待办公室审核",
+    "其中存疑",
+    `${o.report_period} 季度报告`,
+  ];
+  const rows = o.teams.map(teamRow);
+  fill(
+    root,
+    h("h2", {}, "总览"),
+    h("p", { class: "hint" }, `今天 ${o.today}；本季度 ${o.period}，统计口径与季度报告相同。`),
+    h("h3", {}, "需要办公室处理"),
+    list,
+    h("h3", {}, "各服务队"),
+    rows.length ? table(headings, rows, { id: "teams" }) : h("p", { class: "state empty" }, "还没有服务队，请先导入名册。"),
+  );
+  registerAlert(list);
+}
+
+export default { title: "总览", render };

@@ -1,0 +1,108 @@
+// 季度报告: every team's report for a chosen quarter, its status and figures, and the
+// Excel file of each.
+
+import * as api from "./api.js";
+import { h, fill, when, hours, facts, loading, failed, done, today } from "./dom.js";
+
+const QUARTERS_BACK = 8;
+
+function quarterOf(day) {
+  const [year, month] = day.split("-").map(Number);
+  return [year, Math.floor((month - 1) / 3) + 1];
+}
+
+/** The running quarter and the ones before it, newest first, as "2026-Q4". */
+function periods() {
+  let [year, quarter] = quarterOf(today());
+  const list = [];
+  for (let i = 0; i < QUARTERS_BACK; i += 1) {
+    list.push(`${year}-Q${quarter}`);
+    [year, quarter] = quarter > 1 ? [year, quarter - 1] : [year - 1, 4];
+  }
+  return list;
+}
+
+function lastQuarter() {
+  return periods()[1];
+}
+
+function registerCheck(check) {
+  if (!check) return "—";
+  if (check.ok) return h("span", { class: "tag ok" }, "通过");
+  return h(
+    "span",
+    { class: "tag late" },
+    `未通过：${check.entries.length} 条记录在系统之外被改动（计 ${hours(check.hours)} 小时）`,
+  );
+}
+
+function figures(r) {
+  const s = r.stats;
+  const ratings = s.ratings && s.ratings.count ? `${s.ratings.count} 条，平均 ${s.ratings.average} 分` : "暂无";
+  return facts([
+    ["状态", h("span", { class: `tag ${r.late ? "late" : ""}`, "data-field": "status" }, r.status_name)],
+    ["截止日期", r.deadline],
+    ["提交", r.submitted_at ? `${r.submitted_by ? r.submitted_by.name : ""} ${when(r.submitted_at)}` : "未提交"],
+    ["在册队员", `${s.members} 人`],
+    ["开展活动", `${s.activities} 次，参加 ${s.participants} 人`],
+    ["服务", h("span", { "data-field": "services" }, `${s.services} 次，${hours(s.hours)} 小时`)],
+    ["结对走访", s.visits ? `${s.visits.done} 次（应走访 ${s.visits.due} 次）` : "—"],
+    ["存疑待审核", `${s.flagged ?? 0} 条`],
+    ["未通过审核", `${s.rejected ?? 0} 条`],
+    ["居民评价", ratings],
+    ["数据", r.stats_live ? "实时统计（未提交）" : "提交时冻结"],
+    ["登记核验", registerCheck(r.register_check)],
+    ["工作小结", r.summary || "（未填写）"],
+  ]);
+}
+
+async function exportFile(period, team, status) {
+  fill(status, loading("正在生成 Excel 文件…"));
+  try {
+    const path = `/team/reports/${period}/export.xlsx${api.query({ team_id: team.id })}`;
+    const name = await api.download(path, `季度报告_${team.name}_${period}.xlsx`);
+    fill(status, done(`已下载：${name}`));
+  } catch (error) {
+    fill(status, failed(error));
+  }
+}
+
+async function teamReport(period, team) {
+  const card = h("article", { class: "card report", "data-team-id": team.id }, h("h3", {}, team.name), loading());
+  const status = h("div", {});
+  api
+    .get(`/team/reports/${period}${api.query({ team_id: team.id })}`)
+    .then((r) => {
+      fill(
+        card,
+        h("h3", {}, team.name),
+        figures(r),
+        h("button", { type: "button", class: "export", onclick: () => exportFile(period, team, status) }, "导出 Excel"),
+        status,
+      );
+    })
+    .catch((error) => fill(card, h("h3", {}, team.name), failed(error)));
+  return card;
+}
+
+async function render(root, ctx) {
+  const period = ctx.params.get("period") || lastQuarter();
+  const choices = periods();
+  const select = h(
+    "select",
+    { id: "period", onchange: (e) => ctx.go(`#reports?period=${e.target.value}`) },
+    (choices.includes(period) ? choices : [period, ...choices]).map((p) =>
+      h("option", { value: p, selected: p === period }, p === choices[0] ? `${p}（本季度，进行中）` : p),
+    ),
+  );
+  const teams = await ctx.teams();
+  const cards = await Promise.all(teams.map((t) => teamReport(period, t)));
+  fill(
+    root,
+    h("h2", {}, "季度报告"),
+    h("label", { class: "inline" }, "季度 ", select),
+    h("div", { class: "cards" }, cards.length ? cards : h("p", { class: "state empty" }, "还没有服务队。")),
+  );
+}
+
+export default { title: "季度报告", render };

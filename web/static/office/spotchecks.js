@@ -1,0 +1,114 @@
+// 日常抽查: the sampled entries, pending first by default, with the verdict and a note.
+// The rules (a problem needs a note, changing a result needs one too) are the API's: its
+// refusals are shown as it words them.
+
+import * as api from "./api.js";
+import { h, fill, when, loading, empty, failed, done, today } from "./dom.js";
+
+const SHOWN = [
+  ["pending", "待记录结果"],
+  ["today", "今日抽取"],
+  ["", "全部"],
+  ["problem", "发现问题"],
+  ["confirmed", "抽查无误"],
+];
+
+const EMPTY = { pending: "没有待记录结果的抽查。", today: "今天还没有抽取记录（每天 8:00 抽取）。" };
+
+function tabs(current, ctx) {
+  return h(
+    "div",
+    { class: "tabs" },
+    SHOWN.map(([result, text]) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: result === current ? "tab active" : "tab",
+          "data-result": result || "all",
+          onclick: () => ctx.go(`#spot-checks?result=${result || "all"}`),
+        },
+        text,
+      ),
+    ),
+  );
+}
+
+function history(check) {
+  if (check.history.length < 2) return null;
+  return h(
+    "details",
+    {},
+    h("summary", {}, `历次结果（${check.history.length}）`),
+    h(
+      "ul",
+      {},
+      check.history.map((line) =>
+        h("li", {}, `${when(line.recorded_at)} ${line.recorded_by ? line.recorded_by.name : ""}：${line.result_name}${line.note ? "，" + line.note : ""}`),
+      ),
+    ),
+  );
+}
+
+function verdictForm(check, card) {
+  const note = h("textarea", { name: "note", rows: 2, maxlength: 500, placeholder: "说明（发现问题时必填）" });
+  const status = h("div", { class: "verdict-status" });
+  const send = (result) => async () => {
+    fill(status, loading("正在保存…"));
+    try {
+      const saved = await api.post(`/office/spot-checks/${check.id}`, { result, note: note.value.trim() || undefined });
+      card.replaceWith(checkCard(saved, done(`已记录：${saved.result_name}`)));
+    } catch (error) {
+      fill(status, failed(error));
+    }
+  };
+  return h(
+    "div",
+    { class: "verdict" },
+    note,
+    h("div", { class: "buttons" },
+      h("button", { type: "button", class: "primary", "data-verdict": "confirmed", onclick: send("confirmed") }, "抽查无误"),
+      h("button", { type: "button", class: "danger", "data-verdict": "problem", onclick: send("problem") }, "发现问题"),
+    ),
+    status,
+  );
+}
+
+function checkCard(check, message) {
+  const r = check.record;
+  const card = h("article", { class: "card spot-check", "data-spot-check-id": check.id });
+  const by = check.checked_by ? `${check.checked_by.name} ${when(check.checked_at)}` : "";
+  fill(
+    card,
+    h("h3", {}, h("a", { href: `#record/${r.id}` }, r.label)),
+    h(
+      "p",
+      { class: "meta" },
+      `抽查日期 ${check.sampled_on} · ${r.team || ""} · 记录状态 ${r.status_name} · `,
+      h("span", { class: `tag result-${check.result}`, "data-field": "result" }, check.result_name),
+      by ? ` · ${by}` : "",
+    ),
+    check.note ? h("p", { class: "note" }, `说明：${check.note}`) : null,
+    history(check),
+    message || null,
+    verdictForm(check, card),
+  );
+  return card;
+}
+
+async function render(root, ctx) {
+  const asked = ctx.params.get("result") || "pending";
+  const result = asked === "all" ? "" : asked;
+  const day = result === "today" ? today() : "";
+  const list = h("div", { id: "spot-check-list" }, loading());
+  fill(root, h("h2", {}, "日常抽查"), h("p", { class: "hint" }, "每天 8:00 从前一天已核验的记录中随机抽取。"), tabs(result, ctx), list);
+  const filters = day ? { from: day, to: day } : { result };
+  const page = await api.get(`/office/spot-checks${api.query({ ...filters, limit: 100 })}`);
+  fill(
+    list,
+    page.items.length ? page.items.map((c) => checkCard(c)) : empty(EMPTY[result] || "没有抽查记录。"),
+    page.total > page.items.length ? h("p", { class: "hint" }, `共 ${page.total} 条，显示最新的 ${page.items.length} 条。`) : null,
+  );
+}
+
+export default { title: "日常抽查", render };
