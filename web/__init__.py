@@ -1,6 +1,7 @@
 """The office dashboard, the resident pages and the health check."""
 
 from . import devchat
+from .feedback import bp as feedback_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
 
@@ -9,4 +10,5 @@ def init_app(app) -> None:
     """Register the web blueprints (the /dev/chat page only in demo mode)."""
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(feedback_bp)
     devchat.init_app(app)
