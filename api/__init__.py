@@ -9,6 +9,7 @@ from . import (  # noqa: E402
     activities,
     checkins,
     exports,
+    feedback,
     login,
     me,
     notifications,
@@ -33,6 +34,7 @@ MODULES = [
     notifications,
     reports,
     spot_checks,
+    feedback,
     exports,
 ]
 openapi.register(bp, MODULES)

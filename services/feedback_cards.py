@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 from models import Activity, Member, Pairing, Team
 
 from . import output_files
-from .errors import Conflict, Invalid, NotFound
+from .actors import Actor
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .feedback_targets import KIND_NAMES, code_for, display_name
 from .rows import is_id
 
@@ -133,8 +134,11 @@ def activity_card(base: str, activity_id: int, now: datetime) -> Card:
     return Card(_file_name(activity.team.name, f"活动{activity.id}_{activity.title}"), png)
 
 
-def target_qr(base: str, kind: str, target_id: int, now: datetime) -> Card:
-    """The bare QR code of one target's page (the office's download)."""
+def target_qr(actor: Actor, base: str, kind: str, target_id: int, now: datetime) -> Card:
+    """The bare QR code of one target's page: the office's download (cards are printed and
+    handed out by the office)."""
+    if not actor.is_office:
+        raise Forbidden("只有办公室可以下载评价二维码。", "office_only")
     code = code_for(kind, target_id, now)
     return Card(f"评价二维码_{KIND_NAMES[kind]}{target_id}.png", qr_png(page_url(base, code)))
 
@@ -145,6 +149,9 @@ def write_cards(folder: Path, cards: list[Card], force: bool) -> list[Path]:
         raise Invalid(f"文件夹 {folder.parent.absolute()} 不存在。", "no_such_folder")
     folder.mkdir(exist_ok=True)
     kept = "可能是已打印的评价卡"
+    there = [folder / c.file_name for c in cards if (folder / c.file_name).exists()]
+    if there and not force:  # before writing any: all the cards or none
+        raise output_files.already_there(there[0], kept)
     return [
         output_files.write_file(folder / c.file_name, _writer(c.png), force, kept) for c in cards
     ]
