@@ -1,6 +1,6 @@
 """Residents' feedback: the office reads and moderates all of it and fetches a target's QR
-code; a team leader reads the team's approved feedback. Thin views: the rules are in
-services.feedback_review, services.feedback_targets and services.feedback_cards."""
+code; a team leader reads the team's approved feedback, a member their own. Thin views: the
+rules are in services.feedback_review, services.feedback_targets and services.feedback_cards."""
 
 from urllib.parse import quote
 
@@ -63,6 +63,22 @@ def team_feedback():
     return jsonify(
         {
             "team": {"id": team.id, "name": team.name},
+            "ratings": {"count": ratings.count, "average": ratings.average},
+            "items": [leader_json(v) for v in items],
+            "total": total,
+            "limit": filters.limit,
+            "offset": filters.offset,
+        }
+    )
+
+
+@bp.get("/me/feedback")
+@requires("member")
+def my_feedback():
+    filters = _filters()
+    items, total, ratings = review.member_feedback(actor(), filters)
+    return jsonify(
+        {
             "ratings": {"count": ratings.count, "average": ratings.average},
             "items": [leader_json(v) for v in items],
             "total": total,
@@ -194,6 +210,12 @@ TEAM_SCHEMA = TEAM_SCHEMA | {
         },
     },
 }
+_RATINGS = TEAM_SCHEMA["properties"]["ratings"]
+MINE_SCHEMA = openapi.page_of(LEADER_SCHEMA)
+MINE_SCHEMA = MINE_SCHEMA | {
+    "required": [*MINE_SCHEMA["required"], "ratings"],
+    "properties": MINE_SCHEMA["properties"] | {"ratings": _RATINGS},
+}
 DECISION_BODY = {
     "type": "object",
     "required": ["decision"],
@@ -253,6 +275,13 @@ OPENAPI = {
             ],
             "responses": openapi.ok("二维码 PNG", PNG)
             | {"200": {"description": "二维码 PNG", "content": {"image/png": {"schema": PNG}}}},
+        }
+    },
+    "/me/feedback": {
+        "get": {
+            "summary": "我的居民评价：结对家庭等居民对本人的评价（已通过的），及条数和平均分",
+            "parameters": [*_DATES, *_PAGE],
+            "responses": openapi.ok("一页居民评价及平均分", MINE_SCHEMA),
         }
     },
     "/team/feedback": {

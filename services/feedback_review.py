@@ -5,6 +5,7 @@ moderation.
   approves or rejects each feedback with a note; who and when is kept on the row and every
   decision goes to the audit log. A rejection must say why. The same decision again, with no
   note or the same note, is a repeat and changes nothing.
+- A member reads the approved ratings of their own card, the same way.
 - A leader reads their own team's approved feedback (the team, its members, its activities,
   as the quarterly report counts them): the rating, the comment and what was rated; nothing
   about the resident (there is nothing: the rate limit's hash never leaves the database) and
@@ -24,7 +25,7 @@ from models import Account, Activity, AuditLog, Feedback, Member, Team, db
 from models.oversight import MODERATION_STATES
 
 from . import clock, date_window
-from .actors import Actor
+from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .feedback_targets import display_name
 from .households import redact
@@ -97,6 +98,19 @@ def team_feedback(
     where = _where(filters) & (TEAM_OF == team.id)
     items, total = _page(where, filters, masked=not actor.is_office)
     return team, items, total, _ratings(where)
+
+
+def member_feedback(
+    actor: Actor, filters: FeedbackFilters
+) -> tuple[list[FeedbackView], int, Ratings]:
+    """The acting member's own approved ratings (those of their household's card), newest
+    first, with how many and their average: what the residents think of their service."""
+    member = require_member(actor)
+    filters = FeedbackFilters(None, "approved", *_dates_and_page(filters))
+    _check(filters)
+    where = _where(filters) & (Feedback.target_kind == "member") & (Feedback.member == member.id)
+    items, total = _page(where, filters, masked=True)
+    return items, total, _ratings(where)
 
 
 def moderate(

@@ -155,6 +155,7 @@ TABLE = [
         {"office"},
     ),
     ("a member's QR code", "get", "/office/feedback/qr/member/{alice}", None, {"office"}),
+    ("my feedback", "get", "/me/feedback", None, MEMBERS),
     ("team feedback", "get", "/team/feedback", None, {"leader_a", "leader_b"}),
     ("team A feedback", "get", "/team/feedback?team_id={team_a}", None, {"leader_a", "office"}),
 ]

@@ -293,3 +293,16 @@ def test_the_window_is_shanghai_days(world, office):
     ).execute()
     body = office.get("/office/feedback?from=2026-11-21&to=2026-11-21").get_json()
     assert ids(body) == {first.id, late.id}
+
+
+def test_a_member_reads_the_approved_ratings_of_their_own_card(world):
+    body = world["alice"].get("/me/feedback").get_json()
+    assert ids(body) == {world["rows"]["alice"].id}  # not the held one, nor the team's
+    assert body["ratings"] == {"count": 1, "average": 5.0}
+    assert body["items"][0]["comment"] == "很热心，电话138****5678"
+    assert world["leader_b"].get("/me/feedback").get_json()["total"] == 0
+
+
+def test_the_office_has_no_card_of_its_own(world, office):
+    answer = office.get("/me/feedback")
+    assert answer.status_code == 403 and answer.get_json()["error"]["code"] == "member_only"

@@ -109,6 +109,22 @@ def test_too_many_ratings_from_one_phone_is_a_polite_429(client, code):
     assert answer.status_code == 429 and "已经评价过" in answer.get_data(as_text=True)
 
 
+def test_a_rating_the_database_did_not_take_is_never_thanked(client, code):
+    """Nothing is lost once the resident sees thank you: a failed write says to try again."""
+    from models import db
+
+    fid = open_form(client, code)
+    db.execute_sql("ALTER TABLE feedback RENAME TO feedback_away")
+    try:
+        answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+    finally:
+        db.execute_sql("ALTER TABLE feedback_away RENAME TO feedback")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and "没有提交成功" in html and "感谢" not in html
+    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
+    assert Feedback.select().count() == 1
+
+
 def test_the_stylesheet_is_served(client):
     answer = client.get("/r/static/feedback.css")
     assert answer.status_code == 200 and b".star" in answer.get_data()
