@@ -29,8 +29,7 @@ class Feedback(BaseModel):
     created_at = pw.DateTimeField(index=True)
     # The page's form id: a re-post of the same form records nothing more (unique).
     form_id = pw.CharField(max_length=64, null=True, unique=True)
-    # A keyed hash of who sent it (the page's cookie, else the address), for the rate limit
-    # only; never shown to anybody.
+    # A keyed hash of who sent it (the page's cookie), for the rate limit only; never shown.
     client_key = pw.CharField(max_length=64, default="")
     held_reason = pw.CharField(max_length=20, default="")  # why it waits for the office
     moderation_note = pw.TextField(default="")

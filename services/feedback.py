@@ -9,8 +9,9 @@ Rules, each here so the page only asks and shows:
   records nothing more and is thanked again for the rating it recorded first.
 - A modest rate limit, per target and sender and per target for everybody together
   (feedback.per_client_per_day, per_target_per_hour): an honest second thought is welcome, a
-  page tapped all day is not. A sender is the page's cookie, else the address; a sender who
-  throws the cookie away each time is stopped by the target's own limit.
+  page tapped all day is not. A sender is the page's cookie, which every accepted post
+  carries (its form id is signed for it); a script that takes a new cookie for each post is
+  stopped by the target's own limit.
 - The comment goes through the local content filter (services.content_check): an unfit one
   is kept, but `pending` (held_reason content_filter) until the office approves or rejects it,
   and a leader never sees it before. Anything else is approved at once. WeChat's msgSecCheck
@@ -56,18 +57,16 @@ class Limits:
 
 @dataclass(frozen=True)
 class Sender:
-    """Who posts, as the page knows them: its cookie ('' when the browser keeps none) and the
-    address; `secret` signs their form ids and keys their hash."""
+    """Who posts, as the page knows them: its cookie ('' when the browser sent none, and then
+    no form id is theirs); `secret` signs their form ids and keys their hash."""
 
     secret: str
     cookie: str
-    address: str
 
     @property
     def key(self) -> str:
-        """The rate limit's sender: the cookie, else the address (hashed, never stored raw)."""
-        raw = f"cookie:{self.cookie}" if self.cookie else f"address:{self.address}"
-        return feedback_forms.client_key(self.secret, raw)
+        """The rate limit's sender: the cookie, hashed (never stored raw)."""
+        return feedback_forms.client_key(self.secret, f"cookie:{self.cookie}")
 
     def new_form_id(self, code: str, now: datetime) -> str:
         return feedback_forms.new_form_id(self.secret, code, self.cookie, now)

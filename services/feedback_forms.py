@@ -51,7 +51,7 @@ def check_form_id(secret: str, form_id: str, code: str, client: str, now: dateti
 
 def client_key(secret: str, client: str) -> str:
     """A keyed hash of the sender for the rate limit: nothing in the database says who they
-    are, and without the secret the hash cannot be matched to an address."""
+    are, and without the secret the hash cannot be matched to a cookie."""
     return hmac.new(secret.encode(), b"feedback-client|" + client.encode(), "sha256").hexdigest()
 
 

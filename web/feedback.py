@@ -114,7 +114,7 @@ def _cookie() -> str:
 
 
 def _sender(cookie: str) -> feedback.Sender:
-    return feedback.Sender(current_app.config["SECRET_KEY"], cookie, request.remote_addr or "")
+    return feedback.Sender(current_app.config["SECRET_KEY"], cookie)
 
 
 def _with_cookie(response, cookie: str):

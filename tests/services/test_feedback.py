@@ -23,8 +23,8 @@ def world(database):
     return team, member
 
 
-def sender(cookie="cookie-a", address="10.0.0.1") -> Sender:
-    return Sender(SECRET, cookie, address)
+def sender(cookie="cookie-a") -> Sender:
+    return Sender(SECRET, cookie)
 
 
 def rate(code, rating=5, comment="", who=None, now=NOW, form_id=None, limits=LIMITS):
@@ -184,14 +184,14 @@ def test_a_second_thought_is_welcome_a_fourth_the_same_day_is_not(world):
     assert Feedback.select().count() == 5
 
 
-def test_a_sender_without_a_cookie_is_known_by_the_address(world):
+def test_a_post_without_the_pages_cookie_is_refused(world):
+    """Every form id is issued for a cookie; a post that brings none is not the resident's."""
     _, member = world
     code = code_for("member", member.id, NOW)
-    limits = Limits(per_client_per_day=1)
-    rate(code, who=sender(cookie="", address="10.0.0.9"), limits=limits)
-    with pytest.raises(feedback.TooMany):
-        rate(code, who=sender(cookie="", address="10.0.0.9"), limits=limits)
-    rate(code, who=sender(cookie="", address="10.0.0.10"), limits=limits)
+    form_id = sender(cookie="cookie-a").new_form_id(code, NOW)
+    with pytest.raises(Forbidden):
+        rate(code, form_id=form_id, who=sender(cookie=""))
+    assert Feedback.select().count() == 0
 
 
 def test_a_target_takes_so_many_ratings_an_hour(world):
