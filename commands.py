@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from export_commands import export_cli
+from feedback_commands import feedback_cli
 from models import AuditLog, Member, db
 from services import clock
 from services.errors import DomainError
@@ -20,6 +21,7 @@ def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
     commands = (
         export_cli,
+        feedback_cli,
         register_cli,
         wechat_cli,
         import_command,

@@ -10,6 +10,7 @@ from . import (  # noqa: E402
     broadcast_audit,
     checkins,
     exports,
+    feedback,
     login,
     me,
     notifications,
@@ -37,6 +38,7 @@ MODULES = [
     office_overview,
     reports,
     spot_checks,
+    feedback,
     exports,
 ]
 openapi.register(bp, MODULES)

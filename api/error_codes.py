@@ -88,6 +88,13 @@ ERROR_CODES = {
         ("notification_not_found", 404),
         ("spot_check_not_found", 404), ("team_not_found", 404),
     ),
+    "居民评价 /office/feedback, /team/feedback, /me/feedback": (
+        ("bad_date", 400), ("bad_window", 400), ("bad_filter", 400), ("bad_decision", 400),
+        ("note_required", 400), ("bad_text", 400), ("text_too_long", 400),
+        ("bad_target_kind", 400), ("leader_only", 403), ("other_team", 403),
+        ("feedback_not_found", 404), ("target_not_found", 404), ("team_not_found", 404),
+        ("public_url_missing", 409),
+    ),
 }  # fmt: skip
 
 

@@ -13,7 +13,14 @@ from .messaging import (
     SubscriptionGrant,
     SubscriptionReport,
 )
-from .oversight import Assessment, Feedback, QuarterlyReport, SpotCheck, SpotCheckResult
+from .oversight import (
+    Assessment,
+    Feedback,
+    FeedbackCode,
+    QuarterlyReport,
+    SpotCheck,
+    SpotCheckResult,
+)
 from .record import Photo, RecordHistory, ServiceRecord
 from .roster import Account, BindCode, BindTry, Branch, Community, Household, Member, Pairing, Team
 
@@ -33,6 +40,7 @@ MODELS = [
     Photo,
     RecordHistory,
     Feedback,
+    FeedbackCode,
     QuarterlyReport,
     SpotCheck,
     SpotCheckResult,

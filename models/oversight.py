@@ -8,6 +8,9 @@ from .record import ServiceRecord
 from .roster import Account, Member, Team
 
 REPORT_STATUSES = ("draft", "submitted", "late", "returned", "accepted")
+# A resident's feedback is shown to its team's leader once approved: at once when its comment
+# passes the local filter (or it has none), after the office's look when the filter held it.
+MODERATION_STATES = ("pending", "approved", "rejected")
 # A spot check waits (pending) until the office records what it found: nothing wrong, or a
 # problem.
 SPOT_CHECK_RESULTS = ("pending", "confirmed", "problem")
@@ -24,6 +27,31 @@ class Feedback(BaseModel):
     comment = pw.TextField(default="")
     moderation = pw.CharField(max_length=10, default="pending")
     created_at = pw.DateTimeField(index=True)
+    # The page's form id: a re-post of the same form records nothing more (unique).
+    form_id = pw.CharField(max_length=64, null=True, unique=True)
+    # A keyed hash of who sent it (the page's cookie), for the rate limit only; never shown.
+    client_key = pw.CharField(max_length=64, default="")
+    held_reason = pw.CharField(max_length=20, default="")  # why it waits for the office
+    moderation_note = pw.TextField(default="")
+    moderated_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    moderated_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("client_key", "created_at"), False),)
+
+
+class FeedbackCode(BaseModel):
+    """The random code in a feedback QR card's address, one per rated target (target_key,
+    e.g. 'member:12'): the page finds the target by it, so nobody can rate another target by
+    changing a number in the address."""
+
+    code = pw.CharField(max_length=32, unique=True)
+    target_key = pw.CharField(max_length=40, unique=True)
+    target_kind = pw.CharField(max_length=10)
+    activity = pw.ForeignKeyField(Activity, null=True, on_delete="CASCADE")
+    member = pw.ForeignKeyField(Member, null=True, on_delete="CASCADE")
+    team = pw.ForeignKeyField(Team, null=True, on_delete="CASCADE")
+    created_at = pw.DateTimeField()
 
 
 class QuarterlyReport(BaseModel):

@@ -18,6 +18,7 @@ from models import (
     Branch,
     Community,
     Enrollment,
+    Feedback,
     Household,
     Member,
     Pairing,
@@ -33,6 +34,8 @@ from services.binding import issue_bind_code, live_bind_code
 from services.checkin_rules import CheckinRules, Point, place_flags
 from services.checkin_targets import place_of
 from services.clock import local_today, to_local, to_utc
+from services.content_check import is_locally_refused
+from services.feedback import HELD_BY_FILTER
 from services.photos import store_photo
 
 DEMO_MARK = "demo_loaded"  # the AuditLog action that says this database holds the demo
@@ -112,6 +115,7 @@ def load_demo(
             team, seats = _load_team(t, spec, branches, tally, now)
             activities = _load_activities(t, spec, team, seats, tally, now)
             _load_records(t, seats, activities, photo_root, tally, now, rules)
+            _load_feedback(t, team, seats, activities, tally, now)
             unbound += [_bind_code(s, now, bind_code_ttl_days, tally) for s in seats if _unbound(s)]
         _load_office(tally, now)
         tally.ensure(AuditLog, {"action": DEMO_MARK}, at=now, actor="system")
@@ -255,6 +259,29 @@ def _load_records(t, seats, activities, photo_root, tally, now, rules) -> None:
         if not record.history.exists():  # the register's evidence chain starts at creation
             history.append(record, f"member:{seat.member.id}", "checkin", record.created_at, {})
         _photo(record, seed=t * 100 + r, root=photo_root, tally=tally)
+
+
+def _load_feedback(t, team, seats, activities, tally, now) -> None:
+    """Residents' ratings, each found again by its form id; a comment the local filter holds
+    waits for the office, as one from the page would."""
+    for f, spec in enumerate(data.FEEDBACK):
+        target = {"team": team}
+        if spec.seat is not None:
+            target = {"member": seats[spec.seat].member}
+        elif spec.activity is not None:
+            target = {"activity": activities[spec.activity]}
+        held = bool(spec.comment) and is_locally_refused(spec.comment)
+        tally.ensure(
+            Feedback,
+            {"form_id": f"demo-feedback-{t}-{f}"},
+            target_kind=next(iter(target)),
+            rating=spec.rating,
+            comment=spec.comment,
+            moderation="pending" if held else "approved",
+            held_reason=HELD_BY_FILTER if held else "",
+            created_at=_local(now, -spec.days_ago, 19),
+            **target,
+        )
 
 
 def _attendance_fields(activity, spec) -> dict:

@@ -205,6 +205,29 @@ VISIT_TEXTS = (
     ),
 )
 
+
+class FeedbackSpec(NamedTuple):
+    """A resident's rating: of member `seat` (team-local 0-11), of ACTIVITIES[`activity`],
+    or of the team when both are None."""
+
+    seat: int | None
+    activity: int | None
+    rating: int
+    comment: str
+    days_ago: int
+
+
+# Per team, so each leader sees some and the office all. The last one's comment is held by
+# the local filter, for the office to approve or reject.
+FEEDBACK = (
+    FeedbackSpec(1, None, 5, "党员同志每个月都来看望我们老两口，还帮忙修好了水管，非常感谢！", 9),
+    FeedbackSpec(4, None, 4, "很热心，就是工作日来不了，希望周末能多来几次。", 15),
+    FeedbackSpec(None, 2, 5, "义诊很及时，量了血压还讲了用药，医生和党员同志都很耐心。", 6),
+    FeedbackSpec(None, 1, 3, "楼道干净多了，不过电动车还是有人乱停。", 20),
+    FeedbackSpec(None, None, 5, "", 3),
+    FeedbackSpec(2, None, 1, "加微信领取免费礼品", 2),
+)
+
 OFFICE_USERNAME = "office"
 OFFICE_PASSWORD = "demo1234"
 OFFICE_DISPLAY_NAME = "办公室"

@@ -75,6 +75,9 @@ def validate(settings: Settings) -> None:
             "config key database.url must start with sqlite:///, postgresql:// "
             "or postgresql+pool://"
         )
+    public = settings.feedback.public_url
+    if public and not public.startswith(("https://", "http://")):
+        raise ConfigError("config key feedback.public_url must start with https:// or http://")
     if settings.redis.url and not settings.redis.url.startswith(("redis://", "rediss://")):
         raise ConfigError("config key redis.url must start with redis:// or rediss://")
     if settings.wechat.token_storage == "redis" and not settings.redis.url:

@@ -119,6 +119,17 @@ class RulesSettings:
     spot_check_share: float = 0.05
 
 
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """Residents' ratings from QR cards (services.feedback): where the cards point, and how
+    many ratings one sender may give one target, and a target may take, before the page asks
+    them to wait."""
+
+    public_url: str = ""
+    per_client_per_day: int = 3
+    per_target_per_hour: int = 60
+
+
 #: The outbound channels, in the default order tried (see services/outbox_delivery.py).
 CHANNELS = ("mp_subscribe", "oa_template", "oa_custom")
 #: What a template field can show (services/notification_texts.py renders each).
@@ -199,6 +210,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     rules: RulesSettings = field(default_factory=RulesSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
 
     @property
     def has_wechat_credentials(self) -> bool:

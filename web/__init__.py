@@ -1,6 +1,7 @@
 """The office dashboard, the resident pages and the health check."""
 
 from . import devchat
+from .feedback import bp as feedback_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
 from .office import bp as office_bp
@@ -11,4 +12,5 @@ def init_app(app) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(office_bp)
+    app.register_blueprint(feedback_bp)
     devchat.init_app(app)

@@ -10,7 +10,15 @@ from datetime import date, timedelta
 import pytest
 from peewee import fn
 
-from models import Account, Enrollment, Member, Notification, QuarterlyReport, SpotCheck
+from models import (
+    Account,
+    Enrollment,
+    Feedback,
+    Member,
+    Notification,
+    QuarterlyReport,
+    SpotCheck,
+)
 from services import auth, broadcast, clock, history
 from services.outbox import Message, enqueue
 from services.outbox_delivery import Policy
@@ -140,13 +148,33 @@ TABLE = [
         {"result": "confirmed"},
         {"office"},
     ),
+    ("residents' feedback", "get", "/office/feedback", None, {"office"}),
+    (
+        "moderate feedback",
+        "post",
+        "/office/feedback/{feedback}",
+        {"decision": "approve"},
+        {"office"},
+    ),
+    ("a member's QR code", "get", "/office/feedback/qr/member/{alice}", None, {"office"}),
+    ("my feedback", "get", "/me/feedback", None, MEMBERS),
+    ("team feedback", "get", "/team/feedback", None, {"leader_a", "leader_b"}),
+    ("team A feedback", "get", "/team/feedback?team_id={team_a}", None, {"leader_a", "office"}),
 ]
 INVALID = {
     ("fill in", "office"): "reason_required",
     ("this quarter's report", "office"): "",
     ("team members", "office"): "missing_field",  # the office names the team
+    ("team feedback", "office"): "missing_field",
 }
 OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides):
+    """An address for the feedback QR codes (outside demo mode they need one)."""
+    settings_overrides["feedback"] = {"public_url": "https://xf.example.cn"}
+    return settings_overrides
 
 
 @pytest.fixture
@@ -201,6 +229,8 @@ def world(app, client):
     ids |= {"nobody": Member.select(fn.MAX(Member.id)).scalar() + 1}
     ids |= {"office_message": Notification.get(dedupe_key="access-late").id}
     ids |= {"spot_check": SpotCheck.create(record=record, sampled_on=now.date()).id}
+    rated = {"target_kind": "member", "member": alice, "rating": 5, "created_at": now}
+    ids |= {"feedback": Feedback.create(**rated).id}
     ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}
     return client_for, ids
 

@@ -68,6 +68,15 @@ OFF_API = {
     ("backup_onto_database", 400),
     ("bad_backup_name", 400),
     ("backup_failed", 400),
+    # the resident's feedback page (/r/<code>), which answers pages, not the API
+    ("feedback_code_unknown", 404),
+    ("member_left", 409),
+    ("activity_not_started", 409),
+    ("bad_rating", 400),
+    ("comment_too_long", 400),
+    ("bad_form", 403),
+    ("form_expired", 400),
+    ("too_many_ratings", 429),
 }
 # Raised by Flask before a view runs, answered by api/errors.py.
 HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}

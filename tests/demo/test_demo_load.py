@@ -14,6 +14,7 @@ from models import (
     Branch,
     Community,
     Enrollment,
+    Feedback,
     Household,
     Member,
     Pairing,
@@ -31,7 +32,7 @@ from tests.factories import NOW
 
 DEMO_MODELS = (
     Branch, Community, Team, Member, Household, Pairing, Activity, Enrollment, ServiceRecord,
-    Photo, BindCode, Account, AuditLog,
+    Photo, BindCode, Account, AuditLog, Feedback,
 )  # fmt: skip
 
 
@@ -166,6 +167,16 @@ def test_every_entry_says_how_far_from_its_place_it_checked_in(loaded):
     far = sorted(r.distance_m for r in records if r.status == "flagged")
     assert len(far) == 3 and far[0] > 600  # one per team, some 650 m north
     assert all(r.flags == [] for r in records if r.status == "verified")
+
+
+def test_residents_have_rated_each_team_and_one_comment_waits_for_the_office(loaded):
+    per_team = len(Feedback.select()) // 3
+    assert per_team >= 5 and Feedback.select().count() == 3 * per_team
+    kinds = {f.target_kind for f in Feedback.select()}
+    assert kinds == {"member", "activity", "team"}
+    held = Feedback.select().where(Feedback.moderation == "pending")
+    assert held.count() == 3 and {f.held_reason for f in held} == {"content_filter"}
+    assert all(f.created_at < NOW for f in Feedback.select())
 
 
 def test_the_office_can_log_in(loaded):

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from playhouse.migrations import _resolve_diff
 
-from models import Activity, BindCode, Member, ServiceRecord, db
+from models import Activity, BindCode, Feedback, Member, ServiceRecord, db
 from models.database import (
     bind,
     make_database,
@@ -178,3 +178,23 @@ def test_members_already_inactive_get_the_last_day_they_were_known_to_be_there(u
     runner().up()
     left = [m.left_on for m in Member.select().order_by(Member.id)]
     assert left == [None, date(2026, 4, 1), date(2026, 6, 21), date(2026, 2, 1)]
+
+
+def test_version_13_keeps_the_ratings_given_before_it(upgrade_from):
+    """Step 13 adds the feedback pages' columns: earlier ratings keep their state, have no
+    form id (several may lack one) and were moderated by nobody."""
+    upgrade_from("0012_subscription_reports")
+    for rating, moderation in ((5, "approved"), (2, "pending")):
+        sql(
+            "INSERT INTO feedback (target_kind, team_id, rating, comment, moderation, "
+            "created_at) VALUES ('team', 1, ?, '好', ?, ?)",
+            rating,
+            moderation,
+            ADDED,
+        )
+    runner().up()
+    rows = [
+        (f.rating, f.moderation, f.form_id, f.client_key, f.moderated_by_id)
+        for f in Feedback.select().order_by(Feedback.id)
+    ]
+    assert rows == [(5, "approved", None, "", None), (2, "pending", None, "", None)]

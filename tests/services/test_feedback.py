@@ -1,0 +1,214 @@
+"""Residents' ratings from QR cards: targets and codes, the form id, idempotency, the rate
+limit, the content filter, and refusals for members who left and cancelled activities."""
+
+from datetime import timedelta
+
+import pytest
+
+from models import Feedback, FeedbackCode, Member
+from services import feedback, feedback_forms
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.feedback import Limits, Sender, submit
+from services.feedback_targets import code_for, display_name, target_by_code
+from tests.factories import NOW, make_activity, make_member, make_team
+
+LIMITS = Limits()
+SECRET = "test-secret-key-0123456789"
+
+
+@pytest.fixture
+def world(database):
+    team = make_team(name="第一服务队")
+    member = make_member(name="王建国", team=team)
+    return team, member
+
+
+def sender(cookie="cookie-a") -> Sender:
+    return Sender(SECRET, cookie)
+
+
+def rate(code, rating=5, comment="", who=None, now=NOW, form_id=None, limits=LIMITS):
+    who = who or sender()
+    form_id = form_id or who.new_form_id(code, now)
+    return submit(code, rating, comment, form_id, who, now, limits)
+
+
+# --- targets and codes --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"), [("王建国", "王同志"), ("欧阳明华", "欧阳同志"), (" 李 ", "李同志")]
+)
+def test_a_member_is_named_by_surname_only(name, shown):
+    assert display_name(name) == shown
+
+
+def test_each_target_has_one_random_code(world):
+    team, member = world
+    code = code_for("member", member.id, NOW)
+    assert code == code_for("member", member.id, NOW)
+    assert code != str(member.id) and len(code) >= 16
+    assert code != code_for("team", team.id, NOW)
+    target = target_by_code(code, NOW)
+    assert (target.kind, target.id, target.title) == ("member", member.id, "王同志")
+    assert member.phone not in repr(target) and "建国" not in repr(target)
+
+
+@pytest.mark.parametrize("code", ["", "x", "../../etc", "A" * 40, "AAAAAAAAAAAAAAAA", None])
+def test_an_unknown_code_is_not_found(world, code):
+    with pytest.raises(NotFound) as refused:
+        target_by_code(code, NOW)
+    assert refused.value.code == "feedback_code_unknown"
+
+
+def test_codes_only_for_targets_that_exist(world):
+    with pytest.raises(NotFound):
+        code_for("member", 10**6, NOW)
+    with pytest.raises(Invalid):
+        code_for("household", 1, NOW)
+
+
+def test_a_member_who_left_cannot_be_rated(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    Member.update(active=False).where(Member.id == member.id).execute()
+    with pytest.raises(Conflict) as refused:
+        rate(code)
+    assert refused.value.code == "member_left" and "王同志" in refused.value.message
+    assert Feedback.select().count() == 0
+
+
+def test_a_cancelled_activity_cannot_be_rated(world):
+    team, _ = world
+    activity = make_activity(team, starts_at=NOW - timedelta(hours=1), status="cancelled")
+    with pytest.raises(Conflict) as refused:
+        rate(code_for("activity", activity.id, NOW))
+    assert refused.value.code == "activity_cancelled"
+
+
+def test_an_activity_is_rated_from_its_start(world):
+    team, _ = world
+    activity = make_activity(team, starts_at=NOW + timedelta(hours=1))
+    code = code_for("activity", activity.id, NOW)
+    with pytest.raises(Conflict) as refused:
+        rate(code)
+    assert refused.value.code == "activity_not_started"
+    assert rate(code, now=NOW + timedelta(hours=1)).feedback.activity_id == activity.id
+
+
+# --- submitting ---------------------------------------------------------------------------
+
+
+def test_a_rating_with_a_clean_comment_is_approved_at_once(world):
+    _, member = world
+    done = rate(code_for("member", member.id, NOW), 4, "  王同志帮我修好了水管，\r\n很热心。  ")
+    row = Feedback.get_by_id(done.feedback.id)
+    assert (row.target_kind, row.member_id, row.rating) == ("member", member.id, 4)
+    assert row.comment == "王同志帮我修好了水管，\n很热心。"
+    assert (row.moderation, row.held_reason, row.created_at) == ("approved", "", NOW)
+    assert row.client_key and "cookie-a" not in row.client_key and not done.repeated
+
+
+def test_an_unfit_comment_is_kept_but_held_for_the_office(world):
+    _, member = world
+    done = rate(code_for("member", member.id, NOW), 1, "加微信领取免费礼品")
+    row = Feedback.get_by_id(done.feedback.id)
+    assert (row.moderation, row.held_reason) == ("pending", "content_filter")
+    assert row.comment == "加微信领取免费礼品"
+
+
+@pytest.mark.parametrize("rating", [0, 6, "五", None, "", True, 4.5, "3.0"])
+def test_a_rating_is_one_to_five(world, rating):
+    _, member = world
+    with pytest.raises(Invalid) as refused:
+        rate(code_for("member", member.id, NOW), rating)
+    assert refused.value.code == "bad_rating" and Feedback.select().count() == 0
+
+
+def test_a_rating_may_come_as_text_from_a_form(world):
+    _, member = world
+    assert rate(code_for("member", member.id, NOW), "3").feedback.rating == 3
+
+
+def test_a_comment_has_a_limit(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    assert rate(code, 5, "好" * feedback.COMMENT_LIMIT).feedback.comment
+    with pytest.raises(Invalid) as refused:
+        rate(code, 5, "好" * (feedback.COMMENT_LIMIT + 1))
+    assert refused.value.code == "comment_too_long"
+
+
+def test_the_same_form_records_once(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    form_id = sender().new_form_id(code, NOW)
+    first = rate(code, 5, "很好", form_id=form_id)
+    again = rate(code, 2, "改主意了", form_id=form_id, now=NOW + timedelta(days=2))
+    assert again.repeated and again.feedback.id == first.feedback.id
+    assert again.feedback.rating == 5 and Feedback.select().count() == 1
+
+
+def test_a_form_id_is_for_its_card_and_browser_only(world):
+    team, member = world
+    code = code_for("member", member.id, NOW)
+    other_card = sender().new_form_id(code_for("team", team.id, NOW), NOW)
+    other_browser = sender(cookie="cookie-b").new_form_id(code, NOW)
+    for form_id in (other_card, other_browser, "forged.123.abc", "", "a.b.c"):
+        with pytest.raises(Forbidden) as refused:
+            rate(code, form_id=form_id or "x")
+        assert refused.value.code == "bad_form"
+    assert Feedback.select().count() == 0
+
+
+def test_a_stale_form_asks_to_scan_again(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    form_id = sender().new_form_id(code, NOW)
+    late = NOW + feedback_forms.FORM_TTL + timedelta(minutes=1)
+    with pytest.raises(Invalid) as refused:
+        rate(code, form_id=form_id, now=late)
+    assert refused.value.code == "form_expired"
+
+
+def test_a_second_thought_is_welcome_a_fourth_the_same_day_is_not(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    for minutes in (0, 5, 10):
+        rate(code, now=NOW + timedelta(minutes=minutes))
+    with pytest.raises(feedback.TooMany) as refused:
+        rate(code, now=NOW + timedelta(minutes=15))
+    assert refused.value.status == 429 and "明天" in refused.value.message
+    rate(code, who=sender(cookie="neighbour"), now=NOW + timedelta(minutes=16))
+    rate(code, now=NOW + timedelta(days=1, minutes=1))  # the next day counts afresh
+    assert Feedback.select().count() == 5
+
+
+def test_a_post_without_the_pages_cookie_is_refused(world):
+    """Every form id is issued for a cookie; a post that brings none is not the resident's."""
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    form_id = sender(cookie="cookie-a").new_form_id(code, NOW)
+    with pytest.raises(Forbidden):
+        rate(code, form_id=form_id, who=sender(cookie=""))
+    assert Feedback.select().count() == 0
+
+
+def test_a_target_takes_so_many_ratings_an_hour(world):
+    team, member = world
+    code = code_for("member", member.id, NOW)
+    limits = Limits(per_target_per_hour=2)
+    for n in range(2):
+        rate(code, who=sender(cookie=f"c{n}"), limits=limits)
+    with pytest.raises(feedback.TooMany):
+        rate(code, who=sender(cookie="c9"), limits=limits)
+    rate(code_for("team", team.id, NOW), who=sender(cookie="c9"), limits=limits)
+    rate(code, who=sender(cookie="c9"), limits=limits, now=NOW + timedelta(hours=1))
+
+
+def test_the_code_is_the_only_way_to_the_target(world):
+    """Codes are random, not derived from ids: the next member's code is not the next code."""
+    team, member = world
+    other = make_member(team=team)
+    codes = {code_for("member", m.id, NOW) for m in (member, other)}
+    assert len(codes) == 2 and FeedbackCode.select().count() == 2

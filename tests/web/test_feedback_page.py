@@ -1,0 +1,196 @@
+"""The resident's feedback page /r/<code>: a plain form that works without JavaScript, a
+thank-you page once the rating is stored, polite Chinese pages for every refusal; and the
+whole thing in headless Chromium."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from models import Feedback, Member
+from services import clock
+from services.feedback_targets import code_for
+from tests.factories import make_activity, make_member, make_team
+from tests.web.browser import Served, chromium, console_errors, screenshot
+
+WAIT_SECONDS = 20
+
+
+@pytest.fixture
+def member(app):
+    return make_member(name="王建国", phone="13812345678", team=make_team(name="第一服务队"))
+
+
+@pytest.fixture
+def code(member):
+    return code_for("member", member.id, clock.now_utc())
+
+
+def form_id(html: str) -> str:
+    return re.search(r'name="form_id" value="([^"]+)"', html)[1]
+
+
+def open_form(client, code) -> str:
+    page = client.get(f"/r/{code}")
+    assert page.status_code == 200
+    return form_id(page.get_data(as_text=True))
+
+
+def test_the_page_names_the_member_by_surname_and_never_shows_the_phone(client, code):
+    page = client.get(f"/r/{code}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "王同志" in html and "第一服务队" in html
+    assert "王建国" not in html and "13812345678" not in html and "1381" not in html
+    assert html.count('type="radio" name="rating"') == 5 and "<script" not in html
+    assert 'method="post"' in html and 'name="comment"' in html
+    cookie = page.headers["Set-Cookie"]
+    assert "xf_rater=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_post_is_thanked_and_recorded_once(client, code, member):
+    fid = open_form(client, code)
+    body = {"form_id": fid, "rating": "5", "comment": "很热心"}
+    first = client.post(f"/r/{code}", data=body)
+    again = client.post(f"/r/{code}", data=body | {"rating": "1"})
+    for answer in (first, again):
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "感谢您的评价" in html and "5 分" in html
+    row = Feedback.get()
+    assert (Feedback.select().count(), row.member_id, row.rating) == (1, member.id, 5)
+    assert row.comment == "很热心" and row.moderation == "approved"
+
+
+def test_a_missing_rating_shows_the_form_again_with_what_was_typed(client, code):
+    fid = open_form(client, code)
+    answer = client.post(f"/r/{code}", data={"form_id": fid, "comment": "留言还在"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "请点选 1 到 5 颗星" in html and "留言还在" in html
+    assert form_id(html) == fid and Feedback.select().count() == 0
+    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/r/AAAAAAAAAAAAAAAAAAAA", "/r/x", "/r/%E4%BD%A0%E5%A5%BD"])
+def test_an_unknown_code_is_a_polite_404_page(client, path):
+    for answer in (client.get(path), client.post(path, data={"rating": "5"})):
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 404 and "二维码无法识别" in html
+        assert "Traceback" not in html and answer.mimetype == "text/html"
+
+
+def test_a_member_who_left_is_a_polite_page(client, code, member):
+    fid = open_form(client, code)
+    Member.update(active=False).where(Member.id == member.id).execute()
+    for answer in (client.get(f"/r/{code}"), client.post(f"/r/{code}", data={"form_id": fid})):
+        assert answer.status_code == 410 and "已不在服务队" in answer.get_data(as_text=True)
+    assert Feedback.select().count() == 0
+
+
+def test_a_cancelled_activity_is_a_polite_page(client, member):
+    now = clock.now_utc()
+    activity = make_activity(member.team, starts_at=now - timedelta(hours=1), status="cancelled")
+    answer = client.get(f"/r/{code_for('activity', activity.id, now)}")
+    assert answer.status_code == 410 and "已取消" in answer.get_data(as_text=True)
+
+
+def test_a_post_from_elsewhere_is_refused(app, client, code):
+    """Another site can post the form, but not with a form id signed for the resident's cookie."""
+    fid = open_form(app.test_client(), code)  # the attacker's own form, for their own cookie
+    answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "1"})
+    assert answer.status_code == 403 and "重新" in answer.get_data(as_text=True)
+    assert Feedback.select().count() == 0
+
+
+def test_too_many_ratings_from_one_phone_is_a_polite_429(client, code):
+    for _ in range(3):
+        fid = open_form(client, code)
+        assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
+    fid = open_form(client, code)
+    answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+    assert answer.status_code == 429 and "已经评价过" in answer.get_data(as_text=True)
+
+
+def test_a_rating_the_database_did_not_take_is_never_thanked(client, code):
+    """Nothing is lost once the resident sees thank you: a failed write says to try again."""
+    from models import db
+
+    fid = open_form(client, code)
+    db.execute_sql("ALTER TABLE feedback RENAME TO feedback_away")
+    try:
+        answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+    finally:
+        db.execute_sql("ALTER TABLE feedback_away RENAME TO feedback")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 503 and "没有提交成功" in html and "感谢" not in html
+    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
+    assert Feedback.select().count() == 1
+
+
+def test_the_stylesheet_is_served(client):
+    answer = client.get("/r/static/feedback.css")
+    assert answer.status_code == 200 and b".star" in answer.get_data()
+    answer.close()
+
+
+# --- in a real browser --------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(settings_overrides, request):
+    server = Served()
+    settings_overrides["server"] = {"host": "127.0.0.1", "port": server.port}
+    server.app = request.getfixturevalue("app")
+    yield server
+    server.stop()
+
+
+def test_a_resident_rates_from_a_phone_sized_chromium(served, code, member, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with chromium(tmp_path / "profile", width=390, height=844) as driver:
+        driver.get(f"{served.url}/r/{code}")
+        assert driver.find_element(By.ID, "target-title").text == "王同志"
+        five = driver.find_element(By.CSS_SELECTOR, 'label[for="rating-5"]')
+        assert five.size["height"] >= 60  # a big tap target
+        five.click()
+        driver.find_element(By.ID, "comment").send_keys("王同志每周都来看望我们，谢谢！")
+        screenshot(driver, "feedback-form.png")
+        driver.find_element(By.ID, "submit").click()
+        WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "thanks"))
+        assert "5 分" in driver.find_element(By.ID, "given-rating").text
+        screenshot(driver, "feedback-thanks.png")
+        assert console_errors(driver) == []
+    row = Feedback.get()
+    assert Feedback.select().count() == 1 and (row.member_id, row.rating) == (member.id, 5)
+    assert row.comment == "王同志每周都来看望我们，谢谢！" and row.moderation == "approved"
+
+
+def test_a_double_submit_in_chromium_records_once(served, code, tmp_path):
+    """The same form posted twice (a double tap as the page leaves): one row."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with chromium(tmp_path / "profile", width=390, height=844) as driver:
+        driver.get(f"{served.url}/r/{code}")
+        driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').click()
+        driver.execute_script(
+            "const f = document.querySelector('form.rate');"
+            "const body = new URLSearchParams(new FormData(f));"
+            "window.done = Promise.all([1, 2].map(() => fetch(f.action, {method: 'POST', body})))"
+            ".then(rs => rs.map(r => r.status));"
+        )
+        statuses = driver.execute_async_script("window.done.then(arguments[0])")
+        assert statuses == [200, 200]
+        driver.find_element(By.ID, "submit").click()  # and the plain submit, a third time
+        WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "thanks"))
+    assert Feedback.select().count() == 1 and Feedback.get().rating == 4
+
+
+def test_a_bad_code_in_chromium_is_a_polite_page(served, app, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    with chromium(tmp_path / "profile", width=390, height=844) as driver:
+        driver.get(f"{served.url}/r/NoSuchCardAtAll123")
+        assert driver.find_element(By.TAG_NAME, "h1").text == "二维码无法识别"
+        assert "失效" in driver.find_element(By.ID, "refused-message").text
+        screenshot(driver, "feedback-unknown.png")

@@ -1,0 +1,138 @@
+"""The resident's feedback page, opened from a QR card: /r/<code>.
+
+Mobile first, large type and large buttons for elderly residents, and no JavaScript needed:
+GET shows what is rated and a plain form (five big star buttons, an optional comment); the
+form POSTs back to the same address and the answer is a thank-you page, given only once the
+rating is committed. No account: the page sets a random cookie (its `client`), the form id
+it hands out is signed for that cookie and this card (services.feedback_forms: re-posts
+record once, other sites cannot post for a resident). Every refusal is a page in Chinese
+with a fitting status (404 for a code no card has), never a traceback.
+"""
+
+import logging
+import secrets
+
+import peewee
+from flask import Blueprint, current_app, make_response, render_template, request
+
+from services import clock, feedback
+from services.errors import DomainError
+from services.feedback_targets import target_by_code
+
+log = logging.getLogger(__name__)
+bp = Blueprint(
+    "feedback",
+    __name__,
+    url_prefix="/r",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+COOKIE = "xf_rater"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+RATING_WORDS = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
+# Refusals the resident can do something about show the form again; the others a page.
+FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field"}
+STATUS_TITLES = {404: "二维码无法识别", 409: "暂不能评价", 410: "无需评价", 429: "请稍后再评价"}
+
+
+@bp.get("/<code>")
+def rate(code):
+    """The form for the card's target."""
+    cookie = _cookie()
+    target = target_by_code(code, clock.now_utc())
+    form_id = _sender(cookie).new_form_id(code, clock.now_utc())
+    page = render_template(
+        "feedback/rate.html", target=target, form_id=form_id, **_form_values(None, "")
+    )
+    return _with_cookie(make_response(page), cookie)
+
+
+@bp.post("/<code>")
+def submit(code):
+    """Record the rating, then thank the resident; a mistake shows the form again."""
+    form = request.form
+    sender = _sender(request.cookies.get(COOKIE, ""))
+    limits = feedback.Limits.from_settings(current_app.config["SETTINGS"])
+    values = (form.get("rating"), form.get("comment"), form.get("form_id", ""))
+    try:
+        done = feedback.submit(code, *values, sender, clock.now_utc(), limits)
+    except DomainError as exc:
+        if exc.code not in FORM_AGAIN:
+            raise
+        return _form_again(code, exc, form)
+    context = {"target": done.target, "rating": done.feedback.rating, "words": RATING_WORDS}
+    return _no_store(make_response(render_template("feedback/thanks.html", **context)))
+
+
+def _form_again(code: str, exc: DomainError, form):
+    target = target_by_code(code, clock.now_utc())
+    values = _form_values(form.get("rating"), form.get("comment", ""))
+    page = render_template(
+        "feedback/rate.html",
+        target=target,
+        form_id=form.get("form_id", ""),
+        error=exc.message,
+        **values,
+    )
+    return page, exc.status
+
+
+def _form_values(rating, comment: str) -> dict:
+    chosen = int(rating) if str(rating) in {"1", "2", "3", "4", "5"} else None
+    return {
+        "chosen": chosen,
+        "comment": comment[: feedback.COMMENT_LIMIT * 2],
+        "words": RATING_WORDS,
+        "limit": feedback.COMMENT_LIMIT,
+    }
+
+
+@bp.errorhandler(DomainError)
+def _refused(exc: DomainError):
+    """A refusal as a page: the code unknown (404), the target gone (410), not yet (409), too
+    many (429), a stale or foreign form (400, 403)."""
+    status = {"member_left": 410, "activity_cancelled": 410}.get(exc.code, exc.status)
+    title = STATUS_TITLES.get(status, "无法提交")
+    rescan = exc.code in ("bad_form", "form_expired")
+    page = render_template("feedback/refused.html", title=title, message=exc.message, rescan=rescan)
+    return _no_store(make_response(page, status))
+
+
+@bp.errorhandler(peewee.DatabaseError)
+def _unavailable(exc):
+    """The database did not take it: say so, never thank (nothing may be lost after thanks)."""
+    log.error("feedback page: database error on %s %s: %s", request.method, request.path, exc)
+    message = "系统繁忙，您的评价没有提交成功，请稍后再试。"
+    page = render_template("feedback/refused.html", title="暂时无法提交", message=message)
+    return _no_store(make_response(page, 503))
+
+
+def _cookie() -> str:
+    return request.cookies.get(COOKIE) or secrets.token_urlsafe(16)
+
+
+def _sender(cookie: str) -> feedback.Sender:
+    return feedback.Sender(current_app.config["SECRET_KEY"], cookie)
+
+
+def _with_cookie(response, cookie: str):
+    """The page's own cookie (kept a year), and no caching of a page carrying a form id."""
+    if request.cookies.get(COOKIE) != cookie:
+        response.set_cookie(
+            COOKIE,
+            cookie,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure,
+            path=bp.url_prefix,
+        )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
