@@ -18,7 +18,7 @@ HELP_UNBOUND = (
 )
 HELP_MEMBER = (
     "{name}同志您好，可以发送：\n"
-    "「签到」活动签到（位置+照片）\n"
+    "「签到」活动签到（位置+照片，也可以先发照片）\n"
     "「签退」结束服务\n"
     "「走访」结对家庭走访登记\n"
     "「活动」近期活动，「报名 序号」报名，「取消报名 序号」取消报名\n"
@@ -100,7 +100,6 @@ PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 # A location push whose position is unreadable or no place on Earth.
 BAD_LOCATION = "没能读出您发来的位置，请重新发送：点击输入框旁的「+」，选择「位置」后发送。"
-UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
 # A photo sent where a number was asked for (a check-in or check-out under way).
 PICK_BEFORE_PHOTO = (
     "收到图片。请先回复序号（1-{count}）选择是哪一项，再按提示发送；或发送「取消」。"
@@ -237,6 +236,27 @@ PHOTO_KEPT_ASK_LOCATION = (
     "收到后即核验这张照片。发送「取消」可退出。"
 )
 LOCATION_THEN_PHOTO = "已收到位置。"
+# A photo sent with nothing under way (wechat.chat.photo_first): kept for what it can check in
+# to today, the location asked for next; with nothing to check in to, it is not used.
+PHOTO_FIRST_ONE = (
+    "已收到照片，将用于签到「{title}」。请再发送您的当前位置：点击输入框旁的「+」，"
+    "选择「位置」后发送。不是这个活动请发送「取消」。"
+)
+PHOTO_FIRST_VISIT = (
+    "已收到照片，将用于走访结对家庭 {head}户。请再发送您的当前位置：点击输入框旁的「+」，"
+    "选择「位置」后发送。不是走访请发送「取消」。"
+)
+PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
+PHOTO_FIRST_LINE = "{n}. {title}"
+PHOTO_FIRST_PICKED = (
+    "好的，照片用于「{title}」。请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
+)
+VISIT_LABEL = "走访结对家庭 {head}户"
+PHOTO_FIRST_NOTHING = (
+    "收到照片。今天没有您可以签到的活动，这张照片没有使用。发送「活动」可以查看近期活动并报名。"
+)
+# A kept photo's conversation timed out: the photo went with it.
+PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or
 # visit ({what}: 签到 or 走访; wechat.chat.last_photo): the first is used, this one is not.
 PHOTO_STILL_CHECKING = (

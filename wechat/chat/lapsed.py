@@ -77,8 +77,17 @@ def timed_out(flow: str) -> str:
 def on_late_step(message: Inbound, now: datetime) -> Reply | None:
     """A location or photo after a conversation timed out: which step timed out and how to
     start again; None when no conversation timed out lately."""
-    flow = flow_of(state.lapsed(message.openid, now))
-    return common.say(timed_out(flow)) if flow is not None else None
+    conversation = state.lapsed(message.openid, now)
+    flow = flow_of(conversation)
+    if flow is None:
+        return None
+    return common.say(timed_out(flow) + unused_photo(conversation))
+
+
+def unused_photo(conversation: state.Conversation) -> str:
+    """A photo sent first (wechat.chat.photo_first) belongs to its conversation: timed out,
+    it was not used, and the member hears so."""
+    return texts.PHOTO_NOT_USED if "photo" in conversation.data else ""
 
 
 def is_late_words(conversation: state.Conversation | None) -> bool:
