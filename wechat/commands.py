@@ -13,6 +13,7 @@ from .chat import (
     checkin,
     checkout,
     common,
+    individual,
     leader,
     mine,
     proxy,
@@ -80,6 +81,11 @@ COMMANDS = (
     C("leaving", (), arrivals.on_leaving),
     # A check-in for somebody else (wechat.phrasing.PROXY): how a leader registers it.
     C("proxy", (), proxy.on_proxy, reads_only=True),
+    C(
+        "individual",
+        ("分散活动", "个人服务", "个人志愿服务", "分散服务", "自主服务", "自己服务"),
+        individual.on_individual,
+    ),
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit, may_answer=True),
     C(
         "activities",

@@ -20,6 +20,7 @@ HELP_MEMBER = (
     "{name}同志您好，可以发送：\n"
     "「签到」活动签到（位置+照片，也可以先发照片）\n"
     "「签退」结束服务\n"
+    "「分散活动」个人服务签到（位置+照片）\n"
     "「走访」结对家庭走访登记\n"
     "「活动」近期活动，「报名 序号」报名，「取消报名 序号」取消报名\n"
     "「我的」服务时长和走访情况\n"
@@ -83,6 +84,7 @@ DOING = {
     "checkin": "签到",
     "checkout": "签退",
     "visit": "登记入户走访",
+    "individual": "登记个人服务（分散活动）",
     "activities": "查看近期活动",
     "enroll": "报名参加活动",
     "unenroll": "取消活动报名",
@@ -180,9 +182,11 @@ PROXY_MEMBER = "只有队长可以为队员代为登记。您自己签到，请�
 # --- check-in, check-out ----------------------------------------------------------------------
 
 NO_ACTIVITY_TODAY = (
-    "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名；"
-    f"个人服务请在{MINI_PROGRAM}中登记。"
+    "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名。\n"
+    "如果是您自己开展的个人服务（分散活动），请回复「是」或发送「分散活动」。"
 )
+# After an own service's check-in result: its register fields, asked at once.
+INDIVIDUAL_FIELDS_LEAD = "趁现在记得，请简单登记一下：{question}"
 # 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
 ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
 # A question about check-in with nothing open (「谁没签到」, 「签到了吗」): where to look.
@@ -246,15 +250,19 @@ PHOTO_FIRST_VISIT = (
     "已收到照片，将用于走访结对家庭 {head}户。请再发送您的当前位置：点击输入框旁的「+」，"
     "选择「位置」后发送。不是走访请发送「取消」。"
 )
+PHOTO_FIRST_OWN = (
+    "已收到照片。今天没有您可以签到的活动；如果这是您自己开展的个人服务（分散活动），"
+    "请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
+    "不是的话请发送「取消」，这张照片不会使用。"
+)
 PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
 PHOTO_FIRST_LINE = "{n}. {title}"
 PHOTO_FIRST_PICKED = (
     "好的，照片用于「{title}」。请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
 )
 VISIT_LABEL = "走访结对家庭 {head}户"
-PHOTO_FIRST_NOTHING = (
-    "收到照片。今天没有您可以签到的活动，这张照片没有使用。发送「活动」可以查看近期活动并报名。"
-)
+# Nothing to check in to: another check-in is still open (said after this).
+PHOTO_FIRST_NOTHING = "收到照片。现在没有您可以签到的活动，这张照片没有使用。"
 # A kept photo's conversation timed out: the photo went with it.
 PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or

@@ -23,7 +23,7 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
     签到了吗」 asks exactly that), not to go and enrol in what they are serving at."""
     found = open_activities(member)
     if not found:
-        return common.say(already_checked_in(member) or texts.NO_ACTIVITY_TODAY)
+        return _nothing_open(message, member)
     if len(found) == 1:
         return ask_location(message.openid, found[0].id, found[0].title)
     lines = [
@@ -39,6 +39,16 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
     state.start(message.openid, PICK, {"choices": choices}, common.now())
     footer = texts.PICK_NUMBER.format(count=len(found))
     return common.say(common.listing(texts.PICK_ACTIVITY, lines, footer))
+
+
+def _nothing_open(message: Inbound, member: Member) -> Reply:
+    """No activity to check in to: when, and to what, the member is checked in; else that
+    none is open, offering their own service (分散活动), which a yes starts."""
+    told = already_checked_in(member)
+    if told is not None:
+        return common.say(told)
+    state.suggest(message.openid, "individual", common.now())
+    return common.say(texts.NO_ACTIVITY_TODAY)
 
 
 def on_question(message: Inbound, member: Member, args: str = "") -> Reply:

@@ -35,6 +35,7 @@ FLOWS = {
     "checkin": Flow("签到", "签到"),
     "visit": Flow("走访", "走访"),
     "checkout": Flow("签退", "签退"),
+    "individual": Flow("个人服务登记", "分散活动"),
     "register": Flow("补充登记", "补登"),
     "visit_notes": Flow("走访情况登记", "补登"),
     "broadcast": Flow("通知", "通知"),
@@ -42,8 +43,10 @@ FLOWS = {
 
 
 def _located(data: dict) -> str:
-    """A check-in's location and photo steps serve a visit too: its target says which."""
-    return "visit" if data.get("target") == "visit" else "checkin"
+    """A check-in's location and photo steps serve a visit and an own service too: its
+    target says which."""
+    target = data.get("target")
+    return target if target in ("visit", "individual") else "checkin"
 
 
 # The flow each conversation state belongs to (states not listed time out unsaid: a list of

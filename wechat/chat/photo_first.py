@@ -16,7 +16,7 @@ from services.errors import DomainError
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, photo_check, state
+from . import checkin, common, individual, photo_check, state
 
 VISIT = "visit"
 
@@ -43,13 +43,17 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
 def choices_for(member: Member) -> list[list]:
     """What a photo may check the member in to now, as [target, title]: today's activities
     open to them (wechat.chat.checkin.open_activities), then a visit to their household
-    while none is open, then the extra targets EXTRA names (a member's own service)."""
+    while none is open; with neither, and nothing checked in, what EXTRA offers (the
+    member's own service, asked about by name: a photo is not taken for one unasked when
+    anything else is open)."""
     found = [[a.id, a.title] for a in checkin.open_activities(member)]
     visit = _visit_choice(member)
     if visit is not None:
         found.append(visit)
+    if found or checkin.already_checked_in(member) is not None:
+        return found
     extra = (choice(member) for choice in EXTRA)
-    return found + [c for c in extra if c is not None]
+    return [c for c in extra if c is not None]
 
 
 def _visit_choice(member: Member) -> list | None:
@@ -62,8 +66,10 @@ def _visit_choice(member: Member) -> list | None:
     return [VISIT, household.head_name]
 
 
-# Further targets a kept photo may be for, each (member) -> [target, title] or None.
-EXTRA: list = []
+# Targets a kept photo may be for when nothing else is, each (member) -> [target, title] or None.
+EXTRA = [individual.choice]
+# How the only choice is named when the photo is kept for it, by target (else an activity).
+ONE_TEXTS = {VISIT: texts.PHOTO_FIRST_VISIT, individual.TARGET: texts.PHOTO_FIRST_OWN}
 
 
 def _kept(target, title: str, held: dict) -> dict:
@@ -71,9 +77,7 @@ def _kept(target, title: str, held: dict) -> dict:
 
 
 def _one_text(target, title: str) -> str:
-    if target == VISIT:
-        return texts.PHOTO_FIRST_VISIT.format(head=title)
-    return texts.PHOTO_FIRST_ONE.format(title=title)
+    return ONE_TEXTS.get(target, texts.PHOTO_FIRST_ONE).format(head=title, title=title)
 
 
 def label(target, title: str) -> str:
