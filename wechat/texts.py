@@ -25,6 +25,7 @@ HELP_MEMBER = (
     "「活动」近期活动，「报名 序号」报名，「取消报名 序号」取消报名\n"
     "「我的」服务时长和走访情况\n"
     "「结对」我的结对家庭\n"
+    "「通知」队长发的通知，「通知 序号」看全文\n"
     "「补登」补填最近一次服务的登记\n"
     "「取消」退出当前操作"
 )
@@ -32,7 +33,8 @@ REFILL_NOTHING = "您最近的服务登记都已填写完整，不用补登。"
 REFILL_INTRO = "补充登记「{what}」："
 REFILL_LEAD = "{question}"
 HELP_LEADER_EXTRA = (
-    "\n队长专用：\n「通知 内容」向本队群发通知\n「待审」待审核的签到\n「报告」本季度报告状态"
+    "\n队长专用：\n「通知 内容」向本队群发通知（队长看通知请发送「看通知」）\n"
+    "「待审」待审核的签到\n「报告」本季度报告状态"
 )
 NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
 MEMBER_INACTIVE = "您的党员信息已停用，请联系办公室。"
@@ -94,6 +96,7 @@ DOING = {
     "broadcast": "给队员发通知",
     "pending": "查看待审核的记录",
     "report": "查看季度报告",
+    "notices": "查看队里的通知",
 }
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
@@ -489,6 +492,18 @@ BROADCAST_NOT_PENDING = (
     "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"
     "如需发送请重新发送「通知 内容」。"
 )
+# A team's notices read in the chat (wechat.chat.notices): 「通知」 lists, 「通知 N」 shows one.
+NO_NOTICES = "本队还没有发过通知。"
+NOTICES_HEADER = "本队最近的通知："
+NOTICE_LINE = "{n}. {time} {sender}：{excerpt}"
+NOTICES_FOOTER = "发送「{word} 序号」查看全文，例如：{word} 1"
+NO_SUCH_NOTICE = "请回复「{word} 序号」（共 {count} 条），例如：{word} 1"
+NOTICE_SENDING_LEADER_ONLY = (
+    "只有队长可以发通知。要看队长发的通知，请发送「通知」；看全文请发送「通知 序号」。"
+)
+NOTICE_HEAD = "【队长通知】{sender}，{time}："
+# Ends each part of a notice too long for one message.
+NOTICE_PART = "\n（第 {n}/{count} 段）"
 NO_PENDING = "目前没有待审核的签到。"
 PENDING_HEADER = "待审核的签到共 {total} 条："
 PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"
