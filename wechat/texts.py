@@ -22,7 +22,7 @@ HELP_MEMBER = (
     "「签退」结束服务\n"
     "「分散活动」个人服务签到（位置+照片）\n"
     "「走访」结对家庭走访登记\n"
-    "「活动」近期活动，「报名 序号」报名，「取消报名 序号」取消报名\n"
+    "「活动」近期活动和地点，「报名 序号」报名，「取消报名 序号」取消报名\n"
     "「我的」服务时长和走访情况\n"
     "「结对」我的结对家庭\n"
     "「通知」队长发的通知，「通知 序号」看全文\n"
@@ -409,7 +409,12 @@ ENROLL_PICK_NUMBER = "请回复「{keyword} 序号」（列表共 {count} 项）
 LISTED_HINT = "请回复「报名 序号」报名，或「取消报名 序号」取消报名，例如：报名 1"
 LISTED_NOT_UNDERSTOOD = "抱歉，没有理解您的意思。" + LISTED_HINT
 NO_SUCH_NUMBER = "列表中没有第 {n} 项（共 {count} 项），请核对序号后重新发送，例如：{keyword} 1"
-ENROLLED = "报名成功：「{title}」，{date} {start} 开始。到场后发送「签到」。"
+ENROLLED = "报名成功：「{title}」，{date} {start} 开始。"
+ENROLLED_THEN = "\n到场后发送「签到」。"
+# Where an activity is (its place, else its community): after an enrolment or check-in's
+# first words, and under each activity of the list, set in.
+WHERE_LINE = "在哪儿：{place}"
+LISTED_WHERE_LINE = "   在哪儿：{place}"
 ALREADY_ENROLLED = "您已报名「{title}」。"
 UNENROLLED = "已为您取消报名：「{title}」。"
 NOT_ENROLLED = "您尚未报名「{title}」，无需取消。"
