@@ -67,6 +67,12 @@ def test_a_notice_past_the_limit_with_its_heading_is_split_in_order(user, member
     assert body.split("：\n", 1)[1].replace("\n", "") == whole.replace("\n", "")
 
 
+@pytest.mark.parametrize("text", ["通知呢", "通知？", "有什么通知", "我的通知", "看看通知"])
+def test_asking_for_notices_in_other_words_lists_them(user, member, text):
+    notice(member.team, "明天义诊取消")
+    assert user.say(text).startswith(texts.NOTICES_HEADER)
+
+
 def test_no_notice_or_no_such_number_is_said(user, member):
     assert user.say("通知") == texts.NO_NOTICES
     notice(member.team, "明天义诊取消")

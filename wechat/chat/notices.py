@@ -16,13 +16,15 @@ from . import common
 
 # The keyword the list's footer names, by whether the reader is a leader (whose 「通知」 sends).
 READ_WORD = {False: "通知", True: "看通知"}
+# What may follow the keyword and still only ask for the list (「通知呢」, 「通知？」).
+ASKING = " 呢吗嘛啊呀吧了？?！!。，,"
 
 
 def on_notices(message: Inbound, member, args: str = "") -> Reply:
     """「通知」: the team's latest notices, numbered; 「通知 N」: the Nth in full."""
     word = READ_WORD[bool(member.is_leader)]
     found = broadcast_reading.team_notices(common.actor(member))
-    if not args.strip():
+    if not args.strip(ASKING):  # 「通知呢」, 「通知？」 ask for them
         return common.say(_listed(found, word) if found else texts.NO_NOTICES)
     return _one(message, member, found, args, word)
 
