@@ -16,6 +16,7 @@ from .rows import check_page, is_id
 from .teams import team_for
 
 PAGE_DEFAULT, PAGE_MAX = 20, 50
+RECENT_NOTICES = 10  # the notices a member is shown to pick one from
 STATUSES = ("pending", "sent", "skipped", "failed")
 
 
@@ -86,6 +87,17 @@ def notice_for(actor: Actor, broadcast_id) -> Broadcast:
     if found is None or found.team_id != member.team_id:
         raise NotFound("通知不存在。", "broadcast_not_found")
     return found
+
+
+def team_notices(actor: Actor, limit: int = RECENT_NOTICES) -> list[Broadcast]:
+    """The latest notices of the acting member's own team, newest first, with their senders:
+    what a member reads in full where a template message showed only the start (the chat
+    has no page to link to). Another team's are never among them."""
+    member = require_member(actor)
+    if member.team_id is None:
+        return []
+    query = _with_team_and_sender().where(Broadcast.team == member.team_id)
+    return list(query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit))
 
 
 def delivery(actor: Actor, broadcast: Broadcast) -> list[MemberDelivery]:

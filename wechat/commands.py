@@ -13,8 +13,10 @@ from .chat import (
     checkin,
     checkout,
     common,
+    individual,
     leader,
     mine,
+    notices,
     proxy,
     register,
     state,
@@ -41,6 +43,9 @@ class Command:
     # Its keyword alone is a fair answer to a question taking the member's own words: 「结对家庭」
     # names whom they served, 「入户走访」 what they did; 「签退」 or 「帮助」 steer the chat.
     may_answer: bool = False
+    # The command a member who is not a leader gets for a leader's command instead of a
+    # refusal: 「通知」 sends a notice for a leader and reads the team's for a member.
+    for_members: str | None = None
 
     def barred(self, member) -> str | None:
         """Why this user may not use the command (not bound, inactive, not a leader), or None."""
@@ -80,6 +85,11 @@ COMMANDS = (
     C("leaving", (), arrivals.on_leaving),
     # A check-in for somebody else (wechat.phrasing.PROXY): how a leader registers it.
     C("proxy", (), proxy.on_proxy, reads_only=True),
+    C(
+        "individual",
+        ("分散活动", "个人服务", "个人志愿服务", "分散服务", "自主服务", "自己服务"),
+        individual.on_individual,
+    ),
     C("visit", ("走访", "入户走访", "走访登记", "家访", "探访"), visits.on_visit, may_answer=True),
     C(
         "activities",
@@ -123,6 +133,29 @@ COMMANDS = (
         leader.on_broadcast,
         leader_only=True,
         takes_args=True,
+        for_members="notices",
+    ),
+    C(
+        "notices",
+        (
+            "看通知",
+            "查看通知",
+            "看看通知",
+            "最近通知",
+            "通知列表",
+            "队里通知",
+            "队长通知",
+            "队长的通知",
+            "我的通知",
+            "新通知",
+            "有什么通知",
+            "有没有通知",
+            "读通知",
+            "通知全文",
+        ),
+        notices.on_notices,
+        takes_args=True,
+        reads_only=True,
     ),
     C(
         "pending",
@@ -158,6 +191,9 @@ MENU_KEYS = {
 
 
 def run(command: Command, message: Inbound, member, args: str = "") -> Reply:
-    """A command, if this user may use it: bound, active and, for some, a leader."""
+    """A command, if this user may use it: bound, active and, for some, a leader (for a
+    member, the command it names for members instead, if any: Command.for_members)."""
+    if command.for_members and member is not None and not member.is_leader:
+        command = BY_NAME[command.for_members]
     barred = command.barred(member)
     return common.say(barred) if barred else command.handler(message, member, args)

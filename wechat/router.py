@@ -16,7 +16,7 @@ from services.errors import DomainError
 
 from . import commands, text_route, texts
 from .answers import FREE_TEXT
-from .chat import checkin, common, events, lapsed, last_photo, leader, state
+from .chat import checkin, common, events, lapsed, last_photo, leader, photo_first, state
 from .inbound import Inbound, Reply
 
 # Events that open WeChat's customer-service window, as a user's message does.
@@ -133,7 +133,8 @@ def on_image(message: Inbound, member) -> Reply:
     """An image: the photo a step waits for; else, sent just after the last photo (still
     checked, or already registered), that the last one is used (wechat.chat.last_photo);
     else a step's question waiting for typed words, that the step it was meant for timed out
-    (wechat.chat.lapsed), or a hint."""
+    (wechat.chat.lapsed), or, with nothing under way, the photo kept and the member led
+    through the rest of a check-in (wechat.chat.photo_first)."""
     if member is None:
         return common.say(texts.NEEDS_BINDING)
     conversation = state.current(message.openid, common.now())
@@ -149,7 +150,7 @@ def on_image(message: Inbound, member) -> Reply:
     ):
         return text_route.step(conversation, message, member)
     late = lapsed.on_late_step(message, common.now()) if conversation is None else None
-    return late or common.say(texts.UNEXPECTED_IMAGE)
+    return late or photo_first.on_photo_first(message, member)
 
 
 # The steps waiting for typed words, with the question each waits on: a visit's notes and

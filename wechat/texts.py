@@ -18,12 +18,14 @@ HELP_UNBOUND = (
 )
 HELP_MEMBER = (
     "{name}同志您好，可以发送：\n"
-    "「签到」活动签到（位置+照片）\n"
+    "「签到」活动签到（位置+照片，也可以先发照片）\n"
     "「签退」结束服务\n"
+    "「分散活动」个人服务签到（位置+照片）\n"
     "「走访」结对家庭走访登记\n"
-    "「活动」近期活动，「报名 序号」报名，「取消报名 序号」取消报名\n"
+    "「活动」近期活动和地点，「报名 序号」报名，「取消报名 序号」取消报名\n"
     "「我的」服务时长和走访情况\n"
     "「结对」我的结对家庭\n"
+    "「通知」队长发的通知，「通知 序号」看全文\n"
     "「补登」补填最近一次服务的登记\n"
     "「取消」退出当前操作"
 )
@@ -31,7 +33,8 @@ REFILL_NOTHING = "您最近的服务登记都已填写完整，不用补登。"
 REFILL_INTRO = "补充登记「{what}」："
 REFILL_LEAD = "{question}"
 HELP_LEADER_EXTRA = (
-    "\n队长专用：\n「通知 内容」向本队群发通知\n「待审」待审核的签到\n「报告」本季度报告状态"
+    "\n队长专用：\n「通知 内容」向本队群发通知（队长看通知请发送「看通知」）\n"
+    "「待审」待审核的签到\n「报告」本季度报告状态"
 )
 NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
 MEMBER_INACTIVE = "您的党员信息已停用，请联系办公室。"
@@ -83,6 +86,7 @@ DOING = {
     "checkin": "签到",
     "checkout": "签退",
     "visit": "登记入户走访",
+    "individual": "登记个人服务（分散活动）",
     "activities": "查看近期活动",
     "enroll": "报名参加活动",
     "unenroll": "取消活动报名",
@@ -92,6 +96,7 @@ DOING = {
     "broadcast": "给队员发通知",
     "pending": "查看待审核的记录",
     "report": "查看季度报告",
+    "notices": "查看队里的通知",
 }
 UNSUPPORTED_KIND = "暂时只能识别文字、位置和图片消息。发送「帮助」查看可用功能。"
 LEADER_ONLY = "该功能仅限队长使用。发送「帮助」查看可用功能。"
@@ -100,7 +105,6 @@ PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 # A location push whose position is unreadable or no place on Earth.
 BAD_LOCATION = "没能读出您发来的位置，请重新发送：点击输入框旁的「+」，选择「位置」后发送。"
-UNEXPECTED_IMAGE = "收到图片。如需签到请先发送「签到」，走访请发送「走访」。"
 # A photo sent where a number was asked for (a check-in or check-out under way).
 PICK_BEFORE_PHOTO = (
     "收到图片。请先回复序号（1-{count}）选择是哪一项，再按提示发送；或发送「取消」。"
@@ -181,9 +185,11 @@ PROXY_MEMBER = "只有队长可以为队员代为登记。您自己签到，请�
 # --- check-in, check-out ----------------------------------------------------------------------
 
 NO_ACTIVITY_TODAY = (
-    "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名；"
-    f"个人服务请在{MINI_PROGRAM}中登记。"
+    "今天没有您已报名、可以签到的活动。\n发送「活动」查看近期活动并报名。\n"
+    "如果是您自己开展的个人服务（分散活动），请回复「是」或发送「分散活动」。"
 )
+# After an own service's check-in result: its register fields, asked at once.
+INDIVIDUAL_FIELDS_LEAD = "趁现在记得，请简单登记一下：{question}"
 # 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
 ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
 # A question about check-in with nothing open (「谁没签到」, 「签到了吗」): where to look.
@@ -237,6 +243,31 @@ PHOTO_KEPT_ASK_LOCATION = (
     "收到后即核验这张照片。发送「取消」可退出。"
 )
 LOCATION_THEN_PHOTO = "已收到位置。"
+# A photo sent with nothing under way (wechat.chat.photo_first): kept for what it can check in
+# to today, the location asked for next; with nothing to check in to, it is not used.
+PHOTO_FIRST_ONE = (
+    "已收到照片，将用于签到「{title}」。请再发送您的当前位置：点击输入框旁的「+」，"
+    "选择「位置」后发送。不是这个活动请发送「取消」。"
+)
+PHOTO_FIRST_VISIT = (
+    "已收到照片，将用于走访结对家庭 {head}户。请再发送您的当前位置：点击输入框旁的「+」，"
+    "选择「位置」后发送。不是走访请发送「取消」。"
+)
+PHOTO_FIRST_OWN = (
+    "已收到照片。今天没有您可以签到的活动；如果这是您自己开展的个人服务（分散活动），"
+    "请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
+    "不是的话请发送「取消」，这张照片不会使用。"
+)
+PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
+PHOTO_FIRST_LINE = "{n}. {title}"
+PHOTO_FIRST_PICKED = (
+    "好的，照片用于「{title}」。请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
+)
+VISIT_LABEL = "走访结对家庭 {head}户"
+# Nothing to check in to: another check-in is still open (said after this).
+PHOTO_FIRST_NOTHING = "收到照片。现在没有您可以签到的活动，这张照片没有使用。"
+# A kept photo's conversation timed out: the photo went with it.
+PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or
 # visit ({what}: 签到 or 走访; wechat.chat.last_photo): the first is used, this one is not.
 PHOTO_STILL_CHECKING = (
@@ -378,7 +409,12 @@ ENROLL_PICK_NUMBER = "请回复「{keyword} 序号」（列表共 {count} 项）
 LISTED_HINT = "请回复「报名 序号」报名，或「取消报名 序号」取消报名，例如：报名 1"
 LISTED_NOT_UNDERSTOOD = "抱歉，没有理解您的意思。" + LISTED_HINT
 NO_SUCH_NUMBER = "列表中没有第 {n} 项（共 {count} 项），请核对序号后重新发送，例如：{keyword} 1"
-ENROLLED = "报名成功：「{title}」，{date} {start} 开始。到场后发送「签到」。"
+ENROLLED = "报名成功：「{title}」，{date} {start} 开始。"
+ENROLLED_THEN = "\n到场后发送「签到」。"
+# Where an activity is (its place, else its community): after an enrolment or check-in's
+# first words, and under each activity of the list, set in.
+WHERE_LINE = "在哪儿：{place}"
+LISTED_WHERE_LINE = "   在哪儿：{place}"
 ALREADY_ENROLLED = "您已报名「{title}」。"
 UNENROLLED = "已为您取消报名：「{title}」。"
 NOT_ENROLLED = "您尚未报名「{title}」，无需取消。"
@@ -461,6 +497,18 @@ BROADCAST_NOT_PENDING = (
     "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"
     "如需发送请重新发送「通知 内容」。"
 )
+# A team's notices read in the chat (wechat.chat.notices): 「通知」 lists, 「通知 N」 shows one.
+NO_NOTICES = "本队还没有发过通知。"
+NOTICES_HEADER = "本队最近的通知："
+NOTICE_LINE = "{n}. {time} {sender}：{excerpt}"
+NOTICES_FOOTER = "发送「{word} 序号」查看全文，例如：{word} 1"
+NO_SUCH_NOTICE = "请回复「{word} 序号」（共 {count} 条），例如：{word} 1"
+NOTICE_SENDING_LEADER_ONLY = (
+    "只有队长可以发通知。要看队长发的通知，请发送「通知」；看全文请发送「通知 序号」。"
+)
+NOTICE_HEAD = "【队长通知】{sender}，{time}："
+# Ends each part of a notice too long for one message.
+NOTICE_PART = "\n（第 {n}/{count} 段）"
 NO_PENDING = "目前没有待审核的签到。"
 PENDING_HEADER = "待审核的签到共 {total} 条："
 PENDING_LINE = "{n}. {name} {date} {title}：{reasons}"

@@ -205,6 +205,21 @@ def test_team_members_read_a_notice_in_full_and_its_messages_link_there(team, le
             reading.notice_for(actor, wanted)
 
 
+def test_a_member_reads_the_own_teams_latest_notices_newest_first(team, leader):
+    first = broadcast.send(leader, "第一条", "k-1", NOW, POLICY).broadcast
+    second = broadcast.send(leader, "第二条", "k-2", NOW + timedelta(minutes=1), POLICY).broadcast
+    other_team = make_team(members=1)
+    follow(other_team)
+    other_leader = Member.get((Member.team == other_team) & (Member.role == "leader"))
+    broadcast.send(other_leader, "别队的", "k-3", NOW + timedelta(minutes=2), POLICY)
+    reader = Member.get((Member.team == team) & (Member.role == "member"))
+    assert [b.id for b in reading.team_notices(Actor(member=reader))] == [second.id, first.id]
+    assert [b.id for b in reading.team_notices(Actor(member=reader), limit=1)] == [second.id]
+    assert reading.team_notices(Actor(member=make_member())) == []  # in no team
+    with pytest.raises(Forbidden):
+        reading.team_notices(office_actor())
+
+
 # --- who a notice reaches ------------------------------------------------------------------
 
 

@@ -149,7 +149,8 @@ def test_a_check_in_offered_nearby_is_declined_as_the_offer_says(chat, activity)
     """The offer says 「不签到请发送「取消」」: members answer 「不签到」."""
     assert "不签到请发送「取消」" in chat.location(activity.lat + NEAR, activity.lng)
     assert chat.say("不签到") == texts.CANCELLED
-    assert "如需签到" in chat.photo(images.jpeg(seed=51)).text  # no longer a check-in photo
+    kept = chat.photo(images.jpeg(seed=51)).text  # no longer the offer's: asks the location
+    assert "请再发送您的当前位置" in kept
     assert ServiceRecord.select().count() == 0
 
 

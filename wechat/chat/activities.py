@@ -76,6 +76,20 @@ def _range(text: str, today):
     return today + timedelta(days=start), today + timedelta(days=end), header
 
 
+def where(activity) -> str:
+    """Where an activity is, in words: its place as published, else its community's name;
+    '' when neither is known."""
+    if activity.place.strip():
+        return activity.place.strip()
+    return activity.community.name if activity.community_id is not None else ""
+
+
+def where_line(activity, line: str = texts.WHERE_LINE) -> str:
+    """The 「在哪儿」 line said after an activity (as `line` puts it), or '' when unknown."""
+    place = where(activity)
+    return ("\n" + line.format(place=place)) if place else ""
+
+
 def _line(n: int, activity) -> str:
     mark = ""
     if activity.is_enrolled:
@@ -83,7 +97,8 @@ def _line(n: int, activity) -> str:
     elif activity.capacity is not None and activity.enrolled_count >= activity.capacity:
         mark = texts.FULL_MARK
     when = common.local_time(activity.starts_at, "%m-%d %H:%M")
-    return texts.UPCOMING_LINE.format(n=n, date=when, title=activity.title, mark=mark)
+    line = texts.UPCOMING_LINE.format(n=n, date=when, title=activity.title, mark=mark)
+    return line + where_line(activity, texts.LISTED_WHERE_LINE)
 
 
 def on_enroll(message: Inbound, member, args: str) -> Reply:
@@ -169,14 +184,15 @@ def _enroll(member, activity_id: int, now) -> Reply:
     result = activities.enroll(common.actor(member), activity_id, now)
     activity = result.activity
     if not result.created:
-        return common.say(texts.ALREADY_ENROLLED.format(title=activity.title))
-    return common.say(
-        texts.ENROLLED.format(
-            title=activity.title,
-            date=common.local_time(activity.starts_at, "%m-%d"),
-            start=common.local_time(activity.starts_at),
+        return common.say(
+            texts.ALREADY_ENROLLED.format(title=activity.title) + where_line(activity)
         )
+    enrolled = texts.ENROLLED.format(
+        title=activity.title,
+        date=common.local_time(activity.starts_at, "%m-%d"),
+        start=common.local_time(activity.starts_at),
     )
+    return common.say(enrolled + where_line(activity) + texts.ENROLLED_THEN)
 
 
 def _unenroll(member, activity_id: int, now) -> Reply:

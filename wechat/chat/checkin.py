@@ -23,7 +23,7 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
     签到了吗」 asks exactly that), not to go and enrol in what they are serving at."""
     found = open_activities(member)
     if not found:
-        return common.say(already_checked_in(member) or texts.NO_ACTIVITY_TODAY)
+        return _nothing_open(message, member)
     if len(found) == 1:
         return ask_location(message.openid, found[0].id, found[0].title)
     lines = [
@@ -39,6 +39,16 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
     state.start(message.openid, PICK, {"choices": choices}, common.now())
     footer = texts.PICK_NUMBER.format(count=len(found))
     return common.say(common.listing(texts.PICK_ACTIVITY, lines, footer))
+
+
+def _nothing_open(message: Inbound, member: Member) -> Reply:
+    """No activity to check in to: when, and to what, the member is checked in; else that
+    none is open, offering their own service (分散活动), which a yes starts."""
+    told = already_checked_in(member)
+    if told is not None:
+        return common.say(told)
+    state.suggest(message.openid, "individual", common.now())
+    return common.say(texts.NO_ACTIVITY_TODAY)
 
 
 def on_question(message: Inbound, member: Member, args: str = "") -> Reply:
@@ -109,9 +119,15 @@ def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
     choice = pick(message.content, data["choices"])
     if choice is None:
         return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
+    held = data.get("photo")  # a photo sent first (wechat.chat.photo_first)
     if "point" not in data:
-        return ask_location(message.openid, *choice)
+        return ask_location(message.openid, *choice, held=held)
     target, title = choice
+    if held is not None:
+        picked = {"target": target, "title": title, "point": data["point"]}
+        return photo_check.photo_sent(
+            message.openid, member, picked, held["media_id"], held["request_id"]
+        )
     photo_check.ask_for_photo(message, {"target": target, "title": title, "point": data["point"]})
     return common.say(texts.PICKED_ASK_PHOTO.format(title=title))
 
@@ -135,8 +151,14 @@ def pick(text: str, choices: list):
     return choices[n - 1] if n is not None and 1 <= n <= len(choices) else None
 
 
-def ask_location(openid: str, target, title: str) -> Reply:
-    state.start(openid, LOCATION, {"target": target, "title": title}, common.now())
+def ask_location(openid: str, target, title: str, held: dict | None = None) -> Reply:
+    """Ask for the location of a check-in (or visit); a photo sent first (`held`) stays kept
+    with it, and is checked once the location comes (on_location)."""
+    data = {"target": target, "title": title}
+    state.start(openid, LOCATION, {**data, "photo": held} if held else data, common.now())
+    if held is not None:
+        named = texts.VISIT_LABEL.format(head=title) if target == "visit" else title
+        return common.say(texts.PHOTO_FIRST_PICKED.format(title=named))
     if target == "visit":
         return common.say(texts.ASK_VISIT_LOCATION.format(head=title))
     return common.say(texts.ASK_CHECKIN_LOCATION.format(title=title))

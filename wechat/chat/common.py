@@ -83,6 +83,24 @@ def listing(header: str, lines: list[str], footer: str = "") -> str:
     return "\n".join(shown) + tail
 
 
+def pieces(text: str, marker: str = "", limit: int = MAX_TEXT_BYTES) -> list[str]:
+    """The text in parts of at most `limit` UTF-8 bytes each, cut at a line's end when one is
+    in the part's second half, never inside a character. With more than one part, each
+    ends with `marker` filled in ({n}/{count}), within the limit too."""
+    room = limit - len(marker.format(n=99, count=99).encode())
+    parts = []
+    while len(text.encode()) > room:
+        head = text.encode()[:room].decode(errors="ignore")
+        cut = head.rfind("\n")
+        cut = cut if cut > len(head) // 2 else len(head)
+        parts.append(head[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    if len(parts) == 1:
+        return parts
+    return [p + marker.format(n=n, count=len(parts)) for n, p in enumerate(parts, 1)]
+
+
 def say(text: str) -> Reply:
     return Reply(fit(text))
 

@@ -35,6 +35,7 @@ FLOWS = {
     "checkin": Flow("签到", "签到"),
     "visit": Flow("走访", "走访"),
     "checkout": Flow("签退", "签退"),
+    "individual": Flow("个人服务登记", "分散活动"),
     "register": Flow("补充登记", "补登"),
     "visit_notes": Flow("走访情况登记", "补登"),
     "broadcast": Flow("通知", "通知"),
@@ -42,8 +43,10 @@ FLOWS = {
 
 
 def _located(data: dict) -> str:
-    """A check-in's location and photo steps serve a visit too: its target says which."""
-    return "visit" if data.get("target") == "visit" else "checkin"
+    """A check-in's location and photo steps serve a visit and an own service too: its
+    target says which."""
+    target = data.get("target")
+    return target if target in ("visit", "individual") else "checkin"
 
 
 # The flow each conversation state belongs to (states not listed time out unsaid: a list of
@@ -77,8 +80,17 @@ def timed_out(flow: str) -> str:
 def on_late_step(message: Inbound, now: datetime) -> Reply | None:
     """A location or photo after a conversation timed out: which step timed out and how to
     start again; None when no conversation timed out lately."""
-    flow = flow_of(state.lapsed(message.openid, now))
-    return common.say(timed_out(flow)) if flow is not None else None
+    conversation = state.lapsed(message.openid, now)
+    flow = flow_of(conversation)
+    if flow is None:
+        return None
+    return common.say(timed_out(flow) + unused_photo(conversation))
+
+
+def unused_photo(conversation: state.Conversation) -> str:
+    """A photo sent first (wechat.chat.photo_first) belongs to its conversation: timed out,
+    it was not used, and the member hears so."""
+    return texts.PHOTO_NOT_USED if "photo" in conversation.data else ""
 
 
 def is_late_words(conversation: state.Conversation | None) -> bool:

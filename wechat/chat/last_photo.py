@@ -3,8 +3,8 @@
 
 Members often send two photos at once (two picked from the album, or a second because the
 first seemed slow). Once the first is taken, the conversation has moved on (a check-in's
-has ended, a visit's asks for its notes), and the second would be answered as a stray
-image, with 「如需签到请先发送「签到」」, which sends the member round again. Kept here, it
+has ended, a visit's asks for its notes), and the second would be taken for a photo sent
+before 签到 (wechat.chat.photo_first), which starts another check-in. Kept here, it
 is answered instead with which photo is used: the first, still being checked or already
 registered, while this one is not recorded. Nothing is recorded twice in any case: every
 photo sent to one photo step checks in under that step's request_id

@@ -44,6 +44,10 @@ UNREADABLE_PHOTO = {"checkin": texts.PHOTO_UNREADABLE, "visit": texts.VISIT_PHOT
 # When the member has moved on to another conversation, the photo is not asked for again.
 NOT_RECORDED = {"checkin": texts.PHOTO_NOT_RECORDED, "visit": texts.VISIT_PHOTO_NOT_RECORDED}
 
+# What follows a check-in's result, by target: (PhotoCheck, record) -> text to append; an own
+# service asks its register fields (wechat.chat.individual registers itself here).
+SEQUELS: dict = {}
+
 log = logging.getLogger(__name__)
 
 
@@ -160,7 +164,9 @@ def check(sent: PhotoCheck, photo: bytes) -> None:
     if not result.created and not shows(result.record, photo):
         common.send(sent.openid, last_photo.used_another(sent.kind, result.record))
         return
-    common.send(sent.openid, result_text(result.record, sent.title) + visit_sequel(sent))
+    sequel = SEQUELS.get(sent.target)
+    told = result_text(result.record, sent.title) + visit_sequel(sent)
+    common.send(sent.openid, told + (sequel(sent, result.record) if sequel else ""))
 
 
 def shows(record, photo: bytes) -> bool:

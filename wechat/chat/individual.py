@@ -1,0 +1,44 @@
+"""A member's own service (分散活动) in the chat: 「分散活动」, then the location and the photo
+as for an activity's check-in (wechat.chat.checkin, target 'individual', the same
+services.checkin.check_in call as the API's kind=individual), then, right after the photo's
+result, the register's three fields asked one by one (wechat.chat.register), as a visit asks
+its notes right after its photo; any left blank are asked again at 签退."""
+
+from models import Member
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import checkin, common, photo_check, register, state
+
+TARGET = "individual"
+
+
+def on_individual(message: Inbound, member: Member, args: str = "") -> Reply:
+    """「分散活动」, 「个人服务」: ask for the location; an own service still checked in is
+    said at once, as a second one would be refused only after the location and the photo."""
+    still_open = checkin.already_checked_in(member, TARGET)
+    if still_open is not None:
+        return common.say(still_open)
+    return checkin.ask_location(message.openid, TARGET, texts.INDIVIDUAL_TITLE)
+
+
+def choice(member: Member) -> list | None:
+    """An own service as a choice for a photo sent first (wechat.chat.photo_first), unless
+    one is still checked in."""
+    if checkin.already_checked_in(member, TARGET) is not None:
+        return None
+    return [TARGET, texts.INDIVIDUAL_TITLE]
+
+
+def ask_fields(sent: photo_check.PhotoCheck, record) -> str:
+    """After an own service's check-in result: its first blank register field, asked at once
+    while the member remembers (the rest follow one by one), unless the member has moved on
+    to another conversation meanwhile; then they are asked at 签退."""
+    if record.kind != TARGET or state.current(sent.openid, common.now()) is not None:
+        return ""
+    member = Member.get_by_id(sent.member_id)
+    lead = texts.INDIVIDUAL_FIELDS_LEAD
+    return register.ask_missing(sent.openid, member, record.id, "", lead).text
+
+
+photo_check.SEQUELS[TARGET] = ask_fields

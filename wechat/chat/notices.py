@@ -1,0 +1,64 @@
+"""A leader's notices, read in full in the chat: 「通知」 lists the team's latest, 「通知 N」
+shows the Nth whole.
+
+A member hears of a notice by a customer-service text (whole) or, outside the 48-hour
+window, by a template or subscribe message, which shows only its first twenty characters
+and links to a mini-program page that a chat-only member never opens. Here the notice is
+read whole, split over several messages when the heading takes it past WeChat's text limit
+(the first in the reply, the rest as customer-service messages after it). A leader's 「通知」
+sends a notice (wechat.chat.leader), so a leader reads them with 「看通知」."""
+
+from services import broadcast_reading
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import common
+
+# The keyword the list's footer names, by whether the reader is a leader (whose 「通知」 sends).
+READ_WORD = {False: "通知", True: "看通知"}
+# What may follow the keyword and still only ask for the list (「通知呢」, 「通知？」).
+ASKING = " 呢吗嘛啊呀吧了？?！!。，,"
+
+
+def on_notices(message: Inbound, member, args: str = "") -> Reply:
+    """「通知」: the team's latest notices, numbered; 「通知 N」: the Nth in full."""
+    word = READ_WORD[bool(member.is_leader)]
+    found = broadcast_reading.team_notices(common.actor(member))
+    if not args.strip(ASKING):  # 「通知呢」, 「通知？」 ask for them
+        return common.say(_listed(found, word) if found else texts.NO_NOTICES)
+    return _one(message, member, found, args, word)
+
+
+def _one(message: Inbound, member, found: list, args: str, word: str) -> Reply:
+    """「通知 N」: the Nth of the list; words instead of a number are a member's attempt to
+    send a notice, which only a leader can."""
+    n = common.position(args)
+    if n is None and not member.is_leader:  # 「通知 明天集合」: meant to send one
+        return common.say(texts.NOTICE_SENDING_LEADER_ONLY)
+    if not found:
+        return common.say(texts.NO_NOTICES)
+    if n is None or not 1 <= n <= len(found):
+        return common.say(texts.NO_SUCH_NOTICE.format(count=len(found), word=word))
+    return _whole(message.openid, found[n - 1])
+
+
+def _listed(found: list, word: str) -> str:
+    lines = [
+        texts.NOTICE_LINE.format(
+            n=n,
+            time=common.local_time(b.created_at, "%m-%d %H:%M"),
+            sender=b.sender.name,
+            excerpt=common.excerpt(" ".join(b.text.split())),
+        )
+        for n, b in enumerate(found, 1)
+    ]
+    footer = texts.NOTICES_FOOTER.format(word=word)
+    return common.listing(texts.NOTICES_HEADER, lines, footer)
+
+
+def _whole(openid: str, broadcast) -> Reply:
+    """The notice under its heading; parts past the first go out after the reply, in order."""
+    when = common.local_time(broadcast.created_at, "%Y-%m-%d %H:%M")
+    head = texts.NOTICE_HEAD.format(time=when, sender=broadcast.sender.name)
+    parts = common.pieces(head + "\n" + broadcast.text, texts.NOTICE_PART)
+    return Reply(parts[0], after=tuple((common.send, (openid, part)) for part in parts[1:]))

@@ -1,0 +1,85 @@
+"""A photo sent with nothing under way: kept, and the member led through the rest.
+
+An elderly member's first thought is to send the photo of the service, not the word 「签到」.
+Refused, it would have to be sent again after two more steps; kept, it waits in the
+conversation (its media_id: WeChat keeps the media for three days) while the member says which
+check-in it is for and sends the location, and is then checked exactly as a photo sent at the
+photo step (wechat.chat.photo_check: downloaded after the reply, under the photo's own
+request_id, so a repeated push records once). The photo belongs to that conversation: when it
+times out or another replaces it, the photo goes with it (wechat.chat.lapsed says it was not
+used), and nothing is kept anywhere else.
+"""
+
+from models import Member
+from services import households
+from services.errors import DomainError
+
+from .. import texts
+from ..inbound import Inbound, Reply
+from . import checkin, common, individual, photo_check, state
+
+VISIT = "visit"
+
+
+def on_photo_first(message: Inbound, member: Member) -> Reply:
+    """The photo, kept for the one thing it can check in to today, or for the one of them
+    the member picks by number; with nothing to check in to, that it was not used."""
+    held = {"media_id": message.media_id, "request_id": photo_check.request_id_of(message)}
+    choices = choices_for(member)
+    if not choices:
+        told = checkin.already_checked_in(member) or ""
+        return common.say("\n".join(filter(None, (texts.PHOTO_FIRST_NOTHING, told))))
+    if len(choices) == 1:
+        target, title = choices[0]
+        state.start(message.openid, checkin.LOCATION, _kept(target, title, held), common.now())
+        return common.say(_one_text(target, title))
+    lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
+    data = {"choices": choices, "photo": held}
+    state.start(message.openid, checkin.PICK, data, common.now())
+    footer = texts.PICK_NUMBER.format(count=len(choices))
+    return common.say(common.listing(texts.PHOTO_FIRST_PICK, lines, footer))
+
+
+def choices_for(member: Member) -> list[list]:
+    """What a photo may check the member in to now, as [target, title]: today's activities
+    open to them (wechat.chat.checkin.open_activities), then a visit to their household
+    while none is open; with neither, and nothing checked in, what EXTRA offers (the
+    member's own service, asked about by name: a photo is not taken for one unasked when
+    anything else is open)."""
+    found = [[a.id, a.title] for a in checkin.open_activities(member)]
+    visit = _visit_choice(member)
+    if visit is not None:
+        found.append(visit)
+    if found or checkin.already_checked_in(member) is not None:
+        return found
+    extra = (choice(member) for choice in EXTRA)
+    return [c for c in extra if c is not None]
+
+
+def _visit_choice(member: Member) -> list | None:
+    try:
+        household = households.my_household(member)
+    except DomainError:
+        return None
+    if checkin.already_checked_in(member, VISIT) is not None:
+        return None
+    return [VISIT, household.head_name]
+
+
+# Targets a kept photo may be for when nothing else is, each (member) -> [target, title] or None.
+EXTRA = [individual.choice]
+# How the only choice is named when the photo is kept for it, by target (else an activity).
+ONE_TEXTS = {VISIT: texts.PHOTO_FIRST_VISIT, individual.TARGET: texts.PHOTO_FIRST_OWN}
+
+
+def _kept(target, title: str, held: dict) -> dict:
+    return {"target": target, "title": title, "photo": held}
+
+
+def _one_text(target, title: str) -> str:
+    return ONE_TEXTS.get(target, texts.PHOTO_FIRST_ONE).format(head=title, title=title)
+
+
+def label(target, title: str) -> str:
+    """How a choice is named: a visit by its household."""
+    return texts.VISIT_LABEL.format(head=title) if target == VISIT else title
