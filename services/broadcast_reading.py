@@ -96,7 +96,7 @@ def team_notices(actor: Actor, limit: int = RECENT_NOTICES) -> list[Broadcast]:
     member = require_member(actor)
     if member.team_id is None:
         return []
-    query = _with_team_and_sender().where(Broadcast.team == member.team_id)
+    query = with_team_and_sender().where(Broadcast.team == member.team_id)
     return list(query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit))
 
 
