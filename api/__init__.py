@@ -15,6 +15,7 @@ from . import (  # noqa: E402
     me,
     notifications,
     office_overview,
+    office_roster,
     openapi,
     photos,
     records,
@@ -40,6 +41,7 @@ MODULES = [
     spot_checks,
     feedback,
     exports,
+    office_roster,
 ]
 openapi.register(bp, MODULES)
 

@@ -88,6 +88,11 @@ ERROR_CODES = {
         ("notification_not_found", 404),
         ("spot_check_not_found", 404), ("team_not_found", 404),
     ),
+    "名单导入 /office/roster": (
+        ("missing_field", 400), ("bad_field", 400), ("not_xlsx", 400),
+        ("roster_unreadable", 400), ("roster_too_large", 400), ("office_only", 403),
+        ("roster_not_checked", 409), ("roster_import_conflict", 409), ("not_multipart", 415),
+    ),
     "居民评价 /office/feedback, /team/feedback, /me/feedback": (
         ("bad_date", 400), ("bad_window", 400), ("bad_filter", 400), ("bad_decision", 400),
         ("note_required", 400), ("bad_text", 400), ("text_too_long", 400),

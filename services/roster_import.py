@@ -36,6 +36,8 @@ __all__ = [
     "apply_plan",
     "check",
     "format_report",
+    "format_verdict",
+    "import_data",
     "import_roster",
     "plan",
     "read_csv_files",
@@ -73,7 +75,17 @@ def import_roster(
 ) -> ImportResult:
     """Check a roster file and, if it has no errors and this is not a dry run, import it.
     `now` (naive UTC) stamps the rows created; `today` defaults to its Shanghai day."""
-    data = read_roster(source)
+    return import_data(read_roster(source), dry_run, today, team_size, now)
+
+
+def import_data(
+    data: RosterData,
+    dry_run: bool = False,
+    today: date | None = None,
+    team_size: tuple[int, int] = (10, 15),
+    now: datetime | None = None,
+) -> ImportResult:
+    """import_roster for a roster already read (an upload from the dashboard)."""
     now = now or now_utc()
     today = today or local_today(now)
     try:
@@ -86,7 +98,8 @@ def import_roster(
                 apply_plan(the_plan, now)
     except peewee.IntegrityError as exc:
         log.warning("roster import conflicted with a concurrent change: %s", exc)
-        raise Conflict("导入时名单被同时修改，已全部撤销，请重新导入") from exc
+        message = "导入时名单被同时修改，已全部撤销，请重新导入"
+        raise Conflict(message, "roster_import_conflict") from exc
     if not dry_run:
         log.info("roster imported: %d changes", len(the_plan.changes))
     return ImportResult(problems, the_plan.changes, the_plan.counts, not dry_run, dry_run)
@@ -160,7 +173,7 @@ def format_report(result: ImportResult) -> str:
             lines.append(f"{SEVERITIES[severity]}：")
             lines += [f"  {_where(p)}：{p.message}" for p in found]
     if result.errors:
-        lines.append("有错误，没有导入任何数据。请改正后重新导入。")
+        lines.append(format_verdict(result))
         return "\n".join(lines)
     lines.append("变更：" if result.changes else "变更：无")
     for change in result.changes:
@@ -170,7 +183,7 @@ def format_report(result: ImportResult) -> str:
         f"  {c.sheet}：新增 {c.created}，修改 {c.updated}，未变 {c.unchanged}"
         for c in result.counts
     ]
-    lines.append(_verdict(result))
+    lines.append(format_verdict(result))
     return "\n".join(lines)
 
 
@@ -185,7 +198,10 @@ def _where(problem: Problem) -> str:
     return where
 
 
-def _verdict(result: ImportResult) -> str:
+def format_verdict(result: ImportResult) -> str:
+    """The outcome in one sentence."""
+    if result.errors:
+        return "有错误，没有导入任何数据。请改正后重新导入。"
     count = len(result.changes)
     if result.dry_run:
         return f"试运行：导入将有 {count} 处变更，本次没有写入数据库。"

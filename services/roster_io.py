@@ -6,11 +6,12 @@ file holds them (text, numbers, dates) and every row keeps the number Excel show
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import openpyxl
 from openpyxl.utils import get_column_letter
@@ -27,6 +28,12 @@ from .roster_schema import (
 )
 
 HEADER_SCAN_ROWS = 10  # a clerk may put a title or two above the header row
+# Bounds on what a workbook may make us hold: a roster is a few hundred rows of a dozen
+# columns, and a few kilobytes of XML can ask for a million rows or a cell in column XFD.
+MAX_ROWS = 10_000  # per sheet, blank rows included (they cost nothing in the file)
+MAX_COLUMNS = 100  # cells further right are not read
+MAX_PARTS = 500  # files inside the .xlsx package
+MAX_UNPACKED_BYTES = 50 * 2**20  # their sizes unpacked, as the package declares them
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 SHEET_LIST = "、".join(spec.name for spec in SHEETS)
 
@@ -83,27 +90,60 @@ def _check_found(paths: list[Path]) -> None:
         )
 
 
-def read_workbook(path: str | PathLike) -> RosterData:
-    """Read every sheet of an .xlsx workbook."""
-    path = Path(path)
+def read_workbook(source: str | PathLike | BinaryIO, name: str | None = None) -> RosterData:
+    """Read every sheet of an .xlsx workbook: a file, or an upload's bytes (then `name` is
+    the file's name as the clerk knows it, for the messages)."""
+    name = name or Path(source).name
     try:
-        return _collect(_sheets(path))
+        _check_package(source, name)
+        return _collect(_sheets(source))
     except Invalid:
         raise
     except Exception as exc:  # a damaged file fails in many ways inside openpyxl and expat
-        raise Invalid(f"无法读取 Excel 文件 {path.name}：请确认文件完好且是 .xlsx 格式") from exc
+        message = f"无法读取 Excel 文件 {name}：请确认文件完好且是 .xlsx 格式"
+        raise Invalid(message, "roster_unreadable") from exc
 
 
-def _sheets(path: Path) -> list[tuple]:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+def _check_package(source: str | PathLike | BinaryIO, name: str) -> None:
+    """Refuse a package that would unpack to far more than a roster (a zip bomb) before
+    openpyxl opens it. The sizes declared in the package bound what it can unpack: Python's
+    zipfile stops reading an entry at its declared size."""
+    with zipfile.ZipFile(source) as package:
+        entries = package.infolist()
+    if hasattr(source, "seek"):
+        source.seek(0)
+    if len(entries) > MAX_PARTS or sum(e.file_size for e in entries) > MAX_UNPACKED_BYTES:
+        raise Invalid(
+            f"Excel 文件 {name} 解压后过大，不像是一份名单：请只保留社区、服务队、党员、"
+            "结对家庭四张表，另存为新的 .xlsx 后再导入",
+            "roster_too_large",
+        )
+
+
+def _sheets(source: str | PathLike | BinaryIO) -> list[tuple]:
+    book = openpyxl.load_workbook(source, read_only=True, data_only=True)
     try:
         tables = []
         for sheet in book.worksheets:
             sheet.reset_dimensions()  # some programs write a wrong used range
-            tables.append((sheet.title, f"工作表「{sheet.title}」", list(sheet.values)))
+            tables.append((sheet.title, f"工作表「{sheet.title}」", _rows(sheet)))
     finally:
         book.close()
     return tables
+
+
+def _rows(sheet) -> list[tuple]:
+    """The sheet's rows, at most MAX_ROWS of them and MAX_COLUMNS wide."""
+    rows = []
+    for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+        if len(rows) == MAX_ROWS:
+            raise Invalid(
+                f"工作表「{sheet.title}」超过 {MAX_ROWS} 行，不像是一份名单：请删除名单下方"
+                "多余的行（包括看似空白、实际有内容或格式的行）后再导入",
+                "roster_too_large",
+            )
+        rows.append(row)
+    return rows
 
 
 def read_csv_files(paths: Iterable[str | PathLike]) -> RosterData:

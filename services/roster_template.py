@@ -61,9 +61,14 @@ def write_template(path: str | PathLike, force: bool = False) -> Path:
     path = Path(path)
     _check_name(path)
     check_target(path, force, KEPT_BECAUSE)  # refused before the workbook is built
+    return write_bytes(path, template_bytes(), force, KEPT_BECAUSE)
+
+
+def template_bytes() -> bytes:
+    """The blank roster workbook as a file's bytes (the dashboard's download)."""
     content = io.BytesIO()
     _build().save(content)
-    return write_bytes(path, content.getvalue(), force, KEPT_BECAUSE)
+    return content.getvalue()
 
 
 def _check_name(path: Path) -> None:

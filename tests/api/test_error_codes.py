@@ -52,7 +52,6 @@ INDIRECT = {
 OFF_API = {
     ("bad_bind_scene", 400),  # a QR code scanned in the Official Account
     ("invalid", 400),  # roster import (command line)
-    ("conflict", 409),  # roster import
     ("already_sealed", 409),  # register seal
     ("bad_username", 400),  # create-account
     ("bad_display_name", 400),

@@ -63,12 +63,13 @@ async function send(method, path, body, accept) {
   const current = session();
   const headers = { Accept: accept };
   if (current) headers.Authorization = `Bearer ${current.token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData; // an upload: the browser sets its multipart type
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   try {
     return await fetch(BASE + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       cache: "no-store",
     });
   } catch (e) {

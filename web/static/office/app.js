@@ -10,6 +10,7 @@ import overview from "./overview.js";
 import record from "./record.js";
 import register from "./register.js";
 import reports from "./reports.js";
+import roster from "./roster.js";
 import spotChecks from "./spotchecks.js";
 
 // view name → { title, nav (the menu entry it lights), render(container, context) }.
@@ -23,6 +24,7 @@ const VIEWS = {
   reports,
   inbox,
   check,
+  roster,
 };
 const DEFAULT_VIEW = "overview";
 const BROKEN_PAGE = "页面出现问题，请刷新后重试。";
