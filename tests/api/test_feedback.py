@@ -82,6 +82,17 @@ def test_the_office_lists_everything_newest_first(world, office):
     assert held["team"]["name"] == "第一服务队" and held["moderated_by"] is None
 
 
+def test_the_office_can_have_the_held_ones_first(world, office):
+    body = office.get("/office/feedback?held_first=true&limit=4").get_json()
+    rest = office.get("/office/feedback?held_first=true&limit=4&offset=4").get_json()
+    items = body["items"] + rest["items"]
+    assert items[0]["id"] == world["rows"]["held"].id and body["total"] == 6
+    others = [i["created_at"] for i in items[1:]]
+    assert others == sorted(others, reverse=True) and len(set(ids(body) | ids(rest))) == 6
+    newest = office.get("/office/feedback").get_json()["items"]
+    assert newest[0]["id"] != world["rows"]["held"].id  # the default order is the time alone
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
