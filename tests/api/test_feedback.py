@@ -3,6 +3,7 @@ a target's QR code; a leader reads the team's approved feedback, nothing else.""
 
 import io
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 import pytest
 import segno
@@ -226,6 +227,8 @@ def test_the_office_fetches_a_members_qr_code_that_opens_the_rating_page(world, 
     answer = office.get(f"/office/feedback/qr/member/{world['alice_id']}")
     assert answer.status_code == 200 and answer.mimetype == "image/png"
     assert answer.headers["Cache-Control"] == "private, no-store"
+    name = quote(f"评价二维码_结对党员{world['alice_id']}_王丽.png", safe="")
+    assert answer.headers["Content-Disposition"] == f"inline; filename*=UTF-8''{name}"
     code = FeedbackCode.get(FeedbackCode.target_key == f"member:{world['alice_id']}").code
     url = f"{PUBLIC}/r/{code}"
     assert read_qr(answer.get_data()) == segno.make(url, error="m").matrix
