@@ -4,7 +4,9 @@
 
 import * as api from "./api.js";
 import { h, fill, loading } from "./dom.js";
+import broadcasts from "./broadcasts.js";
 import check from "./check.js";
+import feedback from "./feedback.js";
 import inbox from "./inbox.js";
 import overview from "./overview.js";
 import record from "./record.js";
@@ -13,8 +15,6 @@ import reports from "./reports.js";
 import spotChecks from "./spotchecks.js";
 
 // view name → { title, nav (the menu entry it lights), render(container, context) }.
-// 居民意见 plugs in here: import its module (feedback.js, on GET /office/feedback), add it as
-// `feedback: feedback,` and remove `hidden` from its menu entry in office/index.html.
 const VIEWS = {
   overview,
   register,
@@ -23,6 +23,8 @@ const VIEWS = {
   reports,
   inbox,
   check,
+  feedback,
+  broadcasts,
 };
 const DEFAULT_VIEW = "overview";
 const BROKEN_PAGE = "页面出现问题，请刷新后重试。";
