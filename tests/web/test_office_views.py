@@ -160,9 +160,11 @@ def _send_urgent_at_night(text: str):
 def test_the_notices_list_an_urgent_one_sent_in_the_quiet_hours(served, dashboard):  # noqa: F811
     sent = _send_urgent_at_night("今晚有暴雨，请各位党员电话联系结对家庭。")
     dashboard.log_in()
-    dashboard.shown("#teams")
-    dashboard.open("#broadcasts")
     card = f'[data-broadcast-id="{sent.broadcast.id}"]'
+    dashboard.text_in("#alert-urgent-notices", "1 条未读").find_element("css selector", "a").click()
+    dashboard.wait.until(lambda d: "#broadcasts?urgent=true" in d.current_url)
+    dashboard.shown(card)
+    dashboard.open("#broadcasts")
     dashboard.text_in(f'{card} [data-field="text"]', "今晚有暴雨")
     screenshot(dashboard.driver, "office-broadcasts.png")
     shown = dashboard.find(card)
@@ -179,3 +181,14 @@ def test_the_notices_list_an_urgent_one_sent_in_the_quiet_hours(served, dashboar
     assert dashboard.shown(card)
     dashboard.open("#broadcasts?urgent=true&team_id=1")
     dashboard.text_in("#broadcast-list", "没有符合条件的通知")
+
+
+def test_no_notices_is_said_so_and_the_overview_has_no_urgent_link(served, dashboard):  # noqa: F811
+    dashboard.log_in()
+    dashboard.text_in("#alert-register", "登记簿核验")
+    dashboard.open("#broadcasts")
+    dashboard.text_in("#broadcasts-page-info", "共 0 条")
+    assert "没有符合条件的通知" in dashboard.find("#broadcast-list").text
+    dashboard.open("#overview")
+    dashboard.shown("#teams")
+    assert not dashboard.all("#alert-urgent-notices")
