@@ -126,7 +126,7 @@ function feedbackCard(item, message) {
     item.moderation_note ? h("p", { class: "note", "data-field": "note" }, `说明：${item.moderation_note}`) : null,
     message || null,
     decision(item, card),
-    h("div", { class: "qr-line" }, qrButton(t.kind, t.id, `${t.kind_name}${t.name}`, status), status),
+    t.id ? h("div", { class: "qr-line" }, qrButton(t.kind, t.id, `${t.kind_name}${t.name}`, status), status) : null,
   );
   return card;
 }
