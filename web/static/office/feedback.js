@@ -96,7 +96,9 @@ function moderationLine(item) {
     "p",
     { class: "meta" },
     h("span", { class: `tag moderation-${item.moderation}`, "data-field": "moderation" }, item.moderation_name),
-    item.held_reason_name ? ` · 暂不展示：${item.held_reason_name}` : "",
+    item.held_reason_name
+      ? ` · ${item.moderation === "pending" ? "暂不展示" : "曾被本地过滤暂缓展示"}：${item.held_reason_name}`
+      : "",
     by,
   );
 }
