@@ -13,7 +13,7 @@ from services.feedback_targets import KIND_NAMES, KINDS
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body, query_date, query_value
+from .request import field, json_body, query_date, query_flag, query_value
 from .serialize import iso
 
 MODERATION_NAMES = {"pending": "待办公室审阅", "approved": "已通过", "rejected": "未通过"}
@@ -24,7 +24,8 @@ HELD_NAMES = {"content_filter": "留言含有不宜展示的词语", "": ""}
 @requires("office")
 def list_feedback():
     team_id, moderation = query_value("team_id", int), query_value("moderation", str)
-    filters = _filters(team_id=team_id, moderation=moderation)
+    held_first = query_flag("held_first")
+    filters = _filters(team_id=team_id, moderation=moderation, held_first=held_first)
     items, total = review.list_feedback(actor(), filters)
     body = {"items": [office_json(v) for v in items], "total": total}
     return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
@@ -245,6 +246,11 @@ OPENAPI = {
                     "moderation", {"type": "string", "enum": list(MODERATION_STATES)}, "审阅状态"
                 ),
                 *_DATES,
+                _query(
+                    "held_first",
+                    {"type": "boolean", "default": False},
+                    "暂不展示（待审阅）的评价排在前面，其余仍按时间新的在前",
+                ),
                 *_PAGE,
             ],
             "responses": openapi.ok("一页居民评价", openapi.page_of(OFFICE_SCHEMA)),

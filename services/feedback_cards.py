@@ -140,7 +140,18 @@ def target_qr(actor: Actor, base: str, kind: str, target_id: int, now: datetime)
     if not actor.is_office:
         raise Forbidden("只有办公室可以下载评价二维码。", "office_only")
     code = code_for(kind, target_id, now)
-    return Card(f"评价二维码_{KIND_NAMES[kind]}{target_id}.png", qr_png(page_url(base, code)))
+    name = f"评价二维码_{KIND_NAMES[kind]}{target_id}_{_target_name(kind, target_id)}"
+    return Card(_safe_name(name), qr_png(page_url(base, code)))
+
+
+def _target_name(kind: str, target_id: int) -> str:
+    """Whose code it is, for the file name: the clerk prints a pile of them at once."""
+    model, column = {
+        "member": (Member, Member.name),
+        "activity": (Activity, Activity.title),
+        "team": (Team, Team.name),
+    }[kind]
+    return model.select(column).where(model.id == target_id).scalar() or ""
 
 
 def write_cards(folder: Path, cards: list[Card], force: bool) -> list[Path]:
@@ -162,4 +173,8 @@ def _writer(png: bytes):
 
 
 def _file_name(team: str, name: str) -> str:
-    return f"{team}_{name}".translate(_FORBIDDEN_IN_NAMES).replace(" ", "_")[:120] + ".png"
+    return _safe_name(f"{team}_{name}")
+
+
+def _safe_name(name: str) -> str:
+    return name.translate(_FORBIDDEN_IN_NAMES).replace(" ", "_")[:120] + ".png"

@@ -52,6 +52,7 @@ class FeedbackFilters:
     date_to: date | None = None
     limit: int = PAGE_DEFAULT
     offset: int = 0
+    held_first: bool = False  # the office's default: what waits for it on top
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _page(
     rows = (
         _query(Feedback, Rated.name, Activity.title, TEAM_OF.alias("team_of"))
         .where(where)
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .order_by(*_order(f))
         .limit(f.limit)
         .offset(f.offset)
         .objects()
@@ -196,6 +197,15 @@ def _page(
     accounts = {r.moderated_by_id for r in rows if r.moderated_by_id}
     by_id = {a.id: a for a in Account.select().where(Account.id.in_(accounts))} if accounts else {}
     return [_view(r, teams, by_id, masked) for r in rows], total
+
+
+def _order(f: FeedbackFilters) -> list:
+    """Newest first; with `held_first`, the held (pending) ones before the rest, so a page
+    and the next one still part the same list."""
+    newest = [Feedback.created_at.desc(), Feedback.id.desc()]
+    if not f.held_first:
+        return newest
+    return [pw.Case(None, [(Feedback.moderation == "pending", 0)], 1), *newest]
 
 
 def _view(r, teams: dict, accounts: dict, masked: bool) -> FeedbackView:

@@ -3,6 +3,7 @@ a target's QR code; a leader reads the team's approved feedback, nothing else.""
 
 import io
 from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
 
 import pytest
 import segno
@@ -80,6 +81,17 @@ def test_the_office_lists_everything_newest_first(world, office):
     assert held["moderation"] == "pending" and held["held_reason"] == "content_filter"
     assert held["target"]["name"] == "王丽" and held["resident_sees"] == "王同志"
     assert held["team"]["name"] == "第一服务队" and held["moderated_by"] is None
+
+
+def test_the_office_can_have_the_held_ones_first(world, office):
+    body = office.get("/office/feedback?held_first=true&limit=4").get_json()
+    rest = office.get("/office/feedback?held_first=true&limit=4&offset=4").get_json()
+    items = body["items"] + rest["items"]
+    assert items[0]["id"] == world["rows"]["held"].id and body["total"] == 6
+    others = [i["created_at"] for i in items[1:]]
+    assert others == sorted(others, reverse=True) and len(set(ids(body) | ids(rest))) == 6
+    newest = office.get("/office/feedback").get_json()["items"]
+    assert newest[0]["id"] != world["rows"]["held"].id  # the default order is the time alone
 
 
 @pytest.mark.parametrize(
@@ -215,6 +227,8 @@ def test_the_office_fetches_a_members_qr_code_that_opens_the_rating_page(world, 
     answer = office.get(f"/office/feedback/qr/member/{world['alice_id']}")
     assert answer.status_code == 200 and answer.mimetype == "image/png"
     assert answer.headers["Cache-Control"] == "private, no-store"
+    name = quote(f"评价二维码_结对党员{world['alice_id']}_王丽.png", safe="")
+    assert answer.headers["Content-Disposition"] == f"inline; filename*=UTF-8''{name}"
     code = FeedbackCode.get(FeedbackCode.target_key == f"member:{world['alice_id']}").code
     url = f"{PUBLIC}/r/{code}"
     assert read_qr(answer.get_data()) == segno.make(url, error="m").matrix

@@ -388,7 +388,7 @@ def test_an_inbox_message_is_marked_read(served, dashboard):
     card = f'[data-message-id="{message.id}"]'
     dashboard.text_in(card, "第一党员志愿者服务队")
     dashboard.find(f"{card} .mark-read").click()
-    dashboard.text_in(card, "已读")
+    dashboard.text_in(f"{card} .meta", "已读")  # not the button's 标为已读
     assert Notification.get_by_id(message.id).status == "sent"
 
 

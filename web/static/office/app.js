@@ -4,7 +4,9 @@
 
 import * as api from "./api.js";
 import { h, fill, loading } from "./dom.js";
+import broadcasts from "./broadcasts.js";
 import check from "./check.js";
+import feedback from "./feedback.js";
 import inbox from "./inbox.js";
 import overview from "./overview.js";
 import record from "./record.js";
@@ -14,8 +16,6 @@ import roster from "./roster.js";
 import spotChecks from "./spotchecks.js";
 
 // view name → { title, nav (the menu entry it lights), render(container, context) }.
-// 居民意见 plugs in here: import its module (feedback.js, on GET /office/feedback), add it as
-// `feedback: feedback,` and remove `hidden` from its menu entry in office/index.html.
 const VIEWS = {
   overview,
   register,
@@ -25,6 +25,8 @@ const VIEWS = {
   inbox,
   check,
   roster,
+  feedback,
+  broadcasts,
 };
 const DEFAULT_VIEW = "overview";
 const BROKEN_PAGE = "页面出现问题，请刷新后重试。";

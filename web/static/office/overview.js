@@ -86,6 +86,22 @@ async function registerAlert(list) {
   }
 }
 
+/** When an unread inbox message tells of an urgent notice sent in the quiet hours, a link
+ * to the teams' urgent notices (队伍通知); nothing when there is none or the inbox fails. */
+async function urgentAlert(list, unread) {
+  if (!unread) return;
+  let n = 0;
+  try {
+    const page = await api.get("/office/inbox?unread=true&limit=100");
+    n = page.items.filter((m) => m.kind === "broadcast_urgent_quiet").length;
+  } catch (error) {
+    return; // the inbox alert above still counts it
+  }
+  if (!n || !list.isConnected) return;
+  const text = `免打扰时段发出的紧急通知：${n} 条未读，查看各队紧急通知`;
+  list.append(alert("alert-urgent-notices", n, text, "#broadcasts?urgent=true"));
+}
+
 async function render(root) {
   const o = await api.get("/office/overview");
   const list = alerts(o.alerts);
@@ -112,6 +128,7 @@ async function render(root) {
     rows.length ? table(headings, rows, { id: "teams" }) : h("p", { class: "state empty" }, "还没有服务队，请先导入名册。"),
   );
   registerAlert(list);
+  urgentAlert(list, o.alerts.inbox_unread);
 }
 
 export default { title: "总览", render };
