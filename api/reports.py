@@ -3,8 +3,7 @@ reads any team's. Thin views: the rules are in services.reports and services.rep
 
 from flask import current_app, jsonify, request
 
-from services import clock
-from services import report_review
+from services import clock, report_review
 from services import reports as quarterly
 from services.register_check import Findings
 from services.report_names import REPORT_STATUS_NAMES, report_status_name
