@@ -3,7 +3,7 @@ reads any team's. Thin views: the rules are in services.reports and services.rep
 
 from flask import current_app, jsonify, request
 
-from services import clock
+from services import clock, report_review
 from services import reports as quarterly
 from services.register_check import Findings
 from services.report_names import REPORT_STATUS_NAMES, report_status_name
@@ -17,6 +17,7 @@ from .request import field, json_body, query_value
 from .serialize import iso
 
 STATUS_NAMES = REPORT_STATUS_NAMES
+DECISION_NAMES = {"accepted": "通过", "returned": "退回"}
 
 
 def _rules() -> quarterly.ReportRules:
@@ -49,6 +50,19 @@ def submit_report(period):
     return jsonify(report_json(view))
 
 
+@bp.post("/office/reports/<int:team_id>/<period>")
+@requires("office")
+def decide_report(team_id, period):
+    """The office accepts or returns a submitted report; answers the report as GET does."""
+    data = json_body()
+    decision = field(data, "decision", str)
+    reason = field(data, "reason", str, required=False)
+    now, quiet_hours = clock.now_utc(), current_app.config["SETTINGS"].rules.quiet_hours
+    report_review.decide_report(actor(), team_id, period, decision, reason, now, quiet_hours)
+    view = quarterly.view_report(actor(), period, team_id, now, _rules())
+    return jsonify(report_json(view))
+
+
 def report_json(v: quarterly.ReportView) -> dict:
     late_submitted = v.late and v.status in quarterly.DONE
     by = v.submitted_by
@@ -69,6 +83,22 @@ def report_json(v: quarterly.ReportView) -> dict:
         "stats_live": v.live,
         "stats": v.stats,
         "register_check": _check(v.register_check),
+        "review": _review(v),
+    }
+
+
+def _review(v: quarterly.ReportView) -> dict | None:
+    """The office's last decision; a returned report submitted again keeps it (and its
+    reason) until the office decides again."""
+    if v.decision is None:
+        return None
+    by = v.decided_by
+    return {
+        "decision": v.decision,
+        "decision_name": DECISION_NAMES[v.decision],
+        "decided_by": {"id": by.id, "name": by.display_name} if by is not None else None,
+        "decided_at": iso(v.decided_at),
+        "return_reason": v.return_reason,
     }
 
 
@@ -181,6 +211,30 @@ REPORT_CHECK_SCHEMA = {
         "hours": {**_HOURS, "description": "这些记录计入统计的服务时长（小时）"},
     },
 }
+_DECIDER = {
+    "type": "object",
+    "nullable": True,
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    "description": "作出决定的办公室账号",
+}
+REVIEW_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": ["decision", "decision_name", "decided_by", "decided_at", "return_reason"],
+    "description": "办公室最近一次审阅（尚未审阅为 null）。退回后队长重新提交的报告仍显示上次退回"
+    "及其原因，直到办公室再次审阅",
+    "properties": {
+        "decision": {"type": "string", "enum": list(DECISION_NAMES)},
+        "decision_name": {"type": "string", "description": "通过或退回"},
+        "decided_by": _DECIDER,
+        "decided_at": {"type": "string", "format": "date-time"},
+        "return_reason": {
+            "type": "string",
+            "description": "最近一次退回的原因（从未退回为空字符串）",
+        },
+    },
+}
 REPORT_SCHEMA = {
     "type": "object",
     "required": ["period", "team", "status", "status_name", "late", "deadline", "stats"],
@@ -209,6 +263,7 @@ REPORT_SCHEMA = {
         "stats_live": {"type": "boolean"},
         "stats": STATS_SCHEMA,
         "register_check": REPORT_CHECK_SCHEMA,
+        "review": REVIEW_SCHEMA,
     },
 }
 PERIOD = {
@@ -249,6 +304,29 @@ SUBMIT_SCHEMA = {
     },
 }
 CONFLICT = {"409": openapi.error("报告已提交，或本季度尚未结束")}
+TEAM_IN_PATH = {
+    "name": "team_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "服务队",
+}
+DECISION_SCHEMA = {
+    "type": "object",
+    "required": ["decision"],
+    "properties": {
+        "decision": {
+            "type": "string",
+            "enum": list(report_review.DECISIONS),
+            "description": "accept 通过（最终决定）或 return 退回队长修改",
+        },
+        "reason": {
+            "type": "string",
+            "maxLength": report_review.REASON_LIMIT,
+            "description": "退回原因（退回时必填，会发给队长）",
+        },
+    },
+}
 
 OPENAPI = {
     "/team/reports/{period}": {
@@ -273,6 +351,16 @@ OPENAPI = {
                 "content": {"application/json": {"schema": SUBMIT_SCHEMA}},
             },
             "responses": openapi.ok("已提交的季度报告", REPORT_SCHEMA) | CONFLICT,
+        }
+    },
+    "/office/reports/{team_id}/{period}": {
+        "post": {
+            "summary": "办公室审阅已提交（含逾期提交）的季度报告：通过或退回（须写明原因），"
+            "并通知队长；重复同一决定不变",
+            "parameters": [TEAM_IN_PATH, PERIOD],
+            "requestBody": openapi.json_body(DECISION_SCHEMA),
+            "responses": openapi.ok("审阅后的季度报告", REPORT_SCHEMA)
+            | {"409": openapi.error("报告尚未提交、已退回等待重新提交，或已通过不能退回")},
         }
     },
 }

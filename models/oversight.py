@@ -67,6 +67,11 @@ class QuarterlyReport(BaseModel):
     submitted_at = pw.DateTimeField(null=True)
     submitted_by = pw.ForeignKeyField(Member, null=True, on_delete="SET NULL")
     updated_at = pw.DateTimeField()
+    # The office's last decision (services.report_review): who and when, and why it was
+    # returned; kept once the leader submits again, so they still see what was asked.
+    decided_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    decided_at = pw.DateTimeField(null=True)
+    return_reason = pw.TextField(default="")
 
     class Meta:
         indexes = ((("team", "year", "quarter"), True),)

@@ -32,6 +32,8 @@ KIND_NAMES = {
     "record_rejected": "记录未通过审核",
     "activity_changed": "活动有变更",
     "broadcast_urgent_quiet": "免打扰时段紧急通知",
+    "report_returned": "季度报告被退回",
+    "report_accepted": "季度报告已通过",
 }
 #: The title of an assignment to an activity of the member's team (an office ad-hoc task is
 #: 「新的临时任务」, its kind's name).
@@ -168,6 +170,7 @@ BRIEFS = {
     "record_rejected": Brief(subject="服务", lead="审核意见"),
     # the place, else the time, else the point: what moved (payload "lead", change_notices)
     "activity_changed": Brief(subject="活动", lead="地点"),
+    "report_returned": Brief(subject="季度", lead="退回原因"),
 }
 #: The titles of the BRIEFS kinds cut short, to leave the title field room for the subject.
 SHORT_TITLES = {
@@ -176,6 +179,7 @@ SHORT_TITLES = {
     TEAM_ASSIGNMENT_TITLE: "新安排",
     KIND_NAMES["record_rejected"]: "未通过",
     KIND_NAMES["activity_changed"]: "有变更",
+    KIND_NAMES["report_returned"]: "已退回",
 }
 
 

@@ -14,7 +14,9 @@ Lifecycle:
   live, so corrections a leader makes after the quarter (reviews of flagged entries) show up;
   submitting freezes them. A report submitted after its deadline keeps that fact
   (`late_submitted` in its figures, shown as `late`) even if the office returns it and it is
-  submitted again.
+  submitted again; one submitted on time and returned stays on time when submitted again
+  after the deadline: the return moves no deadline, the first submission decides
+  (services.report_review, where the office accepts or returns a submitted report).
 - A leader opening the report of the quarter just ended before the job has drafted it gets
   the draft made on the spot; the running quarter is a live preview that cannot be written
   yet; older quarters exist only if they were drafted, future ones never.
@@ -25,7 +27,7 @@ from datetime import date, datetime, timedelta
 
 import peewee as pw
 
-from models import Member, QuarterlyReport, Team, db
+from models import Account, Member, QuarterlyReport, Team, db
 
 from . import clock
 from .actors import Actor
@@ -46,6 +48,7 @@ from .teams import team_by_id, team_for
 
 Q = QuarterlyReport
 OPEN = ("draft", "late", "returned")  # the leader may still write and submit
+OWED = ("draft", "late")  # never submitted: days past the deadline count against it
 DONE = ("submitted", "accepted")
 STEPS = (1, 3, 7)  # days before the deadline the leader is reminded
 SUMMARY_MAX = 5000
@@ -85,6 +88,10 @@ class ReportView:
     live: bool
     editable: bool
     register_check: Findings | None = None  # the office's view only: its entries' chains
+    decision: str | None = None  # the office's last decision: accepted or returned
+    decided_by: Account | None = None
+    decided_at: datetime | None = None
+    return_reason: str = ""  # the last return's, kept after the leader submits again
 
 
 @dataclass(frozen=True)
@@ -269,13 +276,21 @@ def submit_report(
             return _view(report, now, rules)
         if not report.summary.strip():
             raise Invalid("请先填写季度工作小结再提交。", "summary_required")
-        late = report.status == "late" or clock.local_today(now) > report.deadline
         figures = _live_stats(report.team_id, report.year, report.quarter, now, rules)
-        figures[LATE_FLAG] = late or submitted_late(report)
+        figures[LATE_FLAG] = _late_at_submit(report, now)
         fields = {"status": "submitted", "submitted_at": now, "submitted_by": actor.member.id}
         fields |= {"stats": figures, "updated_at": now}
         Q.update(**fields).where((Q.id == report.id) & Q.status.in_(OPEN)).execute()
     return _view(Q.get_by_id(report.id), now, rules)  # a concurrent submit won: same answer
+
+
+def _late_at_submit(report: Q, now: datetime) -> bool:
+    """Late when handed in after the deadline. A returned report was handed in already: the
+    office asking for changes neither extends the deadline nor makes an on-time report late,
+    so its first submission decides (and a late one stays late)."""
+    if report.status == "returned":
+        return submitted_late(report)
+    return report.status == "late" or clock.local_today(now) > report.deadline
 
 
 def _checked_summary(summary: str) -> str:
@@ -334,6 +349,7 @@ def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
     stats = _live_stats(report.team_id, report.year, report.quarter, now, rules) if is_open else {}
     frozen = {k: v for k, v in report.stats.items() if k != LATE_FLAG}
     submitter = Member.get_or_none(Member.id == report.submitted_by_id)
+    decider = Account.get_or_none(Account.id == report.decided_by_id)
     return ReportView(
         id=report.id,
         team_id=report.team_id,
@@ -349,7 +365,19 @@ def _view(report: Q, now: datetime, rules: ReportRules) -> ReportView:
         stats=stats or frozen,
         live=is_open,
         editable=is_open,
+        decision=decision_of(report),
+        decided_by=decider,
+        decided_at=report.decided_at,
+        return_reason=report.return_reason,
     )
+
+
+def decision_of(report: Q) -> str | None:
+    """The office's last decision: accepted is final, so any other decided report was last
+    returned (and may since have been submitted again)."""
+    if report.decided_at is None:
+        return None
+    return "accepted" if report.status == "accepted" else "returned"
 
 
 def is_late(report: Q, now: datetime) -> bool:
@@ -359,9 +387,10 @@ def is_late(report: Q, now: datetime) -> bool:
 
 
 def days_overdue(report: Q, now: datetime) -> int:
-    """Days past the deadline of a report the leader still owes; 0 when not yet due or no
-    longer owed. The chat tells a leader this count, so it is reckoned here, with `late`."""
-    if report.status not in OPEN:
+    """Days past the deadline of a report the leader still owes; 0 when not yet due or
+    handed in (a returned report was handed in: its lateness is its first submission's). The
+    chat tells a leader this count, so it is reckoned here, with `late`."""
+    if report.status not in OWED:
         return 0
     return max((clock.local_today(now) - report.deadline).days, 0)
 

@@ -518,6 +518,7 @@ REPORT_STATUS = "{year}年第{quarter}季度报告：{status}，截止日期 {de
 REPORT_OVERDUE = "（已逾期 {days} 天）"
 REPORT_SUBMITTED_LATE = "（逾期上报）"
 REPORT_TO_DO = f"请在{MINI_PROGRAM}中填写总结并上报。"
+REPORT_RETURN_REASON = "\n退回原因：{reason}"
 REPORT_STATUS_NAMES = {
     "draft": "草稿（未上报）",
     "submitted": "已上报",

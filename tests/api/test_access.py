@@ -148,6 +148,13 @@ TABLE = [
         {"result": "confirmed"},
         {"office"},
     ),
+    (
+        "accept team A's report",
+        "post",
+        "/office/reports/{team_a}/{older_quarter}",
+        {"decision": "accept"},
+        {"office"},
+    ),
     ("residents' feedback", "get", "/office/feedback", None, {"office"}),
     (
         "moderate feedback",
@@ -210,6 +217,12 @@ def world(app, client):
         QuarterlyReport.create(
             team=team, year=year, quarter=quarter, deadline=now.date(), updated_at=now
         )
+    older = date(year, 3 * quarter - 2, 1) - timedelta(days=1)  # the quarter before
+    year, quarter = clock.quarter_of(older)
+    submitted = {"status": "submitted", "submitted_at": now, "summary": "已交。"}
+    QuarterlyReport.create(
+        team=team_a, year=year, quarter=quarter, deadline=older, updated_at=now, **submitted
+    )
 
     def client_for(role: str) -> ApiClient:
         if role == "anonymous":
@@ -236,6 +249,7 @@ def world(app, client):
     rated = {"target_kind": "member", "member": alice, "rating": 5, "created_at": now}
     ids |= {"feedback": Feedback.create(**rated).id}
     ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}
+    ids |= {"older_quarter": period(older)}
     return client_for, ids
 
 

@@ -46,6 +46,11 @@ INDIRECT = {
         ("member_only", 403),
         ("scope_not_allowed", 403),
     },
+    ("services/report_review.py", "*REFUSALS[report.status]"): {
+        ("report_not_submitted", 409),
+        ("report_returned", 409),
+        ("report_accepted", 409),
+    },
     ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
 }
 # Raised only by the chat or the command line, never in answer to an API call.

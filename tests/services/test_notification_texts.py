@@ -191,6 +191,7 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
         change_notices,
         checkin_closing,
         member_notices,
+        report_review,
         spot_check,
         urgent_audit,
     )
@@ -202,6 +203,7 @@ def test_every_kind_the_services_queue_has_a_chinese_name():
     kinds += ["report_no_leader"]
     kinds += [member_notices.CANCELLED, member_notices.ASSIGNED, member_notices.REJECTED]
     kinds += [change_notices.CHANGED, urgent_audit.KIND]
+    kinds += [kind for kind, _ in report_review.NOTICES.values()]
     assert [k for k in kinds if kind_name(k) == DEFAULT_KIND_NAME] == []
     assert set(MEMBER_KINDS) | set(OFFICE_KINDS) == set(kinds) == set(KIND_NAMES)
     assert spot_check.KIND in OFFICE_KINDS and not set(MEMBER_KINDS) & set(OFFICE_KINDS)

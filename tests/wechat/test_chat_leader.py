@@ -9,12 +9,14 @@ from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
 from services import broadcast, broadcast_text, clock, grants, reports
 from services.actors import Actor
 from services.outbox_delivery import Policy
+from services.report_review import decide_report
 from services.report_stats import label
 from tests.factories import (
     make_activity,
     make_member,
     make_record,
     make_team,
+    office_actor,
     quiet_hours_around_now,
 )
 from tests.wechat import oa
@@ -429,6 +431,17 @@ def test_a_report_submitted_late_says_so(chat, leader, team):
     reports.submit_report(Actor(member=leader), period, clock.now_utc(), RULES)
     text = chat.say("报告")
     assert f"已上报，截止日期 {deadline}（逾期上报）。" in text and "已逾期" not in text
+
+
+def test_a_returned_report_says_why(chat, leader, team):
+    deadline = clock.local_today()
+    period = last_quarters_report(team, deadline)
+    now = clock.now_utc()
+    reports.submit_report(Actor(member=leader), period, now, RULES)
+    decide_report(office_actor(), team.id, period, "return", "请补充走访情况。", now, "off")
+    text = chat.say("报告")
+    assert "已退回，请修改后重新上报" in text and "退回原因：请补充走访情况。" in text
+    assert text.index("退回原因") < text.index("请在")  # the reason, then what to do
 
 
 def test_a_grant_spent_between_preview_and_confirmation_is_told_not_counted(

@@ -221,6 +221,8 @@ def on_report(message: Inbound, member, args: str = "") -> Reply:
             deadline=report.deadline,
             lateness=_lateness(report),
         )
+        if report.status == "returned" and report.return_reason:
+            text += texts.REPORT_RETURN_REASON.format(reason=report.return_reason)
         text += (texts.REPORT_TO_DO if report.status in WAITING_FOR_LEADER else "") + "\n"
     if report is None or (report.year, report.quarter) != (year, quarter):
         text += texts.REPORT_RUNNING.format(year=year, quarter=quarter)

@@ -1,5 +1,6 @@
 // 季度报告: every team's report for a chosen quarter, its status and figures, and the
-// Excel file of each.
+// Excel file of each. A submitted report is accepted (通过, final) or returned (退回, with a
+// reason the leader is sent); the rules are the API's: its refusals are shown as it words them.
 
 import * as api from "./api.js";
 import { h, fill, when, hours, facts, loading, failed, done, today } from "./dom.js";
@@ -56,6 +57,58 @@ function figures(r) {
   ]);
 }
 
+const DECIDED = { accept: "通过", return: "退回" };
+
+/** The office's last decision: standing (通过/退回), or a return the leader has answered. */
+function review(r) {
+  const v = r.review;
+  if (!v) return null;
+  const by = `${v.decided_by ? `${v.decided_by.name} ` : ""}${when(v.decided_at)}`;
+  const standing = r.status === v.decision;
+  const reason = v.decision === "returned" && v.return_reason ? `，退回原因：${v.return_reason}` : "";
+  const what = standing ? `办公室已${v.decision_name}` : `上次${v.decision_name}，队长已重新提交`;
+  return h("p", { class: "note", "data-field": "review" }, `${what}（${by}）${reason}`);
+}
+
+function decisionForm(period, team, card) {
+  const reason = h("textarea", { name: "reason", rows: 2, maxlength: 300, placeholder: "退回原因（退回时必填，将发给队长）" });
+  const status = h("div", { class: "verdict-status" });
+  const send = (decision) => async () => {
+    fill(status, loading("正在保存…"));
+    const body = decision === "return" ? { decision, reason: reason.value.trim() } : { decision };
+    try {
+      const saved = await api.post(`/office/reports/${team.id}/${period}`, body);
+      show(card, period, team, saved, done(`已${DECIDED[decision]}，已通知队长。`));
+    } catch (error) {
+      fill(status, failed(error));
+    }
+  };
+  return h(
+    "div",
+    { class: "verdict" },
+    reason,
+    h("div", { class: "buttons" },
+      h("button", { type: "button", class: "primary", "data-decision": "accept", onclick: send("accept") }, "通过"),
+      h("button", { type: "button", class: "danger", "data-decision": "return", onclick: send("return") }, "退回"),
+    ),
+    status,
+  );
+}
+
+function show(card, period, team, r, message) {
+  const status = h("div", {});
+  fill(
+    card,
+    h("h3", {}, team.name),
+    figures(r),
+    review(r),
+    message || null,
+    r.status === "submitted" ? decisionForm(period, team, card) : null,
+    h("button", { type: "button", class: "export", onclick: () => exportFile(period, team, status) }, "导出 Excel"),
+    status,
+  );
+}
+
 async function exportFile(period, team, status) {
   fill(status, loading("正在生成 Excel 文件…"));
   try {
@@ -69,18 +122,9 @@ async function exportFile(period, team, status) {
 
 async function teamReport(period, team) {
   const card = h("article", { class: "card report", "data-team-id": team.id }, h("h3", {}, team.name), loading());
-  const status = h("div", {});
   api
     .get(`/team/reports/${period}${api.query({ team_id: team.id })}`)
-    .then((r) => {
-      fill(
-        card,
-        h("h3", {}, team.name),
-        figures(r),
-        h("button", { type: "button", class: "export", onclick: () => exportFile(period, team, status) }, "导出 Excel"),
-        status,
-      );
-    })
+    .then((r) => show(card, period, team, r))
     .catch((error) => fill(card, h("h3", {}, team.name), failed(error)));
   return card;
 }

@@ -1,0 +1,72 @@
+"""The 季度报告 view's decision, in a real headless Chromium against the demo programme: the
+office returns a submitted report (a reason first), the leader resubmits, the office accepts;
+a draft offers no decision."""
+
+from datetime import date, timedelta
+
+from models import Member, Notification, QuarterlyReport, Team
+from services import clock
+from services.actors import Actor
+from services.reports import ReportRules, submit_report
+from tests.web.browser import screenshot
+from tests.web.test_office import dashboard, served  # noqa: F401  (the view's fixtures)
+
+
+def last_quarter() -> tuple[int, int, date]:
+    """The quarter just ended, and its last day."""
+    year, quarter = clock.quarter_of(clock.local_today())
+    last_day = date(year, 3 * quarter - 2, 1) - timedelta(days=1)
+    return *clock.quarter_of(last_day), last_day
+
+
+def reports(served) -> tuple[int, int]:  # noqa: F811
+    """Team 1's report of the quarter just ended, submitted; team 2's a draft."""
+    year, quarter, last_day = last_quarter()
+    now = clock.now_utc()
+    with served.app.app_context():
+        first, second = Team.select().order_by(Team.id).limit(2)
+        base = {"year": year, "quarter": quarter, "deadline": last_day + timedelta(days=10)}
+        submitted = {"status": "submitted", "submitted_at": now, "summary": "开展活动三次。"}
+        QuarterlyReport.create(team=first, updated_at=now, **base, **submitted)
+        QuarterlyReport.create(team=second, updated_at=now, **base)
+    return first.id, second.id
+
+
+def test_the_office_returns_then_accepts_a_report(served, dashboard):  # noqa: F811
+    first, second = reports(served)
+    dashboard.log_in()
+    dashboard.shown("#teams")
+    dashboard.open("#reports")  # the quarter just ended, by default
+    card = f'.report[data-team-id="{first}"]'
+    dashboard.shown(f'{card} [data-decision="return"]').click()
+    dashboard.text_in(f"{card} .verdict-status", "请写明原因")  # the API's refusal, in Chinese
+    assert "{" not in dashboard.find(f"{card} .verdict-status").text
+    assert dashboard.all(f'.report[data-team-id="{second}"] [data-field="status"]')
+    assert not dashboard.all(f'.report[data-team-id="{second}"] [data-decision]')  # a draft
+
+    dashboard.find(f"{card} textarea").send_keys("请补充走访结对家庭的情况。")
+    dashboard.find(f'{card} [data-decision="return"]').click()
+    dashboard.text_in(f'{card} [data-field="review"]', "退回原因：请补充走访结对家庭的情况。")
+    assert "已退回" in dashboard.find(f'{card} [data-field="status"]').text
+    assert not dashboard.all(f"{card} [data-decision]")  # it waits for the leader
+    with served.app.app_context():
+        report = QuarterlyReport.get(QuarterlyReport.team == first)
+        assert (report.status, report.return_reason) == ("returned", "请补充走访结对家庭的情况。")
+        leader = Member.get((Member.team == first) & (Member.role == "leader"))
+        rules = ReportRules(10, 30)
+        period = f"{report.year}-Q{report.quarter}"
+        submit_report(Actor(member=leader), period, clock.now_utc(), rules, "已补充走访情况。")
+
+    dashboard.driver.refresh()
+    dashboard.text_in(f'{card} [data-field="review"]', "上次退回，队长已重新提交")
+    dashboard.shown(f'{card} [data-decision="accept"]').click()
+    dashboard.text_in(f'{card} [data-field="review"]', "办公室已通过")
+    screenshot(dashboard.driver, "office-report-decision.png")
+    assert "已通过" in dashboard.find(f'{card} [data-field="status"]').text
+    with served.app.app_context():
+        assert QuarterlyReport.get(QuarterlyReport.team == first).status == "accepted"
+        kinds = [n.kind for n in Notification.select().where(Notification.member == leader.id)]
+        assert sorted(k for k in kinds if k.startswith("report_")) == [
+            "report_accepted",
+            "report_returned",
+        ]
