@@ -33,7 +33,7 @@ def json_body() -> dict:
     try:
         data = json.loads(request.get_data() or b"null", object_pairs_hook=_once_each)
     except _RepeatedKey as repeated:
-        given_once({repeated.name: 2})  # refuses
+        raise _repeated([repeated.name]) from None
     except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
@@ -62,8 +62,11 @@ def given_once(counts: dict[str, int]) -> None:
     would be dropped without a word (?from=2026-10-01&from=2026-12-01)."""
     repeated = sorted(name for name, n in counts.items() if n > 1)
     if repeated:
-        names = "、".join(repeated)
-        raise Invalid(f"参数 {names} 重复出现，每个参数只能给一次。", "repeated_field")
+        raise _repeated(repeated)
+
+
+def _repeated(names: list[str]) -> Invalid:
+    return Invalid(f"参数 {'、'.join(names)} 重复出现，每个参数只能给一次。", "repeated_field")
 
 
 def known_query(allowed: frozenset[str]) -> None:
