@@ -33,7 +33,9 @@ COOKIE = "xf_rater"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 RATING_WORDS = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
 # Refusals the resident can do something about show the form again; the others a page.
-FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field"}
+FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field", "form_expired"}
+# ...with a fresh form id, for those where the old one would be refused again.
+FRESH_FORM = {"form_expired"}
 STATUS_TITLES = {404: "二维码无法识别", 409: "暂不能评价", 410: "无需评价", 429: "请稍后再评价"}
 
 
@@ -62,21 +64,22 @@ def submit(code):
         if exc.code not in FORM_AGAIN:
             raise
         return _form_again(code, exc, form)
-    context = {"target": done.target, "rating": done.feedback.rating, "words": RATING_WORDS}
+    context = {"target": done.target, "done": done, "words": RATING_WORDS}
     return _no_store(make_response(render_template("feedback/thanks.html", **context)))
 
 
 def _form_again(code: str, exc: DomainError, form):
+    """The form as the resident left it, under the reason; a fresh form id when the old one
+    would be refused again (it grew stale while the page stood open)."""
     target = target_by_code(code, clock.now_utc())
     values = _form_values(form.get("rating"), form.get("comment", ""))
+    form_id = form.get("form_id", "")
+    if exc.code in FRESH_FORM:
+        form_id = _sender(request.cookies.get(COOKIE, "")).new_form_id(code, clock.now_utc())
     page = render_template(
-        "feedback/rate.html",
-        target=target,
-        form_id=form.get("form_id", ""),
-        error=exc.message,
-        **values,
+        "feedback/rate.html", target=target, form_id=form_id, error=exc.message, **values
     )
-    return page, exc.status
+    return _no_store(make_response(page, exc.status))
 
 
 def _form_values(rating, comment: str) -> dict:
@@ -95,7 +98,7 @@ def _refused(exc: DomainError):
     many (429), a stale or foreign form (400, 403)."""
     status = {"member_left": 410, "activity_cancelled": 410}.get(exc.code, exc.status)
     title = STATUS_TITLES.get(status, "无法提交")
-    rescan = exc.code in ("bad_form", "form_expired")
+    rescan = exc.code in ("bad_form", "no_cookie")
     page = render_template("feedback/refused.html", title=title, message=exc.message, rescan=rescan)
     return _no_store(make_response(page, status))
 

@@ -51,7 +51,7 @@ def test_a_post_is_thanked_and_recorded_once(client, code, member):
     fid = open_form(client, code)
     body = {"form_id": fid, "rating": "5", "comment": "很热心"}
     first = client.post(f"/r/{code}", data=body)
-    again = client.post(f"/r/{code}", data=body | {"rating": "1"})
+    again = client.post(f"/r/{code}", data=body)  # a double tap
     for answer in (first, again):
         html = answer.get_data(as_text=True)
         assert answer.status_code == 200 and "感谢您的评价" in html and "5 分" in html
@@ -100,13 +100,53 @@ def test_a_post_from_elsewhere_is_refused(app, client, code):
     assert Feedback.select().count() == 0
 
 
-def test_too_many_ratings_from_one_phone_is_a_polite_429(client, code):
-    for _ in range(3):
-        fid = open_form(client, code)
-        assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
+def test_rating_again_the_same_day_replaces_the_rating(client, code):
+    """Rate 4, Back (a fresh page, or the same one from the cache), rate 2: one rating, 2."""
     fid = open_form(client, code)
-    answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
-    assert answer.status_code == 429 and "已经评价过" in answer.get_data(as_text=True)
+    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
+    for again in (open_form(client, code), fid):
+        answer = client.post(f"/r/{code}", data={"form_id": again, "rating": "2"})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "2 分" in html and "已改为这一次" in html
+    for _ in range(5):  # changing one's mind never meets a "too many" wall
+        fid = open_form(client, code)
+        assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "3"}).status_code == 200
+    assert [r.rating for r in Feedback.select()] == [3]
+
+
+def test_a_stale_form_comes_back_with_what_was_typed_and_a_fresh_id(client, code, monkeypatch):
+    fid = open_form(client, code)
+    later = clock.now_utc() + timedelta(hours=13)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    body = {"form_id": fid, "rating": "2", "comment": "打字很慢，写了好久"}
+    answer = client.post(f"/r/{code}", data=body)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "请再按一次" in html and "打字很慢，写了好久" in html
+    assert 'value="2" id="rating-2" checked' in html and Feedback.select().count() == 0
+    fresh = form_id(html)
+    assert fresh != fid
+    assert client.post(f"/r/{code}", data=body | {"form_id": fresh}).status_code == 200
+    assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "打字很慢，写了好久")]
+
+
+def test_a_browser_without_cookies_is_told_what_to_do(app, client, code):
+    fid = open_form(client, code)
+    cookieless = app.test_client(use_cookies=False)
+    answer = cookieless.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 403 and "扫一扫" in html and "允许 Cookie" in html
+    assert Feedback.select().count() == 0
+
+
+def test_too_many_ratings_on_one_target_is_a_polite_429(settings_overrides, request):
+    settings_overrides["feedback"] = {"per_target_per_hour": 1}
+    app, code = request.getfixturevalue("app"), request.getfixturevalue("code")
+    for n, status in ((1, 200), (2, 429)):
+        phone = app.test_client()
+        fid = open_form(phone, code)
+        answer = phone.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+        assert answer.status_code == status
+    assert "请过一会儿" in answer.get_data(as_text=True) and Feedback.select().count() == 1
 
 
 def test_a_rating_the_database_did_not_take_is_never_thanked(client, code):
