@@ -38,8 +38,8 @@ def new_form_id(secret: str, code: str, client: str, now: datetime) -> str:
 
 def check_form_id(secret: str, form_id: str, code: str, client: str, now: datetime) -> str:
     """The form id when this service issued it for this card and browser and it is fresh;
-    Forbidden (bad_form) for a forged or foreign one, Invalid (form_expired) for a stale one (the page
-    then shows the form again with a fresh id)."""
+    Forbidden (bad_form) for a forged or foreign one, Invalid (form_expired) for a stale one
+    (the page then shows the form again with a fresh id)."""
     parts = form_id.split(".") if isinstance(form_id, str) and len(form_id) <= 64 else []
     if len(parts) != 3 or not parts[1].isdigit():
         raise Forbidden("页面已失效，请重新扫码评价。", "bad_form")

@@ -141,7 +141,7 @@ def test_a_browser_without_cookies_is_told_what_to_do(app, client, code):
 def test_too_many_ratings_on_one_target_is_a_polite_429(settings_overrides, request):
     settings_overrides["feedback"] = {"per_target_per_hour": 1}
     app, code = request.getfixturevalue("app"), request.getfixturevalue("code")
-    for n, status in ((1, 200), (2, 429)):
+    for status in (200, 429):
         phone = app.test_client()
         fid = open_form(phone, code)
         answer = phone.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
