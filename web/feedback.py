@@ -31,6 +31,12 @@ bp = Blueprint(
 
 COOKIE = "xf_rater"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+# The comment box's example, fitting what the card rates ({title}: the member's 王同志).
+COMMENT_EXAMPLES = {
+    "member": "例如：{title}上门帮忙修好了水管，很热心。",
+    "activity": "例如：活动安排得很好，志愿者很耐心。",
+    "team": "例如：服务队常来社区帮忙，办事认真。",
+}
 RATING_WORDS = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
 # Refusals the resident can do something about show the form again; the others a page.
 FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field", "form_expired"}
@@ -46,7 +52,11 @@ def rate(code):
     target = target_by_code(code, clock.now_utc())
     form_id = _sender(cookie).new_form_id(code, clock.now_utc())
     page = render_template(
-        "feedback/rate.html", target=target, form_id=form_id, **_form_values(None, "")
+        "feedback/rate.html",
+        target=target,
+        form_id=form_id,
+        example=_example(target),
+        **_form_values(None, ""),
     )
     return _with_cookie(make_response(page), cookie)
 
@@ -77,9 +87,18 @@ def _form_again(code: str, exc: DomainError, form):
     if exc.code in FRESH_FORM:
         form_id = _sender(request.cookies.get(COOKIE, "")).new_form_id(code, clock.now_utc())
     page = render_template(
-        "feedback/rate.html", target=target, form_id=form_id, error=exc.message, **values
+        "feedback/rate.html",
+        target=target,
+        form_id=form_id,
+        error=exc.message,
+        example=_example(target),
+        **values,
     )
     return _no_store(make_response(page, exc.status))
+
+
+def _example(target) -> str:
+    return COMMENT_EXAMPLES[target.kind].format(title=target.title)
 
 
 def _form_values(rating, comment: str) -> dict:

@@ -47,6 +47,22 @@ def test_the_page_names_the_member_by_surname_and_never_shows_the_phone(client, 
     assert "xf_rater=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_the_comment_example_fits_the_card(client, member):
+    now = clock.now_utc()
+    li = make_member(name="李红", team=member.team)
+    activity = make_activity(member.team, starts_at=now - timedelta(hours=1), title="义诊")
+    pages = {
+        "member": ("member", li.id),
+        "activity": ("activity", activity.id),
+        "team": ("team", member.team_id),
+    }
+    for kind, target in pages.items():
+        html = client.get(f"/r/{code_for(*target, now)}").get_data(as_text=True)
+        example = re.search(r'placeholder="([^"]+)"', html)[1]
+        assert "王同志" not in example and example.startswith("例如")
+        assert ("李同志" in example) == (kind == "member"), example
+
+
 def test_a_post_is_thanked_and_recorded_once(client, code, member):
     fid = open_form(client, code)
     body = {"form_id": fid, "rating": "5", "comment": "很热心"}
