@@ -13,7 +13,7 @@ import logging
 import secrets
 
 import peewee
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, redirect, render_template, request
 
 from services import clock, feedback
 from services.errors import DomainError
@@ -28,6 +28,9 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+
+# A card's address typed or scanned in capitals (/R/<code>) is the same address.
+upper_bp = Blueprint("feedback_upper", __name__, url_prefix="/R")
 
 COOKIE = "xf_rater"
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -59,6 +62,26 @@ def rate(code):
         **_form_values(None, ""),
     )
     return _with_cookie(make_response(page), cookie)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@bp.route("/<code>/<path:rest>", methods=["GET", "POST"])
+def no_card(code="", rest=""):
+    """Anything else under /r is a card the page cannot read: the same polite 404 page."""
+    target_by_code("", clock.now_utc())  # no card has an empty code: raises the 404
+
+
+@bp.route("/<code>/", methods=["GET", "POST"])
+def trailing_slash(code):
+    """/r/<code>/ is the card's address (a 308 keeps a POST a POST)."""
+    return redirect(f"{bp.url_prefix}/{code}", 308)
+
+
+@upper_bp.route("/", methods=["GET", "POST"], defaults={"rest": ""})
+@upper_bp.route("/<path:rest>", methods=["GET", "POST"])
+def upper_case(rest):
+    """/R/... is /r/...: the page's own cookie lives under /r."""
+    return redirect(f"{bp.url_prefix}/{rest}", 308)
 
 
 @bp.post("/<code>")

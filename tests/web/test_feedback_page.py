@@ -93,6 +93,27 @@ def test_an_unknown_code_is_a_polite_404_page(client, path):
         assert "Traceback" not in html and answer.mimetype == "text/html"
 
 
+@pytest.mark.parametrize("path", ["/r", "/r/", "/r/x/y", "/R", "/R/", "/R/nosuchcode", "/R/a/"])
+def test_anything_under_r_that_is_no_card_is_the_large_404_page(client, path):
+    for method in (client.get, client.post):
+        answer = method(path, follow_redirects=True)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 404 and "二维码无法识别" in html, (path, html)
+        assert answer.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/r/{code}/", "/R/{code}", "/R/{code}/"])
+def test_a_cards_address_with_a_slash_or_capital_r_just_works(client, code, path):
+    page = client.get(path.format(code=code), follow_redirects=True)
+    assert page.status_code == 200 and "王同志" in page.get_data(as_text=True)
+    fid = form_id(page.get_data(as_text=True))
+    answer = client.post(
+        path.format(code=code), data={"form_id": fid, "rating": "5"}, follow_redirects=True
+    )
+    assert answer.status_code == 200 and "感谢您的评价" in answer.get_data(as_text=True)
+    assert Feedback.select().count() == 1
+
+
 def test_a_member_who_left_is_a_polite_page(client, code, member):
     fid = open_form(client, code)
     Member.update(active=False).where(Member.id == member.id).execute()
