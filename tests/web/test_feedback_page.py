@@ -220,11 +220,73 @@ def served(settings_overrides, request):
     server.stop()
 
 
+def as_phone(driver, width: int, height: int = 844) -> None:
+    """Lay pages out as a phone this wide (a headless window is never under 500 px)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+# Measures the rate page: each line that must stay one line, the buttons, the footer's colours.
+MEASURE = """
+const px = (el, prop) => parseFloat(getComputedStyle(el)[prop]);
+const lines = el => Math.round(el.getBoundingClientRect().height / px(el, 'lineHeight'));
+const rgb = c => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+const lum = c => {
+  const linear = v => (v /= 255) <= .03928 ? v / 12.92 : ((v + .055) / 1.055) ** 2.4;
+  const [r, g, b] = rgb(c).map(linear);
+  return .2126 * r + .7152 * g + .0722 * b;
+};
+const labels = [...document.querySelectorAll('label.star')];
+const foot = document.querySelector('.foot');
+const a = lum(getComputedStyle(foot).color);
+const b = lum(getComputedStyle(document.body).backgroundColor);
+return {
+  width: document.documentElement.clientWidth,
+  heights: labels.map(l => Math.round(l.getBoundingClientRect().height)),
+  rights: labels.map(l => l.getBoundingClientRect().right),
+  lines: [...document.querySelectorAll('.star .word, .star .glyphs, .sub .part')].map(lines),
+  wordPx: labels.map(l => px(l.querySelector('.word'), 'fontSize')),
+  contrast: (Math.max(a, b) + .05) / (Math.min(a, b) + .05),
+};
+"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_star_buttons_fit_a_small_phone(served, member, tmp_path, width):
+    """Each star button's stars and words on one line each, five equal buttons, no overflow,
+    the activity's day unbroken, a readable footer, and a clear mark on the chosen one."""
+    from selenium.webdriver.common.by import By
+
+    now = clock.now_utc()
+    team = member.team
+    team.name = "第一党员志愿者服务队"
+    team.save()
+    activity = make_activity(team, starts_at=now - timedelta(hours=1), title="社区环境卫生整治")
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, width)
+        driver.get(f"{served.url}/r/{code_for('activity', activity.id, now)}")
+        driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').click()
+        found = driver.execute_script(MEASURE)
+        screenshot(driver, f"feedback-stars-{width}.png")
+        marks = driver.find_elements(By.CSS_SELECTOR, "label.star .mark")
+        shown = [
+            m.find_element(By.XPATH, "..").get_attribute("for") for m in marks if m.is_displayed()
+        ]
+        chosen = driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').text
+    assert found["width"] == width
+    assert set(found["lines"]) == {1}, found
+    assert len(set(found["heights"])) == 1 and found["heights"][0] >= 60, found
+    assert max(found["rights"]) <= width and min(found["wordPx"]) >= 20, found
+    assert found["contrast"] >= 4.5, found
+    assert shown == ["rating-4"] and "✓ 已选" in chosen
+
+
 def test_a_resident_rates_from_a_phone_sized_chromium(served, code, member, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with chromium(tmp_path / "profile", width=390, height=844) as driver:
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, 390)
         driver.get(f"{served.url}/r/{code}")
         assert driver.find_element(By.ID, "target-title").text == "王同志"
         five = driver.find_element(By.CSS_SELECTOR, 'label[for="rating-5"]')
