@@ -304,6 +304,29 @@ def test_a_resident_rates_from_a_phone_sized_chromium(served, code, member, tmp_
     assert row.comment == "王同志每周都来看望我们，谢谢！" and row.moderation == "approved"
 
 
+def test_back_and_rate_again_in_chromium_replaces_the_rating(served, code, tmp_path):
+    """The tester's path: rate 4, the browser's Back, rate 2, submit: one rating, 2."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, 390)
+        driver.get(f"{served.url}/r/{code}")
+        for rating in (4, 2):
+            driver.find_element(By.CSS_SELECTOR, f'label[for="rating-{rating}"]').click()
+            driver.find_element(By.ID, "submit").click()
+            WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "thanks"))
+            if rating == 4:
+                driver.back()
+                WebDriverWait(driver, WAIT_SECONDS).until(
+                    lambda d: d.find_elements(By.ID, "submit")
+                )
+        assert "2 分" in driver.find_element(By.ID, "given-rating").text
+        assert driver.find_elements(By.ID, "replaced")
+        screenshot(driver, "feedback-replaced.png")
+    assert [r.rating for r in Feedback.select()] == [2]
+
+
 def test_a_double_submit_in_chromium_records_once(served, code, tmp_path):
     """The same form posted twice (a double tap as the page leaves): one row."""
     from selenium.webdriver.common.by import By
