@@ -5,13 +5,19 @@ Rules, each here so the page only asks and shows:
 - The card's code names the target (services.feedback_targets); a member who has left the
   roster or a cancelled activity is refused in words for the resident.
 - A rating is 1-5; a comment is optional, trimmed, at most COMMENT_LIMIT characters.
+- One rating per phone (the page's cookie, every accepted post carries it: its form id is
+  signed for it) per target per Shanghai day: a resident who changes their mind (Back, another
+  star, submit) replaces that day's rating, its comment and created_at (the time of the rating
+  in force), so the leader's and member's views and the quarterly report count one. A changed
+  comment is judged again; an unchanged one keeps the office's decision.
 - The form id (services.feedback_forms) makes a post idempotent: the same form posted again
-  records nothing more and is thanked again for the rating it recorded first.
-- A modest rate limit, per target and sender and per target for everybody together
-  (feedback.per_client_per_day, per_target_per_hour): an honest second thought is welcome, a
-  page tapped all day is not. A sender is the page's cookie, which every accepted post
-  carries (its form id is signed for it); a script that takes a new cookie for each post is
-  stopped by the target's own limit.
+  with the same answer records nothing more and is thanked again (a double tap, a retry); the
+  same form with another answer is a change of mind, as above.
+- A target takes at most feedback.per_target_per_hour new ratings an hour from everybody
+  together: a script that takes a new cookie for each post is stopped there. A phone needs no
+  limit of its own: it holds one rating per target a day, however often it changes it.
+- A post without the page's cookie is refused with words that say what to do (the browser
+  keeps no cookies: open the card in WeChat, or allow cookies).
 - The comment goes through the local content filter (services.content_check): an unfit one
   is kept, but `pending` (held_reason content_filter) until the office approves or rejects it,
   and a leader never sees it before. Anything else is approved at once. WeChat's msgSecCheck
@@ -27,9 +33,9 @@ import peewee as pw
 
 from models import Feedback, db
 
-from . import feedback_forms
+from . import clock, feedback_forms
 from .content_check import is_locally_refused
-from .errors import DomainError, Invalid
+from .errors import DomainError, Forbidden, Invalid
 from .feedback_targets import Target, target_by_code
 from .review import clean_text
 
@@ -38,6 +44,12 @@ HELD_BY_FILTER = "content_filter"
 RATINGS = range(1, 6)
 _LINE_BREAKS = re.compile(r"\r\n?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Said when the browser brought back no cookie: it keeps none, so no form can be theirs.
+NO_COOKIE = (
+    "这个浏览器没有保存评价页面需要的信息（Cookie），所以提交不了。"
+    "请用微信“扫一扫”重新扫描二维码打开评价页面；"
+    "如果用的是其他浏览器，请在设置里打开“允许 Cookie”，再重新扫码。"
+)
 
 
 class TooMany(DomainError):
@@ -46,13 +58,13 @@ class TooMany(DomainError):
 
 @dataclass(frozen=True)
 class Limits:
-    per_client_per_day: int = 3
+    """How many new ratings a target takes an hour (feedback.per_target_per_hour)."""
+
     per_target_per_hour: int = 60
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
-        f = settings.feedback
-        return cls(f.per_client_per_day, f.per_target_per_hour)
+        return cls(settings.feedback.per_target_per_hour)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,7 @@ class Submission:
     feedback: Feedback
     target: Target
     repeated: bool  # this form had been recorded already: nothing new was written
+    replaced: bool = False  # it took the place of the sender's earlier rating of the day
 
 
 def submit(
@@ -88,37 +101,76 @@ def submit(
     now: datetime,
     limits: Limits = Limits(),
 ) -> Submission:
-    """Record a resident's rating once per form (the rules are the module's)."""
+    """Record a resident's rating: once per form, one per phone and target a day (the rules
+    are the module's)."""
     target = target_by_code(code, now)
     earlier = Feedback.get_or_none(Feedback.form_id == form_id) if form_id else None
-    if earlier is not None and _rates(earlier, target):  # a re-post, however late
+    if earlier is not None and not _rates(earlier, target):
+        earlier = None
+    if earlier is not None and _same_answer(earlier, rating, comment):  # a re-post, however late
         return Submission(earlier, target, repeated=True)
+    if not sender.cookie:
+        raise Forbidden(NO_COOKIE, "no_cookie")
     feedback_forms.check_form_id(sender.secret, form_id, code, sender.cookie, now)
-    rating = _rating(rating)
-    comment = _comment(comment)
-    _check_limits(target, sender.key, now, limits)
-    held = bool(comment) and is_locally_refused(comment)
-    fields = {
-        "target_kind": target.kind,
-        target.kind: target.id,
-        "rating": rating,
-        "comment": comment,
-        "moderation": "pending" if held else "approved",
-        "held_reason": HELD_BY_FILTER if held else "",
-        "form_id": form_id,
-        "client_key": sender.key,
-        "created_at": now,
-    }
+    answer = {"rating": _rating(rating), "comment": _comment(comment)}
     try:
         with db.atomic():
-            return Submission(Feedback.create(**fields), target, repeated=False)
+            return _record(target, answer, form_id, sender.key, now, limits, earlier)
     except pw.IntegrityError:  # the same form, posted twice at once: the other one recorded it
         return Submission(Feedback.get(Feedback.form_id == form_id), target, repeated=True)
+
+
+def _record(target, answer, form_id, client_key, now, limits, earlier) -> Submission:
+    """Replace the rating this form or this phone gave the target today, or add one."""
+    row = earlier or _todays(target, client_key, now)
+    if row is not None:
+        _replace(row, answer, form_id, now)
+        return Submission(row, target, repeated=False, replaced=True)
+    _check_target_limit(target, now, limits)
+    fields = {"target_kind": target.kind, target.kind: target.id, **answer}
+    fields |= _judged(answer["comment"]) | {"form_id": form_id, "client_key": client_key}
+    return Submission(Feedback.create(**fields, created_at=now), target, repeated=False)
+
+
+def _todays(target: Target, client_key: str, now: datetime) -> Feedback | None:
+    """The phone's rating of the target given today (Shanghai's day), if any."""
+    start = clock.local_midnight(clock.local_today(now))
+    mine = _on_target(target) & (Feedback.client_key == client_key)
+    mine &= (Feedback.created_at >= start) & (Feedback.created_at < start + timedelta(days=1))
+    return Feedback.select().where(mine).order_by(Feedback.id.desc()).first()
+
+
+def _replace(row: Feedback, answer: dict, form_id: str, now: datetime) -> None:
+    """The new answer in place of the old one. A changed comment is judged afresh (the
+    office's decision was about the old words); an unchanged one keeps its judgement."""
+    changes = dict(answer, form_id=form_id, created_at=now)
+    if answer["comment"] != row.comment:
+        changes |= _judged(answer["comment"])
+        changes |= {"moderation_note": "", "moderated_by": None, "moderated_at": None}
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.save(only=[getattr(Feedback, name) for name in changes])
+
+
+def _judged(comment: str) -> dict:
+    """The moderation a fresh comment gets: held by the local filter, or approved at once."""
+    held = bool(comment) and is_locally_refused(comment)
+    if held:
+        return {"moderation": "pending", "held_reason": HELD_BY_FILTER}
+    return {"moderation": "approved", "held_reason": ""}
 
 
 def _rates(feedback: Feedback, target: Target) -> bool:
     kind_id = getattr(feedback, f"{target.kind}_id", None)
     return feedback.target_kind == target.kind and kind_id == target.id
+
+
+def _same_answer(feedback: Feedback, rating, comment) -> bool:
+    """The form posted again with what it carried the first time (a double tap, a retry)."""
+    try:
+        return (_rating(rating), _comment(comment)) == (feedback.rating, feedback.comment)
+    except Invalid:
+        return False
 
 
 def _rating(value) -> int:
@@ -140,13 +192,9 @@ def _comment(value: str | None) -> str:
         raise
 
 
-def _check_limits(target: Target, client_key: str, now: datetime, limits: Limits) -> None:
-    on_target = _on_target(target)
-    by_client = on_target & (Feedback.client_key == client_key)
-    by_client &= Feedback.created_at > now - timedelta(days=1)
-    if Feedback.select().where(by_client).count() >= limits.per_client_per_day:
-        raise TooMany("您今天已经评价过了，谢谢！明天还可以再来评价。")
-    recent = on_target & (Feedback.created_at > now - timedelta(hours=1))
+def _check_target_limit(target: Target, now: datetime, limits: Limits) -> None:
+    """A target takes so many new ratings an hour, from everybody together."""
+    recent = _on_target(target) & (Feedback.created_at > now - timedelta(hours=1))
     if Feedback.select().where(recent).count() >= limits.per_target_per_hour:
         raise TooMany("评价的人太多了，请过一会儿再提交，谢谢！")
 

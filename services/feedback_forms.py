@@ -25,6 +25,8 @@ from .errors import Forbidden, Invalid
 FORM_TTL = timedelta(hours=12)
 NONCE_BYTES = 9
 _PURPOSE = b"feedback-form"
+#: The page shows the form again, with what was chosen and typed, under this line.
+EXPIRED = "页面打开的时间比较长，刚才没有提交成功。您选的星级和留言都还在，请再按一次“提交评价”。"
 
 
 def new_form_id(secret: str, code: str, client: str, now: datetime) -> str:
@@ -36,7 +38,8 @@ def new_form_id(secret: str, code: str, client: str, now: datetime) -> str:
 
 def check_form_id(secret: str, form_id: str, code: str, client: str, now: datetime) -> str:
     """The form id when this service issued it for this card and browser and it is fresh;
-    Forbidden (bad_form) for a forged or foreign one, Invalid (form_expired) for a stale one."""
+    Forbidden (bad_form) for a forged or foreign one, Invalid (form_expired) for a stale one
+    (the page then shows the form again with a fresh id)."""
     parts = form_id.split(".") if isinstance(form_id, str) and len(form_id) <= 64 else []
     if len(parts) != 3 or not parts[1].isdigit():
         raise Forbidden("页面已失效，请重新扫码评价。", "bad_form")
@@ -45,7 +48,7 @@ def check_form_id(secret: str, form_id: str, code: str, client: str, now: dateti
         raise Forbidden("页面已失效，请重新扫码评价。", "bad_form")
     age = _epoch(now) - int(issued)
     if not -60 <= age <= FORM_TTL.total_seconds():
-        raise Invalid("页面打开太久了，请重新扫码评价。", "form_expired")
+        raise Invalid(EXPIRED, "form_expired")
     return form_id
 
 

@@ -35,7 +35,7 @@ from .teams import team_by_id, team_for
 
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 NOTE_LIMIT = 300
-PAGE_DEFAULT, PAGE_MAX = 50, 200
+PAGE_DEFAULT, PAGE_MAX = 50, 100
 AUDIT_ACTION = "feedback_moderate"
 
 Rated = Member.alias("rated")

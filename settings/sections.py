@@ -122,11 +122,10 @@ class RulesSettings:
 @dataclass(frozen=True)
 class FeedbackSettings:
     """Residents' ratings from QR cards (services.feedback): where the cards point, and how
-    many ratings one sender may give one target, and a target may take, before the page asks
-    them to wait."""
+    many new ratings a target may take in an hour before the page asks people to wait (one
+    phone holds one rating per target a day, so it needs no limit of its own)."""
 
     public_url: str = ""
-    per_client_per_day: int = 3
     per_target_per_hour: int = 60
 
 

@@ -2,6 +2,7 @@
 
 from . import devchat
 from .feedback import bp as feedback_bp
+from .feedback import upper_bp as feedback_upper_bp
 from .health import bp as health_bp
 from .home import bp as home_bp
 from .office import bp as office_bp
@@ -13,4 +14,5 @@ def init_app(app) -> None:
     app.register_blueprint(home_bp)
     app.register_blueprint(office_bp)
     app.register_blueprint(feedback_bp)
+    app.register_blueprint(feedback_upper_bp)
     devchat.init_app(app)

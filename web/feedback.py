@@ -13,7 +13,7 @@ import logging
 import secrets
 
 import peewee
-from flask import Blueprint, current_app, make_response, render_template, request
+from flask import Blueprint, current_app, make_response, redirect, render_template, request
 
 from services import clock, feedback
 from services.errors import DomainError
@@ -29,11 +29,22 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
+# A card's address typed or scanned in capitals (/R/<code>) is the same address.
+upper_bp = Blueprint("feedback_upper", __name__, url_prefix="/R")
+
 COOKIE = "xf_rater"
 COOKIE_MAX_AGE = 365 * 24 * 3600
+# The comment box's example, fitting what the card rates ({title}: the member's 王同志).
+COMMENT_EXAMPLES = {
+    "member": "例如：{title}上门帮忙修好了水管，很热心。",
+    "activity": "例如：活动安排得很好，志愿者很耐心。",
+    "team": "例如：服务队常来社区帮忙，办事认真。",
+}
 RATING_WORDS = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
 # Refusals the resident can do something about show the form again; the others a page.
-FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field"}
+FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field", "form_expired"}
+# ...with a fresh form id, for those where the old one would be refused again.
+FRESH_FORM = {"form_expired"}
 STATUS_TITLES = {404: "二维码无法识别", 409: "暂不能评价", 410: "无需评价", 429: "请稍后再评价"}
 
 
@@ -44,9 +55,33 @@ def rate(code):
     target = target_by_code(code, clock.now_utc())
     form_id = _sender(cookie).new_form_id(code, clock.now_utc())
     page = render_template(
-        "feedback/rate.html", target=target, form_id=form_id, **_form_values(None, "")
+        "feedback/rate.html",
+        target=target,
+        form_id=form_id,
+        example=_example(target),
+        **_form_values(None, ""),
     )
     return _with_cookie(make_response(page), cookie)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@bp.route("/<code>/<path:rest>", methods=["GET", "POST"])
+def no_card(code="", rest=""):
+    """Anything else under /r is a card the page cannot read: the same polite 404 page."""
+    target_by_code("", clock.now_utc())  # no card has an empty code: raises the 404
+
+
+@bp.route("/<code>/", methods=["GET", "POST"])
+def trailing_slash(code):
+    """/r/<code>/ is the card's address (a 308 keeps a POST a POST)."""
+    return redirect(f"{bp.url_prefix}/{code}", 308)
+
+
+@upper_bp.route("/", methods=["GET", "POST"], defaults={"rest": ""})
+@upper_bp.route("/<path:rest>", methods=["GET", "POST"])
+def upper_case(rest):
+    """/R/... is /r/...: the page's own cookie lives under /r."""
+    return redirect(f"{bp.url_prefix}/{rest}", 308)
 
 
 @bp.post("/<code>")
@@ -62,21 +97,31 @@ def submit(code):
         if exc.code not in FORM_AGAIN:
             raise
         return _form_again(code, exc, form)
-    context = {"target": done.target, "rating": done.feedback.rating, "words": RATING_WORDS}
+    context = {"target": done.target, "done": done, "words": RATING_WORDS}
     return _no_store(make_response(render_template("feedback/thanks.html", **context)))
 
 
 def _form_again(code: str, exc: DomainError, form):
+    """The form as the resident left it, under the reason; a fresh form id when the old one
+    would be refused again (it grew stale while the page stood open)."""
     target = target_by_code(code, clock.now_utc())
     values = _form_values(form.get("rating"), form.get("comment", ""))
+    form_id = form.get("form_id", "")
+    if exc.code in FRESH_FORM:
+        form_id = _sender(request.cookies.get(COOKIE, "")).new_form_id(code, clock.now_utc())
     page = render_template(
         "feedback/rate.html",
         target=target,
-        form_id=form.get("form_id", ""),
+        form_id=form_id,
         error=exc.message,
+        example=_example(target),
         **values,
     )
-    return page, exc.status
+    return _no_store(make_response(page, exc.status))
+
+
+def _example(target) -> str:
+    return COMMENT_EXAMPLES[target.kind].format(title=target.title)
 
 
 def _form_values(rating, comment: str) -> dict:
@@ -95,7 +140,7 @@ def _refused(exc: DomainError):
     many (429), a stale or foreign form (400, 403)."""
     status = {"member_left": 410, "activity_cancelled": 410}.get(exc.code, exc.status)
     title = STATUS_TITLES.get(status, "无法提交")
-    rescan = exc.code in ("bad_form", "form_expired")
+    rescan = exc.code in ("bad_form", "no_cookie")
     page = render_template("feedback/refused.html", title=title, message=exc.message, rescan=rescan)
     return _no_store(make_response(page, status))
 

@@ -80,6 +80,7 @@ OFF_API = {
     ("comment_too_long", 400),
     ("bad_form", 403),
     ("form_expired", 400),
+    ("no_cookie", 403),
     ("too_many_ratings", 429),
 }
 # Raised by Flask before a view runs, answered by api/errors.py.

@@ -112,6 +112,7 @@ def test_the_office_filters(world, office, query, expected):
 
 
 def test_the_office_pages(world, office):
+    assert office.get("/office/feedback?limit=100").status_code == 200
     first = office.get("/office/feedback?limit=4").get_json()
     second = office.get("/office/feedback?limit=4&offset=4").get_json()
     assert len(first["items"]) == 4 and len(second["items"]) == 2
@@ -123,6 +124,7 @@ def test_the_office_pages(world, office):
     [
         ("moderation=held", "bad_filter"),
         ("limit=0", "bad_filter"),
+        ("limit=101", "bad_filter"),
         ("from=2026-12-01&to=2026-11-01", "bad_window"),
         ("from=yesterday", "bad_date"),
         ("teamid=1", "unknown_field"),
@@ -131,6 +133,13 @@ def test_the_office_pages(world, office):
 def test_bad_filters_are_refused(world, office, query, code):
     answer = office.get(f"/office/feedback?{query}")
     assert answer.status_code == 400 and answer.get_json()["error"]["code"] == code
+
+
+def test_the_openapi_page_limit_is_the_one_enforced(office):
+    spec = office.get("/openapi.json").get_json()
+    params = spec["paths"]["/office/feedback"]["get"]["parameters"]
+    limit = next(p for p in params if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 100
 
 
 def test_an_unknown_team_is_404(world, office):

@@ -44,6 +44,50 @@ def test_harmless_notices_pass(text):
     assert not is_locally_refused(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个人就是个混蛋，傻逼，滚蛋！",
+        "傻 逼",
+        "傻Ｂ一个",
+        "什么王八蛋",
+        "SB 干部",
+        "操你妈",
+        "一群人渣",
+        "服务个狗屁",
+        "真是白痴",
+        "脑残",
+        "去他妈的！",
+        "太差了他妈的",
+    ],
+)
+def test_insults_are_caught(text):
+    assert is_locally_refused(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "王同志帮忙清理了垃圾，分类得很好",
+        "社区组织回收废物，环境干净多了",
+        "他经常去看望他妈的老朋友",
+        "我去他妈家里送了米",
+        "今天是我生日你们都来了，谢谢",
+        "早上带我们做操，你们辛苦了",
+        "帮我修好了USB接口",
+        "滚动屏幕上的字很清楚",
+        "把鸡蛋和面粉混在一起做了蛋糕",
+        "电脑残旧了，王同志帮忙修好",
+        "遛狗日常很规律",
+        "傻傻地等了半天，结果他们很快就来了",
+        "智障人士也得到了照顾",
+        "节日你妈妈身体还好吗",
+    ],
+)
+def test_ordinary_words_are_not_caught(text):
+    assert not is_locally_refused(text)
+
+
 def test_a_list_takes_words_and_patterns_and_skips_comments():
     rules = parse_rules(["# note", "", "ＡＢＣ", "re:^x\\d+$"])
     assert rules.words == ("abc",) and len(rules.patterns) == 1

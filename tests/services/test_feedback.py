@@ -144,7 +144,7 @@ def test_the_same_form_records_once(world):
     code = code_for("member", member.id, NOW)
     form_id = sender().new_form_id(code, NOW)
     first = rate(code, 5, "很好", form_id=form_id)
-    again = rate(code, 2, "改主意了", form_id=form_id, now=NOW + timedelta(days=2))
+    again = rate(code, "5", " 很好 ", form_id=form_id, now=NOW + timedelta(days=2))
     assert again.repeated and again.feedback.id == first.feedback.id
     assert again.feedback.rating == 5 and Feedback.select().count() == 1
 
@@ -171,17 +171,100 @@ def test_a_stale_form_asks_to_scan_again(world):
     assert refused.value.code == "form_expired"
 
 
-def test_a_second_thought_is_welcome_a_fourth_the_same_day_is_not(world):
+def test_a_later_rating_the_same_day_replaces_the_earlier(world):
+    """Rate 4, Back, a fresh form, rate 2: one row, the later answer, its time."""
     _, member = world
     code = code_for("member", member.id, NOW)
-    for minutes in (0, 5, 10):
-        rate(code, now=NOW + timedelta(minutes=minutes))
-    with pytest.raises(feedback.TooMany) as refused:
-        rate(code, now=NOW + timedelta(minutes=15))
-    assert refused.value.status == 429 and "明天" in refused.value.message
-    rate(code, who=sender(cookie="neighbour"), now=NOW + timedelta(minutes=16))
-    rate(code, now=NOW + timedelta(days=1, minutes=1))  # the next day counts afresh
-    assert Feedback.select().count() == 5
+    first = rate(code, 4, "还行")
+    later = rate(code, 2, "后来想想不太满意", now=NOW + timedelta(hours=3))
+    assert later.replaced and not later.repeated and later.feedback.id == first.feedback.id
+    row = Feedback.get()
+    assert Feedback.select().count() == 1
+    assert (row.rating, row.comment) == (2, "后来想想不太满意")
+    assert row.created_at == NOW + timedelta(hours=3)
+
+
+def test_the_same_form_with_another_answer_replaces_it(world):
+    """Back to the very same page (the browser's cache keeps its form id), other stars."""
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    form_id = sender().new_form_id(code, NOW)
+    rate(code, 4, form_id=form_id)
+    changed = rate(code, 2, "改主意了", form_id=form_id, now=NOW + timedelta(minutes=1))
+    assert changed.replaced and not changed.repeated
+    assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "改主意了")]
+    again = rate(code, 2, "改主意了", form_id=form_id, now=NOW + timedelta(minutes=2))
+    assert again.repeated and Feedback.select().count() == 1
+
+
+def test_changing_ones_mind_never_hits_a_daily_wall(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    for minutes in range(10):
+        done = rate(code, 1 + minutes % 5, now=NOW + timedelta(minutes=minutes))
+    assert done.feedback.rating == 5 and Feedback.select().count() == 1
+
+
+def test_one_rating_per_phone_per_shanghai_day(world):
+    """07:30 and 23:59 in Shanghai are one day (though not one UTC day); 00:01 the next."""
+    team, member = world
+    code = code_for("member", member.id, NOW)
+    early = NOW - timedelta(hours=2, minutes=30)  # 07:30 Shanghai, 23:30 UTC the day before
+    rate(code, 3, now=early)
+    rate(code, 4, now=NOW + timedelta(hours=13, minutes=59))  # 23:59 Shanghai
+    rate(code, 5, now=NOW + timedelta(hours=14, minutes=1))  # 00:01 the next day
+    assert sorted(r.rating for r in Feedback.select()) == [4, 5]
+    rate(code, 1, who=sender(cookie="neighbour"), now=NOW)  # another phone
+    rate(code_for("team", team.id, NOW), 2, now=NOW)  # another target
+    assert Feedback.select().count() == 4
+
+
+def test_a_replaced_comment_is_judged_again(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    rate(code, 1, "这个人就是个混蛋，傻逼，滚蛋！")
+    assert Feedback.get().moderation == "pending"
+    rate(code, 3, "刚才太生气了，其实还可以。", now=NOW + timedelta(minutes=5))
+    row = Feedback.get()
+    assert (row.moderation, row.held_reason, row.rating) == ("approved", "", 3)
+    rate(code, 1, "混蛋！", now=NOW + timedelta(minutes=6))
+    row = Feedback.get()
+    assert (row.moderation, row.held_reason) == ("pending", "content_filter")
+
+
+def test_an_unchanged_comment_keeps_the_offices_decision(world):
+    from services.feedback_review import moderate
+    from tests.factories import office_actor
+
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    rate(code, 1, "都是骗人的")
+    moderate(office_actor(), Feedback.get().id, "reject", "不实", NOW)
+    rate(code, 2, "都是骗人的", now=NOW + timedelta(minutes=5))
+    row = Feedback.get()
+    assert (row.rating, row.moderation, row.moderation_note) == (2, "rejected", "不实")
+    rate(code, 2, "王同志其实很负责", now=NOW + timedelta(minutes=6))
+    row = Feedback.get()
+    assert (row.moderation, row.moderation_note, row.moderated_by_id) == ("approved", "", None)
+
+
+def test_views_and_the_quarterly_report_count_a_changed_rating_once(world):
+    from services.actors import Actor
+    from services.feedback_review import FeedbackFilters, member_feedback, team_feedback
+    from services.report_stats import team_stats
+
+    team, member = world
+    leader = Member.get((Member.team == team) & (Member.role == "leader"))
+    code = code_for("member", member.id, NOW)
+    rate(code, 4, "很好")
+    rate(code, 2, "一般般", now=NOW + timedelta(minutes=10))
+    later = NOW + timedelta(hours=1)
+    _, items, total, ratings = team_feedback(Actor(member=leader), None, FeedbackFilters())
+    assert (total, [v.rating for v in items]) == (1, [2])
+    items, total, _ = member_feedback(Actor(member=member), FeedbackFilters())
+    assert (total, [v.comment for v in items]) == (1, ["一般般"])
+    stats = team_stats(2026, 4, later, 30, [team.id])[team.id]
+    assert stats["ratings"] == {"count": 1, "average": 2.0}
 
 
 def test_a_post_without_the_pages_cookie_is_refused(world):

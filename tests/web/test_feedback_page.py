@@ -47,11 +47,27 @@ def test_the_page_names_the_member_by_surname_and_never_shows_the_phone(client, 
     assert "xf_rater=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_the_comment_example_fits_the_card(client, member):
+    now = clock.now_utc()
+    li = make_member(name="李红", team=member.team)
+    activity = make_activity(member.team, starts_at=now - timedelta(hours=1), title="义诊")
+    pages = {
+        "member": ("member", li.id),
+        "activity": ("activity", activity.id),
+        "team": ("team", member.team_id),
+    }
+    for kind, target in pages.items():
+        html = client.get(f"/r/{code_for(*target, now)}").get_data(as_text=True)
+        example = re.search(r'placeholder="([^"]+)"', html)[1]
+        assert "王同志" not in example and example.startswith("例如")
+        assert ("李同志" in example) == (kind == "member"), example
+
+
 def test_a_post_is_thanked_and_recorded_once(client, code, member):
     fid = open_form(client, code)
     body = {"form_id": fid, "rating": "5", "comment": "很热心"}
     first = client.post(f"/r/{code}", data=body)
-    again = client.post(f"/r/{code}", data=body | {"rating": "1"})
+    again = client.post(f"/r/{code}", data=body)  # a double tap
     for answer in (first, again):
         html = answer.get_data(as_text=True)
         assert answer.status_code == 200 and "感谢您的评价" in html and "5 分" in html
@@ -77,6 +93,27 @@ def test_an_unknown_code_is_a_polite_404_page(client, path):
         assert "Traceback" not in html and answer.mimetype == "text/html"
 
 
+@pytest.mark.parametrize("path", ["/r", "/r/", "/r/x/y", "/R", "/R/", "/R/nosuchcode", "/R/a/"])
+def test_anything_under_r_that_is_no_card_is_the_large_404_page(client, path):
+    for method in (client.get, client.post):
+        answer = method(path, follow_redirects=True)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 404 and "二维码无法识别" in html, (path, html)
+        assert answer.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/r/{code}/", "/R/{code}", "/R/{code}/"])
+def test_a_cards_address_with_a_slash_or_capital_r_just_works(client, code, path):
+    page = client.get(path.format(code=code), follow_redirects=True)
+    assert page.status_code == 200 and "王同志" in page.get_data(as_text=True)
+    fid = form_id(page.get_data(as_text=True))
+    answer = client.post(
+        path.format(code=code), data={"form_id": fid, "rating": "5"}, follow_redirects=True
+    )
+    assert answer.status_code == 200 and "感谢您的评价" in answer.get_data(as_text=True)
+    assert Feedback.select().count() == 1
+
+
 def test_a_member_who_left_is_a_polite_page(client, code, member):
     fid = open_form(client, code)
     Member.update(active=False).where(Member.id == member.id).execute()
@@ -100,13 +137,53 @@ def test_a_post_from_elsewhere_is_refused(app, client, code):
     assert Feedback.select().count() == 0
 
 
-def test_too_many_ratings_from_one_phone_is_a_polite_429(client, code):
-    for _ in range(3):
-        fid = open_form(client, code)
-        assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
+def test_rating_again_the_same_day_replaces_the_rating(client, code):
+    """Rate 4, Back (a fresh page, or the same one from the cache), rate 2: one rating, 2."""
     fid = open_form(client, code)
-    answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
-    assert answer.status_code == 429 and "已经评价过" in answer.get_data(as_text=True)
+    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
+    for again in (open_form(client, code), fid):
+        answer = client.post(f"/r/{code}", data={"form_id": again, "rating": "2"})
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and "2 分" in html and "已改为这一次" in html
+    for _ in range(5):  # changing one's mind never meets a "too many" wall
+        fid = open_form(client, code)
+        assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "3"}).status_code == 200
+    assert [r.rating for r in Feedback.select()] == [3]
+
+
+def test_a_stale_form_comes_back_with_what_was_typed_and_a_fresh_id(client, code, monkeypatch):
+    fid = open_form(client, code)
+    later = clock.now_utc() + timedelta(hours=13)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    body = {"form_id": fid, "rating": "2", "comment": "打字很慢，写了好久"}
+    answer = client.post(f"/r/{code}", data=body)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "请再按一次" in html and "打字很慢，写了好久" in html
+    assert 'value="2" id="rating-2" checked' in html and Feedback.select().count() == 0
+    fresh = form_id(html)
+    assert fresh != fid
+    assert client.post(f"/r/{code}", data=body | {"form_id": fresh}).status_code == 200
+    assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "打字很慢，写了好久")]
+
+
+def test_a_browser_without_cookies_is_told_what_to_do(app, client, code):
+    fid = open_form(client, code)
+    cookieless = app.test_client(use_cookies=False)
+    answer = cookieless.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 403 and "扫一扫" in html and "允许 Cookie" in html
+    assert Feedback.select().count() == 0
+
+
+def test_too_many_ratings_on_one_target_is_a_polite_429(settings_overrides, request):
+    settings_overrides["feedback"] = {"per_target_per_hour": 1}
+    app, code = request.getfixturevalue("app"), request.getfixturevalue("code")
+    for status in (200, 429):
+        phone = app.test_client()
+        fid = open_form(phone, code)
+        answer = phone.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+        assert answer.status_code == status
+    assert "请过一会儿" in answer.get_data(as_text=True) and Feedback.select().count() == 1
 
 
 def test_a_rating_the_database_did_not_take_is_never_thanked(client, code):
@@ -143,11 +220,73 @@ def served(settings_overrides, request):
     server.stop()
 
 
+def as_phone(driver, width: int, height: int = 844) -> None:
+    """Lay pages out as a phone this wide (a headless window is never under 500 px)."""
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+
+
+# Measures the rate page: each line that must stay one line, the buttons, the footer's colours.
+MEASURE = """
+const px = (el, prop) => parseFloat(getComputedStyle(el)[prop]);
+const lines = el => Math.round(el.getBoundingClientRect().height / px(el, 'lineHeight'));
+const rgb = c => c.match(/[0-9.]+/g).slice(0, 3).map(Number);
+const lum = c => {
+  const linear = v => (v /= 255) <= .03928 ? v / 12.92 : ((v + .055) / 1.055) ** 2.4;
+  const [r, g, b] = rgb(c).map(linear);
+  return .2126 * r + .7152 * g + .0722 * b;
+};
+const labels = [...document.querySelectorAll('label.star')];
+const foot = document.querySelector('.foot');
+const a = lum(getComputedStyle(foot).color);
+const b = lum(getComputedStyle(document.body).backgroundColor);
+return {
+  width: document.documentElement.clientWidth,
+  heights: labels.map(l => Math.round(l.getBoundingClientRect().height)),
+  rights: labels.map(l => l.getBoundingClientRect().right),
+  lines: [...document.querySelectorAll('.star .word, .star .glyphs, .sub .part')].map(lines),
+  wordPx: labels.map(l => px(l.querySelector('.word'), 'fontSize')),
+  contrast: (Math.max(a, b) + .05) / (Math.min(a, b) + .05),
+};
+"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_star_buttons_fit_a_small_phone(served, member, tmp_path, width):
+    """Each star button's stars and words on one line each, five equal buttons, no overflow,
+    the activity's day unbroken, a readable footer, and a clear mark on the chosen one."""
+    from selenium.webdriver.common.by import By
+
+    now = clock.now_utc()
+    team = member.team
+    team.name = "第一党员志愿者服务队"
+    team.save()
+    activity = make_activity(team, starts_at=now - timedelta(hours=1), title="社区环境卫生整治")
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, width)
+        driver.get(f"{served.url}/r/{code_for('activity', activity.id, now)}")
+        driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').click()
+        found = driver.execute_script(MEASURE)
+        screenshot(driver, f"feedback-stars-{width}.png")
+        marks = driver.find_elements(By.CSS_SELECTOR, "label.star .mark")
+        shown = [
+            m.find_element(By.XPATH, "..").get_attribute("for") for m in marks if m.is_displayed()
+        ]
+        chosen = driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').text
+    assert found["width"] == width
+    assert set(found["lines"]) == {1}, found
+    assert len(set(found["heights"])) == 1 and found["heights"][0] >= 60, found
+    assert max(found["rights"]) <= width and min(found["wordPx"]) >= 20, found
+    assert found["contrast"] >= 4.5, found
+    assert shown == ["rating-4"] and "✓ 已选" in chosen
+
+
 def test_a_resident_rates_from_a_phone_sized_chromium(served, code, member, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    with chromium(tmp_path / "profile", width=390, height=844) as driver:
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, 390)
         driver.get(f"{served.url}/r/{code}")
         assert driver.find_element(By.ID, "target-title").text == "王同志"
         five = driver.find_element(By.CSS_SELECTOR, 'label[for="rating-5"]')
@@ -163,6 +302,29 @@ def test_a_resident_rates_from_a_phone_sized_chromium(served, code, member, tmp_
     row = Feedback.get()
     assert Feedback.select().count() == 1 and (row.member_id, row.rating) == (member.id, 5)
     assert row.comment == "王同志每周都来看望我们，谢谢！" and row.moderation == "approved"
+
+
+def test_back_and_rate_again_in_chromium_replaces_the_rating(served, code, tmp_path):
+    """The tester's path: rate 4, the browser's Back, rate 2, submit: one rating, 2."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, 390)
+        driver.get(f"{served.url}/r/{code}")
+        for rating in (4, 2):
+            driver.find_element(By.CSS_SELECTOR, f'label[for="rating-{rating}"]').click()
+            driver.find_element(By.ID, "submit").click()
+            WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "thanks"))
+            if rating == 4:
+                driver.back()
+                WebDriverWait(driver, WAIT_SECONDS).until(
+                    lambda d: d.find_elements(By.ID, "submit")
+                )
+        assert "2 分" in driver.find_element(By.ID, "given-rating").text
+        assert driver.find_elements(By.ID, "replaced")
+        screenshot(driver, "feedback-replaced.png")
+    assert [r.rating for r in Feedback.select()] == [2]
 
 
 def test_a_double_submit_in_chromium_records_once(served, code, tmp_path):
