@@ -48,6 +48,7 @@ def record_filters() -> register.RecordFilters:
         member_id=query_value("member_id", int),
         team_id=query_value("team_id", int),
         status=query_value("status", str),
+        awaiting_review_by=query_value("awaiting_review_by", str),
         kind=query_value("kind", str),
         activity_id=query_value("activity_id", int),
         date_from=query_date("from"),
@@ -318,6 +319,11 @@ LIST_PARAMETERS = [
         "team_id", {"type": "integer", "minimum": 1}, "某个服务队（办公室：任一队；队长：本队）"
     ),
     _query("status", {"type": "string", "enum": list(STATUS_NAMES)}, "状态"),
+    _query(
+        "awaiting_review_by",
+        {"type": "string", "enum": list(register.REVIEWERS)},
+        "待谁审核（与记录的 awaiting_review_by 相同）：leader 待队长审核，office 待办公室审核",
+    ),
     _query("kind", {"type": "string", "enum": list(KIND_NAMES)}, "类型"),
     _query("activity_id", {"type": "integer", "minimum": 1}, "活动"),
     _query("from", {"type": "string", "format": "date"}, "签到日期起（北京时间，含）"),
