@@ -157,3 +157,23 @@ def test_a_late_draft_is_named_alike_on_the_overview_and_the_report(app, january
     report = office.get(f"/team/reports/2026-Q4?team_id={team.id}").get_json()
     assert row["report"]["status_name"] == report["status_name"] == "逾期未交"
     assert report["late"] is True and report["status"] == "draft"
+
+
+def test_the_office_reading_a_report_never_drafts_it(app, january, office, api):
+    team = make_team(name="第一服务队")
+    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == team.id).execute()
+    leader = team.members.where(Member.role == "leader").get()
+    Member.update(mp_openid="mp-ov-reader").where(Member.id == leader.id).execute()
+    read = office.get(f"/team/reports/2026-Q4?team_id={team.id}")
+    assert read.status_code == 200, read.get_json()
+    body = read.get_json()
+    assert (body["id"], body["status"], body["status_name"]) == (None, "draft", "逾期未交")
+    assert body["deadline"] == "2027-01-10" and body["stats"]["members"] == 1
+    assert QuarterlyReport.select().count() == 0  # a read writes nothing
+    assert office.get("/office/overview").get_json()["alerts"]["late_reports"] == ["第一服务队"]
+    mine = api("mp-ov-reader").get("/team/reports/2026-Q4").get_json()  # the leader's draft
+    assert mine["id"] == QuarterlyReport.get().id and mine["editable"] is True
+    newcomers = make_team()
+    Member.update(created_at=datetime(2027, 1, 2)).where(Member.team == newcomers.id).execute()
+    none = office.get(f"/team/reports/2026-Q4?team_id={newcomers.id}")
+    assert none.status_code == 404 and none.get_json()["error"]["code"] == "report_not_found"
