@@ -142,7 +142,7 @@ _INBOX_PROPERTIES = {
     "record_ids": {
         "type": "array",
         "items": {"type": "integer"},
-        "description": "消息所涉登记记录的编号（如今日抽查抽到的记录），用 GET /records/{id} 打开",
+        "description": "消息所涉登记记录的编号（如日常抽查抽到的记录），用 GET /records/{id} 打开",
     },
     "records": {
         "type": "array",
@@ -204,7 +204,7 @@ OPENAPI = {
     },
     "/office/inbox": {
         "get": {
-            "summary": "办公室收件箱：发给办公室的消息（报告逾期、今日抽查等），新的在前",
+            "summary": "办公室收件箱：发给办公室的消息（报告逾期、日常抽查等），新的在前",
             "parameters": [
                 {
                     "name": "unread",

@@ -16,8 +16,10 @@ from .serialize import iso
 @bp.get("/office/overview")
 @requires("office")
 def office_overview():
-    interval = current_app.config["SETTINGS"].rules.visit_interval_days
-    view = overview.office_overview(actor(), clock.now_utc(), interval)
+    rules = current_app.config["SETTINGS"].rules
+    view = overview.office_overview(
+        actor(), clock.now_utc(), rules.visit_interval_days, rules.report_deadline_days
+    )
     return jsonify(overview_json(view))
 
 
@@ -92,7 +94,9 @@ _REPORT = {
     "nullable": True,
     "required": list(_REPORT_PROPERTIES),
     "properties": _REPORT_PROPERTIES,
-    "description": "上一季度（正在填报的季度）的报告；尚未生成时为 null",
+    "description": "上一季度（正在填报的季度）的报告。该季度有队员在册的服务队即应交报告："
+    "报告尚未生成时也照样列出（status 为 draft，过了截止日期算逾期未交）；"
+    "该季度没有队员在册、不用交报告时为 null",
 }
 _TEAM_PROPERTIES = {
     "id": {"type": "integer"},

@@ -9,6 +9,7 @@ from services.flags import FLAG_NAMES, flag_names
 from services.photos import view_key
 from services.record_names import KIND_NAMES, STATUS_NAMES
 from services.record_text import TEXT_FIELDS, shown_text
+from services.register_words import registration_name, served_name
 
 from .photos import photo_url
 from .serialize import coordinate, iso
@@ -70,6 +71,7 @@ def record(r: ServiceRecord) -> dict:
         "kind_name": KIND_NAMES.get(r.kind, r.kind),
         "activity": {"id": r.activity_id, "title": r.activity.title} if r.activity_id else None,
         "household_id": r.household_id,
+        "served": served_name(r, g.actor.is_office),
         "checkin_at": iso(r.checkin_at),
         "checkout_at": iso(r.checkout_at),
         "duration_minutes": r.duration_minutes,
@@ -90,6 +92,7 @@ def record(r: ServiceRecord) -> dict:
         "source": r.source,
         "registered_by": _person(r.registered_by) if r.registered_by_id else None,
         "registration_reason": r.registration_reason,
+        "registration_name": registration_name(r),
         "review_comment": r.review_comment,
         "registered_by_leader": records.is_registered_by_leader(r),
         "photo_verified": records.is_photo_verified(r),
@@ -122,7 +125,8 @@ LOCATION_SCHEMA = _object(
     lng=_NUMBER_OR_NULL | {"description": "签到经度；同上"},
     coord={"type": "string", "nullable": True, "description": "坐标系：gcj02 或 wgs84"},
     accuracy_m=_NUMBER_OR_NULL | {"description": "定位精度（米）"},
-    distance_m=_NUMBER_OR_NULL | {"description": "距服务地点（米）；地点未知时为 null"},
+    distance_m=_NUMBER_OR_NULL
+    | {"description": "距服务地点（走访：距结对家庭）（米）；地点未知时为 null"},
 )
 CHECKOUT_LOCATION_SCHEMA = _object(
     ["lat", "lng", "coord"],
@@ -162,6 +166,12 @@ RECORD_SCHEMA = {
         "kind_name": _TEXT,
         "activity": _object(["id", "title"], id=_INT, title=_TEXT) | {"nullable": True},
         "household_id": {"type": "integer", "nullable": True},
+        "served": _TEXT
+        | {
+            "description": "活动/对象，与导出的登记簿同一说法：活动名称，或走访的结对家庭"
+            "（如“结对家庭 杨玉珍户”；户主姓名只有办公室看到全名，其他人看到的已部分隐藏，"
+            "如“结对家庭 杨**户”）；两者都没有时为空字符串"
+        },
         "location": LOCATION_SCHEMA,
         "checkout_location": CHECKOUT_LOCATION_SCHEMA,
         "content": _TEXT | {"description": "服务内容；" + _MASKED_TEXT},
@@ -180,6 +190,8 @@ RECORD_SCHEMA = {
         "registered_by": PERSON_SCHEMA
         | {"nullable": True, "description": "代为登记的队长；队员本人签到的记录为 null"},
         "registration_reason": _TEXT,
+        "registration_name": _TEXT
+        | {"description": "登记方式，与导出的登记簿同一说法：本人签到，或“队长某某代登记：原因”"},
         "review_comment": _TEXT,
         "registered_by_leader": {"type": "boolean"},
         "photo_verified": {"type": "boolean"},

@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app, jsonify
 
 from models import ServiceRecord
-from services import clock, history, register_check, register_checkpoint
+from services import clock, history, history_words, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
 from services.checkin_rules import CheckinRules
@@ -48,6 +48,7 @@ def record_filters() -> register.RecordFilters:
         member_id=query_value("member_id", int),
         team_id=query_value("team_id", int),
         status=query_value("status", str),
+        awaiting_review_by=query_value("awaiting_review_by", str),
         kind=query_value("kind", str),
         activity_id=query_value("activity_id", int),
         date_from=query_date("from"),
@@ -80,6 +81,8 @@ def _history_entry(h: register.HistoryEntry, r: ServiceRecord, hidden=()) -> dic
     """One history line; earlier texts are masked as the entry's own are (a leader would
     otherwise read in the history what the entry masks)."""
     changes = {k: v for k, v in h.changes.items() if k not in hidden}
+    shown = {name: [_value(name, v, r) for v in pair] for name, pair in changes.items()}
+    words = history_words.change_words(r, shown, actor().is_office)
     return {
         "seq": h.seq,
         "at": iso(h.at),
@@ -87,7 +90,11 @@ def _history_entry(h: register.HistoryEntry, r: ServiceRecord, hidden=()) -> dic
         "actor_role": h.actor_role,
         "action": h.action,
         "action_name": history.ACTIONS.get(h.action, h.action),
-        "changes": {name: [_value(name, v, r) for v in pair] for name, pair in changes.items()},
+        "changes": shown,
+        "changes_shown": [
+            {"field": w.field, "label": w.label, "before": w.before, "after": w.after}
+            for w in words
+        ],
         "reason": h.reason,
     }
 
@@ -211,6 +218,23 @@ HISTORY_SCHEMA = {
             "description": "字段 → [修改前, 修改后]",
             "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
         },
+        "changes_shown": {
+            "type": "array",
+            "description": "同一修改的中文说法，与记录本身的说法一致：状态如“待队长审核”，异常"
+            "标记按记录类型（走访：“位置离结对家庭较远”），党员、活动、结对家庭写名称（户主"
+            "姓名只有办公室看到全名），距离写明“距服务地点”或“距结对家庭”；不列请求编号、"
+            "坐标和由空到空的字段",
+            "items": {
+                "type": "object",
+                "required": ["field", "label", "before", "after"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "label": {"type": "string", "example": "审核状态"},
+                    "before": {"type": "string", "example": "待队长审核"},
+                    "after": {"type": "string", "example": "已核验"},
+                },
+            },
+        },
         "reason": {"type": "string"},
     },
 }
@@ -318,6 +342,11 @@ LIST_PARAMETERS = [
         "team_id", {"type": "integer", "minimum": 1}, "某个服务队（办公室：任一队；队长：本队）"
     ),
     _query("status", {"type": "string", "enum": list(STATUS_NAMES)}, "状态"),
+    _query(
+        "awaiting_review_by",
+        {"type": "string", "enum": list(register.REVIEWERS)},
+        "待谁审核（与记录的 awaiting_review_by 相同）：leader 待队长审核，office 待办公室审核",
+    ),
     _query("kind", {"type": "string", "enum": list(KIND_NAMES)}, "类型"),
     _query("activity_id", {"type": "integer", "minimum": 1}, "活动"),
     _query("from", {"type": "string", "format": "date"}, "签到日期起（北京时间，含）"),

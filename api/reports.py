@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 from services import clock, report_review
 from services import reports as quarterly
 from services.register_check import Findings
-from services.report_names import REPORT_STATUS_NAMES, report_status_name
+from services.report_names import REPORT_STATUS_NAMES, report_state_name
 from services.report_stats import KINDS
 from services.summary import hours
 
@@ -64,7 +64,6 @@ def decide_report(team_id, period):
 
 
 def report_json(v: quarterly.ReportView) -> dict:
-    late_submitted = v.late and v.status in quarterly.DONE
     by = v.submitted_by
     return {
         "id": v.id,
@@ -73,7 +72,7 @@ def report_json(v: quarterly.ReportView) -> dict:
         "quarter": v.quarter,
         "team": {"id": v.team_id, "name": v.team_name},
         "status": v.status,
-        "status_name": report_status_name(v.status, late_submitted),
+        "status_name": report_state_name(v.status, v.late),
         "late": v.late,
         "deadline": v.deadline.isoformat(),
         "summary": v.summary,

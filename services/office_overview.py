@@ -2,6 +2,11 @@
 as the quarterly report counts them, what waits for review, the last quarter's report, and
 the counts of what the office itself must act on.
 
+A team that owes the last quarter's report is shown as owing it whether or not its row has
+been drafted yet (the daily job drafts it; a team staffed during the quarter owes one, as
+services.reports.draft_missing decides): a quarter whose deadline passed with no report at
+all is the latest report of all, not one "not yet made".
+
 The figures are the report's own (services.report_stats), so the overview never tells the
 office another number than the report will. Entries waiting for review are counted over the
 whole register, not the quarter: an entry flagged in an earlier quarter still waits. The
@@ -21,9 +26,16 @@ from .actors import Actor
 from .errors import Forbidden
 from .outbox_report import office_inbox, problems
 from .records import reviewer_for
-from .report_names import report_status_name
-from .report_stats import label, reporting_quarter, team_stats
-from .reports import DONE, OPEN, is_late
+from .report_names import report_state_name
+from .report_stats import (
+    deadline_of,
+    label,
+    on_roster,
+    quarter_days,
+    reporting_quarter,
+    team_stats,
+)
+from .reports import OPEN, is_late
 
 R = ServiceRecord
 
@@ -55,7 +67,7 @@ class TeamOverview:
     flagged: int  # waiting for review with a doubt raised (status flagged)
     awaiting_leader: int  # waiting for the leader's review (pending or flagged)
     awaiting_office: int  # waiting for the office's review
-    report: ReportState | None  # the reporting quarter's; None before it is drafted
+    report: ReportState | None  # the reporting quarter's; None when the team owes none
 
 
 @dataclass(frozen=True)
@@ -75,14 +87,16 @@ class Overview:
     alerts: Alerts
 
 
-def office_overview(actor: Actor, now: datetime, interval_days: int) -> Overview:
+def office_overview(
+    actor: Actor, now: datetime, interval_days: int, deadline_days: int
+) -> Overview:
     """Every team with its figures, and the office's alerts."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以查看工作台总览。", "office_only")
     today = clock.local_today(now)
     year, quarter = clock.quarter_of(today)
     stats = team_stats(year, quarter, now, interval_days)
-    reports = _reports(*reporting_quarter(today), now)
+    reports = _reports(*reporting_quarter(today), now, deadline_days)
     people = _People(_leaders(), _active_members(), _awaiting_review())
     teams = [_team(t, stats.get(t.id, {}), reports.get(t.id), people) for t in _teams()]
     return Overview(
@@ -161,22 +175,27 @@ def _awaiting_review() -> dict[int, dict[str, int]]:
     return counts
 
 
-def _reports(year: int, quarter: int, now: datetime) -> dict[int, ReportState]:
+def _reports(year: int, quarter: int, now: datetime, deadline_days: int) -> dict[int, ReportState]:
+    """team → its report for the quarter; a team staffed in the quarter with no row yet owes
+    one all the same (a draft not yet made, late once its deadline has passed)."""
     Q = QuarterlyReport
     query = Q.select().where((Q.year == year) & (Q.quarter == quarter))
-    return {r.team_id: _report_state(r, now) for r in query}
+    stored = {r.team_id: _report_state(r, now) for r in query}
+    staffed = Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
+    missing = Team.select(Team.id).where(Team.id.in_(staffed) & Team.id.not_in(list(stored)))
+    unmade = Q(year=year, quarter=quarter, status="draft", stats={})
+    unmade.deadline = deadline_of(year, quarter, deadline_days)
+    return stored | {team: _report_state(unmade, now) for (team,) in missing.tuples()}
 
 
 def _report_state(r: QuarterlyReport, now: datetime) -> ReportState:
-    """Named as the report's own view names it (api.reports), and late by its deadline
-    whether or not the daily job has marked it yet."""
+    """Named as the report's own view names it (services.report_names), and late by its
+    deadline whether or not the daily job has marked it yet."""
     late = is_late(r, now)
-    # A draft past its deadline is late before the daily job marks it so.
-    status = "late" if late and r.status == "draft" else r.status
     return ReportState(
         period=label(r.year, r.quarter),
         status=r.status,
-        status_name=report_status_name(status, late and r.status in DONE),
+        status_name=report_state_name(r.status, late),
         late=late,
         owed=r.status in OPEN,
         deadline=r.deadline,

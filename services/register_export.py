@@ -7,8 +7,9 @@ Rules:
   members' entries, a member only their own. A team other than the reader's own is refused
   (403) for leaders and members alike; the office may name any team that exists.
 - Residents' personal data is whole for the office only. Everyone else sees the visited
-  household as 结对家庭 王**户 (services.register_defaults) and the entry's text with the
-  household's name, address and phone, and any mobile number, masked (services.households):
+  household as 结对家庭 王**户 (services.register_words, the screens' words too) and the
+  entry's text with the household's name, address and phone, and any mobile number, masked
+  (services.households):
   a file is forwarded and kept far longer than a screen is looked at.
 - No coordinates and no internal ids but the entry's 编号, last, to find it again.
 - The office's file carries each entry's register check (登记核验: 通过, or 未通过 and what
@@ -37,17 +38,11 @@ from .actors import Actor
 from .errors import Invalid
 from .flags import flag_names
 from .history import read_snapshot
-from .households import mask_name, redact
+from .households import redact
 from .record_names import KIND_NAMES
-from .records import (
-    RecordFilters,
-    counts_toward_hours,
-    is_registered_by_leader,
-    matching,
-    status_name,
-)
+from .records import RecordFilters, counts_toward_hours, matching, status_name
 from .register_check import entry_problems
-from .register_defaults import VISIT_TARGET
+from .register_words import registration_name, served_name
 from .teams import team_by_id
 from .xlsx import (
     DATETIME,
@@ -83,37 +78,16 @@ def _team(line: _Line) -> str:
     return line.r.member.team.name if line.r.member.team_id else ""
 
 
-def _served(line: _Line) -> str:
-    """The activity's title, or the household visited (the head's name masked but for the
-    office)."""
-    r = line.r
-    if r.activity_id:
-        return r.activity.title
-    if r.household_id:
-        head = r.household.head_name
-        return VISIT_TARGET.format(head=head if line.whole else mask_name(head))
-    return ""
-
-
 def _hours(line: _Line) -> float | None:
     minutes = line.r.duration_minutes
     return None if minutes is None else minutes / 60
-
-
-def _how(line: _Line) -> str:
-    """本人签到, or who registered it for the member and why."""
-    r = line.r
-    if not is_registered_by_leader(r):
-        return "本人签到"
-    leader = r.registered_by.name if r.registered_by_id else ""
-    return f"队长{leader}代登记：{r.registration_reason}".strip("：")
 
 
 COLUMNS = (
     Column("队伍", 24, _team),
     Column("党员", 10, lambda line: line.r.member.name),
     Column("类型", 10, lambda line: KIND_NAMES.get(line.r.kind, line.r.kind)),
-    Column("活动/对象", 30, _served),
+    Column("活动/对象", 30, lambda line: served_name(line.r, line.whole)),
     Column("签到时间", 17, lambda line: line.r.checkin_at, DATETIME),
     Column("签退时间", 17, lambda line: line.r.checkout_at, DATETIME),
     Column("时长（小时）", 13, _hours, HOURS),
@@ -122,7 +96,7 @@ COLUMNS = (
     Column("服务成效", 40, lambda line: line.text("outcome")),
     Column("状态", 10, lambda line: status_name(line.r)),
     Column("异常原因", 36, lambda line: "；".join(flag_names(line.r.flags or [], line.r.kind))),
-    Column("登记方式", 28, _how),
+    Column("登记方式", 28, lambda line: registration_name(line.r)),
     Column("计入时长", 10, lambda line: "是" if counts_toward_hours(line.r) else "否"),
     Column("编号", 8, lambda line: line.r.id),
 )

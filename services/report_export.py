@@ -25,9 +25,9 @@ from . import clock
 from .actors import Actor
 from .record_names import KIND_NAMES
 from .register_check import Findings
-from .report_names import report_status_name
+from .report_names import report_state_name
 from .report_stats import KINDS, label
-from .reports import DONE, ReportRules, ReportView, view_report
+from .reports import ReportRules, ReportView, view_report
 from .xlsx import (
     DATE,
     DATETIME,
@@ -73,7 +73,7 @@ def _hours(figure) -> float | None:
 
 
 def _status(view: ReportView) -> str:
-    return report_status_name(view.status, view.late and view.status in DONE)
+    return report_state_name(view.status, view.late)
 
 
 def _computed_at(view: ReportView) -> datetime | None:

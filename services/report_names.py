@@ -1,5 +1,6 @@
 """Chinese names of the quarterly reports' statuses, for every transport (the API's
-status_name, the Excel exports), so that a status is named once; a register entry's codes are
+status_name, the office's overview, the Excel exports), so that a report's state is named
+once and the overview and the report's own page never disagree; a register entry's codes are
 named in services.record_names."""
 
 REPORT_STATUS_NAMES = {
@@ -11,8 +12,18 @@ REPORT_STATUS_NAMES = {
     "accepted": "已通过",
 }
 LATE_SUBMITTED = "逾期提交"
+DONE = ("submitted", "accepted")
 
 
 def report_status_name(status: str, late_submitted: bool) -> str:
     """A report's status as people say it: one handed in after its deadline is 逾期提交."""
     return LATE_SUBMITTED if late_submitted else REPORT_STATUS_NAMES.get(status, status)
+
+
+def report_state_name(status: str, late: bool) -> str:
+    """A report's state as people say it, from its stored status and whether it is late
+    (services.reports.is_late): a draft past its deadline is 逾期未交 before the daily job
+    marks it so, and one handed in after its deadline is 逾期提交."""
+    if late and status == "draft":
+        return REPORT_STATUS_NAMES["late"]
+    return report_status_name(status, late and status in DONE)

@@ -18,8 +18,10 @@ Lifecycle:
   after the deadline: the return moves no deadline, the first submission decides
   (services.report_review, where the office accepts or returns a submitted report).
 - A leader opening the report of the quarter just ended before the job has drafted it gets
-  the draft made on the spot; the running quarter is a live preview that cannot be written
-  yet; older quarters exist only if they were drafted, future ones never.
+  the draft made on the spot; the office opening it reads the same draft unsaved (id null):
+  its read writes nothing, so what it sees never depends on who looked first. The running
+  quarter is a live preview that cannot be written yet; older quarters exist only if they
+  were drafted, future ones never.
 """
 
 from dataclasses import dataclass, replace
@@ -234,7 +236,7 @@ def view_report(
     if _is_running(year, quarter, now):
         view = _preview(team, year, quarter, now, rules)
     else:
-        view = _view(_report(team, year, quarter, now, rules), now, rules)
+        view = _view(_report(team, year, quarter, now, rules, not actor.is_office), now, rules)
     if not actor.is_office:
         return view
     return replace(view, register_check=check_entries(team_entries(team.id, year, quarter, now)))
@@ -328,16 +330,41 @@ def _is_running(year: int, quarter: int, now: datetime) -> bool:
     return (year, quarter) == current
 
 
-def _report(team: Team, year: int, quarter: int, now: datetime, rules: ReportRules) -> Q:
-    """The stored report; the just-ended quarter's is drafted on demand."""
+def _report(
+    team: Team, year: int, quarter: int, now: datetime, rules: ReportRules, draft: bool = True
+) -> Q:
+    """The stored report; the just-ended quarter's is drafted on demand, or, when `draft` is
+    False (a reader, not its writer), shown as the draft it would be, unsaved."""
     where = (Q.team == team.id) & (Q.year == year) & (Q.quarter == quarter)
     report = Q.get_or_none(where)
     if report is None and (year, quarter) == reporting_quarter(clock.local_today(now)):
+        if not draft:
+            return _unsaved_draft(team, year, quarter, rules)
         draft_missing(now, rules, [team.id])
         report = Q.get_or_none(where)
     if report is None:
         raise NotFound("该季度没有这个服务队的季度报告。", "report_not_found")
     return report
+
+
+def _unsaved_draft(team: Team, year: int, quarter: int, rules: ReportRules) -> Q:
+    """The draft draft_missing would make for a team staffed in the quarter (else NotFound),
+    not saved."""
+    staffed = Member.select().where(
+        (Member.team == team.id) & on_roster(*quarter_days(year, quarter))
+    )
+    if not staffed.exists():
+        raise NotFound("该季度没有这个服务队的季度报告。", "report_not_found")
+    deadline = deadline_of(year, quarter, rules.deadline_days)
+    return Q(
+        team=team,
+        year=year,
+        quarter=quarter,
+        status="draft",
+        summary="",
+        stats={},
+        deadline=deadline,
+    )
 
 
 def _live_stats(team_id: int, year: int, quarter: int, now: datetime, rules) -> dict:

@@ -64,8 +64,10 @@ def _verified_on(day) -> list[int]:
 
 
 def _notice(today, day, picked: list[int], verified: int) -> outbox.Message:
+    """The office's message; its title names the day sampled, not 今日: the inbox keeps it,
+    and read a day later 今日抽查 would name the wrong day."""
     payload = {
-        "title": "今日抽查",
+        "title": f"{today.month}月{today.day}日抽查",
         "lines": {
             "抽查日期": f"{today.month}月{today.day}日",
             "抽取记录": f"{len(picked)} 条（{day.month}月{day.day}日已核验 {verified} 条）",

@@ -3,15 +3,14 @@
 The page is static HTML, CSS and a little plain JavaScript (no build step, nothing from the
 internet). It logs in with the office's username and password through the JSON API and
 reads everything through it with the bearer token, so what the page shows is exactly what the
-API lets the office see; this blueprint only serves the page and the Chinese names of the
-API's codes (history fields, flags, statuses), from the same tables the API names them by.
+API lets the office see, in the API's own words (status_name, flag_names, an entry's history
+as changes_shown); this blueprint only serves the page and the names of the register's kinds
+for its filter, from the table the API names them by.
 """
 
 from flask import Blueprint, make_response, render_template
 
-from services.flags import FLAG_NAMES
-from services.history import ACTIONS, LABELS
-from services.record_names import KIND_NAMES, SOURCE_NAMES, STATUS_NAMES
+from services.record_names import KIND_NAMES
 
 bp = Blueprint(
     "office",
@@ -33,14 +32,7 @@ POLICY = (
 @bp.get("")
 def page():
     """The dashboard; the views are drawn by office/app.js from the API."""
-    names = {
-        "fields": LABELS,
-        "actions": ACTIONS,
-        "flags": FLAG_NAMES,
-        "kinds": KIND_NAMES,
-        "statuses": STATUS_NAMES,
-        "sources": SOURCE_NAMES,
-    }
+    names = {"kinds": KIND_NAMES}
     response = make_response(render_template("office/index.html", names=names))
     response.headers["Content-Security-Policy"] = POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"

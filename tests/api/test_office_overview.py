@@ -1,7 +1,7 @@
 """GET /office/overview: every team's quarter, what waits for review, last quarter's report,
 and the office's alerts; for the office only."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -119,3 +119,61 @@ def test_leaders_and_members_are_refused(app, api, role):
 def test_without_a_login(client):
     answer = client.get("/api/v1/office/overview")
     assert answer.status_code == 401 and answer.get_json()["error"]["code"] == "login_required"
+
+
+# --- a report owed before its row exists; one name for a report's state ---------------------
+
+
+@pytest.fixture
+def january(monkeypatch):
+    """10:00 on 20 January 2027 in Shanghai: Q4 2026's deadline (the 10th) has passed."""
+    now = clock.to_utc(datetime(2027, 1, 20, 10))
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    return now
+
+
+def test_a_quarter_past_its_deadline_with_no_report_is_late(app, january, office):
+    staffed = make_team(name="第一服务队")
+    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == staffed.id).execute()
+    newcomers = make_team(name="新服务队")  # formed after the quarter: owes no report for it
+    Member.update(created_at=datetime(2027, 1, 2)).where(Member.team == newcomers.id).execute()
+    body = office.get("/office/overview").get_json()
+    teams = {t["id"]: t for t in body["teams"]}
+    report = teams[staffed.id]["report"]
+    assert (report["status_name"], report["late"], report["owed"]) == ("逾期未交", True, True)
+    assert (report["period"], report["deadline"]) == ("2026-Q4", "2027-01-10")
+    assert teams[newcomers.id]["report"] is None
+    assert body["alerts"]["late_reports"] == ["第一服务队"]
+    assert QuarterlyReport.select().count() == 0  # the overview only reads
+
+
+def test_a_late_draft_is_named_alike_on_the_overview_and_the_report(app, january, office):
+    team = make_team()
+    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == team.id).execute()
+    QuarterlyReport.create(
+        team=team, year=2026, quarter=4, deadline=date(2027, 1, 10), updated_at=january
+    )
+    (row,) = office.get("/office/overview").get_json()["teams"]
+    report = office.get(f"/team/reports/2026-Q4?team_id={team.id}").get_json()
+    assert row["report"]["status_name"] == report["status_name"] == "逾期未交"
+    assert report["late"] is True and report["status"] == "draft"
+
+
+def test_the_office_reading_a_report_never_drafts_it(app, january, office, api):
+    team = make_team(name="第一服务队")
+    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == team.id).execute()
+    leader = team.members.where(Member.role == "leader").get()
+    Member.update(mp_openid="mp-ov-reader").where(Member.id == leader.id).execute()
+    read = office.get(f"/team/reports/2026-Q4?team_id={team.id}")
+    assert read.status_code == 200, read.get_json()
+    body = read.get_json()
+    assert (body["id"], body["status"], body["status_name"]) == (None, "draft", "逾期未交")
+    assert body["deadline"] == "2027-01-10" and body["stats"]["members"] == 1
+    assert QuarterlyReport.select().count() == 0  # a read writes nothing
+    assert office.get("/office/overview").get_json()["alerts"]["late_reports"] == ["第一服务队"]
+    mine = api("mp-ov-reader").get("/team/reports/2026-Q4").get_json()  # the leader's draft
+    assert mine["id"] == QuarterlyReport.get().id and mine["editable"] is True
+    newcomers = make_team()
+    Member.update(created_at=datetime(2027, 1, 2)).where(Member.team == newcomers.id).execute()
+    none = office.get(f"/team/reports/2026-Q4?team_id={newcomers.id}")
+    assert none.status_code == 404 and none.get_json()["error"]["code"] == "report_not_found"

@@ -96,6 +96,8 @@ def test_the_office_is_told(member):
     assert note.dedupe_key == "spot_check:2026-12-02"
     assert sorted(note.payload["record_ids"]) == sorted(sampled())
     assert note.payload["lines"]["抽取记录"] == "2 条（12月1日已核验 10 条）"
+    # the inbox keeps the message: read a day later, 今日抽查 would name the wrong day
+    assert note.payload["title"] == "12月2日抽查"
 
 
 def test_each_day_draws_its_own_random_sample(member):

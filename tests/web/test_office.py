@@ -45,8 +45,7 @@ def test_the_page_is_served_outside_demo_mode_too_and_runs_only_its_own_scripts(
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     html = page.get_data(as_text=True)
     names = json.loads(html.split('id="office-names">')[1].split("</script>")[0])
-    assert names["fields"]["duration_minutes"] == "服务时长（分钟）"
-    assert names["flags"]["out_of_range"] and names["statuses"]["rejected"] == "未通过"
+    assert names["kinds"] == {"activity": "集中活动", "visit": "结对走访", "individual": "分散活动"}
     assert "办公室工作台" in html and "<script>" not in html  # no inline script
 
 
@@ -118,9 +117,7 @@ class Dashboard:
         self.driver.execute_script("location.hash = arguments[0]", hash_)
 
     def token(self) -> str:
-        saved = self.driver.execute_script(
-            "return sessionStorage.getItem('xianfeng.office.session')"
-        )
+        saved = self.driver.execute_script("return localStorage.getItem('xianfeng.office.session')")
         return json.loads(saved)["token"]
 
 
@@ -282,7 +279,7 @@ def test_a_dead_token_brings_back_the_login_form(served, dashboard, end, message
     assert message in dashboard.shown("#login-message").text
     assert not dashboard.find("#shell").is_displayed()
     assert (
-        dashboard.driver.execute_script("return sessionStorage.getItem('xianfeng.office.session')")
+        dashboard.driver.execute_script("return localStorage.getItem('xianfeng.office.session')")
         is None
     )
 
@@ -292,9 +289,9 @@ def test_a_login_expired_in_the_tab_asks_to_log_in_again_on_reload(served, dashb
     dashboard.shown("#teams")
     dashboard.driver.execute_script(
         """const key = 'xianfeng.office.session';
-        const saved = JSON.parse(sessionStorage.getItem(key));
+        const saved = JSON.parse(localStorage.getItem(key));
         saved.expires_at = '2000-01-01T00:00:00+08:00';
-        sessionStorage.setItem(key, JSON.stringify(saved));"""
+        localStorage.setItem(key, JSON.stringify(saved));"""
     )
     dashboard.driver.refresh()
     assert dashboard.shown("#login-message").text == "登录已过期，请重新登录。"

@@ -1,6 +1,14 @@
-// The office's session and its calls to the JSON API under /api/v1.
-// The token lives in sessionStorage (gone when the tab closes) and is dropped when it expires
-// or when the API answers 401; every error reaches the page as the API's Chinese message.
+// The office's session and its calls to the JSON API under /api/v1; every error reaches the
+// page as the API's Chinese message.
+//
+// The token lives in localStorage with its expiry, so the clerk's tabs of this browser share
+// one login (a register entry opened in a new tab needs no second login) until it expires or
+// the clerk logs out, in any tab: the `storage` event tells the other tabs at once
+// (whenChangedElsewhere). This is acceptable for the office's desktop: it is the office's
+// own computer; the token expires within hours whatever happens and is revoked on the server
+// at 退出登录; and the page runs only its own scripts (the Content-Security-Policy of
+// web/office.py), which could read sessionStorage just as well. A shared computer is logged
+// out after use, as it would be in any case.
 
 const BASE = "/api/v1";
 const KEY = "xianfeng.office.session";
@@ -23,35 +31,51 @@ export function whenSignedOut(handler) {
   onSignedOut = handler;
 }
 
-export function session() {
+function saved() {
   try {
-    const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
-    if (saved && Date.parse(saved.expires_at) > Date.now()) return saved;
+    return JSON.parse(localStorage.getItem(KEY) || "null");
   } catch (e) {
-    /* a damaged entry is no session */
+    return null; // a damaged entry is no session
   }
-  sessionStorage.removeItem(KEY);
-  return null;
+}
+
+/** The login while it lasts; an expired one stays stored until forget(), so that the page
+ * can still tell the clerk it expired (expiredBefore) rather than silently do nothing. */
+export function session() {
+  const kept = saved();
+  return kept && Date.parse(kept.expires_at) > Date.now() ? kept : null;
 }
 
 function save(login) {
   const kept = { token: login.token, expires_at: login.expires_at, account: login.account };
-  sessionStorage.setItem(KEY, JSON.stringify(kept));
+  localStorage.setItem(KEY, JSON.stringify(kept));
   return kept;
 }
 
-/** Whether this tab kept a login that has expired since (to say so on the login form). */
+/** Whether this browser kept a login that has expired since (to say so on the login form). */
 export function expiredBefore() {
-  try {
-    const saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
-    return Boolean(saved && Date.parse(saved.expires_at) <= Date.now());
-  } catch (e) {
-    return false;
-  }
+  const kept = saved();
+  return Boolean(kept && !(Date.parse(kept.expires_at) > Date.now()));
 }
 
 export function forget() {
-  sessionStorage.removeItem(KEY);
+  localStorage.removeItem(KEY);
+}
+
+/** Call `handler(expired)` when another tab of this browser logs in or out; `expired` says
+ * that the login it dropped had run out (rather than the clerk logging out). */
+export function whenChangedElsewhere(handler) {
+  window.addEventListener("storage", (event) => {
+    if (event.key !== KEY && event.key !== null) return;
+    let expired = false;
+    try {
+      const old = JSON.parse(event.oldValue || "null");
+      expired = Boolean(old && !(Date.parse(old.expires_at) > Date.now()));
+    } catch (e) {
+      /* a damaged entry: not an expiry */
+    }
+    handler(expired);
+  });
 }
 
 function endSession(message) {
@@ -61,6 +85,10 @@ function endSession(message) {
 
 async function send(method, path, body, accept) {
   const current = session();
+  if (!current && expiredBefore()) {
+    endSession(EXPIRED); // the login ran out while the page sat (a laptop asleep, say)
+    throw new ApiError(401, "login_expired", EXPIRED);
+  }
   const headers = { Accept: accept };
   if (current) headers.Authorization = `Bearer ${current.token}`;
   const form = body instanceof FormData; // an upload: the browser sets its multipart type
@@ -104,8 +132,10 @@ export async function call(method, path, body) {
 export const get = (path) => call("GET", path);
 export const post = (path, body) => call("POST", path, body);
 
-/** Log in with the office's username and password; the session is kept for this tab. */
+/** Log in with the office's username and password; the session is kept for this browser's
+ * tabs. */
 export async function login(username, password) {
+  forget();
   const answer = await call("POST", "/auth/office", { username, password });
   return save(answer);
 }

@@ -30,10 +30,12 @@ const VIEWS = {
 };
 const DEFAULT_VIEW = "overview";
 const BROKEN_PAGE = "页面出现问题，请刷新后重试。";
+const SIGNED_OUT_ELSEWHERE = "您已在其他标签页退出登录。";
 
 const $ = (id) => document.getElementById(id);
 let expiryTimer = null;
 let teamsPromise = null;
+let shownToken = null; // the login the shell was drawn for
 
 /** The teams (id, name) from the overview, fetched once per login for the views' filters. */
 function teams() {
@@ -56,8 +58,15 @@ function go(hash) {
   else location.hash = hash;
 }
 
+/** The login form, saying why: expired, or nothing (never asked to log in). */
+function signedOut() {
+  const expired = api.expiredBefore();
+  api.forget();
+  showLogin(expired ? api.EXPIRED : undefined);
+}
+
 async function route() {
-  if (!api.session()) return showLogin();
+  if (!api.session()) return signedOut();
   const { name, id, params } = parseHash();
   const view = VIEWS[name];
   const nav = view.nav || name;
@@ -80,6 +89,7 @@ async function route() {
 
 function showLogin(message) {
   clearTimeout(expiryTimer);
+  shownToken = null;
   teamsPromise = null;
   $("shell").hidden = true;
   $("login").hidden = false;
@@ -92,6 +102,7 @@ function showLogin(message) {
 }
 
 function showShell(current) {
+  shownToken = current.token;
   $("login").hidden = true;
   $("shell").hidden = false;
   $("account-name").textContent = current.account || "办公室";
@@ -124,15 +135,27 @@ async function onLogout() {
   showLogin("您已退出登录。");
 }
 
+/** Another tab logged in or out: follow it, so the clerk's tabs share one login. */
+function onChangedElsewhere(expired) {
+  const current = api.session();
+  const shown = !$("shell").hidden;
+  if (current && (!shown || current.token !== shownToken)) showShell(current);
+  else if (!current && shown) {
+    showLogin(expired || api.expiredBefore() ? api.EXPIRED : SIGNED_OUT_ELSEWHERE);
+  }
+}
+
 function start() {
   api.whenSignedOut((message) => showLogin(message));
+  api.whenChangedElsewhere(onChangedElsewhere);
   $("login-form").addEventListener("submit", onLogin);
   $("logout").addEventListener("click", onLogout);
-  window.addEventListener("hashchange", () => api.session() && route());
-  const expired = api.expiredBefore();
+  // While the shell shows, every move routes: an expired login then brings the form back
+  // with its reason instead of a click that does nothing.
+  window.addEventListener("hashchange", () => $("shell").hidden || route());
   const current = api.session();
   if (current) showShell(current);
-  else showLogin(expired ? api.EXPIRED : undefined);
+  else signedOut();
 }
 
 start();

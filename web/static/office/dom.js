@@ -63,7 +63,7 @@ export function facts(pairs) {
   );
 }
 
-/** The page's names of codes (history fields, flags, statuses), from the server. */
+/** The names of the register's kinds, for the filter, from the server (web/office.py). */
 export const NAMES = JSON.parse(document.getElementById("office-names").textContent);
 
 /** Shanghai's today as YYYY-MM-DD. */

@@ -14,10 +14,16 @@ function reportCell(report) {
   );
 }
 
+// Where each waiting count leads: the register narrowed to exactly those entries.
+const WAITING_FILTERS = {
+  leader: "awaiting_review_by=leader",
+  office: "awaiting_review_by=office",
+  flagged: "status=flagged",
+};
+
 function waitingCell(team, reviewer, count) {
   if (!count) return "0";
-  const status = reviewer === "flagged" ? "flagged" : "";
-  const link = `#register?team_id=${team.id}` + (status ? `&status=${status}` : "");
+  const link = `#register?team_id=${team.id}&${WAITING_FILTERS[reviewer]}`;
   return h("a", { href: link, class: "count" }, String(count));
 }
 

@@ -1,33 +1,22 @@
-// One register entry (#record/12): its fields as the office reads them, its photos through
-// the signed links the API hands out, the register check, and its whole history.
+// One register entry (#record/12): its fields as the office reads them (in the words of the
+// register's Excel file), its photos through signed links fetched afresh when opened, the
+// register check, the office's review (核验通过 / 不通过) and its whole history, worded as
+// the entry is (the API's changes_shown).
 
 import * as api from "./api.js";
-import { h, fill, when, table, facts, empty, NAMES } from "./dom.js";
+import { h, fill, when, table, facts, empty, failed, loading } from "./dom.js";
 
 const ROLES = { member: "党员", leader: "队长", office: "办公室", system: "系统" };
-
-/** A history value as people read it: times, statuses, flags and kinds in words. */
-function shown(field, value) {
-  if (value === null || value === undefined || value === "") return "（空）";
-  if (field === "status") return NAMES.statuses[value] || value;
-  if (field === "kind") return NAMES.kinds[value] || value;
-  if (field === "source") return NAMES.sources[value] || value;
-  if (field === "flags") {
-    return value.length ? value.map((f) => NAMES.flags[f] || f).join("、") : "（无）";
-  }
-  if (field.endsWith("_at") && typeof value === "string") return when(value);
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
-}
+// What a distance is measured from, by the entry's kind: a visit's place is the household.
+const DISTANCE_LABELS = { visit: "距结对家庭" };
 
 function changes(line) {
-  const entries = Object.entries(line.changes);
-  if (!entries.length) return "—";
+  const shown = line.changes_shown || [];
+  if (!shown.length) return "—";
   return h(
     "ul",
     { class: "changes" },
-    entries.map(([field, [before, after]]) =>
-      h("li", {}, `${NAMES.fields[field] || field}：${shown(field, before)} → ${shown(field, after)}`),
-    ),
+    shown.map((c) => h("li", { "data-field": c.field }, `${c.label}：${c.before} → ${c.after}`)),
   );
 }
 
@@ -48,24 +37,44 @@ function historyTable(lines) {
   return table(["序号", "时间", "操作人", "操作", "修改内容", "原因"], rows, { id: "history" });
 }
 
-function photos(list) {
-  if (!list.length) return empty("没有照片。");
+/** The photo shown over the page from a link fetched now: a signed link expires (~15 min),
+ * and an expired one opened in a tab shows the API's raw JSON error. */
+async function showPhoto(recordId, photoId) {
+  const viewer = h("div", { class: "lightbox", id: "photo-view", role: "dialog" }, loading("正在打开照片…"));
+  const close = () => viewer.remove();
+  viewer.addEventListener("click", (event) => event.target === viewer && close());
+  document.body.append(viewer);
+  const closer = h("button", { type: "button", class: "close", onclick: close }, "关闭");
+  try {
+    const fresh = await api.get(`/records/${encodeURIComponent(recordId)}`);
+    const photo = fresh.photos.find((p) => p.id === photoId);
+    if (!photo) throw new api.ApiError(404, "not_found", "这张照片已不在记录中，请刷新页面。");
+    fill(viewer, h("img", { src: photo.url, alt: `照片 ${photo.id}` }), closer);
+  } catch (error) {
+    fill(viewer, h("div", { class: "card" }, failed(error), closer));
+  }
+}
+
+function photos(r) {
+  if (!r.photos.length) return empty("没有照片。");
   return h(
     "div",
     { class: "photos" },
-    list.map((p) =>
+    r.photos.map((p) =>
       h(
         "a",
-        { href: p.url, target: "_blank", rel: "noopener" },
+        {
+          href: p.url,
+          "data-photo-id": p.id,
+          onclick: (event) => {
+            event.preventDefault();
+            showPhoto(r.id, p.id);
+          },
+        },
         h("img", { src: p.thumb_url, alt: `照片 ${p.id}`, class: "thumb" }),
       ),
     ),
   );
-}
-
-function registration(r) {
-  if (!r.registered_by) return NAMES.sources[r.source] || r.source;
-  return `队长${r.registered_by.name}代为登记：${r.registration_reason || "—"}`;
 }
 
 function check(r) {
@@ -76,36 +85,85 @@ function check(r) {
     : h("span", { class: "tag late" }, `未通过：${c.problem}`);
 }
 
-async function render(root, ctx) {
-  const r = await api.get(`/records/${encodeURIComponent(ctx.id)}`);
+/** 核验通过 / 不通过 with a comment (required to reject): the API's refusals in its words. */
+function reviewForm(r, onDone) {
+  const comment = h("textarea", {
+    id: "review-comment",
+    rows: 2,
+    maxlength: 500,
+    placeholder: "审核意见（不通过时必填）",
+  });
+  const status = h("div", { id: "review-status", class: "verdict-status" });
+  const send = (decision) => async () => {
+    for (const b of buttons.querySelectorAll("button")) b.disabled = true;
+    fill(status, loading("正在提交…"));
+    try {
+      const answer = await api.post(`/records/${r.id}/review`, {
+        decision,
+        comment: comment.value.trim(),
+      });
+      onDone(answer, decision === "verify" ? "已核验通过。" : "已记为不通过。");
+    } catch (error) {
+      fill(status, failed(error));
+      for (const b of buttons.querySelectorAll("button")) b.disabled = false;
+    }
+  };
+  const buttons = h(
+    "div",
+    { class: "buttons" },
+    h("button", { type: "button", class: "primary", id: "review-verify", onclick: send("verify") }, "核验通过"),
+    h("button", { type: "button", class: "danger", id: "review-reject", onclick: send("reject") }, "不通过"),
+  );
+  const waiting = r.awaiting_review_by
+    ? `这条记录${r.status_name}。`
+    : `这条记录${r.status_name}；办公室可以改变审核结论。`;
+  return h(
+    "div",
+    { id: "review", class: "verdict" },
+    h("p", { class: "hint" }, waiting),
+    comment,
+    buttons,
+    status,
+  );
+}
+
+function draw(root, r, note) {
   const distance = r.location.distance_m === null ? "—" : `${Math.round(r.location.distance_m)} 米`;
+  const redraw = (answer, text) => draw(root, answer, text);
   fill(
     root,
     h("p", {}, h("button", { type: "button", id: "back", onclick: () => history.back() }, "← 返回")),
     h("h2", {}, `登记记录 #${r.id}`),
+    note ? h("p", { class: "notice ok", role: "status", id: "review-done" }, note) : null,
     facts([
       ["党员", r.member.name],
       ["类型", r.kind_name],
-      ["活动", r.activity ? r.activity.title : "—"],
+      ["活动/对象", h("span", { id: "record-served" }, r.served || "—")],
       ["签到时间", when(r.checkin_at)],
       ["签退时间", when(r.checkout_at)],
       ["服务时长", r.duration_minutes === null ? "—" : `${r.duration_minutes} 分钟`],
-      ["距服务地点", distance],
+      [DISTANCE_LABELS[r.kind] || "距服务地点", h("span", { id: "record-distance" }, distance)],
       ["服务内容", r.content || "—"],
       ["服务对象", r.target || "—"],
       ["取得成效", r.outcome || "—"],
       ["状态", h("span", { id: "record-status", class: `tag status-${r.status}` }, r.status_name)],
       ["异常原因", r.flag_names.join("；") || "—"],
-      ["登记方式", registration(r)],
+      ["登记方式", h("span", { id: "record-registration" }, r.registration_name)],
       ["审核意见", r.review_comment || "—"],
       ["计入时长", r.counts_toward_hours ? "是" : "否"],
       ["登记核验", check(r)],
     ]),
+    h("h3", {}, "审核"),
+    reviewForm(r, redraw),
     h("h3", {}, "照片"),
-    photos(r.photos),
+    photos(r),
     h("h3", {}, "修改历史"),
     historyTable(r.history),
   );
+}
+
+async function render(root, ctx) {
+  draw(root, await api.get(`/records/${encodeURIComponent(ctx.id)}`));
 }
 
 export default { title: "登记记录", nav: "register", render };

@@ -5,13 +5,24 @@ import * as api from "./api.js";
 import { h, fill, when, table, loading, empty, failed, done, NAMES } from "./dom.js";
 
 const PAGE = 20;
-const FILTERS = ["team_id", "member_id", "status", "kind", "from", "to"];
+const FILTERS = ["team_id", "member_id", "status", "awaiting_review_by", "kind", "from", "to"];
+// The 状态 choice: a status, or whose review an entry waits for (the API's
+// awaiting_review_by, as the overview counts them), kept in the address as the API reads it.
+const AWAITING = "awaiting:";
 const STATUS_CHOICES = [
+  [`${AWAITING}office`, "待办公室审核"],
+  [`${AWAITING}leader`, "待队长审核"],
   ["flagged", "存疑待审核"],
   ["pending", "待审核（无疑点）"],
   ["verified", "已核验"],
   ["rejected", "未通过"],
 ];
+
+/** The 状态 choice the address asks for. */
+function statusChoice(params) {
+  const waiting = params.get("awaiting_review_by");
+  return waiting ? AWAITING + waiting : params.get("status");
+}
 
 function choice(name, label, options, selected) {
   return h(
@@ -56,7 +67,12 @@ async function reloadMembers(select, teamId) {
 
 function filtersOf(form) {
   const data = new FormData(form);
-  return Object.fromEntries(FILTERS.map((name) => [name, data.get(name) || ""]));
+  const filters = Object.fromEntries(FILTERS.map((name) => [name, data.get(name) || ""]));
+  if (filters.status.startsWith(AWAITING)) {
+    filters.awaiting_review_by = filters.status.slice(AWAITING.length);
+    filters.status = "";
+  }
+  return filters;
 }
 
 function filterForm(params, teams, members, ctx, status) {
@@ -65,7 +81,7 @@ function filterForm(params, teams, members, ctx, status) {
     { class: "filters", id: "register-filters" },
     choice("team_id", "服务队", teams.map((t) => [t.id, t.name]), params.get("team_id")),
     choice("member_id", "党员", members, params.get("member_id")),
-    choice("status", "状态", STATUS_CHOICES, params.get("status")),
+    choice("status", "状态", STATUS_CHOICES, statusChoice(params)),
     choice("kind", "类型", Object.entries(NAMES.kinds), params.get("kind")),
     dateInput("from", "签到日期起", params.get("from") || ""),
     dateInput("to", "至", params.get("to") || ""),
@@ -94,7 +110,7 @@ async function exportFile(form, status) {
 }
 
 function row(r) {
-  const what = r.activity ? r.activity.title : r.kind_name;
+  const what = r.served || "—";
   return h(
     "tr",
     { "data-record-id": r.id, class: "link-row" },
@@ -118,13 +134,22 @@ function pager(params, total, ctx) {
     next.set("offset", String(newOffset));
     return () => ctx.go("#register?" + next.toString());
   };
+  const info = page > pages ? `共 ${total} 条，没有第 ${page} 页` : `共 ${total} 条，第 ${page} / ${pages} 页`;
   return h(
     "div",
     { class: "pager" },
-    h("button", { type: "button", id: "page-prev", disabled: page <= 1, onclick: to(offset - PAGE) }, "上一页"),
-    h("span", { id: "page-info" }, `共 ${total} 条，第 ${page} / ${pages} 页`),
+    h("button", { type: "button", id: "page-prev", disabled: page <= 1, onclick: to(Math.min(offset - PAGE, (pages - 1) * PAGE)) }, "上一页"),
+    h("span", { id: "page-info" }, info),
     h("button", { type: "button", id: "page-next", disabled: page >= pages, onclick: to(offset + PAGE) }, "下一页"),
   );
+}
+
+/** The first page's address when the asked one is past the end (an old link, a shrunk list). */
+function firstPage(params) {
+  const next = new URLSearchParams(params);
+  next.delete("offset");
+  const rest = next.toString();
+  return "#register" + (rest ? "?" + rest : "");
 }
 
 async function render(root, ctx) {
@@ -144,11 +169,19 @@ async function render(root, ctx) {
     return;
   }
   const headings = ["编号", "签到时间", "党员", "类型", "活动/对象", "时长（分钟）", "状态", "异常原因"];
+  const beyond = !page.items.length && page.total > 0;
   fill(
     listing,
     page.items.length
       ? table(headings, page.items.map(row), { id: "records" })
-      : empty("没有符合条件的登记记录。"),
+      : beyond
+        ? h(
+            "p",
+            { class: "state empty", id: "past-the-end" },
+            "这一页没有记录。",
+            h("a", { href: firstPage(params) }, "回到第一页"),
+          )
+        : empty("没有符合条件的登记记录。"),
     pager(params, page.total, ctx),
   );
 }
