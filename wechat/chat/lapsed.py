@@ -79,11 +79,15 @@ def timed_out(flow: str) -> str:
 
 def on_late_step(message: Inbound, now: datetime) -> Reply | None:
     """A location or photo after a conversation timed out: which step timed out and how to
-    start again; None when no conversation timed out lately."""
+    start again, said once: the timed-out conversation is then forgotten, so the photo sent
+    again is a new photo sent first (wechat.chat.photo_first), and the next location one
+    sent out of the blue, not the same refusal for two hours. None when no conversation
+    timed out lately."""
     conversation = state.lapsed(message.openid, now)
     flow = flow_of(conversation)
     if flow is None:
         return None
+    state.leave(message.openid, now)
     return common.say(timed_out(flow) + unused_photo(conversation))
 
 
