@@ -61,7 +61,7 @@ STEPS = {
     checkout.OUT_PICK: {
         "text": checkout.on_checkout_pick,
         "location": checkout.on_checkout_pick_location,
-        "image": checkin.on_pick_photo,
+        "image": checkin.on_checkout_pick_photo,
     },
     checkout.OUT_LOCATION: {
         "location": checkout.on_checkout_location,

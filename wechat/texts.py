@@ -105,10 +105,10 @@ PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 # A location push whose position is unreadable or no place on Earth.
 BAD_LOCATION = "没能读出您发来的位置，请重新发送：点击输入框旁的「+」，选择「位置」后发送。"
-# A photo sent where a number was asked for (a check-in or check-out under way).
-PICK_BEFORE_PHOTO = (
-    "收到图片。请先回复序号（1-{count}）选择是哪一项，再按提示发送；或发送「取消」。"
-)
+# A photo sent where a number was asked for: at check-in it is kept (the latest photo is
+# the one used); a check-out needs none.
+PICK_PHOTO_KEPT = "收到照片，将使用这一张。请回复序号（1-{count}）选择是哪一项，或发送「取消」。"
+CHECKOUT_NO_PHOTO = "签退不需要照片。请回复序号（1-{count}）选择要签退的一项，或发送「取消」。"
 # A location or photo sent where the step waits for typed words (a visit's notes, the
 # register's questions after 签退): the question follows.
 WORDS_PLEASE = "这一步请直接输入文字回答：{question}"

@@ -3,11 +3,13 @@ step told once (the next photo is a new one), the latest photo the one used, a v
 when the location comes first, an open entry named before another starts, and the words of a
 member who types slowly kept."""
 
+import hashlib
 from datetime import timedelta
 
-from models import ChatState, ServiceRecord
+from models import ChatState, Photo, ServiceRecord
 from services import clock
 from tests import images
+from tests.factories import pair
 from tests.wechat import oa
 from tests.wechat.test_chat_support import (
     NEAR,
@@ -49,3 +51,16 @@ def test_a_location_after_the_timeout_was_told_is_one_out_of_the_blue(user, memb
     assert "超时" in user.location(activity.lat + NEAR, activity.lng)
     assert "超时" not in user.location(activity.lat + NEAR, activity.lng)
     assert conversation_state("oa-slow") == "checkin_photo"
+
+
+def test_the_latest_photo_is_the_one_used(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    pair(member)
+    user.photo(images.jpeg(seed=903))
+    user.say("我的")
+    newer = images.jpeg(seed=904)
+    assert oa.reply_text(user.photo(newer)) == texts.PICK_PHOTO_KEPT.format(count=2)
+    assert user.say("1") == texts.PHOTO_FIRST_PICKED.format(title="义诊")
+    user.location(activity.lat + NEAR, activity.lng)
+    user.settle()
+    assert Photo.get().sha256 == hashlib.sha256(newer).hexdigest()

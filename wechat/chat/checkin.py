@@ -140,9 +140,18 @@ def on_pick_location(message: Inbound, member: Member, data: dict) -> Reply:
 
 
 def on_pick_photo(message: Inbound, member: Member, data: dict) -> Reply:
-    """A photo instead of a number (at check-in or check-out): the number comes first, as
-    which activity it is decides what the photo proves."""
-    return common.say(texts.PICK_BEFORE_PHOTO.format(count=len(data["choices"])))
+    """A photo instead of a number: kept for the check-in the number will name, in place of
+    any photo kept before (the latest is the one the member means: an older one used, and
+    the new one dropped unsaid, would register a photo they replaced)."""
+    held = {"media_id": message.media_id, "request_id": photo_check.request_id_of(message)}
+    state.start(message.openid, PICK, {**data, "photo": held}, common.now())
+    return common.say(texts.PICK_PHOTO_KEPT.format(count=len(data["choices"])))
+
+
+def on_checkout_pick_photo(message: Inbound, member: Member, data: dict) -> Reply:
+    """A photo while choosing what to check out of: a check-out needs none, so say so
+    rather than promise to use it."""
+    return common.say(texts.CHECKOUT_NO_PHOTO.format(count=len(data["choices"])))
 
 
 def pick(text: str, choices: list):
