@@ -247,11 +247,11 @@ LOCATION_THEN_PHOTO = "已收到位置。"
 # to today, the location asked for next; with nothing to check in to, it is not used.
 PHOTO_FIRST_ONE = (
     "已收到照片，将用于签到「{title}」。请再发送您的当前位置：点击输入框旁的「+」，"
-    "选择「位置」后发送。不是这个活动请发送「取消」。"
+    "选择「位置」后发送。如果是您自己开展的个人服务，请回复「分散活动」；都不是请发送「取消」。"
 )
 PHOTO_FIRST_VISIT = (
     "已收到照片，将用于走访结对家庭 {head}户。请再发送您的当前位置：点击输入框旁的「+」，"
-    "选择「位置」后发送。不是走访请发送「取消」。"
+    "选择「位置」后发送。如果是您自己开展的个人服务，请回复「分散活动」；都不是请发送「取消」。"
 )
 PHOTO_FIRST_OWN = (
     "已收到照片。今天没有您可以签到的活动；如果这是您自己开展的个人服务（分散活动），"
@@ -266,6 +266,11 @@ PHOTO_FIRST_PICKED = (
 VISIT_LABEL = "走访结对家庭 {head}户"
 # Nothing to check in to: another check-in is still open (said after this).
 PHOTO_FIRST_NOTHING = "收到照片。现在没有您可以签到的活动，这张照片没有使用。"
+# A photo sent first while an entry is still checked in ({told}: ALREADY_CHECKED_IN).
+PHOTO_WHILE_OPEN = (
+    "收到照片。{told}\n签到后不用再发照片，这张没有使用。"
+    "如要登记另一项服务，请先发送「签退」，再重新发送照片。"
+)
 # A kept photo's conversation timed out: the photo went with it.
 PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or

@@ -9,7 +9,7 @@ from datetime import timedelta
 from models import ChatState, Photo, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import pair
+from tests.factories import make_record, pair
 from tests.wechat import oa
 from tests.wechat.test_chat_support import (
     NEAR,
@@ -59,8 +59,51 @@ def test_the_latest_photo_is_the_one_used(user, member):
     user.photo(images.jpeg(seed=903))
     user.say("我的")
     newer = images.jpeg(seed=904)
-    assert oa.reply_text(user.photo(newer)) == texts.PICK_PHOTO_KEPT.format(count=2)
+    assert oa.reply_text(user.photo(newer)) == texts.PICK_PHOTO_KEPT.format(count=3)
     assert user.say("1") == texts.PHOTO_FIRST_PICKED.format(title="义诊")
     user.location(activity.lat + NEAR, activity.lng)
     user.settle()
     assert Photo.get().sha256 == hashlib.sha256(newer).hexdigest()
+
+
+def test_a_photo_while_checked_in_names_the_open_entry_and_starts_no_other(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    household = pair(member).household
+    make_record(member, activity, checkin_at=clock.now_utc() - timedelta(minutes=1))
+    reply = oa.reply_text(user.photo(images.jpeg(seed=905)))
+    assert "签到「义诊」" in reply and "签退" in reply and "这张没有使用" in reply
+    assert conversation_state("oa-slow") is None
+    user.location(household.community.lat + NEAR, household.community.lng)
+    user.settle()
+    assert ServiceRecord.select().count() == 1
+
+
+def test_an_open_visit_keeps_a_photo_from_becoming_a_check_in(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    pair(member)
+    make_record(member, kind="visit", checkin_at=clock.now_utc() - timedelta(minutes=1))
+    assert "这张没有使用" in oa.reply_text(user.photo(images.jpeg(seed=906)))
+    user.location(activity.lat + NEAR, activity.lng)
+    user.settle()
+    assert ServiceRecord.select().count() == 1
+
+
+def test_the_own_service_is_the_last_choice_and_its_word_picks_it(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    pair(member)
+    listed = oa.reply_text(user.photo(images.jpeg(seed=907)))
+    assert "3. 个人服务" in listed and texts.PICK_NUMBER.format(count=3) in listed
+    assert "个人服务" in user.say("分散活动")
+    told = user.location(activity.lat + NEAR, activity.lng)
+    assert told.startswith(texts.LOCATION_THEN_PHOTO)
+    user.settle()
+    assert ServiceRecord.get().kind == "individual" and Photo.select().count() == 1
+
+
+def test_beside_one_activity_the_own_service_is_named_and_its_word_picks_it(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    assert "「分散活动」" in oa.reply_text(user.photo(images.jpeg(seed=908)))
+    user.say("分散活动")
+    user.location(activity.lat + NEAR, activity.lng)
+    user.settle()
+    assert ServiceRecord.get().kind == "individual" and Photo.select().count() == 1
