@@ -215,6 +215,7 @@ VISIT_NEEDS_LOCATION = (
 )
 PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 CHECKIN_PHOTO_PLEASE = "请拍一张佩戴党徽的服务现场照片发送。"
+PICKED_VISIT_ASK_PHOTO = "走访结对家庭 {head}户：已收到位置。请拍一张走访现场照片发送。"
 ASK_CHECKIN_PHOTO = "已收到位置。" + CHECKIN_PHOTO_PLEASE
 # Another location at the photo step: it replaces the first, and the photo is asked for.
 LOCATION_UPDATED = "已更新您的位置。"
@@ -260,6 +261,8 @@ PHOTO_FIRST_OWN = (
 )
 PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
 PHOTO_FIRST_LINE = "{n}. {title}"
+# A location sent first near an activity by a member who may mean a visit: which is asked.
+LOCATION_FIRST_PICK = "已收到位置。您要登记的是哪一项？"
 PHOTO_FIRST_PICKED = (
     "好的，照片用于「{title}」。请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
 )

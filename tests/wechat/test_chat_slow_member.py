@@ -107,3 +107,22 @@ def test_beside_one_activity_the_own_service_is_named_and_its_word_picks_it(user
     user.location(activity.lat + NEAR, activity.lng)
     user.settle()
     assert ServiceRecord.get().kind == "individual" and Photo.select().count() == 1
+
+
+def test_a_location_first_near_the_household_asks_visit_or_activity(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    pair(member)
+    listed = user.location(activity.lat + NEAR, activity.lng)
+    assert listed.startswith(texts.LOCATION_FIRST_PICK)
+    assert "1. 义诊" in listed and "2. 走访结对家庭" in listed and "3. 个人服务" in listed
+    picked = user.say("2")
+    assert picked.startswith("走访结对家庭") and picked.endswith(texts.VISIT_PHOTO_PLEASE)
+    user.photo(images.jpeg(seed=909))
+    user.settle()
+    assert ServiceRecord.get().kind == "visit"
+
+
+def test_a_location_first_with_no_pairing_still_offers_the_activity(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    reply = user.location(activity.lat + NEAR, activity.lng)
+    assert reply == texts.NEARBY_OFFER.format(title="义诊")

@@ -129,6 +129,8 @@ def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
             message.openid, member, picked, held["media_id"], held["request_id"]
         )
     photo_check.ask_for_photo(message, {"target": target, "title": title, "point": data["point"]})
+    if target == "visit":
+        return common.say(texts.PICKED_VISIT_ASK_PHOTO.format(head=title))
     return common.say(texts.PICKED_ASK_PHOTO.format(title=title))
 
 
@@ -245,16 +247,20 @@ def on_stray_location(message: Inbound, member: Member) -> Reply:
 
 def _nearby_offer(message: Inbound, member: Member) -> Reply | None:
     """The check-in of an activity open to the member close to the location, offered."""
-    for activity in open_activities(member):
-        if activity.lat is None or activity.lng is None:
-            continue
-        distance = geo.distance_m(message.lat, message.lng, activity.lat, activity.lng)
-        if distance <= (activity.radius_m or common.rules().radius_m):
-            data = {
-                "target": activity.id,
-                "title": activity.title,
-                "point": common.point_of(message),
-            }
-            photo_check.ask_for_photo(message, data)
-            return common.say(texts.NEARBY_OFFER.format(title=activity.title))
+    for activity in nearby_activities(message, member)[:1]:
+        data = {"target": activity.id, "title": activity.title, "point": common.point_of(message)}
+        photo_check.ask_for_photo(message, data)
+        return common.say(texts.NEARBY_OFFER.format(title=activity.title))
     return None
+
+
+def nearby_activities(message: Inbound, member: Member) -> list:
+    """The activities open to the member within their radius of the location."""
+    radius = common.rules().radius_m
+    return [
+        a
+        for a in open_activities(member)
+        if a.lat is not None
+        and a.lng is not None
+        and geo.distance_m(message.lat, message.lng, a.lat, a.lng) <= (a.radius_m or radius)
+    ]

@@ -11,7 +11,7 @@ used), and nothing is kept anywhere else.
 """
 
 from models import Member
-from services import households
+from services import households, summary
 from services.errors import DomainError
 
 from .. import texts
@@ -60,6 +60,27 @@ def choices_for(member: Member) -> list[list]:
         return found  # its text names the own service beside it (ONE_TEXTS): one step less
     extra = (choice(member) for choice in EXTRA)
     return found + [c for c in extra if c is not None]
+
+
+def on_location_first(message: Inbound, member: Member) -> Reply | None:
+    """A location out of the blue near an activity, from a member who may as well mean a
+    visit to their household (households usually lie within an activity's radius): which
+    one is asked, as for a photo sent first, the location kept for it, never the activity
+    taken unasked. None when no visit is possible or nothing is near, or an entry is still
+    open (wechat.chat.checkin.on_stray_location answers those)."""
+    visit = _visit_choice(member)
+    if visit is None or summary.open_checkins(member.id):
+        return None
+    near = [[a.id, a.title] for a in checkin.nearby_activities(message, member)]
+    if not near:
+        return None
+    extra = (choice(member) for choice in EXTRA)
+    choices = [*near, visit, *(c for c in extra if c is not None)]
+    lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
+    data = {"choices": choices, "point": common.point_of(message)}
+    state.start(message.openid, checkin.PICK, data, common.now())
+    footer = texts.PICK_NUMBER.format(count=len(choices))
+    return common.say(common.listing(texts.LOCATION_FIRST_PICK, lines, footer))
 
 
 def _visit_choice(member: Member) -> list | None:
