@@ -6,6 +6,9 @@ what to say, this module only how it reads."""
 from services.record_names import ENTRY_TITLES
 
 MINI_PROGRAM = "「先锋」小程序"
+# How a member fills in the register later: in this chat first (「补登」), as a member using
+# only the chat may never open the mini-program.
+FILL_LATER = f"发送「补登」补充（也可以在{MINI_PROGRAM}中填写）"
 MORE_IN_MINI_PROGRAM = f"……更多内容请在{MINI_PROGRAM}中查看。"
 
 # --- help, binding -------------------------------------------------------------------------
@@ -309,12 +312,12 @@ CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{re
 SKIP_WORDS = ("跳过", "不用", "直接签退")
 # The register's questions; after 签退 the first is led by REGISTER_LEAD.
 REGISTER_LEAD = "请补充登记：{question}"
-ASK_REGISTER_TARGET = "这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
+ASK_REGISTER_TARGET = "这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后再填）"
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压；回复「跳过」稍后再填）"
 # A household visit's register questions after 签退, as the visit flow asks them (its target
 # is the household's, never asked).
-ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
+ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后再填）"
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
@@ -322,8 +325,7 @@ REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 # checked out.
 REGISTER_SAVED_OPEN = "已记下，谢谢！离开时请发送「签退」，签退后计入服务时长。"
 REGISTER_SKIPPED_OPEN = (
-    f"{{opening}}没填的{{fields}}可以在签退时填写，也可以稍后在{MINI_PROGRAM}中补充。"
-    "离开时请发送「签退」。"
+    f"{{opening}}没填的{{fields}}可以在签退时填写，也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 # The entry was rejected while its questions were asked: nothing more can be written. {who}
 # is whoever rejected it (services.record_names.DECIDER_NAMES), the one who can change it.
@@ -331,7 +333,10 @@ REGISTER_REJECTED = (
     "这条服务记录已被{who}退回（未通过审核），不能再填写，本次登记已结束。"
     "如有疑问或需要重新登记，请联系{who}。"
 )
-REGISTER_SKIPPED = f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+REGISTER_SKIPPED = (
+    f"{{opening}}请稍后发送「补登」补充{{fields}}（也可以在{MINI_PROGRAM}中填写），"
+    "填好后计入服务时长。"
+)
 # How the reply to questions left for later opens: after 「跳过」, or after 「取消」 (answers given
 # or not), which keeps what was answered as 「跳过」 does.
 REGISTER_SKIPPED_OPENING = "好的，"
@@ -344,7 +349,8 @@ REGISTER_SAVED_FLAGGED = (
     "登记已完成，本次服务已计入您的服务时长；因需队长审核，如审核不通过将不再计入。"
 )
 REGISTER_SKIPPED_FLAGGED = (
-    f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
+    f"{{opening}}请稍后发送「补登」补充{{fields}}（也可以在{MINI_PROGRAM}中填写），"
+    "填好后计入服务时长；"
     "本次服务需队长审核，如审核不通过将不再计入。"
 )
 NEARBY_OFFER = (
@@ -385,18 +391,18 @@ VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
 # The notes skipped (「跳过」, 「算了」): the visit is registered by its photo all the same.
 VISIT_NOTES_LATER = (
     "好的，走访已登记，谢谢！没写的情况可以在签退时填写，"
-    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+    f"也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 
 VISIT_NOTES_LEFT = (
     "已退出，您写的家庭情况已保存，走访也已登记。提供的帮助可以在签退时填写，"
-    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+    f"也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 
 # 「取消」 at the notes before any was given: the visit stays registered by its photo.
 VISIT_LEFT_WITHOUT_NOTES = (
     "已退出，走访已登记。看到的家庭情况和提供的帮助可以在签退时填写，"
-    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+    f"也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 
 # --- activities, mine, pairing -------------------------------------------------------------

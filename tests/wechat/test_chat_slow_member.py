@@ -126,3 +126,13 @@ def test_a_location_first_with_no_pairing_still_offers_the_activity(user, member
     activity = enrolled_activity(member, title="义诊")
     reply = user.location(activity.lat + NEAR, activity.lng)
     assert reply == texts.NEARBY_OFFER.format(title="义诊")
+
+
+def test_questions_left_for_later_name_the_chats_bu_deng(user, member):
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
+    user.say("签退")
+    asked = user.say("跳过")
+    assert "服务的对象是谁" in asked and "小程序" not in asked
+    later = user.say("跳过")
+    assert "发送「补登」" in later and later.index("补登") < later.index("小程序")
+    assert "服务的对象是谁" in user.say("补登")  # and 补登 does ask it
