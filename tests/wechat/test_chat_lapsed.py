@@ -112,18 +112,28 @@ def checked_out(user, member):
 
 
 @pytest.mark.parametrize("answer", ["独居老人王大爷", "帮助老人打扫卫生"])
-def test_an_answer_after_a_pause_hears_its_question_again(user, member, answer):
-    """「帮助老人打扫卫生」 starts with 帮助: it is the answer, never the help menu."""
+def test_an_answer_after_a_pause_is_written_and_the_next_question_follows(user, member, answer):
+    """A slow typist's answer is kept, not asked for twice. 「帮助老人打扫卫生」 starts with
+    帮助: it is the answer, never the help menu."""
     checked_out(user, member)
     pause()
-    reply = user.say(answer)
+    assert user.say(answer) == texts.ASK_REGISTER_CONTENT
+    assert ServiceRecord.get().target == answer
+    assert conversation_state("oa-zhou") == "register_fields"
+    assert user.say("陪老人聊天") == texts.ASK_REGISTER_OUTCOME
+    assert ServiceRecord.get().content == "陪老人聊天"
+
+
+def test_a_late_answer_to_a_field_filled_meanwhile_hears_the_next_blank(user, member):
+    checked_out(user, member)
+    ServiceRecord.update(target="社区老人").execute()  # filled in the mini-program meanwhile
+    pause()
+    reply = user.say("独居老人王大爷")
     assert reply == (
         "刚才的补充登记已超时（超过 10 分钟），这条消息没有记下。\n"
-        + texts.ASK_AGAIN.format(question=texts.ASK_REGISTER_TARGET)
+        + texts.ASK_AGAIN.format(question=texts.ASK_REGISTER_CONTENT)
     )
-    assert ServiceRecord.get().target == ""
-    assert "这次做了哪些服务" in user.say(answer)  # answered again, it is written
-    assert ServiceRecord.get().target == answer
+    assert ServiceRecord.get().target == "社区老人"
 
 
 @pytest.mark.parametrize("text", ["我的", "好的"])
