@@ -1,6 +1,7 @@
 """What every chat handler needs: the time, the settings, the acting member, replies that fit
 WeChat's text limit, and customer-service messages for results that come after the reply."""
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -145,15 +146,27 @@ DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 
 
 def position(text: str) -> int | None:
-    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个, 第3项 or 第一个吧.
+    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个, 第3项, 第2条 or 第一个吧.
     Nothing else counts, so a sentence with a digit in it (「我要取消报名1」) never enrols by
     mistake, and two numbers (「报名 1 2」) are no number: run together they would name a third.
     """
     plain = unicodedata.normalize("NFKC", text or "").strip()  # ３ is 3
-    core = plain.removeprefix("第").lstrip().rstrip("个项号吧啊呀。.!！ ")
+    core = plain.removeprefix("第").lstrip().rstrip("个项号条吧啊呀。.!！ ")
     if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
         return int(core)
     return chinese_number(core)
+
+
+# A reply meant as a number, even one naming no place in a list (-1, 1.5, 100000, 第两百条).
+NUMBERISH = re.compile(
+    r"第?\s*[-+]?[\d.,一二两三四五六七八九十百千万零]+\s*[个项号条]?[吧啊呀。!！]?"
+)
+
+
+def is_numberish(text: str) -> bool:
+    """Whether a reply is meant as a number (`position` may still find no place in it)."""
+    plain = unicodedata.normalize("NFKC", text or "").strip()
+    return NUMBERISH.fullmatch(plain) is not None
 
 
 def chinese_number(text: str) -> int | None:
