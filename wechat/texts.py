@@ -55,13 +55,19 @@ NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看�
 NOTHING_TO_CONFIRM = "当前没有需要确认的内容。"
 # A text a free-text step did not take as its answer, followed by the question again.
 COMMAND_IN_ANSWER = (
-    "「{word}」是一个指令，没有作为本次登记的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
+    "「{word}」没有当作这一项的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
     "请直接写下您的回答：{question}"
 )
 NEGATION_IN_ANSWER = (
     "「{word}」没有作为本次登记的回答。如要退出本次登记，请发送「取消」。\n"
     "请直接写下您的回答：{question}"
 )
+# A command that only reads (帮助, 我的) answered in the middle of a step: what is still awaited.
+STILL_ASKING = "刚才的问题还在等您回答：{question}"
+AWAITING_NUMBER = "刚才的列表还在等您回复序号。"
+AWAITING_LOCATION = "刚才的登记还在等您发送位置。"
+AWAITING_PHOTO = "刚才的登记还在等您发送现场照片。"
+AWAITING_CHECKOUT_LOCATION = "刚才的签退还在等您发送位置（或回复「跳过」）。"
 SMALLTALK_IN_ANSWER = "好的。这一项还没有填写，请直接写下您的回答：{question}"
 BLANK_ANSWER = "这一项还没有填写，请直接写下您的回答：{question}"
 QUESTION_IN_ANSWER = (
@@ -204,7 +210,10 @@ CHECKIN_QUESTION_LEADER = (
     "自己签到请发送「签到」。"
 )
 PICK_ACTIVITY = "今天可签到的活动："
-ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
+ACTIVITY_LINE = "{n}. {title}（{span}）"
+# When an activity runs: within one day, else from one date to another.
+SPAN_HOURS = "{start}-{end}"
+SPAN_DAYS = "{start} 至 {end}"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
 # The location refused (「不发位置了」, 「不用」, 「跳过」) at a check-in or a visit, which cannot
 # do without it (the position proves where the service happened), or not managed (「定位没开」).

@@ -342,7 +342,7 @@ def test_a_bare_command_word_is_not_taken_as_a_visit_note(chat, member):
     first = visit_photo_sent(chat, member, seed=41)
     after(first)
     hint = chat.say("活动")
-    assert "「活动」是一个指令" in hint and "取消" in hint
+    assert "「活动」没有当作这一项的回答" in hint and "取消" in hint
     assert "提供了哪些帮助" in chat.say("老人独自居住，身体尚好")  # still the same question
     assert "走访已登记" in chat.say("送去米面油")
     assert ServiceRecord.get().content == "入户走访：老人独自居住，身体尚好"

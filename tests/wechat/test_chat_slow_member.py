@@ -6,10 +6,10 @@ member who types slowly kept."""
 import hashlib
 from datetime import timedelta
 
-from models import ChatState, Photo, ServiceRecord
+from models import ChatState, Enrollment, Photo, ServiceRecord
 from services import clock
 from tests import images
-from tests.factories import make_record, pair
+from tests.factories import make_activity, make_record, pair
 from tests.wechat import oa
 from tests.wechat.test_chat_support import (
     NEAR,
@@ -18,7 +18,7 @@ from tests.wechat.test_chat_support import (
     enrolled_activity,
 )
 from wechat import texts
-from wechat.chat import state
+from wechat.chat import common, state
 
 member, user = chat_user("oa-slow", "钱大爷")
 
@@ -136,3 +136,35 @@ def test_questions_left_for_later_name_the_chats_bu_deng(user, member):
     later = user.say("跳过")
     assert "发送「补登」" in later and later.index("补登") < later.index("小程序")
     assert "服务的对象是谁" in user.say("补登")  # and 补登 does ask it
+
+
+def test_help_during_a_register_question_shows_help_and_the_question(user, member):
+    make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
+    user.say("签退")
+    user.say("跳过")
+    helped = user.say("帮助")
+    assert "「签到」" in helped and "指令" not in helped
+    assert helped.endswith(texts.STILL_ASKING.format(question=texts.ASK_REGISTER_TARGET))
+    assert user.say("社区老人") == texts.ASK_REGISTER_CONTENT
+    assert ServiceRecord.get().target == "社区老人"
+
+
+def test_help_or_mine_at_the_location_or_photo_step_says_what_is_awaited(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    user.say("签到")
+    assert user.say("帮助").endswith("\n" + texts.AWAITING_LOCATION)
+    assert user.location(activity.lat + NEAR, activity.lng) == texts.ASK_CHECKIN_PHOTO
+    assert user.say("我的").endswith("\n" + texts.AWAITING_PHOTO)
+    assert conversation_state("oa-slow") == "checkin_photo"
+
+
+def test_an_activity_running_for_days_is_listed_with_its_dates(user, member):
+    enrolled_activity(member, title="义诊")
+    now = clock.now_utc()
+    practice = make_activity(member.team, starts_at=now - timedelta(hours=1), hours=24 * 30)
+    Enrollment.create(activity=practice, member=member, created_at=now)
+    listed = user.say("签到")
+    start, end = (
+        common.local_time(at, "%m-%d %H:%M") for at in (practice.starts_at, practice.ends_at)
+    )
+    assert f"（{start} 至 {end}）" in listed

@@ -28,10 +28,7 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
         return ask_location(message.openid, found[0].id, found[0].title)
     lines = [
         texts.ACTIVITY_LINE.format(
-            n=n,
-            title=a.title,
-            start=common.local_time(a.starts_at),
-            end=common.local_time(a.ends_at),
+            n=n, title=a.title, span=common.time_span(a.starts_at, a.ends_at)
         )
         for n, a in enumerate(found, 1)
     ]

@@ -110,6 +110,15 @@ def local_time(moment_utc: datetime, pattern: str = "%H:%M") -> str:
     return clock.to_local(moment_utc).strftime(pattern)
 
 
+def time_span(starts_at: datetime, ends_at: datetime) -> str:
+    """When an activity runs, in local time: the hours, with the dates when it runs past its
+    day (the demo's practice activity, open 30 days from midnight, read 「00:00-00:00」)."""
+    if clock.to_local(starts_at).date() == clock.to_local(ends_at).date():
+        return texts.SPAN_HOURS.format(start=local_time(starts_at), end=local_time(ends_at))
+    start, end = (local_time(at, "%m-%d %H:%M") for at in (starts_at, ends_at))
+    return texts.SPAN_DAYS.format(start=start, end=end)
+
+
 def send(openid: str, text: str) -> None:
     """A customer-service message to the user: the result of work done after replying."""
     deferred.send_text(openid, fit(text))
