@@ -168,3 +168,16 @@ def test_an_activity_running_for_days_is_listed_with_its_dates(user, member):
         common.local_time(at, "%m-%d %H:%M") for at in (practice.starts_at, practice.ends_at)
     )
     assert f"（{start} 至 {end}）" in listed
+
+
+def test_after_check_out_with_nothing_open_the_latest_photo_is_still_used(user, member):
+    activity = enrolled_activity(member, title="义诊")
+    pair(member)
+    user.photo(images.jpeg(seed=910))
+    user.say("签退")
+    newer = images.jpeg(seed=911)
+    user.photo(newer)
+    user.say("1")
+    user.location(activity.lat + NEAR, activity.lng)
+    user.settle()
+    assert Photo.get().sha256 == hashlib.sha256(newer).hexdigest()
