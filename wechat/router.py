@@ -126,7 +126,8 @@ def on_location(message: Inbound, member) -> Reply:
     if conversation is not None and "location" in text_route.STEPS.get(conversation.state, {}):
         return text_route.step(conversation, message, member)
     late = lapsed.on_late_step(message, now) if conversation is None else None
-    return late or checkin.on_stray_location(message, member)
+    offer = late or photo_first.on_location_first(message, member)
+    return offer or checkin.on_stray_location(message, member)
 
 
 def on_image(message: Inbound, member) -> Reply:

@@ -61,7 +61,7 @@ STEPS = {
     checkout.OUT_PICK: {
         "text": checkout.on_checkout_pick,
         "location": checkout.on_checkout_pick_location,
-        "image": checkin.on_pick_photo,
+        "image": checkin.on_checkout_pick_photo,
     },
     checkout.OUT_LOCATION: {
         "location": checkout.on_checkout_location,
@@ -127,6 +127,14 @@ QUESTIONS = {"checkin": checkin.on_question}
 # Steps another command may not replace unsaid: the leader has typed the notice, and a word
 # taken for a command (「我看看今天有几个人签到」) would drop it. 确认/取消 decide first.
 GATES = {leader.CONFIRM: texts.CONFIRM_FIRST}
+# What a step still waits for, said after a command that only reads answered within it.
+AWAITED = {
+    checkin.PICK: texts.AWAITING_NUMBER,
+    checkin.LOCATION: texts.AWAITING_LOCATION,
+    checkin.PHOTO: texts.AWAITING_PHOTO,
+    checkout.OUT_PICK: texts.AWAITING_NUMBER,
+    checkout.OUT_LOCATION: texts.AWAITING_CHECKOUT_LOCATION,
+}
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
     checkin.PHOTO: texts.ASK_PHOTO_AGAIN,
@@ -239,6 +247,9 @@ def _answer_route(
     if is_question(message.content):
         return _no_answer(texts.QUESTION_IN_ANSWER, conversation, free, message)
     found = match(message.content)
+    if found is not None and _is_command(found, message.content) and found.command.reads_only:
+        still = texts.STILL_ASKING.format(question=free.question(conversation.data))
+        return partial(_aside, found.command, message, member, found.args, still), True
     if found is not None and _is_command(found, message.content):
         return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
     if found is None or found.mood == DO or not found.bare or found.command.reads_only:
@@ -261,6 +272,14 @@ def _restarts(conversation: state.Conversation, message: Inbound) -> bool:
     the step asking for the notice's text): its keyword is then no part of the text."""
     found = match(message.content)
     return found is not None and not found.asked and found.command.name in DOING[conversation.state]
+
+
+def _aside(command: Command, message: Inbound, member, args: str, still: str) -> Reply:
+    """A command that only reads (帮助, 我的) answered in the middle of a step, then a line
+    saying what the step still waits for: an elderly member who asked for help must not
+    think the check-in or the question was dropped."""
+    reply = run(command, message, member, args)
+    return Reply("\n".join(filter(None, (reply.text, still))), after=reply.after)
 
 
 def _no_answer(
@@ -292,6 +311,9 @@ def _found_route(
         return partial(common.say, gate), True
     if found.mood == DO:
         command = _numbered(found, conversation)
+        awaited_step = AWAITED.get(state_of) if command.reads_only else None
+        if awaited_step is not None:  # 「帮助」 at the location step: the step is still open
+            return partial(_aside, command, message, member, found.args, awaited_step), True
         return partial(run, command, message, member, found.args), command.reads_only
     if found.mood == REFUSE and found.command.name == "enroll":  # 「我不报名了」: withdraw
         return partial(asides.on_smalltalk, smalltalk.WITHDRAW, conversation), False

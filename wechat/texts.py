@@ -6,6 +6,9 @@ what to say, this module only how it reads."""
 from services.record_names import ENTRY_TITLES
 
 MINI_PROGRAM = "「先锋」小程序"
+# How a member fills in the register later: in this chat first (「补登」), as a member using
+# only the chat may never open the mini-program.
+FILL_LATER = f"发送「补登」补充（也可以在{MINI_PROGRAM}中填写）"
 MORE_IN_MINI_PROGRAM = f"……更多内容请在{MINI_PROGRAM}中查看。"
 
 # --- help, binding -------------------------------------------------------------------------
@@ -52,13 +55,19 @@ NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看�
 NOTHING_TO_CONFIRM = "当前没有需要确认的内容。"
 # A text a free-text step did not take as its answer, followed by the question again.
 COMMAND_IN_ANSWER = (
-    "「{word}」是一个指令，没有作为本次登记的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
+    "「{word}」没有当作这一项的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
     "请直接写下您的回答：{question}"
 )
 NEGATION_IN_ANSWER = (
     "「{word}」没有作为本次登记的回答。如要退出本次登记，请发送「取消」。\n"
     "请直接写下您的回答：{question}"
 )
+# A command that only reads (帮助, 我的) answered in the middle of a step: what is still awaited.
+STILL_ASKING = "刚才的问题还在等您回答：{question}"
+AWAITING_NUMBER = "刚才的列表还在等您回复序号。"
+AWAITING_LOCATION = "刚才的登记还在等您发送位置。"
+AWAITING_PHOTO = "刚才的登记还在等您发送现场照片。"
+AWAITING_CHECKOUT_LOCATION = "刚才的签退还在等您发送位置（或回复「跳过」）。"
 SMALLTALK_IN_ANSWER = "好的。这一项还没有填写，请直接写下您的回答：{question}"
 BLANK_ANSWER = "这一项还没有填写，请直接写下您的回答：{question}"
 QUESTION_IN_ANSWER = (
@@ -105,10 +114,10 @@ PICK_NUMBER = "请回复序号（1-{count}），或发送「取消」。"
 PICK_FIRST = "已收到位置。请先回复序号（1-{count}）选择是哪一项，或发送「取消」。"
 # A location push whose position is unreadable or no place on Earth.
 BAD_LOCATION = "没能读出您发来的位置，请重新发送：点击输入框旁的「+」，选择「位置」后发送。"
-# A photo sent where a number was asked for (a check-in or check-out under way).
-PICK_BEFORE_PHOTO = (
-    "收到图片。请先回复序号（1-{count}）选择是哪一项，再按提示发送；或发送「取消」。"
-)
+# A photo sent where a number was asked for: at check-in it is kept (the latest photo is
+# the one used); a check-out needs none.
+PICK_PHOTO_KEPT = "收到照片，将使用这一张。请回复序号（1-{count}）选择是哪一项，或发送「取消」。"
+CHECKOUT_NO_PHOTO = "签退不需要照片。请回复序号（1-{count}）选择要签退的一项，或发送「取消」。"
 # A location or photo sent where the step waits for typed words (a visit's notes, the
 # register's questions after 签退): the question follows.
 WORDS_PLEASE = "这一步请直接输入文字回答：{question}"
@@ -201,7 +210,10 @@ CHECKIN_QUESTION_LEADER = (
     "自己签到请发送「签到」。"
 )
 PICK_ACTIVITY = "今天可签到的活动："
-ACTIVITY_LINE = "{n}. {title}（{start}-{end}）"
+ACTIVITY_LINE = "{n}. {title}（{span}）"
+# When an activity runs: within one day, else from one date to another.
+SPAN_HOURS = "{start}-{end}"
+SPAN_DAYS = "{start} 至 {end}"
 ASK_CHECKIN_LOCATION = "签到「{title}」：请发送您的当前位置（点击输入框旁的「+」，选择「位置」）。"
 # The location refused (「不发位置了」, 「不用」, 「跳过」) at a check-in or a visit, which cannot
 # do without it (the position proves where the service happened), or not managed (「定位没开」).
@@ -215,6 +227,7 @@ VISIT_NEEDS_LOCATION = (
 )
 PICKED_ASK_PHOTO = "签到「{title}」：已收到位置。请拍一张佩戴党徽的服务现场照片发送。"
 CHECKIN_PHOTO_PLEASE = "请拍一张佩戴党徽的服务现场照片发送。"
+PICKED_VISIT_ASK_PHOTO = "走访结对家庭 {head}户：已收到位置。请拍一张走访现场照片发送。"
 ASK_CHECKIN_PHOTO = "已收到位置。" + CHECKIN_PHOTO_PLEASE
 # Another location at the photo step: it replaces the first, and the photo is asked for.
 LOCATION_UPDATED = "已更新您的位置。"
@@ -247,11 +260,11 @@ LOCATION_THEN_PHOTO = "已收到位置。"
 # to today, the location asked for next; with nothing to check in to, it is not used.
 PHOTO_FIRST_ONE = (
     "已收到照片，将用于签到「{title}」。请再发送您的当前位置：点击输入框旁的「+」，"
-    "选择「位置」后发送。不是这个活动请发送「取消」。"
+    "选择「位置」后发送。如果是您自己开展的个人服务，请回复「分散活动」；都不是请发送「取消」。"
 )
 PHOTO_FIRST_VISIT = (
     "已收到照片，将用于走访结对家庭 {head}户。请再发送您的当前位置：点击输入框旁的「+」，"
-    "选择「位置」后发送。不是走访请发送「取消」。"
+    "选择「位置」后发送。如果是您自己开展的个人服务，请回复「分散活动」；都不是请发送「取消」。"
 )
 PHOTO_FIRST_OWN = (
     "已收到照片。今天没有您可以签到的活动；如果这是您自己开展的个人服务（分散活动），"
@@ -260,12 +273,19 @@ PHOTO_FIRST_OWN = (
 )
 PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
 PHOTO_FIRST_LINE = "{n}. {title}"
+# A location sent first near an activity by a member who may mean a visit: which is asked.
+LOCATION_FIRST_PICK = "已收到位置。您要登记的是哪一项？"
 PHOTO_FIRST_PICKED = (
     "好的，照片用于「{title}」。请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
 )
 VISIT_LABEL = "走访结对家庭 {head}户"
 # Nothing to check in to: another check-in is still open (said after this).
 PHOTO_FIRST_NOTHING = "收到照片。现在没有您可以签到的活动，这张照片没有使用。"
+# A photo sent first while an entry is still checked in ({told}: ALREADY_CHECKED_IN).
+PHOTO_WHILE_OPEN = (
+    "收到照片。{told}\n签到后不用再发照片，这张没有使用。"
+    "如要登记另一项服务，请先发送「签退」，再重新发送照片。"
+)
 # A kept photo's conversation timed out: the photo went with it.
 PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or
@@ -301,12 +321,12 @@ CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{re
 SKIP_WORDS = ("跳过", "不用", "直接签退")
 # The register's questions; after 签退 the first is led by REGISTER_LEAD.
 REGISTER_LEAD = "请补充登记：{question}"
-ASK_REGISTER_TARGET = "这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
+ASK_REGISTER_TARGET = "这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后再填）"
 ASK_REGISTER_CONTENT = "这次做了哪些服务？（如：为独居老人上门代购药品；回复「跳过」稍后再填）"
 ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血压；回复「跳过」稍后再填）"
 # A household visit's register questions after 签退, as the visit flow asks them (its target
 # is the household's, never asked).
-ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后在小程序填写）"
+ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后再填）"
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
@@ -314,8 +334,7 @@ REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 # checked out.
 REGISTER_SAVED_OPEN = "已记下，谢谢！离开时请发送「签退」，签退后计入服务时长。"
 REGISTER_SKIPPED_OPEN = (
-    f"{{opening}}没填的{{fields}}可以在签退时填写，也可以稍后在{MINI_PROGRAM}中补充。"
-    "离开时请发送「签退」。"
+    f"{{opening}}没填的{{fields}}可以在签退时填写，也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 # The entry was rejected while its questions were asked: nothing more can be written. {who}
 # is whoever rejected it (services.record_names.DECIDER_NAMES), the one who can change it.
@@ -323,7 +342,10 @@ REGISTER_REJECTED = (
     "这条服务记录已被{who}退回（未通过审核），不能再填写，本次登记已结束。"
     "如有疑问或需要重新登记，请联系{who}。"
 )
-REGISTER_SKIPPED = f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长。"
+REGISTER_SKIPPED = (
+    f"{{opening}}请稍后发送「补登」补充{{fields}}（也可以在{MINI_PROGRAM}中填写），"
+    "填好后计入服务时长。"
+)
 # How the reply to questions left for later opens: after 「跳过」, or after 「取消」 (answers given
 # or not), which keeps what was answered as 「跳过」 does.
 REGISTER_SKIPPED_OPENING = "好的，"
@@ -336,7 +358,8 @@ REGISTER_SAVED_FLAGGED = (
     "登记已完成，本次服务已计入您的服务时长；因需队长审核，如审核不通过将不再计入。"
 )
 REGISTER_SKIPPED_FLAGGED = (
-    f"{{opening}}请稍后在{MINI_PROGRAM}中补充{{fields}}，补充后计入服务时长；"
+    f"{{opening}}请稍后发送「补登」补充{{fields}}（也可以在{MINI_PROGRAM}中填写），"
+    "填好后计入服务时长；"
     "本次服务需队长审核，如审核不通过将不再计入。"
 )
 NEARBY_OFFER = (
@@ -377,18 +400,18 @@ VISIT_SAVED = "走访已登记，谢谢！离开时请发送「签退」。"
 # The notes skipped (「跳过」, 「算了」): the visit is registered by its photo all the same.
 VISIT_NOTES_LATER = (
     "好的，走访已登记，谢谢！没写的情况可以在签退时填写，"
-    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+    f"也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 
 VISIT_NOTES_LEFT = (
     "已退出，您写的家庭情况已保存，走访也已登记。提供的帮助可以在签退时填写，"
-    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+    f"也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 
 # 「取消」 at the notes before any was given: the visit stays registered by its photo.
 VISIT_LEFT_WITHOUT_NOTES = (
     "已退出，走访已登记。看到的家庭情况和提供的帮助可以在签退时填写，"
-    f"也可以稍后在{MINI_PROGRAM}中补充。离开时请发送「签退」。"
+    f"也可以稍后{FILL_LATER}。离开时请发送「签退」。"
 )
 
 # --- activities, mine, pairing -------------------------------------------------------------

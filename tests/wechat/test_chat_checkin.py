@@ -249,7 +249,7 @@ def test_check_out_without_location(chat, member):
     served_for(40)
     chat.say("签退")
     assert "签退成功" in chat.say("跳过")
-    assert "小程序中补充" in chat.say("跳过")
+    assert "发送「补登」补充" in chat.say("跳过")
     record = ServiceRecord.get()
     assert record.checkout_lat is None and record.checkout_at is not None
     assert record.target == "" and not counts_toward_hours(record)
@@ -308,7 +308,7 @@ def test_an_individual_service_skipped_keeps_its_content_empty(chat, member):
     individual_service(member, target="独居老人王大爷")
     chat.say("签退")
     assert "做了哪些服务" in chat.say("跳过")
-    assert "小程序中补充" in chat.say("跳过")
+    assert "发送「补登」补充" in chat.say("跳过")
     record = ServiceRecord.get()
     assert (record.content, record.target) == ("", "独居老人王大爷")
     assert not counts_toward_hours(record)
@@ -342,7 +342,7 @@ def test_a_bare_command_word_is_not_taken_as_a_visit_note(chat, member):
     first = visit_photo_sent(chat, member, seed=41)
     after(first)
     hint = chat.say("活动")
-    assert "「活动」是一个指令" in hint and "取消" in hint
+    assert "「活动」没有当作这一项的回答" in hint and "取消" in hint
     assert "提供了哪些帮助" in chat.say("老人独自居住，身体尚好")  # still the same question
     assert "走访已登记" in chat.say("送去米面油")
     assert ServiceRecord.get().content == "入户走访：老人独自居住，身体尚好"

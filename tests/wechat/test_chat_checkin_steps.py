@@ -273,22 +273,23 @@ def test_not_sending_the_location_at_check_out_checks_out_without_one(chat, memb
     assert ServiceRecord.get().checkout_lat is None
 
 
-def test_a_photo_at_the_pick_step_asks_for_the_number_first(chat, member):
+def test_a_photo_at_the_pick_step_is_kept_for_the_number(chat, member):
     activity = enrolled_activity(member, title="义诊")
     enrolled_activity(member, title="法律咨询")
     chat.say("签到")
     reply = chat.photo(images.jpeg(seed=206))
-    assert reply.text == texts.PICK_BEFORE_PHOTO.format(count=2) and reply.after == ()
+    assert reply.text == texts.PICK_PHOTO_KEPT.format(count=2) and reply.after == ()
     assert conversation() == "checkin_pick" and ServiceRecord.select().count() == 0
-    assert "签到「义诊」" in chat.say("1")
-    assert "佩戴党徽" in chat.location(activity.lat + NEAR, activity.lng)
+    assert chat.say("1") == texts.PHOTO_FIRST_PICKED.format(title="义诊")
+    told = chat.location(activity.lat + NEAR, activity.lng)
+    assert told == texts.LOCATION_THEN_PHOTO + texts.CHECKING_PHOTO
 
 
-def test_a_photo_at_the_check_out_pick_step_asks_for_the_number_first(chat, member):
+def test_a_photo_at_the_check_out_pick_step_is_told_none_is_needed(chat, member):
     make_record(member, checkin_at=clock.now_utc() - timedelta(hours=2))
     make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
     chat.say("签退")
-    assert chat.photo(images.jpeg(seed=207)).text == texts.PICK_BEFORE_PHOTO.format(count=2)
+    assert chat.photo(images.jpeg(seed=207)).text == texts.CHECKOUT_NO_PHOTO.format(count=2)
     assert conversation() == "checkout_pick"
 
 

@@ -128,7 +128,7 @@ def test_no_at_a_register_question_keeps_the_answers_given(chat, member):
     chat.say("签退")
     assert "服务的对象是谁" in chat.say("跳过")
     assert "做了哪些服务" in chat.say("社区独居老人")
-    assert "稍后在" in chat.say("不了")
+    assert "稍后发送「补登」" in chat.say("不了")
     assert conversation() is None
     record = ServiceRecord.get()
     assert (record.target, record.content) == ("社区独居老人", "")

@@ -92,7 +92,7 @@ def test_a_misspelt_command_is_no_visit_note(user, member):
     user.photo(images.jpeg(seed=311))
     user.settle()
     hint = user.say("签推")
-    assert "「签推」是一个指令" in hint and hint.endswith(texts.VISIT_SEEN_QUESTION)
+    assert "「签推」没有当作这一项的回答" in hint and hint.endswith(texts.VISIT_SEEN_QUESTION)
     assert ServiceRecord.get().content == ""
 
 

@@ -42,7 +42,9 @@ def test_a_member_lists_the_teams_latest_notices_newest_first(user, member):
     assert Broadcast.select().count() == 3 and Notification.select().count() == 0  # sent none
 
 
-@pytest.mark.parametrize("text", ["通知 2", "通知 第二个", "看通知 2", "查看通知 2"])
+@pytest.mark.parametrize(
+    "text", ["通知 2", "通知 第二个", "看通知 2", "查看通知 2", "通知第2条", "通知 第２条"]
+)
 def test_a_member_reads_one_notice_whole(user, member, text):
     whole = "周六上午九点在社区活动室集合，开展环境卫生整治活动。请穿工作服，佩戴党徽，自带手套。"
     notice(member.team, whole, minutes_ago=60)
@@ -79,6 +81,12 @@ def test_no_notice_or_no_such_number_is_said(user, member):
     assert user.say("通知 5") == texts.NO_SUCH_NOTICE.format(count=1, word="通知")
     assert user.say("通知 明天集合") == texts.NOTICE_SENDING_LEADER_ONLY
     assert Notification.select().count() == 0
+
+
+@pytest.mark.parametrize("text", ["通知 -1", "通知 1.5", "通知 123456789", "通知第9条", "通知 0"])
+def test_a_number_naming_no_notice_hears_how_many_there_are(user, member, text):
+    notice(member.team, "明天义诊取消")
+    assert user.say(text) == texts.NO_SUCH_NOTICE.format(count=1, word="通知")
 
 
 def test_a_leader_still_sends_with_tongzhi_and_reads_with_kan_tongzhi(client, member):

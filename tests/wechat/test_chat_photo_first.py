@@ -81,7 +81,7 @@ def test_wechat_retrying_the_kept_photo_keeps_one_and_records_once(user, member,
 def test_with_nothing_to_check_in_to_the_photo_is_not_used(user, member, emulator):
     make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
     reply = oa.reply_text(user.photo(images.jpeg(seed=605)))
-    assert reply.startswith(texts.PHOTO_FIRST_NOTHING) and "个人服务" in reply
+    assert reply.startswith("收到照片。您已于") and "个人服务" in reply and "签退" in reply
     user.settle()
     assert conversation_state("oa-gu") is None and media_downloads(emulator) == 0
     assert ServiceRecord.select().count() == 1  # only the open one
@@ -91,7 +91,8 @@ def test_checked_in_already_the_photo_is_not_used_and_the_member_hears_why(user,
     activity = enrolled_activity(member, title="义诊")
     make_record(member, activity, checkin_at=clock.now_utc() - timedelta(minutes=5))
     reply = oa.reply_text(user.photo(images.jpeg(seed=606)))
-    assert reply.startswith(texts.PHOTO_FIRST_NOTHING) and "签到「义诊」" in reply
+    assert reply.startswith("收到照片。您已于") and "签到「义诊」" in reply
+    assert "这张没有使用" in reply
 
 
 def test_a_kept_photo_goes_with_its_conversation_when_it_times_out(user, member, emulator):
@@ -103,7 +104,8 @@ def test_a_kept_photo_goes_with_its_conversation_when_it_times_out(user, member,
     assert "已超时" in reply and reply.endswith(texts.PHOTO_NOT_USED)
     user.settle()
     assert ServiceRecord.select().count() == 0 and media_downloads(emulator) == 0
-    assert "已超时" in user.location(activity.lat + NEAR, activity.lng)  # still not used
+    # said once; the next location is one sent out of the blue, and the photo still unused
+    assert "附近" in user.location(activity.lat + NEAR, activity.lng)
     user.settle()
     assert ServiceRecord.select().count() == 0
 

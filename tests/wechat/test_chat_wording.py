@@ -74,7 +74,7 @@ def test_each_register_question_has_one_lead(user, member):
     assert asked.endswith("\n请补充登记：" + texts.ASK_REGISTER_TARGET)
     hint = user.say("签退")  # a command word is no answer: the question again
     assert hint.endswith(
-        "请直接写下您的回答：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后在小程序填写）"
+        "请直接写下您的回答：这次服务的对象是谁？（如：幸福社区老年居民；回复「跳过」稍后再填）"
     )
     assert "请补充登记" not in hint
     user.say("取消")

@@ -28,10 +28,7 @@ def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
         return ask_location(message.openid, found[0].id, found[0].title)
     lines = [
         texts.ACTIVITY_LINE.format(
-            n=n,
-            title=a.title,
-            start=common.local_time(a.starts_at),
-            end=common.local_time(a.ends_at),
+            n=n, title=a.title, span=common.time_span(a.starts_at, a.ends_at)
         )
         for n, a in enumerate(found, 1)
     ]
@@ -129,6 +126,8 @@ def on_pick(message: Inbound, member: Member, data: dict) -> Reply:
             message.openid, member, picked, held["media_id"], held["request_id"]
         )
     photo_check.ask_for_photo(message, {"target": target, "title": title, "point": data["point"]})
+    if target == "visit":
+        return common.say(texts.PICKED_VISIT_ASK_PHOTO.format(head=title))
     return common.say(texts.PICKED_ASK_PHOTO.format(title=title))
 
 
@@ -140,9 +139,18 @@ def on_pick_location(message: Inbound, member: Member, data: dict) -> Reply:
 
 
 def on_pick_photo(message: Inbound, member: Member, data: dict) -> Reply:
-    """A photo instead of a number (at check-in or check-out): the number comes first, as
-    which activity it is decides what the photo proves."""
-    return common.say(texts.PICK_BEFORE_PHOTO.format(count=len(data["choices"])))
+    """A photo instead of a number: kept for the check-in the number will name, in place of
+    any photo kept before (the latest is the one the member means: an older one used, and
+    the new one dropped unsaid, would register a photo they replaced)."""
+    held = {"media_id": message.media_id, "request_id": photo_check.request_id_of(message)}
+    state.start(message.openid, PICK, {**data, "photo": held}, common.now())
+    return common.say(texts.PICK_PHOTO_KEPT.format(count=len(data["choices"])))
+
+
+def on_checkout_pick_photo(message: Inbound, member: Member, data: dict) -> Reply:
+    """A photo while choosing what to check out of: a check-out needs none, so say so
+    rather than promise to use it."""
+    return common.say(texts.CHECKOUT_NO_PHOTO.format(count=len(data["choices"])))
 
 
 def pick(text: str, choices: list):
@@ -236,16 +244,20 @@ def on_stray_location(message: Inbound, member: Member) -> Reply:
 
 def _nearby_offer(message: Inbound, member: Member) -> Reply | None:
     """The check-in of an activity open to the member close to the location, offered."""
-    for activity in open_activities(member):
-        if activity.lat is None or activity.lng is None:
-            continue
-        distance = geo.distance_m(message.lat, message.lng, activity.lat, activity.lng)
-        if distance <= (activity.radius_m or common.rules().radius_m):
-            data = {
-                "target": activity.id,
-                "title": activity.title,
-                "point": common.point_of(message),
-            }
-            photo_check.ask_for_photo(message, data)
-            return common.say(texts.NEARBY_OFFER.format(title=activity.title))
+    for activity in nearby_activities(message, member)[:1]:
+        data = {"target": activity.id, "title": activity.title, "point": common.point_of(message)}
+        photo_check.ask_for_photo(message, data)
+        return common.say(texts.NEARBY_OFFER.format(title=activity.title))
     return None
+
+
+def nearby_activities(message: Inbound, member: Member) -> list:
+    """The activities open to the member within their radius of the location."""
+    radius = common.rules().radius_m
+    return [
+        a
+        for a in open_activities(member)
+        if a.lat is not None
+        and a.lng is not None
+        and geo.distance_m(message.lat, message.lng, a.lat, a.lng) <= (a.radius_m or radius)
+    ]

@@ -1,6 +1,7 @@
 """What every chat handler needs: the time, the settings, the acting member, replies that fit
 WeChat's text limit, and customer-service messages for results that come after the reply."""
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -109,6 +110,15 @@ def local_time(moment_utc: datetime, pattern: str = "%H:%M") -> str:
     return clock.to_local(moment_utc).strftime(pattern)
 
 
+def time_span(starts_at: datetime, ends_at: datetime) -> str:
+    """When an activity runs, in local time: the hours, with the dates when it runs past its
+    day (the demo's practice activity, open 30 days from midnight, read 「00:00-00:00」)."""
+    if clock.to_local(starts_at).date() == clock.to_local(ends_at).date():
+        return texts.SPAN_HOURS.format(start=local_time(starts_at), end=local_time(ends_at))
+    start, end = (local_time(at, "%m-%d %H:%M") for at in (starts_at, ends_at))
+    return texts.SPAN_DAYS.format(start=start, end=end)
+
+
 def send(openid: str, text: str) -> None:
     """A customer-service message to the user: the result of work done after replying."""
     deferred.send_text(openid, fit(text))
@@ -145,15 +155,27 @@ DIGITS = dict(zip("一二三四五六七八九", range(1, 10), strict=True))
 
 
 def position(text: str) -> int | None:
-    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个, 第3项 or 第一个吧.
+    """The place in the list a reply names: 3, ３, 三, 十二, 第十五个, 第3项, 第2条 or 第一个吧.
     Nothing else counts, so a sentence with a digit in it (「我要取消报名1」) never enrols by
     mistake, and two numbers (「报名 1 2」) are no number: run together they would name a third.
     """
     plain = unicodedata.normalize("NFKC", text or "").strip()  # ３ is 3
-    core = plain.removeprefix("第").lstrip().rstrip("个项号吧啊呀。.!！ ")
+    core = plain.removeprefix("第").lstrip().rstrip("个项号条吧啊呀。.!！ ")
     if core.isascii() and core.isdigit() and len(core) <= 3:  # no list is longer
         return int(core)
     return chinese_number(core)
+
+
+# A reply meant as a number, even one naming no place in a list (-1, 1.5, 100000, 第两百条).
+NUMBERISH = re.compile(
+    r"第?\s*[-+]?[\d.,一二两三四五六七八九十百千万零]+\s*[个项号条]?[吧啊呀。!！]?"
+)
+
+
+def is_numberish(text: str) -> bool:
+    """Whether a reply is meant as a number (`position` may still find no place in it)."""
+    plain = unicodedata.normalize("NFKC", text or "").strip()
+    return NUMBERISH.fullmatch(plain) is not None
 
 
 def chinese_number(text: str) -> int | None:

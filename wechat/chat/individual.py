@@ -14,12 +14,25 @@ TARGET = "individual"
 
 
 def on_individual(message: Inbound, member: Member, args: str = "") -> Reply:
-    """「分散活动」, 「个人服务」: ask for the location; an own service still checked in is
-    said at once, as a second one would be refused only after the location and the photo."""
+    """「分散活动」, 「个人服务」: ask for the location (with the photo kept at a pick list, if
+    any); an own service still checked in is said at once, as a second one would be
+    refused only after the location and the photo."""
     still_open = checkin.already_checked_in(member, TARGET)
     if still_open is not None:
         return common.say(still_open)
-    return checkin.ask_location(message.openid, TARGET, texts.INDIVIDUAL_TITLE)
+    return checkin.ask_location(
+        message.openid, TARGET, texts.INDIVIDUAL_TITLE, _kept_photo(message)
+    )
+
+
+def _kept_photo(message: Inbound) -> dict | None:
+    """A photo sent first and kept while the member picks what it is for, or kept for the
+    only activity or visit: typing the own service's keyword there (as those texts say)
+    picks it, and the photo goes with it."""
+    conversation = state.current(message.openid, common.now())
+    if conversation is None or conversation.state not in (checkin.PICK, checkin.LOCATION):
+        return None
+    return conversation.data.get("photo")
 
 
 def choice(member: Member) -> list | None:

@@ -5,9 +5,11 @@ then must not become something else unsaid: a visit's location taken as a stray 
 offer an activity's check-in, and its photo would register that instead of the visit; an
 answer to the register's questions would be 'not understood', or read as a command when it
 starts with one (「帮助老人打扫卫生」). For a while after the timeout (state.LAPSED_FOR) the
-member hears instead which step timed out and how to start it again; an answer to one of the
-register's questions is not written (its question is stale), but that question is asked
-again at once, so the member only sends the answer once more.
+member hears instead which step timed out and how to start it again, once (the next photo or
+location is taken afresh). An answer to one of the register's questions is written all the
+same (the entry and the field it answers are still known; only a field filled in meanwhile
+is asked again), so a slow typist never types an answer twice; a visit's notes are asked
+again.
 """
 
 from dataclasses import dataclass
@@ -79,11 +81,15 @@ def timed_out(flow: str) -> str:
 
 def on_late_step(message: Inbound, now: datetime) -> Reply | None:
     """A location or photo after a conversation timed out: which step timed out and how to
-    start again; None when no conversation timed out lately."""
+    start again, said once: the timed-out conversation is then forgotten, so the photo sent
+    again is a new photo sent first (wechat.chat.photo_first), and the next location one
+    sent out of the blue, not the same refusal for two hours. None when no conversation
+    timed out lately."""
     conversation = state.lapsed(message.openid, now)
     flow = flow_of(conversation)
     if flow is None:
         return None
+    state.leave(message.openid, now)
     return common.say(timed_out(flow) + unused_photo(conversation))
 
 
@@ -103,10 +109,17 @@ def on_late_words(message: Inbound, member, conversation: state.Conversation) ->
     return WORDS[conversation.state](message, member, conversation.data)
 
 
-def _register_again(message: Inbound, member, data: dict) -> Reply:
-    """An answer to the register's question after it timed out: not written, as the question
-    is stale; the entry's first blank question is asked again, as 「补登」 would."""
-    return _ask_again(message, member, data["record_id"], "register")
+def _register_late(message: Inbound, member, data: dict) -> Reply:
+    """An answer to the register's question after it timed out: the entry and the field are
+    still known, so a slow typist's answer is written as if in time and the next question
+    follows; dropping it and asking the same question again only made them type it twice.
+    The field filled in meanwhile (in the mini-program) is not overwritten: the entry's first
+    blank question is asked again instead, as 「补登」 would."""
+    blank = register_fill.blanks(common.actor(member), data["record_id"]).asked
+    if data["missing"][0] not in blank:
+        return _ask_again(message, member, data["record_id"], "register")
+    missing = [name for name in data["missing"] if name in blank]
+    return register.on_answer(message, member, {**data, "missing": missing})
 
 
 def _visit_notes_again(message: Inbound, member, data: dict) -> Reply:
@@ -133,7 +146,7 @@ def _notice_not_sent(message: Inbound, member, data: dict) -> Reply:
 
 # The steps whose timed-out question a text may still mean to answer, with what it hears.
 WORDS = {
-    register.ASKING: _register_again,
+    register.ASKING: _register_late,
     visits.SEEN: _visit_notes_again,
     visits.HELP: _visit_notes_again,
     leader.TEXT: _notice_not_sent,

@@ -30,10 +30,11 @@ def on_notices(message: Inbound, member, args: str = "") -> Reply:
 
 
 def _one(message: Inbound, member, found: list, args: str, word: str) -> Reply:
-    """「通知 N」: the Nth of the list; words instead of a number are a member's attempt to
-    send a notice, which only a leader can."""
+    """「通知 N」: the Nth of the list (a number naming none hears how many there are); words
+    instead of a number are a member's attempt to send a notice, which only a leader can."""
     n = common.position(args)
-    if n is None and not member.is_leader:  # 「通知 明天集合」: meant to send one
+    meant_number = n is not None or common.is_numberish(args)  # 「通知 -1」: no such notice
+    if not meant_number and not member.is_leader:  # 「通知 明天集合」: meant to send one
         return common.say(texts.NOTICE_SENDING_LEADER_ONLY)
     if not found:
         return common.say(texts.NO_NOTICES)

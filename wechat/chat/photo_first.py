@@ -11,7 +11,7 @@ used), and nothing is kept anywhere else.
 """
 
 from models import Member
-from services import households
+from services import households, summary
 from services.errors import DomainError
 
 from .. import texts
@@ -23,12 +23,17 @@ VISIT = "visit"
 
 def on_photo_first(message: Inbound, member: Member) -> Reply:
     """The photo, kept for the one thing it can check in to today, or for the one of them
-    the member picks by number; with nothing to check in to, that it was not used."""
+    the member picks by number. With an entry still checked in, the photo starts nothing:
+    an elderly member sending another photo most likely means the same service, or forgot
+    to 签退; a second kind of entry started unsaid would overlap the first. They hear what
+    is open, and that 签退 comes before another entry."""
+    told = checkin.already_checked_in(member)
+    if told is not None:
+        return common.say(texts.PHOTO_WHILE_OPEN.format(told=told))
     held = {"media_id": message.media_id, "request_id": photo_check.request_id_of(message)}
     choices = choices_for(member)
     if not choices:
-        told = checkin.already_checked_in(member) or ""
-        return common.say("\n".join(filter(None, (texts.PHOTO_FIRST_NOTHING, told))))
+        return common.say(texts.PHOTO_FIRST_NOTHING)
     if len(choices) == 1:
         target, title = choices[0]
         state.start(message.openid, checkin.LOCATION, _kept(target, title, held), common.now())
@@ -41,19 +46,41 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
 
 
 def choices_for(member: Member) -> list[list]:
-    """What a photo may check the member in to now, as [target, title]: today's activities
-    open to them (wechat.chat.checkin.open_activities), then a visit to their household
-    while none is open; with neither, and nothing checked in, what EXTRA offers (the
-    member's own service, asked about by name: a photo is not taken for one unasked when
-    anything else is open)."""
+    """What a photo (or a location sent first) may check the member in to now, as [target,
+    title]: today's activities open to them (wechat.chat.checkin.open_activities), a visit to
+    their household, and last their own service (what EXTRA offers), which a member serving
+    on their own would otherwise never be offered beside an activity. Beside a single
+    activity or visit the own service is named in words (「分散活动」), not numbered, so the
+    common case keeps going straight to the location."""
     found = [[a.id, a.title] for a in checkin.open_activities(member)]
     visit = _visit_choice(member)
     if visit is not None:
         found.append(visit)
-    if found or checkin.already_checked_in(member) is not None:
-        return found
+    if len(found) == 1:
+        return found  # its text names the own service beside it (ONE_TEXTS): one step less
     extra = (choice(member) for choice in EXTRA)
-    return [c for c in extra if c is not None]
+    return found + [c for c in extra if c is not None]
+
+
+def on_location_first(message: Inbound, member: Member) -> Reply | None:
+    """A location out of the blue near an activity, from a member who may as well mean a
+    visit to their household (households usually lie within an activity's radius): which
+    one is asked, as for a photo sent first, the location kept for it, never the activity
+    taken unasked. None when no visit is possible or nothing is near, or an entry is still
+    open (wechat.chat.checkin.on_stray_location answers those)."""
+    visit = _visit_choice(member)
+    if visit is None or summary.open_checkins(member.id):
+        return None
+    near = [[a.id, a.title] for a in checkin.nearby_activities(message, member)]
+    if not near:
+        return None
+    extra = (choice(member) for choice in EXTRA)
+    choices = [*near, visit, *(c for c in extra if c is not None)]
+    lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
+    data = {"choices": choices, "point": common.point_of(message)}
+    state.start(message.openid, checkin.PICK, data, common.now())
+    footer = texts.PICK_NUMBER.format(count=len(choices))
+    return common.say(common.listing(texts.LOCATION_FIRST_PICK, lines, footer))
 
 
 def _visit_choice(member: Member) -> list | None:
@@ -66,7 +93,8 @@ def _visit_choice(member: Member) -> list | None:
     return [VISIT, household.head_name]
 
 
-# Targets a kept photo may be for when nothing else is, each (member) -> [target, title] or None.
+# Targets a kept photo may be for after the activities and the visit, each (member) ->
+# [target, title] or None.
 EXTRA = [individual.choice]
 # How the only choice is named when the photo is kept for it, by target (else an activity).
 ONE_TEXTS = {VISIT: texts.PHOTO_FIRST_VISIT, individual.TARGET: texts.PHOTO_FIRST_OWN}

@@ -4,7 +4,7 @@ only entries filled in count toward a member's hours. What the programme fills i
 written (services.register_defaults), so the fields still blank are the member's
 (services.register_fill), as in the mini-program. A visit is asked in the visit flow's words
 (what was seen, what help was given), even when it was checked in from the mini-program.
-「跳过」, or a refusal such as 「算了吧」 (wechat.answers), leaves the rest for the
+「跳过」, or a refusal such as 「算了吧」 (wechat.answers), leaves the rest for 「补登」 or the
 mini-program and is never written as an answer.
 
 Each answer is written into the entry as it is given (services.register_fill.complete, the
@@ -115,8 +115,8 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
 
 
 def on_skip(message: Inbound, member, data: dict) -> Reply:
-    """「跳过」 or a refusal: the answers given so far are kept, the rest are left for the
-    mini-program."""
+    """「跳过」 or a refusal: the answers given so far are kept, the rest are left for 「补登」
+    or the mini-program."""
     return _leave(message, member, data, texts.REGISTER_SKIPPED_OPENING)
 
 
