@@ -103,7 +103,7 @@ ERROR_CODES = {
         ("note_required", 400), ("bad_text", 400), ("text_too_long", 400),
         ("bad_target_kind", 400), ("leader_only", 403), ("other_team", 403),
         ("feedback_not_found", 404), ("target_not_found", 404), ("team_not_found", 404),
-        ("public_url_missing", 409),
+        ("feedback_changed", 409), ("public_url_missing", 409),
     ),
 }  # fmt: skip
 

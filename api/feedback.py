@@ -17,7 +17,11 @@ from .request import field, json_body, query_date, query_flag, query_value
 from .serialize import iso
 
 MODERATION_NAMES = {"pending": "待办公室审阅", "approved": "已通过", "rejected": "未通过"}
-HELD_NAMES = {"content_filter": "留言含有不宜展示的词语", "": ""}
+HELD_NAMES = {
+    "content_filter": "留言含有不宜展示的词语",
+    "burst": "一小时内评价过多，可能有人刷分，请核实",
+    "": "",
+}
 
 
 @bp.get("/office/feedback")
@@ -37,7 +41,8 @@ def moderate_feedback(feedback_id):
     data = json_body()
     decision = field(data, "decision", str)
     note = field(data, "note", str, required=False)
-    view = review.moderate(actor(), feedback_id, decision, note, clock.now_utc())
+    expected = field(data, "expected", str, required=False)
+    view = review.moderate(actor(), feedback_id, decision, note, clock.now_utc(), expected)
     return jsonify(office_json(view))
 
 
@@ -184,7 +189,10 @@ _OFFICE_PROPERTIES = _LEADER_PROPERTIES | {
     "resident_sees": {"type": "string", "description": "评价页面上的称呼，如 王同志"},
     "moderation": {"type": "string", "enum": list(MODERATION_STATES)},
     "moderation_name": {"type": "string"},
-    "held_reason": {"type": "string", "description": "content_filter：本地过滤发现不宜展示"},
+    "held_reason": {
+        "type": "string",
+        "description": "content_filter：本地过滤发现不宜展示；burst：同一对象一小时内评价过多",
+    },
     "held_reason_name": {"type": "string"},
     "moderation_note": {"type": "string"},
     "moderated_by": {**_TEAM, "description": "审阅的办公室账号"},
@@ -227,6 +235,11 @@ DECISION_BODY = {
             "maxLength": review.NOTE_LIMIT,
             "description": "说明；不通过（reject）时必填",
         },
+        "expected": {
+            "type": "string",
+            "enum": list(MODERATION_STATES),
+            "description": "页面显示时的审阅状态；若已被他人改动，返回 409 feedback_changed",
+        },
     },
 }
 PNG = {"type": "string", "format": "binary"}
@@ -237,7 +250,9 @@ OPENAPI = {
             "summary": "办公室：居民评价，新的在前",
             "description": (
                 "评分 1–5 与留言。留言经本地过滤，发现不宜展示的词语时暂不展示"
-                "（moderation 为 pending，held_reason 为 content_filter），由办公室通过或不通过；"
+                "（moderation 为 pending，held_reason 为 content_filter）；同一对象一小时内"
+                "新评价超过设定数量时，其后的评价也暂不展示（held_reason 为 burst）。"
+                "暂不展示的评价由办公室通过或不通过，之前不计入平均分和季度报告；"
                 "其余评价提交即通过，队长可以看到。"
             ),
             "parameters": [
@@ -261,7 +276,9 @@ OPENAPI = {
             "summary": "办公室：通过或不通过一条居民评价（记录审阅人和时间）",
             "description": (
                 "不通过须写明原因。相同结论再次提交（不带说明或说明相同）不重复记录；"
-                "每次审阅记入审计日志。不通过的评价不计入季度报告，队长也看不到。"
+                "每次审阅记入审计日志。只有通过的评价计入季度报告，队长也只看到通过的。"
+                "带上 expected（页面显示时的审阅状态）时，若这条评价已被他人改为其他状态，"
+                "不作改动并返回 409 feedback_changed。"
             ),
             "parameters": [_path("feedback_id", {"type": "integer"})],
             "requestBody": openapi.json_body(DECISION_BODY),

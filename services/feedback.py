@@ -13,9 +13,14 @@ Rules, each here so the page only asks and shows:
 - The form id (services.feedback_forms) makes a post idempotent: the same form posted again
   with the same answer records nothing more and is thanked again (a double tap, a retry); the
   same form with another answer is a change of mind, as above.
-- A target takes at most feedback.per_target_per_hour new ratings an hour from everybody
-  together: a script that takes a new cookie for each post is stopped there. A phone needs no
-  limit of its own: it holds one rating per target a day, however often it changes it.
+- A target's first feedback.per_target_per_hour new ratings an hour (from everybody
+  together) are judged as usual; any further ones that hour are kept but `pending`
+  (held_reason burst) until the office looks: a script that takes a new cookie for each post
+  cannot move a leader's average or the quarterly report, and an honest resident is never
+  turned away. A phone needs no limit of its own: it holds one rating per target a day,
+  however often it changes it; a held rating stays held when it is changed.
+- A form must have stood open feedback.min_form_seconds before its post is taken (nobody
+  rates faster); a quicker post shows the form again and records nothing.
 - A post without the page's cookie is refused with words that say what to do (the browser
   keeps no cookies: open the card in WeChat, or allow cookies).
 - The comment goes through the local content filter (services.content_check): an unfit one
@@ -35,12 +40,13 @@ from models import Feedback, db
 
 from . import clock, feedback_forms
 from .content_check import is_locally_refused
-from .errors import DomainError, Forbidden, Invalid
+from .errors import Forbidden, Invalid
 from .feedback_targets import Target, target_by_code
 from .review import clean_text
 
 COMMENT_LIMIT = 300
 HELD_BY_FILTER = "content_filter"
+HELD_BY_BURST = "burst"
 RATINGS = range(1, 6)
 _LINE_BREAKS = re.compile(r"\r\n?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -52,19 +58,22 @@ NO_COOKIE = (
 )
 
 
-class TooMany(DomainError):
-    status, code = 429, "too_many_ratings"
+#: Said when the form is posted sooner than a person could have read it and chosen.
+TOO_FAST = "提交得太快了，请确认星级和留言后，再按一次“提交评价”。"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """How many new ratings a target takes an hour (feedback.per_target_per_hour)."""
+    """How many new ratings a target takes an hour before the rest wait for the office
+    (feedback.per_target_per_hour), and how long a form must stand open before its post
+    is taken (feedback.min_form_seconds)."""
 
-    per_target_per_hour: int = 60
+    per_target_per_hour: int = 10
+    min_form_seconds: float = 2.0
 
     @classmethod
     def from_settings(cls, settings) -> "Limits":
-        return cls(settings.feedback.per_target_per_hour)
+        return cls(settings.feedback.per_target_per_hour, settings.feedback.min_form_seconds)
 
 
 @dataclass(frozen=True)
@@ -112,12 +121,17 @@ def submit(
     if not sender.cookie:
         raise Forbidden(NO_COOKIE, "no_cookie")
     feedback_forms.check_form_id(sender.secret, form_id, code, sender.cookie, now)
+    if feedback_forms.age(form_id, now) < limits.min_form_seconds:
+        raise Invalid(TOO_FAST, "form_too_fast")
     answer = {"rating": _rating(rating), "comment": _comment(comment)}
     try:
         with db.atomic():
             return _record(target, answer, form_id, sender.key, now, limits, earlier)
     except pw.IntegrityError:  # the same form, posted twice at once: the other one recorded it
-        return Submission(Feedback.get(Feedback.form_id == form_id), target, repeated=True)
+        twin = Feedback.get_or_none(Feedback.form_id == form_id)
+        if twin is None:  # another constraint failed: the page's database error, not thanks
+            raise
+        return Submission(twin, target, repeated=True)
 
 
 def _record(target, answer, form_id, client_key, now, limits, earlier) -> Submission:
@@ -126,9 +140,9 @@ def _record(target, answer, form_id, client_key, now, limits, earlier) -> Submis
     if row is not None:
         _replace(row, answer, form_id, now)
         return Submission(row, target, repeated=False, replaced=True)
-    _check_target_limit(target, now, limits)
+    burst = _in_burst(target, now, limits)
     fields = {"target_kind": target.kind, target.kind: target.id, **answer}
-    fields |= _judged(answer["comment"]) | {"form_id": form_id, "client_key": client_key}
+    fields |= _judged(answer["comment"], burst) | {"form_id": form_id, "client_key": client_key}
     return Submission(Feedback.create(**fields, created_at=now), target, repeated=False)
 
 
@@ -145,18 +159,21 @@ def _replace(row: Feedback, answer: dict, form_id: str, now: datetime) -> None:
     office's decision was about the old words); an unchanged one keeps its judgement."""
     changes = dict(answer, form_id=form_id, created_at=now)
     if answer["comment"] != row.comment:
-        changes |= _judged(answer["comment"])
+        burst = row.moderation == "pending" and row.held_reason == HELD_BY_BURST
+        changes |= _judged(answer["comment"], burst)
         changes |= {"moderation_note": "", "moderated_by": None, "moderated_at": None}
     for name, value in changes.items():
         setattr(row, name, value)
     row.save(only=[getattr(Feedback, name) for name in changes])
 
 
-def _judged(comment: str) -> dict:
-    """The moderation a fresh comment gets: held by the local filter, or approved at once."""
-    held = bool(comment) and is_locally_refused(comment)
-    if held:
+def _judged(comment: str, burst: bool) -> dict:
+    """The moderation a fresh answer gets: held by the local filter, held as part of a burst,
+    or approved at once."""
+    if comment and is_locally_refused(comment):
         return {"moderation": "pending", "held_reason": HELD_BY_FILTER}
+    if burst:
+        return {"moderation": "pending", "held_reason": HELD_BY_BURST}
     return {"moderation": "approved", "held_reason": ""}
 
 
@@ -192,11 +209,10 @@ def _comment(value: str | None) -> str:
         raise
 
 
-def _check_target_limit(target: Target, now: datetime, limits: Limits) -> None:
-    """A target takes so many new ratings an hour, from everybody together."""
+def _in_burst(target: Target, now: datetime, limits: Limits) -> bool:
+    """The target has had its hour's share of new ratings, from everybody together."""
     recent = _on_target(target) & (Feedback.created_at > now - timedelta(hours=1))
-    if Feedback.select().where(recent).count() >= limits.per_target_per_hour:
-        raise TooMany("评价的人太多了，请过一会儿再提交，谢谢！")
+    return Feedback.select().where(recent).count() >= limits.per_target_per_hour
 
 
 def _on_target(target: Target) -> pw.Expression:

@@ -52,6 +52,11 @@ def check_form_id(secret: str, form_id: str, code: str, client: str, now: dateti
     return form_id
 
 
+def age(form_id: str, now: datetime) -> float:
+    """Seconds since a checked form id was issued."""
+    return _epoch(now) - int(form_id.split(".")[1])
+
+
 def client_key(secret: str, client: str) -> str:
     """A keyed hash of the sender for the rate limit: nothing in the database says who they
     are, and without the secret the hash cannot be matched to a cookie."""

@@ -9,7 +9,10 @@ moderation.
 - A leader reads their own team's approved feedback (the team, its members, its activities,
   as the quarterly report counts them): the rating, the comment and what was rated; nothing
   about the resident (there is nothing: the rate limit's hash never leaves the database) and
-  nothing the filter held or the office rejected; a mobile number in a comment is masked.
+  nothing held for the office or rejected by it. A comment is masked as free text is
+  elsewhere (services.households.redact): any phone number, and the name, address and phone
+  of the households it may speak of (the rated member's paired households, and those of the
+  team's community) where they appear word for word. A member reads their own the same way.
 
 A feedback's team is the team rated, or the rated member's or activity's team (the report's
 rule in services.report_stats).
@@ -21,12 +24,12 @@ from datetime import date, datetime, timedelta
 import peewee as pw
 from peewee import fn
 
-from models import Account, Activity, AuditLog, Feedback, Member, Team, db
+from models import Account, Activity, AuditLog, Feedback, Household, Member, Pairing, Team, db
 from models.oversight import MODERATION_STATES
 
 from . import clock, date_window
 from .actors import Actor, require_member
-from .errors import Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound
 from .feedback_targets import display_name
 from .households import redact
 from .review import clean_text
@@ -37,6 +40,7 @@ DECISIONS = {"approve": "approved", "reject": "rejected"}
 NOTE_LIMIT = 300
 PAGE_DEFAULT, PAGE_MAX = 50, 100
 AUDIT_ACTION = "feedback_moderate"
+CHANGED = "这条评价刚刚已被其他人审阅过，请刷新页面查看最新结果后再决定。"
 
 Rated = Member.alias("rated")
 TEAM_OF = fn.COALESCE(Feedback.team, Rated.team, Activity.team)
@@ -115,18 +119,30 @@ def member_feedback(
 
 
 def moderate(
-    actor: Actor, feedback_id: int, decision: str, note: str | None, now: datetime
+    actor: Actor,
+    feedback_id: int,
+    decision: str,
+    note: str | None,
+    now: datetime,
+    expected: str | None = None,
 ) -> FeedbackView:
-    """Approve or reject one feedback (the rules are the module's)."""
+    """Approve or reject one feedback (the rules are the module's). `expected`: the state
+    the clerk saw; when another clerk has changed it since, nothing is changed (Conflict
+    feedback_changed), so one decision never silently overwrites another."""
     _require_office(actor)
     state = DECISIONS.get(decision)
     if state is None:
         raise Invalid("decision 应为 approve（通过）或 reject（不通过）。", "bad_decision")
+    if expected is not None and expected not in MODERATION_STATES:
+        raise Invalid(f"expected 应为 {'、'.join(MODERATION_STATES)} 之一。", "bad_decision")
     note = clean_text("note", note or "", NOTE_LIMIT, "说明")
     with db.atomic():
         row = _load_for_change(feedback_id)
-        if not (row.moderation == state and note in ("", row.moderation_note)):
-            _decide(actor, row, state, note, now)
+        if row.moderation == state and note in ("", row.moderation_note):
+            return get_feedback(actor, feedback_id)  # a repeat: nothing to change
+        if expected is not None and expected != row.moderation:
+            raise Conflict(CHANGED, "feedback_changed")
+        _decide(actor, row, state, note, now)
     return get_feedback(actor, feedback_id)
 
 
@@ -181,8 +197,8 @@ def _query(*columns) -> pw.Select:
 def _page(
     where: pw.Expression, f: FeedbackFilters, masked: bool = False
 ) -> tuple[list[FeedbackView], int]:
-    """A page of views; `masked`: any mobile number in a comment masked (a resident may write
-    their own), as a leader reads them."""
+    """A page of views; `masked`: residents' personal data in a comment masked (a resident
+    may write their own), as a leader or member reads them."""
     total = _query().where(where).count()
     rows = (
         _query(Feedback, Rated.name, Activity.title, TEAM_OF.alias("team_of"))
@@ -196,7 +212,28 @@ def _page(
     teams = {t.id: t for t in Team.select().where(Team.id.in_({r.team_of for r in rows}))}
     accounts = {r.moderated_by_id for r in rows if r.moderated_by_id}
     by_id = {a.id: a for a in Account.select().where(Account.id.in_(accounts))} if accounts else {}
-    return [_view(r, teams, by_id, masked) for r in rows], total
+    known = _households_spoken_of(rows) if masked else None
+    return [_view(r, teams, by_id, known) for r in rows], total
+
+
+def _households_spoken_of(rows: list) -> dict:
+    """Feedback id → the households its comment may name: those the rated member was ever
+    paired with, and all of the community of the feedback's team (two queries a page)."""
+    members = {r.member_id for r in rows if r.target_kind == "member" and r.member_id}
+    paired: dict[int, list] = {}
+    if members:
+        query = Household.select(Household, Pairing.member.alias("paired_with")).join(Pairing)
+        for h in query.where(Pairing.member.in_(members)).objects():
+            paired.setdefault(h.paired_with, []).append(h)
+    teams = {r.team_of for r in rows if r.team_of}
+    around: dict[int, list] = {}
+    if teams:
+        query = Household.select(Household, Team.id.alias("team_of")).join(
+            Team, on=(Household.community == Team.community)
+        )
+        for h in query.where(Team.id.in_(teams)).objects():
+            around.setdefault(h.team_of, []).append(h)
+    return {r.id: paired.get(r.member_id, []) + around.get(r.team_of, []) for r in rows}
 
 
 def _order(f: FeedbackFilters) -> list:
@@ -208,7 +245,8 @@ def _order(f: FeedbackFilters) -> list:
     return [pw.Case(None, [(Feedback.moderation == "pending", 0)], 1), *newest]
 
 
-def _view(r, teams: dict, accounts: dict, masked: bool) -> FeedbackView:
+def _view(r, teams: dict, accounts: dict, known: dict | None) -> FeedbackView:
+    """`known`: when given (masked views), the households each comment is masked against."""
     team = teams.get(r.team_of)
     names = {"member": r.name, "activity": r.title, "team": team.name if team else ""}
     name = names.get(r.target_kind) or ""
@@ -222,7 +260,7 @@ def _view(r, teams: dict, accounts: dict, masked: bool) -> FeedbackView:
         resident_name=shown,
         team=team,
         rating=r.rating,
-        comment=redact(r.comment) if masked else r.comment,
+        comment=redact(r.comment, known[r.id]) if known is not None else r.comment,
         created_at=r.created_at,
         moderation=r.moderation,
         held_reason=r.held_reason,

@@ -13,6 +13,7 @@ in place names (二七区, 三里屯) are kept. An address with no door number k
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -75,22 +76,32 @@ def mask_address(address: str) -> str:
     return kept.rstrip(_TRAILING) + MASK
 
 
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+# A phone number in free text: a mobile (+86 optional), a landline with its area code
+# (010-65123456, 0371-61234567), or a 7-8 digit local number (65123456).
+_PHONE_IN_TEXT = re.compile(
+    r"(?<![\d.])(?:"
+    r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
+    r"|0(?:10|2\d|[3-9]\d{2})[ -]?\d{7,8}"
+    r"|[2-9]\d{6,7}"
+    r")(?![\d.])"
+)
 
 
-def redact(text: str, household: Household | None = None) -> str:
-    """Free text (a register entry's content, target, outcome) with a resident's personal data
-    masked as the household's own fields are: the household's address, head name and phone
-    where they appear word for word, and any mobile number. A file travels further than a
-    screen, so what a member typed is masked too."""
+def redact(text: str, household: Household | Iterable[Household] | None = None) -> str:
+    """Free text (a register entry's content, target, outcome; a resident's comment) with a
+    resident's personal data masked as the household's own fields are: the household's (or
+    each of the households') address, head name and phone where they appear word for word,
+    and any phone number, mobile or landline. A file travels further than a screen, so what
+    a member typed is masked too."""
     text = text or ""
-    if household is not None:
-        fields = ((household.address, mask_address), (household.head_name, mask_name))
-        for whole, mask in (*fields, (household.phone, mask_phone)):
+    households = [household] if hasattr(household, "head_name") else household or ()
+    for one in households:
+        fields = ((one.address, mask_address), (one.head_name, mask_name))
+        for whole, mask in (*fields, (one.phone, mask_phone)):
             whole = (whole or "").strip()
             if len(whole) > 1:
                 text = text.replace(whole, mask(whole))
-    return _MOBILE_IN_TEXT.sub(lambda match: mask_phone(match[0]), text)
+    return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match[0]), text)
 
 
 @dataclass(frozen=True)

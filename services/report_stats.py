@@ -18,8 +18,8 @@ Rules, so that every screen says the same thing:
   quiet hours: services.urgent_audit), so the report shows how often the team was called on
   at once. A report frozen before they were counted has none (the figure is absent).
 - Ratings: residents' ratings given in the period to the team, its members or its
-  activities, except those moderation rejected (moderation is about the comment; a rating
-  stands unless the whole feedback was thrown out).
+  activities that the office's moderation let stand (`approved`): a held one (an unfit
+  comment, a burst of ratings in one hour) counts only once the office approves it.
 - Members are the quarter's roster: the team's members who were on the roster at any time
   during the quarter (added on or before its last day, Member.created_at, and not gone
   before its first, Member.left_on), and anyone who served in it (serving says they were
@@ -293,7 +293,7 @@ def _ratings(span: tuple, team_ids) -> dict[int, tuple[int, int]]:
         .join(rated, pw.JOIN.LEFT_OUTER, on=(f.member == rated.id))
         .switch(f)
         .join(Activity, pw.JOIN.LEFT_OUTER, on=(f.activity == Activity.id))
-        .where((f.created_at >= span[0]) & (f.created_at < span[1]) & (f.moderation != "rejected"))
+        .where((f.created_at >= span[0]) & (f.created_at < span[1]) & (f.moderation == "approved"))
         .group_by(team)
         .tuples()
     )

@@ -194,6 +194,10 @@ def _check_lease(settings: Settings) -> None:
         )
 
 
+#: Numbers that may be 0 (a check turned off).
+MAY_BE_ZERO = {"feedback.min_form_seconds"}
+
+
 def _check_numbers(settings: Settings) -> None:
     positive = [
         dotted
@@ -201,7 +205,9 @@ def _check_numbers(settings: Settings) -> None:
         if kind in (int, float) and dotted != "server.port"
     ]
     for dotted in positive:
-        if _get(settings, dotted) <= 0:
+        if dotted in MAY_BE_ZERO and _get(settings, dotted) < 0:
+            raise ConfigError(f"config key {dotted} must be 0 or more")
+        if dotted not in MAY_BE_ZERO and _get(settings, dotted) <= 0:
             raise ConfigError(f"config key {dotted} must be greater than 0")
     if not 0 < settings.server.port < 65536:
         raise ConfigError("config key server.port must be between 1 and 65535")

@@ -121,12 +121,14 @@ class RulesSettings:
 
 @dataclass(frozen=True)
 class FeedbackSettings:
-    """Residents' ratings from QR cards (services.feedback): where the cards point, and how
-    many new ratings a target may take in an hour before the page asks people to wait (one
-    phone holds one rating per target a day, so it needs no limit of its own)."""
+    """Residents' ratings from QR cards (services.feedback): where the cards point, how many
+    new ratings a target takes in an hour before the further ones wait for the office (one
+    phone holds one rating per target a day, so it needs no limit of its own), and how long
+    a form must stand open before its post is taken."""
 
     public_url: str = ""
-    per_target_per_hour: int = 60
+    per_target_per_hour: int = 10
+    min_form_seconds: float = 2.0
 
 
 #: The outbound channels, in the default order tried (see services/outbox_delivery.py).

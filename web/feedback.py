@@ -42,10 +42,34 @@ COMMENT_EXAMPLES = {
 }
 RATING_WORDS = {1: "很不满意", 2: "不满意", 3: "一般", 4: "满意", 5: "非常满意"}
 # Refusals the resident can do something about show the form again; the others a page.
-FORM_AGAIN = {"bad_rating", "comment_too_long", "bad_text", "bad_field", "form_expired"}
+FORM_AGAIN = {
+    "bad_rating",
+    "comment_too_long",
+    "bad_text",
+    "bad_field",
+    "form_expired",
+    "form_too_fast",
+}
 # ...with a fresh form id, for those where the old one would be refused again.
 FRESH_FORM = {"form_expired"}
 STATUS_TITLES = {404: "二维码无法识别", 409: "暂不能评价", 410: "无需评价", 429: "请稍后再评价"}
+# The pages load only their own stylesheet: no script, no frame, no post elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@bp.after_request
+def _security_headers(response):
+    """Every /r answer (pages, refusals, the stylesheet) under the same strict policy."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 @bp.get("/<code>")
@@ -171,11 +195,19 @@ def _with_cookie(response, cookie: str):
             max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="Lax",
-            secure=request.is_secure,
+            secure=_secure_cookie(),
             path=bp.url_prefix,
         )
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _secure_cookie() -> bool:
+    """Secure when the cards point at https: behind a TLS proxy (no ProxyFix) the request
+    itself looks like plain http."""
+    settings = current_app.config["SETTINGS"]
+    public = settings.feedback.public_url or settings.app.public_url
+    return request.is_secure or public.startswith("https://")
 
 
 def _no_store(response):

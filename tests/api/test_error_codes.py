@@ -81,7 +81,7 @@ OFF_API = {
     ("bad_form", 403),
     ("form_expired", 400),
     ("no_cookie", 403),
-    ("too_many_ratings", 429),
+    ("form_too_fast", 400),
 }
 # Raised by Flask before a view runs, answered by api/errors.py.
 HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}

@@ -12,7 +12,7 @@ from PIL import Image
 from models import AuditLog, Feedback, FeedbackCode, Member
 from services import clock
 from services.feedback_cards import QR_BORDER, QR_SCALE
-from tests.factories import make_activity, make_member, make_team
+from tests.factories import make_activity, make_household, make_member, make_team, pair
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -200,6 +200,59 @@ def test_a_leader_sees_only_the_teams_approved_feedback_without_phone_numbers(wo
     assert activity["target"] == {
         "kind": "activity", "kind_name": "活动", "id": world["activity"].id, "name": "义诊",
     }  # fmt: skip
+
+
+PERSONAL = (
+    "李秀英",
+    "幸福路12号3单元",
+    "13700001111",
+    "010-65123456",
+    "张桂兰",
+    "和平里5号",
+    "65123456",
+)
+
+
+def test_residents_personal_data_in_comments_is_masked_for_leaders_and_members(world, office):
+    """The rated member's paired household, and the households of the team's community, are
+    masked where a comment names them; so is any phone number, landline too."""
+    alice = Member.get_by_id(world["alice_id"])
+    home = make_household(head_name="李秀英", address="幸福路12号3单元", phone="13700001111")
+    pair(alice, home)
+    make_household(world["a"].community, head_name="张桂兰", address="和平里5号")
+    about_alice = given(
+        comment="我是李秀英，住幸福路12号3单元，电话13700001111，座机010-65123456",
+        member=alice,
+    )
+    about_event = given(comment="张桂兰家住和平里5号，家里电话65123456", activity=world["activity"])
+    for reader, path in ((world["leader_a"], "/team/feedback"), (world["alice"], "/me/feedback")):
+        body = reader.get(path).get_json()
+        assert about_alice.id in ids(body) and not [w for w in PERSONAL if w in str(body)]
+        mine = next(i for i in body["items"] if i["id"] == about_alice.id)
+        assert mine["comment"].startswith("我是李") and "137****1111" in mine["comment"]
+    leader = world["leader_a"].get("/team/feedback").get_json()
+    assert about_event.id in ids(leader)
+    everything = str(office.get("/office/feedback").get_json())
+    assert all(word in everything for word in PERSONAL)  # the office reads them whole
+
+
+def test_a_clerk_never_silently_overwrites_another_clerks_decision(world, office):
+    held = world["rows"]["held"]
+    path = f"/office/feedback/{held.id}"
+    first = office.post(path, json={"decision": "approve", "expected": "pending"})
+    assert first.status_code == 200 and first.get_json()["moderation"] == "approved"
+    late = office.post(path, json={"decision": "reject", "note": "广告", "expected": "pending"})
+    error = late.get_json()["error"]
+    assert late.status_code == 409 and error["code"] == "feedback_changed"
+    assert "其他人" in error["message"] and Feedback.get_by_id(held.id).moderation == "approved"
+    same = office.post(path, json={"decision": "approve", "expected": "pending"})
+    assert same.status_code == 200  # the same verdict again is a repeat, not a conflict
+    bad = office.post(path, json={"decision": "approve", "expected": "maybe"})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_decision"
+    seen = office.post(path, json={"decision": "reject", "note": "广告", "expected": "approved"})
+    assert seen.status_code == 200 and seen.get_json()["moderation"] == "rejected"
+    legacy = office.post(path, json={"decision": "approve"})  # no `expected`: as before
+    assert legacy.status_code == 200 and legacy.get_json()["moderation"] == "approved"
 
 
 def test_a_leader_cannot_read_another_team(world):

@@ -13,6 +13,7 @@ from services.feedback_targets import code_for, display_name, target_by_code
 from tests.factories import NOW, make_activity, make_member, make_team
 
 LIMITS = Limits()
+OPENED = NOW - timedelta(seconds=5)  # when the resident opened the form: a person's pace
 SECRET = "test-secret-key-0123456789"
 
 
@@ -29,7 +30,7 @@ def sender(cookie="cookie-a") -> Sender:
 
 def rate(code, rating=5, comment="", who=None, now=NOW, form_id=None, limits=LIMITS):
     who = who or sender()
-    form_id = form_id or who.new_form_id(code, now)
+    form_id = form_id or who.new_form_id(code, now - timedelta(seconds=5))
     return submit(code, rating, comment, form_id, who, now, limits)
 
 
@@ -142,7 +143,7 @@ def test_a_comment_has_a_limit(world):
 def test_the_same_form_records_once(world):
     _, member = world
     code = code_for("member", member.id, NOW)
-    form_id = sender().new_form_id(code, NOW)
+    form_id = sender().new_form_id(code, OPENED)
     first = rate(code, 5, "很好", form_id=form_id)
     again = rate(code, "5", " 很好 ", form_id=form_id, now=NOW + timedelta(days=2))
     assert again.repeated and again.feedback.id == first.feedback.id
@@ -152,8 +153,8 @@ def test_the_same_form_records_once(world):
 def test_a_form_id_is_for_its_card_and_browser_only(world):
     team, member = world
     code = code_for("member", member.id, NOW)
-    other_card = sender().new_form_id(code_for("team", team.id, NOW), NOW)
-    other_browser = sender(cookie="cookie-b").new_form_id(code, NOW)
+    other_card = sender().new_form_id(code_for("team", team.id, NOW), OPENED)
+    other_browser = sender(cookie="cookie-b").new_form_id(code, OPENED)
     for form_id in (other_card, other_browser, "forged.123.abc", "", "a.b.c"):
         with pytest.raises(Forbidden) as refused:
             rate(code, form_id=form_id or "x")
@@ -164,7 +165,7 @@ def test_a_form_id_is_for_its_card_and_browser_only(world):
 def test_a_stale_form_asks_to_scan_again(world):
     _, member = world
     code = code_for("member", member.id, NOW)
-    form_id = sender().new_form_id(code, NOW)
+    form_id = sender().new_form_id(code, OPENED)
     late = NOW + feedback_forms.FORM_TTL + timedelta(minutes=1)
     with pytest.raises(Invalid) as refused:
         rate(code, form_id=form_id, now=late)
@@ -188,7 +189,7 @@ def test_the_same_form_with_another_answer_replaces_it(world):
     """Back to the very same page (the browser's cache keeps its form id), other stars."""
     _, member = world
     code = code_for("member", member.id, NOW)
-    form_id = sender().new_form_id(code, NOW)
+    form_id = sender().new_form_id(code, OPENED)
     rate(code, 4, form_id=form_id)
     changed = rate(code, 2, "改主意了", form_id=form_id, now=NOW + timedelta(minutes=1))
     assert changed.replaced and not changed.repeated
@@ -271,22 +272,69 @@ def test_a_post_without_the_pages_cookie_is_refused(world):
     """Every form id is issued for a cookie; a post that brings none is not the resident's."""
     _, member = world
     code = code_for("member", member.id, NOW)
-    form_id = sender(cookie="cookie-a").new_form_id(code, NOW)
+    form_id = sender(cookie="cookie-a").new_form_id(code, OPENED)
     with pytest.raises(Forbidden):
         rate(code, form_id=form_id, who=sender(cookie=""))
     assert Feedback.select().count() == 0
 
 
-def test_a_target_takes_so_many_ratings_an_hour(world):
+def test_a_burst_past_the_hours_share_is_held_for_the_office_not_refused(world):
+    """A script that takes a new cookie for every post cannot lock residents out nor move
+    an average: past the hour's share, ratings are recorded but wait for the office."""
+    from services.actors import Actor
+    from services.feedback_review import FeedbackFilters, team_feedback
+    from services.report_stats import team_stats
+
     team, member = world
+    leader = Member.get((Member.team == team) & (Member.role == "leader"))
     code = code_for("member", member.id, NOW)
     limits = Limits(per_target_per_hour=2)
-    for n in range(2):
-        rate(code, who=sender(cookie=f"c{n}"), limits=limits)
-    with pytest.raises(feedback.TooMany):
-        rate(code, who=sender(cookie="c9"), limits=limits)
-    rate(code_for("team", team.id, NOW), who=sender(cookie="c9"), limits=limits)
-    rate(code, who=sender(cookie="c9"), limits=limits, now=NOW + timedelta(hours=1))
+    for n in range(5):
+        rate(code, rating=1, who=sender(cookie=f"bot{n}"), limits=limits)
+    honest = rate(code, rating=5, who=sender(cookie="resident"), limits=limits)
+    assert honest.feedback.moderation == "pending"
+    states = [(r.moderation, r.held_reason) for r in Feedback.select().order_by(Feedback.id)]
+    assert states == [("approved", "")] * 2 + [("pending", "burst")] * 4
+    # Changing a held rating (a new comment) does not free it.
+    changed = rate(code, rating=5, comment="很好", who=sender(cookie="resident"), limits=limits)
+    assert (changed.feedback.moderation, changed.feedback.held_reason) == ("pending", "burst")
+    # Another target, and the next hour, are judged as usual.
+    elsewhere = rate(code_for("team", team.id, NOW), who=sender(cookie="bot9"), limits=limits)
+    assert elsewhere.feedback.moderation == "approved"
+    later = rate(code, who=sender(cookie="bot9"), limits=limits, now=NOW + timedelta(hours=1))
+    assert later.feedback.moderation == "approved"
+    # Held ratings count nowhere: not in the leader's average, not in the quarterly report.
+    _, _, total, ratings = team_feedback(Actor(member=leader), None, FeedbackFilters())
+    assert (total, ratings.count) == (4, 4)
+    stats = team_stats(2026, 4, NOW + timedelta(hours=2), 30, [team.id])[team.id]
+    assert stats["ratings"]["count"] == 4
+
+
+def test_a_form_posted_faster_than_a_person_reads_records_nothing(world):
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    form_id = sender().new_form_id(code, NOW)
+    with pytest.raises(Invalid) as refused:
+        rate(code, form_id=form_id, now=NOW + timedelta(seconds=1))
+    assert refused.value.code == "form_too_fast" and Feedback.select().count() == 0
+    assert not rate(code, form_id=form_id, now=NOW + timedelta(seconds=2)).repeated
+    assert Feedback.select().count() == 1
+
+
+def test_a_failed_constraint_other_than_the_form_is_not_taken_for_a_twin(world, monkeypatch):
+    """Only a second post of the same form is thanked as already recorded: any other
+    integrity failure (here a target gone from under the form) is the database's error."""
+    import peewee
+
+    from services.feedback_targets import Target
+
+    _, member = world
+    code = code_for("member", member.id, NOW)
+    gone = Target("member", member.id + 1000, code, "王同志", "", None)
+    monkeypatch.setattr(feedback, "target_by_code", lambda code, now: gone)
+    with pytest.raises(peewee.IntegrityError):
+        rate(code)
+    assert Feedback.select().count() == 0
 
 
 def test_the_code_is_the_only_way_to_the_target(world):

@@ -169,9 +169,18 @@ def test_office_view_of_an_unpaired_household(household):
         ("编号 2138123456789 不是手机号", "编号 2138123456789 不是手机号"),
         ("给王建华家送米，幸福路8号2单元", "给王**家送米，幸福路****"),
         ("座机 0371-66662100", "座机 0371-****2100"),
+        ("座机010-65123456，", "座机010-****3456，"),
+        ("打 0371 61234567 找我", "打 0371-****4567 找我"),
+        ("家里电话65123456", "家里电话****3456"),
         ("", ""),
     ],
 )
-def test_redact_masks_the_household_and_mobile_numbers_in_free_text(text, redacted):
+def test_redact_masks_the_household_and_phone_numbers_in_free_text(text, redacted):
     household = SimpleNamespace(head_name="王建华", phone="0371-66662100", address="幸福路8号2单元")
     assert redact(text, household) == redacted
+
+
+def test_redact_masks_each_of_several_households():
+    one = SimpleNamespace(head_name="王建华", phone="", address="幸福路8号")
+    two = SimpleNamespace(head_name="李秀英", phone="", address="和平里5号")
+    assert redact("王建华和李秀英住和平里5号", [one, two]) == "王**和李**住和平里****"

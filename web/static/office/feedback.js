@@ -63,7 +63,7 @@ function verdictForm(item, card) {
     }
     fill(status, loading("正在保存…"));
     try {
-      const saved = await api.post(`/office/feedback/${item.id}`, { decision, note: text || undefined });
+      const saved = await api.post(`/office/feedback/${item.id}`, { decision, note: text || undefined, expected: item.moderation });
       card.replaceWith(feedbackCard(saved, done(`已保存：${saved.moderation_name}`)));
     } catch (error) {
       fill(status, failed(error));
