@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import { h, fill, when, loading, empty, failed, done } from "./dom.js";
 import { choice, dateInput, asked, filterForm, pager } from "./filters.js";
+import { verdictForm } from "./verdict.js";
 
 const VIEW = "feedback";
 const PAGE = 20;
@@ -46,46 +47,23 @@ function qrButton(kind, id, what, status, text = "下载评价二维码") {
   );
 }
 
-function verdictForm(item, card) {
-  const note = h("textarea", {
-    name: "note",
-    rows: 2,
-    maxlength: 300,
-    placeholder: "说明（不通过时必填，如：含有广告）",
+function feedbackVerdict(item, card) {
+  return verdictForm({
+    note: { name: "note", maxlength: 300, placeholder: "说明（不通过时必填，如：含有广告）" },
+    choices: [
+      { value: "approve", label: "通过", class: "primary", "data-decision": "approve" },
+      { value: "reject", label: "不通过", class: "danger", "data-decision": "reject" },
+    ],
+    needsNote: { reject: NOTE_NEEDED },
+    send: (decision, note) =>
+      api.post(`/office/feedback/${item.id}`, { decision, note: note || undefined, expected: item.moderation }),
+    saved: (saved) => card.replaceWith(feedbackCard(saved, done(`已保存：${saved.moderation_name}`))),
   });
-  const status = h("div", { class: "verdict-status" });
-  const send = (decision) => async () => {
-    const text = note.value.trim();
-    if (decision === "reject" && !text) {
-      fill(status, h("p", { class: "notice error", role: "alert" }, NOTE_NEEDED));
-      note.focus();
-      return;
-    }
-    fill(status, loading("正在保存…"));
-    try {
-      const saved = await api.post(`/office/feedback/${item.id}`, { decision, note: text || undefined, expected: item.moderation });
-      card.replaceWith(feedbackCard(saved, done(`已保存：${saved.moderation_name}`)));
-    } catch (error) {
-      fill(status, failed(error));
-    }
-  };
-  return h(
-    "div",
-    { class: "verdict" },
-    note,
-    h(
-      "div",
-      { class: "buttons" },
-      h("button", { type: "button", class: "primary", "data-decision": "approve", onclick: send("approve") }, "通过"),
-      h("button", { type: "button", class: "danger", "data-decision": "reject", onclick: send("reject") }, "不通过"),
-    ),
-    status,
-  );
 }
 
 /** The form on a held comment; behind 更改审阅结果 on one already decided. */
 function decision(item, card) {
-  const form = verdictForm(item, card);
+  const form = feedbackVerdict(item, card);
   if (item.moderation === "pending") return form;
   return h("details", { class: "change" }, h("summary", {}, "更改审阅结果"), form);
 }

@@ -5,6 +5,7 @@
 
 import * as api from "./api.js";
 import { h, fill, when, table, facts, empty, failed, loading } from "./dom.js";
+import { verdictForm } from "./verdict.js";
 
 const ROLES = { member: "党员", leader: "队长", office: "办公室", system: "系统" };
 // What a distance is measured from, by the entry's kind: a visit's place is the household.
@@ -87,44 +88,22 @@ function check(r) {
 
 /** 核验通过 / 不通过 with a comment (required to reject): the API's refusals in its words. */
 function reviewForm(r, onDone) {
-  const comment = h("textarea", {
-    id: "review-comment",
-    rows: 2,
-    maxlength: 500,
-    placeholder: "审核意见（不通过时必填）",
-  });
-  const status = h("div", { id: "review-status", class: "verdict-status" });
-  const send = (decision) => async () => {
-    for (const b of buttons.querySelectorAll("button")) b.disabled = true;
-    fill(status, loading("正在提交…"));
-    try {
-      const answer = await api.post(`/records/${r.id}/review`, {
-        decision,
-        comment: comment.value.trim(),
-      });
-      onDone(answer, decision === "verify" ? "已核验通过。" : "已记为不通过。");
-    } catch (error) {
-      fill(status, failed(error));
-      for (const b of buttons.querySelectorAll("button")) b.disabled = false;
-    }
-  };
-  const buttons = h(
-    "div",
-    { class: "buttons" },
-    h("button", { type: "button", class: "primary", id: "review-verify", onclick: send("verify") }, "核验通过"),
-    h("button", { type: "button", class: "danger", id: "review-reject", onclick: send("reject") }, "不通过"),
-  );
   const waiting = r.awaiting_review_by
     ? `这条记录${r.status_name}。`
     : `这条记录${r.status_name}；办公室可以改变审核结论。`;
-  return h(
-    "div",
-    { id: "review", class: "verdict" },
-    h("p", { class: "hint" }, waiting),
-    comment,
-    buttons,
-    status,
-  );
+  return verdictForm({
+    attrs: { id: "review" },
+    hint: h("p", { class: "hint" }, waiting),
+    note: { id: "review-comment", maxlength: 500, placeholder: "审核意见（不通过时必填）" },
+    statusAttrs: { id: "review-status" },
+    choices: [
+      { value: "verify", label: "核验通过", class: "primary", id: "review-verify" },
+      { value: "reject", label: "不通过", class: "danger", id: "review-reject" },
+    ],
+    saving: "正在提交…",
+    send: (decision, comment) => api.post(`/records/${r.id}/review`, { decision, comment }),
+    saved: (answer, decision) => onDone(answer, decision === "verify" ? "已核验通过。" : "已记为不通过。"),
+  });
 }
 
 function draw(root, r, note) {

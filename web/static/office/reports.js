@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { h, fill, when, hours, facts, loading, failed, done, today } from "./dom.js";
+import { verdictForm } from "./verdict.js";
 
 const QUARTERS_BACK = 8;
 
@@ -71,28 +72,16 @@ function review(r) {
 }
 
 function decisionForm(period, team, card) {
-  const reason = h("textarea", { name: "reason", rows: 2, maxlength: 300, placeholder: "退回原因（退回时必填，将发给队长）" });
-  const status = h("div", { class: "verdict-status" });
-  const send = (decision) => async () => {
-    fill(status, loading("正在保存…"));
-    const body = decision === "return" ? { decision, reason: reason.value.trim() } : { decision };
-    try {
-      const saved = await api.post(`/office/reports/${team.id}/${period}`, body);
-      show(card, period, team, saved, done(`已${DECIDED[decision]}，已通知队长。`));
-    } catch (error) {
-      fill(status, failed(error));
-    }
-  };
-  return h(
-    "div",
-    { class: "verdict" },
-    reason,
-    h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary", "data-decision": "accept", onclick: send("accept") }, "通过"),
-      h("button", { type: "button", class: "danger", "data-decision": "return", onclick: send("return") }, "退回"),
-    ),
-    status,
-  );
+  return verdictForm({
+    note: { name: "reason", maxlength: 300, placeholder: "退回原因（退回时必填，将发给队长）" },
+    choices: [
+      { value: "accept", label: "通过", class: "primary", "data-decision": "accept" },
+      { value: "return", label: "退回", class: "danger", "data-decision": "return" },
+    ],
+    send: (decision, reason) =>
+      api.post(`/office/reports/${team.id}/${period}`, decision === "return" ? { decision, reason } : { decision }),
+    saved: (saved, decision) => show(card, period, team, saved, done(`已${DECIDED[decision]}，已通知队长。`)),
+  });
 }
 
 function show(card, period, team, r, message) {

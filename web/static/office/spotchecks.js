@@ -3,7 +3,8 @@
 // refusals are shown as it words them.
 
 import * as api from "./api.js";
-import { h, fill, when, loading, empty, failed, done, today } from "./dom.js";
+import { h, fill, when, loading, empty, done, today } from "./dom.js";
+import { verdictForm } from "./verdict.js";
 
 const SHOWN = [
   ["pending", "待记录结果"],
@@ -50,28 +51,16 @@ function history(check) {
   );
 }
 
-function verdictForm(check, card) {
-  const note = h("textarea", { name: "note", rows: 2, maxlength: 500, placeholder: "说明（发现问题时必填）" });
-  const status = h("div", { class: "verdict-status" });
-  const send = (result) => async () => {
-    fill(status, loading("正在保存…"));
-    try {
-      const saved = await api.post(`/office/spot-checks/${check.id}`, { result, note: note.value.trim() || undefined });
-      card.replaceWith(checkCard(saved, done(`已记录：${saved.result_name}`)));
-    } catch (error) {
-      fill(status, failed(error));
-    }
-  };
-  return h(
-    "div",
-    { class: "verdict" },
-    note,
-    h("div", { class: "buttons" },
-      h("button", { type: "button", class: "primary", "data-verdict": "confirmed", onclick: send("confirmed") }, "抽查无误"),
-      h("button", { type: "button", class: "danger", "data-verdict": "problem", onclick: send("problem") }, "发现问题"),
-    ),
-    status,
-  );
+function checkVerdict(check, card) {
+  return verdictForm({
+    note: { name: "note", maxlength: 500, placeholder: "说明（发现问题时必填）" },
+    choices: [
+      { value: "confirmed", label: "抽查无误", class: "primary", "data-verdict": "confirmed" },
+      { value: "problem", label: "发现问题", class: "danger", "data-verdict": "problem" },
+    ],
+    send: (result, note) => api.post(`/office/spot-checks/${check.id}`, { result, note: note || undefined }),
+    saved: (saved) => card.replaceWith(checkCard(saved, done(`已记录：${saved.result_name}`))),
+  });
 }
 
 function checkCard(check, message) {
@@ -91,7 +80,7 @@ function checkCard(check, message) {
     check.note ? h("p", { class: "note" }, `说明：${check.note}`) : null,
     history(check),
     message || null,
-    verdictForm(check, card),
+    checkVerdict(check, card),
   );
   return card;
 }
