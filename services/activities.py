@@ -26,7 +26,7 @@ from models import (
 
 from . import activity_fields as spec
 from . import activity_locks as locks
-from . import change_notices, clock, date_window, entry_measures
+from . import audit, change_notices, clock, date_window, entry_measures
 from . import member_notices as notices
 from .actors import Actor, require_member
 from .checkin_rules import CheckinRules
@@ -425,11 +425,4 @@ def _plain(value):
 
 
 def _audit(actor: Actor, action: str, activity: Activity, now: datetime, detail: dict) -> AuditLog:
-    return AuditLog.create(
-        at=now,
-        actor=actor.label,
-        action=action,
-        object_type="activity",
-        object_id=str(activity.id),
-        detail=detail,
-    )
+    return audit.record(actor.label, action, now, "activity", activity.id, detail)

@@ -21,8 +21,10 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from models import AuditLog, Member
+from models import Member
 
+from . import audit
+from .actors import Actor
 from .errors import Invalid
 
 log = logging.getLogger(__name__)
@@ -120,11 +122,5 @@ def audit_review(
     """Write an audit line for a text WeChat let through for review, so the office sees it."""
     if verdict is None or verdict.suggest != "review":
         return
-    AuditLog.create(
-        at=now,
-        actor=f"member:{author.id}",
-        action=REVIEW_ACTION,
-        object_type=object_type,
-        object_id=str(object_id),
-        detail={"suggest": verdict.suggest, "label": verdict.label, "trace_id": verdict.trace_id},
-    )
+    detail = {"suggest": verdict.suggest, "label": verdict.label, "trace_id": verdict.trace_id}
+    audit.record(Actor(member=author).label, REVIEW_ACTION, now, object_type, object_id, detail)

@@ -24,16 +24,16 @@ from datetime import date, datetime, timedelta
 import peewee as pw
 from peewee import fn
 
-from models import Account, Activity, AuditLog, Feedback, Household, Member, Pairing, Team, db
+from models import Account, Activity, Feedback, Household, Member, Pairing, Team, db
 from models.oversight import MODERATION_STATES
 
-from . import clock, date_window
+from . import audit, clock, date_window
 from .actors import Actor, require_member
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .feedback_targets import display_name
 from .households import redact
 from .review import clean_text
-from .rows import check_page, is_id, lock_row
+from .rows import check_page, is_id, load_locked
 from .teams import team_by_id, team_for
 
 DECISIONS = {"approve": "approved", "reject": "rejected"}
@@ -137,7 +137,7 @@ def moderate(
         raise Invalid(f"expected 应为 {'、'.join(MODERATION_STATES)} 之一。", "bad_decision")
     note = clean_text("note", note or "", NOTE_LIMIT, "说明")
     with db.atomic():
-        row = _load_for_change(feedback_id)
+        row = load_locked(Feedback, feedback_id, _not_found())
         if row.moderation == state and note in ("", row.moderation_note):
             return get_feedback(actor, feedback_id)  # a repeat: nothing to change
         if expected is not None and expected != row.moderation:
@@ -154,14 +154,7 @@ def _decide(actor: Actor, row: Feedback, state: str, note: str, now: datetime) -
         Feedback.id == row.id
     ).execute()
     detail = {"from": row.moderation, "to": state, "note": note}
-    AuditLog.create(
-        at=now,
-        actor=actor.label,
-        action=AUDIT_ACTION,
-        object_type="feedback",
-        object_id=str(row.id),
-        detail=detail,
-    )
+    audit.record(actor.label, AUDIT_ACTION, now, "feedback", row.id, detail)
 
 
 def get_feedback(actor: Actor, feedback_id: int) -> FeedbackView:
@@ -173,16 +166,6 @@ def get_feedback(actor: Actor, feedback_id: int) -> FeedbackView:
     if not views:
         raise _not_found()
     return views[0]
-
-
-def _load_for_change(feedback_id: int) -> Feedback:
-    row = None
-    if is_id(feedback_id):
-        lock_row(Feedback, feedback_id)
-        row = Feedback.get_or_none(Feedback.id == feedback_id)
-    if row is None:
-        raise _not_found()
-    return row
 
 
 def _query(*columns) -> pw.Select:

@@ -22,7 +22,7 @@ from . import clock, date_window
 from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .record_names import AWAITING_NAMES, STATUS_NAMES
-from .rows import check_page, is_id, lock_row
+from .rows import check_page, is_id, load_locked
 from .teams import team_by_id
 
 R = ServiceRecord
@@ -353,10 +353,7 @@ def _actor_names(labels: set[str]) -> dict[str, str]:
 
 def load_for_change(actor: Actor, record_id: int) -> ServiceRecord:
     """The entry, locked for this transaction, if the actor may see it; else NotFound."""
-    record = None
-    if is_id(record_id):
-        lock_row(R, record_id)
-        record = R.get_or_none(R.id == record_id)
-    if record is None or not can_see(actor, record):
+    record = load_locked(R, record_id, not_found())
+    if not can_see(actor, record):
         raise not_found()
     return record

@@ -22,8 +22,9 @@ to the team's leader with a reason.
 
 from datetime import datetime
 
-from models import AuditLog, Member, QuarterlyReport, db
+from models import Member, QuarterlyReport, db
 
+from . import audit
 from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .outbox import Message, enqueue
@@ -110,14 +111,8 @@ def _decide(actor, report, status: str, reason: str, now: datetime, quiet_hours:
     fields = {"status": status, "decided_by": actor.account, "decided_at": now}
     fields |= {"return_reason": reason, "updated_at": now} if reason else {"updated_at": now}
     Q.update(**fields).where(Q.id == report.id).execute()
-    AuditLog.create(
-        at=now,
-        actor=actor.label,
-        action=AUDIT_ACTION,
-        object_type="quarterly_report",
-        object_id=str(report.id),
-        detail={"from": report.status, "to": status, "reason": reason},
-    )
+    detail = {"from": report.status, "to": status, "reason": reason}
+    audit.record(actor.label, AUDIT_ACTION, now, "quarterly_report", report.id, detail)
     enqueue(_notices(report, status, reason), now, quiet_hours)
 
 

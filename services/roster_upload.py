@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 
-from models import AuditLog, db
+from models import db
 
+from . import audit
 from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid
 from .roster_import import ImportResult, import_data
@@ -103,4 +104,4 @@ def _require_checked(digest: str | None, sha: str) -> None:
 def _audit(actor: Actor, name: str, sha: str, result: ImportResult, now: datetime) -> None:
     counts = {c.sheet: [c.created, c.updated, c.unchanged] for c in result.counts}
     detail = {"file": name, "sha256": sha, "changes": len(result.changes), "counts": counts}
-    AuditLog.create(at=now, actor=actor.label, action=AUDIT_ACTION, detail=detail)
+    audit.record(actor.label, AUDIT_ACTION, now, detail=detail)

@@ -58,3 +58,15 @@ def lock_row(model, row_id: int, mode: str = "FOR UPDATE") -> None:
     the database's write lock from BEGIN (IMMEDIATE, see models.database)."""
     if not isinstance(db.obj, peewee.SqliteDatabase):
         model.select(model.id).where(model.id == row_id).for_update(mode).execute()
+
+
+def load_locked(model, row_id, not_found: Exception):
+    """The row by id, held for the rest of this transaction (lock_row), else `not_found`
+    raised: a change reads the row it changes only after holding it."""
+    row = None
+    if is_id(row_id):
+        lock_row(model, row_id)
+        row = model.get_or_none(model.id == row_id)
+    if row is None:
+        raise not_found
+    return row

@@ -42,7 +42,7 @@ from . import date_window, review
 from .actors import Actor
 from .entry_labels import EntryLabel, label_entries
 from .errors import Forbidden, Invalid, NotFound
-from .rows import check_page, is_id, lock_row
+from .rows import check_page, is_id, load_locked
 
 FOUND = ("confirmed", "problem")  # what the office may record
 FINDING_FLAG = "spot_check_problem"
@@ -139,7 +139,7 @@ def record_result(
         raise Invalid("抽查结果应为 confirmed（无误）或 problem（发现问题）。", "bad_result")
     note = review.clean_text("note", note or "", NOTE_LIMIT, "抽查说明")
     with db.atomic():
-        check = _load_for_change(spot_check_id)
+        check = load_locked(SpotCheck, spot_check_id, _not_found())
         if not _is_repeat(check, result, note):
             _require_note(check, result, note)
             _record(actor, check, result, note, now)
@@ -202,17 +202,6 @@ def get_spot_check(actor: Actor, spot_check_id: int) -> SpotCheckView:
     if check is None:
         raise _not_found()
     return _views([check])[0]
-
-
-def _load_for_change(spot_check_id: int) -> SpotCheck:
-    """The spot check, locked for this transaction, else NotFound."""
-    check = None
-    if is_id(spot_check_id):
-        lock_row(SpotCheck, spot_check_id)
-        check = SpotCheck.get_or_none(SpotCheck.id == spot_check_id)
-    if check is None:
-        raise _not_found()
-    return check
 
 
 def _views(checks: list[SpotCheck]) -> list[SpotCheckView]:

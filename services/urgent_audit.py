@@ -13,9 +13,10 @@ from datetime import datetime
 
 import peewee as pw
 
-from models import AuditLog, Broadcast, Member, Notification
+from models import Broadcast, Member, Notification
 
-from . import clock
+from . import audit, clock
+from .actors import Actor
 from .notification_texts import ELLIPSIS
 from .outbox import Message, enqueue, is_quiet
 from .reach import Audience
@@ -41,20 +42,14 @@ def record(
     """Write the audit line of an urgent notice and, when it went out inside the quiet
     hours, the office's message; returns whether it was inside them."""
     quiet = is_quiet(now, quiet_hours)
-    AuditLog.create(
-        at=now,
-        actor=f"member:{leader.id}",
-        action=ACTION,
-        object_type=OBJECT,
-        object_id=str(broadcast.id),
-        detail={
-            "team_id": leader.team_id,
-            "in_quiet_hours": quiet,
-            "quiet_hours": quiet_hours,
-            "recipients": audience.total,
-            "reachable": audience.reachable,
-        },
-    )
+    detail = {
+        "team_id": leader.team_id,
+        "in_quiet_hours": quiet,
+        "quiet_hours": quiet_hours,
+        "recipients": audience.total,
+        "reachable": audience.reachable,
+    }
+    audit.record(Actor(member=leader).label, ACTION, now, OBJECT, broadcast.id, detail)
     if quiet:
         enqueue([office_message(broadcast, leader, audience, now)], now, quiet_hours)
     return quiet
