@@ -6,34 +6,14 @@ import json
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from models import ApiToken, Member, Notification, RecordHistory, ServiceRecord, SpotCheck
 from services import clock
-from services.demo import load_demo
 from services.report_stats import team_stats
-from tests.web.browser import Served, chromium, console_errors, screenshot
-
-WAIT_SECONDS = 20
-DEMO_LOGIN = ("office", "demo1234")
-
-
-@pytest.fixture
-def served(settings_overrides, request):
-    """The demo app with the demo programme, served over HTTP on a free port."""
-    settings_overrides["app"]["demo"] = "true"
-    server = Served()
-    settings_overrides["server"] = {"host": "127.0.0.1", "port": server.port}
-    settings_overrides["wechat"]["api_base_url"] = f"{server.url}/_emulator/"
-    server.app = request.getfixturevalue("app")
-    with server.app.app_context():
-        photos = Path(server.app.config["SETTINGS"].storage.photo_dir)
-        load_demo(photos, clock.now_utc())
-    yield server
-    server.stop()
-
+from tests.web.browser import screenshot
+from tests.web.dashboard import allow_downloads, downloaded
 
 # --- the page, without a browser ----------------------------------------------------------
 
@@ -72,61 +52,6 @@ def test_the_page_files_are_served(client, name):
 
 
 # --- in a real browser --------------------------------------------------------------------
-
-
-class Dashboard:
-    """The page as a clerk uses it: log in, open a view, wait for what it shows."""
-
-    def __init__(self, driver, url):
-        from selenium.webdriver.support.ui import WebDriverWait
-
-        self.driver, self.url = driver, url
-        self.wait = WebDriverWait(driver, WAIT_SECONDS)
-
-    def find(self, css):
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_element(By.CSS_SELECTOR, css)
-
-    def all(self, css):
-        from selenium.webdriver.common.by import By
-
-        return self.driver.find_elements(By.CSS_SELECTOR, css)
-
-    def shown(self, css):
-        """Wait until an element matching css is displayed, and return it."""
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as ec
-
-        return self.wait.until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
-
-    def text_in(self, css, text):
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as ec
-
-        self.wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-        return self.find(css)
-
-    def log_in(self, username=DEMO_LOGIN[0], password=DEMO_LOGIN[1]):
-        self.driver.get(f"{self.url}/office")
-        self.shown("#username").send_keys(username)
-        self.find("#password").send_keys(password)
-        self.find("#login-button").click()
-
-    def open(self, hash_):
-        self.driver.execute_script("location.hash = arguments[0]", hash_)
-
-    def token(self) -> str:
-        saved = self.driver.execute_script("return localStorage.getItem('xianfeng.office.session')")
-        return json.loads(saved)["token"]
-
-
-@pytest.fixture
-def dashboard(served, tmp_path):
-    with chromium(tmp_path / "profile", width=1400, height=1000) as driver:
-        yield Dashboard(driver, served.url)
-        # The API's refusals a test provokes show as failed loads; script errors must not.
-        assert [e for e in console_errors(driver) if "Failed to load resource" not in e] == []
 
 
 def _cell(row, field):
@@ -214,7 +139,7 @@ def test_the_register_filters_and_opens_an_entry_with_its_history(served, dashbo
     screenshot(dashboard.driver, "office-record.png")
 
 
-def test_a_spot_check_verdict_is_saved(served, dashboard):
+def test_a_spot_check_verdict_issaved(served, dashboard):
     record = (
         ServiceRecord.select()
         .where((ServiceRecord.status == "verified") & ServiceRecord.checkout_at.is_null(False))
@@ -312,26 +237,11 @@ def test_logging_out_revokes_the_token(served, dashboard):
         assert refused.value.code == 401
 
 
-def _downloads(driver, folder: Path) -> Path:
-    """Let the headless browser save downloads into folder."""
-    folder.mkdir()
-    driver.execute_cdp_cmd(
-        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)}
-    )
-    return folder
-
-
-def _saved(dashboard, folder: Path, suffix: str) -> Path:
-    dashboard.wait.until(lambda d: [p for p in folder.iterdir() if p.name.endswith(suffix)])
-    (path,) = [p for p in folder.iterdir() if p.name.endswith(suffix)]
-    return path
-
-
 def test_the_register_export_downloads_the_filtered_workbook(served, dashboard, tmp_path):
     from openpyxl import load_workbook
     from selenium.webdriver.support.ui import Select
 
-    folder = _downloads(dashboard.driver, tmp_path / "downloads")
+    folder = allow_downloads(dashboard.driver, tmp_path / "downloads")
     dashboard.log_in()
     dashboard.shown("#teams")
     dashboard.open("#register?team_id=2")
@@ -339,7 +249,7 @@ def test_the_register_export_downloads_the_filtered_workbook(served, dashboard, 
     Select(dashboard.find("#filter-status")).select_by_value("flagged")
     dashboard.find("#export").click()
     dashboard.text_in("#register-status", "已下载")
-    path = _saved(dashboard, folder, ".xlsx")
+    path = downloaded(dashboard, folder, ".xlsx")
     assert "第二党员志愿者服务队" in path.name
     rows = list(load_workbook(path).active.iter_rows(min_row=2, values_only=True))
     flagged = (
@@ -354,7 +264,7 @@ def test_the_register_export_downloads_the_filtered_workbook(served, dashboard, 
 def test_a_quarter_report_per_team_and_its_workbook(served, dashboard, tmp_path):
     from selenium.webdriver.support.ui import Select
 
-    folder = _downloads(dashboard.driver, tmp_path / "downloads")
+    folder = allow_downloads(dashboard.driver, tmp_path / "downloads")
     now = clock.now_utc()
     year, quarter = clock.quarter_of(clock.local_today(now))
     stats = team_stats(year, quarter, now, 30)
@@ -369,7 +279,7 @@ def test_a_quarter_report_per_team_and_its_workbook(served, dashboard, tmp_path)
         assert "本季度进行中" in dashboard.find(f'{card} [data-field="status"]').text
     screenshot(dashboard.driver, "office-reports.png")
     dashboard.find('.report[data-team-id="1"] .export').click()
-    path = _saved(dashboard, folder, ".xlsx")
+    path = downloaded(dashboard, folder, ".xlsx")
     assert "第一党员志愿者服务队" in path.name and path.stat().st_size > 0
 
 

@@ -1,5 +1,5 @@
 """What a clerk at 1366×768 found in /office, in a real headless Chromium against the demo
-programme (the fixtures and the clerk's moves are test_office's): late reports with no row
+programme (the fixtures are conftest's, the clerk's moves dashboard's): late reports with no row
 yet, acting on entries that wait for the office, an entry worded as the Excel file words it,
 one login shared by the tabs, an expired login on a click, photos opened after their link
 expired, and a page past the end of the register."""
@@ -11,7 +11,7 @@ from services import clock
 from services.report_stats import deadline_of, reporting_quarter
 from tests.factories import make_record
 from tests.web.browser import screenshot
-from tests.web.test_office import DEMO_LOGIN, dashboard, served  # noqa: F401
+from tests.web.dashboard import DEMO_LOGIN
 
 R = ServiceRecord
 AWAITING = ["pending", "flagged"]
@@ -27,19 +27,19 @@ def past_deadline(settings_overrides):
         pytest.skip("the first day of a quarter: the last quarter's report is not late yet")
 
 
-def _logged_in(dashboard, hash_=None):  # noqa: F811
+def _logged_in(dashboard, hash_=None):
     dashboard.log_in()
     dashboard.shown("#teams")
     if hash_:
         dashboard.open(hash_)
 
 
-def _listed(dashboard) -> set[int]:  # noqa: F811
+def _listed(dashboard) -> set[int]:
     dashboard.text_in("#page-info", "共")
     return {int(r.get_attribute("data-record-id")) for r in dashboard.all("#records tbody tr")}
 
 
-def test_the_overview_counts_a_report_never_drafted_as_late(past_deadline, served, dashboard):  # noqa: F811
+def test_the_overview_counts_a_report_never_drafted_as_late(past_deadline, served, dashboard):
     assert QuarterlyReport.select().count() == 0  # the demo drafts none
     _logged_in(dashboard)
     alert = dashboard.text_in("#alert-late-reports", "季度报告逾期未交")
@@ -50,7 +50,7 @@ def test_the_overview_counts_a_report_never_drafted_as_late(past_deadline, serve
     assert QuarterlyReport.select().where(QuarterlyReport.quarter == quarter).count() == 0
 
 
-def test_a_waiting_count_opens_exactly_those_entries(served, dashboard):  # noqa: F811
+def test_a_waiting_count_opens_exactly_those_entries(served, dashboard):
     leader = Member.get((Member.team == 1) & (Member.role == "leader"))
     own = make_record(leader, checkin_at=clock.now_utc(), status="flagged", flags=["x"])
     _logged_in(dashboard)
@@ -70,7 +70,7 @@ def test_a_waiting_count_opens_exactly_those_entries(served, dashboard):  # noqa
     dashboard.wait.until(lambda d: _listed(dashboard) == for_leader)
 
 
-def test_the_office_reviews_an_entry_on_its_page(served, dashboard):  # noqa: F811
+def test_the_office_reviews_an_entry_on_its_page(served, dashboard):
     record = R.select().where(R.status == "flagged").order_by(R.id).first()
     _logged_in(dashboard, f"#record/{record.id}")
     dashboard.shown("#review-reject").click()
@@ -85,7 +85,7 @@ def test_the_office_reviews_an_entry_on_its_page(served, dashboard):  # noqa: F8
     assert "审核" in dashboard.find("#history").text
 
 
-def test_a_visit_reads_as_the_excel_file_reads_it(served, dashboard):  # noqa: F811
+def test_a_visit_reads_as_the_excel_file_reads_it(served, dashboard):
     visit = R.select().where((R.kind == "visit") & R.household.is_null(False)).first()
     words = f"结对家庭 {visit.household.head_name}户"
     _logged_in(dashboard, f"#register?member_id={visit.member_id}&team_id={visit.member.team_id}")
@@ -102,7 +102,7 @@ def test_a_visit_reads_as_the_excel_file_reads_it(served, dashboard):  # noqa: F
     screenshot(dashboard.driver, "office-record-visit.png")
 
 
-def test_the_tabs_share_one_login_and_a_logout_ends_it_in_all(served, dashboard):  # noqa: F811
+def test_the_tabs_share_one_login_and_a_logout_ends_it_in_all(served, dashboard):
     _logged_in(dashboard)
     first = dashboard.driver.current_window_handle
     dashboard.driver.switch_to.new_window("tab")
@@ -116,7 +116,7 @@ def test_the_tabs_share_one_login_and_a_logout_ends_it_in_all(served, dashboard)
     assert not dashboard.find("#shell").is_displayed()
 
 
-def test_a_click_after_the_login_expired_asks_to_log_in_again(served, dashboard):  # noqa: F811
+def test_a_click_after_the_login_expired_asks_to_log_in_again(served, dashboard):
     _logged_in(dashboard)
     # the page sat (a laptop asleep): the login ran out without its timer firing
     dashboard.driver.execute_script(
@@ -132,7 +132,7 @@ def test_a_click_after_the_login_expired_asks_to_log_in_again(served, dashboard)
     dashboard.shown("#teams")
 
 
-def test_a_photo_opens_from_a_fresh_link_after_its_own_expired(served, dashboard):  # noqa: F811
+def test_a_photo_opens_from_a_fresh_link_after_its_own_expired(served, dashboard):
     photo = Photo.select().order_by(Photo.id).first()
     _logged_in(dashboard, f"#record/{photo.record_id}")
     link = dashboard.shown(f'.photos a[data-photo-id="{photo.id}"]')
@@ -146,7 +146,7 @@ def test_a_photo_opens_from_a_fresh_link_after_its_own_expired(served, dashboard
     assert len(dashboard.driver.window_handles) == 1  # no tab with the API's JSON
 
 
-def test_a_page_past_the_end_says_so(served, dashboard):  # noqa: F811
+def test_a_page_past_the_end_says_so(served, dashboard):
     total = R.select().join(Member).where(Member.team == 1).count()
     _logged_in(dashboard, "#register?team_id=1&offset=400")
     dashboard.shown("#past-the-end")

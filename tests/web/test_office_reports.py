@@ -9,7 +9,6 @@ from services import clock
 from services.actors import Actor
 from services.reports import ReportRules, submit_report
 from tests.web.browser import screenshot
-from tests.web.test_office import dashboard, served  # noqa: F401  (the view's fixtures)
 
 
 def last_quarter() -> tuple[int, int, date]:
@@ -19,7 +18,7 @@ def last_quarter() -> tuple[int, int, date]:
     return *clock.quarter_of(last_day), last_day
 
 
-def reports(served) -> tuple[int, int]:  # noqa: F811
+def reports(served) -> tuple[int, int]:
     """Team 1's report of the quarter just ended, submitted; team 2's a draft."""
     year, quarter, last_day = last_quarter()
     now = clock.now_utc()
@@ -32,7 +31,7 @@ def reports(served) -> tuple[int, int]:  # noqa: F811
     return first.id, second.id
 
 
-def test_the_office_returns_then_accepts_a_report(served, dashboard):  # noqa: F811
+def test_the_office_returns_then_accepts_a_report(served, dashboard):
     first, second = reports(served)
     dashboard.log_in()
     dashboard.shown("#teams")

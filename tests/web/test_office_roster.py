@@ -7,10 +7,7 @@ from pathlib import Path
 import openpyxl
 
 from models import AuditLog, Member, Team
-from tests.web import test_office as office_page
-from tests.web.test_office import Dashboard, _downloads, _saved
-
-served, dashboard = office_page.served, office_page.dashboard  # the dashboard's fixtures
+from tests.web.dashboard import Dashboard, allow_downloads, downloaded
 
 
 def test_the_view_module_is_served(client):
@@ -45,11 +42,11 @@ def _problem_rows(page: Dashboard) -> list[dict]:
 
 
 def test_the_clerk_checks_fixes_and_imports_the_roster(served, dashboard, tmp_path):
-    downloads = _downloads(dashboard.driver, tmp_path / "downloads")
+    downloads = allow_downloads(dashboard.driver, tmp_path / "downloads")
     dashboard.log_in()
     dashboard.shown("#nav a[data-view='roster']").click()
     dashboard.shown("#roster-template").click()
-    template = _saved(dashboard, downloads, ".xlsx")
+    template = downloaded(dashboard, downloads, ".xlsx")
     assert openpyxl.load_workbook(template)["党员"]["B1"].value == "手机号*"
     assert not dashboard.find("#roster-import").is_enabled()
 

@@ -1,5 +1,5 @@
 """/office's 居民意见 and 队伍通知 views in a real headless Chromium against the demo programme
-served over HTTP (the fixtures and the clerk's moves are test_office's)."""
+served over HTTP (the fixtures are conftest's, the clerk's moves dashboard's)."""
 
 from datetime import timedelta
 
@@ -14,7 +14,7 @@ from services.outbox_delivery import Policy
 from tests.api.test_feedback import read_qr
 from tests.factories import quiet_hours_around_now
 from tests.web.browser import screenshot
-from tests.web.test_office import _downloads, _saved, dashboard, served  # noqa: F401
+from tests.web.dashboard import allow_downloads, downloaded
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -35,22 +35,22 @@ def test_the_menu_lists_the_new_views(client):
 # --- 居民意见 -------------------------------------------------------------------------------
 
 
-def _open_feedback(dashboard, hash_="#feedback"):  # noqa: F811
+def _open_feedback(dashboard, hash_="#feedback"):
     dashboard.log_in()
     dashboard.shown("#teams")
     dashboard.open(hash_)
     dashboard.text_in("#feedback-page-info", "共")
 
 
-def _cards(dashboard):  # noqa: F811
+def _cards(dashboard):
     return dashboard.all("#feedback-list [data-feedback-id]")
 
 
-def _card(dashboard, feedback_id):  # noqa: F811
+def _card(dashboard, feedback_id):
     return f'#feedback-list [data-feedback-id="{feedback_id}"]'
 
 
-def test_the_demo_ratings_are_listed_the_held_ones_first(served, dashboard):  # noqa: F811
+def test_the_demo_ratings_are_listed_the_held_ones_first(served, dashboard):
     oldest = Feedback.select(fn.MIN(Feedback.created_at)).scalar()
     aged = Feedback.select().where(Feedback.moderation == "pending").first()
     aged.created_at = oldest - timedelta(days=1)  # older than all: held, it still leads
@@ -81,7 +81,7 @@ def test_the_demo_ratings_are_listed_the_held_ones_first(served, dashboard):  # 
     assert target == f"结对党员：{rated.name}"
 
 
-def test_a_held_comment_is_rejected_with_a_note_and_another_approved(served, dashboard):  # noqa: F811
+def test_a_held_comment_is_rejected_with_a_note_and_another_approved(served, dashboard):
     _open_feedback(dashboard, "#feedback?moderation=pending")
     held = [f.id for f in Feedback.select().where(Feedback.moderation == "pending")]
     first, second = sorted(held)[:2]
@@ -105,7 +105,7 @@ def test_a_held_comment_is_rejected_with_a_note_and_another_approved(served, das
     screenshot(dashboard.driver, "office-feedback-moderated.png")
 
 
-def test_an_api_refusal_of_a_decision_is_shown_in_chinese(served, dashboard):  # noqa: F811
+def test_an_api_refusal_of_a_decision_is_shown_in_chinese(served, dashboard):
     _open_feedback(dashboard, "#feedback?moderation=pending")
     held = Feedback.select().where(Feedback.moderation == "pending").order_by(Feedback.id).first()
     card = _card(dashboard, held.id)
@@ -115,15 +115,15 @@ def test_an_api_refusal_of_a_decision_is_shown_in_chinese(served, dashboard):  #
     assert refusal.text == "没有这条居民评价。"
 
 
-def test_a_members_qr_code_downloads_as_the_png_of_the_rating_page(served, dashboard, tmp_path):  # noqa: F811
-    folder = _downloads(dashboard.driver, tmp_path / "downloads")
+def test_a_members_qr_code_downloads_as_the_png_of_the_rating_page(served, dashboard, tmp_path):
+    folder = allow_downloads(dashboard.driver, tmp_path / "downloads")
     member = Member.get((Member.team == 1) & (Member.role == "member"))
     _open_feedback(dashboard, "#feedback?team_id=1")
     row = dashboard.shown(f'#qr-members tr[data-member-id="{member.id}"]')
     assert member.name in row.text
     row.find_element("css selector", "button.qr").click()
     dashboard.text_in("#qr-status", "已下载")
-    path = _saved(dashboard, folder, ".png")
+    path = downloaded(dashboard, folder, ".png")
     assert path.name == f"评价二维码_结对党员{member.id}_{member.name}.png"
     png = path.read_bytes()
     assert png.startswith(PNG_SIGNATURE)
@@ -134,7 +134,7 @@ def test_a_members_qr_code_downloads_as_the_png_of_the_rating_page(served, dashb
     screenshot(dashboard.driver, "office-feedback-qr.png")
 
 
-def test_an_unknown_team_filter_is_refused_in_chinese_and_the_filters_stay(served, dashboard):  # noqa: F811
+def test_an_unknown_team_filter_is_refused_in_chinese_and_the_filters_stay(served, dashboard):
     dashboard.log_in()
     dashboard.shown("#teams")
     dashboard.open("#feedback?team_id=999")
@@ -157,7 +157,7 @@ def _send_urgent_at_night(text: str):
     return broadcast.send(leader, text, "office-ui-urgent", clock.now_utc(), policy, urgent=True)
 
 
-def test_the_notices_list_an_urgent_one_sent_in_the_quiet_hours(served, dashboard):  # noqa: F811
+def test_the_notices_list_an_urgent_one_sent_in_the_quiet_hours(served, dashboard):
     sent = _send_urgent_at_night("今晚有暴雨，请各位党员电话联系结对家庭。")
     dashboard.log_in()
     card = f'[data-broadcast-id="{sent.broadcast.id}"]'
@@ -183,7 +183,7 @@ def test_the_notices_list_an_urgent_one_sent_in_the_quiet_hours(served, dashboar
     dashboard.text_in("#broadcast-list", "没有符合条件的通知")
 
 
-def test_no_notices_is_said_so_and_the_overview_has_no_urgent_link(served, dashboard):  # noqa: F811
+def test_no_notices_is_said_so_and_the_overview_has_no_urgent_link(served, dashboard):
     dashboard.log_in()
     dashboard.text_in("#alert-register", "登记簿核验")
     dashboard.open("#broadcasts")
