@@ -1,6 +1,11 @@
-"""API fixtures: log in through the real endpoint (the emulator answers jscode2session)."""
+"""API fixtures: log in through the real endpoint (the emulator answers jscode2session), and
+the app on a real HTTP server.
+"""
+
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 
 from services import clock
 from services.accounts import create_office_account
@@ -83,3 +88,14 @@ def let_in(app, api, office):
         return {"Authorization": f"Bearer {tokens[scopes[0]]}"} if scopes else {}
 
     return headers
+
+
+@pytest.fixture
+def server(app):
+    """The app on a threaded HTTP server on a free port, for requests really at once."""
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    http.server_close()

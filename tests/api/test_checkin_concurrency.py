@@ -2,13 +2,10 @@
 threaded server: no 5xx, no lost record, no duplicate, one photo per record. And visits tapped
 several times at once, each tap its own request: one open visit per member."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-import pytest
 import requests
-from werkzeug.serving import make_server
 
 from models import Enrollment, Photo, ServiceRecord
 from services import clock
@@ -16,16 +13,6 @@ from tests.factories import make_activity, make_member, make_team, pair
 from tests.images import jpeg
 
 MEMBERS, ACTIVITIES = 50, 4
-
-
-@pytest.fixture
-def server(app):
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    http.server_close()
 
 
 def test_two_hundred_checkins_at_once(app, server):

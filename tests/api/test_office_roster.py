@@ -11,7 +11,6 @@ import openpyxl
 import pytest
 import requests
 from werkzeug.datastructures import FileStorage
-from werkzeug.serving import make_server
 from werkzeug.test import encode_multipart
 
 from models import AuditLog, Household, Member, Pairing, Team
@@ -228,16 +227,6 @@ def test_only_the_office_may_import(api, tmp_path, path):
         assert response.status_code == 403
         assert response.get_json()["error"]["code"] == "office_only"
     assert Team.select().count() == 1
-
-
-@pytest.fixture
-def server(app):
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    http.server_close()
 
 
 def test_two_clerks_importing_at_once_never_half_apply(office, server, tmp_path):
