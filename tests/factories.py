@@ -16,6 +16,7 @@ from models import (
 from services import clock
 from services.actors import Actor
 from services.checkin_rules import CheckinRules
+from services.outbox_delivery import Policy
 from settings import RulesSettings
 
 NOW = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
@@ -23,6 +24,13 @@ NOW = datetime(2026, 11, 29, 2, 0, 0)  # 10:00 in Shanghai
 QUIET = RulesSettings().quiet_hours
 #: The check-in rules the settings give by default (an office correction weighs flags by them).
 RULES = CheckinRules()
+#: The broadcast tests' delivery: every channel in order, and quiet hours they place times in.
+BROADCAST_POLICY = Policy(
+    orders={},
+    default_order=("mp_subscribe", "oa_template", "oa_custom"),
+    quiet_hours="21:00-08:00",
+    mp_template="tmpl-mp",
+)
 _seq = itertools.count(1)
 
 

@@ -13,16 +13,10 @@ from services import broadcast_reading as reading
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.notification_texts import CUSTOM_TEXT_BYTES, render_text
-from services.outbox_delivery import Policy
+from tests.factories import BROADCAST_POLICY as POLICY
 from tests.factories import NOW, make_member, make_team, office_actor
 
-QUIET = "21:00-08:00"
-POLICY = Policy(
-    orders={},
-    default_order=("mp_subscribe", "oa_template", "oa_custom"),
-    quiet_hours=QUIET,
-    mp_template="tmpl-mp",
-)
+QUIET = POLICY.quiet_hours
 
 
 @pytest.fixture

@@ -13,16 +13,11 @@ from services.actors import Actor
 from services.broadcast_audit import BroadcastFilter
 from services.errors import Forbidden, Invalid, NotFound
 from services.outbox_delivery import Policy
+from tests.factories import BROADCAST_POLICY as POLICY
 from tests.factories import NOW, make_member, make_team, office_actor
 from tests.statements import count_queries
 
-QUIET = "21:00-08:00"
-POLICY = Policy(
-    orders={},
-    default_order=("mp_subscribe", "oa_template", "oa_custom"),
-    quiet_hours=QUIET,
-    mp_template="tmpl-mp",
-)
+QUIET = POLICY.quiet_hours
 NIGHT = datetime(2026, 11, 28, 15, 30)  # 23:30 in Shanghai, inside the quiet hours
 DAY = NOW  # 10:00 in Shanghai
 _logins = itertools.count(1)
