@@ -11,6 +11,7 @@ from services.report_stats import label
 from . import bp, openapi
 from .auth import actor, requires
 from .request import query_date, query_flag, query_value
+from .serialize import list_page
 from .team import BROADCAST_SCHEMA, broadcast_json
 
 
@@ -26,8 +27,7 @@ def office_broadcasts():
         offset=query_value("offset", int, 0),
     )
     items, total, quarter = broadcast_audit.office_broadcasts(actor(), f, clock.now_utc())
-    page = {"items": [audited_json(a) for a in items], "total": total}
-    page |= {"limit": f.limit, "offset": f.offset}
+    page = list_page([audited_json(a) for a in items], total, f.limit, f.offset)
     return jsonify(page | {"this_quarter": quarter_json(quarter)})
 
 

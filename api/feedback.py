@@ -14,7 +14,7 @@ from services.feedback_targets import KIND_NAMES, KINDS
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body, query_date, query_flag, query_value
-from .serialize import iso
+from .serialize import iso, list_page
 
 MODERATION_NAMES = {"pending": "待办公室审阅", "approved": "已通过", "rejected": "未通过"}
 HELD_NAMES = {
@@ -31,8 +31,8 @@ def list_feedback():
     held_first = query_flag("held_first")
     filters = _filters(team_id=team_id, moderation=moderation, held_first=held_first)
     items, total = review.list_feedback(actor(), filters)
-    body = {"items": [office_json(v) for v in items], "total": total}
-    return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
+    rows = [office_json(v) for v in items]
+    return jsonify(list_page(rows, total, filters.limit, filters.offset))
 
 
 @bp.post("/office/feedback/<int:feedback_id>")

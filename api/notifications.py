@@ -9,7 +9,7 @@ from services.notification_texts import CHANNEL_NAMES
 from . import bp, openapi
 from .auth import actor, requires
 from .request import query_flag, query_value
-from .serialize import iso
+from .serialize import iso, list_page
 from .spot_checks import ENTRY_SCHEMA, RESULT_NAMES, entry_json
 
 STATUS_NAMES = {"failed": "发送失败", "skipped": "未送达"}
@@ -38,7 +38,7 @@ def _page() -> tuple[int, int]:
 
 
 def _page_json(items: list, total: int, limit: int, offset: int):
-    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
+    return jsonify(list_page(items, total, limit, offset))
 
 
 @bp.post("/office/inbox/<int:notification_id>/read")

@@ -30,7 +30,7 @@ from .record_json import (
     record,
 )
 from .request import field, json_body, query_date, query_flag, query_value
-from .serialize import coordinate, iso
+from .serialize import coordinate, iso, list_page
 
 
 @bp.get("/records")
@@ -38,8 +38,8 @@ from .serialize import coordinate, iso
 def list_records():
     filters = record_filters()
     items, total = register.list_records(actor(), filters)
-    body = {"items": [record(r) for r in items], "total": total}
-    return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
+    rows = [record(r) for r in items]
+    return jsonify(list_page(rows, total, filters.limit, filters.offset))
 
 
 def record_filters() -> register.RecordFilters:

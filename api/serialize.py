@@ -39,3 +39,8 @@ def login(result) -> dict:
     body["bind_required"] = result.scope == "bind"
     body["member"] = member(result.member) if result.member is not None else None
     return body
+
+
+def list_page(items: list, total: int, limit: int, offset: int) -> dict:
+    """A list's page as every list answers: its items, the total and the page asked for."""
+    return {"items": items, "total": total, "limit": limit, "offset": offset}

@@ -12,7 +12,7 @@ from services.record_names import KIND_NAMES, STATUS_NAMES
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body, query_date, query_value
-from .serialize import iso
+from .serialize import iso, list_page
 
 RESULT_NAMES = {"pending": "待抽查", "confirmed": "抽查无误", "problem": "发现问题"}
 
@@ -28,8 +28,8 @@ def list_spot_checks():
         offset=query_value("offset", int, 0),
     )
     items, total = spot_checks.list_spot_checks(actor(), filters)
-    body = {"items": [spot_check_json(v) for v in items], "total": total}
-    return jsonify(body | {"limit": filters.limit, "offset": filters.offset})
+    rows = [spot_check_json(v) for v in items]
+    return jsonify(list_page(rows, total, filters.limit, filters.offset))
 
 
 @bp.post("/office/spot-checks/<int:spot_check_id>")

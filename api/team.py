@@ -24,7 +24,7 @@ from wechat import CONTENT_SCREEN
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body, query_flag, query_value
-from .serialize import iso
+from .serialize import iso, list_page
 
 PREVIEWED_MAX = 1000  # members a previewed list or object may hold
 MEMBER_KEY = re.compile(r"[1-9][0-9]{0,18}")  # a member id as a JSON object's key
@@ -87,7 +87,7 @@ def list_broadcasts():
     offset = query_value("offset", int, 0)
     views, total = broadcast_reading.list_broadcasts(actor(), team_id, limit, offset)
     items = [broadcast_json(v) for v in views]
-    return jsonify({"items": items, "total": total, "limit": limit, "offset": offset})
+    return jsonify(list_page(items, total, limit, offset))
 
 
 @bp.get("/team/broadcasts/<int:broadcast_id>")
