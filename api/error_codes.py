@@ -84,8 +84,8 @@ ERROR_CODES = {
     ),
     "季度报告审阅 /office/reports": (
         ("bad_period", 400), ("bad_decision", 400), ("reason_required", 400), ("bad_text", 400),
-        ("text_too_long", 400), ("report_not_found", 404), ("team_not_found", 404),
-        ("report_not_submitted", 409), ("report_returned", 409), ("report_accepted", 409),
+        ("text_too_long", 400), ("team_not_found", 404), ("report_not_submitted", 409),
+        ("report_returned", 409), ("report_accepted", 409),
     ),
     "办公室 /office": (
         ("bad_date", 400), ("bad_window", 400), ("bad_filter", 400), ("bad_result", 400),

@@ -26,7 +26,7 @@ from models import Member, QuarterlyReport, db
 
 from . import audit
 from .actors import Actor
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid
 from .outbox import Message, enqueue
 from .report_stats import label, parse_period
 from .reports import REPORT_PAGE
@@ -91,8 +91,8 @@ def _checked_reason(status: str, reason: str | None) -> str:
 def _load_for_change(team_id: int, year: int, quarter: int) -> QuarterlyReport:
     where = (Q.team == team_id) & (Q.year == year) & (Q.quarter == quarter)
     found = Q.get_or_none(where)
-    if found is None:
-        raise NotFound("该季度没有这个服务队的季度报告。", "report_not_found")
+    if found is None:  # not drafted yet: the office sees it as an unsaved draft
+        raise Conflict(*REFUSALS["draft"])
     lock_row(Q, found.id)
     return Q.get_by_id(found.id)
 

@@ -51,6 +51,7 @@ INDIRECT = {
         ("report_returned", 409),
         ("report_accepted", 409),
     },
+    ("services/report_review.py", "*REFUSALS['draft']"): {("report_not_submitted", 409)},
     ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
 }
 # Raised only by the chat or the command line, never in answer to an API call.

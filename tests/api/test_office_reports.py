@@ -90,7 +90,9 @@ def test_the_office_returns_and_the_leader_sees_why(world):
 def test_a_draft_is_not_decided_and_a_return_needs_a_reason(world):
     client_for, path, _ = world
     office = client_for("office")
-    office.get(f"{REPORT}?team_id={path.split('/')[3]}")  # drafted on demand
+    not_drafted = office.post(path, json={"decision": "accept"})  # the office saw it unsaved
+    assert error(not_drafted) == (409, "report_not_submitted")
+    client_for("leader_a").get(REPORT)  # the leader's reading drafts it
     draft = office.post(path, json={"decision": "accept"})
     assert error(draft) == (409, "report_not_submitted")
     assert "尚未提交" in draft.get_json()["error"]["message"]

@@ -193,8 +193,9 @@ def test_bad_decisions_teams_and_periods(world):
     assert bad.value.code == "bad_decision"
     with pytest.raises(NotFound):
         decide_report(world.office, 999999, PERIOD, "accept", None, ON_TIME, "off")
-    with pytest.raises(NotFound):
+    with pytest.raises(Conflict) as not_drafted:  # a quarter with no report yet: not submitted
         decide_report(world.office, world.team.id, "2026-Q3", "accept", None, ON_TIME, "off")
+    assert not_drafted.value.code == "report_not_submitted"
 
 
 def test_a_report_submitted_late_is_accepted_and_stays_late(world):
