@@ -111,7 +111,11 @@ class MultipartFormParser(FormDataParser):
         content = part.content
         if self.max_form_memory_size is not None and len(content) > self.max_form_memory_size:
             raise RequestEntityTooLarge()
-        return content.decode(_WERKZEUG.get_part_charset(headers), "replace")
+        # Most text fields have no Content-Type: then Werkzeug's rule gives UTF-8, and asking
+        # its headers for the missing one would raise and catch an exception for each field.
+        typed = part.segment.content_type
+        charset = _WERKZEUG.get_part_charset(headers) if typed else "utf-8"
+        return content.decode(charset, "replace")
 
 
 class FormRequest(Request):
