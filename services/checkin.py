@@ -7,7 +7,7 @@ entry and stores one photo, even when the retries arrive at the same moment.
 """
 
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -319,7 +319,8 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
         _refuse_open(before.still_open)
         flags = list(dict.fromkeys([*window, *flags, *_repeated(before.done, goal)]))
         record = _create(draft, flags, distance, now)
-        photo = _NEW_PHOTO.create(record=record, created_at=now, **asdict(stored))
+        # vars, not asdict: the columns are flat values, and asdict deep-copies each one
+        photo = _NEW_PHOTO.create(record=record, created_at=now, **vars(stored))
         record.photos = [photo]  # as records.attach_photos does: no query to serialize it
         history.append(record, actor.label, "checkin", now, {})
     return CheckinResult(record, created=True)
