@@ -35,14 +35,6 @@ def _kept_photo(message: Inbound) -> dict | None:
     return conversation.data.get("photo")
 
 
-def choice(member: Member) -> list | None:
-    """An own service as a choice for a photo sent first (wechat.chat.photo_first), unless
-    one is still checked in."""
-    if checkin.already_checked_in(member, TARGET) is not None:
-        return None
-    return [TARGET, texts.INDIVIDUAL_TITLE]
-
-
 def ask_fields(sent: photo_check.PhotoCheck, record) -> str:
     """After an own service's check-in result: its first blank register field, asked at once
     while the member remembers (the rest follow one by one), unless the member has moved on

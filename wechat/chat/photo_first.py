@@ -11,14 +11,13 @@ used), and nothing is kept anywhere else.
 """
 
 from models import Member
-from services import households, summary
-from services.errors import DomainError
+from services import checkin_choices
 
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import checkin, common, individual, photo_check, state
 
-VISIT = "visit"
+VISIT = checkin_choices.VISIT
 
 
 def on_photo_first(message: Inbound, member: Member) -> Reply:
@@ -46,20 +45,13 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
 
 
 def choices_for(member: Member) -> list[list]:
-    """What a photo (or a location sent first) may check the member in to now, as [target,
-    title]: today's activities open to them (wechat.chat.checkin.open_activities), a visit to
-    their household, and last their own service (what EXTRA offers), which a member serving
-    on their own would otherwise never be offered beside an activity. Beside a single
-    activity or visit the own service is named in words (「分散活动」), not numbered, so the
-    common case keeps going straight to the location."""
-    found = [[a.id, a.title] for a in checkin.open_activities(member)]
-    visit = _visit_choice(member)
-    if visit is not None:
-        found.append(visit)
-    if len(found) == 1:
-        return found  # its text names the own service beside it (ONE_TEXTS): one step less
-    extra = (choice(member) for choice in EXTRA)
-    return found + [c for c in extra if c is not None]
+    """What a photo sent first may check the member in to now (services.checkin_choices), as
+    the [target, title] pairs the conversation keeps."""
+    return _kept_choices(checkin_choices.for_photo(member, common.now(), common.rules()))
+
+
+def _kept_choices(found: list[checkin_choices.Choice]) -> list[list]:
+    return [[c.target, c.title] for c in found]
 
 
 def on_location_first(message: Inbound, member: Member) -> Reply | None:
@@ -68,14 +60,12 @@ def on_location_first(message: Inbound, member: Member) -> Reply | None:
     one is asked, as for a photo sent first, the location kept for it, never the activity
     taken unasked. None when no visit is possible or nothing is near, or an entry is still
     open (wechat.chat.checkin.on_stray_location answers those)."""
-    visit = _visit_choice(member)
-    if visit is None or summary.open_checkins(member.id):
+    found = checkin_choices.for_location(
+        member, message.lat, message.lng, common.now(), common.rules()
+    )
+    if not found:
         return None
-    near = [[a.id, a.title] for a in checkin.nearby_activities(message, member)]
-    if not near:
-        return None
-    extra = (choice(member) for choice in EXTRA)
-    choices = [*near, visit, *(c for c in extra if c is not None)]
+    choices = _kept_choices(found)
     lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
     data = {"choices": choices, "point": common.point_of(message)}
     state.start(message.openid, checkin.PICK, data, common.now())
@@ -83,19 +73,6 @@ def on_location_first(message: Inbound, member: Member) -> Reply | None:
     return common.say(common.listing(texts.LOCATION_FIRST_PICK, lines, footer))
 
 
-def _visit_choice(member: Member) -> list | None:
-    try:
-        household = households.my_household(member)
-    except DomainError:
-        return None
-    if checkin.already_checked_in(member, VISIT) is not None:
-        return None
-    return [VISIT, household.head_name]
-
-
-# Targets a kept photo may be for after the activities and the visit, each (member) ->
-# [target, title] or None.
-EXTRA = [individual.choice]
 # How the only choice is named when the photo is kept for it, by target (else an activity).
 ONE_TEXTS = {VISIT: texts.PHOTO_FIRST_VISIT, individual.TARGET: texts.PHOTO_FIRST_OWN}
 
