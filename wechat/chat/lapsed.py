@@ -20,7 +20,7 @@ from services.checkin import entry_made_by
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, checkout, common, leader, register, state, visits
+from . import checkin, checkout, common, individual, leader, register, state, visits
 
 MINUTES = int(state.TIMEOUT.total_seconds() // 60)
 
@@ -57,6 +57,7 @@ STATES = {
     checkin.PICK: lambda data: "checkin",
     checkin.LOCATION: _located,
     checkin.PHOTO: _located,
+    individual.CONFIRM: lambda data: "individual",
     checkout.OUT_PICK: lambda data: "checkout",
     checkout.OUT_LOCATION: lambda data: "checkout",
     visits.SEEN: lambda data: "visit_notes",

@@ -7,7 +7,9 @@ check-in it is for and sends the location, and is then checked exactly as a phot
 photo step (wechat.chat.photo_check: downloaded after the reply, under the photo's own
 request_id, so a repeated push records once). The photo belongs to that conversation: when it
 times out or another replaces it, the photo goes with it (wechat.chat.lapsed says it was not
-used), and nothing is kept anywhere else.
+used), and nothing is kept anywhere else. A photo that could only be for the member's own
+service (分散活动) is not taken for it unasked: the member is asked first, yes or no, and only
+a yes asks for the location. What the photo may be for is services.checkin_choices' rule.
 """
 
 from models import Member
@@ -18,6 +20,7 @@ from ..inbound import Inbound, Reply
 from . import checkin, common, individual, photo_check, state
 
 VISIT = checkin_choices.VISIT
+CONFIRM = individual.CONFIRM  # a photo kept for the own service alone: yes or no first
 
 
 def on_photo_first(message: Inbound, member: Member) -> Reply:
@@ -35,7 +38,8 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
         return common.say(texts.PHOTO_FIRST_NOTHING)
     if len(choices) == 1:
         target, title = choices[0]
-        state.start(message.openid, checkin.LOCATION, _kept(target, title, held), common.now())
+        step = CONFIRM if target == individual.TARGET else checkin.LOCATION
+        state.start(message.openid, step, _kept(target, title, held), common.now())
         return common.say(_one_text(target, title))
     lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
     data = {"choices": choices, "photo": held}
@@ -88,3 +92,43 @@ def _one_text(target, title: str) -> str:
 def label(target, title: str) -> str:
     """How a choice is named: a visit by its household."""
     return texts.VISIT_LABEL.format(head=title) if target == VISIT else title
+
+
+def on_own_yes(message: Inbound, member: Member, data: dict) -> Reply:
+    """A yes: the own service's location is asked for, the photo kept for it; with the
+    location sent already (on_own_location), the photo is checked at once."""
+    held, point = data["photo"], data.get("point")
+    if point is None:
+        return checkin.ask_location(message.openid, data["target"], data["title"], held)
+    picked = {"target": data["target"], "title": data["title"], "point": point}
+    return photo_check.photo_sent(
+        message.openid, member, picked, held["media_id"], held["request_id"]
+    )
+
+
+def on_own_no(message: Inbound, member: Member, data: dict) -> Reply:
+    """A no (「不是」, 「不用了」, 「算了」, 「取消」): the photo is dropped, and so is the
+    location, if one came; nothing is recorded."""
+    state.leave(message.openid, common.now())
+    return common.say(texts.OWN_SERVICE_DECLINED)
+
+
+def on_own_other(message: Inbound, member: Member, data: dict) -> Reply:
+    """Words that are neither: the question again."""
+    return common.say(texts.OWN_SERVICE_ASK_AGAIN)
+
+
+def on_own_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """A location before the answer, as members send one by habit: kept for a yes, never
+    taken for one."""
+    kept = {**data, "point": common.point_of(message)}
+    state.start(message.openid, CONFIRM, kept, common.now())
+    return common.say(texts.OWN_SERVICE_LOCATION_KEPT)
+
+
+def on_own_photo(message: Inbound, member: Member, data: dict) -> Reply:
+    """Another photo before the answer: it replaces the first (the latest is the one meant,
+    as at a pick list: wechat.chat.checkin.on_pick_photo)."""
+    held = {"media_id": message.media_id, "request_id": photo_check.request_id_of(message)}
+    state.start(message.openid, CONFIRM, {**data, "photo": held}, common.now())
+    return common.say(texts.OWN_SERVICE_PHOTO_KEPT)
