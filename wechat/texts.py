@@ -565,6 +565,7 @@ MENU_LABELS = {
     "CHECKIN": "签到",
     "CHECKOUT": "签退",
     "VISIT": "走访",
+    "INDIVIDUAL": "分散活动",
     "activities": "活动",
     "ACTIVITIES": "近期活动",
     "MINE": "我的时长",
