@@ -13,7 +13,8 @@ a word that steers the chat (「签退」) or a bare refusal of what it does (�
 repeat the question. Otherwise a command still wins over the step. A negated command never
 runs: 「我不想签到」 is acknowledged, 「签到不了」 answered with how to do it and whom to ask.
 Small talk (「收到」, 「谢谢」) is answered kindly with what the conversation waits for
-(wechat.chat.asides).
+(wechat.chat.asides). A step that asked yes or no (YES_NO) takes a yes (「是」, 「好的」) and a
+no (「不是」, 「算了」, 「取消」: smalltalk.is_yes, smalltalk.is_no) before anything else.
 """
 
 from collections.abc import Callable
@@ -109,9 +110,9 @@ STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEN
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
 DECLINES = {
-    checkout.OUT_LOCATION: checkout.on_no_location,
+    checkout.OUT_LOCATION: checkout.on_no_location,  # 「或回复「跳过」直接签退」
     individual.CONFIRM: photo_first.on_own_no,  # 「不用了，谢谢」
-}  # 「或回复「跳过」直接签退」
+}
 # Refusing the location (「不发位置了」, 「跳过」, 「不用」, 「不需要」: wechat.phrasing) at a step
 # asking for it: the check-out goes on without one, as 「跳过」; a check-in or visit needs it
 # (services.checkin takes no check-in without a position: it is what proves the member was
