@@ -181,6 +181,7 @@ MENU_KEYS = {
     "CHECKIN": "checkin",
     "CHECKOUT": "checkout",
     "VISIT": "visit",
+    "INDIVIDUAL": "individual",
     "ACTIVITIES": "activities",
     "MINE": "mine",
     "PAIRING": "pairing",

@@ -85,3 +85,24 @@ def is_yes(text: str) -> bool:
     if not words:
         return bool(folded.strip()) and all(ch in YES_GESTURES for ch in folded.strip())
     return any(words == word * (len(words) // len(word)) for word in YES)
+
+
+# A no to such a question, nothing else said: 「不是」, 「不用了」, 「算了吧」, 「不记了」.
+# Read only where the chat asked a yes-or-no question (wechat.text_route.YES_NO): elsewhere
+# 「算了」 is 取消 and 「不用」 a refusal of what a step does.
+NO = ("不是", "不是的", "不对", "不", "否", "没有", "不用", "不要", "不必", "不需要", "算了")
+NO += ("不记", "别记", "不用记", "都不是")
+_NOT_LE = PARTICLES.replace("了", "")  # 「算了」 stripped of its 了 would be 「算」, a yes
+
+
+THANKED = ("谢谢您", "谢谢你", "谢谢", "谢了")  # 「不是，谢谢」, longest first
+
+
+def is_no(text: str) -> bool:
+    """Whether the text is nothing but a no (NO, said once or repeated, with particles and
+    thanks)."""
+    words = "".join(ch for ch in phrasing.fold(text) if unicodedata.category(ch)[0] in "LN")
+    for word in THANKED:
+        words = words.removesuffix(word)
+    cores = {words.strip(PARTICLES), words.strip(_NOT_LE)}
+    return any(core and core == no * (len(core) // len(no)) for core in cores for no in NO)

@@ -13,7 +13,8 @@ a word that steers the chat (「签退」) or a bare refusal of what it does (�
 repeat the question. Otherwise a command still wins over the step. A negated command never
 runs: 「我不想签到」 is acknowledged, 「签到不了」 answered with how to do it and whom to ask.
 Small talk (「收到」, 「谢谢」) is answered kindly with what the conversation waits for
-(wechat.chat.asides).
+(wechat.chat.asides). A step that asked yes or no (YES_NO) takes a yes (「是」, 「好的」) and a
+no (「不是」, 「算了」, 「取消」: smalltalk.is_yes, smalltalk.is_no) before anything else.
 """
 
 from collections.abc import Callable
@@ -28,8 +29,10 @@ from .chat import (
     checkin,
     checkout,
     common,
+    individual,
     lapsed,
     leader,
+    photo_first,
     register,
     state,
     visits,
@@ -73,7 +76,15 @@ STEPS = {
     register.ASKING: {"text": register.on_answer},
     leader.CONFIRM: {"text": _send_word},
     leader.TEXT: {"text": leader.on_text},
+    individual.CONFIRM: {
+        "text": photo_first.on_own_other,
+        "location": photo_first.on_own_location,
+        "image": photo_first.on_own_photo,
+    },
 }
+# Steps that asked a yes-or-no question: (what a yes does, what a no does). A no said as 取消
+# (「算了」, 「取消」) is the step's no, so the member hears what became of what it held.
+YES_NO = {individual.CONFIRM: (photo_first.on_own_yes, photo_first.on_own_no)}
 # The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
 # register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
 DOING = {
@@ -87,6 +98,7 @@ DOING = {
     activities.LISTED: {"activities", "enroll"},
     leader.CONFIRM: {"broadcast", "confirm"},
     leader.TEXT: {"broadcast"},
+    individual.CONFIRM: {"checkin", "individual"},
 }
 # Steps that take the whole text as typed (but 取消): a notice names what it likes (「明天活动
 # 签到时间改为八点」), and no word in it may be read as a command.
@@ -97,7 +109,10 @@ STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEN
 # What "no" (「不了」, 「不用了」: smalltalk.DECLINE) does at a step that defines it; at any other
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).
-DECLINES = {checkout.OUT_LOCATION: checkout.on_no_location}  # 「或回复「跳过」直接签退」
+DECLINES = {
+    checkout.OUT_LOCATION: checkout.on_no_location,  # 「或回复「跳过」直接签退」
+    individual.CONFIRM: photo_first.on_own_no,  # 「不用了，谢谢」
+}
 # Refusing the location (「不发位置了」, 「跳过」, 「不用」, 「不需要」: wechat.phrasing) at a step
 # asking for it: the check-out goes on without one, as 「跳过」; a check-in or visit needs it
 # (services.checkin takes no check-in without a position: it is what proves the member was
@@ -134,6 +149,7 @@ AWAITED = {
     checkin.PHOTO: texts.AWAITING_PHOTO,
     checkout.OUT_PICK: texts.AWAITING_NUMBER,
     checkout.OUT_LOCATION: texts.AWAITING_CHECKOUT_LOCATION,
+    individual.CONFIRM: texts.OWN_SERVICE_ASK_AGAIN,
 }
 REPROMPTS = {
     checkin.LOCATION: texts.ASK_LOCATION_AGAIN,
@@ -152,6 +168,9 @@ def route(message: Inbound, member) -> Route:
     agreed = _agreed(message, member) if conversation is None and member else None
     if agreed is not None:
         return partial(run, agreed, message, member), agreed.reads_only
+    said = _yes_no_route(conversation, message, member) if conversation else None
+    if said is not None:
+        return said
     free = FREE_TEXT.get(conversation.state) if conversation else None
     if free is not None:
         return _free_text_route(conversation, free, message, member)
@@ -179,6 +198,19 @@ def _agreed(message: Inbound, member) -> Command | None:
     return BY_NAME[name] if name in BY_NAME else None
 
 
+def _yes_no_route(conversation: state.Conversation, message: Inbound, member) -> Route | None:
+    """A yes or a no (取消 included) to a step's yes-or-no question (YES_NO), else None."""
+    answers = YES_NO.get(conversation.state)
+    if answers is None:
+        return None
+    text = message.content
+    if smalltalk.is_yes(text):
+        return partial(answers[0], message, member, conversation.data), False
+    if smalltalk.is_no(text) or is_cancel(text, BY_NAME["cancel"].keywords):
+        return partial(answers[1], message, member, conversation.data), False
+    return None
+
+
 def _late_route(message: Inbound, member) -> Route | None:
     """Words meant for a question that timed out (wechat.chat.lapsed): that it did, and the
     question again; None for a text that is no answer (a command said plainly, 取消, small
@@ -191,6 +223,9 @@ def _late_route(message: Inbound, member) -> Route | None:
         return None
     if is_blank(text) or is_cancel(text, BY_NAME["cancel"].keywords):
         return None
+    free = FREE_TEXT.get(conversation.state)
+    if free is not None and is_no_answer(text):  # 「跳过」 late: skipped, never written
+        return partial(free.skip, message, member, conversation.data), False
     found = match(text)
     if found is not None and not found.asked:
         return None

@@ -266,11 +266,19 @@ PHOTO_FIRST_VISIT = (
     "已收到照片，将用于走访结对家庭 {head}户。请再发送您的当前位置：点击输入框旁的「+」，"
     "选择「位置」后发送。如果是您自己开展的个人服务，请回复「分散活动」；都不是请发送「取消」。"
 )
+# With nothing else to check in to, the photo may be for the member's own service: asked
+# first, as a location sent out of habit must not record a service they never meant.
+OWN_SERVICE_QUESTION = "这张照片要记为分散活动（个人服务）吗？"
 PHOTO_FIRST_OWN = (
-    "已收到照片。今天没有您可以签到的活动；如果这是您自己开展的个人服务（分散活动），"
-    "请再发送您的当前位置：点击输入框旁的「+」，选择「位置」后发送。"
-    "不是的话请发送「取消」，这张照片不会使用。"
+    "收到照片。今天没有您可以签到的活动。"
+    + OWN_SERVICE_QUESTION
+    + "回复「是」继续，回复「不是」就不记。"
 )
+# Anything but a yes or a no to it: the question again (a location is kept for after a yes).
+OWN_SERVICE_ASK_AGAIN = OWN_SERVICE_QUESTION + "请回复「是」或「不是」。"
+OWN_SERVICE_LOCATION_KEPT = "已收到位置。请先回复「是」或「不是」：" + OWN_SERVICE_QUESTION
+OWN_SERVICE_PHOTO_KEPT = "已收到照片，将使用这一张。" + OWN_SERVICE_ASK_AGAIN
+OWN_SERVICE_DECLINED = "好的，这张照片不记了。需要登记时，请发送「签到」或「分散活动」。"
 PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
 PHOTO_FIRST_LINE = "{n}. {title}"
 # A location sent first near an activity by a member who may mean a visit: which is asked.
@@ -557,6 +565,7 @@ MENU_LABELS = {
     "CHECKIN": "签到",
     "CHECKOUT": "签退",
     "VISIT": "走访",
+    "INDIVIDUAL": "分散活动",
     "activities": "活动",
     "ACTIVITIES": "近期活动",
     "MINE": "我的时长",

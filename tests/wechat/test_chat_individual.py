@@ -79,8 +79,9 @@ def test_an_own_service_still_open_is_said_at_once(user, member):
     assert conversation_state("oa-shen") is None
 
 
-def test_a_photo_first_with_nothing_else_open_may_be_an_own_service(user, member):
+def test_a_photo_first_with_nothing_else_open_may_be_an_own_service_once_confirmed(user, member):
     assert oa.reply_text(user.photo(images.jpeg(seed=702))) == texts.PHOTO_FIRST_OWN
+    assert user.say("是") == texts.PHOTO_FIRST_PICKED.format(title=texts.INDIVIDUAL_TITLE)
     place = member.team.community
     reply = user.location(place.lat + NEAR, place.lng)
     assert reply == texts.LOCATION_THEN_PHOTO + texts.CHECKING_PHOTO

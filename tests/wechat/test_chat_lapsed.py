@@ -1,13 +1,14 @@
 """A step sent after its conversation timed out (wechat.chat.lapsed), through /wechat as
 deployed: it is told which step timed out and how to start again, never taken for another
 kind of entry (a visit's location and photo for an activity's check-in), and an answer to a
-register question that timed out is asked for again, not lost unsaid or read as a command."""
+register question or a visit's note that timed out is written as if in time, not lost unsaid,
+asked for twice or read as a command."""
 
 from datetime import timedelta
 
 import pytest
 
-from models import ChatState, Member, Notification, ServiceRecord
+from models import ChatState, Member, Notification, RecordHistory, ServiceRecord
 from services import clock
 from tests import images
 from tests.factories import make_record, pair
@@ -144,20 +145,54 @@ def test_a_command_or_small_talk_after_a_pause_is_answered_as_usual(user, member
     assert "超时" not in reply
 
 
-def test_a_visits_note_after_a_pause_asks_the_visits_questions_again(user, member):
+def visited(user, member):
+    """A visit checked in, its photo checked: what was seen is asked."""
     pair(member)
     user.say("走访")
     user.location(34.7466, 113.6253)
     user.photo(images.jpeg(seed=505))
     user.settle()
+    assert conversation_state("oa-zhou") == "visit_seen"
+
+
+def test_a_visits_note_after_a_pause_is_kept_and_the_next_follows(user, member):
+    """A slow typist's note is written as a late register answer is, not asked again."""
+    visited(user, member)
     pause()
-    reply = user.say("老人腿脚不便，独自居住")
-    assert reply.startswith("刚才的走访情况登记已超时（超过 10 分钟），这条消息没有记下。\n")
-    assert "走访看到的家庭情况" in reply
-    assert "提供了哪些帮助" in user.say("老人腿脚不便，独自居住")
+    assert user.say("老人腿脚不便，独自居住") == texts.ASK_VISIT_HELP
     assert ServiceRecord.get().content == "入户走访：老人腿脚不便，独自居住"
-    assert user.say("帮忙打扫卫生") == texts.REGISTER_SAVED_OPEN  # still open: 签退 next
-    assert ServiceRecord.get().outcome == "帮忙打扫卫生"
+    assert conversation_state("oa-zhou") == "visit_help"
+    pause()
+    assert user.say("帮忙打扫卫生") == texts.VISIT_SAVED
+    record = ServiceRecord.get()
+    assert (record.content, record.outcome) == ("入户走访：老人腿脚不便，独自居住", "帮忙打扫卫生")
+    assert conversation_state("oa-zhou") is None
+    history = RecordHistory.select().where(RecordHistory.action == "fill").count()
+    assert history == 2  # one line per note, as in time
+
+
+def test_a_late_visit_note_for_a_field_filled_meanwhile_hears_the_next_blank(user, member):
+    visited(user, member)
+    ServiceRecord.update(content="入户走访：小程序里写的").execute()
+    pause()
+    reply = user.say("老人腿脚不便")
+    assert reply.startswith("刚才的走访情况登记已超时（超过 10 分钟），这条消息没有记下。\n")
+    assert "提供了哪些帮助" in reply
+    assert ServiceRecord.get().content == "入户走访：小程序里写的"
+
+
+@pytest.mark.parametrize("flow", ["visit", "register"])
+def test_a_late_skip_word_is_a_skip_never_an_answer(user, member, flow):
+    if flow == "visit":
+        visited(user, member)
+    else:
+        checked_out(user, member)
+    pause()
+    reply = user.say("跳过")
+    assert reply.startswith("好的，")
+    record = ServiceRecord.get()
+    assert "跳过" not in (record.target + record.content + record.outcome)
+    assert conversation_state("oa-zhou") is None
 
 
 def test_a_notice_typed_after_a_pause_is_not_sent(client, app, member, emulator):

@@ -6,7 +6,7 @@ notice preview knows it has not been sent."""
 from .. import smalltalk, texts
 from ..inbound import Reply
 from ..phrasing import TROUBLE
-from . import activities, checkin, checkout, common, leader
+from . import activities, checkin, checkout, common, individual, leader
 
 # What each conversation waits for, from its data; free-text steps ask their question again
 # (wechat.text_route) and never come here.
@@ -18,6 +18,7 @@ REMINDERS = {
     checkout.OUT_LOCATION: lambda data: texts.ASK_CHECKOUT_LOCATION.format(title=data["title"]),
     activities.LISTED: lambda data: texts.LISTED_HINT,
     leader.CONFIRM: lambda data: texts.BROADCAST_STILL_PENDING,
+    individual.CONFIRM: lambda data: texts.OWN_SERVICE_ASK_AGAIN,
 }
 # Trouble whose tip depends on where the member stands; the others are texts.TROUBLE_TIPS.
 TIPS = {"checkin": checkin.trouble_tip}

@@ -4,10 +4,8 @@ wechat.chat.checkout). The photo step answers at once and checks in after the re
 location is kept and checked once the location comes.
 """
 
-from datetime import timedelta
-
 from models import Member
-from services import activities, clock, geo, summary
+from services import checkin_choices, clock, summary
 
 from .. import texts
 from ..inbound import Inbound, Reply
@@ -58,26 +56,8 @@ def on_question(message: Inbound, member: Member, args: str = "") -> Reply:
 
 
 def open_activities(member: Member) -> list:
-    """Today's activities the member enrolled in whose check-in is not refused by the clock,
-    and that they are not checked in to already (offering one would end in a refusal only
-    after the location and the photo)."""
-    now, rules = common.now(), common.rules()
-    today = clock.local_today(now)
-    found = activities.list_activities(common.actor(member), today, today, now)
-    checked_in = {c.activity_id for c in summary.open_checkins(member.id)}
-    slack = timedelta(hours=rules.hard_limit_hours)
-    before, after = (
-        timedelta(minutes=rules.open_before_min),
-        timedelta(minutes=rules.close_after_min),
-    )
-    return [
-        a
-        for a in found
-        if a.is_enrolled
-        and a.status != "cancelled"
-        and a.id not in checked_in
-        and a.starts_at - before - slack <= now <= a.ends_at + after + slack
-    ]
+    """Today's activities open to the member's check-in (services.checkin_choices)."""
+    return checkin_choices.open_activities(member, common.now(), common.rules())
 
 
 def already_checked_in(member: Member, kind: str | None = None) -> str | None:
@@ -253,11 +233,6 @@ def _nearby_offer(message: Inbound, member: Member) -> Reply | None:
 
 def nearby_activities(message: Inbound, member: Member) -> list:
     """The activities open to the member within their radius of the location."""
-    radius = common.rules().radius_m
-    return [
-        a
-        for a in open_activities(member)
-        if a.lat is not None
-        and a.lng is not None
-        and geo.distance_m(message.lat, message.lng, a.lat, a.lng) <= (a.radius_m or radius)
-    ]
+    return checkin_choices.nearby_activities(
+        member, message.lat, message.lng, common.now(), common.rules()
+    )

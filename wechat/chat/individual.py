@@ -11,6 +11,12 @@ from ..inbound import Inbound, Reply
 from . import checkin, common, photo_check, register, state
 
 TARGET = "individual"
+# A photo sent first that could only be for the own service waits here for a yes before
+# anything else (wechat.chat.photo_first): an elderly member who then sends the location out
+# of habit would otherwise record a service they never meant.
+CONFIRM = "individual_confirm"
+# The steps that may hold a photo sent first: the keyword there takes it along.
+KEPT_AT = (checkin.PICK, checkin.LOCATION, CONFIRM)
 
 
 def on_individual(message: Inbound, member: Member, args: str = "") -> Reply:
@@ -30,17 +36,9 @@ def _kept_photo(message: Inbound) -> dict | None:
     only activity or visit: typing the own service's keyword there (as those texts say)
     picks it, and the photo goes with it."""
     conversation = state.current(message.openid, common.now())
-    if conversation is None or conversation.state not in (checkin.PICK, checkin.LOCATION):
+    if conversation is None or conversation.state not in KEPT_AT:
         return None
     return conversation.data.get("photo")
-
-
-def choice(member: Member) -> list | None:
-    """An own service as a choice for a photo sent first (wechat.chat.photo_first), unless
-    one is still checked in."""
-    if checkin.already_checked_in(member, TARGET) is not None:
-        return None
-    return [TARGET, texts.INDIVIDUAL_TITLE]
 
 
 def ask_fields(sent: photo_check.PhotoCheck, record) -> str:

@@ -8,19 +8,19 @@ starts with one (「帮助老人打扫卫生」). For a while after the timeout 
 member hears instead which step timed out and how to start it again, once (the next photo or
 location is taken afresh). An answer to one of the register's questions is written all the
 same (the entry and the field it answers are still known; only a field filled in meanwhile
-is asked again), so a slow typist never types an answer twice; a visit's notes are asked
-again.
+is asked again), so a slow typist never types an answer twice; so is a visit's note.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from services import register_fill
 from services.checkin import entry_made_by
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, checkout, common, leader, register, state, visits
+from . import checkin, checkout, common, individual, leader, register, state, visits
 
 MINUTES = int(state.TIMEOUT.total_seconds() // 60)
 
@@ -57,6 +57,7 @@ STATES = {
     checkin.PICK: lambda data: "checkin",
     checkin.LOCATION: _located,
     checkin.PHOTO: _located,
+    individual.CONFIRM: lambda data: "individual",
     checkout.OUT_PICK: lambda data: "checkout",
     checkout.OUT_LOCATION: lambda data: "checkout",
     visits.SEEN: lambda data: "visit_notes",
@@ -122,13 +123,29 @@ def _register_late(message: Inbound, member, data: dict) -> Reply:
     return register.on_answer(message, member, {**data, "missing": missing})
 
 
-def _visit_notes_again(message: Inbound, member, data: dict) -> Reply:
-    """A visit's note after its question timed out: the visit's entry's questions again, or,
-    with no entry (its photo's check never made one), the visit from the start."""
+# A visit's note step: the entry's field its answer fills, and the step's own handler.
+VISIT_NOTES = {
+    visits.SEEN: ("content", visits.on_seen),
+    visits.HELP: ("outcome", visits.on_help_given),
+}
+
+
+def _visit_note_late(step: str, message: Inbound, member, data: dict) -> Reply:
+    """A visit's note after its question timed out: kept as a late answer to the register's
+    questions is (_register_late), and the next note asked, since the visit's entry and the
+    field the note fills are still known; asking again only made a slow typist type it twice.
+    A field filled in meanwhile (in the mini-program) is not overwritten: the entry's first
+    blank question is asked instead. With no entry (its photo's check never made one), the
+    visit from the start."""
     record = entry_made_by(member.id, data.get("request_id"))
     if record is None:
         return common.say(timed_out("visit"))
-    return _ask_again(message, member, record.id, "visit_notes")
+    field, answer = VISIT_NOTES[step]
+    if field not in register_fill.blanks(common.actor(member), record.id).asked:
+        return _ask_again(message, member, record.id, "visit_notes")
+    # What was seen is in the entry already (written when given, or by the photo's check):
+    # held again, it would undo a change made meanwhile in the mini-program.
+    return answer(message, member, {k: v for k, v in data.items() if k != "seen"})
 
 
 def _ask_again(message: Inbound, member, record_id: int, flow: str) -> Reply:
@@ -147,7 +164,7 @@ def _notice_not_sent(message: Inbound, member, data: dict) -> Reply:
 # The steps whose timed-out question a text may still mean to answer, with what it hears.
 WORDS = {
     register.ASKING: _register_late,
-    visits.SEEN: _visit_notes_again,
-    visits.HELP: _visit_notes_again,
+    visits.SEEN: partial(_visit_note_late, visits.SEEN),
+    visits.HELP: partial(_visit_note_late, visits.HELP),
     leader.TEXT: _notice_not_sent,
 }

@@ -7,18 +7,20 @@ check-in it is for and sends the location, and is then checked exactly as a phot
 photo step (wechat.chat.photo_check: downloaded after the reply, under the photo's own
 request_id, so a repeated push records once). The photo belongs to that conversation: when it
 times out or another replaces it, the photo goes with it (wechat.chat.lapsed says it was not
-used), and nothing is kept anywhere else.
+used), and nothing is kept anywhere else. A photo that could only be for the member's own
+service (分散活动) is not taken for it unasked: the member is asked first, yes or no, and only
+a yes asks for the location. What the photo may be for is services.checkin_choices' rule.
 """
 
 from models import Member
-from services import households, summary
-from services.errors import DomainError
+from services import checkin_choices
 
 from .. import texts
 from ..inbound import Inbound, Reply
 from . import checkin, common, individual, photo_check, state
 
-VISIT = "visit"
+VISIT = checkin_choices.VISIT
+CONFIRM = individual.CONFIRM  # a photo kept for the own service alone: yes or no first
 
 
 def on_photo_first(message: Inbound, member: Member) -> Reply:
@@ -36,7 +38,8 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
         return common.say(texts.PHOTO_FIRST_NOTHING)
     if len(choices) == 1:
         target, title = choices[0]
-        state.start(message.openid, checkin.LOCATION, _kept(target, title, held), common.now())
+        step = CONFIRM if target == individual.TARGET else checkin.LOCATION
+        state.start(message.openid, step, _kept(target, title, held), common.now())
         return common.say(_one_text(target, title))
     lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
     data = {"choices": choices, "photo": held}
@@ -46,20 +49,13 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
 
 
 def choices_for(member: Member) -> list[list]:
-    """What a photo (or a location sent first) may check the member in to now, as [target,
-    title]: today's activities open to them (wechat.chat.checkin.open_activities), a visit to
-    their household, and last their own service (what EXTRA offers), which a member serving
-    on their own would otherwise never be offered beside an activity. Beside a single
-    activity or visit the own service is named in words (「分散活动」), not numbered, so the
-    common case keeps going straight to the location."""
-    found = [[a.id, a.title] for a in checkin.open_activities(member)]
-    visit = _visit_choice(member)
-    if visit is not None:
-        found.append(visit)
-    if len(found) == 1:
-        return found  # its text names the own service beside it (ONE_TEXTS): one step less
-    extra = (choice(member) for choice in EXTRA)
-    return found + [c for c in extra if c is not None]
+    """What a photo sent first may check the member in to now (services.checkin_choices), as
+    the [target, title] pairs the conversation keeps."""
+    return _kept_choices(checkin_choices.for_photo(member, common.now(), common.rules()))
+
+
+def _kept_choices(found: list[checkin_choices.Choice]) -> list[list]:
+    return [[c.target, c.title] for c in found]
 
 
 def on_location_first(message: Inbound, member: Member) -> Reply | None:
@@ -68,14 +64,12 @@ def on_location_first(message: Inbound, member: Member) -> Reply | None:
     one is asked, as for a photo sent first, the location kept for it, never the activity
     taken unasked. None when no visit is possible or nothing is near, or an entry is still
     open (wechat.chat.checkin.on_stray_location answers those)."""
-    visit = _visit_choice(member)
-    if visit is None or summary.open_checkins(member.id):
+    found = checkin_choices.for_location(
+        member, message.lat, message.lng, common.now(), common.rules()
+    )
+    if not found:
         return None
-    near = [[a.id, a.title] for a in checkin.nearby_activities(message, member)]
-    if not near:
-        return None
-    extra = (choice(member) for choice in EXTRA)
-    choices = [*near, visit, *(c for c in extra if c is not None)]
+    choices = _kept_choices(found)
     lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
     data = {"choices": choices, "point": common.point_of(message)}
     state.start(message.openid, checkin.PICK, data, common.now())
@@ -83,19 +77,6 @@ def on_location_first(message: Inbound, member: Member) -> Reply | None:
     return common.say(common.listing(texts.LOCATION_FIRST_PICK, lines, footer))
 
 
-def _visit_choice(member: Member) -> list | None:
-    try:
-        household = households.my_household(member)
-    except DomainError:
-        return None
-    if checkin.already_checked_in(member, VISIT) is not None:
-        return None
-    return [VISIT, household.head_name]
-
-
-# Targets a kept photo may be for after the activities and the visit, each (member) ->
-# [target, title] or None.
-EXTRA = [individual.choice]
 # How the only choice is named when the photo is kept for it, by target (else an activity).
 ONE_TEXTS = {VISIT: texts.PHOTO_FIRST_VISIT, individual.TARGET: texts.PHOTO_FIRST_OWN}
 
@@ -111,3 +92,43 @@ def _one_text(target, title: str) -> str:
 def label(target, title: str) -> str:
     """How a choice is named: a visit by its household."""
     return texts.VISIT_LABEL.format(head=title) if target == VISIT else title
+
+
+def on_own_yes(message: Inbound, member: Member, data: dict) -> Reply:
+    """A yes: the own service's location is asked for, the photo kept for it; with the
+    location sent already (on_own_location), the photo is checked at once."""
+    held, point = data["photo"], data.get("point")
+    if point is None:
+        return checkin.ask_location(message.openid, data["target"], data["title"], held)
+    picked = {"target": data["target"], "title": data["title"], "point": point}
+    return photo_check.photo_sent(
+        message.openid, member, picked, held["media_id"], held["request_id"]
+    )
+
+
+def on_own_no(message: Inbound, member: Member, data: dict) -> Reply:
+    """A no (「不是」, 「不用了」, 「算了」, 「取消」): the photo is dropped, and so is the
+    location, if one came; nothing is recorded."""
+    state.leave(message.openid, common.now())
+    return common.say(texts.OWN_SERVICE_DECLINED)
+
+
+def on_own_other(message: Inbound, member: Member, data: dict) -> Reply:
+    """Words that are neither: the question again."""
+    return common.say(texts.OWN_SERVICE_ASK_AGAIN)
+
+
+def on_own_location(message: Inbound, member: Member, data: dict) -> Reply:
+    """A location before the answer, as members send one by habit: kept for a yes, never
+    taken for one."""
+    kept = {**data, "point": common.point_of(message)}
+    state.start(message.openid, CONFIRM, kept, common.now())
+    return common.say(texts.OWN_SERVICE_LOCATION_KEPT)
+
+
+def on_own_photo(message: Inbound, member: Member, data: dict) -> Reply:
+    """Another photo before the answer: it replaces the first (the latest is the one meant,
+    as at a pick list: wechat.chat.checkin.on_pick_photo)."""
+    held = {"media_id": message.media_id, "request_id": photo_check.request_id_of(message)}
+    state.start(message.openid, CONFIRM, {**data, "photo": held}, common.now())
+    return common.say(texts.OWN_SERVICE_PHOTO_KEPT)

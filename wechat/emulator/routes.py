@@ -206,12 +206,42 @@ def send_mp_subscribe_message(req: ApiRequest) -> dict:
     return ok(msgid=next(_msgids))
 
 
+# menu/create's limits: 1-3 sections of 1-5 buttons, names within 16 (section) and 60
+# (button) UTF-8 bytes, keys within 128; each breach has its own errcode.
+MENU_SECTIONS, MENU_BUTTONS = 3, 5
+SECTION_NAME_BYTES, BUTTON_NAME_BYTES, KEY_BYTES = 16, 60, 128
+
+
 @api("menu_create")
 def create_menu(req: ApiRequest) -> dict:
     buttons = req.body.get("button")
-    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MENU_SECTIONS:
         raise WeChatError(40016)
+    for section in buttons:
+        _check_menu_section(section)
     return ok()
+
+
+def _check_menu_section(section: dict) -> None:
+    if not 1 <= len(str(section.get("name", "")).encode()) <= SECTION_NAME_BYTES:
+        raise WeChatError(40018)
+    subs = section.get("sub_button")
+    if subs is None:
+        return _check_menu_button(section, SECTION_NAME_BYTES, 40018)
+    if not isinstance(subs, list) or not 1 <= len(subs) <= MENU_BUTTONS:
+        raise WeChatError(40023)
+    for button in subs:
+        _check_menu_button(button, BUTTON_NAME_BYTES, 40025)
+
+
+def _check_menu_button(button: dict, name_bytes: int, name_error: int) -> None:
+    if not 1 <= len(str(button.get("name", "")).encode()) <= name_bytes:
+        raise WeChatError(name_error)
+    if (
+        button.get("type") == "click"
+        and not 1 <= len(str(button.get("key", "")).encode()) <= KEY_BYTES
+    ):
+        raise WeChatError(40019)
 
 
 # --- media, codes, content security --------------------------------------------------------
