@@ -35,9 +35,21 @@ class Feedback(BaseModel):
     moderation_note = pw.TextField(default="")
     moderated_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     moderated_at = pw.DateTimeField(null=True)
+    # What was rated, as one value ('member:12'), and the Shanghai day of a page's rating (none
+    # for other rows): the unique index keeps one rating per phone per target a day, however
+    # many posts race for it.
+    target_key = pw.CharField(max_length=40, default="")
+    rated_on = pw.DateField(null=True)
+    # A keyed hash of the address a held rating came from, when the page saw the resident's
+    # own: the daily ceiling on held ratings per address (services.feedback). '' otherwise.
+    ip_key = pw.CharField(max_length=64, default="")
 
     class Meta:
-        indexes = ((("client_key", "created_at"), False),)
+        indexes = (
+            (("client_key", "created_at"), False),
+            (("target_key", "rated_on", "client_key"), True),
+            (("ip_key", "rated_on"), False),
+        )
 
 
 class FeedbackCode(BaseModel):

@@ -30,3 +30,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status, code = 409, "conflict"
+
+
+class TooMany(DomainError):
+    status, code = 429, "too_many"

@@ -9,16 +9,21 @@ Rules, each here so the page only asks and shows:
   signed for it) per target per Shanghai day: a resident who changes their mind (Back, another
   star, submit) replaces that day's rating, its comment and created_at (the time of the rating
   in force), so the leader's and member's views and the quarterly report count one. A changed
-  comment is judged again; an unchanged one keeps the office's decision.
+  comment is judged again; an unchanged one keeps the office's decision. The database holds
+  the rule too (target, Shanghai day and phone are unique): of two posts that race, one adds
+  the rating and the other replaces it.
 - The form id (services.feedback_forms) makes a post idempotent: the same form posted again
   with the same answer records nothing more and is thanked again (a double tap, a retry); the
-  same form with another answer is a change of mind, as above.
+  same form with another answer is a change of mind, as above. A form kept open past
+  midnight changes the new day's rating when the phone has one already.
 - A target's first feedback.per_target_per_hour new ratings an hour (from everybody
   together) are judged as usual; any further ones that hour are kept but `pending`
   (held_reason burst) until the office looks: a script that takes a new cookie for each post
   cannot move a leader's average or the quarterly report, and an honest resident is never
   turned away. A phone needs no limit of its own: it holds one rating per target a day,
-  however often it changes it; a held rating stays held when it is changed.
+  however often it changes it; a held rating stays held when it is changed. The held ones a
+  day have a ceiling (services.feedback_limits), past which a new rating that would be held
+  is refused politely, so a script cannot fill the office's queue without end.
 - A form must have stood open feedback.min_form_seconds before its post is taken (nobody
   rates faster); a quicker post shows the form again and records nothing.
 - A post without the page's cookie is refused with words that say what to do (the browser
@@ -38,16 +43,18 @@ import peewee as pw
 
 from models import Feedback, db
 
-from . import clock, feedback_forms
+from . import clock, feedback_forms, feedback_limits
 from .content_check import is_locally_refused
 from .errors import Forbidden, Invalid
-from .feedback_targets import Target, target_by_code
+from .feedback_limits import Limits
+from .feedback_targets import Target, target_by_code, target_key
 from .review import clean_text
 
 COMMENT_LIMIT = 300
 HELD_BY_FILTER = "content_filter"
 HELD_BY_BURST = "burst"
 RATINGS = range(1, 6)
+DEFAULT_LIMITS = Limits()
 _LINE_BREAKS = re.compile(r"\r\n?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Said when the browser brought back no cookie: it keeps none, so no form can be theirs.
@@ -63,31 +70,24 @@ TOO_FAST = "提交得太快了，请确认星级和留言后，再按一次“�
 
 
 @dataclass(frozen=True)
-class Limits:
-    """How many new ratings a target takes an hour before the rest wait for the office
-    (feedback.per_target_per_hour), and how long a form must stand open before its post
-    is taken (feedback.min_form_seconds)."""
-
-    per_target_per_hour: int = 10
-    min_form_seconds: float = 2.0
-
-    @classmethod
-    def from_settings(cls, settings) -> "Limits":
-        return cls(settings.feedback.per_target_per_hour, settings.feedback.min_form_seconds)
-
-
-@dataclass(frozen=True)
 class Sender:
     """Who posts, as the page knows them: its cookie ('' when the browser sent none, and then
-    no form id is theirs); `secret` signs their form ids and keys their hash."""
+    no form id is theirs) and the address the post came from ('' when unknown); `secret`
+    signs their form ids and keys their hashes."""
 
     secret: str
     cookie: str
+    address: str = ""
 
     @property
     def key(self) -> str:
         """The rate limit's sender: the cookie, hashed (never stored raw)."""
         return feedback_forms.client_key(self.secret, f"cookie:{self.cookie}")
+
+    @property
+    def ip_key(self) -> str:
+        """The held ratings' ceiling per address: the address hashed, '' when not theirs."""
+        return feedback_limits.address_key(self.secret, self.address)
 
     def new_form_id(self, code: str, now: datetime) -> str:
         return feedback_forms.new_form_id(self.secret, code, self.cookie, now)
@@ -108,7 +108,7 @@ def submit(
     form_id: str,
     sender: Sender,
     now: datetime,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Submission:
     """Record a resident's rating: once per form, one per phone and target a day (the rules
     are the module's)."""
@@ -126,38 +126,69 @@ def submit(
     answer = {"rating": _rating(rating), "comment": _comment(comment)}
     try:
         with db.atomic():
-            return _record(target, answer, form_id, sender.key, now, limits, earlier)
-    except pw.IntegrityError:  # the same form, posted twice at once: the other one recorded it
-        twin = Feedback.get_or_none(Feedback.form_id == form_id)
-        if twin is None:  # another constraint failed: the page's database error, not thanks
+            return _record(target, answer, form_id, sender, now, limits, earlier)
+    except pw.IntegrityError:
+        done = _after_race(target, answer, form_id, sender.key, now)
+        if done is None:  # another constraint failed: the page's database error, not thanks
             raise
-        return Submission(twin, target, repeated=True)
+        return done
 
 
-def _record(target, answer, form_id, client_key, now, limits, earlier) -> Submission:
-    """Replace the rating this form or this phone gave the target today, or add one."""
-    row = earlier or _todays(target, client_key, now)
+def _record(target, answer, form_id, sender, now, limits, earlier) -> Submission:
+    """Replace the rating this phone gave the target today (or the one this form gave), or
+    add one."""
+    row = _todays(target, sender.key, now) or earlier
     if row is not None:
-        _replace(row, answer, form_id, now)
-        return Submission(row, target, repeated=False, replaced=True)
-    burst = _in_burst(target, now, limits)
-    fields = {"target_kind": target.kind, target.kind: target.id, **answer}
-    fields |= _judged(answer["comment"], burst) | {"form_id": form_id, "client_key": client_key}
-    return Submission(Feedback.create(**fields, created_at=now), target, repeated=False)
+        return _change(row, earlier, target, answer, form_id, now)
+    judged = _judged(answer["comment"], _in_burst(target, now, limits))
+    day, key, ip_key = clock.local_today(now), target_key(target.kind, target.id), ""
+    if judged["moderation"] == "pending":
+        ip_key = sender.ip_key
+        feedback_limits.check_held_ceiling(key, ip_key, day, limits)
+    fields = {"target_kind": target.kind, target.kind: target.id, **answer, **judged}
+    fields |= {"form_id": form_id, "client_key": sender.key, "ip_key": ip_key}
+    fields |= {"target_key": key, "rated_on": day, "created_at": now}
+    return Submission(Feedback.create(**fields), target, repeated=False)
+
+
+def _after_race(target, answer, form_id, client_key, now) -> Submission | None:
+    """This post lost a race to the database's rules: the same form, or another form of this
+    phone for this target today, was recorded meanwhile. The same answer again is a repeat;
+    another answer replaces the one recorded. None when no such rating is there (another
+    constraint failed)."""
+    twin = Feedback.get_or_none(Feedback.form_id == form_id)
+    row = _todays(target, client_key, now) or twin
+    if row is None:
+        return None
+    with db.atomic():
+        return _change(row, twin, target, answer, form_id, now)
+
+
+def _change(row, earlier, target, answer, form_id, now) -> Submission:
+    """Give the phone's rating of the day (`row`) this answer; a repeat when it holds this
+    form's answer already (a twin post got in first). It takes this form's id, unless the
+    form's own rating (`earlier`) is another day's (a form kept open past midnight): that
+    one keeps the id, and is left as it was."""
+    same = (row.rating, row.comment) == (answer["rating"], answer["comment"])
+    if same and row.form_id == form_id:
+        return Submission(row, target, repeated=True)
+    other_days = earlier is not None and earlier.id != row.id
+    _replace(row, answer, row.form_id if other_days else form_id, now)
+    return Submission(row, target, repeated=False, replaced=True)
 
 
 def _todays(target: Target, client_key: str, now: datetime) -> Feedback | None:
     """The phone's rating of the target given today (Shanghai's day), if any."""
-    start = clock.local_midnight(clock.local_today(now))
-    mine = _on_target(target) & (Feedback.client_key == client_key)
-    mine &= (Feedback.created_at >= start) & (Feedback.created_at < start + timedelta(days=1))
-    return Feedback.select().where(mine).order_by(Feedback.id.desc()).first()
+    mine = (Feedback.target_key == target_key(target.kind, target.id)) & (
+        Feedback.rated_on == clock.local_today(now)
+    )
+    return Feedback.get_or_none(mine & (Feedback.client_key == client_key))
 
 
 def _replace(row: Feedback, answer: dict, form_id: str, now: datetime) -> None:
-    """The new answer in place of the old one. A changed comment is judged afresh (the
-    office's decision was about the old words); an unchanged one keeps its judgement."""
-    changes = dict(answer, form_id=form_id, created_at=now)
+    """The new answer in place of the old one, as today's. A changed comment is judged afresh
+    (the office's decision was about the old words); an unchanged one keeps its judgement."""
+    changes = dict(answer, form_id=form_id, created_at=now, rated_on=clock.local_today(now))
     if answer["comment"] != row.comment:
         burst = row.moderation == "pending" and row.held_reason == HELD_BY_BURST
         changes |= _judged(answer["comment"], burst)

@@ -76,13 +76,30 @@ def mask_address(address: str) -> str:
     return kept.rstrip(_TRAILING) + MASK
 
 
-# A phone number in free text: a mobile (+86 optional), a landline with its area code
-# (010-65123456, 0371-61234567), or a 7-8 digit local number (65123456).
+# What follows a number that counts or measures something rather than dials: 5000000元,
+# 12345678号, 1234567人次. A bare 7-8 digit run followed by one (spaces between allowed) is
+# not taken for a local phone number. No word that also starts a name or a phrase that may
+# follow a number to call (张, 周, 万 are surnames; 本人, 座机).
+NUMBER_UNITS = (
+    "元", "块", "角", "亿", "%", "％",
+    "号", "室", "栋", "幢", "楼", "层", "单元",
+    "年", "月", "日", "天", "小时", "分钟", "秒",
+    "次", "人", "位", "名", "个", "岁", "件", "份", "箱", "袋", "斤", "公斤",
+    "克", "吨", "米", "公里", "平方", "步", "页", "期", "批", "条", "项",
+)  # fmt: skip
+# Longest first, so 单元 is tried before 元 and 公斤 before 斤.
+_UNIT_AFTER = "|".join(re.escape(u) for u in sorted(NUMBER_UNITS, key=len, reverse=True))
+# A phone number in free text, never part of a longer digit run (nor of a decimal):
+# - a mobile, +86 optional (138 1234 5678), whatever follows it;
+# - a landline with its area code, 0 and 2-3 digits, then a space or a dash or nothing
+#   (010-65123456, 0371 61234567);
+# - a bare local number of 7-8 digits (65123456), unless a unit follows it or a currency
+#   sign stands before it (¥1234567): then it is an amount, a count, a date or a door.
 _PHONE_IN_TEXT = re.compile(
     r"(?<![\d.])(?:"
     r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
     r"|0(?:10|2\d|[3-9]\d{2})[ -]?\d{7,8}"
-    r"|[2-9]\d{6,7}"
+    rf"|(?<![¥￥$])(?<![¥￥$] )[2-9]\d{{6,7}}(?![\d.])(?!\s*(?:{_UNIT_AFTER}))"
     r")(?![\d.])"
 )
 

@@ -123,12 +123,15 @@ class RulesSettings:
 class FeedbackSettings:
     """Residents' ratings from QR cards (services.feedback): where the cards point, how many
     new ratings a target takes in an hour before the further ones wait for the office (one
-    phone holds one rating per target a day, so it needs no limit of its own), and how long
-    a form must stand open before its post is taken."""
+    phone holds one rating per target a day, so it needs no limit of its own), how long
+    a form must stand open before its post is taken, and the ceilings on a day's held
+    ratings, per target and per address (services.feedback_limits)."""
 
     public_url: str = ""
     per_target_per_hour: int = 10
     min_form_seconds: float = 2.0
+    held_per_target_per_day: int = 200
+    held_per_ip_per_day: int = 300
 
 
 #: The outbound channels, in the default order tried (see services/outbox_delivery.py).

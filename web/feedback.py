@@ -112,7 +112,7 @@ def upper_case(rest):
 def submit(code):
     """Record the rating, then thank the resident; a mistake shows the form again."""
     form = request.form
-    sender = _sender(request.cookies.get(COOKIE, ""))
+    sender = _sender(request.cookies.get(COOKIE, ""), request.remote_addr or "")
     limits = feedback.Limits.from_settings(current_app.config["SETTINGS"])
     values = (form.get("rating"), form.get("comment"), form.get("form_id", ""))
     try:
@@ -161,7 +161,7 @@ def _form_values(rating, comment: str) -> dict:
 @bp.errorhandler(DomainError)
 def _refused(exc: DomainError):
     """A refusal as a page: the code unknown (404), the target gone (410), not yet (409), too
-    many (429), a stale or foreign form (400, 403)."""
+    many held today (429), a stale or foreign form (400, 403)."""
     status = {"member_left": 410, "activity_cancelled": 410}.get(exc.code, exc.status)
     title = STATUS_TITLES.get(status, "无法提交")
     rescan = exc.code in ("bad_form", "no_cookie")
@@ -182,8 +182,8 @@ def _cookie() -> str:
     return request.cookies.get(COOKIE) or secrets.token_urlsafe(16)
 
 
-def _sender(cookie: str) -> feedback.Sender:
-    return feedback.Sender(current_app.config["SECRET_KEY"], cookie)
+def _sender(cookie: str, address: str = "") -> feedback.Sender:
+    return feedback.Sender(current_app.config["SECRET_KEY"], cookie, address)
 
 
 def _with_cookie(response, cookie: str):

@@ -83,6 +83,7 @@ OFF_API = {
     ("form_expired", 400),
     ("no_cookie", 403),
     ("form_too_fast", 400),
+    ("feedback_held_full", 429),
 }
 # Raised by Flask before a view runs, answered by api/errors.py.
 HTTP = {("bad_request", 400), ("not_found", 404), ("method_not_allowed", 405)}

@@ -198,3 +198,47 @@ def test_version_13_keeps_the_ratings_given_before_it(upgrade_from):
         for f in Feedback.select().order_by(Feedback.id)
     ]
     assert rows == [(5, "approved", None, "", None), (2, "pending", None, "", None)]
+
+
+def test_version_15_gives_page_ratings_their_day_and_keeps_the_later_of_a_race(upgrade_from):
+    """Step 15 makes one rating per phone per target a day the database's rule: a page
+    rating gets its target and Shanghai day; where a race had left a phone two ratings of
+    a target on one day, the later stands and the earlier goes. Ratings without a phone's
+    key (before the pages) get no day, however many."""
+    upgrade_from("0014_report_review")
+    add_member(1)
+    rows = [  # (member rated or the team, phone's key, rating, when)
+        (None, "phone-a", 2, "2026-03-01 16:30:00"),  # 00:30 on 2 March in Shanghai
+        (None, "phone-a", 4, "2026-03-02 15:00:00"),  # 23:00 the same day: stands
+        (None, "phone-a", 5, "2026-03-02 16:30:00"),  # 00:30 on 3 March
+        (None, "phone-b", 3, "2026-03-02 01:00:00"),  # another phone
+        (1, "phone-a", 1, "2026-03-02 01:00:00"),  # another target
+        (None, "", 5, ADDED),  # before the pages: no key
+        (None, "", 4, ADDED),
+    ]
+    for member, key, rating, at in rows:
+        kind = "member" if member else "team"
+        sql(
+            "INSERT INTO feedback (target_kind, member_id, team_id, rating, comment, "
+            "moderation, created_at, client_key, held_reason, moderation_note) "
+            "VALUES (?, ?, ?, ?, '', 'approved', ?, ?, '', '')",
+            kind,
+            member,
+            None if member else 1,
+            rating,
+            at,
+            key,
+        )
+    runner().up()
+    kept = [
+        (f.rating, f.target_key, f.rated_on, f.ip_key)
+        for f in Feedback.select().order_by(Feedback.id)
+    ]
+    assert kept == [
+        (4, "team:1", date(2026, 3, 2), ""),
+        (5, "team:1", date(2026, 3, 3), ""),
+        (3, "team:1", date(2026, 3, 2), ""),
+        (1, "member:1", date(2026, 3, 2), ""),
+        (5, "team:1", None, ""),
+        (4, "team:1", None, ""),
+    ]

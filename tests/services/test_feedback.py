@@ -343,3 +343,16 @@ def test_the_code_is_the_only_way_to_the_target(world):
     other = make_member(team=team)
     codes = {code_for("member", m.id, NOW) for m in (member, other)}
     assert len(codes) == 2 and FeedbackCode.select().count() == 2
+
+
+def test_a_leader_reads_phone_numbers_masked_and_amounts_as_written(world):
+    from services.actors import Actor
+    from services.feedback_review import FeedbackFilters, team_feedback
+
+    team, member = world
+    leader = Member.get((Member.team == team) & (Member.role == "leader"))
+    comment = "王同志帮我们申请到2345678元，跑了3456789次，有事打65123456或13812345678"
+    rate(code_for("member", member.id, NOW), 5, comment)
+    _, items, _, _ = team_feedback(Actor(member=leader), None, FeedbackFilters())
+    shown = "王同志帮我们申请到2345678元，跑了3456789次，有事打****3456或138****5678"
+    assert [v.comment for v in items] == [shown]

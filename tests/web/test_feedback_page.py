@@ -199,6 +199,43 @@ def test_a_flood_from_fresh_cookies_is_held_and_never_locks_residents_out(app, c
     assert (approved, held.count()) == (10, 16)
 
 
+def bot_post(app, code, address="127.0.0.1", comment=""):
+    """A script's post: a fresh client (a new cookie), GET, POST 1 star, from `address`."""
+    bot = app.test_client()
+    bot.environ_base["REMOTE_ADDR"] = address
+    return bot.post(
+        f"/r/{code}", data={"form_id": open_form(bot, code), "rating": "1", "comment": comment}
+    )
+
+
+def test_past_the_days_ceiling_on_held_ratings_a_flood_is_refused_politely(
+    settings_overrides, request
+):
+    """The flood above, past the day's ceiling on held ratings: a short page in Chinese
+    (429) says to come back tomorrow, and nothing more waits for the office."""
+    settings_overrides["feedback"] |= {"per_target_per_hour": 2, "held_per_target_per_day": 3}
+    app, code = request.getfixturevalue("app"), request.getfixturevalue("code")
+    statuses = [bot_post(app, code).status_code for _ in range(5)]
+    assert statuses == [200] * 5
+    answer = bot_post(app, code)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 429 and "请稍后再评价" in html and "明天" in html
+    assert "感谢" not in html and "Traceback" not in html and "<form" not in html
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert Feedback.select().count() == 5
+
+
+def test_held_ratings_from_one_public_address_meet_its_ceiling(settings_overrides, request):
+    """The address counts when it is the phone's own; the proxy's (loopback) never does."""
+    settings_overrides["feedback"] |= {"per_target_per_hour": 1, "held_per_ip_per_day": 2}
+    app, code = request.getfixturevalue("app"), request.getfixturevalue("code")
+    public = [bot_post(app, code, "114.114.114.114").status_code for _ in range(4)]
+    assert public == [200, 200, 200, 429]  # one approved, two held, then refused
+    behind_proxy = [bot_post(app, code).status_code for _ in range(4)]
+    assert behind_proxy == [200] * 4
+    assert Feedback.select().count() == 7
+
+
 def test_a_post_faster_than_a_person_shows_the_form_again(settings_overrides, request, monkeypatch):
     settings_overrides["feedback"] = {"min_form_seconds": 2}
     client, code = request.getfixturevalue("client"), request.getfixturevalue("code")
@@ -391,6 +428,29 @@ def test_a_double_submit_in_chromium_records_once(served, code, tmp_path):
         driver.find_element(By.ID, "submit").click()  # and the plain submit, a third time
         WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "thanks"))
     assert Feedback.select().count() == 1 and Feedback.get().rating == 4
+
+
+def test_a_full_day_in_chromium_is_a_polite_page(settings_overrides, request, tmp_path):
+    """What a resident's phone shows when the day's held ratings are full: no error dump."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    settings_overrides["feedback"] |= {"per_target_per_hour": 1, "held_per_target_per_day": 1}
+    served, code = request.getfixturevalue("served"), request.getfixturevalue("code")
+    for _ in range(2):
+        assert bot_post(served.app, code).status_code == 200
+    with chromium(tmp_path / "profile", width=500, height=844) as driver:
+        as_phone(driver, 390)
+        driver.get(f"{served.url}/r/{code}")
+        driver.find_element(By.CSS_SELECTOR, 'label[for="rating-5"]').click()
+        driver.find_element(By.ID, "submit").click()
+        WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, "refused"))
+        assert driver.find_element(By.TAG_NAME, "h1").text == "请稍后再评价"
+        assert "明天" in driver.find_element(By.ID, "refused-message").text
+        screenshot(driver, "feedback-held-full.png")
+        errors = console_errors(driver)  # Chromium logs the answer's status, and nothing else
+        assert len(errors) == 1 and "status of 429" in errors[0], errors
+    assert Feedback.select().count() == 2
 
 
 def test_a_bad_code_in_chromium_is_a_polite_page(served, app, tmp_path):

@@ -1,0 +1,72 @@
+"""How much the residents' rating page takes from everybody together: what it holds for the
+office, and where it stops taking even that.
+
+- A target's first per_target_per_hour new ratings an hour are judged as usual; the rest of
+  that hour are held for the office (services.feedback): an honest resident is never turned
+  away, and a script cannot move an average.
+- Held ratings count nowhere, but each is a line in the office's moderation queue. So a
+  day's held ratings have a ceiling: held_per_target_per_day for one target, and
+  held_per_ip_per_day from one address. Past either, a new rating that would be held is
+  refused politely (nothing stored; come back tomorrow), while ratings judged as usual are
+  still taken. The defaults are far above what a community's residents give in a day.
+- The address counts only when it is the resident's own (a public one). Behind the reverse
+  proxy every phone comes from the proxy's (loopback or private) address, and counting that
+  would turn one script into a wall for everybody: then only the target's ceiling holds. The
+  address is kept only as a keyed hash, and only on held ratings.
+"""
+
+import hmac
+import ipaddress
+from dataclasses import dataclass
+from datetime import date
+
+from models import Feedback
+
+from .errors import TooMany
+
+#: Said when a day's ceiling on held ratings is reached: nothing was stored.
+HELD_FULL = "非常抱歉，今天这里收到的评价太多，暂时收不下您的评价。请明天再扫码评价，谢谢您！"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The page's limits, from the settings' [feedback] section (see the module docstring;
+    min_form_seconds: how long a form must stand open before its post is taken)."""
+
+    per_target_per_hour: int = 10
+    min_form_seconds: float = 2.0
+    held_per_target_per_day: int = 200
+    held_per_ip_per_day: int = 300
+
+    @classmethod
+    def from_settings(cls, settings) -> "Limits":
+        f = settings.feedback
+        return cls(
+            f.per_target_per_hour,
+            f.min_form_seconds,
+            f.held_per_target_per_day,
+            f.held_per_ip_per_day,
+        )
+
+
+def address_key(secret: str, address: str) -> str:
+    """A keyed hash of the resident's own address; '' for none, or one that is not theirs
+    (loopback, private: a proxy's)."""
+    try:
+        if not ipaddress.ip_address((address or "").strip()).is_global:
+            return ""
+    except ValueError:
+        return ""
+    return hmac.new(secret.encode(), b"feedback-address|" + address.encode(), "sha256").hexdigest()
+
+
+def check_held_ceiling(target_key: str, ip_key: str, day: date, limits: Limits) -> None:
+    """TooMany (feedback_held_full) when the day's held ratings of this target, or from this
+    address, have reached their ceiling."""
+    held = (Feedback.rated_on == day) & (Feedback.held_reason != "")
+    ceilings = [(Feedback.target_key == target_key, limits.held_per_target_per_day)]
+    if ip_key:
+        ceilings.append((Feedback.ip_key == ip_key, limits.held_per_ip_per_day))
+    for where, ceiling in ceilings:
+        if Feedback.select().where(held & where).count() >= ceiling:
+            raise TooMany(HELD_FULL, "feedback_held_full")
