@@ -5,11 +5,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from api.serialize import iso
 from models import Member, QuarterlyReport, SpotCheck
 from services import clock
 from services.outbox import Message, enqueue
 from services.report_stats import team_stats
-from api.serialize import iso
 from tests.factories import make_member, make_record, make_team, office_actor
 from tests.statements import count_queries
 
@@ -205,7 +205,8 @@ def submitted(team, year, quarter, now, **more):
 def test_reports_waiting_for_a_decision_are_listed_the_longest_waiting_first(app, office):
     now = clock.now_utc()
     year, quarter = last_quarter(clock.local_today(now))
-    early, resubmitted, decided, returned = (make_team(name=n) for n in ("一队", "二队", "三队", "四队"))
+    names = ("一队", "二队", "三队", "四队")
+    early, resubmitted, decided, returned = (make_team(name=n) for n in names)
     older = (year - 1, quarter)  # an earlier quarter's report still waits as well
     submitted(early, *older, now - timedelta(days=40), stats={"late_submitted": True})
     account = office_actor("decider").account

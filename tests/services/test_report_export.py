@@ -311,7 +311,8 @@ def test_the_offices_decision_reads_in_chinese_through_return_resubmission_and_a
 
     returned_at = NOW + timedelta(hours=2)
     decide_report(office, team_a.id, "2026-Q4", "return", "请补充走访情况。", returned_at, "off")
-    returned = ("已退回，等待队长修改后重新提交", "张秘书", datetime(2027, 1, 5, 12), "请补充走访情况。")
+    returned = ("已退回，等待队长修改后重新提交", "张秘书", datetime(2027, 1, 5, 12))
+    returned += ("请补充走访情况。",)
     assert review_rows(writer) == review_rows(office, team_a.id) == returned
 
     submit_report(writer, "2026-Q4", NOW + timedelta(hours=3), RULES)
