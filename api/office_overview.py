@@ -35,7 +35,18 @@ def overview_json(v: overview.Overview) -> dict:
             "inbox_unread": a.inbox_unread,
             "spot_checks_pending": a.spot_checks_pending,
             "late_reports": a.late_reports,
+            "reports_awaiting_decision": [_awaiting_json(r) for r in a.awaiting_decision],
         },
+    }
+
+
+def _awaiting_json(r: overview.AwaitingDecision) -> dict:
+    return {
+        "team": {"id": r.team_id, "name": r.team_name},
+        "period": r.period,
+        "submitted_at": iso(r.submitted_at),
+        "late": r.late,
+        "resubmitted": r.resubmitted,
     }
 
 
@@ -98,6 +109,27 @@ _REPORT = {
     "报告尚未生成时也照样列出（status 为 draft，过了截止日期算逾期未交）；"
     "该季度没有队员在册、不用交报告时为 null",
 }
+_AWAITING_PROPERTIES = {
+    "team": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    },
+    "period": {"type": "string", "example": "2026-Q3", "description": "报告所属季度"},
+    "submitted_at": {"type": "string", "format": "date-time", "nullable": True},
+    "late": {"type": "boolean", "description": "逾期后提交"},
+    "resubmitted": {"type": "boolean", "description": "办公室退回后，队长重新提交的"},
+}
+_AWAITING = {
+    "type": "array",
+    "description": "队长已提交、等待办公室通过或退回的季度报告（任何季度），提交早的在前；"
+    "用 GET /team/reports/{period}?team_id= 打开，POST /office/reports/{team_id}/{period} 审阅",
+    "items": {
+        "type": "object",
+        "required": list(_AWAITING_PROPERTIES),
+        "properties": _AWAITING_PROPERTIES,
+    },
+}
 _TEAM_PROPERTIES = {
     "id": {"type": "integer"},
     "name": {"type": "string"},
@@ -133,7 +165,13 @@ OVERVIEW_SCHEMA = {
         },
         "alerts": {
             "type": "object",
-            "required": ["undelivered", "inbox_unread", "spot_checks_pending", "late_reports"],
+            "required": [
+                "undelivered",
+                "inbox_unread",
+                "spot_checks_pending",
+                "late_reports",
+                "reports_awaiting_decision",
+            ],
             "description": "办公室需要处理的事项（登记簿核验另见 GET /register/check）",
             "properties": {
                 "undelivered": {**_COUNT, "description": "未送达和发送失败的消息"},
@@ -144,6 +182,7 @@ OVERVIEW_SCHEMA = {
                     "items": {"type": "string"},
                     "description": "报告已过截止日期仍未提交的服务队",
                 },
+                "reports_awaiting_decision": _AWAITING,
             },
         },
     },

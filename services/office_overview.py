@@ -35,7 +35,7 @@ from .report_stats import (
     reporting_quarter,
     team_stats,
 )
-from .reports import OPEN, is_late
+from .reports import OPEN, is_late, submitted_late
 
 R = ServiceRecord
 
@@ -76,6 +76,19 @@ class Alerts:
     inbox_unread: int
     spot_checks_pending: int
     late_reports: list[str]  # the teams whose report is past its deadline and still owed
+    awaiting_decision: list["AwaitingDecision"]  # submitted reports the office must decide
+
+
+@dataclass(frozen=True)
+class AwaitingDecision:
+    """A report a leader submitted that the office has not accepted or returned yet."""
+
+    team_id: int
+    team_name: str
+    period: str
+    submitted_at: datetime | None
+    late: bool  # submitted after its deadline
+    resubmitted: bool  # returned by the office before, and submitted again since
 
 
 @dataclass(frozen=True)
@@ -210,4 +223,29 @@ def _alerts(actor: Actor, teams: list[TeamOverview]) -> Alerts:
         inbox_unread=office_inbox(actor, True, 1, 0)[1],
         spot_checks_pending=pending,
         late_reports=[t.name for t in teams if t.report and t.report.late and t.report.owed],
+        awaiting_decision=_awaiting_decision(),
     )
+
+
+def _awaiting_decision() -> list[AwaitingDecision]:
+    """Every submitted report of any quarter, not only the one being written (a report of an
+    earlier quarter may still wait), the longest waiting first; one query."""
+    Q = QuarterlyReport
+    query = (
+        Q.select(Q.team, Team.name, Q.year, Q.quarter, Q.submitted_at, Q.decided_at, Q.stats)
+        .join(Team)
+        .where(Q.status == "submitted")
+        .order_by(Q.submitted_at, Q.year, Q.quarter, Team.id)
+        .objects()
+    )
+    return [
+        AwaitingDecision(
+            team_id=r.team_id,
+            team_name=r.name,
+            period=label(r.year, r.quarter),
+            submitted_at=r.submitted_at,
+            late=submitted_late(r),
+            resubmitted=r.decided_at is not None,
+        )
+        for r in query
+    ]

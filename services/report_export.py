@@ -1,6 +1,7 @@
 """A team's quarterly report as an Excel workbook: a 概况 sheet with the report's figures, its
-status and the leader's summary, and a 队员明细 sheet with each member's services, hours and
-visits.
+status, the office's decision on it (通过 or 退回, by whom, when, why: the last one, kept
+after the leader submits again, as the report keeps it) and the leader's summary, and a
+队员明细 sheet with each member's services, hours and visits.
 
 The figures are the JSON report's, read through services.reports.view_report, so the file and
 the screen never disagree and the same readers may have it: the team's leader, and the office
@@ -98,6 +99,34 @@ def _by_kind(kind: str) -> tuple:
     )
 
 
+DECISION, DECIDER, DECIDED_AT, RETURN_REASON = "办公室审阅", "审阅人", "审阅时间", "退回原因"
+# The office's review as a clerk reads it: by the office's last decision, then the report's
+# status now (a returned report the leader has submitted again waits for a new decision).
+REVIEW_WORDS = {
+    ("accepted", "accepted"): "已通过",
+    ("returned", "returned"): "已退回，等待队长修改后重新提交",
+    ("returned", "submitted"): "曾退回，队长已修改并重新提交，等待办公室审阅",
+    (None, "submitted"): "等待办公室审阅",
+    (None, "in_progress"): "本季度尚未结束，报告尚未提交",
+}
+
+
+def _review(view: ReportView) -> str:
+    """What the office decided, or that there is nothing to decide yet (a draft, late)."""
+    return REVIEW_WORDS.get((view.decision, view.status), "报告尚未提交")
+
+
+def _return_reason(view: ReportView) -> str:
+    """The last return's reason; on an accepted report, said to be an earlier return's."""
+    if view.return_reason and view.decision == "accepted":
+        return f"通过前曾退回，原因：{view.return_reason}"
+    return view.return_reason
+
+
+def _decider(view: ReportView) -> str:
+    return view.decided_by.display_name if view.decided_by is not None else ""
+
+
 URGENT_NOTICES = "紧急通知（条）"
 # The 概况 sheet, row by row: label, value from the report, number format.
 SUMMARY = (
@@ -108,6 +137,10 @@ SUMMARY = (
     ("截止日期", lambda v: v.deadline, DATE),
     ("提交时间", lambda v: v.submitted_at, DATETIME),
     ("提交人", lambda v: v.submitted_by.name if v.submitted_by else "", None),
+    (DECISION, _review, None),
+    (DECIDER, _decider, None),
+    (DECIDED_AT, lambda v: v.decided_at, DATETIME),
+    (RETURN_REASON, _return_reason, None),
     ("数据口径", lambda v: "实时数据（提交时冻结）" if v.live else "提交时冻结的数据", None),
     ("统计时间", _computed_at, DATETIME),
     ("在册队员（人）", _stat("members"), None),
@@ -138,6 +171,9 @@ NOTES = {
     f"其中计入服务次数的见“{VISIT_SERVICES}”",
     "存疑待审核记录（条）": "被标记存疑（签到或修改时发现疑点、抽查发现问题）、尚待审核的登记；"
     "不含队长代登记等待办公室核验等其他待审核的登记",
+    DECISION: "办公室对已提交报告的季度检查结论：通过，或退回队长修改",
+    DECIDER: "作出最近一次审阅结论的办公室账号",
+    RETURN_REASON: "办公室最近一次退回时写明的原因；队长重新提交后仍保留，便于对照修改",
     CHECK: "办公室导出时现场核验本季度统计所依据的记录与登记历史是否一致（与 register verify "
     "相同）；提交时冻结的数字不随之改变",
     CHECK_HOURS: "这些记录计入上面“服务时长”的部分",

@@ -193,3 +193,25 @@ def test_bad_inbox_queries_are_a_400(office, app, query):
     response = office.get(f"/office/inbox?{query}")
     assert response.status_code == 400
     assert set(response.get_json()["error"]) == {"code", "message"}
+
+
+def test_pages_of_the_inbox_and_of_the_undelivered_reach_the_oldest_each_once(office):
+    now = clock.now_utc()
+    member = make_member(name="孙磊")
+    for n in range(7):  # pairs at the same moment: the order's tie is broken by id
+        at = now - timedelta(minutes=n // 2)
+        enqueue([Message(None, "report_late", LATE, f"pages:{n}")], at, "off")
+        enqueue([Message(member.id, "visit_reminder", {"body": "该走访了"}, f"pm:{n}")], at, "off")
+    Notification.update(status="failed", last_error="43101").where(
+        Notification.member == member.id
+    ).execute()
+    order = (Notification.created_at.desc(), Notification.id.desc())
+    office_rows = Notification.select().where(Notification.member.is_null(True)).order_by(*order)
+    failed = Notification.select().where(Notification.member == member.id).order_by(*order)
+    for path, wanted in (("/office/inbox?", office_rows), ("/office/notifications?", failed)):
+        for limit in (1, 3, 50):
+            items, offset, total = [], 0, None
+            while total is None or offset < total:
+                page = office.get(f"{path}limit={limit}&offset={offset}").get_json()
+                items, offset, total = items + page["items"], offset + limit, page["total"]
+            assert [i["id"] for i in items] == [n.id for n in wanted]

@@ -5,11 +5,13 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from api.serialize import iso
 from models import Member, QuarterlyReport, SpotCheck
 from services import clock
 from services.outbox import Message, enqueue
 from services.report_stats import team_stats
-from tests.factories import make_member, make_record, make_team
+from tests.factories import make_member, make_record, make_team, office_actor
+from tests.statements import count_queries
 
 FILLED = {"content": "清理楼道", "target": "3号楼住户", "outcome": "楼道整洁"}
 
@@ -93,6 +95,15 @@ def test_a_late_report_and_the_offices_alerts(world, office):
         "inbox_unread": 1,
         "spot_checks_pending": 1,
         "late_reports": [team_a.name],
+        "reports_awaiting_decision": [
+            {
+                "team": {"id": team_b.id, "name": team_b.name},
+                "period": f"{year}-Q{quarter}",
+                "submitted_at": iso(now),
+                "late": False,
+                "resubmitted": False,
+            }
+        ],
     }
 
 
@@ -177,3 +188,56 @@ def test_the_office_reading_a_report_never_drafts_it(app, january, office, api):
     Member.update(created_at=datetime(2027, 1, 2)).where(Member.team == newcomers.id).execute()
     none = office.get(f"/team/reports/2026-Q4?team_id={newcomers.id}")
     assert none.status_code == 404 and none.get_json()["error"]["code"] == "report_not_found"
+
+
+# --- reports waiting for the office's decision -----------------------------------------------
+
+
+def submitted(team, year, quarter, now, **more):
+    """A report of the team's, submitted (by default on time) and not yet decided."""
+    fields = {"status": "submitted", "submitted_at": now, "updated_at": now, "summary": "小结"}
+    deadline = clock.local_today(now) + timedelta(days=5)
+    return QuarterlyReport.create(
+        team=team, year=year, quarter=quarter, deadline=deadline, **(fields | more)
+    )
+
+
+def test_reports_waiting_for_a_decision_are_listed_the_longest_waiting_first(app, office):
+    now = clock.now_utc()
+    year, quarter = last_quarter(clock.local_today(now))
+    names = ("一队", "二队", "三队", "四队")
+    early, resubmitted, decided, returned = (make_team(name=n) for n in names)
+    older = (year - 1, quarter)  # an earlier quarter's report still waits as well
+    submitted(early, *older, now - timedelta(days=40), stats={"late_submitted": True})
+    account = office_actor("decider").account
+    submitted(
+        resubmitted, year, quarter, now - timedelta(hours=2), decided_at=now, decided_by=account
+    )
+    submitted(decided, year, quarter, now, status="accepted", decided_at=now, decided_by=account)
+    submitted(returned, year, quarter, now, status="returned", decided_at=now, decided_by=account)
+    waiting = office.get("/office/overview").get_json()["alerts"]["reports_awaiting_decision"]
+    assert [(w["team"]["name"], w["period"], w["late"], w["resubmitted"]) for w in waiting] == [
+        ("一队", f"{older[0]}-Q{older[1]}", True, False),
+        ("二队", f"{year}-Q{quarter}", False, True),
+    ]
+    assert waiting[1]["submitted_at"] == iso(now - timedelta(hours=2))
+
+
+def test_none_waiting_is_an_empty_list(world, office):
+    assert office.get("/office/overview").get_json()["alerts"]["reports_awaiting_decision"] == []
+
+
+def overview_statements(office) -> int:
+    with count_queries() as seen:
+        assert office.get("/office/overview").status_code == 200
+    return len(seen)
+
+
+def test_the_overview_runs_as_many_statements_for_many_waiting_reports_as_for_one(app, office):
+    now = clock.now_utc()
+    year, quarter = last_quarter(clock.local_today(now))
+    submitted(make_team(members=1), year, quarter, now)
+    one = overview_statements(office)
+    for back in range(1, 6):
+        submitted(make_team(members=1), year - back, quarter, now)
+    assert overview_statements(office) == one

@@ -249,3 +249,29 @@ def test_a_spot_checked_entry_names_its_status_as_the_register_does(office, app)
         assert found["status_name"] == listed["status_name"] == waiting[who], who
     named = {r["id"]: r["status_name"] for r in _spot_message(office)["records"]}
     assert named == {entries[who].id: name for who, name in waiting.items()}
+
+
+def walk(office, path: str, limit: int) -> list[dict]:
+    """Every page of a list, as the dashboard's 更多 reads it; each page says the total."""
+    items, offset = [], 0
+    while True:
+        page = office.get(f"{path}limit={limit}&offset={offset}").get_json()
+        assert (page["limit"], page["offset"]) == (limit, offset)
+        items += page["items"]
+        offset += limit
+        if offset >= page["total"]:
+            return items
+
+
+def test_pages_of_spot_checks_reach_the_oldest_each_once(app, office):
+    member = make_member(team=make_team())
+    today = clock.local_today()
+    for n in range(7):  # three a day: the pages split days, ordered by id within one
+        record = checked_in(member, at=shanghai(today - timedelta(days=n + 1), 9))
+        SpotCheck.create(record=record, sampled_on=today - timedelta(days=n // 3))
+    wanted = SpotCheck.select().order_by(SpotCheck.sampled_on.desc(), SpotCheck.id)
+    for limit in (1, 2, 3, 50):
+        items = walk(office, "/office/spot-checks?result=pending&", limit)
+        assert [i["id"] for i in items] == [c.id for c in wanted]
+    past = office.get("/office/spot-checks?limit=2&offset=7").get_json()
+    assert (past["items"], past["total"]) == ([], 7)

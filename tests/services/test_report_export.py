@@ -16,6 +16,7 @@ from services.actors import Actor
 from services.errors import Forbidden, Invalid
 from services.outbox_delivery import Policy
 from services.report_export import export_report
+from services.report_review import decide_report
 from services.reports import ReportRules, save_summary, submit_report, view_report
 from services.summary import member_summary
 from tests.factories import make_activity, make_member, make_record, make_team
@@ -286,3 +287,48 @@ def test_the_hours_by_kind_add_up_as_the_member_s_summary_shows_them(world):
     assert {k: (s.hours, s.minutes) for k, s in mine.by_kind.items()} == kinds
     figures = summary_of(workbook(export_report(Actor(member=leader), "2026-Q4", None, NOW, RULES)))
     assert figures["其中集中活动时长（小时）"] == 3.2 and figures["其中分散活动时长（小时）"] == 2.2
+
+
+# --- the office's decision, as the clerk reads it in 概况 -------------------------------------
+
+REVIEW_ROWS = ("办公室审阅", "审阅人", "审阅时间", "退回原因")
+
+
+def review_rows(actor, team_id=None) -> tuple:
+    figures = summary_of(workbook(export_report(actor, "2026-Q4", team_id, NOW, RULES)))
+    return tuple(figures[row] for row in REVIEW_ROWS)
+
+
+def test_the_offices_decision_reads_in_chinese_through_return_resubmission_and_acceptance(world):
+    team_a, _, leader, _ = world
+    account = {"username": "zhang", "display_name": "张秘书", "password_hash": "-"}
+    office = Actor(account=Account.create(created_at=NOW, **account))
+    writer = Actor(member=leader)
+    assert review_rows(writer) == ("报告尚未提交", None, None, None)
+    save_summary(writer, "2026-Q4", "本季度开展活动一次。", NOW, RULES)
+    submit_report(writer, "2026-Q4", NOW, RULES)
+    assert review_rows(office, team_a.id) == ("等待办公室审阅", None, None, None)
+
+    returned_at = NOW + timedelta(hours=2)
+    decide_report(office, team_a.id, "2026-Q4", "return", "请补充走访情况。", returned_at, "off")
+    returned = ("已退回，等待队长修改后重新提交", "张秘书", datetime(2027, 1, 5, 12))
+    returned += ("请补充走访情况。",)
+    assert review_rows(writer) == review_rows(office, team_a.id) == returned
+
+    submit_report(writer, "2026-Q4", NOW + timedelta(hours=3), RULES)
+    again = review_rows(office, team_a.id)
+    assert again[0] == "曾退回，队长已修改并重新提交，等待办公室审阅"
+    assert again[1:] == returned[1:]  # the last return, kept so the office can compare
+
+    decide_report(office, team_a.id, "2026-Q4", "accept", None, NOW + timedelta(days=1), "off")
+    book = workbook(export_report(office, "2026-Q4", team_a.id, NOW, RULES))
+    figures = summary_of(book)
+    assert tuple(figures[row] for row in REVIEW_ROWS) == (
+        "已通过",
+        "张秘书",
+        datetime(2027, 1, 6, 10),
+        "通过前曾退回，原因：请补充走访情况。",  # not the acceptance's: the return before it
+    )
+    rows = {row[0].value: row for row in book["概况"].iter_rows(2)}
+    assert rows["审阅时间"][1].number_format == "yyyy-mm-dd hh:mm"
+    assert "退回" in rows["退回原因"][2].value  # its 说明 says which return it is

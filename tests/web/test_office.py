@@ -42,6 +42,7 @@ def test_the_page_is_served_outside_demo_mode_too_and_runs_only_its_own_scripts(
         "reports.js",
         "inbox.js",
         "check.js",
+        "more.js",
         "office.css",
     ],
 )

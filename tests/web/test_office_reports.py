@@ -69,3 +69,33 @@ def test_the_office_returns_then_accepts_a_report(served, dashboard):
             "report_accepted",
             "report_returned",
         ]
+
+
+def test_the_overview_lists_a_report_waiting_and_opens_it_for_the_decision(served, dashboard):
+    first, second = reports(served)
+    year, quarter, _ = last_quarter()
+    period = f"{year}-Q{quarter}"
+    with served.app.app_context():
+        name = Team.get_by_id(first).name
+    dashboard.log_in()
+    alert = dashboard.text_in("#alert-awaiting-reports", "待办公室审阅的季度报告：1 份")
+    assert "act" in alert.get_attribute("class") and name in alert.text
+    waiting = dashboard.shown(f'#awaiting-reports li[data-team-id="{first}"]')
+    assert waiting.get_attribute("data-period") == period
+    assert f"{name} {period} 季度报告" in waiting.text and "提交" in waiting.text
+    row = f'#teams tr[data-team-id="{first}"] [data-field="report"]'
+    assert "已提交，待办公室审阅" in dashboard.find(row).text
+    assert "待办公室审阅" not in dashboard.find(f'#teams tr[data-team-id="{second}"]').text
+    screenshot(dashboard.driver, "office-overview-awaiting-reports.png")
+
+    waiting.find_element("css selector", "a").click()
+    card = f'.report.focus[data-team-id="{first}"]'
+    dashboard.shown(f'{card} [data-decision="accept"]').click()
+    dashboard.text_in(f'{card} [data-field="review"]', "办公室已通过")
+    assert dashboard.find("#period").get_attribute("value") == period
+    assert len(dashboard.all(".report.focus")) == 1
+
+    dashboard.open("#overview")
+    dashboard.text_in("#alert-awaiting-reports", "没有待审阅的季度报告")
+    assert not dashboard.all("#awaiting-reports")
+    assert "已通过" in dashboard.find(row).text

@@ -1,8 +1,9 @@
 // 消息: the office's inbox (late reports, the daily spot-check sample), marked read here;
-// and the messages WeChat did not deliver, with why.
+// and the messages WeChat did not deliver, with why; each a page at a time, older ones on 「更多」.
 
 import * as api from "./api.js";
-import { h, fill, when, table, loading, empty, failed } from "./dom.js";
+import { h, fill, when, loading, empty, failed } from "./dom.js";
+import { pagedList } from "./more.js";
 
 const TABS = [
   ["inbox", "收件箱"],
@@ -41,13 +42,14 @@ function entries(message) {
   );
 }
 
-function messageCard(m) {
+function messageCard(m, onRead = () => {}) {
   const card = h("article", { class: m.read ? "card message read" : "card message unread", "data-message-id": m.id });
   const status = h("span", {});
   const markRead = async (event) => {
     event.target.disabled = true;
     try {
       card.replaceWith(messageCard(await api.post(`/office/inbox/${m.id}/read`)));
+      onRead();
     } catch (error) {
       event.target.disabled = false;
       fill(status, failed(error));
@@ -66,34 +68,43 @@ function messageCard(m) {
   return card;
 }
 
+/** The list a page at a time into `list`, 「更多」 for older ones; `empty` when there is none. */
+async function showPaged(list, paged, shown, emptyText) {
+  fill(list, (await paged.first()) ? [shown, paged.footer] : empty(emptyText));
+}
+
 async function showInbox(list, unread) {
-  const page = await api.get(`/office/inbox${api.query({ unread: unread ? "true" : "", limit: 100 })}`);
-  fill(
-    list,
-    page.items.length ? page.items.map(messageCard) : empty(unread ? "没有未读消息。" : "收件箱是空的。"),
-    page.total > page.items.length ? h("p", { class: "hint" }, `共 ${page.total} 条，显示最新的 ${page.items.length} 条。`) : null,
+  const cards = h("div", { id: "messages" });
+  // On 未读 a message marked read leaves the list (it stays on screen, shown as read).
+  const item = (m) => messageCard(m, unread ? () => paged.left() : undefined);
+  const paged = pagedList({ path: "/office/inbox", params: { unread: unread ? "true" : "" }, into: cards, item });
+  await showPaged(list, paged, cards, unread ? "没有未读消息。" : "收件箱是空的。");
+}
+
+function undeliveredRow(p) {
+  return h(
+    "tr",
+    { "data-notification-id": p.id },
+    h("td", {}, when(p.created_at)),
+    h("td", {}, p.member.name),
+    h("td", {}, p.member.team || "—"),
+    h("td", {}, p.kind_name),
+    h("td", {}, p.status_name),
+    h("td", {}, p.reason || "—"),
   );
 }
 
 async function showUndelivered(list) {
-  const page = await api.get("/office/notifications?limit=100");
-  const rows = page.items.map((p) =>
-    h(
-      "tr",
-      {},
-      h("td", {}, when(p.created_at)),
-      h("td", {}, p.member.name),
-      h("td", {}, p.member.team || "—"),
-      h("td", {}, p.kind_name),
-      h("td", {}, p.status_name),
-      h("td", {}, p.reason || "—"),
-    ),
+  const rows = h("tbody", {});
+  const shown = h(
+    "table",
+    { id: "undelivered" },
+    h("thead", {}, h("tr", {}, ["时间", "党员", "服务队", "消息", "结果", "原因"].map((t) => h("th", {}, t)))),
+    rows,
   );
-  fill(
-    list,
-    h("p", { class: "hint" }, "微信未能送达的消息：请用电话等其他方式告知本人。"),
-    rows.length ? table(["时间", "党员", "服务队", "消息", "结果", "原因"], rows, { id: "undelivered" }) : empty("没有未送达的消息。"),
-  );
+  const paged = pagedList({ path: "/office/notifications", into: rows, item: undeliveredRow });
+  await showPaged(list, paged, shown, "没有未送达的消息。");
+  list.prepend(h("p", { class: "hint" }, "微信未能送达的消息：请用电话等其他方式告知本人。"));
 }
 
 async function render(root, ctx) {

@@ -1,16 +1,46 @@
 // 总览: each team's quarter at a glance, and what the office must act on.
 
 import * as api from "./api.js";
-import { h, fill, hours, table } from "./dom.js";
+import { h, fill, hours, table, when } from "./dom.js";
 
-function reportCell(report) {
+/** Where a team's report of a quarter opens: its card in 季度报告. */
+function reportLink(teamId, period) {
+  return `#reports${api.query({ period, team_id: teamId })}`;
+}
+
+function reportCell(team) {
+  const report = team.report;
   if (!report) return h("span", { class: "muted" }, "尚未生成");
   const late = report.late ? "late" : "";
+  const waiting = report.status === "submitted" ? "，待办公室审阅" : "";
   return h(
-    "span",
-    { class: `tag ${late}` },
-    report.status_name,
+    "a",
+    { href: reportLink(team.id, report.period), class: `tag ${late}` },
+    report.status_name + waiting,
     h("span", { class: "muted" }, `（截止 ${report.deadline}）`),
+  );
+}
+
+/** The reports a leader submitted that wait for the office's 通过 or 退回, each a link to it. */
+function awaitingReports(list) {
+  if (!list.length) return null;
+  return h(
+    "ul",
+    { id: "awaiting-reports", class: "awaiting" },
+    list.map((r) =>
+      h(
+        "li",
+        { "data-team-id": r.team.id, "data-period": r.period },
+        h("a", { href: reportLink(r.team.id, r.period) }, `${r.team.name} ${r.period} 季度报告`),
+        h(
+          "span",
+          { class: "muted" },
+          ` · ${when(r.submitted_at)} 提交`,
+          r.resubmitted ? "（退回后重新提交）" : "",
+          r.late ? "（逾期提交）" : "",
+        ),
+      ),
+    ),
   );
 }
 
@@ -40,13 +70,21 @@ function teamRow(t) {
     h("td", { class: "num", "data-field": "awaiting-leader" }, waitingCell(t, "leader", t.awaiting_review.leader)),
     h("td", { class: "num", "data-field": "awaiting-office" }, waitingCell(t, "office", t.awaiting_review.office)),
     h("td", { class: "num", "data-field": "flagged" }, waitingCell(t, "flagged", t.flagged)),
-    h("td", { "data-field": "report" }, reportCell(t.report)),
+    h("td", { "data-field": "report" }, reportCell(t)),
   );
 }
 
 function alert(id, count, text, link) {
   const attrs = { id, class: count ? "alert act" : "alert calm" };
   return h("li", attrs, h("a", { href: link }, text));
+}
+
+/** The count of reports waiting for a decision, leading to the one waiting longest. */
+function awaitingAlert(waiting) {
+  if (!waiting.length) return alert("alert-awaiting-reports", 0, "没有待审阅的季度报告", "#reports");
+  const [first] = waiting;
+  const text = `待办公室审阅的季度报告：${waiting.length} 份，先看${first.team.name} ${first.period}`;
+  return alert("alert-awaiting-reports", waiting.length, text, reportLink(first.team.id, first.period));
 }
 
 function alerts(a) {
@@ -74,6 +112,7 @@ function alerts(a) {
         : "没有逾期未交的季度报告",
       "#reports",
     ),
+    awaitingAlert(a.reports_awaiting_decision),
     h("li", { id: "alert-register", class: "alert calm" }, "登记簿核验：正在核验…"),
   );
 }
@@ -130,6 +169,8 @@ async function render(root) {
     h("p", { class: "hint" }, `今天 ${o.today}；本季度 ${o.period}，统计口径与季度报告相同。`),
     h("h3", {}, "需要办公室处理"),
     list,
+    o.alerts.reports_awaiting_decision.length ? h("h3", {}, "待审阅的季度报告（队长已提交）") : null,
+    awaitingReports(o.alerts.reports_awaiting_decision),
     h("h3", {}, "各服务队"),
     rows.length ? table(headings, rows, { id: "teams" }) : h("p", { class: "state empty" }, "还没有服务队，请先导入名册。"),
   );

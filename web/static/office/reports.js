@@ -1,6 +1,7 @@
 // 季度报告: every team's report for a chosen quarter, its status and figures, and the
 // Excel file of each. A submitted report is accepted (通过, final) or returned (退回, with a
 // reason the leader is sent); the rules are the API's: its refusals are shown as it words them.
+// #reports?period=2026-Q3&team_id=2 opens a quarter with that team's report marked.
 
 import * as api from "./api.js";
 import { h, fill, when, hours, facts, loading, failed, done, today } from "./dom.js";
@@ -136,6 +137,15 @@ async function render(root, ctx) {
     h("label", { class: "inline" }, "季度 ", select),
     h("div", { class: "cards" }, cards.length ? cards : h("p", { class: "state empty" }, "还没有服务队。")),
   );
+  focus(cards, ctx.params.get("team_id"));
+}
+
+/** The report a link opened (the overview's 待审阅), marked and scrolled to. */
+function focus(cards, teamId) {
+  const card = teamId && cards.find((c) => c.dataset.teamId === teamId);
+  if (!card) return;
+  card.classList.add("focus");
+  card.scrollIntoView({ block: "start" });
 }
 
 export default { title: "季度报告", render };

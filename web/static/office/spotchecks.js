@@ -1,9 +1,11 @@
-// 日常抽查: the sampled entries, pending first by default, with the verdict and a note.
+// 日常抽查: the sampled entries, pending first by default, with the verdict and a note; a
+// page at a time, older ones on 「更多」.
 // The rules (a problem needs a note, changing a result needs one too) are the API's: its
 // refusals are shown as it words them.
 
 import * as api from "./api.js";
-import { h, fill, when, loading, empty, done, today } from "./dom.js";
+import { h, fill, when, loading, empty, failed, done, today } from "./dom.js";
+import { pagedList } from "./more.js";
 import { verdictForm } from "./verdict.js";
 
 const SHOWN = [
@@ -51,7 +53,7 @@ function history(check) {
   );
 }
 
-function checkVerdict(check, card) {
+function checkVerdict(check, card, moved) {
   return verdictForm({
     note: { name: "note", maxlength: 500, placeholder: "说明（发现问题时必填）" },
     choices: [
@@ -59,11 +61,14 @@ function checkVerdict(check, card) {
       { value: "problem", label: "发现问题", class: "danger", "data-verdict": "problem" },
     ],
     send: (result, note) => api.post(`/office/spot-checks/${check.id}`, { result, note: note || undefined }),
-    saved: (saved) => card.replaceWith(checkCard(saved, done(`已记录：${saved.result_name}`))),
+    saved: (saved) => {
+      card.replaceWith(checkCard(saved, done(`已记录：${saved.result_name}`), moved));
+      moved(check, saved);
+    },
   });
 }
 
-function checkCard(check, message) {
+function checkCard(check, message, moved) {
   const r = check.record;
   const card = h("article", { class: "card spot-check", "data-spot-check-id": check.id });
   const by = check.checked_by ? `${check.checked_by.name} ${when(check.checked_at)}` : "";
@@ -80,7 +85,7 @@ function checkCard(check, message) {
     check.note ? h("p", { class: "note" }, `说明：${check.note}`) : null,
     history(check),
     message || null,
-    checkVerdict(check, card),
+    checkVerdict(check, card, moved),
   );
   return card;
 }
@@ -92,12 +97,18 @@ async function render(root, ctx) {
   const list = h("div", { id: "spot-check-list" }, loading());
   fill(root, h("h2", {}, "日常抽查"), h("p", { class: "hint" }, "每天 8:00 从前一天已核验的记录中随机抽取。"), tabs(result, ctx), list);
   const filters = day ? { from: day, to: day } : { result };
-  const page = await api.get(`/office/spot-checks${api.query({ ...filters, limit: 100 })}`);
-  fill(
-    list,
-    page.items.length ? page.items.map((c) => checkCard(c)) : empty(EMPTY[result] || "没有抽查记录。"),
-    page.total > page.items.length ? h("p", { class: "hint" }, `共 ${page.total} 条，显示最新的 ${page.items.length} 条。`) : null,
-  );
+  const cards = h("div", { id: "spot-checks" });
+  // A result recorded on a tab of one result moves the check out of that tab's list.
+  const moved = (before, after) => {
+    if (filters.result && before.result === filters.result && after.result !== filters.result) paged.left();
+  };
+  const paged = pagedList({ path: "/office/spot-checks", params: filters, into: cards, item: (c) => checkCard(c, null, moved) });
+  try {
+    const any = await paged.first();
+    fill(list, any ? [cards, paged.footer] : empty(EMPTY[result] || "没有抽查记录。"));
+  } catch (error) {
+    fill(list, failed(error));
+  }
 }
 
 export default { title: "日常抽查", render };
