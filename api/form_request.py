@@ -42,6 +42,18 @@ class Part(NamedTuple):
     content: bytes
 
 
+class _StrictHeaderLines(multipart.PushMultipartParser):
+    """`multipart`'s push parser, refusing a part header line with a bare CR or LF in it.
+    It splits header lines at CRLF only and strips the names, so `\r\n\nContent-Type: x`
+    would be read as a header where Werkzeug ends the headers at the bare LF and reads the
+    rest as content; refused, such a body goes to Werkzeug's parser and reads as there."""
+
+    def _on_segment_headerline(self, line: bytes):
+        if b"\r" in line or b"\n" in line:
+            raise multipart.ParserError("A bare line break in a part's headers")
+        super()._on_segment_headerline(line)
+
+
 class MultipartFormParser(FormDataParser):
     def _parse_multipart(self, stream, mimetype, content_length, options):
         boundary = options.get("boundary", "")
@@ -69,7 +81,7 @@ class MultipartFormParser(FormDataParser):
         cleanly. The body is whole in memory, so it goes to the library's push parser in one
         piece; its stream reader would copy it again in 64 KB steps into buffered part objects
         (about 0.1 ms of a check-in's photo)."""
-        parser = multipart.PushMultipartParser(
+        parser = _StrictHeaderLines(
             boundary,
             len(body),
             # Werkzeug bounds a part's headers only by the form's memory limit (_headers).
@@ -113,7 +125,7 @@ class MultipartFormParser(FormDataParser):
             raise RequestEntityTooLarge()
         # Most text fields have no Content-Type: then Werkzeug's rule gives UTF-8, and asking
         # its headers for the missing one would raise and catch an exception for each field.
-        typed = part.segment.content_type
+        typed = any(name == "Content-Type" for name, _ in part.segment.headerlist)
         charset = _WERKZEUG.get_part_charset(headers) if typed else "utf-8"
         return content.decode(charset, "replace")
 

@@ -104,6 +104,15 @@ def part(headers: bytes, value: bytes) -> bytes:
         part(b'Content-Disposition: form-data; name="f"; filename="C:\\x\\a.jpg"', b"1"),
         part(b"Content-Disposition: form-data", b"no name"),
         part(b'Content-Disposition: form-data; name="f"; filename="a"', b"x--b y--b--z"),
+        part(
+            b'Content-Disposition: form-data; name="note"\r\n'
+            b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Type: ",
+            b"caf\xe9",
+        ),
+        part(
+            b'Content-Disposition: form-data; name="f"; filename="a.jpg"\r\n\nContent-Type: x',
+            b"\xff\xd8",
+        ),
     ],
     ids=[
         "no content type",
@@ -115,6 +124,8 @@ def part(headers: bytes, value: bytes) -> bytes:
         "a path for a filename",
         "no name",
         "the delimiter's text inside a file",
+        "two content types, the last empty",
+        "a bare line feed before a header",
     ],
 )
 def test_a_part_reads_as_werkzeug_reads_it(body):
