@@ -115,7 +115,8 @@ class MultipartFormParser(FormDataParser):
         size = sum(len(name) + len(value) + 4 for name, value in segment.headerlist)
         if self.max_form_memory_size is not None and size > self.max_form_memory_size:
             raise RequestEntityTooLarge()
-        return Headers(segment.headerlist)
+        # Werkzeug strips a value's trailing blanks too; `multipart` only the leading ones.
+        return Headers([(name, value.rstrip(" \t")) for name, value in segment.headerlist])
 
     def _text(self, part: Part, headers: Headers) -> str:
         """A text field, held to MAX_FORM_MEMORY_SIZE, in the charset Werkzeug would read it in

@@ -113,6 +113,11 @@ def part(headers: bytes, value: bytes) -> bytes:
             b'Content-Disposition: form-data; name="f"; filename="a.jpg"\r\n\nContent-Type: x',
             b"\xff\xd8",
         ),
+        part(
+            b'Content-Disposition: form-data; name="f"; filename="a.jpg"\r\n'
+            b"Content-Type: image/jpeg \t",
+            b"\xff\xd8",
+        ),
     ],
     ids=[
         "no content type",
@@ -126,6 +131,7 @@ def part(headers: bytes, value: bytes) -> bytes:
         "the delimiter's text inside a file",
         "two content types, the last empty",
         "a bare line feed before a header",
+        "blanks after a header's value",
     ],
 )
 def test_a_part_reads_as_werkzeug_reads_it(body):
