@@ -238,7 +238,7 @@ def finalise(actor: Actor, year: int, now: datetime) -> YearState:
     try:
         with db.atomic():
             _require_open(year)
-            rows = locking(Assessment.select().where(Assessment.year == year))
+            rows = list(locking(Assessment.select().where(Assessment.year == year)))
             decided = {r.member_id for r in rows if r.member_id and r.grade}
             listed = {m.member_id for ms in members_of_year(year, now, None).values() for m in ms}
             if listed - decided:
