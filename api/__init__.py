@@ -7,6 +7,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # View modules register their routes on bp when imported; each declares OPENAPI beside them.
 from . import (  # noqa: E402
     activities,
+    annual,
     broadcast_audit,
     checkins,
     exports,
@@ -42,6 +43,7 @@ MODULES = [
     feedback,
     exports,
     office_roster,
+    annual,
 ]
 openapi.register(bp, MODULES)
 

@@ -105,6 +105,12 @@ ERROR_CODES = {
         ("feedback_not_found", 404), ("target_not_found", 404), ("team_not_found", 404),
         ("feedback_changed", 409), ("public_url_missing", 409),
     ),
+    "年度考核 /office/annual": (
+        ("bad_year", 400), ("bad_grade", 400), ("bad_commendation", 400), ("bad_text", 400),
+        ("text_too_long", 400), ("member_not_found", 404), ("team_not_found", 404),
+        ("assessment_changed", 409), ("assessment_final", 409), ("assessment_undecided", 409),
+        ("year_not_ended", 409),
+    ),
 }  # fmt: skip
 
 

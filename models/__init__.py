@@ -15,6 +15,7 @@ from .messaging import (
 )
 from .oversight import (
     Assessment,
+    AssessmentYear,
     Feedback,
     FeedbackCode,
     QuarterlyReport,
@@ -45,6 +46,7 @@ MODELS = [
     SpotCheck,
     SpotCheckResult,
     Assessment,
+    AssessmentYear,
     Broadcast,
     Notification,
     SubscriptionGrant,

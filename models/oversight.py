@@ -111,8 +111,16 @@ class SpotCheckResult(BaseModel):
     recorded_at = pw.DateTimeField()
 
 
+ASSESSMENT_GRADES = ("excellent", "pass", "basic", "fail")  # 优秀 合格 基本合格 不合格
+
+
 class Assessment(BaseModel):
-    """The annual assessment (年度考核) of a member or a team, and any commendation."""
+    """The annual assessment (年度考核) of a member or a team, and any commendation.
+
+    A member's row is the office's decision (services.annual_assessment): the grade, whether
+    they are commended (表彰), a note, who decided and when. `version` counts the decisions,
+    so a clerk deciding on what another clerk has changed since is refused, not overwritten.
+    Score and rank are kept from the first schema and unused: nobody is ranked."""
 
     year = pw.SmallIntegerField()
     member = pw.ForeignKeyField(Member, null=True, on_delete="CASCADE")
@@ -121,7 +129,21 @@ class Assessment(BaseModel):
     rank = pw.IntegerField(null=True)
     commendation = pw.CharField(max_length=50, default="")
     note = pw.TextField(default="")
+    grade = pw.CharField(max_length=10, default="")
+    commended = pw.BooleanField(default=False)
+    decided_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    decided_at = pw.DateTimeField(null=True)
+    version = pw.IntegerField(default=0)
 
     class Meta:
         indexes = ((("year", "member"), True), (("year", "team"), True))
         constraints = [pw.SQL("CHECK ((member_id IS NULL) <> (team_id IS NULL))")]
+
+
+class AssessmentYear(BaseModel):
+    """A year whose assessment the office has made final (定稿): its decisions no longer
+    change. No row: the year is still open."""
+
+    year = pw.SmallIntegerField(unique=True)
+    finalised_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
+    finalised_at = pw.DateTimeField()

@@ -126,6 +126,16 @@ def team_stats(
     return stats
 
 
+def member_sums(
+    first: date, last: date, now: datetime, team_ids: list[int] | None = None
+) -> dict[int, list[tuple]]:
+    """team id → (member id, name, active, left_on, {sum name: value}) per member on the
+    roster in these days or serving in them, by the quarter's rules for any span of whole
+    days (the annual assessment reads a year): what the per-member table is made from."""
+    _, span = _counted(first, last, now)
+    return _member_rows(span, on_roster(first, last), team_ids)
+
+
 def _counted(first: date, last: date, now: datetime) -> tuple[date, tuple[datetime, datetime]]:
     """The last day counted (a running quarter counts up to today) and the check-in times
     from the first day to that one, as stored (UTC)."""

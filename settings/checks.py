@@ -69,6 +69,7 @@ def validate(settings: Settings) -> None:
     if settings.rules.quiet_hours != "off" and not _HHMM_RANGE.match(settings.rules.quiet_hours):
         raise ConfigError('config key rules.quiet_hours must look like 21:00-08:00, or be "off"')
     _check_jobs(settings)
+    _check_assessment(settings)
     url = settings.database.url
     if not url.startswith(("sqlite:///", "postgresql://", "postgres://", "postgresql+pool://")):
         raise ConfigError(
@@ -195,7 +196,17 @@ def _check_lease(settings: Settings) -> None:
 
 
 #: Numbers that may be 0 (a check turned off).
-MAY_BE_ZERO = {"feedback.min_form_seconds"}
+MAY_BE_ZERO = {
+    "feedback.min_form_seconds",
+    "assessment.excellent_max_rejected",
+    "assessment.pass_max_rejected",
+}
+# The grades' limits from the highest grade down: each at least the next one's.
+GRADE_LADDERS = (
+    ("excellent_hours", "pass_hours", "basic_hours"),
+    ("excellent_visit_months", "pass_visit_months", "basic_visit_months"),
+    ("excellent_min_rating", "pass_min_rating"),
+)
 
 
 def _check_numbers(settings: Settings) -> None:
@@ -214,3 +225,23 @@ def _check_numbers(settings: Settings) -> None:
 
 
 # The emulator's demo accounts (wechat/emulator knows them too).
+
+
+def _check_assessment(settings: Settings) -> None:
+    """A higher grade asks at least as much as a lower one; months and ratings within range."""
+    a = settings.assessment
+    for ladder in GRADE_LADDERS:
+        for higher, lower in zip(ladder, ladder[1:], strict=False):
+            if getattr(a, higher) < getattr(a, lower):
+                raise ConfigError(
+                    f"config key assessment.{higher} must be at least assessment.{lower}"
+                )
+    if a.excellent_visit_months > 12:
+        raise ConfigError("config key assessment.excellent_visit_months must be at most 12")
+    if a.excellent_min_rating > 5:
+        raise ConfigError("config key assessment.excellent_min_rating must be at most 5")
+    if a.pass_max_rejected < a.excellent_max_rejected:
+        raise ConfigError(
+            "config key assessment.pass_max_rejected must be at least "
+            "assessment.excellent_max_rejected"
+        )

@@ -134,6 +134,26 @@ class FeedbackSettings:
     held_per_ip_per_day: int = 300
 
 
+@dataclass(frozen=True)
+class AssessmentSettings:
+    """The annual assessment's suggested grade (services.annual_grades): the least a member
+    does in a year for each grade. Hours and months with a visit are for a whole year on the
+    roster and scale down for a member who joined or left during it; a rating limit applies
+    only to a member residents rated; entries rejected count against the two upper grades.
+    The office decides: this is only a suggestion with its reason."""
+
+    excellent_hours: float = 40.0
+    excellent_visit_months: int = 10
+    excellent_min_rating: float = 4.5
+    excellent_max_rejected: int = 0
+    pass_hours: float = 20.0
+    pass_visit_months: int = 6
+    pass_min_rating: float = 3.0
+    pass_max_rejected: int = 3
+    basic_hours: float = 8.0
+    basic_visit_months: int = 3
+
+
 #: The outbound channels, in the default order tried (see services/outbox_delivery.py).
 CHANNELS = ("mp_subscribe", "oa_template", "oa_custom")
 #: What a template field can show (services/notification_texts.py renders each).
@@ -215,6 +235,7 @@ class Settings:
     rules: RulesSettings = field(default_factory=RulesSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
     feedback: FeedbackSettings = field(default_factory=FeedbackSettings)
+    assessment: AssessmentSettings = field(default_factory=AssessmentSettings)
 
     @property
     def has_wechat_credentials(self) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import main
-from settings import ConfigError, env_name, known_keys, load_settings
+from settings import AssessmentSettings, ConfigError, env_name, known_keys, load_settings
 
 
 def _load(tmp_path, text="", env=None):
@@ -171,3 +171,23 @@ def test_operator_friendly_forms_are_accepted(tmp_path):
 def test_mistakes_in_the_environment_are_named(env, key):
     with pytest.raises(ConfigError, match=key):
         load_settings(os.devnull, env=env)
+
+
+@pytest.mark.parametrize(
+    ("assessment", "key"),
+    [
+        ({"excellent_hours": 10}, "assessment.excellent_hours must be at least"),
+        ({"basic_visit_months": 7}, "assessment.pass_visit_months must be at least"),
+        ({"excellent_visit_months": 13}, "assessment.excellent_visit_months must be at most 12"),
+        ({"excellent_min_rating": 6}, "assessment.excellent_min_rating must be at most 5"),
+        ({"pass_max_rejected": -1}, "assessment.pass_max_rejected must be 0 or more"),
+        ({"excellent_max_rejected": 5}, "assessment.pass_max_rejected must be at least"),
+    ],
+)
+def test_the_assessment_limits_step_down_from_grade_to_grade(assessment, key):
+    with pytest.raises(ConfigError, match=key):
+        load_settings(os.devnull, env={}, overrides={"assessment": assessment})
+    zero = {"excellent_max_rejected": 0, "pass_max_rejected": 0}
+    assert load_settings(os.devnull, env={}, overrides={"assessment": zero}).assessment == (
+        AssessmentSettings(pass_max_rejected=0)
+    )

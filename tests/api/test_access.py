@@ -167,6 +167,16 @@ TABLE = [
     ("my feedback", "get", "/me/feedback", None, MEMBERS),
     ("team feedback", "get", "/team/feedback", None, {"leader_a", "leader_b"}),
     ("team A feedback", "get", "/team/feedback?team_id={team_a}", None, {"leader_a", "office"}),
+    ("annual assessment", "get", "/office/annual/{year}", None, {"office"}),
+    (
+        "annual decision",
+        "post",
+        "/office/annual/{year}/members/{alice}",
+        {"grade": "pass", "commended": True},
+        {"office"},
+    ),
+    ("annual final", "post", "/office/annual/{last_year}/final", None, {"office"}),
+    ("annual export", "get", "/office/annual/{year}/export.xlsx", None, {"office"}),
     ("roster template", "get", "/office/roster/template.xlsx", None, {"office"}),
     ("roster import", "post", "/office/roster/import", None, {"office"}),
 ]
@@ -250,6 +260,8 @@ def world(app, client):
     ids |= {"feedback": Feedback.create(**rated).id}
     ids |= {"quarter": period(clock.local_today(now)), "last_quarter": period(last_quarter(now))}
     ids |= {"older_quarter": period(older)}
+    this_year = clock.local_today(now).year
+    ids |= {"year": this_year, "last_year": this_year - 1}
     return client_for, ids
 
 

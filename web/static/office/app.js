@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { h, fill, loading } from "./dom.js";
+import annual from "./annual.js";
 import broadcasts from "./broadcasts.js";
 import check from "./check.js";
 import feedback from "./feedback.js";
@@ -27,6 +28,7 @@ const VIEWS = {
   roster,
   feedback,
   broadcasts,
+  annual,
 };
 const DEFAULT_VIEW = "overview";
 const BROKEN_PAGE = "页面出现问题，请刷新后重试。";

@@ -1,0 +1,218 @@
+// 年度考核: a year's members, a table per team, with the year's figures and the suggested
+// grade (and why); per member a grade, 表彰, a note and 保存; the Excel file (年度考核 and
+// 表彰名单 sheets); and 定稿, after a confirmation, once every member has a grade. The rules
+// are the API's: its refusals (another clerk saved first, the year already final) are shown
+// as it words them. The year and team live in the address (#annual?year=2026&team_id=1).
+
+import * as api from "./api.js";
+import { h, fill, when, hours, loading, empty, failed, done, today } from "./dom.js";
+
+const VIEW = "annual";
+const YEARS_BACK = 5;
+const KINDS = [
+  ["centralised", "集中活动"],
+  ["visit", "结对走访"],
+  ["individual", "分散活动"],
+  ["adhoc", "临时任务"],
+];
+const COMMENDABLE = new Set(["excellent", "pass"]);
+const HEADINGS = ["姓名", "在册情况", "服务时长（小时）", ...KINDS.map(([, n]) => n), "入户走访", "被退回",
+  "居民评价", "建议等次", "考核等次", "表彰", "备注", ""];
+
+/** The year the clerk most likely assesses: last year until the end of March, else this one. */
+function defaultYear() {
+  const [year, month] = today().split("-").map(Number);
+  return month <= 3 ? year - 1 : year;
+}
+
+function years() {
+  const now = Number(today().slice(0, 4));
+  return Array.from({ length: YEARS_BACK }, (_, i) => now - i);
+}
+
+function ratings(r) {
+  return r.count ? `${r.count} 条，平均 ${Number(r.average).toFixed(1)} 分` : "暂无";
+}
+
+/** The member's row: figures, suggestion, and the decision form (read-only once final). */
+function memberRow(year, line, listing) {
+  const d = line.decision;
+  let version = d ? d.version : 0;
+  const final = listing.final;
+  const grade = h(
+    "select",
+    { name: "grade", disabled: final },
+    listing.grades.map((g) =>
+      h("option", { value: g.grade, selected: g.grade === (d ? d.grade : line.suggestion.grade) }, g.name),
+    ),
+  );
+  const commended = h("input", {
+    type: "checkbox",
+    name: "commended",
+    "aria-label": "表彰",
+    checked: Boolean(d && d.commended),
+  });
+  const note = h("input", { type: "text", name: "note", maxlength: 200, value: d ? d.note : "", disabled: final });
+  const status = h("span", { class: "row-status", "data-field": "saved" }, d ? savedText(d) : "未确定");
+  const save = h("button", { type: "button", class: "primary save", disabled: final }, "保存");
+  const canCommend = () => {
+    commended.disabled = final || !COMMENDABLE.has(grade.value);
+    if (commended.disabled && !final) commended.checked = false;
+  };
+  grade.addEventListener("change", canCommend);
+  canCommend();
+  save.addEventListener("click", async () => {
+    const fields = [grade, commended, note, save];
+    const wasDisabled = fields.map((f) => f.disabled);
+    fields.forEach((f) => (f.disabled = true));
+    fill(status, "正在保存…");
+    const body = { grade: grade.value, commended: commended.checked, note: note.value, expected: version };
+    try {
+      const saved = await api.post(`/office/annual/${year}/members/${line.member.id}`, body);
+      version = saved.version;
+      fill(status, done(`已保存：${savedText(saved)}`));
+    } catch (error) {
+      fill(status, failed(error));
+    } finally {
+      fields.forEach((f, i) => (f.disabled = wasDisabled[i]));
+      canCommend();
+    }
+  });
+  const m = line;
+  return h(
+    "tr",
+    { "data-member-id": m.member.id },
+    h("td", {}, m.member.name),
+    h("td", { "data-field": "roster" }, m.roster.name),
+    h("td", { class: "num", "data-field": "hours" }, hours(m.hours)),
+    KINDS.map(([k]) => h("td", { class: "num", "data-field": `services-${k}` }, String(m.services[k]))),
+    h("td", { class: "num", "data-field": "visits" }, `${m.visits} 次（${m.visit_months} 个月）`),
+    h("td", { class: "num", "data-field": "rejected" }, String(m.rejected)),
+    h("td", {}, ratings(m.ratings)),
+    h(
+      "td",
+      { "data-field": "suggestion" },
+      h("strong", {}, m.suggestion.grade_name),
+      h("div", { class: "hint reason" }, m.suggestion.reason),
+    ),
+    h("td", {}, grade),
+    h("td", { class: "check" }, commended),
+    h("td", {}, note),
+    h("td", {}, final ? null : save, status),
+  );
+}
+
+function savedText(d) {
+  const by = d.decided_by ? `${d.decided_by} ` : "";
+  return `${d.grade_name}${d.commended ? "，表彰" : ""}（${by}${when(d.decided_at)}）`;
+}
+
+function teamTable(year, team, listing) {
+  return h(
+    "section",
+    { class: "annual-team", "data-team-id": team.id },
+    h("h3", {}, `${team.name}（${team.members.length} 人）`),
+    team.members.length
+      ? h(
+          "div",
+          { class: "table-scroll" },
+          h(
+            "table",
+            { class: "annual" },
+            h("thead", {}, h("tr", {}, HEADINGS.map((x) => h("th", {}, x)))),
+            h("tbody", {}, team.members.map((line) => memberRow(year, line, listing))),
+          ),
+        )
+      : empty("这一年这个服务队没有队员。"),
+  );
+}
+
+async function exportFile(year, teamId, status) {
+  fill(status, loading("正在生成 Excel 文件…"));
+  try {
+    const path = `/office/annual/${year}/export.xlsx${api.query({ team_id: teamId })}`;
+    fill(status, done(`已下载：${await api.download(path, `${year}年度考核.xlsx`)}`));
+  } catch (error) {
+    fill(status, failed(error));
+  }
+}
+
+/** 定稿 asks once more on the page; the API says why it cannot be done yet. */
+function finalPanel(year, listing, ctx) {
+  const box = h("div", { class: "final", id: "annual-final" });
+  if (listing.final) {
+    return fill(box, h("p", { class: "notice ok", "data-field": "final" },
+      `${year} 年度考核已定稿（${listing.finalised_by || ""} ${when(listing.finalised_at)}），不能再修改。`));
+  }
+  const ask = () =>
+    fill(
+      box,
+      h("p", { class: "notice" }, `定稿后 ${year} 年度的考核结果和表彰名单不能再修改。确定定稿吗？`),
+      h("button", { type: "button", class: "primary", id: "annual-final-confirm", onclick: confirm }, "确认定稿"),
+      h("button", { type: "button", id: "annual-final-cancel", onclick: start }, "取消"),
+    );
+  const confirm = async (event) => {
+    for (const b of box.querySelectorAll("button")) b.disabled = true;
+    event.target.textContent = "正在定稿…";
+    try {
+      await api.post(`/office/annual/${year}/final`);
+      ctx.go(`#${VIEW}${api.query({ year, team_id: ctx.params.get("team_id") })}`);
+    } catch (error) {
+      start(failed(error));
+    }
+  };
+  function start(message) {
+    fill(
+      box,
+      h("button", { type: "button", class: "danger", id: "annual-final-start", onclick: () => ask() }, "定稿"),
+      listing.year_over ? null : h("span", { class: "hint" }, " 年度结束后（次年）才能定稿。"),
+      message instanceof Node ? message : null,
+    );
+  }
+  start();
+  return box;
+}
+
+async function render(root, ctx) {
+  const year = Number(ctx.params.get("year")) || defaultYear();
+  const teamId = ctx.params.get("team_id") || "";
+  const teams = await ctx.teams();
+  const move = (params) => ctx.go(`#${VIEW}${api.query({ year, team_id: teamId, ...params })}`);
+  const yearSelect = h(
+    "select",
+    { id: "annual-year", onchange: (e) => move({ year: e.target.value }) },
+    (years().includes(year) ? years() : [year, ...years()]).map((y) => h("option", { value: y, selected: y === year }, `${y} 年`)),
+  );
+  const teamSelect = h(
+    "select",
+    { id: "annual-team", onchange: (e) => move({ team_id: e.target.value }) },
+    h("option", { value: "" }, "全部"),
+    teams.map((t) => h("option", { value: t.id, selected: String(t.id) === teamId }, t.name)),
+  );
+  const status = h("div", { id: "annual-export-status" });
+  const listing = h("div", { id: "annual-list" }, loading());
+  fill(
+    root,
+    h("h2", {}, "年度考核"),
+    h("p", { class: "hint" }, "建议等次按设定的标准由系统给出，并写明理由，仅供参考；考核等次和表彰由办公室确定，逐人保存。"),
+    h(
+      "div",
+      { class: "filters" },
+      h("label", {}, "年度", yearSelect),
+      h("label", {}, "服务队", teamSelect),
+      h("button", { type: "button", id: "annual-export", onclick: () => exportFile(year, teamId, status) }, "导出 Excel"),
+    ),
+    status,
+    listing,
+  );
+  let body;
+  try {
+    body = await api.get(`/office/annual/${year}${api.query({ team_id: teamId })}`);
+  } catch (error) {
+    fill(listing, failed(error));
+    return;
+  }
+  fill(listing, finalPanel(year, body, ctx), body.teams.map((t) => teamTable(year, t, body)));
+}
+
+export default { title: "年度考核", render };
