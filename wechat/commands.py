@@ -136,7 +136,7 @@ COMMANDS = (
         for_members="notices",
     ),
     # A notice that goes out at once, even in the quiet hours (wechat.chat.leader); 「紧急：…」
-    # and 「【急】…」 name it too (wechat.phrasing.URGENT_MARK). A member hears what 「通知」
+    # and 「【急】…」 name it too (wechat.phrasing.URGENT_MARKS). A member hears what 「通知」
     # with words says to them: only a leader sends notices.
     C(
         "urgent",

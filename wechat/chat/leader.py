@@ -10,7 +10,7 @@ is one that fails content security (services.content_check). The
 confirmation counts what was queued, not what was previewed: a member the preview counted
 whose subscribe grant another notice spent meanwhile is named as no longer reached.
 
-「紧急通知」 (wechat.commands; 「紧急：…」 too, wechat.phrasing.URGENT_MARK) goes the same way with
+「紧急通知」 (wechat.commands; 「紧急：…」 too, wechat.phrasing.URGENT_MARKS) goes the same way with
 `urgent` kept in the conversation: the service sends it at once even in the quiet hours and
 leaves what services.urgent_audit says for the office, so the preview says so first, in
 words a busy leader reads at a glance, and the confirmation says when the office was told."""
