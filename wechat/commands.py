@@ -135,6 +135,20 @@ COMMANDS = (
         takes_args=True,
         for_members="notices",
     ),
+    # A notice that goes out at once, even in the quiet hours (wechat.chat.leader); 「紧急：…」
+    # and 「【急】…」 name it too (wechat.phrasing.URGENT_MARKS). A member hears what 「通知」
+    # with words says to them: only a leader sends notices.
+    C(
+        "urgent",
+        (
+            *("紧急通知", "急通知", "发紧急通知", "发个紧急通知", "紧急通知一下"),
+            *("加急通知", "特急通知", "紧急群发"),
+        ),
+        leader.on_urgent,
+        leader_only=True,
+        takes_args=True,
+        for_members="notices",
+    ),
     C(
         "notices",
         (

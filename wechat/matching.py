@@ -4,10 +4,11 @@ Openers (「您好，」, 「在吗」) are dropped first, and alone ask for hel
 of a keyword leading the text (「签倒」, 「签推」: wechat.misspellings) is read as the keyword;
 a whole text stating a fact (「到了」, 「我走了」) names the command it may mean, and a
 check-in asked for somebody else (「帮李秀英签到」, 「代签 李秀英」) is that, never the
-sender's own (wechat.phrasing). Then, most certain first (all on the text with full-width
-and traditional characters folded, case folded, spaces and punctuation removed): a command
-whose keyword starts the text, or starts it after a wish (「我想报名」), its arguments the
-rest of the original text as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」;
+sender's own, and a text marked urgent (「紧急：明早停水」) is 「紧急通知」 (wechat.phrasing).
+Then, most certain first (all on the text with full-width and traditional characters
+folded, case folded, spaces and punctuation removed): a command whose keyword starts the
+text, or starts it after a wish (「我想报名」), its arguments the rest of the original text
+as typed, as in 「绑定 13800000000 482913」 or 「通知 明早九点集合」;
 for commands without arguments, a keyword contained in a short text (「我要签到」); a longer
 question ending in a keyword that only shows something (「…有些什么活动呀」: wechat.asking);
 then a near miss by difflib (「近期活东」: wechat.near_miss): 「收到」 is no typo of 签到, nor
@@ -140,6 +141,9 @@ def match(text: str) -> Found | None:
     if proxied is not None:  # 「帮李秀英签到」 is no check-in of the sender's
         return Found(BY_NAME["proxy"], proxied)
     lead = _lead(compact)
+    marked = phrasing.urgent_notice(text) if lead is None else None
+    if marked is not None:  # 「紧急：明早停水」 is an urgent notice
+        return Found(BY_NAME["urgent"], marked)
     negated = _negated(text, compact, lead)
     if negated is not None:
         return negated

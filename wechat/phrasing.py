@@ -92,6 +92,27 @@ def proxy_name(text: str) -> str | None:
     return None
 
 
+# A notice marked urgent by a word set apart at its start: bracketed (「【紧急】…」, 「【急】…」),
+# or followed by punctuation, a blank or nothing (「紧急：明早停水」, 「紧急！…」, 「紧急」
+# alone; 急 only with a colon or an exclamation mark: 「急！…」). It is 「紧急通知」 with the rest
+# as its text. 「紧急情况怎么办」 and 「急死了」 name nothing; 「紧急通知…」 and 「急 通知…」 are
+# keywords (wechat.commands), read as such first.
+_URGENT = r"(?:[紧緊]急|加急|特急)"
+URGENT_MARKS = (
+    re.compile(rf"[\[【(（〔]\s*(?:{_URGENT}|急)\s*[\]】)）〕]"),
+    re.compile(rf"{_URGENT}(?:\s*[:：!！,，、。;；]|\s|$)"),
+    re.compile(r"急\s*[:：!！]"),
+)
+URGENT_AFTER = " \u3000:：,，、"  # may stand between the mark and the text
+
+
+def urgent_notice(text: str) -> str | None:
+    """The text after an urgent mark that leads it (URGENT_MARKS), as typed, or None."""
+    text = (text or "").strip()
+    found = next(filter(None, (mark.match(text) for mark in URGENT_MARKS)), None)
+    return text[found.end() :].lstrip(URGENT_AFTER).rstrip() if found else None
+
+
 # At a step asking for the location, a short text naming it refuses to send it only with a
 # refusal next to the name (「不发位置了」, 「位置不发了」, 「发不了位置」), and then the check-out
 # goes on without one, which cannot be undone. Any other negation or a question there
@@ -138,7 +159,7 @@ _PAIRS = (
     "綁绑 務务 個个 這这 麼么 嗎吗 說说 謝谢 問问 請请 沒没 還还 會会 無无 號号 項项 參参 來来 "
     "過过 擾扰 隊队 記记 書书 師师 達达 場场 東东 實实 們们 見见 幾几 題题 體体 總总 聽听 樣样 "
     "開开 關关 間间 週周 後后 給给 裡里 裏里 經经 邊边 為为 從从 該该 覺觉 歡欢 幹干 紹绍 曉晓 "
-    "嘍喽 態态 錶表 鐘钟 點点 現现 兒儿 別别"
+    "嘍喽 態态 錶表 鐘钟 點点 現现 兒儿 別别 緊紧"
 )
 TRADITIONAL = str.maketrans({pair[0]: pair[1] for pair in _PAIRS.split()})
 GREETING_PARTICLES = "啊呀哦嘛哈呢吧"

@@ -96,8 +96,8 @@ DOING = {
     visits.SEEN: {"visit"},
     visits.HELP: {"visit"},
     activities.LISTED: {"activities", "enroll"},
-    leader.CONFIRM: {"broadcast", "confirm"},
-    leader.TEXT: {"broadcast"},
+    leader.CONFIRM: {"broadcast", "urgent", "confirm"},
+    leader.TEXT: {"broadcast", "urgent"},
     individual.CONFIRM: {"checkin", "individual"},
 }
 # Steps that take the whole text as typed (but 取消): a notice names what it likes (「明天活动

@@ -37,6 +37,7 @@ REFILL_INTRO = "补充登记「{what}」："
 REFILL_LEAD = "{question}"
 HELP_LEADER_EXTRA = (
     "\n队长专用：\n「通知 内容」向本队群发通知（队长看通知请发送「看通知」）\n"
+    "「紧急通知 内容」不能等的急事，免打扰时段也立即发出\n"
     "「待审」待审核的签到\n「报告」本季度报告状态"
 )
 NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
@@ -103,6 +104,7 @@ DOING = {
     "pairing": "查看结对家庭",
     "refill": "补登服务记录",
     "broadcast": "给队员发通知",
+    "urgent": "给队员发紧急通知",
     "pending": "查看待审核的记录",
     "report": "查看季度报告",
     "notices": "查看队里的通知",
@@ -165,6 +167,10 @@ TROUBLE_TIPS = {
     "unenroll": "取消报名请先发送「活动」查看列表，再回复「取消报名 序号」，例如：取消报名 1。",
     "broadcast": (
         "发通知请发送「通知」加上通知内容，例如：通知 周六上午九点集合；看到预览后回复「确认」。"
+    ),
+    "urgent": (
+        "发紧急通知请发送「紧急通知」加上通知内容，例如：紧急通知 今晚暴雨，请检查结对家庭；"
+        "看到预览后回复「确认」。"
     ),
     "bind": (
         "绑定请发送「绑定 手机号 绑定码」，例如：绑定 13800000000 482913。绑定码请向办公室领取。"
@@ -515,6 +521,26 @@ UNREACHED_SOME = "{names}等 {count} 人"
 UNREACHED_COUNT = "{count} 人"
 UNREACHED_NAME_SEPARATOR = "、"
 UNREACHED_GROUP_SEPARATOR = "；"
+# An urgent notice (「紧急通知」): it goes out at once, even in the quiet hours, and the office
+# can see it (services.urgent_audit). URGENT_HOURS and URGENT_OFFICE are keyed by whether
+# there are quiet hours ("off") and whether they are on now (True) or not (False).
+URGENT_ASK_TEXT = "请发送紧急通知的内容（直接输入文字），发送「取消」退出。"
+URGENT_PREVIEW = (
+    "【紧急通知】确认后立即通过微信发给本队 {count} 名队员{hours}：\n——\n{text}\n——\n"
+    "{unreached}{office}回复「确认」发送，回复「取消」放弃。"
+)
+URGENT_HOURS = {
+    "off": "",
+    False: "，免打扰时段（{quiet}）也照常送达",
+    True: "。现在是免打扰时段（{quiet}），也会立即送达",
+}
+URGENT_OFFICE = {
+    "off": "紧急通知会留存记录，供办公室查阅。\n",
+    False: "紧急通知会留存记录，供办公室查阅；在免打扰时段发出的，还会告知办公室。\n",
+    True: "发出后会留存记录，并告知办公室。请只用于不能等的急事。\n",
+}
+URGENT_QUEUED = "紧急通知已进入发送队列，将立即通过微信发给 {count} 名队员。"
+URGENT_OFFICE_TOLD = "现在是免打扰时段（{quiet}），已同时告知办公室。"
 BROADCAST_QUIET = "现在是免打扰时段（{quiet}），通知将于 {time} 起送达。"
 BROADCAST_TRACK = f"送达情况可在{MINI_PROGRAM}中查看。"
 CONFIRM_OR_CANCEL = "回复「确认」发送通知，回复「取消」放弃。"

@@ -8,7 +8,12 @@ and the confirmation count the members WeChat can reach, by the rule the sender 
 of them can receive is refused by the service, at the preview and again at 「确认」, and so
 is one that fails content security (services.content_check). The
 confirmation counts what was queued, not what was previewed: a member the preview counted
-whose subscribe grant another notice spent meanwhile is named as no longer reached."""
+whose subscribe grant another notice spent meanwhile is named as no longer reached.
+
+「紧急通知」 (wechat.commands; 「紧急：…」 too, wechat.phrasing.URGENT_MARKS) goes the same way with
+`urgent` kept in the conversation: the service sends it at once even in the quiet hours and
+leaves what services.urgent_audit says for the office, so the preview says so first, in
+words a busy leader reads at a glance, and the confirmation says when the office was told."""
 
 from flask import current_app
 
@@ -37,39 +42,54 @@ CONFIRM_MINUTES = int(state.TIMEOUT.total_seconds() // 60)  # a preview then exp
 PENDING_SHOWN = 20
 
 
-def on_broadcast(message: Inbound, member, args: str) -> Reply:
+# What the chat says of a notice, by whether it is urgent.
+ASK_TEXT = {False: texts.BROADCAST_ASK_TEXT, True: texts.URGENT_ASK_TEXT}
+PREVIEW = {False: texts.BROADCAST_PREVIEW, True: texts.URGENT_PREVIEW}
+QUEUED = {False: texts.BROADCAST_QUEUED, True: texts.URGENT_QUEUED}
+
+
+def on_broadcast(message: Inbound, member, args: str, urgent: bool = False) -> Reply:
     """「通知 内容」: a preview, to be confirmed with 「确认」; 「通知」 alone waits for the
     text in the next message, as a leader who writes it apart sends it."""
     if not args.strip():
-        state.start(message.openid, TEXT, {}, common.now())
-        return common.say(texts.BROADCAST_ASK_TEXT)
+        state.start(message.openid, TEXT, {"urgent": urgent}, common.now())
+        return common.say(ASK_TEXT[urgent])
     try:
         text = broadcast_text.check_text(args)  # the service's rules, told before the preview
         content_check.check_content(member, text, _screen())
-        audience = broadcast_reach.preview(member, _policy(), common.now())
+        audience = broadcast_reach.preview(member, _policy(), common.now(), urgent)
         broadcast_reach.require_reachable(audience)  # nothing would arrive: nothing to confirm
     except DomainError as exc:
         return common.say(_refused(exc))
     counted = list(audience.channels.items())  # JSON keeps no int keys: [member id, channel]
     data = {"text": text, "request_key": _request_key(message), "counted": counted}
-    state.start(message.openid, CONFIRM, data, common.now())
-    return common.say(_preview(text, audience))
+    state.start(message.openid, CONFIRM, data | {"urgent": urgent}, common.now())
+    return common.say(_preview(text, audience, urgent))
+
+
+def on_urgent(message: Inbound, member, args: str) -> Reply:
+    """「紧急通知 内容」: a notice that cannot wait for the quiet hours, previewed and confirmed
+    as any other."""
+    return on_broadcast(message, member, args, urgent=True)
 
 
 def on_text(message: Inbound, member, data: dict) -> Reply:
-    """The notice's text sent after 「通知」: the preview, as for 「通知 内容」."""
-    return on_broadcast(message, member, message.content)
+    """The notice's text sent after 「通知」 (or 「紧急通知」): the preview, as for
+    「通知 内容」."""
+    return on_broadcast(message, member, message.content, bool(data.get("urgent")))
 
 
-def _preview(text: str, audience: Audience) -> str:
-    """The notice as it will go out, to how many, and who cannot receive it. The instructions
-    always stay: the names give way to a count, and a notice too long to show whole next to
-    that count (emoji take four bytes each) is shown in part."""
+def _preview(text: str, audience: Audience, urgent: bool) -> str:
+    """The notice as it will go out, to how many, and who cannot receive it; an urgent one
+    says that it goes out at once, even in the quiet hours, and what the office learns. The
+    instructions always stay: the names give way to a count, and a notice too long to show
+    whole next to that count (emoji take four bytes each) is shown in part."""
+    said = _urgency(common.now()) if urgent else {}
 
     def render(names: str, shown: str = "") -> str:
         names = f"{names}\n" if names else ""
-        preview = texts.BROADCAST_PREVIEW
-        return preview.format(count=audience.reachable, text=shown, unreached=names)
+        preview = PREVIEW[urgent]
+        return preview.format(count=audience.reachable, text=shown, unreached=names, **said)
 
     least = unreached.size(render(unreached.line(audience, 0)))  # only the count, no text
     shown = unreached.clip(text, common.MAX_TEXT_BYTES - least)
@@ -105,6 +125,7 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
             data["request_key"],
             now,
             policy,
+            urgent=bool(data.get("urgent")),
             expected=expected,
             screen=_screen(),
         )
@@ -112,7 +133,7 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
         state.leave(message.openid, now)
         return common.say(_refused(exc, texts.BROADCAST_NOT_SENT))
     state.leave(message.openid, now)
-    return common.say(_queued(sent, now, policy.quiet_hours))
+    return common.say(_queued(sent, now, policy.quiet_hours, bool(data.get("urgent"))))
 
 
 def _counted(data: dict) -> dict[int, str | None]:
@@ -123,24 +144,38 @@ def _counted(data: dict) -> dict[int, str | None]:
     return dict.fromkeys(data.get("reached", ()))
 
 
-def _queued(sent: broadcast.Sent, now, quiet: str) -> str:
+def _queued(sent: broadcast.Sent, now, quiet: str, urgent: bool = False) -> str:
     """Queued for how many; who the preview counted but cannot receive it now; who else
-    cannot; when it goes out, if it waits."""
+    cannot; when it goes out, if it waits; for an urgent one sent inside the quiet hours,
+    that the office was told (services.urgent_audit, as of when it was queued)."""
     later = ""
-    waits_until = outbox.deliver_after(now, quiet, urgent=False)
+    waits_until = outbox.deliver_after(now, quiet, urgent)
     if waits_until > now:  # said only when the notice will wait
         until = clock.to_local(waits_until).strftime("%H:%M")
         later = texts.BROADCAST_QUIET.format(quiet=quiet, time=until)
+    elif urgent and outbox.is_quiet(sent.broadcast.created_at, quiet):
+        later = texts.URGENT_OFFICE_TOLD.format(quiet=quiet)
 
     lost = unreached.lost_line(sent.lost)
     others = Audience(sent.audience.reached, _without(sent.audience.unreached, sent.lost))
 
     def render(names: str) -> str:
         names = "".join(f"\n{line}" for line in (lost, names) if line)
-        queued = texts.BROADCAST_QUEUED.format(count=others.reachable)
+        queued = QUEUED[urgent].format(count=others.reachable)
         return queued + (f"{names}\n" if names else "") + later + texts.BROADCAST_TRACK
 
     return unreached.fitted(render, others)
+
+
+def _urgency(now) -> dict[str, str]:
+    """What an urgent notice's preview says of the quiet hours, by whether there are any and
+    whether they are on now: then the office is told as soon as it goes out."""
+    quiet = _policy().quiet_hours
+    when = "off" if outbox.parse_quiet_hours(quiet) is None else outbox.is_quiet(now, quiet)
+    return {
+        "hours": texts.URGENT_HOURS[when].format(quiet=quiet),
+        "office": texts.URGENT_OFFICE[when],
+    }
 
 
 def _without(everyone: tuple, some: tuple) -> tuple:
