@@ -12,6 +12,7 @@ from services import clock
 from tests import images
 from tests.factories import pair
 from tests.wechat import oa
+from tests.wechat.test_chat_menu import menu_key
 from tests.wechat.test_chat_support import NEAR, chat_user, conversation_state, enrolled_activity
 from wechat import texts
 
@@ -66,6 +67,26 @@ def test_the_keyword_at_the_question_is_a_yes_and_takes_the_photo(user, member):
     at_home(user, member)
     user.settle()
     assert ServiceRecord.get().kind == "individual"
+
+
+def click(user, name: str) -> str:
+    return oa.reply_text(oa.push(user.client, oa.event(user.openid, "CLICK", menu_key(name))))
+
+
+@pytest.mark.parametrize(
+    "said",
+    [lambda user: user.say("分散活动"), lambda user: click(user, "分散活动")],
+    ids=["keyword", "menu"],
+)
+def test_the_keyword_or_the_menu_after_a_location_checks_in_with_it(user, member, said):
+    """The keyword (or its menu button) is a yes as 「是」 is: the location sent out of habit
+    is kept, not asked for again."""
+    send_photo(user)
+    at_home(user, member)
+    assert said(user) == texts.CHECKING_PHOTO
+    user.settle()
+    record = ServiceRecord.get()
+    assert (record.kind, len(record.photos)) == ("individual", 1)
 
 
 @pytest.mark.parametrize(
