@@ -137,6 +137,27 @@ def test_the_question_timed_out_a_location_records_nothing(user, member, emulato
     assert ServiceRecord.select().count() == 0 and media_downloads(emulator) == 0
 
 
+@pytest.mark.parametrize("yes", ["是的，谢谢", "好的谢谢您", "是，谢谢啦"])
+def test_a_yes_with_thanks_is_a_yes(user, member, yes):
+    send_photo(user)
+    assert user.say(yes) == PICKED
+    at_home(user, member)
+    user.settle()
+    assert ServiceRecord.get().kind == "individual"
+
+
+@pytest.mark.parametrize("late", ["是", "好的", "是的，谢谢", "不是", "不用了", "这是今天拍的"])
+def test_an_answer_after_the_question_timed_out_hears_the_photo_was_not_used(
+    user, member, emulator, late
+):
+    send_photo(user)
+    ChatState.update(expires_at=clock.now_utc() - timedelta(minutes=1)).execute()
+    assert user.say(late) == texts.LAPSED_OWN_PHOTO.format(minutes=10)
+    assert user.say("是") != texts.LAPSED_OWN_PHOTO.format(minutes=10)  # said once
+    user.settle()
+    assert ServiceRecord.select().count() == 0 and media_downloads(emulator) == 0
+
+
 def test_beside_an_activity_the_photo_still_goes_straight_to_the_location(user, member):
     enrolled_activity(member, title="义诊")
     assert send_photo(user) == texts.PHOTO_FIRST_ONE.format(title="义诊")

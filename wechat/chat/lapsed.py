@@ -161,10 +161,18 @@ def _notice_not_sent(message: Inbound, member, data: dict) -> Reply:
     return common.say(texts.LAPSED_NOTICE.format(minutes=MINUTES))
 
 
+def _own_photo_late(message: Inbound, member, data: dict) -> Reply:
+    """A yes or no (or any answer) after the photo's own-service question timed out
+    (wechat.chat.photo_first): the photo went with it, nothing was recorded; said once."""
+    state.leave(message.openid, common.now())
+    return common.say(texts.LAPSED_OWN_PHOTO.format(minutes=MINUTES))
+
+
 # The steps whose timed-out question a text may still mean to answer, with what it hears.
 WORDS = {
     register.ASKING: _register_late,
     visits.SEEN: partial(_visit_note_late, visits.SEEN),
     visits.HELP: partial(_visit_note_late, visits.HELP),
     leader.TEXT: _notice_not_sent,
+    individual.CONFIRM: _own_photo_late,
 }
