@@ -227,9 +227,8 @@ def _late_route(message: Inbound, member) -> Route | None:
         return None
     if is_blank(text) or is_cancel(text, BY_NAME["cancel"].keywords):
         return None
-    free = FREE_TEXT.get(conversation.state)
-    if free is not None and is_no_answer(text):  # 「跳过」 late: skipped, never written
-        return partial(free.skip, message, member, conversation.data), False
+    if conversation.state in lapsed.SKIPS and is_no_answer(text):  # 「跳过」 late: never written
+        return partial(lapsed.on_late_skip, message, member, conversation), False
     found = match(text)
     if found is not None and not found.asked:
         return None
