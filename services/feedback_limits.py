@@ -11,7 +11,8 @@ office, and where it stops taking even that.
   still taken. The defaults are far above what a community's residents give in a day.
 - The address counts only when it is the resident's own (a public one). Behind the reverse
   proxy every phone comes from the proxy's (loopback or private) address, and counting that
-  would turn one script into a wall for everybody: then only the target's ceiling holds. The
+  would turn one script into a wall for everybody: then only the target's ceiling holds. An
+  IPv6 address counts by its /64 (a phone changes its address within it at will). The
   address is kept only as a keyed hash, and only on held ratings.
 """
 
@@ -51,13 +52,29 @@ class Limits:
 
 def address_key(secret: str, address: str) -> str:
     """A keyed hash of the resident's own address; '' for none, or one that is not theirs
-    (loopback, private: a proxy's)."""
+    (loopback, private, shared: a proxy's or a carrier's)."""
+    client = _client(address)
+    if not client:
+        return ""
+    return hmac.new(secret.encode(), b"feedback-address|" + client.encode(), "sha256").hexdigest()
+
+
+def _client(address: str) -> str:
+    """What of a public address names one client: an IPv4 address whole, the IPv4 inside an
+    IPv4-mapped one (::ffff:a.b.c.d, as a dual-stack socket reports an IPv4 client, judged
+    public or not as that IPv4 is), and an IPv6 address's /64, within which a phone picks a
+    new address at will; '' for an address that is not public."""
     try:
-        if not ipaddress.ip_address((address or "").strip()).is_global:
-            return ""
+        ip = ipaddress.ip_address((address or "").strip())
     except ValueError:
         return ""
-    return hmac.new(secret.encode(), b"feedback-address|" + address.encode(), "sha256").hexdigest()
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if not ip.is_global:
+        return ""
+    if ip.version == 6:
+        return str(ipaddress.ip_network((ip, 64), strict=False))
+    return str(ip)
 
 
 def check_held_ceiling(target_key: str, ip_key: str, day: date, limits: Limits) -> None:

@@ -76,32 +76,69 @@ def mask_address(address: str) -> str:
     return kept.rstrip(_TRAILING) + MASK
 
 
-# What follows a number that counts or measures something rather than dials: 5000000元,
-# 12345678号, 1234567人次. A bare 7-8 digit run followed by one (spaces between allowed) is
-# not taken for a local phone number. No word that also starts a name or a phrase that may
-# follow a number to call (张, 周, 万 are surnames; 本人, 座机).
-NUMBER_UNITS = (
-    "元", "块", "角", "亿", "%", "％",
-    "号", "室", "栋", "幢", "楼", "层", "单元",
-    "年", "月", "日", "天", "小时", "分钟", "秒",
-    "次", "人", "位", "名", "个", "岁", "件", "份", "箱", "袋", "斤", "公斤",
-    "克", "吨", "米", "公里", "平方", "步", "页", "期", "批", "条", "项",
+# What follows a number that counts or measures something rather than dials (5000000元,
+# 12345678号, 1234567人次), each with what may not come right after it: the characters that
+# would make it the start of another word (号码, 个人, 楼下), or ANY_WORD for the units that
+# also begin what people write about whoever answers a phone (人很热情, 天天有人接, 位置在三楼,
+# 次日回电): those count only where the phrase ends (跑了3456789次，). No unit that also
+# starts a name or a phrase that may follow a number to call (张, 周, 万 are surnames; 本人,
+# 座机). A phone word before the number outweighs any unit after it (PHONE_WORDS).
+ANY_WORD = "\u3400-\u4dbf\u4e00-\u9fff"
+NUMBER_UNITS = {
+    "元": "旦", "块": "", "角": "落", "亿": "", "%": "", "％": "",
+    "号": "码称", "室": "内友", "栋": "", "幢": "", "楼": "下上道里梯", "层": "面", "单元": "",
+    "年": "纪轻龄", "月": "", "日": "常子", "小时": "", "分钟": "", "秒": "回",
+    "人次": "", "名": "字下单额", "个": "人别子性体", "岁": "", "件": "事", "份": "",
+    "箱": "", "袋": "", "斤": "", "公斤": "", "克": "服", "吨": "", "米": "饭", "公里": "",
+    "平方": "", "步": "行", "页": "", "期": "间", "批": "准评", "条": "件", "项": "目",
+    "人": ANY_WORD, "天": ANY_WORD, "位": ANY_WORD, "次": ANY_WORD,
+}  # fmt: skip
+_UNIT_AFTER = re.compile(
+    r"\s*(?:"
+    + "|".join(re.escape(u) + (f"(?![{nxt}])" if nxt else "") for u, nxt in NUMBER_UNITS.items())
+    + ")"
+)
+# Words that say the number after them is dialled: it is masked whatever follows. Between
+# the word and the number: 号码 or 号, 是 or 为, a colon, a dash, spaces (电话号码是：65123456).
+PHONE_WORDS = (
+    "电话", "座机", "号码", "手机", "拨打", "打", "致电", "来电", "联系", "联系人",
+    "联系方式", "热线", "传真", "分机", "tel", "phone", "mobile",
 )  # fmt: skip
-# Longest first, so 单元 is tried before 元 and 公斤 before 斤.
-_UNIT_AFTER = "|".join(re.escape(u) for u in sorted(NUMBER_UNITS, key=len, reverse=True))
+_DIALLED = re.compile(
+    r"(?<![A-Za-z])(?i:"
+    + "|".join(re.escape(w) for w in PHONE_WORDS)
+    + r")(?:号码|号)?[\s:：.\-是为]{0,4}$"
+)
 # A phone number in free text, never part of a longer digit run (nor of a decimal):
 # - a mobile, +86 optional (138 1234 5678), whatever follows it;
 # - a landline with its area code, 0 and 2-3 digits, then a space or a dash or nothing
 #   (010-65123456, 0371 61234567);
-# - a bare local number of 7-8 digits (65123456), unless a unit follows it or a currency
-#   sign stands before it (¥1234567): then it is an amount, a count, a date or a door.
+# - a bare local number of 7-8 digits (65123456), unless it is an amount, a count, an ordinal,
+#   a date or a door: a currency sign or 第 before it (¥1234567, 第3456789), or a unit after
+#   it with no phone word before it (_is_phone_number).
 _PHONE_IN_TEXT = re.compile(
     r"(?<![\d.])(?:"
     r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
     r"|0(?:10|2\d|[3-9]\d{2})[ -]?\d{7,8}"
-    rf"|(?<![¥￥$])(?<![¥￥$] )[2-9]\d{{6,7}}(?![\d.])(?!\s*(?:{_UNIT_AFTER}))"
+    r"|(?<![¥￥$第])(?<![¥￥$] )(?P<local>[2-9]\d{6,7})"
     r")(?![\d.])"
 )
+
+
+def _is_phone_number(match: re.Match) -> bool:
+    """A bare 7-8 digit run is dialled after a phone word, and counts or measures before a
+    unit; anything else is taken for a phone number, since a leak costs more than a masked
+    count."""
+    text, start, end = match.string, match.start(), match.end()
+    if _DIALLED.search(text, max(0, start - 16), start):
+        return True
+    return not _UNIT_AFTER.match(text, end)
+
+
+def _mask_in_text(match: re.Match) -> str:
+    if match["local"] and not _is_phone_number(match):
+        return match[0]
+    return mask_phone(match[0])
 
 
 def redact(text: str, household: Household | Iterable[Household] | None = None) -> str:
@@ -118,7 +155,7 @@ def redact(text: str, household: Household | Iterable[Household] | None = None) 
             whole = (whole or "").strip()
             if len(whole) > 1:
                 text = text.replace(whole, mask(whole))
-    return _PHONE_IN_TEXT.sub(lambda match: mask_phone(match[0]), text)
+    return _PHONE_IN_TEXT.sub(_mask_in_text, text)
 
 
 @dataclass(frozen=True)

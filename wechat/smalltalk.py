@@ -78,10 +78,14 @@ YES = ("是", "是的", "对", "对的", "嗯", "好", "好的", "行", "可以"
 YES_GESTURES = "👍👌"
 
 
-def is_yes(text: str) -> bool:
-    """Whether the text is nothing but a yes (YES, said once or repeated, with particles)."""
+def is_yes(text: str, thanked: bool = False) -> bool:
+    """Whether the text is nothing but a yes (YES, said once or repeated, with particles).
+    Thanks after it (「是的，谢谢」) may be `thanked` only where the chat asked a yes-or-no
+    question: after a guess at a command (「您是想签到吗？」) 「好的谢谢」 is thanks, no yes."""
     folded = phrasing.fold(text)
     words = "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LN").strip(PARTICLES)
+    if thanked:
+        words = _unthanked(words).strip(PARTICLES)
     if not words:
         return bool(folded.strip()) and all(ch in YES_GESTURES for ch in folded.strip())
     return any(words == word * (len(words) // len(word)) for word in YES)
@@ -101,8 +105,14 @@ THANKED = ("谢谢您", "谢谢你", "谢谢", "谢了")  # 「不是，谢谢�
 def is_no(text: str) -> bool:
     """Whether the text is nothing but a no (NO, said once or repeated, with particles and
     thanks)."""
-    words = "".join(ch for ch in phrasing.fold(text) if unicodedata.category(ch)[0] in "LN")
-    for word in THANKED:
-        words = words.removesuffix(word)
+    letters = "".join(ch for ch in phrasing.fold(text) if unicodedata.category(ch)[0] in "LN")
+    words = _unthanked(letters)
     cores = {words.strip(PARTICLES), words.strip(_NOT_LE)}
     return any(core and core == no * (len(core) // len(no)) for core in cores for no in NO)
+
+
+def _unthanked(words: str) -> str:
+    """Thanks said after a yes or a no (「不是，谢谢」) add nothing to the answer."""
+    for word in THANKED:
+        words = words.removesuffix(word)
+    return words

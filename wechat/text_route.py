@@ -204,7 +204,7 @@ def _yes_no_route(conversation: state.Conversation, message: Inbound, member) ->
     if answers is None:
         return None
     text = message.content
-    if smalltalk.is_yes(text):
+    if smalltalk.is_yes(text, thanked=True):
         return partial(answers[0], message, member, conversation.data), False
     if smalltalk.is_no(text) or is_cancel(text, BY_NAME["cancel"].keywords):
         return partial(answers[1], message, member, conversation.data), False
@@ -214,18 +214,21 @@ def _yes_no_route(conversation: state.Conversation, message: Inbound, member) ->
 def _late_route(message: Inbound, member) -> Route | None:
     """Words meant for a question that timed out (wechat.chat.lapsed): that it did, and the
     question again; None for a text that is no answer (a command said plainly, 取消, small
-    talk, a greeting, a question), which is answered as with nothing open."""
+    talk, a greeting, a question), which is answered as with nothing open. A yes or a no
+    (「是」, 「不用了」) answers a step that asked yes or no (YES_NO)."""
     conversation = lapsed_conversation(message, member)
     if not lapsed.is_late_words(conversation):
         return None
     text = message.content
+    answered = smalltalk.is_yes(text, thanked=True) or smalltalk.is_no(text)
+    if conversation.state in YES_NO and answered:
+        return partial(lapsed.on_late_words, message, member, conversation), False
     if smalltalk.kind(text) is not None or phrasing.is_greeting(text) or is_question(text):
         return None
     if is_blank(text) or is_cancel(text, BY_NAME["cancel"].keywords):
         return None
-    free = FREE_TEXT.get(conversation.state)
-    if free is not None and is_no_answer(text):  # 「跳过」 late: skipped, never written
-        return partial(free.skip, message, member, conversation.data), False
+    if conversation.state in lapsed.SKIPS and is_no_answer(text):  # 「跳过」 late: never written
+        return partial(lapsed.on_late_skip, message, member, conversation), False
     found = match(text)
     if found is not None and not found.asked:
         return None

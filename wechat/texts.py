@@ -284,6 +284,10 @@ PHOTO_FIRST_OWN = (
 OWN_SERVICE_ASK_AGAIN = OWN_SERVICE_QUESTION + "请回复「是」或「不是」。"
 OWN_SERVICE_LOCATION_KEPT = "已收到位置。请先回复「是」或「不是」：" + OWN_SERVICE_QUESTION
 OWN_SERVICE_PHOTO_KEPT = "已收到照片，将使用这一张。" + OWN_SERVICE_ASK_AGAIN
+# A yes or no to that question after it timed out: nothing was recorded, the photo is gone.
+LAPSED_OWN_PHOTO = (
+    "刚才的问题已超时（超过 {minutes} 分钟），照片没有使用，也没有记录。如需登记，请重新发送照片。"
+)
 OWN_SERVICE_DECLINED = "好的，这张照片不记了。需要登记时，请发送「签到」或「分散活动」。"
 PHOTO_FIRST_PICK = "已收到照片。这张照片是哪一项的？"
 PHOTO_FIRST_LINE = "{n}. {title}"

@@ -97,8 +97,39 @@ def test_past_an_addresss_ceiling_held_ratings_from_it_are_refused(codes):
     assert PUBLIC not in str(keys)
 
 
+def test_one_ipv6_network_counts_as_one_address(codes):
+    """A phone picks a new IPv6 address within its network's /64 at will: the ceiling counts
+    the /64, and another /64 is another address."""
+    code, other = codes
+    limits = Limits(per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=3)
+    rate(code, 5, who=bot(0), limits=limits)
+    rate(other, 5, who=bot(1), limits=limits)
+    home = [f"240e:3a1:1234:5678::{n:x}" for n in range(2, 6)]
+    outcomes = [
+        refused(c, bot(n, a), limits=limits)
+        for n, (c, a) in enumerate(zip([code, other] * 2, home, strict=True), 2)
+    ]
+    assert outcomes == [False, False, False, True]
+    assert not refused(other, bot(9, "240e:3a1:1234:5679::9"), limits=limits)
+
+
 @pytest.mark.parametrize(
-    "address", ["127.0.0.1", "10.0.0.8", "192.168.1.20", "172.16.0.1", "::1", "", "unknown"]
+    ("address", "same_as"),
+    [
+        ("::ffff:114.114.114.114", PUBLIC),  # IPv4 as a dual-stack socket reports it
+        ("240e:3a1:1234:5678:abcd:ef01:2345:6789", "240e:3a1:1234:5678::1"),
+    ],
+)
+def test_an_address_is_keyed_by_the_client_it_names(address, same_as):
+    assert address_key(SECRET, address) == address_key(SECRET, same_as) != ""
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        *("127.0.0.1", "10.0.0.8", "192.168.1.20", "172.16.0.1", "100.64.1.1", "::1"),
+        *("::ffff:100.64.1.1", "::ffff:10.0.0.8", "::ffff:127.0.0.1", "fd00::8", "", "unknown"),
+    ],
 )
 def test_a_proxys_address_is_not_the_residents_and_never_counts(codes, address):
     """Behind the reverse proxy every phone comes from the proxy's address: counting it

@@ -195,6 +195,30 @@ def test_a_late_skip_word_is_a_skip_never_an_answer(user, member, flow):
     assert conversation_state("oa-zhou") is None
 
 
+def test_a_late_skip_of_the_visits_help_keeps_what_was_seen_as_edited_meanwhile(user, member):
+    """What was seen, written when given and then changed in the mini-program, is not
+    written back by a 「跳过」 after the pause."""
+    visited(user, member)
+    assert user.say("老人独自居住") == texts.ASK_VISIT_HELP
+    ServiceRecord.update(content="入户走访：小程序里改的").execute()
+    pause()
+    assert user.say("跳过") == texts.VISIT_NOTES_LATER
+    assert ServiceRecord.get().content == "入户走访：小程序里改的"
+    assert conversation_state("oa-zhou") is None
+
+
+def test_a_late_skip_of_the_register_names_only_the_fields_still_blank(user, member):
+    """The fields filled in the mini-program meanwhile are not asked to be filled again."""
+    checked_out(user, member)
+    ServiceRecord.update(target="社区老人", content="陪老人聊天").execute()
+    pause()
+    reply = user.say("跳过")
+    assert reply == texts.REGISTER_SKIPPED.format(
+        opening=texts.REGISTER_SKIPPED_OPENING, fields=texts.REGISTER_LABELS["outcome"]
+    )
+    assert conversation_state("oa-zhou") is None
+
+
 def test_a_notice_typed_after_a_pause_is_not_sent(client, app, member, emulator):
     leader = Member.get((Member.team == member.team) & (Member.role == "leader"))
     Member.update(oa_openid="oa-lead-zhou").where(Member.id == leader.id).execute()

@@ -12,6 +12,7 @@ from services import clock
 from tests import images
 from tests.factories import pair
 from tests.wechat import oa
+from tests.wechat.test_chat_menu import menu_key
 from tests.wechat.test_chat_support import NEAR, chat_user, conversation_state, enrolled_activity
 from wechat import texts
 
@@ -68,6 +69,26 @@ def test_the_keyword_at_the_question_is_a_yes_and_takes_the_photo(user, member):
     assert ServiceRecord.get().kind == "individual"
 
 
+def click(user, name: str) -> str:
+    return oa.reply_text(oa.push(user.client, oa.event(user.openid, "CLICK", menu_key(name))))
+
+
+@pytest.mark.parametrize(
+    "said",
+    [lambda user: user.say("分散活动"), lambda user: click(user, "分散活动")],
+    ids=["keyword", "menu"],
+)
+def test_the_keyword_or_the_menu_after_a_location_checks_in_with_it(user, member, said):
+    """The keyword (or its menu button) is a yes as 「是」 is: the location sent out of habit
+    is kept, not asked for again."""
+    send_photo(user)
+    at_home(user, member)
+    assert said(user) == texts.CHECKING_PHOTO
+    user.settle()
+    record = ServiceRecord.get()
+    assert (record.kind, len(record.photos)) == ("individual", 1)
+
+
 @pytest.mark.parametrize(
     "no", ["不是", "不是的", "不用了", "算了", "算了吧", "取消", "不记了", "不用了，谢谢"]
 )
@@ -112,6 +133,27 @@ def test_the_question_timed_out_a_location_records_nothing(user, member, emulato
     ChatState.update(expires_at=clock.now_utc() - timedelta(minutes=1)).execute()
     reply = at_home(user, member)
     assert "请重新发送「分散活动」" in reply and reply.endswith(texts.PHOTO_NOT_USED)
+    user.settle()
+    assert ServiceRecord.select().count() == 0 and media_downloads(emulator) == 0
+
+
+@pytest.mark.parametrize("yes", ["是的，谢谢", "好的谢谢您", "是，谢谢啦"])
+def test_a_yes_with_thanks_is_a_yes(user, member, yes):
+    send_photo(user)
+    assert user.say(yes) == PICKED
+    at_home(user, member)
+    user.settle()
+    assert ServiceRecord.get().kind == "individual"
+
+
+@pytest.mark.parametrize("late", ["是", "好的", "是的，谢谢", "不是", "不用了", "这是今天拍的"])
+def test_an_answer_after_the_question_timed_out_hears_the_photo_was_not_used(
+    user, member, emulator, late
+):
+    send_photo(user)
+    ChatState.update(expires_at=clock.now_utc() - timedelta(minutes=1)).execute()
+    assert user.say(late) == texts.LAPSED_OWN_PHOTO.format(minutes=10)
+    assert user.say("是") != texts.LAPSED_OWN_PHOTO.format(minutes=10)  # said once
     user.settle()
     assert ServiceRecord.select().count() == 0 and media_downloads(emulator) == 0
 

@@ -26,19 +26,34 @@ def on_individual(message: Inbound, member: Member, args: str = "") -> Reply:
     still_open = checkin.already_checked_in(member, TARGET)
     if still_open is not None:
         return common.say(still_open)
+    conversation = state.current(message.openid, common.now())
+    if conversation is not None and conversation.state == CONFIRM:  # the keyword is a yes
+        return on_yes(message, member, conversation.data)
     return checkin.ask_location(
-        message.openid, TARGET, texts.INDIVIDUAL_TITLE, _kept_photo(message)
+        message.openid, TARGET, texts.INDIVIDUAL_TITLE, _kept_photo(conversation)
     )
 
 
-def _kept_photo(message: Inbound) -> dict | None:
+def _kept_photo(conversation: state.Conversation | None) -> dict | None:
     """A photo sent first and kept while the member picks what it is for, or kept for the
     only activity or visit: typing the own service's keyword there (as those texts say)
     picks it, and the photo goes with it."""
-    conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state not in KEPT_AT:
         return None
     return conversation.data.get("photo")
+
+
+def on_yes(message: Inbound, member: Member, data: dict) -> Reply:
+    """A yes to the photo kept for the own service (wechat.chat.photo_first), 「是」 or the
+    keyword: the location is asked for, the photo kept for it; with the location sent
+    already (photo_first.on_own_location), the photo is checked at once."""
+    held, point = data["photo"], data.get("point")
+    if point is None:
+        return checkin.ask_location(message.openid, data["target"], data["title"], held)
+    picked = {"target": data["target"], "title": data["title"], "point": point}
+    return photo_check.photo_sent(
+        message.openid, member, picked, held["media_id"], held["request_id"]
+    )
 
 
 def ask_fields(sent: photo_check.PhotoCheck, record) -> str:

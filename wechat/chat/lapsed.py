@@ -116,11 +116,23 @@ def _register_late(message: Inbound, member, data: dict) -> Reply:
     follows; dropping it and asking the same question again only made them type it twice.
     The field filled in meanwhile (in the mini-program) is not overwritten: the entry's first
     blank question is asked again instead, as 「补登」 would."""
-    blank = register_fill.blanks(common.actor(member), data["record_id"]).asked
-    if data["missing"][0] not in blank:
+    fresh = _still_missing(member, data)
+    if data["missing"][0] not in fresh["missing"]:
         return _ask_again(message, member, data["record_id"], "register")
-    missing = [name for name in data["missing"] if name in blank]
-    return register.on_answer(message, member, {**data, "missing": missing})
+    return register.on_answer(message, member, fresh)
+
+
+def _still_missing(member, data: dict) -> dict:
+    """The register's conversation with only the fields still blank left to ask: any filled
+    in meanwhile (in the mini-program) is neither asked nor named as left."""
+    blank = register_fill.blanks(common.actor(member), data["record_id"]).asked
+    return {**data, "missing": [name for name in data["missing"] if name in blank]}
+
+
+def _register_skip_late(message: Inbound, member, data: dict) -> Reply:
+    """「跳过」 after the register's question timed out: a skip as in time, naming only the
+    fields still blank."""
+    return register.on_skip(message, member, _still_missing(member, data))
 
 
 # A visit's note step: the entry's field its answer fills, and the step's own handler.
@@ -143,9 +155,21 @@ def _visit_note_late(step: str, message: Inbound, member, data: dict) -> Reply:
     field, answer = VISIT_NOTES[step]
     if field not in register_fill.blanks(common.actor(member), record.id).asked:
         return _ask_again(message, member, record.id, "visit_notes")
-    # What was seen is in the entry already (written when given, or by the photo's check):
-    # held again, it would undo a change made meanwhile in the mini-program.
-    return answer(message, member, {k: v for k, v in data.items() if k != "seen"})
+    return answer(message, member, _unseen(data))
+
+
+def _unseen(data: dict) -> dict:
+    """What was seen is in the entry already (written when given, or by the photo's check):
+    held again, it would undo a change made meanwhile in the mini-program."""
+    return {k: v for k, v in data.items() if k != "seen"}
+
+
+def _visit_skip_late(message: Inbound, member, data: dict) -> Reply:
+    """「跳过」 after a visit's note timed out: a skip as in time, writing nothing back; with no
+    entry (its photo's check never made one), the visit from the start."""
+    if entry_made_by(member.id, data.get("request_id")) is None:
+        return common.say(timed_out("visit"))
+    return visits.on_skip(message, member, _unseen(data))
 
 
 def _ask_again(message: Inbound, member, record_id: int, flow: str) -> Reply:
@@ -161,10 +185,29 @@ def _notice_not_sent(message: Inbound, member, data: dict) -> Reply:
     return common.say(texts.LAPSED_NOTICE.format(minutes=MINUTES))
 
 
+def _own_photo_late(message: Inbound, member, data: dict) -> Reply:
+    """A yes or no (or any answer) after the photo's own-service question timed out
+    (wechat.chat.photo_first): the photo went with it, nothing was recorded; said once."""
+    state.leave(message.openid, common.now())
+    return common.say(texts.LAPSED_OWN_PHOTO.format(minutes=MINUTES))
+
+
 # The steps whose timed-out question a text may still mean to answer, with what it hears.
 WORDS = {
     register.ASKING: _register_late,
     visits.SEEN: partial(_visit_note_late, visits.SEEN),
     visits.HELP: partial(_visit_note_late, visits.HELP),
     leader.TEXT: _notice_not_sent,
+    individual.CONFIRM: _own_photo_late,
 }
+# What a skip word (「跳过」) does at those of them that take free text (wechat.answers).
+SKIPS = {
+    register.ASKING: _register_skip_late,
+    visits.SEEN: _visit_skip_late,
+    visits.HELP: _visit_skip_late,
+}
+
+
+def on_late_skip(message: Inbound, member, conversation: state.Conversation) -> Reply:
+    """A skip word for a free-text question that timed out (SKIPS)."""
+    return SKIPS[conversation.state](message, member, conversation.data)

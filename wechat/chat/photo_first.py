@@ -94,16 +94,8 @@ def label(target, title: str) -> str:
     return texts.VISIT_LABEL.format(head=title) if target == VISIT else title
 
 
-def on_own_yes(message: Inbound, member: Member, data: dict) -> Reply:
-    """A yes: the own service's location is asked for, the photo kept for it; with the
-    location sent already (on_own_location), the photo is checked at once."""
-    held, point = data["photo"], data.get("point")
-    if point is None:
-        return checkin.ask_location(message.openid, data["target"], data["title"], held)
-    picked = {"target": data["target"], "title": data["title"], "point": point}
-    return photo_check.photo_sent(
-        message.openid, member, picked, held["media_id"], held["request_id"]
-    )
+# A yes: the location asked for, or, sent already, the photo checked (as the keyword does).
+on_own_yes = individual.on_yes
 
 
 def on_own_no(message: Inbound, member: Member, data: dict) -> Reply:
