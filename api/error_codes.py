@@ -102,8 +102,9 @@ ERROR_CODES = {
         ("bad_date", 400), ("bad_window", 400), ("bad_filter", 400), ("bad_decision", 400),
         ("note_required", 400), ("bad_text", 400), ("text_too_long", 400),
         ("bad_target_kind", 400), ("leader_only", 403), ("other_team", 403),
-        ("feedback_not_found", 404), ("target_not_found", 404), ("team_not_found", 404),
-        ("feedback_changed", 409), ("public_url_missing", 409),
+        ("too_many_cards", 400), ("feedback_not_found", 404), ("target_not_found", 404),
+        ("team_not_found", 404), ("no_cards", 404), ("feedback_changed", 409),
+        ("public_url_missing", 409),
     ),
     "年度考核 /office/annual": (
         ("bad_year", 400), ("bad_grade", 400), ("bad_commendation", 400), ("bad_text", 400),

@@ -1,13 +1,15 @@
 """Residents' feedback: the office reads and moderates all of it and fetches a target's QR
 code; a team leader reads the team's approved feedback, a member their own. Thin views: the
-rules are in services.feedback_review, services.feedback_targets and services.feedback_cards."""
+rules are in services.feedback_review, services.feedback_targets, services.feedback_cards,
+services.feedback_card_pick and services.card_sheet (the printable pile)."""
 
 from urllib.parse import quote
 
 from flask import Response, current_app, jsonify
 
 from models.oversight import MODERATION_STATES
-from services import clock, feedback_cards
+from services import card_sheet, clock, feedback_cards
+from services import feedback_card_pick as card_pick
 from services import feedback_review as review
 from services.feedback_targets import KIND_NAMES, KINDS
 
@@ -57,6 +59,42 @@ def feedback_qr(kind, target_id):
         "X-Content-Type-Options": "nosniff",
     }
     return Response(card.png, mimetype="image/png", headers=headers)
+
+
+@bp.get("/office/feedback/cards.pdf")
+@requires("office")
+def feedback_cards_pdf():
+    cards, stem = _picked_cards()
+    return _attachment(card_sheet.pdf(cards, stem), f"{stem}.pdf", "application/pdf")
+
+
+@bp.get("/office/feedback/cards.zip")
+@requires("office")
+def feedback_cards_zip():
+    cards, stem = _picked_cards()
+    return _attachment(card_sheet.zip_of(cards), f"{stem}.zip", "application/zip")
+
+
+def _picked_cards() -> tuple[list[feedback_cards.Card], str]:
+    pick = card_pick.CardPick(
+        kind=query_value("kind", str),
+        team_id=query_value("team_id", int),
+        date_from=query_date("from"),
+        date_to=query_date("to"),
+    )
+    base = feedback_cards.public_base(current_app.config["SETTINGS"])
+    now = clock.now_utc()
+    cards = card_pick.pick_cards(actor(), base, pick, now)
+    return cards, card_pick.file_stem(pick, now)
+
+
+def _attachment(data: bytes, name: str, mimetype: str) -> Response:
+    headers = {
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, mimetype=mimetype, headers=headers)
 
 
 @bp.get("/team/feedback")
@@ -243,6 +281,23 @@ DECISION_BODY = {
     },
 }
 PNG = {"type": "string", "format": "binary"}
+_CARD_PICK = [
+    _query(
+        "kind",
+        {"type": "string", "enum": list(KINDS)},
+        "只要一种：member 结对党员（在岗且已结对的）、team 服务队、activity 活动；不填为全部",
+    ),
+    _query("team_id", {"type": "integer", "minimum": 1}, "只要这个服务队的；不填为全部服务队"),
+    _query("from", {"type": "string", "format": "date"}, "活动开始日期起（含，北京时间）"),
+    _query("to", {"type": "string", "format": "date"}, "活动开始日期止（含）"),
+]
+_CARDS_DESCRIPTION = (
+    "按服务队排列：服务队的卡、队员的卡、活动的卡。名字（全名）印在虚线框外，裁下的卡片上"
+    "只有“王同志”。日期只筛选活动（按开始日期，最多相隔 "
+    f"{card_pick.WINDOW_MAX_DAYS} 天），不填日期时为今天及以后的活动；已取消的活动不出卡。"
+    f"一次最多 {card_pick.CARDS_MAX} 张，超过时返回 400 too_many_cards；没有符合条件的卡时"
+    "返回 404 no_cards；未配置公网地址时返回 409 public_url_missing。"
+)
 
 OPENAPI = {
     "/office/feedback": {
@@ -298,6 +353,22 @@ OPENAPI = {
             ],
             "responses": openapi.ok("二维码 PNG", PNG)
             | {"200": {"description": "二维码 PNG", "content": {"image/png": {"schema": PNG}}}},
+        }
+    },
+    "/office/feedback/cards.pdf": {
+        "get": {
+            "summary": "办公室：批量打印评价卡（A4 PDF，每页 6 张，沿虚线裁开）",
+            "description": _CARDS_DESCRIPTION,
+            "parameters": _CARD_PICK,
+            "responses": openapi.download("评价卡 PDF（A4）", "application/pdf"),
+        }
+    },
+    "/office/feedback/cards.zip": {
+        "get": {
+            "summary": "办公室：批量下载评价卡图片（PNG 的 ZIP 压缩包，顺序与 PDF 相同）",
+            "description": _CARDS_DESCRIPTION,
+            "parameters": _CARD_PICK,
+            "responses": openapi.download("评价卡 PNG 压缩包", "application/zip"),
         }
     },
     "/me/feedback": {

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from models import Activity, Member, Pairing, Team
 
-from . import output_files
+from . import clock, output_files
 from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .feedback_targets import KIND_NAMES, code_for, display_name
@@ -45,6 +45,7 @@ _FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
 class Card:
     file_name: str
     png: bytes
+    label: str = ""  # whose card, in full, for the clerk handing a printed pile out
 
 
 def public_base(settings) -> str:
@@ -81,7 +82,7 @@ def card_png(url: str, lines: tuple[str, ...], footer: tuple[str, ...]) -> bytes
     left, top, side = qr_box(url)
     card = Image.new("RGB", (CARD_WIDTH, top + side + FOOTER), "white")
     card.paste(Image.open(io.BytesIO(qr_png(url))).convert("RGB"), (left, top))
-    font_path = _font()
+    font_path = font()
     if font_path:
         draw = ImageDraw.Draw(card)
         _write(draw, font_path, lines, 30, 36)
@@ -99,7 +100,7 @@ def _write(draw, font_path: str, lines: tuple[str, ...], y: int, size: int) -> N
         y += size + 14
 
 
-def _font() -> str | None:
+def font() -> str | None:
     return next((p for p in FONT_CANDIDATES if Path(p).is_file()), None)
 
 
@@ -113,14 +114,15 @@ def member_cards(base: str, now: datetime) -> list[Card]:
         .where(Member.active & Pairing.ended_on.is_null())
         .order_by(Team.id, Member.id)
     )
-    return [_member_card(base, m, now) for m in query]
+    return [member_card(base, m, now) for m in query]
 
 
-def _member_card(base: str, member: Member, now: datetime) -> Card:
+def member_card(base: str, member: Member, now: datetime) -> Card:
     url = page_url(base, code_for("member", member.id, now))
     lines = ("请为结对党员的服务打分", f"{member.team.name} {display_name(member.name)}")
     png = card_png(url, lines, ("微信扫一扫 · 无需注册", "感谢您的评价和建议"))
-    return Card(_file_name(member.team.name, member.name), png)
+    label = f"结对党员 {member.name}（{member.team.name}）"
+    return Card(_file_name(member.team.name, member.name), png, label)
 
 
 def activity_card(base: str, activity_id: int, now: datetime) -> Card:
@@ -128,10 +130,28 @@ def activity_card(base: str, activity_id: int, now: datetime) -> Card:
     activity = Activity.get_or_none(Activity.id == activity_id) if is_id(activity_id) else None
     if activity is None:
         raise NotFound(f"没有编号为 {activity_id} 的活动。", "activity_not_found")
+    return activity_row_card(base, activity, now)
+
+
+def activity_row_card(base: str, activity: Activity, now: datetime) -> Card:
+    """An activity's card; an office task without a team names its community instead."""
     url = page_url(base, code_for("activity", activity.id, now))
     lines = ("请为本次志愿服务活动打分", activity.title[:20])
-    png = card_png(url, lines, ("微信扫一扫 · 无需注册", activity.team.name))
-    return Card(_file_name(activity.team.name, f"活动{activity.id}_{activity.title}"), png)
+    owner = activity.team or activity.community
+    owner_name = owner.name if owner else ""
+    png = card_png(url, lines, ("微信扫一扫 · 无需注册", owner_name))
+    day = clock.cn_date(clock.to_local(activity.starts_at).date())
+    label = f"活动 {day} {activity.title}" + (f"（{owner_name}）" if owner_name else "")
+    return Card(_file_name(owner_name, f"活动{activity.id}_{activity.title}"), png, label)
+
+
+def team_card(base: str, team: Team, now: datetime) -> Card:
+    """The card for a team as a whole: posted at its community's service point."""
+    url = page_url(base, code_for("team", team.id, now))
+    png = card_png(
+        url, ("请为志愿服务队打分", team.name[:20]), ("微信扫一扫 · 无需注册", "感谢您的评价和建议")
+    )
+    return Card(_file_name(team.name, "服务队"), png, f"服务队 {team.name}")
 
 
 def target_qr(actor: Actor, base: str, kind: str, target_id: int, now: datetime) -> Card:

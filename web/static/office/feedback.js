@@ -1,11 +1,13 @@
 // 居民意见: residents' ratings and comments, the held ones (待办公室审阅) first, with 通过 /
 // 不通过 (a rejection says why: the page asks for it, the API insists on it); and the QR code
-// of a rating page (a member's, an activity's, a team's) to print for households.
+// of a rating page (a member's, an activity's, a team's) to print for households, one at a time
+// or as a pile (cardprint.js).
 
 import * as api from "./api.js";
 import { h, fill, when, loading, empty, failed, done } from "./dom.js";
 import { choice, dateInput, asked, filterForm, pager } from "./filters.js";
 import { verdictForm } from "./verdict.js";
+import { cardPrintPanel } from "./cardprint.js";
 
 const VIEW = "feedback";
 const PAGE = 20;
@@ -188,6 +190,7 @@ async function render(root, ctx) {
     h("p", { class: "hint" }, "待办公室审阅的留言排在最前面；通过的评价队长可以看到，不通过的不计入季度报告。"),
     filterForm(VIEW, FILTERS, fields, ctx),
     qrPanel(teams, chosen.team_id),
+    cardPrintPanel(teams),
     listing,
   );
   let page;
