@@ -143,6 +143,32 @@ STATS_SCHEMA = {
             "加上本季度有服务记录的队员；季度结束后加入的不计，此后离队的仍计",
         },
         "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
+        "activities_cancelled": {
+            **_COUNT,
+            "description": "已取消的活动场数（本队计划在本季度开展、后来取消的活动，不计入 "
+            "activities）；早先提交、未统计此项的报告没有此项",
+        },
+        "cancelled_activities": {
+            "type": "array",
+            "description": "已取消的活动，按计划开始时间排列，附取消原因及取消前本队队员"
+            "计入时长的登记",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "activity_id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "starts_at": {"type": "string", "description": "计划开始时间（上海时间）"},
+                    "reason": {"type": "string", "description": "取消原因；未填写时为空"},
+                    "services": _COUNT,
+                    "hours": _HOURS,
+                    "minutes": _MINUTES,
+                },
+            },
+        },
+        "cancelled_entries": {
+            **_SERVICES,
+            "description": "已取消活动上取消前的登记（已签退并填写完整），已计入 services 和 hours",
+        },
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
         "services": {**_COUNT, "description": "计入时长的服务次数"},
         "hours": {**_HOURS, "description": "服务时长（小时，一位小数）"},

@@ -128,6 +128,9 @@ def _decider(view: ReportView) -> str:
 
 
 URGENT_NOTICES = "紧急通知（条）"
+HELD, CANCELLED, CANCELLED_ONE = "开展活动（次）", "已取消活动（场）", "取消的活动"
+CANCELLED_SERVICES = "其中已取消活动的服务（次）"
+CANCELLED_HOURS = "其中已取消活动的服务时长（小时）"
 # The 概况 sheet, row by row: label, value from the report, number format.
 SUMMARY = (
     ("服务队", lambda v: v.team_name, None),
@@ -144,11 +147,14 @@ SUMMARY = (
     ("数据口径", lambda v: "实时数据（提交时冻结）" if v.live else "提交时冻结的数据", None),
     ("统计时间", _computed_at, DATETIME),
     ("在册队员（人）", _stat("members"), None),
-    ("开展活动（次）", _stat("activities"), None),
+    (HELD, _stat("activities"), None),
+    (CANCELLED, _stat("activities_cancelled"), None),
     ("参加活动党员（人）", _stat("participants"), None),
     ("服务次数（次）", _stat("services"), None),
     ("服务时长（小时）", lambda v: _hours(v.stats), HOURS),
     *(row for kind in KINDS for row in _by_kind(kind)),
+    (CANCELLED_SERVICES, _stat("cancelled_entries", "services"), None),
+    (CANCELLED_HOURS, lambda v: _hours(v.stats.get("cancelled_entries")), HOURS),
     (VISITS, _stat("visits", "done"), None),
     ("应走访（次）", _stat("visits", "due"), None),
     ("结对户数", _stat("visits", "pairings"), None),
@@ -161,6 +167,11 @@ SUMMARY = (
 )
 # What a row counts, where its label alone could be read two ways.
 NOTES = {
+    HELD: f"本季度已开始、未取消的本队活动；取消的见“{CANCELLED}”",
+    CANCELLED: f"计划在本季度开展、后来取消的本队活动，不计入“{HELD}”；"
+    f"每场的日期和取消原因见下面的“{CANCELLED_ONE}”。早先提交、未统计此项的报告为空",
+    CANCELLED_SERVICES: "活动取消前队员已签到、并已签退和填写完整的登记；"
+    "这些服务确实做了，已计入上面的服务次数和服务时长",
     URGENT_NOTICES: "队长发出的紧急通知（免打扰时段也立即发送）；早先提交、未统计此项的报告为空",
     "在册队员（人）": "本季度内任何一天在名册上的队员：季度最后一天或之前加入、"
     "且不是在季度第一天之前离队的，加上本季度有服务记录的；此后离队的仍计在内",
@@ -178,6 +189,26 @@ NOTES = {
     "相同）；提交时冻结的数字不随之改变",
     CHECK_HOURS: "这些记录计入上面“服务时长”的部分",
 }
+
+
+def _cancelled_rows(view: ReportView) -> list[tuple]:
+    """One row per cancelled activity: when, what, why, and what was done before."""
+    return [
+        (CANCELLED_ONE, _cancelled(a), None) for a in view.stats.get("cancelled_activities") or []
+    ]
+
+
+def _cancelled(activity: dict) -> str:
+    when = activity.get("starts_at", "").replace("T", " ")
+    why = f"取消原因：{activity['reason']}" if activity.get("reason") else "取消时未填写原因"
+    done = ""
+    if activity.get("services"):
+        done = f"；取消前已有 {activity['services']} 次服务登记，共 {activity['hours']} 小时"
+    return f"{when} {activity.get('title', '')}（{why}{done}）"
+
+
+# Rows written right after a row of SUMMARY, by its label.
+FOLLOWING = {CANCELLED: _cancelled_rows}
 
 
 def _left(member: dict) -> str:
@@ -218,6 +249,8 @@ def _write_summary(sheet, view: ReportView) -> None:
     sheet.freeze_panes = "A2"
     for title, value, number_format in SUMMARY:
         _append(sheet, title, value(view), number_format)
+        for row in FOLLOWING.get(title, lambda _: [])(view):
+            _append(sheet, *row)
     for title, value, number_format in _check_rows(view.register_check):
         _append(sheet, title, value, number_format)
     _append(sheet, "工作小结", view.summary)
