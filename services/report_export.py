@@ -3,7 +3,7 @@ status, the office's decision on it (通过 or 退回, by whom, when, why: the l
 after the leader submits again, as the report keeps it) and the leader's summary, and a
 队员明细 sheet with each member's services, hours and visits.
 
-The figures are the JSON report's, read through services.reports.view_report, so the file and
+The figures are the JSON report's, read through services.report_view.view_report, so the file and
 the screen never disagree and the same readers may have it: the team's leader, and the office
 for any team. The members stay in roster order, as on the screen: the file is for
 reporting, not a ranking (DESIGN, "Serve people, not the form"). A report frozen by an older
@@ -28,7 +28,8 @@ from .record_names import KIND_NAMES
 from .register_check import Findings
 from .report_names import report_state_name
 from .report_stats import KINDS, label
-from .reports import ReportRules, ReportView, view_report
+from .report_view import ReportView, view_report
+from .reports import ReportRules
 from .xlsx import (
     DATE,
     DATETIME,
@@ -230,7 +231,7 @@ MEMBER_COLUMNS = (
 def export_report(
     actor: Actor, period: str, team_id: int | None, now: datetime, rules: ReportRules
 ) -> Export:
-    """The report the actor may read (services.reports.view_report) as a workbook."""
+    """The report the actor may read (services.report_view.view_report) as a workbook."""
     view = view_report(actor, period, team_id, now, rules)
     quarter = f"{view.year}年第{view.quarter}季度"
     book = new_book(f"{view.team_name}{quarter}报告")

@@ -17,7 +17,9 @@ from services.errors import Forbidden, Invalid
 from services.outbox_delivery import Policy
 from services.report_export import export_report
 from services.report_review import decide_report
-from services.reports import ReportRules, save_summary, submit_report, view_report
+from services.report_view import view_report
+from services.report_writing import save_summary, submit_report
+from services.reports import ReportRules
 from services.summary import member_summary
 from tests.factories import make_activity, make_member, make_record, make_team
 from tests.register_world import build_world, checked_in

@@ -11,18 +11,11 @@ from services import broadcast, clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.outbox_delivery import Policy
-from services.report_stats import team_stats
-from services.reports import (
-    ReportRules,
-    days_overdue,
-    deadline_of,
-    parse_period,
-    run_quarterly,
-    save_summary,
-    submit_report,
-    submitted_late,
-    view_report,
-)
+from services.report_deadlines import run_quarterly
+from services.report_stats import deadline_of, parse_period, team_stats
+from services.report_view import view_report
+from services.report_writing import save_summary, submit_report
+from services.reports import ReportRules, days_overdue, submitted_late
 from tests.factories import (
     make_activity,
     make_household,

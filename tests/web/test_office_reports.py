@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from models import Activity, Member, Notification, QuarterlyReport, Team
 from services import clock
 from services.actors import Actor
-from services.reports import ReportRules, submit_report
+from services.report_writing import submit_report
+from services.reports import ReportRules
 from tests.factories import make_activity
 from tests.web.browser import screenshot
 
