@@ -1,13 +1,15 @@
 """Quarterly reports: the team leader reads, writes and submits the team's report; the office
-reads any team's. Thin views: the rules are in services.reports and services.report_stats."""
+reads any team's. Thin views: the rules are in services.reports (and the modules it names)
+and services.report_stats."""
 
 from flask import current_app, jsonify, request
 
-from services import clock, report_review
-from services import reports as quarterly
+from services import clock, report_review, report_writing
 from services.register_check import Findings
 from services.report_names import REPORT_STATUS_NAMES, report_state_name
-from services.report_stats import KINDS
+from services.report_stats import KINDS, label
+from services.report_view import ReportView, view_report
+from services.reports import ReportRules
 from services.summary import hours
 
 from . import bp, openapi
@@ -20,16 +22,16 @@ STATUS_NAMES = REPORT_STATUS_NAMES
 DECISION_NAMES = {"accepted": "通过", "returned": "退回"}
 
 
-def _rules() -> quarterly.ReportRules:
+def _rules() -> ReportRules:
     rules = current_app.config["SETTINGS"].rules
-    return quarterly.ReportRules(rules.report_deadline_days, rules.visit_interval_days)
+    return ReportRules(rules.report_deadline_days, rules.visit_interval_days)
 
 
 @bp.get("/team/reports/<period>")
 @requires("member", "office")
 def get_report(period):
     team_id = query_value("team_id", int)
-    view = quarterly.view_report(actor(), period, team_id, clock.now_utc(), _rules())
+    view = view_report(actor(), period, team_id, clock.now_utc(), _rules())
     return jsonify(report_json(view))
 
 
@@ -37,7 +39,7 @@ def get_report(period):
 @requires("member")
 def put_report(period):
     summary = field(json_body(), "summary", str)
-    view = quarterly.save_summary(actor(), period, summary, clock.now_utc(), _rules())
+    view = report_writing.save_summary(actor(), period, summary, clock.now_utc(), _rules())
     return jsonify(report_json(view))
 
 
@@ -46,7 +48,7 @@ def put_report(period):
 def submit_report(period):
     """Submit, with the summary too when the body gives one (optional: PUT saves it apart)."""
     summary = field(json_body(), "summary", str, required=False) if request.get_data() else None
-    view = quarterly.submit_report(actor(), period, clock.now_utc(), _rules(), summary)
+    view = report_writing.submit_report(actor(), period, clock.now_utc(), _rules(), summary)
     return jsonify(report_json(view))
 
 
@@ -59,15 +61,15 @@ def decide_report(team_id, period):
     reason = field(data, "reason", str, required=False)
     now, quiet_hours = clock.now_utc(), current_app.config["SETTINGS"].rules.quiet_hours
     report_review.decide_report(actor(), team_id, period, decision, reason, now, quiet_hours)
-    view = quarterly.view_report(actor(), period, team_id, now, _rules())
+    view = view_report(actor(), period, team_id, now, _rules())
     return jsonify(report_json(view))
 
 
-def report_json(v: quarterly.ReportView) -> dict:
+def report_json(v: ReportView) -> dict:
     by = v.submitted_by
     return {
         "id": v.id,
-        "period": quarterly.label(v.year, v.quarter),
+        "period": label(v.year, v.quarter),
         "year": v.year,
         "quarter": v.quarter,
         "team": {"id": v.team_id, "name": v.team_name},
@@ -86,7 +88,7 @@ def report_json(v: quarterly.ReportView) -> dict:
     }
 
 
-def _review(v: quarterly.ReportView) -> dict | None:
+def _review(v: ReportView) -> dict | None:
     """The office's last decision; a returned report submitted again keeps it (and its
     reason) until the office decides again."""
     if v.decision is None:
@@ -143,6 +145,32 @@ STATS_SCHEMA = {
             "加上本季度有服务记录的队员；季度结束后加入的不计，此后离队的仍计",
         },
         "activities": {**_COUNT, "description": "开展活动次数（本队已开始且未取消的活动）"},
+        "activities_cancelled": {
+            **_COUNT,
+            "description": "已取消的活动场数（本队计划在本季度开展、后来取消的活动，不计入 "
+            "activities）；早先提交、未统计此项的报告没有此项",
+        },
+        "cancelled_activities": {
+            "type": "array",
+            "description": "已取消的活动，按计划开始时间排列，附取消原因及取消前本队队员"
+            "计入时长的登记",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "activity_id": {"type": "integer"},
+                    "title": {"type": "string"},
+                    "starts_at": {"type": "string", "description": "计划开始时间（上海时间）"},
+                    "reason": {"type": "string", "description": "取消原因；未填写时为空"},
+                    "services": _COUNT,
+                    "hours": _HOURS,
+                    "minutes": _MINUTES,
+                },
+            },
+        },
+        "cancelled_entries": {
+            **_SERVICES,
+            "description": "已取消活动上取消前的登记（已签退并填写完整），已计入 services 和 hours",
+        },
         "participants": {**_COUNT, "description": "参加活动的党员人数"},
         "services": {**_COUNT, "description": "计入时长的服务次数"},
         "hours": {**_HOURS, "description": "服务时长（小时，一位小数）"},
@@ -285,7 +313,7 @@ SUMMARY_SCHEMA = {
     "properties": {
         "summary": {
             "type": "string",
-            "maxLength": quarterly.SUMMARY_MAX,
+            "maxLength": report_writing.SUMMARY_MAX,
             "description": "工作小结（提交前必填）",
         }
     },

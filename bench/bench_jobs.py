@@ -54,8 +54,9 @@ from models import (
 )
 from models.database import bind, create_if_missing, make_database, release, upgrade
 from services import clock
+from services.report_deadlines import run_quarterly
 from services.report_stats import team_stats
-from services.reports import ReportRules, run_quarterly
+from services.reports import ReportRules
 from services.visit_reminders import overdue_members, remind_overdue_visits
 
 CACHE = Path("/tmp/xianfeng-bench-jobs")

@@ -1,11 +1,12 @@
-"""Quarterly reports (daily): thin wrapper over services.reports."""
+"""Quarterly reports (daily): thin wrapper over services.report_deadlines."""
 
 from dataclasses import asdict
 from datetime import datetime
 
 from flask import current_app
 
-from services.reports import ReportRules, run_quarterly
+from services.report_deadlines import run_quarterly
+from services.reports import ReportRules
 
 
 def quarterly_reports(now: datetime) -> dict:

@@ -4,7 +4,7 @@ the counts of what the office itself must act on.
 
 A team that owes the last quarter's report is shown as owing it whether or not its row has
 been drafted yet (the daily job drafts it; a team staffed during the quarter owes one, as
-services.reports.draft_missing decides): a quarter whose deadline passed with no report at
+services.report_deadlines.draft_missing decides): a quarter whose deadline passed with no report at
 all is the latest report of all, not one "not yet made".
 
 The figures are the report's own (services.report_stats), so the overview never tells the

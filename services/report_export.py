@@ -3,7 +3,7 @@ status, the office's decision on it (通过 or 退回, by whom, when, why: the l
 after the leader submits again, as the report keeps it) and the leader's summary, and a
 队员明细 sheet with each member's services, hours and visits.
 
-The figures are the JSON report's, read through services.reports.view_report, so the file and
+The figures are the JSON report's, read through services.report_view.view_report, so the file and
 the screen never disagree and the same readers may have it: the team's leader, and the office
 for any team. The members stay in roster order, as on the screen: the file is for
 reporting, not a ranking (DESIGN, "Serve people, not the form"). A report frozen by an older
@@ -28,7 +28,8 @@ from .record_names import KIND_NAMES
 from .register_check import Findings
 from .report_names import report_state_name
 from .report_stats import KINDS, label
-from .reports import ReportRules, ReportView, view_report
+from .report_view import ReportView, view_report
+from .reports import ReportRules
 from .xlsx import (
     DATE,
     DATETIME,
@@ -128,6 +129,9 @@ def _decider(view: ReportView) -> str:
 
 
 URGENT_NOTICES = "紧急通知（条）"
+HELD, CANCELLED, CANCELLED_ONE = "开展活动（次）", "已取消活动（场）", "取消的活动"
+CANCELLED_SERVICES = "其中已取消活动的服务（次）"
+CANCELLED_HOURS = "其中已取消活动的服务时长（小时）"
 # The 概况 sheet, row by row: label, value from the report, number format.
 SUMMARY = (
     ("服务队", lambda v: v.team_name, None),
@@ -144,11 +148,14 @@ SUMMARY = (
     ("数据口径", lambda v: "实时数据（提交时冻结）" if v.live else "提交时冻结的数据", None),
     ("统计时间", _computed_at, DATETIME),
     ("在册队员（人）", _stat("members"), None),
-    ("开展活动（次）", _stat("activities"), None),
+    (HELD, _stat("activities"), None),
+    (CANCELLED, _stat("activities_cancelled"), None),
     ("参加活动党员（人）", _stat("participants"), None),
     ("服务次数（次）", _stat("services"), None),
     ("服务时长（小时）", lambda v: _hours(v.stats), HOURS),
     *(row for kind in KINDS for row in _by_kind(kind)),
+    (CANCELLED_SERVICES, _stat("cancelled_entries", "services"), None),
+    (CANCELLED_HOURS, lambda v: _hours(v.stats.get("cancelled_entries")), HOURS),
     (VISITS, _stat("visits", "done"), None),
     ("应走访（次）", _stat("visits", "due"), None),
     ("结对户数", _stat("visits", "pairings"), None),
@@ -161,6 +168,11 @@ SUMMARY = (
 )
 # What a row counts, where its label alone could be read two ways.
 NOTES = {
+    HELD: f"本季度已开始、未取消的本队活动；取消的见“{CANCELLED}”",
+    CANCELLED: f"计划在本季度开展、后来取消的本队活动，不计入“{HELD}”；"
+    f"每场的日期和取消原因见下面的“{CANCELLED_ONE}”。早先提交、未统计此项的报告为空",
+    CANCELLED_SERVICES: "活动取消前队员已签到、并已签退和填写完整的登记；"
+    "这些服务确实做了，已计入上面的服务次数和服务时长",
     URGENT_NOTICES: "队长发出的紧急通知（免打扰时段也立即发送）；早先提交、未统计此项的报告为空",
     "在册队员（人）": "本季度内任何一天在名册上的队员：季度最后一天或之前加入、"
     "且不是在季度第一天之前离队的，加上本季度有服务记录的；此后离队的仍计在内",
@@ -178,6 +190,26 @@ NOTES = {
     "相同）；提交时冻结的数字不随之改变",
     CHECK_HOURS: "这些记录计入上面“服务时长”的部分",
 }
+
+
+def _cancelled_rows(view: ReportView) -> list[tuple]:
+    """One row per cancelled activity: when, what, why, and what was done before."""
+    return [
+        (CANCELLED_ONE, _cancelled(a), None) for a in view.stats.get("cancelled_activities") or []
+    ]
+
+
+def _cancelled(activity: dict) -> str:
+    when = activity.get("starts_at", "").replace("T", " ")
+    why = f"取消原因：{activity['reason']}" if activity.get("reason") else "取消时未填写原因"
+    done = ""
+    if activity.get("services"):
+        done = f"；取消前已有 {activity['services']} 次服务登记，共 {activity['hours']} 小时"
+    return f"{when} {activity.get('title', '')}（{why}{done}）"
+
+
+# Rows written right after a row of SUMMARY, by its label.
+FOLLOWING = {CANCELLED: _cancelled_rows}
 
 
 def _left(member: dict) -> str:
@@ -199,7 +231,7 @@ MEMBER_COLUMNS = (
 def export_report(
     actor: Actor, period: str, team_id: int | None, now: datetime, rules: ReportRules
 ) -> Export:
-    """The report the actor may read (services.reports.view_report) as a workbook."""
+    """The report the actor may read (services.report_view.view_report) as a workbook."""
     view = view_report(actor, period, team_id, now, rules)
     quarter = f"{view.year}年第{view.quarter}季度"
     book = new_book(f"{view.team_name}{quarter}报告")
@@ -218,6 +250,8 @@ def _write_summary(sheet, view: ReportView) -> None:
     sheet.freeze_panes = "A2"
     for title, value, number_format in SUMMARY:
         _append(sheet, title, value(view), number_format)
+        for row in FOLLOWING.get(title, lambda _: [])(view):
+            _append(sheet, *row)
     for title, value, number_format in _check_rows(view.register_check):
         _append(sheet, title, value, number_format)
     _append(sheet, "工作小结", view.summary)

@@ -1,5 +1,5 @@
-"""A quarterly report's periods, and its figures for many teams at once in five grouped
-queries.
+"""A quarterly report's periods, and its figures for many teams at once in a few grouped
+queries (as many for any number of teams).
 
 Rules, so that every screen says the same thing:
 - Periods are Shanghai's calendar, decided by the check-in time (as in services.summary); a
@@ -14,6 +14,11 @@ Rules, so that every screen says the same thing:
 - Visits due: each pairing owes one visit per whole interval it ran inside the period (a
   whole quarter of 90-92 days owes 3 at the default 30 days).
 - Activities held: the team's activities that started in the period and were not cancelled.
+  Cancelled ones are counted and listed apart, with the reason given (services.report_cancelled):
+  planned to start in the same days, they are the activities the team called off. Entries
+  members made on an activity before it was cancelled count toward services and hours as any
+  others; `cancelled_entries` says how much of those totals they are. A report frozen before
+  cancelled activities were counted lacks these figures.
 - Urgent notices: the team's leaders' notices sent as urgent in the period (they skip the
   quiet hours: services.urgent_audit), so the report shows how often the team was called on
   at once. A report frozen before they were counted has none (the figure is absent).
@@ -49,6 +54,7 @@ from models import Activity, Broadcast, Feedback, Member, Pairing, ServiceRecord
 
 from . import clock
 from .errors import Invalid
+from .report_cancelled import cancelled_activities, cancelled_entry
 from .summary import KINDS, counts_as_visit, counts_toward_hours, hours, hours_adding_up
 from .urgent_audit import URGENT
 
@@ -65,6 +71,8 @@ _COLUMNS = {
     "visits": (counts_as_visit(), 1),
     "flagged": (R.status == "flagged", 1),
     "rejected": (R.status == "rejected", 1),
+    "cancelled_services": (cancelled_entry(), 1),
+    "cancelled_minutes": (cancelled_entry(), MINUTES),
     **{f"{k}_services": (COUNTED & (R.kind == k), 1) for k in KINDS},
     **{f"{k}_minutes": (COUNTED & (R.kind == k), MINUTES) for k in KINDS},
 }
@@ -114,6 +122,14 @@ def team_stats(
     for team, held in _activities(span, now, team_ids).items():
         if team in stats:
             stats[team]["activities"] = held
+    for team, called_off in cancelled_activities(
+        span[0], min(span[1], now), span, team_ids
+    ).items():
+        if team in stats:
+            stats[team] |= {
+                "activities_cancelled": len(called_off),
+                "cancelled_activities": called_off,
+            }
     for team, (pairings, due) in _visits_due(first, until, interval_days, team_ids).items():
         if team in stats:
             stats[team]["visits"] |= {"pairings": pairings, "due": due}
@@ -162,12 +178,15 @@ def _empty(year, quarter, first, last, now) -> dict:
         "computed_at": clock.to_local(now).isoformat(),
         "members": 0,
         "activities": 0,
+        "activities_cancelled": 0,
+        "cancelled_activities": [],
         "participants": 0,
         "services": 0,
         "hours": 0.0,
         "minutes": 0,
         "by_kind": {k: {"services": 0, "hours": 0.0, "minutes": 0} for k in KINDS},
         "visits": {"done": 0, "due": 0, "pairings": 0, "members_visited": 0},
+        "cancelled_entries": {"services": 0, "hours": 0.0, "minutes": 0},
         "flagged": 0,
         "rejected": 0,
         "ratings": {"count": 0, "average": None},
@@ -227,6 +246,10 @@ def _add_members(stats: dict, rows: list[tuple]) -> None:
     stats |= {"members": total["members"], "participants": total["participants"]}
     stats |= {"services": services, **_time(minutes)}
     stats |= {"flagged": total["flagged"], "rejected": total["rejected"]}
+    stats["cancelled_entries"] = {
+        "services": total["cancelled_services"],
+        **_time(total["cancelled_minutes"]),
+    }
     stats["by_kind"] = _by_kind(total)
     stats["visits"] |= {"done": total["visits"], "members_visited": total["visited"]}
 

@@ -17,7 +17,9 @@ from services.errors import Forbidden, Invalid
 from services.outbox_delivery import Policy
 from services.report_export import export_report
 from services.report_review import decide_report
-from services.reports import ReportRules, save_summary, submit_report, view_report
+from services.report_view import view_report
+from services.report_writing import save_summary, submit_report
+from services.reports import ReportRules
 from services.summary import member_summary
 from tests.factories import make_activity, make_member, make_record, make_team
 from tests.register_world import build_world, checked_in
@@ -192,6 +194,59 @@ def test_the_summary_counts_urgent_notices_and_an_old_report_leaves_it_blank(wor
     QuarterlyReport.update(stats=old).where(QuarterlyReport.id == report.id).execute()
     figures = summary_of(workbook(export_report(actor, "2026-Q4", None, NOW, RULES)))
     assert "紧急通知（条）" in figures and figures["紧急通知（条）"] is None
+
+
+def test_cancelled_activities_are_listed_with_their_reasons_apart_from_those_held(world):
+    """The file says what the report says: held and cancelled apart, each cancelled one on a
+    row of its own under the count, with its reason and what was done before it was called
+    off (counted in the hours); an old report without the figures leaves them blank."""
+    team_a, _, leader, alice = world
+    make_activity(team_a, starts_at=at(date(2026, 10, 9), 9), title="健康讲座")
+    rained = make_activity(
+        team_a, starts_at=at(date(2026, 12, 5), 9), title="河道清理", status="cancelled"
+    )
+    rained.cancel_reason = "暴雨预警"
+    rained.save()
+    make_activity(team_a, starts_at=at(date(2026, 12, 12), 14), title="义诊", status="cancelled")
+    start = at(date(2026, 12, 5), 9)
+    make_record(
+        alice,
+        rained,
+        checkin_at=start,
+        checkout_at=start + timedelta(minutes=45),
+        duration_minutes=45,
+        status="verified",
+        **FILLED,
+    )
+    actor = Actor(member=leader)
+    book = workbook(export_report(actor, "2026-Q4", None, NOW, RULES))
+    figures, notes = summary_of(book), notes_of(book)
+    rows = [(r[0].value, r[1].value) for r in book["概况"].iter_rows(2)]
+    assert figures["开展活动（次）"] == 1
+    assert figures["已取消活动（场）"] == 2
+    at_count = rows.index(("已取消活动（场）", 2))
+    assert rows[at_count + 1 : at_count + 3] == [
+        (
+            "取消的活动",
+            "2026-12-05 09:00 河道清理（取消原因：暴雨预警；取消前已有 1 次服务登记，共 0.8 小时）",
+        ),
+        ("取消的活动", "2026-12-12 14:00 义诊（取消时未填写原因）"),
+    ]
+    assert figures["其中已取消活动的服务（次）"] == 1
+    assert figures["其中已取消活动的服务时长（小时）"] == pytest.approx(0.75)
+    assert figures["服务时长（小时）"] == pytest.approx(1.5 + 0.75)  # counted in the hours
+    assert "不计入“开展活动（次）”" in notes["已取消活动（场）"]
+    assert "已计入上面的服务次数和服务时长" in notes["其中已取消活动的服务（次）"]
+    save_summary(actor, "2026-Q4", "本季度一次活动因暴雨取消。", NOW, RULES)
+    submit_report(actor, "2026-Q4", NOW, RULES)
+    report = QuarterlyReport.get()
+    gone = ("activities_cancelled", "cancelled_activities", "cancelled_entries")
+    old = {k: v for k, v in report.stats.items() if k not in gone}
+    QuarterlyReport.update(stats=old).where(QuarterlyReport.id == report.id).execute()
+    book = workbook(export_report(actor, "2026-Q4", None, NOW, RULES))
+    figures = summary_of(book)
+    assert figures["已取消活动（场）"] is None and "取消的活动" not in figures
+    assert figures["其中已取消活动的服务时长（小时）"] is None
 
 
 def notes_of(book) -> dict:

@@ -9,16 +9,11 @@ from models import AuditLog, Member, Notification, QuarterlyReport
 from services import clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.report_deadlines import run_quarterly
 from services.report_review import decide_report
-from services.reports import (
-    ReportRules,
-    days_overdue,
-    is_late,
-    run_quarterly,
-    save_summary,
-    submit_report,
-    view_report,
-)
+from services.report_view import view_report
+from services.report_writing import save_summary, submit_report
+from services.reports import ReportRules, days_overdue, is_late
 from tests.factories import make_member, make_team, office_actor
 
 RULES = ReportRules(deadline_days=10, interval_days=30)

@@ -11,18 +11,11 @@ from services import broadcast, clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.outbox_delivery import Policy
-from services.report_stats import team_stats
-from services.reports import (
-    ReportRules,
-    days_overdue,
-    deadline_of,
-    parse_period,
-    run_quarterly,
-    save_summary,
-    submit_report,
-    submitted_late,
-    view_report,
-)
+from services.report_deadlines import run_quarterly
+from services.report_stats import deadline_of, parse_period, team_stats
+from services.report_view import view_report
+from services.report_writing import save_summary, submit_report
+from services.reports import ReportRules, days_overdue, submitted_late
 from tests.factories import (
     make_activity,
     make_household,
@@ -144,6 +137,45 @@ def test_the_figures_of_a_quarter(world):
     assert (a["starts_on"], a["ends_on"]) == ("2026-10-01", "2026-12-31")
 
 
+def test_cancelled_activities_are_reported_as_cancelled_not_held(world):
+    """A cancelled activity is counted and listed apart with its reason, never as held; the
+    entries members made on it before it was called off still count toward the hours, and
+    the report says how much of them they are."""
+    rained = make_activity(
+        world.a, starts_at=at(date(2026, 12, 5), 9), title="河道清理", status="cancelled"
+    )
+    Activity.update(cancel_reason="暴雨预警").where(Activity.id == rained.id).execute()
+    served(world.alice, at(date(2026, 12, 5), 9), 40, "activity", activity=rained)
+    make_record(world.bob, rained, checkin_at=at(date(2026, 12, 5), 9))  # never checked out
+    make_activity(world.a, starts_at=at(date(2026, 9, 5), 9), status="cancelled")  # Q3
+    make_activity(world.b, starts_at=at(date(2026, 12, 6), 9), status="cancelled")
+    a = team_stats(2026, 4, NOW, 30)[world.a.id]
+    assert a["activities"] == 1  # held: only the one that took place
+    assert a["activities_cancelled"] == 2
+    listed = [
+        (c["title"], c["starts_at"], c["reason"], c["services"]) for c in a["cancelled_activities"]
+    ]
+    assert listed == [
+        ("环境卫生整治", "2026-11-12T09:00", "", 0),
+        ("河道清理", "2026-12-05T09:00", "暴雨预警", 1),
+    ]
+    assert (a["cancelled_activities"][1]["hours"], a["cancelled_activities"][1]["minutes"]) == (
+        0.7,
+        40,
+    )
+    assert a["cancelled_entries"] == {"services": 1, "hours": 0.7, "minutes": 40}
+    assert (a["services"], a["minutes"]) == (6, 315 + 40)  # still counted in the totals
+    assert team_stats(2026, 4, NOW, 30)[world.b.id]["activities_cancelled"] == 1
+
+
+def test_a_running_quarter_counts_cancelled_activities_up_to_now(world):
+    later = at(date(2026, 12, 20), 9)
+    make_activity(world.a, starts_at=later, status="cancelled")
+    a = team_stats(2026, 4, at(date(2026, 12, 1)), 30)[world.a.id]
+    assert a["activities_cancelled"] == 1  # 12 November's; 20 December's lies ahead
+    assert team_stats(2026, 4, NOW, 30)[world.a.id]["activities_cancelled"] == 2
+
+
 def test_the_quarter_counts_the_team_s_urgent_notices(world):
     """Urgent notices sent in the quarter (Shanghai days), not plain ones, not another
     quarter's, not another team's."""
@@ -193,8 +225,9 @@ def test_figures_take_the_same_queries_for_any_number_of_teams(database, teams):
     with count_queries() as seen:
         stats = team_stats(2026, 4, NOW, 30)
     assert len(stats) == teams and all(s["services"] == 1 for s in stats.values())
-    # the teams, members with their sums, activities, pairings, ratings, urgent notices
-    assert len(seen) == 6
+    # the teams, members with their sums, activities held, cancelled ones, pairings,
+    # ratings, urgent notices
+    assert len(seen) == 7
 
 
 @pytest.mark.parametrize("teams", [2, 7])
@@ -202,9 +235,9 @@ def test_the_job_takes_the_same_queries_for_any_number_of_teams(database, teams)
     many_teams(teams)
     with count_queries() as drafting:
         run_quarterly(NOW, RULES, "off")
-    # The missing teams, the figures' five (the teams are known), one INSERT; then one read
+    # The missing teams, the figures' six (the teams are known), one INSERT; then one read
     # each for reminders and late reports, which find nothing yet.
-    assert len(drafting) == 1 + 5 + 1 + 2
+    assert len(drafting) == 1 + 6 + 1 + 2
     assert QuarterlyReport.select().count() == teams
     with count_queries() as again:
         run_quarterly(NOW, RULES, "off")

@@ -2,12 +2,14 @@
 office returns a submitted report (a reason first), the leader resubmits, the office accepts;
 a draft offers no decision."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from models import Member, Notification, QuarterlyReport, Team
+from models import Activity, Member, Notification, QuarterlyReport, Team
 from services import clock
 from services.actors import Actor
-from services.reports import ReportRules, submit_report
+from services.report_writing import submit_report
+from services.reports import ReportRules
+from tests.factories import make_activity
 from tests.web.browser import screenshot
 
 
@@ -99,3 +101,22 @@ def test_the_overview_lists_a_report_waiting_and_opens_it_for_the_decision(serve
     dashboard.text_in("#alert-awaiting-reports", "没有待审阅的季度报告")
     assert not dashboard.all("#awaiting-reports")
     assert "已通过" in dashboard.find(row).text
+
+
+def test_a_report_shows_its_cancelled_activities_apart_with_their_reasons(served, dashboard):
+    """The office reads what was called off and why, not a count silently short."""
+    _, second = reports(served)
+    *_, last_day = last_quarter()
+    with served.app.app_context():
+        team = Team.get_by_id(second)
+        starts = clock.to_utc(datetime.combine(last_day - timedelta(days=3), time(9)))
+        make_activity(team, starts_at=starts, title="河道清理", status="cancelled")
+        Activity.update(cancel_reason="暴雨预警").where(Activity.title == "河道清理").execute()
+    dashboard.log_in()
+    dashboard.shown("#teams")
+    dashboard.open("#reports")
+    shown = dashboard.text_in(
+        f'.report[data-team-id="{second}"] [data-field="cancelled"]', "已取消 1 场"
+    )
+    day = (last_day - timedelta(days=3)).isoformat()
+    assert f"{day} 09:00 河道清理（取消原因：暴雨预警）" in shown.text

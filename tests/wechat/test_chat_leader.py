@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from models import Broadcast, ChatState, Member, Notification, QuarterlyReport
-from services import broadcast, broadcast_text, clock, grants, reports
+from services import broadcast, broadcast_text, clock, grants, report_view, report_writing, reports
 from services.actors import Actor
 from services.outbox_delivery import Policy
 from services.report_review import decide_report
@@ -415,7 +415,7 @@ def test_an_overdue_report_says_by_how_many_days_as_the_api_says_late(chat, lead
     period = last_quarters_report(team, deadline)
     text = chat.say("报告")
     assert f"草稿（未上报），截止日期 {deadline}（已逾期 {days} 天）。" in text
-    view = reports.view_report(Actor(member=leader), period, None, clock.now_utc(), RULES)
+    view = report_view.view_report(Actor(member=leader), period, None, clock.now_utc(), RULES)
     assert view.late
 
 
@@ -428,7 +428,7 @@ def test_a_report_not_yet_due_says_nothing_of_lateness(chat, team):
 def test_a_report_submitted_late_says_so(chat, leader, team):
     deadline = clock.local_today() - timedelta(days=2)
     period = last_quarters_report(team, deadline)
-    reports.submit_report(Actor(member=leader), period, clock.now_utc(), RULES)
+    report_writing.submit_report(Actor(member=leader), period, clock.now_utc(), RULES)
     text = chat.say("报告")
     assert f"已上报，截止日期 {deadline}（逾期上报）。" in text and "已逾期" not in text
 
@@ -437,7 +437,7 @@ def test_a_returned_report_says_why(chat, leader, team):
     deadline = clock.local_today()
     period = last_quarters_report(team, deadline)
     now = clock.now_utc()
-    reports.submit_report(Actor(member=leader), period, now, RULES)
+    report_writing.submit_report(Actor(member=leader), period, now, RULES)
     decide_report(office_actor(), team.id, period, "return", "请补充走访情况。", now, "off")
     text = chat.say("报告")
     assert "已退回，请修改后重新上报" in text and "退回原因：请补充走访情况。" in text

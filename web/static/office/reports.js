@@ -39,6 +39,26 @@ function registerCheck(check) {
   );
 }
 
+/** One cancelled activity as a clerk reads it: when, what, why, and what was done before. */
+function cancelledOne(a) {
+  const why = a.reason ? `取消原因：${a.reason}` : "取消时未填写原因";
+  const done = `；取消前已有 ${a.services} 次服务登记，共 ${hours(a.hours)} 小时（已计入服务时长）`;
+  const before = a.services ? done : "";
+  return h("li", {}, `${a.starts_at.replace("T", " ")} ${a.title}（${why}${before}）`);
+}
+
+/** The activities called off, apart from those held; a report frozen before they were counted has none. */
+function cancelled(s) {
+  if (s.activities_cancelled === undefined) return "—";
+  if (!s.activities_cancelled) return h("span", { "data-field": "cancelled" }, "无");
+  return h(
+    "div",
+    { "data-field": "cancelled" },
+    `已取消 ${s.activities_cancelled} 场（不计入开展活动）`,
+    h("ul", {}, (s.cancelled_activities || []).map(cancelledOne)),
+  );
+}
+
 function figures(r) {
   const s = r.stats;
   const ratings = s.ratings && s.ratings.count ? `${s.ratings.count} 条，平均 ${s.ratings.average} 分` : "暂无";
@@ -48,6 +68,7 @@ function figures(r) {
     ["提交", r.submitted_at ? `${r.submitted_by ? r.submitted_by.name : ""} ${when(r.submitted_at)}` : "未提交"],
     ["在册队员", `${s.members} 人`],
     ["开展活动", `${s.activities} 次，参加 ${s.participants} 人`],
+    ["已取消活动", cancelled(s)],
     ["服务", h("span", { "data-field": "services" }, `${s.services} 次，${hours(s.hours)} 小时`)],
     ["结对走访", s.visits ? `${s.visits.done} 次（应走访 ${s.visits.due} 次）` : "—"],
     ["存疑待审核", `${s.flagged ?? 0} 条`],
