@@ -100,6 +100,13 @@ def _by_kind(kind: str) -> tuple:
     )
 
 
+# 数据口径: the figures of a report not handed in are today's, and freeze when it is.
+FROZEN = "提交时冻结的数据"
+LIVE_WORDS = {
+    "returned": "实时数据（报告已退回，重新提交时冻结）",
+    None: "实时数据（报告尚未提交，提交时冻结）",
+}
+
 DECISION, DECIDER, DECIDED_AT, RETURN_REASON = "办公室审阅", "审阅人", "审阅时间", "退回原因"
 # The office's review as a clerk reads it: by the office's last decision, then the report's
 # status now (a returned report the leader has submitted again waits for a new decision).
@@ -145,7 +152,7 @@ SUMMARY = (
     (DECIDER, _decider, None),
     (DECIDED_AT, lambda v: v.decided_at, DATETIME),
     (RETURN_REASON, _return_reason, None),
-    ("数据口径", lambda v: "实时数据（提交时冻结）" if v.live else "提交时冻结的数据", None),
+    ("数据口径", lambda v: LIVE_WORDS.get(v.status, LIVE_WORDS[None]) if v.live else FROZEN, None),
     ("统计时间", _computed_at, DATETIME),
     ("在册队员（人）", _stat("members"), None),
     (HELD, _stat("activities"), None),

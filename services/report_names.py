@@ -11,13 +11,16 @@ REPORT_STATUS_NAMES = {
     "returned": "已退回",
     "accepted": "已通过",
 }
-LATE_SUBMITTED = "逾期提交"
+# A report handed in after its deadline, by its status: still 逾期提交 while it waits, and
+# once the office accepts it 已通过 first (a clerk who decided must see the decision).
+LATE_SUBMITTED_NAMES = {"submitted": "逾期提交", "accepted": "已通过（逾期提交）"}
 DONE = ("submitted", "accepted")
 
 
 def report_status_name(status: str, late_submitted: bool) -> str:
-    """A report's status as people say it: one handed in after its deadline is 逾期提交."""
-    return LATE_SUBMITTED if late_submitted else REPORT_STATUS_NAMES.get(status, status)
+    """A report's status as people say it (LATE_SUBMITTED_NAMES for one handed in late)."""
+    late_name = LATE_SUBMITTED_NAMES.get(status) if late_submitted else None
+    return late_name or REPORT_STATUS_NAMES.get(status, status)
 
 
 def report_state_name(status: str, late: bool) -> str:

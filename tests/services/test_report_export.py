@@ -369,6 +369,8 @@ def test_the_offices_decision_reads_in_chinese_through_return_resubmission_and_a
     returned = ("已退回，等待队长修改后重新提交", "张秘书", datetime(2027, 1, 5, 12))
     returned += ("请补充走访情况。",)
     assert review_rows(writer) == review_rows(office, team_a.id) == returned
+    figures = summary_of(workbook(export_report(office, "2026-Q4", team_a.id, NOW, RULES)))
+    assert figures["数据口径"] == "实时数据（报告已退回，重新提交时冻结）"
 
     submit_report(writer, "2026-Q4", NOW + timedelta(hours=3), RULES)
     again = review_rows(office, team_a.id)

@@ -10,6 +10,7 @@ from services import clock
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.report_deadlines import run_quarterly
+from services.report_names import report_state_name
 from services.report_review import decide_report
 from services.report_view import view_report
 from services.report_writing import save_summary, submit_report
@@ -197,6 +198,8 @@ def test_a_report_submitted_late_is_accepted_and_stays_late(world):
     submit(world, AFTER_DEADLINE)
     accepted = decide(world, "accept", when=AFTER_DEADLINE)
     assert accepted.status == "accepted" and is_late(accepted, AFTER_DEADLINE)
+    # the office's decision is said first: a late report accepted is not just 逾期提交 again
+    assert report_state_name(accepted.status, True) == "已通过（逾期提交）"
 
 
 def test_a_return_moves_no_deadline_the_first_submission_decides(world):

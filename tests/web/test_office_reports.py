@@ -50,6 +50,8 @@ def test_the_office_returns_then_accepts_a_report(served, dashboard):
     dashboard.text_in(f'{card} [data-field="review"]', "退回原因：请补充走访结对家庭的情况。")
     assert "已退回" in dashboard.find(f'{card} [data-field="status"]').text
     assert not dashboard.all(f"{card} [data-decision]")  # it waits for the leader
+    # its figures are live again until the leader hands it in anew, and the card says so
+    dashboard.text_in(f'{card} [data-field="live"]', "实时统计（已退回，重新提交时冻结）")
     with served.app.app_context():
         report = QuarterlyReport.get(QuarterlyReport.team == first)
         assert (report.status, report.return_reason) == ("returned", "请补充走访结对家庭的情况。")

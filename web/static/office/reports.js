@@ -59,13 +59,19 @@ function cancelled(s) {
   );
 }
 
+// The figures of a report not handed in are today's, and freeze when it is.
+function liveWords(r) {
+  if (!r.stats_live) return "提交时冻结";
+  return r.status === "returned" ? "实时统计（已退回，重新提交时冻结）" : "实时统计（尚未提交）";
+}
+
 function figures(r) {
   const s = r.stats;
   const ratings = s.ratings && s.ratings.count ? `${s.ratings.count} 条，平均 ${s.ratings.average} 分` : "暂无";
   return facts([
     ["状态", h("span", { class: `tag ${r.late ? "late" : ""}`, "data-field": "status" }, r.status_name)],
     ["截止日期", r.deadline],
-    ["提交", r.submitted_at ? `${r.submitted_by ? r.submitted_by.name : ""} ${when(r.submitted_at)}` : "未提交"],
+    [r.status === "returned" ? "上次提交" : "提交", r.submitted_at ? `${r.submitted_by ? r.submitted_by.name : ""} ${when(r.submitted_at)}` : "未提交"],
     ["在册队员", `${s.members} 人`],
     ["开展活动", `${s.activities} 次，参加 ${s.participants} 人`],
     ["已取消活动", cancelled(s)],
@@ -74,7 +80,7 @@ function figures(r) {
     ["存疑待审核", `${s.flagged ?? 0} 条`],
     ["未通过审核", `${s.rejected ?? 0} 条`],
     ["居民评价", ratings],
-    ["数据", r.stats_live ? "实时统计（未提交）" : "提交时冻结"],
+    ["数据", h("span", { "data-field": "live" }, liveWords(r))],
     ["登记核验", registerCheck(r.register_check)],
     ["工作小结", r.summary || "（未填写）"],
   ]);
