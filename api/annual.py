@@ -46,7 +46,7 @@ def decide(year, member_id):
 @bp.post("/office/annual/<int:year>/final")
 @requires("office")
 def finalise(year):
-    return jsonify(state_json(annual.finalise(actor(), year, clock.now_utc())))
+    return jsonify(state_json(annual.finalise(actor(), year, clock.now_utc(), _limits())))
 
 
 @bp.get("/office/annual/<int:year>/export.xlsx")
