@@ -8,6 +8,7 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 
 from models import Assessment, AssessmentYear, AuditLog, Feedback, Member, ServiceRecord
 from services import clock
@@ -345,3 +346,37 @@ def test_the_refusal_names_the_undecided_members_by_team(world):
     message = refused.value.message
     assert "还有 15 名党员" in message and "二队：" in message and "等 15 人" in message
     assert "队员11" not in message  # only the first few are named
+
+
+def test_the_printed_sheets_fit_the_page_width_wrap_long_texts_and_repeat_the_header(world):
+    team, alice, bob, leader = world
+    office = office_actor()
+    decide(office, 2026, alice.id, Choice("excellent", True, "全年坚持入户走访，" * 8), AFTER)
+    book = load_workbook(BytesIO(export_year(office, 2026, AFTER, LIMITS).content))
+    for name in ("年度考核", "表彰名单"):
+        sheet = book[name]
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize) == ("landscape", 9)  # A4
+        assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), (None, 0))
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+        header = [c.value for c in sheet[1]]
+        area = sheet.print_area[0] if isinstance(sheet.print_area, list) else sheet.print_area
+        last = area.split(":")[1].lstrip("$").rstrip("0123456789$")
+        printed = header[: column_index_from_string(last)]
+        widths = [
+            sheet.column_dimensions[get_column_letter(i)].width for i in range(1, len(printed) + 1)
+        ]
+        assert sum(widths) <= 175, (name, sum(widths))  # ~80% of full size, not ~40%
+        assert sheet["A1"].alignment.wrap_text
+        note = header.index("备注") + 1
+        row = next(
+            r
+            for r in range(2, sheet.max_row + 1)
+            if sheet.cell(r, 3).value == "阿丽" or sheet.cell(r, 2).value == "阿丽"
+        )
+        assert sheet.cell(row, note).alignment.wrap_text
+    sheet = book["年度考核"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("建议理由") + 1).alignment.wrap_text
+    assert "建议理由" in header and "确定时间" in header  # still in the file
