@@ -290,7 +290,7 @@ OPENAPI = {
             ),
             "parameters": [_YEAR],
             "responses": openapi.ok("定稿后的年度状态", STATE_SCHEMA)
-            | {"409": openapi.error("年度未结束、尚有未确定的党员，或已定稿")},
+            | {"409": openapi.error("年度未结束、名单中没有党员、尚有未确定的党员，或已定稿")},
         }
     },
     "/office/annual/{year}/export.xlsx": {
