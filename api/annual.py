@@ -46,7 +46,7 @@ def decide(year, member_id):
 @bp.post("/office/annual/<int:year>/final")
 @requires("office")
 def finalise(year):
-    return jsonify(state_json(annual.finalise(actor(), year, clock.now_utc())))
+    return jsonify(state_json(annual.finalise(actor(), year, clock.now_utc(), _limits())))
 
 
 @bp.get("/office/annual/<int:year>/export.xlsx")
@@ -290,7 +290,7 @@ OPENAPI = {
             ),
             "parameters": [_YEAR],
             "responses": openapi.ok("定稿后的年度状态", STATE_SCHEMA)
-            | {"409": openapi.error("年度未结束、尚有未确定的党员，或已定稿")},
+            | {"409": openapi.error("年度未结束、名单中没有党员、尚有未确定的党员，或已定稿")},
         }
     },
     "/office/annual/{year}/export.xlsx": {

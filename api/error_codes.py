@@ -110,7 +110,7 @@ ERROR_CODES = {
         ("bad_year", 400), ("bad_grade", 400), ("bad_commendation", 400), ("bad_text", 400),
         ("text_too_long", 400), ("member_not_found", 404), ("team_not_found", 404),
         ("assessment_changed", 409), ("assessment_final", 409), ("assessment_undecided", 409),
-        ("year_not_ended", 409),
+        ("assessment_empty", 409), ("year_not_ended", 409),
     ),
 }  # fmt: skip
 

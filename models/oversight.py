@@ -142,8 +142,11 @@ class Assessment(BaseModel):
 
 class AssessmentYear(BaseModel):
     """A year whose assessment the office has made final (定稿): its decisions no longer
-    change. No row: the year is still open."""
+    change. No row: the year is still open. `snapshot` keeps each member's figures and
+    suggestion as they were at 定稿 (services.annual_snapshot), so later reviews of the year's
+    entries do not change a final year."""
 
     year = pw.SmallIntegerField(unique=True)
     finalised_by = pw.ForeignKeyField(Account, null=True, on_delete="SET NULL")
     finalised_at = pw.DateTimeField()
+    snapshot = pw.TextField(null=True)

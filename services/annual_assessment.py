@@ -24,7 +24,7 @@ import peewee as pw
 from models import Account, Assessment, AssessmentYear, Member, ServiceRecord, db
 from models.oversight import ASSESSMENT_GRADES
 
-from . import audit, clock
+from . import annual_snapshot, audit, clock
 from .actors import Actor
 from .annual_figures import MemberYear, members_of_year, team_names, year_days
 from .annual_grades import GRADE_NAMES, Limits, Suggestion, suggest
@@ -36,6 +36,7 @@ from .rows import is_id, locking
 NOTE_LIMIT = 200
 COMMENDABLE = ("excellent", "pass")
 AUDIT_DECIDE, AUDIT_FINAL = "annual_decide", "annual_finalise"
+DEFAULT_LIMITS = Limits()
 CHANGED = "这位党员的考核结果刚刚已被其他人修改，请刷新页面查看最新结果后再保存。"
 
 
@@ -111,17 +112,35 @@ def annual_list(
     if team_id is not None and not names:
         raise NotFound("没有这个服务队。", "team_not_found")
     state = year_state(year, now)
-    members = members_of_year(year, now, list(names))
+    members = _kept(year) if state.final else None
+    if members is None:  # open (or made final before snapshots were kept): count afresh
+        members = _suggested(members_of_year(year, now, list(names)), limits, state.year_over)
     decisions = _decisions(year)
     teams = [
-        TeamYear(team, name, [_line(m, limits, state, decisions) for m in members.get(team, [])])
+        TeamYear(team, name, [MemberLine(m, s, decisions.get(m.member_id)) for m, s in lines])
         for team, name in names.items()
+        for lines in [members.get(team, [])]
     ]
     return AnnualList(state, teams)
 
 
-def _line(m: MemberYear, limits: Limits, state: YearState, decisions: dict) -> MemberLine:
-    return MemberLine(m, suggest(m, limits, state.year_over), decisions.get(m.member_id))
+def _suggested(members: dict[int, list], limits: Limits, year_over: bool) -> dict[int, list]:
+    """team id → [(the member's figures, the suggestion)] in roster order."""
+    return {
+        team: [(m, suggest(m, limits, year_over)) for m in of_team]
+        for team, of_team in members.items()
+    }
+
+
+def _kept(year: int) -> dict[int, list] | None:
+    """The final year's figures and suggestions as kept at 定稿, by team (None: none kept)."""
+    row = AssessmentYear.get_or_none(AssessmentYear.year == year)
+    if row is None or row.snapshot is None:
+        return None
+    teams: dict[int, list] = {}
+    for figures, suggestion in annual_snapshot.load(row.snapshot):
+        teams.setdefault(figures.team_id, []).append((figures, suggestion))
+    return teams
 
 
 def year_state(year: int, now: datetime) -> YearState:
@@ -229,8 +248,9 @@ def _as_detail(grade: str, commended: bool, note: str) -> dict:
     return {"grade": grade, "commended": commended, "note": note}
 
 
-def finalise(actor: Actor, year: int, now: datetime) -> YearState:
-    """Make the year's assessment final: once it has ended and every member has a grade."""
+def finalise(actor: Actor, year: int, now: datetime, limits: Limits = DEFAULT_LIMITS) -> YearState:
+    """Make the year's assessment final: once it has ended, has members, and every member
+    has a grade. The members' figures and suggestions are kept as they are now."""
     _require_office(actor)
     check_year(year, now)
     if not year_state(year, now).year_over:
@@ -239,20 +259,46 @@ def finalise(actor: Actor, year: int, now: datetime) -> YearState:
         with db.atomic():
             _require_open(year)
             rows = list(locking(Assessment.select().where(Assessment.year == year)))
+            members = members_of_year(year, now, None)
+            listed = [m for team in members.values() for m in team]
+            if not listed:
+                raise Conflict(f"{year} 年度名单中没有党员，无需定稿。", "assessment_empty")
             decided = {r.member_id for r in rows if r.member_id and r.grade}
-            listed = {m.member_id for ms in members_of_year(year, now, None).values() for m in ms}
-            if listed - decided:
-                message = (
-                    f"还有 {len(listed - decided)} 名党员没有确定考核等次，请全部确定后再定稿。"
-                )
-                raise Conflict(message, "assessment_undecided")
-            AssessmentYear.create(year=year, finalised_by=actor.account, finalised_at=now)
-            commended = sum(1 for r in rows if r.member_id in listed and r.commended)
-            detail = {"members": len(listed), "commended": commended}
+            _require_all_decided([m for m in listed if m.member_id not in decided])
+            kept = [pair for team in _suggested(members, limits, True).values() for pair in team]
+            AssessmentYear.create(
+                year=year,
+                finalised_by=actor.account,
+                finalised_at=now,
+                snapshot=annual_snapshot.dump(kept),
+            )
+            ids = {m.member_id for m in listed}
+            commended = sum(1 for r in rows if r.member_id in ids and r.commended)
+            detail = {"members": len(ids), "commended": commended}
             audit.record(actor.label, AUDIT_FINAL, now, "assessment_year", year, detail)
     except pw.IntegrityError:  # another clerk made it final at the same moment
         raise Conflict(f"{year} 年度考核已定稿，不能再修改。", "assessment_final") from None
     return year_state(year, now)
+
+
+NAMED = 10  # undecided members named in the refusal; the rest are counted
+
+
+def _require_all_decided(undecided: list[MemberYear]) -> None:
+    """Refuse 定稿 naming who is still undecided, team by team, so the clerk can find them."""
+    if not undecided:
+        return
+    names = team_names(None)
+    by_team: dict[int, list[str]] = {}
+    for m in undecided[:NAMED]:
+        by_team.setdefault(m.team_id, []).append(m.name)
+    who = "；".join(f"{names.get(t, '')}：{'、'.join(ns)}" for t, ns in by_team.items())
+    more = f"等 {len(undecided)} 人" if len(undecided) > NAMED else ""
+    message = (
+        f"还有 {len(undecided)} 名党员没有确定考核等次（{who}{more}），"
+        "请全部确定后再定稿。可勾选“只看未确定”找到他们。"
+    )
+    raise Conflict(message, "assessment_undecided")
 
 
 def _decisions(year: int) -> dict[int, Decision]:

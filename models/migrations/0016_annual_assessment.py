@@ -1,6 +1,7 @@
 """Version 16: the office's annual assessment (年度考核) of each member: the grade it decided,
 whether the member is commended (表彰), who decided and when, and a count of decisions so that
-one clerk never silently overwrites another; and the years the office has made final.
+one clerk never silently overwrites another; and the years the office has made final, with
+each member's figures and suggestion as they were then (snapshot, JSON).
 
 It touches only the assessment table (unused until now) and adds a table of its own, so it
 applies after version 14 or 15 alike."""
@@ -26,6 +27,7 @@ def up(migrator, db):
         year = SmallIntegerField(unique=True)
         finalised_by = ForeignKeyField(Account, null=True, on_delete='SET NULL')
         finalised_at = DateTimeField()
+        snapshot = TextField(null=True)
         class Meta:
             database = db
             table_name = 'assessment_year'

@@ -194,8 +194,9 @@ INVALID = {
     ("team members", "office"): "missing_field",  # the office names the team
     ("team feedback", "office"): "missing_field",
     ("roster import", "office"): "not_multipart",  # the workbook travels in a form
+    ("annual final", "office"): "assessment_empty",  # nobody was on last year's roster
 }
-INVALID_STATUS = {("roster import", "office"): 415}
+INVALID_STATUS = {("roster import", "office"): 415, ("annual final", "office"): 409}
 OFFICE = {"username": "access-office", "display_name": "办公室", "password_hash": "-"}
 
 

@@ -4,13 +4,17 @@ audit lines, 409s and the final step."""
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 
-from models import Assessment, AssessmentYear, AuditLog, Feedback, Member
+from models import Assessment, AssessmentYear, AuditLog, Feedback, Member, ServiceRecord
 from services import clock
 from services.actors import Actor
 from services.annual_assessment import Choice, annual_list, check_year, decide, finalise
+from services.annual_export import export_year
 from services.annual_figures import members_of_year
 from services.annual_grades import Limits, suggest
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -277,3 +281,102 @@ def test_the_year_is_made_final_once_ended_and_all_decided_then_nothing_changes(
         assert refused.value.code == "assessment_final"
     assert Assessment.get(Assessment.member == bob.id).grade == "pass"
     assert annual_list(office, 2026, AFTER, LIMITS).state.final
+
+
+def _decide_all(office, world):
+    team, alice, bob, leader = world
+    decide(office, 2026, alice.id, Choice("excellent", True), AFTER)
+    decide(office, 2026, bob.id, Choice("pass"), AFTER)
+    decide(office, 2026, leader.id, Choice("basic"), AFTER)
+
+
+def test_a_final_year_keeps_its_figures_when_an_entry_is_reviewed_afterwards(world):
+    team, alice, bob, leader = world
+    office = office_actor()
+    entries = [served(alice, at(date(2026, m, 10)), minutes=120) for m in (3, 4, 5)]
+    _decide_all(office, world)
+    finalise(office, 2026, AFTER)
+    kept = line_of(annual_list(office, 2026, AFTER, LIMITS), alice)
+    assert (kept.figures.hours, kept.figures.rejected) == (6.0, 0)
+
+    # a review after 定稿 rejects two of the year's entries
+    ServiceRecord.update(status="rejected").where(
+        ServiceRecord.id.in_([e.id for e in entries[:2]])
+    ).execute()
+    live = {m.member_id: m for m in members_of_year(2026, AFTER, None)[team.id]}
+    assert live[alice.id].rejected == 2  # the figures counted afresh have changed
+    later = datetime(2027, 2, 1, 2)
+    listing = annual_list(office, 2026, later, replace(LIMITS, basic_hours=1.0))
+    again = line_of(listing, alice)
+    assert again.figures == kept.figures and again.suggestion == kept.suggestion
+    assert [x.figures.member_id for x in listing.lines()] == [
+        x.figures.member_id for x in annual_list(office, 2026, AFTER, LIMITS).lines()
+    ]
+    book = load_workbook(BytesIO(export_year(office, 2026, later, LIMITS).content))
+    sheet = book["年度考核"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if alice.name in r)
+    assert row[header.index("服务时长（小时）")] == 6.0
+    assert row[header.index("被退回的登记（条）")] == 0
+    assert row[header.index("建议理由")] == kept.suggestion.reason
+
+
+def test_a_year_with_nobody_on_its_list_cannot_be_made_final(database):
+    with pytest.raises(Conflict) as refused:
+        finalise(office_actor(), 2026, AFTER)
+    assert refused.value.code == "assessment_empty"
+    assert "没有党员" in refused.value.message
+    assert not AssessmentYear.select().exists()
+
+
+def test_the_refusal_names_the_undecided_members_by_team(world):
+    team, alice, bob, leader = world
+    office = office_actor()
+    decide(office, 2026, alice.id, Choice("pass"), AFTER)
+    with pytest.raises(Conflict) as refused:
+        finalise(office, 2026, AFTER)
+    message = refused.value.message
+    assert f"一队：{leader.name}、阿博" in message or f"一队：阿博、{leader.name}" in message
+    assert "阿丽" not in message
+    others = make_team(name="二队")
+    for n in range(12):
+        make_member(name=f"队员{n:02d}", team=others, created_at=datetime(2025, 6, 1))
+    with pytest.raises(Conflict) as refused:
+        finalise(office, 2026, AFTER)
+    message = refused.value.message
+    assert "还有 15 名党员" in message and "二队：" in message and "等 15 人" in message
+    assert "队员11" not in message  # only the first few are named
+
+
+def test_the_printed_sheets_fit_the_page_width_wrap_long_texts_and_repeat_the_header(world):
+    team, alice, bob, leader = world
+    office = office_actor()
+    decide(office, 2026, alice.id, Choice("excellent", True, "全年坚持入户走访，" * 8), AFTER)
+    book = load_workbook(BytesIO(export_year(office, 2026, AFTER, LIMITS).content))
+    for name in ("年度考核", "表彰名单"):
+        sheet = book[name]
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.paperSize) == ("landscape", 9)  # A4
+        assert (setup.fitToWidth, setup.fitToHeight) in ((1, 0), (None, 0))
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+        header = [c.value for c in sheet[1]]
+        area = sheet.print_area[0] if isinstance(sheet.print_area, list) else sheet.print_area
+        last = area.split(":")[1].lstrip("$").rstrip("0123456789$")
+        printed = header[: column_index_from_string(last)]
+        widths = [
+            sheet.column_dimensions[get_column_letter(i)].width for i in range(1, len(printed) + 1)
+        ]
+        assert sum(widths) <= 175, (name, sum(widths))  # ~80% of full size, not ~40%
+        assert sheet["A1"].alignment.wrap_text
+        note = header.index("备注") + 1
+        row = next(
+            r
+            for r in range(2, sheet.max_row + 1)
+            if sheet.cell(r, 3).value == "阿丽" or sheet.cell(r, 2).value == "阿丽"
+        )
+        assert sheet.cell(row, note).alignment.wrap_text
+    sheet = book["年度考核"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("建议理由") + 1).alignment.wrap_text
+    assert "建议理由" in header and "确定时间" in header  # still in the file

@@ -90,10 +90,9 @@ def test_the_clerk_decides_a_member_exports_and_cannot_finalise_a_running_year(
     names = [r[1] for r in book["年度考核"].iter_rows(min_row=2, values_only=True)]
     assert first.name in names
 
-    dashboard.find("#annual-final-start").click()
-    dashboard.shown("#annual-final-confirm").click()
-    dashboard.text_in("#annual-final", "还没有结束")
-    assert dashboard.find("#annual-final-start").is_enabled()
+    # a running year: 定稿 is not offered, the panel says when it can be done
+    dashboard.text_in('#annual-final [data-field="not-yet"]', "还没有结束")
+    assert not dashboard.all("#annual-final-start")
     screenshot(dashboard.driver, "office-annual.png")
     with served.app.app_context():
         assert not AssessmentYear.select().exists()
@@ -108,3 +107,110 @@ def test_a_final_year_is_read_only(served, dashboard):
     assert not dashboard.all("section.annual-team button.save")
     selects = dashboard.all('section.annual-team select[name="grade"]')
     assert selects and not any(s.is_enabled() for s in selects)
+
+
+WIDE_SCREEN = (1366, 768)  # a common office screen
+
+
+def test_at_1366_px_every_rows_decision_and_save_are_in_view(served, dashboard):
+    driver = dashboard.driver
+    driver.set_window_size(*WIDE_SCREEN)
+    _open(dashboard, clock.local_today().year)
+    assert driver.execute_script("return innerWidth") <= WIDE_SCREEN[0]
+    found = driver.execute_script(
+        """
+        const out = [];
+        for (const box of document.querySelectorAll("section.annual-team .table-scroll")) {
+          const edge = Math.min(box.getBoundingClientRect().right, innerWidth);
+          const sideways = box.scrollWidth - box.clientWidth;
+          for (const b of box.querySelectorAll("button.save")) {
+            out.push([b.getBoundingClientRect().right - edge, sideways]);
+          }
+        }
+        return out;
+        """
+    )
+    assert found
+    assert all(past <= 0 and sideways <= 1 for past, sideways in found), found
+    screenshot(driver, "office-annual-1366.png")
+
+
+def _answer(dashboard, accept: bool) -> str:
+    from selenium.webdriver.support import expected_conditions as ec
+
+    alert = dashboard.wait.until(ec.alert_is_present())
+    text = alert.text
+    alert.accept() if accept else alert.dismiss()
+    return text
+
+
+def _unload_held(driver) -> bool:
+    return driver.execute_script(
+        "const e = new Event('beforeunload', {cancelable: true});"
+        "dispatchEvent(e); return e.defaultPrevented;"
+    )
+
+
+def test_unsaved_edits_are_marked_and_asked_about_before_they_are_lost(served, dashboard):
+    from selenium.webdriver.support.ui import Select
+
+    driver = dashboard.driver
+    year = clock.local_today().year
+    _open(dashboard, year)
+    with served.app.app_context():
+        teams = [t.id for t in Team.select().order_by(Team.id)]
+    rows = dashboard.all(f'section.annual-team[data-team-id="{teams[0]}"] tr[data-member-id]')
+    edited, untouched = rows[0], rows[1]
+    name = edited.find_element("css selector", ".name").text
+    assert not _unload_held(driver)
+    edited.find_element("css selector", 'input[name="note"]').send_keys("待核实")
+    assert "unsaved" in edited.get_attribute("class")
+    assert edited.find_element("css selector", '[data-field="saved"]').text == "未保存"
+    assert "unsaved" not in untouched.get_attribute("class")
+    assert "未保存" not in untouched.text
+    assert _unload_held(driver)  # a reload asks first
+
+    # another team: asked; kept on the page when the clerk says no
+    Select(dashboard.find("#annual-team")).select_by_value(str(teams[1]))
+    assert name in _answer(dashboard, accept=False)
+    assert Select(dashboard.find("#annual-team")).first_selected_option.text == "全部"
+    assert "team_id" not in driver.execute_script("return location.hash")
+    note = edited.find_element("css selector", 'input[name="note"]')
+    assert note.get_attribute("value") == "待核实"
+
+    # another view from the menu: asked too
+    dashboard.find('#nav a[data-view="overview"]').click()
+    assert "还没有保存" in _answer(dashboard, accept=False)
+    assert driver.execute_script("return location.hash").startswith("#annual")
+    assert note.get_attribute("value") == "待核实"
+
+    # saving clears the mark; nothing is asked any more
+    edited.find_element("css selector", "button.save").click()
+    dashboard.text_in(
+        f'tr[data-member-id="{edited.get_attribute("data-member-id")}"] [data-field="saved"]',
+        "已保存",
+    )
+    assert "unsaved" not in edited.get_attribute("class")
+    assert not _unload_held(driver)
+
+    # edited again, then the clerk agrees to leave: the other team is shown
+    note.send_keys("。")
+    Select(dashboard.find("#annual-year")).select_by_value(str(year - 1))
+    _answer(dashboard, accept=True)
+    dashboard.text_in("#annual-final", "")
+    dashboard.wait.until(lambda d: f"year={year - 1}" in d.execute_script("return location.hash"))
+
+
+def test_undecided_rows_are_marked_counted_and_can_be_shown_alone(served, dashboard):
+    year = clock.local_today().year
+    _open(dashboard, year)
+    rows = dashboard.all("section.annual-team tr[data-member-id]")
+    undecided = dashboard.all("section.annual-team tr.undecided")
+    assert undecided and len(undecided) == len(rows)  # nobody decided in the demo yet
+    dashboard.text_in('[data-field="undecided"]', f"还有 {len(rows)} 名党员没有确定考核等次")
+    first = rows[0]
+    first.find_element("css selector", "button.save").click()
+    dashboard.text_in('[data-field="undecided"]', f"还有 {len(rows) - 1} 名")
+    assert "undecided" not in first.get_attribute("class")
+    dashboard.find("#annual-undecided").click()
+    assert not first.is_displayed() and rows[1].is_displayed()

@@ -16,8 +16,11 @@ const KINDS = [
   ["adhoc", "临时任务"],
 ];
 const COMMENDABLE = new Set(["excellent", "pass"]);
-const HEADINGS = ["姓名", "在册情况", "服务时长（小时）", ...KINDS.map(([, n]) => n), "入户走访", "被退回",
-  "居民评价", "建议等次", "考核等次", "表彰", "备注", ""];
+// Narrow figure columns (the headings wrap) so that on a 1366-px screen the decision and 保存
+// stay in view without scrolling sideways.
+const HEADINGS = ["姓名", "服务时长（小时）", ...KINDS.map(([, n]) => n), "入户走访", "被退回",
+  "居民评价", "建议等次及理由", "考核等次", "表彰", "备注", ""];
+const UNSAVED = "未保存";
 
 /** The year the clerk most likely assesses: last year until the end of March, else this one. */
 function defaultYear() {
@@ -34,14 +37,15 @@ function ratings(r) {
   return r.count ? `${r.count} 条，平均 ${Number(r.average).toFixed(1)} 分` : "暂无";
 }
 
-/** The member's row: figures, suggestion, and the decision form (read-only once final). */
+/** The member's row: figures, suggestion, and the decision form (read-only once final). A
+ * row typed in but not saved says 未保存 until it is saved (the view asks before it is left). */
 function memberRow(year, line, listing) {
   const d = line.decision;
   let version = d ? d.version : 0;
   const final = listing.final;
   const grade = h(
     "select",
-    { name: "grade", disabled: final },
+    { name: "grade", disabled: final, "aria-label": "考核等次" },
     listing.grades.map((g) =>
       h("option", { value: g.grade, selected: g.grade === (d ? d.grade : line.suggestion.grade) }, g.name),
     ),
@@ -52,43 +56,22 @@ function memberRow(year, line, listing) {
     "aria-label": "表彰",
     checked: Boolean(d && d.commended),
   });
-  const note = h("input", { type: "text", name: "note", maxlength: 200, value: d ? d.note : "", disabled: final });
+  const note = h("input", {
+    type: "text", name: "note", maxlength: 200, value: d ? d.note : "", disabled: final, "aria-label": "备注",
+  });
   const status = h("span", { class: "row-status", "data-field": "saved" }, d ? savedText(d) : "未确定");
   const save = h("button", { type: "button", class: "primary save", disabled: final }, "保存");
-  const canCommend = () => {
-    commended.disabled = final || !COMMENDABLE.has(grade.value);
-    if (commended.disabled && !final) commended.checked = false;
-  };
-  grade.addEventListener("change", canCommend);
-  canCommend();
-  save.addEventListener("click", async () => {
-    const fields = [grade, commended, note, save];
-    const wasDisabled = fields.map((f) => f.disabled);
-    fields.forEach((f) => (f.disabled = true));
-    fill(status, "正在保存…");
-    const body = { grade: grade.value, commended: commended.checked, note: note.value, expected: version };
-    try {
-      const saved = await api.post(`/office/annual/${year}/members/${line.member.id}`, body);
-      version = saved.version;
-      fill(status, done(`已保存：${savedText(saved)}`));
-    } catch (error) {
-      fill(status, failed(error));
-    } finally {
-      fields.forEach((f, i) => (f.disabled = wasDisabled[i]));
-      canCommend();
-    }
-  });
   const m = line;
-  return h(
+  const row = h(
     "tr",
-    { "data-member-id": m.member.id },
-    h("td", {}, m.member.name),
-    h("td", { "data-field": "roster" }, m.roster.name),
+    { "data-member-id": m.member.id, class: d ? "decided" : "undecided" },
+    h("td", {}, h("div", { class: "name" }, m.member.name),
+      h("div", { class: "hint", "data-field": "roster" }, m.roster.name)),
     h("td", { class: "num", "data-field": "hours" }, hours(m.hours)),
     KINDS.map(([k]) => h("td", { class: "num", "data-field": `services-${k}` }, String(m.services[k]))),
     h("td", { class: "num", "data-field": "visits" }, `${m.visits} 次（${m.visit_months} 个月）`),
     h("td", { class: "num", "data-field": "rejected" }, String(m.rejected)),
-    h("td", {}, ratings(m.ratings)),
+    h("td", { class: "ratings" }, ratings(m.ratings)),
     h(
       "td",
       { "data-field": "suggestion" },
@@ -98,8 +81,60 @@ function memberRow(year, line, listing) {
     h("td", {}, grade),
     h("td", { class: "check" }, commended),
     h("td", {}, note),
-    h("td", {}, final ? null : save, status),
+    h("td", { class: "actions" }, final ? null : save, status),
   );
+  const saved = () => [grade.value, commended.checked, note.value].join("\u0000");
+  let kept = saved();
+  const edited = () => {
+    const unsaved = saved() !== kept;
+    if (unsaved === row.classList.contains("unsaved")) return;
+    row.classList.toggle("unsaved", unsaved);
+    fill(status, unsaved ? h("strong", { class: "unsaved-mark" }, UNSAVED) : (d ? savedText(d) : "未确定"));
+  };
+  const canCommend = () => {
+    commended.disabled = final || !COMMENDABLE.has(grade.value);
+    if (commended.disabled && !final) commended.checked = false;
+  };
+  grade.addEventListener("change", canCommend);
+  canCommend();
+  kept = saved();
+  for (const field of [grade, commended, note]) {
+    field.addEventListener("input", edited);
+    field.addEventListener("change", edited);
+  }
+  save.addEventListener("click", async () => {
+    const fields = [grade, commended, note, save];
+    const wasDisabled = fields.map((f) => f.disabled);
+    fields.forEach((f) => (f.disabled = true));
+    fill(status, "正在保存…");
+    const sent = saved();
+    const body = { grade: grade.value, commended: commended.checked, note: note.value, expected: version };
+    try {
+      const answer = await api.post(`/office/annual/${year}/members/${line.member.id}`, body);
+      version = answer.version;
+      kept = sent;
+      row.classList.remove("unsaved", "undecided");
+      row.classList.add("decided");
+      row.dispatchEvent(new CustomEvent("annual-saved", { bubbles: true }));
+      fill(status, done(`已保存：${savedText(answer)}`));
+    } catch (error) {
+      fill(status, h("strong", { class: "unsaved-mark" }, UNSAVED), failed(error));
+    } finally {
+      fields.forEach((f, i) => (f.disabled = wasDisabled[i]));
+      canCommend();
+      if (saved() !== kept) row.classList.add("unsaved");
+    }
+  });
+  return row;
+}
+
+/** The question before edits typed on the page would be lost ("": none would). */
+function unsavedQuestion(root) {
+  const rows = root.querySelectorAll("tr.unsaved");
+  if (!rows.length) return "";
+  const names = [...rows].slice(0, 5).map((r) => r.querySelector(".name").textContent);
+  const more = rows.length > 5 ? ` 等 ${rows.length} 人` : "";
+  return `${names.join("、")}${more}的考核结果已修改但还没有保存，离开后修改将丢失。确定离开吗？`;
 }
 
 function savedText(d) {
@@ -137,12 +172,17 @@ async function exportFile(year, teamId, status) {
   }
 }
 
-/** 定稿 asks once more on the page; the API says why it cannot be done yet. */
+/** 定稿 asks once more on the page; before the year has ended, or while members are
+ * undecided, the panel says why it cannot be done yet instead of offering it. */
 function finalPanel(year, listing, ctx) {
   const box = h("div", { class: "final", id: "annual-final" });
   if (listing.final) {
     return fill(box, h("p", { class: "notice ok", "data-field": "final" },
       `${year} 年度考核已定稿（${listing.finalised_by || ""} ${when(listing.finalised_at)}），不能再修改。`));
+  }
+  if (!listing.year_over) {
+    return fill(box, h("p", { class: "hint", "data-field": "not-yet" },
+      `${year} 年还没有结束，年度考核要到次年（${year + 1} 年 1 月 1 日起）才能定稿。`));
   }
   const ask = () =>
     fill(
@@ -165,7 +205,6 @@ function finalPanel(year, listing, ctx) {
     fill(
       box,
       h("button", { type: "button", class: "danger", id: "annual-final-start", onclick: () => ask() }, "定稿"),
-      listing.year_over ? null : h("span", { class: "hint" }, " 年度结束后（次年）才能定稿。"),
       message instanceof Node ? message : null,
     );
   }
@@ -173,24 +212,40 @@ function finalPanel(year, listing, ctx) {
   return box;
 }
 
+function undecidedCount(listing) {
+  return listing.teams.reduce((n, t) => n + t.members.filter((m) => !m.decision).length, 0);
+}
+
 async function render(root, ctx) {
   const year = Number(ctx.params.get("year")) || defaultYear();
   const teamId = ctx.params.get("team_id") || "";
   const teams = await ctx.teams();
-  const move = (params) => ctx.go(`#${VIEW}${api.query({ year, team_id: teamId, ...params })}`);
+  let discarded = false; // the clerk agreed to lose the unsaved edits
+  ctx.onLeave(() => (discarded ? "" : unsavedQuestion(root)));
+  const move = (event, params) => {
+    const ask = unsavedQuestion(root);
+    if (ask && !window.confirm(ask)) {
+      event.target.value = { year, team_id: teamId }[Object.keys(params)[0]];
+      return;
+    }
+    discarded = true;
+    ctx.go(`#${VIEW}${api.query({ year, team_id: teamId, ...params })}`);
+  };
   const yearSelect = h(
     "select",
-    { id: "annual-year", onchange: (e) => move({ year: e.target.value }) },
+    { id: "annual-year", onchange: (e) => move(e, { year: e.target.value }) },
     (years().includes(year) ? years() : [year, ...years()]).map((y) => h("option", { value: y, selected: y === year }, `${y} 年`)),
   );
   const teamSelect = h(
     "select",
-    { id: "annual-team", onchange: (e) => move({ team_id: e.target.value }) },
+    { id: "annual-team", onchange: (e) => move(e, { team_id: e.target.value }) },
     h("option", { value: "" }, "全部"),
     teams.map((t) => h("option", { value: t.id, selected: String(t.id) === teamId }, t.name)),
   );
+  const undecidedOnly = h("input", { type: "checkbox", id: "annual-undecided" });
   const status = h("div", { id: "annual-export-status" });
   const listing = h("div", { id: "annual-list" }, loading());
+  undecidedOnly.addEventListener("change", () => listing.classList.toggle("undecided-only", undecidedOnly.checked));
   fill(
     root,
     h("h2", {}, "年度考核"),
@@ -200,6 +255,7 @@ async function render(root, ctx) {
       { class: "filters" },
       h("label", {}, "年度", yearSelect),
       h("label", {}, "服务队", teamSelect),
+      h("label", { class: "inline" }, undecidedOnly, "只看未确定"),
       h("button", { type: "button", id: "annual-export", onclick: () => exportFile(year, teamId, status) }, "导出 Excel"),
     ),
     status,
@@ -212,7 +268,12 @@ async function render(root, ctx) {
     fill(listing, failed(error));
     return;
   }
-  fill(listing, finalPanel(year, body, ctx), body.teams.map((t) => teamTable(year, t, body)));
+  const left = h("p", { class: "hint", "data-field": "undecided" });
+  const count = (n) =>
+    fill(left, n ? `还有 ${n} 名党员没有确定考核等次（表中以黄色标出）。` : "全部党员都已确定考核等次。");
+  count(undecidedCount(body));
+  listing.addEventListener("annual-saved", () => count(listing.querySelectorAll("tr.undecided").length));
+  fill(listing, finalPanel(year, body, ctx), body.final ? null : left, body.teams.map((t) => teamTable(year, t, body)));
 }
 
 export default { title: "年度考核", render };

@@ -38,6 +38,31 @@ const $ = (id) => document.getElementById(id);
 let expiryTimer = null;
 let teamsPromise = null;
 let shownToken = null; // the login the shell was drawn for
+let shownHash = null; // the address of the view on screen
+let leaving = null; // the view's question before it is left (unsaved edits), or none
+
+/** What to ask before the shown view is left ("" or null: nothing to lose). */
+function question() {
+  return !$("shell").hidden && leaving ? leaving() : "";
+}
+
+/** A move to another address; the view may keep the clerk from losing typed edits. */
+function onHashChange() {
+  if ($("shell").hidden || location.hash === shownHash) return; // hidden, or a move undone
+  const ask = question();
+  if (ask && !window.confirm(ask)) {
+    location.hash = shownHash;
+    return;
+  }
+  route();
+}
+
+/** A reload or a closed tab with typed edits: the browser asks its own question. */
+function onBeforeUnload(event) {
+  if (!question()) return;
+  event.preventDefault();
+  event.returnValue = "";
+}
 
 /** The teams (id, name) from the overview, fetched once per login for the views' filters. */
 function teams() {
@@ -78,8 +103,11 @@ async function route() {
   document.title = `${view.title} · 办公室工作台`;
   const container = h("section", { class: "panel", "data-view": name }, loading());
   fill($("view"), container);
+  shownHash = location.hash;
+  leaving = null;
+  const onLeave = (ask) => (leaving = ask);
   try {
-    await view.render(container, { id, params, go, teams });
+    await view.render(container, { id, params, go, teams, onLeave });
   } catch (error) {
     if (!(error instanceof api.ApiError)) console.error(error); // a bug of the page itself
     if (container.isConnected) {
@@ -133,6 +161,8 @@ async function onLogin(event) {
 }
 
 async function onLogout() {
+  const ask = question();
+  if (ask && !window.confirm(ask)) return;
   await api.logout();
   showLogin("您已退出登录。");
 }
@@ -154,7 +184,8 @@ function start() {
   $("logout").addEventListener("click", onLogout);
   // While the shell shows, every move routes: an expired login then brings the form back
   // with its reason instead of a click that does nothing.
-  window.addEventListener("hashchange", () => $("shell").hidden || route());
+  window.addEventListener("hashchange", onHashChange);
+  window.addEventListener("beforeunload", onBeforeUnload);
   const current = api.session();
   if (current) showShell(current);
   else signedOut();
