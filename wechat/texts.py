@@ -528,6 +528,8 @@ UNREACHED_GROUP_SEPARATOR = "；"
 # An urgent notice (「紧急通知」): it goes out at once, even in the quiet hours, and the office
 # can see it (services.urgent_audit). URGENT_HOURS and URGENT_OFFICE are keyed by whether
 # there are quiet hours ("off") and whether they are on now (True) or not (False).
+# A yes or 「确认」 where the notice's text is asked for: no notice, and nothing to confirm.
+BROADCAST_NO_TEXT_YET = "还没有收到通知内容，「{word}」不会作为通知发出。{question}"
 URGENT_ASK_TEXT = "请发送紧急通知的内容（直接输入文字），发送「取消」退出。"
 URGENT_PREVIEW = (
     "【紧急通知】确认后立即通过微信发给本队 {count} 名队员{hours}：\n——\n{text}\n——\n"

@@ -219,3 +219,59 @@ def test_help_names_it_for_leaders_only(request, team):
     member = Member.get((Member.team == team) & (Member.role == "member"))
     helped = Chat(member.oa_openid, request.getfixturevalue("emulator")).say("帮助")
     assert "紧急通知" not in helped
+
+
+# A word that confirms or refuses is never taken for the notice's text, and 「紧急」 while a
+# preview waits makes that preview urgent instead of dropping it.
+
+
+def test_urgent_said_again_at_the_preview_keeps_the_notice(settings_overrides, request):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    first = chat.say(f"紧急通知 {NOTICE}")
+    assert chat.say("紧急") == first
+    assert "已进入发送队列" in chat.say("确认")
+    sent = Broadcast.get()
+    assert sent.text == NOTICE and Broadcast.select().count() == 1
+    assert all(n.urgent for n in Notification.select().where(Notification.broadcast == sent))
+
+
+@pytest.mark.parametrize("typed", ["紧急", "改成紧急", "紧急的", "改为紧急吧", "紧急通知"])
+def test_urgent_at_a_plain_preview_makes_it_urgent(settings_overrides, request, typed):
+    quiet = quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    assert chat.say(f"通知 {NOTICE}").startswith("将通过微信向本队 3 名队员发送以下通知")
+    preview = chat.say(typed)
+    assert preview.startswith(
+        f"【紧急通知】确认后立即通过微信发给本队 3 名队员，免打扰时段（{quiet}）也照常送达：\n"
+        f"——\n{NOTICE}\n——\n"
+    )
+    assert chat.say("确认").startswith("紧急通知已进入发送队列")
+    sent = Broadcast.get()
+    rows = list(Notification.select().where(Notification.broadcast == sent))
+    assert sent.text == NOTICE and len(rows) == 3 and all(n.urgent for n in rows)
+
+
+@pytest.mark.parametrize("command", ["紧急通知", "通知"])
+@pytest.mark.parametrize("word", ["确认", "好的", "是", "发送", "确定", "好的，谢谢"])
+def test_a_yes_where_the_text_is_asked_is_no_notice(settings_overrides, request, command, word):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    asked = chat.say(command)
+    reply = chat.say(word)
+    assert reply == f"还没有收到通知内容，「{word}」不会作为通知发出。{asked}"
+    assert chat.say("确认").endswith(asked)  # still asking: nothing was previewed
+    assert chat.say(NOTICE).count(NOTICE) == 1
+    chat.say("确认")
+    assert [b.text for b in Broadcast.select()] == [NOTICE]
+
+
+@pytest.mark.parametrize("word", ["取消", "算了", "不用了", "不发了吧"])
+def test_a_no_where_the_text_is_asked_cancels(settings_overrides, request, word):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("紧急通知")
+    assert chat.say(word) == texts.CANCELLED
+    assert ChatState.get().state == ""
+    chat.say("确认")
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
