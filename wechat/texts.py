@@ -563,13 +563,15 @@ BROADCAST_NOT_PENDING = (
 # A team's notices read in the chat (wechat.chat.notices): 「通知」 lists, 「通知 N」 shows one.
 NO_NOTICES = "本队还没有发过通知。"
 NOTICES_HEADER = "本队最近的通知："
-NOTICE_LINE = "{n}. {time} {sender}：{excerpt}"
+NOTICE_LINE = "{n}. {time} {sender}：{mark}{excerpt}"
 NOTICES_FOOTER = "发送「{word} 序号」查看全文，例如：{word} 1"
 NO_SUCH_NOTICE = "请回复「{word} 序号」（共 {count} 条），例如：{word} 1"
 NOTICE_SENDING_LEADER_ONLY = (
     "只有队长可以发通知。要看队长发的通知，请发送「通知」；看全文请发送「通知 序号」。"
 )
-NOTICE_HEAD = "【队长通知】{sender}，{time}："
+# A notice's heading, by whether it is urgent: members tell an urgent one at a glance.
+NOTICE_HEAD = {False: "【队长通知】{sender}，{time}：", True: "【紧急通知】{sender}，{time}："}
+NOTICE_URGENT_MARK = {False: "", True: "【紧急】"}  # before an urgent one's excerpt in the list
 # Ends each part of a notice too long for one message.
 NOTICE_PART = "\n（第 {n}/{count} 段）"
 NO_PENDING = "目前没有待审核的签到。"

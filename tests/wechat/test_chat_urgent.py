@@ -7,7 +7,7 @@ with words is."""
 import pytest
 
 from models import AuditLog, Broadcast, ChatState, Member, Notification
-from services import clock, urgent_audit
+from services import clock, notification_texts, urgent_audit
 from tests.factories import make_team, quiet_hours_around_now
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
@@ -275,3 +275,24 @@ def test_a_no_where_the_text_is_asked_cancels(settings_overrides, request, word)
     assert ChatState.get().state == ""
     chat.say("确认")
     assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_members_see_an_urgent_notice_titled_urgent(settings_overrides, request, emulator):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("通知 明天义诊照常")
+    chat.say("确认")
+    chat.say(f"紧急通知 {NOTICE}")
+    chat.say("确认")
+    urgent = Broadcast.get(Broadcast.text == NOTICE)
+    for n in Notification.select().where(Notification.member.is_null(False)):
+        title = "紧急通知" if n.broadcast_id == urgent.id else "队长通知"
+        assert n.payload["title"] == title
+        sent = notification_texts.render_text(n.kind, n.payload, n.created_at).text
+        assert sent.startswith(f"【{title}】")
+    member = Member.get((Member.team == urgent.team) & (Member.role == "member"))
+    reader = Chat(member.oa_openid, emulator)
+    listed = reader.say("通知").split("\n")
+    assert listed[1].endswith(f"：【紧急】{NOTICE}") and listed[2].endswith("：明天义诊照常")
+    assert reader.say("通知 1").startswith("【紧急通知】") and NOTICE in reader.say("通知 1")
+    assert reader.say("通知 2").startswith("【队长通知】")
