@@ -4,6 +4,8 @@ service call as the mini-program's `urgent: true` (services.broadcast, services.
 queued once however often WeChat retries or the leader taps, refused to members as 「通知」
 with words is."""
 
+from datetime import timedelta
+
 import pytest
 
 from models import AuditLog, Broadcast, ChatState, Member, Notification
@@ -296,3 +298,43 @@ def test_members_see_an_urgent_notice_titled_urgent(settings_overrides, request,
     assert listed[1].endswith(f"：【紧急】{NOTICE}") and listed[2].endswith("：明天义诊照常")
     assert reader.say("通知 1").startswith("【紧急通知】") and NOTICE in reader.say("通知 1")
     assert reader.say("通知 2").startswith("【队长通知】")
+
+
+def lapse() -> None:
+    """The leader is away longer than the conversation lives."""
+    ChatState.update(expires_at=clock.now_utc() - timedelta(seconds=1)).execute()
+
+
+def test_an_urgent_notice_typed_after_its_step_lapsed_names_the_urgent_command(
+    settings_overrides, request
+):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("紧急通知")
+    lapse()
+    assert chat.say(NOTICE) == (
+        "刚才的紧急通知已超时（超过 10 分钟），这条消息没有发送。"
+        "如需发紧急通知，请发送「紧急通知 内容」。"
+    )
+    assert Broadcast.select().count() == 0
+
+
+def test_confirming_a_lapsed_urgent_preview_names_the_urgent_command(settings_overrides, request):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say(f"紧急通知 {NOTICE}")
+    lapse()
+    assert chat.say("确认") == (
+        "当前没有待确认的通知，本次未发送任何内容。通知预览 10 分钟内未确认即失效，"
+        "如需发送请重新发送「紧急通知 内容」。"
+    )
+    assert Broadcast.select().count() == 0
+
+
+def test_a_location_where_the_urgent_text_is_asked_hears_the_urgent_question(
+    settings_overrides, request
+):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("紧急通知")
+    assert chat.location(39.9, 116.4) == texts.WORDS_PLEASE.format(question=texts.URGENT_ASK_TEXT)

@@ -140,7 +140,7 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
         return common.say(texts.NOTHING_TO_CONFIRM)
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != CONFIRM:
-        return _nothing_to_confirm(member)
+        return _nothing_to_confirm(member, message.openid)
     data, now, policy = conversation.data, common.now(), _policy()
     expected = _counted(data)
     try:
@@ -216,14 +216,17 @@ def _policy() -> Policy:
     return Policy.from_settings(common.settings())
 
 
-def _nothing_to_confirm(member) -> Reply:
+def _nothing_to_confirm(member, openid: str) -> Reply:
     """Nothing waits (the preview expired, was cancelled or replaced, or this is a second tap):
     say nothing was sent now, and name the leader's latest notice of the last minutes, so a
     second tap does not lead to sending the same notice twice."""
     now = common.now()
     latest, _ = broadcast_reading.list_broadcasts(common.actor(member), limit=1)
     sent = latest[0].broadcast if latest else None
-    text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES)
+    lapsed = state.lapsed(openid, now)
+    urgent = bool(lapsed and lapsed.state in (CONFIRM, TEXT) and lapsed.data.get("urgent"))
+    word = texts.NOTICE_WORDS[urgent]  # an urgent preview that lapsed: 「紧急通知 内容」
+    text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES, word=word)
     if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:
         at = clock.to_local(sent.created_at).strftime("%H:%M")
         text += texts.BROADCAST_LATEST.format(time=at, excerpt=common.excerpt(sent.text))
