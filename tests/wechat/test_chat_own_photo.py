@@ -190,3 +190,21 @@ def test_a_location_sent_first_never_starts_an_own_service(user, member, emulato
     user.settle()
     assert ServiceRecord.select().count() == 0
 
+
+def test_a_location_sent_just_before_the_photo_is_kept_for_it(user, member):
+    assert at_home(user, member) == texts.LOCATION_NOTED
+    assert send_photo(user) == texts.PHOTO_FIRST_OWN
+    assert user.say("是的谢谢") == texts.CHECKING_PHOTO  # not asked for the location again
+    user.settle()
+    record = ServiceRecord.get()
+    place = member.team.community
+    assert record.kind == "individual" and record.checkin_lat == pytest.approx(place.lat + NEAR)
+
+
+def test_a_location_sent_long_before_the_photo_is_asked_for_again(user, member):
+    at_home(user, member)
+    data = ChatState.get().data
+    data["stray_location"]["at"] = (clock.now_utc() - timedelta(minutes=6)).isoformat()
+    ChatState.update(data=data).execute()
+    send_photo(user)
+    assert user.say("是的") == PICKED
