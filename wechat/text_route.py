@@ -57,8 +57,11 @@ def _send_word(message: Inbound, member, data: dict) -> Reply:
 def _notice_text(message: Inbound, member, data: dict) -> Reply:
     """Where the notice's text is asked for, a yes or 「确认」 (「好的」, 「发送」) is no text:
     nothing waits to be confirmed, so the question is asked again; a no (「不用了」) leaves
-    as 取消 does. Anything else is the notice, word for word."""
+    as 取消 does; 「紧急的」 asks for an urgent one's text. Anything else is the notice, word
+    for word."""
     text = message.content
+    if phrasing.asks_urgent(text):
+        return run(BY_NAME["urgent"], message, member)
     core = normalize(text).strip(PARTICLES)
     if core in (*BY_NAME["confirm"].keywords, *SEND_WORDS) or smalltalk.is_yes(text, True):
         return leader.on_no_text(message, member, data)

@@ -338,3 +338,14 @@ def test_a_location_where_the_urgent_text_is_asked_hears_the_urgent_question(
     chat = leader_chat(request)
     chat.say("紧急通知")
     assert chat.location(39.9, 116.4) == texts.WORDS_PLEASE.format(question=texts.URGENT_ASK_TEXT)
+
+
+@pytest.mark.parametrize("typed", ["紧急的", "改成紧急", "紧急"])
+def test_urgent_where_the_text_is_asked_asks_for_an_urgent_notice(
+    settings_overrides, request, typed
+):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    assert chat.say("通知") == texts.BROADCAST_ASK_TEXT
+    assert chat.say(typed) == texts.URGENT_ASK_TEXT
+    assert chat.say(NOTICE).startswith("【紧急通知】")
