@@ -27,7 +27,7 @@ from .broadcast_reach import (
     require_reachable,
     require_sender,
 )
-from .broadcast_text import TITLE, check_text
+from .broadcast_text import TITLES, check_text
 from .content_check import Screen, audit_review, check_content
 from .errors import Conflict
 from .outbox import Message, enqueue
@@ -130,7 +130,7 @@ def _lost(audience: Audience, expected: Collection[int]) -> tuple[Unreached, ...
 
 def _message(broadcast: Broadcast, leader: Member, planned: Planned, urgent: bool) -> Message:
     payload = {
-        "title": TITLE,
+        "title": TITLES[urgent],
         "body": broadcast.text,
         "sender": leader.name,
         "page": NOTICE_PAGE.format(id=broadcast.id),

@@ -14,6 +14,7 @@ from .errors import Forbidden, Invalid, NotFound
 from .households import mask_phone
 from .rows import check_page, is_id
 from .teams import team_for
+from .urgent_audit import URGENT
 
 PAGE_DEFAULT, PAGE_MAX = 20, 50
 RECENT_NOTICES = 10  # the notices a member is shown to pick one from
@@ -96,7 +97,8 @@ def team_notices(actor: Actor, limit: int = RECENT_NOTICES) -> list[Broadcast]:
     member = require_member(actor)
     if member.team_id is None:
         return []
-    query = with_team_and_sender().where(Broadcast.team == member.team_id)
+    query = with_team_and_sender().select_extend(URGENT.alias("is_urgent"))
+    query = query.where(Broadcast.team == member.team_id)
     return list(query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit))
 
 

@@ -12,8 +12,11 @@ from .errors import Invalid
 from .notification_texts import text_body_room, utf8_size
 
 TITLE = "队长通知"
-#: What a customer-service text titled 【队长通知】 leaves for the notice.
-MAX_BYTES = text_body_room(TITLE)
+URGENT_TITLE = "紧急通知"  # what members see of an urgent one, so they can tell it apart
+#: A notice's title, by whether it is urgent.
+TITLES = {False: TITLE, True: URGENT_TITLE}
+#: What a customer-service text titled 【队长通知】 (or 【紧急通知】) leaves for the notice.
+MAX_BYTES = min(text_body_room(title) for title in TITLES.values())
 CHINESE_BYTES = 3
 #: The limit as a leader counts: Chinese characters.
 MAX_CHINESE = MAX_BYTES // CHINESE_BYTES

@@ -18,7 +18,7 @@ from . import clock
 
 #: The kinds jobs and services queue, with the title a message gets when it brings none.
 KIND_NAMES = {
-    "broadcast": "队长通知",
+    "broadcast": "队长通知",  # an urgent one brings its own title: 紧急通知 (broadcast_text)
     "visit_reminder": "走访提醒",
     "visit_overdue_team": "队员走访逾期",
     "report_deadline": "季度报告提醒",

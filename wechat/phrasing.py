@@ -113,6 +113,22 @@ def urgent_notice(text: str) -> str | None:
     return text[found.end() :].lstrip(URGENT_AFTER).rstrip() if found else None
 
 
+# While a preview waits for 「确认」, a short text asking to make that notice urgent:
+# 「紧急」, 「改成紧急」, 「紧急的」, 「要加急」 (wechat.chat.leader re-shows it, urgent).
+URGENT_WORDS = ("紧急", "加急", "特急", "急", "紧急通知", "紧急发", "急发", "加急发")
+URGENT_ASKING = ("改成", "改为", "换成", "变成", "设成", "设为", "改", "要", "是", "算", "按")
+URGENT_ENDINGS = "的了吧啊呀哦呢一下"
+
+
+def asks_urgent(text: str) -> bool:
+    """Whether a text is nothing but a wish to make the notice waiting urgent."""
+    letters = "".join(ch for ch in fold(text or "") if unicodedata.category(ch)[0] in "LN")
+    letters = letters.replace("緊", "紧").rstrip(URGENT_ENDINGS)
+    for lead in URGENT_ASKING:
+        letters = letters.removeprefix(lead)
+    return letters.rstrip(URGENT_ENDINGS) in URGENT_WORDS
+
+
 # At a step asking for the location, a short text naming it refuses to send it only with a
 # refusal next to the name (「不发位置了」, 「位置不发了」, 「发不了位置」), and then the check-out
 # goes on without one, which cannot be undone. Any other negation or a question there

@@ -158,7 +158,7 @@ def on_image(message: Inbound, member) -> Reply:
 # the register's questions (wechat.answers.FREE_TEXT), and a notice's text after 「通知」.
 WORDS_QUESTIONS = {
     **{name: free.question for name, free in FREE_TEXT.items()},
-    leader.TEXT: lambda data: texts.BROADCAST_ASK_TEXT,
+    leader.TEXT: lambda data: leader.ASK_TEXT[bool(data.get("urgent"))],
 }
 
 

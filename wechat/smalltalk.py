@@ -19,6 +19,8 @@ WORDS = {
         ("收到", "好", "好的", "好滴", "好哒", "好嘞", "嗯", "嗯呢", "哦", "噢", "行", "可以"),
         ACK,
     ),
+    # 「恩」 is 「嗯」 as commonly mistyped; 「是滴」 a playful 「是的」.
+    **dict.fromkeys(("恩", "恩呢", "是滴"), ACK),
     **dict.fromkeys(
         ("知道", "知道了", "晓得", "明白", "明白了", "清楚", "了解", "是", "是的", "对", "对的"),
         ACK,
@@ -75,6 +77,9 @@ def kind(text: str) -> str | None:
 # A yes to a question the chat just asked (「您是想签到吗？」), nothing else said: 「是」,
 # 「对的」, 「嗯嗯」, 「好的呀」, 👍. 「收到」 and 「知道了」 acknowledge; they say no yes.
 YES = ("是", "是的", "对", "对的", "嗯", "好", "好的", "行", "可以", "要", "没错", "ok", "没问题")
+# 「恩」 (「嗯」 mistyped), 「是滴」, pinyin 「shi」; 「记吧」, 「记上」 answer 「要记为…吗？」
+# (NO has 「不记」).
+YES += ("恩", "是滴", "shi", "dui", "记", "记上", "记下", "要记")
 YES_GESTURES = "👍👌"
 
 
@@ -96,6 +101,8 @@ def is_yes(text: str, thanked: bool = False) -> bool:
 # 「算了」 is 取消 and 「不用」 a refusal of what a step does.
 NO = ("不是", "不是的", "不对", "不", "否", "没有", "不用", "不要", "不必", "不需要", "算了")
 NO += ("不记", "别记", "不用记", "都不是")
+# The photo was sent by mistake: 「发错了」, 「错了」, 「弄错了」.
+NO += ("错", "发错", "弄错", "搞错", "传错", "拍错", "点错")
 _NOT_LE = PARTICLES.replace("了", "")  # 「算了」 stripped of its 了 would be 「算」, a yes
 
 

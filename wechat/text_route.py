@@ -47,9 +47,28 @@ Route = tuple[Callable[[], Reply], bool]  # what answers, and whether answering 
 def _send_word(message: Inbound, member, data: dict) -> Reply:
     """The preview says 「回复「确认」发送」: 「发送」 confirms as 「确认」 does, in that step
     only; any other text the step gets hears again what it waits for."""
+    if phrasing.asks_urgent(message.content):  # 「改成紧急」: this notice, urgent
+        return run(BY_NAME["urgent"], message, member)
     if not awaited(state.Conversation(leader.CONFIRM), message.content):
         return common.say(texts.CONFIRM_OR_CANCEL)
     return run(BY_NAME["confirm"], message, member)
+
+
+def _notice_text(message: Inbound, member, data: dict) -> Reply:
+    """Where the notice's text is asked for, a yes or 「确认」 (「好的」, 「发送」) is no text:
+    nothing waits to be confirmed, so the question is asked again; a no (「不用了」) leaves
+    as 取消 does; 「紧急的」 asks for an urgent one's text. Anything else is the notice, word
+    for word."""
+    text = message.content
+    if phrasing.asks_urgent(text):
+        return run(BY_NAME["urgent"], message, member)
+    core = normalize(text).strip(PARTICLES)
+    if core in (*BY_NAME["confirm"].keywords, *SEND_WORDS) or smalltalk.is_yes(text, True):
+        return leader.on_no_text(message, member, data)
+    refused = core in NOT_SENDING or smalltalk.kind(text) == smalltalk.DECLINE
+    if refused or smalltalk.is_no(text):
+        return run(BY_NAME["cancel"], message, member)
+    return leader.on_text(message, member, data)
 
 
 # Conversation steps: state -> {message kind: (message, member, data) -> Reply}.
@@ -75,7 +94,7 @@ STEPS = {
     activities.LISTED: {"text": activities.on_number},
     register.ASKING: {"text": register.on_answer},
     leader.CONFIRM: {"text": _send_word},
-    leader.TEXT: {"text": leader.on_text},
+    leader.TEXT: {"text": _notice_text},
     individual.CONFIRM: {
         "text": photo_first.on_own_other,
         "location": photo_first.on_own_location,
@@ -105,7 +124,10 @@ DOING = {
 WHOLE_TEXT = {leader.TEXT}
 # Words a step waits for that would otherwise name a command (「直接签退」 is 签退) or be
 # guessed as one (「不用了」 as 「不要了」, 取消, 「发送」 as 「确认发送」).
-STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: texts.SEND_WORDS}
+SEND_WORDS = texts.SEND_WORDS
+# Not sending after all, where the notice's text is asked for (「不发了」): 取消.
+NOT_SENDING = ("不发", "不发送", "不发通知", "不通知", "别发", "不要发", "不用发")
+STEP_WORDS = {checkout.OUT_LOCATION: texts.SKIP_WORDS, leader.CONFIRM: SEND_WORDS}
 # What "no" (「不了」, 「不用了」: smalltalk.DECLINE) does at a step that defines it; at any other
 # step it leaves the conversation as 「取消」 does (a notice previewed is not sent), and with
 # nothing open it is only acknowledged. Free-text steps take it as a refusal (wechat.answers).

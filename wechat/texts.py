@@ -131,9 +131,13 @@ SERVICE_ERROR = "操作未成功：{reason}"
 # question is asked again (ASK_AGAIN).
 LAPSED = "刚才的{name}已超时（超过 {minutes} 分钟），请重新发送「{word}」。"
 LAPSED_UNSAVED = "刚才的{name}已超时（超过 {minutes} 分钟），这条消息没有记下。"
-LAPSED_NOTICE = (
-    "刚才的通知已超时（超过 {minutes} 分钟），这条消息没有发送。如需发通知，请发送「通知 内容」。"
-)
+# By whether the notice was urgent: the leader hears the command that sends it as it was.
+LAPSED_NOTICE = {
+    False: "刚才的通知已超时（超过 {minutes} 分钟），这条消息没有发送。"
+    "如需发通知，请发送「通知 内容」。",
+    True: "刚才的紧急通知已超时（超过 {minutes} 分钟），这条消息没有发送。"
+    "如需发紧急通知，请发送「紧急通知 内容」。",
+}
 ASK_AGAIN = "请再回答一次：{question}"
 ANSWER_TOO_LONG = "{label}最多可写 {room} 个字，您发送了 {count} 个字。请精简后重新发送。"
 TRY_LATER = "系统繁忙，请稍后再试。"
@@ -528,6 +532,8 @@ UNREACHED_GROUP_SEPARATOR = "；"
 # An urgent notice (「紧急通知」): it goes out at once, even in the quiet hours, and the office
 # can see it (services.urgent_audit). URGENT_HOURS and URGENT_OFFICE are keyed by whether
 # there are quiet hours ("off") and whether they are on now (True) or not (False).
+# A yes or 「确认」 where the notice's text is asked for: no notice, and nothing to confirm.
+BROADCAST_NO_TEXT_YET = "还没有收到通知内容，「{word}」不会作为通知发出。{question}"
 URGENT_ASK_TEXT = "请发送紧急通知的内容（直接输入文字），发送「取消」退出。"
 URGENT_PREVIEW = (
     "【紧急通知】确认后立即通过微信发给本队 {count} 名队员{hours}：\n——\n{text}\n——\n"
@@ -553,21 +559,24 @@ CONFIRM_FIRST = "您还有一条通知没有发送。请先回复「确认」发
 BROADCAST_STILL_PENDING = "通知还没有发送。回复「确认」发送，回复「取消」放弃。"
 # Words that answer the preview's 「回复「确认」发送」 as 「确认」 does, in that step only.
 SEND_WORDS = ("发送", "发", "发出", "确认发送")
+NOTICE_WORDS = {False: "通知", True: "紧急通知"}  # the command that sends a notice, by urgency
 BROADCAST_LATEST = "\n您最近一条通知「{excerpt}」已于 {time} 进入发送队列。"
 BROADCAST_NOT_PENDING = (
     "当前没有待确认的通知，本次未发送任何内容。通知预览 {minutes} 分钟内未确认即失效，"
-    "如需发送请重新发送「通知 内容」。"
+    "如需发送请重新发送「{word} 内容」。"
 )
 # A team's notices read in the chat (wechat.chat.notices): 「通知」 lists, 「通知 N」 shows one.
 NO_NOTICES = "本队还没有发过通知。"
 NOTICES_HEADER = "本队最近的通知："
-NOTICE_LINE = "{n}. {time} {sender}：{excerpt}"
+NOTICE_LINE = "{n}. {time} {sender}：{mark}{excerpt}"
 NOTICES_FOOTER = "发送「{word} 序号」查看全文，例如：{word} 1"
 NO_SUCH_NOTICE = "请回复「{word} 序号」（共 {count} 条），例如：{word} 1"
 NOTICE_SENDING_LEADER_ONLY = (
     "只有队长可以发通知。要看队长发的通知，请发送「通知」；看全文请发送「通知 序号」。"
 )
-NOTICE_HEAD = "【队长通知】{sender}，{time}："
+# A notice's heading, by whether it is urgent: members tell an urgent one at a glance.
+NOTICE_HEAD = {False: "【队长通知】{sender}，{time}：", True: "【紧急通知】{sender}，{time}："}
+NOTICE_URGENT_MARK = {False: "", True: "【紧急】"}  # before an urgent one's excerpt in the list
 # Ends each part of a notice too long for one message.
 NOTICE_PART = "\n（第 {n}/{count} 段）"
 NO_PENDING = "目前没有待审核的签到。"

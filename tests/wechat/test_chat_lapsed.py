@@ -226,7 +226,7 @@ def test_a_notice_typed_after_a_pause_is_not_sent(client, app, member, emulator)
     assert user.say("通知") == texts.BROADCAST_ASK_TEXT
     pause()
     reply = user.say("明天上午九点在社区活动室集合")
-    assert reply == texts.LAPSED_NOTICE.format(minutes=10)
+    assert reply == texts.LAPSED_NOTICE[False].format(minutes=10)
     assert Notification.select().count() == 0
 
 

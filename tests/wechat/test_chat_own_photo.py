@@ -90,7 +90,19 @@ def test_the_keyword_or_the_menu_after_a_location_checks_in_with_it(user, member
 
 
 @pytest.mark.parametrize(
-    "no", ["不是", "不是的", "不用了", "算了", "算了吧", "取消", "不记了", "不用了，谢谢"]
+    "no",
+    [
+        "不是",
+        "不是的",
+        "不用了",
+        "算了",
+        "算了吧",
+        "取消",
+        "不记了",
+        "不用了，谢谢",
+        "发错了",
+        "错了",
+    ],
 )
 def test_a_no_drops_the_photo_politely(user, member, emulator, no):
     send_photo(user)
@@ -137,7 +149,9 @@ def test_the_question_timed_out_a_location_records_nothing(user, member, emulato
     assert ServiceRecord.select().count() == 0 and media_downloads(emulator) == 0
 
 
-@pytest.mark.parametrize("yes", ["是的，谢谢", "好的谢谢您", "是，谢谢啦"])
+@pytest.mark.parametrize(
+    "yes", ["是的，谢谢", "好的谢谢您", "是，谢谢啦", "恩", "恩恩", "是滴", "记吧", "shi", "记上吧"]
+)
 def test_a_yes_with_thanks_is_a_yes(user, member, yes):
     send_photo(user)
     assert user.say(yes) == PICKED
@@ -175,3 +189,22 @@ def test_a_location_sent_first_never_starts_an_own_service(user, member, emulato
     assert listed.startswith(texts.LOCATION_FIRST_PICK) and f"3. {texts.INDIVIDUAL_TITLE}" in listed
     user.settle()
     assert ServiceRecord.select().count() == 0
+
+
+def test_a_location_sent_just_before_the_photo_is_kept_for_it(user, member):
+    assert at_home(user, member) == texts.LOCATION_NOTED
+    assert send_photo(user) == texts.PHOTO_FIRST_OWN
+    assert user.say("是的谢谢") == texts.CHECKING_PHOTO  # not asked for the location again
+    user.settle()
+    record = ServiceRecord.get()
+    place = member.team.community
+    assert record.kind == "individual" and record.checkin_lat == pytest.approx(place.lat + NEAR)
+
+
+def test_a_location_sent_long_before_the_photo_is_asked_for_again(user, member):
+    at_home(user, member)
+    data = ChatState.get().data
+    data["stray_location"]["at"] = (clock.now_utc() - timedelta(minutes=6)).isoformat()
+    ChatState.update(data=data).execute()
+    send_photo(user)
+    assert user.say("是的") == PICKED

@@ -4,10 +4,12 @@ service call as the mini-program's `urgent: true` (services.broadcast, services.
 queued once however often WeChat retries or the leader taps, refused to members as 「通知」
 with words is."""
 
+from datetime import timedelta
+
 import pytest
 
 from models import AuditLog, Broadcast, ChatState, Member, Notification
-from services import clock, urgent_audit
+from services import clock, notification_texts, urgent_audit
 from tests.factories import make_team, quiet_hours_around_now
 from tests.wechat import oa
 from tests.wechat.test_chat_support import Chat
@@ -219,3 +221,131 @@ def test_help_names_it_for_leaders_only(request, team):
     member = Member.get((Member.team == team) & (Member.role == "member"))
     helped = Chat(member.oa_openid, request.getfixturevalue("emulator")).say("帮助")
     assert "紧急通知" not in helped
+
+
+# A word that confirms or refuses is never taken for the notice's text, and 「紧急」 while a
+# preview waits makes that preview urgent instead of dropping it.
+
+
+def test_urgent_said_again_at_the_preview_keeps_the_notice(settings_overrides, request):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    first = chat.say(f"紧急通知 {NOTICE}")
+    assert chat.say("紧急") == first
+    assert "已进入发送队列" in chat.say("确认")
+    sent = Broadcast.get()
+    assert sent.text == NOTICE and Broadcast.select().count() == 1
+    assert all(n.urgent for n in Notification.select().where(Notification.broadcast == sent))
+
+
+@pytest.mark.parametrize("typed", ["紧急", "改成紧急", "紧急的", "改为紧急吧", "紧急通知"])
+def test_urgent_at_a_plain_preview_makes_it_urgent(settings_overrides, request, typed):
+    quiet = quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    assert chat.say(f"通知 {NOTICE}").startswith("将通过微信向本队 3 名队员发送以下通知")
+    preview = chat.say(typed)
+    assert preview.startswith(
+        f"【紧急通知】确认后立即通过微信发给本队 3 名队员，免打扰时段（{quiet}）也照常送达：\n"
+        f"——\n{NOTICE}\n——\n"
+    )
+    assert chat.say("确认").startswith("紧急通知已进入发送队列")
+    sent = Broadcast.get()
+    rows = list(Notification.select().where(Notification.broadcast == sent))
+    assert sent.text == NOTICE and len(rows) == 3 and all(n.urgent for n in rows)
+
+
+@pytest.mark.parametrize("command", ["紧急通知", "通知"])
+@pytest.mark.parametrize("word", ["确认", "好的", "是", "发送", "确定", "好的，谢谢"])
+def test_a_yes_where_the_text_is_asked_is_no_notice(settings_overrides, request, command, word):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    asked = chat.say(command)
+    reply = chat.say(word)
+    assert reply == f"还没有收到通知内容，「{word}」不会作为通知发出。{asked}"
+    assert chat.say("确认").endswith(asked)  # still asking: nothing was previewed
+    assert chat.say(NOTICE).count(NOTICE) == 1
+    chat.say("确认")
+    assert [b.text for b in Broadcast.select()] == [NOTICE]
+
+
+@pytest.mark.parametrize("word", ["取消", "算了", "不用了", "不发了吧"])
+def test_a_no_where_the_text_is_asked_cancels(settings_overrides, request, word):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("紧急通知")
+    assert chat.say(word) == texts.CANCELLED
+    assert ChatState.get().state == ""
+    chat.say("确认")
+    assert Broadcast.select().count() == 0 and Notification.select().count() == 0
+
+
+def test_members_see_an_urgent_notice_titled_urgent(settings_overrides, request, emulator):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("通知 明天义诊照常")
+    chat.say("确认")
+    chat.say(f"紧急通知 {NOTICE}")
+    chat.say("确认")
+    urgent = Broadcast.get(Broadcast.text == NOTICE)
+    for n in Notification.select().where(Notification.member.is_null(False)):
+        title = "紧急通知" if n.broadcast_id == urgent.id else "队长通知"
+        assert n.payload["title"] == title
+        sent = notification_texts.render_text(n.kind, n.payload, n.created_at).text
+        assert sent.startswith(f"【{title}】")
+    member = Member.get((Member.team == urgent.team) & (Member.role == "member"))
+    reader = Chat(member.oa_openid, emulator)
+    listed = reader.say("通知").split("\n")
+    assert listed[1].endswith(f"：【紧急】{NOTICE}") and listed[2].endswith("：明天义诊照常")
+    assert reader.say("通知 1").startswith("【紧急通知】") and NOTICE in reader.say("通知 1")
+    assert reader.say("通知 2").startswith("【队长通知】")
+
+
+def lapse() -> None:
+    """The leader is away longer than the conversation lives."""
+    ChatState.update(expires_at=clock.now_utc() - timedelta(seconds=1)).execute()
+
+
+def test_an_urgent_notice_typed_after_its_step_lapsed_names_the_urgent_command(
+    settings_overrides, request
+):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("紧急通知")
+    lapse()
+    assert chat.say(NOTICE) == (
+        "刚才的紧急通知已超时（超过 10 分钟），这条消息没有发送。"
+        "如需发紧急通知，请发送「紧急通知 内容」。"
+    )
+    assert Broadcast.select().count() == 0
+
+
+def test_confirming_a_lapsed_urgent_preview_names_the_urgent_command(settings_overrides, request):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say(f"紧急通知 {NOTICE}")
+    lapse()
+    assert chat.say("确认") == (
+        "当前没有待确认的通知，本次未发送任何内容。通知预览 10 分钟内未确认即失效，"
+        "如需发送请重新发送「紧急通知 内容」。"
+    )
+    assert Broadcast.select().count() == 0
+
+
+def test_a_location_where_the_urgent_text_is_asked_hears_the_urgent_question(
+    settings_overrides, request
+):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    chat.say("紧急通知")
+    assert chat.location(39.9, 116.4) == texts.WORDS_PLEASE.format(question=texts.URGENT_ASK_TEXT)
+
+
+@pytest.mark.parametrize("typed", ["紧急的", "改成紧急", "紧急"])
+def test_urgent_where_the_text_is_asked_asks_for_an_urgent_notice(
+    settings_overrides, request, typed
+):
+    quiet_hours(settings_overrides, QUIET_LATER)
+    chat = leader_chat(request)
+    assert chat.say("通知") == texts.BROADCAST_ASK_TEXT
+    assert chat.say(typed) == texts.URGENT_ASK_TEXT
+    assert chat.say(NOTICE).startswith("【紧急通知】")

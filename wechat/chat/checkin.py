@@ -219,6 +219,7 @@ def on_stray_location(message: Inbound, member: Member) -> Reply:
     if still_open:
         latest = max(still_open, key=lambda c: c.checkin_at)
         return common.say(texts.LOCATION_NOTED_OPEN.format(title=common.record_label(latest)))
+    state.keep_stray_location(message.openid, common.point_of(message), common.now())
     return common.say(texts.LOCATION_NOTED)
 
 

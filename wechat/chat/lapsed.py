@@ -41,6 +41,7 @@ FLOWS = {
     "register": Flow("补充登记", "补登"),
     "visit_notes": Flow("走访情况登记", "补登"),
     "broadcast": Flow("通知", "通知"),
+    "urgent": Flow("紧急通知", "紧急通知"),
 }
 
 
@@ -63,7 +64,7 @@ STATES = {
     visits.SEEN: lambda data: "visit_notes",
     visits.HELP: lambda data: "visit_notes",
     register.ASKING: lambda data: "register",
-    leader.TEXT: lambda data: "broadcast",
+    leader.TEXT: lambda data: "urgent" if data.get("urgent") else "broadcast",
 }
 
 
@@ -182,7 +183,7 @@ def _ask_again(message: Inbound, member, record_id: int, flow: str) -> Reply:
 
 def _notice_not_sent(message: Inbound, member, data: dict) -> Reply:
     """A notice's text after 「通知」 timed out: nothing is sent unconfirmed."""
-    return common.say(texts.LAPSED_NOTICE.format(minutes=MINUTES))
+    return common.say(texts.LAPSED_NOTICE[bool(data.get("urgent"))].format(minutes=MINUTES))
 
 
 def _own_photo_late(message: Inbound, member, data: dict) -> Reply:

@@ -52,8 +52,18 @@ def on_broadcast(message: Inbound, member, args: str, urgent: bool = False) -> R
     """「通知 内容」: a preview, to be confirmed with 「确认」; 「通知」 alone waits for the
     text in the next message, as a leader who writes it apart sends it."""
     if not args.strip():
+        pending = _pending(message.openid)
+        if pending is not None:  # 「紧急」 as a preview waits: that notice, made urgent
+            urgent = urgent or bool(pending.get("urgent"))
+            return _previewed(message, member, pending["text"], urgent, pending["request_key"])
         state.start(message.openid, TEXT, {"urgent": urgent}, common.now())
         return common.say(ASK_TEXT[urgent])
+    return _previewed(message, member, args, urgent, _request_key(message))
+
+
+def _previewed(message: Inbound, member, args: str, urgent: bool, request_key: str) -> Reply:
+    """The preview of a notice, kept to be confirmed under the key of the message that
+    first gave its text (a preview made urgent keeps it: one notice, queued once)."""
     try:
         text = broadcast_text.check_text(args)  # the service's rules, told before the preview
         content_check.check_content(member, text, _screen())
@@ -62,7 +72,7 @@ def on_broadcast(message: Inbound, member, args: str, urgent: bool = False) -> R
     except DomainError as exc:
         return common.say(_refused(exc))
     counted = list(audience.channels.items())  # JSON keeps no int keys: [member id, channel]
-    data = {"text": text, "request_key": _request_key(message), "counted": counted}
+    data = {"text": text, "request_key": request_key, "counted": counted}
     state.start(message.openid, CONFIRM, data | {"urgent": urgent}, common.now())
     return common.say(_preview(text, audience, urgent))
 
@@ -77,6 +87,21 @@ def on_text(message: Inbound, member, data: dict) -> Reply:
     """The notice's text sent after 「通知」 (or 「紧急通知」): the preview, as for
     「通知 内容」."""
     return on_broadcast(message, member, message.content, bool(data.get("urgent")))
+
+
+def on_no_text(message: Inbound, member, data: dict) -> Reply:
+    """A yes or 「确认」 where the notice's text is asked for: there is nothing to confirm
+    yet, and the word is no notice (sent to the whole team, it would puzzle everyone); the
+    question again, the step kept."""
+    question = ASK_TEXT[bool(data.get("urgent"))]
+    word = message.content.strip()
+    return common.say(texts.BROADCAST_NO_TEXT_YET.format(word=word, question=question))
+
+
+def _pending(openid: str) -> dict | None:
+    """The preview waiting for 「确认」, if one does."""
+    conversation = state.current(openid, common.now())
+    return conversation.data if conversation and conversation.state == CONFIRM else None
 
 
 def _preview(text: str, audience: Audience, urgent: bool) -> str:
@@ -115,7 +140,7 @@ def on_confirm(message: Inbound, member, args: str = "") -> Reply:
         return common.say(texts.NOTHING_TO_CONFIRM)
     conversation = state.current(message.openid, common.now())
     if conversation is None or conversation.state != CONFIRM:
-        return _nothing_to_confirm(member)
+        return _nothing_to_confirm(member, message.openid)
     data, now, policy = conversation.data, common.now(), _policy()
     expected = _counted(data)
     try:
@@ -191,14 +216,17 @@ def _policy() -> Policy:
     return Policy.from_settings(common.settings())
 
 
-def _nothing_to_confirm(member) -> Reply:
+def _nothing_to_confirm(member, openid: str) -> Reply:
     """Nothing waits (the preview expired, was cancelled or replaced, or this is a second tap):
     say nothing was sent now, and name the leader's latest notice of the last minutes, so a
     second tap does not lead to sending the same notice twice."""
     now = common.now()
     latest, _ = broadcast_reading.list_broadcasts(common.actor(member), limit=1)
     sent = latest[0].broadcast if latest else None
-    text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES)
+    lapsed = state.lapsed(openid, now)
+    urgent = bool(lapsed and lapsed.state in (CONFIRM, TEXT) and lapsed.data.get("urgent"))
+    word = texts.NOTICE_WORDS[urgent]  # an urgent preview that lapsed: 「紧急通知 内容」
+    text = texts.BROADCAST_NOT_PENDING.format(minutes=CONFIRM_MINUTES, word=word)
     if sent is not None and sent.sender_id == member.id and now - sent.created_at < state.TIMEOUT:
         at = clock.to_local(sent.created_at).strftime("%H:%M")
         text += texts.BROADCAST_LATEST.format(time=at, excerpt=common.excerpt(sent.text))

@@ -49,6 +49,7 @@ def _listed(found: list, word: str) -> str:
             n=n,
             time=common.local_time(b.created_at, "%m-%d %H:%M"),
             sender=b.sender.name,
+            mark=texts.NOTICE_URGENT_MARK[_urgent(b)],
             excerpt=common.excerpt(" ".join(b.text.split())),
         )
         for n, b in enumerate(found, 1)
@@ -60,6 +61,11 @@ def _listed(found: list, word: str) -> str:
 def _whole(openid: str, broadcast) -> Reply:
     """The notice under its heading; parts past the first go out after the reply, in order."""
     when = common.local_time(broadcast.created_at, "%Y-%m-%d %H:%M")
-    head = texts.NOTICE_HEAD.format(time=when, sender=broadcast.sender.name)
+    head = texts.NOTICE_HEAD[_urgent(broadcast)].format(time=when, sender=broadcast.sender.name)
     parts = common.pieces(head + "\n" + broadcast.text, texts.NOTICE_PART)
     return Reply(parts[0], after=tuple((common.send, (openid, part)) for part in parts[1:]))
+
+
+def _urgent(broadcast) -> bool:
+    """Whether the notice went out urgent (services.broadcast_reading.team_notices says)."""
+    return bool(getattr(broadcast, "is_urgent", False))

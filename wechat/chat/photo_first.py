@@ -39,7 +39,7 @@ def on_photo_first(message: Inbound, member: Member) -> Reply:
     if len(choices) == 1:
         target, title = choices[0]
         step = CONFIRM if target == individual.TARGET else checkin.LOCATION
-        state.start(message.openid, step, _kept(target, title, held), common.now())
+        state.start(message.openid, step, _kept(target, title, held, message), common.now())
         return common.say(_one_text(target, title))
     lines = [texts.PHOTO_FIRST_LINE.format(n=n, title=label(*c)) for n, c in enumerate(choices, 1)]
     data = {"choices": choices, "photo": held}
@@ -81,8 +81,13 @@ def on_location_first(message: Inbound, member: Member) -> Reply | None:
 ONE_TEXTS = {VISIT: texts.PHOTO_FIRST_VISIT, individual.TARGET: texts.PHOTO_FIRST_OWN}
 
 
-def _kept(target, title: str, held: dict) -> dict:
-    return {"target": target, "title": title, "photo": held}
+def _kept(target, title: str, held: dict, message: Inbound) -> dict:
+    """The photo kept for its one choice; for the own service, with the location sent just
+    before it (state.take_stray_location), which a yes then uses as one sent at the question
+    (on_own_location). An activity's or a visit's place is checked at its location step."""
+    kept = {"target": target, "title": title, "photo": held}
+    point = state.take_stray_location(message.openid, common.now())
+    return kept | {"point": point} if point and target == individual.TARGET else kept
 
 
 def _one_text(target, title: str) -> str:

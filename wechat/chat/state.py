@@ -29,7 +29,11 @@ LAST_LOCATION, LAST_PHOTO = "last_location", "last_photo"
 # next message, starts it (wechat.text_route); any other message forgets it (wechat.router).
 SUGGESTED = "suggested"
 SUGGESTION_FOR = timedelta(minutes=5)
-KEPT = (LAST_LOCATION, LAST_PHOTO, SUGGESTED)  # survive the end of a conversation
+# A location sent with nothing under way (「已收到您的位置」), kept a few minutes for a photo
+# sent right after it: a member who sends the location first is not asked for it again.
+STRAY_LOCATION = "stray_location"
+STRAY_LOCATION_FOR = timedelta(minutes=5)
+KEPT = (LAST_LOCATION, LAST_PHOTO, SUGGESTED, STRAY_LOCATION)  # survive a conversation's end
 # Reads and conditional writes of a row (_write): one more after a write in between, and a
 # spare for a second one.
 WRITE_ATTEMPTS = 3
@@ -103,6 +107,22 @@ def last_location(openid: str, now: datetime) -> dict | None:
     if not where or datetime.fromisoformat(where["at"]) < now - LOCATION_MAX_AGE:
         return None
     return where
+
+
+def keep_stray_location(openid: str, point: dict, now: datetime) -> None:
+    """Keep a location that answered nothing, for a photo sent just after it."""
+    keep(openid, STRAY_LOCATION, {"point": point, "at": now.isoformat()}, now)
+
+
+def take_stray_location(openid: str, now: datetime) -> dict | None:
+    """The point of a location kept within STRAY_LOCATION_FOR (then forgotten: it serves one
+    photo), or None."""
+    found = kept(openid, STRAY_LOCATION)
+    if not found:
+        return None
+    keep(openid, STRAY_LOCATION, None, now)
+    fresh = datetime.fromisoformat(found["at"]) >= now - STRAY_LOCATION_FOR
+    return found["point"] if fresh else None
 
 
 def suggest(openid: str, command: str, now: datetime) -> None:
