@@ -18,7 +18,7 @@ from .serialize import iso
 
 
 def _limits() -> Limits:
-    return Limits.from_settings(current_app.config["SETTINGS"])
+    return current_app.config["SETTINGS"].assessment
 
 
 @bp.get("/office/annual/<int:year>")

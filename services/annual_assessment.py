@@ -214,9 +214,13 @@ def _locked_row(year: int, member_id: int) -> Assessment | None:
     return locking(query).first()
 
 
+def _final(year: int) -> Conflict:
+    return Conflict(f"{year} 年度考核已定稿，不能再修改。", "assessment_final")
+
+
 def _require_open(year: int) -> None:
     if AssessmentYear.select().where(AssessmentYear.year == year).exists():
-        raise Conflict(f"{year} 年度考核已定稿，不能再修改。", "assessment_final")
+        raise _final(year)
 
 
 def _same(row: Assessment, choice: Choice) -> bool:
@@ -277,7 +281,7 @@ def finalise(actor: Actor, year: int, now: datetime, limits: Limits = DEFAULT_LI
             detail = {"members": len(ids), "commended": commended}
             audit.record(actor.label, AUDIT_FINAL, now, "assessment_year", year, detail)
     except pw.IntegrityError:  # another clerk made it final at the same moment
-        raise Conflict(f"{year} 年度考核已定稿，不能再修改。", "assessment_final") from None
+        raise _final(year) from None
     return year_state(year, now)
 
 

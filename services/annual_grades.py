@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 
 from models.oversight import ASSESSMENT_GRADES
+from settings.sections import AssessmentSettings
 
 from .annual_figures import MemberYear
 
@@ -20,26 +21,8 @@ GRADE_NAMES = dict(zip(ASSESSMENT_GRADES, ("优秀", "合格", "基本合格", "
 RATED_GRADES = ASSESSMENT_GRADES[:-1]  # the grades with limits, highest first
 
 
-@dataclass(frozen=True)
-class Limits:
-    """The least a member does in a whole year for each grade (see the settings)."""
-
-    excellent_hours: float = 40.0
-    excellent_visit_months: int = 10
-    excellent_min_rating: float = 4.5
-    excellent_max_rejected: int = 0
-    pass_hours: float = 20.0
-    pass_visit_months: int = 6
-    pass_min_rating: float = 3.0
-    pass_max_rejected: int = 3
-    basic_hours: float = 8.0
-    basic_visit_months: int = 3
-
-    @classmethod
-    def from_settings(cls, settings) -> "Limits":
-        """The limits from a Settings object."""
-        a = settings.assessment
-        return cls(**{name: getattr(a, name) for name in cls.__dataclass_fields__})
+# The limits are the settings' [assessment] section itself (its fields name each grade's).
+Limits = AssessmentSettings
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def test_the_limits_come_from_the_settings_and_move_the_suggestion():
     from settings import load_settings
 
     settings = load_settings(None, env={}, overrides={"assessment": {"excellent_hours": 30}})
-    limits = Limits.from_settings(settings)
+    limits = settings.assessment
     assert limits.excellent_hours == 30 and limits.pass_hours == 20
     figures = year(minutes=35 * 60, visit_months=12)
     assert suggest(figures, LIMITS).grade == "pass"
