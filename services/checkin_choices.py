@@ -87,12 +87,10 @@ def own_service_choice(member: Member) -> Choice | None:
     return Choice(INDIVIDUAL, ENTRY_TITLES[INDIVIDUAL])
 
 
-# Choices offered after the activities and the visit, each (member) -> Choice or None.
-EXTRA = [own_service_choice]
-
-
 def _extra(member: Member) -> list[Choice]:
-    return [c for c in (choice(member) for choice in EXTRA) if c is not None]
+    """What is offered after the activities and the visit: the own service, if possible."""
+    own = own_service_choice(member)
+    return [own] if own is not None else []
 
 
 def for_photo(member: Member, now: datetime, rules: CheckinRules) -> list[Choice]:

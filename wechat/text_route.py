@@ -103,7 +103,8 @@ STEPS = {
 }
 # Steps that asked a yes-or-no question: (what a yes does, what a no does). A no said as 取消
 # (「算了」, 「取消」) is the step's no, so the member hears what became of what it held.
-YES_NO = {individual.CONFIRM: (photo_first.on_own_yes, photo_first.on_own_no)}
+# A yes: the location asked for, or, sent already, the photo checked (as the keyword does).
+YES_NO = {individual.CONFIRM: (individual.on_yes, photo_first.on_own_no)}
 # The commands a conversation carries out: refusing one of them (「不签到了」) leaves it. The
 # register's questions come after the check-out is done: 「不签退」 no longer undoes anything.
 DOING = {

@@ -99,10 +99,6 @@ def label(target, title: str) -> str:
     return texts.VISIT_LABEL.format(head=title) if target == VISIT else title
 
 
-# A yes: the location asked for, or, sent already, the photo checked (as the keyword does).
-on_own_yes = individual.on_yes
-
-
 def on_own_no(message: Inbound, member: Member, data: dict) -> Reply:
     """A no (「不是」, 「不用了」, 「算了」, 「取消」): the photo is dropped, and so is the
     location, if one came; nothing is recorded."""
