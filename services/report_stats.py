@@ -196,6 +196,12 @@ def _in_teams(column, team_ids):
     return column.in_(team_ids) if team_ids is not None else column.is_null(False)
 
 
+def staffed_teams(year: int, quarter: int) -> pw.Select:
+    """The teams (as a subquery of their ids) with a member on the roster at some time in
+    the quarter: those owe its report."""
+    return Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
+
+
 def on_roster(first: date, last: date) -> pw.Expression:
     """Members on the roster at some time during these days: added on or before the last, and
     still active or left on the first or later (they were there that day). An inactive member
