@@ -40,16 +40,21 @@ def export_report(period):
 
 def xlsx_response(export: Export) -> Response:
     """The workbook as a download that no cache keeps."""
-    disposition = (
-        f'attachment; filename="{export.ascii_name}"; '
-        f"filename*=UTF-8''{quote(export.filename, safe='')}"
-    )
+    return file_response(export.content, export.filename, MEDIA_TYPE, ascii_name=export.ascii_name)
+
+
+def file_response(
+    data: bytes, name: str, mimetype: str, disposition: str = "attachment", ascii_name: str = ""
+) -> Response:
+    """A file no cache keeps and no browser takes for another type, its name in UTF-8
+    (RFC 5987), with an ASCII one before it when given, for clients that do not read that."""
+    plain = f'filename="{ascii_name}"; ' if ascii_name else ""
     headers = {
-        "Content-Disposition": disposition,
+        "Content-Disposition": f"{disposition}; {plain}filename*=UTF-8''{quote(name, safe='')}",
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }
-    return Response(export.content, mimetype=MEDIA_TYPE, headers=headers)
+    return Response(data, mimetype=mimetype, headers=headers)
 
 
 # --- OpenAPI -------------------------------------------------------------------------------

@@ -3,9 +3,7 @@ code; a team leader reads the team's approved feedback, a member their own. Thin
 rules are in services.feedback_review, services.feedback_targets, services.feedback_cards,
 services.feedback_card_pick and services.card_sheet (the printable pile)."""
 
-from urllib.parse import quote
-
-from flask import Response, current_app, jsonify
+from flask import current_app, jsonify
 
 from models.oversight import MODERATION_STATES
 from services import card_sheet, clock, feedback_cards
@@ -15,6 +13,7 @@ from services.feedback_targets import KIND_NAMES, KINDS
 
 from . import bp, openapi
 from .auth import actor, requires
+from .exports import file_response
 from .request import field, json_body, query_date, query_flag, query_value
 from .serialize import iso, list_page
 
@@ -53,26 +52,21 @@ def moderate_feedback(feedback_id):
 def feedback_qr(kind, target_id):
     base = feedback_cards.public_base(current_app.config["SETTINGS"])
     card = feedback_cards.target_qr(actor(), base, kind, target_id, clock.now_utc())
-    headers = {
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(card.file_name, safe='')}",
-        "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(card.png, mimetype="image/png", headers=headers)
+    return file_response(card.png, card.file_name, "image/png", disposition="inline")
 
 
 @bp.get("/office/feedback/cards.pdf")
 @requires("office")
 def feedback_cards_pdf():
     cards, stem = _picked_cards()
-    return _attachment(card_sheet.pdf(cards, stem), f"{stem}.pdf", "application/pdf")
+    return file_response(card_sheet.pdf(cards, stem), f"{stem}.pdf", "application/pdf")
 
 
 @bp.get("/office/feedback/cards.zip")
 @requires("office")
 def feedback_cards_zip():
     cards, stem = _picked_cards()
-    return _attachment(card_sheet.zip_of(cards), f"{stem}.zip", "application/zip")
+    return file_response(card_sheet.zip_of(cards), f"{stem}.zip", "application/zip")
 
 
 def _picked_cards() -> tuple[list[feedback_cards.Card], str]:
@@ -86,15 +80,6 @@ def _picked_cards() -> tuple[list[feedback_cards.Card], str]:
     now = clock.now_utc()
     cards = card_pick.pick_cards(actor(), base, pick, now)
     return cards, card_pick.file_stem(pick, now)
-
-
-def _attachment(data: bytes, name: str, mimetype: str) -> Response:
-    headers = {
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
-        "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    return Response(data, mimetype=mimetype, headers=headers)
 
 
 @bp.get("/team/feedback")

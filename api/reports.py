@@ -23,8 +23,7 @@ DECISION_NAMES = {"accepted": "通过", "returned": "退回"}
 
 
 def _rules() -> ReportRules:
-    rules = current_app.config["SETTINGS"].rules
-    return ReportRules(rules.report_deadline_days, rules.visit_interval_days)
+    return ReportRules.from_settings(current_app.config["SETTINGS"])
 
 
 @bp.get("/team/reports/<period>")

@@ -42,11 +42,11 @@ from datetime import datetime, timedelta
 import peewee as pw
 
 from models import Feedback, db
+from settings.sections import FeedbackSettings
 
 from . import clock, feedback_forms, feedback_limits
 from .content_check import is_locally_refused
 from .errors import Forbidden, Invalid
-from .feedback_limits import Limits
 from .feedback_targets import Target, target_by_code, target_key
 from .review import clean_text
 
@@ -54,7 +54,6 @@ COMMENT_LIMIT = 300
 HELD_BY_FILTER = "content_filter"
 HELD_BY_BURST = "burst"
 RATINGS = range(1, 6)
-DEFAULT_LIMITS = Limits()
 _LINE_BREAKS = re.compile(r"\r\n?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: Said when the browser brought back no cookie: it keeps none, so no form can be theirs.
@@ -108,7 +107,7 @@ def submit(
     form_id: str,
     sender: Sender,
     now: datetime,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: FeedbackSettings,
 ) -> Submission:
     """Record a resident's rating: once per form, one per phone and target a day (the rules
     are the module's)."""
@@ -240,7 +239,7 @@ def _comment(value: str | None) -> str:
         raise
 
 
-def _in_burst(target: Target, now: datetime, limits: Limits) -> bool:
+def _in_burst(target: Target, now: datetime, limits: FeedbackSettings) -> bool:
     """The target has had its hour's share of new ratings, from everybody together."""
     recent = _on_target(target) & (Feedback.created_at > now - timedelta(hours=1))
     return Feedback.select().where(recent).count() >= limits.per_target_per_hour

@@ -13,12 +13,12 @@ sittings at the printer, and rendering it would keep a worker busy for long.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from models import Activity, Member, Pairing, Team
+from models import Activity, Member, Team
 
 from . import clock, date_window
 from .actors import Actor
 from .errors import Forbidden, Invalid, NotFound
-from .feedback_cards import Card, activity_row_card, member_card, team_card
+from .feedback_cards import Card, activity_row_card, member_card, paired_members, team_card
 from .feedback_targets import KIND_NAMES, KINDS
 from .teams import team_by_id
 
@@ -40,7 +40,7 @@ def pick_cards(actor: Actor, base: str, pick: CardPick, now: datetime) -> list[C
     if not actor.is_office:
         raise Forbidden("只有办公室可以批量打印评价卡。", "office_only")
     _check(pick)
-    queries = [(kind, _QUERIES[kind](pick, now)) for kind in _kinds(pick)]
+    queries = [(kind, _KINDS[kind][0](pick, now)) for kind in _kinds(pick)]
     total = sum(query.count() for _, query in queries)
     if total == 0:
         raise NotFound("没有符合条件的评价卡：请换一个服务队、种类或日期再试。", "no_cards")
@@ -51,10 +51,10 @@ def pick_cards(actor: Actor, base: str, pick: CardPick, now: datetime) -> list[C
             "too_many_cards",
         )
     rows = sorted(
-        ((_team_place(kind, row), row) for kind, query in queries for row in query),
+        ((_team_place(kind, row), kind, row) for kind, query in queries for row in query),
         key=lambda item: item[0],
     )
-    return [_RENDER[type(row)](base, row, now) for _, row in rows]
+    return [_KINDS[kind][1](base, row, now) for _, kind, row in rows]
 
 
 def file_stem(pick: CardPick, now: datetime) -> str:
@@ -85,13 +85,7 @@ def _team_place(kind: str, row) -> tuple:
 
 
 def _members(pick: CardPick, now: datetime):
-    query = (
-        Member.select(Member, Team)
-        .join(Team)
-        .switch(Member)
-        .join(Pairing, on=(Pairing.member == Member.id))
-        .where(Member.active & Pairing.ended_on.is_null())
-    )
+    query = paired_members()
     if pick.team_id is not None:
         query = query.where(Member.team == pick.team_id)
     return query
@@ -115,6 +109,10 @@ def _activities(pick: CardPick, now: datetime):
     return query
 
 
-_ORDER = ("team", "member", "activity")
-_QUERIES = {"member": _members, "team": _teams, "activity": _activities}
-_RENDER = {Member: member_card, Team: team_card, Activity: activity_row_card}
+# kind → (its cards' rows, a row's card), in the order a team's cards go in the pile
+_KINDS = {
+    "team": (_teams, team_card),
+    "member": (_members, member_card),
+    "activity": (_activities, activity_row_card),
+}
+_ORDER = tuple(_KINDS)

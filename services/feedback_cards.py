@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import peewee as pw
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
@@ -38,6 +39,9 @@ NO_URL = (
     "没有配置居民评价页面的公网地址：请在 config.toml 的 [feedback] 中设置 public_url"
     "（或环境变量 XIANFENG_FEEDBACK_PUBLIC_URL），如 https://xianfeng.example.gov.cn。"
 )
+#: A card's footer: how to use it, then thanks (or, on an activity's, whose it is).
+FOOTER_SCAN = "微信扫一扫 · 无需注册"
+FOOTER_THANKS = (FOOTER_SCAN, "感谢您的评价和建议")
 _FORBIDDEN_IN_NAMES = str.maketrans({c: "_" for c in '\\/:*?"<>|'})
 
 
@@ -104,23 +108,28 @@ def font() -> str | None:
     return next((p for p in FONT_CANDIDATES if Path(p).is_file()), None)
 
 
-def member_cards(base: str, now: datetime) -> list[Card]:
-    """A card for every active member with a household paired now, team by team."""
-    query = (
+def paired_members() -> pw.Select:
+    """Active members with a household paired now, with their team: a member's card is for
+    the household, so only these get one."""
+    return (
         Member.select(Member, Team)
         .join(Team)
         .switch(Member)
         .join(Pairing, on=(Pairing.member == Member.id))
         .where(Member.active & Pairing.ended_on.is_null())
-        .order_by(Team.id, Member.id)
     )
+
+
+def member_cards(base: str, now: datetime) -> list[Card]:
+    """A card for every active member with a household paired now, team by team."""
+    query = paired_members().order_by(Team.id, Member.id)
     return [member_card(base, m, now) for m in query]
 
 
 def member_card(base: str, member: Member, now: datetime) -> Card:
     url = page_url(base, code_for("member", member.id, now))
     lines = ("请为结对党员的服务打分", f"{member.team.name} {display_name(member.name)}")
-    png = card_png(url, lines, ("微信扫一扫 · 无需注册", "感谢您的评价和建议"))
+    png = card_png(url, lines, FOOTER_THANKS)
     label = f"结对党员 {member.name}（{member.team.name}）"
     return Card(_file_name(member.team.name, member.name), png, label)
 
@@ -139,7 +148,7 @@ def activity_row_card(base: str, activity: Activity, now: datetime) -> Card:
     lines = ("请为本次志愿服务活动打分", activity.title[:20])
     owner = activity.team or activity.community
     owner_name = owner.name if owner else ""
-    png = card_png(url, lines, ("微信扫一扫 · 无需注册", owner_name))
+    png = card_png(url, lines, (FOOTER_SCAN, owner_name))
     day = clock.cn_date(clock.to_local(activity.starts_at).date())
     label = f"活动 {day} {activity.title}" + (f"（{owner_name}）" if owner_name else "")
     return Card(_file_name(owner_name, f"活动{activity.id}_{activity.title}"), png, label)
@@ -148,9 +157,7 @@ def activity_row_card(base: str, activity: Activity, now: datetime) -> Card:
 def team_card(base: str, team: Team, now: datetime) -> Card:
     """The card for a team as a whole: posted at its community's service point."""
     url = page_url(base, code_for("team", team.id, now))
-    png = card_png(
-        url, ("请为志愿服务队打分", team.name[:20]), ("微信扫一扫 · 无需注册", "感谢您的评价和建议")
-    )
+    png = card_png(url, ("请为志愿服务队打分", team.name[:20]), FOOTER_THANKS)
     return Card(_file_name(team.name, "服务队"), png, f"服务队 {team.name}")
 
 

@@ -18,36 +18,15 @@ office, and where it stops taking even that.
 
 import hmac
 import ipaddress
-from dataclasses import dataclass
 from datetime import date
 
 from models import Feedback
+from settings.sections import FeedbackSettings
 
 from .errors import TooMany
 
 #: Said when a day's ceiling on held ratings is reached: nothing was stored.
 HELD_FULL = "非常抱歉，今天这里收到的评价太多，暂时收不下您的评价。请明天再扫码评价，谢谢您！"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The page's limits, from the settings' [feedback] section (see the module docstring;
-    min_form_seconds: how long a form must stand open before its post is taken)."""
-
-    per_target_per_hour: int = 10
-    min_form_seconds: float = 2.0
-    held_per_target_per_day: int = 200
-    held_per_ip_per_day: int = 300
-
-    @classmethod
-    def from_settings(cls, settings) -> "Limits":
-        f = settings.feedback
-        return cls(
-            f.per_target_per_hour,
-            f.min_form_seconds,
-            f.held_per_target_per_day,
-            f.held_per_ip_per_day,
-        )
 
 
 def address_key(secret: str, address: str) -> str:
@@ -77,7 +56,7 @@ def _client(address: str) -> str:
     return str(ip)
 
 
-def check_held_ceiling(target_key: str, ip_key: str, day: date, limits: Limits) -> None:
+def check_held_ceiling(target_key: str, ip_key: str, day: date, limits: FeedbackSettings) -> None:
     """TooMany (feedback_held_full) when the day's held ratings of this target, or from this
     address, have reached their ceiling."""
     held = (Feedback.rated_on == day) & (Feedback.held_reason != "")

@@ -30,9 +30,8 @@ from .report_names import report_state_name
 from .report_stats import (
     deadline_of,
     label,
-    on_roster,
-    quarter_days,
     reporting_quarter,
+    staffed_teams,
     team_stats,
 )
 from .reports import OPEN, is_late, submitted_late
@@ -194,7 +193,7 @@ def _reports(year: int, quarter: int, now: datetime, deadline_days: int) -> dict
     Q = QuarterlyReport
     query = Q.select().where((Q.year == year) & (Q.quarter == quarter))
     stored = {r.team_id: _report_state(r, now) for r in query}
-    staffed = Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
+    staffed = staffed_teams(year, quarter)
     missing = Team.select(Team.id).where(Team.id.in_(staffed) & Team.id.not_in(list(stored)))
     unmade = Q(year=year, quarter=quarter, status="draft", stats={})
     unmade.deadline = deadline_of(year, quarter, deadline_days)

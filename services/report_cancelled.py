@@ -21,6 +21,7 @@ from .summary import counts_toward_hours, hours
 
 A, R = Activity, ServiceRecord
 CANCELLED = A.status == "cancelled"
+MINUTES = fn.COALESCE(R.duration_minutes, 0)
 
 
 def cancelled_entry() -> pw.Expression:
@@ -29,19 +30,16 @@ def cancelled_entry() -> pw.Expression:
     return counts_toward_hours() & R.activity.in_(A.select(A.id).where(CANCELLED))
 
 
-def cancelled_activities(
-    start: datetime, end: datetime, span: tuple, team_ids: list[int] | None
-) -> dict[int, list[dict]]:
-    """team id → its activities planned to start in [start, end) and cancelled, in order of
-    their start, each with the entries its team's members made on it in the quarter's span
+def cancelled_activities(span: tuple, now: datetime, team_ids) -> dict[int, list[dict]]:
+    """team id → its activities planned to start in the span before now and cancelled, in
+    order of their start, each with the entries its team's members made on it in the span
     that count toward hours."""
     entries = (
         R.select(R.activity.alias("activity_id"), Member.team.alias("team_id"))
         .select_extend(fn.COUNT(R.id).alias("services"))
-        .select_extend(fn.SUM(fn.COALESCE(R.duration_minutes, 0)).alias("minutes"))
+        .select_extend(fn.SUM(MINUTES).alias("minutes"))
         .join(Member, on=(R.member == Member.id))
-        .where(counts_toward_hours() & (R.checkin_at >= span[0]) & (R.checkin_at < span[1]))
-        .where(R.activity.in_(A.select(A.id).where(CANCELLED)))
+        .where(cancelled_entry() & (R.checkin_at >= span[0]) & (R.checkin_at < span[1]))
         .group_by(R.activity, Member.team)
     )
     own = (entries.c.activity_id == A.id) & (entries.c.team_id == A.team)
@@ -50,7 +48,7 @@ def cancelled_activities(
         A.select(A.team, A.id, A.title, A.starts_at, A.cancel_reason)
         .select_extend(entries.c.services, entries.c.minutes)
         .join(entries, pw.JOIN.LEFT_OUTER, on=own)
-        .where(CANCELLED & teams & (A.starts_at >= start) & (A.starts_at < end))
+        .where(CANCELLED & teams & (A.starts_at >= span[0]) & (A.starts_at < min(span[1], now)))
         .order_by(A.starts_at, A.id)
         .tuples()
     )

@@ -15,9 +15,8 @@ from .outbox import Message, enqueue
 from .report_stats import (
     deadline_of,
     label,
-    on_roster,
-    quarter_days,
     reporting_quarter,
+    staffed_teams,
     team_stats,
 )
 from .reports import REPORT_PAGE, Q, ReportRules
@@ -50,7 +49,7 @@ def draft_missing(now: datetime, rules: ReportRules, team_ids: list[int] | None 
     many teams were missing one."""
     year, quarter = reporting_quarter(clock.local_today(now))
     have = Q.select(Q.team).where((Q.year == year) & (Q.quarter == quarter))
-    staffed = Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
+    staffed = staffed_teams(year, quarter)
     query = Team.select(Team.id).where(Team.id.not_in(have) & Team.id.in_(staffed))
     if team_ids is not None:
         query = query.where(Team.id.in_(team_ids))

@@ -54,7 +54,7 @@ from models import Activity, Broadcast, Feedback, Member, Pairing, ServiceRecord
 
 from . import clock
 from .errors import Invalid
-from .report_cancelled import cancelled_activities, cancelled_entry
+from .report_cancelled import MINUTES, cancelled_activities, cancelled_entry
 from .summary import KINDS, counts_as_visit, counts_toward_hours, hours, hours_adding_up
 from .urgent_audit import URGENT
 
@@ -62,7 +62,6 @@ R = ServiceRecord
 PERIOD = re.compile(r"(\d{4})-Q([1-4])", re.ASCII)
 YEARS = (2000, 2099)
 COUNTED = counts_toward_hours()
-MINUTES = fn.COALESCE(R.duration_minutes, 0)
 
 # The per-member sums of the records query: name → (condition, value summed). Totals of
 # services and minutes are the kinds' added up in Python: each CASE costs a pass over the
@@ -122,9 +121,7 @@ def team_stats(
     for team, held in _activities(span, now, team_ids).items():
         if team in stats:
             stats[team]["activities"] = held
-    for team, called_off in cancelled_activities(
-        span[0], min(span[1], now), span, team_ids
-    ).items():
+    for team, called_off in cancelled_activities(span, now, team_ids).items():
         if team in stats:
             stats[team] |= {
                 "activities_cancelled": len(called_off),
@@ -197,6 +194,12 @@ def _empty(year, quarter, first, last, now) -> dict:
 
 def _in_teams(column, team_ids):
     return column.in_(team_ids) if team_ids is not None else column.is_null(False)
+
+
+def staffed_teams(year: int, quarter: int) -> pw.Select:
+    """The teams (as a subquery of their ids) with a member on the roster at some time in
+    the quarter: those owe its report."""
+    return Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
 
 
 def on_roster(first: date, last: date) -> pw.Expression:

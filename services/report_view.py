@@ -16,15 +16,17 @@ from .register_check import Findings, check_entries
 from .report_deadlines import draft_missing
 from .report_stats import (
     deadline_of,
-    on_roster,
     parse_period,
-    quarter_days,
     reporting_quarter,
+    staffed_teams,
     team_entries,
     team_stats,
 )
 from .reports import LATE_FLAG, OPEN, Q, ReportRules, decision_of, is_late
 from .teams import team_for
+
+#: Said when a team owes no report for the quarter asked for (none stored, none due).
+NO_REPORT = "该季度没有这个服务队的季度报告。"
 
 
 @dataclass(frozen=True)
@@ -91,18 +93,15 @@ def stored_report(
         draft_missing(now, rules, [team.id])
         report = Q.get_or_none(where)
     if report is None:
-        raise NotFound("该季度没有这个服务队的季度报告。", "report_not_found")
+        raise NotFound(NO_REPORT, "report_not_found")
     return report
 
 
 def _unsaved_draft(team: Team, year: int, quarter: int, rules: ReportRules) -> Q:
     """The draft draft_missing would make for a team staffed in the quarter (else NotFound),
     not saved."""
-    staffed = Member.select().where(
-        (Member.team == team.id) & on_roster(*quarter_days(year, quarter))
-    )
-    if not staffed.exists():
-        raise NotFound("该季度没有这个服务队的季度报告。", "report_not_found")
+    if not staffed_teams(year, quarter).where(Member.team == team.id).exists():
+        raise NotFound(NO_REPORT, "report_not_found")
     deadline = deadline_of(year, quarter, rules.deadline_days)
     return Q(
         team=team,

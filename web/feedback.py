@@ -113,7 +113,7 @@ def submit(code):
     """Record the rating, then thank the resident; a mistake shows the form again."""
     form = request.form
     sender = _sender(request.cookies.get(COOKIE, ""), request.remote_addr or "")
-    limits = feedback.Limits.from_settings(current_app.config["SETTINGS"])
+    limits = current_app.config["SETTINGS"].feedback
     values = (form.get("rating"), form.get("comment"), form.get("form_id", ""))
     try:
         done = feedback.submit(code, *values, sender, clock.now_utc(), limits)

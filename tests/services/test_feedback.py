@@ -8,11 +8,12 @@ import pytest
 from models import Feedback, FeedbackCode, Member
 from services import feedback, feedback_forms
 from services.errors import Conflict, Forbidden, Invalid, NotFound
-from services.feedback import Limits, Sender, submit
+from services.feedback import Sender, submit
 from services.feedback_targets import code_for, display_name, target_by_code
+from settings.sections import FeedbackSettings
 from tests.factories import NOW, make_activity, make_member, make_team
 
-LIMITS = Limits()
+LIMITS = FeedbackSettings()
 OPENED = NOW - timedelta(seconds=5)  # when the resident opened the form: a person's pace
 SECRET = "test-secret-key-0123456789"
 
@@ -288,7 +289,7 @@ def test_a_burst_past_the_hours_share_is_held_for_the_office_not_refused(world):
     team, member = world
     leader = Member.get((Member.team == team) & (Member.role == "leader"))
     code = code_for("member", member.id, NOW)
-    limits = Limits(per_target_per_hour=2)
+    limits = FeedbackSettings(per_target_per_hour=2)
     for n in range(5):
         rate(code, rating=1, who=sender(cookie=f"bot{n}"), limits=limits)
     honest = rate(code, rating=5, who=sender(cookie="resident"), limits=limits)

@@ -7,14 +7,15 @@ import pytest
 
 from models import Feedback
 from services.errors import TooMany
-from services.feedback import Limits, Sender
+from services.feedback import Sender
 from services.feedback_limits import address_key
 from services.feedback_targets import code_for
+from settings.sections import FeedbackSettings
 from tests.factories import NOW, make_member, make_team
 from tests.services.test_feedback import SECRET, rate
 
 PUBLIC = "114.114.114.114"  # a phone's own (public) address, as the page may see it
-TIGHT = Limits(per_target_per_hour=1, held_per_target_per_day=3, held_per_ip_per_day=4)
+TIGHT = FeedbackSettings(per_target_per_hour=1, held_per_target_per_day=3, held_per_ip_per_day=4)
 UNFIT = "加微信领取免费礼品"  # held by the local filter whatever the hour's count
 
 
@@ -83,7 +84,9 @@ def test_past_an_addresss_ceiling_held_ratings_from_it_are_refused(codes):
     """Held ratings from one public address, over all targets, up to the address's ceiling;
     the same targets still take them from other addresses."""
     code, other = codes
-    limits = Limits(per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=3)
+    limits = FeedbackSettings(
+        per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=3
+    )
     rate(code, 5, who=bot(0, PUBLIC), limits=limits)  # approved: not counted
     rate(other, 5, who=bot(1), limits=limits)
     outcomes = [
@@ -101,7 +104,9 @@ def test_one_ipv6_network_counts_as_one_address(codes):
     """A phone picks a new IPv6 address within its network's /64 at will: the ceiling counts
     the /64, and another /64 is another address."""
     code, other = codes
-    limits = Limits(per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=3)
+    limits = FeedbackSettings(
+        per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=3
+    )
     rate(code, 5, who=bot(0), limits=limits)
     rate(other, 5, who=bot(1), limits=limits)
     home = [f"240e:3a1:1234:5678::{n:x}" for n in range(2, 6)]
@@ -135,7 +140,9 @@ def test_a_proxys_address_is_not_the_residents_and_never_counts(codes, address):
     """Behind the reverse proxy every phone comes from the proxy's address: counting it
     would let one script shut out everybody, so only the target's ceiling holds."""
     code, other = codes
-    limits = Limits(per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=2)
+    limits = FeedbackSettings(
+        per_target_per_hour=1, held_per_target_per_day=100, held_per_ip_per_day=2
+    )
     outcomes = [refused(c, bot(n, address), limits=limits) for n, c in enumerate([code, other] * 4)]
     assert not any(outcomes) and address_key(SECRET, address) == ""
     assert {f.ip_key for f in Feedback.select()} == {""}
@@ -156,7 +163,7 @@ def test_a_busy_day_of_residents_never_meets_the_defaults(codes):
         address = PUBLIC if n < 30 else f"36.{n}.1.1"
         comment = UNFIT if n % 25 == 0 else ""
         at = NOW + timedelta(seconds=20 * n)
-        rate(code, 1 + n % 5, comment, who=bot(n, address), now=at, limits=Limits())
+        rate(code, 1 + n % 5, comment, who=bot(n, address), now=at, limits=FeedbackSettings())
     assert Feedback.select().count() == 150
 
 
@@ -169,8 +176,7 @@ def test_the_ceilings_come_from_the_settings():
         "XIANFENG_FEEDBACK_HELD_PER_TARGET_PER_DAY": "7",
         "XIANFENG_FEEDBACK_HELD_PER_IP_PER_DAY": "9",
     }
-    limits = Limits.from_settings(load_settings(os.devnull, env=env))
+    limits = load_settings(os.devnull, env=env).feedback
     assert (limits.held_per_target_per_day, limits.held_per_ip_per_day) == (7, 9)
-    assert Limits.from_settings(load_settings(os.devnull, env={})) == Limits()
     with pytest.raises(ConfigError, match="held_per_ip_per_day"):
         load_settings(os.devnull, env={"XIANFENG_FEEDBACK_HELD_PER_IP_PER_DAY": "0"})
