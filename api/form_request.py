@@ -44,7 +44,7 @@ class Part(NamedTuple):
 
 class _StrictHeaderLines(multipart.PushMultipartParser):
     """`multipart`'s push parser, refusing a part header line with a bare CR or LF in it.
-    It splits header lines at CRLF only and strips the names, so `\r\n\nContent-Type: x`
+    It splits header lines at CRLF only and strips the names, so CRLF, LF, `Content-Type: x`
     would be read as a header where Werkzeug ends the headers at the bare LF and reads the
     rest as content; refused, such a body goes to Werkzeug's parser and reads as there."""
 
