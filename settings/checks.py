@@ -206,7 +206,10 @@ GRADE_LADDERS = (
     ("excellent_hours", "pass_hours", "basic_hours"),
     ("excellent_visit_months", "pass_visit_months", "basic_visit_months"),
     ("excellent_min_rating", "pass_min_rating"),
+    ("pass_max_rejected", "excellent_max_rejected"),  # a lower grade forgives as many or more
 )
+# The assessment limits that have a ceiling: twelve months, five stars.
+GRADE_CEILINGS = {"excellent_visit_months": 12, "excellent_min_rating": 5}
 
 
 def _check_numbers(settings: Settings) -> None:
@@ -224,11 +227,9 @@ def _check_numbers(settings: Settings) -> None:
         raise ConfigError("config key server.port must be between 1 and 65535")
 
 
-# The emulator's demo accounts (wechat/emulator knows them too).
-
-
 def _check_assessment(settings: Settings) -> None:
-    """A higher grade asks at least as much as a lower one; months and ratings within range."""
+    """A higher grade asks at least as much as a lower one (GRADE_LADDERS); months and
+    ratings within range (GRADE_CEILINGS)."""
     a = settings.assessment
     for ladder in GRADE_LADDERS:
         for higher, lower in zip(ladder, ladder[1:], strict=False):
@@ -236,12 +237,6 @@ def _check_assessment(settings: Settings) -> None:
                 raise ConfigError(
                     f"config key assessment.{higher} must be at least assessment.{lower}"
                 )
-    if a.excellent_visit_months > 12:
-        raise ConfigError("config key assessment.excellent_visit_months must be at most 12")
-    if a.excellent_min_rating > 5:
-        raise ConfigError("config key assessment.excellent_min_rating must be at most 5")
-    if a.pass_max_rejected < a.excellent_max_rejected:
-        raise ConfigError(
-            "config key assessment.pass_max_rejected must be at least "
-            "assessment.excellent_max_rejected"
-        )
+    for name, ceiling in GRADE_CEILINGS.items():
+        if getattr(a, name) > ceiling:
+            raise ConfigError(f"config key assessment.{name} must be at most {ceiling}")
