@@ -261,7 +261,7 @@ def measure_round(senders: dict, offset: int, args) -> dict:
     a request_id or a task), each printed; their results."""
     results = {}
     for name, (send, server) in senders.items():
-        cpu_before = server_cpu(server)
+        cpu_before, database_before = server_cpu(server), database_cpu()
         latencies, wall, errors = run_clients(
             lambda session, c, i, send=send: send(session, c, offset + i),
             args.clients,
@@ -269,7 +269,11 @@ def measure_round(senders: dict, offset: int, args) -> dict:
         )
         cpu = (server_cpu(server) - cpu_before) / len(latencies)
         text, rate = line(name, latencies, wall, errors)
-        print(f"{text}  server cpu {cpu * 1000:5.2f} ms/request")
+        database = ""
+        if args.database_url:
+            spent = (database_cpu() - database_before) / len(latencies)
+            database = f"  postgres cpu {spent * 1000:5.2f} ms/request"
+        print(f"{text}  server cpu {cpu * 1000:5.2f} ms/request{database}")
         results[name] = (latencies, rate, errors, cpu)
     return results
 
@@ -278,13 +282,25 @@ def server_cpu(pid: int) -> float:
     """CPU seconds used so far by a gunicorn master and its workers (Linux /proc): a steadier
     measure than throughput on a shared machine, since time spent waiting for the CPU is not
     counted."""
+    return _cpu(lambda proc, name, parent: proc == str(pid) or parent == str(pid))
+
+
+def database_cpu() -> float:
+    """CPU seconds used so far by every PostgreSQL process on this machine: with the database
+    on the benchmark's own cores, its work competes with the workers' as SQLite's, done inside
+    the workers, does not."""
+    return _cpu(lambda proc, name, parent: name == "postgres")
+
+
+def _cpu(chosen) -> float:
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            head, _, tail = stat.read_text().rpartition(")")
         except OSError:  # the process ended while we looked
             continue
-        if stat.parent.name == str(pid) or fields[1] == str(pid):
+        fields = tail.split()
+        if chosen(stat.parent.name, head.partition("(")[2], fields[1]):
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
