@@ -9,10 +9,10 @@ told to the leader in the unit they count in: Chinese characters.
 from math import ceil
 
 from .errors import Invalid
-from .notification_texts import text_body_room, utf8_size
+from .notification_texts import KIND_NAMES, URGENT_KIND_NAMES, text_body_room, utf8_size
 
-TITLE = "队长通知"
-URGENT_TITLE = "紧急通知"  # what members see of an urgent one, so they can tell it apart
+TITLE = KIND_NAMES["broadcast"]
+URGENT_TITLE = URGENT_KIND_NAMES["broadcast"]  # what members see, so they can tell it apart
 #: A notice's title, by whether it is urgent.
 TITLES = {False: TITLE, True: URGENT_TITLE}
 #: What a customer-service text titled 【队长通知】 (or 【紧急通知】) leaves for the notice.

@@ -193,7 +193,15 @@ class Rendered:
     text: str = ""
 
 
-def kind_name(kind: str) -> str:
+#: The name of an urgent message of a kind, where it differs (Notification.urgent).
+URGENT_KIND_NAMES = {"broadcast": "紧急通知"}
+
+
+def kind_name(kind: str, urgent: bool = False) -> str:
+    """The kind as the office and members read it; an urgent leader's notice is 紧急通知 on
+    every screen, as its title already says."""
+    if urgent and kind in URGENT_KIND_NAMES:
+        return URGENT_KIND_NAMES[kind]
     return KIND_NAMES.get(kind, DEFAULT_KIND_NAME)
 
 

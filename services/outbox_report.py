@@ -84,7 +84,7 @@ def _problem(n: Notification) -> Problem:
     return Problem(
         n.id,
         n.kind,
-        kind_name(n.kind),
+        kind_name(n.kind, n.urgent),
         n.status,
         n.channel,
         n.last_error,

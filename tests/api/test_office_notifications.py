@@ -57,6 +57,25 @@ def test_the_office_sees_failed_and_skipped_messages_with_reasons(office, outcom
     assert [i["id"] for i in only["items"]] == [failed["id"]] and only["total"] == 1
 
 
+def test_an_urgent_notice_is_named_as_its_members_see_it(office, app, emulator):
+    """A leader's urgent notice that reached nobody is 紧急通知 in the list, as its title
+    reads to members; an ordinary one stays 队长通知."""
+    first, second = make_member(name="赵敏"), make_member(name="钱伟")
+    enqueue(
+        [
+            Message(first.id, "broadcast", {"title": "紧急通知"}, "b:1", urgent=True),
+            Message(second.id, "broadcast", {"title": "队长通知"}, "b:2"),
+        ],
+        clock.now_utc() - timedelta(minutes=1),
+        "off",
+    )
+    with app.app_context():
+        drain_outbox(clock.now_utc())
+    items = office.get("/office/notifications").get_json()["items"]
+    names = {i["member"]["name"]: i["kind_name"] for i in items}
+    assert names == {"赵敏": "紧急通知", "钱伟": "队长通知"}
+
+
 def test_pending_and_sent_messages_are_not_listed(office, outcomes):
     Notification.update(status="sent").execute()
     assert office.get("/office/notifications").get_json()["total"] == 0
