@@ -13,7 +13,8 @@ office, and where it stops taking even that.
   proxy every phone comes from the proxy's (loopback or private) address, and counting that
   would turn one script into a wall for everybody: then only the target's ceiling holds. An
   IPv6 address counts by its /64 (a phone changes its address within it at will). The
-  address is kept only as a keyed hash, and only on held ratings.
+  address is kept only as a keyed hash, only on held ratings, and only for
+  feedback.key_keep_days (services.housekeeping clears it after: the ceilings count today).
 """
 
 import hmac

@@ -114,8 +114,9 @@ _DIALLED = re.compile(
 # - a landline with its area code, 0 and 2-3 digits, then a space or a dash or nothing
 #   (010-65123456, 0371 61234567);
 # - a bare local number of 7-8 digits (65123456), unless it is an amount, a count, an ordinal,
-#   a date or a door: a currency sign or 第 before it (¥1234567, 第3456789), or a unit after
-#   it with no phone word before it (_is_phone_number).
+#   a date or a door: a currency sign or 第 before it (¥1234567, 第3456789), or, with no
+#   phone word before it, a unit after it or the digits of a calendar day (20251015;
+#   _is_phone_number).
 _PHONE_IN_TEXT = re.compile(
     r"(?<![\d.])(?:"
     r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
@@ -127,12 +128,23 @@ _PHONE_IN_TEXT = re.compile(
 
 def _is_phone_number(match: re.Match) -> bool:
     """A bare 7-8 digit run is dialled after a phone word, and counts or measures before a
-    unit; anything else is taken for a phone number, since a leak costs more than a masked
-    count."""
+    unit, or is a compact date (20251015来过); anything else is taken for a phone number,
+    since a leak costs more than a masked count."""
     text, start, end = match.string, match.start(), match.end()
     if _DIALLED.search(text, max(0, start - 16), start):
         return True
-    return not _UNIT_AFTER.match(text, end)
+    return not (_UNIT_AFTER.match(text, end) or _is_compact_date(match["local"]))
+
+
+def _is_compact_date(digits: str) -> bool:
+    """YYYYMMDD of a real calendar day in 2000-2099: how people write a date in a hurry."""
+    if len(digits) != 8 or not digits.startswith("20"):
+        return False
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return True
 
 
 def _mask_in_text(match: re.Match) -> str:

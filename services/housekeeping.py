@@ -1,11 +1,13 @@
 """Forgetting what is no longer needed: handled-push records, abandoned chat states, dead
-login tokens, tries at bind codes no limit counts any more and old subscribe reports."""
+login tokens, tries at bind codes no limit counts any more, old subscribe reports, and the
+keyed hashes of residents' phones and addresses on old ratings."""
 
 from datetime import datetime, timedelta
 
-from models import ApiToken, ChatState, InboundMessage, SubscriptionReport
+from models import ApiToken, ChatState, Feedback, InboundMessage, SubscriptionReport
+from settings.sections import FeedbackSettings
 
-from . import bind_limits
+from . import bind_limits, clock
 
 INBOUND_KEEP = timedelta(days=2)
 TOKEN_KEEP = timedelta(days=7)  # after expiry or revocation, for the audit trail
@@ -13,10 +15,13 @@ TOKEN_KEEP = timedelta(days=7)  # after expiry or revocation, for the audit trai
 SUBSCRIPTION_REPORT_KEEP = timedelta(days=30)
 
 
-def purge_expired(now: datetime) -> dict[str, int]:
+def purge_expired(
+    now: datetime, feedback_key_days: int = FeedbackSettings.key_keep_days
+) -> dict[str, int]:
     """Delete dedupe records older than WeChat's retry window (with margin), stale chats,
     dead login tokens (each holds a WeChat session_key we no longer need), tries at bind codes
-    older than every limit's window, and subscribe reports long past any retry."""
+    older than every limit's window, and subscribe reports long past any retry; clear old
+    ratings' keys."""
     inbound = InboundMessage.delete().where(InboundMessage.received_at < now - INBOUND_KEEP)
     chats = ChatState.delete().where(ChatState.expires_at < now)
     dead = (ApiToken.expires_at < now - TOKEN_KEEP) | (ApiToken.revoked_at < now - TOKEN_KEEP)
@@ -29,4 +34,16 @@ def purge_expired(now: datetime) -> dict[str, int]:
         "api_tokens": tokens.execute(),
         "bind_tries": bind_limits.purge(now),
         "subscription_reports": reports.execute(),
+        "feedback_keys": forget_feedback_keys(now, feedback_key_days),
     }
+
+
+def forget_feedback_keys(now: datetime, keep_days: int) -> int:
+    """Clear the phone's and the address's keyed hashes of ratings given more than keep_days
+    Shanghai days ago. Every rule that reads them (one rating per phone a day, the held
+    ceilings) reads only today's, so no limit moves. The day goes too: a rating without a
+    phone's key keeps no day (as since migration 0015), so the daily unique key never sees
+    two forgotten ratings as one phone's."""
+    oldest_kept = clock.local_today(now) - timedelta(days=keep_days)
+    forgotten = {Feedback.client_key: "", Feedback.ip_key: "", Feedback.rated_on: None}
+    return Feedback.update(forgotten).where(Feedback.rated_on < oldest_kept).execute()

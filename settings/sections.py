@@ -124,14 +124,17 @@ class FeedbackSettings:
     """Residents' ratings from QR cards (services.feedback): where the cards point, how many
     new ratings a target takes in an hour before the further ones wait for the office (one
     phone holds one rating per target a day, so it needs no limit of its own), how long
-    a form must stand open before its post is taken, and the ceilings on a day's held
-    ratings, per target and per address (services.feedback_limits)."""
+    a form must stand open before its post is taken, the ceilings on a day's held
+    ratings, per target and per address (services.feedback_limits), and how many days a
+    rating keeps the keyed hashes of its phone and address (services.housekeeping; the
+    page's footer says so)."""
 
     public_url: str = ""
     per_target_per_hour: int = 10
     min_form_seconds: float = 2.0
     held_per_target_per_day: int = 200
     held_per_ip_per_day: int = 300
+    key_keep_days: int = 30
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ def test_config_file_named_by_environment(tmp_path):
         ("", {"XIANFENG_SCHEDULER_EMBEDDED": "maybe"}, "scheduler.embedded"),
         ('[database]\nurl = "mysql://x"\n', {}, "database.url"),
         ("[rules]\ncheckin_radius_m = 0\n", {}, "rules.checkin_radius_m"),
+        ("[feedback]\nkey_keep_days = 0\n", {}, "feedback.key_keep_days"),
+        ("", {"XIANFENG_FEEDBACK_KEY_KEEP_DAYS": "-3"}, "feedback.key_keep_days"),
         ('[rules]\nquiet_hours = "9pm"\n', {}, "rules.quiet_hours"),
         ("[server]\nprot = 1\n", {}, "server.prot"),
         ('[wechat.mini_program]\napp_id = "wx1"\n', {}, "mini_program.app_secret"),

@@ -72,6 +72,12 @@ def _security_headers(response):
     return response
 
 
+@bp.context_processor
+def _footer():
+    """The footer says how long the page keeps its keys of a phone (feedback.key_keep_days)."""
+    return {"key_keep_days": current_app.config["SETTINGS"].feedback.key_keep_days}
+
+
 @bp.get("/<code>")
 def rate(code):
     """The form for the card's target."""

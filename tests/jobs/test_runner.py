@@ -2,7 +2,7 @@
 otherwise, stops its jobs when the lock is lost, and /healthz says which."""
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.base import STATE_RUNNING
@@ -10,8 +10,13 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from jobs.lock import make_lock, safely
 from jobs.runner import LockedScheduler, run_def, run_job, start_embedded
 from jobs.schedule import JOBS, JobDef
+from models import Feedback
+from services.feedback import Sender
+from services.feedback_targets import code_for
+from tests.factories import NOW, make_member, make_team
 from tests.jobs import probe
 from tests.jobs.conftest import LOCK_KINDS, REMOTE_KINDS, kill_holder, make_locker, wait_until
+from tests.services.test_feedback import SECRET, rate
 
 PROBE = JobDef("probe", "tests.jobs.probe:record", "interval", {"minutes": 5}, "测试")
 HOLD = JobDef("hold", "tests.jobs.probe:hold", "interval", {"minutes": 5}, "测试")
@@ -178,6 +183,22 @@ def test_run_job_gives_the_job_its_now(app):
         "api_tokens": 0,
         "bind_tries": 0,
         "chat_states": 0,
+        "feedback_keys": 0,
         "inbound_messages": 0,
         "subscription_reports": 0,
     }
+
+
+def test_the_housekeeping_job_forgets_feedback_keys_after_the_configured_days(
+    settings_overrides, request
+):
+    """The job reads feedback.key_keep_days: a rating's keys go after that many days."""
+    settings_overrides["feedback"] = {"key_keep_days": 3}
+    app = request.getfixturevalue("app")
+    member = make_member(name="王建国", team=make_team(name="第一服务队"))
+    row = rate(code_for("member", member.id, NOW), 4, who=Sender(SECRET, "a", "1.2.4.8")).feedback
+    assert row.client_key and row.ip_key == ""  # approved: only held ratings keep an address
+    assert run_job(app, "purge_expired", NOW + timedelta(days=3))["feedback_keys"] == 0
+    assert run_job(app, "purge_expired", NOW + timedelta(days=4))["feedback_keys"] == 1
+    row = Feedback.get_by_id(row.id)
+    assert (row.client_key, row.ip_key, row.rated_on) == ("", "", None)

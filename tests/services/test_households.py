@@ -259,3 +259,39 @@ def test_redact_masks_each_of_several_households():
 )
 def test_redact_masks_phone_numbers_and_leaves_other_numbers(text, redacted):
     assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # a compact date (YYYYMMDD, 2000-2099, a real calendar day) stays readable
+        ("20251015来过", "20251015来过"),
+        ("20251015", "20251015"),
+        ("王同志20251015上门修水管", "王同志20251015上门修水管"),
+        ("20240229来过，20261231又来", "20240229来过，20261231又来"),
+        ("2025.10.15来过", "2025.10.15来过"),
+        ("2025-10-15来过", "2025-10-15来过"),
+        ("2025/10/15来过", "2025/10/15来过"),
+        # not a calendar day, or not this century: a local number as before
+        ("20251315来过", "****1315来过"),
+        ("20250230来过", "****0230来过"),
+        ("20230229来过", "****0229来过"),
+        ("21001015来过", "****1015来过"),
+        ("2025101来过", "****5101来过"),
+        # after a phone word the same digits are dialled: masked
+        ("电话20251015", "电话****1015"),
+        ("电话：20251015来过", "电话：****1015来过"),
+        ("座机号码是 20251015", "座机号码是 ****1015"),
+        ("打20251015找我", "打****1015找我"),
+        ("Tel 20251015", "Tel ****1015"),
+        # real phone numbers stay masked, dates beside them or not
+        ("20251015打13812345678", "20251015打138****5678"),
+        ("13812345678", "138****5678"),
+        ("0371-65123456", "0371-****3456"),
+        ("20251015来过，电话0371-65123456", "20251015来过，电话0371-****3456"),
+        ("家里电话65123456", "家里电话****3456"),
+        ("联系65123456", "联系****3456"),
+    ],
+)
+def test_redact_keeps_compact_dates_and_masks_phone_numbers(text, redacted):
+    assert redact(text) == redacted

@@ -158,6 +158,28 @@ def test_rating_again_the_same_day_replaces_the_rating(client, code):
     assert [r.rating for r in Feedback.select()] == [3]
 
 
+@pytest.mark.parametrize("days", [30, 7])
+def test_every_page_says_plainly_what_is_kept_and_for_how_long(settings_overrides, request, days):
+    """No name or phone is asked; the code kept against repeated ratings is named, with the
+    days it is kept (feedback.key_keep_days): the footer of the form, the thanks and a
+    refusal alike."""
+    if days != 30:
+        settings_overrides["feedback"] |= {"key_keep_days": days}
+    client, code = request.getfixturevalue("client"), request.getfixturevalue("code")
+    form = client.get(f"/r/{code}")
+    thanks = client.post(
+        f"/r/{code}", data={"form_id": form_id(form.get_data(as_text=True)), "rating": "5"}
+    )
+    refusal = client.get("/r/no-such-card")
+    for page in (form, thanks, refusal):
+        foot = re.search(r'<footer class="foot">(.*?)</footer>', page.get_data(as_text=True), re.S)[
+            1
+        ]
+        assert "不收集个人信息" not in foot
+        assert "不用填写姓名和电话" in foot and "重复评价" in foot
+        assert f"{days} 天后自动删除" in foot
+
+
 def test_a_stale_form_comes_back_with_what_was_typed_and_a_fresh_id(client, code, monkeypatch):
     fid = open_form(client, code)
     later = clock.now_utc() + timedelta(hours=13)
