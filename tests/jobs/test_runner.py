@@ -180,4 +180,5 @@ def test_run_job_gives_the_job_its_now(app):
         "chat_states": 0,
         "inbound_messages": 0,
         "subscription_reports": 0,
+        "photo_files": 0,
     }
