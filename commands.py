@@ -112,7 +112,7 @@ def register_verify():
 
     now = clock.now_utc()
     with db.connection_context():
-        found = register_check.verify(now, _checkpoint_file())
+        found = register_check.verify(now, _checkpoint_file(), Path(_settings().storage.photo_dir))
     click.echo("\n".join(register_check.report_lines(found, now)))
     if found:
         raise SystemExit(1)

@@ -7,6 +7,7 @@ reveals whether an entry exists; an entry they may see but not change answers 40
 """
 
 from datetime import datetime
+from pathlib import Path
 
 from flask import current_app, jsonify
 
@@ -69,7 +70,8 @@ def _detail(record_id: int) -> dict:
     r = register.get_record(actor(), record_id)
     hidden = () if may_see_location(r) else LOCATION_FIELDS
     entries = [_history_entry(h, r, hidden) for h in register.record_history(r)]
-    check = register_check.check_entry(actor(), r.id)
+    photo_root = Path(current_app.config["SETTINGS"].storage.photo_dir)
+    check = register_check.check_entry(actor(), r.id, photo_root)
     return record(r) | {"history": entries, "register_check": _check(check)}
 
 

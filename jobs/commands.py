@@ -80,6 +80,7 @@ def unreachable_text() -> str:
 #: A label with {} is a sentence the count goes into.
 RESULT_LABELS = {
     "overdue": "走访逾期的党员",
+    "photo_files": "删除的无主照片文件",
     "reminded": "发出提醒",
     "escalated": "超过两倍周期的党员",
     "leader_messages": "告知队长",

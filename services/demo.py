@@ -256,9 +256,9 @@ def _load_records(t, seats, activities, photo_root, tally, now, rules) -> None:
             fields = _attendance_fields(activity, spec)
         flagged = (t, r) in data.FLAGGED
         record = _record(seat.member, f"demo-{r}", fields, flagged, tally, rules)
+        _photo(record, seed=t * 100 + r, root=photo_root, tally=tally)  # first: it is evidence
         if not record.history.exists():  # the register's evidence chain starts at creation
             history.append(record, f"member:{seat.member.id}", "checkin", record.created_at, {})
-        _photo(record, seed=t * 100 + r, root=photo_root, tally=tally)
 
 
 def _load_feedback(t, team, seats, activities, tally, now) -> None:

@@ -29,7 +29,7 @@ from operator import attrgetter
 
 import peewee as pw
 
-from models import RecordHistory, ServiceRecord, db
+from models import Photo, RecordHistory, ServiceRecord, db
 from models.prepared import PreparedInsert
 from models.record import DECIDED
 
@@ -37,7 +37,7 @@ from .register_text import entry_names, shown
 
 # The fields that make an entry evidence, each with the name the office reads it by; a change
 # to any of them must go through here.
-LABELS = {
+COLUMN_LABELS = {
     "member_id": "党员",
     "kind": "服务类型",
     "activity_id": "活动",
@@ -63,7 +63,16 @@ LABELS = {
     "review_comment": "审核意见",
     "request_id": "请求编号",
 }
-TRACKED = tuple(LABELS)
+TRACKED = tuple(COLUMN_LABELS)
+# The entry's photos are its evidence too: each as [storage_key, sha256], oldest first, so a
+# photo row deleted or pointed at another file behind the service's back breaks the chain
+# (the files themselves are checked against their sha256 by services.photo_files).
+PHOTOS = "photos"
+LABELS = {**COLUMN_LABELS, PHOTOS: "照片"}
+# Tracked since chains already existed: a line written before has no such key in its state
+# and says nothing of them, so the line that first carries one is not a change to explain,
+# and the row is compared with them only once the last line carries them (see problem).
+LATER_TRACKED = frozenset({PHOTOS})
 # Every action a history line can record, with the name people read it by: the one list, so
 # that what the API documents (api/records.py) is what the code writes. append refuses any
 # other, so a new action fails loudly until it is listed here.
@@ -83,8 +92,26 @@ log = logging.getLogger(__name__)
 
 
 def state_of(record: ServiceRecord) -> dict:
-    """The tracked fields as JSON-safe values."""
-    return {name: _plain(getattr(record, name)) for name in TRACKED}
+    """The tracked fields as JSON-safe values, with the entry's photos."""
+    state = {name: _plain(getattr(record, name)) for name in TRACKED}
+    state[PHOTOS] = photos_of(record)
+    return state
+
+
+def photos_of(record: ServiceRecord) -> list[list[str]]:
+    """[storage_key, sha256] of each of the entry's photos, oldest first: from the photos
+    attached to it (a check-in, records.attach_photos, chains), else read in one query."""
+    attached = record.__dict__.get("photos")  # an assigned list shadows the backref query
+    if attached is None:
+        attached = Photo.select(Photo.id, Photo.storage_key, Photo.sha256).where(
+            Photo.record == record.id
+        )
+    return [[p.storage_key, p.sha256] for p in sorted(attached, key=attrgetter("id"))]
+
+
+def _as_known_to(state: dict, line_state: dict) -> dict:
+    """`state` without the later-tracked fields a history line's state does not carry."""
+    return {k: v for k, v in state.items() if k in line_state or k not in LATER_TRACKED}
 
 
 def _plain(value):
@@ -157,7 +184,7 @@ def append(
         raise ValueError(f"unknown register history action {action!r} (history.ACTIONS)")
     last = record.history.order_by(RecordHistory.seq.desc()).first() if before else None
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-    if last is not None and before != last.state:
+    if last is not None and _as_known_to(before, last.state) != last.state:
         log.warning("entry %s was changed behind the service before history %s", record.id, seq)
     state = state_of(record)
     changes = {k: [before.get(k), v] for k, v in state.items() if before.get(k) != v}
@@ -264,10 +291,8 @@ def problem(
         if moved:
             return f"第 {h.seq} 条历史之前记录被绕过系统修改：{_moves(moved)}"
         prev_hash, prev_state = h.hash, h.state
-    current = state_of(record)
-    changed = [
-        (k, prev_state.get(k), current[k]) for k in TRACKED if prev_state.get(k) != current[k]
-    ]
+    current = _as_known_to(state_of(record), prev_state)
+    changed = [(k, prev_state.get(k), v) for k, v in current.items() if prev_state.get(k) != v]
     return f"记录被绕过系统修改：{_moves(changed)}" if changed else None
 
 
@@ -328,6 +353,8 @@ def _unexplained(prev_state: dict, h: RecordHistory) -> list[tuple[str, object, 
     and the one found instead (the change's own "before", or the state it carries)."""
     moved = []
     for name in sorted(set(prev_state) | set(h.state), key=_order):
+        if _starts_tracking(name, prev_state, h):
+            continue
         before, listed = prev_state.get(name), h.changes.get(name)
         found = listed[0] if listed is not None else h.state.get(name)
         if found != before:
@@ -335,9 +362,22 @@ def _unexplained(prev_state: dict, h: RecordHistory) -> list[tuple[str, object, 
     return moved
 
 
+def _starts_tracking(name: str, prev_state: dict, h: RecordHistory) -> bool:
+    """The first line to carry a later-tracked field, after lines written without it."""
+    return (
+        name in LATER_TRACKED
+        and bool(prev_state)
+        and name not in prev_state
+        and name not in h.changes
+    )
+
+
+_FIELDS = tuple(LABELS)
+
+
 def _order(name: str) -> tuple[int, str]:
     """Fields in the order the office reads them (LABELS), any others after."""
-    return (TRACKED.index(name) if name in LABELS else len(TRACKED), name)
+    return (_FIELDS.index(name) if name in LABELS else len(_FIELDS), name)
 
 
 def verify_all() -> list[Tampering]:
@@ -364,15 +404,34 @@ def _orphaned() -> list[int]:
 
 
 def chains() -> Iterator[tuple[ServiceRecord, list[RecordHistory]]]:
-    """Every register entry with its history, oldest first, read in two queries (the entries
-    and all history in the same order) however long the register is."""
-    history = RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq)
-    grouped = groupby(history.iterator(), key=attrgetter("record_id"))
-    chain = next(grouped, None)
+    """Every register entry with its history, oldest first, its photos attached (see
+    photos_of), read in three queries (the entries, all history and all photos in the same
+    order) however long the register is."""
+    lines = _ByRecord(RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq))
+    photos = _ByRecord(
+        Photo.select(Photo.id, Photo.record, Photo.storage_key, Photo.sha256).order_by(
+            Photo.record, Photo.id
+        )
+    )
     for record in ServiceRecord.select().order_by(ServiceRecord.id).iterator():
-        while chain is not None and chain[0] < record.id:
-            chain = next(grouped, None)
-        yield record, list(chain[1]) if chain is not None and chain[0] == record.id else []
+        record.photos = photos.take(record.id)
+        yield record, lines.take(record.id)
+
+
+class _ByRecord:
+    """The rows of a query ordered by entry, handed out an entry at a time as the entries
+    are walked in the same order, so that only one entry's rows are held at once."""
+
+    def __init__(self, query: pw.Select):
+        self._groups = groupby(query.iterator(), key=attrgetter("record_id"))
+        self._next = next(self._groups, None)
+
+    def take(self, record_id: int) -> list:
+        while self._next is not None and self._next[0] < record_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != record_id:
+            return []
+        return list(self._next[1])
 
 
 def resign(record: ServiceRecord, entries: list[RecordHistory]) -> None:

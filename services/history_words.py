@@ -2,7 +2,7 @@
 same status names as the entry (待队长审核, not 待审核), the flags as the entry's kind says them
 (a visit's place is the household), people, activities and households by name, distances
 with the place they are measured from, and nothing a clerk cannot use: internal ids, request
-ids, raw coordinates and a field that went from nothing to nothing are left out.
+ids, raw coordinates, photo files and a field that went from nothing to nothing are left out.
 
 The API keeps the history's raw values too (`changes`): they are what its hashes cover.
 Texts and locations come here already masked or hidden for the reader (api.records); a
@@ -25,10 +25,11 @@ from .register_defaults import VISIT_TARGET
 
 EMPTY = "（空）"
 NO_FLAGS = "（无）"
-# Fields a clerk has no use for: ids of requests and points a map would need to read.
+# Fields a clerk has no use for: ids of requests, points a map would need to read, and the
+# photo files by key and hash (what the register check compares).
 HIDDEN = frozenset(
     {"request_id", "checkin_lat", "checkin_lng", "checkin_coord_type", "checkout_lat"}
-    | {"checkout_lng"}
+    | {"checkout_lng", "photos"}
 )
 DISTANCE_LABELS = {"visit": "距结对家庭"}  # as the entry's page labels its distance
 DISTANCE_LABEL = "距服务地点"

@@ -1,13 +1,15 @@
 """Forgetting what is no longer needed: handled-push records, abandoned chat states, dead
-login tokens, tries at bind codes no limit counts any more, old subscribe reports, and the
-keyed hashes of residents' phones and addresses on old ratings."""
+login tokens, tries at bind codes no limit counts any more, old subscribe reports, the keyed
+hashes of residents' phones and addresses on old ratings, and photo files no entry names."""
 
+import os
 from datetime import datetime, timedelta
 
 from models import ApiToken, ChatState, Feedback, InboundMessage, SubscriptionReport
 from settings.sections import FeedbackSettings
 
 from . import bind_limits, clock
+from .photo_sweep import sweep_photos
 
 INBOUND_KEEP = timedelta(days=2)
 TOKEN_KEEP = timedelta(days=7)  # after expiry or revocation, for the audit trail
@@ -16,12 +18,15 @@ SUBSCRIPTION_REPORT_KEEP = timedelta(days=30)
 
 
 def purge_expired(
-    now: datetime, feedback_key_days: int = FeedbackSettings.key_keep_days
+    now: datetime,
+    feedback_key_days: int = FeedbackSettings.key_keep_days,
+    photo_root: str | os.PathLike | None = None,
 ) -> dict[str, int]:
     """Delete dedupe records older than WeChat's retry window (with margin), stale chats,
     dead login tokens (each holds a WeChat session_key we no longer need), tries at bind codes
     older than every limit's window, and subscribe reports long past any retry; clear old
-    ratings' keys."""
+    ratings' keys and, given the photo folder, remove photo files no entry names
+    (services.photo_sweep)."""
     inbound = InboundMessage.delete().where(InboundMessage.received_at < now - INBOUND_KEEP)
     chats = ChatState.delete().where(ChatState.expires_at < now)
     dead = (ApiToken.expires_at < now - TOKEN_KEEP) | (ApiToken.revoked_at < now - TOKEN_KEEP)
@@ -35,7 +40,7 @@ def purge_expired(
         "bind_tries": bind_limits.purge(now),
         "subscription_reports": reports.execute(),
         "feedback_keys": forget_feedback_keys(now, feedback_key_days),
-    }
+    } | ({"photo_files": sweep_photos(photo_root, now)} if photo_root is not None else {})
 
 
 def forget_feedback_keys(now: datetime, keep_days: int) -> int:

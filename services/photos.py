@@ -295,9 +295,16 @@ def _jpeg_bytes(image: Image.Image) -> bytes:
 
 
 def write_once(path: Path, data: bytes) -> None:
-    """Write through a temporary file and rename, so readers never see half a photo."""
-    if path.exists():
-        return  # content-addressed: the same key always holds the same bytes
+    """Write through a temporary file and rename, so readers never see half a photo.
+
+    A file already there is touched instead: the same key always holds the same bytes, and a
+    file about to be named again must look young to the sweep (services.photo_sweep), which
+    moves a stale file aside before removing it (then this finds none and writes it)."""
+    try:
+        os.utime(path)
+        return
+    except FileNotFoundError:
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     temporary.write_bytes(data)

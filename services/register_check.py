@@ -9,7 +9,10 @@ edit made behind the service's back does not hide in them: one entry's chain on 
 view of that entry, and the chains of a quarterly report's own entries on the office's view
 of the report. Each costs a query or two and a hash per history line, and only the office's
 requests pay it: leaders and members are not shown findings (one can quote a visit's
-coordinates, which a leader may not see).
+coordinates, which a leader may not see). The photo files themselves are read and hashed by
+the command (every file: minutes for a large register) and on the office's view of one entry
+(its own files), not on the views of many entries nor the dashboard's check of the whole
+register, which answer while someone waits.
 """
 
 import logging
@@ -22,24 +25,31 @@ import peewee as pw
 
 from models import RecordHistory, ServiceRecord
 
+from . import photo_files
 from .actors import Actor
 from .clock import to_local
 from .history import Tampering, named, problem, read_snapshot, verify_all, verify_record
-from .records import counts_toward_hours
+from .records import attach_photos, counts_toward_hours
 from .register_checkpoint import compare
 
 log = logging.getLogger(__name__)
 
 
-def verify(now: datetime, checkpoint: Path | None = None) -> list[Tampering]:
-    """Every entry whose history does not hold and, given the checkpoint file, every entry it
-    names that is gone or rolled back, each entry named as a clerk finds it; read in one
-    snapshot so that a legitimate change committed while the check runs is not mistaken for
-    tampering. The checkpoint file is read before the snapshot's first query: one written
-    later could name an entry the snapshot is too old to see, and report it deleted."""
+def verify(
+    now: datetime, checkpoint: Path | None = None, photo_root: Path | None = None
+) -> list[Tampering]:
+    """Every entry whose history does not hold, given the checkpoint file every entry it
+    names that is gone or rolled back, and given the photo folder every photo file that is
+    not what its row names (services.photo_files), each entry named as a clerk finds it;
+    read in one snapshot so that a legitimate change committed while the check runs is not
+    mistaken for tampering. The checkpoint file is read before the snapshot's first query:
+    one written later could name an entry the snapshot is too old to see, and report it
+    deleted. The files are hashed after the snapshot, which need not stay open meanwhile."""
     with read_snapshot():
         since = compare(checkpoint).found if checkpoint is not None else ()
         found = _merged(named(verify_all()), since)  # compare names its own
+        photos = photo_files.photo_rows() if photo_root is not None else ()
+    found = _merged(found, tuple(named(photo_files.file_findings(photo_root, photos))))
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))
@@ -75,14 +85,20 @@ class EntryCheck:
         return self.problem is None
 
 
-def check_entry(actor: Actor, record_id: int) -> EntryCheck | None:
+def check_entry(actor: Actor, record_id: int, photo_root: Path | None = None) -> EntryCheck | None:
     """The entry's chain checked for the office (None for anyone else), the entry and its
-    history read in one snapshot so that a change committed meanwhile is no finding."""
+    history read in one snapshot so that a change committed meanwhile is no finding; then,
+    given the photo folder, its photo files (a few megabytes read)."""
     if not actor.is_office:
         return None
     with read_snapshot():
         record = ServiceRecord.get_or_none(ServiceRecord.id == record_id)
-        return EntryCheck(verify_record(record) if record is not None else None)
+        if record is None:
+            return EntryCheck(None)
+        wrong = verify_record(record)
+        photos = photo_files.photo_rows([record_id]) if photo_root is not None else ()
+    files = [t.problem for t in photo_files.file_findings(photo_root, photos)]
+    return EntryCheck("；".join(p for p in (wrong, *files) if p) or None)
 
 
 @dataclass(frozen=True)
@@ -98,9 +114,12 @@ def check_entries(entries: pw.Select) -> Findings:
     the minutes they credit; two queries for the entries and their history, in one snapshot,
     however many."""
     with read_snapshot():
-        records = ServiceRecord.select().where(ServiceRecord.id.in_(entries))
+        records = list(
+            ServiceRecord.select().where(ServiceRecord.id.in_(entries)).order_by(ServiceRecord.id)
+        )
+        attach_photos(records)
         chains = _chains(entries)
-        checked = [(r, problem(r, chains[r.id])) for r in records.order_by(ServiceRecord.id)]
+        checked = [(r, problem(r, chains[r.id])) for r in records]
         failing = [(r, wrong) for r, wrong in checked if wrong]
         found = named(Tampering(r.id, wrong) for r, wrong in failing)
     minutes = sum(r.duration_minutes or 0 for r, _ in failing if counts_toward_hours(r))
@@ -112,6 +131,7 @@ def entry_problems(records: list[ServiceRecord]) -> dict[int, str | None]:
     already loaded, their history read in one query: the office's register workbook checks
     its rows a batch at a time. Call inside the snapshot the entries were read in."""
     chains = _chains([r.id for r in records])
+    attach_photos(records)
     return {r.id: problem(r, chains[r.id]) for r in records}
 
 

@@ -57,6 +57,11 @@ def _named(names: dict[str, str]) -> Callable:
     return lambda value: names.get(value, str(value))
 
 
+def _photos(value) -> str:
+    """The photo files by key (their hashes are for the check, not for a reader)."""
+    return "、".join(key for key, _ in value)
+
+
 def _flags(value) -> str:
     return "、".join(FLAG_NAMES.get(flag, str(flag)) for flag in value)
 
@@ -74,6 +79,7 @@ SHOWN: dict[str, Callable] = {
     "source": _named(SOURCE_NAMES),
     "checkin_coord_type": _named(COORD_NAMES),
     "flags": _flags,
+    "photos": _photos,
 }
 
 

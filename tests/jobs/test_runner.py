@@ -186,6 +186,7 @@ def test_run_job_gives_the_job_its_now(app):
         "feedback_keys": 0,
         "inbound_messages": 0,
         "subscription_reports": 0,
+        "photo_files": 0,
     }
 
 

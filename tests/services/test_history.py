@@ -209,7 +209,7 @@ def test_an_entry_without_history_is_reported(world):
     ]
 
 
-def test_verify_all_reads_the_register_in_three_queries(world, monkeypatch):
+def test_verify_all_reads_the_register_in_four_queries(world, monkeypatch):
     for _ in range(3):
         checked_in(world.alice, filled=True)
     with counted_queries(monkeypatch) as few:
@@ -218,10 +218,10 @@ def test_verify_all_reads_the_register_in_three_queries(world, monkeypatch):
         checked_in(world.bob, filled=True)
     with counted_queries(monkeypatch) as many:
         assert history.verify_all() == []
-    assert len(few) == len(many) == 3  # entries, history, history left by deleted entries
+    assert len(few) == len(many) == 4  # entries, history, photos, history of deleted entries
 
 
-def test_some_entries_are_checked_in_two_queries_however_many(world, monkeypatch):
+def test_some_entries_are_checked_in_three_queries_however_many(world, monkeypatch):
     from services.register_check import check_entries
 
     def alices():
@@ -238,8 +238,8 @@ def test_some_entries_are_checked_in_two_queries_however_many(world, monkeypatch
     _sql("UPDATE service_record SET duration_minutes = 600", tampered)
     with counted_queries(monkeypatch) as many:
         findings = check_entries(alices())
-    assert len(few) == 2  # the entries, their history
-    assert len(many) == 2 + 2  # and naming the one found: its entry, its member (no activity)
+    assert len(few) == 3  # the entries, their photos, their history
+    assert len(many) == 3 + 2  # and naming the one found: its entry, its member (no activity)
     assert [t.record_id for t in findings.found] == [tampered.id]
     assert findings.found[0].entry == "alice 2026-11-29 分散活动"
     assert findings.minutes == 600

@@ -1,0 +1,103 @@
+"""Removing photo files no entry names: a check-in stores its photo before its transaction,
+which may still refuse (a parallel tap, the activity cancelled meanwhile, a database error),
+and the file (perhaps with a resident's GPS position in its EXIF) would stay for good.
+
+Never in the request's error path: files are content-addressed, and another check-in of the
+same bytes may be about to commit a row naming the same file. A file is removed only when it
+is older than a day and no photo row names it; write_once touches a file it finds already
+stored, so one that a check-in is about to name is never that old. The file is first moved
+aside and its age read again: a check-in that touched it before the move has made it young
+(it is put back), one after the move finds it missing and writes it anew.
+
+Only the month folders that can hold such files are read: a check-in stores its photo in
+the folder of the month it happens (Shanghai time), so an orphan is in this month's folder
+or, at the turn of a month, the last one's; the daily job reads both. Older folders are
+never read again, so the sweep costs the same after years.
+"""
+
+import logging
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from models import Photo
+
+from .clock import to_local
+from .photos import KEY_PATTERN
+
+KEEP = timedelta(days=1)
+BATCH = 500  # keys per IN (...)
+log = logging.getLogger(__name__)
+
+
+def sweep_photos(root: str | os.PathLike, now: datetime) -> int:
+    """Remove the stale files of the recent month folders that no photo row names, the
+    derived copies of originals gone, and temporary files left by a failed write; return
+    how many were removed."""
+    removed = sum(_sweep_folder(Path(root), folder, now) for folder in recent_folders(now))
+    log.info("photo sweep: %d file(s) removed", removed)
+    return removed
+
+
+def recent_folders(now: datetime) -> list[str]:
+    """This month's folder and the last one's (YYYY/MM, Shanghai time)."""
+    this_month = to_local(now).replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    return [last_month.strftime("%Y/%m"), this_month.strftime("%Y/%m")]
+
+
+def _sweep_folder(root: Path, folder: str, now: datetime) -> int:
+    try:
+        entries = [e for e in os.scandir(root / folder) if e.is_file(follow_symlinks=False)]
+    except FileNotFoundError:
+        return 0
+    cutoff = (now - KEEP).replace(tzinfo=UTC).timestamp()  # now is naive UTC
+    stale = {e.name for e in entries if e.stat().st_mtime < cutoff}
+    originals = {name for name in stale if _kind(folder, name) == "original"}
+    unnamed = originals - _named(folder, originals)
+    removed = sum(_remove(root / folder / name, cutoff) for name in sorted(unnamed))
+    present = {e.name for e in entries if _kind(folder, e.name) == "original"} - unnamed
+    stems = {name.rsplit(".", 1)[0] for name in present}
+    for name in sorted(stale - originals):
+        kind = _kind(folder, name)
+        orphaned = kind == "derived" and name.rsplit("_", 1)[0] not in stems
+        if kind == "temporary" or orphaned:
+            removed += _remove(root / folder / name, cutoff)
+    return removed
+
+
+def _kind(folder: str, name: str) -> str | None:
+    """original, derived or temporary; None for anything else (left alone)."""
+    if name.startswith(".") and name.endswith(".tmp"):
+        return "temporary"
+    match = KEY_PATTERN.match(f"{folder}/{name}")
+    if match is None:
+        return None
+    return "derived" if match.group(1) else "original"
+
+
+def _named(folder: str, names: set[str]) -> set[str]:
+    """The names among `names` some photo row names by its storage_key, asked by sha256 (the
+    indexed column; the name is the hash)."""
+    digests = sorted({name[:64] for name in names})
+    keys = set()
+    for start in range(0, len(digests), BATCH):
+        rows = Photo.select(Photo.storage_key).where(
+            Photo.sha256.in_(digests[start : start + BATCH])
+        )
+        keys |= set(rows.scalars())
+    return {name for name in names if f"{folder}/{name}" in keys}
+
+
+def _remove(path: Path, cutoff: float) -> int:
+    """Move the file aside, read its age again, and remove it only if still stale."""
+    aside = path.with_name(f".{path.name}.sweep.tmp")  # a crash leaves it to the next sweep
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:
+        return 0
+    if aside.stat().st_mtime >= cutoff:  # touched by a check-in meanwhile: it stays
+        os.replace(aside, path)
+        return 0
+    aside.unlink()
+    return 1

@@ -1,0 +1,100 @@
+"""The housekeeping sweep removes photo files no entry names (a check-in refused after its
+photo was stored), with real files in a temporary photo folder."""
+
+import os
+from datetime import datetime, timedelta
+
+import pytest
+
+from models import Photo
+from services import housekeeping, photo_sweep
+from services.photos import write_once
+from tests import images
+from tests.factories import NOW
+from tests.services.test_checkin import make_scene
+
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def scene(database, tmp_path):
+    return make_scene(tmp_path / "photos")
+
+
+def _age(path, moment: datetime) -> None:
+    """Set a file's modification time to a naive UTC moment."""
+    stamp = (moment - datetime(1970, 1, 1)).total_seconds()
+    os.utime(path, (stamp, stamp))
+
+
+def _orphan(root, folder: str, seed: int, ext="jpg"):
+    path = root / folder / f"{seed:064x}.{ext}"
+    write_once(path, images.jpeg(seed=seed))
+    return path
+
+
+def _files(root) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def test_stale_unnamed_files_go_and_named_or_young_ones_stay(scene):
+    kept = Photo.get(Photo.record == scene.check_in().record.id)
+    root, folder = scene.root, kept.storage_key[:7]
+    named = root / kept.storage_key
+    thumb = root / kept.thumb_key
+    thumb.write_bytes(b"thumb")
+    stale = _orphan(root, folder, 1)
+    stale_thumb = stale.with_name(stale.stem + "_thumb.jpg")
+    stale_thumb.write_bytes(b"thumb")
+    young = _orphan(root, folder, 2)
+    lost_view = root / folder / f"{3:064x}_view.jpg"  # its original is gone
+    lost_view.write_bytes(b"view")
+    leftover = root / folder / f".{4:064x}.jpg.1a2b3c4d.tmp"
+    leftover.write_bytes(b"half")
+    for path in (named, thumb, stale, stale_thumb, lost_view, leftover):
+        _age(path, NOW - 2 * DAY)
+    _age(young, NOW - timedelta(hours=20))
+    assert housekeeping.purge_expired(NOW, photo_root=root)["photo_files"] == 4
+    assert _files(root) == {kept.storage_key, kept.thumb_key, young.relative_to(root).as_posix()}
+
+
+def test_refused_concurrent_taps_leave_no_file_after_the_sweep(scene):
+    """Four taps at once with four photos: one entry, and the others' files go."""
+    from tests.services.test_checkin import _run_at_once
+
+    _run_at_once(4, lambda i: scene.check_in(request_id=f"tap-{i}"))
+    assert Photo.select().count() == 1
+    stored = len(_files(scene.root))  # a tap refused before its photo was stored left none
+    for path in scene.root.rglob("*.*"):
+        _age(path, NOW - 2 * DAY)
+    removed = photo_sweep.sweep_photos(scene.root, NOW)
+    assert _files(scene.root) == {Photo.get().storage_key}
+    assert removed == stored - 1
+
+
+def test_a_stale_file_stored_again_is_young_and_stays(scene):
+    """write_once touches a file it finds: a check-in about to name it keeps it."""
+    path = _orphan(scene.root, "2026/11", 7)
+    _age(path, NOW - 3 * DAY)
+    write_once(path, images.jpeg(seed=7))  # the same bytes handed in again
+    assert photo_sweep.sweep_photos(scene.root, datetime.now(tz=None)) == 0
+    assert path.is_file()
+
+
+@pytest.mark.parametrize(
+    ("now", "folders"),
+    [
+        (datetime(2026, 11, 29, 2), ["2026/10", "2026/11"]),
+        (datetime(2026, 12, 31, 17), ["2026/12", "2027/01"]),  # Shanghai: already January
+        (datetime(2027, 3, 1, 0), ["2027/02", "2027/03"]),
+    ],
+)
+def test_only_the_months_a_refused_check_in_can_write_to_are_read(now, folders):
+    assert photo_sweep.recent_folders(now) == folders
+
+
+def test_older_months_are_left_alone(scene):
+    old = _orphan(scene.root, "2026/08", 8)
+    _age(old, NOW - 90 * DAY)
+    assert photo_sweep.sweep_photos(scene.root, NOW) == 0
+    assert old.is_file()
