@@ -193,7 +193,10 @@ def import_command(files, dry_run):
     try:
         with db.connection_context():
             result = import_roster(
-                source, dry_run=dry_run, team_size=(rules.team_size_min, rules.team_size_max)
+                source,
+                dry_run=dry_run,
+                team_size=(rules.team_size_min, rules.team_size_max),
+                radius_m=rules.checkin_radius_m,
             )
             if result.applied:
                 _audit("roster_import", {"files": list(files), "changes": len(result.changes)})

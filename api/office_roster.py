@@ -38,6 +38,7 @@ def import_roster():
         digest,
         (rules.team_size_min, rules.team_size_max),
         clock.now_utc(),
+        rules.checkin_radius_m,
     )
     return jsonify(result_json(outcome.result, outcome.digest))
 

@@ -43,7 +43,7 @@ from .clock import local_midnight, local_today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .review import TEXT_LIMITS, clean_text
-from .rows import check_request_id, is_id, lock_row
+from .rows import check_request_id, is_id, lock_name, lock_row
 
 SOURCES = ("mp", "chat", "web")
 # The doubts check-out itself may add.
@@ -298,15 +298,28 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
     land between the measuring and the entry, and one that landed since resolve() is
     measured against.
 
+    The photo questions reach past the member: the same file handed in by anyone, a near copy
+    within the activity. Two members handing in one picture at the same moment would each miss
+    the other's uncommitted photo (PostgreSQL, READ COMMITTED), so the photo's digest and the
+    activity are held too (_hold_photo_questions), and the second check-in is asked once the
+    first has committed.
+
     The locks and every question the checks ask are sent together: on PostgreSQL one round
-    trip instead of eight (the server runs them in order, so the questions are answered once
-    the locks are held). The activity is locked before the member, in the order an edit or an
-    enrolment takes them (the activity, then a notice or an enrolment naming the member)."""
+    trip instead of ten (the server runs them in order, so the questions are answered once
+    the locks are held). The locks are taken in one order, the same in every check-in:
+      1. the activity's row, shared (ask_standing), as an edit or an enrolment takes it first
+         (the activity, then a notice or an enrolment naming the member);
+      2. the member's row;
+      3. the activity's name, then 4. the photo's digest (advisory locks, taken by check-ins
+         alone).
+    A check-in waiting for 3 or 4 holds 1 and 2, and the one it waits for holds everything it
+    will wait for already, so no cycle forms."""
     member = draft.member
     with db.atomic():
         with pipelined():
             standing = ask_standing(draft.goal)
             lock_row(Member, member.id)
+            _hold_photo_questions(draft.goal, stored)
             earlier = _ask_earlier(member, draft.request_id, draft.target, now)
             asked = ask(member, draft.goal, stored, now)
         before = _earlier(member, draft.request_id, draft.target, now, earlier)
@@ -324,6 +337,16 @@ def _write(actor: Actor, draft: _Draft, stored: StoredPhoto, now, rules) -> Chec
         record.photos = [photo]  # as records.attach_photos does: no query to serialize it
         history.append(record, actor.label, "checkin", now, {})
     return CheckinResult(record, created=True)
+
+
+def _hold_photo_questions(goal: Goal, stored: StoredPhoto) -> None:
+    """Hold what the photo doubts compare across members (see _write, locks 3 and 4): the
+    activity, whose photos a near copy is looked for among, and the photo's digest, which an
+    exact copy is looked for by anywhere. A member's own photos are held by the member's
+    row."""
+    if goal.activity is not None:
+        lock_name("checkin-activity", str(goal.activity.id))
+    lock_name("photo-sha256", stored.sha256)
 
 
 def _repeated(done: tuple[ServiceRecord, ...], goal: Goal) -> list[str]:

@@ -39,7 +39,7 @@ from services.feedback import HELD_BY_FILTER
 from services.photos import store_photo
 
 DEMO_MARK = "demo_loaded"  # the AuditLog action that says this database holds the demo
-OUT_OF_RANGE_DEGREES = 0.006  # ~650 m north: a check-in beyond the 300 m radius
+OUT_OF_RANGE_DEGREES = 0.006  # ~650 m north: beyond the default 300 m radius
 DEFAULT_RULES = CheckinRules()
 
 
@@ -112,7 +112,7 @@ def load_demo(
         branches = [tally.ensure(Branch, {"name": name}) for name in data.BRANCHES]
         unbound = []
         for t, spec in enumerate(data.COMMUNITIES):
-            team, seats = _load_team(t, spec, branches, tally, now)
+            team, seats = _load_team(t, spec, branches, tally, now, rules.radius_m)
             activities = _load_activities(t, spec, team, seats, tally, now)
             _load_records(t, seats, activities, photo_root, tally, now, rules)
             _load_feedback(t, team, seats, activities, tally, now)
@@ -141,8 +141,9 @@ def _unbound(seat: _Seat) -> bool:
     return seat.member.mp_openid is None and seat.member.oa_openid is None
 
 
-def _load_team(t, spec, branches, tally, now) -> tuple[Team, list[_Seat]]:
-    """The community, the team and its 12 members, each paired with a household."""
+def _load_team(t, spec, branches, tally, now, radius_m) -> tuple[Team, list[_Seat]]:
+    """The community (with the configured check-in radius, as a roster import gives one
+    whose cell is blank), the team and its 12 members, each paired with a household."""
     community = tally.ensure(
         Community,
         {"name": spec.name},
@@ -150,7 +151,7 @@ def _load_team(t, spec, branches, tally, now) -> tuple[Team, list[_Seat]]:
         lat=spec.lat,
         lng=spec.lng,
         coord_type="gcj02",
-        radius_m=data.COMMUNITY_RADIUS_M,
+        radius_m=radius_m,
     )
     team = tally.ensure(Team, {"name": data.TEAMS[t]}, community=community)
     since = _local(now, -data.ROSTER_DAYS_AGO, 9)  # as if the roster was imported back then
@@ -231,7 +232,7 @@ def _activity(a, starts_at, spec, team, seats, tally, now) -> Activity:
         lat=round(spec.lat + a.offset[0], 6),
         lng=round(spec.lng + a.offset[1], 6),
         coord_type="gcj02",
-        radius_m=data.COMMUNITY_RADIUS_M,
+        radius_m=team.community.radius_m,  # as services.activity_fields gives a new activity
         capacity=a.capacity,
         created_by=seats[0].member,
         created_at=min(now, starts_at - timedelta(days=7)),

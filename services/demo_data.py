@@ -41,7 +41,6 @@ COMMUNITIES = (
 # Team i is paired with COMMUNITIES[i]; its first member is its leader.
 TEAMS = ("第一党员志愿者服务队", "第二党员志愿者服务队", "第三党员志愿者服务队")
 TEAM_SIZE = 12
-COMMUNITY_RADIUS_M = 300
 
 BRANCHES = ("机关第一党支部", "机关第二党支部", "机关第三党支部")
 

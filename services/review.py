@@ -43,7 +43,7 @@ take the entry out of the hours).
 
 from datetime import datetime
 
-from models import RecordHistory, ServiceRecord, db
+from models import Member, RecordHistory, ServiceRecord, db
 from models.record import DECIDED, DECISIONS, RECORD_STATUSES
 
 from . import checkin_closing, entry_flags, history
@@ -53,7 +53,7 @@ from .checkin_rules import CheckinRules
 from .errors import Conflict, Forbidden, Invalid
 from .record_names import DECIDER_NAMES
 from .record_text import is_author
-from .records import load_for_change
+from .records import is_registered_by_leader, load_for_change
 
 TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
@@ -390,10 +390,20 @@ def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
         raise Forbidden("只有本队队长或办公室可以审核登记。", "leader_only")
     if record.member_id == me.id:
         raise Forbidden("不能审核自己的登记，请由办公室审核。", "own_record")
-    if record.registered_by_id == me.id:
-        raise Forbidden("不能审核自己代为登记的记录，请由办公室审核。", "own_registration")
+    _refuse_leader_registration(record, me)
     _refuse_overturning_office(record)
     _refuse_failing_check(record)
+
+
+def _refuse_leader_registration(record: ServiceRecord, me: Member) -> None:
+    """A leader's registration rests on a leader's word, not on a photo: the office verifies
+    it (records.reviewer_for), never a leader, whether the one who registered it or another
+    (a co-leader, or the next leader after a handover)."""
+    if record.registered_by_id == me.id:
+        raise Forbidden("不能审核自己代为登记的记录，请由办公室审核。", "own_registration")
+    if is_registered_by_leader(record):
+        message = "队长代为登记的记录由办公室审核，队长不能审核。"
+        raise Forbidden(message, "leader_registration")
 
 
 def _refuse_failing_check(record: ServiceRecord) -> None:

@@ -22,7 +22,7 @@ from .clock import local_today, now_utc
 from .errors import Conflict
 from .roster_check import check
 from .roster_io import RosterData, read_csv_files, read_roster, read_workbook
-from .roster_plan import Change, Plan, SheetCount, Step, plan, plan_checked
+from .roster_plan import DEFAULT_RADIUS_M, Change, Plan, SheetCount, Step, plan, plan_checked
 from .roster_schema import Problem
 from .roster_template import write_template
 
@@ -72,10 +72,12 @@ def import_roster(
     today: date | None = None,
     team_size: tuple[int, int] = (10, 15),
     now: datetime | None = None,
+    radius_m: int = DEFAULT_RADIUS_M,
 ) -> ImportResult:
     """Check a roster file and, if it has no errors and this is not a dry run, import it.
-    `now` (naive UTC) stamps the rows created; `today` defaults to its Shanghai day."""
-    return import_data(read_roster(source), dry_run, today, team_size, now)
+    `now` (naive UTC) stamps the rows created; `today` defaults to its Shanghai day;
+    `radius_m` (the configured check-in radius) is a new community's when its cell is blank."""
+    return import_data(read_roster(source), dry_run, today, team_size, now, radius_m)
 
 
 def import_data(
@@ -84,6 +86,7 @@ def import_data(
     today: date | None = None,
     team_size: tuple[int, int] = (10, 15),
     now: datetime | None = None,
+    radius_m: int = DEFAULT_RADIUS_M,
 ) -> ImportResult:
     """import_roster for a roster already read (an upload from the dashboard)."""
     now = now or now_utc()
@@ -93,7 +96,7 @@ def import_data(
             problems = tuple(check(data, team_size, today))
             if any(p.is_error for p in problems):
                 return ImportResult(problems, (), (), applied=False, dry_run=dry_run)
-            the_plan = plan_checked(data, today, now)
+            the_plan = plan_checked(data, today, now, radius_m)
             if not dry_run:
                 apply_plan(the_plan, now)
     except peewee.IntegrityError as exc:

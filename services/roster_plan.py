@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from . import roster_seats
+from .checkin_rules import CheckinRules
 from .clock import local_today, now_utc
 from .errors import Invalid
 from .roster_check import check
@@ -36,8 +37,11 @@ STORED = {  # the fields a row writes (role and pairings are planned on their ow
     "结对家庭": ("community", "address", "head_name", "phone", "size", "situation", "lat", "lng")
     + ("coord_type",),
 }
+# A community's radius left blank: the configured check-in radius ([rules] checkin_radius_m),
+# given to the planner (see _Planner.defaults).
+DEFAULT_RADIUS_M = CheckinRules.radius_m
 DEFAULTS = {
-    "社区": {"address": "", "coord_type": "gcj02", "radius_m": 300},
+    "社区": {"address": "", "coord_type": "gcj02"},
     "服务队": {},
     "党员": {"role": "member"},
     "结对家庭": {"phone": "", "situation": "", "coord_type": "gcj02"},
@@ -85,24 +89,34 @@ class Plan:
     steps: tuple[Step, ...]
 
 
-def plan(data: RosterData, today: date | None = None, now: datetime | None = None) -> Plan:
-    """The changes importing this file would make, without writing; Invalid if it has errors."""
+def plan(
+    data: RosterData,
+    today: date | None = None,
+    now: datetime | None = None,
+    radius_m: int = DEFAULT_RADIUS_M,
+) -> Plan:
+    """The changes importing this file would make, without writing; Invalid if it has errors.
+    `radius_m`: the check-in radius of a new community whose cell is blank."""
     now = now or now_utc()
     today = today or local_today(now)
     if any(problem.is_error for problem in check(data, today=today)):
         raise Invalid("名单有错误，无法列出变更；请先按检查结果改正")
-    return plan_checked(data, today, now)
+    return plan_checked(data, today, now, radius_m)
 
 
-def plan_checked(data: RosterData, today: date, now: datetime | None = None) -> Plan:
+def plan_checked(
+    data: RosterData, today: date, now: datetime | None = None, radius_m: int = DEFAULT_RADIUS_M
+) -> Plan:
     """The plan for a file the caller has just checked and found free of errors."""
     parsed, _ = parse(data, today)
-    return _Planner(parsed, Snapshot.load(), today, now or now_utc()).run()
+    return _Planner(parsed, Snapshot.load(), today, now or now_utc(), radius_m).run()
 
 
 class _Planner:
-    def __init__(self, parsed: Parsed, snap: Snapshot, today: date, now: datetime):
+    def __init__(self, parsed: Parsed, snap: Snapshot, today: date, now: datetime, radius_m: int):
         self.parsed, self.snap, self.today, self.now = parsed, snap, today, now
+        # A blank cell of a new row takes these; a stored row keeps what it has.
+        self.defaults = DEFAULTS | {"社区": DEFAULTS["社区"] | {"radius_m": radius_m}}
         self.members = resolve_members(parsed, snap, today)
         self.steps: list[Step] = []
         self.changes: list[Change] = []
@@ -146,7 +160,8 @@ class _Planner:
             details = extra.pop(entry.key, [])
             current = self.snap.get(sheet, entry.key)
             if current is None:
-                self.steps.append(Step(MODELS[sheet], "create", (), DEFAULTS[sheet] | values))
+                create = Step(MODELS[sheet], "create", (), self.defaults[sheet] | values)
+                self.steps.append(create)
                 self._record(sheet, "created", LABELS[sheet](entry.values), details)
                 continue
             diff = {f: v for f, v in values.items() if current.values[f] != v}

@@ -21,6 +21,7 @@ from .actors import Actor
 from .errors import Conflict, Forbidden, Invalid
 from .roster_import import ImportResult, import_data
 from .roster_io import read_workbook
+from .roster_plan import DEFAULT_RADIUS_M
 
 MAX_UPLOAD_BYTES = 5 * 2**20  # a roster of a few hundred rows is tens of kilobytes
 AUDIT_ACTION = "roster_import"  # as the command line records it
@@ -47,9 +48,11 @@ def import_upload(
     digest: str | None,
     team_size: tuple[int, int],
     now: datetime,
+    radius_m: int = DEFAULT_RADIUS_M,
 ) -> UploadResult:
     """Check an uploaded roster workbook, and import it unless this is a dry run: all or
-    nothing, recorded in the audit log with who imported it."""
+    nothing, recorded in the audit log with who imported it (`radius_m`: a new community's
+    check-in radius when its cell is blank)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以导入名单。", "office_only")
     name = display_name(upload.filename)
@@ -59,7 +62,7 @@ def import_upload(
         _require_checked(digest, sha)
     data = read_workbook(io.BytesIO(upload.content), name)
     with db.atomic():
-        result = import_data(data, dry_run=dry_run, team_size=team_size, now=now)
+        result = import_data(data, dry_run, team_size=team_size, now=now, radius_m=radius_m)
         if result.applied:
             _audit(actor, name, sha, result, now)
     return UploadResult(result, sha)

@@ -60,6 +60,23 @@ def lock_row(model, row_id: int, mode: str = "FOR UPDATE") -> None:
         model.select(model.id).where(model.id == row_id).for_update(mode).execute()
 
 
+# A transaction-scoped advisory lock on a name in a space: two 32-bit keys, the first for the
+# space within this schema (test runs and deployments sharing a server in separate schemas do
+# not wait for each other), the second for the name. A collision of either hash only makes two
+# unrelated transactions wait their turn.
+_LOCK_NAME = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || %s), hashtext(%s))"
+
+
+def lock_name(space: str, name: str) -> None:
+    """Hold a name that is no row (a photo's digest, a row not written yet) for the rest of
+    this transaction, so transactions about the same name run one after the other: a
+    PostgreSQL advisory lock released at commit; on SQLite nothing, every transaction holding
+    the database's write lock from BEGIN. Sent like any statement, so inside `pipelined()` it
+    travels with the questions after it, which the server answers once it is held."""
+    if not isinstance(db.obj, peewee.SqliteDatabase):
+        db.execute_sql(_LOCK_NAME, (f":{space}", name))
+
+
 def load_locked(model, row_id, not_found: Exception):
     """The row by id, held for the rest of this transaction (lock_row), else `not_found`
     raised: a change reads the row it changes only after holding it."""

@@ -314,6 +314,19 @@ def test_import_applies_once_and_audits(runner, tmp_path):
     assert Member.select().count() == members
 
 
+@pytest.fixture
+def wide_radius(settings_overrides):
+    settings_overrides["rules"]["checkin_radius_m"] = 800
+
+
+def test_import_gives_a_community_without_a_radius_the_configured_one(
+    wide_radius, runner, tmp_path
+):
+    path = write_xlsx(tmp_path / "roster.xlsx", base_roster())  # 和平社区's radius left blank
+    assert runner.invoke(args=["import", str(path)]).exit_code == 0
+    assert {c.name: c.radius_m for c in Community.select()} == {"幸福社区": 300, "和平社区": 800}
+
+
 def test_a_corrupt_workbook_is_refused_in_chinese(runner, tmp_path):
     path = tmp_path / "坏文件.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")

@@ -13,7 +13,7 @@ import requests
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from models import AuditLog, Household, Member, Pairing, Team
+from models import AuditLog, Community, Household, Member, Pairing, Team
 from services.roster_io import MAX_ROWS
 from services.roster_schema import SHEETS
 from services.roster_upload import MAX_UPLOAD_BYTES
@@ -55,6 +55,16 @@ def test_the_template_is_the_commands_workbook(office):
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     assert [spec.name for spec in SHEETS] == book.sheetnames[1:]
     assert book["党员"]["B1"].value == "手机号*"
+
+
+@pytest.fixture
+def wide_radius(settings_overrides):
+    settings_overrides["rules"]["checkin_radius_m"] = 800
+
+
+def test_a_community_without_a_radius_takes_the_configured_one(wide_radius, office, tmp_path):
+    assert check_then_import(office, workbook(tmp_path)).status_code == 200
+    assert {c.name: c.radius_m for c in Community.select()} == {"幸福社区": 300, "和平社区": 800}
 
 
 def test_a_check_lists_the_changes_and_writes_nothing(office, tmp_path):

@@ -26,6 +26,7 @@ from models.activity import CATEGORIES
 from services import geo
 from services.accounts import check_password
 from services.binding import live_bind_code
+from services.checkin_rules import CheckinRules
 from services.demo import is_demo_database, load_demo
 from services.photos import open_photo
 from tests.factories import NOW
@@ -58,6 +59,14 @@ def test_three_communities_in_zhengzhou_each_with_one_team(loaded):
         assert [t.name for t in community.teams] and community.address.startswith("郑州市")
     names = [t.name for t in Team.select().order_by(Team.id)]
     assert names == ["第一党员志愿者服务队", "第二党员志愿者服务队", "第三党员志愿者服务队"]
+
+
+def test_the_configured_radius_is_the_communities_and_their_activities(database, photo_root):
+    """[rules] checkin_radius_m is the radius of the communities the demo makes (and so of
+    their activities, as an activity created in one takes the community's)."""
+    load_demo(photo_root, NOW, rules=CheckinRules(radius_m=800))
+    assert {c.radius_m for c in Community.select()} == {800}
+    assert {a.radius_m for a in Activity.select()} == {800}
 
 
 def test_36_members_numbered_in_team_order_with_leaders_01_13_25(loaded):

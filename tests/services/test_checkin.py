@@ -465,9 +465,9 @@ def test_one_open_check_in_per_member_and_activity(scene):
 
 def test_the_lock_and_every_question_of_the_checks_go_out_together(scene, monkeypatch):
     """Inside the transaction, the activity as it stands (under a shared lock on PostgreSQL),
-    the member's lock (PostgreSQL; SQLite's transaction holds the write lock) and the six
-    questions the checks ask are sent in one pipeline, one round trip on PostgreSQL; only the
-    three writes follow."""
+    the member's lock, the activity's and the photo's advisory locks (PostgreSQL; SQLite's
+    transaction holds the write lock) and the six questions the checks ask are sent in one
+    pipeline, one round trip on PostgreSQL; only the three writes follow."""
     inside, after = [], []
     hook = after.append
     real = checkin.pipelined
@@ -491,6 +491,8 @@ def test_the_lock_and_every_question_of_the_checks_go_out_together(scene, monkey
     assert standing.startswith("SELECT") and '"starts_at"' in standing and "radius_m" in standing
     if not isinstance(db.obj, SqliteDatabase):
         assert standing.endswith("FOR SHARE") and "FOR UPDATE" in inside.pop(0)
+        held = [inside.pop(0), inside.pop(0)]  # the activity's name, then the photo's digest
+        assert all("pg_advisory_xact_lock" in sql for sql in held), held
     assert len(inside) == 6 and all(sql.startswith("SELECT") for sql in inside)
     assert [sql.split()[0] for sql in after] == ["INSERT"] * 3
 

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from models import Activity, Enrollment, RecordHistory, ServiceRecord, db
+from models import Activity, Enrollment, Member, RecordHistory, ServiceRecord, db
 from services import history, leader_registration, records, review
 from services.activities import update_activity
+from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.leader_registration import Attendance, register_attendance
 from tests.factories import NOW, QUIET, make_activity, make_household, pair
@@ -69,6 +70,21 @@ def test_only_the_office_can_verify_it_and_it_stays_not_photo_verified(world):
     review.review(world.actor("office"), record.id, "verify", "已与本人核实", NOW, QUIET)
     stored = ServiceRecord.get_by_id(record.id)
     assert stored.status == "verified" and not records.is_photo_verified(stored)
+
+
+@pytest.mark.parametrize("decision", ["verify", "reject"])
+def test_no_other_leader_reviews_it_either(world, decision):
+    """The team's leadership handed over after the registration: the new leader may not decide
+    on the previous leader's registration; it still waits for the office."""
+    record = _register(world)
+    Member.update(role="member").where(Member.id == world.leader_a.id).execute()
+    Member.update(role="leader").where(Member.id == world.bob.id).execute()
+    new_leader = Actor(member=Member.get_by_id(world.bob.id))
+    with pytest.raises(Forbidden) as refused:
+        review.review(new_leader, record.id, decision, "不符合", NOW, QUIET)
+    assert refused.value.code == "leader_registration"
+    stored = ServiceRecord.get_by_id(record.id)
+    assert stored.status == "pending" and records.awaiting_review_by(stored) == "office"
 
 
 def test_the_registering_leader_may_complete_the_text_the_member_may_too(world):

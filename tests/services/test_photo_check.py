@@ -1,12 +1,14 @@
 """Doubts about check-in photos: reuse, near copies, a camera clock far from now."""
 
 import io
+import threading
 from datetime import timedelta
 
 import pytest
 from PIL import Image
 
 from models import Photo
+from services import checkin
 from services.actors import Actor
 from services.checkin import check_out
 from services.checkin_rules import CheckinRules
@@ -15,7 +17,7 @@ from services.photo_check import photo_flags
 from services.photos import hamming, store_photo
 from tests import images
 from tests.factories import NOW, make_activity, make_member
-from tests.services.test_checkin import enrol, make_scene
+from tests.services.test_checkin import _run_at_once, enrol, make_scene
 
 
 @pytest.fixture
@@ -176,3 +178,48 @@ def test_decompression_bombs_are_refused_before_decoding(tmp_path, data, accepte
     refusal = (caught.value.code, caught.value.message)
     assert refusal == ("photo_too_large", "照片像素过多，请直接用手机相机拍摄后上传。")
     assert not any(tmp_path.iterdir())
+
+
+# --- two members at the same moment -----------------------------------------------------------
+
+
+def _both_at_once(scene, monkeypatch, target, photos) -> list[list[str]]:
+    """Two members of the activity check in to `target` at the same moment, each with its
+    photo; the flags of both entries. Each transaction, once it has asked its questions, waits
+    (up to a limit) for the other to have asked too: without serialising, neither sees the
+    other's photo (PostgreSQL, READ COMMITTED); with it, the second cannot ask before the first
+    commits, so the first's wait times out. SQLite runs them one after the other anyway."""
+    other = make_member(team=scene.team)
+    enrol(scene.activity, other)
+    barrier = threading.Barrier(2, timeout=2)
+    append = checkin.history.append
+
+    def append_then_wait(*args, **kw):
+        line = append(*args, **kw)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return line
+
+    monkeypatch.setattr(checkin.history, "append", append_then_wait)
+    actors = [scene.actor, Actor(member=other)]
+    results = _run_at_once(
+        2, lambda i: scene.check_in(actor=actors[i], target=target, photo=photos[i])
+    )
+    return sorted(r.record.flags for r in results)
+
+
+@pytest.mark.parametrize("kind", ["activity", "individual"])
+def test_the_same_file_from_two_members_at_once_is_reused(scene, monkeypatch, kind):
+    """The same file is caught across the register, not only within one activity: an own
+    service has no activity to serialise on."""
+    target = scene.activity.id if kind == "activity" else "individual"
+    photo = images.jpeg(seed=77)
+    assert _both_at_once(scene, monkeypatch, target, [photo, photo]) == [[], ["photo_reused"]]
+
+
+def test_near_copies_from_two_members_of_one_activity_at_once_are_similar(scene, monkeypatch):
+    photo = images.jpeg(seed=78, size=(1600, 1200))
+    flags = _both_at_once(scene, monkeypatch, scene.activity.id, [photo, near_copy(photo)])
+    assert flags == [[], ["photo_similar"]]

@@ -68,6 +68,17 @@ def test_import_creates_the_whole_roster(database, tmp_path):
     assert {m.created_at for m in Member.select()} == {NOW}
 
 
+def test_a_community_without_a_radius_takes_the_configured_one(database, tmp_path):
+    """[rules] checkin_radius_m is the radius a new community gets when its cell is blank; a
+    radius in the file stands, and a later import with another setting (or a blank cell)
+    leaves a stored radius as it is."""
+    run(tmp_path, base_roster(), radius_m=800)
+    radii = {c.name: c.radius_m for c in Community.select()}
+    assert radii == {"幸福社区": 300, "和平社区": 800}
+    run(tmp_path, base_roster(), name="again.xlsx", radius_m=500)
+    assert {c.name: c.radius_m for c in Community.select()} == radii
+
+
 def test_reimporting_the_same_file_changes_nothing(database, tmp_path):
     run(tmp_path, base_roster())
     before = rows()
@@ -521,8 +532,8 @@ def test_a_clash_while_writing_becomes_a_conflict_and_rolls_back(database, tmp_p
     """Someone adds the same phone between the plan and the writes: nothing of the file stays."""
     import services.roster_import as roster_import
 
-    def plan_then_clash(data, today, now):
-        the_plan = plan_checked(data, today, now)
+    def plan_then_clash(*args):
+        the_plan = plan_checked(*args)
         Member.create(name="别人", phone="13800000006", created_at=datetime(2026, 11, 29))
         return the_plan
 
