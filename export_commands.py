@@ -1,5 +1,6 @@
-"""The office's Excel exports at the server's terminal: `python app.py export records …` and
-`python app.py export report 2026-Q4 --team 1 …`, the same workbooks as the API's downloads.
+"""The office's Excel exports at the server's terminal: `python app.py export records …`,
+`python app.py export report 2026-Q4 --team 1 …` and `python app.py annual export 2026 …`, the
+same workbooks as the API's downloads.
 
 The command line acts as the office and sees residents' data whole: whoever can run it can
 read the database anyway. A file that exists is never overwritten without --force, and a
@@ -18,6 +19,8 @@ from flask.cli import AppGroup
 from models import Account, Team, db
 from services import clock
 from services.actors import Actor
+from services.annual_assessment import year_state
+from services.annual_export import export_year
 from services.binding import member_by_phone
 from services.errors import DomainError
 from services.record_names import KIND_NAMES
@@ -29,6 +32,7 @@ from services.status_words import CHOICES, status_filter
 from services.xlsx import Export, save
 
 export_cli = AppGroup("export", help="Excel exports for the office (导出 Excel).")
+annual_cli = AppGroup("annual", help="The annual assessment (年度考核).")
 OFFICE = Actor(account=Account(username="cli", display_name="办公室（命令行）"))
 
 
@@ -75,6 +79,22 @@ def export_report_command(period, out, team, force):
     click.echo(f"已导出季度报告（{export.rows} 名队员）：{path}")
 
 
+@annual_cli.command("export")
+@click.argument("year", metavar="2026")
+@click.option("--team", help="服务队：编号或名称（不填则为全部服务队）")
+@click.option("-o", "--output", "out", metavar="OUT.xlsx", help="文件名（不填则用建议的文件名）")
+@click.option("--force", is_flag=True, help="覆盖已存在的文件")
+def export_annual_command(year, team, out, force):
+    """Export a year's assessment (年度考核 and 表彰名单) as an Excel workbook."""
+    limits, now = current_app.config["SETTINGS"].assessment, clock.now_utc()
+    with db.connection_context():
+        export = _run(export_year, OFFICE, _year(year), now, limits, _team_id(team))
+        final = year_state(int(year), now).final
+    path = _save(export, out, force)
+    state = "已定稿" if final else "未定稿"
+    click.echo(f"已导出 {year} 年度考核（{export.rows} 名党员，{state}）：{path}")
+
+
 def _run(service, *args):
     """A service call, its refusal as one Chinese sentence."""
     try:
@@ -90,6 +110,13 @@ def _date(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.ClickException(f"{option} 应为日期，如 2026-10-01（收到 {value}）。") from None
+
+
+def _year(value: str) -> int:
+    """A year in digits; the assessment itself says which years it covers."""
+    if not (value.isascii() and value.isdigit()):
+        raise click.ClickException(f"年度应为年份，如 2026（收到 {value}）。")
+    return int(value)
 
 
 def _status(value: str | None) -> dict:

@@ -127,7 +127,6 @@ class Assessment(BaseModel):
     team = pw.ForeignKeyField(Team, null=True, on_delete="CASCADE")
     score = pw.DoubleField(null=True)
     rank = pw.IntegerField(null=True)
-    commendation = pw.CharField(max_length=50, default="")
     note = pw.TextField(default="")
     grade = pw.CharField(max_length=10, default="")
     commended = pw.BooleanField(default=False)

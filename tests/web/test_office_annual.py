@@ -214,3 +214,116 @@ def test_undecided_rows_are_marked_counted_and_can_be_shown_alone(served, dashbo
     assert "undecided" not in first.get_attribute("class")
     dashboard.find("#annual-undecided").click()
     assert not first.is_displayed() and rows[1].is_displayed()
+
+
+def test_show_only_undecided_stays_as_set_across_team_and_year(served, dashboard):
+    from selenium.webdriver.support.ui import Select
+
+    driver = dashboard.driver
+    year = clock.local_today().year
+    _open(dashboard, year)
+    with served.app.app_context():
+        teams = [t.id for t in Team.select().order_by(Team.id)]
+    dashboard.find("#annual-undecided").click()
+    assert "undecided=1" in driver.execute_script("return location.hash")
+    for pick, value in (("#annual-team", str(teams[1])), ("#annual-year", str(year - 1))):
+        Select(dashboard.find(pick)).select_by_value(value)
+        dashboard.wait.until(lambda d, v=value: v in d.execute_script("return location.hash"))
+        dashboard.shown("section.annual-team")
+        assert dashboard.find("#annual-undecided").is_selected()
+        assert "undecided-only" in dashboard.find("#annual-list").get_attribute("class")
+    driver.refresh()  # the address keeps it, as every filter of the dashboard
+    dashboard.shown("section.annual-team")
+    assert dashboard.find("#annual-undecided").is_selected()
+    dashboard.find("#annual-undecided").click()
+    assert "undecided" not in driver.execute_script("return location.hash")
+    assert "undecided-only" not in dashboard.find("#annual-list").get_attribute("class")
+
+
+def _log_in_again(dashboard, message):
+    """The login form the page fell back to, filled in where it stands (no reload)."""
+    dashboard.text_in("#login-message", message)
+    dashboard.find("#username").clear()
+    dashboard.find("#username").send_keys("office")
+    dashboard.find("#password").send_keys("demo1234")
+    dashboard.find("#login-button").click()
+
+
+def _drafts(driver) -> list[str]:
+    return driver.execute_script(
+        "return Object.keys(sessionStorage).filter((k) => k.includes('annual'))"
+        ".map((k) => sessionStorage.getItem(k)).filter((v) => v !== '{}')"
+    )
+
+
+def test_unsaved_edits_outlive_an_ended_login_and_are_saved_after_logging_in(served, dashboard):
+    from selenium.webdriver.support.ui import Select
+
+    from models import ApiToken
+
+    driver = dashboard.driver
+    year = clock.local_today().year
+    _open(dashboard, year)
+    first, second = dashboard.all("section.annual-team tr[data-member-id]")[:2]
+    ids = [r.get_attribute("data-member-id") for r in (first, second)]
+    Select(first.find_element("css selector", 'select[name="grade"]')).select_by_value("excellent")
+    first.find_element("css selector", 'input[name="commended"]').click()
+    first.find_element("css selector", 'input[name="note"]').send_keys("全年坚持走访")
+    second.find_element("css selector", 'input[name="note"]').send_keys("待核实")
+
+    # the login is revoked on the server: the save is refused and the login form shows
+    with served.app.app_context():
+        ApiToken.update(revoked_at=clock.now_utc()).execute()
+    first.find_element("css selector", "button.save").click()
+    _log_in_again(dashboard, "登录")
+    dashboard.text_in('#annual-list [data-field="restored"]', "已恢复 2 条未保存的修改")
+    rows = [dashboard.find(f'tr[data-member-id="{i}"]') for i in ids]
+    for row in rows:
+        assert "unsaved" in row.get_attribute("class")
+        assert row.find_element("css selector", '[data-field="saved"]').text == "未保存"
+    grade = Select(rows[0].find_element("css selector", 'select[name="grade"]'))
+    assert grade.first_selected_option.get_attribute("value") == "excellent"
+    assert rows[0].find_element("css selector", 'input[name="commended"]').is_selected()
+    notes = [r.find_element("css selector", 'input[name="note"]') for r in rows]
+    assert [n.get_attribute("value") for n in notes] == ["全年坚持走访", "待核实"]
+
+    for row, member in zip(rows, ids, strict=True):
+        row.find_element("css selector", "button.save").click()
+        dashboard.text_in(f'tr[data-member-id="{member}"] [data-field="saved"]', "已保存")
+    with served.app.app_context():
+        kept = {
+            str(a.member_id): (a.grade, a.commended, a.note)
+            for a in Assessment.select().where(Assessment.year == year)
+        }
+    assert kept[ids[0]] == ("excellent", True, "全年坚持走访")
+    assert kept[ids[1]][2] == "待核实"
+    assert _drafts(driver) == []  # saved: nothing kept aside any more
+    driver.refresh()
+    dashboard.shown("section.annual-team tr[data-member-id]")
+    assert not dashboard.all('[data-field="restored"]')
+
+
+def test_unsaved_edits_outlive_a_log_out_in_another_tab(served, dashboard):
+    driver = dashboard.driver
+    year = clock.local_today().year
+    _open(dashboard, year)
+    row = dashboard.all("section.annual-team tr[data-member-id]")[0]
+    member = row.get_attribute("data-member-id")
+    row.find_element("css selector", 'input[name="note"]').send_keys("下次补记")
+    annual_tab = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(f"{served.url}/office")
+    dashboard.shown("#logout").click()
+    dashboard.shown("#username")
+    driver.close()
+    driver.switch_to.window(annual_tab)
+    _log_in_again(dashboard, "其他标签页退出登录")
+    note = dashboard.shown(f'tr[data-member-id="{member}"] input[name="note"]')
+    assert note.get_attribute("value") == "下次补记"
+    dashboard.text_in('[data-field="restored"]', "已恢复 1 条未保存的修改")
+
+    # the clerk who logs out here, agreeing to lose them, leaves nothing behind
+    dashboard.find("#logout").click()
+    _answer(dashboard, accept=True)
+    dashboard.shown("#username")
+    assert _drafts(driver) == []

@@ -2,10 +2,14 @@
 // grade (and why); per member a grade, 表彰, a note and 保存; the Excel file (年度考核 and
 // 表彰名单 sheets); and 定稿, after a confirmation, once every member has a grade. The rules
 // are the API's: its refusals (another clerk saved first, the year already final) are shown
-// as it words them. The year and team live in the address (#annual?year=2026&team_id=1).
+// as it words them. The year, team and 只看未确定 live in the address
+// (#annual?year=2026&team_id=1&undecided=1). Edits not yet saved are kept aside in the tab as
+// they are typed (drafts.js), so that a login that ends meanwhile loses none of them: after
+// logging in again they are back, marked 未保存, and the page says how many.
 
 import * as api from "./api.js";
 import { h, fill, when, hours, loading, empty, failed, done, today } from "./dom.js";
+import { draftsOf } from "./drafts.js";
 
 const VIEW = "annual";
 const YEARS_BACK = 5;
@@ -38,8 +42,10 @@ function ratings(r) {
 }
 
 /** The member's row: figures, suggestion, and the decision form (read-only once final). A
- * row typed in but not saved says 未保存 until it is saved (the view asks before it is left). */
-function memberRow(year, line, listing) {
+ * row typed in but not saved says 未保存 until it is saved (the view asks before it is left),
+ * and is kept aside meanwhile; `draft`, an edit kept from before, is typed in again. */
+function memberRow(page, line, draft) {
+  const { year, listing, drafts } = page;
   const d = line.decision;
   let version = d ? d.version : 0;
   const final = listing.final;
@@ -85,7 +91,13 @@ function memberRow(year, line, listing) {
   );
   const saved = () => [grade.value, commended.checked, note.value].join("\u0000");
   let kept = saved();
+  // Kept aside under the version it was typed against, dropped once it matches what is saved.
+  const remember = () => {
+    if (saved() === kept) drafts.drop(m.member.id);
+    else drafts.put(m.member.id, { grade: grade.value, commended: commended.checked, note: note.value, expected: version });
+  };
   const edited = () => {
+    if (!final) remember();
     const unsaved = saved() !== kept;
     if (unsaved === row.classList.contains("unsaved")) return;
     row.classList.toggle("unsaved", unsaved);
@@ -123,9 +135,48 @@ function memberRow(year, line, listing) {
       fields.forEach((f, i) => (f.disabled = wasDisabled[i]));
       canCommend();
       if (saved() !== kept) row.classList.add("unsaved");
+      remember();
     }
   });
+  if (draft && !final) restore(draft, { grade, commended, note, status, row, canCommend, edited }, line, listing);
   return row;
+}
+
+/** Type a kept edit in again. Saved since by someone else: the row says what they decided,
+ * so that saving over it is the clerk's choice made knowingly, not a silent overwrite. */
+function restore(draft, f, line, listing) {
+  if (listing.grades.some((g) => g.grade === draft.grade)) f.grade.value = draft.grade;
+  f.canCommend();
+  f.commended.checked = Boolean(draft.commended) && !f.commended.disabled;
+  f.note.value = String(draft.note ?? "").slice(0, 200);
+  f.edited();
+  if (!f.row.classList.contains("unsaved")) return; // the same as saved: nothing to restore
+  const d = line.decision;
+  const changed = draft.expected !== (d ? d.version : 0);
+  f.row.dataset.restored = changed ? "changed" : "same";
+  if (changed) {
+    f.status.append(h("div", { class: "hint", "data-field": "changed-since" },
+      `其间已被其他人改为：${d ? savedText(d) : "未确定"}；保存将以您的修改为准。`));
+  }
+}
+
+/** How many kept edits were typed in again, and of those how many someone saved over since. */
+function restoredNotice(root) {
+  const n = root.querySelectorAll("tr[data-restored]").length;
+  if (!n) return null;
+  const changed = root.querySelectorAll('tr[data-restored="changed"]').length;
+  const since = changed ? `其中 ${changed} 条其间已被其他人修改，请先核对。` : "";
+  return h("p", { class: "notice", role: "status", "data-field": "restored" },
+    `已恢复 ${n} 条未保存的修改，表中标为“${UNSAVED}”，请核对后逐条保存。${since}`);
+}
+
+/** A final year takes no edits: the kept ones are dropped, and the page says so. */
+function finalDrafts(drafts) {
+  const ids = Object.keys(drafts.all());
+  if (!ids.length) return null;
+  drafts.drop(...ids);
+  return h("p", { class: "notice", "data-field": "restored" },
+    `该年度已定稿，${ids.length} 条未保存的修改不能再保存，已丢弃。`);
 }
 
 /** The question before edits typed on the page would be lost ("": none would). */
@@ -142,7 +193,7 @@ function savedText(d) {
   return `${d.grade_name}${d.commended ? "，表彰" : ""}（${by}${when(d.decided_at)}）`;
 }
 
-function teamTable(year, team, listing) {
+function teamTable(page, team) {
   return h(
     "section",
     { class: "annual-team", "data-team-id": team.id },
@@ -155,7 +206,7 @@ function teamTable(year, team, listing) {
             "table",
             { class: "annual" },
             h("thead", {}, h("tr", {}, HEADINGS.map((x) => h("th", {}, x)))),
-            h("tbody", {}, team.members.map((line) => memberRow(year, line, listing))),
+            h("tbody", {}, team.members.map((line) => memberRow(page, line, page.kept[line.member.id]))),
           ),
         )
       : empty("这一年这个服务队没有队员。"),
@@ -174,7 +225,7 @@ async function exportFile(year, teamId, status) {
 
 /** 定稿 asks once more on the page; before the year has ended, or while members are
  * undecided, the panel says why it cannot be done yet instead of offering it. */
-function finalPanel(year, listing, ctx) {
+function finalPanel(year, listing, ctx, here) {
   const box = h("div", { class: "final", id: "annual-final" });
   if (listing.final) {
     return fill(box, h("p", { class: "notice ok", "data-field": "final" },
@@ -196,7 +247,7 @@ function finalPanel(year, listing, ctx) {
     event.target.textContent = "正在定稿…";
     try {
       await api.post(`/office/annual/${year}/final`);
-      ctx.go(`#${VIEW}${api.query({ year, team_id: ctx.params.get("team_id") })}`);
+      ctx.go(here);
     } catch (error) {
       start(failed(error));
     }
@@ -220,16 +271,24 @@ async function render(root, ctx) {
   const year = Number(ctx.params.get("year")) || defaultYear();
   const teamId = ctx.params.get("team_id") || "";
   const teams = await ctx.teams();
+  const drafts = draftsOf(VIEW, year);
   let discarded = false; // the clerk agreed to lose the unsaved edits
-  ctx.onLeave(() => (discarded ? "" : unsavedQuestion(root)));
+  const discard = () => {
+    discarded = true;
+    drafts.drop(...[...root.querySelectorAll("tr.unsaved")].map((r) => r.dataset.memberId));
+  };
+  ctx.onLeave(() => (discarded ? "" : unsavedQuestion(root)), discard);
+  const undecidedOnly = h("input", { type: "checkbox", id: "annual-undecided", checked: ctx.params.get("undecided") === "1" });
+  const address = (params) =>
+    `#${VIEW}${api.query({ year, team_id: teamId, undecided: undecidedOnly.checked ? 1 : "", ...params })}`;
   const move = (event, params) => {
     const ask = unsavedQuestion(root);
     if (ask && !window.confirm(ask)) {
       event.target.value = { year, team_id: teamId }[Object.keys(params)[0]];
       return;
     }
-    discarded = true;
-    ctx.go(`#${VIEW}${api.query({ year, team_id: teamId, ...params })}`);
+    discard();
+    ctx.go(address(params));
   };
   const yearSelect = h(
     "select",
@@ -242,10 +301,12 @@ async function render(root, ctx) {
     h("option", { value: "" }, "全部"),
     teams.map((t) => h("option", { value: t.id, selected: String(t.id) === teamId }, t.name)),
   );
-  const undecidedOnly = h("input", { type: "checkbox", id: "annual-undecided" });
   const status = h("div", { id: "annual-export-status" });
-  const listing = h("div", { id: "annual-list" }, loading());
-  undecidedOnly.addEventListener("change", () => listing.classList.toggle("undecided-only", undecidedOnly.checked));
+  const listing = h("div", { id: "annual-list", class: undecidedOnly.checked ? "undecided-only" : null }, loading());
+  undecidedOnly.addEventListener("change", () => {
+    listing.classList.toggle("undecided-only", undecidedOnly.checked);
+    ctx.keep(address({}));
+  });
   fill(
     root,
     h("h2", {}, "年度考核"),
@@ -273,7 +334,10 @@ async function render(root, ctx) {
     fill(left, n ? `还有 ${n} 名党员没有确定考核等次（表中以黄色标出）。` : "全部党员都已确定考核等次。");
   count(undecidedCount(body));
   listing.addEventListener("annual-saved", () => count(listing.querySelectorAll("tr.undecided").length));
-  fill(listing, finalPanel(year, body, ctx), body.final ? null : left, body.teams.map((t) => teamTable(year, t, body)));
+  const page = { year, listing: body, drafts, kept: body.final ? {} : drafts.all() };
+  const tables = body.teams.map((t) => teamTable(page, t));
+  const notice = body.final ? finalDrafts(drafts) : restoredNotice(h("div", {}, tables));
+  fill(listing, finalPanel(year, body, ctx, address({})), notice, body.final ? null : left, tables);
 }
 
 export default { title: "年度考核", render };

@@ -46,8 +46,10 @@ export function session() {
   return kept && Date.parse(kept.expires_at) > Date.now() ? kept : null;
 }
 
-function save(login) {
-  const kept = { token: login.token, expires_at: login.expires_at, account: login.account };
+/** Kept with the username typed (the server's exact login name, trimmed): `account` is only
+ * the display name, which two logins may share, and drafts are kept per login. */
+function save(login, username) {
+  const kept = { token: login.token, expires_at: login.expires_at, account: login.account, username };
   localStorage.setItem(KEY, JSON.stringify(kept));
   return kept;
 }
@@ -137,7 +139,7 @@ export const post = (path, body) => call("POST", path, body);
 export async function login(username, password) {
   forget();
   const answer = await call("POST", "/auth/office", { username, password });
-  return save(answer);
+  return save(answer, username);
 }
 
 /** Revoke the token on the server (best effort) and forget it here. */

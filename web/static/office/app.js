@@ -4,6 +4,7 @@
 
 import * as api from "./api.js";
 import { h, fill, loading } from "./dom.js";
+import { forgetMine } from "./drafts.js";
 import annual from "./annual.js";
 import broadcasts from "./broadcasts.js";
 import check from "./check.js";
@@ -40,6 +41,7 @@ let teamsPromise = null;
 let shownToken = null; // the login the shell was drawn for
 let shownHash = null; // the address of the view on screen
 let leaving = null; // the view's question before it is left (unsaved edits), or none
+let discarding = null; // what the view drops once the clerk agrees to leave its edits
 
 /** What to ask before the shown view is left ("" or null: nothing to lose). */
 function question() {
@@ -54,6 +56,7 @@ function onHashChange() {
     location.hash = shownHash;
     return;
   }
+  if (ask && discarding) discarding();
   route();
 }
 
@@ -85,6 +88,13 @@ function go(hash) {
   else location.hash = hash;
 }
 
+/** Put what the view shows into its address (a filter set on the page) without drawing it
+ * again: a reload or a move from the view keeps it. */
+function keep(hash) {
+  history.replaceState(null, "", hash);
+  shownHash = location.hash;
+}
+
 /** The login form, saying why: expired, or nothing (never asked to log in). */
 function signedOut() {
   const expired = api.expiredBefore();
@@ -104,10 +114,13 @@ async function route() {
   const container = h("section", { class: "panel", "data-view": name }, loading());
   fill($("view"), container);
   shownHash = location.hash;
-  leaving = null;
-  const onLeave = (ask) => (leaving = ask);
+  leaving = discarding = null;
+  const onLeave = (ask, discard) => {
+    leaving = ask;
+    discarding = discard || null;
+  };
   try {
-    await view.render(container, { id, params, go, teams, onLeave });
+    await view.render(container, { id, params, go, keep, teams, onLeave });
   } catch (error) {
     if (!(error instanceof api.ApiError)) console.error(error); // a bug of the page itself
     if (container.isConnected) {
@@ -163,6 +176,7 @@ async function onLogin(event) {
 async function onLogout() {
   const ask = question();
   if (ask && !window.confirm(ask)) return;
+  forgetMine(); // the clerk is done here: nothing typed stays behind in this tab
   await api.logout();
   showLogin("您已退出登录。");
 }
