@@ -8,7 +8,7 @@ import requests
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from export_commands import annual_cli, export_cli
+from export_commands import export_cli
 from feedback_commands import feedback_cli
 from models import AuditLog, Member, db
 from services import clock
@@ -20,7 +20,6 @@ from wechat.client import api_base_url
 def init_app(app) -> None:
     """Attach the operator commands to the app's command line."""
     commands = (
-        annual_cli,
         export_cli,
         feedback_cli,
         register_cli,

@@ -1,5 +1,5 @@
 """The office's Excel exports at the server's terminal: `python app.py export records …`,
-`python app.py export report 2026-Q4 --team 1 …` and `python app.py annual export 2026 …`, the
+`python app.py export report 2026-Q4 --team 1 …` and `python app.py export annual 2026 …`, the
 same workbooks as the API's downloads.
 
 The command line acts as the office and sees residents' data whole: whoever can run it can
@@ -32,7 +32,6 @@ from services.status_words import CHOICES, status_filter
 from services.xlsx import Export, save
 
 export_cli = AppGroup("export", help="Excel exports for the office (导出 Excel).")
-annual_cli = AppGroup("annual", help="The annual assessment (年度考核).")
 OFFICE = Actor(account=Account(username="cli", display_name="办公室（命令行）"))
 
 
@@ -79,12 +78,12 @@ def export_report_command(period, out, team, force):
     click.echo(f"已导出季度报告（{export.rows} 名队员）：{path}")
 
 
-@annual_cli.command("export")
+@export_cli.command("annual")
 @click.argument("year", metavar="2026")
+@click.argument("out", required=False)
 @click.option("--team", help="服务队：编号或名称（不填则为全部服务队）")
-@click.option("-o", "--output", "out", metavar="OUT.xlsx", help="文件名（不填则用建议的文件名）")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")
-def export_annual_command(year, team, out, force):
+def export_annual_command(year, out, team, force):
     """Export a year's assessment (年度考核 and 表彰名单) as an Excel workbook."""
     limits, now = current_app.config["SETTINGS"].assessment, clock.now_utc()
     with db.connection_context():

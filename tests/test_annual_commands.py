@@ -1,4 +1,4 @@
-"""`python app.py annual export`, run as the office's scripts run it: the workbook the API's
+"""`python app.py export annual`, run as the office's scripts run it: the workbook the API's
 download gives (read back with openpyxl, cell by cell), a team by number or name, the
 suggested name without -o, no overwriting without --force, and a Chinese sentence (no
 traceback) for a year, a team or a path that will not do."""
@@ -66,7 +66,7 @@ def cells(book) -> dict[str, list[tuple]]:
 def test_the_file_is_the_one_the_api_gives(runner, world, tmp_path):
     _, _, office = world
     out = tmp_path / "考核.xlsx"
-    result = runner.invoke(args=["annual", "export", "2026", "-o", str(out)])
+    result = runner.invoke(args=["export", "annual", "2026", str(out)])
     assert result.exit_code == 0, result.output
     made = load_workbook(out)
     members = len(cells(made)["年度考核"]) - 1
@@ -87,7 +87,7 @@ def test_team_by_number_or_name(runner, world, tmp_path, team):
     _, two, _ = world
     out = tmp_path / "out.xlsx"
     chosen = str(two.id) if team == "number" else team
-    result = runner.invoke(args=["annual", "export", "2026", "--team", chosen, "-o", str(out)])
+    result = runner.invoke(args=["export", "annual", "2026", str(out), "--team", chosen])
     assert result.exit_code == 0, result.output
     names = [row[1] for row in cells(load_workbook(out))["年度考核"][1:]]
     assert "阿博" in names and "阿丽" not in names
@@ -96,7 +96,7 @@ def test_team_by_number_or_name(runner, world, tmp_path, team):
 def test_without_a_name_the_suggested_one_is_used(runner, world, tmp_path, monkeypatch):
     _, two, _ = world
     monkeypatch.chdir(tmp_path)
-    result = runner.invoke(args=["annual", "export", "2026", "--team", str(two.id)])
+    result = runner.invoke(args=["export", "annual", "2026", "--team", str(two.id)])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "2026年度考核_二队_未定稿.xlsx").exists()
 
@@ -104,11 +104,11 @@ def test_without_a_name_the_suggested_one_is_used(runner, world, tmp_path, monke
 def test_an_existing_file_is_kept_unless_forced(runner, world, tmp_path):
     out = tmp_path / "out.xlsx"
     out.write_bytes(b"the clerk's own file")
-    result = runner.invoke(args=["annual", "export", "2026", "-o", str(out)])
+    result = runner.invoke(args=["export", "annual", "2026", str(out)])
     assert result.exit_code == 1
     assert "已经存在" in result.output and "--force" in result.output
     assert out.read_bytes() == b"the clerk's own file"
-    result = runner.invoke(args=["annual", "export", "2026", "-o", str(out), "--force"])
+    result = runner.invoke(args=["export", "annual", "2026", str(out), "--force"])
     assert result.exit_code == 0, result.output
     assert load_workbook(out).sheetnames == ["年度考核", "表彰名单"]
 
@@ -121,15 +121,15 @@ def test_an_existing_file_is_kept_unless_forced(runner, world, tmp_path):
         (["2028"], "年度应为 2000 年至今年之间的年份"),
         (["2026", "--team", "999"], "没有这个服务队"),
         (["2026", "--team", "三队"], "没有名为「三队」的服务队"),
-        (["2026", "-o", "{tmp}/out.csv"], ".xlsx 结尾"),
-        (["2026", "-o", "{tmp}/no-such-folder/out.xlsx"], "no-such-folder 不存在"),
+        (["2026", "{tmp}/out.csv"], ".xlsx 结尾"),
+        (["2026", "{tmp}/no-such-folder/out.xlsx"], "no-such-folder 不存在"),
     ],
 )
 def test_bad_input_is_one_chinese_sentence(runner, world, tmp_path, args, message):
     filled = [a.format(tmp=tmp_path) for a in args]
-    if "-o" not in filled:
-        filled += ["-o", str(tmp_path / "out.xlsx")]
-    result = runner.invoke(args=["annual", "export", *filled])
+    if not any(a.endswith((".xlsx", ".csv")) for a in filled):
+        filled.insert(1, str(tmp_path / "out.xlsx"))
+    result = runner.invoke(args=["export", "annual", *filled])
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out.xlsx").exists()
@@ -138,7 +138,7 @@ def test_bad_input_is_one_chinese_sentence(runner, world, tmp_path, args, messag
 def test_a_final_year_says_so(runner, world, tmp_path):
     AssessmentYear.create(year=2026, finalised_at=NOW)
     out = tmp_path / "out.xlsx"
-    result = runner.invoke(args=["annual", "export", "2026", "-o", str(out)])
+    result = runner.invoke(args=["export", "annual", "2026", str(out)])
     assert result.exit_code == 0, result.output
     assert "，已定稿）" in result.output
     assert "（定稿）" in load_workbook(out)["年度考核"].oddHeader.center.text
