@@ -9,6 +9,7 @@ from models import Activity
 from services import activities, activity_creators, activity_enrolments, clock
 from services.checkin_rules import CheckinRules
 from services.errors import Invalid
+from services.field_labels import label
 
 from . import bp, openapi
 from .auth import actor, requires
@@ -74,7 +75,7 @@ def _moment(name: str, raw: str) -> datetime:
     try:
         return clock.to_utc(datetime.fromisoformat(raw))
     except (ValueError, OverflowError):
-        message = f"参数 {name} 应为 ISO 8601 时间，如 2026-12-01T09:00:00+08:00。"
+        message = f"{label(name)}应为时间，如 2026-12-01T09:00:00+08:00。"
         raise Invalid(message, "bad_time") from None
 
 
@@ -90,7 +91,7 @@ def _fields(data: dict) -> dict:
             fields[name] = _moment(name, fields[name])
     ids = fields.get("member_ids", [])
     if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
-        raise Invalid("参数 member_ids 应为整数列表。", "bad_field")
+        raise Invalid(f"{label('member_ids')}应为党员编号的列表。", "bad_field")
     return fields
 
 
