@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app, jsonify, request
 
 from models import Activity
-from services import activities, activity_creators, activity_enrolments, clock
+from services import activities, activity_creators, activity_enrolments, checkin_window, clock
 from services.checkin_rules import CheckinRules
 from services.errors import Invalid
 from services.field_labels import label
@@ -36,8 +36,13 @@ FIELD_TYPES = {
 NULLABLE = {"radius_m", "capacity"}  # null: no limit of our own (capacity), the default radius
 
 
+def _rules() -> CheckinRules:
+    return CheckinRules.from_settings(current_app.config["SETTINGS"])
+
+
 def activity_json(a: Activity, now: datetime) -> dict:
     status = activities.phase(a, now)
+    window = checkin_window.window_of(a.starts_at, a.ends_at, _rules())
     return {
         "id": a.id,
         "title": a.title,
@@ -48,6 +53,8 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "description": a.description,
         "starts_at": iso(a.starts_at),
         "ends_at": iso(a.ends_at),
+        "checkin_opens_at": iso(window.opens_at),
+        "checkin_closes_at": iso(window.closes_at),
         "place": a.place,
         "lat": coordinate(a.lat),
         "lng": coordinate(a.lng),
@@ -144,9 +151,8 @@ def create_activity():
 @requires("member", "office")
 def update_activity(id):
     now = clock.now_utc()
-    rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
     fields = _fields(json_body())
-    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), rules)
+    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), _rules())
     return jsonify(activity_json(updated, now))
 
 
@@ -209,7 +215,17 @@ CREATOR_SCHEMA = {
 _TIME = {"type": "string", "format": "date-time"}
 ACTIVITY_SCHEMA = {
     "type": "object",
-    "required": ["id", "title", "category", "kind", "starts_at", "ends_at", "status"],
+    "required": [
+        "id",
+        "title",
+        "category",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "checkin_opens_at",
+        "checkin_closes_at",
+        "status",
+    ],
     "properties": {
         "id": _INT,
         "title": _STR,
@@ -220,6 +236,17 @@ ACTIVITY_SCHEMA = {
         "description": _STR,
         "starts_at": _TIME,
         "ends_at": _TIME,
+        "checkin_opens_at": _TIME
+        | {
+            "description": "签到开始时间（按签到规则，默认开始前 30 分钟）；此前不久签到会被标记为"
+            "不在活动时间内，再早（超出 checkin_hard_limit_hours）为 409 checkin_not_open，"
+            "提示中附上此时间"
+        },
+        "checkin_closes_at": _TIME
+        | {
+            "description": "签到截止时间（默认结束后 30 分钟）；此后不久签到会被标记，"
+            "再晚为 409 checkin_closed，提示中附上此时间"
+        },
         "place": _STR,
         "lat": {"type": "number", "nullable": True},
         "lng": {"type": "number", "nullable": True},
