@@ -1,6 +1,7 @@
 """An error's message is shown to the member as is: the fields it names are named in Chinese,
 and a field nobody knows keeps its own name, said plainly. The codes stay as they were."""
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from services import clock
 from services.field_labels import LABELS
 from tests.api.test_checkins import checkin_form, post_checkin
 from tests.factories import make_activity, make_member, make_team
+from tests.images import jpeg
 
 
 @pytest.fixture
@@ -58,3 +60,22 @@ def test_a_check_in_refusal_names_the_field_for_a_member(me, activity, fields, c
     response = post_checkin(me, form)
     assert response.status_code == 400
     assert response.get_json()["error"] == {"code": code, "message": message}
+
+
+def test_a_photo_cut_short_is_asked_for_again_not_called_no_photo(me, activity):
+    whole = jpeg(seed=3)
+    form = checkin_form(activity)
+    form["photo"] = (io.BytesIO(whole[: len(whole) // 2]), "photo.jpg", "image/jpeg")
+    response = post_checkin(me, form)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "not_a_photo",
+        "message": "照片上传不完整，请重试。",
+    }
+
+
+def test_a_file_that_is_no_photo_is_still_called_so(me, activity):
+    form = checkin_form(activity)
+    form["photo"] = (io.BytesIO("这是一段文字".encode()), "photo.jpg", "image/jpeg")
+    response = post_checkin(me, form)
+    assert response.get_json()["error"]["message"] == "请上传照片（JPG、PNG 或 WebP）。"
