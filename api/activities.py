@@ -6,9 +6,10 @@ from datetime import datetime
 from flask import current_app, jsonify, request
 
 from models import Activity
-from services import activities, activity_creators, activity_enrolments, clock
+from services import activities, activity_creators, activity_enrolments, checkin_window, clock
 from services.checkin_rules import CheckinRules
 from services.errors import Invalid
+from services.field_labels import label
 
 from . import bp, openapi
 from .auth import actor, requires
@@ -35,8 +36,13 @@ FIELD_TYPES = {
 NULLABLE = {"radius_m", "capacity"}  # null: no limit of our own (capacity), the default radius
 
 
+def _rules() -> CheckinRules:
+    return CheckinRules.from_settings(current_app.config["SETTINGS"])
+
+
 def activity_json(a: Activity, now: datetime) -> dict:
     status = activities.phase(a, now)
+    window = checkin_window.window_of(a.starts_at, a.ends_at, _rules())
     return {
         "id": a.id,
         "title": a.title,
@@ -47,6 +53,8 @@ def activity_json(a: Activity, now: datetime) -> dict:
         "description": a.description,
         "starts_at": iso(a.starts_at),
         "ends_at": iso(a.ends_at),
+        "checkin_opens_at": iso(window.opens_at),
+        "checkin_closes_at": iso(window.closes_at),
         "place": a.place,
         "lat": coordinate(a.lat),
         "lng": coordinate(a.lng),
@@ -74,7 +82,7 @@ def _moment(name: str, raw: str) -> datetime:
     try:
         return clock.to_utc(datetime.fromisoformat(raw))
     except (ValueError, OverflowError):
-        message = f"参数 {name} 应为 ISO 8601 时间，如 2026-12-01T09:00:00+08:00。"
+        message = f"{label(name)}应为时间，如 2026-12-01T09:00:00+08:00。"
         raise Invalid(message, "bad_time") from None
 
 
@@ -90,7 +98,7 @@ def _fields(data: dict) -> dict:
             fields[name] = _moment(name, fields[name])
     ids = fields.get("member_ids", [])
     if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
-        raise Invalid("参数 member_ids 应为整数列表。", "bad_field")
+        raise Invalid(f"{label('member_ids')}应为党员编号的列表。", "bad_field")
     return fields
 
 
@@ -143,9 +151,8 @@ def create_activity():
 @requires("member", "office")
 def update_activity(id):
     now = clock.now_utc()
-    rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
     fields = _fields(json_body())
-    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), rules)
+    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), _rules())
     return jsonify(activity_json(updated, now))
 
 
@@ -208,7 +215,17 @@ CREATOR_SCHEMA = {
 _TIME = {"type": "string", "format": "date-time"}
 ACTIVITY_SCHEMA = {
     "type": "object",
-    "required": ["id", "title", "category", "kind", "starts_at", "ends_at", "status"],
+    "required": [
+        "id",
+        "title",
+        "category",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "checkin_opens_at",
+        "checkin_closes_at",
+        "status",
+    ],
     "properties": {
         "id": _INT,
         "title": _STR,
@@ -219,6 +236,17 @@ ACTIVITY_SCHEMA = {
         "description": _STR,
         "starts_at": _TIME,
         "ends_at": _TIME,
+        "checkin_opens_at": _TIME
+        | {
+            "description": "签到开始时间（按签到规则，默认开始前 30 分钟）；此前不久签到会被标记为"
+            "不在活动时间内，再早（超出 checkin_hard_limit_hours）为 409 checkin_not_open，"
+            "提示中附上此时间"
+        },
+        "checkin_closes_at": _TIME
+        | {
+            "description": "签到截止时间（默认结束后 30 分钟）；此后不久签到会被标记，"
+            "再晚为 409 checkin_closed，提示中附上此时间"
+        },
         "place": _STR,
         "lat": {"type": "number", "nullable": True},
         "lng": {"type": "number", "nullable": True},

@@ -9,6 +9,7 @@ from services import checkin, clock
 from services.checkin_rules import COORD_TYPES, CheckinRules, Point
 from services.checkin_targets import TARGET_KINDS, target_of
 from services.errors import DomainError, Invalid
+from services.rows import MAX_ID
 
 from . import bp, openapi, record_json
 from .auth import actor, requires
@@ -107,7 +108,12 @@ CHECKIN_FORM = {
     "type": "object",
     "required": ["lat", "lng", "coord", "photo", "request_id"],
     "properties": {
-        "activity_id": {"type": "integer", "minimum": 1, "description": "集中活动或临时任务"},
+        "activity_id": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_ID,
+            "description": "集中活动或临时任务",
+        },
         "kind": {
             "type": "string",
             "enum": ["activity", *TARGET_KINDS],

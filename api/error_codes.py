@@ -17,9 +17,9 @@ ERROR_CODES = {
     "登录与绑定 /auth": (
         ("bad_code", 400), ("wechat_code_rejected", 400), ("phone_code_rejected", 400),
         ("phone_not_on_roster", 400), ("bad_bind_code", 400), ("bind_code_void", 400),
-        ("already_bound", 400), ("bad_credentials", 401), ("member_inactive", 403),
+        ("bad_credentials", 401), ("member_inactive", 403),
         ("bound_elsewhere", 403), ("too_many_attempts", 403), ("account_locked", 403),
-        ("openid_taken", 409), ("wechat_unavailable", 503),
+        ("already_bound", 409), ("openid_taken", 409), ("wechat_unavailable", 503),
         ("mini_program_not_configured", 503),
     ),
     "活动与报名 /activities": (

@@ -86,10 +86,12 @@ def login():
 
 
 @bp.post("/auth/bind")
-@requires("bind")
+@requires("bind", "member")  # a bound member is told so by the service: already_bound
 def bind():
+    auth.require_bind_token(g.token)  # before WeChat is asked about a phone_code
     data, now = json_body(), clock.now_utc()
     phone_code = field(data, "phone_code", str, required=False)
+    _one_way(phone_code, data)
     if phone_code:
         phone = _ask_wechat(get_phone_number, phone_code, PHONE_REFUSED).pure_phone_number
         result = auth.bind_verified_phone(g.token, phone, now, token_ttl())
@@ -97,6 +99,17 @@ def bind():
         phone, code = _phone_and_bind_code(data)
         result = auth.bind_with_code(g.token, phone, code, now, token_ttl())
     return jsonify(serialize.login(result))
+
+
+BOTH_WAYS = "请只选一种绑定方式：授权手机号，或填写手机号和绑定码，不要同时提交。"
+
+
+def _one_way(phone_code: str | None, data: dict) -> None:
+    """Refuse a phone_code sent with a bind code: one of them would be ignored unseen (a
+    wrong code answered as if it were right)."""
+    bind_code = field(data, "bind_code", str, required=False, default="")
+    if phone_code and bind_code.strip():
+        raise Invalid(BOTH_WAYS, "bad_field")
 
 
 # What to ask for when a bind names no authorised phone: by (phone missing, code missing).
@@ -183,15 +196,26 @@ OPENAPI = {
             "requestBody": openapi.json_body(
                 {
                     "type": "object",
+                    "description": "二选一：phone_code，或 phone + bind_code；"
+                    "phone_code 与 bind_code 同时提交为 400 bad_field",
                     "properties": {
                         "phone_code": {"type": "string"},
                         "phone": {"type": "string"},
                         "bind_code": {"type": "string"},
                     },
+                    "oneOf": [
+                        {"required": ["phone_code"], "not": {"required": ["bind_code"]}},
+                        {"required": ["phone", "bind_code"], "not": {"required": ["phone_code"]}},
+                    ],
                 }
             ),
             "responses": openapi.ok("绑定成功，返回党员令牌", LOGIN_SCHEMA)
-            | {"409": openapi.error("冲突"), "503": openapi.error("微信服务不可用")},
+            | {
+                "409": openapi.error(
+                    "already_bound：已绑定党员身份的登录无需再次绑定；openid_taken：该微信已绑定其他党员"
+                ),
+                "503": openapi.error("微信服务不可用"),
+            },
         }
     },
     "/auth/office": {

@@ -17,6 +17,7 @@ from services import records as register
 from services import review as edits
 from services.checkin_rules import CheckinRules
 from services.errors import Invalid
+from services.field_labels import label
 from services.leader_registration import Attendance, register_attendance
 from services.record_text import TEXT_FIELDS, shown_text
 
@@ -194,7 +195,7 @@ def _moment(data: dict, name: str) -> datetime | None:
     try:
         return clock.to_utc(datetime.fromisoformat(raw))
     except (ValueError, OverflowError):
-        message = f"参数 {name} 应为时间，如 2026-11-29T10:00:00+08:00。"
+        message = f"{label(name)}应为时间，如 2026-11-29T10:00:00+08:00。"
         raise Invalid(message, "bad_field") from None
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from flask import request
 
 from services.errors import Invalid
+from services.field_labels import label, unknown
 
 _TYPE_NAMES = {str: "文字", int: "整数", float: "数字", bool: "是/否", list: "列表", dict: "对象"}
 
@@ -44,16 +45,16 @@ def json_body() -> dict:
 def _clean_text(name: str, value: str) -> str:
     """Refuse text no database can store: NUL, and lone surrogates (not valid Unicode)."""
     if any(c == "\x00" or "\ud800" <= c <= "\udfff" for c in value):
-        raise Invalid(f"参数 {name} 含有无效字符。", "bad_field")
+        raise Invalid(f"{label(name)}含有无效字符。", "bad_field")
     return value
 
 
 def known_fields(data: dict, allowed) -> dict:
     """The object, refusing names the endpoint does not take (a typo would otherwise be
     answered 200 with nothing changed)."""
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
+    names = sorted(set(data) - set(allowed))
+    if names:
+        raise Invalid(unknown(names), "unknown_field")
     return data
 
 
@@ -66,7 +67,8 @@ def given_once(counts: dict[str, int]) -> None:
 
 
 def _repeated(names: list[str]) -> Invalid:
-    return Invalid(f"参数 {'、'.join(names)} 重复出现，每个参数只能给一次。", "repeated_field")
+    named = "、".join(label(name) for name in names)
+    return Invalid(f"{named}重复提交，每项只能填一次。", "repeated_field")
 
 
 def known_query(allowed: frozenset[str]) -> None:
@@ -107,16 +109,16 @@ def field(
     it", a null would otherwise be answered 200 with nothing changed; it is a wrong type."""
     if name not in data or (data[name] is None and nullable):
         if required:
-            raise Invalid(f"缺少参数 {name}。", "missing_field")
+            raise Invalid(f"缺少{label(name)}。", "missing_field")
         return default
     value = data[name]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         try:
             value = float(value)
         except OverflowError:
-            raise Invalid(f"参数 {name} 超出范围。", "bad_field") from None
+            raise Invalid(f"{label(name)}超出范围。", "bad_field") from None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field")
+        raise Invalid(f"{label(name)}应为{_TYPE_NAMES[kind]}。", "bad_field")
     return _clean_text(name, value) if kind is str else value
 
 
@@ -125,12 +127,12 @@ def form_value(name: str, kind: type, required: bool = True, default=None):
     raw = request.form.get(name)
     if raw is None or raw.strip() == "":
         if required:
-            raise Invalid(f"缺少参数 {name}。", "missing_field")
+            raise Invalid(f"缺少{label(name)}。", "missing_field")
         return default
     try:
         return kind(_clean_text(name, raw.strip()))
     except (ValueError, OverflowError):
-        raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None
+        raise Invalid(f"{label(name)}应为{_TYPE_NAMES[kind]}。", "bad_field") from None
 
 
 def query_value(name: str, kind: type, default=None):
@@ -144,7 +146,7 @@ def query_value(name: str, kind: type, default=None):
     try:
         return kind(_clean_text(name, raw))
     except (ValueError, OverflowError):
-        raise Invalid(f"参数 {name} 应为{_TYPE_NAMES[kind]}。", "bad_field") from None
+        raise Invalid(f"{label(name)}应为{_TYPE_NAMES[kind]}。", "bad_field") from None
 
 
 def query_date(name: str) -> date | None:
@@ -169,5 +171,5 @@ def query_flag(name: str, default: bool | None = False) -> bool | None:
     if raw == "":
         return default
     if raw not in FLAGS:
-        raise Invalid(f"参数 {name} 应为 true 或 false。", "bad_field")
+        raise Invalid(f"{label(name)}应为 true 或 false。", "bad_field")
     return FLAGS[raw]

@@ -26,7 +26,7 @@ from models import (
 
 from . import activity_fields as spec
 from . import activity_locks as locks
-from . import audit, change_notices, clock, date_window, entry_measures
+from . import audit, change_notices, clock, date_window, entry_measures, field_labels
 from . import member_notices as notices
 from .actors import Actor, require_member
 from .checkin_rules import CheckinRules
@@ -110,7 +110,7 @@ def create_activity(actor: Actor, fields: dict, now: datetime, quiet_hours: str)
     spec.only(fields, spec.CREATE_FIELDS)
     for name in ("title", "starts_at", "ends_at"):
         if fields.get(name) is None:
-            raise Invalid(f"缺少参数 {name}。", "missing_field")
+            raise Invalid(f"缺少{field_labels.label(name)}。", "missing_field")
     team = _team_for(actor, fields.get("team_id"))
     community = _community_for(actor, team, fields.get("community_id"))
     values = spec.defaults(community) | spec.converted(fields)

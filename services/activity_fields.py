@@ -8,7 +8,7 @@ from models import Community
 from models.activity import CATEGORIES, KINDS
 from models.roster import COORD_TYPES
 
-from . import geo
+from . import field_labels, geo
 from .errors import Invalid
 
 MAX_DURATION, MAX_LEAD = timedelta(hours=24), timedelta(days=366)
@@ -26,9 +26,9 @@ SAME_POINT_DEGREES = 1e-6
 
 
 def only(fields: dict, allowed: frozenset) -> None:
-    unknown = sorted(set(fields) - allowed)
-    if unknown:
-        raise Invalid(f"不支持的参数：{'、'.join(unknown)}。", "unknown_field")
+    names = sorted(set(fields) - allowed)
+    if names:
+        raise Invalid(field_labels.unknown(names), "unknown_field")
 
 
 def defaults(community: Community | None) -> dict:

@@ -149,7 +149,7 @@ def digits(text: str) -> str:
 def bind_with_code(token: ApiToken, phone: str, code: str, now: datetime, ttl: timedelta) -> Login:
     """Bind with the phone number on the roster and the one-time code the office issued; the
     try counts for the login's WeChat user, whichever login it comes through."""
-    _require_bind_token(token)
+    require_bind_token(token)
     who = caller("mp", token.openid)
     member, bind_code = typed_code(who, digits(phone), digits(code), now)
     return _bind(token, member, now, ttl, bind_code)
@@ -162,7 +162,7 @@ def _bind(
 
     The updates are conditional, so two binds racing for one member or one code cannot both
     win: the loser sees a row count of 0 and nothing of its attempt is kept."""
-    _require_bind_token(token)
+    require_bind_token(token)
     if not member.active:
         raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
     try:
@@ -175,9 +175,11 @@ def _bind(
         raise Conflict("该微信已绑定其他党员，请联系办公室。", "openid_taken") from None
 
 
-def _require_bind_token(token: ApiToken) -> None:
+def require_bind_token(token: ApiToken) -> None:
+    """A login that may bind: one a member signed in with is bound already, and is told so
+    rather than refused as the wrong kind of login."""
     if token.scope != "bind" or token.openid is None:
-        raise Invalid("当前登录无需绑定。", "already_bound")
+        raise Conflict("您已绑定，无需再次绑定。", "already_bound")
 
 
 def _claim(member: Member, openid: str, code: BindCode | None, now: datetime) -> None:

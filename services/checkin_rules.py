@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from . import geo
+from . import checkin_window, geo
 from .errors import Conflict, Invalid
 
 COORD_TYPES = ("wgs84", "gcj02")
@@ -105,13 +105,13 @@ def check_point(point: Point) -> None:
 def window_flags(starts_at: datetime, ends_at: datetime, now: datetime, rules: CheckinRules):
     """[] inside the check-in window, ['outside_time_window'] a little outside it; refused
     (Conflict) when outside by more than the hard limit."""
-    opens = starts_at - timedelta(minutes=rules.open_before_min)
-    closes = ends_at + timedelta(minutes=rules.close_after_min)
+    window = checkin_window.window_of(starts_at, ends_at, rules)
+    opens, closes = window
     slack = timedelta(hours=rules.hard_limit_hours)
     if now < opens - slack:
-        raise Conflict("活动尚未开始，暂不能签到。", "checkin_not_open")
+        raise Conflict(checkin_window.not_open_message(window), "checkin_not_open")
     if now > closes + slack:
-        raise Conflict("活动已结束，不能再签到。", "checkin_closed")
+        raise Conflict(checkin_window.closed_message(window), "checkin_closed")
     return [] if opens <= now <= closes else ["outside_time_window"]
 
 

@@ -33,6 +33,8 @@ def target_of(kind: str, activity_id: int | None) -> int | str:
     if kind == "activity":
         if activity_id is None:
             raise Invalid("请选择要签到的活动。", "missing_field")
+        if not is_id(activity_id):  # the rule of every id: 0 or 2**40 names no row, ever
+            raise Invalid("活动编号无效，请重新选择活动。", "bad_field")
         return activity_id
     if kind not in TARGET_KINDS or activity_id is not None:
         raise Invalid(

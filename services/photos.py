@@ -49,6 +49,9 @@ THUMB_QUALITY = 80
 KEY_PATTERN = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{64}(?:\.(?:jpg|png|webp)|(_thumb|_view)\.jpg)$")
 
 NOT_A_PHOTO = "请上传照片（JPG、PNG 或 WebP）。"
+# A file that starts as a photo and breaks off: an upload cut short on a weak network, which
+# a retry fixes; "upload a photo" would send the member looking for another picture.
+INCOMPLETE_PHOTO = "照片上传不完整，请重试。"
 # Both are `photo_too_large` (make it smaller), but a person fixes each differently: a file
 # too heavy is sent again smaller, an image with too many pixels is no camera's photo at all
 # (a few KB can declare 900 MP), so "照片尺寸过大" read like the file's size and misled.
@@ -222,6 +225,7 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
     when only the hash needs it (the colour planes are read but never converted), in one pass
     over the bytes: all the hash or the thumbnail needs, and about a sixth faster than a
     colour decode in 64 KB steps at that scale. `full_size` keeps the size the file declares."""
+    image = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -234,7 +238,8 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
                 image.decodermaxblock = len(data)  # the bytes are in memory: no 64 KB steps
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise Invalid(NOT_A_PHOTO, code="not_a_photo") from exc
+        message = NOT_A_PHOTO if image is None else INCOMPLETE_PHOTO  # opened, then broke off
+        raise Invalid(message, code="not_a_photo") from exc
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise Invalid(TOO_MANY_PIXELS, code="photo_too_large") from exc
     return image

@@ -24,7 +24,7 @@ def test_every_json_body_refuses_a_field_it_does_not_document(client, let_in, pa
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "unknown_field",
-        "message": "不支持的参数：reasn。",
+        "message": "无法识别的字段：reasn。",
     }
 
 
@@ -44,7 +44,7 @@ def test_every_json_body_refuses_a_name_given_twice(client, let_in, path, method
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "repeated_field",
-        "message": f"参数 {name} 重复出现，每个参数只能给一次。",
+        "message": f"字段“{name}”重复提交，每项只能填一次。",
     }
 
 
@@ -93,7 +93,7 @@ BODILESS = sorted(key for key, (kind, _) in body_rules(DOCUMENT).items() if kind
 @pytest.mark.parametrize(
     ("body", "code", "message"),
     [
-        ('{"reasn": "x"}', "unknown_field", "不支持的参数：reasn。"),
+        ('{"reasn": "x"}', "unknown_field", "无法识别的字段：reasn。"),
         ("not json", "bad_json", "请求内容须为 JSON 对象。"),
         ("[]", "bad_json", "请求内容须为 JSON 对象。"),
     ],

@@ -152,8 +152,10 @@ BAD_INPUT = {
     "request id nul": ({"request_id": "a\x00b"}, 400, "bad_field"),
     "activity id text": ({"activity_id": "one"}, 400, "bad_field"),
     "activity id 1.5": ({"activity_id": "1.5"}, 400, "bad_field"),
-    "activity id huge": ({"activity_id": "9" * 30}, 404, "activity_not_found"),
-    "activity id -1": ({"activity_id": "-1"}, 404, "activity_not_found"),
+    "activity id huge": ({"activity_id": "9" * 30}, 400, "bad_field"),
+    "activity id beyond ids": ({"activity_id": str(2**31)}, 400, "bad_field"),
+    "activity id 0": ({"activity_id": "0"}, 400, "bad_field"),
+    "activity id -1": ({"activity_id": "-1"}, 400, "bad_field"),
     "no target": ({"activity_id": None}, 400, "missing_field"),
     "unknown kind": ({"kind": "party"}, 400, "bad_field"),
     "visit with activity": ({"kind": "visit"}, 400, "bad_field"),
@@ -181,11 +183,11 @@ def test_bad_input_is_a_json_error_and_stores_nothing(me, activity, case):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"extra": "1"}, "不支持的参数：extra。"),
-        ({"outcom": "帮老人打扫了院子"}, "不支持的参数：outcom。"),
+        ({"extra": "1"}, "无法识别的字段：extra。"),
+        ({"outcom": "帮老人打扫了院子"}, "无法识别的字段：outcom。"),
         (
             {"foto": (io.BytesIO(images.jpeg(seed=9)), "b.jpg", "image/jpeg")},
-            "不支持的参数：foto。",
+            "无法识别的字段：foto。",
         ),
     ],
     ids=["extra", "misspelt outcome", "misspelt photo"],
@@ -212,7 +214,7 @@ def test_a_form_field_given_twice_is_refused(me, activity, twice):
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "repeated_field",
-        "message": f"参数 {twice} 重复出现，每个参数只能给一次。",
+        "message": f"{ {'lat': '纬度', 'photo': '照片'}[twice] }重复提交，每项只能填一次。",
     }
     assert ServiceRecord.select().count() == 0
 

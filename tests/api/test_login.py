@@ -294,3 +294,33 @@ def test_a_wrong_code_says_to_check_the_digits_first(client, member):
     wrong, _ = _bind(client, {"phone": "13911112222", "bind_code": typo})
     message = wrong.get_json()["error"]["message"]
     assert message.startswith("手机号或绑定码不正确，请核对每一位数字后再试一次。")
+
+
+def test_a_bound_member_binding_again_is_told_they_are_bound(api, member, emulator):
+    """Before, the login's scope was refused first (403 scope_not_allowed, 「您没有权限」), and
+    WeChat was never to be asked about a phone for a login that cannot bind."""
+    response = api(member).post("/auth/bind", json={"phone_code": "phone:13911112222"})
+    assert response.status_code == 409
+    assert response.get_json()["error"] == {
+        "code": "already_bound",
+        "message": "您已绑定，无需再次绑定。",
+    }
+    assert emulator.calls_to("getuserphonenumber") == []
+
+
+def test_a_phone_code_with_a_bind_code_is_refused_not_half_read(client, member):
+    Member.update(mp_openid=None).where(Member.id == member.id).execute()
+    body = {"phone_code": "phone:13911112222", "phone": "13911112222", "bind_code": "000000"}
+    response, _ = _bind(client, body)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "bad_field" and "只选一种绑定方式" in error["message"]
+    assert Member.get_by_id(member.id).mp_openid is None
+
+
+def test_the_document_says_bind_takes_one_way_or_the_other(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    schema = paths["/auth/bind"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    ways = [set(way["required"]) for way in schema["oneOf"]]
+    assert ways == [{"phone_code"}, {"phone", "bind_code"}]
+    assert "409" in paths["/auth/bind"]["post"]["responses"]

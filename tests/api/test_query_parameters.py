@@ -7,6 +7,7 @@ import pytest
 
 from api import MODULES
 from api.openapi import document, query_names
+from services.field_labels import label
 from tests.register_world import build_world, checked_in
 
 OPERATIONS = sorted(query_names(document(MODULES)))
@@ -19,7 +20,7 @@ def test_every_operation_refuses_a_parameter_it_does_not_document(client, let_in
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "unknown_field",
-        "message": "不支持的参数：teamid。",
+        "message": "无法识别的字段：teamid。",
     }
 
 
@@ -93,7 +94,7 @@ def test_every_operation_refuses_a_parameter_given_twice(client, let_in, operati
     assert response.status_code == 400
     assert response.get_json()["error"] == {
         "code": "repeated_field",
-        "message": f"参数 {name} 重复出现，每个参数只能给一次。",
+        "message": f"{label(name)}重复提交，每项只能填一次。",
     }
 
 

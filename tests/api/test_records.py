@@ -356,12 +356,12 @@ def test_a_fill_in_naming_a_field_twice_changes_nothing(api, world, entry):
 @pytest.mark.parametrize(
     ("who", "body", "message"),
     [
-        ("alice", {"content": "a", "target": None}, "参数 target 应为文字。"),
-        ("office", {"reason": "更正", "status": None}, "参数 status 应为文字。"),
+        ("alice", {"content": "a", "target": None}, "服务对象应为文字。"),
+        ("office", {"reason": "更正", "status": None}, "状态应为文字。"),
         (
             "office",
             {"reason": "更正", "duration_minutes": None},
-            "参数 duration_minutes 应为整数。",
+            "服务时长（分钟）应为整数。",
         ),
     ],
     ids=["member_text", "office_status", "office_duration"],

@@ -2,7 +2,8 @@
 error-code table says, one code per meaning: `office_only` where only the office may call (as
 a service answers an office-only change), `member_only` where only a party member may (the
 office login cannot enrol or check in), `scope_not_allowed` for a login that has not bound a
-member yet (bind first) or a signed-in one on the bind step."""
+member yet (bind first) or the office on the bind step; a bound member there is told that
+they are bound (`already_bound`)."""
 
 import pytest
 
@@ -64,6 +65,11 @@ def test_a_login_not_bound_yet_is_asked_to_bind_first(client, api, method, url):
     )
 
 
-def test_a_signed_in_member_on_the_bind_step_is_refused_as_the_wrong_kind(client, member):
+def test_a_signed_in_member_on_the_bind_step_hears_they_are_bound(client, member):
     answer = refusal(client, "POST", "/api/v1/auth/bind", member.token)
+    assert answer == (409, "already_bound", "您已绑定，无需再次绑定。")
+
+
+def test_the_office_on_the_bind_step_is_refused_as_the_wrong_kind(client, office):
+    answer = refusal(client, "POST", "/api/v1/auth/bind", office.token)
     assert answer[:2] == (403, "scope_not_allowed")
