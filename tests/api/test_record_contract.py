@@ -88,6 +88,10 @@ def test_an_activity_published_as_individual_service_counts_as_one(me, member): 
         "分散活动",
     )
     assert me.post(f"/checkins/{opened['id']}/checkout").get_json()["counts_toward_hours"]
+    listed = {
+        k: me.get(f"/records?kind={k}").get_json()["total"] for k in ("activity", "individual")
+    }
+    assert listed == {"activity": 0, "individual": 1}  # the list's filter says what kind_name says
     by_kind = me.get("/me/summary").get_json()["quarter"]["by_kind"]
     assert (by_kind["individual"]["services"], by_kind["activity"]["services"]) == (1, 0)
     today = clock.local_today(now)
