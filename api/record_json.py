@@ -2,12 +2,14 @@
 
 from flask import g
 
-from models import Member, Photo, ServiceRecord
+from models import Activity, Member, Photo, ServiceRecord
 from models.record import RECORD_SOURCES
-from services import records
+from services import activities, clock, records, service_kinds
 from services.flags import FLAG_NAMES, flag_names
+from services.hours_missing import MISSING, hours_hint, missing_for_hours
 from services.photos import view_key
-from services.record_names import KIND_NAMES, STATUS_NAMES
+from services.record_names import COORD_NAMES, KIND_NAMES, STATUS_NAMES
+from services.record_points import DATUM, checkin_point, checkout_point
 from services.record_text import TEXT_FIELDS, shown_text
 from services.register_words import registration_name, served_name
 
@@ -45,14 +47,43 @@ def _person(m: Member) -> dict:
     return {"id": m.id, "name": m.name}
 
 
-def _checkout_location(r: ServiceRecord, shown: bool) -> dict:
-    """Where the member checked out, if they sent a position; check-out stores it converted
-    to GCJ-02, and keeps no accuracy or distance."""
-    given = r.checkout_lat is not None
+def _point(point: tuple[float, float] | None, shown: bool) -> dict:
+    """A point in GCJ-02 (services.record_points), its datum named when there is one."""
+    lat, lng = point if point and shown else (None, None)
+    return {"lat": coordinate(lat), "lng": coordinate(lng), "coord": DATUM if point else None}
+
+
+def _location(r: ServiceRecord, shown: bool) -> dict:
+    """Where the member checked in, converted to GCJ-02 as the check-out's point is, so that
+    a map shows both right; sent_coord keeps the datum the phone sent."""
+    return _point(checkin_point(r), shown) | {
+        "sent_coord": r.checkin_coord_type if r.checkin_lat is not None else None,
+        "accuracy_m": r.checkin_accuracy_m,
+        "distance_m": r.distance_m,
+    }
+
+
+def _activity(a: Activity) -> dict:
+    """The activity as it stands now: a leader reviewing an entry sees that it was cancelled."""
+    status = activities.phase(a, clock.now_utc())
     return {
-        "lat": coordinate(r.checkout_lat) if shown else None,
-        "lng": coordinate(r.checkout_lng) if shown else None,
-        "coord": "gcj02" if given else None,
+        "id": a.id,
+        "title": a.title,
+        "kind": a.kind,
+        "kind_name": activities.KIND_NAMES.get(a.kind, a.kind),
+        "status": status,
+        "status_name": activities.STATUS_NAMES[status],
+        "cancel_reason": a.cancel_reason,
+    }
+
+
+def _hours(r: ServiceRecord) -> dict:
+    """Whether the entry counts toward hours, and if not, what it still lacks."""
+    missing = missing_for_hours(r)
+    return {
+        "counts_toward_hours": records.counts_toward_hours(r),
+        "missing_for_hours": list(missing),
+        "hours_hint": hours_hint(r, missing),
     }
 
 
@@ -68,21 +99,16 @@ def record(r: ServiceRecord) -> dict:
         "id": r.id,
         "member": _person(r.member),
         "kind": r.kind,
-        "kind_name": KIND_NAMES.get(r.kind, r.kind),
-        "activity": {"id": r.activity_id, "title": r.activity.title} if r.activity_id else None,
+        "counted_kind": service_kinds.counted_kind_of(r),
+        "kind_name": service_kinds.kind_name(r),
+        "activity": _activity(r.activity) if r.activity_id else None,
         "household_id": r.household_id,
         "served": served_name(r, g.actor.is_office),
         "checkin_at": iso(r.checkin_at),
         "checkout_at": iso(r.checkout_at),
         "duration_minutes": r.duration_minutes,
-        "location": {
-            "lat": coordinate(r.checkin_lat) if shown else None,
-            "lng": coordinate(r.checkin_lng) if shown else None,
-            "coord": r.checkin_coord_type,
-            "accuracy_m": r.checkin_accuracy_m,
-            "distance_m": r.distance_m,
-        },
-        "checkout_location": _checkout_location(r, shown),
+        "location": _location(r, shown),
+        "checkout_location": _point(checkout_point(r), shown),
         **texts(r),
         "status": r.status,
         "status_name": records.status_name(r),
@@ -96,7 +122,7 @@ def record(r: ServiceRecord) -> dict:
         "review_comment": r.review_comment,
         "registered_by_leader": records.is_registered_by_leader(r),
         "photo_verified": records.is_photo_verified(r),
-        "counts_toward_hours": records.counts_toward_hours(r),
+        **_hours(r),
         "photos": [photo(p, exact=shown) for p in r.photos],
     }
 
@@ -119,11 +145,20 @@ PHOTO_SCHEMA = _object(
     height=_INT,
     taken_at=_WHEN_OR_NULL | {"description": "照片 EXIF 中的拍摄时间"},
 )
+_COORD = {"type": "string", "nullable": True, "enum": [DATUM, None]}
 LOCATION_SCHEMA = _object(
-    ["lat", "lng", "coord", "accuracy_m", "distance_m"],
-    lat=_NUMBER_OR_NULL | {"description": "签到纬度；队长查看走访记录时为 null"},
+    ["lat", "lng", "coord", "sent_coord", "accuracy_m", "distance_m"],
+    lat=_NUMBER_OR_NULL
+    | {"description": "签到纬度（GCJ-02，与签退位置同一坐标系）；队长查看走访记录时为 null"},
     lng=_NUMBER_OR_NULL | {"description": "签到经度；同上"},
-    coord={"type": "string", "nullable": True, "description": "坐标系：gcj02 或 wgs84"},
+    coord=_COORD | {"description": "lat、lng 的坐标系：gcj02；没有签到位置（队长代为登记）为 null"},
+    sent_coord={
+        "type": "string",
+        "nullable": True,
+        "enum": [*COORD_NAMES, None],
+        "description": "签到时手机发送的坐标系（gcj02 或 wgs84），已换算为 GCJ-02 返回；"
+        "没有签到位置为 null",
+    },
     accuracy_m=_NUMBER_OR_NULL | {"description": "定位精度（米）"},
     distance_m=_NUMBER_OR_NULL
     | {"description": "距服务地点（走访：距结对家庭）（米）；地点未知时为 null"},
@@ -133,7 +168,18 @@ CHECKOUT_LOCATION_SCHEMA = _object(
     lat=_NUMBER_OR_NULL
     | {"description": "签退纬度（GCJ-02）；签退时未发送位置或队长查看走访记录时为 null"},
     lng=_NUMBER_OR_NULL | {"description": "签退经度；同上"},
-    coord={"type": "string", "nullable": True, "description": "gcj02；签退时未发送位置为 null"},
+    coord=_COORD | {"description": "gcj02；签退时未发送位置为 null"},
+)
+ACTIVITY_SCHEMA = _object(
+    ["id", "title", "kind", "kind_name", "status", "status_name", "cancel_reason"],
+    id=_INT,
+    title=_TEXT,
+    kind={"type": "string", "enum": list(activities.KIND_NAMES)},
+    kind_name=_TEXT,
+    status={"type": "string", "enum": list(activities.STATUS_NAMES)}
+    | {"description": "活动现在的状态；签到后被取消的活动为 cancelled（已取消）"},
+    status_name=_TEXT,
+    cancel_reason=_TEXT | {"description": "取消原因；未取消或未说明为空字符串"},
 )
 _MASKED_TEXT = (
     "办公室、记录本人和代为登记的队长看到原文；其他人（本队队长）看到的结对家庭户主姓名、"
@@ -163,8 +209,14 @@ RECORD_SCHEMA = {
         "checkout_at": _WHEN_OR_NULL,
         "duration_minutes": {"type": "integer", "nullable": True},
         "member": PERSON_SCHEMA,
-        "kind_name": _TEXT,
-        "activity": _object(["id", "title"], id=_INT, title=_TEXT) | {"nullable": True},
+        "counted_kind": {
+            "type": "string",
+            "enum": list(service_kinds.KINDS),
+            "description": "计入哪类服务，与“我的统计”by_kind、季度报告和年度考核同一口径："
+            "发布为分散活动的活动签到计为 individual（分散活动），不随 kind 记为 activity",
+        },
+        "kind_name": _TEXT | {"description": "counted_kind 的中文：集中活动、结对走访、分散活动"},
+        "activity": ACTIVITY_SCHEMA | {"nullable": True},
         "household_id": {"type": "integer", "nullable": True},
         "served": _TEXT
         | {
@@ -195,7 +247,23 @@ RECORD_SCHEMA = {
         "review_comment": _TEXT,
         "registered_by_leader": {"type": "boolean"},
         "photo_verified": {"type": "boolean"},
-        "counts_toward_hours": {"type": "boolean"},
+        "counts_toward_hours": {
+            "type": "boolean",
+            "description": "是否计入服务时长：已签退，服务内容、服务对象、取得成效都已填写，"
+            "且未被驳回；未计入的记录见 missing_for_hours 和 hours_hint",
+        },
+        "missing_for_hours": {
+            "type": "array",
+            "items": {"type": "string", "enum": list(MISSING)},
+            "description": "计入服务时长还缺什么：checkout 签退，target 服务对象，"
+            "content 服务内容，outcome 取得成效；已计入或已驳回时为空。"
+            "未签退的记录不列签退时自动填写的项（集中活动的服务内容、走访的服务对象）",
+        },
+        "hours_hint": _TEXT
+        | {
+            "description": "可直接显示的提示，如"
+            "“还需填写：服务对象、取得成效，填写后计入服务时长”；已驳回为“记录未通过审核，不计入服务时长”；已计入时为空字符串"
+        },
         "photos": {"type": "array", "items": PHOTO_SCHEMA},
     },
 }

@@ -5,7 +5,8 @@ four quarters' added up and no screen disagrees with another:
 - hours and services are the entries that count toward hours; visits are the visit check-ins
   not rejected; rejected counts the year's entries in that state now;
 - services by kind split the activities into 集中活动 and 临时任务 (an activity of kind
-  `adhoc`, given by the leading group), beside 结对走访 and 分散活动;
+  `adhoc`, given by the leading group), beside 结对走访 and 分散活动 (an activity published as
+  分散活动 among these: services.service_kinds);
 - months with a visit are the Shanghai months in which the member made at least one visit;
 - ratings are residents' ratings of the member (their household's card) given in the year
   that the office's moderation let stand, with their average to one decimal as the member
@@ -27,6 +28,7 @@ from models import Activity, Feedback, Member, ServiceRecord, Team
 
 from . import clock
 from .report_stats import MINUTES, member_sums
+from .service_kinds import KINDS
 from .summary import counts_as_visit, counts_toward_hours, hours
 
 R = ServiceRecord
@@ -114,7 +116,6 @@ def _member_year(row: tuple, team: int, first: date, last: date, extra: _Extra) 
     start = max(first, joined)
     end = min(last, left_on) if left_on else last
     count, average = extra.ratings.get(member_id, (0, None))
-    kinds = ("activity", "visit", "individual")
     return MemberYear(
         member_id=member_id,
         name=name,
@@ -124,7 +125,7 @@ def _member_year(row: tuple, team: int, first: date, last: date, extra: _Extra) 
         left_on=left_on if left_on and left_on < last else None,
         roster_days=max(1, (end - start).days + 1),  # 1: one who served after leaving
         year_days=(last - first).days + 1,
-        minutes=sum(sums[f"{k}_minutes"] for k in kinds),
+        minutes=sum(sums[f"{k}_minutes"] for k in KINDS),
         services={
             "centralised": sums["activity_services"] - adhoc_services,
             "visit": sums["visit_services"],

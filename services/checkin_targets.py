@@ -124,8 +124,8 @@ def restated(goal: Goal, standing: Sent | None, rules: CheckinRules) -> Goal:
 
 
 def _activity_with_enrollment(member: Member, activity_id: int) -> Activity | None:
-    """The activity with the columns a check-in uses, and the member's enrollment in it as
-    `.enrollment` (None when not enrolled), in one query."""
+    """The activity with the columns a check-in uses or answers with (its JSON), and the
+    member's enrollment in it as `.enrollment` (None when not enrolled), in one query."""
     return _ACTIVITY_WITH_ENROLLMENT.first(member=member.id, activity=activity_id)
 
 
@@ -137,9 +137,11 @@ def _activity_with_enrollment_query(p) -> peewee.Select:
             A.team,
             A.community,
             A.title,
+            A.kind,  # the entry's JSON names the kind it counts as (services.service_kinds)
             A.starts_at,
             A.ends_at,
             A.status,
+            A.cancel_reason,
             A.lat,
             A.lng,
             A.coord_type,

@@ -23,6 +23,7 @@ from .actors import Actor, require_member
 from .errors import Forbidden, Invalid, NotFound
 from .record_names import AWAITING_NAMES, STATUS_NAMES
 from .rows import check_page, is_id, load_locked
+from .service_kinds import counted_kind_sql
 from .teams import team_by_id
 
 R = ServiceRecord
@@ -93,7 +94,8 @@ def can_see(actor: Actor, record: ServiceRecord) -> bool:
 @dataclass(frozen=True)
 class RecordFilters:
     """What the list is narrowed to; dates are Shanghai calendar days, both inclusive, and
-    match the check-in time."""
+    match the check-in time; kind is the kind an entry counts as (services.service_kinds),
+    as its kind_name names it."""
 
     member_id: int | None = None
     team_id: int | None = None
@@ -119,6 +121,8 @@ def list_records(actor: Actor, filters: RecordFilters) -> tuple[list[ServiceReco
     as an unknown team_id is."""
     where = matching(actor, filters)
     base = R.select().join(Member, on=(R.member == Member.id)).where(where)
+    if filters.kind is not None:  # the kind counted reads the activity's (service_kinds)
+        base = base.switch(R).join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
     total = base.count()
     page = (
         _with_people_and_activity()
@@ -219,7 +223,7 @@ def _narrowing(f: RecordFilters) -> pw.Expression:
         (f.member_id, R.member),
         (f.team_id, Member.team),
         (f.status, R.status),
-        (f.kind, R.kind),
+        (f.kind, counted_kind_sql()),
         (f.activity_id, R.activity),
     ):
         if value is not None:

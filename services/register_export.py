@@ -39,10 +39,10 @@ from .errors import Invalid
 from .flags import flag_names
 from .history import read_snapshot
 from .households import redact
-from .record_names import KIND_NAMES
 from .records import RecordFilters, counts_toward_hours, matching, status_name
 from .register_check import entry_problems
 from .register_words import registration_name, served_name
+from .service_kinds import kind_name
 from .teams import team_by_id
 from .xlsx import (
     DATETIME,
@@ -86,7 +86,7 @@ def _hours(line: _Line) -> float | None:
 COLUMNS = (
     Column("队伍", 24, _team),
     Column("党员", 10, lambda line: line.r.member.name),
-    Column("类型", 10, lambda line: KIND_NAMES.get(line.r.kind, line.r.kind)),
+    Column("类型", 10, lambda line: kind_name(line.r)),
     Column("活动/对象", 30, lambda line: served_name(line.r, line.whole)),
     Column("签到时间", 17, lambda line: line.r.checkin_at, DATETIME),
     Column("签退时间", 17, lambda line: line.r.checkout_at, DATETIME),

@@ -7,9 +7,12 @@ Rules, so that every screen says the same thing:
 - A record belongs to the team its member is in when the figures are made: teams rarely
   change members mid-quarter, and the roster keeps no history to say otherwise.
 - Services and hours are the entries that count toward hours (services.summary's rule:
-  checked out, filled in, not rejected); participants are the members with at least one such
-  activity entry; visits are visit check-ins that were not rejected, to whichever household
-  the member was paired with at the time (a visit is always to the member's own household).
+  checked out, filled in, not rejected), sorted by the kind they count as
+  (services.service_kinds: an activity published as 分散活动 is a 分散活动); participants are
+  the members with at least one such entry of an activity, of whatever kind (as the
+  activities held are counted); visits are visit check-ins that were not
+  rejected, to whichever household the member was paired with at the time (a visit is always
+  to the member's own household).
   Flagged and rejected count the quarter's entries in that state now.
 - Visits due: each pairing owes one visit per whole interval it ran inside the period (a
   whole quarter of 90-92 days owes 3 at the default 30 days).
@@ -55,13 +58,15 @@ from models import Activity, Broadcast, Feedback, Member, Pairing, ServiceRecord
 from . import clock
 from .errors import Invalid
 from .report_cancelled import MINUTES, cancelled_activities, cancelled_entry
-from .summary import KINDS, counts_as_visit, counts_toward_hours, hours, hours_adding_up
+from .service_kinds import KINDS, counted_kind_sql
+from .summary import counts_as_visit, counts_toward_hours, hours, hours_adding_up
 from .urgent_audit import URGENT
 
 R = ServiceRecord
 PERIOD = re.compile(r"(\d{4})-Q([1-4])", re.ASCII)
 YEARS = (2000, 2099)
 COUNTED = counts_toward_hours()
+KIND = counted_kind_sql()  # the kind an entry counts as (services.service_kinds)
 
 # The per-member sums of the records query: name → (condition, value summed). Totals of
 # services and minutes are the kinds' added up in Python: each CASE costs a pass over the
@@ -72,8 +77,9 @@ _COLUMNS = {
     "rejected": (R.status == "rejected", 1),
     "cancelled_services": (cancelled_entry(), 1),
     "cancelled_minutes": (cancelled_entry(), MINUTES),
-    **{f"{k}_services": (COUNTED & (R.kind == k), 1) for k in KINDS},
-    **{f"{k}_minutes": (COUNTED & (R.kind == k), MINUTES) for k in KINDS},
+    "attended": (COUNTED & R.activity.is_null(False), 1),  # makes a participant
+    **{f"{k}_services": (COUNTED & (KIND == k), 1) for k in KINDS},
+    **{f"{k}_minutes": (COUNTED & (KIND == k), MINUTES) for k in KINDS},
 }
 
 
@@ -218,7 +224,12 @@ def _member_rows(span: tuple, on_roster: pw.Expression, team_ids) -> dict[int, l
     where = (R.checkin_at >= span[0]) & (R.checkin_at < span[1])
     if team_ids is not None:
         where &= R.member.in_(Member.select(Member.id).where(Member.team.in_(team_ids)))
-    sums = R.select(R.member.alias("member_id"), *columns).where(where).group_by(R.member)
+    sums = (
+        R.select(R.member.alias("member_id"), *columns)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
+        .where(where)
+        .group_by(R.member)
+    )
     served = sums.c.member_id.is_null(False)
     query = (
         Member.select(Member.team, Member.id, Member.name, Member.active, Member.left_on)
@@ -241,7 +252,7 @@ def _add_members(stats: dict, rows: list[tuple]) -> None:
         for key, value in sums.items():
             total[key] += value
         total["members"] += 1
-        total["participants"] += sums["activity_services"] > 0
+        total["participants"] += sums["attended"] > 0
         total["visited"] += sums["visits"] > 0
         stats["per_member"].append(_member_line(member_id, name, active, left_on, sums))
     services = sum(total[f"{k}_services"] for k in KINDS)

@@ -18,9 +18,9 @@ from models.prepared import Prepared
 from models.record import AWAITING_REVIEW
 
 from . import clock
+from .service_kinds import KINDS, counted_kind
 
 R = ServiceRecord
-KINDS = ("activity", "visit", "individual")
 AWAITING = sorted(AWAITING_REVIEW)  # statuses waiting for a review, in a fixed order for SQL
 
 
@@ -183,15 +183,16 @@ _COLUMNS = {
 
 def _period_rows_query(p) -> pw.Select:
     in_quarter = (R.checkin_at >= p.q_start) & (R.checkin_at < p.q_end)
-    columns = [R.kind]
+    columns = [R.kind, Activity.kind.alias("activity_kind")]
     for name, (condition, value) in _COLUMNS.items():
         columns.append(fn.SUM(pw.Case(None, [(condition, value)], 0)).alias(f"y_{name}"))
         quarter_condition = condition & in_quarter
         columns.append(fn.SUM(pw.Case(None, [(quarter_condition, value)], 0)).alias(f"q_{name}"))
     return (
         R.select(*columns)
+        .join(Activity, pw.JOIN.LEFT_OUTER, on=(R.activity == Activity.id))
         .where((R.member == p.member) & (R.checkin_at >= p.y_start) & (R.checkin_at < p.y_end))
-        .group_by(R.kind)
+        .group_by(R.kind, Activity.kind)
         .dicts()
     )
 
@@ -201,11 +202,19 @@ _PERIOD_ROWS = Prepared(_period_rows_query)
 
 def _period_rows(member_id: int, year: tuple, quarter: tuple) -> dict[str, dict]:
     """One query for the year and its current quarter (each a UTC [start, end) pair), grouped
-    by kind: {kind: {'y_services': n, 'q_minutes': m, ...}}."""
+    by the kind counted (services.service_kinds): {kind: {'y_services': n, 'q_minutes': m}}.
+    The database groups by the entry's and the activity's kind, and the kinds counted are
+    added up here, so that the rule is written once."""
     rows = _PERIOD_ROWS.rows(
         member=member_id, y_start=year[0], y_end=year[1], q_start=quarter[0], q_end=quarter[1]
     )
-    return {row.pop("kind"): {k: int(v or 0) for k, v in row.items()} for row in rows}
+    by_kind: dict[str, dict] = {}
+    for row in rows:
+        kind = counted_kind(row.pop("kind"), row.pop("activity_kind"))
+        sums = by_kind.setdefault(kind, {})
+        for name, value in row.items():
+            sums[name] = sums.get(name, 0) + int(value or 0)
+    return by_kind
 
 
 def _period(rows, prefix, year, quarter, starts_on, ends_before) -> PeriodStats:

@@ -249,3 +249,10 @@ def test_a_few_queries_whatever_the_number_of_entries(world, entries, monkeypatc
         export_register(world.actor("office"), team, NOW)
     assert len([sql for sql in calls if "record_history" in sql]) == 2
     assert len(calls) <= 8  # and each batch's photos
+
+
+def test_an_activity_published_as_individual_service_is_written_as_one(world):
+    own = make_activity(world.team_a, title="上门代购", kind="individual")
+    entry = checked_in(world.alice, own, filled=True)
+    sheet = sheet_of(export_register(world.actor("office"), RecordFilters(), NOW))
+    assert rows_by_id(sheet)[entry.id]["类型"] == "分散活动"  # as the API's kind_name names it

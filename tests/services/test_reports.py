@@ -583,3 +583,15 @@ def test_activities_in_the_future_are_not_held_yet(database):
     make_activity(team, starts_at=at(date(2026, 12, 20)))
     assert team_stats(2026, 4, at(date(2026, 12, 1)), 30)[team.id]["activities"] == 0
     assert Activity.select().count() == 1
+
+
+def test_a_member_at_an_activity_published_as_own_service_took_part(world):
+    """An activity published as 分散活动 is counted among the activities held, so its members
+    are among the participants, though its hours count as 分散活动."""
+    quiet = make_team(name="第三服务队")
+    member = make_member(name="周洁", team=quiet)
+    own = make_activity(quiet, kind="individual", starts_at=at(date(2026, 11, 10)))
+    served(member, at(date(2026, 11, 10)), kind="activity", activity=own)
+    stats = team_stats(2026, 4, NOW, 30)[quiet.id]
+    assert (stats["activities"], stats["participants"]) == (1, 1)
+    assert stats["by_kind"]["individual"]["services"] == 1
