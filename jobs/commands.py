@@ -80,7 +80,7 @@ def unreachable_text() -> str:
 #: A label with {} is a sentence the count goes into.
 RESULT_LABELS = {
     "overdue": "走访逾期的党员",
-    "photo_files": "删除的无主照片文件",
+    "photo_files": "移走的无主照片文件（保留 30 天）",
     "reminded": "发出提醒",
     "escalated": "超过两倍周期的党员",
     "leader_messages": "告知队长",
@@ -107,6 +107,8 @@ RESULT_LABELS = {
     "inbound_messages": "清理去重记录",
     "chat_states": "清理会话",
     "api_tokens": "清理登录令牌",
+    "bind_tries": "清理绑定码尝试记录",
+    "feedback_keys": "清除旧评价的手机与网络代码",
     "subscription_reports": "清理订阅上报记录",
 }
 

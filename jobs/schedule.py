@@ -88,7 +88,7 @@ JOBS = [
         "jobs.housekeeping:purge_expired",
         "cron",
         {"hour": 3, "minute": 30},
-        "清理过期的去重记录、会话、登录令牌、评价代码和无主照片文件",
+        "清理过期的去重记录、会话、登录令牌、旧评价的手机与网络代码和无主照片文件",
     ),
 ]
 JOBS_BY_ID = {job.id: job for job in JOBS}

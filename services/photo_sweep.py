@@ -1,6 +1,13 @@
-"""Removing photo files no entry names: a check-in stores its photo before its transaction,
-which may still refuse (a parallel tap, the activity cancelled meanwhile, a database error),
-and the file (perhaps with a resident's GPS position in its EXIF) would stay for good.
+"""Clearing away photo files no entry names: a check-in stores its photo before its
+transaction, which may still refuse (a parallel tap, the activity cancelled meanwhile, a
+database error), and the file (perhaps with a resident's GPS position in its EXIF) would stay
+for good.
+
+A file is not deleted at once but moved to `.swept/<day>/` under the photo folder and deleted
+QUARANTINE days later: after a database is restored from an older copy, the photos of the
+entries lost with it are named by no row, yet they are all the office has left of them
+(`register verify` names the entries); and a second database pointed at the same folder by
+mistake would otherwise empty it. A database with no photo row at all sweeps nothing.
 
 Never in the request's error path: files are content-addressed, and another check-in of the
 same bytes may be about to commit a row naming the same file. A file is removed only when it
@@ -17,6 +24,7 @@ never read again, so the sweep costs the same after years.
 
 import logging
 import os
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,17 +34,25 @@ from .clock import to_local
 from .photos import KEY_PATTERN
 
 KEEP = timedelta(days=1)
+QUARANTINE = timedelta(days=30)
+SWEPT = ".swept"  # under the photo folder: no photo key starts with a dot
 BATCH = 500  # keys per IN (...)
 log = logging.getLogger(__name__)
 
 
 def sweep_photos(root: str | os.PathLike, now: datetime) -> int:
-    """Remove the stale files of the recent month folders that no photo row names, the
-    derived copies of originals gone, and temporary files left by a failed write; return
-    how many were removed."""
-    removed = sum(_sweep_folder(Path(root), folder, now) for folder in recent_folders(now))
-    log.info("photo sweep: %d file(s) removed", removed)
-    return removed
+    """Move aside the stale files of the recent month folders that no photo row names, the
+    derived copies of originals gone, and temporary files left by a failed write, and delete
+    what was moved aside QUARANTINE ago; return how many files were moved aside."""
+    root = Path(root)
+    _empty_quarantine(root, now)
+    if not Photo.select().exists():
+        log.warning("photo sweep skipped: the database names no photo (a new or wrong one?)")
+        return 0
+    aside = root / SWEPT / to_local(now).strftime("%Y-%m-%d")
+    moved = sum(_sweep_folder(root, folder, now, aside) for folder in recent_folders(now))
+    log.info("photo sweep: %d file(s) moved to %s", moved, aside)
+    return moved
 
 
 def recent_folders(now: datetime) -> list[str]:
@@ -46,24 +62,32 @@ def recent_folders(now: datetime) -> list[str]:
     return [last_month.strftime("%Y/%m"), this_month.strftime("%Y/%m")]
 
 
-def _sweep_folder(root: Path, folder: str, now: datetime) -> int:
+def _sweep_folder(root: Path, folder: str, now: datetime, aside: Path) -> int:
     try:
         entries = [e for e in os.scandir(root / folder) if e.is_file(follow_symlinks=False)]
     except FileNotFoundError:
         return 0
     cutoff = (now - KEEP).replace(tzinfo=UTC).timestamp()  # now is naive UTC
-    stale = {e.name for e in entries if e.stat().st_mtime < cutoff}
+    stale = {e.name for e in entries if _mtime(e) < cutoff}
     originals = {name for name in stale if _kind(folder, name) == "original"}
     unnamed = originals - _named(folder, originals)
-    removed = sum(_remove(root / folder / name, cutoff) for name in sorted(unnamed))
+    removed = sum(_move_aside(root, folder, name, cutoff, aside) for name in sorted(unnamed))
     present = {e.name for e in entries if _kind(folder, e.name) == "original"} - unnamed
     stems = {name.rsplit(".", 1)[0] for name in present}
     for name in sorted(stale - originals):
         kind = _kind(folder, name)
         orphaned = kind == "derived" and name.rsplit("_", 1)[0] not in stems
         if kind == "temporary" or orphaned:
-            removed += _remove(root / folder / name, cutoff)
+            removed += _move_aside(root, folder, name, cutoff, aside)
     return removed
+
+
+def _mtime(entry: os.DirEntry) -> float:
+    """The file's modification time; a file gone meanwhile counts as young (left alone)."""
+    try:
+        return entry.stat().st_mtime
+    except OSError:
+        return float("inf")
 
 
 def _kind(folder: str, name: str) -> str | None:
@@ -89,15 +113,28 @@ def _named(folder: str, names: set[str]) -> set[str]:
     return {name for name in names if f"{folder}/{name}" in keys}
 
 
-def _remove(path: Path, cutoff: float) -> int:
-    """Move the file aside, read its age again, and remove it only if still stale."""
-    aside = path.with_name(f".{path.name}.sweep.tmp")  # a crash leaves it to the next sweep
+def _move_aside(root: Path, folder: str, name: str, cutoff: float, aside: Path) -> int:
+    """Move the file into the quarantine, read its age again, and put it back if a check-in
+    touched it meanwhile; 1 when it stays moved. A file that cannot be moved is logged and
+    left, so one odd file does not stop the night's housekeeping."""
+    path, target = root / folder / name, aside / folder / name
     try:
-        os.replace(path, aside)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
     except FileNotFoundError:
         return 0
-    if aside.stat().st_mtime >= cutoff:  # touched by a check-in meanwhile: it stays
-        os.replace(aside, path)
+    except OSError as exc:
+        log.warning("photo sweep: cannot move %s: %s", path, exc)
         return 0
-    aside.unlink()
+    if target.stat().st_mtime >= cutoff:  # touched by a check-in meanwhile: it stays
+        os.replace(target, path)
+        return 0
     return 1
+
+
+def _empty_quarantine(root: Path, now: datetime) -> None:
+    """Delete the days of the quarantine older than QUARANTINE."""
+    oldest = (to_local(now) - QUARANTINE).strftime("%Y-%m-%d")
+    for day in sorted((root / SWEPT).glob("????-??-??")):
+        if day.name < oldest:
+            shutil.rmtree(day, ignore_errors=True)

@@ -1,6 +1,6 @@
 """`python app.py export annual`, run as the office's scripts run it: the workbook the API's
 download gives (read back with openpyxl, cell by cell), a team by number or name, the
-suggested name without -o, no overwriting without --force, and a Chinese sentence (no
+suggested name without OUT, no overwriting without --force, and a Chinese sentence (no
 traceback) for a year, a team or a path that will not do."""
 
 import io

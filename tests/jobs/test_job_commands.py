@@ -96,3 +96,14 @@ def test_purge_expired_as_of_a_chosen_time(runner):
     result = runner.invoke(args=["jobs", "run-once", "purge_expired", "--now", "2030-01-01"])
     assert result.exit_code == 0, result.output
     assert "没有需要处理的内容" in result.output
+
+
+def test_what_the_purge_did_is_said_in_chinese(runner, app):
+    """Every count the nightly purge reports has a Chinese label for the operator."""
+    from jobs.commands import describe
+    from services.housekeeping import purge_expired
+
+    with app.app_context():
+        counts = purge_expired(datetime(2030, 1, 1), 30, app.config["SETTINGS"].storage.photo_dir)
+    line = describe(dict.fromkeys(counts, 1))
+    assert not any(key in line for key in counts), line

@@ -34,7 +34,9 @@ def _orphan(root, folder: str, seed: int, ext="jpg"):
 
 
 def _files(root) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    """The files in the photo folder, not counting the sweep's quarantine."""
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    return {f for f in files if not f.startswith(photo_sweep.SWEPT)}
 
 
 def test_stale_unnamed_files_go_and_named_or_young_ones_stay(scene):
@@ -98,3 +100,26 @@ def test_older_months_are_left_alone(scene):
     _age(old, NOW - 90 * DAY)
     assert photo_sweep.sweep_photos(scene.root, NOW) == 0
     assert old.is_file()
+
+
+def test_swept_files_wait_a_month_before_they_are_deleted(scene):
+    """A restored older database names none of the photos of the entries lost with it:
+    they are all the office has left of them, so the sweep only moves them aside."""
+    scene.check_in()
+    stale = _orphan(scene.root, "2026/11", 9)
+    _age(stale, NOW - 2 * DAY)
+    assert photo_sweep.sweep_photos(scene.root, NOW) == 1
+    aside = scene.root / photo_sweep.SWEPT / "2026-11-29" / "2026/11" / stale.name
+    assert not stale.exists() and aside.read_bytes() == images.jpeg(seed=9)
+    photo_sweep.sweep_photos(scene.root, NOW + 30 * DAY)
+    assert aside.is_file()
+    photo_sweep.sweep_photos(scene.root, NOW + 31 * DAY)
+    assert not aside.exists()
+
+
+def test_a_database_that_names_no_photo_sweeps_nothing(scene):
+    """A new or wrong database (a scratch copy pointed at the real folder) moves no file."""
+    stale = _orphan(scene.root, "2026/11", 10)
+    _age(stale, NOW - 2 * DAY)
+    assert photo_sweep.sweep_photos(scene.root, NOW) == 0
+    assert stale.is_file()
