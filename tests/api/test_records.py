@@ -252,6 +252,16 @@ def test_detail_has_the_history_in_shanghai_time(api, world, entry):
     assert body["history"][2]["changes"]["content"] == ["", FILLED["content"]]
 
 
+@pytest.mark.parametrize(
+    ("role", "sees"), [("alice", False), ("leader_a", False), ("office", True)]
+)
+def test_only_the_office_reads_the_photo_files_the_history_keeps(as_role, world, entry, role, sees):
+    """The history's photo keys and hashes are what the office's register check compares; a
+    member or leader has no use for them (photos are served by signed links)."""
+    first = as_role(role).get(f"/records/{entry.id}").get_json()["history"][0]
+    assert ("photos" in first["changes"]) is sees
+
+
 @pytest.mark.parametrize("body", [{"decision": "approve"}, {"decision": "reject"}])
 def test_a_member_who_may_not_review_hears_so_whatever_the_decision(api, world, entry, body):
     response = api(world.alice).post(f"/records/{entry.id}/review", json=body)
