@@ -327,3 +327,36 @@ def test_unsaved_edits_outlive_a_log_out_in_another_tab(served, dashboard):
     _answer(dashboard, accept=True)
     dashboard.shown("#username")
     assert _drafts(driver) == []
+
+
+def test_a_decision_saved_meanwhile_is_named_at_every_restore(served, dashboard):
+    """Another clerk decided the member while this clerk's edit waited: the restored row says
+    so, and still says so after the edit is restored a second time."""
+    from models import ApiToken
+    from models.oversight import ASSESSMENT_GRADES
+
+    year = clock.local_today().year
+    _open(dashboard, year)
+    row = dashboard.all("section.annual-team tr[data-member-id]")[0]
+    member = row.get_attribute("data-member-id")
+    row.find_element("css selector", 'input[name="note"]').send_keys("我的意见")
+    with served.app.app_context():
+        Assessment.create(
+            year=year,
+            member=int(member),
+            grade=ASSESSMENT_GRADES[1],
+            note="他人的决定",
+            decided_at=clock.now_utc(),
+            version=1,
+        )
+        ApiToken.update(revoked_at=clock.now_utc()).execute()
+    row.find_element("css selector", "button.save").click()
+    changed = f'tr[data-member-id="{member}"] [data-field="changed-since"]'
+    for _ in range(2):
+        _log_in_again(dashboard, "登录")
+        dashboard.text_in(changed, "其间已被其他人改为：合格")
+        note = dashboard.find(f'tr[data-member-id="{member}"] input[name="note"]')
+        assert note.get_attribute("value") == "我的意见"
+        with served.app.app_context():
+            ApiToken.update(revoked_at=clock.now_utc()).execute()
+        dashboard.driver.refresh()

@@ -91,10 +91,14 @@ function memberRow(page, line, draft) {
   );
   const saved = () => [grade.value, commended.checked, note.value].join("\u0000");
   let kept = saved();
-  // Kept aside under the version it was typed against, dropped once it matches what is saved.
+  // The version the edit was typed against: a restored edit keeps its own, so a decision
+  // saved since is named again at every restore, until this clerk saves.
+  let base = version;
+  const rebase = (v) => (base = v);
+  // Kept aside under that version, dropped once it matches what is saved.
   const remember = () => {
     if (saved() === kept) drafts.drop(m.member.id);
-    else drafts.put(m.member.id, { grade: grade.value, commended: commended.checked, note: note.value, expected: version });
+    else drafts.put(m.member.id, { grade: grade.value, commended: commended.checked, note: note.value, expected: base });
   };
   const edited = () => {
     if (!final) remember();
@@ -123,7 +127,7 @@ function memberRow(page, line, draft) {
     const body = { grade: grade.value, commended: commended.checked, note: note.value, expected: version };
     try {
       const answer = await api.post(`/office/annual/${year}/members/${line.member.id}`, body);
-      version = answer.version;
+      version = base = answer.version;
       kept = sent;
       row.classList.remove("unsaved", "undecided");
       row.classList.add("decided");
@@ -138,7 +142,7 @@ function memberRow(page, line, draft) {
       remember();
     }
   });
-  if (draft && !final) restore(draft, { grade, commended, note, status, row, canCommend, edited }, line, listing);
+  if (draft && !final) restore(draft, { grade, commended, note, status, row, canCommend, edited, rebase }, line, listing);
   return row;
 }
 
@@ -149,6 +153,7 @@ function restore(draft, f, line, listing) {
   f.canCommend();
   f.commended.checked = Boolean(draft.commended) && !f.commended.disabled;
   f.note.value = String(draft.note ?? "").slice(0, 200);
+  f.rebase(draft.expected);
   f.edited();
   if (!f.row.classList.contains("unsaved")) return; // the same as saved: nothing to restore
   const d = line.decision;
