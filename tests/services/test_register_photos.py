@@ -44,10 +44,11 @@ def test_the_check_in_line_carries_the_photo(scene):
 )
 def test_a_photo_row_changed_behind_the_service_is_found(scene, change):
     record = _entry(scene)
+    sha256 = Photo.get(Photo.record == record.id).sha256
     change().execute()
     found = register_check.verify(NOW)
     assert [t.record_id for t in found] == [record.id]
-    assert found[0].problem.startswith("记录被绕过系统修改：照片 ")
+    assert found[0].problem.startswith(f"记录被绕过系统修改：照片 1 张（{sha256[:8]}） → ")
 
 
 def test_a_photo_row_changed_then_a_legitimate_change_still_shows(scene):
