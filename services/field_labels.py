@@ -1,28 +1,30 @@
 """What the fields of a request are called where a person reads about them: an error's
 message is shown to the member as is (the OpenAPI document says so), and 「参数 lat 应为数字」
 speaks to a developer, 「纬度应为数字」 to a party member. The register's fields keep the words
-the entry's history uses (services.history.LABELS)."""
+the entry's history uses (services.history.COLUMN_LABELS)."""
+
+from .history import COLUMN_LABELS
+
+# Register fields a request can carry, named as the entry's history names them.
+_REGISTER = ("checkin_at", "checkout_at", "content", "duration_minutes", "outcome", "target")
 
 LABELS = {
+    **{name: COLUMN_LABELS[name] for name in _REGISTER},
     "accuracy": "定位精度",
     "activity_id": "活动",
     "awaiting_review_by": "待审核方",
     "bind_code": "绑定码",
     "capacity": "人数上限",
     "category": "活动类别",
-    "checkin_at": "签到时间",
-    "checkout_at": "签退时间",
     "code": "登录凭证",
     "commended": "是否表彰",
     "comment": "审核意见",
     "community_id": "社区",
-    "content": "服务内容",
     "coord": "坐标系",
     "decision": "审核结果",
     "description": "活动说明",
     "digest": "名单校验码",
     "dry_run": "是否试导入",
-    "duration_minutes": "服务时长（分钟）",
     "e": "链接有效期",
     "ends_at": "结束时间",
     "expected": "当前版本",
@@ -40,7 +42,6 @@ LABELS = {
     "moderation": "审阅状态",
     "note": "备注",
     "offset": "起始位置",
-    "outcome": "取得成效",
     "password": "密码",
     "phone": "手机号",
     "phone_code": "手机号授权",
@@ -56,7 +57,6 @@ LABELS = {
     "starts_at": "开始时间",
     "status": "状态",
     "summary": "总结",
-    "target": "服务对象",
     "team_id": "服务队",
     "text": "内容",
     "title": "标题",

@@ -10,12 +10,13 @@ nothing it could be given: it does not count, and its hint says so.
 
 from models import ServiceRecord
 
+from .history import COLUMN_LABELS
 from .register_defaults import automatic, is_blank
 
 CHECKOUT = "checkout"
 FIELDS = ("target", "content", "outcome")  # in the order a member is asked them
 MISSING = (CHECKOUT, *FIELDS)
-NAMES = {"target": "服务对象", "content": "服务内容", "outcome": "取得成效"}
+NAMES = {name: COLUMN_LABELS[name] for name in FIELDS}  # as the entry's history says them
 REJECTED_HINT = "记录未通过审核，不计入服务时长"
 
 
