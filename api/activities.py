@@ -7,13 +7,13 @@ from flask import current_app, jsonify, request
 
 from models import Activity
 from services import activities, activity_creators, activity_enrolments, checkin_window, clock
-from services.checkin_rules import CheckinRules
 from services.errors import Invalid
 from services.field_labels import label
 
 from . import bp, openapi
 from .auth import actor, requires
 from .request import field, json_body, query_date
+from .rules import checkin_rules
 from .serialize import coordinate, iso
 
 FIELD_TYPES = {
@@ -36,13 +36,9 @@ FIELD_TYPES = {
 NULLABLE = {"radius_m", "capacity"}  # null: no limit of our own (capacity), the default radius
 
 
-def _rules() -> CheckinRules:
-    return CheckinRules.from_settings(current_app.config["SETTINGS"])
-
-
 def activity_json(a: Activity, now: datetime) -> dict:
     status = activities.phase(a, now)
-    window = checkin_window.window_of(a.starts_at, a.ends_at, _rules())
+    window = checkin_window.window_of(a.starts_at, a.ends_at, checkin_rules())
     return {
         "id": a.id,
         "title": a.title,
@@ -152,7 +148,7 @@ def create_activity():
 def update_activity(id):
     now = clock.now_utc()
     fields = _fields(json_body())
-    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), _rules())
+    updated = activities.update_activity(actor(), id, fields, now, _quiet_hours(), checkin_rules())
     return jsonify(activity_json(updated, now))
 
 

@@ -14,10 +14,7 @@ from services.rows import MAX_ID
 from . import bp, openapi, record_json
 from .auth import actor, requires
 from .request import field, form_value, json_body
-
-
-def _rules() -> CheckinRules:
-    return CheckinRules.from_settings(current_app.config["SETTINGS"])
+from .rules import checkin_rules
 
 
 def _target():
@@ -64,7 +61,7 @@ def create_checkin():
     if request.mimetype != "multipart/form-data":  # a photo only travels in a form
         raise NotAForm("签到须以表单（multipart/form-data）上传照片和位置。")
     _require_readable_form()
-    rules = _rules()
+    rules = checkin_rules()
     result = checkin.check_in(
         actor(),
         _target(),
@@ -99,7 +96,7 @@ def _json_point() -> Point | None:
 @requires("member")
 def checkout(record_id: int):
     point = _json_point()
-    record = checkin.check_out(actor(), record_id, point, clock.now_utc(), _rules())
+    record = checkin.check_out(actor(), record_id, point, clock.now_utc(), checkin_rules())
     return jsonify(record_json.record(record))
 
 

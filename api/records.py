@@ -15,7 +15,6 @@ from models import ServiceRecord
 from services import clock, history, history_words, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
-from services.checkin_rules import CheckinRules
 from services.errors import Invalid
 from services.field_labels import label
 from services.leader_registration import Attendance, register_attendance
@@ -32,6 +31,7 @@ from .record_json import (
     record,
 )
 from .request import field, json_body, query_date, query_flag, query_value
+from .rules import checkin_rules
 from .serialize import coordinate, iso, list_page
 
 
@@ -140,7 +140,7 @@ def patch_record(record_id):
         given,
         reason,
         quiet_hours=settings.rules.quiet_hours,
-        rules=CheckinRules.from_settings(settings),
+        rules=checkin_rules(),
     )
     return jsonify(_detail(record_id))
 
@@ -184,8 +184,7 @@ def post_record():
         request_id=field(data, "request_id", str, required=False),
         **{name: field(data, name, str, required=False, default="") for name in TEXT_FIELDS},
     )
-    rules = CheckinRules.from_settings(current_app.config["SETTINGS"])
-    registered = register_attendance(actor(), attendance, clock.now_utc(), rules)
+    registered = register_attendance(actor(), attendance, clock.now_utc(), checkin_rules())
     return jsonify(_detail(registered.record.id)), 201 if registered.created else 200
 
 

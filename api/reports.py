@@ -9,28 +9,24 @@ from services.register_check import Findings
 from services.report_names import REPORT_STATUS_NAMES, report_state_name
 from services.report_stats import KINDS, label
 from services.report_view import ReportView, view_report
-from services.reports import ReportRules
 from services.summary import hours
 
 from . import bp, openapi
 from .auth import actor, requires
 from .records import FINDING_SCHEMA
 from .request import field, json_body, query_value
+from .rules import report_rules
 from .serialize import iso
 
 STATUS_NAMES = REPORT_STATUS_NAMES
 DECISION_NAMES = {"accepted": "通过", "returned": "退回"}
 
 
-def _rules() -> ReportRules:
-    return ReportRules.from_settings(current_app.config["SETTINGS"])
-
-
 @bp.get("/team/reports/<period>")
 @requires("member", "office")
 def get_report(period):
     team_id = query_value("team_id", int)
-    view = view_report(actor(), period, team_id, clock.now_utc(), _rules())
+    view = view_report(actor(), period, team_id, clock.now_utc(), report_rules())
     return jsonify(report_json(view))
 
 
@@ -38,7 +34,7 @@ def get_report(period):
 @requires("member")
 def put_report(period):
     summary = field(json_body(), "summary", str)
-    view = report_writing.save_summary(actor(), period, summary, clock.now_utc(), _rules())
+    view = report_writing.save_summary(actor(), period, summary, clock.now_utc(), report_rules())
     return jsonify(report_json(view))
 
 
@@ -47,7 +43,7 @@ def put_report(period):
 def submit_report(period):
     """Submit, with the summary too when the body gives one (optional: PUT saves it apart)."""
     summary = field(json_body(), "summary", str, required=False) if request.get_data() else None
-    view = report_writing.submit_report(actor(), period, clock.now_utc(), _rules(), summary)
+    view = report_writing.submit_report(actor(), period, clock.now_utc(), report_rules(), summary)
     return jsonify(report_json(view))
 
 
@@ -60,7 +56,7 @@ def decide_report(team_id, period):
     reason = field(data, "reason", str, required=False)
     now, quiet_hours = clock.now_utc(), current_app.config["SETTINGS"].rules.quiet_hours
     report_review.decide_report(actor(), team_id, period, decision, reason, now, quiet_hours)
-    view = view_report(actor(), period, team_id, now, _rules())
+    view = view_report(actor(), period, team_id, now, report_rules())
     return jsonify(report_json(view))
 
 
