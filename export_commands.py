@@ -40,7 +40,10 @@ OFFICE = Actor(account=Account(username="cli", display_name="办公室（命令�
 @click.option("--from", "date_from", metavar="2026-10-01", help="签到日期起（含）")
 @click.option("--to", "date_to", metavar="2026-12-31", help="签到日期止（含）")
 @click.option("--status", help=f"状态：{CHOICES}（待审核包括待队长审核和待办公室审核）")
-@click.option("--kind", help="类型：集中活动、结对走访、分散活动（或 activity 等）")
+@click.option(
+    "--kind",
+    help="类型：集中活动、结对走访、分散活动（或 activity 等；发布为分散活动的活动算分散活动）",
+)
 @click.option("--team", help="服务队：编号或名称")
 @click.option("--member", "phone", metavar="PHONE", help="某位党员的手机号")
 @click.option("--force", is_flag=True, help="覆盖已存在的文件")

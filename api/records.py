@@ -351,7 +351,11 @@ LIST_PARAMETERS = [
         {"type": "string", "enum": list(register.REVIEWERS)},
         "待谁审核（与记录的 awaiting_review_by 相同）：leader 待队长审核，office 待办公室审核",
     ),
-    _query("kind", {"type": "string", "enum": list(KIND_NAMES)}, "类型"),
+    _query(
+        "kind",
+        {"type": "string", "enum": list(KIND_NAMES)},
+        "类型：按记录计入的服务类型（counted_kind），发布为分散活动的活动的签到算 individual",
+    ),
     _query("activity_id", {"type": "integer", "minimum": 1}, "活动"),
     _query("from", {"type": "string", "format": "date"}, "签到日期起（北京时间，含）"),
     _query("to", {"type": "string", "format": "date"}, "签到日期止（北京时间，含）"),
