@@ -12,7 +12,7 @@ from services.field_labels import label
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body, query_date
+from .request import field, json_body, moment, query_date
 from .rules import checkin_rules
 from .serialize import coordinate, iso
 
@@ -74,14 +74,6 @@ def creator_json(c: activity_creators.Creator | None) -> dict | None:
     return {"id": c.member_id, "name": c.name, "role": c.role, "role_name": c.role_name}
 
 
-def _moment(name: str, raw: str) -> datetime:
-    try:
-        return clock.to_utc(datetime.fromisoformat(raw))
-    except (ValueError, OverflowError):
-        message = f"{label(name)}应为时间，如 2026-12-01T09:00:00+08:00。"
-        raise Invalid(message, "bad_time") from None
-
-
 def _fields(data: dict) -> dict:
     """The body's fields, typed; which of them an operation accepts (unknown ones included)
     is the service's call."""
@@ -91,7 +83,7 @@ def _fields(data: dict) -> dict:
         fields[name] = value if untyped else field(data, name, FIELD_TYPES[name])
     for name in ("starts_at", "ends_at"):
         if name in fields:
-            fields[name] = _moment(name, fields[name])
+            fields[name] = moment(name, fields[name], "bad_time")
     ids = fields.get("member_ids", [])
     if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
         raise Invalid(f"{label('member_ids')}应为党员编号的列表。", "bad_field")

@@ -15,8 +15,6 @@ from models import ServiceRecord
 from services import clock, history, history_words, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
-from services.errors import Invalid
-from services.field_labels import label
 from services.leader_registration import Attendance, register_attendance
 from services.record_text import TEXT_FIELDS, shown_text
 
@@ -30,7 +28,7 @@ from .record_json import (
     may_see_location,
     record,
 )
-from .request import field, json_body, query_date, query_flag, query_value
+from .request import field, json_body, moment, query_date, query_flag, query_value
 from .rules import checkin_rules
 from .serialize import coordinate, iso, list_page
 
@@ -191,13 +189,7 @@ def post_record():
 def _moment(data: dict, name: str) -> datetime | None:
     """An ISO 8601 time from the client (Shanghai time when it has no offset) as naive UTC."""
     raw = field(data, name, str, required=False)
-    if raw is None:
-        return None
-    try:
-        return clock.to_utc(datetime.fromisoformat(raw))
-    except (ValueError, OverflowError):
-        message = f"{label(name)}应为时间，如 2026-11-29T10:00:00+08:00。"
-        raise Invalid(message, "bad_field") from None
+    return None if raw is None else moment(name, raw)
 
 
 # --- OpenAPI -------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """Reading request input: JSON bodies and form fields with types, or a clear Invalid."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 from flask import request
 
+from services import clock
 from services.errors import Invalid
 from services.field_labels import label, unknown
 
@@ -173,3 +174,12 @@ def query_flag(name: str, default: bool | None = False) -> bool | None:
     if raw not in FLAGS:
         raise Invalid(f"{label(name)}应为 true 或 false。", "bad_field")
     return FLAGS[raw]
+
+
+def moment(name: str, raw: str, code: str = "bad_field") -> datetime:
+    """An ISO 8601 time from the client (Shanghai time when it has no offset) as naive UTC."""
+    try:
+        return clock.to_utc(datetime.fromisoformat(raw))
+    except (ValueError, OverflowError):
+        message = f"{label(name)}格式不对，应如 2026-12-01T09:00:00+08:00。"
+        raise Invalid(message, code) from None

@@ -276,6 +276,13 @@ def test_create_refuses_bad_input(w, extra, code):
     assert_error(w.as_["leader_a"].post("/activities", json=data), 400, code)
 
 
+def test_a_time_that_is_not_one_is_named_with_an_example(w):
+    response = w.as_["leader_a"].post("/activities", json=body(w, starts_at="明天上午"))
+    assert response.get_json()["error"]["message"] == (
+        "开始时间格式不对，应如 2026-12-01T09:00:00+08:00。"
+    )
+
+
 @pytest.mark.parametrize("raw", ["{", "[1, 2]", '"title"', "", '{"title": NaN, "starts_at": 1}'])
 def test_create_refuses_malformed_json(w, raw):
     response = w.as_["leader_a"].post(
