@@ -89,9 +89,10 @@ def export_report_command(period, out, team, force):
 def export_annual_command(year, out, team, force):
     """Export a year's assessment (年度考核 and 表彰名单) as an Excel workbook."""
     limits, now = current_app.config["SETTINGS"].assessment, clock.now_utc()
+    year = _year(year)
     with db.connection_context():
-        export = _run(export_year, OFFICE, _year(year), now, limits, _team_id(team))
-        final = year_state(int(year), now).final
+        export = _run(export_year, OFFICE, year, now, limits, _team_id(team))
+        final = year_state(year, now).final
     path = _save(export, out, force)
     state = "已定稿" if final else "未定稿"
     click.echo(f"已导出 {year} 年度考核（{export.rows} 名党员，{state}）：{path}")
