@@ -42,6 +42,7 @@ from .checkin_targets import (
 from .clock import local_midnight, local_today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
+from .records import attach_photos
 from .review import TEXT_LIMITS, clean_text
 from .rows import check_request_id, is_id, lock_name, lock_row
 
@@ -134,6 +135,7 @@ def check_out(
         record = ServiceRecord.get_by_id(record.id)
         if record.checkout_at is not None:
             return _closed_already(record)
+        attach_photos([record])  # read once for both history states and the answer
         before = history.state_of(record)
         _apply_checkout(record, point, now, rules)
         register_defaults.fill(record)  # after the place: its activity or household is loaded

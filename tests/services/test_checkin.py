@@ -857,3 +857,15 @@ def test_a_visit_checked_out_away_from_the_household_is_flagged(scene):
     visit = scene.check_in(target="visit", point=Point(34.7502, 113.63, "gcj02", 10)).record
     away = Point(34.78, 113.63, "gcj02", 10)  # 3 km north
     assert "checkout_out_of_range" in check_out(scene.actor, visit.id, away, NOW).flags
+
+
+def test_a_check_out_reads_the_entrys_photos_once(scene):
+    """Both history states and the answer take the photos read once."""
+    from tests.statements import count_queries
+
+    record = scene.check_in().record
+    with count_queries() as seen:
+        closed = scene.check_out(record)
+        assert len(closed.photos) == 1
+    photo_reads = [q for q in seen if 'FROM "photo"' in str(getattr(q, "sql", q))]
+    assert len(photo_reads) == 1
