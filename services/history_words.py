@@ -22,6 +22,7 @@ from .households import mask_name
 from .record_names import KIND_NAMES, SOURCE_NAMES
 from .records import name_status
 from .register_defaults import VISIT_TARGET
+from .service_kinds import kind_name
 
 EMPTY = "（空）"
 NO_FLAGS = "（无）"
@@ -112,6 +113,14 @@ def _status(value, record, whole) -> str:
     return name_status(value, record.member.role, record.source)
 
 
+def _kind(value, record: ServiceRecord) -> str:
+    """The entry's own kind as the entry names it (an activity published as 分散活动 is one:
+    services.service_kinds); any other as stored."""
+    if value == record.kind:
+        return kind_name(record)
+    return KIND_NAMES.get(value, str(value))
+
+
 _WORDS: dict[str, Callable] = {
     "member_id": _member,
     "registered_by_id": _member,
@@ -121,7 +130,7 @@ _WORDS: dict[str, Callable] = {
     "checkout_at": _time,
     "status": _status,
     "flags": _flags,
-    "kind": lambda value, record, whole: KIND_NAMES.get(value, str(value)),
+    "kind": lambda value, record, whole: _kind(value, record),
     "source": lambda value, record, whole: SOURCE_NAMES.get(value, str(value)),
     "distance_m": _metres,
     "checkin_accuracy_m": _metres,

@@ -62,3 +62,16 @@ def test_a_leader_reads_the_household_masked(app, api):
     _, (checkin,) = _lines(api("mp-hw-leader"), record.id)
     assert checkin["结对家庭"]["after"] == "结对家庭 杨**户"
     assert "签到距离" not in checkin and "距服务地点" not in checkin
+
+
+def test_an_entry_at_an_activity_published_as_own_service_reads_as_one(app, office):
+    """The history names the entry's kind as the entry does: 分散活动, not 集中活动."""
+    from tests.factories import make_activity
+
+    team = make_team()
+    member = make_member(team=team)
+    own = make_activity(team, kind="individual")
+    record = make_record(member, own, kind="activity")
+    history.append(record, f"member:{member.id}", "checkin", NOW, {})
+    detail, (checkin,) = _lines(office, record.id)
+    assert checkin["服务类型"]["after"] == "分散活动" == detail["kind_name"]
