@@ -12,7 +12,7 @@ from services.field_labels import label
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import field, json_body, moment, query_date
+from .request import field, json_body, moment, not_a_time, query_date
 from .rules import checkin_rules
 from .serialize import coordinate, iso
 
@@ -83,7 +83,9 @@ def _fields(data: dict) -> dict:
         fields[name] = value if untyped else field(data, name, FIELD_TYPES[name])
     for name in ("starts_at", "ends_at"):
         if name in fields:
-            fields[name] = moment(name, fields[name], "bad_time")
+            fields[name] = moment(fields[name])
+            if fields[name] is None:
+                raise Invalid(not_a_time(name), "bad_time")
     ids = fields.get("member_ids", [])
     if any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
         raise Invalid(f"{label('member_ids')}应为党员编号的列表。", "bad_field")

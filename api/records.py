@@ -15,6 +15,7 @@ from models import ServiceRecord
 from services import clock, history, history_words, register_check, register_checkpoint
 from services import records as register
 from services import review as edits
+from services.errors import Invalid
 from services.leader_registration import Attendance, register_attendance
 from services.record_text import TEXT_FIELDS, shown_text
 
@@ -28,7 +29,15 @@ from .record_json import (
     may_see_location,
     record,
 )
-from .request import field, json_body, moment, query_date, query_flag, query_value
+from .request import (
+    field,
+    json_body,
+    moment,
+    not_a_time,
+    query_date,
+    query_flag,
+    query_value,
+)
 from .rules import checkin_rules
 from .serialize import coordinate, iso, list_page
 
@@ -189,7 +198,12 @@ def post_record():
 def _moment(data: dict, name: str) -> datetime | None:
     """An ISO 8601 time from the client (Shanghai time when it has no offset) as naive UTC."""
     raw = field(data, name, str, required=False)
-    return None if raw is None else moment(name, raw)
+    if raw is None:
+        return None
+    at = moment(raw)
+    if at is None:
+        raise Invalid(not_a_time(name), "bad_field")
+    return at
 
 
 # --- OpenAPI -------------------------------------------------------------------------------

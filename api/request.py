@@ -176,10 +176,14 @@ def query_flag(name: str, default: bool | None = False) -> bool | None:
     return FLAGS[raw]
 
 
-def moment(name: str, raw: str, code: str = "bad_field") -> datetime:
-    """An ISO 8601 time from the client (Shanghai time when it has no offset) as naive UTC."""
+def moment(raw: str) -> datetime | None:
+    """An ISO 8601 time from the client (Shanghai time when it has no offset) as naive UTC;
+    None when it is not one (each caller refuses it with its own code: not_a_time)."""
     try:
         return clock.to_utc(datetime.fromisoformat(raw))
     except (ValueError, OverflowError):
-        message = f"{label(name)}格式不对，应如 2026-12-01T09:00:00+08:00。"
-        raise Invalid(message, code) from None
+        return None
+
+
+def not_a_time(name: str) -> str:
+    return f"{label(name)}格式不对，应如 2026-12-01T09:00:00+08:00。"
