@@ -11,6 +11,7 @@ from models import Feedback, FeedbackForm
 from services import feedback
 from services.errors import DomainError
 from services.feedback_targets import code_for
+from services.housekeeping import purge_expired
 from tests.factories import NOW, make_member, make_team
 from tests.races import at_once
 from tests.services.test_feedback import OPENED, rate, sender
@@ -103,3 +104,28 @@ def test_twin_late_retries_of_an_older_form_change_nothing(code):
     outcomes = at_once(calls, (DomainError,))
     assert [o.repeated for o in outcomes] == [True] * 3, outcomes
     assert standing() == [(2, "不太满意")]
+
+
+def test_the_forms_answers_go_with_the_phones_keys(code):
+    """After key_keep_days a form's answer and id are gone, as the rating's keys are: only
+    the rating itself stays. Today's forms stay."""
+    old_form = sender().new_form_id(code, OPENED)
+    rate(code, 4, "还行", form_id=old_form)
+    today = NOW + timedelta(days=31)
+    recent = rate(code, 3, who=sender("cookie-b"), now=today).feedback
+    done = purge_expired(today)
+    assert (done["feedback_keys"], done["feedback_forms"]) == (1, 1)
+    assert [f.feedback_id for f in FeedbackForm.select()] == [recent.id]
+    old = Feedback.get(Feedback.id != recent.id)
+    assert (old.form_id, old.client_key, old.rating, old.comment) == (None, "", 4, "还行")
+    assert Feedback.get_by_id(recent.id).form_id is not None
+
+
+@pytest.mark.parametrize("days", [1, 7])
+def test_a_forms_answer_is_kept_for_the_days_of_the_settings(code, days):
+    """Kept through the last Shanghai day of key_keep_days, gone the day after."""
+    rate(code, 4)
+    assert purge_expired(NOW + timedelta(days=days), days)["feedback_forms"] == 0
+    assert FeedbackForm.select().count() == 1
+    assert purge_expired(NOW + timedelta(days=days + 1), days)["feedback_forms"] == 1
+    assert FeedbackForm.select().count() == 0
