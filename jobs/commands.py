@@ -109,6 +109,7 @@ RESULT_LABELS = {
     "api_tokens": "清理登录令牌",
     "bind_tries": "清理绑定码尝试记录",
     "feedback_keys": "清除旧评价的手机与网络代码",
+    "feedback_forms": "删除旧评价页面的提交记录",
     "subscription_reports": "清理订阅上报记录",
 }
 

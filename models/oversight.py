@@ -52,6 +52,19 @@ class Feedback(BaseModel):
         )
 
 
+class FeedbackForm(BaseModel):
+    """The last answer each page form posted, and the rating it went to: a post that brings
+    exactly that answer again is the phone's retry (however late, even after a newer form of
+    the phone changed the rating), not a change of mind. Deleted with the phone's keys after
+    feedback.key_keep_days (services.housekeeping): a form id is signed with the cookie."""
+
+    form_id = pw.CharField(max_length=64, unique=True)
+    feedback = pw.ForeignKeyField(Feedback, backref="forms", on_delete="CASCADE")
+    rating = pw.SmallIntegerField()
+    comment = pw.TextField(default="")
+    at = pw.DateTimeField(index=True)
+
+
 class FeedbackCode(BaseModel):
     """The random code in a feedback QR card's address, one per rated target (target_key,
     e.g. 'member:12'): the page finds the target by it, so nobody can rate another target by

@@ -12,10 +12,13 @@ Rules, each here so the page only asks and shows:
   comment is judged again; an unchanged one keeps the office's decision. The database holds
   the rule too (target, Shanghai day and phone are unique): of two posts that race, one adds
   the rating and the other replaces it.
-- The form id (services.feedback_forms) makes a post idempotent: the same form posted again
-  with the same answer records nothing more and is thanked again (a double tap, a retry); the
-  same form with another answer is a change of mind, as above. A form kept open past
-  midnight changes the new day's rating when the phone has one already.
+- The form id (services.feedback_forms) makes a post idempotent: each form's last answer is
+  kept (FeedbackForm), and the same form posted again with that answer records nothing more
+  and is thanked again (a double tap, a retry), however late: even when the phone has rated
+  again on a newer form since, the old form's resent post leaves the newer rating standing.
+  The same form with another answer is a change of mind, as above (Back to the older page,
+  rate again). A form kept open past midnight changes the new day's rating when the phone
+  has one already. The forms' answers go with the phone's keys (services.housekeeping).
 - A target's first feedback.per_target_per_hour new ratings an hour (from everybody
   together) are judged as usual; any further ones that hour are kept but `pending`
   (held_reason burst) until the office looks: a script that takes a new cookie for each post
@@ -41,7 +44,7 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from models import Feedback, db
+from models import Feedback, FeedbackForm, db
 from settings.sections import FeedbackSettings
 
 from . import clock, feedback_forms, feedback_limits
@@ -112,6 +115,10 @@ def submit(
     """Record a resident's rating: once per form, one per phone and target a day (the rules
     are the module's)."""
     target = target_by_code(code, now)
+    known = FeedbackForm.get_or_none(FeedbackForm.form_id == form_id) if form_id else None
+    retried = _retried(known, target, rating, comment)
+    if retried is not None:  # the form's last answer again: a retry, however late
+        return Submission(retried, target, repeated=True)
     earlier = Feedback.get_or_none(Feedback.form_id == form_id) if form_id else None
     if earlier is not None and not _rates(earlier, target):
         earlier = None
@@ -125,20 +132,24 @@ def submit(
     answer = {"rating": _rating(rating), "comment": _comment(comment)}
     try:
         with db.atomic():
-            return _record(target, answer, form_id, sender, now, limits, earlier)
-    except pw.IntegrityError:
+            return _record(target, answer, form_id, sender, now, limits, earlier, known)
+    except (pw.IntegrityError, _FormMoved):
         done = _after_race(target, answer, form_id, sender.key, now)
         if done is None:  # another constraint failed: the page's database error, not thanks
             raise
         return done
 
 
-def _record(target, answer, form_id, sender, now, limits, earlier) -> Submission:
+class _FormMoved(Exception):
+    """The form's last answer changed after this post read it: a twin post got in first."""
+
+
+def _record(target, answer, form_id, sender, now, limits, earlier, known) -> Submission:
     """Replace the rating this phone gave the target today (or the one this form gave), or
     add one."""
     row = _todays(target, sender.key, now) or earlier
     if row is not None:
-        return _change(row, earlier, target, answer, form_id, now)
+        return _change(row, earlier, target, answer, form_id, now, known)
     judged = _judged(answer["comment"], _in_burst(target, now, limits))
     day, key, ip_key = clock.local_today(now), target_key(target.kind, target.id), ""
     if judged["moderation"] == "pending":
@@ -147,7 +158,9 @@ def _record(target, answer, form_id, sender, now, limits, earlier) -> Submission
     fields = {"target_kind": target.kind, target.kind: target.id, **answer, **judged}
     fields |= {"form_id": form_id, "client_key": sender.key, "ip_key": ip_key}
     fields |= {"target_key": key, "rated_on": day, "created_at": now}
-    return Submission(Feedback.create(**fields), target, repeated=False)
+    row = Feedback.create(**fields)
+    _remember(known, form_id, row, answer, now)
+    return Submission(row, target, repeated=False)
 
 
 def _after_race(target, answer, form_id, client_key, now) -> Submission | None:
@@ -155,15 +168,19 @@ def _after_race(target, answer, form_id, client_key, now) -> Submission | None:
     phone for this target today, was recorded meanwhile. The same answer again is a repeat;
     another answer replaces the one recorded. None when no such rating is there (another
     constraint failed)."""
+    known = FeedbackForm.get_or_none(FeedbackForm.form_id == form_id)
+    retried = _retried(known, target, answer["rating"], answer["comment"])
+    if retried is not None:
+        return Submission(retried, target, repeated=True)
     twin = Feedback.get_or_none(Feedback.form_id == form_id)
     row = _todays(target, client_key, now) or twin
     if row is None:
         return None
     with db.atomic():
-        return _change(row, twin, target, answer, form_id, now)
+        return _change(row, twin, target, answer, form_id, now, known)
 
 
-def _change(row, earlier, target, answer, form_id, now) -> Submission:
+def _change(row, earlier, target, answer, form_id, now, known) -> Submission:
     """Give the phone's rating of the day (`row`) this answer; a repeat when it holds this
     form's answer already (a twin post got in first). It takes this form's id, unless the
     form's own rating (`earlier`) is another day's (a form kept open past midnight): that
@@ -173,7 +190,31 @@ def _change(row, earlier, target, answer, form_id, now) -> Submission:
         return Submission(row, target, repeated=True)
     other_days = earlier is not None and earlier.id != row.id
     _replace(row, answer, row.form_id if other_days else form_id, now)
+    _remember(known, form_id, row, answer, now)
     return Submission(row, target, repeated=False, replaced=True)
+
+
+def _retried(known: FeedbackForm | None, target: Target, rating, comment) -> Feedback | None:
+    """The rating the form last went to, when this post brings the form's last answer again:
+    a retry (or a double tap) that must change nothing, though a newer form of the phone
+    may have changed the rating since."""
+    if known is None or not _same_answer(known, rating, comment):
+        return None
+    return known.feedback if _rates(known.feedback, target) else None
+
+
+def _remember(known, form_id, row, answer, now) -> None:
+    """Keep this answer as the form's last. A form unknown when this post read is added
+    (the unique form id refuses a twin's second); a known one changes only if it still
+    holds what this post read, else a twin changed it first (_FormMoved)."""
+    fields = {"feedback": row.id, **answer, "at": now}
+    if known is None:
+        FeedbackForm.create(form_id=form_id, **fields)
+        return
+    unchanged = (FeedbackForm.rating == known.rating) & (FeedbackForm.comment == known.comment)
+    moved = FeedbackForm.update(fields).where((FeedbackForm.id == known.id) & unchanged)
+    if not moved.execute():
+        raise _FormMoved(form_id)
 
 
 def _todays(target: Target, client_key: str, now: datetime) -> Feedback | None:

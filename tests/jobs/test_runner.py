@@ -184,6 +184,7 @@ def test_run_job_gives_the_job_its_now(app):
         "bind_tries": 0,
         "chat_states": 0,
         "feedback_keys": 0,
+        "feedback_forms": 0,
         "inbound_messages": 0,
         "subscription_reports": 0,
         "photo_files": 0,
@@ -193,13 +194,16 @@ def test_run_job_gives_the_job_its_now(app):
 def test_the_housekeeping_job_forgets_feedback_keys_after_the_configured_days(
     settings_overrides, request
 ):
-    """The job reads feedback.key_keep_days: a rating's keys go after that many days."""
+    """The job reads feedback.key_keep_days: a rating's keys and its form's answer go after
+    that many days."""
     settings_overrides["feedback"] = {"key_keep_days": 3}
     app = request.getfixturevalue("app")
     member = make_member(name="王建国", team=make_team(name="第一服务队"))
     row = rate(code_for("member", member.id, NOW), 4, who=Sender(SECRET, "a", "1.2.4.8")).feedback
     assert row.client_key and row.ip_key == ""  # approved: only held ratings keep an address
-    assert run_job(app, "purge_expired", NOW + timedelta(days=3))["feedback_keys"] == 0
-    assert run_job(app, "purge_expired", NOW + timedelta(days=4))["feedback_keys"] == 1
+    kept = run_job(app, "purge_expired", NOW + timedelta(days=3))
+    assert (kept["feedback_keys"], kept["feedback_forms"]) == (0, 0)
+    gone = run_job(app, "purge_expired", NOW + timedelta(days=4))
+    assert (gone["feedback_keys"], gone["feedback_forms"]) == (1, 1)
     row = Feedback.get_by_id(row.id)
-    assert (row.client_key, row.ip_key, row.rated_on) == ("", "", None)
+    assert (row.client_key, row.ip_key, row.rated_on, row.form_id) == ("", "", None, None)

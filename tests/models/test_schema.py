@@ -8,7 +8,16 @@ import peewee
 import pytest
 from playhouse.migrations import _resolve_diff
 
-from models import Activity, Assessment, BindCode, Feedback, Member, ServiceRecord, db
+from models import (
+    Activity,
+    Assessment,
+    BindCode,
+    Feedback,
+    FeedbackForm,
+    Member,
+    ServiceRecord,
+    db,
+)
 from models.database import (
     bind,
     make_database,
@@ -270,3 +279,29 @@ def test_version_18_drops_the_unused_commendation_text_and_keeps_the_decisions(u
     )
     with pytest.raises(peewee.IntegrityError), db.atomic():
         Assessment.create(year=2026)
+
+
+def test_version_19_keeps_the_answer_of_the_form_that_last_set_each_rating(upgrade_from):
+    """Step 19 remembers each page form's last answer: a rating that still keeps its phone's
+    key brings its form's, so a retry of that form after the upgrade is a retry still. A
+    rating whose keys were forgotten, or one without a form, brings none."""
+    upgrade_from("0018_assessment_without_commendation_text")
+    rows = [  # (form id, phone's key, rating, comment)
+        ("form-a", "phone-a", 4, "还行"),
+        ("form-b", "", 2, ""),  # keys forgotten
+        (None, "", 5, "好"),  # before the pages
+    ]
+    for form_id, key, rating, comment in rows:
+        sql(
+            "INSERT INTO feedback (target_kind, team_id, rating, comment, moderation, "
+            "created_at, form_id, client_key, held_reason, moderation_note, target_key, "
+            "ip_key) VALUES ('team', 1, ?, ?, 'approved', ?, ?, ?, '', '', 'team:1', '')",
+            rating,
+            comment,
+            ADDED,
+            form_id,
+            key,
+        )
+    runner().up()
+    kept = [(f.form_id, f.feedback_id, f.rating, f.comment, f.at) for f in FeedbackForm.select()]
+    assert kept == [("form-a", 1, 4, "还行", datetime(2026, 1, 1))]

@@ -158,6 +158,20 @@ def test_rating_again_the_same_day_replaces_the_rating(client, code):
     assert [r.rating for r in Feedback.select()] == [3]
 
 
+def test_a_late_resend_of_the_older_page_is_thanked_and_changes_nothing(client, code):
+    """Rated 4, then 2 on a fresh page; the phone then resends the first page's post (a slow
+    network's retry): thanked for the rating that stands, 2, with no word of a change."""
+    first = {"form_id": open_form(client, code), "rating": "4", "comment": "还行"}
+    assert client.post(f"/r/{code}", data=first).status_code == 200
+    newer = {"form_id": open_form(client, code), "rating": "2", "comment": "不太满意"}
+    assert client.post(f"/r/{code}", data=newer).status_code == 200
+    answer = client.post(f"/r/{code}", data=first)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "感谢您的评价" in html and "2 分" in html
+    assert "已改为这一次" not in html
+    assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "不太满意")]
+
+
 @pytest.mark.parametrize("days", [30, 7])
 def test_every_page_says_plainly_what_is_kept_and_for_how_long(settings_overrides, request, days):
     """No name or phone is asked; the code kept against repeated ratings is named, with the
