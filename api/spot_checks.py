@@ -4,7 +4,7 @@ the rules are in services.spot_check_results."""
 from flask import jsonify
 
 from models.oversight import SPOT_CHECK_RESULTS
-from services import clock
+from services import clock, service_kinds
 from services import spot_check_results as spot_checks
 from services.entry_labels import EntryLabel
 from services.record_names import KIND_NAMES, STATUS_NAMES
@@ -75,7 +75,8 @@ def entry_json(e: EntryLabel) -> dict:
         "date": e.day.isoformat(),
         "checkin_at": iso(e.checkin_at),
         "kind": e.kind,
-        "kind_name": KIND_NAMES.get(e.kind, e.kind),
+        "counted_kind": e.counted_kind,
+        "kind_name": e.kind_name,
         "activity": {"id": e.activity_id, "title": e.what} if e.activity_id else None,
         "status": e.status,
         "status_name": e.status_name,
@@ -99,8 +100,17 @@ _ENTRY_PROPERTIES = {
     "team": {"type": "string", "nullable": True},
     "date": {"type": "string", "format": "date", "description": "签到日期（北京时间）"},
     "checkin_at": {"type": "string", "format": "date-time"},
-    "kind": {"type": "string", "enum": list(KIND_NAMES)},
-    "kind_name": {"type": "string"},
+    "kind": {"type": "string", "enum": list(KIND_NAMES), "description": "签到的类型（记录本身的）"},
+    "counted_kind": {
+        "type": "string",
+        "enum": list(service_kinds.KINDS),
+        "description": "计入哪类服务，与 GET /records 的 counted_kind 同一口径："
+        "发布为分散活动的活动签到计为 individual（分散活动），不随 kind 记为 activity",
+    },
+    "kind_name": {
+        "type": "string",
+        "description": "counted_kind 的中文：集中活动、结对走访、分散活动",
+    },
     "activity": {
         "type": "object",
         "nullable": True,

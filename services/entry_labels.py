@@ -12,8 +12,9 @@ import peewee as pw
 from models import Activity, Member, ServiceRecord, Team
 
 from . import clock
-from .record_names import entry_title
+from .record_names import KIND_NAMES, entry_title
 from .records import name_status
+from .service_kinds import counted_kind
 
 NO_TITLE = "集中活动"
 
@@ -29,6 +30,7 @@ class EntryLabel:
     kind: str
     activity_id: int | None
     activity_title: str | None
+    activity_kind: str | None
     checkin_at: datetime  # naive UTC
     status: str
     member_role: str  # with source, says whose review a waiting entry needs
@@ -38,6 +40,17 @@ class EntryLabel:
     def day(self) -> date:
         """The Shanghai day of the check-in."""
         return clock.local_today(self.checkin_at)
+
+    @property
+    def counted_kind(self) -> str:
+        """The kind of service the entry counts as, as the register, summary and reports name
+        it (services.service_kinds: an activity published as 分散活动 is a 分散活动)."""
+        return counted_kind(self.kind, self.activity_kind)
+
+    @property
+    def kind_name(self) -> str:
+        """counted_kind in Chinese: 集中活动, 结对走访 or 分散活动."""
+        return KIND_NAMES.get(self.counted_kind, self.counted_kind)
 
     @property
     def what(self) -> str:
@@ -66,6 +79,7 @@ COLUMNS = (
     ServiceRecord.kind,
     ServiceRecord.activity,
     Activity.title,
+    Activity.kind,
     ServiceRecord.checkin_at,
     ServiceRecord.status,
     Member.role,

@@ -380,12 +380,14 @@ def _order(name: str) -> tuple[int, str]:
     return (_FIELDS.index(name) if name in LABELS else len(_FIELDS), name)
 
 
-def verify_all() -> list[Tampering]:
+def verify_all(photos: Iterable[Photo] | None = None) -> list[Tampering]:
     """Every register entry whose history does not hold under the current key, and every
-    entry deleted behind the service's back while its history stayed."""
+    entry deleted behind the service's back while its history stayed. `photos`: every photo
+    row as photo_rows reads it, when the caller has read them in the same snapshot (to hash
+    their files too); else they are read here."""
     sign = current_sign()
     found = []
-    for record, entries in chains():
+    for record, entries in chains(photos):
         wrong = problem(record, entries, (sign,))
         if wrong:
             found.append(Tampering(record.id, wrong))
@@ -403,27 +405,34 @@ def _orphaned() -> list[int]:
     return sorted(query.scalars())
 
 
-def chains() -> Iterator[tuple[ServiceRecord, list[RecordHistory]]]:
+def chains(
+    photos: Iterable[Photo] | None = None,
+) -> Iterator[tuple[ServiceRecord, list[RecordHistory]]]:
     """Every register entry with its history, oldest first, its photos attached (see
     photos_of), read in three queries (the entries, all history and all photos in the same
-    order) however long the register is."""
-    lines = _ByRecord(RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq))
-    photos = _ByRecord(
-        Photo.select(Photo.id, Photo.record, Photo.storage_key, Photo.sha256).order_by(
-            Photo.record, Photo.id
-        )
+    order) however long the register is; two when the photo rows are given (photo_rows)."""
+    lines = _ByRecord(
+        RecordHistory.select().order_by(RecordHistory.record, RecordHistory.seq).iterator()
     )
+    by_record = _ByRecord(photo_rows().iterator() if photos is None else photos)
     for record in ServiceRecord.select().order_by(ServiceRecord.id).iterator():
-        record.photos = photos.take(record.id)
+        record.photos = by_record.take(record.id)
         yield record, lines.take(record.id)
+
+
+def photo_rows() -> pw.Select:
+    """Every photo row in entry order, with the columns an entry's chain covers (photos_of)."""
+    return Photo.select(Photo.id, Photo.record, Photo.storage_key, Photo.sha256).order_by(
+        Photo.record, Photo.id
+    )
 
 
 class _ByRecord:
     """The rows of a query ordered by entry, handed out an entry at a time as the entries
     are walked in the same order, so that only one entry's rows are held at once."""
 
-    def __init__(self, query: pw.Select):
-        self._groups = groupby(query.iterator(), key=attrgetter("record_id"))
+    def __init__(self, rows: Iterable):
+        self._groups = groupby(rows, key=attrgetter("record_id"))
         self._next = next(self._groups, None)
 
     def take(self, record_id: int) -> list:

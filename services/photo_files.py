@@ -13,34 +13,36 @@ from pathlib import Path
 
 from models import Photo
 
+from . import history
 from .history import Tampering
 from .photos import KEY_PATTERN
 
-PhotoRow = tuple[int, str, str]  # (entry id, storage_key, sha256)
 MISSING = "照片文件不见了：{key}"
 UNREADABLE = "照片文件无法读取：{key}"
 REPLACED = "照片文件被替换或损坏（内容与签到时的指纹不符）：{key}"
 BAD_KEY = "照片地址无效（不是本系统存放照片的位置）：{key}"
 
 
-def photo_rows(record_ids: Iterable[int] | None = None) -> list[PhotoRow]:
-    """Every photo row (or those of some entries) in entry order, a few columns each: read
-    inside the check's snapshot, the files hashed after it."""
-    query = Photo.select(Photo.record, Photo.storage_key, Photo.sha256)
+def photo_rows(record_ids: Iterable[int] | None = None) -> list[Photo]:
+    """Every photo row (or those of some entries) in entry order, the few columns the chains
+    cover (history.photo_rows): read inside the check's snapshot, where the chains take
+    them too (history.verify_all), and the files hashed after it."""
+    query = history.photo_rows()
     if record_ids is not None:
         query = query.where(Photo.record.in_(list(record_ids)))
-    return list(query.order_by(Photo.record, Photo.id).tuples().iterator())
+    return list(query.iterator())
 
 
-def file_findings(root: str | Path, rows: Iterable[PhotoRow]) -> list[Tampering]:
+def file_findings(root: str | Path, rows: Iterable[Photo]) -> list[Tampering]:
     """One finding per entry and photo file that is not the file its row names."""
     checked: dict[tuple[str, str], str | None] = {}
     found = []
-    for record_id, key, sha256 in rows:
-        if (key, sha256) not in checked:
-            checked[key, sha256] = file_problem(Path(root), key, sha256)
-        if checked[key, sha256]:
-            found.append(Tampering(record_id, checked[key, sha256]))
+    for row in rows:
+        file = (row.storage_key, row.sha256)
+        if file not in checked:
+            checked[file] = file_problem(Path(root), *file)
+        if checked[file]:
+            found.append(Tampering(row.record_id, checked[file]))
     return found
 
 

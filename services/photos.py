@@ -52,6 +52,9 @@ NOT_A_PHOTO = "请上传照片（JPG、PNG 或 WebP）。"
 # A file that starts as a photo and breaks off: an upload cut short on a weak network, which
 # a retry fixes; "upload a photo" would send the member looking for another picture.
 INCOMPLETE_PHOTO = "照片上传不完整，请重试。"
+# A file that ends where its format says it ends and still fails to decode: the picture itself
+# is damaged, and a retry sends the same bytes again, so the member needs another photo.
+DAMAGED_PHOTO = "照片文件已损坏，无法打开，请重新拍摄或换一张照片。"
 # Both are `photo_too_large` (make it smaller), but a person fixes each differently: a file
 # too heavy is sent again smaller, an image with too many pixels is no camera's photo at all
 # (a few KB can declare 900 MP), so "照片尺寸过大" read like the file's size and misled.
@@ -225,7 +228,6 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
     when only the hash needs it (the colour planes are read but never converted), in one pass
     over the bytes: all the hash or the thumbnail needs, and about a sixth faster than a
     colour decode in 64 KB steps at that scale. `full_size` keeps the size the file declares."""
-    image = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -238,11 +240,41 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
                 image.decodermaxblock = len(data)  # the bytes are in memory: no 64 KB steps
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
-        message = NOT_A_PHOTO if image is None else INCOMPLETE_PHOTO  # opened, then broke off
-        raise Invalid(message, code="not_a_photo") from exc
+        raise Invalid(_unreadable(data), code="not_a_photo") from exc
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise Invalid(TOO_MANY_PIXELS, code="photo_too_large") from exc
     return image
+
+
+def _jpeg_is_whole(data: bytes) -> bool:
+    return data.endswith(b"\xff\xd9")  # EOI
+
+
+def _png_is_whole(data: bytes) -> bool:
+    return data.endswith(b"\x00\x00\x00\x00IEND\xaeB`\x82")  # the IEND chunk, CRC and all
+
+
+def _webp_is_whole(data: bytes) -> bool:
+    return int.from_bytes(data[4:8], "little") + 8 <= len(data)  # RIFF's size, after its header
+
+
+# How each format's file starts, and whether it has all the bytes its format says it has.
+SHAPES = (
+    (re.compile(rb"\xff\xd8\xff"), _jpeg_is_whole),
+    (re.compile(rb"\x89PNG\r\n\x1a\n"), _png_is_whole),
+    (re.compile(rb"RIFF.{4}WEBP", re.DOTALL), _webp_is_whole),
+)
+
+
+def _unreadable(data: bytes) -> str:
+    """Why a file that failed to open or decode is refused, as the member can fix it: a file
+    of no format of ours is no photo; one that starts as a photo but ends before its image
+    does was cut short on the way (a retry fixes it); a whole one is damaged (a retry would
+    send the same bytes)."""
+    for start, is_whole in SHAPES:
+        if start.match(data):
+            return DAMAGED_PHOTO if is_whole(data) else INCOMPLETE_PHOTO
+    return NOT_A_PHOTO
 
 
 def _draft_size(size: tuple[int, int], needed: int) -> tuple[int, int]:

@@ -44,12 +44,13 @@ def verify(
     read in one snapshot so that a legitimate change committed while the check runs is not
     mistaken for tampering. The checkpoint file is read before the snapshot's first query:
     one written later could name an entry the snapshot is too old to see, and report it
-    deleted. The files are hashed after the snapshot, which need not stay open meanwhile."""
+    deleted. The photo rows are read once, for the chains and the files alike; the files are
+    hashed after the snapshot, which need not stay open meanwhile."""
     with read_snapshot():
         since = compare(checkpoint).found if checkpoint is not None else ()
-        found = _merged(named(verify_all()), since)  # compare names its own
-        photos = photo_files.photo_rows() if photo_root is not None else ()
-    found = _merged(found, tuple(named(photo_files.file_findings(photo_root, photos))))
+        photos = photo_files.photo_rows() if photo_root is not None else None
+        found = _merged(named(verify_all(photos)), since)  # compare names its own
+    found = _merged(found, tuple(named(photo_files.file_findings(photo_root, photos or ()))))
     for t in found:
         log.warning("register entry %s fails verification: %s", t.record_id, t.problem)
     log.info("register verified at %s: %d problem(s)", now.isoformat(), len(found))
@@ -86,17 +87,18 @@ class EntryCheck:
 
 
 def check_entry(actor: Actor, record_id: int, photo_root: Path | None = None) -> EntryCheck | None:
-    """The entry's chain checked for the office (None for anyone else), the entry and its
-    history read in one snapshot so that a change committed meanwhile is no finding; then,
-    given the photo folder, its photo files (a few megabytes read)."""
+    """The entry's chain checked for the office (None for anyone else), the entry, its photo
+    rows and its history read in one snapshot so that a change committed meanwhile is no
+    finding; then, given the photo folder, the files of those rows (a few megabytes read)."""
     if not actor.is_office:
         return None
     with read_snapshot():
         record = ServiceRecord.get_or_none(ServiceRecord.id == record_id)
         if record is None:
             return EntryCheck(None)
+        record.photos = photo_files.photo_rows([record_id])  # the chain's and the files' rows
         wrong = verify_record(record)
-        photos = photo_files.photo_rows([record_id]) if photo_root is not None else ()
+    photos = record.photos if photo_root is not None else ()
     files = [t.problem for t in photo_files.file_findings(photo_root, photos)]
     return EntryCheck("；".join(p for p in (wrong, *files) if p) or None)
 

@@ -395,15 +395,20 @@ def _require_reviewer(actor: Actor, record: ServiceRecord) -> None:
     _refuse_failing_check(record)
 
 
+# Why a leader may not review a leader's registration, by whether they registered it: the
+# one who did is told it is their own, as with their own entry; any other leader (a co-leader,
+# or the next leader after a handover) that the office reviews every registration.
+REGISTRATION_REFUSALS = {
+    True: ("不能审核自己代为登记的记录，请由办公室审核。", "own_registration"),
+    False: ("队长代为登记的记录由办公室审核，队长不能审核。", "leader_registration"),
+}
+
+
 def _refuse_leader_registration(record: ServiceRecord, me: Member) -> None:
     """A leader's registration rests on a leader's word, not on a photo: the office verifies
-    it (records.reviewer_for), never a leader, whether the one who registered it or another
-    (a co-leader, or the next leader after a handover)."""
-    if record.registered_by_id == me.id:
-        raise Forbidden("不能审核自己代为登记的记录，请由办公室审核。", "own_registration")
+    it (records.reviewer_for), never a leader."""
     if is_registered_by_leader(record):
-        message = "队长代为登记的记录由办公室审核，队长不能审核。"
-        raise Forbidden(message, "leader_registration")
+        raise Forbidden(*REGISTRATION_REFUSALS[record.registered_by_id == me.id])
 
 
 def _refuse_failing_check(record: ServiceRecord) -> None:

@@ -110,6 +110,27 @@ def truncated_jpeg(seed: int = 1) -> bytes:
     return data[: len(data) // 2]
 
 
+def cut_short(data: bytes) -> bytes:
+    """The first half of a file, as an upload broken off on a weak network leaves it."""
+    return data[: len(data) // 2]
+
+
+# Where the image data of each format starts: bytes some way past it are the picture itself.
+IMAGE_DATA = {"JPEG": b"\xff\xda", "PNG": b"IDAT", "WEBP": b"VP8"}
+
+
+def damaged(fmt: str = "JPEG", seed: int = 1) -> bytes:
+    """A whole file of a picture (its end, EOI, IEND or RIFF size, intact) whose image data
+    has 200 bytes overwritten in the middle, as a failing card or a bad copy leaves it: Pillow
+    opens it and fails to decode it (libjpeg meets a frame marker, SOF0, amid the scan; zlib and
+    libwebp find their streams broken)."""
+    data = bytearray(encode(picture(seed), fmt))
+    start = data.find(IMAGE_DATA[fmt])
+    middle = start + 100 if fmt == "PNG" else start + (len(data) - start) // 3
+    data[middle : middle + 200] = b"\xff\xc0" * 100
+    return bytes(data)
+
+
 def png_bomb(width: int, height: int) -> bytes:
     """A real PNG of a blank 1-bit image: a few KB on disk, width*height pixels when decoded."""
     row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits

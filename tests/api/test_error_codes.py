@@ -52,6 +52,10 @@ INDIRECT = {
         ("report_accepted", 409),
     },
     ("services/report_review.py", "*REFUSALS['draft']"): {("report_not_submitted", 409)},
+    ("services/review.py", "*REGISTRATION_REFUSALS[record.registered_by_id == me.id]"): {
+        ("own_registration", 403),
+        ("leader_registration", 403),
+    },
     ("api/login.py", "refused.code"): {("wechat_code_rejected", 400), ("phone_code_rejected", 400)},
 }
 # Raised only by the chat or the command line, never in answer to an API call.

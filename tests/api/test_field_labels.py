@@ -13,7 +13,7 @@ from services import clock
 from services.field_labels import LABELS
 from tests.api.test_checkins import checkin_form, post_checkin
 from tests.factories import make_activity, make_member, make_team
-from tests.images import jpeg
+from tests.images import damaged, encode, jpeg, picture
 
 
 @pytest.fixture
@@ -71,6 +71,19 @@ def test_a_photo_cut_short_is_asked_for_again_not_called_no_photo(me, activity):
     assert response.get_json()["error"] == {
         "code": "not_a_photo",
         "message": "照片上传不完整，请重试。",
+    }
+
+
+def test_a_whole_photo_that_cannot_be_decoded_asks_for_another_not_a_retry(me, activity):
+    broken = damaged("JPEG", seed=3)
+    assert len(broken) == len(encode(picture(3))) and broken.endswith(b"\xff\xd9")  # all there
+    form = checkin_form(activity)
+    form["photo"] = (io.BytesIO(broken), "photo.jpg", "image/jpeg")
+    response = post_checkin(me, form)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == {
+        "code": "not_a_photo",
+        "message": "照片文件已损坏，无法打开，请重新拍摄或换一张照片。",
     }
 
 

@@ -176,6 +176,27 @@ def test_a_new_problem_after_the_leader_verified_sends_the_entry_back(api, offic
     )
 
 
+def test_an_entry_at_an_activity_published_as_individual_is_named_as_the_register_names_it(
+    office, app
+):
+    """The spot check and the inbox name the service the entry counts as, as GET /records and
+    the reports do: a check-in to an activity published as 分散活动 is a 分散活动."""
+    now = clock.now_utc()
+    yesterday = clock.local_today(now) - timedelta(days=1)
+    team = make_team(name="第二服务队")
+    own = make_activity(team, starts_at=shanghai(yesterday, 9), title="送药上门", kind="individual")
+    entry = checked_in(make_member(name="孙丽", team=team), own, at=shanghai(yesterday, 9, 10))
+    sample_spot_checks(now, 1.0, "secret", "off")
+    listed = office.get("/office/spot-checks").get_json()["items"]
+    record = office.get(f"/records/{entry.id}").get_json()
+    named = (record["kind"], record["counted_kind"], record["kind_name"])
+    assert named == ("activity", "individual", "分散活动")
+    (inbox_entry,) = _spot_message(office)["records"]
+    for shown in (listed[0]["record"], inbox_entry):
+        assert (shown["kind"], shown["counted_kind"], shown["kind_name"]) == named
+        assert shown["activity"]["title"] == "送药上门"
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

@@ -11,6 +11,7 @@ from PIL import ExifTags, Image, ImageDraw
 from services import photos
 from services.errors import Invalid, NotFound
 from services.photos import hamming, open_photo, store_photo
+from tests import images
 
 NOW = datetime(2026, 11, 29, 2, 0, 0)
 
@@ -130,6 +131,7 @@ def test_a_thumbnail_without_its_original_is_not_found(photo_root):
 
 
 NOT_A_PHOTO, CUT_SHORT = "请上传照片（JPG、PNG 或 WebP）。", "照片上传不完整，请重试。"
+DAMAGED = "照片文件已损坏，无法打开，请重新拍摄或换一张照片。"
 
 
 @pytest.mark.parametrize(
@@ -141,6 +143,11 @@ NOT_A_PHOTO, CUT_SHORT = "请上传照片（JPG、PNG 或 WebP）。", "照片�
         # a photo that breaks off was cut short on the way: sending it again helps
         pytest.param(encode(picture(), "JPEG")[:2000], CUT_SHORT, id="truncated-jpeg"),
         pytest.param(encode(picture(), "PNG")[:600], CUT_SHORT, id="truncated-png"),
+        pytest.param(images.cut_short(encode(picture(), "WEBP")), CUT_SHORT, id="truncated-webp"),
+        # a whole file that fails to decode: the same bytes again would fail again
+        pytest.param(images.damaged("JPEG"), DAMAGED, id="damaged-jpeg"),
+        pytest.param(images.damaged("PNG"), DAMAGED, id="damaged-png"),
+        pytest.param(images.damaged("WEBP"), DAMAGED, id="damaged-webp"),
     ],
 )
 def test_anything_but_a_whole_photo_is_refused(photo_root, data, message):

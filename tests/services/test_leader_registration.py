@@ -66,7 +66,10 @@ def test_only_the_office_can_verify_it_and_it_stays_not_photo_verified(world):
     record = _register(world)
     with pytest.raises(Forbidden) as refused:
         review.review(world.actor("leader_a"), record.id, "verify", "", NOW, QUIET)
-    assert refused.value.code == "own_registration"
+    assert (refused.value.code, refused.value.message) == (
+        "own_registration",
+        "不能审核自己代为登记的记录，请由办公室审核。",
+    )
     review.review(world.actor("office"), record.id, "verify", "已与本人核实", NOW, QUIET)
     stored = ServiceRecord.get_by_id(record.id)
     assert stored.status == "verified" and not records.is_photo_verified(stored)
@@ -82,7 +85,10 @@ def test_no_other_leader_reviews_it_either(world, decision):
     new_leader = Actor(member=Member.get_by_id(world.bob.id))
     with pytest.raises(Forbidden) as refused:
         review.review(new_leader, record.id, decision, "不符合", NOW, QUIET)
-    assert refused.value.code == "leader_registration"
+    assert (refused.value.code, refused.value.message) == (
+        "leader_registration",
+        "队长代为登记的记录由办公室审核，队长不能审核。",
+    )
     stored = ServiceRecord.get_by_id(record.id)
     assert stored.status == "pending" and records.awaiting_review_by(stored) == "office"
 

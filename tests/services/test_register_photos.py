@@ -115,3 +115,24 @@ def test_an_old_entry_is_covered_from_its_next_line_on(scene):
     assert register_check.verify(NOW) == []
     Photo.delete().execute()
     assert "照片" in history.verify_record(ServiceRecord.get_by_id(record.id))
+
+
+def _photo_reads(statements) -> int:
+    return sum('FROM "photo"' in str(getattr(q, "sql", q)) for q in statements)
+
+
+def test_the_command_reads_the_photo_rows_once_for_chains_and_files(scene):
+    """The chains and the files take the same rows, read once in the snapshot."""
+    from tests.statements import count_queries
+
+    first, second = _entry(scene), _entry_of(scene, "r2")
+    (scene.root / Photo.get(Photo.record == second.id).storage_key).unlink()
+    with count_queries() as seen:
+        found = register_check.verify(NOW, photo_root=scene.root)
+    assert [t.record_id for t in found] == [second.id]  # the files of the rows read were checked
+    assert _photo_reads(seen) == 1
+    office = office_actor()
+    with count_queries() as seen:
+        check = register_check.check_entry(office, second.id, scene.root)
+    assert check.problem.startswith("照片文件不见了") and _photo_reads(seen) == 1
+    assert register_check.check_entry(office, first.id, scene.root).ok
