@@ -22,15 +22,18 @@ waiting per activity:
   "known"): 10:00 → 10:30 → 11:00 is one notice, 原时间 10:00, and 10:00 → 10:30 → 10:00 none;
 - a member whose assignment has not gone out gets no change notice: the assignment is rewritten
   with the activity as it now stands (services.outbox.revise);
-- a sender may hold the earlier notice at that moment: before it sends, it checks that the
-  activity still stands as the notice says (void_reason, services/notice_checks.py) and skips it
-  if not, so the member gets the newer one only (one already on its way to WeChat arrives
-  first, and the newer one then says what differs from before both).
+- a sender may hold the earlier notice at that moment: before it sends, it honours the
+  withdrawal (services.outbox) and checks that the activity still stands as the notice says
+  (void_reason, services/notice_checks.py), so the member gets the newer one only (one already
+  on its way to WeChat arrives first, and the newer one then says what differs from before
+  both); a held assignment is rewritten by its sender likewise, and its member is told of the
+  change as well, since it may have gone out as it was.
 Cancelling withdraws the change notices not sent yet (「活动已取消，未发送」): the cancellation
-tells its members. A member who leaves the activity (services.activities.unenroll) or the
-programme (services.roster_seats) has theirs withdrawn (services.member_notices.withdraw_about),
-and the sender's check skips one it held meanwhile: it goes only to a member still enrolled in
-or assigned to the activity.
+tells its members. A member who leaves the activity (services.activities.
+unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
+member_notices.withdraw_about). A sender holding one of these withdraws it before it sends;
+the sender's check also skips a change notice once its member is no longer enrolled in or
+assigned to the activity.
 """
 
 from datetime import datetime
@@ -92,12 +95,12 @@ def _urgent(news: dict, now: datetime, quiet_hours: str) -> bool:
     return member_notices.is_urgent_before(min(starts), now, quiet_hours)
 
 
-def withdraw_cancelled(activity: Activity, now: datetime) -> list[Notification]:
+def withdraw_cancelled(activity: Activity, now: datetime) -> outbox.Rewrite:
     """Withdraw the activity's change notices not sent yet: it was cancelled, which its
-    members are told instead."""
-    return outbox.withdraw(
-        [row.dedupe_key for row in _waiting(activity)], now, "activity_cancelled"
-    )
+    members are told instead. One a sender holds is withdrawn by the sender before it sends,
+    unless it is on its way to WeChat already."""
+    waiting = _waiting(activity)
+    return outbox.withdraw([row.dedupe_key for row in waiting], now, "activity_cancelled")
 
 
 def void_reason(notice: Notification) -> str | None:
@@ -163,15 +166,17 @@ def _news(activity: Activity, was: dict, told: dict) -> dict | None:
 def _revise_assignments(
     activity: Activity, starts_before: datetime, now: datetime, quiet_hours: str
 ) -> set[int]:
-    """Rewrite the assignments to the activity not sent yet; the members whose it was. They
-    go at once if the earlier of the old and the new start cannot wait for the quiet hours
-    (the member may have seen the activity in their list)."""
+    """Rewrite the assignments to the activity not sent yet; the members whose it surely was.
+    They go at once if the earlier of the old and the new start cannot wait for the quiet
+    hours (the member may have seen the activity in their list). One a sender holds is
+    rewritten by the sender before it sends, but may be on its way to WeChat already: its
+    member is told of the change as well."""
     assigned = member_notices.enrolled(activity, None)
     keys = [member_notices.notice_key(member_notices.ASSIGNED, activity, m) for m in assigned]
     earliest = min(activity.starts_at, starts_before)
     urgent = member_notices.is_urgent_before(earliest, now, quiet_hours)
     payload = member_notices.assignment_payload(activity)
-    return {row.member_id for row in outbox.revise(keys, now, payload, urgent)}
+    return {row.member_id for row in outbox.revise(keys, now, payload, urgent).rows}
 
 
 def _waiting(activity: Activity) -> list[Notification]:
