@@ -28,23 +28,26 @@ waiting per activity:
   on its way to WeChat arrives first, and the newer one then says what differs from before
   both); a held assignment is rewritten by its sender likewise, and its member is told of the
   change as well, since it may have gone out as it was.
-Cancelling withdraws the change notices not sent yet (「活动已取消，未发送」): the cancellation
-tells its members. A member who leaves the activity (services.activities.
+Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
+the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
 member_notices.withdraw_about). A sender holding one of these withdraws it before it sends;
 the sender's check also skips a change notice once its member is no longer enrolled in or
 assigned to the activity.
 """
 
+import operator
 from datetime import datetime
+from functools import reduce
 
 from models import Activity, Enrollment, Member, Notification
 
-from . import geo, member_notices, outbox
+from . import activity_reminders, geo, member_notices, outbox
 from .activity_reminders import span_text, when_text
 from .notification_texts import kind_name
 
 CHANGED = member_notices.CHANGED
+REMINDER = activity_reminders.KIND
 LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
@@ -96,10 +99,10 @@ def _urgent(news: dict, now: datetime, quiet_hours: str) -> bool:
 
 
 def withdraw_cancelled(activity: Activity, now: datetime) -> outbox.Rewrite:
-    """Withdraw the activity's change notices not sent yet: it was cancelled, which its
-    members are told instead. One a sender holds is withdrawn by the sender before it sends,
-    unless it is on its way to WeChat already."""
-    waiting = _waiting(activity)
+    """Withdraw the activity's change notices and reminders not sent yet: it was cancelled,
+    which its members are told instead. One a sender holds is withdrawn by the sender before
+    it sends, unless it is on its way to WeChat already."""
+    waiting = _waiting(activity, CHANGED, REMINDER)
     return outbox.withdraw([row.dedupe_key for row in waiting], now, "activity_cancelled")
 
 
@@ -179,9 +182,12 @@ def _revise_assignments(
     return {row.member_id for row in outbox.revise(keys, now, payload, urgent).rows}
 
 
-def _waiting(activity: Activity) -> list[Notification]:
-    """The activity's change notices not sent yet, oldest first (a sender may hold some),
-    found by their keys' prefix: the other activities' rows are never loaded."""
-    mine = Notification.dedupe_key.startswith(member_notices.key_prefix(CHANGED, activity.id))
-    pending = (Notification.kind == CHANGED) & (Notification.status == "pending")
+def _waiting(activity: Activity, *kinds: str) -> list[Notification]:
+    """The activity's notices of these kinds (default: change notices) not sent yet, oldest
+    first (a sender may hold some), found by their keys' prefix: the other activities' rows
+    are never loaded."""
+    kinds = kinds or (CHANGED,)
+    prefixes = [member_notices.key_prefix(kind, activity.id) for kind in kinds]
+    mine = reduce(operator.or_, (Notification.dedupe_key.startswith(p) for p in prefixes))
+    pending = Notification.kind.in_(kinds) & (Notification.status == "pending")
     return list(Notification.select().where(pending & mine).order_by(Notification.id))

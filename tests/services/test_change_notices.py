@@ -17,6 +17,8 @@ from services import (
     roster_seats,
 )
 from services.activities import cancel_activity, create_activity, unenroll, update_activity
+from services.activity_reminders import KIND as REMINDER
+from services.activity_reminders import ReminderRules, remind_activities
 from services.change_notices import CHANGED
 from services.errors import Forbidden
 from services.member_notices import ASSIGNED, CANCELLED
@@ -244,6 +246,16 @@ def test_cancelling_withdraws_the_change_notices_not_sent(world, activity):
     assert {(n.status, n.last_error) for n in changes()} == {("skipped", "活动已取消，未发送")}
     told = Notification.select().where(Notification.kind == CANCELLED)
     assert sorted(n.member_id for n in told) == [world.alice.id, world.bob.id]
+
+
+def test_cancelling_withdraws_the_reminders_not_sent(world, activity):
+    remind_activities(NOW, ReminderRules(before=timedelta(days=2), quiet_hours=QUIET))
+    cancel_activity(world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
+    reminders = Notification.select().where(Notification.kind == REMINDER)
+    assert sorted(n.member_id for n in reminders) == sorted(
+        [world.alice.id, world.bob.id, world.leader_a.id]
+    )
+    assert {(n.status, n.last_error) for n in reminders} == {("skipped", "活动已取消，未发送")}
 
 
 def test_a_change_notice_a_sender_holds_is_void_once_the_activity_moves_again(world, activity):

@@ -110,7 +110,7 @@ def sent_bodies(emulator) -> list[str]:
     return [json.dumps(c.body, ensure_ascii=False) for c in calls]
 
 
-@pytest.mark.parametrize("queued", [assignments], ids=["assignment"])
+@pytest.mark.parametrize("queued", [assignments, reminders], ids=["assignment", "reminder"])
 def test_a_cancellation_while_the_sender_holds_the_batch_stops_what_has_not_gone(
     world, activity, channels, policy, emulator, queued
 ):
