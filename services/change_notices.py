@@ -27,7 +27,8 @@ waiting per activity:
   (void_reason, services/notice_checks.py), so the member gets the newer one only (one already
   on its way to WeChat arrives first, and the newer one then says what differs from before
   both); a held assignment is rewritten by its sender likewise, and its member is told of the
-  change as well, since it may have gone out as it was.
+  change as well, since it may have gone out as it was: the sender skips that change notice
+  once it finds the assignment went out with the time and place it tells (void_reason).
 Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
 the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
@@ -49,6 +50,7 @@ from .notification_texts import kind_name
 CHANGED = member_notices.CHANGED
 REMINDER = activity_reminders.KIND
 LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
+TOLD = "told_in_assignment"  # notification_texts.REASONS: 「任务通知已含此变更，未发送」
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
 LEADS = {"place": "地点", "time": "时间", "point": "位置"}
@@ -109,15 +111,32 @@ def withdraw_cancelled(activity: Activity, now: datetime) -> outbox.Rewrite:
 def void_reason(notice: Notification) -> str | None:
     """Why a change notice may no longer go (a notification_texts.REASONS code), or None: the
     activity was cancelled, its member is no longer enrolled in or assigned to it (they left
-    it, or the programme), or it no longer stands as the notice says (changed again, a newer
-    notice tells)."""
+    it, or the programme), it no longer stands as the notice says (changed again, a newer
+    notice tells), or the member's assignment told it already (TOLD)."""
     activity = Activity.get_or_none(Activity.id == notice.payload.get("activity_id"))
     if activity is None or activity.status == "cancelled":
         return "activity_cancelled"
     mine = (Enrollment.activity == activity.id) & (Enrollment.member == notice.member_id)
     if not Enrollment.select().where(mine).exists():
         return LEFT
-    return None if state(activity) == notice.payload.get("told") else "activity_changed_again"
+    if state(activity) != notice.payload.get("told"):
+        return "activity_changed_again"
+    return TOLD if _told_by_assignment(activity, notice) else None
+
+
+def _told_by_assignment(activity: Activity, notice: Notification) -> bool:
+    """Whether the member's assignment went out showing the time and the place this notice
+    tells: a sender held it when the change came and took the revision (services.outbox), so
+    the member never knew them as they were. A point moved is not shown by an assignment."""
+    if "point" in moved(notice.payload["known"], notice.payload["told"]):
+        return False
+    key = member_notices.notice_key(member_notices.ASSIGNED, activity, notice.member_id)
+    found = Notification.get_or_none(Notification.dedupe_key == key)
+    if found is None or found.status != "sent":
+        return False
+    shown = found.payload.get("lines", {})
+    now = member_notices.assignment_payload(activity)["lines"]
+    return all(shown.get(label) == now.get(label) for label in ("地点", "时间"))
 
 
 def state(source) -> dict:

@@ -10,7 +10,8 @@ already on its way to WeChat, still arrives.
 
 Checked: a rejection (the entry is still rejected by that decision, services.member_notices)
 and an activity's change (the activity still stands as the notice says and is not cancelled,
-and its member is still enrolled in or assigned to it: services.change_notices). Kinds
+its member is still enrolled in or assigned to it, and their assignment did not go out telling
+the same: services.change_notices). Kinds
 without a check always stand: reminders and broadcasts, and an assignment, whose cancellation
 is told after it.
 """

@@ -11,6 +11,7 @@ from models import Activity, Enrollment, Member, Notification
 from services import (
     change_notices,
     clock,
+    member_notices,
     notice_checks,
     outbox_delivery,
     outbox_report,
@@ -291,6 +292,29 @@ def test_a_member_who_leaves_the_activity_is_not_told_it_changed(world, activity
     assert mine[world.alice.id] == ("skipped", "队员已退出该活动，未发送")
     assert mine[world.bob.id] == ("pending", "")
     assert outbox_report.problems(world.actor("office")) == ([], 0)  # withdrawn, not failed
+
+
+@pytest.mark.parametrize(
+    ("moved", "void"),
+    [("place", "told_in_assignment"), ("point", None)],  # an assignment shows no point
+)
+def test_a_change_notice_is_void_once_the_assignment_went_out_telling_it(
+    world, activity, moved, void
+):
+    """bob's assignment went out after the change, with the activity as it now stands (its
+    sender held it and took the revision): his change notice would tell him nothing new."""
+    fields = {
+        "place": {"place": "文化路社区东广场"},
+        "point": {"lat": activity.lat + 0.01, "lng": activity.lng},  # about 1.1 km
+    }
+    change(world, activity, **fields[moved])
+    member_notices.tell_assigned(activity, [world.bob.id], None, NOW, QUIET)
+    revised = member_notices.assignment_payload(Activity.get_by_id(activity.id))
+    assigned = Notification.kind == ASSIGNED
+    Notification.update(status="sent", payload=revised).where(assigned).execute()
+    held = {n.member_id: n for n in changes("pending")}
+    assert notice_checks.void_reason(held[world.bob.id]) == void
+    assert notice_checks.void_reason(held[world.alice.id]) is None  # enrolled, not assigned
 
 
 @pytest.mark.parametrize("leaves", ["unenrols", "leaves_the_programme"])

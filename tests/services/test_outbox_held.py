@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 
 from models import Enrollment, Member, Notification
-from services import held_grants, member_notices, outbox
+from services import held_grants, member_notices, outbox, outbox_report
 from services.activities import cancel_activity, update_activity
 from services.activity_reminders import ReminderRules, remind_activities
 from services.member_notices import ASSIGNED, CANCELLED
@@ -160,8 +160,9 @@ def test_a_member_whose_held_assignment_is_withdrawn_is_still_told_of_the_cancel
 def test_a_change_while_the_sender_holds_the_batch_revises_what_has_not_gone(
     world, activity, channels, policy, emulator
 ):
-    """Moved at the batch's first send: alice's assignment goes with the old place (she is
-    told of the change as well), bob's goes with the new one."""
+    """Moved at the batch's first send: alice's assignment goes with the old place, so she is
+    told of the change as well; bob's goes with the new one, so his change notice, queued as
+    his assignment might have gone as it was, is skipped: it would tell him nothing new."""
     first, second = assignments(world, activity)
     leader = world.actor("leader_a")
     move = partial(update_activity, leader, activity.id, {"place": NEW_PLACE}, NOW, QUIET)
@@ -169,8 +170,14 @@ def test_a_change_while_the_sender_holds_the_batch_revises_what_has_not_gone(
     told_first, told_second = sent_bodies(emulator)
     assert NEW_PLACE not in told_first and NEW_PLACE in told_second
     assert row(second).payload["lines"]["地点"] == NEW_PLACE
+    assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 1, "skipped": 1}
     changed = Notification.select().where(Notification.kind == member_notices.CHANGED)
-    assert world.alice.id in {n.member_id for n in changed}
+    told = {n.member_id: (n.status, n.last_error) for n in changed}
+    assert told == {
+        world.alice.id: ("sent", ""),
+        world.bob.id: ("skipped", "任务通知已含此变更，未发送"),
+    }
+    assert outbox_report.problems(world.actor("office")) == ([], 0)  # not a delivery problem
 
 
 def test_a_grant_held_by_a_row_withdrawn_while_held_goes_back(channels, policy, emulator):
