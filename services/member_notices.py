@@ -139,6 +139,16 @@ def withdraw_rejection(record: ServiceRecord, now: datetime) -> outbox.Rewrite:
     return outbox.withdraw(keys, now, "decision_changed")
 
 
+def cancellation_news(notice: Notification) -> bool:
+    """Whether a cancellation may tell its member anything: not when their assignment to the
+    activity was withdrawn before any attempt to send it. tell_cancelled leaves out such a
+    member, but tells one whose assignment a sender held at the cancellation (it may have been
+    on its way to WeChat); the sender then withdrew it unsent, so they hear of neither."""
+    key = notice_key(ASSIGNED, notice.payload.get("activity_id"), notice.member_id)
+    assigned = Notification.get_or_none(Notification.dedupe_key == key)
+    return assigned is None or assigned.status != "skipped" or assigned.attempts > 0
+
+
 def rejection_stands(notice: Notification) -> bool:
     """Whether the rejection a queued notice tells of still stands: its entry is rejected and no
     line since the one that rejected it has moved the status (a verification and a new
@@ -230,9 +240,10 @@ def key_prefix(kind: str, activity_id: int) -> str:
     return f"{kind}:{activity_id}:"
 
 
-def notice_key(kind: str, activity: Activity, member_id: int) -> str:
-    """A notice's key about an activity: kind, activity and member."""
-    return f"{key_prefix(kind, activity.id)}{member_id}"
+def notice_key(kind: str, activity: Activity | int, member_id: int) -> str:
+    """A notice's key about an activity (or its id): kind, activity and member."""
+    activity_id = activity if isinstance(activity, int) else activity.id
+    return f"{key_prefix(kind, activity_id)}{member_id}"
 
 
 def enrolled(activity: Activity, skip: Member | None) -> list[int]:

@@ -8,12 +8,12 @@ withdrawn one would have been. Whichever of the decision and the check comes fir
 is not told what no longer holds; only a notice the sender checked before the decision,
 already on its way to WeChat, still arrives.
 
-Checked: a rejection (the entry is still rejected by that decision, services.member_notices)
-and an activity's change (the activity still stands as the notice says and is not cancelled,
-its member is still enrolled in or assigned to it, and their assignment did not go out telling
-the same: services.change_notices). Kinds
-without a check always stand: reminders and broadcasts, and an assignment, whose cancellation
-is told after it.
+Checked: a rejection (the entry is still rejected by that decision, services.member_notices),
+a cancellation (its member's assignment was not withdrawn unsent, member_notices) and an
+activity's change (the activity still stands as the notice says and is not cancelled, its
+member is still enrolled in or assigned to it, and their assignment did not go out telling the
+same: services.change_notices). Kinds without a check always stand: reminders and broadcasts,
+and an assignment, whose cancellation is told after it.
 """
 
 from models import Notification
@@ -25,9 +25,14 @@ def _rejection(notice: Notification) -> str | None:
     return None if member_notices.rejection_stands(notice) else "decision_changed"
 
 
+def _cancellation(notice: Notification) -> str | None:
+    return None if member_notices.cancellation_news(notice) else "assignment_withdrawn"
+
+
 #: kind -> why a notice of it may no longer go (a notification_texts.REASONS code), or None
 CHECKS = {
     member_notices.REJECTED: _rejection,
+    member_notices.CANCELLED: _cancellation,
     change_notices.CHANGED: change_notices.void_reason,
 }
 

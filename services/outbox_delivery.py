@@ -242,8 +242,9 @@ def _deliver(run: _Run, row: Notification, recipient: Recipient) -> str:
     channel first asks services.reach whether it can reach the member, as the broadcast
     preview did."""
     withdrawn = _take_held_change(run, row)
-    if withdrawn:
-        return _finish(run, row, "skipped", last_error=reason_text("", withdrawn))
+    if withdrawn:  # not an attempt, as when withdrawn unheld (services.member_notices counts)
+        error = reason_text("", withdrawn)
+        return _finish(run, row, "skipped", last_error=error, attempts=row.attempts)
     if not row.member.active:
         return _finish(run, row, "skipped", last_error=reason_text("", "inactive"))
     earliest = deliver_after(run.now, run.policy.quiet_hours, row.urgent)
@@ -333,11 +334,9 @@ def _finish(run: _Run, row: Notification, status: str, **fields) -> str:
     same transaction and only if this sender's claim still held: a sender that claimed the
     row meanwhile may yet send on that grant."""
     payload, template = held_grants.release(fields.pop("payload", row.payload))
-    fields = {"last_error": "", "payload": payload, **fields}
+    fields = {"last_error": "", "payload": payload, "attempts": row.attempts + 1, **fields}
     with db.atomic():
-        ended = _update(
-            run, row, status=status, attempts=row.attempts + 1, claimed_until=None, **fields
-        )
+        ended = _update(run, row, status=status, claimed_until=None, **fields)
         if ended:
             held_grants.give_back(row.member_id, template, run.now)
     return status

@@ -27,8 +27,9 @@ STATUSES = ("failed", "skipped")
 # rejection decided otherwise since: services.member_notices; a change notice a newer one
 # replaced: services.change_notices; a notice about a place a member gave up on leaving:
 # services.roster_seats, or on leaving the activity: services.activities.unenroll; a change
-# notice whose news the member's assignment carried: services.change_notices) did not fail to
-# reach anyone: not the office's problem.
+# notice whose news the member's assignment carried: services.change_notices; a cancellation
+# of an assignment withdrawn unsent: services.member_notices) did not fail to reach anyone: not
+# the office's problem.
 WITHDRAWN = tuple(
     reason_text("", why)
     for why in (
@@ -38,6 +39,7 @@ WITHDRAWN = tuple(
         "member_left",
         "left_activity",
         "told_in_assignment",
+        "assignment_withdrawn",
     )
 )
 PAGE_DEFAULT, PAGE_MAX = 50, 200

@@ -110,12 +110,20 @@ def sent_bodies(emulator) -> list[str]:
     return [json.dumps(c.body, ensure_ascii=False) for c in calls]
 
 
-@pytest.mark.parametrize("queued", [assignments, reminders], ids=["assignment", "reminder"])
+@pytest.mark.parametrize(
+    ("queued", "cancellations"),
+    [
+        (assignments, {"claimed": 2, "sent": 1, "skipped": 1}),
+        (reminders, {"claimed": 2, "sent": 2}),
+    ],
+    ids=["assignment", "reminder"],
+)
 def test_a_cancellation_while_the_sender_holds_the_batch_stops_what_has_not_gone(
-    world, activity, channels, policy, emulator, queued
+    world, activity, channels, policy, emulator, queued, cancellations
 ):
     """Cancelled at the batch's first send: that one is on its way to WeChat and arrives;
-    bob's, held by the same sender, is withdrawn by it before it sends."""
+    bob's, held by the same sender, is withdrawn by it before it sends. Both are told of the
+    cancellation, but for bob whose assignment never went: he hears of neither."""
     first, second = queued(world, activity)
     cancel = partial(cancel_activity, world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
     counts = drain(hooked(channels, cancel), NOW, policy, limit=2)
@@ -123,6 +131,12 @@ def test_a_cancellation_while_the_sender_holds_the_batch_stops_what_has_not_gone
     assert (row(first).status, row(second).status) == ("sent", "skipped")
     assert row(second).last_error == "活动已取消，未发送"
     assert sum(sends(emulator).values()) == 1
+    assert drain(channels, NOW, policy) == cancellations
+    told = Notification.select().where(Notification.kind == CANCELLED)
+    if queued is assignments:
+        status = {n.member_id: (n.status, n.last_error) for n in told}
+        assert status[world.bob.id] == ("skipped", "任务通知已撤回，未发送")
+    assert outbox_report.problems(world.actor("office")) == ([], 0)  # not delivery problems
 
 
 def test_what_a_withdrawal_reports_of_rows_a_sender_holds(world, activity, channels, policy):
