@@ -22,7 +22,9 @@ class Broadcast(BaseModel):
 class Notification(BaseModel):
     """An outbound message, written before it is sent; dedupe_key makes a repeat a no-op.
     No member means the office's own inbox (shown on the dashboard). claimed_until is a
-    sender's lease, so two senders never deliver the same row."""
+    sender's lease, so two senders never deliver the same row; held_change is a withdrawal
+    or a revision asked while a sender held the row, which it honours before it sends
+    (services.outbox)."""
 
     member = pw.ForeignKeyField(Member, null=True, backref="notifications", on_delete="CASCADE")
     broadcast = pw.ForeignKeyField(
@@ -38,6 +40,7 @@ class Notification(BaseModel):
     urgent = pw.BooleanField(default=False)
     next_attempt_at = pw.DateTimeField()
     claimed_until = pw.DateTimeField(null=True)
+    held_change = JSONField(null=True)
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
 

@@ -22,27 +22,35 @@ waiting per activity:
   "known"): 10:00 → 10:30 → 11:00 is one notice, 原时间 10:00, and 10:00 → 10:30 → 10:00 none;
 - a member whose assignment has not gone out gets no change notice: the assignment is rewritten
   with the activity as it now stands (services.outbox.revise);
-- a sender may hold the earlier notice at that moment: before it sends, it checks that the
-  activity still stands as the notice says (void_reason, services/notice_checks.py) and skips it
-  if not, so the member gets the newer one only (one already on its way to WeChat arrives
-  first, and the newer one then says what differs from before both).
-Cancelling withdraws the change notices not sent yet (「活动已取消，未发送」): the cancellation
-tells its members. A member who leaves the activity (services.activities.unenroll) or the
-programme (services.roster_seats) has theirs withdrawn (services.member_notices.withdraw_about),
-and the sender's check skips one it held meanwhile: it goes only to a member still enrolled in
-or assigned to the activity.
+- a sender may hold the earlier notice at that moment: before it sends, it honours the
+  withdrawal (services.outbox) and checks that the activity still stands as the notice says
+  (void_reason, services/notice_checks.py), so the member gets the newer one only (one already
+  on its way to WeChat arrives first, and the newer one then says what differs from before
+  both); a held assignment is rewritten by its sender likewise, and its member is told of the
+  change as well, since it may have gone out as it was: the sender skips that change notice
+  once it finds the assignment went out with the time and place it tells (void_reason).
+Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
+the cancellation tells its members. A member who leaves the activity (services.activities.
+unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
+member_notices.withdraw_about). A sender holding one of these withdraws it before it sends;
+the sender's check also skips a change notice once its member is no longer enrolled in or
+assigned to the activity.
 """
 
+import operator
 from datetime import datetime
+from functools import reduce
 
 from models import Activity, Enrollment, Member, Notification
 
-from . import geo, member_notices, outbox
+from . import activity_reminders, geo, member_notices, outbox
 from .activity_reminders import span_text, when_text
 from .notification_texts import kind_name
 
 CHANGED = member_notices.CHANGED
+REMINDER = activity_reminders.KIND
 LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
+TOLD = "told_in_assignment"  # notification_texts.REASONS: 「任务通知已含此变更，未发送」
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
 LEADS = {"place": "地点", "time": "时间", "point": "位置"}
@@ -92,26 +100,43 @@ def _urgent(news: dict, now: datetime, quiet_hours: str) -> bool:
     return member_notices.is_urgent_before(min(starts), now, quiet_hours)
 
 
-def withdraw_cancelled(activity: Activity, now: datetime) -> list[Notification]:
-    """Withdraw the activity's change notices not sent yet: it was cancelled, which its
-    members are told instead."""
-    return outbox.withdraw(
-        [row.dedupe_key for row in _waiting(activity)], now, "activity_cancelled"
-    )
+def withdraw_cancelled(activity: Activity, now: datetime) -> outbox.Rewrite:
+    """Withdraw the activity's change notices and reminders not sent yet: it was cancelled,
+    which its members are told instead. One a sender holds is withdrawn by the sender before
+    it sends, unless it is on its way to WeChat already."""
+    waiting = _waiting(activity, CHANGED, REMINDER)
+    return outbox.withdraw([row.dedupe_key for row in waiting], now, "activity_cancelled")
 
 
 def void_reason(notice: Notification) -> str | None:
     """Why a change notice may no longer go (a notification_texts.REASONS code), or None: the
     activity was cancelled, its member is no longer enrolled in or assigned to it (they left
-    it, or the programme), or it no longer stands as the notice says (changed again, a newer
-    notice tells)."""
+    it, or the programme), it no longer stands as the notice says (changed again, a newer
+    notice tells), or the member's assignment told it already (TOLD)."""
     activity = Activity.get_or_none(Activity.id == notice.payload.get("activity_id"))
     if activity is None or activity.status == "cancelled":
         return "activity_cancelled"
     mine = (Enrollment.activity == activity.id) & (Enrollment.member == notice.member_id)
     if not Enrollment.select().where(mine).exists():
         return LEFT
-    return None if state(activity) == notice.payload.get("told") else "activity_changed_again"
+    if state(activity) != notice.payload.get("told"):
+        return "activity_changed_again"
+    return TOLD if _told_by_assignment(activity, notice) else None
+
+
+def _told_by_assignment(activity: Activity, notice: Notification) -> bool:
+    """Whether the member's assignment went out showing the time and the place this notice
+    tells: a sender held it when the change came and took the revision (services.outbox), so
+    the member never knew them as they were. A point moved is not shown by an assignment."""
+    if "point" in moved(notice.payload["known"], notice.payload["told"]):
+        return False
+    key = member_notices.notice_key(member_notices.ASSIGNED, activity, notice.member_id)
+    found = Notification.get_or_none(Notification.dedupe_key == key)
+    if found is None or found.status != "sent":
+        return False
+    shown = found.payload.get("lines", {})
+    now = member_notices.assignment_payload(activity)["lines"]
+    return all(shown.get(label) == now.get(label) for label in ("地点", "时间"))
 
 
 def state(source) -> dict:
@@ -163,20 +188,25 @@ def _news(activity: Activity, was: dict, told: dict) -> dict | None:
 def _revise_assignments(
     activity: Activity, starts_before: datetime, now: datetime, quiet_hours: str
 ) -> set[int]:
-    """Rewrite the assignments to the activity not sent yet; the members whose it was. They
-    go at once if the earlier of the old and the new start cannot wait for the quiet hours
-    (the member may have seen the activity in their list)."""
+    """Rewrite the assignments to the activity not sent yet; the members whose it surely was.
+    They go at once if the earlier of the old and the new start cannot wait for the quiet
+    hours (the member may have seen the activity in their list). One a sender holds is
+    rewritten by the sender before it sends, but may be on its way to WeChat already: its
+    member is told of the change as well."""
     assigned = member_notices.enrolled(activity, None)
     keys = [member_notices.notice_key(member_notices.ASSIGNED, activity, m) for m in assigned]
     earliest = min(activity.starts_at, starts_before)
     urgent = member_notices.is_urgent_before(earliest, now, quiet_hours)
     payload = member_notices.assignment_payload(activity)
-    return {row.member_id for row in outbox.revise(keys, now, payload, urgent)}
+    return {row.member_id for row in outbox.revise(keys, now, payload, urgent).rows}
 
 
-def _waiting(activity: Activity) -> list[Notification]:
-    """The activity's change notices not sent yet, oldest first (a sender may hold some),
-    found by their keys' prefix: the other activities' rows are never loaded."""
-    mine = Notification.dedupe_key.startswith(member_notices.key_prefix(CHANGED, activity.id))
-    pending = (Notification.kind == CHANGED) & (Notification.status == "pending")
+def _waiting(activity: Activity, *kinds: str) -> list[Notification]:
+    """The activity's notices of these kinds (default: change notices) not sent yet, oldest
+    first (a sender may hold some), found by their keys' prefix: the other activities' rows
+    are never loaded."""
+    kinds = kinds or (CHANGED,)
+    prefixes = [member_notices.key_prefix(kind, activity.id) for kind in kinds]
+    mine = reduce(operator.or_, (Notification.dedupe_key.startswith(p) for p in prefixes))
+    pending = Notification.kind.in_(kinds) & (Notification.status == "pending")
     return list(Notification.select().where(pending & mine).order_by(Notification.id))

@@ -25,9 +25,10 @@ message would spend one of the member's scarce subscribe grants, which an activi
 or cancellation needs. A later decision that takes a rejected entry out of rejected (a review
 that verifies it, an office correction) withdraws its rejection notice that has not gone out
 (skipped, 「审核结论已更改，未发送」), as a cancellation withdraws assignments; and the sender,
-which may hold that notice at the moment of the decision, checks before sending that the
-rejection still stands (rejection_stands, services/notice_checks.py). Only a notice already on
-its way to WeChat when the decision is made still arrives.
+which may hold that notice at the moment of the decision, honours the withdrawal before it
+sends (services.outbox) and checks that the rejection still stands (rejection_stands,
+services/notice_checks.py). Only a notice already on its way to WeChat when the decision is
+made still arrives.
 """
 
 import operator
@@ -66,8 +67,10 @@ def tell_cancelled(
     An assignment notice not sent yet is withdrawn first: a member would otherwise learn of
     the activity and of its end one after the other, or, once it has expired, of the end
     only. Its member is not told of the cancellation either, as far as no attempt went out
-    (one that WeChat did not answer may have arrived)."""
-    unaware = {row.member_id for row in _withdraw_assignments(activity, now) if not row.attempts}
+    (one that WeChat did not answer may have arrived); nor is it left out when a sender held
+    the assignment, which may have been on its way to WeChat already."""
+    withdrawn = _withdraw_assignments(activity, now).rows
+    unaware = {row.member_id for row in withdrawn if not row.attempts}
     told = [m for m in enrolled(activity, canceller) if m not in unaware]
     # A template message shows the activity and the reason in fields of their own
     # (notification_texts.BRIEFS); these lines are the text and the page's order.
@@ -126,13 +129,24 @@ def tell_rejected(
     return outbox.enqueue([message], now, quiet_hours)
 
 
-def withdraw_rejection(record: ServiceRecord, now: datetime) -> list[Notification]:
+def withdraw_rejection(record: ServiceRecord, now: datetime) -> outbox.Rewrite:
     """Withdraw the entry's rejection notices not sent yet, now that a later decision took it
     out of rejected: the member would be told 「未通过」 of an entry that stands. One a sender
-    holds is left to it, and it checks rejection_stands before it sends."""
+    holds is withdrawn by it before it sends (services.outbox), and it checks rejection_stands
+    too."""
     lines = record.history.select(RecordHistory.seq)
     keys = [_rejection_key(record.id, line.seq) for line in lines]
     return outbox.withdraw(keys, now, "decision_changed")
+
+
+def cancellation_news(notice: Notification) -> bool:
+    """Whether a cancellation may tell its member anything: not when their assignment to the
+    activity was withdrawn before any attempt to send it. tell_cancelled leaves out such a
+    member, but tells one whose assignment a sender held at the cancellation (it may have been
+    on its way to WeChat); the sender then withdrew it unsent, so they hear of neither."""
+    key = notice_key(ASSIGNED, notice.payload.get("activity_id"), notice.member_id)
+    assigned = Notification.get_or_none(Notification.dedupe_key == key)
+    return assigned is None or assigned.status != "skipped" or assigned.attempts > 0
 
 
 def rejection_stands(notice: Notification) -> bool:
@@ -189,9 +203,10 @@ def _queue(
     return outbox.enqueue(messages, now, quiet_hours)
 
 
-def _withdraw_assignments(activity: Activity, now: datetime) -> list[Notification]:
-    """The activity's assignment notices withdrawn because it was cancelled: those still
-    waiting that no sender holds (services.outbox.withdraw); a row being sent now goes."""
+def _withdraw_assignments(activity: Activity, now: datetime) -> outbox.Rewrite:
+    """Withdraw the activity's assignment notices not sent yet because it was cancelled
+    (services.outbox.withdraw): one a sender holds, by the sender before it sends, unless it
+    is on its way to WeChat already."""
     assigned = Enrollment.select(Enrollment.member).where(
         (Enrollment.activity == activity.id) & Enrollment.assigned
     )
@@ -199,13 +214,11 @@ def _withdraw_assignments(activity: Activity, now: datetime) -> list[Notificatio
     return outbox.withdraw(keys, now, "activity_cancelled")
 
 
-def withdraw_about(
-    activity_id: int, member_id: int, now: datetime, reason: str
-) -> list[Notification]:
+def withdraw_about(activity_id: int, member_id: int, now: datetime, reason: str) -> outbox.Rewrite:
     """Withdraw the member's notices about the activity not sent yet (an assignment, a
     reminder, a change): they no longer hold a place in it, having left it (services.
-    activities.unenroll) or the programme (services.roster_seats). One a sender holds is left
-    to it; a change notice is then skipped by its check (services.change_notices.void_reason)."""
+    activities.unenroll) or the programme (services.roster_seats). One a sender holds is
+    withdrawn by the sender before it sends, unless it is on its way to WeChat already."""
     return outbox.withdraw(waiting_about(activity_id, member_id), now, reason)
 
 
@@ -227,9 +240,10 @@ def key_prefix(kind: str, activity_id: int) -> str:
     return f"{kind}:{activity_id}:"
 
 
-def notice_key(kind: str, activity: Activity, member_id: int) -> str:
-    """A notice's key about an activity: kind, activity and member."""
-    return f"{key_prefix(kind, activity.id)}{member_id}"
+def notice_key(kind: str, activity: Activity | int, member_id: int) -> str:
+    """A notice's key about an activity (or its id): kind, activity and member."""
+    activity_id = activity if isinstance(activity, int) else activity.id
+    return f"{key_prefix(kind, activity_id)}{member_id}"
 
 
 def enrolled(activity: Activity, skip: Member | None) -> list[int]:

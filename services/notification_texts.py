@@ -90,6 +90,8 @@ REASONS = {
     "activity_changed_again": "活动已再次变更，未发送",
     "member_left": "队员已离队，未发送",
     "left_activity": "队员已退出该活动，未发送",
+    "told_in_assignment": "任务通知已含此变更，未发送",
+    "assignment_withdrawn": "任务通知已撤回，未发送",
 }
 #: Why no channel can reach a member (services.reach.why_unreachable), as a leader is told
 #: in a broadcast's preview and confirmation: what the member can change, or that the office

@@ -4,8 +4,10 @@ The dedupe key names what a message is for (member + visit period, team + quarte
 a job that runs twice, or two job processes at once, write one row and the sender sends it
 once. Non-urgent messages written in quiet hours wait until the quiet hours end. A message
 made useless before it went out (an assignment to an activity since cancelled) is withdrawn:
-`skipped` with the reason, unless a sender holds it (withdraw); one made out of date (an
-assignment to an activity since moved) is rewritten, on the same terms (revise).
+`skipped` with the reason (withdraw); one made out of date (an assignment to an activity since
+moved) is rewritten (revise). A row a sender holds at that moment keeps the request
+(held_change), and its sender honours it right before it sends; only a row already on its way
+to WeChat then still goes as it was (Rewrite says which rows were held).
 
 Payload convention (every kind; services/notification_texts.py renders it per channel):
 
@@ -129,11 +131,24 @@ def unclaimed(now: datetime):
     return Notification.claimed_until.is_null() | (Notification.claimed_until < now)
 
 
-def withdraw(dedupe_keys: list[str], now: datetime, reason: str) -> list[Notification]:
-    """Mark the rows of these keys `skipped` for `reason` (a notification_texts.REASONS code)
-    while they are pending and no sender holds them (_rewrite_free); returns the rows
-    withdrawn, as they were. A subscribe grant the row held goes back to the member, as when
-    the sender ends a row."""
+@dataclass(frozen=True)
+class Rewrite:
+    """What a withdraw or a revise did. `rows`: the rows rewritten, as they were. `held`: the
+    rows a sender held, asked to be rewritten by it right before it sends (held_change), as
+    they were. A held row already on its way to WeChat when asked still goes as it was: WeChat
+    cannot take back what it accepted, so only `rows` are surely withdrawn (or revised)."""
+
+    rows: list[Notification]
+    held: list[Notification]
+
+
+WITHDRAW, REVISE = "withdraw", "revise"  # the kinds of held_change
+
+
+def withdraw(dedupe_keys: list[str], now: datetime, reason: str) -> Rewrite:
+    """Mark the pending rows of these keys `skipped` for `reason` (a notification_texts.REASONS
+    code): at once when no sender holds them, else by their sender before it sends (_rewrite).
+    A subscribe grant the row held goes back to the member, as when the sender ends a row."""
 
     def ended(row: Notification) -> dict:
         payload, _ = held_grants.release(row.payload)
@@ -142,48 +157,82 @@ def withdraw(dedupe_keys: list[str], now: datetime, reason: str) -> list[Notific
     def give_back(row: Notification) -> None:
         held_grants.give_back(row.member_id, held_grants.release(row.payload)[1], now)
 
-    return _rewrite_free(dedupe_keys, now, ended, give_back)
+    return _rewrite(dedupe_keys, now, {WITHDRAW: reason}, ended, give_back)
 
 
-def revise(
-    dedupe_keys: list[str], now: datetime, payload: dict, urgent: bool
-) -> list[Notification]:
-    """Give the rows of these keys a new payload while they are pending and no sender holds
-    them (_rewrite_free); returns the rows revised, as they were. A subscribe grant a row
-    holds stays with it. `urgent`: the news cannot wait for the quiet hours any more (an
-    activity moved closer), so a row that waited goes at once."""
+def revise(dedupe_keys: list[str], now: datetime, payload: dict, urgent: bool) -> Rewrite:
+    """Give the pending rows of these keys a new payload: at once when no sender holds them,
+    else by their sender before it sends (_rewrite); a row asked to be withdrawn stays so. A
+    subscribe grant a row holds stays with it. `urgent`: the news cannot wait for the quiet
+    hours any more (an activity moved closer), so a row that waited goes at once."""
 
     def revised(row: Notification) -> dict:
-        key = held_grants.KEY
-        kept = {key: row.payload[key]} if held_grants.held(row.payload) else {}
-        values = {"payload": payload | kept}
+        values = {"payload": revised_payload(row, payload), "held_change": None}
         if urgent and not row.urgent:
             values |= {"urgent": True, "next_attempt_at": min(row.next_attempt_at, now)}
         return values
 
-    return _rewrite_free(dedupe_keys, now, revised)
+    return _rewrite(dedupe_keys, now, {REVISE: payload, "urgent": urgent}, revised)
 
 
-def _rewrite_free(
+def revised_payload(row: Notification, payload: dict) -> dict:
+    """`payload` for the row, with the subscribe grant the row holds (it stays with the row)."""
+    key = held_grants.KEY
+    return payload | ({key: row.payload[key]} if held_grants.held(row.payload) else {})
+
+
+def _rewrite(
     dedupe_keys: list[str],
     now: datetime,
+    change: dict,
     values: Callable[[Notification], dict],
     then: Callable[[Notification], None] | None = None,
-) -> list[Notification]:
-    """Write `values(row)` to each row of these keys that is pending and that no sender holds,
-    then call `then(row)`; returns the rows written, as they were.
+) -> Rewrite:
+    """Write `values(row)` to each pending row of these keys that no sender holds, then call
+    `then(row)`; write `change` as the held_change of each one a sender holds, for it to honour
+    before it sends (services/outbox_delivery.py).
 
-    Safe beside the sender: each row is one conditional UPDATE on the condition a sender
-    claims by, so a row is either rewritten here or claimed and delivered there, never both.
-    A row a sender holds at that moment is left to it (it may be on its way to WeChat)."""
-    free = (Notification.status == "pending") & unclaimed(now)
-    rows = list(Notification.select().where(Notification.dedupe_key.in_(dedupe_keys) & free))
-    written = []
+    Safe beside the sender: each write is one conditional UPDATE. The rewrite is on the
+    condition a sender claims by, so a row is either rewritten here or claimed there, never
+    both; the held_change needs only that the row is pending, so a sender that gives the row
+    back just before still leaves it to be honoured by the next. A withdrawal asked before is
+    never undone by a revision, nor one asked meanwhile (a revision writes only over the
+    held_change it read)."""
+    pending = Notification.dedupe_key.in_(dedupe_keys) & (Notification.status == "pending")
+    rows = list(Notification.select().where(pending).order_by(Notification.id))
+    written, held = [], []
     with db.atomic():
         for row in rows:
-            mine = (Notification.id == row.id) & free
-            if Notification.update(**values(row)).where(mine).execute():
+            if REVISE in change and WITHDRAW in (row.held_change or {}):
+                continue
+            mine = (Notification.id == row.id) & (Notification.status == "pending")
+            if REVISE in change:  # not over a change asked meanwhile (a withdrawal wins)
+                mine &= _same_change(row.held_change)
+            if Notification.update(**values(row)).where(mine & unclaimed(now)).execute():
                 if then is not None:
                     then(row)
                 written.append(row)
-    return written
+            elif _ask_holder(row, change, mine):
+                held.append(row)
+    return Rewrite(written, held)
+
+
+def _ask_holder(row: Notification, change: dict, mine) -> bool:
+    """Leave `change` on a row a sender holds; a withdrawal asked before stands as it was."""
+    asked = row.held_change if WITHDRAW in (row.held_change or {}) else change
+    return bool(Notification.update(held_change=asked).where(mine).execute())
+
+
+def _same_change(change: dict | None):
+    """The row still has the held_change read with it (JSON text written by one encoder)."""
+    if change is None:
+        return Notification.held_change.is_null()
+    return Notification.held_change == change
+
+
+def held_change(notification_id: int) -> dict | None:
+    """The change asked of a row while a sender held it, read fresh: what its sender honours
+    right before it sends (one read by key)."""
+    query = Notification.select(Notification.held_change).where(Notification.id == notification_id)
+    found = query.first()
+    return found.held_change if found else None

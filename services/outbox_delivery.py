@@ -20,8 +20,11 @@ a busy WeChat, an attempt counted, so that one such message can never hold up th
 At send time, a non-urgent row due inside the quiet hours (after an outage, or a backlog) goes
 back until they end, without using an attempt; a row whose payload "expires" (see
 services/outbox.py) before it could go out is `skipped` instead, and so is a member notice that
-a later decision made untrue while this sender held it (services/notice_checks.py). Channels
-are passed in (`Channel`); this module never imports wechat/.
+a later decision made untrue while this sender held it (services/notice_checks.py). Right
+before a row's send the sender reads the change asked of it while it held it (services.outbox:
+withdraw, revise; one read by key) and honours it: skipped with the withdrawal's reason, or
+sent with the revised payload. Channels are passed in (`Channel`); this module never imports
+wechat/.
 
 A row may hold a subscribe grant spent for it when it was queued (a broadcast's): the row
 keeps it through retries and deferrals, drops it once it is used or WeChat says it is void,
@@ -38,7 +41,7 @@ from typing import Protocol
 
 from models import Member, Notification, db
 
-from . import held_grants, notice_checks, reach
+from . import held_grants, notice_checks, outbox, reach
 from .notification_texts import (
     channels_set_up,
     delivery_failure_text,
@@ -238,6 +241,10 @@ def _deliver(run: _Run, row: Notification, recipient: Recipient) -> str:
     """Try the kind's channels in order and record what happened; returns the outcome. Each
     channel first asks services.reach whether it can reach the member, as the broadcast
     preview did."""
+    withdrawn = _take_held_change(run, row)
+    if withdrawn:  # not an attempt, as when withdrawn unheld (services.member_notices counts)
+        error = reason_text("", withdrawn)
+        return _finish(run, row, "skipped", last_error=error, attempts=row.attempts)
     if not row.member.active:
         return _finish(run, row, "skipped", last_error=reason_text("", "inactive"))
     earliest = deliver_after(run.now, run.policy.quiet_hours, row.urgent)
@@ -261,6 +268,20 @@ def _deliver(run: _Run, row: Notification, recipient: Recipient) -> str:
         refusals.append((name, result.reason, result.detail))
         _after_refusal(row.member, result)
     return _finish(run, row, "skipped", last_error=refusals_text(refusals), payload=payload)
+
+
+def _take_held_change(run: _Run, row: Notification) -> str | None:
+    """Honour a withdrawal or a revision asked while this sender held the row (services.
+    outbox), read right before the send: the withdrawal's reason; or None, the row now
+    carrying the revised payload (kept: a retry sends it too)."""
+    change = outbox.held_change(row.id) or {}
+    if outbox.WITHDRAW in change:
+        return change[outbox.WITHDRAW]
+    if outbox.REVISE in change:
+        row.payload = outbox.revised_payload(row, change[outbox.REVISE])
+        row.urgent = row.urgent or change["urgent"]
+        _update(run, row, payload=row.payload, urgent=row.urgent)
+    return None
 
 
 def _expires_before(row: Notification, moment: datetime) -> bool:
@@ -313,11 +334,9 @@ def _finish(run: _Run, row: Notification, status: str, **fields) -> str:
     same transaction and only if this sender's claim still held: a sender that claimed the
     row meanwhile may yet send on that grant."""
     payload, template = held_grants.release(fields.pop("payload", row.payload))
-    fields = {"last_error": "", "payload": payload, **fields}
+    fields = {"last_error": "", "payload": payload, "attempts": row.attempts + 1, **fields}
     with db.atomic():
-        ended = _update(
-            run, row, status=status, attempts=row.attempts + 1, claimed_until=None, **fields
-        )
+        ended = _update(run, row, status=status, claimed_until=None, **fields)
         if ended:
             held_grants.give_back(row.member_id, template, run.now)
     return status

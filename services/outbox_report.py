@@ -26,8 +26,10 @@ STATUSES = ("failed", "skipped")
 # Messages withdrawn on purpose (an assignment to an activity cancelled before it went out, a
 # rejection decided otherwise since: services.member_notices; a change notice a newer one
 # replaced: services.change_notices; a notice about a place a member gave up on leaving:
-# services.roster_seats, or on leaving the activity: services.activities.unenroll) did not fail
-# to reach anyone: not the office's problem.
+# services.roster_seats, or on leaving the activity: services.activities.unenroll; a change
+# notice whose news the member's assignment carried: services.change_notices; a cancellation
+# of an assignment withdrawn unsent: services.member_notices) did not fail to reach anyone: not
+# the office's problem.
 WITHDRAWN = tuple(
     reason_text("", why)
     for why in (
@@ -36,6 +38,8 @@ WITHDRAWN = tuple(
         "activity_changed_again",
         "member_left",
         "left_activity",
+        "told_in_assignment",
+        "assignment_withdrawn",
     )
 )
 PAGE_DEFAULT, PAGE_MAX = 50, 200

@@ -300,7 +300,8 @@ def test_a_cancel_racing_the_sender_tells_each_member_of_both_or_of_neither(
     app, api, team, emulator
 ):
     """The sender drains while the leader cancels: an assignment is either sent, and the
-    cancellation queued after it, or withdrawn unsent, and nothing else queued for it."""
+    cancellation sent after it, or withdrawn unsent (by the cancel, or by the sender that held
+    it), and no cancellation sent for it."""
     people = [member("alice"), member("bob")]
     people += [make_member(team=team, oa_openid=f"oa-{i}") for i in range(10)]
     leader_id = Member.get((Member.team == team) & (Member.role == "leader")).id
@@ -326,13 +327,9 @@ def test_a_cancel_racing_the_sender_tells_each_member_of_both_or_of_neither(
     with app.app_context():
         drain_outbox(clock.now_utc())
     for person in people:
-        rows = {
-            n.kind: n.status for n in Notification.select().where(Notification.member == person)
-        }
-        assert rows in (
-            {"task_assigned": "sent", "activity_cancelled": "sent"},
-            {"task_assigned": "skipped"},
-        )
+        mine = Notification.select().where(Notification.member == person)
+        sent = {n.kind for n in mine if n.status == "sent"}
+        assert sent in ({"task_assigned", "activity_cancelled"}, set())
     calls = emulator.calls_to("template_send")
     assert len(calls) == Notification.select().where(Notification.status == "sent").count()
 

@@ -11,12 +11,15 @@ from models import Activity, Enrollment, Member, Notification
 from services import (
     change_notices,
     clock,
+    member_notices,
     notice_checks,
     outbox_delivery,
     outbox_report,
     roster_seats,
 )
 from services.activities import cancel_activity, create_activity, unenroll, update_activity
+from services.activity_reminders import KIND as REMINDER
+from services.activity_reminders import ReminderRules, remind_activities
 from services.change_notices import CHANGED
 from services.errors import Forbidden
 from services.member_notices import ASSIGNED, CANCELLED
@@ -246,6 +249,16 @@ def test_cancelling_withdraws_the_change_notices_not_sent(world, activity):
     assert sorted(n.member_id for n in told) == [world.alice.id, world.bob.id]
 
 
+def test_cancelling_withdraws_the_reminders_not_sent(world, activity):
+    remind_activities(NOW, ReminderRules(before=timedelta(days=2), quiet_hours=QUIET))
+    cancel_activity(world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
+    reminders = Notification.select().where(Notification.kind == REMINDER)
+    assert sorted(n.member_id for n in reminders) == sorted(
+        [world.alice.id, world.bob.id, world.leader_a.id]
+    )
+    assert {(n.status, n.last_error) for n in reminders} == {("skipped", "活动已取消，未发送")}
+
+
 def test_a_change_notice_a_sender_holds_is_void_once_the_activity_moves_again(world, activity):
     """The sender holds the first notice when the activity moves again: the change cannot
     withdraw it, so the sender, before it sends, finds it untrue and skips it; the newer one
@@ -279,6 +292,29 @@ def test_a_member_who_leaves_the_activity_is_not_told_it_changed(world, activity
     assert mine[world.alice.id] == ("skipped", "队员已退出该活动，未发送")
     assert mine[world.bob.id] == ("pending", "")
     assert outbox_report.problems(world.actor("office")) == ([], 0)  # withdrawn, not failed
+
+
+@pytest.mark.parametrize(
+    ("moved", "void"),
+    [("place", "told_in_assignment"), ("point", None)],  # an assignment shows no point
+)
+def test_a_change_notice_is_void_once_the_assignment_went_out_telling_it(
+    world, activity, moved, void
+):
+    """bob's assignment went out after the change, with the activity as it now stands (its
+    sender held it and took the revision): his change notice would tell him nothing new."""
+    fields = {
+        "place": {"place": "文化路社区东广场"},
+        "point": {"lat": activity.lat + 0.01, "lng": activity.lng},  # about 1.1 km
+    }
+    change(world, activity, **fields[moved])
+    member_notices.tell_assigned(activity, [world.bob.id], None, NOW, QUIET)
+    revised = member_notices.assignment_payload(Activity.get_by_id(activity.id))
+    assigned = Notification.kind == ASSIGNED
+    Notification.update(status="sent", payload=revised).where(assigned).execute()
+    held = {n.member_id: n for n in changes("pending")}
+    assert notice_checks.void_reason(held[world.bob.id]) == void
+    assert notice_checks.void_reason(held[world.alice.id]) is None  # enrolled, not assigned
 
 
 @pytest.mark.parametrize("leaves", ["unenrols", "leaves_the_programme"])

@@ -478,7 +478,7 @@ def test_a_withdrawal_is_undone_with_a_verification_that_fails(world, monkeypatc
     withdraw = member_notices.withdraw_rejection
 
     def withdraw_then_fail(record, now):
-        assert withdraw(record, now)
+        assert withdraw(record, now).rows
         raise RuntimeError("the decision fails after withdrawing")
 
     monkeypatch.setattr(review.notices, "withdraw_rejection", withdraw_then_fail)

@@ -78,7 +78,8 @@ def test_labelled_lines_keep_the_order_they_were_written_in(database):
 
 def test_revising_rewrites_a_waiting_row_and_keeps_the_grant_it_holds(database):
     """An out-of-date message no sender holds gets the new payload, keeps its subscribe grant
-    and, made urgent, goes at once; a row a sender holds, or one sent, is left as it is."""
+    and, made urgent, goes at once; a row a sender holds keeps the revision for its sender to
+    take (held_change); one sent is left as it is."""
     ann, bob, cy = make_member(), make_member(), make_member()
     night = shanghai("2026-12-01T22:00")
     old = {"title": "新任务", "grant": "tmpl-1"}
@@ -89,12 +90,15 @@ def test_revising_rewrites_a_waiting_row_and_keeps_the_grant_it_holds(database):
     Notification.update(claimed_until=until).where(Notification.member == bob.id).execute()
     Notification.update(status="sent").where(Notification.member == cy.id).execute()
     keys = [f"t:{m.id}" for m in (ann, bob, cy)]
-    (revised,) = revise(keys, night, {"title": "新任务（改期）"}, urgent=True)
-    assert revised.member_id == ann.id
+    done = revise(keys, night, {"title": "新任务（改期）"}, urgent=True)
+    assert [r.member_id for r in done.rows] == [ann.id]
+    assert [r.member_id for r in done.held] == [bob.id]
     rows = {n.member_id: n for n in Notification.select()}
     assert rows[ann.id].payload == {"title": "新任务（改期）", "grant": "tmpl-1"}
     assert (rows[ann.id].urgent, rows[ann.id].next_attempt_at) == (True, night)
     assert rows[bob.id].payload == rows[cy.id].payload == old
+    assert rows[bob.id].held_change == {"revise": {"title": "新任务（改期）"}, "urgent": True}
+    assert rows[ann.id].held_change is rows[cy.id].held_change is None
 
 
 @pytest.mark.parametrize(
@@ -107,7 +111,8 @@ def test_revising_rewrites_a_waiting_row_and_keeps_the_grant_it_holds(database):
 )
 def test_withdrawing_and_revising_touch_the_same_rows(database, rewrite, expected):
     """One rule for both: a pending row no sender holds is rewritten, including one whose
-    sender's lease ran out; a row a sender holds, or one no longer pending, is left."""
+    sender's lease ran out; a row a sender holds is left to its sender, asked to do it (held);
+    one no longer pending is left."""
     free, lapsed, held, sent = (make_member() for _ in range(4))
     night = shanghai("2026-12-01T22:00")
     old = {"title": "新任务"}
@@ -118,7 +123,54 @@ def test_withdrawing_and_revising_touch_the_same_rows(database, rewrite, expecte
         Notification.update(claimed_until=until).where(Notification.member == member_id).execute()
     Notification.update(status="sent").where(Notification.member == sent.id).execute()
     written = rewrite([f"t:{m.id}" for m in members], night)
-    assert sorted(row.member_id for row in written) == [free.id, lapsed.id]
+    assert sorted(row.member_id for row in written.rows) == [free.id, lapsed.id]
+    assert [row.member_id for row in written.held] == [held.id]
     rows = {n.member_id: n for n in Notification.select()}
     assert [rows[m.id].status for m in members] == [expected, expected, "pending", "sent"]
     assert rows[held.id].payload == rows[sent.id].payload == old
+    assert rows[held.id].held_change is not None and rows[sent.id].held_change is None
+
+
+def held_rows(*members, until: datetime) -> None:
+    for member in members:
+        Notification.update(claimed_until=until).where(Notification.member == member.id).execute()
+
+
+def test_a_revision_never_undoes_a_withdrawal_asked_of_a_held_row(database):
+    """Withdrawn while a sender held it: a revision then, or once the lease ran out, leaves
+    it withdrawn; a later withdrawal keeps the first reason."""
+    ann = make_member()
+    night = shanghai("2026-12-01T22:00")
+    enqueue([Message(ann.id, "task_assigned", {"title": "新任务"}, "t")], night, QUIET)
+    held_rows(ann, until=night + timedelta(minutes=5))
+    assert [r.member_id for r in withdraw(["t"], night, "activity_cancelled").held] == [ann.id]
+    asked = revise(["t"], night, {"title": "改期"}, urgent=True)
+    assert (asked.rows, asked.held) == ([], [])
+    later = night + timedelta(minutes=10)
+    assert revise(["t"], later, {"title": "改期"}, urgent=True).rows == []
+    withdraw(["t"], night, "member_left")
+    row = Notification.get()
+    assert (row.payload, row.urgent) == ({"title": "新任务"}, False)
+    assert row.held_change == {"withdraw": "activity_cancelled"}
+
+
+def test_a_revision_of_a_free_row_replaces_one_asked_while_it_was_held(database):
+    ann = make_member()
+    night = shanghai("2026-12-01T22:00")
+    enqueue([Message(ann.id, "task_assigned", {"title": "新任务"}, "t")], night, QUIET)
+    held_rows(ann, until=night + timedelta(minutes=5))
+    revise(["t"], night, {"title": "改期一"}, urgent=False)
+    held_rows(ann, until=None)  # the sender gave it back unsent
+    assert len(revise(["t"], night, {"title": "改期二"}, urgent=False).rows) == 1
+    row = Notification.get()
+    assert (row.payload, row.held_change) == ({"title": "改期二"}, None)
+
+
+def test_a_withdrawal_replaces_a_revision_asked_of_a_held_row(database):
+    ann = make_member()
+    night = shanghai("2026-12-01T22:00")
+    enqueue([Message(ann.id, "task_assigned", {"title": "新任务"}, "t")], night, QUIET)
+    held_rows(ann, until=night + timedelta(minutes=5))
+    revise(["t"], night, {"title": "改期"}, urgent=False)
+    assert len(withdraw(["t"], night, "activity_cancelled").held) == 1
+    assert Notification.get().held_change == {"withdraw": "activity_cancelled"}
