@@ -206,7 +206,11 @@ def in_days(member, days: int, title: str):
         ("活动", texts.UPCOMING_HEADER, {"今晚", "明晚", "下月初"}),
     ],
 )
-def test_a_range_of_days_named_lists_that_range(chat, member, text, header, shown):
+def test_a_range_of_days_named_lists_that_range(chat, member, monkeypatch, text, header, shown):
+    # At noon (Shanghai): late in the evening today's activity would run on into tomorrow, and
+    # rightly be listed as tomorrow's too.
+    noon = clock.local_midnight(clock.local_today()) + timedelta(hours=12)
+    monkeypatch.setattr(clock, "now_utc", lambda: noon)
     in_days(member, 0, "今晚")
     in_days(member, 1, "明晚")
     in_days(member, 20, "下月初")
