@@ -30,6 +30,7 @@ FLAG_NAMES = {
 KIND_FLAG_NAMES = {
     ("visit", "out_of_range"): "位置离结对家庭较远",
     ("visit", "checkout_out_of_range"): "签退位置离结对家庭较远",
+    ("visit", "coords_identical"): "位置与结对家庭坐标完全一致",
 }
 
 

@@ -29,6 +29,17 @@ from .summary import counts_as_visit
 MASK = "****"
 NOT_PAIRED = "您还没有结对家庭，请联系队长或办公室。"
 
+# What input methods type for a digit, a plus, a point, a hyphen or a space in a number, as
+# the ASCII character it stands for (older members often type full-width digits; a Chinese
+# layout types － or —— for a hyphen, 　 for a space): numbers in text are read through it.
+# One character for one, so a place in the read text is the same place in the typed text.
+_TYPED_AS_ASCII = str.maketrans(
+    {chr(ord("０") + d): str(d) for d in range(10)}
+    | dict.fromkeys("－﹣‐‑‒–—―−", "-")
+    | dict.fromkeys("\u3000\u00a0", " ")
+    | {"＋": "+", "．": "."}
+)
+
 # Phone shapes, tried in order on the digits alone: pattern → what stays visible.
 _PHONE_RULES = (
     # Mobile, with or without +86: 138****5678.
@@ -48,7 +59,7 @@ _TRAILING = " \t,，、;；:：-—_()（）"
 
 def mask_phone(phone: str) -> str:
     """138****5678 for mobiles, 0371-****2100 for landlines; anything else fully hidden."""
-    digits = re.sub(r"\D", "", phone or "")
+    digits = re.sub(r"\D", "", (phone or "").translate(_TYPED_AS_ASCII))
     if not digits:
         return ""
     for pattern, visible in _PHONE_RULES:
@@ -147,10 +158,16 @@ def _is_compact_date(digits: str) -> bool:
     return True
 
 
-def _mask_in_text(match: re.Match) -> str:
-    if match["local"] and not _is_phone_number(match):
-        return match[0]
-    return mask_phone(match[0])
+def _mask_phones(text: str) -> str:
+    """The text with each phone number in it masked, its digits and separators read in
+    either width (_TYPED_AS_ASCII); everything else stays as typed."""
+    kept, start = [], 0
+    for match in _PHONE_IN_TEXT.finditer(text.translate(_TYPED_AS_ASCII)):
+        if match["local"] and not _is_phone_number(match):
+            continue
+        kept += [text[start : match.start()], mask_phone(match[0])]
+        start = match.end()
+    return "".join(kept) + text[start:]
 
 
 def redact(text: str, household: Household | Iterable[Household] | None = None) -> str:
@@ -167,7 +184,7 @@ def redact(text: str, household: Household | Iterable[Household] | None = None) 
             whole = (whole or "").strip()
             if len(whole) > 1:
                 text = text.replace(whole, mask(whole))
-    return _PHONE_IN_TEXT.sub(_mask_in_text, text)
+    return _mask_phones(text)
 
 
 @dataclass(frozen=True)

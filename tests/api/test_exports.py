@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import pytest
 from openpyxl import load_workbook
 
-from models import Account, Member
+from models import Account, Member, ServiceRecord
 from services import auth, clock, register_export
 from tests.api.conftest import ApiClient
 from tests.factories import make_activity, make_household, make_member, make_record, make_team, pair
@@ -127,6 +127,16 @@ def test_a_leader_gets_the_team_with_the_resident_masked(world):
     refused = leader.get(f"/records/export.xlsx?team_id={team_b.id}")
     assert refused.status_code == 403
     assert refused.get_json()["error"]["code"] == "record_scope"
+
+
+def test_a_leader_gets_a_phone_typed_in_full_width_digits_masked(world):
+    client_for, _, _, entries = world
+    typed = "李大爷一个人住，儿子电话１３６５５５５１２３４"
+    ServiceRecord.update(content=typed).where(ServiceRecord.id == entries["visit"]).execute()
+    visit = rows_of(client_for("leader_a").get("/records/export.xlsx"))[entries["visit"]]
+    assert visit["服务内容"] == "李大爷一个人住，儿子电话136****1234"
+    whole = rows_of(client_for("office").get("/records/export.xlsx"))[entries["visit"]]
+    assert whole["服务内容"] == typed
 
 
 def test_a_member_gets_only_their_own(world):

@@ -14,6 +14,17 @@ def test_flags_come_with_their_names_in_the_same_order(me, activity):  # noqa: F
     assert body["flag_names"][body["flags"].index("out_of_range")] == "位置不在服务地点范围内"
 
 
+def test_a_visit_on_the_households_very_point_is_named_in_a_visits_words(app, office):
+    from tests.factories import make_household, make_member, make_record, make_team
+
+    team = make_team()
+    home = make_household(community=team.community)
+    flags = ["coords_identical", "out_of_range"]
+    visit = make_record(make_member(team=team), kind="visit", household=home, flags=flags)
+    body = office.get(f"/records/{visit.id}").get_json()
+    assert body["flag_names"] == ["位置与结对家庭坐标完全一致", "位置离结对家庭较远"]
+
+
 def test_a_verified_entry_has_no_flag_names(me, activity):  # noqa: F811
     body = post_checkin(me, checkin_form(activity)).get_json()
     assert (body["flags"], body["flag_names"]) == ([], [])

@@ -615,6 +615,15 @@ def test_a_leader_reads_a_visits_text_masked_as_the_file_masks_it(app, api, offi
         assert texts(whole) == (VISIT_TEXT, VISIT_TEXT, VISIT_TEXT)
 
 
+def test_a_leader_reads_a_phone_typed_in_full_width_digits_masked(app, api, office):
+    """Older members' input methods type full-width digits: the number is the same number."""
+    typed = "李大爷一个人住，儿子电话１３６５５５５１２３４"
+    visit, member, leader = _visit_seen_by_its_leader(content=typed)
+    shown = api(leader).get(f"/records/{visit.id}").get_json()
+    assert shown["content"] == "李大爷一个人住，儿子电话136****1234"
+    assert office.get(f"/records/{visit.id}").get_json()["content"] == typed
+
+
 def test_the_member_edits_their_own_text_as_written(api, world):
     """What the member reads is what they send back: a masked text would overwrite theirs."""
     from tests.factories import make_household, pair

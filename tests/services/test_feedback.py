@@ -357,3 +357,16 @@ def test_a_leader_reads_phone_numbers_masked_and_amounts_as_written(world):
     _, items, _, _ = team_feedback(Actor(member=leader), None, FeedbackFilters())
     shown = "王同志帮我们申请到2345678元，跑了3456789次，有事打****3456或138****5678"
     assert [v.comment for v in items] == [shown]
+
+
+def test_a_leader_reads_a_phone_typed_in_full_width_digits_masked(world):
+    """A comment shares the register's rule (services.households.redact), full width too."""
+    from services.actors import Actor
+    from services.feedback_review import FeedbackFilters, team_feedback
+
+    team, member = world
+    leader = Member.get((Member.team == team) & (Member.role == "leader"))
+    comment = "很热心，有事打１３８－１２３４－５６７８，捐了５００００００元"
+    rate(code_for("member", member.id, NOW), 5, comment)
+    _, items, _, _ = team_feedback(Actor(member=leader), None, FeedbackFilters())
+    assert [v.comment for v in items] == ["很热心，有事打138****5678，捐了５００００００元"]

@@ -34,6 +34,8 @@ from tests.factories import make_household, make_member, make_record, make_team,
         ("6543210", "****3210"),
         ("12345", "****"),
         ("0371-65432100-8001", "****"),  # an extension: not a shape we know, hide it all
+        ("１３８１２３４５６７８", "138****5678"),  # typed in full-width digits
+        ("０３７１－６５４３２１００", "0371-****2100"),
         ("", ""),
         ("无", ""),
     ],
@@ -295,3 +297,54 @@ def test_redact_masks_phone_numbers_and_leaves_other_numbers(text, redacted):
 )
 def test_redact_keeps_compact_dates_and_masks_phone_numbers(text, redacted):
     assert redact(text) == redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # full-width digits, as older members' input methods type them
+        ("李大爷一个人住，儿子电话１３６５５５５１２３４", "李大爷一个人住，儿子电话136****1234"),
+        ("１３６５５５５１２３４", "136****1234"),
+        ("＋８６１３８１２３４５６７８找他", "138****5678找他"),
+        ("座机０３７１６１２３４５６７", "座机0371-****4567"),
+        ("家里６５１２３４５６，白天有人", "家里****3456，白天有人"),
+        # half- and full-width mixed in one number
+        ("电话13６5555１234", "电话136****1234"),
+        ("电话１３８1234５６７８", "电话138****5678"),
+        # separators in either width between the groups, as the ASCII ones are
+        ("手机 １３８ １２３４ ５６７８。", "手机 138****5678。"),
+        ("手机１３８　１２３４　５６７８。", "手机138****5678。"),
+        ("电话１３８－１２３４－５６７８", "电话138****5678"),
+        ("电话138‐1234‐5678", "电话138****5678"),
+        ("座机０１０－６５１２３４５６，", "座机010-****3456，"),
+        ("座机０３７１　６１２３４５６７", "座机0371-****4567"),
+        ("电话——６５１２３４５６", "电话——****3456"),
+        # what the mask does not cover stays as typed
+        ("１３８１２３４５６７８，住３号楼５单元", "138****5678，住３号楼５单元"),
+        ("ＡＢＣ　１３８１２３４５６７８　ｘｙｚ", "ＡＢＣ　138****5678　ｘｙｚ"),
+        # full-width dates, amounts, counts, doors and ids stay readable, as ASCII ones do
+        ("２０２５１０１５来过", "２０２５１０１５来过"),
+        ("王同志２０２５１０１５上门修水管", "王同志２０２５１０１５上门修水管"),
+        ("２０２５年１０月１５日", "２０２５年１０月１５日"),
+        ("２０２５－１０－１５来过", "２０２５－１０－１５来过"),
+        ("２０２５．１０．１５来过", "２０２５．１０．１５来过"),
+        ("共筹得５００００００元", "共筹得５００００００元"),
+        ("３４５６７８９．５元", "３４５６７８９．５元"),
+        ("增长２３４５６７８％", "增长２３４５６７８％"),
+        ("￥２３４５６７８", "￥２３４５６７８"),
+        ("第３４５６７８９次", "第３４５６７８９次"),
+        ("住２３４５６７８室", "住２３４５６７８室"),
+        ("证号４１０１０２１９５００１０１１２３４", "证号４１０１０２１９５００１０１１２３４"),
+        ("编号 ２１３８１２３４５６７８９", "编号 ２１３８１２３４５６７８９"),
+        # not a calendar day, or after a phone word: dialled, as in ASCII
+        ("２０２５１３１５来过", "****1315来过"),
+        ("电话：２０２５１０１５来过", "电话：****1015来过"),
+    ],
+)
+def test_redact_reads_full_width_digits_and_separators_as_ascii_ones(text, redacted):
+    assert redact(text) == redacted
+
+
+def test_redact_masks_a_households_phone_typed_in_full_width():
+    household = SimpleNamespace(head_name="王建华", phone="13712345678", address="")
+    assert redact("王建华电话１３７－１２３４－５６７８", household) == "王**电话137****5678"

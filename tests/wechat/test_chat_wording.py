@@ -51,16 +51,36 @@ def test_a_visit_far_from_the_household_is_said_in_a_visits_words(user, leader, 
     assert "位置离结对家庭较远" in leader.say("待审")
 
 
+def test_a_visit_on_the_households_very_point_is_said_in_a_visits_words(user, leader, member):
+    home = pair(member).household
+    Household.update(lat=HOME[0], lng=HOME[1]).where(Household.id == home.id).execute()
+    user.say("走访")
+    user.location(*HOME)  # exactly the household's point
+    user.photo(images.jpeg(seed=603))
+    user.settle()
+    result = user.pushed()[-1]
+    assert "需要队长审核：位置与结对家庭坐标完全一致" in result and "服务地点" not in result
+    assert "位置与结对家庭坐标完全一致" in leader.say("待审")
+
+
+AT_A_SERVICE_POINT = [
+    "位置不在服务地点范围内",
+    "签退位置不在服务地点范围内",
+    "位置与服务地点坐标完全一致",
+]
+
+
 @pytest.mark.parametrize(
     ("kind", "names"),
     [
-        ("visit", ["位置离结对家庭较远", "签退位置离结对家庭较远"]),
-        ("activity", ["位置不在服务地点范围内", "签退位置不在服务地点范围内"]),
-        (None, ["位置不在服务地点范围内", "签退位置不在服务地点范围内"]),
+        ("visit", ["位置离结对家庭较远", "签退位置离结对家庭较远", "位置与结对家庭坐标完全一致"]),
+        ("activity", AT_A_SERVICE_POINT),
+        (None, AT_A_SERVICE_POINT),
     ],
 )
 def test_flag_names_follow_the_kind_of_entry(kind, names):
-    assert flag_names(["out_of_range", "checkout_out_of_range"], kind) == names
+    flags = ["out_of_range", "checkout_out_of_range", "coords_identical"]
+    assert flag_names(flags, kind) == names
 
 
 def checked_out(user, member) -> str:
