@@ -153,7 +153,8 @@ def pending_question(data: dict) -> str:
 
 
 # What the member is told once the answers are saved, by (fields left, needs review): an
-# entry flagged at check-out (「服务时长过短，需队长审核」) counts once a leader accepts it.
+# entry flagged at check-out (「服务时长过短，需队长审核」) counts while it waits for its
+# reviewer (common.reviewer: the office, for a leader's own entry).
 SAVED = {
     (False, False): texts.REGISTER_SAVED,
     (False, True): texts.REGISTER_SAVED_FLAGGED,
@@ -179,4 +180,4 @@ def _saved(record, left: tuple = (), opening: str = "") -> Reply:
         saved = SAVED_OPEN[bool(left)]
     else:
         saved = SAVED[bool(left), record.status == "flagged"]
-    return common.say(saved.format(fields=names, opening=opening))
+    return common.say(saved.format(fields=names, opening=opening, who=common.reviewer(record)))
