@@ -358,6 +358,8 @@ REGISTER_FILLED_MEANWHILE = (
 # The same words sent again right after an answer (wechat.chat.repeats), in the words a photo
 # sent twice hears: not taken as the next answer, and the question still waiting asked again.
 ANSWER_REPEATED = "这句话刚才已经收到了，不会重复登记，不用再发了。请接着回答：{question}"
+# 「跳过」 with no question waiting (the questions were skipped or answered already).
+NOTHING_TO_SKIP = "好的。现在没有等您回答的问题，不用再跳过了。需要补充登记时，请发送「补登」。"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 # The same for an entry still open (a visit's notes given with 「补登」): it counts once
 # checked out.
