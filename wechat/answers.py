@@ -14,6 +14,7 @@ complete the entry. A refusal like 「不用了」 says nothing of the household
 chat, not the question.
 """
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,14 +55,28 @@ def _core(text: str) -> str:
 
 
 _NOT_ANSWERS = frozenset(_core(word) for word in SKIPS + REFUSALS + UNKNOWING)
+_SKIPS = frozenset(_core(word) for word in SKIPS)
 # 「明天有活动吗」, 「？」: asked, not answered (「没什么」 ends in 么 and answers, so not 么).
 QUESTION_ENDS = ("吗", "?")
 QUESTION_CHARS = 12  # a longer text may quote a question (「老人问能不能帮忙买药？」)
+# WeChat's own emoji arrive as bracketed codes: 「[强]」, 「[抱拳]」 in a Chinese phone, the English
+# names in an English one. Alone they say nothing of the service; in an answer they stay as typed.
+EMOJI_NAMES = (
+    *("OK", "Yeah!", "Smile", "Grin", "Chuckle", "Joyful", "Laugh", "Sob", "Cry", "Rose"),
+    *("ThumbsUp", "Thumbs Up", "Strong", "Fist", "Peace", "Clap", "Hug", "Heart", "Sun"),
+    *("Salute", "Respect", "Hey", "Wow", "Emm", "Facepalm", "Smirk", "Kotow", "Shake"),
+    *("Beer", "Coffee", "Cake", "Gift", "Party", "Fireworks", "Lucky", "Blessing", "Shy"),
+)
+EMOJI_CODE = re.compile(
+    r"\[(?:[\u4e00-\u9fff]{1,4}|" + "|".join(map(re.escape, EMOJI_NAMES)) + r")\]",
+    re.IGNORECASE,
+)
 
 
 def is_blank(text: str) -> bool:
-    """Whether the text holds no word at all (「？」, 「……」): nothing to store."""
-    return not normalize(text)
+    """Whether the text holds no word at all (「？」, 「……」, 「[强]」, 「[抱拳][抱拳]」):
+    nothing to store; a WeChat emoji code is no word, though its name is."""
+    return not normalize(EMOJI_CODE.sub("", text))
 
 
 def is_question(text: str) -> bool:
@@ -75,6 +90,11 @@ def is_no_answer(text: str) -> bool:
     """Whether the text is nothing but a skip word or a refusal."""
     core = _core(text)
     return bool(core) and core in _NOT_ANSWERS
+
+
+def is_skip(text: str) -> bool:
+    """Whether the text is nothing but a skip word (「跳过」, 「略过。」)."""
+    return _core(text) in _SKIPS
 
 
 def is_cancel(text: str, keywords) -> bool:

@@ -22,7 +22,15 @@ from dataclasses import replace
 from functools import partial
 
 from . import near_miss, phrasing, smalltalk, texts
-from .answers import FREE_TEXT, FreeText, is_blank, is_cancel, is_no_answer, is_question
+from .answers import (
+    FREE_TEXT,
+    FreeText,
+    is_blank,
+    is_cancel,
+    is_no_answer,
+    is_question,
+    is_skip,
+)
 from .chat import (
     activities,
     asides,
@@ -391,7 +399,8 @@ def _asks(found: Found, text: str) -> bool:
 
 
 def _other_route(conversation: state.Conversation | None, message: Inbound, member) -> Route:
-    """No command: a no (DECLINES), small talk, the step's own answer, or 'not understood'."""
+    """No command: a no (DECLINES), small talk, the step's own answer, a skip word with no
+    question waiting (NOTHING_TO_SKIP), or 'not understood'."""
     kind = smalltalk.kind(message.content) if member is not None else None
     if kind == smalltalk.DECLINE and conversation is not None:
         decline = DECLINES.get(conversation.state)
@@ -405,6 +414,8 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
         return partial(step, conversation, message, member), False
     if member is None:
         return partial(common.say, texts.NEEDS_BINDING), True
+    if is_skip(message.content):  # a second 「跳过」 after the questions ended: nothing waits
+        return partial(common.say, texts.NOTHING_TO_SKIP), True
     suggested = suggestions(message.content, member)
     text = not_understood(suggested)
     if len(suggested) == 1:  # kept, so that a yes starts it (_agreed)

@@ -244,13 +244,13 @@ LOCATION_UPDATED = "已更新您的位置。"
 CHECKING_PHOTO = "正在核验照片…稍后告诉您结果。"
 CHECKIN_VERIFIED = "签到成功！「{title}」，签到时间 {time}。服务结束后请发送「签退」。"
 CHECKIN_FLAGGED = (
-    "已签到「{title}」，签到时间 {time}。\n以下情况需要队长审核：{reasons}。\n"
+    "已签到「{title}」，签到时间 {time}。\n以下情况需要{who}审核：{reasons}。\n"
     "服务结束后请发送「签退」。"
 )
 CHECKIN_FAILED = "签到未成功：{reason}"
 # A visit's photo result: the visit's questions go on in the chat, no 签退 is needed.
 VISIT_VERIFIED = "走访照片已核验（{time}）。"
-VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要队长审核：{reasons}。"
+VISIT_FLAGGED = "走访照片已收到（{time}），以下情况需要{who}审核：{reasons}。"
 PHOTO_DOWNLOAD_FAILED = "照片下载失败，请重新发送一张佩戴党徽的服务现场照片。发送「取消」可退出。"
 # A photo the service cannot read (wechat.chat.photo_check.UNREADABLE): what happened, by the
 # service's code, in plain words, and what to send instead.
@@ -351,6 +351,15 @@ ASK_REGISTER_OUTCOME = "取得了什么成效？（如：为20位居民测量血
 ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回复「跳过」稍后再填）"
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
+# An answer to a field filled meanwhile (in the mini-program): not written over it.
+REGISTER_FILLED_MEANWHILE = (
+    f"{{label}}已经在{MINI_PROGRAM}中填写过了，以那里填写的为准，这次的回答没有保存。"
+)
+# The same words sent again right after an answer (wechat.chat.repeats), in the words a photo
+# sent twice hears: not taken as the next answer, and the question still waiting asked again.
+ANSWER_REPEATED = "这句话刚才已经收到了，不会重复登记，不用再发了。请接着回答：{question}"
+# 「跳过」 with no question waiting (the questions were skipped or answered already).
+NOTHING_TO_SKIP = "好的。现在没有等您回答的问题，不用再跳过了。需要补充登记时，请发送「补登」。"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
 # The same for an entry still open (a visit's notes given with 「补登」): it counts once
 # checked out.
@@ -373,16 +382,17 @@ REGISTER_SKIPPED = (
 REGISTER_SKIPPED_OPENING = "好的，"
 REGISTER_LEFT_OPENING = "已退出本次登记，您已填写的内容已保存。"
 REGISTER_LEFT_EMPTY_OPENING = "已退出本次登记。"
-# The same for an entry a leader has to review first (status flagged, as its check-out said).
+# The same for an entry a reviewer has to review first (status flagged, as its check-out said);
+# {who} is whoever reviews it, as the API's awaiting_review_by names them (common.reviewer).
 # A flagged entry counts while it waits for the leader (services.records.counts_toward_hours);
 # only a rejection takes it out again.
 REGISTER_SAVED_FLAGGED = (
-    "登记已完成，本次服务已计入您的服务时长；因需队长审核，如审核不通过将不再计入。"
+    "登记已完成，本次服务已计入您的服务时长；因需{who}审核，如审核不通过将不再计入。"
 )
 REGISTER_SKIPPED_FLAGGED = (
     f"{{opening}}请稍后发送「补登」补充{{fields}}（也可以在{MINI_PROGRAM}中填写），"
     "填好后计入服务时长；"
-    "本次服务需队长审核，如审核不通过将不再计入。"
+    "本次服务需{who}审核，如审核不通过将不再计入。"
 )
 NEARBY_OFFER = (
     "您在今天的活动「{title}」附近。如需签到，请直接发送一张佩戴党徽的现场照片；"

@@ -248,7 +248,7 @@ def test_an_entry_for_the_leader_to_review_says_a_rejection_would_take_it_out(ch
     assert "需队长审核" in chat.say("跳过")
     chat.say("独居老人王大爷")
     chat.say("上门代购药品")
-    assert chat.say("老人按时服药") == texts.REGISTER_SAVED_FLAGGED
+    assert chat.say("老人按时服药") == texts.REGISTER_SAVED_FLAGGED.format(who="队长")
     record = ServiceRecord.get()
     assert record.status == "flagged" and counts_toward_hours(record)
 
@@ -260,7 +260,8 @@ def test_a_skipped_entry_for_the_leader_to_review_says_review_too(chat, member):
     skipped = chat.say("跳过")
     fields = "服务对象、服务内容、取得的成效"
     opening = texts.REGISTER_SKIPPED_OPENING
-    assert skipped == texts.REGISTER_SKIPPED_FLAGGED.format(fields=fields, opening=opening)
+    told = texts.REGISTER_SKIPPED_FLAGGED.format(fields=fields, opening=opening, who="队长")
+    assert skipped == told
     assert "队长审核" in skipped
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from flask import current_app
 
-from services import clock, geo, review
+from services import clock, geo, records, review
 from services.actors import Actor
 from services.checkin_rules import CheckinRules, Point
 from services.errors import Invalid
+from services.record_names import DECIDER_NAMES
 
 from .. import deferred, texts
 from ..inbound import Inbound, Reply
@@ -139,6 +140,12 @@ def answer_problem(
         room = limit - len(stored(""))
         return texts.ANSWER_TOO_LONG.format(label=label, room=room, count=len(answer))
     return None
+
+
+def reviewer(record) -> str:
+    """Who reviews the entry, in words, as the API's awaiting_review_by names them (the
+    office, for a leader's own entry); '' when it waits for nobody."""
+    return DECIDER_NAMES.get(records.awaiting_review_by(record), "")
 
 
 def record_label(record) -> str:

@@ -117,23 +117,16 @@ def _register_late(message: Inbound, member, data: dict) -> Reply:
     follows; dropping it and asking the same question again only made them type it twice.
     The field filled in meanwhile (in the mini-program) is not overwritten: the entry's first
     blank question is asked again instead, as 「补登」 would."""
-    fresh = _still_missing(member, data)
+    fresh = register.still_missing(member, data)
     if data["missing"][0] not in fresh["missing"]:
         return _ask_again(message, member, data["record_id"], "register")
     return register.on_answer(message, member, fresh)
 
 
-def _still_missing(member, data: dict) -> dict:
-    """The register's conversation with only the fields still blank left to ask: any filled
-    in meanwhile (in the mini-program) is neither asked nor named as left."""
-    blank = register_fill.blanks(common.actor(member), data["record_id"]).asked
-    return {**data, "missing": [name for name in data["missing"] if name in blank]}
-
-
 def _register_skip_late(message: Inbound, member, data: dict) -> Reply:
     """「跳过」 after the register's question timed out: a skip as in time, naming only the
     fields still blank."""
-    return register.on_skip(message, member, _still_missing(member, data))
+    return register.on_skip(message, member, register.still_missing(member, data))
 
 
 # A visit's note step: the entry's field its answer fills, and the step's own handler.

@@ -249,7 +249,8 @@ RESULTS = {
 def result_text(record, title: str) -> str:
     template = RESULTS[record.kind == "visit", record.status == "verified"]
     at = common.local_time(record.checkin_at)
-    return template.format(title=title, time=at, reasons=reasons(record.flags, record.kind))
+    told = reasons(record.flags, record.kind)
+    return template.format(title=title, time=at, reasons=told, who=common.reviewer(record))
 
 
 def reasons(flags: list[str], kind: str | None = None) -> str:

@@ -22,7 +22,7 @@ from services.record_names import DECIDER_NAMES
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import common, state
+from . import common, repeats, state
 from .visits import stored_seen
 
 ASKING = "register_fields"
@@ -90,26 +90,61 @@ def on_refill(message: Inbound, member, args: str = "") -> Reply:
 def on_answer(message: Inbound, member, data: dict) -> Reply:
     """One answer, written into the entry at once: ask the next question, or say the entry
     is filled in. Each answer is held to its register field's limit as it comes: a long one
-    is asked again, keeping the answers before it."""
+    is asked again, keeping the answers before it. The same words sent again right after
+    the last answer are a repeat (wechat.chat.repeats), not this question's answer; and a
+    field filled in meanwhile (in the mini-program) is never written over."""
     text = message.content.strip()
-    name, *rest = data["missing"]
-    question = _question(data, name)
-    problem = common.answer_problem(name, text, question.label, question.stored)
+    question = _question(data, data["missing"][0])
+    if repeats.is_repeat(data, text, common.now()):
+        return common.say(texts.ANSWER_REPEATED.format(question=question.text))
+    problem = common.answer_problem(data["missing"][0], text, question.label, question.stored)
     if problem:
         return common.say(problem)
+    fresh = still_missing(member, data)
+    if data["missing"][0] not in fresh["missing"]:
+        return _filled_meanwhile(message, member, fresh, question.label)
+    return _take(message, member, fresh, question.stored(text), text)
+
+
+def still_missing(member, data: dict) -> dict:
+    """The register's conversation with only the fields still blank left to ask: any filled
+    in meanwhile (in the mini-program) is neither asked, written over, nor named as left."""
+    blank = register_fill.blanks(common.actor(member), data["record_id"]).asked
+    return {**data, "missing": [name for name in data["missing"] if name in blank]}
+
+
+def _take(message: Inbound, member, data: dict, value: str, text: str) -> Reply:
+    """Write the answer to the first field still missing, then ask the next one or finish."""
+    name, *rest = data["missing"]
     try:
-        record = _write(member, data, {name: question.stored(text)})
+        record = _write(member, data, {name: value})
     except DomainError as exc:  # the question stays open: nothing was written
         if exc.code == REJECTED:  # nor can anything be: asking on would only fail again
             state.leave(message.openid, common.now())
             return _rejected(register_fill.entry(common.actor(member), data["record_id"]))
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
-    answers = {**data["answers"], name: question.stored(text)}
-    if rest:
-        state.start(
-            message.openid, ASKING, {**data, "missing": rest, "answers": answers}, common.now()
-        )
-        return common.say(_question(data, rest[0]).text)
+    answers = {**data["answers"], name: value}
+    after = {**data, "missing": rest, "answers": answers, **repeats.noted(text, common.now())}
+    return _ask_next(message, record, after)
+
+
+def _filled_meanwhile(message: Inbound, member, data: dict, label: str) -> Reply:
+    """The field asked was filled in meanwhile: the answer is not written, the member hears
+    so, and the next blank question follows (none: the entry as it now is). An entry
+    rejected meanwhile has nothing blank to ask: it is told as a rejection."""
+    record = register_fill.entry(common.actor(member), data["record_id"])
+    if record.status == "rejected":
+        state.leave(message.openid, common.now())
+        return _rejected(record)
+    reply = _ask_next(message, record, data)
+    return common.say(texts.REGISTER_FILLED_MEANWHILE.format(label=label) + "\n" + reply.text)
+
+
+def _ask_next(message: Inbound, record, data: dict) -> Reply:
+    """The next question of `data["missing"]`, or, with none left, what the entry is now."""
+    if data["missing"]:
+        state.start(message.openid, ASKING, data, common.now())
+        return common.say(_question(data, data["missing"][0]).text)
     state.leave(message.openid, common.now())
     return _saved(record)
 
@@ -153,7 +188,8 @@ def pending_question(data: dict) -> str:
 
 
 # What the member is told once the answers are saved, by (fields left, needs review): an
-# entry flagged at check-out (「服务时长过短，需队长审核」) counts once a leader accepts it.
+# entry flagged at check-out (「服务时长过短，需队长审核」) counts while it waits for its
+# reviewer (common.reviewer: the office, for a leader's own entry).
 SAVED = {
     (False, False): texts.REGISTER_SAVED,
     (False, True): texts.REGISTER_SAVED_FLAGGED,
@@ -179,4 +215,4 @@ def _saved(record, left: tuple = (), opening: str = "") -> Reply:
         saved = SAVED_OPEN[bool(left)]
     else:
         saved = SAVED[bool(left), record.status == "flagged"]
-    return common.say(saved.format(fields=names, opening=opening))
+    return common.say(saved.format(fields=names, opening=opening, who=common.reviewer(record)))

@@ -10,7 +10,7 @@ from services.errors import DomainError
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import checkin, common, photo_check, state, visit_notes
+from . import checkin, common, photo_check, repeats, state, visit_notes
 from .last_photo import PHOTO_CHECK_WAIT  # a photo still unchecked after it was lost
 from .visit_notes import stored_seen  # also wechat.chat.register's, from here
 
@@ -41,7 +41,7 @@ def on_seen(message: Inbound, member, data: dict) -> Reply:
     problem = common.answer_problem("content", seen, texts.VISIT_SEEN_LABEL, stored_seen)
     if problem:
         return common.say(problem)
-    noted = {**data, "seen": seen}
+    noted = {**data, "seen": seen, **repeats.noted(seen, common.now())}
     state.start(message.openid, HELP, noted, common.now())
     try:
         visit_notes.keep(common.actor(member), member.id, noted)
@@ -55,8 +55,11 @@ def on_help_given(message: Inbound, member, data: dict) -> Reply:
     """The help given, written into the visit's entry, which ends the visit's notes; its
     target, the household, is written at 签退 (services.register_defaults), however the
     visit is checked out. Sent while the photo is still checked, it is held for the check
-    to write."""
+    to write. The note on what was seen sent again right after is a repeat
+    (wechat.chat.repeats), not the help given."""
     helped = message.content.strip()
+    if repeats.is_repeat(data, helped, common.now()):
+        return common.say(texts.ANSWER_REPEATED.format(question=texts.VISIT_HELP_QUESTION))
     problem = common.answer_problem("outcome", helped, texts.VISIT_HELP_LABEL)
     if problem:
         return common.say(problem)
