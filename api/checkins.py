@@ -181,7 +181,8 @@ OPENAPI = {
                 "本人已签退的记录再次签退返回 200 与原记录；已由系统自动签退的记录返回 "
                 "409 auto_checked_out（服务时长只能由办公室更正："
                 "PATCH /records/{id}，须填 reason）；办公室更正服务时长时已结束签到的记录返回 "
-                "409 office_checked_out（以办公室核定的时长为准）。"
+                "409 office_checked_out（以办公室核定的时长为准）；未通过审核（已退回）的记录返回 "
+                "409 record_rejected（与补填登记相同的提示，说明联系队长或办公室）。"
             ),
             "parameters": [
                 {
@@ -199,7 +200,8 @@ OPENAPI = {
             | {
                 "409": openapi.error(
                     "auto_checked_out：已由系统自动签退；"
-                    "office_checked_out：办公室已核定服务时长并结束签到"
+                    "office_checked_out：办公室已核定服务时长并结束签到；"
+                    "record_rejected：记录未通过审核，不能签退"
                 )
             },
         }

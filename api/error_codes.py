@@ -47,7 +47,8 @@ ERROR_CODES = {
         ("activity_not_found", 404), ("record_not_found", 404),
         ("activity_cancelled", 409), ("already_checked_in", 409), ("checkin_closed", 409),
         ("checkin_not_open", 409), ("no_pairing", 409), ("request_id_reused", 409),
-        ("auto_checked_out", 409), ("office_checked_out", 409), ("not_multipart", 415),
+        ("auto_checked_out", 409), ("office_checked_out", 409), ("record_rejected", 409),
+        ("not_multipart", 415),
     ),
     "登记记录 /records": (
         ("bad_date", 400), ("bad_window", 400),

@@ -43,7 +43,7 @@ from .clock import local_midnight, local_today
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .photos import StoredPhoto, store_photo
 from .records import attach_photos
-from .review import TEXT_LIMITS, clean_text
+from .review import TEXT_LIMITS, clean_text, rejected
 from .rows import check_request_id, is_id, lock_name, lock_row
 
 SOURCES = ("mp", "chat", "web")
@@ -124,16 +124,17 @@ def check_out(
 ) -> ServiceRecord:
     """Check the acting member out of their entry, compute the duration and write what the
     programme fills in by itself (services.register_defaults) in the same history line;
-    checking out twice gives the entry back unchanged (see _closed_already)."""
+    checking out twice gives the entry back unchanged, and an entry someone else settled is
+    refused (see refusal)."""
     member = _acting_member(actor)
     if point is not None:
         check_point(point)
     record = own_record(member, record_id)
-    if record.checkout_at is not None:
+    if _settled(record):
         return _closed_already(record)
     with _locked(ServiceRecord, record.id):
         record = ServiceRecord.get_by_id(record.id)
-        if record.checkout_at is not None:
+        if _settled(record):
             return _closed_already(record)
         attach_photos([record])  # read once for both history states and the answer
         before = history.state_of(record)
@@ -149,19 +150,48 @@ def check_out(
 AUTO_CLOSED = "这次签到未及时签退，已由系统自动签退；如需更正服务时长，请联系办公室。"
 
 
+def _settled(record: ServiceRecord) -> bool:
+    """Whether a check-out has nothing to write: the entry is closed, or rejected."""
+    return record.checkout_at is not None or record.status == "rejected"
+
+
 def _closed_already(record: ServiceRecord) -> ServiceRecord:
-    """A check-out of an entry already closed. The member's own check-out, retried, gets the
-    entry back (a lost answer must not turn into an error); an entry the system closed
-    (services.checkin_closing) is refused, or the member would be told 签退成功 for a time
-    nobody gave, often with no hours counted. So is an entry the office closed by setting its
-    hours (checkin_closing.by_correction): the office's hours stand, and a tap on 签退 after
-    them would overwrite them with the time of the tap."""
+    refused = refusal(record)
+    if refused is not None:
+        raise refused
+    return record
+
+
+def refusal(record: ServiceRecord) -> Conflict | None:
+    """Why the member's check-out of a settled entry is refused, or None for their own
+    check-out retried, which gets the entry back (a lost answer must not turn into an error).
+    A rejected entry still open is refused as its fill-in is (services.review.rejected): its
+    hours and doubts would be written for a service that does not count. An entry the system
+    closed (services.checkin_closing) is refused, or the member would be told 签退成功 for a
+    time nobody gave, often with no hours counted. So is an entry the office closed by setting
+    its hours (checkin_closing.by_correction): the office's hours stand, and a tap on 签退
+    after them would overwrite them with the time of the tap. The chat says the same
+    (latest_refusal)."""
+    if record.checkout_at is None:
+        return rejected(record) if record.status == "rejected" else None
     if checkin_closing.FLAG in record.flags:
-        raise Conflict(AUTO_CLOSED, "auto_checked_out")
+        return Conflict(AUTO_CLOSED, "auto_checked_out")
     if checkin_closing.closed_by_office(record):
         message = checkin_closing.OFFICE_CLOSED.format(minutes=record.duration_minutes)
-        raise Conflict(message, "office_checked_out")
-    return record
+        return Conflict(message, "office_checked_out")
+    return None
+
+
+def latest_refusal(member_id: int) -> str | None:
+    """For a member with nothing left to check out, why their check-in cannot be: a rejected
+    one still open, else the latest one if the system or the office closed it, in the words
+    check_out refuses it with, so a transport that names no entry (the chat's 签退) says
+    what the mini-program hears; None when the member checked out themselves."""
+    R = ServiceRecord
+    mine = R.select().where(R.member == member_id).order_by(R.checkin_at.desc(), R.id.desc())
+    latest = mine.where(R.checkout_at.is_null()).first() or mine.first()
+    refused = refusal(latest) if latest is not None else None
+    return refused.message if refused is not None else None
 
 
 def clean_details(details: dict | None) -> dict:

@@ -26,6 +26,11 @@ from .register_defaults import AUTOMATIC, automatic, is_blank
 from .review import fill_in
 
 FIELDS = ("target", "content", "outcome")  # in the order a member is asked them
+# The most recent entry first: checked out last, or checked in last while open.
+_LATEST_FIRST = (
+    fn.COALESCE(ServiceRecord.checkout_at, ServiceRecord.checkin_at).desc(),
+    ServiceRecord.id.desc(),
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,22 @@ def latest_unfilled(actor: Actor) -> int | None:
     still_open = R.checkout_at.is_null() & reduce(
         operator.or_, [(R.kind == kind) & _any_blank(_members_fields(kind)) for kind in KINDS]
     )
-    latest = fn.COALESCE(R.checkout_at, R.checkin_at)
     query = R.select(R.id).where(mine & (closed | still_open))
-    row = query.order_by(latest.desc(), R.id.desc()).first()
+    row = query.order_by(*_LATEST_FIRST).first()
     return row.id if row else None
+
+
+def latest_rejected(actor: Actor) -> ServiceRecord | None:
+    """The acting member's most recent entry (as latest_unfilled orders them), when it was
+    rejected with a field of theirs still blank: 「补登」 finding nothing to fill in says
+    that entry does not count and whom to ask, rather than that everything is filled in."""
+    R = ServiceRecord
+    latest = R.select().where(R.member == require_member(actor).id).order_by(*_LATEST_FIRST)
+    record = latest.first()
+    if record is None or record.status != "rejected":
+        return None
+    fields = FIELDS if record.checkout_at is not None else _members_fields(record.kind)
+    return record if any(is_blank(record, name) for name in fields) else None
 
 
 def _members_fields(kind: str) -> tuple[str, ...]:

@@ -58,8 +58,8 @@ from .records import is_registered_by_leader, load_for_change
 TEXT_LIMITS = {"content": 500, "target": 200, "outcome": 500}
 REASON_LIMIT = 500
 MAX_DURATION_MIN = 24 * 60
-# A fill-in of a rejected entry, naming whoever rejected it (decided_by): only they can change
-# the decision, so that is whom the member asks.
+# A fill-in or a check-out of a rejected entry, naming whoever rejected it (decided_by): only
+# they can change the decision, so that is whom the member asks.
 REJECTED = "该记录未通过审核，不能再修改；如有异议请联系{who}。"
 CORRECTABLE = (*TEXT_LIMITS, "duration_minutes", "status")
 FIELD_NAMES = {"content": "服务内容", "target": "服务对象", "outcome": "取得成效"}
@@ -106,8 +106,7 @@ def fill_in(
         record = load_for_change(actor, record_id)
         _require_author(actor, record)
         if record.status == "rejected":
-            who = DECIDER_NAMES[decided_by(record)]
-            raise Conflict(REJECTED.format(who=who), "record_rejected")
+            raise rejected(record)
         _refuse_blanking(record, texts)
         if _rewrites(record, texts) and _was_reviewed(record):
             texts |= _back_to_review(record)
@@ -429,6 +428,12 @@ def _refuse_overturning_office(record: ServiceRecord) -> None:
     the office changes it, or until the entry changes and goes back to review."""
     if _office_decided(record):
         raise Forbidden("该记录已由办公室审核，如需更改请联系办公室。", "office_decided")
+
+
+def rejected(record: ServiceRecord) -> Conflict:
+    """The refusal of a member's change to their rejected entry (a fill-in, a check-out),
+    sending them to whoever rejected it."""
+    return Conflict(REJECTED.format(who=DECIDER_NAMES[decided_by(record)]), "record_rejected")
 
 
 def decided_by(record: ServiceRecord) -> str:

@@ -33,6 +33,12 @@ HELP_MEMBER = (
     "「取消」退出当前操作"
 )
 REFILL_NOTHING = "您最近的服务登记都已填写完整，不用补登。"
+# The latest entry, left blank, was rejected: it cannot be filled in, and only whoever
+# rejected it can change that.
+REFILL_REJECTED = (
+    "您最近的服务登记「{what}」已被{who}退回（未通过审核），不计入服务时长，不能再补登；"
+    "如有疑问请联系{who}。"
+)
 REFILL_INTRO = "补充登记「{what}」："
 REFILL_LEAD = "{question}"
 HELP_LEADER_EXTRA = (

@@ -463,6 +463,25 @@ def test_hours_the_office_set_on_an_open_entry_survive_the_members_check_out(
     assert entry["register_check"] == {"ok": True, "problem": None}
 
 
+def test_a_rejected_entry_cannot_be_checked_out(me, office, checked_in):
+    """The tester's case: the office rejects an entry still open; the member's check-out is
+    refused as the fill-in of a rejected entry is (409 record_rejected, naming whom to ask),
+    and the entry gets no check-out, no hours and no doubt from it."""
+    path = f"/records/{checked_in['id']}"
+    rejected = office.post(f"{path}/review", json={"decision": "reject", "comment": "照片不清"})
+    assert rejected.status_code == 200 and rejected.get_json()["status"] == "rejected"
+    out = me.post(f"/checkins/{checked_in['id']}/checkout", json={})
+    assert out.status_code == 409
+    assert out.get_json()["error"] == {
+        "code": "record_rejected",
+        "message": "该记录未通过审核，不能再修改；如有异议请联系办公室。",
+    }
+    entry = ServiceRecord.get_by_id(checked_in["id"])
+    assert entry.checkout_at is None and entry.duration_minutes is None
+    assert "short_service" not in entry.flags
+    assert [h["action"] for h in office.get(path).get_json()["history"]] == ["checkin", "review"]
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [

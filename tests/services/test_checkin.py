@@ -665,11 +665,18 @@ def test_a_forgotten_check_out_is_flagged_not_cut(scene, target, minutes, late):
     assert out.status == ("flagged" if late else "verified")
 
 
-def test_check_out_keeps_a_rejected_status(scene):
+def test_a_rejected_entry_is_not_checked_out(scene):
+    """A rejection stands: the check-out is refused as the fill-in is, naming whom to ask,
+    and writes no time, hours or doubts onto an entry that does not count."""
     record = scene.check_in().record
     ServiceRecord.update(status="rejected").where(ServiceRecord.id == record.id).execute()
-    out = check_out(scene.actor, record.id, None, NOW + timedelta(days=2))
-    assert out.status == "rejected" and out.flags == ["late_checkout"]
+    with pytest.raises(Conflict) as refused:
+        check_out(scene.actor, record.id, None, NOW + timedelta(days=2))
+    assert refused.value.code == "record_rejected"
+    assert refused.value.message == "该记录未通过审核，不能再修改；如有异议请联系队长。"
+    out = ServiceRecord.get_by_id(record.id)
+    assert out.status == "rejected" and out.checkout_at is None and out.flags == []
+    assert RecordHistory.select().count() == 1
 
 
 @pytest.mark.parametrize(

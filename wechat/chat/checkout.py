@@ -18,8 +18,8 @@ OUT_PICK, OUT_LOCATION = "checkout_pick", "checkout_location"
 def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
     """「签退」: the open check-in (or a numbered list), then the location or 「跳过」."""
     still_open = summary.open_checkins(member.id)
-    if not still_open:
-        return common.say(texts.NOTHING_TO_CHECK_OUT)
+    if not still_open:  # a check-in someone else settled is said as check-out refuses it
+        return common.say(checkin.latest_refusal(member.id) or texts.NOTHING_TO_CHECK_OUT)
     choices = [[c.record_id, common.record_label(c)] for c in still_open]
     if len(choices) == 1:
         return ask_checkout_location(message.openid, *choices[0])

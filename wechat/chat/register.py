@@ -81,7 +81,12 @@ def on_refill(message: Inbound, member, args: str = "") -> Reply:
     a member who left them (「跳过」, 「取消」, or the conversation timed out)."""
     record_id = register_fill.latest_unfilled(common.actor(member))
     if record_id is None:
-        return common.say(texts.REFILL_NOTHING)
+        rejected = register_fill.latest_rejected(common.actor(member))
+        if rejected is None:
+            return common.say(texts.REFILL_NOTHING)
+        who = DECIDER_NAMES[review.decided_by(rejected)]
+        what = common.record_label(rejected)
+        return common.say(texts.REFILL_REJECTED.format(what=what, who=who))
     record = register_fill.entry(common.actor(member), record_id)
     intro = texts.REFILL_INTRO.format(what=common.record_label(record))
     return ask_missing(message.openid, member, record_id, intro, texts.REFILL_LEAD)
