@@ -345,7 +345,7 @@ CHECKOUT_LOCATION_HOW = (
     "发送不了也没关系，回复「跳过」即可直接签退。"
 )
 CHECKOUT_DONE = "签退成功！「{title}」服务时长 {minutes} 分钟。"
-CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需队长审核。"
+CHECKOUT_FLAGGED = "已签退「{title}」，服务时长 {minutes} 分钟；{reasons}，需{who}审核。"
 SKIP_WORDS = ("跳过", "不用", "直接签退")
 # The register's questions; after 签退 the first is led by REGISTER_LEAD.
 REGISTER_LEAD = "请补充登记：{question}"

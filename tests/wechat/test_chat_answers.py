@@ -177,7 +177,8 @@ def test_a_leaders_own_flagged_entry_names_the_office_as_its_reviewer(client, te
     record = make_record(leader, kind="individual", checkin_at=at, status="verified")
     chat = Chat("oa-lead", emulator)
     chat.say("签退")
-    chat.say("跳过")
+    checked_out = chat.say("跳过")
+    assert "服务时长过短，需办公室审核" in checked_out and "队长" not in checked_out
     awaiting = phone(client, "mp-lead").get(f"/records/{record.id}").get_json()
     assert awaiting["awaiting_review_by"] == "office"
     skipped = chat.say("跳过")

@@ -89,6 +89,9 @@ def _check_out(message: Inbound, member: Member, data: dict, point) -> Reply:
     doubts = [flag for flag in record.flags if flag in checkin.CHECKOUT_FLAGS]
     done = texts.CHECKOUT_FLAGGED if doubts else texts.CHECKOUT_DONE
     done = done.format(
-        title=data["title"], minutes=record.duration_minutes, reasons=reasons(doubts, record.kind)
+        title=data["title"],
+        minutes=record.duration_minutes,
+        reasons=reasons(doubts, record.kind),
+        who=common.reviewer(record),
     )
     return register.ask_missing(message.openid, member, record.id, done)
