@@ -247,7 +247,16 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
 
 
 def _jpeg_is_whole(data: bytes) -> bool:
-    return data.endswith(b"\xff\xd9")  # EOI
+    """The end marker (EOI) comes after the picture's data begins (SOS). Not "ends with EOI":
+    a motion photo carries its video after it. Nor "holds an EOI": the EXIF thumbnail, a small
+    JPEG of its own, sits in a segment before the picture, so the segments are stepped over by
+    their lengths; inside the picture's data an FF byte is escaped, so FF D9 is the EOI."""
+    at = 2
+    while data[at : at + 1] == b"\xff" and at + 4 <= len(data):
+        if data[at + 1] == 0xDA:  # SOS
+            return data.find(b"\xff\xd9", at) != -1
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return False
 
 
 def _png_is_whole(data: bytes) -> bool:

@@ -131,6 +131,19 @@ def damaged(fmt: str = "JPEG", seed: int = 1) -> bytes:
     return bytes(data)
 
 
+def with_thumbnail(data: bytes) -> bytes:
+    """A JPEG carrying a small whole JPEG (end marker and all) in a segment before its picture,
+    as a phone's EXIF thumbnail sits in APP1."""
+    thumbnail = encode(picture(2).resize((16, 12)), "JPEG")
+    segment = b"\xff\xef" + (len(thumbnail) + 2).to_bytes(2, "big") + thumbnail  # APP15
+    return data[:2] + segment + data[2:]
+
+
+def motion_photo(data: bytes) -> bytes:
+    """A JPEG followed by a video after its end marker, as a phone's motion photo is saved."""
+    return data + b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8
+
+
 def png_bomb(width: int, height: int) -> bytes:
     """A real PNG of a blank 1-bit image: a few KB on disk, width*height pixels when decoded."""
     row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits

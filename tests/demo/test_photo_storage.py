@@ -144,10 +144,16 @@ DAMAGED = "照片文件已损坏，无法打开，请重新拍摄或换一张照
         pytest.param(encode(picture(), "JPEG")[:2000], CUT_SHORT, id="truncated-jpeg"),
         pytest.param(encode(picture(), "PNG")[:600], CUT_SHORT, id="truncated-png"),
         pytest.param(images.cut_short(encode(picture(), "WEBP")), CUT_SHORT, id="truncated-webp"),
+        pytest.param(
+            images.cut_short(images.with_thumbnail(encode(picture(), "JPEG"))),
+            CUT_SHORT,
+            id="truncated-jpeg-with-thumbnail",
+        ),
         # a whole file that fails to decode: the same bytes again would fail again
         pytest.param(images.damaged("JPEG"), DAMAGED, id="damaged-jpeg"),
         pytest.param(images.damaged("PNG"), DAMAGED, id="damaged-png"),
         pytest.param(images.damaged("WEBP"), DAMAGED, id="damaged-webp"),
+        pytest.param(images.motion_photo(images.damaged("JPEG")), DAMAGED, id="damaged-motion"),
     ],
 )
 def test_anything_but_a_whole_photo_is_refused(photo_root, data, message):
@@ -155,6 +161,13 @@ def test_anything_but_a_whole_photo_is_refused(photo_root, data, message):
         store_photo(data, photo_root, NOW)
     assert (caught.value.code, caught.value.message) == ("not_a_photo", message)
     assert not photo_root.exists()
+
+
+def test_a_motion_photo_is_stored_as_sent(photo_root):
+    """A phone's motion photo: a whole JPEG with its video after it."""
+    data = images.motion_photo(encode(picture(), "JPEG"))
+    stored = store_photo(data, photo_root, NOW)
+    assert (photo_root / stored.storage_key).read_bytes() == data
 
 
 def test_a_photo_over_the_limit_is_refused_before_decoding(photo_root):
