@@ -176,8 +176,11 @@ def _after_race(target, answer, form_id, client_key, now) -> Submission | None:
     row = _todays(target, client_key, now) or twin
     if row is None:
         return None
-    with db.atomic():
-        return _change(row, twin, target, answer, form_id, now, known)
+    try:
+        with db.atomic():
+            return _change(row, twin, target, answer, form_id, now, known)
+    except _FormMoved:  # yet another post of the form got in: it stands, as if this came first
+        return Submission(Feedback.get_by_id(row.id), target, repeated=False, replaced=True)
 
 
 def _change(row, earlier, target, answer, form_id, now, known) -> Submission:

@@ -129,3 +129,20 @@ def test_a_forms_answer_is_kept_for_the_days_of_the_settings(code, days):
     assert FeedbackForm.select().count() == 1
     assert purge_expired(NOW + timedelta(days=days + 1), days)["feedback_forms"] == 1
     assert FeedbackForm.select().count() == 0
+
+
+def test_a_post_that_keeps_losing_the_race_for_its_form_is_thanked_not_failed(code, monkeypatch):
+    """Posts of one form with other answers landing each time between this post's read of the
+    form's last answer and its write (_FormMoved, in the first try and again after the race):
+    the answer standing is theirs, as though this one had come first; nothing half-written."""
+    form = sender().new_form_id(code, OPENED)
+    rate(code, 4, "还行", form_id=form)
+
+    def moved(known, form_id, row, answer, now):
+        raise feedback._FormMoved(form_id)
+
+    monkeypatch.setattr(feedback, "_remember", moved)
+    done = rate(code, 1, "很差", form_id=form, now=LATER)
+    assert (done.feedback.rating, done.feedback.comment) == (4, "还行")
+    assert standing() == [(4, "还行")]
+    assert [(f.rating, f.comment) for f in FeedbackForm.select()] == [(4, "还行")]
