@@ -236,3 +236,22 @@ def test_a_grant_is_not_taken_by_a_revision(channels, policy, emulator):
     assert (row(n).status, row(n).channel, left(ann)) == ("sent", "mp_subscribe", 0)
     assert row(n).payload["body"] == "改了"
     assert held_grants.held(row(n).payload) == ""  # used
+
+
+def test_a_move_back_is_told_to_members_whose_assignment_went_out_before_the_moves(
+    world, activity, channels, policy, emulator
+):
+    """The assignments went out at the old place, then the place moved and moved back: each
+    move is told, the way back too, though the assignment showed that place: it went out
+    before the first move, not as a revision a sender took while holding it."""
+    old_place = activity.place
+    assignments(world, activity)
+    assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
+    leader = world.actor("leader_a")
+    for place in (NEW_PLACE, old_place):
+        update_activity(leader, activity.id, {"place": place}, NOW, QUIET)
+        assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
+    changed = Notification.select().where(Notification.kind == member_notices.CHANGED)
+    told = [n.payload["told"]["place"] for n in changed.order_by(Notification.id)]
+    assert told == [NEW_PLACE, NEW_PLACE, old_place, old_place]
+    assert {n.status for n in changed} == {"sent"}
