@@ -53,8 +53,7 @@ CHANGED = member_notices.CHANGED
 REMINDER = activity_reminders.KIND
 LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
 TOLD = "told_in_assignment"  # notification_texts.REASONS: 「任务通知已含此变更，未发送」
-#: A change notice's mark: a sender held its member's assignment at the change
-ASSIGNMENT_HELD = "assignment_held"
+ASSIGNMENT_HELD = member_notices.ASSIGNMENT_HELD  # a sender held the assignment at the change
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
 LEADS = {"place": "地点", "time": "时间", "point": "位置"}
