@@ -27,8 +27,10 @@ waiting per activity:
   (void_reason, services/notice_checks.py), so the member gets the newer one only (one already
   on its way to WeChat arrives first, and the newer one then says what differs from before
   both); a held assignment is rewritten by its sender likewise, and its member is told of the
-  change as well, since it may have gone out as it was: the sender skips that change notice
-  once it finds the assignment went out with the time and place it tells (void_reason).
+  change as well, since it may have gone out as it was: its notice is marked so, and the sender
+  skips that notice once it finds the assignment went out with the time and place it tells
+  (void_reason). An unmarked one is always told: an assignment that went out before the
+  change shows the same place only when it moved there and back.
 Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
 the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
@@ -51,6 +53,7 @@ CHANGED = member_notices.CHANGED
 REMINDER = activity_reminders.KIND
 LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
 TOLD = "told_in_assignment"  # notification_texts.REASONS: 「任务通知已含此变更，未发送」
+ASSIGNMENT_HELD = member_notices.ASSIGNMENT_HELD  # a sender held the assignment at the change
 MOVED_M = 100
 #: What a notice says moved, with the line the template's summary field then shows.
 LEADS = {"place": "地点", "time": "时间", "point": "位置"}
@@ -70,7 +73,7 @@ def tell_changed(
     told, was = state(activity), state(before)
     if activity.status == "cancelled" or activity.ends_at <= now or not moved(was, told):
         return 0
-    revised = _revise_assignments(activity, before["starts_at"], now, quiet_hours)
+    revised, held = _revise_assignments(activity, before["starts_at"], now, quiet_hours)
     earlier = _waiting(activity)
     outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
     known = {row.member_id: row.payload.get("known") for row in earlier}  # the latest wins
@@ -80,7 +83,7 @@ def tell_changed(
     messages = [
         outbox.Message(m, CHANGED, news, key.format(m), urgent=_urgent(news, now, quiet_hours))
         for m in member_notices.enrolled(activity, None)
-        if m not in revised and (news := _news(activity, known.get(m) or was, told))
+        if m not in revised and (news := _news(activity, known.get(m) or was, told, m in held))
     ]
     return outbox.enqueue(messages, now, quiet_hours)
 
@@ -126,8 +129,12 @@ def void_reason(notice: Notification) -> str | None:
 
 def _told_by_assignment(activity: Activity, notice: Notification) -> bool:
     """Whether the member's assignment went out showing the time and the place this notice
-    tells: a sender held it when the change came and took the revision (services.outbox), so
-    the member never knew them as they were. A point moved is not shown by an assignment."""
+    tells: a sender held it when the change came (ASSIGNMENT_HELD) and took the revision
+    (services.outbox), so the member never knew them as they were. An assignment sent before
+    the change tells nothing of it, even when it shows the same (moved there and back: the
+    member was told of the way there). A point moved is not shown by an assignment."""
+    if not notice.payload.get(ASSIGNMENT_HELD):
+        return False
     if "point" in moved(notice.payload["known"], notice.payload["told"]):
         return False
     key = member_notices.notice_key(member_notices.ASSIGNED, activity, notice.member_id)
@@ -166,10 +173,12 @@ def _far(was: dict, now: dict) -> bool:
     return geo.distance_m(*points[0], *points[1]) > MOVED_M
 
 
-def _news(activity: Activity, was: dict, told: dict) -> dict | None:
+def _news(activity: Activity, was: dict, told: dict, assignment_held: bool) -> dict | None:
     """The payload telling a member who knew `was` of the activity as it now stands (`told`),
     then what it was for the parts that moved; None when nothing did. The summary field leads
-    with the first of them: the place, else the time, else the point."""
+    with the first of them: the place, else the time, else the point. `assignment_held`: a
+    sender held the member's assignment at the change, so it may tell the change already
+    (marked for void_reason)."""
     parts = moved(was, told)
     if not parts:
         return None
@@ -182,23 +191,25 @@ def _news(activity: Activity, was: dict, told: dict) -> dict | None:
     if "point" in parts:
         lines["位置"] = POINT_MOVED
     payload = member_notices.about(activity, kind_name(CHANGED), lines)
-    return payload | {"lead": LEADS[parts[0]], "known": was, "told": told}
+    mark = {ASSIGNMENT_HELD: True} if assignment_held else {}
+    return payload | {"lead": LEADS[parts[0]], "known": was, "told": told} | mark
 
 
 def _revise_assignments(
     activity: Activity, starts_before: datetime, now: datetime, quiet_hours: str
-) -> set[int]:
-    """Rewrite the assignments to the activity not sent yet; the members whose it surely was.
-    They go at once if the earlier of the old and the new start cannot wait for the quiet
-    hours (the member may have seen the activity in their list). One a sender holds is
-    rewritten by the sender before it sends, but may be on its way to WeChat already: its
-    member is told of the change as well."""
+) -> tuple[set[int], set[int]]:
+    """Rewrite the assignments to the activity not sent yet; the members whose it surely was,
+    and those whose a sender held. They go at once if the earlier of the old and the new start
+    cannot wait for the quiet hours (the member may have seen the activity in their list). One
+    a sender holds is rewritten by the sender before it sends, but may be on its way to WeChat
+    already: its member is told of the change as well."""
     assigned = member_notices.enrolled(activity, None)
     keys = [member_notices.notice_key(member_notices.ASSIGNED, activity, m) for m in assigned]
     earliest = min(activity.starts_at, starts_before)
     urgent = member_notices.is_urgent_before(earliest, now, quiet_hours)
     payload = member_notices.assignment_payload(activity)
-    return {row.member_id for row in outbox.revise(keys, now, payload, urgent).rows}
+    rewrite = outbox.revise(keys, now, payload, urgent)
+    return {row.member_id for row in rewrite.rows}, {row.member_id for row in rewrite.held}
 
 
 def _waiting(activity: Activity, *kinds: str) -> list[Notification]:

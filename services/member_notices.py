@@ -42,11 +42,16 @@ from models import Activity, Enrollment, Member, Notification, RecordHistory, Se
 from . import activity_reminders, clock, outbox
 from .activity_reminders import PAGE as ACTIVITY_PAGE
 from .activity_reminders import when_text
-from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name
+from .notification_texts import TEAM_ASSIGNMENT_TITLE, kind_name, reason_text
 from .record_names import DECIDER_NAMES, entry_title
 
 CANCELLED, ASSIGNED, REJECTED = "activity_cancelled", "task_assigned", "record_rejected"
 CHANGED = "activity_changed"  # services.change_notices
+#: A notice's mark: a sender held its member's assignment when the decision came, so it may
+#: have gone out as it was (services.change_notices too)
+ASSIGNMENT_HELD = "assignment_held"
+#: How an assignment withdrawn for the activity's cancellation reads (services.outbox.withdraw)
+WITHDRAWN_UNSENT = reason_text("", "activity_cancelled")
 #: The kinds of notice about an activity: each one's key starts "<kind>:<activity id>:"
 #: (notice_key, services.change_notices, services.activity_reminders).
 ABOUT_ACTIVITY = (ASSIGNED, CANCELLED, CHANGED, activity_reminders.KIND)
@@ -69,14 +74,15 @@ def tell_cancelled(
     only. Its member is not told of the cancellation either, as far as no attempt went out
     (one that WeChat did not answer may have arrived); nor is it left out when a sender held
     the assignment, which may have been on its way to WeChat already."""
-    withdrawn = _withdraw_assignments(activity, now).rows
-    unaware = {row.member_id for row in withdrawn if not row.attempts}
+    withdrawn = _withdraw_assignments(activity, now)
+    unaware = {row.member_id for row in withdrawn.rows if not row.attempts}
+    held = {row.member_id for row in withdrawn.held}
     told = [m for m in enrolled(activity, canceller) if m not in unaware]
     # A template message shows the activity and the reason in fields of their own
     # (notification_texts.BRIEFS); these lines are the text and the page's order.
     lines = {"活动": activity.title, "原因": reason, "时间": when_text(activity)}
     payload = about(activity, kind_name(CANCELLED), lines)
-    return _queue(CANCELLED, activity, told, payload, now, quiet_hours)
+    return _queue(CANCELLED, activity, told, payload, now, quiet_hours, held)
 
 
 def tell_assigned(
@@ -141,12 +147,18 @@ def withdraw_rejection(record: ServiceRecord, now: datetime) -> outbox.Rewrite:
 
 def cancellation_news(notice: Notification) -> bool:
     """Whether a cancellation may tell its member anything: not when their assignment to the
-    activity was withdrawn before any attempt to send it. tell_cancelled leaves out such a
-    member, but tells one whose assignment a sender held at the cancellation (it may have been
-    on its way to WeChat); the sender then withdrew it unsent, so they hear of neither."""
+    activity was withdrawn for the cancellation before any attempt to send it. tell_cancelled
+    leaves out such a member, but tells one whose assignment a sender held at the cancellation
+    (it may have been on its way to WeChat), marked ASSIGNMENT_HELD; the sender then withdrew
+    it unsent, so they hear of neither. An unmarked one is always news: an assignment withdrawn
+    before (the member left, then enrolled again) is not what told them of the activity."""
+    if not notice.payload.get(ASSIGNMENT_HELD):
+        return True
     key = notice_key(ASSIGNED, notice.payload.get("activity_id"), notice.member_id)
     assigned = Notification.get_or_none(Notification.dedupe_key == key)
-    return assigned is None or assigned.status != "skipped" or assigned.attempts > 0
+    if assigned is None or assigned.status != "skipped" or assigned.attempts:
+        return True
+    return assigned.last_error != WITHDRAWN_UNSENT
 
 
 def rejection_stands(notice: Notification) -> bool:
@@ -193,11 +205,16 @@ def _queue(
     payload: dict,
     now: datetime,
     quiet_hours: str,
+    held: set[int] = frozenset(),
 ) -> int:
-    """One message per member, keyed by kind, activity and member."""
+    """One message per member, keyed by kind, activity and member; those of the members in
+    `held` marked ASSIGNMENT_HELD."""
     urgent = is_urgent(activity, now, quiet_hours)
+    marked = payload | {ASSIGNMENT_HELD: True}
     messages = [
-        outbox.Message(m, kind, payload, notice_key(kind, activity, m), urgent=urgent)
+        outbox.Message(
+            m, kind, marked if m in held else payload, notice_key(kind, activity, m), urgent=urgent
+        )
         for m in member_ids
     ]
     return outbox.enqueue(messages, now, quiet_hours)

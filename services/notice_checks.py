@@ -9,11 +9,12 @@ is not told what no longer holds; only a notice the sender checked before the de
 already on its way to WeChat, still arrives.
 
 Checked: a rejection (the entry is still rejected by that decision, services.member_notices),
-a cancellation (its member's assignment was not withdrawn unsent, member_notices) and an
-activity's change (the activity still stands as the notice says and is not cancelled, its
-member is still enrolled in or assigned to it, and their assignment did not go out telling the
-same: services.change_notices). Kinds without a check always stand: reminders and broadcasts,
-and an assignment, whose cancellation is told after it.
+a cancellation (its member's assignment, which a sender held at the cancellation, was not
+withdrawn unsent for it, member_notices) and an activity's change (the activity still stands
+as the notice says and is not cancelled, its member is still enrolled in or assigned to it,
+and their assignment, which a sender held at the change, did not go out telling the same:
+services.change_notices). Kinds without a check always stand: reminders and broadcasts, and
+an assignment, whose cancellation is told after it.
 """
 
 from models import Notification

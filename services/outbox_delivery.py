@@ -183,6 +183,9 @@ def claim(now: datetime, lease_seconds: int, limit: int) -> tuple[int, list[int]
 
     One conditional UPDATE per row, its rowcount saying whether this sender won it: another
     sender's claim in between (on PostgreSQL the UPDATE waits for it and re-checks) makes it 0.
+    The rows are locked in id order, as services.outbox rewrites them inside a decision's
+    transaction: two transactions taking the same rows in opposite orders could deadlock on
+    PostgreSQL. The rows are delivered in their order of delivery all the same.
     """
     due = (
         (Notification.status == "pending")
@@ -191,7 +194,7 @@ def claim(now: datetime, lease_seconds: int, limit: int) -> tuple[int, list[int]
         & unclaimed(now)
     )
     query = Notification.select(Notification.id).where(due).order_by(*_ORDER).limit(limit)
-    found = [n.id for n in query]
+    found = sorted(n.id for n in query)
     until, claimed = now + timedelta(seconds=lease_seconds), []
     with db.atomic():
         for row_id in found:

@@ -307,11 +307,13 @@ def test_a_change_notice_is_void_once_the_assignment_went_out_telling_it(
         "place": {"place": "文化路社区东广场"},
         "point": {"lat": activity.lat + 0.01, "lng": activity.lng},  # about 1.1 km
     }
-    change(world, activity, **fields[moved])
     member_notices.tell_assigned(activity, [world.bob.id], None, NOW, QUIET)
-    revised = member_notices.assignment_payload(Activity.get_by_id(activity.id))
     assigned = Notification.kind == ASSIGNED
-    Notification.update(status="sent", payload=revised).where(assigned).execute()
+    Notification.update(claimed_until=NOW + timedelta(minutes=5)).where(assigned).execute()
+    change(world, activity, **fields[moved])  # while a sender holds the assignment
+    revised = member_notices.assignment_payload(Activity.get_by_id(activity.id))
+    took = {"status": "sent", "payload": revised, "held_change": None}  # as its sender does
+    Notification.update(**took).where(assigned).execute()
     held = {n.member_id: n for n in changes("pending")}
     assert notice_checks.void_reason(held[world.bob.id]) == void
     assert notice_checks.void_reason(held[world.alice.id]) is None  # enrolled, not assigned

@@ -14,7 +14,7 @@ from models import Enrollment, Member, Notification, SubscriptionGrant, db
 from services import clock, grants, held_grants, reach
 from services.activity_reminders import ReminderRules, remind_activities
 from services.outbox import Message, enqueue
-from services.outbox_delivery import Policy, drain, record_template_report
+from services.outbox_delivery import Policy, claim, drain, record_template_report
 from settings import load_settings
 from tests.factories import make_activity, make_member, make_team
 from tests.wechat.test_channels import FlakyWechat, settings_at
@@ -269,6 +269,21 @@ def test_a_row_held_by_another_sender_waits_for_its_lease(channels, policy, emul
     Notification.update(claimed_until=NOW + timedelta(seconds=30)).execute()
     assert drain(channels, NOW, policy) == {}
     assert drain(channels, NOW + timedelta(seconds=31), policy) == {"claimed": 1, "sent": 1}
+
+
+def test_a_claim_locks_its_rows_in_id_order_and_the_urgent_still_go_first(
+    channels, policy, emulator
+):
+    """The sender claims in id order, the order in which services.outbox rewrites rows inside
+    a decision's transaction (opposite orders could deadlock on PostgreSQL), and then sends
+    the urgent one first all the same."""
+    (plain,) = queue(member(name="ann"), tag="plain")
+    (urgent,) = queue(member(name="bob"), tag="urgent", urgent=True)
+    assert claim(NOW, 300, 10) == (2, [plain, urgent])
+    later = NOW + timedelta(seconds=301)
+    assert drain(channels, later, only(policy, "oa_template")) == {"claimed": 2, "sent": 2}
+    touched = [c.body["touser"] for c in emulator.calls_to("template_send")]
+    assert touched == ["oa-bob", "oa-ann"]
 
 
 def closed_port() -> int:

@@ -10,8 +10,8 @@ from functools import partial
 import pytest
 
 from models import Enrollment, Member, Notification
-from services import held_grants, member_notices, outbox, outbox_report
-from services.activities import cancel_activity, update_activity
+from services import held_grants, member_notices, outbox, outbox_report, roster_seats
+from services.activities import cancel_activity, enroll, update_activity
 from services.activity_reminders import ReminderRules, remind_activities
 from services.member_notices import ASSIGNED, CANCELLED
 from services.outbox_delivery import Policy, drain
@@ -236,3 +236,39 @@ def test_a_grant_is_not_taken_by_a_revision(channels, policy, emulator):
     assert (row(n).status, row(n).channel, left(ann)) == ("sent", "mp_subscribe", 0)
     assert row(n).payload["body"] == "改了"
     assert held_grants.held(row(n).payload) == ""  # used
+
+
+def test_a_move_back_is_told_to_members_whose_assignment_went_out_before_the_moves(
+    world, activity, channels, policy, emulator
+):
+    """The assignments went out at the old place, then the place moved and moved back: each
+    move is told, the way back too, though the assignment showed that place: it went out
+    before the first move, not as a revision a sender took while holding it."""
+    old_place = activity.place
+    assignments(world, activity)
+    assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
+    leader = world.actor("leader_a")
+    for place in (NEW_PLACE, old_place):
+        update_activity(leader, activity.id, {"place": place}, NOW, QUIET)
+        assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
+    changed = Notification.select().where(Notification.kind == member_notices.CHANGED)
+    told = [n.payload["told"]["place"] for n in changed.order_by(Notification.id)]
+    assert told == [NEW_PLACE, NEW_PLACE, old_place, old_place]
+    assert {n.status for n in changed} == {"sent"}
+
+
+def test_a_member_back_after_leaving_is_told_the_activity_they_rejoined_is_cancelled(
+    world, activity, channels, policy, emulator
+):
+    """bob left (a roster import gave up his seat) before his assignment went out, so it was
+    withdrawn; he came back and enrolled again. The cancellation is news to him: he knows of
+    the activity from enrolling, not from that assignment."""
+    alice_assigned, bob_assigned = assignments(world, activity)
+    roster_seats.give_up(activity.id, world.bob.id, NOW)
+    assert row(bob_assigned).last_error == "队员已离队，未发送"
+    enroll(world.actor("bob"), activity.id, NOW)
+    assert drain(channels, NOW, policy) == {"claimed": 1, "sent": 1}  # alice's assignment
+    cancel_activity(world.actor("leader_a"), activity.id, "暴雨预警", NOW, QUIET)
+    assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
+    told = Notification.select().where(Notification.kind == CANCELLED)
+    assert {n.member_id: n.status for n in told} == {world.alice.id: "sent", world.bob.id: "sent"}
