@@ -88,9 +88,7 @@ def test_checking_out_of_a_visit_after_a_pause_starts_no_check_in(user, member):
 
 
 @pytest.mark.parametrize("flow", ["签退", "签到"])
-def test_a_skip_word_at_a_location_step_after_a_pause_names_the_timed_out_step(
-    user, member, flow
-):
+def test_a_skip_word_at_a_location_step_after_a_pause_names_the_timed_out_step(user, member, flow):
     """「跳过」 sent late at the location step never hears that nothing waits: the member
     would think the check-out done while the entry stays open."""
     enrolled_activity(member)
