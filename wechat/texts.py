@@ -336,6 +336,8 @@ INDIVIDUAL_TITLE = ENTRY_TITLES["individual"]
 # A register entry is named by its activity's title, else by its kind (common.record_label).
 KIND_TITLES = {"activity": "活动", "visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
+# 签退 with nothing open, for a recent entry someone else settled: which, and why.
+CHECKOUT_REFUSED = "您{month}月{day}日签到的「{title}」：{reason}"
 PICK_CHECKOUT = "您有以下未签退的服务："
 CHECKOUT_LINE = "{n}. {title}，{time}签到"
 ASK_CHECKOUT_LOCATION = "签退「{title}」：请发送您的当前位置，或回复「跳过」直接签退。"
