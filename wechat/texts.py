@@ -360,12 +360,12 @@ ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回�
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 # An answer to a field filled meanwhile (in the mini-program): not written over it.
-REGISTER_FILLED_MEANWHILE = (
-    f"{{label}}已经在{MINI_PROGRAM}中填写过了，以那里填写的为准，这次的回答没有保存。"
-)
+# Not where: the member in the mini-program, or the office correcting the entry.
+REGISTER_FILLED_MEANWHILE = "{label}已经填写过了，以已填写的为准，这次的回答没有保存。"
 # The same words sent again right after an answer (wechat.chat.repeats), in the words a photo
 # sent twice hears: not taken as the next answer, and the question still waiting asked again.
-ANSWER_REPEATED = "这句话刚才已经收到了，不会重复登记，不用再发了。请接着回答：{question}"
+REPEAT_RECEIVED = "这句话刚才已经收到了，不会重复登记，不用再发了。"
+ANSWER_REPEATED = REPEAT_RECEIVED + "请接着回答：{question}"
 # 「跳过」 with no question waiting (the questions were skipped or answered already).
 NOTHING_TO_SKIP = "好的。现在没有等您回答的问题，不用再跳过了。需要补充登记时，请发送「补登」。"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"
