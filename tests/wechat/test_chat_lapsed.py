@@ -147,8 +147,7 @@ def test_a_late_answer_to_a_field_filled_meanwhile_hears_the_next_blank(user, me
     pause()
     reply = user.say("独居老人王大爷")
     assert reply == (
-        "刚才的补充登记已超时（超过 10 分钟），这条消息没有记下。\n"
-        + texts.ASK_AGAIN.format(question=texts.ASK_REGISTER_CONTENT)
+        texts.REGISTER_FILLED_MEANWHILE.format(label="服务对象") + "\n" + texts.ASK_REGISTER_CONTENT
     )
     assert ServiceRecord.get().target == "社区老人"
 
