@@ -8,7 +8,7 @@ entry and stores one photo, even when the retries arrive at the same moment.
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -165,33 +165,56 @@ def _closed_already(record: ServiceRecord) -> ServiceRecord:
 def refusal(record: ServiceRecord) -> Conflict | None:
     """Why the member's check-out of a settled entry is refused, or None for their own
     check-out retried, which gets the entry back (a lost answer must not turn into an error).
-    A rejected entry still open is refused as its fill-in is (services.review.rejected): its
-    hours and doubts would be written for a service that does not count. An entry the system
-    closed (services.checkin_closing) is refused, or the member would be told 签退成功 for a
-    time nobody gave, often with no hours counted. So is an entry the office closed by setting
-    its hours (checkin_closing.by_correction): the office's hours stand, and a tap on 签退
-    after them would overwrite them with the time of the tap. The chat says the same
-    (latest_refusal)."""
-    if record.checkout_at is None:
-        return rejected(record) if record.status == "rejected" else None
+    A rejected entry is refused as its fill-in is (services.review.rejected): its hours and
+    doubts would be written for a service that does not count; closed by others too, since
+    it counts no hours to correct. An entry the system closed (services.checkin_closing) is
+    refused, or the member would be told 签退成功 for a time nobody gave, often with no hours
+    counted. So is an entry the office closed by setting its hours
+    (checkin_closing.by_correction): the office's hours stand, and a tap on 签退 after them
+    would overwrite them with the time of the tap. The chat says the same (latest_refusal)."""
+    closed = record.checkout_at is not None
+    closer = _closer(record) if closed else None
+    if closed and closer is None:  # the member's own check-out, retried
+        return None
+    if record.status == "rejected":
+        return rejected(record)
+    return CLOSED_BY[closer](record) if closer else None
+
+
+def _closer(record: ServiceRecord) -> str | None:
+    """Who closed a closed entry when the member did not: 'system', 'office', else None."""
     if checkin_closing.FLAG in record.flags:
-        return Conflict(AUTO_CLOSED, "auto_checked_out")
-    if checkin_closing.closed_by_office(record):
-        message = checkin_closing.OFFICE_CLOSED.format(minutes=record.duration_minutes)
-        return Conflict(message, "office_checked_out")
-    return None
+        return "system"
+    return "office" if checkin_closing.closed_by_office(record) else None
 
 
-def latest_refusal(member_id: int) -> str | None:
+# The refusal of a check-out of an entry closed by someone else, by who closed it (_closer).
+CLOSED_BY = {
+    "system": lambda record: Conflict(AUTO_CLOSED, "auto_checked_out"),
+    "office": lambda record: Conflict(
+        checkin_closing.OFFICE_CLOSED.format(minutes=record.duration_minutes), "office_checked_out"
+    ),
+}
+
+
+def latest_refusal(member_id: int, now: datetime) -> tuple[ServiceRecord, str] | None:
     """For a member with nothing left to check out, why their check-in cannot be: a rejected
-    one still open, else the latest one if the system or the office closed it, in the words
+    one still open, else the latest one if the system or the office closed it, with the words
     check_out refuses it with, so a transport that names no entry (the chat's 签退) says
-    what the mini-program hears; None when the member checked out themselves."""
+    what the mini-program hears; None when the member checked out themselves. Only entries
+    checked in since yesterday began (Shanghai) are what such a 签退 meant: the closing job
+    closes an entry within hours of its end (services.checkin_closing), and one closed weeks
+    ago would otherwise answer every 签退 for ever, even after a check-in that failed today."""
     R = ServiceRecord
-    mine = R.select().where(R.member == member_id).order_by(R.checkin_at.desc(), R.id.desc())
+    since = local_midnight(local_today(now) - timedelta(days=1))
+    mine = (
+        R.select()
+        .where((R.member == member_id) & (R.checkin_at >= since))
+        .order_by(R.checkin_at.desc(), R.id.desc())
+    )
     latest = mine.where(R.checkout_at.is_null()).first() or mine.first()
     refused = refusal(latest) if latest is not None else None
-    return refused.message if refused is not None else None
+    return (latest, refused.message) if refused is not None else None
 
 
 def clean_details(details: dict | None) -> dict:

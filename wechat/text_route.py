@@ -414,13 +414,23 @@ def _other_route(conversation: state.Conversation | None, message: Inbound, memb
         return partial(step, conversation, message, member), False
     if member is None:
         return partial(common.say, texts.NEEDS_BINDING), True
-    if is_skip(message.content):  # a second 「跳过」 after the questions ended: nothing waits
-        return partial(common.say, texts.NOTHING_TO_SKIP), True
+    if is_skip(message.content):
+        return _skip_route(message, member)
     suggested = suggestions(message.content, member)
     text = not_understood(suggested)
     if len(suggested) == 1:  # kept, so that a yes starts it (_agreed)
         return partial(_suggest, message, suggested[0], text), False
     return partial(common.say, text), True
+
+
+def _skip_route(message: Inbound, member) -> Route:
+    """A skip word with no question waiting. After a step that timed out lately (签退's
+    location), the member hears which one and to start it again, as a late location would
+    (wechat.chat.lapsed): told that nothing waits, they took the entry for checked out while
+    it stayed open. Otherwise (a second 「跳过」 after the questions ended) nothing waits."""
+    if lapsed.flow_of(lapsed_conversation(message, member)) is None:
+        return partial(common.say, texts.NOTHING_TO_SKIP), True
+    return partial(lapsed.on_late_step, message, common.now()), False
 
 
 # 'Not understood', by how many commands are near enough to suggest (near_miss.closest).

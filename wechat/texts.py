@@ -336,6 +336,8 @@ INDIVIDUAL_TITLE = ENTRY_TITLES["individual"]
 # A register entry is named by its activity's title, else by its kind (common.record_label).
 KIND_TITLES = {"activity": "活动", "visit": VISIT_TITLE, "individual": INDIVIDUAL_TITLE}
 NOTHING_TO_CHECK_OUT = "您当前没有需要签退的签到。"
+# 签退 with nothing open, for a recent entry someone else settled: which, and why.
+CHECKOUT_REFUSED = "您{month}月{day}日签到的「{title}」：{reason}"
 PICK_CHECKOUT = "您有以下未签退的服务："
 CHECKOUT_LINE = "{n}. {title}，{time}签到"
 ASK_CHECKOUT_LOCATION = "签退「{title}」：请发送您的当前位置，或回复「跳过」直接签退。"
@@ -358,12 +360,12 @@ ASK_REGISTER_VISIT_SEEN = "这次走访看到的家庭情况怎么样？（回�
 ASK_REGISTER_VISIT_HELP = "您为这户家庭提供了哪些帮助？（回复「跳过」稍后再填）"
 REGISTER_LABELS = {"target": "服务对象", "content": "服务内容", "outcome": "取得的成效"}
 # An answer to a field filled meanwhile (in the mini-program): not written over it.
-REGISTER_FILLED_MEANWHILE = (
-    f"{{label}}已经在{MINI_PROGRAM}中填写过了，以那里填写的为准，这次的回答没有保存。"
-)
+# Not where: the member in the mini-program, or the office correcting the entry.
+REGISTER_FILLED_MEANWHILE = "{label}已经填写过了，以已填写的为准，这次的回答没有保存。"
 # The same words sent again right after an answer (wechat.chat.repeats), in the words a photo
 # sent twice hears: not taken as the next answer, and the question still waiting asked again.
-ANSWER_REPEATED = "这句话刚才已经收到了，不会重复登记，不用再发了。请接着回答：{question}"
+REPEAT_RECEIVED = "这句话刚才已经收到了，不会重复登记，不用再发了。"
+ANSWER_REPEATED = REPEAT_RECEIVED + "请接着回答：{question}"
 # 「跳过」 with no question waiting (the questions were skipped or answered already).
 NOTHING_TO_SKIP = "好的。现在没有等您回答的问题，不用再跳过了。需要补充登记时，请发送「补登」。"
 REGISTER_SAVED = "登记已完成，本次服务将计入您的服务时长。"

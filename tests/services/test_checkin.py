@@ -10,7 +10,7 @@ import pytest
 from peewee import SqliteDatabase
 
 from models import Account, Activity, Enrollment, Member, Photo, RecordHistory, ServiceRecord, db
-from services import checkin, geo, history
+from services import checkin, geo, history, review
 from services.activities import update_activity
 from services.actors import Actor
 from services.checkin import CheckinResult, check_in, check_out
@@ -27,6 +27,7 @@ from tests.factories import (
     make_household,
     make_member,
     make_team,
+    office_actor,
     pair,
 )
 
@@ -637,6 +638,25 @@ def test_an_entry_the_system_closed_while_the_member_checked_out_is_refused(scen
     assert refused.value.code == "auto_checked_out"
     actions = [h.action for h in record.history.order_by(RecordHistory.seq)]
     assert actions == ["checkin", "auto_checkout"]
+
+
+def test_an_entry_the_system_closed_and_the_office_rejected_is_refused_as_rejected(scene):
+    """Rejected, it counts no hours: the answer sends the member to whoever rejected it, not
+    to the office to correct hours that do not count."""
+    record = scene.check_in().record
+    close_open_checkins(NOW + timedelta(hours=12), ClosingRules())
+    review.review(office_actor(), record.id, "reject", "照片不清", NOW + timedelta(hours=13), QUIET)
+    with pytest.raises(Conflict) as refused:
+        check_out(scene.actor, record.id, None, NOW + timedelta(hours=14))
+    assert refused.value.code == "record_rejected"
+
+
+def test_ones_own_check_out_retried_after_a_rejection_gets_the_entry_back(scene):
+    record = scene.check_in().record
+    check_out(scene.actor, record.id, None, NOW + timedelta(minutes=60))
+    review.review(office_actor(), record.id, "reject", "照片不清", NOW + timedelta(hours=1), QUIET)
+    again = check_out(scene.actor, record.id, None, NOW + timedelta(hours=2))
+    assert again.duration_minutes == 60
 
 
 def test_concurrent_check_outs_append_one_history_line(scene):

@@ -105,6 +105,29 @@ def test_a_field_filled_meanwhile_is_skipped_and_the_next_blank_one_asked(client
     assert ServiceRecord.get_by_id(record.id).content == "帮老人买菜"
 
 
+def test_a_field_filled_meanwhile_is_said_without_claiming_where(client, chat, member):
+    """The office may have corrected it too: the member hears only that it was filled."""
+    record = checked_out(chat, member)
+    ServiceRecord.update(target="独居老人").where(ServiceRecord.id == record.id).execute()
+    reply = chat.say("社区老人")
+    assert reply == (
+        "服务对象已经填写过了，以已填写的为准，这次的回答没有保存。\n" + texts.ASK_REGISTER_CONTENT
+    )
+
+
+def test_a_double_tap_past_the_repeat_check_is_a_repeat_not_a_field_filled_elsewhere(chat, member):
+    """The second of two taps read the conversation before the first wrote its note: it
+    finds the field holding its own words, which is a repeat, not an answer left unsaved."""
+    record = checked_out(chat, member)
+    ServiceRecord.update(target="社区老人").where(ServiceRecord.id == record.id).execute()
+    reply = chat.say("社区老人")
+    assert reply == texts.ANSWER_REPEATED.format(question=texts.ASK_REGISTER_CONTENT)
+    assert chat.say("社区老人") == reply  # a third tap too
+    assert chat.say("帮老人买菜") == texts.ASK_REGISTER_OUTCOME
+    ServiceRecord.update(outcome="老人很满意").where(ServiceRecord.id == record.id).execute()
+    assert chat.say("老人很满意") == texts.REPEAT_RECEIVED + "\n" + texts.REGISTER_SAVED
+
+
 # 2. A text sent twice within seconds is not the answer to the next question.
 
 

@@ -44,7 +44,7 @@ def test_checking_out_of_a_rejected_entry_says_it_was_rejected(chat, member, by,
     the API's 409 record_rejected does, and leaves the entry as it was."""
     record = open_entry(member)
     reject(record, office_actor() if by == "office" else leader_of(member))
-    assert chat.say("签退") == said
+    assert chat.say("签退") == f"您{day_of(record)}签到的「{texts.INDIVIDUAL_TITLE}」：{said}"
     entry = ServiceRecord.get_by_id(record.id)
     assert entry.checkout_at is None and entry.duration_minutes is None
 
@@ -69,16 +69,40 @@ def test_checking_out_after_the_office_set_the_hours_says_so(chat, member):
         duration_minutes=1,
     )
     assert chat.say("签退") == (
+        f"您{day_of(record)}签到的「{texts.INDIVIDUAL_TITLE}」："
         "办公室已核定这次服务的时长（1 分钟），这次签到已结束，无需再签退；如有疑问，请联系办公室。"
     )
 
 
+def day_of(record: ServiceRecord) -> str:
+    local = clock.to_local(record.checkin_at)
+    return f"{local.month}月{local.day}日"
+
+
 def test_checking_out_after_the_system_closed_the_entry_says_so(chat, member):
-    open_entry(member, hours=13)
+    record = open_entry(member, hours=13)
     close_open_checkins(clock.now_utc())
     assert chat.say("签退") == (
+        f"您{day_of(record)}签到的「{texts.INDIVIDUAL_TITLE}」："
         "这次签到未及时签退，已由系统自动签退；如需更正服务时长，请联系办公室。"
     )
+
+
+def test_an_entry_the_system_closed_weeks_ago_is_not_named_at_every_check_out(chat, member):
+    """Only a recent entry (checked in since yesterday began) is what a 签退 with nothing
+    open meant: one closed weeks ago would be said on every 签退 for ever."""
+    open_entry(member, hours=24 * 20)
+    close_open_checkins(clock.now_utc())
+    assert chat.say("签退") == texts.NOTHING_TO_CHECK_OUT
+
+
+def test_an_entry_the_system_closed_and_a_reviewer_rejected_says_it_was_rejected(chat, member):
+    """Rejected, it counts no hours: asking the office to correct them would mislead."""
+    record = open_entry(member, hours=13)
+    close_open_checkins(clock.now_utc())
+    reject(ServiceRecord.get_by_id(record.id), office_actor())
+    said = chat.say("签退")
+    assert said == f"您{day_of(record)}签到的「{texts.INDIVIDUAL_TITLE}」：{OFFICE_REJECTED}"
 
 
 def test_checking_out_after_ones_own_check_out_is_nothing_to_do(chat, member):

@@ -87,6 +87,22 @@ def test_checking_out_of_a_visit_after_a_pause_starts_no_check_in(user, member):
     assert ServiceRecord.select().count() == 1
 
 
+@pytest.mark.parametrize("flow", ["签退", "签到"])
+def test_a_skip_word_at_a_location_step_after_a_pause_names_the_timed_out_step(user, member, flow):
+    """「跳过」 sent late at the location step never hears that nothing waits: the member
+    would think the check-out done while the entry stays open."""
+    enrolled_activity(member)
+    entry = make_record(member, kind="individual", checkin_at=clock.now_utc() - timedelta(hours=1))
+    if flow == "签到":
+        entry.delete_instance()
+    assert "请发送您的当前位置" in user.say(flow)
+    pause()
+    assert user.say("跳过") == f"刚才的{flow}已超时（超过 10 分钟），请重新发送「{flow}」。"
+    assert user.say("跳过") == texts.NOTHING_TO_SKIP  # told once
+    if flow == "签退":
+        assert ServiceRecord.get_by_id(entry.id).checkout_at is None
+
+
 def test_a_location_long_after_the_pause_is_a_stray_one_again(user, member):
     activity = enrolled_activity(member)
     pair(member)
@@ -131,8 +147,7 @@ def test_a_late_answer_to_a_field_filled_meanwhile_hears_the_next_blank(user, me
     pause()
     reply = user.say("独居老人王大爷")
     assert reply == (
-        "刚才的补充登记已超时（超过 10 分钟），这条消息没有记下。\n"
-        + texts.ASK_AGAIN.format(question=texts.ASK_REGISTER_CONTENT)
+        texts.REGISTER_FILLED_MEANWHILE.format(label="服务对象") + "\n" + texts.ASK_REGISTER_CONTENT
     )
     assert ServiceRecord.get().target == "社区老人"
 

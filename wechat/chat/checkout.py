@@ -3,7 +3,7 @@ register's questions (wechat.chat.register). The duration and the doubts check-o
 services.checkin.check_out's, as from the mini-program."""
 
 from models import Member
-from services import checkin, summary
+from services import checkin, clock, summary
 from services.errors import DomainError
 
 from .. import texts
@@ -19,7 +19,7 @@ def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
     """「签退」: the open check-in (or a numbered list), then the location or 「跳过」."""
     still_open = summary.open_checkins(member.id)
     if not still_open:  # a check-in someone else settled is said as check-out refuses it
-        return common.say(checkin.latest_refusal(member.id) or texts.NOTHING_TO_CHECK_OUT)
+        return common.say(_refused(member))
     choices = [[c.record_id, common.record_label(c)] for c in still_open]
     if len(choices) == 1:
         return ask_checkout_location(message.openid, *choices[0])
@@ -30,6 +30,18 @@ def on_checkout(message: Inbound, member: Member, args: str = "") -> Reply:
     state.start(message.openid, OUT_PICK, {"choices": choices}, common.now())
     footer = texts.PICK_NUMBER.format(count=len(choices))
     return common.say(common.listing(texts.PICK_CHECKOUT, lines, footer))
+
+
+def _refused(member: Member) -> str:
+    """Why there is nothing to check out: the recent entry someone else settled, named with
+    its day, since the member may have more than one in mind; else nothing is open."""
+    refused = checkin.latest_refusal(member.id, common.now())
+    if refused is None:
+        return texts.NOTHING_TO_CHECK_OUT
+    record, reason = refused
+    day = clock.to_local(record.checkin_at)
+    title = common.record_label(record)
+    return texts.CHECKOUT_REFUSED.format(month=day.month, day=day.day, title=title, reason=reason)
 
 
 def on_checkout_pick(message: Inbound, member: Member, data: dict) -> Reply:

@@ -7,8 +7,8 @@ answer to the register's questions would be 'not understood', or read as a comma
 starts with one (「帮助老人打扫卫生」). For a while after the timeout (state.LAPSED_FOR) the
 member hears instead which step timed out and how to start it again, once (the next photo or
 location is taken afresh). An answer to one of the register's questions is written all the
-same (the entry and the field it answers are still known; only a field filled in meanwhile
-is asked again), so a slow typist never types an answer twice; so is a visit's note.
+same (the entry and the field it answers are still known; a field filled in meanwhile is
+left as it is), so a slow typist never types an answer twice; so is a visit's note.
 """
 
 from dataclasses import dataclass
@@ -115,12 +115,9 @@ def _register_late(message: Inbound, member, data: dict) -> Reply:
     """An answer to the register's question after it timed out: the entry and the field are
     still known, so a slow typist's answer is written as if in time and the next question
     follows; dropping it and asking the same question again only made them type it twice.
-    The field filled in meanwhile (in the mini-program) is not overwritten: the entry's first
-    blank question is asked again instead, as 「补登」 would."""
-    fresh = register.still_missing(member, data)
-    if data["missing"][0] not in fresh["missing"]:
-        return _ask_again(message, member, data["record_id"], "register")
-    return register.on_answer(message, member, fresh)
+    A field filled in meanwhile is left as it is, as an answer in time finds it
+    (register.on_answer): one check, said one way."""
+    return register.on_answer(message, member, data)
 
 
 def _register_skip_late(message: Inbound, member, data: dict) -> Reply:

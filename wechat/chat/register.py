@@ -107,8 +107,20 @@ def on_answer(message: Inbound, member, data: dict) -> Reply:
         return common.say(problem)
     fresh = still_missing(member, data)
     if data["missing"][0] not in fresh["missing"]:
-        return _filled_meanwhile(message, member, fresh, question.label)
+        answer = Answer(data["missing"][0], question.label, question.stored(text), text)
+        return _filled_meanwhile(message, member, fresh, answer)
     return _take(message, member, fresh, question.stored(text), text)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer to a field found filled: the field, its label, the value it would store and
+    the words as sent."""
+
+    name: str
+    label: str
+    value: str
+    text: str
 
 
 def still_missing(member, data: dict) -> dict:
@@ -133,16 +145,24 @@ def _take(message: Inbound, member, data: dict, value: str, text: str) -> Reply:
     return _ask_next(message, record, after)
 
 
-def _filled_meanwhile(message: Inbound, member, data: dict, label: str) -> Reply:
+def _filled_meanwhile(message: Inbound, member, data: dict, answer: Answer) -> Reply:
     """The field asked was filled in meanwhile: the answer is not written, the member hears
-    so, and the next blank question follows (none: the entry as it now is). An entry
-    rejected meanwhile has nothing blank to ask: it is told as a rejection."""
+    so, and the next blank question follows (none: the entry as it now is). Filled with these
+    very words, it is a double tap whose first message wrote them before its repeat note
+    (repeats): a repeat, not an answer lost. An entry rejected meanwhile has nothing blank to
+    ask: it is told as a rejection."""
     record = register_fill.entry(common.actor(member), data["record_id"])
     if record.status == "rejected":
         state.leave(message.openid, common.now())
         return _rejected(record)
-    reply = _ask_next(message, record, data)
-    return common.say(texts.REGISTER_FILLED_MEANWHILE.format(label=label) + "\n" + reply.text)
+    if getattr(record, answer.name) != answer.value:
+        reply = _ask_next(message, record, data)
+        said = texts.REGISTER_FILLED_MEANWHILE.format(label=answer.label)
+        return common.say(said + "\n" + reply.text)
+    reply = _ask_next(message, record, {**data, **repeats.noted(answer.text, common.now())})
+    if data["missing"]:
+        return common.say(texts.ANSWER_REPEATED.format(question=reply.text))
+    return common.say(texts.REPEAT_RECEIVED + "\n" + reply.text)
 
 
 def _ask_next(message: Inbound, record, data: dict) -> Reply:
