@@ -100,8 +100,14 @@ def _message(which: str, row: Enrollment) -> outbox.Message:
         f"{KIND}:{activity.id}:{row.member_id}:{REMINDERS[which][1]}"
         f":{starts.strftime('%Y%m%d%H%M')}"
     )
+    return outbox.Message(row.member_id, KIND, payload(title, activity), key)
+
+
+def payload(title: str, activity: Activity) -> dict:
+    """A reminder titled `title` of the activity as it stands (services.change_notices
+    rewrites the waiting ones with it when the place moves)."""
     lines = {"活动": activity.title, "时间": when_text(activity), "地点": activity.place}
-    payload = {
+    return {
         "title": title,
         "lines": {label: value for label, value in lines.items() if value},
         "page": PAGE.format(id=activity.id),
@@ -109,7 +115,6 @@ def _message(which: str, row: Enrollment) -> outbox.Message:
         "expires": activity.starts_at.isoformat(),  # useless once it has started
         "activity_id": activity.id,
     }
-    return outbox.Message(row.member_id, KIND, payload, key)
 
 
 def when_text(activity: Activity) -> str:

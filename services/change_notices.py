@@ -31,6 +31,8 @@ waiting per activity:
   skips that notice once it finds the assignment went out with the time and place it tells
   (void_reason). An unmarked one is always told: an assignment that went out before the
   change shows the same place only when it moved there and back.
+The reminders not sent yet (services.activity_reminders) are withdrawn when the time moves
+(the job reminds of the new time when it is due) and rewritten when the place moves.
 Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
 the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
@@ -74,6 +76,7 @@ def tell_changed(
     if activity.status == "cancelled" or activity.ends_at <= now or not moved(was, told):
         return 0
     revised, held = _revise_assignments(activity, before["starts_at"], now, quiet_hours)
+    _refresh_reminders(activity, moved(was, told), now)
     earlier = _waiting(activity)
     outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
     known = {row.member_id: row.payload.get("known") for row in earlier}  # the latest wins
@@ -210,6 +213,20 @@ def _revise_assignments(
     payload = member_notices.assignment_payload(activity)
     rewrite = outbox.revise(keys, now, payload, urgent)
     return {row.member_id for row in rewrite.rows}, {row.member_id for row in rewrite.held}
+
+
+def _refresh_reminders(activity: Activity, parts: list[str], now: datetime) -> None:
+    """Make the activity's reminders not sent yet tell it as it now stands. A new time
+    withdraws them: their keys name the old start, and the reminder job queues the new
+    time's when they are due. A new place is written into them (the same reminders, still
+    due). A sender holding one does either before it sends (services.outbox)."""
+    waiting = _waiting(activity, REMINDER) if {"time", "place"} & set(parts) else []
+    if "time" in parts:
+        outbox.withdraw([row.dedupe_key for row in waiting], now, "activity_changed")
+        return
+    for title in {row.payload["title"] for row in waiting}:
+        keys = [row.dedupe_key for row in waiting if row.payload["title"] == title]
+        outbox.revise(keys, now, activity_reminders.payload(title, activity), urgent=False)
 
 
 def _waiting(activity: Activity, *kinds: str) -> list[Notification]:

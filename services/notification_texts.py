@@ -88,6 +88,7 @@ REASONS = {
     "activity_cancelled": "活动已取消，未发送",
     "decision_changed": "审核结论已更改，未发送",
     "activity_changed_again": "活动已再次变更，未发送",
+    "activity_changed": "活动已变更，未发送",
     "member_left": "队员已离队，未发送",
     "left_activity": "队员已退出该活动，未发送",
     "told_in_assignment": "任务通知已含此变更，未发送",

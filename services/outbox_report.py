@@ -36,6 +36,7 @@ WITHDRAWN = tuple(
         "activity_cancelled",
         "decision_changed",
         "activity_changed_again",
+        "activity_changed",
         "member_left",
         "left_activity",
         "told_in_assignment",

@@ -259,6 +259,35 @@ def test_cancelling_withdraws_the_reminders_not_sent(world, activity):
     assert {(n.status, n.last_error) for n in reminders} == {("skipped", "活动已取消，未发送")}
 
 
+def reminders() -> list[Notification]:
+    query = Notification.select().where(Notification.kind == REMINDER)
+    return list(query.order_by(Notification.member, Notification.id))
+
+
+REMIND = ReminderRules(before=timedelta(days=2), quiet_hours=QUIET)
+
+
+def test_a_new_place_is_written_into_the_reminders_not_sent(world, activity):
+    remind_activities(NOW, REMIND)
+    titles = {n.payload["title"] for n in reminders()}
+    change(world, activity, place="文化路社区东广场")
+    waiting = reminders()
+    assert len(waiting) == 3 and {n.status for n in waiting} == {"pending"}
+    assert {n.payload["lines"]["地点"] for n in waiting} == {"文化路社区东广场"}
+    assert {n.payload["title"] for n in waiting} == titles
+
+
+def test_a_new_time_withdraws_the_reminders_not_sent_and_the_job_reminds_anew(world, activity):
+    """Their keys name the old start: the next run queues the new time's, when they are due."""
+    remind_activities(NOW, REMIND)
+    change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
+    assert {(n.status, n.last_error) for n in reminders()} == {("skipped", "活动已变更，未发送")}
+    remind_activities(NOW, REMIND)
+    anew = [n for n in reminders() if n.status == "pending"]
+    assert len(anew) == 3
+    assert {n.payload["lines"]["时间"] for n in anew} == {"11月30日（周一）11:00-12:00"}
+
+
 def test_a_change_notice_a_sender_holds_is_void_once_the_activity_moves_again(world, activity):
     """The sender holds the first notice when the activity moves again: the change cannot
     withdraw it, so the sender, before it sends, finds it untrue and skips it; the newer one
