@@ -9,6 +9,8 @@ from models import RecordHistory, ServiceRecord
 from services import history
 from services.checkin import check_out
 from services.checkin_rules import Point
+from services.errors import Conflict
+from services.register_defaults import automatic
 from tests.factories import NOW, make_activity, make_household, pair
 from tests.register_world import build_world, checked_in, counted_queries
 
@@ -63,19 +65,28 @@ def test_text_the_member_wrote_is_never_replaced(world, kind, written):
     assert {name: getattr(stored, name) for name in written} == written
 
 
-@pytest.mark.parametrize("how", ["individual", "visit without household", "rejected"])
-def test_nothing_is_written_where_the_programme_cannot_tell_or_the_entry_was_judged(world, how):
+@pytest.mark.parametrize("how", ["individual", "visit without household"])
+def test_nothing_is_written_where_the_programme_cannot_tell(world, how):
     entries = {
         "individual": lambda: checked_in(world.alice, kind="individual", minutes=None),
         "visit without household": lambda: checked_in(world.alice, kind="visit", minutes=None),
-        "rejected": lambda: checked_in(
-            world.alice, make_activity(world.team_a), minutes=None, status="rejected"
-        ),
     }
     entry = entries[how]()
     check_out(world.actor("alice"), entry.id, None, LATER)
     stored = ServiceRecord.get_by_id(entry.id)
     assert stored.checkout_at == LATER
+    assert (stored.content, stored.target, stored.outcome) == ("", "", "")
+
+
+def test_nothing_is_written_into_an_entry_that_was_judged(world):
+    """A rejected entry is not checked out (services.checkin.refusal), and the programme's
+    text is never added to it (the system's closing of it asks register_defaults too)."""
+    entry = checked_in(world.alice, make_activity(world.team_a), minutes=None, status="rejected")
+    with pytest.raises(Conflict) as refused:
+        check_out(world.actor("alice"), entry.id, None, LATER)
+    assert refused.value.code == "record_rejected"
+    stored = ServiceRecord.get_by_id(entry.id)
+    assert stored.checkout_at is None and automatic(stored) == {}
     assert (stored.content, stored.target, stored.outcome) == ("", "", "")
 
 
