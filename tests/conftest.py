@@ -210,5 +210,24 @@ def client(app):
 
 
 @pytest.fixture
+def channels(app, settings):
+    """The real delivery channels, their wechatpy clients talking to the emulator."""
+    from wechat.channels import build_channels
+    from wechat.client import make_clients
+
+    clients = make_clients(settings)
+    yield build_channels(clients, settings)
+    clients.close()
+
+
+@pytest.fixture
+def policy(settings):
+    """The sender's policy (attempts, quiet hours) from the test's settings."""
+    from services.outbox_delivery import Policy
+
+    return Policy.from_settings(settings)
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()

@@ -32,18 +32,6 @@ def settings_overrides(settings_overrides):
     return settings_overrides | {"notifications": notes, "rules": rules}
 
 
-@pytest.fixture
-def channels(app, settings):
-    clients = make_clients(settings)
-    yield build_channels(clients, settings)
-    clients.close()
-
-
-@pytest.fixture
-def policy(settings):
-    return Policy.from_settings(settings)
-
-
 def member(name: str, **kw):
     fields = {
         "mp_openid": f"mp-{name}",

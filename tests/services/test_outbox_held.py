@@ -14,7 +14,7 @@ from services import held_grants, member_notices, outbox, outbox_report, roster_
 from services.activities import cancel_activity, enroll, update_activity
 from services.activity_reminders import ReminderRules, remind_activities
 from services.member_notices import ASSIGNED, CANCELLED
-from services.outbox_delivery import Policy, drain
+from services.outbox_delivery import drain
 from tests.factories import make_activity
 from tests.register_world import build_world
 from tests.services.test_outbox_delivery import (
@@ -28,8 +28,6 @@ from tests.services.test_outbox_delivery import (
     row,
     sends,
 )
-from wechat.channels import build_channels
-from wechat.client import make_clients
 
 QUIET = "21:00-08:00"
 NEW_PLACE = "文化路社区东广场"
@@ -39,18 +37,6 @@ NEW_PLACE = "文化路社区东广场"
 def settings_overrides(settings_overrides):
     notes = {"mp_template_id": MP_TEMPLATE, "oa_template_id": OA_TEMPLATE, "max_attempts": 3}
     return settings_overrides | {"notifications": notes, "rules": {"quiet_hours": QUIET}}
-
-
-@pytest.fixture
-def channels(app, settings):
-    clients = make_clients(settings)
-    yield build_channels(clients, settings)
-    clients.close()
-
-
-@pytest.fixture
-def policy(settings):
-    return Policy.from_settings(settings)
 
 
 class Hooked:

@@ -48,13 +48,6 @@ def settings_overrides(settings_overrides):
 
 
 @pytest.fixture
-def channels(app, settings):
-    clients = make_clients(settings)
-    yield build_channels(clients, settings)
-    clients.close()
-
-
-@pytest.fixture
 def member(app):
     now = clock.now_utc()
     return make_member(mp_openid="mp-ann", oa_openid="oa-ann", last_interaction_at=now)
