@@ -199,20 +199,14 @@ CLOSED_BY = {
 
 def latest_refusal(member_id: int, now: datetime) -> tuple[ServiceRecord, str] | None:
     """For a member with nothing left to check out, why their check-in cannot be: a rejected
-    one still open, else the latest one if the system or the office closed it, with the words
-    check_out refuses it with, so a transport that names no entry (the chat's 签退) says
+    one still open, else the one closed last if the system or the office closed it, with the
+    words check_out refuses it with, so a transport that names no entry (the chat's 签退) says
     what the mini-program hears; None when the member checked out themselves. Only entries
-    checked in since yesterday began (Shanghai) are what such a 签退 meant: the closing job
-    closes an entry within hours of its end (services.checkin_closing), and one closed weeks
+    settled since yesterday began (Shanghai) are what such a 签退 meant, however long ago they
+    were checked in (a several-day activity the system closed this morning): one closed weeks
     ago would otherwise answer every 签退 for ever, even after a check-in that failed today."""
-    R = ServiceRecord
     since = local_midnight(local_today(now) - timedelta(days=1))
-    mine = (
-        R.select()
-        .where((R.member == member_id) & (R.checkin_at >= since))
-        .order_by(R.checkin_at.desc(), R.id.desc())
-    )
-    latest = mine.where(R.checkout_at.is_null()).first() or mine.first()
+    latest = checkin_closing.latest_settled(member_id, since)
     refused = refusal(latest) if latest is not None else None
     return (latest, refused.message) if refused is not None else None
 

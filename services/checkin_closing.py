@@ -189,3 +189,31 @@ def closed_by_office(record: ServiceRecord) -> bool:
         if moved is not None and moved[0] is None:
             return line.action == "correct"
     return False
+
+
+def latest_settled(member_id: int, since: datetime) -> ServiceRecord | None:
+    """The member's entry settled last since `since`: one rejected then and still open first
+    (the check-in the member may still think running), else the one closed last, by anyone.
+    When is read from the history line that settled it, not from the entry: its check-in can
+    be days before (a several-day activity), and its check-out is the time the closing set
+    (the activity's end, the check-in itself, the check-in plus the office's hours)."""
+    R, H = ServiceRecord, RecordHistory
+    lines = (
+        H.select(H.changes, R)
+        .join(R)
+        .where((R.member == member_id) & (H.at >= since))
+        .order_by(H.at.desc(), H.record.desc(), H.seq.desc())
+    )
+    settled = [line.record for line in lines if _settles(line.record, line.changes)]
+    still_open = [record for record in settled if record.checkout_at is None]
+    return next(iter(still_open or settled), None)
+
+
+def _settles(record: ServiceRecord, changes: dict) -> bool:
+    """Whether a history line settled the entry as it stands: the line that closed it, or,
+    while it is still open, one that rejected it."""
+    if record.checkout_at is not None:
+        moved = changes.get("checkout_at")
+        return moved is not None and moved[0] is None
+    status = changes.get("status")
+    return record.status == "rejected" and status is not None and status[1] == "rejected"

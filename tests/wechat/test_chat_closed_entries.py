@@ -3,15 +3,15 @@ hours set by the office, or checked out by the system. The chat says what the mi
 API says of the same entry (services.checkin.check_out's refusals), not that there is
 nothing to do."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from models import Member, ServiceRecord
 from services import clock, history, review
 from services.actors import Actor
-from services.checkin_closing import close_open_checkins
-from tests.factories import QUIET, RULES, make_record, office_actor
+from services.checkin_closing import ClosingRules, close_open_checkins
+from tests.factories import QUIET, RULES, make_activity, make_record, office_actor
 from tests.wechat.test_chat_support import chat_direct
 from wechat import texts
 
@@ -19,6 +19,11 @@ member, chat = chat_direct("oa-closed", "秦岚")
 
 OFFICE_REJECTED = "该记录未通过审核，不能再修改；如有异议请联系办公室。"
 LEADER_REJECTED = "该记录未通过审核，不能再修改；如有异议请联系队长。"
+OFFICE_SET = (
+    "办公室已核定这次服务的时长（{minutes} 分钟），这次签到已结束，无需再签退；"
+    "如有疑问，请联系办公室。"
+)
+AUTO_CLOSED = "这次签到未及时签退，已由系统自动签退；如需更正服务时长，请联系办公室。"
 
 
 def open_entry(member, hours: float = 1) -> ServiceRecord:
@@ -88,11 +93,83 @@ def test_checking_out_after_the_system_closed_the_entry_says_so(chat, member):
     )
 
 
-def test_an_entry_the_system_closed_weeks_ago_is_not_named_at_every_check_out(chat, member):
-    """Only a recent entry (checked in since yesterday began) is what a 签退 with nothing
-    open meant: one closed weeks ago would be said on every 签退 for ever."""
-    open_entry(member, hours=24 * 20)
-    close_open_checkins(clock.now_utc())
+# The tests of how long ago an entry may have settled run at a fixed time: "since yesterday
+# began" near Shanghai midnight would otherwise depend on when they run.
+NOW = clock.to_utc(datetime(2026, 11, 29, 10))  # Sunday 29 November 2026, 10:00 in Shanghai
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A Shanghai wall-clock time in November 2026, as the naive UTC stored."""
+    return clock.to_utc(datetime(2026, 11, day, hour, minute))
+
+
+@pytest.fixture
+def fixed_now(monkeypatch):
+    monkeypatch.setattr(clock, "now_utc", lambda: NOW)
+
+
+def entry_at(member, when, activity=None) -> ServiceRecord:
+    """An open check-in made at `when`, with its history line."""
+    kind = "activity" if activity else "individual"
+    record = make_record(member, activity, checkin_at=when, kind=kind)
+    history.append(record, Actor(member=member).label, "checkin", when, {})
+    return record
+
+
+def three_day_entry(member) -> ServiceRecord:
+    """A check-in on the 26th to an activity from the 26th, 09:00, to the 28th, 21:00."""
+    activity = make_activity(member.team, starts_at=at(26, 9), hours=60, title="三日义诊")
+    return entry_at(member, at(26, 9, 5), activity)
+
+
+def office_closes(record: ServiceRecord, when, minutes: int = 120) -> None:
+    review.correct(
+        office_actor(f"office-{record.id}"),
+        record.id,
+        when,
+        reason="核定",
+        quiet_hours=QUIET,
+        rules=RULES,
+        duration_minutes=minutes,
+    )
+
+
+def test_a_several_day_activity_the_system_closed_this_morning_is_named(fixed_now, chat, member):
+    """The tester's case: checked in three days ago to a three-day activity, closed by the
+    system after midnight; 签退 today names it, by the day it was checked in."""
+    three_day_entry(member)
+    close_open_checkins(at(29, 0, 30), ClosingRules(max_open=timedelta(hours=72)))
+    assert chat.say("签退") == f"您11月26日签到的「三日义诊」：{AUTO_CLOSED}"
+
+
+def test_an_entry_the_office_closed_today_is_named_though_checked_in_days_ago(
+    fixed_now, chat, member
+):
+    office_closes(entry_at(member, at(24, 9)), at(29, 9))
+    said = OFFICE_SET.format(minutes=120)
+    assert chat.say("签退") == f"您11月24日签到的「{texts.INDIVIDUAL_TITLE}」：{said}"
+
+
+def test_an_entry_the_system_closed_days_ago_is_not_named_at_every_check_out(
+    fixed_now, chat, member
+):
+    """Only an entry settled since yesterday began is what a 签退 with nothing open meant:
+    one closed days ago would be said on every 签退 for ever."""
+    entry_at(member, at(25, 20))
+    close_open_checkins(at(26, 9))
+    assert chat.say("签退") == texts.NOTHING_TO_CHECK_OUT
+
+
+def test_after_checking_out_oneself_a_service_the_office_closed_earlier_is_not_named(
+    fixed_now, chat, member
+):
+    """The member checks out of the three-day activity in the chat today; the service the
+    office closed yesterday is not what their next 签退 is about."""
+    three_day_entry(member)
+    office_closes(entry_at(member, at(28, 8)), at(28, 12))
+    assert chat.say("签退") == texts.ASK_CHECKOUT_LOCATION.format(title="三日义诊")
+    assert chat.say("跳过").startswith("已签退「三日义诊」")  # late, for the leader to review
+    chat.say("跳过")  # the register's questions, left for later
     assert chat.say("签退") == texts.NOTHING_TO_CHECK_OUT
 
 
