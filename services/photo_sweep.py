@@ -16,14 +16,19 @@ stored, so one that a check-in is about to name is never that old. The file is f
 aside and its age read again: a check-in that touched it before the move has made it young
 (it is put back), one after the move finds it missing and writes it anew.
 
-Only the month folders that can hold such files are read: a check-in stores its photo in
-the folder of the month it happens (Shanghai time), so an orphan is in this month's folder
-or, at the turn of a month, the last one's; the daily job reads both. Older folders are
-never read again, so the sweep costs the same after years.
+Every month folder is read, not only the two a refused check-in writes to (this month's and,
+at the turn of a month, the last one's): an orphan of an older month stays there for good
+otherwise, with a resident's position perhaps, whether it was stored before the sweep
+existed, while the housekeeping stood still over a month's turn, or by entries a restored
+older database lacks. To stay cheap after years of photos, the database is asked one folder
+at a time, and only about that folder's stale originals, by their hashes (the indexed column;
+the storage key has none), BATCH at a time: a night reads about one row per stored original,
+never all of them at once.
 """
 
 import logging
 import os
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,36 +42,57 @@ KEEP = timedelta(days=1)
 QUARANTINE = timedelta(days=30)
 SWEPT = ".swept"  # under the photo folder: no photo key starts with a dot
 BATCH = 500  # keys per IN (...)
+# The names of the folders store_photo writes to (YYYY/MM): ASCII digits (\d takes any script's).
+YEAR, MONTH = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{2}")
 log = logging.getLogger(__name__)
 
 
 def sweep_photos(root: str | os.PathLike, now: datetime) -> int:
-    """Move aside the stale files of the recent month folders that no photo row names, the
-    derived copies of originals gone, and temporary files left by a failed write, and delete
-    what was moved aside QUARANTINE ago; return how many files were moved aside."""
+    """Move aside the stale files of every month folder that no photo row names, the derived
+    copies of originals gone, and temporary files left by a failed write, and delete what was
+    moved aside QUARANTINE ago; return how many files were moved aside."""
     root = Path(root)
     _empty_quarantine(root, now)
     if not Photo.select().exists():
         log.warning("photo sweep skipped: the database names no photo (a new or wrong one?)")
         return 0
     aside = root / SWEPT / to_local(now).strftime("%Y-%m-%d")
-    moved = sum(_sweep_folder(root, folder, now, aside) for folder in recent_folders(now))
+    moved = sum(_sweep_folder(root, folder, now, aside) for folder in month_folders(root))
     log.info("photo sweep: %d file(s) moved to %s", moved, aside)
     return moved
 
 
-def recent_folders(now: datetime) -> list[str]:
-    """This month's folder and the last one's (YYYY/MM, Shanghai time)."""
-    this_month = to_local(now).replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    return [last_month.strftime("%Y/%m"), this_month.strftime("%Y/%m")]
+def month_folders(root: Path) -> list[str]:
+    """The month folders (YYYY/MM) under the photo folder, oldest first; the quarantine and
+    anything else there are no month folders and are never read."""
+    return sorted(
+        f"{year}/{month}" for year in _folders(root, YEAR) for month in _folders(root / year, MONTH)
+    )
+
+
+def _folders(path: Path, pattern: re.Pattern) -> list[str]:
+    """The names of the folders in `path` that `pattern` matches whole. A link to a folder is
+    not followed, as a link to a file is not swept: what it points to (a year moved to another
+    disk, say) is not the photo folder's to move."""
+    folders = (e for e in _entries(path) if e.is_dir(follow_symlinks=False))
+    return [e.name for e in folders if pattern.fullmatch(e.name)]
+
+
+def _entries(path: Path) -> list[os.DirEntry]:
+    """What a folder holds; nothing when it is not there, or cannot be read (logged: one odd
+    folder does not stop the night's housekeeping)."""
+    try:
+        with os.scandir(path) as entries:
+            return list(entries)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        log.warning("photo sweep: cannot read %s: %s", path, exc)
+        return []
 
 
 def _sweep_folder(root: Path, folder: str, now: datetime, aside: Path) -> int:
-    try:
-        entries = [e for e in os.scandir(root / folder) if e.is_file(follow_symlinks=False)]
-    except FileNotFoundError:
-        return 0
+    entries = [e for e in _entries(root / folder) if e.is_file(follow_symlinks=False)]
     cutoff = (now - KEEP).replace(tzinfo=UTC).timestamp()  # now is naive UTC
     stale = {e.name for e in entries if _mtime(e) < cutoff}
     originals = {name for name in stale if _kind(folder, name) == "original"}

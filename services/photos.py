@@ -246,17 +246,39 @@ def _decode(data: bytes, needed: int, mode: str = "RGB") -> Image.Image:
     return image
 
 
+# JPEG markers with no segment length after them (ITU-T T.81, B.1.1.3 and Table B.1): TEM,
+# RST0-7 and SOI; and FF 00, no marker but an escaped FF, which the decoders skip as junk.
+JPEG_NO_LENGTH = frozenset({0x00, 0x01, *range(0xD0, 0xD9)})
+JPEG_FILL = re.compile(rb"\xff*")  # any number of FF bytes may precede a marker's code
+# Markers read ahead of the picture at most: a camera writes a few dozen (a large ICC profile
+# takes up to 255 APP2 segments); 10 MB of two-byte markers would take seconds to step over.
+JPEG_MAX_MARKERS = 4096
+
+
 def _jpeg_is_whole(data: bytes) -> bool:
     """The end marker (EOI) comes after the picture's data begins (SOS). Not "ends with EOI":
     a motion photo carries its video after it. Nor "holds an EOI": the EXIF thumbnail, a small
     JPEG of its own, sits in a segment before the picture, so the segments are stepped over by
-    their lengths; inside the picture's data an FF byte is escaped, so FF D9 is the EOI."""
+    their lengths; inside the picture's data an FF byte is escaped, so FF D9 is the EOI.
+
+    The markers are read as libjpeg and Pillow read them, so that only a file that runs out is
+    taken as cut short: fill bytes and junk before a marker are skipped, and a length below its
+    own two bytes steps over them. Every step moves on; a file that has not reached its picture
+    after more markers than any camera writes is no photo cut short."""
     at = 2
-    while data[at : at + 1] == b"\xff" and at + 4 <= len(data):
-        if data[at + 1] == 0xDA:  # SOS
+    for _ in range(JPEG_MAX_MARKERS):
+        at = data.find(b"\xff", at)
+        at = JPEG_FILL.match(data, at).end() if at != -1 else len(data)  # at the marker's code
+        if at == len(data):
+            return False
+        code = data[at]
+        if code == 0xDA:  # SOS
             return data.find(b"\xff\xd9", at) != -1
-        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
-    return False
+        if code == 0xD9:  # the end before any picture: all there, and nothing to show
+            return True
+        length = int.from_bytes(data[at + 1 : at + 3], "big")
+        at += 1 + (0 if code in JPEG_NO_LENGTH else max(2, length))
+    return True
 
 
 def _png_is_whole(data: bytes) -> bool:

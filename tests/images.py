@@ -139,6 +139,17 @@ def with_thumbnail(data: bytes) -> bytes:
     return data[:2] + segment + data[2:]
 
 
+def with_fill_bytes(data: bytes, count: int = 3) -> bytes:
+    """The JPEG with `count` fill bytes (0xFF) before each marker up to its picture data, as
+    the standard allows any marker to be preceded and some encoders write them."""
+    parts, at = [data[:2]], 2
+    while data[at + 1] != 0xDA:  # up to SOS, where the picture's data begins
+        end = at + 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+        parts.append(b"\xff" * count + data[at:end])
+        at = end
+    return b"".join([*parts, b"\xff" * count, data[at:]])
+
+
 def motion_photo(data: bytes) -> bytes:
     """A JPEG followed by a video after its end marker, as a phone's motion photo is saved."""
     return data + b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8

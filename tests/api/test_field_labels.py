@@ -13,7 +13,7 @@ from services import clock
 from services.field_labels import LABELS
 from tests.api.test_checkins import checkin_form, post_checkin
 from tests.factories import make_activity, make_member, make_team
-from tests.images import damaged, encode, jpeg, picture
+from tests.images import damaged, encode, jpeg, picture, with_fill_bytes
 
 
 @pytest.fixture
@@ -74,9 +74,12 @@ def test_a_photo_cut_short_is_asked_for_again_not_called_no_photo(me, activity):
     }
 
 
-def test_a_whole_photo_that_cannot_be_decoded_asks_for_another_not_a_retry(me, activity):
-    broken = damaged("JPEG", seed=3)
-    assert len(broken) == len(encode(picture(3))) and broken.endswith(b"\xff\xd9")  # all there
+@pytest.mark.parametrize(
+    "layout", [lambda data: data, with_fill_bytes], ids=["plain", "fill-bytes"]
+)
+def test_a_whole_photo_that_cannot_be_decoded_asks_for_another_not_a_retry(me, activity, layout):
+    broken = layout(damaged("JPEG", seed=3))
+    assert len(broken) >= len(encode(picture(3))) and broken.endswith(b"\xff\xd9")  # all there
     form = checkin_form(activity)
     form["photo"] = (io.BytesIO(broken), "photo.jpg", "image/jpeg")
     response = post_checkin(me, form)

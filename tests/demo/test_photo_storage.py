@@ -132,6 +132,12 @@ def test_a_thumbnail_without_its_original_is_not_found(photo_root):
 
 NOT_A_PHOTO, CUT_SHORT = "请上传照片（JPG、PNG 或 WebP）。", "照片上传不完整，请重试。"
 DAMAGED = "照片文件已损坏，无法打开，请重新拍摄或换一张照片。"
+FILLED_DAMAGED = images.with_fill_bytes(images.damaged("JPEG"))
+
+
+def _segment(length: bytes) -> bytes:
+    """A JPEG's start and one APP1 segment declaring `length`, and nothing of a picture."""
+    return b"\xff\xd8\xff\xe1" + length + b"Exif\x00\x00"
 
 
 @pytest.mark.parametrize(
@@ -154,6 +160,25 @@ DAMAGED = "照片文件已损坏，无法打开，请重新拍摄或换一张照
         pytest.param(images.damaged("PNG"), DAMAGED, id="damaged-png"),
         pytest.param(images.damaged("WEBP"), DAMAGED, id="damaged-webp"),
         pytest.param(images.motion_photo(images.damaged("JPEG")), DAMAGED, id="damaged-motion"),
+        # fill bytes (FF FF FF E1 ...) before a marker are the standard's, not a break
+        pytest.param(FILLED_DAMAGED, DAMAGED, id="damaged-jpeg-with-fill-bytes"),
+        pytest.param(images.cut_short(FILLED_DAMAGED), CUT_SHORT, id="filled-cut-short"),
+        pytest.param(FILLED_DAMAGED[:-2], CUT_SHORT, id="filled-cut-before-its-end"),
+        pytest.param(images.motion_photo(FILLED_DAMAGED), DAMAGED, id="filled-damaged-motion"),
+        pytest.param(
+            images.with_fill_bytes(images.with_thumbnail(images.damaged("JPEG"))),
+            DAMAGED,
+            id="filled-damaged-with-thumbnail",
+        ),
+        # hostile segment lengths: the answer still rests on whether the end is there
+        pytest.param(_segment(b"\x00\x00") + b"\xff\xd9", DAMAGED, id="length-0"),
+        pytest.param(_segment(b"\x00\x01") + b"\xff\xd9", DAMAGED, id="length-1"),
+        pytest.param(_segment(b"\x00\x01"), CUT_SHORT, id="length-1-cut-short"),
+        pytest.param(_segment(b"\xff\xff") + b"\xff\xd9", CUT_SHORT, id="length-past-the-end"),
+        pytest.param(b"\xff\xd8" + b"\xff" * 100_000, CUT_SHORT, id="fill-bytes-only"),
+        pytest.param(b"\xff\xd8\xff", CUT_SHORT, id="a-marker-cut-in-half"),
+        pytest.param(b"\xff\xd8\xff\xff\xd9", DAMAGED, id="an-end-and-no-picture"),
+        pytest.param(b"\xff\xd8" + b"\xff\x01" * 500_000, DAMAGED, id="markers-without-end"),
     ],
 )
 def test_anything_but_a_whole_photo_is_refused(photo_root, data, message):
@@ -161,6 +186,29 @@ def test_anything_but_a_whole_photo_is_refused(photo_root, data, message):
         store_photo(data, photo_root, NOW)
     assert (caught.value.code, caught.value.message) == ("not_a_photo", message)
     assert not photo_root.exists()
+
+
+def test_a_damaged_jpeg_with_fill_bytes_cut_anywhere_before_its_end_is_cut_short(photo_root):
+    """Every cut through the segments ahead of the picture, the picture's start, and its end."""
+    picture_at = FILLED_DAMAGED.find(b"\xff\xda")
+    cuts = [*range(3, picture_at + 16), len(FILLED_DAMAGED) - 1]
+    for cut in cuts:
+        with pytest.raises(Invalid) as caught:
+            store_photo(FILLED_DAMAGED[:cut], photo_root, NOW)
+        assert caught.value.message == CUT_SHORT, cut
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(images.phone_jpeg(), id="phone"),
+        pytest.param(images.with_fill_bytes(images.phone_jpeg()), id="phone-with-fill-bytes"),
+        pytest.param(images.with_thumbnail(encode(picture(), "JPEG")), id="with-thumbnail"),
+    ],
+)
+def test_a_whole_jpeg_is_stored_however_its_segments_are_laid_out(photo_root, data):
+    stored = store_photo(data, photo_root, NOW)
+    assert (photo_root / stored.storage_key).read_bytes() == data
 
 
 def test_a_motion_photo_is_stored_as_sent(photo_root):

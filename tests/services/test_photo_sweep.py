@@ -83,23 +83,54 @@ def test_a_stale_file_stored_again_is_young_and_stays(scene):
     assert path.is_file()
 
 
-@pytest.mark.parametrize(
-    ("now", "folders"),
-    [
-        (datetime(2026, 11, 29, 2), ["2026/10", "2026/11"]),
-        (datetime(2026, 12, 31, 17), ["2026/12", "2027/01"]),  # Shanghai: already January
-        (datetime(2027, 3, 1, 0), ["2027/02", "2027/03"]),
-    ],
-)
-def test_only_the_months_a_refused_check_in_can_write_to_are_read(now, folders):
-    assert photo_sweep.recent_folders(now) == folders
+def _named_in(scene, folder: str) -> Photo:
+    """The scene's check-in photo as if it were taken in `folder`'s month: its file and its
+    row's keys moved there."""
+    photo = Photo.get(Photo.record == scene.check_in().record.id)
+    keys = {
+        "storage_key": folder + photo.storage_key[7:],
+        "thumb_key": folder + photo.thumb_key[7:],
+    }
+    moved = scene.root / keys["storage_key"]
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(scene.root / photo.storage_key, moved)
+    Photo.update(**keys).where(Photo.id == photo.id).execute()
+    return Photo.get_by_id(photo.id)
 
 
-def test_older_months_are_left_alone(scene):
-    old = _orphan(scene.root, "2026/08", 8)
-    _age(old, NOW - 90 * DAY)
+def test_a_folder_of_a_year_ago_is_swept_as_this_months(scene):
+    """An orphan stays for good otherwise, with a resident's position perhaps; the same bytes
+    named in another month keep no file but their own."""
+    photo, root = _named_in(scene, "2025/11"), scene.root
+    named, thumb = root / photo.storage_key, root / photo.thumb_key
+    thumb.write_bytes(b"thumb")
+    stale = _orphan(root, "2025/11", 11)
+    stale_view = stale.with_name(stale.stem + "_view.jpg")
+    stale_view.write_bytes(b"view")
+    young = _orphan(root, "2025/11", 12)
+    copy = root / "2026/11" / named.name  # the same photo, named only in 2025/11
+    write_once(copy, named.read_bytes())
+    for path in (named, thumb, stale, stale_view, copy):
+        _age(path, NOW - 365 * DAY)
+    _age(young, NOW - timedelta(hours=20))
+    assert photo_sweep.sweep_photos(root, NOW) == 3
+    assert _files(root) == {photo.storage_key, photo.thumb_key, "2025/11/" + young.name}
+    aside = root / photo_sweep.SWEPT / "2026-11-29"
+    assert (aside / "2025/11" / stale.name).read_bytes() == images.jpeg(seed=11)
+
+
+def test_the_quarantine_and_other_folders_are_no_month_folders(scene):
+    """A file moved aside is not swept again (into today's quarantine, restarting its days)."""
+    scene.check_in()
+    held = _orphan(scene.root / photo_sweep.SWEPT / "2026-11-20", "2025/11", 13)
+    odd = [_orphan(scene.root, folder, 14) for folder in ("2025", "2025/1", "old/2025/11")]
+    (scene.root / "2024").write_bytes(b"a file, no folder")
+    (scene.root / "2023").symlink_to(odd[-1].parent.parent, target_is_directory=True)
+    for path in (held, *odd):
+        _age(path, NOW - 9 * DAY)
+    assert photo_sweep.month_folders(scene.root) == ["2026/11"]
     assert photo_sweep.sweep_photos(scene.root, NOW) == 0
-    assert old.is_file()
+    assert held.is_file() and all(path.is_file() for path in odd)
 
 
 def test_swept_files_wait_a_month_before_they_are_deleted(scene):
@@ -117,9 +148,10 @@ def test_swept_files_wait_a_month_before_they_are_deleted(scene):
     assert not aside.exists()
 
 
-def test_a_database_that_names_no_photo_sweeps_nothing(scene):
+@pytest.mark.parametrize("folder", ["2026/11", "2023/02"])
+def test_a_database_that_names_no_photo_sweeps_nothing(scene, folder):
     """A new or wrong database (a scratch copy pointed at the real folder) moves no file."""
-    stale = _orphan(scene.root, "2026/11", 10)
+    stale = _orphan(scene.root, folder, 10)
     _age(stale, NOW - 2 * DAY)
     assert photo_sweep.sweep_photos(scene.root, NOW) == 0
     assert stale.is_file()
