@@ -37,7 +37,8 @@ waiting per activity:
   assignment held again, with nothing new to what the member knew before, tells against what
   the assignment may show (as claimed, or as a change before revised it), marked likewise.
 The reminders not sent yet (services.activity_reminders) are withdrawn when the time moves
-(the job reminds of the new time when it is due) and rewritten when the place moves.
+(the job reminds of the new time when it is due, or again of a time it moves back to) and
+rewritten when the place moves.
 Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
 the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
@@ -280,7 +281,7 @@ def _refresh_reminders(activity: Activity, parts: list[str], now: datetime) -> N
     due). A sender holding one does either before it sends (services.outbox)."""
     waiting = _waiting(activity, REMINDER) if {"time", "place"} & set(parts) else []
     if "time" in parts:
-        outbox.withdraw([row.dedupe_key for row in waiting], now, "activity_changed")
+        outbox.withdraw([row.dedupe_key for row in waiting], now, activity_reminders.MOVED_AWAY)
         return
     for title in {row.payload["title"] for row in waiting}:
         keys = [row.dedupe_key for row in waiting if row.payload["title"] == title]
