@@ -4,19 +4,24 @@ The job runs every few minutes and asks "which reminders are due now?" rather th
 19:00?", so a run missed while the scheduler was down is made up by the next one. Each
 reminder's dedupe key names the activity, the member, which reminder and the start time,
 so repeating a run writes nothing new, while an activity moved to another time is announced
-again. Cancelled activities, members no longer enrolled and inactive members get nothing.
-A reminder the quiet hours would hold until after the start is not queued, and each one
-expires at the start, so a sender held up by an outage never delivers it late.
+again; one moved back to a time it was reminded of has those reminders, withdrawn when it
+moved away, queued again. Cancelled activities, members no longer enrolled and inactive
+members get nothing. A reminder the quiet hours would hold until after the start is not
+queued, and each one expires at the start, so a sender held up by an outage never delivers
+it late.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from models import Activity, Enrollment, Member
+from models import Activity, Enrollment, Member, db
 
 from . import clock, outbox
 
 KIND = "activity_reminder"
+#: Why a reminder was withdrawn when its activity moved to another time (notification_texts.
+#: REASONS; services.change_notices)
+MOVED_AWAY = "activity_changed"
 WEEKDAYS = "一二三四五六日"
 PAGE = "pages/activity/detail?id={id}"
 
@@ -51,8 +56,17 @@ def remind_activities(now: datetime, rules: ReminderRules = ReminderRules()) -> 
     for start in range(0, len(messages), outbox.BATCH):
         # One transaction per batch: a run stopped half-way keeps what it wrote, and the
         # next run adds only the rest (the dedupe keys decide).
-        queued += outbox.enqueue(messages[start : start + outbox.BATCH], now, rules.quiet_hours)
+        queued += _queue(messages[start : start + outbox.BATCH], now, rules.quiet_hours)
     return {"evening": len(due["evening"]), "soon": len(due["soon"]), "queued": queued}
+
+
+def _queue(messages: list[outbox.Message], now: datetime, quiet_hours: str) -> int:
+    """Queue the reminders whose key is new, and again those withdrawn when their activity
+    moved to another time (services.change_notices), since it is back at the time their key
+    names: the members were never reminded of it."""
+    with db.atomic():
+        queued = outbox.enqueue(messages, now, quiet_hours)
+        return queued + outbox.requeue(messages, now, quiet_hours, MOVED_AWAY)
 
 
 def _evening_due(now: datetime, rules: ReminderRules) -> list:

@@ -30,9 +30,15 @@ waiting per activity:
   change as well, since it may have gone out as it was: its notice is marked so, and the sender
   skips that notice once it finds the assignment went out with the time and place it tells
   (void_reason). An unmarked one is always told: an assignment that went out before the
-  change shows the same place only when it moved there and back.
+  change shows the same place only when it moved there and back. What such a member was last
+  told is then what their assignment went out with, not what the activity was: a later change
+  tells against it (moved while the assignment was held, which went out showing the new place,
+  and moved back before the notice went: the way back is told); and a change that finds the
+  assignment held again, with nothing new to what the member knew before, tells against what
+  the assignment may show (as claimed, or as a change before revised it), marked likewise.
 The reminders not sent yet (services.activity_reminders) are withdrawn when the time moves
-(the job reminds of the new time when it is due) and rewritten when the place moves.
+(the job reminds of the new time when it is due, or again of a time it moves back to) and
+rewritten when the place moves.
 Cancelling withdraws the change notices and the reminders not sent yet (「活动已取消，未发送」):
 the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
@@ -77,18 +83,41 @@ def tell_changed(
         return 0
     revised, held = _revise_assignments(activity, before["starts_at"], now, quiet_hours)
     _refresh_reminders(activity, moved(was, told), now)
-    earlier = _waiting(activity)
-    outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
-    known = {row.member_id: row.payload.get("known") for row in earlier}  # the latest wins
+    known = _withdraw_earlier(activity, now)
     if changer is not None:
         known[changer.id] = _known_by_changer(known.get(changer.id) or was, was, told)
+    changer_id = None if changer is None else changer.id
+    news = {
+        m: _member_news(activity, known.get(m) or was, told, held.get(m), m == changer_id)
+        for m in member_notices.enrolled(activity, None)
+        if m not in revised
+    }
     key = f"{member_notices.key_prefix(CHANGED, activity.id)}{{}}:{change_id}"
     messages = [
-        outbox.Message(m, CHANGED, news, key.format(m), urgent=_urgent(news, now, quiet_hours))
-        for m in member_notices.enrolled(activity, None)
-        if m not in revised and (news := _news(activity, known.get(m) or was, told, m in held))
+        outbox.Message(m, CHANGED, n, key.format(m), urgent=_urgent(n, now, quiet_hours))
+        for m, n in news.items()
+        if n is not None
     ]
     return outbox.enqueue(messages, now, quiet_hours)
+
+
+def _withdraw_earlier(activity: Activity, now: datetime) -> dict[int, dict]:
+    """Withdraw the activity's change notices not sent yet; what each of their members was
+    last told, by member (_known_before; the latest notice wins)."""
+    earlier = _waiting(activity)
+    outbox.withdraw([row.dedupe_key for row in earlier], now, "activity_changed_again")
+    return {row.member_id: _known_before(activity, row) for row in earlier}
+
+
+def _known_before(activity: Activity, notice: Notification) -> dict | None:
+    """What the member of a change notice not sent yet was last told: what it says they knew
+    ("known"), but the place and time their assignment went out with after it was queued (a
+    sender held the assignment then: ASSIGNMENT_HELD), as it may have shown the change."""
+    known = notice.payload.get("known")
+    if known is None or not notice.payload.get(ASSIGNMENT_HELD):
+        return known
+    sent = _sent_assignment(activity, notice.member_id)
+    return known if sent is None else known | shown(sent.payload)
 
 
 def _known_by_changer(known: dict, was: dict, told: dict) -> dict:
@@ -140,13 +169,15 @@ def _told_by_assignment(activity: Activity, notice: Notification) -> bool:
         return False
     if "point" in moved(notice.payload["known"], notice.payload["told"]):
         return False
-    key = member_notices.notice_key(member_notices.ASSIGNED, activity, notice.member_id)
+    sent, told = _sent_assignment(activity, notice.member_id), notice.payload["told"]
+    return sent is not None and not moved(told | shown(sent.payload), told)
+
+
+def _sent_assignment(activity: Activity, member_id: int) -> Notification | None:
+    """The member's assignment to the activity, if it went out."""
+    key = member_notices.notice_key(member_notices.ASSIGNED, activity, member_id)
     found = Notification.get_or_none(Notification.dedupe_key == key)
-    if found is None or found.status != "sent":
-        return False
-    shown = found.payload.get("lines", {})
-    now = member_notices.assignment_payload(activity)["lines"]
-    return all(shown.get(label) == now.get(label) for label in ("地点", "时间"))
+    return found if found is not None and found.status == "sent" else None
 
 
 def state(source) -> dict:
@@ -176,12 +207,22 @@ def _far(was: dict, now: dict) -> bool:
     return geo.distance_m(*points[0], *points[1]) > MOVED_M
 
 
-def _news(activity: Activity, was: dict, told: dict, assignment_held: bool) -> dict | None:
+def _member_news(
+    activity: Activity, known: dict, told: dict, assignment: Notification | None, changer: bool
+) -> dict | None:
+    """_news for a member who knew `known`. `assignment`: theirs, as it was when a sender held
+    it at the change, so it may have gone out telling the change already (the notice is
+    marked for void_reason), or telling the activity as it was before: told against that when
+    `known` is the same as now (_maybe_shown), unless they made the change themselves."""
+    since = known if assignment is None or changer else _maybe_shown(known, told, assignment)
+    news = _news(activity, since, told)
+    return news if news is None or assignment is None else news | {ASSIGNMENT_HELD: True}
+
+
+def _news(activity: Activity, was: dict, told: dict) -> dict | None:
     """The payload telling a member who knew `was` of the activity as it now stands (`told`),
     then what it was for the parts that moved; None when nothing did. The summary field leads
-    with the first of them: the place, else the time, else the point. `assignment_held`: a
-    sender held the member's assignment at the change, so it may tell the change already
-    (marked for void_reason)."""
+    with the first of them: the place, else the time, else the point."""
     parts = moved(was, told)
     if not parts:
         return None
@@ -194,25 +235,43 @@ def _news(activity: Activity, was: dict, told: dict, assignment_held: bool) -> d
     if "point" in parts:
         lines["位置"] = POINT_MOVED
     payload = member_notices.about(activity, kind_name(CHANGED), lines)
-    mark = {ASSIGNMENT_HELD: True} if assignment_held else {}
-    return payload | {"lead": LEADS[parts[0]], "known": was, "told": told} | mark
+    return payload | {"lead": LEADS[parts[0]], "known": was, "told": told}
+
+
+def _maybe_shown(was: dict, told: dict, assignment: Notification) -> dict:
+    """What a member who knew `was` may know once their held assignment goes out: `was` if
+    that already differs from now; else, moved there and back, the first place and time the
+    assignment may show that differ from now (as claimed, or as revised before this change),
+    for void_reason to judge once it went."""
+    if moved(was, told):
+        return was
+    revision = (assignment.held_change or {}).get(outbox.REVISE)
+    shows = [was | shown(p) for p in (assignment.payload, revision) if p]
+    return next((maybe for maybe in shows if moved(maybe, told)), was)
+
+
+def shown(assignment: dict) -> dict:
+    """The times and the place an assignment's payload shows (member_notices.
+    assignment_payload), as state() keeps them; it shows no point."""
+    place = assignment.get("lines", {}).get("地点", "")
+    return {"starts_at": assignment["time"], "ends_at": assignment["expires"], "place": place}
 
 
 def _revise_assignments(
     activity: Activity, starts_before: datetime, now: datetime, quiet_hours: str
-) -> tuple[set[int], set[int]]:
+) -> tuple[set[int], dict[int, Notification]]:
     """Rewrite the assignments to the activity not sent yet; the members whose it surely was,
-    and those whose a sender held. They go at once if the earlier of the old and the new start
-    cannot wait for the quiet hours (the member may have seen the activity in their list). One
-    a sender holds is rewritten by the sender before it sends, but may be on its way to WeChat
-    already: its member is told of the change as well."""
+    and the rows a sender held (as they were), by member. They go at once if the earlier of
+    the old and the new start cannot wait for the quiet hours (the member may have seen the
+    activity in their list). One a sender holds is rewritten by the sender before it sends,
+    but may be on its way to WeChat already: its member is told of the change as well."""
     assigned = member_notices.enrolled(activity, None)
     keys = [member_notices.notice_key(member_notices.ASSIGNED, activity, m) for m in assigned]
     earliest = min(activity.starts_at, starts_before)
     urgent = member_notices.is_urgent_before(earliest, now, quiet_hours)
     payload = member_notices.assignment_payload(activity)
     rewrite = outbox.revise(keys, now, payload, urgent)
-    return {row.member_id for row in rewrite.rows}, {row.member_id for row in rewrite.held}
+    return {row.member_id for row in rewrite.rows}, {row.member_id: row for row in rewrite.held}
 
 
 def _refresh_reminders(activity: Activity, parts: list[str], now: datetime) -> None:
@@ -222,7 +281,7 @@ def _refresh_reminders(activity: Activity, parts: list[str], now: datetime) -> N
     due). A sender holding one does either before it sends (services.outbox)."""
     waiting = _waiting(activity, REMINDER) if {"time", "place"} & set(parts) else []
     if "time" in parts:
-        outbox.withdraw([row.dedupe_key for row in waiting], now, "activity_changed")
+        outbox.withdraw([row.dedupe_key for row in waiting], now, activity_reminders.MOVED_AWAY)
         return
     for title in {row.payload["title"] for row in waiting}:
         keys = [row.dedupe_key for row in waiting if row.payload["title"] == title]

@@ -7,7 +7,9 @@ made useless before it went out (an assignment to an activity since cancelled) i
 `skipped` with the reason (withdraw); one made out of date (an assignment to an activity since
 moved) is rewritten (revise). A row a sender holds at that moment keeps the request
 (held_change), and its sender honours it right before it sends; only a row already on its way
-to WeChat then still goes as it was (Rewrite says which rows were held).
+to WeChat then still goes as it was (Rewrite says which rows were held). One withdrawn whose
+cause was undone (a reminder of an activity moved away from its time and back) is queued again
+(requeue).
 
 Payload convention (every kind; services/notification_texts.py renders it per channel):
 
@@ -123,6 +125,38 @@ def _row(message: Message, now: datetime, due: datetime) -> dict:
         "next_attempt_at": due,
         "created_at": now,
     }
+
+
+def requeue(messages: list[Message], now: datetime, quiet_hours: str, reason: str) -> int:
+    """Write again, as new, the rows of these messages withdrawn for `reason` (a
+    notification_texts.REASONS code): what made them useless has been undone (an activity
+    moved back to the time a reminder's key names). Returns how many. Each is one conditional
+    UPDATE, so two runs at once requeue a row once; a row sent, waiting or ended otherwise
+    stays as it is."""
+    by_key = {m.dedupe_key: m for m in messages}
+    withdrawn = (
+        Notification.dedupe_key.in_(list(by_key))
+        & (Notification.status == "skipped")
+        & (Notification.last_error == reason_text("", reason))
+    )
+    rows = list(Notification.select(Notification.id, Notification.dedupe_key).where(withdrawn))
+    return sum(
+        _requeue(row.id, by_key[row.dedupe_key], withdrawn, now, quiet_hours) for row in rows
+    )
+
+
+def _requeue(row_id: int, message: Message, withdrawn, now: datetime, quiet_hours: str) -> int:
+    """One withdrawn row written again as `message` would be now; 1 if it was still withdrawn."""
+    fields = {
+        "payload": message.payload,
+        "urgent": message.urgent,
+        "status": "pending",
+        "next_attempt_at": deliver_after(now, quiet_hours, message.urgent),
+        "last_error": "",
+        "held_change": None,  # the withdrawal a sender honoured
+        "claimed_until": None,
+    }
+    return Notification.update(**fields).where((Notification.id == row_id) & withdrawn).execute()
 
 
 def unclaimed(now: datetime):

@@ -288,6 +288,28 @@ def test_a_new_time_withdraws_the_reminders_not_sent_and_the_job_reminds_anew(wo
     assert {n.payload["lines"]["时间"] for n in anew} == {"11月30日（周一）11:00-12:00"}
 
 
+@pytest.mark.parametrize("held", [False, True], ids=["waiting", "held_by_a_sender"])
+def test_a_time_moved_and_moved_back_is_reminded_of_again(world, activity, held):
+    """10:00 → 11:00 → 10:00 once the reminders were queued: the move withdraws them (by
+    their sender, for one a sender holds), the move back tells nobody of a change, so the job
+    reminds of 10:00 again, with the activity as it now stands."""
+    remind_activities(NOW, REMIND)
+    if held:
+        outbox_delivery.claim(NOW, 300, 10)  # a sender's, for five minutes
+    change(world, activity, starts_at=TOMORROW + timedelta(hours=1))
+    later = NOW + timedelta(minutes=10)
+    if held:  # the next run, its lease over, withdraws them before it sends
+        outbox_delivery.drain({}, later, outbox_delivery.Policy({}, ()))
+    assert {(n.status, n.last_error) for n in reminders()} == {("skipped", "活动已变更，未发送")}
+    change(world, activity, at=later, starts_at=TOMORROW, place="文化路社区东广场")
+    assert remind_activities(later, REMIND)["queued"] == 3
+    waiting = [n for n in reminders() if n.status == "pending"]
+    assert len(waiting) == 3 and {n.held_change for n in waiting} == {None}
+    assert {n.payload["lines"]["时间"] for n in waiting} == {"11月30日（周一）10:00-12:00"}
+    assert {n.payload["lines"]["地点"] for n in waiting} == {"文化路社区东广场"}
+    assert remind_activities(later, REMIND)["queued"] == 0  # once
+
+
 def test_a_change_notice_a_sender_holds_is_void_once_the_activity_moves_again(world, activity):
     """The sender holds the first notice when the activity moves again: the change cannot
     withdraw it, so the sender, before it sends, finds it untrue and skips it; the newer one

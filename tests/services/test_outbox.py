@@ -7,7 +7,7 @@ import pytest
 
 from models import Notification
 from services import clock
-from services.outbox import Message, deliver_after, enqueue, revise, withdraw
+from services.outbox import Message, deliver_after, enqueue, requeue, revise, withdraw
 from tests.factories import make_member
 
 QUIET = "21:00-08:00"
@@ -174,3 +174,28 @@ def test_a_withdrawal_replaces_a_revision_asked_of_a_held_row(database):
     revise(["t"], night, {"title": "改期"}, urgent=False)
     assert len(withdraw(["t"], night, "activity_cancelled").held) == 1
     assert Notification.get().held_change == {"withdraw": "activity_cancelled"}
+
+
+def test_only_rows_withdrawn_for_the_reason_are_queued_again(database):
+    """Withdrawn for the reason: pending again with the new payload, waiting out the quiet
+    hours, once; sent, waiting, or withdrawn for another reason: left as they are."""
+    ann = make_member()
+    keys = ["moved", "other", "sent", "waiting"]
+    messages = [Message(ann.id, "activity_reminder", {"title": "提醒"}, key) for key in keys]
+    enqueue(messages, NOW_UTC, QUIET)
+    withdraw(["moved"], NOW_UTC, "activity_changed")
+    withdraw(["other"], NOW_UTC, "member_left")
+    Notification.update(status="sent").where(Notification.dedupe_key == "sent").execute()
+    night = shanghai("2026-12-01T22:00")
+    again = [Message(ann.id, "activity_reminder", {"title": "再提醒"}, key) for key in keys]
+    assert requeue(again, night, QUIET, "activity_changed") == 1
+    assert requeue(again, night, QUIET, "activity_changed") == 0
+    rows = {r.dedupe_key: r for r in Notification.select()}
+    moved = rows.pop("moved")
+    assert (moved.status, moved.last_error, moved.payload) == ("pending", "", {"title": "再提醒"})
+    assert moved.next_attempt_at == shanghai("2026-12-02T08:00")
+    assert {k: (r.status, r.payload["title"]) for k, r in rows.items()} == {
+        "other": ("skipped", "提醒"),
+        "sent": ("sent", "提醒"),
+        "waiting": ("pending", "提醒"),
+    }

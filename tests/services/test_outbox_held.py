@@ -10,7 +10,14 @@ from functools import partial
 import pytest
 
 from models import Enrollment, Member, Notification
-from services import held_grants, member_notices, outbox, outbox_report, roster_seats
+from services import (
+    change_notices,
+    held_grants,
+    member_notices,
+    outbox,
+    outbox_report,
+    roster_seats,
+)
 from services.activities import cancel_activity, enroll, update_activity
 from services.activity_reminders import ReminderRules, remind_activities
 from services.member_notices import ASSIGNED, CANCELLED
@@ -258,3 +265,90 @@ def test_a_member_back_after_leaving_is_told_the_activity_they_rejoined_is_cance
     assert drain(channels, NOW, policy) == {"claimed": 2, "sent": 2}
     told = Notification.select().where(Notification.kind == CANCELLED)
     assert {n.member_id: n.status for n in told} == {world.alice.id: "sent", world.bob.id: "sent"}
+
+
+def moves(activity) -> dict:
+    """The activity's place, or its time, moved there and back: (there, back)."""
+    later = activity.starts_at + timedelta(hours=1)
+    times = {"starts_at": later, "ends_at": later + timedelta(hours=2)}
+    back = {"starts_at": activity.starts_at, "ends_at": activity.ends_at}
+    return {"place": ({"place": NEW_PLACE}, {"place": activity.place}), "time": (times, back)}
+
+
+def told_of_changes(status: str = "sent") -> dict:
+    """The change notices of this status by member: what each told."""
+    changed = Notification.select().where(
+        (Notification.kind == member_notices.CHANGED) & (Notification.status == status)
+    )
+    return {n.member_id: n.payload for n in changed.order_by(Notification.id)}
+
+
+class Stepped:
+    """A real channel that runs the n-th step (None: nothing) at the n-th row the batch sends,
+    before any channel tries it (shared by the Stepped of one batch), while the sender holds
+    the rows not sent yet."""
+
+    def __init__(self, channel, steps: list, seen: set):
+        self.channel, self.steps, self.seen = channel, steps, seen
+
+    def __getattr__(self, name):
+        return getattr(self.channel, name)
+
+    def send(self, delivery):
+        if delivery.notification_id not in self.seen:
+            self.seen.add(delivery.notification_id)
+            step = self.steps.pop(0) if self.steps else None
+            if step is not None:
+                step()
+        return self.channel.send(delivery)
+
+
+def stepped(channels, *steps) -> dict:
+    shared, seen = list(steps), set()
+    return {name: Stepped(channel, shared, seen) for name, channel in channels.items()}
+
+
+@pytest.mark.parametrize("moved", ["place", "time"])
+def test_a_move_back_is_told_against_what_a_held_assignment_showed(
+    world, activity, channels, policy, emulator, moved
+):
+    """Moved at the batch's first send: alice's assignment goes as it was, bob's goes revised,
+    showing the move. Moved back before their change notices went: bob is told of the way
+    back, against what his assignment showed; alice, whose assignment showed this already, is
+    told nothing."""
+    (there, back), was = moves(activity)[moved], change_notices.state(activity)
+    columns = {name: getattr(activity, name) for name in ("starts_at", "ends_at", "place")}
+    assignments(world, activity)
+    leader = world.actor("leader_a")
+    move = partial(update_activity, leader, activity.id, there, NOW, QUIET)
+    assert drain(hooked(channels, move), NOW, policy, limit=2) == {"claimed": 2, "sent": 2}
+    update_activity(leader, activity.id, back, NOW, QUIET)
+    drain(channels, NOW, policy)
+    told = told_of_changes()
+    assert list(told) == [world.bob.id]
+    assert told[world.bob.id]["told"] == was
+    assert told[world.bob.id]["known"] == change_notices.state(was | columns | there)
+    assert outbox_report.problems(world.actor("office")) == ([], 0)
+
+
+def test_a_move_back_while_a_revised_assignment_is_on_its_way_is_told(
+    world, activity, channels, policy, emulator
+):
+    """Moved at alice's send, so bob's assignment, held, takes the new place; moved back while
+    it is on its way to WeChat, too late to take that: bob is told the place is back, alice
+    (whose assignment went as it was) nothing."""
+    old_place, leader = activity.place, world.actor("leader_a")
+    assigned = assignments(world, activity)
+    there = partial(update_activity, leader, activity.id, {"place": NEW_PLACE}, NOW, QUIET)
+    back = partial(update_activity, leader, activity.id, {"place": old_place}, NOW, QUIET)
+    assert drain(stepped(channels, there, back), NOW, policy, limit=2) == {
+        "claimed": 2,
+        "sent": 2,
+    }
+    shown = [row(n).payload["lines"].get("地点", "") for n in assigned]
+    assert shown == [old_place, NEW_PLACE]
+    drain(channels, NOW, policy)
+    told = told_of_changes()
+    assert list(told) == [world.bob.id]
+    assert told[world.bob.id]["lines"]["原地点"] == NEW_PLACE
+    assert told[world.bob.id]["told"]["place"] == old_place
