@@ -8,7 +8,7 @@ Rules:
   (403) for leaders and members alike; the office may name any team that exists.
 - Residents' personal data is whole for the office only. Everyone else sees the visited
   household as 结对家庭 王**户 (services.register_words, the screens' words too) and the
-  entry's text with the household's name, address and phone, and any mobile number, masked
+  entry's text with the household's name, address and phone, and any phone number, masked
   (services.households):
   a file is forwarded and kept far longer than a screen is looked at.
 - No coordinates and no internal ids but the entry's 编号, last, to find it again.

@@ -620,7 +620,7 @@ def test_a_leader_reads_a_phone_typed_in_full_width_digits_masked(app, api, offi
     typed = "李大爷一个人住，儿子电话１３６５５５５１２３４"
     visit, member, leader = _visit_seen_by_its_leader(content=typed)
     shown = api(leader).get(f"/records/{visit.id}").get_json()
-    assert shown["content"] == "李大爷一个人住，儿子电话136****1234"
+    assert shown["content"] == "李大爷一个人住，儿子电话１３６****１２３４"
     assert office.get(f"/records/{visit.id}").get_json()["content"] == typed
 
 
