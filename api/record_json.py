@@ -222,7 +222,7 @@ RECORD_SCHEMA = {
         | {
             "description": "活动/对象，与导出的登记簿同一说法：活动名称，或走访的结对家庭"
             "（如“结对家庭 杨玉珍户”；户主姓名只有办公室看到全名，其他人看到的已部分隐藏，"
-            "如“结对家庭 杨**户”）；两者都没有时为空字符串"
+            "如“结对家庭 杨**户”）；两者都没有时为这类服务的名称，如“个人服务（分散活动）”"
         },
         "location": LOCATION_SCHEMA,
         "checkout_location": CHECKOUT_LOCATION_SCHEMA,

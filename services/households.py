@@ -13,7 +13,7 @@ in place names (二七区, 三里屯) are kept. An address with no door number k
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -40,14 +40,18 @@ _TYPED_AS_ASCII = str.maketrans(
     | {"＋": "+", "．": "."}
 )
 
-# Phone shapes, tried in order on the digits alone: pattern → what stays visible.
+# Phone shapes, tried in order on the digits alone: the digits the group `hidden` matches are
+# masked, the others stay visible; then the shape as a field shows it.
 _PHONE_RULES = (
     # Mobile, with or without +86: 138****5678.
-    (re.compile(r"^(?:86)?(1\d{2})\d{4}(\d{4})$"), lambda m: f"{m[1]}{MASK}{m[2]}"),
+    (re.compile(r"^(?:86)?(1\d{2})(?P<hidden>\d{4})(\d{4})$"), lambda m: f"{m[1]}{MASK}{m[3]}"),
     # Landline with area code (010, 02x, or four digits): 0371-****2100.
-    (re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))\d{3,4}(\d{4})$"), lambda m: f"{m[1]}-{MASK}{m[2]}"),
+    (
+        re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))(?P<hidden>\d{3,4})(\d{4})$"),
+        lambda m: f"{m[1]}-{MASK}{m[3]}",
+    ),
     # Local number without area code: ****2100.
-    (re.compile(r"^\d{3,4}(\d{4})$"), lambda m: f"{MASK}{m[1]}"),
+    (re.compile(r"^(?P<hidden>\d{3,4})(\d{4})$"), lambda m: f"{MASK}{m[2]}"),
 )
 _CN_NUMERAL = "零〇一二三四五六七八九十百千两"
 _UNIT = "号|栋|幢|楼|单元|室|层|户|排|组|门|座|弄"
@@ -57,16 +61,36 @@ _DOOR_NUMBER = re.compile(
 _TRAILING = " \t,，、;；:：-—_()（）"
 
 
+def _phone_shape(digits: str) -> tuple[re.Match | None, Callable[[re.Match], str] | None]:
+    """The first of _PHONE_RULES the digits fit, with how a field shows it; (None, None)."""
+    for pattern, visible in _PHONE_RULES:
+        match = pattern.match(digits)
+        if match:
+            return match, visible
+    return None, None
+
+
 def mask_phone(phone: str) -> str:
     """138****5678 for mobiles, 0371-****2100 for landlines; anything else fully hidden."""
     digits = re.sub(r"\D", "", (phone or "").translate(_TYPED_AS_ASCII))
     if not digits:
         return ""
-    for pattern, visible in _PHONE_RULES:
-        match = pattern.match(digits)
-        if match:
-            return visible(match)
-    return MASK
+    match, visible = _phone_shape(digits)
+    return visible(match) if match else MASK
+
+
+def _mask_digits(typed: str) -> str:
+    """A phone number as typed, with each digit its shape hides (all of them for a shape not
+    known) turned to * and every other character (a space, a hyphen, +86, a digit's width)
+    left as typed: what a member wrote is masked, not rewritten."""
+    read = typed.translate(_TYPED_AS_ASCII)
+    places = [i for i, c in enumerate(read) if "0" <= c <= "9"]
+    match, _ = _phone_shape("".join(read[i] for i in places))
+    hidden = range(*match.span("hidden")) if match else range(len(places))
+    chars = list(typed)
+    for k in hidden:
+        chars[places[k]] = "*"
+    return "".join(chars)
 
 
 def mask_name(name: str) -> str:
@@ -120,30 +144,37 @@ _DIALLED = re.compile(
     + "|".join(re.escape(w) for w in PHONE_WORDS)
     + r")(?:号码|号)?[\s:：.\-是为]{0,4}$"
 )
-# A phone number in free text, never part of a longer digit run (nor of a decimal):
+# A phone number in free text, never part of a longer digit run (nor of a decimal); a space
+# or a hyphen may stand between its groups, as people write it:
 # - a mobile, +86 optional (138 1234 5678), whatever follows it;
-# - a landline with its area code, 0 and 2-3 digits, then a space or a dash or nothing
-#   (010-65123456, 0371 61234567);
+# - a landline with its area code, 0 and 2-3 digits, then 7-8 digits, whole or in two groups
+#   (010-65123456, 0371 61234567, 0371-6123-4567);
 # - a bare local number of 7-8 digits (65123456), unless it is an amount, a count, an ordinal,
 #   a date or a door: a currency sign or 第 before it (¥1234567, 第3456789), or, with no
 #   phone word before it, a unit after it or the digits of a calendar day (20251015;
-#   _is_phone_number).
+#   _is_phone_number);
+# - a local number in two groups (6123 4567), after a phone word only: without one, two
+#   groups are more often a span (2025-2026学年, 1000-2000元) than a number to call.
 _PHONE_IN_TEXT = re.compile(
     r"(?<![\d.])(?:"
     r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
-    r"|0(?:10|2\d|[3-9]\d{2})[ -]?\d{7,8}"
+    r"|0(?:10|2\d|[3-9]\d{2})[ -]?\d{3,4}[ -]?\d{4}"
     r"|(?<![¥￥$第])(?<![¥￥$] )(?P<local>[2-9]\d{6,7})"
+    r"|(?P<grouped>[2-9]\d{2,3}[ -]\d{4})"
     r")(?![\d.])"
 )
 
 
 def _is_phone_number(match: re.Match) -> bool:
-    """A bare 7-8 digit run is dialled after a phone word, and counts or measures before a
-    unit, or is a compact date (20251015来过); anything else is taken for a phone number,
-    since a leak costs more than a masked count."""
+    """A bare local number is dialled after a phone word. Without one, two groups are not
+    taken for a number, and a 7-8 digit run counts or measures before a unit, or is a compact
+    date (20251015来过); anything else is taken for a phone number, since a leak costs more
+    than a masked count."""
     text, start, end = match.string, match.start(), match.end()
     if _DIALLED.search(text, max(0, start - 16), start):
         return True
+    if match["grouped"]:
+        return False
     return not (_UNIT_AFTER.match(text, end) or _is_compact_date(match["local"]))
 
 
@@ -163,9 +194,9 @@ def _mask_phones(text: str) -> str:
     either width (_TYPED_AS_ASCII); everything else stays as typed."""
     kept, start = [], 0
     for match in _PHONE_IN_TEXT.finditer(text.translate(_TYPED_AS_ASCII)):
-        if match["local"] and not _is_phone_number(match):
+        if (match["local"] or match["grouped"]) and not _is_phone_number(match):
             continue
-        kept += [text[start : match.start()], mask_phone(match[0])]
+        kept += [text[start : match.start()], _mask_digits(text[match.start() : match.end()])]
         start = match.end()
     return "".join(kept) + text[start:]
 
@@ -180,7 +211,7 @@ def redact(text: str, household: Household | Iterable[Household] | None = None) 
     households = [household] if hasattr(household, "head_name") else household or ()
     for one in households:
         fields = ((one.address, mask_address), (one.head_name, mask_name))
-        for whole, mask in (*fields, (one.phone, mask_phone)):
+        for whole, mask in (*fields, (one.phone, _mask_digits)):
             whole = (whole or "").strip()
             if len(whole) > 1:
                 text = text.replace(whole, mask(whole))

@@ -184,7 +184,7 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
         team = me.team_id if actor.leads(me.team_id) and not f.mine else None
         scope = own | (Member.team == team) if team is not None else own
     if f.member_id is not None and not _may_see_member(actor, f.member_id):
-        raise Forbidden("您只能查看本人或本队党员的登记。", "record_scope")
+        raise Forbidden(MEMBER_FILTER_REFUSALS[actor.is_leader], "record_scope")
     if f.team_id is not None and not (actor.is_office or actor.leads(f.team_id)):
         raise Forbidden(TEAM_FILTER_REFUSALS[actor.is_leader], "record_scope")
     if f.team_id is not None and actor.is_office:
@@ -192,6 +192,13 @@ def _scope(actor: Actor, f: RecordFilters) -> pw.Expression:
     return scope
 
 
+# Why a member filter is refused, by whether the actor is a leader: a leader named another
+# team's member; a member named anyone but themselves (their team's members are not theirs
+# to see, so naming them would promise what the member cannot do).
+MEMBER_FILTER_REFUSALS = {
+    True: "您只能查看本人或本队党员的登记。",
+    False: "您只能查看本人的登记。",
+}
 # Why a team filter is refused, by whether the actor is a leader: a leader asked for another
 # team; a member asked for a team at all (their own too: a member's list is their own entries,
 # so telling them "only your own team" would name the team they asked for).

@@ -45,6 +45,15 @@ AUTOMATIC: dict[tuple[str, str], Callable[[ServiceRecord], str | None]] = {
 }
 
 
+def read_whole(record: ServiceRecord, name: str, text: str) -> str:
+    """A field as a reader of residents' data whole (the office's Excel file) reads it: the
+    visit target the programme wrote masked, for the member's eyes, with the head named
+    whole, as the file's 活动/对象 names it (services.register_words); anything else as it is."""
+    if name == "target" and record.kind == "visit" and text and text == _visit_target(record):
+        return VISIT_TARGET.format(head=record.household.head_name)
+    return text
+
+
 def is_blank(record: ServiceRecord, name: str) -> bool:
     """Whether a register field holds no text (spaces are no text)."""
     return not (getattr(record, name) or "").strip()

@@ -8,9 +8,11 @@ Rules:
   (403) for leaders and members alike; the office may name any team that exists.
 - Residents' personal data is whole for the office only. Everyone else sees the visited
   household as 结对家庭 王**户 (services.register_words, the screens' words too) and the
-  entry's text with the household's name, address and phone, and any mobile number, masked
+  entry's text with the household's name, address and phone, and any phone number, masked
   (services.households):
-  a file is forwarded and kept far longer than a screen is looked at.
+  a file is forwarded and kept far longer than a screen is looked at. The office's file names
+  the household whole in 服务对象 too where the check-out wrote it there masked for the
+  member (services.register_defaults.read_whole), as its 活动/对象 does.
 - No coordinates and no internal ids but the entry's 编号, last, to find it again.
 - The office's file carries each entry's register check (登记核验: 通过, or 未通过 and what
   services.register_check finds, as the office's view of the entry shows it), so hours
@@ -41,6 +43,7 @@ from .history import read_snapshot
 from .households import redact
 from .records import RecordFilters, counts_toward_hours, matching, status_name
 from .register_check import entry_problems
+from .register_defaults import read_whole
 from .register_words import registration_name, served_name
 from .service_kinds import kind_name
 from .teams import team_by_id
@@ -71,7 +74,7 @@ class _Line:
 
     def text(self, name: str) -> str:
         value = getattr(self.r, name) or ""
-        return value if self.whole else redact(value, self.r.household)
+        return read_whole(self.r, name, value) if self.whole else redact(value, self.r.household)
 
 
 def _team(line: _Line) -> str:

@@ -134,7 +134,7 @@ def test_a_leader_gets_a_phone_typed_in_full_width_digits_masked(world):
     typed = "李大爷一个人住，儿子电话１３６５５５５１２３４"
     ServiceRecord.update(content=typed).where(ServiceRecord.id == entries["visit"]).execute()
     visit = rows_of(client_for("leader_a").get("/records/export.xlsx"))[entries["visit"]]
-    assert visit["服务内容"] == "李大爷一个人住，儿子电话136****1234"
+    assert visit["服务内容"] == "李大爷一个人住，儿子电话１３６****１２３４"
     whole = rows_of(client_for("office").get("/records/export.xlsx"))[entries["visit"]]
     assert whole["服务内容"] == typed
 

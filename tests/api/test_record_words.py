@@ -44,6 +44,7 @@ def test_the_screen_and_the_file_name_a_visit_and_a_registration_alike(app, api,
         file = _excel_rows(who)
         assert items[visit.id]["served"] == f"结对家庭 {head}户" == file[visit.id]["活动/对象"]
         assert items[by_leader.id]["served"] == "重阳节义诊" == file[by_leader.id]["活动/对象"]
+        assert items[own.id]["served"] == "个人服务（分散活动）" == file[own.id]["活动/对象"]
         for entry in (visit, by_leader):
             assert items[entry.id]["registration_name"] == file[entry.id]["登记方式"]
         assert items[visit.id]["registration_name"] == "本人签到"

@@ -167,12 +167,12 @@ def test_office_view_of_an_unpaired_household(household):
     ("text", "redacted"),
     [
         ("电话13812345678", "电话138****5678"),
-        ("+86 138-1234-5678 找他", "138****5678 找他"),
+        ("+86 138-1234-5678 找他", "+86 138-****-5678 找他"),
         ("编号 2138123456789 不是手机号", "编号 2138123456789 不是手机号"),
         ("给王建华家送米，幸福路8号2单元", "给王**家送米，幸福路****"),
         ("座机 0371-66662100", "座机 0371-****2100"),
         ("座机010-65123456，", "座机010-****3456，"),
-        ("打 0371 61234567 找我", "打 0371-****4567 找我"),
+        ("打 0371 61234567 找我", "打 0371 ****4567 找我"),
         ("家里电话65123456", "家里电话****3456"),
         ("", ""),
     ],
@@ -188,22 +188,30 @@ def test_redact_masks_each_of_several_households():
     assert redact("王建华和李秀英住和平里5号", [one, two]) == "王**和李**住和平里****"
 
 
+def _only_digits_hidden(text: str, redacted: str) -> bool:
+    """Whether the mask turned digits into * and left every other character as typed."""
+    return len(text) == len(redacted) and all(
+        a == b or (b == "*" and re.fullmatch(r"[0-9０-９]", a))
+        for a, b in zip(text, redacted, strict=True)
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
         # mobiles, masked whatever follows
         ("手机13812345678", "手机138****5678"),
-        ("手机 138 1234 5678。", "手机 138****5678。"),
-        ("+8613812345678找他", "138****5678找他"),
+        ("手机 138 1234 5678。", "手机 138 **** 5678。"),
+        ("+8613812345678找他", "+86138****5678找他"),
         ("13812345678元", "138****5678元"),
         # landlines with an area code: 0 and 2-3 digits, a dash, a space or nothing
         ("座机010-65123456", "座机010-****3456"),
-        ("座机021 6512345", "座机021-****2345"),
-        ("座机037161234567", "座机0371-****4567"),
+        ("座机021 6512345", "座机021 ***2345"),
+        ("座机037161234567", "座机0371****4567"),
         ("0371-61234567号", "0371-****4567号"),
         # bare local numbers: 7-8 digits, not joined to others, no unit after
         ("家里65123456，白天有人", "家里****3456，白天有人"),
-        ("打6512345找我", "打****2345找我"),
+        ("打6512345找我", "打***2345找我"),
         ("电话65123456本人接", "电话****3456本人接"),
         ("打65123456张师傅", "打****3456张师傅"),
         # after a phone word, masked whatever follows: the words after it are not units
@@ -261,6 +269,7 @@ def test_redact_masks_each_of_several_households():
 )
 def test_redact_masks_phone_numbers_and_leaves_other_numbers(text, redacted):
     assert redact(text) == redacted
+    assert _only_digits_hidden(text, redacted)
 
 
 @pytest.mark.parametrize(
@@ -279,7 +288,7 @@ def test_redact_masks_phone_numbers_and_leaves_other_numbers(text, redacted):
         ("20250230来过", "****0230来过"),
         ("20230229来过", "****0229来过"),
         ("21001015来过", "****1015来过"),
-        ("2025101来过", "****5101来过"),
+        ("2025101来过", "***5101来过"),
         # after a phone word the same digits are dialled: masked
         ("电话20251015", "电话****1015"),
         ("电话：20251015来过", "电话：****1015来过"),
@@ -297,31 +306,35 @@ def test_redact_masks_phone_numbers_and_leaves_other_numbers(text, redacted):
 )
 def test_redact_keeps_compact_dates_and_masks_phone_numbers(text, redacted):
     assert redact(text) == redacted
+    assert _only_digits_hidden(text, redacted)
 
 
 @pytest.mark.parametrize(
     ("text", "redacted"),
     [
         # full-width digits, as older members' input methods type them
-        ("李大爷一个人住，儿子电话１３６５５５５１２３４", "李大爷一个人住，儿子电话136****1234"),
-        ("１３６５５５５１２３４", "136****1234"),
-        ("＋８６１３８１２３４５６７８找他", "138****5678找他"),
-        ("座机０３７１６１２３４５６７", "座机0371-****4567"),
-        ("家里６５１２３４５６，白天有人", "家里****3456，白天有人"),
+        (
+            "李大爷一个人住，儿子电话１３６５５５５１２３４",
+            "李大爷一个人住，儿子电话１３６****１２３４",
+        ),
+        ("１３６５５５５１２３４", "１３６****１２３４"),
+        ("＋８６１３８１２３４５６７８找他", "＋８６１３８****５６７８找他"),
+        ("座机０３７１６１２３４５６７", "座机０３７１****４５６７"),
+        ("家里６５１２３４５６，白天有人", "家里****３４５６，白天有人"),
         # half- and full-width mixed in one number
-        ("电话13６5555１234", "电话136****1234"),
-        ("电话１３８1234５６７８", "电话138****5678"),
+        ("电话13６5555１234", "电话13６****１234"),
+        ("电话１３８1234５６７８", "电话１３８****５６７８"),
         # separators in either width between the groups, as the ASCII ones are
-        ("手机 １３８ １２３４ ５６７８。", "手机 138****5678。"),
-        ("手机１３８　１２３４　５６７８。", "手机138****5678。"),
-        ("电话１３８－１２３４－５６７８", "电话138****5678"),
-        ("电话138‐1234‐5678", "电话138****5678"),
-        ("座机０１０－６５１２３４５６，", "座机010-****3456，"),
-        ("座机０３７１　６１２３４５６７", "座机0371-****4567"),
-        ("电话——６５１２３４５６", "电话——****3456"),
+        ("手机 １３８ １２３４ ５６７８。", "手机 １３８ **** ５６７８。"),
+        ("手机１３８　１２３４　５６７８。", "手机１３８　****　５６７８。"),
+        ("电话１３８－１２３４－５６７８", "电话１３８－****－５６７８"),
+        ("电话138‐1234‐5678", "电话138‐****‐5678"),
+        ("座机０１０－６５１２３４５６，", "座机０１０－****３４５６，"),
+        ("座机０３７１　６１２３４５６７", "座机０３７１　****４５６７"),
+        ("电话——６５１２３４５６", "电话——****３４５６"),
         # what the mask does not cover stays as typed
-        ("１３８１２３４５６７８，住３号楼５单元", "138****5678，住３号楼５单元"),
-        ("ＡＢＣ　１３８１２３４５６７８　ｘｙｚ", "ＡＢＣ　138****5678　ｘｙｚ"),
+        ("１３８１２３４５６７８，住３号楼５单元", "１３８****５６７８，住３号楼５单元"),
+        ("ＡＢＣ　１３８１２３４５６７８　ｘｙｚ", "ＡＢＣ　１３８****５６７８　ｘｙｚ"),
         # full-width dates, amounts, counts, doors and ids stay readable, as ASCII ones do
         ("２０２５１０１５来过", "２０２５１０１５来过"),
         ("王同志２０２５１０１５上门修水管", "王同志２０２５１０１５上门修水管"),
@@ -337,14 +350,68 @@ def test_redact_keeps_compact_dates_and_masks_phone_numbers(text, redacted):
         ("证号４１０１０２１９５００１０１１２３４", "证号４１０１０２１９５００１０１１２３４"),
         ("编号 ２１３８１２３４５６７８９", "编号 ２１３８１２３４５６７８９"),
         # not a calendar day, or after a phone word: dialled, as in ASCII
-        ("２０２５１３１５来过", "****1315来过"),
-        ("电话：２０２５１０１５来过", "电话：****1015来过"),
+        ("２０２５１３１５来过", "****１３１５来过"),
+        ("电话：２０２５１０１５来过", "电话：****１０１５来过"),
     ],
 )
 def test_redact_reads_full_width_digits_and_separators_as_ascii_ones(text, redacted):
     assert redact(text) == redacted
+    assert _only_digits_hidden(text, redacted)
 
 
 def test_redact_masks_a_households_phone_typed_in_full_width():
     household = SimpleNamespace(head_name="王建华", phone="13712345678", address="")
-    assert redact("王建华电话１３７－１２３４－５６７８", household) == "王**电话137****5678"
+    assert (
+        redact("王建华电话１３７－１２３４－５６７８", household)
+        == "王**电话１３７－****－５６７８"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        # a landline written in groups, with its area code or after a phone word
+        ("电话 0371 6123 4567", "电话 0371 **** 4567"),
+        ("电话0371-6123-4567", "电话0371-****-4567"),
+        ("电话 6123 4567", "电话 **** 4567"),
+        ("电话 6123-4567，白天有人", "电话 ****-4567，白天有人"),
+        ("座机 010 6512 3456", "座机 010 **** 3456"),
+        ("0371-6123-4567找他", "0371-****-4567找他"),
+        ("电话 612 3456", "电话 *** 3456"),
+        # the member's spaces and hyphens stay where they were typed
+        ("电话 0371 61234567", "电话 0371 ****4567"),
+        # in full width, digits and separators alike
+        ("电话　０３７１　６１２３　４５６７", "电话　０３７１　****　４５６７"),
+        ("电话０３７１－６１２３－４５６７", "电话０３７１－****－４５６７"),
+        ("电话　６１２３　４５６７", "电话　****　４５６７"),
+        ("电话 ６１２３-4567", "电话 ****-4567"),
+    ],
+)
+def test_redact_masks_a_number_in_groups_and_changes_only_its_hidden_digits(text, redacted):
+    assert redact(text) == redacted
+    assert _only_digits_hidden(text, redacted)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-30",
+        "活动定在2026-11-30 09:30开始",
+        "09:30-11:30",
+        "２０２６－１１－３０　０９：３０",
+        "共走访 3 户 12 人",
+        "共 3 户，12 人",
+        "2025-2026 学年",
+        "2025-2026学年",
+        "1200 3400 两组数据",
+        "筹款 1000-2000 元",
+        "发放 1,234,567 元",
+        "花了 128.50 元",
+        "3号楼2单元401",
+        "住３号楼２单元４０１",
+        "电话回访了 3 户 12 人",
+        "电话联系，2026-11-30 上门",
+    ],
+)
+def test_redact_leaves_numbers_that_are_not_phones(text):
+    assert redact(text) == text

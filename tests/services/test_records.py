@@ -121,7 +121,13 @@ def test_a_member_filtering_by_anyone_else_is_refused_whether_they_exist_or_not(
         member_id = getattr(world, member_id).id
     with pytest.raises(Forbidden) as refused:
         list_records(world.actor("alice"), RecordFilters(member_id=member_id))
-    assert refused.value.code == "record_scope"
+    assert (refused.value.code, refused.value.message) == ("record_scope", "您只能查看本人的登记。")
+
+
+def test_a_leader_filtering_by_another_team_s_member_is_told_what_they_may_see(world, entries):
+    with pytest.raises(Forbidden) as refused:
+        list_records(world.actor("leader_a"), RecordFilters(member_id=world.carol.id))
+    assert refused.value.message == "您只能查看本人或本队党员的登记。"
 
 
 def test_filters_by_status_kind_and_activity(world):

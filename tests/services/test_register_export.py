@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from models import db
-from services import register_export
+from services import register_defaults, register_export
 from services.errors import Forbidden, Invalid, NotFound
 from services.records import RecordFilters
 from services.register_check import check_entry
@@ -111,6 +111,28 @@ def test_the_office_sees_the_resident_whole(world, entries):
     assert row["类型"] == "结对走访" and row["活动/对象"] == "结对家庭 王建华户"
     assert row["服务内容"] == VISIT_TEXT["content"]
     assert (row["服务对象"], row["服务成效"]) == (VISIT_TEXT["target"], VISIT_TEXT["outcome"])
+
+
+@pytest.mark.parametrize(("who", "head"), [("office", "王建华"), ("leader_a", "王**")])
+def test_the_programmes_visit_target_names_the_resident_as_the_served_column_does(
+    world, entries, who, head
+):
+    """The check-out writes a visit's target masked (the member reads it whole); the office's
+    file names the resident whole in both columns, a leader's masks both."""
+    visit = entries["visit"]
+    visit.target = ""
+    visit.target = register_defaults.automatic(visit)["target"]
+    visit.save()
+    sheet = sheet_of(export_register(world.actor(who), RecordFilters(), NOW))
+    row = rows_by_id(sheet)[visit.id]
+    assert row["服务对象"] == row["活动/对象"] == f"结对家庭 {head}户"
+
+
+@pytest.mark.parametrize("who", ["office", "leader_a"])
+def test_an_own_service_is_named_as_the_register_names_it(world, entries, who):
+    sheet = sheet_of(export_register(world.actor(who), RecordFilters(), NOW))
+    row = rows_by_id(sheet)[entries["registered"].id]
+    assert (row["类型"], row["活动/对象"]) == ("分散活动", "个人服务（分散活动）")
 
 
 @pytest.mark.parametrize("who", ["leader_a", "alice"])
