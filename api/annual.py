@@ -87,6 +87,10 @@ def _line_json(line: annual.MemberLine) -> dict:
             "active": m.active,
             "joined_on": m.joined_on.isoformat() if m.joined_on else None,
             "left_on": m.left_on.isoformat() if m.left_on else None,
+            "away": [
+                {"left_on": gone.isoformat() if gone else None, "back_on": back.isoformat()}
+                for gone, back in m.away
+            ],
             "days": m.roster_days,
         },
         "hours": m.hours,
@@ -167,12 +171,29 @@ _LINE_PROPERTIES = {
     },
     "roster": {
         "type": "object",
-        "required": ["name", "active", "joined_on", "left_on", "days"],
+        "required": ["name", "active", "joined_on", "left_on", "away", "days"],
         "properties": {
-            "name": {"type": "string", "description": "全年在册，或几月几日加入、离开"},
+            "name": {"type": "string", "description": "全年在册，或几月几日加入、离开、重新加入"},
             "active": {"type": "boolean"},
             "joined_on": {"type": "string", "format": "date", "nullable": True},
-            "left_on": {"type": "string", "format": "date", "nullable": True},
+            "left_on": {
+                "type": "string",
+                "format": "date",
+                "nullable": True,
+                "description": "最后一次离开的日期（年内或年前）；之后回来的为空",
+            },
+            "away": {
+                "type": "array",
+                "description": "年内结束的离队期：离开日期（年前离开的为空）和回来的日期",
+                "items": {
+                    "type": "object",
+                    "required": ["left_on", "back_on"],
+                    "properties": {
+                        "left_on": {"type": "string", "format": "date", "nullable": True},
+                        "back_on": {"type": "string", "format": "date"},
+                    },
+                },
+            },
             "days": {"type": "integer", "description": "年内在册天数"},
         },
     },

@@ -2,7 +2,8 @@
 statistics, in seconds per run and SQL statements per run, at two sizes (statement counts
 must not grow with the roster). Issue 5's goal: under 2 s each on SQLite at 100,000 members.
 
-The data: teams of 15 (one leader), each member paired with a household since 2025, ten
+The data: teams of 15 (one leader), on the roster since 2025 (one spell each; 2% of the
+members left during 2026), each member paired with a household since 2025, ten
 register entries per member in 2026 (five activity entries, three household visits, two of
 their own; mostly verified, some pending, flagged or rejected), twelve activities per team,
 residents' ratings. Visits are spread so that on the scan day (20 December 2026) about 60% of
@@ -45,6 +46,7 @@ from models import (
     Feedback,
     Household,
     Member,
+    MemberSpell,
     Notification,
     Pairing,
     QuarterlyReport,
@@ -60,7 +62,7 @@ from services.reports import ReportRules
 from services.visit_reminders import overdue_members, remind_overdue_visits
 
 CACHE = Path("/tmp/xianfeng-bench-jobs")
-VERSION = 2  # bump when the generated data change
+VERSION = 3  # bump when the generated data change
 TEAM_SIZE, RECORDS_PER_MEMBER, SEED = 15, 10, 5
 INTERVAL, REPEAT_DAYS, DEADLINE_DAYS = 30, 7, 10
 SCAN_NOW = clock.to_utc(datetime(2026, 12, 20, 10))
@@ -85,7 +87,7 @@ def row(model, **values) -> tuple:
 
 def roster(members: int, rng: random.Random) -> dict[type, list[tuple]]:
     teams = math.ceil(members / TEAM_SIZE)
-    data = {Community: [], Team: [], Member: [], Household: [], Pairing: []}
+    data = {Community: [], Team: [], Member: [], MemberSpell: [], Household: [], Pairing: []}
     for t in range(1, teams + 1):
         data[Community].append(row(Community, id=t, name=f"社区{t}", lat=34.7, lng=113.6))
         data[Team].append(row(Team, id=t, name=f"第{t}服务队", community=t))
@@ -95,6 +97,9 @@ def roster(members: int, rng: random.Random) -> dict[type, list[tuple]]:
         active = role == "leader" or rng.random() > 0.02
         person = {"name": f"党员{i}", "phone": f"1{i:010d}", "team": team, "role": role}
         data[Member].append(row(Member, id=i, active=active, created_at=CREATED, **person))
+        left = None if active else date(2026, 1, 1) + timedelta(days=i % 365)  # no draw: same data
+        spell = {"member": i, "joined_on": CREATED.date(), "left_on": left}
+        data[MemberSpell].append(row(MemberSpell, id=i, **spell))
         home = {"head_name": f"居民{i}", "address": f"幸福路{i}号", "created_at": CREATED}
         data[Household].append(row(Household, id=i, community=team, **home))
         start = date(2025, 1, 1) + timedelta(days=rng.randrange(540))

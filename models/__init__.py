@@ -24,13 +24,25 @@ from .oversight import (
     SpotCheckResult,
 )
 from .record import Photo, RecordHistory, ServiceRecord
-from .roster import Account, BindCode, BindTry, Branch, Community, Household, Member, Pairing, Team
+from .roster import (
+    Account,
+    BindCode,
+    BindTry,
+    Branch,
+    Community,
+    Household,
+    Member,
+    MemberSpell,
+    Pairing,
+    Team,
+)
 
 MODELS = [
     Branch,
     Community,
     Team,
     Member,
+    MemberSpell,
     BindCode,
     BindTry,
     Household,

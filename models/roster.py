@@ -35,9 +35,11 @@ class Team(BaseModel):
 class Member(BaseModel):
     """A party member on the roster, with the WeChat identities bound to them.
 
-    A member who leaves stays on the roster inactive, with `left_on` the Shanghai day they
-    left (empty while active): the quarters they served in keep counting them
-    (services.report_stats). The roster import is the one place that changes both."""
+    When they were in the programme is their spells (MemberSpell), which every rule about a
+    period asks. A member who leaves stays on the roster, inactive: `active` says whether
+    their latest spell is open, kept on the row because every request, notice and list of
+    the team asks it now, without a join. services.spells is the one place that writes
+    either, both in one transaction."""
 
     name = pw.CharField(max_length=50)
     phone = pw.CharField(max_length=20, unique=True)
@@ -45,7 +47,6 @@ class Member(BaseModel):
     team = pw.ForeignKeyField(Team, null=True, backref="members", on_delete="RESTRICT")
     role = pw.CharField(max_length=10, default="member")
     active = pw.BooleanField(default=True)
-    left_on = pw.DateField(null=True)
     mp_openid = pw.CharField(max_length=64, null=True, unique=True)
     oa_openid = pw.CharField(max_length=64, null=True, unique=True)
     unionid = pw.CharField(max_length=64, null=True, unique=True)
@@ -65,6 +66,31 @@ class Member(BaseModel):
 Member.add_index(
     Member.index(
         Member.team, unique=True, where=pw.SQL("role = 'leader'"), name="member_one_leader"
+    )
+)
+
+
+class MemberSpell(BaseModel):
+    """One spell of a member in the programme (在册): from the Shanghai day they joined or
+    came back to the day they left, both days on the roster; `left_on` empty while it lasts.
+    A member who leaves and comes back has one spell per stay, never overlapping."""
+
+    member = pw.ForeignKeyField(Member, backref="spells", on_delete="CASCADE")
+    joined_on = pw.DateField()
+    left_on = pw.DateField(null=True)
+
+    class Meta:
+        table_name = "member_spell"
+        indexes = ((("member", "joined_on"), True),)
+
+
+# At most one open spell per member: a return opens one only after the last has closed.
+MemberSpell.add_index(
+    MemberSpell.index(
+        MemberSpell.member,
+        unique=True,
+        where=MemberSpell.left_on.is_null(),
+        name="member_spell_open",
     )
 )
 

@@ -29,9 +29,10 @@ from .actors import Actor
 from .annual_figures import MemberYear, members_of_year, team_names, year_days
 from .annual_grades import GRADE_NAMES, Limits, Suggestion, suggest
 from .errors import Conflict, Forbidden, Invalid, NotFound
-from .report_stats import YEARS, on_roster
+from .report_stats import YEARS
 from .review import clean_text
 from .rows import is_id, locking
+from .spells import on_roster
 
 NOTE_LIMIT = 200
 COMMENDABLE = ("excellent", "pass")

@@ -12,9 +12,9 @@ four quarters' added up and no screen disagrees with another:
   that the office's moderation let stand, with their average to one decimal as the member
   sees it (services.feedback_review);
 - the members are those on the roster at some time in the year, or serving in it, in the
-  team they are in now; `roster_days` says how many of the year's days they were on it
-  (joined: the day they were added; left: Member.left_on), so a member who joined or left
-  mid-year is shown as such and judged for the part of the year they were there.
+  team they are in now; `roster_days` says how many of the year's days they were on it (the
+  days of their spells in it: services.spells), so a member who joined, left or was away
+  part of the year is shown as such and judged for the part of the year they were there.
 """
 
 from collections import defaultdict
@@ -29,6 +29,7 @@ from models import Activity, Feedback, Member, ServiceRecord, Team
 from . import clock
 from .report_stats import MINUTES, member_sums
 from .service_kinds import KINDS
+from .spells import spells_of
 from .summary import counts_as_visit, counts_toward_hours, hours
 
 R = ServiceRecord
@@ -48,7 +49,7 @@ class MemberYear:
     team_id: int
     active: bool
     joined_on: date | None  # the day added, when inside the year
-    left_on: date | None  # the day left, when inside the year or before it
+    left_on: date | None  # the day last left, when inside the year or before it
     roster_days: int  # days of the year on the roster
     year_days: int
     minutes: int
@@ -58,6 +59,8 @@ class MemberYear:
     rejected: int
     ratings_count: int
     ratings_average: float | None
+    # absences ended in the year: (the day they left, None when before the year; the day back)
+    away: tuple[tuple[date | None, date], ...] = ()
 
     @property
     def hours(self) -> float:
@@ -70,12 +73,11 @@ class MemberYear:
 
     @property
     def roster_name(self) -> str:
-        """全年在册, or when the member joined and left, in words."""
-        parts = []
-        if self.joined_on:
-            parts.append(f"{self.joined_on.month}月{self.joined_on.day}日加入")
-        if self.left_on:
-            parts.append(f"{self.left_on.month}月{self.left_on.day}日离开")
+        """全年在册, or when the member joined, left and came back, in words."""
+        days = [(self.joined_on, "加入")]
+        days += [step for gone, back in self.away for step in ((gone, "离开"), (back, "重新加入"))]
+        days.append((self.left_on, "离开"))
+        parts = [f"{day.month}月{day.day}日{word}" for day, word in days if day]
         return "，".join(parts) if parts else "全年在册"
 
 
@@ -93,7 +95,7 @@ def members_of_year(year: int, now: datetime, team_ids: pw.Select | None) -> dic
         adhoc=_adhoc(span, ids),
         months=_visit_months(span, ids),
         ratings=_ratings(span, ids),
-        joined=_joined(ids),
+        spells=spells_of(ids),
     )
     return {
         team: [_member_year(row, team, first, last, extra) for row in rows_of]
@@ -106,24 +108,19 @@ class _Extra:
     adhoc: dict
     months: dict
     ratings: dict
-    joined: dict
+    spells: dict
 
 
 def _member_year(row: tuple, team: int, first: date, last: date, extra: _Extra) -> MemberYear:
-    member_id, name, active, left_on, sums = row
+    member_id, name, active, _, sums = row
     adhoc_services, adhoc_minutes = extra.adhoc.get(member_id, (0, 0))
-    joined = extra.joined[member_id]
-    start = max(first, joined)
-    end = min(last, left_on) if left_on else last
     count, average = extra.ratings.get(member_id, (0, None))
     return MemberYear(
         member_id=member_id,
         name=name,
         team_id=team,
         active=active,
-        joined_on=joined if joined > first else None,
-        left_on=left_on if left_on and left_on < last else None,
-        roster_days=max(1, (end - start).days + 1),  # 1: one who served after leaving
+        **_stay(extra.spells[member_id], first, last),
         year_days=(last - first).days + 1,
         minutes=sum(sums[f"{k}_minutes"] for k in KINDS),
         services={
@@ -138,6 +135,26 @@ def _member_year(row: tuple, team: int, first: date, last: date, extra: _Extra) 
         ratings_count=count,
         ratings_average=average,
     )
+
+
+def _stay(spells: list[tuple], first: date, last: date) -> dict:
+    """The member's time on the roster in the year, from their spells (oldest first): the days
+    (at least 1: one who served after leaving), the day they were added and the day they last
+    left when these fall in it, and the absences that ended in it."""
+    days = sum(max(0, (min(e or last, last) - max(j, first)).days + 1) for j, e in spells)
+    begun = [(j, e) for j, e in spells if j <= last]
+    away = [
+        (gone if gone >= first else None, back)
+        for (_, gone), (back, _) in zip(spells, spells[1:], strict=False)
+        if first < back <= last
+    ]
+    left_on = begun[-1][1] if begun else None
+    return {
+        "joined_on": spells[0][0] if spells and first < spells[0][0] <= last else None,
+        "left_on": left_on if left_on and left_on < last else None,
+        "roster_days": max(1, days),
+        "away": tuple(away),
+    }
 
 
 def _members(team_ids: pw.Select | None) -> pw.Select:
@@ -189,12 +206,6 @@ def _ratings(span: tuple, ids: pw.Select) -> dict[int, tuple[int, float]]:
         .tuples()
     )
     return {m: (int(c), round(int(s) / int(c), 1)) for m, c, s in query}
-
-
-def _joined(ids: pw.Select) -> dict[int, date]:
-    """member id → the Shanghai day they were added to the roster."""
-    query = Member.select(Member.id, Member.created_at).where(Member.id.in_(ids)).tuples()
-    return {m: clock.to_local(at).date() for m, at in query}
 
 
 def team_names(team_ids: pw.Select | None) -> dict[int, str]:

@@ -23,7 +23,8 @@ def dump(members: list[tuple[MemberYear, Suggestion]]) -> str:
     for figures, suggestion in members:
         row = asdict(figures)
         for name in _DATES:
-            row[name] = row[name].isoformat() if row[name] else None
+            row[name] = _text(row[name])
+        row["away"] = [[_text(gone), _text(back)] for gone, back in row["away"]]
         row["suggestion"] = {"grade": suggestion.grade, "reason": suggestion.reason}
         rows.append(row)
     return json.dumps({"members": rows}, ensure_ascii=False)
@@ -35,6 +36,15 @@ def load(text: str) -> list[tuple[MemberYear, Suggestion]]:
     for row in json.loads(text)["members"]:
         values = {k: v for k, v in row.items() if k in _FIELDS}
         for name in _DATES:
-            values[name] = date.fromisoformat(values[name]) if values[name] else None
+            values[name] = _day(values[name])
+        values["away"] = tuple((_day(gone), _day(back)) for gone, back in row.get("away", ()))
         kept.append((MemberYear(**values), Suggestion(**row["suggestion"])))
     return kept
+
+
+def _text(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

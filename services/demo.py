@@ -21,6 +21,7 @@ from models import (
     Feedback,
     Household,
     Member,
+    MemberSpell,
     Pairing,
     Photo,
     ServiceRecord,
@@ -166,8 +167,9 @@ def _load_team(t, spec, branches, tally, now, radius_m) -> tuple[Team, list[_Sea
 
 
 def _member(number, team, branch, is_leader, tally, since) -> Member:
+    """The member, on the roster since the day the roster was imported."""
     bound = number <= data.BOUND_UP_TO
-    return tally.ensure(
+    member = tally.ensure(
         Member,
         {"phone": data.member_phone(number)},
         name=data.MEMBER_NAMES[number - 1],
@@ -178,6 +180,8 @@ def _member(number, team, branch, is_leader, tally, since) -> Member:
         oa_openid=f"oa-demo-{number:02d}" if bound else None,
         created_at=since,
     )
+    tally.ensure(MemberSpell, {"member": member}, joined_on=to_local(since).date())
+    return member
 
 
 def _household(number, k, spec, community, tally, since) -> Household:

@@ -29,11 +29,10 @@ Rules, so that every screen says the same thing:
   activities that the office's moderation let stand (`approved`): a held one (an unfit
   comment, a burst of ratings in one hour) counts only once the office approves it.
 - Members are the quarter's roster: the team's members who were on the roster at any time
-  during the quarter (added on or before its last day, Member.created_at, and not gone
-  before its first, Member.left_on), and anyone who served in it (serving says they were
-  there). So a closed quarter does not grow when members join later, nor shrink when members
-  leave later, whether or not they served in it. A member who left and came back counts in
-  the quarters between as well: the roster keeps the last day of leaving only.
+  during the quarter (one of their spells overlaps it: services.spells), and anyone who
+  served in it (serving says they were there). So a closed quarter does not grow when
+  members join later, nor shrink when members leave later, whether or not they served in
+  it; a member away for the whole quarter who came back since is not in it.
 - The per-member table lists those members in roster order (never ranked: see DESIGN
   "Serve people, not the form").
 - Hours are shown to one decimal (`hours`, halves up), and each figure of time also keeps its
@@ -55,7 +54,7 @@ from peewee import fn
 
 from models import Activity, Broadcast, Feedback, Member, Pairing, ServiceRecord, Team, db
 
-from . import clock
+from . import clock, spells
 from .errors import Invalid
 from .report_cancelled import MINUTES, cancelled_activities, cancelled_entry
 from .service_kinds import KINDS, counted_kind_sql
@@ -120,7 +119,7 @@ def team_stats(
     until, span = _counted(first, last, now)
     teams = team_ids if team_ids is not None else [t for (t,) in Team.select(Team.id).tuples()]
     stats = {team: _empty(year, quarter, first, last, now) for team in teams}
-    members = _member_rows(span, on_roster(first, last), team_ids)
+    members = _member_rows(span, spells.on_roster(first, last), team_ids)
     for team, rows in members.items():
         if team in stats:
             _add_members(stats[team], rows)
@@ -152,7 +151,7 @@ def member_sums(
     roster in these days or serving in them, by the quarter's rules for any span of whole
     days (the annual assessment reads a year): what the per-member table is made from."""
     _, span = _counted(first, last, now)
-    return _member_rows(span, on_roster(first, last), team_ids)
+    return _member_rows(span, spells.on_roster(first, last), team_ids)
 
 
 def _counted(first: date, last: date, now: datetime) -> tuple[date, tuple[datetime, datetime]]:
@@ -205,15 +204,7 @@ def _in_teams(column, team_ids):
 def staffed_teams(year: int, quarter: int) -> pw.Select:
     """The teams (as a subquery of their ids) with a member on the roster at some time in
     the quarter: those owe its report."""
-    return Member.select(Member.team).where(on_roster(*quarter_days(year, quarter)))
-
-
-def on_roster(first: date, last: date) -> pw.Expression:
-    """Members on the roster at some time during these days: added on or before the last, and
-    still active or left on the first or later (they were there that day). An inactive member
-    without a day of leaving counts in none (each got one when the day began to be kept)."""
-    joined = Member.created_at < clock.local_midnight(last + timedelta(days=1))
-    return joined & ((Member.active == True) | (Member.left_on >= first))  # noqa: E712
+    return Member.select(Member.team).where(spells.on_roster(*quarter_days(year, quarter)))
 
 
 def _member_rows(span: tuple, on_roster: pw.Expression, team_ids) -> dict[int, list[tuple]]:
@@ -231,17 +222,19 @@ def _member_rows(span: tuple, on_roster: pw.Expression, team_ids) -> dict[int, l
         .group_by(R.member)
     )
     served = sums.c.member_id.is_null(False)
+    gone = spells.last_left()
     query = (
-        Member.select(Member.team, Member.id, Member.name, Member.active, Member.left_on)
+        Member.select(Member.team, Member.id, Member.name, Member.active, gone.c.left_on)
         .select_extend(*[getattr(sums.c, name) for name in _COLUMNS])
         .join(sums, pw.JOIN.LEFT_OUTER, on=(sums.c.member_id == Member.id))
+        .join(gone, pw.JOIN.LEFT_OUTER, on=(gone.c.member_id == Member.id))
         .where(_in_teams(Member.team, team_ids) & (on_roster | served))
         .order_by(Member.id)
     )
     by_team: dict[int, list[tuple]] = defaultdict(list)
     for team, member_id, name, active, left_on, *values in db.execute(query):
         sums_of = dict(zip(_COLUMNS, (int(v or 0) for v in values), strict=True))
-        left_on = Member.left_on.python_value(left_on)  # SQLite gives raw rows' dates as text
+        left_on = left_on and clock.as_date(left_on)  # SQLite gives raw rows' dates as text
         by_team[team].append((member_id, name, bool(active), left_on, sums_of))
     return by_team
 

@@ -5,7 +5,12 @@ from datetime import date
 
 from .clock import local_today
 from .roster_io import RosterData
-from .roster_leavers import gone_before_added, inactive_leaders, paired_with_gone
+from .roster_leavers import (
+    gone_before_added,
+    inactive_leaders,
+    left_before_return,
+    paired_with_gone,
+)
 from .roster_parse import Entry, Parsed, parse
 from .roster_schema import SHEET_ORDER, Problem
 from .roster_state import (
@@ -50,6 +55,7 @@ def check(
     problems += _references(parsed, snap)
     problems += _identities(parsed, snap)
     problems += gone_before_added(parsed, snap, today)
+    problems += left_before_return(snap, members)
     problems += _paired_twice(parsed)
     problems += paired_with_gone(parsed, snap, members)
     problems += _leaders(parsed, snap, members)

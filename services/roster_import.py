@@ -17,7 +17,7 @@ import peewee
 
 from models import Branch, Community, Household, Member, Pairing, Team, db
 
-from . import roster_seats
+from . import roster_seats, spells
 from .clock import local_today, now_utc
 from .errors import Conflict
 from .roster_check import check
@@ -125,6 +125,12 @@ REFERENCES: dict[str, Callable[[Any], int]] = {
     "member": lambda phone: Member.get(Member.phone == phone).id,
     "household": _household_id,
 }
+SPELLS: dict[str, Callable[[int, date], None]] = {  # a spell step's op → its writer
+    "join": spells.join,
+    "leave": spells.leave,
+    "come_back": spells.come_back,
+    "correct_leaving": spells.correct_leaving,
+}
 TABLES = {
     "branch": (Branch, lambda key: Branch.name == key[0]),
     "community": (Community, lambda key: Community.name == key[0]),
@@ -143,6 +149,8 @@ def apply_plan(the_plan: Plan, now: datetime | None = None) -> None:
             if step.model == "seat":
                 activity_id, phone = step.key
                 roster_seats.give_up(activity_id, _resolve("member", phone), now)
+            elif step.model == "spell":
+                SPELLS[step.op](_resolve("member", step.key[0]), step.values["on"])
             else:
                 _write(step, now)
 

@@ -1,6 +1,7 @@
 """Checking what a file says about members who leave (状态 离队, 离队日期): that the quarters
-can count them, that their pairing ends rather than blocks the file, and that no team is
-left led by someone who can no longer log in. Part of roster_check, which calls these."""
+can count them, that a day of leaving does not undo a return, that their pairing ends rather
+than blocks the file, and that no team is left led by someone who can no longer log in. Part
+of roster_check, which calls these."""
 
 from datetime import date
 
@@ -10,10 +11,10 @@ from .roster_state import FinalMember, Snapshot, gone, resolve_pairings
 
 
 def gone_before_added(parsed: Parsed, snap: Snapshot, today: date) -> list[Problem]:
-    """A member the import adds is on the roster from the import day (Member.created_at),
-    which is what the quarters count by: one added as gone since an earlier day would count
-    in no quarter. The file does not say when they joined, and a guess would change quarters
-    already reported, so such a row is refused."""
+    """A member the import adds is on the roster from the import day (their first spell,
+    services.spells, begins then), which is what the quarters count by: one added as gone
+    since an earlier day would count in no quarter. The file does not say when they joined,
+    and a guess would change quarters already reported, so such a row is refused."""
     problems = []
     for entry in parsed["党员"]:
         if _added_as_gone_earlier(entry, snap, today):
@@ -37,6 +38,25 @@ def _added_as_gone_earlier(entry: Entry, snap: Snapshot, today: date) -> bool:
         and left_on < today
         and entry.values.get("active") is not True
     )
+
+
+def left_before_return(snap: Snapshot, members: dict[str, FinalMember]) -> list[Problem]:
+    """A member who came back can leave again only on or after the day they came back: an
+    earlier day (a file kept from before their return, most often) would end their present
+    spell before it began. The earlier absences are kept as they were (services.spells)."""
+    problems = []
+    for phone, back in snap.back_on.items():
+        member = members.get(phone)
+        entry = member.entry if member else None
+        if entry is None or member.active or "left_on" not in entry.values:
+            continue
+        if member.left_on < back:
+            message = (
+                f"{member.name}（{phone}）已于 {back} 回到队里，离队日期 {member.left_on} 早于"
+                f"这一天：请填写 {back} 或之后的日期（这之前的离队已有记录，不必再填）"
+            )
+            problems.append(entry.problem("left_on", message))
+    return problems
 
 
 def paired_with_gone(

@@ -68,8 +68,10 @@ class Change:
 class Step:
     """One write: create a row, or update the row with this natural key (a pairing: its id)."""
 
-    model: str  # branch, community, team, member, household, pairing or seat
-    op: str  # "create" or "update"; a seat's: "withdraw" (key: activity id, member phone)
+    model: str  # branch, community, team, member, household, pairing, seat or spell
+    # "create" or "update"; a seat's: "withdraw" (key: activity id, member phone); a spell's:
+    # the services.spells function that writes it (key: the member's phone)
+    op: str
     key: tuple
     values: Mapping[str, Any]  # references to other rows by natural key, not by id
 
@@ -201,10 +203,10 @@ class _Planner:
     def _member(self, entry: Entry, member: FinalMember) -> None:
         current = self.snap.member(member.phone)
         values = {f: v for f, v in entry.values.items() if f in STORED["党员"]}
-        values |= {"active": member.active, "left_on": member.left_on}
         label = LABELS["党员"](entry.values)
         if current is None:
             self.steps.append(Step("member", "create", (), DEFAULTS["党员"] | values))
+            self.steps += self._spell_steps(member, None)
             summary = f"服务队 {member.team}，{ROLE_LABELS[member.role]}"
             if not member.active:
                 summary += f"，{member.left_on} 离队"
@@ -213,10 +215,30 @@ class _Planner:
         diff = {f: v for f, v in values.items() if current[f] != v}
         if diff:
             self.steps.append(Step("member", "update", (member.phone,), diff))
+        self.steps += self._spell_steps(member, current)
+        stay = {"active": member.active, "left_on": member.left_on}
+        diff |= {f: v for f, v in stay.items() if current[f] != v}
         details = [_detail("党员", f, current[f], v) for f, v in diff.items()]
         if current["role"] != member.role:
             details.append(_detail("党员", "role", current["role"], member.role))
         self._record("党员", "updated" if details else "unchanged", label, details)
+
+    def _spell_steps(self, member: FinalMember, current: dict | None) -> list[Step]:
+        """The member's spells once the row is applied (services.spells): a new member's
+        begins today; leaving ends the open one, a return opens another, a new day of
+        leaving for one away corrects the latest."""
+
+        def step(op: str, on: date) -> Step:
+            return Step("spell", op, (member.phone,), {"on": on})
+
+        leaving = [] if member.active else [step("leave", member.left_on)]
+        if current is None:
+            return [step("join", self.today), *leaving]
+        if (current["active"], current["left_on"]) == (member.active, member.left_on):
+            return []
+        if member.active:
+            return [step("come_back", self.today)]
+        return leaving if current["active"] else [step("correct_leaving", member.left_on)]
 
     def _pairings(self) -> tuple[list[Step], dict[tuple, list[str]]]:
         """End every pairing that stops, then create the new ones; details per household."""

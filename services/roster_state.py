@@ -13,6 +13,7 @@ from typing import Any
 from models import Branch, Community, Household, Member, Pairing, Team
 
 from .roster_parse import Entry, Parsed
+from .spells import spells_of
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Snapshot:
     branches: frozenset[str]
     rows: dict[str, dict[tuple, Current]]  # sheet -> natural key -> current row
     pairings: tuple[ActivePairing, ...]
+    back_on: dict[str, date]  # phone -> the day a member came back, in their latest spell
 
     @classmethod
     def load(cls) -> "Snapshot":
@@ -44,13 +46,17 @@ class Snapshot:
         communities = {c.id: c.name for c in Community.select()}
         teams = {t.id: t.name for t in Team.select()}
         members = list(Member.select())
+        spells = spells_of(Member.select(Member.id))
         households = {h.id: h for h in Household.select()}
         keys = {h.id: (communities[h.community_id], h.address) for h in households.values()}
         phones = {m.id: m.phone for m in members}
         rows = {
             "社区": {(c.name,): _community(c) for c in Community.select()},
             "服务队": {(t.name,): Current(t.id, _team(t, communities)) for t in Team.select()},
-            "党员": {(m.phone,): Current(m.id, _member(m, branches, teams)) for m in members},
+            "党员": {
+                (m.phone,): Current(m.id, _member(m, branches, teams, spells[m.id]))
+                for m in members
+            },
             "结对家庭": {
                 keys[h_id]: Current(h_id, _household(h, communities))
                 for h_id, h in households.items()
@@ -60,7 +66,8 @@ class Snapshot:
             ActivePairing(p.id, phones[p.member_id], keys[p.household_id], p.started_on)
             for p in Pairing.select().where(Pairing.ended_on.is_null())
         )
-        return cls(frozenset(branches.values()), rows, pairings)
+        back_on = {phone: spells[m][-1][0] for m, phone in phones.items() if len(spells[m]) > 1}
+        return cls(frozenset(branches.values()), rows, pairings, back_on)
 
     def get(self, sheet: str, key: tuple | None) -> Current | None:
         return self.rows[sheet].get(key) if key else None
@@ -79,7 +86,9 @@ def _team(t: Team, community_names: dict[int, str]) -> dict[str, Any]:
     return {"name": t.name, "community": community_names[t.community_id]}
 
 
-def _member(m: Member, branches: dict[int, str], teams: dict[int, str]) -> dict[str, Any]:
+def _member(m: Member, branches: dict, teams: dict, spells: list[tuple]) -> dict[str, Any]:
+    """The member's row; `left_on` is the day they last left, for one who is away."""
+    left_on = spells[-1][1] if spells and not m.active else None
     return {
         "name": m.name,
         "phone": m.phone,
@@ -87,7 +96,7 @@ def _member(m: Member, branches: dict[int, str], teams: dict[int, str]) -> dict[
         "team": teams.get(m.team_id),
         "role": m.role,
         "active": m.active,
-        "left_on": m.left_on,
+        "left_on": left_on,
     }
 
 
@@ -110,8 +119,8 @@ class FinalMember:
 def membership(entry: Entry, current: dict[str, Any] | None, today: date) -> tuple:
     """(active, left_on) once the row is applied. 状态 离队, or a 离队日期 alone, marks a
     member as gone since that day (today when none is given; an earlier day already recorded
-    stays unless the row gives another); 在册 brings one back and clears the day, so that
-    their quarters count them again; neither keeps what the database holds."""
+    stays unless the row gives another); 在册 brings one back from the import day, their
+    earlier spells kept (services.spells); neither keeps what the database holds."""
     active, left_on = (current["active"], current["left_on"]) if current else (True, None)
     status, given = entry.values.get("active"), entry.values.get("left_on")
     if status is None and given is not None:

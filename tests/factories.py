@@ -9,6 +9,7 @@ from models import (
     Community,
     Household,
     Member,
+    MemberSpell,
     Pairing,
     ServiceRecord,
     Team,
@@ -58,8 +59,12 @@ def make_team(name=None, community=None, members=0, **kw) -> Team:
 
 
 def make_member(name=None, phone=None, team=None, role="member", **kw) -> Member:
+    """A member on the roster from the Shanghai day of `created_at`, as the roster import adds
+    one; with active=False, away since `left_on`, or never on it without a day (as members
+    who left before days of leaving were kept)."""
     n = next(_seq)
-    return Member.create(
+    left_on = kw.pop("left_on", None)
+    member = Member.create(
         name=name or f"党员{n}",
         phone=phone or f"139{n:08d}",
         team=team,
@@ -67,6 +72,24 @@ def make_member(name=None, phone=None, team=None, role="member", **kw) -> Member
         created_at=kw.pop("created_at", NOW),
         **kw,
     )
+    if member.active or left_on:
+        joined_on = clock.to_local(member.created_at).date()
+        MemberSpell.create(member=member, joined_on=joined_on, left_on=left_on)
+    return member
+
+
+def team_joined_on(team, day: date) -> None:
+    """Every member of the team has been on the roster since that day."""
+    for member in Member.select().where(Member.team == team):
+        stay(member, day)
+
+
+def stay(member, joined_on: date, left_on: date | None = None) -> None:
+    """The member's only spell on the roster is these days (still on it without `left_on`),
+    as the roster import would have recorded them; `active` follows."""
+    MemberSpell.delete().where(MemberSpell.member == member).execute()
+    MemberSpell.create(member=member, joined_on=joined_on, left_on=left_on)
+    Member.update(active=left_on is None).where(Member.id == member).execute()
 
 
 def make_household(community=None, **kw) -> Household:

@@ -9,8 +9,8 @@ import pytest
 from openpyxl import load_workbook
 
 from models import AuditLog, Member
-from services import clock
-from tests.factories import make_activity, make_member, make_record, make_team
+from services import clock, spells
+from tests.factories import make_activity, make_member, make_record, make_team, stay
 
 NOW = datetime(2027, 1, 6, 2)  # 2026 has ended in Shanghai
 FILLED = {"content": "清理楼道杂物", "target": "3号楼住户", "outcome": "楼道整洁"}
@@ -32,7 +32,8 @@ def world(app, monkeypatch):
     monkeypatch.setattr(clock, "now_utc", lambda: NOW)
     one, two = make_team(name="一队"), make_team(name="二队")
     added = datetime(2025, 12, 1)
-    Member.update(created_at=added).execute()
+    for leader in Member.select():
+        stay(leader, added.date())
     alice = make_member(name="阿丽", team=one, created_at=added)
     bob = make_member(name="阿博", team=two, created_at=at(date(2026, 7, 2)))
     task = make_activity(one, starts_at=at(date(2026, 5, 1)), kind="adhoc")
@@ -65,6 +66,7 @@ def test_the_list_gives_figures_suggestion_and_decision_team_by_team(world, offi
         "active": True,
         "joined_on": "2026-07-02",
         "left_on": None,
+        "away": [],
         "days": 183,
     }
     assert b["suggestion"]["grade"] == "fail"
@@ -74,6 +76,23 @@ def test_the_list_gives_figures_suggestion_and_decision_team_by_team(world, offi
     assert missing.status_code == 404
     assert missing.get_json()["error"]["code"] == "team_not_found"
     assert office.get("/office/annual/2028").get_json()["error"]["code"] == "bad_year"
+
+
+def test_an_absence_ended_in_the_year_is_listed_and_not_counted(world, office):
+    _, _, _, bob = world
+    spells.leave(bob.id, date(2026, 8, 31))
+    spells.come_back(bob.id, date(2026, 10, 8))
+
+    b = member_line(office.get("/office/annual/2026").get_json(), bob)
+
+    assert b["roster"] == {
+        "name": "7月2日加入，8月31日离开，10月8日重新加入",
+        "active": True,
+        "joined_on": "2026-07-02",
+        "left_on": None,
+        "away": [{"left_on": "2026-08-31", "back_on": "2026-10-08"}],
+        "days": 61 + 85,
+    }
 
 
 def test_a_decision_is_kept_and_a_stale_page_is_409(world, office):

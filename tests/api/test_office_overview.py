@@ -10,7 +10,7 @@ from models import Member, QuarterlyReport, SpotCheck
 from services import clock
 from services.outbox import Message, enqueue
 from services.report_stats import team_stats
-from tests.factories import make_member, make_record, make_team, office_actor
+from tests.factories import make_member, make_record, make_team, office_actor, team_joined_on
 from tests.statements import count_queries
 
 FILLED = {"content": "清理楼道", "target": "3号楼住户", "outcome": "楼道整洁"}
@@ -145,9 +145,9 @@ def january(monkeypatch):
 
 def test_a_quarter_past_its_deadline_with_no_report_is_late(app, january, office):
     staffed = make_team(name="第一服务队")
-    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == staffed.id).execute()
+    team_joined_on(staffed, date(2026, 6, 1))
     newcomers = make_team(name="新服务队")  # formed after the quarter: owes no report for it
-    Member.update(created_at=datetime(2027, 1, 2)).where(Member.team == newcomers.id).execute()
+    team_joined_on(newcomers, date(2027, 1, 2))
     body = office.get("/office/overview").get_json()
     teams = {t["id"]: t for t in body["teams"]}
     report = teams[staffed.id]["report"]
@@ -160,7 +160,7 @@ def test_a_quarter_past_its_deadline_with_no_report_is_late(app, january, office
 
 def test_a_late_draft_is_named_alike_on_the_overview_and_the_report(app, january, office):
     team = make_team()
-    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == team.id).execute()
+    team_joined_on(team, date(2026, 6, 1))
     QuarterlyReport.create(
         team=team, year=2026, quarter=4, deadline=date(2027, 1, 10), updated_at=january
     )
@@ -172,7 +172,7 @@ def test_a_late_draft_is_named_alike_on_the_overview_and_the_report(app, january
 
 def test_the_office_reading_a_report_never_drafts_it(app, january, office, api):
     team = make_team(name="第一服务队")
-    Member.update(created_at=datetime(2026, 6, 1)).where(Member.team == team.id).execute()
+    team_joined_on(team, date(2026, 6, 1))
     leader = team.members.where(Member.role == "leader").get()
     Member.update(mp_openid="mp-ov-reader").where(Member.id == leader.id).execute()
     read = office.get(f"/team/reports/2026-Q4?team_id={team.id}")
@@ -185,7 +185,7 @@ def test_the_office_reading_a_report_never_drafts_it(app, january, office, api):
     mine = api("mp-ov-reader").get("/team/reports/2026-Q4").get_json()  # the leader's draft
     assert mine["id"] == QuarterlyReport.get().id and mine["editable"] is True
     newcomers = make_team()
-    Member.update(created_at=datetime(2027, 1, 2)).where(Member.team == newcomers.id).execute()
+    team_joined_on(newcomers, date(2027, 1, 2))
     none = office.get(f"/team/reports/2026-Q4?team_id={newcomers.id}")
     assert none.status_code == 404 and none.get_json()["error"]["code"] == "report_not_found"
 

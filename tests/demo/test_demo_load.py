@@ -17,6 +17,7 @@ from models import (
     Feedback,
     Household,
     Member,
+    MemberSpell,
     Pairing,
     Photo,
     ServiceRecord,
@@ -27,12 +28,16 @@ from services import geo
 from services.accounts import check_password
 from services.binding import live_bind_code
 from services.checkin_rules import CheckinRules
+from services.clock import local_today
 from services.demo import is_demo_database, load_demo
+from services.demo_data import ROSTER_DAYS_AGO
 from services.photos import open_photo
+from services.spells import on_roster
 from tests.factories import NOW
 
 DEMO_MODELS = (
-    Branch, Community, Team, Member, Household, Pairing, Activity, Enrollment, ServiceRecord,
+    Branch, Community, Team, Member, MemberSpell, Household, Pairing, Activity, Enrollment,
+    ServiceRecord,
     Photo, BindCode, Account, AuditLog, Feedback,
 )  # fmt: skip
 
@@ -250,3 +255,13 @@ def test_the_demo_register_verifies(loaded):
     from services.history import verify_all
 
     assert verify_all() == []
+
+
+def test_every_member_is_on_the_roster_from_the_day_it_was_imported(loaded):
+    """The quarter's figures count the demo members (services.spells), as an import would."""
+    today = local_today(NOW)
+    imported = local_today(NOW - timedelta(days=ROSTER_DAYS_AGO))
+    assert Member.select().where(on_roster(today, today)).count() == 36
+    assert Member.select().where(on_roster(imported, imported)).count() == 36
+    before = imported - timedelta(days=1)
+    assert Member.select().where(on_roster(before, before)).count() == 0

@@ -15,6 +15,7 @@ from models import (
     Feedback,
     FeedbackForm,
     Member,
+    MemberSpell,
     ServiceRecord,
     db,
 )
@@ -186,9 +187,14 @@ def test_members_already_inactive_get_the_last_day_they_were_known_to_be_there(u
     add_member(3, False, added="2026-02-01 00:00:00")  # nothing but the day added
     for day in ("2026-05-01 01:00:00", "2026-06-20 16:30:00"):  # the later: 21 June
         add_check_in(3, day)
-    runner().up()
-    left = [m.left_on for m in Member.select().order_by(Member.id)]
-    assert left == [None, date(2026, 4, 1), date(2026, 6, 21), date(2026, 2, 1)]
+    runner().up(target="0011_member_left_on")
+    left = [row[0] for row in db.execute_sql("SELECT left_on FROM member ORDER BY id")]
+    assert [day and clock.as_date(day) for day in left] == [
+        None,
+        date(2026, 4, 1),
+        date(2026, 6, 21),
+        date(2026, 2, 1),
+    ]
 
 
 def test_version_13_keeps_the_ratings_given_before_it(upgrade_from):
@@ -305,3 +311,41 @@ def test_version_19_keeps_the_answer_of_the_form_that_last_set_each_rating(upgra
     runner().up()
     kept = [(f.form_id, f.feedback_id, f.rating, f.comment, f.at) for f in FeedbackForm.select()]
     assert kept == [("form-a", 1, 4, "还行", datetime(2026, 1, 1))]
+
+
+def test_version_21_gives_each_member_the_spell_the_old_columns_said(upgrade_from):
+    """Step 21 keeps every spell: each member gets the one the member row described, from the
+    Shanghai day they were added, so every quarter counts whom it counted before. One who
+    left before days of leaving were kept, counted in no quarter, gets none."""
+    upgrade_from("0020_outbox_held_change")
+    add_member(0, added="2026-03-31 17:00:00")  # 1 April in Shanghai
+    add_member(1, False, added="2026-01-05 02:00:00")
+    add_member(2, False)
+    add_member(3, False, added="2026-06-01 00:00:00")  # gone on a day before they were added
+    for member_id, day in ((2, "2026-05-20"), (4, "2026-03-01")):
+        sql("UPDATE member SET left_on = ? WHERE id = ?", date.fromisoformat(day), member_id)
+
+    runner().up()
+
+    kept = MemberSpell.select(MemberSpell.member, MemberSpell.joined_on, MemberSpell.left_on)
+    assert list(kept.order_by(MemberSpell.member).tuples()) == [
+        (1, date(2026, 4, 1), None),
+        (2, date(2026, 1, 5), date(2026, 5, 20)),
+        (4, date(2026, 6, 1), date(2026, 3, 1)),  # counted where it was: by the same rule
+    ]
+    assert [m.active for m in Member.select().order_by(Member.id)] == [True, False, False, False]
+
+
+def test_version_21_going_down_puts_back_the_last_day_of_leaving(upgrade_from):
+    upgrade_from("0020_outbox_held_change")
+    add_member(0)
+    add_member(1, False)
+    sql("UPDATE member SET left_on = ? WHERE id = 2", date(2026, 1, 20))
+    runner().up()
+    MemberSpell.create(member=2, joined_on=date(2026, 2, 1), left_on=date(2026, 3, 10))
+
+    runner().down()
+
+    left = [row[0] for row in db.execute_sql("SELECT left_on FROM member ORDER BY id")]
+    assert [day and clock.as_date(day) for day in left] == [None, date(2026, 3, 10)]
+    assert not db.table_exists("member_spell")

@@ -6,9 +6,13 @@ A roster here is {sheet: [header, row, row, ...]}; rows are addressed as Excel n
 
 import copy
 import csv
+from datetime import date, datetime, time
 from pathlib import Path
 
 import openpyxl
+
+from services import clock
+from services.roster_import import ImportResult, import_roster
 
 TEAM_SIZE = (3, 5)  # the base roster's teams have three members each
 
@@ -97,3 +101,26 @@ def write_csvs(folder: Path, roster: dict, encoding: str = "utf-8-sig") -> list[
             csv.writer(out).writerows(rows)
         paths.append(path)
     return paths
+
+
+def import_on(folder: Path, roster: dict, day: date, name: str = "名单.xlsx") -> ImportResult:
+    """Import a roster file at 10:00 on a Shanghai day, as the clerk would that day."""
+    now = clock.to_utc(datetime.combine(day, time(10)))
+    path = write_xlsx(folder / name, roster)
+    return import_roster(path, team_size=TEAM_SIZE, today=day, now=now)
+
+
+def away_and_back(folder: Path, row: int, added: date, *days: date) -> None:
+    """The base roster imported on `added`; then the member on 党员 row `row` leaves on the
+    first day, comes back on the next, leaves on the next..., each by a file imported that day
+    (状态 离队 or 在册, the clerk's way). The pairings date from the first import."""
+    roster = base_roster()
+    for number in range(2, len(roster["结对家庭"]) + 1):
+        edit(roster, "结对家庭", number, "结对日期", "")
+    result = import_on(folder, roster, added)
+    assert result.applied, result.errors
+    for n, day in enumerate(days):
+        status = ("离队", "") if n % 2 == 0 else ("在册", "")
+        changed = with_status(copy.deepcopy(roster), {row: status})
+        result = import_on(folder, changed, day, f"{n}.xlsx")
+        assert result.applied, result.errors

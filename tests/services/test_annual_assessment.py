@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from models import Assessment, AssessmentYear, AuditLog, Feedback, Member, ServiceRecord
-from services import clock
+from services import clock, spells
 from services.actors import Actor
 from services.annual_assessment import Choice, annual_list, check_year, decide, finalise
 from services.annual_export import export_year
@@ -19,7 +19,15 @@ from services.annual_figures import members_of_year
 from services.annual_grades import Limits, suggest
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.report_stats import team_stats
-from tests.factories import make_activity, make_member, make_record, make_team, office_actor
+from tests.factories import (
+    make_activity,
+    make_member,
+    make_record,
+    make_team,
+    office_actor,
+    stay,
+)
+from tests.services.roster_files import away_and_back
 
 FILLED = {"content": "清理楼道杂物", "target": "3号楼住户", "outcome": "楼道整洁"}
 LIMITS = Limits()
@@ -60,7 +68,7 @@ def world(database):
     alice = make_member(name="阿丽", team=team, created_at=joined)
     bob = make_member(name="阿博", team=team, created_at=at(date(2026, 7, 2)))
     leader = team.members.where(Member.role == "leader").get()
-    Member.update(created_at=joined).where(Member.id == leader.id).execute()
+    stay(leader, joined.date())
     return team, alice, bob, leader
 
 
@@ -100,9 +108,9 @@ def test_a_members_year_adds_up_by_kind_with_shanghai_year_ends(world):
 def test_members_who_joined_or_left_mid_year_are_shown_so_and_judged_for_their_part(world):
     team, alice, bob, _ = world
     carol = make_member(name="阿卡", team=team, created_at=datetime(2025, 1, 1))
-    Member.update(active=False, left_on=date(2026, 3, 31)).where(Member.id == carol.id).execute()
+    stay(carol, date(2025, 1, 1), date(2026, 3, 31))
     gone = make_member(team=team, created_at=datetime(2024, 1, 1))
-    Member.update(active=False, left_on=date(2025, 10, 1)).where(Member.id == gone.id).execute()
+    stay(gone, date(2024, 1, 1), date(2025, 10, 1))
     lines = {m.member_id: m for m in members_of_year(2026, AFTER, None)[team.id]}
     assert gone.id not in lines  # left before the year and did nothing in it
     assert lines[bob.id].roster_name == "7月2日加入"
@@ -116,6 +124,36 @@ def test_members_who_joined_or_left_mid_year_are_shown_so_and_judged_for_their_p
     s = suggest(bob_year, LIMITS)
     assert s.grade == "pass", s.reason
     assert "年内在册 183 天" in s.reason and "未达优秀" in s.reason
+
+
+def year_of(name: str, year: int, now: datetime):
+    lines = [m for team in members_of_year(year, now, None).values() for m in team]
+    return next((m for m in lines if m.name == name), None)
+
+
+def test_a_member_away_part_of_the_year_is_judged_for_the_days_on_the_roster(database, tmp_path):
+    """李三 leaves on 31 March and comes back on 1 September: 90 days and 122 days of 2026."""
+    away_and_back(tmp_path, 7, date(2025, 6, 1), date(2026, 3, 31), date(2026, 9, 1))
+
+    li = year_of("李三", 2026, AFTER)
+
+    assert li.roster_days == 90 + 122
+    assert li.roster_name == "3月31日离开，9月1日重新加入"
+    assert (li.joined_on, li.left_on, li.active) == (None, None, True)
+    assert "年内在册 212 天" in suggest(li, LIMITS).reason
+
+
+def test_a_member_away_all_year_is_not_on_its_list(database, tmp_path):
+    """Away from October 2025 to January 2027: not on 2026's list, nor open to a decision."""
+    away_and_back(tmp_path, 7, date(2025, 6, 1), date(2025, 10, 1), date(2027, 1, 4))
+    li = Member.get(Member.name == "李三")
+    later = at(date(2027, 1, 10))
+
+    assert year_of("李三", 2026, later) is None
+    assert year_of("李三", 2025, later).roster_name == "6月1日加入，10月1日离开"
+    assert year_of("李三", 2027, later).roster_name == "1月4日重新加入"
+    with pytest.raises(NotFound):
+        decide(office_actor(), 2026, li.id, Choice("pass"), later)
 
 
 def year(**kw):
@@ -319,6 +357,22 @@ def test_a_final_year_keeps_its_figures_when_an_entry_is_reviewed_afterwards(wor
     assert row[header.index("服务时长（小时）")] == 6.0
     assert row[header.index("被退回的登记（条）")] == 0
     assert row[header.index("建议理由")] == kept.suggestion.reason
+
+
+def test_a_final_year_keeps_each_members_absences(world):
+    team, alice, bob, leader = world
+    spells.leave(bob.id, date(2026, 8, 31))
+    spells.come_back(bob.id, date(2026, 10, 8))
+    office = office_actor()
+    _decide_all(office, world)
+    finalise(office, 2026, AFTER)
+
+    kept = line_of(annual_list(office, 2026, AFTER, LIMITS), bob).figures
+
+    assert kept.away == ((date(2026, 8, 31), date(2026, 10, 8)),)
+    assert kept.roster_name == "7月2日加入，8月31日离开，10月8日重新加入"
+    fresh = members_of_year(2026, AFTER, None)[team.id]
+    assert kept == next(m for m in fresh if m.member_id == bob.id)
 
 
 def test_a_year_with_nobody_on_its_list_cannot_be_made_final(database):

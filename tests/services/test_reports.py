@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 
 from models import Account, Activity, Feedback, Member, Notification, Pairing, QuarterlyReport, Team
-from services import broadcast, clock
+from services import broadcast, clock, spells
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.outbox_delivery import Policy
@@ -23,7 +23,9 @@ from tests.factories import (
     make_record,
     make_team,
     pair,
+    stay,
 )
+from tests.services.roster_files import away_and_back
 from tests.statements import count_queries
 
 RULES = ReportRules(deadline_days=10, interval_days=30)
@@ -83,7 +85,7 @@ def world(database):
     served(w.alice, at(date(2026, 9, 30), 23, 59), 60)  # Q3 in Shanghai
     served(w.alice, at(date(2027, 1, 1), 0, 10), 60)  # Q1 2027
     served(w.dave, at(date(2026, 10, 8), 9), 90, "activity", activity=b_held)
-    Member.update(active=False).where(Member.id == w.carol.id).execute()
+    spells.leave(w.carol.id, date(2026, 12, 1))
 
     home = make_household(community=w.a.community)
     pair(w.alice, home, date(2026, 1, 1))  # the whole quarter: 3 visits due
@@ -297,7 +299,7 @@ def test_reminders_seven_three_and_one_day_before(world):
 
 
 def test_a_team_without_a_leader_is_reported_to_the_office_once(world):
-    Member.update(active=False).where(Member.id == leader_of(world.b).id).execute()
+    spells.leave(leader_of(world.b).id, date(2026, 12, 1))
     for offset in range(14):  # 1 to 14 January
         run_quarterly(at(date(2027, 1, 1) + timedelta(days=offset)), RULES, "off")
     assert {who for _, _, who in deadline_messages()} == {world.leader.id}
@@ -477,11 +479,11 @@ def test_a_closed_quarter_keeps_its_roster_when_members_join_or_leave_later(data
     """Six members imported on 29 November do not join Q3's figures; one who served in Q3
     and left the programme since stays in them."""
     team = make_team(name="第一服务队")
-    Member.update(created_at=at(date(2026, 6, 1))).where(Member.team == team.id).execute()
+    stay(leader_of(team), date(2026, 6, 1))
     stayed = make_member(name="王丽", team=team, created_at=at(date(2026, 6, 1)))
     left = make_member(name="陈静", team=team, created_at=at(date(2026, 6, 1)))
     served(left, at(date(2026, 8, 3)), 120)
-    Member.update(active=False).where(Member.id == left.id).execute()
+    spells.leave(left.id, date(2026, 9, 30))
     newcomers = [make_member(team=team, created_at=at(date(2026, 11, 29))) for _ in range(6)]
     run_quarterly(at(date(2026, 10, 1)), RULES, "off")  # Q3's draft
     office = Actor(
@@ -498,9 +500,11 @@ def test_a_closed_quarter_keeps_its_roster_when_members_join_or_leave_later(data
     assert q4["members"] == 2 + len(newcomers)  # who left without serving in Q4 is not counted
 
 
-def leave(member, on: date | None) -> None:
-    """The member leaves on that day (or comes back, with None), as the roster import does."""
-    Member.update(active=on is None, left_on=on).where(Member.id == member.id).execute()
+def leave(member, on: date) -> None:
+    """The member leaves on that day, or one away is recorded as gone since it, as the roster
+    import does."""
+    away = not Member.get_by_id(member.id).active
+    (spells.correct_leaving if away else spells.leave)(member.id, on)
 
 
 def office() -> Actor:
@@ -512,7 +516,7 @@ def test_a_past_quarter_keeps_counting_a_member_who_left_after_it(database):
     """Q3's report is drafted on 1 October with four members; 陈静, who never served in Q3,
     leaves on 20 October. Re-opened on 21 October, the report still counts her."""
     team = make_team(name="第一服务队")
-    Member.update(created_at=at(date(2026, 6, 1))).where(Member.team == team.id).execute()
+    stay(leader_of(team), date(2026, 6, 1))
     left = make_member(name="陈静", team=team, created_at=at(date(2026, 6, 1)))
     for name in ("王丽", "李强"):
         make_member(name=name, team=team, created_at=at(date(2026, 6, 1)))
@@ -536,15 +540,14 @@ def test_a_past_quarter_keeps_counting_a_member_who_left_after_it(database):
         (date(2026, 7, 1), True),  # Q3's first day: she was there that day
         (date(2026, 9, 30), True),  # its last day
         (date(2026, 11, 2), True),  # after it
-        (None, True),  # never left, or came back: the day is cleared
     ],
 )
 def test_a_quarter_counts_who_was_on_the_roster_on_any_of_its_days(database, left_on, counted):
     team = make_team()
-    Member.update(created_at=at(date(2026, 1, 5))).where(Member.team == team.id).execute()
+    stay(leader_of(team), date(2026, 1, 5))
     member = make_member(team=team, created_at=at(date(2026, 1, 5)))
     leave(member, date(2026, 3, 3))
-    leave(member, left_on)  # the latest day of leaving wins; None is a return
+    leave(member, left_on)  # the latest day of leaving wins
 
     q3 = team_stats(2026, 3, at(date(2026, 11, 5)), 30)[team.id]
 
@@ -556,7 +559,7 @@ def test_a_quarter_counts_who_was_on_the_roster_on_any_of_its_days(database, lef
 
 def test_who_joined_after_or_left_before_a_quarter_is_not_in_it_unless_they_served(database):
     team = make_team()
-    Member.update(created_at=at(date(2026, 1, 5))).where(Member.team == team.id).execute()
+    stay(leader_of(team), date(2026, 1, 5))
     make_member(team=team, created_at=at(date(2026, 10, 1)))  # joined the day Q4 began
     gone = make_member(team=team, created_at=at(date(2026, 1, 5)))
     leave(gone, date(2026, 5, 31))
@@ -569,11 +572,74 @@ def test_who_joined_after_or_left_before_a_quarter_is_not_in_it_unless_they_serv
     assert members(3) == 2
 
 
+def second_team_by_quarter(year: int, now: datetime) -> list[list[str]]:
+    """The names the base roster's 第二服务队 counts in each quarter of the year."""
+    team = Team.get(Team.name == "第二服务队").id
+    quarters = [team_stats(year, q, now, 30, [team])[team] for q in (1, 2, 3, 4)]
+    return [[m["name"] for m in q["per_member"]] for q in quarters]
+
+
+def test_a_member_away_for_a_whole_quarter_is_not_in_it(database, tmp_path):
+    """李三 leaves on 10 March and comes back on 1 September: Q1 and Q3 count him, Q2, all
+    of which he was away, does not; Q4 counts him again."""
+    away_and_back(tmp_path, 7, date(2026, 1, 5), date(2026, 3, 10), date(2026, 9, 1))
+
+    quarters = second_team_by_quarter(2026, at(date(2027, 1, 5)))
+
+    everyone, without = ["李一", "李二", "李三"], ["李一", "李二"]
+    assert quarters == [everyone, without, everyone, everyone]
+
+
+@pytest.mark.parametrize(
+    ("left", "back", "in_q2"),
+    [
+        (date(2026, 3, 31), date(2026, 7, 1), False),  # away from Q2's first day to its last
+        (date(2026, 4, 1), date(2026, 7, 1), True),  # there on Q2's first day
+        (date(2026, 3, 31), date(2026, 6, 30), True),  # back on its last day
+    ],
+)
+def test_an_absence_keeps_the_quarters_day_boundaries(database, tmp_path, left, back, in_q2):
+    """A member is on the roster on the day they leave and on the day they come back, as
+    on the day they join (the rule for a single spell)."""
+    away_and_back(tmp_path, 7, date(2026, 1, 5), left, back)
+
+    q1, q2, q3, _ = second_team_by_quarter(2026, at(date(2027, 1, 5)))
+
+    assert "李三" in q1 and "李三" in q3
+    assert ("李三" in q2) is in_q2
+
+
+def test_one_who_served_while_away_counts_in_that_quarter(database, tmp_path):
+    """Serving says they were there, as for one who left for good."""
+    away_and_back(tmp_path, 7, date(2026, 1, 5), date(2026, 3, 10), date(2026, 9, 1))
+    served(Member.get(Member.name == "李三"), at(date(2026, 5, 4)), 60)
+
+    assert "李三" in second_team_by_quarter(2026, at(date(2027, 1, 5)))[1]
+
+
+def test_a_member_who_left_twice_is_away_for_both_absences(database, tmp_path):
+    away_and_back(
+        tmp_path,
+        7,
+        date(2026, 1, 5),
+        date(2026, 3, 10),
+        date(2026, 7, 1),
+        date(2026, 9, 30),
+        date(2027, 1, 4),
+    )
+
+    assert ["李三" in q for q in second_team_by_quarter(2026, at(date(2027, 1, 5)))] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+
+
 def test_a_team_whose_members_all_left_before_the_quarter_owes_no_report(database):
     team = make_team()
-    Member.update(created_at=at(date(2026, 1, 5)), active=False, left_on=date(2026, 3, 20)).where(
-        Member.team == team.id
-    ).execute()
+    for member in team.members:
+        stay(member, date(2026, 1, 5), date(2026, 3, 20))
     assert run_quarterly(at(date(2026, 10, 1)), RULES, "off").drafted == 0
     assert run_quarterly(at(date(2026, 4, 1)), RULES, "off").drafted == 1  # Q1 had them
 

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from models import Branch, Community, Household, Member, Pairing, Team
+from models import Branch, Community, Household, Member, MemberSpell, Pairing, Team
 from services.errors import Conflict, Invalid
 from services.report_stats import team_stats
 from services.roster_import import format_report, import_roster, plan, read_workbook
@@ -20,7 +20,7 @@ from tests.services.roster_files import (
 
 TODAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 2, 0)  # 10:00 in Shanghai, on TODAY
-MODELS = (Branch, Community, Team, Member, Household, Pairing)
+MODELS = (Branch, Community, Team, Member, MemberSpell, Household, Pairing)
 
 
 def run(tmp_path, roster, name="名单.xlsx", **kw):
@@ -35,6 +35,17 @@ def rows():
 
 def member(phone):
     return Member.get(Member.phone == phone)
+
+
+def spells(phone) -> list[tuple]:
+    """The member's spells on the roster, (joined, left), oldest first."""
+    query = MemberSpell.select(MemberSpell.joined_on, MemberSpell.left_on).join(Member)
+    return list(query.where(Member.phone == phone).order_by(MemberSpell.joined_on).tuples())
+
+
+def left_on(phone):
+    """The day a member who is away now last left (None for one on the roster)."""
+    return None if member(phone).active else spells(phone)[-1][1]
 
 
 def partner(phone):
@@ -202,7 +213,8 @@ def test_a_member_who_leaves_keeps_the_day_and_their_pairing_ends_on_it(database
 
     assert result.applied and result.errors == ()
     gone = member("13800000003")
-    assert (gone.active, gone.left_on, gone.team.name) == (False, date(2026, 11, 20), "第一服务队")
+    assert (gone.active, gone.team.name) == (False, "第一服务队")
+    assert spells("13800000003") == [(TODAY, date(2026, 11, 20))]  # left before the import
     ended = Pairing.get(Pairing.member == gone.id)
     assert (ended.ended_on, ended.household.address) == (date(2026, 11, 20), "幸福路3号")
     lines = format_report(result).splitlines()
@@ -259,20 +271,90 @@ def test_a_leaver_named_on_a_household_paired_with_someone_else_is_an_error(data
     assert member("13800000003").active
 
 
-def test_leaving_without_a_day_is_the_import_day_and_a_return_clears_the_day(database, tmp_path):
+def test_leaving_without_a_day_is_the_import_day_and_a_return_opens_a_new_spell(database, tmp_path):
     run(tmp_path, base_roster())
     run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx")
-    assert (member("13800000006").active, member("13800000006").left_on) == (False, TODAY)
+    assert (member("13800000006").active, left_on("13800000006")) == (False, TODAY)
 
     later = date(2026, 12, 10)
     again = run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx", today=later)
-    assert again.changes == () and member("13800000006").left_on == TODAY  # the day stays
+    assert again.changes == () and left_on("13800000006") == TODAY  # the day stays
 
     back = run(tmp_path, leaving({7: ("在册", "")}), "回来.xlsx", today=later)
 
     assert back.applied and back.errors == ()
-    assert (member("13800000006").active, member("13800000006").left_on) == (True, None)
+    assert member("13800000006").active
+    assert spells("13800000006") == [(TODAY, TODAY), (later, None)]  # the first one kept
     assert partner("13800000006") == "和平路6号"  # the file pairs them again
+    lines = format_report(back).splitlines()
+    assert "  [修改] 党员 13800000006 李三：状态 离队 → 在册；离队日期 2026-11-29 → （空）" in lines
+
+
+def test_leaving_twice_keeps_both_absences(database, tmp_path):
+    """Away from 5 to 20 December, then from 10 January: the three spells between stay."""
+    run(tmp_path, base_roster())
+    days = [date(2026, 12, 5), date(2026, 12, 20), date(2027, 1, 10)]
+    for n, (day, status) in enumerate(zip(days, ("离队", "在册", "离队"), strict=True)):
+        unpaired = 7 if status == "离队" else None
+        result = run(tmp_path, leaving({7: (status, "")}, unpaired), f"{n}.xlsx", today=day)
+        assert result.applied, result.errors
+
+    assert spells("13800000006") == [
+        (TODAY, date(2026, 12, 5)),
+        (date(2026, 12, 20), date(2027, 1, 10)),
+    ]
+    assert not member("13800000006").active
+
+
+def test_a_return_on_the_day_of_leaving_takes_the_leaving_back(database, tmp_path):
+    """A file marking 离队 by mistake, put right the same day: one spell, still open."""
+    run(tmp_path, base_roster())
+    later = date(2026, 12, 10)
+    run(tmp_path, leaving({7: ("离队", "")}, unpaired=7), "离队.xlsx", today=later)
+
+    back = run(tmp_path, leaving({7: ("在册", "")}), "回来.xlsx", today=later)
+
+    assert back.applied and back.errors == ()
+    assert spells("13800000006") == [(TODAY, None)]
+    assert member("13800000006").active
+
+
+def test_a_day_of_leaving_before_the_return_is_refused(database, tmp_path):
+    """The clerk's file from before 李三 came back still says 离队 2026-12-05: importing it
+    would end his present spell before it began."""
+    run(tmp_path, base_roster())
+    stale = leaving({7: ("离队", "2026-12-05")}, unpaired=7)
+    run(tmp_path, stale, "离队.xlsx", today=date(2026, 12, 5))
+    run(tmp_path, leaving({7: ("在册", "")}), "回来.xlsx", today=date(2026, 12, 10))
+
+    result = run(tmp_path, stale, "离队.xlsx", today=date(2026, 12, 20))
+
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("党员", 7, "离队日期")
+    assert error.message == (
+        "李三（13800000006）已于 2026-12-10 回到队里，离队日期 2026-12-05 早于这一天："
+        "请填写 2026-12-10 或之后的日期（这之前的离队已有记录，不必再填）"
+    )
+    assert spells("13800000006") == [(TODAY, date(2026, 12, 5)), (date(2026, 12, 10), None)]
+
+
+def test_a_new_day_of_leaving_corrects_only_the_latest_absence(database, tmp_path):
+    run(tmp_path, base_roster())
+    for n, status in enumerate(("离队", "在册", "离队")):  # on 5, 10 and 15 December
+        roster = leaving({7: (status, "")}, 7 if status == "离队" else None)
+        run(tmp_path, roster, f"{n}.xlsx", today=date(2026, 12, 5 + 5 * n))
+    corrected = leaving({7: ("离队", "2026-12-12")}, unpaired=7)
+
+    result = run(tmp_path, corrected, "改.xlsx", today=date(2026, 12, 20))
+
+    assert result.applied and result.errors == ()
+    assert spells("13800000006") == [
+        (TODAY, date(2026, 12, 5)),
+        (date(2026, 12, 10), date(2026, 12, 12)),
+    ]
+    lines = format_report(result).splitlines()
+    assert "  [修改] 党员 13800000006 李三：离队日期 2026-12-15 → 2026-12-12" in lines
 
 
 def test_a_day_of_leaving_alone_marks_the_member_as_left(database, tmp_path):
@@ -281,10 +363,7 @@ def test_a_day_of_leaving_alone_marks_the_member_as_left(database, tmp_path):
     result = run(tmp_path, leaving({3: ("", "2026-10-31")}, unpaired=3), "离队.xlsx")
 
     assert result.applied and result.errors == ()
-    assert (member("13800000002").active, member("13800000002").left_on) == (
-        False,
-        date(2026, 10, 31),
-    )
+    assert (member("13800000002").active, left_on("13800000002")) == (False, date(2026, 10, 31))
 
 
 def test_a_leader_leaves_when_the_file_names_the_new_one(database, tmp_path):
@@ -333,6 +412,8 @@ def _left_earlier(tmp_path):
 
 
 def _inactive_without_a_day(tmp_path):
+    """One who left before days of leaving were kept: inactive, and no spell at all."""
+    MemberSpell.delete().where(MemberSpell.member == member("13800000006")).execute()
     Member.update(active=False).where(Member.phone == "13800000006").execute()
 
 
@@ -407,7 +488,7 @@ def test_a_new_member_who_leaves_on_the_import_day_counts_in_its_quarter(databas
     result = run(tmp_path, roster)
 
     assert result.applied and result.errors == ()
-    assert (member("13800000003").active, member("13800000003").left_on) == (False, TODAY)
+    assert (member("13800000003").active, spells("13800000003")) == (False, [(TODAY, TODAY)])
     created = [c.details for c in result.changes if c.label == "党员 13800000003 张三"]
     assert created == [("服务队 第一服务队，队员，2026-11-29 离队",)]
     team = member("13800000003").team_id

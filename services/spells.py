@@ -1,0 +1,105 @@
+"""When members were in the programme: their spells (models.MemberSpell), the one record every
+rule about a period asks, and the one place that opens and closes them.
+
+- A spell runs from the Shanghai day a member joined, or came back, to the day they left:
+  both days are on the roster (they were there that day); an open spell has no end yet.
+- Over a period (a quarter, a year) a member is on the roster when any spell overlaps it:
+  begun on or before its last day, and not ended before its first.
+- Leaving closes the open spell; a return opens a new one and the earlier spells keep their
+  days, so the time away counts in no period. A return on the day of leaving takes the
+  leaving back instead (the two spells would share that day). A new day of leaving for a
+  member who is away corrects their latest spell.
+- `Member.active` says whether the latest spell is open. It is written here only, with the
+  spells, inside the caller's transaction (the roster import's), so the two never disagree.
+"""
+
+from collections import defaultdict
+from datetime import date
+
+import peewee as pw
+from peewee import fn
+
+from models import Member, MemberSpell
+
+from . import clock
+
+S = MemberSpell
+
+
+def overlapping(first: date, last: date) -> pw.Expression:
+    """Spells with at least one of these days."""
+    return (S.joined_on <= last) & (S.left_on.is_null() | (S.left_on >= first))
+
+
+def on_roster(first: date, last: date) -> pw.Expression:
+    """Members (a condition on Member) on the roster on at least one of these days. Part of
+    the query that lists them, however many (a look-up by member in the spells' index), not
+    a query per member."""
+    spell = S.select(pw.SQL("1")).where((S.member == Member.id) & overlapping(first, last))
+    return fn.EXISTS(spell)
+
+
+def last_left() -> pw.Select:
+    """The day each member who is away now last left (member_id, left_on), as a subquery to
+    join: what a list of members shows beside one who has gone."""
+    away = Member.select(Member.id).where(Member.active == False)  # noqa: E712
+    return (
+        S.select(S.member.alias("member_id"), fn.MAX(S.left_on).alias("left_on"))
+        .where(S.member.in_(away))
+        .group_by(S.member)
+    )
+
+
+def spells_of(member_ids: pw.Select) -> dict[int, list[tuple[date, date | None]]]:
+    """member id → their spells (joined, left), oldest first, in one query."""
+    found: dict[int, list] = defaultdict(list)
+    query = S.select(S.member, S.joined_on, S.left_on).where(S.member.in_(member_ids))
+    for member_id, joined, left in query.order_by(S.member, S.joined_on).tuples():
+        found[member_id].append((clock.as_date(joined), left and clock.as_date(left)))
+    return found
+
+
+def join(member_id: int, on: date) -> None:
+    """A member added to the roster: their first spell begins that day."""
+    S.create(member=member_id, joined_on=on)
+    _set_active(member_id, True)
+
+
+def leave(member_id: int, on: date) -> None:
+    """The member leaves on that day: their open spell ends."""
+    S.update(left_on=on).where((S.member == member_id) & S.left_on.is_null()).execute()
+    _set_active(member_id, False)
+
+
+def come_back(member_id: int, on: date) -> None:
+    """The member comes back on that day: a new spell, the earlier ones kept as they are;
+    back on the day they left (or the day that spell began), the leaving is taken back."""
+    latest = _latest(member_id)
+    if latest is not None and latest.left_on is not None and _ends_on_or_after(latest, on):
+        S.update(left_on=None).where(S.id == latest.id).execute()
+    else:
+        S.create(member=member_id, joined_on=on)
+    _set_active(member_id, True)
+
+
+def correct_leaving(member_id: int, on: date) -> None:
+    """A member who is away left on another day than recorded: their latest spell ends then.
+    One who left before days of leaving were kept has no spell: it runs from the day added."""
+    latest = _latest(member_id)
+    if latest is not None:
+        S.update(left_on=on).where(S.id == latest.id).execute()
+        return
+    added = Member.get_by_id(member_id).created_at
+    S.create(member=member_id, joined_on=clock.to_local(added).date(), left_on=on)
+
+
+def _ends_on_or_after(spell: MemberSpell, day: date) -> bool:
+    return max(spell.left_on, spell.joined_on) >= day
+
+
+def _latest(member_id: int) -> MemberSpell | None:
+    return S.select().where(S.member == member_id).order_by(S.joined_on.desc()).first()
+
+
+def _set_active(member_id: int, active: bool) -> None:
+    Member.update(active=active).where(Member.id == member_id).execute()
