@@ -9,12 +9,19 @@ moved away, queued again. Cancelled activities, members no longer enrolled and i
 members get nothing. A reminder the quiet hours would hold until after the start is not
 queued, and each one expires at the start, so a sender held up by an outage never delivers
 it late.
+
+The job reads who is due, then queues: a decision made in between (the activity cancelled or
+moved, a member leaving it) finds nothing of this run to withdraw, and the run then queues a
+reminder, or queues again one withdrawn before, that no longer holds. So the sender, right
+before it sends a reminder, checks that it still does (void_reason, services/notice_checks.py).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from models import Activity, Enrollment, Member, db
+from peewee import JOIN
+
+from models import Activity, Enrollment, Member, Notification, db
 
 from . import clock, outbox
 
@@ -22,6 +29,8 @@ KIND = "activity_reminder"
 #: Why a reminder was withdrawn when its activity moved to another time (notification_texts.
 #: REASONS; services.change_notices)
 MOVED_AWAY = "activity_changed"
+CANCELLED = "activity_cancelled"  # notification_texts.REASONS: 「活动已取消，未发送」
+LEFT = "left_activity"  # notification_texts.REASONS: 「队员已退出该活动，未发送」
 WEEKDAYS = "一二三四五六日"
 PAGE = "pages/activity/detail?id={id}"
 
@@ -67,6 +76,26 @@ def _queue(messages: list[outbox.Message], now: datetime, quiet_hours: str) -> i
     with db.atomic():
         queued = outbox.enqueue(messages, now, quiet_hours)
         return queued + outbox.requeue(messages, now, quiet_hours, MOVED_AWAY)
+
+
+def void_reason(notice: Notification) -> str | None:
+    """Why a queued reminder may no longer go (a notification_texts.REASONS code), or None:
+    its activity was cancelled, its member is no longer in it (they left it, or the
+    programme), or it no longer starts at the time the reminder names. One read, right
+    before the send, so a decision made while the sender held the batch counts too."""
+    mine = (Enrollment.activity == Activity.id) & (Enrollment.member == notice.member_id)
+    found = (
+        Activity.select(Activity.status, Activity.starts_at, Enrollment.id.alias("enrolment"))
+        .join(Enrollment, JOIN.LEFT_OUTER, on=mine)
+        .where(Activity.id == notice.payload.get("activity_id"))
+        .dicts()
+        .first()
+    )
+    if found is None or found["status"] == "cancelled":
+        return CANCELLED
+    if found["enrolment"] is None:
+        return LEFT
+    return None if found["starts_at"].isoformat() == notice.payload.get("time") else MOVED_AWAY
 
 
 def _evening_due(now: datetime, rules: ReminderRules) -> list:

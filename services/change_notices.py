@@ -43,8 +43,8 @@ Cancelling withdraws the change notices and the reminders not sent yet (「活�
 the cancellation tells its members. A member who leaves the activity (services.activities.
 unenroll) or the programme (services.roster_seats) has theirs withdrawn (services.
 member_notices.withdraw_about). A sender holding one of these withdraws it before it sends;
-the sender's check also skips a change notice once its member is no longer enrolled in or
-assigned to the activity.
+the sender's check also skips a change notice or a reminder once its member is no longer
+enrolled in or assigned to the activity.
 """
 
 import operator

@@ -196,12 +196,16 @@ def latest_settled(member_id: int, since: datetime) -> ServiceRecord | None:
     (the check-in the member may still think running), else the one closed last, by anyone.
     When is read from the history line that settled it, not from the entry: its check-in can
     be days before (a several-day activity), and its check-out is the time the closing set
-    (the activity's end, the check-in itself, the check-in plus the office's hours)."""
+    (the activity's end, the check-in itself, the check-in plus the office's hours). Only the
+    entries updated since are read: each service that writes a line saves the entry with its
+    updated_at at the line's time (services.history.append; the demo's, at a later one), and
+    the lines' time has no index, so the member's older entries and their history are left
+    alone."""
     R, H = ServiceRecord, RecordHistory
     lines = (
         H.select(H.changes, R)
         .join(R)
-        .where((R.member == member_id) & (H.at >= since))
+        .where((R.member == member_id) & (R.updated_at >= since) & (H.at >= since))
         .order_by(H.at.desc(), H.record.desc(), H.seq.desc())
     )
     settled = [line.record for line in lines if _settles(line.record, line.changes)]

@@ -178,7 +178,9 @@ def append(
 ) -> RecordHistory:
     """Add the change from `before` (a state_of taken earlier; {} on creation) to the chain.
 
-    Call inside the transaction that saved the record, after saving it.
+    Call inside the transaction that saved the record, after saving it with its updated_at
+    set to `now` (or later): what reads the lines since a time bounds the entries by it
+    (services.checkin_closing.latest_settled).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown register history action {action!r} (history.ACTIONS)")

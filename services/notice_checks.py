@@ -13,13 +13,15 @@ a cancellation (its member's assignment, which a sender held at the cancellation
 withdrawn unsent for it, member_notices) and an activity's change (the activity still stands
 as the notice says and is not cancelled, its member is still enrolled in or assigned to it,
 and their assignment, which a sender held at the change, did not go out telling the same:
-services.change_notices). Kinds without a check always stand: reminders and broadcasts, and
-an assignment, whose cancellation is told after it.
+services.change_notices) and a reminder (its activity is not cancelled and still starts at
+the time it names, its member is still in it: services.activity_reminders, which may queue
+one as such a decision is made). Kinds without a check always stand: broadcasts, and an
+assignment, whose cancellation is told after it.
 """
 
 from models import Notification
 
-from . import change_notices, member_notices
+from . import activity_reminders, change_notices, member_notices
 
 
 def _rejection(notice: Notification) -> str | None:
@@ -35,6 +37,7 @@ CHECKS = {
     member_notices.REJECTED: _rejection,
     member_notices.CANCELLED: _cancellation,
     change_notices.CHANGED: change_notices.void_reason,
+    activity_reminders.KIND: activity_reminders.void_reason,
 }
 
 

@@ -145,17 +145,22 @@ def requeue(messages: list[Message], now: datetime, quiet_hours: str, reason: st
     )
 
 
+#: The columns enqueue leaves to their defaults (models.Notification), with those defaults:
+#: a row queued again gets them back, so it has all its attempts and no channel tried yet.
+_UNTRIED = {
+    "channel": "",
+    "attempts": 0,
+    "last_error": "",
+    "claimed_until": None,
+    "held_change": None,  # the withdrawal a sender honoured
+    "sent_at": None,
+}
+
+
 def _requeue(row_id: int, message: Message, withdrawn, now: datetime, quiet_hours: str) -> int:
-    """One withdrawn row written again as `message` would be now; 1 if it was still withdrawn."""
-    fields = {
-        "payload": message.payload,
-        "urgent": message.urgent,
-        "status": "pending",
-        "next_attempt_at": deliver_after(now, quiet_hours, message.urgent),
-        "last_error": "",
-        "held_change": None,  # the withdrawal a sender honoured
-        "claimed_until": None,
-    }
+    """One withdrawn row written again as enqueue would write `message` now; 1 if it was
+    still withdrawn."""
+    fields = _row(message, now, deliver_after(now, quiet_hours, message.urgent)) | _UNTRIED
     return Notification.update(**fields).where((Notification.id == row_id) & withdrawn).execute()
 
 

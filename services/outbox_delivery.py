@@ -20,11 +20,11 @@ a busy WeChat, an attempt counted, so that one such message can never hold up th
 At send time, a non-urgent row due inside the quiet hours (after an outage, or a backlog) goes
 back until they end, without using an attempt; a row whose payload "expires" (see
 services/outbox.py) before it could go out is `skipped` instead, and so is a member notice that
-a later decision made untrue while this sender held it (services/notice_checks.py). Right
-before a row's send the sender reads the change asked of it while it held it (services.outbox:
-withdraw, revise; one read by key) and honours it: skipped with the withdrawal's reason, or
-sent with the revised payload. Channels are passed in (`Channel`); this module never imports
-wechat/.
+a later decision made untrue while this sender held it, or as it was queued (services/
+notice_checks.py). Right before a row's send the sender reads the change asked of it while it
+held it (services.outbox: withdraw, revise; one read by key) and honours it: skipped with the
+withdrawal's reason, or sent with the revised payload. Channels are passed in (`Channel`);
+this module never imports wechat/.
 
 A row may hold a subscribe grant spent for it when it was queued (a broadcast's): the row
 keeps it through retries and deferrals, drops it once it is used or WeChat says it is void,

@@ -7,7 +7,12 @@ A file is not deleted at once but moved to `.swept/<day>/` under the photo folde
 QUARANTINE days later: after a database is restored from an older copy, the photos of the
 entries lost with it are named by no row, yet they are all the office has left of them
 (`register verify` names the entries); and a second database pointed at the same folder by
-mistake would otherwise empty it. A database with no photo row at all sweeps nothing.
+mistake would otherwise empty it. A database with no photo row at all sweeps nothing; nor does
+one that names only a few of a folder's photos (a scratch copy with some entries, pointed at
+the real folder) sweep that folder: more than GUARD_PERCENT per cent of its originals named by
+no row, and more than GUARD_FILES of them, is no work of refused check-ins, which leave one
+file now and then. The folder is left as it is and named in an error in the log; the others
+are swept.
 
 Never in the request's error path: files are content-addressed, and another check-in of the
 same bytes may be about to commit a row naming the same file. A file is removed only when it
@@ -42,6 +47,12 @@ KEEP = timedelta(days=1)
 QUARANTINE = timedelta(days=30)
 SWEPT = ".swept"  # under the photo folder: no photo key starts with a dot
 BATCH = 500  # keys per IN (...)
+#: A folder whose stale originals named by no row are more than this share (per cent) of its
+#: originals and more than GUARD_FILES is left as it is. Refused check-ins (a second tap, an
+#: activity cancelled meanwhile) leave a few files a month beside the hundreds a month's
+#: check-ins store; a database that is not this folder's names few of them or none. The count
+#: keeps a quiet month's folder (three photos, one refused tap) from being taken for one.
+GUARD_PERCENT, GUARD_FILES = 20, 10
 # The names of the folders store_photo writes to (YYYY/MM): ASCII digits (\d takes any script's).
 YEAR, MONTH = re.compile(r"[0-9]{4}"), re.compile(r"[0-9]{2}")
 log = logging.getLogger(__name__)
@@ -95,17 +106,34 @@ def _sweep_folder(root: Path, folder: str, now: datetime, aside: Path) -> int:
     entries = [e for e in _entries(root / folder) if e.is_file(follow_symlinks=False)]
     cutoff = (now - KEEP).replace(tzinfo=UTC).timestamp()  # now is naive UTC
     stale = {e.name for e in entries if _mtime(e) < cutoff}
-    originals = {name for name in stale if _kind(folder, name) == "original"}
+    every = {e.name for e in entries if _kind(folder, e.name) == "original"}
+    originals = stale & every
     unnamed = originals - _named(folder, originals)
+    if _not_this_database(folder, len(unnamed), len(every)):
+        return 0
     removed = sum(_move_aside(root, folder, name, cutoff, aside) for name in sorted(unnamed))
-    present = {e.name for e in entries if _kind(folder, e.name) == "original"} - unnamed
-    stems = {name.rsplit(".", 1)[0] for name in present}
+    stems = {name.rsplit(".", 1)[0] for name in every - unnamed}
     for name in sorted(stale - originals):
         kind = _kind(folder, name)
         orphaned = kind == "derived" and name.rsplit("_", 1)[0] not in stems
         if kind == "temporary" or orphaned:
             removed += _move_aside(root, folder, name, cutoff, aside)
     return removed
+
+
+def _not_this_database(folder: str, unnamed: int, originals: int) -> bool:
+    """Whether the database names too few of the folder's originals to be the folder's own
+    (GUARD_PERCENT, GUARD_FILES); logged as an error, for the office to look into."""
+    if unnamed <= GUARD_FILES or unnamed * 100 <= GUARD_PERCENT * originals:
+        return False
+    log.error(
+        "photo sweep: %s left as it is: %d of its %d photos are named by no entry, more than "
+        "refused check-ins leave; is the database the one of this photo folder?",
+        folder,
+        unnamed,
+        originals,
+    )
+    return True
 
 
 def _mtime(entry: os.DirEntry) -> float:

@@ -19,9 +19,8 @@ def settings_overrides(settings_overrides):
 
 def queue(now, count=3):
     members = [make_member(oa_openid=f"oa-{i}") for i in range(count)]
-    messages = [
-        Message(m.id, "activity_reminder", {"title": "活动提醒"}, f"a:{m.id}") for m in members
-    ]
+    payload = {"title": "走访提醒"}
+    messages = [Message(m.id, "visit_reminder", payload, f"v:{m.id}") for m in members]
     enqueue(messages, now, "off")
 
 

@@ -25,6 +25,7 @@ from services.errors import Forbidden
 from services.member_notices import ASSIGNED, CANCELLED
 from tests.factories import NOW, QUIET, make_activity, make_member, make_record
 from tests.register_world import build_world
+from tests.statements import count_queries
 
 TOMORROW = NOW + timedelta(days=1)  # 10:00 in Shanghai, Monday 30 November
 
@@ -275,6 +276,9 @@ def test_a_new_place_is_written_into_the_reminders_not_sent(world, activity):
     assert len(waiting) == 3 and {n.status for n in waiting} == {"pending"}
     assert {n.payload["lines"]["地点"] for n in waiting} == {"文化路社区东广场"}
     assert {n.payload["title"] for n in waiting} == titles
+    with count_queries() as read:  # still true: they go; one read each
+        assert {notice_checks.void_reason(n) for n in waiting} == {None}
+    assert len(read) == len(waiting)
 
 
 def test_a_new_time_withdraws_the_reminders_not_sent_and_the_job_reminds_anew(world, activity):

@@ -166,3 +166,17 @@ def test_the_refusal_is_the_one_check_out_raises(member, team):
     with pytest.raises(Conflict) as refused:
         check_out(Actor(member=member), record.id, None, NOW)
     assert latest_refusal(member.id, NOW) == (record, refused.value.message)
+
+
+def test_only_entries_updated_since_yesterday_are_read(member):
+    """A member's history lines have no index on their time, so the entries are bounded by
+    their updated_at too: every service that writes a line sets it to the line's time, so an
+    entry not updated since yesterday has no line since and its years of history are not
+    read. Shown with an entry closed today whose updated_at is set back by hand (no service
+    does): its line of today is not read."""
+    record = checked_in(member, at(24, 9))
+    office_closes(record, at(29, 9))
+    assert latest_refusal(member.id, NOW) == (record, office_words(120))
+    set_back = ServiceRecord.update(updated_at=at(27, 23, 59))
+    set_back.where(ServiceRecord.id == record.id).execute()
+    assert latest_refusal(member.id, NOW) is None

@@ -1,6 +1,7 @@
 """The outbox writes each message once, however often a job repeats it, and holds
 non-urgent messages back through the quiet hours."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -198,4 +199,24 @@ def test_only_rows_withdrawn_for_the_reason_are_queued_again(database):
         "other": ("skipped", "提醒"),
         "sent": ("sent", "提醒"),
         "waiting": ("pending", "提醒"),
+    }
+
+
+def test_a_row_queued_again_is_as_a_new_one_with_its_full_attempts(database):
+    """Withdrawn after two failed tries on a channel, then queued again: it has every column
+    as enqueue would write it now (no attempts used, no channel, queued now), so its sender
+    gives it all its tries."""
+    ann = make_member()
+    enqueue([Message(ann.id, "activity_reminder", {"title": "提醒"}, "moved")], NOW_UTC, QUIET)
+    tried = {"attempts": 2, "channel": "oa_template", "last_error": "微信系统繁忙"}
+    Notification.update(**tried).execute()
+    withdraw(["moved"], NOW_UTC, "activity_changed")
+    night = shanghai("2026-12-01T22:00")
+    again = Message(ann.id, "activity_reminder", {"title": "再提醒"}, "moved")
+    assert requeue([again], night, QUIET, "activity_changed") == 1
+    enqueue([replace(again, dedupe_key="fresh")], night, QUIET)
+    moved, fresh = (Notification.get(Notification.dedupe_key == k) for k in ("moved", "fresh"))
+    ignored = {"id", "dedupe_key"}
+    assert {k: v for k, v in moved.__data__.items() if k not in ignored} == {
+        k: v for k, v in fresh.__data__.items() if k not in ignored
     }

@@ -11,6 +11,7 @@ import pytest
 
 from models import Enrollment, Member, Notification
 from services import (
+    activity_reminders,
     change_notices,
     held_grants,
     member_notices,
@@ -352,3 +353,86 @@ def test_a_move_back_while_a_revised_assignment_is_on_its_way_is_told(
     assert list(told) == [world.bob.id]
     assert told[world.bob.id]["lines"]["原地点"] == NEW_PLACE
     assert told[world.bob.id]["told"]["place"] == old_place
+
+
+# --- reminders queued as a decision is made -------------------------------------------------
+
+REMIND = ReminderRules(before=timedelta(hours=9), quiet_hours=QUIET)
+
+
+def decisions(world, activity) -> dict:
+    """What may happen between the reminder job's read of who is due and its queueing."""
+    leader = world.actor("leader_a")
+    moved = moves(activity)["time"][0]
+    return {
+        "cancelled": partial(cancel_activity, leader, activity.id, "暴雨预警", NOW, QUIET),
+        "moved": partial(update_activity, leader, activity.id, moved, NOW, QUIET),
+        "left": partial(roster_seats.give_up, activity.id, world.alice.id, NOW),
+    }
+
+
+def run_first(monkeypatch, action) -> None:
+    """The reminder job queues only after `action`, as when a leader's decision commits
+    between its read and its queueing (nothing the decision withdraws is there yet)."""
+    real = activity_reminders._queue
+
+    def late(*args):
+        action()
+        return real(*args)
+
+    monkeypatch.setattr(activity_reminders, "_queue", late)
+
+
+def reminded() -> dict:
+    kind = Notification.kind == activity_reminders.KIND
+    return {n.member_id: (n.status, n.last_error) for n in Notification.select().where(kind)}
+
+
+SKIPPED = {
+    "cancelled": "活动已取消，未发送",
+    "moved": "活动已变更，未发送",
+    "left": "队员已退出该活动，未发送",
+}
+
+
+def reminders_sent(emulator) -> set[int]:
+    """The members a reminder was sent to; the emulator received only what the rows say was
+    sent (a reminder, or what the decisions told: a change, a cancellation)."""
+    sent = list(Notification.select().where(Notification.status == "sent"))
+    assert sum(sends(emulator).values()) == len(sent)
+    return {n.member_id for n in sent if n.kind == activity_reminders.KIND}
+
+
+@pytest.mark.parametrize("decision", list(SKIPPED))
+def test_a_reminder_queued_as_its_activity_changes_is_not_sent(
+    world, activity, channels, policy, emulator, monkeypatch, decision
+):
+    """The job read who is due, then the activity was cancelled or moved, or alice left it,
+    before the reminders were queued: nothing was there to withdraw, so the sender finds
+    them untrue and skips them (bob, still in the activity that left alice, is reminded)."""
+    run_first(monkeypatch, decisions(world, activity)[decision])
+    assert remind_activities(NOW, REMIND)["queued"] == 2
+    drain(channels, NOW, policy)
+    still = {world.bob.id} if decision == "left" else set()
+    assert reminders_sent(emulator) == still
+    skipped = {m: reason for m, (_, reason) in reminded().items() if m not in still}
+    assert set(skipped.values()) == {SKIPPED[decision]}
+    assert outbox_report.problems(world.actor("office")) == ([], 0)
+
+
+def test_a_reminder_requeued_as_its_activity_moves_away_again_is_not_sent(
+    world, activity, channels, policy, emulator, monkeypatch
+):
+    """18:00 → 19:00 → 18:00: the reminders withdrawn by the first move are queued again for
+    18:00; moved away again between the job's read and that, they are skipped, not withdrawn,
+    so the job sets them back to pending. The sender finds 18:00 is no longer the start."""
+    there, back = moves(activity)["time"]
+    leader = world.actor("leader_a")
+    assert remind_activities(NOW, REMIND)["queued"] == 2
+    update_activity(leader, activity.id, there, NOW, QUIET)
+    update_activity(leader, activity.id, back, NOW, QUIET)
+    run_first(monkeypatch, partial(update_activity, leader, activity.id, there, NOW, QUIET))
+    assert remind_activities(NOW, REMIND)["queued"] == 2  # requeued for 18:00
+    drain(channels, NOW, policy)
+    assert set(reminded().values()) == {("skipped", "活动已变更，未发送")}
+    assert reminders_sent(emulator) == set()

@@ -155,3 +155,52 @@ def test_a_database_that_names_no_photo_sweeps_nothing(scene, folder):
     _age(stale, NOW - 2 * DAY)
     assert photo_sweep.sweep_photos(scene.root, NOW) == 0
     assert stale.is_file()
+
+
+def _folder_of(scene, folder: str, named: int, unnamed: int) -> list:
+    """`named` + `unnamed` stale originals in `folder`, photo rows naming the first `named`
+    (rows like the scene's check-in photo); the unnamed files, as paths."""
+    photo = Photo.get(Photo.record == scene.check_in().record.id)
+    like = {k: v for k, v in photo.__data__.items() if k != "id"}
+    paths = []
+    for seed in range(1000, 1000 + named + unnamed):
+        path = scene.root / folder / f"{seed:064x}.jpg"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"photo")
+        _age(path, NOW - 400 * DAY)
+        if seed < 1000 + named:
+            key = {
+                "storage_key": f"{folder}/{path.name}",
+                "thumb_key": f"{folder}/{seed:064x}_thumb.jpg",
+            }
+            Photo.create(**(like | key | {"sha256": f"{seed:064x}"}))
+        else:
+            paths.append(path)
+    return paths
+
+
+def test_a_folder_mostly_named_by_no_row_is_left_as_it_is(scene, caplog):
+    """A scratch database with a few photos pointed at the real folder: a year's folder of 40
+    photos of which it names 5 is not moved aside (30 days later, deleted), and the office is
+    told in the log; the orphan of another folder still goes."""
+    left = _folder_of(scene, "2025/05", named=5, unnamed=35)
+    stray = _orphan(scene.root, "2026/11", 21)
+    _age(stray, NOW - 2 * DAY)
+    assert photo_sweep.sweep_photos(scene.root, NOW) == 1
+    assert all(path.is_file() for path in left) and not stray.exists()
+    (error,) = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "2025/05" in error.getMessage() and "35 of its 40" in error.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("named", "unnamed"),
+    [
+        (44, 11),  # many: a busy night of refused taps, yet one in five
+        (4, 10),  # most, but few: a folder of a quiet month
+    ],
+)
+def test_a_folder_with_its_usual_few_orphans_is_swept(scene, caplog, named, unnamed):
+    stale = _folder_of(scene, "2025/05", named=named, unnamed=unnamed)
+    assert photo_sweep.sweep_photos(scene.root, NOW) == unnamed
+    assert not any(path.exists() for path in stale)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
