@@ -83,6 +83,13 @@ def test_no_notice_or_no_such_number_is_said(user, member):
     assert Notification.select().count() == 0
 
 
+@pytest.mark.parametrize("text", ["通知 大家好", "通知：大家好", "通知 谢谢", "紧急通知 好的"])
+def test_a_member_sending_a_notice_of_courtesy_words_hears_only_leaders_send(user, member, text):
+    """Not 「好的。需要时请发送「帮助」…」, as if greeted: the text asks to send a notice."""
+    assert user.say(text) == texts.NOTICE_SENDING_LEADER_ONLY
+    assert Notification.select().count() == 0
+
+
 @pytest.mark.parametrize("text", ["通知 -1", "通知 1.5", "通知 123456789", "通知第9条", "通知 0"])
 def test_a_number_naming_no_notice_hears_how_many_there_are(user, member, text):
     notice(member.team, "明天义诊取消")
