@@ -217,6 +217,11 @@ NO_ACTIVITY_TODAY = (
 INDIVIDUAL_FIELDS_LEAD = "趁现在记得，请简单登记一下：{question}"
 # 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
 ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
+# Another entry asked for while one is still checked in: 签退 first, then the way in again.
+ANOTHER_ENTRY = "如要登记另一项服务，请先发送「签退」，再重新发送{what}。"
+# 「签到」, 「走访」 or 「分散活动」 ({word}) while an entry is open ({told}: ALREADY_CHECKED_IN),
+# said before the location is asked for, as a photo sent first hears it (PHOTO_WHILE_OPEN).
+CHECKIN_WHILE_OPEN = "{told}\n" + ANOTHER_ENTRY.format(what="「{word}」")
 # A question about check-in with nothing open (「谁没签到」, 「签到了吗」): where to look.
 CHECKIN_QUESTION_MEMBER = (
     "签到请发送「签到」，按提示发位置和照片。自己的签到记录，发送「我的」查看。"
@@ -310,10 +315,8 @@ VISIT_LABEL = "走访结对家庭 {head}户"
 # Nothing to check in to: another check-in is still open (said after this).
 PHOTO_FIRST_NOTHING = "收到照片。现在没有您可以签到的活动，这张照片没有使用。"
 # A photo sent first while an entry is still checked in ({told}: ALREADY_CHECKED_IN).
-PHOTO_WHILE_OPEN = (
-    "收到照片。{told}\n签到后不用再发照片，这张没有使用。"
-    "如要登记另一项服务，请先发送「签退」，再重新发送照片。"
-)
+PHOTO_WHILE_OPEN = "收到照片。{told}\n签到后不用再发照片，这张没有使用。"
+PHOTO_WHILE_OPEN += ANOTHER_ENTRY.format(what="照片")
 # A kept photo's conversation timed out: the photo went with it.
 PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or
