@@ -40,6 +40,7 @@ from .chat import (
     individual,
     lapsed,
     leader,
+    notices,
     photo_first,
     register,
     state,
@@ -193,6 +194,9 @@ REPROMPTS = {
 def route(message: Inbound, member) -> Route:
     """What answers a text, and whether that answer only reads."""
     conversation = current(message, member)
+    listed = _listed_route(message, member) if conversation is None and member else None
+    if listed is not None:
+        return listed
     late = _late_route(message, member) if conversation is None and member else None
     if late is not None:
         return late
@@ -218,6 +222,18 @@ def route(message: Inbound, member) -> Route:
     if found is not None:
         return _found_route(found, conversation, message, member)
     return _other_route(conversation, message, member)
+
+
+def _listed_route(message: Inbound, member) -> Route | None:
+    """A lone number (「2」, 「第2条」) right after the notices were listed (the list was the
+    last reply: wechat.router forgets it at any other message), with no conversation open
+    to take it: the notice it names (wechat.chat.notices), not 'not understood'. Newer than
+    any step that timed out before it, it is read before a late answer to one would be."""
+    row = member.chat if "chat" in vars(member) else None
+    ids = state.listed_notices(row, common.now())
+    if ids is None or not common.is_numberish(message.content):
+        return None
+    return partial(notices.on_listed_number, message, member, ids), False
 
 
 def _agreed(message: Inbound, member) -> Command | None:
