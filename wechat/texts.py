@@ -65,6 +65,22 @@ COMMAND_IN_ANSWER = (
     "「{word}」没有当作这一项的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
     "请直接写下您的回答：{question}"
 )
+# 「签退」 there, with another entry of the list the check-out was picked from still open.
+CHECKOUT_IN_ANSWER = (
+    "「{word}」没有当作这一项的回答。如要签退刚才列表中的另一项，请回复它的序号；"
+    "如要先办别的事，请发送「取消」退出本次登记。\n请直接写下您的回答：{question}"
+)
+# A lone number (「1」, 「第2条」) there: nobody served 「1」.
+NUMBER_IN_ANSWER = (
+    "「{word}」只是一个序号，没有作为这一项的回答。如要先办别的事，请发送「取消」退出本次登记"
+    "（已填的会保存）。\n请直接写下您的回答：{question}"
+)
+# A number from the check-out's list after CHECKOUT_IN_ANSWER: that entry is checked out next
+# (its location asked after this), or, checked out already, the question stays.
+REGISTER_LEFT_FOR_CHECKOUT = (
+    "好的，本次登记先到这里，已填写的已保存，没填的请稍后发送「补登」补充。"
+)
+LISTED_CHECKED_OUT = "「{title}」已经签退了。请直接写下您的回答：{question}"
 NEGATION_IN_ANSWER = (
     "「{word}」没有作为本次登记的回答。如要退出本次登记，请发送「取消」。\n"
     "请直接写下您的回答：{question}"
