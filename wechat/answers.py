@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import misspellings, texts
-from .chat import register, visits
+from .chat import common, register, visits
 from .inbound import Inbound, Reply
 from .matching import normalize
 
@@ -84,6 +84,13 @@ def is_question(text: str) -> bool:
     to the chat is no answer to the register's, and storing it would fill the entry with it."""
     plain = unicodedata.normalize("NFKC", text).strip().rstrip("。.!！~～")
     return len(normalize(plain)) <= QUESTION_CHARS and plain.endswith(QUESTION_ENDS)
+
+
+def is_lone_number(text: str) -> bool:
+    """Whether the text is nothing but a number (「1」, 「３」, 「第2条」, 「第三个」): a choice
+    from some list, never whom a service was for or what came of it. Like an emoji alone
+    (is_blank) it is not stored; 「20位老人」 is an answer."""
+    return common.is_numberish(text)
 
 
 def is_no_answer(text: str) -> bool:

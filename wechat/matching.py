@@ -39,6 +39,9 @@ SHORT_TEXT = 12  # longer texts are sentences, not commands: no keyword search i
 # ("【通知】明天…").
 SEPARATORS = ":：,，、"
 CLOSING = ("Pe", "Pf")  # Unicode categories: closing brackets and quotes
+# Besides blanks and a closing bracket, what sets a command's arguments apart as its own words
+# (「通知：大家好」), never small talk about it (wechat.matching._acknowledges).
+SET_APART = ":："
 
 SPLITTING = ("不了", "不上")  # 「签不了到」, 「报不上名」: read as 「签到不了」
 # A keyword cut short where a negation stands with it: 「我签不上」, 「别签了」 and 「先不签」 are
@@ -101,7 +104,7 @@ def _after(text: str, count: int) -> str:
 
 
 def _separates(ch: str) -> bool:
-    return ch in SEPARATORS or unicodedata.category(ch) in CLOSING
+    return ch in SEPARATORS or _closes(ch)
 
 
 _KEYWORDS = sorted(((k, c) for c in COMMANDS for k in c.keywords), key=lambda pair: -len(pair[0]))
@@ -152,7 +155,7 @@ def match(text: str) -> Found | None:
     if lead is not None:
         keyword, command = lead
         args = _after(text, len(keyword)) if command.takes_args else _number(text, keyword)
-        if args and smalltalk.kind(args) is not None:  # 「通知收到了」 answers a notice
+        if args and _acknowledges(text, keyword, args):  # 「通知收到了」 answers a notice
             return None
         if args and _trouble_alone(args):
             return Found(command, mood=TROUBLE, bare=True)
@@ -161,6 +164,27 @@ def match(text: str) -> Found | None:
             return None  # 「帮助老人打扫卫生」 says what was done: no 帮助
         return Found(command, args, asked=more)  # 「活动室门锁了」 is about a room
     return _within(text, compact)
+
+
+def _acknowledges(text: str, keyword: str, args: str) -> bool:
+    """Whether a command's arguments are small talk about it (「通知收到了」, 「通知收到，谢谢」
+    answer a notice): run on from the keyword, and no greeting. Set apart from it as the help
+    teaches (「通知 大家好」, 「通知：收到」, 「【通知】好的」), or a greeting said to the team
+    (「通知大家好」), they are the notice's own words, whatever they are."""
+    if smalltalk.kind(args) is None or phrasing.is_greeting(args):
+        return False
+    following = _after_keyword(text, len(keyword))
+    return not _sets_apart(following[:1])
+
+
+def _sets_apart(ch: str) -> bool:
+    """Whether a character after a keyword sets its arguments apart: a blank, a colon or a
+    closing bracket (a comma may run on: 「通知，收到」 acknowledges)."""
+    return bool(ch) and (ch in SET_APART or unicodedata.category(ch)[0] == "Z" or _closes(ch))
+
+
+def _closes(ch: str) -> bool:
+    return unicodedata.category(ch) in CLOSING
 
 
 def _prose(text: str, compact: str, keyword: str, command: Command) -> bool:

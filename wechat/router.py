@@ -21,6 +21,8 @@ from .inbound import Inbound, Reply
 
 # Events that open WeChat's customer-service window, as a user's message does.
 INTERACTIONS = {"subscribe", "scan", "click"}
+# Kept values (wechat.chat.state.KEPT) that only the next message may answer.
+OFFERS = (state.SUGGESTED, state.LISTED_NOTICES)
 # The window is 48 hours; moving its start at most once a minute spares a write per message.
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -74,7 +76,7 @@ def handle(message: Inbound) -> Reply:
 
 
 def _answer(answer: Callable[[], Reply], message: Inbound, member) -> Reply:
-    _forget_suggestion(message, member)
+    _forget_offers(message, member)
     try:
         reply = answer()
     except DomainError as exc:
@@ -83,13 +85,18 @@ def _answer(answer: Callable[[], Reply], message: Inbound, member) -> Reply:
     return reply
 
 
-def _forget_suggestion(message: Inbound, member: Member | None) -> None:
-    """A command suggested (state.SUGGESTED) waits for the very next message only: whatever
-    that is (a yes to it was routed already), it is forgotten before the answer, which may
-    suggest another. Events (a LOCATION event as the chat opens) are no message."""
+def _forget_offers(message: Inbound, member: Member | None) -> None:
+    """What the last reply offered (OFFERS: a command suggested, a list of notices to read by
+    number) waits for the very next message only: whatever that is (an answer to it was
+    routed already, from the row loaded with the member), it is forgotten before the answer,
+    which may offer it again. A menu click (INTERACTIONS) shows something else, so it
+    forgets too; other events (a LOCATION event as the chat opens) are no message."""
     row = getattr(member, "chat", None) if member is not None else None
-    if message.kind != "event" and row is not None and state.SUGGESTED in row.data:
-        state.keep(message.openid, state.SUGGESTED, None, common.now())
+    if row is None or message.kind == "event" and message.event not in INTERACTIONS:
+        return
+    offered = tuple(key for key in OFFERS if key in row.data)
+    if offered:
+        state.forget(message.openid, offered, common.now())
 
 
 def _touch(message: Inbound, member: Member | None) -> None:

@@ -10,15 +10,18 @@ register's questions) the text is the answer, word for word, unless it is nothin
 word or a refusal (「跳过」, 「算了吧」: wechat.answers), which leaves the question for later
 and is never stored, 取消, which leaves it keeping the answers given, small talk (「收到」),
 a word that steers the chat (「签退」) or a bare refusal of what it does (「不签到了」), which
-repeat the question. Otherwise a command still wins over the step. A negated command never
-runs: 「我不想签到」 is acknowledged, 「签到不了」 answered with how to do it and whom to ask.
+repeat the question, and a lone number (「1」), asked again too unless, right after 「签退」
+was refused there, it picks from the list the check-out came from (LISTED_AFTER_REFUSAL).
+Otherwise a command still wins over the step. A negated command never runs: 「我不想签到」
+is acknowledged, 「签到不了」 answered with how to do it and whom to ask. With nothing open,
+a lone number right after the notices were listed reads one (「2」: wechat.chat.notices).
 Small talk (「收到」, 「谢谢」) is answered kindly with what the conversation waits for
 (wechat.chat.asides). A step that asked yes or no (YES_NO) takes a yes (「是」, 「好的」) and a
 no (「不是」, 「算了」, 「取消」: smalltalk.is_yes, smalltalk.is_no) before anything else.
 """
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 
 from . import near_miss, phrasing, smalltalk, texts
@@ -27,6 +30,7 @@ from .answers import (
     FreeText,
     is_blank,
     is_cancel,
+    is_lone_number,
     is_no_answer,
     is_question,
     is_skip,
@@ -40,6 +44,7 @@ from .chat import (
     individual,
     lapsed,
     leader,
+    notices,
     photo_first,
     register,
     state,
@@ -108,6 +113,24 @@ STEPS = {
         "location": photo_first.on_own_location,
         "image": photo_first.on_own_photo,
     },
+}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A command whose list a free-text step's conversation may hold (register.LISTED): which
+    of its entries a number may still pick, what a number picked does, and what refusing the
+    command there says (with {word} and {question})."""
+
+    still_listed: Callable[[object, dict], list]
+    pick: Callable[[Inbound, object, dict], Reply]
+    hint: str
+
+
+# Commands refused at a register question (「签退」) while the list they were picked from
+# holds another entry still open: a lone number next picks from it, as numbered then.
+LISTED_AFTER_REFUSAL = {
+    "checkout": Listed(checkout.still_listed, checkout.on_listed_number, texts.CHECKOUT_IN_ANSWER)
 }
 # Steps that asked a yes-or-no question: (what a yes does, what a no does). A no said as 取消
 # (「算了」, 「取消」) is the step's no, so the member hears what became of what it held.
@@ -193,6 +216,9 @@ REPROMPTS = {
 def route(message: Inbound, member) -> Route:
     """What answers a text, and whether that answer only reads."""
     conversation = current(message, member)
+    listed = _listed_route(message, member) if conversation is None and member else None
+    if listed is not None:
+        return listed
     late = _late_route(message, member) if conversation is None and member else None
     if late is not None:
         return late
@@ -218,6 +244,18 @@ def route(message: Inbound, member) -> Route:
     if found is not None:
         return _found_route(found, conversation, message, member)
     return _other_route(conversation, message, member)
+
+
+def _listed_route(message: Inbound, member) -> Route | None:
+    """A lone number (「2」, 「第2条」) right after the notices were listed (the list was the
+    last reply: wechat.router forgets it at any other message), with no conversation open
+    to take it: the notice it names (wechat.chat.notices), not 'not understood'. Newer than
+    any step that timed out before it, it is read before a late answer to one would be."""
+    row = member.chat if "chat" in vars(member) else None
+    ids = state.listed_notices(row, common.now())
+    if ids is None or not common.is_numberish(message.content):
+        return None
+    return partial(notices.on_listed_number, message, member, ids), False
 
 
 def _agreed(message: Inbound, member) -> Command | None:
@@ -315,17 +353,51 @@ def _answer_route(
         return _no_answer(texts.BLANK_ANSWER, conversation, free, message)
     if is_question(message.content):
         return _no_answer(texts.QUESTION_IN_ANSWER, conversation, free, message)
+    if is_lone_number(message.content):
+        return _number_route(conversation, free, message, member)
     found = match(message.content)
     if found is not None and _is_command(found, message.content) and found.command.reads_only:
         still = texts.STILL_ASKING.format(question=free.question(conversation.data))
         return partial(_aside, found.command, message, member, found.args, still), True
     if found is not None and _is_command(found, message.content):
-        return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
+        return _refused_route(found.command, conversation, free, message, member)
     if found is None or found.mood == DO or not found.bare or found.command.reads_only:
         return partial(step, conversation, message, member), False
     if _leaves(conversation, found):
         return _cancel_route(message, member, conversation, free)
     return _no_answer(texts.NEGATION_IN_ANSWER, conversation, free, message)
+
+
+def _refused_route(
+    command: Command, conversation: state.Conversation, free: FreeText, message: Inbound, member
+) -> Route:
+    """A command at a free-text step is no answer. One whose list the conversation still
+    holds (LISTED_AFTER_REFUSAL: 「签退」 after 签退's list, with another entry of it open)
+    is noted, and the member hears that a number from that list does it."""
+    listed = LISTED_AFTER_REFUSAL.get(command.name)
+    if listed is None or not listed.still_listed(member, conversation.data):
+        return _no_answer(texts.COMMAND_IN_ANSWER, conversation, free, message)
+    return partial(_note_refused, command, listed.hint, conversation, free, message), False
+
+
+def _note_refused(
+    command: Command, hint: str, conversation: state.Conversation, free: FreeText, message
+) -> Reply:
+    noted = {**conversation.data, register.REFUSED: command.name}
+    state.start(message.openid, conversation.state, noted, common.now())
+    question = free.question(conversation.data)
+    return common.say(hint.format(word=message.content.strip(), question=question))
+
+
+def _number_route(
+    conversation: state.Conversation, free: FreeText, message: Inbound, member
+) -> Route:
+    """A lone number at a free-text step: right after a command was refused there whose list
+    the conversation holds (_refused_route), a choice from that list; else no answer."""
+    listed = LISTED_AFTER_REFUSAL.get(conversation.data.get(register.REFUSED))
+    if listed is not None:
+        return partial(listed.pick, message, member, conversation.data), False
+    return _no_answer(texts.NUMBER_IN_ANSWER, conversation, free, message)
 
 
 def _is_command(found: Found, text: str) -> bool:

@@ -65,6 +65,22 @@ COMMAND_IN_ANSWER = (
     "「{word}」没有当作这一项的回答。如要先办别的事，请发送「取消」退出本次登记。\n"
     "请直接写下您的回答：{question}"
 )
+# 「签退」 there, with another entry of the list the check-out was picked from still open.
+CHECKOUT_IN_ANSWER = (
+    "「{word}」没有当作这一项的回答。如要签退刚才列表中的另一项，请回复它的序号；"
+    "如要先办别的事，请发送「取消」退出本次登记。\n请直接写下您的回答：{question}"
+)
+# A lone number (「1」, 「第2条」) there: nobody served 「1」.
+NUMBER_IN_ANSWER = (
+    "「{word}」只是一个序号，没有作为这一项的回答。如要先办别的事，请发送「取消」退出本次登记"
+    "（已填的会保存）。\n请直接写下您的回答：{question}"
+)
+# A number from the check-out's list after CHECKOUT_IN_ANSWER: that entry is checked out next
+# (its location asked after this), or, checked out already, the question stays.
+REGISTER_LEFT_FOR_CHECKOUT = (
+    "好的，本次登记先到这里，已填写的已保存，没填的请稍后发送「补登」补充。"
+)
+LISTED_CHECKED_OUT = "「{title}」已经签退了。请直接写下您的回答：{question}"
 NEGATION_IN_ANSWER = (
     "「{word}」没有作为本次登记的回答。如要退出本次登记，请发送「取消」。\n"
     "请直接写下您的回答：{question}"
@@ -217,6 +233,11 @@ NO_ACTIVITY_TODAY = (
 INDIVIDUAL_FIELDS_LEAD = "趁现在记得，请简单登记一下：{question}"
 # 「签到」 (or 「我签到了吗」) with nothing left to check in to, once checked in.
 ALREADY_CHECKED_IN = "您已于 {time} 签到「{title}」，服务结束后发送「签退」。"
+# Another entry asked for while one is still checked in: 签退 first, then the way in again.
+ANOTHER_ENTRY = "如要登记另一项服务，请先发送「签退」，再重新发送{what}。"
+# 「签到」, 「走访」 or 「分散活动」 ({word}) while an entry is open ({told}: ALREADY_CHECKED_IN),
+# said before the location is asked for, as a photo sent first hears it (PHOTO_WHILE_OPEN).
+CHECKIN_WHILE_OPEN = "{told}\n" + ANOTHER_ENTRY.format(what="「{word}」")
 # A question about check-in with nothing open (「谁没签到」, 「签到了吗」): where to look.
 CHECKIN_QUESTION_MEMBER = (
     "签到请发送「签到」，按提示发位置和照片。自己的签到记录，发送「我的」查看。"
@@ -310,10 +331,8 @@ VISIT_LABEL = "走访结对家庭 {head}户"
 # Nothing to check in to: another check-in is still open (said after this).
 PHOTO_FIRST_NOTHING = "收到照片。现在没有您可以签到的活动，这张照片没有使用。"
 # A photo sent first while an entry is still checked in ({told}: ALREADY_CHECKED_IN).
-PHOTO_WHILE_OPEN = (
-    "收到照片。{told}\n签到后不用再发照片，这张没有使用。"
-    "如要登记另一项服务，请先发送「签退」，再重新发送照片。"
-)
+PHOTO_WHILE_OPEN = "收到照片。{told}\n签到后不用再发照片，这张没有使用。"
+PHOTO_WHILE_OPEN += ANOTHER_ENTRY.format(what="照片")
 # A kept photo's conversation timed out: the photo went with it.
 PHOTO_NOT_USED = "先发的照片没有使用，请按提示重新发送。"
 # Another photo sent while the first is checked, or just after it registered the check-in or

@@ -52,13 +52,61 @@ def test_checking_in_again_says_when_and_to_what(chat, member, text):
     assert conversation() is None and ServiceRecord.select().count() == 1
 
 
-def test_checking_in_again_offers_another_activity_still_open(chat, member):
+def _open_first(title: str, minutes_ago: int, word: str) -> str:
+    """What a way into a check-in says while another entry is still open."""
+    at = common.local_time(clock.now_utc() - timedelta(minutes=minutes_ago))
+    told = texts.ALREADY_CHECKED_IN.format(time=at, title=title)
+    return texts.CHECKIN_WHILE_OPEN.format(told=told, word=word)
+
+
+def test_checking_in_to_another_activity_while_one_is_open_asks_to_check_out_first(chat, member):
+    """As a photo sent first does (texts.PHOTO_WHILE_OPEN): two open entries would overlap."""
     first = enrolled_activity(member, title="义诊")
     enrolled_activity(member, title="法律咨询")
     make_record(member, first, checkin_at=clock.now_utc() - timedelta(minutes=5))
     reply = chat.say("签到")
-    assert "签到「法律咨询」" in reply and "义诊" not in reply
-    assert conversation() == "checkin_location"
+    assert conversation() is None and "法律咨询" not in reply
+    assert reply == _open_first("义诊", 5, "签到")
+
+
+def test_a_visit_open_from_the_mini_program_stops_checking_in_before_the_location(chat, member):
+    """The tester's case: a visit open, 走访 says so, 签到 went on to a second open entry."""
+    pair(member)
+    enrolled_activity(member, title="义诊")
+    make_record(member, kind="visit", checkin_at=clock.now_utc() - timedelta(minutes=30))
+    at = common.local_time(clock.now_utc() - timedelta(minutes=30))
+    visit_open = texts.ALREADY_CHECKED_IN.format(time=at, title=texts.VISIT_TITLE)
+    assert chat.say("走访") == visit_open
+    reply = chat.say("签到")
+    assert conversation() is None
+    assert reply == _open_first(texts.VISIT_TITLE, 30, "签到")
+    assert "签退" in reply and "请发送" not in reply
+    assert chat.say("到了") == reply  # 「到了」 is a way into the same check-in
+
+
+@pytest.mark.parametrize(
+    "word, open_kind", [("走访", "individual"), ("分散活动", "visit"), ("走访", "activity")]
+)
+def test_a_visit_or_own_service_while_another_entry_is_open_asks_to_check_out_first(
+    chat, member, word, open_kind
+):
+    pair(member)
+    activity = enrolled_activity(member, title="义诊") if open_kind == "activity" else None
+    make_record(member, activity, kind=open_kind, checkin_at=clock.now_utc() - timedelta(hours=1))
+    titles = {"individual": texts.INDIVIDUAL_TITLE, "visit": texts.VISIT_TITLE}
+    title = titles.get(open_kind, "义诊")
+    reply = chat.say(word)
+    assert conversation() is None and ServiceRecord.select().count() == 1
+    assert reply == _open_first(title, 60, word)
+
+
+def test_a_location_near_another_activity_while_one_is_open_offers_no_check_in(chat, member):
+    first = enrolled_activity(member, title="义诊")
+    other = enrolled_activity(member, title="法律咨询")
+    make_record(member, first, checkin_at=clock.now_utc() - timedelta(minutes=5))
+    reply = chat.location(other.lat + NEAR, other.lng)
+    assert reply == texts.LOCATION_NOTED_OPEN.format(title="义诊")
+    assert conversation() is None
 
 
 def test_an_open_check_in_of_another_day_names_its_date(chat, member):

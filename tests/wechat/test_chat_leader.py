@@ -517,6 +517,26 @@ def test_notice_received_is_an_acknowledgement_not_a_notice(chat, team, emulator
     assert ChatState.select().count() == 0  # no preview waits
 
 
+@pytest.mark.parametrize(
+    "text", ["通知 大家好", "通知：大家好", "通知大家好", "通知 收到", "紧急通知 好的"]
+)
+def test_a_notice_of_courtesy_words_is_still_a_notice(chat, text):
+    """A greeting or thanks set apart after the keyword is the notice itself, whatever its
+    words: only small talk run on from it (「通知收到了」) acknowledges one."""
+    preview = chat.say(text)
+    assert "回复「确认」发送" in preview
+    words = text.removeprefix("紧急通知").removeprefix("通知").lstrip(" ：")
+    assert words in preview
+    assert "发送队列" in chat.say("确认")
+    assert Broadcast.get().text == words
+
+
+@pytest.mark.parametrize("text", ["通知收到", "通知收到，谢谢", "通知知道了", "收到通知"])
+def test_notice_acknowledged_in_other_words_sends_nothing(chat, text):
+    reply = chat.say(text)
+    assert "确认" not in reply and ChatState.select().count() == 0
+
+
 def test_a_notice_written_after_tongzhi_alone_is_taken_whole(chat):
     """A leader who sends 「通知」 and then the text: the text is the notice, keywords and all."""
     assert chat.say("通知") == texts.BROADCAST_ASK_TEXT

@@ -18,10 +18,14 @@ PHOTO = photo_check.PHOTO  # its photo step, which wechat.chat.photo_check start
 def on_checkin(message: Inbound, member: Member, args: str = "") -> Reply:
     """「签到」: today's activity (or a numbered list of them), then ask for the location.
     With none left to check in to, a member already checked in hears when and to what (「我
-    签到了吗」 asks exactly that), not to go and enrol in what they are serving at."""
+    签到了吗」 asks exactly that), not to go and enrol in what they are serving at; with
+    another entry still open, that 签退 comes first (open_first)."""
     found = open_activities(member)
     if not found:
         return _nothing_open(message, member)
+    still_open = open_first(member, "签到")
+    if still_open is not None:
+        return common.say(still_open)
     if len(found) == 1:
         return ask_location(message.openid, found[0].id, found[0].title)
     lines = [
@@ -58,6 +62,16 @@ def on_question(message: Inbound, member: Member, args: str = "") -> Reply:
 def open_activities(member: Member) -> list:
     """Today's activities open to the member's check-in (services.checkin_choices)."""
     return checkin_choices.open_activities(member, common.now(), common.rules())
+
+
+def open_first(member: Member, word: str) -> str | None:
+    """What is still checked in, and that 签退 comes before another entry (`word` starts it
+    again), or None with nothing open. Said before the location is asked for, as to a photo
+    sent first (wechat.chat.photo_first): the service takes a second open entry of another
+    kind (flagged overlapping), but a member starting one in the chat has most likely
+    forgotten to 签退, and hearing so only after the location and the photo wastes both."""
+    told = already_checked_in(member)
+    return None if told is None else texts.CHECKIN_WHILE_OPEN.format(told=told, word=word)
 
 
 def already_checked_in(member: Member, kind: str | None = None) -> str | None:
@@ -208,11 +222,12 @@ def on_location_again(message: Inbound, member: Member, data: dict) -> Reply:
 
 def on_stray_location(message: Inbound, member: Member) -> Reply:
     """A location outside any conversation: offer check-in to an activity close by, unless
-    a visit is still open (the location is then the visit's: taking it for an activity's
-    check-in would register another kind of entry); with a check-in still open, the member
-    hears it is, and to check out when leaving, not as if nothing were under way."""
+    an entry is still open (a visit's location taken for an activity's check-in would
+    register another kind of entry, and another activity's would overlap it: open_first);
+    the member then hears it is open, and to check out when leaving, not as if nothing were
+    under way."""
     still_open = summary.open_checkins(member.id)
-    if not any(c.kind == "visit" for c in still_open):
+    if not still_open:
         offer = _nearby_offer(message, member)
         if offer is not None:
             return offer

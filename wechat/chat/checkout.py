@@ -51,9 +51,9 @@ def on_checkout_pick(message: Inbound, member: Member, data: dict) -> Reply:
     if choice is None:
         return common.say(texts.PICK_NUMBER.format(count=len(data["choices"])))
     if "point" not in data:
-        return ask_checkout_location(message.openid, *choice)
+        return ask_checkout_location(message.openid, *choice, listed=data["choices"])
     record_id, title = choice
-    picked = {"record_id": record_id, "title": title}
+    picked = {"record_id": record_id, "title": title, register.LISTED: data["choices"]}
     return _check_out(message, member, picked, common.to_point(data["point"]))
 
 
@@ -64,8 +64,15 @@ def on_checkout_pick_location(message: Inbound, member: Member, data: dict) -> R
     return common.say(texts.PICK_FIRST.format(count=len(data["choices"])))
 
 
-def ask_checkout_location(openid: str, record_id: int, title: str) -> Reply:
-    state.start(openid, OUT_LOCATION, {"record_id": record_id, "title": title}, common.now())
+def ask_checkout_location(
+    openid: str, record_id: int, title: str, listed: list | None = None
+) -> Reply:
+    """Ask for the location of the check-out of one entry; `listed`: the list of open
+    check-ins it was picked from, kept for the register's questions after it (register.LISTED)."""
+    data = {"record_id": record_id, "title": title}
+    if listed:
+        data[register.LISTED] = listed
+    state.start(openid, OUT_LOCATION, data, common.now())
     return common.say(texts.ASK_CHECKOUT_LOCATION.format(title=title))
 
 
@@ -106,4 +113,29 @@ def _check_out(message: Inbound, member: Member, data: dict, point) -> Reply:
         reasons=reasons(doubts, record.kind),
         who=common.reviewer(record),
     )
-    return register.ask_missing(message.openid, member, record.id, done)
+    listed = data.get(register.LISTED)
+    return register.ask_missing(message.openid, member, record.id, done, listed=listed)
+
+
+def still_listed(member: Member, data: dict) -> list:
+    """The entries of the list the register's questions came from (register.LISTED) that are
+    still open: a number from it may check one of them out."""
+    still_open = {c.record_id for c in summary.open_checkins(member.id)}
+    return [choice for choice in data.get(register.LISTED, ()) if choice[0] in still_open]
+
+
+def on_listed_number(message: Inbound, member: Member, data: dict) -> Reply:
+    """A lone number right after 「签退」 was refused at a register question: the entry of the
+    list the check-out was picked from (as the member saw it numbered) still open is checked
+    out next, leaving the questions, whose answers were written as they came, for 「补登」;
+    one checked out already is said so, and the question stays. A number naming none of it
+    is no answer either: the question again."""
+    question = register.pending_question(data)
+    choice = pick(message.content, data[register.LISTED])
+    if choice is None:
+        said = texts.NUMBER_IN_ANSWER.format(word=message.content.strip(), question=question)
+        return common.say(said)
+    if choice not in still_listed(member, data):
+        return common.say(texts.LISTED_CHECKED_OUT.format(title=choice[1], question=question))
+    asked = ask_checkout_location(message.openid, *choice, listed=data[register.LISTED])
+    return common.say(texts.REGISTER_LEFT_FOR_CHECKOUT + "\n" + asked.text)

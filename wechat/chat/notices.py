@@ -1,5 +1,6 @@
 """A leader's notices, read in full in the chat: 「通知」 lists the team's latest, 「通知 N」
-shows the Nth whole.
+shows the Nth whole, and so does a lone number sent right after the list (「2」, 「第2条」:
+the list is kept for the next message, wechat.chat.state.LISTED_NOTICES).
 
 A member hears of a notice by a customer-service text (whole) or, outside the 48-hour
 window, by a template or subscribe message, which shows only its first twenty characters
@@ -12,7 +13,7 @@ from services import broadcast_reading
 
 from .. import texts
 from ..inbound import Inbound, Reply
-from . import common
+from . import common, state
 
 # The keyword the list's footer names, by whether the reader is a leader (whose 「通知」 sends).
 READ_WORD = {False: "通知", True: "看通知"}
@@ -25,8 +26,30 @@ def on_notices(message: Inbound, member, args: str = "") -> Reply:
     word = READ_WORD[bool(member.is_leader)]
     found = broadcast_reading.team_notices(common.actor(member))
     if not args.strip(ASKING):  # 「通知呢」, 「通知？」 ask for them
-        return common.say(_listed(found, word) if found else texts.NO_NOTICES)
+        return _list(message.openid, found, word)
     return _one(message, member, found, args, word)
+
+
+def _list(openid: str, found: list, word: str) -> Reply:
+    """The list, kept for a number sent next (on_listed_number). Keeping it writes nothing a
+    retry of the push could double, so 「看通知」 still only reads (Command.reads_only)."""
+    if not found:
+        return common.say(texts.NO_NOTICES)
+    state.list_notices(openid, [b.id for b in found], common.now())
+    return common.say(_listed(found, word))
+
+
+def on_listed_number(message: Inbound, member, ids: list[int]) -> Reply:
+    """A lone number right after the list (wechat.text_route): the notice it named there,
+    as 「通知 N」 shows it, though a newer notice has come meanwhile; the list stays kept for
+    the next number. A number naming none hears how many there were."""
+    word = READ_WORD[bool(member.is_leader)]
+    shown = {b.id: b for b in broadcast_reading.team_notices(common.actor(member))}
+    state.list_notices(message.openid, ids, common.now())
+    n = common.position(message.content)
+    if n is None or not 1 <= n <= len(ids) or ids[n - 1] not in shown:
+        return common.say(texts.NO_SUCH_NOTICE.format(count=len(ids), word=word))
+    return _whole(message.openid, shown[ids[n - 1]])
 
 
 def _one(message: Inbound, member, found: list, args: str, word: str) -> Reply:

@@ -26,6 +26,10 @@ from . import common, repeats, state
 from .visits import stored_seen
 
 ASKING = "register_fields"
+# The list of open check-ins the check-out was picked from (wechat.chat.checkout), kept with
+# the questions, and the command just refused at one (「签退」: wechat.text_route): a lone
+# number sent next names an entry of that list, as the member saw it numbered, not an answer.
+LISTED, REFUSED = "listed", "refused"
 # The service's refusal of a fill-in once a reviewer rejected the entry (services.review).
 REJECTED = "record_rejected"
 
@@ -63,14 +67,22 @@ def _question(data: dict, name: str) -> Question:
 
 
 def ask_missing(
-    openid: str, member, record_id: int, done: str, lead: str = texts.REGISTER_LEAD
+    openid: str,
+    member,
+    record_id: int,
+    done: str,
+    lead: str = texts.REGISTER_LEAD,
+    listed: list | None = None,
 ) -> Reply:
     """The check-out's answer, followed by the first question (put as `lead` puts it) if a
-    field is still blank after the check-out wrote what the programme knows."""
+    field is still blank after the check-out wrote what the programme knows; `listed`: the
+    list of open check-ins the entry was picked from, kept with the questions (LISTED)."""
     blanks = register_fill.blanks(common.actor(member), record_id)
     if not blanks.asked:
         return common.say(done)
     data = {"record_id": record_id, "kind": blanks.kind, "missing": blanks.asked, "answers": {}}
+    if listed:
+        data[LISTED] = listed
     state.start(openid, ASKING, data, common.now())
     question = _question(data, blanks.asked[0]).text
     return common.say(done + "\n" + lead.format(question=question))
@@ -141,7 +153,8 @@ def _take(message: Inbound, member, data: dict, value: str, text: str) -> Reply:
             return _rejected(register_fill.entry(common.actor(member), data["record_id"]))
         return common.say(texts.SERVICE_ERROR.format(reason=exc.message))
     answers = {**data["answers"], name: value}
-    after = {**data, "missing": rest, "answers": answers, **repeats.noted(text, common.now())}
+    answered = {k: v for k, v in data.items() if k != REFUSED}  # a number next is no pick
+    after = {**answered, "missing": rest, "answers": answers, **repeats.noted(text, common.now())}
     return _ask_next(message, record, after)
 
 

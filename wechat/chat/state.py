@@ -3,8 +3,8 @@
 One row per openid holds the conversation (`state`, its `data`, `expires_at`) and, beside it
 in `data`, what outlives a conversation (KEPT): the last position the user reported
 (LOCATION events and location messages), the last photo sent for a check-in or visit
-(wechat.chat.photo_check) and the command just suggested (SUGGESTED), so no column is needed
-for them. An idle row has state ''. A
+(wechat.chat.photo_check), the command just suggested (SUGGESTED) and the notices just
+listed (LISTED_NOTICES), so no column is needed for them. An idle row has state ''. A
 conversation older than TIMEOUT is forgotten: the user starts again instead of answering a
 stale question. Its row still says where it stood until another conversation replaces it or
 取消 ends it, so for LAPSED_FOR after it timed out (`lapsed`) a late answer is told that the
@@ -33,7 +33,11 @@ SUGGESTION_FOR = timedelta(minutes=5)
 # sent right after it: a member who sends the location first is not asked for it again.
 STRAY_LOCATION = "stray_location"
 STRAY_LOCATION_FOR = timedelta(minutes=5)
-KEPT = (LAST_LOCATION, LAST_PHOTO, SUGGESTED, STRAY_LOCATION)  # survive a conversation's end
+# The notices just listed (「通知」: wechat.chat.notices), by id in the list's order: the very
+# next message, a lone number, reads one (「2」, 「第2条」) within TIMEOUT, as 「通知 2」 does.
+LISTED_NOTICES = "listed_notices"
+# Survive a conversation's end.
+KEPT = (LAST_LOCATION, LAST_PHOTO, SUGGESTED, STRAY_LOCATION, LISTED_NOTICES)
 # Reads and conditional writes of a row (_write): one more after a write in between, and a
 # spare for a second one.
 WRITE_ATTEMPTS = 3
@@ -136,6 +140,29 @@ def suggested(row: ChatState | None, now: datetime) -> str | None:
     if not found or datetime.fromisoformat(found["at"]) < now - SUGGESTION_FOR:
         return None
     return found["command"]
+
+
+def list_notices(openid: str, ids: list[int], now: datetime) -> None:
+    """Keep the notices just listed, for a number sent next."""
+    keep(openid, LISTED_NOTICES, {"ids": ids, "at": now.isoformat()}, now)
+
+
+def listed_notices(row: ChatState | None, now: datetime) -> list[int] | None:
+    """The notices an already loaded row says were listed within TIMEOUT, or None."""
+    found = row.data.get(LISTED_NOTICES) if row is not None else None
+    if not found or datetime.fromisoformat(found["at"]) < now - TIMEOUT:
+        return None
+    return found["ids"]
+
+
+def forget(openid: str, keys: tuple[str, ...], now: datetime) -> None:
+    """Drop these kept values (KEPT) in one write, leaving any conversation as it is."""
+
+    def update(_kept: dict, row: ChatState | None):
+        data = {k: v for k, v in (row.data if row is not None else {}).items() if k not in keys}
+        return (row.state, data, row.expires_at) if row is not None else ("", data, now)
+
+    _write(openid, now, update, whole_row=True)
 
 
 def keep(openid: str, key: str, value: dict | None, now: datetime) -> None:

@@ -20,12 +20,12 @@ SEEN, HELP = photo_check.VISIT_SEEN, photo_check.VISIT_HELP
 def on_visit(message: Inbound, member, args: str = "") -> Reply:
     """「走访」: the paired household (masked), then ask for the location. A visit still
     checked in is said at once: a second one would be refused (services.checkin) only after
-    the location and the photo."""
+    the location and the photo; another entry still open, with 签退 first (open_first)."""
     try:
         household = households.my_household(member)
     except DomainError as exc:
         return common.say(exc.message)
-    still_open = checkin.already_checked_in(member, "visit")
+    still_open = checkin.already_checked_in(member, "visit") or checkin.open_first(member, "走访")
     if still_open is not None:
         return common.say(still_open)
     return checkin.ask_location(message.openid, "visit", household.head_name)
