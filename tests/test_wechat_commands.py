@@ -108,7 +108,7 @@ def test_push_menu_refused_by_wechat_gives_the_errcode_in_chinese(
 
 def test_drain_outbox_run_once_names_the_address_it_could_not_reach(runner, port):
     member = make_member(oa_openid="oa-1")
-    message = Message(member.id, "activity_reminder", {"title": "活动提醒"}, "a:1")
+    message = Message(member.id, "visit_reminder", {"title": "走访提醒"}, "v:1")
     enqueue([message], clock.now_utc(), "off")
     result = runner.invoke(args=["jobs", "run-once", "drain_outbox"])
     assert result.exit_code == 0, result.output
