@@ -6,6 +6,7 @@ from datetime import date
 from .clock import local_today
 from .roster_io import RosterData
 from .roster_leavers import (
+    entries_after_leaving,
     gone_before_added,
     inactive_leaders,
     left_before_return,
@@ -56,6 +57,7 @@ def check(
     problems += _identities(parsed, snap)
     problems += gone_before_added(parsed, snap, today)
     problems += left_before_return(snap, members)
+    problems += entries_after_leaving(snap, members)
     problems += _paired_twice(parsed)
     problems += paired_with_gone(parsed, snap, members)
     problems += _leaders(parsed, snap, members)
