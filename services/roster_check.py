@@ -77,13 +77,29 @@ def _position(problem: Problem) -> tuple:
 def _duplicates(parsed: Parsed) -> list[Problem]:
     problems = []
     for sheet, (field, message) in DUPLICATES.items():
-        first: dict[tuple, int] = {}
+        first: dict[tuple, Entry] = {}
         for entry in parsed[sheet]:
-            if entry.key in first:
-                problems.append(entry.problem(field, message.format(row=first[entry.key])))
+            earlier = first.get(entry.key) if entry.key else None
+            if earlier is not None:
+                problems.append(_repeat(entry, earlier, field, message))
             elif entry.key:
-                first[entry.key] = entry.row
+                first[entry.key] = entry
     return problems
+
+
+def _repeat(entry: Entry, earlier: Entry, field: str, message: str) -> Problem:
+    """A row naming what an earlier row names: the whole row when it is a copy (pasted
+    twice), else the cell that repeats."""
+    if (entry.values, entry.failed) == (earlier.values, earlier.failed):
+        return Problem(
+            "error",
+            entry.sheet,
+            entry.row,
+            None,
+            None,
+            f"第 {entry.row} 行与第 {earlier.row} 行完全相同，请删除其中一行。",
+        )
+    return entry.problem(field, message.format(row=earlier.row))
 
 
 def _references(parsed: Parsed, snap: Snapshot) -> list[Problem]:
@@ -124,15 +140,17 @@ def _identities(parsed: Parsed, snap: Snapshot) -> list[Problem]:
 
 
 def _paired_twice(parsed: Parsed) -> list[Problem]:
-    first: dict[str, int] = {}
+    """A member paired on two rows; a household listed twice is _duplicates' to report."""
+    first: dict[str, Entry] = {}
     problems = []
     for entry in parsed["结对家庭"]:
         phone = entry.values.get("member_phone")
-        if phone in first:
-            message = f"党员 {phone} 已在第 {first[phone]} 行结对：一名党员只能结对一户"
+        earlier = first.get(phone)
+        if earlier is not None and earlier.key != entry.key:
+            message = f"党员 {phone} 已在第 {earlier.row} 行结对：一名党员只能结对一户"
             problems.append(entry.problem("member_phone", message))
-        elif phone:
-            first[phone] = entry.row
+        elif phone and earlier is None:
+            first[phone] = entry
     return problems
 
 

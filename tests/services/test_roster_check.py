@@ -408,3 +408,35 @@ def test_one_bad_row_imports_nothing(database, tmp_path):
 def _rows():
     models = (Community, Team, Member, Household, Pairing)
     return {m.__name__: sorted(m.select().tuples()) for m in models}
+
+
+@pytest.mark.parametrize(
+    "sheet, row",
+    [("党员", 4), ("社区", 3), ("服务队", 3), ("结对家庭", 3)],
+)
+def test_a_row_repeated_exactly_is_named_as_such(database, tmp_path, sheet, row):
+    """A row pasted twice: one error at the row, saying which row it repeats."""
+    roster = base_roster()
+    roster[sheet].insert(row - 1, list(roster[sheet][row - 2]))
+
+    result = import_roster(
+        write_xlsx(tmp_path / "名单.xlsx", roster), team_size=TEAM_SIZE, today=TODAY
+    )
+
+    assert [(p.sheet, p.row, p.column, p.message) for p in result.errors] == [
+        (sheet, row, None, f"第 {row} 行与第 {row - 1} 行完全相同，请删除其中一行。")
+    ]
+
+
+def test_a_repeated_phone_with_other_details_keeps_its_message(database, tmp_path):
+    roster = base_roster()
+    roster["党员"].insert(3, ["张二", "13800000002", "第一支部", "第一服务队", "队长"])
+
+    result = import_roster(
+        write_xlsx(tmp_path / "名单.xlsx", roster), team_size=TEAM_SIZE, today=TODAY
+    )
+
+    duplicate = [p for p in result.errors if (p.sheet, p.row) == ("党员", 4)]
+    assert [(p.column, p.message) for p in duplicate] == [
+        ("手机号", "手机号与第 3 行重复：一个手机号只能对应一名党员")
+    ]
