@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import date
 
 from .clock import local_today
+from .roster_cells import plain_name
 from .roster_io import RosterData
 from .roster_leavers import (
     entries_after_leaving,
@@ -116,14 +117,14 @@ def _references(parsed: Parsed, snap: Snapshot) -> list[Problem]:
 def _identities(parsed: Parsed, snap: Snapshot) -> list[Problem]:
     """A phone already on someone else, and a namesake who may have changed phones."""
     listed = set(member_entries(parsed))
-    by_name = defaultdict(list)
+    by_name = defaultdict(list)  # names as the file's are read (a stored one may have spaces)
     for (phone,), current in snap.rows["党员"].items():
-        by_name[current.values["name"]].append(phone)
+        by_name[plain_name(current.values["name"])].append(phone)
     problems = []
     for entry in parsed["党员"]:
         phone, name = entry.values.get("phone"), entry.values.get("name")
         current = snap.member(phone)
-        if current and name and current["name"] != name:
+        if current and name and plain_name(current["name"]) != name:
             message = (
                 f"系统中手机号 {phone} 属于「{current['name']}」，与本行姓名「{name}」不符；"
                 "如果是同一人改名，请先在后台修改姓名，否则请核对手机号"
