@@ -35,8 +35,19 @@ def overview_json(v: overview.Overview) -> dict:
             "inbox_unread": a.inbox_unread,
             "spot_checks_pending": a.spot_checks_pending,
             "late_reports": a.late_reports,
+            "reports_returned": [_returned_json(r) for r in a.returned],
             "reports_awaiting_decision": [_awaiting_json(r) for r in a.awaiting_decision],
         },
+    }
+
+
+def _returned_json(r: overview.Returned) -> dict:
+    return {
+        "team": {"id": r.team_id, "name": r.team_name},
+        "period": r.period,
+        "returned_at": iso(r.returned_at),
+        "reason": r.reason,
+        "late": r.late,
     }
 
 
@@ -130,6 +141,23 @@ _AWAITING = {
         "properties": _AWAITING_PROPERTIES,
     },
 }
+_RETURNED_PROPERTIES = {
+    "team": _AWAITING_PROPERTIES["team"],
+    "period": {"type": "string", "example": "2026-Q3", "description": "报告所属季度"},
+    "returned_at": {"type": "string", "format": "date-time", "nullable": True},
+    "reason": {"type": "string", "description": "退回原因"},
+    "late": {"type": "boolean", "description": "第一次提交时已过截止日期（退回不改变这一点）"},
+}
+_RETURNED = {
+    "type": "array",
+    "description": "办公室已退回、等待队长修改后重新提交的季度报告（任何季度），退回早的在前；"
+    "已经交过，不算逾期未交",
+    "items": {
+        "type": "object",
+        "required": list(_RETURNED_PROPERTIES),
+        "properties": _RETURNED_PROPERTIES,
+    },
+}
 _TEAM_PROPERTIES = {
     "id": {"type": "integer"},
     "name": {"type": "string"},
@@ -170,6 +198,7 @@ OVERVIEW_SCHEMA = {
                 "inbox_unread",
                 "spot_checks_pending",
                 "late_reports",
+                "reports_returned",
                 "reports_awaiting_decision",
             ],
             "description": "办公室需要处理的事项（登记簿核验另见 GET /register/check）",
@@ -180,8 +209,10 @@ OVERVIEW_SCHEMA = {
                 "late_reports": {
                     "type": "array",
                     "items": {"type": "string"},
-                    "description": "报告已过截止日期仍未提交的服务队",
+                    "description": "报告已过截止日期、从未提交的服务队（已退回的见 "
+                    "reports_returned）",
                 },
+                "reports_returned": _RETURNED,
                 "reports_awaiting_decision": _AWAITING,
             },
         },

@@ -397,7 +397,7 @@ def _assignees(actor: Actor, team: Team | None, ids: list[int], values: dict) ->
     valid = [i for i in ids if is_id(i)]
     members = list(Member.select().where(Member.id.in_(valid) & Member.active)) if valid else []
     if len(members) != len(ids):
-        raise Invalid("指派的党员不存在或已停用。", "unknown_member")
+        raise Invalid("指派的党员不存在或已离队。", "unknown_member")
     if not actor.is_office and any(m.team_id != actor.team_id for m in members):
         raise Forbidden("队长只能指派本队党员。", "other_team_member")
     return members

@@ -8,6 +8,9 @@ from models import Account, Member
 from .errors import Forbidden
 
 OFFICE_LABEL = "office:"  # how every office account's label begins (Actor.label)
+# A member is no longer active only by leaving the roster (services.spells writes
+# Member.active with their spells, nothing else does): what they are told when refused.
+MEMBER_LEFT = "您已离队，如有疑问，请联系办公室。"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,11 @@ never taken for the final list.
 
 The figures are the JSON list's (services.annual_assessment.annual_list), so the file and the
 screen never disagree; members stay in roster order, team by team (never ranked).
+
+Figures that sound alike but count different things say so on a 说明 sheet, as the quarterly
+report's file does in its 说明 column (services.report_export): 结对走访 counts the visits
+that count as services (checked out and filled in), 入户走访 and 有走访的月数 every visit
+check-in, so a visit not yet filled in shows as 0 beside 1.
 """
 
 from datetime import datetime
@@ -20,7 +25,7 @@ from .annual_figures import KIND_NAMES, KIND_ORDER
 from .annual_grades import Limits
 from .xlsx import DATETIME, HOURS, Column, Export, file_name, new_book, to_bytes, write_table
 
-ASSESSMENT_SHEET, COMMENDATION_SHEET = "年度考核", "表彰名单"
+ASSESSMENT_SHEET, COMMENDATION_SHEET, NOTES_SHEET = "年度考核", "表彰名单", "说明"
 L = annual.MemberLine
 
 
@@ -56,8 +61,8 @@ def _columns(teams: dict[int, str]) -> tuple[Column, ...]:
         Column("在册情况", 11, lambda line: line.figures.roster_name),
         Column("服务时长（小时）", 8, lambda line: line.figures.minutes / 60, HOURS),
         *kinds,
-        Column("入户走访（次）", NARROW, lambda line: line.figures.visits),
-        Column("有走访的月数", NARROW, lambda line: line.figures.visit_months),
+        Column(VISITS, NARROW, lambda line: line.figures.visits),
+        Column(VISIT_MONTHS, NARROW, lambda line: line.figures.visit_months),
         Column("被退回的登记（条）", NARROW, lambda line: line.figures.rejected),
         Column("居民评价（条）", NARROW, lambda line: line.figures.ratings_count),
         Column("居民评价平均分", NARROW, _rating, "0.0"),
@@ -70,6 +75,29 @@ def _columns(teams: dict[int, str]) -> tuple[Column, ...]:
         Column("确定时间", 18, _decided(lambda d: d.decided_at), DATETIME),
     )
 
+
+COUNTED = "已签退，服务内容、服务对象、服务成效都已填写（未通过的除外）"
+VISITS, VISIT_MONTHS = "入户走访（次）", "有走访的月数"
+# What a column of 年度考核 counts, where its header alone could be read two ways.
+NOTES = {
+    "服务时长（小时）": f"计入服务时长的登记（{COUNTED}）的时长",
+    **{
+        f"{KIND_NAMES[k]}（次）": f"计入服务时长的{KIND_NAMES[k]}登记：{COUNTED}"
+        for k in KIND_ORDER
+        if k != "visit"
+    },
+    f"{KIND_NAMES['visit']}（次）": f"计入服务时长的走访登记：{COUNTED}；"
+    f"每次走访签到见“{VISITS}”，所以可能少于它",
+    VISITS: "每次走访签到算一次（未通过的除外），不论是否已签退、填写完整：走访在签到时就已发生",
+    VISIT_MONTHS: f"本年有入户走访签到的月份数，与“{VISITS}”口径相同",
+    "被退回的登记（条）": "本年的登记中被退回（未通过审核）的，不计入服务时长和次数",
+    "居民评价（条）": "本年居民通过评价卡对本人的评价，经办公室审核保留的",
+    "建议等次": "系统按设定的标准给出，仅供参考；考核等次由办公室确定",
+}
+NOTE_COLUMNS = (
+    Column("项目", 18, lambda note: note[0]),
+    Column("说明", 80, lambda note: note[1]),
+)
 
 UNPRINTED = 2  # 确定人, 确定时间: the last columns, left off the printout
 WRAPPED = ("服务队", "在册情况", "建议理由", "备注")
@@ -107,10 +135,19 @@ def export_year(
     write_table(honours, honour_columns, commended)
     _page_header(honours, f"{year}年度表彰名单（{state}）")
     _for_print(honours, honour_columns, printed=len(honour_columns))
+    _notes(book.create_sheet(NOTES_SHEET), columns)
     only = teams[team_id] if team_id is not None else ""
     name = file_name(f"{year}年度考核", only, "" if listing.state.final else state)
     ascii_name = f"annual-{year}" + (f"-team{team_id}" if team_id else "") + ".xlsx"
     return Export(name, ascii_name, to_bytes(book), count)
+
+
+def _notes(sheet, columns: tuple[Column, ...]) -> None:
+    """What each column that needs it counts, in the order of the 年度考核 sheet."""
+    notes = [(c.header, NOTES[c.header]) for c in columns if c.header in NOTES]
+    write_table(sheet, NOTE_COLUMNS, notes)
+    for (made,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2):
+        made.alignment = WRAP
 
 
 def _page_header(sheet, title: str) -> None:

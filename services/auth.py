@@ -19,7 +19,7 @@ from models import Account, ApiToken, BindCode, Member, db
 from models.prepared import Prepared
 
 from .accounts import check_password
-from .actors import Actor
+from .actors import MEMBER_LEFT, Actor
 from .bind_limits import caller
 from .binding import WRONG_CODE, typed_code
 from .errors import Conflict, Forbidden, Invalid, Unauthorized
@@ -72,7 +72,7 @@ def authenticate(raw: str, now: datetime) -> ApiToken:
     if row.expires_at <= now:
         raise Unauthorized("登录已过期，请重新登录。", "token_expired")
     if row.member is not None and not row.member.active:
-        raise Unauthorized("您的党员信息已停用，请联系办公室。", "member_inactive")
+        raise Unauthorized(MEMBER_LEFT, "member_inactive")
     if row.member is not None and row.member.mp_openid != row.openid:
         raise Unauthorized("微信绑定已变更，请重新登录。", "binding_changed")
     if row.account is not None and not row.account.active:
@@ -92,7 +92,7 @@ def login_with_openid(openid: str, session_key: str, now: datetime, ttl: timedel
     """A member token when the openid is bound, else a token that can only bind."""
     member = Member.get_or_none(Member.mp_openid == openid)
     if member is not None and not member.active:
-        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+        raise Forbidden(MEMBER_LEFT, "member_inactive")
     scope = "member" if member is not None else "bind"
     return issue_token(now, ttl, scope, member=member, openid=openid, session_key=session_key)
 
@@ -164,7 +164,7 @@ def _bind(
     win: the loser sees a row count of 0 and nothing of its attempt is kept."""
     require_bind_token(token)
     if not member.active:
-        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+        raise Forbidden(MEMBER_LEFT, "member_inactive")
     try:
         with db.atomic():
             _claim(member, token.openid, code, now)

@@ -17,6 +17,7 @@ import peewee
 
 from models import AuditLog, BindCode, Member, db
 
+from .actors import MEMBER_LEFT
 from .bind_limits import caller
 from .binding import WRONG_CODE, live_bind_code, typed_code
 from .errors import Conflict, Forbidden, Invalid
@@ -58,7 +59,7 @@ def _bind(openid: str, member: Member, code: BindCode, now: datetime) -> Member:
     """Link openid and member and spend the code, all or nothing; conditional updates make
     two racing binds for one member or one code leave exactly one winner."""
     if not member.active:
-        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+        raise Forbidden(MEMBER_LEFT, "member_inactive")
     try:
         with db.atomic():
             free = Member.oa_openid.is_null() | (Member.oa_openid == openid)

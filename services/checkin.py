@@ -18,7 +18,7 @@ from models import Member, Photo, ServiceRecord, db
 from models.prepared import Prepared, PreparedInsert, Sent, pipelined
 
 from . import checkin_closing, entry_flags, history, register_defaults
-from .actors import Actor, require_member
+from .actors import MEMBER_LEFT, Actor, require_member
 from .checkin_flags import ask, assess
 from .checkin_rules import (
     TIME_FLAGS,
@@ -226,7 +226,7 @@ def clean_details(details: dict | None) -> dict:
 def _acting_member(actor: Actor) -> Member:
     member = require_member(actor)
     if not member.active:
-        raise Forbidden("您的党员信息已停用，请联系办公室。", "member_inactive")
+        raise Forbidden(MEMBER_LEFT, "member_inactive")
     return member
 
 

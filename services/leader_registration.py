@@ -165,7 +165,7 @@ def _team_member(leader: Member, member_id: int) -> Member:
     if member.id == leader.id:
         raise Forbidden("不能为自己代为登记，请用手机签到。", "own_registration")
     if not member.active:
-        raise Conflict("该党员已停用。", "member_inactive")
+        raise Conflict("该党员已离队，不能为其登记。", "member_inactive")
     return member
 
 

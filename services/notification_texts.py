@@ -83,7 +83,7 @@ REASONS = {
     "connection_lost": "发出后连接中断，微信可能已收到（将重试）",
     "error": "微信返回错误",
     "internal": "消息无法处理（内部错误，已记录日志）",
-    "inactive": "队员已停用",
+    "inactive": "队员已离队",  # only leaving makes a member inactive (services.spells)
     "expired": "已过期，未发送",
     "activity_cancelled": "活动已取消，未发送",
     "decision_changed": "审核结论已更改，未发送",

@@ -2,6 +2,10 @@
 as the quarterly report counts them, what waits for review, the last quarter's report, and
 the counts of what the office itself must act on.
 
+A report is 逾期未交 only while the leader has never handed it in (services.reports.OWED): one
+the office returned was handed in, and waits apart, 已退回待重交, until the leader submits it
+again, whatever its quarter (as the reports waiting for the office's decision).
+
 A team that owes the last quarter's report is shown as owing it whether or not its row has
 been drafted yet (the daily job drafts it; a team staffed during the quarter owes one, as
 services.report_deadlines.draft_missing decides): a quarter whose deadline passed with no report at
@@ -34,7 +38,7 @@ from .report_stats import (
     staffed_teams,
     team_stats,
 )
-from .reports import OPEN, is_late, submitted_late
+from .reports import OPEN, OWED, is_late, submitted_late
 
 R = ServiceRecord
 
@@ -74,8 +78,9 @@ class Alerts:
     undelivered: int  # messages WeChat did not deliver (failed or skipped)
     inbox_unread: int
     spot_checks_pending: int
-    late_reports: list[str]  # the teams whose report is past its deadline and still owed
+    late_reports: list[str]  # the teams whose report is past its deadline, never handed in
     awaiting_decision: list["AwaitingDecision"]  # submitted reports the office must decide
+    returned: list["Returned"]  # reports the office returned, not handed in again yet
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,18 @@ class AwaitingDecision:
     submitted_at: datetime | None
     late: bool  # submitted after its deadline
     resubmitted: bool  # returned by the office before, and submitted again since
+
+
+@dataclass(frozen=True)
+class Returned:
+    """A report the office returned, which waits for its leader to hand it in again."""
+
+    team_id: int
+    team_name: str
+    period: str
+    returned_at: datetime | None
+    reason: str
+    late: bool  # first handed in after its deadline (a return does not change that)
 
 
 @dataclass(frozen=True)
@@ -221,9 +238,14 @@ def _alerts(actor: Actor, teams: list[TeamOverview]) -> Alerts:
         undelivered=problems(actor, None, 1, 0)[1],
         inbox_unread=office_inbox(actor, True, 1, 0)[1],
         spot_checks_pending=pending,
-        late_reports=[t.name for t in teams if t.report and t.report.late and t.report.owed],
+        late_reports=[t.name for t in teams if _never_handed_in_late(t.report)],
         awaiting_decision=_awaiting_decision(),
+        returned=_returned(),
     )
+
+
+def _never_handed_in_late(report: ReportState | None) -> bool:
+    return report is not None and report.late and report.status in OWED
 
 
 def _awaiting_decision() -> list[AwaitingDecision]:
@@ -245,6 +267,29 @@ def _awaiting_decision() -> list[AwaitingDecision]:
             submitted_at=r.submitted_at,
             late=submitted_late(r),
             resubmitted=r.decided_at is not None,
+        )
+        for r in query
+    ]
+
+
+def _returned() -> list[Returned]:
+    """Every returned report of any quarter, the one returned longest ago first; one query."""
+    Q = QuarterlyReport
+    query = (
+        Q.select(Q.team, Team.name, Q.year, Q.quarter, Q.decided_at, Q.return_reason, Q.stats)
+        .join(Team)
+        .where(Q.status == "returned")
+        .order_by(Q.decided_at, Q.year, Q.quarter, Team.id)
+        .objects()
+    )
+    return [
+        Returned(
+            team_id=r.team_id,
+            team_name=r.name,
+            period=label(r.year, r.quarter),
+            returned_at=r.decided_at,
+            reason=r.return_reason,
+            late=submitted_late(r),
         )
         for r in query
     ]

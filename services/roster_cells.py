@@ -77,6 +77,35 @@ def text(max_len: int) -> Callable[[Any], str]:
     return parse
 
 
+# A name in Chinese characters, perhaps with the middle dot of a minority name (买买提·艾力).
+CHINESE_NAME = re.compile(r"[\u3400-\u9fff\uf900-\ufaff·・]+")
+
+
+def person_name(max_len: int) -> Callable[[Any], str]:
+    """A person's name. A Chinese name has no spaces: one typed with them (「李 四」, spaced
+    to line up with longer names, or a full-width space) is kept without, its middle dot
+    kept; a name written in letters keeps its spaces. name_note tells the clerk."""
+    read = text(max_len)
+
+    def parse(raw: Any) -> str:
+        return plain_name(read(raw))
+
+    return parse
+
+
+def plain_name(name: str) -> str:
+    """The name as person_name keeps it: also how a name stored before is compared."""
+    joined = SPACES.sub("", name)
+    return joined if CHINESE_NAME.fullmatch(joined) else name
+
+
+def name_note(raw: Any, value: str) -> str | None:
+    """What the clerk is told when spaces were taken out of a name."""
+    if " " in cell_text(raw) and " " not in value:
+        return f"姓名中有空格，已按「{value}」保存"
+    return None
+
+
 def mobile(raw: Any) -> str:
     """An 11-digit mobile number from whatever Excel, CSV or a keyboard gives: a number or
     text, full-width digits, spaces, dashes and brackets, +86, Excel's trailing .0."""

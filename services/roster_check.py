@@ -4,8 +4,10 @@ from collections import defaultdict
 from datetime import date
 
 from .clock import local_today
+from .roster_cells import plain_name
 from .roster_io import RosterData
 from .roster_leavers import (
+    entries_after_leaving,
     gone_before_added,
     inactive_leaders,
     left_before_return,
@@ -56,6 +58,7 @@ def check(
     problems += _identities(parsed, snap)
     problems += gone_before_added(parsed, snap, today)
     problems += left_before_return(snap, members)
+    problems += entries_after_leaving(snap, members)
     problems += _paired_twice(parsed)
     problems += paired_with_gone(parsed, snap, members)
     problems += _leaders(parsed, snap, members)
@@ -75,13 +78,29 @@ def _position(problem: Problem) -> tuple:
 def _duplicates(parsed: Parsed) -> list[Problem]:
     problems = []
     for sheet, (field, message) in DUPLICATES.items():
-        first: dict[tuple, int] = {}
+        first: dict[tuple, Entry] = {}
         for entry in parsed[sheet]:
-            if entry.key in first:
-                problems.append(entry.problem(field, message.format(row=first[entry.key])))
+            earlier = first.get(entry.key) if entry.key else None
+            if earlier is not None:
+                problems.append(_repeat(entry, earlier, field, message))
             elif entry.key:
-                first[entry.key] = entry.row
+                first[entry.key] = entry
     return problems
+
+
+def _repeat(entry: Entry, earlier: Entry, field: str, message: str) -> Problem:
+    """A row naming what an earlier row names: the whole row when it is a copy (pasted
+    twice), else the cell that repeats."""
+    if (entry.values, entry.failed) == (earlier.values, earlier.failed):
+        return Problem(
+            "error",
+            entry.sheet,
+            entry.row,
+            None,
+            None,
+            f"第 {entry.row} 行与第 {earlier.row} 行完全相同，请删除其中一行。",
+        )
+    return entry.problem(field, message.format(row=earlier.row))
 
 
 def _references(parsed: Parsed, snap: Snapshot) -> list[Problem]:
@@ -98,14 +117,14 @@ def _references(parsed: Parsed, snap: Snapshot) -> list[Problem]:
 def _identities(parsed: Parsed, snap: Snapshot) -> list[Problem]:
     """A phone already on someone else, and a namesake who may have changed phones."""
     listed = set(member_entries(parsed))
-    by_name = defaultdict(list)
+    by_name = defaultdict(list)  # names as the file's are read (a stored one may have spaces)
     for (phone,), current in snap.rows["党员"].items():
-        by_name[current.values["name"]].append(phone)
+        by_name[plain_name(current.values["name"])].append(phone)
     problems = []
     for entry in parsed["党员"]:
         phone, name = entry.values.get("phone"), entry.values.get("name")
         current = snap.member(phone)
-        if current and name and current["name"] != name:
+        if current and name and plain_name(current["name"]) != name:
             message = (
                 f"系统中手机号 {phone} 属于「{current['name']}」，与本行姓名「{name}」不符；"
                 "如果是同一人改名，请先在后台修改姓名，否则请核对手机号"
@@ -122,15 +141,17 @@ def _identities(parsed: Parsed, snap: Snapshot) -> list[Problem]:
 
 
 def _paired_twice(parsed: Parsed) -> list[Problem]:
-    first: dict[str, int] = {}
+    """A member paired on two rows; a household listed twice is _duplicates' to report."""
+    first: dict[str, Entry] = {}
     problems = []
     for entry in parsed["结对家庭"]:
         phone = entry.values.get("member_phone")
-        if phone in first:
-            message = f"党员 {phone} 已在第 {first[phone]} 行结对：一名党员只能结对一户"
+        earlier = first.get(phone)
+        if earlier is not None and earlier.key != entry.key:
+            message = f"党员 {phone} 已在第 {earlier.row} 行结对：一名党员只能结对一户"
             problems.append(entry.problem("member_phone", message))
-        elif phone:
-            first[phone] = entry.row
+        elif phone and earlier is None:
+            first[phone] = entry
     return problems
 
 

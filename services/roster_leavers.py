@@ -1,10 +1,14 @@
 """Checking what a file says about members who leave (状态 离队, 离队日期): that the quarters
-can count them, that a day of leaving does not undo a return, that their pairing ends rather
-than blocks the file, and that no team is left led by someone who can no longer log in. Part
-of roster_check, which calls these."""
+can count them, that a day of leaving does not undo a return, that entries of the register
+after it are not left unnoticed, that their pairing ends rather than blocks the file, and
+that no team is left led by someone who can no longer log in. Part of roster_check, which
+calls these."""
 
-from datetime import date
+from datetime import date, timedelta
 
+from models import ServiceRecord
+
+from . import clock
 from .roster_parse import Entry, Parsed
 from .roster_schema import Problem
 from .roster_state import FinalMember, Snapshot, gone, resolve_pairings
@@ -57,6 +61,55 @@ def left_before_return(snap: Snapshot, members: dict[str, FinalMember]) -> list[
             )
             problems.append(entry.problem("left_on", message))
     return problems
+
+
+def entries_after_leaving(snap: Snapshot, members: dict[str, FinalMember]) -> list[Problem]:
+    """A row that makes a member leave, or moves their day of leaving, on a day before entries
+    of theirs in the register (a leader registered a visit on the 30th; the file says the
+    20th): either the day or the entries are wrong, and only the clerk can tell which, so it
+    is a reminder at the cell. The figures are not changed by it: whoever served in a period
+    counts in it (services.report_stats), so the reminder says those entries still count.
+    Rejected entries count nowhere and are not named; a file that changes nothing about the
+    member is not checked again (the clerk was told when it did)."""
+    problems = []
+    for phone, member in members.items():
+        current = snap.rows["党员"].get((phone,))
+        if current is None or not _moves_leaving(member, current.values):
+            continue
+        after = _entries_after(current.id, member.left_on)
+        if after:
+            problems.append(_entries_after_problem(member, after))
+    return problems
+
+
+def _moves_leaving(member: FinalMember, current: dict) -> bool:
+    """The member's row makes them leave, or gives another day of leaving."""
+    stays = (current["active"], current["left_on"]) == (member.active, member.left_on)
+    return member.entry is not None and not member.active and not stays
+
+
+def _entries_after(member_id: int, left_on: date) -> list:
+    """The check-in times of the member's entries after that Shanghai day, latest first."""
+    R = ServiceRecord
+    after = clock.local_midnight(left_on + timedelta(days=1))
+    query = R.select(R.checkin_at).where(
+        (R.member == member_id) & (R.checkin_at >= after) & (R.status != "rejected")
+    )
+    return [at for (at,) in query.order_by(R.checkin_at.desc()).tuples()]
+
+
+def _entries_after_problem(member: FinalMember, after: list) -> Problem:
+    latest = clock.to_local(after[0]).date()
+    day = f"{latest.month}月{latest.day}日"
+    if latest.year != member.left_on.year:
+        day = clock.cn_date(latest)
+    message = (
+        f"{member.name}（{member.phone}）在离队日期 {member.left_on} 之后还有 {len(after)} 条"
+        f"登记（最近一条在 {day}），请核对离队日期；日期无误的话，这些登记仍计入统计，"
+        "请与队长核实"
+    )
+    field = "left_on" if "left_on" in member.entry.values else "active"
+    return member.entry.problem(field, message, "warning")
 
 
 def paired_with_gone(

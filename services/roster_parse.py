@@ -91,21 +91,25 @@ def _parse_row(
 ) -> tuple[Entry, list[Problem]]:
     values: dict[str, Any] = {}
     failed: set[str] = set()
-    messages: list[tuple[str, str]] = []
+    messages: list[tuple[str, str, str]] = []  # field, message, severity
     for field in sheet.columns:
         column, raw = spec.column(field), cells.get(field)
         if is_blank(raw):
             if column.required:
                 failed.add(field)
-                messages.append((field, "必填，不能为空"))
+                messages.append((field, "必填，不能为空", "error"))
             continue
         try:
             values[field] = column.parse(raw)
         except CellError as exc:
             failed.add(field)
-            messages.append((field, str(exc)))
+            messages.append((field, str(exc), "error"))
+            continue
+        note = column.note(raw, values[field]) if column.note else None
+        if note:
+            messages.append((field, note, "warning"))
     entry = Entry(spec.name, number, values, sheet.columns, frozenset(failed))
-    return entry, [entry.problem(field, message) for field, message in messages]
+    return entry, [entry.problem(*message) for message in messages]
 
 
 def _in_china(lat: float, lng: float) -> bool:

@@ -22,7 +22,9 @@ from .roster_cells import (
     day,
     integer,
     mobile,
+    name_note,
     number,
+    person_name,
     text,
 )
 
@@ -56,6 +58,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     example: Any = None
     hint: str = ""
+    # A reminder at the cell when the value kept is not what it says: (raw cell, value) →
+    # the message, or None.
+    note: Callable[[Any, Any], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,9 @@ SHEETS = (
         key=("phone",),
         aliases=("党员信息", "党员名单", "队员"),
         columns=(
-            Column("name", "姓名", text(50), True, ("党员姓名",), "张三（示例）"),
+            Column(
+                "name", "姓名", person_name(50), True, ("党员姓名",), "张三（示例）", note=name_note
+            ),
             Column(
                 "phone",
                 "手机号",
@@ -190,7 +197,15 @@ SHEETS = (
         key=("community", "address"),
         aliases=("结对家庭信息", "家庭", "结对户"),
         columns=(
-            Column("head_name", "户主姓名", text(50), True, ("户主",), "王桂兰（示例）"),
+            Column(
+                "head_name",
+                "户主姓名",
+                person_name(50),
+                True,
+                ("户主",),
+                "王桂兰（示例）",
+                note=name_note,
+            ),
             Column(
                 "phone",
                 "联系电话",

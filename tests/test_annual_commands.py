@@ -72,7 +72,7 @@ def test_the_file_is_the_one_the_api_gives(runner, world, tmp_path):
     members = len(cells(made)["年度考核"]) - 1
     assert f"已导出 2026 年度考核（{members} 名党员，未定稿）：{out}" in result.output
     given = load_workbook(io.BytesIO(office("GET", "/office/annual/2026/export.xlsx").data))
-    assert made.sheetnames == ["年度考核", "表彰名单"]
+    assert made.sheetnames == ["年度考核", "表彰名单", "说明"]
     assert cells(made) == cells(given)
     names = [row[1] for row in cells(made)["年度考核"][1:]]
     assert "阿丽" in names and "阿博" in names
@@ -110,7 +110,7 @@ def test_an_existing_file_is_kept_unless_forced(runner, world, tmp_path):
     assert out.read_bytes() == b"the clerk's own file"
     result = runner.invoke(args=["export", "annual", "2026", str(out), "--force"])
     assert result.exit_code == 0, result.output
-    assert load_workbook(out).sheetnames == ["年度考核", "表彰名单"]
+    assert load_workbook(out).sheetnames == ["年度考核", "表彰名单", "说明"]
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ HELP_LEADER_EXTRA = (
     "「待审」待审核的签到\n「报告」本季度报告状态"
 )
 NEEDS_BINDING = "您还没有绑定党员身份。\n" + HELP_UNBOUND
-MEMBER_INACTIVE = "您的党员信息已停用，请联系办公室。"
+MEMBER_INACTIVE = "您已离队，如有疑问，请联系办公室。"  # services.actors.MEMBER_LEFT
 BIND_USAGE = "请按格式发送：绑定 手机号 绑定码\n例如：绑定 13800000000 482913"
 BIND_FAILED = "绑定未成功：{reason}"
 BIND_DONE = "绑定成功！{name}同志，欢迎使用党员志愿服务助手。发送「帮助」查看可用功能。"

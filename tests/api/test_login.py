@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from models import Account, ApiToken, BindCode, Member
-from services import clock
+from services import clock, spells
 from services.bind_limits import CODE_DAY_TRIES, CODE_LIFE_TRIES
 from services.binding import issue_bind_code
 from tests.factories import make_member, make_team
@@ -35,6 +35,20 @@ def test_unbound_login_must_bind_first(client):
     assert body["bind_required"] is True and body["member"] is None
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 403
+
+
+def test_a_member_who_has_left_is_told_so_at_login_and_with_a_token_from_before(
+    client, member, api
+):
+    session = api(member)
+    spells.leave(member.id, clock.local_today())
+    left = "您已离队，如有疑问，请联系办公室。"
+    login = client.post("/api/v1/auth/login", json={"code": "code:mp-alice"})
+    assert login.status_code == 403
+    assert login.get_json()["error"] == {"code": "member_inactive", "message": left}
+    me = session.get("/me")
+    assert me.status_code == 401
+    assert me.get_json()["error"] == {"code": "member_inactive", "message": left}
 
 
 def _bind(client, body, openid="mp-new"):

@@ -153,7 +153,7 @@ def test_the_excel_file_has_the_assessment_and_the_commendation_list(world, offi
     assert response.status_code == 200
     assert "filename*=UTF-8''2026" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["年度考核", "表彰名单"]
+    assert book.sheetnames == ["年度考核", "表彰名单", "说明"]
     sheet = book["年度考核"]
     rows = list(sheet.iter_rows(values_only=True))
     header = rows[0]

@@ -95,6 +95,7 @@ def test_a_late_report_and_the_offices_alerts(world, office):
         "inbox_unread": 1,
         "spot_checks_pending": 1,
         "late_reports": [team_a.name],
+        "reports_returned": [],
         "reports_awaiting_decision": [
             {
                 "team": {"id": team_b.id, "name": team_b.name},
@@ -196,7 +197,7 @@ def test_the_office_reading_a_report_never_drafts_it(app, january, office, api):
 def submitted(team, year, quarter, now, **more):
     """A report of the team's, submitted (by default on time) and not yet decided."""
     fields = {"status": "submitted", "submitted_at": now, "updated_at": now, "summary": "小结"}
-    deadline = clock.local_today(now) + timedelta(days=5)
+    deadline = more.pop("deadline", clock.local_today(now) + timedelta(days=5))
     return QuarterlyReport.create(
         team=team, year=year, quarter=quarter, deadline=deadline, **(fields | more)
     )
@@ -241,3 +242,30 @@ def test_the_overview_runs_as_many_statements_for_many_waiting_reports_as_for_on
     for back in range(1, 6):
         submitted(make_team(members=1), year - back, quarter, now)
     assert overview_statements(office) == one
+
+
+def test_a_returned_report_waits_to_be_handed_in_again_and_is_not_late(app, january, office):
+    """Q4's report handed in after its deadline, then returned: it was handed in, so it is
+    no 逾期未交; it has a line of its own until the leader hands it in again."""
+    team = make_team(name="第三服务队")
+    team_joined_on(team, date(2026, 6, 1))
+    handed_in = january - timedelta(days=3)  # the 17th, after the 10th
+    submitted(team, 2026, 4, handed_in, deadline=date(2027, 1, 10), stats={"late_submitted": True})
+    decision = {"decision": "return", "reason": "请补充走访情况"}
+    assert office.post(f"/office/reports/{team.id}/2026-Q4", json=decision).status_code == 200
+
+    body = office.get("/office/overview").get_json()
+
+    (row,) = body["teams"]
+    assert (row["report"]["status_name"], row["report"]["owed"]) == ("已退回", True)
+    assert body["alerts"]["late_reports"] == []
+    assert body["alerts"]["reports_returned"] == [
+        {
+            "team": {"id": team.id, "name": "第三服务队"},
+            "period": "2026-Q4",
+            "returned_at": iso(january),
+            "reason": "请补充走访情况",
+            "late": True,
+        }
+    ]
+    assert body["alerts"]["reports_awaiting_decision"] == []

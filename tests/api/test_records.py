@@ -8,7 +8,7 @@ import pytest
 from peewee import fn
 
 from models import Member, ServiceRecord
-from services import clock, register_check
+from services import clock, register_check, spells
 from tests.register_world import FILLED, build_world, checked_in
 
 ROLES = ("alice", "leader_a", "leader_b", "bob", "office")
@@ -438,6 +438,17 @@ def test_leader_registration(api, world):
     assert ServiceRecord.select().count() == 1
     own_review = leader.post(f"/records/{body['id']}/review", json={"decision": "verify"})
     assert own_review.get_json()["error"]["code"] == "own_registration"
+
+
+def test_registering_for_a_member_who_has_left_says_they_left(api, world):
+    spells.leave(world.alice.id, clock.local_today())
+    response = api(world.leader_a).post("/records", json=_register_body(world))
+    assert response.status_code == 409
+    assert response.get_json()["error"] == {
+        "code": "member_inactive",
+        "message": "该党员已离队，不能为其登记。",
+    }
+    assert ServiceRecord.select().count() == 0
 
 
 def test_registration_times_without_offset_are_shanghai_time(api, world):

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from models import Account, Activity, AuditLog, Enrollment, Member
-from services import geo
+from services import geo, spells
 from services.activities import (
     cancel_activity,
     create_activity,
@@ -341,6 +341,16 @@ def test_invalid_activities_are_refused(w, extra, code):
         create_activity(w.leader_a, fields(**extra), NOW, QUIET)
     assert refused.value.code == code
     assert Activity.select().count() == 0
+
+
+def test_assigning_a_member_who_has_left_says_so(w):
+    spells.leave(w.member_a.member.id, date(2026, 11, 20))
+    with pytest.raises(Invalid) as refused:
+        create_activity(w.leader_a, fields(member_ids=[w.member_a.member.id]), NOW, QUIET)
+    assert (refused.value.code, refused.value.message) == (
+        "unknown_member",
+        "指派的党员不存在或已离队。",
+    )
 
 
 def test_office_activity_without_team_needs_a_point_and_an_adhoc_task_needs_people(w):

@@ -434,3 +434,23 @@ def test_the_printed_sheets_fit_the_page_width_wrap_long_texts_and_repeat_the_he
     header = [c.value for c in sheet[1]]
     assert sheet.cell(2, header.index("建议理由") + 1).alignment.wrap_text
     assert "建议理由" in header and "确定时间" in header  # still in the file
+
+
+def test_the_excel_file_says_what_each_visit_figure_counts(world):
+    """A visit checked in and never filled in: 结对走访 0 beside 入户走访 1 and 有走访的月数 1.
+    The 说明 sheet says why, next to the columns it names."""
+    team, alice, bob, leader = world
+    make_record(alice, checkin_at=at(date(2026, 5, 10)), kind="visit", status="verified")
+    book = load_workbook(BytesIO(export_year(office_actor(), 2026, AFTER, LIMITS).content))
+
+    sheet = book["年度考核"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if alice.name in r)
+    figures = [row[header.index(h)] for h in ("结对走访（次）", "入户走访（次）", "有走访的月数")]
+    assert figures == [0, 1, 1]
+    assert book.sheetnames == ["年度考核", "表彰名单", "说明"]
+    notes = {name: text for name, text in book["说明"].iter_rows(min_row=2, values_only=True)}
+    assert notes["结对走访（次）"].startswith("计入服务时长的走访登记：已签退")
+    assert notes["入户走访（次）"].startswith("每次走访签到算一次（未通过的除外），不论是否已签退")
+    assert "入户走访" in notes["有走访的月数"]
+    assert set(notes) <= set(header)

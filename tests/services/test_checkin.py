@@ -10,7 +10,7 @@ import pytest
 from peewee import SqliteDatabase
 
 from models import Account, Activity, Enrollment, Member, Photo, RecordHistory, ServiceRecord, db
-from services import checkin, geo, history, review
+from services import checkin, geo, history, review, spells
 from services.activities import update_activity
 from services.actors import Actor
 from services.checkin import CheckinResult, check_in, check_out
@@ -248,6 +248,14 @@ def test_a_hard_error_is_refused_with_a_chinese_message_and_stores_nothing(scene
         scene.check_in(**prepare(scene))
     assert caught.value.code == code
     assert any("\u4e00" <= ch <= "\u9fff" for ch in caught.value.message)
+    assert stored_nothing(scene)
+
+
+def test_a_member_who_has_left_is_told_so(scene):
+    spells.leave(scene.member.id, date(2026, 11, 20))
+    with pytest.raises(Forbidden) as refused:
+        scene.check_in(actor=Actor(member=Member.get_by_id(scene.member.id)))
+    assert refused.value.message == "您已离队，如有疑问，请联系办公室。"
     assert stored_nothing(scene)
 
 

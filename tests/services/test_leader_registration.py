@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from models import Activity, Enrollment, Member, RecordHistory, ServiceRecord, db
-from services import history, leader_registration, records, review
+from services import history, leader_registration, records, review, spells
 from services.activities import update_activity
 from services.actors import Actor
 from services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -120,6 +120,18 @@ def test_who_may_register_for_whom(world, who, member, error, code):
     with pytest.raises(error) as refused:
         _register(world, who=who, member=member)
     assert refused.value.code == code
+    assert ServiceRecord.select().count() == 0
+
+
+def test_a_member_who_has_left_is_named_as_such(world):
+    """Members stop being active only by leaving (services.spells): the refusal says so."""
+    spells.leave(world.alice.id, date(2026, 11, 20))
+    with pytest.raises(Conflict) as refused:
+        _register(world)
+    assert (refused.value.code, refused.value.message) == (
+        "member_inactive",
+        "该党员已离队，不能为其登记。",
+    )
     assert ServiceRecord.select().count() == 0
 
 

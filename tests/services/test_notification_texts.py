@@ -111,7 +111,7 @@ def test_reasons_read_as_chinese():
     assert reason_text("oa_template", "not_following", "43004") == (
         "公众号模板消息：队员未关注公众号（43004）"
     )
-    assert reason_text("", "inactive") == "队员已停用"
+    assert reason_text("", "inactive") == "队员已离队"
     assert reason_text("", "expired") == "已过期，未发送"
 
 

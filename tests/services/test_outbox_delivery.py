@@ -132,7 +132,7 @@ def test_inactive_members_and_the_office_inbox_are_not_sent(channels, policy, em
     (n,) = queue(member(name="eve", active=False))
     enqueue([Message(None, "report_late", {"title": "逾期"}, "office:1")], NOW, "off")
     drain(channels, NOW, policy)
-    assert (row(n).status, row(n).last_error) == ("skipped", "队员已停用")
+    assert (row(n).status, row(n).last_error) == ("skipped", "队员已离队")
     assert Notification.get(Notification.member.is_null()).status == "pending"
     assert emulator.calls == []
 

@@ -342,6 +342,18 @@ WARNINGS = [
         ("结对家庭", 2, "结对日期", "J"),
         "没有填结对党员",
     ),
+    (
+        "spaces inside a member's name",
+        edits(("党员", 3, "姓名", "  张 二 ")),
+        ("党员", 3, "姓名", "A"),
+        "姓名中有空格，已按「张二」保存",
+    ),
+    (
+        "a full-width space inside a household head's name",
+        edits(("结对家庭", 2, "户主姓名", "王\u3000桂兰")),
+        ("结对家庭", 2, "户主姓名", "A"),
+        "姓名中有空格，已按「王桂兰」保存",
+    ),
 ]
 
 
@@ -408,3 +420,75 @@ def test_one_bad_row_imports_nothing(database, tmp_path):
 def _rows():
     models = (Community, Team, Member, Household, Pairing)
     return {m.__name__: sorted(m.select().tuples()) for m in models}
+
+
+@pytest.mark.parametrize(
+    "written, kept, warned",
+    [
+        ("  张 二 ", "张二", True),
+        ("张\u3000二", "张二", True),
+        ("张\u3000\u3000二", "张二", True),
+        ("张二", "张二", False),
+        ("买买提 · 艾力", "买买提·艾力", True),  # an ethnic minority's name keeps its dot
+        ("买买提·艾力", "买买提·艾力", False),
+        ("Mary Wang", "Mary Wang", False),  # a name in letters keeps its space
+    ],
+)
+def test_a_chinese_name_is_kept_without_spaces(database, tmp_path, written, kept, warned):
+    roster = edit(base_roster(), "党员", 3, "姓名", written)
+
+    result = import_roster(
+        write_xlsx(tmp_path / "名单.xlsx", roster), team_size=TEAM_SIZE, today=TODAY
+    )
+
+    assert result.applied and result.errors == ()
+    assert Member.get(Member.phone == "13800000002").name == kept
+    said = [(p.sheet, p.row, p.column, p.message) for p in result.warnings]
+    assert said == ([("党员", 3, "姓名", f"姓名中有空格，已按「{kept}」保存")] if warned else [])
+
+
+def test_a_name_stored_with_a_space_is_the_same_person_without_it(database, tmp_path):
+    """A member imported as 「张 二」 before names lost their spaces is not a stranger to a
+    file that writes 「张二」 (or still 「张 二」): the name is put right."""
+    Member.create(name="张 二", phone="13800000002", created_at=TODAY)
+
+    result = import_roster(
+        write_xlsx(tmp_path / "名单.xlsx", base_roster()), team_size=TEAM_SIZE, today=TODAY
+    )
+
+    assert result.errors == () and result.applied
+    assert Member.get(Member.phone == "13800000002").name == "张二"
+    (change,) = [c for c in result.changes if c.label == "党员 13800000002 张二"]
+    assert change.details[0] == "姓名 张 二 → 张二"
+
+
+@pytest.mark.parametrize(
+    "sheet, row",
+    [("党员", 4), ("社区", 3), ("服务队", 3), ("结对家庭", 3)],
+)
+def test_a_row_repeated_exactly_is_named_as_such(database, tmp_path, sheet, row):
+    """A row pasted twice: one error at the row, saying which row it repeats."""
+    roster = base_roster()
+    roster[sheet].insert(row - 1, list(roster[sheet][row - 2]))
+
+    result = import_roster(
+        write_xlsx(tmp_path / "名单.xlsx", roster), team_size=TEAM_SIZE, today=TODAY
+    )
+
+    assert [(p.sheet, p.row, p.column, p.message) for p in result.errors] == [
+        (sheet, row, None, f"第 {row} 行与第 {row - 1} 行完全相同，请删除其中一行。")
+    ]
+
+
+def test_a_repeated_phone_with_other_details_keeps_its_message(database, tmp_path):
+    roster = base_roster()
+    roster["党员"].insert(3, ["张二", "13800000002", "第一支部", "第一服务队", "队长"])
+
+    result = import_roster(
+        write_xlsx(tmp_path / "名单.xlsx", roster), team_size=TEAM_SIZE, today=TODAY
+    )
+
+    duplicate = [p for p in result.errors if (p.sheet, p.row) == ("党员", 4)]
+    assert [(p.column, p.message) for p in duplicate] == [
+        ("手机号", "手机号与第 3 行重复：一个手机号只能对应一名党员")
+    ]

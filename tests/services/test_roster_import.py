@@ -9,6 +9,7 @@ from services.errors import Conflict, Invalid
 from services.report_stats import team_stats
 from services.roster_import import format_report, import_roster, plan, read_workbook
 from services.roster_plan import Step, plan_checked
+from tests.factories import make_record
 from tests.services.roster_files import (
     TEAM_SIZE,
     base_roster,
@@ -355,6 +356,65 @@ def test_a_new_day_of_leaving_corrects_only_the_latest_absence(database, tmp_pat
     ]
     lines = format_report(result).splitlines()
     assert "  [修改] 党员 13800000006 李三：离队日期 2026-12-15 → 2026-12-12" in lines
+
+
+def test_entries_after_the_day_of_leaving_are_pointed_out_before_the_import(database, tmp_path):
+    """A leader registered a visit for 张三 on 30 November; a file then says he left on the
+    20th. The clerk may be right and the entry wrong, or the other way round: a reminder at
+    the cell, not an error. The figures keep their rule (whoever served in a period counts
+    in it), so the visit still counts, as the reminder says."""
+    added, later = date(2026, 10, 8), date(2026, 12, 1)
+    run(tmp_path, base_roster(), today=added, now=datetime(2026, 10, 8, 2))
+    zhang = member("13800000003")
+    home = Pairing.get(Pairing.member == zhang.id).household
+    visit = {"kind": "visit", "household": home, "source": "leader", "status": "pending"}
+    make_record(zhang, checkin_at=datetime(2026, 11, 30, 2), **visit)
+    make_record(zhang, checkin_at=datetime(2026, 11, 25, 2), **visit)
+    make_record(zhang, checkin_at=datetime(2026, 11, 20, 15), **visit)  # the 20th: still there
+    make_record(zhang, checkin_at=datetime(2026, 11, 28, 2), **visit | {"status": "rejected"})
+    roster = leaving({4: ("离队", "2026-11-20")}, unpaired=4)
+
+    result = run(tmp_path, roster, "离队.xlsx", today=later, dry_run=True)
+
+    assert result.errors == ()
+    (warning,) = [p for p in result.warnings if p.sheet == "党员"]
+    assert (warning.row, warning.column, warning.column_letter) == (4, "离队日期", "G")
+    assert warning.message == (
+        "张三（13800000003）在离队日期 2026-11-20 之后还有 2 条登记（最近一条在 11月30日），"
+        "请核对离队日期；日期无误的话，这些登记仍计入统计，请与队长核实"
+    )
+    applied = run(tmp_path, roster, "离队.xlsx", today=later)
+    assert applied.applied and [p.message for p in applied.warnings] == [
+        p.message for p in result.warnings
+    ]
+    stats = team_stats(2026, 4, datetime(2026, 12, 1, 2), 30, [zhang.team_id])[zhang.team_id]
+    (line,) = [m for m in stats["per_member"] if m["name"] == "张三"]
+    assert (line["left_on"], line["visits"]) == ("2026-11-20", 3)
+    again = run(tmp_path, roster, "离队.xlsx", today=later)  # nothing changes: said once
+    assert again.changes == () and not [p for p in again.warnings if p.sheet == "党员"]
+
+
+def test_a_corrected_day_of_leaving_is_checked_against_the_entries_too(database, tmp_path):
+    run(tmp_path, base_roster(), today=date(2026, 10, 8), now=datetime(2026, 10, 8, 2))
+    run(tmp_path, leaving({7: ("离队", "")}, 7), "离队.xlsx", today=date(2026, 12, 20))
+    make_record(member("13800000006"), checkin_at=datetime(2026, 12, 15, 2))
+
+    result = run(
+        tmp_path, leaving({7: ("离队", "2026-12-12")}, 7), "改.xlsx", today=date(2027, 1, 4)
+    )
+
+    (warning,) = [p for p in result.warnings if p.sheet == "党员"]
+    assert warning.row == 7 and "之后还有 1 条登记（最近一条在 12月15日）" in warning.message
+
+
+def test_a_day_of_leaving_with_entries_in_the_next_year_names_that_year(database, tmp_path):
+    run(tmp_path, base_roster(), today=date(2026, 10, 8), now=datetime(2026, 10, 8, 2))
+    make_record(member("13800000006"), checkin_at=datetime(2027, 1, 3, 2))
+
+    result = run(tmp_path, leaving({7: ("", "2026-12-31")}, 7), "离队.xlsx", today=date(2027, 1, 4))
+
+    (warning,) = [p for p in result.warnings if p.sheet == "党员"]
+    assert "之后还有 1 条登记（最近一条在 2027年1月3日）" in warning.message
 
 
 def test_a_day_of_leaving_alone_marks_the_member_as_left(database, tmp_path):

@@ -49,6 +49,15 @@ def test_the_clerk_decides_a_member_exports_and_cannot_finalise_a_running_year(
     assert row.find_element("css selector", '[data-field="hours"]').text == f"{first.hours:.1f}"
     visits = row.find_element("css selector", '[data-field="visits"]').text
     assert visits == f"{first.visits} 次（{first.visit_months} 个月）"
+    titles = {
+        th.text: th.get_attribute("title")
+        for th in dashboard.all(f'section.annual-team[data-team-id="{teams[0]}"] th')
+    }
+    assert titles["结对走访"].startswith("计入服务时长的走访登记：已签退并填写完整")
+    assert titles["入户走访"].startswith("每次走访签到算一次")
+    assert not titles["姓名"]
+    hint = dashboard.find('[data-field="visits-hint"]').text
+    assert "结对走访是 0，入户走访是 1" in hint
     assert "年度尚未结束" in row.find_element("css selector", '[data-field="suggestion"]').text
 
     Select(row.find_element("css selector", 'select[name="grade"]')).select_by_value("excellent")
@@ -86,7 +95,7 @@ def test_the_clerk_decides_a_member_exports_and_cannot_finalise_a_running_year(
     dashboard.find("#annual-export").click()
     path = downloaded(dashboard, folder, ".xlsx")
     book = load_workbook(path)
-    assert book.sheetnames == ["年度考核", "表彰名单"]
+    assert book.sheetnames == ["年度考核", "表彰名单", "说明"]
     names = [r[1] for r in book["年度考核"].iter_rows(min_row=2, values_only=True)]
     assert first.name in names
 

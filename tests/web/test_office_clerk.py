@@ -6,7 +6,7 @@ expired, and a page past the end of the register."""
 
 import pytest
 
-from models import Member, Photo, QuarterlyReport, ServiceRecord
+from models import Member, Photo, QuarterlyReport, ServiceRecord, Team
 from services import clock
 from services.report_stats import deadline_of, reporting_quarter
 from tests.factories import make_record
@@ -48,6 +48,33 @@ def test_the_overview_counts_a_report_never_drafted_as_late(past_deadline, serve
         assert "逾期未交" in row.find_element("css selector", '[data-field="report"]').text
     year, quarter = reporting_quarter(clock.local_today())
     assert QuarterlyReport.select().where(QuarterlyReport.quarter == quarter).count() == 0
+
+
+def test_a_returned_report_is_listed_to_be_handed_in_again_not_as_late(
+    past_deadline, served, dashboard
+):
+    year, quarter = reporting_quarter(clock.local_today())
+    now = clock.now_utc()
+    team = Team.get_by_id(1)
+    QuarterlyReport.create(
+        team=team,
+        year=year,
+        quarter=quarter,
+        deadline=deadline_of(year, quarter, 1),
+        status="returned",
+        stats={"late_submitted": True},
+        submitted_at=now,
+        decided_at=now,
+        return_reason="请补充走访情况",
+        updated_at=now,
+    )
+    _logged_in(dashboard)
+    late = dashboard.text_in("#alert-late-reports", "季度报告逾期未交")
+    assert team.name not in late.text and late.text.count("服务队") == 2
+    returned = dashboard.text_in("#alert-returned-reports", "季度报告已退回待重交")
+    assert f"{team.name} {year}-Q{quarter}" in returned.text
+    cell = dashboard.find('#teams tr[data-team-id="1"] [data-field="report"]')
+    assert "已退回，待队长重交" in cell.text
 
 
 def test_a_waiting_count_opens_exactly_those_entries(served, dashboard):

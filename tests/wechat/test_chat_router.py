@@ -228,5 +228,5 @@ def test_long_activity_lists_are_cut_within_the_limit(chat, member):
 
 def test_an_inactive_member_is_told_to_ask_the_office(chat, member):
     Member.update(active=False).where(Member.id == member.id).execute()
-    assert "已停用" in chat.say("签到")
-    assert "已停用" in chat.event("click", "MINE").text
+    assert chat.say("签到") == "您已离队，如有疑问，请联系办公室。"
+    assert chat.event("click", "MINE").text == "您已离队，如有疑问，请联系办公室。"

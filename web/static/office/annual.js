@@ -25,6 +25,16 @@ const COMMENDABLE = new Set(["excellent", "pass"]);
 const HEADINGS = ["姓名", "服务时长（小时）", ...KINDS.map(([, n]) => n), "入户走访", "被退回",
   "居民评价", "建议等次及理由", "考核等次", "表彰", "备注", ""];
 const UNSAVED = "未保存";
+// What a figure counts, where its heading alone could be read two ways: shown when the
+// pointer rests on the heading, and said once under the tables (the Excel file has them on
+// its 说明 sheet, services/annual_export.py).
+const COUNTED = "已签退并填写完整（未通过的除外）";
+const HEADING_TITLES = {
+  结对走访: `计入服务时长的走访登记：${COUNTED}`,
+  入户走访: "每次走访签到算一次（未通过的除外），不论是否已签退、填写完整；括号里是有走访的月数",
+};
+const VISITS_HINT = `结对走访只计${COUNTED}的走访登记；入户走访每次走访签到都算，`
+  + "括号里是有走访的月数。所以刚签到、还没填写的走访，结对走访是 0，入户走访是 1。";
 
 /** The year the clerk most likely assesses: last year until the end of March, else this one. */
 function defaultYear() {
@@ -210,7 +220,7 @@ function teamTable(page, team) {
           h(
             "table",
             { class: "annual" },
-            h("thead", {}, h("tr", {}, HEADINGS.map((x) => h("th", {}, x)))),
+            h("thead", {}, h("tr", {}, HEADINGS.map((x) => h("th", { title: HEADING_TITLES[x] }, x)))),
             h("tbody", {}, team.members.map((line) => memberRow(page, line, page.kept[line.member.id]))),
           ),
         )
@@ -326,6 +336,7 @@ async function render(root, ctx) {
     ),
     status,
     listing,
+    h("p", { class: "hint", "data-field": "visits-hint" }, VISITS_HINT),
   );
   let body;
   try {

@@ -8,11 +8,15 @@ function reportLink(teamId, period) {
   return `#reports${api.query({ period, team_id: teamId })}`;
 }
 
+// Who a report waits for, after its status: the office for a submitted one, the leader for
+// one the office returned.
+const STATUS_WAITS = { submitted: "，待办公室审阅", returned: "，待队长重交" };
+
 function reportCell(team) {
   const report = team.report;
   if (!report) return h("span", { class: "muted" }, "尚未生成");
   const late = report.late ? "late" : "";
-  const waiting = report.status === "submitted" ? "，待办公室审阅" : "";
+  const waiting = STATUS_WAITS[report.status] || "";
   return h(
     "a",
     { href: reportLink(team.id, report.period), class: `tag ${late}` },
@@ -79,6 +83,16 @@ function alert(id, count, text, link) {
   return h("li", attrs, h("a", { href: link }, text));
 }
 
+/** The reports the office returned, handed in once and not late for it: each waits for its
+ * leader to hand it in again. The line leads to the one returned longest ago. */
+function returnedAlert(returned) {
+  if (!returned.length) return alert("alert-returned-reports", 0, "没有已退回待重交的季度报告", "#reports");
+  const names = returned.map((r) => `${r.team.name} ${r.period}`).join("、");
+  const [first] = returned;
+  return alert("alert-returned-reports", returned.length, `季度报告已退回待重交：${names}`,
+    reportLink(first.team.id, first.period));
+}
+
 /** The count of reports waiting for a decision, leading to the one waiting longest. */
 function awaitingAlert(waiting) {
   if (!waiting.length) return alert("alert-awaiting-reports", 0, "没有待审阅的季度报告", "#reports");
@@ -112,6 +126,7 @@ function alerts(a) {
         : "没有逾期未交的季度报告",
       "#reports",
     ),
+    returnedAlert(a.reports_returned),
     awaitingAlert(a.reports_awaiting_decision),
     h("li", { id: "alert-register", class: "alert calm" }, "登记簿核验：正在核验…"),
   );
