@@ -15,6 +15,7 @@ from tests.factories import make_activity, make_member, make_team
 from tests.web.browser import Served, chromium, console_errors, screenshot
 
 WAIT_SECONDS = 20
+REPLACED = "您今天早些时候的评价已更新为这一次的，只算一次。"
 
 
 @pytest.fixture(autouse=True)
@@ -206,7 +207,9 @@ def test_rating_again_the_same_day_replaces_the_rating(client, code):
     for again in (open_form(client, code), fid):
         answer = send(client, f"/r/{code}", data={"form_id": again, "rating": "2"})
         html = answer.get_data(as_text=True)
-        assert answer.status_code == 200 and "2 分" in html and "已改为这一次" in html
+        assert answer.status_code == 200 and "2 分" in html
+        # said so it cannot be read as "your ratings before today"
+        assert REPLACED in html and "今天之前" not in html
     for _ in range(5):  # changing one's mind never meets a "too many" wall
         fid = open_form(client, code)
         assert send(client, f"/r/{code}", data={"form_id": fid, "rating": "3"}).status_code == 200
@@ -223,7 +226,7 @@ def test_a_late_resend_of_the_older_page_is_thanked_and_changes_nothing(client, 
     answer = send(client, f"/r/{code}", data=first)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "感谢您的评价" in html and "2 分" in html
-    assert "已改为这一次" not in html
+    assert REPLACED not in html
     assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "不太满意")]
 
 
