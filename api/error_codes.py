@@ -106,7 +106,7 @@ ERROR_CODES = {
         ("bad_target_kind", 400), ("leader_only", 403), ("other_team", 403),
         ("too_many_cards", 400), ("feedback_not_found", 404), ("target_not_found", 404),
         ("team_not_found", 404), ("no_cards", 404), ("feedback_changed", 409),
-        ("public_url_missing", 409),
+        ("public_url_missing", 409), ("member_left", 409), ("activity_cancelled", 409),
     ),
     "年度考核 /office/annual": (
         ("bad_year", 400), ("bad_grade", 400), ("bad_commendation", 400), ("bad_text", 400),

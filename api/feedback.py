@@ -330,7 +330,8 @@ OPENAPI = {
             "summary": "办公室：某个评价对象的二维码（PNG），居民扫码即可评价",
             "description": (
                 "二维码指向 feedback.public_url 下的 /r/<code>；code 随机生成，每个对象一个。"
-                "未配置公网地址时返回 409 public_url_missing。"
+                "未配置公网地址时返回 409 public_url_missing。已离队的党员（409 member_left）"
+                "和已取消的活动（409 activity_cancelled）不提供二维码：居民扫码只会看到“无需评价”。"
             ),
             "parameters": [
                 _path("kind", {"type": "string", "enum": list(KINDS)}),

@@ -8,14 +8,15 @@ from services.team_members import TeamMember, TeamRoster
 
 from . import bp, openapi
 from .auth import actor, requires
-from .request import query_value
+from .request import query_flag, query_value
 from .serialize import ROLE_NAMES
 
 
 @bp.get("/team/members")
 @requires("member", "office")
 def list_team_members():
-    roster = team_members.team_members(actor(), query_value("team_id", int))
+    with_left = query_flag("with_left")
+    roster = team_members.team_members(actor(), query_value("team_id", int), with_left)
     return jsonify(roster_json(roster))
 
 
@@ -36,6 +37,7 @@ def member_json(m: TeamMember) -> dict:
         "phone": m.phone,
         "mp_bound": m.mp_bound,
         "oa_bound": m.oa_bound,
+        "active": m.active,
     }
 
 
@@ -43,7 +45,7 @@ def member_json(m: TeamMember) -> dict:
 
 MEMBER_SCHEMA = {
     "type": "object",
-    "required": ["id", "name", "role", "role_name", "phone", "mp_bound", "oa_bound"],
+    "required": ["id", "name", "role", "role_name", "phone", "mp_bound", "oa_bound", "active"],
     "properties": {
         "id": {"type": "integer", "description": "党员编号（代为登记时的 member_id）"},
         "name": {"type": "string"},
@@ -52,6 +54,7 @@ MEMBER_SCHEMA = {
         "phone": {"type": "string", "description": "手机号；队长看到的部分隐藏，如 138****0001"},
         "mp_bound": {"type": "boolean", "description": "已绑定小程序"},
         "oa_bound": {"type": "boolean", "description": "已绑定公众号"},
+        "active": {"type": "boolean", "description": "在职；false 为已离队（只随 with_left 列出）"},
     },
 }
 ROSTER_SCHEMA = {
@@ -67,7 +70,10 @@ ROSTER_SCHEMA = {
         "members": {
             "type": "array",
             "items": MEMBER_SCHEMA,
-            "description": "在职队员，队长在前；两项都未绑定的队员用不了手机，可由队长代为登记",
+            "description": (
+                "在职队员，队长在前；两项都未绑定的队员用不了手机，可由队长代为登记。"
+                "with_left=true 时其后另列有登记记录的已离队队员（不能为其代为登记或派任务）"
+            ),
         },
     },
 }
@@ -81,7 +87,13 @@ OPENAPI = {
                     "in": "query",
                     "schema": {"type": "integer", "minimum": 1},
                     "description": "办公室必填；队长可省略（只能是本队）",
-                }
+                },
+                {
+                    "name": "with_left",
+                    "in": "query",
+                    "schema": {"type": "boolean", "default": False},
+                    "description": "另列出有登记记录的已离队队员（按党员查看登记簿用）",
+                },
             ],
             "responses": openapi.ok("队员名单", ROSTER_SCHEMA),
         }

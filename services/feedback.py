@@ -140,6 +140,13 @@ def submit(
         return done
 
 
+def rating_shown(target: Target, feedback_id) -> Feedback | None:
+    """The rating a thank-you page names, when it rates this target: as it stands now (the
+    phone may have changed it since), so a reload never shows a rating no longer in force."""
+    row = Feedback.get_or_none(Feedback.id == feedback_id) if type(feedback_id) is int else None
+    return row if row is not None and _rates(row, target) else None
+
+
 class _FormMoved(Exception):
     """The form's last answer changed after this post read it: a twin post got in first."""
 

@@ -39,6 +39,8 @@ NO_URL = (
     "没有配置居民评价页面的公网地址：请在 config.toml 的 [feedback] 中设置 public_url"
     "（或环境变量 XIANFENG_FEEDBACK_PUBLIC_URL），如 https://xianfeng.example.gov.cn。"
 )
+#: Why the office gets no card of a target residents may no longer rate.
+DEAD_CARD = "居民扫这张二维码只会看到“无需评价”，所以不提供下载。"
 #: A card's footer: how to use it, then thanks (or, on an activity's, whose it is).
 FOOTER_SCAN = "微信扫一扫 · 无需注册"
 FOOTER_THANKS = (FOOTER_SCAN, "感谢您的评价和建议")
@@ -135,10 +137,11 @@ def member_card(base: str, member: Member, now: datetime) -> Card:
 
 
 def activity_card(base: str, activity_id: int, now: datetime) -> Card:
-    """The card to post at an activity."""
+    """The card to post at an activity (none for a cancelled one)."""
     activity = Activity.get_or_none(Activity.id == activity_id) if is_id(activity_id) else None
     if activity is None:
         raise NotFound(f"没有编号为 {activity_id} 的活动。", "activity_not_found")
+    _refuse_dead_card("activity", activity_id)
     return activity_row_card(base, activity, now)
 
 
@@ -166,9 +169,24 @@ def target_qr(actor: Actor, base: str, kind: str, target_id: int, now: datetime)
     handed out by the office)."""
     if not actor.is_office:
         raise Forbidden("只有办公室可以下载评价二维码。", "office_only")
+    _refuse_dead_card(kind, target_id)
     code = code_for(kind, target_id, now)
     name = f"评价二维码_{KIND_NAMES[kind]}{target_id}_{_target_name(kind, target_id)}"
     return Card(_safe_name(name), qr_png(page_url(base, code)))
+
+
+def _refuse_dead_card(kind: str, target_id: int) -> None:
+    """A member who left and a cancelled activity get no card (the resident's page turns the
+    scan away, services.feedback_targets): the office is told why, as the printed pile
+    leaves them out (services.feedback_card_pick)."""
+    if kind == "member" and is_id(target_id):
+        member = Member.get_or_none(Member.id == target_id)
+        if member is not None and (not member.active or member.team_id is None):
+            raise Conflict(f"{member.name}已离队，{DEAD_CARD}", "member_left")
+    if kind == "activity" and is_id(target_id):
+        activity = Activity.get_or_none(Activity.id == target_id)
+        if activity is not None and activity.status == "cancelled":
+            raise Conflict(f"活动「{activity.title}」已取消，{DEAD_CARD}", "activity_cancelled")
 
 
 def _target_name(kind: str, target_id: int) -> str:

@@ -26,6 +26,8 @@ FORM_TTL = timedelta(hours=12)
 NONCE_BYTES = 9
 _PURPOSE = b"feedback-form"
 #: The page shows the form again, with what was chosen and typed, under this line.
+#: Said when a form id is not one this service issued for this card and browser.
+BAD_FORM = "页面已失效，请重新扫码评价。"
 EXPIRED = "页面打开的时间比较长，刚才没有提交成功。您选的星级和留言都还在，请再按一次“提交评价”。"
 
 
@@ -42,10 +44,10 @@ def check_form_id(secret: str, form_id: str, code: str, client: str, now: dateti
     (the page then shows the form again with a fresh id)."""
     parts = form_id.split(".") if isinstance(form_id, str) and len(form_id) <= 64 else []
     if len(parts) != 3 or not parts[1].isdigit():
-        raise Forbidden("页面已失效，请重新扫码评价。", "bad_form")
+        raise Forbidden(BAD_FORM, "bad_form")
     nonce, issued, signature = parts
     if not hmac.compare_digest(signature, _sign(secret, code, client, nonce, issued)):
-        raise Forbidden("页面已失效，请重新扫码评价。", "bad_form")
+        raise Forbidden(BAD_FORM, "bad_form")
     age = _epoch(now) - int(issued)
     if not -60 <= age <= FORM_TTL.total_seconds():
         raise Invalid(EXPIRED, "form_expired")

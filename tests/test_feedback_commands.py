@@ -92,6 +92,17 @@ def test_an_activity_card(runner, world, tmp_path):
     assert Image.open(io.BytesIO(card.read_bytes())).format == "PNG"
 
 
+def test_no_card_for_a_cancelled_activity(runner, world, tmp_path):
+    """Residents scanning it would only read 无需评价: the clerk is told so, nothing written."""
+    team, _ = world
+    starts = clock.now_utc() + timedelta(days=1)
+    activity = make_activity(team, starts_at=starts, title="义诊", status="cancelled")
+    out = tmp_path / "cards"
+    result = runner.invoke(args=["feedback", "cards", str(out), "--activity", str(activity.id)])
+    assert result.exit_code == 1 and "「义诊」已取消" in result.output, result.output
+    assert "无需评价" in result.output and not out.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

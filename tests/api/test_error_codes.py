@@ -79,7 +79,6 @@ OFF_API = {
     ("backup_failed", 400),
     # the resident's feedback page (/r/<code>), which answers pages, not the API
     ("feedback_code_unknown", 404),
-    ("member_left", 409),
     ("activity_not_started", 409),
     ("bad_rating", 400),
     ("comment_too_long", 400),

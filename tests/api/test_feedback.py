@@ -312,6 +312,28 @@ def test_bad_qr_targets_are_refused(world, office, path, status, code):
     assert answer.status_code == status and answer.get_json()["error"]["code"] == code
 
 
+def test_no_qr_code_for_a_member_who_left_or_a_cancelled_activity(world, office):
+    """Residents who scanned such a card would only be turned away (无需评价): the office is
+    told plainly instead of getting a dead card, and no code is made for it."""
+    alice = world["alice_id"]
+    Member.update(active=False, left_on=date(2026, 11, 25)).where(Member.id == alice).execute()
+    cancelled = make_activity(
+        world["a"], starts_at=at(date(2026, 11, 28)), title="清洁家园", status="cancelled"
+    )
+    refused = [
+        (f"/office/feedback/qr/member/{alice}", "member_left", "王丽已离队"),
+        (f"/office/feedback/qr/activity/{cancelled.id}", "activity_cancelled", "「清洁家园」"),
+    ]
+    for path, code, words in refused:
+        answer = office.get(path)
+        error = answer.get_json()["error"]
+        assert answer.status_code == 409 and error["code"] == code, error
+        assert words in error["message"] and "无需评价" in error["message"]
+    assert FeedbackCode.select().count() == 0
+    activity = world["activity"]  # one that took place is still a card to print
+    assert office.get(f"/office/feedback/qr/activity/{activity.id}").status_code == 200
+
+
 def test_no_qr_code_without_a_public_address_outside_demo_mode(settings_overrides, request):
     settings_overrides["feedback"]["public_url"] = ""
     app = request.getfixturevalue("app")

@@ -7,7 +7,7 @@ import pytest
 
 from models import Member
 from services import clock
-from tests.factories import make_member, make_team
+from tests.factories import make_member, make_record, make_team
 
 ERROR_KEYS = {"code", "message"}
 
@@ -37,6 +37,7 @@ def test_the_leader_gets_the_team_with_masked_phones(api, team):
         "phone": "138****0034",
         "mp_bound": False,
         "oa_bound": False,
+        "active": True,
     }
 
 
@@ -44,6 +45,31 @@ def test_the_office_names_the_team_and_sees_whole_phones(office, team):
     body = office.get(f"/team/members?team_id={team.id}").get_json()
     assert body["phones_masked"] is False
     assert [m["phone"] for m in body["members"]] == ["13800000001", "13800000034"]
+
+
+def test_with_left_those_who_left_with_entries_follow_the_current_ones(api, office, team):
+    """The register's 党员 filter finds a member who left; every other picker (a leader's
+    registration, an assignment) asks without with_left and sees only current members."""
+    gone = make_member(team=team, name="许志刚", phone="13800000055")
+    quiet = make_member(team=team, name="周平", phone="13800000066")  # left with no entry
+    make_record(gone)
+    left = Member.update(active=False, left_on=clock.local_today())
+    left.where(Member.id.in_([gone.id, quiet.id])).execute()
+    asked = [
+        (office, f"?team_id={team.id}&with_left=true"),
+        (api("mp-members-leader"), "?with_left=true"),
+    ]
+    for client, query in asked:
+        members = client.get("/team/members" + query).get_json()["members"]
+        shown = [(m["name"], m["active"]) for m in members]
+        assert shown[-1] == ("许志刚", False) and all(active for _, active in shown[:-1])
+        assert "周平" not in {name for name, _ in shown}
+    for query in (f"?team_id={team.id}", f"?team_id={team.id}&with_left=false"):
+        members = office.get("/team/members" + query).get_json()["members"]
+        assert [m["name"] for m in members if m["name"] == "许志刚"] == []
+        assert all(m["active"] for m in members)
+    refused = office.get(f"/team/members?team_id={team.id}&with_left=yes")
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_field"
 
 
 def test_a_listed_id_is_what_a_registration_takes(api, team):

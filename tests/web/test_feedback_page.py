@@ -3,6 +3,7 @@ thank-you page once the rating is stored, polite Chinese pages for every refusal
 whole thing in headless Chromium."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from tests.factories import make_activity, make_member, make_team
 from tests.web.browser import Served, chromium, console_errors, screenshot
 
 WAIT_SECONDS = 20
+REPLACED = "您今天早些时候的评价已更新为这一次的，只算一次。"
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +37,14 @@ def code(member):
 
 def form_id(html: str) -> str:
     return re.search(r'name="form_id" value="([^"]+)"', html)[1]
+
+
+def send(client, path: str, data: dict):
+    """Post the form as a browser does: every post is answered with a 303 (never kept) to a
+    plain page, which the browser then opens."""
+    answer = client.post(path, data=data)
+    assert answer.status_code == 303 and answer.headers["Cache-Control"] == "no-store"
+    return client.get(answer.headers["Location"])
 
 
 def open_form(client, code) -> str:
@@ -73,8 +83,8 @@ def test_the_comment_example_fits_the_card(client, member):
 def test_a_post_is_thanked_and_recorded_once(client, code, member):
     fid = open_form(client, code)
     body = {"form_id": fid, "rating": "5", "comment": "很热心"}
-    first = client.post(f"/r/{code}", data=body)
-    again = client.post(f"/r/{code}", data=body)  # a double tap
+    first = send(client, f"/r/{code}", data=body)
+    again = send(client, f"/r/{code}", data=body)  # a double tap
     for answer in (first, again):
         html = answer.get_data(as_text=True)
         assert answer.status_code == 200 and "感谢您的评价" in html and "5 分" in html
@@ -83,18 +93,63 @@ def test_a_post_is_thanked_and_recorded_once(client, code, member):
     assert row.comment == "很热心" and row.moderation == "approved"
 
 
+def test_the_thanks_shows_again_on_reload_and_only_for_its_own_card(
+    client, code, member, monkeypatch
+):
+    """The thanks page's address carries the rating, signed: a reload (or Back, Forward)
+    shows it again; altered, moved to another card or a day old, it is the card's form."""
+    answer = client.post(f"/r/{code}", data={"form_id": open_form(client, code), "rating": "5"})
+    thanks = answer.headers["Location"]
+    assert answer.status_code == 303 and thanks.startswith(f"/r/{code}/thanks?t=")
+    for _ in range(2):
+        page = client.get(thanks)
+        assert page.status_code == 200 and "5 分" in page.get_data(as_text=True)
+    token = thanks.split("t=")[1]
+    other = code_for("team", member.team_id, clock.now_utc())
+    altered = token[:-1] + ("0" if token[-1] != "0" else "1")
+    for card, path in [
+        (other, f"/r/{other}/thanks?t={token}"),
+        (code, f"/r/{code}/thanks?t={altered}"),
+        (code, f"/r/{code}/thanks"),
+    ]:
+        answer = client.get(path)
+        assert answer.status_code == 303 and answer.headers["Location"] == f"/r/{card}"
+    later = clock.now_utc() + timedelta(hours=25)
+    monkeypatch.setattr(clock, "now_utc", lambda: later)
+    assert client.get(thanks).headers["Location"] == f"/r/{code}"
+
+
+def test_the_form_as_it_came_back_stays_out_of_addresses_and_goes_once_thanked(client, code):
+    """The comment travels in the page's own signed cookie, not the address; after the next
+    post is thanked, the page it came back on (Back) is the card's form afresh."""
+    fid = open_form(client, code)
+    answer = client.post(f"/r/{code}", data={"form_id": fid, "comment": "楼道灯坏了"})
+    assert answer.status_code == 303 and answer.headers["Location"] == f"/r/{code}/again"
+    cookie = answer.headers["Set-Cookie"]
+    assert "xf_again=" in cookie and "HttpOnly" in cookie and "Path=/r" in cookie
+    for _ in range(2):  # the page, and a reload of it
+        page = client.get(f"/r/{code}/again")
+        assert page.status_code == 400 and "楼道灯坏了" in page.get_data(as_text=True)
+    send(client, f"/r/{code}", {"form_id": fid, "rating": "4", "comment": "楼道灯坏了"})
+    back = client.get(f"/r/{code}/again")
+    assert back.status_code == 303 and back.headers["Location"] == f"/r/{code}"
+    client.set_cookie("xf_again", "e30.1.0", path="/r")  # made up: not the service's
+    assert client.get(f"/r/{code}/again").headers["Location"] == f"/r/{code}"
+    assert [(r.rating, r.comment) for r in Feedback.select()] == [(4, "楼道灯坏了")]
+
+
 def test_a_missing_rating_shows_the_form_again_with_what_was_typed(client, code):
     fid = open_form(client, code)
-    answer = client.post(f"/r/{code}", data={"form_id": fid, "comment": "留言还在"})
+    answer = send(client, f"/r/{code}", data={"form_id": fid, "comment": "留言还在"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "请点选 1 到 5 颗星" in html and "留言还在" in html
     assert form_id(html) == fid and Feedback.select().count() == 0
-    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
+    assert send(client, f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/r/AAAAAAAAAAAAAAAAAAAA", "/r/x", "/r/%E4%BD%A0%E5%A5%BD"])
 def test_an_unknown_code_is_a_polite_404_page(client, path):
-    for answer in (client.get(path), client.post(path, data={"rating": "5"})):
+    for answer in (client.get(path), send(client, path, data={"rating": "5"})):
         html = answer.get_data(as_text=True)
         assert answer.status_code == 404 and "二维码无法识别" in html
         assert "Traceback" not in html and answer.mimetype == "text/html"
@@ -124,7 +179,7 @@ def test_a_cards_address_with_a_slash_or_capital_r_just_works(client, code, path
 def test_a_member_who_left_is_a_polite_page(client, code, member):
     fid = open_form(client, code)
     Member.update(active=False).where(Member.id == member.id).execute()
-    for answer in (client.get(f"/r/{code}"), client.post(f"/r/{code}", data={"form_id": fid})):
+    for answer in (client.get(f"/r/{code}"), send(client, f"/r/{code}", data={"form_id": fid})):
         assert answer.status_code == 410 and "已不在服务队" in answer.get_data(as_text=True)
     assert Feedback.select().count() == 0
 
@@ -139,22 +194,25 @@ def test_a_cancelled_activity_is_a_polite_page(client, member):
 def test_a_post_from_elsewhere_is_refused(app, client, code):
     """Another site can post the form, but not with a form id signed for the resident's cookie."""
     fid = open_form(app.test_client(), code)  # the attacker's own form, for their own cookie
-    answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "1"})
-    assert answer.status_code == 403 and "重新" in answer.get_data(as_text=True)
+    answer = send(client, f"/r/{code}", data={"form_id": fid, "rating": "1"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 403 and "重新" in html and f'href="/r/{code}"' in html
     assert Feedback.select().count() == 0
 
 
 def test_rating_again_the_same_day_replaces_the_rating(client, code):
     """Rate 4, Back (a fresh page, or the same one from the cache), rate 2: one rating, 2."""
     fid = open_form(client, code)
-    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
+    assert send(client, f"/r/{code}", data={"form_id": fid, "rating": "4"}).status_code == 200
     for again in (open_form(client, code), fid):
-        answer = client.post(f"/r/{code}", data={"form_id": again, "rating": "2"})
+        answer = send(client, f"/r/{code}", data={"form_id": again, "rating": "2"})
         html = answer.get_data(as_text=True)
-        assert answer.status_code == 200 and "2 分" in html and "已改为这一次" in html
+        assert answer.status_code == 200 and "2 分" in html
+        # said so it cannot be read as "your ratings before today"
+        assert REPLACED in html and "今天之前" not in html
     for _ in range(5):  # changing one's mind never meets a "too many" wall
         fid = open_form(client, code)
-        assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "3"}).status_code == 200
+        assert send(client, f"/r/{code}", data={"form_id": fid, "rating": "3"}).status_code == 200
     assert [r.rating for r in Feedback.select()] == [3]
 
 
@@ -162,13 +220,13 @@ def test_a_late_resend_of_the_older_page_is_thanked_and_changes_nothing(client, 
     """Rated 4, then 2 on a fresh page; the phone then resends the first page's post (a slow
     network's retry): thanked for the rating that stands, 2, with no word of a change."""
     first = {"form_id": open_form(client, code), "rating": "4", "comment": "还行"}
-    assert client.post(f"/r/{code}", data=first).status_code == 200
+    assert send(client, f"/r/{code}", data=first).status_code == 200
     newer = {"form_id": open_form(client, code), "rating": "2", "comment": "不太满意"}
-    assert client.post(f"/r/{code}", data=newer).status_code == 200
-    answer = client.post(f"/r/{code}", data=first)
+    assert send(client, f"/r/{code}", data=newer).status_code == 200
+    answer = send(client, f"/r/{code}", data=first)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "感谢您的评价" in html and "2 分" in html
-    assert "已改为这一次" not in html
+    assert REPLACED not in html
     assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "不太满意")]
 
 
@@ -181,8 +239,8 @@ def test_every_page_says_plainly_what_is_kept_and_for_how_long(settings_override
         settings_overrides["feedback"] |= {"key_keep_days": days}
     client, code = request.getfixturevalue("client"), request.getfixturevalue("code")
     form = client.get(f"/r/{code}")
-    thanks = client.post(
-        f"/r/{code}", data={"form_id": form_id(form.get_data(as_text=True)), "rating": "5"}
+    thanks = send(
+        client, f"/r/{code}", data={"form_id": form_id(form.get_data(as_text=True)), "rating": "5"}
     )
     refusal = client.get("/r/no-such-card")
     for page in (form, thanks, refusal):
@@ -199,20 +257,20 @@ def test_a_stale_form_comes_back_with_what_was_typed_and_a_fresh_id(client, code
     later = clock.now_utc() + timedelta(hours=13)
     monkeypatch.setattr(clock, "now_utc", lambda: later)
     body = {"form_id": fid, "rating": "2", "comment": "打字很慢，写了好久"}
-    answer = client.post(f"/r/{code}", data=body)
+    answer = send(client, f"/r/{code}", data=body)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "请再按一次" in html and "打字很慢，写了好久" in html
     assert 'value="2" id="rating-2" checked' in html and Feedback.select().count() == 0
     fresh = form_id(html)
     assert fresh != fid
-    assert client.post(f"/r/{code}", data=body | {"form_id": fresh}).status_code == 200
+    assert send(client, f"/r/{code}", data=body | {"form_id": fresh}).status_code == 200
     assert [(r.rating, r.comment) for r in Feedback.select()] == [(2, "打字很慢，写了好久")]
 
 
 def test_a_browser_without_cookies_is_told_what_to_do(app, client, code):
     fid = open_form(client, code)
     cookieless = app.test_client(use_cookies=False)
-    answer = cookieless.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+    answer = send(cookieless, f"/r/{code}", data={"form_id": fid, "rating": "5"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 403 and "扫一扫" in html and "允许 Cookie" in html
     assert Feedback.select().count() == 0
@@ -223,10 +281,12 @@ def test_a_flood_from_fresh_cookies_is_held_and_never_locks_residents_out(app, c
     hour's share (10) every rating waits for the office, and a resident still gets thanks."""
     for _ in range(25):
         bot = app.test_client()
-        answer = bot.post(f"/r/{code}", data={"form_id": open_form(bot, code), "rating": "1"})
+        answer = send(bot, f"/r/{code}", data={"form_id": open_form(bot, code), "rating": "1"})
         assert answer.status_code == 200
     resident = app.test_client()
-    answer = resident.post(f"/r/{code}", data={"form_id": open_form(resident, code), "rating": "5"})
+    answer = send(
+        resident, f"/r/{code}", data={"form_id": open_form(resident, code), "rating": "5"}
+    )
     assert answer.status_code == 200 and "感谢" in answer.get_data(as_text=True)
     approved = Feedback.select().where(Feedback.moderation == "approved").count()
     held = Feedback.select().where(
@@ -239,8 +299,8 @@ def bot_post(app, code, address="127.0.0.1", comment=""):
     """A script's post: a fresh client (a new cookie), GET, POST 1 star, from `address`."""
     bot = app.test_client()
     bot.environ_base["REMOTE_ADDR"] = address
-    return bot.post(
-        f"/r/{code}", data={"form_id": open_form(bot, code), "rating": "1", "comment": comment}
+    return send(
+        bot, f"/r/{code}", data={"form_id": open_form(bot, code), "rating": "1", "comment": comment}
     )
 
 
@@ -276,13 +336,13 @@ def test_a_post_faster_than_a_person_shows_the_form_again(settings_overrides, re
     settings_overrides["feedback"] = {"min_form_seconds": 2}
     client, code = request.getfixturevalue("client"), request.getfixturevalue("code")
     fid = open_form(client, code)
-    answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "4", "comment": "好"})
+    answer = send(client, f"/r/{code}", data={"form_id": fid, "rating": "4", "comment": "好"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "太快" in html and "感谢" not in html
     assert 'value="4" id="rating-4" checked' in html and Feedback.select().count() == 0
     later = clock.now_utc() + timedelta(seconds=3)
     monkeypatch.setattr(clock, "now_utc", lambda: later)
-    answer = client.post(f"/r/{code}", data={"form_id": form_id(html), "rating": "4"})
+    answer = send(client, f"/r/{code}", data={"form_id": form_id(html), "rating": "4"})
     assert answer.status_code == 200 and Feedback.select().count() == 1
 
 
@@ -311,12 +371,12 @@ def test_a_rating_the_database_did_not_take_is_never_thanked(client, code):
     fid = open_form(client, code)
     db.execute_sql("ALTER TABLE feedback RENAME TO feedback_away")
     try:
-        answer = client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"})
+        answer = send(client, f"/r/{code}", data={"form_id": fid, "rating": "5"})
     finally:
         db.execute_sql("ALTER TABLE feedback_away RENAME TO feedback")
     html = answer.get_data(as_text=True)
     assert answer.status_code == 503 and "没有提交成功" in html and "感谢" not in html
-    assert client.post(f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
+    assert send(client, f"/r/{code}", data={"form_id": fid, "rating": "5"}).status_code == 200
     assert Feedback.select().count() == 1
 
 
@@ -497,3 +557,56 @@ def test_a_bad_code_in_chromium_is_a_polite_page(served, app, tmp_path):
         assert driver.find_element(By.TAG_NAME, "h1").text == "二维码无法识别"
         assert "失效" in driver.find_element(By.ID, "refused-message").text
         screenshot(driver, "feedback-unknown.png")
+
+
+def _submit_and_wait(driver, until_id: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.find_element(By.ID, "submit").click()
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_elements(By.ID, until_id))
+
+
+def _no_browser_error(driver) -> None:
+    source = driver.page_source
+    assert "ERR_CACHE_MISS" not in source and "ERR_" not in driver.title, driver.title
+
+
+@pytest.mark.parametrize("why", ["too_fast", "no_star"])
+def test_back_after_the_form_came_back_is_never_a_browser_error(
+    settings_overrides, request, tmp_path, why
+):
+    """The tester's path at 375x667: the form comes back (posted too fast, or without a star:
+    an old browser that ignores `required`), the resident sends it again and is thanked, then
+    presses Back: the form again, never Chromium's "Confirm Form Resubmission"."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    if why == "too_fast":
+        settings_overrides["feedback"] = {"min_form_seconds": 2}
+    served, code = request.getfixturevalue("served"), request.getfixturevalue("code")
+    with chromium(tmp_path / "profile", width=500, height=667) as driver:
+        as_phone(driver, 375, 667)
+        driver.get(f"{served.url}/r/{code}")
+        if why == "too_fast":
+            driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').click()
+        else:  # what a browser that ignores `required` sends
+            driver.execute_script("document.querySelector('form.rate').noValidate = true")
+        _submit_and_wait(driver, "form-error")
+        assert ("太快" if why == "too_fast" else "请点选") in driver.find_element(
+            By.ID, "form-error"
+        ).text
+        if why == "too_fast":
+            time.sleep(2.2)
+            assert driver.find_element(By.ID, "rating-4").is_selected()  # the choice is kept
+        else:
+            driver.find_element(By.CSS_SELECTOR, 'label[for="rating-4"]').click()
+        _submit_and_wait(driver, "thanks")
+        driver.back()
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            lambda d: d.find_elements(By.ID, "submit") or "ERR_" in d.page_source
+        )
+        screenshot(driver, f"feedback-back-after-{why}.png")
+        _no_browser_error(driver)
+        assert driver.find_element(By.ID, "target-title").text == "王同志"
+    assert [r.rating for r in Feedback.select()] == [4]

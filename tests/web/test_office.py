@@ -173,6 +173,28 @@ def test_a_spot_check_verdict_issaved(served, dashboard):
     assert "发现问题" in card.find_element("css selector", '[data-field="result"]').text
 
 
+def test_the_spot_check_filters_read_apart_from_the_result_buttons(served, dashboard):
+    """A clerk clicked a filter meaning to record a result: the filters stand behind a label of
+    their own, and none is worded as a card's result button is."""
+    record = ServiceRecord.select().where(ServiceRecord.status == "verified").first()
+    check = SpotCheck.create(record=record, sampled_on=clock.local_today())
+    dashboard.log_in()
+    dashboard.shown("#teams")
+    dashboard.open("#spot-checks")
+    card = dashboard.shown(f'[data-spot-check-id="{check.id}"]')
+    buttons = [b.text for b in card.find_elements("css selector", "[data-verdict]")]
+    tabs = [t.text for t in dashboard.all(".tabs .tab")]
+    assert buttons == ["抽查无误", "发现问题"] and len(tabs) == 5, (buttons, tabs)
+    assert [t for t in tabs if any(b in t or t in b for b in buttons)] == []
+    label = dashboard.find(".tabs .tabs-label")
+    assert label.is_displayed() and label.text == "查看："
+    assert dashboard.find(".tabs").get_attribute("aria-labelledby") == label.get_attribute("id")
+    dashboard.find('[data-result="problem"]').click()
+    dashboard.shown('.tab.active[data-result="problem"]')
+    assert SpotCheck.get_by_id(check.id).result == "pending"  # a filter records nothing
+    screenshot(dashboard.driver, "office-spot-check-filters.png")
+
+
 def test_a_wrong_password_is_told_in_chinese(served, dashboard):
     dashboard.log_in(password="not-the-password")
     message = dashboard.shown("#login-message")

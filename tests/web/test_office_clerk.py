@@ -182,3 +182,35 @@ def test_a_page_past_the_end_says_so(served, dashboard):
     dashboard.find("#past-the-end a").click()
     assert _listed(dashboard)
     assert dashboard.find("#page-info").text.startswith(f"共 {total} 条，第 1 / ")
+
+
+def test_a_member_who_left_is_picked_in_the_register_after_the_current_ones(served, dashboard):
+    """The 党员 choice of a team lists its members who left (with entries) too, marked
+    （已离队）, after the current ones; picking one lists their entries."""
+    from selenium.webdriver.support.ui import Select
+
+    gone = (
+        Member.select()
+        .join(R, on=(R.member == Member.id))
+        .where((Member.team == 1) & (Member.role == "member"))
+        .order_by(Member.id)
+        .first()
+    )
+    today = clock.local_today()
+    Member.update(active=False, left_on=today).where(Member.id == gone.id).execute()
+    _logged_in(dashboard, "#register")
+    Select(dashboard.shown("#filter-team_id")).select_by_value("1")
+    option = f'#filter-member_id option[value="{gone.id}"]'
+    dashboard.wait.until(lambda d: d.find_elements("css selector", option))
+    names = [o.text for o in Select(dashboard.find("#filter-member_id")).options]
+    current = Member.select().where((Member.team == 1) & Member.active).count()
+    assert names[current + 1] == f"{gone.name}（已离队）", names  # after 全部 and the current
+    assert not any("已离队" in n for n in names[: current + 1])
+    Select(dashboard.find("#filter-member_id")).select_by_value(str(gone.id))
+    dashboard.find("#filter-apply").click()
+    dashboard.wait.until(lambda d: f"member_id={gone.id}" in d.current_url)
+    own = {r.id for r in R.select().where(R.member == gone.id)}
+    assert _listed(dashboard) == own and own
+    chosen = Select(dashboard.find("#filter-member_id")).first_selected_option.text
+    assert chosen == f"{gone.name}（已离队）"  # the page drawn again keeps the choice
+    screenshot(dashboard.driver, "office-register-member-left.png")

@@ -44,10 +44,12 @@ function dateInput(name, label, value) {
   return h("label", {}, label, h("input", { type: "date", name, id: `filter-${name}`, value }));
 }
 
+/** The team's members to filter by: the current ones, then those who left (their entries
+ * stay in the register), marked so. */
 async function memberOptions(teamId) {
   if (!teamId) return [];
-  const members = await api.get(`/team/members${api.query({ team_id: teamId })}`);
-  return members.members.map((m) => [m.id, m.name]);
+  const members = await api.get(`/team/members${api.query({ team_id: teamId, with_left: "true" })}`);
+  return members.members.map((m) => [m.id, m.active ? m.name : `${m.name}（已离队）`]);
 }
 
 /** The member choices of the team just picked (none without a team). */

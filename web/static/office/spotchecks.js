@@ -8,12 +8,14 @@ import { h, fill, when, loading, empty, failed, done, today } from "./dom.js";
 import { pagedList } from "./more.js";
 import { verdictForm } from "./verdict.js";
 
+// Which checks the list shows, behind its own 查看： label and never worded as a card's
+// result buttons (抽查无误 / 发现问题): a clerk once clicked a filter meaning to record a result.
 const SHOWN = [
   ["pending", "待记录结果"],
   ["today", "今日抽取"],
   ["", "全部"],
-  ["problem", "发现问题"],
-  ["confirmed", "抽查无误"],
+  ["confirmed", "已查无误的"],
+  ["problem", "已查有问题的"],
 ];
 
 const EMPTY = { pending: "没有待记录结果的抽查。", today: "今天还没有抽取记录（每天 8:00 抽取）。" };
@@ -21,7 +23,8 @@ const EMPTY = { pending: "没有待记录结果的抽查。", today: "今天还�
 function tabs(current, ctx) {
   return h(
     "div",
-    { class: "tabs" },
+    { class: "tabs", role: "group", "aria-labelledby": "spot-check-shown" },
+    h("span", { class: "tabs-label", id: "spot-check-shown" }, "查看："),
     SHOWN.map(([result, text]) =>
       h(
         "button",
