@@ -44,12 +44,14 @@ def _settings() -> Settings:
 def load_demo(settings: Settings):
     from services.checkin_rules import CheckinRules
     from services.demo import load_demo as load
+    from services.reports import ReportRules
 
     return load(
         Path(settings.storage.photo_dir),
         clock.now_utc(),
         bind_code_ttl_days=settings.rules.bind_code_ttl_days,
         rules=CheckinRules.from_settings(settings),
+        report_rules=ReportRules.from_settings(settings),
     )
 
 

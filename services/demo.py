@@ -6,8 +6,8 @@ and bind codes already handed out keep working.
 """
 
 from collections import Counter
-from dataclasses import asdict, dataclass
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,25 +23,29 @@ from models import (
     Member,
     MemberSpell,
     Pairing,
-    Photo,
     ServiceRecord,
     Team,
     db,
 )
 from services import demo_data as data
-from services import history
+from services import demo_quarter, history
 from services.accounts import create_office_account
 from services.binding import issue_bind_code, live_bind_code
 from services.checkin_rules import CheckinRules, Point, place_flags
 from services.checkin_targets import place_of
-from services.clock import local_today, to_local, to_utc
+from services.clock import local_today, to_local
 from services.content_check import is_locally_refused
+from services.demo_rows import Tally, keep_photo, local_at
 from services.feedback import HELD_BY_FILTER
-from services.photos import store_photo
+from services.reports import ReportRules
+from settings import RulesSettings
 
 DEMO_MARK = "demo_loaded"  # the AuditLog action that says this database holds the demo
 OUT_OF_RANGE_DEGREES = 0.006  # ~650 m north: beyond the default 300 m radius
 DEFAULT_RULES = CheckinRules()
+DEFAULT_REPORT_RULES = ReportRules(
+    RulesSettings.report_deadline_days, RulesSettings.visit_interval_days
+)
 
 
 @dataclass(frozen=True)
@@ -85,38 +89,30 @@ class DemoSummary:
         return lines
 
 
-class _Tally:
-    """Finds rows by natural key or creates them, counting which happened per table."""
-
-    def __init__(self):
-        self.created, self.existing = Counter(), Counter()
-
-    def ensure(self, model, key: dict, **values):
-        row = model.get_or_none(*[getattr(model, name) == value for name, value in key.items()])
-        if row is not None:
-            self.existing[model._meta.table_name] += 1
-            return row
-        self.created[model._meta.table_name] += 1
-        return model.create(**key, **values)
-
-
 def load_demo(
     photo_root: str | Path,
     now: datetime,
     bind_code_ttl_days: int = 14,
     rules: CheckinRules = DEFAULT_RULES,
+    report_rules: ReportRules = DEFAULT_REPORT_RULES,
 ) -> DemoSummary:
     """Load the demo programme, adding only what is missing; its entries measured by the
-    check-in `rules` (the configured ones when the service loads it)."""
-    tally = _Tally()
+    check-in `rules`, its last quarter's reports by the `report_rules` (the configured ones
+    when the service loads it)."""
+    tally = Tally()
     with db.atomic():
+        as_of = _first_loaded(now)
         branches = [tally.ensure(Branch, {"name": name}) for name in data.BRANCHES]
         unbound = []
         for t, spec in enumerate(data.COMMUNITIES):
             team, seats = _load_team(t, spec, branches, tally, now, rules.radius_m)
             activities = _load_activities(t, spec, team, seats, tally, now)
+            # entries in the order they happened: a check-in weighs the member's earlier ones
+            demo_quarter.load_visits(t, seats, photo_root, tally, as_of, rules)
             _load_records(t, seats, activities, photo_root, tally, now, rules)
             _load_feedback(t, team, seats, activities, tally, now)
+            # last: the report's figures are frozen from everything above
+            demo_quarter.file_report(t, seats, tally, as_of, report_rules)
             unbound += [_bind_code(s, now, bind_code_ttl_days, tally) for s in seats if _unbound(s)]
         _load_office(tally, now)
         tally.ensure(AuditLog, {"action": DEMO_MARK}, at=now, actor="system")
@@ -155,7 +151,7 @@ def _load_team(t, spec, branches, tally, now, radius_m) -> tuple[Team, list[_Sea
         radius_m=radius_m,
     )
     team = tally.ensure(Team, {"name": data.TEAMS[t]}, community=community)
-    since = _local(now, -data.ROSTER_DAYS_AGO, 9)  # as if the roster was imported back then
+    since = local_at(now, -data.ROSTER_DAYS_AGO, 9)  # as if the roster was imported back then
     seats = []
     for k in range(data.TEAM_SIZE):
         number = t * data.TEAM_SIZE + k + 1
@@ -212,11 +208,11 @@ def _load_activities(t, spec, team, seats, tally, now) -> list[Activity]:
     the practice activity open now with the whole team enrolled."""
     activities = []
     for i, a in enumerate(data.ACTIVITIES):
-        activity = _activity(a, _local(now, a.days + t, a.hour), spec, team, seats, tally, now)
+        activity = _activity(a, local_at(now, a.days + t, a.hour), spec, team, seats, tally, now)
         for k in data.UPCOMING_ENROLLMENTS.get(i, ()):
             _enrol(activity, seats[k].member, tally, now)
         activities.append(activity)
-    practice = _activity(data.PRACTICE, _local(now, 0, 0), spec, team, seats, tally, now)
+    practice = _activity(data.PRACTICE, local_at(now, 0, 0), spec, team, seats, tally, now)
     for seat in seats:
         _enrol(practice, seat.member, tally, now)
     return activities
@@ -250,18 +246,18 @@ def _enrol(activity, member, tally, now) -> Enrollment:
 
 def _load_records(t, seats, activities, photo_root, tally, now, rules) -> None:
     """A few register entries, each with its photo; one per team flagged out of range."""
-    visits_ago = iter(data.VISIT_DAYS_AGO)
+    visits_ago = data.recent_visit_days()
     for r, spec in enumerate(data.RECORDS):
         seat = seats[spec.member]
         if spec.activity is None:
-            fields = _visit_fields(seat.household, next(visits_ago), spec, now)
+            fields = _visit_fields(seat.household, visits_ago[spec.member], spec, now)
         else:
             activity = activities[spec.activity]
             _enrol(activity, seat.member, tally, now)
             fields = _attendance_fields(activity, spec)
         flagged = (t, r) in data.FLAGGED
         record = _record(seat.member, f"demo-{r}", fields, flagged, tally, rules)
-        _photo(record, seed=t * 100 + r, root=photo_root, tally=tally)  # first: it is evidence
+        keep_photo(record, seed=t * 100 + r, root=photo_root, tally=tally)  # first: it is evidence
         if not record.history.exists():  # the register's evidence chain starts at creation
             history.append(record, f"member:{seat.member.id}", "checkin", record.created_at, {})
 
@@ -284,7 +280,7 @@ def _load_feedback(t, team, seats, activities, tally, now) -> None:
             comment=spec.comment,
             moderation="pending" if held else "approved",
             held_reason=HELD_BY_FILTER if held else "",
-            created_at=_local(now, -spec.days_ago, 19),
+            created_at=local_at(now, -spec.days_ago, 19),
             **target,
         )
 
@@ -308,7 +304,7 @@ def _attendance_fields(activity, spec) -> dict:
 
 
 def _visit_fields(household, days_ago, spec, now) -> dict:
-    checkin_at = _local(now, -days_ago, data.VISIT_HOUR)
+    checkin_at = local_at(now, -days_ago, data.VISIT_HOUR)
     content, target, outcome = data.VISIT_TEXTS[spec.member % len(data.VISIT_TEXTS)]
     return dict(
         kind="visit",
@@ -352,17 +348,6 @@ def _record(member, request_id, fields, far, tally, rules) -> ServiceRecord:
     )
 
 
-def _photo(record, seed, root, tally) -> None:
-    """The record's photo; stored again if its file went missing from the photo folder."""
-    photo = Photo.get_or_none(Photo.record == record)
-    if photo is not None and (Path(root) / photo.storage_key).is_file():
-        tally.existing["photo"] += 1
-        return
-    image = data.scene_jpeg(seed, to_local(record.checkin_at))
-    stored = store_photo(image, root, record.checkin_at)
-    tally.ensure(Photo, {"record": record}, **asdict(stored), created_at=record.checkin_at)
-
-
 def _bind_code(seat, now, ttl_days, tally) -> UnboundMember:
     """The member's live bind code, issuing one only when none is left."""
     code = live_bind_code(seat.member, now)
@@ -384,9 +369,11 @@ def _load_office(tally, now) -> None:
     tally.created["account"] += 1
 
 
-def _local(now: datetime, days: int, hour: int) -> datetime:
-    """Naive UTC for `hour` o'clock Shanghai time, `days` from today in Shanghai."""
-    return to_utc(datetime.combine(local_today(now) + timedelta(days=days), time(hour)))
+def _first_loaded(now: datetime) -> datetime:
+    """When the demo was first loaded here (now, for a first load): its last quarter is the
+    one before that, whenever it is loaded again."""
+    mark = AuditLog.get_or_none(AuditLog.action == DEMO_MARK)
+    return mark.at if mark is not None else now
 
 
 def is_demo_database() -> bool:

@@ -88,8 +88,10 @@ SITUATIONS = (
     (2, "退役军人家庭，老人腿脚不便，很少下楼。"),
     (5, "低保户，三代同住，住房较为拥挤。"),
 )
-PAIRING_DAYS_AGO = 180
-ROSTER_DAYS_AGO = 187  # members and households were entered a week before pairing
+# Paired long enough that the whole quarter before the one the demo is loaded in owes its
+# visits (it began at most 183 days ago, on the last day of a quarter).
+PAIRING_DAYS_AGO = 200
+ROSTER_DAYS_AGO = 207  # members and households were entered a week before pairing
 
 
 def household_address(spec: CommunitySpec, k: int) -> str:
@@ -175,6 +177,14 @@ RECORDS = (
 # (team index, RECORDS index) of the entries checked in too far away, left for a human to judge.
 FLAGGED = {(0, 5), (1, 3), (2, 2)}
 VISIT_DAYS_AGO = (12, 26)  # for the two visits per team, in RECORDS order
+
+
+def recent_visit_days() -> dict[int, int]:
+    """Team-local seat → how many days before the load its visit among RECORDS was."""
+    seats = [spec.member for spec in RECORDS if spec.activity is None]
+    return dict(zip(seats, VISIT_DAYS_AGO, strict=True))
+
+
 VISIT_HOUR, VISIT_MINUTES = 15, 60
 VISIT_OFFSET = (0.00006, -0.00004)  # where in the home the phone reported (~8 m off its point)
 
@@ -202,6 +212,49 @@ VISIT_TEXTS = (
         "结对家庭",
         "协助准备年审材料，已提交社区，家属表示感谢。",
     ),
+    (
+        "入户走访结对家庭，陪老人聊天，帮助在手机上预约挂号，讲解医保报销流程。",
+        "结对家庭",
+        "帮助预约门诊一次，老人已学会查看医保余额。",
+    ),
+    (
+        "入户走访结对家庭，了解孩子上学情况，宣传教育救助和临时救助政策。",
+        "结对家庭",
+        "为孩子联系社区四点半课堂，家长已提交临时救助申请。",
+    ),
+)
+
+# The quarter before the one the demo is first loaded in, as it went (services.demo_quarter).
+# Visits to the paired household per team (by team-local seat 0-11): about one a month, a few
+# missed, against the three a whole quarter owes (team 2's seat 8 was seconded elsewhere, as its
+# report says). Team 3's seats 9-11 (members 34-36, not bound to WeChat) had theirs registered
+# by their leader.
+QUARTER_VISITS = (
+    (3, 3, 3, 2, 3, 3, 3, 2, 3, 3, 1, 3),
+    (3, 2, 3, 3, 3, 3, 2, 3, 0, 2, 3, 3),
+    (3, 3, 2, 3, 2, 3, 3, 1, 3, 2, 2, 1),
+)
+QUARTER_VISIT_DAYS = (12, 41, 70)  # the quarter's day (0: its first), shifted by seat and team
+QUARTER_VISIT_HOURS = (19, 15, 16, 14)  # local start, afternoons and evenings (after work)
+QUARTER_VISIT_MINUTES = (50, 60, 75, 90)
+QUARTER_CHAT_SEATS = frozenset({3, 7})  # checked in through the Official Account chat
+QUARTER_REGISTRATION_REASON = "该党员尚未绑定微信，无法用手机签到，由队长根据走访情况代为登记。"
+# Days after the quarter's last day each team's leader submitted its report (never past the
+# deadline), and the hour.
+REPORT_DAYS_AFTER = (3, 5, 8)
+REPORT_HOUR = 17
+# Written to hold whatever else the quarter had (the recent activities fall in it only when
+# the demo is loaded early in a quarter): the visits, and the plans.
+REPORT_SUMMARIES = (
+    "本季度队员按月入户走访结对家庭，帮助独居老人排查用电、燃气隐患，协助低保家庭准备年审材料，"
+    "为行动不便的老人预约社区医生上门随访。个别队员因出差未能按期走访，已安排下季度补访。"
+    "下季度计划结合走访开展老年人防诈骗宣传。",
+    "本季度队员坚持入户走访结对家庭，了解困难群众生活情况，协助办理残疾人补贴和医疗救助申请。"
+    "一名队员因借调外单位未能走访，已由队长与社区联系代为关心。"
+    "下季度将加强周末走访，方便上班的家庭。",
+    "本季度服务队结合社区需求开展结对走访，三名尚未绑定微信的队员由队长代为登记走访情况。"
+    "部分队员走访次数不足，主要是工作日时间冲突，下季度将调整走访安排，"
+    "确保每户每月至少走访一次。",
 )
 
 

@@ -1,12 +1,9 @@
 """Fixtures of the /office page tests: the demo programme served over HTTP, and a headless
 Chromium logged out on it."""
 
-from pathlib import Path
-
 import pytest
 
-from services import clock
-from services.demo import load_demo
+from commands import load_demo
 from tests.web.browser import Served, chromium, console_errors
 from tests.web.dashboard import Dashboard
 
@@ -20,8 +17,7 @@ def served(settings_overrides, request):
     settings_overrides["wechat"]["api_base_url"] = f"{server.url}/_emulator/"
     server.app = request.getfixturevalue("app")
     with server.app.app_context():
-        photos = Path(server.app.config["SETTINGS"].storage.photo_dir)
-        load_demo(photos, clock.now_utc())
+        load_demo(server.app.config["SETTINGS"])  # as serving it does: the configured rules
     yield server
     server.stop()
 

@@ -1,7 +1,8 @@
 """The 季度报告 view's decision, in a real headless Chromium against the demo programme: the
 office returns a submitted report (a reason first), the leader resubmits, the office accepts;
-a draft offers no decision."""
+a draft offers no decision; the demo's reports as a clerk first sees them."""
 
+import re
 from datetime import date, datetime, time, timedelta
 
 from models import Activity, Member, Notification, QuarterlyReport, Team
@@ -21,10 +22,12 @@ def last_quarter() -> tuple[int, int, date]:
 
 
 def reports(served) -> tuple[int, int]:
-    """Team 1's report of the quarter just ended, submitted; team 2's a draft."""
+    """Team 1's report of the quarter just ended, submitted; team 2's a draft (in place of
+    the demo's, all three submitted)."""
     year, quarter, last_day = last_quarter()
     now = clock.now_utc()
     with served.app.app_context():
+        QuarterlyReport.delete().execute()
         first, second = Team.select().order_by(Team.id).limit(2)
         base = {"year": year, "quarter": quarter, "deadline": last_day + timedelta(days=10)}
         submitted = {"status": "submitted", "submitted_at": now, "summary": "开展活动三次。"}
@@ -122,3 +125,22 @@ def test_a_report_shows_its_cancelled_activities_apart_with_their_reasons(served
     )
     day = (last_day - timedelta(days=3)).isoformat()
     assert f"{day} 09:00 河道清理（取消原因：暴雨预警）" in shown.text
+
+
+def test_the_demo_shows_last_quarter_reported_by_every_leader(served, dashboard):
+    """What a clerk trying the demo sees first: each team's report of the quarter just ended
+    handed in by its leader on time, none late, most paired households visited."""
+    dashboard.log_in()
+    dashboard.text_in("#alert-late-reports", "没有逾期未交的季度报告")
+    dashboard.text_in("#alert-awaiting-reports", "待办公室审阅的季度报告：3 份")
+    for cell in dashboard.all('#teams tbody tr [data-field="report"]'):
+        assert "已提交，待办公室审阅" in cell.text
+    dashboard.open("#reports")
+    with served.app.app_context():
+        leaders = list(Member.select().where(Member.role == "leader"))
+    for leader in leaders:
+        card = dashboard.text_in(f'.report[data-team-id="{leader.team_id}"]', "应走访 36 次")
+        done = int(re.search(r"(\d+) 次（应走访 36 次）", card.text)[1])
+        assert 24 <= done < 36 and leader.name in card.text and "提交时冻结" in card.text
+        assert "本季度" in card.text and "逾期" not in card.text
+    screenshot(dashboard.driver, "office-demo-reports.png")
