@@ -29,15 +29,16 @@ from .summary import counts_as_visit
 MASK = "****"
 NOT_PAIRED = "您还没有结对家庭，请联系队长或办公室。"
 
-# What input methods type for a digit, a plus, a point, a hyphen or a space in a number, as
-# the ASCII character it stands for (older members often type full-width digits; a Chinese
-# layout types － or —— for a hyphen, 　 for a space): numbers in text are read through it.
+# What input methods type for a digit, a plus, a point, a hyphen, a space or a bracket in a
+# number, as the ASCII character it stands for (older members often type full-width digits; a
+# Chinese layout types － or —— for a hyphen, 　 for a space, （） for brackets): numbers in
+# text are read through it.
 # One character for one, so a place in the read text is the same place in the typed text.
 _TYPED_AS_ASCII = str.maketrans(
     {chr(ord("０") + d): str(d) for d in range(10)}
     | dict.fromkeys("－﹣‐‑‒–—―−", "-")
     | dict.fromkeys("\u3000\u00a0", " ")
-    | {"＋": "+", "．": "."}
+    | {"＋": "+", "．": ".", "（": "(", "）": ")"}
 )
 
 # Phone shapes, tried in order on the digits alone: the digits the group `hidden` matches are
@@ -146,19 +147,22 @@ _DIALLED = re.compile(
 )
 # A phone number in free text, never part of a longer digit run (nor of a decimal); a space
 # or a hyphen may stand between its groups, as people write it:
-# - a mobile, +86 optional (138 1234 5678), whatever follows it;
+# - a mobile, +86 optional (138 1234 5678), whatever follows it; points between its groups
+#   only both ways (138.1234.5678), so that a date (2026.11.30) or an amount (1234.56) is kept;
 # - a landline with its area code, 0 and 2-3 digits, then 7-8 digits, whole or in two groups
-#   (010-65123456, 0371 61234567, 0371-6123-4567);
+#   (010-65123456, 0371 61234567, 0371-6123-4567), the area code maybe in brackets
+#   ((0371)6123 4567, （0371）6123-4567);
 # - a bare local number of 7-8 digits (65123456), unless it is an amount, a count, an ordinal,
 #   a date or a door: a currency sign or 第 before it (¥1234567, 第3456789), or, with no
 #   phone word before it, a unit after it or the digits of a calendar day (20251015;
 #   _is_phone_number);
 # - a local number in two groups (6123 4567), after a phone word only: without one, two
 #   groups are more often a span (2025-2026学年, 1000-2000元) than a number to call.
+_AREA_CODE = r"0(?:10|2\d|[3-9]\d{2})"
 _PHONE_IN_TEXT = re.compile(
     r"(?<![\d.])(?:"
-    r"(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
-    r"|0(?:10|2\d|[3-9]\d{2})[ -]?\d{3,4}[ -]?\d{4}"
+    r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}[ -]?|\.\d{4}\.)\d{4}"
+    rf"|(?:\({_AREA_CODE}\) ?|{_AREA_CODE}[ -]?)\d{{3,4}}[ -]?\d{{4}}"
     r"|(?<![¥￥$第])(?<![¥￥$] )(?P<local>[2-9]\d{6,7})"
     r"|(?P<grouped>[2-9]\d{2,3}[ -]\d{4})"
     r")(?![\d.])"

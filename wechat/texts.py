@@ -238,6 +238,15 @@ ANOTHER_ENTRY = "如要登记另一项服务，请先发送「签退」，再重
 # 「签到」, 「走访」 or 「分散活动」 ({word}) while an entry is open ({told}: ALREADY_CHECKED_IN),
 # said before the location is asked for, as a photo sent first hears it (PHOTO_WHILE_OPEN).
 CHECKIN_WHILE_OPEN = "{told}\n" + ANOTHER_ENTRY.format(what="「{word}」")
+# The same while the open entry was checked in on an earlier Shanghai day: most likely
+# forgotten (the auto-close not run yet), and a 签退 now would count the days since as service,
+# so the member is sent to whoever corrects it; 签退 still closes it (services.checkin.check_out
+# takes it), so the way on stays open.
+CHECKIN_OPEN_FROM_EARLIER_DAY = (
+    "您于 {time} 签到「{title}」，至今还没有签退。这是之前某天的签到，现在签退会把之后的时间"
+    "都算作服务时长，请联系队长或办公室更正。\n"
+    "如要先结束它、登记新的服务，请发送「签退」，再重新发送「{word}」。"
+)
 # A question about check-in with nothing open (「谁没签到」, 「签到了吗」): where to look.
 CHECKIN_QUESTION_MEMBER = (
     "签到请发送「签到」，按提示发位置和照片。自己的签到记录，发送「我的」查看。"

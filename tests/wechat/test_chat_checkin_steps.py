@@ -2,7 +2,7 @@
 refused, a photo the service cannot read or sent before the location, a location sent
 instead of a number."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -114,6 +114,51 @@ def test_an_open_check_in_of_another_day_names_its_date(chat, member):
     make_record(member, kind="individual", checkin_at=yesterday)
     reply = chat.say("签到")
     assert common.local_time(yesterday, "%m-%d %H:%M") in reply and "个人服务" in reply
+
+
+def _shanghai(day: int, hour: int, minute: int = 0) -> datetime:
+    """A Shanghai wall-clock time in November 2026, as the naive UTC stored."""
+    return clock.to_utc(datetime(2026, 11, day, hour, minute))
+
+
+@pytest.mark.parametrize(
+    "word, open_kind", [("签到", "individual"), ("走访", "visit"), ("分散活动", "activity")]
+)
+def test_an_entry_left_open_from_an_earlier_day_is_sent_to_be_corrected(
+    chat, member, monkeypatch, word, open_kind
+):
+    """Forgotten overnight (the auto-close not run yet): 签退 now would count the night as
+    service, so the member hears to have it corrected; 签退 is still offered, as
+    services.checkin.check_out takes the entry. Just after midnight in Shanghai."""
+    now = _shanghai(30, 0, 20)
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    pair(member)
+    activity = enrolled_activity(member, title="义诊")
+    checked_in_at = _shanghai(29, 23, 50)
+    make_record(
+        member,
+        activity if open_kind == "activity" else None,
+        kind=open_kind,
+        checkin_at=checked_in_at,
+    )
+    titles = {"individual": texts.INDIVIDUAL_TITLE, "visit": texts.VISIT_TITLE}
+    reply = chat.say(word)
+    assert reply == texts.CHECKIN_OPEN_FROM_EARLIER_DAY.format(
+        time="11-29 23:50", title=titles.get(open_kind, "义诊"), word=word
+    )
+    assert "队长或办公室" in reply and "「签退」" in reply
+    assert conversation() is None and ServiceRecord.select().count() == 1
+
+
+def test_an_entry_opened_today_just_after_midnight_still_asks_to_check_out_first(
+    chat, member, monkeypatch
+):
+    now = _shanghai(30, 0, 20)
+    monkeypatch.setattr(clock, "now_utc", lambda: now)
+    enrolled_activity(member, title="法律咨询")
+    make_record(member, kind="individual", checkin_at=_shanghai(30, 0, 5))
+    reply = chat.say("签到")
+    assert reply == _open_first(texts.INDIVIDUAL_TITLE, 15, "签到")
 
 
 def test_with_nothing_checked_in_the_member_still_hears_how_to_enrol(chat, member):

@@ -64,27 +64,55 @@ def open_activities(member: Member) -> list:
     return checkin_choices.open_activities(member, common.now(), common.rules())
 
 
-def open_first(member: Member, word: str) -> str | None:
+def open_first(member: Member, word: str, kind: str | None = None) -> str | None:
     """What is still checked in, and that 签退 comes before another entry (`word` starts it
-    again), or None with nothing open. Said before the location is asked for, as to a photo
-    sent first (wechat.chat.photo_first): the service takes a second open entry of another
-    kind (flagged overlapping), but a member starting one in the chat has most likely
-    forgotten to 签退, and hearing so only after the location and the photo wastes both."""
-    told = already_checked_in(member)
-    return None if told is None else texts.CHECKIN_WHILE_OPEN.format(told=told, word=word)
+    again), or None with nothing open; an entry of `kind` (the one `word` starts) is only
+    said to be open, as a second one is refused. Said before the location is asked for, as
+    to a photo sent first (wechat.chat.photo_first): the service takes a second open entry of
+    another kind (flagged overlapping), but a member starting one in the chat has most likely
+    forgotten to 签退, and hearing so only after the location and the photo wastes both. An
+    entry from an earlier day is sent to be corrected first: 签退 now would count the days
+    since as service."""
+    latest = _latest_open(member)
+    if latest is None:
+        return None
+    if not _checked_in_today(latest):
+        return texts.CHECKIN_OPEN_FROM_EARLIER_DAY.format(
+            time=_checkin_time(latest), title=common.record_label(latest), word=word
+        )
+    same_kind = _latest_open(member, kind) if kind else None
+    if same_kind is not None:
+        return _told(same_kind)
+    return texts.CHECKIN_WHILE_OPEN.format(told=_told(latest), word=word)
 
 
 def already_checked_in(member: Member, kind: str | None = None) -> str | None:
     """When and to what the member is checked in (the latest open check-in, of this kind when
     given), or None; a check-in of another day names its date too."""
+    latest = _latest_open(member, kind)
+    return None if latest is None else _told(latest)
+
+
+def _latest_open(member: Member, kind: str | None = None):
+    """The member's latest open check-in (of this kind when given), or None."""
     still_open = [c for c in summary.open_checkins(member.id) if kind in (None, c.kind)]
-    if not still_open:
-        return None
-    latest = max(still_open, key=lambda c: c.checkin_at)
-    today = clock.local_today(common.now())
-    same_day = clock.to_local(latest.checkin_at).date() == today
-    at = common.local_time(latest.checkin_at, "%H:%M" if same_day else "%m-%d %H:%M")
-    return texts.ALREADY_CHECKED_IN.format(time=at, title=common.record_label(latest))
+    return max(still_open, key=lambda c: c.checkin_at) if still_open else None
+
+
+def _checked_in_today(record) -> bool:
+    return clock.to_local(record.checkin_at).date() == clock.local_today(common.now())
+
+
+def _checkin_time(record) -> str:
+    """The time of the check-in, with its date when it was not today."""
+    fmt = "%H:%M" if _checked_in_today(record) else "%m-%d %H:%M"
+    return common.local_time(record.checkin_at, fmt)
+
+
+def _told(record) -> str:
+    return texts.ALREADY_CHECKED_IN.format(
+        time=_checkin_time(record), title=common.record_label(record)
+    )
 
 
 def trouble_tip(member: Member) -> str:

@@ -24,8 +24,7 @@ def on_individual(message: Inbound, member: Member, args: str = "") -> Reply:
     any); an own service still checked in is said at once, as a second one would be
     refused only after the location and the photo; another entry still open, with 签退
     first (checkin.open_first)."""
-    still_open = checkin.already_checked_in(member, TARGET)
-    still_open = still_open or checkin.open_first(member, "分散活动")
+    still_open = checkin.open_first(member, "分散活动", TARGET)
     if still_open is not None:
         return common.say(still_open)
     conversation = state.current(message.openid, common.now())

@@ -25,7 +25,7 @@ def on_visit(message: Inbound, member, args: str = "") -> Reply:
         household = households.my_household(member)
     except DomainError as exc:
         return common.say(exc.message)
-    still_open = checkin.already_checked_in(member, "visit") or checkin.open_first(member, "走访")
+    still_open = checkin.open_first(member, "走访", "visit")
     if still_open is not None:
         return common.say(still_open)
     return checkin.ask_location(message.openid, "visit", household.head_name)
