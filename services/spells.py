@@ -66,8 +66,14 @@ def join(member_id: int, on: date) -> None:
 
 
 def leave(member_id: int, on: date) -> None:
-    """The member leaves on that day: their open spell ends."""
-    S.update(left_on=on).where((S.member == member_id) & S.left_on.is_null()).execute()
+    """The member leaves on that day: their open spell ends. One with no spell at all (a
+    row written before spells, or around this module) gets the one they had, from the day
+    added, rather than vanish from the periods they were there."""
+    spell = S.get_or_none((S.member == member_id) & S.left_on.is_null())
+    if spell is not None:
+        S.update(left_on=on).where(S.id == spell.id).execute()
+    elif _latest(member_id) is None:
+        _since_added(member_id, on)
     _set_active(member_id, False)
 
 
@@ -89,8 +95,13 @@ def correct_leaving(member_id: int, on: date) -> None:
     if latest is not None:
         S.update(left_on=on).where(S.id == latest.id).execute()
         return
-    added = Member.get_by_id(member_id).created_at
-    S.create(member=member_id, joined_on=clock.to_local(added).date(), left_on=on)
+    _since_added(member_id, on)
+
+
+def _since_added(member_id: int, left_on: date) -> MemberSpell:
+    """The spell of a member who has none: from the day added, never after the day left."""
+    added = clock.to_local(Member.get_by_id(member_id).created_at).date()
+    return S.create(member=member_id, joined_on=min(added, left_on), left_on=left_on)
 
 
 def _ends_on_or_after(spell: MemberSpell, day: date) -> bool:
