@@ -289,7 +289,10 @@ def test_leaving_without_a_day_is_the_import_day_and_a_return_opens_a_new_spell(
     assert spells("13800000006") == [(TODAY, TODAY), (later, None)]  # the first one kept
     assert partner("13800000006") == "和平路6号"  # the file pairs them again
     lines = format_report(back).splitlines()
-    assert "  [修改] 党员 13800000006 李三：状态 离队 → 在册；离队日期 2026-11-29 → （空）" in lines
+    assert (
+        "  [修改] 党员 13800000006 李三：状态 离队 → 在册；离队日期 2026-11-29 → （空）；"
+        "重新加入，此前的离队（离队日期 2026-11-29）保留"
+    ) in lines
 
 
 def test_leaving_twice_keeps_both_absences(database, tmp_path):
@@ -319,6 +322,43 @@ def test_a_return_on_the_day_of_leaving_takes_the_leaving_back(database, tmp_pat
     assert back.applied and back.errors == ()
     assert spells("13800000006") == [(TODAY, None)]
     assert member("13800000006").active
+
+
+def test_a_backdated_leaving_is_taken_back_by_a_return_imported_the_same_day(database, tmp_path):
+    """On 10 December the clerk imports 离队 with 离队日期 2026-11-30 by mistake and puts it
+    right that day: the leaving recorded that day is undone, whatever day it wrote, and the
+    check says so before anything is written."""
+    run(tmp_path, base_roster())
+    later = date(2026, 12, 10)
+    run(tmp_path, leaving({7: ("离队", "2026-11-30")}, unpaired=7), "离队.xlsx", today=later)
+    back = leaving({7: ("在册", "")})
+
+    check = run(tmp_path, back, "回来.xlsx", today=later, dry_run=True)
+    result = run(tmp_path, back, "回来.xlsx", today=later)
+
+    undo = "撤销 12月10日 录入的离队（离队日期 2026-11-30）"
+    assert any(undo in line for line in format_report(check).splitlines())
+    assert result.applied and result.errors == ()
+    assert spells("13800000006") == [(TODAY, None)]
+    assert member("13800000006").active
+
+
+def test_a_return_imported_after_the_day_the_leaving_was_recorded_keeps_the_absence(
+    database, tmp_path
+):
+    run(tmp_path, base_roster())
+    run(
+        tmp_path,
+        leaving({7: ("离队", "2026-11-30")}, unpaired=7),
+        "离队.xlsx",
+        today=date(2026, 12, 10),
+    )
+
+    result = run(tmp_path, leaving({7: ("在册", "")}), "回来.xlsx", today=date(2026, 12, 11))
+
+    lines = format_report(result).splitlines()
+    assert any("重新加入" in line and "撤销" not in line for line in lines)
+    assert spells("13800000006") == [(TODAY, date(2026, 11, 30)), (date(2026, 12, 11), None)]
 
 
 def test_a_day_of_leaving_before_the_member_was_added_is_refused(database, tmp_path):
