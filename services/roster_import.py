@@ -125,10 +125,11 @@ REFERENCES: dict[str, Callable[[Any], int]] = {
     "member": lambda phone: Member.get(Member.phone == phone).id,
     "household": _household_id,
 }
-SPELLS: dict[str, Callable[[int, date], None]] = {  # a spell step's op → its writer
+SPELLS: dict[str, Callable[..., None]] = {  # a spell step's op → its writer (member id, values)
     "join": spells.join,
     "leave": spells.leave,
     "come_back": spells.come_back,
+    "undo_leaving": spells.undo_leaving,
     "correct_leaving": spells.correct_leaving,
 }
 TABLES = {
@@ -150,7 +151,7 @@ def apply_plan(the_plan: Plan, now: datetime | None = None) -> None:
                 activity_id, phone = step.key
                 roster_seats.give_up(activity_id, _resolve("member", phone), now)
             elif step.model == "spell":
-                SPELLS[step.op](_resolve("member", step.key[0]), step.values["on"])
+                SPELLS[step.op](_resolve("member", step.key[0]), **step.values)
             else:
                 _write(step, now)
 

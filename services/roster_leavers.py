@@ -45,22 +45,34 @@ def _added_as_gone_earlier(entry: Entry, snap: Snapshot, today: date) -> bool:
 
 
 def left_before_return(snap: Snapshot, members: dict[str, FinalMember]) -> list[Problem]:
-    """A member who came back can leave again only on or after the day they came back: an
-    earlier day (a file kept from before their return, most often) would end their present
-    spell before it began. The earlier absences are kept as they were (services.spells)."""
+    """A member can leave only on or after the day their present spell began: the day they
+    came back (a file kept from before their return, most often), or the day they were
+    added. An earlier day would end that spell before it began. The earlier absences are
+    kept as they were (services.spells)."""
     problems = []
-    for phone, back in snap.back_on.items():
-        member = members.get(phone)
-        entry = member.entry if member else None
+    for member in members.values():
+        entry = member.entry
         if entry is None or member.active or "left_on" not in entry.values:
             continue
-        if member.left_on < back:
-            message = (
-                f"{member.name}（{phone}）已于 {back} 回到队里，离队日期 {member.left_on} 早于"
-                f"这一天：请填写 {back} 或之后的日期（这之前的离队已有记录，不必再填）"
-            )
+        message = _before_spell(snap, member)
+        if message:
             problems.append(entry.problem("left_on", message))
     return problems
+
+
+def _before_spell(snap: Snapshot, member: FinalMember) -> str | None:
+    who, left_on = f"{member.name}（{member.phone}）", member.left_on
+    back, added = snap.back_on.get(member.phone), snap.added_on.get(member.phone)
+    if back and left_on < back:
+        return (
+            f"{who}已于 {back} 回到队里，离队日期 {left_on} 早于这一天：请填写 {back} 或之后"
+            "的日期（这之前的离队已有记录，不必再填）"
+        )
+    if added and left_on < added:
+        return (
+            f"{who}于 {added} 加入名册，离队日期 {left_on} 早于这一天：请填写 {added} 或之后的日期"
+        )
+    return None
 
 
 def entries_after_leaving(snap: Snapshot, members: dict[str, FinalMember]) -> list[Problem]:

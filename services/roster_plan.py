@@ -221,24 +221,42 @@ class _Planner:
         details = [_detail("党员", f, current[f], v) for f, v in diff.items()]
         if current["role"] != member.role:
             details.append(_detail("党员", "role", current["role"], member.role))
+        if member.active and not current["active"]:
+            details.append(self._return_detail(member, current["left_on"]))
         self._record("党员", "updated" if details else "unchanged", label, details)
+
+    def _return_detail(self, member: FinalMember, left_on: date | None) -> str:
+        """What a return does to the leaving, for the clerk to tell a mistake undone from a
+        member who really was away."""
+        left = f"离队日期 {left_on}" if left_on else "未记离队日期"
+        if self._undoes_leaving(member):
+            return f"撤销 {self.today.month}月{self.today.day}日 录入的离队（{left}）"
+        return f"重新加入，此前的离队（{left}）保留"
 
     def _spell_steps(self, member: FinalMember, current: dict | None) -> list[Step]:
         """The member's spells once the row is applied (services.spells): a new member's
-        begins today; leaving ends the open one, a return opens another, a new day of
+        begins today; leaving ends the open one (recorded as left today), a return opens
+        another or, imported the day the leaving was recorded, takes it back; a new day of
         leaving for one away corrects the latest."""
 
-        def step(op: str, on: date) -> Step:
-            return Step("spell", op, (member.phone,), {"on": on})
+        def step(op: str, **values) -> Step:
+            return Step("spell", op, (member.phone,), values)
 
-        leaving = [] if member.active else [step("leave", member.left_on)]
+        recorded = {"recorded_on": self.today, "now": self.now}
+        leaving = [] if member.active else [step("leave", on=member.left_on, **recorded)]
         if current is None:
-            return [step("join", self.today), *leaving]
+            return [step("join", on=self.today), *leaving]
         if (current["active"], current["left_on"]) == (member.active, member.left_on):
             return []
+        if member.active and self._undoes_leaving(member):
+            return [step("undo_leaving")]
         if member.active:
-            return [step("come_back", self.today)]
-        return leaving if current["active"] else [step("correct_leaving", member.left_on)]
+            return [step("come_back", on=self.today)]
+        return leaving if current["active"] else [step("correct_leaving", on=member.left_on)]
+
+    def _undoes_leaving(self, member: FinalMember) -> bool:
+        """A return imported the day the leaving was recorded: a mistake put right."""
+        return self.snap.left_recorded_on.get(member.phone) == self.today
 
     def _pairings(self) -> tuple[list[Step], dict[tuple, list[str]]]:
         """End every pairing that stops, then create the new ones; details per household."""

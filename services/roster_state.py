@@ -13,7 +13,7 @@ from typing import Any
 from models import Branch, Community, Household, Member, Pairing, Team
 
 from .roster_parse import Entry, Parsed
-from .spells import spells_of
+from .spells import leavings_recorded_on, spells_of
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Snapshot:
     rows: dict[str, dict[tuple, Current]]  # sheet -> natural key -> current row
     pairings: tuple[ActivePairing, ...]
     back_on: dict[str, date]  # phone -> the day a member came back, in their latest spell
+    added_on: dict[str, date]  # phone -> the day a member with one spell was added
+    left_recorded_on: dict[str, date]  # phone -> the day the import recorded they left
 
     @classmethod
     def load(cls) -> "Snapshot":
@@ -67,7 +69,9 @@ class Snapshot:
             for p in Pairing.select().where(Pairing.ended_on.is_null())
         )
         back_on = {phone: spells[m][-1][0] for m, phone in phones.items() if len(spells[m]) > 1}
-        return cls(frozenset(branches.values()), rows, pairings, back_on)
+        added_on = {phone: spells[m][0][0] for m, phone in phones.items() if len(spells[m]) == 1}
+        recorded = {phones[m]: day for m, day in leavings_recorded_on().items()}
+        return cls(frozenset(branches.values()), rows, pairings, back_on, added_on, recorded)
 
     def get(self, sheet: str, key: tuple | None) -> Current | None:
         return self.rows[sheet].get(key) if key else None

@@ -21,6 +21,7 @@ from tests.services.roster_files import (
 
 TODAY = date(2026, 11, 29)
 NOW = datetime(2026, 11, 29, 2, 0)  # 10:00 in Shanghai, on TODAY
+ADDED = date(2026, 10, 1)  # the roster imported earlier, for members who leave before TODAY
 MODELS = (Branch, Community, Team, Member, MemberSpell, Household, Pairing)
 
 
@@ -208,14 +209,14 @@ def leaving(rows: dict[int, tuple], unpaired: int | None = None) -> dict:
 
 
 def test_a_member_who_leaves_keeps_the_day_and_their_pairing_ends_on_it(database, tmp_path):
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
 
     result = run(tmp_path, leaving({4: ("离队", "2026-11-20")}, unpaired=4), "离队.xlsx")
 
     assert result.applied and result.errors == ()
     gone = member("13800000003")
     assert (gone.active, gone.team.name) == (False, "第一服务队")
-    assert spells("13800000003") == [(TODAY, date(2026, 11, 20))]  # left before the import
+    assert spells("13800000003") == [(ADDED, date(2026, 11, 20))]  # left before the import
     ended = Pairing.get(Pairing.member == gone.id)
     assert (ended.ended_on, ended.household.address) == (date(2026, 11, 20), "幸福路3号")
     lines = format_report(result).splitlines()
@@ -232,7 +233,7 @@ def test_a_member_who_leaves_keeps_the_day_and_their_pairing_ends_on_it(database
 def test_a_leaver_still_named_on_their_household_ends_the_pairing_on_the_day(database, tmp_path):
     """The clerk marks 离队 in the file they keep and leaves the 结对家庭 row as it was: the
     pairing ends on the day of leaving, with a reminder at the cell, and no error."""
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
 
     result = run(tmp_path, leaving({4: ("离队", "2026-11-20")}), "离队.xlsx")
 
@@ -258,7 +259,7 @@ def test_a_leaver_still_named_on_their_household_ends_the_pairing_on_the_day(dat
 def test_a_leaver_named_on_a_household_paired_with_someone_else_is_an_error(database, tmp_path):
     """A pairing can end with a member who leaves, never begin: a cell that would move a
     household from the member it keeps to one who left says what to write instead."""
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
     roster = leaving({4: ("离队", "2026-11-20")}, unpaired=4)
     edit(roster, "结对家庭", 3, "结对党员手机号", "13800000003")  # 户主2 stays with 张二
 
@@ -288,7 +289,10 @@ def test_leaving_without_a_day_is_the_import_day_and_a_return_opens_a_new_spell(
     assert spells("13800000006") == [(TODAY, TODAY), (later, None)]  # the first one kept
     assert partner("13800000006") == "和平路6号"  # the file pairs them again
     lines = format_report(back).splitlines()
-    assert "  [修改] 党员 13800000006 李三：状态 离队 → 在册；离队日期 2026-11-29 → （空）" in lines
+    assert (
+        "  [修改] 党员 13800000006 李三：状态 离队 → 在册；离队日期 2026-11-29 → （空）；"
+        "重新加入，此前的离队（离队日期 2026-11-29）保留"
+    ) in lines
 
 
 def test_leaving_twice_keeps_both_absences(database, tmp_path):
@@ -318,6 +322,60 @@ def test_a_return_on_the_day_of_leaving_takes_the_leaving_back(database, tmp_pat
     assert back.applied and back.errors == ()
     assert spells("13800000006") == [(TODAY, None)]
     assert member("13800000006").active
+
+
+def test_a_backdated_leaving_is_taken_back_by_a_return_imported_the_same_day(database, tmp_path):
+    """On 10 December the clerk imports 离队 with 离队日期 2026-11-30 by mistake and puts it
+    right that day: the leaving recorded that day is undone, whatever day it wrote, and the
+    check says so before anything is written."""
+    run(tmp_path, base_roster())
+    later = date(2026, 12, 10)
+    run(tmp_path, leaving({7: ("离队", "2026-11-30")}, unpaired=7), "离队.xlsx", today=later)
+    back = leaving({7: ("在册", "")})
+
+    check = run(tmp_path, back, "回来.xlsx", today=later, dry_run=True)
+    result = run(tmp_path, back, "回来.xlsx", today=later)
+
+    undo = "撤销 12月10日 录入的离队（离队日期 2026-11-30）"
+    assert any(undo in line for line in format_report(check).splitlines())
+    assert result.applied and result.errors == ()
+    assert spells("13800000006") == [(TODAY, None)]
+    assert member("13800000006").active
+
+
+def test_a_return_imported_after_the_day_the_leaving_was_recorded_keeps_the_absence(
+    database, tmp_path
+):
+    run(tmp_path, base_roster())
+    run(
+        tmp_path,
+        leaving({7: ("离队", "2026-11-30")}, unpaired=7),
+        "离队.xlsx",
+        today=date(2026, 12, 10),
+    )
+
+    result = run(tmp_path, leaving({7: ("在册", "")}), "回来.xlsx", today=date(2026, 12, 11))
+
+    lines = format_report(result).splitlines()
+    assert any("重新加入" in line and "撤销" not in line for line in lines)
+    assert spells("13800000006") == [(TODAY, date(2026, 11, 30)), (date(2026, 12, 11), None)]
+
+
+def test_a_day_of_leaving_before_the_member_was_added_is_refused(database, tmp_path):
+    """李三 has been on the roster since the import day: leaving earlier would end his only
+    spell before it began."""
+    run(tmp_path, base_roster())
+
+    result = run(tmp_path, leaving({7: ("离队", "2026-11-20")}, unpaired=7), "离队.xlsx")
+
+    assert not result.applied
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("党员", 7, "离队日期")
+    assert error.message == (
+        "李三（13800000006）于 2026-11-29 加入名册，离队日期 2026-11-20 早于这一天："
+        "请填写 2026-11-29 或之后的日期"
+    )
+    assert spells("13800000006") == [(TODAY, None)]
 
 
 def test_a_day_of_leaving_before_the_return_is_refused(database, tmp_path):
@@ -418,7 +476,7 @@ def test_a_day_of_leaving_with_entries_in_the_next_year_names_that_year(database
 
 
 def test_a_day_of_leaving_alone_marks_the_member_as_left(database, tmp_path):
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
 
     result = run(tmp_path, leaving({3: ("", "2026-10-31")}, unpaired=3), "离队.xlsx")
 
@@ -427,7 +485,7 @@ def test_a_day_of_leaving_alone_marks_the_member_as_left(database, tmp_path):
 
 
 def test_a_leader_leaves_when_the_file_names_the_new_one(database, tmp_path):
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
     roster = leaving({2: ("离队", "2026-11-01")}, unpaired=2)
     edit(roster, "服务队", 2, "队长手机号", "13800000002")
     edit(roster, "党员", 2, "角色", "")
@@ -485,7 +543,7 @@ def _inactive_without_a_day(tmp_path):
 def test_a_member_who_has_left_cannot_be_named_leader(database, tmp_path, gone, says):
     """A team always ends with an active leader: naming one who has left, who is not in the
     file's 党员 sheet, is refused at the cell, and the team keeps its leader."""
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
     gone(tmp_path)
 
     result = run(tmp_path, only_teams(["第二服务队", "和平社区", "13800000006"]), "换队长.xlsx")
@@ -505,7 +563,7 @@ def test_a_member_who_has_left_cannot_be_named_leader(database, tmp_path, gone, 
 
 
 def test_a_member_who_has_left_cannot_be_made_leader_by_their_role(database, tmp_path):
-    run(tmp_path, base_roster())
+    run(tmp_path, base_roster(), today=ADDED)
     _left_earlier(tmp_path)
     roster = {sheet: rows[:1] for sheet, rows in base_roster().items()}
     roster["党员"].append(["李三", "13800000006", "", "第二服务队", "队长"])
