@@ -10,7 +10,7 @@ import segno
 from PIL import Image
 
 from models import AuditLog, Feedback, FeedbackCode, Member
-from services import clock
+from services import clock, spells
 from services.feedback_cards import QR_BORDER, QR_SCALE
 from tests.factories import make_activity, make_household, make_member, make_team, pair
 
@@ -316,7 +316,7 @@ def test_no_qr_code_for_a_member_who_left_or_a_cancelled_activity(world, office)
     """Residents who scanned such a card would only be turned away (无需评价): the office is
     told plainly instead of getting a dead card, and no code is made for it."""
     alice = world["alice_id"]
-    Member.update(active=False, left_on=date(2026, 11, 25)).where(Member.id == alice).execute()
+    spells.leave(alice, date(2026, 11, 25))
     cancelled = make_activity(
         world["a"], starts_at=at(date(2026, 11, 28)), title="清洁家园", status="cancelled"
     )
