@@ -64,6 +64,7 @@ LABELS = {
     "unread": "只看未读",
     "urgent": "只看紧急通知",
     "username": "用户名",
+    "with_left": "包括已离队党员",
 }
 
 
