@@ -151,7 +151,8 @@ _DIALLED = re.compile(
 #   only both ways (138.1234.5678), so that a date (2026.11.30) or an amount (1234.56) is kept;
 # - a landline with its area code, 0 and 2-3 digits, then 7-8 digits, whole or in two groups
 #   (010-65123456, 0371 61234567, 0371-6123-4567), the area code maybe in brackets
-#   ((0371)6123 4567, （0371）6123-4567);
+#   ((0371)6123 4567, （0371）6123-4567, (0371)-6123-4567); points between its groups only
+#   all the way (0371.6123.4567, (0371)6123.4567), as for a mobile;
 # - a bare local number of 7-8 digits (65123456), unless it is an amount, a count, an ordinal,
 #   a date or a door: a currency sign or 第 before it (¥1234567, 第3456789), or, with no
 #   phone word before it, a unit after it or the digits of a calendar day (20251015;
@@ -162,7 +163,8 @@ _AREA_CODE = r"0(?:10|2\d|[3-9]\d{2})"
 _PHONE_IN_TEXT = re.compile(
     r"(?<![\d.])(?:"
     r"(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{4}[ -]?|\.\d{4}\.)\d{4}"
-    rf"|(?:\({_AREA_CODE}\) ?|{_AREA_CODE}[ -]?)\d{{3,4}}[ -]?\d{{4}}"
+    rf"|(?:\({_AREA_CODE}\)[ -]?|{_AREA_CODE}[ -]?)\d{{3,4}}[ -]?\d{{4}}"
+    rf"|(?:\({_AREA_CODE}\)|{_AREA_CODE}\.)\d{{3,4}}\.\d{{4}}"
     r"|(?<![¥￥$第])(?<![¥￥$] )(?P<local>[2-9]\d{6,7})"
     r"|(?P<grouped>[2-9]\d{2,3}[ -]\d{4})"
     r")(?![\d.])"
